@@ -1,0 +1,561 @@
+/*
+ * The closeonce command line: fuzz, replay, print, targets.
+ * Exit codes: 0 nothing found, 1 a finding, 2 a usage or input error.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "closeonce/campaign.h"
+#include "closeonce/closeonce.h"
+
+#define EXIT_FOUND 1
+#define EXIT_USAGE 2
+
+static const char *prog = "closeonce";
+
+static int usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int usage_error(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "%s %s: ", prog, cmd);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\n(see '%s %s --help')\n", prog, cmd);
+  return EXIT_USAGE;
+}
+
+static int parse_u64(const char *s, uint64_t *out) {
+  char *end;
+  unsigned long long v;
+  if (!s || !*s || *s == '-')
+    return -1;
+  errno = 0;
+  v = strtoull(s, &end, 0);
+  if (errno || *end)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+static const struct co_target *target_arg(const char *cmd, const char *name) {
+  const struct co_target *t = co_target_find(name);
+  size_t i;
+  if (!t) {
+    fprintf(stderr, "%s %s: unknown target '%s'; targets:", prog, cmd, name);
+    for (i = 0; co_targets[i]; i++)
+      fprintf(stderr, " %s", co_targets[i]->name);
+    fprintf(stderr, "\n");
+  }
+  return t;
+}
+
+static int format_arg(const char *s, enum co_format *f) {
+  if (!strcmp(s, "auto"))
+    *f = CO_FMT_AUTO;
+  else if (!strcmp(s, "text"))
+    *f = CO_FMT_TEXT;
+  else if (!strcmp(s, "binary"))
+    *f = CO_FMT_BINARY;
+  else
+    return -1;
+  return 0;
+}
+
+/* ---- fuzz ---- */
+
+static const char fuzz_help[] =
+    "usage: closeonce fuzz --target T [--seconds N | --runs N] [--seed S]\n"
+    "                      [--max-ops K] [--out DIR] [--quiet]\n"
+    "\n"
+    "Run the built-in generator against target T: random open/dup/close\n"
+    "traces, the model and the real platform in lockstep. Stops at the\n"
+    "first finding, prints the report and saves the trace to DIR.\n"
+    "\n"
+    "  --target T    what to fuzz (closeonce targets lists them)\n"
+    "  --seconds N   time budget (default 10 when --runs is not given)\n"
+    "  --runs N      number of traces; with a seed, the same result each time\n"
+    "  --seed S      generator seed (default: from the clock, printed)\n"
+    "  --max-ops K   operations per trace, at most (default 32, max 4096)\n"
+    "  --out DIR     where a finding's trace is saved\n"
+    "                (default ./closeonce-findings)\n"
+    "  --quiet       no progress lines\n"
+    "\n"
+    "exit: 0 nothing found, 1 finding, 2 usage or input error\n";
+
+struct progress_env {
+  int tty;
+};
+
+static void human(double v, char *buf, size_t cap) {
+  if (v >= 1e9)
+    snprintf(buf, cap, "%.2fG", v / 1e9);
+  else if (v >= 1e6)
+    snprintf(buf, cap, "%.2fM", v / 1e6);
+  else if (v >= 1e4)
+    snprintf(buf, cap, "%.1fk", v / 1e3);
+  else
+    snprintf(buf, cap, "%.0f", v);
+}
+
+static void print_status(const struct co_campaign_status *s, FILE *out,
+                         const char *end) {
+  char runs[16], rate[16], ops[16];
+  human((double)s->runs, runs, sizeof runs);
+  human(s->elapsed > 0 ? (double)s->runs / s->elapsed : 0, rate, sizeof rate);
+  human((double)s->ops, ops, sizeof ops);
+  fprintf(out,
+          "[%5.0fs] runs %s (%s/s)  ops %s  transitions %" PRIu64
+          "  corpus %zu  divergences %" PRIu64 "%s",
+          s->elapsed, runs, rate, ops, s->transitions, s->corpus, s->findings,
+          end);
+  fflush(out);
+}
+
+static void on_progress(const struct co_campaign_status *s, void *env) {
+  struct progress_env *pe = env;
+  print_status(s, stderr, pe->tty ? "\r" : "\n");
+}
+
+static int mkdir_p(const char *dir) {
+  char tmp[4096];
+  char *p;
+  snprintf(tmp, sizeof tmp, "%s", dir);
+  for (p = tmp + 1; *p; p++)
+    if (*p == '/') {
+      *p = 0;
+      if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
+        return -1;
+      *p = '/';
+    }
+  if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
+    return -1;
+  return 0;
+}
+
+/* Save a finding's trace as DIR/TARGET-HASH.trace; path written to out. */
+static int save_finding(const char *dir, const char *target,
+                        const struct co_trace *t, const char *header, char *out,
+                        size_t cap) {
+  if (mkdir_p(dir) < 0)
+    return -1;
+  snprintf(out, cap, "%s/%s-%016" PRIx64 ".trace", dir, target,
+           co_trace_hash(t));
+  return co_trace_save(out, header, t);
+}
+
+static int cmd_fuzz(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"target", 1, 0, 't'}, {"seconds", 1, 0, 's'}, {"runs", 1, 0, 'r'},
+      {"seed", 1, 0, 'S'},   {"max-ops", 1, 0, 'k'}, {"out", 1, 0, 'o'},
+      {"quiet", 0, 0, 'q'},  {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
+  struct co_campaign_config cfg;
+  struct co_campaign_result res;
+  struct progress_env pe;
+  const char *target = NULL, *out = "closeonce-findings";
+  uint64_t seconds = 0, runs = 0, seed = 0, maxops = 32;
+  int have_seed = 0, have_seconds = 0, quiet = 0, c;
+  char err[256];
+
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    switch (c) {
+    case 't':
+      target = optarg;
+      break;
+    case 's':
+      if (parse_u64(optarg, &seconds) < 0 || seconds == 0)
+        return usage_error("fuzz",
+                           "--seconds expects a positive integer, "
+                           "got '%s'",
+                           optarg);
+      have_seconds = 1;
+      break;
+    case 'r':
+      if (parse_u64(optarg, &runs) < 0 || runs == 0)
+        return usage_error("fuzz",
+                           "--runs expects a positive integer, got "
+                           "'%s'",
+                           optarg);
+      break;
+    case 'S':
+      if (parse_u64(optarg, &seed) < 0)
+        return usage_error("fuzz",
+                           "--seed expects an unsigned integer, got "
+                           "'%s'",
+                           optarg);
+      have_seed = 1;
+      break;
+    case 'k':
+      if (parse_u64(optarg, &maxops) < 0 || maxops == 0 || maxops > CO_MAX_OPS)
+        return usage_error("fuzz", "--max-ops expects 1..%d, got '%s'",
+                           CO_MAX_OPS, optarg);
+      break;
+    case 'o':
+      out = optarg;
+      break;
+    case 'q':
+      quiet = 1;
+      break;
+    case 'h':
+      fputs(fuzz_help, stdout);
+      return 0;
+    default:
+      return usage_error("fuzz", "unknown or incomplete option '%s'",
+                         argv[optind - 1]);
+    }
+  }
+  if (optind < argc)
+    return usage_error("fuzz", "unexpected argument '%s'", argv[optind]);
+  if (!target)
+    return usage_error("fuzz", "--target is required");
+  memset(&cfg, 0, sizeof cfg);
+  if (!(cfg.target = target_arg("fuzz", target)))
+    return EXIT_USAGE;
+  if (!have_seed) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    seed = ((uint64_t)ts.tv_sec * 1000003u) ^ (uint64_t)ts.tv_nsec ^
+           ((uint64_t)getpid() << 20);
+    seed %= 1000000000ull;
+  }
+  if (!runs && !have_seconds)
+    seconds = 10;
+  cfg.seed = seed;
+  cfg.runs = runs;
+  cfg.seconds = (double)seconds;
+  cfg.max_ops = (size_t)maxops;
+  pe.tty = isatty(2);
+  if (!quiet) {
+    cfg.progress = on_progress;
+    cfg.progress_every = pe.tty ? 1.0 : 5.0;
+    cfg.env = &pe;
+  }
+  printf("closeonce %s: fuzz target %s, seed %" PRIu64 ", at most %" PRIu64
+         " ops a trace, ",
+         CO_VERSION, cfg.target->name, seed, maxops);
+  if (runs && seconds)
+    printf("%" PRIu64 " runs or %" PRIu64 " s\n", runs, seconds);
+  else if (runs)
+    printf("%" PRIu64 " runs\n", runs);
+  else
+    printf("%" PRIu64 " s\n", seconds);
+  fflush(stdout);
+  if (co_campaign_run(&cfg, &res, err, sizeof err) < 0) {
+    fprintf(stderr, "%s fuzz: %s\n", prog, err);
+    return EXIT_USAGE;
+  }
+  if (!quiet && pe.tty)
+    fputs("\n", stderr);
+  res.status.findings = (uint64_t)res.found;
+  print_status(&res.status, stdout, "\n");
+  if (res.found) {
+    char path[4200], header[512];
+    printf("\nfinding in run %" PRIu64 " (seed %" PRIu64 "): ", res.run, seed);
+    co_report_text(stdout, cfg.target->name, &res.trace, &res.verdict);
+    snprintf(header, sizeof header,
+             "closeonce %s: %s in target %s\n%s\nfound by: closeonce fuzz "
+             "--target %s --seed %" PRIu64 " --max-ops %" PRIu64
+             " (run %" PRIu64 ")",
+             CO_VERSION, co_verdict_name(res.verdict.kind), cfg.target->name,
+             res.verdict.what, cfg.target->name, seed, maxops, res.run);
+    if (res.trace.len && save_finding(out, cfg.target->name, &res.trace, header,
+                                      path, sizeof path) == 0)
+      printf("\nreproducer: %s\nreplay it:  %s replay --target %s %s\n", path,
+             prog, cfg.target->name, path);
+    else if (res.trace.len)
+      fprintf(stderr, "%s fuzz: cannot save the trace under %s: %s\n", prog,
+              out, strerror(errno));
+    co_trace_free(&res.trace);
+    return EXIT_FOUND;
+  }
+  printf("no divergence in %" PRIu64 " traces; %" PRIu64
+         " distinct model transitions covered\n",
+         res.status.runs, res.status.transitions);
+  co_trace_free(&res.trace);
+  return 0;
+}
+
+/* ---- replay ---- */
+
+static const char replay_help[] =
+    "usage: closeonce replay --target T [--format auto|text|binary]\n"
+    "                        [--max-ops K] [--quiet] FILE|DIR...\n"
+    "\n"
+    "Run each trace file (directories: every file in them, recursively, in\n"
+    "name order) in lockstep and print a verdict per file. Text traces are\n"
+    "the corpus format; binary files are fuzz-engine inputs. With auto, a\n"
+    "file of printable ASCII is text.\n"
+    "\n"
+    "exit: 0 all clean, 1 a finding in any file, 2 a usage error or an\n"
+    "unreadable / malformed file (the other files are still run)\n";
+
+struct replay_ctx {
+  const struct co_target *target;
+  struct co_exec *ex;
+  enum co_format fmt;
+  size_t max_ops;
+  int quiet;
+  unsigned files, clean, found, bad;
+  struct co_trace t;
+};
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void replay_path(struct replay_ctx *rc, const char *path, int top);
+
+static void replay_dir(struct replay_ctx *rc, const char *path) {
+  DIR *d = opendir(path);
+  struct dirent *e;
+  char **names = NULL;
+  size_t n = 0, cap = 0, i;
+  if (!d) {
+    fprintf(stderr, "%s: cannot open directory: %s\n", path, strerror(errno));
+    rc->bad++;
+    return;
+  }
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.')
+      continue;
+    if (n == cap) {
+      char **nn = realloc(names, (cap = cap ? cap * 2 : 32) * sizeof *names);
+      if (!nn)
+        break;
+      names = nn;
+    }
+    if (asprintf(&names[n], "%s/%s", path, e->d_name) < 0)
+      break;
+    n++;
+  }
+  closedir(d);
+  qsort(names, n, sizeof *names, cmp_str);
+  for (i = 0; i < n; i++) {
+    replay_path(rc, names[i], 0);
+    free(names[i]);
+  }
+  free(names);
+}
+
+static void replay_path(struct replay_ctx *rc, const char *path, int top) {
+  struct stat st;
+  struct co_verdict v;
+  char err[512];
+  if (stat(path, &st) < 0) {
+    fprintf(stderr, "%s: cannot read: %s\n", path, strerror(errno));
+    rc->bad++;
+    return;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    replay_dir(rc, path);
+    return;
+  }
+  if (!top && !S_ISREG(st.st_mode))
+    return;
+  rc->files++;
+  if (co_trace_load(path, rc->fmt, &rc->target->ops, rc->max_ops, &rc->t, err,
+                    sizeof err) < 0) {
+    fprintf(stderr, "%s\n", err);
+    printf("ERROR %s\n", path);
+    rc->bad++;
+    return;
+  }
+  if (co_exec_run(rc->ex, &rc->t, &v) == CO_V_OK) {
+    rc->clean++;
+    if (!rc->quiet)
+      printf("ok    %s (%zu ops)\n", path, rc->t.len);
+    return;
+  }
+  rc->found++;
+  printf("FOUND %s: ", path);
+  co_report_text(stdout, rc->target->name, &rc->t, &v);
+}
+
+static int cmd_replay(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"target", 1, 0, 't'}, {"format", 1, 0, 'f'}, {"max-ops", 1, 0, 'k'},
+      {"quiet", 0, 0, 'q'},  {"help", 0, 0, 'h'},   {0, 0, 0, 0}};
+  struct replay_ctx rc;
+  const char *target = NULL;
+  uint64_t maxops = 0;
+  char err[256];
+  int c, i;
+
+  memset(&rc, 0, sizeof rc);
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    switch (c) {
+    case 't':
+      target = optarg;
+      break;
+    case 'f':
+      if (format_arg(optarg, &rc.fmt) < 0)
+        return usage_error("replay",
+                           "--format expects auto, text or binary, "
+                           "got '%s'",
+                           optarg);
+      break;
+    case 'k':
+      if (parse_u64(optarg, &maxops) < 0 || maxops > CO_MAX_OPS)
+        return usage_error("replay", "--max-ops expects 0..%d, got '%s'",
+                           CO_MAX_OPS, optarg);
+      break;
+    case 'q':
+      rc.quiet = 1;
+      break;
+    case 'h':
+      fputs(replay_help, stdout);
+      return 0;
+    default:
+      return usage_error("replay", "unknown or incomplete option '%s'",
+                         argv[optind - 1]);
+    }
+  }
+  if (!target)
+    return usage_error("replay", "--target is required");
+  if (optind >= argc)
+    return usage_error("replay", "no trace file or directory given");
+  if (!(rc.target = target_arg("replay", target)))
+    return EXIT_USAGE;
+  rc.max_ops = (size_t)maxops;
+  rc.ex = co_exec_new(rc.target->backend, err, sizeof err);
+  if (!rc.ex) {
+    fprintf(stderr, "%s replay: %s\n", prog, err);
+    return EXIT_USAGE;
+  }
+  co_trace_init(&rc.t);
+  for (i = optind; i < argc; i++)
+    replay_path(&rc, argv[i], 1);
+  {
+    char msg[200];
+    if (co_exec_check_process(rc.ex, msg, sizeof msg) < 0) {
+      printf("FOUND leak after replay: %s\n", msg);
+      rc.found++;
+    }
+  }
+  printf("replayed %u file%s: %u ok, %u finding%s, %u unreadable or "
+         "malformed\n",
+         rc.files, rc.files == 1 ? "" : "s", rc.clean, rc.found,
+         rc.found == 1 ? "" : "s", rc.bad);
+  co_trace_free(&rc.t);
+  co_exec_free(rc.ex);
+  return rc.found ? EXIT_FOUND : rc.bad ? EXIT_USAGE : 0;
+}
+
+/* ---- print ---- */
+
+static const char print_help[] =
+    "usage: closeonce print [--target T] [--format auto|text|binary] FILE\n"
+    "\n"
+    "Print a trace as canonical text: binary fuzz inputs are decoded for\n"
+    "target T (default posix), text traces are normalized.\n";
+
+static int cmd_print(int argc, char **argv) {
+  static const struct option opts[] = {{"target", 1, 0, 't'},
+                                       {"format", 1, 0, 'f'},
+                                       {"help", 0, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  const char *target = "posix";
+  const struct co_target *tg;
+  enum co_format fmt = CO_FMT_AUTO;
+  struct co_trace t;
+  char err[512];
+  int c;
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    switch (c) {
+    case 't':
+      target = optarg;
+      break;
+    case 'f':
+      if (format_arg(optarg, &fmt) < 0)
+        return usage_error("print",
+                           "--format expects auto, text or binary, "
+                           "got '%s'",
+                           optarg);
+      break;
+    case 'h':
+      fputs(print_help, stdout);
+      return 0;
+    default:
+      return usage_error("print", "unknown or incomplete option '%s'",
+                         argv[optind - 1]);
+    }
+  }
+  if (optind != argc - 1)
+    return usage_error("print", "expects exactly one FILE");
+  if (!(tg = target_arg("print", target)))
+    return EXIT_USAGE;
+  co_trace_init(&t);
+  if (co_trace_load(argv[optind], fmt, &tg->ops, 0, &t, err, sizeof err) < 0) {
+    fprintf(stderr, "%s\n", err);
+    co_trace_free(&t);
+    return EXIT_USAGE;
+  }
+  co_trace_print(&t, stdout);
+  co_trace_free(&t);
+  return 0;
+}
+
+/* ---- main ---- */
+
+static const char main_help[] =
+    "usage: closeonce COMMAND [OPTIONS]\n"
+    "\n"
+    "Checks that every OS handle is closed exactly once: a reference model\n"
+    "of descriptor ownership runs in lockstep with the real platform.\n"
+    "\n"
+    "commands:\n"
+    "  fuzz      run the built-in generator against a target\n"
+    "  replay    run trace files or corpus directories\n"
+    "  print     show a trace (binary or text) as canonical text\n"
+    "  targets   list the targets\n"
+    "\n"
+    "'closeonce COMMAND --help' describes a command; --version the version.\n";
+
+int main(int argc, char **argv) {
+  size_t i;
+  if (argc < 2) {
+    fputs(main_help, stderr);
+    return EXIT_USAGE;
+  }
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+      !strcmp(argv[1], "help")) {
+    fputs(main_help, stdout);
+    return 0;
+  }
+  if (!strcmp(argv[1], "--version")) {
+    printf("closeonce %s\n", CO_VERSION);
+    return 0;
+  }
+  if (!strcmp(argv[1], "fuzz"))
+    return cmd_fuzz(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "replay"))
+    return cmd_replay(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "print"))
+    return cmd_print(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "targets")) {
+    for (i = 0; co_targets[i]; i++)
+      printf("%-12s %s\n", co_targets[i]->name, co_targets[i]->summary);
+    return 0;
+  }
+  fprintf(stderr, "%s: unknown command '%s' (see '%s --help')\n", prog, argv[1],
+          prog);
+  return EXIT_USAGE;
+}

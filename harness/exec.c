@@ -1,0 +1,579 @@
+/*
+ * The executor: model and backend in lockstep, observation, comparison,
+ * teardown, and the harness's own safety.
+ *
+ * Safety argument. A trace names numbers only through references: a slot
+ * (which holds a number some call of this trace returned, or -1), a number
+ * free when the trace started, -1 or the limit. None of them is a number
+ * that was open at the start (the foreign set), as long as the foreign set
+ * is current; begin() re-checks that with one poll() and takes the set again
+ * if the environment opened something in between. The model refuses any call
+ * that would still act on a foreign number, close_range is split around
+ * foreign numbers, and teardown closes only non-foreign numbers.
+ */
+#include "closeonce/exec.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "closeonce/error.h"
+
+struct co_exec {
+  const struct co_backend *be;
+  void *self;
+  struct co_model *model;
+  int64_t *foreign;
+  size_t nforeign;
+  int64_t limit;
+  unsigned observe;
+
+  /* per trace */
+  int active;
+  size_t step;
+  int64_t real_high;
+  struct co_verdict first;
+
+  /* scratch: the non-foreign numbers 0..H and their validity */
+  int64_t *nums;
+  uint8_t *valid;
+  size_t scratch_cap;
+
+  uint8_t *seen;
+  unsigned last_tid;
+  void (*hook)(void *env, const struct co_step_info *s);
+  void *hook_env;
+  struct co_exec_stats stats;
+};
+
+static const char *const vnames[CO_V_COUNT] = {
+#define CO__V_NAME(id, name, expl) name,
+    CO_VERDICT_LIST(CO__V_NAME)
+#undef CO__V_NAME
+};
+static const char *const vexpl[CO_V_COUNT] = {
+#define CO__V_EXPL(id, name, expl) expl,
+    CO_VERDICT_LIST(CO__V_EXPL)
+#undef CO__V_EXPL
+};
+
+const char *co_verdict_name(int kind) {
+  return kind >= 0 && kind < CO_V_COUNT ? vnames[kind] : "?";
+}
+
+const char *co_verdict_explain(int kind) {
+  return kind >= 0 && kind < CO_V_COUNT ? vexpl[kind] : "?";
+}
+
+static int take_foreign(struct co_exec *ex) {
+  int64_t *v;
+  size_t n;
+  if (ex->be->open_set(ex->self, &v, &n) < 0)
+    return -1;
+  free(ex->foreign);
+  ex->foreign = v;
+  ex->nforeign = n;
+  ex->limit = ex->be->limit(ex->self);
+  return 0;
+}
+
+struct co_exec *co_exec_new(const struct co_backend *be, char *err,
+                            size_t errcap) {
+  struct co_exec *ex;
+  if (be->version < 1 || be->version > CO_BACKEND_VERSION) {
+    snprintf(err, errcap, "backend %s has table version %d, expected 1..%d",
+             be->name, be->version, CO_BACKEND_VERSION);
+    return NULL;
+  }
+  ex = calloc(1, sizeof *ex);
+  if (!ex || !(ex->model = co_model_new()) ||
+      !(ex->seen = calloc((co_model_transition_max + 7) / 8, 1))) {
+    snprintf(err, errcap, "out of memory");
+    goto fail;
+  }
+  ex->be = be;
+  ex->observe = CO_OBSERVE_DEFAULT;
+  ex->self = be->create(err, errcap);
+  if (!ex->self)
+    goto fail;
+  if (take_foreign(ex) < 0) {
+    snprintf(err, errcap, "cannot list the open descriptors");
+    goto fail;
+  }
+  return ex;
+fail:
+  co_exec_free(ex);
+  return NULL;
+}
+
+void co_exec_free(struct co_exec *ex) {
+  if (!ex)
+    return;
+  if (ex->self)
+    ex->be->destroy(ex->self);
+  co_model_free(ex->model);
+  free(ex->foreign);
+  free(ex->nums);
+  free(ex->valid);
+  free(ex->seen);
+  free(ex);
+}
+
+void co_exec_set_observe(struct co_exec *ex, unsigned observe) {
+  ex->observe = observe | CO_OBSERVE_RESULT;
+}
+
+void co_exec_set_hook(struct co_exec *ex,
+                      void (*fn)(void *env, const struct co_step_info *s),
+                      void *env) {
+  ex->hook = fn;
+  ex->hook_env = env;
+}
+
+const struct co_model *co_exec_model(const struct co_exec *ex) {
+  return ex->model;
+}
+
+void *co_exec_backend_self(struct co_exec *ex) {
+  return ex->self;
+}
+
+void co_exec_stats(const struct co_exec *ex, struct co_exec_stats *out) {
+  *out = ex->stats;
+}
+
+int co_exec_seen(const struct co_exec *ex, unsigned id) {
+  return id < co_model_transition_max && (ex->seen[id / 8] >> (id % 8)) & 1;
+}
+
+unsigned co_exec_last_transition(const struct co_exec *ex) {
+  return ex->last_tid;
+}
+
+static int set_verdict(struct co_exec *ex, struct co_verdict *v, int kind,
+                       const char *fmt, ...) {
+  va_list ap;
+  memset(v, 0, sizeof *v);
+  v->kind = kind;
+  v->step = ex->step;
+  va_start(ap, fmt);
+  vsnprintf(v->what, sizeof v->what, fmt, ap);
+  va_end(ap);
+  if (ex->first.kind == CO_V_OK)
+    ex->first = *v;
+  return kind;
+}
+
+/* Fill ex->nums with the non-foreign numbers 0..hi; returns the count or
+ * (size_t)-1 on ENOMEM. */
+static size_t reachable(struct co_exec *ex, int64_t hi) {
+  size_t n = 0, f = 0, need = hi < 0 ? 0 : (size_t)hi + 1;
+  int64_t i;
+  if (need > ex->scratch_cap) {
+    size_t cap = ex->scratch_cap ? ex->scratch_cap : 64;
+    int64_t *nums;
+    uint8_t *valid;
+    while (cap < need)
+      cap *= 2;
+    nums = realloc(ex->nums, cap * sizeof *nums);
+    if (!nums)
+      return (size_t)-1;
+    ex->nums = nums;
+    valid = realloc(ex->valid, cap);
+    if (!valid)
+      return (size_t)-1;
+    ex->valid = valid;
+    ex->scratch_cap = cap;
+  }
+  for (i = 0; i <= hi; i++) {
+    while (f < ex->nforeign && ex->foreign[f] < i)
+      f++;
+    if (f < ex->nforeign && ex->foreign[f] == i)
+      continue;
+    ex->nums[n++] = i;
+  }
+  return n;
+}
+
+static int begin_model(struct co_exec *ex) {
+  struct co_model_config cfg;
+  cfg.foreign = ex->foreign;
+  cfg.nforeign = ex->nforeign;
+  cfg.limit = ex->limit;
+  return co_model_begin(ex->model, &cfg);
+}
+
+int co_exec_begin(struct co_exec *ex, struct co_verdict *v) {
+  int64_t nums[CO_FREE_REFS];
+  uint8_t ok[CO_FREE_REFS];
+  size_t k, n = 0;
+  int tries;
+  memset(&ex->first, 0, sizeof ex->first);
+  ex->step = 0;
+  ex->real_high = -1;
+  ex->active = 1;
+  for (tries = 0; tries < 2; tries++) {
+    if (begin_model(ex) < 0)
+      return set_verdict(ex, v, CO_V_HARNESS, "out of memory");
+    /* Are the numbers the trace may name still free? */
+    for (k = 0, n = 0; k < CO_FREE_REFS; k++) {
+      int64_t num = co_model_free_number(ex->model, (unsigned)k);
+      if (num >= 0)
+        nums[n++] = num;
+    }
+    if (ex->be->valid_many(ex->self, nums, n, ok) < 0)
+      return set_verdict(ex, v, CO_V_HARNESS, "poll() failed");
+    for (k = 0; k < n && !ok[k]; k++)
+      ;
+    if (k == n)
+      break;
+    /* Something outside the trace opened a descriptor since: take the
+     * set again. */
+    ex->stats.env_rescans++;
+    if (take_foreign(ex) < 0)
+      return set_verdict(ex, v, CO_V_HARNESS,
+                         "cannot list the open descriptors");
+  }
+  if (tries == 2)
+    return set_verdict(ex, v, CO_V_HARNESS,
+                       "descriptor %" PRId64 " keeps appearing outside the "
+                       "trace",
+                       nums[k]);
+  memset(v, 0, sizeof *v);
+  ex->stats.traces++;
+  return CO_V_OK;
+}
+
+static int is_foreign(const struct co_exec *ex, int64_t num) {
+  return co_model_is_foreign(ex->model, num);
+}
+
+/* close_range split around foreign numbers: every sub-range is issued, the
+ * first failure is the result. */
+static void split_close_range(struct co_exec *ex, const struct co_call *c,
+                              struct co_outcome *real) {
+  uint64_t lo = (uint32_t)c->a, hi = (uint32_t)c->b, cur = lo;
+  struct co_call sub = *c;
+  struct co_outcome r;
+  size_t f;
+  real->ret = 0;
+  real->err = CO_OK;
+  real->raw = 0;
+  if (lo > hi) {
+    ex->be->call(ex->self, c, real); /* EINVAL: closes nothing */
+    return;
+  }
+  for (f = 0; f <= ex->nforeign; f++) {
+    uint64_t end;
+    if (f < ex->nforeign) {
+      if ((uint64_t)ex->foreign[f] < cur)
+        continue;
+      if ((uint64_t)ex->foreign[f] > hi)
+        end = hi + 1;
+      else
+        end = (uint64_t)ex->foreign[f];
+    } else {
+      end = hi + 1;
+    }
+    if (cur < end) {
+      sub.a = (int64_t)cur;
+      sub.b = (int64_t)(end - 1);
+      ex->be->call(ex->self, &sub, &r);
+      if (r.err != CO_OK && real->err == CO_OK)
+        *real = r;
+    }
+    if (end > hi)
+      break;
+    cur = end + 1;
+  }
+}
+
+static void fmt_outcome(const struct co_outcome *o, char *buf, size_t cap,
+                        int real) {
+  if (o->err == CO_OK)
+    snprintf(buf, cap, "%" PRId64, o->ret);
+  else if (real)
+    snprintf(buf, cap, "%" PRId64 " %s (raw %d)", o->ret, co_err_name(o->err),
+             o->raw);
+  else
+    snprintf(buf, cap, "%" PRId64 " %s", o->ret, co_err_name(o->err));
+}
+
+/* Compare one number's validity and cloexec with the model. */
+static int check_number(struct co_exec *ex, struct co_verdict *v, int64_t num,
+                        int want_offset) {
+  struct co_fdstate ms;
+  struct co_obs ro;
+  if (num < 0 || num >= ex->limit || is_foreign(ex, num))
+    return CO_V_OK;
+  co_model_fd(ex->model, num, &ms);
+  ex->be->query(ex->self, num, &ro);
+  if (ms.live != ro.valid)
+    return set_verdict(ex, v, ms.live ? CO_V_DIVERGENCE : CO_V_LEAK,
+                       "descriptor %" PRId64 " is %s but the model has it %s",
+                       num, ro.valid ? "open" : "closed",
+                       ms.live ? "open" : "closed");
+  if (!ms.live)
+    return CO_V_OK;
+  if (ms.cloexec != ro.cloexec)
+    return set_verdict(ex, v, CO_V_DIVERGENCE,
+                       "descriptor %" PRId64 ": cloexec is %d, the model "
+                       "says %d",
+                       num, ro.cloexec, ms.cloexec);
+  if (want_offset) {
+    int64_t off = ex->be->offset(ex->self, num);
+    if (off != ms.offset)
+      return set_verdict(ex, v, CO_V_DIVERGENCE,
+                         "descriptor %" PRId64 ": offset is %" PRId64
+                         ", the model says %" PRId64,
+                         num, off, ms.offset);
+  }
+  return CO_V_OK;
+}
+
+static int check_same(struct co_exec *ex, struct co_verdict *v, int64_t a,
+                      int64_t b) {
+  int r = ex->be->same(ex->self, a, b);
+  if (r == 1)
+    return set_verdict(ex, v, CO_V_DIVERGENCE,
+                       "descriptors %" PRId64 " and %" PRId64
+                       " should share one open file description but do not",
+                       a, b);
+  return CO_V_OK;
+}
+
+/* Validity of every reachable number up to hi against the model. */
+static int sweep(struct co_exec *ex, struct co_verdict *v, int64_t hi,
+                 int with_flags) {
+  size_t n = reachable(ex, hi), i;
+  if (n == (size_t)-1)
+    return set_verdict(ex, v, CO_V_HARNESS, "out of memory");
+  if (ex->be->valid_many(ex->self, ex->nums, n, ex->valid) < 0)
+    return set_verdict(ex, v, CO_V_HARNESS, "poll() failed");
+  for (i = 0; i < n; i++) {
+    struct co_fdstate ms;
+    co_model_fd(ex->model, ex->nums[i], &ms);
+    if (ms.live != ex->valid[i])
+      return set_verdict(
+          ex, v, ms.live ? CO_V_DIVERGENCE : CO_V_LEAK,
+          "descriptor %" PRId64 " is %s but the model has it %s%s", ex->nums[i],
+          ex->valid[i] ? "open" : "closed", ms.live ? "open" : "closed",
+          ms.live ? "" : " (no slot or description owns it)");
+    if (with_flags && ms.live && check_number(ex, v, ex->nums[i], 0))
+      return ex->first.kind;
+  }
+  return CO_V_OK;
+}
+
+int co_exec_step(struct co_exec *ex, const struct co_op *op,
+                 struct co_verdict *v) {
+  struct co_call call;
+  struct co_outcome pred, real;
+  struct co_effect eff;
+  char op_text[96];
+  int i;
+  unsigned tid;
+  enum co_sit sa = CO_SIT_NEG, sb = CO_SIT_NEG;
+
+  if (ex->first.kind != CO_V_OK) {
+    *v = ex->first;
+    return v->kind;
+  }
+  memset(v, 0, sizeof *v);
+  co_model_resolve(ex->model, op, &call);
+  if (ex->hook) {
+    const struct co_opdesc *d = &co_opdesc[op->kind];
+    sa = d->nrefs >= 1 ? co_model_sit(ex->model, op->a) : CO_SIT_NEG;
+    sb = d->nrefs >= 2 ? co_model_sit(ex->model, op->b) : CO_SIT_NEG;
+  }
+  tid = co_model_step(ex->model, op, &call, &pred, &eff);
+  ex->last_tid = tid;
+  if (!((ex->seen[tid / 8] >> (tid % 8)) & 1)) {
+    ex->seen[tid / 8] |= (uint8_t)(1u << (tid % 8));
+    ex->stats.transitions++;
+  }
+  ex->stats.ops++;
+
+  if (eff.refused) {
+    ex->stats.syscalls_refused++;
+    real = pred;
+  } else if (call.kind == CO_OP_CLOSE_RANGE) {
+    split_close_range(ex, &call, &real);
+  } else {
+    ex->be->call(ex->self, &call, &real);
+  }
+  if (co_opdesc[op->kind].binds && real.err == CO_OK &&
+      real.ret > ex->real_high)
+    ex->real_high = real.ret;
+  if (ex->hook) {
+    struct co_step_info si = {ex->step, op, &call, &pred, &real, sa, sb, tid};
+    ex->hook(ex->hook_env, &si);
+  }
+
+  if (pred.ret != real.ret || pred.err != real.err) {
+    char m[64], r[64];
+    fmt_outcome(&pred, m, sizeof m, 0);
+    fmt_outcome(&real, r, sizeof r, 1);
+    co_op_format(op, op_text, sizeof op_text);
+    set_verdict(ex, v, CO_V_DIVERGENCE, "`%s` returned %s; the model says %s",
+                op_text, r, m);
+    v->has_outcomes = 1;
+    v->model = pred;
+    v->real = real;
+    ex->first = *v;
+    goto out;
+  }
+  if (ex->observe & CO_OBSERVE_TOUCHED) {
+    for (i = 0; i < eff.n; i++)
+      if (check_number(ex, v, eff.num[i],
+                       (ex->observe & CO_OBSERVE_OFFSET) &&
+                           call.kind == CO_OP_WRITE))
+        goto out;
+    if (eff.sweep && sweep(ex, v,
+                           co_model_high(ex->model) > ex->real_high
+                               ? co_model_high(ex->model)
+                               : ex->real_high,
+                           1))
+      goto out;
+  }
+  if ((ex->observe & CO_OBSERVE_IDENTITY) && eff.same_a >= 0 &&
+      pred.err == CO_OK && check_same(ex, v, eff.same_a, eff.same_b))
+    goto out;
+out:
+  ex->step++;
+  if (v->kind != CO_V_OK) {
+    v->has_outcomes = 1;
+    v->model = pred;
+    v->real = real;
+    ex->first = *v;
+  }
+  return v->kind;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* The end-of-trace comparison of every live number. */
+static int final_compare(struct co_exec *ex, struct co_verdict *v, int64_t hi) {
+  uint64_t keys[64];
+  int64_t keynum[64];
+  size_t nk = 0, i;
+  int64_t num;
+  if (sweep(ex, v, hi, 0))
+    return v->kind;
+  for (num = co_model_next_live(ex->model, -1); num >= 0;
+       num = co_model_next_live(ex->model, num)) {
+    struct co_fdstate ms;
+    if (check_number(ex, v, num, 1))
+      return v->kind;
+    co_model_fd(ex->model, num, &ms);
+    if (ms.rep != num) {
+      if (check_same(ex, v, num, ms.rep))
+        return v->kind;
+    } else if (nk < 64 && ex->be->object_key(ex->self, num, &keys[nk]) == 0) {
+      keynum[nk++] = num;
+    }
+  }
+  /* Distinct descriptions must be distinct files (each open makes one). */
+  if (nk > 1) {
+    uint64_t sorted[64];
+    memcpy(sorted, keys, nk * sizeof *keys);
+    qsort(sorted, nk, sizeof *sorted, cmp_u64);
+    for (i = 1; i < nk; i++)
+      if (sorted[i] == sorted[i - 1]) {
+        size_t x, y;
+        for (x = 0; x < nk && keys[x] != sorted[i]; x++)
+          ;
+        for (y = x + 1; y < nk && keys[y] != sorted[i]; y++)
+          ;
+        return set_verdict(ex, v, CO_V_DIVERGENCE,
+                           "descriptors %" PRId64 " and %" PRId64
+                           " name one file; the model has them on separate "
+                           "open file descriptions",
+                           keynum[x], keynum[y < nk ? y : x]);
+      }
+  }
+  return CO_V_OK;
+}
+
+int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
+  int64_t hi = co_model_high(ex->model);
+  size_t n, i;
+  struct co_verdict tv;
+  if (!ex->active)
+    return v->kind;
+  ex->active = 0;
+  if (ex->real_high > hi)
+    hi = ex->real_high;
+  if (ex->first.kind == CO_V_OK)
+    final_compare(ex, &tv, hi);
+  /* Teardown: close every reachable number that is open, whatever the
+   * model thinks, then check that none is left. */
+  n = reachable(ex, hi);
+  if (n != (size_t)-1 &&
+      ex->be->valid_many(ex->self, ex->nums, n, ex->valid) == 0) {
+    struct co_call c = {CO_OP_CLOSE, 0, 0, 0, 0};
+    struct co_outcome r;
+    for (i = 0; i < n; i++)
+      if (ex->valid[i]) {
+        c.a = ex->nums[i];
+        ex->be->call(ex->self, &c, &r);
+      }
+    if (ex->be->valid_many(ex->self, ex->nums, n, ex->valid) == 0)
+      for (i = 0; i < n; i++)
+        if (ex->valid[i]) {
+          set_verdict(ex, &tv, CO_V_LEAK,
+                      "descriptor %" PRId64 " is still open after teardown",
+                      ex->nums[i]);
+          break;
+        }
+  } else if (ex->first.kind == CO_V_OK) {
+    set_verdict(ex, &tv, CO_V_HARNESS, "teardown failed: out of memory");
+  }
+  *v = ex->first;
+  return v->kind;
+}
+
+int co_exec_run(struct co_exec *ex, const struct co_trace *t,
+                struct co_verdict *v) {
+  size_t i;
+  if (co_exec_begin(ex, v) != CO_V_OK)
+    return v->kind;
+  for (i = 0; i < t->len; i++)
+    if (co_exec_step(ex, &t->ops[i], v) != CO_V_OK)
+      break;
+  return co_exec_end(ex, v);
+}
+
+int co_exec_check_process(struct co_exec *ex, char *msg, size_t cap) {
+  int64_t *now;
+  size_t n, i = 0, j = 0;
+  if (ex->be->open_set(ex->self, &now, &n) < 0) {
+    snprintf(msg, cap, "cannot list the open descriptors");
+    return -1;
+  }
+  while (i < n || j < ex->nforeign) {
+    if (j == ex->nforeign || (i < n && now[i] < ex->foreign[j])) {
+      snprintf(msg, cap, "descriptor %" PRId64 " is open and was not at start",
+               now[i]);
+      free(now);
+      return -1;
+    }
+    if (i == n || now[i] > ex->foreign[j]) {
+      snprintf(msg, cap,
+               "descriptor %" PRId64 " was open at start and is "
+               "closed now",
+               ex->foreign[j]);
+      free(now);
+      return -1;
+    }
+    i++;
+    j++;
+  }
+  free(now);
+  return 0;
+}

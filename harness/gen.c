@@ -1,0 +1,187 @@
+/*
+ * The built-in generator: random traces and structure-aware mutation.
+ * Knows only the trace language, not the model; the executor's coverage of
+ * model transitions decides which traces are kept (see the CLI's fuzz loop).
+ */
+#include "closeonce/gen.h"
+
+#include <string.h>
+
+void co_rng_seed(struct co_rng *r, uint64_t seed) {
+  r->s = seed ^ 0x9e3779b97f4a7c15ull;
+}
+
+/* splitmix64 */
+uint64_t co_rng_next(struct co_rng *r) {
+  uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+uint32_t co_rng_below(struct co_rng *r, uint32_t n) {
+  return (uint32_t)(((co_rng_next(r) >> 32) * (uint64_t)n) >> 32);
+}
+
+static int has_kind(const struct co_opset *set, int kind) {
+  size_t i;
+  for (i = 0; i < set->n; i++)
+    if (set->kinds[i] == kind)
+      return 1;
+  return 0;
+}
+
+static struct co_ref gen_ref(struct co_rng *r, uint32_t bound) {
+  uint32_t p = co_rng_below(r, 100);
+  if (bound && p < 78) {
+    uint32_t k = co_rng_below(r, (uint32_t)__builtin_popcount(bound)), s;
+    for (s = 0; s < CO_SLOTS; s++)
+      if ((bound >> s) & 1 && k-- == 0)
+        break;
+    return (struct co_ref){CO_REF_SLOT, (uint8_t)s};
+  }
+  if (p < 82)
+    return (struct co_ref){CO_REF_SLOT, (uint8_t)co_rng_below(r, CO_SLOTS)};
+  if (p < 94)
+    return (struct co_ref){CO_REF_FREE,
+                           (uint8_t)(co_rng_below(r, 4) + co_rng_below(r, 5))};
+  if (p < 97)
+    return (struct co_ref){CO_REF_NEG, 0};
+  return (struct co_ref){CO_REF_LIMIT, 0};
+}
+
+void co_gen_op(struct co_rng *r, const struct co_opset *set, uint32_t bound,
+               struct co_op *op) {
+  int nbound = __builtin_popcount(bound);
+  memset(op, 0, sizeof *op);
+  /* Open often while few slots hold something, so that there is something
+   * to dup, close and misuse. */
+  if (has_kind(set, CO_OP_OPEN) && co_rng_below(r, 100) < (nbound < 2   ? 50u
+                                                           : nbound < 4 ? 15u
+                                                                        : 5u))
+    op->kind = CO_OP_OPEN;
+  else
+    op->kind = set->kinds[co_rng_below(r, (uint32_t)set->n)];
+  op->dst = (uint8_t)(co_rng_below(r, 100) < 75 ? co_rng_below(r, 6)
+                                                : co_rng_below(r, CO_SLOTS));
+  op->flags = (uint8_t)co_rng_below(r, 16);
+  op->a = gen_ref(r, bound);
+  op->b = gen_ref(r, bound);
+  if (op->kind == CO_OP_CLOSE_RANGE && co_rng_below(r, 3) == 0)
+    op->b = (struct co_ref){CO_REF_NEG, 0};
+  switch (co_opdesc[op->kind].arg) {
+  case CO_ARG_COUNT:
+    op->n = co_rng_below(r, 10) == 0 ? 0 : (int32_t)(1 + co_rng_below(r, 32));
+    break;
+  case CO_ARG_OFFSET:
+    op->n = (int32_t)co_rng_below(r, 48) - 8;
+    break;
+  default:
+    op->n = 0;
+  }
+  co_op_canon(op);
+}
+
+static uint32_t bound_mask(const struct co_trace *t) {
+  uint32_t m = 0;
+  size_t i;
+  for (i = 0; i < t->len; i++)
+    if (co_opdesc[t->ops[i].kind].binds)
+      m |= 1u << t->ops[i].dst;
+  return m;
+}
+
+int co_gen_trace(struct co_rng *r, const struct co_opset *set, size_t max_ops,
+                 struct co_trace *out) {
+  size_t len, i;
+  uint32_t bound = 0;
+  co_trace_clear(out);
+  if (!max_ops)
+    max_ops = 1;
+  len = 1 + co_rng_below(r, (uint32_t)max_ops);
+  for (i = 0; i < len; i++) {
+    struct co_op op;
+    co_gen_op(r, set, bound, &op);
+    if (co_opdesc[op.kind].binds)
+      bound |= 1u << op.dst;
+    if (co_trace_push(out, &op) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+int co_gen_mutate(struct co_rng *r, const struct co_opset *set, size_t max_ops,
+                  struct co_trace *t) {
+  int edits = 1 + (int)co_rng_below(r, 4), e;
+  for (e = 0; e < edits; e++) {
+    uint32_t bound = bound_mask(t);
+    size_t i = t->len ? co_rng_below(r, (uint32_t)t->len) : 0, j;
+    struct co_op op;
+    switch (co_rng_below(r, 7)) {
+    case 0: /* insert */
+      if (t->len >= max_ops)
+        break;
+      co_gen_op(r, set, bound, &op);
+      if (co_trace_push(t, &op) < 0)
+        return -1;
+      memmove(&t->ops[i + 1], &t->ops[i], (t->len - 1 - i) * sizeof op);
+      t->ops[i] = op;
+      break;
+    case 1: /* delete */
+      if (t->len <= 1)
+        break;
+      memmove(&t->ops[i], &t->ops[i + 1], (t->len - 1 - i) * sizeof op);
+      t->len--;
+      break;
+    case 2: /* replace */
+      if (t->len)
+        co_gen_op(r, set, bound, &t->ops[i]);
+      break;
+    case 3: /* duplicate to a later place */
+      if (!t->len || t->len >= max_ops)
+        break;
+      op = t->ops[i];
+      if (co_trace_push(t, &op) < 0)
+        return -1;
+      j = i + co_rng_below(r, (uint32_t)(t->len - i));
+      memmove(&t->ops[j + 1], &t->ops[j], (t->len - 1 - j) * sizeof op);
+      t->ops[j] = op;
+      break;
+    case 4: /* swap */
+      if (t->len < 2)
+        break;
+      j = co_rng_below(r, (uint32_t)t->len);
+      op = t->ops[i];
+      t->ops[i] = t->ops[j];
+      t->ops[j] = op;
+      break;
+    case 5: /* retarget a reference */
+      if (!t->len)
+        break;
+      if (co_rng_below(r, 2))
+        t->ops[i].a = gen_ref(r, bound);
+      else
+        t->ops[i].b = gen_ref(r, bound);
+      if (co_rng_below(r, 2))
+        t->ops[i].dst = (uint8_t)co_rng_below(r, CO_SLOTS);
+      co_op_canon(&t->ops[i]);
+      break;
+    default: /* flags or argument */
+      if (!t->len)
+        break;
+      co_gen_op(r, set, bound, &op);
+      t->ops[i].flags = (uint8_t)co_rng_below(r, 16);
+      if (op.kind == t->ops[i].kind)
+        t->ops[i].n = op.n;
+      else
+        t->ops[i].n += (int32_t)co_rng_below(r, 9) - 4;
+      co_op_canon(&t->ops[i]);
+    }
+  }
+  if (!t->len) {
+    struct co_op op;
+    co_gen_op(r, set, 0, &op);
+    return co_trace_push(t, &op);
+  }
+  return 0;
+}

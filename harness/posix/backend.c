@@ -1,0 +1,378 @@
+/*
+ * The POSIX (Linux) backend: real descriptors, one system call per
+ * operation, files in a private temporary directory.
+ *
+ * Every "open" makes a fresh file: O_TMPFILE where the file system has it
+ * (one call, no name ever exists), otherwise a named create followed at once
+ * by unlink. Either way nothing is left in the directory, which destroy()
+ * removes. Observations: F_GETFD, lseek, kcmp(KCMP_FILE) (fstat inode when
+ * kcmp is unavailable), poll() for validity of many numbers at once.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "closeonce/backend.h"
+#include "closeonce/error.h"
+#include "posix.h"
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef SYS_kcmp
+#define SYS_kcmp 312
+#endif
+#define KCMP_FILE_ 0
+
+#define POLL_CHUNK 256
+
+struct posix_be {
+  int dirfd;
+  int tmpfile_ok; /* O_TMPFILE works in dir */
+  int kcmp_ok;
+  pid_t pid;
+  char dir[4096];
+  struct pollfd pfd[POLL_CHUNK];
+  char buf[256];
+};
+
+int co_posix_err(int e) {
+  switch (e) {
+  case 0:
+    return CO_OK;
+  case EBADF:
+    return CO_EBADF;
+  case EINVAL:
+    return CO_EINVAL;
+  case EMFILE:
+    return CO_EMFILE;
+  case ENFILE:
+    return CO_ENFILE;
+  case EBUSY:
+    return CO_EBUSY;
+  case EINTR:
+    return CO_EINTR;
+  case EIO:
+    return CO_EIO;
+  case EPERM:
+    return CO_EPERM;
+  case EACCES:
+    return CO_EACCES;
+  case ENOENT:
+    return CO_ENOENT;
+  case ENOSPC:
+    return CO_ENOSPC;
+  case ESPIPE:
+    return CO_ESPIPE;
+  case EOVERFLOW:
+    return CO_EOVERFLOW;
+  case ENOSYS:
+    return CO_ENOSYS;
+  default:
+    return CO_OTHER;
+  }
+}
+
+static void *posix_create(char *err, size_t errcap) {
+  struct posix_be *be = calloc(1, sizeof *be);
+  const char *tmp = getenv("TMPDIR");
+  int fd;
+  if (!be) {
+    snprintf(err, errcap, "out of memory");
+    return NULL;
+  }
+  if (!tmp || !*tmp)
+    tmp = "/tmp";
+  snprintf(be->dir, sizeof be->dir, "%s/closeonce-XXXXXX", tmp);
+  if (!mkdtemp(be->dir)) {
+    snprintf(err, errcap, "cannot create a temporary directory in %s: %s", tmp,
+             strerror(errno));
+    free(be);
+    return NULL;
+  }
+  be->dirfd = open(be->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (be->dirfd < 0) {
+    snprintf(err, errcap, "cannot open %s: %s", be->dir, strerror(errno));
+    rmdir(be->dir);
+    free(be);
+    return NULL;
+  }
+  fd = openat(be->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    be->tmpfile_ok = 1;
+    close(fd);
+  }
+  be->pid = getpid();
+  be->kcmp_ok = syscall(SYS_kcmp, be->pid, be->pid, KCMP_FILE_, be->dirfd,
+                        be->dirfd) == 0;
+  memset(be->buf, 'x', sizeof be->buf);
+  return be;
+}
+
+static void posix_destroy(void *self) {
+  struct posix_be *be = self;
+  DIR *d;
+  struct dirent *e;
+  if (!be)
+    return;
+  /* Nothing should be left; remove anything a crash in between left. */
+  d = fdopendir(be->dirfd);
+  if (d) {
+    while ((e = readdir(d)) != NULL)
+      if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+        unlinkat(dirfd(d), e->d_name, 0);
+    closedir(d);
+  } else {
+    close(be->dirfd);
+  }
+  rmdir(be->dir);
+  free(be);
+}
+
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+static int64_t posix_limit(void *self) {
+  struct rlimit rl;
+  (void)self;
+  if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+      rl.rlim_cur > INT32_MAX)
+    return INT32_MAX;
+  return (int64_t)rl.rlim_cur;
+}
+
+static int posix_valid_many(void *self, const int64_t *nums, size_t n,
+                            uint8_t *out) {
+  struct posix_be *be = self;
+  size_t i, k, m;
+  for (i = 0; i < n; i += m) {
+    m = n - i < POLL_CHUNK ? n - i : POLL_CHUNK;
+    for (k = 0; k < m; k++) {
+      be->pfd[k].fd = (int)nums[i + k];
+      be->pfd[k].events = 0;
+      be->pfd[k].revents = 0;
+    }
+    if (poll(be->pfd, m, 0) < 0)
+      return -1;
+    for (k = 0; k < m; k++)
+      out[i + k] = nums[i + k] >= 0 && !(be->pfd[k].revents & POLLNVAL);
+  }
+  return 0;
+}
+
+static int posix_open_set(void *self, int64_t **out, size_t *n) {
+  DIR *d = opendir("/proc/self/fd");
+  int64_t *v = NULL;
+  size_t len = 0, cap = 0;
+  struct dirent *e;
+  if (d) {
+    int own = dirfd(d);
+    while ((e = readdir(d)) != NULL) {
+      char *end;
+      long x;
+      if (e->d_name[0] == '.')
+        continue;
+      x = strtol(e->d_name, &end, 10);
+      if (*end || x == own)
+        continue;
+      if (len == cap) {
+        int64_t *w = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof *v);
+        if (!w) {
+          free(v);
+          closedir(d);
+          return -1;
+        }
+        v = w;
+      }
+      v[len++] = x;
+    }
+    closedir(d);
+  } else {
+    /* No /proc: probe every number below the limit (capped) with poll. */
+    int64_t lim = posix_limit(self), i;
+    int64_t nums[POLL_CHUNK];
+    uint8_t ok[POLL_CHUNK];
+    if (lim > 1 << 20)
+      lim = 1 << 20;
+    for (i = 0; i < lim; i += POLL_CHUNK) {
+      size_t k, m = (size_t)(lim - i < POLL_CHUNK ? lim - i : POLL_CHUNK);
+      for (k = 0; k < m; k++)
+        nums[k] = i + (int64_t)k;
+      if (posix_valid_many(self, nums, m, ok) < 0) {
+        free(v);
+        return -1;
+      }
+      for (k = 0; k < m; k++) {
+        if (!ok[k])
+          continue;
+        if (len == cap) {
+          int64_t *w = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof *v);
+          if (!w) {
+            free(v);
+            return -1;
+          }
+          v = w;
+        }
+        v[len++] = nums[k];
+      }
+    }
+  }
+  qsort(v, len, sizeof *v, cmp_i64);
+  *out = v;
+  *n = len;
+  return 0;
+}
+
+static int posix_open(struct posix_be *be, unsigned flags) {
+  int acc = (flags & CO_F_ACC_MASK) == CO_F_ACC_RDONLY   ? O_RDONLY
+            : (flags & CO_F_ACC_MASK) == CO_F_ACC_WRONLY ? O_WRONLY
+                                                         : O_RDWR;
+  int of = acc | (flags & CO_F_CLOEXEC ? O_CLOEXEC : 0) |
+           (flags & CO_F_APPEND ? O_APPEND : 0);
+  int fd, e;
+  if (be->tmpfile_ok && acc != O_RDONLY)
+    return openat(be->dirfd, ".", O_TMPFILE | of, 0600);
+  fd = openat(be->dirfd, "f", O_CREAT | O_EXCL | of, 0600);
+  e = errno;
+  unlinkat(be->dirfd, "f", 0);
+  errno = e;
+  return fd;
+}
+
+static void posix_call(void *self, const struct co_call *c,
+                       struct co_outcome *out) {
+  struct posix_be *be = self;
+  int a = (int)c->a, b = (int)c->b;
+  long r;
+  errno = 0;
+  switch ((enum co_opkind)c->kind) {
+  case CO_OP_OPEN:
+    r = posix_open(be, c->flags);
+    break;
+  case CO_OP_DUP:
+    r = dup(a);
+    break;
+  case CO_OP_DUP2:
+    r = dup2(a, b);
+    break;
+  case CO_OP_DUP3:
+    r = dup3(a, b,
+             (c->flags & CO_F_BIT0 ? O_CLOEXEC : 0) |
+                 (c->flags & CO_F_BIT1 ? O_APPEND : 0));
+    break;
+  case CO_OP_DUPFD:
+    r = fcntl(a, c->flags & CO_F_BIT0 ? F_DUPFD_CLOEXEC : F_DUPFD, b);
+    break;
+  case CO_OP_GETFD:
+    r = fcntl(a, F_GETFD);
+    if (r > 0)
+      r &= FD_CLOEXEC;
+    break;
+  case CO_OP_SETFD:
+    r = fcntl(a, F_SETFD, c->flags & CO_F_BIT0 ? FD_CLOEXEC : 0);
+    break;
+  case CO_OP_GETFL:
+    r = fcntl(a, F_GETFL);
+    if (r >= 0)
+      r = ((r & O_ACCMODE) == O_RDONLY   ? CO_F_ACC_RDONLY
+           : (r & O_ACCMODE) == O_WRONLY ? CO_F_ACC_WRONLY
+                                         : CO_F_ACC_RDWR) |
+          (r & O_APPEND ? CO_F_APPEND : 0);
+    break;
+  case CO_OP_SETFL:
+    r = fcntl(a, F_SETFL, c->flags & CO_F_BIT0 ? O_APPEND : 0);
+    break;
+  case CO_OP_CLOSE:
+    r = close(a);
+    break;
+  case CO_OP_CLOSE_RANGE:
+    r = syscall(SYS_close_range, (unsigned)c->a, (unsigned)c->b,
+                c->flags & CO_F_BIT0 ? CLOSE_RANGE_CLOEXEC : 0u);
+    break;
+  case CO_OP_WRITE:
+    r = write(a, be->buf, (size_t)c->n);
+    break;
+  case CO_OP_LSEEK:
+    r = lseek(a, c->n,
+              (c->flags & CO_F_WHENCE_MASK) == 0   ? SEEK_SET
+              : (c->flags & CO_F_WHENCE_MASK) == 1 ? SEEK_CUR
+                                                   : SEEK_END);
+    break;
+  default:
+    r = -1;
+    errno = ENOSYS;
+  }
+  out->ret = r < 0 ? -1 : r;
+  out->raw = r < 0 ? errno : 0;
+  out->err = co_posix_err(out->raw);
+}
+
+static void posix_query(void *self, int64_t num, struct co_obs *out) {
+  int r = fcntl((int)num, F_GETFD);
+  (void)self;
+  out->valid = r >= 0;
+  out->cloexec = r > 0 && (r & FD_CLOEXEC);
+}
+
+static int64_t posix_offset(void *self, int64_t num) {
+  (void)self;
+  return lseek((int)num, 0, SEEK_CUR);
+}
+
+static int posix_object_key(void *self, int64_t num, uint64_t *key) {
+  struct stat st;
+  (void)self;
+  if (fstat((int)num, &st) < 0)
+    return -1;
+  *key = (uint64_t)st.st_ino ^ ((uint64_t)st.st_dev << 48);
+  return 0;
+}
+
+static int posix_same(void *self, int64_t a, int64_t b) {
+  struct posix_be *be = self;
+  uint64_t ka, kb;
+  if (be->kcmp_ok) {
+    long r = syscall(SYS_kcmp, be->pid, be->pid, KCMP_FILE_, (int)a, (int)b);
+    if (r >= 0)
+      return r == 0 ? 0 : 1;
+  }
+  /* Every open makes a fresh file, so the inode names the description. */
+  if (posix_object_key(self, a, &ka) < 0 || posix_object_key(self, b, &kb) < 0)
+    return -1;
+  return ka == kb ? 0 : 1;
+}
+
+const struct co_backend co_backend_posix = {
+    .version = CO_BACKEND_VERSION,
+    .name = "posix",
+    .create = posix_create,
+    .destroy = posix_destroy,
+    .open_set = posix_open_set,
+    .limit = posix_limit,
+    .call = posix_call,
+    .query = posix_query,
+    .offset = posix_offset,
+    .same = posix_same,
+    .object_key = posix_object_key,
+    .valid_many = posix_valid_many,
+};
+
+const char *co_posix_tmpdir(void *self) {
+  return ((struct posix_be *)self)->dir;
+}

@@ -1,0 +1,12 @@
+/*
+ * Private helpers of the POSIX backend, for the harness and its tests.
+ */
+#ifndef CLOSEONCE_HARNESS_POSIX_H
+#define CLOSEONCE_HARNESS_POSIX_H
+
+/* Map an errno value to enum co_err. */
+int co_posix_err(int e);
+/* The backend's private temporary directory (self: its state). */
+const char *co_posix_tmpdir(void *self);
+
+#endif

@@ -1,0 +1,550 @@
+/*
+ * The trace codec: the one decoder (binary), the one parser and printer
+ * (text), canonical form and hashing. Pure C, no system calls.
+ */
+#include "closeonce/trace.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A flag word: flags & mask == value. Words whose mask has more than one bit
+ * form a group (exactly one of them applies) and are always printed; single-
+ * bit words are printed when set. */
+struct co__word {
+  uint8_t mask, value;
+  const char *word;
+};
+
+static const struct co__word words_none[] = {{0, 0, NULL}};
+static const struct co__word words_open[] = {
+    {CO_F_ACC_MASK, CO_F_ACC_RDWR, "rdwr"},
+    {CO_F_ACC_MASK, CO_F_ACC_RDONLY, "rdonly"},
+    {CO_F_ACC_MASK, CO_F_ACC_WRONLY, "wronly"},
+    {CO_F_CLOEXEC, CO_F_CLOEXEC, "cloexec"},
+    {CO_F_APPEND, CO_F_APPEND, "append"},
+    {0, 0, NULL}};
+static const struct co__word words_dup3[] = {{CO_F_BIT0, CO_F_BIT0, "cloexec"},
+                                             {CO_F_BIT1, CO_F_BIT1, "badflags"},
+                                             {0, 0, NULL}};
+static const struct co__word words_cloexec[] = {
+    {CO_F_BIT0, CO_F_BIT0, "cloexec"}, {0, 0, NULL}};
+static const struct co__word words_append[] = {{CO_F_BIT0, CO_F_BIT0, "append"},
+                                               {0, 0, NULL}};
+static const struct co__word words_whence[] = {{CO_F_WHENCE_MASK, 0, "set"},
+                                               {CO_F_WHENCE_MASK, 1, "cur"},
+                                               {CO_F_WHENCE_MASK, 2, "end"},
+                                               {0, 0, NULL}};
+
+static const struct co__word *const op_words[CO_OP_COUNT] = {
+#define CO__OP_WORDS(id, name, binds, nrefs, arg, words) words_##words,
+    CO_OP_LIST(CO__OP_WORDS)
+#undef CO__OP_WORDS
+};
+
+const struct co_opdesc co_opdesc[CO_OP_COUNT] = {
+#define CO__OP_DESC(id, name, binds, nrefs, arg, words)                        \
+  {name, binds, nrefs, arg},
+    CO_OP_LIST(CO__OP_DESC)
+#undef CO__OP_DESC
+};
+
+static const uint8_t all_kinds[CO_OP_COUNT] = {
+#define CO__OP_KIND(id, name, binds, nrefs, arg, words) CO_OP_##id,
+    CO_OP_LIST(CO__OP_KIND)
+#undef CO__OP_KIND
+};
+const struct co_opset co_opset_all = {all_kinds, CO_OP_COUNT};
+
+void co_trace_init(struct co_trace *t) {
+  t->ops = NULL;
+  t->len = t->cap = 0;
+}
+
+void co_trace_free(struct co_trace *t) {
+  free(t->ops);
+  co_trace_init(t);
+}
+
+void co_trace_clear(struct co_trace *t) {
+  t->len = 0;
+}
+
+int co_trace_push(struct co_trace *t, const struct co_op *op) {
+  if (t->len == t->cap) {
+    size_t cap = t->cap ? t->cap * 2 : 64;
+    struct co_op *ops;
+    if (t->len >= CO_MAX_OPS)
+      return -1;
+    if (cap > CO_MAX_OPS)
+      cap = CO_MAX_OPS;
+    ops = realloc(t->ops, cap * sizeof *ops);
+    if (!ops)
+      return -1;
+    t->ops = ops;
+    t->cap = cap;
+  }
+  t->ops[t->len++] = *op;
+  return 0;
+}
+
+static void ref_canon(struct co_ref *r) {
+  switch (r->type) {
+  case CO_REF_SLOT:
+    r->idx %= CO_SLOTS;
+    break;
+  case CO_REF_FREE:
+    r->idx %= CO_FREE_REFS;
+    break;
+  case CO_REF_NEG:
+  case CO_REF_LIMIT:
+    r->idx = 0;
+    break;
+  default:
+    r->type = CO_REF_SLOT;
+    r->idx %= CO_SLOTS;
+  }
+}
+
+static uint8_t flags_canon(const struct co__word *w, uint8_t flags) {
+  uint8_t allowed = 0, out;
+  const struct co__word *p;
+  for (p = w; p->word; p++)
+    allowed |= p->mask;
+  out = flags & allowed;
+  /* A group value that no word names folds to the group's zero value. */
+  for (p = w; p->word; p++) {
+    const struct co__word *q;
+    int named = 0;
+    if ((p->mask & (p->mask - 1)) == 0)
+      continue;
+    for (q = w; q->word; q++)
+      if (q->mask == p->mask && (out & p->mask) == q->value)
+        named = 1;
+    if (!named)
+      out &= (uint8_t)~p->mask;
+  }
+  return out;
+}
+
+void co_op_canon(struct co_op *op) {
+  const struct co_opdesc *d;
+  if (op->kind >= CO_OP_COUNT)
+    op->kind = (uint8_t)(op->kind % CO_OP_COUNT);
+  d = &co_opdesc[op->kind];
+  op->dst = d->binds ? op->dst % CO_SLOTS : 0;
+  op->flags = flags_canon(op_words[op->kind], op->flags & 0xf);
+  if (d->nrefs < 1)
+    op->a = (struct co_ref){0, 0};
+  if (d->nrefs < 2)
+    op->b = (struct co_ref){0, 0};
+  ref_canon(&op->a);
+  ref_canon(&op->b);
+  switch (d->arg) {
+  case CO_ARG_COUNT:
+    op->n = op->n & 0xff;
+    break;
+  case CO_ARG_OFFSET:
+    op->n = (int8_t)(uint8_t)op->n;
+    break;
+  default:
+    op->n = 0;
+  }
+}
+
+/* Reference byte: 0..15 slot, 16..47 free number, 48 -1, 49 limit; taken
+ * modulo 50 so that every byte means something. */
+static struct co_ref ref_decode(uint8_t b) {
+  unsigned v = b % 50u;
+  if (v < CO_SLOTS)
+    return (struct co_ref){CO_REF_SLOT, (uint8_t)v};
+  if (v < CO_SLOTS + CO_FREE_REFS)
+    return (struct co_ref){CO_REF_FREE, (uint8_t)(v - CO_SLOTS)};
+  return (struct co_ref){v == 48 ? CO_REF_NEG : CO_REF_LIMIT, 0};
+}
+
+static uint8_t ref_encode(struct co_ref r) {
+  switch (r.type) {
+  case CO_REF_FREE:
+    return (uint8_t)(CO_SLOTS + r.idx % CO_FREE_REFS);
+  case CO_REF_NEG:
+    return 48;
+  case CO_REF_LIMIT:
+    return 49;
+  default:
+    return (uint8_t)(r.idx % CO_SLOTS);
+  }
+}
+
+int co_trace_decode(const uint8_t *data, size_t size,
+                    const struct co_opset *set, size_t max_ops,
+                    struct co_trace *out) {
+  size_t i;
+  co_trace_clear(out);
+  if (!max_ops || max_ops > CO_MAX_OPS)
+    max_ops = CO_MAX_OPS;
+  if (!set || !set->n)
+    return 0;
+  for (i = 0; i + 4 <= size && out->len < max_ops; i += 4) {
+    const uint8_t *r = data + i;
+    struct co_op op;
+    if (r[0] == 0)
+      continue;
+    op.kind = set->kinds[(r[0] - 1u) % set->n];
+    op.dst = r[1] & 0xf;
+    op.flags = r[1] >> 4;
+    op.a = ref_decode(r[2]);
+    if (co_opdesc[op.kind].nrefs >= 2) {
+      op.b = ref_decode(r[3]);
+      op.n = 0;
+    } else {
+      op.b = (struct co_ref){0, 0};
+      op.n = co_opdesc[op.kind].arg == CO_ARG_OFFSET ? (int8_t)r[3] : r[3];
+    }
+    co_op_canon(&op);
+    if (co_trace_push(out, &op) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+size_t co_trace_encode(const struct co_trace *t, const struct co_opset *set,
+                       uint8_t *buf, size_t cap) {
+  size_t need = 0, i, k;
+  for (i = 0; i < t->len; i++) {
+    const struct co_op *op = &t->ops[i];
+    uint8_t r[4];
+    for (k = 0; k < set->n && set->kinds[k] != op->kind; k++)
+      ;
+    if (k == set->n)
+      continue;
+    r[0] = (uint8_t)(k + 1);
+    r[1] = (uint8_t)((op->dst & 0xf) | (op->flags << 4));
+    r[2] = ref_encode(op->a);
+    r[3] = co_opdesc[op->kind].nrefs >= 2 ? ref_encode(op->b)
+                                          : (uint8_t)(op->n & 0xff);
+    if (need + 4 <= cap)
+      memcpy(buf + need, r, 4);
+    need += 4;
+  }
+  return need;
+}
+
+uint64_t co_trace_hash(const struct co_trace *t) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  size_t i;
+  for (i = 0; i < t->len; i++) {
+    const struct co_op *op = &t->ops[i];
+    uint8_t r[8] = {op->kind,  op->dst,    op->flags, op->a.type,
+                    op->a.idx, op->b.type, op->b.idx, (uint8_t)op->n};
+    size_t k;
+    for (k = 0; k < sizeof r; k++) {
+      h ^= r[k];
+      h *= 0x100000001b3ull;
+    }
+  }
+  return h;
+}
+
+/* ---- text ---- */
+
+int co_ref_format(struct co_ref r, char *buf, size_t cap) {
+  switch (r.type) {
+  case CO_REF_SLOT:
+    return snprintf(buf, cap, "s%u", r.idx);
+  case CO_REF_FREE:
+    return snprintf(buf, cap, "f%u", r.idx);
+  case CO_REF_NEG:
+    return snprintf(buf, cap, "-1");
+  default:
+    return snprintf(buf, cap, "limit");
+  }
+}
+
+/* snprintf into buf+*len, tracking the would-be length. */
+static void appendf(char *buf, size_t cap, int *len, const char *fmt, ...) {
+  va_list ap;
+  size_t at = (size_t)*len < cap ? (size_t)*len : cap;
+  int n;
+  va_start(ap, fmt);
+  n = vsnprintf(buf + at, cap - at, fmt, ap);
+  va_end(ap);
+  if (n > 0)
+    *len += n;
+}
+
+int co_op_format(const struct co_op *op, char *buf, size_t cap) {
+  const struct co_opdesc *d = &co_opdesc[op->kind];
+  const struct co__word *w;
+  char ref[16];
+  int len = 0;
+  if (cap)
+    buf[0] = 0;
+  if (d->binds)
+    appendf(buf, cap, &len, "s%u = ", op->dst);
+  appendf(buf, cap, &len, "%s", d->name);
+  if (d->nrefs >= 1) {
+    co_ref_format(op->a, ref, sizeof ref);
+    appendf(buf, cap, &len, " %s", ref);
+  }
+  if (d->nrefs >= 2) {
+    co_ref_format(op->b, ref, sizeof ref);
+    appendf(buf, cap, &len, " %s", ref);
+  }
+  if (d->arg != CO_ARG_NONE)
+    appendf(buf, cap, &len, " %d", (int)op->n);
+  for (w = op_words[op->kind]; w->word; w++) {
+    int group = (w->mask & (w->mask - 1)) != 0;
+    if ((op->flags & w->mask) == w->value && (group || w->value))
+      appendf(buf, cap, &len, " %s", w->word);
+  }
+  return len;
+}
+
+int co_trace_print(const struct co_trace *t, FILE *out) {
+  char line[128];
+  size_t i;
+  for (i = 0; i < t->len; i++) {
+    co_op_format(&t->ops[i], line, sizeof line);
+    if (fprintf(out, "%s\n", line) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+struct lexer {
+  const char *p, *end, *line_start;
+  int line;
+  struct co_parse_error *err;
+};
+
+static int lex_fail(struct lexer *lx, const char *at, const char *fmt, ...) {
+  va_list ap;
+  if (lx->err) {
+    lx->err->line = lx->line;
+    lx->err->col = (int)(at - lx->line_start) + 1;
+    va_start(ap, fmt);
+    vsnprintf(lx->err->message, sizeof lx->err->message, fmt, ap);
+    va_end(ap);
+  }
+  return -1;
+}
+
+/* The next token on this line: [start, *tend). Returns 0 at end of line or
+ * at a comment. '=' is a token of its own. */
+static size_t next_token(struct lexer *lx, const char **tstart) {
+  const char *p = lx->p;
+  while (p < lx->end && (*p == ' ' || *p == '\t' || *p == '\r'))
+    p++;
+  *tstart = p;
+  if (p >= lx->end || *p == '\n' || *p == '#') {
+    lx->p = p;
+    return 0;
+  }
+  if (*p == '=') {
+    lx->p = p + 1;
+    return 1;
+  }
+  while (p < lx->end && !isspace((unsigned char)*p) && *p != '#' && *p != '=')
+    p++;
+  lx->p = p;
+  return (size_t)(p - *tstart);
+}
+
+static int tok_is(const char *t, size_t n, const char *word) {
+  return strlen(word) == n && memcmp(t, word, n) == 0;
+}
+
+/* Parse an unsigned decimal of at most 3 digits into *v. */
+static int small_uint(const char *t, size_t n, unsigned *v) {
+  unsigned x = 0;
+  size_t i;
+  if (n == 0 || n > 3)
+    return -1;
+  for (i = 0; i < n; i++) {
+    if (t[i] < '0' || t[i] > '9')
+      return -1;
+    x = x * 10 + (unsigned)(t[i] - '0');
+  }
+  if (n > 1 && t[0] == '0')
+    return -1;
+  *v = x;
+  return 0;
+}
+
+static int parse_slot(const char *t, size_t n, uint8_t *slot) {
+  unsigned v;
+  if (n < 2 || t[0] != 's' || small_uint(t + 1, n - 1, &v) < 0 || v >= CO_SLOTS)
+    return -1;
+  *slot = (uint8_t)v;
+  return 0;
+}
+
+static int parse_ref(const char *t, size_t n, struct co_ref *r) {
+  unsigned v;
+  if (tok_is(t, n, "-1")) {
+    *r = (struct co_ref){CO_REF_NEG, 0};
+    return 0;
+  }
+  if (tok_is(t, n, "limit")) {
+    *r = (struct co_ref){CO_REF_LIMIT, 0};
+    return 0;
+  }
+  if (n >= 2 && t[0] == 's' && small_uint(t + 1, n - 1, &v) == 0 &&
+      v < CO_SLOTS) {
+    *r = (struct co_ref){CO_REF_SLOT, (uint8_t)v};
+    return 0;
+  }
+  if (n >= 2 && t[0] == 'f' && small_uint(t + 1, n - 1, &v) == 0 &&
+      v < CO_FREE_REFS) {
+    *r = (struct co_ref){CO_REF_FREE, (uint8_t)v};
+    return 0;
+  }
+  return -1;
+}
+
+static int parse_int(const char *t, size_t n, long lo, long hi, int32_t *out) {
+  char tmp[16];
+  char *end;
+  long v;
+  if (n == 0 || n >= sizeof tmp)
+    return -1;
+  memcpy(tmp, t, n);
+  tmp[n] = 0;
+  errno = 0;
+  v = strtol(tmp, &end, 10);
+  if (errno || *end || v < lo || v > hi)
+    return -1;
+  *out = (int32_t)v;
+  return 0;
+}
+
+static int parse_line(struct lexer *lx, struct co_trace *out) {
+  const char *t, *t2;
+  size_t n, n2;
+  struct co_op op;
+  const struct co_opdesc *d;
+  const struct co__word *w;
+  uint8_t seen = 0, dst = 0;
+  int have_dst = 0, k;
+
+  memset(&op, 0, sizeof op);
+  n = next_token(lx, &t);
+  if (n == 0)
+    return 0; /* blank or comment */
+  /* optional "sN =" */
+  if (t[0] == 's' && n >= 2 && isdigit((unsigned char)t[1])) {
+    const char *save = lx->p;
+    n2 = next_token(lx, &t2);
+    if (n2 == 1 && *t2 == '=') {
+      if (parse_slot(t, n, &dst) < 0)
+        return lex_fail(lx, t, "expected a slot s0..s%d, found '%.*s'",
+                        CO_SLOTS - 1, (int)n, t);
+      have_dst = 1;
+      n = next_token(lx, &t);
+      if (n == 0)
+        return lex_fail(lx, t, "expected an operation after '='");
+    } else {
+      lx->p = save;
+    }
+  }
+  for (k = 0; k < CO_OP_COUNT; k++)
+    if (tok_is(t, n, co_opdesc[k].name))
+      break;
+  if (k == CO_OP_COUNT)
+    return lex_fail(lx, t, "expected an operation name, found '%.*s'", (int)n,
+                    t);
+  op.kind = (uint8_t)k;
+  d = &co_opdesc[k];
+  if (d->binds && !have_dst)
+    return lex_fail(lx, t, "'%s' binds its result: write 'sN = %s ...'",
+                    d->name, d->name);
+  if (!d->binds && have_dst)
+    return lex_fail(lx, lx->line_start, "'%s' returns no handle to bind",
+                    d->name);
+  op.dst = dst;
+  for (k = 0; k < d->nrefs; k++) {
+    struct co_ref *r = k == 0 ? &op.a : &op.b;
+    n = next_token(lx, &t);
+    if (n == 0)
+      return lex_fail(lx, t,
+                      "'%s' expects %d operand%s: a slot sN, a free "
+                      "number fN, -1 or limit",
+                      d->name, d->nrefs, d->nrefs > 1 ? "s" : "");
+    if (parse_ref(t, n, r) < 0)
+      return lex_fail(lx, t,
+                      "expected a slot s0..s%d, a free number f0..f%d, -1 or "
+                      "limit, found '%.*s'",
+                      CO_SLOTS - 1, CO_FREE_REFS - 1, (int)n, t);
+  }
+  if (d->arg != CO_ARG_NONE) {
+    long lo = d->arg == CO_ARG_COUNT ? 0 : -128;
+    long hi = d->arg == CO_ARG_COUNT ? 255 : 127;
+    n = next_token(lx, &t);
+    if (n == 0 || parse_int(t, n, lo, hi, &op.n) < 0)
+      return lex_fail(lx, t, "expected an integer %ld..%ld, found '%.*s'", lo,
+                      hi, (int)n, t);
+  }
+  while ((n = next_token(lx, &t)) != 0) {
+    for (w = op_words[op.kind]; w->word; w++)
+      if (tok_is(t, n, w->word))
+        break;
+    if (!w->word) {
+      char list[96] = "";
+      int len = 0;
+      const struct co__word *q;
+      for (q = op_words[op.kind]; q->word; q++)
+        appendf(list, sizeof list, &len, "%s%s", len ? ", " : "", q->word);
+      return lex_fail(lx, t, "unexpected '%.*s' after '%s'%s%s%s", (int)n, t,
+                      d->name, len ? " (its flags: " : "", list,
+                      len ? ")" : "");
+    }
+    if (seen & w->mask)
+      return lex_fail(lx, t, "'%.*s' conflicts with an earlier flag", (int)n,
+                      t);
+    seen |= w->mask;
+    op.flags = (uint8_t)((op.flags & ~w->mask) | w->value);
+  }
+  co_op_canon(&op);
+  if (co_trace_push(out, &op) < 0)
+    return lex_fail(lx, lx->line_start,
+                    "trace too long (more than %d operations) or out of "
+                    "memory",
+                    CO_MAX_OPS);
+  return 0;
+}
+
+int co_trace_parse(const char *text, size_t len, struct co_trace *out,
+                   struct co_parse_error *err) {
+  struct lexer lx = {text, text + len, text, 1, err};
+  co_trace_clear(out);
+  {
+    const char *z = memchr(text, 0, len), *q;
+    if (z) {
+      for (q = text; q < z; q++)
+        if (*q == '\n') {
+          lx.line++;
+          lx.line_start = q + 1;
+        }
+      return lex_fail(&lx, z,
+                      "NUL byte in a text trace (binary input? use "
+                      "--format binary)");
+    }
+  }
+  while (lx.p < lx.end) {
+    const char *nl, *t;
+    if (parse_line(&lx, out) < 0)
+      return -1;
+    if (next_token(&lx, &t) != 0)
+      return lex_fail(&lx, t, "unexpected '%c'", *t);
+    nl = memchr(lx.p, '\n', (size_t)(lx.end - lx.p));
+    if (!nl)
+      break;
+    lx.p = nl + 1;
+    lx.line_start = lx.p;
+    lx.line++;
+  }
+  return 0;
+}

@@ -1,0 +1,65 @@
+/*
+ * closeonce: a backend is a real implementation behind the operation table.
+ *
+ * A versioned table of function pointers (append-only: new members go at the
+ * end and raise CO_BACKEND_VERSION), SQLite-VFS style. A backend issues the
+ * calls the executor gives it and answers observation queries; it never
+ * decides what is safe: the executor only hands it numbers that the trace
+ * reaches (never a foreign descriptor).
+ */
+#ifndef CLOSEONCE_BACKEND_H
+#define CLOSEONCE_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "closeonce/model.h"
+
+#define CO_BACKEND_VERSION 1
+
+/* What one query of a number sees. */
+struct co_obs {
+  int valid;   /* the number is open */
+  int cloexec; /* its per-descriptor close-on-exec bit (if valid) */
+};
+
+struct co_backend {
+  int version; /* CO_BACKEND_VERSION */
+  const char *name;
+
+  /* Create the private state (a temporary directory for files). Returns
+   * NULL and writes a message to err on failure. The backend's own
+   * descriptors are open before the executor takes the foreign set. */
+  void *(*create)(char *err, size_t errcap);
+  /* Remove the temporary directory and release everything. */
+  void (*destroy)(void *self);
+
+  /* Every number open in the process now, ascending. *out is malloc'd by
+   * the backend and freed by the caller. Returns 0 or -1. */
+  int (*open_set)(void *self, int64_t **out /* OUT */, size_t *n /* OUT */);
+  /* The descriptor limit (RLIMIT_NOFILE soft). */
+  int64_t (*limit)(void *self);
+
+  /* Issue one call; write the outcome (ret, normalized err, raw code). */
+  void (*call)(void *self, const struct co_call *c,
+               struct co_outcome *out /* OUT */);
+
+  /* Observe one number: one system call. */
+  void (*query)(void *self, int64_t num, struct co_obs *out /* OUT */);
+  /* The offset of num's open file description, or -1. */
+  int64_t (*offset)(void *self, int64_t num);
+  /* 0 if a and b name the same open file description, 1 if not, -1 if it
+   * cannot tell. */
+  int (*same)(void *self, int64_t a, int64_t b);
+  /* A key of the object behind num (the inode); 0 on success. */
+  int (*object_key)(void *self, int64_t num, uint64_t *key /* OUT */);
+  /* Validity of many numbers in one call: out[i] = 1 if nums[i] is open.
+   * Returns 0 or -1. */
+  int (*valid_many)(void *self, const int64_t *nums, size_t n,
+                    uint8_t *out /* OUT */);
+};
+
+/* The POSIX (Linux) backend. */
+extern const struct co_backend co_backend_posix;
+
+#endif

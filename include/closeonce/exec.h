@@ -1,0 +1,117 @@
+/*
+ * closeonce: the executor, which steps the model and a backend together.
+ *
+ * For each operation it resolves the references, asks the model for the
+ * prediction, issues the call (never on a foreign descriptor; close_range is
+ * split around foreign ones), compares result and normalized error, and
+ * observes what the model says the operation touched: validity, cloexec,
+ * identity of the open file description (kcmp), offset. At the end of a
+ * trace it compares every number the trace reached, closes everything the
+ * trace left open, and checks that the reachable numbers are closed again.
+ */
+#ifndef CLOSEONCE_EXEC_H
+#define CLOSEONCE_EXEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "closeonce/backend.h"
+#include "closeonce/model.h"
+#include "closeonce/trace.h"
+
+/* X(ID, name, explanation) */
+#define CO_VERDICT_LIST(X)                                                     \
+  X(OK, "ok", "model and platform agreed at every step")                       \
+  X(DIVERGENCE, "divergence",                                                  \
+    "the platform's observable behaviour differs from the model's "            \
+    "prediction")                                                              \
+  X(LEAK, "leak",                                                              \
+    "a descriptor is open that no model party holds, or one stayed open "      \
+    "after the trace was torn down")                                           \
+  X(HARNESS, "harness-error",                                                  \
+    "the harness could not run the trace safely (environment changed, out "    \
+    "of memory)")
+
+enum co_vkind {
+#define CO__V_ENUM(id, name, expl) CO_V_##id,
+  CO_VERDICT_LIST(CO__V_ENUM)
+#undef CO__V_ENUM
+      CO_V_COUNT
+};
+const char *co_verdict_name(int kind);
+const char *co_verdict_explain(int kind);
+
+struct co_verdict {
+  int kind;    /* enum co_vkind */
+  size_t step; /* index of the operation; the trace length for end checks */
+  int has_outcomes;
+  struct co_outcome model, real; /* when has_outcomes */
+  char what[240];                /* what differed, in words */
+};
+
+/* Observation depth. */
+#define CO_OBSERVE_RESULT 0x1   /* result and error (always) */
+#define CO_OBSERVE_TOUCHED 0x2  /* validity/cloexec of touched numbers */
+#define CO_OBSERVE_IDENTITY 0x4 /* kcmp after dup-family calls */
+#define CO_OBSERVE_OFFSET 0x8   /* offset after write */
+#define CO_OBSERVE_DEFAULT 0xf
+
+struct co_exec_stats {
+  uint64_t traces, ops, syscalls_refused, env_rescans;
+  uint64_t transitions; /* distinct model transitions seen */
+};
+
+struct co_exec;
+
+/* Create an executor on a backend: creates the backend, takes the foreign
+ * set. NULL with a message in err on failure. */
+struct co_exec *co_exec_new(const struct co_backend *be, char *err,
+                            size_t errcap);
+void co_exec_free(struct co_exec *ex);
+void co_exec_set_observe(struct co_exec *ex, unsigned observe);
+
+/* Run a whole trace; fills *v. Returns v->kind. */
+int co_exec_run(struct co_exec *ex, const struct co_trace *t,
+                struct co_verdict *v /* OUT */);
+
+/* The same in pieces, for generators that choose each operation after
+ * seeing the state. After a step returns non-OK, call co_exec_end (it tears
+ * down and keeps the first verdict). */
+int co_exec_begin(struct co_exec *ex, struct co_verdict *v /* OUT */);
+int co_exec_step(struct co_exec *ex, const struct co_op *op,
+                 struct co_verdict *v /* OUT */);
+int co_exec_end(struct co_exec *ex, struct co_verdict *v /* IN/OUT */);
+
+/* What one step did, for observers (tests, explain). */
+struct co_step_info {
+  size_t step;
+  const struct co_op *op;
+  const struct co_call *call; /* the resolved numbers */
+  const struct co_outcome *model, *real;
+  enum co_sit sit_a, sit_b; /* the operands' situations before the step */
+  unsigned transition;
+};
+/* Call fn after every step (before its observations are compared); NULL
+ * removes it. */
+void co_exec_set_hook(struct co_exec *ex,
+                      void (*fn)(void *env, const struct co_step_info *s),
+                      void *env);
+
+/* The model (read-only use between steps). */
+const struct co_model *co_exec_model(const struct co_exec *ex);
+void co_exec_stats(const struct co_exec *ex,
+                   struct co_exec_stats *out /* OUT */);
+/* 1 if transition id was seen; for coverage feedback. */
+int co_exec_seen(const struct co_exec *ex, unsigned id);
+/* The transition id of the last step. */
+unsigned co_exec_last_transition(const struct co_exec *ex);
+
+/* Compare the whole open set of the process with the one taken when the
+ * executor was created. Returns 0 if equal; otherwise writes the first
+ * difference to msg. */
+int co_exec_check_process(struct co_exec *ex, char *msg, size_t cap);
+
+/* The backend's state, for tests and the raw benchmark. */
+void *co_exec_backend_self(struct co_exec *ex);
+
+#endif

@@ -1,0 +1,120 @@
+/*
+ * closeonce: the reference model.
+ *
+ * Pure C, deterministic, no system calls. Given the set of descriptors that
+ * were open when a trace started (the foreign set: the harness's, the test
+ * runner's, the fuzz engine's) and the descriptor limit, it predicts every
+ * operation's exact outcome: the number returned (lowest free), the error,
+ * the per-descriptor flags, which descriptors share an open file description
+ * and that description's offset and status flags.
+ *
+ * Each rule cites its source: "man X" (Linux man-pages 6.03), "P" (observed
+ * on Linux 6.18 / glibc 2.36), "S§n" (shared/SEMANTICS.md section n).
+ */
+#ifndef CLOSEONCE_MODEL_H
+#define CLOSEONCE_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "closeonce/trace.h"
+
+struct co_model;
+
+struct co_model_config {
+  const int64_t *foreign; /* sorted ascending, no duplicates */
+  size_t nforeign;
+  int64_t limit; /* RLIMIT_NOFILE soft limit */
+};
+
+/* An operation with its references resolved to numbers. */
+struct co_call {
+  uint8_t kind, flags; /* as in struct co_op */
+  int64_t a, b;        /* the resolved references (a: 1st, b: 2nd) */
+  int32_t n;           /* the integer argument */
+};
+
+/* The observable result of one call. */
+struct co_outcome {
+  int64_t ret; /* return value; -1 on failure for every POSIX call */
+  int err;     /* enum co_err; CO_OK on success */
+  int raw;     /* the platform's code (errno); the model leaves it 0 */
+};
+
+/* What an operation may have changed, for the executor to observe.
+ * num[]: numbers whose validity and flags may have changed; sweep: any
+ * number may have (close_range); refused: the operation names a foreign
+ * descriptor and must not be issued (no reference can produce one, so this
+ * is a guard, never expected). */
+#define CO_TOUCH_MAX 3
+struct co_effect {
+  int n, sweep, refused;
+  int64_t num[CO_TOUCH_MAX];
+  /* pairs that must name the same open file description after the step */
+  int64_t same_a, same_b; /* -1 when none */
+};
+
+/* The model's view of one descriptor number. */
+struct co_fdstate {
+  int live;
+  int cloexec;
+  int32_t ofd;    /* open file description id, stable within a trace */
+  int64_t rep;    /* the lowest live number on the same description */
+  int64_t offset; /* the description's offset */
+  int acc;        /* CO_F_ACC_* */
+  int append;     /* O_APPEND on the description */
+};
+
+/* Situations an operand can be in; part of a model transition. */
+enum co_sit {
+  CO_SIT_UNSET,  /* a slot never bound (resolves to -1) */
+  CO_SIT_LIVE,   /* a slot whose number is live and still its own */
+  CO_SIT_STALE,  /* a slot whose number has been closed */
+  CO_SIT_REUSED, /* a slot whose number was closed and given to another */
+  CO_SIT_FREE,   /* a free-number reference, not live now */
+  CO_SIT_FREE_LIVE,
+  CO_SIT_NEG,
+  CO_SIT_LIMIT,
+  CO_SIT_COUNT
+};
+
+/* Allocate a model; NULL on ENOMEM. */
+struct co_model *co_model_new(void);
+void co_model_free(struct co_model *m);
+
+/* Start a trace from the given platform state. Returns 0, or -1 on ENOMEM.
+ * The foreign array is copied. */
+int co_model_begin(struct co_model *m, const struct co_model_config *cfg);
+
+/* Resolve op's references against the current slots. */
+void co_model_resolve(const struct co_model *m, const struct co_op *op,
+                      struct co_call *out /* OUT */);
+
+/* Predict and apply one operation. *pred and *eff are always written.
+ * Returns the transition id (for coverage), always < co_model_transition_max.
+ */
+unsigned co_model_step(struct co_model *m, const struct co_op *op,
+                       const struct co_call *call,
+                       struct co_outcome *pred /* OUT */,
+                       struct co_effect *eff /* OUT */);
+extern const unsigned co_model_transition_max;
+
+/* State of number num (any value; out of range is reported not live). */
+void co_model_fd(const struct co_model *m, int64_t num,
+                 struct co_fdstate *out /* OUT */);
+/* The lowest live number > after, or -1. */
+int64_t co_model_next_live(const struct co_model *m, int64_t after);
+/* The highest number that was live at any point of this trace, or -1. */
+int64_t co_model_high(const struct co_model *m);
+/* The k-th number that was free at the start (k >= 0), or -1 if that is not
+ * below the limit. */
+int64_t co_model_free_number(const struct co_model *m, unsigned k);
+/* 1 if num was open when the trace started. */
+int co_model_is_foreign(const struct co_model *m, int64_t num);
+/* The situation of a reference now. */
+enum co_sit co_model_sit(const struct co_model *m, struct co_ref r);
+const char *co_sit_name(enum co_sit s);
+/* Current number of a slot, -1 if unset. */
+int64_t co_model_slot(const struct co_model *m, unsigned slot);
+
+#endif

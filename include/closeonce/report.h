@@ -1,0 +1,40 @@
+/*
+ * closeonce: loading traces from files and reporting verdicts.
+ */
+#ifndef CLOSEONCE_REPORT_H
+#define CLOSEONCE_REPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "closeonce/exec.h"
+#include "closeonce/trace.h"
+
+enum co_format { CO_FMT_AUTO, CO_FMT_TEXT, CO_FMT_BINARY };
+
+/* Which form bytes are in: text if every byte is printable ASCII, tab, CR
+ * or LF (an empty input is text), binary otherwise. */
+enum co_format co_format_detect(const void *data, size_t size);
+
+/* Decode or parse in-memory bytes. name is used in error messages. On
+ * error returns -1 and writes "name:line:col: message" to err. */
+int co_trace_load_mem(const void *data, size_t size, const char *name,
+                      enum co_format fmt, const struct co_opset *set,
+                      size_t max_ops, struct co_trace *out, char *err,
+                      size_t errcap);
+/* The same for a file; also reports read errors with the path. */
+int co_trace_load(const char *path, enum co_format fmt,
+                  const struct co_opset *set, size_t max_ops,
+                  struct co_trace *out, char *err, size_t errcap);
+
+/* A plain-text report: verdict, explanation, what differed, and the trace
+ * with the step marked. */
+void co_report_text(FILE *out, const char *target, const struct co_trace *t,
+                    const struct co_verdict *v);
+
+/* Write t to path as text, preceded by '#' comment lines from header (may be
+ * NULL; several lines separated by '\n'). Returns 0 or -1 (errno set). */
+int co_trace_save(const char *path, const char *header,
+                  const struct co_trace *t);
+
+#endif

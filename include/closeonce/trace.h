@@ -1,0 +1,172 @@
+/*
+ * closeonce: traces, the programs that the model and a backend run in
+ * lockstep.
+ *
+ * A trace is a sequence of operations on numbered slots (s0..s15), never on
+ * raw descriptor values. A slot is a variable of the traced program: an
+ * operation that creates a handle binds its result to a slot, and later
+ * operations name the slot. After a close the slot keeps its number (it is
+ * stale), so a trace can misuse a handle exactly as a buggy program does.
+ *
+ * Operands that name a number are references (struct co_ref): a slot's
+ * current number, the k-th number that was free when the trace started
+ * ("#k"), -1, or the descriptor limit. No reference can name a descriptor
+ * that the harness or the fuzz engine owns.
+ *
+ * Two forms, one meaning:
+ *  - binary (fuzzer input): 4 bytes an operation; total (every byte string
+ *    decodes), a truncated tail ends the trace, a record whose first byte is
+ *    zero is skipped, so all-zero input is the empty trace and zeroing a
+ *    record deletes it; changing one byte changes one operation.
+ *  - text (corpus, reports, reproducers): one operation a line, '#' starts a
+ *    comment; co_trace_print() output parses back to the same trace.
+ *
+ * The operation list is one X-macro, CO_OP_LIST; the decoder, the printer,
+ * the parser, the generator, the model and every backend use it.
+ */
+#ifndef CLOSEONCE_TRACE_H
+#define CLOSEONCE_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CO_SLOTS 16     /* s0..s15 */
+#define CO_FREE_REFS 32 /* #0..#31 */
+#define CO_MAX_OPS 4096 /* a longer trace is truncated by the decoders */
+
+/* Kinds of the integer argument of an operation. */
+enum co_argkind {
+  CO_ARG_NONE,
+  CO_ARG_COUNT, /* 0..255: a byte count */
+  CO_ARG_OFFSET /* -128..127: a signed offset */
+};
+
+/*
+ * X(ID, text name, binds a slot, number of references, argument kind,
+ *   flag vocabulary)
+ *
+ * The flag vocabularies are defined in harness/ops.c; each word is a
+ * (mask, value) pair on the operation's 4-bit flags field.
+ */
+#define CO_OP_LIST(X)                                                          \
+  X(OPEN, "open", 1, 0, CO_ARG_NONE, open)                                     \
+  X(DUP, "dup", 1, 1, CO_ARG_NONE, none)                                       \
+  X(DUP2, "dup2", 1, 2, CO_ARG_NONE, none)                                     \
+  X(DUP3, "dup3", 1, 2, CO_ARG_NONE, dup3)                                     \
+  X(DUPFD, "dupfd", 1, 2, CO_ARG_NONE, cloexec)                                \
+  X(GETFD, "getfd", 0, 1, CO_ARG_NONE, none)                                   \
+  X(SETFD, "setfd", 0, 1, CO_ARG_NONE, cloexec)                                \
+  X(GETFL, "getfl", 0, 1, CO_ARG_NONE, none)                                   \
+  X(SETFL, "setfl", 0, 1, CO_ARG_NONE, append)                                 \
+  X(CLOSE, "close", 0, 1, CO_ARG_NONE, none)                                   \
+  X(CLOSE_RANGE, "close_range", 0, 2, CO_ARG_NONE, cloexec)                    \
+  X(WRITE, "write", 0, 1, CO_ARG_COUNT, none)                                  \
+  X(LSEEK, "lseek", 0, 1, CO_ARG_OFFSET, whence)
+
+enum co_opkind {
+#define CO__OP_ENUM(id, name, binds, nrefs, arg, words) CO_OP_##id,
+  CO_OP_LIST(CO__OP_ENUM)
+#undef CO__OP_ENUM
+      CO_OP_COUNT
+};
+
+/* Flag bits (4 bits; meaning depends on the operation). */
+#define CO_F_ACC_MASK 0x3 /* open: 0 rdwr, 1 rdonly, 2 wronly */
+#define CO_F_ACC_RDWR 0x0
+#define CO_F_ACC_RDONLY 0x1
+#define CO_F_ACC_WRONLY 0x2
+#define CO_F_CLOEXEC 0x4 /* open; dup3, dupfd, setfd, close_range: bit 0 */
+#define CO_F_APPEND 0x8  /* open; setfl: bit 0 */
+#define CO_F_BIT0 0x1
+#define CO_F_BIT1 0x2
+#define CO_F_WHENCE_MASK 0x3 /* lseek: 0 set, 1 cur, 2 end */
+
+enum co_reftype {
+  CO_REF_SLOT,  /* the number currently held by slot idx (-1 if never set) */
+  CO_REF_FREE,  /* the idx-th number free when the trace started */
+  CO_REF_NEG,   /* -1 */
+  CO_REF_LIMIT, /* the descriptor limit (RLIMIT_NOFILE soft) */
+  CO_REF_COUNT
+};
+
+struct co_ref {
+  uint8_t type; /* enum co_reftype */
+  uint8_t idx;  /* slot or free index; 0 for the others */
+};
+
+struct co_op {
+  uint8_t kind;  /* enum co_opkind */
+  uint8_t dst;   /* slot bound to the result, if the operation binds */
+  uint8_t flags; /* 4 bits, see CO_F_* */
+  struct co_ref a, b;
+  int32_t n; /* the integer argument, if any */
+};
+
+struct co_trace {
+  struct co_op *ops;
+  size_t len, cap;
+};
+
+/* The operations a target accepts, in decoding order. */
+struct co_opset {
+  const uint8_t *kinds;
+  size_t n;
+};
+
+/* Static description of one operation kind. */
+struct co_opdesc {
+  const char *name;
+  uint8_t binds, nrefs, arg;
+};
+extern const struct co_opdesc co_opdesc[CO_OP_COUNT];
+
+/* The opset of every operation, in CO_OP_LIST order. */
+extern const struct co_opset co_opset_all;
+
+/* Trace storage. co_trace_init never fails; push returns -1 on ENOMEM or
+ * when the trace already holds CO_MAX_OPS operations. */
+void co_trace_init(struct co_trace *t);
+void co_trace_free(struct co_trace *t);
+void co_trace_clear(struct co_trace *t);
+int co_trace_push(struct co_trace *t, const struct co_op *op);
+
+/* Bring an operation to canonical form: fields the kind does not use are
+ * zeroed, out-of-range values are folded into range. Decoders and the parser
+ * produce canonical operations; the generator calls this too. */
+void co_op_canon(struct co_op *op);
+
+/*
+ * Binary form. Decoding is total: it fills *out (cleared first) from any
+ * bytes, keeping at most max_ops operations (0: CO_MAX_OPS). Returns 0, or
+ * -1 on ENOMEM.
+ */
+int co_trace_decode(const uint8_t *data, size_t size,
+                    const struct co_opset *set, size_t max_ops,
+                    struct co_trace *out);
+/* Encode t for the opset (4 bytes an operation). Returns the number of bytes
+ * needed; writes at most cap of them. An operation whose kind is not in set
+ * is skipped. */
+size_t co_trace_encode(const struct co_trace *t, const struct co_opset *set,
+                       uint8_t *buf, size_t cap);
+
+/* Text form. */
+struct co_parse_error {
+  int line, col;     /* 1-based */
+  char message[160]; /* what was expected and what was found */
+};
+/* Parse text of length len (no NUL needed). On error returns -1 and fills
+ * *err; *out then holds the operations before the bad line. */
+int co_trace_parse(const char *text, size_t len, struct co_trace *out,
+                   struct co_parse_error *err);
+/* One operation, canonical text, no newline. Returns the length that would
+ * have been written (snprintf style). */
+int co_op_format(const struct co_op *op, char *buf, size_t cap);
+int co_ref_format(struct co_ref r, char *buf, size_t cap);
+/* The whole trace, one operation a line. Returns 0 or -1 on write error. */
+int co_trace_print(const struct co_trace *t, FILE *out);
+
+/* 64-bit FNV-1a of the canonical binary encoding (all operations). */
+uint64_t co_trace_hash(const struct co_trace *t);
+
+#endif

@@ -438,6 +438,7 @@ static int cmd_replay(int argc, char **argv) {
     fprintf(stderr, "%s replay: %s\n", prog, err);
     return EXIT_USAGE;
   }
+  co_exec_set_full_check(rc.ex, 1);
   co_trace_init(&rc.t);
   for (i = optind; i < argc; i++)
     replay_path(&rc, argv[i], 1);

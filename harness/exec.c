@@ -43,6 +43,7 @@ struct co_exec {
 
   uint8_t *seen;
   unsigned last_tid;
+  unsigned full_every, since_full;
   void (*hook)(void *env, const struct co_step_info *s);
   void *hook_env;
   struct co_exec_stats stats;
@@ -95,6 +96,7 @@ struct co_exec *co_exec_new(const struct co_backend *be, char *err,
   }
   ex->be = be;
   ex->observe = CO_OBSERVE_DEFAULT;
+  ex->full_every = CO_FULL_CHECK_EVERY;
   ex->self = be->create(err, errcap);
   if (!ex->self)
     goto fail;
@@ -169,8 +171,13 @@ static int set_verdict(struct co_exec *ex, struct co_verdict *v, int kind,
 /* Fill ex->nums with the non-foreign numbers 0..hi; returns the count or
  * (size_t)-1 on ENOMEM. */
 static size_t reachable(struct co_exec *ex, int64_t hi) {
-  size_t n = 0, f = 0, need = hi < 0 ? 0 : (size_t)hi + 1;
+  size_t n = 0, f = 0, need;
   int64_t i;
+  /* Nothing is open at or above the limit (and poll() refuses more
+   * entries than the limit). */
+  if (hi >= ex->limit)
+    hi = ex->limit - 1;
+  need = hi < 0 ? 0 : (size_t)hi + 1;
   if (need > ex->scratch_cap) {
     size_t cap = ex->scratch_cap ? ex->scratch_cap : 64;
     int64_t *nums;
@@ -452,6 +459,8 @@ out:
   return v->kind;
 }
 
+static int full_check(struct co_exec *ex, char *msg, size_t cap);
+
 static int cmp_u64(const void *a, const void *b) {
   uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
   return (x > y) - (x < y);
@@ -509,6 +518,10 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
   ex->active = 0;
   if (ex->real_high > hi)
     hi = ex->real_high;
+  /* Past the highest number the trace reached, a margin catches stray
+   * descriptors the platform made without returning them (they take the
+   * lowest free numbers); the periodic full check catches the rest. */
+  hi += CO_SWEEP_MARGIN;
   if (ex->first.kind == CO_V_OK)
     final_compare(ex, &tv, hi);
   /* Teardown: close every reachable number that is open, whatever the
@@ -534,6 +547,15 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
   } else if (ex->first.kind == CO_V_OK) {
     set_verdict(ex, &tv, CO_V_HARNESS, "teardown failed: out of memory");
   }
+  if (ex->full_every && ++ex->since_full >= ex->full_every) {
+    char msg[200];
+    ex->since_full = 0;
+    if (full_check(ex, msg, sizeof msg) < 0 && ex->first.kind == CO_V_OK)
+      set_verdict(ex, &tv, CO_V_LEAK, "%s%s", msg,
+                  ex->full_every > 1 ? " (left by this trace or one of the "
+                                       "traces since the last full check)"
+                                     : "");
+  }
   *v = ex->first;
   return v->kind;
 }
@@ -549,31 +571,57 @@ int co_exec_run(struct co_exec *ex, const struct co_trace *t,
   return co_exec_end(ex, v);
 }
 
-int co_exec_check_process(struct co_exec *ex, char *msg, size_t cap) {
+/* Compare the process's open set with the foreign set; with fix, close
+ * the strays (never a foreign number). Returns 0 if equal. */
+static int compare_process(struct co_exec *ex, char *msg, size_t cap,
+                           int fix) {
   int64_t *now;
   size_t n, i = 0, j = 0;
+  int rc = 0;
   if (ex->be->open_set(ex->self, &now, &n) < 0) {
     snprintf(msg, cap, "cannot list the open descriptors");
     return -1;
   }
   while (i < n || j < ex->nforeign) {
     if (j == ex->nforeign || (i < n && now[i] < ex->foreign[j])) {
-      snprintf(msg, cap, "descriptor %" PRId64 " is open and was not at start",
-               now[i]);
-      free(now);
-      return -1;
+      if (!rc)
+        snprintf(msg, cap,
+                 "descriptor %" PRId64 " is open and was not at start",
+                 now[i]);
+      rc = -1;
+      if (fix) {
+        struct co_call c = {CO_OP_CLOSE, 0, now[i], 0, 0};
+        struct co_outcome r;
+        ex->be->call(ex->self, &c, &r);
+      }
+      i++;
+      continue;
     }
     if (i == n || now[i] > ex->foreign[j]) {
-      snprintf(msg, cap,
-               "descriptor %" PRId64 " was open at start and is "
-               "closed now",
-               ex->foreign[j]);
-      free(now);
-      return -1;
+      if (!rc)
+        snprintf(msg, cap,
+                 "descriptor %" PRId64 " was open at start and is closed now",
+                 ex->foreign[j]);
+      rc = -1;
+      j++;
+      continue;
     }
     i++;
     j++;
   }
   free(now);
-  return 0;
+  return rc;
+}
+
+static int full_check(struct co_exec *ex, char *msg, size_t cap) {
+  return compare_process(ex, msg, cap, 1);
+}
+
+int co_exec_check_process(struct co_exec *ex, char *msg, size_t cap) {
+  return compare_process(ex, msg, cap, 0);
+}
+
+void co_exec_set_full_check(struct co_exec *ex, unsigned every) {
+  ex->full_every = every;
+  ex->since_full = 0;
 }

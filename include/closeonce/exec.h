@@ -106,6 +106,15 @@ int co_exec_seen(const struct co_exec *ex, unsigned id);
 /* The transition id of the last step. */
 unsigned co_exec_last_transition(const struct co_exec *ex);
 
+/* Numbers past the highest one a trace reached that the end-of-trace sweep
+ * still checks for strays. */
+#define CO_SWEEP_MARGIN 32
+/* Default: compare the whole open set of the process (/proc/self/fd) after
+ * every this many traces; strays found are closed and reported as a leak. */
+#define CO_FULL_CHECK_EVERY 256
+/* Set that period; 1 checks after every trace, 0 never. */
+void co_exec_set_full_check(struct co_exec *ex, unsigned every);
+
 /* Compare the whole open set of the process with the one taken when the
  * executor was created. Returns 0 if equal; otherwise writes the first
  * difference to msg. */

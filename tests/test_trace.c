@@ -1,0 +1,308 @@
+/*
+ * The trace language: binary decoding is total and mutation-friendly, the
+ * text form round-trips, malformed text is reported with line and column.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "support.h"
+
+static const struct co_opset *posix_ops(void) {
+  return &co_target_find("posix")->ops;
+}
+
+static int op_eq(const struct co_op *x, const struct co_op *y) {
+  return x->kind == y->kind && x->dst == y->dst && x->flags == y->flags &&
+         x->a.type == y->a.type && x->a.idx == y->a.idx &&
+         x->b.type == y->b.type && x->b.idx == y->b.idx && x->n == y->n;
+}
+
+static int trace_eq(const struct co_trace *x, const struct co_trace *y) {
+  size_t i;
+  if (x->len != y->len)
+    return 0;
+  for (i = 0; i < x->len; i++)
+    if (!op_eq(&x->ops[i], &y->ops[i]))
+      return 0;
+  return 1;
+}
+
+/* Print t to a string (malloc'd). */
+static char *print_str(const struct co_trace *t) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  cr_assert_not_null(f);
+  co_trace_print(t, f);
+  fclose(f);
+  return buf;
+}
+
+Test(decode, all_zero_is_the_empty_trace) {
+  static uint8_t zero[4096];
+  struct co_trace t;
+  size_t n;
+  co_trace_init(&t);
+  for (n = 0; n <= sizeof zero; n += 1 + n / 2) {
+    co_trace_decode(zero, n, posix_ops(), 0, &t);
+    cr_assert_eq(t.len, 0, "%zu zero bytes decoded to %zu ops", n, t.len);
+  }
+  co_trace_free(&t);
+}
+
+Test(decode, total_on_random_and_adversarial_bytes) {
+  static uint8_t buf[1024];
+  struct co_trace t, u;
+  struct co_parse_error pe;
+  int iter;
+  size_t i;
+  co_trace_init(&t);
+  co_trace_init(&u);
+  srand(12345);
+  for (iter = 0; iter < 20000; iter++) {
+    size_t n = (size_t)rand() % sizeof buf;
+    int style = iter % 4;
+    char *text;
+    for (i = 0; i < n; i++)
+      buf[i] = style == 0   ? (uint8_t)rand()
+               : style == 1 ? 0xff
+               : style == 2 ? (uint8_t)(i * 37)
+                            : (uint8_t)(rand() % 3 == 0 ? 0 : rand());
+    cr_assert_eq(co_trace_decode(buf, n, posix_ops(), 0, &t), 0);
+    cr_assert_leq(t.len, n / 4);
+    for (i = 0; i < t.len; i++) {
+      struct co_op c = t.ops[i];
+      co_op_canon(&c);
+      cr_assert(op_eq(&c, &t.ops[i]), "decoded op %zu is not canonical", i);
+    }
+    /* Every decoded trace prints and parses back to itself. */
+    text = print_str(&t);
+    cr_assert_eq(co_trace_parse(text, strlen(text), &u, &pe), 0,
+                 "%d:%d %s\n%s", pe.line, pe.col, pe.message, text);
+    cr_assert(trace_eq(&t, &u));
+    free(text);
+  }
+  co_trace_free(&t);
+  co_trace_free(&u);
+}
+
+Test(decode, truncated_tail_ends_the_trace) {
+  uint8_t buf[12] = {1, 0, 0, 0, 2, 0x10, 0, 0, 3, 0, 0, 0};
+  struct co_trace t;
+  size_t n;
+  co_trace_init(&t);
+  for (n = 0; n <= sizeof buf; n++) {
+    co_trace_decode(buf, n, posix_ops(), 0, &t);
+    cr_assert_eq(t.len, n / 4);
+  }
+  co_trace_free(&t);
+}
+
+Test(decode, max_ops_caps_the_trace) {
+  static uint8_t buf[(CO_MAX_OPS + 10) * 4];
+  struct co_trace t;
+  memset(buf, 1, sizeof buf);
+  co_trace_init(&t);
+  co_trace_decode(buf, sizeof buf, posix_ops(), 0, &t);
+  cr_assert_eq(t.len, CO_MAX_OPS);
+  co_trace_decode(buf, sizeof buf, posix_ops(), 7, &t);
+  cr_assert_eq(t.len, 7);
+  co_trace_free(&t);
+}
+
+/* Changing one byte changes at most one operation; the others stay. */
+Test(decode, one_byte_changes_one_operation) {
+  uint8_t buf[256], mut[256];
+  struct co_trace t, u;
+  int iter;
+  co_trace_init(&t);
+  co_trace_init(&u);
+  srand(777);
+  for (iter = 0; iter < 5000; iter++) {
+    size_t i, pos = (size_t)rand() % sizeof buf, differ = 0;
+    for (i = 0; i < sizeof buf; i++)
+      buf[i] = (uint8_t)(i % 4 == 0 ? 1 + rand() % 255 : rand());
+    memcpy(mut, buf, sizeof buf);
+    mut[pos] = (uint8_t)(mut[pos] + 1 + rand() % 255);
+    co_trace_decode(buf, sizeof buf, posix_ops(), 0, &t);
+    co_trace_decode(mut, sizeof mut, posix_ops(), 0, &u);
+    if (mut[pos & ~3u] == 0) { /* the record became a skip */
+      cr_assert_eq(u.len, t.len - 1);
+      continue;
+    }
+    cr_assert_eq(u.len, t.len);
+    for (i = 0; i < t.len; i++)
+      if (!op_eq(&t.ops[i], &u.ops[i])) {
+        differ++;
+        cr_assert_eq(i, pos / 4, "byte %zu changed op %zu", pos, i);
+      }
+    cr_assert_leq(differ, 1);
+  }
+  co_trace_free(&t);
+  co_trace_free(&u);
+}
+
+Test(decode, encode_then_decode_is_identity) {
+  struct co_trace t, u;
+  struct co_rng r;
+  static uint8_t buf[CO_MAX_OPS * 4];
+  int iter;
+  co_trace_init(&t);
+  co_trace_init(&u);
+  co_rng_seed(&r, 42);
+  for (iter = 0; iter < 2000; iter++) {
+    size_t n;
+    co_gen_trace(&r, posix_ops(), 64, &t);
+    n = co_trace_encode(&t, posix_ops(), buf, sizeof buf);
+    cr_assert_eq(n, t.len * 4);
+    co_trace_decode(buf, n, posix_ops(), 0, &u);
+    cr_assert(trace_eq(&t, &u));
+  }
+  co_trace_free(&t);
+  co_trace_free(&u);
+}
+
+static const char canonical[] =
+    "s0 = open rdwr\n"
+    "s1 = open rdonly cloexec append\n"
+    "s2 = open wronly append\n"
+    "s3 = dup s0\n"
+    "s4 = dup2 s0 f3\n"
+    "s5 = dup3 s1 s4 cloexec badflags\n"
+    "s6 = dupfd s0 f10 cloexec\n"
+    "getfd s3\n"
+    "setfd s3 cloexec\n"
+    "setfd s3\n"
+    "getfl -1\n"
+    "setfl s0 append\n"
+    "write s0 255\n"
+    "lseek s0 -128 end\n"
+    "lseek s0 127 set\n"
+    "close_range f0 -1 cloexec\n"
+    "close_range s15 limit\n"
+    "close s0\n"
+    "close f31\n";
+
+Test(text, canonical_text_round_trips_exactly) {
+  struct co_trace t;
+  struct co_parse_error pe;
+  char *out;
+  co_trace_init(&t);
+  cr_assert_eq(co_trace_parse(canonical, strlen(canonical), &t, &pe), 0,
+               "%d:%d %s", pe.line, pe.col, pe.message);
+  cr_assert_eq(t.len, 19);
+  out = print_str(&t);
+  cr_assert_str_eq(out, canonical);
+  free(out);
+  co_trace_free(&t);
+}
+
+Test(text, comments_blank_lines_and_spacing) {
+  const char *src = "# a comment\n\n   s0   =open   rdwr   # trailing\n"
+                    "\tclose s0\r\n";
+  struct co_trace t;
+  struct co_parse_error pe;
+  char *out;
+  co_trace_init(&t);
+  cr_assert_eq(co_trace_parse(src, strlen(src), &t, &pe), 0, "%s",
+               pe.message);
+  out = print_str(&t);
+  cr_assert_str_eq(out, "s0 = open rdwr\nclose s0\n");
+  free(out);
+  co_trace_free(&t);
+}
+
+static void expect_error_n(const char *src, size_t len, int line, int col,
+                           const char *needle) {
+  struct co_trace t;
+  struct co_parse_error pe;
+  co_trace_init(&t);
+  cr_assert_eq(co_trace_parse(src, len, &t, &pe), -1,
+               "accepted: %s", src);
+  cr_expect_eq(pe.line, line, "%s: line %d, want %d (%s)", src, pe.line, line,
+               pe.message);
+  cr_expect_eq(pe.col, col, "%s: col %d, want %d (%s)", src, pe.col, col,
+               pe.message);
+  cr_expect(strstr(pe.message, needle) != NULL, "'%s' lacks '%s'",
+            pe.message, needle);
+  co_trace_free(&t);
+}
+
+static void expect_error(const char *src, int line, int col,
+                         const char *needle) {
+  expect_error_n(src, strlen(src), line, col, needle);
+}
+
+Test(text, malformed_lines_name_line_column_and_expectation) {
+  expect_error("s0 = open rdwr\nfrobnicate s0\n", 2, 1,
+               "expected an operation name");
+  expect_error("close s16\n", 1, 7, "expected a slot s0..s15");
+  expect_error("close\n", 1, 6, "expects 1 operand");
+  expect_error("s0 = dup2 s1\n", 1, 13, "expects 2 operands");
+  expect_error("write s0 256\n", 1, 10, "expected an integer 0..255");
+  expect_error("lseek s0 x set\n", 1, 10, "expected an integer -128..127");
+  expect_error("s0 = open rdwr sideways\n", 1, 16, "unexpected 'sideways'");
+  expect_error("s0 = open rdwr rdonly\n", 1, 16, "conflicts");
+  expect_error("open rdwr\n", 1, 1, "binds its result");
+  expect_error("s1 = close s0\n", 1, 1, "returns no handle");
+  expect_error("close s0 s1\n", 1, 10, "unexpected 's1'");
+  expect_error("s0 = open rdwr\nclose f32\n", 2, 7, "f0..f31");
+  expect_error_n("close s0\nclose s0\n\0junk", 22, 3, 1, "NUL byte");
+}
+
+Test(text, parse_then_print_is_identity_on_generated_traces) {
+  struct co_trace t, u;
+  struct co_parse_error pe;
+  struct co_rng r;
+  int iter;
+  co_trace_init(&t);
+  co_trace_init(&u);
+  co_rng_seed(&r, 9);
+  for (iter = 0; iter < 3000; iter++) {
+    char *text;
+    co_gen_trace(&r, posix_ops(), 48, &t);
+    if (iter % 2)
+      co_gen_mutate(&r, posix_ops(), 48, &t);
+    text = print_str(&t);
+    cr_assert_eq(co_trace_parse(text, strlen(text), &u, &pe), 0, "%s",
+                 pe.message);
+    cr_assert(trace_eq(&t, &u), "round trip changed:\n%s", text);
+    free(text);
+  }
+  co_trace_free(&t);
+  co_trace_free(&u);
+}
+
+Test(load, unreadable_and_malformed_files_name_the_path) {
+  struct co_trace t;
+  char err[512], path[] = "/tmp/co-test-XXXXXX";
+  int fd;
+  co_trace_init(&t);
+  cr_assert_eq(co_trace_load("/nonexistent/dir/x.trace", CO_FMT_AUTO,
+                             posix_ops(), 0, &t, err, sizeof err),
+               -1);
+  cr_assert(strstr(err, "/nonexistent/dir/x.trace: cannot open") != NULL,
+            "%s", err);
+  fd = mkstemp(path);
+  cr_assert_geq(fd, 0);
+  cr_assert_eq(write(fd, "s0 = open rdwr\nclose s9x\n", 25), 25);
+  close(fd);
+  cr_assert_eq(co_trace_load(path, CO_FMT_AUTO, posix_ops(), 0, &t, err,
+                             sizeof err),
+               -1);
+  cr_assert(strstr(err, path) != NULL && strstr(err, ":2:7:") != NULL, "%s",
+            err);
+  /* The same bytes forced to binary decode without error. */
+  cr_assert_eq(co_trace_load(path, CO_FMT_BINARY, posix_ops(), 0, &t, err,
+                             sizeof err),
+               0);
+  unlink(path);
+  co_trace_free(&t);
+}
+
+Test(load, format_detection) {
+  cr_assert_eq(co_format_detect("", 0), CO_FMT_TEXT);
+  cr_assert_eq(co_format_detect("close s0\n", 9), CO_FMT_TEXT);
+  cr_assert_eq(co_format_detect("\x01\x00\x00\x00", 4), CO_FMT_BINARY);
+}

@@ -343,7 +343,8 @@ static void replay_dir(struct replay_ctx *rc, const char *path) {
     n++;
   }
   closedir(d);
-  qsort(names, n, sizeof *names, cmp_str);
+  if (n)
+    qsort(names, n, sizeof *names, cmp_str);
   for (i = 0; i < n; i++) {
     replay_path(rc, names[i], 0);
     free(names[i]);

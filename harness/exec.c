@@ -573,8 +573,7 @@ int co_exec_run(struct co_exec *ex, const struct co_trace *t,
 
 /* Compare the process's open set with the foreign set; with fix, close
  * the strays (never a foreign number). Returns 0 if equal. */
-static int compare_process(struct co_exec *ex, char *msg, size_t cap,
-                           int fix) {
+static int compare_process(struct co_exec *ex, char *msg, size_t cap, int fix) {
   int64_t *now;
   size_t n, i = 0, j = 0;
   int rc = 0;
@@ -586,8 +585,7 @@ static int compare_process(struct co_exec *ex, char *msg, size_t cap,
     if (j == ex->nforeign || (i < n && now[i] < ex->foreign[j])) {
       if (!rc)
         snprintf(msg, cap,
-                 "descriptor %" PRId64 " is open and was not at start",
-                 now[i]);
+                 "descriptor %" PRId64 " is open and was not at start", now[i]);
       rc = -1;
       if (fix) {
         struct co_call c = {CO_OP_CLOSE, 0, now[i], 0, 0};

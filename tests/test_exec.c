@@ -85,8 +85,7 @@ static void expect_verdict(enum fault f, int kind, int nth, const char *text,
                v.what, co_verdict_name(want_kind));
   cr_assert_eq(v.step, want_step, "at step %zu, want %zu (%s)", v.step,
                want_step, v.what);
-  cr_assert(strstr(v.what, needle) != NULL, "'%s' lacks '%s'", v.what,
-            needle);
+  cr_assert(strstr(v.what, needle) != NULL, "'%s' lacks '%s'", v.what, needle);
   /* Teardown cleaned up even after the fault. */
   fault = F_NONE;
   cr_assert_eq(co_exec_check_process(ex, msg, sizeof msg), 0, "%s", msg);
@@ -100,9 +99,8 @@ Test(exec, a_close_that_does_not_close_is_a_leak_at_that_step) {
 }
 
 Test(exec, an_extra_descriptor_shifts_the_next_number) {
-  expect_verdict(F_EXTRA_DUP, CO_OP_OPEN, 1,
-                 "s0 = open rdwr\ns1 = open rdwr\n", CO_V_DIVERGENCE, 1,
-                 "returned");
+  expect_verdict(F_EXTRA_DUP, CO_OP_OPEN, 1, "s0 = open rdwr\ns1 = open rdwr\n",
+                 CO_V_DIVERGENCE, 1, "returned");
 }
 
 Test(exec, an_extra_descriptor_is_found_at_the_end) {
@@ -184,7 +182,8 @@ Test(campaign, a_faulty_platform_is_found_and_the_trace_reproduces_it) {
   cr_assert_eq(res.verdict.kind, CO_V_DIVERGENCE);
   cr_assert(co_opdesc[res.trace.ops[res.verdict.step].kind].name ==
                 co_opdesc[CO_OP_SETFD].name,
-            "found at %s", co_opdesc[res.trace.ops[res.verdict.step].kind].name);
+            "found at %s",
+            co_opdesc[res.trace.ops[res.verdict.step].kind].name);
   /* Replaying the saved trace with the fault armed at that setfd again. */
   {
     size_t i;

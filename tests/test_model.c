@@ -26,7 +26,7 @@ TestSuite(model, .init = setup, .fini = teardown);
 
 #define REAL_OK(i, v)                                                          \
   do {                                                                         \
-    cr_assert_eq(r.real[i].err, CO_OK, "step %d: %s (raw %d)", i,             \
+    cr_assert_eq(r.real[i].err, CO_OK, "step %d: %s (raw %d)", i,              \
                  co_err_name(r.real[i].err), r.real[i].raw);                   \
     cr_assert_eq(r.real[i].ret, (v), "step %d returned %lld, want %lld", i,    \
                  (long long)r.real[i].ret, (long long)(v));                    \
@@ -37,7 +37,7 @@ TestSuite(model, .init = setup, .fini = teardown);
                  (long long)r.real[i].ret);                                    \
     cr_assert_eq(r.real[i].err, (e), "step %d: %s, want %s", i,                \
                  co_err_name(r.real[i].err), co_err_name(e));                  \
-    cr_assert_eq(r.real[i].raw, (rawe), "step %d: errno %d", i,               \
+    cr_assert_eq(r.real[i].raw, (rawe), "step %d: errno %d", i,                \
                  r.real[i].raw);                                               \
   } while (0)
 
@@ -72,9 +72,9 @@ Test(model, stale_close_after_reuse_closes_the_other_slots_file) {
              &r);
   cr_assert_eq(r.real[2].ret, r.real[0].ret, "the number was not reused");
   cr_assert_eq(r.sit_a[3], CO_SIT_REUSED);
-  REAL_OK(3, 0);                  /* the stale close "works" */
-  REAL_ERR(4, CO_EBADF, EBADF);   /* s1's file is gone */
-  REAL_ERR(5, CO_EBADF, EBADF);   /* and s1's own close now fails */
+  REAL_OK(3, 0);                /* the stale close "works" */
+  REAL_ERR(4, CO_EBADF, EBADF); /* s1's file is gone */
+  REAL_ERR(5, CO_EBADF, EBADF); /* and s1's own close now fails */
 }
 
 Test(model, dup2_onto_itself_keeps_cloexec) {
@@ -122,8 +122,7 @@ Test(model, dup2_from_a_closed_number_leaves_the_target_open) {
 }
 
 Test(model, dup2_target_at_or_beyond_the_limit_or_negative_is_ebadf) {
-  sup_run_ok(ex, "s0 = open rdwr\ns1 = dup2 s0 limit\ns1 = dup2 s0 -1\n",
-             &r);
+  sup_run_ok(ex, "s0 = open rdwr\ns1 = dup2 s0 limit\ns1 = dup2 s0 -1\n", &r);
   REAL_ERR(1, CO_EBADF, EBADF);
   REAL_ERR(2, CO_EBADF, EBADF);
 }
@@ -131,14 +130,14 @@ Test(model, dup2_target_at_or_beyond_the_limit_or_negative_is_ebadf) {
 Test(model, dup3_rules) {
   sup_run_ok(ex,
              "s0 = open rdwr\n"
-             "s1 = dup3 s0 s0\n"              /* same number: EINVAL */
-             "s1 = dup3 s0 f6 badflags\n"     /* bad flags: EINVAL */
-             "s1 = dup3 s0 f6 cloexec\n"      /* sets cloexec */
+             "s1 = dup3 s0 s0\n"          /* same number: EINVAL */
+             "s1 = dup3 s0 f6 badflags\n" /* bad flags: EINVAL */
+             "s1 = dup3 s0 f6 cloexec\n"  /* sets cloexec */
              "getfd s1\n"
-             "s2 = dup3 s0 limit\n"           /* EBADF */
+             "s2 = dup3 s0 limit\n" /* EBADF */
              "close s0\n"
-             "s2 = dup3 s0 f7 badflags\n"     /* flags checked first */
-             "s2 = dup3 s0 f7\n",             /* closed source: EBADF */
+             "s2 = dup3 s0 f7 badflags\n" /* flags checked first */
+             "s2 = dup3 s0 f7\n",         /* closed source: EBADF */
              &r);
   REAL_ERR(1, CO_EINVAL, EINVAL);
   REAL_ERR(2, CO_EINVAL, EINVAL);
@@ -264,7 +263,7 @@ Test(model, close_range_closes_or_marks_and_checks_its_bounds) {
              "s0 = open rdwr\n"
              "s1 = open rdwr\n"
              "s2 = open rdwr\n"
-             "close_range s1 s0\n"        /* first > last: EINVAL */
+             "close_range s1 s0\n" /* first > last: EINVAL */
              "close_range s1 s2 cloexec\n"
              "getfd s1\n"
              "getfd s0\n"
@@ -282,8 +281,7 @@ Test(model, close_range_closes_or_marks_and_checks_its_bounds) {
 }
 
 Test(model, unset_slots_and_minus_one_are_ebadf) {
-  sup_run_ok(ex, "close s7\nclose -1\ngetfd s3\ns0 = dup s9\nwrite -1 1\n",
-             &r);
+  sup_run_ok(ex, "close s7\nclose -1\ngetfd s3\ns0 = dup s9\nwrite -1 1\n", &r);
   REAL_ERR(0, CO_EBADF, EBADF);
   REAL_ERR(1, CO_EBADF, EBADF);
   REAL_ERR(2, CO_EBADF, EBADF);
@@ -295,8 +293,9 @@ Test(model, unset_slots_and_minus_one_are_ebadf) {
 Test(model, a_failed_dup_sets_its_slot_to_minus_one) {
   /* s0 = dup(closed) assigns -1 to s0, as C would; s0 no longer names its
    * old number. */
-  sup_run_ok(ex, "s0 = open rdwr\ns1 = open rdwr\nclose s1\ns0 = dup s1\n"
-                 "close s0\n",
+  sup_run_ok(ex,
+             "s0 = open rdwr\ns1 = open rdwr\nclose s1\ns0 = dup s1\n"
+             "close s0\n",
              &r);
   REAL_ERR(3, CO_EBADF, EBADF);
   cr_assert_eq(r.call[4].a, -1);

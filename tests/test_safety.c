@@ -60,11 +60,11 @@ static const char *hostile[] = {
     "close_range f0 -1\n",
     "close_range f0 -1 cloexec\n",
     "close_range -1 -1\nclose_range limit -1\n",
-    "s0 = open rdwr\ns1 = dup2 s0 f0\ns1 = dup2 s0 f1\ns1 = dup2 s0 f2\n"
-    "s1 = dup2 s0 f3\ns1 = dup2 s0 f30\ns1 = dup2 s0 f31\n"
-    "close_range s0 -1\n",
-    "s0 = open rdwr\ns1 = dup3 s0 f0 cloexec\ns2 = dupfd s0 f0\n"
-    "close f0\nclose f1\nclose f2\nclose -1\nclose limit\n",
+    ("s0 = open rdwr\ns1 = dup2 s0 f0\ns1 = dup2 s0 f1\ns1 = dup2 s0 f2\n"
+     "s1 = dup2 s0 f3\ns1 = dup2 s0 f30\ns1 = dup2 s0 f31\n"
+     "close_range s0 -1\n"),
+    ("s0 = open rdwr\ns1 = dup3 s0 f0 cloexec\ns2 = dupfd s0 f0\n"
+     "close f0\nclose f1\nclose f2\nclose -1\nclose limit\n"),
     "close_range f0 f31\nclose_range f5 f1\nclose_range f31 limit\n",
 };
 
@@ -90,8 +90,8 @@ Test(safety, no_trace_touches_a_descriptor_it_does_not_own) {
   n = snapshot(before, 256);
 
   for (i = 0; i < sizeof hostile / sizeof *hostile; i++)
-    cr_assert_eq(sup_run(ex, hostile[i], &r, &v), CO_V_OK, "%s: %s",
-                 hostile[i], v.what);
+    cr_assert_eq(sup_run(ex, hostile[i], &r, &v), CO_V_OK, "%s: %s", hostile[i],
+                 v.what);
   assert_intact(before, n);
 
   /* Random traces, with close_range and dup2 onto free numbers among
@@ -160,10 +160,9 @@ Test(safety, files_live_only_in_the_private_directory_and_go_away) {
   cr_assert_not_null(mkdtemp(root));
   setenv("TMPDIR", root, 1);
   ex = sup_exec();
-  snprintf(priv, sizeof priv, "%s",
-           co_posix_tmpdir(co_exec_backend_self(ex)));
-  cr_assert_eq(strncmp(priv, root, strlen(root)), 0, "%s is not under %s",
-               priv, root);
+  snprintf(priv, sizeof priv, "%s", co_posix_tmpdir(co_exec_backend_self(ex)));
+  cr_assert_eq(strncmp(priv, root, strlen(root)), 0, "%s is not under %s", priv,
+               root);
   cr_assert_eq(count_entries(root), 1); /* just the private directory */
   sup_run_ok(ex,
              "s0 = open rdwr\ns1 = open rdonly\ns2 = open wronly append\n"

@@ -78,8 +78,8 @@ Test(decode, total_on_random_and_adversarial_bytes) {
     }
     /* Every decoded trace prints and parses back to itself. */
     text = print_str(&t);
-    cr_assert_eq(co_trace_parse(text, strlen(text), &u, &pe), 0,
-                 "%d:%d %s\n%s", pe.line, pe.col, pe.message, text);
+    cr_assert_eq(co_trace_parse(text, strlen(text), &u, &pe), 0, "%d:%d %s\n%s",
+                 pe.line, pe.col, pe.message, text);
     cr_assert(trace_eq(&t, &u));
     free(text);
   }
@@ -163,26 +163,25 @@ Test(decode, encode_then_decode_is_identity) {
   co_trace_free(&u);
 }
 
-static const char canonical[] =
-    "s0 = open rdwr\n"
-    "s1 = open rdonly cloexec append\n"
-    "s2 = open wronly append\n"
-    "s3 = dup s0\n"
-    "s4 = dup2 s0 f3\n"
-    "s5 = dup3 s1 s4 cloexec badflags\n"
-    "s6 = dupfd s0 f10 cloexec\n"
-    "getfd s3\n"
-    "setfd s3 cloexec\n"
-    "setfd s3\n"
-    "getfl -1\n"
-    "setfl s0 append\n"
-    "write s0 255\n"
-    "lseek s0 -128 end\n"
-    "lseek s0 127 set\n"
-    "close_range f0 -1 cloexec\n"
-    "close_range s15 limit\n"
-    "close s0\n"
-    "close f31\n";
+static const char canonical[] = "s0 = open rdwr\n"
+                                "s1 = open rdonly cloexec append\n"
+                                "s2 = open wronly append\n"
+                                "s3 = dup s0\n"
+                                "s4 = dup2 s0 f3\n"
+                                "s5 = dup3 s1 s4 cloexec badflags\n"
+                                "s6 = dupfd s0 f10 cloexec\n"
+                                "getfd s3\n"
+                                "setfd s3 cloexec\n"
+                                "setfd s3\n"
+                                "getfl -1\n"
+                                "setfl s0 append\n"
+                                "write s0 255\n"
+                                "lseek s0 -128 end\n"
+                                "lseek s0 127 set\n"
+                                "close_range f0 -1 cloexec\n"
+                                "close_range s15 limit\n"
+                                "close s0\n"
+                                "close f31\n";
 
 Test(text, canonical_text_round_trips_exactly) {
   struct co_trace t;
@@ -205,8 +204,7 @@ Test(text, comments_blank_lines_and_spacing) {
   struct co_parse_error pe;
   char *out;
   co_trace_init(&t);
-  cr_assert_eq(co_trace_parse(src, strlen(src), &t, &pe), 0, "%s",
-               pe.message);
+  cr_assert_eq(co_trace_parse(src, strlen(src), &t, &pe), 0, "%s", pe.message);
   out = print_str(&t);
   cr_assert_str_eq(out, "s0 = open rdwr\nclose s0\n");
   free(out);
@@ -218,14 +216,13 @@ static void expect_error_n(const char *src, size_t len, int line, int col,
   struct co_trace t;
   struct co_parse_error pe;
   co_trace_init(&t);
-  cr_assert_eq(co_trace_parse(src, len, &t, &pe), -1,
-               "accepted: %s", src);
+  cr_assert_eq(co_trace_parse(src, len, &t, &pe), -1, "accepted: %s", src);
   cr_expect_eq(pe.line, line, "%s: line %d, want %d (%s)", src, pe.line, line,
                pe.message);
   cr_expect_eq(pe.col, col, "%s: col %d, want %d (%s)", src, pe.col, col,
                pe.message);
-  cr_expect(strstr(pe.message, needle) != NULL, "'%s' lacks '%s'",
-            pe.message, needle);
+  cr_expect(strstr(pe.message, needle) != NULL, "'%s' lacks '%s'", pe.message,
+            needle);
   co_trace_free(&t);
 }
 
@@ -282,21 +279,21 @@ Test(load, unreadable_and_malformed_files_name_the_path) {
   cr_assert_eq(co_trace_load("/nonexistent/dir/x.trace", CO_FMT_AUTO,
                              posix_ops(), 0, &t, err, sizeof err),
                -1);
-  cr_assert(strstr(err, "/nonexistent/dir/x.trace: cannot open") != NULL,
-            "%s", err);
+  cr_assert(strstr(err, "/nonexistent/dir/x.trace: cannot open") != NULL, "%s",
+            err);
   fd = mkstemp(path);
   cr_assert_geq(fd, 0);
   cr_assert_eq(write(fd, "s0 = open rdwr\nclose s9x\n", 25), 25);
   close(fd);
-  cr_assert_eq(co_trace_load(path, CO_FMT_AUTO, posix_ops(), 0, &t, err,
-                             sizeof err),
-               -1);
+  cr_assert_eq(
+      co_trace_load(path, CO_FMT_AUTO, posix_ops(), 0, &t, err, sizeof err),
+      -1);
   cr_assert(strstr(err, path) != NULL && strstr(err, ":2:7:") != NULL, "%s",
             err);
   /* The same bytes forced to binary decode without error. */
-  cr_assert_eq(co_trace_load(path, CO_FMT_BINARY, posix_ops(), 0, &t, err,
-                             sizeof err),
-               0);
+  cr_assert_eq(
+      co_trace_load(path, CO_FMT_BINARY, posix_ops(), 0, &t, err, sizeof err),
+      0);
   unlink(path);
   co_trace_free(&t);
 }

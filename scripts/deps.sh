@@ -1,0 +1,32 @@
+# Sourced by run.sh and test.sh: install the Debian packages that are
+# missing (apt-get update once, then install), or say which are missing and
+# how to get them when that cannot be done here.
+co_ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+      missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+      sudo="sudo"
+    else
+      echo "closeonce: missing Debian packages: ${missing[*]}" >&2
+      echo "closeonce: run as root: apt-get install ${missing[*]}" >&2
+      return 1
+    fi
+  fi
+  echo "closeonce: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq </dev/null >&2 || {
+    echo "closeonce: apt-get update failed" >&2
+    return 1
+  }
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    </dev/null >&2 || {
+    echo "closeonce: apt-get install ${missing[*]} failed" >&2
+    return 1
+  }
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Quick start, command 2: install what is missing, then build and run the
+# whole test suite twice: gcc (warnings are errors) and clang with
+# AddressSanitizer + UndefinedBehaviorSanitizer (warnings are errors).
+# Ends with one line: "tests: N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")"
+source scripts/deps.sh
+co_ensure_packages cmake make gcc clang pkg-config libcriterion-dev \
+  libclang-rt-14-dev || exit 1
+
+passed=0 failed=0 status=0
+run_suite() { # name, cmake args...
+  local name=$1 dir=build/$1 log
+  shift
+  echo "== $name: configure and build"
+  mkdir -p "$dir"
+  if ! cmake -S . -B "$dir" -DCO_WERROR=ON "$@" >"$dir.configure.log" 2>&1; then
+    cat "$dir.configure.log"
+    status=1 failed=$((failed + 1))
+    return
+  fi
+  if ! cmake --build "$dir" -j"$(nproc)" >"$dir.build.log" 2>&1; then
+    grep -E "error|warning" "$dir.build.log" | head -50
+    echo "== $name: build failed (full log: $dir.build.log)"
+    status=1 failed=$((failed + 1))
+    return
+  fi
+  echo "== $name: ctest"
+  log=$(cd "$dir" && ctest -j"$(nproc)" --output-on-failure 2>&1)
+  local rc=$?
+  printf '%s\n' "$log" | grep -vE '^ *(Start|[0-9]+/[0-9]+ Test) ' || true
+  local line
+  line=$(printf '%s\n' "$log" | grep -E 'tests passed, [0-9]+ tests failed out of' | tail -n 1)
+  if [[ $line =~ ([0-9]+)\ tests\ failed\ out\ of\ ([0-9]+) ]]; then
+    failed=$((failed + BASH_REMATCH[1]))
+    passed=$((passed + BASH_REMATCH[2] - BASH_REMATCH[1]))
+  else
+    failed=$((failed + 1))
+  fi
+  [ $rc -eq 0 ] || status=1
+}
+
+mkdir -p build
+run_suite gcc -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  run_suite clang-asan -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+  -DCO_SANITIZE=address,undefined
+
+echo "tests: $passed passed, $failed failed"
+exit $status

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -87,16 +88,29 @@ int co_posix_err(int e) {
   }
 }
 
+/* Where the private directory goes: $TMPDIR if set; otherwise /dev/shm
+ * when it is a writable tmpfs (creating and freeing files there costs a
+ * third of what it costs on a journaled disk file system); otherwise /tmp.
+ */
+static const char *tmp_root(void) {
+  const char *tmp = getenv("TMPDIR");
+  struct statfs sf;
+  if (tmp && *tmp)
+    return tmp;
+  if (statfs("/dev/shm", &sf) == 0 && sf.f_type == 0x01021994 /* tmpfs */ &&
+      access("/dev/shm", W_OK | X_OK) == 0)
+    return "/dev/shm";
+  return "/tmp";
+}
+
 static void *posix_create(char *err, size_t errcap) {
   struct posix_be *be = calloc(1, sizeof *be);
-  const char *tmp = getenv("TMPDIR");
+  const char *tmp = tmp_root();
   int fd;
   if (!be) {
     snprintf(err, errcap, "out of memory");
     return NULL;
   }
-  if (!tmp || !*tmp)
-    tmp = "/tmp";
   snprintf(be->dir, sizeof be->dir, "%s/closeonce-XXXXXX", tmp);
   if (!mkdtemp(be->dir)) {
     snprintf(err, errcap, "cannot create a temporary directory in %s: %s", tmp,

@@ -1,0 +1,165 @@
+/*
+ * Lockstep cost against raw system calls, in one run.
+ *
+ * The same generated traces (32 operations each) are issued twice: raw,
+ * through the backend's call table with nothing but slot bookkeeping (what a
+ * program making those calls would do, teardown by one close_range), and in
+ * lockstep through the executor (model, observation, comparison, end-of-trace
+ * checks and teardown). Rounds alternate; the medians are reported with
+ * raw/lockstep (1.0 = free; the goal is >= 0.5).
+ *
+ * usage: bench_lockstep [traces-per-round] [rounds] [ops-per-trace]
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "closeonce/closeonce.h"
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_d);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Raw: resolve references like a program's variables, one call per
+ * operation, then close everything from the first free number up. */
+static void run_raw(const struct co_backend *be, void *self,
+                    const struct co_trace *t, int64_t f0, int64_t limit) {
+  int64_t slot[CO_SLOTS];
+  size_t i;
+  int k;
+  for (k = 0; k < CO_SLOTS; k++)
+    slot[k] = -1;
+  for (i = 0; i < t->len; i++) {
+    const struct co_op *op = &t->ops[i];
+    struct co_call c = {op->kind, op->flags, 0, 0, op->n};
+    struct co_outcome o;
+    const struct co_ref *r[2] = {&op->a, &op->b};
+    int64_t *v[2] = {&c.a, &c.b};
+    for (k = 0; k < 2; k++)
+      *v[k] = r[k]->type == CO_REF_SLOT   ? slot[r[k]->idx]
+              : r[k]->type == CO_REF_FREE ? f0 + r[k]->idx
+              : r[k]->type == CO_REF_NEG  ? -1
+                                          : limit;
+    /* Every number below f0 is the harness's (checked in main). */
+    if (c.kind == CO_OP_CLOSE_RANGE && (uint32_t)c.a <= (uint32_t)c.b &&
+        (uint32_t)c.a < (uint64_t)f0)
+      c.a = f0;
+    be->call(self, &c, &o);
+    if (co_opdesc[op->kind].binds)
+      slot[op->dst] = o.ret;
+  }
+  syscall(SYS_close_range, (unsigned)f0, ~0u, 0u);
+}
+
+int main(int argc, char **argv) {
+  int ntr = argc > 1 ? atoi(argv[1]) : 2000;
+  int rounds = argc > 2 ? atoi(argv[2]) : 7;
+  int nops = argc > 3 ? atoi(argv[3]) : 32;
+  const struct co_target *tg = co_target_find("posix");
+  struct co_trace *traces;
+  struct co_exec *ex, *ex_res;
+  struct co_rng rng;
+  double raw[64], lock[64], lres[64];
+  char err[256];
+  int i, r;
+  int64_t f0, limit, *open_now;
+  size_t nopen;
+
+  if (ntr < 1 || rounds < 1 || rounds > 64 || nops < 1) {
+    fprintf(stderr, "usage: %s [traces>=1] [rounds 1..64] [ops>=1]\n",
+            argv[0]);
+    return 2;
+  }
+  /* Start from stdio only, so that the harness holds 0..f0-1. */
+  syscall(SYS_close_range, 3u, ~0u, 0u);
+  ex = co_exec_new(tg->backend, err, sizeof err);
+  ex_res = co_exec_new(tg->backend, err, sizeof err);
+  if (!ex || !ex_res) {
+    fprintf(stderr, "bench: %s\n", err);
+    return 2;
+  }
+  co_exec_set_observe(ex_res, CO_OBSERVE_RESULT);
+  /* The raw runner assumes the harness holds exactly 0..f0-1. */
+  tg->backend->open_set(NULL, &open_now, &nopen);
+  f0 = (int64_t)nopen;
+  for (i = 0; i < (int)nopen; i++)
+    if (open_now[i] != i) {
+      fprintf(stderr, "bench: open descriptors are not 0..%zu\n", nopen - 1);
+      return 2;
+    }
+  free(open_now);
+  limit = tg->backend->limit(NULL);
+
+  traces = calloc((size_t)ntr, sizeof *traces);
+  co_rng_seed(&rng, 1);
+  for (i = 0; i < ntr; i++) {
+    co_trace_init(&traces[i]);
+    while ((int)traces[i].len < nops) {
+      struct co_op op;
+      uint32_t bound = 0;
+      size_t k;
+      for (k = 0; k < traces[i].len; k++)
+        if (co_opdesc[traces[i].ops[k].kind].binds)
+          bound |= 1u << traces[i].ops[k].dst;
+      co_gen_op(&rng, &tg->ops, bound, &op);
+      co_trace_push(&traces[i], &op);
+    }
+  }
+
+  for (r = 0; r < rounds; r++) {
+    double t0 = now(), t1, t2, t3;
+    struct co_verdict v;
+    for (i = 0; i < ntr; i++)
+      run_raw(tg->backend, co_exec_backend_self(ex), &traces[i], f0, limit);
+    t1 = now();
+    for (i = 0; i < ntr; i++)
+      if (co_exec_run(ex, &traces[i], &v) != CO_V_OK) {
+        fprintf(stderr, "bench: trace %d: %s: %s\n", i,
+                co_verdict_name(v.kind), v.what);
+        return 1;
+      }
+    t2 = now();
+    for (i = 0; i < ntr; i++)
+      co_exec_run(ex_res, &traces[i], &v);
+    t3 = now();
+    raw[r] = (t1 - t0) / ntr;
+    lock[r] = (t2 - t1) / ntr;
+    lres[r] = (t3 - t2) / ntr;
+  }
+  {
+    double mr = median(raw, rounds), ml = median(lock, rounds),
+           mo = median(lres, rounds);
+    printf("closeonce bench: %d traces x %d ops, %d rounds, medians\n", ntr,
+           nops, rounds);
+    printf("  raw system calls         %7.2f us/trace  %8.0f traces/s\n",
+           mr * 1e6, 1 / mr);
+    printf("  lockstep, full observe   %7.2f us/trace  %8.0f exec/s   "
+           "raw/lockstep %.2f\n",
+           ml * 1e6, 1 / ml, mr / ml);
+    printf("  lockstep, results only   %7.2f us/trace  %8.0f exec/s   "
+           "raw/lockstep %.2f\n",
+           mo * 1e6, 1 / mo, mr / mo);
+  }
+  for (i = 0; i < ntr; i++)
+    co_trace_free(&traces[i]);
+  free(traces);
+  co_exec_free(ex);
+  co_exec_free(ex_res);
+  return 0;
+}

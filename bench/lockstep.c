@@ -82,8 +82,7 @@ int main(int argc, char **argv) {
   size_t nopen;
 
   if (ntr < 1 || rounds < 1 || rounds > 64 || nops < 1) {
-    fprintf(stderr, "usage: %s [traces>=1] [rounds 1..64] [ops>=1]\n",
-            argv[0]);
+    fprintf(stderr, "usage: %s [traces>=1] [rounds 1..64] [ops>=1]\n", argv[0]);
     return 2;
   }
   /* Start from stdio only, so that the harness holds 0..f0-1. */
@@ -130,8 +129,8 @@ int main(int argc, char **argv) {
     t1 = now();
     for (i = 0; i < ntr; i++)
       if (co_exec_run(ex, &traces[i], &v) != CO_V_OK) {
-        fprintf(stderr, "bench: trace %d: %s: %s\n", i,
-                co_verdict_name(v.kind), v.what);
+        fprintf(stderr, "bench: trace %d: %s: %s\n", i, co_verdict_name(v.kind),
+                v.what);
         return 1;
       }
     t2 = now();

@@ -62,7 +62,8 @@ static const struct co_target *target_arg(const char *cmd, const char *name) {
   return t;
 }
 
-static int format_arg(const char *s, enum co_format *f) {
+/* --format's value; EXIT_USAGE (after saying why) if it is none of them. */
+static int format_arg(const char *cmd, const char *s, enum co_format *f) {
   if (!strcmp(s, "auto"))
     *f = CO_FMT_AUTO;
   else if (!strcmp(s, "text"))
@@ -70,8 +71,20 @@ static int format_arg(const char *s, enum co_format *f) {
   else if (!strcmp(s, "binary"))
     *f = CO_FMT_BINARY;
   else
-    return -1;
+    return usage_error(cmd, "--format expects auto, text or binary, got '%s'",
+                       s);
   return 0;
+}
+
+/* getopt_long with closeonce's conventions: options only in long form,
+ * errors reported by the caller through bad_option(). */
+static int next_opt(int argc, char **argv, const struct option *opts) {
+  return getopt_long(argc, argv, "", opts, NULL);
+}
+
+static int bad_option(const char *cmd, char **argv) {
+  return usage_error(cmd, "unknown or incomplete option '%s'",
+                     argv[optind - 1]);
 }
 
 /* ---- fuzz ---- */
@@ -171,7 +184,7 @@ static int cmd_fuzz(int argc, char **argv) {
 
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+  while ((c = next_opt(argc, argv, opts)) != -1) {
     switch (c) {
     case 't':
       target = optarg;
@@ -214,8 +227,7 @@ static int cmd_fuzz(int argc, char **argv) {
       fputs(fuzz_help, stdout);
       return 0;
     default:
-      return usage_error("fuzz", "unknown or incomplete option '%s'",
-                         argv[optind - 1]);
+      return bad_option("fuzz", argv);
     }
   }
   if (optind < argc)
@@ -399,17 +411,14 @@ static int cmd_replay(int argc, char **argv) {
   memset(&rc, 0, sizeof rc);
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+  while ((c = next_opt(argc, argv, opts)) != -1) {
     switch (c) {
     case 't':
       target = optarg;
       break;
     case 'f':
-      if (format_arg(optarg, &rc.fmt) < 0)
-        return usage_error("replay",
-                           "--format expects auto, text or binary, "
-                           "got '%s'",
-                           optarg);
+      if (format_arg("replay", optarg, &rc.fmt))
+        return EXIT_USAGE;
       break;
     case 'k':
       if (parse_u64(optarg, &maxops) < 0 || maxops > CO_MAX_OPS)
@@ -423,8 +432,7 @@ static int cmd_replay(int argc, char **argv) {
       fputs(replay_help, stdout);
       return 0;
     default:
-      return usage_error("replay", "unknown or incomplete option '%s'",
-                         argv[optind - 1]);
+      return bad_option("replay", argv);
     }
   }
   if (!target)
@@ -480,24 +488,20 @@ static int cmd_print(int argc, char **argv) {
   int c;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+  while ((c = next_opt(argc, argv, opts)) != -1) {
     switch (c) {
     case 't':
       target = optarg;
       break;
     case 'f':
-      if (format_arg(optarg, &fmt) < 0)
-        return usage_error("print",
-                           "--format expects auto, text or binary, "
-                           "got '%s'",
-                           optarg);
+      if (format_arg("print", optarg, &fmt))
+        return EXIT_USAGE;
       break;
     case 'h':
       fputs(print_help, stdout);
       return 0;
     default:
-      return usage_error("print", "unknown or incomplete option '%s'",
-                         argv[optind - 1]);
+      return bad_option("print", argv);
     }
   }
   if (optind != argc - 1)

@@ -9,6 +9,34 @@
 #include "closeonce/gen.h"
 
 #define CORPUS_MAX 512
+#define RING CO_FULL_CHECK_EVERY
+
+static int copy_trace(struct co_trace *dst, const struct co_trace *src) {
+  size_t i;
+  co_trace_clear(dst);
+  for (i = 0; i < src->len; i++)
+    if (co_trace_push(dst, &src->ops[i]) < 0)
+      return -1;
+  return 0;
+}
+
+/* A leak seen by the periodic whole-process check may come from any trace
+ * since the previous check: run those again, oldest first, checking the
+ * whole process after each, and return the index of the first that leaks
+ * (its verdict in *v), or -1. */
+static long attribute_leak(struct co_exec *ex, struct co_trace *ring, size_t n,
+                           size_t head, struct co_verdict *v) {
+  size_t k;
+  long found = -1;
+  co_exec_set_full_check(ex, 1);
+  for (k = 0; k < n && found < 0; k++) {
+    size_t i = (head + RING - n + k) % RING;
+    if (co_exec_run(ex, &ring[i], v) == CO_V_LEAK)
+      found = (long)i;
+  }
+  co_exec_set_full_check(ex, CO_FULL_CHECK_EVERY);
+  return found;
+}
 
 static double now(void) {
   struct timespec ts;
@@ -20,6 +48,8 @@ int co_campaign_run(const struct co_campaign_config *cfg,
                     struct co_campaign_result *res, char *err, size_t errcap) {
   struct co_exec *ex;
   struct co_trace corpus[CORPUS_MAX];
+  struct co_trace ring[RING];
+  size_t ring_n = 0, ring_head = 0;
   struct co_trace t;
   struct co_rng rng;
   struct co_exec_stats st;
@@ -34,6 +64,8 @@ int co_campaign_run(const struct co_campaign_config *cfg,
   if (!ex)
     return -1;
   co_trace_init(&t);
+  for (i = 0; i < RING; i++)
+    co_trace_init(&ring[i]);
   co_rng_seed(&rng, cfg->seed);
   next_progress = start + cfg->progress_every;
 
@@ -60,13 +92,27 @@ int co_campaign_run(const struct co_campaign_config *cfg,
     }
     co_exec_stats(ex, &st);
     before = st.transitions;
+    if (copy_trace(&ring[ring_head], &t) < 0)
+      goto oom;
+    ring_head = (ring_head + 1) % RING;
+    if (ring_n < RING)
+      ring_n++;
     if (co_exec_run(ex, &t, &v) != CO_V_OK) {
+      const struct co_trace *culprit = &t;
+      if (v.kind == CO_V_LEAK && v.periodic) {
+        struct co_verdict v2;
+        long k = attribute_leak(ex, ring, ring_n, ring_head, &v2);
+        if (k >= 0) {
+          culprit = &ring[k];
+          v = v2;
+          run -= ((size_t)RING + ring_head - 1 - (size_t)k) % RING;
+        }
+      }
       res->found = 1;
       res->verdict = v;
       res->run = run;
-      for (i = 0; i < t.len; i++)
-        if (co_trace_push(&res->trace, &t.ops[i]) < 0)
-          goto oom;
+      if (copy_trace(&res->trace, culprit) < 0)
+        goto oom;
       run++;
       break;
     }
@@ -122,6 +168,8 @@ done:
   res->status.elapsed = now() - start;
   for (i = 0; i < ncorpus; i++)
     co_trace_free(&corpus[i]);
+  for (i = 0; i < RING; i++)
+    co_trace_free(&ring[i]);
   co_trace_free(&t);
   co_exec_free(ex);
   return rc;

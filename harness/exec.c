@@ -550,11 +550,13 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
   if (ex->full_every && ++ex->since_full >= ex->full_every) {
     char msg[200];
     ex->since_full = 0;
-    if (full_check(ex, msg, sizeof msg) < 0 && ex->first.kind == CO_V_OK)
+    if (full_check(ex, msg, sizeof msg) < 0 && ex->first.kind == CO_V_OK) {
       set_verdict(ex, &tv, CO_V_LEAK, "%s%s", msg,
                   ex->full_every > 1 ? " (left by this trace or one of the "
                                        "traces since the last full check)"
                                      : "");
+      ex->first.periodic = ex->full_every > 1;
+    }
   }
   *v = ex->first;
   return v->kind;

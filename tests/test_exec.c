@@ -18,6 +18,8 @@ enum fault {
   F_FLIP_CLOEXEC, /* setfd stores the opposite bit */
   F_UNSHARE,      /* dup opens a new file instead of sharing */
   F_OFFSET,       /* write moves the offset one byte too far */
+  F_STASH,        /* an open with wronly+cloexec+append keeps a private copy
+                     far above (a library stashing a descriptor) */
 };
 
 static enum fault fault;
@@ -49,6 +51,9 @@ static void shim_call(void *self, const struct co_call *c,
     return;
   }
   co_backend_posix.call(self, c, out);
+  if (fault == F_STASH && c->kind == CO_OP_OPEN && out->ret >= 0 &&
+      c->flags == (CO_F_ACC_WRONLY | CO_F_CLOEXEC | CO_F_APPEND))
+    (void)fcntl((int)out->ret, F_DUPFD, (int)out->ret + 200);
   if (hit && fault == F_EXTRA_DUP && out->ret >= 0)
     (void)dup((int)out->ret);
   if (hit && fault == F_OFFSET && out->ret > 0)
@@ -197,5 +202,40 @@ Test(campaign, a_faulty_platform_is_found_and_the_trace_reproduces_it) {
     fault = F_NONE;
     co_exec_free(ex);
   }
+  co_trace_free(&res.trace);
+}
+
+Test(campaign, a_leak_far_from_the_trace_is_pinned_to_the_trace_that_made_it) {
+  struct co_campaign_config cfg;
+  struct co_campaign_result res;
+  struct co_target tg = *co_target_find("posix");
+  struct co_exec *ex;
+  struct co_verdict v;
+  char err[256], msg[200];
+  size_t i;
+  int opens = 0;
+  co_exec_free(shim_exec(F_NONE, 0, 0));
+  tg.backend = &shim;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.target = &tg;
+  cfg.seed = 3;
+  cfg.runs = 20000;
+  cfg.max_ops = 32;
+  fault = F_STASH;
+  cr_assert_eq(co_campaign_run(&cfg, &res, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(res.found, 1);
+  cr_assert_eq(res.verdict.kind, CO_V_LEAK, "%s", res.verdict.what);
+  cr_assert_eq(res.verdict.periodic, 0, "not attributed: %s", res.verdict.what);
+  for (i = 0; i < res.trace.len; i++)
+    opens += res.trace.ops[i].kind == CO_OP_OPEN &&
+             res.trace.ops[i].flags ==
+                 (CO_F_ACC_WRONLY | CO_F_CLOEXEC | CO_F_APPEND);
+  cr_assert_geq(opens, 1, "the reported trace makes no stashing open");
+  /* Alone, the reported trace leaks again. */
+  ex = shim_exec(F_STASH, 0, 0);
+  cr_assert_eq(co_exec_run(ex, &res.trace, &v), CO_V_LEAK, "%s", v.what);
+  fault = F_NONE;
+  cr_assert_eq(co_exec_check_process(ex, msg, sizeof msg), 0, "%s", msg);
+  co_exec_free(ex);
   co_trace_free(&res.trace);
 }

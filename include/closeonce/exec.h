@@ -45,6 +45,8 @@ struct co_verdict {
   int kind;    /* enum co_vkind */
   size_t step; /* index of the operation; the trace length for end checks */
   int has_outcomes;
+  int periodic; /* found by the periodic whole-process check: the stray may
+                   come from an earlier trace */
   struct co_outcome model, real; /* when has_outcomes */
   char what[240];                /* what differed, in words */
 };

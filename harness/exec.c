@@ -476,12 +476,11 @@ static int final_compare(struct co_exec *ex, struct co_verdict *v, int64_t hi) {
     return v->kind;
   for (num = co_model_next_live(ex->model, -1); num >= 0;
        num = co_model_next_live(ex->model, num)) {
-    struct co_fdstate ms;
+    int64_t rep = co_model_rep(ex->model, num);
     if (check_number(ex, v, num, 1))
       return v->kind;
-    co_model_fd(ex->model, num, &ms);
-    if (ms.rep != num) {
-      if (check_same(ex, v, num, ms.rep))
+    if (rep != num) {
+      if (check_same(ex, v, num, rep))
         return v->kind;
     } else if (nk < 64 && ex->be->object_key(ex->self, num, &keys[nk]) == 0) {
       keynum[nk++] = num;

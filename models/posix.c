@@ -580,7 +580,6 @@ void co_model_fd(const struct co_model *m, int64_t num,
                  struct co_fdstate *out) {
   memset(out, 0, sizeof *out);
   out->ofd = -1;
-  out->rep = -1;
   if (!is_live(m, num))
     return;
   out->live = 1;
@@ -589,14 +588,16 @@ void co_model_fd(const struct co_model *m, int64_t num,
   out->offset = m->ofd[out->ofd].off;
   out->acc = m->ofd[out->ofd].acc;
   out->append = m->ofd[out->ofd].append;
-  {
-    int64_t i;
-    for (i = 0; i <= m->high; i++)
-      if (m->fd[i].ofd == out->ofd) {
-        out->rep = i;
-        break;
-      }
-  }
+}
+
+int64_t co_model_rep(const struct co_model *m, int64_t num) {
+  int64_t i;
+  if (!is_live(m, num))
+    return -1;
+  for (i = 0; i <= m->high; i++)
+    if (m->fd[i].ofd == m->fd[num].ofd)
+      return i;
+  return -1;
 }
 
 int64_t co_model_next_live(const struct co_model *m, int64_t after) {

@@ -102,6 +102,9 @@ extern const unsigned co_model_transition_max;
 /* State of number num (any value; out of range is reported not live). */
 void co_model_fd(const struct co_model *m, int64_t num,
                  struct co_fdstate *out /* OUT */);
+/* The lowest live number on the same open file description as num (num
+ * itself if it is the lowest), or -1 if num is not live. O(numbers). */
+int64_t co_model_rep(const struct co_model *m, int64_t num);
 /* The lowest live number > after, or -1. */
 int64_t co_model_next_live(const struct co_model *m, int64_t after);
 /* The highest number that was live at any point of this trace, or -1. */

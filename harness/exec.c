@@ -426,10 +426,6 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
     co_op_format(op, op_text, sizeof op_text);
     set_verdict(ex, v, CO_V_DIVERGENCE, "`%s` returned %s; the model says %s",
                 op_text, r, m);
-    v->has_outcomes = 1;
-    v->model = pred;
-    v->real = real;
-    ex->first = *v;
     goto out;
   }
   if (ex->observe & CO_OBSERVE_TOUCHED) {

@@ -4,7 +4,7 @@
 #
 # Script mode: -DBIN=<binary> -DOUT=<file.cmake> -DNAME=<prefix>
 if(CMAKE_SCRIPT_MODE_FILE)
-  execute_process(COMMAND "${BIN}" --list --ascii
+  execute_process(COMMAND "${BIN}" --list
                   OUTPUT_VARIABLE listing ERROR_VARIABLE listing_err
                   RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
@@ -20,7 +20,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
     elseif(line MATCHES "([A-Za-z0-9_]+)[ \t]*$" AND suite)
       set(test "${CMAKE_MATCH_1}")
       string(APPEND content
-        "add_test([=[${NAME}/${suite}/${test}]=] \"${BIN}\" --ascii \"--filter=${suite}/${test}\")\n"
+        "add_test([=[${NAME}/${suite}/${test}]=] \"${BIN}\" \"--filter=${suite}/${test}\")\n"
         "set_tests_properties([=[${NAME}/${suite}/${test}]=] PROPERTIES "
         "PASS_REGULAR_EXPRESSION [=[Tested: 1 \\| Passing: 1 \\| Failing: 0 \\| Crashing: 0]=] "
         "TIMEOUT 300)\n")

@@ -20,6 +20,18 @@ static int copy_trace(struct co_trace *dst, const struct co_trace *src) {
   return 0;
 }
 
+/* The operations of t up to step upto that ran (contract mode skips
+ * some). */
+static int keep_executed(const struct co_exec *ex, const struct co_trace *t,
+                         size_t upto, struct co_trace *out) {
+  size_t i;
+  co_trace_clear(out);
+  for (i = 0; i < t->len && i <= upto; i++)
+    if (!co_exec_skipped(ex, i) && co_trace_push(out, &t->ops[i]) < 0)
+      return -1;
+  return 0;
+}
+
 /* A leak seen by the periodic whole-process check may come from any trace
  * since the previous check: run those again, oldest first, checking the
  * whole process after each, and return the index of the first that leaks
@@ -60,9 +72,11 @@ int co_campaign_run(const struct co_campaign_config *cfg,
 
   memset(res, 0, sizeof *res);
   co_trace_init(&res->trace);
-  ex = co_exec_new(cfg->target->backend, err, errcap);
+  ex = co_exec_new_target(cfg->target, err, errcap);
   if (!ex)
     return -1;
+  res->mode = cfg->mode_set ? cfg->mode : cfg->target->mode;
+  co_exec_set_mode(ex, res->mode, 1);
   co_trace_init(&t);
   for (i = 0; i < RING; i++)
     co_trace_init(&ring[i]);
@@ -111,8 +125,24 @@ int co_campaign_run(const struct co_campaign_config *cfg,
       res->found = 1;
       res->verdict = v;
       res->run = run;
-      if (copy_trace(&res->trace, culprit) < 0)
+      /* Up to the finding's step (what follows never ran), without the
+       * skipped moves. */
+      if (keep_executed(ex, culprit, v.step, &res->trace) < 0)
         goto oom;
+      if (res->trace.len != culprit->len) {
+        /* Without the skipped moves the trace must find the same. */
+        struct co_verdict v2;
+        if (co_exec_run(ex, &res->trace, &v2) == v.kind)
+          res->verdict = v2;
+        else if (copy_trace(&res->trace, culprit) < 0 ||
+                 co_exec_run(ex, &res->trace, &v2) < 0)
+          goto oom;
+      }
+      {
+        const struct co_event_rec *evs;
+        res->nevents = co_exec_events(ex, &evs);
+        memcpy(res->events, evs, res->nevents * sizeof *evs);
+      }
       run++;
       break;
     }
@@ -136,6 +166,8 @@ int co_campaign_run(const struct co_campaign_config *cfg,
       s.ops = st.ops;
       s.transitions = st.transitions;
       s.findings = 0;
+      s.events = st.events;
+      s.skipped = st.skipped;
       s.corpus = ncorpus;
       s.elapsed = t_now - start;
       cfg->progress(&s, cfg->env);
@@ -164,6 +196,8 @@ done:
   res->status.ops = st.ops;
   res->status.transitions = st.transitions;
   res->status.findings = (uint64_t)res->found;
+  res->status.events = st.events;
+  res->status.skipped = st.skipped;
   res->status.corpus = ncorpus;
   res->status.elapsed = now() - start;
   for (i = 0; i < ncorpus; i++)

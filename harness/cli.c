@@ -91,7 +91,8 @@ static int bad_option(const char *cmd, char **argv) {
 
 static const char fuzz_help[] =
     "usage: closeonce fuzz --target T [--seconds N | --runs N] [--seed S]\n"
-    "                      [--max-ops K] [--out DIR] [--quiet]\n"
+    "                      [--max-ops K] [--mode contract|conformance]\n"
+    "                      [--out DIR] [--quiet]\n"
     "\n"
     "Run the built-in generator against target T: random open/dup/close\n"
     "traces, the model and the real platform in lockstep. Stops at the\n"
@@ -102,6 +103,11 @@ static const char fuzz_help[] =
     "  --runs N      number of traces; with a seed, the same result each time\n"
     "  --seed S      generator seed (default: from the clock, printed)\n"
     "  --max-ops K   operations per trace, at most (default 32, max 4096)\n"
+    "  --mode M      conformance: traces may misuse handles, the model\n"
+    "                predicts the platform; ownership events are reported.\n"
+    "                contract: only moves a well-behaved client makes; every\n"
+    "                ownership event is a finding (the library's fault).\n"
+    "                Default: the target's (closeonce targets)\n"
     "  --out DIR     where a finding's trace is saved\n"
     "                (default ./closeonce-findings)\n"
     "  --quiet       no progress lines\n"
@@ -131,9 +137,9 @@ static void print_status(const struct co_campaign_status *s, FILE *out,
   human((double)s->ops, ops, sizeof ops);
   fprintf(out,
           "[%5.0fs] runs %s (%s/s)  ops %s  transitions %" PRIu64
-          "  corpus %zu  divergences %" PRIu64 "%s",
-          s->elapsed, runs, rate, ops, s->transitions, s->corpus, s->findings,
-          end);
+          "  corpus %zu  events %" PRIu64 "  findings %" PRIu64 "%s",
+          s->elapsed, runs, rate, ops, s->transitions, s->corpus, s->events,
+          s->findings, end);
   fflush(out);
 }
 
@@ -173,13 +179,14 @@ static int cmd_fuzz(int argc, char **argv) {
   static const struct option opts[] = {
       {"target", 1, 0, 't'}, {"seconds", 1, 0, 's'}, {"runs", 1, 0, 'r'},
       {"seed", 1, 0, 'S'},   {"max-ops", 1, 0, 'k'}, {"out", 1, 0, 'o'},
-      {"quiet", 0, 0, 'q'},  {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
+      {"quiet", 0, 0, 'q'},  {"mode", 1, 0, 'm'},    {"help", 0, 0, 'h'},
+      {0, 0, 0, 0}};
   struct co_campaign_config cfg;
   struct co_campaign_result res;
   struct progress_env pe;
   const char *target = NULL, *out = "closeonce-findings";
   uint64_t seconds = 0, runs = 0, seed = 0, maxops = 32;
-  int have_seed = 0, have_seconds = 0, quiet = 0, c;
+  int have_seed = 0, have_seconds = 0, quiet = 0, c, mode = -1;
   char err[256];
 
   optind = 1;
@@ -223,6 +230,13 @@ static int cmd_fuzz(int argc, char **argv) {
     case 'q':
       quiet = 1;
       break;
+    case 'm':
+      if (co_mode_parse(optarg, &mode) < 0)
+        return usage_error("fuzz",
+                           "--mode expects contract or conformance, "
+                           "got '%s'",
+                           optarg);
+      break;
     case 'h':
       fputs(fuzz_help, stdout);
       return 0;
@@ -248,6 +262,8 @@ static int cmd_fuzz(int argc, char **argv) {
     seconds = 10;
   cfg.seed = seed;
   cfg.runs = runs;
+  cfg.mode = mode;
+  cfg.mode_set = mode >= 0;
   cfg.seconds = (double)seconds;
   cfg.max_ops = (size_t)maxops;
   pe.tty = isatty(2);
@@ -256,9 +272,10 @@ static int cmd_fuzz(int argc, char **argv) {
     cfg.progress_every = pe.tty ? 1.0 : 5.0;
     cfg.env = &pe;
   }
-  printf("closeonce %s: fuzz target %s, seed %" PRIu64 ", at most %" PRIu64
-         " ops a trace, ",
-         CO_VERSION, cfg.target->name, seed, maxops);
+  printf("closeonce %s: fuzz target %s (%s mode), seed %" PRIu64
+         ", at most %" PRIu64 " ops a trace, ",
+         CO_VERSION, cfg.target->name,
+         co_mode_name(mode >= 0 ? mode : cfg.target->mode), seed, maxops);
   if (runs && seconds)
     printf("%" PRIu64 " runs or %" PRIu64 " s\n", runs, seconds);
   else if (runs)
@@ -275,28 +292,39 @@ static int cmd_fuzz(int argc, char **argv) {
   res.status.findings = (uint64_t)res.found;
   print_status(&res.status, stdout, "\n");
   if (res.found) {
-    char path[4200], header[512];
+    char path[4200], header[1024];
     printf("\nfinding in run %" PRIu64 " (seed %" PRIu64 "): ", res.run, seed);
-    co_report_text(stdout, cfg.target->name, &res.trace, &res.verdict);
+    co_report_text(stdout, cfg.target->name, &res.trace, &res.verdict,
+                   res.events, res.nevents);
     snprintf(header, sizeof header,
-             "closeonce %s: %s in target %s\n%s\nfound by: closeonce fuzz "
-             "--target %s --seed %" PRIu64 " --max-ops %" PRIu64
-             " (run %" PRIu64 ")",
+             "closeonce %s: %s in target %s (%s mode)\n%s\nfound by: "
+             "closeonce fuzz --target %s --mode %s --seed %" PRIu64
+             " --max-ops %" PRIu64 " (run %" PRIu64 ")",
              CO_VERSION, co_verdict_name(res.verdict.kind), cfg.target->name,
-             res.verdict.what, cfg.target->name, seed, maxops, res.run);
+             co_mode_name(res.mode), res.verdict.what, cfg.target->name,
+             co_mode_name(res.mode), seed, maxops, res.run);
     if (res.trace.len && save_finding(out, cfg.target->name, &res.trace, header,
                                       path, sizeof path) == 0)
-      printf("\nreproducer: %s\nreplay it:  %s replay --target %s %s\n", path,
-             prog, cfg.target->name, path);
+      printf("\nreproducer: %s\nreplay it:  %s replay --target %s --mode %s "
+             "%s\n",
+             path, prog, cfg.target->name, co_mode_name(res.mode), path);
     else if (res.trace.len)
       fprintf(stderr, "%s fuzz: cannot save the trace under %s: %s\n", prog,
               out, strerror(errno));
     co_trace_free(&res.trace);
     return EXIT_FOUND;
   }
-  printf("no divergence in %" PRIu64 " traces; %" PRIu64
-         " distinct model transitions covered\n",
+  printf("no finding in %" PRIu64 " traces; %" PRIu64
+         " distinct model transitions covered",
          res.status.runs, res.status.transitions);
+  if (res.mode == CO_MODE_CONTRACT)
+    printf("; %" PRIu64 " moves a well-behaved client would not make were "
+           "skipped",
+           res.status.skipped);
+  else
+    printf("; %" PRIu64 " ownership events predicted and matched",
+           res.status.events);
+  printf("\n");
   co_trace_free(&res.trace);
   return 0;
 }
@@ -305,12 +333,14 @@ static int cmd_fuzz(int argc, char **argv) {
 
 static const char replay_help[] =
     "usage: closeonce replay --target T [--format auto|text|binary]\n"
-    "                        [--max-ops K] [--quiet] FILE|DIR...\n"
+    "                        [--mode contract|conformance] [--max-ops K]\n"
+    "                        [--quiet] FILE|DIR...\n"
     "\n"
     "Run each trace file (directories: every file in them, recursively, in\n"
     "name order) in lockstep and print a verdict per file. Text traces are\n"
     "the corpus format; binary files are fuzz-engine inputs. With auto, a\n"
-    "file of printable ASCII is text.\n"
+    "file of printable ASCII is text. Every operation runs: in contract\n"
+    "mode a move a well-behaved client would not make is a finding.\n"
     "\n"
     "exit: 0 all clean, 1 a finding in any file, 2 a usage error or an\n"
     "unreadable / malformed file (the other files are still run)\n";
@@ -388,25 +418,38 @@ static void replay_path(struct replay_ctx *rc, const char *path, int top) {
     return;
   }
   if (co_exec_run(rc->ex, &rc->t, &v) == CO_V_OK) {
+    const struct co_event_rec *ev;
+    size_t nev = co_exec_events(rc->ex, &ev);
     rc->clean++;
-    if (!rc->quiet)
-      printf("ok    %s (%zu ops)\n", path, rc->t.len);
+    if (!rc->quiet) {
+      printf("ok    %s (%zu ops", path, rc->t.len);
+      if (nev)
+        printf(", %zu ownership event%s predicted and matched", nev,
+               nev == 1 ? "" : "s");
+      printf(")\n");
+      co_report_events(stdout, ev, nev);
+    }
     return;
   }
   rc->found++;
   printf("FOUND %s: ", path);
-  co_report_text(stdout, rc->target->name, &rc->t, &v);
+  {
+    const struct co_event_rec *ev;
+    size_t nev = co_exec_events(rc->ex, &ev);
+    co_report_text(stdout, rc->target->name, &rc->t, &v, ev, nev);
+  }
 }
 
 static int cmd_replay(int argc, char **argv) {
   static const struct option opts[] = {
       {"target", 1, 0, 't'}, {"format", 1, 0, 'f'}, {"max-ops", 1, 0, 'k'},
-      {"quiet", 0, 0, 'q'},  {"help", 0, 0, 'h'},   {0, 0, 0, 0}};
+      {"quiet", 0, 0, 'q'},  {"mode", 1, 0, 'm'},   {"help", 0, 0, 'h'},
+      {0, 0, 0, 0}};
   struct replay_ctx rc;
   const char *target = NULL;
   uint64_t maxops = 0;
   char err[256];
-  int c, i;
+  int c, i, mode = -1;
 
   memset(&rc, 0, sizeof rc);
   optind = 1;
@@ -428,6 +471,13 @@ static int cmd_replay(int argc, char **argv) {
     case 'q':
       rc.quiet = 1;
       break;
+    case 'm':
+      if (co_mode_parse(optarg, &mode) < 0)
+        return usage_error("replay",
+                           "--mode expects contract or "
+                           "conformance, got '%s'",
+                           optarg);
+      break;
     case 'h':
       fputs(replay_help, stdout);
       return 0;
@@ -442,11 +492,12 @@ static int cmd_replay(int argc, char **argv) {
   if (!(rc.target = target_arg("replay", target)))
     return EXIT_USAGE;
   rc.max_ops = (size_t)maxops;
-  rc.ex = co_exec_new(rc.target->backend, err, sizeof err);
+  rc.ex = co_exec_new_target(rc.target, err, sizeof err);
   if (!rc.ex) {
     fprintf(stderr, "%s replay: %s\n", prog, err);
     return EXIT_USAGE;
   }
+  co_exec_set_mode(rc.ex, mode >= 0 ? mode : rc.target->mode, 0);
   co_exec_set_full_check(rc.ex, 1);
   co_trace_init(&rc.t);
   for (i = optind; i < argc; i++)
@@ -558,7 +609,8 @@ int main(int argc, char **argv) {
     return cmd_print(argc - 1, argv + 1);
   if (!strcmp(argv[1], "targets")) {
     for (i = 0; co_targets[i]; i++)
-      printf("%-12s %s\n", co_targets[i]->name, co_targets[i]->summary);
+      printf("%-18s %-11s %s\n", co_targets[i]->name,
+             co_mode_name(co_targets[i]->mode), co_targets[i]->summary);
     return 0;
   }
   fprintf(stderr, "%s: unknown command '%s' (see '%s --help')\n", prog, argv[1],

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "closeonce/contract.h"
 #include "closeonce/error.h"
 
 struct co_exec {
@@ -47,6 +48,17 @@ struct co_exec {
   void (*hook)(void *env, const struct co_step_info *s);
   void *hook_env;
   struct co_exec_stats stats;
+
+  /* owner layers */
+  int mode, skip;
+  struct co_glue_env genv;
+  void *robj[CO_OBJS]; /* the real objects behind o0..o7 */
+  const struct co_adapter *robj_ad[CO_OBJS];
+  struct co_event_rec events[CO_EVENTS_KEPT];
+  size_t nevents;
+  struct co_verdict ev_verdict; /* contract mode: the first event */
+  uint8_t skipped[CO_MAX_OPS];
+  int actor; /* the party acting in the current step */
 };
 
 static const char *const vnames[CO_V_COUNT] = {
@@ -100,6 +112,10 @@ struct co_exec *co_exec_new(const struct co_backend *be, char *err,
   ex->self = be->create(err, errcap);
   if (!ex->self)
     goto fail;
+  ex->genv.dirfd = -1;
+  ex->genv.dir = "";
+  if (be->version >= 2 && be->private_dir)
+    ex->genv.dirfd = be->private_dir(ex->self, &ex->genv.dir);
   if (take_foreign(ex) < 0) {
     snprintf(err, errcap, "cannot list the open descriptors");
     goto fail;
@@ -108,6 +124,35 @@ struct co_exec *co_exec_new(const struct co_backend *be, char *err,
 fail:
   co_exec_free(ex);
   return NULL;
+}
+
+struct co_exec *co_exec_new_target(const struct co_target *t, char *err,
+                                   size_t errcap) {
+  struct co_exec *ex = co_exec_new(t->backend, err, errcap);
+  if (!ex)
+    return NULL;
+  ex->genv.variant = t->variant;
+  co_exec_set_mode(ex, t->mode, 1);
+  return ex;
+}
+
+void co_exec_set_mode(struct co_exec *ex, int mode, int skip) {
+  ex->mode = mode;
+  ex->skip = skip;
+}
+
+int co_exec_mode(const struct co_exec *ex) {
+  return ex->mode;
+}
+
+size_t co_exec_events(const struct co_exec *ex,
+                      const struct co_event_rec **out) {
+  *out = ex->events;
+  return ex->nevents;
+}
+
+int co_exec_skipped(const struct co_exec *ex, size_t step) {
+  return step < CO_MAX_OPS && ex->skipped[step];
 }
 
 void co_exec_free(struct co_exec *ex) {
@@ -218,6 +263,8 @@ int co_exec_begin(struct co_exec *ex, struct co_verdict *v) {
   size_t k, n = 0;
   int tries;
   memset(&ex->first, 0, sizeof ex->first);
+  memset(&ex->ev_verdict, 0, sizeof ex->ev_verdict);
+  ex->nevents = 0;
   ex->step = 0;
   ex->real_high = -1;
   ex->active = 1;
@@ -317,6 +364,20 @@ static int check_number(struct co_exec *ex, struct co_verdict *v, int64_t num,
     return CO_V_OK;
   co_model_fd(ex->model, num, &ms);
   ex->be->query(ex->self, num, &ro);
+  if (ms.live && !ro.valid) {
+    int w = co_model_owner(ex->model, num);
+    if (w >= 0 && w != ex->actor) {
+      char who[16];
+      if (ex->actor == CO_PARTY_CLIENT)
+        snprintf(who, sizeof who, "the client");
+      else
+        snprintf(who, sizeof who, "o%d", ex->actor);
+      return set_verdict(ex, v, CO_V_OWNERSHIP,
+                         "descriptor %" PRId64 ", owned by o%d, was closed "
+                         "by %s",
+                         num, w, who);
+    }
+  }
   if (ms.live != ro.valid)
     return set_verdict(ex, v, ms.live ? CO_V_DIVERGENCE : CO_V_LEAK,
                        "descriptor %" PRId64 " is %s but the model has it %s",
@@ -329,7 +390,7 @@ static int check_number(struct co_exec *ex, struct co_verdict *v, int64_t num,
                        "descriptor %" PRId64 ": cloexec is %d, the model "
                        "says %d",
                        num, ro.cloexec, ms.cloexec);
-  if (want_offset) {
+  if (want_offset && ms.offset >= 0) {
     int64_t off = ex->be->offset(ex->self, num);
     if (off != ms.offset)
       return set_verdict(ex, v, CO_V_DIVERGENCE,
@@ -374,12 +435,133 @@ static int sweep(struct co_exec *ex, struct co_verdict *v, int64_t hi,
   return CO_V_OK;
 }
 
+/* Call a layer's entry point on the real library. */
+static void call_layer(struct co_exec *ex, const struct co_op *op,
+                       const struct co_call *c, struct co_outcome *real) {
+  const struct co_adapter *ad;
+  unsigned idx;
+  const struct co_entry *e = co_entry_get(op->entry, &ad, &idx);
+  int binds = co_call_binds(op);
+  unsigned k = binds == 1 ? op->dst : op->obj;
+  void **objp = &ex->robj[k % CO_OBJS];
+  *real = (struct co_outcome){-1, CO_EPERM, 0};
+  if (!e || (binds != 1 && (!*objp || ex->robj_ad[k % CO_OBJS] != ad)))
+    return; /* no such entry, no real object, or another layer's object:
+               never passed to the library; shows as a divergence */
+  ad->call(&ex->genv, idx, op->flags, objp, c->a, op->n, real);
+  if (binds == 1) {
+    ex->robj_ad[k] = *objp ? ad : NULL;
+    if (*objp && ad->handle_of) {
+      int64_t h = ad->handle_of(*objp);
+      if (h > ex->real_high)
+        ex->real_high = h;
+    }
+  }
+  if (e->effect == CO_EFF_CLOSE || e->effect == CO_EFF_DETACH) {
+    *objp = NULL; /* freed whatever the result */
+    ex->robj_ad[k] = NULL;
+  }
+}
+
+static int outcome_match(const struct co_outcome *pred,
+                         const struct co_outcome *real) {
+  if (pred->ret == CO_RET_ANY)
+    return real->err == CO_OK && real->ret >= 0;
+  return pred->ret == real->ret && pred->err == real->err;
+}
+
+static int returns_number(const struct co_op *op) {
+  return op->kind == CO_OP_CALL ? co_call_binds(op) == 2
+                                : co_opdesc[op->kind].binds;
+}
+
+/* What kind of disagreement a wrong result is. */
+static int classify(struct co_exec *ex, const struct co_op *op,
+                    const struct co_outcome *pred,
+                    const struct co_outcome *real, char *what, size_t cap) {
+  char m[64], r[64], text[96];
+  fmt_outcome(pred, m, sizeof m, 0);
+  fmt_outcome(real, r, sizeof r, 1);
+  co_op_format(op, text, sizeof text);
+  if (pred->err == CO_OK && real->err == CO_EBADF) {
+    snprintf(what, cap,
+             "`%s` failed with EBADF (raw %d); the model says the call was "
+             "legal and returns %s",
+             text, real->raw, m);
+    return CO_V_INVALID_HANDLE;
+  }
+  if (pred->err == CO_OK && real->err == CO_OK && returns_number(op) &&
+      real->ret >= 0) {
+    /* A descriptor handed to the client that an object still owns (a
+     * lend is meant to be shared; anything else makes two owners). */
+    const struct co_entry *e =
+        op->kind == CO_OP_CALL ? co_entry_get(op->entry, NULL, NULL) : NULL;
+    int w = co_model_owner(ex->model, real->ret);
+    if (w >= 0 && !(e && e->effect == CO_EFF_LEND)) {
+      snprintf(what, cap,
+               "`%s` returned descriptor %s, which o%d owns: the caller and "
+               "o%d now both own it (the model says %s)",
+               text, r, w, w, m);
+      return CO_V_OWNERSHIP;
+    }
+  }
+  snprintf(what, cap, "`%s` returned %s; the model says %s", text, r, m);
+  return CO_V_DIVERGENCE;
+}
+
+/* Compare the descriptor an object really holds with the model's. */
+static int check_obj(struct co_exec *ex, struct co_verdict *v, unsigned k) {
+  struct co_objstate os;
+  void *ro = ex->robj[k];
+  int64_t h;
+  int w;
+  co_model_obj(ex->model, k, &os);
+  if (os.live != (ro != NULL))
+    return set_verdict(
+        ex, v, CO_V_DIVERGENCE, "o%u %s, but the model says it %s", k,
+        ro ? "exists" : "does not exist", os.live ? "does" : "does not");
+  if (!ro || !ex->robj_ad[k]->handle_of)
+    return CO_V_OK;
+  h = ex->robj_ad[k]->handle_of(ro);
+  if (h == os.num)
+    return CO_V_OK;
+  w = co_model_owner(ex->model, h);
+  if (w >= 0 && w != (int)k)
+    return set_verdict(ex, v, CO_V_OWNERSHIP,
+                       "o%u holds descriptor %" PRId64 ", which o%d owns: "
+                       "both will close it (the model says o%u holds %" PRId64
+                       ")",
+                       k, h, w, k, os.num);
+  return set_verdict(ex, v, CO_V_DIVERGENCE,
+                     "o%u holds descriptor %" PRId64
+                     "; the model says %" PRId64,
+                     k, h, os.num);
+}
+
+static void record_events(struct co_exec *ex, const struct co_aftermath *eff) {
+  int i;
+  for (i = 0; i < eff->nev; i++) {
+    ex->stats.events++;
+    if (ex->nevents < CO_EVENTS_KEPT) {
+      ex->events[ex->nevents].step = ex->step;
+      ex->events[ex->nevents].ev = eff->ev[i];
+      ex->nevents++;
+    }
+    if (ex->mode == CO_MODE_CONTRACT && ex->ev_verdict.kind == CO_V_OK) {
+      struct co_verdict *ev = &ex->ev_verdict;
+      ev->kind = eff->ev[i].kind == CO_EV_INVALID_HANDLE ? CO_V_INVALID_HANDLE
+                                                         : CO_V_OWNERSHIP;
+      ev->step = ex->step;
+      co_event_format(&eff->ev[i], ev->what, sizeof ev->what);
+    }
+  }
+}
+
 int co_exec_step(struct co_exec *ex, const struct co_op *op,
                  struct co_verdict *v) {
   struct co_call call;
   struct co_outcome pred, real;
-  struct co_effect eff;
-  char op_text[96];
+  struct co_aftermath eff;
   int i;
   unsigned tid;
   enum co_sit sa = CO_SIT_NEG, sb = CO_SIT_NEG;
@@ -390,6 +572,21 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
   }
   memset(v, 0, sizeof *v);
   co_model_resolve(ex->model, op, &call);
+  if (ex->step < CO_MAX_OPS)
+    ex->skipped[ex->step] = 0;
+  if (ex->mode == CO_MODE_CONTRACT && ex->skip) {
+    /* A well-behaved client would not make this move: skip it. */
+    struct co_event evs[CO_EVENTS_MAX];
+    int n = co_model_events(ex->model, op, &call, evs);
+    for (i = 0; i < n; i++)
+      if (evs[i].client) {
+        if (ex->step < CO_MAX_OPS)
+          ex->skipped[ex->step] = 1;
+        ex->stats.skipped++;
+        ex->step++;
+        return CO_V_OK;
+      }
+  }
   if (ex->hook) {
     const struct co_opdesc *d = &co_opdesc[op->kind];
     sa = d->nrefs >= 1 ? co_model_sit(ex->model, op->a) : CO_SIT_NEG;
@@ -397,48 +594,54 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
   }
   tid = co_model_step(ex->model, op, &call, &pred, &eff);
   ex->last_tid = tid;
+  ex->actor = eff.actor;
   if (!((ex->seen[tid / 8] >> (tid % 8)) & 1)) {
     ex->seen[tid / 8] |= (uint8_t)(1u << (tid % 8));
     ex->stats.transitions++;
   }
   ex->stats.ops++;
+  if (eff.nev)
+    record_events(ex, &eff);
 
   if (eff.refused) {
     ex->stats.syscalls_refused++;
     real = pred;
   } else if (call.kind == CO_OP_CLOSE_RANGE) {
     split_close_range(ex, &call, &real);
+  } else if (call.kind == CO_OP_CALL) {
+    call_layer(ex, op, &call, &real);
   } else {
     ex->be->call(ex->self, &call, &real);
   }
-  if (co_opdesc[op->kind].binds && real.err == CO_OK &&
-      real.ret > ex->real_high)
+  if (returns_number(op) && real.err == CO_OK && real.ret > ex->real_high)
     ex->real_high = real.ret;
   if (ex->hook) {
     struct co_step_info si = {ex->step, op, &call, &pred, &real, sa, sb, tid};
     ex->hook(ex->hook_env, &si);
   }
 
-  if (pred.ret != real.ret || pred.err != real.err) {
-    char m[64], r[64];
-    fmt_outcome(&pred, m, sizeof m, 0);
-    fmt_outcome(&real, r, sizeof r, 1);
-    co_op_format(op, op_text, sizeof op_text);
-    set_verdict(ex, v, CO_V_DIVERGENCE, "`%s` returned %s; the model says %s",
-                op_text, r, m);
+  if (!outcome_match(&pred, &real)) {
+    char what[sizeof v->what];
+    int kind = classify(ex, op, &pred, &real, what, sizeof what);
+    set_verdict(ex, v, kind, "%s", what);
     goto out;
   }
   if (ex->observe & CO_OBSERVE_TOUCHED) {
     for (i = 0; i < eff.n; i++)
       if (check_number(ex, v, eff.num[i],
                        (ex->observe & CO_OBSERVE_OFFSET) &&
-                           call.kind == CO_OP_WRITE))
+                           eff.num[i] == eff.offset_num))
         goto out;
+    if (eff.offset_num >= 0 && (ex->observe & CO_OBSERVE_OFFSET) &&
+        check_number(ex, v, eff.offset_num, 1))
+      goto out;
     if (eff.sweep && sweep(ex, v,
                            co_model_high(ex->model) > ex->real_high
                                ? co_model_high(ex->model)
                                : ex->real_high,
                            1))
+      goto out;
+    if (eff.obj >= 0 && check_obj(ex, v, (unsigned)eff.obj))
       goto out;
   }
   if ((ex->observe & CO_OBSERVE_IDENTITY) && eff.same_a >= 0 &&
@@ -468,6 +671,10 @@ static int final_compare(struct co_exec *ex, struct co_verdict *v, int64_t hi) {
   int64_t keynum[64];
   size_t nk = 0, i;
   int64_t num;
+  unsigned k;
+  for (k = 0; k < CO_OBJS; k++)
+    if (check_obj(ex, v, k))
+      return v->kind;
   if (sweep(ex, v, hi, 0))
     return v->kind;
   for (num = co_model_next_live(ex->model, -1); num >= 0;
@@ -504,6 +711,25 @@ static int final_compare(struct co_exec *ex, struct co_verdict *v, int64_t hi) {
   return CO_V_OK;
 }
 
+static void teardown_objects(struct co_exec *ex) {
+  unsigned k, i;
+  for (k = 0; k < CO_OBJS; k++) {
+    const struct co_adapter *ad = ex->robj_ad[k];
+    struct co_outcome r;
+    if (!ex->robj[k] || !ad) {
+      ex->robj[k] = NULL;
+      continue;
+    }
+    for (i = 0; i < ad->contract->nentries; i++)
+      if (ad->contract->entries[i].effect == CO_EFF_CLOSE) {
+        ad->call(&ex->genv, i, 0, &ex->robj[k], -1, 0, &r);
+        break;
+      }
+    ex->robj[k] = NULL;
+    ex->robj_ad[k] = NULL;
+  }
+}
+
 int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
   int64_t hi = co_model_high(ex->model);
   size_t n, i;
@@ -513,14 +739,17 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
   ex->active = 0;
   if (ex->real_high > hi)
     hi = ex->real_high;
+  ex->actor = CO_PARTY_NONE;
   /* Past the highest number the trace reached, a margin catches stray
    * descriptors the platform made without returning them (they take the
    * lowest free numbers); the periodic full check catches the rest. */
   hi += CO_SWEEP_MARGIN;
   if (ex->first.kind == CO_V_OK)
     final_compare(ex, &tv, hi);
-  /* Teardown: close every reachable number that is open, whatever the
-   * model thinks, then check that none is left. */
+  /* Teardown: free every object the trace left (its layer's close), then
+   * close every reachable number that is open, whatever the model thinks,
+   * and check that none is left. */
+  teardown_objects(ex);
   n = reachable(ex, hi);
   if (n != (size_t)-1 &&
       ex->be->valid_many(ex->self, ex->nums, n, ex->valid) == 0) {
@@ -553,7 +782,12 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
       ex->first.periodic = ex->full_every > 1;
     }
   }
-  *v = ex->first;
+  /* The earliest finding: in contract mode an ownership event counts. */
+  if (ex->ev_verdict.kind != CO_V_OK &&
+      (ex->first.kind == CO_V_OK || ex->ev_verdict.step <= ex->first.step))
+    *v = ex->ev_verdict;
+  else
+    *v = ex->first;
   return v->kind;
 }
 

@@ -5,6 +5,8 @@
  */
 #include "closeonce/gen.h"
 
+#include "closeonce/contract.h"
+
 #include <string.h>
 
 void co_rng_seed(struct co_rng *r, uint64_t seed) {
@@ -31,8 +33,10 @@ static int has_kind(const struct co_opset *set, int kind) {
   return 0;
 }
 
+/* bound: slots in bits 0..15, objects in bits 16..23. */
 static struct co_ref gen_ref(struct co_rng *r, uint32_t bound) {
   uint32_t p = co_rng_below(r, 100);
+  bound &= 0xffffu;
   if (bound && p < 78) {
     uint32_t k = co_rng_below(r, (uint32_t)__builtin_popcount(bound)), s;
     for (s = 0; s < CO_SLOTS; s++)
@@ -50,10 +54,50 @@ static struct co_ref gen_ref(struct co_rng *r, uint32_t bound) {
   return (struct co_ref){CO_REF_LIMIT, 0};
 }
 
+/* A random member of the set bits of mask (mask != 0). */
+static unsigned pick_bit(struct co_rng *r, uint32_t mask) {
+  uint32_t k = co_rng_below(r, (uint32_t)__builtin_popcount(mask)), b;
+  for (b = 0; b < 32; b++)
+    if ((mask >> b) & 1 && k-- == 0)
+      return b;
+  return 0;
+}
+
+static void gen_call(struct co_rng *r, uint8_t entry, uint32_t bound,
+                     struct co_op *op) {
+  const struct co_entry *e = co_entry_get(entry, NULL, NULL);
+  uint32_t objs = (bound >> 16) & 0xffu;
+  unsigned nm = e ? co_entry_nmodes(e) : 0;
+  op->kind = CO_OP_CALL;
+  op->entry = entry;
+  op->flags = (uint8_t)(nm ? co_rng_below(r, nm) : 0);
+  op->a = gen_ref(r, bound);
+  op->n = (int32_t)(1 + co_rng_below(r, 32));
+  op->obj =
+      (uint8_t)(objs && co_rng_below(r, 100) < 85 ? pick_bit(r, objs)
+                                                  : co_rng_below(r, CO_OBJS));
+  if (co_call_binds(op) == 1) {
+    uint32_t free_objs = ~objs & 0xffu;
+    op->dst = (uint8_t)(free_objs && co_rng_below(r, 100) < 80
+                            ? pick_bit(r, free_objs)
+                            : co_rng_below(r, CO_OBJS));
+  } else {
+    op->dst = (uint8_t)(co_rng_below(r, 100) < 75 ? co_rng_below(r, 6)
+                                                  : co_rng_below(r, CO_SLOTS));
+  }
+  co_op_canon(op);
+}
+
 void co_gen_op(struct co_rng *r, const struct co_opset *set, uint32_t bound,
                struct co_op *op) {
-  int nbound = __builtin_popcount(bound);
+  int nbound = __builtin_popcount(bound & 0xffffu);
   memset(op, 0, sizeof *op);
+  if (set->nentries &&
+      co_rng_below(r, (uint32_t)(set->n + set->nentries)) >= set->n) {
+    gen_call(r, set->entries[co_rng_below(r, (uint32_t)set->nentries)], bound,
+             op);
+    return;
+  }
   /* Open often while few slots hold something, so that there is something
    * to dup, close and misuse. */
   if (has_kind(set, CO_OP_OPEN) && co_rng_below(r, 100) < (nbound < 2   ? 50u
@@ -82,12 +126,20 @@ void co_gen_op(struct co_rng *r, const struct co_opset *set, uint32_t bound,
   co_op_canon(op);
 }
 
+/* The slots and objects an operation binds, as a bound mask. */
+static uint32_t binds_mask(const struct co_op *op) {
+  if (op->kind == CO_OP_CALL) {
+    int b = co_call_binds(op);
+    return b == 1 ? 1u << (16 + op->dst) : b == 2 ? 1u << op->dst : 0;
+  }
+  return co_opdesc[op->kind].binds ? 1u << op->dst : 0;
+}
+
 static uint32_t bound_mask(const struct co_trace *t) {
   uint32_t m = 0;
   size_t i;
   for (i = 0; i < t->len; i++)
-    if (co_opdesc[t->ops[i].kind].binds)
-      m |= 1u << t->ops[i].dst;
+    m |= binds_mask(&t->ops[i]);
   return m;
 }
 
@@ -102,8 +154,7 @@ int co_gen_trace(struct co_rng *r, const struct co_opset *set, size_t max_ops,
   for (i = 0; i < len; i++) {
     struct co_op op;
     co_gen_op(r, set, bound, &op);
-    if (co_opdesc[op.kind].binds)
-      bound |= 1u << op.dst;
+    bound |= binds_mask(&op);
     if (co_trace_push(out, &op) < 0)
       return -1;
   }

@@ -88,8 +88,21 @@ int co_trace_load(const char *path, enum co_format fmt,
   return rc;
 }
 
+void co_report_events(FILE *out, const struct co_event_rec *ev, size_t nev) {
+  char line[256];
+  size_t i;
+  for (i = 0; i < nev; i++) {
+    co_event_format(&ev[i].ev, line, sizeof line);
+    fprintf(out, "    step %zu: %s: %s\n", ev[i].step,
+            ev[i].ev.kind == CO_EV_INVALID_HANDLE ? "invalid-handle"
+                                                  : "ownership violation",
+            line);
+  }
+}
+
 void co_report_text(FILE *out, const char *target, const struct co_trace *t,
-                    const struct co_verdict *v) {
+                    const struct co_verdict *v, const struct co_event_rec *ev,
+                    size_t nev) {
   char line[128];
   size_t i;
   if (v->step < t->len)
@@ -100,6 +113,10 @@ void co_report_text(FILE *out, const char *target, const struct co_trace *t,
             co_verdict_name(v->kind), t->len, target);
   fprintf(out, "  what:    %s\n", v->what);
   fprintf(out, "  meaning: %s\n", co_verdict_explain(v->kind));
+  if (nev) {
+    fprintf(out, "  ownership events:\n");
+    co_report_events(out, ev, nev);
+  }
   fprintf(out, "  trace:\n");
   for (i = 0; i < t->len; i++) {
     co_op_format(&t->ops[i], line, sizeof line);

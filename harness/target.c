@@ -3,26 +3,153 @@
  */
 #include "closeonce/target.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include "adapters/demolib.h"
 
 static const uint8_t posix_ops[] = {
     CO_OP_OPEN,        CO_OP_DUP,   CO_OP_DUP2,  CO_OP_DUP3,  CO_OP_DUPFD,
     CO_OP_GETFD,       CO_OP_SETFD, CO_OP_GETFL, CO_OP_SETFL, CO_OP_CLOSE,
     CO_OP_CLOSE_RANGE, CO_OP_WRITE, CO_OP_LSEEK};
 
-static const struct co_target target_posix = {
+/* Client operations of the layered targets: the descriptor calls a program
+ * makes around its libraries. */
+static const uint8_t client_ops[] = {CO_OP_OPEN,  CO_OP_DUP,   CO_OP_DUP2,
+                                     CO_OP_CLOSE, CO_OP_WRITE, CO_OP_LSEEK};
+
+static struct co_target target_posix = {
     "posix",
     "Linux descriptors: open/dup/dup2/dup3/fcntl/close/close_range/write/"
-    "lseek, conformance mode",
+    "lseek (conformance)",
     &co_backend_posix,
-    {posix_ops, sizeof posix_ops}};
+    posix_ops,
+    sizeof posix_ops,
+    {NULL},
+    0,
+    CO_MODE_CONFORMANCE,
+    {0},
+    {0}};
 
-const struct co_target *const co_targets[] = {&target_posix, NULL};
+static struct co_target target_stdio = {
+    "posix-stdio",
+    "stdio over Linux descriptors: fdopen/fileno/fwrite/fclose (contract)",
+    &co_backend_posix,
+    client_ops,
+    sizeof client_ops,
+    {"stdio", NULL},
+    0,
+    CO_MODE_CONTRACT,
+    {0},
+    {0}};
+
+static struct co_target target_demo = {
+    "demo",
+    "demolib (an I/O library owning its descriptor) with stdio (contract)",
+    &co_backend_posix,
+    client_ops,
+    sizeof client_ops,
+    {"demo", "stdio", NULL},
+    0,
+    CO_MODE_CONTRACT,
+    {0},
+    {0}};
+
+static struct co_target target_demo_nodup = {
+    "demo-export-nodup",
+    "demolib with a planted bug: demo_export hands out its own descriptor "
+    "instead of a duplicate",
+    &co_backend_posix,
+    client_ops,
+    sizeof client_ops,
+    {"demo", "stdio", NULL},
+    DEMO_BUG_EXPORT_NODUP,
+    CO_MODE_CONTRACT,
+    {0},
+    {0}};
+
+#define TARGETS_MAX 64
+static struct co_target *table[TARGETS_MAX + 1] = {
+    &target_posix, &target_stdio, &target_demo, &target_demo_nodup, NULL};
+struct co_target *const *co_targets = table;
+
+const char *co_mode_name(int mode) {
+  return mode == CO_MODE_CONTRACT ? "contract" : "conformance";
+}
+
+int co_mode_parse(const char *name, int *mode) {
+  if (!strcmp(name, "contract"))
+    *mode = CO_MODE_CONTRACT;
+  else if (!strcmp(name, "conformance"))
+    *mode = CO_MODE_CONFORMANCE;
+  else
+    return -1;
+  return 0;
+}
+
+/* Fill t->ops: its kinds, then every entry of its layers. */
+static int prepare(struct co_target *t, char *err, size_t cap) {
+  size_t i, n = 0;
+  for (i = 0; i < 4 && t->layers[i]; i++) {
+    const struct co_adapter *a = co_adapter_find(t->layers[i]);
+    int first;
+    size_t k;
+    if (!a) {
+      snprintf(err, cap, "target %s: no adapter for layer %s", t->name,
+               t->layers[i]);
+      return -1;
+    }
+    first = co_adapter_first_entry(a);
+    for (k = 0; k < a->contract->nentries && n < CO_ENTRIES_MAX; k++)
+      t->entry_ids[n++] = (uint8_t)(first + (int)k);
+  }
+  t->ops.kinds = t->kinds;
+  t->ops.n = t->nkinds;
+  t->ops.entries = t->entry_ids;
+  t->ops.nentries = n;
+  return 0;
+}
 
 const struct co_target *co_target_find(const char *name) {
   size_t i;
-  for (i = 0; co_targets[i]; i++)
-    if (strcmp(co_targets[i]->name, name) == 0)
-      return co_targets[i];
+  char err[160];
+  for (i = 0; table[i]; i++)
+    if (strcmp(table[i]->name, name) == 0) {
+      if (!table[i]->ops.kinds && prepare(table[i], err, sizeof err) < 0)
+        return NULL;
+      return table[i];
+    }
+  return NULL;
+}
+
+int co_target_register(struct co_target *t, char *err, size_t cap) {
+  size_t i;
+  for (i = 0; table[i]; i++)
+    if (table[i] == t)
+      return 0;
+    else if (!strcmp(table[i]->name, t->name)) {
+      snprintf(err, cap, "target name %s is taken", t->name);
+      return -1;
+    }
+  if (i == TARGETS_MAX) {
+    snprintf(err, cap, "too many targets");
+    return -1;
+  }
+  if (prepare(t, err, cap) < 0)
+    return -1;
+  table[i] = t;
+  table[i + 1] = NULL;
+  return 0;
+}
+
+const struct co_adapter *co_target_adapter(const struct co_target *t,
+                                           unsigned entry) {
+  size_t i;
+  const struct co_adapter *a;
+  for (i = 0; i < t->ops.nentries; i++)
+    if (t->entry_ids[i] == entry) {
+      co_entry_get(entry, &a, NULL);
+      return a;
+    }
   return NULL;
 }

@@ -4,6 +4,8 @@
  */
 #include "closeonce/trace.h"
 
+#include "closeonce/contract.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -51,12 +53,33 @@ const struct co_opdesc co_opdesc[CO_OP_COUNT] = {
 #undef CO__OP_DESC
 };
 
-static const uint8_t all_kinds[CO_OP_COUNT] = {
-#define CO__OP_KIND(id, name, binds, nrefs, arg, words) CO_OP_##id,
-    CO_OP_LIST(CO__OP_KIND)
-#undef CO__OP_KIND
-};
-const struct co_opset co_opset_all = {all_kinds, CO_OP_COUNT};
+int co_call_binds(const struct co_op *op) {
+  const struct co_entry *e = co_entry_get(op->entry, NULL, NULL);
+  if (op->kind != CO_OP_CALL || !e)
+    return 0;
+  switch (e->effect) {
+  case CO_EFF_OPEN:
+  case CO_EFF_ADOPT:
+  case CO_EFF_ADOPT_ON_SUCCESS:
+  case CO_EFF_BORROW:
+    return 1;
+  case CO_EFF_LEND:
+  case CO_EFF_DUP:
+  case CO_EFF_DETACH:
+    return 2;
+  default:
+    return 0;
+  }
+}
+
+static int call_has_ref(const struct co_entry *e) {
+  return e->effect == CO_EFF_ADOPT || e->effect == CO_EFF_ADOPT_ON_SUCCESS ||
+         e->effect == CO_EFF_BORROW;
+}
+
+static int call_has_obj(const struct co_entry *e) {
+  return e->effect != CO_EFF_OPEN && !call_has_ref(e);
+}
 
 void co_trace_init(struct co_trace *t) {
   t->ops = NULL;
@@ -129,10 +152,48 @@ static uint8_t flags_canon(const struct co__word *w, uint8_t flags) {
   return out;
 }
 
+/* Canonical form of a layer call: only the fields its effect uses. */
+static void call_canon(struct co_op *op) {
+  const struct co_entry *e = co_entry_get(op->entry, NULL, NULL);
+  unsigned nm;
+  if (!e) { /* an unknown entry: keep it, printing and running reject it */
+    op->flags = op->dst = op->obj = 0;
+    op->a = op->b = (struct co_ref){0, 0};
+    op->n = 0;
+    return;
+  }
+  nm = co_entry_nmodes(e);
+  op->flags = nm ? (uint8_t)((op->flags & 0xf) % nm) : 0;
+  switch (co_call_binds(op)) {
+  case 1:
+    op->dst %= CO_OBJS;
+    break;
+  case 2:
+    op->dst %= CO_SLOTS;
+    break;
+  default:
+    op->dst = 0;
+  }
+  if (call_has_ref(e))
+    ref_canon(&op->a);
+  else
+    op->a = (struct co_ref){0, 0};
+  op->b = (struct co_ref){0, 0};
+  op->obj = call_has_obj(e) ? op->obj % CO_OBJS : 0;
+  /* USE writes 1..255 bytes: a zero-byte write touches nothing in most
+   * layers (stdio does not even flush), so it would observe nothing. */
+  op->n = e->effect == CO_EFF_USE ? ((op->n & 0xff) ? op->n & 0xff : 1) : 0;
+}
+
 void co_op_canon(struct co_op *op) {
   const struct co_opdesc *d;
   if (op->kind >= CO_OP_COUNT)
     op->kind = (uint8_t)(op->kind % CO_OP_COUNT);
+  if (op->kind == CO_OP_CALL) {
+    call_canon(op);
+    return;
+  }
+  op->entry = op->obj = 0;
   d = &co_opdesc[op->kind];
   op->dst = d->binds ? op->dst % CO_SLOTS : 0;
   op->flags = flags_canon(op_words[op->kind], op->flags & 0xf);
@@ -185,14 +246,30 @@ int co_trace_decode(const uint8_t *data, size_t size,
   co_trace_clear(out);
   if (!max_ops || max_ops > CO_MAX_OPS)
     max_ops = CO_MAX_OPS;
-  if (!set || !set->n)
+  if (!set || !(set->n + set->nentries))
     return 0;
   for (i = 0; i + 4 <= size && out->len < max_ops; i += 4) {
     const uint8_t *r = data + i;
     struct co_op op;
+    size_t k;
     if (r[0] == 0)
       continue;
-    op.kind = set->kinds[(r[0] - 1u) % set->n];
+    k = (r[0] - 1u) % (set->n + set->nentries);
+    memset(&op, 0, sizeof op);
+    if (k >= set->n) {
+      op.kind = CO_OP_CALL;
+      op.entry = set->entries[k - set->n];
+      op.dst = r[1] & 0xf;
+      op.flags = r[1] >> 4;
+      op.a = ref_decode(r[2]);
+      op.n = r[2];
+      op.obj = r[3];
+      co_op_canon(&op);
+      if (co_trace_push(out, &op) < 0)
+        return -1;
+      continue;
+    }
+    op.kind = set->kinds[k];
     op.dst = r[1] & 0xf;
     op.flags = r[1] >> 4;
     op.a = ref_decode(r[2]);
@@ -216,6 +293,21 @@ size_t co_trace_encode(const struct co_trace *t, const struct co_opset *set,
   for (i = 0; i < t->len; i++) {
     const struct co_op *op = &t->ops[i];
     uint8_t r[4];
+    if (op->kind == CO_OP_CALL) {
+      const struct co_entry *e = co_entry_get(op->entry, NULL, NULL);
+      for (k = 0; k < set->nentries && set->entries[k] != op->entry; k++)
+        ;
+      if (k == set->nentries || !e)
+        continue;
+      r[0] = (uint8_t)(set->n + k + 1);
+      r[1] = (uint8_t)((op->dst & 0xf) | (op->flags << 4));
+      r[2] = e->effect == CO_EFF_USE ? (uint8_t)op->n : ref_encode(op->a);
+      r[3] = op->obj;
+      if (need + 4 <= cap)
+        memcpy(buf + need, r, 4);
+      need += 4;
+      continue;
+    }
     for (k = 0; k < set->n && set->kinds[k] != op->kind; k++)
       ;
     if (k == set->n)
@@ -237,8 +329,9 @@ uint64_t co_trace_hash(const struct co_trace *t) {
   size_t i;
   for (i = 0; i < t->len; i++) {
     const struct co_op *op = &t->ops[i];
-    uint8_t r[8] = {op->kind,  op->dst,    op->flags, op->a.type,
-                    op->a.idx, op->b.type, op->b.idx, (uint8_t)op->n};
+    uint8_t r[10] = {op->kind,  op->dst,    op->flags, op->a.type,
+                     op->a.idx, op->b.type, op->b.idx, (uint8_t)op->n,
+                     op->entry, op->obj};
     size_t k;
     for (k = 0; k < sizeof r; k++) {
       h ^= r[k];
@@ -275,6 +368,34 @@ static void appendf(char *buf, size_t cap, int *len, const char *fmt, ...) {
     *len += n;
 }
 
+static int call_format(const struct co_op *op, char *buf, size_t cap) {
+  const struct co_entry *e = co_entry_get(op->entry, NULL, NULL);
+  char ref[16];
+  int len = 0;
+  if (!e)
+    return snprintf(buf, cap, "unknown-entry-%u", op->entry);
+  switch (co_call_binds(op)) {
+  case 1:
+    appendf(buf, cap, &len, "o%u = ", op->dst);
+    break;
+  case 2:
+    appendf(buf, cap, &len, "s%u = ", op->dst);
+    break;
+  }
+  appendf(buf, cap, &len, "%s", e->name);
+  if (call_has_ref(e)) {
+    co_ref_format(op->a, ref, sizeof ref);
+    appendf(buf, cap, &len, " %s", ref);
+  }
+  if (call_has_obj(e))
+    appendf(buf, cap, &len, " o%u", op->obj);
+  if (e->effect == CO_EFF_USE)
+    appendf(buf, cap, &len, " %d", (int)op->n);
+  if (co_entry_nmodes(e))
+    appendf(buf, cap, &len, " %s", e->modes[op->flags].name);
+  return len;
+}
+
 int co_op_format(const struct co_op *op, char *buf, size_t cap) {
   const struct co_opdesc *d = &co_opdesc[op->kind];
   const struct co__word *w;
@@ -282,6 +403,8 @@ int co_op_format(const struct co_op *op, char *buf, size_t cap) {
   int len = 0;
   if (cap)
     buf[0] = 0;
+  if (op->kind == CO_OP_CALL)
+    return call_format(op, buf, cap);
   if (d->binds)
     appendf(buf, cap, &len, "s%u = ", op->dst);
   appendf(buf, cap, &len, "%s", d->name);
@@ -421,6 +544,79 @@ static int parse_int(const char *t, size_t n, long lo, long hi, int32_t *out) {
   return 0;
 }
 
+static int parse_obj(const char *t, size_t n, uint8_t *obj) {
+  unsigned v;
+  if (n < 2 || t[0] != 'o' || small_uint(t + 1, n - 1, &v) < 0 || v >= CO_OBJS)
+    return -1;
+  *obj = (uint8_t)v;
+  return 0;
+}
+
+/* The rest of a layer call after its name: operands and mode. */
+static int parse_call(struct lexer *lx, struct co_op *op, int entry,
+                      int dst_kind, const char *name_at, struct co_trace *out) {
+  const struct co_entry *e = co_entry_get((unsigned)entry, NULL, NULL);
+  const char *t;
+  size_t n;
+  unsigned nm = co_entry_nmodes(e), k;
+  op->kind = CO_OP_CALL;
+  op->entry = (uint8_t)entry;
+  if (co_call_binds(op) == 1 && dst_kind != 'o')
+    return lex_fail(lx, dst_kind ? lx->line_start : name_at,
+                    "'%s' makes an object: write 'oN = %s ...'", e->name,
+                    e->name);
+  if (co_call_binds(op) == 2 && dst_kind != 's')
+    return lex_fail(lx, dst_kind ? lx->line_start : name_at,
+                    "'%s' returns a descriptor: write 'sN = %s ...'", e->name,
+                    e->name);
+  if (!co_call_binds(op) && dst_kind)
+    return lex_fail(lx, lx->line_start, "'%s' returns nothing to bind",
+                    e->name);
+  if (call_has_ref(e)) {
+    n = next_token(lx, &t);
+    if (n == 0 || parse_ref(t, n, &op->a) < 0)
+      return lex_fail(lx, t,
+                      "'%s' expects a descriptor: a slot sN, a free number "
+                      "fN, -1 or limit, found '%.*s'",
+                      e->name, (int)n, t);
+  }
+  if (call_has_obj(e)) {
+    n = next_token(lx, &t);
+    if (n == 0 || parse_obj(t, n, &op->obj) < 0)
+      return lex_fail(lx, t, "'%s' expects an object o0..o%d, found '%.*s'",
+                      e->name, CO_OBJS - 1, (int)n, t);
+  }
+  if (e->effect == CO_EFF_USE) {
+    n = next_token(lx, &t);
+    if (n == 0 || parse_int(t, n, 1, 255, &op->n) < 0)
+      return lex_fail(lx, t, "expected a byte count 1..255, found '%.*s'",
+                      (int)n, t);
+  }
+  if (nm) {
+    n = next_token(lx, &t);
+    for (k = 0; k < nm && n; k++)
+      if (tok_is(t, n, e->modes[k].name))
+        break;
+    if (n == 0 || k == nm) {
+      char list[96] = "";
+      int len = 0;
+      for (k = 0; k < nm; k++)
+        appendf(list, sizeof list, &len, "%s%s", k ? ", " : "",
+                e->modes[k].name);
+      return lex_fail(lx, t, "'%s' expects a mode (%s), found '%.*s'", e->name,
+                      list, (int)n, t);
+    }
+    op->flags = (uint8_t)k;
+  }
+  co_op_canon(op);
+  if (co_trace_push(out, op) < 0)
+    return lex_fail(lx, lx->line_start,
+                    "trace too long (more than %d operations) or out of "
+                    "memory",
+                    CO_MAX_OPS);
+  return 0;
+}
+
 static int parse_line(struct lexer *lx, struct co_trace *out) {
   const char *t, *t2;
   size_t n, n2;
@@ -434,15 +630,17 @@ static int parse_line(struct lexer *lx, struct co_trace *out) {
   n = next_token(lx, &t);
   if (n == 0)
     return 0; /* blank or comment */
-  /* optional "sN =" */
-  if (t[0] == 's' && n >= 2 && isdigit((unsigned char)t[1])) {
+  /* optional "sN =" or "oN =" */
+  if ((t[0] == 's' || t[0] == 'o') && n >= 2 && isdigit((unsigned char)t[1])) {
     const char *save = lx->p;
     n2 = next_token(lx, &t2);
     if (n2 == 1 && *t2 == '=') {
-      if (parse_slot(t, n, &dst) < 0)
-        return lex_fail(lx, t, "expected a slot s0..s%d, found '%.*s'",
-                        CO_SLOTS - 1, (int)n, t);
-      have_dst = 1;
+      if (t[0] == 's' ? parse_slot(t, n, &dst) < 0 : parse_obj(t, n, &dst) < 0)
+        return lex_fail(lx, t,
+                        "expected a slot s0..s%d or an object o0..o%d, "
+                        "found '%.*s'",
+                        CO_SLOTS - 1, CO_OBJS - 1, (int)n, t);
+      have_dst = t[0];
       n = next_token(lx, &t);
       if (n == 0)
         return lex_fail(lx, t, "expected an operation after '='");
@@ -450,12 +648,22 @@ static int parse_line(struct lexer *lx, struct co_trace *out) {
       lx->p = save;
     }
   }
-  for (k = 0; k < CO_OP_COUNT; k++)
+  for (k = 0; k < CO_OP_CALL; k++)
     if (tok_is(t, n, co_opdesc[k].name))
       break;
-  if (k == CO_OP_COUNT)
-    return lex_fail(lx, t, "expected an operation name, found '%.*s'", (int)n,
-                    t);
+  if (k == CO_OP_CALL) {
+    int entry = co_entry_find(t, n);
+    if (entry < 0)
+      return lex_fail(lx, t, "expected an operation name, found '%.*s'", (int)n,
+                      t);
+    op.dst = dst;
+    return parse_call(lx, &op, entry, have_dst, t, out);
+  }
+  if (have_dst == 'o')
+    return lex_fail(lx, lx->line_start,
+                    "'%.*s' binds a descriptor slot sN, "
+                    "not an object",
+                    (int)n, t);
   op.kind = (uint8_t)k;
   d = &co_opdesc[k];
   if (d->binds && !have_dst)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "closeonce/contract.h"
 #include "closeonce/error.h"
 
 struct fdent {
@@ -24,9 +25,18 @@ struct fdent {
 };
 
 struct ofdent {
-  int64_t off;
+  int64_t off; /* -1: unknown (after a layer's opaque I/O) */
   int32_t file, refs;
   uint8_t acc, append;
+};
+
+/* An owner layer's object (a FILE*, a gzFile, ...). */
+struct objent {
+  uint8_t live, owns;
+  uint8_t needs;   /* CO_NEED_* of the mode it was made with */
+  int64_t num;     /* the descriptor it holds */
+  uint32_t numgen; /* that number's generation when taken; 0: not open then */
+  unsigned entry_base;
 };
 
 struct slotent {
@@ -39,9 +49,10 @@ struct co_model {
   size_t cap; /* numbers 0..cap-1 have entries; above, all are free */
   struct ofdent *ofd;
   size_t nofd, ofdcap;
-  int64_t *fsize; /* file sizes */
+  int64_t *fsize; /* file sizes; -1: unknown */
   size_t nfile, filecap;
   struct slotent slot[CO_SLOTS];
+  struct objent obj[CO_OBJS];
   int64_t *foreign;
   size_t nforeign, foreigncap;
   int64_t freenum[CO_FREE_REFS];
@@ -50,7 +61,7 @@ struct co_model {
 };
 
 const unsigned co_model_transition_max =
-    CO_OP_COUNT * CO_SIT_COUNT * CO_SIT_COUNT * CO_ERR_COUNT;
+    (CO_OP_COUNT + CO_ENTRIES_MAX) * CO_SIT_COUNT * CO_SIT_COUNT * CO_ERR_COUNT;
 
 static const char *const sit_names[CO_SIT_COUNT] = {
     "unset", "live", "stale", "reused", "free", "free-live", "neg", "limit"};
@@ -162,6 +173,7 @@ int co_model_begin(struct co_model *m, const struct co_model_config *cfg) {
     m->slot[i].num = -1;
     m->slot[i].gen = 0;
   }
+  memset(m->obj, 0, sizeof m->obj);
   /* The free numbers f0..f31, and table entries a little past them. */
   num = 0;
   for (i = 0; i < CO_FREE_REFS; i++) {
@@ -269,7 +281,7 @@ static void fail(struct co_outcome *o, int err) {
   o->err = err;
 }
 
-static void touch(struct co_effect *t, int64_t num) {
+static void touch(struct co_aftermath *t, int64_t num) {
   if (num >= 0 && t->n < CO_TOUCH_MAX)
     t->num[t->n++] = num;
 }
@@ -291,11 +303,35 @@ static int32_t new_ofd(struct co_model *m, int acc, int append) {
   return (int32_t)m->nofd++;
 }
 
+/* n bytes written through description o: O_APPEND moves the offset to the
+ * end first (man write); a count of 0 changes nothing. Unknown offsets and
+ * sizes stay unknown. */
+static void ofd_write(struct co_model *m, struct ofdent *o, int64_t n) {
+  int64_t *size = &m->fsize[o->file];
+  if (n == 0)
+    return;
+  if (o->append)
+    o->off = *size;
+  if (o->off < 0) {
+    *size = -1;
+    return;
+  }
+  o->off += n;
+  if (*size >= 0 && o->off > *size)
+    *size = o->off;
+}
+
+/* After a layer's opaque I/O through description o. */
+static void ofd_unknown(struct co_model *m, struct ofdent *o) {
+  o->off = -1;
+  m->fsize[o->file] = -1;
+}
+
 /* dup2/dup3 after validation: close the target silently, then install
  * (man dup: "the steps of closing and reusing newfd are performed
  * atomically"; errors of the implicit close are lost). */
 static void dup_onto(struct co_model *m, int64_t o, int64_t n, int cloexec,
-                     struct co_outcome *pred, struct co_effect *t) {
+                     struct co_outcome *pred, struct co_aftermath *t) {
   int32_t ofd = m->fd[o].ofd;
   if (ensure(m, n) < 0) {
     fail(pred, CO_OTHER);
@@ -309,9 +345,365 @@ static void dup_onto(struct co_model *m, int64_t o, int64_t n, int cloexec,
   t->same_b = o;
 }
 
+/* ---- owner layers ---- */
+
+static int obj_num_valid(const struct co_model *m, const struct objent *o) {
+  return o->numgen && is_live(m, o->num) && m->fd[o->num].gen == o->numgen;
+}
+
+int co_model_owner(const struct co_model *m, int64_t num) {
+  int k;
+  if (!is_live(m, num))
+    return CO_PARTY_NONE;
+  for (k = 0; k < CO_OBJS; k++) {
+    const struct objent *o = &m->obj[k];
+    if (o->live && o->owns && o->num == num && obj_num_valid(m, o))
+      return k;
+  }
+  return CO_PARTY_CLIENT;
+}
+
+void co_model_obj(const struct co_model *m, unsigned k,
+                  struct co_objstate *out) {
+  const struct objent *o = &m->obj[k % CO_OBJS];
+  out->live = o->live;
+  out->owns = o->owns;
+  out->num = o->num;
+  out->num_valid = o->live && obj_num_valid(m, o);
+  out->entry_base = o->entry_base;
+}
+
+static int add_ev(struct co_event *ev, int n, int kind, int why, int actor,
+                  int owner, int client, int64_t num, int slot) {
+  if (n >= CO_EVENTS_MAX)
+    return n;
+  ev[n].kind = (uint8_t)kind;
+  ev[n].why = (uint8_t)why;
+  ev[n].actor = (int8_t)actor;
+  ev[n].owner = (int8_t)owner;
+  ev[n].client = (int8_t)client;
+  ev[n].num = num;
+  ev[n].slot = (int8_t)slot;
+  return n + 1;
+}
+
+static int call_has_ref(const struct co_entry *e) {
+  return e->effect == CO_EFF_ADOPT || e->effect == CO_EFF_ADOPT_ON_SUCCESS ||
+         e->effect == CO_EFF_BORROW;
+}
+
+static int call_has_obj(const struct co_entry *e) {
+  return e->effect != CO_EFF_OPEN && !call_has_ref(e);
+}
+
+/* Does this entry make a system call on the object's descriptor? */
+static int call_hits_os(const struct co_entry *e, const struct objent *o) {
+  return (e->effect == CO_EFF_CLOSE && o->owns) || e->effect == CO_EFF_USE ||
+         e->effect == CO_EFF_DUP;
+}
+
+static int ref_slot(struct co_ref r) {
+  return r.type == CO_REF_SLOT ? r.idx : -1;
+}
+
+/* A client operand in a stale situation. */
+static int stale_ev(const struct co_model *m, struct co_ref r, int64_t num,
+                    struct co_event *ev, int n) {
+  enum co_sit sit = co_model_sit(m, r);
+  if (sit == CO_SIT_STALE)
+    return add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_STALE, CO_PARTY_CLIENT,
+                  CO_PARTY_NONE, 1, num, ref_slot(r));
+  if (sit == CO_SIT_REUSED)
+    return add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_REUSED, CO_PARTY_CLIENT,
+                  co_model_owner(m, num), 1, num, ref_slot(r));
+  return n;
+}
+
+int co_model_events(const struct co_model *m, const struct co_op *op,
+                    const struct co_call *c, struct co_event *ev) {
+  int n = 0, w;
+  if (op->kind == CO_OP_CALL) {
+    const struct co_entry *e = co_entry_get(op->entry, NULL, NULL);
+    if (!e)
+      return 0;
+    if (call_has_obj(e)) {
+      const struct objent *o = &m->obj[op->obj];
+      const struct co_adapter *ad;
+      co_entry_get(op->entry, &ad, NULL);
+      if (!o->live)
+        return add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_DEAD_OBJ, CO_PARTY_CLIENT,
+                      CO_PARTY_NONE, 1, -1, op->obj);
+      if ((int)o->entry_base != co_adapter_first_entry(ad))
+        return add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_WRONG_LAYER,
+                      CO_PARTY_CLIENT, CO_PARTY_NONE, 1, -1, op->obj);
+      if (call_hits_os(e, o) && !obj_num_valid(m, o)) {
+        if (is_live(m, o->num))
+          return add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_REUSED, op->obj,
+                        co_model_owner(m, o->num), 0, o->num, op->obj);
+        return add_ev(ev, n, CO_EV_INVALID_HANDLE, CO_WHY_GONE, op->obj,
+                      CO_PARTY_NONE, 0, o->num, op->obj);
+      }
+      return n;
+    }
+    if (m->obj[op->dst].live)
+      return add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_OVERWRITE, CO_PARTY_CLIENT,
+                    CO_PARTY_NONE, 1, -1, op->dst);
+    if (call_has_ref(e)) {
+      int before = n;
+      n = stale_ev(m, op->a, c->a, ev, n);
+      if (n == before && e->effect != CO_EFF_BORROW) {
+        if (!is_open(m, c->a))
+          n = add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_NOT_OPEN, CO_PARTY_CLIENT,
+                     CO_PARTY_NONE, 1, c->a, ref_slot(op->a));
+        else if ((w = co_model_owner(m, c->a)) >= 0)
+          n = add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_ADOPT, CO_PARTY_CLIENT, w,
+                     1, c->a, ref_slot(op->a));
+      }
+    }
+    return n;
+  }
+  if (co_opdesc[op->kind].nrefs >= 1 && op->kind != CO_OP_CLOSE_RANGE) {
+    int before = n;
+    n = stale_ev(m, op->a, c->a, ev, n);
+    if (n == before && op->kind == CO_OP_CLOSE &&
+        (w = co_model_owner(m, c->a)) >= 0)
+      n = add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_OWNED, CO_PARTY_CLIENT, w, 1,
+                 c->a, ref_slot(op->a));
+  }
+  if ((op->kind == CO_OP_DUP2 || op->kind == CO_OP_DUP3) &&
+      (uint32_t)c->a != (uint32_t)c->b) {
+    if (co_model_sit(m, op->b) == CO_SIT_REUSED)
+      n = add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_REUSED, CO_PARTY_CLIENT,
+                 co_model_owner(m, c->b), 1, c->b, ref_slot(op->b));
+    else if ((w = co_model_owner(m, c->b)) >= 0)
+      n = add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_OWNED, CO_PARTY_CLIENT, w, 1,
+                 c->b, ref_slot(op->b));
+  }
+  if (op->kind == CO_OP_CLOSE_RANGE && (uint32_t)c->a <= (uint32_t)c->b) {
+    int64_t i, hi = (int64_t)(uint32_t)c->b;
+    if (hi > m->high)
+      hi = m->high; /* nothing is live above it */
+    for (i = (uint32_t)c->a; i <= hi; i++)
+      if ((w = co_model_owner(m, i)) >= 0) {
+        n = add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_OWNED, CO_PARTY_CLIENT, w, 1,
+                   i, -1);
+        break;
+      }
+  }
+  return n;
+}
+
+/* Would this layer call hand the library a foreign descriptor? */
+static int call_touches_foreign(const struct co_model *m,
+                                const struct co_op *op, int64_t a) {
+  const struct co_entry *e = co_entry_get(op->entry, NULL, NULL);
+  const struct objent *o = &m->obj[op->obj];
+  if (!e)
+    return 0;
+  if (call_has_ref(e))
+    return co_model_is_foreign(m, a);
+  return call_has_obj(e) && o->live && co_model_is_foreign(m, o->num);
+}
+
+static int access_ok(int acc, int needs) {
+  if ((needs & CO_NEED_READ) && acc == CO_F_ACC_WRONLY)
+    return 0;
+  if ((needs & CO_NEED_WRITE) && acc == CO_F_ACC_RDONLY)
+    return 0;
+  return 1;
+}
+
+/* A layer call, after its events: the entry's effect on descriptors and
+ * objects, from the contract alone (closeonce/contract.h). */
+static void call_step(struct co_model *m, const struct co_op *op,
+                      const struct co_call *c, struct co_outcome *pred,
+                      struct co_aftermath *t) {
+  const struct co_entry *e = co_entry_get(op->entry, NULL, NULL);
+  const struct co_mode *md;
+  struct objent *o;
+  int base = e ? co_entry_find(e->name, strlen(e->name)) : -1;
+  int errs = e && e->sets_errno;
+  int64_t n;
+#define LFAIL(x) fail(pred, errs ? (x) : CO_OTHER)
+  if (!e) {
+    fail(pred, CO_ENOSYS);
+    return;
+  }
+  md = co_entry_nmodes(e) ? &e->modes[op->flags] : NULL;
+  {
+    const struct co_adapter *ad;
+    co_entry_get(op->entry, &ad, NULL);
+    base = co_adapter_first_entry(ad);
+  }
+  t->actor = call_has_obj(e) ? op->obj : CO_PARTY_CLIENT;
+  o = &m->obj[call_has_obj(e) ? op->obj : op->dst];
+  switch (e->effect) {
+  case CO_EFF_OPEN: {
+    int32_t ofd;
+    int acc = md->needs == CO_NEED_READ    ? CO_F_ACC_RDONLY
+              : md->needs == CO_NEED_WRITE ? CO_F_ACC_WRONLY
+                                           : CO_F_ACC_RDWR;
+    if (!md->valid) {
+      LFAIL(CO_EINVAL);
+      break;
+    }
+    n = lowest_free(m, 0);
+    if (n < 0) {
+      LFAIL(CO_EMFILE);
+      break;
+    }
+    if ((ofd = new_ofd(m, acc, md->sets_append)) < 0) {
+      fail(pred, CO_OTHER);
+      break;
+    }
+    install(m, n, ofd, 0);
+    o->live = o->owns = 1;
+    o->needs = md->needs;
+    o->num = n;
+    o->numgen = m->fd[n].gen;
+    o->entry_base = (unsigned)base;
+    t->obj = op->dst;
+    touch(t, n);
+    break;
+  }
+  case CO_EFF_ADOPT:
+  case CO_EFF_ADOPT_ON_SUCCESS:
+  case CO_EFF_BORROW: {
+    int64_t a = c->a;
+    int err = CO_OK;
+    if (!md->valid)
+      err = CO_EINVAL;
+    else if (a < 0)
+      err = CO_EBADF; /* fdopen(-1): F_GETFL fails (P); gzdopen(-1): NULL */
+    else if ((e->checks & CO_CHK_VALID) && !is_open(m, a))
+      err = CO_EBADF;
+    else if ((e->checks & CO_CHK_ACCESS) && is_live(m, a) &&
+             !access_ok(m->ofd[m->fd[a].ofd].acc, md->needs))
+      err = CO_EINVAL;
+    touch(t, a);
+    if (err != CO_OK) {
+      LFAIL(err);
+      /* adopts even on failure: closes it on the error path */
+      if (e->effect == CO_EFF_ADOPT && is_live(m, a))
+        release(m, a);
+      break;
+    }
+    o->live = 1;
+    o->owns = e->effect != CO_EFF_BORROW;
+    o->needs = md->needs;
+    o->num = a;
+    o->numgen = is_live(m, a) ? m->fd[a].gen : 0;
+    o->entry_base = (unsigned)base;
+    if (is_live(m, a)) {
+      struct ofdent *d = &m->ofd[m->fd[a].ofd];
+      int had_append = d->append;
+      if (md->sets_append)
+        d->append = 1;
+      if (md->seeks_end == CO_SEEK_ALWAYS ||
+          (md->seeks_end == CO_SEEK_IF_SET_APPEND && !had_append))
+        d->off = m->fsize[d->file];
+    }
+    t->obj = op->dst;
+    break;
+  }
+  case CO_EFF_LEND:
+    pred->ret = o->num;
+    t->obj = op->obj;
+    break;
+  case CO_EFF_DUP:
+    t->obj = op->obj;
+    if (!is_open(m, o->num)) {
+      LFAIL(CO_EBADF);
+      break;
+    }
+    n = lowest_free(m, 0);
+    if (n < 0) {
+      LFAIL(CO_EMFILE);
+      break;
+    }
+    install(m, n, m->fd[o->num].ofd, 0);
+    pred->ret = n;
+    t->same_a = n;
+    t->same_b = o->num;
+    touch(t, n);
+    break;
+  case CO_EFF_DETACH:
+    pred->ret = o->num;
+    o->live = 0;
+    break;
+  case CO_EFF_CLOSE: {
+    int flush = CO_OK;
+    o->live = 0;
+    /* A layer that writes at close (compression trailer, buffers) fails
+     * when the descriptor is gone or not writable, and closes anyway. */
+    if (e->io == CO_IO_OPAQUE && (o->needs & CO_NEED_WRITE)) {
+      if (!is_live(m, o->num) ||
+          m->ofd[m->fd[o->num].ofd].acc == CO_F_ACC_RDONLY)
+        flush = CO_EBADF;
+      else
+        ofd_unknown(m, &m->ofd[m->fd[o->num].ofd]);
+    }
+    if (o->owns) {
+      touch(t, o->num);
+      if (!is_open(m, o->num)) {
+        LFAIL(CO_EBADF);
+        break;
+      }
+      release(m, o->num);
+    }
+    if (flush != CO_OK)
+      LFAIL(flush);
+    break;
+  }
+  case CO_EFF_USE: {
+    struct ofdent *d;
+    t->obj = op->obj;
+    if (!(o->needs & CO_NEED_WRITE) || !is_open(m, o->num)) {
+      LFAIL(CO_EBADF);
+      break;
+    }
+    d = &m->ofd[m->fd[o->num].ofd];
+    if (d->acc == CO_F_ACC_RDONLY) {
+      LFAIL(CO_EBADF);
+      break;
+    }
+    if (e->io == CO_IO_OPAQUE) {
+      ofd_unknown(m, d);
+    } else {
+      ofd_write(m, d, c->n);
+      t->offset_num = o->num;
+    }
+    pred->ret = c->n;
+    break;
+  }
+  default:
+    fail(pred, CO_ENOSYS);
+  }
+#undef LFAIL
+}
+
+/* The situation of a layer call's operand: its descriptor reference, or
+ * its object (unset: no object; live; stale: its descriptor is gone;
+ * reused: its number now holds another handle). */
+static enum co_sit call_sit(const struct co_model *m, const struct co_op *op) {
+  const struct co_entry *e = co_entry_get(op->entry, NULL, NULL);
+  const struct objent *o = &m->obj[op->obj];
+  if (!e)
+    return CO_SIT_NEG;
+  if (call_has_ref(e))
+    return co_model_sit(m, op->a);
+  if (!call_has_obj(e))
+    return CO_SIT_NEG;
+  if (!o->live)
+    return CO_SIT_UNSET;
+  if (obj_num_valid(m, o))
+    return CO_SIT_LIVE;
+  return is_live(m, o->num) ? CO_SIT_REUSED : CO_SIT_STALE;
+}
+
 unsigned co_model_step(struct co_model *m, const struct co_op *op,
                        const struct co_call *c, struct co_outcome *pred,
-                       struct co_effect *t) {
+                       struct co_aftermath *t) {
   enum co_sit sa = CO_SIT_NEG, sb = CO_SIT_NEG;
   const struct co_opdesc *d = &co_opdesc[op->kind];
   int64_t a = c->a, b = c->b, n;
@@ -324,17 +716,34 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
     sa = co_model_sit(m, op->a);
   if (d->nrefs >= 2)
     sb = co_model_sit(m, op->b);
+  if (op->kind == CO_OP_CALL)
+    sa = call_sit(m, op);
   pred->ret = 0;
   pred->err = CO_OK;
   pred->raw = 0;
   t->n = t->sweep = t->refused = 0;
   t->same_a = t->same_b = -1;
+  t->offset_num = -1;
+  t->actor = CO_PARTY_CLIENT;
+  t->obj = -1;
+  t->nev = co_model_events(m, op, c, t->ev);
+  if (t->nev &&
+      (t->ev[0].why == CO_WHY_DEAD_OBJ || t->ev[0].why == CO_WHY_OVERWRITE ||
+       t->ev[0].why == CO_WHY_WRONG_LAYER)) {
+    /* Never run: it would use freed memory or lose a live object. */
+    t->refused = 1;
+    fail(pred, CO_EPERM);
+    goto done;
+  }
 
   /* Guard: never act on a descriptor the trace does not reach. */
   if ((d->nrefs >= 1 && c->kind != CO_OP_CLOSE_RANGE &&
        co_model_is_foreign(m, a)) ||
+      (c->kind == CO_OP_CALL && call_touches_foreign(m, op, a)) ||
       ((c->kind == CO_OP_DUP2 || c->kind == CO_OP_DUP3) &&
-       co_model_is_foreign(m, b))) {
+       (uint32_t)b < (uint64_t)m->limit && co_model_is_foreign(m, b))) {
+    /* (A target at or above the limit is refused by the kernel before it
+     * touches anything: EBADF, man dup.) */
     t->refused = 1;
     fail(pred, CO_EPERM);
     goto done;
@@ -518,13 +927,8 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
       break;
     }
     pred->ret = c->n;
-    if (c->n == 0)
-      break;
-    if (o->append)
-      o->off = m->fsize[o->file];
-    o->off += c->n;
-    if (o->off > m->fsize[o->file])
-      m->fsize[o->file] = o->off;
+    ofd_write(m, o, c->n);
+    t->offset_num = a;
     break;
   }
   case CO_OP_LSEEK: {
@@ -548,6 +952,12 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
     default:
       base = m->fsize[o->file];
     }
+    if (base < 0) {
+      /* Unknown after a layer's opaque I/O: the platform tells. */
+      pred->ret = CO_RET_ANY;
+      o->off = -1;
+      break;
+    }
     pos = base + c->n;
     if (pos < 0) {
       fail(pred, CO_EINVAL);
@@ -557,6 +967,9 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
     pred->ret = pos;
     break;
   }
+  case CO_OP_CALL:
+    call_step(m, op, c, pred, t);
+    break;
   default:
     fail(pred, CO_ENOSYS);
   }
@@ -564,12 +977,16 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
 done:
   /* The result variable: the slot takes the return value, -1 on failure,
    * as `s = dup(x)` does in C. */
-  if (d->binds) {
+  if (!t->refused &&
+      (d->binds || (op->kind == CO_OP_CALL && co_call_binds(op) == 2))) {
     struct slotent *s = &m->slot[op->dst % CO_SLOTS];
     s->num = pred->ret;
     s->gen = is_live(m, pred->ret) ? m->fd[pred->ret].gen : 0;
   }
-  id = (((unsigned)c->kind * CO_SIT_COUNT + (unsigned)sa) * CO_SIT_COUNT +
+  id = ((((unsigned)c->kind + (c->kind == CO_OP_CALL ? op->entry : 0u)) *
+             CO_SIT_COUNT +
+         (unsigned)sa) *
+            CO_SIT_COUNT +
         (unsigned)sb) *
            CO_ERR_COUNT +
        (unsigned)pred->err;
@@ -636,4 +1053,68 @@ int co_model_is_foreign(const struct co_model *m, int64_t num) {
 
 int64_t co_model_slot(const struct co_model *m, unsigned slot) {
   return m->slot[slot % CO_SLOTS].num;
+}
+
+static int party_name(int p, char *buf, size_t cap) {
+  if (p == CO_PARTY_CLIENT)
+    return snprintf(buf, cap, "the client");
+  if (p == CO_PARTY_NONE)
+    return snprintf(buf, cap, "nobody");
+  return snprintf(buf, cap, "o%d", p);
+}
+
+int co_event_format(const struct co_event *ev, char *buf, size_t cap) {
+  char actor[16], owner[16], at[16] = "";
+  party_name(ev->actor, actor, sizeof actor);
+  party_name(ev->owner, owner, sizeof owner);
+  if (ev->slot >= 0 && ev->actor == CO_PARTY_CLIENT &&
+      ev->why != CO_WHY_DEAD_OBJ && ev->why != CO_WHY_OVERWRITE &&
+      ev->why != CO_WHY_WRONG_LAYER)
+    snprintf(at, sizeof at, " (s%d)", ev->slot);
+  switch ((enum co_evwhy)ev->why) {
+  case CO_WHY_STALE:
+    return snprintf(buf, cap, "%s uses descriptor %lld%s after it was closed",
+                    actor, (long long)ev->num, at);
+  case CO_WHY_REUSED:
+    return snprintf(buf, cap,
+                    "%s acts on descriptor %lld%s, which was closed and "
+                    "reused: it now belongs to %s",
+                    actor, (long long)ev->num, at, owner);
+  case CO_WHY_OWNED:
+    return snprintf(buf, cap,
+                    "%s closes or replaces descriptor %lld%s, "
+                    "owned by %s",
+                    actor, (long long)ev->num, at, owner);
+  case CO_WHY_ADOPT:
+    return snprintf(buf, cap,
+                    "%s hands descriptor %lld%s, owned by %s, to a layer "
+                    "that takes ownership: two owners will close it",
+                    actor, (long long)ev->num, at, owner);
+  case CO_WHY_NOT_OPEN:
+    return snprintf(buf, cap,
+                    "%s hands descriptor %lld%s, which is not open, to a "
+                    "layer that takes ownership",
+                    actor, (long long)ev->num, at);
+  case CO_WHY_DEAD_OBJ:
+    return snprintf(buf, cap,
+                    "%s uses o%d, which was freed or never made "
+                    "(not run)",
+                    actor, ev->slot);
+  case CO_WHY_OVERWRITE:
+    return snprintf(buf, cap,
+                    "%s makes a new object in o%d while o%d is live "
+                    "(it would be lost; not run)",
+                    actor, ev->slot, ev->slot);
+  case CO_WHY_WRONG_LAYER:
+    return snprintf(buf, cap,
+                    "%s calls an entry of another layer on o%d "
+                    "(not run)",
+                    actor, ev->slot);
+  case CO_WHY_GONE:
+    return snprintf(buf, cap,
+                    "%s's own descriptor %lld was closed by another party: "
+                    "its call fails with EBADF",
+                    actor, (long long)ev->num);
+  }
+  return snprintf(buf, cap, "?");
 }

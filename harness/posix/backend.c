@@ -372,6 +372,12 @@ static int posix_same(void *self, int64_t a, int64_t b) {
   return ka == kb ? 0 : 1;
 }
 
+static int posix_private_dir(void *self, const char **path) {
+  struct posix_be *be = self;
+  *path = be->dir;
+  return be->dirfd;
+}
+
 const struct co_backend co_backend_posix = {
     .version = CO_BACKEND_VERSION,
     .name = "posix",
@@ -385,6 +391,7 @@ const struct co_backend co_backend_posix = {
     .same = posix_same,
     .object_key = posix_object_key,
     .valid_many = posix_valid_many,
+    .private_dir = posix_private_dir,
 };
 
 const char *co_posix_tmpdir(void *self) {

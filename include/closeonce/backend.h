@@ -15,7 +15,7 @@
 
 #include "closeonce/model.h"
 
-#define CO_BACKEND_VERSION 1
+#define CO_BACKEND_VERSION 2
 
 /* What one query of a number sees. */
 struct co_obs {
@@ -57,6 +57,10 @@ struct co_backend {
    * Returns 0 or -1. */
   int (*valid_many)(void *self, const int64_t *nums, size_t n,
                     uint8_t *out /* OUT */);
+
+  /* Version 2. The private directory, where adapters may create files:
+   * returns its descriptor and writes its path. */
+  int (*private_dir)(void *self, const char **path /* OUT */);
 };
 
 /* The POSIX (Linux) backend. */

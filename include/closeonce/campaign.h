@@ -18,6 +18,8 @@
 
 struct co_campaign_status {
   uint64_t runs, ops, transitions, findings;
+  uint64_t events;  /* ownership events (conformance mode: reported only) */
+  uint64_t skipped; /* operations a well-behaved client would not make */
   size_t corpus;
   double elapsed; /* seconds */
 };
@@ -28,6 +30,8 @@ struct co_campaign_config {
   uint64_t runs;         /* stop after this many traces; 0: no limit */
   double seconds;        /* stop after this long; 0: no limit */
   size_t max_ops;        /* operations per trace, at most */
+  int mode;              /* enum co_mode_kind */
+  int mode_set;          /* 0: the target's default mode */
   double progress_every; /* seconds between progress calls; 0: never */
   void (*progress)(const struct co_campaign_status *st, void *env);
   void *env;
@@ -37,8 +41,12 @@ struct co_campaign_result {
   struct co_campaign_status status;
   int found;                 /* a finding stopped the campaign */
   struct co_verdict verdict; /* when found */
-  struct co_trace trace;     /* the trace of the finding (caller frees) */
+  struct co_trace trace;     /* the trace of the finding (caller frees); in
+                                contract mode without the skipped moves */
   uint64_t run;              /* index of the run that found it */
+  int mode;                  /* the mode the campaign ran in */
+  struct co_event_rec events[CO_EVENTS_KEPT]; /* of the finding's trace */
+  size_t nevents;
 };
 
 /* Returns 0 (result filled; res->trace must be freed with co_trace_free),

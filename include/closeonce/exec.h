@@ -17,6 +17,7 @@
 
 #include "closeonce/backend.h"
 #include "closeonce/model.h"
+#include "closeonce/target.h"
 #include "closeonce/trace.h"
 
 /* X(ID, name, explanation) */
@@ -25,6 +26,12 @@
   X(DIVERGENCE, "divergence",                                                  \
     "the platform's observable behaviour differs from the model's "            \
     "prediction")                                                              \
+  X(OWNERSHIP, "ownership-violation",                                          \
+    "a party closed, replaced, adopted or used a handle it did not own, or "   \
+    "two parties came to own one handle; each will close it")                  \
+  X(INVALID_HANDLE, "invalid-handle",                                          \
+    "a call the caller was entitled to make failed with EBADF: its handle "    \
+    "had been closed by another party")                                        \
   X(LEAK, "leak",                                                              \
     "a descriptor is open that no model party holds, or one stayed open "      \
     "after the trace was torn down")                                           \
@@ -48,7 +55,7 @@ struct co_verdict {
   int periodic; /* found by the periodic whole-process check: the stray may
                    come from an earlier trace */
   struct co_outcome model, real; /* when has_outcomes */
-  char what[240];                /* what differed, in words */
+  char what[512];                /* what differed, in words */
 };
 
 /* Observation depth. */
@@ -58,8 +65,17 @@ struct co_verdict {
 #define CO_OBSERVE_OFFSET 0x8   /* offset after write */
 #define CO_OBSERVE_DEFAULT 0xf
 
+/* An ownership event at a step (closeonce/model.h). */
+struct co_event_rec {
+  size_t step;
+  struct co_event ev;
+};
+#define CO_EVENTS_KEPT 64 /* events kept per trace */
+
 struct co_exec_stats {
   uint64_t traces, ops, syscalls_refused, env_rescans;
+  uint64_t events;      /* ownership events seen (conformance: reported only) */
+  uint64_t skipped;     /* operations skipped in contract mode */
   uint64_t transitions; /* distinct model transitions seen */
 };
 
@@ -69,7 +85,21 @@ struct co_exec;
  * set. NULL with a message in err on failure. */
 struct co_exec *co_exec_new(const struct co_backend *be, char *err,
                             size_t errcap);
+/* An executor for a target: its backend, adapters, variant and default
+ * mode (contract targets skip illegal client moves). */
+struct co_exec *co_exec_new_target(const struct co_target *t, char *err,
+                                   size_t errcap);
 void co_exec_free(struct co_exec *ex);
+/* Mode (enum co_mode_kind); skip: in contract mode, skip the moves a
+ * well-behaved client would not make (for generated input) instead of
+ * reporting them (for a given trace). */
+void co_exec_set_mode(struct co_exec *ex, int mode, int skip);
+int co_exec_mode(const struct co_exec *ex);
+/* The ownership events of the current or last trace. */
+size_t co_exec_events(const struct co_exec *ex,
+                      const struct co_event_rec **out /* OUT */);
+/* 1 if step was skipped (contract mode) in the current or last trace. */
+int co_exec_skipped(const struct co_exec *ex, size_t step);
 void co_exec_set_observe(struct co_exec *ex, unsigned observe);
 
 /* Run a whole trace; fills *v. Returns v->kind. */

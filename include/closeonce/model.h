@@ -41,17 +41,57 @@ struct co_outcome {
   int raw;     /* the platform's code (errno); the model leaves it 0 */
 };
 
+/* A predicted ret that the model cannot know (an offset after a layer's
+ * opaque I/O): any value >= 0 matches. */
+#define CO_RET_ANY INT64_MIN
+
+/* Who acts, or owns: the client (the trace's own code) or object oK. */
+#define CO_PARTY_CLIENT (-1)
+#define CO_PARTY_NONE (-2)
+
+/* An ownership event found by the model at a step. */
+enum co_evkind { CO_EV_VIOLATION, CO_EV_INVALID_HANDLE };
+enum co_evwhy {
+  CO_WHY_STALE,       /* acts on a handle that has been closed */
+  CO_WHY_REUSED,      /* acts on a number now holding someone else's handle */
+  CO_WHY_OWNED,       /* closes or replaces a handle another party owns */
+  CO_WHY_ADOPT,       /* takes ownership of a handle another party owns */
+  CO_WHY_NOT_OPEN,    /* hands over a number that is not open */
+  CO_WHY_DEAD_OBJ,    /* uses an object that was freed or never made */
+  CO_WHY_OVERWRITE,   /* binds a new object over a live one (loses it) */
+  CO_WHY_WRONG_LAYER, /* calls an entry on another layer's object */
+  CO_WHY_GONE         /* its own handle was closed by someone else: EBADF */
+};
+struct co_event {
+  uint8_t kind;  /* enum co_evkind */
+  uint8_t why;   /* enum co_evwhy */
+  int8_t actor;  /* CO_PARTY_CLIENT or the object slot */
+  int8_t owner;  /* the party owning num now, CO_PARTY_NONE if nobody */
+  int8_t client; /* 1: the client's move caused it (contract mode skips) */
+  int64_t num;   /* the descriptor concerned, -1 if none */
+  int8_t slot;   /* the slot or object operand named, -1 if none */
+};
+/* One line describing an event: "client closes descriptor 5 (s1), owned by
+ * o0". */
+int co_event_format(const struct co_event *ev, char *buf, size_t cap);
+
 /* What an operation may have changed, for the executor to observe.
  * num[]: numbers whose validity and flags may have changed; sweep: any
  * number may have (close_range); refused: the operation names a foreign
  * descriptor and must not be issued (no reference can produce one, so this
  * is a guard, never expected). */
 #define CO_TOUCH_MAX 3
-struct co_effect {
+#define CO_EVENTS_MAX 2
+struct co_aftermath {
   int n, sweep, refused;
   int64_t num[CO_TOUCH_MAX];
   /* pairs that must name the same open file description after the step */
   int64_t same_a, same_b; /* -1 when none */
+  int64_t offset_num;     /* a number whose offset to observe, -1 none */
+  int actor;              /* CO_PARTY_CLIENT or the object acted through */
+  int obj;                /* the object whose handle to observe, -1 none */
+  int nev;
+  struct co_event ev[CO_EVENTS_MAX];
 };
 
 /* The model's view of one descriptor number. */
@@ -78,6 +118,26 @@ enum co_sit {
   CO_SIT_COUNT
 };
 
+/* The ownership events op would raise now, without applying it. Returns
+ * the number written (at most CO_EVENTS_MAX). */
+int co_model_events(const struct co_model *m, const struct co_op *op,
+                    const struct co_call *call, struct co_event *ev /* OUT */);
+/* The party owning num now: an object that holds and owns it, else the
+ * client if it is open, else CO_PARTY_NONE. */
+int co_model_owner(const struct co_model *m, int64_t num);
+
+/* The model's view of object slot k. */
+struct co_objstate {
+  int live;
+  int owns;            /* closes its descriptor when closed */
+  int64_t num;         /* the descriptor number it holds */
+  int num_valid;       /* that number is still the one it took (not closed or
+                          reused since) */
+  unsigned entry_base; /* id of its adapter's first entry */
+};
+void co_model_obj(const struct co_model *m, unsigned k,
+                  struct co_objstate *out /* OUT */);
+
 /* Allocate a model; NULL on ENOMEM. */
 struct co_model *co_model_new(void);
 void co_model_free(struct co_model *m);
@@ -96,7 +156,7 @@ void co_model_resolve(const struct co_model *m, const struct co_op *op,
 unsigned co_model_step(struct co_model *m, const struct co_op *op,
                        const struct co_call *call,
                        struct co_outcome *pred /* OUT */,
-                       struct co_effect *eff /* OUT */);
+                       struct co_aftermath *eff /* OUT */);
 extern const unsigned co_model_transition_max;
 
 /* State of number num (any value; out of range is reported not live). */

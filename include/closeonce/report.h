@@ -27,10 +27,13 @@ int co_trace_load(const char *path, enum co_format fmt,
                   const struct co_opset *set, size_t max_ops,
                   struct co_trace *out, char *err, size_t errcap);
 
-/* A plain-text report: verdict, explanation, what differed, and the trace
- * with the step marked. */
+/* A plain-text report: verdict, explanation, what differed, the ownership
+ * events, and the trace with the step marked. */
 void co_report_text(FILE *out, const char *target, const struct co_trace *t,
-                    const struct co_verdict *v);
+                    const struct co_verdict *v, const struct co_event_rec *ev,
+                    size_t nev);
+/* The events alone, one indented line each ("step 3: ..."). */
+void co_report_events(FILE *out, const struct co_event_rec *ev, size_t nev);
 
 /* Write t to path as text, preceded by '#' comment lines from header (may be
  * NULL; several lines separated by '\n'). Returns 0 or -1 (errno set). */

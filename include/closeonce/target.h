@@ -1,23 +1,48 @@
 /*
- * closeonce: targets. A target is a backend plus the operations it accepts
- * (which also fixes how binary input decodes for it).
+ * closeonce: targets. A target is a backend, the operations it accepts
+ * (which also fixes how binary input decodes for it), the owner layers whose
+ * entry points it calls, and the mode it runs in by default.
  */
 #ifndef CLOSEONCE_TARGET_H
 #define CLOSEONCE_TARGET_H
 
 #include "closeonce/backend.h"
+#include "closeonce/contract.h"
 #include "closeonce/trace.h"
+
+/* Modes (DESIGN.md): conformance traces may misuse handles on purpose and
+ * the model predicts the platform's reaction; ownership events are
+ * reported, not findings. In contract mode the client is well-behaved: the
+ * moves a well-behaved client would not make are skipped when the input is
+ * generated, and every ownership event is a finding. */
+enum co_mode_kind { CO_MODE_CONFORMANCE, CO_MODE_CONTRACT };
+const char *co_mode_name(int mode);
+/* Returns 0 and sets *mode, or -1 for an unknown name. */
+int co_mode_parse(const char *name, int *mode);
 
 struct co_target {
   const char *name;
   const char *summary;
   const struct co_backend *backend;
+  const uint8_t *kinds; /* built-in operations */
+  size_t nkinds;
+  const char *layers[4]; /* adapter layer names; NULL after the last */
+  unsigned variant;      /* passed to the adapters' glue */
+  int mode;              /* default enum co_mode_kind */
+  /* Filled by co_target_find / co_target_register: */
   struct co_opset ops;
+  uint8_t entry_ids[CO_ENTRIES_MAX];
 };
 
-/* NULL-terminated list of the targets built into this binary. */
-extern const struct co_target *const co_targets[];
-/* The target called name, or NULL. */
+/* NULL-terminated list of the targets built in and registered. */
+extern struct co_target *const *co_targets;
+/* The target called name, ready to use (opset filled), or NULL. */
 const struct co_target *co_target_find(const char *name);
+/* Add a target (its layers must be registered adapters). Returns 0, or -1
+ * with a message. The target must stay alive. */
+int co_target_register(struct co_target *t, char *err, size_t cap);
+/* The adapter of an entry id that t uses, or NULL. */
+const struct co_adapter *co_target_adapter(const struct co_target *t,
+                                           unsigned entry);
 
 #endif

@@ -22,7 +22,9 @@
  *    comment; co_trace_print() output parses back to the same trace.
  *
  * The operation list is one X-macro, CO_OP_LIST; the decoder, the printer,
- * the parser, the generator, the model and every backend use it.
+ * the parser, the generator, the model and every backend use it. CO_OP_CALL
+ * is the call of an owner layer's entry point (closeonce/contract.h); its
+ * text is the entry's own name and its shape follows the entry's effect.
  */
 #ifndef CLOSEONCE_TRACE_H
 #define CLOSEONCE_TRACE_H
@@ -32,6 +34,7 @@
 #include <stdio.h>
 
 #define CO_SLOTS 16     /* s0..s15 */
+#define CO_OBJS 8       /* o0..o7: objects of owner layers */
 #define CO_FREE_REFS 32 /* #0..#31 */
 #define CO_MAX_OPS 4096 /* a longer trace is truncated by the decoders */
 
@@ -62,7 +65,8 @@ enum co_argkind {
   X(CLOSE, "close", 0, 1, CO_ARG_NONE, none)                                   \
   X(CLOSE_RANGE, "close_range", 0, 2, CO_ARG_NONE, cloexec)                    \
   X(WRITE, "write", 0, 1, CO_ARG_COUNT, none)                                  \
-  X(LSEEK, "lseek", 0, 1, CO_ARG_OFFSET, whence)
+  X(LSEEK, "lseek", 0, 1, CO_ARG_OFFSET, whence)                               \
+  X(CALL, "call", 0, 0, CO_ARG_NONE, none)
 
 enum co_opkind {
 #define CO__OP_ENUM(id, name, binds, nrefs, arg, words) CO_OP_##id,
@@ -97,10 +101,12 @@ struct co_ref {
 
 struct co_op {
   uint8_t kind;  /* enum co_opkind */
-  uint8_t dst;   /* slot bound to the result, if the operation binds */
-  uint8_t flags; /* 4 bits, see CO_F_* */
+  uint8_t dst;   /* slot (or, for CALL, object slot) bound to the result */
+  uint8_t flags; /* 4 bits, see CO_F_*; for CALL the mode index */
   struct co_ref a, b;
-  int32_t n; /* the integer argument, if any */
+  int32_t n;     /* the integer argument, if any */
+  uint8_t entry; /* CALL: the entry id (closeonce/contract.h) */
+  uint8_t obj;   /* CALL: the object operand o0..o7 */
 };
 
 struct co_trace {
@@ -108,10 +114,13 @@ struct co_trace {
   size_t len, cap;
 };
 
-/* The operations a target accepts, in decoding order. */
+/* The operations a target accepts, in decoding order: the built-in kinds,
+ * then the layer entry points (entry ids). */
 struct co_opset {
   const uint8_t *kinds;
   size_t n;
+  const uint8_t *entries;
+  size_t nentries;
 };
 
 /* Static description of one operation kind. */
@@ -121,8 +130,9 @@ struct co_opdesc {
 };
 extern const struct co_opdesc co_opdesc[CO_OP_COUNT];
 
-/* The opset of every operation, in CO_OP_LIST order. */
-extern const struct co_opset co_opset_all;
+/* 1 if a CALL binds an object slot (OPEN/ADOPT/BORROW effects), 2 if it
+ * binds a descriptor slot (LEND/DUP/DETACH), 0 if it binds nothing. */
+int co_call_binds(const struct co_op *op);
 
 /* Trace storage. co_trace_init never fails; push returns -1 on ENOMEM or
  * when the trace already holds CO_MAX_OPS operations. */

@@ -1,0 +1,98 @@
+/*
+ * The demo library (demolib.h) as an adapter: its contract, as its header
+ * documents it, and the glue. The variant selects planted bugs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "closeonce/contract.h"
+#include "closeonce/error.h"
+#include "demolib.h"
+#include "posix/posix.h"
+
+static const struct co_mode rw[] = {
+    {"rw", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0}, {NULL, 0, 0, 0, 0}};
+
+enum { E_OPEN, E_ADOPT, E_FD, E_EXPORT, E_DETACH, E_WRITE, E_CLOSE };
+
+static const struct co_entry entries[] = {
+    {"demo_open", CO_EFF_OPEN, 0, CO_IO_EXACT, 1, rw,
+     "demolib.h: makes a file and owns its descriptor"},
+    {"demo_adopt", CO_EFF_ADOPT_ON_SUCCESS, CO_CHK_VALID, CO_IO_EXACT, 1, rw,
+     "demolib.h: takes ownership on success; EBADF and the caller keeps it "
+     "when it is not open"},
+    {"demo_fd", CO_EFF_LEND, 0, CO_IO_EXACT, 1, NULL,
+     "demolib.h: lends the descriptor; demo still owns and closes it"},
+    {"demo_export", CO_EFF_DUP, 0, CO_IO_EXACT, 1, NULL,
+     "demolib.h: returns a duplicate the caller owns"},
+    {"demo_detach", CO_EFF_DETACH, 0, CO_IO_EXACT, 1, NULL,
+     "demolib.h: frees the object, the caller owns the descriptor"},
+    {"demo_write", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL,
+     "demolib.h: one write(2) through the descriptor"},
+    {"demo_close", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL,
+     "demolib.h: closes the descriptor and frees the object"},
+};
+
+static const struct co_contract contract = {"demo", entries,
+                                            sizeof entries / sizeof *entries};
+
+static void demo_call(const struct co_glue_env *env, unsigned e, unsigned mode,
+                      void **obj, int64_t fd, int32_t n,
+                      struct co_outcome *out) {
+  static const char buf[256];
+  static unsigned serial;
+  struct demo *d = *obj;
+  long r = 0;
+  (void)mode;
+  demo_set_bugs(env->variant);
+  errno = 0;
+  switch (e) {
+  case E_OPEN: {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/demo-%u", env->dir, serial++);
+    d = demo_open(path);
+    if (d)
+      unlink(path);
+    *obj = d;
+    r = d ? 0 : -1;
+    break;
+  }
+  case E_ADOPT:
+    d = demo_adopt((int)fd);
+    *obj = d;
+    r = d ? 0 : -1;
+    break;
+  case E_FD:
+    r = demo_fd(d);
+    break;
+  case E_EXPORT:
+    r = demo_export(d);
+    break;
+  case E_DETACH:
+    r = demo_detach(d);
+    *obj = NULL;
+    break;
+  case E_WRITE:
+    r = demo_write(d, buf, (size_t)n);
+    break;
+  case E_CLOSE:
+    r = demo_close(d);
+    *obj = NULL;
+    break;
+  default:
+    r = -1;
+    errno = ENOSYS;
+  }
+  out->ret = r < 0 ? -1 : r;
+  out->raw = r < 0 ? errno : 0;
+  out->err = co_posix_err(out->raw);
+}
+
+static int64_t demo_handle_of(void *obj) {
+  return demo_fd(obj);
+}
+
+const struct co_adapter co_adapter_demo = {CO_ADAPTER_VERSION, &contract,
+                                           demo_call, demo_handle_of};

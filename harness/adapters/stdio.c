@@ -1,0 +1,101 @@
+/*
+ * The stdio layer as an adapter: fdopen adopts a descriptor, fileno lends
+ * it, fclose closes it. Contract from man 3 fdopen/fclose and glibc
+ * libio/iofdopen.c, with the failure paths observed on glibc 2.36:
+ * fdopen(-1) and a closed descriptor fail with EBADF, a mode the
+ * description's access forbids or an unknown mode with EINVAL, and in every
+ * failure the descriptor stays open, with the caller (SEMANTICS.md §4).
+ * Mode "a" sets O_APPEND on the open file description and, when it was not
+ * set already, seeks to the end (iofdopen.c: the seek is done only if
+ * fdopen added O_APPEND; found by closeonce's own posix-stdio campaign);
+ * "a+" sets O_APPEND without seeking.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <stdio.h>
+#include <stdio_ext.h>
+
+#include "closeonce/contract.h"
+#include "closeonce/error.h"
+#include "posix/posix.h"
+
+static const struct co_mode fdopen_modes[] = {
+    {"r", 1, CO_NEED_READ, 0, 0},
+    {"w", 1, CO_NEED_WRITE, 0, 0},
+    {"a", 1, CO_NEED_WRITE, 1, CO_SEEK_IF_SET_APPEND},
+    {"r+", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0},
+    {"w+", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0},
+    {"a+", 1, CO_NEED_READ | CO_NEED_WRITE, 1, 0},
+    {"x", 0, 0, 0, 0}, /* not a mode: EINVAL */
+    {NULL, 0, 0, 0, 0}};
+
+enum { E_FDOPEN, E_FILENO, E_FWRITE, E_FCLOSE };
+
+static const struct co_entry entries[] = {
+    {"fdopen", CO_EFF_ADOPT_ON_SUCCESS, CO_CHK_VALID | CO_CHK_ACCESS,
+     CO_IO_EXACT, 1, fdopen_modes,
+     "man 3 fdopen: the descriptor is not dup'ed and is closed when the "
+     "stream is closed; glibc libio/iofdopen.c: F_GETFL failure -> EBADF, "
+     "access mismatch -> EINVAL, descriptor untouched on failure"},
+    {"fileno", CO_EFF_LEND, 0, CO_IO_EXACT, 1, NULL,
+     "man 3 fileno: returns the stream's descriptor; the stream keeps it"},
+    {"fwrite", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL,
+     "fwrite of n bytes then fflush; on failure the glue discards the "
+     "unwritten bytes (__fpurge) so nothing is left for fclose"},
+    {"fclose", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL,
+     "man 3 fclose: flushes, closes the descriptor, frees the stream even "
+     "when an error is reported"},
+};
+
+static const struct co_contract contract = {"stdio", entries,
+                                            sizeof entries / sizeof *entries};
+
+static void stdio_call(const struct co_glue_env *env, unsigned e, unsigned mode,
+                       void **obj, int64_t fd, int32_t n,
+                       struct co_outcome *out) {
+  static const char buf[256];
+  FILE *f = *obj;
+  long r = 0;
+  (void)env;
+  errno = 0;
+  switch (e) {
+  case E_FDOPEN:
+    f = fdopen((int)fd, fdopen_modes[mode].name);
+    *obj = f;
+    r = f ? 0 : -1;
+    break;
+  case E_FILENO:
+    r = fileno(f);
+    break;
+  case E_FWRITE:
+    if (fwrite(buf, 1, (size_t)n, f) != (size_t)n || fflush(f) != 0) {
+      int saved = errno;
+      __fpurge(f);
+      clearerr(f);
+      errno = saved;
+      r = -1;
+    } else {
+      r = n;
+    }
+    break;
+  case E_FCLOSE:
+    r = fclose(f) == 0 ? 0 : -1;
+    *obj = NULL;
+    break;
+  default:
+    r = -1;
+    errno = ENOSYS;
+  }
+  out->ret = r;
+  out->raw = r < 0 ? errno : 0;
+  out->err = co_posix_err(out->raw);
+}
+
+static int64_t stdio_handle_of(void *obj) {
+  return fileno((FILE *)obj);
+}
+
+const struct co_adapter co_adapter_stdio = {CO_ADAPTER_VERSION, &contract,
+                                            stdio_call, stdio_handle_of};

@@ -1,0 +1,145 @@
+/*
+ * The adapter registry: entry ids, names, lookups.
+ */
+#include "closeonce/contract.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define ADAPTERS_MAX 32
+
+static const struct co_adapter *adapters[ADAPTERS_MAX];
+static int first_entry[ADAPTERS_MAX];
+static size_t nadapters;
+static struct {
+  const struct co_adapter *a;
+  unsigned index;
+} entries[CO_ENTRIES_MAX];
+static unsigned nentries;
+static int builtins_done;
+
+static const char *const effect_names[CO_EFF_COUNT] = {
+    "open",  "adopt", "adopt-on-success", "borrow", "lend", "dup", "detach",
+    "close", "use"};
+
+const char *co_effect_name(enum co_effect e) {
+  return (unsigned)e < CO_EFF_COUNT ? effect_names[e] : "?";
+}
+
+static int do_register(const struct co_adapter *a, char *err, size_t cap) {
+  const struct co_contract *c = a->contract;
+  size_t i;
+  int has_close = 0;
+  if (a->version < 1 || a->version > CO_ADAPTER_VERSION || !c || !a->call) {
+    snprintf(err, cap, "adapter %s: bad version or missing contract/call",
+             c && c->layer ? c->layer : "?");
+    return -1;
+  }
+  if (nadapters == ADAPTERS_MAX || nentries + c->nentries > CO_ENTRIES_MAX) {
+    snprintf(err, cap, "adapter %s: registry full", c->layer);
+    return -1;
+  }
+  for (i = 0; i < nadapters; i++)
+    if (adapters[i] == a)
+      return 0;
+    else if (!strcmp(adapters[i]->contract->layer, c->layer)) {
+      snprintf(err, cap, "layer name %s is taken", c->layer);
+      return -1;
+    }
+  for (i = 0; i < c->nentries; i++) {
+    const struct co_entry *e = &c->entries[i];
+    if (!e->name || co_entry_find(e->name, strlen(e->name)) >= 0 ||
+        (unsigned)e->effect >= CO_EFF_COUNT) {
+      snprintf(err, cap,
+               "adapter %s: entry %zu (%s) is unnamed, taken or "
+               "has no valid effect",
+               c->layer, i, e->name ? e->name : "?");
+      return -1;
+    }
+    if (e->effect == CO_EFF_CLOSE)
+      has_close = 1;
+    if ((e->effect == CO_EFF_OPEN || e->effect == CO_EFF_ADOPT ||
+         e->effect == CO_EFF_ADOPT_ON_SUCCESS || e->effect == CO_EFF_BORROW) &&
+        (!e->modes || !e->modes[0].name || co_entry_nmodes(e) > CO_MODES_MAX)) {
+      snprintf(err, cap, "adapter %s: %s needs 1..%d modes", c->layer, e->name,
+               CO_MODES_MAX);
+      return -1;
+    }
+  }
+  if (!has_close) {
+    snprintf(err, cap, "adapter %s: no CLOSE entry (needed for teardown)",
+             c->layer);
+    return -1;
+  }
+  first_entry[nadapters] = (int)nentries;
+  adapters[nadapters++] = a;
+  for (i = 0; i < c->nentries; i++) {
+    entries[nentries].a = a;
+    entries[nentries].index = (unsigned)i;
+    nentries++;
+  }
+  return 0;
+}
+
+static void builtins(void) {
+  char err[160];
+  if (builtins_done)
+    return;
+  builtins_done = 1;
+  do_register(&co_adapter_stdio, err, sizeof err);
+  do_register(&co_adapter_demo, err, sizeof err);
+}
+
+int co_adapter_register(const struct co_adapter *a, char *err, size_t cap) {
+  builtins();
+  return do_register(a, err, cap);
+}
+
+const struct co_adapter *co_adapter_find(const char *layer) {
+  size_t i;
+  builtins();
+  for (i = 0; i < nadapters; i++)
+    if (!strcmp(adapters[i]->contract->layer, layer))
+      return adapters[i];
+  return NULL;
+}
+
+int co_adapter_first_entry(const struct co_adapter *a) {
+  size_t i;
+  builtins();
+  for (i = 0; i < nadapters; i++)
+    if (adapters[i] == a)
+      return first_entry[i];
+  return -1;
+}
+
+int co_entry_find(const char *name, size_t len) {
+  unsigned i;
+  builtins();
+  for (i = 0; i < nentries; i++) {
+    const char *n = entries[i].a->contract->entries[entries[i].index].name;
+    if (strlen(n) == len && !memcmp(n, name, len))
+      return (int)i;
+  }
+  return -1;
+}
+
+const struct co_entry *
+co_entry_get(unsigned id, const struct co_adapter **adapter, unsigned *index) {
+  builtins();
+  if (id >= nentries)
+    return NULL;
+  if (adapter)
+    *adapter = entries[id].a;
+  if (index)
+    *index = entries[id].index;
+  return &entries[id].a->contract->entries[entries[id].index];
+}
+
+unsigned co_entry_nmodes(const struct co_entry *e) {
+  unsigned n = 0;
+  if (e->modes)
+    while (e->modes[n].name)
+      n++;
+  return n;
+}

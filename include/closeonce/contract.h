@@ -1,0 +1,156 @@
+/*
+ * closeonce: contracts and adapters.
+ *
+ * A contract describes, declaratively, what each entry point of an owner
+ * layer (stdio, zlib's gzFile, your library's handle object) does to the
+ * ownership of a descriptor. The model is generic over contracts: it knows
+ * the effects below and nothing about any particular library. An adapter is
+ * a contract plus thin glue that calls the real library; together they make a
+ * fuzz target.
+ *
+ * In traces, a layer's objects live in object slots o0..o7 and its entry
+ * points are called by name:
+ *
+ *   o0 = fdopen s1 w      # ADOPT_ON_SUCCESS: o0 owns s1's descriptor
+ *   s2 = fileno o0        # LEND: s2 borrows it; o0 still owns it
+ *   fwrite o0 5           # USE: write 5 bytes through the object
+ *   fclose o0             # CLOSE: frees o0 and closes what it owns
+ */
+#ifndef CLOSEONCE_CONTRACT_H
+#define CLOSEONCE_CONTRACT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "closeonce/model.h"
+
+/* What an entry point does to ownership. */
+enum co_effect {
+  /* Creates an object over a fresh descriptor of its own, which it owns.
+   * Trace: oD = NAME [mode] */
+  CO_EFF_OPEN,
+  /* Takes ownership of the descriptor argument whatever happens: on failure
+   * it closes it. Trace: oD = NAME R [mode] */
+  CO_EFF_ADOPT,
+  /* Takes ownership on success; on failure the caller keeps it. */
+  CO_EFF_ADOPT_ON_SUCCESS,
+  /* Uses the descriptor argument without taking it: the object's close
+   * leaves it open (e.g. BIO_NOCLOSE). */
+  CO_EFF_BORROW,
+  /* Returns the object's descriptor; the object keeps owning it and the
+   * caller may use it only while the object holds it. Trace: sD = NAME oK */
+  CO_EFF_LEND,
+  /* Returns a duplicate of the object's descriptor, owned by the caller. */
+  CO_EFF_DUP,
+  /* Frees the object and hands its descriptor to the caller. */
+  CO_EFF_DETACH,
+  /* Frees the object and closes the descriptor it owns (not a borrowed one).
+   * Trace: NAME oK */
+  CO_EFF_CLOSE,
+  /* Writes n bytes through the object's descriptor. Trace: NAME oK N */
+  CO_EFF_USE,
+  CO_EFF_COUNT
+};
+const char *co_effect_name(enum co_effect e);
+
+/* Checks an adopting entry makes before taking the descriptor. */
+#define CO_CHK_VALID 0x1 /* not open -> fails with EBADF */
+#define CO_CHK_ACCESS                                                          \
+  0x2 /* mode needs an access the description lacks ->                         \
+         fails with EINVAL */
+
+/* How the layer's own I/O moves the description's offset. */
+#define CO_IO_EXACT 0 /* USE writes exactly n bytes; CLOSE writes nothing */
+#define CO_IO_OPAQUE                                                           \
+  1 /* USE and CLOSE write an unknown amount (buffers,                         \
+       compression): offset and size become unknown */
+
+#define CO_NEED_READ 0x1
+#define CO_NEED_WRITE 0x2
+
+/* One mode string of an entry ("r", "w", "a"...). */
+struct co_mode {
+  const char *name;
+  uint8_t valid;       /* 0: the entry rejects it (caller keeps the handle) */
+  uint8_t needs;       /* CO_NEED_*: checked with CO_CHK_ACCESS */
+  uint8_t sets_append; /* sets O_APPEND on the open file description */
+  uint8_t seeks_end;   /* CO_SEEK_*: moves the description's offset to the
+                          end */
+};
+#define CO_SEEK_NEVER 0
+#define CO_SEEK_ALWAYS 1
+#define CO_SEEK_IF_SET_APPEND 2 /* only when it turned O_APPEND on itself */
+
+#define CO_MODES_MAX 16
+
+struct co_entry {
+  const char *name; /* unique across all adapters */
+  enum co_effect effect;
+  unsigned checks;             /* CO_CHK_* (adopting entries) */
+  unsigned io;                 /* CO_IO_* (USE, CLOSE) */
+  uint8_t sets_errno;          /* failures report errno; else only "failed" */
+  const struct co_mode *modes; /* OPEN/ADOPT*: NULL-name terminated */
+  const char *source;          /* where the contract comes from */
+};
+
+struct co_contract {
+  const char *layer; /* "stdio", "zlib", ... */
+  const struct co_entry *entries;
+  size_t nentries;
+};
+
+/* What the glue gets: where files may be created. */
+struct co_glue_env {
+  int dirfd;        /* the executor's private directory */
+  const char *dir;  /* its path */
+  unsigned variant; /* the target's variant (planted bugs of test targets) */
+};
+
+#define CO_ADAPTER_VERSION 1
+
+/*
+ * An adapter: a contract and the glue to the real library.
+ *
+ * call() performs entry e of the contract. obj is the object operand (IN
+ * for LEND/DUP/DETACH/CLOSE/USE; OUT for OPEN/ADOPT/BORROW: the new object,
+ * or NULL on failure). fd is the descriptor argument of adopting entries;
+ * mode an index into the entry's modes; n the byte count of USE. It writes
+ * out->ret: the descriptor for LEND/DUP/DETACH, n for USE, 0 otherwise; -1
+ * on failure, with out->raw = errno and out->err its normalized name (or
+ * CO_OTHER if the entry does not set errno). After CLOSE and DETACH the
+ * object is gone, whatever the result.
+ */
+struct co_adapter {
+  int version; /* CO_ADAPTER_VERSION */
+  const struct co_contract *contract;
+  void (*call)(const struct co_glue_env *env, unsigned e, unsigned mode,
+               void **obj, int64_t fd, int32_t n, struct co_outcome *out);
+  /* The descriptor an object holds now, or -1 if the library does not say.
+   * May be NULL. */
+  int64_t (*handle_of)(void *obj);
+};
+
+/* The registry. Built-in adapters are registered from the start; a user's
+ * adapter is added with co_adapter_register before it is used. Entry ids are
+ * global and stable for the life of the process. */
+#define CO_ENTRIES_MAX 255
+/* Returns 0, or -1 if the table is full, a name is taken, or the adapter is
+ * malformed (message in err). */
+int co_adapter_register(const struct co_adapter *a, char *err, size_t cap);
+/* The adapter by layer name, or NULL. */
+const struct co_adapter *co_adapter_find(const char *layer);
+/* Entry id by name, or -1. */
+int co_entry_find(const char *name, size_t len);
+/* Entry by id (NULL if out of range); *adapter and *index if non-NULL. */
+const struct co_entry *
+co_entry_get(unsigned id, const struct co_adapter **adapter, unsigned *index);
+/* The number of mode strings of an entry. */
+unsigned co_entry_nmodes(const struct co_entry *e);
+/* The id of an adapter's first entry (its entries are consecutive). */
+int co_adapter_first_entry(const struct co_adapter *a);
+
+/* The built-in adapters. */
+extern const struct co_adapter co_adapter_stdio;
+extern const struct co_adapter co_adapter_demo;
+
+#endif

@@ -68,9 +68,35 @@ static struct co_target target_demo_nodup = {
     {0},
     {0}};
 
+static struct co_target target_demo_detach = {
+    "demo-detach-closes",
+    "demolib with a planted bug: demo_detach closes the descriptor it hands "
+    "over",
+    &co_backend_posix,
+    client_ops,
+    sizeof client_ops,
+    {"demo", "stdio", NULL},
+    DEMO_BUG_DETACH_CLOSES,
+    CO_MODE_CONTRACT,
+    {0},
+    {0}};
+
+static struct co_target target_demo_leak = {
+    "demo-close-leaks",
+    "demolib with a planted bug: demo_close does not close its descriptor",
+    &co_backend_posix,
+    client_ops,
+    sizeof client_ops,
+    {"demo", "stdio", NULL},
+    DEMO_BUG_CLOSE_LEAKS,
+    CO_MODE_CONTRACT,
+    {0},
+    {0}};
+
 #define TARGETS_MAX 64
 static struct co_target *table[TARGETS_MAX + 1] = {
-    &target_posix, &target_stdio, &target_demo, &target_demo_nodup, NULL};
+    &target_posix,       &target_stdio,     &target_demo, &target_demo_nodup,
+    &target_demo_detach, &target_demo_leak, NULL};
 struct co_target *const *co_targets = table;
 
 const char *co_mode_name(int mode) {

@@ -643,8 +643,8 @@ static void call_step(struct co_model *m, const struct co_op *op,
       else
         ofd_unknown(m, &m->ofd[m->fd[o->num].ofd]);
     }
+    touch(t, o->num); /* a borrowing object must leave it open */
     if (o->owns) {
-      touch(t, o->num);
       if (!is_open(m, o->num)) {
         LFAIL(CO_EBADF);
         break;

@@ -58,6 +58,8 @@ int demo_export(struct demo *d) {
 
 int demo_detach(struct demo *d) {
   int fd = d->fd;
+  if (bugs & DEMO_BUG_DETACH_CLOSES)
+    close(fd);
   free(d);
   return fd;
 }
@@ -67,7 +69,7 @@ long demo_write(struct demo *d, const void *buf, size_t n) {
 }
 
 int demo_close(struct demo *d) {
-  int r = close(d->fd);
+  int r = (bugs & DEMO_BUG_CLOSE_LEAKS) ? 0 : close(d->fd);
   free(d);
   return r;
 }

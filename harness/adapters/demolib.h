@@ -24,6 +24,11 @@ struct demo;
 /* demo_export returns the object's own descriptor instead of a duplicate:
  * the caller and the object both own it (the classic double owner). */
 #define DEMO_BUG_EXPORT_NODUP 0x1
+/* demo_detach closes the descriptor it hands over (a close on an error-free
+ * path): the caller's first use of it fails with EBADF. */
+#define DEMO_BUG_DETACH_CLOSES 0x2
+/* demo_close frees the object but forgets to close its descriptor. */
+#define DEMO_BUG_CLOSE_LEAKS 0x4
 
 void demo_set_bugs(unsigned bugs);
 

@@ -88,6 +88,7 @@ static void builtins(void) {
   builtins_done = 1;
   do_register(&co_adapter_stdio, err, sizeof err);
   do_register(&co_adapter_demo, err, sizeof err);
+  do_register(&co_adapter_zlib, err, sizeof err);
 }
 
 int co_adapter_register(const struct co_adapter *a, char *err, size_t cap) {

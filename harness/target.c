@@ -93,10 +93,22 @@ static struct co_target target_demo_leak = {
     {0},
     {0}};
 
+static struct co_target target_zlib = {
+    "zlib",
+    "zlib gzdopen/gzwrite/gzclose over Linux descriptors (contract)",
+    &co_backend_posix,
+    client_ops,
+    sizeof client_ops,
+    {"zlib", NULL},
+    0,
+    CO_MODE_CONTRACT,
+    {0},
+    {0}};
+
 #define TARGETS_MAX 64
 static struct co_target *table[TARGETS_MAX + 1] = {
     &target_posix,       &target_stdio,     &target_demo, &target_demo_nodup,
-    &target_demo_detach, &target_demo_leak, NULL};
+    &target_demo_detach, &target_demo_leak, &target_zlib, NULL};
 struct co_target *const *co_targets = table;
 
 const char *co_mode_name(int mode) {

@@ -33,6 +33,7 @@ struct ofdent {
 /* An owner layer's object (a FILE*, a gzFile, ...). */
 struct objent {
   uint8_t live, owns;
+  uint8_t failed;  /* a sticky I/O error (CO_IO_STICKY) */
   uint8_t needs;   /* CO_NEED_* of the mode it was made with */
   int64_t num;     /* the descriptor it holds */
   uint32_t numgen; /* that number's generation when taken; 0: not open then */
@@ -398,8 +399,8 @@ static int call_has_obj(const struct co_entry *e) {
 
 /* Does this entry make a system call on the object's descriptor? */
 static int call_hits_os(const struct co_entry *e, const struct objent *o) {
-  return (e->effect == CO_EFF_CLOSE && o->owns) || e->effect == CO_EFF_USE ||
-         e->effect == CO_EFF_DUP;
+  return (e->effect == CO_EFF_CLOSE && o->owns) ||
+         (e->effect == CO_EFF_USE && !o->failed) || e->effect == CO_EFF_DUP;
 }
 
 static int ref_slot(struct co_ref r) {
@@ -558,6 +559,7 @@ static void call_step(struct co_model *m, const struct co_op *op,
     }
     install(m, n, ofd, 0);
     o->live = o->owns = 1;
+    o->failed = 0;
     o->needs = md->needs;
     o->num = n;
     o->numgen = m->fd[n].gen;
@@ -589,6 +591,7 @@ static void call_step(struct co_model *m, const struct co_op *op,
       break;
     }
     o->live = 1;
+    o->failed = 0;
     o->owns = e->effect != CO_EFF_BORROW;
     o->needs = md->needs;
     o->num = a;
@@ -636,7 +639,10 @@ static void call_step(struct co_model *m, const struct co_op *op,
     o->live = 0;
     /* A layer that writes at close (compression trailer, buffers) fails
      * when the descriptor is gone or not writable, and closes anyway. */
-    if (e->io == CO_IO_OPAQUE && (o->needs & CO_NEED_WRITE)) {
+    /* Even after a sticky error the close writes what is pending (zlib
+     * gzclose_w runs gz_comp(Z_FINISH) unconditionally), into whatever
+     * file the number names by then. */
+    if ((e->io & CO_IO_OPAQUE) && (o->needs & CO_NEED_WRITE)) {
       if (!is_live(m, o->num) ||
           m->ofd[m->fd[o->num].ofd].acc == CO_F_ACC_RDONLY)
         flush = CO_EBADF;
@@ -658,16 +664,15 @@ static void call_step(struct co_model *m, const struct co_op *op,
   case CO_EFF_USE: {
     struct ofdent *d;
     t->obj = op->obj;
-    if (!(o->needs & CO_NEED_WRITE) || !is_open(m, o->num)) {
+    if (o->failed || !(o->needs & CO_NEED_WRITE) || !is_open(m, o->num) ||
+        m->ofd[m->fd[o->num].ofd].acc == CO_F_ACC_RDONLY) {
       LFAIL(CO_EBADF);
+      if (e->io & CO_IO_STICKY)
+        o->failed = 1;
       break;
     }
     d = &m->ofd[m->fd[o->num].ofd];
-    if (d->acc == CO_F_ACC_RDONLY) {
-      LFAIL(CO_EBADF);
-      break;
-    }
-    if (e->io == CO_IO_OPAQUE) {
+    if (e->io & CO_IO_OPAQUE) {
       ofd_unknown(m, d);
     } else {
       ofd_write(m, d, c->n);
@@ -1112,8 +1117,8 @@ int co_event_format(const struct co_event *ev, char *buf, size_t cap) {
                     actor, ev->slot);
   case CO_WHY_GONE:
     return snprintf(buf, cap,
-                    "%s's own descriptor %lld was closed by another party: "
-                    "its call fails with EBADF",
+                    "%s's own descriptor %lld is not open (closed by another "
+                    "party, or never open): its call fails with EBADF",
                     actor, (long long)ev->num);
   }
   return snprintf(buf, cap, "?");

@@ -200,6 +200,63 @@ Test(layers, registering_a_malformed_adapter_says_why) {
   cr_assert(strstr(err, "no CLOSE entry") != NULL, "%s", err);
 }
 
+/* The issue's own example: zlib's gzdopen declared as borrowing. gzclose
+ * really closes the descriptor, at that step. */
+/* Same order as the real glue's mode table: the mode index is shared. */
+static const struct co_mode gz_w[] = {{"r", 1, CO_NEED_READ, 0, 0},
+                                      {"w", 1, CO_NEED_WRITE, 0, 0},
+                                      {NULL, 0, 0, 0, 0}};
+static const struct co_entry gz_wrong_entries[] = {
+    {"wgzdopen", CO_EFF_BORROW, 0, CO_IO_OPAQUE, 0, gz_w,
+     "test: wrong on purpose, gzdopen takes ownership"},
+    {"wgzwrite", CO_EFF_USE, 0, CO_IO_OPAQUE | CO_IO_STICKY, 0, NULL, "test"},
+    {"wgzclose", CO_EFF_CLOSE, 0, CO_IO_OPAQUE, 0, NULL, "test"},
+};
+static const struct co_contract gz_wrong_contract = {"zlib-wrong",
+                                                     gz_wrong_entries, 3};
+static struct co_adapter gz_wrong_adapter;
+static struct co_target gz_wrong_target = {"zlib-wrong",
+                                           "test",
+                                           &co_backend_posix,
+                                           wrong_ops,
+                                           sizeof wrong_ops,
+                                           {"zlib-wrong", NULL},
+                                           0,
+                                           CO_MODE_CONTRACT,
+                                           {0},
+                                           {0}};
+
+Test(layers, gzdopen_declared_as_borrowing_diverges_at_gzclose) {
+  char err[200];
+  struct co_exec *ex;
+  struct rec r;
+  struct co_verdict v;
+  gz_wrong_adapter = co_adapter_zlib;
+  gz_wrong_adapter.contract = &gz_wrong_contract;
+  cr_assert_eq(co_adapter_register(&gz_wrong_adapter, err, sizeof err), 0, "%s",
+               err);
+  cr_assert_eq(co_target_register(&gz_wrong_target, err, sizeof err), 0, "%s",
+               err);
+  ex = exec_for("zlib-wrong", CO_MODE_CONTRACT, 0);
+  cr_assert_eq(sup_run(ex,
+                       "s0 = open wronly\no0 = wgzdopen s0 w\n"
+                       "wgzwrite o0 7\nwgzclose o0\nwrite s0 1\nclose s0\n",
+                       &r, &v),
+               CO_V_DIVERGENCE, "%s: %s", co_verdict_name(v.kind), v.what);
+  cr_assert_eq(v.step, 3, "at step %zu: %s", v.step, v.what);
+  co_exec_free(ex);
+}
+
+Test(layers, the_right_zlib_contract_runs_the_same_trace_clean) {
+  struct co_exec *ex = exec_for("zlib", CO_MODE_CONTRACT, 0);
+  struct rec r;
+  sup_run_ok(ex,
+             "s0 = open wronly\no0 = gzdopen s0 w\ngzwrite o0 7\n"
+             "gzclose o0\n",
+             &r);
+  co_exec_free(ex);
+}
+
 static void contract_campaign(const char *target, uint64_t runs) {
   struct co_campaign_config cfg;
   struct co_campaign_result res;
@@ -225,6 +282,10 @@ Test(layers, contract_mode_never_blames_the_client_demo, .timeout = 120) {
 
 Test(layers, contract_mode_never_blames_the_client_stdio, .timeout = 120) {
   contract_campaign("posix-stdio", 100000);
+}
+
+Test(layers, contract_mode_never_blames_the_client_zlib, .timeout = 120) {
+  contract_campaign("zlib", 100000);
 }
 
 Test(layers, the_planted_bugs_are_found_by_the_campaign) {

@@ -64,6 +64,10 @@ const char *co_effect_name(enum co_effect e);
 #define CO_IO_OPAQUE                                                           \
   1 /* USE and CLOSE write an unknown amount (buffers,                         \
        compression): offset and size become unknown */
+#define CO_IO_STICKY                                                           \
+  2 /* after a failed USE the object stays failed: later                       \
+       USE fail without touching the descriptor (CLOSE                         \
+       still writes what is pending, then closes) */
 
 #define CO_NEED_READ 0x1
 #define CO_NEED_WRITE 0x2
@@ -152,5 +156,6 @@ int co_adapter_first_entry(const struct co_adapter *a);
 /* The built-in adapters. */
 extern const struct co_adapter co_adapter_stdio;
 extern const struct co_adapter co_adapter_demo;
+extern const struct co_adapter co_adapter_zlib;
 
 #endif

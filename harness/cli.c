@@ -19,11 +19,17 @@
 
 #include "closeonce/campaign.h"
 #include "closeonce/closeonce.h"
+#include "closeonce/kit.h"
 
 #define EXIT_FOUND 1
 #define EXIT_USAGE 2
 
 static const char *prog = "closeonce";
+static const char *default_target; /* set by co_kit_main */
+
+void co_cli_set_default_target(const char *name) {
+  default_target = name;
+}
 
 static int usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -246,6 +252,8 @@ static int cmd_fuzz(int argc, char **argv) {
   }
   if (optind < argc)
     return usage_error("fuzz", "unexpected argument '%s'", argv[optind]);
+  if (!target)
+    target = default_target;
   if (!target)
     return usage_error("fuzz", "--target is required");
   memset(&cfg, 0, sizeof cfg);
@@ -486,6 +494,8 @@ static int cmd_replay(int argc, char **argv) {
     }
   }
   if (!target)
+    target = default_target;
+  if (!target)
     return usage_error("replay", "--target is required");
   if (optind >= argc)
     return usage_error("replay", "no trace file or directory given");
@@ -531,7 +541,7 @@ static int cmd_print(int argc, char **argv) {
                                        {"format", 1, 0, 'f'},
                                        {"help", 0, 0, 'h'},
                                        {0, 0, 0, 0}};
-  const char *target = "posix";
+  const char *target = default_target ? default_target : "posix";
   const struct co_target *tg;
   enum co_format fmt = CO_FMT_AUTO;
   struct co_trace t;
@@ -586,7 +596,7 @@ static const char main_help[] =
     "\n"
     "'closeonce COMMAND --help' describes a command; --version the version.\n";
 
-int main(int argc, char **argv) {
+int co_cli_main(int argc, char **argv) {
   size_t i;
   if (argc < 2) {
     fputs(main_help, stderr);

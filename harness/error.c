@@ -3,6 +3,8 @@
  */
 #include "closeonce/error.h"
 
+#include <errno.h>
+
 static const char *const names[CO_ERR_COUNT] = {
 #define CO__ERR_NAME(name, desc) #name,
     CO_ERRNO_MAP(CO__ERR_NAME)
@@ -20,4 +22,41 @@ const char *co_err_name(int err) {
 
 const char *co_err_str(int err) {
   return err >= 0 && err < CO_ERR_COUNT ? descs[err] : "?";
+}
+
+int co_err_from_errno(int e) {
+  switch (e) {
+  case 0:
+    return CO_OK;
+  case EBADF:
+    return CO_EBADF;
+  case EINVAL:
+    return CO_EINVAL;
+  case EMFILE:
+    return CO_EMFILE;
+  case ENFILE:
+    return CO_ENFILE;
+  case EBUSY:
+    return CO_EBUSY;
+  case EINTR:
+    return CO_EINTR;
+  case EIO:
+    return CO_EIO;
+  case EPERM:
+    return CO_EPERM;
+  case EACCES:
+    return CO_EACCES;
+  case ENOENT:
+    return CO_ENOENT;
+  case ENOSPC:
+    return CO_ENOSPC;
+  case ESPIPE:
+    return CO_ESPIPE;
+  case EOVERFLOW:
+    return CO_EOVERFLOW;
+  case ENOSYS:
+    return CO_ENOSYS;
+  default:
+    return CO_OTHER;
+  }
 }

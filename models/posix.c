@@ -437,6 +437,12 @@ int co_model_events(const struct co_model *m, const struct co_op *op,
       if ((int)o->entry_base != co_adapter_first_entry(ad))
         return add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_WRONG_LAYER,
                       CO_PARTY_CLIENT, CO_PARTY_NONE, 1, -1, op->obj);
+      if (call_hits_os(e, o) && !obj_num_valid(m, o) && !o->owns)
+        /* A borrowing object outlived the descriptor's owner: using it is
+         * the client's mistake, like a borrowed slot used too late. */
+        return add_ev(ev, n, CO_EV_VIOLATION,
+                      is_live(m, o->num) ? CO_WHY_REUSED : CO_WHY_STALE,
+                      op->obj, co_model_owner(m, o->num), 1, o->num, op->obj);
       if (call_hits_os(e, o) && !obj_num_valid(m, o)) {
         if (is_live(m, o->num))
           return add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_REUSED, op->obj,
@@ -530,7 +536,11 @@ static void call_step(struct co_model *m, const struct co_op *op,
     fail(pred, CO_ENOSYS);
     return;
   }
-  md = co_entry_nmodes(e) ? &e->modes[op->flags] : NULL;
+  {
+    static const struct co_mode rw = {"", 1, CO_NEED_READ | CO_NEED_WRITE, 0,
+                                      CO_SEEK_NEVER};
+    md = co_entry_nmodes(e) ? &e->modes[op->flags] : &rw;
+  }
   {
     const struct co_adapter *ad;
     co_entry_get(op->entry, &ad, NULL);

@@ -52,40 +52,7 @@ struct posix_be {
 };
 
 int co_posix_err(int e) {
-  switch (e) {
-  case 0:
-    return CO_OK;
-  case EBADF:
-    return CO_EBADF;
-  case EINVAL:
-    return CO_EINVAL;
-  case EMFILE:
-    return CO_EMFILE;
-  case ENFILE:
-    return CO_ENFILE;
-  case EBUSY:
-    return CO_EBUSY;
-  case EINTR:
-    return CO_EINTR;
-  case EIO:
-    return CO_EIO;
-  case EPERM:
-    return CO_EPERM;
-  case EACCES:
-    return CO_EACCES;
-  case ENOENT:
-    return CO_ENOENT;
-  case ENOSPC:
-    return CO_ENOSPC;
-  case ESPIPE:
-    return CO_ESPIPE;
-  case EOVERFLOW:
-    return CO_EOVERFLOW;
-  case ENOSYS:
-    return CO_ENOSYS;
-  default:
-    return CO_OTHER;
-  }
+  return co_err_from_errno(e);
 }
 
 /* Where the private directory goes: $TMPDIR if set; otherwise /dev/shm

@@ -93,7 +93,8 @@ struct co_entry {
   unsigned checks;             /* CO_CHK_* (adopting entries) */
   unsigned io;                 /* CO_IO_* (USE, CLOSE) */
   uint8_t sets_errno;          /* failures report errno; else only "failed" */
-  const struct co_mode *modes; /* OPEN/ADOPT*: NULL-name terminated */
+  const struct co_mode *modes; /* OPEN/ADOPT/BORROW: NULL-name terminated;
+                                  NULL: no mode word (valid, read-write) */
   const char *source;          /* where the contract comes from */
 };
 

@@ -39,5 +39,8 @@ enum co_err {
 const char *co_err_name(int err);
 /* A one-line description. */
 const char *co_err_str(int err);
+/* The normalized name of a C errno value (0 is CO_OK; unknown values are
+ * CO_OTHER). For adapters' glue. */
+int co_err_from_errno(int e);
 
 #endif

@@ -1,0 +1,35 @@
+#include "bytesink.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+struct sink {
+  int fd, owns;
+};
+
+struct sink *sink_from_fd(int fd, int close_on_free) {
+  struct sink *s;
+  if (fcntl(fd, F_GETFD) < 0)
+    return NULL;
+  s = malloc(sizeof *s);
+  if (s) {
+    s->fd = fd;
+    s->owns = close_on_free;
+  }
+  return s;
+}
+
+int sink_fd(const struct sink *s) {
+  return s->fd;
+}
+
+long sink_put(struct sink *s, const void *buf, size_t n) {
+  return (long)write(s->fd, buf, n);
+}
+
+int sink_free(struct sink *s) {
+  int r = s->owns ? close(s->fd) : 0;
+  free(s);
+  return r;
+}

@@ -3,6 +3,8 @@
  */
 #include "closeonce/contract.h"
 
+#include "closeonce/error.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -141,4 +143,10 @@ unsigned co_entry_nmodes(const struct co_entry *e) {
     while (e->modes[n].name)
       n++;
   return n;
+}
+
+void co_outcome_from_c(struct co_outcome *out, long r, int e) {
+  out->ret = r < 0 ? -1 : r;
+  out->raw = r < 0 ? e : 0;
+  out->err = co_err_from_errno(out->raw);
 }

@@ -51,9 +51,7 @@ static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
     r = sink_free(*obj);
     *obj = NULL;
   }
-  out->ret = r < 0 ? -1 : r;
-  out->raw = r < 0 ? errno : 0;
-  out->err = co_err_from_errno(out->raw);
+  co_outcome_from_c(out, r, errno);
 }
 
 static int64_t handle_of(void *obj) {

@@ -10,7 +10,6 @@
 #include "closeonce/contract.h"
 #include "closeonce/error.h"
 #include "demolib.h"
-#include "posix/posix.h"
 
 static const struct co_mode rw[] = {
     {"rw", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0}, {NULL, 0, 0, 0, 0}};
@@ -85,9 +84,7 @@ static void demo_call(const struct co_glue_env *env, unsigned e, unsigned mode,
     r = -1;
     errno = ENOSYS;
   }
-  out->ret = r < 0 ? -1 : r;
-  out->raw = r < 0 ? errno : 0;
-  out->err = co_posix_err(out->raw);
+  co_outcome_from_c(out, r, errno);
 }
 
 static int64_t demo_handle_of(void *obj) {

@@ -19,7 +19,6 @@
 
 #include "closeonce/contract.h"
 #include "closeonce/error.h"
-#include "posix/posix.h"
 
 static const struct co_mode fdopen_modes[] = {
     {"r", 1, CO_NEED_READ, 0, 0},
@@ -88,9 +87,7 @@ static void stdio_call(const struct co_glue_env *env, unsigned e, unsigned mode,
     r = -1;
     errno = ENOSYS;
   }
-  out->ret = r;
-  out->raw = r < 0 ? errno : 0;
-  out->err = co_posix_err(out->raw);
+  co_outcome_from_c(out, r, errno);
 }
 
 static int64_t stdio_handle_of(void *obj) {

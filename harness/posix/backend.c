@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "closeonce/backend.h"
+#include "closeonce/contract.h"
 #include "closeonce/error.h"
 #include "posix.h"
 
@@ -50,10 +51,6 @@ struct posix_be {
   struct pollfd pfd[POLL_CHUNK];
   char buf[256];
 };
-
-int co_posix_err(int e) {
-  return co_err_from_errno(e);
-}
 
 /* Where the private directory goes: $TMPDIR if set; otherwise /dev/shm
  * when it is a writable tmpfs (creating and freeing files there costs a
@@ -299,9 +296,7 @@ static void posix_call(void *self, const struct co_call *c,
     r = -1;
     errno = ENOSYS;
   }
-  out->ret = r < 0 ? -1 : r;
-  out->raw = r < 0 ? errno : 0;
-  out->err = co_posix_err(out->raw);
+  co_outcome_from_c(out, r, errno);
 }
 
 static void posix_query(void *self, int64_t num, struct co_obs *out) {

@@ -4,8 +4,6 @@
 #ifndef CLOSEONCE_HARNESS_POSIX_H
 #define CLOSEONCE_HARNESS_POSIX_H
 
-/* Map an errno value to enum co_err. */
-int co_posix_err(int e);
 /* The backend's private temporary directory (self: its state). */
 const char *co_posix_tmpdir(void *self);
 

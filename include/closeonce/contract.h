@@ -135,6 +135,10 @@ struct co_adapter {
   int64_t (*handle_of)(void *obj);
 };
 
+/* For glue: the outcome of a C call that returned r (< 0: failure) with
+ * errno e: ret is r or -1, raw is e on failure, err its normalized name. */
+void co_outcome_from_c(struct co_outcome *out, long r, int e);
+
 /* The registry. Built-in adapters are registered from the start; a user's
  * adapter is added with co_adapter_register before it is used. Entry ids are
  * global and stable for the life of the process. */

@@ -347,8 +347,10 @@ static const char replay_help[] =
     "Run each trace file (directories: every file in them, recursively, in\n"
     "name order) in lockstep and print a verdict per file. Text traces are\n"
     "the corpus format; binary files are fuzz-engine inputs. With auto, a\n"
-    "file of printable ASCII is text. Every operation runs: in contract\n"
-    "mode a move a well-behaved client would not make is a finding.\n"
+    "file of printable ASCII is text. In a text trace every operation\n"
+    "runs, and in contract mode a move a well-behaved client would not make\n"
+    "is a finding; in a binary input (an engine's crash file) such moves\n"
+    "are skipped, as the engine skipped them.\n"
     "\n"
     "exit: 0 all clean, 1 a finding in any file, 2 a usage error or an\n"
     "unreadable / malformed file (the other files are still run)\n";
@@ -356,6 +358,7 @@ static const char replay_help[] =
 struct replay_ctx {
   const struct co_target *target;
   struct co_exec *ex;
+  int mode;
   enum co_format fmt;
   size_t max_ops;
   int quiet;
@@ -424,6 +427,22 @@ static void replay_path(struct replay_ctx *rc, const char *path, int top) {
     printf("ERROR %s\n", path);
     rc->bad++;
     return;
+  }
+  /* Binary files are generated input (engine crash files, seeds): in
+   * contract mode the moves a well-behaved client would not make are
+   * skipped, as the engine did. Text traces are someone's program: every
+   * move runs. */
+  {
+    enum co_format f = rc->fmt;
+    if (f == CO_FMT_AUTO) {
+      FILE *fp = fopen(path, "rb");
+      unsigned char head[4096];
+      size_t n = fp ? fread(head, 1, sizeof head, fp) : 0;
+      if (fp)
+        fclose(fp);
+      f = co_format_detect(head, n);
+    }
+    co_exec_set_mode(rc->ex, rc->mode, f == CO_FMT_BINARY);
   }
   if (co_exec_run(rc->ex, &rc->t, &v) == CO_V_OK) {
     const struct co_event_rec *ev;
@@ -507,7 +526,8 @@ static int cmd_replay(int argc, char **argv) {
     fprintf(stderr, "%s replay: %s\n", prog, err);
     return EXIT_USAGE;
   }
-  co_exec_set_mode(rc.ex, mode >= 0 ? mode : rc.target->mode, 0);
+  rc.mode = mode >= 0 ? mode : rc.target->mode;
+  co_exec_set_mode(rc.ex, rc.mode, 0);
   co_exec_set_full_check(rc.ex, 1);
   co_trace_init(&rc.t);
   for (i = optind; i < argc; i++)
@@ -580,6 +600,116 @@ static int cmd_print(int argc, char **argv) {
   return 0;
 }
 
+/* ---- encode ---- */
+
+static const char encode_help[] =
+    "usage: closeonce encode --target T [-o OUT] FILE|DIR...\n"
+    "\n"
+    "Write text traces in the binary form that fuzz engines read, decoded\n"
+    "for target T. One FILE with -o OUT writes OUT; with a directory -o\n"
+    "names a directory, filled with NAME.bin for each NAME.trace.\n";
+
+static int encode_one(const struct co_target *tg, const char *in,
+                      const char *out) {
+  struct co_trace t;
+  char err[512];
+  uint8_t *buf;
+  size_t n;
+  FILE *f;
+  co_trace_init(&t);
+  if (co_trace_load(in, CO_FMT_TEXT, &tg->ops, 0, &t, err, sizeof err) < 0) {
+    fprintf(stderr, "%s\n", err);
+    co_trace_free(&t);
+    return -1;
+  }
+  n = co_trace_encode(&t, &tg->ops, NULL, 0);
+  buf = malloc(n ? n : 1);
+  if (!buf) {
+    co_trace_free(&t);
+    return -1;
+  }
+  co_trace_encode(&t, &tg->ops, buf, n);
+  if (n < t.len * 4)
+    fprintf(stderr,
+            "%s: %zu operations are not in target %s and were "
+            "left out\n",
+            in, t.len - n / 4, tg->name);
+  f = out ? fopen(out, "wb") : stdout;
+  if (!f || fwrite(buf, 1, n, f) != n || (out && fclose(f) != 0)) {
+    fprintf(stderr, "%s: cannot write: %s\n", out ? out : "stdout",
+            strerror(errno));
+    free(buf);
+    co_trace_free(&t);
+    return -1;
+  }
+  free(buf);
+  co_trace_free(&t);
+  return 0;
+}
+
+static int cmd_encode(int argc, char **argv) {
+  static const struct option opts[] = {{"target", 1, 0, 't'},
+                                       {"output", 1, 0, 'o'},
+                                       {"help", 0, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  const char *target = default_target, *out = NULL;
+  const struct co_target *tg;
+  int c, i, bad = 0;
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+    switch (c) {
+    case 't':
+      target = optarg;
+      break;
+    case 'o':
+      out = optarg;
+      break;
+    case 'h':
+      fputs(encode_help, stdout);
+      return 0;
+    default:
+      return bad_option("encode", argv);
+    }
+  }
+  if (!target)
+    return usage_error("encode", "--target is required");
+  if (optind >= argc)
+    return usage_error("encode", "no trace file or directory given");
+  if (!(tg = target_arg("encode", target)))
+    return EXIT_USAGE;
+  for (i = optind; i < argc; i++) {
+    struct stat st;
+    if (stat(argv[i], &st) < 0) {
+      fprintf(stderr, "%s: cannot read: %s\n", argv[i], strerror(errno));
+      bad++;
+    } else if (S_ISDIR(st.st_mode)) {
+      DIR *d = opendir(argv[i]);
+      struct dirent *e;
+      if (!out)
+        return usage_error("encode", "a directory needs -o DIR");
+      if (mkdir_p(out) < 0) {
+        fprintf(stderr, "%s: cannot create: %s\n", out, strerror(errno));
+        return EXIT_USAGE;
+      }
+      while (d && (e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name);
+        char in[4200], o[4200];
+        if (l < 7 || strcmp(e->d_name + l - 6, ".trace"))
+          continue;
+        snprintf(in, sizeof in, "%s/%s", argv[i], e->d_name);
+        snprintf(o, sizeof o, "%s/%.*s.bin", out, (int)(l - 6), e->d_name);
+        bad += encode_one(tg, in, o) < 0;
+      }
+      if (d)
+        closedir(d);
+    } else {
+      bad += encode_one(tg, argv[i], out) < 0;
+    }
+  }
+  return bad ? EXIT_USAGE : 0;
+}
+
 /* ---- main ---- */
 
 static const char main_help[] =
@@ -592,6 +722,7 @@ static const char main_help[] =
     "  fuzz      run the built-in generator against a target\n"
     "  replay    run trace files or corpus directories\n"
     "  print     show a trace (binary or text) as canonical text\n"
+    "  encode    write text traces as binary fuzz-engine inputs\n"
     "  targets   list the targets\n"
     "\n"
     "'closeonce COMMAND --help' describes a command; --version the version.\n";
@@ -617,6 +748,8 @@ int co_cli_main(int argc, char **argv) {
     return cmd_replay(argc - 1, argv + 1);
   if (!strcmp(argv[1], "print"))
     return cmd_print(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "encode"))
+    return cmd_encode(argc - 1, argv + 1);
   if (!strcmp(argv[1], "targets")) {
     for (i = 0; co_targets[i]; i++)
       printf("%-18s %-11s %s\n", co_targets[i]->name,

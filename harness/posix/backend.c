@@ -359,3 +359,22 @@ const struct co_backend co_backend_posix = {
 const char *co_posix_tmpdir(void *self) {
   return ((struct posix_be *)self)->dir;
 }
+
+int co_posix_dir_entries(void *self) {
+  struct posix_be *be = self;
+  int fd = openat(be->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), n = 0;
+  DIR *d;
+  struct dirent *e;
+  if (fd < 0)
+    return -1;
+  d = fdopendir(fd);
+  if (!d) {
+    close(fd);
+    return -1;
+  }
+  while ((e = readdir(d)) != NULL)
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+      n++;
+  closedir(d);
+  return n;
+}

@@ -1,0 +1,45 @@
+# Fuzz targets: fuzz/<target>.c, each built as
+#   replay-<target>  with fuzz/replay_main.c (always; no fuzzing runtime)
+#   fuzz-<target>    with the engine (CO_FUZZ_ENGINE libfuzzer or afl)
+# and the binary seeds of its text corpus in ${CMAKE_BINARY_DIR}/seeds/<target>
+# (closeonce encode, at build time). Planted-bug targets take the corpus of
+# the library they plant into.
+set(CO_FUZZ_TARGETS posix posix-stdio demo zlib demo-export-nodup
+    demo-detach-closes demo-close-leaks)
+set(CO_FUZZ_CLEAN_TARGETS posix posix-stdio demo zlib)
+set(CO_SEEDS_DIR ${CMAKE_BINARY_DIR}/seeds)
+
+function(co_corpus_of target out)
+  if(target MATCHES "^demo-")
+    set(${out} demo PARENT_SCOPE)
+  else()
+    set(${out} ${target} PARENT_SCOPE)
+  endif()
+endfunction()
+
+set(co_seed_stamps)
+foreach(t IN LISTS CO_FUZZ_TARGETS)
+  string(REPLACE "-" "_" id ${t})
+  add_executable(replay-${t} fuzz/${id}.c fuzz/replay_main.c)
+  target_link_libraries(replay-${t} PRIVATE closeonce_core)
+  target_compile_options(replay-${t} PRIVATE ${co_warnings})
+  if(NOT CO_FUZZ_ENGINE STREQUAL "none")
+    add_executable(fuzz-${t} fuzz/${id}.c)
+    target_link_libraries(fuzz-${t} PRIVATE closeonce_core)
+    target_compile_options(fuzz-${t} PRIVATE ${co_warnings} -fsanitize=fuzzer)
+    target_link_options(fuzz-${t} PRIVATE -fsanitize=fuzzer)
+  endif()
+  co_corpus_of(${t} c)
+  file(GLOB traces CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/corpus/${c}/*.trace)
+  set(stamp ${CO_SEEDS_DIR}/${t}.stamp)
+  add_custom_command(OUTPUT ${stamp}
+    COMMAND ${CMAKE_COMMAND} -E rm -rf ${CO_SEEDS_DIR}/${t}
+    COMMAND closeonce encode --target ${t} -o ${CO_SEEDS_DIR}/${t}
+            ${PROJECT_SOURCE_DIR}/corpus/${c}
+    COMMAND ${CMAKE_COMMAND} -E touch ${stamp}
+    DEPENDS closeonce ${traces}
+    COMMENT "Binary seeds for ${t} from corpus/${c}"
+    VERBATIM)
+  list(APPEND co_seed_stamps ${stamp})
+endforeach()
+add_custom_target(seeds ALL DEPENDS ${co_seed_stamps})

@@ -46,6 +46,7 @@ run_suite gcc -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite clang-asan -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+  -DCO_FUZZ_ENGINE=libfuzzer \
   -DCO_SANITIZE=address,undefined
 
 echo "tests: $passed passed, $failed failed"

@@ -2,7 +2,8 @@
 #   replay-<target>  with fuzz/replay_main.c (always; no fuzzing runtime)
 #   fuzz-<target>    with the engine (CO_FUZZ_ENGINE libfuzzer or afl)
 # and the binary seeds of its text corpus in ${CMAKE_BINARY_DIR}/seeds/<target>
-# (closeonce encode, at build time). Planted-bug targets take the corpus of
+# (closeonce encode, at build time) with a dictionary of its operation
+# records in ${CMAKE_BINARY_DIR}/seeds/<target>.dict. Planted-bug targets take the corpus of
 # the library they plant into.
 set(CO_FUZZ_TARGETS posix posix-stdio demo zlib demo-export-nodup
     demo-detach-closes demo-close-leaks)
@@ -35,7 +36,7 @@ foreach(t IN LISTS CO_FUZZ_TARGETS)
   add_custom_command(OUTPUT ${stamp}
     COMMAND ${CMAKE_COMMAND} -E rm -rf ${CO_SEEDS_DIR}/${t}
     COMMAND closeonce encode --target ${t} -o ${CO_SEEDS_DIR}/${t}
-            ${PROJECT_SOURCE_DIR}/corpus/${c}
+            --dict ${CO_SEEDS_DIR}/${t}.dict ${PROJECT_SOURCE_DIR}/corpus/${c}
     COMMAND ${CMAKE_COMMAND} -E touch ${stamp}
     DEPENDS closeonce ${traces}
     COMMENT "Binary seeds for ${t} from corpus/${c}"

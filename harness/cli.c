@@ -603,11 +603,43 @@ static int cmd_print(int argc, char **argv) {
 /* ---- encode ---- */
 
 static const char encode_help[] =
-    "usage: closeonce encode --target T [-o OUT] FILE|DIR...\n"
+    "usage: closeonce encode --target T [-o OUT] [--dict FILE] FILE|DIR...\n"
     "\n"
     "Write text traces in the binary form that fuzz engines read, decoded\n"
     "for target T. One FILE with -o OUT writes OUT; with a directory -o\n"
-    "names a directory, filled with NAME.bin for each NAME.trace.\n";
+    "names a directory, filled with NAME.bin for each NAME.trace.\n"
+    "--dict FILE also writes a libFuzzer/AFL++ dictionary: every distinct\n"
+    "4-byte operation record of the traces, one entry each.\n";
+
+/* Distinct records seen by encode, for --dict. */
+static uint32_t dict_rec[4096];
+static size_t dict_n;
+
+static void dict_add(const uint8_t *buf, size_t n) {
+  size_t i, k;
+  for (i = 0; i + 4 <= n; i += 4) {
+    uint32_t r = (uint32_t)buf[i] | (uint32_t)buf[i + 1] << 8 |
+                 (uint32_t)buf[i + 2] << 16 | (uint32_t)buf[i + 3] << 24;
+    for (k = 0; k < dict_n && dict_rec[k] != r; k++)
+      ;
+    if (k == dict_n && dict_n < sizeof dict_rec / sizeof *dict_rec)
+      dict_rec[dict_n++] = r;
+  }
+}
+
+static int dict_write(const char *path, const char *target) {
+  FILE *f = fopen(path, "w");
+  size_t i;
+  if (!f)
+    return -1;
+  fprintf(f, "# closeonce %s: operation records of target %s's corpus\n",
+          CO_VERSION, target);
+  for (i = 0; i < dict_n; i++)
+    fprintf(f, "op%zu=\"\\x%02x\\x%02x\\x%02x\\x%02x\"\n", i,
+            dict_rec[i] & 0xff, (dict_rec[i] >> 8) & 0xff,
+            (dict_rec[i] >> 16) & 0xff, dict_rec[i] >> 24);
+  return fclose(f);
+}
 
 static int encode_one(const struct co_target *tg, const char *in,
                       const char *out) {
@@ -629,6 +661,7 @@ static int encode_one(const struct co_target *tg, const char *in,
     return -1;
   }
   co_trace_encode(&t, &tg->ops, buf, n);
+  dict_add(buf, n);
   if (n < t.len * 4)
     fprintf(stderr,
             "%s: %zu operations are not in target %s and were "
@@ -650,9 +683,10 @@ static int encode_one(const struct co_target *tg, const char *in,
 static int cmd_encode(int argc, char **argv) {
   static const struct option opts[] = {{"target", 1, 0, 't'},
                                        {"output", 1, 0, 'o'},
+                                       {"dict", 1, 0, 'd'},
                                        {"help", 0, 0, 'h'},
                                        {0, 0, 0, 0}};
-  const char *target = default_target, *out = NULL;
+  const char *target = default_target, *out = NULL, *dict = NULL;
   const struct co_target *tg;
   int c, i, bad = 0;
   optind = 1;
@@ -664,6 +698,9 @@ static int cmd_encode(int argc, char **argv) {
       break;
     case 'o':
       out = optarg;
+      break;
+    case 'd':
+      dict = optarg;
       break;
     case 'h':
       fputs(encode_help, stdout);
@@ -706,6 +743,10 @@ static int cmd_encode(int argc, char **argv) {
     } else {
       bad += encode_one(tg, argv[i], out) < 0;
     }
+  }
+  if (dict && dict_write(dict, tg->name) < 0) {
+    fprintf(stderr, "%s: cannot write: %s\n", dict, strerror(errno));
+    bad++;
   }
   return bad ? EXIT_USAGE : 0;
 }

@@ -9,8 +9,6 @@
 
 #include "closeonce/target.h"
 
-static const uint8_t client_ops[] = {CO_OP_OPEN,  CO_OP_DUP,   CO_OP_DUP2,
-                                     CO_OP_CLOSE, CO_OP_WRITE, CO_OP_LSEEK};
 
 int co_kit_main(int argc, char **argv, const struct co_adapter *a,
                 const char *summary) {
@@ -24,8 +22,8 @@ int co_kit_main(int argc, char **argv, const struct co_adapter *a,
   t.name = a->contract->layer;
   t.summary = summary;
   t.backend = &co_backend_posix;
-  t.kinds = client_ops;
-  t.nkinds = sizeof client_ops;
+  t.kinds = co_client_ops;
+  t.nkinds = co_client_nops;
   t.layers[0] = a->contract->layer;
   t.layers[1] = "stdio";
   t.mode = CO_MODE_CONTRACT;

@@ -15,8 +15,11 @@ static const uint8_t posix_ops[] = {
 
 /* Client operations of the layered targets: the descriptor calls a program
  * makes around its libraries. */
-static const uint8_t client_ops[] = {CO_OP_OPEN,  CO_OP_DUP,   CO_OP_DUP2,
-                                     CO_OP_CLOSE, CO_OP_WRITE, CO_OP_LSEEK};
+const uint8_t co_client_ops[] = {CO_OP_OPEN,  CO_OP_DUP,   CO_OP_DUP2,
+                                 CO_OP_CLOSE, CO_OP_WRITE, CO_OP_LSEEK,
+                                 CO_OP_GETFD, CO_OP_GETFL};
+const size_t co_client_nops = sizeof co_client_ops;
+#define client_ops co_client_ops
 
 static struct co_target target_posix = {
     "posix",

@@ -34,6 +34,12 @@ struct co_target {
   uint8_t entry_ids[CO_ENTRIES_MAX];
 };
 
+/* The descriptor calls of a program around its libraries, used by the
+ * layered targets (and the kit's): open, dup, dup2, close, write, lseek,
+ * getfd, getfl. */
+extern const uint8_t co_client_ops[];
+extern const size_t co_client_nops;
+
 /* NULL-terminated list of the targets built in and registered. */
 extern struct co_target *const *co_targets;
 /* The target called name, ready to use (opset filled), or NULL. */

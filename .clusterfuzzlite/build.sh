@@ -1,0 +1,47 @@
+#!/bin/bash -eu
+# OSS-Fuzz / ClusterFuzzLite build: honours $CC $CFLAGS $LIB_FUZZING_ENGINE
+# $OUT $SRC (and $CXX $CXXFLAGS, unused: closeonce is C). For each target it
+# writes $OUT/<target> (linked with $LIB_FUZZING_ENGINE),
+# $OUT/<target>_seed_corpus.zip (binary seeds from the text corpus) and
+# $OUT/<target>.dict.
+src=${SRC:-$(cd "$(dirname "$0")/.." && pwd)}/closeonce
+[ -d "$src/fuzz" ] || src=$(cd "$(dirname "$0")/.." && pwd)
+work=${WORK:-$(mktemp -d)}/closeonce-build
+mkdir -p "$work" "$OUT"
+
+core="models/posix.c harness/trace.c harness/error.c harness/exec.c
+  harness/gen.c harness/report.c harness/target.c harness/campaign.c
+  harness/contract.c harness/cli.c harness/kit.c harness/fuzz.c
+  harness/posix/backend.c harness/adapters/stdio.c harness/adapters/demo.c
+  harness/adapters/demolib.c harness/adapters/zlib.c"
+
+# The library, instrumented with the engine's flags.
+objs=()
+for f in $core; do
+  o="$work/$(echo "$f" | tr / _).o"
+  $CC $CFLAGS -std=c11 -D_GNU_SOURCE -I"$src/include" -I"$src/harness" \
+    -c "$src/$f" -o "$o"
+  objs+=("$o")
+done
+
+# A plain encoder for the seeds (no engine flags, built with the host cc).
+host_cc=${HOST_CC:-cc}
+(cd "$src" && $host_cc -std=c11 -D_GNU_SOURCE -Iinclude -Iharness -o \
+  "$work/closeonce" harness/main.c $core -lz)
+
+targets="posix posix-stdio demo zlib demo-export-nodup demo-detach-closes
+  demo-close-leaks"
+for t in $targets; do
+  id=$(echo "$t" | tr - _)
+  corpus=$t
+  case $t in demo-*) corpus=demo ;; esac
+  $CC $CFLAGS -std=c11 -I"$src/include" -c "$src/fuzz/$id.c" \
+    -o "$work/fuzz_$id.o"
+  $CC $CFLAGS "$work/fuzz_$id.o" "${objs[@]}" $LIB_FUZZING_ENGINE -lz \
+    -o "$OUT/$t"
+  rm -rf "$work/seeds/$t"
+  "$work/closeonce" encode --target "$t" -o "$work/seeds/$t" \
+    --dict "$OUT/$t.dict" "$src/corpus/$corpus"
+  (cd "$work/seeds/$t" && rm -f "$OUT/${t}_seed_corpus.zip" &&
+    zip -q -j "$OUT/${t}_seed_corpus.zip" ./*.bin)
+done

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# closeonce's CI campaign: one command, bounded, for every target.
+#
+#   scripts/fuzz-campaign.sh [--engine libfuzzer|afl|builtin]
+#                            [--seconds N | --runs N] [--jobs N]
+#                            [--targets "posix zlib ..."] [--out DIR]
+#
+# 1. builds what the engine needs (build/fuzz-ENGINE; installs missing
+#    Debian packages like the README's commands);
+# 2. replays the regression corpus (corpus/regress/TARGET) first;
+# 3. runs each target for N seconds (or N executions) with the engine,
+#    starting from its seeds and dictionary; --jobs N uses libFuzzer -fork=N
+#    or one AFL++ main and N-1 secondary instances;
+# 4. leaves every finding in DIR/TARGET/ (default fuzz-findings/): the
+#    engine's input and, beside it, FILE.txt with closeonce's report and the
+#    trace in text form.
+# Exit: 0 nothing found, 1 a finding (or a regression input failing),
+# 2 bad usage or a failed build.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+engine=libfuzzer seconds= runs= jobs=1 out=fuzz-findings
+targets="posix posix-stdio demo zlib"
+usage() {
+  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+  exit 2
+}
+die() {
+  echo "fuzz-campaign: $*" >&2
+  exit 2
+}
+while [ $# -gt 0 ]; do
+  case "$1" in
+  --engine) engine=${2:-}; shift 2 ;;
+  --seconds) seconds=${2:-}; shift 2 ;;
+  --runs) runs=${2:-}; shift 2 ;;
+  --jobs) jobs=${2:-}; shift 2 ;;
+  --targets) targets=${2:-}; shift 2 ;;
+  --out) out=${2:-}; shift 2 ;;
+  -h | --help) usage ;;
+  *) die "unknown argument '$1' (see --help)" ;;
+  esac
+done
+case "$engine" in libfuzzer | afl | builtin) ;; *) die "--engine expects libfuzzer, afl or builtin, got '$engine'" ;; esac
+for v in seconds runs jobs; do
+  val=${!v}
+  [ -z "$val" ] || [[ "$val" =~ ^[1-9][0-9]*$ ]] || die "--$v expects a positive integer, got '$val'"
+done
+[ -n "$seconds" ] && [ -n "$runs" ] && die "give --seconds or --runs, not both"
+[ -z "$seconds" ] && [ -z "$runs" ] && seconds=60
+
+source scripts/deps.sh
+pkgs="cmake make pkg-config zlib1g-dev"
+case "$engine" in
+libfuzzer) pkgs="$pkgs clang libclang-rt-14-dev" ;;
+afl) pkgs="$pkgs clang afl++" ;;
+builtin) pkgs="$pkgs gcc" ;;
+esac
+co_ensure_packages $pkgs || exit 2
+
+build=build/fuzz-$engine
+case "$engine" in
+libfuzzer) cfg=(-DCMAKE_C_COMPILER=clang -DCO_FUZZ_ENGINE=libfuzzer -DCO_SANITIZE=address,undefined) ;;
+afl) cfg=(-DCMAKE_C_COMPILER=afl-clang-fast -DCO_FUZZ_ENGINE=afl) ;;
+builtin) cfg=(-DCMAKE_BUILD_TYPE=Release) ;;
+esac
+echo "== build ($engine) in $build"
+cmake -S . -B "$build" -DCO_TESTS=OFF -DCO_BENCH=OFF "${cfg[@]}" >"$build.log" 2>&1 &&
+  cmake --build "$build" -j"$(nproc)" >>"$build.log" 2>&1 ||
+  { tail -30 "$build.log"; die "build failed (log: $build.log)"; }
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+found=0
+
+# The report of an input, from the replay runner (it aborts on a finding,
+# printing closeonce's report first).
+report() { # target file
+  { "$build/replay-$1" "$2" >/dev/null 2>"$2.raw"; } 2>/dev/null
+  sed -n '/^==closeonce== finding/,/^==closeonce== reproduce/p' "$2.raw" >"$2.txt"
+  rm -f "$2.raw"
+}
+
+echo "== regression corpus"
+for t in $targets; do
+  [ -x "$build/replay-$t" ] || die "no such target '$t'"
+  [ -d "corpus/regress/$t" ] || continue
+  if ! "$build/replay-$t" "corpus/regress/$t" >"$out/regress-$t.log" 2>&1; then
+    echo "   $t: FAILED (log: $out/regress-$t.log)"
+    found=1
+  else
+    echo "   $t: $(tail -n 1 "$out/regress-$t.log")"
+  fi
+done
+
+budget() { [ -n "$seconds" ] && echo "$seconds s" || echo "$runs runs"; }
+echo "== campaign: $engine, $(budget) a target, $jobs job(s)"
+for t in $targets; do
+  dir="$out/$t"
+  mkdir -p "$dir"
+  work="$build/campaign/$t"
+  mkdir -p "$work/corpus"
+  log="$out/$t.log"
+  case "$engine" in
+  builtin)
+    if [ -n "$seconds" ]; then b=(--seconds "$seconds"); else b=(--runs "$runs"); fi
+    "$build/closeonce" fuzz --target "$t" "${b[@]}" --seed 1 --quiet --out "$dir" >"$log" 2>&1
+    rc=$?
+    [ $rc -le 1 ] || { cat "$log"; die "closeonce fuzz failed"; }
+    ;;
+  libfuzzer)
+    if [ -n "$seconds" ]; then b=(-max_total_time="$seconds"); else b=(-runs="$runs"); fi
+    f=()
+    [ "$jobs" -gt 1 ] && f=(-fork="$jobs" -ignore_crashes=0)
+    "$build/fuzz-$t" "${b[@]}" "${f[@]}" -seed=1 -dict="$build/seeds/$t.dict" \
+      -artifact_prefix="$dir/" "$work/corpus" "$build/seeds/$t" >"$log" 2>&1
+    rc=$?
+    ;;
+  afl)
+    if [ -n "$seconds" ]; then b=(-V "$seconds"); else b=(-E "$runs"); fi
+    rm -rf "$work/afl"
+    export AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
+    for ((j = 1; j < jobs; j++)); do
+      afl-fuzz -i "$build/seeds/$t" -o "$work/afl" -S "s$j" "${b[@]}" \
+        -x "$build/seeds/$t.dict" -- "$build/fuzz-$t" >"$log.s$j" 2>&1 &
+    done
+    afl-fuzz -i "$build/seeds/$t" -o "$work/afl" -M main "${b[@]}" \
+      -x "$build/seeds/$t.dict" -- "$build/fuzz-$t" >"$log" 2>&1
+    rc=$?
+    wait
+    for c in "$work"/afl/*/crashes/id*; do
+      [ -e "$c" ] && cp "$c" "$dir/crash-$(basename "$(dirname "$(dirname "$c")")")-$(basename "$c" | cut -d, -f1 | tr : -)"
+    done
+    [ $rc -eq 0 ] || { tail -20 "$log"; die "afl-fuzz failed (log: $log)"; }
+    ;;
+  esac
+  n=0
+  for c in "$dir"/crash-* "$dir"/*.trace; do
+    [ -e "$c" ] || continue
+    case "$c" in *.txt) continue ;; esac
+    [ "$engine" = builtin ] || report "$t" "$c"
+    n=$((n + 1))
+  done
+  if [ $n -gt 0 ]; then
+    found=1
+    echo "   $t: $n finding(s) in $dir"
+    for c in "$dir"/*.txt "$dir"/*.trace; do
+      [ -e "$c" ] && sed -n '1,4p' "$c" | sed 's/^/      /' && break
+    done
+  else
+    echo "   $t: clean ($(grep -hEo '(Done [0-9]+ runs|execs_done *: [0-9]+|no finding in [0-9]+ traces)' "$log" "$work"/afl/main/fuzzer_stats 2>/dev/null | tail -n 1 | sed -E 's/execs_done *: ([0-9]+)/\1 executions/'))"
+    rmdir "$dir" 2>/dev/null
+  fi
+done
+
+if [ $found -ne 0 ]; then
+  echo "fuzz-campaign: findings in $out"
+  exit 1
+fi
+echo "fuzz-campaign: no finding"
+exit 0

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "closeonce/exec.h"
-#include "closeonce/gen.h"
 #include "closeonce/report.h"
 #include "closeonce/target.h"
 #include "posix/posix.h"
@@ -101,30 +100,4 @@ int co_fuzz_one(const char *name, const uint8_t *data, size_t size) {
           fz.target->name, co_mode_name(co_exec_mode(fz.ex)));
   fflush(stderr);
   abort();
-}
-
-/* libFuzzer's own mutator; absent under AFL++ and in the replay runner. */
-size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max)
-    __attribute__((weak));
-
-size_t co_fuzz_mutate(const char *name, uint8_t *data, size_t size,
-                      size_t max, unsigned seed) {
-  static struct co_trace t;
-  static int bytes_only = -1;
-  struct co_rng r;
-  size_t n;
-  if (!fz.ex)
-    setup(name);
-  if (bytes_only < 0) {
-    const char *m = getenv("CLOSEONCE_MUTATOR");
-    bytes_only = m && !strcmp(m, "bytes");
-  }
-  co_rng_seed(&r, seed);
-  if (LLVMFuzzerMutate && (bytes_only || co_rng_below(&r, 2)))
-    return LLVMFuzzerMutate(data, size, max);
-  if (co_trace_decode(data, size, &fz.target->ops, max / 4, &t) < 0 ||
-      co_gen_mutate(&r, &fz.target->ops, max / 4 ? max / 4 : 1, &t) < 0)
-    return size;
-  n = co_trace_encode(&t, &fz.target->ops, data, max);
-  return n <= max ? n : size;
 }

@@ -9,7 +9,6 @@
 
 #include "closeonce/target.h"
 
-
 int co_kit_main(int argc, char **argv, const struct co_adapter *a,
                 const char *summary) {
   static struct co_target t;

@@ -12,12 +12,6 @@
  * trace in text form to stderr and aborts, so the engine's crash file is a
  * reproducer and the report says what it shows.
  *
- * Under libFuzzer the target also has a structure-aware mutator
- * (LLVMFuzzerCustomMutator): half of the mutations work on operation
- * boundaries (insert, delete, duplicate, swap operations, retarget a slot,
- * change one argument; closeonce/gen.h), half are libFuzzer's own byte
- * mutations. CLOSEONCE_MUTATOR=bytes turns the structured half off.
- *
  * Environment: CLOSEONCE_MODE=contract|conformance overrides the mode;
  * CLOSEONCE_HYGIENE=1 checks at exit that the process holds the descriptors
  * it started with and that the private directory is empty (aborts if not).
@@ -31,11 +25,6 @@
 /* Run one input against target name. Returns 0; aborts on a finding. */
 int co_fuzz_one(const char *target, const uint8_t *data, size_t size);
 
-/* The structure-aware mutation of data (size bytes, room for max) for
- * target; returns the new size. */
-size_t co_fuzz_mutate(const char *target, uint8_t *data, size_t size,
-                      size_t max, unsigned seed);
-
 /* The target of this program (set by CO_FUZZ_TARGET). */
 extern const char *const co_fuzz_target_name;
 
@@ -44,12 +33,6 @@ extern const char *const co_fuzz_target_name;
   int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);                \
   int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {               \
     return co_fuzz_one(name, data, size);                                      \
-  }                                                                            \
-  size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max,      \
-                                 unsigned int seed);                           \
-  size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max,      \
-                                 unsigned int seed) {                          \
-    return co_fuzz_mutate(name, data, size, max, seed);                        \
   }
 
 #endif

@@ -148,7 +148,12 @@ for t in $targets; do
       [ -e "$c" ] && sed -n '1,4p' "$c" | sed 's/^/      /' && break
     done
   else
-    echo "   $t: clean ($(grep -hEo '(Done [0-9]+ runs|execs_done *: [0-9]+|no finding in [0-9]+ traces)' "$log" "$work"/afl/main/fuzzer_stats 2>/dev/null | tail -n 1 | sed -E 's/execs_done *: ([0-9]+)/\1 executions/'))"
+    case "$engine" in
+    libfuzzer) what="$(grep -oE '^#[0-9]+' "$log" | tail -n 1 | tr -d '#') executions" ;;
+    afl) what="$(awk -F': *' '/^execs_done/ {s += $2} END {print s}' "$work"/afl/*/fuzzer_stats) executions" ;;
+    builtin) what=$(grep -oE 'no finding in [0-9]+ traces' "$log") ;;
+    esac
+    echo "   $t: clean ($what)"
     rmdir "$dir" 2>/dev/null
   fi
 done

@@ -20,11 +20,14 @@
 #include "closeonce/campaign.h"
 #include "closeonce/closeonce.h"
 #include "closeonce/kit.h"
+#include "closeonce/shrink.h"
 
 #define EXIT_FOUND 1
 #define EXIT_USAGE 2
 
 static const char *prog = "closeonce";
+static void shrink_report(struct co_exec *ex, struct co_trace *t,
+                          struct co_verdict *v, FILE *out);
 static const char *default_target; /* set by co_kit_main */
 
 void co_cli_set_default_target(const char *name) {
@@ -299,6 +302,20 @@ static int cmd_fuzz(int argc, char **argv) {
     fputs("\n", stderr);
   res.status.findings = (uint64_t)res.found;
   print_status(&res.status, stdout, "\n");
+  if (res.found && res.trace.len) {
+    /* Shrink before reporting: the saved reproducer is the minimal one. */
+    struct co_exec *sx = co_exec_new_target(cfg.target, err, sizeof err);
+    if (sx) {
+      const struct co_event_rec *ev;
+      co_exec_set_mode(sx, res.mode, 0);
+      co_exec_set_full_check(sx, 1);
+      printf("\n");
+      shrink_report(sx, &res.trace, &res.verdict, stdout);
+      res.nevents = co_exec_events(sx, &ev);
+      memcpy(res.events, ev, res.nevents * sizeof *ev);
+      co_exec_free(sx);
+    }
+  }
   if (res.found) {
     char path[4200], header[1024];
     printf("\nfinding in run %" PRIu64 " (seed %" PRIu64 "): ", res.run, seed);
@@ -751,6 +768,307 @@ static int cmd_encode(int argc, char **argv) {
   return bad ? EXIT_USAGE : 0;
 }
 
+/* ---- shrink, explain ---- */
+
+/* Load FILE for target tg and run it once in mode (binary input: the moves
+ * the engine skipped are dropped first, as it dropped them). On return *t
+ * holds the operations that ran and *v the verdict. Returns 0, or
+ * EXIT_USAGE after saying why. */
+static int load_and_run(const char *cmd, const char *path,
+                        const struct co_target *tg, int mode,
+                        enum co_format fmt, struct co_exec *ex,
+                        struct co_trace *t, struct co_verdict *v) {
+  char err[512];
+  if (fmt == CO_FMT_AUTO) {
+    FILE *fp = fopen(path, "rb");
+    unsigned char head[4096];
+    size_t n = fp ? fread(head, 1, sizeof head, fp) : 0;
+    if (fp)
+      fclose(fp);
+    fmt = co_format_detect(head, n);
+  }
+  if (co_trace_load(path, fmt, &tg->ops, 0, t, err, sizeof err) < 0) {
+    fprintf(stderr, "%s\n", err);
+    return EXIT_USAGE;
+  }
+  if (fmt == CO_FMT_BINARY && mode == CO_MODE_CONTRACT) {
+    struct co_trace ran;
+    size_t i;
+    co_exec_set_mode(ex, mode, 1);
+    co_exec_run(ex, t, v);
+    co_trace_init(&ran);
+    for (i = 0; i < t->len; i++)
+      if (!co_exec_skipped(ex, i))
+        co_trace_push(&ran, &t->ops[i]);
+    co_trace_clear(t);
+    for (i = 0; i < ran.len; i++)
+      co_trace_push(t, &ran.ops[i]);
+    co_trace_free(&ran);
+  }
+  (void)cmd;
+  co_exec_set_mode(ex, mode, 0);
+  co_exec_run(ex, t, v);
+  return 0;
+}
+
+/* Shrink a finding and report it; used by shrink and after fuzz. */
+static void shrink_report(struct co_exec *ex, struct co_trace *t,
+                          struct co_verdict *v, FILE *out) {
+  struct co_shrink_stats st;
+  if (co_shrink(ex, t, v, &st) < 0) {
+    fprintf(out, "shrink: the finding did not reproduce; trace kept as is\n");
+    return;
+  }
+  fprintf(out,
+          "shrunk from %zu to %zu operation%s (%" PRIu64
+          " candidate traces, %.2f s); removing any one operation loses it\n",
+          st.before, st.after, st.after == 1 ? "" : "s", st.tried, st.seconds);
+}
+
+static const char shrink_help[] =
+    "usage: closeonce shrink --target T [--mode M] [--format F] FILE "
+    "[-o OUT]\n"
+    "\n"
+    "Make a finding's trace minimal, keeping the same verdict, caused by the\n"
+    "same party, at the same kind of operation: chunks and single\n"
+    "operations removed, arguments simplified, slots renumbered. The\n"
+    "result is 1-minimal. FILE is a text trace or an engine's binary\n"
+    "input. OUT (default: standard output) gets the text trace.\n"
+    "\n"
+    "exit: 0 shrunk, 2 usage error or no finding in FILE\n";
+
+static int cmd_shrink(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"target", 1, 0, 't'}, {"mode", 1, 0, 'm'}, {"format", 1, 0, 'f'},
+      {"output", 1, 0, 'o'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+  const char *target = default_target, *out = NULL;
+  const struct co_target *tg;
+  enum co_format fmt = CO_FMT_AUTO;
+  struct co_exec *ex;
+  struct co_trace t;
+  struct co_verdict v;
+  char err[256], header[1024];
+  int c, mode = -1, rc;
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+    switch (c) {
+    case 't':
+      target = optarg;
+      break;
+    case 'm':
+      if (co_mode_parse(optarg, &mode) < 0)
+        return usage_error("shrink",
+                           "--mode expects contract or "
+                           "conformance, got '%s'",
+                           optarg);
+      break;
+    case 'f':
+      if (format_arg("shrink", optarg, &fmt))
+        return EXIT_USAGE;
+      break;
+    case 'o':
+      out = optarg;
+      break;
+    case 'h':
+      fputs(shrink_help, stdout);
+      return 0;
+    default:
+      return bad_option("shrink", argv);
+    }
+  }
+  if (!target)
+    return usage_error("shrink", "--target is required");
+  if (optind != argc - 1)
+    return usage_error("shrink", "expects exactly one FILE");
+  if (!(tg = target_arg("shrink", target)))
+    return EXIT_USAGE;
+  if (mode < 0)
+    mode = tg->mode;
+  if (!(ex = co_exec_new_target(tg, err, sizeof err))) {
+    fprintf(stderr, "%s shrink: %s\n", prog, err);
+    return EXIT_USAGE;
+  }
+  co_exec_set_full_check(ex, 1);
+  co_trace_init(&t);
+  rc = load_and_run("shrink", argv[optind], tg, mode, fmt, ex, &t, &v);
+  if (rc == 0 && v.kind == CO_V_OK) {
+    fprintf(stderr,
+            "%s: no finding in target %s (%s mode): nothing to "
+            "shrink\n",
+            argv[optind], tg->name, co_mode_name(mode));
+    rc = EXIT_USAGE;
+  }
+  if (rc == 0) {
+    const struct co_event_rec *ev;
+    size_t nev;
+    shrink_report(ex, &t, &v, stderr);
+    nev = co_exec_events(ex, &ev);
+    co_report_text(stderr, tg->name, &t, &v, ev, nev);
+    snprintf(header, sizeof header,
+             "closeonce %s: %s in target %s (%s mode), minimal\n%s\n"
+             "shrunk from %s",
+             CO_VERSION, co_verdict_name(v.kind), tg->name, co_mode_name(mode),
+             v.what, argv[optind]);
+    if (out) {
+      if (co_trace_save(out, header, &t) < 0) {
+        fprintf(stderr, "%s: cannot write: %s\n", out, strerror(errno));
+        rc = EXIT_USAGE;
+      }
+    } else {
+      co_trace_print(&t, stdout);
+    }
+  }
+  co_trace_free(&t);
+  co_exec_free(ex);
+  return rc;
+}
+
+/* explain: one line a step, then the ownership state. */
+struct explain_env {
+  struct co_exec *ex;
+};
+
+static void print_state(const struct co_model *m) {
+  int64_t num;
+  unsigned k;
+  int any = 0;
+  printf("        descriptors:");
+  for (num = co_model_next_live(m, -1); num >= 0;
+       num = co_model_next_live(m, num)) {
+    struct co_fdstate fs;
+    int w = co_model_owner(m, num);
+    co_model_fd(m, num, &fs);
+    printf(" %lld", (long long)num);
+    if (w >= 0)
+      printf("(o%d", w);
+    else
+      printf("(client");
+    if (fs.cloexec)
+      printf(",cloexec");
+    if (fs.offset >= 0)
+      printf(",off %lld", (long long)fs.offset);
+    printf(")");
+    any = 1;
+  }
+  if (!any)
+    printf(" none");
+  printf("\n");
+  for (k = 0; k < CO_OBJS; k++) {
+    struct co_objstate os;
+    co_model_obj(m, k, &os);
+    if (!os.live)
+      continue;
+    printf("        o%u: %s descriptor %lld%s\n", k,
+           os.owns ? "owns" : "borrows", (long long)os.num,
+           os.num_valid ? "" : " (gone: closed or reused)");
+  }
+}
+
+static void explain_hook(void *env, const struct co_step_info *s) {
+  struct explain_env *e = env;
+  const struct co_event_rec *ev;
+  size_t nev, i;
+  char text[128], r[64];
+  co_op_format(s->op, text, sizeof text);
+  if (s->real->err == CO_OK)
+    snprintf(r, sizeof r, "%lld", (long long)s->real->ret);
+  else
+    snprintf(r, sizeof r, "-1 %s", co_err_name(s->real->err));
+  printf("  %3zu  %-32s -> %s%s\n", s->step, text, r,
+         s->model->ret == s->real->ret && s->model->err == s->real->err
+             ? ""
+             : "   (model differs)");
+  nev = co_exec_events(e->ex, &ev);
+  for (i = 0; i < nev; i++)
+    if (ev[i].step == s->step) {
+      char line[256];
+      co_event_format(&ev[i].ev, line, sizeof line);
+      printf("        %s: %s\n",
+             ev[i].ev.kind == CO_EV_INVALID_HANDLE ? "invalid-handle"
+                                                   : "ownership violation",
+             line);
+    }
+  print_state(co_exec_model(e->ex));
+}
+
+static const char explain_help[] =
+    "usage: closeonce explain [--target T] [--mode M] [--format F] FILE\n"
+    "\n"
+    "Run the trace and print, after every step, what the platform returned\n"
+    "and the model's ownership state: which descriptors are open and who\n"
+    "owns each (the client or object oK), what each object holds, and the\n"
+    "ownership events of that step. Then the verdict.\n";
+
+static int cmd_explain(int argc, char **argv) {
+  static const struct option opts[] = {{"target", 1, 0, 't'},
+                                       {"mode", 1, 0, 'm'},
+                                       {"format", 1, 0, 'f'},
+                                       {"help", 0, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  const char *target = default_target ? default_target : "posix";
+  const struct co_target *tg;
+  enum co_format fmt = CO_FMT_AUTO;
+  struct explain_env env;
+  struct co_trace t;
+  struct co_verdict v;
+  char err[512];
+  int c, mode = -1;
+  optind = 1;
+  opterr = 0;
+  while ((c = next_opt(argc, argv, opts)) != -1) {
+    switch (c) {
+    case 't':
+      target = optarg;
+      break;
+    case 'm':
+      if (co_mode_parse(optarg, &mode) < 0)
+        return usage_error("explain",
+                           "--mode expects contract or "
+                           "conformance, got '%s'",
+                           optarg);
+      break;
+    case 'f':
+      if (format_arg("explain", optarg, &fmt))
+        return EXIT_USAGE;
+      break;
+    case 'h':
+      fputs(explain_help, stdout);
+      return 0;
+    default:
+      return bad_option("explain", argv);
+    }
+  }
+  if (optind != argc - 1)
+    return usage_error("explain", "expects exactly one FILE");
+  if (!(tg = target_arg("explain", target)))
+    return EXIT_USAGE;
+  co_trace_init(&t);
+  if (co_trace_load(argv[optind], fmt, &tg->ops, 0, &t, err, sizeof err) < 0) {
+    fprintf(stderr, "%s\n", err);
+    return EXIT_USAGE;
+  }
+  if (!(env.ex = co_exec_new_target(tg, err, sizeof err))) {
+    fprintf(stderr, "%s explain: %s\n", prog, err);
+    co_trace_free(&t);
+    return EXIT_USAGE;
+  }
+  co_exec_set_mode(env.ex, mode >= 0 ? mode : tg->mode, 0);
+  printf("%s, target %s, %s mode:\n", argv[optind], tg->name,
+         co_mode_name(mode >= 0 ? mode : tg->mode));
+  co_exec_set_hook(env.ex, explain_hook, &env);
+  co_exec_run(env.ex, &t, &v);
+  if (v.kind == CO_V_OK)
+    printf("verdict: ok (model and platform agreed at every step)\n");
+  else
+    printf("verdict: %s at %s %zu: %s\n", co_verdict_name(v.kind),
+           v.step < t.len ? "step" : "the end, after step",
+           v.step < t.len ? v.step : t.len - 1, v.what);
+  co_exec_free(env.ex);
+  co_trace_free(&t);
+  return v.kind == CO_V_OK ? 0 : EXIT_FOUND;
+}
+
 /* ---- main ---- */
 
 static const char main_help[] =
@@ -764,6 +1082,8 @@ static const char main_help[] =
     "  replay    run trace files or corpus directories\n"
     "  print     show a trace (binary or text) as canonical text\n"
     "  encode    write text traces as binary fuzz-engine inputs\n"
+    "  shrink    make a finding's trace minimal\n"
+    "  explain   show a trace step by step with the ownership state\n"
     "  targets   list the targets\n"
     "\n"
     "'closeonce COMMAND --help' describes a command; --version the version.\n";
@@ -791,6 +1111,10 @@ int co_cli_main(int argc, char **argv) {
     return cmd_print(argc - 1, argv + 1);
   if (!strcmp(argv[1], "encode"))
     return cmd_encode(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "shrink"))
+    return cmd_shrink(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "explain"))
+    return cmd_explain(argc - 1, argv + 1);
   if (!strcmp(argv[1], "targets")) {
     for (i = 0; co_targets[i]; i++)
       printf("%-18s %-11s %s\n", co_targets[i]->name,

@@ -557,6 +557,8 @@ static void record_events(struct co_exec *ex, const struct co_aftermath *eff) {
                                                          : CO_V_OWNERSHIP;
       ev->step = ex->step;
       co_event_format(&eff->ev[i], ev->what, sizeof ev->what);
+      ev->client = eff->ev[i].client;
+      ev->cause = eff->ev[i].why + 1;
     }
   }
 }

@@ -81,6 +81,22 @@ static int call_has_obj(const struct co_entry *e) {
   return e->effect != CO_EFF_OPEN && !call_has_ref(e);
 }
 
+int co_op_nrefs(const struct co_op *op) {
+  const struct co_entry *e;
+  if (op->kind != CO_OP_CALL)
+    return co_opdesc[op->kind % CO_OP_COUNT].nrefs;
+  e = co_entry_get(op->entry, NULL, NULL);
+  return e && call_has_ref(e) ? 1 : 0;
+}
+
+int co_op_has_obj(const struct co_op *op) {
+  const struct co_entry *e;
+  if (op->kind != CO_OP_CALL)
+    return 0;
+  e = co_entry_get(op->entry, NULL, NULL);
+  return e && call_has_obj(e);
+}
+
 void co_trace_init(struct co_trace *t) {
   t->ops = NULL;
   t->len = t->cap = 0;

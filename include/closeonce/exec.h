@@ -52,6 +52,9 @@ struct co_verdict {
   int kind;    /* enum co_vkind */
   size_t step; /* index of the operation; the trace length for end checks */
   int has_outcomes;
+  int client;   /* an ownership event caused by the client's own move (not
+                   the platform's or library's behaviour) */
+  int cause;    /* for an ownership event: enum co_evwhy + 1; else 0 */
   int periodic; /* found by the periodic whole-process check: the stray may
                    come from an earlier trace */
   struct co_outcome model, real; /* when has_outcomes */

@@ -130,6 +130,11 @@ struct co_opdesc {
 };
 extern const struct co_opdesc co_opdesc[CO_OP_COUNT];
 
+/* How many number references op really uses (0..2), and whether it names
+ * an object operand. */
+int co_op_nrefs(const struct co_op *op);
+int co_op_has_obj(const struct co_op *op);
+
 /* 1 if a CALL binds an object slot (OPEN/ADOPT/BORROW effects), 2 if it
  * binds a descriptor slot (LEND/DUP/DETACH), 0 if it binds nothing. */
 int co_call_binds(const struct co_op *op);

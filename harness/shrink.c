@@ -1,0 +1,232 @@
+/*
+ * The shrinker: delta debugging over operations, then argument
+ * simplification and renumbering, until nothing more can go.
+ */
+#include "closeonce/shrink.h"
+
+#include <string.h>
+#include <time.h>
+
+struct ctx {
+  struct co_exec *ex;
+  int kind, client, cause, opkind, entry; /* the finding to keep */
+  uint64_t tried;
+  struct co_trace cand;
+  struct co_verdict last;
+};
+
+/* The kind of operation a verdict is at: (kind, entry), or (-1, -1) for
+ * the end of the trace. */
+static void op_key(const struct co_trace *t, size_t step, int *kind,
+                   int *entry) {
+  if (step >= t->len) {
+    *kind = *entry = -1;
+    return;
+  }
+  *kind = t->ops[step].kind;
+  *entry = t->ops[step].kind == CO_OP_CALL ? t->ops[step].entry : -1;
+}
+
+static int same(struct ctx *c, const struct co_trace *t) {
+  struct co_verdict g;
+  int k, e;
+  c->tried++;
+  if (co_exec_run(c->ex, t, &g) != c->kind || g.client != c->client ||
+      g.cause != c->cause)
+    return 0;
+  op_key(t, g.step, &k, &e);
+  if (k != c->opkind || e != c->entry)
+    return 0;
+  c->last = g;
+  return 1;
+}
+
+int co_shrink_same(struct co_exec *ex, const struct co_trace *t,
+                   const struct co_trace *ref, const struct co_verdict *v,
+                   struct co_verdict *got) {
+  struct ctx c;
+  int r;
+  memset(&c, 0, sizeof c);
+  c.ex = ex;
+  c.kind = v->kind;
+  c.client = v->client;
+  c.cause = v->cause;
+  op_key(ref, v->step, &c.opkind, &c.entry);
+  r = same(&c, t);
+  if (r && got)
+    *got = c.last;
+  return r;
+}
+
+static int copy(struct co_trace *dst, const struct co_trace *src) {
+  size_t i;
+  co_trace_clear(dst);
+  for (i = 0; i < src->len; i++)
+    if (co_trace_push(dst, &src->ops[i]) < 0)
+      return -1;
+  return 0;
+}
+
+/* Try t without operations [i, i+n); keep it if the finding stays. */
+static int try_remove(struct ctx *c, struct co_trace *t, size_t i, size_t n) {
+  size_t k;
+  co_trace_clear(&c->cand);
+  for (k = 0; k < t->len; k++)
+    if ((k < i || k >= i + n) && co_trace_push(&c->cand, &t->ops[k]) < 0)
+      return 0;
+  if (c->cand.len == 0 || !same(c, &c->cand))
+    return 0;
+  return copy(t, &c->cand) == 0;
+}
+
+static int remove_pass(struct ctx *c, struct co_trace *t) {
+  size_t chunk = t->len / 2 ? t->len / 2 : 1, i;
+  int progress = 0;
+  for (;;) {
+    for (i = 0; i < t->len;) {
+      if (t->len > 1 && try_remove(c, t, i, chunk))
+        progress = 1;
+      else
+        i += chunk;
+    }
+    if (chunk == 1)
+      break;
+    chunk /= 2;
+  }
+  return progress;
+}
+
+/* Try one changed operation; keep it if the finding stays. */
+static int try_op(struct ctx *c, struct co_trace *t, size_t i,
+                  const struct co_op *op) {
+  struct co_op o = *op;
+  co_op_canon(&o);
+  if (!memcmp(&o, &t->ops[i], sizeof o) || copy(&c->cand, t) < 0)
+    return 0;
+  c->cand.ops[i] = o;
+  if (!same(c, &c->cand))
+    return 0;
+  t->ops[i] = o;
+  return 1;
+}
+
+static int simpler_ref(struct co_ref *r) {
+  if ((r->type == CO_REF_SLOT || r->type == CO_REF_FREE) && r->idx > 0) {
+    r->idx = 0;
+    return 1;
+  }
+  return 0;
+}
+
+static int simplify_pass(struct ctx *c, struct co_trace *t) {
+  size_t i;
+  int progress = 0;
+  for (i = 0; i < t->len; i++) {
+    struct co_op o = t->ops[i];
+    if (o.flags) {
+      o.flags = 0;
+      progress |= try_op(c, t, i, &o);
+      o = t->ops[i];
+    }
+    if (o.n != 0 && o.n != 1) {
+      o.n = co_opdesc[o.kind].arg == CO_ARG_OFFSET ? 0 : 1;
+      progress |= try_op(c, t, i, &o);
+      o = t->ops[i];
+    }
+    if (simpler_ref(&o.a)) {
+      progress |= try_op(c, t, i, &o);
+      o = t->ops[i];
+    }
+    if (simpler_ref(&o.b)) {
+      progress |= try_op(c, t, i, &o);
+      o = t->ops[i];
+    }
+    if (o.obj) {
+      o.obj = 0;
+      progress |= try_op(c, t, i, &o);
+    }
+  }
+  return progress;
+}
+
+/* Slots and objects renamed in order of first use (s0, s1, ...). */
+static int renumber_pass(struct ctx *c, struct co_trace *t) {
+  int smap[CO_SLOTS], omap[CO_OBJS], ns = 0, no = 0;
+  size_t i;
+  memset(smap, -1, sizeof smap);
+  memset(omap, -1, sizeof omap);
+  if (copy(&c->cand, t) < 0)
+    return 0;
+  for (i = 0; i < c->cand.len; i++) {
+    struct co_op *o = &c->cand.ops[i];
+    struct co_ref *r[2] = {&o->a, &o->b};
+    int k, b = o->kind == CO_OP_CALL ? co_call_binds(o)
+                                     : (co_opdesc[o->kind].binds ? 2 : 0);
+    for (k = 0; k < co_op_nrefs(o); k++)
+      if (r[k]->type == CO_REF_SLOT) {
+        if (smap[r[k]->idx] < 0)
+          smap[r[k]->idx] = ns++;
+        r[k]->idx = (uint8_t)smap[r[k]->idx];
+      }
+    if (co_op_has_obj(o)) {
+      if (omap[o->obj] < 0)
+        omap[o->obj] = no++;
+      o->obj = (uint8_t)omap[o->obj];
+    }
+    if (b == 2) {
+      if (smap[o->dst] < 0)
+        smap[o->dst] = ns++;
+      o->dst = (uint8_t)smap[o->dst];
+    } else if (b == 1) {
+      if (omap[o->dst] < 0)
+        omap[o->dst] = no++;
+      o->dst = (uint8_t)omap[o->dst];
+    }
+    co_op_canon(o);
+  }
+  if (!memcmp(c->cand.ops, t->ops, t->len * sizeof *t->ops) ||
+      !same(c, &c->cand))
+    return 0;
+  return copy(t, &c->cand) == 0;
+}
+
+int co_shrink(struct co_exec *ex, struct co_trace *t, struct co_verdict *v,
+              struct co_shrink_stats *st) {
+  struct ctx c;
+  struct timespec t0, t1;
+  int round;
+  memset(&c, 0, sizeof c);
+  memset(st, 0, sizeof *st);
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  c.ex = ex;
+  c.kind = v->kind;
+  c.client = v->client;
+  c.cause = v->cause;
+  op_key(t, v->step, &c.opkind, &c.entry);
+  co_trace_init(&c.cand);
+  st->before = t->len;
+  if (!same(&c, t)) {
+    co_trace_free(&c.cand);
+    return -1;
+  }
+  /* What follows a step's finding never ran. */
+  if (c.last.step < t->len)
+    t->len = c.last.step + 1;
+  for (round = 0; round < 16; round++) {
+    int p = remove_pass(&c, t);
+    p |= simplify_pass(&c, t);
+    p |= renumber_pass(&c, t);
+    if (!p)
+      break;
+  }
+  /* Confirm the last state (passes may end on a rejected candidate). */
+  same(&c, t);
+  *v = c.last;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  st->after = t->len;
+  st->tried = c.tried;
+  st->seconds = (double)(t1.tv_sec - t0.tv_sec) +
+                (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+  co_trace_free(&c.cand);
+  return 0;
+}

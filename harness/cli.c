@@ -117,6 +117,8 @@ static const char fuzz_help[] =
     "                contract: only moves a well-behaved client makes; every\n"
     "                ownership event is a finding (the library's fault).\n"
     "                Default: the target's (closeonce targets)\n"
+    "  --report-dir DIR  also write reports there: junit.xml, and for a\n"
+    "                finding TARGET-HASH.md and TARGET-HASH.json\n"
     "  --out DIR     where a finding's trace is saved\n"
     "                (default ./closeonce-findings)\n"
     "  --quiet       no progress lines\n"
@@ -157,45 +159,52 @@ static void on_progress(const struct co_campaign_status *s, void *env) {
   print_status(s, stderr, pe->tty ? "\r" : "\n");
 }
 
-static int mkdir_p(const char *dir) {
-  char tmp[4096];
-  char *p;
-  snprintf(tmp, sizeof tmp, "%s", dir);
-  for (p = tmp + 1; *p; p++)
-    if (*p == '/') {
-      *p = 0;
-      if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
-        return -1;
-      *p = '/';
-    }
-  if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
-    return -1;
-  return 0;
-}
-
 /* Save a finding's trace as DIR/TARGET-HASH.trace; path written to out. */
 static int save_finding(const char *dir, const char *target,
                         const struct co_trace *t, const char *header, char *out,
                         size_t cap) {
-  if (mkdir_p(dir) < 0)
+  if (co_mkdir_p(dir) < 0)
     return -1;
   snprintf(out, cap, "%s/%s-%016" PRIx64 ".trace", dir, target,
            co_trace_hash(t));
   return co_trace_save(out, header, t);
 }
 
+/* DIR/junit.xml */
+static int write_junit(const char *dir, const char *suite,
+                       const struct co_junit_case *cases, size_t n) {
+  char path[4200];
+  FILE *f;
+  int rc;
+  if (co_mkdir_p(dir) < 0)
+    return -1;
+  snprintf(path, sizeof path, "%s/junit.xml", dir);
+  if (!(f = fopen(path, "w")))
+    return -1;
+  rc = co_report_junit(f, suite, cases, n);
+  return fclose(f) != 0 || rc < 0 ? -1 : 0;
+}
+
 static int cmd_fuzz(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"target", 1, 0, 't'}, {"seconds", 1, 0, 's'}, {"runs", 1, 0, 'r'},
-      {"seed", 1, 0, 'S'},   {"max-ops", 1, 0, 'k'}, {"out", 1, 0, 'o'},
-      {"quiet", 0, 0, 'q'},  {"mode", 1, 0, 'm'},    {"help", 0, 0, 'h'},
-      {0, 0, 0, 0}};
+  static const struct option opts[] = {{"target", 1, 0, 't'},
+                                       {"seconds", 1, 0, 's'},
+                                       {"runs", 1, 0, 'r'},
+                                       {"seed", 1, 0, 'S'},
+                                       {"max-ops", 1, 0, 'k'},
+                                       {"out", 1, 0, 'o'},
+                                       {"quiet", 0, 0, 'q'},
+                                       {"mode", 1, 0, 'm'},
+                                       {"help", 0, 0, 'h'},
+                                       {"report-dir", 1, 0, 'R'},
+                                       {0, 0, 0, 0}};
+  const char *report_dir = NULL;
   struct co_campaign_config cfg;
   struct co_campaign_result res;
   struct progress_env pe;
   const char *target = NULL, *out = "closeonce-findings";
   uint64_t seconds = 0, runs = 0, seed = 0, maxops = 32;
   int have_seed = 0, have_seconds = 0, quiet = 0, c, mode = -1;
+  struct co_exec *sx;
   char err[256];
 
   optind = 1;
@@ -245,6 +254,9 @@ static int cmd_fuzz(int argc, char **argv) {
                            "--mode expects contract or conformance, "
                            "got '%s'",
                            optarg);
+      break;
+    case 'R':
+      report_dir = optarg;
       break;
     case 'h':
       fputs(fuzz_help, stdout);
@@ -302,20 +314,48 @@ static int cmd_fuzz(int argc, char **argv) {
     fputs("\n", stderr);
   res.status.findings = (uint64_t)res.found;
   print_status(&res.status, stdout, "\n");
-  if (res.found && res.trace.len) {
-    /* Shrink before reporting: the saved reproducer is the minimal one. */
-    struct co_exec *sx = co_exec_new_target(cfg.target, err, sizeof err);
-    if (sx) {
-      const struct co_event_rec *ev;
-      co_exec_set_mode(sx, res.mode, 0);
-      co_exec_set_full_check(sx, 1);
-      printf("\n");
-      shrink_report(sx, &res.trace, &res.verdict, stdout);
-      res.nevents = co_exec_events(sx, &ev);
-      memcpy(res.events, ev, res.nevents * sizeof *ev);
-      co_exec_free(sx);
-    }
+  sx = co_exec_new_target(cfg.target, err, sizeof err);
+  if (sx) {
+    co_exec_set_mode(sx, res.mode, 0);
+    co_exec_set_full_check(sx, 1);
   }
+  if (res.found && res.trace.len && sx) {
+    /* Shrink before reporting: the saved reproducer is the minimal one. */
+    const struct co_event_rec *ev;
+    printf("\n");
+    shrink_report(sx, &res.trace, &res.verdict, stdout);
+    res.nevents = co_exec_events(sx, &ev);
+    memcpy(res.events, ev, res.nevents * sizeof *ev);
+  }
+  if (report_dir && sx) {
+    char name[128], source[200];
+    struct co_finding f;
+    struct co_junit_case jc;
+    snprintf(source, sizeof source,
+             "closeonce fuzz --target %s --seed %" PRIu64 " (run %" PRIu64 ")",
+             cfg.target->name, seed, res.run);
+    f.target = cfg.target->name;
+    f.mode = res.mode;
+    f.source = source;
+    f.trace = &res.trace;
+    f.v = &res.verdict;
+    f.ev = res.events;
+    f.nev = res.nevents;
+    snprintf(name, sizeof name, "%s-%016" PRIx64, cfg.target->name,
+             co_trace_hash(&res.trace));
+    jc.classname = "closeonce.fuzz";
+    jc.name = cfg.target->name;
+    jc.seconds = res.status.elapsed;
+    jc.failure = res.found ? &f : NULL;
+    if ((res.found && co_report_files(report_dir, name, sx, &f) < 0) ||
+        write_junit(report_dir, "closeonce fuzz", &jc, 1) < 0)
+      fprintf(stderr, "%s fuzz: cannot write reports in %s: %s\n", prog,
+              report_dir, strerror(errno));
+    else
+      printf("reports: %s/%s%s\n", report_dir, res.found ? name : "junit.xml",
+             res.found ? ".md, .json and junit.xml" : "");
+  }
+  co_exec_free(sx);
   if (res.found) {
     char path[4200], header[1024];
     printf("\nfinding in run %" PRIu64 " (seed %" PRIu64 "): ", res.run, seed);
@@ -359,7 +399,7 @@ static int cmd_fuzz(int argc, char **argv) {
 static const char replay_help[] =
     "usage: closeonce replay --target T [--format auto|text|binary]\n"
     "                        [--mode contract|conformance] [--max-ops K]\n"
-    "                        [--quiet] FILE|DIR...\n"
+    "                        [--quiet] [--report-dir DIR] FILE|DIR...\n"
     "\n"
     "Run each trace file (directories: every file in them, recursively, in\n"
     "name order) in lockstep and print a verdict per file. Text traces are\n"
@@ -376,6 +416,12 @@ struct replay_ctx {
   const struct co_target *target;
   struct co_exec *ex;
   int mode;
+  const char *report_dir;
+  struct co_junit_case *cases;
+  struct co_finding *findings;
+  struct co_trace *traces;
+  struct co_verdict *verdicts;
+  size_t ncases;
   enum co_format fmt;
   size_t max_ops;
   int quiet;
@@ -461,6 +507,23 @@ static void replay_path(struct replay_ctx *rc, const char *path, int top) {
     }
     co_exec_set_mode(rc->ex, rc->mode, f == CO_FMT_BINARY);
   }
+  if (rc->report_dir) {
+    /* Keep what the JUnit report needs about this file. */
+    size_t k = rc->ncases++;
+    rc->cases = realloc(rc->cases, rc->ncases * sizeof *rc->cases);
+    rc->findings = realloc(rc->findings, rc->ncases * sizeof *rc->findings);
+    rc->traces = realloc(rc->traces, rc->ncases * sizeof *rc->traces);
+    rc->verdicts = realloc(rc->verdicts, rc->ncases * sizeof *rc->verdicts);
+    if (!rc->cases || !rc->findings || !rc->traces || !rc->verdicts)
+      abort();
+    co_trace_init(&rc->traces[k]);
+    for (size_t i = 0; i < rc->t.len; i++)
+      co_trace_push(&rc->traces[k], &rc->t.ops[i]);
+    rc->cases[k].classname = "closeonce.replay";
+    rc->cases[k].name = strdup(path);
+    rc->cases[k].seconds = 0;
+    rc->cases[k].failure = NULL;
+  }
   if (co_exec_run(rc->ex, &rc->t, &v) == CO_V_OK) {
     const struct co_event_rec *ev;
     size_t nev = co_exec_events(rc->ex, &ev);
@@ -481,14 +544,34 @@ static void replay_path(struct replay_ctx *rc, const char *path, int top) {
     const struct co_event_rec *ev;
     size_t nev = co_exec_events(rc->ex, &ev);
     co_report_text(stdout, rc->target->name, &rc->t, &v, ev, nev);
+    if (rc->report_dir) {
+      size_t k = rc->ncases - 1;
+      struct co_finding *f = &rc->findings[k];
+      char name[128];
+      const char *base = strrchr(path, '/');
+      rc->verdicts[k] = v;
+      f->target = rc->target->name;
+      f->mode = rc->mode;
+      f->source = rc->cases[k].name;
+      f->trace = &rc->traces[k];
+      f->v = &rc->verdicts[k];
+      f->ev = ev;
+      f->nev = nev;
+      rc->cases[k].failure = f; /* re-pointed after the last realloc */
+      snprintf(name, sizeof name, "%s-%016" PRIx64, base ? base + 1 : path,
+               co_trace_hash(&rc->t));
+      if (co_report_files(rc->report_dir, name, rc->ex, f) < 0)
+        fprintf(stderr, "%s replay: cannot write reports in %s: %s\n", prog,
+                rc->report_dir, strerror(errno));
+    }
   }
 }
 
 static int cmd_replay(int argc, char **argv) {
   static const struct option opts[] = {
-      {"target", 1, 0, 't'}, {"format", 1, 0, 'f'}, {"max-ops", 1, 0, 'k'},
-      {"quiet", 0, 0, 'q'},  {"mode", 1, 0, 'm'},   {"help", 0, 0, 'h'},
-      {0, 0, 0, 0}};
+      {"target", 1, 0, 't'},     {"format", 1, 0, 'f'}, {"max-ops", 1, 0, 'k'},
+      {"quiet", 0, 0, 'q'},      {"mode", 1, 0, 'm'},   {"help", 0, 0, 'h'},
+      {"report-dir", 1, 0, 'R'}, {0, 0, 0, 0}};
   struct replay_ctx rc;
   const char *target = NULL;
   uint64_t maxops = 0;
@@ -514,6 +597,9 @@ static int cmd_replay(int argc, char **argv) {
       break;
     case 'q':
       rc.quiet = 1;
+      break;
+    case 'R':
+      rc.report_dir = optarg;
       break;
     case 'm':
       if (co_mode_parse(optarg, &mode) < 0)
@@ -555,6 +641,30 @@ static int cmd_replay(int argc, char **argv) {
       printf("FOUND leak after replay: %s\n", msg);
       rc.found++;
     }
+  }
+  if (rc.report_dir) {
+    size_t k;
+    /* The arrays have moved since; point the failures at their final
+     * places. */
+    for (k = 0; k < rc.ncases; k++)
+      if (rc.cases[k].failure) {
+        rc.findings[k].trace = &rc.traces[k];
+        rc.findings[k].v = &rc.verdicts[k];
+        rc.findings[k].ev = NULL;
+        rc.findings[k].nev = 0;
+        rc.cases[k].failure = &rc.findings[k];
+      }
+    if (write_junit(rc.report_dir, "closeonce replay", rc.cases, rc.ncases) < 0)
+      fprintf(stderr, "%s replay: cannot write %s/junit.xml: %s\n", prog,
+              rc.report_dir, strerror(errno));
+    for (k = 0; k < rc.ncases; k++) {
+      free((char *)rc.cases[k].name);
+      co_trace_free(&rc.traces[k]);
+    }
+    free(rc.cases);
+    free(rc.findings);
+    free(rc.traces);
+    free(rc.verdicts);
   }
   printf("replayed %u file%s: %u ok, %u finding%s, %u unreadable or "
          "malformed\n",
@@ -742,7 +852,7 @@ static int cmd_encode(int argc, char **argv) {
       struct dirent *e;
       if (!out)
         return usage_error("encode", "a directory needs -o DIR");
-      if (mkdir_p(out) < 0) {
+      if (co_mkdir_p(out) < 0) {
         fprintf(stderr, "%s: cannot create: %s\n", out, strerror(errno));
         return EXIT_USAGE;
       }
@@ -924,74 +1034,6 @@ static int cmd_shrink(int argc, char **argv) {
   return rc;
 }
 
-/* explain: one line a step, then the ownership state. */
-struct explain_env {
-  struct co_exec *ex;
-};
-
-static void print_state(const struct co_model *m) {
-  int64_t num;
-  unsigned k;
-  int any = 0;
-  printf("        descriptors:");
-  for (num = co_model_next_live(m, -1); num >= 0;
-       num = co_model_next_live(m, num)) {
-    struct co_fdstate fs;
-    int w = co_model_owner(m, num);
-    co_model_fd(m, num, &fs);
-    printf(" %lld", (long long)num);
-    if (w >= 0)
-      printf("(o%d", w);
-    else
-      printf("(client");
-    if (fs.cloexec)
-      printf(",cloexec");
-    if (fs.offset >= 0)
-      printf(",off %lld", (long long)fs.offset);
-    printf(")");
-    any = 1;
-  }
-  if (!any)
-    printf(" none");
-  printf("\n");
-  for (k = 0; k < CO_OBJS; k++) {
-    struct co_objstate os;
-    co_model_obj(m, k, &os);
-    if (!os.live)
-      continue;
-    printf("        o%u: %s descriptor %lld%s\n", k,
-           os.owns ? "owns" : "borrows", (long long)os.num,
-           os.num_valid ? "" : " (gone: closed or reused)");
-  }
-}
-
-static void explain_hook(void *env, const struct co_step_info *s) {
-  struct explain_env *e = env;
-  const struct co_event_rec *ev;
-  size_t nev, i;
-  char text[128], r[64];
-  co_op_format(s->op, text, sizeof text);
-  if (s->real->err == CO_OK)
-    snprintf(r, sizeof r, "%lld", (long long)s->real->ret);
-  else
-    snprintf(r, sizeof r, "-1 %s", co_err_name(s->real->err));
-  printf("  %3zu  %-32s -> %s%s\n", s->step, text, r,
-         s->model->ret == s->real->ret && s->model->err == s->real->err
-             ? ""
-             : "   (model differs)");
-  nev = co_exec_events(e->ex, &ev);
-  for (i = 0; i < nev; i++)
-    if (ev[i].step == s->step) {
-      char line[256];
-      co_event_format(&ev[i].ev, line, sizeof line);
-      printf("        %s: %s\n",
-             ev[i].ev.kind == CO_EV_INVALID_HANDLE ? "invalid-handle"
-                                                   : "ownership violation",
-             line);
-    }
-  print_state(co_exec_model(e->ex));
-}
-
 static const char explain_help[] =
     "usage: closeonce explain [--target T] [--mode M] [--format F] FILE\n"
     "\n"
@@ -1009,7 +1051,9 @@ static int cmd_explain(int argc, char **argv) {
   const char *target = default_target ? default_target : "posix";
   const struct co_target *tg;
   enum co_format fmt = CO_FMT_AUTO;
-  struct explain_env env;
+  struct {
+    struct co_exec *ex;
+  } env;
   struct co_trace t;
   struct co_verdict v;
   char err[512];
@@ -1056,14 +1100,7 @@ static int cmd_explain(int argc, char **argv) {
   co_exec_set_mode(env.ex, mode >= 0 ? mode : tg->mode, 0);
   printf("%s, target %s, %s mode:\n", argv[optind], tg->name,
          co_mode_name(mode >= 0 ? mode : tg->mode));
-  co_exec_set_hook(env.ex, explain_hook, &env);
-  co_exec_run(env.ex, &t, &v);
-  if (v.kind == CO_V_OK)
-    printf("verdict: ok (model and platform agreed at every step)\n");
-  else
-    printf("verdict: %s at %s %zu: %s\n", co_verdict_name(v.kind),
-           v.step < t.len ? "step" : "the end, after step",
-           v.step < t.len ? v.step : t.len - 1, v.what);
+  co_report_explain(stdout, env.ex, &t, &v);
   co_exec_free(env.ex);
   co_trace_free(&t);
   return v.kind == CO_V_OK ? 0 : EXIT_FOUND;

@@ -3,9 +3,12 @@
  */
 #include "closeonce/report.h"
 
+#include "closeonce/error.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum co_format co_format_detect(const void *data, size_t size) {
   const unsigned char *p = data;
@@ -144,4 +147,350 @@ int co_trace_save(const char *path, const char *header,
   if (fclose(f) != 0)
     rc = -1;
   return rc;
+}
+
+/* ---- explain ---- */
+
+struct explain_env {
+  FILE *out;
+  struct co_exec *ex;
+};
+
+static void print_state(FILE *out, const struct co_model *m) {
+  int64_t num;
+  unsigned k;
+  int any = 0;
+  fprintf(out, "        descriptors:");
+  for (num = co_model_next_live(m, -1); num >= 0;
+       num = co_model_next_live(m, num)) {
+    struct co_fdstate fs;
+    int w = co_model_owner(m, num);
+    co_model_fd(m, num, &fs);
+    fprintf(out, " %lld", (long long)num);
+    if (w >= 0)
+      fprintf(out, "(o%d", w);
+    else
+      fprintf(out, "(client");
+    if (fs.cloexec)
+      fprintf(out, ",cloexec");
+    if (fs.offset >= 0)
+      fprintf(out, ",off %lld", (long long)fs.offset);
+    fprintf(out, ")");
+    any = 1;
+  }
+  if (!any)
+    fprintf(out, " none");
+  fprintf(out, "\n");
+  for (k = 0; k < CO_OBJS; k++) {
+    struct co_objstate os;
+    co_model_obj(m, k, &os);
+    if (!os.live)
+      continue;
+    fprintf(out, "        o%u: %s descriptor %lld%s\n", k,
+            os.owns ? "owns" : "borrows", (long long)os.num,
+            os.num_valid ? "" : " (gone: closed or reused)");
+  }
+}
+
+static void explain_hook(void *env, const struct co_step_info *s) {
+  struct explain_env *e = env;
+  const struct co_event_rec *ev;
+  size_t nev, i;
+  char text[128], r[64];
+  co_op_format(s->op, text, sizeof text);
+  if (s->real->err == CO_OK)
+    snprintf(r, sizeof r, "%lld", (long long)s->real->ret);
+  else
+    snprintf(r, sizeof r, "-1 %s", co_err_name(s->real->err));
+  fprintf(e->out, "  %3zu  %-32s -> %s%s\n", s->step, text, r,
+          s->model->ret == s->real->ret && s->model->err == s->real->err
+              ? ""
+              : "   (the model differs)");
+  nev = co_exec_events(e->ex, &ev);
+  for (i = 0; i < nev; i++)
+    if (ev[i].step == s->step) {
+      char line[256];
+      co_event_format(&ev[i].ev, line, sizeof line);
+      fprintf(e->out, "        %s: %s\n",
+              ev[i].ev.kind == CO_EV_INVALID_HANDLE ? "invalid-handle"
+                                                    : "ownership violation",
+              line);
+    }
+  print_state(e->out, co_exec_model(e->ex));
+}
+
+void co_report_explain(FILE *out, struct co_exec *ex, const struct co_trace *t,
+                       struct co_verdict *v) {
+  struct explain_env env = {out, ex};
+  co_exec_set_hook(ex, explain_hook, &env);
+  co_exec_run(ex, t, v);
+  co_exec_set_hook(ex, NULL, NULL);
+  if (v->kind == CO_V_OK)
+    fprintf(out, "verdict: ok (model and platform agreed at every step)\n");
+  else if (v->step < t->len)
+    fprintf(out, "verdict: %s at step %zu: %s\n", co_verdict_name(v->kind),
+            v->step, v->what);
+  else
+    fprintf(out, "verdict: %s at the end of the trace: %s\n",
+            co_verdict_name(v->kind), v->what);
+}
+
+/* ---- report files ---- */
+
+static const char *const mode_names[] = {"conformance", "contract"};
+
+int co_report_markdown(FILE *out, struct co_exec *ex,
+                       const struct co_finding *f) {
+  const struct co_verdict *v = f->v;
+  struct co_verdict again;
+  char *steps = NULL;
+  size_t i, nsteps = 0;
+  FILE *mem = open_memstream(&steps, &nsteps);
+  /* Run it once more for the annotated trace; the report describes that
+   * run (descriptor numbers depend on the process it runs in). */
+  if (!mem)
+    return -1;
+  co_report_explain(mem, ex, f->trace, &again);
+  fclose(mem);
+  if (again.kind == v->kind)
+    v = &again;
+  fprintf(out, "# closeonce: %s in target `%s`\n\n", co_verdict_name(v->kind),
+          f->target);
+  fprintf(out, "| | |\n|---|---|\n");
+  fprintf(out, "| verdict | **%s** |\n", co_verdict_name(v->kind));
+  if (v->step < f->trace->len)
+    fprintf(out, "| where | step %zu of %zu |\n", v->step, f->trace->len);
+  else
+    fprintf(out, "| where | the end of the trace (%zu operations) |\n",
+            f->trace->len);
+  fprintf(out, "| mode | %s |\n", mode_names[f->mode != 0]);
+  fprintf(out, "| found by | %s |\n\n", f->source);
+  fprintf(out, "**What happened:** %s\n\n", v->what);
+  fprintf(out, "**Meaning:** %s.\n\n", co_verdict_explain(v->kind));
+  if (v->kind == CO_V_OWNERSHIP || v->kind == CO_V_INVALID_HANDLE)
+    fprintf(out, "**The rule:** every descriptor has exactly one owner, who "
+                 "closes it once. A party that lends a descriptor keeps owning "
+                 "it; a party that adopts one takes it over. To give a "
+                 "descriptor to a second owner, duplicate it (dup, "
+                 "DuplicateHandle) so that each owner closes its own.\n\n");
+  if (f->nev) {
+    fprintf(out, "## Ownership events\n\n");
+    for (i = 0; i < f->nev; i++) {
+      char line[256];
+      co_event_format(&f->ev[i].ev, line, sizeof line);
+      fprintf(out, "- step %zu, %s: %s\n", f->ev[i].step,
+              f->ev[i].ev.kind == CO_EV_INVALID_HANDLE ? "invalid-handle"
+                                                       : "ownership violation",
+              line);
+    }
+    fprintf(out, "\n");
+  }
+  if (v->has_outcomes) {
+    fprintf(out, "## Model against platform at step %zu\n\n", v->step);
+    fprintf(out, "| | returned | error |\n|---|---|---|\n");
+    fprintf(out, "| model | %lld | %s |\n", (long long)v->model.ret,
+            co_err_name(v->model.err));
+    fprintf(out, "| platform | %lld | %s (raw %d) |\n\n",
+            (long long)v->real.ret, co_err_name(v->real.err), v->real.raw);
+  }
+  fprintf(out, "## The trace, with the owners after every step\n\n```\n%s",
+          steps);
+  free(steps);
+  fprintf(out,
+          "```\n\n## Reproduce\n\nSave the trace below as "
+          "`finding.trace`, then run `closeonce replay --target %s "
+          "--mode %s finding.trace`.\n\n```\n",
+          f->target, mode_names[f->mode != 0]);
+  co_trace_print(f->trace, out);
+  fprintf(out, "```\n");
+  return ferror(out) ? -1 : 0;
+}
+
+static void json_str(FILE *out, const char *s) {
+  fputc('"', out);
+  for (; *s; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if (ch == '"' || ch == '\\')
+      fprintf(out, "\\%c", ch);
+    else if (ch == '\n')
+      fputs("\\n", out);
+    else if (ch < 0x20)
+      fprintf(out, "\\u%04x", ch);
+    else
+      fputc(ch, out);
+  }
+  fputc('"', out);
+}
+
+static void json_outcome(FILE *out, const struct co_outcome *o) {
+  fprintf(out, "{\"ret\": %lld, \"error\": ", (long long)o->ret);
+  json_str(out, co_err_name(o->err));
+  fprintf(out, ", \"raw\": %d}", o->raw);
+}
+
+int co_report_json(FILE *out, const struct co_finding *f) {
+  const struct co_verdict *v = f->v;
+  size_t i;
+  char line[256];
+  fprintf(out, "{\n  \"tool\": \"closeonce\",\n  \"schema\": 1,\n  "
+               "\"target\": ");
+  json_str(out, f->target);
+  fprintf(out, ",\n  \"mode\": ");
+  json_str(out, mode_names[f->mode != 0]);
+  fprintf(out, ",\n  \"source\": ");
+  json_str(out, f->source);
+  fprintf(out, ",\n  \"verdict\": {\n    \"kind\": ");
+  json_str(out, co_verdict_name(v->kind));
+  fprintf(out,
+          ",\n    \"step\": %zu,\n    \"at_end\": %s,\n    \"what\": ", v->step,
+          v->step < f->trace->len ? "false" : "true");
+  json_str(out, v->what);
+  fprintf(out, ",\n    \"meaning\": ");
+  json_str(out, co_verdict_explain(v->kind));
+  fprintf(out, ",\n    \"client\": %s", v->client ? "true" : "false");
+  if (v->has_outcomes) {
+    fprintf(out, ",\n    \"model\": ");
+    json_outcome(out, &v->model);
+    fprintf(out, ",\n    \"platform\": ");
+    json_outcome(out, &v->real);
+  }
+  fprintf(out, "\n  },\n  \"events\": [");
+  for (i = 0; i < f->nev; i++) {
+    co_event_format(&f->ev[i].ev, line, sizeof line);
+    fprintf(out, "%s\n    {\"step\": %zu, \"kind\": ", i ? "," : "",
+            f->ev[i].step);
+    json_str(out, f->ev[i].ev.kind == CO_EV_INVALID_HANDLE
+                      ? "invalid-handle"
+                      : "ownership-violation");
+    fprintf(out, ", \"client\": %s, \"text\": ",
+            f->ev[i].ev.client ? "true" : "false");
+    json_str(out, line);
+    fprintf(out, "}");
+  }
+  fprintf(out, "%s],\n  \"trace\": [", f->nev ? "\n  " : "");
+  for (i = 0; i < f->trace->len; i++) {
+    co_op_format(&f->trace->ops[i], line, sizeof line);
+    fprintf(out, "%s\n    ", i ? "," : "");
+    json_str(out, line);
+  }
+  fprintf(out, "%s]\n}\n", f->trace->len ? "\n  " : "");
+  return ferror(out) ? -1 : 0;
+}
+
+static void xml_str(FILE *out, const char *s) {
+  for (; *s; s++)
+    switch (*s) {
+    case '<':
+      fputs("&lt;", out);
+      break;
+    case '>':
+      fputs("&gt;", out);
+      break;
+    case '&':
+      fputs("&amp;", out);
+      break;
+    case '"':
+      fputs("&quot;", out);
+      break;
+    default:
+      if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+        fputc(*s, out);
+    }
+}
+
+int co_report_junit(FILE *out, const char *suite,
+                    const struct co_junit_case *cases, size_t n) {
+  size_t i, failures = 0;
+  double total = 0;
+  for (i = 0; i < n; i++) {
+    failures += cases[i].failure != NULL;
+    total += cases[i].seconds;
+  }
+  fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+  fprintf(out, "<testsuites tests=\"%zu\" failures=\"%zu\">\n", n, failures);
+  fprintf(out, "  <testsuite name=\"");
+  xml_str(out, suite);
+  fprintf(out,
+          "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
+          "time=\"%.3f\">\n",
+          n, failures, total);
+  for (i = 0; i < n; i++) {
+    const struct co_junit_case *c = &cases[i];
+    fprintf(out, "    <testcase classname=\"");
+    xml_str(out, c->classname);
+    fprintf(out, "\" name=\"");
+    xml_str(out, c->name);
+    fprintf(out, "\" time=\"%.3f\"", c->seconds);
+    if (!c->failure) {
+      fprintf(out, "/>\n");
+      continue;
+    }
+    fprintf(out, ">\n      <failure type=\"");
+    xml_str(out, co_verdict_name(c->failure->v->kind));
+    fprintf(out, "\" message=\"");
+    xml_str(out, c->failure->v->what);
+    fprintf(out, "\">");
+    {
+      char line[256];
+      size_t k;
+      for (k = 0; k < c->failure->trace->len; k++) {
+        co_op_format(&c->failure->trace->ops[k], line, sizeof line);
+        fprintf(out, "%s %3zu  ", k == c->failure->v->step ? ">" : " ", k);
+        xml_str(out, line);
+        fputc('\n', out);
+      }
+    }
+    fprintf(out, "</failure>\n    </testcase>\n");
+  }
+  fprintf(out, "  </testsuite>\n</testsuites>\n");
+  return ferror(out) ? -1 : 0;
+}
+
+int co_mkdir_p(const char *dir) {
+  char tmp[4096];
+  char *p;
+  snprintf(tmp, sizeof tmp, "%s", dir);
+  for (p = tmp + 1; *p; p++)
+    if (*p == '/') {
+      *p = 0;
+      if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
+        return -1;
+      *p = '/';
+    }
+  if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
+    return -1;
+  return 0;
+}
+
+int co_report_files(const char *dir, const char *name, struct co_exec *ex,
+                    const struct co_finding *f) {
+  char path[4200], *md = NULL;
+  size_t mdlen = 0;
+  FILE *out, *mem;
+  int rc = 0;
+  /* Render the Markdown (it runs the trace again) before any file of ours
+   * is open: a descriptor opened during the run would look like the
+   * harness's. */
+  if (!(mem = open_memstream(&md, &mdlen)))
+    return -1;
+  rc |= co_report_markdown(mem, ex, f);
+  rc |= fclose(mem);
+  if (co_mkdir_p(dir) < 0) {
+    free(md);
+    return -1;
+  }
+  snprintf(path, sizeof path, "%s/%s.md", dir, name);
+  if (!(out = fopen(path, "w"))) {
+    free(md);
+    return -1;
+  }
+  rc |= fwrite(md, 1, mdlen, out) != mdlen;
+  rc |= fclose(out);
+  free(md);
+  snprintf(path, sizeof path, "%s/%s.json", dir, name);
+  if (!(out = fopen(path, "w")))
+    return -1;
+  rc |= co_report_json(out, f);
+  rc |= fclose(out);
+  return rc ? -1 : 0;
 }

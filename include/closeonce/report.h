@@ -35,6 +35,50 @@ void co_report_text(FILE *out, const char *target, const struct co_trace *t,
 /* The events alone, one indented line each ("step 3: ..."). */
 void co_report_events(FILE *out, const struct co_event_rec *ev, size_t nev);
 
+/* Run t on ex and print every step: what the platform returned, the
+ * ownership events of the step, and the model's ownership state after it
+ * (open descriptors and their owners, objects and what they hold); then the
+ * verdict line. Fills *v. */
+void co_report_explain(FILE *out, struct co_exec *ex, const struct co_trace *t,
+                       struct co_verdict *v /* OUT */);
+
+/* A finding, for the report files. */
+struct co_finding {
+  const char *target;
+  int mode;                     /* enum co_mode_kind */
+  const char *source;           /* the file, or how the fuzzer found it */
+  const struct co_trace *trace; /* minimal where it was shrunk */
+  const struct co_verdict *v;
+  const struct co_event_rec *ev;
+  size_t nev;
+};
+
+/* Markdown for people: verdict and its meaning, the ownership rule broken,
+ * the trace annotated with the ownership state after every step (ex runs
+ * it again), model against platform, and how to reproduce. */
+int co_report_markdown(FILE *out, struct co_exec *ex,
+                       const struct co_finding *f);
+/* One JSON object (schema: reports/finding.schema.json). */
+int co_report_json(FILE *out, const struct co_finding *f);
+
+/* JUnit XML: one test case per input or campaign; failures carry the
+ * verdict. */
+struct co_junit_case {
+  const char *classname, *name;
+  double seconds;
+  const struct co_finding *failure; /* NULL: passed */
+};
+int co_report_junit(FILE *out, const char *suite,
+                    const struct co_junit_case *cases, size_t n);
+
+/* mkdir -p: creates dir and its missing parents. Returns 0 or -1. */
+int co_mkdir_p(const char *dir);
+
+/* Write a finding as NAME.md and NAME.json in dir (created if needed).
+ * Returns 0 or -1 (errno set). */
+int co_report_files(const char *dir, const char *name, struct co_exec *ex,
+                    const struct co_finding *f);
+
 /* Write t to path as text, preceded by '#' comment lines from header (may be
  * NULL; several lines separated by '\n'). Returns 0 or -1 (errno set). */
 int co_trace_save(const char *path, const char *header,

@@ -12,8 +12,11 @@
 #    starting from its seeds and dictionary; --jobs N uses libFuzzer -fork=N
 #    or one AFL++ main and N-1 secondary instances;
 # 4. leaves every finding in DIR/TARGET/ (default fuzz-findings/): the
-#    engine's input and, beside it, FILE.txt with closeonce's report and the
-#    trace in text form.
+#    engine's input and, beside it, FILE.txt with closeonce's report;
+# 5. shrinks each finding and saves the minimal trace as
+#    DIR/regress/TARGET/KIND-HASH.trace (a stable, content-derived name):
+#    commit those into corpus/regress/TARGET/ and ctest replays them on
+#    every build from then on.
 # Exit: 0 nothing found, 1 a finding (or a regression input failing),
 # 2 bad usage or a failed build.
 set -uo pipefail
@@ -93,6 +96,16 @@ for t in $targets; do
   fi
 done
 
+# The minimal trace of a finding, under a name derived from its content.
+regress() { # target file
+  local min="$2.min.trace" kind hash
+  "$build/closeonce" shrink --target "$1" "$2" -o "$min" >/dev/null 2>&1 || return 0
+  kind=$(sed -n '1s/^# closeonce [^:]*: \([a-z-]*\) in target.*/\1/p' "$min")
+  hash=$(grep -v '^#' "$min" | sha256sum | cut -c1-16)
+  mkdir -p "$out/regress/$1"
+  cp "$min" "$out/regress/$1/${kind:-finding}-$hash.trace"
+}
+
 budget() { [ -n "$seconds" ] && echo "$seconds s" || echo "$runs runs"; }
 echo "== campaign: $engine, $(budget) a target, $jobs job(s)"
 for t in $targets; do
@@ -138,8 +151,9 @@ for t in $targets; do
   n=0
   for c in "$dir"/crash-* "$dir"/*.trace; do
     [ -e "$c" ] || continue
-    case "$c" in *.txt) continue ;; esac
+    case "$c" in *.txt | *.min.trace) continue ;; esac
     [ "$engine" = builtin ] || report "$t" "$c"
+    regress "$t" "$c"
     n=$((n + 1))
   done
   if [ $n -gt 0 ]; then
@@ -161,6 +175,8 @@ done
 
 if [ $found -ne 0 ]; then
   echo "fuzz-campaign: findings in $out"
+  [ -d "$out/regress" ] &&
+    echo "fuzz-campaign: minimal reproducers in $out/regress/ (commit them to corpus/regress/)"
   exit 1
 fi
 echo "fuzz-campaign: no finding"

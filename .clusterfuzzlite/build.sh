@@ -12,7 +12,7 @@ mkdir -p "$work" "$OUT"
 core="models/posix.c harness/trace.c harness/error.c harness/exec.c
   harness/gen.c harness/report.c harness/target.c harness/campaign.c
   harness/contract.c harness/cli.c harness/kit.c harness/fuzz.c
-  harness/shrink.c
+  harness/shrink.c harness/repro.c
   harness/posix/backend.c harness/adapters/stdio.c harness/adapters/demo.c
   harness/adapters/demolib.c harness/adapters/zlib.c"
 

@@ -20,6 +20,7 @@
 #include "closeonce/campaign.h"
 #include "closeonce/closeonce.h"
 #include "closeonce/kit.h"
+#include "closeonce/repro.h"
 #include "closeonce/shrink.h"
 
 #define EXIT_FOUND 1
@@ -1106,6 +1107,84 @@ static int cmd_explain(int argc, char **argv) {
   return v.kind == CO_V_OK ? 0 : EXIT_FOUND;
 }
 
+static const char repro_help[] =
+    "usage: closeonce repro --target T [--mode M] [--format F] FILE "
+    "[-o repro.c]\n"
+    "\n"
+    "Write the finding of FILE (shrink it first) as a standalone C program:\n"
+    "only the platform's and the libraries' calls, a comment per step with\n"
+    "who owns what, a check per step; it exits 1 where the finding shows.\n";
+
+static int cmd_repro(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"target", 1, 0, 't'}, {"mode", 1, 0, 'm'}, {"format", 1, 0, 'f'},
+      {"output", 1, 0, 'o'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+  const char *target = default_target, *out = NULL;
+  const struct co_target *tg;
+  enum co_format fmt = CO_FMT_AUTO;
+  struct co_exec *ex;
+  struct co_trace t;
+  struct co_verdict v;
+  char err[256];
+  int c, mode = -1, rc;
+  FILE *f = stdout;
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+    switch (c) {
+    case 't':
+      target = optarg;
+      break;
+    case 'm':
+      if (co_mode_parse(optarg, &mode) < 0)
+        return usage_error("repro",
+                           "--mode expects contract or "
+                           "conformance, got '%s'",
+                           optarg);
+      break;
+    case 'f':
+      if (format_arg("repro", optarg, &fmt))
+        return EXIT_USAGE;
+      break;
+    case 'o':
+      out = optarg;
+      break;
+    case 'h':
+      fputs(repro_help, stdout);
+      return 0;
+    default:
+      return bad_option("repro", argv);
+    }
+  }
+  if (!target)
+    return usage_error("repro", "--target is required");
+  if (optind != argc - 1)
+    return usage_error("repro", "expects exactly one FILE");
+  if (!(tg = target_arg("repro", target)))
+    return EXIT_USAGE;
+  if (mode < 0)
+    mode = tg->mode;
+  if (!(ex = co_exec_new_target(tg, err, sizeof err))) {
+    fprintf(stderr, "%s repro: %s\n", prog, err);
+    return EXIT_USAGE;
+  }
+  co_trace_init(&t);
+  rc = load_and_run("repro", argv[optind], tg, mode, fmt, ex, &t, &v);
+  if (rc == 0 && out && !(f = fopen(out, "w"))) {
+    fprintf(stderr, "%s: cannot write: %s\n", out, strerror(errno));
+    rc = EXIT_USAGE;
+  }
+  if (rc == 0 && co_repro_c(f, ex, tg, &t, err, sizeof err) < 0) {
+    fprintf(stderr, "%s: %s\n", argv[optind], err);
+    rc = EXIT_USAGE;
+  }
+  if (f != stdout && f)
+    fclose(f);
+  co_trace_free(&t);
+  co_exec_free(ex);
+  return rc;
+}
+
 /* ---- main ---- */
 
 static const char main_help[] =
@@ -1121,6 +1200,7 @@ static const char main_help[] =
     "  encode    write text traces as binary fuzz-engine inputs\n"
     "  shrink    make a finding's trace minimal\n"
     "  explain   show a trace step by step with the ownership state\n"
+    "  repro     write a finding as a standalone C program\n"
     "  targets   list the targets\n"
     "\n"
     "'closeonce COMMAND --help' describes a command; --version the version.\n";
@@ -1152,6 +1232,8 @@ int co_cli_main(int argc, char **argv) {
     return cmd_shrink(argc - 1, argv + 1);
   if (!strcmp(argv[1], "explain"))
     return cmd_explain(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "repro"))
+    return cmd_repro(argc - 1, argv + 1);
   if (!strcmp(argv[1], "targets")) {
     for (i = 0; co_targets[i]; i++)
       printf("%-18s %-11s %s\n", co_targets[i]->name,

@@ -257,10 +257,12 @@ static int begin_model(struct co_exec *ex) {
   return co_model_begin(ex->model, &cfg);
 }
 
+#define FOREIGN_CHECK 64
+
 int co_exec_begin(struct co_exec *ex, struct co_verdict *v) {
-  int64_t nums[CO_FREE_REFS];
-  uint8_t ok[CO_FREE_REFS];
-  size_t k, n = 0;
+  int64_t nums[CO_FREE_REFS + FOREIGN_CHECK];
+  uint8_t ok[CO_FREE_REFS + FOREIGN_CHECK];
+  size_t k, n = 0, nfree;
   int tries;
   memset(&ex->first, 0, sizeof ex->first);
   memset(&ex->ev_verdict, 0, sizeof ex->ev_verdict);
@@ -271,20 +273,24 @@ int co_exec_begin(struct co_exec *ex, struct co_verdict *v) {
   for (tries = 0; tries < 2; tries++) {
     if (begin_model(ex) < 0)
       return set_verdict(ex, v, CO_V_HARNESS, "out of memory");
-    /* Are the numbers the trace may name still free? */
+    /* Are the numbers the trace may name still free, and are the lowest
+     * foreign ones still open (lowest-free numbering depends on both)? */
     for (k = 0, n = 0; k < CO_FREE_REFS; k++) {
       int64_t num = co_model_free_number(ex->model, (unsigned)k);
       if (num >= 0)
         nums[n++] = num;
     }
+    nfree = n;
+    for (k = 0; k < ex->nforeign && k < FOREIGN_CHECK; k++)
+      nums[n++] = ex->foreign[k];
     if (ex->be->valid_many(ex->self, nums, n, ok) < 0)
       return set_verdict(ex, v, CO_V_HARNESS, "poll() failed");
-    for (k = 0; k < n && !ok[k]; k++)
+    for (k = 0; k < n && ok[k] == (k >= nfree); k++)
       ;
     if (k == n)
       break;
-    /* Something outside the trace opened a descriptor since: take the
-     * set again. */
+    /* Something outside the trace opened or closed a descriptor since:
+     * take the set again. */
     ex->stats.env_rescans++;
     if (take_foreign(ex) < 0)
       return set_verdict(ex, v, CO_V_HARNESS,
@@ -292,7 +298,7 @@ int co_exec_begin(struct co_exec *ex, struct co_verdict *v) {
   }
   if (tries == 2)
     return set_verdict(ex, v, CO_V_HARNESS,
-                       "descriptor %" PRId64 " keeps appearing outside the "
+                       "descriptor %" PRId64 " keeps changing outside the "
                        "trace",
                        nums[k]);
   memset(v, 0, sizeof *v);

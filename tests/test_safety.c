@@ -174,3 +174,22 @@ Test(safety, files_live_only_in_the_private_directory_and_go_away) {
   cr_assert_eq(count_entries(root), 0);
   rmdir(root);
 }
+
+Test(safety, a_harness_descriptor_closed_between_traces_is_noticed) {
+  /* A descriptor open when one trace begins and closed before the next:
+   * the next trace's numbering must use the free number again. */
+  struct co_exec *ex = sup_exec();
+  struct co_exec_stats st;
+  struct rec r;
+  int low = sup_lowest_free(), tmp;
+  tmp = open("/dev/null", O_RDONLY);
+  cr_assert_eq(tmp, low);
+  sup_run_ok(ex, "s0 = open rdwr\nclose s0\n", &r); /* takes tmp as foreign */
+  cr_assert_neq(r.real[0].ret, tmp);
+  close(tmp);
+  sup_run_ok(ex, "s0 = open rdwr\nclose s0\n", &r);
+  cr_assert_eq(r.real[0].ret, tmp, "the freed number was not used again");
+  co_exec_stats(ex, &st);
+  cr_assert_geq(st.env_rescans, 2);
+  co_exec_free(ex);
+}

@@ -11,15 +11,6 @@
 #define CORPUS_MAX 512
 #define RING CO_FULL_CHECK_EVERY
 
-static int copy_trace(struct co_trace *dst, const struct co_trace *src) {
-  size_t i;
-  co_trace_clear(dst);
-  for (i = 0; i < src->len; i++)
-    if (co_trace_push(dst, &src->ops[i]) < 0)
-      return -1;
-  return 0;
-}
-
 /* The operations of t up to step upto that ran (contract mode skips
  * some). */
 static int keep_executed(const struct co_exec *ex, const struct co_trace *t,
@@ -95,10 +86,8 @@ int co_campaign_run(const struct co_campaign_config *cfg,
     if (ncorpus && co_rng_below(&rng, 2)) {
       const struct co_trace *src =
           &corpus[co_rng_below(&rng, (uint32_t)ncorpus)];
-      co_trace_clear(&t);
-      for (i = 0; i < src->len; i++)
-        if (co_trace_push(&t, &src->ops[i]) < 0)
-          goto oom;
+      if (co_trace_copy(&t, src) < 0)
+        goto oom;
       if (co_gen_mutate(&rng, &cfg->target->ops, cfg->max_ops, &t) < 0)
         goto oom;
     } else if (co_gen_trace(&rng, &cfg->target->ops, cfg->max_ops, &t) < 0) {
@@ -106,7 +95,7 @@ int co_campaign_run(const struct co_campaign_config *cfg,
     }
     co_exec_stats(ex, &st);
     before = st.transitions;
-    if (copy_trace(&ring[ring_head], &t) < 0)
+    if (co_trace_copy(&ring[ring_head], &t) < 0)
       goto oom;
     ring_head = (ring_head + 1) % RING;
     if (ring_n < RING)
@@ -134,7 +123,7 @@ int co_campaign_run(const struct co_campaign_config *cfg,
         struct co_verdict v2;
         if (co_exec_run(ex, &res->trace, &v2) == v.kind)
           res->verdict = v2;
-        else if (copy_trace(&res->trace, culprit) < 0 ||
+        else if (co_trace_copy(&res->trace, culprit) < 0 ||
                  co_exec_run(ex, &res->trace, &v2) < 0)
           goto oom;
       }
@@ -156,9 +145,8 @@ int co_campaign_run(const struct co_campaign_config *cfg,
         slot = &corpus[co_rng_below(&rng, CORPUS_MAX)];
         co_trace_clear(slot);
       }
-      for (i = 0; i < t.len; i++)
-        if (co_trace_push(slot, &t.ops[i]) < 0)
-          goto oom;
+      if (co_trace_copy(slot, &t) < 0)
+        goto oom;
     }
     if (cfg->progress && cfg->progress_every > 0 && t_now >= next_progress) {
       struct co_campaign_status s;

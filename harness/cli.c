@@ -518,8 +518,7 @@ static void replay_path(struct replay_ctx *rc, const char *path, int top) {
     if (!rc->cases || !rc->findings || !rc->traces || !rc->verdicts)
       abort();
     co_trace_init(&rc->traces[k]);
-    for (size_t i = 0; i < rc->t.len; i++)
-      co_trace_push(&rc->traces[k], &rc->t.ops[i]);
+    co_trace_copy(&rc->traces[k], &rc->t);
     rc->cases[k].classname = "closeonce.replay";
     rc->cases[k].name = strdup(path);
     rc->cases[k].seconds = 0;
@@ -911,9 +910,7 @@ static int load_and_run(const char *cmd, const char *path,
     for (i = 0; i < t->len; i++)
       if (!co_exec_skipped(ex, i))
         co_trace_push(&ran, &t->ops[i]);
-    co_trace_clear(t);
-    for (i = 0; i < ran.len; i++)
-      co_trace_push(t, &ran.ops[i]);
+    co_trace_copy(t, &ran);
     co_trace_free(&ran);
   }
   (void)cmd;
@@ -948,18 +945,32 @@ static const char shrink_help[] =
     "\n"
     "exit: 0 shrunk, 2 usage error or no finding in FILE\n";
 
-static int cmd_shrink(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"target", 1, 0, 't'}, {"mode", 1, 0, 'm'}, {"format", 1, 0, 'f'},
-      {"output", 1, 0, 'o'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-  const char *target = default_target, *out = NULL;
+/* Commands that take one finding FILE (shrink, repro): the options
+ * --target --mode --format -o --help, the executor, and the first run. */
+struct one_file {
+  const char *cmd, *help;
+  const char *def_target; /* when neither --target nor a kit gives one */
+  int load_only;          /* load FILE, do not run it or require a finding */
+  const char *out;
   const struct co_target *tg;
-  enum co_format fmt = CO_FMT_AUTO;
+  int mode;
   struct co_exec *ex;
   struct co_trace t;
   struct co_verdict v;
-  char err[256], header[1024];
-  int c, mode = -1, rc;
+};
+
+/* Returns -1 when the command goes on (f->t and f->v hold the run), else
+ * its exit code. */
+static int one_file_begin(struct one_file *f, int argc, char **argv) {
+  static const struct option opts[] = {
+      {"target", 1, 0, 't'}, {"mode", 1, 0, 'm'}, {"format", 1, 0, 'f'},
+      {"output", 1, 0, 'o'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+  const char *target = default_target ? default_target : f->def_target;
+  enum co_format fmt = CO_FMT_AUTO;
+  char err[512];
+  int c, rc;
+  f->mode = -1;
+  f->out = NULL;
   optind = 1;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
@@ -968,70 +979,93 @@ static int cmd_shrink(int argc, char **argv) {
       target = optarg;
       break;
     case 'm':
-      if (co_mode_parse(optarg, &mode) < 0)
-        return usage_error("shrink",
-                           "--mode expects contract or "
-                           "conformance, got '%s'",
-                           optarg);
+      if (co_mode_parse(optarg, &f->mode) < 0)
+        return usage_error(
+            f->cmd, "--mode expects contract or conformance, got '%s'", optarg);
       break;
     case 'f':
-      if (format_arg("shrink", optarg, &fmt))
+      if (format_arg(f->cmd, optarg, &fmt))
         return EXIT_USAGE;
       break;
     case 'o':
-      out = optarg;
+      f->out = optarg;
       break;
     case 'h':
-      fputs(shrink_help, stdout);
+      fputs(f->help, stdout);
       return 0;
     default:
-      return bad_option("shrink", argv);
+      return bad_option(f->cmd, argv);
     }
   }
   if (!target)
-    return usage_error("shrink", "--target is required");
+    return usage_error(f->cmd, "--target is required");
   if (optind != argc - 1)
-    return usage_error("shrink", "expects exactly one FILE");
-  if (!(tg = target_arg("shrink", target)))
+    return usage_error(f->cmd, "expects exactly one FILE");
+  if (!(f->tg = target_arg(f->cmd, target)))
     return EXIT_USAGE;
-  if (mode < 0)
-    mode = tg->mode;
-  if (!(ex = co_exec_new_target(tg, err, sizeof err))) {
-    fprintf(stderr, "%s shrink: %s\n", prog, err);
+  if (f->mode < 0)
+    f->mode = f->tg->mode;
+  if (!(f->ex = co_exec_new_target(f->tg, err, sizeof err))) {
+    fprintf(stderr, "%s %s: %s\n", prog, f->cmd, err);
     return EXIT_USAGE;
   }
-  co_exec_set_full_check(ex, 1);
-  co_trace_init(&t);
-  rc = load_and_run("shrink", argv[optind], tg, mode, fmt, ex, &t, &v);
-  if (rc == 0 && v.kind == CO_V_OK) {
-    fprintf(stderr,
-            "%s: no finding in target %s (%s mode): nothing to "
-            "shrink\n",
-            argv[optind], tg->name, co_mode_name(mode));
+  co_exec_set_full_check(f->ex, 1);
+  co_trace_init(&f->t);
+  if (f->load_only) {
+    if (co_trace_load(argv[optind], fmt, &f->tg->ops, 0, &f->t, err,
+                      sizeof err) == 0)
+      return -1;
+    fprintf(stderr, "%s\n", err);
+    co_trace_free(&f->t);
+    co_exec_free(f->ex);
+    return EXIT_USAGE;
+  }
+  rc = load_and_run(f->cmd, argv[optind], f->tg, f->mode, fmt, f->ex, &f->t,
+                    &f->v);
+  if (rc == 0 && f->v.kind == CO_V_OK) {
+    fprintf(stderr, "%s: no finding in target %s (%s mode): nothing to %s\n",
+            argv[optind], f->tg->name, co_mode_name(f->mode), f->cmd);
     rc = EXIT_USAGE;
   }
-  if (rc == 0) {
-    const struct co_event_rec *ev;
-    size_t nev;
-    shrink_report(ex, &t, &v, stderr);
-    nev = co_exec_events(ex, &ev);
-    co_report_text(stderr, tg->name, &t, &v, ev, nev);
-    snprintf(header, sizeof header,
-             "closeonce %s: %s in target %s (%s mode), minimal\n%s\n"
-             "shrunk from %s",
-             CO_VERSION, co_verdict_name(v.kind), tg->name, co_mode_name(mode),
-             v.what, argv[optind]);
-    if (out) {
-      if (co_trace_save(out, header, &t) < 0) {
-        fprintf(stderr, "%s: cannot write: %s\n", out, strerror(errno));
-        rc = EXIT_USAGE;
-      }
-    } else {
-      co_trace_print(&t, stdout);
-    }
+  if (rc) {
+    co_trace_free(&f->t);
+    co_exec_free(f->ex);
+    return rc;
   }
-  co_trace_free(&t);
-  co_exec_free(ex);
+  return -1;
+}
+
+static void one_file_end(struct one_file *f) {
+  co_trace_free(&f->t);
+  co_exec_free(f->ex);
+}
+
+static int cmd_shrink(int argc, char **argv) {
+  struct one_file f = {.cmd = "shrink", .help = shrink_help};
+  const struct co_event_rec *ev;
+  char header[1024];
+  size_t nev;
+  int rc = one_file_begin(&f, argc, argv);
+  if (rc >= 0)
+    return rc;
+  rc = 0;
+  shrink_report(f.ex, &f.t, &f.v, stderr);
+  nev = co_exec_events(f.ex, &ev);
+  co_report_text(stderr, f.tg->name, &f.t, &f.v, ev, nev);
+  snprintf(header, sizeof header,
+           "closeonce %s: %s in target %s (%s mode), minimal\n%s\n"
+           "shrunk from %s",
+           CO_VERSION, co_verdict_name(f.v.kind), f.tg->name,
+           co_mode_name(f.mode), f.v.what, argv[argc - 1]);
+  if (f.out) {
+    if (co_trace_save(f.out, header, &f.t) < 0) {
+      fprintf(stderr, "%s: cannot write: %s\n", f.out, strerror(errno));
+      rc = EXIT_USAGE;
+    }
+  } else {
+    co_trace_print(&f.t, stdout);
+  }
+  one_file_end(&f);
   return rc;
 }
 
@@ -1044,67 +1078,20 @@ static const char explain_help[] =
     "ownership events of that step. Then the verdict.\n";
 
 static int cmd_explain(int argc, char **argv) {
-  static const struct option opts[] = {{"target", 1, 0, 't'},
-                                       {"mode", 1, 0, 'm'},
-                                       {"format", 1, 0, 'f'},
-                                       {"help", 0, 0, 'h'},
-                                       {0, 0, 0, 0}};
-  const char *target = default_target ? default_target : "posix";
-  const struct co_target *tg;
-  enum co_format fmt = CO_FMT_AUTO;
-  struct {
-    struct co_exec *ex;
-  } env;
-  struct co_trace t;
-  struct co_verdict v;
-  char err[512];
-  int c, mode = -1;
-  optind = 1;
-  opterr = 0;
-  while ((c = next_opt(argc, argv, opts)) != -1) {
-    switch (c) {
-    case 't':
-      target = optarg;
-      break;
-    case 'm':
-      if (co_mode_parse(optarg, &mode) < 0)
-        return usage_error("explain",
-                           "--mode expects contract or "
-                           "conformance, got '%s'",
-                           optarg);
-      break;
-    case 'f':
-      if (format_arg("explain", optarg, &fmt))
-        return EXIT_USAGE;
-      break;
-    case 'h':
-      fputs(explain_help, stdout);
-      return 0;
-    default:
-      return bad_option("explain", argv);
-    }
-  }
-  if (optind != argc - 1)
-    return usage_error("explain", "expects exactly one FILE");
-  if (!(tg = target_arg("explain", target)))
-    return EXIT_USAGE;
-  co_trace_init(&t);
-  if (co_trace_load(argv[optind], fmt, &tg->ops, 0, &t, err, sizeof err) < 0) {
-    fprintf(stderr, "%s\n", err);
-    return EXIT_USAGE;
-  }
-  if (!(env.ex = co_exec_new_target(tg, err, sizeof err))) {
-    fprintf(stderr, "%s explain: %s\n", prog, err);
-    co_trace_free(&t);
-    return EXIT_USAGE;
-  }
-  co_exec_set_mode(env.ex, mode >= 0 ? mode : tg->mode, 0);
-  printf("%s, target %s, %s mode:\n", argv[optind], tg->name,
-         co_mode_name(mode >= 0 ? mode : tg->mode));
-  co_report_explain(stdout, env.ex, &t, &v);
-  co_exec_free(env.ex);
-  co_trace_free(&t);
-  return v.kind == CO_V_OK ? 0 : EXIT_FOUND;
+  struct one_file f = {.cmd = "explain",
+                       .help = explain_help,
+                       .def_target = "posix",
+                       .load_only = 1};
+  int rc = one_file_begin(&f, argc, argv);
+  if (rc >= 0)
+    return rc;
+  co_exec_set_mode(f.ex, f.mode, 0);
+  printf("%s, target %s, %s mode:\n", argv[argc - 1], f.tg->name,
+         co_mode_name(f.mode));
+  co_report_explain(stdout, f.ex, &f.t, &f.v);
+  rc = f.v.kind == CO_V_OK ? 0 : EXIT_FOUND;
+  one_file_end(&f);
+  return rc;
 }
 
 static const char repro_help[] =
@@ -1116,72 +1103,23 @@ static const char repro_help[] =
     "who owns what, a check per step; it exits 1 where the finding shows.\n";
 
 static int cmd_repro(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"target", 1, 0, 't'}, {"mode", 1, 0, 'm'}, {"format", 1, 0, 'f'},
-      {"output", 1, 0, 'o'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-  const char *target = default_target, *out = NULL;
-  const struct co_target *tg;
-  enum co_format fmt = CO_FMT_AUTO;
-  struct co_exec *ex;
-  struct co_trace t;
-  struct co_verdict v;
+  struct one_file f = {.cmd = "repro", .help = repro_help};
+  FILE *out = stdout;
   char err[256];
-  int c, mode = -1, rc;
-  FILE *f = stdout;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-    switch (c) {
-    case 't':
-      target = optarg;
-      break;
-    case 'm':
-      if (co_mode_parse(optarg, &mode) < 0)
-        return usage_error("repro",
-                           "--mode expects contract or "
-                           "conformance, got '%s'",
-                           optarg);
-      break;
-    case 'f':
-      if (format_arg("repro", optarg, &fmt))
-        return EXIT_USAGE;
-      break;
-    case 'o':
-      out = optarg;
-      break;
-    case 'h':
-      fputs(repro_help, stdout);
-      return 0;
-    default:
-      return bad_option("repro", argv);
-    }
-  }
-  if (!target)
-    return usage_error("repro", "--target is required");
-  if (optind != argc - 1)
-    return usage_error("repro", "expects exactly one FILE");
-  if (!(tg = target_arg("repro", target)))
-    return EXIT_USAGE;
-  if (mode < 0)
-    mode = tg->mode;
-  if (!(ex = co_exec_new_target(tg, err, sizeof err))) {
-    fprintf(stderr, "%s repro: %s\n", prog, err);
-    return EXIT_USAGE;
-  }
-  co_trace_init(&t);
-  rc = load_and_run("repro", argv[optind], tg, mode, fmt, ex, &t, &v);
-  if (rc == 0 && out && !(f = fopen(out, "w"))) {
-    fprintf(stderr, "%s: cannot write: %s\n", out, strerror(errno));
+  int rc = one_file_begin(&f, argc, argv);
+  if (rc >= 0)
+    return rc;
+  rc = 0;
+  if (f.out && !(out = fopen(f.out, "w"))) {
+    fprintf(stderr, "%s: cannot write: %s\n", f.out, strerror(errno));
+    rc = EXIT_USAGE;
+  } else if (co_repro_c(out, f.ex, f.tg, &f.t, err, sizeof err) < 0) {
+    fprintf(stderr, "%s: %s\n", argv[argc - 1], err);
     rc = EXIT_USAGE;
   }
-  if (rc == 0 && co_repro_c(f, ex, tg, &t, err, sizeof err) < 0) {
-    fprintf(stderr, "%s: %s\n", argv[optind], err);
-    rc = EXIT_USAGE;
-  }
-  if (f != stdout && f)
-    fclose(f);
-  co_trace_free(&t);
-  co_exec_free(ex);
+  if (out != stdout && out)
+    fclose(out);
+  one_file_end(&f);
   return rc;
 }
 

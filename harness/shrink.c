@@ -58,15 +58,6 @@ int co_shrink_same(struct co_exec *ex, const struct co_trace *t,
   return r;
 }
 
-static int copy(struct co_trace *dst, const struct co_trace *src) {
-  size_t i;
-  co_trace_clear(dst);
-  for (i = 0; i < src->len; i++)
-    if (co_trace_push(dst, &src->ops[i]) < 0)
-      return -1;
-  return 0;
-}
-
 /* Try t without operations [i, i+n); keep it if the finding stays. */
 static int try_remove(struct ctx *c, struct co_trace *t, size_t i, size_t n) {
   size_t k;
@@ -76,7 +67,7 @@ static int try_remove(struct ctx *c, struct co_trace *t, size_t i, size_t n) {
       return 0;
   if (c->cand.len == 0 || !same(c, &c->cand))
     return 0;
-  return copy(t, &c->cand) == 0;
+  return co_trace_copy(t, &c->cand) == 0;
 }
 
 static int remove_pass(struct ctx *c, struct co_trace *t) {
@@ -101,7 +92,7 @@ static int try_op(struct ctx *c, struct co_trace *t, size_t i,
                   const struct co_op *op) {
   struct co_op o = *op;
   co_op_canon(&o);
-  if (!memcmp(&o, &t->ops[i], sizeof o) || copy(&c->cand, t) < 0)
+  if (!memcmp(&o, &t->ops[i], sizeof o) || co_trace_copy(&c->cand, t) < 0)
     return 0;
   c->cand.ops[i] = o;
   if (!same(c, &c->cand))
@@ -155,7 +146,7 @@ static int renumber_pass(struct ctx *c, struct co_trace *t) {
   size_t i;
   memset(smap, -1, sizeof smap);
   memset(omap, -1, sizeof omap);
-  if (copy(&c->cand, t) < 0)
+  if (co_trace_copy(&c->cand, t) < 0)
     return 0;
   for (i = 0; i < c->cand.len; i++) {
     struct co_op *o = &c->cand.ops[i];
@@ -187,7 +178,7 @@ static int renumber_pass(struct ctx *c, struct co_trace *t) {
   if (!memcmp(c->cand.ops, t->ops, t->len * sizeof *t->ops) ||
       !same(c, &c->cand))
     return 0;
-  return copy(t, &c->cand) == 0;
+  return co_trace_copy(t, &c->cand) == 0;
 }
 
 int co_shrink(struct co_exec *ex, struct co_trace *t, struct co_verdict *v,

@@ -129,6 +129,15 @@ int co_trace_push(struct co_trace *t, const struct co_op *op) {
   return 0;
 }
 
+int co_trace_copy(struct co_trace *dst, const struct co_trace *src) {
+  size_t i;
+  co_trace_clear(dst);
+  for (i = 0; i < src->len; i++)
+    if (co_trace_push(dst, &src->ops[i]) < 0)
+      return -1;
+  return 0;
+}
+
 static void ref_canon(struct co_ref *r) {
   switch (r->type) {
   case CO_REF_SLOT:

@@ -145,6 +145,8 @@ void co_trace_init(struct co_trace *t);
 void co_trace_free(struct co_trace *t);
 void co_trace_clear(struct co_trace *t);
 int co_trace_push(struct co_trace *t, const struct co_op *op);
+/* dst = src (dst cleared first). Returns 0 or -1 on ENOMEM. */
+int co_trace_copy(struct co_trace *dst, const struct co_trace *src);
 
 /* Bring an operation to canonical form: fields the kind does not use are
  * zeroed, out-of-range values are folded into range. Decoders and the parser

@@ -281,7 +281,11 @@ int co_exec_begin(struct co_exec *ex, struct co_verdict *v) {
         nums[n++] = num;
     }
     nfree = n;
-    for (k = 0; k < ex->nforeign && k < FOREIGN_CHECK; k++)
+    /* (poll() takes at most RLIMIT_NOFILE entries; nothing is open at or
+     * above the limit anyway, for the trace's purposes.) */
+    for (k = 0; k < ex->nforeign && k < FOREIGN_CHECK &&
+                (int64_t)n < ex->limit && ex->foreign[k] < ex->limit;
+         k++)
       nums[n++] = ex->foreign[k];
     if (ex->be->valid_many(ex->self, nums, n, ok) < 0)
       return set_verdict(ex, v, CO_V_HARNESS, "poll() failed");

@@ -46,6 +46,7 @@ struct posix_be {
   int dirfd;
   int tmpfile_ok; /* O_TMPFILE works in dir */
   int kcmp_ok;
+  int64_t limit; /* RLIMIT_NOFILE when created, as the executor takes it */
   pid_t pid;
   char dir[4096];
   struct pollfd pfd[POLL_CHUNK];
@@ -66,6 +67,8 @@ static const char *tmp_root(void) {
     return "/dev/shm";
   return "/tmp";
 }
+
+static int64_t posix_limit(void *self);
 
 static void *posix_create(char *err, size_t errcap) {
   struct posix_be *be = calloc(1, sizeof *be);
@@ -95,6 +98,7 @@ static void *posix_create(char *err, size_t errcap) {
     close(fd);
   }
   be->pid = getpid();
+  be->limit = posix_limit(NULL);
   be->kcmp_ok = syscall(SYS_kcmp, be->pid, be->pid, KCMP_FILE_, be->dirfd,
                         be->dirfd) == 0;
   memset(be->buf, 'x', sizeof be->buf);
@@ -138,9 +142,12 @@ static int64_t posix_limit(void *self) {
 static int posix_valid_many(void *self, const int64_t *nums, size_t n,
                             uint8_t *out) {
   struct posix_be *be = self;
-  size_t i, k, m;
+  size_t i, k, m, chunk = POLL_CHUNK;
+  int64_t lim = be ? be->limit : posix_limit(NULL);
+  if ((int64_t)chunk > lim) /* poll() refuses more entries than the limit */
+    chunk = lim > 0 ? (size_t)lim : 1;
   for (i = 0; i < n; i += m) {
-    m = n - i < POLL_CHUNK ? n - i : POLL_CHUNK;
+    m = n - i < chunk ? n - i : chunk;
     for (k = 0; k < m; k++) {
       be->pfd[k].fd = (int)nums[i + k];
       be->pfd[k].events = 0;

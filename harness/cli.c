@@ -118,8 +118,9 @@ static const char fuzz_help[] =
     "                contract: only moves a well-behaved client makes; every\n"
     "                ownership event is a finding (the library's fault).\n"
     "                Default: the target's (closeonce targets)\n"
-    "  --report-dir DIR  also write reports there: junit.xml, and for a\n"
-    "                finding TARGET-HASH.md and TARGET-HASH.json\n"
+    "  --report-dir DIR  also write reports there: junit.xml and\n"
+    "                closeonce.sarif (SARIF 2.1.0), and for a finding\n"
+    "                TARGET-HASH.md and TARGET-HASH.json\n"
     "  --out DIR     where a finding's trace is saved\n"
     "                (default ./closeonce-findings)\n"
     "  --quiet       no progress lines\n"
@@ -171,18 +172,29 @@ static int save_finding(const char *dir, const char *target,
   return co_trace_save(out, header, t);
 }
 
-/* DIR/junit.xml */
-static int write_junit(const char *dir, const char *suite,
-                       const struct co_junit_case *cases, size_t n) {
-  char path[4200];
+/* The reports of a whole run: DIR/junit.xml and DIR/closeonce.sarif. */
+static int write_run_reports(const char *dir, const char *suite, int argc,
+                             char **argv, const struct co_junit_case *cases,
+                             size_t n) {
+  char path[4200], command[2048] = "closeonce";
+  size_t len = strlen(command);
   FILE *f;
-  int rc;
+  int rc, i;
   if (co_mkdir_p(dir) < 0)
     return -1;
   snprintf(path, sizeof path, "%s/junit.xml", dir);
   if (!(f = fopen(path, "w")))
     return -1;
   rc = co_report_junit(f, suite, cases, n);
+  if (fclose(f) != 0 || rc < 0)
+    return -1;
+  for (i = 0; i < argc && len < sizeof command; i++)
+    len += (size_t)snprintf(command + len, sizeof command - len, " %s",
+                            argv[i]);
+  snprintf(path, sizeof path, "%s/closeonce.sarif", dir);
+  if (!(f = fopen(path, "w")))
+    return -1;
+  rc = co_report_sarif(f, command, cases, n);
   return fclose(f) != 0 || rc < 0 ? -1 : 0;
 }
 
@@ -206,7 +218,8 @@ static int cmd_fuzz(int argc, char **argv) {
   uint64_t seconds = 0, runs = 0, seed = 0, maxops = 32;
   int have_seed = 0, have_seconds = 0, quiet = 0, c, mode = -1;
   struct co_exec *sx;
-  char err[256];
+  char err[256], path[4200];
+  int saved = -1, save_errno = 0;
 
   optind = 1;
   opterr = 0;
@@ -328,6 +341,20 @@ static int cmd_fuzz(int argc, char **argv) {
     res.nevents = co_exec_events(sx, &ev);
     memcpy(res.events, ev, res.nevents * sizeof *ev);
   }
+  if (res.found && res.trace.len) {
+    /* The reproducer file first: the reports point at its lines. */
+    char header[1024];
+    snprintf(header, sizeof header,
+             "closeonce %s: %s in target %s (%s mode)\n%s\nfound by: "
+             "closeonce fuzz --target %s --mode %s --seed %" PRIu64
+             " --max-ops %" PRIu64 " (run %" PRIu64 ")",
+             CO_VERSION, co_verdict_name(res.verdict.kind), cfg.target->name,
+             co_mode_name(res.mode), res.verdict.what, cfg.target->name,
+             co_mode_name(res.mode), seed, maxops, res.run);
+    saved = save_finding(out, cfg.target->name, &res.trace, header, path,
+                         sizeof path);
+    save_errno = errno;
+  }
   if (report_dir && sx) {
     char name[128], source[200];
     struct co_finding f;
@@ -339,6 +366,7 @@ static int cmd_fuzz(int argc, char **argv) {
     f.mode = res.mode;
     f.source = source;
     f.trace = &res.trace;
+    f.trace_file = saved == 0 ? path : NULL;
     f.v = &res.verdict;
     f.ev = res.events;
     f.nev = res.nevents;
@@ -349,34 +377,27 @@ static int cmd_fuzz(int argc, char **argv) {
     jc.seconds = res.status.elapsed;
     jc.failure = res.found ? &f : NULL;
     if ((res.found && co_report_files(report_dir, name, sx, &f) < 0) ||
-        write_junit(report_dir, "closeonce fuzz", &jc, 1) < 0)
+        write_run_reports(report_dir, "closeonce fuzz", argc, argv, &jc, 1) <
+            0)
       fprintf(stderr, "%s fuzz: cannot write reports in %s: %s\n", prog,
               report_dir, strerror(errno));
     else
-      printf("reports: %s/%s%s\n", report_dir, res.found ? name : "junit.xml",
-             res.found ? ".md, .json and junit.xml" : "");
+      printf("reports: %s/%s%s\n", report_dir,
+             res.found ? name : "junit.xml and closeonce.sarif",
+             res.found ? ".md, .json, junit.xml and closeonce.sarif" : "");
   }
   co_exec_free(sx);
   if (res.found) {
-    char path[4200], header[1024];
     printf("\nfinding in run %" PRIu64 " (seed %" PRIu64 "): ", res.run, seed);
     co_report_text(stdout, cfg.target->name, &res.trace, &res.verdict,
                    res.events, res.nevents);
-    snprintf(header, sizeof header,
-             "closeonce %s: %s in target %s (%s mode)\n%s\nfound by: "
-             "closeonce fuzz --target %s --mode %s --seed %" PRIu64
-             " --max-ops %" PRIu64 " (run %" PRIu64 ")",
-             CO_VERSION, co_verdict_name(res.verdict.kind), cfg.target->name,
-             co_mode_name(res.mode), res.verdict.what, cfg.target->name,
-             co_mode_name(res.mode), seed, maxops, res.run);
-    if (res.trace.len && save_finding(out, cfg.target->name, &res.trace, header,
-                                      path, sizeof path) == 0)
+    if (saved == 0)
       printf("\nreproducer: %s\nreplay it:  %s replay --target %s --mode %s "
              "%s\n",
              path, prog, cfg.target->name, co_mode_name(res.mode), path);
     else if (res.trace.len)
       fprintf(stderr, "%s fuzz: cannot save the trace under %s: %s\n", prog,
-              out, strerror(errno));
+              out, strerror(save_errno));
     co_trace_free(&res.trace);
     return EXIT_FOUND;
   }
@@ -553,6 +574,7 @@ static void replay_path(struct replay_ctx *rc, const char *path, int top) {
       f->target = rc->target->name;
       f->mode = rc->mode;
       f->source = rc->cases[k].name;
+      f->trace_file = rc->cases[k].name;
       f->trace = &rc->traces[k];
       f->v = &rc->verdicts[k];
       f->ev = ev;
@@ -654,9 +676,12 @@ static int cmd_replay(int argc, char **argv) {
         rc.findings[k].nev = 0;
         rc.cases[k].failure = &rc.findings[k];
       }
-    if (write_junit(rc.report_dir, "closeonce replay", rc.cases, rc.ncases) < 0)
-      fprintf(stderr, "%s replay: cannot write %s/junit.xml: %s\n", prog,
-              rc.report_dir, strerror(errno));
+    if (write_run_reports(rc.report_dir, "closeonce replay", argc, argv,
+                          rc.cases, rc.ncases) < 0)
+      fprintf(stderr,
+              "%s replay: cannot write %s/junit.xml and closeonce.sarif: "
+              "%s\n",
+              prog, rc.report_dir, strerror(errno));
     for (k = 0; k < rc.ncases; k++) {
       free((char *)rc.cases[k].name);
       co_trace_free(&rc.traces[k]);

@@ -3,6 +3,7 @@
  */
 #include "closeonce/report.h"
 
+#include "closeonce/closeonce.h"
 #include "closeonce/error.h"
 
 #include <errno.h>
@@ -493,4 +494,187 @@ int co_report_files(const char *dir, const char *name, struct co_exec *ex,
   rc |= co_report_json(out, f);
   rc |= fclose(out);
   return rc ? -1 : 0;
+}
+
+/* ---- SARIF 2.1.0 ----
+ * Property names and required members follow the OASIS SARIF 2.1.0
+ * specification (sarif-v2.1.0-os, sections 3.13 sarifLog, 3.14 run, 3.18
+ * toolComponent, 3.27 result, 3.28 location, 3.36 codeFlow, 3.49
+ * reportingDescriptor); tests/validate_sarif.py checks them against the
+ * object model Debian's python3-sarif-python-om generates from the schema. */
+
+/* A file path as a SARIF artifact URI: absolute paths become file:// URIs,
+ * relative ones stay relative references; reserved bytes are
+ * percent-encoded (RFC 3986). */
+static void sarif_uri(FILE *out, const char *path) {
+  static const char keep[] = "-._~/";
+  fputc('"', out);
+  if (path[0] == '/')
+    fputs("file://", out);
+  for (; *path; path++) {
+    unsigned char ch = (unsigned char)*path;
+    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+        (ch >= '0' && ch <= '9') || strchr(keep, ch))
+      fputc(ch, out);
+    else
+      fprintf(out, "%%%02X", ch);
+  }
+  fputc('"', out);
+}
+
+/* The lines of f's trace file for each step (0: unknown). Returns a
+ * malloc'd array of trace->len entries, or NULL. */
+static int *sarif_lines(const struct co_finding *f) {
+  FILE *in;
+  char *text = NULL;
+  size_t len = 0, cap = 0, i;
+  int *lines;
+  if (!f->trace_file || !(in = fopen(f->trace_file, "rb")))
+    return NULL;
+  for (;;) {
+    size_t got;
+    if (len == cap) {
+      char *nt = realloc(text, cap = cap ? 2 * cap : 4096);
+      if (!nt)
+        break;
+      text = nt;
+    }
+    got = fread(text + len, 1, cap - len, in);
+    len += got;
+    if (!got)
+      break;
+  }
+  fclose(in);
+  lines = text && co_format_detect(text, len) == CO_FMT_TEXT
+              ? calloc(f->trace->len + 1, sizeof *lines)
+              : NULL;
+  for (i = 0; lines && i < f->trace->len; i++)
+    lines[i] = co_trace_line_of(text, len, i);
+  free(text);
+  return lines;
+}
+
+static void sarif_location(FILE *out, const struct co_finding *f, int line,
+                           const char *message, const char *indent) {
+  fprintf(out, "{\n%s  \"physicalLocation\": {\n%s    \"artifactLocation\": "
+               "{\"uri\": ",
+          indent, indent);
+  sarif_uri(out, f->trace_file ? f->trace_file : f->source);
+  fprintf(out, "}");
+  if (line > 0)
+    fprintf(out, ",\n%s    \"region\": {\"startLine\": %d}", indent, line);
+  fprintf(out, "\n%s  },\n%s  \"logicalLocations\": [{\"name\": ", indent,
+          indent);
+  json_str(out, f->target);
+  fprintf(out, ", \"kind\": \"module\"}]");
+  if (message) {
+    fprintf(out, ",\n%s  \"message\": {\"text\": ", indent);
+    json_str(out, message);
+    fputc('}', out);
+  }
+  fprintf(out, "\n%s}", indent);
+}
+
+static void sarif_result(FILE *out, const struct co_finding *f) {
+  const struct co_verdict *v = f->v;
+  char line[256], msg[sizeof v->what + 400];
+  int *lines = sarif_lines(f);
+  size_t i;
+  int at = lines && v->step < f->trace->len ? lines[v->step] : 0;
+  if (v->step < f->trace->len) {
+    co_op_format(&f->trace->ops[v->step], line, sizeof line);
+    snprintf(msg, sizeof msg, "%s at step %zu (`%s`): %s",
+             co_verdict_name(v->kind), v->step, line, v->what);
+  } else {
+    snprintf(msg, sizeof msg, "%s at the end of the trace: %s",
+             co_verdict_name(v->kind), v->what);
+  }
+  fprintf(out, "        {\n          \"ruleId\": ");
+  json_str(out, co_verdict_name(v->kind));
+  fprintf(out, ",\n          \"ruleIndex\": %d,\n", v->kind - 1);
+  fprintf(out, "          \"level\": \"error\",\n          \"kind\": "
+               "\"fail\",\n          \"message\": {\"text\": ");
+  json_str(out, msg);
+  fprintf(out, "},\n          \"locations\": [");
+  sarif_location(out, f, at, NULL, "            ");
+  fprintf(out, "],\n          \"partialFingerprints\": "
+               "{\"closeonceTrace/v1\": \"%016llx\"},\n",
+          (unsigned long long)co_trace_hash(f->trace));
+  fprintf(out, "          \"codeFlows\": [{\"threadFlows\": [{\"locations\": "
+               "[");
+  for (i = 0; i < f->trace->len; i++) {
+    co_op_format(&f->trace->ops[i], line, sizeof line);
+    fprintf(out, "%s\n            {\"executionOrder\": %zu, \"importance\": "
+                 "\"%s\", \"location\": ",
+            i ? "," : "", i, i == v->step ? "essential" : "important");
+    {
+      char step[300];
+      snprintf(step, sizeof step, "step %zu: %s", i, line);
+      sarif_location(out, f, lines ? lines[i] : 0, step, "              ");
+    }
+    fprintf(out, ",\n              \"kinds\": [\"call\"]}");
+  }
+  fprintf(out, "\n          ]}]}],\n          \"properties\": {\"target\": ");
+  json_str(out, f->target);
+  fprintf(out, ", \"mode\": ");
+  json_str(out, mode_names[f->mode != 0]);
+  fprintf(out, ", \"step\": %zu, \"client\": %s, \"source\": ", v->step,
+          v->client ? "true" : "false");
+  json_str(out, f->source);
+  fprintf(out, ", \"trace\": [");
+  for (i = 0; i < f->trace->len; i++) {
+    co_op_format(&f->trace->ops[i], line, sizeof line);
+    fprintf(out, "%s", i ? ", " : "");
+    json_str(out, line);
+  }
+  fprintf(out, "]}\n        }");
+  free(lines);
+}
+
+int co_report_sarif(FILE *out, const char *command,
+                    const struct co_junit_case *cases, size_t n) {
+  size_t i, nres = 0;
+  int k;
+  fprintf(out, "{\n  \"$schema\": "
+               "\"https://json.schemastore.org/sarif-2.1.0.json\",\n"
+               "  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n"
+               "      \"tool\": {\n        \"driver\": {\n"
+               "          \"name\": \"closeonce\",\n"
+               "          \"semanticVersion\": \"" CO_VERSION "\",\n"
+               "          \"version\": \"" CO_VERSION "\",\n"
+               "          \"rules\": [");
+  /* Rules in verdict order, from the first finding kind (ruleIndex is
+   * kind - 1). */
+  for (k = CO_V_DIVERGENCE; k < CO_V_COUNT; k++) {
+    fprintf(out, "%s\n            {\"id\": ", k > CO_V_DIVERGENCE ? "," : "");
+    json_str(out, co_verdict_name(k));
+    fprintf(out, ", \"name\": ");
+    json_str(out, co_verdict_name(k));
+    fprintf(out, ",\n             \"shortDescription\": {\"text\": ");
+    json_str(out, co_verdict_explain(k));
+    fprintf(out, "},\n             \"fullDescription\": {\"text\": ");
+    json_str(out, co_verdict_explain(k));
+    fprintf(out, "},\n             \"help\": {\"text\": ");
+    json_str(out, "Every handle has exactly one owner, who closes it once. "
+                  "A party that lends a handle keeps owning it; one that "
+                  "adopts a handle takes it over. To give a handle to a "
+                  "second owner, duplicate it (dup, DuplicateHandle). "
+                  "Reproduce with closeonce replay or closeonce repro on "
+                  "the trace.");
+    fprintf(out, "},\n             \"defaultConfiguration\": {\"level\": "
+                 "\"error\"}}");
+  }
+  fprintf(out, "\n          ]\n        }\n      },\n"
+               "      \"invocations\": [{\"executionSuccessful\": true, "
+               "\"commandLine\": ");
+  json_str(out, command);
+  fprintf(out, "}],\n      \"columnKind\": \"unicodeCodePoints\",\n"
+               "      \"results\": [");
+  for (i = 0; i < n; i++)
+    if (cases[i].failure) {
+      fprintf(out, "%s\n", nres++ ? "," : "");
+      sarif_result(out, cases[i].failure);
+    }
+  fprintf(out, "%s]\n    }\n  ]\n}\n", nres ? "\n      " : "");
+  return ferror(out) ? -1 : 0;
 }

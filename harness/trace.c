@@ -781,3 +781,22 @@ int co_trace_parse(const char *text, size_t len, struct co_trace *out,
   }
   return 0;
 }
+
+int co_trace_line_of(const char *text, size_t len, size_t step) {
+  const char *p = text, *end = text + len;
+  int line = 1;
+  size_t k = 0;
+  while (p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p)), *q = p;
+    const char *eol = nl ? nl : end;
+    while (q < eol && isspace((unsigned char)*q))
+      q++;
+    if (q < eol && *q != '#' && k++ == step)
+      return line;
+    if (!nl)
+      break;
+    p = nl + 1;
+    line++;
+  }
+  return 0;
+}

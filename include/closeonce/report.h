@@ -48,6 +48,8 @@ struct co_finding {
   int mode;                     /* enum co_mode_kind */
   const char *source;           /* the file, or how the fuzzer found it */
   const struct co_trace *trace; /* minimal where it was shrunk */
+  const char *trace_file;       /* a text file holding trace (steps are
+                                   located at its lines), or NULL */
   const struct co_verdict *v;
   const struct co_event_rec *ev;
   size_t nev;
@@ -69,6 +71,14 @@ struct co_junit_case {
   const struct co_finding *failure; /* NULL: passed */
 };
 int co_report_junit(FILE *out, const char *suite,
+                    const struct co_junit_case *cases, size_t n);
+
+/* SARIF 2.1.0 (OASIS) for code-scanning UIs: one run of closeonce, one
+ * rule per verdict kind, one result per failed case, located at the line of
+ * the failing step in the case's trace_file, with a code flow through every
+ * step of the trace and a fingerprint from the trace's hash. command is the
+ * command line that ran (the invocation). */
+int co_report_sarif(FILE *out, const char *command,
                     const struct co_junit_case *cases, size_t n);
 
 /* mkdir -p: creates dir and its missing parents. Returns 0 or -1. */

@@ -176,6 +176,10 @@ struct co_parse_error {
  * *err; *out then holds the operations before the bad line. */
 int co_trace_parse(const char *text, size_t len, struct co_trace *out,
                    struct co_parse_error *err);
+/* The 1-based line of text that holds operation step (one operation a line;
+ * blank and comment-only lines hold none), or 0 if text has fewer
+ * operations. For pointing reports at a trace file's lines. */
+int co_trace_line_of(const char *text, size_t len, size_t step);
 /* One operation, canonical text, no newline. Returns the length that would
  * have been written (snprintf style). */
 int co_op_format(const struct co_op *op, char *buf, size_t cap);

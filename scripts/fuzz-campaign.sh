@@ -4,6 +4,7 @@
 #   scripts/fuzz-campaign.sh [--engine libfuzzer|afl|builtin]
 #                            [--seconds N | --runs N] [--jobs N]
 #                            [--targets "posix zlib ..."] [--out DIR]
+#                            [--report-dir DIR]
 #
 # 1. builds what the engine needs (build/fuzz-ENGINE; installs missing
 #    Debian packages like the README's commands);
@@ -16,16 +17,20 @@
 # 5. shrinks each finding and saves the minimal trace as
 #    DIR/regress/TARGET/KIND-HASH.trace (a stable, content-derived name):
 #    commit those into corpus/regress/TARGET/ and ctest replays them on
-#    every build from then on.
+#    every build from then on;
+# 6. with --report-dir DIR: DIR/TARGET/ gets junit.xml, closeonce.sarif and,
+#    per finding, NAME.md and NAME.json (closeonce replay --report-dir of
+#    the minimal reproducers; of the target's corpus, as conformance
+#    checks, when it is clean).
 # Exit: 0 nothing found, 1 a finding (or a regression input failing),
 # 2 bad usage or a failed build.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-engine=libfuzzer seconds= runs= jobs=1 out=fuzz-findings
+engine=libfuzzer seconds= runs= jobs=1 out=fuzz-findings reports=
 targets="posix posix-stdio demo zlib"
 usage() {
-  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 }
 die() {
@@ -40,6 +45,7 @@ while [ $# -gt 0 ]; do
   --jobs) jobs=${2:-}; shift 2 ;;
   --targets) targets=${2:-}; shift 2 ;;
   --out) out=${2:-}; shift 2 ;;
+  --report-dir) reports=${2:-}; shift 2 ;;
   -h | --help) usage ;;
   *) die "unknown argument '$1' (see --help)" ;;
   esac
@@ -51,6 +57,7 @@ for v in seconds runs jobs; do
 done
 [ -n "$seconds" ] && [ -n "$runs" ] && die "give --seconds or --runs, not both"
 [ -z "$seconds" ] && [ -z "$runs" ] && seconds=60
+if [ -n "$reports" ]; then mkdir -p "$reports" && reports=$(cd "$reports" && pwd) || die "cannot create --report-dir '$reports'"; fi
 
 source scripts/deps.sh
 pkgs="cmake make pkg-config zlib1g-dev"
@@ -106,6 +113,7 @@ regress() { # target file
   cp "$min" "$out/regress/$1/${kind:-finding}-$hash.trace"
 }
 
+corpus_of() { case "$1" in demo-*) echo demo ;; *) echo "$1" ;; esac; }
 budget() { [ -n "$seconds" ] && echo "$seconds s" || echo "$runs runs"; }
 echo "== campaign: $engine, $(budget) a target, $jobs job(s)"
 for t in $targets; do
@@ -171,7 +179,18 @@ for t in $targets; do
     echo "   $t: clean ($what)"
     rmdir "$dir" 2>/dev/null
   fi
+  if [ -n "$reports" ]; then
+    # The minimal reproducers; for a clean target, its corpus as
+    # conformance checks (the corpus shows misuse on purpose).
+    src=("$out/regress/$t") mode=()
+    [ -d "$src" ] || { src=("corpus/$(corpus_of "$t")"); mode=(--mode conformance); }
+    rm -rf "$reports/$t"
+    "$build/closeonce" replay --target "$t" "${mode[@]}" --quiet \
+      --report-dir "$reports/$t" "${src[@]}" >"$out/$t.reports.log" 2>&1
+    [ $? -le 1 ] || { cat "$out/$t.reports.log"; die "cannot write reports in $reports/$t"; }
+  fi
 done
+[ -n "$reports" ] && echo "fuzz-campaign: reports (junit.xml, closeonce.sarif, .md, .json) in $reports/TARGET/"
 
 if [ $found -ne 0 ]; then
   echo "fuzz-campaign: findings in $out"

@@ -25,6 +25,8 @@
 struct co_exec {
   const struct co_backend *be;
   void *self;
+  int platform;   /* enum co_platform */
+  int64_t stride; /* numbers are its multiples */
   struct co_model *model;
   int64_t *foreign;
   size_t nforeign;
@@ -107,6 +109,8 @@ struct co_exec *co_exec_new(const struct co_backend *be, char *err,
     goto fail;
   }
   ex->be = be;
+  ex->platform = be->version >= 3 ? be->platform : CO_PLATFORM_POSIX;
+  ex->stride = co_platform_stride(ex->platform);
   ex->observe = CO_OBSERVE_DEFAULT;
   ex->full_every = CO_FULL_CHECK_EVERY;
   ex->self = be->create(err, errcap);
@@ -239,7 +243,7 @@ static size_t reachable(struct co_exec *ex, int64_t hi) {
     ex->valid = valid;
     ex->scratch_cap = cap;
   }
-  for (i = 0; i <= hi; i++) {
+  for (i = ex->stride > 1 ? ex->stride : 0; i <= hi; i += ex->stride) {
     while (f < ex->nforeign && ex->foreign[f] < i)
       f++;
     if (f < ex->nforeign && ex->foreign[f] == i)
@@ -254,6 +258,7 @@ static int begin_model(struct co_exec *ex) {
   cfg.foreign = ex->foreign;
   cfg.nforeign = ex->nforeign;
   cfg.limit = ex->limit;
+  cfg.platform = ex->platform;
   return co_model_begin(ex->model, &cfg);
 }
 
@@ -371,7 +376,7 @@ static void fmt_outcome(const struct co_outcome *o, char *buf, size_t cap,
 static int check_number(struct co_exec *ex, struct co_verdict *v, int64_t num,
                         int want_offset) {
   struct co_fdstate ms;
-  struct co_obs ro;
+  struct co_obs ro = {0, 0, 0};
   if (num < 0 || num >= ex->limit || is_foreign(ex, num))
     return CO_V_OK;
   co_model_fd(ex->model, num, &ms);
@@ -402,6 +407,11 @@ static int check_number(struct co_exec *ex, struct co_verdict *v, int64_t num,
                        "descriptor %" PRId64 ": cloexec is %d, the model "
                        "says %d",
                        num, ro.cloexec, ms.cloexec);
+  if (ms.protect != ro.protect)
+    return set_verdict(ex, v, CO_V_DIVERGENCE,
+                       "handle %" PRId64 ": protect-from-close is %d, the "
+                       "model says %d",
+                       num, ro.protect, ms.protect);
   if (want_offset && ms.offset >= 0) {
     int64_t off = ex->be->offset(ex->self, num);
     if (off != ms.offset)
@@ -473,6 +483,17 @@ static void call_layer(struct co_exec *ex, const struct co_op *op,
     *objp = NULL; /* freed whatever the result */
     ex->robj_ad[k] = NULL;
   }
+}
+
+/* Issue one operation to the platform. */
+static void issue(struct co_exec *ex, const struct co_op *op,
+                  const struct co_call *c, struct co_outcome *real) {
+  if (c->kind == CO_OP_CLOSE_RANGE)
+    split_close_range(ex, c, real);
+  else if (c->kind == CO_OP_CALL)
+    call_layer(ex, op, c, real);
+  else
+    ex->be->call(ex->self, c, real);
 }
 
 static int outcome_match(const struct co_outcome *pred,
@@ -578,7 +599,7 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
   struct co_call call;
   struct co_outcome pred, real;
   struct co_aftermath eff;
-  int i;
+  int i, issued;
   unsigned tid;
   enum co_sit sa = CO_SIT_NEG, sb = CO_SIT_NEG;
 
@@ -608,6 +629,17 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
     sa = d->nrefs >= 1 ? co_model_sit(ex->model, op->a) : CO_SIT_NEG;
     sb = d->nrefs >= 2 ? co_model_sit(ex->model, op->b) : CO_SIT_NEG;
   }
+  call.hint = -1;
+  issued = 0;
+  if (ex->platform == CO_PLATFORM_WIN32 &&
+      !co_model_refuses(ex->model, op, &call)) {
+    /* The OS chooses handle values: issue the call first and let the model
+     * bind the value it returned. */
+    issue(ex, op, &call, &real);
+    issued = 1;
+    if (real.err == CO_OK && returns_number(op))
+      call.hint = real.ret;
+  }
   tid = co_model_step(ex->model, op, &call, &pred, &eff);
   ex->last_tid = tid;
   ex->actor = eff.actor;
@@ -622,12 +654,8 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
   if (eff.refused) {
     ex->stats.syscalls_refused++;
     real = pred;
-  } else if (call.kind == CO_OP_CLOSE_RANGE) {
-    split_close_range(ex, &call, &real);
-  } else if (call.kind == CO_OP_CALL) {
-    call_layer(ex, op, &call, &real);
-  } else {
-    ex->be->call(ex->self, &call, &real);
+  } else if (!issued) {
+    issue(ex, op, &call, &real);
   }
   if (returns_number(op) && real.err == CO_OK && real.ret > ex->real_high)
     ex->real_high = real.ret;
@@ -769,7 +797,7 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
   n = reachable(ex, hi);
   if (n != (size_t)-1 &&
       ex->be->valid_many(ex->self, ex->nums, n, ex->valid) == 0) {
-    struct co_call c = {CO_OP_CLOSE, 0, 0, 0, 0};
+    struct co_call c = {CO_OP_CLOSE, 0, 0, 0, 0, -1};
     struct co_outcome r;
     for (i = 0; i < n; i++)
       if (ex->valid[i]) {
@@ -835,7 +863,7 @@ static int compare_process(struct co_exec *ex, char *msg, size_t cap, int fix) {
                  "descriptor %" PRId64 " is open and was not at start", now[i]);
       rc = -1;
       if (fix) {
-        struct co_call c = {CO_OP_CLOSE, 0, now[i], 0, 0};
+        struct co_call c = {CO_OP_CLOSE, 0, now[i], 0, 0, -1};
         struct co_outcome r;
         ex->be->call(ex->self, &c, &r);
       }

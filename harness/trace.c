@@ -35,6 +35,8 @@ static const struct co__word words_cloexec[] = {
     {CO_F_BIT0, CO_F_BIT0, "cloexec"}, {0, 0, NULL}};
 static const struct co__word words_append[] = {{CO_F_BIT0, CO_F_BIT0, "append"},
                                                {0, 0, NULL}};
+static const struct co__word words_protect[] = {
+    {CO_F_BIT0, CO_F_BIT0, "protect"}, {0, 0, NULL}};
 static const struct co__word words_whence[] = {{CO_F_WHENCE_MASK, 0, "set"},
                                                {CO_F_WHENCE_MASK, 1, "cur"},
                                                {CO_F_WHENCE_MASK, 2, "end"},

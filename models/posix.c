@@ -1,5 +1,8 @@
 /*
- * The reference model of the POSIX (Linux) descriptor layer.
+ * The reference model of the OS handle layer: POSIX (Linux) descriptors,
+ * and Win32 HANDLEs (CO_PLATFORM_WIN32: values chosen by the OS and bound
+ * from the platform's result, inherit and protect-from-close flags per
+ * handle, DuplicateHandle's close-source rules).
  *
  * State: a descriptor table indexed by number (an entry is free, foreign, or
  * points at an open file description with a per-descriptor cloexec bit), the
@@ -22,6 +25,7 @@ struct fdent {
   int32_t ofd; /* -1: not open */
   uint32_t gen;
   uint8_t cloexec, foreign;
+  uint8_t protect; /* Win32 HANDLE_FLAG_PROTECT_FROM_CLOSE */
 };
 
 struct ofdent {
@@ -59,7 +63,22 @@ struct co_model {
   int64_t freenum[CO_FREE_REFS];
   int64_t limit, high;
   uint32_t gen;
+  int platform;   /* enum co_platform */
+  int64_t stride; /* numbers are multiples of it (Win32: 4) */
+  int64_t hint;   /* Win32: the value the platform gave the new handle */
 };
+
+int64_t co_platform_stride(int platform) {
+  /* Win32 handle values are multiples of 4; the low two bits are ignored
+   * (Old New Thing 20050121-00/?p=36633; S§8: 0x31 names 0x30). */
+  return platform == CO_PLATFORM_WIN32 ? 4 : 1;
+}
+
+/* The first candidate number: 0 on POSIX; on Win32 NULL is never a handle.
+ */
+static int64_t first_number(const struct co_model *m) {
+  return m->stride > 1 ? m->stride : 0;
+}
 
 const unsigned co_model_transition_max =
     (CO_OP_COUNT + CO_ENTRIES_MAX) * CO_SIT_COUNT * CO_SIT_COUNT * CO_ERR_COUNT;
@@ -116,6 +135,7 @@ static int ensure(struct co_model *m, int64_t num) {
     fd[i].gen = 0;
     fd[i].cloexec = 0;
     fd[i].foreign = 0;
+    fd[i].protect = 0;
   }
   m->fd = fd;
   for (i = 0; i < m->nforeign; i++)
@@ -168,6 +188,9 @@ int co_model_begin(struct co_model *m, const struct co_model_config *cfg) {
       m->fd[i].ofd = -1;
   }
   m->limit = cfg->limit;
+  m->platform = cfg->platform;
+  m->stride = co_platform_stride(cfg->platform);
+  m->hint = -1;
   m->high = -1;
   m->nofd = m->nfile = 0;
   for (i = 0; i < CO_SLOTS; i++) {
@@ -176,12 +199,12 @@ int co_model_begin(struct co_model *m, const struct co_model_config *cfg) {
   }
   memset(m->obj, 0, sizeof m->obj);
   /* The free numbers f0..f31, and table entries a little past them. */
-  num = 0;
+  num = first_number(m);
   for (i = 0; i < CO_FREE_REFS; i++) {
     while (is_foreign_list(m, num))
-      num++;
+      num += m->stride;
     m->freenum[i] = num < m->limit ? num : -1;
-    num++;
+    num += m->stride;
   }
   if (ensure(m, num + 64) < 0)
     return -1;
@@ -200,9 +223,18 @@ static int is_live(const struct co_model *m, int64_t num) {
 
 /* The lowest number >= from that is not open, or -1 if none is below the
  * limit (man open, man dup: "the lowest-numbered file descriptor not
- * currently open"). Ensures the entry exists. */
+ * currently open"). Ensures the entry exists. On Win32 the OS chooses
+ * (S§5: not lowest-first on Windows): the value the platform returned,
+ * if it is a handle value not open in the model; else -1. */
 static int64_t lowest_free(struct co_model *m, int64_t from) {
   int64_t n = from < 0 ? 0 : from;
+  if (m->platform == CO_PLATFORM_WIN32) {
+    n = m->hint;
+    if (n <= 0 || n % m->stride || n >= m->limit || is_open(m, n) ||
+        ensure(m, n) < 0)
+      return -1;
+    return n;
+  }
   for (;; n++) {
     if (n >= m->limit)
       return -1;
@@ -217,6 +249,7 @@ static void install(struct co_model *m, int64_t num, int32_t ofd, int cloexec) {
   struct fdent *e = &m->fd[num];
   e->ofd = ofd;
   e->cloexec = (uint8_t)(cloexec != 0);
+  e->protect = 0;
   e->gen = ++m->gen;
   m->ofd[ofd].refs++;
   if (num > m->high)
@@ -254,6 +287,7 @@ void co_model_resolve(const struct co_model *m, const struct co_op *op,
   out->a = v[0];
   out->b = v[1];
   out->n = op->n;
+  out->hint = -1;
 }
 
 enum co_sit co_model_sit(const struct co_model *m, struct co_ref r) {
@@ -472,7 +506,8 @@ int co_model_events(const struct co_model *m, const struct co_op *op,
   if (co_opdesc[op->kind].nrefs >= 1 && op->kind != CO_OP_CLOSE_RANGE) {
     int before = n;
     n = stale_ev(m, op->a, c->a, ev, n);
-    if (n == before && op->kind == CO_OP_CLOSE &&
+    if (n == before &&
+        (op->kind == CO_OP_CLOSE || op->kind == CO_OP_DUP_CLOSE) &&
         (w = co_model_owner(m, c->a)) >= 0)
       n = add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_OWNED, CO_PARTY_CLIENT, w, 1,
                  c->a, ref_slot(op->a));
@@ -716,6 +751,26 @@ static enum co_sit call_sit(const struct co_model *m, const struct co_op *op) {
   return is_live(m, o->num) ? CO_SIT_REUSED : CO_SIT_STALE;
 }
 
+int co_model_refuses(const struct co_model *m, const struct co_op *op,
+                     const struct co_call *c) {
+  const struct co_opdesc *d = &co_opdesc[op->kind];
+  struct co_event ev[CO_EVENTS_MAX];
+  int nev = co_model_events(m, op, c, ev);
+  /* Never run: it would use freed memory or lose a live object. */
+  if (nev && (ev[0].why == CO_WHY_DEAD_OBJ || ev[0].why == CO_WHY_OVERWRITE ||
+              ev[0].why == CO_WHY_WRONG_LAYER))
+    return 1;
+  /* Guard: never act on a descriptor the trace does not reach. (A dup2
+   * target at or above the limit is refused by the kernel before it
+   * touches anything: EBADF, man dup.) */
+  return (d->nrefs >= 1 && c->kind != CO_OP_CLOSE_RANGE &&
+          co_model_is_foreign(m, c->a)) ||
+         (c->kind == CO_OP_CALL && call_touches_foreign(m, op, c->a)) ||
+         ((c->kind == CO_OP_DUP2 || c->kind == CO_OP_DUP3) &&
+          (uint32_t)c->b < (uint64_t)m->limit &&
+          co_model_is_foreign(m, c->b));
+}
+
 unsigned co_model_step(struct co_model *m, const struct co_op *op,
                        const struct co_call *c, struct co_outcome *pred,
                        struct co_aftermath *t) {
@@ -742,23 +797,8 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
   t->actor = CO_PARTY_CLIENT;
   t->obj = -1;
   t->nev = co_model_events(m, op, c, t->ev);
-  if (t->nev &&
-      (t->ev[0].why == CO_WHY_DEAD_OBJ || t->ev[0].why == CO_WHY_OVERWRITE ||
-       t->ev[0].why == CO_WHY_WRONG_LAYER)) {
-    /* Never run: it would use freed memory or lose a live object. */
-    t->refused = 1;
-    fail(pred, CO_EPERM);
-    goto done;
-  }
-
-  /* Guard: never act on a descriptor the trace does not reach. */
-  if ((d->nrefs >= 1 && c->kind != CO_OP_CLOSE_RANGE &&
-       co_model_is_foreign(m, a)) ||
-      (c->kind == CO_OP_CALL && call_touches_foreign(m, op, a)) ||
-      ((c->kind == CO_OP_DUP2 || c->kind == CO_OP_DUP3) &&
-       (uint32_t)b < (uint64_t)m->limit && co_model_is_foreign(m, b))) {
-    /* (A target at or above the limit is refused by the kernel before it
-     * touches anything: EBADF, man dup.) */
+  m->hint = c->hint;
+  if (co_model_refuses(m, op, c)) {
     t->refused = 1;
     fail(pred, CO_EPERM);
     goto done;
@@ -898,12 +938,64 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
       m->ofd[m->fd[a].ofd].append = (uint8_t)(c->flags & CO_F_BIT0);
     break;
   case CO_OP_CLOSE:
-    /* man close: not open -> EBADF; otherwise freed, even on error. */
+    /* man close: not open -> EBADF; otherwise freed, even on error.
+     * CloseHandle (S§2, S§8): a closed or never-valid value -> FALSE,
+     * ERROR_INVALID_HANDLE; a protected handle -> FALSE, GLE 6, and it
+     * stays open (WS close_handle: STATUS_HANDLE_NOT_CLOSABLE). */
     touch(t, a);
-    if (!is_open(m, a))
+    if (!is_open(m, a) || m->fd[a].protect)
       fail(pred, CO_EBADF);
     else
       release(m, a);
+    break;
+  case CO_OP_DUP_CLOSE: {
+    /* DuplicateHandle(..., DUPLICATE_CLOSE_SOURCE | SAME_ACCESS,
+     * bInheritHandle TRUE) within one process (S§2; WP test_DuplicateHandle;
+     * S§8): an invalid source fails with ERROR_INVALID_HANDLE; an
+     * unprotected source is closed and the new handle comes back with the
+     * source's value, its flags reset; a protected source stays open and
+     * the new handle gets a new value. */
+    int32_t ofd;
+    touch(t, a);
+    if (m->platform != CO_PLATFORM_WIN32) {
+      fail(pred, CO_ENOSYS);
+      break;
+    }
+    if (!is_open(m, a)) {
+      fail(pred, CO_EBADF);
+      break;
+    }
+    ofd = m->fd[a].ofd;
+    if (!m->fd[a].protect) {
+      m->ofd[ofd].refs++; /* held across the release */
+      release(m, a);
+      install(m, a, ofd, 0);
+      m->ofd[ofd].refs--;
+      pred->ret = a;
+      break;
+    }
+    n = lowest_free(m, 0);
+    if (n < 0) {
+      fail(pred, CO_EMFILE);
+      break;
+    }
+    install(m, n, ofd, 0);
+    pred->ret = n;
+    t->same_a = n;
+    t->same_b = a;
+    touch(t, n);
+    break;
+  }
+  case CO_OP_SETPROTECT:
+    /* SetHandleInformation(h, HANDLE_FLAG_PROTECT_FROM_CLOSE, ...): the
+     * flag is the handle's, not the object's (S§1, S§2). */
+    touch(t, a);
+    if (m->platform != CO_PLATFORM_WIN32)
+      fail(pred, CO_ENOSYS);
+    else if (!is_open(m, a))
+      fail(pred, CO_EBADF);
+    else
+      m->fd[a].protect = (uint8_t)(c->flags & CO_F_BIT0);
     break;
   case CO_OP_CLOSE_RANGE: {
     /* man close_range: first > last (unsigned) -> EINVAL; otherwise every
@@ -938,7 +1030,9 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
     }
     o = &m->ofd[m->fd[a].ofd];
     if (o->acc == CO_F_ACC_RDONLY) {
-      fail(pred, CO_EBADF);
+      /* WriteFile on a handle without write access: ERROR_ACCESS_DENIED
+       * (S§8 run of corpus/win32). */
+      fail(pred, m->platform == CO_PLATFORM_WIN32 ? CO_EACCES : CO_EBADF);
       break;
     }
     pred->ret = c->n;
@@ -1020,6 +1114,7 @@ void co_model_fd(const struct co_model *m, int64_t num,
   out->offset = m->ofd[out->ofd].off;
   out->acc = m->ofd[out->ofd].acc;
   out->append = m->ofd[out->ofd].append;
+  out->protect = m->fd[num].protect;
 }
 
 int64_t co_model_rep(const struct co_model *m, int64_t num) {
@@ -1053,7 +1148,7 @@ int64_t co_model_free_number(const struct co_model *m, unsigned k) {
   if (num < 0)
     return -1;
   for (i = CO_FREE_REFS - 1; i < k;) {
-    num++;
+    num += m->stride;
     if (!is_foreign_list(m, num))
       i++;
   }

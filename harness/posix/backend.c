@@ -311,6 +311,7 @@ static void posix_query(void *self, int64_t num, struct co_obs *out) {
   (void)self;
   out->valid = r >= 0;
   out->cloexec = r > 0 && (r & FD_CLOEXEC);
+  out->protect = 0;
 }
 
 static int64_t posix_offset(void *self, int64_t num) {

@@ -15,12 +15,14 @@
 
 #include "closeonce/model.h"
 
-#define CO_BACKEND_VERSION 2
+#define CO_BACKEND_VERSION 3
 
 /* What one query of a number sees. */
 struct co_obs {
   int valid;   /* the number is open */
-  int cloexec; /* its per-descriptor close-on-exec bit (if valid) */
+  int cloexec; /* its per-descriptor close-on-exec bit (if valid); on
+                  Win32: not HANDLE_FLAG_INHERIT */
+  int protect; /* Win32 HANDLE_FLAG_PROTECT_FROM_CLOSE; 0 elsewhere */
 };
 
 struct co_backend {
@@ -61,9 +63,17 @@ struct co_backend {
   /* Version 2. The private directory, where adapters may create files:
    * returns its descriptor and writes its path. */
   int (*private_dir)(void *self, const char **path /* OUT */);
+
+  /* Version 3. The platform whose rules the model follows (enum
+   * co_platform); a version 2 backend is POSIX. */
+  int platform;
 };
 
 /* The POSIX (Linux) backend. */
 extern const struct co_backend co_backend_posix;
+/* The Win32 backend: HANDLEs (CreateFile, DuplicateHandle, CloseHandle,
+ * Get/SetHandleInformation, WriteFile, SetFilePointerEx). Windows builds
+ * only. */
+extern const struct co_backend co_backend_win32;
 
 #endif

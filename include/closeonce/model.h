@@ -21,17 +21,33 @@
 
 struct co_model;
 
+/* The platform whose rules the model follows. */
+enum co_platform {
+  /* Linux: descriptors are the lowest free number (predicted). */
+  CO_PLATFORM_POSIX,
+  /* Win32 HANDLEs: values are multiples of 4 chosen by the OS (not
+   * predicted: a new handle binds to the value the platform returned, the
+   * call's hint); per-handle inherit and protect-from-close flags. */
+  CO_PLATFORM_WIN32
+};
+
 struct co_model_config {
   const int64_t *foreign; /* sorted ascending, no duplicates */
   size_t nforeign;
-  int64_t limit; /* RLIMIT_NOFILE soft limit */
+  int64_t limit; /* RLIMIT_NOFILE soft limit; the handle limit on Win32 */
+  int platform;  /* enum co_platform */
 };
+
+/* The numbers of a platform: every stride-th value, from first. */
+int64_t co_platform_stride(int platform);
 
 /* An operation with its references resolved to numbers. */
 struct co_call {
   uint8_t kind, flags; /* as in struct co_op */
   int64_t a, b;        /* the resolved references (a: 1st, b: 2nd) */
   int32_t n;           /* the integer argument */
+  int64_t hint; /* Win32: the value the platform returned for a new handle
+                   (the model binds it), -1 if none */
 };
 
 /* The observable result of one call. */
@@ -103,6 +119,7 @@ struct co_fdstate {
   int64_t offset; /* the description's offset */
   int acc;        /* CO_F_ACC_* */
   int append;     /* O_APPEND on the description */
+  int protect;    /* Win32 HANDLE_FLAG_PROTECT_FROM_CLOSE */
 };
 
 /* Situations an operand can be in; part of a model transition. */
@@ -149,6 +166,12 @@ int co_model_begin(struct co_model *m, const struct co_model_config *cfg);
 /* Resolve op's references against the current slots. */
 void co_model_resolve(const struct co_model *m, const struct co_op *op,
                       struct co_call *out /* OUT */);
+
+/* 1 if op must not be issued to the platform (it names a foreign number,
+ * or would use a freed object or lose a live one); co_model_step then
+ * predicts it refused. For backends that call before the model steps. */
+int co_model_refuses(const struct co_model *m, const struct co_op *op,
+                     const struct co_call *call);
 
 /* Predict and apply one operation. *pred and *eff are always written.
  * Returns the transition id (for coverage), always < co_model_transition_max.

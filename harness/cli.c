@@ -97,6 +97,16 @@ static int bad_option(const char *cmd, char **argv) {
                      argv[optind - 1]);
 }
 
+/* The documented deviations the model applies on this platform. */
+static void print_profile(const struct co_target *t) {
+  const struct co_backend *be = t->backend;
+  unsigned q = be->version >= 3 && be->quirks ? be->quirks(NULL) : 0;
+  if (!q)
+    return;
+  printf("profile: the model applies these documented deviations:\n");
+  co_quirks_print(q, stdout);
+}
+
 /* ---- fuzz ---- */
 
 static const char fuzz_help[] =
@@ -319,6 +329,7 @@ static int cmd_fuzz(int argc, char **argv) {
     printf("%" PRIu64 " runs\n", runs);
   else
     printf("%" PRIu64 " s\n", seconds);
+  print_profile(cfg.target);
   fflush(stdout);
   if (co_campaign_run(&cfg, &res, err, sizeof err) < 0) {
     fprintf(stderr, "%s fuzz: %s\n", prog, err);
@@ -652,6 +663,8 @@ static int cmd_replay(int argc, char **argv) {
     return EXIT_USAGE;
   }
   rc.mode = mode >= 0 ? mode : rc.target->mode;
+  if (!rc.quiet)
+    print_profile(rc.target);
   co_exec_set_mode(rc.ex, rc.mode, 0);
   co_exec_set_full_check(rc.ex, 1);
   co_trace_init(&rc.t);

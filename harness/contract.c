@@ -86,9 +86,14 @@ static void builtins(void) {
   if (builtins_done)
     return;
   builtins_done = 1;
+#ifdef _WIN32
+  do_register(&co_adapter_crt, err, sizeof err);
+  do_register(&co_adapter_demo, err, sizeof err);
+#else
   do_register(&co_adapter_stdio, err, sizeof err);
   do_register(&co_adapter_demo, err, sizeof err);
   do_register(&co_adapter_zlib, err, sizeof err);
+#endif
 }
 
 int co_adapter_register(const struct co_adapter *a, char *err, size_t cap) {

@@ -253,12 +253,18 @@ static size_t reachable(struct co_exec *ex, int64_t hi) {
   return n;
 }
 
+unsigned co_exec_quirks(const struct co_exec *ex) {
+  return ex->be->version >= 3 && ex->be->quirks ? ex->be->quirks(ex->self)
+                                                : 0;
+}
+
 static int begin_model(struct co_exec *ex) {
   struct co_model_config cfg;
   cfg.foreign = ex->foreign;
   cfg.nforeign = ex->nforeign;
   cfg.limit = ex->limit;
   cfg.platform = ex->platform;
+  cfg.quirks = co_exec_quirks(ex);
   return co_model_begin(ex->model, &cfg);
 }
 
@@ -518,6 +524,13 @@ static int classify(struct co_exec *ex, const struct co_op *op,
   fmt_outcome(pred, m, sizeof m, 0);
   fmt_outcome(real, r, sizeof r, 1);
   co_op_format(op, text, sizeof text);
+  if (real->err == CO_IPH) {
+    snprintf(what, cap,
+             "`%s` fired the C runtime's invalid-parameter handler (errno "
+             "%d); the model says it returns %s",
+             text, real->raw, m);
+    return CO_V_INVALID_HANDLE;
+  }
   if (pred->err == CO_OK && real->err == CO_EBADF) {
     snprintf(what, cap,
              "`%s` failed with EBADF (raw %d); the model says the call was "
@@ -639,6 +652,12 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
     issued = 1;
     if (real.err == CO_OK && returns_number(op))
       call.hint = real.ret;
+    else if (real.err == CO_OK && op->kind == CO_OP_CALL &&
+             co_call_binds(op) == 1 && ex->robj[op->dst % CO_OBJS] &&
+             ex->robj_ad[op->dst % CO_OBJS]->handle_of)
+      /* an object that opened a handle of its own */
+      call.hint =
+          ex->robj_ad[op->dst % CO_OBJS]->handle_of(ex->robj[op->dst % CO_OBJS]);
   }
   tid = co_model_step(ex->model, op, &call, &pred, &eff);
   ex->last_tid = tid;
@@ -755,6 +774,17 @@ static int final_compare(struct co_exec *ex, struct co_verdict *v, int64_t hi) {
   return CO_V_OK;
 }
 
+/* Close num whatever its flags (a Win32 handle protected from close is
+ * unprotected first). */
+static void force_close(struct co_exec *ex, int64_t num) {
+  struct co_call c = {CO_OP_SETPROTECT, 0, num, 0, 0, -1};
+  struct co_outcome r;
+  if (ex->platform == CO_PLATFORM_WIN32)
+    ex->be->call(ex->self, &c, &r);
+  c.kind = CO_OP_CLOSE;
+  ex->be->call(ex->self, &c, &r);
+}
+
 static void teardown_objects(struct co_exec *ex) {
   unsigned k, i;
   for (k = 0; k < CO_OBJS; k++) {
@@ -797,13 +827,9 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
   n = reachable(ex, hi);
   if (n != (size_t)-1 &&
       ex->be->valid_many(ex->self, ex->nums, n, ex->valid) == 0) {
-    struct co_call c = {CO_OP_CLOSE, 0, 0, 0, 0, -1};
-    struct co_outcome r;
     for (i = 0; i < n; i++)
-      if (ex->valid[i]) {
-        c.a = ex->nums[i];
-        ex->be->call(ex->self, &c, &r);
-      }
+      if (ex->valid[i])
+        force_close(ex, ex->nums[i]);
     if (ex->be->valid_many(ex->self, ex->nums, n, ex->valid) == 0)
       for (i = 0; i < n; i++)
         if (ex->valid[i]) {
@@ -862,11 +888,8 @@ static int compare_process(struct co_exec *ex, char *msg, size_t cap, int fix) {
         snprintf(msg, cap,
                  "descriptor %" PRId64 " is open and was not at start", now[i]);
       rc = -1;
-      if (fix) {
-        struct co_call c = {CO_OP_CLOSE, 0, now[i], 0, 0, -1};
-        struct co_outcome r;
-        ex->be->call(ex->self, &c, &r);
-      }
+      if (fix)
+        force_close(ex, now[i]);
       i++;
       continue;
     }

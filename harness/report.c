@@ -11,13 +11,35 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "memstream.h"
+
+#ifdef _WIN32
+#include <direct.h>
+#define MKDIR(p) _mkdir(p)
+#else
+#define MKDIR(p) mkdir(p, 0777)
+#endif
+
 enum co_format co_format_detect(const void *data, size_t size) {
   const unsigned char *p = data;
-  size_t i;
-  for (i = 0; i < size; i++)
-    if (!(p[i] == '\n' || p[i] == '\t' || p[i] == '\r' ||
-          (p[i] >= 0x20 && p[i] < 0x7f)))
+  size_t i, k, more;
+  for (i = 0; i < size; i++) {
+    if (p[i] == '\n' || p[i] == '\t' || p[i] == '\r' ||
+        (p[i] >= 0x20 && p[i] < 0x7f))
+      continue;
+    /* A UTF-8 sequence (comments may hold any text): a lead byte and its
+     * continuation bytes. */
+    more = p[i] >= 0xc2 && p[i] <= 0xdf   ? 1
+           : p[i] >= 0xe0 && p[i] <= 0xef ? 2
+           : p[i] >= 0xf0 && p[i] <= 0xf4 ? 3
+                                          : 0;
+    if (!more)
       return CO_FMT_BINARY;
+    for (k = 1; k <= more; k++)
+      if (i + k >= size || (p[i + k] & 0xc0) != 0x80)
+        return CO_FMT_BINARY;
+    i += more;
+  }
   return CO_FMT_TEXT;
 }
 
@@ -244,15 +266,17 @@ int co_report_markdown(FILE *out, struct co_exec *ex,
                        const struct co_finding *f) {
   const struct co_verdict *v = f->v;
   struct co_verdict again;
-  char *steps = NULL;
-  size_t i, nsteps = 0;
-  FILE *mem = open_memstream(&steps, &nsteps);
+  char *steps;
+  size_t i;
+  struct co__mem mem;
   /* Run it once more for the annotated trace; the report describes that
    * run (descriptor numbers depend on the process it runs in). */
-  if (!mem)
+  if (!co__mem_open(&mem))
     return -1;
-  co_report_explain(mem, ex, f->trace, &again);
-  fclose(mem);
+  co_report_explain(mem.f, ex, f->trace, &again);
+  if (co__mem_close(&mem) < 0)
+    return -1;
+  steps = mem.buf;
   if (again.kind == v->kind)
     v = &again;
   fprintf(out, "# closeonce: %s in target `%s`\n\n", co_verdict_name(v->kind),
@@ -454,28 +478,32 @@ int co_mkdir_p(const char *dir) {
   for (p = tmp + 1; *p; p++)
     if (*p == '/') {
       *p = 0;
-      if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
+      if (MKDIR(tmp) < 0 && errno != EEXIST)
         return -1;
       *p = '/';
     }
-  if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
+  if (MKDIR(tmp) < 0 && errno != EEXIST)
     return -1;
   return 0;
 }
 
 int co_report_files(const char *dir, const char *name, struct co_exec *ex,
                     const struct co_finding *f) {
-  char path[4200], *md = NULL;
-  size_t mdlen = 0;
-  FILE *out, *mem;
+  char path[4200], *md;
+  size_t mdlen;
+  FILE *out;
+  struct co__mem mem;
   int rc = 0;
   /* Render the Markdown (it runs the trace again) before any file of ours
    * is open: a descriptor opened during the run would look like the
    * harness's. */
-  if (!(mem = open_memstream(&md, &mdlen)))
+  if (!co__mem_open(&mem))
     return -1;
-  rc |= co_report_markdown(mem, ex, f);
-  rc |= fclose(mem);
+  rc |= co_report_markdown(mem.f, ex, f);
+  if (co__mem_close(&mem) < 0)
+    return -1;
+  md = mem.buf;
+  mdlen = mem.len;
   if (co_mkdir_p(dir) < 0) {
     free(md);
     return -1;

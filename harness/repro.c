@@ -8,6 +8,8 @@
  */
 #include "closeonce/repro.h"
 
+#include "memstream.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -38,31 +40,31 @@ static int free_index(const struct rec *r, int64_t num) {
 static void hook(void *env, const struct co_step_info *s) {
   struct rec *r = env;
   const struct co_model *m = co_exec_model(r->ex);
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f;
+  size_t cap = 4096, len = 0;
+  char *buf = malloc(cap);
   int64_t num;
-  if (s->step >= MAXSTEPS)
+  if (s->step >= MAXSTEPS || !buf) {
+    free(buf);
     return;
+  }
   r->model[s->step] = *s->model;
   r->live[s->step] = 0;
-  f = open_memstream(&buf, &len);
-  for (num = co_model_next_live(m, -1); f && num >= 0;
+  buf[0] = 0;
+  /* (No stream: nothing may open a descriptor while the trace runs.) */
+  for (num = co_model_next_live(m, -1); num >= 0 && len < cap - 64;
        num = co_model_next_live(m, num)) {
     int w = co_model_owner(m, num), k = free_index(r, num);
     if (k >= 0)
       r->live[s->step] |= 1ull << k;
     if (k >= 0)
-      fprintf(f, " f%d", k);
+      len += (size_t)snprintf(buf + len, cap - len, " f%d", k);
     else
-      fprintf(f, " %lld", (long long)num);
-    if (w >= 0)
-      fprintf(f, " (owned by o%d)", w);
-    else
-      fprintf(f, " (owned by the client)");
+      len += (size_t)snprintf(buf + len, cap - len, " %lld", (long long)num);
+    if (len < cap && w >= 0)
+      len += (size_t)snprintf(buf + len, cap - len, " (owned by o%d)", w);
+    else if (len < cap)
+      len += (size_t)snprintf(buf + len, cap - len, " (owned by the client)");
   }
-  if (f)
-    fclose(f);
   r->owners[s->step] = buf;
   r->n = s->step + 1;
 }
@@ -250,12 +252,21 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
   struct co_verdict v;
   const char *lib = NULL, *zlib = NULL;
   char *body = NULL, text[128];
-  size_t blen = 0, i;
+  struct co__mem bm;
+  size_t i;
   FILE *b;
   unsigned k;
   if (!r || t->len > MAXSTEPS) {
     snprintf(err, errcap, "trace too long for a reproducer (%d at most)",
              MAXSTEPS);
+    free(r);
+    return -1;
+  }
+  if (tg->backend->version >= 3 && tg->backend->platform != CO_PLATFORM_POSIX) {
+    snprintf(err, errcap,
+             "standalone C reproducers are written for POSIX targets only; "
+             "replay the trace with closeonce replay --target %s",
+             tg->name);
     free(r);
     return -1;
   }
@@ -271,15 +282,17 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
     snprintf(err, errcap, "no finding in this trace for target %s", tg->name);
     goto fail;
   }
-  if (!(b = open_memstream(&body, &blen)))
+  if (!co__mem_open(&bm))
     goto fail;
+  b = bm.f;
   for (i = 0; i < t->len && i < r->n; i++) {
     const struct co_outcome *m = &r->model[i];
     const char *lib1 = NULL, *en = errno_name(m->err);
     co_op_format(&t->ops[i], text, sizeof text);
     fprintf(b, "\n  /* step %zu: %s */\n", i, text);
     if (op_c(b, &t->ops[i], &lib1) < 0) {
-      fclose(b);
+      co__mem_close(&bm);
+      free(bm.buf);
       snprintf(err, errcap, "step %zu (%s) has no C template", i, text);
       goto fail;
     }
@@ -331,7 +344,9 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
       fprintf(b, "\");\n  return 1;\n");
     }
   }
-  fclose(b);
+  if (co__mem_close(&bm) < 0)
+    goto fail;
+  body = bm.buf;
   fprintf(out,
           "/*\n * closeonce reproducer: %s in target %s.\n * %s\n *\n"
           " * Only the platform's and the libraries' own calls; each step "

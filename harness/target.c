@@ -8,6 +8,60 @@
 
 #include "adapters/demolib.h"
 
+#ifdef _WIN32
+/* Win32: the HANDLE calls (harness/win32/backend.c maps each one). */
+static const uint8_t win32_ops[] = {
+    CO_OP_OPEN,  CO_OP_DUP,   CO_OP_DUP_CLOSE, CO_OP_CLOSE, CO_OP_GETFD,
+    CO_OP_SETFD, CO_OP_SETPROTECT, CO_OP_WRITE, CO_OP_LSEEK};
+/* The client's HANDLE calls around a library. */
+const uint8_t co_client_ops[] = {CO_OP_OPEN,  CO_OP_DUP,   CO_OP_CLOSE,
+                                 CO_OP_WRITE, CO_OP_LSEEK, CO_OP_GETFD};
+const size_t co_client_nops = sizeof co_client_ops;
+
+static struct co_target target_win32 = {
+    "win32",
+    "Win32 HANDLEs: CreateFile/DuplicateHandle (close-source)/CloseHandle/"
+    "Get-SetHandleInformation (inherit, protect)/WriteFile/SetFilePointerEx "
+    "(conformance)",
+    &co_backend_win32,
+    win32_ops,
+    sizeof win32_ops,
+    {NULL},
+    0,
+    CO_MODE_CONFORMANCE,
+    {0},
+    {0}};
+
+static struct co_target target_win32_crt = {
+    "win32-crt",
+    "the C runtime's descriptors over Win32 HANDLEs: _open_osfhandle/"
+    "_get_osfhandle/_write/_close, with demolib lending and adopting "
+    "HANDLEs (contract)",
+    &co_backend_win32,
+    co_client_ops,
+    sizeof co_client_ops,
+    {"crt", "demo", NULL},
+    0,
+    CO_MODE_CONTRACT,
+    {0},
+    {0}};
+
+static struct co_target target_win32_demo = {
+    "win32-demo",
+    "demolib over Win32 HANDLEs (contract)",
+    &co_backend_win32,
+    co_client_ops,
+    sizeof co_client_ops,
+    {"demo", NULL},
+    0,
+    CO_MODE_CONTRACT,
+    {0},
+    {0}};
+
+#define TARGETS_MAX 64
+static struct co_target *table[TARGETS_MAX + 1] = {
+    &target_win32, &target_win32_crt, &target_win32_demo, NULL};
+#else
 static const uint8_t posix_ops[] = {
     CO_OP_OPEN,        CO_OP_DUP,   CO_OP_DUP2,  CO_OP_DUP3,  CO_OP_DUPFD,
     CO_OP_GETFD,       CO_OP_SETFD, CO_OP_GETFL, CO_OP_SETFL, CO_OP_CLOSE,
@@ -112,6 +166,7 @@ static struct co_target target_zlib = {
 static struct co_target *table[TARGETS_MAX + 1] = {
     &target_posix,       &target_stdio,     &target_demo, &target_demo_nodup,
     &target_demo_detach, &target_demo_leak, &target_zlib, NULL};
+#endif
 struct co_target *const *co_targets = table;
 
 const char *co_mode_name(int mode) {

@@ -64,6 +64,7 @@ struct co_model {
   int64_t limit, high;
   uint32_t gen;
   int platform;   /* enum co_platform */
+  unsigned quirks;
   int64_t stride; /* numbers are multiples of it (Win32: 4) */
   int64_t hint;   /* Win32: the value the platform gave the new handle */
 };
@@ -189,6 +190,7 @@ int co_model_begin(struct co_model *m, const struct co_model_config *cfg) {
   }
   m->limit = cfg->limit;
   m->platform = cfg->platform;
+  m->quirks = cfg->quirks;
   m->stride = co_platform_stride(cfg->platform);
   m->hint = -1;
   m->high = -1;
@@ -343,6 +345,9 @@ static int32_t new_ofd(struct co_model *m, int acc, int append) {
  * sizes stay unknown. */
 static void ofd_write(struct co_model *m, struct ofdent *o, int64_t n) {
   int64_t *size = &m->fsize[o->file];
+  if (n == 0 && o->append &&
+      (m->quirks & CO_QUIRK_WINE_EMPTY_APPEND_WRITE_MOVES))
+    o->off = *size;
   if (n == 0)
     return;
   if (o->append)
@@ -1046,6 +1051,11 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
     struct ofdent *o;
     int64_t base, pos;
     touch(t, a);
+    if ((m->quirks & CO_QUIRK_WINE_SEEK_BEFORE_HANDLE) &&
+        (c->flags & CO_F_WHENCE_MASK) == 0 && c->n < 0) {
+      fail(pred, CO_EINVAL);
+      break;
+    }
     if (!is_open(m, a)) {
       fail(pred, CO_EBADF);
       break;
@@ -1155,7 +1165,20 @@ int64_t co_model_free_number(const struct co_model *m, unsigned k) {
   return num < m->limit ? num : -1;
 }
 
+void co_quirks_print(unsigned mask, FILE *out) {
+#define CO__Q_PRINT(id, bit, profile, text)                                    \
+  if (mask & (bit))                                                            \
+    fprintf(out, "  - %s: %s\n", profile, text);
+  CO_QUIRK_LIST(CO__Q_PRINT)
+#undef CO__Q_PRINT
+}
+
 int co_model_is_foreign(const struct co_model *m, int64_t num) {
+  /* Win32 pseudo-handles (-1 the current process, -2 its thread, ...) name
+   * objects outside any trace; what calls on them do is implementation-
+   * defined (S§2), so they are never issued. */
+  if (m->platform == CO_PLATFORM_WIN32 && num < 0)
+    return 1;
   if (num >= 0 && (uint64_t)num < m->cap)
     return m->fd[num].foreign;
   return is_foreign_list(m, num);

@@ -67,6 +67,9 @@ struct co_backend {
   /* Version 3. The platform whose rules the model follows (enum
    * co_platform); a version 2 backend is POSIX. */
   int platform;
+  /* The documented deviations (CO_QUIRK_*) of what it runs on; may be
+   * NULL (none). */
+  unsigned (*quirks)(void *self);
 };
 
 /* The POSIX (Linux) backend. */

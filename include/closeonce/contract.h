@@ -162,5 +162,7 @@ int co_adapter_first_entry(const struct co_adapter *a);
 extern const struct co_adapter co_adapter_stdio;
 extern const struct co_adapter co_adapter_demo;
 extern const struct co_adapter co_adapter_zlib;
+/* Windows builds: the C runtime's descriptors over HANDLEs. */
+extern const struct co_adapter co_adapter_crt;
 
 #endif

@@ -26,7 +26,8 @@
   X(ESPIPE, "illegal seek")                                                    \
   X(EOVERFLOW, "value too large")                                              \
   X(ENOSYS, "not implemented")                                                 \
-  X(OTHER, "unmapped error")
+  X(OTHER, "unmapped error")                                                   \
+  X(IPH, "the C runtime's invalid-parameter handler fired")
 
 enum co_err {
 #define CO__ERR_ENUM(name, desc) CO_##name,

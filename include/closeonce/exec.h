@@ -155,6 +155,10 @@ void co_exec_set_full_check(struct co_exec *ex, unsigned every);
  * difference to msg. */
 int co_exec_check_process(struct co_exec *ex, char *msg, size_t cap);
 
+/* The documented deviations (CO_QUIRK_*) the model applies for this
+ * backend (its profile). */
+unsigned co_exec_quirks(const struct co_exec *ex);
+
 /* The backend's state, for tests and the raw benchmark. */
 void *co_exec_backend_self(struct co_exec *ex);
 

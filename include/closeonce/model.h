@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "closeonce/trace.h"
 
@@ -31,11 +32,35 @@ enum co_platform {
   CO_PLATFORM_WIN32
 };
 
+/* Documented deviations of one implementation from the platform's
+ * reference behaviour, each with its source. A backend declares the ones of
+ * what it runs on (a profile); the model applies them, never silently. */
+#define CO_QUIRK_LIST(X)                                                       \
+  X(WINE_SEEK_BEFORE_HANDLE, 0x1, "wine",                                      \
+    "SetFilePointerEx(FILE_BEGIN, negative) fails ERROR_NEGATIVE_SEEK before " \
+    "the handle is looked up, so a closed handle gives EINVAL, not EBADF "     \
+    "(Wine dlls/kernelbase/file.c SetFilePointerEx; found by closeonce, "      \
+    "corpus/win32/wine-negative-seek-on-closed-handle.trace)")               \
+  X(WINE_EMPTY_APPEND_WRITE_MOVES, 0x2, "wine",                                \
+    "WriteFile of 0 bytes through an append-only handle (FILE_APPEND_DATA) "   \
+    "moves the file pointer to the end of the file; on Linux write(fd, "       \
+    "buf, 0) leaves an O_APPEND offset alone (observed under Wine 8.0 by "     \
+    "closeonce fuzz --target win32; "                                          \
+    "corpus/win32/wine-empty-append-write-moves.trace)")
+enum co_quirk {
+#define CO__Q_ENUM(id, bit, profile, text) CO_QUIRK_##id = bit,
+  CO_QUIRK_LIST(CO__Q_ENUM)
+#undef CO__Q_ENUM
+};
+/* Print the quirks in mask, one "  - profile: text" line each. */
+void co_quirks_print(unsigned mask, FILE *out);
+
 struct co_model_config {
   const int64_t *foreign; /* sorted ascending, no duplicates */
   size_t nforeign;
   int64_t limit; /* RLIMIT_NOFILE soft limit; the handle limit on Win32 */
   int platform;  /* enum co_platform */
+  unsigned quirks; /* CO_QUIRK_* */
 };
 
 /* The numbers of a platform: every stride-th value, from first. */

@@ -12,8 +12,9 @@
 
 enum co_format { CO_FMT_AUTO, CO_FMT_TEXT, CO_FMT_BINARY };
 
-/* Which form bytes are in: text if every byte is printable ASCII, tab, CR
- * or LF (an empty input is text), binary otherwise. */
+/* Which form bytes are in: text if every byte is printable ASCII, tab, CR,
+ * LF or part of a well-formed UTF-8 sequence (an empty input is text),
+ * binary otherwise. */
 enum co_format co_format_detect(const void *data, size_t size);
 
 /* Decode or parse in-memory bytes. name is used in error messages. On

@@ -1,0 +1,12 @@
+/*
+ * Win32 backend internals shared with the CRT adapter and the tests.
+ */
+#ifndef CLOSEONCE_WIN32_INTERNAL_H
+#define CLOSEONCE_WIN32_INTERNAL_H
+
+/* The normalized error (enum co_err) of a GetLastError code. */
+int co_err_from_win32(unsigned long code);
+/* Entries left in the backend's private directory, or -1. */
+int co_win32_dir_entries(void *self);
+
+#endif

@@ -35,6 +35,7 @@ if(CO_CRT STREQUAL "ucrt")
 elseif(NOT CO_CRT STREQUAL "msvcrt")
   message(FATAL_ERROR "CO_CRT must be msvcrt or ucrt, not '${CO_CRT}'")
 endif()
-# Static: the .exe files need no DLL beside them (libgcc, winpthread for
-# clock_gettime) under Wine.
-set(CMAKE_EXE_LINKER_FLAGS_INIT "${CMAKE_EXE_LINKER_FLAGS_INIT} -static")
+# mingw-w64's C99 printf (%zu, %lld) with either C runtime; static libgcc:
+# the .exe files need no DLL beside them under Wine.
+set(CMAKE_C_FLAGS_INIT "${CMAKE_C_FLAGS_INIT} -D__USE_MINGW_ANSI_STDIO=1")
+set(CMAKE_EXE_LINKER_FLAGS_INIT "${CMAKE_EXE_LINKER_FLAGS_INIT} -static-libgcc")

@@ -2,6 +2,7 @@
  * The built-in generator's campaign loop.
  */
 #include "closeonce/campaign.h"
+#include "portable.h"
 
 #include <string.h>
 #include <time.h>
@@ -42,9 +43,7 @@ static long attribute_leak(struct co_exec *ex, struct co_trace *ring, size_t n,
 }
 
 static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+  return co__seconds();
 }
 
 int co_campaign_run(const struct co_campaign_config *cfg,

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "closeonce/campaign.h"
+#include "portable.h"
 #include "closeonce/closeonce.h"
 #include "closeonce/kit.h"
 #include "closeonce/repro.h"
@@ -299,10 +300,7 @@ static int cmd_fuzz(int argc, char **argv) {
   if (!(cfg.target = target_arg("fuzz", target)))
     return EXIT_USAGE;
   if (!have_seed) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    seed = ((uint64_t)ts.tv_sec * 1000003u) ^ (uint64_t)ts.tv_nsec ^
-           ((uint64_t)getpid() << 20);
+    seed = co__entropy();
     seed %= 1000000000ull;
   }
   if (!runs && !have_seconds)

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "memstream.h"
+#include "portable.h"
 
 #ifdef _WIN32
 #include <direct.h>

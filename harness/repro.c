@@ -8,7 +8,7 @@
  */
 #include "closeonce/repro.h"
 
-#include "memstream.h"
+#include "portable.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -3,6 +3,7 @@
  * simplification and renumbering, until nothing more can go.
  */
 #include "closeonce/shrink.h"
+#include "portable.h"
 
 #include <string.h>
 #include <time.h>
@@ -184,11 +185,11 @@ static int renumber_pass(struct ctx *c, struct co_trace *t) {
 int co_shrink(struct co_exec *ex, struct co_trace *t, struct co_verdict *v,
               struct co_shrink_stats *st) {
   struct ctx c;
-  struct timespec t0, t1;
+  double t0, t1;
   int round;
   memset(&c, 0, sizeof c);
   memset(st, 0, sizeof *st);
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  t0 = co__seconds();
   c.ex = ex;
   c.kind = v->kind;
   c.client = v->client;
@@ -213,11 +214,10 @@ int co_shrink(struct co_exec *ex, struct co_trace *t, struct co_verdict *v,
   /* Confirm the last state (passes may end on a rejected candidate). */
   same(&c, t);
   *v = c.last;
-  clock_gettime(CLOCK_MONOTONIC, &t1);
+  t1 = co__seconds();
   st->after = t->len;
   st->tried = c.tried;
-  st->seconds = (double)(t1.tv_sec - t0.tv_sec) +
-                (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+  st->seconds = t1 - t0;
   co_trace_free(&c.cand);
   return 0;
 }

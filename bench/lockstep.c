@@ -67,6 +67,11 @@ static void run_raw(const struct co_backend *be, void *self,
   syscall(SYS_close_range, (unsigned)f0, ~0u, 0u);
 }
 
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
 int main(int argc, char **argv) {
   int ntr = argc > 1 ? atoi(argv[1]) : 2000;
   int rounds = argc > 2 ? atoi(argv[2]) : 7;
@@ -96,6 +101,7 @@ int main(int argc, char **argv) {
   co_exec_set_observe(ex_res, CO_OBSERVE_RESULT);
   /* The raw runner assumes the harness holds exactly 0..f0-1. */
   tg->backend->open_set(NULL, &open_now, &nopen);
+  qsort(open_now, nopen, sizeof *open_now, cmp_i64); /* any order */
   f0 = (int64_t)nopen;
   for (i = 0; i < (int)nopen; i++)
     if (open_now[i] != i) {

@@ -82,10 +82,23 @@ const char *co_verdict_explain(int kind) {
   return kind >= 0 && kind < CO_V_COUNT ? vexpl[kind] : "?";
 }
 
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* The backend's open set, ascending. */
+static int open_set(struct co_exec *ex, int64_t **v, size_t *n) {
+  if (ex->be->open_set(ex->self, v, n) < 0)
+    return -1;
+  qsort(*v, *n, sizeof **v, cmp_i64);
+  return 0;
+}
+
 static int take_foreign(struct co_exec *ex) {
   int64_t *v;
   size_t n;
-  if (ex->be->open_set(ex->self, &v, &n) < 0)
+  if (open_set(ex, &v, &n) < 0)
     return -1;
   free(ex->foreign);
   ex->foreign = v;
@@ -878,7 +891,7 @@ static int compare_process(struct co_exec *ex, char *msg, size_t cap, int fix) {
   int64_t *now;
   size_t n, i = 0, j = 0;
   int rc = 0;
-  if (ex->be->open_set(ex->self, &now, &n) < 0) {
+  if (open_set(ex, &now, &n) < 0) {
     snprintf(msg, cap, "cannot list the open descriptors");
     return -1;
   }

@@ -385,6 +385,18 @@ static void dup_onto(struct co_model *m, int64_t o, int64_t n, int cloexec,
   t->same_b = o;
 }
 
+/* A new number n on num's open file description (dup, F_DUPFD,
+ * DuplicateHandle, a layer's duplicate): the result, and an identity check
+ * for the executor. */
+static void dup_new(struct co_model *m, int64_t n, int64_t num, int cloexec,
+                    struct co_outcome *pred, struct co_aftermath *t) {
+  install(m, n, m->fd[num].ofd, cloexec);
+  pred->ret = n;
+  t->same_a = n;
+  t->same_b = num;
+  touch(t, n);
+}
+
 /* ---- owner layers ---- */
 
 static int obj_num_valid(const struct co_model *m, const struct objent *o) {
@@ -674,11 +686,7 @@ static void call_step(struct co_model *m, const struct co_op *op,
       LFAIL(CO_EMFILE);
       break;
     }
-    install(m, n, m->fd[o->num].ofd, 0);
-    pred->ret = n;
-    t->same_a = n;
-    t->same_b = o->num;
-    touch(t, n);
+    dup_new(m, n, o->num, 0, pred, t);
     break;
   case CO_EFF_DETACH:
     pred->ret = o->num;
@@ -841,11 +849,7 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
       fail(pred, CO_EMFILE);
       break;
     }
-    install(m, n, m->fd[a].ofd, 0);
-    pred->ret = n;
-    t->same_a = n;
-    t->same_b = a;
-    touch(t, n);
+    dup_new(m, n, a, 0, pred, t);
     break;
   case CO_OP_DUP2:
     /* man dup; S§4; fs/file.c: oldfd == newfd returns newfd if oldfd is
@@ -901,11 +905,7 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
       fail(pred, CO_EMFILE);
       break;
     }
-    install(m, n, m->fd[a].ofd, c->flags & CO_F_BIT0);
-    pred->ret = n;
-    t->same_a = n;
-    t->same_b = a;
-    touch(t, n);
+    dup_new(m, n, a, c->flags & CO_F_BIT0, pred, t);
     break;
   case CO_OP_GETFD:
     /* man fcntl: F_GETFD returns the per-descriptor FD_CLOEXEC bit. */
@@ -984,11 +984,7 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
       fail(pred, CO_EMFILE);
       break;
     }
-    install(m, n, ofd, 0);
-    pred->ret = n;
-    t->same_a = n;
-    t->same_b = a;
-    touch(t, n);
+    dup_new(m, n, a, 0, pred, t);
     break;
   }
   case CO_OP_SETPROTECT:

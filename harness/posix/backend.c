@@ -125,11 +125,6 @@ static void posix_destroy(void *self) {
   free(be);
 }
 
-static int cmp_i64(const void *a, const void *b) {
-  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-  return (x > y) - (x < y);
-}
-
 static int64_t posix_limit(void *self) {
   struct rlimit rl;
   (void)self;
@@ -218,7 +213,6 @@ static int posix_open_set(void *self, int64_t **out, size_t *n) {
       }
     }
   }
-  qsort(v, len, sizeof *v, cmp_i64);
   *out = v;
   *n = len;
   return 0;

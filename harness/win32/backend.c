@@ -161,11 +161,6 @@ static void win32_destroy(void *self) {
   free(be);
 }
 
-static int cmp_i64(const void *a, const void *b) {
-  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-  return (x > y) - (x < y);
-}
-
 static int win32_open_set(void *self, int64_t **out, size_t *n) {
   struct win32_be *be = self;
   struct sys_handle_info *info;
@@ -191,7 +186,6 @@ static int win32_open_set(void *self, int64_t **out, size_t *n) {
   for (i = 0; i < info->count; i++)
     if (info->entry[i].pid == pid)
       v[len++] = (int64_t)info->entry[i].value;
-  qsort(v, len, sizeof *v, cmp_i64);
   *out = v;
   *n = len;
   return 0;

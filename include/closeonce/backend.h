@@ -36,8 +36,9 @@ struct co_backend {
   /* Remove the temporary directory and release everything. */
   void (*destroy)(void *self);
 
-  /* Every number open in the process now, ascending. *out is malloc'd by
-   * the backend and freed by the caller. Returns 0 or -1. */
+  /* Every number open in the process now, in any order (the executor
+   * sorts). *out is malloc'd by the backend and freed by the caller.
+   * Returns 0 or -1. */
   int (*open_set)(void *self, int64_t **out /* OUT */, size_t *n /* OUT */);
   /* The descriptor limit (RLIMIT_NOFILE soft). */
   int64_t (*limit)(void *self);

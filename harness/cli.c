@@ -200,8 +200,8 @@ static int write_run_reports(const char *dir, const char *suite, int argc,
   if (fclose(f) != 0 || rc < 0)
     return -1;
   for (i = 0; i < argc && len < sizeof command; i++)
-    len += (size_t)snprintf(command + len, sizeof command - len, " %s",
-                            argv[i]);
+    len +=
+        (size_t)snprintf(command + len, sizeof command - len, " %s", argv[i]);
   snprintf(path, sizeof path, "%s/closeonce.sarif", dir);
   if (!(f = fopen(path, "w")))
     return -1;
@@ -386,8 +386,7 @@ static int cmd_fuzz(int argc, char **argv) {
     jc.seconds = res.status.elapsed;
     jc.failure = res.found ? &f : NULL;
     if ((res.found && co_report_files(report_dir, name, sx, &f) < 0) ||
-        write_run_reports(report_dir, "closeonce fuzz", argc, argv, &jc, 1) <
-            0)
+        write_run_reports(report_dir, "closeonce fuzz", argc, argv, &jc, 1) < 0)
       fprintf(stderr, "%s fuzz: cannot write reports in %s: %s\n", prog,
               report_dir, strerror(errno));
     else

@@ -25,8 +25,9 @@
 struct co_exec {
   const struct co_backend *be;
   void *self;
-  int platform;   /* enum co_platform */
-  int64_t stride; /* numbers are its multiples */
+  int platform;    /* enum co_platform */
+  int64_t stride;  /* numbers are its multiples */
+  unsigned quirks; /* the backend's documented deviations, CO_QUIRK_* */
   struct co_model *model;
   int64_t *foreign;
   size_t nforeign;
@@ -133,6 +134,8 @@ struct co_exec *co_exec_new(const struct co_backend *be, char *err,
   ex->genv.dir = "";
   if (be->version >= 2 && be->private_dir)
     ex->genv.dirfd = be->private_dir(ex->self, &ex->genv.dir);
+  if (be->version >= 3 && be->quirks)
+    ex->quirks = be->quirks(ex->self);
   if (take_foreign(ex) < 0) {
     snprintf(err, errcap, "cannot list the open descriptors");
     goto fail;
@@ -267,8 +270,7 @@ static size_t reachable(struct co_exec *ex, int64_t hi) {
 }
 
 unsigned co_exec_quirks(const struct co_exec *ex) {
-  return ex->be->version >= 3 && ex->be->quirks ? ex->be->quirks(ex->self)
-                                                : 0;
+  return ex->quirks;
 }
 
 static int begin_model(struct co_exec *ex) {
@@ -277,7 +279,7 @@ static int begin_model(struct co_exec *ex) {
   cfg.nforeign = ex->nforeign;
   cfg.limit = ex->limit;
   cfg.platform = ex->platform;
-  cfg.quirks = co_exec_quirks(ex);
+  cfg.quirks = ex->quirks;
   return co_model_begin(ex->model, &cfg);
 }
 
@@ -669,8 +671,8 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
              co_call_binds(op) == 1 && ex->robj[op->dst % CO_OBJS] &&
              ex->robj_ad[op->dst % CO_OBJS]->handle_of)
       /* an object that opened a handle of its own */
-      call.hint =
-          ex->robj_ad[op->dst % CO_OBJS]->handle_of(ex->robj[op->dst % CO_OBJS]);
+      call.hint = ex->robj_ad[op->dst % CO_OBJS]->handle_of(
+          ex->robj[op->dst % CO_OBJS]);
   }
   tid = co_model_step(ex->model, op, &call, &pred, &eff);
   ex->last_tid = tid;

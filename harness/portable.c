@@ -36,8 +36,7 @@ unsigned long long co__entropy(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return ((unsigned long long)ts.tv_sec * 1000003u) ^
-         (unsigned long long)ts.tv_nsec ^
-         ((unsigned long long)getpid() << 20);
+         (unsigned long long)ts.tv_nsec ^ ((unsigned long long)getpid() << 20);
 #endif
 }
 

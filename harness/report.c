@@ -584,8 +584,9 @@ static int *sarif_lines(const struct co_finding *f) {
 
 static void sarif_location(FILE *out, const struct co_finding *f, int line,
                            const char *message, const char *indent) {
-  fprintf(out, "{\n%s  \"physicalLocation\": {\n%s    \"artifactLocation\": "
-               "{\"uri\": ",
+  fprintf(out,
+          "{\n%s  \"physicalLocation\": {\n%s    \"artifactLocation\": "
+          "{\"uri\": ",
           indent, indent);
   sarif_uri(out, f->trace_file ? f->trace_file : f->source);
   fprintf(out, "}");
@@ -625,15 +626,17 @@ static void sarif_result(FILE *out, const struct co_finding *f) {
   json_str(out, msg);
   fprintf(out, "},\n          \"locations\": [");
   sarif_location(out, f, at, NULL, "            ");
-  fprintf(out, "],\n          \"partialFingerprints\": "
-               "{\"closeonceTrace/v1\": \"%016llx\"},\n",
+  fprintf(out,
+          "],\n          \"partialFingerprints\": "
+          "{\"closeonceTrace/v1\": \"%016llx\"},\n",
           (unsigned long long)co_trace_hash(f->trace));
   fprintf(out, "          \"codeFlows\": [{\"threadFlows\": [{\"locations\": "
                "[");
   for (i = 0; i < f->trace->len; i++) {
     co_op_format(&f->trace->ops[i], line, sizeof line);
-    fprintf(out, "%s\n            {\"executionOrder\": %zu, \"importance\": "
-                 "\"%s\", \"location\": ",
+    fprintf(out,
+            "%s\n            {\"executionOrder\": %zu, \"importance\": "
+            "\"%s\", \"location\": ",
             i ? "," : "", i, i == v->step ? "essential" : "important");
     {
       char step[300];

@@ -63,7 +63,7 @@ struct co_model {
   int64_t freenum[CO_FREE_REFS];
   int64_t limit, high;
   uint32_t gen;
-  int platform;   /* enum co_platform */
+  int platform; /* enum co_platform */
   unsigned quirks;
   int64_t stride; /* numbers are multiples of it (Win32: 4) */
   int64_t hint;   /* Win32: the value the platform gave the new handle */
@@ -764,11 +764,11 @@ static enum co_sit call_sit(const struct co_model *m, const struct co_op *op) {
   return is_live(m, o->num) ? CO_SIT_REUSED : CO_SIT_STALE;
 }
 
-int co_model_refuses(const struct co_model *m, const struct co_op *op,
-                     const struct co_call *c) {
+/* co_model_refuses, given the step's events. */
+static int refuses(const struct co_model *m, const struct co_op *op,
+                   const struct co_call *c, const struct co_event *ev,
+                   int nev) {
   const struct co_opdesc *d = &co_opdesc[op->kind];
-  struct co_event ev[CO_EVENTS_MAX];
-  int nev = co_model_events(m, op, c, ev);
   /* Never run: it would use freed memory or lose a live object. */
   if (nev && (ev[0].why == CO_WHY_DEAD_OBJ || ev[0].why == CO_WHY_OVERWRITE ||
               ev[0].why == CO_WHY_WRONG_LAYER))
@@ -780,8 +780,13 @@ int co_model_refuses(const struct co_model *m, const struct co_op *op,
           co_model_is_foreign(m, c->a)) ||
          (c->kind == CO_OP_CALL && call_touches_foreign(m, op, c->a)) ||
          ((c->kind == CO_OP_DUP2 || c->kind == CO_OP_DUP3) &&
-          (uint32_t)c->b < (uint64_t)m->limit &&
-          co_model_is_foreign(m, c->b));
+          (uint32_t)c->b < (uint64_t)m->limit && co_model_is_foreign(m, c->b));
+}
+
+int co_model_refuses(const struct co_model *m, const struct co_op *op,
+                     const struct co_call *c) {
+  struct co_event ev[CO_EVENTS_MAX];
+  return refuses(m, op, c, ev, co_model_events(m, op, c, ev));
 }
 
 unsigned co_model_step(struct co_model *m, const struct co_op *op,
@@ -811,7 +816,7 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
   t->obj = -1;
   t->nev = co_model_events(m, op, c, t->ev);
   m->hint = c->hint;
-  if (co_model_refuses(m, op, c)) {
+  if (refuses(m, op, c, t->ev, t->nev)) {
     t->refused = 1;
     fail(pred, CO_EPERM);
     goto done;
@@ -837,6 +842,25 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
     touch(t, n);
     break;
   }
+  case CO_OP_DUP_CLOSE:
+    /* DuplicateHandle(..., DUPLICATE_CLOSE_SOURCE | SAME_ACCESS,
+     * bInheritHandle TRUE) within one process (S§2; WP test_DuplicateHandle;
+     * S§8): an unprotected source is closed and the new handle comes back
+     * with the source's value, its flags reset; an invalid source fails and
+     * a protected one stays open, the copy getting a new value: as dup. */
+    if (m->platform != CO_PLATFORM_WIN32) {
+      fail(pred, CO_ENOSYS);
+      break;
+    }
+    if (is_open(m, a) && !m->fd[a].protect) {
+      int32_t ofd = m->fd[a].ofd;
+      release(m, a);
+      install(m, a, ofd, 0); /* a new handle that has the old value */
+      pred->ret = a;
+      touch(t, a);
+      break;
+    }
+    /* fall through */
   case CO_OP_DUP:
     /* man dup: EBADF; lowest unused number, same description, cloexec off.
      */
@@ -953,40 +977,6 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
     else
       release(m, a);
     break;
-  case CO_OP_DUP_CLOSE: {
-    /* DuplicateHandle(..., DUPLICATE_CLOSE_SOURCE | SAME_ACCESS,
-     * bInheritHandle TRUE) within one process (S§2; WP test_DuplicateHandle;
-     * S§8): an invalid source fails with ERROR_INVALID_HANDLE; an
-     * unprotected source is closed and the new handle comes back with the
-     * source's value, its flags reset; a protected source stays open and
-     * the new handle gets a new value. */
-    int32_t ofd;
-    touch(t, a);
-    if (m->platform != CO_PLATFORM_WIN32) {
-      fail(pred, CO_ENOSYS);
-      break;
-    }
-    if (!is_open(m, a)) {
-      fail(pred, CO_EBADF);
-      break;
-    }
-    ofd = m->fd[a].ofd;
-    if (!m->fd[a].protect) {
-      m->ofd[ofd].refs++; /* held across the release */
-      release(m, a);
-      install(m, a, ofd, 0);
-      m->ofd[ofd].refs--;
-      pred->ret = a;
-      break;
-    }
-    n = lowest_free(m, 0);
-    if (n < 0) {
-      fail(pred, CO_EMFILE);
-      break;
-    }
-    dup_new(m, n, a, 0, pred, t);
-    break;
-  }
   case CO_OP_SETPROTECT:
     /* SetHandleInformation(h, HANDLE_FLAG_PROTECT_FROM_CLOSE, ...): the
      * flag is the handle's, not the object's (S§1, S§2). */

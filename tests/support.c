@@ -12,31 +12,11 @@ struct co_exec *sup_exec(void) {
   return ex;
 }
 
-static void hook(void *env, const struct co_step_info *s) {
-  struct rec *r = env;
-  if (s->step >= REC_MAX)
-    return;
-  r->real[s->step] = *s->real;
-  r->model[s->step] = *s->model;
-  r->call[s->step] = *s->call;
-  r->sit_a[s->step] = s->sit_a;
-  r->sit_b[s->step] = s->sit_b;
-  r->n = s->step + 1;
-}
-
 int sup_run(struct co_exec *ex, const char *text, struct rec *r,
             struct co_verdict *v) {
-  struct co_trace t;
-  struct co_parse_error pe;
-  int kind;
-  co_trace_init(&t);
-  cr_assert_eq(co_trace_parse(text, strlen(text), &t, &pe), 0,
-               "parse error %d:%d: %s", pe.line, pe.col, pe.message);
-  memset(r, 0, sizeof *r);
-  co_exec_set_hook(ex, hook, r);
-  kind = co_exec_run(ex, &t, v);
-  co_exec_set_hook(ex, NULL, NULL);
-  co_trace_free(&t);
+  char err[200];
+  int kind = rec_run(ex, text, r, v, err, sizeof err);
+  cr_assert_geq(kind, 0, "parse error %s", err);
   return kind;
 }
 

@@ -7,16 +7,7 @@
 
 #include <criterion/criterion.h>
 
-#include "closeonce/closeonce.h"
-
-#define REC_MAX 512
-
-struct rec {
-  size_t n;
-  struct co_outcome real[REC_MAX], model[REC_MAX];
-  struct co_call call[REC_MAX];
-  enum co_sit sit_a[REC_MAX], sit_b[REC_MAX];
-};
+#include "record.h"
 
 /* An executor on the POSIX backend; fails the test if it cannot start. */
 struct co_exec *sup_exec(void);

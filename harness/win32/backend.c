@@ -127,8 +127,8 @@ static void *win32_create(char *err, size_t errcap) {
     if (CreateDirectoryW(be->dir, NULL))
       break;
     if (GetLastError() != ERROR_ALREADY_EXISTS || i > 1000) {
-      snprintf(err, errcap, "cannot create a directory in %ls (error %lu)",
-               tmp, GetLastError());
+      snprintf(err, errcap, "cannot create a directory in %ls (error %lu)", tmp,
+               GetLastError());
       free(be);
       return NULL;
     }
@@ -232,11 +232,10 @@ static void win32_call(void *self, const struct co_call *c,
     break;
   case CO_OP_DUP:
   case CO_OP_DUP_CLOSE:
-    ok = DuplicateHandle(self_proc, h, self_proc, &n, 0, TRUE,
-                         DUPLICATE_SAME_ACCESS |
-                             (c->kind == CO_OP_DUP_CLOSE
-                                  ? DUPLICATE_CLOSE_SOURCE
-                                  : 0));
+    ok = DuplicateHandle(
+        self_proc, h, self_proc, &n, 0, TRUE,
+        DUPLICATE_SAME_ACCESS |
+            (c->kind == CO_OP_DUP_CLOSE ? DUPLICATE_CLOSE_SOURCE : 0));
     ret = (int64_t)(intptr_t)n;
     break;
   case CO_OP_CLOSE:
@@ -251,10 +250,9 @@ static void win32_call(void *self, const struct co_call *c,
                               c->flags & CO_F_BIT0 ? 0 : HANDLE_FLAG_INHERIT);
     break;
   case CO_OP_SETPROTECT:
-    ok = SetHandleInformation(h, HANDLE_FLAG_PROTECT_FROM_CLOSE,
-                              c->flags & CO_F_BIT0
-                                  ? HANDLE_FLAG_PROTECT_FROM_CLOSE
-                                  : 0);
+    ok = SetHandleInformation(
+        h, HANDLE_FLAG_PROTECT_FROM_CLOSE,
+        c->flags & CO_F_BIT0 ? HANDLE_FLAG_PROTECT_FROM_CLOSE : 0);
     break;
   case CO_OP_WRITE:
     ok = WriteFile(h, be->data, (DWORD)c->n, &done, NULL);

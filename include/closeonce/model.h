@@ -40,7 +40,7 @@ enum co_platform {
     "SetFilePointerEx(FILE_BEGIN, negative) fails ERROR_NEGATIVE_SEEK before " \
     "the handle is looked up, so a closed handle gives EINVAL, not EBADF "     \
     "(Wine dlls/kernelbase/file.c SetFilePointerEx; found by closeonce, "      \
-    "corpus/win32/wine-negative-seek-on-closed-handle.trace)")               \
+    "corpus/win32/wine-negative-seek-on-closed-handle.trace)")                 \
   X(WINE_EMPTY_APPEND_WRITE_MOVES, 0x2, "wine",                                \
     "WriteFile of 0 bytes through an append-only handle (FILE_APPEND_DATA) "   \
     "moves the file pointer to the end of the file; on Linux write(fd, "       \
@@ -58,8 +58,8 @@ void co_quirks_print(unsigned mask, FILE *out);
 struct co_model_config {
   const int64_t *foreign; /* sorted ascending, no duplicates */
   size_t nforeign;
-  int64_t limit; /* RLIMIT_NOFILE soft limit; the handle limit on Win32 */
-  int platform;  /* enum co_platform */
+  int64_t limit;   /* RLIMIT_NOFILE soft limit; the handle limit on Win32 */
+  int platform;    /* enum co_platform */
   unsigned quirks; /* CO_QUIRK_* */
 };
 

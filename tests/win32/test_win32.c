@@ -15,13 +15,7 @@
 
 #include "closeonce/closeonce.h"
 #include "closeonce/contract.h"
-
-#define MAXREC 64
-
-struct rec {
-  size_t n;
-  struct co_outcome real[MAXREC], model[MAXREC];
-};
+#include "record.h"
 
 static int failures;
 
@@ -34,15 +28,6 @@ static int failures;
       failures++;                                                              \
     }                                                                          \
   } while (0)
-
-static void hook(void *env, const struct co_step_info *s) {
-  struct rec *r = env;
-  if (s->step < MAXREC) {
-    r->real[s->step] = *s->real;
-    r->model[s->step] = *s->model;
-    r->n = s->step + 1;
-  }
-}
 
 static struct co_exec *exec_for(const char *target, int mode) {
   char err[256];
@@ -60,19 +45,12 @@ static struct co_exec *exec_for(const char *target, int mode) {
 /* Run text on ex, recording every step; returns the verdict kind. */
 static int run(struct co_exec *ex, const char *text, struct rec *r,
                struct co_verdict *v) {
-  struct co_trace t;
-  struct co_parse_error pe;
-  int kind;
-  co_trace_init(&t);
-  if (co_trace_parse(text, strlen(text), &t, &pe) < 0) {
-    printf("parse error %d:%d: %s\n", pe.line, pe.col, pe.message);
+  char err[200];
+  int kind = rec_run(ex, text, r, v, err, sizeof err);
+  if (kind < 0) {
+    printf("parse error %s\n", err);
     exit(1);
   }
-  memset(r, 0, sizeof *r);
-  co_exec_set_hook(ex, hook, r);
-  kind = co_exec_run(ex, &t, v);
-  co_exec_set_hook(ex, NULL, NULL);
-  co_trace_free(&t);
   return kind;
 }
 
@@ -229,8 +207,8 @@ static void crt_open_closed_handle(void) {
   struct co_exec *ex = exec_for("win32-crt", CO_MODE_CONFORMANCE);
   struct rec r;
   run_ok(ex, "s0 = open rdwr\nclose s0\no0 = _open_osfhandle s0 rw\n", &r);
-  CHECK(r.real[2].ret == -1 && r.real[2].err == CO_EBADF,
-        "got %lld %s", (long long)r.real[2].ret, co_err_name(r.real[2].err));
+  CHECK(r.real[2].ret == -1 && r.real[2].err == CO_EBADF, "got %lld %s",
+        (long long)r.real[2].ret, co_err_name(r.real[2].err));
   co_exec_free(ex);
 }
 
@@ -281,12 +259,11 @@ static void private_dir_cleaned(void) {
          "s0 = open rdwr\no0 = demo_open rw\ns1 = open wronly\n"
          "o1 = _open_osfhandle s1 rw\n",
          &r);
-  co_exec_backend_self(ex);
   co_backend_win32.private_dir(co_exec_backend_self(ex), &dir);
   MultiByteToWideChar(CP_UTF8, 0, dir, -1, wdir, MAX_PATH);
   co_exec_free(ex);
-  CHECK(GetFileAttributesW(wdir) == INVALID_FILE_ATTRIBUTES,
-        "%s still exists", dir);
+  CHECK(GetFileAttributesW(wdir) == INVALID_FILE_ATTRIBUTES, "%s still exists",
+        dir);
 }
 
 static const struct {

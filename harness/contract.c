@@ -6,6 +6,7 @@
 #include "closeonce/error.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ADAPTERS_MAX 32
@@ -21,8 +22,8 @@ static unsigned nentries;
 static int builtins_done;
 
 static const char *const effect_names[CO_EFF_COUNT] = {
-    "open",  "adopt", "adopt-on-success", "borrow", "lend", "dup", "detach",
-    "close", "use"};
+    "open",  "adopt", "adopt-on-success", "borrow",   "lend", "dup",   "detach",
+    "close", "use",   "dup-object",       "dup-onto", "wrap", "number"};
 
 const char *co_effect_name(enum co_effect e) {
   return (unsigned)e < CO_EFF_COUNT ? effect_names[e] : "?";
@@ -60,11 +61,35 @@ static int do_register(const struct co_adapter *a, char *err, size_t cap) {
     }
     if (e->effect == CO_EFF_CLOSE)
       has_close = 1;
+    if ((e->effect == CO_EFF_DUP_OBJ || e->effect == CO_EFF_DUP2_OBJ ||
+         e->effect == CO_EFF_WRAP) &&
+        (a->version < 2 || !a->call2)) {
+      snprintf(err, cap, "adapter %s: %s takes two objects: it needs call2",
+               c->layer, e->name);
+      return -1;
+    }
+    if (e->effect == CO_EFF_WRAP && (!e->inner || !*e->inner)) {
+      snprintf(err, cap,
+               "adapter %s: %s wraps an object: name its layer in inner",
+               c->layer, e->name);
+      return -1;
+    }
+    if (e->effect == CO_EFF_NUMBER && (a->version < 2 || !a->number_of)) {
+      snprintf(err, cap, "adapter %s: %s returns a number: it needs number_of",
+               c->layer, e->name);
+      return -1;
+    }
     if (co_entry_nmodes(e) > CO_MODES_MAX) {
       snprintf(err, cap, "adapter %s: %s has more than %d modes", c->layer,
                e->name, CO_MODES_MAX);
       return -1;
     }
+  }
+  if (c->numbered && (a->version < 2 || !a->number_of || !a->number_open)) {
+    snprintf(err, cap,
+             "adapter %s: a numbered layer needs number_of and number_open",
+             c->layer);
+    return -1;
   }
   if (!has_close) {
     snprintf(err, cap, "adapter %s: no CLOSE entry (needed for teardown)",
@@ -81,18 +106,27 @@ static int do_register(const struct co_adapter *a, char *err, size_t cap) {
   return 0;
 }
 
-static void builtins(void) {
+/* A built-in adapter that does not register is a bug of this program. */
+static void builtin(const struct co_adapter *a) {
   char err[160];
+  if (do_register(a, err, sizeof err) < 0) {
+    fprintf(stderr, "closeonce: built-in %s\n", err);
+    abort();
+  }
+}
+
+static void builtins(void) {
   if (builtins_done)
     return;
   builtins_done = 1;
 #ifdef _WIN32
-  do_register(&co_adapter_crt, err, sizeof err);
-  do_register(&co_adapter_demo, err, sizeof err);
+  builtin(&co_adapter_crt);
+  builtin(&co_adapter_crt_stdio);
+  builtin(&co_adapter_demo);
 #else
-  do_register(&co_adapter_stdio, err, sizeof err);
-  do_register(&co_adapter_demo, err, sizeof err);
-  do_register(&co_adapter_zlib, err, sizeof err);
+  builtin(&co_adapter_stdio);
+  builtin(&co_adapter_demo);
+  builtin(&co_adapter_zlib);
 #endif
 }
 

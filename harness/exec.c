@@ -59,7 +59,9 @@ struct co_exec {
   const struct co_adapter *robj_ad[CO_OBJS];
   struct co_event_rec events[CO_EVENTS_KEPT];
   size_t nevents;
-  struct co_verdict ev_verdict; /* contract mode: the first event */
+  struct co_verdict ev_verdict;   /* contract mode: the first event */
+  const struct co_adapter *numad; /* the target's numbered layer, if any */
+  int64_t objforeign[CO_OBJNUMS]; /* its numbers in use at the start */
   uint8_t skipped[CO_MAX_OPS];
   int actor; /* the party acting in the current step */
 };
@@ -149,9 +151,15 @@ fail:
 struct co_exec *co_exec_new_target(const struct co_target *t, char *err,
                                    size_t errcap) {
   struct co_exec *ex = co_exec_new(t->backend, err, errcap);
+  unsigned k;
   if (!ex)
     return NULL;
   ex->genv.variant = t->variant;
+  for (k = 0; k < sizeof t->layers / sizeof *t->layers && t->layers[k]; k++) {
+    const struct co_adapter *a = co_adapter_find(t->layers[k]);
+    if (a && a->contract->numbered && !ex->numad)
+      ex->numad = a;
+  }
   co_exec_set_mode(ex, t->mode, 1);
   return ex;
 }
@@ -275,6 +283,15 @@ unsigned co_exec_quirks(const struct co_exec *ex) {
 
 static int begin_model(struct co_exec *ex) {
   struct co_model_config cfg;
+  size_t n = 0;
+  int64_t k;
+  memset(&cfg, 0, sizeof cfg);
+  if (ex->numad)
+    for (k = 0; k < CO_OBJNUMS; k++)
+      if (ex->numad->number_open(k))
+        ex->objforeign[n++] = k;
+  cfg.objforeign = ex->objforeign;
+  cfg.nobjforeign = n;
   cfg.foreign = ex->foreign;
   cfg.nforeign = ex->nforeign;
   cfg.limit = ex->limit;
@@ -485,13 +502,26 @@ static void call_layer(struct co_exec *ex, const struct co_op *op,
   unsigned idx;
   const struct co_entry *e = co_entry_get(op->entry, &ad, &idx);
   int binds = co_call_binds(op);
+  int two = e && (e->effect == CO_EFF_DUP_OBJ || e->effect == CO_EFF_DUP2_OBJ ||
+                  e->effect == CO_EFF_WRAP);
   unsigned k = binds == 1 ? op->dst : op->obj;
   void **objp = &ex->robj[k % CO_OBJS];
+  struct co_objstate os;
   *real = (struct co_outcome){-1, CO_EPERM, 0};
-  if (!e || (binds != 1 && (!*objp || ex->robj_ad[k % CO_OBJS] != ad)))
+  if (!e || ((binds != 1 || two) && !ex->robj[op->obj]) ||
+      (binds != 1 && ex->robj_ad[op->obj] != ad) ||
+      (co_call_target(op) &&
+       (!ex->robj[op->dst] || ex->robj_ad[op->dst] != ad)))
     return; /* no such entry, no real object, or another layer's object:
                never passed to the library; shows as a divergence */
-  ad->call(&ex->genv, idx, op->flags, objp, c->a, op->n, real);
+  co_model_obj(ex->model, op->obj, &os); /* before the step */
+  if (two)
+    ad->call2(&ex->genv, idx, op->flags, ex->robj[op->obj], &ex->robj[op->dst],
+              real);
+  else
+    ad->call(&ex->genv, idx, op->flags, objp, c->a, op->n, real);
+  if (two && binds == 1)
+    k = op->dst;
   if (binds == 1) {
     ex->robj_ad[k] = *objp ? ad : NULL;
     if (*objp && ad->handle_of) {
@@ -503,6 +533,11 @@ static void call_layer(struct co_exec *ex, const struct co_op *op,
   if (e->effect == CO_EFF_CLOSE || e->effect == CO_EFF_DETACH) {
     *objp = NULL; /* freed whatever the result */
     ex->robj_ad[k] = NULL;
+    if (e->effect == CO_EFF_CLOSE && os.inner >= 0) {
+      /* a stream's close closed its descriptor too */
+      ex->robj[os.inner] = NULL;
+      ex->robj_ad[os.inner] = NULL;
+    }
   }
 }
 
@@ -583,8 +618,19 @@ static int check_obj(struct co_exec *ex, struct co_verdict *v, unsigned k) {
     return set_verdict(
         ex, v, CO_V_DIVERGENCE, "o%u %s, but the model says it %s", k,
         ro ? "exists" : "does not exist", os.live ? "does" : "does not");
-  if (!ro || !ex->robj_ad[k]->handle_of)
+  if (!ro)
     return CO_V_OK;
+  if (os.number >= 0 && ex->robj_ad[k]->version >= 2 &&
+      ex->robj_ad[k]->number_of) {
+    int64_t num = ex->robj_ad[k]->number_of(ro);
+    if (num != os.number)
+      return set_verdict(ex, v, CO_V_DIVERGENCE,
+                         "o%u is C-runtime descriptor %" PRId64
+                         "; the model says %" PRId64,
+                         k, num, os.number);
+  }
+  if (os.lost || !ex->robj_ad[k]->handle_of)
+    return CO_V_OK; /* a number closed under it stores nothing */
   h = ex->robj_ad[k]->handle_of(ro);
   if (h == os.num)
     return CO_V_OK;
@@ -668,9 +714,10 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
     if (real.err == CO_OK && returns_number(op))
       call.hint = real.ret;
     else if (real.err == CO_OK && op->kind == CO_OP_CALL &&
-             co_call_binds(op) == 1 && ex->robj[op->dst % CO_OBJS] &&
+             (co_call_binds(op) == 1 || co_call_target(op)) &&
+             ex->robj[op->dst % CO_OBJS] &&
              ex->robj_ad[op->dst % CO_OBJS]->handle_of)
-      /* an object that opened a handle of its own */
+      /* an object that opened or duplicated a handle of its own */
       call.hint = ex->robj_ad[op->dst % CO_OBJS]->handle_of(
           ex->robj[op->dst % CO_OBJS]);
   }
@@ -801,22 +848,36 @@ static void force_close(struct co_exec *ex, int64_t num) {
 }
 
 static void teardown_objects(struct co_exec *ex) {
-  unsigned k, i;
-  for (k = 0; k < CO_OBJS; k++) {
-    const struct co_adapter *ad = ex->robj_ad[k];
-    struct co_outcome r;
-    if (!ex->robj[k] || !ad) {
-      ex->robj[k] = NULL;
-      continue;
-    }
-    for (i = 0; i < ad->contract->nentries; i++)
-      if (ad->contract->entries[i].effect == CO_EFF_CLOSE) {
-        ad->call(&ex->genv, i, 0, &ex->robj[k], -1, 0, &r);
-        break;
+  unsigned k, i, pass;
+  /* Streams first (their close closes the descriptor they wrap), then the
+   * rest, then streams whose descriptor was closed under them (closing one
+   * earlier could close whoever holds that number now). */
+  for (pass = 0; pass < 3; pass++)
+    for (k = 0; k < CO_OBJS; k++) {
+      const struct co_adapter *ad = ex->robj_ad[k];
+      struct co_objstate os;
+      struct co_outcome r;
+      co_model_obj(ex->model, k, &os);
+      if (pass == 0 && (os.inner < 0 || !os.live || os.lost))
+        continue;
+      if (pass == 1 && os.inner >= 0 && os.live && os.lost)
+        continue;
+      if (!ex->robj[k] || !ad) {
+        ex->robj[k] = NULL;
+        continue;
       }
-    ex->robj[k] = NULL;
-    ex->robj_ad[k] = NULL;
-  }
+      for (i = 0; i < ad->contract->nentries; i++)
+        if (ad->contract->entries[i].effect == CO_EFF_CLOSE) {
+          ad->call(&ex->genv, i, 0, &ex->robj[k], -1, 0, &r);
+          break;
+        }
+      ex->robj[k] = NULL;
+      ex->robj_ad[k] = NULL;
+      if (pass == 0 && os.inner >= 0 && !os.lost) {
+        ex->robj[os.inner] = NULL;
+        ex->robj_ad[os.inner] = NULL;
+      }
+    }
 }
 
 int co_exec_end(struct co_exec *ex, struct co_verdict *v) {

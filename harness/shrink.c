@@ -169,7 +169,7 @@ static int renumber_pass(struct ctx *c, struct co_trace *t) {
       if (smap[o->dst] < 0)
         smap[o->dst] = ns++;
       o->dst = (uint8_t)smap[o->dst];
-    } else if (b == 1) {
+    } else if (b == 1 || co_call_target(o)) {
       if (omap[o->dst] < 0)
         omap[o->dst] = no++;
       o->dst = (uint8_t)omap[o->dst];

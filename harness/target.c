@@ -35,12 +35,13 @@ static struct co_target target_win32 = {
 static struct co_target target_win32_crt = {
     "win32-crt",
     "the C runtime's descriptors over Win32 HANDLEs: _open_osfhandle/"
-    "_get_osfhandle/_write/_close, with demolib lending and adopting "
-    "HANDLEs (contract)",
+    "_get_osfhandle/_write/_close/_dup/_dup2, streams over them (_fdopen/"
+    "_fileno/fwrite/fclose), demolib lending and adopting HANDLEs "
+    "(contract)",
     &co_backend_win32,
     co_client_ops,
     sizeof co_client_ops,
-    {"crt", "demo", NULL},
+    {"crt", "crt-stdio", "demo", NULL},
     0,
     CO_MODE_CONTRACT,
     {0},

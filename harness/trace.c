@@ -64,6 +64,8 @@ int co_call_binds(const struct co_op *op) {
   case CO_EFF_ADOPT:
   case CO_EFF_ADOPT_ON_SUCCESS:
   case CO_EFF_BORROW:
+  case CO_EFF_DUP_OBJ:
+  case CO_EFF_WRAP:
     return 1;
   case CO_EFF_LEND:
   case CO_EFF_DUP:
@@ -81,6 +83,14 @@ static int call_has_ref(const struct co_entry *e) {
 
 static int call_has_obj(const struct co_entry *e) {
   return e->effect != CO_EFF_OPEN && !call_has_ref(e);
+}
+
+int co_call_target(const struct co_op *op) {
+  const struct co_entry *e;
+  if (op->kind != CO_OP_CALL)
+    return 0;
+  e = co_entry_get(op->entry, NULL, NULL);
+  return e && e->effect == CO_EFF_DUP2_OBJ;
 }
 
 int co_op_nrefs(const struct co_op *op) {
@@ -199,7 +209,7 @@ static void call_canon(struct co_op *op) {
     op->dst %= CO_SLOTS;
     break;
   default:
-    op->dst = 0;
+    op->dst = co_call_target(op) ? op->dst % CO_OBJS : 0;
   }
   if (call_has_ref(e))
     ref_canon(&op->a);
@@ -416,6 +426,8 @@ static int call_format(const struct co_op *op, char *buf, size_t cap) {
   }
   if (call_has_obj(e))
     appendf(buf, cap, &len, " o%u", op->obj);
+  if (co_call_target(op))
+    appendf(buf, cap, &len, " o%u", op->dst);
   if (e->effect == CO_EFF_USE)
     appendf(buf, cap, &len, " %d", (int)op->n);
   if (co_entry_nmodes(e))
@@ -611,6 +623,13 @@ static int parse_call(struct lexer *lx, struct co_op *op, int entry,
     n = next_token(lx, &t);
     if (n == 0 || parse_obj(t, n, &op->obj) < 0)
       return lex_fail(lx, t, "'%s' expects an object o0..o%d, found '%.*s'",
+                      e->name, CO_OBJS - 1, (int)n, t);
+  }
+  if (co_call_target(op)) {
+    n = next_token(lx, &t);
+    if (n == 0 || parse_obj(t, n, &op->dst) < 0)
+      return lex_fail(lx, t,
+                      "'%s' expects a target object o0..o%d, found '%.*s'",
                       e->name, CO_OBJS - 1, (int)n, t);
   }
   if (e->effect == CO_EFF_USE) {

@@ -42,6 +42,10 @@ struct objent {
   int64_t num;     /* the descriptor it holds */
   uint32_t numgen; /* that number's generation when taken; 0: not open then */
   unsigned entry_base;
+  int8_t inner;     /* a wrapper (CO_EFF_WRAP): the object it wraps; -1 */
+  uint8_t numbered; /* its layer's objects are numbers */
+  int64_t onum;     /* numbered: its number */
+  uint32_t ongen;   /* that number's generation when taken */
 };
 
 struct slotent {
@@ -67,6 +71,9 @@ struct co_model {
   unsigned quirks;
   int64_t stride; /* numbers are multiples of it (Win32: 4) */
   int64_t hint;   /* Win32: the value the platform gave the new handle */
+  /* numbered layers' numbers: 0 free, 1 in use at the start, 2 an object's */
+  uint8_t onum_used[CO_OBJNUMS];
+  uint32_t onum_gen[CO_OBJNUMS], ogen;
 };
 
 int64_t co_platform_stride(int platform) {
@@ -200,6 +207,14 @@ int co_model_begin(struct co_model *m, const struct co_model_config *cfg) {
     m->slot[i].gen = 0;
   }
   memset(m->obj, 0, sizeof m->obj);
+  for (i = 0; i < CO_OBJS; i++) {
+    m->obj[i].inner = -1;
+    m->obj[i].onum = -1;
+  }
+  memset(m->onum_used, 0, sizeof m->onum_used);
+  for (i = 0; i < cfg->nobjforeign; i++)
+    if (cfg->objforeign[i] >= 0 && cfg->objforeign[i] < CO_OBJNUMS)
+      m->onum_used[cfg->objforeign[i]] = 1;
   /* The free numbers f0..f31, and table entries a little past them. */
   num = first_number(m);
   for (i = 0; i < CO_FREE_REFS; i++) {
@@ -403,14 +418,81 @@ static int obj_num_valid(const struct co_model *m, const struct objent *o) {
   return o->numgen && is_live(m, o->num) && m->fd[o->num].gen == o->numgen;
 }
 
-int co_model_owner(const struct co_model *m, int64_t num) {
+/* ---- numbered layers: the C runtime's descriptors (S§3, S§5) ---- */
+
+static int onum_valid(const struct co_model *m, const struct objent *o) {
+  return o->numbered && o->onum >= 0 && o->onum < CO_OBJNUMS &&
+         m->onum_used[o->onum] == 2 && m->onum_gen[o->onum] == o->ongen;
+}
+
+/* The live object that is number n now, or -1. */
+static int onum_holder(const struct co_model *m, int64_t n) {
   int k;
+  for (k = 0; k < CO_OBJS; k++)
+    if (m->obj[k].live && m->obj[k].onum == n && onum_valid(m, &m->obj[k]))
+      return k;
+  return -1;
+}
+
+/* Give o the lowest free number (UCRT osfinfo.cpp: a linear scan for the
+ * lowest free slot; S§8: observed lowest-free). 0, or -1 if none is free
+ * (EMFILE). */
+static int onum_take(struct co_model *m, struct objent *o) {
+  int n;
+  for (n = 0; n < CO_OBJNUMS; n++)
+    if (!m->onum_used[n]) {
+      m->onum_used[n] = 2;
+      o->onum = n;
+      o->ongen = m->onum_gen[n] = ++m->ogen;
+      return 0;
+    }
+  return -1;
+}
+
+static int onum_left(const struct co_model *m) {
+  int n;
+  for (n = 0; n < CO_OBJNUMS; n++)
+    if (!m->onum_used[n])
+      return 1;
+  return 0;
+}
+
+/* The live wrapper of object k, or -1. */
+static int wrapper_of(const struct co_model *m, int k) {
+  int w;
+  for (w = 0; w < CO_OBJS; w++)
+    if (m->obj[w].live && m->obj[w].inner == k)
+      return w;
+  return -1;
+}
+
+/* A numbered object, or a wrapper over one, whose number was freed or given
+ * to another object under it: what a call through it does depends on who
+ * holds the number now, so it is never run. */
+static int obj_lost(const struct co_model *m, const struct objent *o) {
+  if (o->numbered)
+    return !onum_valid(m, o);
+  return o->inner >= 0 && !onum_valid(m, &m->obj[o->inner]);
+}
+
+static int64_t obj_number(const struct co_model *m, const struct objent *o) {
+  if (o->numbered)
+    return o->onum;
+  return o->inner >= 0 ? m->obj[o->inner].onum : -1;
+}
+
+int co_model_owner(const struct co_model *m, int64_t num) {
+  int k, w, depth = 0;
   if (!is_live(m, num))
     return CO_PARTY_NONE;
   for (k = 0; k < CO_OBJS; k++) {
     const struct objent *o = &m->obj[k];
-    if (o->live && o->owns && o->num == num && obj_num_valid(m, o))
+    if (o->live && o->owns && o->num == num && obj_num_valid(m, o)) {
+      /* an object another one wraps belongs to its wrapper */
+      while ((w = wrapper_of(m, k)) >= 0 && depth++ < CO_OBJS)
+        k = w;
       return k;
+    }
   }
   return CO_PARTY_CLIENT;
 }
@@ -423,6 +505,9 @@ void co_model_obj(const struct co_model *m, unsigned k,
   out->num = o->num;
   out->num_valid = o->live && obj_num_valid(m, o);
   out->entry_base = o->entry_base;
+  out->inner = o->inner;
+  out->number = obj_number(m, o);
+  out->lost = o->live && obj_lost(m, o);
 }
 
 static int add_ev(struct co_event *ev, int n, int kind, int why, int actor,
@@ -436,7 +521,17 @@ static int add_ev(struct co_event *ev, int n, int kind, int why, int actor,
   ev[n].client = (int8_t)client;
   ev[n].num = num;
   ev[n].slot = (int8_t)slot;
+  ev[n].objslot = 0;
   return n + 1;
+}
+
+/* An event whose operand is an object (the client closing oK, ...). */
+static int add_obj_ev(struct co_event *ev, int n, int kind, int why, int actor,
+                      int owner, int client, int64_t num, int obj) {
+  int r = add_ev(ev, n, kind, why, actor, owner, client, num, obj);
+  if (r > n)
+    ev[n].objslot = 1;
+  return r;
 }
 
 static int call_has_ref(const struct co_entry *e) {
@@ -451,7 +546,17 @@ static int call_has_obj(const struct co_entry *e) {
 /* Does this entry make a system call on the object's descriptor? */
 static int call_hits_os(const struct co_entry *e, const struct objent *o) {
   return (e->effect == CO_EFF_CLOSE && o->owns) ||
-         (e->effect == CO_EFF_USE && !o->failed) || e->effect == CO_EFF_DUP;
+         (e->effect == CO_EFF_USE && !o->failed) || e->effect == CO_EFF_DUP ||
+         e->effect == CO_EFF_DUP_OBJ || e->effect == CO_EFF_DUP2_OBJ;
+}
+
+/* The first entry id of the layer whose objects entry e takes. */
+static int operand_layer(const struct co_op *op, const struct co_entry *e) {
+  const struct co_adapter *ad;
+  co_entry_get(op->entry, &ad, NULL);
+  if (e->effect == CO_EFF_WRAP)
+    ad = co_adapter_find(e->inner);
+  return ad ? co_adapter_first_entry(ad) : -1;
 }
 
 static int ref_slot(struct co_ref r) {
@@ -480,14 +585,64 @@ int co_model_events(const struct co_model *m, const struct co_op *op,
       return 0;
     if (call_has_obj(e)) {
       const struct objent *o = &m->obj[op->obj];
-      const struct co_adapter *ad;
-      co_entry_get(op->entry, &ad, NULL);
+      const struct objent *d = &m->obj[op->dst];
+      int layer = operand_layer(op, e), two = co_call_target(op);
       if (!o->live)
         return add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_DEAD_OBJ, CO_PARTY_CLIENT,
                       CO_PARTY_NONE, 1, -1, op->obj);
-      if ((int)o->entry_base != co_adapter_first_entry(ad))
+      if ((int)o->entry_base != layer)
         return add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_WRONG_LAYER,
                       CO_PARTY_CLIENT, CO_PARTY_NONE, 1, -1, op->obj);
+      if (co_call_binds(op) == 1 && d->live)
+        return add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_OVERWRITE, CO_PARTY_CLIENT,
+                      CO_PARTY_NONE, 1, -1, op->dst);
+      if (two && !d->live)
+        return add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_DEAD_OBJ, CO_PARTY_CLIENT,
+                      CO_PARTY_NONE, 1, -1, op->dst);
+      if (two && (int)d->entry_base != layer)
+        return add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_WRONG_LAYER,
+                      CO_PARTY_CLIENT, CO_PARTY_NONE, 1, -1, op->dst);
+      if (e->effect == CO_EFF_CLOSE && o->inner >= 0 && obj_lost(m, o)) {
+        /* A stream whose descriptor was closed under it: its close closes
+         * that number again, whoever holds it now. */
+        int64_t num = m->obj[o->inner].onum;
+        if ((w = onum_holder(m, num)) >= 0)
+          return add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_REUSED, op->obj, w, 0,
+                        num, op->obj);
+        return add_ev(ev, n, CO_EV_INVALID_HANDLE, CO_WHY_GONE, op->obj,
+                      CO_PARTY_NONE, 0, num, op->obj);
+      }
+      if (e->effect != CO_EFF_NUMBER &&
+          (obj_lost(m, o) || (two && obj_lost(m, d)))) {
+        const struct objent *l = obj_lost(m, o) ? o : d;
+        int64_t num = obj_number(m, l);
+        return add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_LOST,
+                      l == o ? op->obj : op->dst, onum_holder(m, num), 0, num,
+                      l == o ? op->obj : op->dst);
+      }
+      /* Closing or replacing an object another one wraps (owns). */
+      if ((e->effect == CO_EFF_CLOSE && (w = wrapper_of(m, op->obj)) >= 0) ||
+          (two && op->dst != op->obj && (w = wrapper_of(m, op->dst)) >= 0))
+        n = add_obj_ev(ev, n, CO_EV_VIOLATION, CO_WHY_OWNED, CO_PARTY_CLIENT, w,
+                       1, e->effect == CO_EFF_CLOSE ? o->num : d->num,
+                       e->effect == CO_EFF_CLOSE ? op->obj : op->dst);
+      /* Wrapping an object that is wrapped already: two owners. */
+      if (e->effect == CO_EFF_WRAP && (w = wrapper_of(m, op->obj)) >= 0)
+        n = add_obj_ev(ev, n, CO_EV_VIOLATION, CO_WHY_ADOPT, CO_PARTY_CLIENT, w,
+                       1, o->num, op->obj);
+      if (two && op->dst != op->obj && d->owns && !obj_num_valid(m, d)) {
+        /* _dup2's silent close of the target's old handle, which someone
+         * closed: it closes whatever has that value now, another party's
+         * handle or the new duplicate itself */
+        if (is_live(m, d->num))
+          n = add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_REUSED, op->dst,
+                     co_model_owner(m, d->num), 0, d->num, op->dst);
+        else
+          n = add_ev(ev, n, CO_EV_INVALID_HANDLE, CO_WHY_GONE, op->dst,
+                     CO_PARTY_NONE, 0, d->num, op->dst);
+      }
+      if (n)
+        return n;
       if (call_hits_os(e, o) && !obj_num_valid(m, o) && !o->owns)
         /* A borrowing object outlived the descriptor's owner: using it is
          * the client's mistake, like a borrowed slot used too late. */
@@ -572,6 +727,35 @@ static int access_ok(int acc, int needs) {
   return 1;
 }
 
+/* A fresh object in o: not wrapping anything; numbered layers take the
+ * lowest free number (the caller checked one is left). */
+static void new_obj(struct co_model *m, struct objent *o, int numbered) {
+  memset(o, 0, sizeof *o);
+  o->inner = -1;
+  o->onum = -1;
+  o->numbered = (uint8_t)numbered;
+  if (numbered)
+    onum_take(m, o);
+}
+
+/* _close of numbered object k (directly, or by its stream's fclose): the
+ * number is freed whatever happens (UCRT close.cpp: "the slot is always
+ * freed"); CloseHandle of what it owns, failing on a closed or protected
+ * handle (S§8: -1, EBADF, the handle survives). */
+static void close_numbered(struct co_model *m, struct objent *k,
+                           struct co_outcome *pred, struct co_aftermath *t,
+                           int errs) {
+  m->onum_used[k->onum] = 0;
+  touch(t, k->num);
+  if (!k->owns)
+    return;
+  if (!is_open(m, k->num) || m->fd[k->num].protect) {
+    fail(pred, errs ? CO_EBADF : CO_OTHER);
+    return;
+  }
+  release(m, k->num);
+}
+
 /* A layer call, after its events: the entry's effect on descriptors and
  * objects, from the contract alone (closeonce/contract.h). */
 static void call_step(struct co_model *m, const struct co_op *op,
@@ -581,7 +765,7 @@ static void call_step(struct co_model *m, const struct co_op *op,
   const struct co_mode *md;
   struct objent *o;
   int base = e ? co_entry_find(e->name, strlen(e->name)) : -1;
-  int errs = e && e->sets_errno;
+  int errs = e && e->sets_errno, numbered = 0;
   int64_t n;
 #define LFAIL(x) fail(pred, errs ? (x) : CO_OTHER)
   if (!e) {
@@ -597,6 +781,7 @@ static void call_step(struct co_model *m, const struct co_op *op,
     const struct co_adapter *ad;
     co_entry_get(op->entry, &ad, NULL);
     base = co_adapter_first_entry(ad);
+    numbered = ad->contract->numbered != 0;
   }
   t->actor = call_has_obj(e) ? op->obj : CO_PARTY_CLIENT;
   o = &m->obj[call_has_obj(e) ? op->obj : op->dst];
@@ -611,7 +796,7 @@ static void call_step(struct co_model *m, const struct co_op *op,
       break;
     }
     n = lowest_free(m, 0);
-    if (n < 0) {
+    if (n < 0 || (numbered && !onum_left(m))) {
       LFAIL(CO_EMFILE);
       break;
     }
@@ -620,6 +805,7 @@ static void call_step(struct co_model *m, const struct co_op *op,
       break;
     }
     install(m, n, ofd, 0);
+    new_obj(m, o, numbered);
     o->live = o->owns = 1;
     o->failed = 0;
     o->needs = md->needs;
@@ -644,6 +830,8 @@ static void call_step(struct co_model *m, const struct co_op *op,
     else if ((e->checks & CO_CHK_ACCESS) && is_live(m, a) &&
              !access_ok(m->ofd[m->fd[a].ofd].acc, md->needs))
       err = CO_EINVAL;
+    else if (numbered && !onum_left(m))
+      err = CO_EMFILE; /* no free descriptor (S§3 _open_osfhandle) */
     touch(t, a);
     if (err != CO_OK) {
       LFAIL(err);
@@ -652,6 +840,7 @@ static void call_step(struct co_model *m, const struct co_op *op,
         release(m, a);
       break;
     }
+    new_obj(m, o, numbered);
     o->live = 1;
     o->failed = 0;
     o->owns = e->effect != CO_EFF_BORROW;
@@ -694,6 +883,26 @@ static void call_step(struct co_model *m, const struct co_op *op,
     break;
   case CO_EFF_CLOSE: {
     int flush = CO_OK;
+    if (o->inner >= 0 || o->numbered) {
+      /* fclose (_close of its descriptor) and _close: the number is freed
+       * whatever happens; the handle is closed if the object owns it. */
+      struct objent *in = o->inner >= 0 ? &m->obj[o->inner] : o;
+      int h = onum_valid(m, in) ? (int)(in - m->obj) : onum_holder(m, in->onum);
+      o->live = 0;
+      t->obj = o->inner >= 0 ? o->inner : -1;
+      if (h < 0) {
+        /* a descriptor closed already: UCRT's _close validation fires the
+         * invalid-parameter handler (close.cpp); msvcrt does not */
+        fail(pred, (m->quirks & CO_QUIRK_MSVCRT_NO_IPH) ? CO_EBADF : CO_IPH);
+        break;
+      }
+      close_numbered(m, &m->obj[h], pred, t, errs);
+      if (h == (int)(in - m->obj))
+        in->live = 0;
+      else
+        t->obj = h;
+      break;
+    }
     o->live = 0;
     /* A layer that writes at close (compression trailer, buffers) fails
      * when the descriptor is gone or not writable, and closes anyway. */
@@ -709,8 +918,8 @@ static void call_step(struct co_model *m, const struct co_op *op,
     }
     touch(t, o->num); /* a borrowing object must leave it open */
     if (o->owns) {
-      if (!is_open(m, o->num)) {
-        LFAIL(CO_EBADF);
+      if (!is_open(m, o->num) || m->fd[o->num].protect) {
+        LFAIL(CO_EBADF); /* CloseHandle of a protected handle fails, S§8 */
         break;
       }
       release(m, o->num);
@@ -739,6 +948,102 @@ static void call_step(struct co_model *m, const struct co_op *op,
     pred->ret = c->n;
     break;
   }
+  case CO_EFF_DUP_OBJ: {
+    /* _dup (S§3, UCRT dup.cpp): the lowest free descriptor, a duplicate of
+     * the handle (inheritable, DUPLICATE_SAME_ACCESS), owned by the new
+     * descriptor; if DuplicateHandle fails the slot is released. */
+    struct objent *d = &m->obj[op->dst];
+    t->actor = op->obj;
+    t->obj = op->dst;
+    if (!is_open(m, o->num)) {
+      LFAIL(CO_EBADF);
+      break;
+    }
+    n = lowest_free(m, 0);
+    if (n < 0 || (o->numbered && !onum_left(m))) {
+      LFAIL(CO_EMFILE);
+      break;
+    }
+    dup_new(m, n, o->num, 0, pred, t);
+    new_obj(m, d, o->numbered);
+    d->live = d->owns = 1;
+    d->needs = o->needs;
+    d->num = n;
+    d->numgen = m->fd[n].gen;
+    d->entry_base = o->entry_base;
+    pred->ret = 0;
+    break;
+  }
+  case CO_EFF_DUP2_OBJ: {
+    /* _dup2 (S§3, UCRT dup2.cpp; Wine dlls/msvcrt/file.c): the duplicate
+     * is made first (on failure the target is untouched), then the
+     * target's handle is closed with its errors ignored (a protected one
+     * survives), the target holds the duplicate; returns 0. s == t: UCRT
+     * changes nothing; Wine re-duplicates (a quirk). */
+    struct objent *d = &m->obj[op->dst];
+    int64_t old = d->num;
+    int w;
+    t->obj = op->dst;
+    if (op->dst == op->obj && !(m->quirks & CO_QUIRK_WINE_DUP2_SAME_REDUPS))
+      break;
+    if (!is_open(m, o->num)) {
+      LFAIL(CO_EBADF);
+      break;
+    }
+    n = lowest_free(m, 0);
+    if (n < 0) {
+      LFAIL(CO_EMFILE);
+      break;
+    }
+    dup_new(m, n, o->num, 0, pred, t);
+    if (d->owns && is_live(m, old) && !m->fd[old].protect) {
+      release(m, old);
+      /* the source's handle was the target's too; or the target's value
+       * was stale and the duplicate got it (Wine reuses the lowest free
+       * value, S§5): CloseHandle closes the duplicate itself */
+      if (old == t->same_a || old == t->same_b)
+        t->same_a = t->same_b = -1;
+    }
+    touch(t, old);
+    d->owns = 1;
+    d->failed = 0;
+    d->needs = o->needs;
+    d->num = n;
+    d->numgen = m->fd[n].gen;
+    for (w = 0; w < CO_OBJS; w++)
+      if (m->obj[w].live && m->obj[w].inner == op->dst) {
+        m->obj[w].num = n;
+        m->obj[w].numgen = d->numgen;
+      }
+    pred->ret = 0;
+    break;
+  }
+  case CO_EFF_WRAP: {
+    /* _fdopen (S§3, UCRT fdopen.cpp): a stream over the descriptor, no
+     * check of the mode against the handle's access, the descriptor never
+     * closed; a bad mode fires the invalid-parameter handler. */
+    struct objent *d = &m->obj[op->dst];
+    t->actor = op->obj;
+    t->obj = op->dst;
+    if (!md->valid) {
+      fail(pred, (m->quirks & CO_QUIRK_MSVCRT_NO_IPH) ? CO_EINVAL : CO_IPH);
+      break;
+    }
+    new_obj(m, d, 0);
+    d->live = d->owns = 1;
+    d->needs = md->needs;
+    d->num = o->num;
+    d->numgen = o->numgen;
+    d->entry_base = (unsigned)base;
+    d->inner = (int8_t)op->obj;
+    pred->ret = 0;
+    break;
+  }
+  case CO_EFF_NUMBER:
+    /* _fileno: the stored number, unchecked (S§3) */
+    t->obj = op->obj;
+    pred->ret = obj_number(m, o);
+    break;
   default:
     fail(pred, CO_ENOSYS);
   }
@@ -771,7 +1076,7 @@ static int refuses(const struct co_model *m, const struct co_op *op,
   const struct co_opdesc *d = &co_opdesc[op->kind];
   /* Never run: it would use freed memory or lose a live object. */
   if (nev && (ev[0].why == CO_WHY_DEAD_OBJ || ev[0].why == CO_WHY_OVERWRITE ||
-              ev[0].why == CO_WHY_WRONG_LAYER))
+              ev[0].why == CO_WHY_WRONG_LAYER || ev[0].why == CO_WHY_LOST))
     return 1;
   /* Guard: never act on a descriptor the trace does not reach. (A dup2
    * target at or above the limit is refused by the kernel before it
@@ -1174,6 +1479,11 @@ int64_t co_model_slot(const struct co_model *m, unsigned slot) {
   return m->slot[slot % CO_SLOTS].num;
 }
 
+/* Events whose slot field names an object operand, not a descriptor slot. */
+static int ev_on_object(const struct co_event *ev) {
+  return ev->objslot;
+}
+
 static int party_name(int p, char *buf, size_t cap) {
   if (p == CO_PARTY_CLIENT)
     return snprintf(buf, cap, "the client");
@@ -1189,7 +1499,7 @@ int co_event_format(const struct co_event *ev, char *buf, size_t cap) {
   if (ev->slot >= 0 && ev->actor == CO_PARTY_CLIENT &&
       ev->why != CO_WHY_DEAD_OBJ && ev->why != CO_WHY_OVERWRITE &&
       ev->why != CO_WHY_WRONG_LAYER)
-    snprintf(at, sizeof at, " (s%d)", ev->slot);
+    snprintf(at, sizeof at, " (%c%d)", ev_on_object(ev) ? 'o' : 's', ev->slot);
   switch ((enum co_evwhy)ev->why) {
   case CO_WHY_STALE:
     return snprintf(buf, cap, "%s uses descriptor %lld%s after it was closed",
@@ -1234,6 +1544,13 @@ int co_event_format(const struct co_event *ev, char *buf, size_t cap) {
                     "%s's own descriptor %lld is not open (closed by another "
                     "party, or never open): its call fails with EBADF",
                     actor, (long long)ev->num);
+  case CO_WHY_LOST:
+    return snprintf(buf, cap,
+                    "%s acts through C-runtime descriptor %lld, which was "
+                    "closed under it%s%s (not run)",
+                    actor, (long long)ev->num,
+                    ev->owner >= 0 ? " and now belongs to " : "",
+                    ev->owner >= 0 ? owner : "");
   }
   return snprintf(buf, cap, "?");
 }

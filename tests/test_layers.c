@@ -146,17 +146,17 @@ Test(layers, a_close_that_forgets_the_descriptor_is_a_leak_at_that_step) {
 static const struct co_mode rw[] = {
     {"rw", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0}, {NULL, 0, 0, 0, 0}};
 static const struct co_entry wrong_entries[] = {
-    {"wrong_open", CO_EFF_OPEN, 0, CO_IO_EXACT, 1, rw, "test"},
+    {"wrong_open", CO_EFF_OPEN, 0, CO_IO_EXACT, 1, rw, "test", NULL},
     {"wrong_adopt", CO_EFF_BORROW, CO_CHK_VALID, CO_IO_EXACT, 1, rw,
-     "test: wrong on purpose, demo_adopt takes ownership"},
-    {"wrong_fd", CO_EFF_LEND, 0, CO_IO_EXACT, 1, NULL, "test"},
-    {"wrong_export", CO_EFF_DUP, 0, CO_IO_EXACT, 1, NULL, "test"},
-    {"wrong_detach", CO_EFF_DETACH, 0, CO_IO_EXACT, 1, NULL, "test"},
-    {"wrong_write", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL, "test"},
-    {"wrong_close", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL, "test"},
+     "test: wrong on purpose, demo_adopt takes ownership", NULL},
+    {"wrong_fd", CO_EFF_LEND, 0, CO_IO_EXACT, 1, NULL, "test", NULL},
+    {"wrong_export", CO_EFF_DUP, 0, CO_IO_EXACT, 1, NULL, "test", NULL},
+    {"wrong_detach", CO_EFF_DETACH, 0, CO_IO_EXACT, 1, NULL, "test", NULL},
+    {"wrong_write", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL, "test", NULL},
+    {"wrong_close", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL, "test", NULL},
 };
-static const struct co_contract wrong_contract = {"demo-wrong", wrong_entries,
-                                                  7};
+static const struct co_contract wrong_contract = {
+    .layer = "demo-wrong", .entries = wrong_entries, .nentries = 7};
 static struct co_adapter wrong_adapter;
 static struct co_target wrong_target = {
     "demo-wrong",         "test", &co_backend_posix, NULL, 0,
@@ -191,8 +191,9 @@ Test(layers, a_wrong_contract_is_caught_where_the_library_closes) {
 
 Test(layers, registering_a_malformed_adapter_says_why) {
   static const struct co_entry no_close[] = {
-      {"nc_fd", CO_EFF_LEND, 0, 0, 1, NULL, "test"}};
-  static const struct co_contract c = {"no-close", no_close, 1};
+      {"nc_fd", CO_EFF_LEND, 0, 0, 1, NULL, "test", NULL}};
+  static const struct co_contract c = {
+      .layer = "no-close", .entries = no_close, .nentries = 1};
   struct co_adapter a = co_adapter_demo;
   char err[200];
   a.contract = &c;
@@ -208,12 +209,18 @@ static const struct co_mode gz_w[] = {{"r", 1, CO_NEED_READ, 0, 0},
                                       {NULL, 0, 0, 0, 0}};
 static const struct co_entry gz_wrong_entries[] = {
     {"wgzdopen", CO_EFF_BORROW, 0, CO_IO_OPAQUE, 0, gz_w,
-     "test: wrong on purpose, gzdopen takes ownership"},
-    {"wgzwrite", CO_EFF_USE, 0, CO_IO_OPAQUE | CO_IO_STICKY, 0, NULL, "test"},
-    {"wgzclose", CO_EFF_CLOSE, 0, CO_IO_OPAQUE, 0, NULL, "test"},
+     "test: wrong on purpose, gzdopen takes ownership", NULL},
+    {"wgzwrite", CO_EFF_USE, 0, CO_IO_OPAQUE | CO_IO_STICKY, 0, NULL, "test",
+     NULL},
+    {"wgzclose", CO_EFF_CLOSE, 0, CO_IO_OPAQUE, 0, NULL, "test", NULL},
+    {"wgzdopen", CO_EFF_BORROW, 0, CO_IO_OPAQUE, 0, gz_w,
+     "test: wrong on purpose, gzdopen takes ownership", NULL},
+    {"wgzwrite", CO_EFF_USE, 0, CO_IO_OPAQUE | CO_IO_STICKY, 0, NULL, "test",
+     NULL},
+    {"wgzclose", CO_EFF_CLOSE, 0, CO_IO_OPAQUE, 0, NULL, "test", NULL},
 };
-static const struct co_contract gz_wrong_contract = {"zlib-wrong",
-                                                     gz_wrong_entries, 3};
+static const struct co_contract gz_wrong_contract = {
+    .layer = "zlib-wrong", .entries = gz_wrong_entries, .nentries = 3};
 static struct co_adapter gz_wrong_adapter;
 static struct co_target gz_wrong_target = {"zlib-wrong",
                                            "test",

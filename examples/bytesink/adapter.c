@@ -16,17 +16,19 @@ enum { TAKE, WRAP, FD, PUT, FREE };
 /* What bytesink.h promises, entry by entry. */
 static const struct co_entry entries[] = {
     [TAKE] = {"sink_take", CO_EFF_ADOPT_ON_SUCCESS, CO_CHK_VALID, CO_IO_EXACT,
-              1, NULL, "bytesink.h: sink_from_fd(fd, 1) owns fd"},
+              1, NULL, "bytesink.h: sink_from_fd(fd, 1) owns fd", NULL},
     [WRAP] = {"sink_wrap", CO_EFF_BORROW, CO_CHK_VALID, CO_IO_EXACT, 1, NULL,
-              "bytesink.h: sink_from_fd(fd, 0) leaves fd with the caller"},
-    [FD] = {"sink_fd", CO_EFF_LEND, 0, CO_IO_EXACT, 1, NULL,
-            "bytesink.h: lent"},
+              "bytesink.h: sink_from_fd(fd, 0) leaves fd with the caller",
+              NULL},
+    [FD] = {"sink_fd", CO_EFF_LEND, 0, CO_IO_EXACT, 1, NULL, "bytesink.h: lent",
+            NULL},
     [PUT] = {"sink_put", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL,
-             "bytesink.h: one write(2)"},
+             "bytesink.h: one write(2)", NULL},
     [FREE] = {"sink_free", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL,
-              "bytesink.h: closes fd if it owns it"},
+              "bytesink.h: closes fd if it owns it", NULL},
 };
-static const struct co_contract contract = {"bytesink", entries, 5};
+static const struct co_contract contract = {
+    .layer = "bytesink", .entries = entries, .nentries = 5};
 
 static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
                  void **obj, int64_t fd, int32_t n, struct co_outcome *out) {
@@ -58,8 +60,10 @@ static int64_t handle_of(void *obj) {
   return sink_fd(obj);
 }
 
-static const struct co_adapter adapter = {CO_ADAPTER_VERSION, &contract, glue,
-                                          handle_of};
+static const struct co_adapter adapter = {.version = CO_ADAPTER_VERSION,
+                                          .contract = &contract,
+                                          .call = glue,
+                                          .handle_of = handle_of};
 
 int main(int argc, char **argv) {
   return co_kit_main(argc, argv, &adapter, "bytesink over Linux descriptors");

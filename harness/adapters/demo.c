@@ -19,24 +19,27 @@ enum { E_OPEN, E_ADOPT, E_FD, E_EXPORT, E_DETACH, E_WRITE, E_CLOSE };
 
 static const struct co_entry entries[] = {
     {"demo_open", CO_EFF_OPEN, 0, CO_IO_EXACT, 1, rw,
-     "demolib.h: makes a file and owns its descriptor"},
+     "demolib.h: makes a file and owns its descriptor", NULL},
     {"demo_adopt", CO_EFF_ADOPT_ON_SUCCESS, CO_CHK_VALID, CO_IO_EXACT, 1, rw,
      "demolib.h: takes ownership on success; EBADF and the caller keeps it "
-     "when it is not open"},
+     "when it is not open",
+     NULL},
     {"demo_fd", CO_EFF_LEND, 0, CO_IO_EXACT, 1, NULL,
-     "demolib.h: lends the descriptor; demo still owns and closes it"},
+     "demolib.h: lends the descriptor; demo still owns and closes it", NULL},
     {"demo_export", CO_EFF_DUP, 0, CO_IO_EXACT, 1, NULL,
-     "demolib.h: returns a duplicate the caller owns"},
+     "demolib.h: returns a duplicate the caller owns", NULL},
     {"demo_detach", CO_EFF_DETACH, 0, CO_IO_EXACT, 1, NULL,
-     "demolib.h: frees the object, the caller owns the descriptor"},
+     "demolib.h: frees the object, the caller owns the descriptor", NULL},
     {"demo_write", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL,
-     "demolib.h: one write(2) through the descriptor"},
+     "demolib.h: one write(2) through the descriptor", NULL},
     {"demo_close", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL,
-     "demolib.h: closes the descriptor and frees the object"},
+     "demolib.h: closes the descriptor and frees the object", NULL},
 };
 
-static const struct co_contract contract = {"demo", entries,
-                                            sizeof entries / sizeof *entries};
+static const struct co_contract contract = {.layer = "demo",
+                                            .entries = entries,
+                                            .nentries = sizeof entries /
+                                                        sizeof *entries};
 
 static void demo_call(const struct co_glue_env *env, unsigned e, unsigned mode,
                       void **obj, int64_t fd, int32_t n,
@@ -94,5 +97,7 @@ static int64_t demo_handle_of(void *obj) {
   return demo_fd(obj);
 }
 
-const struct co_adapter co_adapter_demo = {CO_ADAPTER_VERSION, &contract,
-                                           demo_call, demo_handle_of};
+const struct co_adapter co_adapter_demo = {.version = CO_ADAPTER_VERSION,
+                                           .contract = &contract,
+                                           .call = demo_call,
+                                           .handle_of = demo_handle_of};

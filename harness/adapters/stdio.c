@@ -37,19 +37,25 @@ static const struct co_entry entries[] = {
      CO_IO_EXACT, 1, fdopen_modes,
      "man 3 fdopen: the descriptor is not dup'ed and is closed when the "
      "stream is closed; glibc libio/iofdopen.c: F_GETFL failure -> EBADF, "
-     "access mismatch -> EINVAL, descriptor untouched on failure"},
+     "access mismatch -> EINVAL, descriptor untouched on failure",
+     NULL},
     {"fileno", CO_EFF_LEND, 0, CO_IO_EXACT, 1, NULL,
-     "man 3 fileno: returns the stream's descriptor; the stream keeps it"},
+     "man 3 fileno: returns the stream's descriptor; the stream keeps it",
+     NULL},
     {"fwrite", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL,
      "fwrite of n bytes then fflush; on failure the glue discards the "
-     "unwritten bytes (__fpurge) so nothing is left for fclose"},
+     "unwritten bytes (__fpurge) so nothing is left for fclose",
+     NULL},
     {"fclose", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL,
      "man 3 fclose: flushes, closes the descriptor, frees the stream even "
-     "when an error is reported"},
+     "when an error is reported",
+     NULL},
 };
 
-static const struct co_contract contract = {"stdio", entries,
-                                            sizeof entries / sizeof *entries};
+static const struct co_contract contract = {.layer = "stdio",
+                                            .entries = entries,
+                                            .nentries = sizeof entries /
+                                                        sizeof *entries};
 
 static void stdio_call(const struct co_glue_env *env, unsigned e, unsigned mode,
                        void **obj, int64_t fd, int32_t n,
@@ -94,5 +100,7 @@ static int64_t stdio_handle_of(void *obj) {
   return fileno((FILE *)obj);
 }
 
-const struct co_adapter co_adapter_stdio = {CO_ADAPTER_VERSION, &contract,
-                                            stdio_call, stdio_handle_of};
+const struct co_adapter co_adapter_stdio = {.version = CO_ADAPTER_VERSION,
+                                            .contract = &contract,
+                                            .call = stdio_call,
+                                            .handle_of = stdio_handle_of};

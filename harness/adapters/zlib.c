@@ -43,15 +43,17 @@ enum { E_GZDOPEN, E_GZWRITE, E_GZCLOSE };
 
 static const struct co_entry entries[] = {
     {"gzdopen", CO_EFF_ADOPT_ON_SUCCESS, 0, CO_IO_OPAQUE, 0, gz_modes,
-     "zlib.h gzdopen; gzlib.c gz_open: no check of fd, NULL keeps it"},
+     "zlib.h gzdopen; gzlib.c gz_open: no check of fd, NULL keeps it", NULL},
     {"gzwrite", CO_EFF_USE, 0, CO_IO_OPAQUE | CO_IO_STICKY, 0, NULL,
-     "gzwrite of n bytes then gzflush(Z_SYNC_FLUSH)"},
+     "gzwrite of n bytes then gzflush(Z_SYNC_FLUSH)", NULL},
     {"gzclose", CO_EFF_CLOSE, 0, CO_IO_OPAQUE | CO_IO_STICKY, 0, NULL,
-     "zlib.h gzclose: closes the descriptor and frees the state, always"},
+     "zlib.h gzclose: closes the descriptor and frees the state, always", NULL},
 };
 
-static const struct co_contract contract = {"zlib", entries,
-                                            sizeof entries / sizeof *entries};
+static const struct co_contract contract = {.layer = "zlib",
+                                            .entries = entries,
+                                            .nentries = sizeof entries /
+                                                        sizeof *entries};
 
 static void zlib_call(const struct co_glue_env *env, unsigned e, unsigned mode,
                       void **obj, int64_t fd, int32_t n,
@@ -83,5 +85,7 @@ static void zlib_call(const struct co_glue_env *env, unsigned e, unsigned mode,
   out->err = r < 0 ? CO_OTHER : CO_OK;
 }
 
-const struct co_adapter co_adapter_zlib = {CO_ADAPTER_VERSION, &contract,
-                                           zlib_call, NULL};
+const struct co_adapter co_adapter_zlib = {.version = CO_ADAPTER_VERSION,
+                                           .contract = &contract,
+                                           .call = zlib_call,
+                                           .handle_of = NULL};

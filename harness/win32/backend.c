@@ -333,11 +333,17 @@ static int win32_valid_many(void *self, const int64_t *nums, size_t n,
 /* Under Wine, Wine's documented deviations (ntdll exports wine_get_version
  * there and nowhere else). */
 static unsigned win32_quirks(void *self) {
+  unsigned q = 0;
   (void)self;
-  return GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "wine_get_version")
-             ? CO_QUIRK_WINE_SEEK_BEFORE_HANDLE |
-                   CO_QUIRK_WINE_EMPTY_APPEND_WRITE_MOVES
-             : 0;
+  if (GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "wine_get_version"))
+    q |= CO_QUIRK_WINE_SEEK_BEFORE_HANDLE |
+         CO_QUIRK_WINE_EMPTY_APPEND_WRITE_MOVES |
+         CO_QUIRK_WINE_DUP2_SAME_REDUPS;
+#ifndef _UCRT
+  /* linked against msvcrt.dll, not UCRT */
+  q |= CO_QUIRK_MSVCRT_NO_IPH;
+#endif
+  return q;
 }
 
 static int win32_private_dir(void *self, const char **path) {

@@ -12,9 +12,23 @@
  *    someone else closes the handle.
  *  - _close frees the descriptor whatever CloseHandle says; if CloseHandle
  *    failed (the handle was closed by another party) it returns -1, EBADF.
- * Not modelled here: the descriptor numbers themselves (lowest free, from
- * 3), _dup/_dup2, _fdopen/fclose/_fileno over a descriptor, _setmaxstdio
- * limits (left for the pager issue, which needs them).
+ *  - descriptors are numbers, the lowest free (S§5; the model predicts
+ *    them from the numbers in use when the trace starts).
+ *  - _dup: the lowest free number over DuplicateHandle(inheritable, same
+ *    access) of the handle; _dup2(s, t) duplicates first, then closes t's
+ *    old handle ignoring errors, returns 0; _dup2(s, s) changes nothing in
+ *    UCRT and re-duplicates in Wine (quirk WINE_DUP2_SAME_REDUPS).
+ * The C runtime's streams over descriptors are a second adapter, crt-stdio:
+ *  - _fdopen wraps a descriptor without checking the mode against the
+ *    handle's access and never closes it (UCRT stdio/fdopen.cpp); a bad
+ *    mode fires the invalid-parameter handler.
+ *  - fclose flushes and _closes the descriptor: the stream owns it.
+ *  - _fileno returns the stored number, unchecked.
+ *  - the glue makes streams unbuffered (setvbuf _IONBF) so fwrite is one
+ *    _write and nothing is left for fclose.
+ * The _setmaxstdio/_getmaxstdio limits and the descriptor table's capacity
+ * (2048 msvcrt, 8192 UCRT) are checked against the real CRT in the Windows
+ * suite; with 8 objects a trace never reaches them.
  *
  * The invalid-parameter handler: a recording handler is installed for the
  * process (mingw's start-up installs a do-nothing one, S§8). A call during
@@ -25,6 +39,7 @@
 #include <fcntl.h>
 #include <io.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "closeonce/contract.h"
@@ -43,52 +58,88 @@ static void __cdecl record_iph(const wchar_t *expr, const wchar_t *func,
   iph_fired++;
 }
 
+/* Install the recording handler once; returns the count before a call. */
+static long iph_begin(void) {
+  static int installed;
+  if (!installed) {
+    _set_invalid_parameter_handler(record_iph);
+    installed = 1;
+  }
+  errno = 0;
+  return iph_fired;
+}
+
+/* The outcome of a CRT call that returned r: a firing of the handler during
+ * it is reported as CO_IPH. */
+static void iph_end(long before, long r, struct co_outcome *out) {
+  co_outcome_from_c(out, r, errno);
+  if (iph_fired != before) {
+    out->ret = -1;
+    out->err = CO_IPH;
+    out->raw = errno;
+  }
+}
+
 static const struct co_mode modes[] = {
     {"rw", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0}, {NULL, 0, 0, 0, 0}};
 
-enum { E_OPEN_OSFHANDLE, E_GET_OSFHANDLE, E_WRITE, E_CLOSE };
+enum { E_OPEN_OSFHANDLE, E_GET_OSFHANDLE, E_WRITE, E_CLOSE, E_DUP, E_DUP2 };
 
 static const struct co_entry entries[] = {
     {"_open_osfhandle", CO_EFF_ADOPT_ON_SUCCESS, CO_CHK_VALID, CO_IO_EXACT, 1,
      modes,
      "ML _open_osfhandle: the descriptor takes the handle (no duplicate); "
-     "UCRT lowio/osfinfo.cpp: GetFileType failure -> -1, errno from "
-     "GetLastError (EBADF), the handle stays the caller's"},
+     "UCRT lowio/osfinfo.cpp: the lowest free descriptor; GetFileType "
+     "failure -> -1, errno from GetLastError (EBADF), the handle stays the "
+     "caller's",
+     NULL},
     {"_get_osfhandle", CO_EFF_LEND, 0, CO_IO_EXACT, 1, NULL,
      "ML _get_osfhandle: returns the stored handle; the descriptor still "
-     "owns it"},
+     "owns it",
+     NULL},
     {"_write", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL,
-     "ML _write: binary mode, one WriteFile of n bytes"},
+     "ML _write: binary mode, one WriteFile of n bytes", NULL},
     {"_close", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL,
      "UCRT lowio/close.cpp: CloseHandle, the slot is freed even when it "
-     "fails; then -1 with errno mapped (EBADF)"},
+     "fails; then -1 with errno mapped (EBADF)",
+     NULL},
+    {"_dup", CO_EFF_DUP_OBJ, 0, CO_IO_EXACT, 1, NULL,
+     "UCRT lowio/dup.cpp: the lowest free descriptor over "
+     "DuplicateHandle(inherit, DUPLICATE_SAME_ACCESS); the slot is released "
+     "if that fails (EBADF)",
+     NULL},
+    {"_dup2", CO_EFF_DUP2_OBJ, 0, CO_IO_EXACT, 1, NULL,
+     "UCRT lowio/dup2.cpp, ML _dup2: duplicate first (the target untouched "
+     "on failure), then the target is closed ignoring errors and takes the "
+     "duplicate; returns 0; s == t changes nothing",
+     NULL},
 };
 
-static const struct co_contract contract = {"crt", entries,
-                                            sizeof entries / sizeof *entries};
+static const struct co_contract contract = {.layer = "crt",
+                                            .entries = entries,
+                                            .nentries = sizeof entries /
+                                                        sizeof *entries,
+                                            .numbered = 1};
 
 /* The object is the descriptor number + 1 (never NULL). */
 static int fd_of(void *obj) {
   return (int)((intptr_t)obj - 1);
 }
 
+static void *obj_of(int fd) {
+  return fd >= 0 ? (void *)(intptr_t)(fd + 1) : NULL;
+}
+
 static void crt_call(const struct co_glue_env *env, unsigned e, unsigned mode,
                      void **obj, int64_t h, int32_t n, struct co_outcome *out) {
   static const char buf[256];
-  static int installed;
-  long before, r = 0;
+  long before = iph_begin(), r = 0;
   (void)env;
   (void)mode;
-  if (!installed) {
-    _set_invalid_parameter_handler(record_iph);
-    installed = 1;
-  }
-  before = iph_fired;
-  errno = 0;
   switch (e) {
   case E_OPEN_OSFHANDLE: {
     int fd = _open_osfhandle((intptr_t)h, _O_RDWR | _O_BINARY);
-    *obj = fd >= 0 ? (void *)(intptr_t)(fd + 1) : NULL;
+    *obj = obj_of(fd);
     r = fd >= 0 ? 0 : -1;
     break;
   }
@@ -106,12 +157,29 @@ static void crt_call(const struct co_glue_env *env, unsigned e, unsigned mode,
     r = -1;
     errno = ENOSYS;
   }
-  co_outcome_from_c(out, r, errno);
-  if (iph_fired != before) {
-    out->ret = -1;
-    out->err = CO_IPH;
-    out->raw = errno;
+  iph_end(before, r, out);
+}
+
+static void crt_call2(const struct co_glue_env *env, unsigned e, unsigned mode,
+                      void *src, void **dst, struct co_outcome *out) {
+  long before = iph_begin(), r;
+  (void)env;
+  (void)mode;
+  switch (e) {
+  case E_DUP: {
+    int fd = _dup(fd_of(src));
+    *dst = obj_of(fd);
+    r = fd >= 0 ? 0 : -1;
+    break;
   }
+  case E_DUP2:
+    r = _dup2(fd_of(src), fd_of(*dst));
+    break;
+  default:
+    r = -1;
+    errno = ENOSYS;
+  }
+  iph_end(before, r, out);
 }
 
 /* The handle a descriptor stores (no validation: a stale value shows). */
@@ -122,5 +190,116 @@ static int64_t crt_handle_of(void *obj) {
   return (int64_t)h;
 }
 
-const struct co_adapter co_adapter_crt = {CO_ADAPTER_VERSION, &contract,
-                                          crt_call, crt_handle_of};
+static int64_t crt_number_of(void *obj) {
+  return fd_of(obj);
+}
+
+static int crt_number_open(int64_t n) {
+  long before = iph_begin();
+  intptr_t h = _get_osfhandle((int)n);
+  iph_fired = before;
+  return h != -1;
+}
+
+const struct co_adapter co_adapter_crt = {.version = CO_ADAPTER_VERSION,
+                                          .contract = &contract,
+                                          .call = crt_call,
+                                          .handle_of = crt_handle_of,
+                                          .call2 = crt_call2,
+                                          .number_of = crt_number_of,
+                                          .number_open = crt_number_open};
+
+/* ---- crt-stdio: FILE streams over C-runtime descriptors ---- */
+
+static const struct co_mode fdopen_modes[] = {
+    {"w", 1, CO_NEED_WRITE, 0, 0},
+    {"r+", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0},
+    {"q", 0, 0, 0, 0}, /* not a mode: the invalid-parameter handler */
+    {NULL, 0, 0, 0, 0}};
+
+enum { S_FDOPEN, S_FILENO, S_FWRITE, S_FCLOSE };
+
+static const struct co_entry stdio_entries[] = {
+    {"_fdopen", CO_EFF_WRAP, 0, CO_IO_EXACT, 1, fdopen_modes,
+     "UCRT stdio/fdopen.cpp: a stream over the descriptor, the mode not "
+     "checked against the handle's access, the descriptor never closed; a "
+     "bad mode -> invalid-parameter handler, EINVAL",
+     "crt"},
+    {"_fileno", CO_EFF_NUMBER, 0, CO_IO_EXACT, 1, NULL,
+     "ML _fileno: the stream's descriptor, unchecked", NULL},
+    {"fwrite", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL,
+     "fwrite of n bytes on an unbuffered stream: one _write", NULL},
+    {"fclose", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL,
+     "UCRT stdio/fclose.cpp: flush, _close(the descriptor), free the "
+     "stream; EOF if the close failed",
+     NULL},
+};
+
+static const struct co_contract stdio_contract = {
+    .layer = "crt-stdio",
+    .entries = stdio_entries,
+    .nentries = sizeof stdio_entries / sizeof *stdio_entries};
+
+static void stdio_call(const struct co_glue_env *env, unsigned e, unsigned mode,
+                       void **obj, int64_t h, int32_t n,
+                       struct co_outcome *out) {
+  static const char buf[256];
+  FILE *f = *obj;
+  long before = iph_begin(), r = 0;
+  (void)env;
+  (void)mode;
+  (void)h;
+  switch (e) {
+  case S_FILENO:
+    r = _fileno(f);
+    break;
+  case S_FWRITE:
+    r = fwrite(buf, 1, (size_t)n, f) == (size_t)n ? n : -1;
+    if (r < 0)
+      clearerr(f);
+    break;
+  case S_FCLOSE:
+    r = fclose(f) == 0 ? 0 : -1;
+    *obj = NULL;
+    break;
+  default:
+    r = -1;
+    errno = ENOSYS;
+  }
+  iph_end(before, r, out);
+}
+
+static void stdio_call2(const struct co_glue_env *env, unsigned e,
+                        unsigned mode, void *src, void **dst,
+                        struct co_outcome *out) {
+  long before = iph_begin(), r = -1;
+  (void)env;
+  if (e == S_FDOPEN) {
+    FILE *f = _fdopen(fd_of(src), fdopen_modes[mode].name);
+    if (f)
+      setvbuf(f, NULL, _IONBF, 0);
+    *dst = f;
+    r = f ? 0 : -1;
+  } else {
+    errno = ENOSYS;
+  }
+  iph_end(before, r, out);
+}
+
+static int64_t stdio_handle_of(void *obj) {
+  long before = iph_fired;
+  intptr_t h = _get_osfhandle(_fileno((FILE *)obj));
+  iph_fired = before;
+  return (int64_t)h;
+}
+
+static int64_t stdio_number_of(void *obj) {
+  return _fileno((FILE *)obj);
+}
+
+const struct co_adapter co_adapter_crt_stdio = {.version = CO_ADAPTER_VERSION,
+                                                .contract = &stdio_contract,
+                                                .call = stdio_call,
+                                                .handle_of = stdio_handle_of,
+                                                .call2 = stdio_call2,
+                                                .number_of = stdio_number_of};

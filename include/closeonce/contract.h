@@ -49,6 +49,22 @@ enum co_effect {
   CO_EFF_CLOSE,
   /* Writes n bytes through the object's descriptor. Trace: NAME oK N */
   CO_EFF_USE,
+  /* A new object of the same layer over a duplicate of oK's descriptor,
+   * owned by the new object (the C runtime's _dup). Trace: oD = NAME oK */
+  CO_EFF_DUP_OBJ,
+  /* Makes object oD hold a duplicate of oK's descriptor: oD's old
+   * descriptor is closed (its errors are lost), the duplicate is made
+   * first and on failure oD is untouched; oK == oD changes nothing (the
+   * C runtime's _dup2 on two live descriptors). Trace: NAME oK oD */
+  CO_EFF_DUP2_OBJ,
+  /* A new object over object oK of the layer named by the entry's inner
+   * (a FILE over a C-runtime descriptor: _fdopen). The new object owns oK:
+   * closing it closes oK; oK stays usable meanwhile. Trace:
+   * oD = NAME oK [mode] */
+  CO_EFF_WRAP,
+  /* Returns the object's number (a numbered layer's, or the number of the
+   * object it wraps: _fileno). Binds nothing. Trace: NAME oK */
+  CO_EFF_NUMBER,
   CO_EFF_COUNT
 };
 const char *co_effect_name(enum co_effect e);
@@ -96,12 +112,19 @@ struct co_entry {
   const struct co_mode *modes; /* OPEN/ADOPT/BORROW: NULL-name terminated;
                                   NULL: no mode word (valid, read-write) */
   const char *source;          /* where the contract comes from */
+  const char *inner;           /* WRAP: the layer of the wrapped object */
 };
 
 struct co_contract {
   const char *layer; /* "stdio", "zlib", ... */
   const struct co_entry *entries;
   size_t nentries;
+  /* 1: the layer's objects are numbers the library allocates lowest-free
+   * from 0, skipping those in use when the trace starts (the C runtime's
+   * descriptors). The model predicts them; the adapter's number_of and
+   * number_open report them. All numbered layers of a target share one
+   * number space. */
+  int numbered;
 };
 
 /* What the glue gets: where files may be created. */
@@ -111,7 +134,7 @@ struct co_glue_env {
   unsigned variant; /* the target's variant (planted bugs of test targets) */
 };
 
-#define CO_ADAPTER_VERSION 1
+#define CO_ADAPTER_VERSION 2
 
 /*
  * An adapter: a contract and the glue to the real library.
@@ -133,6 +156,17 @@ struct co_adapter {
   /* The descriptor an object holds now, or -1 if the library does not say.
    * May be NULL. */
   int64_t (*handle_of)(void *obj);
+  /* Version 2. Entries with two objects (DUP_OBJ, DUP2_OBJ, WRAP): src is
+   * oK; *dst is OUT for DUP_OBJ and WRAP (the new object, NULL on failure)
+   * and IN/OUT for DUP2_OBJ (the target, which stays an object whatever the
+   * result). out as for call(). Needed if the contract has such entries. */
+  void (*call2)(const struct co_glue_env *env, unsigned e, unsigned mode,
+                void *src, void **dst, struct co_outcome *out);
+  /* Numbered layers: the number an object is (a wrapper: the number of the
+   * object it wraps), or -1; and whether number n is in use now (an
+   * observation: no side effect, no invalid-parameter report). */
+  int64_t (*number_of)(void *obj);
+  int (*number_open)(int64_t n);
 };
 
 /* For glue: the outcome of a C call that returned r (< 0: failure) with
@@ -162,7 +196,9 @@ int co_adapter_first_entry(const struct co_adapter *a);
 extern const struct co_adapter co_adapter_stdio;
 extern const struct co_adapter co_adapter_demo;
 extern const struct co_adapter co_adapter_zlib;
-/* Windows builds: the C runtime's descriptors over HANDLEs. */
+/* Windows builds: the C runtime's descriptors over HANDLEs, and its
+ * streams over those descriptors. */
 extern const struct co_adapter co_adapter_crt;
+extern const struct co_adapter co_adapter_crt_stdio;
 
 #endif

@@ -46,7 +46,18 @@ enum co_platform {
     "moves the file pointer to the end of the file; on Linux write(fd, "       \
     "buf, 0) leaves an O_APPEND offset alone (observed under Wine 8.0 by "     \
     "closeonce fuzz --target win32; "                                          \
-    "corpus/win32/wine-empty-append-write-moves.trace)")
+    "corpus/win32/wine-empty-append-write-moves.trace)")                       \
+  X(MSVCRT_NO_IPH, 0x4, "msvcrt",                                              \
+    "msvcrt.dll returns its error without calling the handler installed "      \
+    "with _set_invalid_parameter_handler: _close or fclose of a descriptor "   \
+    "that is not open gives -1/EBADF, _fdopen with a bad mode NULL/EINVAL; "   \
+    "UCRT calls the handler (UCRT lowio/close.cpp, stdio/fdopen.cpp; S§8; "   \
+    "observed under Wine's msvcrt.dll and ucrtbase.dll, "                      \
+    "corpus/win32-crt/fclose-after-close.trace)")                              \
+  X(WINE_DUP2_SAME_REDUPS, 0x8, "wine",                                        \
+    "_dup2(fd, fd) duplicates the handle and closes the old one, so fd holds " \
+    "a new handle value; UCRT returns 0 and changes nothing (Wine "            \
+    "dlls/msvcrt/file.c _dup2; UCRT lowio/dup2.cpp; S§6.2)")
 enum co_quirk {
 #define CO__Q_ENUM(id, bit, profile, text) CO_QUIRK_##id = bit,
   CO_QUIRK_LIST(CO__Q_ENUM)
@@ -61,7 +72,15 @@ struct co_model_config {
   int64_t limit;   /* RLIMIT_NOFILE soft limit; the handle limit on Win32 */
   int platform;    /* enum co_platform */
   unsigned quirks; /* CO_QUIRK_* */
+  /* Numbered layers (the C runtime's descriptors): the numbers in use when
+   * the trace starts, sorted, all below CO_OBJNUMS. */
+  const int64_t *objforeign;
+  size_t nobjforeign;
 };
+
+/* Numbers of numbered layers are predicted below this (the model has 8
+ * objects; the rest were in use at the start). */
+#define CO_OBJNUMS 256
 
 /* The numbers of a platform: every stride-th value, from first. */
 int64_t co_platform_stride(int platform);
@@ -101,16 +120,19 @@ enum co_evwhy {
   CO_WHY_DEAD_OBJ,    /* uses an object that was freed or never made */
   CO_WHY_OVERWRITE,   /* binds a new object over a live one (loses it) */
   CO_WHY_WRONG_LAYER, /* calls an entry on another layer's object */
-  CO_WHY_GONE         /* its own handle was closed by someone else: EBADF */
+  CO_WHY_GONE,        /* its own handle was closed by someone else: EBADF */
+  CO_WHY_LOST         /* acts through a numbered object's number, freed or
+                         given to another object under it (not run) */
 };
 struct co_event {
-  uint8_t kind;  /* enum co_evkind */
-  uint8_t why;   /* enum co_evwhy */
-  int8_t actor;  /* CO_PARTY_CLIENT or the object slot */
-  int8_t owner;  /* the party owning num now, CO_PARTY_NONE if nobody */
-  int8_t client; /* 1: the client's move caused it (contract mode skips) */
-  int64_t num;   /* the descriptor concerned, -1 if none */
-  int8_t slot;   /* the slot or object operand named, -1 if none */
+  uint8_t kind;   /* enum co_evkind */
+  uint8_t why;    /* enum co_evwhy */
+  int8_t actor;   /* CO_PARTY_CLIENT or the object slot */
+  int8_t owner;   /* the party owning num now, CO_PARTY_NONE if nobody */
+  int8_t client;  /* 1: the client's move caused it (contract mode skips) */
+  int64_t num;    /* the descriptor concerned, -1 if none */
+  int8_t slot;    /* the slot or object operand named, -1 if none */
+  int8_t objslot; /* 1: slot names an object operand oK, not a slot sK */
 };
 /* One line describing an event: "client closes descriptor 5 (s1), owned by
  * o0". */
@@ -176,6 +198,10 @@ struct co_objstate {
   int num_valid;       /* that number is still the one it took (not closed or
                           reused since) */
   unsigned entry_base; /* id of its adapter's first entry */
+  int inner;           /* a wrapper: the object it wraps, else -1 */
+  int64_t number;      /* numbered layers: its number (a wrapper: its
+                          inner's), else -1 */
+  int lost;            /* live, but that number was closed under it */
 };
 void co_model_obj(const struct co_model *m, unsigned k,
                   struct co_objstate *out /* OUT */);

@@ -139,9 +139,12 @@ extern const struct co_opdesc co_opdesc[CO_OP_COUNT];
 int co_op_nrefs(const struct co_op *op);
 int co_op_has_obj(const struct co_op *op);
 
-/* 1 if a CALL binds an object slot (OPEN/ADOPT/BORROW effects), 2 if it
+/* 1 if a CALL binds an object slot (OPEN/ADOPT/BORROW/DUP_OBJ/WRAP), 2 if it
  * binds a descriptor slot (LEND/DUP/DETACH), 0 if it binds nothing. */
 int co_call_binds(const struct co_op *op);
+/* 1 if a CALL names a second object, its target, in dst without binding it
+ * (DUP2_OBJ: "NAME oK oD"). */
+int co_call_target(const struct co_op *op);
 
 /* Trace storage. co_trace_init never fails; push returns -1 on ENOMEM or
  * when the trace already holds CO_MAX_OPS operations. */

@@ -7,6 +7,7 @@
  */
 #include <windows.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <io.h>
 #include <stdio.h>
@@ -226,6 +227,159 @@ static void crt_iph_recorded(void) {
 #endif
 }
 
+/* C-runtime descriptors are the lowest free number (S§5): a number freed
+ * by a stream's fclose is the next one _dup takes; _dup's handle is a new,
+ * inheritable value on the same file object (shared position). */
+static void crt_numbers_and_dup(void) {
+  struct co_exec *ex = exec_for("win32-crt", CO_MODE_CONFORMANCE);
+  struct rec r;
+  run_ok(ex,
+         "s0 = open rdwr\ns1 = open rdwr\n"
+         "o0 = _open_osfhandle s0 rw\no1 = _open_osfhandle s1 rw\n"
+         "o2 = _fdopen o0 w\n_fileno o2\nfclose o2\n"          /* 4..6 */
+         "_write o1 5\no3 = _dup o1\ns2 = _get_osfhandle o3\n" /* 7..9 */
+         "getfd s2\nlseek s2 0 cur\n"                          /* 10, 11 */
+         "o4 = _fdopen o3 w\n_fileno o4\n",                    /* 12, 13 */
+         &r);
+  CHECK(r.real[5].ret >= 3, "first descriptor %lld", (long long)r.real[5].ret);
+  CHECK(r.real[13].ret == r.real[5].ret, "_dup took %lld, not the freed %lld",
+        (long long)r.real[13].ret, (long long)r.real[5].ret);
+  CHECK(r.real[9].ret > 0 && r.real[9].ret != r.call[3].a, "_dup's handle %lld",
+        (long long)r.real[9].ret);
+  CHECK(r.real[10].err == CO_OK && r.real[10].ret == 0,
+        "_dup's handle is inheritable (cloexec %lld)",
+        (long long)r.real[10].ret);
+  CHECK(r.real[11].ret == 5, "shared position %lld", (long long)r.real[11].ret);
+  co_exec_free(ex);
+}
+
+/* _dup2(s, t): returns 0; t's old handle is closed and t holds a new
+ * duplicate of s's (S§3). _dup2(s, s): UCRT changes nothing; Wine makes a
+ * new handle (the declared quirk WINE_DUP2_SAME_REDUPS). */
+static void crt_dup2(void) {
+  struct co_exec *ex = exec_for("win32-crt", CO_MODE_CONFORMANCE);
+  struct rec r;
+  run_ok(ex,
+         "s0 = open rdwr\ns1 = open rdwr\n"
+         "o0 = _open_osfhandle s0 rw\no1 = _open_osfhandle s1 rw\n"
+         "s2 = _get_osfhandle o1\n_dup2 o0 o1\ngetfd s2\n" /* 4..6 */
+         "s3 = _get_osfhandle o1\n_write o1 3\n"           /* 7, 8 */
+         "s4 = _get_osfhandle o0\nlseek s4 0 cur\n"        /* 9, 10 */
+         "_dup2 o0 o0\ns5 = _get_osfhandle o0\n",          /* 11, 12 */
+         &r);
+  CHECK(r.real[5].err == CO_OK && r.real[5].ret == 0, "_dup2 returned %lld",
+        (long long)r.real[5].ret);
+  CHECK(r.real[6].err == CO_EBADF, "the target's old handle: %s",
+        co_err_name(r.real[6].err));
+  CHECK(r.real[7].ret != r.real[4].ret && r.real[7].ret != r.real[9].ret,
+        "the target holds %lld (old %lld, source %lld)",
+        (long long)r.real[7].ret, (long long)r.real[4].ret,
+        (long long)r.real[9].ret);
+  CHECK(r.real[10].ret == 3, "shared position %lld", (long long)r.real[10].ret);
+  CHECK(r.real[11].err == CO_OK && r.real[11].ret == 0, "_dup2(s, s): %s",
+        co_err_name(r.real[11].err));
+  if (co_exec_quirks(ex) & CO_QUIRK_WINE_DUP2_SAME_REDUPS)
+    CHECK(r.real[12].ret != r.real[9].ret, "Wine: _dup2(s, s) keeps %lld",
+          (long long)r.real[12].ret);
+  else
+    CHECK(r.real[12].ret == r.real[9].ret, "_dup2(s, s) changed %lld to %lld",
+          (long long)r.real[9].ret, (long long)r.real[12].ret);
+  co_exec_free(ex);
+}
+
+/* A stream owns its descriptor: fclose closes the handle. Closing the
+ * descriptor under a live stream is a violation; the stream's fclose then
+ * closes a number that is not open: the invalid-parameter handler fires
+ * under UCRT, msvcrt.dll returns EBADF (the msvcrt profile). A bad mode:
+ * the handler under UCRT, EINVAL from msvcrt.dll. */
+static void crt_stream_owns_descriptor(void) {
+  struct co_exec *ex = exec_for("win32-crt", CO_MODE_CONFORMANCE);
+  struct rec r;
+  const struct co_event_rec *ev;
+  size_t nev, i;
+  int owned = 0, gone = 0;
+  run_ok(ex,
+         "s0 = open rdwr\no0 = _open_osfhandle s0 rw\no1 = _fdopen o0 w\n"
+         "fwrite o1 4\ns1 = _get_osfhandle o0\nfclose o1\ngetfd s1\n" /* ..6 */
+         "s2 = open rdwr\no2 = _open_osfhandle s2 rw\no3 = _fdopen o2 w\n"
+         "_close o2\nfclose o3\n" /* 10, 11 */
+         "o4 = _fdopen o2 q\n",   /* 12: o2 is gone: not run */
+         &r);
+  CHECK(r.real[5].err == CO_OK, "fclose: %s", co_err_name(r.real[5].err));
+  CHECK(r.real[6].err == CO_EBADF, "the handle after fclose: %s",
+        co_err_name(r.real[6].err));
+  CHECK(r.real[10].err == CO_OK, "_close under the stream: %s",
+        co_err_name(r.real[10].err));
+#ifdef _UCRT
+  CHECK(r.real[11].err == CO_IPH, "UCRT fclose: %s",
+        co_err_name(r.real[11].err));
+#else
+  CHECK(r.real[11].err == CO_EBADF, "msvcrt fclose: %s",
+        co_err_name(r.real[11].err));
+#endif
+  nev = co_exec_events(ex, &ev);
+  for (i = 0; i < nev; i++) {
+    if (ev[i].step == 10)
+      owned = ev[i].ev.why == CO_WHY_OWNED;
+    if (ev[i].step == 11)
+      gone = ev[i].ev.kind == CO_EV_INVALID_HANDLE;
+  }
+  CHECK(owned && gone, "events at steps 10 and 11 (of %zu)", nev);
+  run_ok(ex, "s0 = open rdwr\no0 = _open_osfhandle s0 rw\no1 = _fdopen o0 q\n",
+         &r);
+#ifdef _UCRT
+  CHECK(r.real[2].err == CO_IPH, "UCRT bad mode: %s",
+        co_err_name(r.real[2].err));
+#else
+  CHECK(r.real[2].err == CO_EINVAL, "msvcrt bad mode: %s",
+        co_err_name(r.real[2].err));
+#endif
+  co_exec_free(ex);
+}
+
+/* The limits (S§5, S§8): _getmaxstdio starts at 512; _setmaxstdio takes
+ * up to 2048 (msvcrt) or 8192 (UCRT); the descriptor table holds as many
+ * descriptors, then _open_osfhandle fails. */
+static void crt_limits(void) {
+  int cap = 0, expect, i, err = 0;
+  int *fds;
+  HANDLE self = GetCurrentProcess(), base;
+#ifdef _UCRT
+  expect = 8192;
+#else
+  expect = 2048;
+#endif
+  CHECK(_getmaxstdio() == 512, "_getmaxstdio %d", _getmaxstdio());
+  CHECK(_setmaxstdio(2048) == 2048, "_setmaxstdio(2048)");
+  CHECK(_setmaxstdio(8192) == (expect == 8192 ? 8192 : -1),
+        "_setmaxstdio(8192)");
+  CHECK(_setmaxstdio(8193) == -1, "_setmaxstdio(8193)");
+  _setmaxstdio(512);
+  base = CreateFileW(L"NUL", GENERIC_READ, 7, NULL, OPEN_EXISTING, 0, NULL);
+  fds = malloc(sizeof *fds * 9000);
+  CHECK(base != INVALID_HANDLE_VALUE && fds, "setup");
+  for (i = 0; i < 9000; i++) {
+    HANDLE h;
+    int fd;
+    if (!DuplicateHandle(self, base, self, &h, 0, FALSE, DUPLICATE_SAME_ACCESS))
+      break;
+    fd = _open_osfhandle((intptr_t)h, _O_RDONLY);
+    if (fd < 0) {
+      err = errno;
+      CloseHandle(h);
+      break;
+    }
+    fds[cap++] = fd;
+  }
+  /* the descriptors in use before (the standard ones) plus ours */
+  CHECK(cap + 3 == expect, "%d descriptors, then errno %d", cap, err);
+  CHECK(err == EMFILE || err == ENFILE, "errno %d when full", err);
+  for (i = 0; i < cap; i++)
+    _close(fds[i]);
+  free(fds);
+  CloseHandle(base);
+}
+
 /* The leak check lists the process's handles (NtQuerySystemInformation;
  * GetProcessHandleCount is a stub under Wine): a handle opened outside the
  * trace shows, and a trace cannot close a handle it did not make. */
@@ -279,6 +433,10 @@ static const struct {
     {"crt_reverse", crt_reverse},
     {"crt_open_closed_handle", crt_open_closed_handle},
     {"crt_iph_recorded", crt_iph_recorded},
+    {"crt_numbers_and_dup", crt_numbers_and_dup},
+    {"crt_dup2", crt_dup2},
+    {"crt_stream_owns_descriptor", crt_stream_owns_descriptor},
+    {"crt_limits", crt_limits},
     {"leak_check_and_safety", leak_check_and_safety},
     {"private_dir_cleaned", private_dir_cleaned},
 };

@@ -39,6 +39,7 @@ struct objent {
   uint8_t live, owns;
   uint8_t failed;  /* a sticky I/O error (CO_IO_STICKY) */
   uint8_t needs;   /* CO_NEED_* of the mode it was made with */
+  uint8_t own;     /* CO_OWN_*: the object's own append and text flags */
   int64_t num;     /* the descriptor it holds */
   uint32_t numgen; /* that number's generation when taken; 0: not open then */
   unsigned entry_base;
@@ -585,7 +586,9 @@ int co_model_events(const struct co_model *m, const struct co_op *op,
       return 0;
     if (call_has_obj(e)) {
       const struct objent *o = &m->obj[op->obj];
-      const struct objent *d = &m->obj[op->dst];
+      const struct objent *d =
+          &m->obj[op->dst %
+                  CO_OBJS]; /* dst: an object only for two-object entries */
       int layer = operand_layer(op, e), two = co_call_target(op);
       if (!o->live)
         return add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_DEAD_OBJ, CO_PARTY_CLIENT,
@@ -773,8 +776,8 @@ static void call_step(struct co_model *m, const struct co_op *op,
     return;
   }
   {
-    static const struct co_mode rw = {"", 1, CO_NEED_READ | CO_NEED_WRITE, 0,
-                                      CO_SEEK_NEVER};
+    static const struct co_mode rw = {
+        "", 1, CO_NEED_READ | CO_NEED_WRITE, 0, CO_SEEK_NEVER, 0};
     md = co_entry_nmodes(e) ? &e->modes[op->flags] : &rw;
   }
   {
@@ -806,6 +809,7 @@ static void call_step(struct co_model *m, const struct co_op *op,
     }
     install(m, n, ofd, 0);
     new_obj(m, o, numbered);
+    o->own = md->own;
     o->live = o->owns = 1;
     o->failed = 0;
     o->needs = md->needs;
@@ -843,6 +847,7 @@ static void call_step(struct co_model *m, const struct co_op *op,
     new_obj(m, o, numbered);
     o->live = 1;
     o->failed = 0;
+    o->own = md->own;
     o->owns = e->effect != CO_EFF_BORROW;
     o->needs = md->needs;
     o->num = a;
@@ -933,17 +938,32 @@ static void call_step(struct co_model *m, const struct co_op *op,
     t->obj = op->obj;
     if (o->failed || !(o->needs & CO_NEED_WRITE) || !is_open(m, o->num) ||
         m->ofd[m->fd[o->num].ofd].acc == CO_F_ACC_RDONLY) {
+      unsigned own = o->inner >= 0 ? m->obj[o->inner].own : o->own;
+      if (!o->failed && (o->needs & CO_NEED_WRITE) && is_live(m, o->num) &&
+          (own & CO_OWN_APPEND)) {
+        /* the C runtime seeks to the end before the write fails (observed
+         * on a read-only handle, msvcrt and UCRT under Wine) */
+        struct ofdent *rd = &m->ofd[m->fd[o->num].ofd];
+        rd->off = m->fsize[rd->file];
+        t->offset_num = o->num;
+      }
       LFAIL(CO_EBADF);
       if (e->io & CO_IO_STICKY)
         o->failed = 1;
       break;
     }
     d = &m->ofd[m->fd[o->num].ofd];
-    if (e->io & CO_IO_OPAQUE) {
-      ofd_unknown(m, d);
-    } else {
-      ofd_write(m, d, c->n);
-      t->offset_num = o->num;
+    {
+      /* a stream writes through the descriptor it wraps, with its flags */
+      unsigned own = o->inner >= 0 ? m->obj[o->inner].own : o->own;
+      if (own & CO_OWN_APPEND) /* UCRT write.cpp: seek to the end first */
+        d->off = m->fsize[d->file];
+      if (e->io & CO_IO_OPAQUE) {
+        ofd_unknown(m, d);
+      } else {
+        ofd_write(m, d, (own & CO_OWN_TEXT) ? 2 * (int64_t)c->n : c->n);
+        t->offset_num = o->num;
+      }
     }
     pred->ret = c->n;
     break;
@@ -968,6 +988,7 @@ static void call_step(struct co_model *m, const struct co_op *op,
     new_obj(m, d, o->numbered);
     d->live = d->owns = 1;
     d->needs = o->needs;
+    d->own = o->own; /* the flags but FNOINHERIT (UCRT dup.cpp) */
     d->num = n;
     d->numgen = m->fd[n].gen;
     d->entry_base = o->entry_base;
@@ -1008,6 +1029,7 @@ static void call_step(struct co_model *m, const struct co_op *op,
     d->owns = 1;
     d->failed = 0;
     d->needs = o->needs;
+    d->own = o->own;
     d->num = n;
     d->numgen = m->fd[n].gen;
     for (w = 0; w < CO_OBJS; w++)

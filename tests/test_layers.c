@@ -144,7 +144,7 @@ Test(layers, a_close_that_forgets_the_descriptor_is_a_leak_at_that_step) {
  * borrowing. demo_close then really closes a descriptor the contract leaves
  * with the client. */
 static const struct co_mode rw[] = {
-    {"rw", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0}, {NULL, 0, 0, 0, 0}};
+    {"rw", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0, 0}, {NULL, 0, 0, 0, 0, 0}};
 static const struct co_entry wrong_entries[] = {
     {"wrong_open", CO_EFF_OPEN, 0, CO_IO_EXACT, 1, rw, "test", NULL},
     {"wrong_adopt", CO_EFF_BORROW, CO_CHK_VALID, CO_IO_EXACT, 1, rw,
@@ -204,9 +204,9 @@ Test(layers, registering_a_malformed_adapter_says_why) {
 /* The issue's own example: zlib's gzdopen declared as borrowing. gzclose
  * really closes the descriptor, at that step. */
 /* Same order as the real glue's mode table: the mode index is shared. */
-static const struct co_mode gz_w[] = {{"r", 1, CO_NEED_READ, 0, 0},
-                                      {"w", 1, CO_NEED_WRITE, 0, 0},
-                                      {NULL, 0, 0, 0, 0}};
+static const struct co_mode gz_w[] = {{"r", 1, CO_NEED_READ, 0, 0, 0},
+                                      {"w", 1, CO_NEED_WRITE, 0, 0, 0},
+                                      {NULL, 0, 0, 0, 0, 0}};
 static const struct co_entry gz_wrong_entries[] = {
     {"wgzdopen", CO_EFF_BORROW, 0, CO_IO_OPAQUE, 0, gz_w,
      "test: wrong on purpose, gzdopen takes ownership", NULL},

@@ -13,7 +13,7 @@
 #include "demolib.h"
 
 static const struct co_mode rw[] = {
-    {"rw", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0}, {NULL, 0, 0, 0, 0}};
+    {"rw", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0, 0}, {NULL, 0, 0, 0, 0, 0}};
 
 enum { E_OPEN, E_ADOPT, E_FD, E_EXPORT, E_DETACH, E_WRITE, E_CLOSE };
 

@@ -21,14 +21,14 @@
 #include "closeonce/error.h"
 
 static const struct co_mode fdopen_modes[] = {
-    {"r", 1, CO_NEED_READ, 0, 0},
-    {"w", 1, CO_NEED_WRITE, 0, 0},
-    {"a", 1, CO_NEED_WRITE, 1, CO_SEEK_IF_SET_APPEND},
-    {"r+", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0},
-    {"w+", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0},
-    {"a+", 1, CO_NEED_READ | CO_NEED_WRITE, 1, 0},
-    {"x", 0, 0, 0, 0}, /* not a mode: EINVAL */
-    {NULL, 0, 0, 0, 0}};
+    {"r", 1, CO_NEED_READ, 0, 0, 0},
+    {"w", 1, CO_NEED_WRITE, 0, 0, 0},
+    {"a", 1, CO_NEED_WRITE, 1, CO_SEEK_IF_SET_APPEND, 0},
+    {"r+", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0, 0},
+    {"w+", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0, 0},
+    {"a+", 1, CO_NEED_READ | CO_NEED_WRITE, 1, 0, 0},
+    {"x", 0, 0, 0, 0, 0}, /* not a mode: EINVAL */
+    {NULL, 0, 0, 0, 0, 0}};
 
 enum { E_FDOPEN, E_FILENO, E_FWRITE, E_FCLOSE };
 

@@ -32,12 +32,12 @@
 #include "closeonce/error.h"
 
 static const struct co_mode gz_modes[] = {
-    {"r", 1, CO_NEED_READ, 0, CO_SEEK_NEVER},
-    {"w", 1, CO_NEED_WRITE, 0, CO_SEEK_NEVER},
-    {"a", 1, CO_NEED_WRITE, 0, CO_SEEK_ALWAYS},
-    {"w+", 0, 0, 0, CO_SEEK_NEVER}, /* '+': NULL */
-    {"q", 0, 0, 0, CO_SEEK_NEVER},  /* no r/w/a: NULL */
-    {NULL, 0, 0, 0, 0}};
+    {"r", 1, CO_NEED_READ, 0, CO_SEEK_NEVER, 0},
+    {"w", 1, CO_NEED_WRITE, 0, CO_SEEK_NEVER, 0},
+    {"a", 1, CO_NEED_WRITE, 0, CO_SEEK_ALWAYS, 0},
+    {"w+", 0, 0, 0, CO_SEEK_NEVER, 0}, /* '+': NULL */
+    {"q", 0, 0, 0, CO_SEEK_NEVER, 0},  /* no r/w/a: NULL */
+    {NULL, 0, 0, 0, 0, 0}};
 
 enum { E_GZDOPEN, E_GZWRITE, E_GZCLOSE };
 

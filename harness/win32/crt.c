@@ -41,6 +41,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "closeonce/contract.h"
 #include "closeonce/error.h"
@@ -80,8 +81,25 @@ static void iph_end(long before, long r, struct co_outcome *out) {
   }
 }
 
+/* _open_osfhandle's flags, kept in the descriptor's slot (S§3): the
+ * handle's own flags are untouched (S§8: _O_NOINHERIT leaves them at 0). */
 static const struct co_mode modes[] = {
-    {"rw", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0}, {NULL, 0, 0, 0, 0}};
+    {"rw", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0, 0},
+    {"append", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0, CO_OWN_APPEND},
+    {"text", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0, CO_OWN_TEXT},
+    {"noinherit", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0, 0},
+    {NULL, 0, 0, 0, 0, 0}};
+static const int mode_flags[] = {_O_BINARY, _O_APPEND | _O_BINARY, _O_TEXT,
+                                 _O_NOINHERIT | _O_BINARY};
+
+/* What the glue writes: newlines, so that text mode shows (each one is
+ * stored as CR LF). */
+static char lines[256];
+static const char *newlines(void) {
+  if (!lines[0])
+    memset(lines, '\n', sizeof lines);
+  return lines;
+}
 
 enum { E_OPEN_OSFHANDLE, E_GET_OSFHANDLE, E_WRITE, E_CLOSE, E_DUP, E_DUP2 };
 
@@ -132,13 +150,11 @@ static void *obj_of(int fd) {
 
 static void crt_call(const struct co_glue_env *env, unsigned e, unsigned mode,
                      void **obj, int64_t h, int32_t n, struct co_outcome *out) {
-  static const char buf[256];
   long before = iph_begin(), r = 0;
   (void)env;
-  (void)mode;
   switch (e) {
   case E_OPEN_OSFHANDLE: {
-    int fd = _open_osfhandle((intptr_t)h, _O_RDWR | _O_BINARY);
+    int fd = _open_osfhandle((intptr_t)h, _O_RDWR | mode_flags[mode]);
     *obj = obj_of(fd);
     r = fd >= 0 ? 0 : -1;
     break;
@@ -147,7 +163,7 @@ static void crt_call(const struct co_glue_env *env, unsigned e, unsigned mode,
     r = (long)_get_osfhandle(fd_of(*obj));
     break;
   case E_WRITE:
-    r = _write(fd_of(*obj), buf, (unsigned)n);
+    r = _write(fd_of(*obj), newlines(), (unsigned)n);
     break;
   case E_CLOSE:
     r = _close(fd_of(*obj));
@@ -212,10 +228,10 @@ const struct co_adapter co_adapter_crt = {.version = CO_ADAPTER_VERSION,
 /* ---- crt-stdio: FILE streams over C-runtime descriptors ---- */
 
 static const struct co_mode fdopen_modes[] = {
-    {"w", 1, CO_NEED_WRITE, 0, 0},
-    {"r+", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0},
-    {"q", 0, 0, 0, 0}, /* not a mode: the invalid-parameter handler */
-    {NULL, 0, 0, 0, 0}};
+    {"w", 1, CO_NEED_WRITE, 0, 0, 0},
+    {"r+", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0, 0},
+    {"q", 0, 0, 0, 0, 0}, /* not a mode: the invalid-parameter handler */
+    {NULL, 0, 0, 0, 0, 0}};
 
 enum { S_FDOPEN, S_FILENO, S_FWRITE, S_FCLOSE };
 
@@ -243,7 +259,6 @@ static const struct co_contract stdio_contract = {
 static void stdio_call(const struct co_glue_env *env, unsigned e, unsigned mode,
                        void **obj, int64_t h, int32_t n,
                        struct co_outcome *out) {
-  static const char buf[256];
   FILE *f = *obj;
   long before = iph_begin(), r = 0;
   (void)env;
@@ -254,7 +269,7 @@ static void stdio_call(const struct co_glue_env *env, unsigned e, unsigned mode,
     r = _fileno(f);
     break;
   case S_FWRITE:
-    r = fwrite(buf, 1, (size_t)n, f) == (size_t)n ? n : -1;
+    r = fwrite(newlines(), 1, (size_t)n, f) == (size_t)n ? n : -1;
     if (r < 0)
       clearerr(f);
     break;

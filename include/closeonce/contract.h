@@ -96,7 +96,15 @@ struct co_mode {
   uint8_t sets_append; /* sets O_APPEND on the open file description */
   uint8_t seeks_end;   /* CO_SEEK_*: moves the description's offset to the
                           end */
+  uint8_t own;         /* CO_OWN_*: flags the object keeps for itself */
 };
+/* The object's own append flag: each of its writes first moves the offset
+ * to the end; the description's O_APPEND is untouched (the C runtime's
+ * _O_APPEND). */
+#define CO_OWN_APPEND 0x1
+/* Text translation: the glue writes '\n' bytes, each stored as "\r\n";
+ * a write of n returns n and moves the offset by 2n (_O_TEXT). */
+#define CO_OWN_TEXT 0x2
 #define CO_SEEK_NEVER 0
 #define CO_SEEK_ALWAYS 1
 #define CO_SEEK_IF_SET_APPEND 2 /* only when it turned O_APPEND on itself */

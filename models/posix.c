@@ -730,6 +730,26 @@ static int access_ok(int acc, int needs) {
   return 1;
 }
 
+/* A duplicate of object o's handle (a layer's dup, _dup, _dup2): EBADF if
+ * the handle is not open, EMFILE if no number is free (or full: the layer
+ * has no room). Returns the new number, or -1 with *pred failed. */
+static int64_t obj_dup(struct co_model *m, const struct objent *o, int full,
+                       int errs, struct co_outcome *pred,
+                       struct co_aftermath *t) {
+  int64_t n;
+  if (!is_open(m, o->num)) {
+    fail(pred, errs ? CO_EBADF : CO_OTHER);
+    return -1;
+  }
+  n = lowest_free(m, 0);
+  if (n < 0 || full) {
+    fail(pred, errs ? CO_EMFILE : CO_OTHER);
+    return -1;
+  }
+  dup_new(m, n, o->num, 0, pred, t);
+  return n;
+}
+
 /* A fresh object in o: not wrapping anything; numbered layers take the
  * lowest free number (the caller checked one is left). */
 static void new_obj(struct co_model *m, struct objent *o, int numbered) {
@@ -871,16 +891,7 @@ static void call_step(struct co_model *m, const struct co_op *op,
     break;
   case CO_EFF_DUP:
     t->obj = op->obj;
-    if (!is_open(m, o->num)) {
-      LFAIL(CO_EBADF);
-      break;
-    }
-    n = lowest_free(m, 0);
-    if (n < 0) {
-      LFAIL(CO_EMFILE);
-      break;
-    }
-    dup_new(m, n, o->num, 0, pred, t);
+    obj_dup(m, o, 0, errs, pred, t);
     break;
   case CO_EFF_DETACH:
     pred->ret = o->num;
@@ -975,16 +986,8 @@ static void call_step(struct co_model *m, const struct co_op *op,
     struct objent *d = &m->obj[op->dst];
     t->actor = op->obj;
     t->obj = op->dst;
-    if (!is_open(m, o->num)) {
-      LFAIL(CO_EBADF);
+    if ((n = obj_dup(m, o, o->numbered && !onum_left(m), errs, pred, t)) < 0)
       break;
-    }
-    n = lowest_free(m, 0);
-    if (n < 0 || (o->numbered && !onum_left(m))) {
-      LFAIL(CO_EMFILE);
-      break;
-    }
-    dup_new(m, n, o->num, 0, pred, t);
     new_obj(m, d, o->numbered);
     d->live = d->owns = 1;
     d->needs = o->needs;
@@ -1007,16 +1010,8 @@ static void call_step(struct co_model *m, const struct co_op *op,
     t->obj = op->dst;
     if (op->dst == op->obj && !(m->quirks & CO_QUIRK_WINE_DUP2_SAME_REDUPS))
       break;
-    if (!is_open(m, o->num)) {
-      LFAIL(CO_EBADF);
+    if ((n = obj_dup(m, o, 0, errs, pred, t)) < 0)
       break;
-    }
-    n = lowest_free(m, 0);
-    if (n < 0) {
-      LFAIL(CO_EMFILE);
-      break;
-    }
-    dup_new(m, n, o->num, 0, pred, t);
     if (d->owns && is_live(m, old) && !m->fd[old].protect) {
       release(m, old);
       /* the source's handle was the target's too; or the target's value

@@ -116,7 +116,9 @@ static const struct co_entry entries[] = {
      "owns it",
      NULL},
     {"_write", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL,
-     "ML _write: binary mode, one WriteFile of n bytes", NULL},
+     "ML _write, UCRT lowio/write.cpp: _O_APPEND seeks to the end first; "
+     "text mode writes each newline as CR LF and returns n",
+     NULL},
     {"_close", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL,
      "UCRT lowio/close.cpp: CloseHandle, the slot is freed even when it "
      "fails; then -1 with errno mapped (EBADF)",

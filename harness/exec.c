@@ -283,13 +283,18 @@ unsigned co_exec_quirks(const struct co_exec *ex) {
 
 static int begin_model(struct co_exec *ex) {
   struct co_model_config cfg;
-  size_t n = 0;
+  size_t n = 0, nfree;
   int64_t k;
   memset(&cfg, 0, sizeof cfg);
+  /* A trace holds at most CO_OBJS objects at once, so numbers past the
+   * CO_OBJS-th free one are never given: probe up to there. */
   if (ex->numad)
-    for (k = 0; k < CO_OBJNUMS; k++)
+    for (k = 0, nfree = 0; k < CO_OBJNUMS && nfree < CO_OBJS; k++) {
       if (ex->numad->number_open(k))
         ex->objforeign[n++] = k;
+      else
+        nfree++;
+    }
   cfg.objforeign = ex->objforeign;
   cfg.nobjforeign = n;
   cfg.foreign = ex->foreign;
@@ -533,7 +538,7 @@ static void call_layer(struct co_exec *ex, const struct co_op *op,
   if (e->effect == CO_EFF_CLOSE || e->effect == CO_EFF_DETACH) {
     *objp = NULL; /* freed whatever the result */
     ex->robj_ad[k] = NULL;
-    if (e->effect == CO_EFF_CLOSE && os.inner >= 0) {
+    if (e->effect == CO_EFF_CLOSE && os.inner >= 0 && !os.lost) {
       /* a stream's close closed its descriptor too */
       ex->robj[os.inner] = NULL;
       ex->robj_ad[os.inner] = NULL;
@@ -858,9 +863,9 @@ static void teardown_objects(struct co_exec *ex) {
       struct co_objstate os;
       struct co_outcome r;
       co_model_obj(ex->model, k, &os);
-      if (pass == 0 && (os.inner < 0 || !os.live || os.lost))
+      if (pass == 0 && (!os.wraps || !os.live || os.lost))
         continue;
-      if (pass == 1 && os.inner >= 0 && os.live && os.lost)
+      if (pass == 1 && os.wraps && os.live && os.lost)
         continue;
       if (!ex->robj[k] || !ad) {
         ex->robj[k] = NULL;

@@ -77,9 +77,9 @@ static void gen_call(struct co_rng *r, uint8_t entry, uint32_t bound,
       (uint8_t)(objs && co_rng_below(r, 100) < 85 ? pick_bit(r, objs)
                                                   : co_rng_below(r, CO_OBJS));
   if (co_call_target(op)) {
-    op->dst = (uint8_t)(objs && co_rng_below(r, 100) < 85
-                            ? pick_bit(r, objs)
-                            : co_rng_below(r, CO_OBJS));
+    op->dst =
+        (uint8_t)(objs && co_rng_below(r, 100) < 85 ? pick_bit(r, objs)
+                                                    : co_rng_below(r, CO_OBJS));
   } else if (co_call_binds(op) == 1) {
     uint32_t free_objs = ~objs & 0xffu;
     op->dst = (uint8_t)(free_objs && co_rng_below(r, 100) < 80

@@ -43,10 +43,13 @@ struct objent {
   int64_t num;     /* the descriptor it holds */
   uint32_t numgen; /* that number's generation when taken; 0: not open then */
   unsigned entry_base;
-  int8_t inner;     /* a wrapper (CO_EFF_WRAP): the object it wraps; -1 */
-  uint8_t numbered; /* its layer's objects are numbers */
-  int64_t onum;     /* numbered: its number */
-  uint32_t ongen;   /* that number's generation when taken */
+  int8_t inner;      /* a wrapper (CO_EFF_WRAP): the slot of the object it
+                        wraps (which may since hold another object); -1 */
+  int64_t in_onum;   /* a wrapper: the number of the object it wraps, */
+  uint32_t in_ongen; /* and that number's generation when wrapped */
+  uint8_t numbered;  /* its layer's objects are numbers */
+  int64_t onum;      /* numbered: its number */
+  uint32_t ongen;    /* that number's generation when taken */
 };
 
 struct slotent {
@@ -458,11 +461,21 @@ static int onum_left(const struct co_model *m) {
   return 0;
 }
 
+/* The slot of the live object wrapper o wraps, or -1 when that object is
+ * gone (its slot may hold another object since: the generation tells). */
+static int inner_of(const struct co_model *m, const struct objent *o) {
+  const struct objent *in;
+  if (o->inner < 0)
+    return -1;
+  in = &m->obj[o->inner];
+  return in->live && in->numbered && in->ongen == o->in_ongen ? o->inner : -1;
+}
+
 /* The live wrapper of object k, or -1. */
 static int wrapper_of(const struct co_model *m, int k) {
   int w;
   for (w = 0; w < CO_OBJS; w++)
-    if (m->obj[w].live && m->obj[w].inner == k)
+    if (m->obj[w].live && inner_of(m, &m->obj[w]) == k)
       return w;
   return -1;
 }
@@ -473,13 +486,16 @@ static int wrapper_of(const struct co_model *m, int k) {
 static int obj_lost(const struct co_model *m, const struct objent *o) {
   if (o->numbered)
     return !onum_valid(m, o);
-  return o->inner >= 0 && !onum_valid(m, &m->obj[o->inner]);
+  return o->inner >= 0 && !(o->in_onum >= 0 && o->in_onum < CO_OBJNUMS &&
+                            m->onum_used[o->in_onum] == 2 &&
+                            m->onum_gen[o->in_onum] == o->in_ongen);
 }
 
 static int64_t obj_number(const struct co_model *m, const struct objent *o) {
+  (void)m;
   if (o->numbered)
     return o->onum;
-  return o->inner >= 0 ? m->obj[o->inner].onum : -1;
+  return o->inner >= 0 ? o->in_onum : -1;
 }
 
 int co_model_owner(const struct co_model *m, int64_t num) {
@@ -506,7 +522,8 @@ void co_model_obj(const struct co_model *m, unsigned k,
   out->num = o->num;
   out->num_valid = o->live && obj_num_valid(m, o);
   out->entry_base = o->entry_base;
-  out->inner = o->inner;
+  out->inner = inner_of(m, o);
+  out->wraps = o->inner >= 0;
   out->number = obj_number(m, o);
   out->lost = o->live && obj_lost(m, o);
 }
@@ -608,7 +625,7 @@ int co_model_events(const struct co_model *m, const struct co_op *op,
       if (e->effect == CO_EFF_CLOSE && o->inner >= 0 && obj_lost(m, o)) {
         /* A stream whose descriptor was closed under it: its close closes
          * that number again, whoever holds it now. */
-        int64_t num = m->obj[o->inner].onum;
+        int64_t num = o->in_onum;
         if ((w = onum_holder(m, num)) >= 0)
           return add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_REUSED, op->obj, w, 0,
                         num, op->obj);
@@ -902,19 +919,20 @@ static void call_step(struct co_model *m, const struct co_op *op,
     if (o->inner >= 0 || o->numbered) {
       /* fclose (_close of its descriptor) and _close: the number is freed
        * whatever happens; the handle is closed if the object owns it. */
-      struct objent *in = o->inner >= 0 ? &m->obj[o->inner] : o;
-      int h = onum_valid(m, in) ? (int)(in - m->obj) : onum_holder(m, in->onum);
+      int self = o->numbered ? (int)(o - m->obj) : inner_of(m, o);
+      int h = onum_holder(m, obj_number(m, o));
       o->live = 0;
-      t->obj = o->inner >= 0 ? o->inner : -1;
+      t->obj = o->inner >= 0 ? self : -1;
       if (h < 0) {
         /* a descriptor closed already: UCRT's _close validation fires the
          * invalid-parameter handler (close.cpp); msvcrt does not */
         fail(pred, (m->quirks & CO_QUIRK_MSVCRT_NO_IPH) ? CO_EBADF : CO_IPH);
         break;
       }
+      /* the object it wraps, or one given that number since */
       close_numbered(m, &m->obj[h], pred, t, errs);
-      if (h == (int)(in - m->obj))
-        in->live = 0;
+      if (h == self)
+        m->obj[h].live = 0;
       else
         t->obj = h;
       break;
@@ -945,36 +963,32 @@ static void call_step(struct co_model *m, const struct co_op *op,
     break;
   }
   case CO_EFF_USE: {
-    struct ofdent *d;
+    /* a stream writes through the descriptor it wraps, with its flags */
+    int in = inner_of(m, o);
+    unsigned own = in >= 0 ? m->obj[in].own : o->own;
+    int reaches =
+        !o->failed && (o->needs & CO_NEED_WRITE) && is_live(m, o->num);
+    struct ofdent *d = reaches ? &m->ofd[m->fd[o->num].ofd] : NULL;
     t->obj = op->obj;
-    if (o->failed || !(o->needs & CO_NEED_WRITE) || !is_open(m, o->num) ||
-        m->ofd[m->fd[o->num].ofd].acc == CO_F_ACC_RDONLY) {
-      unsigned own = o->inner >= 0 ? m->obj[o->inner].own : o->own;
-      if (!o->failed && (o->needs & CO_NEED_WRITE) && is_live(m, o->num) &&
-          (own & CO_OWN_APPEND)) {
-        /* the C runtime seeks to the end before the write fails (observed
-         * on a read-only handle, msvcrt and UCRT under Wine) */
-        struct ofdent *rd = &m->ofd[m->fd[o->num].ofd];
-        rd->off = m->fsize[rd->file];
-        t->offset_num = o->num;
-      }
+    if (reaches && (own & CO_OWN_APPEND)) {
+      /* UCRT write.cpp: seek to the end first, even when the write then
+       * fails (observed on a read-only handle, msvcrt and UCRT under
+       * Wine) */
+      d->off = m->fsize[d->file];
+      t->offset_num = o->num;
+    }
+    if (!reaches || d->acc == CO_F_ACC_RDONLY) {
       LFAIL(CO_EBADF);
       if (e->io & CO_IO_STICKY)
         o->failed = 1;
       break;
     }
-    d = &m->ofd[m->fd[o->num].ofd];
-    {
-      /* a stream writes through the descriptor it wraps, with its flags */
-      unsigned own = o->inner >= 0 ? m->obj[o->inner].own : o->own;
-      if (own & CO_OWN_APPEND) /* UCRT write.cpp: seek to the end first */
-        d->off = m->fsize[d->file];
-      if (e->io & CO_IO_OPAQUE) {
-        ofd_unknown(m, d);
-      } else {
-        ofd_write(m, d, (own & CO_OWN_TEXT) ? 2 * (int64_t)c->n : c->n);
-        t->offset_num = o->num;
-      }
+    if (e->io & CO_IO_OPAQUE) {
+      ofd_unknown(m, d);
+      t->offset_num = -1;
+    } else {
+      ofd_write(m, d, (own & CO_OWN_TEXT) ? 2 * (int64_t)c->n : c->n);
+      t->offset_num = o->num;
     }
     pred->ret = c->n;
     break;
@@ -1028,7 +1042,7 @@ static void call_step(struct co_model *m, const struct co_op *op,
     d->num = n;
     d->numgen = m->fd[n].gen;
     for (w = 0; w < CO_OBJS; w++)
-      if (m->obj[w].live && m->obj[w].inner == op->dst) {
+      if (m->obj[w].live && inner_of(m, &m->obj[w]) == op->dst) {
         m->obj[w].num = n;
         m->obj[w].numgen = d->numgen;
       }
@@ -1053,6 +1067,8 @@ static void call_step(struct co_model *m, const struct co_op *op,
     d->numgen = o->numgen;
     d->entry_base = (unsigned)base;
     d->inner = (int8_t)op->obj;
+    d->in_onum = o->onum;
+    d->in_ongen = o->ongen;
     pred->ret = 0;
     break;
   }

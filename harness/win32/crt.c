@@ -200,12 +200,18 @@ static void crt_call2(const struct co_glue_env *env, unsigned e, unsigned mode,
   iph_end(before, r, out);
 }
 
+/* The handle descriptor fd stores, -1 if it is not open: an observation,
+ * not a call of the trace, so a firing of the handler is not counted. */
+static int64_t peek_osfhandle(int fd) {
+  long before = iph_begin();
+  intptr_t h = _get_osfhandle(fd);
+  iph_fired = before;
+  return (int64_t)h;
+}
+
 /* The handle a descriptor stores (no validation: a stale value shows). */
 static int64_t crt_handle_of(void *obj) {
-  long before = iph_fired;
-  intptr_t h = _get_osfhandle(fd_of(obj));
-  iph_fired = before; /* an observation, not a call of the trace */
-  return (int64_t)h;
+  return peek_osfhandle(fd_of(obj));
 }
 
 static int64_t crt_number_of(void *obj) {
@@ -213,10 +219,7 @@ static int64_t crt_number_of(void *obj) {
 }
 
 static int crt_number_open(int64_t n) {
-  long before = iph_begin();
-  intptr_t h = _get_osfhandle((int)n);
-  iph_fired = before;
-  return h != -1;
+  return peek_osfhandle((int)n) != -1;
 }
 
 const struct co_adapter co_adapter_crt = {.version = CO_ADAPTER_VERSION,
@@ -304,10 +307,7 @@ static void stdio_call2(const struct co_glue_env *env, unsigned e,
 }
 
 static int64_t stdio_handle_of(void *obj) {
-  long before = iph_fired;
-  intptr_t h = _get_osfhandle(_fileno((FILE *)obj));
-  iph_fired = before;
-  return (int64_t)h;
+  return peek_osfhandle(_fileno((FILE *)obj));
 }
 
 static int64_t stdio_number_of(void *obj) {

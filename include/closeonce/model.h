@@ -198,7 +198,8 @@ struct co_objstate {
   int num_valid;       /* that number is still the one it took (not closed or
                           reused since) */
   unsigned entry_base; /* id of its adapter's first entry */
-  int inner;           /* a wrapper: the object it wraps, else -1 */
+  int inner;           /* a wrapper: the live object it wraps, else -1 */
+  int wraps;           /* 1: a wrapper (even when what it wrapped is gone) */
   int64_t number;      /* numbered layers: its number (a wrapper: its
                           inner's), else -1 */
   int lost;            /* live, but that number was closed under it */

@@ -5,14 +5,18 @@
 # (closeonce encode, at build time) with a dictionary of its operation
 # records in ${CMAKE_BINARY_DIR}/seeds/<target>.dict. Planted-bug targets take the corpus of
 # the library they plant into.
-set(CO_FUZZ_TARGETS posix posix-stdio demo zlib demo-export-nodup
-    demo-detach-closes demo-close-leaks)
-set(CO_FUZZ_CLEAN_TARGETS posix posix-stdio demo zlib)
+set(CO_FUZZ_VFD_PLANTED vfd-forget-flags vfd-evict-lent vfd-stale-window
+    vfd-leak-on-fail vfd-evict-mru vfd-dup-shares-window vfd-close-twice)
+set(CO_FUZZ_TARGETS posix posix-stdio demo zlib vfd vfd-w1 demo-export-nodup
+    demo-detach-closes demo-close-leaks ${CO_FUZZ_VFD_PLANTED})
+set(CO_FUZZ_CLEAN_TARGETS posix posix-stdio demo zlib vfd vfd-w1)
 set(CO_SEEDS_DIR ${CMAKE_BINARY_DIR}/seeds)
 
 function(co_corpus_of target out)
   if(target MATCHES "^demo-")
     set(${out} demo PARENT_SCOPE)
+  elseif(target MATCHES "^vfd-")
+    set(${out} vfd PARENT_SCOPE)
   else()
     set(${out} ${target} PARENT_SCOPE)
   endif()

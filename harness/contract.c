@@ -22,8 +22,14 @@ static unsigned nentries;
 static int builtins_done;
 
 static const char *const effect_names[CO_EFF_COUNT] = {
-    "open",  "adopt", "adopt-on-success", "borrow",   "lend", "dup",   "detach",
-    "close", "use",   "dup-object",       "dup-onto", "wrap", "number"};
+    "open",   "adopt",      "adopt-on-success", "borrow",
+    "lend",   "dup",        "detach",           "close",
+    "use",    "dup-object", "dup-onto",         "wrap",
+    "number", "unpin",      "page-out",         "page-in"};
+
+int co_adapter_paged(const struct co_adapter *a) {
+  return a && a->version >= 3 && a->contract->paged;
+}
 
 const char *co_effect_name(enum co_effect e) {
   return (unsigned)e < CO_EFF_COUNT ? effect_names[e] : "?";
@@ -79,6 +85,15 @@ static int do_register(const struct co_adapter *a, char *err, size_t cap) {
                c->layer, e->name);
       return -1;
     }
+    if ((e->effect == CO_EFF_UNPIN || e->effect == CO_EFF_PAGE_OUT ||
+         e->effect == CO_EFF_PAGE_IN) &&
+        (a->version < 3 || !c->paged)) {
+      snprintf(err, cap,
+               "adapter %s: %s pages: only a paged layer (version 3, "
+               "contract.paged) has it",
+               c->layer, e->name);
+      return -1;
+    }
     if (co_entry_nmodes(e) > CO_MODES_MAX) {
       snprintf(err, cap, "adapter %s: %s has more than %d modes", c->layer,
                e->name, CO_MODES_MAX);
@@ -88,6 +103,14 @@ static int do_register(const struct co_adapter *a, char *err, size_t cap) {
   if (c->numbered && (a->version < 2 || !a->number_of || !a->number_open)) {
     snprintf(err, cap,
              "adapter %s: a numbered layer needs number_of and number_open",
+             c->layer);
+    return -1;
+  }
+  if (a->version >= 3 && c->paged &&
+      (!a->window_of || !a->handle_of || c->numbered)) {
+    snprintf(err, cap,
+             "adapter %s: a paged layer needs window_of and handle_of, and "
+             "is not numbered",
              c->layer);
     return -1;
   }
@@ -128,6 +151,7 @@ static void builtins(void) {
   builtin(&co_adapter_demo);
   builtin(&co_adapter_zlib);
 #endif
+  builtin(&co_adapter_vfd);
 }
 
 int co_adapter_register(const struct co_adapter *a, char *err, size_t cap) {

@@ -61,6 +61,7 @@ struct co_exec {
   size_t nevents;
   struct co_verdict ev_verdict;   /* contract mode: the first event */
   const struct co_adapter *numad; /* the target's numbered layer, if any */
+  unsigned window;                /* a paged layer's window, 0 if none */
   int64_t objforeign[CO_OBJNUMS]; /* its numbers in use at the start */
   uint8_t skipped[CO_MAX_OPS];
   int actor; /* the party acting in the current step */
@@ -159,9 +160,24 @@ struct co_exec *co_exec_new_target(const struct co_target *t, char *err,
     const struct co_adapter *a = co_adapter_find(t->layers[k]);
     if (a && a->contract->numbered && !ex->numad)
       ex->numad = a;
+    if (co_adapter_paged(a))
+      ex->window = CO_VARIANT_WINDOW_OF(t->variant)
+                       ? CO_VARIANT_WINDOW_OF(t->variant)
+                       : CO_WINDOW_DEFAULT;
   }
   co_exec_set_mode(ex, t->mode, 1);
   return ex;
+}
+
+int co_exec_set_window(struct co_exec *ex, unsigned window) {
+  if (!ex->window || window == 0)
+    return -1;
+  ex->window = window;
+  return 0;
+}
+
+unsigned co_exec_window(const struct co_exec *ex) {
+  return ex->window;
 }
 
 void co_exec_set_mode(struct co_exec *ex, int mode, int skip) {
@@ -302,7 +318,12 @@ static int begin_model(struct co_exec *ex) {
   cfg.limit = ex->limit;
   cfg.platform = ex->platform;
   cfg.quirks = ex->quirks;
-  return co_model_begin(ex->model, &cfg);
+  cfg.window = ex->window;
+  if (co_model_begin(ex->model, &cfg) < 0)
+    return -1;
+  ex->genv.window = ex->window;
+  ex->genv.watermark = co_model_watermark(ex->model);
+  return 0;
 }
 
 #define FOREIGN_CHECK 64
@@ -716,7 +737,14 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
      * bind the value it returned. */
     issue(ex, op, &call, &real);
     issued = 1;
-    if (real.err == CO_OK && returns_number(op))
+    const struct co_adapter *pad = NULL;
+    if (op->kind == CO_OP_CALL)
+      co_entry_get(op->entry, &pad, NULL);
+    if (co_adapter_paged(pad) && co_call_binds(op) != 1) {
+      /* a pager call makes at most one handle: a window copy */
+      if (real.err == CO_OK && ex->robj[op->obj])
+        call.hint = pad->window_of(ex->robj[op->obj]);
+    } else if (real.err == CO_OK && returns_number(op))
       call.hint = real.ret;
     else if (real.err == CO_OK && op->kind == CO_OP_CALL &&
              (co_call_binds(op) == 1 || co_call_target(op)) &&

@@ -209,9 +209,13 @@ static void print_state(FILE *out, const struct co_model *m) {
     co_model_obj(m, k, &os);
     if (!os.live)
       continue;
-    fprintf(out, "        o%u: %s descriptor %lld%s\n", k,
+    fprintf(out, "        o%u: %s descriptor %lld%s", k,
             os.owns ? "owns" : "borrows", (long long)os.num,
             os.num_valid ? "" : " (gone: closed or reused)");
+    if (os.window >= 0)
+      fprintf(out, ", paged in at %lld%s", (long long)os.window_number,
+              os.pins ? " (lent)" : "");
+    fprintf(out, "\n");
   }
 }
 

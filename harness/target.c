@@ -7,6 +7,61 @@
 #include <string.h>
 
 #include "adapters/demolib.h"
+#include "vfd.h"
+
+/* The descriptor pager (pager/vfd.h) and its planted variants, with the
+ * client's descriptor calls around it. */
+#define VFD_TARGET(id, tname, text, bug)                                       \
+  static struct co_target id = {.name = tname,                                 \
+                                .summary = text,                               \
+                                .backend = &VFD_BACKEND,                       \
+                                .kinds = PAGER_OPS_KINDS,                      \
+                                .nkinds = PAGER_OPS_N,                         \
+                                .layers = {"vfd", NULL},                       \
+                                .variant = bug,                                \
+                                .mode = CO_MODE_CONTRACT};
+#define VFD_TARGET_LIST(X)                                                     \
+  X(target_vfd, "vfd",                                                         \
+    "the descriptor pager: virtual descriptors over a window of 2 real ones "  \
+    "(vopen/vadopt/vdup/vclose/vget/vput/vwrite/page_out/page_in; contract)",  \
+    0)                                                                         \
+  X(target_vfd_w1, "vfd-w1",                                                   \
+    "the descriptor pager with a window of 1 (contract)",                      \
+    CO_VARIANT_WINDOW(1))                                                      \
+  X(target_vfd_w3, "vfd-w3",                                                   \
+    "the descriptor pager with a window of 3 (contract)",                      \
+    CO_VARIANT_WINDOW(3))                                                      \
+  X(target_vfd_w4, "vfd-w4",                                                   \
+    "the descriptor pager with a window of 4 (contract)",                      \
+    CO_VARIANT_WINDOW(4))                                                      \
+  X(target_vfd_forget, "vfd-forget-flags",                                     \
+    "pager with a planted bug: page-in forgets the descriptor's own flags "    \
+    "(cloexec; append/text on Win32)",                                         \
+    VFD_BUG_FORGET_FLAGS)                                                      \
+  X(target_vfd_lent, "vfd-evict-lent",                                         \
+    "pager with a planted bug: eviction ignores lending pins",                 \
+    VFD_BUG_EVICT_LENT)                                                        \
+  X(target_vfd_stale, "vfd-stale-window",                                      \
+    "pager with a planted bug: page-out keeps the old window number and "      \
+    "close closes it again",                                                   \
+    VFD_BUG_STALE_WINDOW)                                                      \
+  X(target_vfd_leak, "vfd-leak-on-fail",                                       \
+    "pager with a planted bug: a failed page-in leaks its duplicate",          \
+    VFD_BUG_LEAK_ON_FAIL)                                                      \
+  X(target_vfd_mru, "vfd-evict-mru",                                           \
+    "pager with a planted bug: an LRU off-by-one evicts the most recently "    \
+    "used",                                                                    \
+    VFD_BUG_LRU_MRU)                                                           \
+  X(target_vfd_dupwin, "vfd-dup-shares-window",                                \
+    "pager with a planted bug: vdup copies the window descriptor, so two "     \
+    "virtual descriptors close it",                                            \
+    VFD_BUG_DUP_SHARES_WINDOW)                                                 \
+  X(target_vfd_twice, "vfd-close-twice",                                       \
+    "pager with a planted bug: closing a paged-out descriptor closes the "     \
+    "parked one twice",                                                        \
+    VFD_BUG_CLOSE_TWICE)
+#define VFD_DEFINE(id, tname, text, bug) VFD_TARGET(id, tname, text, bug)
+#define VFD_REF(id, tname, text, bug) &id,
 
 #ifdef _WIN32
 /* Win32: the HANDLE calls (harness/win32/backend.c maps each one). */
@@ -59,9 +114,14 @@ static struct co_target target_win32_demo = {
     {0},
     {0}};
 
+#define VFD_BACKEND co_backend_win32
+#define PAGER_OPS_KINDS co_client_ops
+#define PAGER_OPS_N sizeof co_client_ops
+VFD_TARGET_LIST(VFD_DEFINE)
+#define VFD_TARGETS VFD_TARGET_LIST(VFD_REF)
 #define TARGETS_MAX 64
 static struct co_target *table[TARGETS_MAX + 1] = {
-    &target_win32, &target_win32_crt, &target_win32_demo, NULL};
+    &target_win32, &target_win32_crt, &target_win32_demo, VFD_TARGETS NULL};
 #else
 static const uint8_t posix_ops[] = {
     CO_OP_OPEN,        CO_OP_DUP,   CO_OP_DUP2,  CO_OP_DUP3,  CO_OP_DUPFD,
@@ -163,10 +223,15 @@ static struct co_target target_zlib = {
     {0},
     {0}};
 
+#define VFD_BACKEND co_backend_posix
+#define PAGER_OPS_KINDS client_ops
+#define PAGER_OPS_N sizeof client_ops
+VFD_TARGET_LIST(VFD_DEFINE)
+#define VFD_TARGETS VFD_TARGET_LIST(VFD_REF)
 #define TARGETS_MAX 64
 static struct co_target *table[TARGETS_MAX + 1] = {
     &target_posix,       &target_stdio,     &target_demo, &target_demo_nodup,
-    &target_demo_detach, &target_demo_leak, &target_zlib, NULL};
+    &target_demo_detach, &target_demo_leak, &target_zlib, VFD_TARGETS NULL};
 #endif
 struct co_target *const *co_targets = table;
 

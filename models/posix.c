@@ -50,6 +50,14 @@ struct objent {
   uint8_t numbered;  /* its layer's objects are numbers */
   int64_t onum;      /* numbered: its number */
   uint32_t ongen;    /* that number's generation when taken */
+  /* paged layers (a descriptor pager): num is the parked descriptor */
+  uint8_t paged, resident;
+  uint16_t pins;   /* lends not yet returned */
+  uint32_t tick;   /* when last used: the LRU order */
+  int64_t win;     /* the window copy while resident */
+  uint32_t wingen; /* its generation when made */
+  int64_t wnum;    /* Win32: its C-runtime number (POSIX: win) */
+  uint32_t wngen;  /* that number's generation */
 };
 
 struct slotent {
@@ -78,6 +86,10 @@ struct co_model {
   /* numbered layers' numbers: 0 free, 1 in use at the start, 2 an object's */
   uint8_t onum_used[CO_OBJNUMS];
   uint32_t onum_gen[CO_OBJNUMS], ogen;
+  /* the pager (paged layers): window size, watermark, LRU clock */
+  unsigned window;
+  int64_t watermark;
+  uint32_t tick;
 };
 
 int64_t co_platform_stride(int platform) {
@@ -229,7 +241,27 @@ int co_model_begin(struct co_model *m, const struct co_model_config *cfg) {
   }
   if (ensure(m, num + 64) < 0)
     return -1;
+  m->window = cfg->window;
+  m->tick = 0;
+  m->watermark = -1;
+  if (cfg->window) {
+    m->watermark = cfg->watermark;
+    if (m->watermark <= 0 && m->platform == CO_PLATFORM_WIN32) {
+      int k, nfree = 0;
+      for (k = 0; k < CO_OBJNUMS && nfree <= CO_PAGER_LOW; k++)
+        if (!m->onum_used[k] && nfree++ == CO_PAGER_LOW)
+          m->watermark = k;
+    } else if (m->watermark <= 0) {
+      m->watermark = m->freenum[CO_PAGER_LOW];
+    }
+    if (m->watermark <= 0 || ensure(m, m->watermark + 64) < 0)
+      return -1;
+  }
   return 0;
+}
+
+int64_t co_model_watermark(const struct co_model *m) {
+  return m->window ? m->watermark : -1;
 }
 
 static int is_open(const struct co_model *m, int64_t num) {
@@ -498,12 +530,46 @@ static int64_t obj_number(const struct co_model *m, const struct objent *o) {
   return o->inner >= 0 ? o->in_onum : -1;
 }
 
+/* A paged object's window copy is still the one it made. */
+static int win_valid(const struct co_model *m, const struct objent *o) {
+  return o->resident && is_live(m, o->win) && m->fd[o->win].gen == o->wingen;
+}
+
+static int pager_resident(const struct co_model *m) {
+  int k, n = 0;
+  for (k = 0; k < CO_OBJS; k++)
+    n += m->obj[k].live && m->obj[k].paged && m->obj[k].resident;
+  return n;
+}
+
+/* The object a page-in would page out first: the resident, unpinned one
+ * used longest ago (vfd.h: least recently used); -1 if none. */
+static int pager_victim(const struct co_model *m) {
+  int k, v = -1;
+  for (k = 0; k < CO_OBJS; k++) {
+    const struct objent *o = &m->obj[k];
+    if (o->live && o->paged && o->resident && !o->pins &&
+        (v < 0 || o->tick < m->obj[v].tick))
+      v = k;
+  }
+  return v;
+}
+
+/* Would paging o in evict a victim first? Its slot, or -1. */
+static int pager_evicts(const struct co_model *m, const struct objent *o) {
+  if (o->resident || pager_resident(m) < (int)m->window)
+    return -1;
+  return pager_victim(m);
+}
+
 int co_model_owner(const struct co_model *m, int64_t num) {
   int k, w, depth = 0;
   if (!is_live(m, num))
     return CO_PARTY_NONE;
   for (k = 0; k < CO_OBJS; k++) {
     const struct objent *o = &m->obj[k];
+    if (o->live && o->paged && o->win == num && win_valid(m, o))
+      return k; /* a pager's window copy (lent or not) */
     if (o->live && o->owns && o->num == num && obj_num_valid(m, o)) {
       /* an object another one wraps belongs to its wrapper */
       while ((w = wrapper_of(m, k)) >= 0 && depth++ < CO_OBJS)
@@ -526,6 +592,9 @@ void co_model_obj(const struct co_model *m, unsigned k,
   out->wraps = o->inner >= 0;
   out->number = obj_number(m, o);
   out->lost = o->live && obj_lost(m, o);
+  out->window = o->live && o->resident ? o->win : -1;
+  out->window_number = o->live && o->resident ? o->wnum : -1;
+  out->pins = o->live ? o->pins : 0;
 }
 
 static int add_ev(struct co_event *ev, int n, int kind, int why, int actor,
@@ -563,6 +632,11 @@ static int call_has_obj(const struct co_entry *e) {
 
 /* Does this entry make a system call on the object's descriptor? */
 static int call_hits_os(const struct co_entry *e, const struct objent *o) {
+  if (o->paged) /* its parked descriptor: duplicated to page in, closed */
+    return e->effect == CO_EFF_CLOSE || e->effect == CO_EFF_DUP_OBJ ||
+           (!o->resident &&
+            (e->effect == CO_EFF_LEND || e->effect == CO_EFF_USE ||
+             e->effect == CO_EFF_PAGE_IN));
   return (e->effect == CO_EFF_CLOSE && o->owns) ||
          (e->effect == CO_EFF_USE && !o->failed) || e->effect == CO_EFF_DUP ||
          e->effect == CO_EFF_DUP_OBJ || e->effect == CO_EFF_DUP2_OBJ;
@@ -675,6 +749,26 @@ int co_model_events(const struct co_model *m, const struct co_op *op,
                         co_model_owner(m, o->num), 0, o->num, op->obj);
         return add_ev(ev, n, CO_EV_INVALID_HANDLE, CO_WHY_GONE, op->obj,
                       CO_PARTY_NONE, 0, o->num, op->obj);
+      }
+      if (o->paged && m->window) {
+        /* a pager closing or writing through a window copy that was
+         * closed under it (its own, or a victim it pages out) */
+        int v = -1;
+        const struct objent *x = NULL;
+        if (o->resident && !win_valid(m, o) &&
+            (e->effect == CO_EFF_CLOSE || e->effect == CO_EFF_PAGE_OUT ||
+             e->effect == CO_EFF_USE))
+          x = o, v = op->obj;
+        else if ((e->effect == CO_EFF_LEND || e->effect == CO_EFF_USE ||
+                  e->effect == CO_EFF_PAGE_IN) &&
+                 (v = pager_evicts(m, o)) >= 0 && !win_valid(m, &m->obj[v]))
+          x = &m->obj[v];
+        if (x && is_live(m, x->win))
+          return add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_REUSED, op->obj,
+                        co_model_owner(m, x->win), 0, x->win, v);
+        if (x)
+          return add_ev(ev, n, CO_EV_INVALID_HANDLE, CO_WHY_GONE, op->obj,
+                        CO_PARTY_NONE, 0, x->win, v);
       }
       return n;
     }
@@ -796,6 +890,240 @@ static void close_numbered(struct co_model *m, struct objent *k,
   release(m, k->num);
 }
 
+/* ---- the descriptor pager (paged layers; pager/vfd.h) ---- */
+
+/* Close o's window copy (page-out, eviction, close): closes whatever has
+ * that number now (its own copy, or another party's if it was closed and
+ * reused under it); EBADF if nothing does. Win32: _close frees the C
+ * runtime's number too. */
+static int win_close(struct co_model *m, struct objent *o,
+                     struct co_aftermath *t) {
+  int err = CO_OK;
+  touch(t, o->win);
+  if (is_live(m, o->win) && !m->fd[o->win].protect)
+    release(m, o->win);
+  else
+    err = CO_EBADF;
+  if (m->platform == CO_PLATFORM_WIN32 && o->wnum >= 0 &&
+      o->wnum < CO_OBJNUMS && m->onum_used[o->wnum] == 2 &&
+      m->onum_gen[o->wnum] == o->wngen)
+    m->onum_used[o->wnum] = 0;
+  o->resident = 0;
+  o->win = o->wnum = -1;
+  return err;
+}
+
+/* Page o in and make it the most recent: page out the victim if the window
+ * is full (EBUSY if every resident one is lent), duplicate the parked
+ * descriptor to the lowest free number with o's own close-on-exec (Win32:
+ * DuplicateHandle, then _open_osfhandle's lowest free C-runtime number),
+ * which must be below the watermark (else it is closed again: EMFILE). */
+static int page_in(struct co_model *m, struct objent *o,
+                   struct co_aftermath *t) {
+  int64_t n, k = -1;
+  int v;
+  if (!o->resident) {
+    if (pager_resident(m) >= (int)m->window) {
+      if ((v = pager_victim(m)) < 0)
+        return CO_EBUSY;
+      win_close(m, &m->obj[v], t); /* its errors are not o's */
+    }
+    if (!is_open(m, o->num))
+      return CO_EBADF;
+    if ((n = lowest_free(m, 0)) < 0)
+      return CO_EMFILE;
+    if (m->platform == CO_PLATFORM_WIN32) {
+      for (k = 0; k < CO_OBJNUMS && m->onum_used[k]; k++)
+        ;
+      if (k >= m->watermark)
+        return CO_EMFILE; /* the duplicate is closed again */
+    } else if (n >= m->watermark) {
+      touch(t, n); /* dup'ed there and closed again */
+      return CO_EMFILE;
+    }
+    install(m, n, m->fd[o->num].ofd, (o->own & CO_OWN_CLOEXEC) != 0);
+    touch(t, n);
+    t->same_a = n;
+    t->same_b = o->num;
+    o->resident = 1;
+    o->win = n;
+    o->wingen = m->fd[n].gen;
+    o->wnum = n;
+    if (k >= 0) {
+      m->onum_used[k] = 2;
+      o->wnum = k;
+      o->wngen = m->onum_gen[k] = ++m->ogen;
+    }
+  }
+  o->tick = ++m->tick;
+  return CO_OK;
+}
+
+/* A fresh virtual descriptor in o, parked at num. */
+static void pager_obj(struct co_model *m, struct objent *o, int64_t num,
+                      unsigned own, unsigned needs, unsigned base) {
+  new_obj(m, o, 0);
+  o->live = o->owns = o->paged = 1;
+  o->num = num;
+  o->numgen = m->fd[num].gen;
+  o->own = (uint8_t)own;
+  o->needs = (uint8_t)needs;
+  o->entry_base = base;
+  o->win = o->wnum = -1;
+}
+
+/* A call of a paged layer (contract.h, CO_EFF_UNPIN). Parked descriptors
+ * are close-on-exec (POSIX) / not inheritable (Win32). */
+static void pager_step(struct co_model *m, const struct co_op *op,
+                       const struct co_call *c, const struct co_entry *e,
+                       const struct co_mode *md, unsigned base,
+                       struct co_outcome *pred, struct co_aftermath *t) {
+  struct objent *o = &m->obj[op->obj], *d = &m->obj[op->dst];
+  int errs = e->sets_errno, err = CO_OK,
+      win32 = m->platform == CO_PLATFORM_WIN32;
+  int64_t n;
+  int32_t ofd;
+#define PFAIL(x) fail(pred, errs ? (x) : CO_OTHER)
+  switch (e->effect) {
+  case CO_EFF_OPEN: {
+    int acc = md->needs == CO_NEED_READ    ? CO_F_ACC_RDONLY
+              : md->needs == CO_NEED_WRITE ? CO_F_ACC_WRONLY
+                                           : CO_F_ACC_RDWR;
+    if (!md->valid) {
+      PFAIL(CO_EINVAL);
+      break;
+    }
+    if ((n = lowest_free(m, m->watermark)) < 0) {
+      PFAIL(CO_EMFILE);
+      break;
+    }
+    if ((ofd = new_ofd(m, acc, md->sets_append)) < 0) {
+      fail(pred, CO_OTHER);
+      break;
+    }
+    install(m, n, ofd, 1);
+    pager_obj(m, d, n, md->own, md->needs, base);
+    t->obj = op->dst;
+    touch(t, n);
+    break;
+  }
+  case CO_EFF_ADOPT_ON_SUCCESS: {
+    /* POSIX moves it above the watermark and closes the argument; Win32
+     * keeps the handle. On failure the caller keeps it. */
+    int64_t a = c->a;
+    n = a;
+    touch(t, a);
+    if (!md->valid)
+      err = CO_EINVAL;
+    else if (!is_open(m, a))
+      err = CO_EBADF;
+    else if (!win32 && (n = lowest_free(m, m->watermark)) < 0)
+      err = CO_EMFILE;
+    if (err != CO_OK) {
+      PFAIL(err);
+      break;
+    }
+    if (!win32) {
+      install(m, n, m->fd[a].ofd, 1);
+      release(m, a);
+      touch(t, n);
+    }
+    pager_obj(m, d, n, md->own, md->needs, base);
+    t->obj = op->dst;
+    break;
+  }
+  case CO_EFF_DUP_OBJ:
+    /* a second virtual descriptor, parked on a duplicate, paged out,
+     * without close-on-exec (as dup(2)) */
+    t->actor = op->obj;
+    t->obj = op->dst;
+    if (!is_open(m, o->num)) {
+      PFAIL(CO_EBADF);
+      break;
+    }
+    if ((n = lowest_free(m, win32 ? 0 : m->watermark)) < 0) {
+      PFAIL(CO_EMFILE);
+      break;
+    }
+    dup_new(m, n, o->num, 1, pred, t);
+    pager_obj(m, d, n, o->own & ~CO_OWN_CLOEXEC, o->needs, o->entry_base);
+    pred->ret = 0;
+    break;
+  case CO_EFF_CLOSE:
+    /* the window copy first, then the parked descriptor; the first error
+     * is reported, the object is freed whatever happens */
+    o->live = 0;
+    if (o->resident)
+      err = win_close(m, o, t);
+    touch(t, o->num);
+    if (is_live(m, o->num) && !m->fd[o->num].protect)
+      release(m, o->num);
+    else if (err == CO_OK)
+      err = CO_EBADF;
+    if (err != CO_OK)
+      PFAIL(err);
+    break;
+  case CO_EFF_LEND:
+    t->obj = op->obj;
+    if ((err = page_in(m, o, t)) != CO_OK) {
+      PFAIL(err);
+      break;
+    }
+    o->pins++;
+    pred->ret = o->wnum;
+    break;
+  case CO_EFF_USE: {
+    struct ofdent *f;
+    t->obj = op->obj;
+    if ((err = page_in(m, o, t)) != CO_OK) {
+      PFAIL(err);
+      break;
+    }
+    if (!is_live(m, o->win)) {
+      PFAIL(CO_EBADF);
+      break;
+    }
+    f = &m->ofd[m->fd[o->win].ofd];
+    t->offset_num = o->win;
+    if (o->own & CO_OWN_APPEND)
+      f->off = m->fsize[f->file]; /* as the C runtime's _write (USE) */
+    if (f->acc == CO_F_ACC_RDONLY) {
+      PFAIL(CO_EBADF);
+      break;
+    }
+    ofd_write(m, f, (o->own & CO_OWN_TEXT) ? 2 * (int64_t)c->n : c->n);
+    pred->ret = c->n;
+    break;
+  }
+  case CO_EFF_UNPIN:
+    t->obj = op->obj;
+    if (!o->pins) {
+      PFAIL(CO_EINVAL);
+      break;
+    }
+    o->pins--;
+    o->tick = ++m->tick;
+    break;
+  case CO_EFF_PAGE_OUT:
+    t->obj = op->obj;
+    if (o->pins)
+      err = CO_EBUSY;
+    else if (o->resident)
+      err = win_close(m, o, t);
+    if (err != CO_OK)
+      PFAIL(err);
+    break;
+  case CO_EFF_PAGE_IN:
+    t->obj = op->obj;
+    if ((err = page_in(m, o, t)) != CO_OK)
+      PFAIL(err);
+    break;
+  default:
+    fail(pred, CO_ENOSYS);
+  }
+#undef PFAIL
+}
+
 /* A layer call, after its events: the entry's effect on descriptors and
  * objects, from the contract alone (closeonce/contract.h). */
 static void call_step(struct co_model *m, const struct co_op *op,
@@ -825,6 +1153,14 @@ static void call_step(struct co_model *m, const struct co_op *op,
   }
   t->actor = call_has_obj(e) ? op->obj : CO_PARTY_CLIENT;
   o = &m->obj[call_has_obj(e) ? op->obj : op->dst];
+  {
+    const struct co_adapter *ad;
+    co_entry_get(op->entry, &ad, NULL);
+    if (co_adapter_paged(ad) && m->window) {
+      pager_step(m, op, c, e, md, (unsigned)base, pred, t);
+      return;
+    }
+  }
   switch (e->effect) {
   case CO_EFF_OPEN: {
     int32_t ofd;

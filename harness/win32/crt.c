@@ -202,7 +202,7 @@ static void crt_call2(const struct co_glue_env *env, unsigned e, unsigned mode,
 
 /* The handle descriptor fd stores, -1 if it is not open: an observation,
  * not a call of the trace, so a firing of the handler is not counted. */
-static int64_t peek_osfhandle(int fd) {
+int64_t co_crt_peek_osfhandle(int fd) {
   long before = iph_begin();
   intptr_t h = _get_osfhandle(fd);
   iph_fired = before;
@@ -211,7 +211,7 @@ static int64_t peek_osfhandle(int fd) {
 
 /* The handle a descriptor stores (no validation: a stale value shows). */
 static int64_t crt_handle_of(void *obj) {
-  return peek_osfhandle(fd_of(obj));
+  return co_crt_peek_osfhandle(fd_of(obj));
 }
 
 static int64_t crt_number_of(void *obj) {
@@ -219,7 +219,7 @@ static int64_t crt_number_of(void *obj) {
 }
 
 static int crt_number_open(int64_t n) {
-  return peek_osfhandle((int)n) != -1;
+  return co_crt_peek_osfhandle((int)n) != -1;
 }
 
 const struct co_adapter co_adapter_crt = {.version = CO_ADAPTER_VERSION,
@@ -307,7 +307,7 @@ static void stdio_call2(const struct co_glue_env *env, unsigned e,
 }
 
 static int64_t stdio_handle_of(void *obj) {
-  return peek_osfhandle(_fileno((FILE *)obj));
+  return co_crt_peek_osfhandle(_fileno((FILE *)obj));
 }
 
 static int64_t stdio_number_of(void *obj) {

@@ -8,5 +8,9 @@
 int co_err_from_win32(unsigned long code);
 /* Entries left in the backend's private directory, or -1. */
 int co_win32_dir_entries(void *self);
+/* The handle C-runtime descriptor fd stores, -1 if it is not open (an
+ * observation: the invalid-parameter handler is not counted). */
+#include <stdint.h>
+int64_t co_crt_peek_osfhandle(int fd);
 
 #endif

@@ -65,6 +65,23 @@ enum co_effect {
   /* Returns the object's number (a numbered layer's, or the number of the
    * object it wraps: _fileno). Binds nothing. Trace: NAME oK */
   CO_EFF_NUMBER,
+  /* Paged layers (co_contract.paged, a descriptor pager): objects are
+   * virtual descriptors holding a parked descriptor and, while paged in, a
+   * window copy of it. In a paged layer OPEN and ADOPT_ON_SUCCESS park the
+   * descriptor (POSIX: the lowest free number at or above the watermark;
+   * ADOPT moves it there and closes the argument), DUP_OBJ parks a
+   * duplicate (paged out), LEND pages in and pins (the window descriptor
+   * is lent until UNPIN), USE pages in and writes through the window copy,
+   * CLOSE closes both. Paging in takes the lowest free number, below the
+   * watermark (else EMFILE), with the object's own flags; when the window
+   * is full it first pages out the least recently used object that is not
+   * pinned (none: EBUSY). */
+  /* Returns a lent descriptor: EINVAL if none is lent. Trace: NAME oK */
+  CO_EFF_UNPIN,
+  /* Pages out (closes the window copy): EBUSY if lent. Trace: NAME oK */
+  CO_EFF_PAGE_OUT,
+  /* Pages in (no pin). Trace: NAME oK */
+  CO_EFF_PAGE_IN,
   CO_EFF_COUNT
 };
 const char *co_effect_name(enum co_effect e);
@@ -105,6 +122,9 @@ struct co_mode {
 /* Text translation: the glue writes '\n' bytes, each stored as "\r\n";
  * a write of n returns n and moves the offset by 2n (_O_TEXT). */
 #define CO_OWN_TEXT 0x2
+/* Paged layers: the window copies the object makes are close-on-exec
+ * (POSIX) / not inheritable (Win32). */
+#define CO_OWN_CLOEXEC 0x4
 #define CO_SEEK_NEVER 0
 #define CO_SEEK_ALWAYS 1
 #define CO_SEEK_IF_SET_APPEND 2 /* only when it turned O_APPEND on itself */
@@ -133,6 +153,9 @@ struct co_contract {
    * number_open report them. All numbered layers of a target share one
    * number space. */
   int numbered;
+  /* 1: a descriptor pager (CO_EFF_UNPIN...): its window size and watermark
+   * are the target's (struct co_glue_env). One paged layer per target. */
+  int paged;
 };
 
 /* What the glue gets: where files may be created. */
@@ -140,9 +163,13 @@ struct co_glue_env {
   int dirfd;        /* the executor's private directory */
   const char *dir;  /* its path */
   unsigned variant; /* the target's variant (planted bugs of test targets) */
+  /* Paged layers: the window size, and the watermark for this trace (the
+   * model's: co_model_watermark). */
+  unsigned window;
+  int64_t watermark;
 };
 
-#define CO_ADAPTER_VERSION 2
+#define CO_ADAPTER_VERSION 3
 
 /*
  * An adapter: a contract and the glue to the real library.
@@ -175,7 +202,12 @@ struct co_adapter {
    * observation: no side effect, no invalid-parameter report). */
   int64_t (*number_of)(void *obj);
   int (*number_open)(int64_t n);
+  /* Version 3, paged layers: the window descriptor an object has paged in
+   * now, or -1 (an observation: no paging). Win32: its C-runtime number. */
+  int64_t (*window_of)(void *obj);
 };
+/* A contract's paged flag (read only from version-3 adapters). */
+int co_adapter_paged(const struct co_adapter *a);
 
 /* For glue: the outcome of a C call that returned r (< 0: failure) with
  * errno e: ret is r or -1, raw is e on failure, err its normalized name. */
@@ -208,5 +240,7 @@ extern const struct co_adapter co_adapter_zlib;
  * streams over those descriptors. */
 extern const struct co_adapter co_adapter_crt;
 extern const struct co_adapter co_adapter_crt_stdio;
+/* The descriptor pager (pager/vfd.h), a paged layer: every build. */
+extern const struct co_adapter co_adapter_vfd;
 
 #endif

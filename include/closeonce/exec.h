@@ -98,6 +98,10 @@ void co_exec_free(struct co_exec *ex);
  * reporting them (for a given trace). */
 void co_exec_set_mode(struct co_exec *ex, int mode, int skip);
 int co_exec_mode(const struct co_exec *ex);
+/* The window of the target's paged layer (a descriptor pager), 1 or more;
+ * returns -1 if the target has none. co_exec_window: 0 if none. */
+int co_exec_set_window(struct co_exec *ex, unsigned window);
+unsigned co_exec_window(const struct co_exec *ex);
 /* The ownership events of the current or last trace. */
 size_t co_exec_events(const struct co_exec *ex,
                       const struct co_event_rec **out /* OUT */);

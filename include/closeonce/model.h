@@ -76,7 +76,18 @@ struct co_model_config {
    * the trace starts, sorted, all below CO_OBJNUMS. */
   const int64_t *objforeign;
   size_t nobjforeign;
+  /* A paged layer (a descriptor pager): its window size (0: none) and
+   * watermark. Watermark 0: the CO_PAGER_LOW-th number free at the start
+   * (POSIX; Win32: the CO_PAGER_LOW-th free C-runtime number), so that a
+   * trace can fill the window range. */
+  unsigned window;
+  int64_t watermark;
 };
+
+/* Where traces put a pager's watermark by default (see above). */
+#define CO_PAGER_LOW 8
+/* The pager's watermark for the current trace, -1 if no window. */
+int64_t co_model_watermark(const struct co_model *m);
 
 /* Numbers of numbered layers are predicted below this (the model has 8
  * objects; the rest were in use at the start). */
@@ -203,6 +214,11 @@ struct co_objstate {
   int64_t number;      /* numbered layers: its number (a wrapper: its
                           inner's), else -1 */
   int lost;            /* live, but that number was closed under it */
+  /* Paged layers: the window descriptor paged in (-1: paged out), its
+   * number in the C runtime's table on Win32 (else = window), and the
+   * pins (lends not yet returned). */
+  int64_t window, window_number;
+  int pins;
 };
 void co_model_obj(const struct co_model *m, unsigned k,
                   struct co_objstate *out /* OUT */);

@@ -33,6 +33,13 @@ struct co_target {
   struct co_opset ops;
   uint8_t entry_ids[CO_ENTRIES_MAX];
 };
+/* A paged layer's window (co_exec_set_window): tiny by default, so that
+ * nearly every step of a trace pages. */
+#define CO_WINDOW_DEFAULT 2
+/* A target's variant carries a paged layer's window in bits 16..23 (0:
+ * the default); the low bits are the adapters' (planted bugs). */
+#define CO_VARIANT_WINDOW(w) ((unsigned)(w) << 16)
+#define CO_VARIANT_WINDOW_OF(v) (((v) >> 16) & 0xffu)
 
 /* The descriptor calls of a program around its libraries, used by the
  * layered targets (and the kit's): open, dup, dup2, close, write, lseek,

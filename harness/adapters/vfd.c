@@ -1,0 +1,261 @@
+/*
+ * The descriptor pager (pager/vfd.h) as a paged layer: its contract, as the
+ * header states it, and the glue. One pager per trace: made by the first
+ * call that creates a virtual descriptor, freed when the last one is closed
+ * (the executor's teardown closes every object), with the target's window,
+ * the trace's watermark and the variant's planted bugs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#ifdef _WIN32
+#include <io.h>
+#include <windows.h>
+#else
+#include <unistd.h>
+#endif
+
+#include "closeonce/contract.h"
+#include "closeonce/error.h"
+#include "vfd.h"
+#ifdef _WIN32
+#include "win32/win32.h"
+#endif
+
+#define RW (CO_NEED_READ | CO_NEED_WRITE)
+#ifdef _WIN32
+static const struct co_mode open_modes[] = {
+    {.name = "rw", .valid = 1, .needs = RW},
+    {.name = "ro", .valid = 1, .needs = CO_NEED_READ},
+    {.name = "append", .valid = 1, .needs = RW, .own = CO_OWN_APPEND},
+    {.name = "text", .valid = 1, .needs = RW, .own = CO_OWN_TEXT},
+    {.name = NULL}};
+static const struct co_mode adopt_modes[] = {
+    {.name = "keep", .valid = 1, .needs = RW},
+    {.name = "append", .valid = 1, .needs = RW, .own = CO_OWN_APPEND},
+    {.name = "text", .valid = 1, .needs = RW, .own = CO_OWN_TEXT},
+    {.name = NULL}};
+#else
+static const struct co_mode open_modes[] = {
+    {.name = "rw", .valid = 1, .needs = RW},
+    {.name = "ro", .valid = 1, .needs = CO_NEED_READ},
+    {.name = "cloexec", .valid = 1, .needs = RW, .own = CO_OWN_CLOEXEC},
+    {.name = NULL}};
+static const struct co_mode adopt_modes[] = {
+    {.name = "keep", .valid = 1, .needs = RW},
+    {.name = "cloexec", .valid = 1, .needs = RW, .own = CO_OWN_CLOEXEC},
+    {.name = NULL}};
+#endif
+
+enum { E_OPEN, E_ADOPT, E_DUP, E_CLOSE, E_GET, E_PUT, E_WRITE, E_OUT, E_IN };
+
+#define SRC "pager/vfd.h: "
+static const struct co_entry entries[] = {
+    {.name = "vopen",
+     .effect = CO_EFF_OPEN,
+     .sets_errno = 1,
+     .modes = open_modes,
+     .source = SRC "vfd_open: a new virtual descriptor, paged out; its "
+                   "flags apply to every window copy"},
+    {.name = "vadopt",
+     .effect = CO_EFF_ADOPT_ON_SUCCESS,
+     .checks = CO_CHK_VALID,
+     .sets_errno = 1,
+     .modes = adopt_modes,
+     .source = SRC "vfd_adopt: on success the pager owns it (POSIX: moved "
+                   "above the watermark, the argument closed); on failure "
+                   "the caller keeps it"},
+    {.name = "vdup",
+     .effect = CO_EFF_DUP_OBJ,
+     .sets_errno = 1,
+     .source = SRC "vfd_dup: a second virtual descriptor on the same open "
+                   "file, paged out, without VFD_CLOEXEC"},
+    {.name = "vclose",
+     .effect = CO_EFF_CLOSE,
+     .sets_errno = 1,
+     .source = SRC "vfd_close: closes the window copy and the parked "
+                   "descriptor"},
+    {.name = "vget",
+     .effect = CO_EFF_LEND,
+     .sets_errno = 1,
+     .source = SRC "vfd_get: lends the window descriptor, pinned until "
+                   "vfd_put"},
+    {.name = "vput",
+     .effect = CO_EFF_UNPIN,
+     .sets_errno = 1,
+     .source = SRC "vfd_put: returns a lent descriptor; EINVAL if none"},
+    {.name = "vwrite",
+     .effect = CO_EFF_USE,
+     .sets_errno = 1,
+     .source = SRC "vfd_write: pages in and writes through the window copy"},
+    {.name = "page_out",
+     .effect = CO_EFF_PAGE_OUT,
+     .sets_errno = 1,
+     .source = SRC "vfd_page_out: closes the window copy; EBUSY if lent"},
+    {.name = "page_in",
+     .effect = CO_EFF_PAGE_IN,
+     .sets_errno = 1,
+     .source = SRC "vfd_page_in: pages in, evicting the least recently "
+                   "used unlent one when the window is full"},
+};
+
+static const struct co_contract contract = {.layer = "vfd",
+                                            .entries = entries,
+                                            .nentries = sizeof entries /
+                                                        sizeof *entries,
+                                            .paged = 1};
+
+/* The trace's pager and how many of its virtual descriptors are live. */
+static struct vfd_pager *pager;
+static size_t nlive;
+
+static void *to_obj(int v) {
+  return (void *)(intptr_t)(v + 1);
+}
+
+static int of_obj(void *obj) {
+  return (int)((intptr_t)obj - 1);
+}
+
+static unsigned own_flags(unsigned own) {
+  return ((own & CO_OWN_CLOEXEC) ? VFD_CLOEXEC : 0) |
+         ((own & CO_OWN_APPEND) ? VFD_APPEND : 0) |
+         ((own & CO_OWN_TEXT) ? VFD_TEXT : 0);
+}
+
+static int ensure_pager(const struct co_glue_env *env) {
+  struct vfd_config cfg;
+  if (pager)
+    return 0;
+  cfg.window = env->window ? env->window : 1;
+  cfg.watermark = (int)env->watermark;
+  cfg.bugs = env->variant & 0xffffu; /* the window is env->window */
+  pager = vfd_pager_new(&cfg);
+  return pager ? 0 : -1;
+}
+
+/* A virtual descriptor was made (v >= 0) or closed. */
+static void made(void **obj, int v) {
+  *obj = v >= 0 ? to_obj(v) : NULL;
+  if (v >= 0)
+    nlive++;
+}
+
+static void closed(void) {
+  if (--nlive == 0) {
+    vfd_pager_free(pager);
+    pager = NULL;
+  }
+}
+
+static void vfd_call(const struct co_glue_env *env, unsigned e, unsigned mode,
+                     void **obj, int64_t fd, int32_t n,
+                     struct co_outcome *out) {
+  static char buf[256];
+  static unsigned serial;
+  long r = -1;
+  int v;
+  errno = 0;
+  if ((e == E_OPEN || e == E_ADOPT) && ensure_pager(env) < 0) {
+    co_outcome_from_c(out, -1, errno);
+    return;
+  }
+  switch (e) {
+  case E_OPEN: {
+    char path[4200];
+    const struct co_mode *md = &open_modes[mode];
+    int acc = md->needs == CO_NEED_READ ? O_RDONLY : O_RDWR;
+    snprintf(path, sizeof path, "%s/vfd-%u", env->dir, serial++);
+#ifdef _WIN32
+    v = vfd_open(pager, path, acc | _O_CREAT | _O_TEMPORARY, 0,
+                 own_flags(md->own));
+#else
+    v = vfd_open(pager, path, acc | O_CREAT | O_TRUNC, 0600,
+                 own_flags(md->own));
+    if (v >= 0)
+      unlink(path);
+#endif
+    made(obj, v);
+    r = v < 0 ? -1 : 0;
+    break;
+  }
+  case E_ADOPT:
+#ifdef _WIN32
+    v = vfd_adopt(pager, (vfd_native)(intptr_t)fd,
+                  own_flags(adopt_modes[mode].own));
+#else
+    v = vfd_adopt(pager, (vfd_native)fd, own_flags(adopt_modes[mode].own));
+#endif
+    made(obj, v);
+    r = v < 0 ? -1 : 0;
+    break;
+  case E_CLOSE:
+    r = vfd_close(pager, of_obj(*obj));
+    *obj = NULL;
+    closed();
+    break;
+  case E_GET:
+    r = vfd_get(pager, of_obj(*obj));
+    break;
+  case E_PUT:
+    r = vfd_put(pager, of_obj(*obj));
+    break;
+  case E_WRITE:
+    /* newlines: text mode shows in the offsets */
+    if (!buf[0])
+      memset(buf, '\n', sizeof buf);
+    r = vfd_write(pager, of_obj(*obj), buf, (size_t)n);
+    break;
+  case E_OUT:
+    r = vfd_page_out(pager, of_obj(*obj));
+    break;
+  case E_IN:
+    r = vfd_page_in(pager, of_obj(*obj));
+    break;
+  default:
+    errno = ENOSYS;
+  }
+  co_outcome_from_c(out, r, errno);
+}
+
+static void vfd_call2(const struct co_glue_env *env, unsigned e, unsigned mode,
+                      void *src, void **dst, struct co_outcome *out) {
+  int v;
+  (void)env;
+  (void)mode;
+  errno = 0;
+  if (e != E_DUP) {
+    *dst = NULL;
+    co_outcome_from_c(out, -1, ENOSYS);
+    return;
+  }
+  v = vfd_dup(pager, of_obj(src));
+  made(dst, v);
+  co_outcome_from_c(out, v < 0 ? -1 : 0, errno);
+}
+
+static int64_t vfd_handle_of(void *obj) {
+#ifdef _WIN32
+  return (int64_t)(intptr_t)vfd_parked(pager, of_obj(obj));
+#else
+  return vfd_parked(pager, of_obj(obj));
+#endif
+}
+
+static int64_t vfd_window_handle(void *obj) {
+  int fd = vfd_window_of(pager, of_obj(obj));
+#ifdef _WIN32
+  return fd < 0 ? -1 : co_crt_peek_osfhandle(fd);
+#else
+  return fd;
+#endif
+}
+
+const struct co_adapter co_adapter_vfd = {.version = CO_ADAPTER_VERSION,
+                                          .contract = &contract,
+                                          .call = vfd_call,
+                                          .call2 = vfd_call2,
+                                          .handle_of = vfd_handle_of,
+                                          .window_of = vfd_window_handle};

@@ -160,6 +160,8 @@ struct co_exec *co_exec_new_target(const struct co_target *t, char *err,
     const struct co_adapter *a = co_adapter_find(t->layers[k]);
     if (a && a->contract->numbered && !ex->numad)
       ex->numad = a;
+    if (co_adapter_paged(a) && a->number_open && !ex->numad)
+      ex->numad = a; /* Win32: its window takes C-runtime numbers */
     if (co_adapter_paged(a))
       ex->window = CO_VARIANT_WINDOW_OF(t->variant)
                        ? CO_VARIANT_WINDOW_OF(t->variant)
@@ -742,7 +744,7 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
       co_entry_get(op->entry, &pad, NULL);
     if (co_adapter_paged(pad) && co_call_binds(op) != 1) {
       /* a pager call makes at most one handle: a window copy */
-      if (real.err == CO_OK && ex->robj[op->obj])
+      if (ex->robj[op->obj]) /* paged in even when the write fails */
         call.hint = pad->window_of(ex->robj[op->obj]);
     } else if (real.err == CO_OK && returns_number(op))
       call.hint = real.ret;

@@ -17,7 +17,7 @@
                                 .backend = &VFD_BACKEND,                       \
                                 .kinds = PAGER_OPS_KINDS,                      \
                                 .nkinds = PAGER_OPS_N,                         \
-                                .layers = {"vfd", NULL},                       \
+                                .layers = VFD_LAYERS,                          \
                                 .variant = bug,                                \
                                 .mode = CO_MODE_CONTRACT};
 #define VFD_TARGET_LIST(X)                                                     \
@@ -115,6 +115,9 @@ static struct co_target target_win32_demo = {
     {0}};
 
 #define VFD_BACKEND co_backend_win32
+/* the client's own C-runtime descriptors share the pager's number space */
+#define VFD_LAYERS                                                             \
+  { "vfd", "crt", NULL }
 #define PAGER_OPS_KINDS co_client_ops
 #define PAGER_OPS_N sizeof co_client_ops
 VFD_TARGET_LIST(VFD_DEFINE)
@@ -224,6 +227,8 @@ static struct co_target target_zlib = {
     {0}};
 
 #define VFD_BACKEND co_backend_posix
+#define VFD_LAYERS                                                             \
+  { "vfd", NULL }
 #define PAGER_OPS_KINDS client_ops
 #define PAGER_OPS_N sizeof client_ops
 VFD_TARGET_LIST(VFD_DEFINE)

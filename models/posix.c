@@ -248,8 +248,8 @@ int co_model_begin(struct co_model *m, const struct co_model_config *cfg) {
     m->watermark = cfg->watermark;
     if (m->watermark <= 0 && m->platform == CO_PLATFORM_WIN32) {
       int k, nfree = 0;
-      for (k = 0; k < CO_OBJNUMS && nfree <= CO_PAGER_LOW; k++)
-        if (!m->onum_used[k] && nfree++ == CO_PAGER_LOW)
+      for (k = 0; k < CO_OBJNUMS && nfree <= CO_PAGER_LOW_WIN32; k++)
+        if (!m->onum_used[k] && nfree++ == CO_PAGER_LOW_WIN32)
           m->watermark = k;
     } else if (m->watermark <= 0) {
       m->watermark = m->freenum[CO_PAGER_LOW];
@@ -941,7 +941,9 @@ static int page_in(struct co_model *m, struct objent *o,
       touch(t, n); /* dup'ed there and closed again */
       return CO_EMFILE;
     }
-    install(m, n, m->fd[o->num].ofd, (o->own & CO_OWN_CLOEXEC) != 0);
+    /* Win32: window copies are never inheritable (pager/vfd.c) */
+    install(m, n, m->fd[o->num].ofd,
+            m->platform == CO_PLATFORM_WIN32 || (o->own & CO_OWN_CLOEXEC));
     touch(t, n);
     t->same_a = n;
     t->same_b = o->num;
@@ -1070,7 +1072,8 @@ static void pager_step(struct co_model *m, const struct co_op *op,
       break;
     }
     o->pins++;
-    pred->ret = o->wnum;
+    pred->ret = o->win; /* Win32: the glue lends the handle (slots hold
+                           handles); its C-runtime number is o->wnum */
     break;
   case CO_EFF_USE: {
     struct ofdent *f;

@@ -278,7 +278,13 @@ static void free_ent(struct vfd_pager *p, int v) {
 int vfd_adopt(struct vfd_pager *p, vfd_native h, unsigned flags) {
   vfd_native parked = h;
   int v;
-#ifndef _WIN32
+#ifdef _WIN32
+  DWORD info;
+  if (!GetHandleInformation((HANDLE)h, &info)) {
+    errno = EBADF; /* not an open handle */
+    return -1;
+  }
+#else
   if (dup_parked(p, h, &parked) < 0)
     return -1;
 #endif

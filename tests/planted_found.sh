@@ -1,11 +1,13 @@
 #!/bin/sh
-# usage: planted_found.sh CLOSEONCE TARGET RUNS MAX_OPS OUTDIR
+# usage: planted_found.sh TARGET RUNS MAX_OPS OUTDIR CLOSEONCE...
+# (CLOSEONCE may be several words: wine closeonce.exe)
 # A planted bug must be found by the built-in generator within RUNS traces
 # (fixed seed), and its reproducer, shrunk by closeonce, must replay to the
 # same finding in at most MAX_OPS operations.
-co=$1 target=$2 runs=$3 max=$4 out=$5
+target=$1 runs=$2 max=$3 out=$4
+shift 4
 rm -rf "$out" && mkdir -p "$out" || exit 1
-log=$("$co" fuzz --target "$target" --runs "$runs" --seed 1 --quiet \
+log=$("$@" fuzz --target "$target" --runs "$runs" --seed 1 --quiet \
   --out "$out" 2>&1)
 rc=$?
 if [ "$rc" -ne 1 ]; then
@@ -22,7 +24,7 @@ if [ "$ops" -gt "$max" ]; then
     "$target" "$ops" "$max"
   exit 1
 fi
-again=$("$co" replay --target "$target" "$repro" 2>&1)
+again=$("$@" replay --target "$target" "$repro" 2>&1)
 if [ $? -ne 1 ]; then
   printf '%s\n--- the reproducer does not replay to a finding\n' "$again"
   exit 1

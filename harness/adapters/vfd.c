@@ -198,6 +198,11 @@ static void vfd_call(const struct co_glue_env *env, unsigned e, unsigned mode,
     break;
   case E_GET:
     r = vfd_get(pager, of_obj(*obj));
+#ifdef _WIN32
+    /* the trace's slots hold handles: lend the window descriptor's */
+    if (r >= 0)
+      r = (long)co_crt_peek_osfhandle((int)r);
+#endif
     break;
   case E_PUT:
     r = vfd_put(pager, of_obj(*obj));
@@ -253,7 +258,18 @@ static int64_t vfd_window_handle(void *obj) {
 #endif
 }
 
+#ifdef _WIN32
+/* The C runtime's numbers in use, probed at trace start: page-ins take the
+ * lowest free one. */
+static int vfd_number_open(int64_t n) {
+  return co_crt_peek_osfhandle((int)n) != -1;
+}
+#endif
+
 const struct co_adapter co_adapter_vfd = {.version = CO_ADAPTER_VERSION,
+#ifdef _WIN32
+                                          .number_open = vfd_number_open,
+#endif
                                           .contract = &contract,
                                           .call = vfd_call,
                                           .call2 = vfd_call2,

@@ -78,14 +78,17 @@ struct co_model_config {
   size_t nobjforeign;
   /* A paged layer (a descriptor pager): its window size (0: none) and
    * watermark. Watermark 0: the CO_PAGER_LOW-th number free at the start
-   * (POSIX; Win32: the CO_PAGER_LOW-th free C-runtime number), so that a
+   * (POSIX; Win32: the CO_PAGER_LOW_WIN32-th free C-runtime number), so that a
    * trace can fill the window range. */
   unsigned window;
   int64_t watermark;
 };
 
-/* Where traces put a pager's watermark by default (see above). */
+/* Where traces put a pager's watermark by default (see above). On Win32
+ * the C-runtime numbers are taken by objects only (8 slots), so the range
+ * is smaller there, for a trace to fill it. */
 #define CO_PAGER_LOW 8
+#define CO_PAGER_LOW_WIN32 3
 /* The pager's watermark for the current trace, -1 if no window. */
 int64_t co_model_watermark(const struct co_model *m);
 

@@ -216,7 +216,7 @@ static void crt_open_closed_handle(void) {
 /* The recording invalid-parameter handler: _close of a descriptor that was
  * never open fires it under UCRT and not under msvcrt.dll (S§8). */
 static void crt_iph_recorded(void) {
-  struct co_glue_env env = {-1, "", 0};
+  struct co_glue_env env = {.dirfd = -1, .dir = ""};
   struct co_outcome out;
   void *obj = (void *)(intptr_t)(4000 + 1); /* descriptor 4000 */
   co_adapter_crt.call(&env, 3 /* _close */, 0, &obj, -1, 0, &out);

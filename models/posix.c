@@ -980,7 +980,8 @@ static void pager_step(struct co_model *m, const struct co_op *op,
                        const struct co_call *c, const struct co_entry *e,
                        const struct co_mode *md, unsigned base,
                        struct co_outcome *pred, struct co_aftermath *t) {
-  struct objent *o = &m->obj[op->obj], *d = &m->obj[op->dst];
+  struct objent *o = &m->obj[op->obj % CO_OBJS],
+                *d = &m->obj[op->dst % CO_OBJS]; /* dst: a slot for LEND */
   int errs = e->sets_errno, err = CO_OK,
       win32 = m->platform == CO_PLATFORM_WIN32;
   int64_t n;

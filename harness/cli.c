@@ -1208,8 +1208,12 @@ int co_cli_main(int argc, char **argv) {
   if (!strcmp(argv[1], "repro"))
     return cmd_repro(argc - 1, argv + 1);
   if (!strcmp(argv[1], "targets")) {
+    int w = 0;
     for (i = 0; co_targets[i]; i++)
-      printf("%-18s %-11s %s\n", co_targets[i]->name,
+      if ((int)strlen(co_targets[i]->name) > w)
+        w = (int)strlen(co_targets[i]->name);
+    for (i = 0; co_targets[i]; i++)
+      printf("%-*s %-11s %s\n", w, co_targets[i]->name,
              co_mode_name(co_targets[i]->mode), co_targets[i]->summary);
     return 0;
   }

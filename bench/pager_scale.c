@@ -40,19 +40,11 @@
 #include <unistd.h>
 #endif
 
+#include "portable.h"
 #include "vfd.h"
 
 static double now(void) {
-#ifdef _WIN32
-  LARGE_INTEGER f, c;
-  QueryPerformanceFrequency(&f);
-  QueryPerformanceCounter(&c);
-  return (double)c.QuadPart / (double)f.QuadPart;
-#else
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-#endif
+  return co__seconds(); /* harness/portable.h: the monotonic clock */
 }
 
 static int cmp_d(const void *a, const void *b) {
@@ -226,8 +218,8 @@ int main(int argc, char **argv) {
   if (cf)
     fprintf(cf, "n,window,make_ns,random_ns,random_pageins,sweep_ns,"
                 "sweep_pageins\n");
-  printf("window %d, %ld operations a workload, median of 3 rounds\n",
-         window, ops);
+  printf("window %d, %ld operations a workload, median of 3 rounds\n", window,
+         ops);
   printf("%10s %10s %12s %10s %12s %10s\n", "vfds", "make ns", "random ns/op",
          "page-ins", "sweep ns/op", "page-ins");
   for (want = 1000; want <= max; want *= 10) {

@@ -14,28 +14,31 @@ core="models/posix.c harness/trace.c harness/error.c harness/exec.c
   harness/contract.c harness/cli.c harness/kit.c harness/fuzz.c
   harness/shrink.c harness/repro.c
   harness/posix/backend.c harness/adapters/stdio.c harness/adapters/demo.c
-  harness/adapters/demolib.c harness/adapters/zlib.c"
+  harness/adapters/demolib.c harness/adapters/zlib.c harness/adapters/vfd.c
+  harness/portable.c pager/vfd.c"
 
 # The library, instrumented with the engine's flags.
 objs=()
 for f in $core; do
   o="$work/$(echo "$f" | tr / _).o"
   $CC $CFLAGS -std=c11 -D_GNU_SOURCE -I"$src/include" -I"$src/harness" \
-    -c "$src/$f" -o "$o"
+    -I"$src/pager" -c "$src/$f" -o "$o"
   objs+=("$o")
 done
 
 # A plain encoder for the seeds (no engine flags, built with the host cc).
 host_cc=${HOST_CC:-cc}
-(cd "$src" && $host_cc -std=c11 -D_GNU_SOURCE -Iinclude -Iharness -o \
+(cd "$src" && $host_cc -std=c11 -D_GNU_SOURCE -Iinclude -Iharness -Ipager -o \
   "$work/closeonce" harness/main.c $core -lz)
 
-targets="posix posix-stdio demo zlib demo-export-nodup demo-detach-closes
-  demo-close-leaks"
+targets="posix posix-stdio demo zlib vfd vfd-w1 demo-export-nodup
+  demo-detach-closes demo-close-leaks vfd-forget-flags vfd-evict-lent
+  vfd-stale-window vfd-leak-on-fail vfd-evict-mru vfd-dup-shares-window
+  vfd-close-twice"
 for t in $targets; do
   id=$(echo "$t" | tr - _)
   corpus=$t
-  case $t in demo-*) corpus=demo ;; esac
+  case $t in demo-*) corpus=demo ;; vfd-*) corpus=vfd ;; esac
   $CC $CFLAGS -std=c11 -I"$src/include" -c "$src/fuzz/$id.c" \
     -o "$work/fuzz_$id.o"
   $CC $CFLAGS "$work/fuzz_$id.o" "${objs[@]}" $LIB_FUZZING_ENGINE -lz \

@@ -236,6 +236,41 @@ static int op_c(FILE *o, const struct co_op *op, const char **lib) {
       fprintf(o, "  r = demo_write(o[%u], buf, %d);\n", k, (int)op->n);
     } else if (!strcmp(n, "demo_close")) {
       fprintf(o, "  r = demo_close(o[%u]);\n  o[%u] = NULL;\n", k, k);
+    } else if (!strncmp(n, "vopen", 5) || !strcmp(n, "vadopt") ||
+               !strcmp(n, "vdup")) {
+      /* the pager (pager/vfd.h): objects hold virtual descriptor + 1 */
+      const struct co_mode *md = co_entry_nmodes(e) ? &e->modes[op->flags] : 0;
+      const char *fl = md && (md->own & CO_OWN_CLOEXEC)  ? "VFD_CLOEXEC"
+                       : md && (md->own & CO_OWN_APPEND) ? "VFD_APPEND"
+                       : md && (md->own & CO_OWN_TEXT)   ? "VFD_TEXT"
+                                                         : "0";
+      *lib = "vfd.c";
+      if (!strcmp(n, "vopen"))
+        fprintf(o,
+                "  snprintf(path, sizeof path, \"%%s/vfd\", dir);\n"
+                "  r = vfd_open(pg, path, %s | O_CREAT | O_TRUNC, 0600, %s);\n"
+                "  unlink(path);\n",
+                md && md->needs == CO_NEED_READ ? "O_RDONLY" : "O_RDWR", fl);
+      else if (!strcmp(n, "vadopt")) {
+        fprintf(o, "  r = vfd_adopt(pg, ");
+        ref_c(o, A);
+        fprintf(o, ", %s);\n", fl);
+      } else
+        fprintf(o, "  r = vfd_dup(pg, VFD(o[%u]));\n", k);
+      fprintf(o,
+              "  o[%u] = r >= 0 ? (void *)(intptr_t)(r + 1) : NULL;\n"
+              "  r = r >= 0 ? 0 : -1;\n",
+              d);
+    } else if (!strcmp(n, "vclose")) {
+      fprintf(o, "  r = vfd_close(pg, VFD(o[%u]));\n  o[%u] = NULL;\n", k, k);
+    } else if (!strcmp(n, "vget")) {
+      fprintf(o, "  r = s[%u] = vfd_get(pg, VFD(o[%u]));\n", d, k);
+    } else if (!strcmp(n, "vput") || !strcmp(n, "page_out") ||
+               !strcmp(n, "page_in")) {
+      fprintf(o, "  r = vfd_%s(pg, VFD(o[%u]));\n",
+              !strcmp(n, "vput") ? "put" : n, k);
+    } else if (!strcmp(n, "vwrite")) {
+      fprintf(o, "  r = vfd_write(pg, VFD(o[%u]), nl, %d);\n", k, (int)op->n);
     } else {
       return -1;
     }
@@ -250,7 +285,7 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
                const struct co_trace *t, char *err, size_t errcap) {
   struct rec *r = calloc(1, sizeof *r);
   struct co_verdict v;
-  const char *lib = NULL, *zlib = NULL;
+  const char *lib = NULL, *zlib = NULL, *pager = NULL;
   char *body = NULL, text[128];
   struct co__mem bm;
   size_t i;
@@ -298,6 +333,8 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
     }
     if (lib1 && !strcmp(lib1, "-lz"))
       zlib = lib1;
+    else if (lib1 && !strcmp(lib1, "vfd.c"))
+      pager = lib1;
     else if (lib1)
       lib = lib1;
     fprintf(b, "  report(%zu, \"%s\", r);\n", i, text);
@@ -352,15 +389,16 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
           " * Only the platform's and the libraries' own calls; each step "
           "checks\n * its result against the contract. Exit 1: the failure "
           "shows; exit 0:\n * it does not (fixed).\n *\n"
-          " *   cc -std=c11 repro.c%s%s -o repro && ./repro\n */\n",
+          " *   cc -std=c11 repro.c%s%s%s -o repro && ./repro\n */\n",
           co_verdict_name(v.kind), tg->name, v.what, lib ? " demolib.c" : "",
-          zlib ? " -lz" : "");
+          pager ? " -I pager pager/vfd.c" : "", zlib ? " -lz" : "");
   fprintf(
       out,
       "#define _GNU_SOURCE\n#include <errno.h>\n#include <fcntl.h>\n"
       "#include <stdio.h>\n#include <stdio_ext.h>\n#include <stdlib.h>\n"
       "#include <string.h>\n#include <sys/resource.h>\n"
-      "#include <sys/syscall.h>\n#include <unistd.h>\n%s%s\n"
+      "#include <stdint.h>\n#include <sys/syscall.h>\n#include <unistd.h>\n"
+      "%s%s%s\n"
       "static char dir[] = \"/tmp/closeonce-repro-XXXXXX\";\n"
       "static char path[4200];\nstatic const char buf[256];\n"
       "static int start_open[4096];\n\n"
@@ -387,7 +425,11 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
       "static int fails(size_t step, const char *want, long got) {\n"
       "  printf(\"FAILS at step %%zu: got %%ld, the contract says %%s\\n\","
       " step, got,\n         want);\n  return 1;\n}\n\n",
-      lib ? "#include \"demolib.h\"\n" : "", zlib ? "#include <zlib.h>\n" : "");
+      lib ? "#include \"demolib.h\"\n" : "", zlib ? "#include <zlib.h>\n" : "",
+      pager ? "#include \"vfd.h\"\n\n/* An object: virtual descriptor + 1. */\n"
+              "#define VFD(obj) ((int)((intptr_t)(obj)-1))\n"
+              "static struct vfd_pager *pg;\nstatic char nl[256];\n"
+            : "");
   fprintf(out,
           "int main(void) {\n  int s[%d];\n  void *o[%d] = {0};\n"
           "  long r;\n  int i;\n  (void)o;\n  (void)r;\n"
@@ -404,6 +446,18 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
             "#ifndef VARIANT\n#define VARIANT %uu /* the planted bugs; 0: "
             "fixed */\n#endif\n  demo_set_bugs(VARIANT);\n",
             tg->variant);
+  if (pager)
+    fprintf(out,
+            "#ifndef VARIANT\n#define VARIANT %uu /* the planted bugs; 0: "
+            "fixed */\n#endif\n"
+            "  {\n    /* window %u; the watermark where the trace had it: "
+            "the %dth\n     * number free at the start */\n"
+            "    struct vfd_config cfg = {%uu, 0, VARIANT};\n"
+            "    cfg.watermark = freenum(%d);\n"
+            "    memset(nl, '\\n', sizeof nl);\n"
+            "    if (!(pg = vfd_pager_new(&cfg)))\n      return 2;\n  }\n",
+            tg->variant & 0xffffu, co_exec_window(ex), CO_PAGER_LOW,
+            co_exec_window(ex), CO_PAGER_LOW);
   fprintf(out, "%s", body);
   fprintf(out, "\n  printf(\"no failure: every step as the contract "
                "says\\n\");\n  return 0;\n}\n");

@@ -797,6 +797,12 @@ int co_model_events(const struct co_model *m, const struct co_op *op,
         (w = co_model_owner(m, c->a)) >= 0)
       n = add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_OWNED, CO_PARTY_CLIENT, w, 1,
                  c->a, ref_slot(op->a));
+    else if (n == before && (w = co_model_owner(m, c->a)) >= 0 &&
+             m->obj[w].paged && m->obj[w].win == c->a && !m->obj[w].pins)
+      /* the lending rule (pager/vfd.h): a window descriptor is the
+       * caller's to use only between vget and vput */
+      n = add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_RETURNED, CO_PARTY_CLIENT, w, 1,
+                 c->a, ref_slot(op->a));
   }
   if ((op->kind == CO_OP_DUP2 || op->kind == CO_OP_DUP3) &&
       (uint32_t)c->a != (uint32_t)c->b) {
@@ -1917,6 +1923,11 @@ int co_event_format(const struct co_event *ev, char *buf, size_t cap) {
                     "%s's own descriptor %lld is not open (closed by another "
                     "party, or never open): its call fails with EBADF",
                     actor, (long long)ev->num);
+  case CO_WHY_RETURNED:
+    return snprintf(buf, cap,
+                    "%s uses descriptor %lld%s after returning it to %s "
+                    "(vput): any page operation may close it",
+                    actor, (long long)ev->num, at, owner);
   case CO_WHY_LOST:
     return snprintf(buf, cap,
                     "%s acts through C-runtime descriptor %lld, which was "

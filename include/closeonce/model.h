@@ -135,8 +135,10 @@ enum co_evwhy {
   CO_WHY_OVERWRITE,   /* binds a new object over a live one (loses it) */
   CO_WHY_WRONG_LAYER, /* calls an entry on another layer's object */
   CO_WHY_GONE,        /* its own handle was closed by someone else: EBADF */
-  CO_WHY_LOST         /* acts through a numbered object's number, freed or
+  CO_WHY_LOST,        /* acts through a numbered object's number, freed or
                          given to another object under it (not run) */
+  CO_WHY_RETURNED     /* uses a pager's window descriptor after returning it
+                         (vput): the lending rule */
 };
 struct co_event {
   uint8_t kind;   /* enum co_evkind */

@@ -896,6 +896,13 @@ static void close_numbered(struct co_model *m, struct objent *k,
   release(m, k->num);
 }
 
+/* The access mode a layer's OPEN gives its new description. */
+static int mode_acc(const struct co_mode *md) {
+  return md->needs == CO_NEED_READ    ? CO_F_ACC_RDONLY
+         : md->needs == CO_NEED_WRITE ? CO_F_ACC_WRONLY
+                                      : CO_F_ACC_RDWR;
+}
+
 /* ---- the descriptor pager (paged layers; pager/vfd.h) ---- */
 
 /* Close o's window copy (page-out, eviction, close): closes whatever has
@@ -995,9 +1002,7 @@ static void pager_step(struct co_model *m, const struct co_op *op,
 #define PFAIL(x) fail(pred, errs ? (x) : CO_OTHER)
   switch (e->effect) {
   case CO_EFF_OPEN: {
-    int acc = md->needs == CO_NEED_READ    ? CO_F_ACC_RDONLY
-              : md->needs == CO_NEED_WRITE ? CO_F_ACC_WRONLY
-                                           : CO_F_ACC_RDWR;
+    int acc = mode_acc(md);
     if (!md->valid) {
       PFAIL(CO_EINVAL);
       break;
@@ -1174,9 +1179,7 @@ static void call_step(struct co_model *m, const struct co_op *op,
   switch (e->effect) {
   case CO_EFF_OPEN: {
     int32_t ofd;
-    int acc = md->needs == CO_NEED_READ    ? CO_F_ACC_RDONLY
-              : md->needs == CO_NEED_WRITE ? CO_F_ACC_WRONLY
-                                           : CO_F_ACC_RDWR;
+    int acc = mode_acc(md);
     if (!md->valid) {
       LFAIL(CO_EINVAL);
       break;

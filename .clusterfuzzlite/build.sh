@@ -15,7 +15,8 @@ core="models/posix.c harness/trace.c harness/error.c harness/exec.c
   harness/shrink.c harness/repro.c
   harness/posix/backend.c harness/adapters/stdio.c harness/adapters/demo.c
   harness/adapters/demolib.c harness/adapters/zlib.c harness/adapters/vfd.c
-  harness/portable.c pager/vfd.c"
+  harness/adapters/wio.c harness/adapters/wiolib.c harness/portable.c
+  pager/vfd.c"
 
 # The library, instrumented with the engine's flags.
 objs=()
@@ -34,11 +35,11 @@ host_cc=${HOST_CC:-cc}
 targets="posix posix-stdio demo zlib vfd vfd-w1 demo-export-nodup
   demo-detach-closes demo-close-leaks vfd-forget-flags vfd-evict-lent
   vfd-stale-window vfd-leak-on-fail vfd-evict-mru vfd-dup-shares-window
-  vfd-close-twice"
+  vfd-close-twice wio wio-borrow-closes wio-take-leaks wio-take-fail-closes"
 for t in $targets; do
   id=$(echo "$t" | tr - _)
   corpus=$t
-  case $t in demo-*) corpus=demo ;; vfd-*) corpus=vfd ;; esac
+  case $t in demo-*) corpus=demo ;; vfd-*) corpus=vfd ;; wio-*) corpus=wio ;; esac
   $CC $CFLAGS -std=c11 -I"$src/include" -c "$src/fuzz/$id.c" \
     -o "$work/fuzz_$id.o"
   $CC $CFLAGS "$work/fuzz_$id.o" "${objs[@]}" $LIB_FUZZING_ENGINE -lz \

@@ -7,9 +7,11 @@
 # the library they plant into.
 set(CO_FUZZ_VFD_PLANTED vfd-forget-flags vfd-evict-lent vfd-stale-window
     vfd-leak-on-fail vfd-evict-mru vfd-dup-shares-window vfd-close-twice)
-set(CO_FUZZ_TARGETS posix posix-stdio demo zlib vfd vfd-w1 demo-export-nodup
-    demo-detach-closes demo-close-leaks ${CO_FUZZ_VFD_PLANTED})
-set(CO_FUZZ_CLEAN_TARGETS posix posix-stdio demo zlib vfd vfd-w1)
+set(CO_FUZZ_WIO_PLANTED wio-borrow-closes wio-take-leaks wio-take-fail-closes)
+set(CO_FUZZ_TARGETS posix posix-stdio demo zlib vfd vfd-w1 wio demo-export-nodup
+    demo-detach-closes demo-close-leaks ${CO_FUZZ_VFD_PLANTED}
+    ${CO_FUZZ_WIO_PLANTED})
+set(CO_FUZZ_CLEAN_TARGETS posix posix-stdio demo zlib vfd vfd-w1 wio)
 set(CO_SEEDS_DIR ${CMAKE_BINARY_DIR}/seeds)
 
 function(co_corpus_of target out)
@@ -17,6 +19,8 @@ function(co_corpus_of target out)
     set(${out} demo PARENT_SCOPE)
   elseif(target MATCHES "^vfd-")
     set(${out} vfd PARENT_SCOPE)
+  elseif(target MATCHES "^wio-")
+    set(${out} wio PARENT_SCOPE)
   else()
     set(${out} ${target} PARENT_SCOPE)
   endif()

@@ -150,6 +150,7 @@ static void builtins(void) {
   builtin(&co_adapter_stdio);
   builtin(&co_adapter_demo);
   builtin(&co_adapter_zlib);
+  builtin(&co_adapter_wio);
 #endif
   builtin(&co_adapter_vfd);
 }

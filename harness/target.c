@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "adapters/demolib.h"
+#ifndef _WIN32
+#include "adapters/wiolib.h"
+#endif
 #include "vfd.h"
 
 /* The descriptor pager (pager/vfd.h) and its planted variants, with the
@@ -233,10 +236,40 @@ static struct co_target target_zlib = {
 #define PAGER_OPS_N sizeof client_ops
 VFD_TARGET_LIST(VFD_DEFINE)
 #define VFD_TARGETS VFD_TARGET_LIST(VFD_REF)
+/* wiolib, a stdio-like wrapper with a close-on-free flag, and its planted
+ * bugs. */
+#define WIO_TARGET(id, tname, text, bug)                                       \
+  static struct co_target id = {.name = tname,                                 \
+                                .summary = text,                               \
+                                .backend = &co_backend_posix,                  \
+                                .kinds = client_ops,                           \
+                                .nkinds = sizeof client_ops,                   \
+                                .layers = {"wio", NULL},                       \
+                                .variant = bug,                                \
+                                .mode = CO_MODE_CONTRACT};
+WIO_TARGET(target_wio, "wio",
+           "wiolib, a stdio-like wrapper with a close-on-free flag "
+           "(wio_take/wio_borrow/wio_fd/wio_write/wio_free; contract)",
+           0)
+WIO_TARGET(target_wio_borrow, "wio-borrow-closes",
+           "wiolib with a planted bug: wio_free closes a borrowed descriptor "
+           "(the close-on-free flag ignored)",
+           WIO_BUG_BORROW_CLOSES)
+WIO_TARGET(target_wio_leak, "wio-take-leaks",
+           "wiolib with a planted bug: wio_free never closes an owned "
+           "descriptor",
+           WIO_BUG_TAKE_LEAKS)
+WIO_TARGET(target_wio_failclose, "wio-take-fail-closes",
+           "wiolib with a planted bug: wio_take's error path closes the "
+           "caller's descriptor",
+           WIO_BUG_TAKE_FAIL_CLOSES)
+
 #define TARGETS_MAX 64
 static struct co_target *table[TARGETS_MAX + 1] = {
-    &target_posix,       &target_stdio,     &target_demo, &target_demo_nodup,
-    &target_demo_detach, &target_demo_leak, &target_zlib, VFD_TARGETS NULL};
+    &target_posix,      &target_stdio,         &target_demo,
+    &target_demo_nodup, &target_demo_detach,   &target_demo_leak,
+    &target_zlib,       &target_wio,           &target_wio_borrow,
+    &target_wio_leak,   &target_wio_failclose, VFD_TARGETS NULL};
 #endif
 struct co_target *const *co_targets = table;
 

@@ -28,7 +28,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 engine=libfuzzer seconds= runs= jobs=1 out=fuzz-findings reports=
-targets="posix posix-stdio demo zlib vfd"
+targets="posix posix-stdio demo zlib vfd wio"
 usage() {
   sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
   exit 2

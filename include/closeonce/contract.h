@@ -236,6 +236,8 @@ int co_adapter_first_entry(const struct co_adapter *a);
 extern const struct co_adapter co_adapter_stdio;
 extern const struct co_adapter co_adapter_demo;
 extern const struct co_adapter co_adapter_zlib;
+/* A stdio-like wrapper with a close-on-free flag (POSIX builds). */
+extern const struct co_adapter co_adapter_wio;
 /* Windows builds: the C runtime's descriptors over HANDLEs, and its
  * streams over those descriptors. */
 extern const struct co_adapter co_adapter_crt;

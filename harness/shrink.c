@@ -88,6 +88,25 @@ static int remove_pass(struct ctx *c, struct co_trace *t) {
   return progress;
 }
 
+/* Try t without operations i and j (i < j): two that only make sense
+ * together (an open and the close that frees its number again) go in one
+ * step. */
+static int pair_pass(struct ctx *c, struct co_trace *t) {
+  size_t i, j, k;
+  if (t->len > 48)
+    return 0; /* O(n^2) candidates: only for short traces */
+  for (i = 0; i + 1 < t->len; i++)
+    for (j = i + 1; j < t->len; j++) {
+      co_trace_clear(&c->cand);
+      for (k = 0; k < t->len; k++)
+        if (k != i && k != j && co_trace_push(&c->cand, &t->ops[k]) < 0)
+          return 0;
+      if (c->cand.len && same(c, &c->cand))
+        return co_trace_copy(t, &c->cand) == 0;
+    }
+  return 0;
+}
+
 /* Try one changed operation; keep it if the finding stays. */
 static int try_op(struct ctx *c, struct co_trace *t, size_t i,
                   const struct co_op *op) {
@@ -110,11 +129,43 @@ static int simpler_ref(struct co_ref *r) {
   return 0;
 }
 
+/* Reference which (0: a, 1: b) of step i, a free number (#k), replaced by
+ * a slot bound before step i: a number reached by counting becomes a
+ * variable, and the operations that were only there to make the count
+ * reach it can then be removed. */
+static int slot_for_free(struct ctx *c, struct co_trace *t, size_t i,
+                         int which) {
+  struct co_op o = t->ops[i];
+  struct co_ref *r = which ? &o.b : &o.a;
+  uint32_t bound = 0;
+  size_t k;
+  int s;
+  if (r->type != CO_REF_FREE || which >= co_op_nrefs(&o))
+    return 0;
+  for (k = 0; k < i; k++) {
+    const struct co_op *p = &t->ops[k];
+    if (p->kind == CO_OP_CALL ? co_call_binds(p) == 2
+                              : co_opdesc[p->kind].binds)
+      bound |= 1u << (p->dst % CO_SLOTS);
+  }
+  for (s = CO_SLOTS - 1; s >= 0; s--)
+    if ((bound >> s) & 1) {
+      r->type = CO_REF_SLOT;
+      r->idx = (uint8_t)s;
+      if (try_op(c, t, i, &o))
+        return 1;
+    }
+  return 0;
+}
+
 static int simplify_pass(struct ctx *c, struct co_trace *t) {
   size_t i;
   int progress = 0;
   for (i = 0; i < t->len; i++) {
-    struct co_op o = t->ops[i];
+    struct co_op o;
+    progress |= slot_for_free(c, t, i, 0);
+    progress |= slot_for_free(c, t, i, 1);
+    o = t->ops[i];
     if (o.flags) {
       o.flags = 0;
       progress |= try_op(c, t, i, &o);
@@ -208,6 +259,8 @@ int co_shrink(struct co_exec *ex, struct co_trace *t, struct co_verdict *v,
     int p = remove_pass(&c, t);
     p |= simplify_pass(&c, t);
     p |= renumber_pass(&c, t);
+    if (!p)
+      p = pair_pass(&c, t);
     if (!p)
       break;
   }

@@ -7,9 +7,11 @@
  *
  * Deterministic. Passes, repeated until none makes progress: remove chunks of
  * operations (halves down to single operations), simplify arguments (flags,
- * counts, offsets, references toward s0/f0), renumber slots and objects in
- * order of first use. The result is 1-minimal: removing any single
- * operation loses the finding.
+ * counts, offsets, references toward s0/f0, a free-number reference #k
+ * replaced by a slot bound earlier), renumber slots and objects in order of
+ * first use; when none helps, remove pairs of operations (traces of up to
+ * 48). The result is 1-minimal: removing any single operation, or any two,
+ * loses the finding.
  */
 #ifndef CLOSEONCE_SHRINK_H
 #define CLOSEONCE_SHRINK_H

@@ -59,6 +59,7 @@ int co_campaign_run(const struct co_campaign_config *cfg,
   double start = now(), next_progress, t_now = start;
   uint64_t run;
   int rc = 0;
+  static uint8_t naive_buf[4 * CO_MAX_OPS];
 
   memset(res, 0, sizeof *res);
   co_trace_init(&res->trace);
@@ -82,7 +83,16 @@ int co_campaign_run(const struct co_campaign_config *cfg,
       t_now = now();
     if (cfg->seconds > 0 && t_now - start >= cfg->seconds)
       break;
-    if (ncorpus && co_rng_below(&rng, 2)) {
+    if (cfg->naive) {
+      size_t nb = 1 + co_rng_below(&rng, (uint32_t)(4 * cfg->max_ops)), b;
+      if (nb > sizeof naive_buf)
+        nb = sizeof naive_buf;
+      for (b = 0; b < nb; b++)
+        naive_buf[b] = (uint8_t)co_rng_next(&rng);
+      if (co_trace_decode(naive_buf, nb, &cfg->target->ops, cfg->max_ops, &t) <
+          0)
+        goto oom;
+    } else if (ncorpus && co_rng_below(&rng, 2)) {
       const struct co_trace *src =
           &corpus[co_rng_below(&rng, (uint32_t)ncorpus)];
       if (co_trace_copy(&t, src) < 0)
@@ -135,7 +145,7 @@ int co_campaign_run(const struct co_campaign_config *cfg,
       break;
     }
     co_exec_stats(ex, &st);
-    if (st.transitions > before) {
+    if (st.transitions > before && !cfg->naive) {
       struct co_trace *slot;
       if (ncorpus < CORPUS_MAX) {
         slot = &corpus[ncorpus++];

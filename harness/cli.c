@@ -113,7 +113,7 @@ static void print_profile(const struct co_target *t) {
 static const char fuzz_help[] =
     "usage: closeonce fuzz --target T [--seconds N | --runs N] [--seed S]\n"
     "                      [--max-ops K] [--mode contract|conformance]\n"
-    "                      [--out DIR] [--quiet]\n"
+    "                      [--out DIR] [--quiet] [--naive]\n"
     "\n"
     "Run the built-in generator against target T: random open/dup/close\n"
     "traces, the model and the real platform in lockstep. Stops at the\n"
@@ -135,6 +135,10 @@ static const char fuzz_help[] =
     "  --out DIR     where a finding's trace is saved\n"
     "                (default ./closeonce-findings)\n"
     "  --quiet       no progress lines\n"
+    "  --naive       the baseline engine, for benchmarks: every trace is\n"
+    "                uniformly random bytes decoded (no coverage feedback,\n"
+    "                no corpus); contract mode still skips a client's\n"
+    "                illegal moves\n"
     "\n"
     "exit: 0 nothing found, 1 finding, 2 usage or input error\n";
 
@@ -210,18 +214,13 @@ static int write_run_reports(const char *dir, const char *suite, int argc,
 }
 
 static int cmd_fuzz(int argc, char **argv) {
-  static const struct option opts[] = {{"target", 1, 0, 't'},
-                                       {"seconds", 1, 0, 's'},
-                                       {"runs", 1, 0, 'r'},
-                                       {"seed", 1, 0, 'S'},
-                                       {"max-ops", 1, 0, 'k'},
-                                       {"out", 1, 0, 'o'},
-                                       {"quiet", 0, 0, 'q'},
-                                       {"mode", 1, 0, 'm'},
-                                       {"help", 0, 0, 'h'},
-                                       {"report-dir", 1, 0, 'R'},
-                                       {0, 0, 0, 0}};
+  static const struct option opts[] = {
+      {"target", 1, 0, 't'},     {"seconds", 1, 0, 's'}, {"runs", 1, 0, 'r'},
+      {"seed", 1, 0, 'S'},       {"max-ops", 1, 0, 'k'}, {"out", 1, 0, 'o'},
+      {"quiet", 0, 0, 'q'},      {"mode", 1, 0, 'm'},    {"help", 0, 0, 'h'},
+      {"report-dir", 1, 0, 'R'}, {"naive", 0, 0, 'N'},   {0, 0, 0, 0}};
   const char *report_dir = NULL;
+  int naive = 0;
   struct co_campaign_config cfg;
   struct co_campaign_result res;
   struct progress_env pe;
@@ -283,6 +282,9 @@ static int cmd_fuzz(int argc, char **argv) {
     case 'R':
       report_dir = optarg;
       break;
+    case 'N':
+      naive = 1;
+      break;
     case 'h':
       fputs(fuzz_help, stdout);
       return 0;
@@ -311,16 +313,18 @@ static int cmd_fuzz(int argc, char **argv) {
   cfg.mode_set = mode >= 0;
   cfg.seconds = (double)seconds;
   cfg.max_ops = (size_t)maxops;
+  cfg.naive = naive;
   pe.tty = isatty(2);
   if (!quiet) {
     cfg.progress = on_progress;
     cfg.progress_every = pe.tty ? 1.0 : 5.0;
     cfg.env = &pe;
   }
-  printf("closeonce %s: fuzz target %s (%s mode), seed %" PRIu64
+  printf("closeonce %s: fuzz target %s (%s mode%s), seed %" PRIu64
          ", at most %" PRIu64 " ops a trace, ",
          CO_VERSION, cfg.target->name,
-         co_mode_name(mode >= 0 ? mode : cfg.target->mode), seed, maxops);
+         co_mode_name(mode >= 0 ? mode : cfg.target->mode),
+         naive ? ", naive engine" : "", seed, maxops);
   if (runs && seconds)
     printf("%" PRIu64 " runs or %" PRIu64 " s\n", runs, seconds);
   else if (runs)

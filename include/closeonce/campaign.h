@@ -35,6 +35,9 @@ struct co_campaign_config {
   double progress_every; /* seconds between progress calls; 0: never */
   void (*progress)(const struct co_campaign_status *st, void *env);
   void *env;
+  /* 1: the naive baseline (benchmarks): each trace is uniformly random
+   * bytes, up to 4 * max_ops, decoded; no corpus, no coverage feedback. */
+  int naive;
 };
 
 struct co_campaign_result {

@@ -76,8 +76,12 @@ struct co_model {
   struct objent obj[CO_OBJS];
   int64_t *foreign;
   size_t nforeign, foreigncap;
+  int64_t *frun; /* frun[j]: the first number past foreign[j]'s run of
+                    consecutive foreign numbers (lowest-free skips it) */
+  size_t fruncap;
   int64_t freenum[CO_FREE_REFS];
   int64_t limit, high;
+  int64_t base; /* every number below it is foreign (open all trace long) */
   uint32_t gen;
   int platform; /* enum co_platform */
   unsigned quirks;
@@ -125,6 +129,7 @@ void co_model_free(struct co_model *m) {
   free(m->ofd);
   free(m->fsize);
   free(m->foreign);
+  free(m->frun);
   free(m);
 }
 
@@ -140,6 +145,22 @@ static int is_foreign_list(const struct co_model *m, int64_t num) {
       hi = mid;
   }
   return 0;
+}
+
+/* The first number >= num that is not foreign: past num's run of
+ * consecutive foreign numbers, in O(log n). */
+static int64_t past_foreign(const struct co_model *m, int64_t num) {
+  size_t lo = 0, hi = m->nforeign;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (m->foreign[mid] == num)
+      return m->frun[mid];
+    if (m->foreign[mid] < num)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return num;
 }
 
 /* Make entries exist for numbers 0..num. Returns -1 on ENOMEM. */
@@ -192,13 +213,21 @@ int co_model_begin(struct co_model *m, const struct co_model_config *cfg) {
       cfg->nforeign == m->nforeign && m->fd &&
       (cfg->nforeign == 0 || memcmp(cfg->foreign, m->foreign,
                                     cfg->nforeign * sizeof *cfg->foreign) == 0);
+  m->stride = co_platform_stride(cfg->platform);
   if (!same) {
     if (grow((void **)&m->foreign, &m->foreigncap, cfg->nforeign + 1,
-             sizeof *m->foreign) < 0)
+             sizeof *m->foreign) < 0 ||
+        grow((void **)&m->frun, &m->fruncap, cfg->nforeign + 1,
+             sizeof *m->frun) < 0)
       return -1;
     if (cfg->nforeign)
       memcpy(m->foreign, cfg->foreign, cfg->nforeign * sizeof *m->foreign);
     m->nforeign = cfg->nforeign;
+    for (i = m->nforeign; i-- > 0;)
+      m->frun[i] =
+          i + 1 < m->nforeign && m->foreign[i + 1] == m->foreign[i] + m->stride
+              ? m->frun[i + 1]
+              : m->foreign[i] + m->stride;
     for (i = 0; i < m->cap; i++) {
       m->fd[i].ofd = -1;
       m->fd[i].foreign = 0;
@@ -207,14 +236,15 @@ int co_model_begin(struct co_model *m, const struct co_model_config *cfg) {
       if ((size_t)m->foreign[i] < m->cap)
         m->fd[m->foreign[i]].foreign = 1;
   } else {
-    /* Only numbers up to the last trace's high mark can be open. */
-    for (i = 0; i < m->cap && (int64_t)i <= m->high; i++)
+    /* Only numbers from the base up to the last trace's high mark can have
+     * been open in it (below the base all are foreign). */
+    for (i = m->base > 0 ? (size_t)m->base : 0;
+         i < m->cap && (int64_t)i <= m->high; i++)
       m->fd[i].ofd = -1;
   }
   m->limit = cfg->limit;
   m->platform = cfg->platform;
   m->quirks = cfg->quirks;
-  m->stride = co_platform_stride(cfg->platform);
   m->hint = -1;
   m->high = -1;
   m->nofd = m->nfile = 0;
@@ -231,14 +261,20 @@ int co_model_begin(struct co_model *m, const struct co_model_config *cfg) {
   for (i = 0; i < cfg->nobjforeign; i++)
     if (cfg->objforeign[i] >= 0 && cfg->objforeign[i] < CO_OBJNUMS)
       m->onum_used[cfg->objforeign[i]] = 1;
-  /* The free numbers f0..f31, and table entries a little past them. */
+  /* Lowest-free searches start at the first number not foreign: with
+   * thousands of descriptors open before the trace, an open costs the
+   * same as with three. */
+  /* The free numbers f0..f31 (runs of foreign numbers skipped at once),
+   * and table entries a little past them. */
   num = first_number(m);
   for (i = 0; i < CO_FREE_REFS; i++) {
-    while (is_foreign_list(m, num))
-      num += m->stride;
+    num = past_foreign(m, num);
     m->freenum[i] = num < m->limit ? num : -1;
     num += m->stride;
   }
+  /* Every number below f0 is foreign: searches start there. */
+  m->base =
+      m->platform == CO_PLATFORM_WIN32 || m->freenum[0] < 0 ? 0 : m->freenum[0];
   if (ensure(m, num + 64) < 0)
     return -1;
   m->window = cfg->window;
@@ -288,13 +324,16 @@ static int64_t lowest_free(struct co_model *m, int64_t from) {
       return -1;
     return n;
   }
-  for (;; n++) {
+  if (n < m->base)
+    n = m->base;
+  for (;;) {
     if (n >= m->limit)
       return -1;
     if ((uint64_t)n >= m->cap && ensure(m, n) < 0)
       return -1;
     if (!is_open(m, n))
       return n;
+    n = m->fd[n].foreign ? past_foreign(m, n) : n + 1;
   }
 }
 
@@ -1804,7 +1843,7 @@ int64_t co_model_rep(const struct co_model *m, int64_t num) {
   int64_t i;
   if (!is_live(m, num))
     return -1;
-  for (i = 0; i <= m->high; i++)
+  for (i = m->base; i <= m->high; i++) /* below the base: foreign */
     if (m->fd[i].ofd == m->fd[num].ofd)
       return i;
   return -1;
@@ -1812,9 +1851,13 @@ int64_t co_model_rep(const struct co_model *m, int64_t num) {
 
 int64_t co_model_next_live(const struct co_model *m, int64_t after) {
   int64_t i = after < 0 ? 0 : after + 1;
-  for (; i <= m->high; i++)
+  if (i < m->base)
+    i = m->base; /* below it every number is foreign, never live */
+  while (i <= m->high) {
     if (m->fd[i].ofd >= 0)
       return i;
+    i = m->fd[i].foreign ? past_foreign(m, i) : i + 1;
+  }
   return -1;
 }
 

@@ -113,7 +113,7 @@ regress() { # target file
   cp "$min" "$out/regress/$1/${kind:-finding}-$hash.trace"
 }
 
-corpus_of() { case "$1" in demo-*) echo demo ;; *) echo "$1" ;; esac; }
+corpus_of() { case "$1" in demo-*) echo demo ;; vfd-*) echo vfd ;; wio-*) echo wio ;; *) echo "$1" ;; esac; }
 budget() { [ -n "$seconds" ] && echo "$seconds s" || echo "$runs runs"; }
 echo "== campaign: $engine, $(budget) a target, $jobs job(s)"
 for t in $targets; do

@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+"""bench/report.py RESULTS_DIR: bench/results.md and the plots, from what
+bench/run.sh measured (detect.csv, execs.csv, scaling.csv, lockstep.txt,
+profile.txt, pager-scale-*.csv). Every figure in the table comes from those
+files; a missing file is reported as not measured."""
+import csv
+import os
+import statistics
+import subprocess
+import sys
+
+res = sys.argv[1] if len(sys.argv) > 1 else "bench/results"
+root = os.path.dirname(os.path.abspath(__file__))
+md = []
+goals = []
+
+
+def rows(name):
+    p = os.path.join(res, name)
+    if not os.path.exists(p):
+        return None
+    with open(p) as f:
+        return list(csv.DictReader(f))
+
+
+def text(name):
+    p = os.path.join(res, name)
+    return open(p).read() if os.path.exists(p) else None
+
+
+def plot(script):
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+
+
+def machine():
+    cpu = "?"
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    return "%s, %d cores, %s" % (cpu, os.cpu_count(), os.uname().release)
+
+
+md.append("# closeonce benchmarks\n")
+md.append("Produced by `bench/run.sh` (one command) on %s. Single-core runs are "
+          "pinned with taskset. Raw data beside this file in `bench/results/`.\n"
+          % machine())
+
+# 1. lockstep vs raw
+lk = text("lockstep.txt")
+md.append("## 1. Lockstep against raw system calls\n")
+if lk:
+    md.append("The same 2,000 generated `posix` traces (32 operations each), "
+              "run raw (the system calls alone) and in lockstep, alternating, "
+              "median of 7 rounds (`bench_lockstep`):\n")
+    md.append("```\n" + lk.strip() + "\n```\n")
+    ratio = None
+    for line in lk.splitlines():
+        if "full observe" in line and "raw/lockstep" in line:
+            ratio = float(line.split("raw/lockstep")[1])
+    if ratio is not None:
+        goals.append(("lockstep at least 0.5x raw (posix)", ratio >= 0.5,
+                      "%.2f" % ratio))
+else:
+    md.append("not measured\n")
+
+# 2. exec/s
+ex = rows("execs.csv")
+md.append("## 2. Executions per second, per target and engine (one core)\n")
+if ex:
+    engines = []
+    targets = []
+    val = {}
+    for r in ex:
+        if r["engine"] not in engines:
+            engines.append(r["engine"])
+        if r["target"] not in targets:
+            targets.append(r["target"])
+        val[(r["target"], r["engine"])] = int(r["per_second"])
+    md.append("| target | " + " | ".join(engines) + " |")
+    md.append("|---|" + "---:|" * len(engines))
+    for t in targets:
+        md.append("| `%s` | " % t + " | ".join(
+            "{:,}".format(val[(t, e)]) if (t, e) in val else "" for e in engines) + " |")
+    md.append("\nlibFuzzer and AFL++ run the same `LLVMFuzzerTestOneInput`; the "
+              "built-in generator makes only moves the target's mode allows. "
+              "`wine-*`: the Windows build under Wine, the built-in generator, "
+              "wineserver on the same core.\n")
+else:
+    md.append("not measured\n")
+
+# 3./4. detection and shrinking
+dt = rows("detect.csv")
+md.append("## 3. Time to first detection, and 4. shrink quality\n")
+if dt:
+    cap = None
+    engines = []
+    bugs = []
+    by = {}
+    for r in dt:
+        if r["engine"] not in engines:
+            engines.append(r["engine"])
+        if r["bug"] not in bugs:
+            bugs.append(r["bug"])
+        by.setdefault((r["bug"], r["engine"]), []).append(r)
+    nseeds = max(len(v) for v in by.values())
+    md.append("Each planted bug of the catalog, each engine, seeds 1..%d, one "
+              "core, a cap per run (`bench/detect.sh`). Cell: median / max "
+              "seconds to the first finding, and found/runs when not all "
+              "found. libFuzzer and AFL++ start from an empty input and the "
+              "dictionary. *naive* is the baseline: uniformly random bytes, "
+              "no feedback.\n" % nseeds)
+    md.append("| bug | " + " | ".join(engines) + " | known minimum | shrunk (median, max) |")
+    md.append("|---|" + "---:|" * len(engines) + "---:|---:|")
+    data = []
+    all_found_60 = True
+    median_ok = True
+    at_min = 0
+    total_shrunk = 0
+    over = []
+    shrink_secs = []
+    for b in bugs:
+        cells = []
+        best = None
+        lens = []
+        mn = None
+        for e in engines:
+            rs = by.get((b, e), [])
+            found = [float(r["seconds"]) for r in rs if r["found"] == "1"]
+            for r in rs:
+                mn = int(r["minimum"])
+                if r["found"] == "1" and r["shrunk"]:
+                    lens.append(int(r["shrunk"]))
+                    total_shrunk += 1
+                    at_min += int(r["shrunk"]) <= int(r["minimum"])
+                    if int(r["shrunk"]) > int(r["minimum"]):
+                        over.append((b, e, int(r["shrunk"]), int(r["minimum"])))
+                    if r["shrink_seconds"]:
+                        shrink_secs.append(float(r["shrink_seconds"]))
+            if found:
+                med = statistics.median(found)
+                cell = "%.2f / %.2f" % (med, max(found))
+                if len(found) < len(rs):
+                    cell += " (%d/%d)" % (len(found), len(rs))
+                if len(found) == len(rs) and (best is None or med < best):
+                    best = med
+                data.append((b, e, med))
+            else:
+                cell = "not found (0/%d)" % len(rs)
+                data.append((b, e, None))
+            cells.append(cell)
+        if best is None or best > 60:
+            all_found_60 = False
+        if best is None or best >= 5:
+            median_ok = False
+        md.append("| `%s` | " % b + " | ".join(cells) + " | %s | %s |" % (
+            mn, "%d, %d" % (statistics.median(lens), max(lens)) if lens else ""))
+    goals.append(("every planted bug found by one engine in every run, within "
+                  "60 s", all_found_60, ""))
+    goals.append(("median time to detection under 5 s (best engine)",
+                  median_ok, ""))
+    goals.append(("every reproducer at its known minimum", at_min == total_shrunk,
+                  "%d of %d" % (at_min, total_shrunk)))
+    if shrink_secs:
+        md.append("\nShrinking took %.3f s at most (median %.3f s) over %d "
+                  "reproducers." % (max(shrink_secs),
+                                    statistics.median(shrink_secs),
+                                    len(shrink_secs)))
+    if over:
+        md.append("\nReproducers longer than the known minimum (bug, engine: "
+                  "shrunk > minimum): " + "; ".join(
+                      "%s %s: %d > %d" % o for o in over[:40]) + ".")
+        md.append("The shrinker keeps the same verdict at the same kind of "
+                  "operation; several of these are minimal for the finding "
+                  "the engine happened to reach (another operation, another "
+                  "verdict), not for the bug.\n")
+    # plot: median seconds per bug and engine
+    dat = os.path.join(res, "detect.dat")
+    with open(dat, "w") as f:
+        f.write("bug " + " ".join(engines) + "\n")
+        for b in bugs:
+            vals = []
+            for e in engines:
+                v = [m for (bb, ee, m) in data if bb == b and ee == e]
+                vals.append("%.4f" % v[0] if v and v[0] is not None else "NaN")
+            f.write(b + " " + " ".join(vals) + "\n")
+    cols = ", ".join("'%s' using %d:xtic(1) title '%s'" % (dat, i + 2, e)
+                     if i == 0 else "'' using %d title '%s'" % (i + 2, e)
+                     for i, e in enumerate(engines))
+    plot("""set terminal png size 1100,520
+set output '%s/detect.png'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8
+set logscale y
+set yrange [0.001:*]
+set ylabel 'median seconds to first detection (log)'
+set xtics rotate by -35 font ',9'
+set key top left
+set title 'time to first detection, per planted bug and engine'
+plot %s
+""" % (res, cols))
+    md.append("\n![time to first detection](results/detect.png)\n")
+else:
+    md.append("not measured\n")
+
+# 5. scaling
+sc = rows("scaling.csv")
+md.append("## 5. Scaling\n")
+if sc:
+    md.append("`posix`, built-in generator, one core, with N descriptors "
+              "already open in the process (inherited; the harness must leave "
+              "them alone). The same seed, so the same traces at every N "
+              "(`bench/scaling.sh`):\n")
+    md.append("| live descriptors | traces/s |")
+    md.append("|---:|---:|")
+    for r in sc:
+        md.append("| {:,} | {:,} |".format(int(r["live"]), int(r["per_second"])))
+    first, last = int(sc[0]["per_second"]), int(sc[-1]["per_second"])
+    goals.append(("per-operation cost flat as live descriptors grow "
+                  "(within 2x from %s to %s)" % (sc[0]["live"], sc[-1]["live"]),
+                  last * 2 >= first, "%.2fx" % (first / max(last, 1))))
+    plot("""set terminal png size 800,420
+set output '%s/scaling.png'
+set datafile separator ','
+set logscale x
+set yrange [0:*]
+set xlabel 'descriptors open in the process'
+set ylabel 'traces per second'
+set title 'posix target: throughput as live descriptors grow'
+plot '%s/scaling.csv' using 1:3 every ::1 with linespoints title 'built-in, one core'
+""" % (res, res))
+    md.append("\n![scaling](results/scaling.png)\n")
+else:
+    md.append("not measured\n")
+ps = [f for f in sorted(os.listdir(res)) if f.startswith("pager-scale-") and f.endswith(".csv")]
+if ps:
+    md.append("The pager from 1e3 to 1e6 virtual descriptors "
+              "(`bench/pager-scale.sh`, sweep: every operation pages):\n")
+    md.append("| run | N | ns/op |")
+    md.append("|---|---:|---:|")
+    for f in ps:
+        for r in rows(f):
+            md.append("| %s | {:,} | {:,} |".format(int(r["n"]), int(r["sweep_ns"]))
+                      % f[len("pager-scale-"):-4])
+    md.append("\n![pager](results/pager-scale.png)\n")
+
+# 6. profile
+pr = text("profile.txt")
+md.append("## 6. Where the time goes\n")
+if pr:
+    md.append("`perf record` of `closeonce fuzz --target posix` (built-in "
+              "generator, 20,000 traces), self time grouped by where the code "
+              "lives (`bench/run.sh`):\n")
+    md.append("```\n" + pr.strip() + "\n```\n")
+else:
+    md.append("not measured\n")
+
+md.append("## Goals\n")
+md.append("| goal | met | measured |")
+md.append("|---|---|---|")
+for g, ok, m in goals:
+    md.append("| %s | %s | %s |" % (g, "yes" if ok else "**no**", m))
+out = os.path.join(os.path.dirname(res.rstrip("/")), "results.md")
+with open(out, "w") as f:
+    f.write("\n".join(md) + "\n")
+print("wrote", out)

@@ -37,7 +37,7 @@ mkdir -p "$out" build
 build_for() { # engine -> dir
   local dir=build/bench-$1 cfg
   case "$1" in
-  builtin) cfg=(-DCMAKE_BUILD_TYPE=Release) ;;
+  builtin) cfg=(-DCMAKE_BUILD_TYPE=Release -DCO_BENCH=ON) ;;
   libfuzzer) cfg=(-DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Release -DCO_FUZZ_ENGINE=libfuzzer) ;;
   afl) cfg=(-DCMAKE_C_COMPILER=afl-clang-fast -DCMAKE_BUILD_TYPE=Release -DCO_FUZZ_ENGINE=afl) ;;
   esac

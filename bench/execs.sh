@@ -49,12 +49,15 @@ if [ "$wine" = 1 ]; then
   export WINEDEBUG=-all WINEPREFIX=${WINEPREFIX:-$HOME/.wine}
   [ -f "$WINEPREFIX/system.reg" ] || wineboot --init </dev/null >/dev/null 2>&1
   wineserver -k </dev/null >/dev/null 2>&1 || true
-  taskset -c 0 wineserver -p </dev/null >/dev/null 2>&1
+  # A persistent wineserver and Wine's services started detached: they
+  # would otherwise inherit a pipe of this script and hold it open.
+  setsid taskset -c 0 wineserver -p </dev/null >/dev/null 2>&1
+  setsid wine cmd /c exit </dev/null >/dev/null 2>&1
   for crt in msvcrt ucrt; do
     for t in win32 win32-crt vfd; do
-      n=$(taskset -c 0 wine "build/bench-win32-$crt/closeonce.exe" fuzz --target "$t" \
-        --seconds "$secs" --seed 1 --quiet </dev/null 2>&1 |
-        sed -n 's/^no finding in \([0-9]*\) traces.*/\1/p')
+      taskset -c 0 wine "build/bench-win32-$crt/closeonce.exe" fuzz --target "$t" \
+        --seconds "$secs" --seed 1 --quiet </dev/null >"$work/wine.log" 2>&1
+      n=$(sed -n 's/^no finding in \([0-9]*\) traces.*/\1/p' "$work/wine.log")
       row "$t" "wine-$crt" "${n:-0}"
     done
   done

@@ -37,10 +37,14 @@ static double median(double *v, int n) {
 }
 
 /* Raw: resolve references like a program's variables, one call per
- * operation, then close everything from the first free number up. */
+ * operation (a layer's entry: its glue, the library call alone), then free
+ * the objects left and close everything from the first free number up. */
 static void run_raw(const struct co_backend *be, void *self,
-                    const struct co_trace *t, int64_t f0, int64_t limit) {
+                    const struct co_glue_env *env, const struct co_trace *t,
+                    int64_t f0, int64_t limit) {
   int64_t slot[CO_SLOTS];
+  void *obj[CO_OBJS] = {0};
+  const struct co_adapter *oad[CO_OBJS] = {0};
   size_t i;
   int k;
   for (k = 0; k < CO_SLOTS; k++)
@@ -56,6 +60,28 @@ static void run_raw(const struct co_backend *be, void *self,
               : r[k]->type == CO_REF_FREE ? f0 + r[k]->idx
               : r[k]->type == CO_REF_NEG  ? -1
                                           : limit;
+    if (op->kind == CO_OP_CALL) {
+      const struct co_adapter *ad;
+      unsigned idx;
+      const struct co_entry *e = co_entry_get(op->entry, &ad, &idx);
+      int binds = co_call_binds(op);
+      if (e->effect == CO_EFF_DUP_OBJ || e->effect == CO_EFF_DUP2_OBJ ||
+          e->effect == CO_EFF_WRAP) {
+        ad->call2(env, idx, op->flags, obj[op->obj], &obj[op->dst], &o);
+        if (binds == 1)
+          oad[op->dst] = ad;
+      } else {
+        unsigned ko = binds == 1 ? op->dst : op->obj;
+        ad->call(env, idx, op->flags, &obj[ko], c.a, op->n, &o);
+        if (binds == 1)
+          oad[ko] = ad;
+        if (e->effect == CO_EFF_CLOSE || e->effect == CO_EFF_DETACH)
+          obj[ko] = NULL;
+      }
+      if (binds == 2)
+        slot[op->dst % CO_SLOTS] = o.ret;
+      continue;
+    }
     /* Every number below f0 is the harness's (checked in main). */
     if (c.kind == CO_OP_CLOSE_RANGE && (uint32_t)c.a <= (uint32_t)c.b &&
         (uint32_t)c.a < (uint64_t)f0)
@@ -64,6 +90,16 @@ static void run_raw(const struct co_backend *be, void *self,
     if (co_opdesc[op->kind].binds)
       slot[op->dst] = o.ret;
   }
+  for (k = 0; k < CO_OBJS; k++)
+    if (obj[k]) {
+      struct co_outcome o;
+      size_t e;
+      for (e = 0; e < oad[k]->contract->nentries; e++)
+        if (oad[k]->contract->entries[e].effect == CO_EFF_CLOSE) {
+          oad[k]->call(env, (unsigned)e, 0, &obj[k], -1, 0, &o);
+          break;
+        }
+    }
   syscall(SYS_close_range, (unsigned)f0, ~0u, 0u);
 }
 
@@ -76,7 +112,10 @@ int main(int argc, char **argv) {
   int ntr = argc > 1 ? atoi(argv[1]) : 2000;
   int rounds = argc > 2 ? atoi(argv[2]) : 7;
   int nops = argc > 3 ? atoi(argv[3]) : 32;
-  const struct co_target *tg = co_target_find("posix");
+  const char *tname = argc > 4 ? argv[4] : "posix";
+  const struct co_target *tg = co_target_find(tname);
+  struct co_glue_env env = {.dirfd = -1, .dir = ""};
+  int layered;
   struct co_trace *traces;
   struct co_exec *ex, *ex_res;
   struct co_rng rng;
@@ -86,14 +125,17 @@ int main(int argc, char **argv) {
   int64_t f0, limit, *open_now;
   size_t nopen;
 
-  if (ntr < 1 || rounds < 1 || rounds > 64 || nops < 1) {
-    fprintf(stderr, "usage: %s [traces>=1] [rounds 1..64] [ops>=1]\n", argv[0]);
+  if (ntr < 1 || rounds < 1 || rounds > 64 || nops < 1 || !tg) {
+    fprintf(stderr,
+            "usage: %s [traces>=1] [rounds 1..64] [ops>=1] [target]\n",
+            argv[0]);
     return 2;
   }
+  layered = tg->ops.nentries > 0;
   /* Start from stdio only, so that the harness holds 0..f0-1. */
   syscall(SYS_close_range, 3u, ~0u, 0u);
-  ex = co_exec_new(tg->backend, err, sizeof err);
-  ex_res = co_exec_new(tg->backend, err, sizeof err);
+  ex = co_exec_new_target(tg, err, sizeof err);
+  ex_res = co_exec_new_target(tg, err, sizeof err);
   if (!ex || !ex_res) {
     fprintf(stderr, "bench: %s\n", err);
     return 2;
@@ -113,7 +155,35 @@ int main(int argc, char **argv) {
 
   traces = calloc((size_t)ntr, sizeof *traces);
   co_rng_seed(&rng, 1);
-  for (i = 0; i < ntr; i++) {
+  for (i = 0; i < ntr && layered; i++) {
+    /* A library target: the generator's trace without the moves a
+     * well-behaved client would not make (contract mode), so that the raw
+     * run never hands the library a freed object. */
+    struct co_trace g;
+    struct co_verdict v;
+    size_t k;
+    co_trace_init(&g);
+    co_trace_init(&traces[i]);
+    while ((int)traces[i].len < nops / 2) {
+      co_trace_clear(&traces[i]);
+      co_gen_trace(&rng, &tg->ops, (size_t)nops, &g);
+      co_exec_set_mode(ex, CO_MODE_CONTRACT, 1);
+      if (co_exec_run(ex, &g, &v) != CO_V_OK)
+        continue;
+      for (k = 0; k < g.len; k++)
+        if (!co_exec_skipped(ex, k))
+          co_trace_push(&traces[i], &g.ops[k]);
+    }
+    co_trace_free(&g);
+  }
+  if (layered) {
+    co_exec_set_mode(ex, CO_MODE_CONTRACT, 0);
+    env.dirfd = tg->backend->private_dir(co_exec_backend_self(ex), &env.dir);
+    env.variant = tg->variant;
+    env.window = co_exec_window(ex);
+    env.watermark = co_model_watermark(co_exec_model(ex));
+  }
+  for (i = 0; i < ntr && !layered; i++) {
     co_trace_init(&traces[i]);
     while ((int)traces[i].len < nops) {
       struct co_op op;
@@ -131,7 +201,8 @@ int main(int argc, char **argv) {
     double t0 = now(), t1, t2, t3;
     struct co_verdict v;
     for (i = 0; i < ntr; i++)
-      run_raw(tg->backend, co_exec_backend_self(ex), &traces[i], f0, limit);
+      run_raw(tg->backend, co_exec_backend_self(ex), &env, &traces[i], f0,
+              limit);
     t1 = now();
     for (i = 0; i < ntr; i++)
       if (co_exec_run(ex, &traces[i], &v) != CO_V_OK) {
@@ -150,8 +221,9 @@ int main(int argc, char **argv) {
   {
     double mr = median(raw, rounds), ml = median(lock, rounds),
            mo = median(lres, rounds);
-    printf("closeonce bench: %d traces x %d ops, %d rounds, medians\n", ntr,
-           nops, rounds);
+    printf("closeonce bench, target %s: %d traces x %d ops, %d rounds, "
+           "medians\n",
+           tg->name, ntr, nops, rounds);
     printf("  raw system calls         %7.2f us/trace  %8.0f traces/s\n",
            mr * 1e6, 1 / mr);
     printf("  lockstep, full observe   %7.2f us/trace  %8.0f exec/s   "

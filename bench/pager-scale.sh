@@ -30,7 +30,9 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
   wineboot --init </dev/null >/dev/null 2>&1
 fi
 wineserver -k </dev/null >/dev/null 2>&1 || true
-taskset -c 0 wineserver -p </dev/null >/dev/null 2>&1
+# detached, or Wine's services inherit the pipe to tee below and hold it
+setsid taskset -c 0 wineserver -p </dev/null >/dev/null 2>&1
+setsid wine cmd /c exit </dev/null >/dev/null 2>&1
 trap 'wineserver -k </dev/null >/dev/null 2>&1' EXIT
 
 runs=(
@@ -53,7 +55,8 @@ for r in "${runs[@]}"; do
   IFS='|' read -r id title cmd <<<"$r"
   echo "== $title" >&2
   # shellcheck disable=SC2086
-  $cmd --csv "$out/pager-scale-$id.csv" "$@" </dev/null | tee "$out/pager-scale-$id.txt" >&2
+  $cmd --csv "$out/pager-scale-$id.csv" "$@" </dev/null >"$out/pager-scale-$id.txt" 2>&1
+  cat "$out/pager-scale-$id.txt" >&2
   {
     echo
     echo "## $title"

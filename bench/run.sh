@@ -42,8 +42,12 @@ else
   secs=10 seeds=5 cap=60 lk="2000 7"
 fi
 echo "== 1. lockstep" >&2
-# shellcheck disable=SC2086
-taskset -c 1 build/bench-builtin/bench/bench_lockstep $lk 32 | tee "$out/lockstep.txt" >&2
+: >"$out/lockstep.txt"
+for t in posix posix-stdio demo zlib vfd wio; do
+  # shellcheck disable=SC2086
+  taskset -c 1 build/bench-builtin/bench/bench_lockstep $lk 32 "$t" >>"$out/lockstep.txt"
+done
+cat "$out/lockstep.txt" >&2
 echo "== 3./4. detection and shrinking" >&2
 bench/detect.sh --cap "$cap" --seeds "$seeds" --out "$out"
 echo "== 2. executions per second" >&2

@@ -437,7 +437,9 @@ static void split_close_range(struct co_exec *ex, const struct co_call *c,
     }
     if (end > hi)
       break;
-    cur = end + 1;
+    /* past the whole run of foreign numbers that starts at end */
+    cur = (uint64_t)ex->foreign[ex->frunend[f] - 1] + 1;
+    f = ex->frunend[f] - 1;
   }
 }
 

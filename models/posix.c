@@ -857,7 +857,9 @@ int co_model_events(const struct co_model *m, const struct co_op *op,
     if (hi > m->high)
       hi = m->high; /* nothing is live above it */
     for (i = (uint32_t)c->a; i <= hi; i++)
-      if ((w = co_model_owner(m, i)) >= 0) {
+      if ((uint64_t)i < m->cap && m->fd[i].foreign)
+        i = past_foreign(m, i) - 1; /* a foreign run: nobody's here */
+      else if ((w = co_model_owner(m, i)) >= 0) {
         n = add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_OWNED, CO_PARTY_CLIENT, w, 1,
                    i, -1);
         break;
@@ -1725,8 +1727,17 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
       fail(pred, CO_EINVAL);
       break;
     }
+    /* nothing is live above the high mark, below the base, or on a
+     * foreign number (runs of them skipped at once) */
     hi = ub < m->cap ? ub : m->cap - 1;
-    for (i = ua; i <= hi && i < m->cap; i++) {
+    if (m->high >= 0 && hi > (uint64_t)m->high)
+      hi = (uint64_t)m->high;
+    for (i = ua < (uint64_t)m->base ? (uint64_t)m->base : ua;
+         i <= hi && i < m->cap && m->high >= 0; i++) {
+      if (m->fd[i].foreign) {
+        i = (uint64_t)past_foreign(m, (int64_t)i) - 1;
+        continue;
+      }
       if (m->fd[i].ofd < 0)
         continue;
       if (c->flags & CO_F_BIT0)
@@ -1843,9 +1854,12 @@ int64_t co_model_rep(const struct co_model *m, int64_t num) {
   int64_t i;
   if (!is_live(m, num))
     return -1;
-  for (i = m->base; i <= m->high; i++) /* below the base: foreign */
-    if (m->fd[i].ofd == m->fd[num].ofd)
+  for (i = m->base; i <= m->high; i++) { /* below the base: foreign */
+    if (m->fd[i].foreign)
+      i = past_foreign(m, i) - 1;
+    else if (m->fd[i].ofd == m->fd[num].ofd)
       return i;
+  }
   return -1;
 }
 

@@ -126,8 +126,7 @@ int main(int argc, char **argv) {
   size_t nopen;
 
   if (ntr < 1 || rounds < 1 || rounds > 64 || nops < 1 || !tg) {
-    fprintf(stderr,
-            "usage: %s [traces>=1] [rounds 1..64] [ops>=1] [target]\n",
+    fprintf(stderr, "usage: %s [traces>=1] [rounds 1..64] [ops>=1] [target]\n",
             argv[0]);
     return 2;
   }

@@ -15,9 +15,9 @@ co_ensure_packages cmake make gcc gcc-mingw-w64-x86-64 wine wine64 \
 out=bench/results
 mkdir -p "$out" build
 echo "== build" >&2
-cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DCO_TESTS=OFF \
+cmake -S . -B build/bench-builtin -DCMAKE_BUILD_TYPE=Release -DCO_TESTS=OFF -DCO_BENCH=ON \
   >/dev/null
-cmake --build build/bench -j"$(nproc)" --target bench_pager_scale >/dev/null
+cmake --build build/bench-builtin -j"$(nproc)" --target bench_pager_scale >/dev/null
 for crt in msvcrt ucrt; do
   cmake -S . -B build/bench-win32-$crt -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64.cmake -DCO_CRT=$crt \
@@ -36,7 +36,7 @@ setsid wine cmd /c exit </dev/null >/dev/null 2>&1
 trap 'wineserver -k </dev/null >/dev/null 2>&1' EXIT
 
 runs=(
-  "linux-2048|Linux, window 2048|build/bench/bench/bench_pager_scale --window 2048"
+  "linux-2048|Linux, window 2048|build/bench-builtin/bench/bench_pager_scale --window 2048"
   "ucrt-2048|Wine UCRT, window 2048|taskset -c 0 wine build/bench-win32-ucrt/bench/bench_pager_scale.exe --window 2048"
   "ucrt-8176|Wine UCRT, window 8176|taskset -c 0 wine build/bench-win32-ucrt/bench/bench_pager_scale.exe --window 8176"
   "msvcrt-2032|Wine msvcrt, window 2032|taskset -c 0 wine build/bench-win32-msvcrt/bench/bench_pager_scale.exe --window 2032"

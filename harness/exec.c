@@ -182,13 +182,6 @@ struct co_exec *co_exec_new_target(const struct co_target *t, char *err,
   return ex;
 }
 
-int co_exec_set_window(struct co_exec *ex, unsigned window) {
-  if (!ex->window || window == 0)
-    return -1;
-  ex->window = window;
-  return 0;
-}
-
 unsigned co_exec_window(const struct co_exec *ex) {
   return ex->window;
 }

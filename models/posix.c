@@ -133,34 +133,30 @@ void co_model_free(struct co_model *m) {
   free(m);
 }
 
-static int is_foreign_list(const struct co_model *m, int64_t num) {
+/* The index of num in the sorted foreign set, or -1. */
+static long foreign_index(const struct co_model *m, int64_t num) {
   size_t lo = 0, hi = m->nforeign;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
     if (m->foreign[mid] == num)
-      return 1;
+      return (long)mid;
     if (m->foreign[mid] < num)
       lo = mid + 1;
     else
       hi = mid;
   }
-  return 0;
+  return -1;
+}
+
+static int is_foreign_list(const struct co_model *m, int64_t num) {
+  return foreign_index(m, num) >= 0;
 }
 
 /* The first number >= num that is not foreign: past num's run of
  * consecutive foreign numbers, in O(log n). */
 static int64_t past_foreign(const struct co_model *m, int64_t num) {
-  size_t lo = 0, hi = m->nforeign;
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    if (m->foreign[mid] == num)
-      return m->frun[mid];
-    if (m->foreign[mid] < num)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return num;
+  long j = foreign_index(m, num);
+  return j < 0 ? num : m->frun[j];
 }
 
 /* Make entries exist for numbers 0..num. Returns -1 on ENOMEM. */

@@ -98,9 +98,8 @@ void co_exec_free(struct co_exec *ex);
  * reporting them (for a given trace). */
 void co_exec_set_mode(struct co_exec *ex, int mode, int skip);
 int co_exec_mode(const struct co_exec *ex);
-/* The window of the target's paged layer (a descriptor pager), 1 or more;
- * returns -1 if the target has none. co_exec_window: 0 if none. */
-int co_exec_set_window(struct co_exec *ex, unsigned window);
+/* The window of the target's paged layer (a descriptor pager; the target's
+ * variant carries it, CO_VARIANT_WINDOW), 0 if it has none. */
 unsigned co_exec_window(const struct co_exec *ex);
 /* The ownership events of the current or last trace. */
 size_t co_exec_events(const struct co_exec *ex,

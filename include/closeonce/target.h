@@ -33,7 +33,7 @@ struct co_target {
   struct co_opset ops;
   uint8_t entry_ids[CO_ENTRIES_MAX];
 };
-/* A paged layer's window (co_exec_set_window): tiny by default, so that
+/* A paged layer's window (co_exec_window): tiny by default, so that
  * nearly every step of a trace pages. */
 #define CO_WINDOW_DEFAULT 2
 /* A target's variant carries a paged layer's window in bits 16..23 (0:

@@ -9,27 +9,39 @@
 
 #include "closeonce/target.h"
 
+int co_kit_register(const struct co_adapter *a, const char *summary, char *err,
+                    size_t cap) {
+  struct co_target *t;
+  if (co_adapter_register(a, err, cap) < 0)
+    return -1;
+  if (co_target_find(a->contract->layer))
+    return 0; /* registered already */
+  if (!(t = calloc(1, sizeof *t))) {
+    snprintf(err, cap, "out of memory");
+    return -1;
+  }
+  t->name = a->contract->layer;
+  t->summary = summary;
+  t->backend = &co_backend_posix;
+  t->kinds = co_client_ops;
+  t->nkinds = co_client_nops;
+  t->layers[0] = a->contract->layer;
+  t->layers[1] = "stdio";
+  t->mode = CO_MODE_CONTRACT;
+  if (co_target_register(t, err, cap) < 0) {
+    free(t);
+    return -1;
+  }
+  return 0;
+}
+
 int co_kit_main(int argc, char **argv, const struct co_adapter *a,
                 const char *summary) {
-  static struct co_target t;
   char err[256];
-  if (co_adapter_register(a, err, sizeof err) < 0) {
+  if (co_kit_register(a, summary, err, sizeof err) < 0) {
     fprintf(stderr, "closeonce kit: %s\n", err);
     return 2;
   }
-  memset(&t, 0, sizeof t);
-  t.name = a->contract->layer;
-  t.summary = summary;
-  t.backend = &co_backend_posix;
-  t.kinds = co_client_ops;
-  t.nkinds = co_client_nops;
-  t.layers[0] = a->contract->layer;
-  t.layers[1] = "stdio";
-  t.mode = CO_MODE_CONTRACT;
-  if (co_target_register(&t, err, sizeof err) < 0) {
-    fprintf(stderr, "closeonce kit: %s\n", err);
-    return 2;
-  }
-  co_cli_set_default_target(t.name);
+  co_cli_set_default_target(a->contract->layer);
   return co_cli_main(argc, argv);
 }

@@ -672,7 +672,8 @@ static int call_hits_os(const struct co_entry *e, const struct objent *o) {
            (!o->resident &&
             (e->effect == CO_EFF_LEND || e->effect == CO_EFF_USE ||
              e->effect == CO_EFF_PAGE_IN));
-  return (e->effect == CO_EFF_CLOSE && o->owns) ||
+  return (e->effect == CO_EFF_CLOSE &&
+          (o->owns || (e->io & CO_IO_CLOSES_ANY))) ||
          (e->effect == CO_EFF_USE && !o->failed) || e->effect == CO_EFF_DUP ||
          e->effect == CO_EFF_DUP_OBJ || e->effect == CO_EFF_DUP2_OBJ;
 }
@@ -772,6 +773,11 @@ int co_model_events(const struct co_model *m, const struct co_op *op,
       }
       if (n)
         return n;
+      if (e->effect == CO_EFF_CLOSE && (e->io & CO_IO_CLOSES_ANY) && !o->owns &&
+          obj_num_valid(m, o))
+        /* closes a descriptor it borrows: its owner's (the client asked) */
+        return add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_OWNED, op->obj,
+                      co_model_owner(m, o->num), 1, o->num, op->obj);
       if (call_hits_os(e, o) && !obj_num_valid(m, o) && !o->owns)
         /* A borrowing object outlived the descriptor's owner: using it is
          * the client's mistake, like a borrowed slot used too late. */
@@ -813,7 +819,13 @@ int co_model_events(const struct co_model *m, const struct co_op *op,
     if (call_has_ref(e)) {
       int before = n;
       n = stale_ev(m, op->a, c->a, ev, n);
-      if (n == before && e->effect != CO_EFF_BORROW) {
+      if (n == before && e->effect == CO_EFF_BORROW &&
+          (e->io & CO_IO_ACCESS_ONCE) && !is_open(m, c->a))
+        /* it reads the descriptor's state once, and over one that is not
+         * open that state is undefined (GLib: uninitialised flags) */
+        n = add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_NOT_OPEN, CO_PARTY_CLIENT,
+                   CO_PARTY_NONE, 1, c->a, ref_slot(op->a));
+      else if (n == before && e->effect != CO_EFF_BORROW) {
         if (!is_open(m, c->a))
           n = add_ev(ev, n, CO_EV_VIOLATION, CO_WHY_NOT_OPEN, CO_PARTY_CLIENT,
                      CO_PARTY_NONE, 1, c->a, ref_slot(op->a));
@@ -1250,7 +1262,7 @@ static void call_step(struct co_model *m, const struct co_op *op,
     int err = CO_OK;
     if (!md->valid)
       err = CO_EINVAL;
-    else if (a < 0)
+    else if (a < 0 && !(e->checks & CO_CHK_ANY))
       err = CO_EBADF; /* fdopen(-1): F_GETFL fails (P); gzdopen(-1): NULL */
     else if ((e->checks & CO_CHK_VALID) && !is_open(m, a))
       err = CO_EBADF;
@@ -1284,7 +1296,12 @@ static void call_step(struct co_model *m, const struct co_op *op,
       if (md->seeks_end == CO_SEEK_ALWAYS ||
           (md->seeks_end == CO_SEEK_IF_SET_APPEND && !had_append))
         d->off = m->fsize[d->file];
+      if (e->io & CO_IO_READS)
+        ofd_unknown(m, d);
     }
+    if ((e->io & CO_IO_ACCESS_ONCE) &&
+        (!is_live(m, a) || m->ofd[m->fd[a].ofd].acc == CO_F_ACC_RDONLY))
+      o->failed = 1; /* never writes: no system call */
     t->obj = op->dst;
     break;
   }
@@ -1337,14 +1354,15 @@ static void call_step(struct co_model *m, const struct co_op *op,
         ofd_unknown(m, &m->ofd[m->fd[o->num].ofd]);
     }
     touch(t, o->num); /* a borrowing object must leave it open */
-    if (o->owns) {
+    if (o->owns || (e->io & CO_IO_CLOSES_ANY)) {
       if (!is_open(m, o->num) || m->fd[o->num].protect) {
-        LFAIL(CO_EBADF); /* CloseHandle of a protected handle fails, S§8 */
+        if (!(e->io & CO_IO_SILENT))
+          LFAIL(CO_EBADF); /* CloseHandle of a protected handle fails, S§8 */
         break;
       }
       release(m, o->num);
     }
-    if (flush != CO_OK)
+    if (flush != CO_OK && !(e->io & CO_IO_SILENT))
       LFAIL(flush);
     break;
   }
@@ -1362,6 +1380,12 @@ static void call_step(struct co_model *m, const struct co_op *op,
        * Wine) */
       d->off = m->fsize[d->file];
       t->offset_num = o->num;
+    }
+    if ((e->io & CO_IO_SILENT) && (o->needs & CO_NEED_WRITE) && !o->failed &&
+        (!reaches || d->acc == CO_F_ACC_RDONLY)) {
+      pred->ret = c->n; /* buffered: the failure shows later, if ever */
+      t->offset_num = -1;
+      break;
     }
     if (!reaches || d->acc == CO_F_ACC_RDONLY) {
       LFAIL(CO_EBADF);

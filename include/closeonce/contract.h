@@ -91,6 +91,10 @@ const char *co_effect_name(enum co_effect e);
 #define CO_CHK_ACCESS                                                          \
   0x2 /* mode needs an access the description lacks ->                         \
          fails with EINVAL */
+/* Takes any int without looking at it, -1 included: the object is made over
+ * it and fails only when it uses it (OpenSSL's BIO_new_fd). Without it a
+ * negative descriptor fails the entry (EBADF). */
+#define CO_CHK_ANY 0x4
 
 /* How the layer's own I/O moves the description's offset. */
 #define CO_IO_EXACT 0 /* USE writes exactly n bytes; CLOSE writes nothing */
@@ -101,6 +105,25 @@ const char *co_effect_name(enum co_effect e);
   2 /* after a failed USE the object stays failed: later                       \
        USE fail without touching the descriptor (CLOSE                         \
        still writes what is pending, then closes) */
+/* The entry's result never depends on the descriptor: CLOSE and USE report
+ * success whatever close(2) or write(2) would say (a void function, a
+ * close result the library ignores, output kept in a buffer). Their effects
+ * on descriptors are the same as without. */
+#define CO_IO_SILENT 4
+/* Making the object reads from the descriptor (format detection): on
+ * success the description's offset becomes unknown. */
+#define CO_IO_READS 8
+/* CLOSE closes the descriptor even when the object borrows it (GLib's
+ * g_io_channel_shutdown): an ownership event, the client's move. */
+#define CO_IO_CLOSES_ANY 16
+/* Making the object reads the descriptor's access mode once: over a
+ * descriptor that is not writable, every USE of the object fails without a
+ * system call, whatever the number holds later (GLib's GIOChannel
+ * is_writeable). Handing it a descriptor that is not open is the client's
+ * mistake (an event, even for BORROW): the object's state is then the
+ * library's guess (GLib leaves it uninitialised); the model predicts that
+ * it never writes. */
+#define CO_IO_ACCESS_ONCE 32
 
 #define CO_NEED_READ 0x1
 #define CO_NEED_WRITE 0x2

@@ -25,6 +25,13 @@
 int co_kit_main(int argc, char **argv, const struct co_adapter *a,
                 const char *summary);
 
+/* Register adapter a and its target, named after its layer: a's entries,
+ * stdio's and the client's descriptor calls, contract mode. What
+ * co_kit_main does before it runs the command line; for a program with
+ * several adapters. Returns 0, or -1 with a message in err. */
+int co_kit_register(const struct co_adapter *a, const char *summary, char *err,
+                    size_t cap);
+
 /* The command line (fuzz, replay, print, targets); exit codes 0/1/2. */
 int co_cli_main(int argc, char **argv);
 /* The target used when --target is not given. */

@@ -1,0 +1,179 @@
+/*
+ * libevent (2.1.12) bufferevents over a caller's descriptor, through the
+ * public kit only: bufferevent_socket_new with and without
+ * BEV_OPT_CLOSE_ON_FREE.
+ *
+ * Contract, from bufferevent.h (2.1.12):
+ *  - bufferevent_socket_new(base, fd, options): "Create a new socket
+ *    bufferevent over an existing socket ... fd the file descriptor from
+ *    which data is read and written to. This file descriptor is not
+ *    allowed to be a pipe(2). It is safe to set the fd to -1, so long as you
+ *    later set it with bufferevent_setfd or bufferevent_socket_connect()."
+ *    BEV_OPT_CLOSE_ON_FREE: "If set, we close the underlying file
+ *    descriptor/bufferevent/whatever when this bufferevent is freed." So
+ *    the bufferevent owns fd with the option and borrows it without; fd is
+ *    not checked (-1 included).
+ *  - bufferevent_getfd: "Returns the file descriptor associated with a
+ *    bufferevent, or -1 if no file descriptor is associated": a loan.
+ *  - bufferevent_write: "Write data to a bufferevent buffer"; the data is
+ *    written when the loop runs. The glue runs event_base_loop(
+ *    EVLOOP_NONBLOCK) until the output is empty or the event callback
+ *    reports an error: one write(2) for what was added. After an error
+ *    libevent disables writing (bufferevent_sock.c): later writes stay in
+ *    the buffer, the object has failed for good (CO_IO_STICKY).
+ *  - bufferevent_free: "Deallocate the storage associated with a
+ *    bufferevent structure. If there is pending data to write on the
+ *    bufferevent, it probably won't be flushed before the bufferevent is
+ *    freed." The close of a CLOSE_ON_FREE descriptor is done by a
+ *    finalizer (bufferevent.c bufferevent_decref_and_unlock_ ->
+ *    event_finalize_many_): it runs at the next turn of the loop, not in
+ *    bufferevent_free. The glue runs the loop once after the free; see
+ *    reports/findings/libevent-free-defers-close.md. void: CO_IO_SILENT.
+ * Sockets are what libevent is for; closeonce's traces open files, so the
+ * glue uses the poll(2) backend (event_config_avoid_method "epoll"):
+ * epoll refuses regular files (EPERM), poll reports them always ready.
+ * libevent reports errors through the event callback and errno
+ * (EVUTIL_SOCKET_ERROR): failures compare as "failed".
+ */
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <stdlib.h>
+
+#include <closeonce/contract.h>
+#include <closeonce/error.h>
+
+#include "libs.h"
+
+enum { NEW_CLOSE, NEW_KEEP, GETFD, WRITE, FREE };
+
+#define BEVH "event2/bufferevent.h (2.1.12): "
+static const struct co_entry entries[] = {
+    [NEW_CLOSE] = {.name = "bufferevent_socket_new_close",
+                   .effect = CO_EFF_ADOPT_ON_SUCCESS,
+                   .checks = CO_CHK_ANY,
+                   .source = BEVH "BEV_OPT_CLOSE_ON_FREE: closes fd when "
+                                  "freed; fd -1 allowed"},
+    [NEW_KEEP] = {.name = "bufferevent_socket_new",
+                  .effect = CO_EFF_BORROW,
+                  .checks = CO_CHK_ANY,
+                  .source = BEVH "without BEV_OPT_CLOSE_ON_FREE the caller "
+                                 "keeps fd"},
+    [GETFD] = {.name = "bufferevent_getfd",
+               .effect = CO_EFF_LEND,
+               .source = BEVH "bufferevent_getfd: the associated fd or -1"},
+    [WRITE] = {.name = "bufferevent_write",
+               .effect = CO_EFF_USE,
+               .io = CO_IO_STICKY,
+               .source = BEVH "bufferevent_write, flushed by the loop; "
+                              "writing is disabled after an error"},
+    [FREE] = {.name = "bufferevent_free",
+              .effect = CO_EFF_CLOSE,
+              .io = CO_IO_SILENT,
+              .source = BEVH "bufferevent_free; the close runs in a "
+                             "finalizer at the next loop turn (the glue "
+                             "runs it)"},
+};
+
+static const struct co_contract contract = {
+    .layer = "libevent", .entries = entries, .nentries = 5};
+
+static struct event_base *base;
+
+/* What the event callback saw during this call. */
+struct bev {
+  struct bufferevent *b;
+  int error, err;
+};
+
+static void on_event(struct bufferevent *b, short what, void *arg) {
+  struct bev *o = arg;
+  (void)b;
+  if (what & BEV_EVENT_ERROR) {
+    o->error = 1;
+    o->err = EVUTIL_SOCKET_ERROR();
+  }
+}
+
+/* The loop is made when the program starts: event_base_new opens
+ * descriptors of its own (the signal pipe), which must be open before the
+ * executor takes stock of the process's descriptors, not in the middle of
+ * a trace. */
+__attribute__((constructor)) static void make_base(void) {
+  struct event_config *cfg = event_config_new();
+  if (!cfg)
+    return;
+  event_config_avoid_method(cfg, "epoll");
+  base = event_base_new_with_config(cfg);
+  event_config_free(cfg);
+}
+
+static struct event_base *get_base(void) {
+  return base;
+}
+
+static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
+                 void **obj, int64_t fd, int32_t n, struct co_outcome *out) {
+  static const char buf[256];
+  struct bev *o = *obj;
+  long r = -1;
+  int turns;
+  (void)env;
+  (void)mode;
+  errno = 0;
+  switch (e) {
+  case NEW_CLOSE:
+  case NEW_KEEP:
+    *obj = NULL;
+    if (!get_base() || !(o = calloc(1, sizeof *o)))
+      break;
+    o->b = bufferevent_socket_new(base, (evutil_socket_t)fd,
+                                  e == NEW_CLOSE ? BEV_OPT_CLOSE_ON_FREE : 0);
+    if (!o->b) {
+      free(o);
+      break;
+    }
+    bufferevent_setcb(o->b, NULL, NULL, on_event, o);
+    *obj = o;
+    r = 0;
+    break;
+  case GETFD: /* -1 for a bufferevent made over -1: not an error */
+    out->ret = bufferevent_getfd(o->b);
+    out->raw = 0;
+    out->err = CO_OK;
+    return;
+  case WRITE:
+    o->error = 0;
+    if (bufferevent_write(o->b, buf, (size_t)n) < 0)
+      break;
+    for (turns = 0; turns < 8 && !o->error &&
+                    evbuffer_get_length(bufferevent_get_output(o->b));
+         turns++)
+      event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE);
+    if (!evbuffer_get_length(bufferevent_get_output(o->b)))
+      r = n;
+    else if (o->error)
+      errno = o->err;
+    break;
+  case FREE:
+    bufferevent_free(o->b);
+    free(o);
+    *obj = NULL;
+    event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE); /* finalizers */
+    r = 0;
+    break;
+  }
+  out->ret = r < 0 ? -1 : r;
+  out->raw = r < 0 ? errno : 0;
+  out->err = r < 0 ? CO_OTHER : CO_OK;
+}
+
+static int64_t handle_of(void *obj) {
+  return bufferevent_getfd(((struct bev *)obj)->b);
+}
+
+const struct co_adapter co_lib_libevent = {.version = CO_ADAPTER_VERSION,
+                                           .contract = &contract,
+                                           .call = glue,
+                                           .handle_of = handle_of};

@@ -1,0 +1,48 @@
+/*
+ * The validated libraries, registered through the kit.
+ */
+#include "libs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <closeonce/kit.h>
+
+const struct co_lib co_libs[] = {
+    {&co_lib_openssl, "OpenSSL",
+     "OpenSSL BIO_new_fd(fd, BIO_CLOSE|BIO_NOCLOSE), BIO_get_fd, BIO_write, "
+     "BIO_free (contract)"},
+    {&co_lib_bzip2, "bzip2",
+     "bzip2 BZ2_bzdopen/BZ2_bzwrite/BZ2_bzclose (contract)"},
+    {&co_lib_libarchive, "libarchive",
+     "libarchive archive_read_open_fd, archive_write_open_fd (raw format), "
+     "archive_write_data, archive_free (contract)"},
+    {&co_lib_gio, "GLib (GIO)",
+     "GIO GUnixOutputStream over a descriptor, close_fd TRUE/FALSE "
+     "(contract)"},
+    {&co_lib_glib, "GLib",
+     "GLib GIOChannel over a descriptor: g_io_channel_unix_new, "
+     "close_on_unref, shutdown (contract)"},
+    {&co_lib_libevent, "libevent",
+     "libevent bufferevent_socket_new with and without "
+     "BEV_OPT_CLOSE_ON_FREE, bufferevent_write/getfd/free (contract)"},
+    {&co_lib_libuv, "libuv",
+     "libuv uv_pipe_open/uv_fileno/uv_try_write/uv_close (contract)"},
+};
+const size_t co_nlibs = sizeof co_libs / sizeof *co_libs;
+
+int co_libs_register(char *err, size_t cap) {
+  size_t i;
+  for (i = 0; i < co_nlibs; i++)
+    if (co_kit_register(co_libs[i].adapter, co_libs[i].summary, err, cap) < 0)
+      return -1;
+  return 0;
+}
+
+void co_libs_init(void) {
+  char err[256];
+  if (co_libs_register(err, sizeof err) < 0) {
+    fprintf(stderr, "closeonce: library adapters: %s\n", err);
+    abort();
+  }
+}

@@ -1,0 +1,38 @@
+/*
+ * Adapters of real libraries, each written with the public kit only
+ * (closeonce/contract.h, closeonce/kit.h): a contract cited from the
+ * library's documentation and the glue that calls it. Each is a target
+ * named after its layer (closeonce targets; fuzz/<layer>.c).
+ */
+#ifndef CLOSEONCE_LIBS_H
+#define CLOSEONCE_LIBS_H
+
+#include <stddef.h>
+
+#include <closeonce/contract.h>
+
+extern const struct co_adapter co_lib_openssl;
+extern const struct co_adapter co_lib_glib;
+extern const struct co_adapter co_lib_gio;
+extern const struct co_adapter co_lib_bzip2;
+extern const struct co_adapter co_lib_libarchive;
+extern const struct co_adapter co_lib_libevent;
+extern const struct co_adapter co_lib_libuv;
+extern const struct co_adapter co_lib_libzip;
+
+/* One validated library: its adapter and what its target is. */
+struct co_lib {
+  const struct co_adapter *adapter;
+  const char *library; /* "OpenSSL 3.0 (libssl3)" */
+  const char *summary;
+};
+extern const struct co_lib co_libs[];
+extern const size_t co_nlibs;
+
+/* Register every adapter and its target (co_kit_register). Idempotent.
+ * Returns 0, or -1 with a message in err. */
+int co_libs_register(char *err, size_t cap);
+/* The same for programs: aborts with the message on failure. */
+void co_libs_init(void);
+
+#endif

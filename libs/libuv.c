@@ -1,0 +1,143 @@
+/*
+ * libuv (1.44) pipe handles over a caller's descriptor, through the public
+ * kit only: uv_pipe_open, uv_fileno, uv_try_write, uv_close.
+ *
+ * Contract, from the libuv 1.44 documentation (docs/src/pipe.rst,
+ * handle.rst, stream.rst):
+ *  - uv_pipe_open(handle, file): "Open an existing file descriptor or HANDLE
+ *    as a pipe." "Changed in version 1.2.1: the file descriptor is set to
+ *    non-blocking mode." The handle owns it: uv_close "Request handle to be
+ *    closed" closes the descriptor (unix/stream.c uv__stream_close). On
+ *    error (UV_EBADF for a descriptor that is not open: uv__fd_exists) the
+ *    descriptor is not taken; the handle must still be closed.
+ *  - uv_fileno: "Gets the platform dependent file descriptor equivalent ...
+ *    Be very careful when using this function. libuv assumes it's in
+ *    control of the file descriptor": a loan.
+ *  - uv_try_write: "Same as uv_write(), but won't queue a write request if
+ *    it can't be completed immediately": one write(2). The handle decides
+ *    whether it is writable once, from the access mode at uv_pipe_open
+ *    (UV_HANDLE_WRITABLE): on a read-only descriptor it fails (UV_EPIPE)
+ *    without a system call (CO_IO_ACCESS_ONCE).
+ *  - uv_close closes the descriptor at once, not in the close callback,
+ *    and its result is not reported (void: CO_IO_SILENT). It never closes
+ *    0, 1 or 2 (uv__stream_close: "Don't close stdio file descriptors"),
+ *    which traces do not reach: they are open before the trace starts.
+ * libuv returns negative errno values; EPIPE for a read-only handle where
+ * write(2) would say EBADF, so failures compare as "failed". Regular
+ * files stand in for pipes: uv_pipe_open accepts any descriptor, and
+ * uv_try_write never needs the loop's poller.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <uv.h>
+
+#include <closeonce/contract.h>
+#include <closeonce/error.h>
+
+#include "libs.h"
+
+enum { OPEN, FILENO, TRY_WRITE, CLOSE };
+
+#define UVDOC "libuv 1.44 docs: "
+static const struct co_entry entries[] = {
+    [OPEN] = {.name = "uv_pipe_open",
+              .effect = CO_EFF_ADOPT_ON_SUCCESS,
+              .checks = CO_CHK_VALID,
+              .io = CO_IO_ACCESS_ONCE,
+              .source = UVDOC "uv_pipe_open: an existing descriptor as a "
+                              "pipe, closed by uv_close; UV_EBADF leaves it"},
+    [FILENO] = {.name = "uv_fileno",
+                .effect = CO_EFF_LEND,
+                .source = UVDOC "uv_fileno: libuv stays in control of it"},
+    [TRY_WRITE] = {.name = "uv_try_write",
+                   .effect = CO_EFF_USE,
+                   .source = UVDOC "uv_try_write: one write(2), now"},
+    [CLOSE] = {.name = "uv_close",
+               .effect = CO_EFF_CLOSE,
+               .io = CO_IO_SILENT,
+               .source = UVDOC "uv_close; unix/stream.c uv__stream_close "
+                               "closes fd (not 0-2), void"},
+};
+
+static const struct co_contract contract = {
+    .layer = "libuv", .entries = entries, .nentries = 4};
+
+/* The loop is made when the program starts: uv_loop_init opens
+ * descriptors of its own (epoll, the signal pipes), and so does the first
+ * stream handle (unix/stream.c uv__stream_init: the loop's reserve
+ * descriptor on /dev/null, kept for EMFILE). They must be open before the
+ * executor takes stock of the process's descriptors. */
+static uv_loop_t loop;
+static int loop_ok;
+
+__attribute__((constructor)) static void make_loop(void) {
+  static uv_pipe_t first;
+  loop_ok = uv_loop_init(&loop) == 0 && uv_pipe_init(&loop, &first, 0) == 0;
+  if (loop_ok) {
+    uv_close((uv_handle_t *)&first, NULL);
+    uv_run(&loop, UV_RUN_NOWAIT);
+  }
+}
+
+static void freed(uv_handle_t *h) {
+  free(h);
+}
+
+static void close_handle(uv_pipe_t *p) {
+  uv_close((uv_handle_t *)p, freed);
+  uv_run(&loop, UV_RUN_NOWAIT); /* the close callback frees it */
+}
+
+static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
+                 void **obj, int64_t fd, int32_t n, struct co_outcome *out) {
+  static char buf[256];
+  uv_pipe_t *p = *obj;
+  uv_os_fd_t f;
+  uv_buf_t b;
+  long r = -1;
+  (void)env;
+  (void)mode;
+  switch (e) {
+  case OPEN:
+    *obj = NULL;
+    if (!loop_ok || !(p = malloc(sizeof *p)))
+      break;
+    if ((r = uv_pipe_init(&loop, p, 0)) < 0) {
+      free(p);
+      break;
+    }
+    if ((r = uv_pipe_open(p, (uv_file)fd)) < 0) {
+      close_handle(p);
+      break;
+    }
+    *obj = p;
+    break;
+  case FILENO:
+    r = uv_fileno((uv_handle_t *)p, &f);
+    if (r == 0)
+      r = f;
+    break;
+  case TRY_WRITE:
+    b = uv_buf_init(buf, (unsigned)n);
+    r = uv_try_write((uv_stream_t *)p, &b, 1);
+    break;
+  case CLOSE:
+    close_handle(p);
+    *obj = NULL;
+    r = 0;
+    break;
+  }
+  out->ret = r < 0 ? -1 : r;
+  out->raw = r < 0 ? (int)-r : 0;
+  out->err = r < 0 ? CO_OTHER : CO_OK;
+}
+
+static int64_t handle_of(void *obj) {
+  uv_os_fd_t f;
+  return uv_fileno(obj, &f) == 0 ? f : -1;
+}
+
+const struct co_adapter co_lib_libuv = {.version = CO_ADAPTER_VERSION,
+                                        .contract = &contract,
+                                        .call = glue,
+                                        .handle_of = handle_of};

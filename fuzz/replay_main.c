@@ -125,6 +125,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s FILE|DIR...\n", argv[0]);
     return 2;
   }
+  co_fuzz_target_setup();
   for (i = 1; i < argc; i++)
     run_path(argv[i]);
   printf("replayed %u input%s for target %s: all clean, %u unreadable or "

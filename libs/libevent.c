@@ -119,7 +119,6 @@ static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
   struct bev *o = *obj;
   long r = -1;
   int turns;
-  (void)env;
   (void)mode;
   errno = 0;
   switch (e) {
@@ -160,7 +159,10 @@ static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
     bufferevent_free(o->b);
     free(o);
     *obj = NULL;
-    event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE); /* finalizers */
+    /* the finalizers (the close), unless the target shows the state
+     * bufferevent_free leaves behind (co_lib_variant) */
+    if (!(env->variant & CO_LIB_LIBEVENT_FREE_NOW))
+      event_base_loop(base, EVLOOP_NONBLOCK | EVLOOP_ONCE);
     r = 0;
     break;
   }

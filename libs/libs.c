@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <closeonce/kit.h>
+#include <closeonce/target.h>
 
 const struct co_lib co_libs[] = {
     {&co_lib_openssl, "OpenSSL",
@@ -31,11 +32,33 @@ const struct co_lib co_libs[] = {
 };
 const size_t co_nlibs = sizeof co_libs / sizeof *co_libs;
 
+/* Targets of findings: the library as it is, called as its documentation
+ * says is enough (reports/findings/). */
+static struct co_target finding_targets[] = {
+    {.name = "libevent-free-now",
+     .summary = "libevent as documented: bufferevent_free with "
+                "BEV_OPT_CLOSE_ON_FREE and no loop turn after it "
+                "(reports/findings/libevent-free-defers-close.md)",
+     .backend = &co_backend_posix,
+     .layers = {"libevent", "stdio", NULL},
+     .variant = CO_LIB_LIBEVENT_FREE_NOW,
+     .mode = CO_MODE_CONTRACT},
+};
+
 int co_libs_register(char *err, size_t cap) {
   size_t i;
   for (i = 0; i < co_nlibs; i++)
     if (co_kit_register(co_libs[i].adapter, co_libs[i].summary, err, cap) < 0)
       return -1;
+  for (i = 0; i < sizeof finding_targets / sizeof *finding_targets; i++) {
+    struct co_target *t = &finding_targets[i];
+    if (co_target_find(t->name))
+      continue;
+    t->kinds = co_client_ops;
+    t->nkinds = co_client_nops;
+    if (co_target_register(t, err, cap) < 0)
+      return -1;
+  }
   return 0;
 }
 

@@ -29,6 +29,11 @@ struct co_lib {
 extern const struct co_lib co_libs[];
 extern const size_t co_nlibs;
 
+/* Variants of the library targets that show a finding
+ * (reports/findings/): replayed, not fuzzed. */
+/* libevent-free-now: bufferevent_free without the loop turn after it. */
+#define CO_LIB_LIBEVENT_FREE_NOW 0x1
+
 /* Register every adapter and its target (co_kit_register). Idempotent.
  * Returns 0, or -1 with a message in err. */
 int co_libs_register(char *err, size_t cap);

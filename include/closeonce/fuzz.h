@@ -27,11 +27,27 @@ int co_fuzz_one(const char *target, const uint8_t *data, size_t size);
 
 /* The target of this program (set by CO_FUZZ_TARGET). */
 extern const char *const co_fuzz_target_name;
+/* Registers what the target needs (adapters and targets of a program's
+ * own: CO_FUZZ_TARGET_INIT); once, before the first input. Defined by the
+ * macros; the replay runner calls it first. */
+void co_fuzz_target_setup(void);
 
-#define CO_FUZZ_TARGET(name)                                                   \
+#define CO_FUZZ_TARGET(name) CO_FUZZ_TARGET_INIT(name, co_fuzz_no_init)
+static inline void co_fuzz_no_init(void) {}
+
+/* A target registered by init (e.g. co_libs_init, libs/libs.h). */
+#define CO_FUZZ_TARGET_INIT(name, init)                                        \
   const char *const co_fuzz_target_name = name;                                \
+  void co_fuzz_target_setup(void) {                                            \
+    static int done;                                                           \
+    if (!done) {                                                               \
+      done = 1;                                                                \
+      init();                                                                  \
+    }                                                                          \
+  }                                                                            \
   int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);                \
   int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {               \
+    co_fuzz_target_setup();                                                    \
     return co_fuzz_one(name, data, size);                                      \
   }
 

@@ -1,0 +1,218 @@
+/*
+ * The real libraries' contracts (libs/), wrong on purpose: each deliberate
+ * mis-declaration of what an entry does is caught by the real library at
+ * the step where it acts differently. The adapters' real glue runs under
+ * a copy of their contract with one entry changed (the entries renamed
+ * "x_..." so that the copy registers beside the original).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "closeonce/target.h"
+#include "libs.h"
+#include "support.h"
+
+/* A change to one entry of a copied contract. */
+struct wrong {
+  const char *entry; /* the entry to change (its real name) */
+  int effect;        /* -1: unchanged */
+  unsigned clear_checks, clear_io, set_io;
+};
+
+/* Register adapter a under a wrong contract as target `name` and run
+ * trace (entry names prefixed "x_"); return the verdict. */
+static int run_wrong(const struct co_adapter *a, const char *name,
+                     const struct wrong *w, const char *trace,
+                     struct co_verdict *v) {
+  const struct co_contract *c = a->contract;
+  struct co_entry *ents = calloc(c->nentries, sizeof *ents);
+  struct co_contract *wc = calloc(1, sizeof *wc);
+  struct co_adapter *wa = calloc(1, sizeof *wa);
+  struct co_target *t = calloc(1, sizeof *t);
+  char err[256];
+  struct co_exec *ex;
+  struct rec r;
+  size_t i;
+  int changed = 0, kind;
+  cr_assert(ents && wc && wa && t);
+  for (i = 0; i < c->nentries; i++) {
+    char *n = malloc(strlen(c->entries[i].name) + 3);
+    cr_assert(n);
+    sprintf(n, "x_%s", c->entries[i].name);
+    ents[i] = c->entries[i];
+    ents[i].name = n;
+    if (!strcmp(c->entries[i].name, w->entry)) {
+      if (w->effect >= 0)
+        ents[i].effect = (enum co_effect)w->effect;
+      ents[i].checks &= ~w->clear_checks;
+      ents[i].io = (ents[i].io & ~w->clear_io) | w->set_io;
+      changed = 1;
+    }
+  }
+  cr_assert(changed, "%s has no entry %s", c->layer, w->entry);
+  *wc = *c;
+  wc->layer = name;
+  wc->entries = ents;
+  *wa = *a;
+  wa->contract = wc;
+  cr_assert_eq(co_adapter_register(wa, err, sizeof err), 0, "%s", err);
+  t->name = name;
+  t->summary = "test: a wrong contract";
+  t->backend = &co_backend_posix;
+  t->kinds = co_client_ops;
+  t->nkinds = co_client_nops;
+  t->layers[0] = name;
+  t->mode = CO_MODE_CONTRACT;
+  cr_assert_eq(co_target_register(t, err, sizeof err), 0, "%s", err);
+  ex = co_exec_new_target(co_target_find(name), err, sizeof err);
+  cr_assert_not_null(ex, "%s", err);
+  co_exec_set_mode(ex, CO_MODE_CONFORMANCE, 0);
+  co_exec_set_full_check(ex, 1);
+  kind = sup_run(ex, trace, &r, v);
+  co_exec_free(ex);
+  return kind;
+}
+
+static void caught_at(const struct co_adapter *a, const char *name,
+                      struct wrong w, const char *trace, size_t step,
+                      const char *what) {
+  struct co_verdict v;
+  int kind;
+  co_libs_init();
+  kind = run_wrong(a, name, &w, trace, &v);
+  cr_assert(kind == CO_V_DIVERGENCE || kind == CO_V_LEAK, "%s: %s (%s)", name,
+            co_verdict_name(kind), v.what);
+  cr_assert_eq(v.step, step, "%s: caught at step %zu, not %zu: %s", name,
+               v.step, step, v.what);
+  cr_assert(strstr(v.what, what) != NULL, "%s: %s", name, v.what);
+}
+
+/* The same traces pass under the real contracts. */
+static void clean(const char *target, const char *trace) {
+  struct co_exec *ex;
+  struct rec r;
+  struct co_verdict v;
+  char err[256];
+  co_libs_init();
+  ex = co_exec_new_target(co_target_find(target), err, sizeof err);
+  cr_assert_not_null(ex, "%s", err);
+  co_exec_set_mode(ex, CO_MODE_CONFORMANCE, 0);
+  co_exec_set_full_check(ex, 1);
+  cr_assert_eq(sup_run(ex, trace, &r, &v), CO_V_OK, "%s: %s", target, v.what);
+  co_exec_free(ex);
+}
+
+#define NO_EFFECT -1
+
+Test(libs, openssl_bio_close_declared_borrowing_is_caught_at_free) {
+  const char *t = "s0 = open rdwr\no0 = %sBIO_new_fd_close s0\n"
+                  "%sBIO_write o0 3\n%sBIO_free o0\nclose s0\n";
+  char buf[256];
+  snprintf(buf, sizeof buf, t, "x_", "x_", "x_");
+  caught_at(&co_lib_openssl, "openssl-wrong-close",
+            (struct wrong){"BIO_new_fd_close", CO_EFF_BORROW, 0, 0, 0}, buf, 3,
+            "is closed but the model has it open");
+  snprintf(buf, sizeof buf,
+           "s0 = open rdwr\no0 = BIO_new_fd_noclose s0\n"
+           "BIO_write o0 3\nBIO_free o0\nclose s0\n");
+  clean("openssl", buf);
+}
+
+Test(libs, openssl_bio_free_declared_reporting_close_is_caught) {
+  caught_at(&co_lib_openssl, "openssl-wrong-free",
+            (struct wrong){"BIO_free", NO_EFFECT, 0, CO_IO_SILENT, 0},
+            "o0 = x_BIO_new_fd_close f0\nx_BIO_free o0\n", 1,
+            "the model says -1");
+  clean("openssl", "o0 = BIO_new_fd_close f0\nBIO_free o0\n");
+}
+
+Test(libs, bzip2_without_access_check_is_caught_at_bzdopen) {
+  caught_at(&co_lib_bzip2, "bzip2-wrong-access",
+            (struct wrong){"BZ2_bzdopen", NO_EFFECT, CO_CHK_ACCESS, 0, 0},
+            "s0 = open rdonly\no0 = x_BZ2_bzdopen s0 w\nclose s0\n", 1,
+            "returned -1");
+  clean("bzip2", "s0 = open rdonly\no0 = BZ2_bzdopen s0 w\nclose s0\n");
+}
+
+Test(libs, bzip2_declared_borrowing_is_caught_at_bzclose) {
+  caught_at(&co_lib_bzip2, "bzip2-wrong-borrow",
+            (struct wrong){"BZ2_bzdopen", CO_EFF_BORROW, 0, 0, 0},
+            "s0 = open rdwr\no0 = x_BZ2_bzdopen s0 w\nx_BZ2_bzclose o0\n"
+            "close s0\n",
+            2, "is closed but the model has it open");
+}
+
+Test(libs, libarchive_read_declared_adopting_is_caught_at_free) {
+  caught_at(
+      &co_lib_libarchive, "libarchive-wrong-adopt",
+      (struct wrong){"archive_read_open_fd", CO_EFF_ADOPT_ON_SUCCESS, 0, 0, 0},
+      "s0 = open rdwr\no0 = x_archive_read_open_fd s0 r\n"
+      "x_archive_free o0\n",
+      2, "is open but the model has it closed");
+  clean("libarchive", "s0 = open rdwr\no0 = archive_read_open_fd s0 r\n"
+                      "archive_free o0\nclose s0\n");
+}
+
+Test(libs, libarchive_read_without_reads_is_caught_by_the_offset) {
+  caught_at(
+      &co_lib_libarchive, "libarchive-wrong-reads",
+      (struct wrong){"archive_read_open_fd", NO_EFFECT, 0, CO_IO_READS, 0},
+      "s0 = open rdwr\nwrite s0 40\nlseek s0 0 set\n"
+      "o0 = x_archive_read_open_fd s0 r\nx_archive_free o0\n"
+      "lseek s0 0 cur\nclose s0\n",
+      5, "the model says 0");
+}
+
+Test(libs, gio_keep_declared_adopting_is_caught_at_unref) {
+  caught_at(&co_lib_gio, "gio-wrong-keep",
+            (struct wrong){"g_unix_output_stream_new_keep",
+                           CO_EFF_ADOPT_ON_SUCCESS, 0, 0, 0},
+            "s0 = open rdwr\no0 = x_g_unix_output_stream_new_keep s0\n"
+            "x_g_object_unref o0\n",
+            2, "is open but the model has it closed");
+}
+
+Test(libs, glib_shutdown_declared_owner_only_is_caught_at_shutdown) {
+  caught_at(&co_lib_glib, "glib-wrong-shutdown",
+            (struct wrong){"g_io_channel_shutdown", NO_EFFECT, 0,
+                           CO_IO_CLOSES_ANY, 0},
+            "s0 = open rdwr\no0 = x_g_io_channel_unix_new s0\n"
+            "x_g_io_channel_shutdown o0\n",
+            2, "is closed but the model has it open");
+}
+
+Test(libs, libevent_close_on_free_declared_borrowing_is_caught_at_free) {
+  caught_at(
+      &co_lib_libevent, "libevent-wrong-close",
+      (struct wrong){"bufferevent_socket_new_close", CO_EFF_BORROW, 0, 0, 0},
+      "s0 = open rdwr\no0 = x_bufferevent_socket_new_close s0\n"
+      "x_bufferevent_write o0 4\nx_bufferevent_free o0\nclose s0\n",
+      3, "is closed but the model has it open");
+  clean("libevent", "s0 = open rdwr\no0 = bufferevent_socket_new_close s0\n"
+                    "bufferevent_write o0 4\nbufferevent_free o0\n");
+}
+
+Test(libs, libevent_write_declared_not_sticky_is_caught) {
+  caught_at(&co_lib_libevent, "libevent-wrong-sticky",
+            (struct wrong){"bufferevent_write", NO_EFFECT, 0, CO_IO_STICKY, 0},
+            "s0 = open rdonly\no0 = x_bufferevent_socket_new s0\n"
+            "x_bufferevent_write o0 3\nclose s0\ns1 = open rdwr\n"
+            "x_bufferevent_write o0 3\nx_bufferevent_free o0\nclose s1\n",
+            5, "returned -1");
+}
+
+Test(libs, libuv_without_validity_check_is_caught_at_pipe_open) {
+  caught_at(&co_lib_libuv, "libuv-wrong-valid",
+            (struct wrong){"uv_pipe_open", NO_EFFECT, CO_CHK_VALID, 0, 0},
+            "o0 = x_uv_pipe_open f0\n", 0, "returned -1");
+  clean("libuv", "o0 = uv_pipe_open f0\n");
+}
+
+Test(libs, libuv_close_declared_borrowing_is_caught_at_uv_close) {
+  caught_at(&co_lib_libuv, "libuv-wrong-borrow",
+            (struct wrong){"uv_pipe_open", CO_EFF_BORROW, 0, 0, 0},
+            "s0 = open rdwr\no0 = x_uv_pipe_open s0\nx_uv_try_write o0 2\n"
+            "x_uv_close o0\nclose s0\n",
+            3, "is closed but the model has it open");
+}

@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")"
 source scripts/deps.sh
 co_ensure_packages cmake make gcc clang pkg-config libcriterion-dev zlib1g-dev \
-  python3-jsonschema python3-sarif-python-om \
+  $CO_LIB_PACKAGES valgrind python3-jsonschema python3-sarif-python-om \
   libclang-rt-14-dev gcc-mingw-w64-x86-64 wine wine64 || exit 1
 
 passed=0 failed=0 status=0

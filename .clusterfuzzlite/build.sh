@@ -27,23 +27,38 @@ for f in $core; do
   objs+=("$o")
 done
 
+# The real libraries' adapters (libs/), against the system's libraries.
+pcs="openssl gio-unix-2.0 libarchive libevent_core libuv"
+libcflags=$(pkg-config --cflags $pcs)
+liblibs="$(pkg-config --libs $pcs) -lbz2"
+libobjs=()
+for f in "$src"/libs/*.c; do
+  case $f in */tool.c) continue ;; esac
+  o="$work/libs_$(basename "$f" .c).o"
+  $CC $CFLAGS -std=c11 -D_GNU_SOURCE -I"$src/include" -I"$src/libs" \
+    $libcflags -c "$f" -o "$o"
+  libobjs+=("$o")
+done
+
 # A plain encoder for the seeds (no engine flags, built with the host cc).
 host_cc=${HOST_CC:-cc}
-(cd "$src" && $host_cc -std=c11 -D_GNU_SOURCE -Iinclude -Iharness -Ipager -o \
-  "$work/closeonce" harness/main.c $core -lz)
+(cd "$src" && $host_cc -std=c11 -D_GNU_SOURCE -DCO_WITH_LIBS -Iinclude \
+  -Iharness -Ipager -Ilibs $libcflags -o "$work/closeonce" harness/main.c \
+  $core $(ls libs/*.c | grep -v tool.c) -lz $liblibs)
 
 targets="posix posix-stdio demo zlib vfd vfd-w1 demo-export-nodup
   demo-detach-closes demo-close-leaks vfd-forget-flags vfd-evict-lent
   vfd-stale-window vfd-leak-on-fail vfd-evict-mru vfd-dup-shares-window
-  vfd-close-twice wio wio-borrow-closes wio-take-leaks wio-take-fail-closes"
+  vfd-close-twice wio wio-borrow-closes wio-take-leaks wio-take-fail-closes
+  openssl bzip2 libarchive gio glib libevent libuv"
 for t in $targets; do
   id=$(echo "$t" | tr - _)
   corpus=$t
   case $t in demo-*) corpus=demo ;; vfd-*) corpus=vfd ;; wio-*) corpus=wio ;; esac
-  $CC $CFLAGS -std=c11 -I"$src/include" -c "$src/fuzz/$id.c" \
+  $CC $CFLAGS -std=c11 -I"$src/include" -I"$src/libs" -c "$src/fuzz/$id.c" \
     -o "$work/fuzz_$id.o"
-  $CC $CFLAGS "$work/fuzz_$id.o" "${objs[@]}" $LIB_FUZZING_ENGINE -lz \
-    -o "$OUT/$t"
+  $CC $CFLAGS "$work/fuzz_$id.o" "${objs[@]}" "${libobjs[@]}" \
+    $LIB_FUZZING_ENGINE -lz $liblibs -o "$OUT/$t"
   rm -rf "$work/seeds/$t"
   "$work/closeonce" encode --target "$t" -o "$work/seeds/$t" \
     --dict "$OUT/$t.dict" "$src/corpus/$corpus"

@@ -3,32 +3,78 @@
  */
 #include "libs.h"
 
+#include <archive.h>
+#include <bzlib.h>
+#include <event2/event.h>
+#include <glib.h>
+#include <openssl/crypto.h>
+#include <uv.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <closeonce/kit.h>
 #include <closeonce/target.h>
 
+static const char *v_openssl(void) {
+  return OpenSSL_version(OPENSSL_VERSION);
+}
+static const char *v_bzip2(void) {
+  static char v[64];
+  snprintf(v, sizeof v, "bzip2 %s", BZ2_bzlibVersion());
+  return v;
+}
+static const char *v_libarchive(void) {
+  return archive_version_string();
+}
+static const char *v_glib(void) {
+  static char v[64];
+  snprintf(v, sizeof v, "GLib %u.%u.%u", glib_major_version, glib_minor_version,
+           glib_micro_version);
+  return v;
+}
+static const char *v_gio(void) {
+  static char v[64];
+  snprintf(v, sizeof v, "GLib (GIO) %u.%u.%u", glib_major_version,
+           glib_minor_version, glib_micro_version);
+  return v;
+}
+static const char *v_libevent(void) {
+  static char v[64];
+  snprintf(v, sizeof v, "libevent %s", event_get_version());
+  return v;
+}
+static const char *v_libuv(void) {
+  static char v[64];
+  snprintf(v, sizeof v, "libuv %s", uv_version_string());
+  return v;
+}
+
 const struct co_lib co_libs[] = {
     {&co_lib_openssl, "OpenSSL",
      "OpenSSL BIO_new_fd(fd, BIO_CLOSE|BIO_NOCLOSE), BIO_get_fd, BIO_write, "
-     "BIO_free (contract)"},
+     "BIO_free (contract)",
+     v_openssl},
     {&co_lib_bzip2, "bzip2",
-     "bzip2 BZ2_bzdopen/BZ2_bzwrite/BZ2_bzclose (contract)"},
+     "bzip2 BZ2_bzdopen/BZ2_bzwrite/BZ2_bzclose (contract)", v_bzip2},
     {&co_lib_libarchive, "libarchive",
      "libarchive archive_read_open_fd, archive_write_open_fd (raw format), "
-     "archive_write_data, archive_free (contract)"},
+     "archive_write_data, archive_free (contract)",
+     v_libarchive},
     {&co_lib_gio, "GLib (GIO)",
      "GIO GUnixOutputStream over a descriptor, close_fd TRUE/FALSE "
-     "(contract)"},
+     "(contract)",
+     v_gio},
     {&co_lib_glib, "GLib",
      "GLib GIOChannel over a descriptor: g_io_channel_unix_new, "
-     "close_on_unref, shutdown (contract)"},
+     "close_on_unref, shutdown (contract)",
+     v_glib},
     {&co_lib_libevent, "libevent",
      "libevent bufferevent_socket_new with and without "
-     "BEV_OPT_CLOSE_ON_FREE, bufferevent_write/getfd/free (contract)"},
+     "BEV_OPT_CLOSE_ON_FREE, bufferevent_write/getfd/free (contract)",
+     v_libevent},
     {&co_lib_libuv, "libuv",
-     "libuv uv_pipe_open/uv_fileno/uv_try_write/uv_close (contract)"},
+     "libuv uv_pipe_open/uv_fileno/uv_try_write/uv_close (contract)", v_libuv},
 };
 const size_t co_nlibs = sizeof co_libs / sizeof *co_libs;
 

@@ -23,8 +23,9 @@ extern const struct co_adapter co_lib_libzip;
 /* One validated library: its adapter and what its target is. */
 struct co_lib {
   const struct co_adapter *adapter;
-  const char *library; /* "OpenSSL 3.0 (libssl3)" */
+  const char *library; /* "OpenSSL" */
   const char *summary;
+  const char *(*version)(void); /* the running library's own version */
 };
 extern const struct co_lib co_libs[];
 extern const size_t co_nlibs;

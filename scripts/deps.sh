@@ -1,6 +1,11 @@
 # Sourced by run.sh and test.sh: install the Debian packages that are
 # missing (apt-get update once, then install), or say which are missing and
 # how to get them when that cannot be done here.
+# The real libraries closeonce validates (libs/; CMake option CO_LIBS): the
+# closeonce command links their adapters.
+CO_LIB_PACKAGES="libssl-dev libglib2.0-dev libarchive-dev libevent-dev \
+libuv1-dev libbz2-dev"
+
 co_ensure_packages() {
   local missing=() p
   for p in "$@"; do

@@ -28,7 +28,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 engine=libfuzzer seconds= runs= jobs=1 out=fuzz-findings reports=
-targets="posix posix-stdio demo zlib vfd wio"
+targets="posix posix-stdio demo zlib vfd wio openssl bzip2 libarchive gio glib libevent libuv"
 usage() {
   sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
@@ -60,7 +60,7 @@ done
 if [ -n "$reports" ]; then mkdir -p "$reports" && reports=$(cd "$reports" && pwd) || die "cannot create --report-dir '$reports'"; fi
 
 source scripts/deps.sh
-pkgs="cmake make pkg-config zlib1g-dev"
+pkgs="cmake make pkg-config zlib1g-dev $CO_LIB_PACKAGES"
 case "$engine" in
 libfuzzer) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 afl) pkgs="$pkgs clang afl++" ;;

@@ -1,0 +1,408 @@
+/*
+ * closeonce-libs: what closeonce knows about the real libraries (libs/).
+ *
+ *   closeonce-libs failpaths [--check FILE]
+ *   closeonce-libs table FINDINGS_DIR [--runs N]
+ *
+ * table: the README's table of validated libraries, from the adapters (their
+ * contracts, as the libraries' documentation states them), a contract-mode
+ * campaign of N traces per library run now in lockstep (default 20000), and
+ * the findings in FINDINGS_DIR (each NAME.md names its entries in a
+ * "<!-- closeonce: entries=a,b -->" line).
+ *
+ * failpaths: every adopting or borrowing entry point of the real
+ * libraries' adapters (libs/), called through its glue on descriptors it
+ * should refuse or cannot use: one that is not open, -1, one of the wrong
+ * access mode, and the wrong file types (a pipe, a socket, a directory),
+ * which traces cannot open. For each: what the contract (the library's
+ * documentation) says happens, and what happened: the call's result,
+ * whether the caller's descriptor is still open after the call, and after
+ * the object is freed. Markdown on stdout: reports/libraries/failure-paths.md
+ * is its output, and ctest compares the two, so a library that changes
+ * shows up.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <closeonce/campaign.h>
+#include <closeonce/contract.h>
+#include <closeonce/error.h>
+
+#include "libs.h"
+
+enum { C_CLOSED, C_NEG, C_ACCESS, C_PIPE, C_SOCKET, C_DIR, C_COUNT };
+static const char *const case_name[C_COUNT] = {
+    "not open", "-1", "wrong access", "pipe", "socket", "directory"};
+/* the access mode a "wrong access" case has */
+static const char *access_name(unsigned needs) {
+  return needs & CO_NEED_WRITE ? "read-only" : "write-only";
+}
+
+static char dir[] = "/tmp/closeonce-failpaths-XXXXXX";
+
+static int is_open(int fd) {
+  return fd >= 0 && fcntl(fd, F_GETFD) >= 0;
+}
+
+/* A descriptor for case c, for a mode needing `needs`; *acc_ok: its
+ * access mode satisfies the mode. -2 when the case does not apply. */
+static int make(int c, unsigned needs, int *acc_ok, int *spare) {
+  int fd = -1, sv[2], p[2];
+  char path[256];
+  *spare = -1;
+  *acc_ok = 1;
+  switch (c) {
+  case C_CLOSED:
+    fd = open("/dev/null", O_RDONLY);
+    close(fd);
+    return fd;
+  case C_NEG:
+    return -1;
+  case C_ACCESS:
+    /* a read-only descriptor for a writer (and for an entry without a
+     * mode, which reads and writes), a write-only one for a reader */
+    snprintf(path, sizeof path, "%s/file", dir);
+    fd = open(path, (needs & CO_NEED_WRITE ? O_RDONLY : O_WRONLY) | O_CREAT,
+              0600);
+    *acc_ok = 0;
+    return fd;
+  case C_PIPE:
+    if (pipe(p) < 0)
+      return -2;
+    /* the end the mode can use */
+    fd = needs & CO_NEED_WRITE ? p[1] : p[0];
+    *spare = needs & CO_NEED_WRITE ? p[0] : p[1];
+    break;
+  case C_SOCKET:
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+      return -2;
+    fd = sv[0];
+    *spare = sv[1];
+    break;
+  case C_DIR:
+    fd = open(dir, O_RDONLY | O_DIRECTORY);
+    *acc_ok = !(needs & CO_NEED_WRITE);
+    return fd;
+  default:
+    return -2;
+  }
+  /* A reader gets end of file, not a read that blocks forever: the other
+   * end is closed. A writer's reader stays open (no SIGPIPE). */
+  if (!(needs & CO_NEED_WRITE)) {
+    close(*spare);
+    *spare = -1;
+  }
+  return fd;
+}
+
+/* What the contract says: the call fails (1/0), and the descriptor is
+ * open after the call and after the free. */
+static void documented(const struct co_entry *e, int c, int acc_ok, int *fails,
+                       int *after_call, int *after_free) {
+  int open_now = c != C_CLOSED && c != C_NEG;
+  *fails = (c == C_NEG && !(e->checks & CO_CHK_ANY)) ||
+           (c == C_CLOSED && (e->checks & CO_CHK_VALID)) ||
+           (!acc_ok && (e->checks & CO_CHK_ACCESS));
+  *after_call = open_now && !(*fails && e->effect == CO_EFF_ADOPT);
+  *after_free = *after_call && (*fails || e->effect == CO_EFF_BORROW);
+}
+
+static const char *yn(int open_now, int c) {
+  if (c == C_CLOSED || c == C_NEG)
+    return "-";
+  return open_now ? "open" : "closed";
+}
+
+static int run(FILE *out) {
+  size_t l;
+  int diffs = 0;
+  struct co_glue_env env;
+  memset(&env, 0, sizeof env);
+  fprintf(out,
+          "| library | entry point | mode | descriptor | contract: result, "
+          "fd after the call / after the free | observed | |\n"
+          "|---|---|---|---|---|---|---|\n");
+  for (l = 0; l < co_nlibs; l++) {
+    const struct co_adapter *a = co_libs[l].adapter;
+    const struct co_contract *k = a->contract;
+    unsigned i, close_e = 0;
+    for (i = 0; i < k->nentries; i++)
+      if (k->entries[i].effect == CO_EFF_CLOSE) {
+        close_e = i;
+        break;
+      }
+    for (i = 0; i < k->nentries; i++) {
+      const struct co_entry *e = &k->entries[i];
+      unsigned nm = co_entry_nmodes(e), m;
+      if (e->effect != CO_EFF_ADOPT && e->effect != CO_EFF_ADOPT_ON_SUCCESS &&
+          e->effect != CO_EFF_BORROW)
+        continue;
+      for (m = 0; m < (nm ? nm : 1); m++) {
+        unsigned needs =
+            nm ? e->modes[m].needs : (CO_NEED_READ | CO_NEED_WRITE);
+        int c;
+        for (c = 0; c < C_COUNT; c++) {
+          int acc_ok, spare, fd = make(c, needs, &acc_ok, &spare);
+          int dfail, dcall, dfree, ofail, ocall, ofree, same;
+          void *obj = NULL;
+          struct co_outcome o;
+          if (fd == -2)
+            continue;
+          documented(e, c, acc_ok, &dfail, &dcall, &dfree);
+          memset(&o, 0, sizeof o);
+          a->call(&env, i, m, &obj, fd, 0, &o);
+          ofail = o.ret < 0 || !obj;
+          ocall = is_open(fd);
+          if (obj) {
+            struct co_outcome o2;
+            a->call(&env, close_e, 0, &obj, -1, 0, &o2);
+          }
+          ofree = is_open(fd);
+          if (c == C_CLOSED || c == C_NEG)
+            dcall = dfree = ocall = ofree = 0;
+          same = dfail == ofail && dcall == ocall && dfree == ofree;
+          /* a type the documentation says nothing about: observed only */
+          if (c >= C_PIPE)
+            same = -1;
+          else
+            diffs += !same;
+          fprintf(
+              out, "| %s | `%s` | %s | %s | %s, %s / %s | %s, %s / %s | %s |\n",
+              co_libs[l].library, e->name, nm ? e->modes[m].name : "",
+              c == C_ACCESS ? access_name(needs) : case_name[c],
+              c >= C_PIPE ? "(not documented)"
+              : dfail     ? "fails"
+                          : "succeeds",
+              c >= C_PIPE ? "" : yn(dcall, c), c >= C_PIPE ? "" : yn(dfree, c),
+              ofail ? "fails" : "succeeds", yn(ocall, c), yn(ofree, c),
+              same < 0 ? ""
+              : same   ? "same"
+                       : "**differs**");
+          if (is_open(fd))
+            close(fd);
+          if (spare >= 0)
+            close(spare);
+        }
+      }
+    }
+  }
+  return diffs;
+}
+
+/* ---- the table ---- */
+
+static const char *ownership(const struct co_entry *e) {
+  switch (e->effect) {
+  case CO_EFF_OPEN:
+    return "opens its own descriptor";
+  case CO_EFF_ADOPT:
+    return "takes it, even on failure";
+  case CO_EFF_ADOPT_ON_SUCCESS:
+    return e->checks & CO_CHK_ANY ? "takes it (any int, unchecked)"
+                                  : "takes it on success; on failure the "
+                                    "caller keeps it";
+  case CO_EFF_BORROW:
+    return "borrows it: the caller keeps it";
+  case CO_EFF_LEND:
+    return "lends it: the object keeps it";
+  case CO_EFF_USE:
+    return e->io & CO_IO_SILENT ? "writes (buffered; no error reported)"
+                                : "writes through it";
+  case CO_EFF_CLOSE:
+    if (e->io & CO_IO_CLOSES_ANY)
+      return "closes it, owned or borrowed";
+    return e->io & CO_IO_SILENT ? "frees; closes it if owned (void)"
+                                : "frees; closes it if owned";
+  default:
+    return co_effect_name(e->effect);
+  }
+}
+
+struct finding {
+  char name[128], title[256], entries[512];
+};
+
+static size_t load_findings(const char *dir, struct finding *f, size_t cap) {
+  DIR *d = opendir(dir);
+  struct dirent *de;
+  size_t n = 0;
+  if (!d) {
+    fprintf(stderr, "closeonce-libs: cannot open %s: %s\n", dir,
+            strerror(errno));
+    exit(2);
+  }
+  while ((de = readdir(d)) && n < cap) {
+    size_t len = strlen(de->d_name);
+    char path[1024], line[1024];
+    FILE *in;
+    if (len < 4 || strcmp(de->d_name + len - 3, ".md"))
+      continue;
+    snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+    if (!(in = fopen(path, "r")))
+      continue;
+    memset(&f[n], 0, sizeof f[n]);
+    snprintf(f[n].name, sizeof f[n].name, "%.*s",
+             (int)(len - 3 > 100 ? 100 : len - 3), de->d_name);
+    while (fgets(line, sizeof line, in)) {
+      char *p;
+      line[strcspn(line, "\n")] = 0;
+      if (!f[n].title[0] && line[0] == '#' && line[1] == ' ')
+        snprintf(f[n].title, sizeof f[n].title, "%.250s", line + 2);
+      else if ((p = strstr(line, "<!-- closeonce: entries=")))
+        snprintf(f[n].entries, sizeof f[n].entries, ",%.*s,",
+                 (int)strcspn(p + 24, " -"), p + 24);
+    }
+    fclose(in);
+    if (!f[n].entries[0]) {
+      fprintf(stderr,
+              "closeonce-libs: %s names no entries "
+              "(<!-- closeonce: entries=... -->)\n",
+              path);
+      exit(2);
+    }
+    n++;
+  }
+  closedir(d);
+  return n;
+}
+
+static int table(const char *dir, uint64_t runs) {
+  struct finding f[64];
+  size_t nf = load_findings(dir, f, 64), l;
+  printf("| library | entry point | ownership, as documented | as observed "
+         "| verdict |\n|---|---|---|---|---|\n");
+  for (l = 0; l < co_nlibs; l++) {
+    const struct co_adapter *a = co_libs[l].adapter;
+    const struct co_contract *k = a->contract;
+    struct co_campaign_config cfg;
+    struct co_campaign_result res;
+    char err[256], observed[128];
+    unsigned i;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.target = co_target_find(k->layer);
+    cfg.seed = 1;
+    cfg.runs = runs;
+    cfg.max_ops = 32;
+    if (!cfg.target || co_campaign_run(&cfg, &res, err, sizeof err) < 0) {
+      fprintf(stderr, "closeonce-libs: %s: %s\n", k->layer,
+              cfg.target ? err : "no target");
+      return 2;
+    }
+    if (res.found)
+      snprintf(observed, sizeof observed, "**%s at run %llu**",
+               co_verdict_name(res.verdict.kind), (unsigned long long)res.run);
+    else
+      snprintf(observed, sizeof observed,
+               "as documented (%llu traces in lockstep)",
+               (unsigned long long)res.status.runs);
+    co_trace_free(&res.trace);
+    for (i = 0; i < k->nentries; i++) {
+      const struct co_entry *e = &k->entries[i];
+      char key[160], verdict[1024] = "";
+      size_t j, used = 0;
+      snprintf(key, sizeof key, ",%s,", e->name);
+      for (j = 0; j < nf; j++)
+        if (strstr(f[j].entries, key))
+          used += (size_t)snprintf(verdict + used, sizeof verdict - used,
+                                   "%sfinding: [%s](reports/findings/%s.md)",
+                                   used ? "; " : "", f[j].name, f[j].name);
+      printf("| %s | `%s` | %s | %s | %s |\n", i ? "" : co_libs[l].version(),
+             e->name, ownership(e), i ? "" : observed,
+             used        ? verdict
+             : res.found ? "**contract broken**"
+                         : "holds");
+    }
+  }
+  printf("\n%zu findings; contract-mode campaign of %llu traces per "
+         "library, seed 1.\n",
+         nf, (unsigned long long)runs);
+  return 0;
+}
+
+static int failpaths(int argc, char **argv) {
+  char *buf = NULL, *want = NULL;
+  size_t len = 0;
+  FILE *mem;
+  int diffs;
+  if (argc != 0 && !(argc == 2 && !strcmp(argv[0], "--check"))) {
+    fprintf(stderr, "usage: closeonce-libs failpaths [--check FILE]\n");
+    return 2;
+  }
+  if (!mkdtemp(dir)) {
+    fprintf(stderr, "closeonce-libs: mkdtemp: %s\n", strerror(errno));
+    return 2;
+  }
+  mem = open_memstream(&buf, &len);
+  if (!mem)
+    return 2;
+  diffs = run(mem);
+  fclose(mem);
+  {
+    char path[300];
+    snprintf(path, sizeof path, "%s/file", dir);
+    unlink(path);
+    rmdir(dir);
+  }
+  if (argc == 2) {
+    FILE *f = fopen(argv[1], "r");
+    size_t n = 0, cap = 0, r;
+    if (!f) {
+      fprintf(stderr, "closeonce-libs: %s: %s\n", argv[1], strerror(errno));
+      return 2;
+    }
+    do {
+      char *nw = realloc(want, cap = cap * 2 + 4096);
+      if (!nw)
+        return 2;
+      want = nw;
+      n += r = fread(want + n, 1, cap - n - 1, f);
+    } while (r);
+    fclose(f);
+    want[n] = 0;
+    /* the table is the part of the file after its first "| library" */
+    if (!strstr(want, buf)) {
+      fputs(buf, stdout);
+      fprintf(stderr,
+              "closeonce-libs: the libraries' failure paths differ "
+              "from %s (above: what they do now)\n",
+              argv[1]);
+      return 1;
+    }
+    printf("closeonce-libs: failure paths as recorded in %s "
+           "(%d differ from the documentation)\n",
+           argv[1], diffs);
+    return 0;
+  }
+  fputs(buf, stdout);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  co_libs_init();
+  if (argc >= 2 && !strcmp(argv[1], "failpaths"))
+    return failpaths(argc - 2, argv + 2);
+  if ((argc == 3 || argc == 5) && !strcmp(argv[1], "table")) {
+    unsigned long long runs = 20000;
+    char *end;
+    if (argc == 5) {
+      runs = strtoull(argv[4], &end, 10);
+      if (strcmp(argv[3], "--runs") || *end || !runs) {
+        fprintf(stderr,
+                "closeonce-libs table: --runs expects a positive "
+                "integer, got '%s'\n",
+                argv[4]);
+        return 2;
+      }
+    }
+    return table(argv[2], runs);
+  }
+  fprintf(stderr, "usage: closeonce-libs failpaths [--check FILE]\n"
+                  "       closeonce-libs table FINDINGS_DIR [--runs N]\n");
+  return 2;
+}

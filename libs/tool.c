@@ -372,14 +372,19 @@ static int failpaths(int argc, char **argv) {
               "closeonce-libs: the libraries' failure paths differ "
               "from %s (above: what they do now)\n",
               argv[1]);
+      free(buf);
+      free(want);
       return 1;
     }
+    free(want);
     printf("closeonce-libs: failure paths as recorded in %s "
            "(%d differ from the documentation)\n",
            argv[1], diffs);
+    free(buf);
     return 0;
   }
   fputs(buf, stdout);
+  free(buf);
   return 0;
 }
 

@@ -9,6 +9,7 @@
  * cc glib-io-channel-unix-new-uninitialised.c \
  *    $(pkg-config --cflags --libs glib-2.0)
  * valgrind --error-exitcode=99 ./a.out    -> 99 while the bug is there
+ * closeonce-test: valgrind
  */
 #include <fcntl.h>
 #include <glib.h>

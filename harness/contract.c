@@ -214,3 +214,15 @@ void co_outcome_from_c(struct co_outcome *out, long r, int e) {
   out->raw = r < 0 ? e : 0;
   out->err = co_err_from_errno(out->raw);
 }
+
+void co_outcome_failed_if(struct co_outcome *out, long r, int raw) {
+  out->ret = r < 0 ? -1 : r;
+  out->raw = r < 0 ? raw : 0;
+  out->err = r < 0 ? CO_OTHER : CO_OK;
+}
+
+void co_outcome_value(struct co_outcome *out, long v) {
+  out->ret = v;
+  out->raw = 0;
+  out->err = CO_OK;
+}

@@ -131,12 +131,6 @@ static void init(void) {
   }
 }
 
-static void set(struct co_outcome *out, long r) {
-  out->ret = r < 0 ? -1 : r;
-  out->raw = r < 0 ? errno : 0;
-  out->err = r < 0 ? CO_OTHER : CO_OK;
-}
-
 static void stream_glue(const struct co_glue_env *env, unsigned e,
                         unsigned mode, void **obj, int64_t fd, int32_t n,
                         struct co_outcome *out) {
@@ -167,7 +161,7 @@ static void stream_glue(const struct co_glue_env *env, unsigned e,
     *obj = NULL;
     break;
   }
-  set(out, r);
+  co_outcome_failed_if(out, r, errno);
 }
 
 static void channel_glue(const struct co_glue_env *env, unsigned e,
@@ -191,9 +185,7 @@ static void channel_glue(const struct co_glue_env *env, unsigned e,
     r = 0;
     break;
   case C_GET_FD: /* the number it holds, -1 included: not an error */
-    out->ret = g_io_channel_unix_get_fd(ch);
-    out->raw = 0;
-    out->err = CO_OK;
+    co_outcome_value(out, g_io_channel_unix_get_fd(ch));
     return;
   case C_WRITE:
     if (g_io_channel_write_chars(ch, buf, n, &done, NULL) == G_IO_STATUS_NORMAL)
@@ -210,7 +202,7 @@ static void channel_glue(const struct co_glue_env *env, unsigned e,
     *obj = NULL;
     break;
   }
-  set(out, r);
+  co_outcome_failed_if(out, r, errno);
 }
 
 static int64_t stream_fd(void *obj) {

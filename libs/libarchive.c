@@ -152,9 +152,7 @@ static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
     *obj = NULL;
     break;
   }
-  out->ret = r < 0 ? -1 : r;
-  out->raw = r < 0 ? errno : 0;
-  out->err = r < 0 ? CO_OTHER : CO_OK;
+  co_outcome_failed_if(out, r, errno);
 }
 
 const struct co_adapter co_lib_libarchive = {

@@ -109,10 +109,6 @@ __attribute__((constructor)) static void make_base(void) {
   event_config_free(cfg);
 }
 
-static struct event_base *get_base(void) {
-  return base;
-}
-
 static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
                  void **obj, int64_t fd, int32_t n, struct co_outcome *out) {
   static const char buf[256];
@@ -125,7 +121,7 @@ static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
   case NEW_CLOSE:
   case NEW_KEEP:
     *obj = NULL;
-    if (!get_base() || !(o = calloc(1, sizeof *o)))
+    if (!base || !(o = calloc(1, sizeof *o)))
       break;
     o->b = bufferevent_socket_new(base, (evutil_socket_t)fd,
                                   e == NEW_CLOSE ? BEV_OPT_CLOSE_ON_FREE : 0);
@@ -138,9 +134,7 @@ static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
     r = 0;
     break;
   case GETFD: /* -1 for a bufferevent made over -1: not an error */
-    out->ret = bufferevent_getfd(o->b);
-    out->raw = 0;
-    out->err = CO_OK;
+    co_outcome_value(out, bufferevent_getfd(o->b));
     return;
   case WRITE:
     o->error = 0;
@@ -166,9 +160,7 @@ static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
     r = 0;
     break;
   }
-  out->ret = r < 0 ? -1 : r;
-  out->raw = r < 0 ? errno : 0;
-  out->err = r < 0 ? CO_OTHER : CO_OK;
+  co_outcome_failed_if(out, r, errno);
 }
 
 static int64_t handle_of(void *obj) {

@@ -127,9 +127,7 @@ static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
     r = 0;
     break;
   }
-  out->ret = r < 0 ? -1 : r;
-  out->raw = r < 0 ? (int)-r : 0;
-  out->err = r < 0 ? CO_OTHER : CO_OK;
+  co_outcome_failed_if(out, r, r < 0 ? (int)-r : 0);
 }
 
 static int64_t handle_of(void *obj) {

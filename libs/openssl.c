@@ -79,9 +79,7 @@ static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
     break;
   case GET_FD:
     /* not an error: -1 is the descriptor of a BIO made over -1 */
-    out->ret = BIO_get_fd(b, NULL);
-    out->raw = 0;
-    out->err = CO_OK;
+    co_outcome_value(out, BIO_get_fd(b, NULL));
     return;
   case WRITE:
     r = BIO_write(b, buf, n);

@@ -80,9 +80,7 @@ static void zlib_call(const struct co_glue_env *env, unsigned e, unsigned mode,
   default:
     r = -1;
   }
-  out->ret = r;
-  out->raw = r < 0 ? errno : 0;
-  out->err = r < 0 ? CO_OTHER : CO_OK;
+  co_outcome_failed_if(out, r, errno);
 }
 
 const struct co_adapter co_adapter_zlib = {.version = CO_ADAPTER_VERSION,

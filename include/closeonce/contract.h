@@ -235,6 +235,13 @@ int co_adapter_paged(const struct co_adapter *a);
 /* For glue: the outcome of a C call that returned r (< 0: failure) with
  * errno e: ret is r or -1, raw is e on failure, err its normalized name. */
 void co_outcome_from_c(struct co_outcome *out, long r, int e);
+/* For glue of a library whose failures do not say why (no reliable errno):
+ * ret is r or -1, a failure compares as CO_OTHER, raw (the library's own
+ * code, or errno) is kept for the report. */
+void co_outcome_failed_if(struct co_outcome *out, long r, int raw);
+/* A success returning v, even a negative one (a lent descriptor of an
+ * object made over -1). */
+void co_outcome_value(struct co_outcome *out, long v);
 
 /* The registry. Built-in adapters are registered from the start; a user's
  * adapter is added with co_adapter_register before it is used. Entry ids are

@@ -20,7 +20,9 @@
  *    on a reading BZFILE it fails (BZ_SEQUENCE_ERROR) without touching
  *    the descriptor;
  *  - BZ2_bzclose returns void: it finishes the stream (writing the
- *    trailer) and fclose()s, which closes the descriptor, always.
+ *    trailer) and fclose()s, which closes the descriptor, always. When
+ *    that last write fails it leaks the BZFILE
+ *    (reports/findings/bzip2-bzclose-leaks-after-write-error.md).
  * bzip2 does not set errno for its own errors: failures compare as
  * "failed" (sets_errno 0).
  */

@@ -28,15 +28,17 @@
  *  - g_io_channel_shutdown: "Close an IO channel": giounix.c io_close
  *    closes the descriptor whether or not the channel was told to own it
  *    (CO_IO_CLOSES_ANY). On a borrowed channel that closes the caller's
- *    descriptor: see reports/findings/glib-io-channel-shutdown.md. The glue
- *    then drops the last reference.
+ *    descriptor: reports/findings/glib-io-channel-shutdown-closes-borrowed.md.
+ *    The glue then drops the last reference.
  * g_io_channel_unix_new reads the descriptor's flags once (giounix.c
- * g_io_unix_get_flags): over a descriptor that is not open or not
- * writable, g_io_channel_write_chars fails for good without a system call
- * (CO_IO_ACCESS_ONCE).
+ * g_io_unix_get_flags): over a read-only descriptor,
+ * g_io_channel_write_chars fails for good without a system call
+ * (CO_IO_ACCESS_ONCE). Over one that is not open the flags are left
+ * uninitialised (reports/findings/glib-io-channel-unix-new-uninitialised.md):
+ * handing one over is the client's mistake in the contract.
  * GLib's errors are GErrors: failures compare as "failed". Its
- * g_return_if_fail messages (a channel over a descriptor that is not open
- * cannot write) are silenced by the glue: they are expected here.
+ * g_return_if_fail messages are silenced by the glue: traces trigger them
+ * on purpose.
  */
 #include <errno.h>
 #include <gio/gunixoutputstream.h>

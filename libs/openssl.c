@@ -16,7 +16,8 @@
  *  - BIO_free(3) "returns 1 for success and 0 for failure"; for a fd BIO,
  *    fd_free closes the descriptor when BIO_CLOSE is set and does not look
  *    at close(2)'s result (bss_fd.c): BIO_free returns 1 even when the close
- *    fails. Declared CO_IO_SILENT; see reports/findings/openssl-bio-free.md.
+ *    fails. Declared CO_IO_SILENT; see
+ * reports/findings/openssl-bio-free-hides-close-error.md.
  */
 #include <errno.h>
 #include <openssl/bio.h>

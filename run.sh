@@ -7,9 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/deps.sh
 co_ensure_packages cmake make gcc pkg-config zlib1g-dev $CO_LIB_PACKAGES
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DCO_TESTS=OFF \
-  >/dev/null
-cmake --build build/release -j"$(nproc)" --target closeonce >/dev/null
+co_build_release closeonce
 has_budget=0
 for a in "$@"; do
   case "$a" in --seconds | --seconds=* | --runs | --runs=*) has_budget=1 ;; esac

@@ -35,3 +35,11 @@ co_ensure_packages() {
     return 1
   }
 }
+
+# The Release build of the given targets in build/release (run.sh,
+# scripts/libs-table.sh).
+co_build_release() {
+  cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DCO_TESTS=OFF \
+    >/dev/null && cmake --build build/release -j"$(nproc)" --target "$@" \
+    >/dev/null
+}

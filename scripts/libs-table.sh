@@ -8,9 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
 co_ensure_packages cmake make gcc pkg-config zlib1g-dev $CO_LIB_PACKAGES
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DCO_TESTS=OFF \
-  >/dev/null
-cmake --build build/release -j"$(nproc)" --target closeonce-libs >/dev/null
+co_build_release closeonce-libs
 table=$(mktemp)
 trap 'rm -f "$table"' EXIT
 build/release/closeonce-libs table reports/findings "$@" >"$table"

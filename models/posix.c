@@ -1981,7 +1981,7 @@ int co_event_format(const struct co_event *ev, char *buf, size_t cap) {
   case CO_WHY_NOT_OPEN:
     return snprintf(buf, cap,
                     "%s hands descriptor %lld%s, which is not open, to a "
-                    "layer that takes ownership",
+                    "layer that takes it or reads its state",
                     actor, (long long)ev->num, at);
   case CO_WHY_DEAD_OBJ:
     return snprintf(buf, cap,

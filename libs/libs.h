@@ -18,7 +18,6 @@ extern const struct co_adapter co_lib_bzip2;
 extern const struct co_adapter co_lib_libarchive;
 extern const struct co_adapter co_lib_libevent;
 extern const struct co_adapter co_lib_libuv;
-extern const struct co_adapter co_lib_libzip;
 
 /* One validated library: its adapter and what its target is. */
 struct co_lib {

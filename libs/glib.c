@@ -145,8 +145,7 @@ static void stream_glue(const struct co_glue_env *env, unsigned e,
   switch (e) {
   case S_NEW_CLOSE:
   case S_NEW_KEEP:
-    /* g_return_val_if_fail (fd != -1, NULL) */
-    s = fd == -1 ? NULL : g_unix_output_stream_new((int)fd, e == S_NEW_CLOSE);
+    s = g_unix_output_stream_new((int)fd, e == S_NEW_CLOSE);
     *obj = s;
     r = s ? 0 : -1;
     break;

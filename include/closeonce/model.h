@@ -10,6 +10,8 @@
  *
  * Each rule cites its source: "man X" (Linux man-pages 6.03), "P" (observed
  * on Linux 6.18 / glibc 2.36), "S§n" (shared/SEMANTICS.md section n).
+ * The implementation is in models/ (models/model_internal.h lists its
+ * modules).
  */
 #ifndef CLOSEONCE_MODEL_H
 #define CLOSEONCE_MODEL_H
@@ -156,13 +158,23 @@ int co_event_format(const struct co_event *ev, char *buf, size_t cap);
 
 /* What an operation may have changed, for the executor to observe.
  * num[]: numbers whose validity and flags may have changed; sweep: any
- * number may have (close_range); refused: the operation names a foreign
- * descriptor and must not be issued (no reference can produce one, so this
- * is a guard, never expected). */
+ * number may have (close_range); refused: the operation was not issued
+ * (its outcome is CO_REFUSED): it names a foreign descriptor (no reference
+ * can produce one, so this is a guard, never expected), a freed object or
+ * a live one it would lose, or a field out of range.
+ *
+ * The arrays hold what one operation can produce. Touches: at most 2 (a
+ * page-in that evicts: the victim's window copy and the new one; a pager's
+ * close: the window copy and the parked descriptor; _dup2: the duplicate
+ * and the old handle). Events: a close_range raises one for every
+ * descriptor in its range another party owns, and objects own at most two
+ * each (their own and a pager's window copy); any other operation raises
+ * at most 2. overflow: something did not fit (a model bug, never
+ * expected); the executor reports it instead of losing it silently. */
 #define CO_TOUCH_MAX 3
-#define CO_EVENTS_MAX 2
+#define CO_EVENTS_MAX (2 * CO_OBJS)
 struct co_aftermath {
-  int n, sweep, refused;
+  int n, sweep, refused, overflow;
   int64_t num[CO_TOUCH_MAX];
   /* pairs that must name the same open file description after the step */
   int64_t same_a, same_b; /* -1 when none */
@@ -199,7 +211,7 @@ enum co_sit {
 };
 
 /* The ownership events op would raise now, without applying it. Returns
- * the number written (at most CO_EVENTS_MAX). */
+ * the number written (at most CO_EVENTS_MAX; ev must hold that many). */
 int co_model_events(const struct co_model *m, const struct co_op *op,
                     const struct co_call *call, struct co_event *ev /* OUT */);
 /* The party owning num now: an object that holds and owns it, else the
@@ -241,12 +253,15 @@ void co_model_resolve(const struct co_model *m, const struct co_op *op,
                       struct co_call *out /* OUT */);
 
 /* 1 if op must not be issued to the platform (it names a foreign number,
- * or would use a freed object or lose a live one); co_model_step then
- * predicts it refused. For backends that call before the model steps. */
+ * would use a freed object or lose a live one, has a field out of range,
+ * or call is not its resolution); co_model_step then predicts it refused
+ * (CO_REFUSED). For backends that call before the model steps. */
 int co_model_refuses(const struct co_model *m, const struct co_op *op,
                      const struct co_call *call);
 
 /* Predict and apply one operation. *pred and *eff are always written.
+ * Any op and call are safe: fields out of range are refused, never used
+ * as indexes.
  * Returns the transition id (for coverage), always < co_model_transition_max.
  */
 unsigned co_model_step(struct co_model *m, const struct co_op *op,

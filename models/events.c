@@ -1,0 +1,487 @@
+/*
+ * Ownership events (model.h: struct co_event): what a step does wrong, and
+ * who is to blame, found before the step is applied. Which event wins is
+ * the order of the precedence tables below, one per shape of operation (a
+ * layer call on objects, a layer call taking a descriptor, a built-in
+ * operation): rules are tried in order, and a rule marked STOP ends the
+ * search once any event has been found. Also the refusal guard, and the
+ * text of an event.
+ */
+#include <stdio.h>
+
+#include "model_internal.h"
+
+/* What the rules look at. */
+struct evctx {
+  const struct co_model *m;
+  const struct co_op *op;
+  const struct co_call *c;
+  const struct co_entry *e;   /* CALL: the entry */
+  const struct objent *o, *d; /* CALL: the object operand, the second one */
+  int obj, dst;               /* their slots, masked */
+  int layer, two;             /* the operand layer; a second object */
+  struct co_event *ev;
+  int lost; /* events that did not fit (never expected: CO_EVENTS_MAX) */
+};
+
+static int add_ev(struct evctx *x, int n, int kind, int why, int actor,
+                  int owner, int client, int64_t num, int slot) {
+  struct co_event *ev = x->ev;
+  if (n >= CO_EVENTS_MAX) {
+    x->lost++;
+    return n;
+  }
+  ev[n].kind = (uint8_t)kind;
+  ev[n].why = (uint8_t)why;
+  ev[n].actor = (int8_t)actor;
+  ev[n].owner = (int8_t)owner;
+  ev[n].client = (int8_t)client;
+  ev[n].num = num;
+  ev[n].slot = (int8_t)slot;
+  ev[n].objslot = 0;
+  return n + 1;
+}
+
+/* An event whose operand is an object (the client closing oK, ...). */
+static int add_obj_ev(struct evctx *x, int n, int kind, int why, int actor,
+                      int owner, int client, int64_t num, int obj) {
+  int r = add_ev(x, n, kind, why, actor, owner, client, num, obj);
+  if (r > n)
+    x->ev[n].objslot = 1;
+  return r;
+}
+
+/* A client's misuse that is never run (model.h CO_WHY_DEAD_OBJ...). */
+static int client_ev(struct evctx *x, int n, int why, int slot) {
+  return add_ev(x, n, CO_EV_VIOLATION, why, CO_PARTY_CLIENT, CO_PARTY_NONE, 1,
+                -1, slot);
+}
+
+/* Party `actor` acts on num, which is not its own any more: another
+ * party's now (reused), or nobody's (its call fails: gone). */
+static int reused_or_gone(struct evctx *x, int n, int actor, int64_t num,
+                          int slot, int client) {
+  if (co__is_live(x->m, num))
+    return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_REUSED, actor,
+                  co_model_owner(x->m, num), client, num, slot);
+  return add_ev(x, n, CO_EV_INVALID_HANDLE, CO_WHY_GONE, actor, CO_PARTY_NONE,
+                client, num, slot);
+}
+
+static int ref_slot(struct co_ref r) {
+  return r.type == CO_REF_SLOT ? r.idx % CO_SLOTS : -1;
+}
+
+/* A client operand in a stale situation. */
+static int stale_ev(struct evctx *x, int n, struct co_ref r, int64_t num) {
+  enum co_sit sit = co_model_sit(x->m, r);
+  if (sit == CO_SIT_STALE)
+    return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_STALE, CO_PARTY_CLIENT,
+                  CO_PARTY_NONE, 1, num, ref_slot(r));
+  if (sit == CO_SIT_REUSED)
+    return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_REUSED, CO_PARTY_CLIENT,
+                  co_model_owner(x->m, num), 1, num, ref_slot(r));
+  return n;
+}
+
+/* ---- a layer call on objects ---- */
+
+/* The objects named must exist, be of the entry's layer, and a new one
+ * must not overwrite a live one (never run: freed memory, a lost object). */
+static int ev_dead(struct evctx *x, int n) {
+  return x->o->live ? n : client_ev(x, n, CO_WHY_DEAD_OBJ, x->obj);
+}
+static int ev_layer(struct evctx *x, int n) {
+  return (int)x->o->entry_base == x->layer
+             ? n
+             : client_ev(x, n, CO_WHY_WRONG_LAYER, x->obj);
+}
+static int ev_overwrite(struct evctx *x, int n) {
+  return co_call_binds(x->op) == 1 && x->d->live
+             ? client_ev(x, n, CO_WHY_OVERWRITE, x->dst)
+             : n;
+}
+static int ev_dead_dst(struct evctx *x, int n) {
+  return x->two && !x->d->live ? client_ev(x, n, CO_WHY_DEAD_OBJ, x->dst) : n;
+}
+static int ev_layer_dst(struct evctx *x, int n) {
+  return x->two && (int)x->d->entry_base != x->layer
+             ? client_ev(x, n, CO_WHY_WRONG_LAYER, x->dst)
+             : n;
+}
+
+/* A stream whose descriptor was closed under it: its close closes that
+ * number again, whoever holds it now. */
+static int ev_close_lost(struct evctx *x, int n) {
+  int64_t num;
+  int w;
+  if (x->e->effect != CO_EFF_CLOSE || x->o->wrap.inner < 0 ||
+      !co__obj_lost(x->m, x->o))
+    return n;
+  num = x->o->wrap.n;
+  if ((w = co__onum_holder(x->m, num)) >= 0)
+    return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_REUSED, x->obj, w, 0, num,
+                  x->obj);
+  return add_ev(x, n, CO_EV_INVALID_HANDLE, CO_WHY_GONE, x->obj, CO_PARTY_NONE,
+                0, num, x->obj);
+}
+
+/* Acting through a numbered object's number that was freed or given to
+ * another object (not run). */
+static int ev_lost(struct evctx *x, int n) {
+  const struct objent *l;
+  int slot;
+  int64_t num;
+  if (x->e->effect == CO_EFF_NUMBER)
+    return n;
+  if (co__obj_lost(x->m, x->o))
+    l = x->o, slot = x->obj;
+  else if (x->two && co__obj_lost(x->m, x->d))
+    l = x->d, slot = x->dst;
+  else
+    return n;
+  num = co__obj_number(x->m, l);
+  return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_LOST, slot,
+                co__onum_holder(x->m, num), 0, num, slot);
+}
+
+/* Closing or replacing an object another one wraps (owns). */
+static int ev_wrapped(struct evctx *x, int n) {
+  int w, close = x->e->effect == CO_EFF_CLOSE;
+  if (close && (w = co__wrapper_of(x->m, x->obj)) >= 0)
+    return add_obj_ev(x, n, CO_EV_VIOLATION, CO_WHY_OWNED, CO_PARTY_CLIENT, w,
+                      1, x->o->hold.num, x->obj);
+  if (!close && x->two && x->dst != x->obj &&
+      (w = co__wrapper_of(x->m, x->dst)) >= 0)
+    return add_obj_ev(x, n, CO_EV_VIOLATION, CO_WHY_OWNED, CO_PARTY_CLIENT, w,
+                      1, x->d->hold.num, x->dst);
+  return n;
+}
+
+/* Wrapping an object that is wrapped already: two owners. */
+static int ev_wrap_twice(struct evctx *x, int n) {
+  int w;
+  if (x->e->effect == CO_EFF_WRAP && (w = co__wrapper_of(x->m, x->obj)) >= 0)
+    return add_obj_ev(x, n, CO_EV_VIOLATION, CO_WHY_ADOPT, CO_PARTY_CLIENT, w,
+                      1, x->o->hold.num, x->obj);
+  return n;
+}
+
+/* _dup2's silent close of the target's old handle, which someone closed:
+ * it closes whatever has that value now, another party's handle or the
+ * new duplicate itself. */
+static int ev_dup2_target(struct evctx *x, int n) {
+  const struct objent *d = x->d;
+  if (!x->two || x->dst == x->obj || !d->hold.owns ||
+      co__obj_num_valid(x->m, d))
+    return n;
+  return reused_or_gone(x, n, x->dst, d->hold.num, x->dst, 0);
+}
+
+/* Closes a descriptor it borrows: its owner's (the client asked). */
+static int ev_closes_borrowed(struct evctx *x, int n) {
+  const struct objent *o = x->o;
+  if (x->e->effect == CO_EFF_CLOSE && (x->e->io & CO_IO_CLOSES_ANY) &&
+      !o->hold.owns && co__obj_num_valid(x->m, o))
+    return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_OWNED, x->obj,
+                  co_model_owner(x->m, o->hold.num), 1, o->hold.num, x->obj);
+  return n;
+}
+
+/* The object's own descriptor is not the one it took. A borrowing object
+ * that outlived the descriptor's owner: using it is the client's mistake,
+ * like a borrowed slot used too late. An owning one: the layer's (its
+ * descriptor was closed by someone else). */
+static int ev_own_fd(struct evctx *x, int n) {
+  const struct objent *o = x->o;
+  int64_t num = o->hold.num;
+  if (!co__call_hits_os(x->e, o) || co__obj_num_valid(x->m, o))
+    return n;
+  if (!o->hold.owns)
+    return add_ev(x, n, CO_EV_VIOLATION,
+                  co__is_live(x->m, num) ? CO_WHY_REUSED : CO_WHY_STALE,
+                  x->obj, co_model_owner(x->m, num), 1, num, x->obj);
+  return reused_or_gone(x, n, x->obj, num, x->obj, 0);
+}
+
+/* A pager closing or writing through a window copy that was closed under
+ * it (its own, or a victim it pages out). */
+static int ev_window(struct evctx *x, int n) {
+  const struct objent *o = x->o, *w = NULL;
+  enum co_effect f = x->e->effect;
+  int v = -1;
+  if (!o->pg.on || !x->m->window)
+    return n;
+  if (o->pg.resident && !co__win_valid(x->m, o) &&
+      (f == CO_EFF_CLOSE || f == CO_EFF_PAGE_OUT || f == CO_EFF_USE))
+    w = o, v = x->obj;
+  else if ((f == CO_EFF_LEND || f == CO_EFF_USE || f == CO_EFF_PAGE_IN) &&
+           (v = co__pager_evicts(x->m, o)) >= 0 &&
+           !co__win_valid(x->m, &x->m->obj[v]))
+    w = &x->m->obj[v];
+  return w ? reused_or_gone(x, n, x->obj, w->pg.win, v, 0) : n;
+}
+
+/* ---- a layer call taking a descriptor (OPEN, ADOPT, BORROW) ---- */
+
+static int ev_take_overwrite(struct evctx *x, int n) {
+  return x->m->obj[x->dst].live ? client_ev(x, n, CO_WHY_OVERWRITE, x->dst)
+                                : n;
+}
+
+/* Handing over a stale number, one that is not open, or one that another
+ * party owns (two owners). A borrowing entry only cares if it reads the
+ * descriptor's state once: over one not open that state is undefined
+ * (GLib: uninitialised flags). */
+static int ev_take(struct evctx *x, int n) {
+  const struct co_entry *e = x->e;
+  int64_t a = x->c->a;
+  int before = n, w, borrow = e->effect == CO_EFF_BORROW;
+  if (!co__call_has_ref(e) || (n = stale_ev(x, n, x->op->a, a)) != before)
+    return n;
+  if ((!borrow || (e->io & CO_IO_ACCESS_ONCE)) && !co__is_open(x->m, a))
+    return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_NOT_OPEN, CO_PARTY_CLIENT,
+                  CO_PARTY_NONE, 1, a, ref_slot(x->op->a));
+  if (!borrow && (w = co_model_owner(x->m, a)) >= 0)
+    return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_ADOPT, CO_PARTY_CLIENT, w, 1,
+                  a, ref_slot(x->op->a));
+  return n;
+}
+
+/* ---- a built-in operation ---- */
+
+/* Its first operand: stale, or closing another party's descriptor, or
+ * using a pager's window descriptor after returning it (the lending rule,
+ * pager/vfd.h: the caller's only between vget and vput). */
+static int ev_first(struct evctx *x, int n) {
+  const struct co_model *m = x->m;
+  int64_t a = x->c->a;
+  int before = n, w, kind = x->c->kind;
+  if (co_opdesc[kind].nrefs < 1 || kind == CO_OP_CLOSE_RANGE ||
+      (n = stale_ev(x, n, x->op->a, a)) != before)
+    return n;
+  if ((w = co_model_owner(m, a)) < 0)
+    return n;
+  if (kind == CO_OP_CLOSE || kind == CO_OP_DUP_CLOSE)
+    return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_OWNED, CO_PARTY_CLIENT, w, 1,
+                  a, ref_slot(x->op->a));
+  if (m->obj[w].pg.on && m->obj[w].pg.win == a && !m->obj[w].pg.pins)
+    return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_RETURNED, CO_PARTY_CLIENT, w,
+                  1, a, ref_slot(x->op->a));
+  return n;
+}
+
+/* dup2/dup3's target: a reused number, or another party's descriptor. */
+static int ev_dup2(struct evctx *x, int n) {
+  const struct co_call *c = x->c;
+  int w;
+  if ((c->kind != CO_OP_DUP2 && c->kind != CO_OP_DUP3) ||
+      (uint32_t)c->a == (uint32_t)c->b)
+    return n;
+  if (co_model_sit(x->m, x->op->b) == CO_SIT_REUSED)
+    return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_REUSED, CO_PARTY_CLIENT,
+                  co_model_owner(x->m, c->b), 1, c->b, ref_slot(x->op->b));
+  if ((w = co_model_owner(x->m, c->b)) >= 0)
+    return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_OWNED, CO_PARTY_CLIENT, w, 1,
+                  c->b, ref_slot(x->op->b));
+  return n;
+}
+
+/* close_range: every descriptor in the range another party owns, one
+ * event each (a foreign run is nobody's). */
+static int ev_close_range(struct evctx *x, int n) {
+  const struct co_model *m = x->m;
+  const struct co_call *c = x->c;
+  int64_t i, hi = (int64_t)(uint32_t)c->b;
+  int w;
+  if (c->kind != CO_OP_CLOSE_RANGE || (uint32_t)c->a > (uint32_t)c->b)
+    return n;
+  if (hi > m->high)
+    hi = m->high; /* nothing is live above it */
+  for (i = (uint32_t)c->a; i <= hi; i++)
+    if ((uint64_t)i < m->cap && m->fd[i].foreign)
+      i = co__past_foreign(m, i) - 1;
+    else if ((w = co_model_owner(m, i)) >= 0)
+      n = add_ev(x, n, CO_EV_VIOLATION, CO_WHY_OWNED, CO_PARTY_CLIENT, w, 1, i,
+                 -1);
+  return n;
+}
+
+/* ---- the precedence tables ---- */
+
+#define STOP 1 /* ends the search once any event has been found */
+struct evrule {
+  int (*fn)(struct evctx *x, int n);
+  int stop;
+};
+
+/* A layer call on objects: the first rule that fires wins, except that
+ * the owner rules (wrapped, wrapped twice, a dup2 target) add up. */
+static const struct evrule obj_rules[] = {
+    {ev_dead, STOP},
+    {ev_layer, STOP},
+    {ev_overwrite, STOP},
+    {ev_dead_dst, STOP},
+    {ev_layer_dst, STOP},
+    {ev_close_lost, STOP},
+    {ev_lost, STOP},
+    {ev_wrapped, 0},
+    {ev_wrap_twice, 0},
+    {ev_dup2_target, STOP},
+    {ev_closes_borrowed, STOP},
+    {ev_own_fd, STOP},
+    {ev_window, STOP},
+};
+/* A layer call that takes a descriptor or makes one. */
+static const struct evrule take_rules[] = {
+    {ev_take_overwrite, STOP},
+    {ev_take, STOP},
+};
+/* A built-in operation: its operand, a dup2 target, a close_range. */
+static const struct evrule op_rules[] = {
+    {ev_first, 0},
+    {ev_dup2, 0},
+    {ev_close_range, 0},
+};
+
+static int run_rules(struct evctx *x, const struct evrule *r, size_t nr) {
+  size_t i;
+  int n = 0;
+  for (i = 0; i < nr; i++) {
+    n = r[i].fn(x, n);
+    if (r[i].stop && n)
+      break;
+  }
+  return n;
+}
+
+/* The events of op (valid: co__op_valid), and how many did not fit
+ * (*lost). */
+int co__events(const struct co_model *m, const struct co_op *op,
+               const struct co_call *c, struct co_event *ev, int *lost) {
+  struct evctx x = {m, op, c, NULL, NULL, NULL, 0, 0, 0, 0, ev, 0};
+  int n;
+  *lost = 0;
+  if (op->kind != CO_OP_CALL) {
+    n = run_rules(&x, op_rules, sizeof op_rules / sizeof op_rules[0]);
+  } else if (!(x.e = co_entry_get(op->entry, NULL, NULL))) {
+    return 0;
+  } else {
+    x.obj = op->obj % CO_OBJS;
+    x.dst = op->dst % CO_OBJS;
+    x.o = &m->obj[x.obj];
+    x.d = &m->obj[x.dst]; /* dst: an object only for two-object entries */
+    if (co__call_has_obj(x.e)) {
+      x.layer = co__operand_layer(op, x.e);
+      x.two = co_call_target(op);
+      n = run_rules(&x, obj_rules, sizeof obj_rules / sizeof obj_rules[0]);
+    } else {
+      n = run_rules(&x, take_rules, sizeof take_rules / sizeof take_rules[0]);
+    }
+  }
+  *lost = x.lost;
+  return n;
+}
+
+int co_model_events(const struct co_model *m, const struct co_op *op,
+                    const struct co_call *c, struct co_event *ev) {
+  int lost;
+  if (!co__op_valid(op, c))
+    return 0; /* refused unseen */
+  return co__events(m, op, c, ev, &lost);
+}
+
+/* co_model_refuses, given the step's events. */
+int co__refuses(const struct co_model *m, const struct co_op *op,
+                const struct co_call *c, const struct co_event *ev, int nev) {
+  const struct co_opdesc *d = &co_opdesc[c->kind];
+  /* Never run: it would use freed memory or lose a live object. */
+  if (nev && (ev[0].why == CO_WHY_DEAD_OBJ || ev[0].why == CO_WHY_OVERWRITE ||
+              ev[0].why == CO_WHY_WRONG_LAYER || ev[0].why == CO_WHY_LOST))
+    return 1;
+  /* Guard: never act on a descriptor the trace does not reach. (A dup2
+   * target at or above the limit is refused by the kernel before it
+   * touches anything: EBADF, man dup.) */
+  return (d->nrefs >= 1 && c->kind != CO_OP_CLOSE_RANGE &&
+          co_model_is_foreign(m, c->a)) ||
+         (c->kind == CO_OP_CALL && co__call_touches_foreign(m, op, c->a)) ||
+         ((c->kind == CO_OP_DUP2 || c->kind == CO_OP_DUP3) &&
+          (uint32_t)c->b < (uint64_t)m->limit && co_model_is_foreign(m, c->b));
+}
+
+/* ---- text ---- */
+
+static int party_name(int p, char *buf, size_t cap) {
+  if (p == CO_PARTY_CLIENT)
+    return snprintf(buf, cap, "the client");
+  if (p == CO_PARTY_NONE)
+    return snprintf(buf, cap, "nobody");
+  return snprintf(buf, cap, "o%d", p);
+}
+int co_event_format(const struct co_event *ev, char *buf, size_t cap) {
+  char actor[16], owner[16], at[16] = "";
+  party_name(ev->actor, actor, sizeof actor);
+  party_name(ev->owner, owner, sizeof owner);
+  if (ev->slot >= 0 && ev->actor == CO_PARTY_CLIENT &&
+      ev->why != CO_WHY_DEAD_OBJ && ev->why != CO_WHY_OVERWRITE &&
+      ev->why != CO_WHY_WRONG_LAYER)
+    snprintf(at, sizeof at, " (%c%d)", ev->objslot ? 'o' : 's', ev->slot);
+  switch ((enum co_evwhy)ev->why) {
+  case CO_WHY_STALE:
+    return snprintf(buf, cap, "%s uses descriptor %lld%s after it was closed",
+                    actor, (long long)ev->num, at);
+  case CO_WHY_REUSED:
+    return snprintf(buf, cap,
+                    "%s acts on descriptor %lld%s, which was closed and "
+                    "reused: it now belongs to %s",
+                    actor, (long long)ev->num, at, owner);
+  case CO_WHY_OWNED:
+    return snprintf(buf, cap,
+                    "%s closes or replaces descriptor %lld%s, "
+                    "owned by %s",
+                    actor, (long long)ev->num, at, owner);
+  case CO_WHY_ADOPT:
+    return snprintf(buf, cap,
+                    "%s hands descriptor %lld%s, owned by %s, to a layer "
+                    "that takes ownership: two owners will close it",
+                    actor, (long long)ev->num, at, owner);
+  case CO_WHY_NOT_OPEN:
+    return snprintf(buf, cap,
+                    "%s hands descriptor %lld%s, which is not open, to a "
+                    "layer that takes it or reads its state",
+                    actor, (long long)ev->num, at);
+  case CO_WHY_DEAD_OBJ:
+    return snprintf(buf, cap,
+                    "%s uses o%d, which was freed or never made "
+                    "(not run)",
+                    actor, ev->slot);
+  case CO_WHY_OVERWRITE:
+    return snprintf(buf, cap,
+                    "%s makes a new object in o%d while o%d is live "
+                    "(it would be lost; not run)",
+                    actor, ev->slot, ev->slot);
+  case CO_WHY_WRONG_LAYER:
+    return snprintf(buf, cap,
+                    "%s calls an entry of another layer on o%d "
+                    "(not run)",
+                    actor, ev->slot);
+  case CO_WHY_GONE:
+    return snprintf(buf, cap,
+                    "%s's own descriptor %lld is not open (closed by another "
+                    "party, or never open): its call fails with EBADF",
+                    actor, (long long)ev->num);
+  case CO_WHY_RETURNED:
+    return snprintf(buf, cap,
+                    "%s uses descriptor %lld%s after returning it to %s "
+                    "(vput): any page operation may close it",
+                    actor, (long long)ev->num, at, owner);
+  case CO_WHY_LOST:
+    return snprintf(buf, cap,
+                    "%s acts through C-runtime descriptor %lld, which was "
+                    "closed under it%s%s (not run)",
+                    actor, (long long)ev->num,
+                    ev->owner >= 0 ? " and now belongs to " : "",
+                    ev->owner >= 0 ? owner : "");
+  }
+  return snprintf(buf, cap, "?");
+}

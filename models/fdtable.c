@@ -1,0 +1,366 @@
+/*
+ * The descriptor table and the open file descriptions (the shape of Linux
+ * fs/file.c): the foreign set, lowest-free allocation, install, the one
+ * close rule, dup2's close-and-reuse, close_range, and the queries of
+ * model.h on numbers. A number's entry is free, foreign (open when the
+ * trace started: the harness's, never the trace's), or points at an open
+ * file description with a per-descriptor cloexec bit. Pure C.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_internal.h"
+
+/* The index of num in the sorted foreign set, or -1. */
+static long foreign_index(const struct co_model *m, int64_t num) {
+  size_t lo = 0, hi = m->nforeign;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (m->foreign[mid] == num)
+      return (long)mid;
+    if (m->foreign[mid] < num)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return -1;
+}
+
+int co__is_foreign_list(const struct co_model *m, int64_t num) {
+  return foreign_index(m, num) >= 0;
+}
+
+/* The first number >= num that is not foreign: past num's run of
+ * consecutive foreign numbers, in O(log n). */
+int64_t co__past_foreign(const struct co_model *m, int64_t num) {
+  long j = foreign_index(m, num);
+  return j < 0 ? num : m->frun[j];
+}
+
+/* Make entries exist for numbers 0..num. Returns -1 on ENOMEM. */
+int co__ensure(struct co_model *m, int64_t num) {
+  size_t need = (size_t)num + 1, cap, i;
+  struct fdent *fd;
+  if (num < 0)
+    return -1;
+  if (need <= m->cap)
+    return 0;
+  cap = m->cap ? m->cap : 64;
+  while (cap < need)
+    cap *= 2;
+  fd = realloc(m->fd, cap * sizeof *fd);
+  if (!fd)
+    return -1;
+  for (i = m->cap; i < cap; i++) {
+    fd[i].ofd = -1;
+    fd[i].gen = 0;
+    fd[i].cloexec = 0;
+    fd[i].foreign = 0;
+    fd[i].protect = 0;
+  }
+  m->fd = fd;
+  for (i = 0; i < m->nforeign; i++)
+    if ((size_t)m->foreign[i] >= m->cap && (size_t)m->foreign[i] < cap)
+      fd[m->foreign[i]].foreign = 1;
+  m->cap = cap;
+  return 0;
+}
+
+int co__grow(void **p, size_t *cap, size_t need, size_t size) {
+  size_t c;
+  void *q;
+  if (need <= *cap)
+    return 0;
+  c = *cap ? *cap * 2 : 32;
+  while (c < need)
+    c *= 2;
+  q = realloc(*p, c * size);
+  if (!q)
+    return -1;
+  *p = q;
+  *cap = c;
+  return 0;
+}
+
+/* Copy the foreign set and its runs (frun, for the stride), and mark the
+ * table's entries. */
+static int set_foreign(struct co_model *m, const struct co_model_config *cfg) {
+  size_t i;
+  if (co__grow((void **)&m->foreign, &m->foreigncap, cfg->nforeign + 1,
+               sizeof *m->foreign) < 0 ||
+      co__grow((void **)&m->frun, &m->fruncap, cfg->nforeign + 1,
+               sizeof *m->frun) < 0)
+    return -1;
+  if (cfg->nforeign)
+    memcpy(m->foreign, cfg->foreign, cfg->nforeign * sizeof *m->foreign);
+  m->nforeign = cfg->nforeign;
+  m->fstride = m->stride;
+  for (i = m->nforeign; i-- > 0;)
+    m->frun[i] =
+        i + 1 < m->nforeign && m->foreign[i + 1] == m->foreign[i] + m->stride
+            ? m->frun[i + 1]
+            : m->foreign[i] + m->stride;
+  for (i = 0; i < m->cap; i++) {
+    m->fd[i].ofd = -1;
+    m->fd[i].foreign = 0;
+  }
+  for (i = 0; i < m->nforeign; i++)
+    if (m->foreign[i] >= 0 && (size_t)m->foreign[i] < m->cap)
+      m->fd[m->foreign[i]].foreign = 1;
+  return 0;
+}
+
+/* The table at the start of a trace: the foreign set, the free numbers
+ * f0..f31 (runs of foreign numbers skipped at once) and the base below
+ * which every number is foreign, so that with thousands of descriptors
+ * open before the trace an open costs the same as with three. */
+int co__fd_begin(struct co_model *m, const struct co_model_config *cfg) {
+  size_t i;
+  int64_t num;
+  int same = cfg->nforeign == m->nforeign && m->fd &&
+             m->fstride == m->stride &&
+             (cfg->nforeign == 0 ||
+              memcmp(cfg->foreign, m->foreign,
+                     cfg->nforeign * sizeof *cfg->foreign) == 0);
+  if (!same) {
+    if (set_foreign(m, cfg) < 0)
+      return -1;
+  } else {
+    /* Only numbers from the base up to the last trace's high mark can have
+     * been open in it (below the base all are foreign). */
+    for (i = m->base > 0 ? (size_t)m->base : 0;
+         i < m->cap && (int64_t)i <= m->high; i++)
+      m->fd[i].ofd = -1;
+  }
+  m->high = -1;
+  m->nofd = m->nfile = 0;
+  num = m->stride > 1 ? m->stride : 0; /* Win32: NULL is never a handle */
+  for (i = 0; i < CO_FREE_REFS; i++) {
+    num = co__past_foreign(m, num);
+    m->freenum[i] = num < m->limit ? num : -1;
+    num += m->stride;
+  }
+  m->base = !m->plat->lowest_free || m->freenum[0] < 0 ? 0 : m->freenum[0];
+  return co__ensure(m, num + 64);
+}
+
+/* The lowest number >= from that is not open, or -1 if none is below the
+ * limit (man open, man dup: "the lowest-numbered file descriptor not
+ * currently open"). Ensures the entry exists. */
+int64_t co__lowest_free(struct co_model *m, int64_t from) {
+  int64_t n = from < 0 ? 0 : from;
+  if (n < m->base)
+    n = m->base;
+  for (;;) {
+    if (n >= m->limit)
+      return -1;
+    if ((uint64_t)n >= m->cap && co__ensure(m, n) < 0)
+      return -1;
+    if (!co__is_open(m, n))
+      return n;
+    n = m->fd[n].foreign ? co__past_foreign(m, n) : n + 1;
+  }
+}
+
+/* num (free, its entry existing) now names description ofd. */
+void co__install(struct co_model *m, int64_t num, int32_t ofd, int cloexec) {
+  struct fdent *e = &m->fd[num];
+  e->ofd = ofd;
+  e->cloexec = (uint8_t)(cloexec != 0);
+  e->protect = 0;
+  e->gen = ++m->gen;
+  m->ofd[ofd].refs++;
+  if (num > m->high)
+    m->high = num;
+}
+
+/* The close rule, the only one: close(2), CloseHandle, and every layer's
+ * close of a descriptor come here. A number that is not the trace's (not
+ * open, or foreign: open, but never released by the model) fails with
+ * EBADF; a handle protected from close fails with EBADF and stays open
+ * (S§8: STATUS_HANDLE_NOT_CLOSABLE); otherwise the entry is freed and its
+ * description loses a reference (man close: freed even on error). */
+int co__fd_close(struct co_model *m, int64_t num) {
+  struct fdent *e;
+  if (!co__is_live(m, num))
+    return CO_EBADF;
+  e = &m->fd[num];
+  if (e->protect)
+    return CO_EBADF;
+  m->ofd[e->ofd].refs--;
+  e->ofd = -1;
+  return CO_OK;
+}
+
+/* A new file and a new open file description on it. Returns the description
+ * id, or -1 on ENOMEM. */
+int32_t co__new_ofd(struct co_model *m, int acc, int append) {
+  struct ofdent *d;
+  if (co__grow((void **)&m->ofd, &m->ofdcap, m->nofd + 1, sizeof *m->ofd) <
+          0 ||
+      co__grow((void **)&m->fsize, &m->filecap, m->nfile + 1,
+               sizeof *m->fsize) < 0)
+    return -1;
+  m->fsize[m->nfile] = 0;
+  d = &m->ofd[m->nofd];
+  d->off = 0;
+  d->file = (int32_t)m->nfile++;
+  d->refs = 0;
+  d->acc = (uint8_t)acc;
+  d->append = (uint8_t)(append != 0);
+  return (int32_t)m->nofd++;
+}
+
+/* n bytes written through description o: O_APPEND moves the offset to the
+ * end first (man write); a count of 0 changes nothing (unless a quirk says
+ * otherwise). Unknown offsets and sizes stay unknown. */
+void co__ofd_write(struct co_model *m, struct ofdent *o, int64_t n) {
+  int64_t *size = &m->fsize[o->file];
+  if (n == 0) {
+    m->hook.empty_write(m, o);
+    return;
+  }
+  if (o->append)
+    o->off = *size;
+  if (o->off < 0) {
+    *size = -1;
+    return;
+  }
+  o->off += n;
+  if (*size >= 0 && o->off > *size)
+    *size = o->off;
+}
+
+/* After a layer's opaque I/O through description o. */
+void co__ofd_unknown(struct co_model *m, struct ofdent *o) {
+  o->off = -1;
+  m->fsize[o->file] = -1;
+}
+
+/* dup2/dup3 after validation: close the target silently, then install
+ * (man dup: "the steps of closing and reusing newfd are performed
+ * atomically"; errors of the implicit close are lost). */
+void co__dup_onto(struct co_model *m, int64_t o, int64_t n, int cloexec,
+                  struct co_outcome *pred, struct co_aftermath *t) {
+  int32_t ofd = m->fd[o].ofd;
+  if (co__ensure(m, n) < 0) {
+    co__fail(pred, CO_OTHER);
+    return;
+  }
+  (void)co__fd_close(m, n);
+  co__install(m, n, ofd, cloexec);
+  pred->ret = n;
+  t->same_a = n;
+  t->same_b = o;
+}
+
+/* A new number n on num's open file description (dup, F_DUPFD,
+ * DuplicateHandle, a layer's duplicate): the result, and an identity check
+ * for the executor. */
+void co__dup_new(struct co_model *m, int64_t n, int64_t num, int cloexec,
+                 struct co_outcome *pred, struct co_aftermath *t) {
+  co__install(m, n, m->fd[num].ofd, cloexec);
+  pred->ret = n;
+  t->same_a = n;
+  t->same_b = num;
+  co__touch(t, n);
+}
+
+/* close_range(lo, hi) after validation: every live number in the range is
+ * closed (or marked cloexec); nothing is live above the high mark, below
+ * the base, or on a foreign number (runs of them skipped at once). */
+void co__close_range(struct co_model *m, uint64_t lo, uint64_t hi,
+                     int cloexec) {
+  uint64_t i;
+  if (m->high < 0)
+    return;
+  if (hi >= m->cap)
+    hi = m->cap - 1;
+  if (hi > (uint64_t)m->high)
+    hi = (uint64_t)m->high;
+  for (i = lo < (uint64_t)m->base ? (uint64_t)m->base : lo; i <= hi; i++) {
+    if (m->fd[i].foreign) {
+      i = (uint64_t)co__past_foreign(m, (int64_t)i) - 1;
+      continue;
+    }
+    if (m->fd[i].ofd < 0)
+      continue;
+    if (cloexec)
+      m->fd[i].cloexec = 1;
+    else
+      (void)co__fd_close(m, (int64_t)i);
+  }
+}
+
+/* ---- queries (model.h) ---- */
+
+void co_model_fd(const struct co_model *m, int64_t num,
+                 struct co_fdstate *out) {
+  memset(out, 0, sizeof *out);
+  out->ofd = -1;
+  if (!co__is_live(m, num))
+    return;
+  out->live = 1;
+  out->cloexec = m->fd[num].cloexec;
+  out->ofd = m->fd[num].ofd;
+  out->offset = m->ofd[out->ofd].off;
+  out->acc = m->ofd[out->ofd].acc;
+  out->append = m->ofd[out->ofd].append;
+  out->protect = m->fd[num].protect;
+}
+
+int64_t co_model_rep(const struct co_model *m, int64_t num) {
+  int64_t i;
+  if (!co__is_live(m, num))
+    return -1;
+  for (i = m->base; i <= m->high; i++) { /* below the base: foreign */
+    if (m->fd[i].foreign)
+      i = co__past_foreign(m, i) - 1;
+    else if (m->fd[i].ofd == m->fd[num].ofd)
+      return i;
+  }
+  return -1;
+}
+
+int64_t co_model_next_live(const struct co_model *m, int64_t after) {
+  int64_t i = after < 0 ? 0 : after + 1;
+  if (i < m->base)
+    i = m->base; /* below it every number is foreign, never live */
+  while (i <= m->high) {
+    if (m->fd[i].ofd >= 0)
+      return i;
+    i = m->fd[i].foreign ? co__past_foreign(m, i) : i + 1;
+  }
+  return -1;
+}
+
+int64_t co_model_high(const struct co_model *m) {
+  return m->high;
+}
+
+int64_t co_model_free_number(const struct co_model *m, unsigned k) {
+  int64_t num;
+  unsigned i;
+  if (k < CO_FREE_REFS)
+    return m->freenum[k];
+  num = m->freenum[CO_FREE_REFS - 1];
+  if (num < 0)
+    return -1;
+  for (i = CO_FREE_REFS - 1; i < k;) {
+    num += m->stride;
+    if (!co__is_foreign_list(m, num))
+      i++;
+  }
+  return num < m->limit ? num : -1;
+}
+
+int co_model_is_foreign(const struct co_model *m, int64_t num) {
+  /* Win32 pseudo-handles (-1 the current process, -2 its thread, ...) name
+   * objects outside any trace; what calls on them do is implementation-
+   * defined (S§2), so they are never issued. */
+  if (num < 0 && m->plat->neg_foreign)
+    return 1;
+  if (num >= 0 && (uint64_t)num < m->cap)
+    return m->fd[num].foreign;
+  return co__is_foreign_list(m, num);
+}

@@ -1,0 +1,428 @@
+/*
+ * The owner layers' effect interpreter (closeonce/contract.h): what an
+ * entry point does to descriptors and objects, from its contract alone.
+ * One function per effect, dispatched by a table; one object constructor
+ * (co__obj_make) and one layer-side close rule (co__obj_close_fd, over
+ * fdtable.c's co__fd_close). Numbered layers' effects are in numbered.c,
+ * a paged layer's calls in paged.c. Also: who owns a number now, and the
+ * model's view of an object (model.h).
+ */
+#include <string.h>
+
+#include "model_internal.h"
+
+int co__call_has_ref(const struct co_entry *e) {
+  return e->effect == CO_EFF_ADOPT || e->effect == CO_EFF_ADOPT_ON_SUCCESS ||
+         e->effect == CO_EFF_BORROW;
+}
+
+int co__call_has_obj(const struct co_entry *e) {
+  return e->effect != CO_EFF_OPEN && !co__call_has_ref(e);
+}
+
+int co__obj_num_valid(const struct co_model *m, const struct objent *o) {
+  return o->hold.gen && co__is_live(m, o->hold.num) &&
+         m->fd[o->hold.num].gen == o->hold.gen;
+}
+
+/* Does this entry make a system call on the object's descriptor? */
+int co__call_hits_os(const struct co_entry *e, const struct objent *o) {
+  if (o->pg.on) /* its parked descriptor: duplicated to page in, closed */
+    return e->effect == CO_EFF_CLOSE || e->effect == CO_EFF_DUP_OBJ ||
+           (!o->pg.resident &&
+            (e->effect == CO_EFF_LEND || e->effect == CO_EFF_USE ||
+             e->effect == CO_EFF_PAGE_IN));
+  return (e->effect == CO_EFF_CLOSE &&
+          (o->hold.owns || (e->io & CO_IO_CLOSES_ANY))) ||
+         (e->effect == CO_EFF_USE && !o->failed) || e->effect == CO_EFF_DUP ||
+         e->effect == CO_EFF_DUP_OBJ || e->effect == CO_EFF_DUP2_OBJ;
+}
+
+/* The first entry id of the layer whose objects entry e takes. */
+int co__operand_layer(const struct co_op *op, const struct co_entry *e) {
+  const struct co_adapter *ad;
+  co_entry_get(op->entry, &ad, NULL);
+  if (e->effect == CO_EFF_WRAP)
+    ad = co_adapter_find(e->inner);
+  return ad ? co_adapter_first_entry(ad) : -1;
+}
+
+/* The situation of a layer call's operand: its descriptor reference, or
+ * its object (unset: no object; live; stale: its descriptor is gone;
+ * reused: its number now holds another handle). */
+enum co_sit co__call_sit(const struct co_model *m, const struct co_op *op) {
+  const struct co_entry *e = co_entry_get(op->entry, NULL, NULL);
+  const struct objent *o = &m->obj[op->obj % CO_OBJS];
+  if (!e)
+    return CO_SIT_NEG;
+  if (co__call_has_ref(e))
+    return co_model_sit(m, op->a);
+  if (!co__call_has_obj(e))
+    return CO_SIT_NEG;
+  if (!o->live)
+    return CO_SIT_UNSET;
+  if (co__obj_num_valid(m, o))
+    return CO_SIT_LIVE;
+  return co__is_live(m, o->hold.num) ? CO_SIT_REUSED : CO_SIT_STALE;
+}
+
+/* Would this layer call hand the library a foreign descriptor? */
+int co__call_touches_foreign(const struct co_model *m, const struct co_op *op,
+                             int64_t a) {
+  const struct co_entry *e = co_entry_get(op->entry, NULL, NULL);
+  const struct objent *o = &m->obj[op->obj % CO_OBJS];
+  if (!e)
+    return 0;
+  if (co__call_has_ref(e))
+    return co_model_is_foreign(m, a);
+  return co__call_has_obj(e) && o->live && co_model_is_foreign(m, o->hold.num);
+}
+
+static int access_ok(int acc, int needs) {
+  if ((needs & CO_NEED_READ) && acc == CO_F_ACC_WRONLY)
+    return 0;
+  if ((needs & CO_NEED_WRITE) && acc == CO_F_ACC_RDONLY)
+    return 0;
+  return 1;
+}
+
+/* The access mode a layer's OPEN gives its new description. */
+int co__mode_acc(const struct co_mode *md) {
+  return md->needs == CO_NEED_READ    ? CO_F_ACC_RDONLY
+         : md->needs == CO_NEED_WRITE ? CO_F_ACC_WRONLY
+                                      : CO_F_ACC_RDWR;
+}
+
+/* The object constructor, the only one: a fresh live object in o of the
+ * layer starting at entry base, holding num (owning it if owns), wrapping
+ * nothing, paged out; numbered layers take the lowest free number (the
+ * caller checked one is left). Mode flags are the caller's to set. */
+void co__obj_make(struct co_model *m, struct objent *o, int numbered,
+                  unsigned base, int64_t num, int owns) {
+  memset(o, 0, sizeof *o);
+  o->live = 1;
+  o->entry_base = base;
+  o->hold.owns = (uint8_t)(owns != 0);
+  o->hold.num = num;
+  o->hold.gen = co__is_live(m, num) ? m->fd[num].gen : 0;
+  o->wrap.inner = -1;
+  o->nb.n = -1;
+  o->nb.on = (uint8_t)(numbered != 0);
+  if (numbered)
+    co__onum_take(m, o);
+  o->pg.win = o->pg.wnum = -1;
+}
+
+/* The layer-side close rule, the only one: an object's close of the
+ * descriptor it holds. The number is always observed (a borrowing object
+ * must leave it open); it is closed only if the object owns it or the
+ * entry closes any (CO_IO_CLOSES_ANY), by the one close rule. */
+int co__obj_close_fd(struct co_model *m, struct objent *o, int owns_or_any,
+                     struct co_aftermath *t) {
+  co__touch(t, o->hold.num);
+  return owns_or_any ? co__fd_close(m, o->hold.num) : CO_OK;
+}
+
+/* A duplicate of object o's handle (a layer's dup, _dup, _dup2): EBADF if
+ * the handle is not open, EMFILE if no number is free (or full: the layer
+ * has no room). Returns the new number, or -1 with *pred failed. */
+int64_t co__obj_dup(struct co_model *m, const struct objent *o, int full,
+                    int errs, struct co_outcome *pred,
+                    struct co_aftermath *t) {
+  int64_t n;
+  if (!co__is_live(m, o->hold.num)) {
+    co__fail(pred, errs ? CO_EBADF : CO_OTHER);
+    return -1;
+  }
+  n = m->plat->alloc(m, 0);
+  if (n < 0 || full) {
+    co__fail(pred, errs ? CO_EMFILE : CO_OTHER);
+    return -1;
+  }
+  co__dup_new(m, n, o->hold.num, 0, pred, t);
+  return n;
+}
+
+/* A failure, as the entry reports it (errno, or only "failed"). */
+static void lfail(struct co_outcome *pred, const struct co__callctx *x,
+                  int err) {
+  co__fail(pred, x->errs ? err : CO_OTHER);
+}
+
+/* OPEN: a new object over a fresh descriptor of its own. */
+static void eff_open(struct co_model *m, struct co__callctx *x,
+                     struct co_outcome *pred, struct co_aftermath *t) {
+  int32_t ofd;
+  int64_t n;
+  if (!x->md->valid) {
+    lfail(pred, x, CO_EINVAL);
+    return;
+  }
+  n = m->plat->alloc(m, 0);
+  if (n < 0 || (x->numbered && !co__onum_left(m))) {
+    lfail(pred, x, CO_EMFILE);
+    return;
+  }
+  if ((ofd = co__new_ofd(m, co__mode_acc(x->md), x->md->sets_append)) < 0) {
+    co__fail(pred, CO_OTHER);
+    return;
+  }
+  co__install(m, n, ofd, 0);
+  co__obj_make(m, x->o, x->numbered, x->base, n, 1);
+  x->o->own = x->md->own;
+  x->o->needs = x->md->needs;
+  t->obj = x->op->dst % CO_OBJS;
+  co__touch(t, n);
+}
+
+/* The checks an adopting or borrowing entry makes before taking a. */
+static int take_check(const struct co_model *m, const struct co__callctx *x,
+                      int64_t a) {
+  const struct co_entry *e = x->e;
+  if (!x->md->valid)
+    return CO_EINVAL;
+  if (a < 0 && !(e->checks & CO_CHK_ANY))
+    return CO_EBADF; /* fdopen(-1): F_GETFL fails (P); gzdopen(-1): NULL */
+  if ((e->checks & CO_CHK_VALID) && !co__is_open(m, a))
+    return CO_EBADF;
+  if ((e->checks & CO_CHK_ACCESS) && co__is_live(m, a) &&
+      !access_ok(co__ofd_of(m, a)->acc, x->md->needs))
+    return CO_EINVAL;
+  if (x->numbered && !co__onum_left(m))
+    return CO_EMFILE; /* no free descriptor (S§3 _open_osfhandle) */
+  return CO_OK;
+}
+
+/* ADOPT, ADOPT_ON_SUCCESS, BORROW: a new object over descriptor a. */
+static void eff_take(struct co_model *m, struct co__callctx *x,
+                     struct co_outcome *pred, struct co_aftermath *t) {
+  const struct co_entry *e = x->e;
+  const struct co_mode *md = x->md;
+  struct objent *o = x->o;
+  int64_t a = x->c->a;
+  int err = take_check(m, x, a);
+  co__touch(t, a);
+  if (err != CO_OK) {
+    lfail(pred, x, err);
+    /* adopts even on failure: closes it on the error path */
+    if (e->effect == CO_EFF_ADOPT)
+      (void)co__fd_close(m, a);
+    return;
+  }
+  co__obj_make(m, o, x->numbered, x->base, a, e->effect != CO_EFF_BORROW);
+  o->own = md->own;
+  o->needs = md->needs;
+  if (co__is_live(m, a)) {
+    struct ofdent *d = co__ofd_of(m, a);
+    int had_append = d->append;
+    if (md->sets_append)
+      d->append = 1;
+    if (md->seeks_end == CO_SEEK_ALWAYS ||
+        (md->seeks_end == CO_SEEK_IF_SET_APPEND && !had_append))
+      d->off = m->fsize[d->file];
+    if (e->io & CO_IO_READS)
+      co__ofd_unknown(m, d);
+  }
+  if ((e->io & CO_IO_ACCESS_ONCE) &&
+      (!co__is_live(m, a) || co__ofd_of(m, a)->acc == CO_F_ACC_RDONLY))
+    o->failed = 1; /* never writes: no system call */
+  t->obj = x->op->dst % CO_OBJS;
+}
+
+/* LEND: the object's descriptor, still the object's. */
+static void eff_lend(struct co_model *m, struct co__callctx *x,
+                     struct co_outcome *pred, struct co_aftermath *t) {
+  (void)m;
+  pred->ret = x->o->hold.num;
+  t->obj = x->op->obj % CO_OBJS;
+}
+
+/* DUP: a duplicate of the object's descriptor, the caller's. */
+static void eff_dup(struct co_model *m, struct co__callctx *x,
+                    struct co_outcome *pred, struct co_aftermath *t) {
+  t->obj = x->op->obj % CO_OBJS;
+  co__obj_dup(m, x->o, 0, x->errs, pred, t);
+}
+
+/* DETACH: frees the object, the caller gets its descriptor. */
+static void eff_detach(struct co_model *m, struct co__callctx *x,
+                       struct co_outcome *pred, struct co_aftermath *t) {
+  (void)m;
+  (void)t;
+  pred->ret = x->o->hold.num;
+  x->o->live = 0;
+}
+
+/* CLOSE: frees the object and closes what it owns. A layer that writes at
+ * close (compression trailer, buffers) fails when the descriptor is gone
+ * or not writable, and closes anyway; even after a sticky error the close
+ * writes what is pending (zlib gzclose_w runs gz_comp(Z_FINISH)
+ * unconditionally), into whatever file the number names by then. */
+static void eff_close(struct co_model *m, struct co__callctx *x,
+                      struct co_outcome *pred, struct co_aftermath *t) {
+  const struct co_entry *e = x->e;
+  struct objent *o = x->o;
+  int flush = CO_OK, err;
+  if (o->wrap.inner >= 0 || o->nb.on) {
+    co__numbered_close(m, x, pred, t);
+    return;
+  }
+  o->live = 0;
+  if ((e->io & CO_IO_OPAQUE) && (o->needs & CO_NEED_WRITE)) {
+    if (!co__is_live(m, o->hold.num) ||
+        co__ofd_of(m, o->hold.num)->acc == CO_F_ACC_RDONLY)
+      flush = CO_EBADF;
+    else
+      co__ofd_unknown(m, co__ofd_of(m, o->hold.num));
+  }
+  err = co__obj_close_fd(m, o, o->hold.owns || (e->io & CO_IO_CLOSES_ANY), t);
+  if (err != CO_OK) {
+    if (!(e->io & CO_IO_SILENT))
+      lfail(pred, x, err); /* CloseHandle of a protected handle fails, S§8 */
+    return;
+  }
+  if (flush != CO_OK && !(e->io & CO_IO_SILENT))
+    lfail(pred, x, flush);
+}
+
+/* USE: a stream writes through the descriptor it wraps, with its flags. */
+static void eff_use(struct co_model *m, struct co__callctx *x,
+                    struct co_outcome *pred, struct co_aftermath *t) {
+  const struct co_entry *e = x->e;
+  struct objent *o = x->o;
+  int in = co__inner_of(m, o);
+  unsigned own = in >= 0 ? m->obj[in].own : o->own;
+  int reaches =
+      !o->failed && (o->needs & CO_NEED_WRITE) && co__is_live(m, o->hold.num);
+  struct ofdent *d = reaches ? co__ofd_of(m, o->hold.num) : NULL;
+  int32_t n = x->c->n;
+  t->obj = x->op->obj % CO_OBJS;
+  if (reaches && (own & CO_OWN_APPEND)) {
+    /* UCRT write.cpp: seek to the end first, even when the write then
+     * fails (observed on a read-only handle, msvcrt and UCRT under Wine) */
+    d->off = m->fsize[d->file];
+    t->offset_num = o->hold.num;
+  }
+  if ((e->io & CO_IO_SILENT) && (o->needs & CO_NEED_WRITE) && !o->failed &&
+      (!reaches || d->acc == CO_F_ACC_RDONLY)) {
+    pred->ret = n; /* buffered: the failure shows later, if ever */
+    t->offset_num = -1;
+    return;
+  }
+  if (!reaches || d->acc == CO_F_ACC_RDONLY) {
+    lfail(pred, x, CO_EBADF);
+    if (e->io & CO_IO_STICKY)
+      o->failed = 1;
+    return;
+  }
+  if (e->io & CO_IO_OPAQUE) {
+    co__ofd_unknown(m, d);
+    t->offset_num = -1;
+  } else {
+    co__ofd_write(m, d, (own & CO_OWN_TEXT) ? 2 * (int64_t)n : n);
+    t->offset_num = o->hold.num;
+  }
+  pred->ret = n;
+}
+
+/* NUMBER: _fileno, the stored number, unchecked (S§3). */
+static void eff_number(struct co_model *m, struct co__callctx *x,
+                       struct co_outcome *pred, struct co_aftermath *t) {
+  t->obj = x->op->obj % CO_OBJS;
+  pred->ret = co__obj_number(m, x->o);
+}
+
+typedef void eff_fn(struct co_model *m, struct co__callctx *x,
+                    struct co_outcome *pred, struct co_aftermath *t);
+/* The owner layers' effects (a paged layer's are in paged.c); NULL: not an
+ * effect of an unpaged layer (ENOSYS). */
+static eff_fn *const effects[CO_EFF_COUNT] = {
+    [CO_EFF_OPEN] = eff_open,
+    [CO_EFF_ADOPT] = eff_take,
+    [CO_EFF_ADOPT_ON_SUCCESS] = eff_take,
+    [CO_EFF_BORROW] = eff_take,
+    [CO_EFF_LEND] = eff_lend,
+    [CO_EFF_DUP] = eff_dup,
+    [CO_EFF_DETACH] = eff_detach,
+    [CO_EFF_CLOSE] = eff_close,
+    [CO_EFF_USE] = eff_use,
+    [CO_EFF_DUP_OBJ] = co__numbered_dup,
+    [CO_EFF_DUP2_OBJ] = co__numbered_dup2,
+    [CO_EFF_WRAP] = co__numbered_wrap,
+    [CO_EFF_NUMBER] = eff_number,
+};
+
+/* A mode index the entry does not have is a mode it rejects. */
+static const struct co_mode mode_rw = {
+    "", 1, CO_NEED_READ | CO_NEED_WRITE, 0, CO_SEEK_NEVER, 0};
+static const struct co_mode mode_bad = {"", 0, 0, 0, CO_SEEK_NEVER, 0};
+
+/* A layer call, after its events: the entry's effect on descriptors and
+ * objects, from the contract alone (closeonce/contract.h). */
+void co__call_step(struct co_model *m, const struct co_op *op,
+                   const struct co_call *c, struct co_outcome *pred,
+                   struct co_aftermath *t) {
+  const struct co_adapter *ad;
+  struct co__callctx x;
+  unsigned nm;
+  eff_fn *f;
+  x.e = co_entry_get(op->entry, &ad, NULL);
+  if (!x.e || (unsigned)x.e->effect >= CO_EFF_COUNT) {
+    co__fail(pred, CO_ENOSYS);
+    return;
+  }
+  nm = co_entry_nmodes(x.e);
+  x.md = !nm ? &mode_rw : op->flags < nm ? &x.e->modes[op->flags] : &mode_bad;
+  x.op = op;
+  x.c = c;
+  x.base = (unsigned)co_adapter_first_entry(ad);
+  x.numbered = ad->contract->numbered != 0;
+  x.errs = x.e->sets_errno;
+  x.o = &m->obj[(co__call_has_obj(x.e) ? op->obj : op->dst) % CO_OBJS];
+  x.d = &m->obj[op->dst % CO_OBJS];
+  t->actor = co__call_has_obj(x.e) ? op->obj % CO_OBJS : CO_PARTY_CLIENT;
+  if (co_adapter_paged(ad) && m->window) {
+    co__pager_step(m, &x, pred, t);
+    return;
+  }
+  if ((f = effects[x.e->effect]) != NULL)
+    f(m, &x, pred, t);
+  else
+    co__fail(pred, CO_ENOSYS);
+}
+
+int co_model_owner(const struct co_model *m, int64_t num) {
+  int k, w, depth = 0;
+  if (!co__is_live(m, num))
+    return CO_PARTY_NONE;
+  for (k = 0; k < CO_OBJS; k++) {
+    const struct objent *o = &m->obj[k];
+    if (o->live && o->pg.on && o->pg.win == num && co__win_valid(m, o))
+      return k; /* a pager's window copy (lent or not) */
+    if (o->live && o->hold.owns && o->hold.num == num &&
+        co__obj_num_valid(m, o)) {
+      /* an object another one wraps belongs to its wrapper */
+      while ((w = co__wrapper_of(m, k)) >= 0 && depth++ < CO_OBJS)
+        k = w;
+      return k;
+    }
+  }
+  return CO_PARTY_CLIENT;
+}
+
+void co_model_obj(const struct co_model *m, unsigned k,
+                  struct co_objstate *out) {
+  const struct objent *o = &m->obj[k % CO_OBJS];
+  out->live = o->live;
+  out->owns = o->hold.owns;
+  out->num = o->hold.num;
+  out->num_valid = o->live && co__obj_num_valid(m, o);
+  out->entry_base = o->entry_base;
+  out->inner = co__inner_of(m, o);
+  out->wraps = o->wrap.inner >= 0;
+  out->number = co__obj_number(m, o);
+  out->lost = o->live && co__obj_lost(m, o);
+  out->window = o->live && o->pg.resident ? o->pg.win : -1;
+  out->window_number = o->live && o->pg.resident ? o->pg.wnum : -1;
+  out->pins = o->live ? o->pg.pins : 0;
+}

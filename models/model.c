@@ -1,0 +1,231 @@
+/*
+ * The model's public entry points (closeonce/model.h): allocation, the
+ * start of a trace, resolving references, the refusal guard, and the step
+ * that dispatches one operation to its rule: a built-in operation to the
+ * platform's table (posix_rules.c, win32_rules.c), a layer call to the
+ * effect interpreter (layers.c). Pure C, deterministic, no system calls.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_internal.h"
+
+int64_t co_platform_stride(int platform) {
+  return platform == CO_PLATFORM_WIN32 ? co__win32_platform.stride
+                                       : co__posix_platform.stride;
+}
+
+const unsigned co_model_transition_max =
+    (CO_OP_COUNT + CO_ENTRIES_MAX) * CO_SIT_COUNT * CO_SIT_COUNT * CO_ERR_COUNT;
+
+static const char *const sit_names[CO_SIT_COUNT] = {
+    "unset", "live", "stale", "reused", "free", "free-live", "neg", "limit"};
+
+const char *co_sit_name(enum co_sit s) {
+  return (unsigned)s < CO_SIT_COUNT ? sit_names[s] : "?";
+}
+
+struct co_model *co_model_new(void) {
+  return calloc(1, sizeof(struct co_model));
+}
+
+void co_model_free(struct co_model *m) {
+  if (!m)
+    return;
+  free(m->fd);
+  free(m->ofd);
+  free(m->fsize);
+  free(m->foreign);
+  free(m->frun);
+  free(m);
+}
+
+/* Slots unset, objects none, the C runtime's numbers those in use. */
+static void reset_parties(struct co_model *m,
+                          const struct co_model_config *cfg) {
+  size_t i;
+  for (i = 0; i < CO_SLOTS; i++) {
+    m->slot[i].num = -1;
+    m->slot[i].gen = 0;
+  }
+  memset(m->obj, 0, sizeof m->obj);
+  for (i = 0; i < CO_OBJS; i++) {
+    m->obj[i].wrap.inner = -1;
+    m->obj[i].nb.n = -1;
+    m->obj[i].pg.win = m->obj[i].pg.wnum = -1;
+  }
+  memset(m->onum_used, 0, sizeof m->onum_used);
+  for (i = 0; i < cfg->nobjforeign; i++)
+    if (cfg->objforeign[i] >= 0 && cfg->objforeign[i] < CO_OBJNUMS)
+      m->onum_used[cfg->objforeign[i]] = 1;
+}
+
+int co_model_begin(struct co_model *m, const struct co_model_config *cfg) {
+  m->platform = cfg->platform;
+  m->plat = cfg->platform == CO_PLATFORM_WIN32 ? &co__win32_platform
+                                               : &co__posix_platform;
+  m->stride = m->plat->stride;
+  m->limit = cfg->limit;
+  m->quirks = cfg->quirks;
+  co__hooks_init(&m->hook, cfg->quirks);
+  m->hint = -1;
+  if (co__fd_begin(m, cfg) < 0)
+    return -1;
+  reset_parties(m, cfg);
+  /* The pager's watermark: the configured one, or the platform's
+   * default (model.h). */
+  m->window = cfg->window;
+  m->tick = 0;
+  m->watermark = -1;
+  if (cfg->window) {
+    m->watermark = cfg->watermark;
+    if (m->watermark <= 0)
+      m->watermark = m->plat->watermark(m);
+    if (m->watermark <= 0 || co__ensure(m, m->watermark + 64) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+int64_t co_model_watermark(const struct co_model *m) {
+  return m->window ? m->watermark : -1;
+}
+
+void co_model_resolve(const struct co_model *m, const struct co_op *op,
+                      struct co_call *out) {
+  const struct co_ref *r[2] = {&op->a, &op->b};
+  int64_t v[2];
+  int i;
+  for (i = 0; i < 2; i++) {
+    switch (r[i]->type) {
+    case CO_REF_SLOT:
+      v[i] = m->slot[r[i]->idx % CO_SLOTS].num;
+      break;
+    case CO_REF_FREE:
+      v[i] = m->freenum[r[i]->idx % CO_FREE_REFS];
+      break;
+    case CO_REF_NEG:
+      v[i] = -1;
+      break;
+    default:
+      v[i] = m->limit;
+    }
+  }
+  out->kind = op->kind;
+  out->flags = op->flags;
+  out->a = v[0];
+  out->b = v[1];
+  out->n = op->n;
+  out->hint = -1;
+}
+
+enum co_sit co_model_sit(const struct co_model *m, struct co_ref r) {
+  int64_t num;
+  switch (r.type) {
+  case CO_REF_SLOT:
+    num = m->slot[r.idx % CO_SLOTS].num;
+    if (num < 0)
+      return CO_SIT_UNSET;
+    if (!co__is_live(m, num))
+      return CO_SIT_STALE;
+    return m->fd[num].gen == m->slot[r.idx % CO_SLOTS].gen ? CO_SIT_LIVE
+                                                           : CO_SIT_REUSED;
+  case CO_REF_FREE:
+    return co__is_live(m, m->freenum[r.idx % CO_FREE_REFS]) ? CO_SIT_FREE_LIVE
+                                                            : CO_SIT_FREE;
+  case CO_REF_NEG:
+    return CO_SIT_NEG;
+  default:
+    return CO_SIT_LIMIT;
+  }
+}
+
+int64_t co_model_slot(const struct co_model *m, unsigned slot) {
+  return m->slot[slot % CO_SLOTS].num;
+}
+
+int co__op_valid(const struct co_op *op, const struct co_call *c) {
+  const struct co_entry *e;
+  unsigned nm;
+  if (op->kind >= CO_OP_COUNT || c->kind != op->kind)
+    return 0;
+  if (op->kind != CO_OP_CALL)
+    return 1;
+  if (!(e = co_entry_get(op->entry, NULL, NULL)))
+    return 1; /* no such entry: ENOSYS */
+  if (op->obj >= CO_OBJS ||
+      op->dst >= (co_call_binds(op) == 2 ? CO_SLOTS : CO_OBJS))
+    return 0;
+  nm = co_entry_nmodes(e);
+  return !nm || op->flags < nm;
+}
+
+int co_model_refuses(const struct co_model *m, const struct co_op *op,
+                     const struct co_call *c) {
+  struct co_event ev[CO_EVENTS_MAX];
+  int lost;
+  if (!co__op_valid(op, c))
+    return 1;
+  return co__refuses(m, op, c, ev, co__events(m, op, c, ev, &lost));
+}
+
+/* The operands' situations (for coverage). */
+static void situations(const struct co_model *m, const struct co_op *op,
+                       enum co_sit *sa, enum co_sit *sb) {
+  const struct co_opdesc *d = &co_opdesc[op->kind];
+  *sa = *sb = CO_SIT_NEG;
+  if (op->kind == CO_OP_CALL)
+    *sa = co__call_sit(m, op);
+  else if (d->nrefs >= 1)
+    *sa = co_model_sit(m, op->a);
+  if (d->nrefs >= 2)
+    *sb = co_model_sit(m, op->b);
+}
+
+unsigned co_model_step(struct co_model *m, const struct co_op *op,
+                       const struct co_call *c, struct co_outcome *pred,
+                       struct co_aftermath *t) {
+  enum co_sit sa = CO_SIT_NEG, sb = CO_SIT_NEG;
+  unsigned kind = op->kind % CO_OP_COUNT;
+  int valid = co__op_valid(op, c), lost = 0;
+  co__rule *rule;
+
+  if (valid)
+    situations(m, op, &sa, &sb);
+  pred->ret = 0;
+  pred->err = CO_OK;
+  pred->raw = 0;
+  t->n = t->sweep = t->refused = t->overflow = 0;
+  t->same_a = t->same_b = -1;
+  t->offset_num = -1;
+  t->actor = CO_PARTY_CLIENT;
+  t->obj = -1;
+  t->nev = valid ? co__events(m, op, c, t->ev, &lost) : 0;
+  t->overflow = lost > 0;
+  m->hint = c->hint;
+  if (!valid || co__refuses(m, op, c, t->ev, t->nev)) {
+    /* not issued: the outcome is the model's own, never an errno */
+    t->refused = 1;
+    co__fail(pred, CO_REFUSED);
+  } else if (kind == CO_OP_CALL) {
+    co__call_step(m, op, c, pred, t);
+  } else if ((rule = m->plat->rule[kind]) != NULL) {
+    rule(m, c, pred, t);
+  } else {
+    co__fail(pred, CO_ENOSYS);
+  }
+  /* The result variable: the slot takes the return value, -1 on failure,
+   * as `s = dup(x)` does in C. */
+  if (!t->refused && (co_opdesc[kind].binds ||
+                      (kind == CO_OP_CALL && co_call_binds(op) == 2))) {
+    struct slotent *s = &m->slot[op->dst % CO_SLOTS];
+    s->num = pred->ret;
+    s->gen = co__is_live(m, pred->ret) ? m->fd[pred->ret].gen : 0;
+  }
+  return ((((kind + (kind == CO_OP_CALL ? op->entry : 0u)) * CO_SIT_COUNT +
+            (unsigned)sa) *
+               CO_SIT_COUNT +
+           (unsigned)sb) *
+              CO_ERR_COUNT +
+          (unsigned)pred->err);
+}

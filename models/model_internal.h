@@ -1,0 +1,295 @@
+/*
+ * The model's private header: its state, and the functions its modules
+ * share. Not installed; nothing outside models/ includes it.
+ *
+ * The modules (each file says what it holds):
+ *   model.c         the public entry points: begin, resolve, step, queries
+ *   fdtable.c       the descriptor table and the open file descriptions
+ *   posix_rules.c   one rule function per built-in operation (Linux)
+ *   win32_rules.c   the Win32 HANDLE rules (the table's overrides)
+ *   quirks.c        documented deviations (CO_QUIRK_*) as profile hooks
+ *   layers.c        the owner layers' effect interpreter (contract.h)
+ *   numbered.c      numbered layers: the C runtime's descriptors
+ *   paged.c         paged layers: the descriptor pager
+ *   events.c        ownership events, with their precedence table
+ *
+ * Object state is grouped by capability (struct objent): what every object
+ * has, the descriptor it holds, its number, what it wraps, its window. A
+ * new capability (a handle kind, a thread, a child process) adds its own
+ * sub-struct and module and is reached from the tables, not from inline
+ * branches.
+ */
+#ifndef CO_MODEL_INTERNAL_H
+#define CO_MODEL_INTERNAL_H
+
+#include <stdint.h>
+
+#include "closeonce/contract.h"
+#include "closeonce/error.h"
+#include "closeonce/model.h"
+#include "closeonce/trace.h"
+
+/* ---- state ---- */
+
+struct fdent {
+  int32_t ofd; /* -1: not open (a foreign number is open, but not ours) */
+  uint32_t gen;
+  uint8_t cloexec, foreign;
+  uint8_t protect; /* Win32 HANDLE_FLAG_PROTECT_FROM_CLOSE */
+};
+
+struct ofdent {
+  int64_t off; /* -1: unknown (after a layer's opaque I/O) */
+  int32_t file, refs;
+  uint8_t acc, append;
+};
+
+/* Ownership: the descriptor an object holds. */
+struct obj_hold {
+  uint8_t owns;  /* closes it when closed */
+  int64_t num;   /* the descriptor */
+  uint32_t gen;  /* that number's generation when taken; 0: not open then */
+};
+/* Numbered layers: the object is a number (the C runtime's descriptor). */
+struct obj_number {
+  uint8_t on;
+  int64_t n;    /* its number */
+  uint32_t gen; /* that number's generation when taken */
+};
+/* A wrapper (CO_EFF_WRAP): the object it wraps. */
+struct obj_wrap {
+  int8_t inner; /* the slot of the object it wraps (which may since hold
+                   another object); -1 */
+  int64_t n;    /* the number of the object it wraps, */
+  uint32_t gen; /* and that number's generation when wrapped */
+};
+/* Paged layers (a descriptor pager): hold.num is the parked descriptor. */
+struct obj_page {
+  uint8_t on, resident;
+  uint16_t pins;   /* lends not yet returned */
+  uint32_t tick;   /* when last used: the LRU order */
+  int64_t win;     /* the window copy while resident */
+  uint32_t wingen; /* its generation when made */
+  int64_t wnum;    /* Win32: its C-runtime number (POSIX: win) */
+  uint32_t wngen;  /* that number's generation */
+};
+
+/* An owner layer's object (a FILE*, a gzFile, ...). */
+struct objent {
+  uint8_t live;
+  uint8_t failed; /* a sticky I/O error (CO_IO_STICKY) */
+  uint8_t needs;  /* CO_NEED_* of the mode it was made with */
+  uint8_t own;    /* CO_OWN_*: the object's own append and text flags */
+  unsigned entry_base;
+  struct obj_hold hold;
+  struct obj_number nb;
+  struct obj_wrap wrap;
+  struct obj_page pg;
+};
+
+struct slotent {
+  int64_t num; /* -1: unset */
+  uint32_t gen;
+};
+
+struct co_model;
+typedef void co__rule(struct co_model *m, const struct co_call *c,
+                      struct co_outcome *pred, struct co_aftermath *t);
+
+/* A platform's rules: one function per built-in operation (NULL: the
+ * platform has no such call, ENOSYS; CO_OP_CALL is the layers'), and the
+ * facts the other modules ask. posix_rules.c, win32_rules.c. */
+struct co__platform {
+  int64_t stride;              /* numbers are multiples of it */
+  co__rule *rule[CO_OP_COUNT]; /* by enum co_opkind */
+  /* A new number at or above from; -1 if none (EMFILE). */
+  int64_t (*alloc)(struct co_model *m, int64_t from);
+  uint8_t lowest_free;      /* numbers are lowest-free: all below f0 are
+                               foreign all trace long */
+  uint8_t neg_foreign;      /* negative values name objects outside any
+                               trace (Win32 pseudo-handles) */
+  uint8_t pager_keeps;      /* the pager keeps an adopted handle where it
+                               is (Win32) instead of moving it */
+  uint8_t window_numbered;  /* window copies take a C-runtime number too */
+  /* The pager's default watermark (cfg.watermark 0). */
+  int64_t (*watermark)(const struct co_model *m);
+};
+extern const struct co__platform co__posix_platform, co__win32_platform;
+
+/* ---- posix_rules.c: the reference rules, by operation ---- */
+co__rule co__rule_open, co__rule_dup, co__rule_dup2, co__rule_dup3,
+    co__rule_dupfd, co__rule_getfd, co__rule_setfd, co__rule_getfl,
+    co__rule_setfl, co__rule_close, co__rule_close_range, co__rule_write,
+    co__rule_lseek;
+void co__write_with(struct co_model *m, const struct co_call *c,
+                    struct co_outcome *pred, struct co_aftermath *t,
+                    int ro_err);
+
+/* The profile's hooks: where a documented quirk replaces the reference
+ * rule (quirks.c builds them from the CO_QUIRK_* mask). */
+struct co__hooks {
+  /* lseek: an error it gives before the handle is looked up, or CO_OK */
+  int (*seek_early)(const struct co_call *c);
+  /* a write of 0 bytes through description o */
+  void (*empty_write)(struct co_model *m, struct ofdent *o);
+  /* a C-runtime parameter check failed with err: what the call returns */
+  int (*param_err)(int err);
+  /* _dup2(fd, fd): 1 if it duplicates anyway, 0 if it changes nothing */
+  int (*dup2_same)(void);
+};
+void co__hooks_init(struct co__hooks *h, unsigned quirks);
+
+struct co_model {
+  struct fdent *fd;
+  size_t cap; /* numbers 0..cap-1 have entries; above, all are free */
+  struct ofdent *ofd;
+  size_t nofd, ofdcap;
+  int64_t *fsize; /* file sizes; -1: unknown */
+  size_t nfile, filecap;
+  struct slotent slot[CO_SLOTS];
+  struct objent obj[CO_OBJS];
+  int64_t *foreign;
+  size_t nforeign, foreigncap;
+  int64_t *frun; /* frun[j]: the first number past foreign[j]'s run of
+                    consecutive foreign numbers (lowest-free skips it) */
+  size_t fruncap;
+  int64_t fstride; /* the stride frun was computed with */
+  int64_t freenum[CO_FREE_REFS];
+  int64_t limit, high;
+  int64_t base; /* every number below it is foreign (open all trace long) */
+  uint32_t gen;
+  int platform; /* enum co_platform */
+  const struct co__platform *plat;
+  unsigned quirks;
+  struct co__hooks hook;
+  int64_t stride; /* numbers are multiples of it (Win32: 4) */
+  int64_t hint;   /* Win32: the value the platform gave the new handle */
+  /* numbered layers' numbers: 0 free, 1 in use at the start, 2 an object's */
+  uint8_t onum_used[CO_OBJNUMS];
+  uint32_t onum_gen[CO_OBJNUMS], ogen;
+  /* the pager (paged layers): window size, watermark, LRU clock */
+  unsigned window;
+  int64_t watermark;
+  uint32_t tick;
+};
+
+/* ---- fdtable.c: the descriptor table and open file descriptions ---- */
+int co__grow(void **p, size_t *cap, size_t need, size_t size);
+int co__fd_begin(struct co_model *m, const struct co_model_config *cfg);
+int co__ensure(struct co_model *m, int64_t num);
+int64_t co__past_foreign(const struct co_model *m, int64_t num);
+int co__is_foreign_list(const struct co_model *m, int64_t num);
+int64_t co__lowest_free(struct co_model *m, int64_t from);
+void co__install(struct co_model *m, int64_t num, int32_t ofd, int cloexec);
+int co__fd_close(struct co_model *m, int64_t num);
+int32_t co__new_ofd(struct co_model *m, int acc, int append);
+void co__ofd_write(struct co_model *m, struct ofdent *o, int64_t n);
+void co__ofd_unknown(struct co_model *m, struct ofdent *o);
+void co__dup_onto(struct co_model *m, int64_t o, int64_t n, int cloexec,
+                  struct co_outcome *pred, struct co_aftermath *t);
+void co__dup_new(struct co_model *m, int64_t n, int64_t num, int cloexec,
+                 struct co_outcome *pred, struct co_aftermath *t);
+void co__close_range(struct co_model *m, uint64_t lo, uint64_t hi,
+                     int cloexec);
+
+static inline int co__is_open(const struct co_model *m, int64_t num) {
+  if (num < 0 || (uint64_t)num >= m->cap)
+    return 0;
+  return m->fd[num].foreign || m->fd[num].ofd >= 0;
+}
+static inline int co__is_live(const struct co_model *m, int64_t num) {
+  return num >= 0 && (uint64_t)num < m->cap && m->fd[num].ofd >= 0;
+}
+/* The description of live number num. */
+static inline struct ofdent *co__ofd_of(const struct co_model *m,
+                                        int64_t num) {
+  return &m->ofd[m->fd[num].ofd];
+}
+
+/* ---- model.c: outcomes and observations ---- */
+/* op is within range (kind, entry, object slots, mode) and c is its
+ * resolution (the same kind); else the model refuses it unseen. */
+int co__op_valid(const struct co_op *op, const struct co_call *c);
+static inline void co__fail(struct co_outcome *o, int err) {
+  o->ret = -1;
+  o->err = err;
+}
+/* Record that num's validity or flags may have changed. The array holds
+ * what any operation can touch (CO_TOUCH_MAX); an overflow is flagged,
+ * never dropped silently. */
+static inline void co__touch(struct co_aftermath *t, int64_t num) {
+  if (num < 0)
+    return;
+  if (t->n < CO_TOUCH_MAX)
+    t->num[t->n++] = num;
+  else
+    t->overflow = 1;
+}
+
+/* ---- layers.c: owner layers ---- */
+/* A call's resolved context: the entry, its mode, its layer. */
+struct co__callctx {
+  const struct co_op *op;
+  const struct co_call *c;
+  const struct co_entry *e;
+  const struct co_mode *md;
+  unsigned base; /* the layer's first entry id */
+  int numbered;  /* the layer's objects are numbers */
+  int errs;      /* the entry sets errno */
+  struct objent *o; /* the object operand (or the one it makes) */
+  struct objent *d; /* the second object operand (dst), masked */
+};
+void co__call_step(struct co_model *m, const struct co_op *op,
+                   const struct co_call *c, struct co_outcome *pred,
+                   struct co_aftermath *t);
+int co__call_has_ref(const struct co_entry *e);
+int co__call_has_obj(const struct co_entry *e);
+int co__call_hits_os(const struct co_entry *e, const struct objent *o);
+int co__operand_layer(const struct co_op *op, const struct co_entry *e);
+int co__obj_num_valid(const struct co_model *m, const struct objent *o);
+enum co_sit co__call_sit(const struct co_model *m, const struct co_op *op);
+int co__call_touches_foreign(const struct co_model *m, const struct co_op *op,
+                             int64_t a);
+/* The one object constructor: a fresh live object in o holding num. */
+void co__obj_make(struct co_model *m, struct objent *o, int numbered,
+                  unsigned base, int64_t num, int owns);
+/* The one layer-side close rule: close what object o holds (if it owns
+ * it, or closes any); CO_OK or the error. */
+int co__obj_close_fd(struct co_model *m, struct objent *o, int owns_or_any,
+                     struct co_aftermath *t);
+int64_t co__obj_dup(struct co_model *m, const struct objent *o, int full,
+                    int errs, struct co_outcome *pred, struct co_aftermath *t);
+int co__mode_acc(const struct co_mode *md);
+
+/* ---- numbered.c: the C runtime's descriptors ---- */
+int co__onum_valid(const struct co_model *m, const struct objent *o);
+int co__onum_holder(const struct co_model *m, int64_t n);
+int co__onum_take(struct co_model *m, struct objent *o);
+int co__onum_left(const struct co_model *m);
+int co__onum_lowest_free(const struct co_model *m);
+int co__inner_of(const struct co_model *m, const struct objent *o);
+int co__wrapper_of(const struct co_model *m, int k);
+int co__obj_lost(const struct co_model *m, const struct objent *o);
+int64_t co__obj_number(const struct co_model *m, const struct objent *o);
+void co__numbered_close(struct co_model *m, struct co__callctx *x,
+                        struct co_outcome *pred, struct co_aftermath *t);
+void co__numbered_dup(struct co_model *m, struct co__callctx *x,
+                      struct co_outcome *pred, struct co_aftermath *t);
+void co__numbered_dup2(struct co_model *m, struct co__callctx *x,
+                       struct co_outcome *pred, struct co_aftermath *t);
+void co__numbered_wrap(struct co_model *m, struct co__callctx *x,
+                       struct co_outcome *pred, struct co_aftermath *t);
+
+/* ---- paged.c: the descriptor pager ---- */
+int co__win_valid(const struct co_model *m, const struct objent *o);
+int co__pager_evicts(const struct co_model *m, const struct objent *o);
+void co__pager_step(struct co_model *m, struct co__callctx *x,
+                    struct co_outcome *pred, struct co_aftermath *t);
+
+/* ---- events.c ---- */
+int co__events(const struct co_model *m, const struct co_op *op,
+               const struct co_call *c, struct co_event *ev, int *lost);
+int co__refuses(const struct co_model *m, const struct co_op *op,
+                const struct co_call *c, const struct co_event *ev, int nev);
+
+#endif

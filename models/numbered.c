@@ -1,0 +1,198 @@
+/*
+ * Numbered layers: the C runtime's descriptors (S§3, S§5). Their objects
+ * are numbers the library allocates lowest-free from 0, skipping those in
+ * use when the trace starts; all numbered layers of a target share one
+ * number space (struct co_model onum_used). Here: the number table, the
+ * wrappers over numbered objects (_fdopen's streams), and the C runtime's
+ * effects: _close and fclose, _dup, _dup2, _fdopen, _fileno.
+ */
+#include "model_internal.h"
+
+int co__onum_valid(const struct co_model *m, const struct objent *o) {
+  return o->nb.on && o->nb.n >= 0 && o->nb.n < CO_OBJNUMS &&
+         m->onum_used[o->nb.n] == 2 && m->onum_gen[o->nb.n] == o->nb.gen;
+}
+
+/* The live object that is number n now, or -1. */
+int co__onum_holder(const struct co_model *m, int64_t n) {
+  int k;
+  for (k = 0; k < CO_OBJS; k++)
+    if (m->obj[k].live && m->obj[k].nb.n == n &&
+        co__onum_valid(m, &m->obj[k]))
+      return k;
+  return -1;
+}
+
+/* The lowest free number (UCRT osfinfo.cpp: a linear scan for the lowest
+ * free slot; S§8: observed lowest-free), or -1. */
+int co__onum_lowest_free(const struct co_model *m) {
+  int n;
+  for (n = 0; n < CO_OBJNUMS; n++)
+    if (!m->onum_used[n])
+      return n;
+  return -1;
+}
+
+/* Give o the lowest free number. 0, or -1 if none is free (EMFILE). */
+int co__onum_take(struct co_model *m, struct objent *o) {
+  int n = co__onum_lowest_free(m);
+  if (n < 0)
+    return -1;
+  m->onum_used[n] = 2;
+  o->nb.n = n;
+  o->nb.gen = m->onum_gen[n] = ++m->ogen;
+  return 0;
+}
+
+int co__onum_left(const struct co_model *m) {
+  return co__onum_lowest_free(m) >= 0;
+}
+
+/* The slot of the live object wrapper o wraps, or -1 when that object is
+ * gone (its slot may hold another object since: the generation tells). */
+int co__inner_of(const struct co_model *m, const struct objent *o) {
+  const struct objent *in;
+  if (o->wrap.inner < 0)
+    return -1;
+  in = &m->obj[o->wrap.inner];
+  return in->live && in->nb.on && in->nb.gen == o->wrap.gen ? o->wrap.inner
+                                                            : -1;
+}
+
+/* The live wrapper of object k, or -1. */
+int co__wrapper_of(const struct co_model *m, int k) {
+  int w;
+  for (w = 0; w < CO_OBJS; w++)
+    if (m->obj[w].live && co__inner_of(m, &m->obj[w]) == k)
+      return w;
+  return -1;
+}
+
+/* A numbered object, or a wrapper over one, whose number was freed or given
+ * to another object under it: what a call through it does depends on who
+ * holds the number now, so it is never run. */
+int co__obj_lost(const struct co_model *m, const struct objent *o) {
+  if (o->nb.on)
+    return !co__onum_valid(m, o);
+  return o->wrap.inner >= 0 &&
+         !(o->wrap.n >= 0 && o->wrap.n < CO_OBJNUMS &&
+           m->onum_used[o->wrap.n] == 2 &&
+           m->onum_gen[o->wrap.n] == o->wrap.gen);
+}
+
+int64_t co__obj_number(const struct co_model *m, const struct objent *o) {
+  (void)m;
+  if (o->nb.on)
+    return o->nb.n;
+  return o->wrap.inner >= 0 ? o->wrap.n : -1;
+}
+
+/* _close of numbered object k (directly, or by its stream's fclose): the
+ * number is freed whatever happens (UCRT close.cpp: "the slot is always
+ * freed"); CloseHandle of what it owns, failing on a closed or protected
+ * handle (S§8: -1, EBADF, the handle survives). */
+static void close_numbered(struct co_model *m, struct objent *k,
+                           struct co_outcome *pred, struct co_aftermath *t,
+                           int errs) {
+  int err;
+  m->onum_used[k->nb.n] = 0;
+  if ((err = co__obj_close_fd(m, k, k->hold.owns, t)) != CO_OK)
+    co__fail(pred, errs ? err : CO_OTHER);
+}
+
+/* fclose (_close of its descriptor) and _close: the number is freed
+ * whatever happens; the handle is closed if the object owns it. */
+void co__numbered_close(struct co_model *m, struct co__callctx *x,
+                        struct co_outcome *pred, struct co_aftermath *t) {
+  struct objent *o = x->o;
+  int self = o->nb.on ? (int)(o - m->obj) : co__inner_of(m, o);
+  int h = co__onum_holder(m, co__obj_number(m, o));
+  o->live = 0;
+  t->obj = o->wrap.inner >= 0 ? self : -1;
+  if (h < 0) {
+    /* a descriptor closed already: UCRT's _close validation fires the
+     * invalid-parameter handler (close.cpp); msvcrt does not (a quirk) */
+    co__fail(pred, m->hook.param_err(CO_EBADF));
+    return;
+  }
+  /* the object it wraps, or one given that number since */
+  close_numbered(m, &m->obj[h], pred, t, x->errs);
+  if (h == self)
+    m->obj[h].live = 0;
+  else
+    t->obj = h;
+}
+
+/* _dup (S§3, UCRT dup.cpp): the lowest free descriptor, a duplicate of the
+ * handle (inheritable, DUPLICATE_SAME_ACCESS), owned by the new descriptor;
+ * if DuplicateHandle fails the slot is released. */
+void co__numbered_dup(struct co_model *m, struct co__callctx *x,
+                      struct co_outcome *pred, struct co_aftermath *t) {
+  struct objent *o = x->o, *d = x->d;
+  int64_t n;
+  t->actor = x->op->obj % CO_OBJS;
+  t->obj = x->op->dst % CO_OBJS;
+  n = co__obj_dup(m, o, o->nb.on && !co__onum_left(m), x->errs, pred, t);
+  if (n < 0)
+    return;
+  co__obj_make(m, d, o->nb.on, o->entry_base, n, 1);
+  d->needs = o->needs;
+  d->own = o->own; /* the flags but FNOINHERIT (UCRT dup.cpp) */
+  pred->ret = 0;
+}
+
+/* _dup2 (S§3, UCRT dup2.cpp; Wine dlls/msvcrt/file.c): the duplicate is
+ * made first (on failure the target is untouched), then the target's
+ * handle is closed with its errors ignored (a protected one survives), the
+ * target holds the duplicate; returns 0. s == t: UCRT changes nothing;
+ * Wine re-duplicates (a quirk). */
+void co__numbered_dup2(struct co_model *m, struct co__callctx *x,
+                       struct co_outcome *pred, struct co_aftermath *t) {
+  struct objent *o = x->o, *d = x->d;
+  int64_t old = d->hold.num, n;
+  int w, dst = x->op->dst % CO_OBJS;
+  t->obj = dst;
+  if (d == o && !m->hook.dup2_same())
+    return;
+  if ((n = co__obj_dup(m, o, 0, x->errs, pred, t)) < 0)
+    return;
+  if (d->hold.owns && co__fd_close(m, old) == CO_OK) {
+    /* the source's handle was the target's too; or the target's value
+     * was stale and the duplicate got it (Wine reuses the lowest free
+     * value, S§5): CloseHandle closes the duplicate itself */
+    if (old == t->same_a || old == t->same_b)
+      t->same_a = t->same_b = -1;
+  }
+  co__touch(t, old);
+  d->hold.owns = 1;
+  d->failed = 0;
+  d->needs = o->needs;
+  d->own = o->own;
+  d->hold.num = n;
+  d->hold.gen = m->fd[n].gen;
+  for (w = 0; w < CO_OBJS; w++)
+    if (m->obj[w].live && co__inner_of(m, &m->obj[w]) == dst)
+      m->obj[w].hold = (struct obj_hold){m->obj[w].hold.owns, n, d->hold.gen};
+  pred->ret = 0;
+}
+
+/* _fdopen (S§3, UCRT fdopen.cpp): a stream over the descriptor, no check
+ * of the mode against the handle's access, the descriptor never closed; a
+ * bad mode fires the invalid-parameter handler (msvcrt: EINVAL, a quirk). */
+void co__numbered_wrap(struct co_model *m, struct co__callctx *x,
+                       struct co_outcome *pred, struct co_aftermath *t) {
+  struct objent *o = x->o, *d = x->d;
+  t->actor = x->op->obj % CO_OBJS;
+  t->obj = x->op->dst % CO_OBJS;
+  if (!x->md->valid) {
+    co__fail(pred, m->hook.param_err(CO_EINVAL));
+    return;
+  }
+  co__obj_make(m, d, 0, x->base, o->hold.num, 1);
+  d->needs = x->md->needs;
+  d->hold.gen = o->hold.gen;
+  d->wrap.inner = (int8_t)(x->op->obj % CO_OBJS);
+  d->wrap.n = o->nb.n;
+  d->wrap.gen = o->nb.gen;
+  pred->ret = 0;
+}

@@ -1,0 +1,97 @@
+/*
+ * Documented deviations of one implementation from its platform's rules
+ * (CO_QUIRK_*, model.h), as profile hooks: each quirk replaces the
+ * reference behaviour at one named point (struct co__hooks). A backend
+ * declares the quirks of what it runs on; co_model_begin builds the hooks
+ * from that mask, so no rule tests a quirk bit inline.
+ */
+#include "model_internal.h"
+
+/* ---- the reference behaviour at each hook point ---- */
+
+static int ref_seek_early(const struct co_call *c) {
+  (void)c;
+  return CO_OK; /* the handle is looked up first */
+}
+
+static void ref_empty_write(struct co_model *m, struct ofdent *o) {
+  (void)m;
+  (void)o; /* man write: a count of 0 changes nothing */
+}
+
+static int ref_param_err(int err) {
+  (void)err; /* UCRT: the invalid-parameter handler fires (close.cpp,
+                fdopen.cpp) */
+  return CO_IPH;
+}
+
+static int ref_dup2_same(void) {
+  return 0; /* UCRT dup2.cpp: _dup2(fd, fd) returns 0, changes nothing */
+}
+
+/* ---- the quirks ---- */
+
+/* WINE_SEEK_BEFORE_HANDLE: FILE_BEGIN with a negative offset fails
+ * ERROR_NEGATIVE_SEEK before the handle is looked up. */
+static int wine_seek_early(const struct co_call *c) {
+  return (c->flags & CO_F_WHENCE_MASK) == 0 && c->n < 0 ? CO_EINVAL : CO_OK;
+}
+
+/* WINE_EMPTY_APPEND_WRITE_MOVES: an empty write through an append-only
+ * handle moves the pointer to the end. */
+static void wine_empty_write(struct co_model *m, struct ofdent *o) {
+  if (o->append)
+    o->off = m->fsize[o->file];
+}
+
+/* MSVCRT_NO_IPH: msvcrt returns the error without calling the handler. */
+static int msvcrt_param_err(int err) {
+  return err;
+}
+
+/* WINE_DUP2_SAME_REDUPS: _dup2(fd, fd) duplicates and closes the old. */
+static int wine_dup2_same(void) {
+  return 1;
+}
+
+static void q_seek(struct co__hooks *h) {
+  h->seek_early = wine_seek_early;
+}
+static void q_empty_write(struct co__hooks *h) {
+  h->empty_write = wine_empty_write;
+}
+static void q_param(struct co__hooks *h) {
+  h->param_err = msvcrt_param_err;
+}
+static void q_dup2(struct co__hooks *h) {
+  h->dup2_same = wine_dup2_same;
+}
+
+static const struct {
+  unsigned bit;
+  void (*apply)(struct co__hooks *h);
+} quirk_hooks[] = {
+    {CO_QUIRK_WINE_SEEK_BEFORE_HANDLE, q_seek},
+    {CO_QUIRK_WINE_EMPTY_APPEND_WRITE_MOVES, q_empty_write},
+    {CO_QUIRK_MSVCRT_NO_IPH, q_param},
+    {CO_QUIRK_WINE_DUP2_SAME_REDUPS, q_dup2},
+};
+
+void co__hooks_init(struct co__hooks *h, unsigned quirks) {
+  size_t i;
+  h->seek_early = ref_seek_early;
+  h->empty_write = ref_empty_write;
+  h->param_err = ref_param_err;
+  h->dup2_same = ref_dup2_same;
+  for (i = 0; i < sizeof quirk_hooks / sizeof quirk_hooks[0]; i++)
+    if (quirks & quirk_hooks[i].bit)
+      quirk_hooks[i].apply(h);
+}
+
+void co_quirks_print(unsigned mask, FILE *out) {
+#define CO__Q_PRINT(id, bit, profile, text)                                    \
+  if (mask & (bit))                                                            \
+    fprintf(out, "  - %s: %s\n", profile, text);
+  CO_QUIRK_LIST(CO__Q_PRINT)
+#undef CO__Q_PRINT
+}

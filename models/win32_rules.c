@@ -1,0 +1,98 @@
+/*
+ * The Win32 HANDLE rules: what differs from the POSIX table. Handle values
+ * are multiples of 4 chosen by the OS (not lowest-first, S§5), so a new
+ * handle binds to the value the platform returned (the call's hint);
+ * handles carry inherit and protect-from-close flags; DuplicateHandle can
+ * close its source. Every other operation follows posix_rules.c.
+ */
+#include "model_internal.h"
+
+/* Win32 handle values are multiples of 4; the low two bits are ignored
+ * (Old New Thing 20050121-00/?p=36633; S§8: 0x31 names 0x30). NULL is
+ * never a handle. */
+#define W32_STRIDE 4
+
+/* The OS chooses (S§5: not lowest-first on Windows): the value the
+ * platform returned, if it is a handle value not open in the model; else
+ * -1. */
+static int64_t w32_alloc(struct co_model *m, int64_t from) {
+  int64_t n = m->hint;
+  (void)from;
+  if (n <= 0 || n % m->stride || n >= m->limit || co__is_open(m, n) ||
+      co__ensure(m, n) < 0)
+    return -1;
+  return n;
+}
+
+/* DuplicateHandle(..., DUPLICATE_CLOSE_SOURCE | SAME_ACCESS, bInheritHandle
+ * TRUE) within one process (S§2; WP test_DuplicateHandle; S§8): an
+ * unprotected source is closed and the new handle comes back with the
+ * source's value, its flags reset; an invalid source fails and a protected
+ * one stays open, the copy getting a new value: as dup. */
+static void w32_dup_close(struct co_model *m, const struct co_call *c,
+                          struct co_outcome *pred, struct co_aftermath *t) {
+  int32_t ofd = co__is_live(m, c->a) ? m->fd[c->a].ofd : -1;
+  if (ofd >= 0 && co__fd_close(m, c->a) == CO_OK) {
+    co__install(m, c->a, ofd, 0); /* a new handle that has the old value */
+    pred->ret = c->a;
+    co__touch(t, c->a);
+    return;
+  }
+  co__rule_dup(m, c, pred, t);
+}
+
+/* SetHandleInformation(h, HANDLE_FLAG_PROTECT_FROM_CLOSE, ...): the flag is
+ * the handle's, not the object's (S§1, S§2). */
+static void w32_setprotect(struct co_model *m, const struct co_call *c,
+                           struct co_outcome *pred, struct co_aftermath *t) {
+  co__touch(t, c->a);
+  if (!co__is_live(m, c->a))
+    co__fail(pred, CO_EBADF);
+  else
+    m->fd[c->a].protect = (uint8_t)(c->flags & CO_F_BIT0);
+}
+
+/* WriteFile on a handle without write access: ERROR_ACCESS_DENIED (S§8
+ * run of corpus/win32). */
+static void w32_write(struct co_model *m, const struct co_call *c,
+                      struct co_outcome *pred, struct co_aftermath *t) {
+  co__write_with(m, c, pred, t, CO_EACCES);
+}
+
+/* The C-runtime numbers are taken by objects only (8 slots): the
+ * CO_PAGER_LOW_WIN32-th one free at the start, for a trace to fill the
+ * window range. */
+static int64_t w32_watermark(const struct co_model *m) {
+  int k, nfree = 0;
+  for (k = 0; k < CO_OBJNUMS; k++)
+    if (!m->onum_used[k] && nfree++ == CO_PAGER_LOW_WIN32)
+      return k;
+  return -1;
+}
+
+const struct co__platform co__win32_platform = {
+    .stride = W32_STRIDE,
+    .rule =
+        {
+            [CO_OP_OPEN] = co__rule_open,
+            [CO_OP_DUP] = co__rule_dup,
+            [CO_OP_DUP2] = co__rule_dup2,
+            [CO_OP_DUP3] = co__rule_dup3,
+            [CO_OP_DUPFD] = co__rule_dupfd,
+            [CO_OP_GETFD] = co__rule_getfd,
+            [CO_OP_SETFD] = co__rule_setfd,
+            [CO_OP_GETFL] = co__rule_getfl,
+            [CO_OP_SETFL] = co__rule_setfl,
+            [CO_OP_CLOSE] = co__rule_close,
+            [CO_OP_CLOSE_RANGE] = co__rule_close_range,
+            [CO_OP_WRITE] = w32_write,
+            [CO_OP_LSEEK] = co__rule_lseek,
+            [CO_OP_DUP_CLOSE] = w32_dup_close,
+            [CO_OP_SETPROTECT] = w32_setprotect,
+        },
+    .alloc = w32_alloc,
+    .neg_foreign = 1,
+    .pager_keeps = 1,
+    .window_numbered = 1,
+    .watermark = w32_watermark,
+};

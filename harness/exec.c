@@ -543,24 +543,24 @@ static void call_layer(struct co_exec *ex, const struct co_op *op,
   int binds = co_call_binds(op);
   int two = e && (e->effect == CO_EFF_DUP_OBJ || e->effect == CO_EFF_DUP2_OBJ ||
                   e->effect == CO_EFF_WRAP);
-  unsigned k = binds == 1 ? op->dst : op->obj;
-  void **objp = &ex->robj[k % CO_OBJS];
+  unsigned obj = op->obj % CO_OBJS, dst = op->dst % CO_OBJS; /* the model
+                                                  refuses others: a guard */
+  unsigned k = binds == 1 ? dst : obj;
+  void **objp = &ex->robj[k];
   struct co_objstate os;
-  *real = (struct co_outcome){-1, CO_EPERM, 0};
-  if (!e || ((binds != 1 || two) && !ex->robj[op->obj]) ||
-      (binds != 1 && ex->robj_ad[op->obj] != ad) ||
-      (co_call_target(op) &&
-       (!ex->robj[op->dst] || ex->robj_ad[op->dst] != ad)))
+  *real = (struct co_outcome){-1, CO_REFUSED, 0};
+  if (!e || ((binds != 1 || two) && !ex->robj[obj]) ||
+      (binds != 1 && ex->robj_ad[obj] != ad) ||
+      (co_call_target(op) && (!ex->robj[dst] || ex->robj_ad[dst] != ad)))
     return; /* no such entry, no real object, or another layer's object:
                never passed to the library; shows as a divergence */
-  co_model_obj(ex->model, op->obj, &os); /* before the step */
+  co_model_obj(ex->model, obj, &os); /* before the step */
   if (two)
-    ad->call2(&ex->genv, idx, op->flags, ex->robj[op->obj], &ex->robj[op->dst],
-              real);
+    ad->call2(&ex->genv, idx, op->flags, ex->robj[obj], &ex->robj[dst], real);
   else
     ad->call(&ex->genv, idx, op->flags, objp, c->a, op->n, real);
   if (two && binds == 1)
-    k = op->dst;
+    k = dst;
   if (binds == 1) {
     ex->robj_ad[k] = *objp ? ad : NULL;
     if (*objp && ad->handle_of) {
@@ -602,7 +602,7 @@ static int outcome_match(const struct co_outcome *pred,
 
 static int returns_number(const struct co_op *op) {
   return op->kind == CO_OP_CALL ? co_call_binds(op) == 2
-                                : co_opdesc[op->kind].binds;
+                                : co_opdesc[op->kind % CO_OP_COUNT].binds;
 }
 
 /* What kind of disagreement a wrong result is. */
@@ -738,7 +738,7 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
       }
   }
   if (ex->hook) {
-    const struct co_opdesc *d = &co_opdesc[op->kind];
+    const struct co_opdesc *d = &co_opdesc[op->kind % CO_OP_COUNT];
     sa = d->nrefs >= 1 ? co_model_sit(ex->model, op->a) : CO_SIT_NEG;
     sb = d->nrefs >= 2 ? co_model_sit(ex->model, op->b) : CO_SIT_NEG;
   }
@@ -755,8 +755,9 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
       co_entry_get(op->entry, &pad, NULL);
     if (co_adapter_paged(pad) && co_call_binds(op) != 1) {
       /* a pager call makes at most one handle: a window copy */
-      if (ex->robj[op->obj]) /* paged in even when the write fails */
-        call.hint = pad->window_of(ex->robj[op->obj]);
+      if (ex->robj[op->obj % CO_OBJS]) /* paged in even when the write
+                                          fails */
+        call.hint = pad->window_of(ex->robj[op->obj % CO_OBJS]);
     } else if (real.err == CO_OK && returns_number(op))
       call.hint = real.ret;
     else if (real.err == CO_OK && op->kind == CO_OP_CALL &&
@@ -791,6 +792,16 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
     ex->hook(ex->hook_env, &si);
   }
 
+  if (eff.overflow) {
+    /* never expected: the model's arrays hold what an operation can do */
+    char text[96];
+    co_op_format(op, text, sizeof text);
+    set_verdict(ex, v, CO_V_HARNESS,
+                "the model found more touched numbers or events at `%s` than "
+                "it can hold (a model bug): they would have been lost",
+                text);
+    goto out;
+  }
   if (!outcome_match(&pred, &real)) {
     char what[sizeof v->what];
     int kind = classify(ex, op, &pred, &real, what, sizeof what);

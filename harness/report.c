@@ -227,6 +227,8 @@ static void explain_hook(void *env, const struct co_step_info *s) {
   co_op_format(s->op, text, sizeof text);
   if (s->real->err == CO_OK)
     snprintf(r, sizeof r, "%lld", (long long)s->real->ret);
+  else if (s->real->err == CO_REFUSED)
+    snprintf(r, sizeof r, "refused (not run)");
   else
     snprintf(r, sizeof r, "-1 %s", co_err_name(s->real->err));
   fprintf(e->out, "  %3zu  %-32s -> %s%s\n", s->step, text, r,

@@ -178,7 +178,7 @@ void co__install(struct co_model *m, int64_t num, int32_t ofd, int cloexec) {
  * close of a descriptor come here. A number that is not the trace's (not
  * open, or foreign: open, but never released by the model) fails with
  * EBADF; a handle protected from close fails with EBADF and stays open
- * (S§8: STATUS_HANDLE_NOT_CLOSABLE); otherwise the entry is freed and its
+ * (see the close rule in posix_rules.c); otherwise the entry is freed and its
  * description loses a reference (man close: freed even on error). */
 int co__fd_close(struct co_model *m, int64_t num) {
   struct fdent *e;

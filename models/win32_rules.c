@@ -1,6 +1,6 @@
 /*
  * The Win32 HANDLE rules: what differs from the POSIX table. Handle values
- * are multiples of 4 chosen by the OS (not lowest-first, S§5), so a new
+ * are multiples of 4 chosen by the OS (not lowest-first), so a new
  * handle binds to the value the platform returned (the call's hint);
  * handles carry inherit and protect-from-close flags; DuplicateHandle can
  * close its source. Every other operation follows posix_rules.c.

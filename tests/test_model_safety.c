@@ -161,6 +161,9 @@ Test(model_safety, the_executor_never_indexes_with_an_op_out_of_range) {
   op = op_of("fwrite o0 5\n");
   op.obj = 200; /* robj[200] */
   cr_assert_eq(co_exec_step(ex, &op, &v), CO_V_OK, "%s", v.what);
+  op = op_of("close s0\n");
+  op.kind = 200; /* co_opdesc[200] */
+  cr_assert_eq(co_exec_step(ex, &op, &v), CO_V_OK, "%s", v.what);
   op = op_of("fclose o0\n");
   cr_assert_eq(co_exec_step(ex, &op, &v), CO_V_OK, "%s", v.what);
   cr_assert_eq(co_exec_end(ex, &v), CO_V_OK, "%s", v.what);

@@ -124,6 +124,15 @@ co__rule co__rule_open, co__rule_dup, co__rule_dup2, co__rule_dup3,
 void co__write_with(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t,
                     int ro_err);
+/* The rules every platform table shares (each adds its own write, and
+ * Win32 its DuplicateHandle and protect-from-close). */
+#define CO__SHARED_RULES                                                       \
+  [CO_OP_OPEN] = co__rule_open, [CO_OP_DUP] = co__rule_dup,                    \
+  [CO_OP_DUP2] = co__rule_dup2, [CO_OP_DUP3] = co__rule_dup3,                  \
+  [CO_OP_DUPFD] = co__rule_dupfd, [CO_OP_GETFD] = co__rule_getfd,              \
+  [CO_OP_SETFD] = co__rule_setfd, [CO_OP_GETFL] = co__rule_getfl,              \
+  [CO_OP_SETFL] = co__rule_setfl, [CO_OP_CLOSE] = co__rule_close,              \
+  [CO_OP_CLOSE_RANGE] = co__rule_close_range, [CO_OP_LSEEK] = co__rule_lseek
 
 /* The profile's hooks: where a documented quirk replaces the reference
  * rule (quirks.c builds them from the CO_QUIRK_* mask). */

@@ -257,22 +257,7 @@ static int64_t posix_watermark(const struct co_model *m) {
 
 const struct co__platform co__posix_platform = {
     .stride = 1,
-    .rule =
-        {
-            [CO_OP_OPEN] = co__rule_open,
-            [CO_OP_DUP] = co__rule_dup,
-            [CO_OP_DUP2] = co__rule_dup2,
-            [CO_OP_DUP3] = co__rule_dup3,
-            [CO_OP_DUPFD] = co__rule_dupfd,
-            [CO_OP_GETFD] = co__rule_getfd,
-            [CO_OP_SETFD] = co__rule_setfd,
-            [CO_OP_GETFL] = co__rule_getfl,
-            [CO_OP_SETFL] = co__rule_setfl,
-            [CO_OP_CLOSE] = co__rule_close,
-            [CO_OP_CLOSE_RANGE] = co__rule_close_range,
-            [CO_OP_WRITE] = co__rule_write,
-            [CO_OP_LSEEK] = co__rule_lseek,
-        },
+    .rule = {CO__SHARED_RULES, [CO_OP_WRITE] = co__rule_write},
     .alloc = co__lowest_free,
     .lowest_free = 1,
     .watermark = posix_watermark,

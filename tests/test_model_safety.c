@@ -144,15 +144,21 @@ Test(model_safety, fields_out_of_range_are_refused_never_indexes) {
   cr_assert_eq(pred.err, CO_OK, "%s", co_err_name(pred.err));
 }
 
-Test(model_safety, the_executor_never_indexes_with_an_op_out_of_range) {
+/* An executor on the posix-stdio target. */
+static struct co_exec *exec_stdio(void) {
   const struct co_target *t = co_target_find("posix-stdio");
   char err[256];
   struct co_exec *ex;
-  struct co_verdict v;
-  struct co_op op;
   cr_assert_not_null(t);
   ex = co_exec_new_target(t, err, sizeof err);
   cr_assert_not_null(ex, "%s", err);
+  return ex;
+}
+
+Test(model_safety, the_executor_never_indexes_with_an_op_out_of_range) {
+  struct co_exec *ex = exec_stdio();
+  struct co_verdict v;
+  struct co_op op;
   cr_assert_eq(co_exec_begin(ex, &v), CO_V_OK, "%s", v.what);
   op = op_of("s0 = open rdwr\n");
   cr_assert_eq(co_exec_step(ex, &op, &v), CO_V_OK, "%s", v.what);
@@ -173,14 +179,9 @@ Test(model_safety, the_executor_never_indexes_with_an_op_out_of_range) {
 Test(model_safety, a_refused_call_is_refused_not_eperm) {
   /* fclose of an object never made is never run; its outcome used to be
    * EPERM, a real errno (a close can fail with it). */
-  const struct co_target *t = co_target_find("posix-stdio");
-  char err[256];
-  struct co_exec *ex;
+  struct co_exec *ex = exec_stdio();
   struct co_verdict v;
   struct rec r;
-  cr_assert_not_null(t);
-  ex = co_exec_new_target(t, err, sizeof err);
-  cr_assert_not_null(ex, "%s", err);
   co_exec_set_mode(ex, CO_MODE_CONFORMANCE, 0);
   sup_run(ex, "fclose o0\n", &r, &v);
   cr_assert_str_eq(co_err_name(r.real[0].err), "REFUSED");

@@ -4,8 +4,7 @@
  * the order of the precedence tables below, one per shape of operation (a
  * layer call on objects, a layer call taking a descriptor, a built-in
  * operation): rules are tried in order, and a rule marked STOP ends the
- * search once any event has been found. Also the refusal guard, and the
- * text of an event.
+ * search once any event has been found. Also the text of an event.
  */
 #include <stdio.h>
 
@@ -20,6 +19,8 @@ struct evctx {
   const struct objent *o, *d; /* CALL: the object operand, the second one */
   int obj, dst;               /* their slots, masked */
   int layer, two;             /* the operand layer; a second object */
+  int binds;                  /* CALL: co_call_binds */
+  enum co_sit sa, sb;         /* the operands' situations */
   struct co_event *ev;
   int lost; /* events that did not fit (never expected: CO_EVENTS_MAX) */
 };
@@ -72,9 +73,9 @@ static int ref_slot(struct co_ref r) {
   return r.type == CO_REF_SLOT ? r.idx % CO_SLOTS : -1;
 }
 
-/* A client operand in a stale situation. */
-static int stale_ev(struct evctx *x, int n, struct co_ref r, int64_t num) {
-  enum co_sit sit = co_model_sit(x->m, r);
+/* The client's first operand r, in situation sit (stale or reused). */
+static int stale_add(struct evctx *x, int n, enum co_sit sit, struct co_ref r,
+                     int64_t num) {
   if (sit == CO_SIT_STALE)
     return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_STALE, CO_PARTY_CLIENT,
                   CO_PARTY_NONE, 1, num, ref_slot(r));
@@ -82,6 +83,13 @@ static int stale_ev(struct evctx *x, int n, struct co_ref r, int64_t num) {
     return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_REUSED, CO_PARTY_CLIENT,
                   co_model_owner(x->m, num), 1, num, ref_slot(r));
   return n;
+}
+
+static inline int stale_ev(struct evctx *x, int n, enum co_sit sit,
+                           struct co_ref r, int64_t num) {
+  return sit == CO_SIT_STALE || sit == CO_SIT_REUSED
+             ? stale_add(x, n, sit, r, num)
+             : n;
 }
 
 /* ---- a layer call on objects ---- */
@@ -97,9 +105,8 @@ static int ev_layer(struct evctx *x, int n) {
              : client_ev(x, n, CO_WHY_WRONG_LAYER, x->obj);
 }
 static int ev_overwrite(struct evctx *x, int n) {
-  return co_call_binds(x->op) == 1 && x->d->live
-             ? client_ev(x, n, CO_WHY_OVERWRITE, x->dst)
-             : n;
+  return x->binds == 1 && x->d->live ? client_ev(x, n, CO_WHY_OVERWRITE, x->dst)
+                                     : n;
 }
 static int ev_dead_dst(struct evctx *x, int n) {
   return x->two && !x->d->live ? client_ev(x, n, CO_WHY_DEAD_OBJ, x->dst) : n;
@@ -199,8 +206,8 @@ static int ev_own_fd(struct evctx *x, int n) {
     return n;
   if (!o->hold.owns)
     return add_ev(x, n, CO_EV_VIOLATION,
-                  co__is_live(x->m, num) ? CO_WHY_REUSED : CO_WHY_STALE,
-                  x->obj, co_model_owner(x->m, num), 1, num, x->obj);
+                  co__is_live(x->m, num) ? CO_WHY_REUSED : CO_WHY_STALE, x->obj,
+                  co_model_owner(x->m, num), 1, num, x->obj);
   return reused_or_gone(x, n, x->obj, num, x->obj, 0);
 }
 
@@ -225,8 +232,7 @@ static int ev_window(struct evctx *x, int n) {
 /* ---- a layer call taking a descriptor (OPEN, ADOPT, BORROW) ---- */
 
 static int ev_take_overwrite(struct evctx *x, int n) {
-  return x->m->obj[x->dst].live ? client_ev(x, n, CO_WHY_OVERWRITE, x->dst)
-                                : n;
+  return x->m->obj[x->dst].live ? client_ev(x, n, CO_WHY_OVERWRITE, x->dst) : n;
 }
 
 /* Handing over a stale number, one that is not open, or one that another
@@ -237,14 +243,15 @@ static int ev_take(struct evctx *x, int n) {
   const struct co_entry *e = x->e;
   int64_t a = x->c->a;
   int before = n, w, borrow = e->effect == CO_EFF_BORROW;
-  if (!co__call_has_ref(e) || (n = stale_ev(x, n, x->op->a, a)) != before)
+  if (!co__call_has_ref(e) ||
+      (n = stale_ev(x, n, x->sa, x->op->a, a)) != before)
     return n;
   if ((!borrow || (e->io & CO_IO_ACCESS_ONCE)) && !co__is_open(x->m, a))
     return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_NOT_OPEN, CO_PARTY_CLIENT,
                   CO_PARTY_NONE, 1, a, ref_slot(x->op->a));
   if (!borrow && (w = co_model_owner(x->m, a)) >= 0)
-    return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_ADOPT, CO_PARTY_CLIENT, w, 1,
-                  a, ref_slot(x->op->a));
+    return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_ADOPT, CO_PARTY_CLIENT, w, 1, a,
+                  ref_slot(x->op->a));
   return n;
 }
 
@@ -258,16 +265,18 @@ static int ev_first(struct evctx *x, int n) {
   int64_t a = x->c->a;
   int before = n, w, kind = x->c->kind;
   if (co_opdesc[kind].nrefs < 1 || kind == CO_OP_CLOSE_RANGE ||
-      (n = stale_ev(x, n, x->op->a, a)) != before)
+      (n = stale_ev(x, n, x->sa, x->op->a, a)) != before)
     return n;
+  if (kind != CO_OP_CLOSE && kind != CO_OP_DUP_CLOSE && !m->window)
+    return n; /* only a pager (a window) lends */
   if ((w = co_model_owner(m, a)) < 0)
     return n;
   if (kind == CO_OP_CLOSE || kind == CO_OP_DUP_CLOSE)
-    return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_OWNED, CO_PARTY_CLIENT, w, 1,
-                  a, ref_slot(x->op->a));
+    return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_OWNED, CO_PARTY_CLIENT, w, 1, a,
+                  ref_slot(x->op->a));
   if (m->obj[w].pg.on && m->obj[w].pg.win == a && !m->obj[w].pg.pins)
-    return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_RETURNED, CO_PARTY_CLIENT, w,
-                  1, a, ref_slot(x->op->a));
+    return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_RETURNED, CO_PARTY_CLIENT, w, 1,
+                  a, ref_slot(x->op->a));
   return n;
 }
 
@@ -278,7 +287,7 @@ static int ev_dup2(struct evctx *x, int n) {
   if ((c->kind != CO_OP_DUP2 && c->kind != CO_OP_DUP3) ||
       (uint32_t)c->a == (uint32_t)c->b)
     return n;
-  if (co_model_sit(x->m, x->op->b) == CO_SIT_REUSED)
+  if (x->sb == CO_SIT_REUSED)
     return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_REUSED, CO_PARTY_CLIENT,
                   co_model_owner(x->m, c->b), 1, c->b, ref_slot(x->op->b));
   if ((w = co_model_owner(x->m, c->b)) >= 0)
@@ -315,6 +324,13 @@ struct evrule {
   int stop;
 };
 
+#define NRULES(r) (sizeof r / sizeof r[0])
+#if defined(__GNUC__)
+#define CO__NOINLINE __attribute__((noinline))
+#else
+#define CO__NOINLINE
+#endif
+
 /* A layer call on objects: the first rule that fires wins, except that
  * the owner rules (wrapped, wrapped twice, a dup2 target) add up. */
 static const struct evrule obj_rules[] = {
@@ -337,12 +353,12 @@ static const struct evrule take_rules[] = {
     {ev_take_overwrite, STOP},
     {ev_take, STOP},
 };
-/* A built-in operation: its operand, a dup2 target, a close_range. */
-static const struct evrule op_rules[] = {
-    {ev_first, 0},
-    {ev_dup2, 0},
-    {ev_close_range, 0},
-};
+/* A built-in operation: its operand, then a dup2 target; a close_range's
+ * range. Chosen by kind (co__events), so that a step tries only the rules
+ * that can fire. */
+static const struct evrule first_rules[] = {{ev_first, 0}};
+static const struct evrule dup2_rules[] = {{ev_first, 0}, {ev_dup2, 0}};
+static const struct evrule range_rules[] = {{ev_close_range, 0}};
 
 static int run_rules(struct evctx *x, const struct evrule *r, size_t nr) {
   size_t i;
@@ -355,58 +371,59 @@ static int run_rules(struct evctx *x, const struct evrule *r, size_t nr) {
   return n;
 }
 
-/* The events of op (valid: co__op_valid), and how many did not fit
+/* A layer call's events: by the shape of the call. Out of line, so that
+ * a built-in operation's path stays short. */
+static CO__NOINLINE int call_events(struct evctx *x, const struct co__step *s) {
+  const struct co_op *op = s->op;
+  x->obj = op->obj % CO_OBJS;
+  x->dst = op->dst % CO_OBJS;
+  x->o = &x->m->obj[x->obj];
+  x->d = &x->m->obj[x->dst]; /* dst: an object only for two-object entries */
+  x->layer = x->two = 0;
+  if (!co__call_has_obj(x->e))
+    return run_rules(x, take_rules, NRULES(take_rules));
+  x->layer = co__operand_layer(s);
+  x->two = x->e->effect == CO_EFF_DUP2_OBJ; /* co_call_target */
+  return run_rules(x, obj_rules, NRULES(obj_rules));
+}
+
+/* The events of op (valid: co__step_init), and how many did not fit
  * (*lost). */
-int co__events(const struct co_model *m, const struct co_op *op,
-               const struct co_call *c, struct co_event *ev, int *lost) {
-  struct evctx x = {m, op, c, NULL, NULL, NULL, 0, 0, 0, 0, ev, 0};
+int co__events(const struct co_model *m, const struct co__step *s,
+               struct co_event *ev, int *lost) {
+  const struct co_op *op = s->op;
+  struct evctx x; /* the call fields are set by call_events */
   int n;
-  *lost = 0;
-  if (op->kind != CO_OP_CALL) {
-    n = run_rules(&x, op_rules, sizeof op_rules / sizeof op_rules[0]);
-  } else if (!(x.e = co_entry_get(op->entry, NULL, NULL))) {
-    return 0;
-  } else {
-    x.obj = op->obj % CO_OBJS;
-    x.dst = op->dst % CO_OBJS;
-    x.o = &m->obj[x.obj];
-    x.d = &m->obj[x.dst]; /* dst: an object only for two-object entries */
-    if (co__call_has_obj(x.e)) {
-      x.layer = co__operand_layer(op, x.e);
-      x.two = co_call_target(op);
-      n = run_rules(&x, obj_rules, sizeof obj_rules / sizeof obj_rules[0]);
-    } else {
-      n = run_rules(&x, take_rules, sizeof take_rules / sizeof take_rules[0]);
-    }
-  }
+  x.m = m;
+  x.op = op;
+  x.c = s->c;
+  x.e = s->e;
+  x.binds = s->binds;
+  x.sa = s->sa;
+  x.sb = s->sb;
+  x.ev = ev;
+  x.lost = 0;
+  if (op->kind == CO_OP_CLOSE_RANGE)
+    n = run_rules(&x, range_rules, NRULES(range_rules));
+  else if (op->kind == CO_OP_DUP2 || op->kind == CO_OP_DUP3)
+    n = run_rules(&x, dup2_rules, NRULES(dup2_rules));
+  else if (op->kind != CO_OP_CALL)
+    n = co_opdesc[op->kind].nrefs ? run_rules(&x, first_rules, 1) : 0;
+  else
+    n = x.e ? call_events(&x, s) : 0;
   *lost = x.lost;
   return n;
 }
 
 int co_model_events(const struct co_model *m, const struct co_op *op,
                     const struct co_call *c, struct co_event *ev) {
+  struct co__step s;
   int lost;
-  if (!co__op_valid(op, c))
+  co__step_init(&s, op, c);
+  if (!s.valid)
     return 0; /* refused unseen */
-  return co__events(m, op, c, ev, &lost);
-}
-
-/* co_model_refuses, given the step's events. */
-int co__refuses(const struct co_model *m, const struct co_op *op,
-                const struct co_call *c, const struct co_event *ev, int nev) {
-  const struct co_opdesc *d = &co_opdesc[c->kind];
-  /* Never run: it would use freed memory or lose a live object. */
-  if (nev && (ev[0].why == CO_WHY_DEAD_OBJ || ev[0].why == CO_WHY_OVERWRITE ||
-              ev[0].why == CO_WHY_WRONG_LAYER || ev[0].why == CO_WHY_LOST))
-    return 1;
-  /* Guard: never act on a descriptor the trace does not reach. (A dup2
-   * target at or above the limit is refused by the kernel before it
-   * touches anything: EBADF, man dup.) */
-  return (d->nrefs >= 1 && c->kind != CO_OP_CLOSE_RANGE &&
-          co_model_is_foreign(m, c->a)) ||
-         (c->kind == CO_OP_CALL && co__call_touches_foreign(m, op, c->a)) ||
-         ((c->kind == CO_OP_DUP2 || c->kind == CO_OP_DUP3) &&
-          (uint32_t)c->b < (uint64_t)m->limit && co_model_is_foreign(m, c->b));
+  co__step_sit(m, &s);
+  return co__events(m, &s, ev, &lost);
 }
 
 /* ---- text ---- */

@@ -117,11 +117,10 @@ static int set_foreign(struct co_model *m, const struct co_model_config *cfg) {
 int co__fd_begin(struct co_model *m, const struct co_model_config *cfg) {
   size_t i;
   int64_t num;
-  int same = cfg->nforeign == m->nforeign && m->fd &&
-             m->fstride == m->stride &&
-             (cfg->nforeign == 0 ||
-              memcmp(cfg->foreign, m->foreign,
-                     cfg->nforeign * sizeof *cfg->foreign) == 0);
+  int same =
+      cfg->nforeign == m->nforeign && m->fd && m->fstride == m->stride &&
+      (cfg->nforeign == 0 || memcmp(cfg->foreign, m->foreign,
+                                    cfg->nforeign * sizeof *cfg->foreign) == 0);
   if (!same) {
     if (set_foreign(m, cfg) < 0)
       return -1;
@@ -162,42 +161,11 @@ int64_t co__lowest_free(struct co_model *m, int64_t from) {
   }
 }
 
-/* num (free, its entry existing) now names description ofd. */
-void co__install(struct co_model *m, int64_t num, int32_t ofd, int cloexec) {
-  struct fdent *e = &m->fd[num];
-  e->ofd = ofd;
-  e->cloexec = (uint8_t)(cloexec != 0);
-  e->protect = 0;
-  e->gen = ++m->gen;
-  m->ofd[ofd].refs++;
-  if (num > m->high)
-    m->high = num;
-}
-
-/* The close rule, the only one: close(2), CloseHandle, and every layer's
- * close of a descriptor come here. A number that is not the trace's (not
- * open, or foreign: open, but never released by the model) fails with
- * EBADF; a handle protected from close fails with EBADF and stays open
- * (see the close rule in posix_rules.c); otherwise the entry is freed and its
- * description loses a reference (man close: freed even on error). */
-int co__fd_close(struct co_model *m, int64_t num) {
-  struct fdent *e;
-  if (!co__is_live(m, num))
-    return CO_EBADF;
-  e = &m->fd[num];
-  if (e->protect)
-    return CO_EBADF;
-  m->ofd[e->ofd].refs--;
-  e->ofd = -1;
-  return CO_OK;
-}
-
 /* A new file and a new open file description on it. Returns the description
  * id, or -1 on ENOMEM. */
 int32_t co__new_ofd(struct co_model *m, int acc, int append) {
   struct ofdent *d;
-  if (co__grow((void **)&m->ofd, &m->ofdcap, m->nofd + 1, sizeof *m->ofd) <
-          0 ||
+  if (co__grow((void **)&m->ofd, &m->ofdcap, m->nofd + 1, sizeof *m->ofd) < 0 ||
       co__grow((void **)&m->fsize, &m->filecap, m->nfile + 1,
                sizeof *m->fsize) < 0)
     return -1;

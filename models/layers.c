@@ -20,11 +20,6 @@ int co__call_has_obj(const struct co_entry *e) {
   return e->effect != CO_EFF_OPEN && !co__call_has_ref(e);
 }
 
-int co__obj_num_valid(const struct co_model *m, const struct objent *o) {
-  return o->hold.gen && co__is_live(m, o->hold.num) &&
-         m->fd[o->hold.num].gen == o->hold.gen;
-}
-
 /* Does this entry make a system call on the object's descriptor? */
 int co__call_hits_os(const struct co_entry *e, const struct objent *o) {
   if (o->pg.on) /* its parked descriptor: duplicated to page in, closed */
@@ -39,24 +34,23 @@ int co__call_hits_os(const struct co_entry *e, const struct objent *o) {
 }
 
 /* The first entry id of the layer whose objects entry e takes. */
-int co__operand_layer(const struct co_op *op, const struct co_entry *e) {
-  const struct co_adapter *ad;
-  co_entry_get(op->entry, &ad, NULL);
-  if (e->effect == CO_EFF_WRAP)
-    ad = co_adapter_find(e->inner);
+int co__operand_layer(const struct co__step *s) {
+  const struct co_adapter *ad = s->ad;
+  if (s->e->effect == CO_EFF_WRAP)
+    ad = co_adapter_find(s->e->inner);
   return ad ? co_adapter_first_entry(ad) : -1;
 }
 
 /* The situation of a layer call's operand: its descriptor reference, or
  * its object (unset: no object; live; stale: its descriptor is gone;
  * reused: its number now holds another handle). */
-enum co_sit co__call_sit(const struct co_model *m, const struct co_op *op) {
-  const struct co_entry *e = co_entry_get(op->entry, NULL, NULL);
-  const struct objent *o = &m->obj[op->obj % CO_OBJS];
+enum co_sit co__call_sit(const struct co_model *m, const struct co__step *s) {
+  const struct co_entry *e = s->e;
+  const struct objent *o = &m->obj[s->op->obj % CO_OBJS];
   if (!e)
     return CO_SIT_NEG;
   if (co__call_has_ref(e))
-    return co_model_sit(m, op->a);
+    return co_model_sit(m, s->op->a);
   if (!co__call_has_obj(e))
     return CO_SIT_NEG;
   if (!o->live)
@@ -67,15 +61,15 @@ enum co_sit co__call_sit(const struct co_model *m, const struct co_op *op) {
 }
 
 /* Would this layer call hand the library a foreign descriptor? */
-int co__call_touches_foreign(const struct co_model *m, const struct co_op *op,
-                             int64_t a) {
-  const struct co_entry *e = co_entry_get(op->entry, NULL, NULL);
-  const struct objent *o = &m->obj[op->obj % CO_OBJS];
+int co__call_touches_foreign(const struct co_model *m,
+                             const struct co__step *s) {
+  const struct co_entry *e = s->e;
+  const struct objent *o = &m->obj[s->op->obj % CO_OBJS];
   if (!e)
     return 0;
   if (co__call_has_ref(e))
-    return co_model_is_foreign(m, a);
-  return co__call_has_obj(e) && o->live && co_model_is_foreign(m, o->hold.num);
+    return co__is_foreign(m, s->c->a);
+  return co__call_has_obj(e) && o->live && co__is_foreign(m, o->hold.num);
 }
 
 static int access_ok(int acc, int needs) {
@@ -127,8 +121,7 @@ int co__obj_close_fd(struct co_model *m, struct objent *o, int owns_or_any,
  * the handle is not open, EMFILE if no number is free (or full: the layer
  * has no room). Returns the new number, or -1 with *pred failed. */
 int64_t co__obj_dup(struct co_model *m, const struct objent *o, int full,
-                    int errs, struct co_outcome *pred,
-                    struct co_aftermath *t) {
+                    int errs, struct co_outcome *pred, struct co_aftermath *t) {
   int64_t n;
   if (!co__is_live(m, o->hold.num)) {
     co__fail(pred, errs ? CO_EBADF : CO_OTHER);
@@ -359,22 +352,21 @@ static const struct co_mode mode_bad = {"", 0, 0, 0, CO_SEEK_NEVER, 0};
 
 /* A layer call, after its events: the entry's effect on descriptors and
  * objects, from the contract alone (closeonce/contract.h). */
-void co__call_step(struct co_model *m, const struct co_op *op,
-                   const struct co_call *c, struct co_outcome *pred,
-                   struct co_aftermath *t) {
-  const struct co_adapter *ad;
+void co__call_step(struct co_model *m, const struct co__step *s,
+                   struct co_outcome *pred, struct co_aftermath *t) {
+  const struct co_op *op = s->op;
+  const struct co_adapter *ad = s->ad;
   struct co__callctx x;
-  unsigned nm;
+  unsigned nm = s->nmodes;
   eff_fn *f;
-  x.e = co_entry_get(op->entry, &ad, NULL);
+  x.e = s->e;
   if (!x.e || (unsigned)x.e->effect >= CO_EFF_COUNT) {
     co__fail(pred, CO_ENOSYS);
     return;
   }
-  nm = co_entry_nmodes(x.e);
   x.md = !nm ? &mode_rw : op->flags < nm ? &x.e->modes[op->flags] : &mode_bad;
   x.op = op;
-  x.c = c;
+  x.c = s->c;
   x.base = (unsigned)co_adapter_first_entry(ad);
   x.numbered = ad->contract->numbered != 0;
   x.errs = x.e->sets_errno;

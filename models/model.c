@@ -144,54 +144,90 @@ int64_t co_model_slot(const struct co_model *m, unsigned slot) {
   return m->slot[slot % CO_SLOTS].num;
 }
 
-int co__op_valid(const struct co_op *op, const struct co_call *c) {
-  const struct co_entry *e;
-  unsigned nm;
-  if (op->kind >= CO_OP_COUNT || c->kind != op->kind)
-    return 0;
-  if (op->kind != CO_OP_CALL)
+static inline void step_init(struct co__step *s, const struct co_op *op,
+                             const struct co_call *c) {
+  s->op = op;
+  s->c = c;
+  s->e = NULL;
+  s->ad = NULL;
+  s->nmodes = 0;
+  s->binds = 0;
+  s->valid = op->kind < CO_OP_COUNT && c->kind == op->kind;
+  if (!s->valid || op->kind != CO_OP_CALL ||
+      !(s->e = co_entry_get(op->entry, &s->ad, NULL)))
+    return; /* a CALL of no such entry: ENOSYS */
+  s->binds = co_call_binds(op);
+  s->nmodes = co_entry_nmodes(s->e);
+  s->valid = op->obj < CO_OBJS &&
+             op->dst < (s->binds == 2 ? CO_SLOTS : CO_OBJS) &&
+             (!s->nmodes || op->flags < s->nmodes);
+}
+
+/* co_model_refuses, given the step's events. */
+static inline int refuses(const struct co_model *m, const struct co__step *s,
+                          const struct co_event *ev, int nev) {
+  const struct co_call *c = s->c;
+  const struct co_opdesc *d = &co_opdesc[c->kind];
+  /* Never run: it would use freed memory or lose a live object. */
+  if (nev && (ev[0].why == CO_WHY_DEAD_OBJ || ev[0].why == CO_WHY_OVERWRITE ||
+              ev[0].why == CO_WHY_WRONG_LAYER || ev[0].why == CO_WHY_LOST))
     return 1;
-  if (!(e = co_entry_get(op->entry, NULL, NULL)))
-    return 1; /* no such entry: ENOSYS */
-  if (op->obj >= CO_OBJS ||
-      op->dst >= (co_call_binds(op) == 2 ? CO_SLOTS : CO_OBJS))
-    return 0;
-  nm = co_entry_nmodes(e);
-  return !nm || op->flags < nm;
+  /* Guard: never act on a descriptor the trace does not reach. (A dup2
+   * target at or above the limit is refused by the kernel before it
+   * touches anything: EBADF, man dup.) */
+  return (d->nrefs >= 1 && c->kind != CO_OP_CLOSE_RANGE &&
+          co__is_foreign(m, c->a)) ||
+         (c->kind == CO_OP_CALL && co__call_touches_foreign(m, s)) ||
+         ((c->kind == CO_OP_DUP2 || c->kind == CO_OP_DUP3) &&
+          (uint32_t)c->b < (uint64_t)m->limit && co__is_foreign(m, c->b));
 }
 
 int co_model_refuses(const struct co_model *m, const struct co_op *op,
                      const struct co_call *c) {
   struct co_event ev[CO_EVENTS_MAX];
+  struct co__step s;
   int lost;
-  if (!co__op_valid(op, c))
+  co__step_init(&s, op, c);
+  if (!s.valid)
     return 1;
-  return co__refuses(m, op, c, ev, co__events(m, op, c, ev, &lost));
+  co__step_sit(m, &s);
+  return refuses(m, &s, ev, co__events(m, &s, ev, &lost));
 }
 
-/* The operands' situations (for coverage). */
-static void situations(const struct co_model *m, const struct co_op *op,
-                       enum co_sit *sa, enum co_sit *sb) {
+/* The operands' situations (coverage; the events read them). */
+static inline void step_sit(const struct co_model *m, struct co__step *s) {
+  const struct co_op *op = s->op;
   const struct co_opdesc *d = &co_opdesc[op->kind];
-  *sa = *sb = CO_SIT_NEG;
+  s->sa = s->sb = CO_SIT_NEG;
   if (op->kind == CO_OP_CALL)
-    *sa = co__call_sit(m, op);
+    s->sa = co__call_sit(m, s);
   else if (d->nrefs >= 1)
-    *sa = co_model_sit(m, op->a);
+    s->sa = co_model_sit(m, op->a);
   if (d->nrefs >= 2)
-    *sb = co_model_sit(m, op->b);
+    s->sb = co_model_sit(m, op->b);
+}
+
+void co__step_init(struct co__step *s, const struct co_op *op,
+                   const struct co_call *c) {
+  step_init(s, op, c);
+}
+
+void co__step_sit(const struct co_model *m, struct co__step *s) {
+  step_sit(m, s);
 }
 
 unsigned co_model_step(struct co_model *m, const struct co_op *op,
                        const struct co_call *c, struct co_outcome *pred,
                        struct co_aftermath *t) {
-  enum co_sit sa = CO_SIT_NEG, sb = CO_SIT_NEG;
   unsigned kind = op->kind % CO_OP_COUNT;
-  int valid = co__op_valid(op, c), lost = 0;
+  struct co__step s;
+  int lost = 0;
   co__rule *rule;
 
-  if (valid)
-    situations(m, op, &sa, &sb);
+  step_init(&s, op, c);
+  s.sa = s.sb = CO_SIT_NEG;
+  if (s.valid)
+    step_sit(m, &s);
   pred->ret = 0;
   pred->err = CO_OK;
   pred->raw = 0;
@@ -200,15 +236,15 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
   t->offset_num = -1;
   t->actor = CO_PARTY_CLIENT;
   t->obj = -1;
-  t->nev = valid ? co__events(m, op, c, t->ev, &lost) : 0;
+  t->nev = s.valid ? co__events(m, &s, t->ev, &lost) : 0;
   t->overflow = lost > 0;
   m->hint = c->hint;
-  if (!valid || co__refuses(m, op, c, t->ev, t->nev)) {
+  if (!s.valid || refuses(m, &s, t->ev, t->nev)) {
     /* not issued: the outcome is the model's own, never an errno */
     t->refused = 1;
     co__fail(pred, CO_REFUSED);
   } else if (kind == CO_OP_CALL) {
-    co__call_step(m, op, c, pred, t);
+    co__call_step(m, &s, pred, t);
   } else if ((rule = m->plat->rule[kind]) != NULL) {
     rule(m, c, pred, t);
   } else {
@@ -216,16 +252,16 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
   }
   /* The result variable: the slot takes the return value, -1 on failure,
    * as `s = dup(x)` does in C. */
-  if (!t->refused && (co_opdesc[kind].binds ||
-                      (kind == CO_OP_CALL && co_call_binds(op) == 2))) {
+  if (!t->refused &&
+      (co_opdesc[kind].binds || (kind == CO_OP_CALL && s.binds == 2))) {
     struct slotent *s = &m->slot[op->dst % CO_SLOTS];
     s->num = pred->ret;
     s->gen = co__is_live(m, pred->ret) ? m->fd[pred->ret].gen : 0;
   }
   return ((((kind + (kind == CO_OP_CALL ? op->entry : 0u)) * CO_SIT_COUNT +
-            (unsigned)sa) *
+            (unsigned)s.sa) *
                CO_SIT_COUNT +
-           (unsigned)sb) *
+           (unsigned)s.sb) *
               CO_ERR_COUNT +
           (unsigned)pred->err);
 }

@@ -46,9 +46,9 @@ struct ofdent {
 
 /* Ownership: the descriptor an object holds. */
 struct obj_hold {
-  uint8_t owns;  /* closes it when closed */
-  int64_t num;   /* the descriptor */
-  uint32_t gen;  /* that number's generation when taken; 0: not open then */
+  uint8_t owns; /* closes it when closed */
+  int64_t num;  /* the descriptor */
+  uint32_t gen; /* that number's generation when taken; 0: not open then */
 };
 /* Numbered layers: the object is a number (the C runtime's descriptor). */
 struct obj_number {
@@ -104,13 +104,13 @@ struct co__platform {
   co__rule *rule[CO_OP_COUNT]; /* by enum co_opkind */
   /* A new number at or above from; -1 if none (EMFILE). */
   int64_t (*alloc)(struct co_model *m, int64_t from);
-  uint8_t lowest_free;      /* numbers are lowest-free: all below f0 are
-                               foreign all trace long */
-  uint8_t neg_foreign;      /* negative values name objects outside any
-                               trace (Win32 pseudo-handles) */
-  uint8_t pager_keeps;      /* the pager keeps an adopted handle where it
-                               is (Win32) instead of moving it */
-  uint8_t window_numbered;  /* window copies take a C-runtime number too */
+  uint8_t lowest_free;     /* numbers are lowest-free: all below f0 are
+                              foreign all trace long */
+  uint8_t neg_foreign;     /* negative values name objects outside any
+                              trace (Win32 pseudo-handles) */
+  uint8_t pager_keeps;     /* the pager keeps an adopted handle where it
+                              is (Win32) instead of moving it */
+  uint8_t window_numbered; /* window copies take a C-runtime number too */
   /* The pager's default watermark (cfg.watermark 0). */
   int64_t (*watermark)(const struct co_model *m);
 };
@@ -189,8 +189,6 @@ int co__ensure(struct co_model *m, int64_t num);
 int64_t co__past_foreign(const struct co_model *m, int64_t num);
 int co__is_foreign_list(const struct co_model *m, int64_t num);
 int64_t co__lowest_free(struct co_model *m, int64_t from);
-void co__install(struct co_model *m, int64_t num, int32_t ofd, int cloexec);
-int co__fd_close(struct co_model *m, int64_t num);
 int32_t co__new_ofd(struct co_model *m, int acc, int append);
 void co__ofd_write(struct co_model *m, struct ofdent *o, int64_t n);
 void co__ofd_unknown(struct co_model *m, struct ofdent *o);
@@ -198,8 +196,7 @@ void co__dup_onto(struct co_model *m, int64_t o, int64_t n, int cloexec,
                   struct co_outcome *pred, struct co_aftermath *t);
 void co__dup_new(struct co_model *m, int64_t n, int64_t num, int cloexec,
                  struct co_outcome *pred, struct co_aftermath *t);
-void co__close_range(struct co_model *m, uint64_t lo, uint64_t hi,
-                     int cloexec);
+void co__close_range(struct co_model *m, uint64_t lo, uint64_t hi, int cloexec);
 
 static inline int co__is_open(const struct co_model *m, int64_t num) {
   if (num < 0 || (uint64_t)num >= m->cap)
@@ -209,16 +206,85 @@ static inline int co__is_open(const struct co_model *m, int64_t num) {
 static inline int co__is_live(const struct co_model *m, int64_t num) {
   return num >= 0 && (uint64_t)num < m->cap && m->fd[num].ofd >= 0;
 }
+/* num (free, its entry existing) now names description ofd. */
+static inline void co__install(struct co_model *m, int64_t num, int32_t ofd,
+                               int cloexec) {
+  struct fdent *e = &m->fd[num];
+  e->ofd = ofd;
+  e->cloexec = (uint8_t)(cloexec != 0);
+  e->protect = 0;
+  e->gen = ++m->gen;
+  m->ofd[ofd].refs++;
+  if (num > m->high)
+    m->high = num;
+}
+
+/* The close rule, the only one: close(2), CloseHandle, and every layer's
+ * close of a descriptor come here. A number that is not the trace's (not
+ * open, or foreign: open, but never released by the model) fails with
+ * EBADF; a handle protected from close fails with EBADF and stays open
+ * (see the close rule in posix_rules.c); otherwise the entry is freed and its
+ * description loses a reference (man close: freed even on error). */
+static inline int co__fd_close(struct co_model *m, int64_t num) {
+  struct fdent *e;
+  if (!co__is_live(m, num))
+    return CO_EBADF;
+  e = &m->fd[num];
+  if (e->protect)
+    return CO_EBADF;
+  m->ofd[e->ofd].refs--;
+  e->ofd = -1;
+  return CO_OK;
+}
+
+/* An object's descriptor is still the one it took. */
+static inline int co__obj_num_valid(const struct co_model *m,
+                                    const struct objent *o) {
+  return o->hold.gen && co__is_live(m, o->hold.num) &&
+         m->fd[o->hold.num].gen == o->hold.gen;
+}
+
+/* A paged object's window copy is still the one it made. */
+static inline int co__win_valid(const struct co_model *m,
+                                const struct objent *o) {
+  return o->pg.resident && co__is_live(m, o->pg.win) &&
+         m->fd[o->pg.win].gen == o->pg.wingen;
+}
+
+static inline int co__onum_valid(const struct co_model *m,
+                                 const struct objent *o) {
+  return o->nb.on && o->nb.n >= 0 && o->nb.n < CO_OBJNUMS &&
+         m->onum_used[o->nb.n] == 2 && m->onum_gen[o->nb.n] == o->nb.gen;
+}
+
+/* co_model_is_foreign, the common case inline. */
+static inline int co__is_foreign(const struct co_model *m, int64_t num) {
+  if (num >= 0 && (uint64_t)num < m->cap)
+    return m->fd[num].foreign;
+  return co_model_is_foreign(m, num);
+}
 /* The description of live number num. */
-static inline struct ofdent *co__ofd_of(const struct co_model *m,
-                                        int64_t num) {
+static inline struct ofdent *co__ofd_of(const struct co_model *m, int64_t num) {
   return &m->ofd[m->fd[num].ofd];
 }
 
 /* ---- model.c: outcomes and observations ---- */
-/* op is within range (kind, entry, object slots, mode) and c is its
+/* One operation as a step sees it, its entry looked up once. valid: op
+ * is within range (kind, entry, object slots, mode) and c is its
  * resolution (the same kind); else the model refuses it unseen. */
-int co__op_valid(const struct co_op *op, const struct co_call *c);
+struct co__step {
+  const struct co_op *op;
+  const struct co_call *c;
+  const struct co_entry *e;    /* CALL: its entry (NULL: none, ENOSYS) */
+  const struct co_adapter *ad; /* CALL: its adapter */
+  unsigned nmodes;             /* CALL: the entry's mode count */
+  int binds;                   /* co_call_binds */
+  int valid;
+  enum co_sit sa, sb; /* the operands' situations (co__step_sit) */
+};
+void co__step_init(struct co__step *s, const struct co_op *op,
+                   const struct co_call *c);
+void co__step_sit(const struct co_model *m, struct co__step *s);
 static inline void co__fail(struct co_outcome *o, int err) {
   o->ret = -1;
   o->err = err;
@@ -242,23 +308,21 @@ struct co__callctx {
   const struct co_call *c;
   const struct co_entry *e;
   const struct co_mode *md;
-  unsigned base; /* the layer's first entry id */
-  int numbered;  /* the layer's objects are numbers */
-  int errs;      /* the entry sets errno */
+  unsigned base;    /* the layer's first entry id */
+  int numbered;     /* the layer's objects are numbers */
+  int errs;         /* the entry sets errno */
   struct objent *o; /* the object operand (or the one it makes) */
   struct objent *d; /* the second object operand (dst), masked */
 };
-void co__call_step(struct co_model *m, const struct co_op *op,
-                   const struct co_call *c, struct co_outcome *pred,
-                   struct co_aftermath *t);
+void co__call_step(struct co_model *m, const struct co__step *s,
+                   struct co_outcome *pred, struct co_aftermath *t);
 int co__call_has_ref(const struct co_entry *e);
 int co__call_has_obj(const struct co_entry *e);
 int co__call_hits_os(const struct co_entry *e, const struct objent *o);
-int co__operand_layer(const struct co_op *op, const struct co_entry *e);
-int co__obj_num_valid(const struct co_model *m, const struct objent *o);
-enum co_sit co__call_sit(const struct co_model *m, const struct co_op *op);
-int co__call_touches_foreign(const struct co_model *m, const struct co_op *op,
-                             int64_t a);
+int co__operand_layer(const struct co__step *s);
+enum co_sit co__call_sit(const struct co_model *m, const struct co__step *s);
+int co__call_touches_foreign(const struct co_model *m,
+                             const struct co__step *s);
 /* The one object constructor: a fresh live object in o holding num. */
 void co__obj_make(struct co_model *m, struct objent *o, int numbered,
                   unsigned base, int64_t num, int owns);
@@ -271,7 +335,6 @@ int64_t co__obj_dup(struct co_model *m, const struct objent *o, int full,
 int co__mode_acc(const struct co_mode *md);
 
 /* ---- numbered.c: the C runtime's descriptors ---- */
-int co__onum_valid(const struct co_model *m, const struct objent *o);
 int co__onum_holder(const struct co_model *m, int64_t n);
 int co__onum_take(struct co_model *m, struct objent *o);
 int co__onum_left(const struct co_model *m);
@@ -290,15 +353,11 @@ void co__numbered_wrap(struct co_model *m, struct co__callctx *x,
                        struct co_outcome *pred, struct co_aftermath *t);
 
 /* ---- paged.c: the descriptor pager ---- */
-int co__win_valid(const struct co_model *m, const struct objent *o);
 int co__pager_evicts(const struct co_model *m, const struct objent *o);
 void co__pager_step(struct co_model *m, struct co__callctx *x,
                     struct co_outcome *pred, struct co_aftermath *t);
 
 /* ---- events.c ---- */
-int co__events(const struct co_model *m, const struct co_op *op,
-               const struct co_call *c, struct co_event *ev, int *lost);
-int co__refuses(const struct co_model *m, const struct co_op *op,
-                const struct co_call *c, const struct co_event *ev, int nev);
-
+int co__events(const struct co_model *m, const struct co__step *s,
+               struct co_event *ev, int *lost);
 #endif

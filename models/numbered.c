@@ -8,17 +8,11 @@
  */
 #include "model_internal.h"
 
-int co__onum_valid(const struct co_model *m, const struct objent *o) {
-  return o->nb.on && o->nb.n >= 0 && o->nb.n < CO_OBJNUMS &&
-         m->onum_used[o->nb.n] == 2 && m->onum_gen[o->nb.n] == o->nb.gen;
-}
-
 /* The live object that is number n now, or -1. */
 int co__onum_holder(const struct co_model *m, int64_t n) {
   int k;
   for (k = 0; k < CO_OBJS; k++)
-    if (m->obj[k].live && m->obj[k].nb.n == n &&
-        co__onum_valid(m, &m->obj[k]))
+    if (m->obj[k].live && m->obj[k].nb.n == n && co__onum_valid(m, &m->obj[k]))
       return k;
   return -1;
 }
@@ -74,10 +68,9 @@ int co__wrapper_of(const struct co_model *m, int k) {
 int co__obj_lost(const struct co_model *m, const struct objent *o) {
   if (o->nb.on)
     return !co__onum_valid(m, o);
-  return o->wrap.inner >= 0 &&
-         !(o->wrap.n >= 0 && o->wrap.n < CO_OBJNUMS &&
-           m->onum_used[o->wrap.n] == 2 &&
-           m->onum_gen[o->wrap.n] == o->wrap.gen);
+  return o->wrap.inner >= 0 && !(o->wrap.n >= 0 && o->wrap.n < CO_OBJNUMS &&
+                                 m->onum_used[o->wrap.n] == 2 &&
+                                 m->onum_gen[o->wrap.n] == o->wrap.gen);
 }
 
 int64_t co__obj_number(const struct co_model *m, const struct objent *o) {

@@ -9,12 +9,6 @@
  */
 #include "model_internal.h"
 
-/* A paged object's window copy is still the one it made. */
-int co__win_valid(const struct co_model *m, const struct objent *o) {
-  return o->pg.resident && co__is_live(m, o->pg.win) &&
-         m->fd[o->pg.win].gen == o->pg.wingen;
-}
-
 static int pager_resident(const struct co_model *m) {
   int k, n = 0;
   for (k = 0; k < CO_OBJS; k++)
@@ -51,9 +45,8 @@ static int win_close(struct co_model *m, struct objent *o,
   int err;
   co__touch(t, o->pg.win);
   err = co__fd_close(m, o->pg.win);
-  if (m->plat->window_numbered && o->pg.wnum >= 0 &&
-      o->pg.wnum < CO_OBJNUMS && m->onum_used[o->pg.wnum] == 2 &&
-      m->onum_gen[o->pg.wnum] == o->pg.wngen)
+  if (m->plat->window_numbered && o->pg.wnum >= 0 && o->pg.wnum < CO_OBJNUMS &&
+      m->onum_used[o->pg.wnum] == 2 && m->onum_gen[o->pg.wnum] == o->pg.wngen)
     m->onum_used[o->pg.wnum] = 0;
   o->pg.resident = 0;
   o->pg.win = o->pg.wnum = -1;

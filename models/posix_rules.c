@@ -18,7 +18,7 @@
 /* man open: lowest unused number, a new open file description; cloexec iff
  * O_CLOEXEC; EMFILE at RLIMIT_NOFILE. */
 void co__rule_open(struct co_model *m, const struct co_call *c,
-                      struct co_outcome *pred, struct co_aftermath *t) {
+                   struct co_outcome *pred, struct co_aftermath *t) {
   int32_t ofd;
   int64_t n = m->plat->alloc(m, 0);
   if (n < 0) {
@@ -55,7 +55,7 @@ void co__rule_dup(struct co_model *m, const struct co_call *c,
  * (cloexec kept, P), else EBADF; newfd >= limit: EBADF; oldfd not open:
  * EBADF and newfd untouched. */
 void co__rule_dup2(struct co_model *m, const struct co_call *c,
-                      struct co_outcome *pred, struct co_aftermath *t) {
+                   struct co_outcome *pred, struct co_aftermath *t) {
   co__touch(t, c->b);
   if (UA(c) == UB(c)) {
     if (co__is_live(m, c->a))
@@ -74,7 +74,7 @@ void co__rule_dup2(struct co_model *m, const struct co_call *c,
 /* man dup3; fs/file.c ksys_dup3: bad flags EINVAL, then oldfd == newfd
  * EINVAL, then newfd >= limit EBADF, then oldfd not open EBADF. */
 void co__rule_dup3(struct co_model *m, const struct co_call *c,
-                      struct co_outcome *pred, struct co_aftermath *t) {
+                   struct co_outcome *pred, struct co_aftermath *t) {
   co__touch(t, c->b);
   if ((c->flags & CO_F_BIT1) || UA(c) == UB(c)) {
     co__fail(pred, CO_EINVAL);
@@ -91,7 +91,7 @@ void co__rule_dup3(struct co_model *m, const struct co_call *c,
  * descriptor is looked up first (EBADF), then arg >= limit (arg is
  * unsigned, so -1 too) is EINVAL, S§4; none free below the limit: EMFILE. */
 void co__rule_dupfd(struct co_model *m, const struct co_call *c,
-                       struct co_outcome *pred, struct co_aftermath *t) {
+                    struct co_outcome *pred, struct co_aftermath *t) {
   int64_t n;
   if (!co__is_live(m, c->a)) {
     co__fail(pred, CO_EBADF);
@@ -111,7 +111,7 @@ void co__rule_dupfd(struct co_model *m, const struct co_call *c,
 
 /* man fcntl: F_GETFD returns the per-descriptor FD_CLOEXEC bit. */
 void co__rule_getfd(struct co_model *m, const struct co_call *c,
-                       struct co_outcome *pred, struct co_aftermath *t) {
+                    struct co_outcome *pred, struct co_aftermath *t) {
   co__touch(t, c->a);
   if (!co__is_live(m, c->a))
     co__fail(pred, CO_EBADF);
@@ -120,7 +120,7 @@ void co__rule_getfd(struct co_model *m, const struct co_call *c,
 }
 
 void co__rule_setfd(struct co_model *m, const struct co_call *c,
-                       struct co_outcome *pred, struct co_aftermath *t) {
+                    struct co_outcome *pred, struct co_aftermath *t) {
   co__touch(t, c->a);
   if (!co__is_live(m, c->a))
     co__fail(pred, CO_EBADF);
@@ -131,7 +131,7 @@ void co__rule_setfd(struct co_model *m, const struct co_call *c,
 /* man fcntl: F_GETFL reads the open file description's flags; the value
  * is normalized to CO_F_ACC_* | CO_F_APPEND by the backend. */
 void co__rule_getfl(struct co_model *m, const struct co_call *c,
-                       struct co_outcome *pred, struct co_aftermath *t) {
+                    struct co_outcome *pred, struct co_aftermath *t) {
   const struct ofdent *o;
   co__touch(t, c->a);
   if (!co__is_live(m, c->a)) {
@@ -145,7 +145,7 @@ void co__rule_getfl(struct co_model *m, const struct co_call *c,
 /* man fcntl: F_SETFL changes O_APPEND on the description: every
  * descriptor on it sees the change (P). */
 void co__rule_setfl(struct co_model *m, const struct co_call *c,
-                       struct co_outcome *pred, struct co_aftermath *t) {
+                    struct co_outcome *pred, struct co_aftermath *t) {
   co__touch(t, c->a);
   if (!co__is_live(m, c->a))
     co__fail(pred, CO_EBADF);
@@ -158,7 +158,7 @@ void co__rule_setfl(struct co_model *m, const struct co_call *c,
  * ERROR_INVALID_HANDLE; a protected handle -> FALSE, GLE 6, and it stays
  * open (WS close_handle: STATUS_HANDLE_NOT_CLOSABLE). */
 void co__rule_close(struct co_model *m, const struct co_call *c,
-                       struct co_outcome *pred, struct co_aftermath *t) {
+                    struct co_outcome *pred, struct co_aftermath *t) {
   int err;
   co__touch(t, c->a);
   if ((err = co__fd_close(m, c->a)) != CO_OK)
@@ -170,8 +170,7 @@ void co__rule_close(struct co_model *m, const struct co_call *c,
  * Foreign numbers are outside any trace: the executor splits the call
  * around them. */
 void co__rule_close_range(struct co_model *m, const struct co_call *c,
-                             struct co_outcome *pred,
-                             struct co_aftermath *t) {
+                          struct co_outcome *pred, struct co_aftermath *t) {
   t->sweep = 1;
   if (UA(c) > UB(c)) {
     co__fail(pred, CO_EINVAL);
@@ -203,14 +202,14 @@ void co__write_with(struct co_model *m, const struct co_call *c,
 }
 
 void co__rule_write(struct co_model *m, const struct co_call *c,
-                       struct co_outcome *pred, struct co_aftermath *t) {
+                    struct co_outcome *pred, struct co_aftermath *t) {
   co__write_with(m, c, pred, t, CO_EBADF);
 }
 
 /* man lseek: the offset of the description; a negative result is EINVAL
  * and leaves the offset. */
 void co__rule_lseek(struct co_model *m, const struct co_call *c,
-                       struct co_outcome *pred, struct co_aftermath *t) {
+                    struct co_outcome *pred, struct co_aftermath *t) {
   struct ofdent *o;
   int64_t base, pos;
   int err;

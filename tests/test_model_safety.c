@@ -45,8 +45,8 @@ static void run(const char *text, struct co_outcome *pred,
   struct co_parse_error perr;
   size_t i;
   co_trace_init(&t);
-  cr_assert_eq(co_trace_parse(text, strlen(text), &t, &perr), 0,
-               "%d:%d: %s", perr.line, perr.col, perr.message);
+  cr_assert_eq(co_trace_parse(text, strlen(text), &t, &perr), 0, "%d:%d: %s",
+               perr.line, perr.col, perr.message);
   for (i = 0; i < t.len; i++) {
     struct co_call c;
     co_model_resolve(m, &t.ops[i], &c);
@@ -79,7 +79,8 @@ static struct co_op op_of(const char *text) {
     cr_assert((eff).refused);                                                  \
   } while (0)
 
-Test(model_safety, closing_a_foreign_number_by_a_call_of_another_kind_is_refused) {
+Test(model_safety,
+     closing_a_foreign_number_by_a_call_of_another_kind_is_refused) {
   /* The public step takes the operation and its resolved call. A call of
    * another kind than its operation (here: a close of foreign 3 under an
    * open) went past the refusal guard, which looked at the operation's
@@ -205,8 +206,7 @@ Test(model_safety, close_range_keeps_an_event_for_every_owned_descriptor) {
   cr_assert_eq(eff.nev, 3, "%d events, want 3", eff.nev);
   for (i = 0; i < 3; i++) {
     cr_assert_eq(eff.ev[i].why, CO_WHY_OWNED);
-    cr_assert_eq(eff.ev[i].owner, i, "event %d: owner o%d", i,
-                 eff.ev[i].owner);
+    cr_assert_eq(eff.ev[i].owner, i, "event %d: owner o%d", i, eff.ev[i].owner);
     seen |= 1 << eff.ev[i].owner;
   }
   cr_assert_eq(seen, 7);

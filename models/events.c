@@ -371,9 +371,8 @@ static int run_rules(struct evctx *x, const struct evrule *r, size_t nr) {
   return n;
 }
 
-/* A layer call's events: by the shape of the call. Out of line, so that
- * a built-in operation's path stays short. */
-static CO__NOINLINE int call_events(struct evctx *x, const struct co__step *s) {
+/* A layer call's events: by the shape of the call. */
+static int call_rules(struct evctx *x, const struct co__step *s) {
   const struct co_op *op = s->op;
   x->obj = op->obj % CO_OBJS;
   x->dst = op->dst % CO_OBJS;
@@ -387,32 +386,57 @@ static CO__NOINLINE int call_events(struct evctx *x, const struct co__step *s) {
   return run_rules(x, obj_rules, NRULES(obj_rules));
 }
 
+/* The context the rules read, from the step. */
+static void ctx_init(struct evctx *x, const struct co_model *m,
+                     const struct co__step *s, struct co_event *ev) {
+  x->m = m;
+  x->op = s->op;
+  x->c = s->c;
+  x->e = s->e;
+  x->binds = s->binds;
+  x->sa = s->sa;
+  x->sb = s->sb;
+  x->ev = ev;
+  x->lost = 0;
+}
+
+/* A built-in operation's events. */
+static CO__NOINLINE int op_events(const struct co_model *m,
+                                  const struct co__step *s, struct co_event *ev,
+                                  int *lost) {
+  struct evctx x;
+  int n, kind = s->op->kind;
+  ctx_init(&x, m, s, ev);
+  if (kind == CO_OP_CLOSE_RANGE)
+    n = run_rules(&x, range_rules, NRULES(range_rules));
+  else if (kind == CO_OP_DUP2 || kind == CO_OP_DUP3)
+    n = run_rules(&x, dup2_rules, NRULES(dup2_rules));
+  else
+    n = run_rules(&x, first_rules, NRULES(first_rules));
+  *lost = x.lost;
+  return n;
+}
+
+/* A layer call's events. */
+static CO__NOINLINE int call_events(const struct co_model *m,
+                                    const struct co__step *s,
+                                    struct co_event *ev, int *lost) {
+  struct evctx x;
+  int n;
+  ctx_init(&x, m, s, ev);
+  n = call_rules(&x, s);
+  *lost = x.lost;
+  return n;
+}
+
 /* The events of op (valid: co__step_init), and how many did not fit
  * (*lost). */
 int co__events(const struct co_model *m, const struct co__step *s,
                struct co_event *ev, int *lost) {
-  const struct co_op *op = s->op;
-  struct evctx x; /* the call fields are set by call_events */
-  int n;
-  x.m = m;
-  x.op = op;
-  x.c = s->c;
-  x.e = s->e;
-  x.binds = s->binds;
-  x.sa = s->sa;
-  x.sb = s->sb;
-  x.ev = ev;
-  x.lost = 0;
-  if (op->kind == CO_OP_CLOSE_RANGE)
-    n = run_rules(&x, range_rules, NRULES(range_rules));
-  else if (op->kind == CO_OP_DUP2 || op->kind == CO_OP_DUP3)
-    n = run_rules(&x, dup2_rules, NRULES(dup2_rules));
-  else if (op->kind != CO_OP_CALL)
-    n = co_opdesc[op->kind].nrefs ? run_rules(&x, first_rules, 1) : 0;
-  else
-    n = x.e ? call_events(&x, s) : 0;
-  *lost = x.lost;
-  return n;
+  *lost = 0;
+  if (s->op->kind == CO_OP_CALL)
+    return s->e ? call_events(m, s, ev, lost) : 0;
+  return co_opdesc[s->op->kind].nrefs ? op_events(m, s, ev, lost) : 0;
 }
 
 int co_model_events(const struct co_model *m, const struct co_op *op,

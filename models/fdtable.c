@@ -1,8 +1,9 @@
 /*
  * The descriptor table and the open file descriptions (the shape of Linux
- * fs/file.c): the foreign set, lowest-free allocation, install, the one
- * close rule, dup2's close-and-reuse, close_range, and the queries of
- * model.h on numbers. A number's entry is free, foreign (open when the
+ * fs/file.c): the foreign set, lowest-free allocation, dup2's
+ * close-and-reuse, close_range, and the queries of model.h on numbers.
+ * install and the one close rule (co__fd_close) are inline in
+ * model_internal.h, being on every step's path. A number's entry is free, foreign (open when the
  * trace started: the harness's, never the trace's), or points at an open
  * file description with a per-descriptor cloexec bit. Pure C.
  */

@@ -10,8 +10,12 @@
 #include <openssl/crypto.h>
 #include <uv.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <closeonce/kit.h>
 #include <closeonce/target.h>
@@ -114,4 +118,23 @@ void co_libs_init(void) {
     fprintf(stderr, "closeonce: library adapters: %s\n", err);
     abort();
   }
+}
+
+int co_libs_need_fds(unsigned n, const char *what, char *err, size_t cap) {
+  int fds[16];
+  unsigned i, k;
+  int e = 0;
+  if (n > sizeof fds / sizeof *fds)
+    n = sizeof fds / sizeof *fds;
+  for (k = 0; k < n; k++)
+    if ((fds[k] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+      e = errno;
+      break;
+    }
+  for (i = 0; i < k; i++)
+    close(fds[i]);
+  if (k == n)
+    return 0;
+  snprintf(err, cap, "%s needs %u descriptors: %s", what, n, strerror(e));
+  return -1;
 }

@@ -40,4 +40,10 @@ int co_libs_register(char *err, size_t cap);
 /* The same for programs: aborts with the message on failure. */
 void co_libs_init(void);
 
+/* For a library that exits or aborts when it runs out of descriptors while
+ * it starts (libevent's and libuv's signal pipes): 0 if n descriptors can
+ * be opened now (they are closed again), else -1 and "WHAT needs N
+ * descriptors: REASON" in err. Single-threaded start-up only. */
+int co_libs_need_fds(unsigned n, const char *what, char *err, size_t cap);
+
 #endif

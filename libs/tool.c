@@ -174,6 +174,11 @@ static int run(FILE *out) {
     const struct co_adapter *a = co_libs[l].adapter;
     const struct co_contract *k = a->contract;
     unsigned i, close_e = 0;
+    char why[256];
+    if (co_glue_start(&env, a, why, sizeof why) < 0) {
+      fprintf(stderr, "closeonce-libs: %s\n", why);
+      return -1;
+    }
     for (i = 0; i < k->nentries; i++)
       if (k->entries[i].effect == CO_EFF_CLOSE) {
         close_e = i;
@@ -237,6 +242,7 @@ static int run(FILE *out) {
         }
       }
     }
+    co_glue_stop(&env);
   }
   return diffs;
 }
@@ -389,6 +395,8 @@ static int failpaths(int argc, char **argv) {
     return 2;
   diffs = run(mem);
   fclose(mem);
+  if (diffs < 0)
+    return 2;
   {
     char path[300];
     snprintf(path, sizeof path, "%s/file", dir);

@@ -276,6 +276,43 @@ static uint8_t ref_encode(struct co_ref r) {
   }
 }
 
+/*
+ * The first byte of a record picks the operation: 1 + its index in the
+ * opset (kinds, then entries), modulo the opset's size; 0 skips the record.
+ * An opset of more than 255 operations (a big library's entry points) does
+ * not fit in one byte: there, a first byte 1..n picks kind n-1 as always,
+ * and a first byte n+1..255 picks an entry together with the top 5 bits of
+ * the fourth byte (a call uses only its low 3 bits, the object o0..o7):
+ * entry (b0 - n - 1) + (255 - n) * (b3 >> 3), modulo the number of
+ * entries. An opset of at most 255 operations decodes as it always did.
+ */
+#define PAGE_SHIFT 3 /* b3 >> 3: an entry's page; b3 & 7: its object */
+_Static_assert(CO_OBJS == 1 << PAGE_SHIFT, "a call's object is b3's low bits");
+
+static size_t record_index(const struct co_opset *set, const uint8_t *r) {
+  size_t total = set->n + set->nentries, v = r[0] - 1u, per;
+  if (total <= 255 || set->n >= 255 || v < set->n)
+    return v % total;
+  per = 255 - set->n;
+  return set->n + ((v - set->n) + per * (size_t)(r[3] >> PAGE_SHIFT)) %
+                      set->nentries;
+}
+
+/* The first byte of the record of entry k, and the page bits of its
+ * fourth. Every accepted opset round-trips: entry ids are bytes
+ * (CO_ENTRIES_MAX), so an opset has at most 255 entries, and 32 pages of
+ * 255 - n hold them all. */
+static uint8_t entry_record(const struct co_opset *set, size_t k,
+                            uint8_t *page) {
+  size_t total = set->n + set->nentries, per;
+  *page = 0;
+  if (total <= 255 || set->n >= 255)
+    return (uint8_t)(set->n + k + 1);
+  per = 255 - set->n;
+  *page = (uint8_t)((k / per) << PAGE_SHIFT);
+  return (uint8_t)(set->n + k % per + 1);
+}
+
 int co_trace_decode(const uint8_t *data, size_t size,
                     const struct co_opset *set, size_t max_ops,
                     struct co_trace *out) {
@@ -291,7 +328,7 @@ int co_trace_decode(const uint8_t *data, size_t size,
     size_t k;
     if (r[0] == 0)
       continue;
-    k = (r[0] - 1u) % (set->n + set->nentries);
+    k = record_index(set, r);
     memset(&op, 0, sizeof op);
     if (k >= set->n) {
       op.kind = CO_OP_CALL;
@@ -300,7 +337,7 @@ int co_trace_decode(const uint8_t *data, size_t size,
       op.flags = r[1] >> 4;
       op.a = ref_decode(r[2]);
       op.n = r[2];
-      op.obj = r[3];
+      op.obj = r[3] & ((1u << PAGE_SHIFT) - 1);
       co_op_canon(&op);
       if (co_trace_push(out, &op) < 0)
         return -1;
@@ -329,17 +366,17 @@ size_t co_trace_encode(const struct co_trace *t, const struct co_opset *set,
   size_t need = 0, i, k;
   for (i = 0; i < t->len; i++) {
     const struct co_op *op = &t->ops[i];
-    uint8_t r[4];
+    uint8_t r[4], page;
     if (op->kind == CO_OP_CALL) {
       const struct co_entry *e = co_entry_get(op->entry, NULL, NULL);
       for (k = 0; k < set->nentries && set->entries[k] != op->entry; k++)
         ;
       if (k == set->nentries || !e)
         continue;
-      r[0] = (uint8_t)(set->n + k + 1);
+      r[0] = entry_record(set, k, &page);
       r[1] = (uint8_t)((op->dst & 0xf) | (op->flags << 4));
       r[2] = e->effect == CO_EFF_USE ? (uint8_t)op->n : ref_encode(op->a);
-      r[3] = op->obj;
+      r[3] = (uint8_t)(page | (op->obj & ((1u << PAGE_SHIFT) - 1)));
       if (need + 4 <= cap)
         memcpy(buf + need, r, 4);
       need += 4;

@@ -17,7 +17,10 @@
  *  - binary (fuzzer input): 4 bytes an operation; total (every byte string
  *    decodes), a truncated tail ends the trace, a record whose first byte is
  *    zero is skipped, so all-zero input is the empty trace and zeroing a
- *    record deletes it; changing one byte changes one operation.
+ *    record deletes it; changing one byte changes one operation. The first
+ *    byte picks the operation in the target's opset; an opset of more than
+ *    255 operations also uses the top bits of the fourth byte of a call
+ *    (harness/trace.c), so every opset round-trips.
  *  - text (corpus, reports, reproducers): one operation a line, '#' starts a
  *    comment; co_trace_print() output parses back to the same trace.
  *

@@ -87,6 +87,22 @@ static int format_arg(const char *cmd, const char *s, enum co_format *f) {
   return 0;
 }
 
+/* The form FILE is read in: fmt, or for auto the one co_trace_load picks
+ * (closeonce/trace.h, co_trace_looks_text: by name, then by its first
+ * bytes). */
+static enum co_format file_format(const char *path, enum co_format fmt) {
+  unsigned char head[CO_TEXT_LEAD + 3];
+  size_t n = 0;
+  FILE *fp;
+  if (fmt != CO_FMT_AUTO)
+    return fmt;
+  if ((fp = fopen(path, "rb")) != NULL) {
+    n = fread(head, 1, sizeof head, fp);
+    fclose(fp);
+  }
+  return co_trace_looks_text(path, head, n) ? CO_FMT_TEXT : CO_FMT_BINARY;
+}
+
 /* getopt_long with closeonce's conventions: options only in long form,
  * errors reported by the caller through bad_option(). */
 static int next_opt(int argc, char **argv, const struct option *opts) {
@@ -529,18 +545,8 @@ static void replay_path(struct replay_ctx *rc, const char *path, int top) {
    * contract mode the moves a well-behaved client would not make are
    * skipped, as the engine did. Text traces are someone's program: every
    * move runs. */
-  {
-    enum co_format f = rc->fmt;
-    if (f == CO_FMT_AUTO) {
-      FILE *fp = fopen(path, "rb");
-      unsigned char head[4096];
-      size_t n = fp ? fread(head, 1, sizeof head, fp) : 0;
-      if (fp)
-        fclose(fp);
-      f = co_format_detect(head, n);
-    }
-    co_exec_set_mode(rc->ex, rc->mode, f == CO_FMT_BINARY);
-  }
+  co_exec_set_mode(rc->ex, rc->mode,
+                   file_format(path, rc->fmt) == CO_FMT_BINARY);
   if (rc->report_dir) {
     /* Keep what the JUnit report needs about this file. */
     size_t k = rc->ncases++;
@@ -928,14 +934,7 @@ static int load_and_run(const char *cmd, const char *path,
                         enum co_format fmt, struct co_exec *ex,
                         struct co_trace *t, struct co_verdict *v) {
   char err[512];
-  if (fmt == CO_FMT_AUTO) {
-    FILE *fp = fopen(path, "rb");
-    unsigned char head[4096];
-    size_t n = fp ? fread(head, 1, sizeof head, fp) : 0;
-    if (fp)
-      fclose(fp);
-    fmt = co_format_detect(head, n);
-  }
+  fmt = file_format(path, fmt);
   if (co_trace_load(path, fmt, &tg->ops, 0, t, err, sizeof err) < 0) {
     fprintf(stderr, "%s\n", err);
     return EXIT_USAGE;

@@ -21,26 +21,7 @@
 #endif
 
 enum co_format co_format_detect(const void *data, size_t size) {
-  const unsigned char *p = data;
-  size_t i, k, more;
-  for (i = 0; i < size; i++) {
-    if (p[i] == '\n' || p[i] == '\t' || p[i] == '\r' ||
-        (p[i] >= 0x20 && p[i] < 0x7f))
-      continue;
-    /* A UTF-8 sequence (comments may hold any text): a lead byte and its
-     * continuation bytes. */
-    more = p[i] >= 0xc2 && p[i] <= 0xdf   ? 1
-           : p[i] >= 0xe0 && p[i] <= 0xef ? 2
-           : p[i] >= 0xf0 && p[i] <= 0xf4 ? 3
-                                          : 0;
-    if (!more)
-      return CO_FMT_BINARY;
-    for (k = 1; k <= more; k++)
-      if (i + k >= size || (p[i + k] & 0xc0) != 0x80)
-        return CO_FMT_BINARY;
-    i += more;
-  }
-  return CO_FMT_TEXT;
+  return co_trace_looks_text(NULL, data, size) ? CO_FMT_TEXT : CO_FMT_BINARY;
 }
 
 int co_trace_load_mem(const void *data, size_t size, const char *name,
@@ -48,7 +29,7 @@ int co_trace_load_mem(const void *data, size_t size, const char *name,
                       size_t max_ops, struct co_trace *out, char *err,
                       size_t errcap) {
   if (fmt == CO_FMT_AUTO)
-    fmt = co_format_detect(data, size);
+    fmt = co_trace_looks_text(name, data, size) ? CO_FMT_TEXT : CO_FMT_BINARY;
   if (fmt == CO_FMT_BINARY) {
     if (co_trace_decode(data, size, set, max_ops, out) < 0) {
       snprintf(err, errcap, "%s: out of memory", name);

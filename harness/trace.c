@@ -807,22 +807,89 @@ static int parse_line(struct lexer *lx, struct co_trace *out) {
   return 0;
 }
 
+/* The length of the longest prefix of p that is text: printable ASCII,
+ * tab, CR, LF and well-formed UTF-8 sequences (comments may hold any
+ * text). */
+static size_t text_prefix(const unsigned char *p, size_t size) {
+  size_t i, k, more;
+  for (i = 0; i < size; i++) {
+    if (p[i] == '\n' || p[i] == '\t' || p[i] == '\r' ||
+        (p[i] >= 0x20 && p[i] < 0x7f))
+      continue;
+    more = p[i] >= 0xc2 && p[i] <= 0xdf   ? 1
+           : p[i] >= 0xe0 && p[i] <= 0xef ? 2
+           : p[i] >= 0xf0 && p[i] <= 0xf4 ? 3
+                                          : 0;
+    if (!more)
+      return i;
+    for (k = 1; k <= more; k++)
+      if (i + k >= size || (p[i + k] & 0xc0) != 0x80)
+        return i;
+    i += more;
+  }
+  return size;
+}
+
+/* Engines' and closeonce's own names for binary inputs. */
+static int binary_name(const char *base) {
+  static const char *const prefix[] = {
+      "crash-", "leak-", "timeout-", "oom-", "slow-unit-", /* libFuzzer */
+      "id:",    "id_"                                      /* AFL++ */
+  };
+  size_t i, n = strlen(base);
+  for (i = 0; i < sizeof prefix / sizeof *prefix; i++)
+    if (!strncmp(base, prefix[i], strlen(prefix[i])))
+      return 1;
+  if (n > 4 && !strcmp(base + n - 4, ".bin"))
+    return 1; /* closeonce encode, the build's seeds */
+  if (n != 40)
+    return 0;
+  for (i = 0; i < n; i++) /* a libFuzzer corpus unit: its SHA-1 */
+    if (!isxdigit((unsigned char)base[i]))
+      return 0;
+  return 1;
+}
+
+int co_trace_looks_text(const char *name, const void *data, size_t size) {
+  const char *base = name ? strrchr(name, '/') : NULL;
+  size_t n;
+#ifdef _WIN32
+  const char *bs = name ? strrchr(name, '\\') : NULL;
+  if (bs && (!base || bs > base))
+    base = bs;
+#endif
+  base = base ? base + 1 : name;
+  if (base) {
+    n = strlen(base);
+    if (n > 6 && !strcmp(base + n - 6, ".trace"))
+      return 1;
+    if (binary_name(base))
+      return 0;
+  }
+  n = size < CO_TEXT_LEAD + 3 ? size : CO_TEXT_LEAD + 3;
+  return text_prefix(data, n) >= (size < CO_TEXT_LEAD ? size : CO_TEXT_LEAD);
+}
+
 int co_trace_parse(const char *text, size_t len, struct co_trace *out,
                    struct co_parse_error *err) {
   struct lexer lx = {text, text + len, text, 1, err};
+  size_t ok = text_prefix((const unsigned char *)text, len);
   co_trace_clear(out);
-  {
-    const char *z = memchr(text, 0, len), *q;
-    if (z) {
-      for (q = text; q < z; q++)
-        if (*q == '\n') {
-          lx.line++;
-          lx.line_start = q + 1;
-        }
+  if (ok < len) {
+    const char *z = text + ok, *q;
+    for (q = text; q < z; q++)
+      if (*q == '\n') {
+        lx.line++;
+        lx.line_start = q + 1;
+      }
+    if (!*z)
       return lex_fail(&lx, z,
-                      "NUL byte in a text trace (binary input? use "
-                      "--format binary)");
-    }
+                      "NUL byte in a text trace (an engine's binary input? "
+                      "use --format binary)");
+    return lex_fail(&lx, z,
+                    "byte 0x%02x is not text (ASCII or UTF-8) in a text trace "
+                    "(an engine's binary input? use --format binary)",
+                    (unsigned char)*z);
   }
   while (lx.p < lx.end) {
     const char *nl, *t;

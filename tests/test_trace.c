@@ -405,3 +405,43 @@ Test(decode, big_opset_round_trips) {
   co_trace_free(&u);
   co_trace_free(&w);
 }
+
+/* --format auto never reads what is meant as text as a binary trace: a
+ * text file with a stray control or NUL byte stays text (and fails to
+ * parse at that byte); engine inputs are binary by name and by their first
+ * bytes. */
+Test(load, auto_format_keeps_text_text) {
+  static const char stray[] = "this is not a trace\n\x01\x02";
+  static const char nul[] = "s0 = open rdwr\n\0\0\0\0close s0\n";
+  static const uint8_t rec[] = {1, 0, 0, 0, 3, 0, 0, 0};
+  struct co_trace t;
+  char err[512];
+  cr_assert(co_trace_looks_text(NULL, stray, sizeof stray - 1));
+  cr_assert(co_trace_looks_text("f", nul, sizeof nul - 1));
+  cr_assert(co_trace_looks_text(NULL, "", 0));
+  cr_assert(co_trace_looks_text(NULL, "close s0", 8));
+  cr_assert(!co_trace_looks_text(NULL, rec, sizeof rec));
+  cr_assert(!co_trace_looks_text(NULL, "close s\x01", 8));
+  /* names: .trace is text whatever it holds; engines' names are binary */
+  cr_assert(co_trace_looks_text("dir/x.trace", rec, sizeof rec));
+  cr_assert(!co_trace_looks_text("out/crash-0a1b", "close s0\n", 9));
+  cr_assert(!co_trace_looks_text("q/id:000001,src:000000", "close s0\n", 9));
+  cr_assert(!co_trace_looks_text("seeds/x.bin", "close s0\n", 9));
+  cr_assert(!co_trace_looks_text("c/0123456789abcdef0123456789abcdef01234567",
+                                 "close s0\n", 9));
+  cr_assert(co_trace_looks_text("c/0123456789abcdef", "close s0\n", 9));
+  co_trace_init(&t);
+  cr_assert_eq(co_trace_load_mem(stray, sizeof stray - 1, "f", CO_FMT_AUTO,
+                                 posix_ops(), 0, &t, err, sizeof err),
+               -1);
+  cr_assert(strstr(err, "f:2:1: byte 0x01 is not text") != NULL, "%s", err);
+  cr_assert_eq(co_trace_load_mem(nul, sizeof nul - 1, "g", CO_FMT_AUTO,
+                                 posix_ops(), 0, &t, err, sizeof err),
+               -1);
+  cr_assert(strstr(err, "g:2:1: NUL byte") != NULL, "%s", err);
+  cr_assert_eq(co_trace_load_mem(rec, sizeof rec, "h", CO_FMT_AUTO,
+                                 posix_ops(), 0, &t, err, sizeof err),
+               0);
+  cr_assert_eq(t.len, 2);
+  co_trace_free(&t);
+}

@@ -12,9 +12,9 @@
 
 enum co_format { CO_FMT_AUTO, CO_FMT_TEXT, CO_FMT_BINARY };
 
-/* Which form bytes are in: text if every byte is printable ASCII, tab, CR,
- * LF or part of a well-formed UTF-8 sequence (an empty input is text),
- * binary otherwise. */
+/* Which form bytes are in, by content: co_trace_looks_text without a name
+ * (closeonce/trace.h). co_trace_load and co_trace_load_mem with CO_FMT_AUTO
+ * also go by the name. */
 enum co_format co_format_detect(const void *data, size_t size);
 
 /* Decode or parse in-memory bytes. name is used in error messages. On

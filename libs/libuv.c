@@ -121,7 +121,7 @@ static void close_handle(uv_pipe_t *p) {
 
 static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
                  void **obj, int64_t fd, int32_t n, struct co_outcome *out) {
-  static char buf[256];
+  static const char buf[256]; /* read only: uv_buf_t takes char * */
   uv_pipe_t *p = *obj;
   uv_os_fd_t f;
   uv_buf_t b;
@@ -149,7 +149,7 @@ static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
       r = f;
     break;
   case TRY_WRITE:
-    b = uv_buf_init(buf, (unsigned)n);
+    b = uv_buf_init((char *)buf, (unsigned)n);
     r = uv_try_write((uv_stream_t *)p, &b, 1);
     break;
   case CLOSE:

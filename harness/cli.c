@@ -28,8 +28,9 @@
 #define EXIT_USAGE 2
 
 static const char *prog = "closeonce";
-static void shrink_report(struct co_exec *ex, struct co_trace *t,
-                          struct co_verdict *v, FILE *out);
+static int shrink_report(struct co_exec *ex, struct co_trace *t,
+                         struct co_verdict *v, FILE *out,
+                         struct co_shrink_stats *st);
 static const char *default_target; /* set by co_kit_main */
 
 void co_cli_set_default_target(const char *name) {
@@ -228,6 +229,8 @@ static int cmd_fuzz(int argc, char **argv) {
   uint64_t seconds = 0, runs = 0, seed = 0, maxops = 32;
   int have_seed = 0, have_seconds = 0, quiet = 0, c, mode = -1;
   struct co_exec *sx;
+  struct co_shrink_stats sst;
+  int shrunk = 0;
   char err[256], path[4200];
   int saved = -1, save_errno = 0;
 
@@ -350,7 +353,7 @@ static int cmd_fuzz(int argc, char **argv) {
     /* Shrink before reporting: the saved reproducer is the minimal one. */
     const struct co_event_rec *ev;
     printf("\n");
-    shrink_report(sx, &res.trace, &res.verdict, stdout);
+    shrunk = shrink_report(sx, &res.trace, &res.verdict, stdout, &sst) == 0;
     res.nevents = co_exec_events(sx, &ev);
     memcpy(res.events, ev, res.nevents * sizeof *ev);
   }
@@ -383,6 +386,7 @@ static int cmd_fuzz(int argc, char **argv) {
     f.v = &res.verdict;
     f.ev = res.events;
     f.nev = res.nevents;
+    f.shrink = shrunk ? &sst : NULL;
     snprintf(name, sizeof name, "%s-%016" PRIx64, cfg.target->name,
              co_trace_hash(&res.trace));
     jc.classname = "closeonce.fuzz";
@@ -591,6 +595,7 @@ static void replay_path(struct replay_ctx *rc, const char *path, int top) {
       f->v = &rc->verdicts[k];
       f->ev = ev;
       f->nev = nev;
+      f->shrink = NULL;
       rc->cases[k].failure = f; /* re-pointed after the last realloc */
       snprintf(name, sizeof name, "%s-%016" PRIx64, base ? base + 1 : path,
                co_trace_hash(&rc->t));
@@ -958,18 +963,19 @@ static int load_and_run(const char *cmd, const char *path,
   return 0;
 }
 
-/* Shrink a finding and report it; used by shrink and after fuzz. */
-static void shrink_report(struct co_exec *ex, struct co_trace *t,
-                          struct co_verdict *v, FILE *out) {
-  struct co_shrink_stats st;
-  if (co_shrink(ex, t, v, &st) < 0) {
+/* Shrink a finding and say what was verified; used by shrink and after
+ * fuzz. Returns 0 (*st filled), or -1 if the finding did not reproduce. */
+static int shrink_report(struct co_exec *ex, struct co_trace *t,
+                         struct co_verdict *v, FILE *out,
+                         struct co_shrink_stats *st) {
+  char line[400];
+  if (co_shrink(ex, t, v, st) < 0) {
     fprintf(out, "shrink: the finding did not reproduce; trace kept as is\n");
-    return;
+    return -1;
   }
-  fprintf(out,
-          "shrunk from %zu to %zu operation%s (%" PRIu64
-          " candidate traces, %.2f s); removing any one operation loses it\n",
-          st.before, st.after, st.after == 1 ? "" : "s", st.tried, st.seconds);
+  co_shrink_describe(st, line, sizeof line);
+  fprintf(out, "%s\n", line);
+  return 0;
 }
 
 static const char shrink_help[] =
@@ -978,9 +984,9 @@ static const char shrink_help[] =
     "\n"
     "Make a finding's trace minimal, keeping the same verdict, caused by the\n"
     "same party, at the same kind of operation: chunks, single operations\n"
-    "and pairs removed, arguments simplified, slots renumbered. The\n"
-    "result is 1-minimal. FILE is a text trace or an engine's binary\n"
-    "input. OUT (default: standard output) gets the text trace.\n"
+    "and pairs removed, arguments simplified, slots renumbered. It says\n"
+    "what it verified (1-minimal or not). FILE is a text trace or an\n"
+    "engine's binary input. OUT (default: standard output) gets the text trace.\n"
     "\n"
     "exit: 0 shrunk, 2 usage error or no finding in FILE\n";
 
@@ -1081,6 +1087,7 @@ static void one_file_end(struct one_file *f) {
 
 static int cmd_shrink(int argc, char **argv) {
   struct one_file f = {.cmd = "shrink", .help = shrink_help};
+  struct co_shrink_stats st = {0};
   const struct co_event_rec *ev;
   char header[1024];
   size_t nev;
@@ -1088,14 +1095,15 @@ static int cmd_shrink(int argc, char **argv) {
   if (rc >= 0)
     return rc;
   rc = 0;
-  shrink_report(f.ex, &f.t, &f.v, stderr);
+  shrink_report(f.ex, &f.t, &f.v, stderr, &st);
   nev = co_exec_events(f.ex, &ev);
   co_report_text(stderr, f.tg->name, &f.t, &f.v, ev, nev);
   snprintf(header, sizeof header,
-           "closeonce %s: %s in target %s (%s mode), minimal\n%s\n"
+           "closeonce %s: %s in target %s (%s mode), %s\n%s\n"
            "shrunk from %s",
            CO_VERSION, co_verdict_name(f.v.kind), f.tg->name,
-           co_mode_name(f.mode), f.v.what, argv[argc - 1]);
+           co_mode_name(f.mode), co_shrink_checked(&st), f.v.what,
+           argv[argc - 1]);
   if (f.out) {
     if (co_trace_save(f.out, header, &f.t) < 0) {
       fprintf(stderr, "%s: cannot write: %s\n", f.out, strerror(errno));

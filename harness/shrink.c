@@ -347,12 +347,12 @@ int co_shrink_describe(const struct co_shrink_stats *st, char *buf,
              "1-minimal: removing any one operation loses it");
   else if (st->round_limit)
     snprintf(what, sizeof what,
-             "not checked 1-minimal: stopped at the round limit (%u "
+             "not checked for 1-minimality: stopped at the round limit (%u "
              "round%s) while still shrinking",
              st->rounds, st->rounds == 1 ? "" : "s");
   else
     snprintf(what, sizeof what,
-             "not checked 1-minimal: out of memory building candidates");
+             "not checked for 1-minimality: out of memory building candidates");
   return snprintf(buf, cap,
                   "shrunk from %zu to %zu operation%s (%" PRIu64
                   " candidate traces, %u round%s, %.2f s); %s",

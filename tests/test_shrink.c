@@ -2,7 +2,8 @@
  * The shrinker: planted bugs shrink to short 1-minimal traces, keeping the
  * same finding (kind, party, kind of operation); shrinking is deterministic;
  * what it reports verified is what it ran (the round limit, the pair limit
- * and a confirming run that does not reproduce each show).
+ * and a confirming run that does not reproduce each show). The campaign's
+ * reproducer of a finding shows it again, or says it does not.
  */
 #include <fcntl.h>
 #include <string.h>
@@ -258,7 +259,8 @@ Test(shrink, the_pair_limit_is_reported) {
  * returned closed (as another thread reusing the number would). */
 struct sabotage {
   uint64_t runs, at;
-  int done, spare;
+  int done, spare, all; /* all: every run from at on */
+  int hits;
 };
 static void sabotage_hook(void *env, const struct co_step_info *s) {
   struct sabotage *sb = env;
@@ -266,10 +268,12 @@ static void sabotage_hook(void *env, const struct co_step_info *s) {
     sb->runs++;
     sb->done = 0;
   }
-  if (sb->runs == sb->at && !sb->done && s->real->ret >= 3 &&
+  if ((sb->runs == sb->at || (sb->all && sb->at && sb->runs > sb->at)) &&
+      !sb->done && s->real->ret >= 3 &&
       fcntl((int)s->real->ret, F_GETFD) < 0) {
     cr_assert_geq(dup2(sb->spare, (int)s->real->ret), 0);
     sb->done = 1;
+    sb->hits++;
   }
 }
 
@@ -284,7 +288,7 @@ Test(shrink, an_unconfirmed_result_keeps_the_unshrunk_trace) {
   static const char text[] = "s1 = open rdwr\nwrite s1 3\no2 = demo_open rw\n"
                              "s3 = dup s1\ns4 = demo_detach o2\nwrite s3 2\n"
                              "close s4\nclose s1\nclose s3\n";
-  struct sabotage sb = {0, 0, 0, -1};
+  struct sabotage sb = {0, 0, 0, -1, 0, 0};
   struct co_trace t;
   struct co_verdict v;
   struct co_shrink_stats st;
@@ -325,4 +329,68 @@ Test(shrink, an_unconfirmed_result_keeps_the_unshrunk_trace) {
   co_trace_free(&t);
   co_exec_free(ex);
   close(sb.spare);
+}
+
+/* A campaign's culprit in contract mode (skip): the second close of s0 is
+ * skipped, so the reproducer is the trace without it, run again. */
+static const char culprit_text[] = "s0 = open rdwr\nclose s0\nclose s0\n"
+                                   "o0 = demo_open rw\ns1 = demo_detach o0\n"
+                                   "close s1\n";
+
+static void reproducer(struct sabotage *sb, struct co_campaign_result *res,
+                       struct co_verdict *v) {
+  const struct co_target *tg = co_target_find("demo-detach-closes");
+  struct co_exec *ex;
+  struct co_trace culprit;
+  char err[256];
+  sb->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  cr_assert_geq(sb->spare, 0);
+  cr_assert_not_null(ex = co_exec_new_target(tg, err, sizeof err), "%s", err);
+  co_exec_set_mode(ex, CO_MODE_CONTRACT, 1); /* as the campaign runs */
+  co_exec_set_full_check(ex, 1);
+  co_exec_set_hook(ex, sabotage_hook, sb);
+  parse(culprit_text, &culprit);
+  cr_assert_eq(co_exec_run(ex, &culprit, v), CO_V_INVALID_HANDLE, "%s",
+               v->what);
+  cr_assert_eq(v->step, 5);
+  cr_assert(co_exec_skipped(ex, 2));
+  memset(res, 0, sizeof *res);
+  co_trace_init(&res->trace);
+  cr_assert_eq(co_campaign_reproducer(ex, &culprit, v, res), 0);
+  co_exec_set_hook(ex, NULL, NULL);
+  co_trace_free(&culprit);
+  co_exec_free(ex);
+  close(sb->spare);
+}
+
+Test(campaign, the_reproducer_drops_the_skipped_moves) {
+  struct sabotage sb = {0, 0, 0, -1, 0, 0};
+  struct co_campaign_result res;
+  struct co_verdict v;
+  reproducer(&sb, &res, &v);
+  cr_assert_eq(sb.hits, 0);
+  cr_assert_eq(res.trace.len, 5);
+  cr_assert_eq(res.verdict.kind, CO_V_INVALID_HANDLE, "%s", res.verdict.what);
+  cr_assert_eq(res.verdict.step, 4);
+  co_trace_free(&res.trace);
+}
+
+/* Every replay after the campaign's run is interfered with: neither the
+ * trace without the skipped moves nor the whole culprit shows the finding
+ * again, and the result says so instead of reporting it as reproduced. */
+Test(campaign, a_finding_that_does_not_reproduce_says_so) {
+  struct sabotage sb = {0, 2, 0, -1, 1, 0};
+  struct co_campaign_result res;
+  struct co_verdict v;
+  reproducer(&sb, &res, &v);
+  cr_assert_eq(sb.hits, 2, "%d runs interfered with", sb.hits);
+  cr_assert_eq(res.trace.len, 6);
+  cr_assert_eq(res.verdict.kind, CO_V_HARNESS, "%s", res.verdict.what);
+  cr_assert(strstr(res.verdict.what,
+                   "invalid-handle at step 5 (") == res.verdict.what,
+            "%s", res.verdict.what);
+  cr_assert(strstr(res.verdict.what, "but its trace run again gives ok: the "
+                                     "finding does not reproduce"),
+            "%s", res.verdict.what);
+  co_trace_free(&res.trace);
 }

@@ -105,9 +105,9 @@ static void status(const struct co_exec_stats *st, uint64_t runs,
 
 /* The next trace of the campaign into t: random bytes decoded (naive), a
  * corpus trace mutated, or a new one. Returns 0 or -1 (out of memory). */
-static int next_trace(const struct co_campaign_config *cfg,
-                      struct co_rng *rng, const struct co_trace *corpus,
-                      size_t ncorpus, uint8_t *naive_buf, size_t naive_cap,
+static int next_trace(const struct co_campaign_config *cfg, struct co_rng *rng,
+                      const struct co_trace *corpus, size_t ncorpus,
+                      uint8_t *naive_buf, size_t naive_cap,
                       struct co_trace *t) {
   if (cfg->naive) {
     size_t nb = 1 + co_rng_below(rng, (uint32_t)(4 * cfg->max_ops)), b;

@@ -437,10 +437,12 @@ static int cmd_fuzz(int argc, char **argv) {
 static const char replay_help[] =
     "usage: closeonce replay --target T [--format auto|text|binary]\n"
     "                        [--mode contract|conformance] [--max-ops K]\n"
-    "                        [--quiet] [--report-dir DIR] FILE|DIR...\n"
+    "                        [--quiet] [--report-dir DIR] [--allow-empty]\n"
+    "                        FILE|DIR...\n"
     "\n"
     "Run each trace file (directories: every file in them, recursively, in\n"
-    "name order) in lockstep and print a verdict per file. Text traces are\n"
+    "name order; a directory without any is an error unless --allow-empty)\n"
+    "in lockstep and print a verdict per file. Text traces are\n"
     "the corpus format; binary files are fuzz-engine inputs. With auto, a\n"
     "file of printable ASCII is text. In a text trace every operation\n"
     "runs, and in contract mode a move a well-behaved client would not make\n"
@@ -607,10 +609,16 @@ static void replay_path(struct replay_ctx *rc, const char *path, int top) {
 }
 
 static int cmd_replay(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"target", 1, 0, 't'},     {"format", 1, 0, 'f'}, {"max-ops", 1, 0, 'k'},
-      {"quiet", 0, 0, 'q'},      {"mode", 1, 0, 'm'},   {"help", 0, 0, 'h'},
-      {"report-dir", 1, 0, 'R'}, {0, 0, 0, 0}};
+  static const struct option opts[] = {{"target", 1, 0, 't'},
+                                       {"format", 1, 0, 'f'},
+                                       {"max-ops", 1, 0, 'k'},
+                                       {"quiet", 0, 0, 'q'},
+                                       {"mode", 1, 0, 'm'},
+                                       {"help", 0, 0, 'h'},
+                                       {"report-dir", 1, 0, 'R'},
+                                       {"allow-empty", 0, 0, 'E'},
+                                       {0, 0, 0, 0}};
+  int allow_empty = 0;
   struct replay_ctx rc;
   const char *target = NULL;
   uint64_t maxops = 0;
@@ -636,6 +644,9 @@ static int cmd_replay(int argc, char **argv) {
       break;
     case 'q':
       rc.quiet = 1;
+      break;
+    case 'E':
+      allow_empty = 1;
       break;
     case 'R':
       rc.report_dir = optarg;
@@ -674,8 +685,18 @@ static int cmd_replay(int argc, char **argv) {
   co_exec_set_mode(rc.ex, rc.mode, 0);
   co_exec_set_full_check(rc.ex, 1);
   co_trace_init(&rc.t);
-  for (i = optind; i < argc; i++)
+  for (i = optind; i < argc; i++) {
+    unsigned before = rc.files;
+    struct stat st;
     replay_path(&rc, argv[i], 1);
+    /* a directory that holds no trace replays nothing: not a pass */
+    if (rc.files == before && !allow_empty && stat(argv[i], &st) == 0 &&
+        S_ISDIR(st.st_mode)) {
+      fprintf(stderr, "%s replay: no traces in %s (--allow-empty accepts it)\n",
+              prog, argv[i]);
+      rc.bad++;
+    }
+  }
   {
     char msg[200];
     if (co_exec_check_process(rc.ex, msg, sizeof msg) < 0) {
@@ -986,7 +1007,8 @@ static const char shrink_help[] =
     "same party, at the same kind of operation: chunks, single operations\n"
     "and pairs removed, arguments simplified, slots renumbered. It says\n"
     "what it verified (1-minimal or not). FILE is a text trace or an\n"
-    "engine's binary input. OUT (default: standard output) gets the text trace.\n"
+    "engine's binary input. OUT (default: standard output) gets the text "
+    "trace.\n"
     "\n"
     "exit: 0 shrunk, 2 usage error or no finding in FILE\n";
 

@@ -429,8 +429,10 @@ static int failpaths(int argc, char **argv) {
     fclose(f);
     want[n] = 0;
     if (!(table = recorded_table(want))) {
-      fprintf(stderr, "closeonce-libs: %s holds no table (no line starting "
-                      "'| library')\n", argv[1]);
+      fprintf(stderr,
+              "closeonce-libs: %s holds no table (no line starting "
+              "'| library')\n",
+              argv[1]);
       free(buf);
       free(want);
       return 2;

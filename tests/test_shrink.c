@@ -223,8 +223,9 @@ Test(shrink, the_round_limit_is_reported_not_1_minimal) {
   cr_assert(!st.singles_checked && !st.pairs_checked);
   cr_assert_str_eq(co_shrink_checked(&st), "unchecked");
   co_shrink_describe(&st, line, sizeof line);
-  cr_assert(strstr(line, "not checked for 1-minimality: stopped at the round limit "
-                         "(1 round) while still shrinking"),
+  cr_assert(strstr(line,
+                   "not checked for 1-minimality: stopped at the round limit "
+                   "(1 round) while still shrinking"),
             "%s", line);
   cr_assert_null(strstr(line, "1-minimal:"), "%s", line);
   co_trace_free(&t);
@@ -269,8 +270,7 @@ static void sabotage_hook(void *env, const struct co_step_info *s) {
     sb->done = 0;
   }
   if ((sb->runs == sb->at || (sb->all && sb->at && sb->runs > sb->at)) &&
-      !sb->done && s->real->ret >= 3 &&
-      fcntl((int)s->real->ret, F_GETFD) < 0) {
+      !sb->done && s->real->ret >= 3 && fcntl((int)s->real->ret, F_GETFD) < 0) {
     cr_assert_geq(dup2(sb->spare, (int)s->real->ret), 0);
     sb->done = 1;
     sb->hits++;
@@ -386,8 +386,8 @@ Test(campaign, a_finding_that_does_not_reproduce_says_so) {
   cr_assert_eq(sb.hits, 2, "%d runs interfered with", sb.hits);
   cr_assert_eq(res.trace.len, 6);
   cr_assert_eq(res.verdict.kind, CO_V_HARNESS, "%s", res.verdict.what);
-  cr_assert(strstr(res.verdict.what,
-                   "invalid-handle at step 5 (") == res.verdict.what,
+  cr_assert(strstr(res.verdict.what, "invalid-handle at step 5 (") ==
+                res.verdict.what,
             "%s", res.verdict.what);
   cr_assert(strstr(res.verdict.what, "but its trace run again gives ok: the "
                                      "finding does not reproduce"),

@@ -42,16 +42,16 @@ struct co_shrink_stats {
   size_t before, after; /* operations */
   uint64_t tried;       /* candidate traces run */
   double seconds;
-  unsigned rounds;      /* rounds of passes run */
-  int round_limit;      /* 1: stopped at the round limit, still progressing */
-  int singles_checked;  /* 1: every trace with one operation of the result
-                           removed was run and lost the finding (1-minimal) */
-  int pairs_checked;    /* 1: every trace with two removed was run too */
-  int pairs_skipped;    /* 1: the result is longer than the pair limit */
-  size_t pairs_max;     /* the pair limit used */
-  int confirmed;        /* 1: the final run of the result showed the
-                           finding; 0: it did not, and the trace and verdict
-                           are the unshrunk ones given */
+  unsigned rounds;     /* rounds of passes run */
+  int round_limit;     /* 1: stopped at the round limit, still progressing */
+  int singles_checked; /* 1: every trace with one operation of the result
+                          removed was run and lost the finding (1-minimal) */
+  int pairs_checked;   /* 1: every trace with two removed was run too */
+  int pairs_skipped;   /* 1: the result is longer than the pair limit */
+  size_t pairs_max;    /* the pair limit used */
+  int confirmed;       /* 1: the final run of the result showed the
+                          finding; 0: it did not, and the trace and verdict
+                          are the unshrunk ones given */
 };
 
 /* Shrink t in place with the default limits. ex runs every candidate as a
@@ -71,8 +71,7 @@ int co_shrink_limited(struct co_exec *ex, struct co_trace *t,
 /* What st verified, in one line without a newline, e.g. "shrunk from 10 to
  * 3 operations (23 candidate traces, 3 rounds, 0.00 s); 1-minimal: removing
  * any one or any two operations loses it". Returns what snprintf returns. */
-int co_shrink_describe(const struct co_shrink_stats *st, char *buf,
-                       size_t cap);
+int co_shrink_describe(const struct co_shrink_stats *st, char *buf, size_t cap);
 /* The verification alone, as a short token for tools: "pairs" (1- and
  * 2-removals checked), "singles" (1-minimal checked), "unchecked" (a limit
  * stopped it first) or "unconfirmed" (the result did not reproduce). */

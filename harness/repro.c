@@ -23,8 +23,11 @@
 struct rec {
   size_t n;
   struct co_outcome model[MAXSTEPS];
-  char *owners[MAXSTEPS];  /* "4(o0) 5(client)" after the step */
-  uint64_t live[MAXSTEPS]; /* bit k: free number k live after the step */
+  char *owners[MAXSTEPS];     /* "4(o0) 5(client)" after the step */
+  uint64_t live[MAXSTEPS];    /* bit k: free number k live after the step */
+  uint64_t cloexec[MAXSTEPS]; /* bit k: ... and close-on-exec */
+  int off_k[MAXSTEPS];        /* the free number a write moved, or -1 */
+  int64_t off[MAXSTEPS];      /* its offset after the step */
   struct co_exec *ex;
   int64_t freenum[64];
 };
@@ -35,6 +38,29 @@ static int free_index(const struct rec *r, int64_t num) {
     if (r->freenum[k] == num)
       return k;
   return -1;
+}
+
+/* A write's descriptor (the client's write, the pager's vwrite through its
+ * window) and the offset the model gives it after the step. */
+static void record_offset(struct rec *r, const struct co_model *m,
+                          const struct co_step_info *s) {
+  const struct co_entry *e =
+      s->op->kind == CO_OP_CALL ? co_entry_get(s->op->entry, NULL, NULL) : 0;
+  int64_t num = -1;
+  struct co_fdstate fs;
+  r->off_k[s->step] = -1;
+  if (s->model->err != CO_OK)
+    return;
+  if (s->op->kind == CO_OP_WRITE) {
+    num = s->call->a;
+  } else if (e && !strcmp(e->name, "vwrite")) {
+    struct co_objstate os;
+    co_model_obj(m, s->op->obj, &os);
+    num = os.window;
+  }
+  co_model_fd(m, num, &fs);
+  if (num >= 0 && fs.live && (r->off_k[s->step] = free_index(r, num)) >= 0)
+    r->off[s->step] = fs.offset;
 }
 
 static void hook(void *env, const struct co_step_info *s) {
@@ -48,14 +74,19 @@ static void hook(void *env, const struct co_step_info *s) {
     return;
   }
   r->model[s->step] = *s->model;
-  r->live[s->step] = 0;
+  r->live[s->step] = r->cloexec[s->step] = 0;
+  record_offset(r, m, s);
   buf[0] = 0;
   /* (No stream: nothing may open a descriptor while the trace runs.) */
   for (num = co_model_next_live(m, -1); num >= 0 && len < cap - 64;
        num = co_model_next_live(m, num)) {
     int w = co_model_owner(m, num), k = free_index(r, num);
+    struct co_fdstate fs;
+    co_model_fd(m, num, &fs);
     if (k >= 0)
       r->live[s->step] |= 1ull << k;
+    if (k >= 0 && fs.cloexec)
+      r->cloexec[s->step] |= 1ull << k;
     if (k >= 0)
       len += (size_t)snprintf(buf + len, cap - len, " f%d", k);
     else
@@ -453,6 +484,13 @@ static void checks_c(FILE *b, const struct rec *r, const struct co_trace *t,
               "  if (fcntl(freenum(%u), F_GETFD) >= 0)\n    return "
               "fails(%zu, \"descriptor f%u closed\", freenum(%u));\n",
               k, i, k, k);
+  /* Every number free at the start: open as the contract says, with its
+   * close-on-exec flag, and a write's descriptor at its offset. */
+  fprintf(b,
+          "  if (state(%zu, 0x%" PRIx64 "ull, 0x%" PRIx64 "ull, %d, %lld))\n"
+          "    return 1;\n",
+          i, r->live[i], r->cloexec[i], r->off_k[i],
+          r->off_k[i] >= 0 ? (long long)r->off[i] : -1ll);
   if (i == v->step && v->client) {
     const char *p;
     fprintf(b,
@@ -535,7 +573,33 @@ static void prelude_c(FILE *out, const struct co_target *tg,
       "static void cleanup(void) {\n  rmdir(dir);\n}\n\n"
       "static int fails(size_t step, const char *want, long got) {\n"
       "  printf(\"FAILS at step %%zu: got %%ld, the contract says %%s\\n\","
-      " step, got,\n         want);\n  return 1;\n}\n\n",
+      " step, got,\n         want);\n  return 1;\n}\n\n"
+      "/* After a step: each number free at the start open iff bit k of\n"
+      " * live, close-on-exec iff bit k of cloexec; free number off_k (if\n"
+      " * >= 0) at offset off. Returns 1 (and says how) if not. */\n"
+      "static int state(size_t step, unsigned long long live,\n"
+      "                 unsigned long long cloexec, int off_k, long off) {\n"
+      "  int k;\n"
+      "  for (k = 0; k < 64 && freenum(k) >= 0; k++) {\n"
+      "    int fl = fcntl(freenum(k), F_GETFD), want = (live >> k) & 1;\n"
+      "    if ((fl >= 0) != want) {\n"
+      "      printf(\"FAILS at step %%zu: descriptor f%%d is %%s, the \"\n"
+      "             \"contract says %%s\\n\", step, k, fl >= 0 ? \"open\" : "
+      "\"closed\",\n"
+      "             want ? \"open\" : \"closed\");\n"
+      "      return 1;\n    }\n"
+      "    if (fl >= 0 && !!(fl & FD_CLOEXEC) != ((cloexec >> k) & 1)) {\n"
+      "      printf(\"FAILS at step %%zu: descriptor f%%d has close-on-exec "
+      "\"\n"
+      "             \"%%s, the contract says %%s\\n\", step, k,\n"
+      "             fl & FD_CLOEXEC ? \"set\" : \"clear\",\n"
+      "             (cloexec >> k) & 1 ? \"set\" : \"clear\");\n"
+      "      return 1;\n    }\n  }\n"
+      "  if (off_k >= 0 && lseek(freenum(off_k), 0, SEEK_CUR) != off) {\n"
+      "    printf(\"FAILS at step %%zu: descriptor f%%d is at offset %%ld, \"\n"
+      "           \"the contract says %%ld\\n\", step, off_k,\n"
+      "           (long)lseek(freenum(off_k), 0, SEEK_CUR), off);\n"
+      "    return 1;\n  }\n  return 0;\n}\n\n",
       need[LIB_DEMO] ? "#include \"demolib.h\"\n" : "",
       need[LIB_WIO] ? "#include \"wiolib.h\"\n" : "",
       need[LIB_ZLIB] ? "#include <zlib.h>\n" : "",

@@ -163,16 +163,6 @@ static void open_c(FILE *o, const struct co_op *op) {
           op->flags & CO_F_APPEND ? " | O_APPEND" : "");
 }
 
-static void dup_c(FILE *o, const struct co_op *op) {
-  call_c(o, op, "dup", 1, 1);
-  fprintf(o, ");\n");
-}
-
-static void dup2_c(FILE *o, const struct co_op *op) {
-  call_c(o, op, "dup2", 1, 2);
-  fprintf(o, ");\n");
-}
-
 static void dup3_c(FILE *o, const struct co_op *op) {
   call_c(o, op, "dup3", 1, 2);
   fprintf(o, ", %s%s);\n", op->flags & CO_F_BIT0 ? "O_CLOEXEC" : "0",
@@ -184,31 +174,6 @@ static void dupfd_c(FILE *o, const struct co_op *op) {
   ref_c(o, op->a);
   fprintf(o, ", %s, ", op->flags & CO_F_BIT0 ? "F_DUPFD_CLOEXEC" : "F_DUPFD");
   ref_c(o, op->b);
-  fprintf(o, ");\n");
-}
-
-static void getfd_c(FILE *o, const struct co_op *op) {
-  call_c(o, op, "fcntl", 0, 1);
-  fprintf(o, ", F_GETFD);\n  if (r > 0)\n    r &= FD_CLOEXEC;\n");
-}
-
-static void setfd_c(FILE *o, const struct co_op *op) {
-  call_c(o, op, "fcntl", 0, 1);
-  fprintf(o, ", F_SETFD, %s);\n", op->flags & CO_F_BIT0 ? "FD_CLOEXEC" : "0");
-}
-
-static void getfl_c(FILE *o, const struct co_op *op) {
-  call_c(o, op, "getfl", 0, 1);
-  fprintf(o, ");\n");
-}
-
-static void setfl_c(FILE *o, const struct co_op *op) {
-  call_c(o, op, "fcntl", 0, 1);
-  fprintf(o, ", F_SETFL, %s);\n", op->flags & CO_F_BIT0 ? "O_APPEND" : "0");
-}
-
-static void close_c(FILE *o, const struct co_op *op) {
-  call_c(o, op, "close", 0, 1);
   fprintf(o, ");\n");
 }
 
@@ -233,22 +198,49 @@ static void lseek_c(FILE *o, const struct co_op *op) {
                                                 : "SEEK_END");
 }
 
-/* Indexed by enum co_opkind; NULL: no C template (CO_OP_CALL: below). */
-static void (*const builtin_c[CO_OP_COUNT])(FILE *, const struct co_op *) = {
-    [CO_OP_OPEN] = open_c,
-    [CO_OP_DUP] = dup_c,
-    [CO_OP_DUP2] = dup2_c,
-    [CO_OP_DUP3] = dup3_c,
-    [CO_OP_DUPFD] = dupfd_c,
-    [CO_OP_GETFD] = getfd_c,
-    [CO_OP_SETFD] = setfd_c,
-    [CO_OP_GETFL] = getfl_c,
-    [CO_OP_SETFL] = setfl_c,
-    [CO_OP_CLOSE] = close_c,
-    [CO_OP_CLOSE_RANGE] = close_range_c,
-    [CO_OP_WRITE] = write_c,
-    [CO_OP_LSEEK] = lseek_c,
+/* The calls that are "r = [s[dst] = ]fn(A[, B]" then the rest: pre, the
+ * flag word (bit0 set: on, else off; none if on is NULL), post. */
+static const struct simple_tpl {
+  const char *fn;
+  int binds, nrefs;
+  const char *pre, *on, *off, *post;
+} simple_c[CO_OP_COUNT] = {
+    [CO_OP_DUP] = {"dup", 1, 1, "", NULL, NULL, ");\n"},
+    [CO_OP_DUP2] = {"dup2", 1, 2, "", NULL, NULL, ");\n"},
+    [CO_OP_GETFD] = {"fcntl", 0, 1, ", F_GETFD);\n  if (r > 0)\n", NULL, NULL,
+                     "    r &= FD_CLOEXEC;\n"},
+    [CO_OP_SETFD] = {"fcntl", 0, 1, ", F_SETFD, ", "FD_CLOEXEC", "0", ");\n"},
+    [CO_OP_GETFL] = {"getfl", 0, 1, "", NULL, NULL, ");\n"},
+    [CO_OP_SETFL] = {"fcntl", 0, 1, ", F_SETFL, ", "O_APPEND", "0", ");\n"},
+    [CO_OP_CLOSE] = {"close", 0, 1, "", NULL, NULL, ");\n"},
 };
+
+/* The others, indexed by enum co_opkind; NULL: no C template (CO_OP_CALL:
+ * below). */
+static void (*const builtin_c[CO_OP_COUNT])(FILE *, const struct co_op *) = {
+    [CO_OP_OPEN] = open_c,   [CO_OP_DUP3] = dup3_c,
+    [CO_OP_DUPFD] = dupfd_c, [CO_OP_CLOSE_RANGE] = close_range_c,
+    [CO_OP_WRITE] = write_c, [CO_OP_LSEEK] = lseek_c,
+};
+
+static int builtin_op_c(FILE *o, const struct co_op *op) {
+  const struct simple_tpl *st;
+  if (op->kind >= CO_OP_COUNT)
+    return -1;
+  st = &simple_c[op->kind];
+  if (!st->fn) {
+    if (!builtin_c[op->kind])
+      return -1;
+    builtin_c[op->kind](o, op);
+    return 0;
+  }
+  call_c(o, op, st->fn, st->binds, st->nrefs);
+  fputs(st->pre, o);
+  if (st->on)
+    fputs(op->flags & CO_F_BIT0 ? st->on : st->off, o);
+  fputs(st->post, o);
+  return 0;
+}
 
 /* ---- the libraries' entry points: one template per entry ---- */
 
@@ -427,12 +419,8 @@ static const struct lib_tpl {
 static int op_c(FILE *o, const struct co_op *op, enum lib *lib) {
   struct lib_op l;
   size_t i;
-  if (op->kind != CO_OP_CALL) {
-    if (op->kind >= CO_OP_COUNT || !builtin_c[op->kind])
-      return -1;
-    builtin_c[op->kind](o, op);
-    return 0;
-  }
+  if (op->kind != CO_OP_CALL)
+    return builtin_op_c(o, op);
   l.op = op;
   l.e = co_entry_get(op->entry, NULL, NULL);
   l.name = l.e ? l.e->name : "?";

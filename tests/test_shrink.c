@@ -90,25 +90,27 @@ Test(shrink, close_leaks_shrinks_to_its_minimum) {
   planted("demo-close-leaks", CO_V_LEAK, 2);
 }
 
+/* The classic bug padded to 13 operations (finding at step 8). */
+static const char padded[] = "s3 = open rdwr\n"
+                             "write s3 5\n"
+                             "o4 = demo_open rw\n"
+                             "s5 = dup s3\n"
+                             "lseek s5 2 set\n"
+                             "s7 = demo_fd o4\n"
+                             "o2 = fdopen s3 w\n"
+                             "fwrite o2 9\n"
+                             "o6 = fdopen s7 a\n"
+                             "fclose o6\n"
+                             "close s5\n"
+                             "demo_close o4\n"
+                             "fclose o2\n";
+
 Test(shrink, a_padded_classic_bug_shrinks_to_its_three_operations) {
   struct co_exec *ex = exec_for("demo");
   struct co_trace t;
   struct co_verdict v;
   struct co_shrink_stats st;
-  char text[] = "s3 = open rdwr\n"
-                "write s3 5\n"
-                "o4 = demo_open rw\n"
-                "s5 = dup s3\n"
-                "lseek s5 2 set\n"
-                "s7 = demo_fd o4\n"
-                "o2 = fdopen s3 w\n"
-                "fwrite o2 9\n"
-                "o6 = fdopen s7 a\n"
-                "fclose o6\n"
-                "close s5\n"
-                "demo_close o4\n"
-                "fclose o2\n";
-  parse(text, &t);
+  parse(padded, &t);
   cr_assert_eq(co_exec_run(ex, &t, &v), CO_V_OWNERSHIP);
   cr_assert_eq(v.step, 8);
   cr_assert_eq(co_shrink(ex, &t, &v, &st), 0);
@@ -162,21 +164,6 @@ Test(shrink, a_trace_without_the_finding_is_refused) {
   co_trace_free(&t);
   co_exec_free(ex);
 }
-
-/* The classic bug padded to 13 operations (finding at step 8). */
-static const char padded[] = "s3 = open rdwr\n"
-                             "write s3 5\n"
-                             "o4 = demo_open rw\n"
-                             "s5 = dup s3\n"
-                             "lseek s5 2 set\n"
-                             "s7 = demo_fd o4\n"
-                             "o2 = fdopen s3 w\n"
-                             "fwrite o2 9\n"
-                             "o6 = fdopen s7 a\n"
-                             "fclose o6\n"
-                             "close s5\n"
-                             "demo_close o4\n"
-                             "fclose o2\n";
 
 static void shrink_padded(const struct co_shrink_limits *lim,
                           struct co_exec *ex, struct co_trace *t,

@@ -36,8 +36,9 @@ struct cli {
   const char *cmd;
 };
 
-static void shrink_report(struct co_exec *ex, struct co_trace *t,
-                          struct co_verdict *v, FILE *out);
+static int shrink_report(struct co_exec *ex, struct co_trace *t,
+                         struct co_verdict *v, FILE *out,
+                         struct co_shrink_stats *st);
 
 static int usage_error(const struct cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -79,7 +80,7 @@ enum opt_kind {
 struct args {
   const char *target, *out, *output, *report_dir, *dict;
   uint64_t seconds, runs, seed, max_ops;
-  int quiet, naive, help, mode;
+  int quiet, naive, allow_empty, help, mode;
   enum co_format fmt;
   unsigned given; /* 1 << OPT index: the options on the command line */
   char **pos;     /* the operands, in order */
@@ -100,6 +101,7 @@ enum {
   O_DICT,
   O_QUIET,
   O_NAIVE,
+  O_ALLOW_EMPTY,
   O_HELP,
   O_COUNT
 };
@@ -148,6 +150,8 @@ static const struct opt opts[O_COUNT] = {
     [O_NAIVE] = {"naive", 0, OPT_FLAG, ARG(naive), 0, 0, NULL,
                  "the baseline engine, for benchmarks: uniformly random "
                  "bytes decoded (no coverage feedback, no corpus)"},
+    [O_ALLOW_EMPTY] = {"allow-empty", 0, OPT_FLAG, ARG(allow_empty), 0, 0,
+                       NULL, "a directory that holds no trace is not an error"},
     [O_HELP] = {"help", 'h', OPT_FLAG, ARG(help), 0, 0, NULL,
                 "this help"},
 };
@@ -479,6 +483,8 @@ struct fuzz {
   struct co_exec *sx; /* for shrinking and reports */
   char path[4200];    /* the saved finding */
   int saved, save_errno;
+  struct co_shrink_stats sst; /* what the shrinker verified */
+  int shrunk;
 };
 
 /* The campaign's configuration from the options; prints the header. */
@@ -536,7 +542,8 @@ static void fuzz_keep_finding(struct fuzz *fz) {
   if (fz->sx) {
     const struct co_event_rec *ev;
     printf("\n");
-    shrink_report(fz->sx, &res->trace, &res->verdict, stdout);
+    fz->shrunk = shrink_report(fz->sx, &res->trace, &res->verdict, stdout,
+                               &fz->sst) == 0;
     res->nevents = co_exec_events(fz->sx, &ev);
     memcpy(res->events, ev, res->nevents * sizeof *ev);
   }
@@ -570,6 +577,7 @@ static void fuzz_reports(struct fuzz *fz, int argc, char **argv) {
   f.v = &res->verdict;
   f.ev = res->events;
   f.nev = res->nevents;
+  f.shrink = fz->shrunk ? &fz->sst : NULL;
   snprintf(name, sizeof name, "%s-%016" PRIx64, tname,
            co_trace_hash(&res->trace));
   jc.classname = "closeonce.fuzz";
@@ -660,11 +668,13 @@ static int cmd_fuzz(const struct cli *cli, int argc, char **argv) {
 static const char replay_help[] =
     "usage: closeonce replay --target T [--format auto|text|binary]\n"
     "                        [--mode contract|conformance] [--max-ops K]\n"
-    "                        [--quiet] [--report-dir DIR] FILE|DIR...\n"
+    "                        [--quiet] [--report-dir DIR] [--allow-empty]\n"
+    "                        FILE|DIR...\n"
     "\n"
     "Run each trace file (directories: every file in them, recursively, in\n"
-    "name order) in lockstep and print a verdict per file. Text traces are\n"
-    "the corpus format; binary files are fuzz-engine inputs. In a text\n"
+    "name order; a directory without any is an error unless --allow-empty)\n"
+    "in lockstep and print a verdict per file. Text traces are the corpus\n"
+    "format; binary files are fuzz-engine inputs. In a text\n"
     "trace every operation runs, and in contract mode a move a well-behaved\n"
     "client would not make is a finding; in a binary input (an engine's\n"
     "crash file) such moves are skipped, as the engine skipped them.\n"
@@ -674,7 +684,7 @@ static const char replay_help[] =
     "are still run)\n";
 #define REPLAY_OPTS                                                            \
   (OPT(O_TARGET) | OPT(O_FORMAT) | OPT(O_MAX_OPS) | OPT(O_QUIET) |             \
-   OPT(O_MODE) | OPT(O_REPORT_DIR))
+   OPT(O_MODE) | OPT(O_REPORT_DIR) | OPT(O_ALLOW_EMPTY))
 
 struct replay_ctx {
   const struct co_target *target;
@@ -766,6 +776,7 @@ static void replay_report_finding(struct replay_ctx *rc, const char *path,
   f->v = &rc->verdicts[k];
   f->ev = ev;
   f->nev = nev;
+  f->shrink = NULL;
   rc->cases[k].failure = f; /* re-pointed after the last realloc */
   snprintf(name, sizeof name, "%s-%016" PRIx64, base ? base + 1 : path,
            co_trace_hash(&rc->t));
@@ -900,8 +911,18 @@ static int cmd_replay(const struct cli *cli, int argc, char **argv) {
     free(a.pos);
     return code;
   }
-  for (i = 0; i < a.npos; i++)
+  for (i = 0; i < a.npos; i++) {
+    unsigned before = rc.files;
+    struct stat st;
     replay_path(&rc, a.pos[i], 1);
+    /* a directory that holds no trace replays nothing: not a pass */
+    if (rc.files == before && !a.allow_empty && stat(a.pos[i], &st) == 0 &&
+        S_ISDIR(st.st_mode)) {
+      fprintf(stderr, "%s replay: no traces in %s (--allow-empty accepts it)\n",
+              prog, a.pos[i]);
+      rc.bad++;
+    }
+  }
   if (co_exec_check_process(rc.ex, msg, sizeof msg) < 0) {
     printf("FOUND leak after replay: %s\n", msg);
     rc.found++;
@@ -1136,18 +1157,19 @@ static int load_and_run(const char *path, const struct co_target *tg, int mode,
   return 0;
 }
 
-/* Shrink a finding and report it; used by shrink and after fuzz. */
-static void shrink_report(struct co_exec *ex, struct co_trace *t,
-                          struct co_verdict *v, FILE *out) {
-  struct co_shrink_stats st;
-  if (co_shrink(ex, t, v, &st) < 0) {
+/* Shrink a finding and say what was verified; used by shrink and after
+ * fuzz. Returns 0 (*st filled), or -1 if the finding did not reproduce. */
+static int shrink_report(struct co_exec *ex, struct co_trace *t,
+                         struct co_verdict *v, FILE *out,
+                         struct co_shrink_stats *st) {
+  char line[400];
+  if (co_shrink(ex, t, v, st) < 0) {
     fprintf(out, "shrink: the finding did not reproduce; trace kept as is\n");
-    return;
+    return -1;
   }
-  fprintf(out,
-          "shrunk from %zu to %zu operation%s (%" PRIu64
-          " candidate traces, %.2f s); removing any one operation loses it\n",
-          st.before, st.after, st.after == 1 ? "" : "s", st.tried, st.seconds);
+  co_shrink_describe(st, line, sizeof line);
+  fprintf(out, "%s\n", line);
+  return 0;
 }
 
 static const char shrink_help[] =
@@ -1156,9 +1178,10 @@ static const char shrink_help[] =
     "\n"
     "Make a finding's trace minimal, keeping the same verdict, caused by the\n"
     "same party, at the same kind of operation: chunks, single operations\n"
-    "and pairs removed, arguments simplified, slots renumbered. The\n"
-    "result is 1-minimal. FILE is a text trace or an engine's binary\n"
-    "input. OUT (default: standard output) gets the text trace.\n"
+    "and pairs removed, arguments simplified, slots renumbered. It says\n"
+    "what it verified (1-minimal or not). FILE is a text trace or an\n"
+    "engine's binary input. OUT (default: standard output) gets the text "
+    "trace.\n"
     "\n"
     "exit: 0 shrunk, 2 usage error or no finding in FILE\n";
 
@@ -1247,6 +1270,7 @@ static void one_file_end(struct one_file *f) {
 
 static int cmd_shrink(const struct cli *cli, int argc, char **argv) {
   struct one_file f = {.cli = cli, .help = shrink_help};
+  struct co_shrink_stats st = {0};
   const struct co_event_rec *ev;
   char header[1024];
   size_t nev;
@@ -1254,14 +1278,14 @@ static int cmd_shrink(const struct cli *cli, int argc, char **argv) {
   if (rc >= 0)
     return rc;
   rc = 0;
-  shrink_report(f.ex, &f.t, &f.v, stderr);
+  shrink_report(f.ex, &f.t, &f.v, stderr, &st);
   nev = co_exec_events(f.ex, &ev);
   co_report_text(stderr, f.tg->name, &f.t, &f.v, ev, nev);
   snprintf(header, sizeof header,
-           "closeonce %s: %s in target %s (%s mode), minimal\n%s\n"
+           "closeonce %s: %s in target %s (%s mode), %s\n%s\n"
            "shrunk from %s",
            CO_VERSION, co_verdict_name(f.v.kind), f.tg->name,
-           co_mode_name(f.mode), f.v.what, f.path);
+           co_mode_name(f.mode), co_shrink_checked(&st), f.v.what, f.path);
   if (f.out) {
     if (co_trace_save(f.out, header, &f.t) < 0) {
       fprintf(stderr, "%s: cannot write: %s\n", f.out, strerror(errno));

@@ -5,8 +5,10 @@
 
 #include "closeonce/closeonce.h"
 #include "closeonce/error.h"
+#include "closeonce/shrink.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -274,7 +276,14 @@ int co_report_markdown(FILE *out, struct co_exec *ex,
     fprintf(out, "| where | the end of the trace (%zu operations) |\n",
             f->trace->len);
   fprintf(out, "| mode | %s |\n", mode_names[f->mode != 0]);
-  fprintf(out, "| found by | %s |\n\n", f->source);
+  fprintf(out, "| found by | %s |\n", f->source);
+  if (f->shrink) {
+    char line[400];
+    co_shrink_describe(f->shrink, line, sizeof line);
+    fprintf(out, "| shrinking | %s |\n\n", line);
+  } else {
+    fprintf(out, "| shrinking | not shrunk: the trace as given |\n\n");
+  }
   fprintf(out, "**What happened:** %s\n\n", v->what);
   fprintf(out, "**Meaning:** %s.\n\n", co_verdict_explain(v->kind));
   if (v->kind == CO_V_OWNERSHIP || v->kind == CO_V_INVALID_HANDLE)
@@ -332,6 +341,21 @@ static void json_str(FILE *out, const char *s) {
   fputc('"', out);
 }
 
+/* What shrinking verified (schema: "shrink"), one JSON object. */
+static void json_shrink(FILE *out, const struct co_shrink_stats *st) {
+  char line[400];
+  co_shrink_describe(st, line, sizeof line);
+  fprintf(out,
+          "{\"checked\": \"%s\", \"confirmed\": %s, \"before\": %zu, "
+          "\"after\": %zu, \"tried\": %" PRIu64 ", \"rounds\": %u, "
+          "\"round_limit\": %s, \"pairs_max\": %zu, \"text\": ",
+          co_shrink_checked(st), st->confirmed ? "true" : "false", st->before,
+          st->after, st->tried, st->rounds, st->round_limit ? "true" : "false",
+          st->pairs_max);
+  json_str(out, line);
+  fputc('}', out);
+}
+
 static void json_outcome(FILE *out, const struct co_outcome *o) {
   fprintf(out, "{\"ret\": %lld, \"error\": ", (long long)o->ret);
   json_str(out, co_err_name(o->err));
@@ -377,7 +401,13 @@ int co_report_json(FILE *out, const struct co_finding *f) {
     json_str(out, line);
     fprintf(out, "}");
   }
-  fprintf(out, "%s],\n  \"trace\": [", f->nev ? "\n  " : "");
+  fprintf(out, "%s],\n", f->nev ? "\n  " : "");
+  if (f->shrink) {
+    fprintf(out, "  \"shrink\": ");
+    json_shrink(out, f->shrink);
+    fprintf(out, ",\n");
+  }
+  fprintf(out, "  \"trace\": [");
   for (i = 0; i < f->trace->len; i++) {
     co_op_format(&f->trace->ops[i], line, sizeof line);
     fprintf(out, "%s\n    ", i ? "," : "");
@@ -637,6 +667,10 @@ static void sarif_result(FILE *out, const struct co_finding *f) {
   fprintf(out, ", \"step\": %zu, \"client\": %s, \"source\": ", v->step,
           v->client ? "true" : "false");
   json_str(out, f->source);
+  if (f->shrink) {
+    fprintf(out, ", \"shrink\": ");
+    json_shrink(out, f->shrink);
+  }
   fprintf(out, ", \"trace\": [");
   for (i = 0; i < f->trace->len; i++) {
     co_op_format(&f->trace->ops[i], line, sizeof line);

@@ -377,7 +377,21 @@ static int table(const char *dir, uint64_t runs) {
   return 0;
 }
 
+/* The recorded table in a failure-path file: from its first line that
+ * starts with "| library" to the end of the file, or NULL. */
+static const char *recorded_table(const char *file) {
+  const char *p = file;
+  for (;;) {
+    if (!strncmp(p, "| library", 9))
+      return p;
+    if (!(p = strchr(p, '\n')))
+      return NULL;
+    p++;
+  }
+}
+
 static int failpaths(int argc, char **argv) {
+  const char *table;
   char *buf = NULL, *want = NULL;
   size_t len = 0;
   FILE *mem;
@@ -394,7 +408,10 @@ static int failpaths(int argc, char **argv) {
   if (!mem)
     return 2;
   diffs = run(mem);
-  fclose(mem);
+  if (ferror(mem) | fclose(mem)) {
+    fprintf(stderr, "closeonce-libs: cannot hold the probe's output\n");
+    return 2;
+  }
   if (diffs < 0)
     return 2;
   {
@@ -419,8 +436,18 @@ static int failpaths(int argc, char **argv) {
     } while (r);
     fclose(f);
     want[n] = 0;
-    /* the table is the part of the file after its first "| library" */
-    if (!strstr(want, buf)) {
+    if (!(table = recorded_table(want))) {
+      fprintf(stderr,
+              "closeonce-libs: %s holds no table (no line starting "
+              "'| library')\n",
+              argv[1]);
+      free(buf);
+      free(want);
+      return 2;
+    }
+    /* the whole table, exactly: nothing missing, nothing more, and an
+     * empty probe output is no match */
+    if (!buf || !*buf || strcmp(table, buf)) {
       fputs(buf, stdout);
       fprintf(stderr,
               "closeonce-libs: the libraries' failure paths differ "

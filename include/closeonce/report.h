@@ -43,6 +43,8 @@ void co_report_events(FILE *out, const struct co_event_rec *ev, size_t nev);
 void co_report_explain(FILE *out, struct co_exec *ex, const struct co_trace *t,
                        struct co_verdict *v /* OUT */);
 
+struct co_shrink_stats; /* closeonce/shrink.h */
+
 /* A finding, for the report files. */
 struct co_finding {
   const char *target;
@@ -54,6 +56,9 @@ struct co_finding {
   const struct co_verdict *v;
   const struct co_event_rec *ev;
   size_t nev;
+  /* What shrinking verified about trace, or NULL: not shrunk (the reports
+   * then claim nothing about minimality). */
+  const struct co_shrink_stats *shrink;
 };
 
 /* Markdown for people: verdict and its meaning, the ownership rule broken,

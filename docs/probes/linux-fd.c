@@ -38,6 +38,7 @@ int main(void) {
   SHOW(fcntl(o, F_DUPFD, -1));
   SHOW(fcntl(o, F_DUPFD, (int)rl.rlim_cur));
   SHOW(fcntl(1000, F_DUPFD, 0));
+  SHOW(fcntl(1000, F_DUPFD, -1));
   int c = fcntl(o, F_DUPFD_CLOEXEC, 50); printf("F_DUPFD_CLOEXEC 50 -> %d F_GETFD %d\n", c, fcntl(c, F_GETFD));
   /* status flags live on the open file description */
   int g = dup(f); fcntl(f, F_SETFL, O_APPEND | O_NONBLOCK);

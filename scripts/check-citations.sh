@@ -7,7 +7,8 @@
 #     DESIGN.md, harness/ops.c;
 #   - the old undefined source abbreviations (ML, WP, WS, WT, "(P)") are gone;
 #   - every [KEY] used in docs/ is defined once in docs/sources.md, and no
-#     page defines a section id twice.
+#     page defines a section id twice;
+#   - every repository path docs/ names in backticks exists.
 #
 #   sh scripts/check-citations.sh [ROOT]     check the tree at ROOT (default:
 #                                            this script's repository)
@@ -127,6 +128,18 @@ check() {
     done
   done
 
+  # 5. Repository paths that docs/ names in backticks must exist (code
+  # moves; the pages must follow it).
+  for p in "$root"/docs/*.md; do
+    rel=${p#"$root/"}
+    grep -noE '`(corpus|harness|models|tests|cmake|scripts|include/closeonce)/[A-Za-z0-9_./-]*`' "$p" |
+      while IFS=: read -r line path; do
+        path=${path#\`}; path=${path%\`}
+        [ -e "$root/$path" ] ||
+          echo "$rel:$line: names $path, which is not in the repository" >>"$out"
+      done
+  done
+
   status=0
   if [ -s "$out" ]; then
     cat "$out"
@@ -183,6 +196,8 @@ self_test() {
   expect duplicate-id 1 "docs/posix.md: section id 'dup2' is defined twice"
   make_tree; echo 'See [there](#nowhere).' >>"$t/tree/docs/posix.md"
   expect bad-link 1 "docs/posix.md:6: link #nowhere: no section id 'nowhere'"
+  make_tree; echo 'Read `harness/gone.c`.' >>"$t/tree/docs/posix.md"
+  expect missing-path 1 'docs/posix.md:6: names harness/gone.c, which is not in the repository'
   if [ "$fails" -ne 0 ]; then
     echo "self-test: $fails case(s) failed"
     return 1

@@ -43,8 +43,8 @@ files() {
     done
 }
 
-# Section ids of one page, one a line.
-ids_of() { grep -o '<a id="[^"]*"' "$1" | sed 's/^<a id="//; s/"$//'; }
+# Section ids of one page (anchors that open a heading), one a line.
+ids_of() { grep -oE '^#+ <a id="[^"]*"' "$1" | sed 's/^#* <a id="//; s/"$//'; }
 
 check() {
   root=$1

@@ -98,7 +98,7 @@ struct co_model {
 
 int64_t co_platform_stride(int platform) {
   /* Win32 handle values are multiples of 4; the low two bits are ignored
-   * (Old New Thing 20050121-00/?p=36633; S§8: 0x31 names 0x30). */
+   * (docs/win32.md#values: 0x31 names 0x30). */
   return platform == CO_PLATFORM_WIN32 ? 4 : 1;
 }
 
@@ -309,7 +309,7 @@ static int is_live(const struct co_model *m, int64_t num) {
 /* The lowest number >= from that is not open, or -1 if none is below the
  * limit (man open, man dup: "the lowest-numbered file descriptor not
  * currently open"). Ensures the entry exists. On Win32 the OS chooses
- * (S§5: not lowest-first on Windows): the value the platform returned,
+ * (docs/win32.md#values): the value the platform returned,
  * if it is a handle value not open in the model; else -1. */
 static int64_t lowest_free(struct co_model *m, int64_t from) {
   int64_t n = from < 0 ? 0 : from;
@@ -489,7 +489,7 @@ static int obj_num_valid(const struct co_model *m, const struct objent *o) {
   return o->numgen && is_live(m, o->num) && m->fd[o->num].gen == o->numgen;
 }
 
-/* ---- numbered layers: the C runtime's descriptors (S§3, S§5) ---- */
+/* ---- numbered layers: the C runtime's descriptors (docs/crt.md) ---- */
 
 static int onum_valid(const struct co_model *m, const struct objent *o) {
   return o->numbered && o->onum >= 0 && o->onum < CO_OBJNUMS &&
@@ -506,7 +506,7 @@ static int onum_holder(const struct co_model *m, int64_t n) {
 }
 
 /* Give o the lowest free number (UCRT osfinfo.cpp: a linear scan for the
- * lowest free slot; S§8: observed lowest-free). 0, or -1 if none is free
+ * lowest free slot; docs/crt.md#allocation). 0, or -1 if none is free
  * (EMFILE). */
 static int onum_take(struct co_model *m, struct objent *o) {
   int n;
@@ -930,7 +930,7 @@ static void new_obj(struct co_model *m, struct objent *o, int numbered) {
 /* _close of numbered object k (directly, or by its stream's fclose): the
  * number is freed whatever happens (UCRT close.cpp: "the slot is always
  * freed"); CloseHandle of what it owns, failing on a closed or protected
- * handle (S§8: -1, EBADF, the handle survives). */
+ * handle (docs/crt.md#close: -1, EBADF, the handle survives). */
 static void close_numbered(struct co_model *m, struct objent *k,
                            struct co_outcome *pred, struct co_aftermath *t,
                            int errs) {
@@ -1263,14 +1263,14 @@ static void call_step(struct co_model *m, const struct co_op *op,
     if (!md->valid)
       err = CO_EINVAL;
     else if (a < 0 && !(e->checks & CO_CHK_ANY))
-      err = CO_EBADF; /* fdopen(-1): F_GETFL fails (P); gzdopen(-1): NULL */
+      err = CO_EBADF; /* docs/posix.md#fdopen; gzdopen(-1): NULL */
     else if ((e->checks & CO_CHK_VALID) && !is_open(m, a))
       err = CO_EBADF;
     else if ((e->checks & CO_CHK_ACCESS) && is_live(m, a) &&
              !access_ok(m->ofd[m->fd[a].ofd].acc, md->needs))
       err = CO_EINVAL;
     else if (numbered && !onum_left(m))
-      err = CO_EMFILE; /* no free descriptor (S§3 _open_osfhandle) */
+      err = CO_EMFILE; /* no free descriptor (docs/crt.md#open-osfhandle) */
     touch(t, a);
     if (err != CO_OK) {
       LFAIL(err);
@@ -1357,7 +1357,7 @@ static void call_step(struct co_model *m, const struct co_op *op,
     if (o->owns || (e->io & CO_IO_CLOSES_ANY)) {
       if (!is_open(m, o->num) || m->fd[o->num].protect) {
         if (!(e->io & CO_IO_SILENT))
-          LFAIL(CO_EBADF); /* CloseHandle of a protected handle fails, S§8 */
+          LFAIL(CO_EBADF); /* a protected handle: docs/win32.md#protect */
         break;
       }
       release(m, o->num);
@@ -1404,7 +1404,7 @@ static void call_step(struct co_model *m, const struct co_op *op,
     break;
   }
   case CO_EFF_DUP_OBJ: {
-    /* _dup (S§3, UCRT dup.cpp): the lowest free descriptor, a duplicate of
+    /* _dup (docs/crt.md#dup): the lowest free descriptor, a duplicate of
      * the handle (inheritable, DUPLICATE_SAME_ACCESS), owned by the new
      * descriptor; if DuplicateHandle fails the slot is released. */
     struct objent *d = &m->obj[op->dst];
@@ -1423,7 +1423,7 @@ static void call_step(struct co_model *m, const struct co_op *op,
     break;
   }
   case CO_EFF_DUP2_OBJ: {
-    /* _dup2 (S§3, UCRT dup2.cpp; Wine dlls/msvcrt/file.c): the duplicate
+    /* _dup2 (docs/crt.md#dup2, docs/wine.md#dup2-same): the duplicate
      * is made first (on failure the target is untouched), then the
      * target's handle is closed with its errors ignored (a protected one
      * survives), the target holds the duplicate; returns 0. s == t: UCRT
@@ -1440,7 +1440,8 @@ static void call_step(struct co_model *m, const struct co_op *op,
       release(m, old);
       /* the source's handle was the target's too; or the target's value
        * was stale and the duplicate got it (Wine reuses the lowest free
-       * value, S§5): CloseHandle closes the duplicate itself */
+       * value, docs/wine.md#handle-values): CloseHandle closes the
+       * duplicate itself */
       if (old == t->same_a || old == t->same_b)
         t->same_a = t->same_b = -1;
     }
@@ -1460,7 +1461,7 @@ static void call_step(struct co_model *m, const struct co_op *op,
     break;
   }
   case CO_EFF_WRAP: {
-    /* _fdopen (S§3, UCRT fdopen.cpp): a stream over the descriptor, no
+    /* _fdopen (docs/crt.md#fdopen): a stream over the descriptor, no
      * check of the mode against the handle's access, the descriptor never
      * closed; a bad mode fires the invalid-parameter handler. */
     struct objent *d = &m->obj[op->dst];
@@ -1483,7 +1484,7 @@ static void call_step(struct co_model *m, const struct co_op *op,
     break;
   }
   case CO_EFF_NUMBER:
-    /* _fileno: the stored number, unchecked (S§3) */
+    /* _fileno: the stored number, unchecked (docs/crt.md#fileno) */
     t->obj = op->obj;
     pred->ret = obj_number(m, o);
     break;
@@ -1592,8 +1593,8 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
   }
   case CO_OP_DUP_CLOSE:
     /* DuplicateHandle(..., DUPLICATE_CLOSE_SOURCE | SAME_ACCESS,
-     * bInheritHandle TRUE) within one process (S§2; WP test_DuplicateHandle;
-     * S§8): an unprotected source is closed and the new handle comes back
+     * bInheritHandle TRUE) within one process (docs/win32.md#duplicatehandle):
+     * an unprotected source is closed and the new handle comes back
      * with the source's value, its flags reset; an invalid source fails and
      * a protected one stays open, the copy getting a new value: as dup. */
     if (m->platform != CO_PLATFORM_WIN32) {
@@ -1624,8 +1625,8 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
     dup_new(m, n, a, 0, pred, t);
     break;
   case CO_OP_DUP2:
-    /* man dup; S§4; fs/file.c: oldfd == newfd returns newfd if oldfd is
-     * open (cloexec kept, P), else EBADF; newfd >= limit: EBADF; oldfd not
+    /* docs/posix.md#dup2: oldfd == newfd returns newfd if oldfd is
+     * open (cloexec kept), else EBADF; newfd >= limit: EBADF; oldfd not
      * open: EBADF and newfd untouched. */
     touch(t, b);
     if (ua == ub) {
@@ -1662,8 +1663,8 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
   case CO_OP_DUPFD:
     /* man fcntl: F_DUPFD(_CLOEXEC) gives the lowest free number >= arg;
      * the descriptor is looked up first (EBADF), then arg >= limit (arg is
-     * unsigned, so -1 too) is EINVAL, S§4; none free below the limit:
-     * EMFILE. */
+     * unsigned, so -1 too) is EINVAL; none free below the limit:
+     * EMFILE (docs/posix.md#fcntl-dupfd). */
     if (!is_open(m, a)) {
       fail(pred, CO_EBADF);
       break;
@@ -1707,7 +1708,7 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
     break;
   case CO_OP_SETFL:
     /* man fcntl: F_SETFL changes O_APPEND on the description: every
-     * descriptor on it sees the change (P). */
+     * descriptor on it sees the change (docs/posix.md#fcntl-flags). */
     touch(t, a);
     if (!is_open(m, a))
       fail(pred, CO_EBADF);
@@ -1716,9 +1717,9 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
     break;
   case CO_OP_CLOSE:
     /* man close: not open -> EBADF; otherwise freed, even on error.
-     * CloseHandle (S§2, S§8): a closed or never-valid value -> FALSE,
-     * ERROR_INVALID_HANDLE; a protected handle -> FALSE, GLE 6, and it
-     * stays open (WS close_handle: STATUS_HANDLE_NOT_CLOSABLE). */
+     * CloseHandle: a closed or never-valid value -> FALSE,
+     * ERROR_INVALID_HANDLE (docs/win32.md#closehandle); a protected handle ->
+     * FALSE, GLE 6, and it stays open (docs/win32.md#protect). */
     touch(t, a);
     if (!is_open(m, a) || m->fd[a].protect)
       fail(pred, CO_EBADF);
@@ -1727,7 +1728,7 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
     break;
   case CO_OP_SETPROTECT:
     /* SetHandleInformation(h, HANDLE_FLAG_PROTECT_FROM_CLOSE, ...): the
-     * flag is the handle's, not the object's (S§1, S§2). */
+     * flag is the handle's, not the object's (docs/win32.md#flags). */
     touch(t, a);
     if (m->platform != CO_PLATFORM_WIN32)
       fail(pred, CO_ENOSYS);
@@ -1779,7 +1780,7 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
     o = &m->ofd[m->fd[a].ofd];
     if (o->acc == CO_F_ACC_RDONLY) {
       /* WriteFile on a handle without write access: ERROR_ACCESS_DENIED
-       * (S§8 run of corpus/win32). */
+       * (docs/win32.md#access). */
       fail(pred, m->platform == CO_PLATFORM_WIN32 ? CO_EACCES : CO_EBADF);
       break;
     }
@@ -1926,7 +1927,7 @@ void co_quirks_print(unsigned mask, FILE *out) {
 int co_model_is_foreign(const struct co_model *m, int64_t num) {
   /* Win32 pseudo-handles (-1 the current process, -2 its thread, ...) name
    * objects outside any trace; what calls on them do is implementation-
-   * defined (S§2), so they are never issued. */
+   * defined (docs/win32.md#pseudo), so they are never issued. */
   if (m->platform == CO_PLATFORM_WIN32 && num < 0)
     return 1;
   if (num >= 0 && (uint64_t)num < m->cap)

@@ -10,11 +10,12 @@
 #include "closeonce/contract.h"
 #include "closeonce/trace.h"
 
-/* Modes (DESIGN.md): conformance traces may misuse handles on purpose and
+/* Modes: conformance traces may misuse handles on purpose and
  * the model predicts the platform's reaction; ownership events are
  * reported, not findings. In contract mode the client is well-behaved: the
  * moves a well-behaved client would not make are skipped when the input is
- * generated, and every ownership event is a finding. */
+ * generated, and every ownership event is a finding
+ * (docs/concepts.md#modes). */
 enum co_mode_kind { CO_MODE_CONFORMANCE, CO_MODE_CONTRACT };
 const char *co_mode_name(int mode);
 /* Returns 0 and sets *mode, or -1 for an unknown name. */

@@ -52,7 +52,7 @@ enum co_argkind {
  * X(ID, text name, binds a slot, number of references, argument kind,
  *   flag vocabulary)
  *
- * The flag vocabularies are defined in harness/ops.c; each word is a
+ * The flag vocabularies are defined in harness/trace.c; each word is a
  * (mask, value) pair on the operation's 4-bit flags field.
  */
 #define CO_OP_LIST(X)                                                          \

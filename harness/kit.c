@@ -43,5 +43,6 @@ int co_kit_main(int argc, char **argv, const struct co_adapter *a,
     return 2;
   }
   co_cli_set_default_target(a->contract->layer);
+  co_targets_freeze();
   return co_cli_main(argc, argv);
 }

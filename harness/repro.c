@@ -391,7 +391,7 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
           "shows; exit 0:\n * it does not (fixed).\n *\n"
           " *   cc -std=c11 repro.c%s%s%s -o repro && ./repro\n */\n",
           co_verdict_name(v.kind), tg->name, v.what, lib ? " demolib.c" : "",
-          pager ? " -I pager pager/vfd.c" : "", zlib ? " -lz" : "");
+          pager ? " -I pager pager/vfd_planted.c" : "", zlib ? " -lz" : "");
   fprintf(
       out,
       "#define _GNU_SOURCE\n#include <errno.h>\n#include <fcntl.h>\n"
@@ -426,7 +426,8 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
       "  printf(\"FAILS at step %%zu: got %%ld, the contract says %%s\\n\","
       " step, got,\n         want);\n  return 1;\n}\n\n",
       lib ? "#include \"demolib.h\"\n" : "", zlib ? "#include <zlib.h>\n" : "",
-      pager ? "#include \"vfd.h\"\n\n/* An object: virtual descriptor + 1. */\n"
+      pager ? "#include \"vfd_planted.h\"\n\n/* An object: virtual descriptor "
+              "+ 1. */\n"
               "#define VFD(obj) ((int)((intptr_t)(obj)-1))\n"
               "static struct vfd_pager *pg;\nstatic char nl[256];\n"
             : "");
@@ -452,10 +453,12 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
             "fixed */\n#endif\n"
             "  {\n    /* window %u; the watermark where the trace had it: "
             "the %dth\n     * number free at the start */\n"
-            "    struct vfd_config cfg = {%uu, 0, VARIANT};\n"
+            "    struct vfd_config cfg = {%uu, 0};\n"
             "    cfg.watermark = freenum(%d);\n"
             "    memset(nl, '\\n', sizeof nl);\n"
-            "    if (!(pg = vfd_pager_new(&cfg)))\n      return 2;\n  }\n",
+            "    if (!(pg = vfd_pager_new_planted(&cfg, VARIANT)))\n      "
+            "return 2;\n"
+            "  }\n",
             tg->variant & 0xffffu, co_exec_window(ex), CO_PAGER_LOW,
             co_exec_window(ex), CO_PAGER_LOW);
   fprintf(out, "%s", body);

@@ -13,7 +13,7 @@ n=0 bad=0
 check() { # target trace expect-fixed(0/1)
   out=$work/$(basename "$2" .trace)
   case $1 in
-  vfd*) libs="-I$src/pager $src/pager/vfd.c" ;;
+  vfd*) libs="-I$src/pager $src/pager/vfd_planted.c" ;;
   *) libs="-I$src/harness/adapters $src/harness/adapters/demolib.c" ;;
   esac
   if ! "$co" repro --target "$1" "$2" -o "$out.c" 2>"$out.err"; then

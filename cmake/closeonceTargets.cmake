@@ -8,8 +8,9 @@
 #   CO_FUZZ_LIB_TARGETS       LIBS rows tagged clean
 #   CO_FUZZ_PLANTED           tagged planted=BASE; CO_FUZZ_<BASE>_PLANTED
 #                             (CO_FUZZ_VFD_PLANTED, _WIO_, _DEMO_) per base
-#   CO_CAMPAIGN_TARGETS       tagged campaign (scripts/fuzz-campaign.sh's
-#                             defaults)
+#   CO_CAMPAIGN_TARGETS       tagged campaign
+#   CO_CAMPAIGN_DEFAULTS      the Linux rows tagged campaign, libraries
+#                             included (scripts/fuzz-campaign.sh's defaults)
 # The list is a configure dependency: editing it reconfigures.
 set(CO_TARGET_LIST ${PROJECT_SOURCE_DIR}/harness/targets.def)
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
@@ -37,7 +38,7 @@ else()
 endif()
 foreach(v TARGETS FUZZ_CLEAN_TARGETS FUZZ_LIB_TARGETS FUZZ_PLANTED
           FUZZ_VFD_PLANTED FUZZ_WIO_PLANTED FUZZ_DEMO_PLANTED
-          CAMPAIGN_TARGETS)
+          CAMPAIGN_TARGETS CAMPAIGN_DEFAULTS)
   set(CO_${v})
 endforeach()
 foreach(r IN LISTS co_rows)
@@ -48,6 +49,9 @@ foreach(r IN LISTS co_rows)
   list(GET f 3 corpus)
   list(GET f 4 tags)
   string(REPLACE "+" ";" tags "${tags}")
+  if("campaign" IN_LIST tags AND NOT plat STREQUAL "WIN32")
+    list(APPEND CO_CAMPAIGN_DEFAULTS ${name})
+  endif()
   if(NOT (plat STREQUAL "ALL" OR plat STREQUAL co_platform))
     continue()
   endif()

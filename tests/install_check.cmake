@@ -7,13 +7,7 @@
 #     demolib's and wiolib's bug switches, their adapters) or holds a
 #     FIXTURE target of the target list.
 # cmake [-DBIN=<build dir>] -DPREFIX=<dir> -DNM=<nm> -P install_check.cmake
-cmake_minimum_required(VERSION 3.25)
-set(bad 0)
-function(fail)
-  string(JOIN "" msg ${ARGN})
-  message(SEND_ERROR "${msg}")
-  set(bad 1 PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/check_fail.cmake)
 
 if(BIN)
   file(REMOVE_RECURSE ${PREFIX})

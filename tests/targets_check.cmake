@@ -11,13 +11,7 @@
 #   -DPROGRAMS=ON|OFF -P targets_check.cmake
 string(REPLACE "," ";" TARGETS "${TARGETS}")
 string(REPLACE "," ";" CAMPAIGN "${CAMPAIGN}")
-cmake_minimum_required(VERSION 3.25)
-set(bad 0)
-function(fail)
-  string(JOIN "" msg ${ARGN})
-  message(SEND_ERROR "${msg}")
-  set(bad 1 PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/check_fail.cmake)
 
 # Every row was read: as many rows as CO_TARGET( lines in the list.
 file(STRINGS ${LIST} rows REGEX "^CO_TARGET\\(")

@@ -31,23 +31,25 @@ Test(targets, lookup_changes_nothing) {
   cr_assert_null(co_target_find("no-such-target"));
 }
 
-static struct co_target user = {.name = "user-posix-stdio",
-                                .summary = "a user's target",
-                                .backend = &co_backend_posix,
-                                .layers = {"stdio", NULL},
-                                .mode = CO_MODE_CONTRACT};
+/* A contract-mode target over layer, with the client's calls. */
+static void fill(struct co_target *t, const char *name, const char *layer) {
+  memset(t, 0, sizeof *t);
+  t->name = name;
+  t->summary = name;
+  t->backend = &co_backend_posix;
+  t->kinds = co_client_ops;
+  t->nkinds = co_client_nops;
+  t->layers[0] = layer;
+  t->mode = CO_MODE_CONTRACT;
+}
 
 /* Before the freeze a program's own target joins, ready to use; after it,
  * a registration fails with a message and the table stays as it was. */
 Test(targets, register_then_freeze) {
-  static struct co_target late = {.name = "late",
-                                  .summary = "registered too late",
-                                  .backend = &co_backend_posix,
-                                  .layers = {"stdio", NULL},
-                                  .mode = CO_MODE_CONTRACT};
+  static struct co_target user, late;
   char err[200] = "";
-  user.kinds = late.kinds = co_client_ops;
-  user.nkinds = late.nkinds = co_client_nops;
+  fill(&user, "user-posix-stdio", "stdio");
+  fill(&late, "late", "stdio");
   cr_assert_eq(co_target_register(&user, err, sizeof err), 0, "%s", err);
   cr_assert_eq(co_target_find("user-posix-stdio"), &user);
   cr_assert_gt(user.ops.nentries, 0);
@@ -61,16 +63,10 @@ Test(targets, register_then_freeze) {
 
 /* A taken name and an unknown layer are refused with a message. */
 Test(targets, register_refuses_taken_name_and_unknown_layer) {
-  static struct co_target dup = {.name = "posix",
-                                 .backend = &co_backend_posix,
-                                 .mode = CO_MODE_CONFORMANCE};
-  static struct co_target nolayer = {.name = "nolayer",
-                                     .backend = &co_backend_posix,
-                                     .layers = {"no-such-layer", NULL},
-                                     .mode = CO_MODE_CONTRACT};
+  static struct co_target dup, nolayer;
   char err[200] = "";
-  dup.kinds = nolayer.kinds = co_client_ops;
-  dup.nkinds = nolayer.nkinds = co_client_nops;
+  fill(&dup, "posix", "stdio");
+  fill(&nolayer, "nolayer", "no-such-layer");
   cr_assert_eq(co_target_register(&dup, err, sizeof err), -1);
   cr_assert(strstr(err, "taken"), "message: %s", err);
   cr_assert_eq(co_target_register(&nolayer, err, sizeof err), -1);

@@ -2,11 +2,14 @@
 #   - the registry: `closeonce targets` lists this build's rows, in order;
 #   - the fuzz programs: replay-<target> (and fuzz-<target> with an engine)
 #     and the seeds of every target exist, and fuzz/ holds no hand-kept
-#     per-target entry point;
+#     per-target entry point; the campaign script, ClusterFuzzLite's
+#     build.sh and the CMake modules name no target;
 #   - the campaign: scripts/fuzz-campaign.sh --list gives the rows tagged
 #     campaign.
-# cmake -DLIST=<targets.def> -DTARGETS=<this build's rows, a,b,...>
-#   -DCAMPAIGN=<Linux rows tagged campaign, libraries included, a,b,...> -DCLOSEONCE=<command> [-DEMULATOR=...]
+# cmake -DLIST=<targets.def>
+#   -DTARGETS=<this build's rows, a,b,...>
+#   -DCAMPAIGN=<Linux rows tagged campaign, libraries included, a,b,...>
+#   -DCLOSEONCE=<command> [-DEMULATOR=...]
 #   -DBIN=<build dir> -DSRC=<source dir> -DENGINE=<CO_FUZZ_ENGINE>
 #   -DPROGRAMS=ON|OFF -P targets_check.cmake
 string(REPLACE "," ";" TARGETS "${TARGETS}")
@@ -60,6 +63,19 @@ if(PROGRAMS)
     fail("fuzz/ holds hand-kept entry points (${entry_points}): every "
          "target's is fuzz/target.c, compiled for it")
   endif()
+
+  # no consumer keeps a copy of the list: no compound target name (the
+  # others are common words) in the generated consumers' sources
+  foreach(f scripts/fuzz-campaign.sh .clusterfuzzlite/build.sh
+            cmake/closeonceFuzz.cmake cmake/closeonceTargets.cmake)
+    file(READ ${SRC}/${f} body)
+    foreach(t IN LISTS TARGETS)
+      string(FIND "${body}" "${t}" at)
+      if(t MATCHES "-" AND at GREATER -1)
+        fail("${f} names target ${t}: a hand-kept copy of the list?")
+      endif()
+    endforeach()
+  endforeach()
 
   execute_process(COMMAND bash ${SRC}/scripts/fuzz-campaign.sh --list
                   RESULT_VARIABLE rc OUTPUT_VARIABLE camp

@@ -42,5 +42,6 @@ int co_kit_main(int argc, char **argv, const struct co_adapter *a,
     fprintf(stderr, "closeonce kit: %s\n", err);
     return 2;
   }
+  co_targets_freeze();
   return co_cli_run(argc, argv, a->contract->layer);
 }

@@ -527,7 +527,7 @@ static void prelude_c(FILE *out, const struct co_target *tg,
           " *   cc -std=c11 repro.c%s%s%s%s -o repro && ./repro\n */\n",
           co_verdict_name(v->kind), tg->name, v->what,
           need[LIB_DEMO] ? " demolib.c" : "", need[LIB_WIO] ? " wiolib.c" : "",
-          need[LIB_PAGER] ? " -I pager pager/vfd.c" : "",
+          need[LIB_PAGER] ? " -I pager pager/vfd_planted.c" : "",
           need[LIB_ZLIB] ? " -lz" : "");
   fprintf(
       out,
@@ -592,7 +592,7 @@ static void prelude_c(FILE *out, const struct co_target *tg,
       need[LIB_WIO] ? "#include \"wiolib.h\"\n" : "",
       need[LIB_ZLIB] ? "#include <zlib.h>\n" : "",
       need[LIB_PAGER]
-          ? "#include \"vfd.h\"\n\n/* An object: virtual descriptor + 1. */\n"
+          ? "#include \"vfd_planted.h\"\n\n/* An object: virtual descriptor + 1. */\n"
             "#define VFD(obj) ((int)((intptr_t)(obj)-1))\n"
             "static struct vfd_pager *pg;\nstatic char nl[256];\n"
           : "");
@@ -627,10 +627,10 @@ static void main_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
     fprintf(out,
             "  {\n    /* window %u; the watermark where the trace had it: "
             "the %dth\n     * number free at the start */\n"
-            "    struct vfd_config cfg = {%uu, 0, VARIANT};\n"
+            "    struct vfd_config cfg = {%uu, 0};\n"
             "    cfg.watermark = freenum(%d);\n"
             "    memset(nl, '\\n', sizeof nl);\n"
-            "    if (!(pg = vfd_pager_new(&cfg)))\n      return 2;\n  }\n",
+            "    if (!(pg = vfd_pager_new_planted(&cfg, VARIANT)))\n      return 2;\n  }\n",
             co_exec_window(ex), CO_PAGER_LOW, co_exec_window(ex), CO_PAGER_LOW);
   }
 }

@@ -21,7 +21,8 @@ libs_of() { # the C file: the library sources it needs
     l="$l -I$src/harness/adapters $src/harness/adapters/demolib.c"
   grep -q '^#include "wiolib.h"' "$1" &&
     l="$l -I$src/harness/adapters $src/harness/adapters/wiolib.c"
-  grep -q '^#include "vfd.h"' "$1" && l="$l -I$src/pager $src/pager/vfd.c"
+  grep -q '^#include "vfd_planted.h"' "$1" &&
+    l="$l -I$src/pager $src/pager/vfd_planted.c"
   grep -q '^#include <zlib.h>' "$1" && l="$l -lz"
   echo "$l"
 }

@@ -307,12 +307,10 @@ unsigned co_entry_nmodes(const struct co_entry *e);
 /* The id of an adapter's first entry (its entries are consecutive). */
 int co_adapter_first_entry(const struct co_adapter *a);
 
-/* The built-in adapters. */
+/* The built-in adapters (the test fixtures' demo and wio are declared in
+ * harness/adapters/fixtures.h: not in the installed library). */
 extern const struct co_adapter co_adapter_stdio;
-extern const struct co_adapter co_adapter_demo;
 extern const struct co_adapter co_adapter_zlib;
-/* A stdio-like wrapper with a close-on-free flag (POSIX builds). */
-extern const struct co_adapter co_adapter_wio;
 /* Windows builds: the C runtime's descriptors over HANDLEs, and its
  * streams over those descriptors. */
 extern const struct co_adapter co_adapter_crt;

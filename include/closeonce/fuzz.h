@@ -1,7 +1,8 @@
 /*
  * closeonce: fuzz-engine entry points.
  *
- * One file per target in fuzz/ holds CO_FUZZ_TARGET("name"); it is linked
+ * fuzz/target.c, compiled once per target of the target list
+ * (harness/targets.def), holds CO_FUZZ_TARGET_INIT(name, init); it is linked
  * three ways: with libFuzzer, with AFL++ (its LLVMFuzzerTestOneInput driver,
  * persistent mode, shared-memory test cases), and with fuzz/replay_main.c,
  * a plain program that runs files and directories with no fuzzing runtime.

@@ -9,6 +9,9 @@ src=${SRC:-$(cd "$(dirname "$0")/.." && pwd)}/closeonce
 work=${WORK:-$(mktemp -d)}/closeonce-build
 mkdir -p "$work" "$OUT"
 
+# What this tree's programs link (CMake's closeonce_core): the library
+# with the test fixtures, the FIXTURE targets and the planted pager
+# (-DCO_FIXTURES -DVFD_PLANTED: harness/target.c, harness/adapters/vfd.c).
 core="models/posix.c harness/trace.c harness/error.c harness/exec.c
   harness/gen.c harness/report.c harness/target.c harness/campaign.c
   harness/contract.c harness/cli.c harness/kit.c harness/fuzz.c
@@ -16,14 +19,15 @@ core="models/posix.c harness/trace.c harness/error.c harness/exec.c
   harness/posix/backend.c harness/adapters/stdio.c harness/adapters/demo.c
   harness/adapters/demolib.c harness/adapters/zlib.c harness/adapters/vfd.c
   harness/adapters/wio.c harness/adapters/wiolib.c harness/portable.c
-  pager/vfd.c"
+  pager/vfd_planted.c"
+defs="-D_GNU_SOURCE -DCO_FIXTURES -DVFD_PLANTED"
 
 # The library, instrumented with the engine's flags.
 objs=()
 for f in $core; do
   o="$work/$(echo "$f" | tr / _).o"
-  $CC $CFLAGS -std=c11 -D_GNU_SOURCE -I"$src/include" -I"$src/harness" \
-    -I"$src/pager" -c "$src/$f" -o "$o"
+  $CC $CFLAGS -std=c11 $defs -I"$src/include" -I"$src/harness" \
+    -I"$src/pager" -I"$src/libs" -c "$src/$f" -o "$o"
   objs+=("$o")
 done
 
@@ -42,20 +46,21 @@ done
 
 # A plain encoder for the seeds (no engine flags, built with the host cc).
 host_cc=${HOST_CC:-cc}
-(cd "$src" && $host_cc -std=c11 -D_GNU_SOURCE -DCO_WITH_LIBS -Iinclude \
+(cd "$src" && $host_cc -std=c11 $defs -DCO_WITH_LIBS -Iinclude \
   -Iharness -Ipager -Ilibs $libcflags -o "$work/closeonce" harness/main.c \
   $core $(ls libs/*.c | grep -v tool.c) -lz $liblibs)
 
-targets="posix posix-stdio demo zlib vfd vfd-w1 demo-export-nodup
-  demo-detach-closes demo-close-leaks vfd-forget-flags vfd-evict-lent
-  vfd-stale-window vfd-leak-on-fail vfd-evict-mru vfd-dup-shares-window
-  vfd-close-twice wio wio-borrow-closes wio-take-leaks wio-take-fail-closes
-  openssl bzip2 libarchive gio glib libevent libuv"
-for t in $targets; do
+# Every Linux target of the target list (harness/targets.def), each row's
+# first line: CO_TARGET(KIND, PLATFORMS, "name", "corpus", "tags",
+rows=$(sed -n 's/^CO_TARGET(\([A-Z]*\), \(POSIX\|ALL\), "\([^"]*\)", "\([^"]*\)",.*/\1 \3 \4/p' \
+  "$src/harness/targets.def")
+[ -n "$rows" ] || { echo "build.sh: no targets in harness/targets.def" >&2; exit 1; }
+while read -r kind t corpus; do
   id=$(echo "$t" | tr - _)
-  corpus=$t
-  case $t in demo-*) corpus=demo ;; vfd-*) corpus=vfd ;; wio-*) corpus=wio ;; esac
-  $CC $CFLAGS -std=c11 -I"$src/include" -I"$src/libs" -c "$src/fuzz/$id.c" \
+  lib=
+  [ "$kind" = LIBS ] && lib=-DCO_TARGET_LIBS
+  $CC $CFLAGS -std=c11 -I"$src/include" -I"$src/libs" \
+    -DCO_TARGET_NAME="\"$t\"" $lib -c "$src/fuzz/target.c" \
     -o "$work/fuzz_$id.o"
   $CC $CFLAGS "$work/fuzz_$id.o" "${objs[@]}" "${libobjs[@]}" \
     $LIB_FUZZING_ENGINE -lz $liblibs -o "$OUT/$t"
@@ -64,4 +69,4 @@ for t in $targets; do
     --dict "$OUT/$t.dict" "$src/corpus/$corpus"
   (cd "$work/seeds/$t" && rm -f "$OUT/${t}_seed_corpus.zip" &&
     zip -q -j "$OUT/${t}_seed_corpus.zip" ./*.bin)
-done
+done <<<"$rows"

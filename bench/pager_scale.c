@@ -95,7 +95,7 @@ struct result {
 
 static struct result run(long n, int window, int watermark, long ops,
                          const char *dir) {
-  struct vfd_config cfg = {(unsigned)window, watermark, 0};
+  struct vfd_config cfg = {(unsigned)window, watermark};
   struct vfd_pager *p = vfd_pager_new(&cfg);
   static char path[4096];
   struct result r = {n, 0, 0, 0, 0, 0};

@@ -1,54 +1,42 @@
-# Fuzz targets: fuzz/<target>.c, each built as
-#   replay-<target>  with fuzz/replay_main.c (always; no fuzzing runtime)
-#   fuzz-<target>    with the engine (CO_FUZZ_ENGINE libfuzzer or afl)
-# and the binary seeds of its text corpus in ${CMAKE_BINARY_DIR}/seeds/<target>
-# (closeonce encode, at build time) with a dictionary of its operation
-# records in ${CMAKE_BINARY_DIR}/seeds/<target>.dict. Planted-bug targets take the corpus of
-# the library they plant into.
-set(CO_FUZZ_VFD_PLANTED vfd-forget-flags vfd-evict-lent vfd-stale-window
-    vfd-leak-on-fail vfd-evict-mru vfd-dup-shares-window vfd-close-twice)
-set(CO_FUZZ_WIO_PLANTED wio-borrow-closes wio-take-leaks wio-take-fail-closes)
-set(CO_FUZZ_TARGETS posix posix-stdio demo zlib vfd vfd-w1 wio demo-export-nodup
-    demo-detach-closes demo-close-leaks ${CO_FUZZ_VFD_PLANTED}
-    ${CO_FUZZ_WIO_PLANTED})
-set(CO_FUZZ_CLEAN_TARGETS posix posix-stdio demo zlib vfd vfd-w1 wio)
-# Real libraries' adapters (libs/, CO_LIBS): their programs also link
-# closeonce_libs.
-set(CO_FUZZ_LIB_TARGETS openssl bzip2 libarchive gio glib libevent libuv)
-if(CO_LIBS)
-  list(APPEND CO_FUZZ_TARGETS ${CO_FUZZ_LIB_TARGETS})
-  list(APPEND CO_FUZZ_CLEAN_TARGETS ${CO_FUZZ_LIB_TARGETS})
-endif()
+# Fuzz programs, one pair per target of the target list
+# (harness/targets.def, read by cmake/closeonceTargets.cmake):
+#   replay-<target>  fuzz/target.c + fuzz/replay_main.c (always; no fuzzing
+#                    runtime)
+#   fuzz-<target>    fuzz/target.c with the engine (CO_FUZZ_ENGINE
+#                    libfuzzer or afl)
+# both compiled with -DCO_TARGET_NAME="<target>", and the binary seeds of
+# its corpus folder (the list's corpus column) in
+# ${CMAKE_BINARY_DIR}/seeds/<target> (closeonce encode, at build time) with
+# a dictionary of its operation records in ${CMAKE_BINARY_DIR}/seeds/
+# <target>.dict.
+set(CO_FUZZ_TARGETS ${CO_TARGETS})
 set(CO_SEEDS_DIR ${CMAKE_BINARY_DIR}/seeds)
 
-function(co_corpus_of target out)
-  if(target MATCHES "^demo-")
-    set(${out} demo PARENT_SCOPE)
-  elseif(target MATCHES "^vfd-")
-    set(${out} vfd PARENT_SCOPE)
-  elseif(target MATCHES "^wio-")
-    set(${out} wio PARENT_SCOPE)
-  else()
-    set(${out} ${target} PARENT_SCOPE)
+add_library(co_replay_main OBJECT fuzz/replay_main.c)
+target_link_libraries(co_replay_main PRIVATE closeonce_core)
+target_compile_options(co_replay_main PRIVATE ${co_warnings})
+
+# A fuzz program of target t: its entry point, compiled for t.
+function(co_fuzz_program prog t)
+  target_sources(${prog} PRIVATE ${PROJECT_SOURCE_DIR}/fuzz/target.c)
+  target_compile_definitions(${prog} PRIVATE CO_TARGET_NAME="${t}")
+  target_link_libraries(${prog} PRIVATE closeonce_core)
+  target_compile_options(${prog} PRIVATE ${co_warnings})
+  if(CO_TARGET_${t}_KIND STREQUAL "LIBS")
+    target_compile_definitions(${prog} PRIVATE CO_TARGET_LIBS)
+    target_link_libraries(${prog} PRIVATE closeonce_libs)
   endif()
 endfunction()
 
 set(co_seed_stamps)
 foreach(t IN LISTS CO_FUZZ_TARGETS)
-  string(REPLACE "-" "_" id ${t})
-  add_executable(replay-${t} fuzz/${id}.c fuzz/replay_main.c)
-  target_link_libraries(replay-${t} PRIVATE closeonce_core ${CO_NOFUZZ_RUNTIME})
-  if(t IN_LIST CO_FUZZ_LIB_TARGETS)
-    target_link_libraries(replay-${t} PRIVATE closeonce_libs)
-  endif()
-  target_compile_options(replay-${t} PRIVATE ${co_warnings})
+  add_executable(replay-${t} $<TARGET_OBJECTS:co_replay_main>)
+  co_fuzz_program(replay-${t} ${t})
+  target_link_libraries(replay-${t} PRIVATE ${CO_NOFUZZ_RUNTIME})
   if(NOT CO_FUZZ_ENGINE STREQUAL "none")
-    add_executable(fuzz-${t} fuzz/${id}.c)
-    target_link_libraries(fuzz-${t} PRIVATE closeonce_core)
-    if(t IN_LIST CO_FUZZ_LIB_TARGETS)
-      target_link_libraries(fuzz-${t} PRIVATE closeonce_libs)
-    endif()
-    target_compile_options(fuzz-${t} PRIVATE ${co_warnings} -fsanitize=fuzzer)
+    add_executable(fuzz-${t})
+    co_fuzz_program(fuzz-${t} ${t})
+    target_compile_options(fuzz-${t} PRIVATE -fsanitize=fuzzer)
     target_link_options(fuzz-${t} PRIVATE -fsanitize=fuzzer)
   endif()
   co_corpus_of(${t} c)

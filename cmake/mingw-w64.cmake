@@ -7,7 +7,7 @@
 #
 # CO_CRT selects the C runtime: msvcrt (msvcrt.dll, mingw-w64's default) or
 # ucrt (ucrtbase.dll). Debian 12's mingw-w64 links msvcrt; a specs file with
-# -lmsvcrt swapped for -lucrt links UCRT instead (S§8).
+# -lmsvcrt swapped for -lucrt links UCRT instead (docs/wine.md#toolchain).
 set(CMAKE_SYSTEM_NAME Windows)
 set(CMAKE_SYSTEM_PROCESSOR x86_64)
 set(CMAKE_C_COMPILER x86_64-w64-mingw32-gcc)

@@ -3,10 +3,15 @@
  * fuzzing runtime runs files and directories (recursively, in name order)
  * through the same LLVMFuzzerTestOneInput. Binary files are engine inputs;
  * text traces (the corpus) are encoded for the target first, so corpus
- * directories run as ordinary tests. A finding aborts, as under an engine.
+ * directories run as ordinary tests. Which a file is: --format, or by
+ * default the rule of co_trace_looks_text (closeonce/trace.h): by name
+ * (.trace is text; crash-*, id:*, *.bin... are binary), then text if its
+ * first 8 bytes are; a text file that does not parse is an error at its
+ * line:col, never run as binary. A finding aborts, as under an engine.
  *
- * usage: replay-TARGET FILE|DIR...    (exit 0: all ran clean; 2: a file
- * could not be read or parsed)
+ * usage: replay-TARGET [--format auto|text|binary] FILE|DIR...
+ * (exit 0: all ran clean; 2: a file could not be read or parsed, or the
+ * target cannot start)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,7 +32,7 @@ static int cmp(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void run_file(const char *path) {
+static void run_file(const char *path, enum co_format fmt) {
   FILE *f = fopen(path, "rb");
   uint8_t *buf = NULL;
   size_t len = 0, cap = 0, n;
@@ -47,7 +52,8 @@ static void run_file(const char *path) {
     len += n;
   } while (n);
   fclose(f);
-  if (co_format_detect(buf, len) == CO_FMT_TEXT) {
+  if (fmt == CO_FMT_TEXT ||
+      (fmt == CO_FMT_AUTO && co_trace_looks_text(path, buf, len))) {
     const struct co_target *t = co_target_find(co_fuzz_target_name);
     struct co_trace tr;
     char err[512];
@@ -78,7 +84,7 @@ static void run_file(const char *path) {
   printf("ok    %s\n", path);
 }
 
-static void run_path(const char *path) {
+static void run_path(const char *path, enum co_format fmt) {
   struct stat st;
   DIR *d;
   struct dirent *e;
@@ -90,7 +96,7 @@ static void run_path(const char *path) {
     return;
   }
   if (!S_ISDIR(st.st_mode)) {
-    run_file(path);
+    run_file(path, fmt);
     return;
   }
   if (!(d = opendir(path))) {
@@ -113,21 +119,35 @@ static void run_path(const char *path) {
   if (n)
     qsort(names, n, sizeof *names, cmp);
   for (i = 0; i < n; i++) {
-    run_path(names[i]);
+    run_path(names[i], fmt);
     free(names[i]);
   }
   free(names);
 }
 
 int main(int argc, char **argv) {
-  int i;
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s FILE|DIR...\n", argv[0]);
+  enum co_format fmt = CO_FMT_AUTO;
+  int i = 1;
+  if (argc > 2 && !strcmp(argv[1], "--format")) {
+    if (!strcmp(argv[2], "text"))
+      fmt = CO_FMT_TEXT;
+    else if (!strcmp(argv[2], "binary"))
+      fmt = CO_FMT_BINARY;
+    else if (strcmp(argv[2], "auto")) {
+      fprintf(stderr, "%s: --format expects auto, text or binary, got '%s'\n",
+              argv[0], argv[2]);
+      return 2;
+    }
+    i = 3;
+  }
+  if (i >= argc) {
+    fprintf(stderr, "usage: %s [--format auto|text|binary] FILE|DIR...\n",
+            argv[0]);
     return 2;
   }
   co_fuzz_target_setup();
-  for (i = 1; i < argc; i++)
-    run_path(argv[i]);
+  for (; i < argc; i++)
+    run_path(argv[i], fmt);
   printf("replayed %u input%s for target %s: all clean, %u unreadable or "
          "malformed\n",
          files, files == 1 ? "" : "s", co_fuzz_target_name, bad);

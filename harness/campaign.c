@@ -1,5 +1,6 @@
 /*
- * The built-in generator's campaign loop.
+ * The built-in generator's campaign loop, and the reproducer of what it
+ * finds.
  */
 #include "closeonce/campaign.h"
 #include "portable.h"
@@ -46,6 +47,88 @@ static double now(void) {
   return co__seconds();
 }
 
+/* A finding's verdict when its trace, run again, does not show it: a
+ * harness error that says what was seen and what the replay gave. */
+static void not_reproduced(struct co_verdict *v, const struct co_verdict *seen,
+                           const struct co_verdict *again) {
+  char what[sizeof v->what], at[48] = "";
+  if (again->kind != CO_V_OK)
+    snprintf(at, sizeof at, " at step %zu", again->step);
+  snprintf(what, sizeof what,
+           "%s at step %zu (%.200s), but its trace run again gives %s%s: "
+           "the finding does not reproduce",
+           co_verdict_name(seen->kind), seen->step, seen->what,
+           co_verdict_name(again->kind), at);
+  *v = *seen;
+  v->kind = CO_V_HARNESS;
+  v->has_outcomes = 0;
+  snprintf(v->what, sizeof v->what, "%s", what);
+}
+
+int co_campaign_reproducer(struct co_exec *ex, const struct co_trace *culprit,
+                           const struct co_verdict *v,
+                           struct co_campaign_result *res) {
+  const struct co_event_rec *evs;
+  struct co_verdict v2;
+  res->verdict = *v;
+  /* Up to the finding's step (what follows never ran), without the
+   * skipped moves. */
+  if (keep_executed(ex, culprit, v->step, &res->trace) < 0)
+    return -1;
+  if (res->trace.len != culprit->len) {
+    /* Without the skipped moves the trace must find the same; else the
+     * whole trace is the reproducer, and it must show the finding again. */
+    if (co_exec_run(ex, &res->trace, &v2) == v->kind)
+      res->verdict = v2;
+    else if (co_trace_copy(&res->trace, culprit) < 0)
+      return -1;
+    else if (co_exec_run(ex, &res->trace, &v2) != v->kind)
+      not_reproduced(&res->verdict, v, &v2);
+  }
+  res->nevents = co_exec_events(ex, &evs);
+  memcpy(res->events, evs, res->nevents * sizeof *evs);
+  return 0;
+}
+
+static void status(const struct co_exec_stats *st, uint64_t runs,
+                   uint64_t findings, size_t ncorpus, double elapsed,
+                   struct co_campaign_status *s) {
+  s->runs = runs;
+  s->ops = st->ops;
+  s->transitions = st->transitions;
+  s->findings = findings;
+  s->events = st->events;
+  s->skipped = st->skipped;
+  s->corpus = ncorpus;
+  s->elapsed = elapsed;
+}
+
+/* The next trace of the campaign into t: random bytes decoded (naive), a
+ * corpus trace mutated, or a new one. Returns 0 or -1 (out of memory). */
+static int next_trace(const struct co_campaign_config *cfg, struct co_rng *rng,
+                      const struct co_trace *corpus, size_t ncorpus,
+                      uint8_t *naive_buf, size_t naive_cap,
+                      struct co_trace *t) {
+  if (cfg->naive) {
+    size_t nb = 1 + co_rng_below(rng, (uint32_t)(4 * cfg->max_ops)), b;
+    if (nb > naive_cap)
+      nb = naive_cap;
+    for (b = 0; b < nb; b++)
+      naive_buf[b] = (uint8_t)co_rng_next(rng);
+    return co_trace_decode(naive_buf, nb, &cfg->target->ops, cfg->max_ops, t) <
+                   0
+               ? -1
+               : 0;
+  }
+  if (ncorpus && co_rng_below(rng, 2)) {
+    const struct co_trace *src = &corpus[co_rng_below(rng, (uint32_t)ncorpus)];
+    if (co_trace_copy(t, src) < 0)
+      return -1;
+    return co_gen_mutate(rng, &cfg->target->ops, cfg->max_ops, t) < 0 ? -1 : 0;
+  }
+  return co_gen_trace(rng, &cfg->target->ops, cfg->max_ops, t) < 0 ? -1 : 0;
+}
+
 int co_campaign_run(const struct co_campaign_config *cfg,
                     struct co_campaign_result *res, char *err, size_t errcap) {
   struct co_exec *ex;
@@ -83,25 +166,9 @@ int co_campaign_run(const struct co_campaign_config *cfg,
       t_now = now();
     if (cfg->seconds > 0 && t_now - start >= cfg->seconds)
       break;
-    if (cfg->naive) {
-      size_t nb = 1 + co_rng_below(&rng, (uint32_t)(4 * cfg->max_ops)), b;
-      if (nb > sizeof naive_buf)
-        nb = sizeof naive_buf;
-      for (b = 0; b < nb; b++)
-        naive_buf[b] = (uint8_t)co_rng_next(&rng);
-      if (co_trace_decode(naive_buf, nb, &cfg->target->ops, cfg->max_ops, &t) <
-          0)
-        goto oom;
-    } else if (ncorpus && co_rng_below(&rng, 2)) {
-      const struct co_trace *src =
-          &corpus[co_rng_below(&rng, (uint32_t)ncorpus)];
-      if (co_trace_copy(&t, src) < 0)
-        goto oom;
-      if (co_gen_mutate(&rng, &cfg->target->ops, cfg->max_ops, &t) < 0)
-        goto oom;
-    } else if (co_gen_trace(&rng, &cfg->target->ops, cfg->max_ops, &t) < 0) {
+    if (next_trace(cfg, &rng, corpus, ncorpus, naive_buf, sizeof naive_buf,
+                   &t) < 0)
       goto oom;
-    }
     co_exec_stats(ex, &st);
     before = st.transitions;
     if (co_trace_copy(&ring[ring_head], &t) < 0)
@@ -121,26 +188,9 @@ int co_campaign_run(const struct co_campaign_config *cfg,
         }
       }
       res->found = 1;
-      res->verdict = v;
       res->run = run;
-      /* Up to the finding's step (what follows never ran), without the
-       * skipped moves. */
-      if (keep_executed(ex, culprit, v.step, &res->trace) < 0)
+      if (co_campaign_reproducer(ex, culprit, &v, res) < 0)
         goto oom;
-      if (res->trace.len != culprit->len) {
-        /* Without the skipped moves the trace must find the same. */
-        struct co_verdict v2;
-        if (co_exec_run(ex, &res->trace, &v2) == v.kind)
-          res->verdict = v2;
-        else if (co_trace_copy(&res->trace, culprit) < 0 ||
-                 co_exec_run(ex, &res->trace, &v2) < 0)
-          goto oom;
-      }
-      {
-        const struct co_event_rec *evs;
-        res->nevents = co_exec_events(ex, &evs);
-        memcpy(res->events, evs, res->nevents * sizeof *evs);
-      }
       run++;
       break;
     }
@@ -159,14 +209,7 @@ int co_campaign_run(const struct co_campaign_config *cfg,
     }
     if (cfg->progress && cfg->progress_every > 0 && t_now >= next_progress) {
       struct co_campaign_status s;
-      s.runs = run + 1;
-      s.ops = st.ops;
-      s.transitions = st.transitions;
-      s.findings = 0;
-      s.events = st.events;
-      s.skipped = st.skipped;
-      s.corpus = ncorpus;
-      s.elapsed = t_now - start;
+      status(&st, run + 1, 0, ncorpus, t_now - start, &s);
       cfg->progress(&s, cfg->env);
       next_progress = t_now + cfg->progress_every;
     }
@@ -189,14 +232,7 @@ oom:
   rc = -1;
 done:
   co_exec_stats(ex, &st);
-  res->status.runs = run;
-  res->status.ops = st.ops;
-  res->status.transitions = st.transitions;
-  res->status.findings = (uint64_t)res->found;
-  res->status.events = st.events;
-  res->status.skipped = st.skipped;
-  res->status.corpus = ncorpus;
-  res->status.elapsed = now() - start;
+  status(&st, run, (uint64_t)res->found, ncorpus, now() - start, &res->status);
   for (i = 0; i < ncorpus; i++)
     co_trace_free(&corpus[i]);
   for (i = 0; i < RING; i++)

@@ -7,9 +7,9 @@
 #endif
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,24 +27,28 @@
 #define EXIT_FOUND 1
 #define EXIT_USAGE 2
 
-static const char *prog = "closeonce";
-static void shrink_report(struct co_exec *ex, struct co_trace *t,
-                          struct co_verdict *v, FILE *out);
-static const char *default_target; /* set by co_kit_main */
+static const char prog[] = "closeonce";
 
-void co_cli_set_default_target(const char *name) {
-  default_target = name;
-}
+/* The command line's context: what co_cli_run was given, and the command
+ * being run (for messages). Nothing of the command line is global. */
+struct cli {
+  const char *default_target; /* a kit's own target, or NULL */
+  const char *cmd;
+};
 
-static int usage_error(const char *cmd, const char *fmt, ...)
+static int shrink_report(struct co_exec *ex, struct co_trace *t,
+                         struct co_verdict *v, FILE *out,
+                         struct co_shrink_stats *st);
+
+static int usage_error(const struct cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-static int usage_error(const char *cmd, const char *fmt, ...) {
+static int usage_error(const struct cli *cli, const char *fmt, ...) {
   va_list ap;
-  fprintf(stderr, "%s %s: ", prog, cmd);
+  fprintf(stderr, "%s %s: ", prog, cli->cmd);
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);
   va_end(ap);
-  fprintf(stderr, "\n(see '%s %s --help')\n", prog, cmd);
+  fprintf(stderr, "\n(see '%s %s --help')\n", prog, cli->cmd);
   return EXIT_USAGE;
 }
 
@@ -61,11 +65,272 @@ static int parse_u64(const char *s, uint64_t *out) {
   return 0;
 }
 
-static const struct co_target *target_arg(const char *cmd, const char *name) {
+/* ---- options: one table, one parser, for every command ---- */
+
+/* What an option's value is. */
+enum opt_kind {
+  OPT_FLAG,   /* no value: sets an int to 1 */
+  OPT_STRING, /* a const char * */
+  OPT_UINT,   /* a uint64_t in lo..hi */
+  OPT_MODE,   /* contract|conformance: an int, -1 when not given */
+  OPT_FORMAT  /* auto|text|binary: an enum co_format */
+};
+
+/* The values of every option, each command reading those it takes. */
+struct args {
+  const char *target, *out, *output, *report_dir, *dict;
+  uint64_t seconds, runs, seed, max_ops;
+  int quiet, naive, allow_empty, help, mode;
+  enum co_format fmt;
+  unsigned given; /* 1 << OPT index: the options on the command line */
+  char **pos;     /* the operands, in order */
+  int npos;
+};
+
+enum {
+  O_TARGET,
+  O_SECONDS,
+  O_RUNS,
+  O_SEED,
+  O_MAX_OPS,
+  O_MODE,
+  O_FORMAT,
+  O_OUT,
+  O_OUTPUT,
+  O_REPORT_DIR,
+  O_DICT,
+  O_QUIET,
+  O_NAIVE,
+  O_ALLOW_EMPTY,
+  O_HELP,
+  O_COUNT
+};
+#define OPT(o) (1u << (o))
+
+struct opt {
+  const char *name; /* --name */
+  char short_name;  /* -c, or 0 */
+  enum opt_kind kind;
+  size_t off; /* where in struct args */
+  uint64_t lo, hi;
+  const char *arg, *help;
+};
+
+#define ARG(field) offsetof(struct args, field)
+static const struct opt opts[O_COUNT] = {
+    [O_TARGET] = {"target", 0, OPT_STRING, ARG(target), 0, 0, "T",
+                  "the target (closeonce targets lists them)"},
+    [O_SECONDS] = {"seconds", 0, OPT_UINT, ARG(seconds), 1, UINT64_MAX, "N",
+                   "time budget (default 10 when --runs is not given)"},
+    [O_RUNS] = {"runs", 0, OPT_UINT, ARG(runs), 1, UINT64_MAX, "N",
+                "number of traces; with a seed, the same result each time"},
+    [O_SEED] = {"seed", 0, OPT_UINT, ARG(seed), 0, UINT64_MAX, "S",
+                "generator seed (default: from the clock, printed)"},
+    [O_MAX_OPS] = {"max-ops", 0, OPT_UINT, ARG(max_ops), 1, CO_MAX_OPS, "K",
+                   "operations per trace, at most (fuzz: default 32; "
+                   "replay: longer traces are cut, default 4096)"},
+    [O_MODE] = {"mode", 0, OPT_MODE, ARG(mode), 0, 0, "M",
+                "contract or conformance (default: the target's)"},
+    [O_FORMAT] = {"format", 0, OPT_FORMAT, ARG(fmt), 0, 0, "F",
+                  "auto, text or binary (default auto, see below)"},
+    [O_OUT] = {"out", 0, OPT_STRING, ARG(out), 0, 0, "DIR",
+               "where a finding's trace is saved (default "
+               "./closeonce-findings)"},
+    [O_OUTPUT] = {"output", 'o', OPT_STRING, ARG(output), 0, 0, "OUT",
+                  "the output file (default: standard output)"},
+    [O_REPORT_DIR] = {"report-dir", 0, OPT_STRING, ARG(report_dir), 0, 0,
+                      "DIR",
+                      "also write reports there: junit.xml and "
+                      "closeonce.sarif (SARIF 2.1.0), and for a finding "
+                      "NAME-HASH.md and NAME-HASH.json"},
+    [O_DICT] = {"dict", 0, OPT_STRING, ARG(dict), 0, 0, "FILE",
+                "also write a libFuzzer/AFL++ dictionary there"},
+    [O_QUIET] = {"quiet", 0, OPT_FLAG, ARG(quiet), 0, 0, NULL,
+                 "no progress or per-file lines"},
+    [O_NAIVE] = {"naive", 0, OPT_FLAG, ARG(naive), 0, 0, NULL,
+                 "the baseline engine, for benchmarks: uniformly random "
+                 "bytes decoded (no coverage feedback, no corpus)"},
+    [O_ALLOW_EMPTY] = {"allow-empty", 0, OPT_FLAG, ARG(allow_empty), 0, 0,
+                       NULL, "a directory that holds no trace is not an error"},
+    [O_HELP] = {"help", 'h', OPT_FLAG, ARG(help), 0, 0, NULL,
+                "this help"},
+};
+
+/* How --format auto decides, for the help of the commands that read
+ * traces (the rule is co_trace_looks_text's, closeonce/trace.h). */
+static const char format_help[] =
+    "--format auto: a name ending in .trace is text; an engine's names are\n"
+    "binary (libFuzzer crash-*, leak-*, timeout-*, oom-*, slow-unit-* and\n"
+    "40-hex-digit corpus units, AFL++ id:*, and *.bin); any other file is\n"
+    "text if its first 8 bytes are printable ASCII, tab, CR, LF or UTF-8.\n"
+    "Text is never read as binary: a stray byte in a text file is an error\n"
+    "at its file:line:col (exit 2). --format binary reads any file as an\n"
+    "engine input.\n";
+
+/* text from column col on, words wrapped at 79 columns. */
+static void wrap(FILE *out, const char *text, int col) {
+  int at = col;
+  while (*text) {
+    int n = (int)strcspn(text, " ");
+    if (at > col && at + 1 + n > 79) {
+      fprintf(out, "\n%*s", col - 1, "");
+      at = col;
+    }
+    fprintf(out, " %.*s", n, text);
+    at += 1 + n;
+    text += n;
+    text += strspn(text, " ");
+  }
+}
+
+/* The option list of a command's help, from the table. */
+static void print_options(unsigned takes, FILE *out) {
+  size_t i;
+  for (i = 0; i < O_COUNT; i++) {
+    const struct opt *o = &opts[i];
+    char head[40], text[400];
+    if (!(takes & OPT(i)))
+      continue;
+    snprintf(head, sizeof head, "%s%c%s--%s%s%s", o->short_name ? "-" : "",
+             o->short_name ? o->short_name : ' ', o->short_name ? ", " : "",
+             o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+    fprintf(out, "  %-20s", o->short_name ? head : head + 1);
+    if (o->kind == OPT_UINT && o->hi != UINT64_MAX)
+      snprintf(text, sizeof text, "%s; %" PRIu64 "..%" PRIu64, o->help, o->lo,
+               o->hi);
+    else
+      snprintf(text, sizeof text, "%s", o->help);
+    wrap(out, text, 23);
+    fputc('\n', out);
+  }
+}
+
+static int bad_value(const struct cli *cli, const struct opt *o,
+                     const char *v) {
+  if (o->kind == OPT_MODE)
+    return usage_error(cli, "--%s expects contract or conformance, got '%s'",
+                       o->name, v);
+  if (o->kind == OPT_FORMAT)
+    return usage_error(cli, "--%s expects auto, text or binary, got '%s'",
+                       o->name, v);
+  if (o->hi == UINT64_MAX)
+    return usage_error(cli, "--%s expects %s integer, got '%s'", o->name,
+                       o->lo ? "a positive" : "an unsigned", v);
+  return usage_error(cli, "--%s expects %" PRIu64 "..%" PRIu64 ", got '%s'",
+                     o->name, o->lo, o->hi, v);
+}
+
+/* Store option o's value v in a. Returns 0 or EXIT_USAGE. */
+static int set_value(const struct cli *cli, const struct opt *o,
+                     const char *v, struct args *a) {
+  void *field = (char *)a + o->off;
+  uint64_t u;
+  switch (o->kind) {
+  case OPT_FLAG:
+    *(int *)field = 1;
+    return 0;
+  case OPT_STRING:
+    *(const char **)field = v;
+    return 0;
+  case OPT_UINT:
+    if (parse_u64(v, &u) < 0 || u < o->lo || u > o->hi)
+      return bad_value(cli, o, v);
+    *(uint64_t *)field = u;
+    return 0;
+  case OPT_MODE:
+    return co_mode_parse(v, (int *)field) < 0 ? bad_value(cli, o, v) : 0;
+  case OPT_FORMAT:
+    if (!strcmp(v, "auto"))
+      *(enum co_format *)field = CO_FMT_AUTO;
+    else if (!strcmp(v, "text"))
+      *(enum co_format *)field = CO_FMT_TEXT;
+    else if (!strcmp(v, "binary"))
+      *(enum co_format *)field = CO_FMT_BINARY;
+    else
+      return bad_value(cli, o, v);
+    return 0;
+  }
+  return 0;
+}
+
+/* The option argv[i] names among those the command takes, or NULL; *inl
+ * points at an inline value (--name=value), else NULL. */
+static const struct opt *find_opt(const char *arg, unsigned takes,
+                                  const char **inl) {
+  size_t i, n;
+  *inl = NULL;
+  for (i = 0; i < O_COUNT; i++) {
+    if (!(takes & OPT(i)))
+      continue;
+    if (arg[1] != '-') {
+      if (opts[i].short_name && arg[1] == opts[i].short_name) {
+        *inl = arg[2] ? arg + 2 : NULL;
+        return &opts[i];
+      }
+      continue;
+    }
+    n = strlen(opts[i].name);
+    if (!strncmp(arg + 2, opts[i].name, n) &&
+        (arg[2 + n] == 0 || arg[2 + n] == '=')) {
+      *inl = arg[2 + n] == '=' ? arg + 3 + n : NULL;
+      return &opts[i];
+    }
+  }
+  return NULL;
+}
+
+/* Parse argv[1..] (argv[0] is the command) into a: the options the
+ * command takes, anywhere, and its operands ("--" ends the options).
+ * Returns 0, or EXIT_USAGE after saying why. a->pos is malloc'd. */
+static int parse_args(const struct cli *cli, unsigned takes, int argc,
+                      char **argv, struct args *a) {
+  int i, only_operands = 0;
+  memset(a, 0, sizeof *a);
+  a->mode = -1;
+  a->fmt = CO_FMT_AUTO;
+  if (!(a->pos = calloc((size_t)argc + 1, sizeof *a->pos)))
+    return usage_error(cli, "out of memory");
+  for (i = 1; i < argc; i++) {
+    const char *arg = argv[i], *inl;
+    const struct opt *o;
+    if (only_operands || arg[0] != '-' || !arg[1]) {
+      a->pos[a->npos++] = argv[i];
+      continue;
+    }
+    if (!strcmp(arg, "--")) {
+      only_operands = 1;
+      continue;
+    }
+    o = find_opt(arg, takes | OPT(O_HELP), &inl);
+    if (!o || (o->kind == OPT_FLAG && inl) ||
+        (o->kind != OPT_FLAG && !inl && i + 1 >= argc))
+      return usage_error(cli, "unknown or incomplete option '%s'", arg);
+    if (o->kind != OPT_FLAG && !inl)
+      inl = argv[++i];
+    if (set_value(cli, o, inl, a))
+      return EXIT_USAGE;
+    a->given |= OPT((size_t)(o - opts));
+  }
+  return 0;
+}
+
+/* The command's help: its text, then its options from the table. */
+static int show_help(const char *text, unsigned takes, int formats) {
+  fputs(text, stdout);
+  printf("\noptions:\n");
+  print_options(takes | OPT(O_HELP), stdout);
+  if (formats)
+    printf("\n%s", format_help);
+  return 0;
+}
+
+static const struct co_target *target_arg(const struct cli *cli,
+                                          const char *name) {
   const struct co_target *t = co_target_find(name);
   size_t i;
   if (!t) {
-    fprintf(stderr, "%s %s: unknown target '%s'; targets:", prog, cmd, name);
+    fprintf(stderr, "%s %s: unknown target '%s'; targets:", prog, cli->cmd,
+            name);
     for (i = 0; co_targets[i]; i++)
       fprintf(stderr, " %s", co_targets[i]->name);
     fprintf(stderr, "\n");
@@ -73,29 +338,34 @@ static const struct co_target *target_arg(const char *cmd, const char *name) {
   return t;
 }
 
-/* --format's value; EXIT_USAGE (after saying why) if it is none of them. */
-static int format_arg(const char *cmd, const char *s, enum co_format *f) {
-  if (!strcmp(s, "auto"))
-    *f = CO_FMT_AUTO;
-  else if (!strcmp(s, "text"))
-    *f = CO_FMT_TEXT;
-  else if (!strcmp(s, "binary"))
-    *f = CO_FMT_BINARY;
-  else
-    return usage_error(cmd, "--format expects auto, text or binary, got '%s'",
-                       s);
-  return 0;
+/* --target, else the kit's target, else fallback (NULL: required). */
+static const struct co_target *target_of(const struct cli *cli,
+                                         const struct args *a,
+                                         const char *fallback) {
+  const char *name = a->target ? a->target
+                     : cli->default_target ? cli->default_target
+                                           : fallback;
+  if (!name) {
+    usage_error(cli, "--target is required");
+    return NULL;
+  }
+  return target_arg(cli, name);
 }
 
-/* getopt_long with closeonce's conventions: options only in long form,
- * errors reported by the caller through bad_option(). */
-static int next_opt(int argc, char **argv, const struct option *opts) {
-  return getopt_long(argc, argv, "", opts, NULL);
-}
-
-static int bad_option(const char *cmd, char **argv) {
-  return usage_error(cmd, "unknown or incomplete option '%s'",
-                     argv[optind - 1]);
+/* The form FILE is read in: fmt, or for auto the one co_trace_load picks
+ * (closeonce/trace.h, co_trace_looks_text: by name, then by its first
+ * bytes). */
+static enum co_format file_format(const char *path, enum co_format fmt) {
+  unsigned char head[CO_TEXT_LEAD + 3];
+  size_t n = 0;
+  FILE *fp;
+  if (fmt != CO_FMT_AUTO)
+    return fmt;
+  if ((fp = fopen(path, "rb")) != NULL) {
+    n = fread(head, 1, sizeof head, fp);
+    fclose(fp);
+  }
+  return co_trace_looks_text(path, head, n) ? CO_FMT_TEXT : CO_FMT_BINARY;
 }
 
 /* The documented deviations the model applies on this platform. */
@@ -113,34 +383,24 @@ static void print_profile(const struct co_target *t) {
 static const char fuzz_help[] =
     "usage: closeonce fuzz --target T [--seconds N | --runs N] [--seed S]\n"
     "                      [--max-ops K] [--mode contract|conformance]\n"
-    "                      [--out DIR] [--quiet] [--naive]\n"
+    "                      [--out DIR] [--report-dir DIR] [--quiet] [--naive]\n"
     "\n"
     "Run the built-in generator against target T: random open/dup/close\n"
     "traces, the model and the real platform in lockstep. Stops at the\n"
     "first finding, prints the report and saves the trace to DIR.\n"
     "\n"
-    "  --target T    what to fuzz (closeonce targets lists them)\n"
-    "  --seconds N   time budget (default 10 when --runs is not given)\n"
-    "  --runs N      number of traces; with a seed, the same result each time\n"
-    "  --seed S      generator seed (default: from the clock, printed)\n"
-    "  --max-ops K   operations per trace, at most (default 32, max 4096)\n"
-    "  --mode M      conformance: traces may misuse handles, the model\n"
-    "                predicts the platform; ownership events are reported.\n"
-    "                contract: only moves a well-behaved client makes; every\n"
-    "                ownership event is a finding (the library's fault).\n"
-    "                Default: the target's (closeonce targets)\n"
-    "  --report-dir DIR  also write reports there: junit.xml and\n"
-    "                closeonce.sarif (SARIF 2.1.0), and for a finding\n"
-    "                TARGET-HASH.md and TARGET-HASH.json\n"
-    "  --out DIR     where a finding's trace is saved\n"
-    "                (default ./closeonce-findings)\n"
-    "  --quiet       no progress lines\n"
-    "  --naive       the baseline engine, for benchmarks: every trace is\n"
-    "                uniformly random bytes decoded (no coverage feedback,\n"
-    "                no corpus); contract mode still skips a client's\n"
-    "                illegal moves\n"
+    "--mode conformance: traces may misuse handles, the model predicts the\n"
+    "platform; ownership events are reported. contract: only moves a\n"
+    "well-behaved client makes; every ownership event is a finding (the\n"
+    "library's fault). --naive: contract mode still skips a client's\n"
+    "illegal moves. A target that cannot start (a library's own start-up\n"
+    "failed, e.g. out of descriptors) is a usage error, exit 2.\n"
     "\n"
     "exit: 0 nothing found, 1 finding, 2 usage or input error\n";
+#define FUZZ_OPTS                                                              \
+  (OPT(O_TARGET) | OPT(O_SECONDS) | OPT(O_RUNS) | OPT(O_SEED) |                \
+   OPT(O_MAX_OPS) | OPT(O_OUT) | OPT(O_QUIET) | OPT(O_MODE) |                  \
+   OPT(O_REPORT_DIR) | OPT(O_NAIVE))
 
 struct progress_env {
   int tty;
@@ -213,219 +473,194 @@ static int write_run_reports(const char *dir, const char *suite, int argc,
   return fclose(f) != 0 || rc < 0 ? -1 : 0;
 }
 
-static int cmd_fuzz(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"target", 1, 0, 't'},     {"seconds", 1, 0, 's'}, {"runs", 1, 0, 'r'},
-      {"seed", 1, 0, 'S'},       {"max-ops", 1, 0, 'k'}, {"out", 1, 0, 'o'},
-      {"quiet", 0, 0, 'q'},      {"mode", 1, 0, 'm'},    {"help", 0, 0, 'h'},
-      {"report-dir", 1, 0, 'R'}, {"naive", 0, 0, 'N'},   {0, 0, 0, 0}};
-  const char *report_dir = NULL;
-  int naive = 0;
+/* One fuzz command: its options, the campaign and what is left of it. */
+struct fuzz {
+  const struct cli *cli;
+  struct args a;
   struct co_campaign_config cfg;
   struct co_campaign_result res;
   struct progress_env pe;
-  const char *target = NULL, *out = "closeonce-findings";
-  uint64_t seconds = 0, runs = 0, seed = 0, maxops = 32;
-  int have_seed = 0, have_seconds = 0, quiet = 0, c, mode = -1;
-  struct co_exec *sx;
-  char err[256], path[4200];
-  int saved = -1, save_errno = 0;
+  struct co_exec *sx; /* for shrinking and reports */
+  char path[4200];    /* the saved finding */
+  int saved, save_errno;
+  struct co_shrink_stats sst; /* what the shrinker verified */
+  int shrunk;
+};
 
-  optind = 1;
-  opterr = 0;
-  while ((c = next_opt(argc, argv, opts)) != -1) {
-    switch (c) {
-    case 't':
-      target = optarg;
-      break;
-    case 's':
-      if (parse_u64(optarg, &seconds) < 0 || seconds == 0)
-        return usage_error("fuzz",
-                           "--seconds expects a positive integer, "
-                           "got '%s'",
-                           optarg);
-      have_seconds = 1;
-      break;
-    case 'r':
-      if (parse_u64(optarg, &runs) < 0 || runs == 0)
-        return usage_error("fuzz",
-                           "--runs expects a positive integer, got "
-                           "'%s'",
-                           optarg);
-      break;
-    case 'S':
-      if (parse_u64(optarg, &seed) < 0)
-        return usage_error("fuzz",
-                           "--seed expects an unsigned integer, got "
-                           "'%s'",
-                           optarg);
-      have_seed = 1;
-      break;
-    case 'k':
-      if (parse_u64(optarg, &maxops) < 0 || maxops == 0 || maxops > CO_MAX_OPS)
-        return usage_error("fuzz", "--max-ops expects 1..%d, got '%s'",
-                           CO_MAX_OPS, optarg);
-      break;
-    case 'o':
-      out = optarg;
-      break;
-    case 'q':
-      quiet = 1;
-      break;
-    case 'm':
-      if (co_mode_parse(optarg, &mode) < 0)
-        return usage_error("fuzz",
-                           "--mode expects contract or conformance, "
-                           "got '%s'",
-                           optarg);
-      break;
-    case 'R':
-      report_dir = optarg;
-      break;
-    case 'N':
-      naive = 1;
-      break;
-    case 'h':
-      fputs(fuzz_help, stdout);
-      return 0;
-    default:
-      return bad_option("fuzz", argv);
-    }
-  }
-  if (optind < argc)
-    return usage_error("fuzz", "unexpected argument '%s'", argv[optind]);
-  if (!target)
-    target = default_target;
-  if (!target)
-    return usage_error("fuzz", "--target is required");
-  memset(&cfg, 0, sizeof cfg);
-  if (!(cfg.target = target_arg("fuzz", target)))
+/* The campaign's configuration from the options; prints the header. */
+static int fuzz_configure(struct fuzz *fz) {
+  struct co_campaign_config *cfg = &fz->cfg;
+  struct args *a = &fz->a;
+  if (a->npos)
+    return usage_error(fz->cli, "unexpected argument '%s'", a->pos[0]);
+  if (!a->out)
+    a->out = "closeonce-findings";
+  memset(cfg, 0, sizeof *cfg);
+  if (!(cfg->target = target_of(fz->cli, a, NULL)))
     return EXIT_USAGE;
-  if (!have_seed) {
-    seed = co__entropy();
-    seed %= 1000000000ull;
-  }
-  if (!runs && !have_seconds)
-    seconds = 10;
-  cfg.seed = seed;
-  cfg.runs = runs;
-  cfg.mode = mode;
-  cfg.mode_set = mode >= 0;
-  cfg.seconds = (double)seconds;
-  cfg.max_ops = (size_t)maxops;
-  cfg.naive = naive;
-  pe.tty = isatty(2);
-  if (!quiet) {
-    cfg.progress = on_progress;
-    cfg.progress_every = pe.tty ? 1.0 : 5.0;
-    cfg.env = &pe;
+  if (!(a->given & OPT(O_SEED)))
+    a->seed = co__entropy() % 1000000000ull;
+  if (!(a->given & OPT(O_MAX_OPS)))
+    a->max_ops = 32;
+  if (!a->runs && !a->seconds)
+    a->seconds = 10;
+  cfg->seed = a->seed;
+  cfg->runs = a->runs;
+  cfg->mode = a->mode;
+  cfg->mode_set = a->mode >= 0;
+  cfg->seconds = (double)a->seconds;
+  cfg->max_ops = (size_t)a->max_ops;
+  cfg->naive = a->naive;
+  fz->pe.tty = isatty(2);
+  if (!a->quiet) {
+    cfg->progress = on_progress;
+    cfg->progress_every = fz->pe.tty ? 1.0 : 5.0;
+    cfg->env = &fz->pe;
   }
   printf("closeonce %s: fuzz target %s (%s mode%s), seed %" PRIu64
          ", at most %" PRIu64 " ops a trace, ",
-         CO_VERSION, cfg.target->name,
-         co_mode_name(mode >= 0 ? mode : cfg.target->mode),
-         naive ? ", naive engine" : "", seed, maxops);
-  if (runs && seconds)
-    printf("%" PRIu64 " runs or %" PRIu64 " s\n", runs, seconds);
-  else if (runs)
-    printf("%" PRIu64 " runs\n", runs);
+         CO_VERSION, cfg->target->name,
+         co_mode_name(a->mode >= 0 ? a->mode : cfg->target->mode),
+         a->naive ? ", naive engine" : "", a->seed, a->max_ops);
+  if (a->runs && (a->given & OPT(O_SECONDS)))
+    printf("%" PRIu64 " runs or %" PRIu64 " s\n", a->runs, a->seconds);
+  else if (a->runs)
+    printf("%" PRIu64 " runs\n", a->runs);
   else
-    printf("%" PRIu64 " s\n", seconds);
-  print_profile(cfg.target);
+    printf("%" PRIu64 " s\n", a->seconds);
+  print_profile(cfg->target);
   fflush(stdout);
-  if (co_campaign_run(&cfg, &res, err, sizeof err) < 0) {
-    fprintf(stderr, "%s fuzz: %s\n", prog, err);
-    return EXIT_USAGE;
-  }
-  if (!quiet && pe.tty)
-    fputs("\n", stderr);
-  res.status.findings = (uint64_t)res.found;
-  print_status(&res.status, stdout, "\n");
-  sx = co_exec_new_target(cfg.target, err, sizeof err);
-  if (sx) {
-    co_exec_set_mode(sx, res.mode, 0);
-    co_exec_set_full_check(sx, 1);
-  }
-  if (res.found && res.trace.len && sx) {
-    /* Shrink before reporting: the saved reproducer is the minimal one. */
+  return 0;
+}
+
+/* A finding: shrink it (the saved reproducer is the minimal one), then
+ * save it; the reports point at its lines. */
+static void fuzz_keep_finding(struct fuzz *fz) {
+  struct co_campaign_result *res = &fz->res;
+  const char *name = fz->cfg.target->name;
+  char header[1024];
+  if (fz->sx) {
     const struct co_event_rec *ev;
     printf("\n");
-    shrink_report(sx, &res.trace, &res.verdict, stdout);
-    res.nevents = co_exec_events(sx, &ev);
-    memcpy(res.events, ev, res.nevents * sizeof *ev);
+    fz->shrunk = shrink_report(fz->sx, &res->trace, &res->verdict, stdout,
+                               &fz->sst) == 0;
+    res->nevents = co_exec_events(fz->sx, &ev);
+    memcpy(res->events, ev, res->nevents * sizeof *ev);
   }
-  if (res.found && res.trace.len) {
-    /* The reproducer file first: the reports point at its lines. */
-    char header[1024];
-    snprintf(header, sizeof header,
-             "closeonce %s: %s in target %s (%s mode)\n%s\nfound by: "
-             "closeonce fuzz --target %s --mode %s --seed %" PRIu64
-             " --max-ops %" PRIu64 " (run %" PRIu64 ")",
-             CO_VERSION, co_verdict_name(res.verdict.kind), cfg.target->name,
-             co_mode_name(res.mode), res.verdict.what, cfg.target->name,
-             co_mode_name(res.mode), seed, maxops, res.run);
-    saved = save_finding(out, cfg.target->name, &res.trace, header, path,
-                         sizeof path);
-    save_errno = errno;
-  }
-  if (report_dir && sx) {
-    char name[128], source[200];
-    struct co_finding f;
-    struct co_junit_case jc;
-    snprintf(source, sizeof source,
-             "closeonce fuzz --target %s --seed %" PRIu64 " (run %" PRIu64 ")",
-             cfg.target->name, seed, res.run);
-    f.target = cfg.target->name;
-    f.mode = res.mode;
-    f.source = source;
-    f.trace = &res.trace;
-    f.trace_file = saved == 0 ? path : NULL;
-    f.v = &res.verdict;
-    f.ev = res.events;
-    f.nev = res.nevents;
-    snprintf(name, sizeof name, "%s-%016" PRIx64, cfg.target->name,
-             co_trace_hash(&res.trace));
-    jc.classname = "closeonce.fuzz";
-    jc.name = cfg.target->name;
-    jc.seconds = res.status.elapsed;
-    jc.failure = res.found ? &f : NULL;
-    if ((res.found && co_report_files(report_dir, name, sx, &f) < 0) ||
-        write_run_reports(report_dir, "closeonce fuzz", argc, argv, &jc, 1) < 0)
-      fprintf(stderr, "%s fuzz: cannot write reports in %s: %s\n", prog,
-              report_dir, strerror(errno));
-    else
-      printf("reports: %s/%s%s\n", report_dir,
-             res.found ? name : "junit.xml and closeonce.sarif",
-             res.found ? ".md, .json, junit.xml and closeonce.sarif" : "");
-  }
-  co_exec_free(sx);
-  if (res.found) {
-    printf("\nfinding in run %" PRIu64 " (seed %" PRIu64 "): ", res.run, seed);
-    co_report_text(stdout, cfg.target->name, &res.trace, &res.verdict,
-                   res.events, res.nevents);
-    if (saved == 0)
+  snprintf(header, sizeof header,
+           "closeonce %s: %s in target %s (%s mode)\n%s\nfound by: "
+           "closeonce fuzz --target %s --mode %s --seed %" PRIu64
+           " --max-ops %" PRIu64 " (run %" PRIu64 ")",
+           CO_VERSION, co_verdict_name(res->verdict.kind), name,
+           co_mode_name(res->mode), res->verdict.what, name,
+           co_mode_name(res->mode), fz->a.seed, fz->a.max_ops, res->run);
+  fz->saved = save_finding(fz->a.out, name, &res->trace, header, fz->path,
+                           sizeof fz->path);
+  fz->save_errno = errno;
+}
+
+/* --report-dir: the finding's files, junit.xml and closeonce.sarif. */
+static void fuzz_reports(struct fuzz *fz, int argc, char **argv) {
+  struct co_campaign_result *res = &fz->res;
+  const char *tname = fz->cfg.target->name, *dir = fz->a.report_dir;
+  char name[128], source[200];
+  struct co_finding f;
+  struct co_junit_case jc;
+  snprintf(source, sizeof source,
+           "closeonce fuzz --target %s --seed %" PRIu64 " (run %" PRIu64 ")",
+           tname, fz->a.seed, res->run);
+  f.target = tname;
+  f.mode = res->mode;
+  f.source = source;
+  f.trace = &res->trace;
+  f.trace_file = fz->saved == 0 ? fz->path : NULL;
+  f.v = &res->verdict;
+  f.ev = res->events;
+  f.nev = res->nevents;
+  f.shrink = fz->shrunk ? &fz->sst : NULL;
+  snprintf(name, sizeof name, "%s-%016" PRIx64, tname,
+           co_trace_hash(&res->trace));
+  jc.classname = "closeonce.fuzz";
+  jc.name = tname;
+  jc.seconds = res->status.elapsed;
+  jc.failure = res->found ? &f : NULL;
+  if ((res->found && co_report_files(dir, name, fz->sx, &f) < 0) ||
+      write_run_reports(dir, "closeonce fuzz", argc, argv, &jc, 1) < 0)
+    fprintf(stderr, "%s fuzz: cannot write reports in %s: %s\n", prog, dir,
+            strerror(errno));
+  else
+    printf("reports: %s/%s%s\n", dir,
+           res->found ? name : "junit.xml and closeonce.sarif",
+           res->found ? ".md, .json, junit.xml and closeonce.sarif" : "");
+}
+
+/* The last lines: the finding and how to replay it, or what was covered.
+ * Returns the exit code. */
+static int fuzz_result(struct fuzz *fz) {
+  struct co_campaign_result *res = &fz->res;
+  const char *tname = fz->cfg.target->name;
+  if (res->found) {
+    printf("\nfinding in run %" PRIu64 " (seed %" PRIu64 "): ", res->run,
+           fz->a.seed);
+    co_report_text(stdout, tname, &res->trace, &res->verdict, res->events,
+                   res->nevents);
+    if (fz->saved == 0)
       printf("\nreproducer: %s\nreplay it:  %s replay --target %s --mode %s "
              "%s\n",
-             path, prog, cfg.target->name, co_mode_name(res.mode), path);
-    else if (res.trace.len)
+             fz->path, prog, tname, co_mode_name(res->mode), fz->path);
+    else if (res->trace.len)
       fprintf(stderr, "%s fuzz: cannot save the trace under %s: %s\n", prog,
-              out, strerror(save_errno));
-    co_trace_free(&res.trace);
+              fz->a.out, strerror(fz->save_errno));
     return EXIT_FOUND;
   }
   printf("no finding in %" PRIu64 " traces; %" PRIu64
          " distinct model transitions covered",
-         res.status.runs, res.status.transitions);
-  if (res.mode == CO_MODE_CONTRACT)
+         res->status.runs, res->status.transitions);
+  if (res->mode == CO_MODE_CONTRACT)
     printf("; %" PRIu64 " moves a well-behaved client would not make were "
            "skipped",
-           res.status.skipped);
+           res->status.skipped);
   else
     printf("; %" PRIu64 " ownership events predicted and matched",
-           res.status.events);
+           res->status.events);
   printf("\n");
-  co_trace_free(&res.trace);
   return 0;
+}
+
+static int cmd_fuzz(const struct cli *cli, int argc, char **argv) {
+  struct fuzz fz;
+  char err[256];
+  int rc;
+  memset(&fz, 0, sizeof fz);
+  fz.cli = cli;
+  fz.saved = -1;
+  rc = parse_args(cli, FUZZ_OPTS, argc, argv, &fz.a);
+  if (!rc && fz.a.help)
+    show_help(fuzz_help, FUZZ_OPTS, 0);
+  else if (!rc && !(rc = fuzz_configure(&fz)) &&
+           co_campaign_run(&fz.cfg, &fz.res, err, sizeof err) < 0) {
+    fprintf(stderr, "%s fuzz: %s\n", prog, err);
+    rc = EXIT_USAGE;
+  }
+  free(fz.a.pos);
+  if (rc || fz.a.help)
+    return rc;
+  if (!fz.a.quiet && fz.pe.tty)
+    fputs("\n", stderr);
+  fz.res.status.findings = (uint64_t)fz.res.found;
+  print_status(&fz.res.status, stdout, "\n");
+  if ((fz.sx = co_exec_new_target(fz.cfg.target, err, sizeof err)) != NULL) {
+    co_exec_set_mode(fz.sx, fz.res.mode, 0);
+    co_exec_set_full_check(fz.sx, 1);
+  }
+  if (fz.res.found && fz.res.trace.len)
+    fuzz_keep_finding(&fz);
+  if (fz.a.report_dir && fz.sx)
+    fuzz_reports(&fz, argc, argv);
+  co_exec_free(fz.sx);
+  rc = fuzz_result(&fz);
+  co_trace_free(&fz.res.trace);
+  return rc;
 }
 
 /* ---- replay ---- */
@@ -433,18 +668,23 @@ static int cmd_fuzz(int argc, char **argv) {
 static const char replay_help[] =
     "usage: closeonce replay --target T [--format auto|text|binary]\n"
     "                        [--mode contract|conformance] [--max-ops K]\n"
-    "                        [--quiet] [--report-dir DIR] FILE|DIR...\n"
+    "                        [--quiet] [--report-dir DIR] [--allow-empty]\n"
+    "                        FILE|DIR...\n"
     "\n"
     "Run each trace file (directories: every file in them, recursively, in\n"
-    "name order) in lockstep and print a verdict per file. Text traces are\n"
-    "the corpus format; binary files are fuzz-engine inputs. With auto, a\n"
-    "file of printable ASCII is text. In a text trace every operation\n"
-    "runs, and in contract mode a move a well-behaved client would not make\n"
-    "is a finding; in a binary input (an engine's crash file) such moves\n"
-    "are skipped, as the engine skipped them.\n"
+    "name order; a directory without any is an error unless --allow-empty)\n"
+    "in lockstep and print a verdict per file. Text traces are the corpus\n"
+    "format; binary files are fuzz-engine inputs. In a text\n"
+    "trace every operation runs, and in contract mode a move a well-behaved\n"
+    "client would not make is a finding; in a binary input (an engine's\n"
+    "crash file) such moves are skipped, as the engine skipped them.\n"
     "\n"
-    "exit: 0 all clean, 1 a finding in any file, 2 a usage error or an\n"
-    "unreadable / malformed file (the other files are still run)\n";
+    "exit: 0 all clean, 1 a finding in any file, 2 a usage error, a target\n"
+    "that cannot start, or an unreadable / malformed file (the other files\n"
+    "are still run)\n";
+#define REPLAY_OPTS                                                            \
+  (OPT(O_TARGET) | OPT(O_FORMAT) | OPT(O_MAX_OPS) | OPT(O_QUIET) |             \
+   OPT(O_MODE) | OPT(O_REPORT_DIR) | OPT(O_ALLOW_EMPTY))
 
 struct replay_ctx {
   const struct co_target *target;
@@ -502,9 +742,77 @@ static void replay_dir(struct replay_ctx *rc, const char *path) {
   free(names);
 }
 
+/* --report-dir: keep what the JUnit report needs about this file. */
+static void replay_keep_case(struct replay_ctx *rc, const char *path) {
+  size_t k = rc->ncases++;
+  rc->cases = realloc(rc->cases, rc->ncases * sizeof *rc->cases);
+  rc->findings = realloc(rc->findings, rc->ncases * sizeof *rc->findings);
+  rc->traces = realloc(rc->traces, rc->ncases * sizeof *rc->traces);
+  rc->verdicts = realloc(rc->verdicts, rc->ncases * sizeof *rc->verdicts);
+  if (!rc->cases || !rc->findings || !rc->traces || !rc->verdicts)
+    abort();
+  co_trace_init(&rc->traces[k]);
+  co_trace_copy(&rc->traces[k], &rc->t);
+  rc->cases[k].classname = "closeonce.replay";
+  rc->cases[k].name = strdup(path);
+  rc->cases[k].seconds = 0;
+  rc->cases[k].failure = NULL;
+}
+
+/* --report-dir: the finding's files, NAME-HASH.md and .json. */
+static void replay_report_finding(struct replay_ctx *rc, const char *path,
+                                  const struct co_verdict *v,
+                                  const struct co_event_rec *ev, size_t nev) {
+  size_t k = rc->ncases - 1;
+  struct co_finding *f = &rc->findings[k];
+  char name[128];
+  const char *base = strrchr(path, '/');
+  rc->verdicts[k] = *v;
+  f->target = rc->target->name;
+  f->mode = rc->mode;
+  f->source = rc->cases[k].name;
+  f->trace_file = rc->cases[k].name;
+  f->trace = &rc->traces[k];
+  f->v = &rc->verdicts[k];
+  f->ev = ev;
+  f->nev = nev;
+  f->shrink = NULL;
+  rc->cases[k].failure = f; /* re-pointed after the last realloc */
+  snprintf(name, sizeof name, "%s-%016" PRIx64, base ? base + 1 : path,
+           co_trace_hash(&rc->t));
+  if (co_report_files(rc->report_dir, name, rc->ex, f) < 0)
+    fprintf(stderr, "%s replay: cannot write reports in %s: %s\n", prog,
+            rc->report_dir, strerror(errno));
+}
+
+/* Run one loaded file and print its verdict. */
+static void replay_run(struct replay_ctx *rc, const char *path) {
+  const struct co_event_rec *ev;
+  struct co_verdict v;
+  size_t nev;
+  int kind = co_exec_run(rc->ex, &rc->t, &v);
+  nev = co_exec_events(rc->ex, &ev);
+  if (kind == CO_V_OK) {
+    rc->clean++;
+    if (!rc->quiet) {
+      printf("ok    %s (%zu ops", path, rc->t.len);
+      if (nev)
+        printf(", %zu ownership event%s predicted and matched", nev,
+               nev == 1 ? "" : "s");
+      printf(")\n");
+      co_report_events(stdout, ev, nev);
+    }
+    return;
+  }
+  rc->found++;
+  printf("FOUND %s: ", path);
+  co_report_text(stdout, rc->target->name, &rc->t, &v, ev, nev);
+  if (rc->report_dir)
+    replay_report_finding(rc, path, &v, ev, nev);
+}
+
 static void replay_path(struct replay_ctx *rc, const char *path, int top) {
   struct stat st;
-  struct co_verdict v;
   char err[512];
   if (stat(path, &st) < 0) {
     fprintf(stderr, "%s: cannot read: %s\n", path, strerror(errno));
@@ -529,188 +837,105 @@ static void replay_path(struct replay_ctx *rc, const char *path, int top) {
    * contract mode the moves a well-behaved client would not make are
    * skipped, as the engine did. Text traces are someone's program: every
    * move runs. */
-  {
-    enum co_format f = rc->fmt;
-    if (f == CO_FMT_AUTO) {
-      FILE *fp = fopen(path, "rb");
-      unsigned char head[4096];
-      size_t n = fp ? fread(head, 1, sizeof head, fp) : 0;
-      if (fp)
-        fclose(fp);
-      f = co_format_detect(head, n);
-    }
-    co_exec_set_mode(rc->ex, rc->mode, f == CO_FMT_BINARY);
-  }
-  if (rc->report_dir) {
-    /* Keep what the JUnit report needs about this file. */
-    size_t k = rc->ncases++;
-    rc->cases = realloc(rc->cases, rc->ncases * sizeof *rc->cases);
-    rc->findings = realloc(rc->findings, rc->ncases * sizeof *rc->findings);
-    rc->traces = realloc(rc->traces, rc->ncases * sizeof *rc->traces);
-    rc->verdicts = realloc(rc->verdicts, rc->ncases * sizeof *rc->verdicts);
-    if (!rc->cases || !rc->findings || !rc->traces || !rc->verdicts)
-      abort();
-    co_trace_init(&rc->traces[k]);
-    co_trace_copy(&rc->traces[k], &rc->t);
-    rc->cases[k].classname = "closeonce.replay";
-    rc->cases[k].name = strdup(path);
-    rc->cases[k].seconds = 0;
-    rc->cases[k].failure = NULL;
-  }
-  if (co_exec_run(rc->ex, &rc->t, &v) == CO_V_OK) {
-    const struct co_event_rec *ev;
-    size_t nev = co_exec_events(rc->ex, &ev);
-    rc->clean++;
-    if (!rc->quiet) {
-      printf("ok    %s (%zu ops", path, rc->t.len);
-      if (nev)
-        printf(", %zu ownership event%s predicted and matched", nev,
-               nev == 1 ? "" : "s");
-      printf(")\n");
-      co_report_events(stdout, ev, nev);
-    }
-    return;
-  }
-  rc->found++;
-  printf("FOUND %s: ", path);
-  {
-    const struct co_event_rec *ev;
-    size_t nev = co_exec_events(rc->ex, &ev);
-    co_report_text(stdout, rc->target->name, &rc->t, &v, ev, nev);
-    if (rc->report_dir) {
-      size_t k = rc->ncases - 1;
-      struct co_finding *f = &rc->findings[k];
-      char name[128];
-      const char *base = strrchr(path, '/');
-      rc->verdicts[k] = v;
-      f->target = rc->target->name;
-      f->mode = rc->mode;
-      f->source = rc->cases[k].name;
-      f->trace_file = rc->cases[k].name;
-      f->trace = &rc->traces[k];
-      f->v = &rc->verdicts[k];
-      f->ev = ev;
-      f->nev = nev;
-      rc->cases[k].failure = f; /* re-pointed after the last realloc */
-      snprintf(name, sizeof name, "%s-%016" PRIx64, base ? base + 1 : path,
-               co_trace_hash(&rc->t));
-      if (co_report_files(rc->report_dir, name, rc->ex, f) < 0)
-        fprintf(stderr, "%s replay: cannot write reports in %s: %s\n", prog,
-                rc->report_dir, strerror(errno));
-    }
-  }
+  co_exec_set_mode(rc->ex, rc->mode,
+                   file_format(path, rc->fmt) == CO_FMT_BINARY);
+  if (rc->report_dir)
+    replay_keep_case(rc, path);
+  replay_run(rc, path);
 }
 
-static int cmd_replay(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"target", 1, 0, 't'},     {"format", 1, 0, 'f'}, {"max-ops", 1, 0, 'k'},
-      {"quiet", 0, 0, 'q'},      {"mode", 1, 0, 'm'},   {"help", 0, 0, 'h'},
-      {"report-dir", 1, 0, 'R'}, {0, 0, 0, 0}};
-  struct replay_ctx rc;
-  const char *target = NULL;
-  uint64_t maxops = 0;
-  char err[256];
-  int c, i, mode = -1;
-
-  memset(&rc, 0, sizeof rc);
-  optind = 1;
-  opterr = 0;
-  while ((c = next_opt(argc, argv, opts)) != -1) {
-    switch (c) {
-    case 't':
-      target = optarg;
-      break;
-    case 'f':
-      if (format_arg("replay", optarg, &rc.fmt))
-        return EXIT_USAGE;
-      break;
-    case 'k':
-      if (parse_u64(optarg, &maxops) < 0 || maxops > CO_MAX_OPS)
-        return usage_error("replay", "--max-ops expects 0..%d, got '%s'",
-                           CO_MAX_OPS, optarg);
-      break;
-    case 'q':
-      rc.quiet = 1;
-      break;
-    case 'R':
-      rc.report_dir = optarg;
-      break;
-    case 'm':
-      if (co_mode_parse(optarg, &mode) < 0)
-        return usage_error("replay",
-                           "--mode expects contract or "
-                           "conformance, got '%s'",
-                           optarg);
-      break;
-    case 'h':
-      fputs(replay_help, stdout);
-      return 0;
-    default:
-      return bad_option("replay", argv);
+/* --report-dir: junit.xml and closeonce.sarif of every file; frees what
+ * replay_path kept for them. */
+static void replay_reports(struct replay_ctx *rc, int argc, char **argv) {
+  size_t k;
+  /* The arrays have moved since; point the failures at their final
+   * places. */
+  for (k = 0; k < rc->ncases; k++)
+    if (rc->cases[k].failure) {
+      rc->findings[k].trace = &rc->traces[k];
+      rc->findings[k].v = &rc->verdicts[k];
+      rc->findings[k].ev = NULL;
+      rc->findings[k].nev = 0;
+      rc->cases[k].failure = &rc->findings[k];
     }
+  if (write_run_reports(rc->report_dir, "closeonce replay", argc, argv,
+                        rc->cases, rc->ncases) < 0)
+    fprintf(stderr,
+            "%s replay: cannot write %s/junit.xml and closeonce.sarif: %s\n",
+            prog, rc->report_dir, strerror(errno));
+  for (k = 0; k < rc->ncases; k++) {
+    free((char *)rc->cases[k].name);
+    co_trace_free(&rc->traces[k]);
   }
-  if (!target)
-    target = default_target;
-  if (!target)
-    return usage_error("replay", "--target is required");
-  if (optind >= argc)
-    return usage_error("replay", "no trace file or directory given");
-  if (!(rc.target = target_arg("replay", target)))
+  free(rc->cases);
+  free(rc->findings);
+  free(rc->traces);
+  free(rc->verdicts);
+}
+
+/* The target, its executor and the mode from the options. Returns 0 or
+ * EXIT_USAGE after saying why. */
+static int replay_setup(const struct cli *cli, const struct args *a,
+                        struct replay_ctx *rc) {
+  char err[256];
+  if (!(rc->target = target_of(cli, a, NULL)))
     return EXIT_USAGE;
-  rc.max_ops = (size_t)maxops;
-  rc.ex = co_exec_new_target(rc.target, err, sizeof err);
-  if (!rc.ex) {
+  if (!a->npos)
+    return usage_error(cli, "no trace file or directory given");
+  if (!(rc->ex = co_exec_new_target(rc->target, err, sizeof err))) {
     fprintf(stderr, "%s replay: %s\n", prog, err);
     return EXIT_USAGE;
   }
-  rc.mode = mode >= 0 ? mode : rc.target->mode;
-  if (!rc.quiet)
-    print_profile(rc.target);
-  co_exec_set_mode(rc.ex, rc.mode, 0);
-  co_exec_set_full_check(rc.ex, 1);
-  co_trace_init(&rc.t);
-  for (i = optind; i < argc; i++)
-    replay_path(&rc, argv[i], 1);
-  {
-    char msg[200];
-    if (co_exec_check_process(rc.ex, msg, sizeof msg) < 0) {
-      printf("FOUND leak after replay: %s\n", msg);
-      rc.found++;
+  rc->fmt = a->fmt;
+  rc->quiet = a->quiet;
+  rc->report_dir = a->report_dir;
+  rc->max_ops = (size_t)a->max_ops; /* 0: not given, no limit */
+  rc->mode = a->mode >= 0 ? a->mode : rc->target->mode;
+  if (!rc->quiet)
+    print_profile(rc->target);
+  co_exec_set_mode(rc->ex, rc->mode, 0);
+  co_exec_set_full_check(rc->ex, 1);
+  co_trace_init(&rc->t);
+  return 0;
+}
+
+static int cmd_replay(const struct cli *cli, int argc, char **argv) {
+  struct replay_ctx rc;
+  struct args a;
+  char msg[200];
+  int i, code;
+  memset(&rc, 0, sizeof rc);
+  if ((code = parse_args(cli, REPLAY_OPTS, argc, argv, &a)) != 0 ||
+      (a.help && !show_help(replay_help, REPLAY_OPTS, 1)) ||
+      (code = replay_setup(cli, &a, &rc)) != 0) {
+    free(a.pos);
+    return code;
+  }
+  for (i = 0; i < a.npos; i++) {
+    unsigned before = rc.files;
+    struct stat st;
+    replay_path(&rc, a.pos[i], 1);
+    /* a directory that holds no trace replays nothing: not a pass */
+    if (rc.files == before && !a.allow_empty && stat(a.pos[i], &st) == 0 &&
+        S_ISDIR(st.st_mode)) {
+      fprintf(stderr, "%s replay: no traces in %s (--allow-empty accepts it)\n",
+              prog, a.pos[i]);
+      rc.bad++;
     }
   }
-  if (rc.report_dir) {
-    size_t k;
-    /* The arrays have moved since; point the failures at their final
-     * places. */
-    for (k = 0; k < rc.ncases; k++)
-      if (rc.cases[k].failure) {
-        rc.findings[k].trace = &rc.traces[k];
-        rc.findings[k].v = &rc.verdicts[k];
-        rc.findings[k].ev = NULL;
-        rc.findings[k].nev = 0;
-        rc.cases[k].failure = &rc.findings[k];
-      }
-    if (write_run_reports(rc.report_dir, "closeonce replay", argc, argv,
-                          rc.cases, rc.ncases) < 0)
-      fprintf(stderr,
-              "%s replay: cannot write %s/junit.xml and closeonce.sarif: "
-              "%s\n",
-              prog, rc.report_dir, strerror(errno));
-    for (k = 0; k < rc.ncases; k++) {
-      free((char *)rc.cases[k].name);
-      co_trace_free(&rc.traces[k]);
-    }
-    free(rc.cases);
-    free(rc.findings);
-    free(rc.traces);
-    free(rc.verdicts);
+  if (co_exec_check_process(rc.ex, msg, sizeof msg) < 0) {
+    printf("FOUND leak after replay: %s\n", msg);
+    rc.found++;
   }
+  if (rc.report_dir)
+    replay_reports(&rc, argc, argv);
   printf("replayed %u file%s: %u ok, %u finding%s, %u unreadable or "
          "malformed\n",
          rc.files, rc.files == 1 ? "" : "s", rc.clean, rc.found,
          rc.found == 1 ? "" : "s", rc.bad);
   co_trace_free(&rc.t);
   co_exec_free(rc.ex);
+  free(a.pos);
   return rc.found ? EXIT_FOUND : rc.bad ? EXIT_USAGE : 0;
 }
 
@@ -722,48 +947,32 @@ static const char print_help[] =
     "Print a trace as canonical text: binary fuzz inputs are decoded for\n"
     "target T (default posix), text traces are normalized.\n";
 
-static int cmd_print(int argc, char **argv) {
-  static const struct option opts[] = {{"target", 1, 0, 't'},
-                                       {"format", 1, 0, 'f'},
-                                       {"help", 0, 0, 'h'},
-                                       {0, 0, 0, 0}};
-  const char *target = default_target ? default_target : "posix";
+#define PRINT_OPTS (OPT(O_TARGET) | OPT(O_FORMAT))
+
+static int cmd_print(const struct cli *cli, int argc, char **argv) {
   const struct co_target *tg;
-  enum co_format fmt = CO_FMT_AUTO;
   struct co_trace t;
+  struct args a;
   char err[512];
-  int c;
-  optind = 1;
-  opterr = 0;
-  while ((c = next_opt(argc, argv, opts)) != -1) {
-    switch (c) {
-    case 't':
-      target = optarg;
-      break;
-    case 'f':
-      if (format_arg("print", optarg, &fmt))
-        return EXIT_USAGE;
-      break;
-    case 'h':
-      fputs(print_help, stdout);
-      return 0;
-    default:
-      return bad_option("print", argv);
+  int rc = parse_args(cli, PRINT_OPTS, argc, argv, &a);
+  if (!rc && a.help)
+    show_help(print_help, PRINT_OPTS, 1);
+  else if (!rc && a.npos != 1)
+    rc = usage_error(cli, "expects exactly one FILE");
+  else if (!rc && !(tg = target_of(cli, &a, "posix")))
+    rc = EXIT_USAGE;
+  else if (!rc) {
+    co_trace_init(&t);
+    if (co_trace_load(a.pos[0], a.fmt, &tg->ops, 0, &t, err, sizeof err) < 0) {
+      fprintf(stderr, "%s\n", err);
+      rc = EXIT_USAGE;
+    } else {
+      co_trace_print(&t, stdout);
     }
-  }
-  if (optind != argc - 1)
-    return usage_error("print", "expects exactly one FILE");
-  if (!(tg = target_arg("print", target)))
-    return EXIT_USAGE;
-  co_trace_init(&t);
-  if (co_trace_load(argv[optind], fmt, &tg->ops, 0, &t, err, sizeof err) < 0) {
-    fprintf(stderr, "%s\n", err);
     co_trace_free(&t);
-    return EXIT_USAGE;
   }
-  co_trace_print(&t, stdout);
-  co_trace_free(&t);
-  return 0;
+  free(a.pos);
+  return rc;
 }
 
 /* ---- encode ---- */
@@ -778,37 +987,40 @@ static const char encode_help[] =
     "4-byte operation record of the traces, one entry each.\n";
 
 /* Distinct records seen by encode, for --dict. */
-static uint32_t dict_rec[4096];
-static size_t dict_n;
+struct dict {
+  uint32_t rec[4096];
+  size_t n;
+};
 
-static void dict_add(const uint8_t *buf, size_t n) {
+static void dict_add(struct dict *d, const uint8_t *buf, size_t n) {
   size_t i, k;
   for (i = 0; i + 4 <= n; i += 4) {
     uint32_t r = (uint32_t)buf[i] | (uint32_t)buf[i + 1] << 8 |
                  (uint32_t)buf[i + 2] << 16 | (uint32_t)buf[i + 3] << 24;
-    for (k = 0; k < dict_n && dict_rec[k] != r; k++)
+    for (k = 0; k < d->n && d->rec[k] != r; k++)
       ;
-    if (k == dict_n && dict_n < sizeof dict_rec / sizeof *dict_rec)
-      dict_rec[dict_n++] = r;
+    if (k == d->n && d->n < sizeof d->rec / sizeof *d->rec)
+      d->rec[d->n++] = r;
   }
 }
 
-static int dict_write(const char *path, const char *target) {
+static int dict_write(const struct dict *d, const char *path,
+                      const char *target) {
   FILE *f = fopen(path, "w");
   size_t i;
   if (!f)
     return -1;
   fprintf(f, "# closeonce %s: operation records of target %s's corpus\n",
           CO_VERSION, target);
-  for (i = 0; i < dict_n; i++)
+  for (i = 0; i < d->n; i++)
     fprintf(f, "op%zu=\"\\x%02x\\x%02x\\x%02x\\x%02x\"\n", i,
-            dict_rec[i] & 0xff, (dict_rec[i] >> 8) & 0xff,
-            (dict_rec[i] >> 16) & 0xff, dict_rec[i] >> 24);
+            d->rec[i] & 0xff, (d->rec[i] >> 8) & 0xff,
+            (d->rec[i] >> 16) & 0xff, d->rec[i] >> 24);
   return fclose(f);
 }
 
-static int encode_one(const struct co_target *tg, const char *in,
-                      const char *out) {
+static int encode_one(struct dict *d, const struct co_target *tg,
+                      const char *in, const char *out) {
   struct co_trace t;
   char err[512];
   uint8_t *buf;
@@ -827,7 +1039,7 @@ static int encode_one(const struct co_target *tg, const char *in,
     return -1;
   }
   co_trace_encode(&t, &tg->ops, buf, n);
-  dict_add(buf, n);
+  dict_add(d, buf, n);
   if (n < t.len * 4)
     fprintf(stderr,
             "%s: %zu operations are not in target %s and were "
@@ -846,75 +1058,71 @@ static int encode_one(const struct co_target *tg, const char *in,
   return 0;
 }
 
-static int cmd_encode(int argc, char **argv) {
-  static const struct option opts[] = {{"target", 1, 0, 't'},
-                                       {"output", 1, 0, 'o'},
-                                       {"dict", 1, 0, 'd'},
-                                       {"help", 0, 0, 'h'},
-                                       {0, 0, 0, 0}};
-  const char *target = default_target, *out = NULL, *dict = NULL;
-  const struct co_target *tg;
-  int c, i, bad = 0;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-    switch (c) {
-    case 't':
-      target = optarg;
-      break;
-    case 'o':
-      out = optarg;
-      break;
-    case 'd':
-      dict = optarg;
-      break;
-    case 'h':
-      fputs(encode_help, stdout);
-      return 0;
-    default:
-      return bad_option("encode", argv);
-    }
+/* Encode every NAME.trace of directory in into out/NAME.bin. Returns the
+ * number of failures, or -1 if out cannot be made. */
+static int encode_dir(struct dict *d, const struct co_target *tg,
+                      const char *in, const char *out) {
+  DIR *dir = opendir(in);
+  struct dirent *e;
+  int bad = 0;
+  if (co_mkdir_p(out) < 0) {
+    fprintf(stderr, "%s: cannot create: %s\n", out, strerror(errno));
+    if (dir)
+      closedir(dir);
+    return -1;
   }
-  if (!target)
-    return usage_error("encode", "--target is required");
-  if (optind >= argc)
-    return usage_error("encode", "no trace file or directory given");
-  if (!(tg = target_arg("encode", target)))
-    return EXIT_USAGE;
-  for (i = optind; i < argc; i++) {
+  while (dir && (e = readdir(dir)) != NULL) {
+    size_t l = strlen(e->d_name);
+    char path[4200], o[4200];
+    if (l < 7 || strcmp(e->d_name + l - 6, ".trace"))
+      continue;
+    snprintf(path, sizeof path, "%s/%s", in, e->d_name);
+    snprintf(o, sizeof o, "%s/%.*s.bin", out, (int)(l - 6), e->d_name);
+    bad += encode_one(d, tg, path, o) < 0;
+  }
+  if (dir)
+    closedir(dir);
+  return bad;
+}
+
+#define ENCODE_OPTS (OPT(O_TARGET) | OPT(O_OUTPUT) | OPT(O_DICT))
+
+static int cmd_encode(const struct cli *cli, int argc, char **argv) {
+  const struct co_target *tg = NULL;
+  struct dict *d = calloc(1, sizeof *d);
+  struct args a;
+  int i, bad = 0, rc = parse_args(cli, ENCODE_OPTS, argc, argv, &a);
+  if (!rc && a.help)
+    show_help(encode_help, ENCODE_OPTS, 0);
+  else if (!rc && !(tg = target_of(cli, &a, NULL)))
+    rc = EXIT_USAGE;
+  else if (!rc && !a.npos)
+    rc = usage_error(cli, "no trace file or directory given");
+  else if (!rc && !d)
+    rc = usage_error(cli, "out of memory");
+  for (i = 0; !rc && !a.help && i < a.npos; i++) {
     struct stat st;
-    if (stat(argv[i], &st) < 0) {
-      fprintf(stderr, "%s: cannot read: %s\n", argv[i], strerror(errno));
+    int n;
+    if (stat(a.pos[i], &st) < 0) {
+      fprintf(stderr, "%s: cannot read: %s\n", a.pos[i], strerror(errno));
       bad++;
-    } else if (S_ISDIR(st.st_mode)) {
-      DIR *d = opendir(argv[i]);
-      struct dirent *e;
-      if (!out)
-        return usage_error("encode", "a directory needs -o DIR");
-      if (co_mkdir_p(out) < 0) {
-        fprintf(stderr, "%s: cannot create: %s\n", out, strerror(errno));
-        return EXIT_USAGE;
-      }
-      while (d && (e = readdir(d)) != NULL) {
-        size_t l = strlen(e->d_name);
-        char in[4200], o[4200];
-        if (l < 7 || strcmp(e->d_name + l - 6, ".trace"))
-          continue;
-        snprintf(in, sizeof in, "%s/%s", argv[i], e->d_name);
-        snprintf(o, sizeof o, "%s/%.*s.bin", out, (int)(l - 6), e->d_name);
-        bad += encode_one(tg, in, o) < 0;
-      }
-      if (d)
-        closedir(d);
+    } else if (!S_ISDIR(st.st_mode)) {
+      bad += encode_one(d, tg, a.pos[i], a.output) < 0;
+    } else if (!a.output) {
+      rc = usage_error(cli, "a directory needs -o DIR");
+    } else if ((n = encode_dir(d, tg, a.pos[i], a.output)) < 0) {
+      rc = EXIT_USAGE;
     } else {
-      bad += encode_one(tg, argv[i], out) < 0;
+      bad += n;
     }
   }
-  if (dict && dict_write(dict, tg->name) < 0) {
-    fprintf(stderr, "%s: cannot write: %s\n", dict, strerror(errno));
+  if (!rc && !a.help && a.dict && dict_write(d, a.dict, tg->name) < 0) {
+    fprintf(stderr, "%s: cannot write: %s\n", a.dict, strerror(errno));
     bad++;
   }
-  return bad ? EXIT_USAGE : 0;
+  free(d);
+  free(a.pos);
+  return rc ? rc : bad ? EXIT_USAGE : 0;
 }
 
 /* ---- shrink, explain ---- */
@@ -923,19 +1131,11 @@ static int cmd_encode(int argc, char **argv) {
  * the engine skipped are dropped first, as it dropped them). On return *t
  * holds the operations that ran and *v the verdict. Returns 0, or
  * EXIT_USAGE after saying why. */
-static int load_and_run(const char *cmd, const char *path,
-                        const struct co_target *tg, int mode,
+static int load_and_run(const char *path, const struct co_target *tg, int mode,
                         enum co_format fmt, struct co_exec *ex,
                         struct co_trace *t, struct co_verdict *v) {
   char err[512];
-  if (fmt == CO_FMT_AUTO) {
-    FILE *fp = fopen(path, "rb");
-    unsigned char head[4096];
-    size_t n = fp ? fread(head, 1, sizeof head, fp) : 0;
-    if (fp)
-      fclose(fp);
-    fmt = co_format_detect(head, n);
-  }
+  fmt = file_format(path, fmt);
   if (co_trace_load(path, fmt, &tg->ops, 0, t, err, sizeof err) < 0) {
     fprintf(stderr, "%s\n", err);
     return EXIT_USAGE;
@@ -952,24 +1152,24 @@ static int load_and_run(const char *cmd, const char *path,
     co_trace_copy(t, &ran);
     co_trace_free(&ran);
   }
-  (void)cmd;
   co_exec_set_mode(ex, mode, 0);
   co_exec_run(ex, t, v);
   return 0;
 }
 
-/* Shrink a finding and report it; used by shrink and after fuzz. */
-static void shrink_report(struct co_exec *ex, struct co_trace *t,
-                          struct co_verdict *v, FILE *out) {
-  struct co_shrink_stats st;
-  if (co_shrink(ex, t, v, &st) < 0) {
+/* Shrink a finding and say what was verified; used by shrink and after
+ * fuzz. Returns 0 (*st filled), or -1 if the finding did not reproduce. */
+static int shrink_report(struct co_exec *ex, struct co_trace *t,
+                         struct co_verdict *v, FILE *out,
+                         struct co_shrink_stats *st) {
+  char line[400];
+  if (co_shrink(ex, t, v, st) < 0) {
     fprintf(out, "shrink: the finding did not reproduce; trace kept as is\n");
-    return;
+    return -1;
   }
-  fprintf(out,
-          "shrunk from %zu to %zu operation%s (%" PRIu64
-          " candidate traces, %.2f s); removing any one operation loses it\n",
-          st.before, st.after, st.after == 1 ? "" : "s", st.tried, st.seconds);
+  co_shrink_describe(st, line, sizeof line);
+  fprintf(out, "%s\n", line);
+  return 0;
 }
 
 static const char shrink_help[] =
@@ -978,93 +1178,82 @@ static const char shrink_help[] =
     "\n"
     "Make a finding's trace minimal, keeping the same verdict, caused by the\n"
     "same party, at the same kind of operation: chunks, single operations\n"
-    "and pairs removed, arguments simplified, slots renumbered. The\n"
-    "result is 1-minimal. FILE is a text trace or an engine's binary\n"
-    "input. OUT (default: standard output) gets the text trace.\n"
+    "and pairs removed, arguments simplified, slots renumbered. It says\n"
+    "what it verified (1-minimal or not). FILE is a text trace or an\n"
+    "engine's binary input. OUT (default: standard output) gets the text "
+    "trace.\n"
     "\n"
     "exit: 0 shrunk, 2 usage error or no finding in FILE\n";
 
-/* Commands that take one finding FILE (shrink, repro): the options
- * --target --mode --format -o --help, the executor, and the first run. */
+/* Commands that take one finding FILE (shrink, explain, repro): the
+ * options --target --mode --format -o --help, the executor, and the first
+ * run. */
 struct one_file {
-  const char *cmd, *help;
+  const struct cli *cli;
+  const char *help;
   const char *def_target; /* when neither --target nor a kit gives one */
   int load_only;          /* load FILE, do not run it or require a finding */
-  const char *out;
+  const char *out, *path;
   const struct co_target *tg;
   int mode;
   struct co_exec *ex;
   struct co_trace t;
   struct co_verdict v;
 };
+#define ONE_FILE_OPTS                                                          \
+  (OPT(O_TARGET) | OPT(O_MODE) | OPT(O_FORMAT) | OPT(O_OUTPUT))
+
+/* The options, the target and the executor. Returns -1 when the command
+ * goes on, else its exit code. */
+static int one_file_options(struct one_file *f, int argc, char **argv,
+                            enum co_format *fmt) {
+  struct args a;
+  char err[512];
+  int rc = parse_args(f->cli, ONE_FILE_OPTS, argc, argv, &a);
+  if (!rc && a.help)
+    show_help(f->help, ONE_FILE_OPTS, 1);
+  else if (!rc && !(f->tg = target_of(f->cli, &a, f->def_target)))
+    rc = EXIT_USAGE;
+  else if (!rc && a.npos != 1)
+    rc = usage_error(f->cli, "expects exactly one FILE");
+  else if (!rc && !(f->ex = co_exec_new_target(f->tg, err, sizeof err))) {
+    fprintf(stderr, "%s %s: %s\n", prog, f->cli->cmd, err);
+    rc = EXIT_USAGE;
+  } else if (!rc) {
+    f->mode = a.mode >= 0 ? a.mode : f->tg->mode;
+    f->out = a.output;
+    f->path = a.pos[0];
+    *fmt = a.fmt;
+    rc = -1;
+  }
+  free(a.pos);
+  return rc;
+}
 
 /* Returns -1 when the command goes on (f->t and f->v hold the run), else
  * its exit code. */
 static int one_file_begin(struct one_file *f, int argc, char **argv) {
-  static const struct option opts[] = {
-      {"target", 1, 0, 't'}, {"mode", 1, 0, 'm'}, {"format", 1, 0, 'f'},
-      {"output", 1, 0, 'o'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-  const char *target = default_target ? default_target : f->def_target;
   enum co_format fmt = CO_FMT_AUTO;
   char err[512];
-  int c, rc;
-  f->mode = -1;
-  f->out = NULL;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-    switch (c) {
-    case 't':
-      target = optarg;
-      break;
-    case 'm':
-      if (co_mode_parse(optarg, &f->mode) < 0)
-        return usage_error(
-            f->cmd, "--mode expects contract or conformance, got '%s'", optarg);
-      break;
-    case 'f':
-      if (format_arg(f->cmd, optarg, &fmt))
-        return EXIT_USAGE;
-      break;
-    case 'o':
-      f->out = optarg;
-      break;
-    case 'h':
-      fputs(f->help, stdout);
-      return 0;
-    default:
-      return bad_option(f->cmd, argv);
-    }
-  }
-  if (!target)
-    return usage_error(f->cmd, "--target is required");
-  if (optind != argc - 1)
-    return usage_error(f->cmd, "expects exactly one FILE");
-  if (!(f->tg = target_arg(f->cmd, target)))
-    return EXIT_USAGE;
-  if (f->mode < 0)
-    f->mode = f->tg->mode;
-  if (!(f->ex = co_exec_new_target(f->tg, err, sizeof err))) {
-    fprintf(stderr, "%s %s: %s\n", prog, f->cmd, err);
-    return EXIT_USAGE;
-  }
+  int rc = one_file_options(f, argc, argv, &fmt);
+  if (rc >= 0)
+    return rc;
   co_exec_set_full_check(f->ex, 1);
   co_trace_init(&f->t);
   if (f->load_only) {
-    if (co_trace_load(argv[optind], fmt, &f->tg->ops, 0, &f->t, err,
-                      sizeof err) == 0)
+    if (co_trace_load(f->path, fmt, &f->tg->ops, 0, &f->t, err, sizeof err) ==
+        0)
       return -1;
     fprintf(stderr, "%s\n", err);
-    co_trace_free(&f->t);
-    co_exec_free(f->ex);
-    return EXIT_USAGE;
-  }
-  rc = load_and_run(f->cmd, argv[optind], f->tg, f->mode, fmt, f->ex, &f->t,
-                    &f->v);
-  if (rc == 0 && f->v.kind == CO_V_OK) {
-    fprintf(stderr, "%s: no finding in target %s (%s mode): nothing to %s\n",
-            argv[optind], f->tg->name, co_mode_name(f->mode), f->cmd);
     rc = EXIT_USAGE;
+  } else {
+    rc = load_and_run(f->path, f->tg, f->mode, fmt, f->ex, &f->t, &f->v);
+    if (rc == 0 && f->v.kind == CO_V_OK) {
+      fprintf(stderr,
+              "%s: no finding in target %s (%s mode): nothing to %s\n",
+              f->path, f->tg->name, co_mode_name(f->mode), f->cli->cmd);
+      rc = EXIT_USAGE;
+    }
   }
   if (rc) {
     co_trace_free(&f->t);
@@ -1079,8 +1268,9 @@ static void one_file_end(struct one_file *f) {
   co_exec_free(f->ex);
 }
 
-static int cmd_shrink(int argc, char **argv) {
-  struct one_file f = {.cmd = "shrink", .help = shrink_help};
+static int cmd_shrink(const struct cli *cli, int argc, char **argv) {
+  struct one_file f = {.cli = cli, .help = shrink_help};
+  struct co_shrink_stats st = {0};
   const struct co_event_rec *ev;
   char header[1024];
   size_t nev;
@@ -1088,14 +1278,14 @@ static int cmd_shrink(int argc, char **argv) {
   if (rc >= 0)
     return rc;
   rc = 0;
-  shrink_report(f.ex, &f.t, &f.v, stderr);
+  shrink_report(f.ex, &f.t, &f.v, stderr, &st);
   nev = co_exec_events(f.ex, &ev);
   co_report_text(stderr, f.tg->name, &f.t, &f.v, ev, nev);
   snprintf(header, sizeof header,
-           "closeonce %s: %s in target %s (%s mode), minimal\n%s\n"
+           "closeonce %s: %s in target %s (%s mode), %s\n%s\n"
            "shrunk from %s",
            CO_VERSION, co_verdict_name(f.v.kind), f.tg->name,
-           co_mode_name(f.mode), f.v.what, argv[argc - 1]);
+           co_mode_name(f.mode), co_shrink_checked(&st), f.v.what, f.path);
   if (f.out) {
     if (co_trace_save(f.out, header, &f.t) < 0) {
       fprintf(stderr, "%s: cannot write: %s\n", f.out, strerror(errno));
@@ -1116,8 +1306,8 @@ static const char explain_help[] =
     "owns each (the client or object oK), what each object holds, and the\n"
     "ownership events of that step. Then the verdict.\n";
 
-static int cmd_explain(int argc, char **argv) {
-  struct one_file f = {.cmd = "explain",
+static int cmd_explain(const struct cli *cli, int argc, char **argv) {
+  struct one_file f = {.cli = cli,
                        .help = explain_help,
                        .def_target = "posix",
                        .load_only = 1};
@@ -1125,7 +1315,7 @@ static int cmd_explain(int argc, char **argv) {
   if (rc >= 0)
     return rc;
   co_exec_set_mode(f.ex, f.mode, 0);
-  printf("%s, target %s, %s mode:\n", argv[argc - 1], f.tg->name,
+  printf("%s, target %s, %s mode:\n", f.path, f.tg->name,
          co_mode_name(f.mode));
   co_report_explain(stdout, f.ex, &f.t, &f.v);
   rc = f.v.kind == CO_V_OK ? 0 : EXIT_FOUND;
@@ -1141,8 +1331,8 @@ static const char repro_help[] =
     "only the platform's and the libraries' calls, a comment per step with\n"
     "who owns what, a check per step; it exits 1 where the finding shows.\n";
 
-static int cmd_repro(int argc, char **argv) {
-  struct one_file f = {.cmd = "repro", .help = repro_help};
+static int cmd_repro(const struct cli *cli, int argc, char **argv) {
+  struct one_file f = {.cli = cli, .help = repro_help};
   FILE *out = stdout;
   char err[256];
   int rc = one_file_begin(&f, argc, argv);
@@ -1153,7 +1343,7 @@ static int cmd_repro(int argc, char **argv) {
     fprintf(stderr, "%s: cannot write: %s\n", f.out, strerror(errno));
     rc = EXIT_USAGE;
   } else if (co_repro_c(out, f.ex, f.tg, &f.t, err, sizeof err) < 0) {
-    fprintf(stderr, "%s: %s\n", argv[argc - 1], err);
+    fprintf(stderr, "%s: %s\n", f.path, err);
     rc = EXIT_USAGE;
   }
   if (out != stdout && out)
@@ -1182,7 +1372,39 @@ static const char main_help[] =
     "\n"
     "'closeonce COMMAND --help' describes a command; --version the version.\n";
 
-int co_cli_main(int argc, char **argv) {
+static int cmd_targets(const struct cli *cli, int argc, char **argv) {
+  struct args a;
+  size_t i;
+  int w = 0, rc = parse_args(cli, 0, argc, argv, &a);
+  if (!rc && a.help)
+    show_help("usage: closeonce targets\n\nList the targets: name, mode, "
+              "what each is.\n",
+              0, 0);
+  else if (!rc && a.npos)
+    rc = usage_error(cli, "unexpected argument '%s'", a.pos[0]);
+  free(a.pos);
+  if (rc || a.help)
+    return rc;
+  for (i = 0; co_targets[i]; i++)
+    if ((int)strlen(co_targets[i]->name) > w)
+      w = (int)strlen(co_targets[i]->name);
+  for (i = 0; co_targets[i]; i++)
+    printf("%-*s %-11s %s\n", w, co_targets[i]->name,
+           co_mode_name(co_targets[i]->mode), co_targets[i]->summary);
+  return 0;
+}
+
+static const struct {
+  const char *name;
+  int (*run)(const struct cli *cli, int argc, char **argv);
+} commands[] = {
+    {"fuzz", cmd_fuzz},       {"replay", cmd_replay},   {"print", cmd_print},
+    {"encode", cmd_encode},   {"shrink", cmd_shrink},   {"explain", cmd_explain},
+    {"repro", cmd_repro},     {"targets", cmd_targets},
+};
+
+int co_cli_run(int argc, char **argv, const char *default_target) {
+  struct cli cli = {default_target, NULL};
   size_t i;
   if (argc < 2) {
     fputs(main_help, stderr);
@@ -1197,31 +1419,16 @@ int co_cli_main(int argc, char **argv) {
     printf("closeonce %s\n", CO_VERSION);
     return 0;
   }
-  if (!strcmp(argv[1], "fuzz"))
-    return cmd_fuzz(argc - 1, argv + 1);
-  if (!strcmp(argv[1], "replay"))
-    return cmd_replay(argc - 1, argv + 1);
-  if (!strcmp(argv[1], "print"))
-    return cmd_print(argc - 1, argv + 1);
-  if (!strcmp(argv[1], "encode"))
-    return cmd_encode(argc - 1, argv + 1);
-  if (!strcmp(argv[1], "shrink"))
-    return cmd_shrink(argc - 1, argv + 1);
-  if (!strcmp(argv[1], "explain"))
-    return cmd_explain(argc - 1, argv + 1);
-  if (!strcmp(argv[1], "repro"))
-    return cmd_repro(argc - 1, argv + 1);
-  if (!strcmp(argv[1], "targets")) {
-    int w = 0;
-    for (i = 0; co_targets[i]; i++)
-      if ((int)strlen(co_targets[i]->name) > w)
-        w = (int)strlen(co_targets[i]->name);
-    for (i = 0; co_targets[i]; i++)
-      printf("%-*s %-11s %s\n", w, co_targets[i]->name,
-             co_mode_name(co_targets[i]->mode), co_targets[i]->summary);
-    return 0;
-  }
+  for (i = 0; i < sizeof commands / sizeof *commands; i++)
+    if (!strcmp(argv[1], commands[i].name)) {
+      cli.cmd = commands[i].name;
+      return commands[i].run(&cli, argc - 1, argv + 1);
+    }
   fprintf(stderr, "%s: unknown command '%s' (see '%s --help')\n", prog, argv[1],
           prog);
   return EXIT_USAGE;
+}
+
+int co_cli_main(int argc, char **argv) {
+  return co_cli_run(argc, argv, NULL);
 }

@@ -145,12 +145,9 @@ static void builtins(void) {
 #ifdef _WIN32
   builtin(&co_adapter_crt);
   builtin(&co_adapter_crt_stdio);
-  builtin(&co_adapter_demo);
 #else
   builtin(&co_adapter_stdio);
-  builtin(&co_adapter_demo);
   builtin(&co_adapter_zlib);
-  builtin(&co_adapter_wio);
 #endif
   builtin(&co_adapter_vfd);
 }

@@ -178,8 +178,58 @@ struct co_exec *co_exec_new_target(const struct co_target *t, char *err,
                        ? CO_VARIANT_WINDOW_OF(t->variant)
                        : CO_WINDOW_DEFAULT;
   }
+  /* The layers' own states (an event loop), then stock is taken again:
+   * their descriptors are the process's. */
+  for (k = 0; k < sizeof t->layers / sizeof *t->layers && t->layers[k]; k++) {
+    char why[200];
+    if (co_glue_start(&ex->genv, co_adapter_find(t->layers[k]), why,
+                      sizeof why) < 0) {
+      snprintf(err, errcap, "target %s cannot start: %s", t->name, why);
+      co_exec_free(ex);
+      return NULL;
+    }
+  }
+  if (ex->genv.state_of[0] && take_foreign(ex) < 0) {
+    snprintf(err, errcap, "cannot list the open descriptors");
+    co_exec_free(ex);
+    return NULL;
+  }
   co_exec_set_mode(ex, t->mode, 1);
   return ex;
+}
+
+int co_glue_start(struct co_glue_env *env, const struct co_adapter *a,
+                  char *err, size_t cap) {
+  unsigned i;
+  void *st = NULL;
+  if (!a || a->version < 4 || !a->start)
+    return 0;
+  for (i = 0; i < CO_GLUE_STATES && env->state_of[i]; i++)
+    if (env->state_of[i] == a->start)
+      return 0; /* started by another layer of the same library */
+  if (i == CO_GLUE_STATES) {
+    snprintf(err, cap, "%s: more than %d layers with a state",
+             a->contract->layer, CO_GLUE_STATES);
+    return -1;
+  }
+  if (a->start(env, &st, err, cap) < 0)
+    return -1;
+  env->state_of[i] = a->start;
+  env->state_stop[i] = a->stop;
+  env->state[i] = st;
+  return 0;
+}
+
+void co_glue_stop(struct co_glue_env *env) {
+  unsigned i = CO_GLUE_STATES;
+  while (i-- > 0)
+    if (env->state_of[i]) {
+      if (env->state_stop[i])
+        env->state_stop[i](env->state[i]);
+      env->state_of[i] = NULL;
+      env->state_stop[i] = NULL;
+      env->state[i] = NULL;
+    }
 }
 
 unsigned co_exec_window(const struct co_exec *ex) {
@@ -208,6 +258,7 @@ int co_exec_skipped(const struct co_exec *ex, size_t step) {
 void co_exec_free(struct co_exec *ex) {
   if (!ex)
     return;
+  co_glue_stop(&ex->genv);
   if (ex->self)
     ex->be->destroy(ex->self);
   co_model_free(ex->model);

@@ -1,7 +1,10 @@
 /*
- * co_fuzz_one: the shared body of every fuzz target. One executor per
- * process, created on the first input and kept (persistent engines run
- * millions of inputs in one process).
+ * The shared body of every fuzz target: struct co_fuzz, the state of one
+ * fuzz program (its target, its executor, the decoded input), made once and
+ * kept (persistent engines run millions of inputs in one process). The
+ * engine's entry point has no context argument, so the program's one
+ * pointer to it lives in the entry point CO_FUZZ_TARGET defines
+ * (closeonce/fuzz.h); nothing here is global.
  */
 #include "closeonce/fuzz.h"
 
@@ -14,90 +17,118 @@
 #include "closeonce/target.h"
 #include "posix/posix.h"
 
-static struct {
+struct co_fuzz {
   const struct co_target *target;
   struct co_exec *ex;
   struct co_trace t, ran;
-} fz;
+};
 
-static void die(const char *fmt, const char *arg) {
-  fprintf(stderr, "closeonce fuzz: ");
-  fprintf(stderr, fmt, arg);
-  fprintf(stderr, "\n");
-  abort();
+struct co_fuzz *co_fuzz_new(const char *name, char *err, size_t cap) {
+  const char *mode = getenv("CLOSEONCE_MODE");
+  struct co_fuzz *fz = calloc(1, sizeof *fz);
+  int m;
+  if (!fz) {
+    snprintf(err, cap, "out of memory");
+    return NULL;
+  }
+  co_trace_init(&fz->t);
+  co_trace_init(&fz->ran);
+  if (!(fz->target = co_target_find(name))) {
+    snprintf(err, cap, "unknown target %s", name);
+  } else if (!(fz->ex = co_exec_new_target(fz->target, err, cap))) {
+    /* err says why (a target that cannot start names itself) */
+  } else if (mode && *mode && co_mode_parse(mode, &m) < 0) {
+    snprintf(err, cap, "CLOSEONCE_MODE=%s: expected contract or conformance",
+             mode);
+  } else {
+    if (mode && *mode)
+      co_exec_set_mode(fz->ex, m, 1);
+    return fz;
+  }
+  co_fuzz_free(fz);
+  return NULL;
 }
 
-/* At exit: the process holds what it held, the private directory is
- * empty. */
-static void hygiene(void) {
-  char msg[256];
-  if (!fz.ex)
+void co_fuzz_free(struct co_fuzz *fz) {
+  if (!fz)
     return;
-  if (co_exec_check_process(fz.ex, msg, sizeof msg) < 0)
-    die("hygiene: %s", msg);
-  if (co_posix_dir_entries(co_exec_backend_self(fz.ex)) != 0)
-    die("hygiene: files left in %s",
-        co_posix_tmpdir(co_exec_backend_self(fz.ex)));
+  co_exec_free(fz->ex);
+  co_trace_free(&fz->t);
+  co_trace_free(&fz->ran);
+  free(fz);
+}
+
+int co_fuzz_hygiene(struct co_fuzz *fz, char *msg, size_t cap) {
+  if (co_exec_check_process(fz->ex, msg, cap) < 0)
+    return -1;
+  if (co_posix_dir_entries(co_exec_backend_self(fz->ex)) != 0) {
+    snprintf(msg, cap, "files left in %s",
+             co_posix_tmpdir(co_exec_backend_self(fz->ex)));
+    return -1;
+  }
+  return 0;
+}
+
+struct co_fuzz *co_fuzz_start(const char *name) {
+  char err[256];
+  struct co_fuzz *fz = co_fuzz_new(name, err, sizeof err);
+  if (!fz) {
+    fprintf(stderr, "closeonce fuzz: %s\n", err);
+    exit(2);
+  }
+  return fz;
+}
+
+void co_fuzz_exit_check(struct co_fuzz *fz) {
+  char msg[256];
+  if (!fz)
+    return;
+  if (co_fuzz_hygiene(fz, msg, sizeof msg) < 0) {
+    fprintf(stderr, "closeonce fuzz: hygiene: %s\n", msg);
+    abort();
+  }
   fprintf(stderr, "closeonce fuzz: hygiene ok (descriptors and private "
                   "directory as at start)\n");
 }
 
-static void setup(const char *name) {
-  char err[256];
-  const char *mode = getenv("CLOSEONCE_MODE");
-  int m;
-  fz.target = co_target_find(name);
-  if (!fz.target)
-    die("unknown target %s", name);
-  fz.ex = co_exec_new_target(fz.target, err, sizeof err);
-  if (!fz.ex)
-    die("%s", err);
-  if (mode && *mode) {
-    if (co_mode_parse(mode, &m) < 0)
-      die("CLOSEONCE_MODE=%s: expected contract or conformance", mode);
-    co_exec_set_mode(fz.ex, m, 1);
-  }
-  co_trace_init(&fz.t);
-  co_trace_init(&fz.ran);
-  if (getenv("CLOSEONCE_HYGIENE"))
-    atexit(hygiene);
-}
-
-int co_fuzz_one(const char *name, const uint8_t *data, size_t size) {
-  struct co_verdict v;
+/* A finding: the report, with the operations that ran up to it. */
+static void report(struct co_fuzz *fz, struct co_verdict v) {
   const struct co_event_rec *ev;
-  const struct co_trace *shown;
+  const struct co_trace *shown = &fz->ran;
   size_t i, nev;
-  if (!fz.ex)
-    setup(name);
-  if (co_trace_decode(data, size, &fz.target->ops, 0, &fz.t) < 0)
-    die("%s", "out of memory");
-  if (co_exec_run(fz.ex, &fz.t, &v) == CO_V_OK)
-    return 0;
-  /* The operations that ran, up to the finding: the reproducer. */
-  co_trace_clear(&fz.ran);
-  for (i = 0; i < fz.t.len && i <= v.step; i++)
-    if (!co_exec_skipped(fz.ex, i))
-      co_trace_push(&fz.ran, &fz.t.ops[i]);
-  shown = &fz.ran;
-  if (fz.ran.len != fz.t.len) {
+  co_trace_clear(&fz->ran);
+  for (i = 0; i < fz->t.len && i <= v.step; i++)
+    if (!co_exec_skipped(fz->ex, i))
+      co_trace_push(&fz->ran, &fz->t.ops[i]);
+  if (fz->ran.len != fz->t.len) {
     /* Without the skipped moves it must find the same; if it does not,
      * show the whole input as decoded. */
     struct co_verdict v2;
-    if (co_exec_run(fz.ex, &fz.ran, &v2) == v.kind)
+    if (co_exec_run(fz->ex, &fz->ran, &v2) == v.kind)
       v = v2;
-    else if (co_exec_run(fz.ex, &fz.t, &v2) == v.kind)
-      shown = &fz.t;
+    else if (co_exec_run(fz->ex, &fz->t, &v2) == v.kind)
+      shown = &fz->t;
   }
-  nev = co_exec_events(fz.ex, &ev);
+  nev = co_exec_events(fz->ex, &ev);
   fprintf(stderr,
-          "\n==closeonce== finding (target %s, %s mode): ", fz.target->name,
-          co_mode_name(co_exec_mode(fz.ex)));
-  co_report_text(stderr, fz.target->name, shown, &v, ev, nev);
+          "\n==closeonce== finding (target %s, %s mode): ", fz->target->name,
+          co_mode_name(co_exec_mode(fz->ex)));
+  co_report_text(stderr, fz->target->name, shown, &v, ev, nev);
   fprintf(stderr,
           "==closeonce== reproduce: closeonce replay --target %s "
           "--mode %s CRASH-FILE\n",
-          fz.target->name, co_mode_name(co_exec_mode(fz.ex)));
+          fz->target->name, co_mode_name(co_exec_mode(fz->ex)));
   fflush(stderr);
+}
+
+int co_fuzz_run(struct co_fuzz *fz, const uint8_t *data, size_t size) {
+  struct co_verdict v;
+  if (co_trace_decode(data, size, &fz->target->ops, 0, &fz->t) < 0) {
+    fprintf(stderr, "closeonce fuzz: out of memory\n");
+    abort();
+  }
+  if (co_exec_run(fz->ex, &fz->t, &v) == CO_V_OK)
+    return 0;
+  report(fz, v);
   abort();
 }

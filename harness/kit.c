@@ -42,6 +42,6 @@ int co_kit_main(int argc, char **argv, const struct co_adapter *a,
     fprintf(stderr, "closeonce kit: %s\n", err);
     return 2;
   }
-  co_cli_set_default_target(a->contract->layer);
-  return co_cli_main(argc, argv);
+  co_targets_freeze();
+  return co_cli_run(argc, argv, a->contract->layer);
 }

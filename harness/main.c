@@ -3,6 +3,7 @@
  * when built with them (CO_LIBS), the real libraries' adapters (libs/).
  */
 #include "closeonce/kit.h"
+#include "closeonce/target.h"
 
 #ifdef CO_WITH_LIBS
 #include "libs.h"
@@ -12,5 +13,6 @@ int main(int argc, char **argv) {
 #ifdef CO_WITH_LIBS
   co_libs_init();
 #endif
+  co_targets_freeze();
   return co_cli_main(argc, argv);
 }

@@ -5,8 +5,10 @@
 
 #include "closeonce/closeonce.h"
 #include "closeonce/error.h"
+#include "closeonce/shrink.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,26 +23,7 @@
 #endif
 
 enum co_format co_format_detect(const void *data, size_t size) {
-  const unsigned char *p = data;
-  size_t i, k, more;
-  for (i = 0; i < size; i++) {
-    if (p[i] == '\n' || p[i] == '\t' || p[i] == '\r' ||
-        (p[i] >= 0x20 && p[i] < 0x7f))
-      continue;
-    /* A UTF-8 sequence (comments may hold any text): a lead byte and its
-     * continuation bytes. */
-    more = p[i] >= 0xc2 && p[i] <= 0xdf   ? 1
-           : p[i] >= 0xe0 && p[i] <= 0xef ? 2
-           : p[i] >= 0xf0 && p[i] <= 0xf4 ? 3
-                                          : 0;
-    if (!more)
-      return CO_FMT_BINARY;
-    for (k = 1; k <= more; k++)
-      if (i + k >= size || (p[i + k] & 0xc0) != 0x80)
-        return CO_FMT_BINARY;
-    i += more;
-  }
-  return CO_FMT_TEXT;
+  return co_trace_looks_text(NULL, data, size) ? CO_FMT_TEXT : CO_FMT_BINARY;
 }
 
 int co_trace_load_mem(const void *data, size_t size, const char *name,
@@ -48,7 +31,7 @@ int co_trace_load_mem(const void *data, size_t size, const char *name,
                       size_t max_ops, struct co_trace *out, char *err,
                       size_t errcap) {
   if (fmt == CO_FMT_AUTO)
-    fmt = co_format_detect(data, size);
+    fmt = co_trace_looks_text(name, data, size) ? CO_FMT_TEXT : CO_FMT_BINARY;
   if (fmt == CO_FMT_BINARY) {
     if (co_trace_decode(data, size, set, max_ops, out) < 0) {
       snprintf(err, errcap, "%s: out of memory", name);
@@ -295,7 +278,14 @@ int co_report_markdown(FILE *out, struct co_exec *ex,
     fprintf(out, "| where | the end of the trace (%zu operations) |\n",
             f->trace->len);
   fprintf(out, "| mode | %s |\n", mode_names[f->mode != 0]);
-  fprintf(out, "| found by | %s |\n\n", f->source);
+  fprintf(out, "| found by | %s |\n", f->source);
+  if (f->shrink) {
+    char line[400];
+    co_shrink_describe(f->shrink, line, sizeof line);
+    fprintf(out, "| shrinking | %s |\n\n", line);
+  } else {
+    fprintf(out, "| shrinking | not shrunk: the trace as given |\n\n");
+  }
   fprintf(out, "**What happened:** %s\n\n", v->what);
   fprintf(out, "**Meaning:** %s.\n\n", co_verdict_explain(v->kind));
   if (v->kind == CO_V_OWNERSHIP || v->kind == CO_V_INVALID_HANDLE)
@@ -353,6 +343,21 @@ static void json_str(FILE *out, const char *s) {
   fputc('"', out);
 }
 
+/* What shrinking verified (schema: "shrink"), one JSON object. */
+static void json_shrink(FILE *out, const struct co_shrink_stats *st) {
+  char line[400];
+  co_shrink_describe(st, line, sizeof line);
+  fprintf(out,
+          "{\"checked\": \"%s\", \"confirmed\": %s, \"before\": %zu, "
+          "\"after\": %zu, \"tried\": %" PRIu64 ", \"rounds\": %u, "
+          "\"round_limit\": %s, \"pairs_max\": %zu, \"text\": ",
+          co_shrink_checked(st), st->confirmed ? "true" : "false", st->before,
+          st->after, st->tried, st->rounds, st->round_limit ? "true" : "false",
+          st->pairs_max);
+  json_str(out, line);
+  fputc('}', out);
+}
+
 static void json_outcome(FILE *out, const struct co_outcome *o) {
   fprintf(out, "{\"ret\": %lld, \"error\": ", (long long)o->ret);
   json_str(out, co_err_name(o->err));
@@ -398,7 +403,13 @@ int co_report_json(FILE *out, const struct co_finding *f) {
     json_str(out, line);
     fprintf(out, "}");
   }
-  fprintf(out, "%s],\n  \"trace\": [", f->nev ? "\n  " : "");
+  fprintf(out, "%s],\n", f->nev ? "\n  " : "");
+  if (f->shrink) {
+    fprintf(out, "  \"shrink\": ");
+    json_shrink(out, f->shrink);
+    fprintf(out, ",\n");
+  }
+  fprintf(out, "  \"trace\": [");
   for (i = 0; i < f->trace->len; i++) {
     co_op_format(&f->trace->ops[i], line, sizeof line);
     fprintf(out, "%s\n    ", i ? "," : "");
@@ -658,6 +669,10 @@ static void sarif_result(FILE *out, const struct co_finding *f) {
   fprintf(out, ", \"step\": %zu, \"client\": %s, \"source\": ", v->step,
           v->client ? "true" : "false");
   json_str(out, f->source);
+  if (f->shrink) {
+    fprintf(out, ", \"shrink\": ");
+    json_shrink(out, f->shrink);
+  }
   fprintf(out, ", \"trace\": [");
   for (i = 0; i < f->trace->len; i++) {
     co_op_format(&f->trace->ops[i], line, sizeof line);

@@ -5,12 +5,15 @@
 #include "closeonce/shrink.h"
 #include "portable.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 struct ctx {
   struct co_exec *ex;
   int kind, client, cause, opkind, entry; /* the finding to keep */
+  int oom; /* a candidate could not be built: a removal went untried */
   uint64_t tried;
   struct co_trace cand;
   struct co_verdict last;
@@ -65,7 +68,7 @@ static int try_remove(struct ctx *c, struct co_trace *t, size_t i, size_t n) {
   co_trace_clear(&c->cand);
   for (k = 0; k < t->len; k++)
     if ((k < i || k >= i + n) && co_trace_push(&c->cand, &t->ops[k]) < 0)
-      return 0;
+      return c->oom = 1, 0;
   if (c->cand.len == 0 || !same(c, &c->cand))
     return 0;
   return co_trace_copy(t, &c->cand) == 0;
@@ -93,14 +96,12 @@ static int remove_pass(struct ctx *c, struct co_trace *t) {
  * step. */
 static int pair_pass(struct ctx *c, struct co_trace *t) {
   size_t i, j, k;
-  if (t->len > 48)
-    return 0; /* O(n^2) candidates: only for short traces */
   for (i = 0; i + 1 < t->len; i++)
     for (j = i + 1; j < t->len; j++) {
       co_trace_clear(&c->cand);
       for (k = 0; k < t->len; k++)
         if (k != i && k != j && co_trace_push(&c->cand, &t->ops[k]) < 0)
-          return 0;
+          return c->oom = 1, 0;
       if (c->cand.len && same(c, &c->cand))
         return co_trace_copy(t, &c->cand) == 0;
     }
@@ -233,13 +234,50 @@ static int renumber_pass(struct ctx *c, struct co_trace *t) {
   return co_trace_copy(t, &c->cand) == 0;
 }
 
+/* Rounds of passes until none makes progress or the limit; records in
+ * *st what the last round verified. */
+static void rounds(struct ctx *c, struct co_trace *t,
+                   const struct co_shrink_limits *lim,
+                   struct co_shrink_stats *st) {
+  unsigned max = lim->rounds ? lim->rounds : 1;
+  int p = 1;
+  while (p && st->rounds < max) {
+    int pairs = t->len <= lim->pairs_max;
+    st->rounds++;
+    c->oom = 0;
+    p = remove_pass(c, t);
+    p |= simplify_pass(c, t);
+    p |= renumber_pass(c, t);
+    if (!p && pairs)
+      p = pair_pass(c, t);
+    if (!p) {
+      /* Nothing changed this round: every single removal of t (and, if
+       * the pair pass ran, every pair) was run and lost the finding. */
+      st->singles_checked = !c->oom;
+      st->pairs_checked = pairs && !c->oom;
+      st->pairs_skipped = !pairs;
+    }
+  }
+  st->round_limit = p;
+}
+
 int co_shrink(struct co_exec *ex, struct co_trace *t, struct co_verdict *v,
               struct co_shrink_stats *st) {
+  static const struct co_shrink_limits def = {CO_SHRINK_ROUNDS,
+                                              CO_SHRINK_PAIRS_MAX};
+  return co_shrink_limited(ex, t, v, &def, st);
+}
+
+int co_shrink_limited(struct co_exec *ex, struct co_trace *t,
+                      struct co_verdict *v, const struct co_shrink_limits *lim,
+                      struct co_shrink_stats *st) {
   struct ctx c;
-  double t0, t1;
-  int round;
+  struct co_trace orig;
+  struct co_verdict given;
+  double t0;
   memset(&c, 0, sizeof c);
   memset(st, 0, sizeof *st);
+  st->pairs_max = lim->pairs_max;
   t0 = co__seconds();
   c.ex = ex;
   c.kind = v->kind;
@@ -247,30 +285,77 @@ int co_shrink(struct co_exec *ex, struct co_trace *t, struct co_verdict *v,
   c.cause = v->cause;
   op_key(t, v->step, &c.opkind, &c.entry);
   co_trace_init(&c.cand);
+  co_trace_init(&orig);
   st->before = t->len;
-  if (!same(&c, t)) {
+  if (!same(&c, t) || co_trace_copy(&orig, t) < 0) {
     co_trace_free(&c.cand);
+    co_trace_free(&orig);
     return -1;
   }
+  given = c.last;
   /* What follows a step's finding never ran. */
   if (c.last.step < t->len)
     t->len = c.last.step + 1;
-  for (round = 0; round < 16; round++) {
-    int p = remove_pass(&c, t);
-    p |= simplify_pass(&c, t);
-    p |= renumber_pass(&c, t);
-    if (!p)
-      p = pair_pass(&c, t);
-    if (!p)
-      break;
+  rounds(&c, t, lim, st);
+  /* Confirm the result (passes may end on a rejected candidate, and a
+   * target may not behave the same every time). */
+  st->confirmed = same(&c, t);
+  if (st->confirmed) {
+    *v = c.last;
+  } else {
+    /* Keep what showed the finding: the trace as given. */
+    co_trace_copy(t, &orig); /* fits: t held it before */
+    *v = given;
+    st->singles_checked = st->pairs_checked = st->pairs_skipped = 0;
   }
-  /* Confirm the last state (passes may end on a rejected candidate). */
-  same(&c, t);
-  *v = c.last;
-  t1 = co__seconds();
   st->after = t->len;
   st->tried = c.tried;
-  st->seconds = t1 - t0;
+  st->seconds = co__seconds() - t0;
   co_trace_free(&c.cand);
+  co_trace_free(&orig);
   return 0;
+}
+
+const char *co_shrink_checked(const struct co_shrink_stats *st) {
+  if (!st->confirmed)
+    return "unconfirmed";
+  if (st->pairs_checked)
+    return "pairs";
+  return st->singles_checked ? "singles" : "unchecked";
+}
+
+int co_shrink_describe(const struct co_shrink_stats *st, char *buf,
+                       size_t cap) {
+  char what[160];
+  if (!st->confirmed)
+    return snprintf(buf, cap,
+                    "shrinking did not hold: the shrunk trace did not show "
+                    "the finding when run again; kept the unshrunk trace (%zu "
+                    "operation%s, %" PRIu64 " candidate traces, %.2f s)",
+                    st->before, st->before == 1 ? "" : "s", st->tried,
+                    st->seconds);
+  if (st->pairs_checked)
+    snprintf(what, sizeof what,
+             "1-minimal: removing any one or any two operations loses it");
+  else if (st->singles_checked && st->pairs_skipped)
+    snprintf(what, sizeof what,
+             "1-minimal: removing any one operation loses it (pairs not "
+             "tried: longer than %zu operations)",
+             st->pairs_max);
+  else if (st->singles_checked)
+    snprintf(what, sizeof what,
+             "1-minimal: removing any one operation loses it");
+  else if (st->round_limit)
+    snprintf(what, sizeof what,
+             "not checked for 1-minimality: stopped at the round limit (%u "
+             "round%s) while still shrinking",
+             st->rounds, st->rounds == 1 ? "" : "s");
+  else
+    snprintf(what, sizeof what,
+             "not checked for 1-minimality: out of memory building candidates");
+  return snprintf(buf, cap,
+                  "shrunk from %zu to %zu operation%s (%" PRIu64
+                  " candidate traces, %u round%s, %.2f s); %s",
+                  st->before, st->after, st->after == 1 ? "" : "s", st->tried,
+                  st->rounds, st->rounds == 1 ? "" : "s", st->seconds, what);
 }

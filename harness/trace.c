@@ -276,6 +276,43 @@ static uint8_t ref_encode(struct co_ref r) {
   }
 }
 
+/*
+ * The first byte of a record picks the operation: 1 + its index in the
+ * opset (kinds, then entries), modulo the opset's size; 0 skips the record.
+ * An opset of more than 255 operations (a big library's entry points) does
+ * not fit in one byte: there, a first byte 1..n picks kind n-1 as always,
+ * and a first byte n+1..255 picks an entry together with the top 5 bits of
+ * the fourth byte (a call uses only its low 3 bits, the object o0..o7):
+ * entry (b0 - n - 1) + (255 - n) * (b3 >> 3), modulo the number of
+ * entries. An opset of at most 255 operations decodes as it always did.
+ */
+#define PAGE_SHIFT 3 /* b3 >> 3: an entry's page; b3 & 7: its object */
+_Static_assert(CO_OBJS == 1 << PAGE_SHIFT, "a call's object is b3's low bits");
+
+static size_t record_index(const struct co_opset *set, const uint8_t *r) {
+  size_t total = set->n + set->nentries, v = r[0] - 1u, per;
+  if (total <= 255 || set->n >= 255 || v < set->n)
+    return v % total;
+  per = 255 - set->n;
+  return set->n + ((v - set->n) + per * (size_t)(r[3] >> PAGE_SHIFT)) %
+                      set->nentries;
+}
+
+/* The first byte of the record of entry k, and the page bits of its
+ * fourth. Every accepted opset round-trips: entry ids are bytes
+ * (CO_ENTRIES_MAX), so an opset has at most 255 entries, and 32 pages of
+ * 255 - n hold them all. */
+static uint8_t entry_record(const struct co_opset *set, size_t k,
+                            uint8_t *page) {
+  size_t total = set->n + set->nentries, per;
+  *page = 0;
+  if (total <= 255 || set->n >= 255)
+    return (uint8_t)(set->n + k + 1);
+  per = 255 - set->n;
+  *page = (uint8_t)((k / per) << PAGE_SHIFT);
+  return (uint8_t)(set->n + k % per + 1);
+}
+
 int co_trace_decode(const uint8_t *data, size_t size,
                     const struct co_opset *set, size_t max_ops,
                     struct co_trace *out) {
@@ -291,7 +328,7 @@ int co_trace_decode(const uint8_t *data, size_t size,
     size_t k;
     if (r[0] == 0)
       continue;
-    k = (r[0] - 1u) % (set->n + set->nentries);
+    k = record_index(set, r);
     memset(&op, 0, sizeof op);
     if (k >= set->n) {
       op.kind = CO_OP_CALL;
@@ -300,7 +337,7 @@ int co_trace_decode(const uint8_t *data, size_t size,
       op.flags = r[1] >> 4;
       op.a = ref_decode(r[2]);
       op.n = r[2];
-      op.obj = r[3];
+      op.obj = r[3] & ((1u << PAGE_SHIFT) - 1);
       co_op_canon(&op);
       if (co_trace_push(out, &op) < 0)
         return -1;
@@ -329,17 +366,17 @@ size_t co_trace_encode(const struct co_trace *t, const struct co_opset *set,
   size_t need = 0, i, k;
   for (i = 0; i < t->len; i++) {
     const struct co_op *op = &t->ops[i];
-    uint8_t r[4];
+    uint8_t r[4], page;
     if (op->kind == CO_OP_CALL) {
       const struct co_entry *e = co_entry_get(op->entry, NULL, NULL);
       for (k = 0; k < set->nentries && set->entries[k] != op->entry; k++)
         ;
       if (k == set->nentries || !e)
         continue;
-      r[0] = (uint8_t)(set->n + k + 1);
+      r[0] = entry_record(set, k, &page);
       r[1] = (uint8_t)((op->dst & 0xf) | (op->flags << 4));
       r[2] = e->effect == CO_EFF_USE ? (uint8_t)op->n : ref_encode(op->a);
-      r[3] = op->obj;
+      r[3] = (uint8_t)(page | (op->obj & ((1u << PAGE_SHIFT) - 1)));
       if (need + 4 <= cap)
         memcpy(buf + need, r, 4);
       need += 4;
@@ -770,22 +807,89 @@ static int parse_line(struct lexer *lx, struct co_trace *out) {
   return 0;
 }
 
+/* The length of the longest prefix of p that is text: printable ASCII,
+ * tab, CR, LF and well-formed UTF-8 sequences (comments may hold any
+ * text). */
+static size_t text_prefix(const unsigned char *p, size_t size) {
+  size_t i, k, more;
+  for (i = 0; i < size; i++) {
+    if (p[i] == '\n' || p[i] == '\t' || p[i] == '\r' ||
+        (p[i] >= 0x20 && p[i] < 0x7f))
+      continue;
+    more = p[i] >= 0xc2 && p[i] <= 0xdf   ? 1
+           : p[i] >= 0xe0 && p[i] <= 0xef ? 2
+           : p[i] >= 0xf0 && p[i] <= 0xf4 ? 3
+                                          : 0;
+    if (!more)
+      return i;
+    for (k = 1; k <= more; k++)
+      if (i + k >= size || (p[i + k] & 0xc0) != 0x80)
+        return i;
+    i += more;
+  }
+  return size;
+}
+
+/* Engines' and closeonce's own names for binary inputs. */
+static int binary_name(const char *base) {
+  static const char *const prefix[] = {
+      "crash-", "leak-", "timeout-", "oom-", "slow-unit-", /* libFuzzer */
+      "id:",    "id_"                                      /* AFL++ */
+  };
+  size_t i, n = strlen(base);
+  for (i = 0; i < sizeof prefix / sizeof *prefix; i++)
+    if (!strncmp(base, prefix[i], strlen(prefix[i])))
+      return 1;
+  if (n > 4 && !strcmp(base + n - 4, ".bin"))
+    return 1; /* closeonce encode, the build's seeds */
+  if (n != 40)
+    return 0;
+  for (i = 0; i < n; i++) /* a libFuzzer corpus unit: its SHA-1 */
+    if (!isxdigit((unsigned char)base[i]))
+      return 0;
+  return 1;
+}
+
+int co_trace_looks_text(const char *name, const void *data, size_t size) {
+  const char *base = name ? strrchr(name, '/') : NULL;
+  size_t n;
+#ifdef _WIN32
+  const char *bs = name ? strrchr(name, '\\') : NULL;
+  if (bs && (!base || bs > base))
+    base = bs;
+#endif
+  base = base ? base + 1 : name;
+  if (base) {
+    n = strlen(base);
+    if (n > 6 && !strcmp(base + n - 6, ".trace"))
+      return 1;
+    if (binary_name(base))
+      return 0;
+  }
+  n = size < CO_TEXT_LEAD + 3 ? size : CO_TEXT_LEAD + 3;
+  return text_prefix(data, n) >= (size < CO_TEXT_LEAD ? size : CO_TEXT_LEAD);
+}
+
 int co_trace_parse(const char *text, size_t len, struct co_trace *out,
                    struct co_parse_error *err) {
   struct lexer lx = {text, text + len, text, 1, err};
+  size_t ok = text_prefix((const unsigned char *)text, len);
   co_trace_clear(out);
-  {
-    const char *z = memchr(text, 0, len), *q;
-    if (z) {
-      for (q = text; q < z; q++)
-        if (*q == '\n') {
-          lx.line++;
-          lx.line_start = q + 1;
-        }
+  if (ok < len) {
+    const char *z = text + ok, *q;
+    for (q = text; q < z; q++)
+      if (*q == '\n') {
+        lx.line++;
+        lx.line_start = q + 1;
+      }
+    if (!*z)
       return lex_fail(&lx, z,
-                      "NUL byte in a text trace (binary input? use "
-                      "--format binary)");
-    }
+                      "NUL byte in a text trace (an engine's binary input? "
+                      "use --format binary)");
+    return lex_fail(&lx, z,
+                    "byte 0x%02x is not text (ASCII or UTF-8) in a text trace "
+                    "(an engine's binary input? use --format binary)",
+                    (unsigned char)*z);
   }
   while (lx.p < lx.end) {
     const char *nl, *t;

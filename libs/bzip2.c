@@ -68,7 +68,7 @@ static const struct co_contract contract = {
 
 static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
                  void **obj, int64_t fd, int32_t n, struct co_outcome *out) {
-  static char buf[256];
+  static const char buf[256]; /* read only: the write functions take void * */
   long r = -1;
   (void)env;
   switch (e) {
@@ -77,7 +77,7 @@ static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
     r = *obj ? 0 : -1;
     break;
   case WRITE:
-    r = BZ2_bzwrite(*obj, buf, n);
+    r = BZ2_bzwrite(*obj, (void *)buf, n);
     break;
   case CLOSE:
     BZ2_bzclose(*obj);

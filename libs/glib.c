@@ -125,12 +125,17 @@ static void quiet(const gchar *domain, GLogLevelFlags level, const gchar *msg,
   (void)data;
 }
 
-static void init(void) {
-  static int done;
-  if (!done) {
-    g_log_set_default_handler(quiet, NULL);
-    done = 1;
-  }
+/* GLib's warnings (g_critical on a bad descriptor) are the library's own
+ * report of what the model predicts; they are kept quiet from the moment a
+ * target with a GLib layer starts (co_adapter.start). */
+static int start(const struct co_glue_env *env, void **state, char *err,
+                 size_t cap) {
+  (void)env;
+  (void)err;
+  (void)cap;
+  g_log_set_default_handler(quiet, NULL);
+  *state = NULL;
+  return 0;
 }
 
 static void stream_glue(const struct co_glue_env *env, unsigned e,
@@ -141,7 +146,6 @@ static void stream_glue(const struct co_glue_env *env, unsigned e,
   long r = -1;
   (void)env;
   (void)mode;
-  init();
   switch (e) {
   case S_NEW_CLOSE:
   case S_NEW_KEEP:
@@ -174,7 +178,6 @@ static void channel_glue(const struct co_glue_env *env, unsigned e,
   gsize done = 0;
   (void)env;
   (void)mode;
-  init();
   switch (e) {
   case C_NEW:
   case C_NEW_OWNED:
@@ -217,8 +220,10 @@ static int64_t channel_fd(void *obj) {
 const struct co_adapter co_lib_gio = {.version = CO_ADAPTER_VERSION,
                                       .contract = &stream_contract,
                                       .call = stream_glue,
-                                      .handle_of = stream_fd};
+                                      .handle_of = stream_fd,
+                                      .start = start};
 const struct co_adapter co_lib_glib = {.version = CO_ADAPTER_VERSION,
                                        .contract = &channel_contract,
                                        .call = channel_glue,
-                                       .handle_of = channel_fd};
+                                       .handle_of = channel_fd,
+                                       .start = start};

@@ -39,7 +39,9 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <closeonce/contract.h>
 #include <closeonce/error.h>
@@ -79,8 +81,6 @@ static const struct co_entry entries[] = {
 static const struct co_contract contract = {
     .layer = "libevent", .entries = entries, .nentries = 5};
 
-static struct event_base *base;
-
 /* What the event callback saw during this call. */
 struct bev {
   struct bufferevent *b;
@@ -96,22 +96,54 @@ static void on_event(struct bufferevent *b, short what, void *arg) {
   }
 }
 
-/* The loop is made when the program starts: event_base_new opens
- * descriptors of its own (the signal pipe), which must be open before the
- * executor takes stock of the process's descriptors, not in the middle of
- * a trace. */
-__attribute__((constructor)) static void make_base(void) {
-  struct event_config *cfg = event_config_new();
-  if (!cfg)
-    return;
-  event_config_avoid_method(cfg, "epoll");
-  base = event_base_new_with_config(cfg);
-  event_config_free(cfg);
+static void quiet(int severity, const char *msg) {
+  (void)severity;
+  (void)msg;
+}
+
+/* The loop, one per executor (co_adapter.start): event_base_new opens
+ * descriptors of its own (the signal pipe), made before the executor takes
+ * stock of the process's descriptors, not in the middle of a trace.
+ * libevent treats a failure to make that pipe as fatal (signal.c
+ * evsig_init_: event_sock_err, which exits the process with status 1), so
+ * room for the pipe is checked first: out of descriptors, the target cannot start,
+ * and says so. libevent's own log lines are kept quiet while the base is
+ * made: a failure is reported once, as that reason. */
+static int start(const struct co_glue_env *env, void **state, char *err,
+                 size_t cap) {
+  struct event_config *cfg;
+  struct event_base *base = NULL;
+  int e = ENOMEM;
+  (void)env;
+  if (co_libs_need_fds(2, "libevent: event_base_new (its signal pipe)", err,
+                       cap) < 0)
+    return -1;
+  if ((cfg = event_config_new()) != NULL) {
+    event_config_avoid_method(cfg, "epoll");
+    event_set_log_callback(quiet);
+    errno = 0;
+    base = event_base_new_with_config(cfg);
+    e = errno;
+    event_set_log_callback(NULL);
+    event_config_free(cfg);
+  }
+  if (!base) {
+    snprintf(err, cap, "libevent: event_base_new: %s",
+             e ? strerror(e) : "failed");
+    return -1;
+  }
+  *state = base;
+  return 0;
+}
+
+static void stop(void *state) {
+  event_base_free(state);
 }
 
 static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
                  void **obj, int64_t fd, int32_t n, struct co_outcome *out) {
   static const char buf[256];
+  struct event_base *base = co_glue_state(env, start);
   struct bev *o = *obj;
   long r = -1;
   int turns;
@@ -170,4 +202,6 @@ static int64_t handle_of(void *obj) {
 const struct co_adapter co_lib_libevent = {.version = CO_ADAPTER_VERSION,
                                            .contract = &contract,
                                            .call = glue,
-                                           .handle_of = handle_of};
+                                           .handle_of = handle_of,
+                                           .start = start,
+                                           .stop = stop};

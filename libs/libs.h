@@ -2,7 +2,8 @@
  * Adapters of real libraries, each written with the public kit only
  * (closeonce/contract.h, closeonce/kit.h): a contract cited from the
  * library's documentation and the glue that calls it. Each is a target
- * named after its layer (closeonce targets; fuzz/<layer>.c).
+ * named after its layer (closeonce targets): a LIBS row of the target list,
+ * harness/targets.def.
  */
 #ifndef CLOSEONCE_LIBS_H
 #define CLOSEONCE_LIBS_H
@@ -19,11 +20,11 @@ extern const struct co_adapter co_lib_libarchive;
 extern const struct co_adapter co_lib_libevent;
 extern const struct co_adapter co_lib_libuv;
 
-/* One validated library: its adapter and what its target is. */
+/* One validated library: its adapter (its target is a LIBS row of the
+ * target list, harness/targets.def). */
 struct co_lib {
   const struct co_adapter *adapter;
   const char *library; /* "OpenSSL" */
-  const char *summary;
   const char *(*version)(void); /* the running library's own version */
 };
 extern const struct co_lib co_libs[];
@@ -34,10 +35,16 @@ extern const size_t co_nlibs;
 /* libevent-free-now: bufferevent_free without the loop turn after it. */
 #define CO_LIB_LIBEVENT_FREE_NOW 0x1
 
-/* Register every adapter and its target (co_kit_register). Idempotent.
+/* Register every adapter and the target list's LIBS rows. Idempotent.
  * Returns 0, or -1 with a message in err. */
 int co_libs_register(char *err, size_t cap);
 /* The same for programs: aborts with the message on failure. */
 void co_libs_init(void);
+
+/* For a library that exits or aborts when it runs out of descriptors while
+ * it starts (libevent's and libuv's signal pipes): 0 if n descriptors can
+ * be opened now (they are closed again), else -1 and "WHAT needs N
+ * descriptors: REASON" in err. Single-threaded start-up only. */
+int co_libs_need_fds(unsigned n, const char *what, char *err, size_t cap);
 
 #endif

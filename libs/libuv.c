@@ -28,6 +28,7 @@
  * uv_try_write never needs the loop's poller.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <uv.h>
 
@@ -62,21 +63,50 @@ static const struct co_entry entries[] = {
 static const struct co_contract contract = {
     .layer = "libuv", .entries = entries, .nentries = 4};
 
-/* The loop is made when the program starts: uv_loop_init opens
+/* The loop, one per executor (co_adapter.start): uv_loop_init opens
  * descriptors of its own (epoll, the signal pipes), and so does the first
  * stream handle (unix/stream.c uv__stream_init: the loop's reserve
- * descriptor on /dev/null, kept for EMFILE). They must be open before the
+ * descriptor on /dev/null, kept for EMFILE). They are made before the
  * executor takes stock of the process's descriptors. */
-static uv_loop_t loop;
-static int loop_ok;
+struct loop {
+  uv_loop_t loop; /* first: the state is the loop */
+  uv_pipe_t first;
+};
 
-__attribute__((constructor)) static void make_loop(void) {
-  static uv_pipe_t first;
-  loop_ok = uv_loop_init(&loop) == 0 && uv_pipe_init(&loop, &first, 0) == 0;
-  if (loop_ok) {
-    uv_close((uv_handle_t *)&first, NULL);
-    uv_run(&loop, UV_RUN_NOWAIT);
+static int start(const struct co_glue_env *env, void **state, char *err,
+                 size_t cap) {
+  struct loop *l = malloc(sizeof *l);
+  int r = UV_ENOMEM;
+  (void)env;
+  /* libuv aborts when its process-wide signal lock pipe cannot be made
+   * (unix/signal.c uv__signal_global_init); with epoll, the loop's signal
+   * pipe and the reserve descriptor: 6. */
+  if (co_libs_need_fds(6,
+                       "libuv: uv_loop_init (epoll, signal pipes, the "
+                       "reserve descriptor)",
+                       err, cap) < 0) {
+    free(l);
+    return -1;
   }
+  if (l && (r = uv_loop_init(&l->loop)) == 0) {
+    if ((r = uv_pipe_init(&l->loop, &l->first, 0)) == 0) {
+      uv_close((uv_handle_t *)&l->first, NULL);
+      uv_run(&l->loop, UV_RUN_NOWAIT);
+      *state = l;
+      return 0;
+    }
+    uv_loop_close(&l->loop);
+  }
+  snprintf(err, cap, "libuv: uv_loop_init: %s", uv_strerror(r));
+  free(l);
+  return -1;
+}
+
+static void stop(void *state) {
+  struct loop *l = state;
+  uv_run(&l->loop, UV_RUN_NOWAIT);
+  uv_loop_close(&l->loop);
+  free(l);
 }
 
 static void freed(uv_handle_t *h) {
@@ -84,25 +114,26 @@ static void freed(uv_handle_t *h) {
 }
 
 static void close_handle(uv_pipe_t *p) {
+  uv_loop_t *loop = p->loop;
   uv_close((uv_handle_t *)p, freed);
-  uv_run(&loop, UV_RUN_NOWAIT); /* the close callback frees it */
+  uv_run(loop, UV_RUN_NOWAIT); /* the close callback frees it */
 }
 
 static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
                  void **obj, int64_t fd, int32_t n, struct co_outcome *out) {
-  static char buf[256];
+  static const char buf[256]; /* read only: uv_buf_t takes char * */
   uv_pipe_t *p = *obj;
   uv_os_fd_t f;
   uv_buf_t b;
+  struct loop *l = co_glue_state(env, start);
   long r = -1;
-  (void)env;
   (void)mode;
   switch (e) {
   case OPEN:
     *obj = NULL;
-    if (!loop_ok || !(p = malloc(sizeof *p)))
+    if (!l || !(p = malloc(sizeof *p)))
       break;
-    if ((r = uv_pipe_init(&loop, p, 0)) < 0) {
+    if ((r = uv_pipe_init(&l->loop, p, 0)) < 0) {
       free(p);
       break;
     }
@@ -118,7 +149,7 @@ static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
       r = f;
     break;
   case TRY_WRITE:
-    b = uv_buf_init(buf, (unsigned)n);
+    b = uv_buf_init((char *)buf, (unsigned)n);
     r = uv_try_write((uv_stream_t *)p, &b, 1);
     break;
   case CLOSE:
@@ -138,4 +169,6 @@ static int64_t handle_of(void *obj) {
 const struct co_adapter co_lib_libuv = {.version = CO_ADAPTER_VERSION,
                                         .contract = &contract,
                                         .call = glue,
-                                        .handle_of = handle_of};
+                                        .handle_of = handle_of,
+                                        .start = start,
+                                        .stop = stop};

@@ -174,6 +174,11 @@ static int run(FILE *out) {
     const struct co_adapter *a = co_libs[l].adapter;
     const struct co_contract *k = a->contract;
     unsigned i, close_e = 0;
+    char why[256];
+    if (co_glue_start(&env, a, why, sizeof why) < 0) {
+      fprintf(stderr, "closeonce-libs: %s\n", why);
+      return -1;
+    }
     for (i = 0; i < k->nentries; i++)
       if (k->entries[i].effect == CO_EFF_CLOSE) {
         close_e = i;
@@ -237,6 +242,7 @@ static int run(FILE *out) {
         }
       }
     }
+    co_glue_stop(&env);
   }
   return diffs;
 }
@@ -371,7 +377,21 @@ static int table(const char *dir, uint64_t runs) {
   return 0;
 }
 
+/* The recorded table in a failure-path file: from its first line that
+ * starts with "| library" to the end of the file, or NULL. */
+static const char *recorded_table(const char *file) {
+  const char *p = file;
+  for (;;) {
+    if (!strncmp(p, "| library", 9))
+      return p;
+    if (!(p = strchr(p, '\n')))
+      return NULL;
+    p++;
+  }
+}
+
 static int failpaths(int argc, char **argv) {
+  const char *table;
   char *buf = NULL, *want = NULL;
   size_t len = 0;
   FILE *mem;
@@ -388,7 +408,12 @@ static int failpaths(int argc, char **argv) {
   if (!mem)
     return 2;
   diffs = run(mem);
-  fclose(mem);
+  if (ferror(mem) | fclose(mem)) {
+    fprintf(stderr, "closeonce-libs: cannot hold the probe's output\n");
+    return 2;
+  }
+  if (diffs < 0)
+    return 2;
   {
     char path[300];
     snprintf(path, sizeof path, "%s/file", dir);
@@ -411,8 +436,18 @@ static int failpaths(int argc, char **argv) {
     } while (r);
     fclose(f);
     want[n] = 0;
-    /* the table is the part of the file after its first "| library" */
-    if (!strstr(want, buf)) {
+    if (!(table = recorded_table(want))) {
+      fprintf(stderr,
+              "closeonce-libs: %s holds no table (no line starting "
+              "'| library')\n",
+              argv[1]);
+      free(buf);
+      free(want);
+      return 2;
+    }
+    /* the whole table, exactly: nothing missing, nothing more, and an
+     * empty probe output is no match */
+    if (!buf || !*buf || strcmp(table, buf)) {
       fputs(buf, stdout);
       fprintf(stderr,
               "closeonce-libs: the libraries' failure paths differ "

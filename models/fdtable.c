@@ -3,9 +3,9 @@
  * fs/file.c): the foreign set, lowest-free allocation, dup2's
  * close-and-reuse, close_range, and the queries of model.h on numbers.
  * install and the one close rule (co__fd_close) are inline in
- * model_internal.h, being on every step's path. A number's entry is free, foreign (open when the
- * trace started: the harness's, never the trace's), or points at an open
- * file description with a per-descriptor cloexec bit. Pure C.
+ * model_internal.h, being on every step's path. A number's entry is free,
+ * foreign (open when the trace started: the harness's, never the trace's), or
+ * points at an open file description with a per-descriptor cloexec bit. Pure C.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -326,7 +326,7 @@ int64_t co_model_free_number(const struct co_model *m, unsigned k) {
 int co_model_is_foreign(const struct co_model *m, int64_t num) {
   /* Win32 pseudo-handles (-1 the current process, -2 its thread, ...) name
    * objects outside any trace; what calls on them do is implementation-
-   * defined (S§2), so they are never issued. */
+   * defined (docs/win32.md#pseudo), so they are never issued. */
   if (num < 0 && m->plat->neg_foreign)
     return 1;
   if (num >= 0 && (uint64_t)num < m->cap)

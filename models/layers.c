@@ -175,14 +175,14 @@ static int take_check(const struct co_model *m, const struct co__callctx *x,
   if (!x->md->valid)
     return CO_EINVAL;
   if (a < 0 && !(e->checks & CO_CHK_ANY))
-    return CO_EBADF; /* fdopen(-1): F_GETFL fails (P); gzdopen(-1): NULL */
+    return CO_EBADF; /* docs/posix.md#fdopen; gzdopen(-1): NULL */
   if ((e->checks & CO_CHK_VALID) && !co__is_open(m, a))
     return CO_EBADF;
   if ((e->checks & CO_CHK_ACCESS) && co__is_live(m, a) &&
       !access_ok(co__ofd_of(m, a)->acc, x->md->needs))
     return CO_EINVAL;
   if (x->numbered && !co__onum_left(m))
-    return CO_EMFILE; /* no free descriptor (S§3 _open_osfhandle) */
+    return CO_EMFILE; /* no free descriptor (docs/crt.md#open-osfhandle) */
   return CO_OK;
 }
 
@@ -271,7 +271,7 @@ static void eff_close(struct co_model *m, struct co__callctx *x,
   err = co__obj_close_fd(m, o, o->hold.owns || (e->io & CO_IO_CLOSES_ANY), t);
   if (err != CO_OK) {
     if (!(e->io & CO_IO_SILENT))
-      lfail(pred, x, err); /* CloseHandle of a protected handle fails, S§8 */
+      lfail(pred, x, err); /* a protected handle: docs/win32.md#protect */
     return;
   }
   if (flush != CO_OK && !(e->io & CO_IO_SILENT))
@@ -318,7 +318,7 @@ static void eff_use(struct co_model *m, struct co__callctx *x,
   pred->ret = n;
 }
 
-/* NUMBER: _fileno, the stored number, unchecked (S§3). */
+/* NUMBER: _fileno, the stored number, unchecked (docs/crt.md#fileno). */
 static void eff_number(struct co_model *m, struct co__callctx *x,
                        struct co_outcome *pred, struct co_aftermath *t) {
   t->obj = x->op->obj % CO_OBJS;

@@ -1,5 +1,5 @@
 /*
- * Numbered layers: the C runtime's descriptors (S§3, S§5). Their objects
+ * Numbered layers: the C runtime's descriptors (docs/crt.md). Their objects
  * are numbers the library allocates lowest-free from 0, skipping those in
  * use when the trace starts; all numbered layers of a target share one
  * number space (struct co_model onum_used). Here: the number table, the
@@ -18,7 +18,7 @@ int co__onum_holder(const struct co_model *m, int64_t n) {
 }
 
 /* The lowest free number (UCRT osfinfo.cpp: a linear scan for the lowest
- * free slot; S§8: observed lowest-free), or -1. */
+ * free slot; docs/crt.md#allocation), or -1. */
 int co__onum_lowest_free(const struct co_model *m) {
   int n;
   for (n = 0; n < CO_OBJNUMS; n++)
@@ -83,7 +83,7 @@ int64_t co__obj_number(const struct co_model *m, const struct objent *o) {
 /* _close of numbered object k (directly, or by its stream's fclose): the
  * number is freed whatever happens (UCRT close.cpp: "the slot is always
  * freed"); CloseHandle of what it owns, failing on a closed or protected
- * handle (S§8: -1, EBADF, the handle survives). */
+ * handle (docs/crt.md#close: -1, EBADF, the handle survives). */
 static void close_numbered(struct co_model *m, struct objent *k,
                            struct co_outcome *pred, struct co_aftermath *t,
                            int errs) {
@@ -116,7 +116,7 @@ void co__numbered_close(struct co_model *m, struct co__callctx *x,
     t->obj = h;
 }
 
-/* _dup (S§3, UCRT dup.cpp): the lowest free descriptor, a duplicate of the
+/* _dup (docs/crt.md#dup): the lowest free descriptor, a duplicate of the
  * handle (inheritable, DUPLICATE_SAME_ACCESS), owned by the new descriptor;
  * if DuplicateHandle fails the slot is released. */
 void co__numbered_dup(struct co_model *m, struct co__callctx *x,
@@ -134,7 +134,7 @@ void co__numbered_dup(struct co_model *m, struct co__callctx *x,
   pred->ret = 0;
 }
 
-/* _dup2 (S§3, UCRT dup2.cpp; Wine dlls/msvcrt/file.c): the duplicate is
+/* _dup2 (docs/crt.md#dup2, docs/wine.md#dup2-same): the duplicate is
  * made first (on failure the target is untouched), then the target's
  * handle is closed with its errors ignored (a protected one survives), the
  * target holds the duplicate; returns 0. s == t: UCRT changes nothing;
@@ -152,7 +152,8 @@ void co__numbered_dup2(struct co_model *m, struct co__callctx *x,
   if (d->hold.owns && co__fd_close(m, old) == CO_OK) {
     /* the source's handle was the target's too; or the target's value
      * was stale and the duplicate got it (Wine reuses the lowest free
-     * value, S§5): CloseHandle closes the duplicate itself */
+     * value, docs/wine.md#handle-values): CloseHandle closes the
+     * duplicate itself */
     if (old == t->same_a || old == t->same_b)
       t->same_a = t->same_b = -1;
   }
@@ -169,7 +170,7 @@ void co__numbered_dup2(struct co_model *m, struct co__callctx *x,
   pred->ret = 0;
 }
 
-/* _fdopen (S§3, UCRT fdopen.cpp): a stream over the descriptor, no check
+/* _fdopen (docs/crt.md#fdopen): a stream over the descriptor, no check
  * of the mode against the handle's access, the descriptor never closed; a
  * bad mode fires the invalid-parameter handler (msvcrt: EINVAL, a quirk). */
 void co__numbered_wrap(struct co_model *m, struct co__callctx *x,

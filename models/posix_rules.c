@@ -51,8 +51,8 @@ void co__rule_dup(struct co_model *m, const struct co_call *c,
   co__dup_new(m, n, c->a, 0, pred, t);
 }
 
-/* man dup; S§4; fs/file.c: oldfd == newfd returns newfd if oldfd is open
- * (cloexec kept, P), else EBADF; newfd >= limit: EBADF; oldfd not open:
+/* docs/posix.md#dup2: oldfd == newfd returns newfd if oldfd is open
+ * (cloexec kept), else EBADF; newfd >= limit: EBADF; oldfd not open:
  * EBADF and newfd untouched. */
 void co__rule_dup2(struct co_model *m, const struct co_call *c,
                    struct co_outcome *pred, struct co_aftermath *t) {
@@ -89,7 +89,8 @@ void co__rule_dup3(struct co_model *m, const struct co_call *c,
 
 /* man fcntl: F_DUPFD(_CLOEXEC) gives the lowest free number >= arg; the
  * descriptor is looked up first (EBADF), then arg >= limit (arg is
- * unsigned, so -1 too) is EINVAL, S§4; none free below the limit: EMFILE. */
+ * unsigned, so -1 too) is EINVAL; none free below the limit: EMFILE
+ * (docs/posix.md#fcntl-dupfd). */
 void co__rule_dupfd(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t) {
   int64_t n;
@@ -143,7 +144,7 @@ void co__rule_getfl(struct co_model *m, const struct co_call *c,
 }
 
 /* man fcntl: F_SETFL changes O_APPEND on the description: every
- * descriptor on it sees the change (P). */
+ * descriptor on it sees the change (docs/posix.md#fcntl-flags). */
 void co__rule_setfl(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t) {
   co__touch(t, c->a);
@@ -154,9 +155,9 @@ void co__rule_setfl(struct co_model *m, const struct co_call *c,
 }
 
 /* man close: not open -> EBADF; otherwise freed, even on error.
- * CloseHandle (S§2, S§8): a closed or never-valid value -> FALSE,
- * ERROR_INVALID_HANDLE; a protected handle -> FALSE, GLE 6, and it stays
- * open (WS close_handle: STATUS_HANDLE_NOT_CLOSABLE). */
+ * CloseHandle: a closed or never-valid value -> FALSE,
+ * ERROR_INVALID_HANDLE (docs/win32.md#closehandle); a protected handle ->
+ * FALSE, GLE 6, and it stays open (docs/win32.md#protect). */
 void co__rule_close(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t) {
   int err;

@@ -8,11 +8,11 @@
 #include "model_internal.h"
 
 /* Win32 handle values are multiples of 4; the low two bits are ignored
- * (Old New Thing 20050121-00/?p=36633; S§8: 0x31 names 0x30). NULL is
+ * (docs/win32.md#values: 0x31 names 0x30). NULL is
  * never a handle. */
 #define W32_STRIDE 4
 
-/* The OS chooses (S§5: not lowest-first on Windows): the value the
+/* The OS chooses (docs/win32.md#values): the value the
  * platform returned, if it is a handle value not open in the model; else
  * -1. */
 static int64_t w32_alloc(struct co_model *m, int64_t from) {
@@ -25,7 +25,7 @@ static int64_t w32_alloc(struct co_model *m, int64_t from) {
 }
 
 /* DuplicateHandle(..., DUPLICATE_CLOSE_SOURCE | SAME_ACCESS, bInheritHandle
- * TRUE) within one process (S§2; WP test_DuplicateHandle; S§8): an
+ * TRUE) within one process (docs/win32.md#duplicatehandle): an
  * unprotected source is closed and the new handle comes back with the
  * source's value, its flags reset; an invalid source fails and a protected
  * one stays open, the copy getting a new value: as dup. */
@@ -42,7 +42,7 @@ static void w32_dup_close(struct co_model *m, const struct co_call *c,
 }
 
 /* SetHandleInformation(h, HANDLE_FLAG_PROTECT_FROM_CLOSE, ...): the flag is
- * the handle's, not the object's (S§1, S§2). */
+ * the handle's, not the object's (docs/win32.md#flags). */
 static void w32_setprotect(struct co_model *m, const struct co_call *c,
                            struct co_outcome *pred, struct co_aftermath *t) {
   co__touch(t, c->a);
@@ -52,8 +52,8 @@ static void w32_setprotect(struct co_model *m, const struct co_call *c,
     m->fd[c->a].protect = (uint8_t)(c->flags & CO_F_BIT0);
 }
 
-/* WriteFile on a handle without write access: ERROR_ACCESS_DENIED (S§8
- * run of corpus/win32). */
+/* WriteFile on a handle without write access: ERROR_ACCESS_DENIED
+ * (docs/win32.md#access). */
 static void w32_write(struct co_model *m, const struct co_call *c,
                       struct co_outcome *pred, struct co_aftermath *t) {
   co__write_with(m, c, pred, t, CO_EACCES);

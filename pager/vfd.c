@@ -5,11 +5,19 @@
  * form a stack. The resident, unpinned ones form a doubly linked LRU list
  * (head: most recent, tail: the next to page out), so every operation is
  * O(1) whatever the number of virtual descriptors.
+ *
+ * BUG(p, NAME) marks a planted bug's site: compiled in only with
+ * VFD_PLANTED (pager/vfd_planted.c, closeonce's own tests); in libvfd it is
+ * the constant 0 and the pager has no bug switch.
  */
 #if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L /* F_DUPFD_CLOEXEC, O_CLOEXEC */
 #endif
+#ifdef VFD_PLANTED
+#include "vfd_planted.h"
+#else
 #include "vfd.h"
+#endif
 
 #include <errno.h>
 #include <stdlib.h>
@@ -41,11 +49,17 @@ struct vfd_pager {
   int head, tail; /* LRU list, -1 when empty */
   unsigned window, inwin;
   int watermark;
+#ifdef VFD_PLANTED
   unsigned bugs;
+#endif
   size_t live;
 };
 
+#ifdef VFD_PLANTED
 #define BUG(p, b) (((p)->bugs & VFD_BUG_##b) != 0)
+#else
+#define BUG(p, b) ((void)(p), 0)
+#endif
 
 struct vfd_pager *vfd_pager_new(const struct vfd_config *cfg) {
   struct vfd_pager *p;
@@ -62,10 +76,19 @@ struct vfd_pager *vfd_pager_new(const struct vfd_config *cfg) {
 #else
   p->watermark = cfg->watermark > 0 ? cfg->watermark : 1024;
 #endif
-  p->bugs = cfg->bugs;
   p->free_top = p->head = p->tail = -1;
   return p;
 }
+
+#ifdef VFD_PLANTED
+struct vfd_pager *vfd_pager_new_planted(const struct vfd_config *cfg,
+                                        unsigned bugs) {
+  struct vfd_pager *p = vfd_pager_new(cfg);
+  if (p)
+    p->bugs = bugs;
+  return p;
+}
+#endif
 
 static struct ent *get(const struct vfd_pager *p, int v) {
   if (v < 0 || v >= p->n || !p->e[v].live) {

@@ -78,22 +78,7 @@ struct vfd_config {
    * Win32: window descriptors are C-runtime numbers below it. 0: 1024
    * (POSIX), no bound (Win32). */
   int watermark;
-  /* Planted bugs (VFD_BUG_*), for closeonce's own tests; 0. */
-  unsigned bugs;
 };
-
-/* Planted bugs: each makes the pager wrong in one classic way. */
-#define VFD_BUG_FORGET_FLAGS 0x01 /* page-in drops cloexec/append/text */
-#define VFD_BUG_EVICT_LENT 0x02   /* eviction ignores lending pins */
-#define VFD_BUG_STALE_WINDOW                                                   \
-  0x04 /* page-out keeps the old window number; close closes it again */
-#define VFD_BUG_LEAK_ON_FAIL                                                   \
-  0x08                       /* a failed page-in leaks the duplicate it made */
-#define VFD_BUG_LRU_MRU 0x10 /* evicts the most recently used */
-#define VFD_BUG_DUP_SHARES_WINDOW                                              \
-  0x20 /* vfd_dup copies the window descriptor: both close it */
-#define VFD_BUG_CLOSE_TWICE                                                    \
-  0x40 /* closing a paged-out descriptor closes the parked one twice */
 
 /* A pager; NULL with errno on failure (EINVAL: window 0). */
 struct vfd_pager *vfd_pager_new(const struct vfd_config *cfg);

@@ -5,7 +5,10 @@
 #                            [--seconds N | --runs N] [--jobs N]
 #                            [--targets "posix zlib ..."] [--out DIR]
 #                            [--report-dir DIR]
+#   scripts/fuzz-campaign.sh --list   (print the default targets)
 #
+# The default targets: the target list's rows tagged campaign
+# (harness/targets.def).
 # 1. builds what the engine needs (build/fuzz-ENGINE; installs missing
 #    Debian packages like the README's commands);
 # 2. replays the regression corpus (corpus/regress/TARGET) first;
@@ -28,9 +31,20 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 engine=libfuzzer seconds= runs= jobs=1 out=fuzz-findings reports=
-targets="posix posix-stdio demo zlib vfd wio openssl bzip2 libarchive gio glib libevent libuv"
+# The first line of each row: CO_TARGET(KIND, PLATFORMS, "name", "corpus",
+# "tags", (POSIX rows: the campaign runs on Linux)
+listed() { # tag
+  sed -n 's/^CO_TARGET([A-Z]*, \(POSIX\|ALL\), "\([^"]*\)", "[^"]*", "\([^"]*\)",.*/\2 \3/p' \
+    harness/targets.def | awk -v tag="$1" '{for (i = 2; i <= NF; i++) if ($i == tag) print $1}'
+}
+corpus_of() {
+  sed -n "s/^CO_TARGET([A-Z]*, [A-Z0-9]*, \"$1\", \"\([^\"]*\)\",.*/\1/p" harness/targets.def
+}
+targets=$(listed campaign | tr '\n' ' ')
+targets=${targets% }
+[ -n "$targets" ] || { echo "fuzz-campaign: no campaign targets in harness/targets.def" >&2; exit 2; }
 usage() {
-  sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 }
 die() {
@@ -46,6 +60,7 @@ while [ $# -gt 0 ]; do
   --targets) targets=${2:-}; shift 2 ;;
   --out) out=${2:-}; shift 2 ;;
   --report-dir) reports=${2:-}; shift 2 ;;
+  --list) echo "$targets"; exit 0 ;;
   -h | --help) usage ;;
   *) die "unknown argument '$1' (see --help)" ;;
   esac
@@ -113,7 +128,6 @@ regress() { # target file
   cp "$min" "$out/regress/$1/${kind:-finding}-$hash.trace"
 }
 
-corpus_of() { case "$1" in demo-*) echo demo ;; vfd-*) echo vfd ;; wio-*) echo wio ;; *) echo "$1" ;; esac; }
 budget() { [ -n "$seconds" ] && echo "$seconds s" || echo "$runs runs"; }
 echo "== campaign: $engine, $(budget) a target, $jobs job(s)"
 for t in $targets; do

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "adapters/demolib.h"
+#include "adapters/fixtures.h"
 #include "closeonce/campaign.h"
 #include "support.h"
 

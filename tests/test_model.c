@@ -42,8 +42,9 @@ TestSuite(model, .init = setup, .fini = teardown);
   } while (0)
 
 Test(model, open_takes_the_lowest_free_number_of_the_real_process) {
-  /* Criterion's test process already holds several descriptors (S§9); the
-   * first open gets whatever is lowest free, not 3. */
+  /* Criterion's test process already holds several descriptors; the
+   * first open gets whatever is lowest free, not 3
+   * (docs/posix.md#foreign). */
   int low = sup_lowest_free();
   sup_run_ok(ex, "s0 = open rdwr\ns1 = open rdwr\nclose s0\ns2 = open rdwr\n",
              &r);
@@ -164,7 +165,7 @@ Test(model, fcntl_dupfd_minimum_and_errors) {
   REAL_OK(2, 0);
   cr_assert_gt(r.real[3].ret, r.real[1].ret);
   REAL_OK(4, 1);
-  REAL_ERR(5, CO_EINVAL, EINVAL); /* not EBADF (S§4) */
+  REAL_ERR(5, CO_EINVAL, EINVAL); /* not EBADF (docs/posix.md#fcntl-dupfd) */
   REAL_ERR(6, CO_EINVAL, EINVAL);
   REAL_ERR(8, CO_EBADF, EBADF); /* descriptor checked before the minimum */
 }

@@ -28,7 +28,7 @@ static int vopen(struct vfd_pager *p, unsigned flags) {
 }
 
 static struct vfd_pager *pager(unsigned window, int watermark) {
-  struct vfd_config cfg = {window, watermark, 0};
+  struct vfd_config cfg = {window, watermark};
   struct vfd_pager *p = vfd_pager_new(&cfg);
   cr_assert_not_null(p);
   return p;
@@ -149,7 +149,7 @@ Test(pager, full_window_range_fails_and_leaves_nothing) {
 }
 
 Test(pager, bad_arguments) {
-  struct vfd_config zero = {0, 0, 0};
+  struct vfd_config zero = {0, 0};
   struct vfd_pager *p = pager(1, 512);
   errno = 0;
   cr_expect_null(vfd_pager_new(&zero), "a window of 0");

@@ -1,8 +1,13 @@
 /*
  * The shrinker: planted bugs shrink to short 1-minimal traces, keeping the
- * same finding (kind, party, kind of operation); shrinking is deterministic.
+ * same finding (kind, party, kind of operation); shrinking is deterministic;
+ * what it reports verified is what it ran (the round limit, the pair limit
+ * and a confirming run that does not reproduce each show). The campaign's
+ * reproducer of a finding shows it again, or says it does not.
  */
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "closeonce/campaign.h"
 #include "closeonce/shrink.h"
@@ -85,25 +90,27 @@ Test(shrink, close_leaks_shrinks_to_its_minimum) {
   planted("demo-close-leaks", CO_V_LEAK, 2);
 }
 
+/* The classic bug padded to 13 operations (finding at step 8). */
+static const char padded[] = "s3 = open rdwr\n"
+                             "write s3 5\n"
+                             "o4 = demo_open rw\n"
+                             "s5 = dup s3\n"
+                             "lseek s5 2 set\n"
+                             "s7 = demo_fd o4\n"
+                             "o2 = fdopen s3 w\n"
+                             "fwrite o2 9\n"
+                             "o6 = fdopen s7 a\n"
+                             "fclose o6\n"
+                             "close s5\n"
+                             "demo_close o4\n"
+                             "fclose o2\n";
+
 Test(shrink, a_padded_classic_bug_shrinks_to_its_three_operations) {
   struct co_exec *ex = exec_for("demo");
   struct co_trace t;
   struct co_verdict v;
   struct co_shrink_stats st;
-  char text[] = "s3 = open rdwr\n"
-                "write s3 5\n"
-                "o4 = demo_open rw\n"
-                "s5 = dup s3\n"
-                "lseek s5 2 set\n"
-                "s7 = demo_fd o4\n"
-                "o2 = fdopen s3 w\n"
-                "fwrite o2 9\n"
-                "o6 = fdopen s7 a\n"
-                "fclose o6\n"
-                "close s5\n"
-                "demo_close o4\n"
-                "fclose o2\n";
-  parse(text, &t);
+  parse(padded, &t);
   cr_assert_eq(co_exec_run(ex, &t, &v), CO_V_OWNERSHIP);
   cr_assert_eq(v.step, 8);
   cr_assert_eq(co_shrink(ex, &t, &v, &st), 0);
@@ -156,4 +163,221 @@ Test(shrink, a_trace_without_the_finding_is_refused) {
   cr_assert_eq(t.len, 2);
   co_trace_free(&t);
   co_exec_free(ex);
+}
+
+static void shrink_padded(const struct co_shrink_limits *lim,
+                          struct co_exec *ex, struct co_trace *t,
+                          struct co_verdict *v, struct co_shrink_stats *st) {
+  parse(padded, t);
+  cr_assert_eq(co_exec_run(ex, t, v), CO_V_OWNERSHIP);
+  cr_assert_eq(co_shrink_limited(ex, t, v, lim, st), 0);
+}
+
+Test(shrink, the_defaults_check_singles_and_pairs) {
+  struct co_exec *ex = exec_for("demo");
+  static const struct co_shrink_limits lim = {CO_SHRINK_ROUNDS,
+                                              CO_SHRINK_PAIRS_MAX};
+  struct co_trace t;
+  struct co_verdict v;
+  struct co_shrink_stats st;
+  char line[400];
+  shrink_padded(&lim, ex, &t, &v, &st);
+  cr_assert(st.confirmed && st.singles_checked && st.pairs_checked);
+  cr_assert(!st.round_limit && !st.pairs_skipped);
+  cr_assert_lt(st.rounds, CO_SHRINK_ROUNDS);
+  cr_assert_str_eq(co_shrink_checked(&st), "pairs");
+  co_shrink_describe(&st, line, sizeof line);
+  cr_assert(strstr(line, "shrunk from 13 to 3 operations"), "%s", line);
+  cr_assert(strstr(line, "; 1-minimal: removing any one or any two "
+                         "operations loses it"),
+            "%s", line);
+  co_trace_free(&t);
+  co_exec_free(ex);
+}
+
+/* One round is not enough for the padded trace: the shrinker stops while
+ * still making progress and claims nothing about minimality. */
+Test(shrink, the_round_limit_is_reported_not_1_minimal) {
+  struct co_exec *ex = exec_for("demo");
+  static const struct co_shrink_limits lim = {1, CO_SHRINK_PAIRS_MAX};
+  struct co_trace t;
+  struct co_verdict v;
+  struct co_shrink_stats st;
+  char line[400];
+  shrink_padded(&lim, ex, &t, &v, &st);
+  cr_assert_eq(st.rounds, 1);
+  cr_assert(st.round_limit && st.confirmed);
+  cr_assert(!st.singles_checked && !st.pairs_checked);
+  cr_assert_str_eq(co_shrink_checked(&st), "unchecked");
+  co_shrink_describe(&st, line, sizeof line);
+  cr_assert(strstr(line,
+                   "not checked for 1-minimality: stopped at the round limit "
+                   "(1 round) while still shrinking"),
+            "%s", line);
+  cr_assert_null(strstr(line, "1-minimal:"), "%s", line);
+  co_trace_free(&t);
+  co_exec_free(ex);
+}
+
+/* A result longer than the pair limit is 1-minimal, and pairs were not
+ * tried. */
+Test(shrink, the_pair_limit_is_reported) {
+  struct co_exec *ex = exec_for("demo");
+  static const struct co_shrink_limits lim = {CO_SHRINK_ROUNDS, 2};
+  struct co_trace t;
+  struct co_verdict v;
+  struct co_shrink_stats st;
+  char line[400];
+  shrink_padded(&lim, ex, &t, &v, &st);
+  cr_assert_gt(t.len, 2);
+  cr_assert(st.confirmed && st.singles_checked && st.pairs_skipped);
+  cr_assert(!st.pairs_checked && !st.round_limit);
+  cr_assert_str_eq(co_shrink_checked(&st), "singles");
+  assert_one_minimal(ex, &t, &v);
+  co_shrink_describe(&st, line, sizeof line);
+  cr_assert(strstr(line, "; 1-minimal: removing any one operation loses it "
+                         "(pairs not tried: longer than 2 operations)"),
+            "%s", line);
+  co_trace_free(&t);
+  co_exec_free(ex);
+}
+
+/* Interference from outside the trace: in one chosen run only (counted
+ * from 1), the hook opens again the first descriptor number a step
+ * returned closed (as another thread reusing the number would). */
+struct sabotage {
+  uint64_t runs, at;
+  int done, spare, all; /* all: every run from at on */
+  int hits;
+};
+static void sabotage_hook(void *env, const struct co_step_info *s) {
+  struct sabotage *sb = env;
+  if (s->step == 0) {
+    sb->runs++;
+    sb->done = 0;
+  }
+  if ((sb->runs == sb->at || (sb->all && sb->at && sb->runs > sb->at)) &&
+      !sb->done && s->real->ret >= 3 && fcntl((int)s->real->ret, F_GETFD) < 0) {
+    cr_assert_geq(dup2(sb->spare, (int)s->real->ret), 0);
+    sb->done = 1;
+    sb->hits++;
+  }
+}
+
+/* The confirming run (the last one) does not show the finding: the
+ * shrinker says so and keeps the trace it was given. demolib's planted
+ * detach closes the descriptor it hands over; the client's close of it
+ * then fails (step 6), unless the number was opened again meanwhile. */
+Test(shrink, an_unconfirmed_result_keeps_the_unshrunk_trace) {
+  struct co_exec *ex;
+  static const struct co_shrink_limits lim = {CO_SHRINK_ROUNDS,
+                                              CO_SHRINK_PAIRS_MAX};
+  static const char text[] = "s1 = open rdwr\nwrite s1 3\no2 = demo_open rw\n"
+                             "s3 = dup s1\ns4 = demo_detach o2\nwrite s3 2\n"
+                             "close s4\nclose s1\nclose s3\n";
+  struct sabotage sb = {0, 0, 0, -1, 0, 0};
+  struct co_trace t;
+  struct co_verdict v;
+  struct co_shrink_stats st;
+  char line[400];
+  int round;
+  sb.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  cr_assert_geq(sb.spare, 0); /* open first: foreign to the executor */
+  ex = exec_for("demo-detach-closes");
+  co_exec_set_hook(ex, sabotage_hook, &sb);
+  for (round = 0; round < 2; round++) {
+    /* first count the runs, then interfere with the last one */
+    sb.runs = 0;
+    parse(text, &t);
+    cr_assert_eq(co_exec_run(ex, &t, &v), CO_V_INVALID_HANDLE, "%s", v.what);
+    cr_assert_eq(v.step, 6);
+    cr_assert_eq(co_shrink_limited(ex, &t, &v, &lim, &st), 0);
+    if (round == 0) {
+      cr_assert(st.confirmed && st.after == 3, "%zu", st.after);
+      cr_assert_eq(sb.runs, st.tried + 1); /* + the run above */
+      sb.at = st.tried + 1;                /* the confirming run */
+      co_trace_free(&t);
+    }
+  }
+  co_exec_set_hook(ex, NULL, NULL);
+  cr_assert_eq(sb.done, 1, "the hook did not interfere");
+  cr_assert_eq(st.confirmed, 0);
+  cr_assert(!st.singles_checked && !st.pairs_checked);
+  cr_assert_str_eq(co_shrink_checked(&st), "unconfirmed");
+  cr_assert_eq(t.len, 9, "%zu operations kept", t.len);
+  cr_assert_eq(st.after, 9);
+  cr_assert_eq(v.kind, CO_V_INVALID_HANDLE);
+  cr_assert_eq(v.step, 6);
+  co_shrink_describe(&st, line, sizeof line);
+  cr_assert(strstr(line, "shrinking did not hold: the shrunk trace did not "
+                         "show the finding when run again; kept the unshrunk "
+                         "trace (9 operations"),
+            "%s", line);
+  co_trace_free(&t);
+  co_exec_free(ex);
+  close(sb.spare);
+}
+
+/* A campaign's culprit in contract mode (skip): the second close of s0 is
+ * skipped, so the reproducer is the trace without it, run again. */
+static const char culprit_text[] = "s0 = open rdwr\nclose s0\nclose s0\n"
+                                   "o0 = demo_open rw\ns1 = demo_detach o0\n"
+                                   "close s1\n";
+
+static void reproducer(struct sabotage *sb, struct co_campaign_result *res,
+                       struct co_verdict *v) {
+  const struct co_target *tg = co_target_find("demo-detach-closes");
+  struct co_exec *ex;
+  struct co_trace culprit;
+  char err[256];
+  sb->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  cr_assert_geq(sb->spare, 0);
+  cr_assert_not_null(ex = co_exec_new_target(tg, err, sizeof err), "%s", err);
+  co_exec_set_mode(ex, CO_MODE_CONTRACT, 1); /* as the campaign runs */
+  co_exec_set_full_check(ex, 1);
+  co_exec_set_hook(ex, sabotage_hook, sb);
+  parse(culprit_text, &culprit);
+  cr_assert_eq(co_exec_run(ex, &culprit, v), CO_V_INVALID_HANDLE, "%s",
+               v->what);
+  cr_assert_eq(v->step, 5);
+  cr_assert(co_exec_skipped(ex, 2));
+  memset(res, 0, sizeof *res);
+  co_trace_init(&res->trace);
+  cr_assert_eq(co_campaign_reproducer(ex, &culprit, v, res), 0);
+  co_exec_set_hook(ex, NULL, NULL);
+  co_trace_free(&culprit);
+  co_exec_free(ex);
+  close(sb->spare);
+}
+
+Test(campaign, the_reproducer_drops_the_skipped_moves) {
+  struct sabotage sb = {0, 0, 0, -1, 0, 0};
+  struct co_campaign_result res;
+  struct co_verdict v;
+  reproducer(&sb, &res, &v);
+  cr_assert_eq(sb.hits, 0);
+  cr_assert_eq(res.trace.len, 5);
+  cr_assert_eq(res.verdict.kind, CO_V_INVALID_HANDLE, "%s", res.verdict.what);
+  cr_assert_eq(res.verdict.step, 4);
+  co_trace_free(&res.trace);
+}
+
+/* Every replay after the campaign's run is interfered with: neither the
+ * trace without the skipped moves nor the whole culprit shows the finding
+ * again, and the result says so instead of reporting it as reproduced. */
+Test(campaign, a_finding_that_does_not_reproduce_says_so) {
+  struct sabotage sb = {0, 2, 0, -1, 1, 0};
+  struct co_campaign_result res;
+  struct co_verdict v;
+  reproducer(&sb, &res, &v);
+  cr_assert_eq(sb.hits, 2, "%d runs interfered with", sb.hits);
+  cr_assert_eq(res.trace.len, 6);
+  cr_assert_eq(res.verdict.kind, CO_V_HARNESS, "%s", res.verdict.what);
+  cr_assert(strstr(res.verdict.what, "invalid-handle at step 5 (") ==
+                res.verdict.what,
+            "%s", res.verdict.what);
+  cr_assert(strstr(res.verdict.what, "but its trace run again gives ok: the "
+                                     "finding does not reproduce"),
+            "%s", res.verdict.what);
+  co_trace_free(&res.trace);
 }

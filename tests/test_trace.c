@@ -2,6 +2,8 @@
  * The trace language: binary decoding is total and mutation-friendly, the
  * text form round-trips, malformed text is reported with line and column.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -302,4 +304,144 @@ Test(load, format_detection) {
   cr_assert_eq(co_format_detect("", 0), CO_FMT_TEXT);
   cr_assert_eq(co_format_detect("close s0\n", 9), CO_FMT_TEXT);
   cr_assert_eq(co_format_detect("\x01\x00\x00\x00", 4), CO_FMT_BINARY);
+}
+
+/* A big library: an opset of more than 255 operations (here 300: the
+ * client's kinds, repeated, and every registered entry, most of them a
+ * synthetic adapter's) round-trips through the binary form. */
+#define BIG_ENTRIES 255
+static char big_names[BIG_ENTRIES][16];
+static struct co_entry big_entries[BIG_ENTRIES];
+
+static void big_call(const struct co_glue_env *env, unsigned e, unsigned mode,
+                     void **obj, int64_t fd, int32_t n,
+                     struct co_outcome *out) {
+  (void)env, (void)e, (void)mode, (void)obj, (void)fd, (void)n;
+  co_outcome_from_c(out, -1, EBADF);
+}
+
+static void big_opset(struct co_opset *set, uint8_t *kinds, uint8_t *ents) {
+  static const enum co_effect eff[] = {CO_EFF_OPEN, CO_EFF_USE, CO_EFF_CLOSE,
+                                       CO_EFF_LEND, CO_EFF_ADOPT};
+  static struct co_contract c = {.layer = "big", .entries = big_entries};
+  static struct co_adapter a = {.version = CO_ADAPTER_VERSION,
+                                .contract = &c,
+                                .call = big_call};
+  char err[256];
+  size_t i, used = 0;
+  while (co_entry_get((unsigned)used, NULL, NULL))
+    used++;
+  if (!co_adapter_find("big")) {
+    for (i = 0; i + used < CO_ENTRIES_MAX && i < BIG_ENTRIES; i++) {
+      snprintf(big_names[i], sizeof big_names[i], "big%zu", i);
+      big_entries[i].name = big_names[i];
+      big_entries[i].effect = eff[i % 5];
+      c.nentries = i + 1;
+    }
+    cr_assert_eq(co_adapter_register(&a, err, sizeof err), 0, "%s", err);
+  }
+  set->nentries = 0;
+  for (i = 0; co_entry_get((unsigned)i, NULL, NULL); i++)
+    ents[set->nentries++] = (uint8_t)i;
+  cr_assert_gt(set->nentries, 240);
+  for (set->n = 0; set->n + set->nentries < 300; set->n++)
+    kinds[set->n] = co_client_ops[set->n % co_client_nops];
+  set->kinds = kinds;
+  set->entries = ents;
+}
+
+static int op_same(const struct co_op *x, const struct co_op *y) {
+  return op_eq(x, y) && x->entry == y->entry && x->obj == y->obj;
+}
+
+Test(decode, big_opset_round_trips) {
+  struct co_opset set;
+  uint8_t kinds[300], ents[256];
+  struct co_trace t, u, w;
+  static uint8_t buf[CO_MAX_OPS * 4], rnd[CO_MAX_OPS * 4];
+  struct co_rng r;
+  size_t i, n;
+  int iter;
+  big_opset(&set, kinds, ents);
+  cr_assert_eq(set.n + set.nentries, 300);
+  co_trace_init(&t);
+  co_trace_init(&u);
+  co_trace_init(&w);
+  /* every entry, each with another object */
+  for (i = 0; i < set.nentries; i++) {
+    struct co_op op;
+    memset(&op, 0, sizeof op);
+    op.kind = CO_OP_CALL;
+    op.entry = set.entries[i];
+    op.obj = (uint8_t)(i % CO_OBJS);
+    op.dst = (uint8_t)((i + 3) % CO_OBJS);
+    op.n = (int32_t)(i % 200 + 1);
+    co_op_canon(&op);
+    cr_assert_eq(co_trace_push(&t, &op), 0);
+  }
+  n = co_trace_encode(&t, &set, buf, sizeof buf);
+  cr_assert_eq(n, t.len * 4, "every entry of the opset is encoded");
+  cr_assert_eq(co_trace_decode(buf, n, &set, 0, &u), 0);
+  cr_assert_eq(u.len, t.len);
+  for (i = 0; i < t.len; i++)
+    cr_assert(op_same(&t.ops[i], &u.ops[i]),
+              "entry %zu of %zu (id %u) came back as id %u", i, set.nentries,
+              t.ops[i].entry, u.ops[i].entry);
+  /* any bytes: decode, encode, decode gives the same trace */
+  co_rng_seed(&r, 7);
+  for (iter = 0; iter < 200; iter++) {
+    for (i = 0; i < 256; i++)
+      rnd[i] = (uint8_t)co_rng_next(&r);
+    co_trace_decode(rnd, 256, &set, 0, &u);
+    n = co_trace_encode(&u, &set, buf, sizeof buf);
+    cr_assert_eq(n, u.len * 4);
+    co_trace_decode(buf, n, &set, 0, &w);
+    cr_assert_eq(w.len, u.len);
+    for (i = 0; i < u.len; i++)
+      cr_assert(op_same(&u.ops[i], &w.ops[i]), "iteration %d, op %zu", iter,
+                i);
+  }
+  co_trace_free(&t);
+  co_trace_free(&u);
+  co_trace_free(&w);
+}
+
+/* --format auto never reads what is meant as text as a binary trace: a
+ * text file with a stray control or NUL byte stays text (and fails to
+ * parse at that byte); engine inputs are binary by name and by their first
+ * bytes. */
+Test(load, auto_format_keeps_text_text) {
+  static const char stray[] = "this is not a trace\n\x01\x02";
+  static const char nul[] = "s0 = open rdwr\n\0\0\0\0close s0\n";
+  static const uint8_t rec[] = {1, 0, 0, 0, 3, 0, 0, 0};
+  struct co_trace t;
+  char err[512];
+  cr_assert(co_trace_looks_text(NULL, stray, sizeof stray - 1));
+  cr_assert(co_trace_looks_text("f", nul, sizeof nul - 1));
+  cr_assert(co_trace_looks_text(NULL, "", 0));
+  cr_assert(co_trace_looks_text(NULL, "close s0", 8));
+  cr_assert(!co_trace_looks_text(NULL, rec, sizeof rec));
+  cr_assert(!co_trace_looks_text(NULL, "close s\x01", 8));
+  /* names: .trace is text whatever it holds; engines' names are binary */
+  cr_assert(co_trace_looks_text("dir/x.trace", rec, sizeof rec));
+  cr_assert(!co_trace_looks_text("out/crash-0a1b", "close s0\n", 9));
+  cr_assert(!co_trace_looks_text("q/id:000001,src:000000", "close s0\n", 9));
+  cr_assert(!co_trace_looks_text("seeds/x.bin", "close s0\n", 9));
+  cr_assert(!co_trace_looks_text("c/0123456789abcdef0123456789abcdef01234567",
+                                 "close s0\n", 9));
+  cr_assert(co_trace_looks_text("c/0123456789abcdef", "close s0\n", 9));
+  co_trace_init(&t);
+  cr_assert_eq(co_trace_load_mem(stray, sizeof stray - 1, "f", CO_FMT_AUTO,
+                                 posix_ops(), 0, &t, err, sizeof err),
+               -1);
+  cr_assert(strstr(err, "f:2:1: byte 0x01 is not text") != NULL, "%s", err);
+  cr_assert_eq(co_trace_load_mem(nul, sizeof nul - 1, "g", CO_FMT_AUTO,
+                                 posix_ops(), 0, &t, err, sizeof err),
+               -1);
+  cr_assert(strstr(err, "g:2:1: NUL byte") != NULL, "%s", err);
+  cr_assert_eq(co_trace_load_mem(rec, sizeof rec, "h", CO_FMT_AUTO,
+                                 posix_ops(), 0, &t, err, sizeof err),
+               0);
+  cr_assert_eq(t.len, 2);
+  co_trace_free(&t);
 }

@@ -121,6 +121,14 @@ def file_of(uri):
 lines_checked = 0
 for i, r in enumerate(results):
     assert ids[r["ruleIndex"]] == r["ruleId"], f"result {i}: ruleIndex"
+    sh = r["properties"].get("shrink")
+    if sh is not None:
+        # what the shrinker verified, as in the JSON report
+        assert sh["after"] == len(r["properties"]["trace"]), f"result {i}"
+        assert sh["checked"] in ("pairs", "singles", "unchecked",
+                                 "unconfirmed"), f"result {i}: checked"
+        assert ("1-minimal:" in sh["text"]) == \
+            (sh["checked"] in ("pairs", "singles")), f"result {i}: claim"
     loc = r["locations"][0]["physicalLocation"]
     region = loc.get("region")
     if not region:

@@ -4,7 +4,7 @@
  * libio/iofdopen.c, with the failure paths observed on glibc 2.36:
  * fdopen(-1) and a closed descriptor fail with EBADF, a mode the
  * description's access forbids or an unknown mode with EINVAL, and in every
- * failure the descriptor stays open, with the caller (SEMANTICS.md §4).
+ * failure the descriptor stays open, with the caller (docs/posix.md#fdopen).
  * Mode "a" sets O_APPEND on the open file description and, when it was not
  * set already, seeks to the end (iofdopen.c: the seek is done only if
  * fdopen added O_APPEND; found by closeonce's own posix-stdio campaign);

@@ -19,7 +19,11 @@
 
 #include "closeonce/contract.h"
 #include "closeonce/error.h"
+#ifdef VFD_PLANTED
+#include "vfd_planted.h" /* this tree's programs: the planted bugs */
+#else
 #include "vfd.h"
+#endif
 #ifdef _WIN32
 #include "win32/win32.h"
 #endif
@@ -131,8 +135,12 @@ static int ensure_pager(const struct co_glue_env *env) {
     return 0;
   cfg.window = env->window ? env->window : 1;
   cfg.watermark = (int)env->watermark;
-  cfg.bugs = env->variant & 0xffffu; /* the window is env->window */
+#ifdef VFD_PLANTED
+  /* the variant's low bits: the planted bugs (the window is env->window) */
+  pager = vfd_pager_new_planted(&cfg, env->variant & 0xffffu);
+#else
   pager = vfd_pager_new(&cfg);
+#endif
   return pager ? 0 : -1;
 }
 

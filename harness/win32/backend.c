@@ -20,7 +20,8 @@
  * SetFilePointerEx(0, FILE_CURRENT), CompareObjectHandles (kernelbase,
  * Windows 10+ and Wine; else file identity), and the process's handle list
  * from NtQuerySystemInformation(SystemExtendedHandleInformation), which
- * Wine implements (GetProcessHandleCount is a stub there, S§8).
+ * Wine implements (GetProcessHandleCount is a stub there,
+ * docs/wine.md#handle-count).
  *
  * Not used: GetLastError codes are normalized by the table below; the raw
  * code is kept.
@@ -38,8 +39,9 @@
 #include "closeonce/error.h"
 #include "win32.h"
 
-/* GetLastError -> normalized error (S§3: the CRT's own mapping sends
- * ERROR_INVALID_HANDLE to EBADF, TOO_MANY_OPEN_FILES to EMFILE). */
+/* GetLastError -> normalized error (the CRT's own mapping sends
+ * ERROR_INVALID_HANDLE to EBADF, TOO_MANY_OPEN_FILES to EMFILE:
+ * docs/win32.md#errors, docs/crt.md#errors). */
 #define CO_WIN32_ERROR_MAP(X)                                                  \
   X(ERROR_INVALID_HANDLE, EBADF)                                               \
   X(ERROR_ACCESS_DENIED, EACCES)                                               \

@@ -3,7 +3,7 @@
  * descriptor adopts a HANDLE (_open_osfhandle), lends it (_get_osfhandle),
  * writes through it (_write) and closes it (_close). Windows builds only.
  *
- * Contract (S§3, UCRT lowio/osfinfo.cpp and close.cpp; ML _open_osfhandle):
+ * Contract (docs/crt.md; UCRT lowio/osfinfo.cpp and close.cpp):
  *  - _open_osfhandle takes the handle without duplicating it; on success
  *    the descriptor owns it (_close will CloseHandle it); when GetFileType
  *    fails (a closed handle) it returns -1 with EBADF and no
@@ -12,8 +12,9 @@
  *    someone else closes the handle.
  *  - _close frees the descriptor whatever CloseHandle says; if CloseHandle
  *    failed (the handle was closed by another party) it returns -1, EBADF.
- *  - descriptors are numbers, the lowest free (S§5; the model predicts
- *    them from the numbers in use when the trace starts).
+ *  - descriptors are numbers, the lowest free (the model predicts
+ *    them from the numbers in use when the trace starts:
+ *    docs/crt.md#allocation).
  *  - _dup: the lowest free number over DuplicateHandle(inheritable, same
  *    access) of the handle; _dup2(s, t) duplicates first, then closes t's
  *    old handle ignoring errors, returns 0; _dup2(s, s) changes nothing in
@@ -31,7 +32,8 @@
  * suite; with 8 objects a trace never reaches them.
  *
  * The invalid-parameter handler: a recording handler is installed for the
- * process (mingw's start-up installs a do-nothing one, S§8). A call during
+ * process (mingw's start-up installs a do-nothing one,
+ * docs/wine.md#iph). A call during
  * which it fires reports CO_IPH; the contract never expects it, so any
  * firing is an invalid-handle finding.
  */
@@ -81,8 +83,9 @@ static void iph_end(long before, long r, struct co_outcome *out) {
   }
 }
 
-/* _open_osfhandle's flags, kept in the descriptor's slot (S§3): the
- * handle's own flags are untouched (S§8: _O_NOINHERIT leaves them at 0). */
+/* _open_osfhandle's flags, kept in the descriptor's slot: the handle's own
+ * flags are untouched, _O_NOINHERIT leaves them at 0
+ * (docs/crt.md#open-osfhandle). */
 static const struct co_mode modes[] = {
     {"rw", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0, 0},
     {"append", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0, CO_OWN_APPEND},
@@ -106,17 +109,20 @@ enum { E_OPEN_OSFHANDLE, E_GET_OSFHANDLE, E_WRITE, E_CLOSE, E_DUP, E_DUP2 };
 static const struct co_entry entries[] = {
     {"_open_osfhandle", CO_EFF_ADOPT_ON_SUCCESS, CO_CHK_VALID, CO_IO_EXACT, 1,
      modes,
-     "ML _open_osfhandle: the descriptor takes the handle (no duplicate); "
+     "docs/crt.md#open-osfhandle: the descriptor takes the handle (no "
+     "duplicate); "
      "UCRT lowio/osfinfo.cpp: the lowest free descriptor; GetFileType "
      "failure -> -1, errno from GetLastError (EBADF), the handle stays the "
      "caller's",
      NULL},
     {"_get_osfhandle", CO_EFF_LEND, 0, CO_IO_EXACT, 1, NULL,
-     "ML _get_osfhandle: returns the stored handle; the descriptor still "
+     "docs/crt.md#get-osfhandle: returns the stored handle; the descriptor "
+     "still "
      "owns it",
      NULL},
     {"_write", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL,
-     "ML _write, UCRT lowio/write.cpp: _O_APPEND seeks to the end first; "
+     "docs/crt.md#write, UCRT lowio/write.cpp: _O_APPEND seeks to the "
+     "end first; "
      "text mode writes each newline as CR LF and returns n",
      NULL},
     {"_close", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL,
@@ -129,7 +135,8 @@ static const struct co_entry entries[] = {
      "if that fails (EBADF)",
      NULL},
     {"_dup2", CO_EFF_DUP2_OBJ, 0, CO_IO_EXACT, 1, NULL,
-     "UCRT lowio/dup2.cpp, ML _dup2: duplicate first (the target untouched "
+     "UCRT lowio/dup2.cpp, docs/crt.md#dup2: duplicate first (the target "
+     "untouched "
      "on failure), then the target is closed ignoring errors and takes the "
      "duplicate; returns 0; s == t changes nothing",
      NULL},
@@ -247,7 +254,7 @@ static const struct co_entry stdio_entries[] = {
      "bad mode -> invalid-parameter handler, EINVAL",
      "crt"},
     {"_fileno", CO_EFF_NUMBER, 0, CO_IO_EXACT, 1, NULL,
-     "ML _fileno: the stream's descriptor, unchecked", NULL},
+     "docs/crt.md#fileno: the stream's descriptor, unchecked", NULL},
     {"fwrite", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL,
      "fwrite of n bytes on an unbuffered stream: one _write", NULL},
     {"fclose", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL,

@@ -52,6 +52,17 @@ struct co_campaign_result {
   size_t nevents;
 };
 
+/* The reproducer of a finding v that ex found running culprit (in the
+ * campaign's mode): into res->trace the operations that ran up to the
+ * finding's step, without the moves contract mode skipped, if that trace
+ * finds the same kind; else the whole culprit, which must show it again.
+ * res->verdict and the events are the reproducer's; a culprit that no
+ * longer shows the finding gets a harness-error verdict saying so. Returns
+ * 0, or -1 out of memory. */
+int co_campaign_reproducer(struct co_exec *ex, const struct co_trace *culprit,
+                           const struct co_verdict *v,
+                           struct co_campaign_result *res);
+
 /* Returns 0 (result filled; res->trace must be freed with co_trace_free),
  * or -1 with a message in err if the campaign could not start. */
 int co_campaign_run(const struct co_campaign_config *cfg,

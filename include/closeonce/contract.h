@@ -181,7 +181,16 @@ struct co_contract {
   int paged;
 };
 
-/* What the glue gets: where files may be created. */
+/* At most this many layers of a target have a state of their own. */
+#define CO_GLUE_STATES 4
+
+struct co_glue_env;
+/* An adapter's start (co_adapter.start). */
+typedef int (*co_glue_start_fn)(const struct co_glue_env *env, void **state,
+                                char *err, size_t cap);
+
+/* What the glue gets: where files may be created, and its library's state
+ * for this executor. */
 struct co_glue_env {
   int dirfd;        /* the executor's private directory */
   const char *dir;  /* its path */
@@ -190,9 +199,27 @@ struct co_glue_env {
    * model's: co_model_watermark). */
   unsigned window;
   int64_t watermark;
+  /* The states of the target's layers (co_adapter.start), each with the
+   * start that made it and its stop; the glue finds its own with
+   * co_glue_state. */
+  co_glue_start_fn state_of[CO_GLUE_STATES];
+  void (*state_stop[CO_GLUE_STATES])(void *state);
+  void *state[CO_GLUE_STATES];
 };
 
-#define CO_ADAPTER_VERSION 3
+/* The state that start (the glue's own co_adapter.start) made in env, or
+ * NULL. Keyed by the function, so a copy of an adapter (a test's variant
+ * contract) finds the state its start made. */
+static inline void *co_glue_state(const struct co_glue_env *env,
+                                  co_glue_start_fn start) {
+  unsigned i;
+  for (i = 0; i < CO_GLUE_STATES; i++)
+    if (env->state_of[i] == start)
+      return env->state[i];
+  return NULL;
+}
+
+#define CO_ADAPTER_VERSION 4
 
 /*
  * An adapter: a contract and the glue to the real library.
@@ -228,7 +255,25 @@ struct co_adapter {
   /* Version 3, paged layers: the window descriptor an object has paged in
    * now, or -1 (an observation: no paging). Win32: its C-runtime number. */
   int64_t (*window_of)(void *obj);
+  /* Version 4, optional: a library's state of its own (an event loop),
+   * made when the executor of a target with this layer is created, before
+   * it takes stock of the process's descriptors (the state's descriptors
+   * are then the process's, not the trace's), and freed by stop() with the
+   * executor. Nothing of it is made at program start, so one library's
+   * start-up cannot break another target. start sets *state (NULL
+   * allowed) and returns 0, or returns -1 with the reason in err: the
+   * target cannot start (the command line exits
+   * 2 naming the target and the reason). The glue finds it with
+   * co_glue_state(env, its_start). */
+  co_glue_start_fn start;
+  void (*stop)(void *state);
 };
+/* Start a's state into env (nothing if a has no start). Returns 0, or -1
+ * with "LAYER: reason" in err. co_glue_stop frees every state of env. For
+ * programs that call glue themselves; the executor does it for targets. */
+int co_glue_start(struct co_glue_env *env, const struct co_adapter *a,
+                  char *err, size_t cap);
+void co_glue_stop(struct co_glue_env *env);
 /* A contract's paged flag (read only from version-3 adapters). */
 int co_adapter_paged(const struct co_adapter *a);
 
@@ -262,12 +307,10 @@ unsigned co_entry_nmodes(const struct co_entry *e);
 /* The id of an adapter's first entry (its entries are consecutive). */
 int co_adapter_first_entry(const struct co_adapter *a);
 
-/* The built-in adapters. */
+/* The built-in adapters (the test fixtures' demo and wio are declared in
+ * harness/adapters/fixtures.h: not in the installed library). */
 extern const struct co_adapter co_adapter_stdio;
-extern const struct co_adapter co_adapter_demo;
 extern const struct co_adapter co_adapter_zlib;
-/* A stdio-like wrapper with a close-on-free flag (POSIX builds). */
-extern const struct co_adapter co_adapter_wio;
 /* Windows builds: the C runtime's descriptors over HANDLEs, and its
  * streams over those descriptors. */
 extern const struct co_adapter co_adapter_crt;

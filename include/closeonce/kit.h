@@ -34,7 +34,8 @@ int co_kit_register(const struct co_adapter *a, const char *summary, char *err,
 
 /* The command line (fuzz, replay, print, targets); exit codes 0/1/2. */
 int co_cli_main(int argc, char **argv);
-/* The target used when --target is not given. */
-void co_cli_set_default_target(const char *name);
+/* The same with default_target used when --target is not given (NULL:
+ * --target is required where a command needs one). */
+int co_cli_run(int argc, char **argv, const char *default_target);
 
 #endif

@@ -8,9 +8,9 @@
  * the per-descriptor flags, which descriptors share an open file description
  * and that description's offset and status flags.
  *
- * Each rule cites its source: "man X" (Linux man-pages 6.03), "P" (observed
- * on Linux 6.18 / glibc 2.36), "S§n" (shared/SEMANTICS.md section n).
- * The implementation is in models/ (models/model_internal.h lists its
+ * Each rule cites the section of docs/ that states it, docs/<page>.md#<id>
+ * (docs/README.md#citing); "man X" is Linux man-pages 6.03. The
+ * implementation is in models/ (models/model_internal.h lists its
  * modules).
  */
 #ifndef CLOSEONCE_MODEL_H
@@ -53,13 +53,13 @@ enum co_platform {
     "msvcrt.dll returns its error without calling the handler installed "      \
     "with _set_invalid_parameter_handler: _close or fclose of a descriptor "   \
     "that is not open gives -1/EBADF, _fdopen with a bad mode NULL/EINVAL; "   \
-    "UCRT calls the handler (UCRT lowio/close.cpp, stdio/fdopen.cpp; S§8; "   \
-    "observed under Wine's msvcrt.dll and ucrtbase.dll, "                      \
+    "UCRT calls the handler (UCRT lowio/close.cpp, stdio/fdopen.cpp; "         \
+    "docs/wine.md#iph; observed under Wine's msvcrt.dll and ucrtbase.dll, "    \
     "corpus/win32-crt/fclose-after-close.trace)")                              \
   X(WINE_DUP2_SAME_REDUPS, 0x8, "wine",                                        \
     "_dup2(fd, fd) duplicates the handle and closes the old one, so fd holds " \
     "a new handle value; UCRT returns 0 and changes nothing (Wine "            \
-    "dlls/msvcrt/file.c _dup2; UCRT lowio/dup2.cpp; S§6.2)")
+    "dlls/msvcrt/file.c _dup2; UCRT lowio/dup2.cpp; docs/wine.md#dup2-same)")
 enum co_quirk {
 #define CO__Q_ENUM(id, bit, profile, text) CO_QUIRK_##id = bit,
   CO_QUIRK_LIST(CO__Q_ENUM)

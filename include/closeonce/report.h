@@ -12,9 +12,9 @@
 
 enum co_format { CO_FMT_AUTO, CO_FMT_TEXT, CO_FMT_BINARY };
 
-/* Which form bytes are in: text if every byte is printable ASCII, tab, CR,
- * LF or part of a well-formed UTF-8 sequence (an empty input is text),
- * binary otherwise. */
+/* Which form bytes are in, by content: co_trace_looks_text without a name
+ * (closeonce/trace.h). co_trace_load and co_trace_load_mem with CO_FMT_AUTO
+ * also go by the name. */
 enum co_format co_format_detect(const void *data, size_t size);
 
 /* Decode or parse in-memory bytes. name is used in error messages. On
@@ -43,6 +43,8 @@ void co_report_events(FILE *out, const struct co_event_rec *ev, size_t nev);
 void co_report_explain(FILE *out, struct co_exec *ex, const struct co_trace *t,
                        struct co_verdict *v /* OUT */);
 
+struct co_shrink_stats; /* closeonce/shrink.h */
+
 /* A finding, for the report files. */
 struct co_finding {
   const char *target;
@@ -54,6 +56,9 @@ struct co_finding {
   const struct co_verdict *v;
   const struct co_event_rec *ev;
   size_t nev;
+  /* What shrinking verified about trace, or NULL: not shrunk (the reports
+   * then claim nothing about minimality). */
+  const struct co_shrink_stats *shrink;
 };
 
 /* Markdown for people: verdict and its meaning, the ownership rule broken,

@@ -10,11 +10,12 @@
 #include "closeonce/contract.h"
 #include "closeonce/trace.h"
 
-/* Modes (DESIGN.md): conformance traces may misuse handles on purpose and
+/* Modes: conformance traces may misuse handles on purpose and
  * the model predicts the platform's reaction; ownership events are
  * reported, not findings. In contract mode the client is well-behaved: the
  * moves a well-behaved client would not make are skipped when the input is
- * generated, and every ownership event is a finding. */
+ * generated, and every ownership event is a finding
+ * (docs/concepts.md#modes). */
 enum co_mode_kind { CO_MODE_CONFORMANCE, CO_MODE_CONTRACT };
 const char *co_mode_name(int mode);
 /* Returns 0 and sets *mode, or -1 for an unknown name. */
@@ -29,7 +30,8 @@ struct co_target {
   const char *layers[4]; /* adapter layer names; NULL after the last */
   unsigned variant;      /* passed to the adapters' glue */
   int mode;              /* default enum co_mode_kind */
-  /* Filled by co_target_find / co_target_register: */
+  /* Filled when the target joins the registry (at program start for the
+   * built-in ones, by co_target_register for the others): */
   struct co_opset ops;
   uint8_t entry_ids[CO_ENTRIES_MAX];
 };
@@ -47,13 +49,26 @@ struct co_target {
 extern const uint8_t co_client_ops[];
 extern const size_t co_client_nops;
 
+/* The registry. The built-in targets are the rows of harness/targets.def
+ * (the target list); their operation sets are computed once, at program
+ * start. A program adds its own targets with co_target_register, then
+ * freezes the table; lookups never change it. */
 /* NULL-terminated list of the targets built in and registered. */
 extern struct co_target *const *co_targets;
 /* The target called name, ready to use (opset filled), or NULL. */
 const struct co_target *co_target_find(const char *name);
-/* Add a target (its layers must be registered adapters). Returns 0, or -1
- * with a message. The target must stay alive. */
+/* Add a target (its layers must be registered adapters). Returns 0 (also
+ * when t is registered already), or -1 with a message: the name is taken,
+ * a layer has no adapter, the table is full or frozen. The target must
+ * stay alive. */
 int co_target_register(struct co_target *t, char *err, size_t cap);
+/* End registration: from now on co_target_register fails. Programs call it
+ * after their own registrations, before they run anything. */
+void co_targets_freeze(void);
+/* This tree's programs only (not in the installed library): register the
+ * target list's LIBS rows (libs/, once their adapters are registered).
+ * Returns 0, or -1 with a message. */
+int co_targets_register_libs(char *err, size_t cap);
 /* The adapter of an entry id that t uses, or NULL. */
 const struct co_adapter *co_target_adapter(const struct co_target *t,
                                            unsigned entry);

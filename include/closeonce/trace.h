@@ -17,7 +17,10 @@
  *  - binary (fuzzer input): 4 bytes an operation; total (every byte string
  *    decodes), a truncated tail ends the trace, a record whose first byte is
  *    zero is skipped, so all-zero input is the empty trace and zeroing a
- *    record deletes it; changing one byte changes one operation.
+ *    record deletes it; changing one byte changes one operation. The first
+ *    byte picks the operation in the target's opset; an opset of more than
+ *    255 operations also uses the top bits of the fourth byte of a call
+ *    (harness/trace.c), so every opset round-trips.
  *  - text (corpus, reports, reproducers): one operation a line, '#' starts a
  *    comment; co_trace_print() output parses back to the same trace.
  *
@@ -49,7 +52,7 @@ enum co_argkind {
  * X(ID, text name, binds a slot, number of references, argument kind,
  *   flag vocabulary)
  *
- * The flag vocabularies are defined in harness/ops.c; each word is a
+ * The flag vocabularies are defined in harness/trace.c; each word is a
  * (mask, value) pair on the operation's 4-bit flags field.
  */
 #define CO_OP_LIST(X)                                                          \
@@ -174,13 +177,36 @@ int co_trace_decode(const uint8_t *data, size_t size,
 size_t co_trace_encode(const struct co_trace *t, const struct co_opset *set,
                        uint8_t *buf, size_t cap);
 
+/*
+ * Which form a file is in, when it is not said (--format auto). Text is
+ * what a person writes; it must never be read as a binary trace, so the
+ * rule leans to text, and a text file with a stray byte is a parse error
+ * at its line:col rather than a binary trace run silently:
+ *  - by name (name may be NULL): a name ending in .trace is text; an
+ *    engine's names for its inputs are binary: libFuzzer's crash-, leak-,
+ *    timeout-, oom-, slow-unit- files and corpus units (40 hex digits, the
+ *    SHA-1 of the content), AFL++'s id: (id_) files, and names ending in
+ *    .bin (closeonce encode, the build's seeds);
+ *  - otherwise by content: text if its first CO_TEXT_LEAD bytes (all of
+ *    it, if shorter; an empty file is text) are text: printable ASCII, tab,
+ *    CR, LF or UTF-8. The shortest operation line is 8 characters
+ *    ("close s0"), and a binary record's bytes are mostly below 0x20 (the
+ *    operation's index, slots, objects), so a binary input begins with a
+ *    byte that is not text.
+ * Returns 1 for text, 0 for binary.
+ */
+#define CO_TEXT_LEAD 8
+int co_trace_looks_text(const char *name, const void *data, size_t size);
+
 /* Text form. */
 struct co_parse_error {
   int line, col;     /* 1-based */
   char message[160]; /* what was expected and what was found */
 };
 /* Parse text of length len (no NUL needed). On error returns -1 and fills
- * *err; *out then holds the operations before the bad line. */
+ * *err; *out then holds the operations before the bad line. A byte that is
+ * not text (NUL, a control byte, broken UTF-8) is an error at its place,
+ * reported before anything else. */
 int co_trace_parse(const char *text, size_t len, struct co_trace *out,
                    struct co_parse_error *err);
 /* The 1-based line of text that holds operation step (one operation a line;

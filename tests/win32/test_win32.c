@@ -62,8 +62,8 @@ static void run_ok(struct co_exec *ex, const char *text, struct rec *r) {
         v.step, v.what);
 }
 
-/* DuplicateHandle shares the file object, so the file pointer (S§1, S§8);
- * a second CreateFile has its own. */
+/* DuplicateHandle shares the file object, so the file pointer;
+ * a second CreateFile has its own (docs/win32.md#objects). */
 static void dup_shares_position(void) {
   struct co_exec *ex = exec_for("win32", CO_MODE_CONFORMANCE);
   struct rec r;
@@ -82,7 +82,7 @@ static void dup_shares_position(void) {
 }
 
 /* DUPLICATE_CLOSE_SOURCE on an unprotected handle: the same value back,
- * the source closed (WP test_DuplicateHandle). On a protected one: a new
+ * the source closed (docs/win32.md#duplicatehandle). On a protected one: a new
  * value, the source survives. */
 static void close_source_rules(void) {
   struct co_exec *ex = exec_for("win32", CO_MODE_CONFORMANCE);
@@ -102,7 +102,7 @@ static void close_source_rules(void) {
 }
 
 /* CloseHandle: twice -> FALSE, ERROR_INVALID_HANDLE; protected -> FALSE,
- * GLE 6, still open (S§8). */
+ * GLE 6, still open (docs/win32.md#protect). */
 static void close_rules(void) {
   struct co_exec *ex = exec_for("win32", CO_MODE_CONFORMANCE);
   struct rec r;
@@ -203,7 +203,7 @@ static void crt_reverse(void) {
 }
 
 /* _open_osfhandle of a closed handle: -1, EBADF, no invalid-parameter
- * handler (S§3; WT test__open_osfhandle); the caller keeps nothing. */
+ * handler (docs/crt.md#open-osfhandle); the caller keeps nothing. */
 static void crt_open_closed_handle(void) {
   struct co_exec *ex = exec_for("win32-crt", CO_MODE_CONFORMANCE);
   struct rec r;
@@ -214,7 +214,8 @@ static void crt_open_closed_handle(void) {
 }
 
 /* The recording invalid-parameter handler: _close of a descriptor that was
- * never open fires it under UCRT and not under msvcrt.dll (S§8). */
+ * never open fires it under UCRT and not under msvcrt.dll
+ * (docs/wine.md#iph). */
 static void crt_iph_recorded(void) {
   struct co_glue_env env = {.dirfd = -1, .dir = ""};
   struct co_outcome out;
@@ -227,9 +228,10 @@ static void crt_iph_recorded(void) {
 #endif
 }
 
-/* C-runtime descriptors are the lowest free number (S§5): a number freed
+/* C-runtime descriptors are the lowest free number: a number freed
  * by a stream's fclose is the next one _dup takes; _dup's handle is a new,
- * inheritable value on the same file object (shared position). */
+ * inheritable value on the same file object (shared position;
+ * docs/crt.md#allocation, docs/crt.md#dup). */
 static void crt_numbers_and_dup(void) {
   struct co_exec *ex = exec_for("win32-crt", CO_MODE_CONFORMANCE);
   struct rec r;
@@ -254,8 +256,9 @@ static void crt_numbers_and_dup(void) {
 }
 
 /* _dup2(s, t): returns 0; t's old handle is closed and t holds a new
- * duplicate of s's (S§3). _dup2(s, s): UCRT changes nothing; Wine makes a
- * new handle (the declared quirk WINE_DUP2_SAME_REDUPS). */
+ * duplicate of s's. _dup2(s, s): UCRT changes nothing; Wine makes a
+ * new handle (the declared quirk WINE_DUP2_SAME_REDUPS;
+ * docs/crt.md#dup2, docs/wine.md#dup2-same). */
 static void crt_dup2(void) {
   struct co_exec *ex = exec_for("win32-crt", CO_MODE_CONFORMANCE);
   struct rec r;
@@ -337,9 +340,10 @@ static void crt_stream_owns_descriptor(void) {
   co_exec_free(ex);
 }
 
-/* The limits (S§5, S§8): _getmaxstdio starts at 512; _setmaxstdio takes
+/* The limits: _getmaxstdio starts at 512; _setmaxstdio takes
  * up to 2048 (msvcrt) or 8192 (UCRT); the descriptor table holds as many
- * descriptors, then _open_osfhandle fails. */
+ * descriptors, then _open_osfhandle fails (docs/crt.md#limits,
+ * docs/wine.md#limits). */
 static void crt_limits(void) {
   int cap = 0, expect, i, err = 0;
   int *fds;

@@ -257,6 +257,38 @@ static inline int co__onum_valid(const struct co_model *m,
          m->onum_used[o->nb.n] == 2 && m->onum_gen[o->nb.n] == o->nb.gen;
 }
 
+/* The slot of the live object wrapper o wraps, or -1 when that object is
+ * gone (its slot may hold another object since: the generation tells). */
+static inline int co__inner_of(const struct co_model *m,
+                               const struct objent *o) {
+  const struct objent *in;
+  if (o->wrap.inner < 0)
+    return -1;
+  in = &m->obj[o->wrap.inner];
+  return in->live && in->nb.on && in->nb.gen == o->wrap.gen ? o->wrap.inner
+                                                            : -1;
+}
+
+/* A numbered object, or a wrapper over one, whose number was freed or given
+ * to another object under it: what a call through it does depends on who
+ * holds the number now, so it is never run. */
+static inline int co__obj_lost(const struct co_model *m,
+                               const struct objent *o) {
+  if (o->nb.on)
+    return !co__onum_valid(m, o);
+  return o->wrap.inner >= 0 && !(o->wrap.n >= 0 && o->wrap.n < CO_OBJNUMS &&
+                                 m->onum_used[o->wrap.n] == 2 &&
+                                 m->onum_gen[o->wrap.n] == o->wrap.gen);
+}
+
+static inline int64_t co__obj_number(const struct co_model *m,
+                                     const struct objent *o) {
+  (void)m;
+  if (o->nb.on)
+    return o->nb.n;
+  return o->wrap.inner >= 0 ? o->wrap.n : -1;
+}
+
 /* co_model_is_foreign, the common case inline. */
 static inline int co__is_foreign(const struct co_model *m, int64_t num) {
   if (num >= 0 && (uint64_t)num < m->cap)
@@ -339,10 +371,7 @@ int co__onum_holder(const struct co_model *m, int64_t n);
 int co__onum_take(struct co_model *m, struct objent *o);
 int co__onum_left(const struct co_model *m);
 int co__onum_lowest_free(const struct co_model *m);
-int co__inner_of(const struct co_model *m, const struct objent *o);
 int co__wrapper_of(const struct co_model *m, int k);
-int co__obj_lost(const struct co_model *m, const struct objent *o);
-int64_t co__obj_number(const struct co_model *m, const struct objent *o);
 void co__numbered_close(struct co_model *m, struct co__callctx *x,
                         struct co_outcome *pred, struct co_aftermath *t);
 void co__numbered_dup(struct co_model *m, struct co__callctx *x,

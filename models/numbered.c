@@ -42,17 +42,6 @@ int co__onum_left(const struct co_model *m) {
   return co__onum_lowest_free(m) >= 0;
 }
 
-/* The slot of the live object wrapper o wraps, or -1 when that object is
- * gone (its slot may hold another object since: the generation tells). */
-int co__inner_of(const struct co_model *m, const struct objent *o) {
-  const struct objent *in;
-  if (o->wrap.inner < 0)
-    return -1;
-  in = &m->obj[o->wrap.inner];
-  return in->live && in->nb.on && in->nb.gen == o->wrap.gen ? o->wrap.inner
-                                                            : -1;
-}
-
 /* The live wrapper of object k, or -1. */
 int co__wrapper_of(const struct co_model *m, int k) {
   int w;
@@ -60,24 +49,6 @@ int co__wrapper_of(const struct co_model *m, int k) {
     if (m->obj[w].live && co__inner_of(m, &m->obj[w]) == k)
       return w;
   return -1;
-}
-
-/* A numbered object, or a wrapper over one, whose number was freed or given
- * to another object under it: what a call through it does depends on who
- * holds the number now, so it is never run. */
-int co__obj_lost(const struct co_model *m, const struct objent *o) {
-  if (o->nb.on)
-    return !co__onum_valid(m, o);
-  return o->wrap.inner >= 0 && !(o->wrap.n >= 0 && o->wrap.n < CO_OBJNUMS &&
-                                 m->onum_used[o->wrap.n] == 2 &&
-                                 m->onum_gen[o->wrap.n] == o->wrap.gen);
-}
-
-int64_t co__obj_number(const struct co_model *m, const struct objent *o) {
-  (void)m;
-  if (o->nb.on)
-    return o->nb.n;
-  return o->wrap.inner >= 0 ? o->wrap.n : -1;
 }
 
 /* _close of numbered object k (directly, or by its stream's fclose): the

@@ -54,7 +54,12 @@ struct co_exec {
 
   /* owner layers */
   int mode, skip;
-  struct co_glue_env genv;
+  struct co_glue_env genv; /* what every layer's env shares */
+  /* Each layer's env (genv plus its adapter's state, which this executor
+   * made and frees): the adapters keep a run's state here, nowhere else. */
+  struct co_glue_env lenv[CO_EXEC_LAYERS];
+  const struct co_adapter *lad[CO_EXEC_LAYERS];
+  unsigned nlayers;
   void *robj[CO_OBJS]; /* the real objects behind o0..o7 */
   const struct co_adapter *robj_ad[CO_OBJS];
   struct co_event_rec events[CO_EVENTS_KEPT];
@@ -122,9 +127,61 @@ static int take_foreign(struct co_exec *ex) {
   return 0;
 }
 
+/* The env of adapter ad's glue: its layer's, made on first use (a layer
+ * the target does not list) with its adapter state. NULL with a message if
+ * the state cannot be made. */
+static struct co_glue_env *layer_env(struct co_exec *ex,
+                                     const struct co_adapter *ad, char *err,
+                                     size_t cap) {
+  unsigned i;
+  struct co_glue_env *env;
+  for (i = 0; i < ex->nlayers; i++)
+    if (ex->lad[i] == ad)
+      return &ex->lenv[i];
+  if (ex->nlayers == CO_EXEC_LAYERS) {
+    snprintf(err, cap, "more than %d layers", CO_EXEC_LAYERS);
+    return NULL;
+  }
+  env = &ex->lenv[ex->nlayers];
+  *env = ex->genv;
+  env->state = NULL;
+  if (ad->version >= 4 && ad->state_new &&
+      !(env->state = ad->state_new(env, err, cap)))
+    return NULL;
+  ex->lad[ex->nlayers++] = ad;
+  return env;
+}
+
+/* The env for a call of ad's glue (step and teardown). */
+static const struct co_glue_env *glue_env(struct co_exec *ex,
+                                          const struct co_adapter *ad) {
+  char err[160];
+  const struct co_glue_env *env = layer_env(ex, ad, err, sizeof err);
+  return env ? env : &ex->genv; /* state NULL: the glue fails the call */
+}
+
+/* A new trace's window and watermark, for every layer's env. */
+static void sync_layer_envs(struct co_exec *ex) {
+  unsigned i;
+  for (i = 0; i < ex->nlayers; i++) {
+    ex->lenv[i].window = ex->genv.window;
+    ex->lenv[i].watermark = ex->genv.watermark;
+  }
+}
+
+static void free_layer_states(struct co_exec *ex) {
+  unsigned i;
+  for (i = 0; i < ex->nlayers; i++)
+    if (ex->lenv[i].state)
+      ex->lad[i]->state_free(ex->lenv[i].state);
+  ex->nlayers = 0;
+}
+
 struct co_exec *co_exec_new(const struct co_backend *be, char *err,
                             size_t errcap) {
   struct co_exec *ex;
+  /* From here on the adapter registry is read-only. */
+  co_registry_freeze();
   if (be->version < 1 || be->version > CO_BACKEND_VERSION) {
     snprintf(err, errcap, "backend %s has table version %d, expected 1..%d",
              be->name, be->version, CO_BACKEND_VERSION);
@@ -169,6 +226,10 @@ struct co_exec *co_exec_new_target(const struct co_target *t, char *err,
   ex->genv.variant = t->variant;
   for (k = 0; k < sizeof t->layers / sizeof *t->layers && t->layers[k]; k++) {
     const struct co_adapter *a = co_adapter_find(t->layers[k]);
+    if (a && !layer_env(ex, a, err, errcap)) {
+      co_exec_free(ex);
+      return NULL;
+    }
     if (a && a->contract->numbered && !ex->numad)
       ex->numad = a;
     if (co_adapter_paged(a) && a->number_open && !ex->numad)
@@ -208,6 +269,7 @@ int co_exec_skipped(const struct co_exec *ex, size_t step) {
 void co_exec_free(struct co_exec *ex) {
   if (!ex)
     return;
+  free_layer_states(ex);
   if (ex->self)
     ex->be->destroy(ex->self);
   co_model_free(ex->model);
@@ -334,6 +396,7 @@ static int begin_model(struct co_exec *ex) {
     return -1;
   ex->genv.window = ex->window;
   ex->genv.watermark = co_model_watermark(ex->model);
+  sync_layer_envs(ex);
   return 0;
 }
 
@@ -555,10 +618,10 @@ static void call_layer(struct co_exec *ex, const struct co_op *op,
                never passed to the library; shows as a divergence */
   co_model_obj(ex->model, op->obj, &os); /* before the step */
   if (two)
-    ad->call2(&ex->genv, idx, op->flags, ex->robj[op->obj], &ex->robj[op->dst],
-              real);
+    ad->call2(glue_env(ex, ad), idx, op->flags, ex->robj[op->obj],
+              &ex->robj[op->dst], real);
   else
-    ad->call(&ex->genv, idx, op->flags, objp, c->a, op->n, real);
+    ad->call(glue_env(ex, ad), idx, op->flags, objp, c->a, op->n, real);
   if (two && binds == 1)
     k = op->dst;
   if (binds == 1) {
@@ -914,7 +977,7 @@ static void teardown_objects(struct co_exec *ex) {
       }
       for (i = 0; i < ad->contract->nentries; i++)
         if (ad->contract->entries[i].effect == CO_EFF_CLOSE) {
-          ad->call(&ex->genv, i, 0, &ex->robj[k], -1, 0, &r);
+          ad->call(glue_env(ex, ad), i, 0, &ex->robj[k], -1, 0, &r);
           break;
         }
       ex->robj[k] = NULL;

@@ -219,14 +219,14 @@ static int op_c(FILE *o, const struct co_op *op, const char **lib) {
       *lib = "demolib.c";
       fprintf(o,
               "  snprintf(path, sizeof path, \"%%s/demo\", dir);\n"
-              "  o[%u] = demo_open(path);\n  unlink(path);\n"
+              "  o[%u] = demo_open_planted(path, VARIANT);\n  unlink(path);\n"
               "  r = o[%u] ? 0 : -1;\n",
               d, d);
     } else if (!strcmp(n, "demo_adopt")) {
       *lib = "demolib.c";
-      fprintf(o, "  o[%u] = demo_adopt(", d);
+      fprintf(o, "  o[%u] = demo_adopt_planted(", d);
       ref_c(o, A);
-      fprintf(o, ");\n  r = o[%u] ? 0 : -1;\n", d);
+      fprintf(o, ", VARIANT);\n  r = o[%u] ? 0 : -1;\n", d);
     } else if (!strcmp(n, "demo_fd") || !strcmp(n, "demo_export") ||
                !strcmp(n, "demo_detach")) {
       fprintf(o, "  r = s[%u] = %s(o[%u]);\n", d, n, k);
@@ -444,7 +444,7 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
   if (lib)
     fprintf(out,
             "#ifndef VARIANT\n#define VARIANT %uu /* the planted bugs; 0: "
-            "fixed */\n#endif\n  demo_set_bugs(VARIANT);\n",
+            "fixed */\n#endif\n",
             tg->variant);
   if (pager)
     fprintf(out,

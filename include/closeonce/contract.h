@@ -181,7 +181,10 @@ struct co_contract {
   int paged;
 };
 
-/* What the glue gets: where files may be created. */
+/* What the glue gets: where files may be created, and the adapter's own
+ * state for this executor. The executor makes one per layer of its target;
+ * glue keeps nothing of a run anywhere else (no static objects), so that
+ * executors in different threads never share anything. */
 struct co_glue_env {
   int dirfd;        /* the executor's private directory */
   const char *dir;  /* its path */
@@ -190,9 +193,12 @@ struct co_glue_env {
    * model's: co_model_watermark). */
   unsigned window;
   int64_t watermark;
+  /* Version 4: what the adapter's state_new returned for this executor
+   * (NULL if it has none). */
+  void *state;
 };
 
-#define CO_ADAPTER_VERSION 3
+#define CO_ADAPTER_VERSION 4
 
 /*
  * An adapter: a contract and the glue to the real library.
@@ -228,6 +234,14 @@ struct co_adapter {
   /* Version 3, paged layers: the window descriptor an object has paged in
    * now, or -1 (an observation: no paging). Win32: its C-runtime number. */
   int64_t (*window_of)(void *obj);
+  /* Version 4, optional: the adapter's per-executor state (counters, a
+   * pager instance), made when the executor is created, with env's dir and
+   * variant (env->state is NULL then), and freed with it. NULL from
+   * state_new is a failure (message in err): the executor is not created.
+   * An object that handle_of, number_of or window_of needs the state for
+   * must lead to it (those get only the object). */
+  void *(*state_new)(const struct co_glue_env *env, char *err, size_t cap);
+  void (*state_free)(void *state);
 };
 /* A contract's paged flag (read only from version-3 adapters). */
 int co_adapter_paged(const struct co_adapter *a);
@@ -243,13 +257,21 @@ void co_outcome_failed_if(struct co_outcome *out, long r, int raw);
  * object made over -1). */
 void co_outcome_value(struct co_outcome *out, long v);
 
-/* The registry. Built-in adapters are registered from the start; a user's
- * adapter is added with co_adapter_register before it is used. Entry ids are
- * global and stable for the life of the process. */
+/* The registry. The built-in adapters are registered once, before any
+ * lookup answers (thread-safe); a user's adapter is added with
+ * co_adapter_register while the program starts, before its first executor.
+ * Creating an executor freezes the registry (co_registry_freeze): from then
+ * on it is read-only, lookups are safe from any thread, and registering
+ * fails. Entry ids are global and stable for the life of the process. */
 #define CO_ENTRIES_MAX 255
-/* Returns 0, or -1 if the table is full, a name is taken, or the adapter is
- * malformed (message in err). */
+/* Returns 0, or -1 if the registry is frozen or full, a name is taken, or
+ * the adapter is malformed (message in err). Not thread-safe: call it
+ * before starting threads that use closeonce. */
 int co_adapter_register(const struct co_adapter *a, char *err, size_t cap);
+/* Make the registry read-only (idempotent, thread-safe). */
+void co_registry_freeze(void);
+/* 1 once frozen. */
+int co_registry_frozen(void);
 /* The adapter by layer name, or NULL. */
 const struct co_adapter *co_adapter_find(const char *layer);
 /* Entry id by name, or -1. */

@@ -32,6 +32,11 @@
  * leak from one job into the other. The test checks that the jobs really
  * overlapped (steps of B made while A was stepping) and that the planted
  * jobs found what they plant, so it cannot pass by running nothing.
+ *
+ * Built two ways: a Criterion test (test_threads), and, with
+ * -DCO_THREADS_STANDALONE, a plain program running one case per process
+ * (test_threads_tsan CASE: Criterion's runner does not start under
+ * ThreadSanitizer).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -46,7 +51,23 @@
 
 #include "closeonce/exec.h"
 #include "closeonce/gen.h"
-#include "support.h"
+
+#ifdef CO_THREADS_STANDALONE
+#define CHECK(cond, ...)                                                       \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      printf("%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);          \
+      printf("" __VA_ARGS__);                                                  \
+      printf("\n");                                                            \
+      exit(1);                                                                 \
+    }                                                                          \
+  } while (0)
+#define CASE(name) static void name(void)
+#else
+#include <criterion/criterion.h>
+#define CHECK(cond, ...) cr_assert(cond, "" __VA_ARGS__)
+#define CASE(name) CASE(name)
+#endif
 
 #define TRACES 6000
 #define MAX_OPS 24
@@ -220,12 +241,12 @@ static void start_job(pthread_t *th, struct job *j, atomic_ulong *clock,
   j->other_steps = j->my_steps = 0;
   j->findings = 0;
   j->err[0] = 0;
-  cr_assert_eq(pthread_create(th, NULL, run_job, j), 0);
+  CHECK(pthread_create(th, NULL, run_job, j) == 0);
 }
 
 static void joined(struct job *j, pthread_t th) {
-  cr_assert_eq(pthread_join(th, NULL), 0);
-  cr_assert_eq(j->err[0], 0, "%s (seed %llu): %s", j->target,
+  CHECK(pthread_join(th, NULL) == 0);
+  CHECK(j->err[0] == 0, "%s (seed %llu): %s", j->target,
                (unsigned long long)j->seed, j->err);
 }
 
@@ -241,7 +262,7 @@ static void same(const struct job *j, const struct result *seq,
              (!a->has_outcomes ||
               (!memcmp(&a->model, &b->model, sizeof a->model) &&
                !memcmp(&a->real, &b->real, sizeof a->real)));
-    cr_assert(eq,
+    CHECK(eq,
               "%s (seed %llu), trace %zu: alone %s at step %zu (%s), %zu "
               "steps; beside another executor %s at step %zu (%s), %zu steps",
               j->target, (unsigned long long)j->seed, i,
@@ -258,7 +279,7 @@ static void at_once(struct job *a, struct job *b, struct turns *turns,
   atomic_ulong clock = 0;
   pthread_barrier_t start;
   pthread_t tha, thb;
-  cr_assert_eq(pthread_barrier_init(&start, NULL, 2), 0);
+  CHECK(pthread_barrier_init(&start, NULL, 2) == 0);
   start_job(&tha, a, &clock, &start, turns, ca);
   start_job(&thb, b, &clock, &start, turns, cb);
   joined(a, tha);
@@ -266,7 +287,7 @@ static void at_once(struct job *a, struct job *b, struct turns *turns,
   pthread_barrier_destroy(&start);
   /* They stepped at the same time: a good share of each one's steps were
    * made while the other was stepping. */
-  cr_assert(a->other_steps > a->my_steps / 4 ||
+  CHECK(a->other_steps > a->my_steps / 4 ||
                 b->other_steps > b->my_steps / 4,
             "the jobs hardly overlapped: %s %lu steps, %lu of %s's among "
             "them; %s %lu, %lu",
@@ -295,18 +316,18 @@ static void pair(const char *ta, uint64_t sa, int planted_a, const char *tb,
                         {0, 0}};
   atomic_ulong clock = 0;
   pthread_t th;
-  cr_assert(ra && rb && ca && cb);
+  CHECK(ra && rb && ca && cb);
   /* Target lookup prepares the target table: done here, before threads. */
-  cr_assert_not_null(a.t = co_target_find(ta), "no target %s", ta);
-  cr_assert_not_null(b.t = co_target_find(tb), "no target %s", tb);
+  CHECK((a.t = co_target_find(ta)) != NULL, "no target %s", ta);
+  CHECK((b.t = co_target_find(tb)) != NULL, "no target %s", tb);
 
   start_job(&th, &a, &clock, NULL, NULL, ra);
   joined(&a, th);
   start_job(&th, &b, &clock, NULL, NULL, rb);
   joined(&b, th);
-  cr_assert(a.findings ? planted_a : !planted_a, "%s alone: %d findings",
+  CHECK(a.findings ? planted_a : !planted_a, "%s alone: %d findings",
             ta, a.findings);
-  cr_assert(b.findings ? planted_b : !planted_b, "%s alone: %d findings",
+  CHECK(b.findings ? planted_b : !planted_b, "%s alone: %d findings",
             tb, b.findings);
 
   at_once(&a, &b, &turns, ra, rb, ca, cb);
@@ -317,32 +338,32 @@ static void pair(const char *ta, uint64_t sa, int planted_a, const char *tb,
   free(cb);
 }
 
-Test(threads, posix_beside_posix) {
+CASE(posix_beside_posix) {
   pair("posix", 11, 0, "posix", 12, 0);
 }
 
-Test(threads, demo_beside_its_planted_bugs) {
+CASE(demo_beside_its_planted_bugs) {
   pair("demo", 21, 0, "demo-export-nodup", 22, 1);
   pair("demo-close-leaks", 23, 1, "demo", 24, 0);
 }
 
-Test(threads, vfd_windows_beside_each_other) {
+CASE(vfd_windows_beside_each_other) {
   pair("vfd", 31, 0, "vfd-w3", 32, 0);
   pair("vfd-evict-lent", 33, 1, "vfd-w1", 34, 0);
 }
 
-Test(threads, wio_beside_its_planted_bugs) {
+CASE(wio_beside_its_planted_bugs) {
   pair("wio", 41, 0, "wio-borrow-closes", 42, 1);
   pair("wio-take-fail-closes", 43, 1, "wio", 44, 0);
 }
 
-Test(threads, layered_targets_side_by_side) {
+CASE(layered_targets_side_by_side) {
   pair("posix-stdio", 51, 0, "zlib", 52, 0);
 }
 
 /* After the first executor the registry is read-only: a registration
  * fails with a message, and re-registering a built-in changes nothing. */
-Test(threads, the_registry_is_frozen_by_the_first_executor) {
+CASE(the_registry_is_frozen_by_the_first_executor) {
   static const struct co_entry late_entries[] = {
       {"late_close", CO_EFF_CLOSE, 0, 0, 1, NULL, "test", NULL}};
   static const struct co_contract late_contract = {
@@ -351,14 +372,48 @@ Test(threads, the_registry_is_frozen_by_the_first_executor) {
   char err[256];
   struct co_exec *ex;
   late.contract = &late_contract;
-  cr_assert_eq(co_registry_frozen(), 0);
-  ex = sup_exec();
-  cr_assert_eq(co_registry_frozen(), 1);
-  cr_assert_eq(co_adapter_register(&late, err, sizeof err), -1);
-  cr_assert(strstr(err, "registry is frozen") != NULL, "%s", err);
-  cr_assert_eq(co_adapter_find("late"), NULL);
-  cr_assert_eq(co_entry_find("late_close", 10), -1);
-  cr_assert_eq(co_adapter_register(&co_adapter_demo, err, sizeof err), 0, "%s",
-               err);
+  CHECK(co_registry_frozen() == 0);
+  ex = co_exec_new(&co_backend_posix, err, sizeof err);
+  CHECK(ex != NULL, "%s", err);
+  CHECK(co_registry_frozen() == 1);
+  CHECK(co_adapter_register(&late, err, sizeof err) == -1);
+  CHECK(strstr(err, "registry is frozen") != NULL, "%s", err);
+  CHECK(co_adapter_find("late") == NULL);
+  CHECK(co_entry_find("late_close", 10) == -1);
+  CHECK(co_adapter_register(&co_adapter_demo, err, sizeof err) == 0, "%s",
+        err);
   co_exec_free(ex);
 }
+
+#ifdef CO_THREADS_STANDALONE
+static const struct {
+  const char *name;
+  void (*fn)(void);
+} cases[] = {
+    {"posix_beside_posix", posix_beside_posix},
+    {"demo_beside_its_planted_bugs", demo_beside_its_planted_bugs},
+    {"vfd_windows_beside_each_other", vfd_windows_beside_each_other},
+    {"wio_beside_its_planted_bugs", wio_beside_its_planted_bugs},
+    {"layered_targets_side_by_side", layered_targets_side_by_side},
+    {"the_registry_is_frozen_by_the_first_executor",
+     the_registry_is_frozen_by_the_first_executor},
+};
+
+/* test_threads_tsan CASE: one case (the registry case needs a fresh
+ * process); --list: their names. */
+int main(int argc, char **argv) {
+  size_t i;
+  for (i = 0; i < sizeof cases / sizeof *cases; i++)
+    if (argc == 2 && !strcmp(argv[1], "--list"))
+      printf("%s\n", cases[i].name);
+    else if (argc == 2 && !strcmp(argv[1], cases[i].name)) {
+      cases[i].fn();
+      printf("%s: passed\n", cases[i].name);
+      return 0;
+    }
+  if (argc == 2 && !strcmp(argv[1], "--list"))
+    return 0;
+  printf("usage: %s CASE | --list\n", argv[0]);
+  return 2;
+}
+#endif

@@ -227,6 +227,58 @@ static void crt_iph_recorded(void) {
 #endif
 }
 
+/* The handler's count is per thread: while one thread's calls fire it
+ * (UCRT: _close of a descriptor never open), another thread's calls that do
+ * not fire it never report CO_IPH. */
+#define IPH_CALLS 20000
+static DWORD WINAPI iph_firing(void *arg) {
+  struct co_glue_env env = {.dirfd = -1, .dir = ""};
+  long *fired = arg;
+  int i;
+  for (i = 0; i < IPH_CALLS; i++) {
+    struct co_outcome out;
+    void *obj = (void *)(intptr_t)(4000 + 1); /* descriptor 4000 */
+    co_adapter_crt.call(&env, 3 /* _close */, 0, &obj, -1, 0, &out);
+    *fired += out.err == CO_IPH;
+  }
+  return 0;
+}
+
+static DWORD WINAPI iph_quiet(void *arg) {
+  struct co_glue_env env = {.dirfd = -1, .dir = ""};
+  long *wrong = arg;
+  int i;
+  for (i = 0; i < IPH_CALLS; i++) {
+    struct co_outcome out;
+    void *obj = (void *)(intptr_t)(1 + 1); /* descriptor 1 */
+    co_adapter_crt.call(&env, 2 /* _write */, 0, &obj, -1, 0, &out);
+    *wrong += out.err == CO_IPH;
+  }
+  return 0;
+}
+
+static void crt_iph_per_thread(void) {
+  long fired = 0, wrong = 0;
+  HANDLE t[2];
+  t[0] = CreateThread(NULL, 0, iph_firing, &fired, 0, NULL);
+  t[1] = CreateThread(NULL, 0, iph_quiet, &wrong, 0, NULL);
+  CHECK(t[0] && t[1], "CreateThread failed");
+  WaitForMultipleObjects(2, t, TRUE, INFINITE);
+  CloseHandle(t[0]);
+  CloseHandle(t[1]);
+#ifdef _UCRT
+  CHECK(fired == IPH_CALLS, "UCRT: %ld of %d _close calls fired it", fired,
+        IPH_CALLS);
+#else
+  CHECK(fired == 0, "msvcrt: %ld of %d _close calls fired it", fired,
+        IPH_CALLS);
+#endif
+  CHECK(wrong == 0,
+        "%ld of %d _write(1, 0 bytes) calls reported the other thread's "
+        "firing",
+        wrong, IPH_CALLS);
+}
+
 /* C-runtime descriptors are the lowest free number (S§5): a number freed
  * by a stream's fclose is the next one _dup takes; _dup's handle is a new,
  * inheritable value on the same file object (shared position). */
@@ -433,6 +485,7 @@ static const struct {
     {"crt_reverse", crt_reverse},
     {"crt_open_closed_handle", crt_open_closed_handle},
     {"crt_iph_recorded", crt_iph_recorded},
+    {"crt_iph_per_thread", crt_iph_per_thread},
     {"crt_numbers_and_dup", crt_numbers_and_dup},
     {"crt_dup2", crt_dup2},
     {"crt_stream_owns_descriptor", crt_stream_owns_descriptor},

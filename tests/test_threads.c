@@ -66,7 +66,7 @@
 #else
 #include <criterion/criterion.h>
 #define CHECK(cond, ...) cr_assert(cond, "" __VA_ARGS__)
-#define CASE(name) CASE(name)
+#define CASE(name) Test(threads, name)
 #endif
 
 #define TRACES 6000

@@ -6,15 +6,7 @@
 # -DCASES=<case;case...>
 set(work ${BIN}/tsan-build)
 
-function(run)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
-                  ERROR_VARIABLE out)
-  if(NOT rc EQUAL 0)
-    string(REPLACE ";" " " cmd "${ARGN}")
-    message(FATAL_ERROR "failed (${rc}): ${cmd}\n${out}")
-  endif()
-  set(last_output "${out}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/run_step.cmake)
 
 run(${CMAKE_COMMAND} -S ${SRC} -B ${work} -DCMAKE_C_COMPILER=${CC}
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCO_SANITIZE=thread -DCO_LIBS=OFF

@@ -231,52 +231,46 @@ static void crt_iph_recorded(void) {
  * (UCRT: _close of a descriptor never open), another thread's calls that do
  * not fire it never report CO_IPH. */
 #define IPH_CALLS 20000
-static DWORD WINAPI iph_firing(void *arg) {
-  struct co_glue_env env = {.dirfd = -1, .dir = ""};
-  long *fired = arg;
-  int i;
-  for (i = 0; i < IPH_CALLS; i++) {
-    struct co_outcome out;
-    void *obj = (void *)(intptr_t)(4000 + 1); /* descriptor 4000 */
-    co_adapter_crt.call(&env, 3 /* _close */, 0, &obj, -1, 0, &out);
-    *fired += out.err == CO_IPH;
-  }
-  return 0;
-}
+struct iph_loop {
+  unsigned entry; /* of the crt adapter */
+  int fd;
+  long iph; /* calls that reported CO_IPH */
+};
 
-static DWORD WINAPI iph_quiet(void *arg) {
+static DWORD WINAPI iph_calls(void *arg) {
   struct co_glue_env env = {.dirfd = -1, .dir = ""};
-  long *wrong = arg;
+  struct iph_loop *l = arg;
   int i;
   for (i = 0; i < IPH_CALLS; i++) {
     struct co_outcome out;
-    void *obj = (void *)(intptr_t)(1 + 1); /* descriptor 1 */
-    co_adapter_crt.call(&env, 2 /* _write */, 0, &obj, -1, 0, &out);
-    *wrong += out.err == CO_IPH;
+    void *obj = (void *)(intptr_t)(l->fd + 1);
+    co_adapter_crt.call(&env, l->entry, 0, &obj, -1, 0, &out);
+    l->iph += out.err == CO_IPH;
   }
   return 0;
 }
 
 static void crt_iph_per_thread(void) {
-  long fired = 0, wrong = 0;
+  struct iph_loop firing = {3 /* _close */, 4000, 0}; /* never open */
+  struct iph_loop quiet = {2 /* _write, 0 bytes */, 1, 0};
   HANDLE t[2];
-  t[0] = CreateThread(NULL, 0, iph_firing, &fired, 0, NULL);
-  t[1] = CreateThread(NULL, 0, iph_quiet, &wrong, 0, NULL);
+  t[0] = CreateThread(NULL, 0, iph_calls, &firing, 0, NULL);
+  t[1] = CreateThread(NULL, 0, iph_calls, &quiet, 0, NULL);
   CHECK(t[0] && t[1], "CreateThread failed");
   WaitForMultipleObjects(2, t, TRUE, INFINITE);
   CloseHandle(t[0]);
   CloseHandle(t[1]);
 #ifdef _UCRT
-  CHECK(fired == IPH_CALLS, "UCRT: %ld of %d _close calls fired it", fired,
-        IPH_CALLS);
+  CHECK(firing.iph == IPH_CALLS, "UCRT: %ld of %d _close calls fired it",
+        firing.iph, IPH_CALLS);
 #else
-  CHECK(fired == 0, "msvcrt: %ld of %d _close calls fired it", fired,
-        IPH_CALLS);
+  CHECK(firing.iph == 0, "msvcrt: %ld of %d _close calls fired it",
+        firing.iph, IPH_CALLS);
 #endif
-  CHECK(wrong == 0,
+  CHECK(quiet.iph == 0,
         "%ld of %d _write(1, 0 bytes) calls reported the other thread's "
         "firing",
-        wrong, IPH_CALLS);
+        quiet.iph, IPH_CALLS);
 }
 
 /* C-runtime descriptors are the lowest free number (S§5): a number freed

@@ -1,16 +1,34 @@
 /*
  * The adapter registry: entry ids, names, lookups.
+ *
+ * Its life has two phases. Registration: the built-in adapters are added
+ * exactly once (pthread_once / InitOnceExecuteOnce, before any lookup
+ * answers), then a program adds its own (co_adapter_register, one thread,
+ * at start-up). Frozen: the first executor freezes it
+ * (co_registry_freeze); from then on nothing writes these tables, so
+ * lookups from any number of threads are plain reads, and a registration
+ * fails with a message.
  */
 #include "closeonce/contract.h"
 
 #include "closeonce/error.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+#else
+#include <pthread.h>
+#endif
 
 #define ADAPTERS_MAX 32
 
+/* The registry's tables: written only in the registration phase. */
 static const struct co_adapter *adapters[ADAPTERS_MAX];
 static int first_entry[ADAPTERS_MAX];
 static size_t nadapters;
@@ -19,7 +37,8 @@ static struct {
   unsigned index;
 } entries[CO_ENTRIES_MAX];
 static unsigned nentries;
-static int builtins_done;
+/* The phase: 1 once frozen (set once, never cleared). */
+static atomic_int frozen;
 
 static const char *const effect_names[CO_EFF_COUNT] = {
     "open",   "adopt",      "adopt-on-success", "borrow",
@@ -33,6 +52,17 @@ int co_adapter_paged(const struct co_adapter *a) {
 
 const char *co_effect_name(enum co_effect e) {
   return (unsigned)e < CO_EFF_COUNT ? effect_names[e] : "?";
+}
+
+/* (Not through builtins(): do_register runs inside its once.) */
+static int entry_find(const char *name, size_t len) {
+  unsigned i;
+  for (i = 0; i < nentries; i++) {
+    const char *n = entries[i].a->contract->entries[entries[i].index].name;
+    if (strlen(n) == len && !memcmp(n, name, len))
+      return (int)i;
+  }
+  return -1;
 }
 
 static int do_register(const struct co_adapter *a, char *err, size_t cap) {
@@ -57,7 +87,7 @@ static int do_register(const struct co_adapter *a, char *err, size_t cap) {
     }
   for (i = 0; i < c->nentries; i++) {
     const struct co_entry *e = &c->entries[i];
-    if (!e->name || co_entry_find(e->name, strlen(e->name)) >= 0 ||
+    if (!e->name || entry_find(e->name, strlen(e->name)) >= 0 ||
         (unsigned)e->effect >= CO_EFF_COUNT) {
       snprintf(err, cap,
                "adapter %s: entry %zu (%s) is unnamed, taken or "
@@ -114,6 +144,11 @@ static int do_register(const struct co_adapter *a, char *err, size_t cap) {
              c->layer);
     return -1;
   }
+  if (a->version >= 4 && a->state_free && !a->state_new) {
+    snprintf(err, cap, "adapter %s: state_free without state_new",
+             c->layer);
+    return -1;
+  }
   if (!has_close) {
     snprintf(err, cap, "adapter %s: no CLOSE entry (needed for teardown)",
              c->layer);
@@ -138,10 +173,7 @@ static void builtin(const struct co_adapter *a) {
   }
 }
 
-static void builtins(void) {
-  if (builtins_done)
-    return;
-  builtins_done = 1;
+static void register_builtins(void) {
 #ifdef _WIN32
   builtin(&co_adapter_crt);
   builtin(&co_adapter_crt_stdio);
@@ -152,8 +184,50 @@ static void builtins(void) {
   builtin(&co_adapter_vfd);
 }
 
-int co_adapter_register(const struct co_adapter *a, char *err, size_t cap) {
+/* The built-ins, registered exactly once whichever thread asks first. */
+#ifdef _WIN32
+static INIT_ONCE builtins_once = INIT_ONCE_STATIC_INIT;
+static BOOL CALLBACK builtins_cb(PINIT_ONCE once, PVOID p, PVOID *ctx) {
+  (void)once;
+  (void)p;
+  (void)ctx;
+  register_builtins();
+  return TRUE;
+}
+static void builtins(void) {
+  InitOnceExecuteOnce(&builtins_once, builtins_cb, NULL, NULL);
+}
+#else
+static pthread_once_t builtins_once = PTHREAD_ONCE_INIT;
+static void builtins(void) {
+  pthread_once(&builtins_once, register_builtins);
+}
+#endif
+
+void co_registry_freeze(void) {
   builtins();
+  atomic_store_explicit(&frozen, 1, memory_order_release);
+}
+
+int co_registry_frozen(void) {
+  return atomic_load_explicit(&frozen, memory_order_acquire);
+}
+
+int co_adapter_register(const struct co_adapter *a, char *err, size_t cap) {
+  size_t i;
+  builtins();
+  for (i = 0; i < nadapters; i++)
+    if (adapters[i] == a)
+      return 0; /* registered already: nothing changes */
+  if (co_registry_frozen()) {
+    snprintf(err, cap,
+             "adapter %s: the adapter registry is frozen (an executor "
+             "exists): register adapters before creating the first "
+             "executor",
+             a && a->contract && a->contract->layer ? a->contract->layer
+                                                    : "?");
+    return -1;
+  }
   return do_register(a, err, cap);
 }
 
@@ -176,14 +250,8 @@ int co_adapter_first_entry(const struct co_adapter *a) {
 }
 
 int co_entry_find(const char *name, size_t len) {
-  unsigned i;
   builtins();
-  for (i = 0; i < nentries; i++) {
-    const char *n = entries[i].a->contract->entries[entries[i].index].name;
-    if (strlen(n) == len && !memcmp(n, name, len))
-      return (int)i;
-  }
-  return -1;
+  return entry_find(name, len);
 }
 
 const struct co_entry *

@@ -54,7 +54,12 @@ struct co_exec {
 
   /* owner layers */
   int mode, skip;
-  struct co_glue_env genv;
+  struct co_glue_env genv; /* what every layer's env shares */
+  /* Each layer's env (genv plus its adapter's state, which this executor
+   * made and frees): the adapters keep a run's state here, nowhere else. */
+  struct co_glue_env lenv[CO_EXEC_LAYERS];
+  const struct co_adapter *lad[CO_EXEC_LAYERS];
+  unsigned nlayers;
   void *robj[CO_OBJS]; /* the real objects behind o0..o7 */
   const struct co_adapter *robj_ad[CO_OBJS];
   struct co_event_rec events[CO_EVENTS_KEPT];
@@ -122,9 +127,76 @@ static int take_foreign(struct co_exec *ex) {
   return 0;
 }
 
+/* The env of adapter ad's glue: its layer's, made on first use (a layer
+ * the target does not list) with its adapter state. NULL with a message if
+ * the state cannot be made. */
+static struct co_glue_env *layer_env(struct co_exec *ex,
+                                     const struct co_adapter *ad, char *err,
+                                     size_t cap) {
+  unsigned i;
+  struct co_glue_env *env;
+  for (i = 0; i < ex->nlayers; i++)
+    if (ex->lad[i] == ad)
+      return &ex->lenv[i];
+  if (ex->nlayers == CO_EXEC_LAYERS) {
+    snprintf(err, cap, "more than %d layers", CO_EXEC_LAYERS);
+    return NULL;
+  }
+  env = &ex->lenv[ex->nlayers];
+  *env = ex->genv;
+  if (co_glue_start(env, ad, err, cap) < 0)
+    return NULL;
+  ex->lad[ex->nlayers++] = ad;
+  return env;
+}
+
+/* The env for a call of ad's glue (step and teardown). */
+static const struct co_glue_env *glue_env(struct co_exec *ex,
+                                          const struct co_adapter *ad) {
+  char err[160];
+  const struct co_glue_env *env = layer_env(ex, ad, err, sizeof err);
+  return env ? env : &ex->genv; /* state NULL: the glue fails the call */
+}
+
+/* A new trace's window and watermark, for every layer's env. */
+static void sync_layer_envs(struct co_exec *ex) {
+  unsigned i;
+  for (i = 0; i < ex->nlayers; i++) {
+    ex->lenv[i].window = ex->genv.window;
+    ex->lenv[i].watermark = ex->genv.watermark;
+  }
+}
+
+static void free_layer_states(struct co_exec *ex) {
+  unsigned i;
+  for (i = 0; i < ex->nlayers; i++)
+    co_glue_stop(&ex->lenv[i], ex->lad[i]);
+  ex->nlayers = 0;
+}
+
+int co_glue_start(struct co_glue_env *env, const struct co_adapter *a,
+                  char *err, size_t cap) {
+  env->state = NULL;
+  if (!a || a->version < 4 || !a->state_new)
+    return 0;
+  if (a->state_new(env, &env->state, err, cap) < 0) {
+    env->state = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+void co_glue_stop(struct co_glue_env *env, const struct co_adapter *a) {
+  if (a && a->version >= 4 && a->state_free && env->state)
+    a->state_free(env->state);
+  env->state = NULL;
+}
+
 struct co_exec *co_exec_new(const struct co_backend *be, char *err,
                             size_t errcap) {
   struct co_exec *ex;
+  /* From here on the adapter registry is read-only. */
+  co_registry_freeze();
   if (be->version < 1 || be->version > CO_BACKEND_VERSION) {
     snprintf(err, errcap, "backend %s has table version %d, expected 1..%d",
              be->name, be->version, CO_BACKEND_VERSION);
@@ -163,12 +235,20 @@ fail:
 struct co_exec *co_exec_new_target(const struct co_target *t, char *err,
                                    size_t errcap) {
   struct co_exec *ex = co_exec_new(t->backend, err, errcap);
-  unsigned k;
+  unsigned k, states = 0;
   if (!ex)
     return NULL;
   ex->genv.variant = t->variant;
   for (k = 0; k < sizeof t->layers / sizeof *t->layers && t->layers[k]; k++) {
     const struct co_adapter *a = co_adapter_find(t->layers[k]);
+    char why[240];
+    const struct co_glue_env *env = NULL;
+    if (a && !(env = layer_env(ex, a, why, sizeof why))) {
+      snprintf(err, errcap, "target %s cannot start: %s", t->name, why);
+      co_exec_free(ex);
+      return NULL;
+    }
+    states += a && env->state;
     if (a && a->contract->numbered && !ex->numad)
       ex->numad = a;
     if (co_adapter_paged(a) && a->number_open && !ex->numad)
@@ -178,58 +258,15 @@ struct co_exec *co_exec_new_target(const struct co_target *t, char *err,
                        ? CO_VARIANT_WINDOW_OF(t->variant)
                        : CO_WINDOW_DEFAULT;
   }
-  /* The layers' own states (an event loop), then stock is taken again:
-   * their descriptors are the process's. */
-  for (k = 0; k < sizeof t->layers / sizeof *t->layers && t->layers[k]; k++) {
-    char why[200];
-    if (co_glue_start(&ex->genv, co_adapter_find(t->layers[k]), why,
-                      sizeof why) < 0) {
-      snprintf(err, errcap, "target %s cannot start: %s", t->name, why);
-      co_exec_free(ex);
-      return NULL;
-    }
-  }
-  if (ex->genv.state_of[0] && take_foreign(ex) < 0) {
+  /* The layers' own states (an event loop) may hold descriptors: they are
+   * the process's, so stock is taken again. */
+  if (states && take_foreign(ex) < 0) {
     snprintf(err, errcap, "cannot list the open descriptors");
     co_exec_free(ex);
     return NULL;
   }
   co_exec_set_mode(ex, t->mode, 1);
   return ex;
-}
-
-int co_glue_start(struct co_glue_env *env, const struct co_adapter *a,
-                  char *err, size_t cap) {
-  unsigned i;
-  void *st = NULL;
-  if (!a || a->version < 4 || !a->start)
-    return 0;
-  for (i = 0; i < CO_GLUE_STATES && env->state_of[i]; i++)
-    if (env->state_of[i] == a->start)
-      return 0; /* started by another layer of the same library */
-  if (i == CO_GLUE_STATES) {
-    snprintf(err, cap, "%s: more than %d layers with a state",
-             a->contract->layer, CO_GLUE_STATES);
-    return -1;
-  }
-  if (a->start(env, &st, err, cap) < 0)
-    return -1;
-  env->state_of[i] = a->start;
-  env->state_stop[i] = a->stop;
-  env->state[i] = st;
-  return 0;
-}
-
-void co_glue_stop(struct co_glue_env *env) {
-  unsigned i = CO_GLUE_STATES;
-  while (i-- > 0)
-    if (env->state_of[i]) {
-      if (env->state_stop[i])
-        env->state_stop[i](env->state[i]);
-      env->state_of[i] = NULL;
-      env->state_stop[i] = NULL;
-      env->state[i] = NULL;
-    }
 }
 
 unsigned co_exec_window(const struct co_exec *ex) {
@@ -258,7 +295,7 @@ int co_exec_skipped(const struct co_exec *ex, size_t step) {
 void co_exec_free(struct co_exec *ex) {
   if (!ex)
     return;
-  co_glue_stop(&ex->genv);
+  free_layer_states(ex);
   if (ex->self)
     ex->be->destroy(ex->self);
   co_model_free(ex->model);
@@ -385,6 +422,7 @@ static int begin_model(struct co_exec *ex) {
     return -1;
   ex->genv.window = ex->window;
   ex->genv.watermark = co_model_watermark(ex->model);
+  sync_layer_envs(ex);
   return 0;
 }
 
@@ -607,9 +645,10 @@ static void call_layer(struct co_exec *ex, const struct co_op *op,
                never passed to the library; shows as a divergence */
   co_model_obj(ex->model, obj, &os); /* before the step */
   if (two)
-    ad->call2(&ex->genv, idx, op->flags, ex->robj[obj], &ex->robj[dst], real);
+    ad->call2(glue_env(ex, ad), idx, op->flags, ex->robj[obj], &ex->robj[dst],
+              real);
   else
-    ad->call(&ex->genv, idx, op->flags, objp, c->a, op->n, real);
+    ad->call(glue_env(ex, ad), idx, op->flags, objp, c->a, op->n, real);
   if (two && binds == 1)
     k = dst;
   if (binds == 1) {
@@ -976,7 +1015,7 @@ static void teardown_objects(struct co_exec *ex) {
       }
       for (i = 0; i < ad->contract->nentries; i++)
         if (ad->contract->entries[i].effect == CO_EFF_CLOSE) {
-          ad->call(&ex->genv, i, 0, &ex->robj[k], -1, 0, &r);
+          ad->call(glue_env(ex, ad), i, 0, &ex->robj[k], -1, 0, &r);
           break;
         }
       ex->robj[k] = NULL;

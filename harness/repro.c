@@ -260,11 +260,12 @@ static void opener_mode_c(FILE *o, const struct lib_op *l) {
   fprintf(o, ", \"%s\");\n  r = o[%u] ? 0 : -1;\n", l->mode, l->d);
 }
 
-/* "  o[d] = fn(A);\n  r = o[d] ? 0 : -1;\n" (demo_adopt, wio_take, ...) */
+/* "  o[d] = fn_planted(A, VARIANT);\n  r = o[d] ? 0 : -1;\n" (demo_adopt,
+ * wio_take, wio_borrow: the fixtures' objects carry their planted bugs) */
 static void opener_c(FILE *o, const struct lib_op *l) {
-  fprintf(o, "  o[%u] = %s(", l->d, l->name);
+  fprintf(o, "  o[%u] = %s_planted(", l->d, l->name);
   ref_c(o, l->op->a);
-  fprintf(o, ");\n  r = o[%u] ? 0 : -1;\n", l->d);
+  fprintf(o, ", VARIANT);\n  r = o[%u] ? 0 : -1;\n", l->d);
 }
 
 /* "  r = s[d] = fn(o[k]);\n" (fileno, demo_fd, wio_fd, ...) */
@@ -310,7 +311,7 @@ static void gzclose_c(FILE *o, const struct lib_op *l) {
 static void demo_open_c(FILE *o, const struct lib_op *l) {
   fprintf(o,
           "  snprintf(path, sizeof path, \"%%s/demo\", dir);\n"
-          "  o[%u] = demo_open(path);\n  unlink(path);\n"
+          "  o[%u] = demo_open_planted(path, VARIANT);\n  unlink(path);\n"
           "  r = o[%u] ? 0 : -1;\n",
           l->d, l->d);
 }
@@ -591,11 +592,11 @@ static void prelude_c(FILE *out, const struct co_target *tg,
       need[LIB_DEMO] ? "#include \"demolib.h\"\n" : "",
       need[LIB_WIO] ? "#include \"wiolib.h\"\n" : "",
       need[LIB_ZLIB] ? "#include <zlib.h>\n" : "",
-      need[LIB_PAGER]
-          ? "#include \"vfd_planted.h\"\n\n/* An object: virtual descriptor + 1. */\n"
-            "#define VFD(obj) ((int)((intptr_t)(obj)-1))\n"
-            "static struct vfd_pager *pg;\nstatic char nl[256];\n"
-          : "");
+      need[LIB_PAGER] ? "#include \"vfd_planted.h\"\n\n/* An object: virtual "
+                        "descriptor + 1. */\n"
+                        "#define VFD(obj) ((int)((intptr_t)(obj)-1))\n"
+                        "static struct vfd_pager *pg;\nstatic char nl[256];\n"
+                      : "");
 }
 
 /* main up to the first step: the start state, and each library set up
@@ -618,10 +619,6 @@ static void main_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
           CO_SLOTS, CO_OBJS, CO_SLOTS);
   if (need[LIB_DEMO] || need[LIB_WIO])
     fprintf(out, variant, tg->variant);
-  if (need[LIB_DEMO])
-    fprintf(out, "  demo_set_bugs(VARIANT);\n");
-  if (need[LIB_WIO])
-    fprintf(out, "  wio_set_bugs(VARIANT);\n");
   if (need[LIB_PAGER]) {
     fprintf(out, variant, tg->variant & 0xffffu);
     fprintf(out,
@@ -630,7 +627,8 @@ static void main_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
             "    struct vfd_config cfg = {%uu, 0};\n"
             "    cfg.watermark = freenum(%d);\n"
             "    memset(nl, '\\n', sizeof nl);\n"
-            "    if (!(pg = vfd_pager_new_planted(&cfg, VARIANT)))\n      return 2;\n  }\n",
+            "    if (!(pg = vfd_pager_new_planted(&cfg, VARIANT)))\n      "
+            "return 2;\n  }\n",
             co_exec_window(ex), CO_PAGER_LOW, co_exec_window(ex), CO_PAGER_LOW);
   }
 }

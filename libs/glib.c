@@ -221,9 +221,9 @@ const struct co_adapter co_lib_gio = {.version = CO_ADAPTER_VERSION,
                                       .contract = &stream_contract,
                                       .call = stream_glue,
                                       .handle_of = stream_fd,
-                                      .start = start};
+                                      .state_new = start};
 const struct co_adapter co_lib_glib = {.version = CO_ADAPTER_VERSION,
                                        .contract = &channel_contract,
                                        .call = channel_glue,
                                        .handle_of = channel_fd,
-                                       .start = start};
+                                       .state_new = start};

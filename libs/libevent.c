@@ -143,7 +143,7 @@ static void stop(void *state) {
 static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
                  void **obj, int64_t fd, int32_t n, struct co_outcome *out) {
   static const char buf[256];
-  struct event_base *base = co_glue_state(env, start);
+  struct event_base *base = env->state;
   struct bev *o = *obj;
   long r = -1;
   int turns;
@@ -203,5 +203,5 @@ const struct co_adapter co_lib_libevent = {.version = CO_ADAPTER_VERSION,
                                            .contract = &contract,
                                            .call = glue,
                                            .handle_of = handle_of,
-                                           .start = start,
-                                           .stop = stop};
+                                           .state_new = start,
+                                           .state_free = stop};

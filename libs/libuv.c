@@ -125,7 +125,7 @@ static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
   uv_pipe_t *p = *obj;
   uv_os_fd_t f;
   uv_buf_t b;
-  struct loop *l = co_glue_state(env, start);
+  struct loop *l = env->state;
   long r = -1;
   (void)mode;
   switch (e) {
@@ -170,5 +170,5 @@ const struct co_adapter co_lib_libuv = {.version = CO_ADAPTER_VERSION,
                                         .contract = &contract,
                                         .call = glue,
                                         .handle_of = handle_of,
-                                        .start = start,
-                                        .stop = stop};
+                                        .state_new = start,
+                                        .state_free = stop};

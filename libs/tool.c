@@ -242,7 +242,7 @@ static int run(FILE *out) {
         }
       }
     }
-    co_glue_stop(&env);
+    co_glue_stop(&env, a);
   }
   return diffs;
 }

@@ -1,9 +1,12 @@
 /*
  * The demo library (demolib.h) as an adapter: its contract, as its header
- * documents it, and the glue. The variant selects planted bugs.
+ * documents it, and the glue. The variant selects planted bugs, each object
+ * made with them. The glue's state is the executor's: the serial of the
+ * files it makes.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #ifndef _WIN32
 #include <unistd.h>
 #endif
@@ -41,21 +44,46 @@ static const struct co_contract contract = {.layer = "demo",
                                             .nentries = sizeof entries /
                                                         sizeof *entries};
 
+/* One executor's glue state. */
+struct demo_glue {
+  unsigned serial; /* of the files demo_open makes */
+};
+
+static int demo_state_new(const struct co_glue_env *env, void **state,
+                          char *err, size_t cap) {
+  struct demo_glue *g = calloc(1, sizeof *g);
+  (void)env;
+  if (!g) {
+    snprintf(err, cap, "demo glue: out of memory");
+    return -1;
+  }
+  *state = g;
+  return 0;
+}
+
+static void demo_state_free(void *state) {
+  free(state);
+}
+
 static void demo_call(const struct co_glue_env *env, unsigned e, unsigned mode,
                       void **obj, int64_t fd, int32_t n,
                       struct co_outcome *out) {
   static const char buf[256];
-  static unsigned serial;
+  struct demo_glue *g = env->state;
   struct demo *d = *obj;
   long r = 0;
   (void)mode;
-  demo_set_bugs(env->variant);
   errno = 0;
   switch (e) {
   case E_OPEN: {
     char path[4200];
-    snprintf(path, sizeof path, "%s/demo-%u", env->dir, serial++);
-    d = demo_open(path);
+    if (!g) {
+      r = -1;
+      errno = ENOMEM;
+      break;
+    }
+    snprintf(path, sizeof path, "%s/demo-%u", env->dir, g->serial++);
+    d = demo_open_planted(path, env->variant);
 #ifndef _WIN32
     if (d)
       unlink(path); /* on Windows demolib creates it delete-on-close */
@@ -65,7 +93,7 @@ static void demo_call(const struct co_glue_env *env, unsigned e, unsigned mode,
     break;
   }
   case E_ADOPT:
-    d = demo_adopt((int)fd);
+    d = demo_adopt_planted((int)fd, env->variant);
     *obj = d;
     r = d ? 0 : -1;
     break;
@@ -100,4 +128,6 @@ static int64_t demo_handle_of(void *obj) {
 const struct co_adapter co_adapter_demo = {.version = CO_ADAPTER_VERSION,
                                            .contract = &contract,
                                            .call = demo_call,
-                                           .handle_of = demo_handle_of};
+                                           .handle_of = demo_handle_of,
+                                           .state_new = demo_state_new,
+                                           .state_free = demo_state_free};

@@ -67,39 +67,43 @@ static int os_close(int fd) {
 
 struct demo {
   int fd;
+  unsigned bugs; /* DEMO_BUG_* planted in this object */
 };
 
-static unsigned bugs;
-
-void demo_set_bugs(unsigned b) {
-  bugs = b;
-}
-
-static struct demo *wrap(int fd) {
+static struct demo *wrap(int fd, unsigned bugs) {
   struct demo *d = malloc(sizeof *d);
   if (!d) {
     errno = ENOMEM;
     return NULL;
   }
   d->fd = fd;
+  d->bugs = bugs;
   return d;
 }
 
-struct demo *demo_open(const char *path) {
+struct demo *demo_open_planted(const char *path, unsigned bugs) {
   int fd = os_open(path);
   struct demo *d;
   if (fd < 0)
     return NULL;
-  d = wrap(fd);
+  d = wrap(fd, bugs);
   if (!d)
     os_close(fd);
   return d;
 }
 
-struct demo *demo_adopt(int fd) {
+struct demo *demo_adopt_planted(int fd, unsigned bugs) {
   if (os_valid(fd) < 0)
     return NULL; /* EBADF; the caller keeps fd */
-  return wrap(fd);
+  return wrap(fd, bugs);
+}
+
+struct demo *demo_open(const char *path) {
+  return demo_open_planted(path, 0);
+}
+
+struct demo *demo_adopt(int fd) {
+  return demo_adopt_planted(fd, 0);
 }
 
 int demo_fd(const struct demo *d) {
@@ -107,14 +111,14 @@ int demo_fd(const struct demo *d) {
 }
 
 int demo_export(struct demo *d) {
-  if (bugs & DEMO_BUG_EXPORT_NODUP)
+  if (d->bugs & DEMO_BUG_EXPORT_NODUP)
     return d->fd;
   return os_dup(d->fd);
 }
 
 int demo_detach(struct demo *d) {
   int fd = d->fd;
-  if (bugs & DEMO_BUG_DETACH_CLOSES)
+  if (d->bugs & DEMO_BUG_DETACH_CLOSES)
     os_close(fd);
   free(d);
   return fd;
@@ -125,7 +129,7 @@ long demo_write(struct demo *d, const void *buf, size_t n) {
 }
 
 int demo_close(struct demo *d) {
-  int r = (bugs & DEMO_BUG_CLOSE_LEAKS) ? 0 : os_close(d->fd);
+  int r = (d->bugs & DEMO_BUG_CLOSE_LEAKS) ? 0 : os_close(d->fd);
   free(d);
   return r;
 }

@@ -11,8 +11,11 @@
  *   demo_write   writes through the descriptor
  *   demo_close   closes the descriptor and frees the object
  *
- * Planted bugs, for closeonce's own tests: demo_set_bugs(DEMO_BUG_...)
- * turns on a broken variant of one function.
+ * Planted bugs, for closeonce's own tests: an object made by
+ * demo_open_planted or demo_adopt_planted with DEMO_BUG_... has a broken
+ * variant of one function. The bugs are the object's: the library keeps no
+ * state of its own, so objects with different bugs live side by side (in
+ * two threads, say).
  */
 #ifndef DEMOLIB_H
 #define DEMOLIB_H
@@ -30,10 +33,11 @@ struct demo;
 /* demo_close frees the object but forgets to close its descriptor. */
 #define DEMO_BUG_CLOSE_LEAKS 0x4
 
-void demo_set_bugs(unsigned bugs);
-
 struct demo *demo_open(const char *path);
 struct demo *demo_adopt(int fd);
+/* The same, the object with planted bugs (0: none, as above). */
+struct demo *demo_open_planted(const char *path, unsigned bugs);
+struct demo *demo_adopt_planted(int fd, unsigned bugs);
 int demo_fd(const struct demo *d);
 int demo_export(struct demo *d);
 int demo_detach(struct demo *d);

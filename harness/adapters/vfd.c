@@ -1,14 +1,17 @@
 /*
  * The descriptor pager (pager/vfd.h) as a paged layer: its contract, as the
- * header states it, and the glue. One pager per trace: made by the first
- * call that creates a virtual descriptor, freed when the last one is closed
- * (the executor's teardown closes every object), with the target's window,
- * the trace's watermark and the variant's planted bugs.
+ * header states it, and the glue. The glue's state is the executor's (struct
+ * vfd_glue, made by state_new): one pager per trace, made by the first call
+ * that creates a virtual descriptor, freed when the last one is closed (the
+ * executor's teardown closes every object), with the target's window, the
+ * trace's watermark and the variant's planted bugs. An object is a struct
+ * vobj: its pager's state and its virtual descriptor.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #ifdef _WIN32
 #include <io.h>
@@ -111,16 +114,52 @@ static const struct co_contract contract = {.layer = "vfd",
                                                         sizeof *entries,
                                             .paged = 1};
 
-/* The trace's pager and how many of its virtual descriptors are live. */
-static struct vfd_pager *pager;
-static size_t nlive;
+/* One executor's glue state: the trace's pager, how many of its virtual
+ * descriptors are live, and the serial of the files it makes. */
+struct vfd_glue {
+  struct vfd_pager *pager;
+  size_t nlive;
+  unsigned serial;
+};
 
-static void *to_obj(int v) {
-  return (void *)(intptr_t)(v + 1);
+/* An object: a virtual descriptor of g's pager. */
+struct vobj {
+  struct vfd_glue *g;
+  int v;
+};
+
+#define NL16                                                                   \
+  '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n',      \
+      '\n', '\n', '\n', '\n'
+#define NL64 NL16, NL16, NL16, NL16
+/* What vwrite writes: newlines, so that text mode shows in the offsets. */
+static const char newlines[256] = {NL64, NL64, NL64, NL64};
+
+static int vfd_state_new(const struct co_glue_env *env, void **state, char *err,
+                         size_t cap) {
+  struct vfd_glue *g = calloc(1, sizeof *g);
+  (void)env;
+  if (!g) {
+    snprintf(err, cap, "vfd glue: out of memory");
+    return -1;
+  }
+  *state = g;
+  return 0;
+}
+
+static void vfd_state_free(void *state) {
+  struct vfd_glue *g = state;
+  if (g)
+    vfd_pager_free(g->pager);
+  free(g);
 }
 
 static int of_obj(void *obj) {
-  return (int)((intptr_t)obj - 1);
+  return ((struct vobj *)obj)->v;
+}
+
+static struct vfd_pager *pager_of(void *obj) {
+  return ((struct vobj *)obj)->g->pager;
 }
 
 static unsigned own_flags(unsigned own) {
@@ -129,45 +168,63 @@ static unsigned own_flags(unsigned own) {
          ((own & CO_OWN_TEXT) ? VFD_TEXT : 0);
 }
 
-static int ensure_pager(const struct co_glue_env *env) {
+static int ensure_pager(struct vfd_glue *g, const struct co_glue_env *env) {
   struct vfd_config cfg;
-  if (pager)
+  if (g->pager)
     return 0;
   cfg.window = env->window ? env->window : 1;
   cfg.watermark = (int)env->watermark;
 #ifdef VFD_PLANTED
   /* the variant's low bits: the planted bugs (the window is env->window) */
-  pager = vfd_pager_new_planted(&cfg, env->variant & 0xffffu);
+  g->pager = vfd_pager_new_planted(&cfg, env->variant & 0xffffu);
 #else
-  pager = vfd_pager_new(&cfg);
+  g->pager = vfd_pager_new(&cfg);
 #endif
-  return pager ? 0 : -1;
+  return g->pager ? 0 : -1;
 }
 
-/* A virtual descriptor was made (v >= 0) or closed. */
-static void made(void **obj, int v) {
-  *obj = v >= 0 ? to_obj(v) : NULL;
-  if (v >= 0)
-    nlive++;
+/* A virtual descriptor was made (v >= 0: its object, or ENOMEM and it is
+ * closed again) or closed. Returns 0 or -1. */
+static int made(struct vfd_glue *g, void **obj, int v) {
+  struct vobj *o;
+  *obj = NULL;
+  if (v < 0)
+    return -1;
+  if (!(o = malloc(sizeof *o))) {
+    vfd_close(g->pager, v);
+    errno = ENOMEM;
+    return -1;
+  }
+  o->g = g;
+  o->v = v;
+  *obj = o;
+  g->nlive++;
+  return 0;
 }
 
-static void closed(void) {
-  if (--nlive == 0) {
-    vfd_pager_free(pager);
-    pager = NULL;
+static void closed(void **obj) {
+  struct vfd_glue *g = ((struct vobj *)*obj)->g;
+  free(*obj);
+  *obj = NULL;
+  if (--g->nlive == 0) {
+    vfd_pager_free(g->pager);
+    g->pager = NULL;
   }
 }
 
 static void vfd_call(const struct co_glue_env *env, unsigned e, unsigned mode,
                      void **obj, int64_t fd, int32_t n,
                      struct co_outcome *out) {
-  static char buf[256];
-  static unsigned serial;
+  struct vfd_glue *g = env->state;
+  struct vfd_pager *pager = *obj && e != E_OPEN && e != E_ADOPT ? pager_of(*obj)
+                            : g                                 ? g->pager
+                                                                : NULL;
   long r = -1;
   int v;
   errno = 0;
-  if ((e == E_OPEN || e == E_ADOPT) && ensure_pager(env) < 0) {
-    co_outcome_from_c(out, -1, errno);
+  if ((e == E_OPEN || e == E_ADOPT) &&
+      (!g || ensure_pager(g, env) < 0 || !(pager = g->pager))) {
+    co_outcome_from_c(out, -1, g ? errno : ENOMEM);
     return;
   }
   switch (e) {
@@ -175,7 +232,7 @@ static void vfd_call(const struct co_glue_env *env, unsigned e, unsigned mode,
     char path[4200];
     const struct co_mode *md = &open_modes[mode];
     int acc = md->needs == CO_NEED_READ ? O_RDONLY : O_RDWR;
-    snprintf(path, sizeof path, "%s/vfd-%u", env->dir, serial++);
+    snprintf(path, sizeof path, "%s/vfd-%u", env->dir, g->serial++);
 #ifdef _WIN32
     v = vfd_open(pager, path, acc | _O_CREAT | _O_TEMPORARY, 0,
                  own_flags(md->own));
@@ -185,8 +242,7 @@ static void vfd_call(const struct co_glue_env *env, unsigned e, unsigned mode,
     if (v >= 0)
       unlink(path);
 #endif
-    made(obj, v);
-    r = v < 0 ? -1 : 0;
+    r = made(g, obj, v);
     break;
   }
   case E_ADOPT:
@@ -196,13 +252,11 @@ static void vfd_call(const struct co_glue_env *env, unsigned e, unsigned mode,
 #else
     v = vfd_adopt(pager, (vfd_native)fd, own_flags(adopt_modes[mode].own));
 #endif
-    made(obj, v);
-    r = v < 0 ? -1 : 0;
+    r = made(g, obj, v);
     break;
   case E_CLOSE:
     r = vfd_close(pager, of_obj(*obj));
-    *obj = NULL;
-    closed();
+    closed(obj);
     break;
   case E_GET:
     r = vfd_get(pager, of_obj(*obj));
@@ -216,10 +270,7 @@ static void vfd_call(const struct co_glue_env *env, unsigned e, unsigned mode,
     r = vfd_put(pager, of_obj(*obj));
     break;
   case E_WRITE:
-    /* newlines: text mode shows in the offsets */
-    if (!buf[0])
-      memset(buf, '\n', sizeof buf);
-    r = vfd_write(pager, of_obj(*obj), buf, (size_t)n);
+    r = vfd_write(pager, of_obj(*obj), newlines, (size_t)n);
     break;
   case E_OUT:
     r = vfd_page_out(pager, of_obj(*obj));
@@ -235,7 +286,8 @@ static void vfd_call(const struct co_glue_env *env, unsigned e, unsigned mode,
 
 static void vfd_call2(const struct co_glue_env *env, unsigned e, unsigned mode,
                       void *src, void **dst, struct co_outcome *out) {
-  int v;
+  struct vfd_glue *g = ((struct vobj *)src)->g;
+  long r;
   (void)env;
   (void)mode;
   errno = 0;
@@ -244,21 +296,20 @@ static void vfd_call2(const struct co_glue_env *env, unsigned e, unsigned mode,
     co_outcome_from_c(out, -1, ENOSYS);
     return;
   }
-  v = vfd_dup(pager, of_obj(src));
-  made(dst, v);
-  co_outcome_from_c(out, v < 0 ? -1 : 0, errno);
+  r = made(g, dst, vfd_dup(g->pager, of_obj(src)));
+  co_outcome_from_c(out, r, errno);
 }
 
 static int64_t vfd_handle_of(void *obj) {
 #ifdef _WIN32
-  return (int64_t)(intptr_t)vfd_parked(pager, of_obj(obj));
+  return (int64_t)(intptr_t)vfd_parked(pager_of(obj), of_obj(obj));
 #else
-  return vfd_parked(pager, of_obj(obj));
+  return vfd_parked(pager_of(obj), of_obj(obj));
 #endif
 }
 
 static int64_t vfd_window_handle(void *obj) {
-  int fd = vfd_window_of(pager, of_obj(obj));
+  int fd = vfd_window_of(pager_of(obj), of_obj(obj));
 #ifdef _WIN32
   return fd < 0 ? -1 : co_crt_peek_osfhandle(fd);
 #else
@@ -282,4 +333,6 @@ const struct co_adapter co_adapter_vfd = {.version = CO_ADAPTER_VERSION,
                                           .call = vfd_call,
                                           .call2 = vfd_call2,
                                           .handle_of = vfd_handle_of,
-                                          .window_of = vfd_window_handle};
+                                          .window_of = vfd_window_handle,
+                                          .state_new = vfd_state_new,
+                                          .state_free = vfd_state_free};

@@ -1,7 +1,8 @@
 /*
  * wiolib (wiolib.h), a stdio-like wrapper with a close-on-free flag, as an
  * adapter: its contract as its header states it, and the glue. The variant
- * selects planted bugs.
+ * selects planted bugs, each stream made with them. The glue keeps no
+ * state.
  */
 #include <errno.h>
 
@@ -53,12 +54,12 @@ static void wio_call(const struct co_glue_env *env, unsigned e, unsigned mode,
   struct wio *w = *obj;
   long r = -1;
   (void)mode;
-  wio_set_bugs(env->variant);
   errno = 0;
   switch (e) {
   case E_TAKE:
   case E_BORROW:
-    w = e == E_TAKE ? wio_take((int)fd) : wio_borrow((int)fd);
+    w = e == E_TAKE ? wio_take_planted((int)fd, env->variant)
+                    : wio_borrow_planted((int)fd, env->variant);
     *obj = w;
     r = w ? 0 : -1;
     break;

@@ -11,15 +11,10 @@
 struct wio {
   int fd;
   int close_on_free;
+  unsigned bugs; /* WIO_BUG_* planted in this stream */
 };
 
-static unsigned bugs;
-
-void wio_set_bugs(unsigned b) {
-  bugs = b;
-}
-
-static struct wio *make(int fd, int close_on_free) {
+static struct wio *make(int fd, int close_on_free, unsigned bugs) {
   struct wio *w = malloc(sizeof *w);
   if (!w) {
     errno = ENOMEM;
@@ -27,10 +22,11 @@ static struct wio *make(int fd, int close_on_free) {
   }
   w->fd = fd;
   w->close_on_free = close_on_free;
+  w->bugs = bugs;
   return w;
 }
 
-struct wio *wio_take(int fd) {
+struct wio *wio_take_planted(int fd, unsigned bugs) {
   int fl = fcntl(fd, F_GETFL);
   if (fl < 0)
     return NULL; /* EBADF */
@@ -40,13 +36,21 @@ struct wio *wio_take(int fd) {
     errno = EINVAL;
     return NULL;
   }
-  return make(fd, 1);
+  return make(fd, 1, bugs);
+}
+
+struct wio *wio_borrow_planted(int fd, unsigned bugs) {
+  if (fcntl(fd, F_GETFL) < 0)
+    return NULL; /* EBADF */
+  return make(fd, 0, bugs);
+}
+
+struct wio *wio_take(int fd) {
+  return wio_take_planted(fd, 0);
 }
 
 struct wio *wio_borrow(int fd) {
-  if (fcntl(fd, F_GETFL) < 0)
-    return NULL; /* EBADF */
-  return make(fd, 0);
+  return wio_borrow_planted(fd, 0);
 }
 
 int wio_fd(const struct wio *w) {
@@ -59,9 +63,9 @@ long wio_write(struct wio *w, const void *buf, size_t n) {
 
 int wio_free(struct wio *w) {
   int r = 0, closes = w->close_on_free;
-  if (bugs & WIO_BUG_BORROW_CLOSES)
+  if (w->bugs & WIO_BUG_BORROW_CLOSES)
     closes = 1;
-  if (bugs & WIO_BUG_TAKE_LEAKS)
+  if (w->bugs & WIO_BUG_TAKE_LEAKS)
     closes = 0;
   if (closes)
     r = close(w->fd);

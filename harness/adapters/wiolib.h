@@ -11,7 +11,9 @@
  *   wio_write   writes through the descriptor (unbuffered)
  *   wio_free    frees the stream, closing fd if it owns it
  *
- * Planted bugs, for closeonce's own tests: wio_set_bugs(WIO_BUG_...).
+ * Planted bugs, for closeonce's own tests: wio_take_planted and
+ * wio_borrow_planted make a stream with WIO_BUG_... (the take's error path
+ * too). The bugs are the stream's: the library keeps no state of its own.
  */
 #ifndef WIOLIB_H
 #define WIOLIB_H
@@ -28,10 +30,11 @@ struct wio;
  * caller still owns and will close again. */
 #define WIO_BUG_TAKE_FAIL_CLOSES 0x4
 
-void wio_set_bugs(unsigned bugs);
-
 struct wio *wio_take(int fd);
 struct wio *wio_borrow(int fd);
+/* The same with planted bugs (0: none, as above). */
+struct wio *wio_take_planted(int fd, unsigned bugs);
+struct wio *wio_borrow_planted(int fd, unsigned bugs);
 int wio_fd(const struct wio *w);
 long wio_write(struct wio *w, const void *buf, size_t n);
 int wio_free(struct wio *w);

@@ -97,7 +97,10 @@ static void *posix_create(char *err, size_t errcap) {
     be->tmpfile_ok = 1;
     close(fd);
   }
-  be->pid = getpid();
+  /* kcmp and /proc name the calling thread's descriptor table (a thread may
+   * have its own: unshare(CLONE_FILES)); the backend is used by the thread
+   * that made it. */
+  be->pid = (pid_t)syscall(SYS_gettid);
   be->limit = posix_limit(NULL);
   be->kcmp_ok = syscall(SYS_kcmp, be->pid, be->pid, KCMP_FILE_, be->dirfd,
                         be->dirfd) == 0;
@@ -157,7 +160,9 @@ static int posix_valid_many(void *self, const int64_t *nums, size_t n,
 }
 
 static int posix_open_set(void *self, int64_t **out, size_t *n) {
-  DIR *d = opendir("/proc/self/fd");
+  DIR *d = opendir("/proc/thread-self/fd"); /* Linux >= 3.17 */
+  if (!d)
+    d = opendir("/proc/self/fd");
   int64_t *v = NULL;
   size_t len = 0, cap = 0;
   struct dirent *e;

@@ -31,11 +31,17 @@
  * (2048 msvcrt, 8192 UCRT) are checked against the real CRT in the Windows
  * suite; with 8 objects a trace never reaches them.
  *
- * The invalid-parameter handler: a recording handler is installed for the
- * process (mingw's start-up installs a do-nothing one,
- * docs/wine.md#iph). A call during
- * which it fires reports CO_IPH; the contract never expects it, so any
- * firing is an invalid-handle finding.
+ * The invalid-parameter handler: a recording handler counts, per thread,
+ * how often it fired (mingw's start-up installs a do-nothing one,
+ * docs/wine.md#iph). A
+ * call during which it fires in the calling thread reports CO_IPH; the
+ * contract never expects it, so any firing is an invalid-handle finding.
+ * UCRT has a handler per thread (_set_thread_local_invalid_parameter_handler,
+ * which takes precedence over the process's): each thread that calls the
+ * glue installs it for itself. msvcrt.dll has only the process's: the
+ * recording handler is installed there; either way the count is
+ * thread-local, so a firing in one executor's thread never shows in
+ * another's call.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,7 +54,22 @@
 #include "closeonce/contract.h"
 #include "closeonce/error.h"
 
-static volatile long iph_fired;
+#ifdef _UCRT
+/* ucrtbase.dll exports it; mingw-w64's headers do not declare it. */
+_CRTIMP _invalid_parameter_handler __cdecl
+_set_thread_local_invalid_parameter_handler(_invalid_parameter_handler h);
+_CRTIMP _invalid_parameter_handler __cdecl
+_get_thread_local_invalid_parameter_handler(void);
+#define iph_get _get_thread_local_invalid_parameter_handler
+#define iph_set _set_thread_local_invalid_parameter_handler
+#else
+#define iph_get _get_invalid_parameter_handler
+#define iph_set _set_invalid_parameter_handler
+#endif
+
+/* How often the handler fired in this thread (the handler runs in the
+ * thread whose call fired it). */
+static _Thread_local long iph_fired;
 
 static void __cdecl record_iph(const wchar_t *expr, const wchar_t *func,
                                const wchar_t *file, unsigned line,
@@ -61,13 +82,12 @@ static void __cdecl record_iph(const wchar_t *expr, const wchar_t *func,
   iph_fired++;
 }
 
-/* Install the recording handler once; returns the count before a call. */
+/* Make sure the recording handler is the one that runs for this thread
+ * (installing is idempotent: no flag to keep); returns the count before a
+ * call. */
 static long iph_begin(void) {
-  static int installed;
-  if (!installed) {
-    _set_invalid_parameter_handler(record_iph);
-    installed = 1;
-  }
+  if (iph_get() != record_iph)
+    iph_set(record_iph);
   errno = 0;
   return iph_fired;
 }
@@ -97,10 +117,11 @@ static const int mode_flags[] = {_O_BINARY, _O_APPEND | _O_BINARY, _O_TEXT,
 
 /* What the glue writes: newlines, so that text mode shows (each one is
  * stored as CR LF). */
-static char lines[256];
+#define NL16 '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', \
+             '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n'
+#define NL64 NL16, NL16, NL16, NL16
+static const char lines[256] = {NL64, NL64, NL64, NL64};
 static const char *newlines(void) {
-  if (!lines[0])
-    memset(lines, '\n', sizeof lines);
   return lines;
 }
 

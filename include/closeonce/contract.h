@@ -181,16 +181,10 @@ struct co_contract {
   int paged;
 };
 
-/* At most this many layers of a target have a state of their own. */
-#define CO_GLUE_STATES 4
-
-struct co_glue_env;
-/* An adapter's start (co_adapter.start). */
-typedef int (*co_glue_start_fn)(const struct co_glue_env *env, void **state,
-                                char *err, size_t cap);
-
-/* What the glue gets: where files may be created, and its library's state
- * for this executor. */
+/* What the glue gets: where files may be created, and the adapter's own
+ * state for this executor. The executor makes one per layer of its target;
+ * glue keeps nothing of a run anywhere else (no static objects), so that
+ * executors in different threads never share anything. */
 struct co_glue_env {
   int dirfd;        /* the executor's private directory */
   const char *dir;  /* its path */
@@ -199,25 +193,10 @@ struct co_glue_env {
    * model's: co_model_watermark). */
   unsigned window;
   int64_t watermark;
-  /* The states of the target's layers (co_adapter.start), each with the
-   * start that made it and its stop; the glue finds its own with
-   * co_glue_state. */
-  co_glue_start_fn state_of[CO_GLUE_STATES];
-  void (*state_stop[CO_GLUE_STATES])(void *state);
-  void *state[CO_GLUE_STATES];
+  /* Version 4: what the adapter's state_new returned for this executor
+   * (NULL if it has none). */
+  void *state;
 };
-
-/* The state that start (the glue's own co_adapter.start) made in env, or
- * NULL. Keyed by the function, so a copy of an adapter (a test's variant
- * contract) finds the state its start made. */
-static inline void *co_glue_state(const struct co_glue_env *env,
-                                  co_glue_start_fn start) {
-  unsigned i;
-  for (i = 0; i < CO_GLUE_STATES; i++)
-    if (env->state_of[i] == start)
-      return env->state[i];
-  return NULL;
-}
 
 #define CO_ADAPTER_VERSION 4
 
@@ -255,25 +234,29 @@ struct co_adapter {
   /* Version 3, paged layers: the window descriptor an object has paged in
    * now, or -1 (an observation: no paging). Win32: its C-runtime number. */
   int64_t (*window_of)(void *obj);
-  /* Version 4, optional: a library's state of its own (an event loop),
-   * made when the executor of a target with this layer is created, before
-   * it takes stock of the process's descriptors (the state's descriptors
-   * are then the process's, not the trace's), and freed by stop() with the
-   * executor. Nothing of it is made at program start, so one library's
-   * start-up cannot break another target. start sets *state (NULL
-   * allowed) and returns 0, or returns -1 with the reason in err: the
-   * target cannot start (the command line exits
-   * 2 naming the target and the reason). The glue finds it with
-   * co_glue_state(env, its_start). */
-  co_glue_start_fn start;
-  void (*stop)(void *state);
+  /* Version 4, optional: the adapter's per-executor state (counters, a
+   * pager instance, a library's event loop), made when the executor of a
+   * target with this layer is created, with env's dir and variant
+   * (env->state is NULL then), before the executor takes stock of the
+   * process's descriptors (the state's own descriptors are the process's,
+   * not the trace's), and freed with it by state_free. Nothing of it is
+   * made at program start, so one library's start-up cannot break another
+   * target. Returns 0 and sets *state (NULL allowed), or -1 with the reason
+   * in err, which starts with the library's name ("libuv: ..."): the executor
+   * is not created, and the command line exits 2 naming the target and the
+   * reason. An object that handle_of, number_of or window_of needs the state
+   * for must lead to it (those get only the object). */
+  int (*state_new)(const struct co_glue_env *env, void **state /* OUT */,
+                   char *err, size_t cap);
+  void (*state_free)(void *state);
 };
-/* Start a's state into env (nothing if a has no start). Returns 0, or -1
- * with "LAYER: reason" in err. co_glue_stop frees every state of env. For
- * programs that call glue themselves; the executor does it for targets. */
+/* For programs that call an adapter's glue themselves (the executor does
+ * this for targets): make a's state into env->state (NULL if a has none).
+ * Returns 0, or -1 with state_new's reason in err (env->state NULL).
+ * co_glue_stop frees what co_glue_start made. */
 int co_glue_start(struct co_glue_env *env, const struct co_adapter *a,
                   char *err, size_t cap);
-void co_glue_stop(struct co_glue_env *env);
+void co_glue_stop(struct co_glue_env *env, const struct co_adapter *a);
 /* A contract's paged flag (read only from version-3 adapters). */
 int co_adapter_paged(const struct co_adapter *a);
 
@@ -288,13 +271,21 @@ void co_outcome_failed_if(struct co_outcome *out, long r, int raw);
  * object made over -1). */
 void co_outcome_value(struct co_outcome *out, long v);
 
-/* The registry. Built-in adapters are registered from the start; a user's
- * adapter is added with co_adapter_register before it is used. Entry ids are
- * global and stable for the life of the process. */
+/* The registry. The built-in adapters are registered once, before any
+ * lookup answers (thread-safe); a user's adapter is added with
+ * co_adapter_register while the program starts, before its first executor.
+ * Creating an executor freezes the registry (co_registry_freeze): from then
+ * on it is read-only, lookups are safe from any thread, and registering
+ * fails. Entry ids are global and stable for the life of the process. */
 #define CO_ENTRIES_MAX 255
-/* Returns 0, or -1 if the table is full, a name is taken, or the adapter is
- * malformed (message in err). */
+/* Returns 0, or -1 if the registry is frozen or full, a name is taken, or
+ * the adapter is malformed (message in err). Not thread-safe: call it
+ * before starting threads that use closeonce. */
 int co_adapter_register(const struct co_adapter *a, char *err, size_t cap);
+/* Make the registry read-only (idempotent, thread-safe). */
+void co_registry_freeze(void);
+/* 1 once frozen. */
+int co_registry_frozen(void);
 /* The adapter by layer name, or NULL. */
 const struct co_adapter *co_adapter_find(const char *layer);
 /* Entry id by name, or -1. */

@@ -84,6 +84,21 @@ struct co_exec_stats {
 
 struct co_exec;
 
+/* The owner layers one executor calls (each with its adapter's state). */
+#define CO_EXEC_LAYERS 8
+
+/*
+ * Threads. An executor holds all of its run's state: its model, its
+ * backend's, and each adapter's (struct co_glue_env.state, made and freed
+ * with it); nothing of a run is kept in a static object. Executors in
+ * different threads may step at the same time. Each one must be used by
+ * one thread at a time, and descriptors are the process's: two POSIX
+ * executors see each other's numbers unless each thread has its own
+ * descriptor table (Linux: unshare(CLONE_FILES) before co_exec_new, which
+ * tests/test_threads.c does). Creating the first executor freezes the
+ * adapter registry (closeonce/contract.h).
+ */
+
 /* Create an executor on a backend: creates the backend, takes the foreign
  * set. NULL with a message in err on failure. */
 struct co_exec *co_exec_new(const struct co_backend *be, char *err,

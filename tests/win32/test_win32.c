@@ -228,6 +228,52 @@ static void crt_iph_recorded(void) {
 #endif
 }
 
+/* The handler's count is per thread: while one thread's calls fire it
+ * (UCRT: _close of a descriptor never open), another thread's calls that do
+ * not fire it never report CO_IPH. */
+#define IPH_CALLS 20000
+struct iph_loop {
+  unsigned entry; /* of the crt adapter */
+  int fd;
+  long iph; /* calls that reported CO_IPH */
+};
+
+static DWORD WINAPI iph_calls(void *arg) {
+  struct co_glue_env env = {.dirfd = -1, .dir = ""};
+  struct iph_loop *l = arg;
+  int i;
+  for (i = 0; i < IPH_CALLS; i++) {
+    struct co_outcome out;
+    void *obj = (void *)(intptr_t)(l->fd + 1);
+    co_adapter_crt.call(&env, l->entry, 0, &obj, -1, 0, &out);
+    l->iph += out.err == CO_IPH;
+  }
+  return 0;
+}
+
+static void crt_iph_per_thread(void) {
+  struct iph_loop firing = {3 /* _close */, 4000, 0}; /* never open */
+  struct iph_loop quiet = {2 /* _write, 0 bytes */, 1, 0};
+  HANDLE t[2];
+  t[0] = CreateThread(NULL, 0, iph_calls, &firing, 0, NULL);
+  t[1] = CreateThread(NULL, 0, iph_calls, &quiet, 0, NULL);
+  CHECK(t[0] && t[1], "CreateThread failed");
+  WaitForMultipleObjects(2, t, TRUE, INFINITE);
+  CloseHandle(t[0]);
+  CloseHandle(t[1]);
+#ifdef _UCRT
+  CHECK(firing.iph == IPH_CALLS, "UCRT: %ld of %d _close calls fired it",
+        firing.iph, IPH_CALLS);
+#else
+  CHECK(firing.iph == 0, "msvcrt: %ld of %d _close calls fired it",
+        firing.iph, IPH_CALLS);
+#endif
+  CHECK(quiet.iph == 0,
+        "%ld of %d _write(1, 0 bytes) calls reported the other thread's "
+        "firing",
+        quiet.iph, IPH_CALLS);
+}
+
 /* C-runtime descriptors are the lowest free number: a number freed
  * by a stream's fclose is the next one _dup takes; _dup's handle is a new,
  * inheritable value on the same file object (shared position;
@@ -437,6 +483,7 @@ static const struct {
     {"crt_reverse", crt_reverse},
     {"crt_open_closed_handle", crt_open_closed_handle},
     {"crt_iph_recorded", crt_iph_recorded},
+    {"crt_iph_per_thread", crt_iph_per_thread},
     {"crt_numbers_and_dup", crt_numbers_and_dup},
     {"crt_dup2", crt_dup2},
     {"crt_stream_owns_descriptor", crt_stream_owns_descriptor},

@@ -18,10 +18,6 @@
 # usage or an unreadable tree.
 set -u
 
-# README.md states the old citation scheme until scripts/cite-map has
-# rewritten it; the map removes this line when it rewrites README.md.
-SKIP_ROOT_README=1
-
 die() { echo "check-citations: $*" >&2; exit 2; }
 
 # The files to scan: source, build and text files, never build trees, .git,
@@ -37,7 +33,7 @@ files() {
     while IFS= read -r f; do
       case $f in
       scripts/check-citations.sh | cite-map.sh) ;;
-      README.md) [ "$SKIP_ROOT_README" = 1 ] || echo "$f" ;;
+      README.md) echo "$f" ;;
       *) echo "$f" ;;
       esac
     done

@@ -797,6 +797,56 @@ static void record_events(struct co_exec *ex, const struct co_aftermath *eff) {
   }
 }
 
+/* Win32: the OS chooses handle values, so the call is issued before the
+ * model steps, and the model binds the value it returned (c->hint). */
+static void issue_first(struct co_exec *ex, const struct co_op *op,
+                        struct co_call *c, struct co_outcome *real) {
+  const struct co_adapter *pad = NULL;
+  unsigned obj = op->obj % CO_OBJS, dst = op->dst % CO_OBJS;
+  issue(ex, op, c, real);
+  if (op->kind == CO_OP_CALL)
+    co_entry_get(op->entry, &pad, NULL);
+  if (co_adapter_paged(pad) && co_call_binds(op) != 1) {
+    /* a pager call makes at most one handle: a window copy, paged in even
+     * when the write fails */
+    if (ex->robj[obj])
+      c->hint = pad->window_of(ex->robj[obj]);
+  } else if (real->err == CO_OK && returns_number(op))
+    c->hint = real->ret;
+  else if (real->err == CO_OK && op->kind == CO_OP_CALL &&
+           (co_call_binds(op) == 1 || co_call_target(op)) && ex->robj[dst] &&
+           ex->robj_ad[dst]->handle_of)
+    /* an object that opened or duplicated a handle of its own */
+    c->hint = ex->robj_ad[dst]->handle_of(ex->robj[dst]);
+}
+
+/* After the outcomes agreed: observe what the step may have changed (the
+ * aftermath's numbers, offset, sweep, object, identity pair). Returns the
+ * verdict kind (CO_V_OK if everything is as predicted). */
+static int observe(struct co_exec *ex, struct co_verdict *v,
+                   const struct co_aftermath *eff,
+                   const struct co_outcome *pred) {
+  int i, offsets = !!(ex->observe & CO_OBSERVE_OFFSET);
+  if (ex->observe & CO_OBSERVE_TOUCHED) {
+    int64_t hi = co_model_high(ex->model);
+    for (i = 0; i < eff->n; i++)
+      if (check_number(ex, v, eff->num[i],
+                       offsets && eff->num[i] == eff->offset_num))
+        return v->kind;
+    if (eff->offset_num >= 0 && offsets &&
+        check_number(ex, v, eff->offset_num, 1))
+      return v->kind;
+    if (eff->sweep && sweep(ex, v, hi > ex->real_high ? hi : ex->real_high, 1))
+      return v->kind;
+    if (eff->obj >= 0 && check_obj(ex, v, (unsigned)eff->obj))
+      return v->kind;
+  }
+  if ((ex->observe & CO_OBSERVE_IDENTITY) && eff->same_a >= 0 &&
+      pred->err == CO_OK && check_same(ex, v, eff->same_a, eff->same_b))
+    return v->kind;
+  return CO_V_OK;
+}
+
 int co_exec_step(struct co_exec *ex, const struct co_op *op,
                  struct co_verdict *v) {
   struct co_call call;
@@ -833,31 +883,10 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
     sb = d->nrefs >= 2 ? co_model_sit(ex->model, op->b) : CO_SIT_NEG;
   }
   call.hint = -1;
-  issued = 0;
-  if (ex->platform == CO_PLATFORM_WIN32 &&
-      !co_model_refuses(ex->model, op, &call)) {
-    /* The OS chooses handle values: issue the call first and let the model
-     * bind the value it returned. */
-    issue(ex, op, &call, &real);
-    issued = 1;
-    const struct co_adapter *pad = NULL;
-    if (op->kind == CO_OP_CALL)
-      co_entry_get(op->entry, &pad, NULL);
-    if (co_adapter_paged(pad) && co_call_binds(op) != 1) {
-      /* a pager call makes at most one handle: a window copy */
-      if (ex->robj[op->obj % CO_OBJS]) /* paged in even when the write
-                                          fails */
-        call.hint = pad->window_of(ex->robj[op->obj % CO_OBJS]);
-    } else if (real.err == CO_OK && returns_number(op))
-      call.hint = real.ret;
-    else if (real.err == CO_OK && op->kind == CO_OP_CALL &&
-             (co_call_binds(op) == 1 || co_call_target(op)) &&
-             ex->robj[op->dst % CO_OBJS] &&
-             ex->robj_ad[op->dst % CO_OBJS]->handle_of)
-      /* an object that opened or duplicated a handle of its own */
-      call.hint = ex->robj_ad[op->dst % CO_OBJS]->handle_of(
-          ex->robj[op->dst % CO_OBJS]);
-  }
+  issued = ex->platform == CO_PLATFORM_WIN32 &&
+           !co_model_refuses(ex->model, op, &call);
+  if (issued)
+    issue_first(ex, op, &call, &real);
   tid = co_model_step(ex->model, op, &call, &pred, &eff);
   ex->last_tid = tid;
   ex->actor = eff.actor;
@@ -898,27 +927,7 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
     set_verdict(ex, v, kind, "%s", what);
     goto out;
   }
-  if (ex->observe & CO_OBSERVE_TOUCHED) {
-    for (i = 0; i < eff.n; i++)
-      if (check_number(ex, v, eff.num[i],
-                       (ex->observe & CO_OBSERVE_OFFSET) &&
-                           eff.num[i] == eff.offset_num))
-        goto out;
-    if (eff.offset_num >= 0 && (ex->observe & CO_OBSERVE_OFFSET) &&
-        check_number(ex, v, eff.offset_num, 1))
-      goto out;
-    if (eff.sweep && sweep(ex, v,
-                           co_model_high(ex->model) > ex->real_high
-                               ? co_model_high(ex->model)
-                               : ex->real_high,
-                           1))
-      goto out;
-    if (eff.obj >= 0 && check_obj(ex, v, (unsigned)eff.obj))
-      goto out;
-  }
-  if ((ex->observe & CO_OBSERVE_IDENTITY) && eff.same_a >= 0 &&
-      pred.err == CO_OK && check_same(ex, v, eff.same_a, eff.same_b))
-    goto out;
+  observe(ex, v, &eff, &pred);
 out:
   ex->step++;
   if (v->kind != CO_V_OK) {

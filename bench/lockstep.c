@@ -36,11 +36,29 @@ static double median(double *v, int n) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* The raw run's glue envs: one per layer of the target, each with its
+ * adapter's per-run state (co_glue_start), as the executor gives its glue. */
+#define RAW_LAYERS 4
+struct raw_envs {
+  const struct co_adapter *ad[RAW_LAYERS];
+  struct co_glue_env env[RAW_LAYERS];
+  unsigned n;
+};
+
+static const struct co_glue_env *env_of(const struct raw_envs *r,
+                                        const struct co_adapter *ad) {
+  unsigned k;
+  for (k = 0; k < r->n; k++)
+    if (r->ad[k] == ad)
+      return &r->env[k];
+  return &r->env[0]; /* every entry of the target is one of its layers' */
+}
+
 /* Raw: resolve references like a program's variables, one call per
  * operation (a layer's entry: its glue, the library call alone), then free
  * the objects left and close everything from the first free number up. */
 static void run_raw(const struct co_backend *be, void *self,
-                    const struct co_glue_env *env, const struct co_trace *t,
+                    const struct raw_envs *envs, const struct co_trace *t,
                     int64_t f0, int64_t limit) {
   int64_t slot[CO_SLOTS];
   void *obj[CO_OBJS] = {0};
@@ -67,12 +85,13 @@ static void run_raw(const struct co_backend *be, void *self,
       int binds = co_call_binds(op);
       if (e->effect == CO_EFF_DUP_OBJ || e->effect == CO_EFF_DUP2_OBJ ||
           e->effect == CO_EFF_WRAP) {
-        ad->call2(env, idx, op->flags, obj[op->obj], &obj[op->dst], &o);
+        ad->call2(env_of(envs, ad), idx, op->flags, obj[op->obj], &obj[op->dst],
+                  &o);
         if (binds == 1)
           oad[op->dst] = ad;
       } else {
         unsigned ko = binds == 1 ? op->dst : op->obj;
-        ad->call(env, idx, op->flags, &obj[ko], c.a, op->n, &o);
+        ad->call(env_of(envs, ad), idx, op->flags, &obj[ko], c.a, op->n, &o);
         if (binds == 1)
           oad[ko] = ad;
         if (e->effect == CO_EFF_CLOSE || e->effect == CO_EFF_DETACH)
@@ -96,7 +115,8 @@ static void run_raw(const struct co_backend *be, void *self,
       size_t e;
       for (e = 0; e < oad[k]->contract->nentries; e++)
         if (oad[k]->contract->entries[e].effect == CO_EFF_CLOSE) {
-          oad[k]->call(env, (unsigned)e, 0, &obj[k], -1, 0, &o);
+          oad[k]->call(env_of(envs, oad[k]), (unsigned)e, 0, &obj[k], -1, 0,
+                       &o);
           break;
         }
     }
@@ -115,6 +135,7 @@ int main(int argc, char **argv) {
   const char *tname = argc > 4 ? argv[4] : "posix";
   const struct co_target *tg = co_target_find(tname);
   struct co_glue_env env = {.dirfd = -1, .dir = ""};
+  struct raw_envs envs = {{0}, {{0}}, 0};
   int layered;
   struct co_trace *traces;
   struct co_exec *ex, *ex_res;
@@ -182,6 +203,17 @@ int main(int argc, char **argv) {
     env.window = co_exec_window(ex);
     env.watermark = co_model_watermark(co_exec_model(ex));
   }
+  for (i = 0; i < RAW_LAYERS && tg->layers[i]; i++) {
+    const struct co_adapter *a = co_adapter_find(tg->layers[i]);
+    envs.env[envs.n] = env;
+    if (a && co_glue_start(&envs.env[envs.n], a, err, sizeof err) < 0) {
+      fprintf(stderr, "bench: %s\n", err);
+      return 2;
+    }
+    envs.ad[envs.n++] = a;
+  }
+  if (!envs.n)
+    envs.env[envs.n++] = env;
   for (i = 0; i < ntr && !layered; i++) {
     co_trace_init(&traces[i]);
     while ((int)traces[i].len < nops) {
@@ -200,7 +232,7 @@ int main(int argc, char **argv) {
     double t0 = now(), t1, t2, t3;
     struct co_verdict v;
     for (i = 0; i < ntr; i++)
-      run_raw(tg->backend, co_exec_backend_self(ex), &env, &traces[i], f0,
+      run_raw(tg->backend, co_exec_backend_self(ex), &envs, &traces[i], f0,
               limit);
     t1 = now();
     for (i = 0; i < ntr; i++)
@@ -235,6 +267,8 @@ int main(int argc, char **argv) {
   for (i = 0; i < ntr; i++)
     co_trace_free(&traces[i]);
   free(traces);
+  for (i = 0; i < (int)envs.n; i++)
+    co_glue_stop(&envs.env[i], envs.ad[i]);
   co_exec_free(ex);
   co_exec_free(ex_res);
   return 0;

@@ -19,38 +19,29 @@
 
 #include <closeonce/target.h>
 
-static const char *v_openssl(void) {
-  return OpenSSL_version(OPENSSL_VERSION);
+/* Each writes the running library's own version into buf (cap bytes). */
+static void v_openssl(char *buf, size_t cap) {
+  snprintf(buf, cap, "%s", OpenSSL_version(OPENSSL_VERSION));
 }
-static const char *v_bzip2(void) {
-  static char v[64];
-  snprintf(v, sizeof v, "bzip2 %s", BZ2_bzlibVersion());
-  return v;
+static void v_bzip2(char *buf, size_t cap) {
+  snprintf(buf, cap, "bzip2 %s", BZ2_bzlibVersion());
 }
-static const char *v_libarchive(void) {
-  return archive_version_string();
+static void v_libarchive(char *buf, size_t cap) {
+  snprintf(buf, cap, "%s", archive_version_string());
 }
-static const char *v_glib(void) {
-  static char v[64];
-  snprintf(v, sizeof v, "GLib %u.%u.%u", glib_major_version, glib_minor_version,
+static void v_glib(char *buf, size_t cap) {
+  snprintf(buf, cap, "GLib %u.%u.%u", glib_major_version, glib_minor_version,
            glib_micro_version);
-  return v;
 }
-static const char *v_gio(void) {
-  static char v[64];
-  snprintf(v, sizeof v, "GLib (GIO) %u.%u.%u", glib_major_version,
+static void v_gio(char *buf, size_t cap) {
+  snprintf(buf, cap, "GLib (GIO) %u.%u.%u", glib_major_version,
            glib_minor_version, glib_micro_version);
-  return v;
 }
-static const char *v_libevent(void) {
-  static char v[64];
-  snprintf(v, sizeof v, "libevent %s", event_get_version());
-  return v;
+static void v_libevent(char *buf, size_t cap) {
+  snprintf(buf, cap, "libevent %s", event_get_version());
 }
-static const char *v_libuv(void) {
-  static char v[64];
-  snprintf(v, sizeof v, "libuv %s", uv_version_string());
-  return v;
+static void v_libuv(char *buf, size_t cap) {
+  snprintf(buf, cap, "libuv %s", uv_version_string());
 }
 
 const struct co_lib co_libs[] = {

@@ -25,7 +25,8 @@ extern const struct co_adapter co_lib_libuv;
 struct co_lib {
   const struct co_adapter *adapter;
   const char *library; /* "OpenSSL" */
-  const char *(*version)(void); /* the running library's own version */
+  /* the running library's own version, written into buf */
+  void (*version)(char *buf, size_t cap);
 };
 extern const struct co_lib co_libs[];
 extern const size_t co_nlibs;

@@ -356,7 +356,7 @@ static int table(const char *dir, uint64_t runs) {
     co_trace_free(&res.trace);
     for (i = 0; i < k->nentries; i++) {
       const struct co_entry *e = &k->entries[i];
-      char key[160], verdict[1024] = "";
+      char key[160], verdict[1024] = "", version[96] = "";
       size_t j, used = 0;
       snprintf(key, sizeof key, ",%s,", e->name);
       for (j = 0; j < nf; j++)
@@ -364,8 +364,10 @@ static int table(const char *dir, uint64_t runs) {
           used += (size_t)snprintf(verdict + used, sizeof verdict - used,
                                    "%sfinding: [%s](reports/findings/%s.md)",
                                    used ? "; " : "", f[j].name, f[j].name);
-      printf("| %s | `%s` | %s | %s | %s |\n", i ? "" : co_libs[l].version(),
-             e->name, ownership(e), i ? "" : observed,
+      if (!i)
+        co_libs[l].version(version, sizeof version);
+      printf("| %s | `%s` | %s | %s | %s |\n", i ? "" : version, e->name,
+             ownership(e), i ? "" : observed,
              used        ? verdict
              : res.found ? "**contract broken**"
                          : "holds");

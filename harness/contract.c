@@ -194,18 +194,25 @@ static BOOL CALLBACK builtins_cb(PINIT_ONCE once, PVOID p, PVOID *ctx) {
   register_builtins();
   return TRUE;
 }
-static void builtins(void) {
+static void builtins_slow(void) {
   InitOnceExecuteOnce(&builtins_once, builtins_cb, NULL, NULL);
 }
 #else
 static pthread_once_t builtins_once = PTHREAD_ONCE_INIT;
-static void builtins(void) {
+static void builtins_slow(void) {
   pthread_once(&builtins_once, register_builtins);
 }
 #endif
 
+/* Frozen implies registered (co_registry_freeze registers first), and a
+ * frozen registry never changes: the lookups on every step skip the once. */
+static inline void builtins(void) {
+  if (!atomic_load_explicit(&frozen, memory_order_acquire))
+    builtins_slow();
+}
+
 void co_registry_freeze(void) {
-  builtins();
+  builtins_slow();
   atomic_store_explicit(&frozen, 1, memory_order_release);
 }
 

@@ -32,10 +32,7 @@
 static const struct co_adapter *adapters[ADAPTERS_MAX];
 static int first_entry[ADAPTERS_MAX];
 static size_t nadapters;
-static struct {
-  const struct co_adapter *a;
-  unsigned index;
-} entries[CO_ENTRIES_MAX];
+static struct co_entry_ref entries[CO_ENTRIES_MAX];
 static unsigned nentries;
 /* The phase: 1 once frozen (set once, never cleared). */
 static atomic_int frozen;
@@ -45,6 +42,39 @@ static const char *const effect_names[CO_EFF_COUNT] = {
     "lend",   "dup",        "detach",           "close",
     "use",    "dup-object", "dup-onto",         "wrap",
     "number", "unpin",      "page-out",         "page-in"};
+
+/* An entry's shape from its effect: what the trace's operation binds and
+ * names (co_call_binds, co_call_target, co_op_nrefs, co_op_has_obj). */
+static void entry_resolve(struct co_entry_ref *r, const struct co_adapter *a,
+                          unsigned i) {
+  const struct co_entry *e = &a->contract->entries[i];
+  int ref = e->effect == CO_EFF_ADOPT || e->effect == CO_EFF_ADOPT_ON_SUCCESS ||
+            e->effect == CO_EFF_BORROW;
+  r->e = e;
+  r->adapter = a;
+  r->index = i;
+  r->nmodes = co_entry_nmodes(e);
+  switch (e->effect) {
+  case CO_EFF_OPEN:
+  case CO_EFF_ADOPT:
+  case CO_EFF_ADOPT_ON_SUCCESS:
+  case CO_EFF_BORROW:
+  case CO_EFF_DUP_OBJ:
+  case CO_EFF_WRAP:
+    r->binds = 1;
+    break;
+  case CO_EFF_LEND:
+  case CO_EFF_DUP:
+  case CO_EFF_DETACH:
+    r->binds = 2;
+    break;
+  default:
+    r->binds = 0;
+  }
+  r->target = e->effect == CO_EFF_DUP2_OBJ;
+  r->nrefs = ref;
+  r->has_obj = e->effect != CO_EFF_OPEN && !ref;
+}
 
 int co_adapter_paged(const struct co_adapter *a) {
   return a && a->version >= 3 && a->contract->paged;
@@ -58,7 +88,7 @@ const char *co_effect_name(enum co_effect e) {
 static int entry_find(const char *name, size_t len) {
   unsigned i;
   for (i = 0; i < nentries; i++) {
-    const char *n = entries[i].a->contract->entries[entries[i].index].name;
+    const char *n = entries[i].e->name;
     if (strlen(n) == len && !memcmp(n, name, len))
       return (int)i;
   }
@@ -145,8 +175,7 @@ static int do_register(const struct co_adapter *a, char *err, size_t cap) {
     return -1;
   }
   if (a->version >= 4 && a->state_free && !a->state_new) {
-    snprintf(err, cap, "adapter %s: state_free without state_new",
-             c->layer);
+    snprintf(err, cap, "adapter %s: state_free without state_new", c->layer);
     return -1;
   }
   if (!has_close) {
@@ -156,11 +185,8 @@ static int do_register(const struct co_adapter *a, char *err, size_t cap) {
   }
   first_entry[nadapters] = (int)nentries;
   adapters[nadapters++] = a;
-  for (i = 0; i < c->nentries; i++) {
-    entries[nentries].a = a;
-    entries[nentries].index = (unsigned)i;
-    nentries++;
-  }
+  for (i = 0; i < c->nentries; i++)
+    entry_resolve(&entries[nentries++], a, (unsigned)i);
   return 0;
 }
 
@@ -231,8 +257,7 @@ int co_adapter_register(const struct co_adapter *a, char *err, size_t cap) {
              "adapter %s: the adapter registry is frozen (an executor "
              "exists): register adapters before creating the first "
              "executor",
-             a && a->contract && a->contract->layer ? a->contract->layer
-                                                    : "?");
+             a && a->contract && a->contract->layer ? a->contract->layer : "?");
     return -1;
   }
   return do_register(a, err, cap);
@@ -267,10 +292,15 @@ co_entry_get(unsigned id, const struct co_adapter **adapter, unsigned *index) {
   if (id >= nentries)
     return NULL;
   if (adapter)
-    *adapter = entries[id].a;
+    *adapter = entries[id].adapter;
   if (index)
     *index = entries[id].index;
-  return &entries[id].a->contract->entries[entries[id].index];
+  return entries[id].e;
+}
+
+const struct co_entry_ref *co_entry_ref(unsigned id) {
+  builtins();
+  return id < nentries ? &entries[id] : NULL;
 }
 
 unsigned co_entry_nmodes(const struct co_entry *e) {

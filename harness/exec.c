@@ -626,10 +626,11 @@ static int sweep(struct co_exec *ex, struct co_verdict *v, int64_t hi,
 /* Call a layer's entry point on the real library. */
 static void call_layer(struct co_exec *ex, const struct co_op *op,
                        const struct co_call *c, struct co_outcome *real) {
-  const struct co_adapter *ad;
-  unsigned idx;
-  const struct co_entry *e = co_entry_get(op->entry, &ad, &idx);
-  int binds = co_call_binds(op);
+  const struct co_entry_ref *r = co_entry_ref(op->entry);
+  const struct co_entry *e = r ? r->e : NULL;
+  const struct co_adapter *ad = r ? r->adapter : NULL;
+  unsigned idx = r ? r->index : 0;
+  int binds = r ? r->binds : 0, target = r && r->target;
   int two = e && (e->effect == CO_EFF_DUP_OBJ || e->effect == CO_EFF_DUP2_OBJ ||
                   e->effect == CO_EFF_WRAP);
   unsigned obj = op->obj % CO_OBJS, dst = op->dst % CO_OBJS; /* the model
@@ -640,7 +641,7 @@ static void call_layer(struct co_exec *ex, const struct co_op *op,
   *real = (struct co_outcome){-1, CO_REFUSED, 0};
   if (!e || ((binds != 1 || two) && !ex->robj[obj]) ||
       (binds != 1 && ex->robj_ad[obj] != ad) ||
-      (co_call_target(op) && (!ex->robj[dst] || ex->robj_ad[dst] != ad)))
+      (target && (!ex->robj[dst] || ex->robj_ad[dst] != ad)))
     return; /* no such entry, no real object, or another layer's object:
                never passed to the library; shows as a divergence */
   co_model_obj(ex->model, obj, &os); /* before the step */

@@ -55,58 +55,30 @@ const struct co_opdesc co_opdesc[CO_OP_COUNT] = {
 #undef CO__OP_DESC
 };
 
+/* A call's shape is its entry's, resolved at registration (struct
+ * co_entry_ref). */
 int co_call_binds(const struct co_op *op) {
-  const struct co_entry *e = co_entry_get(op->entry, NULL, NULL);
-  if (op->kind != CO_OP_CALL || !e)
-    return 0;
-  switch (e->effect) {
-  case CO_EFF_OPEN:
-  case CO_EFF_ADOPT:
-  case CO_EFF_ADOPT_ON_SUCCESS:
-  case CO_EFF_BORROW:
-  case CO_EFF_DUP_OBJ:
-  case CO_EFF_WRAP:
-    return 1;
-  case CO_EFF_LEND:
-  case CO_EFF_DUP:
-  case CO_EFF_DETACH:
-    return 2;
-  default:
-    return 0;
-  }
-}
-
-static int call_has_ref(const struct co_entry *e) {
-  return e->effect == CO_EFF_ADOPT || e->effect == CO_EFF_ADOPT_ON_SUCCESS ||
-         e->effect == CO_EFF_BORROW;
-}
-
-static int call_has_obj(const struct co_entry *e) {
-  return e->effect != CO_EFF_OPEN && !call_has_ref(e);
+  const struct co_entry_ref *r;
+  return op->kind == CO_OP_CALL && (r = co_entry_ref(op->entry)) ? r->binds : 0;
 }
 
 int co_call_target(const struct co_op *op) {
-  const struct co_entry *e;
-  if (op->kind != CO_OP_CALL)
-    return 0;
-  e = co_entry_get(op->entry, NULL, NULL);
-  return e && e->effect == CO_EFF_DUP2_OBJ;
+  const struct co_entry_ref *r;
+  return op->kind == CO_OP_CALL && (r = co_entry_ref(op->entry)) ? r->target
+                                                                 : 0;
 }
 
 int co_op_nrefs(const struct co_op *op) {
-  const struct co_entry *e;
+  const struct co_entry_ref *r;
   if (op->kind != CO_OP_CALL)
     return co_opdesc[op->kind % CO_OP_COUNT].nrefs;
-  e = co_entry_get(op->entry, NULL, NULL);
-  return e && call_has_ref(e) ? 1 : 0;
+  return (r = co_entry_ref(op->entry)) ? r->nrefs : 0;
 }
 
 int co_op_has_obj(const struct co_op *op) {
-  const struct co_entry *e;
-  if (op->kind != CO_OP_CALL)
-    return 0;
-  e = co_entry_get(op->entry, NULL, NULL);
-  return e && call_has_obj(e);
+  const struct co_entry_ref *r;
+  return op->kind == CO_OP_CALL && (r = co_entry_ref(op->entry)) ? r->has_obj
+                                                                 : 0;
 }
 
 void co_trace_init(struct co_trace *t) {
@@ -211,12 +183,12 @@ static void call_canon(struct co_op *op) {
   default:
     op->dst = co_call_target(op) ? op->dst % CO_OBJS : 0;
   }
-  if (call_has_ref(e))
+  if (co_op_nrefs(op))
     ref_canon(&op->a);
   else
     op->a = (struct co_ref){0, 0};
   op->b = (struct co_ref){0, 0};
-  op->obj = call_has_obj(e) ? op->obj % CO_OBJS : 0;
+  op->obj = co_op_has_obj(op) ? op->obj % CO_OBJS : 0;
   /* USE writes 1..255 bytes: a zero-byte write touches nothing in most
    * layers (stdio does not even flush), so it would observe nothing. */
   op->n = e->effect == CO_EFF_USE ? ((op->n & 0xff) ? op->n & 0xff : 1) : 0;
@@ -294,8 +266,8 @@ static size_t record_index(const struct co_opset *set, const uint8_t *r) {
   if (total <= 255 || set->n >= 255 || v < set->n)
     return v % total;
   per = 255 - set->n;
-  return set->n + ((v - set->n) + per * (size_t)(r[3] >> PAGE_SHIFT)) %
-                      set->nentries;
+  return set->n +
+         ((v - set->n) + per * (size_t)(r[3] >> PAGE_SHIFT)) % set->nentries;
 }
 
 /* The first byte of the record of entry k, and the page bits of its
@@ -457,11 +429,11 @@ static int call_format(const struct co_op *op, char *buf, size_t cap) {
     break;
   }
   appendf(buf, cap, &len, "%s", e->name);
-  if (call_has_ref(e)) {
+  if (co_op_nrefs(op)) {
     co_ref_format(op->a, ref, sizeof ref);
     appendf(buf, cap, &len, " %s", ref);
   }
-  if (call_has_obj(e))
+  if (co_op_has_obj(op))
     appendf(buf, cap, &len, " o%u", op->obj);
   if (co_call_target(op))
     appendf(buf, cap, &len, " o%u", op->dst);
@@ -648,7 +620,7 @@ static int parse_call(struct lexer *lx, struct co_op *op, int entry,
   if (!co_call_binds(op) && dst_kind)
     return lex_fail(lx, lx->line_start, "'%s' returns nothing to bind",
                     e->name);
-  if (call_has_ref(e)) {
+  if (co_op_nrefs(op)) {
     n = next_token(lx, &t);
     if (n == 0 || parse_ref(t, n, &op->a) < 0)
       return lex_fail(lx, t,
@@ -656,7 +628,7 @@ static int parse_call(struct lexer *lx, struct co_op *op, int entry,
                       "fN, -1 or limit, found '%.*s'",
                       e->name, (int)n, t);
   }
-  if (call_has_obj(e)) {
+  if (co_op_has_obj(op)) {
     n = next_token(lx, &t);
     if (n == 0 || parse_obj(t, n, &op->obj) < 0)
       return lex_fail(lx, t, "'%s' expects an object o0..o%d, found '%.*s'",

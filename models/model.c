@@ -146,6 +146,7 @@ int64_t co_model_slot(const struct co_model *m, unsigned slot) {
 
 static inline void step_init(struct co__step *s, const struct co_op *op,
                              const struct co_call *c) {
+  const struct co_entry_ref *r;
   s->op = op;
   s->c = c;
   s->e = NULL;
@@ -153,11 +154,12 @@ static inline void step_init(struct co__step *s, const struct co_op *op,
   s->nmodes = 0;
   s->binds = 0;
   s->valid = op->kind < CO_OP_COUNT && c->kind == op->kind;
-  if (!s->valid || op->kind != CO_OP_CALL ||
-      !(s->e = co_entry_get(op->entry, &s->ad, NULL)))
+  if (!s->valid || op->kind != CO_OP_CALL || !(r = co_entry_ref(op->entry)))
     return; /* a CALL of no such entry: ENOSYS */
-  s->binds = co_call_binds(op);
-  s->nmodes = co_entry_nmodes(s->e);
+  s->e = r->e;
+  s->ad = r->adapter;
+  s->binds = r->binds;
+  s->nmodes = r->nmodes;
   s->valid = op->obj < CO_OBJS &&
              op->dst < (s->binds == 2 ? CO_SLOTS : CO_OBJS) &&
              (!s->nmodes || op->flags < s->nmodes);

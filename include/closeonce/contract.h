@@ -290,6 +290,21 @@ int co_registry_frozen(void);
 const struct co_adapter *co_adapter_find(const char *layer);
 /* Entry id by name, or -1. */
 int co_entry_find(const char *name, size_t len);
+/* An entry resolved once, when its adapter registers: what a step of a
+ * call needs, from one lookup by id (co_entry_ref). */
+struct co_entry_ref {
+  const struct co_entry *e;
+  const struct co_adapter *adapter;
+  unsigned index;  /* in its adapter's contract */
+  unsigned nmodes; /* co_entry_nmodes */
+  /* the call's shape (closeonce/trace.h): 1 binds an object slot, 2 a
+   * descriptor slot, 0 nothing (co_call_binds); 1 if it names a target
+   * object (co_call_target); its number references (co_op_nrefs); 1 if it
+   * names an object operand (co_op_has_obj) */
+  uint8_t binds, target, nrefs, has_obj;
+};
+/* The resolved entry of an id, or NULL if out of range. */
+const struct co_entry_ref *co_entry_ref(unsigned id);
 /* Entry by id (NULL if out of range); *adapter and *index if non-NULL. */
 const struct co_entry *
 co_entry_get(unsigned id, const struct co_adapter **adapter, unsigned *index);

@@ -26,19 +26,24 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static unsigned files, bad;
+/* What one run has replayed. */
+struct replay {
+  enum co_format fmt;
+  unsigned files, bad;
+};
 
 static int cmp(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void run_file(const char *path, enum co_format fmt) {
+static void run_file(struct replay *r, const char *path) {
+  enum co_format fmt = r->fmt;
   FILE *f = fopen(path, "rb");
   uint8_t *buf = NULL;
   size_t len = 0, cap = 0, n;
   if (!f) {
     fprintf(stderr, "%s: cannot open: %s\n", path, strerror(errno));
-    bad++;
+    r->bad++;
     return;
   }
   do {
@@ -63,7 +68,7 @@ static void run_file(const char *path, enum co_format fmt) {
     if (!t || co_trace_load_mem(buf, len, path, CO_FMT_TEXT, &t->ops, 0, &tr,
                                 err, sizeof err) < 0) {
       fprintf(stderr, "%s\n", t ? err : "unknown target");
-      bad++;
+      r->bad++;
       free(buf);
       co_trace_free(&tr);
       return;
@@ -80,11 +85,11 @@ static void run_file(const char *path, enum co_format fmt) {
   }
   LLVMFuzzerTestOneInput(buf, len);
   free(buf);
-  files++;
+  r->files++;
   printf("ok    %s\n", path);
 }
 
-static void run_path(const char *path, enum co_format fmt) {
+static void run_path(struct replay *r, const char *path) {
   struct stat st;
   DIR *d;
   struct dirent *e;
@@ -92,16 +97,16 @@ static void run_path(const char *path, enum co_format fmt) {
   size_t n = 0, i;
   if (stat(path, &st) < 0) {
     fprintf(stderr, "%s: cannot read: %s\n", path, strerror(errno));
-    bad++;
+    r->bad++;
     return;
   }
   if (!S_ISDIR(st.st_mode)) {
-    run_file(path, fmt);
+    run_file(r, path);
     return;
   }
   if (!(d = opendir(path))) {
     fprintf(stderr, "%s: cannot open directory: %s\n", path, strerror(errno));
-    bad++;
+    r->bad++;
     return;
   }
   while ((e = readdir(d)) != NULL) {
@@ -116,23 +121,27 @@ static void run_path(const char *path, enum co_format fmt) {
     names[n++] = p;
   }
   closedir(d);
-  if (n)
+  if (!n) {
+    /* a directory that replays nothing is no pass */
+    fprintf(stderr, "%s: no inputs in this directory\n", path);
+    r->bad++;
+  } else
     qsort(names, n, sizeof *names, cmp);
   for (i = 0; i < n; i++) {
-    run_path(names[i], fmt);
+    run_path(r, names[i]);
     free(names[i]);
   }
   free(names);
 }
 
 int main(int argc, char **argv) {
-  enum co_format fmt = CO_FMT_AUTO;
+  struct replay r = {CO_FMT_AUTO, 0, 0};
   int i = 1;
   if (argc > 2 && !strcmp(argv[1], "--format")) {
     if (!strcmp(argv[2], "text"))
-      fmt = CO_FMT_TEXT;
+      r.fmt = CO_FMT_TEXT;
     else if (!strcmp(argv[2], "binary"))
-      fmt = CO_FMT_BINARY;
+      r.fmt = CO_FMT_BINARY;
     else if (strcmp(argv[2], "auto")) {
       fprintf(stderr, "%s: --format expects auto, text or binary, got '%s'\n",
               argv[0], argv[2]);
@@ -147,9 +156,9 @@ int main(int argc, char **argv) {
   }
   co_fuzz_target_setup();
   for (; i < argc; i++)
-    run_path(argv[i], fmt);
+    run_path(&r, argv[i]);
   printf("replayed %u input%s for target %s: all clean, %u unreadable or "
          "malformed\n",
-         files, files == 1 ? "" : "s", co_fuzz_target_name, bad);
-  return bad ? 2 : 0;
+         r.files, r.files == 1 ? "" : "s", co_fuzz_target_name, r.bad);
+  return r.bad ? 2 : 0;
 }

@@ -18,6 +18,7 @@
 #else
 #include "vfd.h"
 #endif
+#include "vfd_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -269,9 +270,13 @@ static int new_ent(struct vfd_pager *p, vfd_native parked, unsigned flags) {
     p->free_top = p->e[v].next;
   } else {
     if (p->n == p->cap) {
-      int cap = p->cap ? p->cap * 2 : 64;
-      struct ent *e = realloc(p->e, (size_t)cap * sizeof *e);
-      if (!e)
+      int cap = vfd__next_cap(p->cap);
+      struct ent *e;
+      if (cap < 0) {
+        errno = EMFILE; /* every int is a virtual descriptor already */
+        return -1;
+      }
+      if (!(e = realloc(p->e, (size_t)cap * sizeof *e)))
         return -1;
       p->e = e;
       p->cap = cap;

@@ -1,6 +1,7 @@
 /*
- * vfd: virtual descriptors, unlimited in number, over a bounded window of
- * real ones.
+ * vfd: virtual descriptors, as many as an int can number (the table grows
+ * to INT_MAX entries, then vfd_open fails with EMFILE), over a bounded
+ * window of real ones.
  *
  * A program that needs more C-runtime descriptors than the runtime allows
  * (_setmaxstdio: 2048 in msvcrt, 8192 in UCRT), or more low-numbered POSIX

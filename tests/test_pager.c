@@ -13,6 +13,7 @@
 
 #include "support.h"
 #include "vfd.h"
+#include "vfd_internal.h"
 
 static char dir[] = "/tmp/closeonce-pager-XXXXXX";
 static int serial;
@@ -199,4 +200,15 @@ Test(pager, many_descriptors_keep_their_positions) {
   cr_expect_eq(vfd_count(p), N);
   cr_expect_eq(vfd_pager_free(p), 0);
   cr_expect_eq(sup_lowest_free(), before, "nothing left open");
+}
+
+/* The table's growth never overflows an int: it doubles up to INT_MAX
+ * entries (2^30 doubled was a negative capacity), then says it is full. */
+Test(pager, table_growth_stops_at_int_max) {
+  cr_assert_eq(vfd__next_cap(0), 64);
+  cr_assert_eq(vfd__next_cap(64), 128);
+  cr_assert_eq(vfd__next_cap(1 << 29), 1 << 30);
+  cr_assert_eq(vfd__next_cap(1 << 30), INT_MAX);
+  cr_assert_eq(vfd__next_cap(INT_MAX / 2 + 1), INT_MAX);
+  cr_assert_eq(vfd__next_cap(INT_MAX), -1);
 }

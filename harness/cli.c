@@ -138,8 +138,7 @@ static const struct opt opts[O_COUNT] = {
                "./closeonce-findings)"},
     [O_OUTPUT] = {"output", 'o', OPT_STRING, ARG(output), 0, 0, "OUT",
                   "the output file (default: standard output)"},
-    [O_REPORT_DIR] = {"report-dir", 0, OPT_STRING, ARG(report_dir), 0, 0,
-                      "DIR",
+    [O_REPORT_DIR] = {"report-dir", 0, OPT_STRING, ARG(report_dir), 0, 0, "DIR",
                       "also write reports there: junit.xml and "
                       "closeonce.sarif (SARIF 2.1.0), and for a finding "
                       "NAME-HASH.md and NAME-HASH.json"},
@@ -150,10 +149,9 @@ static const struct opt opts[O_COUNT] = {
     [O_NAIVE] = {"naive", 0, OPT_FLAG, ARG(naive), 0, 0, NULL,
                  "the baseline engine, for benchmarks: uniformly random "
                  "bytes decoded (no coverage feedback, no corpus)"},
-    [O_ALLOW_EMPTY] = {"allow-empty", 0, OPT_FLAG, ARG(allow_empty), 0, 0,
-                       NULL, "a directory that holds no trace is not an error"},
-    [O_HELP] = {"help", 'h', OPT_FLAG, ARG(help), 0, 0, NULL,
-                "this help"},
+    [O_ALLOW_EMPTY] = {"allow-empty", 0, OPT_FLAG, ARG(allow_empty), 0, 0, NULL,
+                       "a directory that holds no trace is not an error"},
+    [O_HELP] = {"help", 'h', OPT_FLAG, ARG(help), 0, 0, NULL, "this help"},
 };
 
 /* How --format auto decides, for the help of the commands that read
@@ -221,8 +219,8 @@ static int bad_value(const struct cli *cli, const struct opt *o,
 }
 
 /* Store option o's value v in a. Returns 0 or EXIT_USAGE. */
-static int set_value(const struct cli *cli, const struct opt *o,
-                     const char *v, struct args *a) {
+static int set_value(const struct cli *cli, const struct opt *o, const char *v,
+                     struct args *a) {
   void *field = (char *)a + o->off;
   uint64_t u;
   switch (o->kind) {
@@ -339,10 +337,9 @@ static const struct co_target *target_arg(const struct cli *cli,
 }
 
 /* --target, else the kit's target, else fallback (NULL: required). */
-static const struct co_target *target_of(const struct cli *cli,
-                                         const struct args *a,
-                                         const char *fallback) {
-  const char *name = a->target ? a->target
+static const struct co_target *
+target_of(const struct cli *cli, const struct args *a, const char *fallback) {
+  const char *name = a->target             ? a->target
                      : cli->default_target ? cli->default_target
                                            : fallback;
   if (!name) {
@@ -1013,9 +1010,8 @@ static int dict_write(const struct dict *d, const char *path,
   fprintf(f, "# closeonce %s: operation records of target %s's corpus\n",
           CO_VERSION, target);
   for (i = 0; i < d->n; i++)
-    fprintf(f, "op%zu=\"\\x%02x\\x%02x\\x%02x\\x%02x\"\n", i,
-            d->rec[i] & 0xff, (d->rec[i] >> 8) & 0xff,
-            (d->rec[i] >> 16) & 0xff, d->rec[i] >> 24);
+    fprintf(f, "op%zu=\"\\x%02x\\x%02x\\x%02x\\x%02x\"\n", i, d->rec[i] & 0xff,
+            (d->rec[i] >> 8) & 0xff, (d->rec[i] >> 16) & 0xff, d->rec[i] >> 24);
   return fclose(f);
 }
 
@@ -1249,8 +1245,7 @@ static int one_file_begin(struct one_file *f, int argc, char **argv) {
   } else {
     rc = load_and_run(f->path, f->tg, f->mode, fmt, f->ex, &f->t, &f->v);
     if (rc == 0 && f->v.kind == CO_V_OK) {
-      fprintf(stderr,
-              "%s: no finding in target %s (%s mode): nothing to %s\n",
+      fprintf(stderr, "%s: no finding in target %s (%s mode): nothing to %s\n",
               f->path, f->tg->name, co_mode_name(f->mode), f->cli->cmd);
       rc = EXIT_USAGE;
     }
@@ -1307,16 +1302,13 @@ static const char explain_help[] =
     "ownership events of that step. Then the verdict.\n";
 
 static int cmd_explain(const struct cli *cli, int argc, char **argv) {
-  struct one_file f = {.cli = cli,
-                       .help = explain_help,
-                       .def_target = "posix",
-                       .load_only = 1};
+  struct one_file f = {
+      .cli = cli, .help = explain_help, .def_target = "posix", .load_only = 1};
   int rc = one_file_begin(&f, argc, argv);
   if (rc >= 0)
     return rc;
   co_exec_set_mode(f.ex, f.mode, 0);
-  printf("%s, target %s, %s mode:\n", f.path, f.tg->name,
-         co_mode_name(f.mode));
+  printf("%s, target %s, %s mode:\n", f.path, f.tg->name, co_mode_name(f.mode));
   co_report_explain(stdout, f.ex, &f.t, &f.v);
   rc = f.v.kind == CO_V_OK ? 0 : EXIT_FOUND;
   one_file_end(&f);
@@ -1398,9 +1390,9 @@ static const struct {
   const char *name;
   int (*run)(const struct cli *cli, int argc, char **argv);
 } commands[] = {
-    {"fuzz", cmd_fuzz},       {"replay", cmd_replay},   {"print", cmd_print},
-    {"encode", cmd_encode},   {"shrink", cmd_shrink},   {"explain", cmd_explain},
-    {"repro", cmd_repro},     {"targets", cmd_targets},
+    {"fuzz", cmd_fuzz},     {"replay", cmd_replay},   {"print", cmd_print},
+    {"encode", cmd_encode}, {"shrink", cmd_shrink},   {"explain", cmd_explain},
+    {"repro", cmd_repro},   {"targets", cmd_targets},
 };
 
 int co_cli_run(int argc, char **argv, const char *default_target) {

@@ -106,8 +106,8 @@ static void quiet(int severity, const char *msg) {
  * stock of the process's descriptors, not in the middle of a trace.
  * libevent treats a failure to make that pipe as fatal (signal.c
  * evsig_init_: event_sock_err, which exits the process with status 1), so
- * room for the pipe is checked first: out of descriptors, the target cannot start,
- * and says so. libevent's own log lines are kept quiet while the base is
+ * room for the pipe is checked first: out of descriptors, the target cannot
+ * start, and says so. libevent's own log lines are kept quiet while the base is
  * made: a failure is reported once, as that reason. */
 static int start(const struct co_glue_env *env, void **state, char *err,
                  size_t cap) {

@@ -324,9 +324,8 @@ static void big_opset(struct co_opset *set, uint8_t *kinds, uint8_t *ents) {
   static const enum co_effect eff[] = {CO_EFF_OPEN, CO_EFF_USE, CO_EFF_CLOSE,
                                        CO_EFF_LEND, CO_EFF_ADOPT};
   static struct co_contract c = {.layer = "big", .entries = big_entries};
-  static struct co_adapter a = {.version = CO_ADAPTER_VERSION,
-                                .contract = &c,
-                                .call = big_call};
+  static struct co_adapter a = {
+      .version = CO_ADAPTER_VERSION, .contract = &c, .call = big_call};
   char err[256];
   size_t i, used = 0;
   while (co_entry_get((unsigned)used, NULL, NULL))
@@ -398,8 +397,7 @@ Test(decode, big_opset_round_trips) {
     co_trace_decode(buf, n, &set, 0, &w);
     cr_assert_eq(w.len, u.len);
     for (i = 0; i < u.len; i++)
-      cr_assert(op_same(&u.ops[i], &w.ops[i]), "iteration %d, op %zu", iter,
-                i);
+      cr_assert(op_same(&u.ops[i], &w.ops[i]), "iteration %d, op %zu", iter, i);
   }
   co_trace_free(&t);
   co_trace_free(&u);
@@ -439,8 +437,8 @@ Test(load, auto_format_keeps_text_text) {
                                  posix_ops(), 0, &t, err, sizeof err),
                -1);
   cr_assert(strstr(err, "g:2:1: NUL byte") != NULL, "%s", err);
-  cr_assert_eq(co_trace_load_mem(rec, sizeof rec, "h", CO_FMT_AUTO,
-                                 posix_ops(), 0, &t, err, sizeof err),
+  cr_assert_eq(co_trace_load_mem(rec, sizeof rec, "h", CO_FMT_AUTO, posix_ops(),
+                                 0, &t, err, sizeof err),
                0);
   cr_assert_eq(t.len, 2);
   co_trace_free(&t);

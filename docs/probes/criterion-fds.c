@@ -9,7 +9,12 @@
 #include <unistd.h>
 Test(probe, first_open) {
   char line[256] = "";
-  for (int fd = 0; fd < 64; fd++) if (fcntl(fd, F_GETFD) >= 0) { char b[8]; snprintf(b, sizeof b, "%d ", fd); strcat(line, b); }
+  for (int fd = 0; fd < 64; fd++)
+    if (fcntl(fd, F_GETFD) >= 0) {
+      char b[8];
+      snprintf(b, sizeof b, "%d ", fd);
+      strcat(line, b);
+    }
   int f = open("/dev/null", O_RDONLY);
   cr_log_warn("open fds: %s; first open() = %d", line, f);
 }

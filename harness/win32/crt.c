@@ -56,10 +56,12 @@
 
 #ifdef _UCRT
 /* ucrtbase.dll exports it; mingw-w64's headers do not declare it. */
-_CRTIMP _invalid_parameter_handler __cdecl
-_set_thread_local_invalid_parameter_handler(_invalid_parameter_handler h);
-_CRTIMP _invalid_parameter_handler __cdecl
-_get_thread_local_invalid_parameter_handler(void);
+_CRTIMP
+    _invalid_parameter_handler __cdecl _set_thread_local_invalid_parameter_handler(
+        _invalid_parameter_handler h);
+_CRTIMP
+    _invalid_parameter_handler __cdecl _get_thread_local_invalid_parameter_handler(
+        void);
 #define iph_get _get_thread_local_invalid_parameter_handler
 #define iph_set _set_thread_local_invalid_parameter_handler
 #else
@@ -117,8 +119,9 @@ static const int mode_flags[] = {_O_BINARY, _O_APPEND | _O_BINARY, _O_TEXT,
 
 /* What the glue writes: newlines, so that text mode shows (each one is
  * stored as CR LF). */
-#define NL16 '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', \
-             '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n'
+#define NL16                                                                   \
+  '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n', '\n',      \
+      '\n', '\n', '\n', '\n'
 #define NL64 NL16, NL16, NL16, NL16
 static const char lines[256] = {NL64, NL64, NL64, NL64};
 static const char *newlines(void) {

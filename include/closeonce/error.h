@@ -27,9 +27,9 @@
   X(EOVERFLOW, "value too large")                                              \
   X(ENOSYS, "not implemented")                                                 \
   X(OTHER, "unmapped error")                                                   \
-  X(IPH, "the C runtime's invalid-parameter handler fired")                   \
-  X(REFUSED, "not issued: the model refused it (a foreign descriptor, a "     \
-             "freed object, a live one it would lose, an operation out of "   \
+  X(IPH, "the C runtime's invalid-parameter handler fired")                    \
+  X(REFUSED, "not issued: the model refused it (a foreign descriptor, a "      \
+             "freed object, a live one it would lose, an operation out of "    \
              "range); never a platform's code")
 
 enum co_err {

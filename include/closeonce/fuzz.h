@@ -60,7 +60,9 @@ static inline void co_fuzz_no_init(void) {}
 #define CO_FUZZ_TARGET_INIT(name, init)                                        \
   const char *const co_fuzz_target_name = name;                                \
   static struct co_fuzz *co__fuzz;                                             \
-  static void co__fuzz_at_exit(void) { co_fuzz_exit_check(co__fuzz); }        \
+  static void co__fuzz_at_exit(void) {                                         \
+    co_fuzz_exit_check(co__fuzz);                                              \
+  }                                                                            \
   void co_fuzz_target_setup(void) {                                            \
     if (!co__fuzz) {                                                           \
       init();                                                                  \

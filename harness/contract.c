@@ -43,6 +43,11 @@ static const char *const effect_names[CO_EFF_COUNT] = {
     "use",    "dup-object", "dup-onto",         "wrap",
     "number", "unpin",      "page-out",         "page-in"};
 
+/* Entries whose glue takes two objects (call2). */
+static int takes_two(enum co_effect f) {
+  return f == CO_EFF_DUP_OBJ || f == CO_EFF_DUP2_OBJ || f == CO_EFF_WRAP;
+}
+
 /* An entry's shape from its effect: what the trace's operation binds and
  * names (co_call_binds, co_call_target, co_op_nrefs, co_op_has_obj). */
 static void entry_resolve(struct co_entry_ref *r, const struct co_adapter *a,
@@ -74,6 +79,7 @@ static void entry_resolve(struct co_entry_ref *r, const struct co_adapter *a,
   r->target = e->effect == CO_EFF_DUP2_OBJ;
   r->nrefs = ref;
   r->has_obj = e->effect != CO_EFF_OPEN && !ref;
+  r->two = (uint8_t)takes_two(e->effect);
 }
 
 int co_adapter_paged(const struct co_adapter *a) {
@@ -127,9 +133,7 @@ static int do_register(const struct co_adapter *a, char *err, size_t cap) {
     }
     if (e->effect == CO_EFF_CLOSE)
       has_close = 1;
-    if ((e->effect == CO_EFF_DUP_OBJ || e->effect == CO_EFF_DUP2_OBJ ||
-         e->effect == CO_EFF_WRAP) &&
-        (a->version < 2 || !a->call2)) {
+    if (takes_two(e->effect) && (a->version < 2 || !a->call2)) {
       snprintf(err, cap, "adapter %s: %s takes two objects: it needs call2",
                c->layer, e->name);
       return -1;
@@ -185,8 +189,10 @@ static int do_register(const struct co_adapter *a, char *err, size_t cap) {
   }
   first_entry[nadapters] = (int)nentries;
   adapters[nadapters++] = a;
-  for (i = 0; i < c->nentries; i++)
+  for (i = 0; i < c->nentries; i++) {
+    entries[nentries].first = first_entry[nadapters - 1];
     entry_resolve(&entries[nentries++], a, (unsigned)i);
+  }
   return 0;
 }
 

@@ -631,8 +631,7 @@ static void call_layer(struct co_exec *ex, const struct co_op *op,
   const struct co_adapter *ad = r ? r->adapter : NULL;
   unsigned idx = r ? r->index : 0;
   int binds = r ? r->binds : 0, target = r && r->target;
-  int two = e && (e->effect == CO_EFF_DUP_OBJ || e->effect == CO_EFF_DUP2_OBJ ||
-                  e->effect == CO_EFF_WRAP);
+  int two = r && r->two;
   unsigned obj = op->obj % CO_OBJS, dst = op->dst % CO_OBJS; /* the model
                                                   refuses others: a guard */
   unsigned k = binds == 1 ? dst : obj;
@@ -802,21 +801,22 @@ static void record_events(struct co_exec *ex, const struct co_aftermath *eff) {
  * model steps, and the model binds the value it returned (c->hint). */
 static void issue_first(struct co_exec *ex, const struct co_op *op,
                         struct co_call *c, struct co_outcome *real) {
-  const struct co_adapter *pad = NULL;
+  const struct co_entry_ref *r =
+      op->kind == CO_OP_CALL ? co_entry_ref(op->entry) : NULL;
+  const struct co_adapter *pad = r ? r->adapter : NULL;
   unsigned obj = op->obj % CO_OBJS, dst = op->dst % CO_OBJS;
+  int binds = r ? r->binds : 0;
   issue(ex, op, c, real);
-  if (op->kind == CO_OP_CALL)
-    co_entry_get(op->entry, &pad, NULL);
-  if (co_adapter_paged(pad) && co_call_binds(op) != 1) {
+  if (co_adapter_paged(pad) && binds != 1) {
     /* a pager call makes at most one handle: a window copy, paged in even
      * when the write fails */
     if (ex->robj[obj])
       c->hint = pad->window_of(ex->robj[obj]);
-  } else if (real->err == CO_OK && returns_number(op))
-    c->hint = real->ret;
-  else if (real->err == CO_OK && op->kind == CO_OP_CALL &&
-           (co_call_binds(op) == 1 || co_call_target(op)) && ex->robj[dst] &&
-           ex->robj_ad[dst]->handle_of)
+  } else if (real->err == CO_OK &&
+             (r ? binds == 2 : co_opdesc[op->kind % CO_OP_COUNT].binds))
+    c->hint = real->ret; /* returns_number */
+  else if (real->err == CO_OK && r && (binds == 1 || r->target) &&
+           ex->robj[dst] && ex->robj_ad[dst]->handle_of)
     /* an object that opened or duplicated a handle of its own */
     c->hint = ex->robj_ad[dst]->handle_of(ex->robj[dst]);
 }

@@ -15,12 +15,13 @@ struct evctx {
   const struct co_model *m;
   const struct co_op *op;
   const struct co_call *c;
-  const struct co_entry *e;   /* CALL: the entry */
-  const struct objent *o, *d; /* CALL: the object operand, the second one */
-  int obj, dst;               /* their slots, masked */
-  int layer, two;             /* the operand layer; a second object */
-  int binds;                  /* CALL: co_call_binds */
-  enum co_sit sa, sb;         /* the operands' situations */
+  const struct co_entry *e;     /* CALL: the entry */
+  const struct co_entry_ref *r; /* CALL: the entry as registered */
+  const struct objent *o, *d;   /* CALL: the object operand, the second one */
+  int obj, dst;                 /* their slots, masked */
+  int layer, two;               /* the operand layer; a second object */
+  int binds;                    /* CALL: co_call_binds */
+  enum co_sit sa, sb;           /* the operands' situations */
   struct co_event *ev;
   int lost; /* events that did not fit (never expected: CO_EVENTS_MAX) */
 };
@@ -243,8 +244,7 @@ static int ev_take(struct evctx *x, int n) {
   const struct co_entry *e = x->e;
   int64_t a = x->c->a;
   int before = n, w, borrow = e->effect == CO_EFF_BORROW;
-  if (!co__call_has_ref(e) ||
-      (n = stale_ev(x, n, x->sa, x->op->a, a)) != before)
+  if (!x->r->nrefs || (n = stale_ev(x, n, x->sa, x->op->a, a)) != before)
     return n;
   if ((!borrow || (e->io & CO_IO_ACCESS_ONCE)) && !co__is_open(x->m, a))
     return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_NOT_OPEN, CO_PARTY_CLIENT,
@@ -379,10 +379,10 @@ static int call_rules(struct evctx *x, const struct co__step *s) {
   x->o = &x->m->obj[x->obj];
   x->d = &x->m->obj[x->dst]; /* dst: an object only for two-object entries */
   x->layer = x->two = 0;
-  if (!co__call_has_obj(x->e))
+  if (!x->r->has_obj)
     return run_rules(x, take_rules, NRULES(take_rules));
   x->layer = co__operand_layer(s);
-  x->two = x->e->effect == CO_EFF_DUP2_OBJ; /* co_call_target */
+  x->two = x->r->target;
   return run_rules(x, obj_rules, NRULES(obj_rules));
 }
 
@@ -393,6 +393,7 @@ static void ctx_init(struct evctx *x, const struct co_model *m,
   x->op = s->op;
   x->c = s->c;
   x->e = s->e;
+  x->r = s->r;
   x->binds = s->binds;
   x->sa = s->sa;
   x->sb = s->sb;

@@ -11,15 +11,6 @@
 
 #include "model_internal.h"
 
-int co__call_has_ref(const struct co_entry *e) {
-  return e->effect == CO_EFF_ADOPT || e->effect == CO_EFF_ADOPT_ON_SUCCESS ||
-         e->effect == CO_EFF_BORROW;
-}
-
-int co__call_has_obj(const struct co_entry *e) {
-  return e->effect != CO_EFF_OPEN && !co__call_has_ref(e);
-}
-
 /* Does this entry make a system call on the object's descriptor? */
 int co__call_hits_os(const struct co_entry *e, const struct objent *o) {
   if (o->pg.on) /* its parked descriptor: duplicated to page in, closed */
@@ -35,9 +26,10 @@ int co__call_hits_os(const struct co_entry *e, const struct objent *o) {
 
 /* The first entry id of the layer whose objects entry e takes. */
 int co__operand_layer(const struct co__step *s) {
-  const struct co_adapter *ad = s->ad;
-  if (s->e->effect == CO_EFF_WRAP)
-    ad = co_adapter_find(s->e->inner);
+  const struct co_adapter *ad;
+  if (s->e->effect != CO_EFF_WRAP)
+    return s->r->first;
+  ad = co_adapter_find(s->e->inner); /* may register after the wrapper */
   return ad ? co_adapter_first_entry(ad) : -1;
 }
 
@@ -49,9 +41,9 @@ enum co_sit co__call_sit(const struct co_model *m, const struct co__step *s) {
   const struct objent *o = &m->obj[s->op->obj % CO_OBJS];
   if (!e)
     return CO_SIT_NEG;
-  if (co__call_has_ref(e))
+  if (s->r->nrefs)
     return co_model_sit(m, s->op->a);
-  if (!co__call_has_obj(e))
+  if (!s->r->has_obj)
     return CO_SIT_NEG;
   if (!o->live)
     return CO_SIT_UNSET;
@@ -67,9 +59,9 @@ int co__call_touches_foreign(const struct co_model *m,
   const struct objent *o = &m->obj[s->op->obj % CO_OBJS];
   if (!e)
     return 0;
-  if (co__call_has_ref(e))
+  if (s->r->nrefs)
     return co__is_foreign(m, s->c->a);
-  return co__call_has_obj(e) && o->live && co__is_foreign(m, o->hold.num);
+  return s->r->has_obj && o->live && co__is_foreign(m, o->hold.num);
 }
 
 static int access_ok(int acc, int needs) {
@@ -367,12 +359,12 @@ void co__call_step(struct co_model *m, const struct co__step *s,
   x.md = !nm ? &mode_rw : op->flags < nm ? &x.e->modes[op->flags] : &mode_bad;
   x.op = op;
   x.c = s->c;
-  x.base = (unsigned)co_adapter_first_entry(ad);
+  x.base = (unsigned)s->r->first;
   x.numbered = ad->contract->numbered != 0;
   x.errs = x.e->sets_errno;
-  x.o = &m->obj[(co__call_has_obj(x.e) ? op->obj : op->dst) % CO_OBJS];
+  x.o = &m->obj[(s->r->has_obj ? op->obj : op->dst) % CO_OBJS];
   x.d = &m->obj[op->dst % CO_OBJS];
-  t->actor = co__call_has_obj(x.e) ? op->obj % CO_OBJS : CO_PARTY_CLIENT;
+  t->actor = s->r->has_obj ? op->obj % CO_OBJS : CO_PARTY_CLIENT;
   if (co_adapter_paged(ad) && m->window) {
     co__pager_step(m, &x, pred, t);
     return;

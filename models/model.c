@@ -144,11 +144,12 @@ int64_t co_model_slot(const struct co_model *m, unsigned slot) {
   return m->slot[slot % CO_SLOTS].num;
 }
 
-static inline void step_init(struct co__step *s, const struct co_op *op,
-                             const struct co_call *c) {
+void co__step_init(struct co__step *s, const struct co_op *op,
+                   const struct co_call *c) {
   const struct co_entry_ref *r;
   s->op = op;
   s->c = c;
+  s->r = NULL;
   s->e = NULL;
   s->ad = NULL;
   s->nmodes = 0;
@@ -156,6 +157,7 @@ static inline void step_init(struct co__step *s, const struct co_op *op,
   s->valid = op->kind < CO_OP_COUNT && c->kind == op->kind;
   if (!s->valid || op->kind != CO_OP_CALL || !(r = co_entry_ref(op->entry)))
     return; /* a CALL of no such entry: ENOSYS */
+  s->r = r;
   s->e = r->e;
   s->ad = r->adapter;
   s->binds = r->binds;
@@ -197,7 +199,7 @@ int co_model_refuses(const struct co_model *m, const struct co_op *op,
 }
 
 /* The operands' situations (coverage; the events read them). */
-static inline void step_sit(const struct co_model *m, struct co__step *s) {
+void co__step_sit(const struct co_model *m, struct co__step *s) {
   const struct co_op *op = s->op;
   const struct co_opdesc *d = &co_opdesc[op->kind];
   s->sa = s->sb = CO_SIT_NEG;
@@ -209,15 +211,6 @@ static inline void step_sit(const struct co_model *m, struct co__step *s) {
     s->sb = co_model_sit(m, op->b);
 }
 
-void co__step_init(struct co__step *s, const struct co_op *op,
-                   const struct co_call *c) {
-  step_init(s, op, c);
-}
-
-void co__step_sit(const struct co_model *m, struct co__step *s) {
-  step_sit(m, s);
-}
-
 unsigned co_model_step(struct co_model *m, const struct co_op *op,
                        const struct co_call *c, struct co_outcome *pred,
                        struct co_aftermath *t) {
@@ -226,10 +219,10 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
   int lost = 0;
   co__rule *rule;
 
-  step_init(&s, op, c);
+  co__step_init(&s, op, c);
   s.sa = s.sb = CO_SIT_NEG;
   if (s.valid)
-    step_sit(m, &s);
+    co__step_sit(m, &s);
   pred->ret = 0;
   pred->err = CO_OK;
   pred->raw = 0;

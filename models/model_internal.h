@@ -251,10 +251,17 @@ static inline int co__win_valid(const struct co_model *m,
          m->fd[o->pg.win].gen == o->pg.wingen;
 }
 
+/* Number n is still the one taken at generation gen (in use by an object,
+ * not freed or taken again since). */
+static inline int co__onum_is(const struct co_model *m, int64_t n,
+                              uint32_t gen) {
+  return n >= 0 && n < CO_OBJNUMS && m->onum_used[n] == 2 &&
+         m->onum_gen[n] == gen;
+}
+
 static inline int co__onum_valid(const struct co_model *m,
                                  const struct objent *o) {
-  return o->nb.on && o->nb.n >= 0 && o->nb.n < CO_OBJNUMS &&
-         m->onum_used[o->nb.n] == 2 && m->onum_gen[o->nb.n] == o->nb.gen;
+  return o->nb.on && co__onum_is(m, o->nb.n, o->nb.gen);
 }
 
 /* The slot of the live object wrapper o wraps, or -1 when that object is
@@ -276,9 +283,7 @@ static inline int co__obj_lost(const struct co_model *m,
                                const struct objent *o) {
   if (o->nb.on)
     return !co__onum_valid(m, o);
-  return o->wrap.inner >= 0 && !(o->wrap.n >= 0 && o->wrap.n < CO_OBJNUMS &&
-                                 m->onum_used[o->wrap.n] == 2 &&
-                                 m->onum_gen[o->wrap.n] == o->wrap.gen);
+  return o->wrap.inner >= 0 && !co__onum_is(m, o->wrap.n, o->wrap.gen);
 }
 
 static inline int64_t co__obj_number(const struct co_model *m,
@@ -302,15 +307,18 @@ static inline struct ofdent *co__ofd_of(const struct co_model *m, int64_t num) {
 
 /* ---- model.c: outcomes and observations ---- */
 /* One operation as a step sees it, its entry looked up once. valid: op
- * is within range (kind, entry, object slots, mode) and c is its
- * resolution (the same kind); else the model refuses it unseen. */
+ * is within range (kind, entry, object slots, mode) and c is of its
+ * kind; else the model refuses it unseen. */
 struct co__step {
   const struct co_op *op;
   const struct co_call *c;
-  const struct co_entry *e;    /* CALL: its entry (NULL: none, ENOSYS) */
-  const struct co_adapter *ad; /* CALL: its adapter */
-  unsigned nmodes;             /* CALL: the entry's mode count */
-  int binds;                   /* co_call_binds */
+  const struct co_entry_ref *r; /* CALL: its entry as registered (NULL:
+                                   none, ENOSYS); e, ad, nmodes, binds are
+                                   its fields */
+  const struct co_entry *e;     /* CALL: its entry (NULL: none, ENOSYS) */
+  const struct co_adapter *ad;  /* CALL: its adapter */
+  unsigned nmodes;              /* CALL: the entry's mode count */
+  int binds;                    /* co_call_binds */
   int valid;
   enum co_sit sa, sb; /* the operands' situations (co__step_sit) */
 };
@@ -348,8 +356,6 @@ struct co__callctx {
 };
 void co__call_step(struct co_model *m, const struct co__step *s,
                    struct co_outcome *pred, struct co_aftermath *t);
-int co__call_has_ref(const struct co_entry *e);
-int co__call_has_obj(const struct co_entry *e);
 int co__call_hits_os(const struct co_entry *e, const struct objent *o);
 int co__operand_layer(const struct co__step *s);
 enum co_sit co__call_sit(const struct co_model *m, const struct co__step *s);

@@ -45,8 +45,7 @@ static int win_close(struct co_model *m, struct objent *o,
   int err;
   co__touch(t, o->pg.win);
   err = co__fd_close(m, o->pg.win);
-  if (m->plat->window_numbered && o->pg.wnum >= 0 && o->pg.wnum < CO_OBJNUMS &&
-      m->onum_used[o->pg.wnum] == 2 && m->onum_gen[o->pg.wnum] == o->pg.wngen)
+  if (m->plat->window_numbered && co__onum_is(m, o->pg.wnum, o->pg.wngen))
     m->onum_used[o->pg.wnum] = 0;
   o->pg.resident = 0;
   o->pg.win = o->pg.wnum = -1;

@@ -302,6 +302,10 @@ struct co_entry_ref {
    * object (co_call_target); its number references (co_op_nrefs); 1 if it
    * names an object operand (co_op_has_obj) */
   uint8_t binds, target, nrefs, has_obj;
+  /* 1 if the glue takes two objects (DUP_OBJ, DUP2_OBJ, WRAP: call2) */
+  uint8_t two;
+  /* the id of its adapter's first entry (co_adapter_first_entry) */
+  int first;
 };
 /* The resolved entry of an id, or NULL if out of range. */
 const struct co_entry_ref *co_entry_ref(unsigned id);

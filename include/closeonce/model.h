@@ -254,7 +254,7 @@ void co_model_resolve(const struct co_model *m, const struct co_op *op,
 
 /* 1 if op must not be issued to the platform (it names a foreign number,
  * would use a freed object or lose a live one, has a field out of range,
- * or call is not its resolution); co_model_step then predicts it refused
+ * or call is of another kind than op); co_model_step then predicts it refused
  * (CO_REFUSED). For backends that call before the model steps. */
 int co_model_refuses(const struct co_model *m, const struct co_op *op,
                      const struct co_call *call);

@@ -98,6 +98,7 @@ static void status(const struct co_exec_stats *st, uint64_t runs,
   s->transitions = st->transitions;
   s->findings = findings;
   s->events = st->events;
+  s->events_refused = st->events_refused;
   s->skipped = st->skipped;
   s->corpus = ncorpus;
   s->elapsed = elapsed;

@@ -619,7 +619,10 @@ static int fuzz_result(struct fuzz *fz) {
            res->status.skipped);
   else
     printf("; %" PRIu64 " ownership events predicted and matched",
-           res->status.events);
+           res->status.events - res->status.events_refused);
+  if (res->mode != CO_MODE_CONTRACT && res->status.events_refused)
+    printf(", %" PRIu64 " more on refused steps (predicted, not run)",
+           res->status.events_refused);
   printf("\n");
   return 0;
 }
@@ -792,10 +795,16 @@ static void replay_run(struct replay_ctx *rc, const char *path) {
   if (kind == CO_V_OK) {
     rc->clean++;
     if (!rc->quiet) {
+      size_t i, nref = 0;
+      for (i = 0; i < nev; i++)
+        nref += ev[i].refused != 0;
       printf("ok    %s (%zu ops", path, rc->t.len);
-      if (nev)
-        printf(", %zu ownership event%s predicted and matched", nev,
-               nev == 1 ? "" : "s");
+      if (nev > nref)
+        printf(", %zu ownership event%s predicted and matched", nev - nref,
+               nev - nref == 1 ? "" : "s");
+      if (nref)
+        printf(", %zu on refused step%s (predicted, not run)", nref,
+               nref == 1 ? "" : "s");
       printf(")\n");
       co_report_events(stdout, ev, nev);
     }

@@ -780,9 +780,11 @@ static void record_events(struct co_exec *ex, const struct co_aftermath *eff) {
   int i;
   for (i = 0; i < eff->nev; i++) {
     ex->stats.events++;
+    ex->stats.events_refused += eff->refused != 0;
     if (ex->nevents < CO_EVENTS_KEPT) {
       ex->events[ex->nevents].step = ex->step;
       ex->events[ex->nevents].ev = eff->ev[i];
+      ex->events[ex->nevents].refused = eff->refused != 0;
       ex->nevents++;
     }
     if (ex->mode == CO_MODE_CONTRACT && ex->ev_verdict.kind == CO_V_OK) {

@@ -160,6 +160,7 @@ int co_trace_save(const char *path, const char *header,
 struct explain_env {
   FILE *out;
   struct co_exec *ex;
+  size_t refused; /* steps refused (not run): nothing compared there */
 };
 
 static void print_state(FILE *out, const struct co_model *m) {
@@ -211,7 +212,7 @@ static void explain_hook(void *env, const struct co_step_info *s) {
   if (s->real->err == CO_OK)
     snprintf(r, sizeof r, "%lld", (long long)s->real->ret);
   else if (s->real->err == CO_REFUSED)
-    snprintf(r, sizeof r, "refused (not run)");
+    snprintf(r, sizeof r, "refused (not run)"), e->refused++;
   else
     snprintf(r, sizeof r, "-1 %s", co_err_name(s->real->err));
   fprintf(e->out, "  %3zu  %-32s -> %s%s\n", s->step, text, r,
@@ -233,11 +234,16 @@ static void explain_hook(void *env, const struct co_step_info *s) {
 
 void co_report_explain(FILE *out, struct co_exec *ex, const struct co_trace *t,
                        struct co_verdict *v) {
-  struct explain_env env = {out, ex};
+  struct explain_env env = {out, ex, 0};
   co_exec_set_hook(ex, explain_hook, &env);
   co_exec_run(ex, t, v);
   co_exec_set_hook(ex, NULL, NULL);
-  if (v->kind == CO_V_OK)
+  if (v->kind == CO_V_OK && env.refused)
+    fprintf(out,
+            "verdict: ok (model and platform agreed at every step that ran; "
+            "%zu refused, not run)\n",
+            env.refused);
+  else if (v->kind == CO_V_OK)
     fprintf(out, "verdict: ok (model and platform agreed at every step)\n");
   else if (v->step < t->len)
     fprintf(out, "verdict: %s at step %zu: %s\n", co_verdict_name(v->kind),

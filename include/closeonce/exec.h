@@ -72,14 +72,17 @@ struct co_verdict {
 struct co_event_rec {
   size_t step;
   struct co_event ev;
+  int refused; /* 1: its step was refused (not run): predicted only, and
+                  nothing on the platform was compared with it */
 };
 #define CO_EVENTS_KEPT 64 /* events kept per trace */
 
 struct co_exec_stats {
   uint64_t traces, ops, syscalls_refused, env_rescans;
-  uint64_t events;      /* ownership events seen (conformance: reported only) */
-  uint64_t skipped;     /* operations skipped in contract mode */
-  uint64_t transitions; /* distinct model transitions seen */
+  uint64_t events; /* ownership events seen (conformance: reported only) */
+  uint64_t events_refused; /* of them, on steps refused (not run) */
+  uint64_t skipped;        /* operations skipped in contract mode */
+  uint64_t transitions;    /* distinct model transitions seen */
 };
 
 struct co_exec;

@@ -28,6 +28,7 @@ struct rec {
   uint64_t cloexec[MAXSTEPS]; /* bit k: ... and close-on-exec */
   int off_k[MAXSTEPS];        /* the free number a write moved, or -1 */
   int64_t off[MAXSTEPS];      /* its offset after the step */
+  uint8_t refused[MAXSTEPS];  /* the model refused the step: never issued */
   struct co_exec *ex;
   int64_t freenum[64];
 };
@@ -74,6 +75,7 @@ static void hook(void *env, const struct co_step_info *s) {
     return;
   }
   r->model[s->step] = *s->model;
+  r->refused[s->step] = s->real->err == CO_REFUSED;
   r->live[s->step] = r->cloexec[s->step] = 0;
   record_offset(r, m, s);
   buf[0] = 0;
@@ -502,6 +504,13 @@ static int steps_c(FILE *b, const struct rec *r, const struct co_trace *t,
   for (i = 0; i < t->len && i < r->n; i++) {
     enum lib lib = LIB_NONE;
     co_op_format(&t->ops[i], text, sizeof text);
+    if (r->refused[i]) {
+      /* closeonce never issued it (a freed object, a foreign descriptor):
+       * neither does the program */
+      fprintf(b, "\n  /* step %zu: %s: refused by the model, not run */\n", i,
+              text);
+      continue;
+    }
     fprintf(b, "\n  /* step %zu: %s */\n", i, text);
     if (op_c(b, &t->ops[i], &lib) < 0) {
       snprintf(err, errcap, "step %zu (%s) has no C template", i, text);

@@ -1281,8 +1281,11 @@ static int cmd_shrink(const struct cli *cli, int argc, char **argv) {
   int rc = one_file_begin(&f, argc, argv);
   if (rc >= 0)
     return rc;
+  if (shrink_report(f.ex, &f.t, &f.v, stderr, &st) < 0) {
+    one_file_end(&f); /* no finding to shrink: the help says exit 2 */
+    return EXIT_USAGE;
+  }
   rc = 0;
-  shrink_report(f.ex, &f.t, &f.v, stderr, &st);
   nev = co_exec_events(f.ex, &ev);
   co_report_text(stderr, f.tg->name, &f.t, &f.v, ev, nev);
   snprintf(header, sizeof header,

@@ -71,7 +71,9 @@ static int try_remove(struct ctx *c, struct co_trace *t, size_t i, size_t n) {
       return c->oom = 1, 0;
   if (c->cand.len == 0 || !same(c, &c->cand))
     return 0;
-  return co_trace_copy(t, &c->cand) == 0;
+  if (co_trace_copy(t, &c->cand) < 0)
+    return c->oom = 1, 0;
+  return 1;
 }
 
 static int remove_pass(struct ctx *c, struct co_trace *t) {
@@ -102,8 +104,11 @@ static int pair_pass(struct ctx *c, struct co_trace *t) {
       for (k = 0; k < t->len; k++)
         if (k != i && k != j && co_trace_push(&c->cand, &t->ops[k]) < 0)
           return c->oom = 1, 0;
-      if (c->cand.len && same(c, &c->cand))
-        return co_trace_copy(t, &c->cand) == 0;
+      if (c->cand.len && same(c, &c->cand)) {
+        if (co_trace_copy(t, &c->cand) < 0)
+          return c->oom = 1, 0;
+        return 1;
+      }
     }
   return 0;
 }
@@ -306,6 +311,9 @@ int co_shrink_limited(struct co_exec *ex, struct co_trace *t,
     /* Keep what showed the finding: the trace as given. */
     co_trace_copy(t, &orig); /* fits: t held it before */
     *v = given;
+    /* the executor's events are now the unconfirmed run's: run the trace
+     * as given again, so that they are its own */
+    same(&c, t);
     st->singles_checked = st->pairs_checked = st->pairs_skipped = 0;
   }
   st->after = t->len;

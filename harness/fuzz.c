@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "closeonce/campaign.h"
 #include "closeonce/exec.h"
 #include "closeonce/report.h"
 #include "closeonce/target.h"
@@ -20,7 +21,7 @@
 struct co_fuzz {
   const struct co_target *target;
   struct co_exec *ex;
-  struct co_trace t, ran;
+  struct co_trace t;
 };
 
 struct co_fuzz *co_fuzz_new(const char *name, char *err, size_t cap) {
@@ -32,7 +33,6 @@ struct co_fuzz *co_fuzz_new(const char *name, char *err, size_t cap) {
     return NULL;
   }
   co_trace_init(&fz->t);
-  co_trace_init(&fz->ran);
   if (!(fz->target = co_target_find(name))) {
     snprintf(err, cap, "unknown target %s", name);
   } else if (!(fz->ex = co_exec_new_target(fz->target, err, cap))) {
@@ -54,7 +54,6 @@ void co_fuzz_free(struct co_fuzz *fz) {
     return;
   co_exec_free(fz->ex);
   co_trace_free(&fz->t);
-  co_trace_free(&fz->ran);
   free(fz);
 }
 
@@ -91,29 +90,22 @@ void co_fuzz_exit_check(struct co_fuzz *fz) {
                   "directory as at start)\n");
 }
 
-/* A finding: the report, with the operations that ran up to it. */
+/* A finding: the report, with its reproducer (the campaign's rule: the
+ * operations that ran up to it, without the skipped moves, if that shows
+ * it; else the whole input, which must show it again). */
 static void report(struct co_fuzz *fz, struct co_verdict v) {
-  const struct co_event_rec *ev;
-  const struct co_trace *shown = &fz->ran;
-  size_t i, nev;
-  co_trace_clear(&fz->ran);
-  for (i = 0; i < fz->t.len && i <= v.step; i++)
-    if (!co_exec_skipped(fz->ex, i))
-      co_trace_push(&fz->ran, &fz->t.ops[i]);
-  if (fz->ran.len != fz->t.len) {
-    /* Without the skipped moves it must find the same; if it does not,
-     * show the whole input as decoded. */
-    struct co_verdict v2;
-    if (co_exec_run(fz->ex, &fz->ran, &v2) == v.kind)
-      v = v2;
-    else if (co_exec_run(fz->ex, &fz->t, &v2) == v.kind)
-      shown = &fz->t;
+  struct co_campaign_result *res = calloc(1, sizeof *res);
+  if (res)
+    co_trace_init(&res->trace);
+  if (!res || co_campaign_reproducer(fz->ex, &fz->t, &v, res) < 0) {
+    fprintf(stderr, "closeonce fuzz: out of memory\n");
+    abort();
   }
-  nev = co_exec_events(fz->ex, &ev);
   fprintf(stderr,
           "\n==closeonce== finding (target %s, %s mode): ", fz->target->name,
           co_mode_name(co_exec_mode(fz->ex)));
-  co_report_text(stderr, fz->target->name, shown, &v, ev, nev);
+  co_report_text(stderr, fz->target->name, &res->trace, &res->verdict,
+                 res->events, res->nevents);
   fprintf(stderr,
           "==closeonce== reproduce: closeonce replay --target %s "
           "--mode %s CRASH-FILE\n",

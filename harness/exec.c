@@ -150,12 +150,21 @@ static struct co_glue_env *layer_env(struct co_exec *ex,
   return env;
 }
 
-/* The env for a call of ad's glue (step and teardown). */
+static int set_verdict(struct co_exec *ex, struct co_verdict *v, int kind,
+                       const char *fmt, ...);
+
+/* The env for a call of ad's glue (step and teardown), or NULL: a layer
+ * the target does not list (an executor made by co_exec_new) gets its
+ * state at its first call, and when that state cannot be made the trace's
+ * verdict says so (a harness error) and the glue is not called. */
 static const struct co_glue_env *glue_env(struct co_exec *ex,
                                           const struct co_adapter *ad) {
   char err[160];
   const struct co_glue_env *env = layer_env(ex, ad, err, sizeof err);
-  return env ? env : &ex->genv; /* state NULL: the glue fails the call */
+  struct co_verdict v;
+  if (!env)
+    set_verdict(ex, &v, CO_V_HARNESS, "layer %s: %s", ad->contract->layer, err);
+  return env;
 }
 
 /* A new trace's window and watermark, for every layer's env. */
@@ -631,6 +640,7 @@ static void call_layer(struct co_exec *ex, const struct co_op *op,
   const struct co_adapter *ad = r ? r->adapter : NULL;
   unsigned idx = r ? r->index : 0;
   int binds = r ? r->binds : 0, target = r && r->target;
+  const struct co_glue_env *env;
   int two = r && r->two;
   unsigned obj = op->obj % CO_OBJS, dst = op->dst % CO_OBJS; /* the model
                                                   refuses others: a guard */
@@ -643,12 +653,13 @@ static void call_layer(struct co_exec *ex, const struct co_op *op,
       (target && (!ex->robj[dst] || ex->robj_ad[dst] != ad)))
     return; /* no such entry, no real object, or another layer's object:
                never passed to the library; shows as a divergence */
+  if (!(env = glue_env(ex, ad)))
+    return; /* its state could not be made: the trace's verdict says so */
   co_model_obj(ex->model, obj, &os); /* before the step */
   if (two)
-    ad->call2(glue_env(ex, ad), idx, op->flags, ex->robj[obj], &ex->robj[dst],
-              real);
+    ad->call2(env, idx, op->flags, ex->robj[obj], &ex->robj[dst], real);
   else
-    ad->call(glue_env(ex, ad), idx, op->flags, objp, c->a, op->n, real);
+    ad->call(env, idx, op->flags, objp, c->a, op->n, real);
   if (two && binds == 1)
     k = dst;
   if (binds == 1) {
@@ -907,6 +918,10 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
   } else if (!issued) {
     issue(ex, op, &call, &real);
   }
+  if (ex->first.kind != CO_V_OK) { /* the harness failed during the call */
+    *v = ex->first;
+    goto out;
+  }
   if (returns_number(op) && real.err == CO_OK && real.ret > ex->real_high)
     ex->real_high = real.ret;
   if (ex->hook) {
@@ -1008,6 +1023,7 @@ static void force_close(struct co_exec *ex, int64_t num) {
 
 static void teardown_objects(struct co_exec *ex) {
   unsigned k, i, pass;
+  const struct co_glue_env *env;
   /* Streams first (their close closes the descriptor they wrap), then the
    * rest, then streams whose descriptor was closed under them (closing one
    * earlier could close whoever holds that number now). */
@@ -1025,9 +1041,10 @@ static void teardown_objects(struct co_exec *ex) {
         ex->robj[k] = NULL;
         continue;
       }
-      for (i = 0; i < ad->contract->nentries; i++)
+      env = glue_env(ex, ad);
+      for (i = 0; env && i < ad->contract->nentries; i++)
         if (ad->contract->entries[i].effect == CO_EFF_CLOSE) {
-          ad->call(glue_env(ex, ad), i, 0, &ex->robj[k], -1, 0, &r);
+          ad->call(env, i, 0, &ex->robj[k], -1, 0, &r);
           break;
         }
       ex->robj[k] = NULL;

@@ -323,3 +323,49 @@ Test(layers, the_planted_bugs_are_found_by_the_campaign) {
     co_trace_free(&res.trace);
   }
 }
+
+/* A layer the executor was not made for gets its state at its first call;
+ * when the state cannot be made, the trace's verdict is a harness error
+ * naming the layer, and the glue is never called without its state. */
+static int failing_state(const struct co_glue_env *env, void **state, char *err,
+                         size_t cap) {
+  (void)env;
+  (void)state;
+  snprintf(err, cap, "no state today");
+  return -1;
+}
+
+Test(layers, a_state_that_cannot_be_made_is_a_harness_error) {
+  static struct co_entry ents[16];
+  static struct co_contract c;
+  static struct co_adapter a;
+  const struct co_contract *s = co_adapter_stdio.contract;
+  struct co_exec *ex;
+  struct co_verdict v;
+  struct rec r;
+  char err[160];
+  size_t i;
+  cr_assert_leq(s->nentries, 16);
+  for (i = 0; i < s->nentries; i++) {
+    char *n = malloc(strlen(s->entries[i].name) + 3);
+    cr_assert(n);
+    sprintf(n, "y_%s", s->entries[i].name);
+    ents[i] = s->entries[i];
+    ents[i].name = n;
+  }
+  c = *s;
+  c.layer = "stateless";
+  c.entries = ents;
+  a = co_adapter_stdio;
+  a.version = CO_ADAPTER_VERSION;
+  a.contract = &c;
+  a.state_new = failing_state;
+  a.state_free = NULL;
+  cr_assert_eq(co_adapter_register(&a, err, sizeof err), 0, "%s", err);
+  ex = sup_exec();
+  cr_assert_eq(sup_run(ex, "s0 = open rdwr\no0 = y_fdopen s0 w\n", &r, &v),
+               CO_V_HARNESS, "%s", v.what);
+  cr_assert_eq(v.step, 1);
+  cr_assert(strstr(v.what, "layer stateless: no state today"), "%s", v.what);
+  co_exec_free(ex);
+}

@@ -245,7 +245,10 @@ struct co_adapter {
    * in err, which starts with the library's name ("libuv: ..."): the executor
    * is not created, and the command line exits 2 naming the target and the
    * reason. An object that handle_of, number_of or window_of needs the state
-   * for must lead to it (those get only the object). */
+   * for must lead to it (those get only the object). An executor made by
+   * co_exec_new (no target) makes a layer's state at that layer's first
+   * call instead: there a state must open no descriptor, and one that
+   * cannot be made is the trace's harness-error verdict. */
   int (*state_new)(const struct co_glue_env *env, void **state /* OUT */,
                    char *err, size_t cap);
   void (*state_free)(void *state);

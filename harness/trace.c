@@ -794,7 +794,18 @@ static size_t text_prefix(const unsigned char *p, size_t size) {
                                           : 0;
     if (!more)
       return i;
-    for (k = 1; k <= more; k++)
+    /* well-formed UTF-8 only (RFC 3629): the second byte's range excludes
+     * overlong forms (E0, F0), surrogates (ED) and values past U+10FFFF
+     * (F4) */
+    if (i + 1 >= size ||
+        p[i + 1] < (p[i] == 0xe0   ? 0xa0
+                    : p[i] == 0xf0 ? 0x90
+                                   : 0x80) ||
+        p[i + 1] > (p[i] == 0xed   ? 0x9f
+                    : p[i] == 0xf4 ? 0x8f
+                                   : 0xbf))
+      return i;
+    for (k = 2; k <= more; k++)
       if (i + k >= size || (p[i + k] & 0xc0) != 0x80)
         return i;
     i += more;

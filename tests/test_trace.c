@@ -248,6 +248,9 @@ Test(text, malformed_lines_name_line_column_and_expectation) {
   expect_error("close s0 s1\n", 1, 10, "unexpected 's1'");
   expect_error("s0 = open rdwr\nclose f32\n", 2, 7, "f0..f31");
   expect_error_n("close s0\nclose s0\n\0junk", 22, 3, 1, "NUL byte");
+  /* UTF-8 in comments, well formed only: an overlong slash, a surrogate */
+  expect_error("# caf\xc3\xa9\n# \xe0\x80\xaf\n", 2, 3, "not text");
+  expect_error("# \xed\xa0\x80\n", 1, 3, "not text");
 }
 
 Test(text, parse_then_print_is_identity_on_generated_traces) {

@@ -33,3 +33,28 @@ int sup_lowest_free(void) {
   close(fd);
   return fd;
 }
+
+struct co_adapter *sup_adapter_copy(const struct co_adapter *a,
+                                    const char *layer, const char *prefix,
+                                    struct co_entry **entries) {
+  const struct co_contract *c = a->contract;
+  struct co_entry *ents = calloc(c->nentries, sizeof *ents);
+  struct co_contract *wc = calloc(1, sizeof *wc);
+  struct co_adapter *wa = calloc(1, sizeof *wa);
+  size_t i;
+  cr_assert(ents && wc && wa);
+  for (i = 0; i < c->nentries; i++) {
+    char *n = malloc(strlen(prefix) + strlen(c->entries[i].name) + 2);
+    cr_assert(n);
+    sprintf(n, "%s_%s", prefix, c->entries[i].name);
+    ents[i] = c->entries[i];
+    ents[i].name = n;
+  }
+  *wc = *c;
+  wc->layer = layer;
+  wc->entries = ents;
+  *wa = *a;
+  wa->contract = wc;
+  *entries = ents;
+  return wa;
+}

@@ -19,5 +19,12 @@ int sup_run(struct co_exec *ex, const char *text, struct rec *r,
 void sup_run_ok(struct co_exec *ex, const char *text, struct rec *r);
 /* The lowest descriptor number free right now (probed with a real open). */
 int sup_lowest_free(void);
+/* A copy of adapter a under layer name layer, its entries renamed
+ * "PREFIX_NAME" (entry names are unique across the registry), not yet
+ * registered; *entries is the copy's entry array, for a test to change.
+ * Lives until the test process ends. */
+struct co_adapter *sup_adapter_copy(const struct co_adapter *a,
+                                    const char *layer, const char *prefix,
+                                    struct co_entry **entries);
 
 #endif

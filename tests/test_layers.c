@@ -336,32 +336,17 @@ static int failing_state(const struct co_glue_env *env, void **state, char *err,
 }
 
 Test(layers, a_state_that_cannot_be_made_is_a_harness_error) {
-  static struct co_entry ents[16];
-  static struct co_contract c;
-  static struct co_adapter a;
-  const struct co_contract *s = co_adapter_stdio.contract;
+  struct co_entry *ents;
+  struct co_adapter *a =
+      sup_adapter_copy(&co_adapter_stdio, "stateless", "y", &ents);
   struct co_exec *ex;
   struct co_verdict v;
   struct rec r;
   char err[160];
-  size_t i;
-  cr_assert_leq(s->nentries, 16);
-  for (i = 0; i < s->nentries; i++) {
-    char *n = malloc(strlen(s->entries[i].name) + 3);
-    cr_assert(n);
-    sprintf(n, "y_%s", s->entries[i].name);
-    ents[i] = s->entries[i];
-    ents[i].name = n;
-  }
-  c = *s;
-  c.layer = "stateless";
-  c.entries = ents;
-  a = co_adapter_stdio;
-  a.version = CO_ADAPTER_VERSION;
-  a.contract = &c;
-  a.state_new = failing_state;
-  a.state_free = NULL;
-  cr_assert_eq(co_adapter_register(&a, err, sizeof err), 0, "%s", err);
+  a->version = CO_ADAPTER_VERSION;
+  a->state_new = failing_state;
+  a->state_free = NULL;
+  cr_assert_eq(co_adapter_register(a, err, sizeof err), 0, "%s", err);
   ex = sup_exec();
   cr_assert_eq(sup_run(ex, "s0 = open rdwr\no0 = y_fdopen s0 w\n", &r, &v),
                CO_V_HARNESS, "%s", v.what);

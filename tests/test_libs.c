@@ -26,22 +26,16 @@ static int run_wrong(const struct co_adapter *a, const char *name,
                      const struct wrong *w, const char *trace,
                      struct co_verdict *v) {
   const struct co_contract *c = a->contract;
-  struct co_entry *ents = calloc(c->nentries, sizeof *ents);
-  struct co_contract *wc = calloc(1, sizeof *wc);
-  struct co_adapter *wa = calloc(1, sizeof *wa);
+  struct co_entry *ents;
+  struct co_adapter *wa = sup_adapter_copy(a, name, "x", &ents);
   struct co_target *t = calloc(1, sizeof *t);
   char err[256];
   struct co_exec *ex;
   struct rec r;
   size_t i;
   int changed = 0, kind;
-  cr_assert(ents && wc && wa && t);
-  for (i = 0; i < c->nentries; i++) {
-    char *n = malloc(strlen(c->entries[i].name) + 3);
-    cr_assert(n);
-    sprintf(n, "x_%s", c->entries[i].name);
-    ents[i] = c->entries[i];
-    ents[i].name = n;
+  cr_assert(t);
+  for (i = 0; i < c->nentries; i++)
     if (!strcmp(c->entries[i].name, w->entry)) {
       if (w->effect >= 0)
         ents[i].effect = (enum co_effect)w->effect;
@@ -49,13 +43,7 @@ static int run_wrong(const struct co_adapter *a, const char *name,
       ents[i].io = (ents[i].io & ~w->clear_io) | w->set_io;
       changed = 1;
     }
-  }
   cr_assert(changed, "%s has no entry %s", c->layer, w->entry);
-  *wc = *c;
-  wc->layer = name;
-  wc->entries = ents;
-  *wa = *a;
-  wa->contract = wc;
   cr_assert_eq(co_adapter_register(wa, err, sizeof err), 0, "%s", err);
   t->name = name;
   t->summary = "test: a wrong contract";

@@ -633,9 +633,10 @@ static int sweep(struct co_exec *ex, struct co_verdict *v, int64_t hi,
 }
 
 /* Call a layer's entry point on the real library. */
-static void call_layer(struct co_exec *ex, const struct co_op *op,
+static void call_layer(struct co_exec *ex, const struct co_step *st,
                        const struct co_call *c, struct co_outcome *real) {
-  const struct co_entry_ref *r = co_entry_ref(op->entry);
+  const struct co_op *op = st->op;
+  const struct co_entry_ref *r = st->call;
   const struct co_entry *e = r ? r->e : NULL;
   const struct co_adapter *ad = r ? r->adapter : NULL;
   unsigned idx = r ? r->index : 0;
@@ -682,12 +683,12 @@ static void call_layer(struct co_exec *ex, const struct co_op *op,
 }
 
 /* Issue one operation to the platform. */
-static void issue(struct co_exec *ex, const struct co_op *op,
+static void issue(struct co_exec *ex, const struct co_step *st,
                   const struct co_call *c, struct co_outcome *real) {
   if (c->kind == CO_OP_CLOSE_RANGE)
     split_close_range(ex, c, real);
   else if (c->kind == CO_OP_CALL)
-    call_layer(ex, op, c, real);
+    call_layer(ex, st, c, real);
   else
     ex->be->call(ex->self, c, real);
 }
@@ -701,19 +702,15 @@ static int outcome_match(const struct co_outcome *pred,
   return pred->ret == real->ret && pred->err == real->err;
 }
 
-static int returns_number(const struct co_op *op) {
-  return op->kind == CO_OP_CALL ? co_call_binds(op) == 2
-                                : co_opdesc[op->kind % CO_OP_COUNT].binds;
-}
 
 /* What kind of disagreement a wrong result is. */
-static int classify(struct co_exec *ex, const struct co_op *op,
+static int classify(struct co_exec *ex, const struct co_step *st,
                     const struct co_outcome *pred,
                     const struct co_outcome *real, char *what, size_t cap) {
   char m[64], r[64], text[96];
   fmt_outcome(pred, m, sizeof m, 0);
   fmt_outcome(real, r, sizeof r, 1);
-  co_op_format(op, text, sizeof text);
+  co_op_format(st->op, text, sizeof text);
   if (real->err == CO_IPH) {
     snprintf(what, cap,
              "`%s` fired the C runtime's invalid-parameter handler (errno "
@@ -728,14 +725,12 @@ static int classify(struct co_exec *ex, const struct co_op *op,
              text, real->raw, m);
     return CO_V_INVALID_HANDLE;
   }
-  if (pred->err == CO_OK && real->err == CO_OK && returns_number(op) &&
+  if (pred->err == CO_OK && real->err == CO_OK && st->binds == 2 &&
       real->ret >= 0) {
     /* A descriptor handed to the client that an object still owns (a
      * lend is meant to be shared; anything else makes two owners). */
-    const struct co_entry *e =
-        op->kind == CO_OP_CALL ? co_entry_get(op->entry, NULL, NULL) : NULL;
     int w = co_model_owner(ex->model, real->ret);
-    if (w >= 0 && !(e && e->effect == CO_EFF_LEND)) {
+    if (w >= 0 && !(st->call && st->call->e->effect == CO_EFF_LEND)) {
       snprintf(what, cap,
                "`%s` returned descriptor %s, which o%d owns: the caller and "
                "o%d now both own it (the model says %s)",
@@ -812,22 +807,21 @@ static void record_events(struct co_exec *ex, const struct co_aftermath *eff) {
 
 /* Win32: the OS chooses handle values, so the call is issued before the
  * model steps, and the model binds the value it returned (c->hint). */
-static void issue_first(struct co_exec *ex, const struct co_op *op,
+static void issue_first(struct co_exec *ex, const struct co_step *st,
                         struct co_call *c, struct co_outcome *real) {
-  const struct co_entry_ref *r =
-      op->kind == CO_OP_CALL ? co_entry_ref(op->entry) : NULL;
+  const struct co_op *op = st->op;
+  const struct co_entry_ref *r = st->call;
   const struct co_adapter *pad = r ? r->adapter : NULL;
   unsigned obj = op->obj % CO_OBJS, dst = op->dst % CO_OBJS;
-  int binds = r ? r->binds : 0;
-  issue(ex, op, c, real);
+  int binds = st->binds;
+  issue(ex, st, c, real);
   if (co_adapter_paged(pad) && binds != 1) {
     /* a pager call makes at most one handle: a window copy, paged in even
      * when the write fails */
     if (ex->robj[obj])
       c->hint = pad->window_of(ex->robj[obj]);
-  } else if (real->err == CO_OK &&
-             (r ? binds == 2 : co_opdesc[op->kind % CO_OP_COUNT].binds))
-    c->hint = real->ret; /* returns_number */
+  } else if (real->err == CO_OK && binds == 2)
+    c->hint = real->ret; /* it returned a number */
   else if (real->err == CO_OK && r && (binds == 1 || r->target) &&
            ex->robj[dst] && ex->robj_ad[dst]->handle_of)
     /* an object that opened or duplicated a handle of its own */
@@ -861,14 +855,17 @@ static int observe(struct co_exec *ex, struct co_verdict *v,
   return CO_V_OK;
 }
 
-int co_exec_step(struct co_exec *ex, const struct co_op *op,
-                 struct co_verdict *v) {
+/* One step, resolved once where it entered (co_exec_step, co_exec_run):
+ * everything below reads st, never the registry. */
+static int exec_step(struct co_exec *ex, const struct co_step *st,
+                     struct co_verdict *v) {
+  const struct co_op *op = st->op;
   struct co_call call;
+  struct co_model_prep prep;
   struct co_outcome pred, real;
   struct co_aftermath eff;
-  int i, issued;
+  int issued;
   unsigned tid;
-  enum co_sit sa = CO_SIT_NEG, sb = CO_SIT_NEG;
 
   if (ex->first.kind != CO_V_OK) {
     *v = ex->first;
@@ -878,30 +875,19 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
   co_model_resolve(ex->model, op, &call);
   if (ex->step < CO_MAX_OPS)
     ex->skipped[ex->step] = 0;
-  if (ex->mode == CO_MODE_CONTRACT && ex->skip) {
+  co_model_prepare(ex->model, st, &call, &prep, &eff);
+  if (ex->mode == CO_MODE_CONTRACT && ex->skip && prep.client) {
     /* A well-behaved client would not make this move: skip it. */
-    struct co_event evs[CO_EVENTS_MAX];
-    int n = co_model_events(ex->model, op, &call, evs);
-    for (i = 0; i < n; i++)
-      if (evs[i].client) {
-        if (ex->step < CO_MAX_OPS)
-          ex->skipped[ex->step] = 1;
-        ex->stats.skipped++;
-        ex->step++;
-        return CO_V_OK;
-      }
+    if (ex->step < CO_MAX_OPS)
+      ex->skipped[ex->step] = 1;
+    ex->stats.skipped++;
+    ex->step++;
+    return CO_V_OK;
   }
-  if (ex->hook) {
-    const struct co_opdesc *d = &co_opdesc[op->kind % CO_OP_COUNT];
-    sa = d->nrefs >= 1 ? co_model_sit(ex->model, op->a) : CO_SIT_NEG;
-    sb = d->nrefs >= 2 ? co_model_sit(ex->model, op->b) : CO_SIT_NEG;
-  }
-  call.hint = -1;
-  issued = ex->platform == CO_PLATFORM_WIN32 &&
-           !co_model_refuses(ex->model, op, &call);
+  issued = ex->platform == CO_PLATFORM_WIN32 && !eff.refused;
   if (issued)
-    issue_first(ex, op, &call, &real);
-  tid = co_model_step(ex->model, op, &call, &pred, &eff);
+    issue_first(ex, st, &call, &real);
+  tid = co_model_apply(ex->model, &prep, &pred, &eff);
   ex->last_tid = tid;
   ex->actor = eff.actor;
   if (!((ex->seen[tid / 8] >> (tid % 8)) & 1)) {
@@ -916,16 +902,17 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
     ex->stats.syscalls_refused++;
     real = pred;
   } else if (!issued) {
-    issue(ex, op, &call, &real);
+    issue(ex, st, &call, &real);
   }
   if (ex->first.kind != CO_V_OK) { /* the harness failed during the call */
     *v = ex->first;
     goto out;
   }
-  if (returns_number(op) && real.err == CO_OK && real.ret > ex->real_high)
+  if (st->binds == 2 && real.err == CO_OK && real.ret > ex->real_high)
     ex->real_high = real.ret;
   if (ex->hook) {
-    struct co_step_info si = {ex->step, op, &call, &pred, &real, sa, sb, tid};
+    struct co_step_info si = {ex->step, op, &call, &pred, &real,
+                              prep.sa,  prep.sb, tid, st};
     ex->hook(ex->hook_env, &si);
   }
 
@@ -941,7 +928,7 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
   }
   if (!outcome_match(&pred, &real)) {
     char what[sizeof v->what];
-    int kind = classify(ex, op, &pred, &real, what, sizeof what);
+    int kind = classify(ex, st, &pred, &real, what, sizeof what);
     set_verdict(ex, v, kind, "%s", what);
     goto out;
   }
@@ -955,6 +942,13 @@ out:
     ex->first = *v;
   }
   return v->kind;
+}
+
+int co_exec_step(struct co_exec *ex, const struct co_op *op,
+                 struct co_verdict *v) {
+  struct co_step st;
+  co_step_of(&st, op);
+  return exec_step(ex, &st, v);
 }
 
 static int full_check(struct co_exec *ex, char *msg, size_t cap);

@@ -144,9 +144,10 @@ int64_t co_model_slot(const struct co_model *m, unsigned slot) {
   return m->slot[slot % CO_SLOTS].num;
 }
 
-void co__step_init(struct co__step *s, const struct co_op *op,
+void co__step_init(struct co__step *s, const struct co_step *st,
                    const struct co_call *c) {
-  const struct co_entry_ref *r;
+  const struct co_op *op = st->op;
+  const struct co_entry_ref *r = st->call;
   s->op = op;
   s->c = c;
   s->r = NULL;
@@ -155,7 +156,7 @@ void co__step_init(struct co__step *s, const struct co_op *op,
   s->nmodes = 0;
   s->binds = 0;
   s->valid = op->kind < CO_OP_COUNT && c->kind == op->kind;
-  if (!s->valid || op->kind != CO_OP_CALL || !(r = co_entry_ref(op->entry)))
+  if (!s->valid || op->kind != CO_OP_CALL || !r)
     return; /* a CALL of no such entry: ENOSYS */
   s->r = r;
   s->e = r->e;
@@ -188,14 +189,12 @@ static inline int refuses(const struct co_model *m, const struct co__step *s,
 
 int co_model_refuses(const struct co_model *m, const struct co_op *op,
                      const struct co_call *c) {
-  struct co_event ev[CO_EVENTS_MAX];
-  struct co__step s;
-  int lost;
-  co__step_init(&s, op, c);
-  if (!s.valid)
-    return 1;
-  co__step_sit(m, &s);
-  return refuses(m, &s, ev, co__events(m, &s, ev, &lost));
+  struct co_step st;
+  struct co_model_prep p;
+  struct co_aftermath eff;
+  co_step_of(&st, op);
+  co_model_prepare(m, &st, c, &p, &eff);
+  return eff.refused;
 }
 
 /* The operands' situations (coverage; the events read them). */
@@ -211,21 +210,15 @@ void co__step_sit(const struct co_model *m, struct co__step *s) {
     s->sb = co_model_sit(m, op->b);
 }
 
-unsigned co_model_step(struct co_model *m, const struct co_op *op,
-                       const struct co_call *c, struct co_outcome *pred,
-                       struct co_aftermath *t) {
-  unsigned kind = op->kind % CO_OP_COUNT;
+void co_model_prepare(const struct co_model *m, const struct co_step *st,
+                      const struct co_call *c, struct co_model_prep *p,
+                      struct co_aftermath *t) {
   struct co__step s;
-  int lost = 0;
-  co__rule *rule;
-
-  co__step_init(&s, op, c);
+  int i, lost = 0;
+  co__step_init(&s, st, c);
   s.sa = s.sb = CO_SIT_NEG;
   if (s.valid)
     co__step_sit(m, &s);
-  pred->ret = 0;
-  pred->err = CO_OK;
-  pred->raw = 0;
   t->n = t->sweep = t->refused = t->overflow = 0;
   t->same_a = t->same_b = -1;
   t->offset_num = -1;
@@ -233,10 +226,44 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
   t->obj = -1;
   t->nev = s.valid ? co__events(m, &s, t->ev, &lost) : 0;
   t->overflow = lost > 0;
+  /* not issued: the outcome is the model's own, never an errno */
+  t->refused = !s.valid || refuses(m, &s, t->ev, t->nev);
+  p->step = st;
+  p->call = c;
+  p->valid = s.valid;
+  p->sa = s.sa;
+  p->sb = s.sb;
+  p->client = 0;
+  for (i = 0; i < t->nev; i++)
+    p->client |= t->ev[i].client;
+}
+
+unsigned co_model_step(struct co_model *m, const struct co_op *op,
+                       const struct co_call *c, struct co_outcome *pred,
+                       struct co_aftermath *t) {
+  struct co_step st;
+  struct co_model_prep p;
+  co_step_of(&st, op);
+  co_model_prepare(m, &st, c, &p, t);
+  return co_model_apply(m, &p, pred, t);
+}
+
+unsigned co_model_apply(struct co_model *m, const struct co_model_prep *p,
+                        struct co_outcome *pred, struct co_aftermath *t) {
+  const struct co_op *op = p->step->op;
+  const struct co_call *c = p->call;
+  unsigned kind = op->kind % CO_OP_COUNT;
+  struct co__step s;
+  co__rule *rule;
+
+  co__step_init(&s, p->step, c);
+  s.sa = p->sa;
+  s.sb = p->sb;
+  pred->ret = 0;
+  pred->err = CO_OK;
+  pred->raw = 0;
   m->hint = c->hint;
-  if (!s.valid || refuses(m, &s, t->ev, t->nev)) {
-    /* not issued: the outcome is the model's own, never an errno */
-    t->refused = 1;
+  if (t->refused) {
     co__fail(pred, CO_REFUSED);
   } else if (kind == CO_OP_CALL) {
     co__call_step(m, &s, pred, t);

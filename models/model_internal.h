@@ -322,7 +322,7 @@ struct co__step {
   int valid;
   enum co_sit sa, sb; /* the operands' situations (co__step_sit) */
 };
-void co__step_init(struct co__step *s, const struct co_op *op,
+void co__step_init(struct co__step *s, const struct co_step *st,
                    const struct co_call *c);
 void co__step_sit(const struct co_model *m, struct co__step *s);
 static inline void co__fail(struct co_outcome *o, int err) {

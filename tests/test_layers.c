@@ -59,6 +59,30 @@ Test(layers, classic_bug_is_an_ownership_violation_then_an_invalid_handle) {
   co_exec_free(ex);
 }
 
+Test(layers, a_step_hook_sees_each_call_resolved_with_its_operand) {
+  /* The hook gets the step as the executor resolved it: the entry, and
+   * the situation of the descriptor a layer call takes (here a number
+   * already closed), as for a built-in operation. */
+  struct co_exec *ex = exec_for("demo", CO_MODE_CONFORMANCE, 0);
+  struct rec r;
+  sup_run_ok(ex,
+             "s0 = open rdwr\n"
+             "close s0\n"
+             "o0 = fdopen s0 w\n"
+             "o1 = demo_open rw\n"
+             "demo_close o1\n",
+             &r);
+  cr_assert_null(r.entry[0]);
+  cr_assert_eq(r.sit_a[1], CO_SIT_LIVE);
+  cr_assert_not_null(r.entry[2]);
+  cr_assert_str_eq(r.entry[2]->name, "fdopen");
+  cr_assert_eq(r.sit_a[2], CO_SIT_STALE);
+  cr_assert_eq(r.real[2].err, CO_EBADF); /* glibc's fdopen checks it */
+  cr_assert_str_eq(r.entry[3]->name, "demo_open");
+  cr_assert_str_eq(r.entry[4]->name, "demo_close");
+  co_exec_free(ex);
+}
+
 Test(layers, classic_bug_in_conformance_mode_is_predicted_not_a_finding) {
   struct co_exec *ex = exec_for("demo", CO_MODE_CONFORMANCE, 0);
   struct rec r;

@@ -144,8 +144,10 @@ struct co_step_info {
   const struct co_op *op;
   const struct co_call *call; /* the resolved numbers */
   const struct co_outcome *model, *real;
-  enum co_sit sit_a, sit_b; /* the operands' situations before the step */
+  enum co_sit sit_a, sit_b; /* the operands' situations before the step
+                               (a layer call: its operand's, in sit_a) */
   unsigned transition;
+  const struct co_step *resolved; /* op as resolved (co_step_of) */
 };
 /* Call fn after every step (before its observations are compared); NULL
  * removes it. */

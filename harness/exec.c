@@ -71,6 +71,11 @@ struct co_exec {
   int64_t objforeign[CO_OBJNUMS]; /* its numbers in use at the start */
   uint8_t skipped[CO_MAX_OPS];
   int actor; /* the party acting in the current step */
+  /* A layer call being observed: its step (NULL otherwise) and whether the
+   * library reported failure. */
+  const struct co_step *cur;
+  int cur_failed;
+  const struct co_entry_ref *blame; /* the next verdict's layer at fault */
 };
 
 static const char *const vnames[CO_V_COUNT] = {
@@ -356,6 +361,11 @@ static int set_verdict(struct co_exec *ex, struct co_verdict *v, int kind,
   va_start(ap, fmt);
   vsnprintf(v->what, sizeof v->what, fmt, ap);
   va_end(ap);
+  if (ex->blame) { /* the layer call at fault */
+    v->layer = ex->blame->adapter->contract->layer;
+    v->entry = ex->blame->e;
+    ex->blame = NULL;
+  }
   if (ex->first.kind == CO_V_OK)
     ex->first = *v;
   return kind;
@@ -547,6 +557,58 @@ static void fmt_outcome(const struct co_outcome *o, char *buf, size_t cap,
     snprintf(buf, cap, "%" PRId64 " %s", o->ret, co_err_name(o->err));
 }
 
+/* Why the contract keeps a number open through a layer call. */
+static const char *kept_open_because(const struct co_entry *e, int owner,
+                                     int actor, int failed) {
+  if (owner >= 0 && owner != actor)
+    return "another object owns it and will close it";
+  if (failed && (e->effect == CO_EFF_ADOPT_ON_SUCCESS ||
+                 e->effect == CO_EFF_BORROW || e->effect == CO_EFF_OPEN ||
+                 e->effect == CO_EFF_WRAP))
+    return "its failure path must leave it with the caller";
+  if (e->effect == CO_EFF_BORROW)
+    return "a borrowing entry leaves it with the caller";
+  if (owner >= 0)
+    return "its object still owns it: the contract's step leaves it open";
+  return "the contract's step leaves it open";
+}
+
+/* The library of the layer call being observed closed num, which the
+ * model (the contract) keeps open: that layer broke its contract at its
+ * own step. An ownership violation by it, not a disagreement with the
+ * platform. */
+static int closed_by_layer(struct co_exec *ex, struct co_verdict *v,
+                           int64_t num) {
+  const struct co_entry_ref *r = ex->cur->call;
+  int w = co_model_owner(ex->model, num);
+  char owner[24];
+  if (w >= 0)
+    snprintf(owner, sizeof owner, "o%d", w);
+  else
+    snprintf(owner, sizeof owner, "the client");
+  ex->blame = r;
+  set_verdict(ex, v, CO_V_OWNERSHIP,
+              "%s (layer %s) closed descriptor %" PRId64
+              ", which %s owns (%s)",
+              r->e->name, r->adapter->contract->layer, num, owner,
+              kept_open_because(r->e, w, ex->actor, ex->cur_failed));
+  return v->kind;
+}
+
+/* The library of the layer call being observed left num open, which
+ * nothing owns now: a leak by that layer at its own step. */
+static int leaked_by_layer(struct co_exec *ex, struct co_verdict *v,
+                           int64_t num) {
+  const struct co_entry_ref *r = ex->cur->call;
+  ex->blame = r;
+  set_verdict(ex, v, CO_V_LEAK,
+              "%s (layer %s) left descriptor %" PRId64
+              " open, which nothing owns now (the contract's step leaves it "
+              "closed)",
+              r->e->name, r->adapter->contract->layer, num);
+  return v->kind;
+}
+
 /* Compare one number's validity and cloexec with the model. */
 static int check_number(struct co_exec *ex, struct co_verdict *v, int64_t num,
                         int want_offset) {
@@ -556,6 +618,8 @@ static int check_number(struct co_exec *ex, struct co_verdict *v, int64_t num,
     return CO_V_OK;
   co_model_fd(ex->model, num, &ms);
   ex->be->query(ex->self, num, &ro);
+  if (ms.live != ro.valid && ex->cur)
+    return ms.live ? closed_by_layer(ex, v, num) : leaked_by_layer(ex, v, num);
   if (ms.live && !ro.valid) {
     int w = co_model_owner(ex->model, num);
     if (w >= 0 && w != ex->actor) {
@@ -620,6 +684,9 @@ static int sweep(struct co_exec *ex, struct co_verdict *v, int64_t hi,
   for (i = 0; i < n; i++) {
     struct co_fdstate ms;
     co_model_fd(ex->model, ex->nums[i], &ms);
+    if (ms.live != ex->valid[i] && ex->cur)
+      return ms.live ? closed_by_layer(ex, v, ex->nums[i])
+                     : leaked_by_layer(ex, v, ex->nums[i]);
     if (ms.live != ex->valid[i])
       return set_verdict(
           ex, v, ms.live ? CO_V_DIVERGENCE : CO_V_LEAK,
@@ -770,12 +837,21 @@ static int check_obj(struct co_exec *ex, struct co_verdict *v, unsigned k) {
   if (h == os.num)
     return CO_V_OK;
   w = co_model_owner(ex->model, h);
+  if (ex->cur && ex->robj_ad[k] == ex->cur->call->adapter)
+    ex->blame = ex->cur->call; /* its library changed it at this step */
   if (w >= 0 && w != (int)k)
     return set_verdict(ex, v, CO_V_OWNERSHIP,
                        "o%u holds descriptor %" PRId64 ", which o%d owns: "
                        "both will close it (the model says o%u holds %" PRId64
                        ")",
                        k, h, w, k, os.num);
+  if (ex->blame)
+    return set_verdict(ex, v, CO_V_OWNERSHIP,
+                       "%s (layer %s) replaced o%u's descriptor %" PRId64
+                       " with %" PRId64 " (the contract's step keeps it; "
+                       "whoever was lent %" PRId64 " now holds a stale number)",
+                       ex->blame->e->name, ex->blame->adapter->contract->layer,
+                       k, os.num, h, os.num);
   return set_verdict(ex, v, CO_V_DIVERGENCE,
                      "o%u holds descriptor %" PRId64
                      "; the model says %" PRId64,
@@ -932,7 +1008,10 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
     set_verdict(ex, v, kind, "%s", what);
     goto out;
   }
+  ex->cur = st->call ? st : NULL;
+  ex->cur_failed = real.err != CO_OK;
   observe(ex, v, &eff, &pred);
+  ex->cur = NULL;
 out:
   ex->step++;
   if (v->kind != CO_V_OK) {

@@ -207,10 +207,12 @@ Test(layers, a_wrong_contract_is_caught_where_the_library_closes) {
                        "wrong_write o0 3\nwrong_close o0\nwrite s0 1\n"
                        "close s0\n",
                        &r, &v),
-               CO_V_DIVERGENCE, "%s: %s", co_verdict_name(v.kind), v.what);
+               CO_V_OWNERSHIP, "%s: %s", co_verdict_name(v.kind), v.what);
   cr_assert_eq(v.step, 3, "at step %zu: %s", v.step, v.what);
-  cr_assert(strstr(v.what, "is closed but the model has it open") != NULL, "%s",
-            v.what);
+  cr_assert_str_eq(v.layer, "demo-wrong");
+  cr_assert(strstr(v.what, "wrong_close (layer demo-wrong) closed descriptor") !=
+                NULL,
+            "%s", v.what);
   co_exec_free(ex);
 }
 
@@ -258,7 +260,7 @@ static struct co_target gz_wrong_target = {"zlib-wrong",
                                            {0},
                                            {0}};
 
-Test(layers, gzdopen_declared_as_borrowing_diverges_at_gzclose) {
+Test(layers, gzdopen_declared_as_borrowing_is_blamed_on_the_layer_at_gzclose) {
   char err[200];
   struct co_exec *ex;
   struct rec r;
@@ -274,8 +276,10 @@ Test(layers, gzdopen_declared_as_borrowing_diverges_at_gzclose) {
                        "s0 = open wronly\no0 = wgzdopen s0 w\n"
                        "wgzwrite o0 7\nwgzclose o0\nwrite s0 1\nclose s0\n",
                        &r, &v),
-               CO_V_DIVERGENCE, "%s: %s", co_verdict_name(v.kind), v.what);
+               CO_V_OWNERSHIP, "%s: %s", co_verdict_name(v.kind), v.what);
   cr_assert_eq(v.step, 3, "at step %zu: %s", v.step, v.what);
+  cr_assert_str_eq(v.layer, "zlib-wrong");
+  cr_assert(strstr(v.what, "which the client owns") != NULL, "%s", v.what);
   co_exec_free(ex);
 }
 

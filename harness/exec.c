@@ -940,7 +940,7 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
   struct co_model_prep prep;
   struct co_outcome pred, real;
   struct co_aftermath eff;
-  int issued;
+  int issued, as_run;
   unsigned tid;
 
   if (ex->first.kind != CO_V_OK) {
@@ -960,9 +960,14 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
     ex->step++;
     return CO_V_OK;
   }
-  issued = ex->platform == CO_PLATFORM_WIN32 && !eff.refused;
+  /* Win32 picks handle values; an ownership-first entry's library says
+   * which path it took: both are issued before the model steps */
+  as_run = st->call && (st->call->e->io & CO_IO_AS_RUN);
+  issued = (ex->platform == CO_PLATFORM_WIN32 || as_run) && !eff.refused;
   if (issued)
     issue_first(ex, st, &call, &real);
+  if (issued && as_run)
+    call.real = &real;
   tid = co_model_apply(ex->model, &prep, &pred, &eff);
   ex->last_tid = tid;
   ex->actor = eff.actor;
@@ -1086,7 +1091,7 @@ static int final_compare(struct co_exec *ex, struct co_verdict *v, int64_t hi) {
 /* Close num whatever its flags (a Win32 handle protected from close is
  * unprotected first). */
 static void force_close(struct co_exec *ex, int64_t num) {
-  struct co_call c = {CO_OP_SETPROTECT, 0, num, 0, 0, -1};
+  struct co_call c = {CO_OP_SETPROTECT, 0, num, 0, 0, -1, NULL};
   struct co_outcome r;
   if (ex->platform == CO_PLATFORM_WIN32)
     ex->be->call(ex->self, &c, &r);

@@ -117,6 +117,7 @@ void co_model_resolve(const struct co_model *m, const struct co_op *op,
   out->b = v[1];
   out->n = op->n;
   out->hint = -1;
+  out->real = NULL;
 }
 
 enum co_sit co_model_sit(const struct co_model *m, struct co_ref r) {

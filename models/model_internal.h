@@ -356,6 +356,15 @@ struct co__callctx {
 };
 void co__call_step(struct co_model *m, const struct co__step *s,
                    struct co_outcome *pred, struct co_aftermath *t);
+/* The access an object's later I/O uses (CO_THEN_*, else CO_NEED_*). */
+static inline uint8_t co__mode_does(const struct co_mode *md) {
+  unsigned then = (md->needs >> 2) & (CO_NEED_READ | CO_NEED_WRITE);
+  return (uint8_t)(then ? then : md->needs & (CO_NEED_READ | CO_NEED_WRITE));
+}
+/* An ownership-first entry (CO_IO_AS_RUN) whose library ran first
+ * (x->c->real): asrun.c. */
+void co__as_run_step(struct co_model *m, struct co__callctx *x,
+                     struct co_outcome *pred, struct co_aftermath *t);
 int co__call_hits_os(const struct co_entry *e, const struct objent *o);
 int co__operand_layer(const struct co__step *s);
 enum co_sit co__call_sit(const struct co_model *m, const struct co__step *s);

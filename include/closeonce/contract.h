@@ -124,15 +124,42 @@ const char *co_effect_name(enum co_effect e);
  * library's guess (GLib leaves it uninitialised); the model predicts that
  * it never writes. */
 #define CO_IO_ACCESS_ONCE 32
+/* Ownership first: the contract states only what happens to ownership, on
+ * success and on failure; whatever else the library does is taken as it
+ * ran. The executor calls the library first, and the model follows the
+ * path the call really took: whether it failed and with what error, how
+ * many bytes a USE wrote, whether a CLOSE reported an error, which
+ * descriptor an OPEN made (the adapter's handle_of) or a DUP returned.
+ * Offsets of the descriptions it touches become unknown (it may read,
+ * seek, buffer or flush). What it means for ownership is still checked,
+ * at this step: a failed ADOPT_ON_SUCCESS or BORROW leaves the descriptor
+ * open with the caller, ADOPT closes it on failure, a CLOSE closes what
+ * the object owns and nothing else, a DETACH hands back the descriptor it
+ * held (still open, even when it reports a failed flush), a LEND returns
+ * the object's own descriptor, USE keeps it open. The checks (CO_CHK_*)
+ * are then not predicted either. Not for numbered or paged layers, and not
+ * with CO_IO_OPAQUE, CO_IO_STICKY or CO_IO_SILENT (they predict what this
+ * takes as it ran). An OPEN entry needs the adapter's handle_of. */
+#define CO_IO_AS_RUN 64
 
 #define CO_NEED_READ 0x1
 #define CO_NEED_WRITE 0x2
+/* A mode's needs may also say what the object does later, when that
+ * differs from the access making it needs: CO_THEN_READ and CO_THEN_WRITE
+ * are the access its later I/O uses (USE writes, CLOSE flushes). Without
+ * them it is the CO_NEED_* bits. Example: a read mode whose library
+ * writes a header back at close, CO_NEED_READ | CO_THEN_READ |
+ * CO_THEN_WRITE: checked for read access, and its writes fail (the model
+ * predicts that) over a read-only descriptor. */
+#define CO_THEN_READ 0x4
+#define CO_THEN_WRITE 0x8
 
 /* One mode string of an entry ("r", "w", "a"...). */
 struct co_mode {
   const char *name;
   uint8_t valid;       /* 0: the entry rejects it (caller keeps the handle) */
-  uint8_t needs;       /* CO_NEED_*: checked with CO_CHK_ACCESS */
+  uint8_t needs;       /* CO_NEED_*: checked with CO_CHK_ACCESS; CO_THEN_*:
+                          what its later I/O uses, if not that */
   uint8_t sets_append; /* sets O_APPEND on the open file description */
   uint8_t seeks_end;   /* CO_SEEK_*: moves the description's offset to the
                           end */

@@ -107,7 +107,11 @@ struct co_call {
   int64_t a, b;        /* the resolved references (a: 1st, b: 2nd) */
   int32_t n;           /* the integer argument */
   int64_t hint; /* Win32: the value the platform returned for a new handle
-                   (the model binds it), -1 if none */
+                   (the model binds it), -1 if none; an ownership-first
+                   entry (CO_IO_AS_RUN): the descriptor its OPEN made */
+  /* an ownership-first entry, issued before the model steps: what the
+   * library returned (the model follows that path); else NULL */
+  const struct co_outcome *real;
 };
 
 /* The observable result of one call. */

@@ -562,9 +562,9 @@ static const char *kept_open_because(const struct co_entry *e, int owner,
                                      int actor, int failed) {
   if (owner >= 0 && owner != actor)
     return "another object owns it and will close it";
-  if (failed && (e->effect == CO_EFF_ADOPT_ON_SUCCESS ||
-                 e->effect == CO_EFF_BORROW || e->effect == CO_EFF_OPEN ||
-                 e->effect == CO_EFF_WRAP))
+  if (failed &&
+      (e->effect == CO_EFF_ADOPT_ON_SUCCESS || e->effect == CO_EFF_BORROW ||
+       e->effect == CO_EFF_OPEN || e->effect == CO_EFF_WRAP))
     return "its failure path must leave it with the caller";
   if (e->effect == CO_EFF_BORROW)
     return "a borrowing entry leaves it with the caller";
@@ -588,8 +588,7 @@ static int closed_by_layer(struct co_exec *ex, struct co_verdict *v,
     snprintf(owner, sizeof owner, "the client");
   ex->blame = r;
   set_verdict(ex, v, CO_V_OWNERSHIP,
-              "%s (layer %s) closed descriptor %" PRId64
-              ", which %s owns (%s)",
+              "%s (layer %s) closed descriptor %" PRId64 ", which %s owns (%s)",
               r->e->name, r->adapter->contract->layer, num, owner,
               kept_open_because(r->e, w, ex->actor, ex->cur_failed));
   return v->kind;
@@ -768,7 +767,6 @@ static int outcome_match(const struct co_outcome *pred,
     return (real->err == CO_OK && real->ret >= 0) || real->err == CO_EINVAL;
   return pred->ret == real->ret && pred->err == real->err;
 }
-
 
 /* What kind of disagreement a wrong result is. */
 static int classify(struct co_exec *ex, const struct co_step *st,
@@ -992,8 +990,8 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
   if (st->binds == 2 && real.err == CO_OK && real.ret > ex->real_high)
     ex->real_high = real.ret;
   if (ex->hook) {
-    struct co_step_info si = {ex->step, op, &call, &pred, &real,
-                              prep.sa,  prep.sb, tid, st};
+    struct co_step_info si = {ex->step, op,      &call, &pred, &real,
+                              prep.sa,  prep.sb, tid,   st};
     ex->hook(ex->hook_env, &si);
   }
 

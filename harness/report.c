@@ -110,8 +110,7 @@ void co_report_events(FILE *out, const struct co_event_rec *ev, size_t nev) {
 }
 
 /* " by layer L" when a layer call broke its contract (v->layer), else "". */
-static const char *by_layer(const struct co_verdict *v, char *buf,
-                            size_t cap) {
+static const char *by_layer(const struct co_verdict *v, char *buf, size_t cap) {
   if (!v->layer)
     return "";
   snprintf(buf, cap, " by layer %s", v->layer);
@@ -259,8 +258,7 @@ void co_report_explain(FILE *out, struct co_exec *ex, const struct co_trace *t,
     char by[64];
     fprintf(out, "verdict: %s%s at step %zu: %s\n", co_verdict_name(v->kind),
             by_layer(v, by, sizeof by), v->step, v->what);
-  }
-  else
+  } else
     fprintf(out, "verdict: %s at the end of the trace: %s\n",
             co_verdict_name(v->kind), v->what);
 }
@@ -291,8 +289,9 @@ int co_report_markdown(FILE *out, struct co_exec *ex,
   fprintf(out, "| | |\n|---|---|\n");
   fprintf(out, "| verdict | **%s** |\n", co_verdict_name(v->kind));
   if (v->layer)
-    fprintf(out, "| at fault | the library of layer `%s`, at its own step "
-                 "(`%s`) |\n",
+    fprintf(out,
+            "| at fault | the library of layer `%s`, at its own step "
+            "(`%s`) |\n",
             v->layer, v->entry->name);
   if (v->step < f->trace->len)
     fprintf(out, "| where | step %zu of %zu |\n", v->step, f->trace->len);

@@ -184,7 +184,8 @@ static void call_canon(struct co_op *op) {
   const struct co_entry *e;
   unsigned nm;
   co_step_of(&st, op);
-  if (!st.call) { /* an unknown entry: keep it, printing and running reject it */
+  if (!st.call) { /* an unknown entry: keep it, printing and running reject it
+                   */
     op->flags = op->dst = op->obj = 0;
     op->a = op->b = (struct co_ref){0, 0};
     op->n = 0;
@@ -368,8 +369,8 @@ size_t co_trace_encode(const struct co_trace *t, const struct co_opset *set,
         continue;
       r[0] = entry_record(set, k, &page);
       r[1] = (uint8_t)((op->dst & 0xf) | (op->flags << 4));
-      r[2] = st.call->e->effect == CO_EFF_USE ? (uint8_t)op->n
-                                               : ref_encode(op->a);
+      r[2] =
+          st.call->e->effect == CO_EFF_USE ? (uint8_t)op->n : ref_encode(op->a);
       r[3] = (uint8_t)(page | (op->obj & ((1u << PAGE_SHIFT) - 1)));
       if (need + 4 <= cap)
         memcpy(buf + need, r, 4);

@@ -54,7 +54,7 @@ static void as_run_take(struct co_model *m, struct co__callctx *x,
                         struct co_outcome *pred, struct co_aftermath *t) {
   enum co_effect f = x->e->effect;
   int64_t a = x->c->a;
-  co__touch(t, a);
+  unknown_offset(m, a, t); /* it may have read or seeked, even failing */
   if (pred->err != CO_OK) {
     /* ADOPT closes it on its failure path; the others leave it with the
      * caller, open */
@@ -67,7 +67,6 @@ static void as_run_take(struct co_model *m, struct co__callctx *x,
   x->o->needs = co__mode_does(x->md);
   if (co__is_live(m, a) && x->md->sets_append)
     co__ofd_of(m, a)->append = 1;
-  unknown_offset(m, a, t);
   t->obj = x->op->dst % CO_OBJS;
 }
 

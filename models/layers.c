@@ -4,8 +4,8 @@
  * One function per effect, dispatched by a table; one object constructor
  * (co__obj_make) and one layer-side close rule (co__obj_close_fd, over
  * fdtable.c's co__fd_close). Numbered layers' effects are in numbered.c,
- * a paged layer's calls in paged.c, ownership-first entries' in asrun.c. Also: who owns a number now, and the
- * model's view of an object (model.h).
+ * a paged layer's calls in paged.c, ownership-first entries' in asrun.c. Also:
+ * who owns a number now, and the model's view of an object (model.h).
  */
 #include <string.h>
 

@@ -4,6 +4,7 @@
  * a wrong contract for a correct library is caught where the library closes
  * the descriptor; contract mode never blames the client.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "adapters/demolib.h"
@@ -210,8 +211,8 @@ Test(layers, a_wrong_contract_is_caught_where_the_library_closes) {
                CO_V_OWNERSHIP, "%s: %s", co_verdict_name(v.kind), v.what);
   cr_assert_eq(v.step, 3, "at step %zu: %s", v.step, v.what);
   cr_assert_str_eq(v.layer, "demo-wrong");
-  cr_assert(strstr(v.what, "wrong_close (layer demo-wrong) closed descriptor") !=
-                NULL,
+  cr_assert(strstr(v.what,
+                   "wrong_close (layer demo-wrong) closed descriptor") != NULL,
             "%s", v.what);
   co_exec_free(ex);
 }
@@ -259,6 +260,80 @@ static struct co_target gz_wrong_target = {"zlib-wrong",
                                            CO_MODE_CONTRACT,
                                            {0},
                                            {0}};
+
+/* demolib's contract with entry k changed by change(), registered under
+ * layer name: the error co_adapter_register gives, or "" if it took it. */
+static const char *register_changed(const char *name, int k,
+                                    void (*change)(struct co_entry *e,
+                                                   struct co_mode *md)) {
+  static char err[300];
+  static struct co_mode md[2];
+  struct co_entry *ents;
+  struct co_adapter *a = sup_adapter_copy(&co_adapter_demo, name, name, &ents);
+  md[0] = (struct co_mode){"m", 1, CO_NEED_READ, 0, CO_SEEK_NEVER, 0};
+  md[1] = (struct co_mode){NULL, 0, 0, 0, 0, 0};
+  change(&ents[k], md);
+  err[0] = 0;
+  if (co_adapter_register(a, err, sizeof err) == 0)
+    err[0] = 0;
+  return err;
+}
+static void borrow_closes(struct co_entry *e, struct co_mode *md) {
+  (void)md;
+  e->effect = CO_EFF_BORROW;
+  e->io |= CO_IO_CLOSES_ANY;
+}
+static void mode_on_a_lend(struct co_entry *e, struct co_mode *md) {
+  e->modes = md;
+}
+static void bad_seek(struct co_entry *e, struct co_mode *md) {
+  md[0].seeks_end = 7;
+  e->modes = md;
+}
+static void any_and_valid(struct co_entry *e, struct co_mode *md) {
+  (void)md;
+  e->checks = CO_CHK_ANY | CO_CHK_VALID;
+}
+static void checks_on_a_close(struct co_entry *e, struct co_mode *md) {
+  (void)md;
+  e->checks = CO_CHK_VALID;
+}
+static void as_run_and_silent(struct co_entry *e, struct co_mode *md) {
+  (void)md;
+  e->io = CO_IO_AS_RUN | CO_IO_SILENT;
+}
+static void unknown_io(struct co_entry *e, struct co_mode *md) {
+  (void)md;
+  e->io = 0x4000;
+}
+
+Test(layers, a_contract_that_contradicts_itself_is_refused_naming_the_field) {
+  /* demolib's entries: 1 demo_adopt (adopt-on-success), 2 demo_fd (lend),
+   * 6 demo_close */
+  cr_assert_str_eq(register_changed("bad1", 1, borrow_closes),
+                   "adapter bad1: entry bad1_demo_adopt: field io: "
+                   "CO_IO_CLOSES_ANY is a close entry's: this entry does not "
+                   "free its object (a borrow that closes is a CLOSE entry "
+                   "with CO_IO_CLOSES_ANY, or an adopting entry)");
+  cr_assert(strstr(register_changed("bad2", 2, mode_on_a_lend),
+                   "entry bad2_demo_fd: field modes: only an entry that makes "
+                   "an object"));
+  cr_assert(strstr(register_changed("bad3", 1, bad_seek),
+                   "entry bad3_demo_adopt: field modes: a mode's seeks_end is "
+                   "not a CO_SEEK_* value"));
+  cr_assert(strstr(register_changed("bad4", 1, any_and_valid),
+                   "entry bad4_demo_adopt: field checks: CO_CHK_ANY"));
+  cr_assert(strstr(register_changed("bad5", 6, checks_on_a_close),
+                   "entry bad5_demo_close: field checks: checks are made by "
+                   "an entry that takes a descriptor"));
+  cr_assert(strstr(register_changed("bad6", 6, as_run_and_silent),
+                   "entry bad6_demo_close: field io: CO_IO_AS_RUN takes the "
+                   "outcome as the library ran"));
+  cr_assert(strstr(register_changed("bad7", 6, unknown_io),
+                   "entry bad7_demo_close: field io: unknown CO_IO_* bits"));
+  /* nothing of a refused adapter was registered */
+  cr_assert_eq(co_entry_find("bad1_demo_open", 14), -1);
+}
 
 Test(layers, gzdopen_declared_as_borrowing_is_blamed_on_the_layer_at_gzclose) {
   char err[200];
@@ -380,5 +455,135 @@ Test(layers, a_state_that_cannot_be_made_is_a_harness_error) {
                CO_V_HARNESS, "%s", v.what);
   cr_assert_eq(v.step, 1);
   cr_assert(strstr(v.what, "layer stateless: no state today"), "%s", v.what);
+  co_exec_free(ex);
+}
+
+/* ---- ownership-first contracts (CO_IO_AS_RUN): buflib ---- */
+
+/* A built-in generator campaign of 20000 traces on target t. */
+static int campaign(const struct co_target *t, unsigned seed,
+                    struct co_campaign_result *res) {
+  struct co_campaign_config cfg;
+  char err[256];
+  memset(&cfg, 0, sizeof cfg);
+  cfg.target = t;
+  cfg.seed = seed;
+  cfg.runs = 20000;
+  cfg.max_ops = 32;
+  cr_assert_eq(co_campaign_run(&cfg, &res[0], err, sizeof err), 0, "%s", err);
+  return res->found;
+}
+
+Test(layers, buflib_declared_ownership_first_runs_clean) {
+  /* A header read that depends on the file's data, a write mode that
+   * seeks to the end, buffered writes, a close and a detach that write
+   * the buffer out: none is stated, and none is a false finding. */
+  struct co_campaign_result res;
+  unsigned seed;
+  for (seed = 1; seed <= 3; seed++) {
+    cr_assert_eq(campaign(co_target_find("buf"), seed, &res), 0,
+                 "seed %u: %s: %s", seed, co_verdict_name(res.verdict.kind),
+                 res.verdict.what);
+    co_trace_free(&res.trace);
+  }
+}
+
+Test(layers, buflib_declared_exactly_gives_false_divergences) {
+  /* The same library, its entries declared with exact I/O (the only way
+   * before ownership-first contracts): what it does with data and buffers
+   * is reported as a disagreement, though no ownership rule is broken. */
+  struct co_entry *ents;
+  struct co_adapter *a;
+  struct co_target *t = calloc(1, sizeof *t);
+  struct co_campaign_result res;
+  char err[256];
+  size_t i;
+  a = sup_adapter_copy(
+      co_target_adapter(co_target_find("buf"),
+                        (unsigned)co_entry_find("buf_close", 9)),
+      "buf-exact", "x", &ents);
+  for (i = 0; i < a->contract->nentries; i++)
+    ents[i].io &= ~(unsigned)CO_IO_AS_RUN;
+  cr_assert_eq(co_adapter_register(a, err, sizeof err), 0, "%s", err);
+  cr_assert(t);
+  t->name = "buf-exact";
+  t->summary = "test: buflib declared with exact I/O";
+  t->backend = &co_backend_posix;
+  t->kinds = co_client_ops;
+  t->nkinds = co_client_nops;
+  t->layers[0] = "buf-exact";
+  t->mode = CO_MODE_CONTRACT;
+  cr_assert_eq(co_target_register(t, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(campaign(co_target_find("buf-exact"), 1, &res), 1);
+  cr_assert_eq(res.verdict.kind, CO_V_DIVERGENCE, "%s: %s",
+               co_verdict_name(res.verdict.kind), res.verdict.what);
+  co_trace_free(&res.trace);
+}
+
+Test(layers, buflib_planted_bugs_are_blamed_on_the_library_at_its_step) {
+  static const struct {
+    const char *target, *entry;
+    int kind;
+  } want[] = {
+      {"buf-open-fail-closes", "buf_open_fd", CO_V_OWNERSHIP},
+      {"buf-close-fail-leaks", "buf_close", CO_V_LEAK},
+      {"buf-detach-closes", "buf_detach", CO_V_OWNERSHIP},
+  };
+  size_t i;
+  for (i = 0; i < 3; i++) {
+    struct co_campaign_result res;
+    cr_assert_eq(campaign(co_target_find(want[i].target), 1, &res), 1,
+                 "%s not found", want[i].target);
+    cr_expect_eq(res.verdict.kind, want[i].kind, "%s: %s: %s", want[i].target,
+                 co_verdict_name(res.verdict.kind), res.verdict.what);
+    cr_expect(res.verdict.layer && !strcmp(res.verdict.layer, "buf"), "%s: %s",
+              want[i].target, res.verdict.what);
+    cr_expect(res.verdict.entry &&
+                  !strcmp(res.verdict.entry->name, want[i].entry),
+              "%s: %s", want[i].target, res.verdict.what);
+    cr_expect_eq(res.trace.ops[res.verdict.step].kind, CO_OP_CALL,
+                 "%s: not at the library's step", want[i].target);
+    co_trace_free(&res.trace);
+  }
+}
+
+Test(layers, an_ownership_first_close_that_fails_still_closes) {
+  /* buflib's close over a read-only descriptor with output pending fails
+   * (the write-out gets EBADF) and closes the descriptor anyway: the
+   * model takes the failure as the library ran and predicts the
+   * descriptor gone. */
+  struct co_exec *ex = exec_for("buf", CO_MODE_CONFORMANCE, 0);
+  struct rec r;
+  sup_run_ok(ex,
+             "s0 = open rdonly\n"
+             "o0 = buf_open_fd s0 w\n"
+             "buf_write o0 3\n"
+             "buf_close o0\n"
+             "write s0 1\n",
+             &r);
+  cr_assert_eq(r.real[3].ret, -1);
+  cr_assert_eq(r.real[3].err, CO_EBADF);
+  cr_assert_eq(r.real[4].err, CO_EBADF); /* gone */
+  co_exec_free(ex);
+}
+
+Test(layers, an_ownership_first_failure_leaves_the_descriptor_with_the_caller) {
+  /* A short header fails "r" at offset 3 of a 5-byte file: the failure is
+   * the library's, taken as it ran; the descriptor stays open with the
+   * caller, whose write then works, at an offset the header read moved. */
+  struct co_exec *ex = exec_for("buf", CO_MODE_CONFORMANCE, 0);
+  struct rec r;
+  sup_run_ok(ex,
+             "s0 = open rdwr\n"
+             "write s0 5\n"
+             "lseek s0 3 set\n"
+             "o0 = buf_open_fd s0 r\n"
+             "write s0 1\n"
+             "close s0\n",
+             &r);
+  cr_assert_eq(r.real[3].ret, -1);
+  cr_assert_eq(r.real[3].err, CO_EINVAL);
+  cr_assert_eq(r.real[4].ret, 1);
+  cr_assert_eq(r.real[5].ret, 0);
   co_exec_free(ex);
 }

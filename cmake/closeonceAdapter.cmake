@@ -155,9 +155,9 @@ function(_closeonce_engine_cc e out why)
     find_program(CLOSEONCE_CLANG NAMES clang clang-18 clang-17 clang-16
                  clang-15 clang-14
                  DOC "clang for closeonce_add_adapter's libFuzzer programs")
-    if(NOT CLOSEONCE_CLANG)
-      set(${why} "clang is not found (set CLOSEONCE_CLANG; Debian: clang)"
-          PARENT_SCOPE)
+    if(NOT CLOSEONCE_CLANG OR NOT EXISTS "${CLOSEONCE_CLANG}")
+      set(${why} "clang is not found (CLOSEONCE_CLANG: '${CLOSEONCE_CLANG}'; "
+          "Debian: clang)" PARENT_SCOPE)
       return()
     endif()
     execute_process(COMMAND ${CLOSEONCE_CLANG} -print-runtime-dir
@@ -174,9 +174,10 @@ function(_closeonce_engine_cc e out why)
   elseif(e STREQUAL "afl")
     find_program(CLOSEONCE_AFL_CC NAMES afl-clang-fast afl-cc
                  DOC "AFL++'s compiler for closeonce_add_adapter's AFL++ programs")
-    if(NOT CLOSEONCE_AFL_CC)
+    if(NOT CLOSEONCE_AFL_CC OR NOT EXISTS "${CLOSEONCE_AFL_CC}")
       set(${why} "AFL++'s compiler (afl-clang-fast or afl-cc) is not found "
-          "(set CLOSEONCE_AFL_CC; Debian: afl++)" PARENT_SCOPE)
+          "(CLOSEONCE_AFL_CC: '${CLOSEONCE_AFL_CC}'; Debian: afl++)"
+          PARENT_SCOPE)
       return()
     endif()
     set(${out} ${CLOSEONCE_AFL_CC} PARENT_SCOPE)

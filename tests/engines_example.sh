@@ -33,10 +33,11 @@ since() { echo "$(now) $1" | awk '{printf "%.1f", $1 - $2}'; }
 run() {
   log=$1
   shift
-  "$@" >"$log" 2>&1 || {
-    tail -40 "$log"
-    fail "$* (exit $?, log $log)"
-  }
+  "$@" >"$log" 2>&1
+  rc=$?
+  [ $rc -eq 0 ] && return 0
+  tail -40 "$log"
+  fail "$* (exit $rc, log $log)"
 }
 
 command -v clang >/dev/null || skip "clang is not installed (Debian: clang)"
@@ -78,6 +79,34 @@ if [ "$mode" = cmake ]; then
     fail "the example's 5 tests did not all run and pass (log $work/ctest.log)"
   grep -E "^[0-9]+: -- (libfuzzer|afl-seeds|afl-fuzz) .*no finding" \
     "$work/ctest.log" | sed 's/^[0-9]*: -- /  /'
+
+  # Mis-declarations: configure errors (or, for a missing compiler, a
+  # warning and no program), each naming what is wrong.
+  cp -r "$example" "$work/nomain"
+  sed -i 's/^CO_KIT_MAIN(adapter, \(.*\))$/int main(int argc, char **argv) {\n  return co_kit_main(argc, argv, \&adapter, \1);\n}/' \
+    "$work/nomain/adapter.c"
+  grep -q "CO_KIT_MAIN(" "$work/nomain/adapter.c" &&
+    fail "could not take CO_KIT_MAIN out of a copy of adapter.c"
+  configure_says() { # what, cmake args...: configure fails saying what
+    what=$1
+    shift
+    cmake "$@" -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_C_COMPILER="$cc" \
+      >"$work/bad.log" 2>&1 && fail "configure $* passed"
+    tr -s ' \n' '  ' <"$work/bad.log" | grep -q "$what" ||
+      fail "configure $*: no '$what' in $(cat "$work/bad.log")"
+  }
+  configure_says "ENGINES needs CO_KIT_MAIN(adapter, summary) in place of main()" \
+    -S "$work/nomain" -B "$work/nomain-build"
+  configure_says "unknown engine 'honggfuzz' (expected libfuzzer, afl)" \
+    -S "$example" -B "$work/bad-engine" -DBYTESINK_ENGINES=honggfuzz
+  run "$work/noafl.log" cmake -S "$example" -B "$work/noafl" \
+    -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_C_COMPILER="$cc" \
+    -DCLOSEONCE_AFL_CC=/nonexistent/afl-cc
+  tr -s ' \n' '  ' <"$work/noafl.log" |
+    grep -q "bytesink-closeonce-afl is not built: AFL++'s compiler" ||
+    fail "no warning for a missing AFL++ compiler (log $work/noafl.log)"
+  grep -q "closeonce-engine-afl" "$work/noafl/Makefile" &&
+    fail "an AFL++ build is made without its compiler"
 
   # The planted bug, found by each engine from an empty start.
   run "$work/planted-configure.log" cmake -S "$example" -B "$work/planted" \

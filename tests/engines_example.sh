@@ -49,6 +49,8 @@ afl_cc=$(command -v afl-clang-fast || command -v afl-cc) ||
 command -v afl-fuzz >/dev/null || skip "afl-fuzz is not installed (Debian: afl++)"
 export AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
   AFL_NO_AFFINITY=1
+# afl-fuzz sets the sanitizers' options itself (and refuses most others).
+afl() { env -u ASAN_OPTIONS -u UBSAN_OPTIONS -u LSAN_OPTIONS afl-fuzz "$@"; }
 
 rm -rf "$work"
 mkdir -p "$work"
@@ -56,7 +58,7 @@ mkdir -p "$work"
 # afl_until_crash PROG IN OUT: afl-fuzz from IN until its first crash (at
 # most 2000000 executions); prints the crash file, or fails.
 afl_until_crash() {
-  AFL_BENCH_UNTIL_CRASH=1 run "$3.log" afl-fuzz -i "$2" -o "$3" -E 2000000 \
+  AFL_BENCH_UNTIL_CRASH=1 run "$3.log" afl -i "$2" -o "$3" -E 2000000 \
     -- "$1"
   c=$(ls "$3"/default/crashes/id* 2>/dev/null | head -n 1)
   [ -n "$c" ] || fail "afl-fuzz found no crash in $1 (log $3.log)"
@@ -178,7 +180,7 @@ for engine in libfuzzer afl; do
     for s in "$w"/seeds/*; do
       run "$w/seed.log" "$out" "$s"
     done
-    run "$w/afl.log" afl-fuzz -i "$w/seeds" -o "$w/afl" -E 20000 \
+    run "$w/afl.log" afl -i "$w/seeds" -o "$w/afl" -E 20000 \
       -x "$out.dict" -- "$out"
     ls "$w"/afl/default/crashes/id* >/dev/null 2>&1 &&
       fail "afl-fuzz crashed $out (log $w/afl.log)"

@@ -64,19 +64,31 @@ int co_kit_fuzz_one(struct co_fuzz *fz, const uint8_t *data, size_t size);
 void co_kit_fuzz_exit(struct co_fuzz *fz);
 
 #ifdef CO_KIT_ENGINE
-/* The engine's entry point takes no context: the program's state is the
- * one pointer here, in the program. */
+/* The engine's entry points take no context: the program's state is the
+ * one pointer here, in the program. It is made at the engine's start-up
+ * (LLVMFuzzerInitialize, before the engine opens any input), or by the
+ * first input under a driver that does not call it. */
 #define CO_KIT_MAIN(adapter, summary)                                          \
   static struct co_fuzz *co__kit_fuzz;                                         \
   static void co__kit_at_exit(void) {                                          \
     co_kit_fuzz_exit(co__kit_fuzz);                                            \
   }                                                                            \
-  int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);                \
-  int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {               \
+  static void co__kit_start(void) {                                            \
     if (!co__kit_fuzz) {                                                       \
       co__kit_fuzz = co_kit_fuzz_start(&(adapter), (summary));                 \
       atexit(co__kit_at_exit);                                                 \
     }                                                                          \
+  }                                                                            \
+  int LLVMFuzzerInitialize(int *argc, char ***argv);                           \
+  int LLVMFuzzerInitialize(int *argc, char ***argv) {                          \
+    (void)argc;                                                                \
+    (void)argv;                                                                \
+    co__kit_start();                                                           \
+    return 0;                                                                  \
+  }                                                                            \
+  int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);                \
+  int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {               \
+    co__kit_start();                                                           \
     return co_kit_fuzz_one(co__kit_fuzz, data, size);                          \
   }
 #else

@@ -65,6 +65,6 @@ static const struct co_adapter adapter = {.version = CO_ADAPTER_VERSION,
                                           .call = glue,
                                           .handle_of = handle_of};
 
-int main(int argc, char **argv) {
-  return co_kit_main(argc, argv, &adapter, "bytesink over Linux descriptors");
-}
+/* main (co_kit_main), or the engines' entry point in the libFuzzer and
+ * AFL++ programs (kit.h). */
+CO_KIT_MAIN(adapter, "bytesink over Linux descriptors")

@@ -528,9 +528,10 @@ Test(layers, buflib_planted_bugs_are_blamed_on_the_library_at_its_step) {
       {"buf-open-fail-closes", "buf_open_fd", CO_V_OWNERSHIP},
       {"buf-close-fail-leaks", "buf_close", CO_V_LEAK},
       {"buf-detach-closes", "buf_detach", CO_V_OWNERSHIP},
+      {"buf-write-fail-closes", "buf_write", CO_V_OWNERSHIP},
   };
   size_t i;
-  for (i = 0; i < 3; i++) {
+  for (i = 0; i < sizeof want / sizeof *want; i++) {
     struct co_campaign_result res;
     cr_assert_eq(campaign(co_target_find(want[i].target), 1, &res), 1,
                  "%s not found", want[i].target);
@@ -586,4 +587,80 @@ Test(layers, an_ownership_first_failure_leaves_the_descriptor_with_the_caller) {
   cr_assert_eq(r.real[4].ret, 1);
   cr_assert_eq(r.real[5].ret, 0);
   co_exec_free(ex);
+}
+
+Test(layers, an_ownership_first_detach_flushes_and_hands_the_descriptor_back) {
+  /* The detach writes the buffer out (the offset moves by what was
+   * buffered, which the contract does not state) and the caller gets the
+   * descriptor back, open: its own write then lands after the flush. */
+  struct co_exec *ex = exec_for("buf", CO_MODE_CONFORMANCE, 0);
+  struct rec r;
+  sup_run_ok(ex,
+             "s0 = open rdwr\n"
+             "o0 = buf_open_fd s0 w\n"
+             "buf_write o0 10\n"
+             "s1 = buf_detach o0\n"
+             "write s1 2\n"
+             "lseek s1 0 cur\n"
+             "close s1\n",
+             &r);
+  cr_assert_eq(r.real[3].ret, r.real[0].ret); /* the same descriptor */
+  cr_assert_eq(r.real[5].ret, 12);            /* 10 flushed at detach, then 2 */
+  co_exec_free(ex);
+}
+
+/* Register wiolib (exact I/O) with wio_take's one mode replaced by md, as
+ * target and layer name (entries prefixed name_). */
+static void wio_with_mode(const char *name, const struct co_mode *md) {
+  struct co_entry *ents;
+  struct co_adapter *a = sup_adapter_copy(&co_adapter_wio, name, name, &ents);
+  struct co_target *t = calloc(1, sizeof *t);
+  char err[256];
+  ents[0].modes = md; /* wio_take */
+  cr_assert_eq(co_adapter_register(a, err, sizeof err), 0, "%s", err);
+  cr_assert(t);
+  t->name = name;
+  t->summary = "test: wiolib with another mode";
+  t->backend = &co_backend_posix;
+  t->kinds = co_client_ops;
+  t->nkinds = co_client_nops;
+  t->layers[0] = name;
+  t->mode = CO_MODE_CONTRACT;
+  cr_assert_eq(co_target_register(t, err, sizeof err), 0, "%s", err);
+}
+
+static int run_on(const char *target, const char *text, struct co_verdict *v) {
+  struct co_exec *ex = exec_for(target, CO_MODE_CONFORMANCE, 0);
+  struct rec r;
+  int kind = sup_run(ex, text, &r, v);
+  co_exec_free(ex);
+  return kind;
+}
+
+Test(layers, a_mode_checked_for_read_access_can_write_later) {
+  /* A mode whose making is checked for read access only, and whose object
+   * writes later (CO_THEN_*), predicts the write; the same mode without
+   * saying so predicts that the object never writes, and the real write
+   * shows the difference. */
+  static const struct co_mode then_writes[] = {
+      {"u", 1, CO_NEED_READ | CO_THEN_READ | CO_THEN_WRITE, 0, CO_SEEK_NEVER,
+       0},
+      {NULL, 0, 0, 0, 0, 0}};
+  static const struct co_mode reads_only[] = {
+      {"u", 1, CO_NEED_READ, 0, CO_SEEK_NEVER, 0}, {NULL, 0, 0, 0, 0, 0}};
+  struct co_verdict v;
+  wio_with_mode("wiothen", then_writes);
+  wio_with_mode("wioread", reads_only);
+  cr_assert_eq(run_on("wiothen",
+                      "s0 = open rdwr\no0 = wiothen_wio_take s0 u\n"
+                      "wiothen_wio_write o0 3\nlseek s0 0 cur\n"
+                      "wiothen_wio_free o0\n",
+                      &v),
+               CO_V_OK, "%s", v.what);
+  cr_assert_eq(run_on("wioread",
+                      "s0 = open rdwr\no0 = wioread_wio_take s0 u\n"
+                      "wioread_wio_write o0 3\nwioread_wio_free o0\n",
+                      &v),
+               CO_V_DIVERGENCE);
+  cr_assert_eq(v.step, 2, "%s", v.what);
 }

@@ -64,8 +64,14 @@ int buf_fd(const struct buf *b) {
 }
 
 long buf_write(struct buf *b, const void *data, size_t n) {
-  if (b->len + n > BUF_CAP && write_out(b) < 0)
+  if (b->len + n > BUF_CAP && write_out(b) < 0) {
+    if (b->bugs & BUF_BUG_WRITE_FAIL_CLOSES) {
+      int e = errno;
+      close(b->fd);
+      errno = e;
+    }
     return -1;
+  }
   if (n > BUF_CAP) {
     ssize_t w = write(b->fd, data, n);
     return w < 0 ? -1 : (long)w;

@@ -33,6 +33,9 @@ struct buf;
 #define BUF_BUG_CLOSE_FAIL_LEAKS 0x2
 /* buf_detach closes fd after writing out, and still returns its number. */
 #define BUF_BUG_DETACH_CLOSES 0x4
+/* A failed write-out in buf_write closes fd (which the stream goes on
+ * owning, and closes again at buf_close). */
+#define BUF_BUG_WRITE_FAIL_CLOSES 0x8
 
 struct buf *buf_open_fd(int fd, const char *mode, unsigned bugs);
 int buf_fd(const struct buf *b);

@@ -147,14 +147,14 @@ Test(layers, a_close_that_forgets_the_descriptor_is_a_leak_at_that_step) {
 static const struct co_mode rw[] = {
     {"rw", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0, 0}, {NULL, 0, 0, 0, 0, 0}};
 static const struct co_entry wrong_entries[] = {
-    {"wrong_open", CO_EFF_OPEN, 0, CO_IO_EXACT, 1, rw, "test", NULL},
+    {"wrong_open", CO_EFF_OPEN, 0, CO_IO_EXACT, 1, rw, "test", NULL, NULL},
     {"wrong_adopt", CO_EFF_BORROW, CO_CHK_VALID, CO_IO_EXACT, 1, rw,
-     "test: wrong on purpose, demo_adopt takes ownership", NULL},
-    {"wrong_fd", CO_EFF_LEND, 0, CO_IO_EXACT, 1, NULL, "test", NULL},
-    {"wrong_export", CO_EFF_DUP, 0, CO_IO_EXACT, 1, NULL, "test", NULL},
-    {"wrong_detach", CO_EFF_DETACH, 0, CO_IO_EXACT, 1, NULL, "test", NULL},
-    {"wrong_write", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL, "test", NULL},
-    {"wrong_close", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL, "test", NULL},
+     "test: wrong on purpose, demo_adopt takes ownership", NULL, NULL},
+    {"wrong_fd", CO_EFF_LEND, 0, CO_IO_EXACT, 1, NULL, "test", NULL, NULL},
+    {"wrong_export", CO_EFF_DUP, 0, CO_IO_EXACT, 1, NULL, "test", NULL, NULL},
+    {"wrong_detach", CO_EFF_DETACH, 0, CO_IO_EXACT, 1, NULL, "test", NULL, NULL},
+    {"wrong_write", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL, "test", NULL, NULL},
+    {"wrong_close", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL, "test", NULL, NULL},
 };
 static const struct co_contract wrong_contract = {
     .layer = "demo-wrong", .entries = wrong_entries, .nentries = 7};
@@ -192,7 +192,7 @@ Test(layers, a_wrong_contract_is_caught_where_the_library_closes) {
 
 Test(layers, registering_a_malformed_adapter_says_why) {
   static const struct co_entry no_close[] = {
-      {"nc_fd", CO_EFF_LEND, 0, 0, 1, NULL, "test", NULL}};
+      {"nc_fd", CO_EFF_LEND, 0, 0, 1, NULL, "test", NULL, NULL}};
   static const struct co_contract c = {
       .layer = "no-close", .entries = no_close, .nentries = 1};
   struct co_adapter a = co_adapter_demo;
@@ -210,15 +210,15 @@ static const struct co_mode gz_w[] = {{"r", 1, CO_NEED_READ, 0, 0, 0},
                                       {NULL, 0, 0, 0, 0, 0}};
 static const struct co_entry gz_wrong_entries[] = {
     {"wgzdopen", CO_EFF_BORROW, 0, CO_IO_OPAQUE, 0, gz_w,
-     "test: wrong on purpose, gzdopen takes ownership", NULL},
+     "test: wrong on purpose, gzdopen takes ownership", NULL, NULL},
     {"wgzwrite", CO_EFF_USE, 0, CO_IO_OPAQUE | CO_IO_STICKY, 0, NULL, "test",
-     NULL},
-    {"wgzclose", CO_EFF_CLOSE, 0, CO_IO_OPAQUE, 0, NULL, "test", NULL},
+     NULL, NULL},
+    {"wgzclose", CO_EFF_CLOSE, 0, CO_IO_OPAQUE, 0, NULL, "test", NULL, NULL},
     {"wgzdopen", CO_EFF_BORROW, 0, CO_IO_OPAQUE, 0, gz_w,
-     "test: wrong on purpose, gzdopen takes ownership", NULL},
+     "test: wrong on purpose, gzdopen takes ownership", NULL, NULL},
     {"wgzwrite", CO_EFF_USE, 0, CO_IO_OPAQUE | CO_IO_STICKY, 0, NULL, "test",
-     NULL},
-    {"wgzclose", CO_EFF_CLOSE, 0, CO_IO_OPAQUE, 0, NULL, "test", NULL},
+     NULL, NULL},
+    {"wgzclose", CO_EFF_CLOSE, 0, CO_IO_OPAQUE, 0, NULL, "test", NULL, NULL},
 };
 static const struct co_contract gz_wrong_contract = {
     .layer = "zlib-wrong", .entries = gz_wrong_entries, .nentries = 3};

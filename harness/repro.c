@@ -470,12 +470,14 @@ static int entry_c(FILE *o, const struct co_op *op, size_t step,
   enum co_effect f;
   if (!ref || ref->adapter->version < 5 || !ref->e->c) {
     snprintf(err, errcap,
-             "step %zu (%s): entry %s of layer %s has no C (its adapter's "
-             "co_entry.c is %s): no reproducer",
+             "step %zu (%s): entry %s of layer %s has no C (%s): no "
+             "reproducer written",
              step, text, ref ? ref->e->name : "?",
              ref ? ref->adapter->contract->layer : "?",
-             ref && ref->adapter->version < 5 ? "not read before version 5"
-                                              : "NULL");
+             ref && ref->adapter->version < 5
+                 ? "its adapter is of version 4 or older; co_entry.c is read "
+                   "from version 5"
+                 : "its co_entry.c is NULL");
     return -1;
   }
   f = ref->e->effect;
@@ -699,7 +701,7 @@ static void prelude_c(FILE *out, const struct co_target *tg,
       if (rc->init && ph_scan(rc->init, &used, why, sizeof why) == 0)
         before |= used;
     }
-  if (before & CO__PH(CO__PH_VARIANT))
+  if ((before & CO__PH(CO__PH_VARIANT)) && tg->variant)
     fprintf(out, " *\n * -DVARIANT=0: the library without its planted "
                  "bugs.\n");
   fprintf(out, " */\n#define _GNU_SOURCE\n#include <errno.h>\n"

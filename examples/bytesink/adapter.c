@@ -47,9 +47,9 @@ static const struct co_entry entries[] = {
               .c = "$r = sink_free($o);"},
 };
 /* What a reproducer needs besides: the header, and bytesink.c built with
- * it (run in this directory). */
+ * it (the build line runs in this directory). */
 static const struct co_contract_c repro = {.head = "#include \"bytesink.h\"",
-                                           .build = "bytesink.c"};
+                                           .build = "-I . bytesink.c"};
 static const struct co_contract contract = {
     .layer = "bytesink", .entries = entries, .nentries = 5, .repro = &repro};
 

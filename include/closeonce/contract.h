@@ -218,7 +218,8 @@ struct co_contract_c {
   /* The compiler arguments that build the program with the library, shell
    * words after "cc -std=c11 repro.c", run in the adapter's project
    * directory (closeonce's own adapters: its source tree): "-lz",
-   * "mylib.c", "$(pkg-config --cflags --libs glib-2.0)". */
+   * "-I . mylib.c" (the program may be anywhere: name the directories of
+   * your headers), "$(pkg-config --cflags --libs glib-2.0)". */
   const char *build;
 };
 

@@ -416,7 +416,7 @@ static void tpl_put(FILE *o, const char *tpl, const char *const val[],
       fputc('$', o);
       p++;
     } else if ((i = ph_at(p + 1, &len)) >= 0) {
-      fputs(val[i], o);
+      fputs(val[i] ? val[i] : "", o); /* (registration checked which) */
       *used |= CO__PH(i);
       p += len;
     }

@@ -818,12 +818,32 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
   return rc;
 }
 
+/* buf into path, whole or not at all: a new name, then rename. Returns 0,
+ * or -1 with the reason in err (nothing left but what was at path). */
+static int write_whole(const char *path, const char *buf, size_t len,
+                       char *err, size_t errcap) {
+  char tmp[4200];
+  FILE *f;
+  int bad;
+  snprintf(tmp, sizeof tmp, "%s.%llx.tmp", path,
+           co__entropy() & 0xffffffffull);
+  bad = !(f = fopen(tmp, "wb"));
+  if (!bad) {
+    bad = fwrite(buf, 1, len, f) != len;
+    bad = fclose(f) != 0 || bad; /* closed whatever the write said */
+  }
+  if (bad || rename(tmp, path) != 0) {
+    snprintf(err, errcap, "%s: cannot write: %s", path, strerror(errno));
+    remove(tmp);
+    return -1;
+  }
+  return 0;
+}
+
 int co_repro_write(const char *path, struct co_exec *ex,
                    const struct co_target *tg, const struct co_trace *t,
                    char *err, size_t errcap) {
   struct co__mem m;
-  char tmp[4200];
-  FILE *f;
   int rc;
   memset(&m, 0, sizeof m);
   if (!co__mem_open(&m)) {
@@ -840,16 +860,7 @@ int co_repro_write(const char *path, struct co_exec *ex,
     if (rc < 0)
       snprintf(err, errcap, "cannot write the program: %s", strerror(errno));
   } else if (rc == 0) {
-    /* a new name, then rename: nothing is left half-written */
-    snprintf(tmp, sizeof tmp, "%s.%llx.tmp", path,
-             co__entropy() & 0xffffffffull);
-    if (!(f = fopen(tmp, "wb")) ||
-        (fwrite(m.buf, 1, m.len, f) != m.len) | (fclose(f) != 0) ||
-        rename(tmp, path) != 0) {
-      snprintf(err, errcap, "%s: cannot write: %s", path, strerror(errno));
-      remove(tmp);
-      rc = -1;
-    }
+    rc = write_whole(path, m.buf, m.len, err, errcap);
   }
   free(m.buf);
   return rc;

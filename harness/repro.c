@@ -364,7 +364,7 @@ int co__repro_check(const struct co_adapter *a, char *err, size_t cap) {
   const struct co_contract_c *rc = c->repro;
   char why[160], what[96];
   size_t i;
-  if (a->version < 5)
+  if (a->version < CO__REPRO_VERSION)
     return 0; /* no templates before version 5 */
   for (i = 0; i < c->nentries; i++) {
     const struct co_entry *e = &c->entries[i];
@@ -468,16 +468,18 @@ static int entry_c(FILE *o, const struct co_op *op, size_t step,
   const char *val[CO__PH_COUNT];
   char obj[16], src[16], fd[32], mode[64], modeno[16], n[16];
   enum co_effect f;
-  if (!ref || ref->adapter->version < 5 || !ref->e->c) {
+  if (!ref || ref->adapter->version < CO__REPRO_VERSION || !ref->e->c) {
+    char why[96] = "its co_entry.c is NULL";
+    if (ref && ref->adapter->version < CO__REPRO_VERSION)
+      snprintf(why, sizeof why,
+               "its adapter is of version %d; co_entry.c is read from "
+               "version %d",
+               ref->adapter->version, CO__REPRO_VERSION);
     snprintf(err, errcap,
              "step %zu (%s): entry %s of layer %s has no C (%s): no "
              "reproducer written",
              step, text, ref ? ref->e->name : "?",
-             ref ? ref->adapter->contract->layer : "?",
-             ref && ref->adapter->version < 5
-                 ? "its adapter is of version 4 or older; co_entry.c is read "
-                   "from version 5"
-                 : "its co_entry.c is NULL");
+             ref ? ref->adapter->contract->layer : "?", why);
     return -1;
   }
   f = ref->e->effect;
@@ -715,6 +717,10 @@ static void prelude_c(FILE *out, const struct co_target *tg,
             "fixed */\n#endif\n\n",
             tg->variant);
   fputs(helpers_c, out);
+  if (ls->n)
+    fputs("/* The layers' own: a program need not call every helper. */\n"
+          "#pragma GCC diagnostic ignored \"-Wunused-function\"\n\n",
+          out);
   for (i = 0; i < ls->n; i++)
     if (repro_of(ls->a[i]) && repro_of(ls->a[i])->head) {
       fprintf(out, "/* ---- %s ---- */\n", ls->a[i]->contract->layer);

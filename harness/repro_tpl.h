@@ -11,6 +11,10 @@
 
 #include "closeonce/contract.h"
 
+/* The first adapter version with templates (co_entry.c, co_contract.repro):
+ * older adapters' are not read. */
+#define CO__REPRO_VERSION 5
+
 /* The placeholders, as bits of a mask. */
 enum co__ph {
   CO__PH_R,

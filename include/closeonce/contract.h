@@ -207,8 +207,8 @@ struct co_entry {
 struct co_contract_c {
   /* At file scope, after the platform's headers: the library's #includes,
    * and declarations or static helpers the templates use. Placeholders:
-   * $variant, $window. Name what you declare after your layer, and make
-   * helper functions static inline (a program need not call them all). */
+   * $variant, $window. Name what you declare after your layer; a static
+   * helper a program does not call draws no warning. */
   const char *head;
   /* Statements at the start of main, before the program takes stock of the
    * descriptors open (as state_new runs before the executor does): the

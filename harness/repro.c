@@ -316,8 +316,7 @@ static int takes_fd(enum co_effect f) {
          f == CO_EFF_BORROW;
 }
 
-#define PH_ANYWHERE                                                            \
-  (CO__PH(CO__PH_VARIANT) | CO__PH(CO__PH_WINDOW))
+#define PH_ANYWHERE (CO__PH(CO__PH_VARIANT) | CO__PH(CO__PH_WINDOW))
 
 /* The placeholders entry e's template has values for. */
 static unsigned entry_allowed(const struct co_entry *e) {
@@ -376,8 +375,8 @@ int co__repro_check(const struct co_adapter *a, char *err, size_t cap) {
     snprintf(what, sizeof what, "a %s entry%s", co_effect_name(e->effect),
              co_entry_nmodes(e) ? "" : " without modes");
     if (tpl_check(e->c, entry_allowed(e), req, what, why, sizeof why) < 0) {
-      snprintf(err, cap, "adapter %s: entry %s, field c: %s", c->layer,
-               e->name, why);
+      snprintf(err, cap, "adapter %s: entry %s, field c: %s", c->layer, e->name,
+               why);
       return -1;
     }
   }
@@ -386,8 +385,8 @@ int co__repro_check(const struct co_adapter *a, char *err, size_t cap) {
     if (rc->head && tpl_check(rc->head, PH_ANYWHERE, 0, "a layer's head", why,
                               sizeof why) < 0)
       field = "head";
-    else if (rc->init && tpl_check(rc->init, PH_ANYWHERE, 0,
-                                   "a layer's init", why, sizeof why) < 0)
+    else if (rc->init && tpl_check(rc->init, PH_ANYWHERE, 0, "a layer's init",
+                                   why, sizeof why) < 0)
       field = "init";
     if (field) {
       snprintf(err, cap, "adapter %s: field repro.%s: %s", c->layer, field,
@@ -488,8 +487,7 @@ static int entry_c(FILE *o, const struct co_op *op, size_t step,
            makes_object(f) || f == CO_EFF_DUP2_OBJ ? op->dst : op->obj);
   snprintf(src, sizeof src, "o[%u]", op->obj);
   ref_str(fd, sizeof fd, op->a);
-  c_string(mode, sizeof mode,
-           ref->nmodes ? ref->e->modes[op->flags].name : "");
+  c_string(mode, sizeof mode, ref->nmodes ? ref->e->modes[op->flags].name : "");
   snprintf(modeno, sizeof modeno, "%uu", (unsigned)op->flags);
   snprintf(n, sizeof n, "%d", (int)op->n);
   val[CO__PH_R] = "r";
@@ -517,9 +515,8 @@ static int entry_c(FILE *o, const struct co_op *op, size_t step,
 }
 
 /* One operation as C. Returns -1 (err says why) for one without C. */
-static int op_c(FILE *o, const struct co_op *op, size_t step,
-                const char *text, struct layers *ls, char *err,
-                size_t errcap) {
+static int op_c(FILE *o, const struct co_op *op, size_t step, const char *text,
+                struct layers *ls, char *err, size_t errcap) {
   if (op->kind == CO_OP_CALL)
     return entry_c(o, op, step, text, ls, err, errcap);
   if (builtin_op_c(o, op) == 0)
@@ -826,13 +823,12 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
 
 /* buf into path, whole or not at all: a new name, then rename. Returns 0,
  * or -1 with the reason in err (nothing left but what was at path). */
-static int write_whole(const char *path, const char *buf, size_t len,
-                       char *err, size_t errcap) {
+static int write_whole(const char *path, const char *buf, size_t len, char *err,
+                       size_t errcap) {
   char tmp[4200];
   FILE *f;
   int bad;
-  snprintf(tmp, sizeof tmp, "%s.%llx.tmp", path,
-           co__entropy() & 0xffffffffull);
+  snprintf(tmp, sizeof tmp, "%s.%llx.tmp", path, co__entropy() & 0xffffffffull);
   bad = !(f = fopen(tmp, "wb"));
   if (!bad) {
     bad = fwrite(buf, 1, len, f) != len;

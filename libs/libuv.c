@@ -56,12 +56,13 @@ static const struct co_entry entries[] = {
     [TRY_WRITE] = {.name = "uv_try_write",
                    .effect = CO_EFF_USE,
                    .source = UVDOC "uv_try_write: one write(2), now",
-                   .c = "uv_buf_t b = uv_buf_init((char *)$buf, (unsigned)$n);\n"
-                        "$r = uv_try_write($o, &b, 1);\n"
-                        "if ($r < 0) {\n"
-                        "  errno = (int)-$r;\n"
-                        "  $r = -1;\n"
-                        "}"},
+                   .c =
+                       "uv_buf_t b = uv_buf_init((char *)$buf, (unsigned)$n);\n"
+                       "$r = uv_try_write($o, &b, 1);\n"
+                       "if ($r < 0) {\n"
+                       "  errno = (int)-$r;\n"
+                       "  $r = -1;\n"
+                       "}"},
     [CLOSE] = {.name = "uv_close",
                .effect = CO_EFF_CLOSE,
                .io = CO_IO_SILENT,

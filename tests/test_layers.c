@@ -152,7 +152,8 @@ static const struct co_entry wrong_entries[] = {
      "test: wrong on purpose, demo_adopt takes ownership", NULL, NULL},
     {"wrong_fd", CO_EFF_LEND, 0, CO_IO_EXACT, 1, NULL, "test", NULL, NULL},
     {"wrong_export", CO_EFF_DUP, 0, CO_IO_EXACT, 1, NULL, "test", NULL, NULL},
-    {"wrong_detach", CO_EFF_DETACH, 0, CO_IO_EXACT, 1, NULL, "test", NULL, NULL},
+    {"wrong_detach", CO_EFF_DETACH, 0, CO_IO_EXACT, 1, NULL, "test", NULL,
+     NULL},
     {"wrong_write", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL, "test", NULL, NULL},
     {"wrong_close", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL, "test", NULL, NULL},
 };
@@ -402,8 +403,8 @@ Test(layers, a_bad_reproducer_template_is_refused_naming_entry_and_field) {
     cr_assert_eq(co_adapter_find(layer), NULL);
     /* the same template in a version-4 adapter is not read */
     a->version = 4;
-    cr_assert_eq(co_adapter_register(a, err, sizeof err), 0, "case %zu: %s",
-                 i, err);
+    cr_assert_eq(co_adapter_register(a, err, sizeof err), 0, "case %zu: %s", i,
+                 err);
   }
 }
 

@@ -40,8 +40,8 @@ static const struct co_entry entries[] = {
      "access mismatch -> EINVAL, descriptor untouched on failure",
      NULL, "$o = fdopen($fd, $mode);\n$r = $o ? 0 : -1;"},
     {"fileno", CO_EFF_LEND, 0, CO_IO_EXACT, 1, NULL,
-     "man 3 fileno: returns the stream's descriptor; the stream keeps it",
-     NULL, "$r = fileno($o);"},
+     "man 3 fileno: returns the stream's descriptor; the stream keeps it", NULL,
+     "$r = fileno($o);"},
     {"fwrite", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL,
      "fwrite of n bytes then fflush; on failure the glue discards the "
      "unwritten bytes (__fpurge) so nothing is left for fclose",

@@ -177,8 +177,9 @@ struct co_entry {
  * A template is C text copied into the program, where $NAME (NAME in
  * a-z) is replaced; $$ is a '$'. An entry's template runs in a block of its
  * own (it may declare locals) and sets $r as call() sets out->ret: the
- * descriptor for LEND/DUP/DETACH, n for USE, 0 otherwise; -1 on failure,
- * with errno if the entry sets_errno. After CLOSE and DETACH the program
+ * descriptor for LEND/DUP/DETACH, n for USE, 0 otherwise; on failure
+ * exactly -1 (not the library's own negative code), with errno if the
+ * entry sets_errno (errno is 0 before it). After CLOSE and DETACH the program
  * forgets the object; after LEND/DUP/DETACH it binds $r to the slot.
  *   $r        the result: a long, to set (every entry template sets it)
  *   $o        the object (void *): for OPEN, ADOPT, ADOPT_ON_SUCCESS,
@@ -190,8 +191,8 @@ struct co_entry {
  *   $modeno   entries with modes: its index in the entry's modes (unsigned)
  *   $n        USE: the byte count (an int)
  *   $buf      256 bytes of zeros (const char *) to write from
- *   $path     a new path in the program's private directory (char *), for
- *             entries that make files (unlink it once open)
+ *   $path     a new path in the program's private directory (char *, one
+ *             per step), for entries that make files (unlink it once open)
  *   $variant  the target's variant (planted bugs; an unsigned): VARIANT,
  *             which the program's builder sets with -DVARIANT=0 (fixed)
  *   $window   a paged layer's window size (unsigned)
@@ -200,7 +201,7 @@ struct co_entry {
  * Registration checks every template: an unknown placeholder, one the
  * entry's effect has no value for, or a template that does not set $r (or
  * $o, for an entry that makes an object) is an error naming the entry and
- * the field.
+ * the field. Reproducers are written for POSIX targets only (for now).
  */
 /* What a program calling a layer's C needs besides the entries' templates
  * (co_contract.repro, version 5); each NULL if nothing. */

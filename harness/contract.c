@@ -12,6 +12,7 @@
 #include "closeonce/contract.h"
 
 #include "closeonce/error.h"
+#include "repro_tpl.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -267,6 +268,9 @@ static int do_register(const struct co_adapter *a, char *err, size_t cap) {
     snprintf(err, cap, "adapter %s: state_free without state_new", c->layer);
     return -1;
   }
+  /* the reproducer's templates (version 5): checked now, not at repro */
+  if (co__repro_check(a, err, cap) < 0)
+    return -1;
   if (!has_close) {
     snprintf(err, cap, "adapter %s: no CLOSE entry (needed for teardown)",
              c->layer);

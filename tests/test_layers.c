@@ -172,14 +172,15 @@ Test(layers, a_close_that_forgets_the_descriptor_is_a_leak_at_that_step) {
 static const struct co_mode rw[] = {
     {"rw", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0, 0}, {NULL, 0, 0, 0, 0, 0}};
 static const struct co_entry wrong_entries[] = {
-    {"wrong_open", CO_EFF_OPEN, 0, CO_IO_EXACT, 1, rw, "test", NULL},
+    {"wrong_open", CO_EFF_OPEN, 0, CO_IO_EXACT, 1, rw, "test", NULL, NULL},
     {"wrong_adopt", CO_EFF_BORROW, CO_CHK_VALID, CO_IO_EXACT, 1, rw,
-     "test: wrong on purpose, demo_adopt takes ownership", NULL},
-    {"wrong_fd", CO_EFF_LEND, 0, CO_IO_EXACT, 1, NULL, "test", NULL},
-    {"wrong_export", CO_EFF_DUP, 0, CO_IO_EXACT, 1, NULL, "test", NULL},
-    {"wrong_detach", CO_EFF_DETACH, 0, CO_IO_EXACT, 1, NULL, "test", NULL},
-    {"wrong_write", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL, "test", NULL},
-    {"wrong_close", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL, "test", NULL},
+     "test: wrong on purpose, demo_adopt takes ownership", NULL, NULL},
+    {"wrong_fd", CO_EFF_LEND, 0, CO_IO_EXACT, 1, NULL, "test", NULL, NULL},
+    {"wrong_export", CO_EFF_DUP, 0, CO_IO_EXACT, 1, NULL, "test", NULL, NULL},
+    {"wrong_detach", CO_EFF_DETACH, 0, CO_IO_EXACT, 1, NULL, "test", NULL,
+     NULL},
+    {"wrong_write", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL, "test", NULL, NULL},
+    {"wrong_close", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL, "test", NULL, NULL},
 };
 static const struct co_contract wrong_contract = {
     .layer = "demo-wrong", .entries = wrong_entries, .nentries = 7};
@@ -219,7 +220,7 @@ Test(layers, a_wrong_contract_is_caught_where_the_library_closes) {
 
 Test(layers, registering_a_malformed_adapter_says_why) {
   static const struct co_entry no_close[] = {
-      {"nc_fd", CO_EFF_LEND, 0, 0, 1, NULL, "test", NULL}};
+      {"nc_fd", CO_EFF_LEND, 0, 0, 1, NULL, "test", NULL, NULL}};
   static const struct co_contract c = {
       .layer = "no-close", .entries = no_close, .nentries = 1};
   struct co_adapter a = co_adapter_demo;
@@ -237,15 +238,15 @@ static const struct co_mode gz_w[] = {{"r", 1, CO_NEED_READ, 0, 0, 0},
                                       {NULL, 0, 0, 0, 0, 0}};
 static const struct co_entry gz_wrong_entries[] = {
     {"wgzdopen", CO_EFF_BORROW, 0, CO_IO_OPAQUE, 0, gz_w,
-     "test: wrong on purpose, gzdopen takes ownership", NULL},
+     "test: wrong on purpose, gzdopen takes ownership", NULL, NULL},
     {"wgzwrite", CO_EFF_USE, 0, CO_IO_OPAQUE | CO_IO_STICKY, 0, NULL, "test",
-     NULL},
-    {"wgzclose", CO_EFF_CLOSE, 0, CO_IO_OPAQUE, 0, NULL, "test", NULL},
+     NULL, NULL},
+    {"wgzclose", CO_EFF_CLOSE, 0, CO_IO_OPAQUE, 0, NULL, "test", NULL, NULL},
     {"wgzdopen", CO_EFF_BORROW, 0, CO_IO_OPAQUE, 0, gz_w,
-     "test: wrong on purpose, gzdopen takes ownership", NULL},
+     "test: wrong on purpose, gzdopen takes ownership", NULL, NULL},
     {"wgzwrite", CO_EFF_USE, 0, CO_IO_OPAQUE | CO_IO_STICKY, 0, NULL, "test",
-     NULL},
-    {"wgzclose", CO_EFF_CLOSE, 0, CO_IO_OPAQUE, 0, NULL, "test", NULL},
+     NULL, NULL},
+    {"wgzclose", CO_EFF_CLOSE, 0, CO_IO_OPAQUE, 0, NULL, "test", NULL, NULL},
 };
 static const struct co_contract gz_wrong_contract = {
     .layer = "zlib-wrong", .entries = gz_wrong_entries, .nentries = 3};
@@ -663,4 +664,65 @@ Test(layers, a_mode_checked_for_read_access_can_write_later) {
                       &v),
                CO_V_DIVERGENCE);
   cr_assert_eq(v.step, 2, "%s", v.what);
+}
+
+/* issue 17, reproducers: an adapter's C templates are checked when it
+ * registers; each error names the layer, the entry and the field. A copy of
+ * stdio (fdopen adopt-on-success with modes, fileno lend, fwrite use,
+ * fclose close) with one template or head changed. Version 4 adapters'
+ * templates are not read. */
+Test(layers, a_bad_reproducer_template_is_refused_naming_entry_and_field) {
+  static const struct {
+    int entry; /* index in stdio's contract; -1: the head */
+    const char *c, *want;
+  } cases[] = {
+      {1, "$r = fileno($fd);",
+       "entry t0_fileno, field c: $fd has no value in a lend entry"},
+      {3, "fclose($o);", "entry t1_fclose, field c: never sets $r"},
+      {0, "$r = 0;", "entry t2_fdopen, field c: never sets $o"},
+      {2, "$r = $nbytes;",
+       "entry t3_fwrite, field c: unknown placeholder $nbytes"},
+      {2, "$r = 5; /* $ */", "entry t4_fwrite, field c: a '$' that names no"},
+      {3, "$r = fclose($o) + $n;", "entry t5_fclose, field c: $n has no value"},
+      {1, "$r = fileno($o) + $modeno;",
+       "entry t6_fileno, field c: $modeno has no value in a lend entry "
+       "without modes"},
+      {-1, "#include <$o>", "adapter t7: field repro.head: $o has no value"},
+  };
+  size_t i;
+  for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+    struct co_entry *ents;
+    char layer[8], prefix[8], err[200];
+    struct co_adapter *a;
+    snprintf(layer, sizeof layer, "t%zu", i);
+    snprintf(prefix, sizeof prefix, "t%zu", i);
+    a = sup_adapter_copy(&co_adapter_stdio, strdup(layer), strdup(prefix),
+                         &ents);
+    if (cases[i].entry >= 0) {
+      ents[cases[i].entry].c = cases[i].c;
+    } else {
+      struct co_contract_c *rc = calloc(1, sizeof *rc);
+      cr_assert(rc);
+      rc->head = cases[i].c;
+      ((struct co_contract *)a->contract)->repro = rc;
+    }
+    cr_assert_eq(co_adapter_register(a, err, sizeof err), -1, "case %zu", i);
+    cr_assert(strstr(err, cases[i].want) != NULL, "case %zu: %s", i, err);
+    cr_assert(strncmp(err, "adapter t", 9) == 0, "case %zu: %s", i, err);
+    /* refused: nothing of it was registered */
+    cr_assert_eq(co_adapter_find(layer), NULL);
+    /* the same template in a version-4 adapter is not read */
+    a->version = 4;
+    cr_assert_eq(co_adapter_register(a, err, sizeof err), 0, "case %zu: %s", i,
+                 err);
+  }
+}
+
+Test(layers, a_dollar_sign_is_written_twice_and_a_good_template_registers) {
+  struct co_entry *ents;
+  struct co_adapter *a =
+      sup_adapter_copy(&co_adapter_stdio, "dollar", "d", &ents);
+  char err[200];
+  ents[1].c = "$r = fileno($o); /* $$5 */";
+  cr_assert_eq(co_adapter_register(a, err, sizeof err), 0, "%s", err);
 }

@@ -1,6 +1,7 @@
 #include "support.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -57,4 +58,18 @@ struct co_adapter *sup_adapter_copy(const struct co_adapter *a,
   wa->contract = wc;
   *entries = ents;
   return wa;
+}
+
+void sup_target_register(const char *layer, const char *summary) {
+  struct co_target *t = calloc(1, sizeof *t);
+  char err[256];
+  cr_assert(t);
+  t->name = layer;
+  t->summary = summary;
+  t->backend = &co_backend_posix;
+  t->kinds = co_client_ops;
+  t->nkinds = co_client_nops;
+  t->layers[0] = layer;
+  t->mode = CO_MODE_CONTRACT;
+  cr_assert_eq(co_target_register(t, err, sizeof err), 0, "%s", err);
 }

@@ -26,5 +26,8 @@ int sup_lowest_free(void);
 struct co_adapter *sup_adapter_copy(const struct co_adapter *a,
                                     const char *layer, const char *prefix,
                                     struct co_entry **entries);
+/* Register a contract-mode target named layer over that layer alone, with
+ * a client's descriptor calls (the adapter registered first). */
+void sup_target_register(const char *layer, const char *summary);
 
 #endif

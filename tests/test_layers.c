@@ -495,7 +495,6 @@ Test(layers, buflib_declared_exactly_gives_false_divergences) {
    * is reported as a disagreement, though no ownership rule is broken. */
   struct co_entry *ents;
   struct co_adapter *a;
-  struct co_target *t = calloc(1, sizeof *t);
   struct co_campaign_result res;
   char err[256];
   size_t i;
@@ -506,15 +505,7 @@ Test(layers, buflib_declared_exactly_gives_false_divergences) {
   for (i = 0; i < a->contract->nentries; i++)
     ents[i].io &= ~(unsigned)CO_IO_AS_RUN;
   cr_assert_eq(co_adapter_register(a, err, sizeof err), 0, "%s", err);
-  cr_assert(t);
-  t->name = "buf-exact";
-  t->summary = "test: buflib declared with exact I/O";
-  t->backend = &co_backend_posix;
-  t->kinds = co_client_ops;
-  t->nkinds = co_client_nops;
-  t->layers[0] = "buf-exact";
-  t->mode = CO_MODE_CONTRACT;
-  cr_assert_eq(co_target_register(t, err, sizeof err), 0, "%s", err);
+  sup_target_register("buf-exact", "test: buflib declared with exact I/O");
   cr_assert_eq(campaign(co_target_find("buf-exact"), 1, &res), 1);
   cr_assert_eq(res.verdict.kind, CO_V_DIVERGENCE, "%s: %s",
                co_verdict_name(res.verdict.kind), res.verdict.what);
@@ -615,19 +606,10 @@ Test(layers, an_ownership_first_detach_flushes_and_hands_the_descriptor_back) {
 static void wio_with_mode(const char *name, const struct co_mode *md) {
   struct co_entry *ents;
   struct co_adapter *a = sup_adapter_copy(&co_adapter_wio, name, name, &ents);
-  struct co_target *t = calloc(1, sizeof *t);
   char err[256];
   ents[0].modes = md; /* wio_take */
   cr_assert_eq(co_adapter_register(a, err, sizeof err), 0, "%s", err);
-  cr_assert(t);
-  t->name = name;
-  t->summary = "test: wiolib with another mode";
-  t->backend = &co_backend_posix;
-  t->kinds = co_client_ops;
-  t->nkinds = co_client_nops;
-  t->layers[0] = name;
-  t->mode = CO_MODE_CONTRACT;
-  cr_assert_eq(co_target_register(t, err, sizeof err), 0, "%s", err);
+  sup_target_register(name, "test: wiolib with another mode");
 }
 
 static int run_on(const char *target, const char *text, struct co_verdict *v) {

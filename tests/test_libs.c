@@ -28,13 +28,11 @@ static int run_wrong(const struct co_adapter *a, const char *name,
   const struct co_contract *c = a->contract;
   struct co_entry *ents;
   struct co_adapter *wa = sup_adapter_copy(a, name, "x", &ents);
-  struct co_target *t = calloc(1, sizeof *t);
   char err[256];
   struct co_exec *ex;
   struct rec r;
   size_t i;
   int changed = 0, kind;
-  cr_assert(t);
   for (i = 0; i < c->nentries; i++)
     if (!strcmp(c->entries[i].name, w->entry)) {
       if (w->effect >= 0)
@@ -45,14 +43,7 @@ static int run_wrong(const struct co_adapter *a, const char *name,
     }
   cr_assert(changed, "%s has no entry %s", c->layer, w->entry);
   cr_assert_eq(co_adapter_register(wa, err, sizeof err), 0, "%s", err);
-  t->name = name;
-  t->summary = "test: a wrong contract";
-  t->backend = &co_backend_posix;
-  t->kinds = co_client_ops;
-  t->nkinds = co_client_nops;
-  t->layers[0] = name;
-  t->mode = CO_MODE_CONTRACT;
-  cr_assert_eq(co_target_register(t, err, sizeof err), 0, "%s", err);
+  sup_target_register(name, "test: a wrong contract");
   ex = co_exec_new_target(co_target_find(name), err, sizeof err);
   cr_assert_not_null(ex, "%s", err);
   co_exec_set_mode(ex, CO_MODE_CONFORMANCE, 0);

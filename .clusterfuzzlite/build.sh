@@ -10,6 +10,8 @@
 #   $OUT/<target>_seed_corpus.zip  binary seeds from corpus/ (closeonce
 #                                  encode)
 #   $OUT/<target>.dict             their operation records
+#   $OUT/lib/                      the shared libraries they load (the
+#                                  runners have only the C library)
 # The real libraries' targets (libs/, the LIBS rows) are built when their
 # -dev packages are there (the Dockerfile installs them); CLOSEONCE_LIBS=ON
 # makes them required, OFF leaves them out.
@@ -25,6 +27,8 @@ configure() { # CO_LIBS value
   cmake -S "$src" -B "$work" -DCMAKE_C_COMPILER="$CC" \
     -DCMAKE_C_FLAGS="$CFLAGS" -DCMAKE_BUILD_TYPE=None \
     -DCO_TESTS=OFF -DCO_BENCH=OFF -DCO_LIBS="$1" \
+    -DCMAKE_BUILD_RPATH='$ORIGIN/lib' \
+    -DCMAKE_EXE_LINKER_FLAGS=-Wl,--disable-new-dtags \
     -DCO_FUZZ_ENGINE=oss-fuzz -DCO_LIB_FUZZING_ENGINE="$LIB_FUZZING_ENGINE"
 }
 if [ "$libs" = auto ]; then
@@ -47,9 +51,26 @@ fi
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
   cmake --build "$work" -j"$(nproc)" --target fuzz-programs seeds
 
+# The runners have none of the image's packages: every shared library a
+# program loads, but the C library's own, goes to $OUT/lib, where the
+# programs look first (their RPATH, not RUNPATH: also for the libraries'
+# own dependencies).
+runtime_libs() { # program
+  mkdir -p "$OUT/lib"
+  ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' |
+    while read -r lib; do
+      case ${lib##*/} in
+      libc.so* | libm.so* | libdl.so* | libpthread.so* | librt.so* | \
+        libresolv.so* | libutil.so* | ld-linux*) ;;
+      *) [ "$lib" -ef "$OUT/lib/${lib##*/}" ] || cp -L "$lib" "$OUT/lib/" ;;
+      esac
+    done
+}
+
 n=0
 while read -r t; do
   cp "$work/fuzz-$t" "$OUT/$t"
+  runtime_libs "$OUT/$t"
   cp "$work/seeds/$t.dict" "$OUT/$t.dict"
   rm -f "$OUT/${t}_seed_corpus.zip"
   (cd "$work/seeds/$t" && zip -q -j "$OUT/${t}_seed_corpus.zip" ./*.bin)

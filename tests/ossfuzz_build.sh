@@ -7,10 +7,12 @@
 #              LIB_FUZZING_ENGINE=-fsanitize=fuzzer
 #   afl        CC=afl-clang-fast, LIB_FUZZING_ENGINE=AFL++'s libAFLDriver.a
 # Then: every target of the list has its program, seed corpus and
-# dictionary in $OUT; the clean targets given run every seed of their
-# corpus with exit 0 (libFuzzer: -runs=0 over the unzipped corpus, with
-# the dictionary; AFL++'s driver: the seed files), and the planted one
-# stops on a seed with closeonce's finding.
+# dictionary in $OUT, and loads every shared library but the C library's
+# from $OUT/lib (the runners have none of the image's packages); the clean
+# targets given run every seed of their corpus with exit 0 (libFuzzer:
+# -runs=0 over the unzipped corpus, with the dictionary; AFL++'s driver:
+# the seed files), and the planted one stops on a seed with closeonce's
+# finding.
 # Exit 77 (ctest: skipped) if the engine's runtime is missing.
 # usage: ossfuzz_build.sh libfuzzer|afl SRC BIN TARGETS PLANTED CLEAN...
 #   TARGETS  this build's targets, a,b,... (every one needs its files)
@@ -82,10 +84,17 @@ for t in $(echo "$targets" | tr , ' '); do
   (cd "$w/seeds/$t" && unzip -q "${o}_seed_corpus.zip") ||
     fail "cannot unzip ${o}_seed_corpus.zip"
   ls "$w/seeds/$t"/*.bin >/dev/null 2>&1 || fail "${o}_seed_corpus.zip has no seeds"
+  # What it loads comes from $OUT/lib (the runners have only the C library).
+  outside=$(ldd "$o" | awk '$2 == "=>" {print $1, $3}' |
+    grep -v " $w/out/lib/" |
+    grep -Ev "^(libc|libm|libdl|libpthread|librt|libresolv|libutil)[.]so" |
+    tr '\n' ' ')
+  [ -z "$outside" ] || fail "$o loads libraries from outside \$OUT/lib: $outside"
   n=$((n + 1))
 done
 [ $n -gt 0 ] || fail "no targets given"
-echo "  $n targets: each has its program, seed corpus and dictionary"
+echo "  $n targets: each has its program, seed corpus and dictionary," \
+  "and loads its libraries from \$OUT/lib ($(ls "$w/out/lib" | wc -l) there)"
 
 # run T LOG: T over its seeds; prints the exit status.
 run() {

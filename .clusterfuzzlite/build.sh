@@ -15,13 +15,29 @@
 # The real libraries' targets (libs/, the LIBS rows) are built when their
 # -dev packages are there (the Dockerfile installs them); CLOSEONCE_LIBS=ON
 # makes them required, OFF leaves them out.
+bad() {
+  echo "build.sh: $*" >&2
+  exit 2
+}
+for v in CC LIB_FUZZING_ENGINE OUT; do
+  [ -n "${!v:-}" ] || bad "\$$v is not set (OSS-Fuzz sets CC, CFLAGS," \
+    "LIB_FUZZING_ENGINE, OUT, SRC and WORK)"
+done
+[ -n "${CFLAGS+set}" ] || bad "\$CFLAGS is not set"
+libs=${CLOSEONCE_LIBS:-auto}
+case $libs in
+auto | ON | OFF) ;;
+*) bad "CLOSEONCE_LIBS must be auto, ON or OFF, not '$libs'" ;;
+esac
 src=${SRC:-/nonexistent}/closeonce # the Dockerfile's layout
 [ -f "$src/harness/targets.def" ] || src=$(dirname "$0")/..
+[ -f "$src/harness/targets.def" ] ||
+  bad "no closeonce sources in \$SRC/closeonce (SRC='${SRC:-}') or" \
+    "beside the script ($src)"
 src=$(cd "$src" && pwd -P)
 WORK=${WORK:-$(mktemp -d)}
 work=$WORK/closeonce-build
 mkdir -p "$work" "$OUT"
-libs=${CLOSEONCE_LIBS:-auto}
 
 configure() { # CO_LIBS value
   cmake -S "$src" -B "$work" -DCMAKE_C_COMPILER="$CC" \

@@ -78,7 +78,7 @@ runtime_libs() { # program
       case ${lib##*/} in
       libc.so* | libm.so* | libdl.so* | libpthread.so* | librt.so* | \
         libresolv.so* | libutil.so* | ld-linux*) ;;
-      *) [ "$lib" -ef "$OUT/lib/${lib##*/}" ] || cp -L "$lib" "$OUT/lib/" ;;
+      *) [ -e "$OUT/lib/${lib##*/}" ] || cp -L "$lib" "$OUT/lib/" ;;
       esac
     done
 }

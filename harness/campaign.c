@@ -19,6 +19,7 @@
 #endif
 
 #include "closeonce/gen.h"
+#include "closeonce/shrink.h"
 
 #define CORPUS_MAX 512
 #define RING CO_FULL_CHECK_EVERY
@@ -137,7 +138,7 @@ void co_bug_name(const struct co_trace *t, const struct co_verdict *v,
 /* What an isolated trace's child hands back, in memory shared with it. */
 struct iso_shared {
   int done;    /* the child got to the end */
-  size_t step; /* steps it started (where it was when it died) */
+  size_t step; /* the step it was running (where it was if it died) */
   struct co_verdict v;
   struct co_exec_stats delta;
   size_t nevents, ntrans;
@@ -220,11 +221,28 @@ static void child_died(struct co_verdict *v, size_t step, size_t len, int sig,
 }
 
 #ifndef _WIN32
-static void iso_hook(void *env, const struct co_step_info *s) {
-  struct iso_shared *sh = env;
-  sh->step = s->step + 1;
-  if (sh->ntrans < CO_MAX_OPS)
-    sh->trans[sh->ntrans++] = s->transition;
+/* Run t on ex step by step, saying in *at which step is running (where
+ * the process was if it dies); sh (NULL: none) gets the transitions
+ * reached and the steps skipped as they go. co_exec_run does the same. */
+static int run_steps(struct co_exec *ex, const struct co_trace *t,
+                     struct co_verdict *v, size_t *at,
+                     struct iso_shared *sh) {
+  size_t i;
+  if (co_exec_begin(ex, v) != CO_V_OK)
+    return v->kind;
+  for (i = 0; i < t->len; i++) {
+    int k;
+    *at = i;
+    k = co_exec_step(ex, &t->ops[i], v);
+    if (sh && i < CO_MAX_OPS && co_exec_skipped(ex, i))
+      sh->skipped[i / 8] |= (uint8_t)(1u << (i % 8));
+    else if (sh && sh->ntrans < CO_MAX_OPS)
+      sh->trans[sh->ntrans++] = co_exec_last_transition(ex);
+    if (k != CO_V_OK)
+      break;
+  }
+  *at = t->len;
+  return co_exec_end(ex, v);
 }
 
 static void stats_sub(struct co_exec_stats *d, const struct co_exec_stats *a,
@@ -244,18 +262,13 @@ static void iso_child(struct co_exec *ex, struct iso_shared *sh,
                       const struct co_trace *t) {
   struct co_exec_stats before, after;
   const struct co_event_rec *evs;
-  size_t i;
   alarm(ISO_TIMEOUT);
   co_exec_stats(ex, &before);
-  co_exec_set_hook(ex, iso_hook, sh);
-  co_exec_run(ex, t, &sh->v);
+  run_steps(ex, t, &sh->v, &sh->step, sh);
   co_exec_stats(ex, &after);
   stats_sub(&sh->delta, &after, &before);
   sh->nevents = co_exec_events(ex, &evs);
   memcpy(sh->events, evs, sh->nevents * sizeof *evs);
-  for (i = 0; i < t->len && i < CO_MAX_OPS; i++)
-    if (co_exec_skipped(ex, i))
-      sh->skipped[i / 8] |= (uint8_t)(1u << (i % 8));
   sh->done = 1;
   _exit(0);
 }
@@ -765,10 +778,6 @@ int co_fresh_available(void) {
   return 1;
 }
 
-static void fresh_hook(void *env, const struct co_step_info *s) {
-  ((struct fresh_shared *)env)->step = s->step + 1;
-}
-
 /* In a child of the fresh process: run the request, then end. */
 static void fresh_child(const struct co_target *tg, struct fresh_shared *sh) {
   char err[256];
@@ -779,10 +788,9 @@ static void fresh_child(const struct co_target *tg, struct fresh_shared *sh) {
     _exit(3);
   co_exec_set_mode(ex, sh->mode, sh->skip);
   co_exec_set_full_check(ex, 1);
-  co_exec_set_hook(ex, fresh_hook, sh);
   t.ops = sh->ops;
   t.len = t.cap = sh->len;
-  co_exec_run(ex, &t, &sh->v);
+  run_steps(ex, &t, &sh->v, &sh->step, NULL);
   sh->done = 1;
   _exit(0);
 }
@@ -919,3 +927,68 @@ void co_fresh_stop(struct co_fresh *f) {
   (void)f;
 }
 #endif
+
+/* ---- shrinking in a child ---- */
+
+#ifndef _WIN32
+struct shrink_shared {
+  int done, rc;
+  size_t len, nev;
+  struct co_verdict v;
+  struct co_shrink_stats st;
+  struct co_event_rec ev[CO_EVENTS_KEPT];
+  struct co_op ops[CO_MAX_OPS];
+};
+
+static void shrink_child(struct co_exec *ex, struct co_trace *t,
+                         struct shrink_shared *sh) {
+  const struct co_event_rec *ev;
+  sh->rc = co_shrink(ex, t, &sh->v, &sh->st) < 0 ? -1 : 0;
+  sh->len = t->len < CO_MAX_OPS ? t->len : CO_MAX_OPS;
+  memcpy(sh->ops, t->ops, sh->len * sizeof *t->ops);
+  sh->nev = co_exec_events(ex, &ev);
+  memcpy(sh->ev, ev, sh->nev * sizeof *ev);
+  sh->done = 1;
+  _exit(0);
+}
+#endif
+
+int co_shrink_isolated(struct co_exec *ex, struct co_trace *t,
+                       struct co_verdict *v, struct co_shrink_stats *st,
+                       struct co_event_rec *ev, size_t *nev) {
+#ifndef _WIN32
+  struct shrink_shared *sh =
+      mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE,
+           MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  pid_t pid;
+  int status = 0, rc = -2;
+  if (sh == MAP_FAILED)
+    return -2;
+  sh->done = 0;
+  sh->v = *v;
+  fflush(NULL);
+  if ((pid = fork()) == 0)
+    shrink_child(ex, t, sh);
+  if (pid > 0 && waitpid(pid, &status, 0) == pid && sh->done &&
+      WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    rc = sh->rc;
+    *st = sh->st;
+    if (rc == 0) {
+      struct co_trace out = {sh->ops, sh->len, sh->len};
+      if (co_trace_copy(t, &out) < 0)
+        rc = -1;
+      *v = sh->v;
+      *nev = sh->nev;
+      memcpy(ev, sh->ev, sh->nev * sizeof *ev);
+    }
+  }
+  munmap(sh, sizeof *sh);
+  return rc;
+#else
+  const struct co_event_rec *e;
+  int rc = co_shrink(ex, t, v, st) < 0 ? -1 : 0;
+  *nev = co_exec_events(ex, &e);
+  memcpy(ev, e, *nev * sizeof *e);
+  return rc;
+#endif
+}

@@ -505,6 +505,7 @@ struct bug_out {
   struct co_shrink_stats sst; /* what the shrinker verified */
   int shrunk;
   int unstable;
+  int killed;     /* its trace kills the process it runs in */
   char note[600]; /* what the confirmation found */
 };
 
@@ -662,6 +663,37 @@ static void fuzz_save(struct fuzz *fz, struct bug_out *o) {
   o->save_errno = errno;
 }
 
+/* Shrink bug o: here, or with --isolate in a child process (nothing of
+ * the shrinker's traces stays in this one, and a crash kills only the
+ * child). */
+static void fuzz_shrink(struct fuzz *fz, struct bug_out *o) {
+  struct co_bug *b = o->b;
+  const struct co_event_rec *ev;
+  char line[400];
+  int r;
+  printf("\n%s: ", b->name);
+  if (!fz->a.isolate) {
+    o->shrunk =
+        shrink_report(fz->sx, &b->trace, &b->verdict, stdout, &o->sst) == 0;
+    b->nevents = co_exec_events(fz->sx, &ev);
+    memcpy(b->events, ev, b->nevents * sizeof *ev);
+    return;
+  }
+  r = co_shrink_isolated(fz->sx, &b->trace, &b->verdict, &o->sst, b->events,
+                         &b->nevents);
+  o->shrunk = r == 0;
+  o->killed = r == -2;
+  if (r == -2) {
+    printf("shrink: its process died (the trace kills the process it runs "
+           "in); trace kept as found\n");
+  } else if (r < 0) {
+    printf("shrink: the finding did not reproduce; trace kept as is\n");
+  } else {
+    co_shrink_describe(&o->sst, line, sizeof line);
+    printf("%s (in a child process)\n", line);
+  }
+}
+
 /* Each bug: shrink it (the saved reproducer is the minimal one), confirm
  * it in a fresh process, then save it; the reports point at its lines. */
 static void fuzz_keep_bugs(struct fuzz *fz) {
@@ -677,14 +709,8 @@ static void fuzz_keep_bugs(struct fuzz *fz) {
     o->info.hits = b->hits;
     o->info.first_run = b->first_run;
     o->info.first_seconds = b->first_seconds;
-    if (fz->sx && b->trace.len && co_trace_copy(&orig, &b->trace) == 0) {
-      const struct co_event_rec *ev;
-      printf("\n%s: ", b->name);
-      o->shrunk =
-          shrink_report(fz->sx, &b->trace, &b->verdict, stdout, &o->sst) == 0;
-      b->nevents = co_exec_events(fz->sx, &ev);
-      memcpy(b->events, ev, b->nevents * sizeof *ev);
-    }
+    if (fz->sx && b->trace.len && co_trace_copy(&orig, &b->trace) == 0)
+      fuzz_shrink(fz, o);
     if (b->trace.len)
       fuzz_confirm(fz, o, &orig);
     if (o->unstable)
@@ -732,7 +758,10 @@ static void fuzz_reports(struct fuzz *fz, int argc, char **argv) {
     jc[i].name = names[i];
     jc[i].seconds = b->first_seconds;
     jc[i].failure = &f[i];
-    bad = b->trace.len && co_report_files(dir, names[i], fz->sx, &f[i]) < 0;
+    /* the Markdown runs the trace again: not one that kills the process */
+    bad = b->trace.len &&
+          co_report_files(dir, names[i],
+                          o->killed ? NULL : fz->sx, &f[i]) < 0;
     k++;
   }
   if (!n && jc) { /* a clean campaign: one passing case */

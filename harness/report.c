@@ -275,14 +275,21 @@ int co_report_markdown(FILE *out, struct co_exec *ex,
   size_t i;
   struct co__mem mem;
   /* Run it once more for the annotated trace; the report describes that
-   * run (descriptor numbers depend on the process it runs in). */
+   * run (descriptor numbers depend on the process it runs in). Without ex
+   * (a trace that kills the process it runs in) the trace as it is. */
   if (!co__mem_open(&mem))
     return -1;
-  co_report_explain(mem.f, ex, f->trace, &again);
+  if (ex) {
+    co_report_explain(mem.f, ex, f->trace, &again);
+  } else {
+    fprintf(mem.f, "(not run again for this report: the trace kills the "
+                   "process it runs in)\n");
+    co_trace_print(f->trace, mem.f);
+  }
   if (co__mem_close(&mem) < 0)
     return -1;
   steps = mem.buf;
-  if (again.kind == v->kind)
+  if (ex && again.kind == v->kind)
     v = &again;
   fprintf(out, "# closeonce: %s in target `%s`\n\n", co_verdict_name(v->kind),
           f->target);

@@ -138,4 +138,15 @@ void co_fresh_stop(struct co_fresh *f);
 /* 1 if the platform can run traces in other processes (fork). */
 int co_fresh_available(void);
 
+struct co_shrink_stats; /* closeonce/shrink.h */
+/* co_shrink (closeonce/shrink.h) of t with ex, run in a child of this
+ * process (POSIX; elsewhere here), so that the traces the shrinker runs
+ * leave nothing in this one and a trace that kills its process cannot
+ * kill this one. On return t, *v, *st and the events (ev, CO_EVENTS_KEPT,
+ * *nev) are the shrunk trace's. Returns 0, -1 if the finding did not
+ * reproduce (t kept), or -2 if the child died (a crash: t, *v kept). */
+int co_shrink_isolated(struct co_exec *ex, struct co_trace *t,
+                       struct co_verdict *v, struct co_shrink_stats *st,
+                       struct co_event_rec *ev, size_t *nev);
+
 #endif

@@ -80,7 +80,9 @@ struct co_finding {
 
 /* Markdown for people: verdict and its meaning, the ownership rule broken,
  * the trace annotated with the ownership state after every step (ex runs
- * it again), model against platform, and how to reproduce. */
+ * it again; ex NULL: the trace as it is, not run, for a trace that kills
+ * the process it runs in), model against platform, and how to
+ * reproduce. */
 int co_report_markdown(FILE *out, struct co_exec *ex,
                        const struct co_finding *f);
 /* One JSON object (schema: reports/finding.schema.json). */

@@ -1514,7 +1514,7 @@ static int cmd_shrink(const struct cli *cli, int argc, char **argv) {
   struct one_file f = {.cli = cli, .help = shrink_help};
   struct co_shrink_stats st = {0};
   const struct co_event_rec *ev;
-  char header[1024];
+  char header[1200], bug[CO_BUG_NAME_MAX];
   size_t nev;
   int rc = one_file_begin(&f, argc, argv);
   if (rc >= 0)
@@ -1526,11 +1526,13 @@ static int cmd_shrink(const struct cli *cli, int argc, char **argv) {
   rc = 0;
   nev = co_exec_events(f.ex, &ev);
   co_report_text(stderr, f.tg->name, &f.t, &f.v, ev, nev);
+  co_bug_name(&f.t, &f.v, bug, sizeof bug);
   snprintf(header, sizeof header,
-           "closeonce %s: %s in target %s (%s mode), %s\n%s\n"
+           "closeonce %s: %s in target %s (%s mode), %s\n%s\nbug: %s\n"
            "shrunk from %s",
            CO_VERSION, co_verdict_name(f.v.kind), f.tg->name,
-           co_mode_name(f.mode), co_shrink_checked(&st), f.v.what, f.path);
+           co_mode_name(f.mode), co_shrink_checked(&st), f.v.what, bug,
+           f.path);
   if (f.out) {
     if (co_trace_save(f.out, header, &f.t) < 0) {
       fprintf(stderr, "%s: cannot write: %s\n", f.out, strerror(errno));

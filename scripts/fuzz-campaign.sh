@@ -140,7 +140,7 @@ budget() { [ -n "$seconds" ] && echo "$seconds s" || echo "$runs runs"; }
 echo "== campaign: $engine, $(budget) a target, $jobs job(s)"
 for t in $targets; do
   dir="$out/$t"
-  rm -rf "$dir"
+  rm -rf "$dir" "$out/regress/$t" # this run's findings only
   mkdir -p "$dir"
   work="$build/campaign/$t"
   mkdir -p "$work/corpus"

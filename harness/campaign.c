@@ -285,7 +285,6 @@ static int iso_run(struct runner *r, const struct co_trace *t,
   sh->step = 0;
   sh->nevents = sh->ntrans = 0;
   memset(sh->skipped, 0, (t->len < CO_MAX_OPS ? t->len : CO_MAX_OPS) / 8 + 1);
-  fflush(NULL);
   pid = fork();
   if (pid == 0)
     iso_child(r->ex, sh, t);

@@ -170,6 +170,7 @@ static size_t ran_events(const struct runner *r,
   return r->iso->nevents;
 }
 
+#ifndef _WIN32
 static const char *signal_name(int sig) {
   switch (sig) {
   case SIGSEGV:
@@ -182,7 +183,6 @@ static const char *signal_name(int sig) {
     return "SIGILL";
   case SIGTERM:
     return "SIGTERM";
-#ifndef _WIN32
   case SIGBUS:
     return "SIGBUS";
   case SIGALRM:
@@ -191,7 +191,6 @@ static const char *signal_name(int sig) {
     return "SIGKILL";
   case SIGPIPE:
     return "SIGPIPE";
-#endif
   default:
     return NULL;
   }
@@ -219,6 +218,8 @@ static void child_died(struct co_verdict *v, size_t step, size_t len, int sig,
              "a verdict",
              code, step);
 }
+
+#endif
 
 #ifndef _WIN32
 /* Run t on ex step by step, saying in *at which step is running (where

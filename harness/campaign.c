@@ -692,7 +692,9 @@ static int campaign_loop(struct camp *c, uint64_t *runs) {
       struct co_campaign_status s;
       struct co_exec_stats st;
       runner_stats(&c->r, &st);
-      status(&st, run + 1, c->res->hits, c->ncorpus, t_now - c->start, &s);
+      status(&st, run + 1,
+             cfg->keep_going ? c->res->nbugs : (uint64_t)c->res->found,
+             c->ncorpus, t_now - c->start, &s);
       cfg->progress(&s, cfg->env);
       next_progress = t_now + cfg->progress_every;
     }

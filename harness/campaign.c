@@ -29,9 +29,16 @@
 
 /* ---- bug names ---- */
 
+/* The ownership rule an event broke (enum co_evwhy, closeonce/model.h). */
 static const char *const why_names[] = {
-    "stale",    "reused",    "owned",       "adopt", "not-open", "dead-object",
-    "overwrite", "wrong-layer", "gone",     "lost",  "returned"};
+    [CO_WHY_STALE] = "stale",           [CO_WHY_REUSED] = "reused",
+    [CO_WHY_OWNED] = "owned",           [CO_WHY_ADOPT] = "adopt",
+    [CO_WHY_NOT_OPEN] = "not-open",     [CO_WHY_DEAD_OBJ] = "dead-object",
+    [CO_WHY_OVERWRITE] = "overwrite",   [CO_WHY_WRONG_LAYER] = "wrong-layer",
+    [CO_WHY_GONE] = "gone",             [CO_WHY_LOST] = "lost",
+    [CO_WHY_RETURNED] = "returned"};
+_Static_assert(sizeof why_names / sizeof *why_names == CO_WHY_RETURNED + 1,
+               "a name for every enum co_evwhy");
 
 /* What a verdict without an ownership event compared, from its words
  * (harness/exec.c): the first row whose words it contains. */
@@ -124,7 +131,8 @@ void co_bug_name(const struct co_trace *t, const struct co_verdict *v,
   if (v->client)
     party = "client";
   if (v->cause > 0 &&
-      (size_t)v->cause <= sizeof why_names / sizeof *why_names)
+      (size_t)v->cause <= sizeof why_names / sizeof *why_names &&
+      why_names[v->cause - 1])
     snprintf(rule, sizeof rule, "%s", why_names[v->cause - 1]);
   else
     what_rule(v, rule, sizeof rule);

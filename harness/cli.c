@@ -646,7 +646,7 @@ static void fuzz_save(struct fuzz *fz, struct bug_out *o) {
   char header[1600];
   snprintf(header, sizeof header,
            "closeonce %s: %s in target %s (%s mode)\n%s\nbug: %s (%" PRIu64
-           " hit%s, first in run %" PRIu64 " after %.2f s)\n%s\nfound by: "
+           " hit%s, first in run %" PRIu64 " after %.3f s)\n%s\nfound by: "
            "%s fuzz --target %s --mode %s --seed %" PRIu64
            " --max-ops %" PRIu64 "%s",
            CO_VERSION, co_verdict_name(b->verdict.kind), name,
@@ -793,7 +793,7 @@ static void fuzz_print_bug(struct fuzz *fz, size_t i) {
   struct co_bug *b = o->b;
   const char *tname = fz->cfg.target->name;
   printf("\n%s %zu of %zu: %s: %" PRIu64 " hit%s, first in run %" PRIu64
-         " after %.2f s\n",
+         " after %.3f s\n",
          o->unstable ? "unstable bug" : "bug", i + 1, fz->res.nbugs, b->name,
          b->hits, b->hits == 1 ? "" : "s", b->first_run, b->first_seconds);
   printf("finding in run %" PRIu64 " (seed %" PRIu64 "): ", b->first_run,
@@ -826,7 +826,7 @@ static int fuzz_result(struct fuzz *fz) {
     fuzz_print_bug(fz, i);
   if (res->nbugs) {
     printf("\n%zu distinct bug%s (%zu confirmed, %zu unstable) in %" PRIu64
-           " finding trace%s of %" PRIu64 "; the first after %.2f s (run "
+           " finding trace%s of %" PRIu64 "; the first after %.3f s (run "
            "%" PRIu64 ")\n",
            res->nbugs, res->nbugs == 1 ? "" : "s", fz->nstable, fz->nunstable,
            res->hits, res->hits == 1 ? "" : "s", res->status.runs,

@@ -310,7 +310,7 @@ int co_report_markdown(FILE *out, struct co_exec *ex,
   if (f->bug) {
     fprintf(out, "| bug | `%s` |\n", f->bug->name);
     fprintf(out,
-            "| hits | %" PRIu64 " (first in run %" PRIu64 ", after %.2f s) |\n",
+            "| hits | %" PRIu64 " (first in run %" PRIu64 ", after %.3f s) |\n",
             f->bug->hits, f->bug->first_run, f->bug->first_seconds);
     fprintf(out, "| confirmed | %s |\n",
             !strcmp(f->bug->confirmed, "fresh-process")

@@ -496,6 +496,15 @@ static int write_run_reports(const char *dir, const char *suite,
   return fclose(f) != 0 || rc < 0 ? -1 : 0;
 }
 
+/* A time since the start, for people: milliseconds under a second. */
+static const char *since(double s, char *buf, size_t cap) {
+  if (s < 1)
+    snprintf(buf, cap, "%.1f ms", s * 1e3);
+  else
+    snprintf(buf, cap, "%.2f s", s);
+  return buf;
+}
+
 /* What the fuzz command keeps about one bug of the campaign. */
 struct bug_out {
   struct co_bug *b;
@@ -643,15 +652,16 @@ static void fuzz_confirm(struct fuzz *fz, struct bug_out *o,
 static void fuzz_save(struct fuzz *fz, struct bug_out *o) {
   const char *name = fz->cfg.target->name;
   struct co_bug *b = o->b;
-  char header[1600];
+  char header[1600], t[32];
   snprintf(header, sizeof header,
            "closeonce %s: %s in target %s (%s mode)\n%s\nbug: %s (%" PRIu64
-           " hit%s, first in run %" PRIu64 " after %.3f s)\n%s\nfound by: "
+           " hit%s, first in run %" PRIu64 " after %s)\n%s\nfound by: "
            "%s fuzz --target %s --mode %s --seed %" PRIu64
            " --max-ops %" PRIu64 "%s",
            CO_VERSION, co_verdict_name(b->verdict.kind), name,
            co_mode_name(fz->res.mode), b->verdict.what, b->name, b->hits,
-           b->hits == 1 ? "" : "s", b->first_run, b->first_seconds, o->note,
+           b->hits == 1 ? "" : "s", b->first_run,
+           since(b->first_seconds, t, sizeof t), o->note,
            fz->cli->argv0, name, co_mode_name(fz->res.mode), fz->a.seed,
            fz->a.max_ops, fz->a.isolate ? " --isolate" : "");
   o->saved = -1;
@@ -792,10 +802,12 @@ static void fuzz_print_bug(struct fuzz *fz, size_t i) {
   struct bug_out *o = &fz->bo[i];
   struct co_bug *b = o->b;
   const char *tname = fz->cfg.target->name;
+  char t[32];
   printf("\n%s %zu of %zu: %s: %" PRIu64 " hit%s, first in run %" PRIu64
-         " after %.3f s\n",
+         " after %s\n",
          o->unstable ? "unstable bug" : "bug", i + 1, fz->res.nbugs, b->name,
-         b->hits, b->hits == 1 ? "" : "s", b->first_run, b->first_seconds);
+         b->hits, b->hits == 1 ? "" : "s", b->first_run,
+         since(b->first_seconds, t, sizeof t));
   printf("finding in run %" PRIu64 " (seed %" PRIu64 "): ", b->first_run,
          fz->a.seed);
   co_report_text(stdout, tname, &b->trace, &b->verdict, b->events,
@@ -815,6 +827,7 @@ static void fuzz_print_bug(struct fuzz *fz, size_t i) {
  * code. */
 static int fuzz_result(struct fuzz *fz) {
   struct co_campaign_result *res = &fz->res;
+  char t[32];
   size_t i;
   if (res->found && !res->nbugs) { /* found after the campaign: a leak */
     printf("\nfinding after the campaign (seed %" PRIu64 "): ", fz->a.seed);
@@ -826,11 +839,12 @@ static int fuzz_result(struct fuzz *fz) {
     fuzz_print_bug(fz, i);
   if (res->nbugs) {
     printf("\n%zu distinct bug%s (%zu confirmed, %zu unstable) in %" PRIu64
-           " finding trace%s of %" PRIu64 "; the first after %.3f s (run "
+           " finding trace%s of %" PRIu64 "; the first after %s (run "
            "%" PRIu64 ")\n",
            res->nbugs, res->nbugs == 1 ? "" : "s", fz->nstable, fz->nunstable,
            res->hits, res->hits == 1 ? "" : "s", res->status.runs,
-           res->bugs[0].first_seconds, res->bugs[0].first_run);
+           since(res->bugs[0].first_seconds, t, sizeof t),
+           res->bugs[0].first_run);
     for (i = 0; i < res->nbugs && fz->bo; i++)
       printf("  %-8s %s (%" PRIu64 " hit%s)\n",
              fz->bo[i].unstable ? "unstable" : "bug", res->bugs[i].name,

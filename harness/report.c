@@ -310,8 +310,8 @@ int co_report_markdown(FILE *out, struct co_exec *ex,
   if (f->bug) {
     fprintf(out, "| bug | `%s` |\n", f->bug->name);
     fprintf(out,
-            "| hits | %" PRIu64 " (first in run %" PRIu64 ", after %.3f s) |\n",
-            f->bug->hits, f->bug->first_run, f->bug->first_seconds);
+            "| hits | %" PRIu64 " (first in run %" PRIu64 ", after %.1f ms) |\n",
+            f->bug->hits, f->bug->first_run, f->bug->first_seconds * 1e3);
     fprintf(out, "| confirmed | %s |\n",
             !strcmp(f->bug->confirmed, "fresh-process")
                 ? "in a fresh process: the same bug"
@@ -414,7 +414,7 @@ static void json_bug(FILE *out, const struct co_bug_info *b,
   json_str(out, b->name);
   fprintf(out,
           ", \"hits\": %" PRIu64 ", \"first_run\": %" PRIu64
-          ", \"first_seconds\": %.3f, \"confirmed\": ",
+          ", \"first_seconds\": %.6f, \"confirmed\": ",
           b->hits, b->first_run, b->first_seconds);
   json_str(out, b->confirmed);
   fputc('}', out);

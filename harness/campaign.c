@@ -45,6 +45,9 @@ _Static_assert(sizeof why_names / sizeof *why_names == CO_WHY_RETURNED + 1,
 static const struct {
   const char *words, *rule;
 } what_rules[] = {
+    /* a library at its own step (co_verdict.layer), whoever owned it */
+    {") closed descriptor", "closed"},
+    {") left descriptor", "left-open"},
     {"is closed but the model has it open", "closed-early"},
     {"is open but the model has it closed", "left-open"},
     {"still open after teardown", "left-open-teardown"},
@@ -128,6 +131,8 @@ void co_bug_name(const struct co_trace *t, const struct co_verdict *v,
     at = e ? e->name : co_opdesc[op->kind % CO_OP_COUNT].name;
     party = ad ? ad->contract->layer : "platform";
   }
+  if (v->layer) /* the library at fault at its own step */
+    party = v->layer;
   if (v->client)
     party = "client";
   if (v->cause > 0 &&

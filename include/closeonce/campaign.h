@@ -69,9 +69,9 @@ struct co_bug {
 
 /* The bug's name, a stable signature of finding v of trace t:
  * VERDICT.PARTY.RULE.STEP, e.g. ownership-violation.mlib.owned.mlib_adopt.
- * PARTY: "client" for the client's own move, else the layer of the entry
- * called at the step, "platform" for a built-in operation, "end" for the
- * end-of-trace checks; RULE: the ownership rule broken (the model's event:
+ * PARTY: "client" for the client's own move, else the library at fault
+ * (co_verdict.layer) or the layer of the entry called at the step,
+ * "platform" for a built-in operation, "end" for the end-of-trace checks; RULE: the ownership rule broken (the model's event:
  * owned, adopt, stale, ...) or what was compared (closed-early, left-open,
  * cloexec, offset, fails, succeeds, errno, value, ...); STEP: the entry's
  * name or the operation's ("close", "dup2"), "end" at the end. Numbers,

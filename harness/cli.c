@@ -34,6 +34,9 @@ static const char prog[] = "closeonce";
 struct cli {
   const char *default_target; /* a kit's own target, or NULL */
   const char *cmd;
+  /* the program as invoked (argv[0]: a kit program's own name), for the
+   * commands that reports print */
+  const char *argv0;
 };
 
 static int shrink_report(struct co_exec *ex, struct co_trace *t,
@@ -79,8 +82,8 @@ enum opt_kind {
 /* The values of every option, each command reading those it takes. */
 struct args {
   const char *target, *out, *output, *report_dir, *dict;
-  uint64_t seconds, runs, seed, max_ops;
-  int quiet, naive, allow_empty, help, mode;
+  uint64_t seconds, runs, seed, max_ops, max_findings;
+  int quiet, naive, allow_empty, help, mode, keep_going, isolate;
   enum co_format fmt;
   unsigned given; /* 1 << OPT index: the options on the command line */
   char **pos;     /* the operands, in order */
@@ -102,6 +105,9 @@ enum {
   O_QUIET,
   O_NAIVE,
   O_ALLOW_EMPTY,
+  O_KEEP_GOING,
+  O_MAX_FINDINGS,
+  O_ISOLATE,
   O_HELP,
   O_COUNT
 };
@@ -151,6 +157,15 @@ static const struct opt opts[O_COUNT] = {
                  "bytes decoded (no coverage feedback, no corpus)"},
     [O_ALLOW_EMPTY] = {"allow-empty", 0, OPT_FLAG, ARG(allow_empty), 0, 0, NULL,
                        "a directory that holds no trace is not an error"},
+    [O_KEEP_GOING] = {"keep-going", 0, OPT_FLAG, ARG(keep_going), 0, 0, NULL,
+                      "go on after a finding: every distinct bug once, by "
+                      "its name, with its hits and when it was first seen"},
+    [O_MAX_FINDINGS] = {"max-findings", 0, OPT_UINT, ARG(max_findings), 1,
+                        UINT64_MAX, "N",
+                        "stop after N distinct bugs (implies --keep-going)"},
+    [O_ISOLATE] = {"isolate", 0, OPT_FLAG, ARG(isolate), 0, 0, NULL,
+                   "run every trace in a child process (POSIX), so that "
+                   "nothing a library keeps in the process carries over"},
     [O_HELP] = {"help", 'h', OPT_FLAG, ARG(help), 0, 0, NULL, "this help"},
 };
 
@@ -380,11 +395,31 @@ static void print_profile(const struct co_target *t) {
 static const char fuzz_help[] =
     "usage: closeonce fuzz --target T [--seconds N | --runs N] [--seed S]\n"
     "                      [--max-ops K] [--mode contract|conformance]\n"
+    "                      [--keep-going] [--max-findings N] [--isolate]\n"
     "                      [--out DIR] [--report-dir DIR] [--quiet] [--naive]\n"
     "\n"
     "Run the built-in generator against target T: random open/dup/close\n"
     "traces, the model and the real platform in lockstep. Stops at the\n"
-    "first finding, prints the report and saves the trace to DIR.\n"
+    "first finding, shrinks it, prints the report and saves the trace to\n"
+    "DIR as TARGET-BUG.trace. BUG, the bug's name, is a stable signature:\n"
+    "VERDICT.PARTY.RULE.STEP (the party at fault, the rule broken, the\n"
+    "entry or operation of the step), the same from any seed.\n"
+    "\n"
+    "--keep-going: go on after a finding. Findings are grouped by bug name;\n"
+    "each distinct bug is kept once (its first trace, shrunk), with its\n"
+    "number of hits and when it was first seen, and listed once in the\n"
+    "summary and the reports. --max-findings N stops after N bugs.\n"
+    "\n"
+    "Every finding is confirmed before it is reported: its reproducer runs\n"
+    "again in a fresh process (POSIX: one forked before the first trace).\n"
+    "If it gives something else there, it depends on what earlier traces\n"
+    "left in the process (a library's pool, cache or counter): it is\n"
+    "reported as \"unstable: depends on earlier traces\", saved as\n"
+    "TARGET-BUG.unstable.trace, not as a finding. --isolate runs every\n"
+    "trace in a child process (POSIX only), so that no state carries over;\n"
+    "a child killed by a signal is a finding (harness-error naming it).\n"
+    "An adapter can instead reset its library before each trace (struct\n"
+    "co_adapter.reset, closeonce/contract.h).\n"
     "\n"
     "--mode conformance: traces may misuse handles, the model predicts the\n"
     "platform; ownership events are reported. contract: only moves a\n"
@@ -393,11 +428,13 @@ static const char fuzz_help[] =
     "illegal moves. A target that cannot start (a library's own start-up\n"
     "failed, e.g. out of descriptors) is a usage error, exit 2.\n"
     "\n"
-    "exit: 0 nothing found, 1 finding, 2 usage or input error\n";
+    "exit: 0 nothing found, 1 a finding (confirmed or unstable), 2 usage or\n"
+    "input error\n";
 #define FUZZ_OPTS                                                              \
   (OPT(O_TARGET) | OPT(O_SECONDS) | OPT(O_RUNS) | OPT(O_SEED) |                \
    OPT(O_MAX_OPS) | OPT(O_OUT) | OPT(O_QUIET) | OPT(O_MODE) |                  \
-   OPT(O_REPORT_DIR) | OPT(O_NAIVE))
+   OPT(O_REPORT_DIR) | OPT(O_NAIVE) | OPT(O_KEEP_GOING) |                      \
+   OPT(O_MAX_FINDINGS) | OPT(O_ISOLATE))
 
 struct progress_env {
   int tty;
@@ -433,23 +470,12 @@ static void on_progress(const struct co_campaign_status *s, void *env) {
   print_status(s, stderr, pe->tty ? "\r" : "\n");
 }
 
-/* Save a finding's trace as DIR/TARGET-HASH.trace; path written to out. */
-static int save_finding(const char *dir, const char *target,
-                        const struct co_trace *t, const char *header, char *out,
-                        size_t cap) {
-  if (co_mkdir_p(dir) < 0)
-    return -1;
-  snprintf(out, cap, "%s/%s-%016" PRIx64 ".trace", dir, target,
-           co_trace_hash(t));
-  return co_trace_save(out, header, t);
-}
-
 /* The reports of a whole run: DIR/junit.xml and DIR/closeonce.sarif. */
-static int write_run_reports(const char *dir, const char *suite, int argc,
-                             char **argv, const struct co_junit_case *cases,
-                             size_t n) {
-  char path[4200], command[2048] = "closeonce";
-  size_t len = strlen(command);
+static int write_run_reports(const char *dir, const char *suite,
+                             const char *program, int argc, char **argv,
+                             const struct co_junit_case *cases, size_t n) {
+  char path[4200], command[2048];
+  size_t len = (size_t)snprintf(command, sizeof command, "%s", program);
   FILE *f;
   int rc, i;
   if (co_mkdir_p(dir) < 0)
@@ -470,6 +496,28 @@ static int write_run_reports(const char *dir, const char *suite, int argc,
   return fclose(f) != 0 || rc < 0 ? -1 : 0;
 }
 
+/* A time since the start, for people: milliseconds under a second. */
+static const char *since(double s, char *buf, size_t cap) {
+  if (s < 1)
+    snprintf(buf, cap, "%.1f ms", s * 1e3);
+  else
+    snprintf(buf, cap, "%.2f s", s);
+  return buf;
+}
+
+/* What the fuzz command keeps about one bug of the campaign. */
+struct bug_out {
+  struct co_bug *b;
+  struct co_bug_info info;
+  char path[4200]; /* the saved reproducer */
+  int saved, save_errno;
+  struct co_shrink_stats sst; /* what the shrinker verified */
+  int shrunk;
+  int unstable;
+  int killed;     /* its trace kills the process it runs in */
+  char note[600]; /* what the confirmation found */
+};
+
 /* One fuzz command: its options, the campaign and what is left of it. */
 struct fuzz {
   const struct cli *cli;
@@ -477,11 +525,11 @@ struct fuzz {
   struct co_campaign_config cfg;
   struct co_campaign_result res;
   struct progress_env pe;
-  struct co_exec *sx; /* for shrinking and reports */
-  char path[4200];    /* the saved finding */
-  int saved, save_errno;
-  struct co_shrink_stats sst; /* what the shrinker verified */
-  int shrunk;
+  struct co_exec *sx;      /* for shrinking and reports */
+  struct co_fresh *fresh;  /* confirms findings; NULL: not available */
+  char fresh_err[200];
+  struct bug_out *bo;      /* one per res.bugs */
+  size_t nstable, nunstable;
 };
 
 /* The campaign's configuration from the options; prints the header. */
@@ -490,6 +538,10 @@ static int fuzz_configure(struct fuzz *fz) {
   struct args *a = &fz->a;
   if (a->npos)
     return usage_error(fz->cli, "unexpected argument '%s'", a->pos[0]);
+  if (a->isolate && !co_fresh_available())
+    return usage_error(fz->cli, "--isolate is not available on this "
+                                "platform: it runs each trace in a forked "
+                                "child (POSIX only)");
   if (!a->out)
     a->out = "closeonce-findings";
   memset(cfg, 0, sizeof *cfg);
@@ -501,6 +553,8 @@ static int fuzz_configure(struct fuzz *fz) {
     a->max_ops = 32;
   if (!a->runs && !a->seconds)
     a->seconds = 10;
+  if (a->given & OPT(O_MAX_FINDINGS))
+    a->keep_going = 1;
   cfg->seed = a->seed;
   cfg->runs = a->runs;
   cfg->mode = a->mode;
@@ -508,17 +562,23 @@ static int fuzz_configure(struct fuzz *fz) {
   cfg->seconds = (double)a->seconds;
   cfg->max_ops = (size_t)a->max_ops;
   cfg->naive = a->naive;
+  cfg->keep_going = 1; /* bugs in res.bugs; without --keep-going, one */
+  cfg->max_findings = a->keep_going ? a->max_findings : 1;
+  cfg->isolate = a->isolate;
   fz->pe.tty = isatty(2);
   if (!a->quiet) {
     cfg->progress = on_progress;
     cfg->progress_every = fz->pe.tty ? 1.0 : 5.0;
     cfg->env = &fz->pe;
   }
-  printf("closeonce %s: fuzz target %s (%s mode%s), seed %" PRIu64
+  printf("closeonce %s: fuzz target %s (%s mode%s%s%s), seed %" PRIu64
          ", at most %" PRIu64 " ops a trace, ",
          CO_VERSION, cfg->target->name,
          co_mode_name(a->mode >= 0 ? a->mode : cfg->target->mode),
-         a->naive ? ", naive engine" : "", a->seed, a->max_ops);
+         a->naive ? ", naive engine" : "",
+         a->keep_going ? ", keep going" : "",
+         a->isolate ? ", each trace in its own process" : "", a->seed,
+         a->max_ops);
   if (a->runs && (a->given & OPT(O_SECONDS)))
     printf("%" PRIu64 " runs or %" PRIu64 " s\n", a->runs, a->seconds);
   else if (a->runs)
@@ -530,84 +590,265 @@ static int fuzz_configure(struct fuzz *fz) {
   return 0;
 }
 
-/* A finding: shrink it (the saved reproducer is the minimal one), then
- * save it; the reports point at its lines. */
-static void fuzz_keep_finding(struct fuzz *fz) {
-  struct co_campaign_result *res = &fz->res;
-  const char *name = fz->cfg.target->name;
-  char header[1024];
-  if (fz->sx) {
-    const struct co_event_rec *ev;
-    printf("\n");
-    fz->shrunk = shrink_report(fz->sx, &res->trace, &res->verdict, stdout,
-                               &fz->sst) == 0;
-    res->nevents = co_exec_events(fz->sx, &ev);
-    memcpy(res->events, ev, res->nevents * sizeof *ev);
+/* Confirm bug o in a fresh process: the same bug name there, or it
+ * depends on earlier traces. unshrunk: its trace before shrinking, tried
+ * when the shrunk one differs. */
+static void fuzz_confirm(struct fuzz *fz, struct bug_out *o,
+                         const struct co_trace *unshrunk) {
+  struct co_bug *b = o->b;
+  struct co_verdict fv;
+  char err[200], want[CO_BUG_NAME_MAX], got[CO_BUG_NAME_MAX];
+  int mode = fz->res.mode;
+  o->info.confirmed = "not-checked";
+  if (!fz->fresh) {
+    snprintf(o->note, sizeof o->note, "not confirmed in a fresh process: %s",
+             fz->fresh_err);
+    return;
   }
-  snprintf(header, sizeof header,
-           "closeonce %s: %s in target %s (%s mode)\n%s\nfound by: "
-           "closeonce fuzz --target %s --mode %s --seed %" PRIu64
-           " --max-ops %" PRIu64 " (run %" PRIu64 ")",
-           CO_VERSION, co_verdict_name(res->verdict.kind), name,
-           co_mode_name(res->mode), res->verdict.what, name,
-           co_mode_name(res->mode), fz->a.seed, fz->a.max_ops, res->run);
-  fz->saved = save_finding(fz->a.out, name, &res->trace, header, fz->path,
-                           sizeof fz->path);
-  fz->save_errno = errno;
+  co_bug_name(&b->trace, &b->verdict, want, sizeof want);
+  if (co_fresh_run(fz->fresh, &b->trace, mode, 0, &fv, err, sizeof err) < 0) {
+    snprintf(o->note, sizeof o->note, "not confirmed in a fresh process: %s",
+             err);
+    return;
+  }
+  co_bug_name(&b->trace, &fv, got, sizeof got);
+  if (!strcmp(want, got) && fv.step == b->verdict.step) {
+    o->info.confirmed = "fresh-process";
+    snprintf(o->note, sizeof o->note, "confirmed in a fresh process");
+    return;
+  }
+  if (o->shrunk && unshrunk) {
+    struct co_verdict uv;
+    if (co_fresh_run(fz->fresh, unshrunk, mode, 0, &uv, err, sizeof err) ==
+            0 &&
+        uv.kind == b->verdict.kind) {
+      co_bug_name(unshrunk, &uv, got, sizeof got);
+      if (!strcmp(got, b->name) || !strcmp(got, want)) {
+        co_trace_copy(&b->trace, unshrunk);
+        b->verdict = uv;
+        o->shrunk = 0;
+        o->info.confirmed = "fresh-process";
+        snprintf(o->note, sizeof o->note,
+                 "confirmed in a fresh process as found (its shrunk form "
+                 "depended on the traces shrinking ran before: not kept)");
+        return;
+      }
+    }
+  }
+  o->unstable = 1;
+  o->info.confirmed = "unstable";
+  if (fv.kind == CO_V_OK)
+    snprintf(o->note, sizeof o->note,
+             "unstable: depends on earlier traces (run alone in a fresh "
+             "process, its reproducer gives ok)");
+  else
+    snprintf(o->note, sizeof o->note,
+             "unstable: depends on earlier traces (run alone in a fresh "
+             "process, its reproducer gives %s at step %zu: %.300s)",
+             co_verdict_name(fv.kind), fv.step, fv.what);
 }
 
-/* --report-dir: the finding's files, junit.xml and closeonce.sarif. */
+/* Save o's reproducer: DIR/TARGET-BUG.trace, or .unstable.trace. */
+static void fuzz_save(struct fuzz *fz, struct bug_out *o) {
+  const char *name = fz->cfg.target->name;
+  struct co_bug *b = o->b;
+  char header[1600], t[32];
+  snprintf(header, sizeof header,
+           "closeonce %s: %s in target %s (%s mode)\n%s\nbug: %s (%" PRIu64
+           " hit%s, first in run %" PRIu64 " after %s)\n%s\nfound by: "
+           "%s fuzz --target %s --mode %s --seed %" PRIu64
+           " --max-ops %" PRIu64 "%s",
+           CO_VERSION, co_verdict_name(b->verdict.kind), name,
+           co_mode_name(fz->res.mode), b->verdict.what, b->name, b->hits,
+           b->hits == 1 ? "" : "s", b->first_run,
+           since(b->first_seconds, t, sizeof t), o->note,
+           fz->cli->argv0, name, co_mode_name(fz->res.mode), fz->a.seed,
+           fz->a.max_ops, fz->a.isolate ? " --isolate" : "");
+  o->saved = -1;
+  if (co_mkdir_p(fz->a.out) == 0) {
+    snprintf(o->path, sizeof o->path, "%s/%s-%s%s.trace", fz->a.out, name,
+             b->name, o->unstable ? ".unstable" : "");
+    o->saved = co_trace_save(o->path, header, &b->trace);
+  }
+  o->save_errno = errno;
+}
+
+/* Shrink bug o: here, or with --isolate in a child process (nothing of
+ * the shrinker's traces stays in this one, and a crash kills only the
+ * child). */
+static void fuzz_shrink(struct fuzz *fz, struct bug_out *o) {
+  struct co_bug *b = o->b;
+  const struct co_event_rec *ev;
+  char line[400];
+  int r;
+  printf("\n%s: ", b->name);
+  if (!fz->a.isolate) {
+    o->shrunk =
+        shrink_report(fz->sx, &b->trace, &b->verdict, stdout, &o->sst) == 0;
+    b->nevents = co_exec_events(fz->sx, &ev);
+    memcpy(b->events, ev, b->nevents * sizeof *ev);
+    return;
+  }
+  r = co_shrink_isolated(fz->sx, &b->trace, &b->verdict, &o->sst, b->events,
+                         &b->nevents);
+  o->shrunk = r == 0;
+  o->killed = r == -2;
+  if (r == -2) {
+    printf("shrink: its process died (the trace kills the process it runs "
+           "in); trace kept as found\n");
+  } else if (r < 0) {
+    printf("shrink: the finding did not reproduce; trace kept as is\n");
+  } else {
+    co_shrink_describe(&o->sst, line, sizeof line);
+    printf("%s (in a child process)\n", line);
+  }
+}
+
+/* Each bug: shrink it (the saved reproducer is the minimal one), confirm
+ * it in a fresh process, then save it; the reports point at its lines. */
+static void fuzz_keep_bugs(struct fuzz *fz) {
+  size_t i;
+  struct co_trace orig;
+  co_trace_init(&orig);
+  if (!(fz->bo = calloc(fz->res.nbugs ? fz->res.nbugs : 1, sizeof *fz->bo)))
+    return;
+  for (i = 0; i < fz->res.nbugs; i++) {
+    struct bug_out *o = &fz->bo[i];
+    struct co_bug *b = o->b = &fz->res.bugs[i];
+    o->info.name = b->name;
+    o->info.hits = b->hits;
+    o->info.first_run = b->first_run;
+    o->info.first_seconds = b->first_seconds;
+    if (fz->sx && b->trace.len && co_trace_copy(&orig, &b->trace) == 0)
+      fuzz_shrink(fz, o);
+    if (b->trace.len)
+      fuzz_confirm(fz, o, &orig);
+    if (o->unstable)
+      fz->nunstable++;
+    else
+      fz->nstable++;
+    if (b->trace.len)
+      fuzz_save(fz, o);
+    else
+      o->saved = -1;
+  }
+  co_trace_free(&orig);
+}
+
+/* --report-dir: each bug's files, junit.xml and closeonce.sarif. */
 static void fuzz_reports(struct fuzz *fz, int argc, char **argv) {
   struct co_campaign_result *res = &fz->res;
   const char *tname = fz->cfg.target->name, *dir = fz->a.report_dir;
-  char name[128], source[200];
-  struct co_finding f;
-  struct co_junit_case jc;
-  snprintf(source, sizeof source,
-           "closeonce fuzz --target %s --seed %" PRIu64 " (run %" PRIu64 ")",
-           tname, fz->a.seed, res->run);
-  f.target = tname;
-  f.mode = res->mode;
-  f.source = source;
-  f.trace = &res->trace;
-  f.trace_file = fz->saved == 0 ? fz->path : NULL;
-  f.v = &res->verdict;
-  f.ev = res->events;
-  f.nev = res->nevents;
-  f.shrink = fz->shrunk ? &fz->sst : NULL;
-  snprintf(name, sizeof name, "%s-%016" PRIx64, tname,
-           co_trace_hash(&res->trace));
-  jc.classname = "closeonce.fuzz";
-  jc.name = tname;
-  jc.seconds = res->status.elapsed;
-  jc.failure = res->found ? &f : NULL;
-  if ((res->found && co_report_files(dir, name, fz->sx, &f) < 0) ||
-      write_run_reports(dir, "closeonce fuzz", argc, argv, &jc, 1) < 0)
+  size_t n = res->nbugs, i, k = 0;
+  struct co_finding *f = calloc(n ? n : 1, sizeof *f);
+  struct co_junit_case *jc = calloc(n ? n : 1, sizeof *jc);
+  char (*names)[CO_BUG_NAME_MAX + 64] = calloc(n ? n : 1, sizeof *names);
+  char (*sources)[200] = calloc(n ? n : 1, sizeof *sources);
+  int bad = !f || !jc || !names || !sources;
+  for (i = 0; !bad && i < n; i++) {
+    struct bug_out *o = &fz->bo[i];
+    struct co_bug *b = o->b;
+    snprintf(sources[i], sizeof sources[i],
+             "%s fuzz --target %s --seed %" PRIu64 " (run %" PRIu64 ")",
+             fz->cli->argv0, tname, fz->a.seed, b->first_run);
+    f[i].target = tname;
+    f[i].mode = res->mode;
+    f[i].source = sources[i];
+    f[i].trace = &b->trace;
+    f[i].trace_file = o->saved == 0 ? o->path : NULL;
+    f[i].v = &b->verdict;
+    f[i].ev = b->events;
+    f[i].nev = b->nevents;
+    f[i].shrink = o->shrunk ? &o->sst : NULL;
+    f[i].program = fz->cli->argv0;
+    f[i].bug = &o->info;
+    snprintf(names[i], sizeof names[i], "%s-%s%s", tname, b->name,
+             o->unstable ? ".unstable" : "");
+    jc[i].classname = "closeonce.fuzz";
+    jc[i].name = names[i];
+    jc[i].seconds = b->first_seconds;
+    jc[i].failure = &f[i];
+    /* the Markdown runs the trace again: not one that kills the process */
+    bad = b->trace.len &&
+          co_report_files(dir, names[i],
+                          o->killed ? NULL : fz->sx, &f[i]) < 0;
+    k++;
+  }
+  if (!n && jc) { /* a clean campaign: one passing case */
+    jc[0].classname = "closeonce.fuzz";
+    jc[0].name = tname;
+    jc[0].seconds = res->status.elapsed;
+    k = 1;
+  }
+  if (bad || write_run_reports(dir, "closeonce fuzz", fz->cli->argv0, argc, argv,
+                           jc, k) < 0)
     fprintf(stderr, "%s fuzz: cannot write reports in %s: %s\n", prog, dir,
             strerror(errno));
+  else if (n)
+    printf("reports: %s/%s-BUG.md and .json for each of the %zu bugs, "
+           "junit.xml and closeonce.sarif\n",
+           dir, tname, n);
   else
-    printf("reports: %s/%s%s\n", dir,
-           res->found ? name : "junit.xml and closeonce.sarif",
-           res->found ? ".md, .json, junit.xml and closeonce.sarif" : "");
+    printf("reports: %s/junit.xml and closeonce.sarif\n", dir);
+  free(f);
+  free(jc);
+  free(names);
+  free(sources);
 }
 
-/* The last lines: the finding and how to replay it, or what was covered.
- * Returns the exit code. */
+/* One bug's lines: its name, hits, when first seen, the report, and how
+ * to replay it. */
+static void fuzz_print_bug(struct fuzz *fz, size_t i) {
+  struct bug_out *o = &fz->bo[i];
+  struct co_bug *b = o->b;
+  const char *tname = fz->cfg.target->name;
+  char t[32];
+  printf("\n%s %zu of %zu: %s: %" PRIu64 " hit%s, first in run %" PRIu64
+         " after %s\n",
+         o->unstable ? "unstable bug" : "bug", i + 1, fz->res.nbugs, b->name,
+         b->hits, b->hits == 1 ? "" : "s", b->first_run,
+         since(b->first_seconds, t, sizeof t));
+  printf("finding in run %" PRIu64 " (seed %" PRIu64 "): ", b->first_run,
+         fz->a.seed);
+  co_report_text(stdout, tname, &b->trace, &b->verdict, b->events,
+                 b->nevents);
+  printf("%s\n", o->note);
+  if (o->saved == 0)
+    printf("reproducer: %s (%zu operations)\nreplay it:  %s replay "
+           "--target %s --mode %s %s\n",
+           o->path, b->trace.len, fz->cli->argv0, tname,
+           co_mode_name(fz->res.mode), o->path);
+  else if (b->trace.len)
+    fprintf(stderr, "%s fuzz: cannot save the trace under %s: %s\n", prog,
+            fz->a.out, strerror(o->save_errno));
+}
+
+/* The last lines: every bug once, or what was covered. Returns the exit
+ * code. */
 static int fuzz_result(struct fuzz *fz) {
   struct co_campaign_result *res = &fz->res;
-  const char *tname = fz->cfg.target->name;
-  if (res->found) {
-    printf("\nfinding in run %" PRIu64 " (seed %" PRIu64 "): ", res->run,
-           fz->a.seed);
-    co_report_text(stdout, tname, &res->trace, &res->verdict, res->events,
-                   res->nevents);
-    if (fz->saved == 0)
-      printf("\nreproducer: %s\nreplay it:  %s replay --target %s --mode %s "
-             "%s\n",
-             fz->path, prog, tname, co_mode_name(res->mode), fz->path);
-    else if (res->trace.len)
-      fprintf(stderr, "%s fuzz: cannot save the trace under %s: %s\n", prog,
-              fz->a.out, strerror(fz->save_errno));
+  char t[32];
+  size_t i;
+  if (res->found && !res->nbugs) { /* found after the campaign: a leak */
+    printf("\nfinding after the campaign (seed %" PRIu64 "): ", fz->a.seed);
+    co_report_text(stdout, fz->cfg.target->name, &res->trace, &res->verdict,
+                   res->events, res->nevents);
+    return EXIT_FOUND;
+  }
+  for (i = 0; i < res->nbugs && fz->bo; i++)
+    fuzz_print_bug(fz, i);
+  if (res->nbugs) {
+    printf("\n%zu distinct bug%s (%zu confirmed, %zu unstable) in %" PRIu64
+           " finding trace%s of %" PRIu64 "; the first after %s (run "
+           "%" PRIu64 ")\n",
+           res->nbugs, res->nbugs == 1 ? "" : "s", fz->nstable, fz->nunstable,
+           res->hits, res->hits == 1 ? "" : "s", res->status.runs,
+           since(res->bugs[0].first_seconds, t, sizeof t),
+           res->bugs[0].first_run);
+    for (i = 0; i < res->nbugs && fz->bo; i++)
+      printf("  %-8s %s (%" PRIu64 " hit%s)\n",
+             fz->bo[i].unstable ? "unstable" : "bug", res->bugs[i].name,
+             res->bugs[i].hits, res->bugs[i].hits == 1 ? "" : "s");
     return EXIT_FOUND;
   }
   printf("no finding in %" PRIu64 " traces; %" PRIu64
@@ -633,33 +874,39 @@ static int cmd_fuzz(const struct cli *cli, int argc, char **argv) {
   int rc;
   memset(&fz, 0, sizeof fz);
   fz.cli = cli;
-  fz.saved = -1;
   rc = parse_args(cli, FUZZ_OPTS, argc, argv, &fz.a);
   if (!rc && fz.a.help)
     show_help(fuzz_help, FUZZ_OPTS, 0);
-  else if (!rc && !(rc = fuzz_configure(&fz)) &&
-           co_campaign_run(&fz.cfg, &fz.res, err, sizeof err) < 0) {
-    fprintf(stderr, "%s fuzz: %s\n", prog, err);
-    rc = EXIT_USAGE;
+  else if (!rc && !(rc = fuzz_configure(&fz))) {
+    /* the fresh process, forked before the campaign runs anything */
+    if (!(fz.fresh = co_fresh_start(fz.cfg.target, fz.fresh_err,
+                                    sizeof fz.fresh_err)))
+      fz.fresh_err[sizeof fz.fresh_err - 1] = 0;
+    if (co_campaign_run(&fz.cfg, &fz.res, err, sizeof err) < 0) {
+      fprintf(stderr, "%s fuzz: %s\n", prog, err);
+      rc = EXIT_USAGE;
+    }
   }
   free(fz.a.pos);
-  if (rc || fz.a.help)
+  if (rc || fz.a.help) {
+    co_fresh_stop(fz.fresh);
     return rc;
+  }
   if (!fz.a.quiet && fz.pe.tty)
     fputs("\n", stderr);
-  fz.res.status.findings = (uint64_t)fz.res.found;
   print_status(&fz.res.status, stdout, "\n");
   if ((fz.sx = co_exec_new_target(fz.cfg.target, err, sizeof err)) != NULL) {
     co_exec_set_mode(fz.sx, fz.res.mode, 0);
     co_exec_set_full_check(fz.sx, 1);
   }
-  if (fz.res.found && fz.res.trace.len)
-    fuzz_keep_finding(&fz);
+  fuzz_keep_bugs(&fz);
+  co_fresh_stop(fz.fresh);
   if (fz.a.report_dir && fz.sx)
     fuzz_reports(&fz, argc, argv);
   co_exec_free(fz.sx);
   rc = fuzz_result(&fz);
-  co_trace_free(&fz.res.trace);
+  free(fz.bo);
+  co_campaign_result_free(&fz.res);
   return rc;
 }
 
@@ -687,6 +934,7 @@ static const char replay_help[] =
    OPT(O_MODE) | OPT(O_REPORT_DIR) | OPT(O_ALLOW_EMPTY))
 
 struct replay_ctx {
+  const struct cli *cli;
   const struct co_target *target;
   struct co_exec *ex;
   int mode;
@@ -777,6 +1025,8 @@ static void replay_report_finding(struct replay_ctx *rc, const char *path,
   f->ev = ev;
   f->nev = nev;
   f->shrink = NULL;
+  f->program = rc->cli->argv0;
+  f->bug = NULL;
   rc->cases[k].failure = f; /* re-pointed after the last realloc */
   snprintf(name, sizeof name, "%s-%016" PRIx64, base ? base + 1 : path,
            co_trace_hash(&rc->t));
@@ -864,7 +1114,8 @@ static void replay_reports(struct replay_ctx *rc, int argc, char **argv) {
       rc->findings[k].nev = 0;
       rc->cases[k].failure = &rc->findings[k];
     }
-  if (write_run_reports(rc->report_dir, "closeonce replay", argc, argv,
+  if (write_run_reports(rc->report_dir, "closeonce replay", rc->cli->argv0,
+                        argc, argv,
                         rc->cases, rc->ncases) < 0)
     fprintf(stderr,
             "%s replay: cannot write %s/junit.xml and closeonce.sarif: %s\n",
@@ -911,6 +1162,7 @@ static int cmd_replay(const struct cli *cli, int argc, char **argv) {
   char msg[200];
   int i, code;
   memset(&rc, 0, sizeof rc);
+  rc.cli = cli;
   if ((code = parse_args(cli, REPLAY_OPTS, argc, argv, &a)) != 0 ||
       (a.help && !show_help(replay_help, REPLAY_OPTS, 1)) ||
       (code = replay_setup(cli, &a, &rc)) != 0) {
@@ -1276,7 +1528,7 @@ static int cmd_shrink(const struct cli *cli, int argc, char **argv) {
   struct one_file f = {.cli = cli, .help = shrink_help};
   struct co_shrink_stats st = {0};
   const struct co_event_rec *ev;
-  char header[1024];
+  char header[1200], bug[CO_BUG_NAME_MAX];
   size_t nev;
   int rc = one_file_begin(&f, argc, argv);
   if (rc >= 0)
@@ -1288,11 +1540,13 @@ static int cmd_shrink(const struct cli *cli, int argc, char **argv) {
   rc = 0;
   nev = co_exec_events(f.ex, &ev);
   co_report_text(stderr, f.tg->name, &f.t, &f.v, ev, nev);
+  co_bug_name(&f.t, &f.v, bug, sizeof bug);
   snprintf(header, sizeof header,
-           "closeonce %s: %s in target %s (%s mode), %s\n%s\n"
+           "closeonce %s: %s in target %s (%s mode), %s\n%s\nbug: %s\n"
            "shrunk from %s",
            CO_VERSION, co_verdict_name(f.v.kind), f.tg->name,
-           co_mode_name(f.mode), co_shrink_checked(&st), f.v.what, f.path);
+           co_mode_name(f.mode), co_shrink_checked(&st), f.v.what, bug,
+           f.path);
   if (f.out) {
     if (co_trace_save(f.out, header, &f.t) < 0) {
       fprintf(stderr, "%s: cannot write: %s\n", f.out, strerror(errno));
@@ -1403,7 +1657,8 @@ static const struct {
 };
 
 int co_cli_run(int argc, char **argv, const char *default_target) {
-  struct cli cli = {default_target, NULL};
+  struct cli cli = {default_target, NULL,
+                    argc > 0 && argv[0] && *argv[0] ? argv[0] : prog};
   size_t i;
   if (argc < 2) {
     fputs(main_help, stderr);

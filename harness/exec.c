@@ -458,6 +458,9 @@ int co_exec_begin(struct co_exec *ex, struct co_verdict *v) {
   ex->step = 0;
   ex->real_high = -1;
   ex->active = 1;
+  for (k = 0; k < ex->nlayers; k++) /* the adapters' per-trace reset */
+    if (ex->lad[k]->version >= 5 && ex->lad[k]->reset)
+      ex->lad[k]->reset(&ex->lenv[k]);
   for (tries = 0; tries < 2; tries++) {
     if (begin_model(ex) < 0)
       return set_verdict(ex, v, CO_V_HARNESS, "out of memory");

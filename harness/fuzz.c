@@ -8,6 +8,7 @@
  */
 #include "closeonce/fuzz.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,15 @@ void co_fuzz_exit_check(struct co_fuzz *fz) {
                   "directory as at start)\n");
 }
 
+/* The program as invoked (glibc keeps argv[0]; elsewhere its role). */
+static const char *program_name(void) {
+#ifdef __GLIBC__
+  return program_invocation_name;
+#else
+  return "this-fuzz-program";
+#endif
+}
+
 /* A finding: the report, with its reproducer (the campaign's rule: the
  * operations that ran up to it, without the skipped moves, if that shows
  * it; else the whole input, which must show it again). */
@@ -106,10 +116,10 @@ static void report(struct co_fuzz *fz, struct co_verdict v) {
           co_mode_name(co_exec_mode(fz->ex)));
   co_report_text(stderr, fz->target->name, &res->trace, &res->verdict,
                  res->events, res->nevents);
-  fprintf(stderr,
-          "==closeonce== reproduce: closeonce replay --target %s "
-          "--mode %s CRASH-FILE\n",
-          fz->target->name, co_mode_name(co_exec_mode(fz->ex)));
+  /* This program runs the crash file again (libFuzzer's, AFL++'s driver
+   * and the replay runner all take files); closeonce replay knows only
+   * closeonce's own targets, not a kit program's. */
+  fprintf(stderr, "==closeonce== reproduce: %s CRASH-FILE\n", program_name());
   fflush(stderr);
 }
 

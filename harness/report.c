@@ -275,14 +275,21 @@ int co_report_markdown(FILE *out, struct co_exec *ex,
   size_t i;
   struct co__mem mem;
   /* Run it once more for the annotated trace; the report describes that
-   * run (descriptor numbers depend on the process it runs in). */
+   * run (descriptor numbers depend on the process it runs in). Without ex
+   * (a trace that kills the process it runs in) the trace as it is. */
   if (!co__mem_open(&mem))
     return -1;
-  co_report_explain(mem.f, ex, f->trace, &again);
+  if (ex) {
+    co_report_explain(mem.f, ex, f->trace, &again);
+  } else {
+    fprintf(mem.f, "(not run again for this report: the trace kills the "
+                   "process it runs in)\n");
+    co_trace_print(f->trace, mem.f);
+  }
   if (co__mem_close(&mem) < 0)
     return -1;
   steps = mem.buf;
-  if (again.kind == v->kind)
+  if (ex && again.kind == v->kind)
     v = &again;
   fprintf(out, "# closeonce: %s in target `%s`\n\n", co_verdict_name(v->kind),
           f->target);
@@ -300,6 +307,19 @@ int co_report_markdown(FILE *out, struct co_exec *ex,
             f->trace->len);
   fprintf(out, "| mode | %s |\n", mode_names[f->mode != 0]);
   fprintf(out, "| found by | %s |\n", f->source);
+  if (f->bug) {
+    fprintf(out, "| bug | `%s` |\n", f->bug->name);
+    fprintf(out,
+            "| hits | %" PRIu64 " (first in run %" PRIu64 ", after %.1f ms) |\n",
+            f->bug->hits, f->bug->first_run, f->bug->first_seconds * 1e3);
+    fprintf(out, "| confirmed | %s |\n",
+            !strcmp(f->bug->confirmed, "fresh-process")
+                ? "in a fresh process: the same bug"
+            : !strcmp(f->bug->confirmed, "unstable")
+                ? "**unstable: depends on earlier traces** (a fresh process "
+                  "does not show it)"
+                : "not checked in a fresh process");
+  }
   if (f->shrink) {
     char line[400];
     co_shrink_describe(f->shrink, line, sizeof line);
@@ -340,9 +360,10 @@ int co_report_markdown(FILE *out, struct co_exec *ex,
   free(steps);
   fprintf(out,
           "```\n\n## Reproduce\n\nSave the trace below as "
-          "`finding.trace`, then run `closeonce replay --target %s "
+          "`finding.trace`, then run `%s replay --target %s "
           "--mode %s finding.trace`.\n\n```\n",
-          f->target, mode_names[f->mode != 0]);
+          f->program ? f->program : "closeonce", f->target,
+          mode_names[f->mode != 0]);
   co_trace_print(f->trace, out);
   fprintf(out, "```\n");
   return ferror(out) ? -1 : 0;
@@ -385,6 +406,20 @@ static void json_outcome(FILE *out, const struct co_outcome *o) {
   fprintf(out, ", \"raw\": %d}", o->raw);
 }
 
+/* A campaign's bug (schema: "bug"), one JSON object after lead. */
+static void json_bug(FILE *out, const struct co_bug_info *b,
+                     const char *lead) {
+  fputs(lead, out);
+  fprintf(out, "{\"name\": ");
+  json_str(out, b->name);
+  fprintf(out,
+          ", \"hits\": %" PRIu64 ", \"first_run\": %" PRIu64
+          ", \"first_seconds\": %.6f, \"confirmed\": ",
+          b->hits, b->first_run, b->first_seconds);
+  json_str(out, b->confirmed);
+  fputc('}', out);
+}
+
 int co_report_json(FILE *out, const struct co_finding *f) {
   const struct co_verdict *v = f->v;
   size_t i;
@@ -396,6 +431,8 @@ int co_report_json(FILE *out, const struct co_finding *f) {
   json_str(out, mode_names[f->mode != 0]);
   fprintf(out, ",\n  \"source\": ");
   json_str(out, f->source);
+  if (f->bug)
+    json_bug(out, f->bug, ",\n  \"bug\": ");
   fprintf(out, ",\n  \"verdict\": {\n    \"kind\": ");
   json_str(out, co_verdict_name(v->kind));
   fprintf(out,
@@ -670,15 +707,25 @@ static void sarif_result(FILE *out, const struct co_finding *f) {
   fprintf(out, "        {\n          \"ruleId\": ");
   json_str(out, co_verdict_name(v->kind));
   fprintf(out, ",\n          \"ruleIndex\": %d,\n", v->kind - 1);
-  fprintf(out, "          \"level\": \"error\",\n          \"kind\": "
-               "\"fail\",\n          \"message\": {\"text\": ");
+  /* an unstable bug (it depends on earlier traces) is not a plain
+   * finding */
+  fprintf(out,
+          "          \"level\": \"%s\",\n          \"kind\": "
+          "\"fail\",\n          \"message\": {\"text\": ",
+          f->bug && !strcmp(f->bug->confirmed, "unstable") ? "warning"
+                                                           : "error");
   json_str(out, msg);
   fprintf(out, "},\n          \"locations\": [");
   sarif_location(out, f, at, NULL, "            ");
   fprintf(out,
           "],\n          \"partialFingerprints\": "
-          "{\"closeonceTrace/v1\": \"%016llx\"},\n",
+          "{\"closeonceTrace/v1\": \"%016llx\"",
           (unsigned long long)co_trace_hash(f->trace));
+  if (f->bug) {
+    fprintf(out, ", \"closeonceBug/v1\": ");
+    json_str(out, f->bug->name);
+  }
+  fprintf(out, "},\n");
   fprintf(out, "          \"codeFlows\": [{\"threadFlows\": [{\"locations\": "
                "[");
   for (i = 0; i < f->trace->len; i++) {
@@ -701,6 +748,8 @@ static void sarif_result(FILE *out, const struct co_finding *f) {
   fprintf(out, ", \"step\": %zu, \"client\": %s, \"source\": ", v->step,
           v->client ? "true" : "false");
   json_str(out, f->source);
+  if (f->bug)
+    json_bug(out, f->bug, ", \"bug\": ");
   if (f->shrink) {
     fprintf(out, ", \"shrink\": ");
     json_shrink(out, f->shrink);

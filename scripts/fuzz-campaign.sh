@@ -4,7 +4,7 @@
 #   scripts/fuzz-campaign.sh [--engine libfuzzer|afl|builtin]
 #                            [--seconds N | --runs N] [--jobs N]
 #                            [--targets "posix zlib ..."] [--out DIR]
-#                            [--report-dir DIR]
+#                            [--report-dir DIR] [--isolate]
 #   scripts/fuzz-campaign.sh --list   (print the default targets)
 #
 # The default targets: the target list's rows tagged campaign
@@ -16,11 +16,16 @@
 #    starting from its seeds and dictionary; --jobs N uses libFuzzer -fork=N
 #    or one AFL++ main and N-1 secondary instances;
 # 4. leaves every finding in DIR/TARGET/ (default fuzz-findings/): the
-#    engine's input and, beside it, FILE.txt with closeonce's report;
+#    engine's input and, beside it, FILE.txt with closeonce's report; the
+#    built-in engine goes on after a finding (fuzz --keep-going) and leaves
+#    one shrunk trace per distinct bug, TARGET-BUG.trace (a finding that
+#    depends on earlier traces is TARGET-BUG.unstable.trace: listed, not
+#    counted); --isolate runs each of its traces in a child process;
 # 5. shrinks each finding and saves the minimal trace as
-#    DIR/regress/TARGET/KIND-HASH.trace (a stable, content-derived name):
-#    commit those into corpus/regress/TARGET/ and ctest replays them on
-#    every build from then on;
+#    DIR/regress/TARGET/BUG.trace, BUG its bug name (VERDICT.PARTY.RULE.STEP,
+#    the same from any seed or engine input: inputs that find the same bug
+#    leave one file): commit those into corpus/regress/TARGET/ and ctest
+#    replays them on every build from then on;
 # 6. with --report-dir DIR: DIR/TARGET/ gets junit.xml, closeonce.sarif and,
 #    per finding, NAME.md and NAME.json (closeonce replay --report-dir of
 #    the minimal reproducers; of the target's corpus, as conformance
@@ -30,7 +35,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-engine=libfuzzer seconds= runs= jobs=1 out=fuzz-findings reports=
+engine=libfuzzer seconds= runs= jobs=1 out=fuzz-findings reports= isolate=
 # The first line of each row: CO_TARGET(KIND, PLATFORMS, "name", "corpus",
 # "tags", (POSIX rows: the campaign runs on Linux)
 listed() { # tag
@@ -44,7 +49,7 @@ targets=$(listed campaign | tr '\n' ' ')
 targets=${targets% }
 [ -n "$targets" ] || { echo "fuzz-campaign: no campaign targets in harness/targets.def" >&2; exit 2; }
 usage() {
-  sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 }
 die() {
@@ -60,12 +65,14 @@ while [ $# -gt 0 ]; do
   --targets) targets=${2:-}; shift 2 ;;
   --out) out=${2:-}; shift 2 ;;
   --report-dir) reports=${2:-}; shift 2 ;;
+  --isolate) isolate=--isolate; shift ;;
   --list) echo "$targets"; exit 0 ;;
   -h | --help) usage ;;
   *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
 case "$engine" in libfuzzer | afl | builtin) ;; *) die "--engine expects libfuzzer, afl or builtin, got '$engine'" ;; esac
+[ -z "$isolate" ] || [ "$engine" = builtin ] || die "--isolate is for --engine builtin (an engine runs its inputs in one process)"
 for v in seconds runs jobs; do
   val=${!v}
   [ -z "$val" ] || [[ "$val" =~ ^[1-9][0-9]*$ ]] || die "--$v expects a positive integer, got '$val'"
@@ -118,21 +125,22 @@ for t in $targets; do
   fi
 done
 
-# The minimal trace of a finding, under a name derived from its content.
+# The minimal trace of a finding, under its bug's name (the shrink
+# header's "bug:" line): inputs that find the same bug leave one file.
 regress() { # target file
-  local min="$2.min.trace" kind hash
+  local min="$2.min.trace" bug
   "$build/closeonce" shrink --target "$1" "$2" -o "$min" >/dev/null 2>&1 || return 0
-  kind=$(sed -n '1s/^# closeonce [^:]*: \([a-z-]*\) in target.*/\1/p' "$min")
-  hash=$(grep -v '^#' "$min" | sha256sum | cut -c1-16)
+  bug=$(sed -n 's/^# bug: \([A-Za-z0-9_.-]*\).*/\1/p' "$min" | head -n 1)
   mkdir -p "$out/regress/$1"
-  cp "$min" "$out/regress/$1/${kind:-finding}-$hash.trace"
+  [ -e "$out/regress/$1/${bug:-finding}.trace" ] ||
+    cp "$min" "$out/regress/$1/${bug:-finding}.trace"
 }
 
 budget() { [ -n "$seconds" ] && echo "$seconds s" || echo "$runs runs"; }
 echo "== campaign: $engine, $(budget) a target, $jobs job(s)"
 for t in $targets; do
   dir="$out/$t"
-  rm -rf "$dir"
+  rm -rf "$dir" "$out/regress/$t" # this run's findings only
   mkdir -p "$dir"
   work="$build/campaign/$t"
   mkdir -p "$work/corpus"
@@ -140,7 +148,8 @@ for t in $targets; do
   case "$engine" in
   builtin)
     if [ -n "$seconds" ]; then b=(--seconds "$seconds"); else b=(--runs "$runs"); fi
-    "$build/closeonce" fuzz --target "$t" "${b[@]}" --seed 1 --quiet --out "$dir" >"$log" 2>&1
+    "$build/closeonce" fuzz --target "$t" "${b[@]}" --seed 1 --quiet \
+      --keep-going $isolate --out "$dir" >"$log" 2>&1
     rc=$?
     [ $rc -le 1 ] || { cat "$log"; die "closeonce fuzz failed"; }
     ;;
@@ -171,16 +180,20 @@ for t in $targets; do
     ;;
   esac
   n=0
+  for c in "$dir"/*.unstable.trace; do
+    [ -e "$c" ] && echo "   $t: unstable (depends on earlier traces; run with --isolate): $c"
+  done
   for c in "$dir"/crash-* "$dir"/*.trace; do
     [ -e "$c" ] || continue
-    case "$c" in *.txt | *.min.trace) continue ;; esac
+    case "$c" in *.txt | *.min.trace | *.unstable.trace) continue ;; esac
     [ "$engine" = builtin ] || report "$t" "$c"
     regress "$t" "$c"
     n=$((n + 1))
   done
   if [ $n -gt 0 ]; then
     found=1
-    echo "   $t: $n finding(s) in $dir"
+    bugs=$(ls "$out/regress/$t" 2>/dev/null | wc -l)
+    echo "   $t: $n finding(s), $bugs distinct bug(s), in $dir"
     for c in "$dir"/*.txt "$dir"/*.trace; do
       [ -e "$c" ] && sed -n '1,4p' "$c" | sed 's/^/      /' && break
     done

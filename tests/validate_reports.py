@@ -50,6 +50,7 @@ assert int(suite.get("tests")) == len(cases), "tests count"
 assert int(suite.get("failures")) == len(failures) == expected, "failures"
 for c in failures:
     assert c.find("failure").get("type") in (
-        "divergence", "ownership-violation", "invalid-handle", "leak")
+        "divergence", "ownership-violation", "invalid-handle", "leak",
+        "harness-error")
 print(f"ok: {len(found)} JSON reports valid, junit.xml with {len(cases)} "
       f"test cases, {len(failures)} failures")

@@ -340,6 +340,18 @@ struct co_adapter {
   int (*state_new)(const struct co_glue_env *env, void **state /* OUT */,
                    char *err, size_t cap);
   void (*state_free)(void *state);
+  /* Version 5, optional: called by the executor before every trace, for
+   * every layer of the target (env as for call(), env->state the layer's
+   * state), before the executor checks that the numbers the trace may name
+   * are free. It puts the library back as it was before the first trace:
+   * what a library keeps across calls in the process (a pool, a cache, a
+   * counter, a lazily made loop) and the adapter's own state, so that no
+   * trace depends on the ones before it. The objects of the last trace are
+   * gone by then (teardown closed them). A descriptor it opens or closes is
+   * taken as the process's, not the trace's. NULL: nothing is reset (each
+   * trace then sees what the earlier ones left; `fuzz --isolate` runs each
+   * trace in a fresh process instead). */
+  void (*reset)(const struct co_glue_env *env);
 };
 /* For programs that call an adapter's glue themselves (the executor does
  * this for targets): make a's state into env->state (NULL if a has none).

@@ -5,6 +5,7 @@
 #define CLOSEONCE_REPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "closeonce/exec.h"
@@ -45,6 +46,18 @@ void co_report_explain(FILE *out, struct co_exec *ex, const struct co_trace *t,
 
 struct co_shrink_stats; /* closeonce/shrink.h */
 
+/* A campaign's bug (fuzz --keep-going groups findings by bug name,
+ * closeonce/campaign.h: co_bug_name). */
+struct co_bug_info {
+  const char *name;
+  uint64_t hits;      /* traces that found it */
+  uint64_t first_run; /* the index of the first */
+  double first_seconds;
+  /* "fresh-process": its reproducer gave the same in a fresh process;
+   * "unstable": it did not (it depends on earlier traces); "not-checked" */
+  const char *confirmed;
+};
+
 /* A finding, for the report files. */
 struct co_finding {
   const char *target;
@@ -59,11 +72,17 @@ struct co_finding {
   /* What shrinking verified about trace, or NULL: not shrunk (the reports
    * then claim nothing about minimality). */
   const struct co_shrink_stats *shrink;
+  /* The program to run the trace again, as invoked (a kit program's own
+   * name); NULL: closeonce. */
+  const char *program;
+  const struct co_bug_info *bug; /* a campaign's bug, or NULL */
 };
 
 /* Markdown for people: verdict and its meaning, the ownership rule broken,
  * the trace annotated with the ownership state after every step (ex runs
- * it again), model against platform, and how to reproduce. */
+ * it again; ex NULL: the trace as it is, not run, for a trace that kills
+ * the process it runs in), model against platform, and how to
+ * reproduce. */
 int co_report_markdown(FILE *out, struct co_exec *ex,
                        const struct co_finding *f);
 /* One JSON object (schema: reports/finding.schema.json). */

@@ -156,7 +156,7 @@ static struct co_glue_env *layer_env(struct co_exec *ex,
 }
 
 static int set_verdict(struct co_exec *ex, struct co_verdict *v, int kind,
-                       const char *fmt, ...);
+                       const char *rule, const char *fmt, ...);
 
 /* The env for a call of ad's glue (step and teardown), or NULL: a layer
  * the target does not list (an executor made by co_exec_new) gets its
@@ -168,7 +168,8 @@ static const struct co_glue_env *glue_env(struct co_exec *ex,
   const struct co_glue_env *env = layer_env(ex, ad, err, sizeof err);
   struct co_verdict v;
   if (!env)
-    set_verdict(ex, &v, CO_V_HARNESS, "layer %s: %s", ad->contract->layer, err);
+    set_verdict(ex, &v, CO_V_HARNESS, "layer-state", "layer %s: %s",
+                ad->contract->layer, err);
   return env;
 }
 
@@ -352,11 +353,15 @@ unsigned co_exec_last_transition(const struct co_exec *ex) {
   return ex->last_tid;
 }
 
+/* Every verdict the executor makes: its kind, its rule (a short stable
+ * name of what was compared, for bug names: co_verdict.rule) and its
+ * words. */
 static int set_verdict(struct co_exec *ex, struct co_verdict *v, int kind,
-                       const char *fmt, ...) {
+                       const char *rule, const char *fmt, ...) {
   va_list ap;
   memset(v, 0, sizeof *v);
   v->kind = kind;
+  v->rule = rule;
   v->step = ex->step;
   va_start(ap, fmt);
   vsnprintf(v->what, sizeof v->what, fmt, ap);
@@ -463,7 +468,7 @@ int co_exec_begin(struct co_exec *ex, struct co_verdict *v) {
       ex->lad[k]->reset(&ex->lenv[k]);
   for (tries = 0; tries < 2; tries++) {
     if (begin_model(ex) < 0)
-      return set_verdict(ex, v, CO_V_HARNESS, "out of memory");
+      return set_verdict(ex, v, CO_V_HARNESS, "oom", "out of memory");
     /* Are the numbers the trace may name still free, and are the lowest
      * foreign ones still open (lowest-free numbering depends on both)? */
     for (k = 0, n = 0; k < CO_FREE_REFS; k++) {
@@ -479,7 +484,7 @@ int co_exec_begin(struct co_exec *ex, struct co_verdict *v) {
          k++)
       nums[n++] = ex->foreign[k];
     if (ex->be->valid_many(ex->self, nums, n, ok) < 0)
-      return set_verdict(ex, v, CO_V_HARNESS, "poll() failed");
+      return set_verdict(ex, v, CO_V_HARNESS, "poll", "poll() failed");
     for (k = 0; k < n && ok[k] == (k >= nfree); k++)
       ;
     if (k == n)
@@ -488,11 +493,11 @@ int co_exec_begin(struct co_exec *ex, struct co_verdict *v) {
      * take the set again. */
     ex->stats.env_rescans++;
     if (take_foreign(ex) < 0)
-      return set_verdict(ex, v, CO_V_HARNESS,
+      return set_verdict(ex, v, CO_V_HARNESS, "list",
                          "cannot list the open descriptors");
   }
   if (tries == 2)
-    return set_verdict(ex, v, CO_V_HARNESS,
+    return set_verdict(ex, v, CO_V_HARNESS, "unsettled",
                        "descriptor %" PRId64 " keeps changing outside the "
                        "trace",
                        nums[k]);
@@ -598,11 +603,10 @@ static int closed_by_layer(struct co_exec *ex, struct co_verdict *v,
   else
     snprintf(owner, sizeof owner, "the client");
   ex->blame = r;
-  set_verdict(ex, v, CO_V_OWNERSHIP,
+  set_verdict(ex, v, CO_V_OWNERSHIP, "closed",
               "%s (layer %s) closed descriptor %" PRId64 ", which %s owns (%s)",
               r->e->name, r->adapter->contract->layer, num, owner,
-              kept_open_because(r->e, w, ex->actor, ex->cur_failed,
-                                borrowed));
+              kept_open_because(r->e, w, ex->actor, ex->cur_failed, borrowed));
   return v->kind;
 }
 
@@ -612,7 +616,7 @@ static int leaked_by_layer(struct co_exec *ex, struct co_verdict *v,
                            int64_t num) {
   const struct co_entry_ref *r = ex->cur->call;
   ex->blame = r;
-  set_verdict(ex, v, CO_V_LEAK,
+  set_verdict(ex, v, CO_V_LEAK, "left-open",
               "%s (layer %s) left descriptor %" PRId64
               " open, which nothing owns now (the contract's step leaves it "
               "closed)",
@@ -639,33 +643,33 @@ static int check_number(struct co_exec *ex, struct co_verdict *v, int64_t num,
         snprintf(who, sizeof who, "the client");
       else
         snprintf(who, sizeof who, "o%d", ex->actor);
-      return set_verdict(ex, v, CO_V_OWNERSHIP,
+      return set_verdict(ex, v, CO_V_OWNERSHIP, "closed-owned",
                          "descriptor %" PRId64 ", owned by o%d, was closed "
                          "by %s",
                          num, w, who);
     }
   }
   if (ms.live != ro.valid)
-    return set_verdict(ex, v, ms.live ? CO_V_DIVERGENCE : CO_V_LEAK,
+    return set_verdict(ex, v, ms.live ? CO_V_DIVERGENCE : CO_V_LEAK, "validity",
                        "descriptor %" PRId64 " is %s but the model has it %s",
                        num, ro.valid ? "open" : "closed",
                        ms.live ? "open" : "closed");
   if (!ms.live)
     return CO_V_OK;
   if (ms.cloexec != ro.cloexec)
-    return set_verdict(ex, v, CO_V_DIVERGENCE,
+    return set_verdict(ex, v, CO_V_DIVERGENCE, "cloexec",
                        "descriptor %" PRId64 ": cloexec is %d, the model "
                        "says %d",
                        num, ro.cloexec, ms.cloexec);
   if (ms.protect != ro.protect)
-    return set_verdict(ex, v, CO_V_DIVERGENCE,
+    return set_verdict(ex, v, CO_V_DIVERGENCE, "protect",
                        "handle %" PRId64 ": protect-from-close is %d, the "
                        "model says %d",
                        num, ro.protect, ms.protect);
   if (want_offset && ms.offset >= 0) {
     int64_t off = ex->be->offset(ex->self, num);
     if (off != ms.offset)
-      return set_verdict(ex, v, CO_V_DIVERGENCE,
+      return set_verdict(ex, v, CO_V_DIVERGENCE, "offset",
                          "descriptor %" PRId64 ": offset is %" PRId64
                          ", the model says %" PRId64,
                          num, off, ms.offset);
@@ -677,7 +681,7 @@ static int check_same(struct co_exec *ex, struct co_verdict *v, int64_t a,
                       int64_t b) {
   int r = ex->be->same(ex->self, a, b);
   if (r == 1)
-    return set_verdict(ex, v, CO_V_DIVERGENCE,
+    return set_verdict(ex, v, CO_V_DIVERGENCE, "description",
                        "descriptors %" PRId64 " and %" PRId64
                        " should share one open file description but do not",
                        a, b);
@@ -689,9 +693,9 @@ static int sweep(struct co_exec *ex, struct co_verdict *v, int64_t hi,
                  int with_flags) {
   size_t n = reachable(ex, hi), i;
   if (n == (size_t)-1)
-    return set_verdict(ex, v, CO_V_HARNESS, "out of memory");
+    return set_verdict(ex, v, CO_V_HARNESS, "oom", "out of memory");
   if (ex->be->valid_many(ex->self, ex->nums, n, ex->valid) < 0)
-    return set_verdict(ex, v, CO_V_HARNESS, "poll() failed");
+    return set_verdict(ex, v, CO_V_HARNESS, "poll", "poll() failed");
   for (i = 0; i < n; i++) {
     struct co_fdstate ms;
     co_model_fd(ex->model, ex->nums[i], &ms);
@@ -700,7 +704,7 @@ static int sweep(struct co_exec *ex, struct co_verdict *v, int64_t hi,
                      : leaked_by_layer(ex, v, ex->nums[i]);
     if (ms.live != ex->valid[i])
       return set_verdict(
-          ex, v, ms.live ? CO_V_DIVERGENCE : CO_V_LEAK,
+          ex, v, ms.live ? CO_V_DIVERGENCE : CO_V_LEAK, "validity",
           "descriptor %" PRId64 " is %s but the model has it %s%s", ex->nums[i],
           ex->valid[i] ? "open" : "closed", ms.live ? "open" : "closed",
           ms.live ? "" : " (no slot or description owns it)");
@@ -783,7 +787,8 @@ static int outcome_match(const struct co_outcome *pred,
 /* What kind of disagreement a wrong result is. */
 static int classify(struct co_exec *ex, const struct co_step *st,
                     const struct co_outcome *pred,
-                    const struct co_outcome *real, char *what, size_t cap) {
+                    const struct co_outcome *real, char *what, size_t cap,
+                    const char **rule) {
   char m[64], r[64], text[96];
   fmt_outcome(pred, m, sizeof m, 0);
   fmt_outcome(real, r, sizeof r, 1);
@@ -793,6 +798,7 @@ static int classify(struct co_exec *ex, const struct co_step *st,
              "`%s` fired the C runtime's invalid-parameter handler (errno "
              "%d); the model says it returns %s",
              text, real->raw, m);
+    *rule = "invalid-parameter";
     return CO_V_INVALID_HANDLE;
   }
   if (pred->err == CO_OK && real->err == CO_EBADF) {
@@ -800,6 +806,7 @@ static int classify(struct co_exec *ex, const struct co_step *st,
              "`%s` failed with EBADF (raw %d); the model says the call was "
              "legal and returns %s",
              text, real->raw, m);
+    *rule = "ebadf";
     return CO_V_INVALID_HANDLE;
   }
   if (pred->err == CO_OK && real->err == CO_OK && st->binds == 2 &&
@@ -812,10 +819,15 @@ static int classify(struct co_exec *ex, const struct co_step *st,
                "`%s` returned descriptor %s, which o%d owns: the caller and "
                "o%d now both own it (the model says %s)",
                text, r, w, w, m);
+      *rule = "two-owners";
       return CO_V_OWNERSHIP;
     }
   }
   snprintf(what, cap, "`%s` returned %s; the model says %s", text, r, m);
+  /* how the result differs: fails, succeeds, value or errno */
+  *rule = pred->err == CO_OK   ? (real->err == CO_OK ? "value" : "fails")
+          : real->err == CO_OK ? "succeeds"
+                               : "errno";
   return CO_V_DIVERGENCE;
 }
 
@@ -828,7 +840,7 @@ static int check_obj(struct co_exec *ex, struct co_verdict *v, unsigned k) {
   co_model_obj(ex->model, k, &os);
   if (os.live != (ro != NULL))
     return set_verdict(
-        ex, v, CO_V_DIVERGENCE, "o%u %s, but the model says it %s", k,
+        ex, v, CO_V_DIVERGENCE, "object", "o%u %s, but the model says it %s", k,
         ro ? "exists" : "does not exist", os.live ? "does" : "does not");
   if (!ro)
     return CO_V_OK;
@@ -836,7 +848,7 @@ static int check_obj(struct co_exec *ex, struct co_verdict *v, unsigned k) {
       ex->robj_ad[k]->number_of) {
     int64_t num = ex->robj_ad[k]->number_of(ro);
     if (num != os.number)
-      return set_verdict(ex, v, CO_V_DIVERGENCE,
+      return set_verdict(ex, v, CO_V_DIVERGENCE, "number",
                          "o%u is C-runtime descriptor %" PRId64
                          "; the model says %" PRId64,
                          k, num, os.number);
@@ -850,19 +862,19 @@ static int check_obj(struct co_exec *ex, struct co_verdict *v, unsigned k) {
   if (ex->cur && ex->robj_ad[k] == ex->cur->call->adapter)
     ex->blame = ex->cur->call; /* its library changed it at this step */
   if (w >= 0 && w != (int)k)
-    return set_verdict(ex, v, CO_V_OWNERSHIP,
+    return set_verdict(ex, v, CO_V_OWNERSHIP, "two-owners",
                        "o%u holds descriptor %" PRId64 ", which o%d owns: "
                        "both will close it (the model says o%u holds %" PRId64
                        ")",
                        k, h, w, k, os.num);
   if (ex->blame)
-    return set_verdict(ex, v, CO_V_OWNERSHIP,
+    return set_verdict(ex, v, CO_V_OWNERSHIP, "replaced",
                        "%s (layer %s) replaced o%u's descriptor %" PRId64
                        " with %" PRId64 " (the contract's step keeps it; "
                        "whoever was lent %" PRId64 " now holds a stale number)",
                        ex->blame->e->name, ex->blame->adapter->contract->layer,
                        k, os.num, h, os.num);
-  return set_verdict(ex, v, CO_V_DIVERGENCE,
+  return set_verdict(ex, v, CO_V_DIVERGENCE, "object-handle",
                      "o%u holds descriptor %" PRId64
                      "; the model says %" PRId64,
                      k, h, os.num);
@@ -1011,7 +1023,7 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
     /* never expected: the model's arrays hold what an operation can do */
     char text[96];
     co_op_format(op, text, sizeof text);
-    set_verdict(ex, v, CO_V_HARNESS,
+    set_verdict(ex, v, CO_V_HARNESS, "overflow",
                 "the model found more touched numbers or events at `%s` than "
                 "it can hold (a model bug): they would have been lost",
                 text);
@@ -1019,8 +1031,9 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
   }
   if (!outcome_match(&pred, &real)) {
     char what[sizeof v->what];
-    int kind = classify(ex, st, &pred, &real, what, sizeof what);
-    set_verdict(ex, v, kind, "%s", what);
+    const char *rule;
+    int kind = classify(ex, st, &pred, &real, what, sizeof what, &rule);
+    set_verdict(ex, v, kind, rule, "%s", what);
     goto out;
   }
   ex->cur = st->call ? st : NULL;
@@ -1088,7 +1101,7 @@ static int final_compare(struct co_exec *ex, struct co_verdict *v, int64_t hi) {
           ;
         for (y = x + 1; y < nk && keys[y] != sorted[i]; y++)
           ;
-        return set_verdict(ex, v, CO_V_DIVERGENCE,
+        return set_verdict(ex, v, CO_V_DIVERGENCE, "file",
                            "descriptors %" PRId64 " and %" PRId64
                            " name one file; the model has them on separate "
                            "open file descriptions",
@@ -1173,13 +1186,13 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
     if (ex->be->valid_many(ex->self, ex->nums, n, ex->valid) == 0)
       for (i = 0; i < n; i++)
         if (ex->valid[i]) {
-          set_verdict(ex, &tv, CO_V_LEAK,
+          set_verdict(ex, &tv, CO_V_LEAK, "left-open-teardown",
                       "descriptor %" PRId64 " is still open after teardown",
                       ex->nums[i]);
           break;
         }
   } else if (ex->first.kind == CO_V_OK) {
-    set_verdict(ex, &tv, CO_V_HARNESS, "teardown failed: out of memory");
+    set_verdict(ex, &tv, CO_V_HARNESS, "oom", "teardown failed: out of memory");
   }
   /* Reading the whole open set costs O(descriptors): with thousands open
    * before the run, check proportionally less often, so that its cost per
@@ -1192,7 +1205,9 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
     char msg[200];
     ex->since_full = 0;
     if (full_check(ex, msg, sizeof msg) < 0 && ex->first.kind == CO_V_OK) {
-      set_verdict(ex, &tv, CO_V_LEAK, "%s%s", msg,
+      set_verdict(ex, &tv, CO_V_LEAK,
+                  strstr(msg, "was not at start") ? "stray" : "closed-foreign",
+                  "%s%s", msg,
                   ex->full_every > 1 ? " (left by this trace or one of the "
                                        "traces since the last full check)"
                                      : "");

@@ -87,6 +87,7 @@ void co__obj_make(struct co_model *m, struct objent *o, int numbered,
                   unsigned base, int64_t num, int owns) {
   memset(o, 0, sizeof *o);
   o->live = 1;
+  m->made++;
   o->entry_base = base;
   o->hold.owns = (uint8_t)(owns != 0);
   o->hold.num = num;
@@ -379,6 +380,8 @@ int co_model_owner(const struct co_model *m, int64_t num) {
   int k, w, depth = 0;
   if (!co__is_live(m, num))
     return CO_PARTY_NONE;
+  if (!m->made)
+    return CO_PARTY_CLIENT; /* no object */
   for (k = 0; k < CO_OBJS; k++) {
     const struct objent *o = &m->obj[k];
     if (o->live && o->pg.on && o->pg.win == num && co__win_valid(m, o))

@@ -874,7 +874,13 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
     *v = ex->first;
     return v->kind;
   }
-  memset(v, 0, sizeof *v);
+  /* A clean verdict, field by field: the step path does not clear the
+   * 512-byte text (set_verdict writes it whole when needed). */
+  v->kind = CO_V_OK;
+  v->step = 0;
+  v->has_outcomes = v->client = v->cause = v->periodic = 0;
+  v->model = v->real = (struct co_outcome){0, 0, 0};
+  v->what[0] = '\0';
   co_model_resolve(ex->model, op, &call);
   if (ex->step < CO_MAX_OPS)
     ex->skipped[ex->step] = 0;

@@ -111,6 +111,17 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s [traces>=1] [ops>=1] [target]\n", argv[0]);
     return 2;
   }
+  {
+    /* As in a real run, an executor exists before any step (making one
+     * freezes the registry, whose lookups then skip their once). */
+    char err[256];
+    struct co_exec *ex = co_exec_new_target(tg, err, sizeof err);
+    if (!ex) {
+      fprintf(stderr, "bench: %s\n", err);
+      return 2;
+    }
+    co_exec_free(ex);
+  }
   cfg.foreign = foreign;
   cfg.nforeign = 3;
   cfg.limit = 1024;

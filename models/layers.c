@@ -24,12 +24,11 @@ int co__call_hits_os(const struct co_entry *e, const struct objent *o) {
          e->effect == CO_EFF_DUP_OBJ || e->effect == CO_EFF_DUP2_OBJ;
 }
 
-/* The first entry id of the layer whose objects entry e takes. */
-int co__operand_layer(const struct co__step *s) {
-  const struct co_adapter *ad;
-  if (s->e->effect != CO_EFF_WRAP)
-    return s->r->first;
-  ad = co_adapter_find(s->e->inner); /* may register after the wrapper */
+/* The first entry id of the layer a wrapper's entry wraps
+ * (co__operand_layer). */
+int co__wrapped_layer(const struct co__step *s) {
+  const struct co_adapter *ad = co_adapter_find(s->e->inner); /* may register
+                                                     after the wrapper */
   return ad ? co_adapter_first_entry(ad) : -1;
 }
 
@@ -366,7 +365,7 @@ void co__call_step(struct co_model *m, const struct co__step *s,
   x.o = &m->obj[(s->r->has_obj ? op->obj : op->dst) % CO_OBJS];
   x.d = &m->obj[op->dst % CO_OBJS];
   t->actor = s->r->has_obj ? op->obj % CO_OBJS : CO_PARTY_CLIENT;
-  if (co_adapter_paged(ad) && m->window) {
+  if (m->window && co_adapter_paged(ad)) {
     co__pager_step(m, &x, pred, t);
     return;
   }

@@ -427,7 +427,12 @@ struct co__callctx {
 void co__call_step(struct co_model *m, const struct co__step *s,
                    struct co_outcome *pred, struct co_aftermath *t);
 int co__call_hits_os(const struct co_entry *e, const struct objent *o);
-int co__operand_layer(const struct co__step *s);
+int co__wrapped_layer(const struct co__step *s);
+/* The first entry id of the layer whose objects the step's entry takes:
+ * its own, or a wrapper's the wrapped layer's. */
+static inline int co__operand_layer(const struct co__step *s) {
+  return s->e->effect != CO_EFF_WRAP ? s->r->first : co__wrapped_layer(s);
+}
 int co__call_touches_foreign(const struct co_model *m,
                              const struct co__step *s);
 /* The one object constructor: a fresh live object in o holding num. */

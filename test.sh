@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 source scripts/deps.sh
 co_ensure_packages cmake make gcc clang pkg-config libcriterion-dev zlib1g-dev \
   $CO_LIB_PACKAGES valgrind python3-jsonschema python3-sarif-python-om \
-  libclang-rt-14-dev gcc-mingw-w64-x86-64 wine wine64 || exit 1
+  libclang-rt-14-dev afl++ zip unzip gcc-mingw-w64-x86-64 wine wine64 || exit 1
 
 passed=0 failed=0 status=0
 run_suite() { # name, cmake args...

@@ -1337,21 +1337,16 @@ static const char repro_help[] =
 
 static int cmd_repro(const struct cli *cli, int argc, char **argv) {
   struct one_file f = {.cli = cli, .help = repro_help};
-  FILE *out = stdout;
-  char err[256];
+  char err[512];
   int rc = one_file_begin(&f, argc, argv);
   if (rc >= 0)
     return rc;
   rc = 0;
-  if (f.out && !(out = fopen(f.out, "w"))) {
-    fprintf(stderr, "%s: cannot write: %s\n", f.out, strerror(errno));
-    rc = EXIT_USAGE;
-  } else if (co_repro_c(out, f.ex, f.tg, &f.t, err, sizeof err) < 0) {
+  /* no file at all unless the whole program is written */
+  if (co_repro_write(f.out, f.ex, f.tg, &f.t, err, sizeof err) < 0) {
     fprintf(stderr, "%s: %s\n", f.path, err);
     rc = EXIT_USAGE;
   }
-  if (out != stdout && out)
-    fclose(out);
   one_file_end(&f);
   return rc;
 }

@@ -12,6 +12,7 @@
 #include "closeonce/contract.h"
 
 #include "closeonce/error.h"
+#include "repro_tpl.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -101,8 +102,88 @@ static int entry_find(const char *name, size_t len) {
   return -1;
 }
 
+#define KNOWN_IO                                                               \
+  (CO_IO_OPAQUE | CO_IO_STICKY | CO_IO_SILENT | CO_IO_READS |                  \
+   CO_IO_CLOSES_ANY | CO_IO_ACCESS_ONCE | CO_IO_AS_RUN)
+#define KNOWN_CHK (CO_CHK_VALID | CO_CHK_ACCESS | CO_CHK_ANY)
+#define KNOWN_NEEDS                                                            \
+  (CO_NEED_READ | CO_NEED_WRITE | CO_THEN_READ | CO_THEN_WRITE)
+#define KNOWN_OWN (CO_OWN_APPEND | CO_OWN_TEXT | CO_OWN_CLOEXEC)
+
+static int takes_fd(enum co_effect f) {
+  return f == CO_EFF_ADOPT || f == CO_EFF_ADOPT_ON_SUCCESS ||
+         f == CO_EFF_BORROW;
+}
+
+/* What in an entry's modes contradicts itself, or NULL (field in *field). */
+static const char *mode_contradiction(const struct co_entry *e,
+                                      const char **field) {
+  const struct co_mode *md;
+  if (!e->modes)
+    return NULL;
+  *field = "modes";
+  if (!takes_fd(e->effect) && e->effect != CO_EFF_OPEN &&
+      e->effect != CO_EFF_WRAP)
+    return "only an entry that makes an object (open, adopt, "
+           "adopt-on-success, borrow, wrap) takes a mode word";
+  for (md = e->modes; md->name; md++) {
+    if (md->needs & ~KNOWN_NEEDS)
+      return "a mode's needs has bits that are not CO_NEED_* or CO_THEN_*";
+    if (md->seeks_end > CO_SEEK_IF_SET_APPEND)
+      return "a mode's seeks_end is not a CO_SEEK_* value";
+    if (md->own & ~KNOWN_OWN)
+      return "a mode's own has bits that are not CO_OWN_*";
+    if (!*md->name)
+      return "a mode has an empty name (traces could not name it)";
+  }
+  return NULL;
+}
+
+/* What in entry e of a contradicts itself, or NULL; *field names the field.
+ * Checked when the adapter registers, so a contract that cannot mean
+ * anything is refused at start-up, naming the entry and the field. */
+static const char *entry_contradiction(const struct co_adapter *a,
+                                       const struct co_entry *e,
+                                       const char **field) {
+  const struct co_contract *c = a->contract;
+  *field = "io";
+  if (e->io & ~KNOWN_IO)
+    return "unknown CO_IO_* bits";
+  if ((e->io & CO_IO_CLOSES_ANY) && e->effect != CO_EFF_CLOSE)
+    return "CO_IO_CLOSES_ANY is a close entry's: this entry does not free "
+           "its object (a borrow that closes is a CLOSE entry with "
+           "CO_IO_CLOSES_ANY, or an adopting entry)";
+  if (e->io & CO_IO_AS_RUN) {
+    if (e->io & (CO_IO_OPAQUE | CO_IO_STICKY | CO_IO_SILENT))
+      return "CO_IO_AS_RUN takes the outcome as the library ran; "
+             "CO_IO_OPAQUE, CO_IO_STICKY and CO_IO_SILENT predict it";
+    if (c->numbered || (a->version >= 3 && c->paged))
+      return "CO_IO_AS_RUN is not for numbered or paged layers";
+    if (e->effect == CO_EFF_OPEN && !a->handle_of)
+      return "an ownership-first OPEN needs the adapter's handle_of (the "
+             "model takes the descriptor it made from there)";
+    if (!takes_fd(e->effect) && e->effect != CO_EFF_OPEN &&
+        e->effect != CO_EFF_LEND && e->effect != CO_EFF_DUP &&
+        e->effect != CO_EFF_DETACH && e->effect != CO_EFF_CLOSE &&
+        e->effect != CO_EFF_USE)
+      return "CO_IO_AS_RUN is for open, adopt, adopt-on-success, borrow, "
+             "lend, dup, detach, close and use entries";
+  }
+  *field = "checks";
+  if (e->checks & ~KNOWN_CHK)
+    return "unknown CO_CHK_* bits";
+  if (e->checks && !takes_fd(e->effect))
+    return "checks are made by an entry that takes a descriptor (adopt, "
+           "adopt-on-success, borrow)";
+  if ((e->checks & CO_CHK_ANY) && (e->checks & CO_CHK_VALID))
+    return "CO_CHK_ANY (takes any int without looking) contradicts "
+           "CO_CHK_VALID (fails on a descriptor that is not open)";
+  return mode_contradiction(e, field);
+}
+
 static int do_register(const struct co_adapter *a, char *err, size_t cap) {
   const struct co_contract *c = a->contract;
+  const char *why, *field;
   size_t i;
   int has_close = 0;
   if (a->version < 1 || a->version > CO_ADAPTER_VERSION || !c || !a->call) {
@@ -129,6 +210,11 @@ static int do_register(const struct co_adapter *a, char *err, size_t cap) {
                "adapter %s: entry %zu (%s) is unnamed, taken or "
                "has no valid effect",
                c->layer, i, e->name ? e->name : "?");
+      return -1;
+    }
+    if ((why = entry_contradiction(a, e, &field)) != NULL) {
+      snprintf(err, cap, "adapter %s: entry %s: field %s: %s", c->layer,
+               e->name, field, why);
       return -1;
     }
     if (e->effect == CO_EFF_CLOSE)
@@ -182,6 +268,9 @@ static int do_register(const struct co_adapter *a, char *err, size_t cap) {
     snprintf(err, cap, "adapter %s: state_free without state_new", c->layer);
     return -1;
   }
+  /* the reproducer's templates (version 5): checked now, not at repro */
+  if (co__repro_check(a, err, cap) < 0)
+    return -1;
   if (!has_close) {
     snprintf(err, cap, "adapter %s: no CLOSE entry (needed for teardown)",
              c->layer);

@@ -15,6 +15,7 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,11 @@ struct co_exec {
   int64_t objforeign[CO_OBJNUMS]; /* its numbers in use at the start */
   uint8_t skipped[CO_MAX_OPS];
   int actor; /* the party acting in the current step */
+  /* A layer call being observed: its step (NULL otherwise) and whether the
+   * library reported failure. */
+  const struct co_step *cur;
+  int cur_failed;
+  const struct co_entry_ref *blame; /* the next verdict's layer at fault */
 };
 
 static const char *const vnames[CO_V_COUNT] = {
@@ -356,6 +362,11 @@ static int set_verdict(struct co_exec *ex, struct co_verdict *v, int kind,
   va_start(ap, fmt);
   vsnprintf(v->what, sizeof v->what, fmt, ap);
   va_end(ap);
+  if (ex->blame) { /* the layer call at fault */
+    v->layer = ex->blame->adapter->contract->layer;
+    v->entry = ex->blame->e;
+    ex->blame = NULL;
+  }
   if (ex->first.kind == CO_V_OK)
     ex->first = *v;
   return kind;
@@ -547,6 +558,57 @@ static void fmt_outcome(const struct co_outcome *o, char *buf, size_t cap,
     snprintf(buf, cap, "%" PRId64 " %s", o->ret, co_err_name(o->err));
 }
 
+/* Why the contract keeps a number open through a layer call. */
+static const char *kept_open_because(const struct co_entry *e, int owner,
+                                     int actor, int failed) {
+  if (owner >= 0 && owner != actor)
+    return "another object owns it and will close it";
+  if (failed &&
+      (e->effect == CO_EFF_ADOPT_ON_SUCCESS || e->effect == CO_EFF_BORROW ||
+       e->effect == CO_EFF_OPEN || e->effect == CO_EFF_WRAP))
+    return "its failure path must leave it with the caller";
+  if (e->effect == CO_EFF_BORROW)
+    return "a borrowing entry leaves it with the caller";
+  if (owner >= 0)
+    return "its object still owns it: the contract's step leaves it open";
+  return "the contract's step leaves it open";
+}
+
+/* The library of the layer call being observed closed num, which the
+ * model (the contract) keeps open: that layer broke its contract at its
+ * own step. An ownership violation by it, not a disagreement with the
+ * platform. */
+static int closed_by_layer(struct co_exec *ex, struct co_verdict *v,
+                           int64_t num) {
+  const struct co_entry_ref *r = ex->cur->call;
+  int w = co_model_owner(ex->model, num);
+  char owner[24];
+  if (w >= 0)
+    snprintf(owner, sizeof owner, "o%d", w);
+  else
+    snprintf(owner, sizeof owner, "the client");
+  ex->blame = r;
+  set_verdict(ex, v, CO_V_OWNERSHIP,
+              "%s (layer %s) closed descriptor %" PRId64 ", which %s owns (%s)",
+              r->e->name, r->adapter->contract->layer, num, owner,
+              kept_open_because(r->e, w, ex->actor, ex->cur_failed));
+  return v->kind;
+}
+
+/* The library of the layer call being observed left num open, which
+ * nothing owns now: a leak by that layer at its own step. */
+static int leaked_by_layer(struct co_exec *ex, struct co_verdict *v,
+                           int64_t num) {
+  const struct co_entry_ref *r = ex->cur->call;
+  ex->blame = r;
+  set_verdict(ex, v, CO_V_LEAK,
+              "%s (layer %s) left descriptor %" PRId64
+              " open, which nothing owns now (the contract's step leaves it "
+              "closed)",
+              r->e->name, r->adapter->contract->layer, num);
+  return v->kind;
+}
+
 /* Compare one number's validity and cloexec with the model. */
 static int check_number(struct co_exec *ex, struct co_verdict *v, int64_t num,
                         int want_offset) {
@@ -556,6 +618,8 @@ static int check_number(struct co_exec *ex, struct co_verdict *v, int64_t num,
     return CO_V_OK;
   co_model_fd(ex->model, num, &ms);
   ex->be->query(ex->self, num, &ro);
+  if (ms.live != ro.valid && ex->cur)
+    return ms.live ? closed_by_layer(ex, v, num) : leaked_by_layer(ex, v, num);
   if (ms.live && !ro.valid) {
     int w = co_model_owner(ex->model, num);
     if (w >= 0 && w != ex->actor) {
@@ -620,6 +684,9 @@ static int sweep(struct co_exec *ex, struct co_verdict *v, int64_t hi,
   for (i = 0; i < n; i++) {
     struct co_fdstate ms;
     co_model_fd(ex->model, ex->nums[i], &ms);
+    if (ms.live != ex->valid[i] && ex->cur)
+      return ms.live ? closed_by_layer(ex, v, ex->nums[i])
+                     : leaked_by_layer(ex, v, ex->nums[i]);
     if (ms.live != ex->valid[i])
       return set_verdict(
           ex, v, ms.live ? CO_V_DIVERGENCE : CO_V_LEAK,
@@ -633,9 +700,10 @@ static int sweep(struct co_exec *ex, struct co_verdict *v, int64_t hi,
 }
 
 /* Call a layer's entry point on the real library. */
-static void call_layer(struct co_exec *ex, const struct co_op *op,
+static void call_layer(struct co_exec *ex, const struct co_step *st,
                        const struct co_call *c, struct co_outcome *real) {
-  const struct co_entry_ref *r = co_entry_ref(op->entry);
+  const struct co_op *op = st->op;
+  const struct co_entry_ref *r = st->call;
   const struct co_entry *e = r ? r->e : NULL;
   const struct co_adapter *ad = r ? r->adapter : NULL;
   unsigned idx = r ? r->index : 0;
@@ -682,12 +750,12 @@ static void call_layer(struct co_exec *ex, const struct co_op *op,
 }
 
 /* Issue one operation to the platform. */
-static void issue(struct co_exec *ex, const struct co_op *op,
+static void issue(struct co_exec *ex, const struct co_step *st,
                   const struct co_call *c, struct co_outcome *real) {
   if (c->kind == CO_OP_CLOSE_RANGE)
     split_close_range(ex, c, real);
   else if (c->kind == CO_OP_CALL)
-    call_layer(ex, op, c, real);
+    call_layer(ex, st, c, real);
   else
     ex->be->call(ex->self, c, real);
 }
@@ -701,19 +769,14 @@ static int outcome_match(const struct co_outcome *pred,
   return pred->ret == real->ret && pred->err == real->err;
 }
 
-static int returns_number(const struct co_op *op) {
-  return op->kind == CO_OP_CALL ? co_call_binds(op) == 2
-                                : co_opdesc[op->kind % CO_OP_COUNT].binds;
-}
-
 /* What kind of disagreement a wrong result is. */
-static int classify(struct co_exec *ex, const struct co_op *op,
+static int classify(struct co_exec *ex, const struct co_step *st,
                     const struct co_outcome *pred,
                     const struct co_outcome *real, char *what, size_t cap) {
   char m[64], r[64], text[96];
   fmt_outcome(pred, m, sizeof m, 0);
   fmt_outcome(real, r, sizeof r, 1);
-  co_op_format(op, text, sizeof text);
+  co_op_format(st->op, text, sizeof text);
   if (real->err == CO_IPH) {
     snprintf(what, cap,
              "`%s` fired the C runtime's invalid-parameter handler (errno "
@@ -728,14 +791,12 @@ static int classify(struct co_exec *ex, const struct co_op *op,
              text, real->raw, m);
     return CO_V_INVALID_HANDLE;
   }
-  if (pred->err == CO_OK && real->err == CO_OK && returns_number(op) &&
+  if (pred->err == CO_OK && real->err == CO_OK && st->binds == 2 &&
       real->ret >= 0) {
     /* A descriptor handed to the client that an object still owns (a
      * lend is meant to be shared; anything else makes two owners). */
-    const struct co_entry *e =
-        op->kind == CO_OP_CALL ? co_entry_get(op->entry, NULL, NULL) : NULL;
     int w = co_model_owner(ex->model, real->ret);
-    if (w >= 0 && !(e && e->effect == CO_EFF_LEND)) {
+    if (w >= 0 && !(st->call && st->call->e->effect == CO_EFF_LEND)) {
       snprintf(what, cap,
                "`%s` returned descriptor %s, which o%d owns: the caller and "
                "o%d now both own it (the model says %s)",
@@ -775,12 +836,21 @@ static int check_obj(struct co_exec *ex, struct co_verdict *v, unsigned k) {
   if (h == os.num)
     return CO_V_OK;
   w = co_model_owner(ex->model, h);
+  if (ex->cur && ex->robj_ad[k] == ex->cur->call->adapter)
+    ex->blame = ex->cur->call; /* its library changed it at this step */
   if (w >= 0 && w != (int)k)
     return set_verdict(ex, v, CO_V_OWNERSHIP,
                        "o%u holds descriptor %" PRId64 ", which o%d owns: "
                        "both will close it (the model says o%u holds %" PRId64
                        ")",
                        k, h, w, k, os.num);
+  if (ex->blame)
+    return set_verdict(ex, v, CO_V_OWNERSHIP,
+                       "%s (layer %s) replaced o%u's descriptor %" PRId64
+                       " with %" PRId64 " (the contract's step keeps it; "
+                       "whoever was lent %" PRId64 " now holds a stale number)",
+                       ex->blame->e->name, ex->blame->adapter->contract->layer,
+                       k, os.num, h, os.num);
   return set_verdict(ex, v, CO_V_DIVERGENCE,
                      "o%u holds descriptor %" PRId64
                      "; the model says %" PRId64,
@@ -812,22 +882,21 @@ static void record_events(struct co_exec *ex, const struct co_aftermath *eff) {
 
 /* Win32: the OS chooses handle values, so the call is issued before the
  * model steps, and the model binds the value it returned (c->hint). */
-static void issue_first(struct co_exec *ex, const struct co_op *op,
+static void issue_first(struct co_exec *ex, const struct co_step *st,
                         struct co_call *c, struct co_outcome *real) {
-  const struct co_entry_ref *r =
-      op->kind == CO_OP_CALL ? co_entry_ref(op->entry) : NULL;
+  const struct co_op *op = st->op;
+  const struct co_entry_ref *r = st->call;
   const struct co_adapter *pad = r ? r->adapter : NULL;
   unsigned obj = op->obj % CO_OBJS, dst = op->dst % CO_OBJS;
-  int binds = r ? r->binds : 0;
-  issue(ex, op, c, real);
+  int binds = st->binds;
+  issue(ex, st, c, real);
   if (co_adapter_paged(pad) && binds != 1) {
     /* a pager call makes at most one handle: a window copy, paged in even
      * when the write fails */
     if (ex->robj[obj])
       c->hint = pad->window_of(ex->robj[obj]);
-  } else if (real->err == CO_OK &&
-             (r ? binds == 2 : co_opdesc[op->kind % CO_OP_COUNT].binds))
-    c->hint = real->ret; /* returns_number */
+  } else if (real->err == CO_OK && binds == 2)
+    c->hint = real->ret; /* it returned a number */
   else if (real->err == CO_OK && r && (binds == 1 || r->target) &&
            ex->robj[dst] && ex->robj_ad[dst]->handle_of)
     /* an object that opened or duplicated a handle of its own */
@@ -861,53 +930,53 @@ static int observe(struct co_exec *ex, struct co_verdict *v,
   return CO_V_OK;
 }
 
-int co_exec_step(struct co_exec *ex, const struct co_op *op,
-                 struct co_verdict *v) {
+/* exec_step clears a verdict up to its text: the text must stay last. */
+_Static_assert(offsetof(struct co_verdict, what) +
+                       sizeof(((struct co_verdict *)0)->what) ==
+                   sizeof(struct co_verdict),
+               "struct co_verdict: what is not the last field");
+
+/* One step, resolved once where it entered (co_exec_step, co_exec_run):
+ * everything below reads st, never the registry. */
+static int exec_step(struct co_exec *ex, const struct co_step *st,
+                     struct co_verdict *v) {
+  const struct co_op *op = st->op;
   struct co_call call;
+  struct co_model_prep prep;
   struct co_outcome pred, real;
   struct co_aftermath eff;
-  int i, issued;
+  int issued, as_run;
   unsigned tid;
-  enum co_sit sa = CO_SIT_NEG, sb = CO_SIT_NEG;
 
   if (ex->first.kind != CO_V_OK) {
     *v = ex->first;
     return v->kind;
   }
-  /* A clean verdict, field by field: the step path does not clear the
-   * 512-byte text (set_verdict writes it whole when needed). */
-  v->kind = CO_V_OK;
-  v->step = 0;
-  v->has_outcomes = v->client = v->cause = v->periodic = 0;
-  v->model = v->real = (struct co_outcome){0, 0, 0};
+  /* A clean verdict: every field before its 512-byte text (the last), and
+   * the text empty (set_verdict writes it whole when needed). */
+  memset(v, 0, offsetof(struct co_verdict, what));
   v->what[0] = '\0';
   co_model_resolve(ex->model, op, &call);
   if (ex->step < CO_MAX_OPS)
     ex->skipped[ex->step] = 0;
-  if (ex->mode == CO_MODE_CONTRACT && ex->skip) {
+  co_model_prepare(ex->model, st, &call, &prep, &eff);
+  if (ex->mode == CO_MODE_CONTRACT && ex->skip && prep.client) {
     /* A well-behaved client would not make this move: skip it. */
-    struct co_event evs[CO_EVENTS_MAX];
-    int n = co_model_events(ex->model, op, &call, evs);
-    for (i = 0; i < n; i++)
-      if (evs[i].client) {
-        if (ex->step < CO_MAX_OPS)
-          ex->skipped[ex->step] = 1;
-        ex->stats.skipped++;
-        ex->step++;
-        return CO_V_OK;
-      }
+    if (ex->step < CO_MAX_OPS)
+      ex->skipped[ex->step] = 1;
+    ex->stats.skipped++;
+    ex->step++;
+    return CO_V_OK;
   }
-  if (ex->hook) {
-    const struct co_opdesc *d = &co_opdesc[op->kind % CO_OP_COUNT];
-    sa = d->nrefs >= 1 ? co_model_sit(ex->model, op->a) : CO_SIT_NEG;
-    sb = d->nrefs >= 2 ? co_model_sit(ex->model, op->b) : CO_SIT_NEG;
-  }
-  call.hint = -1;
-  issued = ex->platform == CO_PLATFORM_WIN32 &&
-           !co_model_refuses(ex->model, op, &call);
+  /* Win32 picks handle values; an ownership-first entry's library says
+   * which path it took: both are issued before the model steps */
+  as_run = st->call && (st->call->e->io & CO_IO_AS_RUN);
+  issued = (ex->platform == CO_PLATFORM_WIN32 || as_run) && !eff.refused;
   if (issued)
-    issue_first(ex, op, &call, &real);
-  tid = co_model_step(ex->model, op, &call, &pred, &eff);
+    issue_first(ex, st, &call, &real);
+  if (issued && as_run)
+    call.real = &real;
+  tid = co_model_apply(ex->model, &prep, &pred, &eff);
   ex->last_tid = tid;
   ex->actor = eff.actor;
   if (!((ex->seen[tid / 8] >> (tid % 8)) & 1)) {
@@ -922,16 +991,17 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
     ex->stats.syscalls_refused++;
     real = pred;
   } else if (!issued) {
-    issue(ex, op, &call, &real);
+    issue(ex, st, &call, &real);
   }
   if (ex->first.kind != CO_V_OK) { /* the harness failed during the call */
     *v = ex->first;
     goto out;
   }
-  if (returns_number(op) && real.err == CO_OK && real.ret > ex->real_high)
+  if (st->binds == 2 && real.err == CO_OK && real.ret > ex->real_high)
     ex->real_high = real.ret;
   if (ex->hook) {
-    struct co_step_info si = {ex->step, op, &call, &pred, &real, sa, sb, tid};
+    struct co_step_info si = {ex->step, op,      &call, &pred, &real,
+                              prep.sa,  prep.sb, tid,   st};
     ex->hook(ex->hook_env, &si);
   }
 
@@ -947,11 +1017,14 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
   }
   if (!outcome_match(&pred, &real)) {
     char what[sizeof v->what];
-    int kind = classify(ex, op, &pred, &real, what, sizeof what);
+    int kind = classify(ex, st, &pred, &real, what, sizeof what);
     set_verdict(ex, v, kind, "%s", what);
     goto out;
   }
+  ex->cur = st->call ? st : NULL;
+  ex->cur_failed = real.err != CO_OK;
   observe(ex, v, &eff, &pred);
+  ex->cur = NULL;
 out:
   ex->step++;
   if (v->kind != CO_V_OK) {
@@ -961,6 +1034,13 @@ out:
     ex->first = *v;
   }
   return v->kind;
+}
+
+int co_exec_step(struct co_exec *ex, const struct co_op *op,
+                 struct co_verdict *v) {
+  struct co_step st;
+  co_step_of(&st, op);
+  return exec_step(ex, &st, v);
 }
 
 static int full_check(struct co_exec *ex, char *msg, size_t cap);
@@ -1019,7 +1099,7 @@ static int final_compare(struct co_exec *ex, struct co_verdict *v, int64_t hi) {
 /* Close num whatever its flags (a Win32 handle protected from close is
  * unprotected first). */
 static void force_close(struct co_exec *ex, int64_t num) {
-  struct co_call c = {CO_OP_SETPROTECT, 0, num, 0, 0, -1};
+  struct co_call c = {CO_OP_SETPROTECT, 0, num, 0, 0, -1, NULL};
   struct co_outcome r;
   if (ex->platform == CO_PLATFORM_WIN32)
     ex->be->call(ex->self, &c, &r);

@@ -65,22 +65,24 @@ static unsigned pick_bit(struct co_rng *r, uint32_t mask) {
 
 static void gen_call(struct co_rng *r, uint8_t entry, uint32_t bound,
                      struct co_op *op) {
-  const struct co_entry *e = co_entry_get(entry, NULL, NULL);
+  struct co_step st;
   uint32_t objs = (bound >> 16) & 0xffu;
-  unsigned nm = e ? co_entry_nmodes(e) : 0;
+  unsigned nm;
   op->kind = CO_OP_CALL;
   op->entry = entry;
+  co_step_of(&st, op);
+  nm = st.call ? st.call->nmodes : 0;
   op->flags = (uint8_t)(nm ? co_rng_below(r, nm) : 0);
   op->a = gen_ref(r, bound);
   op->n = (int32_t)(1 + co_rng_below(r, 32));
   op->obj =
       (uint8_t)(objs && co_rng_below(r, 100) < 85 ? pick_bit(r, objs)
                                                   : co_rng_below(r, CO_OBJS));
-  if (co_call_target(op)) {
+  if (st.target) {
     op->dst =
         (uint8_t)(objs && co_rng_below(r, 100) < 85 ? pick_bit(r, objs)
                                                     : co_rng_below(r, CO_OBJS));
-  } else if (co_call_binds(op) == 1) {
+  } else if (st.binds == 1) {
     uint32_t free_objs = ~objs & 0xffu;
     op->dst = (uint8_t)(free_objs && co_rng_below(r, 100) < 80
                             ? pick_bit(r, free_objs)
@@ -132,11 +134,11 @@ void co_gen_op(struct co_rng *r, const struct co_opset *set, uint32_t bound,
 
 /* The slots and objects an operation binds, as a bound mask. */
 static uint32_t binds_mask(const struct co_op *op) {
-  if (op->kind == CO_OP_CALL) {
-    int b = co_call_binds(op);
-    return b == 1 ? 1u << (16 + op->dst) : b == 2 ? 1u << op->dst : 0;
-  }
-  return co_opdesc[op->kind].binds ? 1u << op->dst : 0;
+  struct co_step st;
+  co_step_of(&st, op);
+  return st.binds == 1   ? 1u << (16 + op->dst)
+         : st.binds == 2 ? 1u << op->dst
+                         : 0;
 }
 
 static uint32_t bound_mask(const struct co_trace *t) {

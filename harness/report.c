@@ -109,14 +109,23 @@ void co_report_events(FILE *out, const struct co_event_rec *ev, size_t nev) {
   }
 }
 
+/* " by layer L" when a layer call broke its contract (v->layer), else "". */
+static const char *by_layer(const struct co_verdict *v, char *buf, size_t cap) {
+  if (!v->layer)
+    return "";
+  snprintf(buf, cap, " by layer %s", v->layer);
+  return buf;
+}
+
 void co_report_text(FILE *out, const char *target, const struct co_trace *t,
                     const struct co_verdict *v, const struct co_event_rec *ev,
                     size_t nev) {
-  char line[128];
+  char line[128], by[64];
   size_t i;
   if (v->step < t->len)
-    fprintf(out, "%s at step %zu of %zu (target %s)\n",
-            co_verdict_name(v->kind), v->step, t->len, target);
+    fprintf(out, "%s%s at step %zu of %zu (target %s)\n",
+            co_verdict_name(v->kind), by_layer(v, by, sizeof by), v->step,
+            t->len, target);
   else
     fprintf(out, "%s at the end of the trace (%zu operations, target %s)\n",
             co_verdict_name(v->kind), t->len, target);
@@ -245,10 +254,11 @@ void co_report_explain(FILE *out, struct co_exec *ex, const struct co_trace *t,
             env.refused);
   else if (v->kind == CO_V_OK)
     fprintf(out, "verdict: ok (model and platform agreed at every step)\n");
-  else if (v->step < t->len)
-    fprintf(out, "verdict: %s at step %zu: %s\n", co_verdict_name(v->kind),
-            v->step, v->what);
-  else
+  else if (v->step < t->len) {
+    char by[64];
+    fprintf(out, "verdict: %s%s at step %zu: %s\n", co_verdict_name(v->kind),
+            by_layer(v, by, sizeof by), v->step, v->what);
+  } else
     fprintf(out, "verdict: %s at the end of the trace: %s\n",
             co_verdict_name(v->kind), v->what);
 }
@@ -278,6 +288,11 @@ int co_report_markdown(FILE *out, struct co_exec *ex,
           f->target);
   fprintf(out, "| | |\n|---|---|\n");
   fprintf(out, "| verdict | **%s** |\n", co_verdict_name(v->kind));
+  if (v->layer)
+    fprintf(out,
+            "| at fault | the library of layer `%s`, at its own step "
+            "(`%s`) |\n",
+            v->layer, v->entry->name);
   if (v->step < f->trace->len)
     fprintf(out, "| where | step %zu of %zu |\n", v->step, f->trace->len);
   else
@@ -390,6 +405,16 @@ int co_report_json(FILE *out, const struct co_finding *f) {
   fprintf(out, ",\n    \"meaning\": ");
   json_str(out, co_verdict_explain(v->kind));
   fprintf(out, ",\n    \"client\": %s", v->client ? "true" : "false");
+  fprintf(out, ",\n    \"layer\": ");
+  if (v->layer)
+    json_str(out, v->layer);
+  else
+    fprintf(out, "null");
+  fprintf(out, ",\n    \"entry\": ");
+  if (v->layer)
+    json_str(out, v->entry->name);
+  else
+    fprintf(out, "null");
   if (v->has_outcomes) {
     fprintf(out, ",\n    \"model\": ");
     json_outcome(out, &v->model);
@@ -629,14 +654,15 @@ static void sarif_location(FILE *out, const struct co_finding *f, int line,
 
 static void sarif_result(FILE *out, const struct co_finding *f) {
   const struct co_verdict *v = f->v;
-  char line[256], msg[sizeof v->what + 400];
+  char line[256], msg[sizeof v->what + 400], by[64];
   int *lines = sarif_lines(f);
   size_t i;
   int at = lines && v->step < f->trace->len ? lines[v->step] : 0;
   if (v->step < f->trace->len) {
     co_op_format(&f->trace->ops[v->step], line, sizeof line);
-    snprintf(msg, sizeof msg, "%s at step %zu (`%s`): %s",
-             co_verdict_name(v->kind), v->step, line, v->what);
+    snprintf(msg, sizeof msg, "%s%s at step %zu (`%s`): %s",
+             co_verdict_name(v->kind), by_layer(v, by, sizeof by), v->step,
+             line, v->what);
   } else {
     snprintf(msg, sizeof msg, "%s at the end of the trace: %s",
              co_verdict_name(v->kind), v->what);

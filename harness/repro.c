@@ -5,6 +5,11 @@
  * result against the model's prediction. Descriptor numbers are written as
  * "the k-th number free at start", as in traces, so the program holds in
  * any process. It exits 1 where the finding shows, 0 if it does not.
+ *
+ * The client's descriptor calls are the platform's and written here; a
+ * layer's entries are written by their adapter's templates (co_entry.c,
+ * co_contract.repro: closeonce/contract.h), so nothing here knows a
+ * library. The template language is below ("the layers' entry points").
  */
 #include "closeonce/repro.h"
 
@@ -17,6 +22,7 @@
 
 #include "closeonce/contract.h"
 #include "closeonce/error.h"
+#include "repro_tpl.h"
 
 #define MAXSTEPS 512
 
@@ -41,12 +47,12 @@ static int free_index(const struct rec *r, int64_t num) {
   return -1;
 }
 
-/* A write's descriptor (the client's write, the pager's vwrite through its
- * window) and the offset the model gives it after the step. */
+/* A write's descriptor (the client's write, a paged layer's USE through
+ * its window) and the offset the model gives it after the step. */
 static void record_offset(struct rec *r, const struct co_model *m,
                           const struct co_step_info *s) {
-  const struct co_entry *e =
-      s->op->kind == CO_OP_CALL ? co_entry_get(s->op->entry, NULL, NULL) : 0;
+  const struct co_entry_ref *ref =
+      s->op->kind == CO_OP_CALL ? co_entry_ref(s->op->entry) : NULL;
   int64_t num = -1;
   struct co_fdstate fs;
   r->off_k[s->step] = -1;
@@ -54,7 +60,8 @@ static void record_offset(struct rec *r, const struct co_model *m,
     return;
   if (s->op->kind == CO_OP_WRITE) {
     num = s->call->a;
-  } else if (e && !strcmp(e->name, "vwrite")) {
+  } else if (ref && ref->e->effect == CO_EFF_USE &&
+             co_adapter_paged(ref->adapter)) {
     struct co_objstate os;
     co_model_obj(m, s->op->obj, &os);
     num = os.window;
@@ -118,20 +125,26 @@ static const char *errno_name(int err) {
 }
 
 /* A reference as a C expression. */
-static void ref_c(FILE *o, struct co_ref r) {
+static void ref_str(char *buf, size_t cap, struct co_ref r) {
   switch (r.type) {
   case CO_REF_SLOT:
-    fprintf(o, "s[%u]", r.idx);
+    snprintf(buf, cap, "s[%u]", r.idx);
     break;
   case CO_REF_FREE:
-    fprintf(o, "freenum(%u)", r.idx);
+    snprintf(buf, cap, "freenum(%u)", r.idx);
     break;
   case CO_REF_NEG:
-    fprintf(o, "-1");
+    snprintf(buf, cap, "-1");
     break;
   default:
-    fprintf(o, "limit()");
+    snprintf(buf, cap, "limit()");
   }
+}
+
+static void ref_c(FILE *o, struct co_ref r) {
+  char buf[32];
+  ref_str(buf, sizeof buf, r);
+  fputs(buf, o);
 }
 
 static const char *acc_c(unsigned f) {
@@ -139,9 +152,6 @@ static const char *acc_c(unsigned f) {
          : (f & CO_F_ACC_MASK) == CO_F_ACC_WRONLY ? "O_WRONLY"
                                                   : "O_RDWR";
 }
-
-/* The libraries a reproducer links, each its own header and setup. */
-enum lib { LIB_NONE, LIB_DEMO, LIB_ZLIB, LIB_PAGER, LIB_WIO, LIB_COUNT };
 
 /* ---- the built-in operations: one template per kind ---- */
 
@@ -244,203 +254,276 @@ static int builtin_op_c(FILE *o, const struct co_op *op) {
   return 0;
 }
 
-/* ---- the libraries' entry points: one template per entry ---- */
+/* ---- the layers' entry points: the adapters' own templates ---- */
 
-/* What an entry's template gets. */
-struct lib_op {
-  const struct co_op *op;
-  const struct co_entry *e;
-  const char *name, *mode; /* the entry's and its mode's names */
-  unsigned k, d;           /* op->obj, op->dst */
-  int n;                   /* op->n */
-};
+static const char *const ph_names[CO__PH_COUNT] = {
+    [CO__PH_R] = "r",           [CO__PH_O] = "o",
+    [CO__PH_SRC] = "src",       [CO__PH_FD] = "fd",
+    [CO__PH_MODE] = "mode",     [CO__PH_MODENO] = "modeno",
+    [CO__PH_N] = "n",           [CO__PH_BUF] = "buf",
+    [CO__PH_PATH] = "path",     [CO__PH_VARIANT] = "variant",
+    [CO__PH_WINDOW] = "window", [CO__PH_WATERMARK] = "watermark"};
 
-/* "  o[d] = fn(A, "mode");\n  r = o[d] ? 0 : -1;\n" (fdopen, gzdopen) */
-static void opener_mode_c(FILE *o, const struct lib_op *l) {
-  fprintf(o, "  o[%u] = %s(", l->d, l->name);
-  ref_c(o, l->op->a);
-  fprintf(o, ", \"%s\");\n  r = o[%u] ? 0 : -1;\n", l->mode, l->d);
-}
-
-/* "  o[d] = fn_planted(A, VARIANT);\n  r = o[d] ? 0 : -1;\n" (demo_adopt,
- * wio_take, wio_borrow: the fixtures' objects carry their planted bugs) */
-static void opener_c(FILE *o, const struct lib_op *l) {
-  fprintf(o, "  o[%u] = %s_planted(", l->d, l->name);
-  ref_c(o, l->op->a);
-  fprintf(o, ", VARIANT);\n  r = o[%u] ? 0 : -1;\n", l->d);
-}
-
-/* "  r = s[d] = fn(o[k]);\n" (fileno, demo_fd, wio_fd, ...) */
-static void lend_c(FILE *o, const struct lib_op *l) {
-  fprintf(o, "  r = s[%u] = %s(o[%u]);\n", l->d, l->name, l->k);
-}
-
-/* "  r = fn(o[k]);\n  o[k] = NULL;\n" (demo_close, wio_free) */
-static void free_c(FILE *o, const struct lib_op *l) {
-  fprintf(o, "  r = %s(o[%u]);\n  o[%u] = NULL;\n", l->name, l->k, l->k);
-}
-
-/* "  r = fn(o[k], buf, n);\n" (demo_write, wio_write) */
-static void obj_write_c(FILE *o, const struct lib_op *l) {
-  fprintf(o, "  r = %s(o[%u], buf, %d);\n", l->name, l->k, l->n);
-}
-
-static void fwrite_c(FILE *o, const struct lib_op *l) {
-  fprintf(o,
-          "  r = fwrite(buf, 1, %d, o[%u]) == %d && fflush(o[%u]) == 0 "
-          "? %d : -1;\n  if (r < 0) {\n    int e = errno;\n"
-          "    __fpurge(o[%u]);\n    errno = e;\n  }\n",
-          l->n, l->k, l->n, l->k, l->n, l->k);
-}
-
-static void fclose_c(FILE *o, const struct lib_op *l) {
-  fprintf(o, "  r = fclose(o[%u]) == 0 ? 0 : -1;\n  o[%u] = NULL;\n", l->k,
-          l->k);
-}
-
-static void gzwrite_c(FILE *o, const struct lib_op *l) {
-  fprintf(o,
-          "  r = gzwrite(o[%u], buf, %d) == %d && gzflush(o[%u], "
-          "Z_SYNC_FLUSH) == Z_OK ? %d : -1;\n",
-          l->k, l->n, l->n, l->k, l->n);
-}
-
-static void gzclose_c(FILE *o, const struct lib_op *l) {
-  fprintf(o, "  r = gzclose(o[%u]) == Z_OK ? 0 : -1;\n  o[%u] = NULL;\n", l->k,
-          l->k);
-}
-
-static void demo_open_c(FILE *o, const struct lib_op *l) {
-  fprintf(o,
-          "  snprintf(path, sizeof path, \"%%s/demo\", dir);\n"
-          "  o[%u] = demo_open_planted(path, VARIANT);\n  unlink(path);\n"
-          "  r = o[%u] ? 0 : -1;\n",
-          l->d, l->d);
-}
-
-static void demo_detach_c(FILE *o, const struct lib_op *l) {
-  lend_c(o, l);
-  fprintf(o, "  o[%u] = NULL;\n", l->k);
-}
-
-/* The pager (pager/vfd.h): objects hold virtual descriptor + 1. */
-static const char *vfd_flags(const struct lib_op *l) {
-  const struct co_mode *md =
-      co_entry_nmodes(l->e) ? &l->e->modes[l->op->flags] : NULL;
-  return md && (md->own & CO_OWN_CLOEXEC)  ? "VFD_CLOEXEC"
-         : md && (md->own & CO_OWN_APPEND) ? "VFD_APPEND"
-         : md && (md->own & CO_OWN_TEXT)   ? "VFD_TEXT"
-                                           : "0";
-}
-
-static void vfd_result_c(FILE *o, const struct lib_op *l) {
-  fprintf(o,
-          "  o[%u] = r >= 0 ? (void *)(intptr_t)(r + 1) : NULL;\n"
-          "  r = r >= 0 ? 0 : -1;\n",
-          l->d);
-}
-
-static void vopen_c(FILE *o, const struct lib_op *l) {
-  const struct co_mode *md =
-      co_entry_nmodes(l->e) ? &l->e->modes[l->op->flags] : NULL;
-  fprintf(o,
-          "  snprintf(path, sizeof path, \"%%s/vfd\", dir);\n"
-          "  r = vfd_open(pg, path, %s | O_CREAT | O_TRUNC, 0600, %s);\n"
-          "  unlink(path);\n",
-          md && md->needs == CO_NEED_READ ? "O_RDONLY" : "O_RDWR",
-          vfd_flags(l));
-  vfd_result_c(o, l);
-}
-
-static void vadopt_c(FILE *o, const struct lib_op *l) {
-  fprintf(o, "  r = vfd_adopt(pg, ");
-  ref_c(o, l->op->a);
-  fprintf(o, ", %s);\n", vfd_flags(l));
-  vfd_result_c(o, l);
-}
-
-static void vdup_c(FILE *o, const struct lib_op *l) {
-  fprintf(o, "  r = vfd_dup(pg, VFD(o[%u]));\n", l->k);
-  vfd_result_c(o, l);
-}
-
-static void vclose_c(FILE *o, const struct lib_op *l) {
-  fprintf(o, "  r = vfd_close(pg, VFD(o[%u]));\n  o[%u] = NULL;\n", l->k, l->k);
-}
-
-static void vget_c(FILE *o, const struct lib_op *l) {
-  fprintf(o, "  r = s[%u] = vfd_get(pg, VFD(o[%u]));\n", l->d, l->k);
-}
-
-/* vput, page_out, page_in: "  r = vfd_NAME(pg, VFD(o[k]));\n" */
-static void vfd_obj_c(FILE *o, const struct lib_op *l) {
-  fprintf(o, "  r = vfd_%s(pg, VFD(o[%u]));\n",
-          !strcmp(l->name, "vput") ? "put" : l->name, l->k);
-}
-
-static void vwrite_c(FILE *o, const struct lib_op *l) {
-  fprintf(o, "  r = vfd_write(pg, VFD(o[%u]), nl, %d);\n", l->k, l->n);
-}
-
-static const struct lib_tpl {
-  const char *entry;
-  enum lib lib; /* what the program must link (LIB_NONE: libc) */
-  void (*emit)(FILE *, const struct lib_op *);
-} lib_tpls[] = {
-    {"fdopen", LIB_NONE, opener_mode_c},
-    {"fileno", LIB_NONE, lend_c},
-    {"fwrite", LIB_NONE, fwrite_c},
-    {"fclose", LIB_NONE, fclose_c},
-    {"gzdopen", LIB_ZLIB, opener_mode_c},
-    {"gzwrite", LIB_NONE, gzwrite_c},
-    {"gzclose", LIB_NONE, gzclose_c},
-    {"demo_open", LIB_DEMO, demo_open_c},
-    {"demo_adopt", LIB_DEMO, opener_c},
-    {"demo_fd", LIB_NONE, lend_c},
-    {"demo_export", LIB_NONE, lend_c},
-    {"demo_detach", LIB_NONE, demo_detach_c},
-    {"demo_write", LIB_NONE, obj_write_c},
-    {"demo_close", LIB_NONE, free_c},
-    {"vopen", LIB_PAGER, vopen_c},
-    {"vadopt", LIB_PAGER, vadopt_c},
-    {"vdup", LIB_PAGER, vdup_c},
-    {"vclose", LIB_NONE, vclose_c},
-    {"vget", LIB_NONE, vget_c},
-    {"vput", LIB_NONE, vfd_obj_c},
-    {"page_out", LIB_NONE, vfd_obj_c},
-    {"page_in", LIB_NONE, vfd_obj_c},
-    {"vwrite", LIB_NONE, vwrite_c},
-    {"wio_take", LIB_WIO, opener_c},
-    {"wio_borrow", LIB_WIO, opener_c},
-    {"wio_fd", LIB_NONE, lend_c},
-    {"wio_write", LIB_NONE, obj_write_c},
-    {"wio_free", LIB_NONE, free_c},
-};
-
-/* One operation as C; *lib is set to a library it needs. Returns -1 for an
- * operation without a C template. */
-static int op_c(FILE *o, const struct co_op *op, enum lib *lib) {
-  struct lib_op l;
-  size_t i;
-  if (op->kind != CO_OP_CALL)
-    return builtin_op_c(o, op);
-  l.op = op;
-  l.e = co_entry_get(op->entry, NULL, NULL);
-  l.name = l.e ? l.e->name : "?";
-  l.mode = l.e && co_entry_nmodes(l.e) ? l.e->modes[op->flags].name : "";
-  l.k = op->obj;
-  l.d = op->dst;
-  l.n = (int)op->n;
-  for (i = 0; i < sizeof lib_tpls / sizeof *lib_tpls; i++)
-    if (!strcmp(l.name, lib_tpls[i].entry)) {
-      if (lib_tpls[i].lib != LIB_NONE)
-        *lib = lib_tpls[i].lib;
-      lib_tpls[i].emit(o, &l);
-      return 0;
-    }
+/* The placeholder named at p (just after its '$'): its index, or -1 if
+ * unknown; *len the name's length (0: no name). */
+static int ph_at(const char *p, size_t *len) {
+  size_t n = 0;
+  int i;
+  while (p[n] >= 'a' && p[n] <= 'z')
+    n++;
+  *len = n;
+  for (i = 0; i < CO__PH_COUNT; i++)
+    if (strlen(ph_names[i]) == n && !memcmp(ph_names[i], p, n))
+      return i;
   return -1;
 }
 
+/* The placeholders tpl uses into *used. Returns 0, or -1 with the reason
+ * in why. */
+static int ph_scan(const char *tpl, unsigned *used, char *why, size_t cap) {
+  const char *p = tpl;
+  *used = 0;
+  while ((p = strchr(p, '$')) != NULL) {
+    size_t len;
+    int i;
+    if (p[1] == '$') {
+      p += 2;
+      continue;
+    }
+    i = ph_at(p + 1, &len);
+    if (len == 0) {
+      snprintf(why, cap, "a '$' that names no placeholder (a '$' is $$)");
+      return -1;
+    }
+    if (i < 0) {
+      snprintf(why, cap, "unknown placeholder $%.*s", (int)len, p + 1);
+      return -1;
+    }
+    *used |= CO__PH(i);
+    p += 1 + len;
+  }
+  return 0;
+}
+
+static int makes_object(enum co_effect f) {
+  return f == CO_EFF_OPEN || f == CO_EFF_ADOPT ||
+         f == CO_EFF_ADOPT_ON_SUCCESS || f == CO_EFF_BORROW ||
+         f == CO_EFF_DUP_OBJ || f == CO_EFF_WRAP;
+}
+
+static int takes_fd(enum co_effect f) {
+  return f == CO_EFF_ADOPT || f == CO_EFF_ADOPT_ON_SUCCESS ||
+         f == CO_EFF_BORROW;
+}
+
+#define PH_ANYWHERE (CO__PH(CO__PH_VARIANT) | CO__PH(CO__PH_WINDOW))
+
+/* The placeholders entry e's template has values for. */
+static unsigned entry_allowed(const struct co_entry *e) {
+  unsigned m = PH_ANYWHERE | CO__PH(CO__PH_R) | CO__PH(CO__PH_O) |
+               CO__PH(CO__PH_BUF) | CO__PH(CO__PH_PATH) |
+               CO__PH(CO__PH_WATERMARK);
+  if (e->effect == CO_EFF_DUP_OBJ || e->effect == CO_EFF_DUP2_OBJ ||
+      e->effect == CO_EFF_WRAP)
+    m |= CO__PH(CO__PH_SRC);
+  if (takes_fd(e->effect))
+    m |= CO__PH(CO__PH_FD);
+  if (co_entry_nmodes(e))
+    m |= CO__PH(CO__PH_MODE) | CO__PH(CO__PH_MODENO);
+  if (e->effect == CO_EFF_USE)
+    m |= CO__PH(CO__PH_N);
+  return m;
+}
+
+/* One template against what it may use and must use. Returns 0, or -1
+ * with the reason in why. */
+static int tpl_check(const char *tpl, unsigned allowed, unsigned required,
+                     const char *what, char *why, size_t cap) {
+  unsigned used, bad;
+  int i;
+  if (ph_scan(tpl, &used, why, cap) < 0)
+    return -1;
+  if ((bad = used & ~allowed) != 0) {
+    for (i = 0; !((bad >> i) & 1); i++)
+      ;
+    snprintf(why, cap, "$%s has no value in %s", ph_names[i], what);
+    return -1;
+  }
+  if ((bad = required & ~used) != 0) {
+    for (i = 0; !((bad >> i) & 1); i++)
+      ;
+    snprintf(why, cap, "never sets $%s (%s must)", ph_names[i], what);
+    return -1;
+  }
+  return 0;
+}
+
+int co__repro_check(const struct co_adapter *a, char *err, size_t cap) {
+  const struct co_contract *c = a->contract;
+  const struct co_contract_c *rc = c->repro;
+  char why[160], what[96];
+  size_t i;
+  if (a->version < CO__REPRO_VERSION)
+    return 0; /* no templates before version 5 */
+  for (i = 0; i < c->nentries; i++) {
+    const struct co_entry *e = &c->entries[i];
+    unsigned req = CO__PH(CO__PH_R);
+    if (!e->c)
+      continue;
+    if (makes_object(e->effect))
+      req |= CO__PH(CO__PH_O);
+    snprintf(what, sizeof what, "a %s entry%s", co_effect_name(e->effect),
+             co_entry_nmodes(e) ? "" : " without modes");
+    if (tpl_check(e->c, entry_allowed(e), req, what, why, sizeof why) < 0) {
+      snprintf(err, cap, "adapter %s: entry %s, field c: %s", c->layer, e->name,
+               why);
+      return -1;
+    }
+  }
+  if (rc) {
+    const char *field = NULL;
+    if (rc->head && tpl_check(rc->head, PH_ANYWHERE, 0, "a layer's head", why,
+                              sizeof why) < 0)
+      field = "head";
+    else if (rc->init && tpl_check(rc->init, PH_ANYWHERE, 0, "a layer's init",
+                                   why, sizeof why) < 0)
+      field = "init";
+    if (field) {
+      snprintf(err, cap, "adapter %s: field repro.%s: %s", c->layer, field,
+               why);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* tpl into o with the values of its placeholders, each line after
+ * indent; *used gets the placeholders it used. */
+static void tpl_put(FILE *o, const char *tpl, const char *const val[],
+                    const char *indent, unsigned *used) {
+  const char *p;
+  int bol = 1;
+  for (p = tpl; *p; p++) {
+    size_t len;
+    int i;
+    if (bol && *p != '\n')
+      fputs(indent, o);
+    bol = *p == '\n';
+    if (*p != '$') {
+      fputc(*p, o);
+    } else if (p[1] == '$') {
+      fputc('$', o);
+      p++;
+    } else if ((i = ph_at(p + 1, &len)) >= 0) {
+      fputs(val[i] ? val[i] : "", o); /* (registration checked which) */
+      *used |= CO__PH(i);
+      p += len;
+    }
+  }
+  if (!bol)
+    fputc('\n', o);
+}
+
+/* The adapters a reproducer calls, in the order of their first call. */
+struct layers {
+  const struct co_adapter *a[CO_OBJS + 8];
+  size_t n;
+  unsigned used; /* the placeholders the steps used */
+  /* the placeholders' values that hold for the whole program */
+  char variant[16], window[16], watermark[24];
+};
+
+static void layers_add(struct layers *ls, const struct co_adapter *a) {
+  size_t i;
+  for (i = 0; i < ls->n; i++)
+    if (ls->a[i] == a)
+      return;
+  if (ls->n < sizeof ls->a / sizeof *ls->a)
+    ls->a[ls->n++] = a;
+}
+
+/* A C string literal of s into buf. */
+static void c_string(char *buf, size_t cap, const char *s) {
+  size_t n = 0;
+  if (cap < 4)
+    return;
+  buf[n++] = '"';
+  for (; *s && n + 4 < cap; s++) {
+    if (*s == '"' || *s == '\\')
+      buf[n++] = '\\';
+    buf[n++] = *s;
+  }
+  buf[n++] = '"';
+  buf[n] = 0;
+}
+
+/* A layer's entry as C: its template in a block of its own, then what
+ * the program does with the result. Returns 0, or -1 if the entry has no
+ * C (err says so). */
+static int entry_c(FILE *o, const struct co_op *op, size_t step,
+                   const char *text, struct layers *ls, char *err,
+                   size_t errcap) {
+  const struct co_entry_ref *ref = co_entry_ref(op->entry);
+  const char *val[CO__PH_COUNT];
+  char obj[16], src[16], fd[32], mode[64], modeno[16], n[16];
+  enum co_effect f;
+  if (!ref || ref->adapter->version < CO__REPRO_VERSION || !ref->e->c) {
+    char why[96] = "its co_entry.c is NULL";
+    if (ref && ref->adapter->version < CO__REPRO_VERSION)
+      snprintf(why, sizeof why,
+               "its adapter is of version %d; co_entry.c is read from "
+               "version %d",
+               ref->adapter->version, CO__REPRO_VERSION);
+    snprintf(err, errcap,
+             "step %zu (%s): entry %s of layer %s has no C (%s): no "
+             "reproducer written",
+             step, text, ref ? ref->e->name : "?",
+             ref ? ref->adapter->contract->layer : "?", why);
+    return -1;
+  }
+  f = ref->e->effect;
+  layers_add(ls, ref->adapter);
+  snprintf(obj, sizeof obj, "o[%u]",
+           makes_object(f) || f == CO_EFF_DUP2_OBJ ? op->dst : op->obj);
+  snprintf(src, sizeof src, "o[%u]", op->obj);
+  ref_str(fd, sizeof fd, op->a);
+  c_string(mode, sizeof mode, ref->nmodes ? ref->e->modes[op->flags].name : "");
+  snprintf(modeno, sizeof modeno, "%uu", (unsigned)op->flags);
+  snprintf(n, sizeof n, "%d", (int)op->n);
+  val[CO__PH_R] = "r";
+  val[CO__PH_O] = obj;
+  val[CO__PH_SRC] = src;
+  val[CO__PH_FD] = fd;
+  val[CO__PH_MODE] = mode;
+  val[CO__PH_MODENO] = modeno;
+  val[CO__PH_N] = n;
+  val[CO__PH_BUF] = "buf";
+  val[CO__PH_PATH] = "path";
+  val[CO__PH_VARIANT] = "VARIANT";
+  val[CO__PH_WINDOW] = ls->window;
+  val[CO__PH_WATERMARK] = ls->watermark;
+  if (strstr(ref->e->c, "$path"))
+    fprintf(o, "  snprintf(path, sizeof path, \"%%s/f%zu\", dir);\n", step);
+  fprintf(o, "  errno = 0;\n  {\n");
+  tpl_put(o, ref->e->c, val, "    ", &ls->used);
+  fprintf(o, "  }\n");
+  if (co_call_binds(op) == 2)
+    fprintf(o, "  s[%u] = (int)r;\n", op->dst);
+  if (f == CO_EFF_CLOSE || f == CO_EFF_DETACH)
+    fprintf(o, "  o[%u] = NULL;\n", op->obj);
+  return 0;
+}
+
+/* One operation as C. Returns -1 (err says why) for one without C. */
+static int op_c(FILE *o, const struct co_op *op, size_t step, const char *text,
+                struct layers *ls, char *err, size_t errcap) {
+  if (op->kind == CO_OP_CALL)
+    return entry_c(o, op, step, text, ls, err, errcap);
+  if (builtin_op_c(o, op) == 0)
+    return 0;
+  snprintf(err, errcap, "step %zu (%s) has no C template", step, text);
+  return -1;
+}
 /* The step's checks against the contract: its result, the descriptors it
  * closed, and the client's own move where that is the finding. */
 static void checks_c(FILE *b, const struct rec *r, const struct co_trace *t,
@@ -494,15 +577,14 @@ static void checks_c(FILE *b, const struct rec *r, const struct co_trace *t,
   }
 }
 
-/* The steps of main into b; the libraries they need into need[]. Returns
- * 0, or -1 with a message in err (an operation without a C template). */
+/* The steps of main into b; the layers they call into ls. Returns 0, or
+ * -1 with a message in err (an operation without C). */
 static int steps_c(FILE *b, const struct rec *r, const struct co_trace *t,
-                   const struct co_verdict *v, int need[LIB_COUNT], char *err,
+                   const struct co_verdict *v, struct layers *ls, char *err,
                    size_t errcap) {
   size_t i;
   char text[128];
   for (i = 0; i < t->len && i < r->n; i++) {
-    enum lib lib = LIB_NONE;
     co_op_format(&t->ops[i], text, sizeof text);
     if (r->refused[i]) {
       /* closeonce never issued it (a freed object, a foreign descriptor):
@@ -512,11 +594,8 @@ static int steps_c(FILE *b, const struct rec *r, const struct co_trace *t,
       continue;
     }
     fprintf(b, "\n  /* step %zu: %s */\n", i, text);
-    if (op_c(b, &t->ops[i], &lib) < 0) {
-      snprintf(err, errcap, "step %zu (%s) has no C template", i, text);
+    if (op_c(b, &t->ops[i], i, text, ls, err, errcap) < 0)
       return -1;
-    }
-    need[lib] = 1;
     fprintf(b, "  report(%zu, \"%s\", r);\n", i, text);
     fprintf(b, "  /* owners now:%s */\n",
             r->owners[i] && *r->owners[i] ? r->owners[i] : " none");
@@ -525,121 +604,147 @@ static int steps_c(FILE *b, const struct rec *r, const struct co_trace *t,
   return 0;
 }
 
-/* The program's head: what it reproduces, how to build it, and the
- * helpers every step uses. */
+/* The helpers every step may use, after the platform's headers. */
+static const char helpers_c[] =
+    "static char dir[] = \"/tmp/closeonce-repro-XXXXXX\";\n"
+    "static char path[4200];\nstatic const char buf[256];\n"
+    "static int start_open[4096];\n\n"
+    "/* The k-th descriptor number that was free when main started. */\n"
+    "static int freenum(int k) {\n  int n;\n"
+    "  for (n = 0; n < 4096; n++)\n"
+    "    if (!start_open[n] && k-- == 0)\n      return n;\n"
+    "  return -1;\n}\n\n"
+    "static int limit(void) {\n  struct rlimit rl;\n"
+    "  getrlimit(RLIMIT_NOFILE, &rl);\n  return (int)rl.rlim_cur;\n}\n\n"
+    "/* A fresh file, its name removed at once. */\n"
+    "static int fresh(int flags) {\n  int fd;\n"
+    "  snprintf(path, sizeof path, \"%s/f\", dir);\n"
+    "  fd = open(path, O_CREAT | O_EXCL | flags, 0600);\n"
+    "  unlink(path);\n  return fd;\n}\n\n"
+    "static long getfl(int fd) {\n  long f = fcntl(fd, F_GETFL);\n"
+    "  if (f < 0)\n    return f;\n"
+    "  return ((f & O_ACCMODE) == O_RDONLY ? 1 : (f & O_ACCMODE) == "
+    "O_WRONLY ? 2 : 0) |\n         (f & O_APPEND ? 8 : 0);\n}\n\n"
+    "static void report(size_t step, const char *op, long r) {\n"
+    "  printf(\"step %zu: %-28s -> %ld%s%s\\n\", step, op, r,\n"
+    "         r < 0 ? \" \" : \"\", r < 0 ? strerror(errno) : \"\");\n}\n\n"
+    "static void cleanup(void) {\n  rmdir(dir);\n}\n\n"
+    "static int fails(size_t step, const char *want, long got) {\n"
+    "  printf(\"FAILS at step %zu: got %ld, the contract says %s\\n\","
+    " step, got,\n         want);\n  return 1;\n}\n\n"
+    "/* After a step: each number free at the start open iff bit k of\n"
+    " * live, close-on-exec iff bit k of cloexec; free number off_k (if\n"
+    " * >= 0) at offset off. Returns 1 (and says how) if not. */\n"
+    "static int state(size_t step, unsigned long long live,\n"
+    "                 unsigned long long cloexec, int off_k, long off) {\n"
+    "  int k;\n"
+    "  for (k = 0; k < 64 && freenum(k) >= 0; k++) {\n"
+    "    int fl = fcntl(freenum(k), F_GETFD), want = (live >> k) & 1;\n"
+    "    if ((fl >= 0) != want) {\n"
+    "      printf(\"FAILS at step %zu: descriptor f%d is %s, the \"\n"
+    "             \"contract says %s\\n\", step, k, fl >= 0 ? \"open\" : "
+    "\"closed\",\n"
+    "             want ? \"open\" : \"closed\");\n"
+    "      return 1;\n    }\n"
+    "    if (fl >= 0 && !!(fl & FD_CLOEXEC) != ((cloexec >> k) & 1)) {\n"
+    "      printf(\"FAILS at step %zu: descriptor f%d has close-on-exec "
+    "\"\n"
+    "             \"%s, the contract says %s\\n\", step, k,\n"
+    "             fl & FD_CLOEXEC ? \"set\" : \"clear\",\n"
+    "             (cloexec >> k) & 1 ? \"set\" : \"clear\");\n"
+    "      return 1;\n    }\n  }\n"
+    "  if (off_k >= 0 && lseek(freenum(off_k), 0, SEEK_CUR) != off) {\n"
+    "    printf(\"FAILS at step %zu: descriptor f%d is at offset %ld, \"\n"
+    "           \"the contract says %ld\\n\", step, off_k,\n"
+    "           (long)lseek(freenum(off_k), 0, SEEK_CUR), off);\n"
+    "    return 1;\n  }\n  return 0;\n}\n\n";
+
+/* A layer-wide template (head, init): only $variant and $window. */
+static void layer_tpl(FILE *out, const char *tpl, struct layers *ls,
+                      const char *indent) {
+  const char *val[CO__PH_COUNT] = {0};
+  val[CO__PH_VARIANT] = "VARIANT";
+  val[CO__PH_WINDOW] = ls->window;
+  tpl_put(out, tpl, val, indent, &ls->used);
+}
+
+static const struct co_contract_c *repro_of(const struct co_adapter *a) {
+  return a->contract->repro;
+}
+
+/* The program's head: what it reproduces, how to build it, the helpers
+ * every step uses and the layers' own heads. */
 static void prelude_c(FILE *out, const struct co_target *tg,
-                      const struct co_verdict *v, const int need[LIB_COUNT]) {
+                      const struct co_verdict *v, struct layers *ls) {
+  size_t i;
+  unsigned before = ls->used;
   fprintf(out,
           "/*\n * closeonce reproducer: %s in target %s.\n * %s\n *\n"
           " * Only the platform's and the libraries' own calls; each step "
           "checks\n * its result against the contract. Exit 1: the failure "
-          "shows; exit 0:\n * it does not (fixed).\n *\n"
-          " *   cc -std=c11 repro.c%s%s%s%s -o repro && ./repro\n */\n",
-          co_verdict_name(v->kind), tg->name, v->what,
-          need[LIB_DEMO] ? " demolib.c" : "", need[LIB_WIO] ? " wiolib.c" : "",
-          need[LIB_PAGER] ? " -I pager pager/vfd_planted.c" : "",
-          need[LIB_ZLIB] ? " -lz" : "");
-  fprintf(
-      out,
-      "#define _GNU_SOURCE\n#include <errno.h>\n#include <fcntl.h>\n"
-      "#include <stdio.h>\n#include <stdio_ext.h>\n#include <stdlib.h>\n"
-      "#include <string.h>\n#include <sys/resource.h>\n"
-      "#include <stdint.h>\n#include <sys/syscall.h>\n#include <unistd.h>\n"
-      "%s%s%s%s\n"
-      "static char dir[] = \"/tmp/closeonce-repro-XXXXXX\";\n"
-      "static char path[4200];\nstatic const char buf[256];\n"
-      "static int start_open[4096];\n\n"
-      "/* The k-th descriptor number that was free when main started. */\n"
-      "static int freenum(int k) {\n  int n;\n"
-      "  for (n = 0; n < 4096; n++)\n"
-      "    if (!start_open[n] && k-- == 0)\n      return n;\n"
-      "  return -1;\n}\n\n"
-      "static int limit(void) {\n  struct rlimit rl;\n"
-      "  getrlimit(RLIMIT_NOFILE, &rl);\n  return (int)rl.rlim_cur;\n}\n\n"
-      "/* A fresh file, its name removed at once. */\n"
-      "static int fresh(int flags) {\n  int fd;\n"
-      "  snprintf(path, sizeof path, \"%%s/f\", dir);\n"
-      "  fd = open(path, O_CREAT | O_EXCL | flags, 0600);\n"
-      "  unlink(path);\n  return fd;\n}\n\n"
-      "static long getfl(int fd) {\n  long f = fcntl(fd, F_GETFL);\n"
-      "  if (f < 0)\n    return f;\n"
-      "  return ((f & O_ACCMODE) == O_RDONLY ? 1 : (f & O_ACCMODE) == "
-      "O_WRONLY ? 2 : 0) |\n         (f & O_APPEND ? 8 : 0);\n}\n\n"
-      "static void report(size_t step, const char *op, long r) {\n"
-      "  printf(\"step %%zu: %%-28s -> %%ld%%s%%s\\n\", step, op, r,\n"
-      "         r < 0 ? \" \" : \"\", r < 0 ? strerror(errno) : \"\");\n}\n\n"
-      "static void cleanup(void) {\n  rmdir(dir);\n}\n\n"
-      "static int fails(size_t step, const char *want, long got) {\n"
-      "  printf(\"FAILS at step %%zu: got %%ld, the contract says %%s\\n\","
-      " step, got,\n         want);\n  return 1;\n}\n\n"
-      "/* After a step: each number free at the start open iff bit k of\n"
-      " * live, close-on-exec iff bit k of cloexec; free number off_k (if\n"
-      " * >= 0) at offset off. Returns 1 (and says how) if not. */\n"
-      "static int state(size_t step, unsigned long long live,\n"
-      "                 unsigned long long cloexec, int off_k, long off) {\n"
-      "  int k;\n"
-      "  for (k = 0; k < 64 && freenum(k) >= 0; k++) {\n"
-      "    int fl = fcntl(freenum(k), F_GETFD), want = (live >> k) & 1;\n"
-      "    if ((fl >= 0) != want) {\n"
-      "      printf(\"FAILS at step %%zu: descriptor f%%d is %%s, the \"\n"
-      "             \"contract says %%s\\n\", step, k, fl >= 0 ? \"open\" : "
-      "\"closed\",\n"
-      "             want ? \"open\" : \"closed\");\n"
-      "      return 1;\n    }\n"
-      "    if (fl >= 0 && !!(fl & FD_CLOEXEC) != ((cloexec >> k) & 1)) {\n"
-      "      printf(\"FAILS at step %%zu: descriptor f%%d has close-on-exec "
-      "\"\n"
-      "             \"%%s, the contract says %%s\\n\", step, k,\n"
-      "             fl & FD_CLOEXEC ? \"set\" : \"clear\",\n"
-      "             (cloexec >> k) & 1 ? \"set\" : \"clear\");\n"
-      "      return 1;\n    }\n  }\n"
-      "  if (off_k >= 0 && lseek(freenum(off_k), 0, SEEK_CUR) != off) {\n"
-      "    printf(\"FAILS at step %%zu: descriptor f%%d is at offset %%ld, \"\n"
-      "           \"the contract says %%ld\\n\", step, off_k,\n"
-      "           (long)lseek(freenum(off_k), 0, SEEK_CUR), off);\n"
-      "    return 1;\n  }\n  return 0;\n}\n\n",
-      need[LIB_DEMO] ? "#include \"demolib.h\"\n" : "",
-      need[LIB_WIO] ? "#include \"wiolib.h\"\n" : "",
-      need[LIB_ZLIB] ? "#include <zlib.h>\n" : "",
-      need[LIB_PAGER] ? "#include \"vfd_planted.h\"\n\n/* An object: virtual "
-                        "descriptor + 1. */\n"
-                        "#define VFD(obj) ((int)((intptr_t)(obj)-1))\n"
-                        "static struct vfd_pager *pg;\nstatic char nl[256];\n"
-                      : "");
+          "shows; exit 0:\n * it does not (fixed). Build it (in the "
+          "adapters' project directory):\n *\n *   cc -std=c11 repro.c",
+          co_verdict_name(v->kind), tg->name, v->what);
+  for (i = 0; i < ls->n; i++)
+    if (repro_of(ls->a[i]) && repro_of(ls->a[i])->build)
+      fprintf(out, " %s", repro_of(ls->a[i])->build);
+  fprintf(out, " -o repro && ./repro\n");
+  /* the heads' and inits' use of $variant counts too: a dry run */
+  for (i = 0; i < ls->n; i++)
+    if (repro_of(ls->a[i])) {
+      const struct co_contract_c *rc = repro_of(ls->a[i]);
+      unsigned used;
+      char why[8];
+      if (rc->head && ph_scan(rc->head, &used, why, sizeof why) == 0)
+        before |= used;
+      if (rc->init && ph_scan(rc->init, &used, why, sizeof why) == 0)
+        before |= used;
+    }
+  if ((before & CO__PH(CO__PH_VARIANT)) && tg->variant)
+    fprintf(out, " *\n * -DVARIANT=0: the library without its planted "
+                 "bugs.\n");
+  fprintf(out, " */\n#define _GNU_SOURCE\n#include <errno.h>\n"
+               "#include <fcntl.h>\n#include <stdint.h>\n#include <stdio.h>\n"
+               "#include <stdlib.h>\n#include <string.h>\n"
+               "#include <sys/resource.h>\n#include <sys/syscall.h>\n"
+               "#include <unistd.h>\n\n");
+  if (before & CO__PH(CO__PH_VARIANT))
+    fprintf(out,
+            "#ifndef VARIANT\n#define VARIANT %uu /* the planted bugs; 0: "
+            "fixed */\n#endif\n\n",
+            tg->variant);
+  fputs(helpers_c, out);
+  if (ls->n)
+    fputs("/* The layers' own: a program need not call every helper. */\n"
+          "#pragma GCC diagnostic ignored \"-Wunused-function\"\n\n",
+          out);
+  for (i = 0; i < ls->n; i++)
+    if (repro_of(ls->a[i]) && repro_of(ls->a[i])->head) {
+      fprintf(out, "/* ---- %s ---- */\n", ls->a[i]->contract->layer);
+      layer_tpl(out, repro_of(ls->a[i])->head, ls, "");
+      fputc('\n', out);
+    }
 }
 
-/* main up to the first step: the start state, and each library set up
- * with its planted bugs (VARIANT; -DVARIANT=0: fixed). */
-static void main_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
-                   const int need[LIB_COUNT]) {
-  static const char variant[] =
-      "#ifndef VARIANT\n#define VARIANT %uu /* the planted bugs; 0: "
-      "fixed */\n#endif\n";
+/* main up to the first step: the layers' set-up, then the start state. */
+static void main_c(FILE *out, struct layers *ls) {
+  size_t i;
   fprintf(out,
           "int main(void) {\n  int s[%d];\n  void *o[%d] = {0};\n"
           "  long r;\n  int i;\n  (void)o;\n  (void)r;\n"
           "  (void)buf;\n  (void)limit;\n  (void)getfl;\n"
           "  (void)fresh;\n  (void)s;\n"
-          "  for (i = 0; i < 4096; i++)\n"
-          "    start_open[i] = fcntl(i, F_GETFD) >= 0;\n"
           "  for (i = 0; i < %d; i++)\n    s[i] = -1;\n"
           "  if (!mkdtemp(dir))\n    return 2;\n"
           "  atexit(cleanup);\n",
           CO_SLOTS, CO_OBJS, CO_SLOTS);
-  if (need[LIB_DEMO] || need[LIB_WIO])
-    fprintf(out, variant, tg->variant);
-  if (need[LIB_PAGER]) {
-    fprintf(out, variant, tg->variant & 0xffffu);
-    fprintf(out,
-            "  {\n    /* window %u; the watermark where the trace had it: "
-            "the %dth\n     * number free at the start */\n"
-            "    struct vfd_config cfg = {%uu, 0};\n"
-            "    cfg.watermark = freenum(%d);\n"
-            "    memset(nl, '\\n', sizeof nl);\n"
-            "    if (!(pg = vfd_pager_new_planted(&cfg, VARIANT)))\n      "
-            "return 2;\n  }\n",
-            co_exec_window(ex), CO_PAGER_LOW, co_exec_window(ex), CO_PAGER_LOW);
-  }
+  for (i = 0; i < ls->n; i++)
+    if (repro_of(ls->a[i]) && repro_of(ls->a[i])->init) {
+      fprintf(out, "  /* %s: its set-up */\n", ls->a[i]->contract->layer);
+      layer_tpl(out, repro_of(ls->a[i])->init, ls, "  ");
+    }
+  fprintf(out, "  for (i = 0; i < 4096; i++)\n"
+               "    start_open[i] = fcntl(i, F_GETFD) >= 0;\n");
 }
 
 /* Run t twice on ex: the first run fixes the free numbers, the second
@@ -656,11 +761,25 @@ static void record(struct rec *r, struct co_exec *ex, const struct co_trace *t,
   co_exec_set_hook(ex, NULL, NULL);
 }
 
+/* The values of the whole program's placeholders. */
+static void layers_init(struct layers *ls, const struct rec *r,
+                        struct co_exec *ex) {
+  int64_t wm = co_model_watermark(co_exec_model(ex));
+  int k = free_index(r, wm);
+  memset(ls, 0, sizeof *ls);
+  snprintf(ls->window, sizeof ls->window, "%uu", co_exec_window(ex));
+  if (k >= 0)
+    snprintf(ls->watermark, sizeof ls->watermark, "freenum(%d)", k);
+  else
+    snprintf(ls->watermark, sizeof ls->watermark, "%lld", (long long)wm);
+}
+
 int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
                const struct co_trace *t, char *err, size_t errcap) {
   struct rec *r = calloc(1, sizeof *r);
   struct co_verdict v;
-  int need[LIB_COUNT] = {0}, rc = -1;
+  struct layers ls;
+  int rc = -1;
   struct co__mem bm;
   size_t i;
   memset(&bm, 0, sizeof bm);
@@ -679,15 +798,16 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
     return -1;
   }
   record(r, ex, t, &v);
+  layers_init(&ls, r, ex);
   if (v.kind == CO_V_OK) {
     snprintf(err, errcap, "no finding in this trace for target %s", tg->name);
   } else if (!co__mem_open(&bm)) {
     snprintf(err, errcap, "out of memory");
   } else {
-    int bad = steps_c(bm.f, r, t, &v, need, err, errcap);
+    int bad = steps_c(bm.f, r, t, &v, &ls, err, errcap);
     if (co__mem_close(&bm) == 0 && !bad) {
-      prelude_c(out, tg, &v, need);
-      main_c(out, ex, tg, need);
+      prelude_c(out, tg, &v, &ls);
+      main_c(out, &ls);
       fprintf(out, "%s", bm.buf);
       fprintf(out, "\n  printf(\"no failure: every step as the contract "
                    "says\\n\");\n  return 0;\n}\n");
@@ -698,5 +818,52 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
   for (i = 0; i < r->n; i++)
     free(r->owners[i]);
   free(r);
+  return rc;
+}
+
+/* buf into path, whole or not at all: a new name, then rename. Returns 0,
+ * or -1 with the reason in err (nothing left but what was at path). */
+static int write_whole(const char *path, const char *buf, size_t len, char *err,
+                       size_t errcap) {
+  char tmp[4200];
+  FILE *f;
+  int bad;
+  snprintf(tmp, sizeof tmp, "%s.%llx.tmp", path, co__entropy() & 0xffffffffull);
+  bad = !(f = fopen(tmp, "wb"));
+  if (!bad) {
+    bad = fwrite(buf, 1, len, f) != len;
+    bad = fclose(f) != 0 || bad; /* closed whatever the write said */
+  }
+  if (bad || rename(tmp, path) != 0) {
+    snprintf(err, errcap, "%s: cannot write: %s", path, strerror(errno));
+    remove(tmp);
+    return -1;
+  }
+  return 0;
+}
+
+int co_repro_write(const char *path, struct co_exec *ex,
+                   const struct co_target *tg, const struct co_trace *t,
+                   char *err, size_t errcap) {
+  struct co__mem m;
+  int rc;
+  memset(&m, 0, sizeof m);
+  if (!co__mem_open(&m)) {
+    snprintf(err, errcap, "out of memory");
+    return -1;
+  }
+  rc = co_repro_c(m.f, ex, tg, t, err, errcap);
+  if (co__mem_close(&m) < 0 && rc == 0) {
+    snprintf(err, errcap, "out of memory");
+    rc = -1;
+  }
+  if (rc == 0 && !path) {
+    rc = fwrite(m.buf, 1, m.len, stdout) == m.len ? 0 : -1;
+    if (rc < 0)
+      snprintf(err, errcap, "cannot write the program: %s", strerror(errno));
+  } else if (rc == 0) {
+    rc = write_whole(path, m.buf, m.len, err, errcap);
+  }
+  free(m.buf);
   return rc;
 }

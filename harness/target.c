@@ -24,6 +24,7 @@
 #include "libs.h"
 #include "vfd_planted.h"
 #ifndef _WIN32
+#include "adapters/buflib.h"
 #include "adapters/wiolib.h"
 #endif
 #endif
@@ -172,6 +173,7 @@ registry_init(void) {
   must(co_adapter_register(&co_adapter_demo, err, sizeof err), err);
 #ifndef _WIN32
   must(co_adapter_register(&co_adapter_wio, err, sizeof err), err);
+  must(co_adapter_register(&co_adapter_buf, err, sizeof err), err);
 #endif
 #endif
   for (i = 0; i < NBUILTIN; i++) {

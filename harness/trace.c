@@ -55,30 +55,47 @@ const struct co_opdesc co_opdesc[CO_OP_COUNT] = {
 #undef CO__OP_DESC
 };
 
-/* A call's shape is its entry's, resolved at registration (struct
- * co_entry_ref). */
+void co_step_of(struct co_step *s, const struct co_op *op) {
+  const struct co_entry_ref *r =
+      op->kind == CO_OP_CALL ? co_entry_ref(op->entry) : NULL;
+  const struct co_opdesc *d = &co_opdesc[op->kind % CO_OP_COUNT];
+  s->op = op;
+  s->call = r;
+  s->mode = r && op->flags < r->nmodes ? &r->e->modes[op->flags] : NULL;
+  if (r) { /* a call's shape is its entry's, resolved at registration */
+    s->binds = r->binds;
+    s->nrefs = r->nrefs;
+    s->has_obj = r->has_obj;
+    s->target = r->target;
+  } else {
+    s->binds = op->kind != CO_OP_CALL && d->binds ? 2 : 0;
+    s->nrefs = op->kind != CO_OP_CALL ? d->nrefs : 0;
+    s->has_obj = s->target = 0;
+  }
+}
+
 int co_call_binds(const struct co_op *op) {
-  const struct co_entry_ref *r;
-  return op->kind == CO_OP_CALL && (r = co_entry_ref(op->entry)) ? r->binds : 0;
+  struct co_step s;
+  co_step_of(&s, op);
+  return s.call ? s.binds : 0;
 }
 
 int co_call_target(const struct co_op *op) {
-  const struct co_entry_ref *r;
-  return op->kind == CO_OP_CALL && (r = co_entry_ref(op->entry)) ? r->target
-                                                                 : 0;
+  struct co_step s;
+  co_step_of(&s, op);
+  return s.target;
 }
 
 int co_op_nrefs(const struct co_op *op) {
-  const struct co_entry_ref *r;
-  if (op->kind != CO_OP_CALL)
-    return co_opdesc[op->kind % CO_OP_COUNT].nrefs;
-  return (r = co_entry_ref(op->entry)) ? r->nrefs : 0;
+  struct co_step s;
+  co_step_of(&s, op);
+  return s.nrefs;
 }
 
 int co_op_has_obj(const struct co_op *op) {
-  const struct co_entry_ref *r;
-  return op->kind == CO_OP_CALL && (r = co_entry_ref(op->entry)) ? r->has_obj
-                                                                 : 0;
+  struct co_step s;
+  co_step_of(&s, op);
+  return s.has_obj;
 }
 
 void co_trace_init(struct co_trace *t) {
@@ -163,17 +180,21 @@ static uint8_t flags_canon(const struct co__word *w, uint8_t flags) {
 
 /* Canonical form of a layer call: only the fields its effect uses. */
 static void call_canon(struct co_op *op) {
-  const struct co_entry *e = co_entry_get(op->entry, NULL, NULL);
+  struct co_step st;
+  const struct co_entry *e;
   unsigned nm;
-  if (!e) { /* an unknown entry: keep it, printing and running reject it */
+  co_step_of(&st, op);
+  if (!st.call) { /* an unknown entry: keep it, printing and running reject it
+                   */
     op->flags = op->dst = op->obj = 0;
     op->a = op->b = (struct co_ref){0, 0};
     op->n = 0;
     return;
   }
-  nm = co_entry_nmodes(e);
+  e = st.call->e;
+  nm = st.call->nmodes;
   op->flags = nm ? (uint8_t)((op->flags & 0xf) % nm) : 0;
-  switch (co_call_binds(op)) {
+  switch (st.binds) {
   case 1:
     op->dst %= CO_OBJS;
     break;
@@ -181,14 +202,14 @@ static void call_canon(struct co_op *op) {
     op->dst %= CO_SLOTS;
     break;
   default:
-    op->dst = co_call_target(op) ? op->dst % CO_OBJS : 0;
+    op->dst = st.target ? op->dst % CO_OBJS : 0;
   }
-  if (co_op_nrefs(op))
+  if (st.nrefs)
     ref_canon(&op->a);
   else
     op->a = (struct co_ref){0, 0};
   op->b = (struct co_ref){0, 0};
-  op->obj = co_op_has_obj(op) ? op->obj % CO_OBJS : 0;
+  op->obj = st.has_obj ? op->obj % CO_OBJS : 0;
   /* USE writes 1..255 bytes: a zero-byte write touches nothing in most
    * layers (stdio does not even flush), so it would observe nothing. */
   op->n = e->effect == CO_EFF_USE ? ((op->n & 0xff) ? op->n & 0xff : 1) : 0;
@@ -340,14 +361,16 @@ size_t co_trace_encode(const struct co_trace *t, const struct co_opset *set,
     const struct co_op *op = &t->ops[i];
     uint8_t r[4], page;
     if (op->kind == CO_OP_CALL) {
-      const struct co_entry *e = co_entry_get(op->entry, NULL, NULL);
+      struct co_step st;
+      co_step_of(&st, op);
       for (k = 0; k < set->nentries && set->entries[k] != op->entry; k++)
         ;
-      if (k == set->nentries || !e)
+      if (k == set->nentries || !st.call)
         continue;
       r[0] = entry_record(set, k, &page);
       r[1] = (uint8_t)((op->dst & 0xf) | (op->flags << 4));
-      r[2] = e->effect == CO_EFF_USE ? (uint8_t)op->n : ref_encode(op->a);
+      r[2] =
+          st.call->e->effect == CO_EFF_USE ? (uint8_t)op->n : ref_encode(op->a);
       r[3] = (uint8_t)(page | (op->obj & ((1u << PAGE_SHIFT) - 1)));
       if (need + 4 <= cap)
         memcpy(buf + need, r, 4);
@@ -415,12 +438,15 @@ static void appendf(char *buf, size_t cap, int *len, const char *fmt, ...) {
 }
 
 static int call_format(const struct co_op *op, char *buf, size_t cap) {
-  const struct co_entry *e = co_entry_get(op->entry, NULL, NULL);
+  struct co_step st;
+  const struct co_entry *e;
   char ref[16];
   int len = 0;
-  if (!e)
+  co_step_of(&st, op);
+  if (!st.call)
     return snprintf(buf, cap, "unknown-entry-%u", op->entry);
-  switch (co_call_binds(op)) {
+  e = st.call->e;
+  switch (st.binds) {
   case 1:
     appendf(buf, cap, &len, "o%u = ", op->dst);
     break;
@@ -429,18 +455,19 @@ static int call_format(const struct co_op *op, char *buf, size_t cap) {
     break;
   }
   appendf(buf, cap, &len, "%s", e->name);
-  if (co_op_nrefs(op)) {
+  if (st.nrefs) {
     co_ref_format(op->a, ref, sizeof ref);
     appendf(buf, cap, &len, " %s", ref);
   }
-  if (co_op_has_obj(op))
+  if (st.has_obj)
     appendf(buf, cap, &len, " o%u", op->obj);
-  if (co_call_target(op))
+  if (st.target)
     appendf(buf, cap, &len, " o%u", op->dst);
   if (e->effect == CO_EFF_USE)
     appendf(buf, cap, &len, " %d", (int)op->n);
-  if (co_entry_nmodes(e))
-    appendf(buf, cap, &len, " %s", e->modes[op->flags].name);
+  if (st.call->nmodes)
+    appendf(buf, cap, &len, " %s",
+            st.mode ? st.mode->name : "(mode out of range)");
   return len;
 }
 
@@ -603,24 +630,28 @@ static int parse_obj(const char *t, size_t n, uint8_t *obj) {
 /* The rest of a layer call after its name: operands and mode. */
 static int parse_call(struct lexer *lx, struct co_op *op, int entry,
                       int dst_kind, const char *name_at, struct co_trace *out) {
-  const struct co_entry *e = co_entry_get((unsigned)entry, NULL, NULL);
+  struct co_step st;
+  const struct co_entry *e;
   const char *t;
   size_t n;
-  unsigned nm = co_entry_nmodes(e), k;
+  unsigned nm, k;
   op->kind = CO_OP_CALL;
   op->entry = (uint8_t)entry;
-  if (co_call_binds(op) == 1 && dst_kind != 'o')
+  co_step_of(&st, op);
+  e = st.call->e; /* entry: an id co_entry_find returned */
+  nm = st.call->nmodes;
+  if (st.binds == 1 && dst_kind != 'o')
     return lex_fail(lx, dst_kind ? lx->line_start : name_at,
                     "'%s' makes an object: write 'oN = %s ...'", e->name,
                     e->name);
-  if (co_call_binds(op) == 2 && dst_kind != 's')
+  if (st.binds == 2 && dst_kind != 's')
     return lex_fail(lx, dst_kind ? lx->line_start : name_at,
                     "'%s' returns a descriptor: write 'sN = %s ...'", e->name,
                     e->name);
-  if (!co_call_binds(op) && dst_kind)
+  if (!st.binds && dst_kind)
     return lex_fail(lx, lx->line_start, "'%s' returns nothing to bind",
                     e->name);
-  if (co_op_nrefs(op)) {
+  if (st.nrefs) {
     n = next_token(lx, &t);
     if (n == 0 || parse_ref(t, n, &op->a) < 0)
       return lex_fail(lx, t,
@@ -628,13 +659,13 @@ static int parse_call(struct lexer *lx, struct co_op *op, int entry,
                       "fN, -1 or limit, found '%.*s'",
                       e->name, (int)n, t);
   }
-  if (co_op_has_obj(op)) {
+  if (st.has_obj) {
     n = next_token(lx, &t);
     if (n == 0 || parse_obj(t, n, &op->obj) < 0)
       return lex_fail(lx, t, "'%s' expects an object o0..o%d, found '%.*s'",
                       e->name, CO_OBJS - 1, (int)n, t);
   }
-  if (co_call_target(op)) {
+  if (st.target) {
     n = next_token(lx, &t);
     if (n == 0 || parse_obj(t, n, &op->dst) < 0)
       return lex_fail(lx, t,

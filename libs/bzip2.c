@@ -51,20 +51,29 @@ static const struct co_entry entries[] = {
                .io = CO_IO_OPAQUE,
                .modes = modes,
                .source = "bzip2 manual 3.5; bzlib.c bzopen_or_bzdopen: "
-                         "fdopen(fd, mode), NULL leaves fd with the caller"},
+                         "fdopen(fd, mode), NULL leaves fd with the caller",
+               .c = "$o = BZ2_bzdopen($fd, $mode);\n$r = $o ? 0 : -1;"},
     [WRITE] = {.name = "BZ2_bzwrite",
                .effect = CO_EFF_USE,
                .io = CO_IO_OPAQUE | CO_IO_SILENT,
-               .source = "bzlib.c BZ2_bzWrite: compresses into memory"},
+               .source = "bzlib.c BZ2_bzWrite: compresses into memory",
+               .c = "$r = BZ2_bzwrite($o, (void *)$buf, $n);\n"
+                    "if ($r < 0)\n"
+                    "  $r = -1;"},
     [CLOSE] = {.name = "BZ2_bzclose",
                .effect = CO_EFF_CLOSE,
                .io = CO_IO_OPAQUE | CO_IO_SILENT,
                .source = "bzip2 manual 3.5: closes the file; bzlib.c: void, "
-                         "fclose() always"},
+                         "fclose() always",
+               .c = "BZ2_bzclose($o);\n$r = 0;"},
 };
 
+/* The reproducer's C (closeonce/contract.h): the glue's calls. */
+static const struct co_contract_c repro = {.head = "#include <bzlib.h>",
+                                           .build = "-lbz2"};
+
 static const struct co_contract contract = {
-    .layer = "bzip2", .entries = entries, .nentries = 3};
+    .layer = "bzip2", .entries = entries, .nentries = 3, .repro = &repro};
 
 static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
                  void **obj, int64_t fd, int32_t n, struct co_outcome *out) {

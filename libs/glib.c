@@ -58,25 +58,38 @@ static const struct co_entry stream_entries[] = {
     [S_NEW_CLOSE] = {.name = "g_unix_output_stream_new_close",
                      .effect = CO_EFF_ADOPT_ON_SUCCESS,
                      .source = GREF "g_unix_output_stream_new(fd, TRUE): "
-                                    "closed when the stream is destroyed"},
+                                    "closed when the stream is destroyed",
+                     .c = "$o = g_unix_output_stream_new($fd, TRUE);\n"
+                          "$r = $o ? 0 : -1;"},
     [S_NEW_KEEP] = {.name = "g_unix_output_stream_new_keep",
                     .effect = CO_EFF_BORROW,
-                    .source = GREF "g_unix_output_stream_new(fd, FALSE)"},
+                    .source = GREF "g_unix_output_stream_new(fd, FALSE)",
+                    .c = "$o = g_unix_output_stream_new($fd, FALSE);\n"
+                         "$r = $o ? 0 : -1;"},
     [S_GET_FD] = {.name = "g_unix_output_stream_get_fd",
                   .effect = CO_EFF_LEND,
-                  .source = GREF "g_unix_output_stream_get_fd"},
+                  .source = GREF "g_unix_output_stream_get_fd",
+                  .c = "$r = g_unix_output_stream_get_fd(\n"
+                       "    G_UNIX_OUTPUT_STREAM($o));"},
     [S_WRITE] = {.name = "g_output_stream_write",
                  .effect = CO_EFF_USE,
-                 .source = "gunixoutputstream.c write_fn: one write(2)"},
+                 .source = "gunixoutputstream.c write_fn: one write(2)",
+                 .c = "$r = g_output_stream_write($o, $buf, (gsize)$n, NULL, "
+                      "NULL);\n"
+                      "if ($r < 0)\n"
+                      "  $r = -1;"},
     [S_UNREF] = {.name = "g_object_unref",
                  .effect = CO_EFF_CLOSE,
                  .io = CO_IO_SILENT,
                  .source = GREF "GOutputStream dispose closes the stream; "
-                                "void"},
+                                "void",
+                 .c = "g_object_unref($o);\n$r = 0;"},
     [S_CLOSE] = {.name = "g_output_stream_close",
                  .effect = CO_EFF_CLOSE,
                  .source = GREF "g_output_stream_close reports close(2)'s "
-                                "error (then g_object_unref)"},
+                                "error (then g_object_unref)",
+                 .c = "$r = g_output_stream_close($o, NULL, NULL) ? 0 : -1;\n"
+                      "g_object_unref($o);"},
 };
 
 static const struct co_entry channel_entries[] = {
@@ -85,37 +98,94 @@ static const struct co_entry channel_entries[] = {
                .checks = CO_CHK_ANY,
                .io = CO_IO_ACCESS_ONCE,
                .source = GREF "g_io_channel_set_close_on_unref: FALSE for "
-                              "g_io_channel_unix_new"},
+                              "g_io_channel_unix_new",
+               .c = "$o = glib_channel($fd, FALSE);\n$r = 0;"},
     [C_NEW_OWNED] = {.name = "g_io_channel_unix_new_owned",
                      .effect = CO_EFF_ADOPT_ON_SUCCESS,
                      .checks = CO_CHK_ANY,
                      .io = CO_IO_ACCESS_ONCE,
                      .source = GREF "g_io_channel_unix_new, then "
-                                    "g_io_channel_set_close_on_unref(TRUE)"},
+                                    "g_io_channel_set_close_on_unref(TRUE)",
+                     .c = "$o = glib_channel($fd, TRUE);\n$r = 0;"},
     [C_GET_FD] = {.name = "g_io_channel_unix_get_fd",
                   .effect = CO_EFF_LEND,
-                  .source = GREF "g_io_channel_unix_get_fd"},
+                  .source = GREF "g_io_channel_unix_get_fd",
+                  .c = "$r = g_io_channel_unix_get_fd($o);"},
     [C_WRITE] = {.name = "g_io_channel_write_chars",
                  .effect = CO_EFF_USE,
                  .source = "unbuffered, no encoding: giounix.c io_write, "
-                           "one write(2)"},
+                           "one write(2)",
+                 .c = "gsize done = 0;\n"
+                      "$r = g_io_channel_write_chars($o, $buf, $n, &done, "
+                      "NULL) ==\n"
+                      "             G_IO_STATUS_NORMAL\n"
+                      "         ? (long)done\n"
+                      "         : -1;"},
     [C_UNREF] = {.name = "g_io_channel_unref",
                  .effect = CO_EFF_CLOSE,
                  .io = CO_IO_SILENT,
                  .source = GREF "g_io_channel_unref: shutdown if "
-                                "close_on_unref; void"},
+                                "close_on_unref; void",
+                 .c = "g_io_channel_unref($o);\n$r = 0;"},
     [C_SHUTDOWN] = {.name = "g_io_channel_shutdown",
                     .effect = CO_EFF_CLOSE,
                     .io = CO_IO_CLOSES_ANY,
                     .source = GREF "g_io_channel_shutdown: \"Close an IO "
                                    "channel\"; giounix.c io_close closes fd "
-                                   "whatever close_on_unref says"},
+                                   "whatever close_on_unref says",
+                    .c = "$r = g_io_channel_shutdown($o, FALSE, NULL) ==\n"
+                         "             G_IO_STATUS_NORMAL\n"
+                         "         ? 0\n"
+                         "         : -1;\n"
+                         "g_io_channel_unref($o);"},
 };
 
-static const struct co_contract stream_contract = {
-    .layer = "gio", .entries = stream_entries, .nentries = 6};
-static const struct co_contract channel_contract = {
-    .layer = "glib", .entries = channel_entries, .nentries = 6};
+/* The reproducers' C (closeonce/contract.h): the glue's calls, GLib's
+ * warnings quiet as in the glue; a channel unbuffered and binary. */
+static const struct co_contract_c stream_repro = {
+    .head = "#include <gio/gunixoutputstream.h>\n"
+            "\n"
+            "static inline void gio_quiet(const gchar *domain, "
+            "GLogLevelFlags level,\n"
+            "                             const gchar *msg, gpointer data) {\n"
+            "  (void)domain;\n"
+            "  (void)level;\n"
+            "  (void)msg;\n"
+            "  (void)data;\n"
+            "}",
+    .init = "g_log_set_default_handler(gio_quiet, NULL);",
+    .build = "$(pkg-config --cflags --libs gio-unix-2.0)"};
+static const struct co_contract_c channel_repro = {
+    .head = "#include <glib.h>\n"
+            "\n"
+            "static inline void glib_quiet(const gchar *domain, "
+            "GLogLevelFlags level,\n"
+            "                              const gchar *msg, gpointer data) "
+            "{\n"
+            "  (void)domain;\n"
+            "  (void)level;\n"
+            "  (void)msg;\n"
+            "  (void)data;\n"
+            "}\n"
+            "\n"
+            "static inline GIOChannel *glib_channel(int fd, gboolean owned) {\n"
+            "  GIOChannel *ch = g_io_channel_unix_new(fd);\n"
+            "  g_io_channel_set_encoding(ch, NULL, NULL);\n"
+            "  g_io_channel_set_buffered(ch, FALSE);\n"
+            "  g_io_channel_set_close_on_unref(ch, owned);\n"
+            "  return ch;\n"
+            "}",
+    .init = "g_log_set_default_handler(glib_quiet, NULL);",
+    .build = "$(pkg-config --cflags --libs glib-2.0)"};
+
+static const struct co_contract stream_contract = {.layer = "gio",
+                                                   .entries = stream_entries,
+                                                   .nentries = 6,
+                                                   .repro = &stream_repro};
+static const struct co_contract channel_contract = {.layer = "glib",
+                                                    .entries = channel_entries,
+                                                    .nentries = 6,
+                                                    .repro = &channel_repro};
 
 static void quiet(const gchar *domain, GLogLevelFlags level, const gchar *msg,
                   gpointer data) {

@@ -50,26 +50,96 @@ static const struct co_entry entries[] = {
                    .io = CO_IO_READS,
                    .modes = read_mode,
                    .source = "archive_read_open(3): the descriptor is not "
-                             "closed; archive_read_open_fd.c: fstat, read"},
+                             "closed; archive_read_open_fd.c: fstat, read",
+                   .c = "$o = libarchive_open($fd, 0);\n$r = $o ? 0 : -1;"},
     [WRITE_OPEN] = {.name = "archive_write_open_fd",
                     .effect = CO_EFF_BORROW,
                     .checks = CO_CHK_VALID,
                     .modes = write_mode,
                     .source = "archive_write_open(3); "
-                              "archive_write_open_fd.c: fstat, never closes"},
+                              "archive_write_open_fd.c: fstat, never closes",
+                    .c = "$o = libarchive_open($fd, 1);\n$r = $o ? 0 : -1;"},
     [WRITE_DATA] = {.name = "archive_write_data",
                     .effect = CO_EFF_USE,
                     .source = "archive_write_data(3), raw format, no "
                               "blocking: one write(2) (observed: a failed "
-                              "write is not sticky)"},
+                              "write is not sticky)",
+                    .c = "struct libarchive_arc *a = $o;\n"
+                         "$r = a->writing ? (long)archive_write_data(a->a, "
+                         "$buf, (size_t)$n)\n"
+                         "                : -1;\n"
+                         "if ($r < 0)\n"
+                         "  $r = -1;"},
     [FREE] = {.name = "archive_free",
               .effect = CO_EFF_CLOSE,
               .source = "archive_free(3) (read or write); the fd "
-                        "callbacks' file_close does not close it"},
+                        "callbacks' file_close does not close it",
+              .c = "struct libarchive_arc *a = $o;\n"
+                   "$r = archive_free(a->a) == ARCHIVE_OK ? 0 : -1;\n"
+                   "free(a);"},
 };
 
+/* The reproducer's C (closeonce/contract.h): the glue's calls; a write
+ * call on a reading archive refused, as the glue does. */
+static const struct co_contract_c repro = {
+    .head = "#include <archive.h>\n"
+            "#include <archive_entry.h>\n"
+            "\n"
+            "struct libarchive_arc {\n"
+            "  struct archive *a;\n"
+            "  int writing;\n"
+            "};\n"
+            "\n"
+            "static inline struct archive *libarchive_reader(int fd) {\n"
+            "  struct archive *a = archive_read_new();\n"
+            "  if (a && (archive_read_support_format_raw(a) != ARCHIVE_OK ||\n"
+            "            archive_read_support_format_empty(a) != ARCHIVE_OK "
+            "||\n"
+            "            archive_read_open_fd(a, fd, 4096) != ARCHIVE_OK)) {\n"
+            "    archive_read_free(a);\n"
+            "    a = NULL;\n"
+            "  }\n"
+            "  return a;\n"
+            "}\n"
+            "\n"
+            "static inline struct archive *libarchive_writer(int fd) {\n"
+            "  struct archive *a = archive_write_new();\n"
+            "  struct archive_entry *en = NULL;\n"
+            "  int ok = a && archive_write_set_format_raw(a) == ARCHIVE_OK &&\n"
+            "           archive_write_add_filter_none(a) == ARCHIVE_OK &&\n"
+            "           archive_write_set_bytes_per_block(a, 0) == ARCHIVE_OK "
+            "&&\n"
+            "           archive_write_open_fd(a, fd) == ARCHIVE_OK &&\n"
+            "           (en = archive_entry_new()) != NULL;\n"
+            "  if (ok) {\n"
+            "    archive_entry_set_pathname(en, \"data\");\n"
+            "    archive_entry_set_filetype(en, AE_IFREG);\n"
+            "    ok = archive_write_header(a, en) == ARCHIVE_OK;\n"
+            "  }\n"
+            "  archive_entry_free(en);\n"
+            "  if (!ok && a) {\n"
+            "    archive_write_free(a);\n"
+            "    a = NULL;\n"
+            "  }\n"
+            "  return a;\n"
+            "}\n"
+            "\n"
+            "static inline void *libarchive_open(int fd, int writing) {\n"
+            "  struct libarchive_arc *o = malloc(sizeof *o);\n"
+            "  if (!o)\n"
+            "    return NULL;\n"
+            "  o->writing = writing;\n"
+            "  if (!(o->a = writing ? libarchive_writer(fd) : "
+            "libarchive_reader(fd))) {\n"
+            "    free(o);\n"
+            "    return NULL;\n"
+            "  }\n"
+            "  return o;\n"
+            "}",
+    .build = "$(pkg-config --cflags --libs libarchive)"};
+
 static const struct co_contract contract = {
-    .layer = "libarchive", .entries = entries, .nentries = 4};
+    .layer = "libarchive", .entries = entries, .nentries = 4, .repro = &repro};
 
 static struct archive *read_open(int fd) {
   struct archive *a = archive_read_new();

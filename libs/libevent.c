@@ -50,36 +50,124 @@
 
 enum { NEW_CLOSE, NEW_KEEP, GETFD, WRITE, FREE };
 
+#define LIBEVENT_STR_(x) #x
+#define LIBEVENT_STR(x) LIBEVENT_STR_(x)
+/* CO_LIB_LIBEVENT_FREE_NOW as C text, for the reproducer */
+#define LIBEVENT_FREE_NOW LIBEVENT_STR(CO_LIB_LIBEVENT_FREE_NOW) "u"
+
 #define BEVH "event2/bufferevent.h (2.1.12): "
 static const struct co_entry entries[] = {
     [NEW_CLOSE] = {.name = "bufferevent_socket_new_close",
                    .effect = CO_EFF_ADOPT_ON_SUCCESS,
                    .checks = CO_CHK_ANY,
                    .source = BEVH "BEV_OPT_CLOSE_ON_FREE: closes fd when "
-                                  "freed; fd -1 allowed"},
+                                  "freed; fd -1 allowed",
+                   .c = "$o = libevent_new($fd, BEV_OPT_CLOSE_ON_FREE);\n"
+                        "$r = $o ? 0 : -1;"},
     [NEW_KEEP] = {.name = "bufferevent_socket_new",
                   .effect = CO_EFF_BORROW,
                   .checks = CO_CHK_ANY,
                   .source = BEVH "without BEV_OPT_CLOSE_ON_FREE the caller "
-                                 "keeps fd"},
+                                 "keeps fd",
+                  .c = "$o = libevent_new($fd, 0);\n$r = $o ? 0 : -1;"},
     [GETFD] = {.name = "bufferevent_getfd",
                .effect = CO_EFF_LEND,
-               .source = BEVH "bufferevent_getfd: the associated fd or -1"},
+               .source = BEVH "bufferevent_getfd: the associated fd or -1",
+               .c = "$r = bufferevent_getfd(((struct libevent_bev *)$o)->b);"},
     [WRITE] = {.name = "bufferevent_write",
                .effect = CO_EFF_USE,
                .io = CO_IO_STICKY,
                .source = BEVH "bufferevent_write, flushed by the loop; "
-                              "writing is disabled after an error"},
+                              "writing is disabled after an error",
+               .c = "$r = libevent_write($o, $buf, $n);"},
     [FREE] = {.name = "bufferevent_free",
               .effect = CO_EFF_CLOSE,
               .io = CO_IO_SILENT,
               .source = BEVH "bufferevent_free; the close runs in a "
                              "finalizer at the next loop turn (the glue "
-                             "runs it)"},
+                             "runs it)",
+              .c = "bufferevent_free(((struct libevent_bev *)$o)->b);\n"
+                   "free($o);\n"
+                   "/* the finalizers (the close): the loop's next turn, "
+                   "unless the\n"
+                   " * target shows what bufferevent_free leaves (VARIANT "
+                   "1) */\n"
+                   "if (!($variant & " LIBEVENT_FREE_NOW "))\n"
+                   "  event_base_loop(libevent_base, EVLOOP_NONBLOCK | "
+                   "EVLOOP_ONCE);\n"
+                   "$r = 0;"},
 };
 
+/* The reproducer's C (closeonce/contract.h): the glue's calls, with its
+ * loop (poll) made before the program takes stock of its descriptors. */
+static const struct co_contract_c repro = {
+    .head =
+        "#include <event2/buffer.h>\n"
+        "#include <event2/bufferevent.h>\n"
+        "#include <event2/event.h>\n"
+        "\n"
+        "static struct event_base *libevent_base;\n"
+        "struct libevent_bev {\n"
+        "  struct bufferevent *b;\n"
+        "  int error, err;\n"
+        "};\n"
+        "\n"
+        "static inline void libevent_on_event(struct bufferevent *b, short "
+        "what,\n"
+        "                                     void *arg) {\n"
+        "  struct libevent_bev *o = arg;\n"
+        "  (void)b;\n"
+        "  if (what & BEV_EVENT_ERROR) {\n"
+        "    o->error = 1;\n"
+        "    o->err = EVUTIL_SOCKET_ERROR();\n"
+        "  }\n"
+        "}\n"
+        "\n"
+        "static inline void *libevent_new(int fd, int opts) {\n"
+        "  struct libevent_bev *o = calloc(1, sizeof *o);\n"
+        "  if (!o || !(o->b = bufferevent_socket_new(libevent_base, fd, "
+        "opts))) {\n"
+        "    free(o);\n"
+        "    return NULL;\n"
+        "  }\n"
+        "  bufferevent_setcb(o->b, NULL, NULL, libevent_on_event, o);\n"
+        "  return o;\n"
+        "}\n"
+        "\n"
+        "/* bufferevent_write, then the loop until the output is out or an "
+        "error */\n"
+        "static inline long libevent_write(struct libevent_bev *o, const "
+        "char *buf,\n"
+        "                                  int n) {\n"
+        "  int turns;\n"
+        "  o->error = 0;\n"
+        "  if (bufferevent_write(o->b, buf, (size_t)n) < 0)\n"
+        "    return -1;\n"
+        "  for (turns = 0; turns < 8 && !o->error &&\n"
+        "                  "
+        "evbuffer_get_length(bufferevent_get_output(o->b));\n"
+        "       turns++)\n"
+        "    event_base_loop(libevent_base, EVLOOP_NONBLOCK | EVLOOP_ONCE);\n"
+        "  if (!evbuffer_get_length(bufferevent_get_output(o->b)))\n"
+        "    return n;\n"
+        "  if (o->error)\n"
+        "    errno = o->err;\n"
+        "  return -1;\n"
+        "}",
+    .init = "{\n"
+            "  struct event_config *cfg = event_config_new();\n"
+            "  if (!cfg)\n"
+            "    return 2;\n"
+            "  event_config_avoid_method(cfg, \"epoll\");\n"
+            "  libevent_base = event_base_new_with_config(cfg);\n"
+            "  event_config_free(cfg);\n"
+            "  if (!libevent_base)\n"
+            "    return 2;\n"
+            "}",
+    .build = "$(pkg-config --cflags --libs libevent)"};
+
 static const struct co_contract contract = {
-    .layer = "libevent", .entries = entries, .nentries = 5};
+    .layer = "libevent", .entries = entries, .nentries = 5, .repro = &repro};
 
 /* What the event callback saw during this call. */
 struct bev {

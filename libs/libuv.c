@@ -46,22 +46,77 @@ static const struct co_entry entries[] = {
               .checks = CO_CHK_VALID,
               .io = CO_IO_ACCESS_ONCE,
               .source = UVDOC "uv_pipe_open: an existing descriptor as a "
-                              "pipe, closed by uv_close; UV_EBADF leaves it"},
+                              "pipe, closed by uv_close; UV_EBADF leaves it",
+              .c = "$o = libuv_open($fd, &$r);"},
     [FILENO] = {.name = "uv_fileno",
                 .effect = CO_EFF_LEND,
-                .source = UVDOC "uv_fileno: libuv stays in control of it"},
+                .source = UVDOC "uv_fileno: libuv stays in control of it",
+                .c = "uv_os_fd_t f;\n"
+                     "$r = uv_fileno($o, &f) == 0 ? f : -1;"},
     [TRY_WRITE] = {.name = "uv_try_write",
                    .effect = CO_EFF_USE,
-                   .source = UVDOC "uv_try_write: one write(2), now"},
+                   .source = UVDOC "uv_try_write: one write(2), now",
+                   .c =
+                       "uv_buf_t b = uv_buf_init((char *)$buf, (unsigned)$n);\n"
+                       "$r = uv_try_write($o, &b, 1);\n"
+                       "if ($r < 0) {\n"
+                       "  errno = (int)-$r;\n"
+                       "  $r = -1;\n"
+                       "}"},
     [CLOSE] = {.name = "uv_close",
                .effect = CO_EFF_CLOSE,
                .io = CO_IO_SILENT,
                .source = UVDOC "uv_close; unix/stream.c uv__stream_close "
-                               "closes fd (not 0-2), void"},
+                               "closes fd (not 0-2), void",
+               .c = "uv_close($o, libuv_freed);\n"
+                    "uv_run(&libuv_loop, UV_RUN_NOWAIT);\n"
+                    "$r = 0;"},
 };
 
+/* The reproducer's C (closeonce/contract.h): the glue's calls, with its
+ * loop (and the first handle's reserve descriptor) made before the program
+ * takes stock of its descriptors. */
+static const struct co_contract_c repro = {
+    .head = "#include <uv.h>\n"
+            "\n"
+            "static uv_loop_t libuv_loop;\n"
+            "\n"
+            "static inline void libuv_freed(uv_handle_t *h) {\n"
+            "  free(h);\n"
+            "}\n"
+            "\n"
+            "/* uv_pipe_init + uv_pipe_open; a failure closes the handle */\n"
+            "static inline void *libuv_open(int fd, long *r) {\n"
+            "  uv_pipe_t *p = malloc(sizeof *p);\n"
+            "  *r = -1;\n"
+            "  if (!p)\n"
+            "    return NULL;\n"
+            "  if ((*r = uv_pipe_init(&libuv_loop, p, 0)) < 0) {\n"
+            "    free(p);\n"
+            "    p = NULL;\n"
+            "  } else if ((*r = uv_pipe_open(p, fd)) < 0) {\n"
+            "    uv_close((uv_handle_t *)p, libuv_freed);\n"
+            "    uv_run(&libuv_loop, UV_RUN_NOWAIT);\n"
+            "    p = NULL;\n"
+            "  }\n"
+            "  if (*r < 0) {\n"
+            "    errno = (int)-*r;\n"
+            "    *r = -1;\n"
+            "  }\n"
+            "  return p;\n"
+            "}",
+    .init = "{\n"
+            "  static uv_pipe_t first;\n"
+            "  if (uv_loop_init(&libuv_loop) != 0 ||\n"
+            "      uv_pipe_init(&libuv_loop, &first, 0) != 0)\n"
+            "    return 2;\n"
+            "  uv_close((uv_handle_t *)&first, NULL);\n"
+            "  uv_run(&libuv_loop, UV_RUN_NOWAIT);\n"
+            "}",
+    .build = "$(pkg-config --cflags --libs libuv)"};
+
 static const struct co_contract contract = {
-    .layer = "libuv", .entries = entries, .nentries = 4};
+    .layer = "libuv", .entries = entries, .nentries = 4, .repro = &repro};
 
 /* The loop, one per executor (co_adapter.start): uv_loop_init opens
  * descriptors of its own (epoll, the signal pipes), and so does the first

@@ -35,33 +35,46 @@ static const struct co_entry entries[] = {
                    .checks = CO_CHK_ANY,
                    .sets_errno = 1,
                    .source = "BIO_s_fd(3), BIO_set_close(3): BIO_new_fd(fd, "
-                             "BIO_CLOSE) owns fd; bss_fd.c: fd not checked"},
+                             "BIO_CLOSE) owns fd; bss_fd.c: fd not checked",
+                   .c = "$o = BIO_new_fd($fd, BIO_CLOSE);\n$r = $o ? 0 : -1;"},
     [NEW_NOCLOSE] = {.name = "BIO_new_fd_noclose",
                      .effect = CO_EFF_BORROW,
                      .checks = CO_CHK_ANY,
                      .sets_errno = 1,
                      .source = "BIO_s_fd(3): BIO_new_fd(fd, BIO_NOCLOSE) "
-                               "leaves fd with the caller"},
+                               "leaves fd with the caller",
+                     .c = "$o = BIO_new_fd($fd, BIO_NOCLOSE);\n"
+                          "$r = $o ? 0 : -1;"},
     [GET_FD] = {.name = "BIO_get_fd",
                 .effect = CO_EFF_LEND,
                 .sets_errno = 1,
                 .source = "BIO_s_fd(3): BIO_get_fd returns the descriptor; "
-                          "the BIO keeps it"},
+                          "the BIO keeps it",
+                .c = "$r = BIO_get_fd((BIO *)$o, NULL);"},
     [WRITE] = {.name = "BIO_write",
                .effect = CO_EFF_USE,
                .sets_errno = 1,
                .source = "BIO_s_fd(3): I/O directly on the descriptor "
-                         "(bss_fd.c fd_write: one write(2))"},
+                         "(bss_fd.c fd_write: one write(2))",
+               .c = "$r = BIO_write($o, $buf, $n);\n"
+                    "if ($r < 0)\n"
+                    "  $r = -1;"},
     [FREE] = {.name = "BIO_free",
               .effect = CO_EFF_CLOSE,
               .io = CO_IO_SILENT,
               .sets_errno = 1,
               .source = "BIO_free(3), bss_fd.c fd_free: closes fd if "
-                        "BIO_CLOSE; close(2)'s result is ignored, returns 1"},
+                        "BIO_CLOSE; close(2)'s result is ignored, returns 1",
+              .c = "$r = BIO_free($o) == 1 ? 0 : -1;"},
 };
 
+/* The reproducer's C (closeonce/contract.h): the glue's calls. */
+static const struct co_contract_c repro = {
+    .head = "#include <openssl/bio.h>",
+    .build = "$(pkg-config --cflags --libs libcrypto)"};
+
 static const struct co_contract contract = {
-    .layer = "openssl", .entries = entries, .nentries = 5};
+    .layer = "openssl", .entries = entries, .nentries = 5, .repro = &repro};
 
 static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
                  void **obj, int64_t fd, int32_t n, struct co_outcome *out) {

@@ -435,13 +435,15 @@ int co__call_events(const struct co_model *m, const struct co__step *s,
 
 int co_model_events(const struct co_model *m, const struct co_op *op,
                     const struct co_call *c, struct co_event *ev) {
-  struct co__step s;
-  int lost;
-  co__step_init(&s, op, c);
-  if (!s.valid)
-    return 0; /* refused unseen */
-  co__step_sit(m, &s);
-  return co__events(m, &s, ev, &lost);
+  struct co_step st;
+  struct co_model_prep p;
+  struct co_aftermath eff;
+  int i;
+  co_step_of(&st, op);
+  co_model_prepare(m, &st, c, &p, &eff);
+  for (i = 0; i < eff.nev; i++)
+    ev[i] = eff.ev[i];
+  return eff.nev;
 }
 
 /* ---- text ---- */

@@ -4,8 +4,8 @@
  * One function per effect, dispatched by a table; one object constructor
  * (co__obj_make) and one layer-side close rule (co__obj_close_fd, over
  * fdtable.c's co__fd_close). Numbered layers' effects are in numbered.c,
- * a paged layer's calls in paged.c. Also: who owns a number now, and the
- * model's view of an object (model.h).
+ * a paged layer's calls in paged.c, ownership-first entries' in asrun.c. Also:
+ * who owns a number now, and the model's view of an object (model.h).
  */
 #include <string.h>
 
@@ -73,9 +73,10 @@ static int access_ok(int acc, int needs) {
 
 /* The access mode a layer's OPEN gives its new description. */
 int co__mode_acc(const struct co_mode *md) {
-  return md->needs == CO_NEED_READ    ? CO_F_ACC_RDONLY
-         : md->needs == CO_NEED_WRITE ? CO_F_ACC_WRONLY
-                                      : CO_F_ACC_RDWR;
+  unsigned needs = md->needs & (CO_NEED_READ | CO_NEED_WRITE);
+  return needs == CO_NEED_READ    ? CO_F_ACC_RDONLY
+         : needs == CO_NEED_WRITE ? CO_F_ACC_WRONLY
+                                  : CO_F_ACC_RDWR;
 }
 
 /* The object constructor, the only one: a fresh live object in o of the
@@ -155,7 +156,7 @@ static void eff_open(struct co_model *m, struct co__callctx *x,
   co__install(m, n, ofd, 0);
   co__obj_make(m, x->o, x->numbered, x->base, n, 1);
   x->o->own = x->md->own;
-  x->o->needs = x->md->needs;
+  x->o->needs = co__mode_does(x->md);
   t->obj = x->op->dst % CO_OBJS;
   co__touch(t, n);
 }
@@ -196,7 +197,7 @@ static void eff_take(struct co_model *m, struct co__callctx *x,
   }
   co__obj_make(m, o, x->numbered, x->base, a, e->effect != CO_EFF_BORROW);
   o->own = md->own;
-  o->needs = md->needs;
+  o->needs = co__mode_does(md);
   if (co__is_live(m, a)) {
     struct ofdent *d = co__ofd_of(m, a);
     int had_append = d->append;
@@ -365,6 +366,10 @@ void co__call_step(struct co_model *m, const struct co__step *s,
   x.o = &m->obj[(s->r->has_obj ? op->obj : op->dst) % CO_OBJS];
   x.d = &m->obj[op->dst % CO_OBJS];
   t->actor = s->r->has_obj ? op->obj % CO_OBJS : CO_PARTY_CLIENT;
+  if ((x.e->io & CO_IO_AS_RUN) && x.c->real) {
+    co__as_run_step(m, &x, pred, t);
+    return;
+  }
   if (m->window && co_adapter_paged(ad)) {
     co__pager_step(m, &x, pred, t);
     return;

@@ -114,6 +114,7 @@ void co_model_resolve(const struct co_model *m, const struct co_op *op,
   out->b = ref_value(m, op->b);
   out->n = op->n;
   out->hint = -1;
+  out->real = NULL;
 }
 
 enum co_sit co_model_sit(const struct co_model *m, struct co_ref r) {
@@ -145,31 +146,23 @@ static inline int refuses(const struct co_model *m, const struct co__step *s,
 
 int co_model_refuses(const struct co_model *m, const struct co_op *op,
                      const struct co_call *c) {
-  struct co_event ev[CO_EVENTS_MAX];
-  struct co__step s;
-  int lost;
-  co__step_init(&s, op, c);
-  if (!s.valid)
-    return 1;
-  co__step_sit(m, &s);
-  return refuses(m, &s, ev, co__events(m, &s, ev, &lost));
+  struct co_step st;
+  struct co_model_prep p;
+  struct co_aftermath eff;
+  co_step_of(&st, op);
+  co_model_prepare(m, &st, c, &p, &eff);
+  return eff.refused;
 }
 
-unsigned co_model_step(struct co_model *m, const struct co_op *op,
-                       const struct co_call *c, struct co_outcome *pred,
-                       struct co_aftermath *t) {
-  unsigned kind = op->kind % CO_OP_COUNT;
+void co_model_prepare(const struct co_model *m, const struct co_step *st,
+                      const struct co_call *c, struct co_model_prep *p,
+                      struct co_aftermath *t) {
   struct co__step s;
-  int lost = 0;
-  co__rule *rule;
-
-  co__step_init(&s, op, c);
+  int i, lost = 0;
+  co__step_init(&s, st, c);
   s.sa = s.sb = CO_SIT_NEG;
   if (s.valid)
     co__step_sit(m, &s);
-  pred->ret = 0;
-  pred->err = CO_OK;
-  pred->raw = 0;
   t->n = t->sweep = t->refused = t->overflow = 0;
   t->same_a = t->same_b = -1;
   t->offset_num = -1;
@@ -177,10 +170,44 @@ unsigned co_model_step(struct co_model *m, const struct co_op *op,
   t->obj = -1;
   t->nev = s.valid ? co__events(m, &s, t->ev, &lost) : 0;
   t->overflow = lost > 0;
+  /* not issued: the outcome is the model's own, never an errno */
+  t->refused = !s.valid || refuses(m, &s, t->ev, t->nev);
+  p->step = st;
+  p->call = c;
+  p->valid = s.valid;
+  p->sa = s.sa;
+  p->sb = s.sb;
+  p->client = 0;
+  for (i = 0; i < t->nev; i++)
+    p->client |= t->ev[i].client;
+}
+
+unsigned co_model_step(struct co_model *m, const struct co_op *op,
+                       const struct co_call *c, struct co_outcome *pred,
+                       struct co_aftermath *t) {
+  struct co_step st;
+  struct co_model_prep p;
+  co_step_of(&st, op);
+  co_model_prepare(m, &st, c, &p, t);
+  return co_model_apply(m, &p, pred, t);
+}
+
+unsigned co_model_apply(struct co_model *m, const struct co_model_prep *p,
+                        struct co_outcome *pred, struct co_aftermath *t) {
+  const struct co_op *op = p->step->op;
+  const struct co_call *c = p->call;
+  unsigned kind = op->kind % CO_OP_COUNT;
+  struct co__step s;
+  co__rule *rule;
+
+  co__step_init(&s, p->step, c);
+  s.sa = p->sa;
+  s.sb = p->sb;
+  pred->ret = 0;
+  pred->err = CO_OK;
+  pred->raw = 0;
   m->hint = c->hint;
-  if (!s.valid || refuses(m, &s, t->ev, t->nev)) {
-    /* not issued: the outcome is the model's own, never an errno */
-    t->refused = 1;
+  if (t->refused) {
     co__fail(pred, CO_REFUSED);
   } else if (kind == CO_OP_CALL) {
     co__call_step(m, &s, pred, t);

@@ -357,10 +357,11 @@ static inline enum co_sit co__sit(const struct co_model *m, struct co_ref r) {
   }
 }
 
-/* The step of op with call c, its entry looked up (a CALL's, once). */
-static inline void co__step_init(struct co__step *s, const struct co_op *op,
+/* The step st with call c (its entry resolved once, co_step_of). */
+static inline void co__step_init(struct co__step *s, const struct co_step *st,
                                  const struct co_call *c) {
-  const struct co_entry_ref *r;
+  const struct co_op *op = st->op;
+  const struct co_entry_ref *r = st->call;
   s->op = op;
   s->c = c;
   s->r = NULL;
@@ -369,7 +370,7 @@ static inline void co__step_init(struct co__step *s, const struct co_op *op,
   s->nmodes = 0;
   s->binds = 0;
   s->valid = op->kind < CO_OP_COUNT && c->kind == op->kind;
-  if (!s->valid || op->kind != CO_OP_CALL || !(r = co_entry_ref(op->entry)))
+  if (!s->valid || op->kind != CO_OP_CALL || !r)
     return; /* a CALL of no such entry: ENOSYS */
   s->r = r;
   s->e = r->e;
@@ -426,6 +427,15 @@ struct co__callctx {
 };
 void co__call_step(struct co_model *m, const struct co__step *s,
                    struct co_outcome *pred, struct co_aftermath *t);
+/* The access an object's later I/O uses (CO_THEN_*, else CO_NEED_*). */
+static inline uint8_t co__mode_does(const struct co_mode *md) {
+  unsigned then = (md->needs >> 2) & (CO_NEED_READ | CO_NEED_WRITE);
+  return (uint8_t)(then ? then : md->needs & (CO_NEED_READ | CO_NEED_WRITE));
+}
+/* An ownership-first entry (CO_IO_AS_RUN) whose library ran first
+ * (x->c->real): asrun.c. */
+void co__as_run_step(struct co_model *m, struct co__callctx *x,
+                     struct co_outcome *pred, struct co_aftermath *t);
 int co__call_hits_os(const struct co_entry *e, const struct objent *o);
 int co__wrapped_layer(const struct co__step *s);
 /* The first entry id of the layer whose objects the step's entry takes:

@@ -154,7 +154,7 @@ void co__numbered_wrap(struct co_model *m, struct co__callctx *x,
     return;
   }
   co__obj_make(m, d, 0, x->base, o->hold.num, 1);
-  d->needs = x->md->needs;
+  d->needs = co__mode_does(x->md);
   d->hold.gen = o->hold.gen;
   d->wrap.inner = (int8_t)(x->op->obj % CO_OBJS);
   d->wrap.n = o->nb.n;

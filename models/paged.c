@@ -151,7 +151,7 @@ static void pager_make(struct co_model *m, struct co__callctx *x,
     (void)co__fd_close(m, a);
     co__touch(t, n);
   }
-  pager_obj(m, x->d, n, md->own, md->needs, x->base);
+  pager_obj(m, x->d, n, md->own, co__mode_does(md), x->base);
   t->obj = x->op->dst % CO_OBJS;
 }
 

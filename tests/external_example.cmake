@@ -20,7 +20,9 @@ foreach(f include/closeonce/kit.h lib/libcloseonce.a bin/closeonce
   endif()
 endforeach()
 
-set(common -DCMAKE_C_COMPILER=${CC} -DCMAKE_BUILD_TYPE=RelWithDebInfo)
+# (the example's fuzz engines: engines_example.sh)
+set(common -DCMAKE_C_COMPILER=${CC} -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    -DBYTESINK_ENGINES=)
 
 # 1. find_package against the installed package
 run(${CMAKE_COMMAND} -S ${example} -B ${work}/find -DCMAKE_PREFIX_PATH=${prefix}

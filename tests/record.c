@@ -15,6 +15,7 @@ static void hook(void *env, const struct co_step_info *s) {
   r->call[s->step] = *s->call;
   r->sit_a[s->step] = s->sit_a;
   r->sit_b[s->step] = s->sit_b;
+  r->entry[s->step] = s->resolved->call ? s->resolved->call->e : NULL;
   r->n = s->step + 1;
 }
 

@@ -16,6 +16,7 @@ struct rec {
   struct co_outcome real[REC_MAX], model[REC_MAX];
   struct co_call call[REC_MAX];
   enum co_sit sit_a[REC_MAX], sit_b[REC_MAX];
+  const struct co_entry *entry[REC_MAX]; /* a layer call's, as resolved */
 };
 
 /* Parse text, run it on ex recording each step into *r, fill *v. Returns

@@ -69,8 +69,15 @@ static void caught_at(const struct co_adapter *a, const char *name,
   int kind;
   co_libs_init();
   kind = run_wrong(a, name, &w, trace, &v);
-  cr_assert(kind == CO_V_DIVERGENCE || kind == CO_V_LEAK, "%s: %s (%s)", name,
-            co_verdict_name(kind), v.what);
+  cr_assert(kind == CO_V_DIVERGENCE || kind == CO_V_OWNERSHIP ||
+                kind == CO_V_LEAK,
+            "%s: %s (%s)", name, co_verdict_name(kind), v.what);
+  /* a library that closed or left open a descriptor against the (wrong)
+   * contract, at its own step, is blamed on its layer; a wrong result is a
+   * divergence */
+  if (kind != CO_V_DIVERGENCE)
+    cr_assert(v.layer && !strcmp(v.layer, name), "%s: blamed on %s: %s", name,
+              v.layer ? v.layer : "nobody", v.what);
   cr_assert_eq(v.step, step, "%s: caught at step %zu, not %zu: %s", name,
                v.step, step, v.what);
   cr_assert(strstr(v.what, what) != NULL, "%s: %s", name, v.what);
@@ -100,7 +107,7 @@ Test(libs, openssl_bio_close_declared_borrowing_is_caught_at_free) {
   snprintf(buf, sizeof buf, t, "x_", "x_", "x_");
   caught_at(&co_lib_openssl, "openssl-wrong-close",
             (struct wrong){"BIO_new_fd_close", CO_EFF_BORROW, 0, 0, 0}, buf, 3,
-            "is closed but the model has it open");
+            "closed descriptor");
   snprintf(buf, sizeof buf,
            "s0 = open rdwr\no0 = BIO_new_fd_noclose s0\n"
            "BIO_write o0 3\nBIO_free o0\nclose s0\n");
@@ -128,7 +135,7 @@ Test(libs, bzip2_declared_borrowing_is_caught_at_bzclose) {
             (struct wrong){"BZ2_bzdopen", CO_EFF_BORROW, 0, 0, 0},
             "s0 = open rdwr\no0 = x_BZ2_bzdopen s0 w\nx_BZ2_bzclose o0\n"
             "close s0\n",
-            2, "is closed but the model has it open");
+            2, "closed descriptor");
 }
 
 Test(libs, libarchive_read_declared_adopting_is_caught_at_free) {
@@ -137,7 +144,7 @@ Test(libs, libarchive_read_declared_adopting_is_caught_at_free) {
       (struct wrong){"archive_read_open_fd", CO_EFF_ADOPT_ON_SUCCESS, 0, 0, 0},
       "s0 = open rdwr\no0 = x_archive_read_open_fd s0 r\n"
       "x_archive_free o0\n",
-      2, "is open but the model has it closed");
+      2, "left descriptor");
   clean("libarchive", "s0 = open rdwr\no0 = archive_read_open_fd s0 r\n"
                       "archive_free o0\nclose s0\n");
 }
@@ -158,7 +165,7 @@ Test(libs, gio_keep_declared_adopting_is_caught_at_unref) {
                            CO_EFF_ADOPT_ON_SUCCESS, 0, 0, 0},
             "s0 = open rdwr\no0 = x_g_unix_output_stream_new_keep s0\n"
             "x_g_object_unref o0\n",
-            2, "is open but the model has it closed");
+            2, "left descriptor");
 }
 
 Test(libs, glib_shutdown_declared_owner_only_is_caught_at_shutdown) {
@@ -167,7 +174,7 @@ Test(libs, glib_shutdown_declared_owner_only_is_caught_at_shutdown) {
                            CO_IO_CLOSES_ANY, 0},
             "s0 = open rdwr\no0 = x_g_io_channel_unix_new s0\n"
             "x_g_io_channel_shutdown o0\n",
-            2, "is closed but the model has it open");
+            2, "closed descriptor");
 }
 
 Test(libs, libevent_close_on_free_declared_borrowing_is_caught_at_free) {
@@ -176,7 +183,7 @@ Test(libs, libevent_close_on_free_declared_borrowing_is_caught_at_free) {
       (struct wrong){"bufferevent_socket_new_close", CO_EFF_BORROW, 0, 0, 0},
       "s0 = open rdwr\no0 = x_bufferevent_socket_new_close s0\n"
       "x_bufferevent_write o0 4\nx_bufferevent_free o0\nclose s0\n",
-      3, "is closed but the model has it open");
+      3, "closed descriptor");
   clean("libevent", "s0 = open rdwr\no0 = bufferevent_socket_new_close s0\n"
                     "bufferevent_write o0 4\nbufferevent_free o0\n");
 }
@@ -202,5 +209,5 @@ Test(libs, libuv_close_declared_borrowing_is_caught_at_uv_close) {
             (struct wrong){"uv_pipe_open", CO_EFF_BORROW, 0, 0, 0},
             "s0 = open rdwr\no0 = x_uv_pipe_open s0\nx_uv_try_write o0 2\n"
             "x_uv_close o0\nclose s0\n",
-            3, "is closed but the model has it open");
+            3, "closed descriptor");
 }

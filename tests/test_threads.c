@@ -375,7 +375,7 @@ CASE(layered_targets_side_by_side) {
  * fails with a message, and re-registering a built-in changes nothing. */
 CASE(the_registry_is_frozen_by_the_first_executor) {
   static const struct co_entry late_entries[] = {
-      {"late_close", CO_EFF_CLOSE, 0, 0, 1, NULL, "test", NULL}};
+      {"late_close", CO_EFF_CLOSE, 0, 0, 1, NULL, "test", NULL, NULL}};
   static const struct co_contract late_contract = {
       .layer = "late", .entries = late_entries, .nentries = 1};
   struct co_adapter late = co_adapter_demo;

@@ -1,3 +1,9 @@
+/*
+ * bytesink: the example library (bytesink.h). Compiled with
+ * -DBYTESINK_PLANTED_BUG, sink_free closes the descriptor even when the
+ * sink only borrows it: closeonce's own test that the example's fuzz
+ * engines find an ownership bug.
+ */
 #include "bytesink.h"
 
 #include <fcntl.h>
@@ -29,7 +35,11 @@ long sink_put(struct sink *s, const void *buf, size_t n) {
 }
 
 int sink_free(struct sink *s) {
+#ifdef BYTESINK_PLANTED_BUG
+  int r = close(s->fd);
+#else
   int r = s->owns ? close(s->fd) : 0;
+#endif
   free(s);
   return r;
 }

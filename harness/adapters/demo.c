@@ -22,27 +22,43 @@ enum { E_OPEN, E_ADOPT, E_FD, E_EXPORT, E_DETACH, E_WRITE, E_CLOSE };
 
 static const struct co_entry entries[] = {
     {"demo_open", CO_EFF_OPEN, 0, CO_IO_EXACT, 1, rw,
-     "demolib.h: makes a file and owns its descriptor", NULL},
+     "demolib.h: makes a file and owns its descriptor", NULL,
+     "$o = demo_open_planted($path, $variant);\n"
+     "if ($o)\n"
+     "  unlink($path);\n"
+     "$r = $o ? 0 : -1;"},
     {"demo_adopt", CO_EFF_ADOPT_ON_SUCCESS, CO_CHK_VALID, CO_IO_EXACT, 1, rw,
      "demolib.h: takes ownership on success; EBADF and the caller keeps it "
      "when it is not open",
-     NULL},
+     NULL, "$o = demo_adopt_planted($fd, $variant);\n$r = $o ? 0 : -1;"},
     {"demo_fd", CO_EFF_LEND, 0, CO_IO_EXACT, 1, NULL,
-     "demolib.h: lends the descriptor; demo still owns and closes it", NULL},
+     "demolib.h: lends the descriptor; demo still owns and closes it", NULL,
+     "$r = demo_fd($o);"},
     {"demo_export", CO_EFF_DUP, 0, CO_IO_EXACT, 1, NULL,
-     "demolib.h: returns a duplicate the caller owns", NULL},
+     "demolib.h: returns a duplicate the caller owns", NULL,
+     "$r = demo_export($o);"},
     {"demo_detach", CO_EFF_DETACH, 0, CO_IO_EXACT, 1, NULL,
-     "demolib.h: frees the object, the caller owns the descriptor", NULL},
+     "demolib.h: frees the object, the caller owns the descriptor", NULL,
+     "$r = demo_detach($o);"},
     {"demo_write", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL,
-     "demolib.h: one write(2) through the descriptor", NULL},
+     "demolib.h: one write(2) through the descriptor", NULL,
+     "$r = demo_write($o, $buf, (size_t)$n);"},
     {"demo_close", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL,
-     "demolib.h: closes the descriptor and frees the object", NULL},
+     "demolib.h: closes the descriptor and frees the object", NULL,
+     "$r = demo_close($o);"},
 };
+
+/* The reproducer's C (closeonce/contract.h): demolib.c built with it, each
+ * object with the target's planted bugs. */
+static const struct co_contract_c repro = {
+    .head = "#include \"demolib.h\"",
+    .build = "-I harness/adapters harness/adapters/demolib.c"};
 
 static const struct co_contract contract = {.layer = "demo",
                                             .entries = entries,
                                             .nentries = sizeof entries /
-                                                        sizeof *entries};
+                                                        sizeof *entries,
+                                            .repro = &repro};
 
 /* One executor's glue state. */
 struct demo_glue {

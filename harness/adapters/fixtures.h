@@ -1,5 +1,6 @@
 /*
- * The test fixtures' adapters: demolib (demo.c) and wiolib (wio.c, POSIX).
+ * The test fixtures' adapters: demolib (demo.c), and on POSIX wiolib
+ * (wio.c) and buflib (buf.c, an ownership-first contract).
  * Built into this tree's programs (the closeonce command, tests,
  * benchmarks), not into the installed library; the target registry
  * registers them at program start (harness/target.c).
@@ -12,6 +13,7 @@
 extern const struct co_adapter co_adapter_demo;
 #ifndef _WIN32
 extern const struct co_adapter co_adapter_wio;
+extern const struct co_adapter co_adapter_buf;
 #endif
 
 #endif

@@ -38,24 +38,37 @@ static const struct co_entry entries[] = {
      "man 3 fdopen: the descriptor is not dup'ed and is closed when the "
      "stream is closed; glibc libio/iofdopen.c: F_GETFL failure -> EBADF, "
      "access mismatch -> EINVAL, descriptor untouched on failure",
-     NULL},
+     NULL, "$o = fdopen($fd, $mode);\n$r = $o ? 0 : -1;"},
     {"fileno", CO_EFF_LEND, 0, CO_IO_EXACT, 1, NULL,
-     "man 3 fileno: returns the stream's descriptor; the stream keeps it",
-     NULL},
+     "man 3 fileno: returns the stream's descriptor; the stream keeps it", NULL,
+     "$r = fileno($o);"},
     {"fwrite", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL,
      "fwrite of n bytes then fflush; on failure the glue discards the "
      "unwritten bytes (__fpurge) so nothing is left for fclose",
-     NULL},
+     NULL,
+     "$r = fwrite($buf, 1, (size_t)$n, $o) == (size_t)$n && fflush($o) == 0\n"
+     "         ? $n\n"
+     "         : -1;\n"
+     "if ($r < 0) {\n"
+     "  int e = errno;\n"
+     "  __fpurge($o);\n"
+     "  clearerr($o);\n"
+     "  errno = e;\n"
+     "}"},
     {"fclose", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL,
      "man 3 fclose: flushes, closes the descriptor, frees the stream even "
      "when an error is reported",
-     NULL},
+     NULL, "$r = fclose($o) == 0 ? 0 : -1;"},
 };
+
+/* The reproducer's C (closeonce/contract.h): the same calls as the glue. */
+static const struct co_contract_c repro = {.head = "#include <stdio_ext.h>"};
 
 static const struct co_contract contract = {.layer = "stdio",
                                             .entries = entries,
                                             .nentries = sizeof entries /
-                                                        sizeof *entries};
+                                                        sizeof *entries,
+                                            .repro = &repro};
 
 static void stdio_call(const struct co_glue_env *env, unsigned e, unsigned mode,
                        void **obj, int64_t fd, int32_t n,

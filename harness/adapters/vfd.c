@@ -65,7 +65,20 @@ static const struct co_entry entries[] = {
      .sets_errno = 1,
      .modes = open_modes,
      .source = SRC "vfd_open: a new virtual descriptor, paged out; its "
-                   "flags apply to every window copy"},
+                   "flags apply to every window copy",
+     .c = "if (vfd_pager_up($watermark) < 0) {\n"
+          "  $o = NULL;\n"
+          "  $r = -1;\n"
+          "} else {\n"
+          "  $r = vfd_open(vfd_pg, $path,\n"
+          "                (strcmp($mode, \"ro\") ? O_RDWR : O_RDONLY) | "
+          "O_CREAT | O_TRUNC,\n"
+          "                0600, vfd_flags($mode));\n"
+          "  if ($r >= 0)\n"
+          "    unlink($path);\n"
+          "  $o = vfd_made((int)$r);\n"
+          "  $r = $o ? 0 : -1;\n"
+          "}"},
     {.name = "vadopt",
      .effect = CO_EFF_ADOPT_ON_SUCCESS,
      .checks = CO_CHK_VALID,
@@ -73,46 +86,112 @@ static const struct co_entry entries[] = {
      .modes = adopt_modes,
      .source = SRC "vfd_adopt: on success the pager owns it (POSIX: moved "
                    "above the watermark, the argument closed); on failure "
-                   "the caller keeps it"},
+                   "the caller keeps it",
+     .c = "if (vfd_pager_up($watermark) < 0) {\n"
+          "  $o = NULL;\n"
+          "  $r = -1;\n"
+          "} else {\n"
+          "  $o = vfd_made(vfd_adopt(vfd_pg, $fd, vfd_flags($mode)));\n"
+          "  $r = $o ? 0 : -1;\n"
+          "}"},
     {.name = "vdup",
      .effect = CO_EFF_DUP_OBJ,
      .sets_errno = 1,
      .source = SRC "vfd_dup: a second virtual descriptor on the same open "
-                   "file, paged out, without VFD_CLOEXEC"},
+                   "file, paged out, without VFD_CLOEXEC",
+     .c = "$o = vfd_made(vfd_dup(vfd_pg, VFD($src)));\n$r = $o ? 0 : -1;"},
     {.name = "vclose",
      .effect = CO_EFF_CLOSE,
      .sets_errno = 1,
      .source = SRC "vfd_close: closes the window copy and the parked "
-                   "descriptor"},
+                   "descriptor",
+     .c = "$r = vfd_close(vfd_pg, VFD($o));\nvfd_closed();"},
     {.name = "vget",
      .effect = CO_EFF_LEND,
      .sets_errno = 1,
      .source = SRC "vfd_get: lends the window descriptor, pinned until "
-                   "vfd_put"},
+                   "vfd_put",
+     .c = "$r = vfd_get(vfd_pg, VFD($o));"},
     {.name = "vput",
      .effect = CO_EFF_UNPIN,
      .sets_errno = 1,
-     .source = SRC "vfd_put: returns a lent descriptor; EINVAL if none"},
+     .source = SRC "vfd_put: returns a lent descriptor; EINVAL if none",
+     .c = "$r = vfd_put(vfd_pg, VFD($o));"},
     {.name = "vwrite",
      .effect = CO_EFF_USE,
      .sets_errno = 1,
-     .source = SRC "vfd_write: pages in and writes through the window copy"},
+     .source = SRC "vfd_write: pages in and writes through the window copy",
+     .c = "$r = vfd_write(vfd_pg, VFD($o), vfd_nl, (size_t)$n);"},
     {.name = "page_out",
      .effect = CO_EFF_PAGE_OUT,
      .sets_errno = 1,
-     .source = SRC "vfd_page_out: closes the window copy; EBUSY if lent"},
+     .source = SRC "vfd_page_out: closes the window copy; EBUSY if lent",
+     .c = "$r = vfd_page_out(vfd_pg, VFD($o));"},
     {.name = "page_in",
      .effect = CO_EFF_PAGE_IN,
      .sets_errno = 1,
      .source = SRC "vfd_page_in: pages in, evicting the least recently "
-                   "used unlent one when the window is full"},
+                   "used unlent one when the window is full",
+     .c = "$r = vfd_page_in(vfd_pg, VFD($o));"},
 };
+
+/* The reproducer's C (closeonce/contract.h), POSIX: as the glue, one pager
+ * made by the first vopen/vadopt with the target's window and the trace's
+ * watermark, freed with its last virtual descriptor; an object is its
+ * virtual descriptor + 1. */
+#ifdef VFD_PLANTED
+#define VFD_REPRO_H "#include \"vfd_planted.h\"\n"
+#define VFD_REPRO_NEW "vfd_pager_new_planted(&cfg, $variant & 0xffffu)"
+#define VFD_REPRO_C "pager/vfd_planted.c"
+#else
+#define VFD_REPRO_H "#include \"vfd.h\"\n"
+#define VFD_REPRO_NEW "vfd_pager_new(&cfg)"
+#define VFD_REPRO_C "pager/vfd.c"
+#endif
+static const struct co_contract_c repro = {
+    .head =
+        VFD_REPRO_H "\n"
+                    "#define VFD(obj) ((int)((intptr_t)(obj)-1))\n"
+                    "static struct vfd_pager *vfd_pg;\n"
+                    "static unsigned vfd_nlive;\n"
+                    "static char vfd_nl[256];\n"
+                    "\n"
+                    "static inline int vfd_pager_up(int watermark) {\n"
+                    "  struct vfd_config cfg;\n"
+                    "  if (vfd_pg)\n"
+                    "    return 0;\n"
+                    "  cfg.window = $window;\n"
+                    "  cfg.watermark = watermark;\n"
+                    "  memset(vfd_nl, '\\n', sizeof vfd_nl);\n"
+                    "  vfd_pg = " VFD_REPRO_NEW ";\n"
+                    "  return vfd_pg ? 0 : -1;\n"
+                    "}\n"
+                    "\n"
+                    "static inline void *vfd_made(int v) {\n"
+                    "  if (v < 0)\n"
+                    "    return NULL;\n"
+                    "  vfd_nlive++;\n"
+                    "  return (void *)(intptr_t)(v + 1);\n"
+                    "}\n"
+                    "\n"
+                    "static inline void vfd_closed(void) {\n"
+                    "  if (--vfd_nlive == 0) {\n"
+                    "    vfd_pager_free(vfd_pg);\n"
+                    "    vfd_pg = NULL;\n"
+                    "  }\n"
+                    "}\n"
+                    "\n"
+                    "static inline unsigned vfd_flags(const char *mode) {\n"
+                    "  return strcmp(mode, \"cloexec\") ? 0 : VFD_CLOEXEC;\n"
+                    "}",
+    .build = "-I pager " VFD_REPRO_C};
 
 static const struct co_contract contract = {.layer = "vfd",
                                             .entries = entries,
                                             .nentries = sizeof entries /
                                                         sizeof *entries,
-                                            .paged = 1};
+                                            .paged = 1,
+                                            .repro = &repro};
 
 /* One executor's glue state: the trace's pager, how many of its virtual
  * descriptors are live, and the serial of the files it makes. */

@@ -22,30 +22,42 @@ static const struct co_entry entries[] = {
      .sets_errno = 1,
      .modes = take_modes,
      .source = "wiolib.h: owns fd on success (closes it when freed); EBADF "
-               "if not open, EINVAL if read-only, and the caller keeps it"},
+               "if not open, EINVAL if read-only, and the caller keeps it",
+     .c = "$o = wio_take_planted($fd, $variant);\n$r = $o ? 0 : -1;"},
     {.name = "wio_borrow",
      .effect = CO_EFF_BORROW,
      .checks = CO_CHK_VALID,
      .sets_errno = 1,
-     .source = "wiolib.h: never closes fd (BIO_NOCLOSE style)"},
+     .source = "wiolib.h: never closes fd (BIO_NOCLOSE style)",
+     .c = "$o = wio_borrow_planted($fd, $variant);\n$r = $o ? 0 : -1;"},
     {.name = "wio_fd",
      .effect = CO_EFF_LEND,
      .sets_errno = 1,
-     .source = "wiolib.h: lends the descriptor; the stream keeps it"},
+     .source = "wiolib.h: lends the descriptor; the stream keeps it",
+     .c = "$r = wio_fd($o);"},
     {.name = "wio_write",
      .effect = CO_EFF_USE,
      .sets_errno = 1,
-     .source = "wiolib.h: one write(2), unbuffered"},
+     .source = "wiolib.h: one write(2), unbuffered",
+     .c = "$r = wio_write($o, $buf, (size_t)$n);"},
     {.name = "wio_free",
      .effect = CO_EFF_CLOSE,
      .sets_errno = 1,
-     .source = "wiolib.h: frees the stream; closes fd if it owns it"},
+     .source = "wiolib.h: frees the stream; closes fd if it owns it",
+     .c = "$r = wio_free($o);"},
 };
+
+/* The reproducer's C (closeonce/contract.h): wiolib.c built with it, each
+ * stream with the target's planted bugs. */
+static const struct co_contract_c repro = {
+    .head = "#include \"wiolib.h\"",
+    .build = "-I harness/adapters harness/adapters/wiolib.c"};
 
 static const struct co_contract contract = {.layer = "wio",
                                             .entries = entries,
                                             .nentries = sizeof entries /
-                                                        sizeof *entries};
+                                                        sizeof *entries,
+                                            .repro = &repro};
 
 static void wio_call(const struct co_glue_env *env, unsigned e, unsigned mode,
                      void **obj, int64_t fd, int32_t n,

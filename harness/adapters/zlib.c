@@ -43,17 +43,27 @@ enum { E_GZDOPEN, E_GZWRITE, E_GZCLOSE };
 
 static const struct co_entry entries[] = {
     {"gzdopen", CO_EFF_ADOPT_ON_SUCCESS, 0, CO_IO_OPAQUE, 0, gz_modes,
-     "zlib.h gzdopen; gzlib.c gz_open: no check of fd, NULL keeps it", NULL},
+     "zlib.h gzdopen; gzlib.c gz_open: no check of fd, NULL keeps it", NULL,
+     "$o = gzdopen($fd, $mode);\n$r = $o ? 0 : -1;"},
     {"gzwrite", CO_EFF_USE, 0, CO_IO_OPAQUE | CO_IO_STICKY, 0, NULL,
-     "gzwrite of n bytes then gzflush(Z_SYNC_FLUSH)", NULL},
+     "gzwrite of n bytes then gzflush(Z_SYNC_FLUSH)", NULL,
+     "$r = gzwrite($o, $buf, $n) == $n && gzflush($o, Z_SYNC_FLUSH) == Z_OK\n"
+     "         ? $n\n"
+     "         : -1;"},
     {"gzclose", CO_EFF_CLOSE, 0, CO_IO_OPAQUE | CO_IO_STICKY, 0, NULL,
-     "zlib.h gzclose: closes the descriptor and frees the state, always", NULL},
+     "zlib.h gzclose: closes the descriptor and frees the state, always", NULL,
+     "$r = gzclose($o) == Z_OK ? 0 : -1;"},
 };
+
+/* The reproducer's C (closeonce/contract.h): the same calls as the glue. */
+static const struct co_contract_c repro = {.head = "#include <zlib.h>",
+                                           .build = "-lz"};
 
 static const struct co_contract contract = {.layer = "zlib",
                                             .entries = entries,
                                             .nentries = sizeof entries /
-                                                        sizeof *entries};
+                                                        sizeof *entries,
+                                            .repro = &repro};
 
 static void zlib_call(const struct co_glue_env *env, unsigned e, unsigned mode,
                       void **obj, int64_t fd, int32_t n,

@@ -138,32 +138,32 @@ static const struct co_entry entries[] = {
      "UCRT lowio/osfinfo.cpp: the lowest free descriptor; GetFileType "
      "failure -> -1, errno from GetLastError (EBADF), the handle stays the "
      "caller's",
-     NULL},
+     NULL, NULL},
     {"_get_osfhandle", CO_EFF_LEND, 0, CO_IO_EXACT, 1, NULL,
      "docs/crt.md#get-osfhandle: returns the stored handle; the descriptor "
      "still "
      "owns it",
-     NULL},
+     NULL, NULL},
     {"_write", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL,
      "docs/crt.md#write, UCRT lowio/write.cpp: _O_APPEND seeks to the "
      "end first; "
      "text mode writes each newline as CR LF and returns n",
-     NULL},
+     NULL, NULL},
     {"_close", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL,
      "UCRT lowio/close.cpp: CloseHandle, the slot is freed even when it "
      "fails; then -1 with errno mapped (EBADF)",
-     NULL},
+     NULL, NULL},
     {"_dup", CO_EFF_DUP_OBJ, 0, CO_IO_EXACT, 1, NULL,
      "UCRT lowio/dup.cpp: the lowest free descriptor over "
      "DuplicateHandle(inherit, DUPLICATE_SAME_ACCESS); the slot is released "
      "if that fails (EBADF)",
-     NULL},
+     NULL, NULL},
     {"_dup2", CO_EFF_DUP2_OBJ, 0, CO_IO_EXACT, 1, NULL,
      "UCRT lowio/dup2.cpp, docs/crt.md#dup2: duplicate first (the target "
      "untouched "
      "on failure), then the target is closed ignoring errors and takes the "
      "duplicate; returns 0; s == t changes nothing",
-     NULL},
+     NULL, NULL},
 };
 
 static const struct co_contract contract = {.layer = "crt",
@@ -276,15 +276,15 @@ static const struct co_entry stdio_entries[] = {
      "UCRT stdio/fdopen.cpp: a stream over the descriptor, the mode not "
      "checked against the handle's access, the descriptor never closed; a "
      "bad mode -> invalid-parameter handler, EINVAL",
-     "crt"},
+     "crt", NULL},
     {"_fileno", CO_EFF_NUMBER, 0, CO_IO_EXACT, 1, NULL,
-     "docs/crt.md#fileno: the stream's descriptor, unchecked", NULL},
+     "docs/crt.md#fileno: the stream's descriptor, unchecked", NULL, NULL},
     {"fwrite", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL,
-     "fwrite of n bytes on an unbuffered stream: one _write", NULL},
+     "fwrite of n bytes on an unbuffered stream: one _write", NULL, NULL},
     {"fclose", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL,
      "UCRT stdio/fclose.cpp: flush, _close(the descriptor), free the "
      "stream; EOF if the close failed",
-     NULL},
+     NULL, NULL},
 };
 
 static const struct co_contract stdio_contract = {

@@ -124,15 +124,42 @@ const char *co_effect_name(enum co_effect e);
  * library's guess (GLib leaves it uninitialised); the model predicts that
  * it never writes. */
 #define CO_IO_ACCESS_ONCE 32
+/* Ownership first: the contract states only what happens to ownership, on
+ * success and on failure; whatever else the library does is taken as it
+ * ran. The executor calls the library first, and the model follows the
+ * path the call really took: whether it failed and with what error, how
+ * many bytes a USE wrote, whether a CLOSE reported an error, which
+ * descriptor an OPEN made (the adapter's handle_of) or a DUP returned.
+ * Offsets of the descriptions it touches become unknown (it may read,
+ * seek, buffer or flush). What it means for ownership is still checked,
+ * at this step: a failed ADOPT_ON_SUCCESS or BORROW leaves the descriptor
+ * open with the caller, ADOPT closes it on failure, a CLOSE closes what
+ * the object owns and nothing else, a DETACH hands back the descriptor it
+ * held (still open, even when it reports a failed flush), a LEND returns
+ * the object's own descriptor, USE keeps it open. The checks (CO_CHK_*)
+ * are then not predicted either. Not for numbered or paged layers, and not
+ * with CO_IO_OPAQUE, CO_IO_STICKY or CO_IO_SILENT (they predict what this
+ * takes as it ran). An OPEN entry needs the adapter's handle_of. */
+#define CO_IO_AS_RUN 64
 
 #define CO_NEED_READ 0x1
 #define CO_NEED_WRITE 0x2
+/* A mode's needs may also say what the object does later, when that
+ * differs from the access making it needs: CO_THEN_READ and CO_THEN_WRITE
+ * are the access its later I/O uses (USE writes, CLOSE flushes). Without
+ * them it is the CO_NEED_* bits. Example: a read mode whose library
+ * writes a header back at close, CO_NEED_READ | CO_THEN_READ |
+ * CO_THEN_WRITE: checked for read access, and its writes fail (the model
+ * predicts that) over a read-only descriptor. */
+#define CO_THEN_READ 0x4
+#define CO_THEN_WRITE 0x8
 
 /* One mode string of an entry ("r", "w", "a"...). */
 struct co_mode {
   const char *name;
   uint8_t valid;       /* 0: the entry rejects it (caller keeps the handle) */
-  uint8_t needs;       /* CO_NEED_*: checked with CO_CHK_ACCESS */
+  uint8_t needs;       /* CO_NEED_*: checked with CO_CHK_ACCESS; CO_THEN_*:
+                          what its later I/O uses, if not that */
   uint8_t sets_append; /* sets O_APPEND on the open file description */
   uint8_t seeks_end;   /* CO_SEEK_*: moves the description's offset to the
                           end */
@@ -164,6 +191,64 @@ struct co_entry {
                                   NULL: no mode word (valid, read-write) */
   const char *source;          /* where the contract comes from */
   const char *inner;           /* WRAP: the layer of the wrapped object */
+  /* Version 5, optional: the entry in C, for `closeonce repro` (the
+   * standalone reproducer): statements that do what call() does for this
+   * entry, with the placeholders below; NULL: a trace that calls the entry
+   * has no reproducer (repro names the step and the entry, exit 2). */
+  const char *c;
+};
+
+/*
+ * Reproducer templates (co_entry.c, co_contract.repro).
+ *
+ * A template is C text copied into the program, where $NAME (NAME in
+ * a-z) is replaced; $$ is a '$'. An entry's template runs in a block of its
+ * own (it may declare locals) and sets $r as call() sets out->ret: the
+ * descriptor for LEND/DUP/DETACH, n for USE, 0 otherwise; on failure
+ * exactly -1 (not the library's own negative code), with errno if the
+ * entry sets_errno (errno is 0 before it). After CLOSE and DETACH the program
+ * forgets the object; after LEND/DUP/DETACH it binds $r to the slot.
+ *   $r        the result: a long, to set (every entry template sets it)
+ *   $o        the object (void *): for OPEN, ADOPT, ADOPT_ON_SUCCESS,
+ *             BORROW, DUP_OBJ and WRAP the new one, to set (NULL on
+ *             failure); for DUP2_OBJ the target oD; else the operand oK
+ *   $src      DUP_OBJ, DUP2_OBJ, WRAP: the source object oK
+ *   $fd       ADOPT, ADOPT_ON_SUCCESS, BORROW: the descriptor argument (int)
+ *   $mode     entries with modes: the mode's name, a C string ("w")
+ *   $modeno   entries with modes: its index in the entry's modes (unsigned)
+ *   $n        USE: the byte count (an int)
+ *   $buf      256 bytes of zeros (const char *) to write from
+ *   $path     a new path in the program's private directory (char *, one
+ *             per step), for entries that make files (unlink it once open)
+ *   $variant  the target's variant (planted bugs; an unsigned): VARIANT,
+ *             which the program's builder sets with -DVARIANT=0 (fixed)
+ *   $window   a paged layer's window size (unsigned)
+ *   $watermark  the trace's watermark (an int, co_model_watermark)
+ * Example: "$o = fdopen($fd, $mode);\n$r = $o ? 0 : -1;"
+ * Registration checks every template: an unknown placeholder, one the
+ * entry's effect has no value for, or a template that does not set $r (or
+ * $o, for an entry that makes an object) is an error naming the entry and
+ * the field. Reproducers are written for POSIX targets only (for now).
+ */
+/* What a program calling a layer's C needs besides the entries' templates
+ * (co_contract.repro, version 5); each NULL if nothing. */
+struct co_contract_c {
+  /* At file scope, after the platform's headers: the library's #includes,
+   * and declarations or static helpers the templates use. Placeholders:
+   * $variant, $window. Name what you declare after your layer; a static
+   * helper a program does not call draws no warning. */
+  const char *head;
+  /* Statements at the start of main, before the program takes stock of the
+   * descriptors open (as state_new runs before the executor does): the
+   * library's own set-up; `return 2;` if it fails. Placeholders: $variant,
+   * $window. */
+  const char *init;
+  /* The compiler arguments that build the program with the library, shell
+   * words after "cc -std=c11 repro.c", run in the adapter's project
+   * directory (closeonce's own adapters: its source tree): "-lz",
+   * "-I . mylib.c" (the program may be anywhere: name the directories of
+   * your headers), "$(pkg-config --cflags --libs glib-2.0)". */
+  const char *build;
 };
 
 struct co_contract {
@@ -179,6 +264,9 @@ struct co_contract {
   /* 1: a descriptor pager (CO_EFF_UNPIN...): its window size and watermark
    * are the target's (struct co_glue_env). One paged layer per target. */
   int paged;
+  /* Version 5, optional: what a reproducer calling this layer needs
+   * (includes, set-up, the build line). */
+  const struct co_contract_c *repro;
 };
 
 /* What the glue gets: where files may be created, and the adapter's own
@@ -198,7 +286,7 @@ struct co_glue_env {
   void *state;
 };
 
-#define CO_ADAPTER_VERSION 4
+#define CO_ADAPTER_VERSION 5
 
 /*
  * An adapter: a contract and the glue to the real library.

@@ -57,6 +57,12 @@ struct co_verdict {
   int cause;    /* for an ownership event: enum co_evwhy + 1; else 0 */
   int periodic; /* found by the periodic whole-process check: the stray may
                    come from an earlier trace */
+  /* The library at fault: set when a layer call's own step closed,
+   * replaced or leaked a descriptor against its contract (an ownership
+   * violation by that layer, kind CO_V_OWNERSHIP or CO_V_LEAK), or raised
+   * an ownership event that is not the client's move; else NULL. */
+  const char *layer;             /* its contract's layer name */
+  const struct co_entry *entry;  /* the entry that did it */
   struct co_outcome model, real; /* when has_outcomes */
   char what[512];                /* what differed, in words */
 };
@@ -144,8 +150,10 @@ struct co_step_info {
   const struct co_op *op;
   const struct co_call *call; /* the resolved numbers */
   const struct co_outcome *model, *real;
-  enum co_sit sit_a, sit_b; /* the operands' situations before the step */
+  enum co_sit sit_a, sit_b; /* the operands' situations before the step
+                               (a layer call: its operand's, in sit_a) */
   unsigned transition;
+  const struct co_step *resolved; /* op as resolved (co_step_of) */
 };
 /* Call fn after every step (before its observations are compared); NULL
  * removes it. */

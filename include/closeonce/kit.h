@@ -13,11 +13,28 @@
  * generator in contract mode over your library, stdio and the client's own
  * descriptor calls; `prog replay corpus/` replays traces. CMake's
  * closeonce_add_adapter() builds it and registers the ctest tests.
+ *
+ * For coverage-guided engines write, in place of that main,
+ *
+ *   CO_KIT_MAIN(my_adapter, "what my library is")
+ *
+ * which is the same main, and, compiled with -DCO_KIT_ENGINE (what
+ * closeonce_add_adapter(... ENGINES libfuzzer afl) does for its engine
+ * programs), libFuzzer's entry point LLVMFuzzerTestOneInput instead: each
+ * input is a trace in the binary form (`prog encode`), run in lockstep by
+ * the same executor as `prog fuzz`; a finding prints its report and aborts,
+ * so the engine's crash file is the reproducer (`prog replay CRASH-FILE`).
  */
 #ifndef CLOSEONCE_KIT_H
 #define CLOSEONCE_KIT_H
 
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
 #include "closeonce/contract.h"
+
+struct co_fuzz;
 
 /* Register adapter a and a target named after its layer (with stdio and the
  * client's descriptor calls), make it the default, run the command line.
@@ -31,6 +48,55 @@ int co_kit_main(int argc, char **argv, const struct co_adapter *a,
  * several adapters. Returns 0, or -1 with a message in err. */
 int co_kit_register(const struct co_adapter *a, const char *summary, char *err,
                     size_t cap);
+
+/* For an engine program (CO_KIT_MAIN with CO_KIT_ENGINE): register a and
+ * its target as co_kit_register does, freeze the registry and make the
+ * state that runs one input after another. Prints the reason and exits 2
+ * if the adapter is malformed or the library cannot start; once, before the
+ * first input. */
+struct co_fuzz *co_kit_fuzz_start(const struct co_adapter *a,
+                                  const char *summary);
+/* Run one engine input (a binary trace) for fz's target. Returns 0; on a
+ * finding prints the report and aborts. */
+int co_kit_fuzz_one(struct co_fuzz *fz, const uint8_t *data, size_t size);
+/* At exit of an engine program, if CLOSEONCE_HYGIENE is set: the process
+ * holds the descriptors it started with, or abort. */
+void co_kit_fuzz_exit(struct co_fuzz *fz);
+
+#ifdef CO_KIT_ENGINE
+/* The engine's entry points take no context: the program's state is the
+ * one pointer here, in the program. It is made at the engine's start-up
+ * (LLVMFuzzerInitialize, before the engine opens any input), or by the
+ * first input under a driver that does not call it. */
+#define CO_KIT_MAIN(adapter, summary)                                          \
+  static struct co_fuzz *co__kit_fuzz;                                         \
+  static void co__kit_at_exit(void) {                                          \
+    co_kit_fuzz_exit(co__kit_fuzz);                                            \
+  }                                                                            \
+  static void co__kit_start(void) {                                            \
+    if (!co__kit_fuzz) {                                                       \
+      co__kit_fuzz = co_kit_fuzz_start(&(adapter), (summary));                 \
+      atexit(co__kit_at_exit);                                                 \
+    }                                                                          \
+  }                                                                            \
+  int LLVMFuzzerInitialize(int *argc, char ***argv);                           \
+  int LLVMFuzzerInitialize(int *argc, char ***argv) {                          \
+    (void)argc;                                                                \
+    (void)argv;                                                                \
+    co__kit_start();                                                           \
+    return 0;                                                                  \
+  }                                                                            \
+  int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);                \
+  int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {               \
+    co__kit_start();                                                           \
+    return co_kit_fuzz_one(co__kit_fuzz, data, size);                          \
+  }
+#else
+#define CO_KIT_MAIN(adapter, summary)                                          \
+  int main(int argc, char **argv) {                                            \
+    return co_kit_main(argc, argv, &(adapter), (summary));                     \
+  }
+#endif
 
 /* The command line (fuzz, replay, print, targets); exit codes 0/1/2. */
 int co_cli_main(int argc, char **argv);

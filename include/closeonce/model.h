@@ -107,7 +107,11 @@ struct co_call {
   int64_t a, b;        /* the resolved references (a: 1st, b: 2nd) */
   int32_t n;           /* the integer argument */
   int64_t hint; /* Win32: the value the platform returned for a new handle
-                   (the model binds it), -1 if none */
+                   (the model binds it), -1 if none; an ownership-first
+                   entry (CO_IO_AS_RUN): the descriptor its OPEN made */
+  /* an ownership-first entry, issued before the model steps: what the
+   * library returned (the model follows that path); else NULL */
+  const struct co_outcome *real;
 };
 
 /* The observable result of one call. */
@@ -258,6 +262,30 @@ void co_model_resolve(const struct co_model *m, const struct co_op *op,
  * (CO_REFUSED). For backends that call before the model steps. */
 int co_model_refuses(const struct co_model *m, const struct co_op *op,
                      const struct co_call *call);
+
+/* One step's prediction in two halves, so that what the executor needs
+ * before it issues a call (is the call refused, is it the client's
+ * mistake) is computed once, from the step as resolved (co_step_of):
+ * co_model_prepare reads the model and writes eff's events, its refusal
+ * and its overflow flag; co_model_apply then predicts the outcome and
+ * applies the step, with those events. Nothing may change the model in
+ * between (the platform may be called: Win32 backends issue first and
+ * set call->hint). s, call and p must stay valid until co_model_apply
+ * returns. co_model_step is the two in one. */
+struct co_model_prep {
+  const struct co_step *step;
+  const struct co_call *call;
+  int valid;          /* every field in range */
+  int client;         /* one of the events is the client's move */
+  enum co_sit sa, sb; /* the operands' situations before the step */
+};
+void co_model_prepare(const struct co_model *m, const struct co_step *s,
+                      const struct co_call *call,
+                      struct co_model_prep *p /* OUT */,
+                      struct co_aftermath *eff /* OUT */);
+unsigned co_model_apply(struct co_model *m, const struct co_model_prep *p,
+                        struct co_outcome *pred /* OUT */,
+                        struct co_aftermath *eff /* IN/OUT */);
 
 /* Predict and apply one operation. *pred and *eff are always written.
  * Any op and call are safe: fields out of range are refused, never used

@@ -137,6 +137,34 @@ struct co_opdesc {
 };
 extern const struct co_opdesc co_opdesc[CO_OP_COUNT];
 
+/* An operation resolved once (co_step_of): its entry, its mode and the
+ * roles of its operands, for every kind. The executor resolves each
+ * operation once, where it enters (co_exec_step, co_exec_run), and hands
+ * this down: the model's prediction (co_model_prepare, co_model_apply),
+ * the library call, the comparison and the step hook all read it, and none
+ * looks the entry up again. Printers and the reproducer writer resolve
+ * through the same function. Operations stay plain data that the generator
+ * and the shrinker edit in place; a step is made from one as it is. */
+struct co_entry_ref;
+struct co_mode;
+struct co_step {
+  const struct co_op *op;
+  /* CALL of a registered entry: the entry, its adapter, effect, checks,
+   * I/O and shape (closeonce/contract.h); NULL for built-in kinds and for
+   * an id no adapter has (the model predicts ENOSYS) */
+  const struct co_entry_ref *call;
+  /* the mode it names, NULL if the entry has no modes or the index is out
+   * of range (refused) */
+  const struct co_mode *mode;
+  /* 2 if it binds a descriptor slot (built-ins that return a number, LEND,
+   * DUP, DETACH), 1 an object slot, 0 nothing */
+  uint8_t binds;
+  uint8_t nrefs;   /* number references used (0..2) */
+  uint8_t has_obj; /* names an object operand */
+  uint8_t target;  /* names a target object in dst without binding it */
+};
+void co_step_of(struct co_step *s /* OUT */, const struct co_op *op);
+
 /* How many number references op really uses (0..2), and whether it names
  * an object operand. */
 int co_op_nrefs(const struct co_op *op);

@@ -558,11 +558,14 @@ static void fmt_outcome(const struct co_outcome *o, char *buf, size_t cap,
     snprintf(buf, cap, "%" PRId64 " %s", o->ret, co_err_name(o->err));
 }
 
-/* Why the contract keeps a number open through a layer call. */
+/* Why the contract keeps a number open through a layer call (borrowed:
+ * the object acted through only borrowed it). */
 static const char *kept_open_because(const struct co_entry *e, int owner,
-                                     int actor, int failed) {
+                                     int actor, int failed, int borrowed) {
   if (owner >= 0 && owner != actor)
     return "another object owns it and will close it";
+  if (borrowed && e->effect == CO_EFF_CLOSE)
+    return "the object only borrowed it: its close must leave it open";
   if (failed &&
       (e->effect == CO_EFF_ADOPT_ON_SUCCESS || e->effect == CO_EFF_BORROW ||
        e->effect == CO_EFF_OPEN || e->effect == CO_EFF_WRAP))
@@ -581,8 +584,13 @@ static const char *kept_open_because(const struct co_entry *e, int owner,
 static int closed_by_layer(struct co_exec *ex, struct co_verdict *v,
                            int64_t num) {
   const struct co_entry_ref *r = ex->cur->call;
-  int w = co_model_owner(ex->model, num);
+  int w = co_model_owner(ex->model, num), borrowed = 0;
   char owner[24];
+  if (ex->actor >= 0) {
+    struct co_objstate os;
+    co_model_obj(ex->model, (unsigned)ex->actor, &os);
+    borrowed = !os.owns && os.num == num;
+  }
   if (w >= 0)
     snprintf(owner, sizeof owner, "o%d", w);
   else
@@ -591,7 +599,8 @@ static int closed_by_layer(struct co_exec *ex, struct co_verdict *v,
   set_verdict(ex, v, CO_V_OWNERSHIP,
               "%s (layer %s) closed descriptor %" PRId64 ", which %s owns (%s)",
               r->e->name, r->adapter->contract->layer, num, owner,
-              kept_open_because(r->e, w, ex->actor, ex->cur_failed));
+              kept_open_because(r->e, w, ex->actor, ex->cur_failed,
+                                borrowed));
   return v->kind;
 }
 

@@ -32,32 +32,44 @@ static const struct co_entry entries[] = {
      .sets_errno = 1,
      .modes = open_modes,
      .source = "buflib.h: owns fd on success; on failure the caller keeps "
-               "it (a short header fails \"r\" and \"u\")"},
+               "it (a short header fails \"r\" and \"u\")",
+     .c = "$o = buf_open_fd($fd, $mode, $variant);\n$r = $o ? 0 : -1;"},
     {.name = "buf_fd",
      .effect = CO_EFF_LEND,
      .sets_errno = 1,
-     .source = "buflib.h: lends the descriptor; the stream keeps it"},
+     .source = "buflib.h: lends the descriptor; the stream keeps it",
+     .c = "$r = buf_fd($o);"},
     {.name = "buf_write",
      .effect = CO_EFF_USE,
      .io = CO_IO_AS_RUN,
      .sets_errno = 1,
-     .source = "buflib.h: buffered; a failed write-out fails it"},
+     .source = "buflib.h: buffered; a failed write-out fails it",
+     .c = "$r = buf_write($o, $buf, (size_t)$n);"},
     {.name = "buf_detach",
      .effect = CO_EFF_DETACH,
      .io = CO_IO_AS_RUN,
      .sets_errno = 1,
-     .source = "buflib.h: writes out, frees the stream, hands fd back open"},
+     .source = "buflib.h: writes out, frees the stream, hands fd back open",
+     .c = "$r = buf_detach($o);"},
     {.name = "buf_close",
      .effect = CO_EFF_CLOSE,
      .io = CO_IO_AS_RUN,
      .sets_errno = 1,
-     .source = "buflib.h: writes out and closes fd; -1 if either failed"},
+     .source = "buflib.h: writes out and closes fd; -1 if either failed",
+     .c = "$r = buf_close($o);"},
 };
+
+/* The reproducer's C (closeonce/contract.h): buflib.c built with it, each
+ * stream with the target's planted bugs. */
+static const struct co_contract_c repro = {
+    .head = "#include \"buflib.h\"",
+    .build = "-I harness/adapters harness/adapters/buflib.c"};
 
 static const struct co_contract contract = {.layer = "buf",
                                             .entries = entries,
                                             .nentries = sizeof entries /
-                                                        sizeof *entries};
+                                                        sizeof *entries,
+                                            .repro = &repro};
 
 static void buf_call(const struct co_glue_env *env, unsigned e, unsigned mode,
                      void **obj, int64_t fd, int32_t n,

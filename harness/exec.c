@@ -15,6 +15,7 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -953,6 +954,12 @@ static int observe(struct co_exec *ex, struct co_verdict *v,
   return CO_V_OK;
 }
 
+/* exec_step clears a verdict up to its text: the text must stay last. */
+_Static_assert(offsetof(struct co_verdict, what) +
+                       sizeof(((struct co_verdict *)0)->what) ==
+                   sizeof(struct co_verdict),
+               "struct co_verdict: what is not the last field");
+
 /* One step, resolved once where it entered (co_exec_step, co_exec_run):
  * everything below reads st, never the registry. */
 static int exec_step(struct co_exec *ex, const struct co_step *st,
@@ -969,7 +976,10 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
     *v = ex->first;
     return v->kind;
   }
-  memset(v, 0, sizeof *v);
+  /* A clean verdict: every field before its 512-byte text (the last), and
+   * the text empty (set_verdict writes it whole when needed). */
+  memset(v, 0, offsetof(struct co_verdict, what));
+  v->what[0] = '\0';
   co_model_resolve(ex->model, op, &call);
   if (ex->step < CO_MAX_OPS)
     ex->skipped[ex->step] = 0;

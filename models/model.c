@@ -197,12 +197,9 @@ unsigned co_model_apply(struct co_model *m, const struct co_model_prep *p,
   const struct co_op *op = p->step->op;
   const struct co_call *c = p->call;
   unsigned kind = op->kind % CO_OP_COUNT;
-  struct co__step s;
+  int binds = co_opdesc[kind].binds;
   co__rule *rule;
 
-  co__step_init(&s, p->step, c);
-  s.sa = p->sa;
-  s.sb = p->sb;
   pred->ret = 0;
   pred->err = CO_OK;
   pred->raw = 0;
@@ -210,7 +207,12 @@ unsigned co_model_apply(struct co_model *m, const struct co_model_prep *p,
   if (t->refused) {
     co__fail(pred, CO_REFUSED);
   } else if (kind == CO_OP_CALL) {
+    struct co__step s; /* a built-in operation's rule needs only c */
+    co__step_init(&s, p->step, c);
+    s.sa = p->sa;
+    s.sb = p->sb;
     co__call_step(m, &s, pred, t);
+    binds = s.binds == 2;
   } else if ((rule = m->plat->rule[kind]) != NULL) {
     rule(m, c, pred, t);
   } else {
@@ -218,16 +220,15 @@ unsigned co_model_apply(struct co_model *m, const struct co_model_prep *p,
   }
   /* The result variable: the slot takes the return value, -1 on failure,
    * as `s = dup(x)` does in C. */
-  if (!t->refused &&
-      (co_opdesc[kind].binds || (kind == CO_OP_CALL && s.binds == 2))) {
+  if (!t->refused && binds) {
     struct slotent *s = &m->slot[op->dst % CO_SLOTS];
     s->num = pred->ret;
     s->gen = co__is_live(m, pred->ret) ? m->fd[pred->ret].gen : 0;
   }
   return ((((kind + (kind == CO_OP_CALL ? op->entry : 0u)) * CO_SIT_COUNT +
-            (unsigned)s.sa) *
+            (unsigned)p->sa) *
                CO_SIT_COUNT +
-           (unsigned)s.sb) *
+           (unsigned)p->sb) *
               CO_ERR_COUNT +
           (unsigned)pred->err);
 }

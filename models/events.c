@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 
+#include "closeonce/error.h"
 #include "model_internal.h"
 
 /* What the rules look at. */
@@ -42,6 +43,7 @@ static int add_ev(struct evctx *x, int n, int kind, int why, int actor,
   ev[n].num = num;
   ev[n].slot = (int8_t)slot;
   ev[n].objslot = 0;
+  ev[n].platform = (int8_t)x->m->platform;
   return n + 1;
 }
 
@@ -456,7 +458,9 @@ static int party_name(int p, char *buf, size_t cap) {
   return snprintf(buf, cap, "o%d", p);
 }
 int co_event_format(const struct co_event *ev, char *buf, size_t cap) {
-  char actor[16], owner[16], at[16] = "";
+  const struct co_words *w = co_words(ev->platform);
+  char actor[16], owner[16], at[16] = "", h[40];
+  co_words_num(w, ev->num, h, sizeof h);
   party_name(ev->actor, actor, sizeof actor);
   party_name(ev->owner, owner, sizeof owner);
   if (ev->slot >= 0 && ev->actor == CO_PARTY_CLIENT &&
@@ -465,28 +469,27 @@ int co_event_format(const struct co_event *ev, char *buf, size_t cap) {
     snprintf(at, sizeof at, " (%c%d)", ev->objslot ? 'o' : 's', ev->slot);
   switch ((enum co_evwhy)ev->why) {
   case CO_WHY_STALE:
-    return snprintf(buf, cap, "%s uses descriptor %lld%s after it was closed",
-                    actor, (long long)ev->num, at);
+    return snprintf(buf, cap, "%s uses %s%s after it was closed", actor, h, at);
   case CO_WHY_REUSED:
     return snprintf(buf, cap,
-                    "%s acts on descriptor %lld%s, which was closed and "
+                    "%s acts on %s%s, which was closed and "
                     "reused: it now belongs to %s",
-                    actor, (long long)ev->num, at, owner);
+                    actor, h, at, owner);
   case CO_WHY_OWNED:
     return snprintf(buf, cap,
-                    "%s closes or replaces descriptor %lld%s, "
+                    "%s closes or replaces %s%s, "
                     "owned by %s",
-                    actor, (long long)ev->num, at, owner);
+                    actor, h, at, owner);
   case CO_WHY_ADOPT:
     return snprintf(buf, cap,
-                    "%s hands descriptor %lld%s, owned by %s, to a layer "
+                    "%s hands %s%s, owned by %s, to a layer "
                     "that takes ownership: two owners will close it",
-                    actor, (long long)ev->num, at, owner);
+                    actor, h, at, owner);
   case CO_WHY_NOT_OPEN:
     return snprintf(buf, cap,
-                    "%s hands descriptor %lld%s, which is not open, to a "
+                    "%s hands %s%s, which is not open, to a "
                     "layer that takes it or reads its state",
-                    actor, (long long)ev->num, at);
+                    actor, h, at);
   case CO_WHY_DEAD_OBJ:
     return snprintf(buf, cap,
                     "%s uses o%d, which was freed or never made "
@@ -504,14 +507,14 @@ int co_event_format(const struct co_event *ev, char *buf, size_t cap) {
                     actor, ev->slot);
   case CO_WHY_GONE:
     return snprintf(buf, cap,
-                    "%s's own descriptor %lld is not open (closed by another "
-                    "party, or never open): its call fails with EBADF",
-                    actor, (long long)ev->num);
+                    "%s's own %s is not open (closed by another "
+                    "party, or never open): its call fails with %s",
+                    actor, h, co_words_err(w, CO_EBADF));
   case CO_WHY_RETURNED:
     return snprintf(buf, cap,
-                    "%s uses descriptor %lld%s after returning it to %s "
+                    "%s uses %s%s after returning it to %s "
                     "(vput): any page operation may close it",
-                    actor, (long long)ev->num, at, owner);
+                    actor, h, at, owner);
   case CO_WHY_LOST:
     return snprintf(buf, cap,
                     "%s acts through C-runtime descriptor %lld, which was "

@@ -166,6 +166,9 @@ void co_exec_set_hook(struct co_exec *ex,
                       void (*fn)(void *env, const struct co_step_info *s),
                       void *env);
 
+/* How reports name this executor's handles (closeonce/error.h). */
+const struct co_words *co_exec_words(const struct co_exec *ex);
+
 /* The model (read-only use between steps). */
 const struct co_model *co_exec_model(const struct co_exec *ex);
 void co_exec_stats(const struct co_exec *ex,

@@ -100,11 +100,13 @@ static void as_run_obj(struct co_model *m, struct co__callctx *x,
     unknown_offset(m, num, t);
     break;
   case CO_EFF_CLOSE:
-    /* gone whatever it reports; it closes what it owns, nothing else */
+    /* gone whatever it reports; it closes what it owns, nothing else
+     * (anything, with CO_IO_CLOSES_ANY) */
     o->live = 0;
     t->obj = -1;
     unknown_offset(m, num, t);
-    (void)co__obj_close_fd(m, o, o->hold.owns, t);
+    (void)co__obj_close_fd(m, o, o->hold.owns || (x->e->io & CO_IO_CLOSES_ANY),
+                           t);
     break;
   default: /* CO_EFF_USE */
     unknown_offset(m, num, t);

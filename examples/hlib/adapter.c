@@ -1,0 +1,133 @@
+/*
+ * hlib's handle contract for closeonce, and the glue: the one file a
+ * Windows library author writes. The layer is over HANDLEs
+ * (CO_OVER_WIN32_HANDLE): the glue gets and returns HANDLE values as
+ * int64, and in traces they are the client's HANDLE slots, shared with
+ * CreateFile/DuplicateHandle/CloseHandle and with the C runtime's layer
+ * (_open_osfhandle, _get_osfhandle, _close...). Built with
+ * closeonce_add_adapter() in a mingw-w64 build (CMakeLists.txt) it is a
+ * program: `wine hlib-closeonce.exe fuzz --seconds 60`, `... replay corpus`.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <closeonce/error.h>
+#include <closeonce/kit.h>
+
+#include "hlib.h"
+
+enum { OPEN, ADOPT, LOG, HANDLE_OF, WRITE, CLOSE };
+
+/* What hlib.h promises, entry by entry. */
+static const struct co_entry entries[] = {
+    [OPEN] = {.name = "hlib_open",
+              .effect = CO_EFF_OPEN,
+              .sets_errno = 1,
+              .source = "hlib.h: CreateFileW; the file owns its HANDLE"},
+    [ADOPT] = {.name = "hlib_adopt",
+               .effect = CO_EFF_ADOPT_ON_SUCCESS,
+               .checks = CO_CHK_VALID,
+               .sets_errno = 1,
+               .source = "hlib.h: owns the HANDLE on success; EBADF and the "
+                         "caller keeps it if it is not open"},
+    [LOG] = {.name = "hlib_log",
+             .effect = CO_EFF_BORROW,
+             .checks = CO_CHK_VALID,
+             .sets_errno = 1,
+             .source = "hlib.h: a log over a HANDLE it borrows; its close "
+                       "leaves the HANDLE open"},
+    [HANDLE_OF] = {.name = "hlib_handle",
+                   .effect = CO_EFF_LEND,
+                   .sets_errno = 1,
+                   .source = "hlib.h: the borrow accessor; hlib still owns "
+                             "the HANDLE"},
+    [WRITE] = {.name = "hlib_write",
+               .effect = CO_EFF_USE,
+               .sets_errno = 1,
+               .source = "hlib.h: one WriteFile (a log: one unbuffered "
+                         "fwrite)"},
+    [CLOSE] = {.name = "hlib_close",
+               .effect = CO_EFF_CLOSE,
+               .sets_errno = 1,
+               .source = "hlib.h: closes what the object owns, frees it"},
+};
+static const struct co_contract contract = {.layer = "hlib",
+                                            .entries = entries,
+                                            .nentries = 6,
+                                            .over = CO_OVER_WIN32_HANDLE};
+
+/* One executor's glue state: the serial of the files hlib_open makes. */
+struct hlib_glue {
+  unsigned serial;
+};
+
+static int state_new(const struct co_glue_env *env, void **state, char *err,
+                     size_t cap) {
+  (void)env;
+  if (!(*state = calloc(1, sizeof(struct hlib_glue)))) {
+    snprintf(err, cap, "hlib glue: out of memory");
+    return -1;
+  }
+  return 0;
+}
+
+static void state_free(void *state) {
+  free(state);
+}
+
+/* A new file in the executor's private directory (deleted on close). */
+static struct hlib *open_new(const struct co_glue_env *env) {
+  struct hlib_glue *g = env->state;
+  wchar_t path[1100];
+  if (swprintf(path, sizeof path / sizeof *path, L"%hs\\hlib-%u", env->dir,
+               g->serial++) < 0) {
+    errno = ENAMETOOLONG;
+    return NULL;
+  }
+  return hlib_open(path);
+}
+
+static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
+                 void **obj, int64_t h, int32_t n, struct co_outcome *out) {
+  static const char buf[256];
+  long r = 0;
+  (void)mode;
+  errno = 0;
+  switch (e) {
+  case OPEN:
+    *obj = open_new(env);
+    r = *obj ? 0 : -1;
+    break;
+  case ADOPT:
+  case LOG:
+    *obj = (e == ADOPT ? hlib_adopt : hlib_log)((HANDLE)(intptr_t)h);
+    r = *obj ? 0 : -1;
+    break;
+  case HANDLE_OF:
+    r = (long)(intptr_t)hlib_handle(*obj);
+    break;
+  case WRITE:
+    r = hlib_write(*obj, buf, (size_t)n);
+    break;
+  default:
+    r = hlib_close(*obj);
+    *obj = NULL;
+  }
+  co_outcome_from_c(out, r, errno);
+}
+
+static int64_t handle_of(void *obj) {
+  return (int64_t)(intptr_t)hlib_handle(obj);
+}
+
+static const struct co_adapter adapter = {.version = CO_ADAPTER_VERSION,
+                                          .contract = &contract,
+                                          .call = glue,
+                                          .handle_of = handle_of,
+                                          .state_new = state_new,
+                                          .state_free = state_free};
+
+CO_KIT_MAIN(adapter, "hlib (a HANDLE-owning Windows I/O library) with the "
+                     "C runtime's descriptors and streams")

@@ -4,7 +4,9 @@
  * (CO_OVER_WIN32_HANDLE): the glue gets and returns HANDLE values as
  * int64, and in traces they are the client's HANDLE slots, shared with
  * CreateFile/DuplicateHandle/CloseHandle and with the C runtime's layer
- * (_open_osfhandle, _get_osfhandle, _close...). Built with
+ * (_open_osfhandle, _get_osfhandle, _close...). hlib_fdopen is over a
+ * C-runtime descriptor: an object of the crt layer, wrapped (CO_EFF_WRAP,
+ * inner "crt"), its number from co_kit_crt_fd. Built with
  * closeonce_add_adapter() in a mingw-w64 build (CMakeLists.txt) it is a
  * program: `wine hlib-closeonce.exe fuzz --seconds 60`, `... replay corpus`.
  */
@@ -18,7 +20,7 @@
 
 #include "hlib.h"
 
-enum { OPEN, ADOPT, LOG, HANDLE_OF, WRITE, CLOSE };
+enum { OPEN, ADOPT, FDOPEN, HANDLE_OF, EXPORT, WRITE, CLOSE };
 
 /* What hlib.h promises, entry by entry. */
 static const struct co_entry entries[] = {
@@ -32,22 +34,26 @@ static const struct co_entry entries[] = {
                .sets_errno = 1,
                .source = "hlib.h: owns the HANDLE on success; EBADF and the "
                          "caller keeps it if it is not open"},
-    [LOG] = {.name = "hlib_log",
-             .effect = CO_EFF_BORROW,
-             .checks = CO_CHK_VALID,
-             .sets_errno = 1,
-             .source = "hlib.h: a log over a HANDLE it borrows; its close "
-                       "leaves the HANDLE open"},
+    /* over a C-runtime descriptor: o1 = hlib_fdopen o0, o0 of layer crt */
+    [FDOPEN] = {.name = "hlib_fdopen",
+                .effect = CO_EFF_WRAP,
+                .sets_errno = 1,
+                .source = "hlib.h: owns the C-runtime descriptor; hlib_close "
+                          "_closes it",
+                .inner = "crt"},
     [HANDLE_OF] = {.name = "hlib_handle",
                    .effect = CO_EFF_LEND,
                    .sets_errno = 1,
                    .source = "hlib.h: the borrow accessor; hlib still owns "
                              "the HANDLE"},
+    [EXPORT] = {.name = "hlib_export",
+                .effect = CO_EFF_DUP,
+                .sets_errno = 1,
+                .source = "hlib.h: DuplicateHandle; the caller owns the copy"},
     [WRITE] = {.name = "hlib_write",
                .effect = CO_EFF_USE,
                .sets_errno = 1,
-               .source = "hlib.h: one WriteFile (a log: one unbuffered "
-                         "fwrite)"},
+               .source = "hlib.h: one WriteFile"},
     [CLOSE] = {.name = "hlib_close",
                .effect = CO_EFF_CLOSE,
                .sets_errno = 1,
@@ -55,7 +61,7 @@ static const struct co_entry entries[] = {
 };
 static const struct co_contract contract = {.layer = "hlib",
                                             .entries = entries,
-                                            .nentries = 6,
+                                            .nentries = 7,
                                             .over = CO_OVER_WIN32_HANDLE};
 
 /* One executor's glue state: the serial of the files hlib_open makes. */
@@ -101,13 +107,17 @@ static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
     r = *obj ? 0 : -1;
     break;
   case ADOPT:
-  case LOG:
-    *obj = (e == ADOPT ? hlib_adopt : hlib_log)((HANDLE)(intptr_t)h);
+    *obj = hlib_adopt((HANDLE)(intptr_t)h);
     r = *obj ? 0 : -1;
     break;
   case HANDLE_OF:
     r = (long)(intptr_t)hlib_handle(*obj);
     break;
+  case EXPORT: {
+    HANDLE d = hlib_export(*obj);
+    r = d == INVALID_HANDLE_VALUE ? -1 : (long)(intptr_t)d;
+    break;
+  }
   case WRITE:
     r = hlib_write(*obj, buf, (size_t)n);
     break;
@@ -118,6 +128,17 @@ static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
   co_outcome_from_c(out, r, errno);
 }
 
+/* hlib_fdopen: src is the C runtime's object (layer crt). */
+static void glue2(const struct co_glue_env *env, unsigned e, unsigned mode,
+                  void *src, void **dst, struct co_outcome *out) {
+  (void)env;
+  (void)mode;
+  (void)e;
+  errno = 0;
+  *dst = hlib_fdopen(co_kit_crt_fd(src));
+  co_outcome_from_c(out, *dst ? 0 : -1, errno);
+}
+
 static int64_t handle_of(void *obj) {
   return (int64_t)(intptr_t)hlib_handle(obj);
 }
@@ -126,6 +147,7 @@ static const struct co_adapter adapter = {.version = CO_ADAPTER_VERSION,
                                           .contract = &contract,
                                           .call = glue,
                                           .handle_of = handle_of,
+                                          .call2 = glue2,
                                           .state_new = state_new,
                                           .state_free = state_free};
 

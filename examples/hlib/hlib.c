@@ -5,16 +5,21 @@
 #include "hlib.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <io.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 struct hlib {
-  HANDLE h;
-  FILE *log; /* a log: a stream over a duplicate of h (h is borrowed) */
+  HANDLE h; /* hlib_open, hlib_adopt */
+  int fd;   /* the C-runtime descriptor it owns (hlib_fdopen), else -1 */
 };
+
+/* The HANDLE now: a descriptor's is asked for each time, never kept, since
+ * _dup2 onto it replaces it (under Wine even _dup2(fd, fd) does; closeonce
+ * found a kept copy gone stale). */
+static HANDLE handle(const struct hlib *f) {
+  return f->fd >= 0 ? (HANDLE)_get_osfhandle(f->fd) : f->h;
+}
 
 static int win_fail(void) {
   DWORD e = GetLastError();
@@ -22,14 +27,14 @@ static int win_fail(void) {
   return -1;
 }
 
-static struct hlib *make(HANDLE h, FILE *log) {
+static struct hlib *make(HANDLE h, int fd) {
   struct hlib *f = malloc(sizeof *f);
   if (!f) {
     errno = ENOMEM;
     return NULL;
   }
   f->h = h;
-  f->log = log;
+  f->fd = fd;
   return f;
 }
 
@@ -44,7 +49,7 @@ struct hlib *hlib_open(const wchar_t *path) {
     win_fail();
     return NULL;
   }
-  if (!(f = make(h, NULL)))
+  if (!(f = make(h, -1)))
     CloseHandle(h);
   return f;
 }
@@ -55,66 +60,44 @@ struct hlib *hlib_adopt(HANDLE h) {
     win_fail();
     return NULL; /* the caller keeps h */
   }
-  return make(h, NULL);
+  return make(h, -1);
 }
 
-struct hlib *hlib_log(HANDLE h) {
-  HANDLE self = GetCurrentProcess(), w = h;
-  struct hlib *f;
-  FILE *s;
-  int fd;
-#ifndef HLIB_PLANTED_BUG
-  /* the C runtime will own (and close) what it is given: give it a copy */
-  if (!DuplicateHandle(self, h, self, &w, 0, FALSE, DUPLICATE_SAME_ACCESS)) {
-    win_fail();
-    return NULL;
-  }
-#else
-  DWORD flags;
-  (void)self;
-  if (!GetHandleInformation(h, &flags)) {
-    win_fail();
-    return NULL;
-  }
-#endif
-  if ((fd = _open_osfhandle((intptr_t)w, _O_BINARY)) < 0) {
-    if (w != h)
-      CloseHandle(w);
-    return NULL;
-  }
-  if (!(s = _fdopen(fd, "wb"))) {
-    _close(fd);
-    return NULL;
-  }
-  setvbuf(s, NULL, _IONBF, 0); /* one fwrite, one WriteFile */
-  if (!(f = make(h, s)))
-    fclose(s);
-  return f;
+struct hlib *hlib_fdopen(int fd) {
+  if (_get_osfhandle(fd) == -1)
+    return NULL; /* EBADF: fd is not open */
+  return make(INVALID_HANDLE_VALUE, fd);
 }
 
 HANDLE hlib_handle(const struct hlib *f) {
-  return f->h;
+  return handle(f);
+}
+
+HANDLE hlib_export(const struct hlib *f) {
+  HANDLE self = GetCurrentProcess(), d;
+#ifdef HLIB_PLANTED_BUG
+  (void)self;
+  d = handle(f); /* the lent handle itself: two owners */
+#else
+  if (!DuplicateHandle(self, handle(f), self, &d, 0, TRUE, DUPLICATE_SAME_ACCESS)) {
+    win_fail();
+    return INVALID_HANDLE_VALUE;
+  }
+#endif
+  return d;
 }
 
 long hlib_write(struct hlib *f, const void *buf, size_t n) {
   DWORD done;
-  if (f->log) {
-    if (fwrite(buf, 1, n, f->log) != n) {
-      clearerr(f->log);
-      errno = EBADF;
-      return -1;
-    }
-    return (long)n;
-  }
-  if (!WriteFile(f->h, buf, (DWORD)n, &done, NULL))
+  if (!WriteFile(handle(f), buf, (DWORD)n, &done, NULL))
     return win_fail();
   return (long)done;
 }
 
 int hlib_close(struct hlib *f) {
   int r = 0;
-  if (f->log)
-    r = fclose(f->log) == 0 ? 0 : -1; /* closes its copy; f->h is borrowed */
+  if (f->fd >= 0)
+    r = _close(f->fd); /* the descriptor owns the HANDLE */
   else if (!CloseHandle(f->h))
     r = win_fail();
   free(f);

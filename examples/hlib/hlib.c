@@ -9,9 +9,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#ifndef HLIB_PLANTED_BUG
+#define HLIB_PLANTED_BUG 0
+#endif
+
 struct hlib {
-  HANDLE h; /* hlib_open, hlib_adopt */
-  int fd;   /* the C-runtime descriptor it owns (hlib_fdopen), else -1 */
+  HANDLE h;    /* hlib_open, hlib_adopt */
+  int fd;      /* the C-runtime descriptor it owns (hlib_fdopen), else -1 */
+  int adopted; /* made by hlib_adopt */
 };
 
 /* The HANDLE now: a descriptor's is asked for each time, never kept, since
@@ -35,6 +40,7 @@ static struct hlib *make(HANDLE h, int fd) {
   }
   f->h = h;
   f->fd = fd;
+  f->adopted = 0;
   return f;
 }
 
@@ -56,11 +62,14 @@ struct hlib *hlib_open(const wchar_t *path) {
 
 struct hlib *hlib_adopt(HANDLE h) {
   DWORD flags;
+  struct hlib *f;
   if (!GetHandleInformation(h, &flags)) {
     win_fail();
     return NULL; /* the caller keeps h */
   }
-  return make(h, -1);
+  if ((f = make(h, -1)))
+    f->adopted = 1;
+  return f;
 }
 
 struct hlib *hlib_fdopen(int fd) {
@@ -75,7 +84,7 @@ HANDLE hlib_handle(const struct hlib *f) {
 
 HANDLE hlib_export(const struct hlib *f) {
   HANDLE self = GetCurrentProcess(), d;
-#ifdef HLIB_PLANTED_BUG
+#if HLIB_PLANTED_BUG & 1
   (void)self;
   d = handle(f); /* the lent handle itself: two owners */
 #else
@@ -98,6 +107,8 @@ int hlib_close(struct hlib *f) {
   int r = 0;
   if (f->fd >= 0)
     r = _close(f->fd); /* the descriptor owns the HANDLE */
+  else if ((HLIB_PLANTED_BUG & 2) && f->adopted)
+    r = 0; /* planted: an adopted HANDLE is left open */
   else if (!CloseHandle(f->h))
     r = win_fail();
   free(f);

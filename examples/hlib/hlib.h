@@ -21,10 +21,10 @@
  * a handle or descriptor that is not open, ENOMEM); the library keeps no
  * state of its own.
  *
- * HLIB_PLANTED_BUG (closeonce's own test, and the story's bug): hlib_export
- * returns the HANDLE hlib_handle lends, not a duplicate. The caller gives
- * it to _open_osfhandle; the C runtime's _close and hlib_close both close
- * it.
+ * HLIB_PLANTED_BUG, bits (closeonce's own tests): 1, the story's bug:
+ * hlib_export returns the HANDLE hlib_handle lends, not a duplicate; the
+ * caller gives it to _open_osfhandle, and the C runtime's _close and
+ * hlib_close both close it. 2: hlib_close leaves an adopted HANDLE open.
  */
 #ifndef HLIB_H
 #define HLIB_H

@@ -98,6 +98,8 @@ HANDLE hlib_export(const struct hlib *f) {
 
 long hlib_write(struct hlib *f, const void *buf, size_t n) {
   DWORD done;
+  if (f->fd >= 0) /* through the descriptor: its _O_APPEND and _O_TEXT */
+    return _write(f->fd, buf, (unsigned)n);
   if (!WriteFile(handle(f), buf, (DWORD)n, &done, NULL))
     return win_fail();
   return (long)done;

@@ -13,7 +13,8 @@
  *                 closes it (_open_osfhandle does): use hlib_export
  *   hlib_export   a duplicate of the HANDLE (DuplicateHandle), the
  *                 caller's to close or to give to _open_osfhandle
- *   hlib_write    writes n bytes (WriteFile)
+ *   hlib_write    writes n bytes (WriteFile; over a descriptor _write, so
+ *                 its _O_APPEND and _O_TEXT apply)
  *   hlib_close    closes what the object owns and frees it; -1 if that
  *                 close failed (ERROR_INVALID_HANDLE: someone closed it)
  *

@@ -54,7 +54,7 @@ set(prog ${work}/find/hlib-closeonce.exe)
 # reverse (_get_osfhandle's HANDLE adopted by hlib).
 run_expect(1 "lent-handle-to-open-osfhandle.trace: ownership-violation at step 2 of 5.*reverse-get-osfhandle.trace: ownership-violation at step 3 of 6.*0 ok, 2 findings"
            ${EMULATOR} ${prog} replay ${example}/mistakes)
-run_expect(0 "5 ok, 0 findings" ${EMULATOR} ${prog} replay ${example}/corpus)
+run_expect(0 "7 ok, 0 findings" ${EMULATOR} ${prog} replay ${example}/corpus)
 
 # The story's bug planted in the library, found by fuzzing and shrunk.
 run(${CMAKE_COMMAND} -S ${example} -B ${work}/planted
@@ -97,6 +97,6 @@ file(MAKE_DIRECTORY ${work}/cc)
 run(${CC} -std=c11 ${crtflags} -D__USE_MINGW_ANSI_STDIO=1 -static-libgcc
     -o ${work}/cc/hlib-closeonce.exe ${example}/adapter.c ${example}/hlib.c
     -I${example} -I${prefix}/include -L${prefix}/lib -lcloseonce -lvfd)
-run_expect(0 "5 ok, 0 findings" ${EMULATOR} ${work}/cc/hlib-closeonce.exe
+run_expect(0 "7 ok, 0 findings" ${EMULATOR} ${work}/cc/hlib-closeonce.exe
            replay ${example}/corpus)
 message(STATUS "one compiler command: ${last_output}")

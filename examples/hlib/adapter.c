@@ -22,11 +22,18 @@
 
 enum { OPEN, ADOPT, FDOPEN, HANDLE_OF, EXPORT, WRITE, CLOSE };
 
+/* hlib_open's HANDLE is not inheritable (CO_OWN_CLOEXEC); traces name
+ * the mode: o0 = hlib_open rw. */
+static const struct co_mode open_modes[] = {
+    {"rw", 1, CO_NEED_READ | CO_NEED_WRITE, 0, CO_SEEK_NEVER, CO_OWN_CLOEXEC},
+    {NULL, 0, 0, 0, 0, 0}};
+
 /* What hlib.h promises, entry by entry. */
 static const struct co_entry entries[] = {
     [OPEN] = {.name = "hlib_open",
               .effect = CO_EFF_OPEN,
               .sets_errno = 1,
+              .modes = open_modes,
               .source = "hlib.h: CreateFileW; the file owns its HANDLE"},
     [ADOPT] = {.name = "hlib_adopt",
                .effect = CO_EFF_ADOPT_ON_SUCCESS,

@@ -45,11 +45,10 @@ static struct hlib *make(HANDLE h, int fd) {
 }
 
 struct hlib *hlib_open(const wchar_t *path) {
-  /* inheritable, as open(2) without O_CLOEXEC */
-  SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+  /* not inheritable (no SECURITY_ATTRIBUTES) */
   HANDLE h = CreateFileW(path, GENERIC_READ | GENERIC_WRITE,
                          FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                         &sa, CREATE_NEW, FILE_FLAG_DELETE_ON_CLOSE, NULL);
+                         NULL, CREATE_NEW, FILE_FLAG_DELETE_ON_CLOSE, NULL);
   struct hlib *f;
   if (h == INVALID_HANDLE_VALUE) {
     win_fail();

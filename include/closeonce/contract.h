@@ -173,7 +173,11 @@ struct co_mode {
  * a write of n returns n and moves the offset by 2n (_O_TEXT). */
 #define CO_OWN_TEXT 0x2
 /* Paged layers: the window copies the object makes are close-on-exec
- * (POSIX) / not inheritable (Win32). */
+ * (POSIX) / not inheritable (Win32). An OPEN entry's mode (not ownership
+ * first): the descriptor it makes is close-on-exec (O_CLOEXEC) / not
+ * inheritable (a HANDLE made with no inheritable SECURITY_ATTRIBUTES, as
+ * most Windows libraries make them); without it the model has it
+ * inheritable. */
 #define CO_OWN_CLOEXEC 0x4
 #define CO_SEEK_NEVER 0
 #define CO_SEEK_ALWAYS 1

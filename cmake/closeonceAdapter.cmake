@@ -9,6 +9,13 @@
 # Both fail on any finding. Works after find_package(closeonce) and after
 # add_subdirectory() of the closeonce sources.
 #
+# Windows (a mingw-w64 cross build with closeonce's cmake/mingw-w64.cmake,
+# against a closeonce built and installed with the same toolchain and
+# CO_CRT): NAME is NAME.exe, its target the Win32 backend with the C
+# runtime's layers (co_kit_register), and ctest runs both tests under the
+# toolchain's CMAKE_CROSSCOMPILING_EMULATOR (Wine). ENGINES are not built
+# there (no coverage engine on Windows): a warning says so.
+#
 # ENGINES also builds coverage-guided programs from the same SOURCES,
 # compiled with -DCO_KIT_ENGINE (the adapter writes CO_KIT_MAIN(adapter,
 # summary) in place of main, closeonce/kit.h):
@@ -362,7 +369,11 @@ function(closeonce_add_adapter name)
   endif()
   add_executable(${name} ${A_SOURCES})
   target_link_libraries(${name} PRIVATE closeonce::closeonce ${A_LIBS})
-  if(A_ENGINES)
+  if(A_ENGINES AND WIN32)
+    message(WARNING "closeonce_add_adapter(${name}): ENGINES are not built "
+            "for Windows (no coverage engine there: the built-in generator "
+            "and replay run)")
+  elseif(A_ENGINES)
     _closeonce_add_engines(${name} "${A_ENGINES}" "${A_SOURCES}" "${A_LIBS}"
                            "${A_CORPUS}" ${A_ENGINE_RUNS})
   endif()

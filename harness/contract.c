@@ -181,6 +181,30 @@ static const char *entry_contradiction(const struct co_adapter *a,
   return mode_contradiction(e, field);
 }
 
+/* What co_contract.over says that this build cannot run, or NULL. */
+static const char *over_mismatch(const struct co_adapter *a) {
+  int over = a->version >= 6 ? a->contract->over : CO_OVER_ANY;
+#ifdef _WIN32
+  if (over == CO_OVER_POSIX_FD)
+    return "contract.over is CO_OVER_POSIX_FD (POSIX descriptors), and this "
+           "is a Windows build (HANDLEs and C-runtime descriptors): build the "
+           "adapter for POSIX, or declare it over CO_OVER_WIN32_HANDLE or "
+           "CO_OVER_CRT_FD";
+#else
+  if (over == CO_OVER_WIN32_HANDLE || over == CO_OVER_CRT_FD)
+    return over == CO_OVER_CRT_FD
+               ? "contract.over is CO_OVER_CRT_FD (the C runtime's "
+                 "descriptors, Windows), and this is a POSIX build: build "
+                 "the adapter with the Windows toolchain (mingw-w64)"
+               : "contract.over is CO_OVER_WIN32_HANDLE (Win32 HANDLEs), and "
+                 "this is a POSIX build: build the adapter with the Windows "
+                 "toolchain (mingw-w64)";
+#endif
+  if (over < CO_OVER_ANY || over > CO_OVER_CRT_FD)
+    return "contract.over is not a CO_OVER_* value";
+  return NULL;
+}
+
 static int do_register(const struct co_adapter *a, char *err, size_t cap) {
   const struct co_contract *c = a->contract;
   const char *why, *field;
@@ -189,6 +213,10 @@ static int do_register(const struct co_adapter *a, char *err, size_t cap) {
   if (a->version < 1 || a->version > CO_ADAPTER_VERSION || !c || !a->call) {
     snprintf(err, cap, "adapter %s: bad version or missing contract/call",
              c && c->layer ? c->layer : "?");
+    return -1;
+  }
+  if ((why = over_mismatch(a)) != NULL) {
+    snprintf(err, cap, "adapter %s: %s", c->layer ? c->layer : "?", why);
     return -1;
   }
   if (nadapters == ADAPTERS_MAX || nentries + c->nentries > CO_ENTRIES_MAX) {

@@ -17,7 +17,13 @@
 #include "closeonce/exec.h"
 #include "closeonce/report.h"
 #include "closeonce/target.h"
+#ifdef _WIN32
+#include "win32/win32.h"
+#define co_dir_entries co_win32_dir_entries
+#else
 #include "posix/posix.h"
+#define co_dir_entries co_posix_dir_entries
+#endif
 
 struct co_fuzz {
   const struct co_target *target;
@@ -61,9 +67,13 @@ void co_fuzz_free(struct co_fuzz *fz) {
 int co_fuzz_hygiene(struct co_fuzz *fz, char *msg, size_t cap) {
   if (co_exec_check_process(fz->ex, msg, cap) < 0)
     return -1;
-  if (co_posix_dir_entries(co_exec_backend_self(fz->ex)) != 0) {
+  if (co_dir_entries(co_exec_backend_self(fz->ex)) != 0) {
+#ifdef _WIN32
+    snprintf(msg, cap, "files left in the backend's private directory");
+#else
     snprintf(msg, cap, "files left in %s",
              co_posix_tmpdir(co_exec_backend_self(fz->ex)));
+#endif
     return -1;
   }
   return 0;

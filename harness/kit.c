@@ -1,7 +1,11 @@
 /*
  * co_kit_main: a user's adapter as a closeonce program; co_kit_fuzz_*: the
  * same adapter as a libFuzzer or AFL++ program (CO_KIT_MAIN, kit.h), run by
- * the engine entry points' executor (closeonce/fuzz.h).
+ * the engine entry points' executor (closeonce/fuzz.h). co_kit_register
+ * gives the adapter's target this platform's backend and layers: POSIX
+ * descriptors and stdio; on Windows HANDLEs (with DuplicateHandle's
+ * close-source form and SetHandleInformation) and the C runtime's
+ * descriptors and streams over them.
  */
 #include "closeonce/kit.h"
 
@@ -12,9 +16,38 @@
 #include "closeonce/fuzz.h"
 #include "closeonce/target.h"
 
+#ifdef _WIN32
+/* The client's HANDLE calls around a user's library: CreateFile,
+ * DuplicateHandle (and with DUPLICATE_CLOSE_SOURCE), CloseHandle,
+ * WriteFile, SetFilePointerEx, Get/SetHandleInformation (inherit). Not
+ * HANDLE_FLAG_PROTECT_FROM_CLOSE: a well-behaved client that protects a
+ * handle and then gives it to a library that owns it has made the
+ * library's CloseHandle fail; that is conformance (the win32 target). */
+static const uint8_t kit_ops[] = {CO_OP_OPEN,  CO_OP_DUP,   CO_OP_DUP_CLOSE,
+                                  CO_OP_CLOSE, CO_OP_WRITE, CO_OP_LSEEK,
+                                  CO_OP_GETFD, CO_OP_SETFD};
+#define KIT_NOPS (sizeof kit_ops)
+#define KIT_BACKEND co_backend_win32
+/* The C runtime's descriptors (_open_osfhandle, _get_osfhandle, _close,
+ * _dup, _dup2, _write) and streams over them (_fdopen, _fileno, fwrite,
+ * fclose). */
+static const char *const kit_layers[] = {"crt", "crt-stdio"};
+
+int co_kit_crt_fd(const void *crt_object) {
+  return (int)co_adapter_crt.number_of((void *)(uintptr_t)crt_object);
+}
+#else
+#define kit_ops co_client_ops
+#define KIT_NOPS co_client_nops
+#define KIT_BACKEND co_backend_posix
+static const char *const kit_layers[] = {"stdio"};
+#endif
+#define KIT_NLAYERS (sizeof kit_layers / sizeof *kit_layers)
+
 int co_kit_register(const struct co_adapter *a, const char *summary, char *err,
                     size_t cap) {
   struct co_target *t;
+  size_t i, n = 1;
   if (co_adapter_register(a, err, cap) < 0)
     return -1;
   if (co_target_find(a->contract->layer))
@@ -25,11 +58,13 @@ int co_kit_register(const struct co_adapter *a, const char *summary, char *err,
   }
   t->name = a->contract->layer;
   t->summary = summary;
-  t->backend = &co_backend_posix;
-  t->kinds = co_client_ops;
-  t->nkinds = co_client_nops;
+  t->backend = &KIT_BACKEND;
+  t->kinds = kit_ops;
+  t->nkinds = KIT_NOPS;
   t->layers[0] = a->contract->layer;
-  t->layers[1] = "stdio";
+  for (i = 0; i < KIT_NLAYERS; i++)
+    if (strcmp(kit_layers[i], a->contract->layer))
+      t->layers[n++] = kit_layers[i];
   t->mode = CO_MODE_CONTRACT;
   if (co_target_register(t, err, cap) < 0) {
     free(t);

@@ -153,7 +153,8 @@ static void eff_open(struct co_model *m, struct co__callctx *x,
     co__fail(pred, CO_OTHER);
     return;
   }
-  co__install(m, n, ofd, 0);
+  /* (CO_OWN_CLOEXEC: made close-on-exec / not inheritable) */
+  co__install(m, n, ofd, (x->md->own & CO_OWN_CLOEXEC) != 0);
   co__obj_make(m, x->o, x->numbered, x->base, n, 1);
   x->o->own = x->md->own;
   x->o->needs = co__mode_does(x->md);

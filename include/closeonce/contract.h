@@ -173,7 +173,11 @@ struct co_mode {
  * a write of n returns n and moves the offset by 2n (_O_TEXT). */
 #define CO_OWN_TEXT 0x2
 /* Paged layers: the window copies the object makes are close-on-exec
- * (POSIX) / not inheritable (Win32). */
+ * (POSIX) / not inheritable (Win32). An OPEN entry's mode (not ownership
+ * first): the descriptor it makes is close-on-exec (O_CLOEXEC) / not
+ * inheritable (a HANDLE made with no inheritable SECURITY_ATTRIBUTES, as
+ * most Windows libraries make them); without it the model has it
+ * inheritable. */
 #define CO_OWN_CLOEXEC 0x4
 #define CO_SEEK_NEVER 0
 #define CO_SEEK_ALWAYS 1
@@ -267,7 +271,27 @@ struct co_contract {
   /* Version 5, optional: what a reproducer calling this layer needs
    * (includes, set-up, the build line). */
   const struct co_contract_c *repro;
+  /* Version 6, optional: what the glue's descriptor arguments and results
+   * are (CO_OVER_*), checked when the adapter registers: a layer over
+   * HANDLEs in a POSIX build, or over POSIX descriptors in a Windows one,
+   * is refused at start-up (the kit's program exits 2 naming it).
+   * CO_OVER_ANY (0): not said, not checked. */
+  int over;
 };
+/* co_contract.over. */
+#define CO_OVER_ANY 0
+/* POSIX descriptors: the glue's fd arguments and results are ints from
+ * open(2), dup(2)... (a POSIX build only). */
+#define CO_OVER_POSIX_FD 1
+/* Win32 HANDLEs: the glue receives and returns HANDLE values as int64
+ * ((HANDLE)(intptr_t)fd; (int64_t)(intptr_t)h), the trace's sN slots (a
+ * Windows build only). */
+#define CO_OVER_WIN32_HANDLE 2
+/* The C runtime's descriptors (Windows): the layer's objects are made over
+ * objects of the "crt" layer (CO_EFF_WRAP, inner "crt"); the glue takes
+ * the number from the source object with co_kit_crt_fd (closeonce/kit.h).
+ * A Windows build only. */
+#define CO_OVER_CRT_FD 3
 
 /* What the glue gets: where files may be created, and the adapter's own
  * state for this executor. The executor makes one per layer of its target;
@@ -286,7 +310,7 @@ struct co_glue_env {
   void *state;
 };
 
-#define CO_ADAPTER_VERSION 5
+#define CO_ADAPTER_VERSION 6
 
 /*
  * An adapter: a contract and the glue to the real library.

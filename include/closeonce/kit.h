@@ -10,8 +10,9 @@
  *
  * The program is the closeonce command line with one more target, named
  * after your layer, the default: `prog fuzz --seconds 60` runs the built-in
- * generator in contract mode over your library, stdio and the client's own
- * descriptor calls; `prog replay corpus/` replays traces. CMake's
+ * generator in contract mode over your library, stdio (Windows: the C
+ * runtime's descriptors and streams) and the client's own descriptor (HANDLE)
+ * calls; `prog replay corpus/` replays traces. CMake's
  * closeonce_add_adapter() builds it and registers the ctest tests.
  *
  * For coverage-guided engines write, in place of that main,
@@ -36,18 +37,33 @@
 
 struct co_fuzz;
 
-/* Register adapter a and a target named after its layer (with stdio and the
- * client's descriptor calls), make it the default, run the command line.
+/* Register adapter a and a target named after its layer (with the
+ * platform's layers and the client's descriptor calls: co_kit_register),
+ * make it the default, run the command line.
  * Returns the exit code (2 if the adapter or target is malformed). */
 int co_kit_main(int argc, char **argv, const struct co_adapter *a,
                 const char *summary);
 
 /* Register adapter a and its target, named after its layer: a's entries,
- * stdio's and the client's descriptor calls, contract mode. What
+ * the platform's layers and the client's descriptor calls, contract mode.
+ * POSIX: stdio, and open/dup/dup2/close/write/lseek/getfd/getfl. Windows:
+ * the C runtime's descriptors and streams (crt, crt-stdio: _open_osfhandle,
+ * _get_osfhandle, _write, _close, _dup, _dup2, _fdopen, _fileno, fwrite,
+ * fclose) and the HANDLE calls (open is CreateFile, dup DuplicateHandle,
+ * dup_close the same with DUPLICATE_CLOSE_SOURCE, close CloseHandle,
+ * write, lseek, getfd/setfd Get/SetHandleInformation's inherit flag). A
+ * contract whose over (CO_OVER_*) names the other platform is refused. What
  * co_kit_main does before it runs the command line; for a program with
  * several adapters. Returns 0, or -1 with a message in err. */
 int co_kit_register(const struct co_adapter *a, const char *summary, char *err,
                     size_t cap);
+
+#ifdef _WIN32
+/* Windows: the C-runtime descriptor number of an object of the "crt" layer
+ * (the source object a CO_EFF_WRAP entry with inner "crt" gets in call2:
+ * a layer over C-runtime descriptors, CO_OVER_CRT_FD). */
+int co_kit_crt_fd(const void *crt_object);
+#endif
 
 /* For an engine program (CO_KIT_MAIN with CO_KIT_ENGINE): register a and
  * its target as co_kit_register does, freeze the registry and make the

@@ -506,6 +506,11 @@ struct layers {
   char variant[16], window[16], watermark[24];
 };
 
+/* The program's variant macro: VARIANT; on Win32 REPRO_VARIANT, as
+ * <windows.h> (oleauto.h) declares a type VARIANT and a -DVARIANT=0 on the
+ * command line would break every source of the build line. */
+#define VARIANT_NAME(ls) ((ls)->win32 ? "REPRO_VARIANT" : "VARIANT")
+
 static void layers_add(struct layers *ls, const struct co_adapter *a) {
   size_t i;
   for (i = 0; i < ls->n; i++)
@@ -572,7 +577,7 @@ static int entry_c(FILE *o, const struct co_op *op, size_t step,
   val[CO__PH_N] = n;
   val[CO__PH_BUF] = "buf";
   val[CO__PH_PATH] = "path";
-  val[CO__PH_VARIANT] = "VARIANT";
+  val[CO__PH_VARIANT] = VARIANT_NAME(ls);
   val[CO__PH_WINDOW] = ls->window;
   val[CO__PH_WATERMARK] = ls->watermark;
   if (strstr(ref->e->c, "$path"))
@@ -756,7 +761,7 @@ static const char helpers_c[] =
 static void layer_tpl(FILE *out, const char *tpl, struct layers *ls,
                       const char *indent) {
   const char *val[CO__PH_COUNT] = {0};
-  val[CO__PH_VARIANT] = "VARIANT";
+  val[CO__PH_VARIANT] = VARIANT_NAME(ls);
   val[CO__PH_WINDOW] = ls->window;
   tpl_put(out, tpl, val, indent, &ls->used);
 }

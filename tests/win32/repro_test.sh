@@ -1,0 +1,76 @@
+#!/bin/sh
+# The Win32 reproducers (closeonce repro on a Win32 target), under Wine:
+# each program is written by the Win32 closeonce, compiled with the
+# mingw-w64 compiler by the build line it states (run in the source tree,
+# -Wall -Wextra -Werror, no closeonce code) and run under Wine:
+# - it must fail at the step the finding is at (exit 1, "FAILS at step N");
+# - a planted-bug target's program, built with -DREPRO_VARIANT=0 (the
+#   library without the bug), must pass (exit 0, "no failure");
+# - the classic client bug (win32-crt) fails at the client's move; it has
+#   no fixed variant (the fix is a different trace);
+# - a trace with a step no Win32 program can express (a free-number
+#   reference: a HANDLE value nobody returned) is refused naming the step,
+#   exit 2, and no file is written.
+# usage: repro_test.sh EMULATOR CLOSEONCE SRC CC WORKDIR
+set -u
+emu=$1 co=$2 src=$3 cc=$4 work=$5
+rm -rf "$work" && mkdir -p "$work" || exit 2
+n=0 bad=0
+build() { # file.c exe [cflags]
+  args=$(sed -n 's/^ \*   x86_64-w64-mingw32-gcc -std=c11 repro\.c\(.*\) -o repro\.exe$/\1/p' "$1")
+  (cd "$src" && eval "$cc -std=c11 -Wall -Wextra -Werror -DVFD_PLANTED $3 \"$1\" $args -o \"$2\"")
+}
+check() { # target trace step planted(0/1)
+  out=$work/$1-$(basename "$2" .trace)
+  if ! $emu "$co" repro --target "$1" "$src/$2" -o "$out.c" >"$out.err" 2>&1; then
+    echo "FAIL $2: no reproducer: $(cat "$out.err")"; bad=$((bad + 1)); return
+  fi
+  if ! build "$out.c" "$out.exe" "" >"$out.err" 2>&1; then
+    echo "FAIL $2: does not compile:"; cat "$out.err"; bad=$((bad + 1)); return
+  fi
+  $emu "$out.exe" >"$out.log" 2>&1
+  rc=$?
+  if [ $rc -ne 1 ] || ! grep -q "^FAILS at step $3:" "$out.log"; then
+    echo "FAIL $2: exit $rc, expected 1 with FAILS at step $3:"
+    cat "$out.log"; bad=$((bad + 1)); return
+  fi
+  grep -q '^invalid-parameter handler installed' "$out.log" || {
+    echo "FAIL $2: the handler is not reported"; bad=$((bad + 1)); return; }
+  both=
+  if [ "$4" = 1 ]; then
+    if ! grep -q '^#define REPRO_VARIANT [1-9]' "$out.c"; then
+      echo "FAIL $2: a planted bug, but no REPRO_VARIANT"; bad=$((bad + 1))
+      return
+    fi
+    build "$out.c" "$out.fixed.exe" -DREPRO_VARIANT=0 >"$out.fixed.log" 2>&1 &&
+      $emu "$out.fixed.exe" >"$out.fixed.log" 2>&1
+    rc=$?
+    if [ $rc -ne 0 ] || ! grep -q "^no failure" "$out.fixed.log"; then
+      echo "FAIL $2: fixed variant exit $rc:"; cat "$out.fixed.log"
+      bad=$((bad + 1)); return
+    fi
+    both="; fixed: no failure"
+  fi
+  echo "ok   $2 ($1): $(grep '^FAILS' "$out.log")$both" \
+    "($(wc -l <"$out.c") lines, $(grep -c '^  /\* step ' "$out.c") steps)"
+  n=$((n + 1))
+}
+check vfd-close-twice corpus/regress/vfd-close-twice/vfd-close-twice.trace 1 1
+check vfd-evict-lent corpus/regress/vfd-evict-lent/vfd-evict-lent.trace 6 1
+check win32-crt corpus/win32-crt/classic-double-owner.trace 2 0
+check win32-crt corpus/win32-crt/reverse-get-osfhandle.trace 3 0
+# Bad input: a step a Win32 program cannot express.
+t=corpus/regress/vfd-dup-shares-window/vfd-dup-shares-window.trace
+$emu "$co" repro --target vfd-dup-shares-window "$src/$t" -o "$work/none.c" \
+  >"$work/none.err" 2>&1
+rc=$?
+if [ $rc -eq 2 ] && grep -q "step 4 (close f0): .*cannot express it" \
+    "$work/none.err" && [ -z "$(ls "$work" | grep '^none\.c')" ]; then
+  echo "ok   $t: refused, the step named, exit 2, no file"
+  n=$((n + 1))
+else
+  echo "FAIL $t: exit $rc, expected 2 naming step 4, no file:"
+  cat "$work/none.err"; ls "$work"; bad=$((bad + 1))
+fi
+echo "Win32 reproducers: $n passed, $bad failed"
+[ $bad -eq 0 ] && [ $n -gt 0 ]

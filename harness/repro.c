@@ -52,7 +52,24 @@ struct rec {
   int win32;
   int64_t slotv[MAXSTEPS][CO_SLOTS];
   uint16_t wcheck[MAXSTEPS], wlive[MAXSTEPS], winh[MAXSTEPS];
+  /* bit n: C-runtime descriptor n open after the step (the objects'
+   * numbers and paged-in windows; lowest-free, so predicted) */
+  uint64_t copen[MAXSTEPS];
+  /* the C-runtime numbers free when the trace started, ascending (-1
+   * after the last): bit k of copen and the programs' crtfree(k) are
+   * cfree[k] (the program's own start differs: closeonce holds more) */
+  int cfree[64];
 };
+
+/* Win32: the index of C-runtime number n among those free at the start,
+ * or -1. */
+static int cfree_index(const struct rec *r, int64_t n) {
+  int k;
+  for (k = 0; k < 64 && r->cfree[k] >= 0; k++)
+    if (r->cfree[k] == n)
+      return k;
+  return -1;
+}
 
 static int free_index(const struct rec *r, int64_t num) {
   int k;
@@ -109,6 +126,17 @@ static void hook_win32(struct rec *r, const struct co_model *m, size_t step,
     if (sit == CO_SIT_LIVE && fs.live && !fs.cloexec)
       r->winh[step] |= (uint16_t)(1u << j);
   }
+  r->off_k[step] = -1;
+  r->copen[step] = 0;
+  for (k = 0; k < CO_OBJS; k++) {
+    struct co_objstate os;
+    int c;
+    co_model_obj(m, k, &os);
+    if (os.live && (c = cfree_index(r, os.number)) >= 0)
+      r->copen[step] |= 1ull << c;
+    if (os.live && (c = cfree_index(r, os.window_number)) >= 0)
+      r->copen[step] |= 1ull << c;
+  }
   for (num = co_model_next_live(m, -1); num >= 0 && len < cap - 96;
        num = co_model_next_live(m, num)) {
     int w = co_model_owner(m, num), named = 0;
@@ -120,10 +148,10 @@ static void hook_win32(struct rec *r, const struct co_model *m, size_t step,
     for (k = 0; k < CO_OBJS && !named; k++) {
       struct co_objstate os;
       co_model_obj(m, k, &os);
-      if (os.live && os.num == num && os.number >= 0)
+      if (os.live && os.num == num && cfree_index(r, os.number) >= 0)
         len += (size_t)snprintf(buf + len, cap - len,
-                                " o%u's (C-runtime descriptor %lld)", k,
-                                (long long)os.number);
+                                " o%u's (C-runtime descriptor c%d)", k,
+                                cfree_index(r, os.number));
       else if (os.live && os.num == num)
         len += (size_t)snprintf(buf + len, cap - len, " o%u's", k);
       named = os.live && os.num == num;
@@ -134,6 +162,37 @@ static void hook_win32(struct rec *r, const struct co_model *m, size_t step,
       len += (size_t)snprintf(buf + len, cap - len, " (owned by o%d)", w);
     else if (len < cap)
       len += (size_t)snprintf(buf + len, cap - len, " (owned by the client)");
+  }
+}
+
+/* Win32: the offset a write leaves, where the program can name the
+ * handle: the client's write through a slot (off_k = 64 + the slot), a
+ * paged layer's through its window (off_k = the window's C-runtime
+ * number, predicted). */
+static void offset_win32(struct rec *r, const struct co_model *m,
+                         const struct co_step_info *s) {
+  const struct co_entry_ref *ref =
+      s->op->kind == CO_OP_CALL ? co_entry_ref(s->op->entry) : NULL;
+  struct co_fdstate fs;
+  int64_t num = -1;
+  int k = -1;
+  if (s->model->err != CO_OK)
+    return;
+  if (s->op->kind == CO_OP_WRITE && s->op->a.type == CO_REF_SLOT &&
+      ((r->wlive[s->step] >> s->op->a.idx) & 1)) {
+    num = s->call->a;
+    k = 64 + s->op->a.idx;
+  } else if (ref && ref->e->effect == CO_EFF_USE &&
+             co_adapter_paged(ref->adapter)) {
+    struct co_objstate os;
+    co_model_obj(m, s->op->obj, &os);
+    num = os.window;
+    k = cfree_index(r, os.window_number);
+  }
+  co_model_fd(m, num, &fs);
+  if (k >= 0 && num >= 0 && fs.live && fs.offset >= 0) {
+    r->off_k[s->step] = k;
+    r->off[s->step] = fs.offset;
   }
 }
 
@@ -153,6 +212,7 @@ static void hook(void *env, const struct co_step_info *s) {
   buf[0] = 0;
   if (r->win32) {
     hook_win32(r, m, s->step, buf, cap);
+    offset_win32(r, m, s);
     r->owners[s->step] = buf;
     r->n = s->step + 1;
     return;
@@ -866,11 +926,13 @@ static void main_c(FILE *out, struct layers *ls) {
 
 /* Run t twice on ex: the first run fixes the free numbers, the second
  * records every step into r. Fills *v. */
-static void record(struct rec *r, struct co_exec *ex, const struct co_trace *t,
-                   struct co_verdict *v) {
+static void record(struct rec *r, struct co_exec *ex, const struct co_target *tg,
+                   const struct co_trace *t, struct co_verdict *v) {
   unsigned k;
   r->ex = ex;
   co_exec_run(ex, t, v);
+  if (r->win32)
+    crt_free_numbers(r, tg);
   for (k = 0; k < 64; k++)
     r->freenum[k] = co_model_free_number(co_exec_model(ex), k);
   co_exec_set_hook(ex, hook, r);
@@ -886,8 +948,11 @@ static void layers_init(struct layers *ls, const struct rec *r,
   memset(ls, 0, sizeof *ls);
   ls->win32 = r->win32;
   snprintf(ls->window, sizeof ls->window, "%uu", co_exec_window(ex));
-  if (k >= 0 && !r->win32) /* (Win32: a C-runtime number, predicted) */
-    snprintf(ls->watermark, sizeof ls->watermark, "freenum(%d)", k);
+  if (r->win32)
+    k = cfree_index(r, wm);
+  if (k >= 0)
+    snprintf(ls->watermark, sizeof ls->watermark,
+             r->win32 ? "crtfree(%d)" : "freenum(%d)", k);
   else
     snprintf(ls->watermark, sizeof ls->watermark, "%lld", (long long)wm);
 }
@@ -921,7 +986,7 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
     free(r);
     return -1;
   }
-  record(r, ex, t, &v);
+  record(r, ex, tg, t, &v);
   layers_init(&ls, r, ex);
   if (v.kind == CO_V_OK) {
     snprintf(err, errcap, "no finding in this trace for target %s", tg->name);

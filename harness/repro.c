@@ -847,26 +847,26 @@ static int uses_variant(const struct layers *ls) {
   return (used & CO__PH(CO__PH_VARIANT)) != 0;
 }
 
-/* The layers' heads, each after its name. */
-static void heads_c(FILE *out, struct layers *ls) {
+/* Every layer's head (init 0: at file scope, each after its name) or
+ * init (1: at the start of main). */
+static void layer_parts(FILE *out, struct layers *ls, int init) {
   size_t i;
-  for (i = 0; i < ls->n; i++)
-    if (repro_of(ls->a[i]) && repro_of(ls->a[i])->head) {
-      fprintf(out, "/* ---- %s ---- */\n", ls->a[i]->contract->layer);
-      layer_tpl(out, repro_of(ls->a[i])->head, ls, "");
-      fputc('\n', out);
-    }
-}
-
-/* The layers' set-up, at the start of main. */
-static void inits_c(FILE *out, struct layers *ls) {
-  size_t i;
-  for (i = 0; i < ls->n; i++)
-    if (repro_of(ls->a[i]) && repro_of(ls->a[i])->init) {
+  for (i = 0; i < ls->n; i++) {
+    const struct co_contract_c *rc = repro_of(ls->a[i]);
+    const char *tpl = !rc ? NULL : init ? rc->init : rc->head;
+    if (!tpl)
+      continue;
+    if (init)
       fprintf(out, "  /* %s: its set-up */\n", ls->a[i]->contract->layer);
-      layer_tpl(out, repro_of(ls->a[i])->init, ls, "  ");
-    }
+    else
+      fprintf(out, "/* ---- %s ---- */\n", ls->a[i]->contract->layer);
+    layer_tpl(out, tpl, ls, init ? "  " : "");
+    if (!init)
+      fputc('\n', out);
+  }
 }
+#define heads_c(out, ls) layer_parts(out, ls, 0)
+#define inits_c(out, ls) layer_parts(out, ls, 1)
 
 /* The program's head: what it reproduces, how to build it, the helpers
  * every step uses and the layers' own heads. */

@@ -749,7 +749,12 @@ static int steps_c(FILE *b, const struct rec *r, const struct co_trace *t,
       return -1;
     if (r->win32)
       fprintf(b, "  report(%zuu, \"%s\", r, %d);\n", i, text,
-              t->ops[i].kind == CO_OP_CALL ? 0 : 1);
+              (t->ops[i].kind == CO_OP_CALL ? 0 : 1) |
+                  ((t->ops[i].kind == CO_OP_CALL
+                        ? co_call_binds(&t->ops[i]) == 2
+                        : co_opdesc[t->ops[i].kind].binds)
+                       ? 2
+                       : 0));
     else
       fprintf(b, "  report(%zu, \"%s\", r);\n", i, text);
     fprintf(b, "  /* %s now:%s */\n", r->win32 ? "handles" : "owners",

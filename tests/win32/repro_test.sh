@@ -10,8 +10,8 @@
 #   the finding's step (exit 1, "FAILS at step N"), and built with
 #   -DREPRO_VARIANT=0 (the library without the bug) it passes (exit 0,
 #   "no failure");
-# - tests/win32/repro/*.trace ("# target:"), every entry of every Win32
-#   adapter: the program fails at the trace's last step, the client's
+# - tests/win32/repro/*.trace ("# target:", "# mode:"), every HANDLE
+#   operation and every entry of every Win32 adapter: the program fails at the trace's last step, the client's
 #   double CloseHandle (every earlier step, each entry's C, ran as the
 #   contract says);
 # - the classic client bug and the reverse exercise (win32-crt) fail at the
@@ -29,9 +29,9 @@ build() { # file.c exe [cflags]
   args=$(sed -n 's/^ \*   x86_64-w64-mingw32-gcc -std=c11 repro\.c\(.*\) -o repro\.exe$/\1/p' "$1")
   (cd "$src" && eval "$cc -std=c11 -Wall -Wextra -Werror -DVFD_PLANTED $3 \"$1\" $args -o \"$2\"")
 }
-check() { # target trace step planted(0/1)
+check() { # target trace step planted(0/1) [mode]
   out=$work/$1-$(basename "$2" .trace)
-  if ! $emu "$co" repro --target "$1" "$src/$2" -o "$out.c" >"$out.err" 2>&1; then
+  if ! $emu "$co" repro --target "$1" ${5:+--mode "$5"} "$src/$2" -o "$out.c" >"$out.err" 2>&1; then
     echo "FAIL $2: no reproducer: $(cat "$out.err")"; bad=$((bad + 1)); return
   fi
   if [ ! -s "$out.c" ]; then
@@ -39,7 +39,7 @@ check() { # target trace step planted(0/1)
     # file. Said, and tried once more (a second miss fails).
     echo "note $2: repro exited 0 but $out.c is missing ($(cat "$out.err"));" \
       "trying once more"
-    $emu "$co" repro --target "$1" "$src/$2" -o "$out.c" >"$out.err" 2>&1
+    $emu "$co" repro --target "$1" ${5:+--mode "$5"} "$src/$2" -o "$out.c" >"$out.err" 2>&1
     if [ ! -s "$out.c" ]; then
       echo "FAIL $2: no file: $(cat "$out.err")"; bad=$((bad + 1)); return
     fi
@@ -108,9 +108,9 @@ for t in vfd-close-twice vfd-evict-lent vfd-stale-window; do
   planted "$t" "corpus/regress/$t/$t.trace"
 done
 for f in "$src"/tests/win32/repro/*.trace; do
-  t=$(sed -n 's/^# target: //p' "$f")
+  t=$(sed -n 's/^# target: //p' "$f") m=$(sed -n 's/^# mode: //p' "$f")
   check "$t" "tests/win32/repro/$(basename "$f")" \
-    $(($(grep -vc '^#' "$f") - 1)) 0
+    $(($(grep -vc '^#' "$f") - 1)) 0 "$m"
 done
 check win32-crt corpus/win32-crt/classic-double-owner.trace 2 0
 check win32-crt corpus/win32-crt/reverse-get-osfhandle.trace 3 0

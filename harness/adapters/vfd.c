@@ -69,7 +69,7 @@ enum { E_OPEN, E_ADOPT, E_DUP, E_CLOSE, E_GET, E_PUT, E_WRITE, E_OUT, E_IN };
   "$r = vfd_get(vfd_pg, VFD($o));\n"                                           \
   "if ($r >= 0)\n"                                                             \
   "  $r = _get_osfhandle((int)$r);"
-#define VFD_NATIVE_H "#define VFD_NATIVE(h) ((vfd_native)(h))\n"
+#define VFD_ADOPT_ARG "(vfd_native)$fd"
 #define VFD_FLAGS_H                                                            \
   "  return !strcmp(mode, \"append\") ? VFD_APPEND\n"                          \
   "         : !strcmp(mode, \"text\") ? VFD_TEXT\n"                            \
@@ -78,7 +78,7 @@ enum { E_OPEN, E_ADOPT, E_DUP, E_CLOSE, E_GET, E_PUT, E_WRITE, E_OUT, E_IN };
 #define VFD_OPEN_FLAGS "O_CREAT | O_TRUNC,\n                0600"
 #define VFD_UNLINK "  if ($r >= 0)\n    unlink($path);\n"
 #define VFD_GET_C "$r = vfd_get(vfd_pg, VFD($o));"
-#define VFD_NATIVE_H "#define VFD_NATIVE(fd) (fd)\n"
+#define VFD_ADOPT_ARG "$fd"
 #define VFD_FLAGS_H "  return strcmp(mode, \"cloexec\") ? 0 : VFD_CLOEXEC;\n"
 #endif
 #define VFD_OPEN_C                                                             \
@@ -114,7 +114,7 @@ static const struct co_entry entries[] = {
           "  $o = NULL;\n"
           "  $r = -1;\n"
           "} else {\n"
-          "  $o = vfd_made(vfd_adopt(vfd_pg, VFD_NATIVE($fd), "
+          "  $o = vfd_made(vfd_adopt(vfd_pg, " VFD_ADOPT_ARG ", "
           "vfd_flags($mode)));\n"
           "  $r = $o ? 0 : -1;\n"
           "}"},
@@ -206,7 +206,7 @@ static const struct co_contract_c repro = {
                     "}\n"
                     "\n"
                     "static inline unsigned vfd_flags(const char *mode) {\n"
-                    VFD_FLAGS_H "}\n" VFD_NATIVE_H,
+                    VFD_FLAGS_H "}",
     .build = "-I pager " VFD_REPRO_C};
 
 static const struct co_contract contract = {.layer = "vfd",

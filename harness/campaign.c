@@ -31,56 +31,26 @@
 
 /* The ownership rule an event broke (enum co_evwhy, closeonce/model.h). */
 static const char *const why_names[] = {
-    [CO_WHY_STALE] = "stale",           [CO_WHY_REUSED] = "reused",
-    [CO_WHY_OWNED] = "owned",           [CO_WHY_ADOPT] = "adopt",
-    [CO_WHY_NOT_OPEN] = "not-open",     [CO_WHY_DEAD_OBJ] = "dead-object",
-    [CO_WHY_OVERWRITE] = "overwrite",   [CO_WHY_WRONG_LAYER] = "wrong-layer",
-    [CO_WHY_GONE] = "gone",             [CO_WHY_LOST] = "lost",
+    [CO_WHY_STALE] = "stale",         [CO_WHY_REUSED] = "reused",
+    [CO_WHY_OWNED] = "owned",         [CO_WHY_ADOPT] = "adopt",
+    [CO_WHY_NOT_OPEN] = "not-open",   [CO_WHY_DEAD_OBJ] = "dead-object",
+    [CO_WHY_OVERWRITE] = "overwrite", [CO_WHY_WRONG_LAYER] = "wrong-layer",
+    [CO_WHY_GONE] = "gone",           [CO_WHY_LOST] = "lost",
     [CO_WHY_RETURNED] = "returned"};
 _Static_assert(sizeof why_names / sizeof *why_names == CO_WHY_RETURNED + 1,
                "a name for every enum co_evwhy");
 
-/* What a verdict without an ownership event compared, from its words
- * (harness/exec.c): the first row whose words it contains. */
+/* The rule of a verdict made outside the executor (which names its own:
+ * co_verdict.rule), from its words: the campaign's own harness verdicts
+ * and the whole-process check after a campaign (co_exec_check_process). */
 static const struct {
   const char *words, *rule;
 } what_rules[] = {
-    /* a library at its own step (co_verdict.layer), whoever owned it */
-    {") closed descriptor", "closed"},
-    {") left descriptor", "left-open"},
-    {"is closed but the model has it open", "closed-early"},
-    {"is open but the model has it closed", "left-open"},
-    {"still open after teardown", "left-open-teardown"},
     {"is open and was not at start", "stray"},
     {"was open at start and is closed now", "closed-foreign"},
-    {"was closed by", "closed-owned"},
-    {"now both own it", "two-owners"},
-    {"both will close it", "two-owners"},
-    {"cloexec is", "cloexec"},
-    {"protect-from-close", "protect"},
-    {"offset is", "offset"},
-    {"share one open file description", "description"},
-    {"name one file", "file"},
-    {"exists, but the model", "object-exists"},
-    {"does not exist, but the model", "object-missing"},
-    {"is C-runtime descriptor", "number"},
-    {"holds descriptor", "object-handle"},
-    {"invalid-parameter handler", "invalid-parameter"},
-    {"failed with EBADF", "ebadf"},
-    {"out of memory", "oom"},
-    {"does not reproduce", "not-reproduced"},
+    {"cannot fork", "fork"},
     {"exited with status", "exit"},
 };
-
-/* A result that differs: how. */
-static const char *result_rule(const struct co_verdict *v) {
-  int mok = v->model.err == 0, rok = v->real.err == 0;
-  if (mok && !rok)
-    return "fails";
-  if (!mok && rok)
-    return "succeeds";
-  return mok ? "value" : "errno";
-}
 
 /* The rule of a verdict without an event: its words, else a hash of them
  * without their numbers and quoted operations (stable across seeds). */
@@ -89,6 +59,10 @@ static void what_rule(const struct co_verdict *v, char *buf, size_t cap) {
   uint32_t h = 2166136261u;
   size_t i;
   int quoted = 0;
+  if (v->rule) { /* named where the verdict was made */
+    snprintf(buf, cap, "%s", v->rule);
+    return;
+  }
   if ((sig = strstr(w, "killed by signal ")) != NULL) {
     snprintf(buf, cap, "signal-%.*s", (int)strcspn(sig + 17, " ,;:()"),
              sig + 17);
@@ -99,10 +73,6 @@ static void what_rule(const struct co_verdict *v, char *buf, size_t cap) {
       snprintf(buf, cap, "%s", what_rules[i].rule);
       return;
     }
-  if (v->has_outcomes && strstr(w, "returned")) {
-    snprintf(buf, cap, "%s", result_rule(v));
-    return;
-  }
   for (; *w; w++) {
     if (*w == '`')
       quoted = !quoted;
@@ -141,8 +111,7 @@ void co_bug_name(const struct co_trace *t, const struct co_verdict *v,
     snprintf(rule, sizeof rule, "%s", why_names[v->cause - 1]);
   else
     what_rule(v, rule, sizeof rule);
-  snprintf(buf, cap, "%s.%s.%s.%s", co_verdict_name(v->kind), party, rule,
-           at);
+  snprintf(buf, cap, "%s.%s.%s.%s", co_verdict_name(v->kind), party, rule, at);
   name_clean(buf);
 }
 
@@ -164,8 +133,8 @@ struct iso_shared {
  * child forked from it. */
 struct runner {
   struct co_exec *ex;
-  struct iso_shared *iso; /* NULL: in this process */
-  uint8_t *seen;          /* iso: the transitions the children reached */
+  struct iso_shared *iso;  /* NULL: in this process */
+  uint8_t *seen;           /* iso: the transitions the children reached */
   struct co_exec_stats st; /* iso: the children's counts, summed */
 };
 
@@ -239,8 +208,7 @@ static void child_died(struct co_verdict *v, size_t step, size_t len, int sig,
  * the process was if it dies); sh (NULL: none) gets the transitions
  * reached and the steps skipped as they go. co_exec_run does the same. */
 static int run_steps(struct co_exec *ex, const struct co_trace *t,
-                     struct co_verdict *v, size_t *at,
-                     struct iso_shared *sh) {
+                     struct co_verdict *v, size_t *at, struct iso_shared *sh) {
   size_t i;
   if (co_exec_begin(ex, v) != CO_V_OK)
     return v->kind;
@@ -402,6 +370,7 @@ static void not_reproduced(struct co_verdict *v, const struct co_verdict *seen,
            co_verdict_name(again->kind), at);
   *v = *seen;
   v->kind = CO_V_HARNESS;
+  v->rule = "not-reproduced";
   v->has_outcomes = 0;
   snprintf(v->what, sizeof v->what, "%s", what);
 }
@@ -518,8 +487,7 @@ struct camp {
 
 /* A new bug b (its first hit, trace run, at seconds since the start). */
 static int add_bug(struct camp *c, const struct co_trace *culprit,
-                   const struct co_verdict *v, const char *name,
-                   uint64_t run) {
+                   const struct co_verdict *v, const char *name, uint64_t run) {
   struct co_campaign_result *res = c->res;
   struct co_bug *nb = realloc(res->bugs, (res->nbugs + 1) * sizeof *nb), *b;
   if (!nb)
@@ -641,8 +609,9 @@ static int one_trace(struct camp *c, uint64_t *run) {
 static int runner_start(struct camp *c, char *err, size_t errcap) {
   const struct co_campaign_config *cfg = c->cfg;
   if (cfg->isolate && !co_fresh_available()) {
-    snprintf(err, errcap, "--isolate is not available on this platform "
-                          "(it needs fork)");
+    snprintf(err, errcap,
+             "--isolate is not available on this platform "
+             "(it needs fork)");
     return -1;
   }
   if (!(c->r.ex = co_exec_new_target(cfg->target, err, errcap)))
@@ -784,8 +753,8 @@ struct fresh_shared {
 };
 
 struct co_fresh {
-  pid_t pid;                /* the fresh process */
-  int req, rep;             /* the pipes to it and from it */
+  pid_t pid;    /* the fresh process */
+  int req, rep; /* the pipes to it and from it */
   struct fresh_shared *sh;
 };
 
@@ -972,9 +941,8 @@ int co_shrink_isolated(struct co_exec *ex, struct co_trace *t,
                        struct co_verdict *v, struct co_shrink_stats *st,
                        struct co_event_rec *ev, size_t *nev) {
 #ifndef _WIN32
-  struct shrink_shared *sh =
-      mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE,
-           MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  struct shrink_shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE,
+                                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   pid_t pid;
   int status = 0, rc = -2;
   if (sh == MAP_FAILED)

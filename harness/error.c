@@ -4,6 +4,7 @@
 #include "closeonce/error.h"
 
 #include <errno.h>
+#include <stdio.h>
 
 static const char *const names[CO_ERR_COUNT] = {
 #define CO__ERR_NAME(name, desc) #name,
@@ -59,4 +60,63 @@ int co_err_from_errno(int e) {
   default:
     return CO_OTHER;
   }
+}
+
+static const struct co_words posix_words = {"descriptor", "descriptors",
+                                            "close", "errno", 0};
+static const struct co_words win32_words = {"HANDLE", "HANDLEs", "CloseHandle",
+                                            "GetLastError", 1};
+
+const struct co_words *co_words(int platform) {
+  return platform == 1 ? &win32_words : &posix_words;
+}
+
+const char *co_words_value(const struct co_words *w, long long v, char *buf,
+                           unsigned cap) {
+  if (w->win32 && v >= 0)
+    snprintf(buf, cap, "0x%llx", (unsigned long long)v);
+  else
+    snprintf(buf, cap, "%lld", v);
+  return buf;
+}
+
+const char *co_words_num(const struct co_words *w, long long v, char *buf,
+                         unsigned cap) {
+  char num[24];
+  snprintf(buf, cap, "%s %s", w->handle, co_words_value(w, v, num, sizeof num));
+  return buf;
+}
+
+/* The Win32 error a normalized one comes from, where only one does
+ * (harness/win32/backend.c's table, docs/win32.md#errors). */
+const char *co_words_err(const struct co_words *w, int err) {
+  if (w->win32)
+    switch (err) {
+    case CO_EBADF:
+      return "ERROR_INVALID_HANDLE";
+    case CO_EACCES:
+      return "ERROR_ACCESS_DENIED";
+    case CO_EMFILE:
+      return "ERROR_TOO_MANY_OPEN_FILES";
+    }
+  return co_err_name(err);
+}
+
+/* The GetLastError codes closeonce meets (docs/win32.md#errors). */
+const char *co_words_raw(const struct co_words *w, int raw) {
+  static const struct {
+    int code;
+    const char *name;
+  } codes[] = {
+      {2, "ERROR_FILE_NOT_FOUND"},      {3, "ERROR_PATH_NOT_FOUND"},
+      {4, "ERROR_TOO_MANY_OPEN_FILES"}, {5, "ERROR_ACCESS_DENIED"},
+      {6, "ERROR_INVALID_HANDLE"},      {87, "ERROR_INVALID_PARAMETER"},
+      {131, "ERROR_NEGATIVE_SEEK"}};
+  size_t i;
+  if (!w->win32)
+    return NULL;
+  for (i = 0; i < sizeof codes / sizeof *codes; i++)
+    if (codes[i].code == raw)
+      return codes[i].name;
+  return NULL;
 }

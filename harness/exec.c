@@ -15,6 +15,7 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,13 +71,21 @@ struct co_exec {
   size_t *frunend; /* past foreign[i]'s run of consecutive numbers */
   int64_t objforeign[CO_OBJNUMS]; /* its numbers in use at the start */
   uint8_t skipped[CO_MAX_OPS];
-  int actor; /* the party acting in the current step */
+  int actor;                    /* the party acting in the current step */
+  const struct co_words *words; /* how the platform names handles */
   /* A layer call being observed: its step (NULL otherwise) and whether the
    * library reported failure. */
   const struct co_step *cur;
   int cur_failed;
   const struct co_entry_ref *blame; /* the next verdict's layer at fault */
 };
+
+/* num as the platform names it: "descriptor 4", "HANDLE 0x1c". */
+#define HNAME 40
+static const char *hname(const struct co_exec *ex, int64_t num,
+                         char buf[HNAME]) {
+  return co_words_num(ex->words, num, buf, HNAME);
+}
 
 static const char *const vnames[CO_V_COUNT] = {
 #define CO__V_NAME(id, name, expl) name,
@@ -156,7 +165,7 @@ static struct co_glue_env *layer_env(struct co_exec *ex,
 }
 
 static int set_verdict(struct co_exec *ex, struct co_verdict *v, int kind,
-                       const char *fmt, ...);
+                       const char *rule, const char *fmt, ...);
 
 /* The env for a call of ad's glue (step and teardown), or NULL: a layer
  * the target does not list (an executor made by co_exec_new) gets its
@@ -168,7 +177,8 @@ static const struct co_glue_env *glue_env(struct co_exec *ex,
   const struct co_glue_env *env = layer_env(ex, ad, err, sizeof err);
   struct co_verdict v;
   if (!env)
-    set_verdict(ex, &v, CO_V_HARNESS, "layer %s: %s", ad->contract->layer, err);
+    set_verdict(ex, &v, CO_V_HARNESS, "layer-state", "layer %s: %s",
+                ad->contract->layer, err);
   return env;
 }
 
@@ -224,6 +234,7 @@ struct co_exec *co_exec_new(const struct co_backend *be, char *err,
   }
   ex->be = be;
   ex->platform = be->version >= 3 ? be->platform : CO_PLATFORM_POSIX;
+  ex->words = co_words(ex->platform);
   ex->stride = co_platform_stride(ex->platform);
   ex->observe = CO_OBSERVE_DEFAULT;
   ex->full_every = CO_FULL_CHECK_EVERY;
@@ -332,6 +343,10 @@ void co_exec_set_hook(struct co_exec *ex,
   ex->hook_env = env;
 }
 
+const struct co_words *co_exec_words(const struct co_exec *ex) {
+  return ex->words;
+}
+
 const struct co_model *co_exec_model(const struct co_exec *ex) {
   return ex->model;
 }
@@ -352,11 +367,15 @@ unsigned co_exec_last_transition(const struct co_exec *ex) {
   return ex->last_tid;
 }
 
+/* Every verdict the executor makes: its kind, its rule (a short stable
+ * name of what was compared, for bug names: co_verdict.rule) and its
+ * words. */
 static int set_verdict(struct co_exec *ex, struct co_verdict *v, int kind,
-                       const char *fmt, ...) {
+                       const char *rule, const char *fmt, ...) {
   va_list ap;
   memset(v, 0, sizeof *v);
   v->kind = kind;
+  v->rule = rule;
   v->step = ex->step;
   va_start(ap, fmt);
   vsnprintf(v->what, sizeof v->what, fmt, ap);
@@ -463,7 +482,7 @@ int co_exec_begin(struct co_exec *ex, struct co_verdict *v) {
       ex->lad[k]->reset(&ex->lenv[k]);
   for (tries = 0; tries < 2; tries++) {
     if (begin_model(ex) < 0)
-      return set_verdict(ex, v, CO_V_HARNESS, "out of memory");
+      return set_verdict(ex, v, CO_V_HARNESS, "oom", "out of memory");
     /* Are the numbers the trace may name still free, and are the lowest
      * foreign ones still open (lowest-free numbering depends on both)? */
     for (k = 0, n = 0; k < CO_FREE_REFS; k++) {
@@ -479,7 +498,7 @@ int co_exec_begin(struct co_exec *ex, struct co_verdict *v) {
          k++)
       nums[n++] = ex->foreign[k];
     if (ex->be->valid_many(ex->self, nums, n, ok) < 0)
-      return set_verdict(ex, v, CO_V_HARNESS, "poll() failed");
+      return set_verdict(ex, v, CO_V_HARNESS, "poll", "poll() failed");
     for (k = 0; k < n && ok[k] == (k >= nfree); k++)
       ;
     if (k == n)
@@ -488,14 +507,15 @@ int co_exec_begin(struct co_exec *ex, struct co_verdict *v) {
      * take the set again. */
     ex->stats.env_rescans++;
     if (take_foreign(ex) < 0)
-      return set_verdict(ex, v, CO_V_HARNESS,
+      return set_verdict(ex, v, CO_V_HARNESS, "list",
                          "cannot list the open descriptors");
   }
-  if (tries == 2)
-    return set_verdict(ex, v, CO_V_HARNESS,
-                       "descriptor %" PRId64 " keeps changing outside the "
-                       "trace",
-                       nums[k]);
+  if (tries == 2) {
+    char h[HNAME];
+    return set_verdict(ex, v, CO_V_HARNESS, "unsettled",
+                       "%s keeps changing outside the trace",
+                       hname(ex, nums[k], h));
+  }
   memset(v, 0, sizeof *v);
   ex->stats.traces++;
   return CO_V_OK;
@@ -547,17 +567,27 @@ static void split_close_range(struct co_exec *ex, const struct co_call *c,
   }
 }
 
+/* An outcome: a returned handle in the platform's words (hw, NULL: a
+ * count), an error in the words of the call that gave it (w: a Win32
+ * error by its GetLastError name); real: with the raw code. */
 static void fmt_outcome(const struct co_outcome *o, char *buf, size_t cap,
-                        int real) {
+                        int real, const struct co_words *w,
+                        const struct co_words *hw) {
+  const char *raw = real ? co_words_raw(w, o->raw) : NULL;
+  char v[24];
   if (o->ret == CO_RET_ANY)
     snprintf(buf, cap, "an offset it cannot know");
   else if (o->err == CO_OK)
-    snprintf(buf, cap, "%" PRId64, o->ret);
+    snprintf(buf, cap, "%s",
+             co_words_value(hw ? hw : co_words(CO_PLATFORM_POSIX), o->ret, v,
+                            sizeof v));
+  else if (raw)
+    snprintf(buf, cap, "%" PRId64 " %s (%s %d)", o->ret, raw, w->code, o->raw);
   else if (real)
     snprintf(buf, cap, "%" PRId64 " %s (raw %d)", o->ret, co_err_name(o->err),
              o->raw);
   else
-    snprintf(buf, cap, "%" PRId64 " %s", o->ret, co_err_name(o->err));
+    snprintf(buf, cap, "%" PRId64 " %s", o->ret, co_words_err(w, o->err));
 }
 
 /* Why the contract keeps a number open through a layer call (borrowed:
@@ -597,12 +627,12 @@ static int closed_by_layer(struct co_exec *ex, struct co_verdict *v,
     snprintf(owner, sizeof owner, "o%d", w);
   else
     snprintf(owner, sizeof owner, "the client");
+  char h[HNAME];
   ex->blame = r;
-  set_verdict(ex, v, CO_V_OWNERSHIP,
-              "%s (layer %s) closed descriptor %" PRId64 ", which %s owns (%s)",
-              r->e->name, r->adapter->contract->layer, num, owner,
-              kept_open_because(r->e, w, ex->actor, ex->cur_failed,
-                                borrowed));
+  set_verdict(ex, v, CO_V_OWNERSHIP, "closed",
+              "%s (layer %s) closed %s, which %s owns (%s)", r->e->name,
+              r->adapter->contract->layer, hname(ex, num, h), owner,
+              kept_open_because(r->e, w, ex->actor, ex->cur_failed, borrowed));
   return v->kind;
 }
 
@@ -611,12 +641,12 @@ static int closed_by_layer(struct co_exec *ex, struct co_verdict *v,
 static int leaked_by_layer(struct co_exec *ex, struct co_verdict *v,
                            int64_t num) {
   const struct co_entry_ref *r = ex->cur->call;
+  char h[HNAME];
   ex->blame = r;
-  set_verdict(ex, v, CO_V_LEAK,
-              "%s (layer %s) left descriptor %" PRId64
-              " open, which nothing owns now (the contract's step leaves it "
-              "closed)",
-              r->e->name, r->adapter->contract->layer, num);
+  set_verdict(ex, v, CO_V_LEAK, "left-open",
+              "%s (layer %s) left %s open, which nothing owns now (the "
+              "contract's step leaves it closed)",
+              r->e->name, r->adapter->contract->layer, hname(ex, num, h));
   return v->kind;
 }
 
@@ -625,6 +655,7 @@ static int check_number(struct co_exec *ex, struct co_verdict *v, int64_t num,
                         int want_offset) {
   struct co_fdstate ms;
   struct co_obs ro = {0, 0, 0};
+  char h[HNAME];
   if (num < 0 || num >= ex->limit || is_foreign(ex, num))
     return CO_V_OK;
   co_model_fd(ex->model, num, &ms);
@@ -639,36 +670,38 @@ static int check_number(struct co_exec *ex, struct co_verdict *v, int64_t num,
         snprintf(who, sizeof who, "the client");
       else
         snprintf(who, sizeof who, "o%d", ex->actor);
-      return set_verdict(ex, v, CO_V_OWNERSHIP,
-                         "descriptor %" PRId64 ", owned by o%d, was closed "
-                         "by %s",
-                         num, w, who);
+      return set_verdict(ex, v, CO_V_OWNERSHIP, "closed-owned",
+                         "%s, owned by o%d, was closed by %s",
+                         hname(ex, num, h), w, who);
     }
   }
   if (ms.live != ro.valid)
     return set_verdict(ex, v, ms.live ? CO_V_DIVERGENCE : CO_V_LEAK,
-                       "descriptor %" PRId64 " is %s but the model has it %s",
-                       num, ro.valid ? "open" : "closed",
+                       ms.live ? "closed-early" : "left-open",
+                       "%s is %s but the model has it %s", hname(ex, num, h),
+                       ro.valid ? "open" : "closed",
                        ms.live ? "open" : "closed");
   if (!ms.live)
     return CO_V_OK;
+  if (ms.cloexec != ro.cloexec && ex->words->win32)
+    return set_verdict(ex, v, CO_V_DIVERGENCE, "cloexec",
+                       "%s: HANDLE_FLAG_INHERIT is %d, the model says %d",
+                       hname(ex, num, h), !ro.cloexec, !ms.cloexec);
   if (ms.cloexec != ro.cloexec)
-    return set_verdict(ex, v, CO_V_DIVERGENCE,
-                       "descriptor %" PRId64 ": cloexec is %d, the model "
-                       "says %d",
-                       num, ro.cloexec, ms.cloexec);
+    return set_verdict(ex, v, CO_V_DIVERGENCE, "cloexec",
+                       "%s: cloexec is %d, the model says %d",
+                       hname(ex, num, h), ro.cloexec, ms.cloexec);
   if (ms.protect != ro.protect)
-    return set_verdict(ex, v, CO_V_DIVERGENCE,
-                       "handle %" PRId64 ": protect-from-close is %d, the "
-                       "model says %d",
-                       num, ro.protect, ms.protect);
+    return set_verdict(ex, v, CO_V_DIVERGENCE, "protect",
+                       "%s: HANDLE_FLAG_PROTECT_FROM_CLOSE is %d, the model "
+                       "says %d",
+                       hname(ex, num, h), ro.protect, ms.protect);
   if (want_offset && ms.offset >= 0) {
     int64_t off = ex->be->offset(ex->self, num);
     if (off != ms.offset)
-      return set_verdict(ex, v, CO_V_DIVERGENCE,
-                         "descriptor %" PRId64 ": offset is %" PRId64
-                         ", the model says %" PRId64,
-                         num, off, ms.offset);
+      return set_verdict(ex, v, CO_V_DIVERGENCE, "offset",
+                         "%s: offset is %" PRId64 ", the model says %" PRId64,
+                         hname(ex, num, h), off, ms.offset);
   }
   return CO_V_OK;
 }
@@ -676,11 +709,14 @@ static int check_number(struct co_exec *ex, struct co_verdict *v, int64_t num,
 static int check_same(struct co_exec *ex, struct co_verdict *v, int64_t a,
                       int64_t b) {
   int r = ex->be->same(ex->self, a, b);
+  char ha[24], hb[24];
   if (r == 1)
-    return set_verdict(ex, v, CO_V_DIVERGENCE,
-                       "descriptors %" PRId64 " and %" PRId64
-                       " should share one open file description but do not",
-                       a, b);
+    return set_verdict(ex, v, CO_V_DIVERGENCE, "description",
+                       "%s %s and %s should share one open file %s but do not",
+                       ex->words->handles,
+                       co_words_value(ex->words, a, ha, sizeof ha),
+                       co_words_value(ex->words, b, hb, sizeof hb),
+                       ex->words->win32 ? "object" : "description");
   return CO_V_OK;
 }
 
@@ -689,11 +725,12 @@ static int sweep(struct co_exec *ex, struct co_verdict *v, int64_t hi,
                  int with_flags) {
   size_t n = reachable(ex, hi), i;
   if (n == (size_t)-1)
-    return set_verdict(ex, v, CO_V_HARNESS, "out of memory");
+    return set_verdict(ex, v, CO_V_HARNESS, "oom", "out of memory");
   if (ex->be->valid_many(ex->self, ex->nums, n, ex->valid) < 0)
-    return set_verdict(ex, v, CO_V_HARNESS, "poll() failed");
+    return set_verdict(ex, v, CO_V_HARNESS, "poll", "poll() failed");
   for (i = 0; i < n; i++) {
     struct co_fdstate ms;
+    char h[HNAME];
     co_model_fd(ex->model, ex->nums[i], &ms);
     if (ms.live != ex->valid[i] && ex->cur)
       return ms.live ? closed_by_layer(ex, v, ex->nums[i])
@@ -701,7 +738,8 @@ static int sweep(struct co_exec *ex, struct co_verdict *v, int64_t hi,
     if (ms.live != ex->valid[i])
       return set_verdict(
           ex, v, ms.live ? CO_V_DIVERGENCE : CO_V_LEAK,
-          "descriptor %" PRId64 " is %s but the model has it %s%s", ex->nums[i],
+          ms.live ? "closed-early" : "left-open",
+          "%s is %s but the model has it %s%s", hname(ex, ex->nums[i], h),
           ex->valid[i] ? "open" : "closed", ms.live ? "open" : "closed",
           ms.live ? "" : " (no slot or description owns it)");
     if (with_flags && ms.live && check_number(ex, v, ex->nums[i], 0))
@@ -783,39 +821,52 @@ static int outcome_match(const struct co_outcome *pred,
 /* What kind of disagreement a wrong result is. */
 static int classify(struct co_exec *ex, const struct co_step *st,
                     const struct co_outcome *pred,
-                    const struct co_outcome *real, char *what, size_t cap) {
+                    const struct co_outcome *real, char *what, size_t cap,
+                    const char **rule) {
+  /* a layer call's result is its library's (errno words); a built-in
+   * operation's is the platform's own call's */
+  const struct co_words *w = st->call ? co_words(CO_PLATFORM_POSIX) : ex->words;
+  const char *raw = co_words_raw(w, real->raw);
   char m[64], r[64], text[96];
-  fmt_outcome(pred, m, sizeof m, 0);
-  fmt_outcome(real, r, sizeof r, 1);
+  const struct co_words *hw = st->binds == 2 ? ex->words : NULL;
+  fmt_outcome(pred, m, sizeof m, 0, w, hw);
+  fmt_outcome(real, r, sizeof r, 1, w, hw);
   co_op_format(st->op, text, sizeof text);
   if (real->err == CO_IPH) {
     snprintf(what, cap,
              "`%s` fired the C runtime's invalid-parameter handler (errno "
              "%d); the model says it returns %s",
              text, real->raw, m);
+    *rule = "invalid-parameter";
     return CO_V_INVALID_HANDLE;
   }
   if (pred->err == CO_OK && real->err == CO_EBADF) {
     snprintf(what, cap,
-             "`%s` failed with EBADF (raw %d); the model says the call was "
+             "`%s` failed with %s (%s %d); the model says the call was "
              "legal and returns %s",
-             text, real->raw, m);
+             text, raw ? raw : "EBADF", raw ? w->code : "raw", real->raw, m);
+    *rule = "ebadf";
     return CO_V_INVALID_HANDLE;
   }
   if (pred->err == CO_OK && real->err == CO_OK && st->binds == 2 &&
       real->ret >= 0) {
     /* A descriptor handed to the client that an object still owns (a
      * lend is meant to be shared; anything else makes two owners). */
-    int w = co_model_owner(ex->model, real->ret);
-    if (w >= 0 && !(st->call && st->call->e->effect == CO_EFF_LEND)) {
+    int owner = co_model_owner(ex->model, real->ret);
+    if (owner >= 0 && !(st->call && st->call->e->effect == CO_EFF_LEND)) {
       snprintf(what, cap,
-               "`%s` returned descriptor %s, which o%d owns: the caller and "
+               "`%s` returned %s %s, which o%d owns: the caller and "
                "o%d now both own it (the model says %s)",
-               text, r, w, w, m);
+               text, ex->words->handle, r, owner, owner, m);
+      *rule = "two-owners";
       return CO_V_OWNERSHIP;
     }
   }
   snprintf(what, cap, "`%s` returned %s; the model says %s", text, r, m);
+  /* how the result differs: fails, succeeds, value or errno */
+  *rule = pred->err == CO_OK   ? (real->err == CO_OK ? "value" : "fails")
+          : real->err == CO_OK ? "succeeds"
+                               : "errno";
   return CO_V_DIVERGENCE;
 }
 
@@ -825,10 +876,11 @@ static int check_obj(struct co_exec *ex, struct co_verdict *v, unsigned k) {
   void *ro = ex->robj[k];
   int64_t h;
   int w;
+  char hh[HNAME], hm[24], hv[24];
   co_model_obj(ex->model, k, &os);
   if (os.live != (ro != NULL))
     return set_verdict(
-        ex, v, CO_V_DIVERGENCE, "o%u %s, but the model says it %s", k,
+        ex, v, CO_V_DIVERGENCE, "object", "o%u %s, but the model says it %s", k,
         ro ? "exists" : "does not exist", os.live ? "does" : "does not");
   if (!ro)
     return CO_V_OK;
@@ -836,7 +888,7 @@ static int check_obj(struct co_exec *ex, struct co_verdict *v, unsigned k) {
       ex->robj_ad[k]->number_of) {
     int64_t num = ex->robj_ad[k]->number_of(ro);
     if (num != os.number)
-      return set_verdict(ex, v, CO_V_DIVERGENCE,
+      return set_verdict(ex, v, CO_V_DIVERGENCE, "number",
                          "o%u is C-runtime descriptor %" PRId64
                          "; the model says %" PRId64,
                          k, num, os.number);
@@ -849,23 +901,23 @@ static int check_obj(struct co_exec *ex, struct co_verdict *v, unsigned k) {
   w = co_model_owner(ex->model, h);
   if (ex->cur && ex->robj_ad[k] == ex->cur->call->adapter)
     ex->blame = ex->cur->call; /* its library changed it at this step */
+  hname(ex, h, hh);
+  co_words_value(ex->words, os.num, hm, sizeof hm);
   if (w >= 0 && w != (int)k)
-    return set_verdict(ex, v, CO_V_OWNERSHIP,
-                       "o%u holds descriptor %" PRId64 ", which o%d owns: "
-                       "both will close it (the model says o%u holds %" PRId64
-                       ")",
-                       k, h, w, k, os.num);
+    return set_verdict(ex, v, CO_V_OWNERSHIP, "two-owners",
+                       "o%u holds %s, which o%d owns: both will close it (the "
+                       "model says o%u holds %s)",
+                       k, hh, w, k, hm);
   if (ex->blame)
-    return set_verdict(ex, v, CO_V_OWNERSHIP,
-                       "%s (layer %s) replaced o%u's descriptor %" PRId64
-                       " with %" PRId64 " (the contract's step keeps it; "
-                       "whoever was lent %" PRId64 " now holds a stale number)",
+    return set_verdict(ex, v, CO_V_OWNERSHIP, "replaced",
+                       "%s (layer %s) replaced o%u's %s %s with %s (the "
+                       "contract's step keeps it; whoever was lent %s now "
+                       "holds a stale number)",
                        ex->blame->e->name, ex->blame->adapter->contract->layer,
-                       k, os.num, h, os.num);
-  return set_verdict(ex, v, CO_V_DIVERGENCE,
-                     "o%u holds descriptor %" PRId64
-                     "; the model says %" PRId64,
-                     k, h, os.num);
+                       k, ex->words->handle, hm,
+                       co_words_value(ex->words, h, hv, sizeof hv), hm);
+  return set_verdict(ex, v, CO_V_DIVERGENCE, "object-handle",
+                     "o%u holds %s; the model says %s", k, hh, hm);
 }
 
 static void record_events(struct co_exec *ex, const struct co_aftermath *eff) {
@@ -941,6 +993,12 @@ static int observe(struct co_exec *ex, struct co_verdict *v,
   return CO_V_OK;
 }
 
+/* exec_step clears a verdict up to its text: the text must stay last. */
+_Static_assert(offsetof(struct co_verdict, what) +
+                       sizeof(((struct co_verdict *)0)->what) ==
+                   sizeof(struct co_verdict),
+               "struct co_verdict: what is not the last field");
+
 /* One step, resolved once where it entered (co_exec_step, co_exec_run):
  * everything below reads st, never the registry. */
 static int exec_step(struct co_exec *ex, const struct co_step *st,
@@ -957,7 +1015,10 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
     *v = ex->first;
     return v->kind;
   }
-  memset(v, 0, sizeof *v);
+  /* A clean verdict: every field before its 512-byte text (the last), and
+   * the text empty (set_verdict writes it whole when needed). */
+  memset(v, 0, offsetof(struct co_verdict, what));
+  v->what[0] = '\0';
   co_model_resolve(ex->model, op, &call);
   if (ex->step < CO_MAX_OPS)
     ex->skipped[ex->step] = 0;
@@ -1011,7 +1072,7 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
     /* never expected: the model's arrays hold what an operation can do */
     char text[96];
     co_op_format(op, text, sizeof text);
-    set_verdict(ex, v, CO_V_HARNESS,
+    set_verdict(ex, v, CO_V_HARNESS, "overflow",
                 "the model found more touched numbers or events at `%s` than "
                 "it can hold (a model bug): they would have been lost",
                 text);
@@ -1019,8 +1080,9 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
   }
   if (!outcome_match(&pred, &real)) {
     char what[sizeof v->what];
-    int kind = classify(ex, st, &pred, &real, what, sizeof what);
-    set_verdict(ex, v, kind, "%s", what);
+    const char *rule;
+    int kind = classify(ex, st, &pred, &real, what, sizeof what, &rule);
+    set_verdict(ex, v, kind, rule, "%s", what);
     goto out;
   }
   ex->cur = st->call ? st : NULL;
@@ -1088,11 +1150,15 @@ static int final_compare(struct co_exec *ex, struct co_verdict *v, int64_t hi) {
           ;
         for (y = x + 1; y < nk && keys[y] != sorted[i]; y++)
           ;
-        return set_verdict(ex, v, CO_V_DIVERGENCE,
-                           "descriptors %" PRId64 " and %" PRId64
-                           " name one file; the model has them on separate "
-                           "open file descriptions",
-                           keynum[x], keynum[y < nk ? y : x]);
+        char ha[24], hb[24];
+        return set_verdict(
+            ex, v, CO_V_DIVERGENCE, "file",
+            "%s %s and %s name one file; the model has them on separate "
+            "open file %s",
+            ex->words->handles,
+            co_words_value(ex->words, keynum[x], ha, sizeof ha),
+            co_words_value(ex->words, keynum[y < nk ? y : x], hb, sizeof hb),
+            ex->words->win32 ? "objects" : "descriptions");
       }
   }
   return CO_V_OK;
@@ -1173,13 +1239,14 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
     if (ex->be->valid_many(ex->self, ex->nums, n, ex->valid) == 0)
       for (i = 0; i < n; i++)
         if (ex->valid[i]) {
-          set_verdict(ex, &tv, CO_V_LEAK,
-                      "descriptor %" PRId64 " is still open after teardown",
-                      ex->nums[i]);
+          char h[HNAME];
+          set_verdict(ex, &tv, CO_V_LEAK, "left-open-teardown",
+                      "%s is still open after teardown",
+                      hname(ex, ex->nums[i], h));
           break;
         }
   } else if (ex->first.kind == CO_V_OK) {
-    set_verdict(ex, &tv, CO_V_HARNESS, "teardown failed: out of memory");
+    set_verdict(ex, &tv, CO_V_HARNESS, "oom", "teardown failed: out of memory");
   }
   /* Reading the whole open set costs O(descriptors): with thousands open
    * before the run, check proportionally less often, so that its cost per
@@ -1192,7 +1259,9 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
     char msg[200];
     ex->since_full = 0;
     if (full_check(ex, msg, sizeof msg) < 0 && ex->first.kind == CO_V_OK) {
-      set_verdict(ex, &tv, CO_V_LEAK, "%s%s", msg,
+      set_verdict(ex, &tv, CO_V_LEAK,
+                  strstr(msg, "was not at start") ? "stray" : "closed-foreign",
+                  "%s%s", msg,
                   ex->full_every > 1 ? " (left by this trace or one of the "
                                        "traces since the last full check)"
                                      : "");
@@ -1225,15 +1294,17 @@ static int compare_process(struct co_exec *ex, char *msg, size_t cap, int fix) {
   int64_t *now;
   size_t n, i = 0, j = 0;
   int rc = 0;
+  char v[24];
   if (open_set(ex, &now, &n) < 0) {
-    snprintf(msg, cap, "cannot list the open descriptors");
+    snprintf(msg, cap, "cannot list the open %s", ex->words->handles);
     return -1;
   }
   while (i < n || j < ex->nforeign) {
     if (j == ex->nforeign || (i < n && now[i] < ex->foreign[j])) {
       if (!rc)
-        snprintf(msg, cap,
-                 "descriptor %" PRId64 " is open and was not at start", now[i]);
+        snprintf(msg, cap, "%s %s is open and was not at start",
+                 ex->words->handle,
+                 co_words_value(ex->words, now[i], v, sizeof v));
       rc = -1;
       if (fix)
         force_close(ex, now[i]);
@@ -1242,9 +1313,9 @@ static int compare_process(struct co_exec *ex, char *msg, size_t cap, int fix) {
     }
     if (i == n || now[i] > ex->foreign[j]) {
       if (!rc)
-        snprintf(msg, cap,
-                 "descriptor %" PRId64 " was open at start and is closed now",
-                 ex->foreign[j]);
+        snprintf(msg, cap, "%s %s was open at start and is closed now",
+                 ex->words->handle,
+                 co_words_value(ex->words, ex->foreign[j], v, sizeof v));
       rc = -1;
       j++;
       continue;

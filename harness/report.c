@@ -172,23 +172,27 @@ struct explain_env {
   size_t refused; /* steps refused (not run): nothing compared there */
 };
 
-static void print_state(FILE *out, const struct co_model *m) {
+static void print_state(FILE *out, const struct co_model *m,
+                        const struct co_words *w) {
   int64_t num;
   unsigned k;
   int any = 0;
-  fprintf(out, "        descriptors:");
+  char v[24];
+  fprintf(out, "        %s:", w->handles);
   for (num = co_model_next_live(m, -1); num >= 0;
        num = co_model_next_live(m, num)) {
     struct co_fdstate fs;
-    int w = co_model_owner(m, num);
+    int o = co_model_owner(m, num);
     co_model_fd(m, num, &fs);
-    fprintf(out, " %lld", (long long)num);
-    if (w >= 0)
-      fprintf(out, "(o%d", w);
+    fprintf(out, " %s", co_words_value(w, num, v, sizeof v));
+    if (o >= 0)
+      fprintf(out, "(o%d", o);
     else
       fprintf(out, "(client");
     if (fs.cloexec)
-      fprintf(out, ",cloexec");
+      fprintf(out, w->win32 ? ",not inheritable" : ",cloexec");
+    if (fs.protect)
+      fprintf(out, ",protected");
     if (fs.offset >= 0)
       fprintf(out, ",off %lld", (long long)fs.offset);
     fprintf(out, ")");
@@ -202,9 +206,11 @@ static void print_state(FILE *out, const struct co_model *m) {
     co_model_obj(m, k, &os);
     if (!os.live)
       continue;
-    fprintf(out, "        o%u: %s descriptor %lld%s", k,
-            os.owns ? "owns" : "borrows", (long long)os.num,
+    fprintf(out, "        o%u: %s %s %s%s", k, os.owns ? "owns" : "borrows",
+            w->handle, co_words_value(w, os.num, v, sizeof v),
             os.num_valid ? "" : " (gone: closed or reused)");
+    if (os.number >= 0)
+      fprintf(out, ", C-runtime descriptor %lld", (long long)os.number);
     if (os.window >= 0)
       fprintf(out, ", paged in at %lld%s", (long long)os.window_number,
               os.pins ? " (lent)" : "");
@@ -216,12 +222,25 @@ static void explain_hook(void *env, const struct co_step_info *s) {
   struct explain_env *e = env;
   const struct co_event_rec *ev;
   size_t nev, i;
-  char text[128], r[64];
+  /* a built-in operation in the platform's words; a layer call's result
+   * is its library's (errno) */
+  const struct co_words *w =
+      s->resolved->call ? co_words(CO_PLATFORM_POSIX) : co_exec_words(e->ex);
+  const char *raw = co_words_raw(w, s->real->raw);
+  char text[128], r[64], v[24];
   co_op_format(s->op, text, sizeof text);
   if (s->real->err == CO_OK)
-    snprintf(r, sizeof r, "%lld", (long long)s->real->ret);
+    snprintf(r, sizeof r, "%s", /* a returned handle as the platform's */
+             co_words_value(s->resolved->binds == 2
+                                ? co_exec_words(e->ex)
+                                : co_words(CO_PLATFORM_POSIX),
+                            s->real->ret, v, sizeof v));
   else if (s->real->err == CO_REFUSED)
     snprintf(r, sizeof r, "refused (not run)"), e->refused++;
+  else if (s->real->err == CO_IPH)
+    snprintf(r, sizeof r, "-1 (the invalid-parameter handler fired)");
+  else if (raw)
+    snprintf(r, sizeof r, "-1 %s", raw);
   else
     snprintf(r, sizeof r, "-1 %s", co_err_name(s->real->err));
   fprintf(e->out, "  %3zu  %-32s -> %s%s\n", s->step, text, r,
@@ -238,7 +257,7 @@ static void explain_hook(void *env, const struct co_step_info *s) {
                                                     : "ownership violation",
               line);
     }
-  print_state(e->out, co_exec_model(e->ex));
+  print_state(e->out, co_exec_model(e->ex), co_exec_words(e->ex));
 }
 
 void co_report_explain(FILE *out, struct co_exec *ex, const struct co_trace *t,
@@ -310,7 +329,8 @@ int co_report_markdown(FILE *out, struct co_exec *ex,
   if (f->bug) {
     fprintf(out, "| bug | `%s` |\n", f->bug->name);
     fprintf(out,
-            "| hits | %" PRIu64 " (first in run %" PRIu64 ", after %.1f ms) |\n",
+            "| hits | %" PRIu64 " (first in run %" PRIu64
+            ", after %.1f ms) |\n",
             f->bug->hits, f->bug->first_run, f->bug->first_seconds * 1e3);
     fprintf(out, "| confirmed | %s |\n",
             !strcmp(f->bug->confirmed, "fresh-process")
@@ -329,12 +349,20 @@ int co_report_markdown(FILE *out, struct co_exec *ex,
   }
   fprintf(out, "**What happened:** %s\n\n", v->what);
   fprintf(out, "**Meaning:** %s.\n\n", co_verdict_explain(v->kind));
-  if (v->kind == CO_V_OWNERSHIP || v->kind == CO_V_INVALID_HANDLE)
-    fprintf(out, "**The rule:** every descriptor has exactly one owner, who "
-                 "closes it once. A party that lends a descriptor keeps owning "
-                 "it; a party that adopts one takes it over. To give a "
-                 "descriptor to a second owner, duplicate it (dup, "
-                 "DuplicateHandle) so that each owner closes its own.\n\n");
+  if (v->kind == CO_V_OWNERSHIP || v->kind == CO_V_INVALID_HANDLE) {
+    const struct co_words *w =
+        ex ? co_exec_words(ex) : co_words(CO_PLATFORM_POSIX);
+    fprintf(out,
+            "**The rule:** every %s has exactly one owner, who closes it "
+            "once (%s). A party that lends a %s keeps owning it; a party "
+            "that adopts one takes it over. To give a %s to a second owner, "
+            "duplicate it (%s) so that each owner closes its own.\n\n",
+            w->handle,
+            w->win32 ? "CloseHandle, or the C runtime's _close for a "
+                       "descriptor over it"
+                     : "close",
+            w->handle, w->handle, w->win32 ? "DuplicateHandle" : "dup");
+  }
   if (f->nev) {
     fprintf(out, "## Ownership events\n\n");
     for (i = 0; i < f->nev; i++) {
@@ -407,8 +435,7 @@ static void json_outcome(FILE *out, const struct co_outcome *o) {
 }
 
 /* A campaign's bug (schema: "bug"), one JSON object after lead. */
-static void json_bug(FILE *out, const struct co_bug_info *b,
-                     const char *lead) {
+static void json_bug(FILE *out, const struct co_bug_info *b, const char *lead) {
   fputs(lead, out);
   fprintf(out, "{\"name\": ");
   json_str(out, b->name);

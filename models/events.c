@@ -1,13 +1,15 @@
 /*
  * Ownership events (model.h: struct co_event): what a step does wrong, and
  * who is to blame, found before the step is applied. Which event wins is
- * the order of the precedence tables below, one per shape of operation (a
- * layer call on objects, a layer call taking a descriptor, a built-in
- * operation): rules are tried in order, and a rule marked STOP ends the
- * search once any event has been found. Also the text of an event.
+ * the order of the precedence tables below, one per shape of layer call
+ * (on objects, or taking a descriptor): rules are tried in order, and a
+ * rule marked STOP ends the search once any event has been found. A
+ * built-in operation's rules all add up, in the fixed order its kind
+ * gives (co__op_events). Also the text of an event.
  */
 #include <stdio.h>
 
+#include "closeonce/error.h"
 #include "model_internal.h"
 
 /* What the rules look at. */
@@ -41,6 +43,7 @@ static int add_ev(struct evctx *x, int n, int kind, int why, int actor,
   ev[n].num = num;
   ev[n].slot = (int8_t)slot;
   ev[n].objslot = 0;
+  ev[n].platform = (int8_t)x->m->platform;
   return n + 1;
 }
 
@@ -65,7 +68,7 @@ static int reused_or_gone(struct evctx *x, int n, int actor, int64_t num,
                           int slot, int client) {
   if (co__is_live(x->m, num))
     return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_REUSED, actor,
-                  co_model_owner(x->m, num), client, num, slot);
+                  co__owner(x->m, num), client, num, slot);
   return add_ev(x, n, CO_EV_INVALID_HANDLE, CO_WHY_GONE, actor, CO_PARTY_NONE,
                 client, num, slot);
 }
@@ -82,7 +85,7 @@ static int stale_add(struct evctx *x, int n, enum co_sit sit, struct co_ref r,
                   CO_PARTY_NONE, 1, num, ref_slot(r));
   if (sit == CO_SIT_REUSED)
     return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_REUSED, CO_PARTY_CLIENT,
-                  co_model_owner(x->m, num), 1, num, ref_slot(r));
+                  co__owner(x->m, num), 1, num, ref_slot(r));
   return n;
 }
 
@@ -192,7 +195,7 @@ static int ev_closes_borrowed(struct evctx *x, int n) {
   if (x->e->effect == CO_EFF_CLOSE && (x->e->io & CO_IO_CLOSES_ANY) &&
       !o->hold.owns && co__obj_num_valid(x->m, o))
     return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_OWNED, x->obj,
-                  co_model_owner(x->m, o->hold.num), 1, o->hold.num, x->obj);
+                  co__owner(x->m, o->hold.num), 1, o->hold.num, x->obj);
   return n;
 }
 
@@ -208,7 +211,7 @@ static int ev_own_fd(struct evctx *x, int n) {
   if (!o->hold.owns)
     return add_ev(x, n, CO_EV_VIOLATION,
                   co__is_live(x->m, num) ? CO_WHY_REUSED : CO_WHY_STALE, x->obj,
-                  co_model_owner(x->m, num), 1, num, x->obj);
+                  co__owner(x->m, num), 1, num, x->obj);
   return reused_or_gone(x, n, x->obj, num, x->obj, 0);
 }
 
@@ -249,7 +252,7 @@ static int ev_take(struct evctx *x, int n) {
   if ((!borrow || (e->io & CO_IO_ACCESS_ONCE)) && !co__is_open(x->m, a))
     return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_NOT_OPEN, CO_PARTY_CLIENT,
                   CO_PARTY_NONE, 1, a, ref_slot(x->op->a));
-  if (!borrow && (w = co_model_owner(x->m, a)) >= 0)
+  if (!borrow && (w = co__owner(x->m, a)) >= 0)
     return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_ADOPT, CO_PARTY_CLIENT, w, 1, a,
                   ref_slot(x->op->a));
   return n;
@@ -269,7 +272,7 @@ static int ev_first(struct evctx *x, int n) {
     return n;
   if (kind != CO_OP_CLOSE && kind != CO_OP_DUP_CLOSE && !m->window)
     return n; /* only a pager (a window) lends */
-  if ((w = co_model_owner(m, a)) < 0)
+  if ((w = co__owner(m, a)) < 0)
     return n;
   if (kind == CO_OP_CLOSE || kind == CO_OP_DUP_CLOSE)
     return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_OWNED, CO_PARTY_CLIENT, w, 1, a,
@@ -289,8 +292,8 @@ static int ev_dup2(struct evctx *x, int n) {
     return n;
   if (x->sb == CO_SIT_REUSED)
     return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_REUSED, CO_PARTY_CLIENT,
-                  co_model_owner(x->m, c->b), 1, c->b, ref_slot(x->op->b));
-  if ((w = co_model_owner(x->m, c->b)) >= 0)
+                  co__owner(x->m, c->b), 1, c->b, ref_slot(x->op->b));
+  if ((w = co__owner(x->m, c->b)) >= 0)
     return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_OWNED, CO_PARTY_CLIENT, w, 1,
                   c->b, ref_slot(x->op->b));
   return n;
@@ -310,7 +313,7 @@ static int ev_close_range(struct evctx *x, int n) {
   for (i = (uint32_t)c->a; i <= hi; i++)
     if ((uint64_t)i < m->cap && m->fd[i].foreign)
       i = co__past_foreign(m, i) - 1;
-    else if ((w = co_model_owner(m, i)) >= 0)
+    else if ((w = co__owner(m, i)) >= 0)
       n = add_ev(x, n, CO_EV_VIOLATION, CO_WHY_OWNED, CO_PARTY_CLIENT, w, 1, i,
                  -1);
   return n;
@@ -325,11 +328,6 @@ struct evrule {
 };
 
 #define NRULES(r) (sizeof r / sizeof r[0])
-#if defined(__GNUC__)
-#define CO__NOINLINE __attribute__((noinline))
-#else
-#define CO__NOINLINE
-#endif
 
 /* A layer call on objects: the first rule that fires wins, except that
  * the owner rules (wrapped, wrapped twice, a dup2 target) add up. */
@@ -353,16 +351,24 @@ static const struct evrule take_rules[] = {
     {ev_take_overwrite, STOP},
     {ev_take, STOP},
 };
-/* A built-in operation: its operand, then a dup2 target; a close_range's
- * range. Chosen by kind (co__events), so that a step tries only the rules
- * that can fire. */
-static const struct evrule first_rules[] = {{ev_first, 0}};
-static const struct evrule dup2_rules[] = {{ev_first, 0}, {ev_dup2, 0}};
-static const struct evrule range_rules[] = {{ev_close_range, 0}};
+/* A built-in operation has no table: its rules all add up (none stops
+ * the search), so co__op_events calls the ones its kind can fire, in this
+ * order: its first operand (ev_first), then a dup2/dup3 target (ev_dup2);
+ * a close_range its range alone (ev_close_range). */
 
-static int run_rules(struct evctx *x, const struct evrule *r, size_t nr) {
+/* Inline, and (GCC) its loop unrolled over the constant tables, so that
+ * each rule is a direct call. (Not forced under clang: a forced unroll
+ * the optimiser declines is an error there, at -O0 for one.) */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int
+run_rules(struct evctx *x, const struct evrule *r, size_t nr) {
   size_t i;
   int n = 0;
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 16
+#endif
   for (i = 0; i < nr; i++) {
     n = r[i].fn(x, n);
     if (r[i].stop && n)
@@ -401,43 +407,32 @@ static void ctx_init(struct evctx *x, const struct co_model *m,
   x->lost = 0;
 }
 
-/* A built-in operation's events. */
-static CO__NOINLINE int op_events(const struct co_model *m,
-                                  const struct co__step *s, struct co_event *ev,
-                                  int *lost) {
+/* A built-in operation's events, by kind (the order above). */
+int co__op_events(const struct co_model *m, const struct co__step *s,
+                  struct co_event *ev, int *lost) {
   struct evctx x;
   int n, kind = s->op->kind;
   ctx_init(&x, m, s, ev);
   if (kind == CO_OP_CLOSE_RANGE)
-    n = run_rules(&x, range_rules, NRULES(range_rules));
-  else if (kind == CO_OP_DUP2 || kind == CO_OP_DUP3)
-    n = run_rules(&x, dup2_rules, NRULES(dup2_rules));
-  else
-    n = run_rules(&x, first_rules, NRULES(first_rules));
+    n = ev_close_range(&x, 0);
+  else {
+    n = ev_first(&x, 0);
+    if (kind == CO_OP_DUP2 || kind == CO_OP_DUP3)
+      n = ev_dup2(&x, n);
+  }
   *lost = x.lost;
   return n;
 }
 
-/* A layer call's events. */
-static CO__NOINLINE int call_events(const struct co_model *m,
-                                    const struct co__step *s,
-                                    struct co_event *ev, int *lost) {
+/* A layer call's events (valid, its entry known). */
+int co__call_events(const struct co_model *m, const struct co__step *s,
+                    struct co_event *ev, int *lost) {
   struct evctx x;
   int n;
   ctx_init(&x, m, s, ev);
   n = call_rules(&x, s);
   *lost = x.lost;
   return n;
-}
-
-/* The events of op (valid: co__step_init), and how many did not fit
- * (*lost). */
-int co__events(const struct co_model *m, const struct co__step *s,
-               struct co_event *ev, int *lost) {
-  *lost = 0;
-  if (s->op->kind == CO_OP_CALL)
-    return s->e ? call_events(m, s, ev, lost) : 0;
-  return co_opdesc[s->op->kind].nrefs ? op_events(m, s, ev, lost) : 0;
 }
 
 int co_model_events(const struct co_model *m, const struct co_op *op,
@@ -463,7 +458,9 @@ static int party_name(int p, char *buf, size_t cap) {
   return snprintf(buf, cap, "o%d", p);
 }
 int co_event_format(const struct co_event *ev, char *buf, size_t cap) {
-  char actor[16], owner[16], at[16] = "";
+  const struct co_words *w = co_words(ev->platform);
+  char actor[16], owner[16], at[16] = "", h[40];
+  co_words_num(w, ev->num, h, sizeof h);
   party_name(ev->actor, actor, sizeof actor);
   party_name(ev->owner, owner, sizeof owner);
   if (ev->slot >= 0 && ev->actor == CO_PARTY_CLIENT &&
@@ -472,28 +469,27 @@ int co_event_format(const struct co_event *ev, char *buf, size_t cap) {
     snprintf(at, sizeof at, " (%c%d)", ev->objslot ? 'o' : 's', ev->slot);
   switch ((enum co_evwhy)ev->why) {
   case CO_WHY_STALE:
-    return snprintf(buf, cap, "%s uses descriptor %lld%s after it was closed",
-                    actor, (long long)ev->num, at);
+    return snprintf(buf, cap, "%s uses %s%s after it was closed", actor, h, at);
   case CO_WHY_REUSED:
     return snprintf(buf, cap,
-                    "%s acts on descriptor %lld%s, which was closed and "
+                    "%s acts on %s%s, which was closed and "
                     "reused: it now belongs to %s",
-                    actor, (long long)ev->num, at, owner);
+                    actor, h, at, owner);
   case CO_WHY_OWNED:
     return snprintf(buf, cap,
-                    "%s closes or replaces descriptor %lld%s, "
+                    "%s closes or replaces %s%s, "
                     "owned by %s",
-                    actor, (long long)ev->num, at, owner);
+                    actor, h, at, owner);
   case CO_WHY_ADOPT:
     return snprintf(buf, cap,
-                    "%s hands descriptor %lld%s, owned by %s, to a layer "
+                    "%s hands %s%s, owned by %s, to a layer "
                     "that takes ownership: two owners will close it",
-                    actor, (long long)ev->num, at, owner);
+                    actor, h, at, owner);
   case CO_WHY_NOT_OPEN:
     return snprintf(buf, cap,
-                    "%s hands descriptor %lld%s, which is not open, to a "
+                    "%s hands %s%s, which is not open, to a "
                     "layer that takes it or reads its state",
-                    actor, (long long)ev->num, at);
+                    actor, h, at);
   case CO_WHY_DEAD_OBJ:
     return snprintf(buf, cap,
                     "%s uses o%d, which was freed or never made "
@@ -511,14 +507,14 @@ int co_event_format(const struct co_event *ev, char *buf, size_t cap) {
                     actor, ev->slot);
   case CO_WHY_GONE:
     return snprintf(buf, cap,
-                    "%s's own descriptor %lld is not open (closed by another "
-                    "party, or never open): its call fails with EBADF",
-                    actor, (long long)ev->num);
+                    "%s's own %s is not open (closed by another "
+                    "party, or never open): its call fails with %s",
+                    actor, h, co_words_err(w, CO_EBADF));
   case CO_WHY_RETURNED:
     return snprintf(buf, cap,
-                    "%s uses descriptor %lld%s after returning it to %s "
+                    "%s uses %s%s after returning it to %s "
                     "(vput): any page operation may close it",
-                    actor, (long long)ev->num, at, owner);
+                    actor, h, at, owner);
   case CO_WHY_LOST:
     return snprintf(buf, cap,
                     "%s acts through C-runtime descriptor %lld, which was "

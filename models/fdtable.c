@@ -116,7 +116,7 @@ static int set_foreign(struct co_model *m, const struct co_model_config *cfg) {
  * which every number is foreign, so that with thousands of descriptors
  * open before the trace an open costs the same as with three. */
 int co__fd_begin(struct co_model *m, const struct co_model_config *cfg) {
-  size_t i;
+  size_t i, j;
   int64_t num;
   int same =
       cfg->nforeign == m->nforeign && m->fd && m->fstride == m->stride &&
@@ -135,8 +135,13 @@ int co__fd_begin(struct co_model *m, const struct co_model_config *cfg) {
   m->high = -1;
   m->nofd = m->nfile = 0;
   num = m->stride > 1 ? m->stride : 0; /* Win32: NULL is never a handle */
-  for (i = 0; i < CO_FREE_REFS; i++) {
-    num = co__past_foreign(m, num);
+  for (i = 0, j = 0; i < CO_FREE_REFS; i++) {
+    /* co__past_foreign(m, num), the numbers rising: one walk of the
+     * sorted foreign set instead of a search for each */
+    while (j < m->nforeign && m->foreign[j] < num)
+      j++;
+    if (j < m->nforeign && m->foreign[j] == num)
+      num = m->frun[j];
     m->freenum[i] = num < m->limit ? num : -1;
     num += m->stride;
   }

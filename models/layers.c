@@ -24,12 +24,11 @@ int co__call_hits_os(const struct co_entry *e, const struct objent *o) {
          e->effect == CO_EFF_DUP_OBJ || e->effect == CO_EFF_DUP2_OBJ;
 }
 
-/* The first entry id of the layer whose objects entry e takes. */
-int co__operand_layer(const struct co__step *s) {
-  const struct co_adapter *ad;
-  if (s->e->effect != CO_EFF_WRAP)
-    return s->r->first;
-  ad = co_adapter_find(s->e->inner); /* may register after the wrapper */
+/* The first entry id of the layer a wrapper's entry wraps
+ * (co__operand_layer). */
+int co__wrapped_layer(const struct co__step *s) {
+  const struct co_adapter *ad = co_adapter_find(s->e->inner); /* may register
+                                                     after the wrapper */
   return ad ? co_adapter_first_entry(ad) : -1;
 }
 
@@ -88,6 +87,7 @@ void co__obj_make(struct co_model *m, struct objent *o, int numbered,
                   unsigned base, int64_t num, int owns) {
   memset(o, 0, sizeof *o);
   o->live = 1;
+  m->made++;
   o->entry_base = base;
   o->hold.owns = (uint8_t)(owns != 0);
   o->hold.num = num;
@@ -370,7 +370,7 @@ void co__call_step(struct co_model *m, const struct co__step *s,
     co__as_run_step(m, &x, pred, t);
     return;
   }
-  if (co_adapter_paged(ad) && m->window) {
+  if (m->window && co_adapter_paged(ad)) {
     co__pager_step(m, &x, pred, t);
     return;
   }
@@ -384,6 +384,8 @@ int co_model_owner(const struct co_model *m, int64_t num) {
   int k, w, depth = 0;
   if (!co__is_live(m, num))
     return CO_PARTY_NONE;
+  if (!m->made)
+    return CO_PARTY_CLIENT; /* no object */
   for (k = 0; k < CO_OBJS; k++) {
     const struct objent *o = &m->obj[k];
     if (o->live && o->pg.on && o->pg.win == num && co__win_valid(m, o))

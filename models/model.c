@@ -49,6 +49,7 @@ static void reset_parties(struct co_model *m,
     m->slot[i].gen = 0;
   }
   memset(m->obj, 0, sizeof m->obj);
+  m->made = 0;
   for (i = 0; i < CO_OBJS; i++) {
     m->obj[i].wrap.inner = -1;
     m->obj[i].nb.n = -1;
@@ -91,82 +92,37 @@ int64_t co_model_watermark(const struct co_model *m) {
   return m->window ? m->watermark : -1;
 }
 
+/* The number reference r names now. */
+static inline int64_t ref_value(const struct co_model *m, struct co_ref r) {
+  switch (r.type) {
+  case CO_REF_SLOT:
+    return m->slot[r.idx % CO_SLOTS].num;
+  case CO_REF_FREE:
+    return m->freenum[r.idx % CO_FREE_REFS];
+  case CO_REF_NEG:
+    return -1;
+  default:
+    return m->limit;
+  }
+}
+
 void co_model_resolve(const struct co_model *m, const struct co_op *op,
                       struct co_call *out) {
-  const struct co_ref *r[2] = {&op->a, &op->b};
-  int64_t v[2];
-  int i;
-  for (i = 0; i < 2; i++) {
-    switch (r[i]->type) {
-    case CO_REF_SLOT:
-      v[i] = m->slot[r[i]->idx % CO_SLOTS].num;
-      break;
-    case CO_REF_FREE:
-      v[i] = m->freenum[r[i]->idx % CO_FREE_REFS];
-      break;
-    case CO_REF_NEG:
-      v[i] = -1;
-      break;
-    default:
-      v[i] = m->limit;
-    }
-  }
   out->kind = op->kind;
   out->flags = op->flags;
-  out->a = v[0];
-  out->b = v[1];
+  out->a = ref_value(m, op->a);
+  out->b = ref_value(m, op->b);
   out->n = op->n;
   out->hint = -1;
   out->real = NULL;
 }
 
 enum co_sit co_model_sit(const struct co_model *m, struct co_ref r) {
-  int64_t num;
-  switch (r.type) {
-  case CO_REF_SLOT:
-    num = m->slot[r.idx % CO_SLOTS].num;
-    if (num < 0)
-      return CO_SIT_UNSET;
-    if (!co__is_live(m, num))
-      return CO_SIT_STALE;
-    return m->fd[num].gen == m->slot[r.idx % CO_SLOTS].gen ? CO_SIT_LIVE
-                                                           : CO_SIT_REUSED;
-  case CO_REF_FREE:
-    return co__is_live(m, m->freenum[r.idx % CO_FREE_REFS]) ? CO_SIT_FREE_LIVE
-                                                            : CO_SIT_FREE;
-  case CO_REF_NEG:
-    return CO_SIT_NEG;
-  default:
-    return CO_SIT_LIMIT;
-  }
+  return co__sit(m, r);
 }
 
 int64_t co_model_slot(const struct co_model *m, unsigned slot) {
   return m->slot[slot % CO_SLOTS].num;
-}
-
-void co__step_init(struct co__step *s, const struct co_step *st,
-                   const struct co_call *c) {
-  const struct co_op *op = st->op;
-  const struct co_entry_ref *r = st->call;
-  s->op = op;
-  s->c = c;
-  s->r = NULL;
-  s->e = NULL;
-  s->ad = NULL;
-  s->nmodes = 0;
-  s->binds = 0;
-  s->valid = op->kind < CO_OP_COUNT && c->kind == op->kind;
-  if (!s->valid || op->kind != CO_OP_CALL || !r)
-    return; /* a CALL of no such entry: ENOSYS */
-  s->r = r;
-  s->e = r->e;
-  s->ad = r->adapter;
-  s->binds = r->binds;
-  s->nmodes = r->nmodes;
-  s->valid = op->obj < CO_OBJS &&
-             op->dst < (s->binds == 2 ? CO_SLOTS : CO_OBJS) &&
-             (!s->nmodes || op->flags < s->nmodes);
 }
 
 /* co_model_refuses, given the step's events. */
@@ -196,19 +152,6 @@ int co_model_refuses(const struct co_model *m, const struct co_op *op,
   co_step_of(&st, op);
   co_model_prepare(m, &st, c, &p, &eff);
   return eff.refused;
-}
-
-/* The operands' situations (coverage; the events read them). */
-void co__step_sit(const struct co_model *m, struct co__step *s) {
-  const struct co_op *op = s->op;
-  const struct co_opdesc *d = &co_opdesc[op->kind];
-  s->sa = s->sb = CO_SIT_NEG;
-  if (op->kind == CO_OP_CALL)
-    s->sa = co__call_sit(m, s);
-  else if (d->nrefs >= 1)
-    s->sa = co_model_sit(m, op->a);
-  if (d->nrefs >= 2)
-    s->sb = co_model_sit(m, op->b);
 }
 
 void co_model_prepare(const struct co_model *m, const struct co_step *st,
@@ -254,12 +197,9 @@ unsigned co_model_apply(struct co_model *m, const struct co_model_prep *p,
   const struct co_op *op = p->step->op;
   const struct co_call *c = p->call;
   unsigned kind = op->kind % CO_OP_COUNT;
-  struct co__step s;
+  int binds = co_opdesc[kind].binds;
   co__rule *rule;
 
-  co__step_init(&s, p->step, c);
-  s.sa = p->sa;
-  s.sb = p->sb;
   pred->ret = 0;
   pred->err = CO_OK;
   pred->raw = 0;
@@ -267,7 +207,12 @@ unsigned co_model_apply(struct co_model *m, const struct co_model_prep *p,
   if (t->refused) {
     co__fail(pred, CO_REFUSED);
   } else if (kind == CO_OP_CALL) {
+    struct co__step s; /* a built-in operation's rule needs only c */
+    co__step_init(&s, p->step, c);
+    s.sa = p->sa;
+    s.sb = p->sb;
     co__call_step(m, &s, pred, t);
+    binds = s.binds == 2;
   } else if ((rule = m->plat->rule[kind]) != NULL) {
     rule(m, c, pred, t);
   } else {
@@ -275,16 +220,15 @@ unsigned co_model_apply(struct co_model *m, const struct co_model_prep *p,
   }
   /* The result variable: the slot takes the return value, -1 on failure,
    * as `s = dup(x)` does in C. */
-  if (!t->refused &&
-      (co_opdesc[kind].binds || (kind == CO_OP_CALL && s.binds == 2))) {
+  if (!t->refused && binds) {
     struct slotent *s = &m->slot[op->dst % CO_SLOTS];
     s->num = pred->ret;
     s->gen = co__is_live(m, pred->ret) ? m->fd[pred->ret].gen : 0;
   }
   return ((((kind + (kind == CO_OP_CALL ? op->entry : 0u)) * CO_SIT_COUNT +
-            (unsigned)s.sa) *
+            (unsigned)p->sa) *
                CO_SIT_COUNT +
-           (unsigned)s.sb) *
+           (unsigned)p->sb) *
               CO_ERR_COUNT +
           (unsigned)pred->err);
 }

@@ -174,6 +174,8 @@ struct co_model {
   int64_t stride; /* numbers are multiples of it (Win32: 4) */
   int64_t hint;   /* Win32: the value the platform gave the new handle */
   /* numbered layers' numbers: 0 free, 1 in use at the start, 2 an object's */
+  unsigned made; /* objects made in this trace (0: none is live, so every
+                   live number is the client's) */
   uint8_t onum_used[CO_OBJNUMS];
   uint32_t onum_gen[CO_OBJNUMS], ogen;
   /* the pager (paged layers): window size, watermark, LRU clock */
@@ -294,11 +296,23 @@ static inline int64_t co__obj_number(const struct co_model *m,
   return o->wrap.inner >= 0 ? o->wrap.n : -1;
 }
 
-/* co_model_is_foreign, the common case inline. */
+/* co_model_is_foreign, the common cases inline: a number with an entry,
+ * and a negative one where negatives name nothing (the foreign set is
+ * sorted: none of it is negative if its first is not). */
 static inline int co__is_foreign(const struct co_model *m, int64_t num) {
   if (num >= 0 && (uint64_t)num < m->cap)
     return m->fd[num].foreign;
+  if (num < 0 && !m->plat->neg_foreign && (!m->nforeign || m->foreign[0] >= 0))
+    return 0;
   return co_model_is_foreign(m, num);
+}
+
+/* co_model_owner, inline while no object was made in the trace (the
+ * POSIX target's every step). */
+static inline int co__owner(const struct co_model *m, int64_t num) {
+  if (m->made)
+    return co_model_owner(m, num);
+  return co__is_live(m, num) ? CO_PARTY_CLIENT : CO_PARTY_NONE;
 }
 /* The description of live number num. */
 static inline struct ofdent *co__ofd_of(const struct co_model *m, int64_t num) {
@@ -322,9 +336,66 @@ struct co__step {
   int valid;
   enum co_sit sa, sb; /* the operands' situations (co__step_sit) */
 };
-void co__step_init(struct co__step *s, const struct co_step *st,
-                   const struct co_call *c);
-void co__step_sit(const struct co_model *m, struct co__step *s);
+/* co_model_sit, inline for the step path. */
+static inline enum co_sit co__sit(const struct co_model *m, struct co_ref r) {
+  const struct slotent *sl;
+  switch (r.type) {
+  case CO_REF_SLOT:
+    sl = &m->slot[r.idx % CO_SLOTS];
+    if (sl->num < 0)
+      return CO_SIT_UNSET;
+    if (!co__is_live(m, sl->num))
+      return CO_SIT_STALE;
+    return m->fd[sl->num].gen == sl->gen ? CO_SIT_LIVE : CO_SIT_REUSED;
+  case CO_REF_FREE:
+    return co__is_live(m, m->freenum[r.idx % CO_FREE_REFS]) ? CO_SIT_FREE_LIVE
+                                                            : CO_SIT_FREE;
+  case CO_REF_NEG:
+    return CO_SIT_NEG;
+  default:
+    return CO_SIT_LIMIT;
+  }
+}
+
+/* The step st with call c (its entry resolved once, co_step_of). */
+static inline void co__step_init(struct co__step *s, const struct co_step *st,
+                                 const struct co_call *c) {
+  const struct co_op *op = st->op;
+  const struct co_entry_ref *r = st->call;
+  s->op = op;
+  s->c = c;
+  s->r = NULL;
+  s->e = NULL;
+  s->ad = NULL;
+  s->nmodes = 0;
+  s->binds = 0;
+  s->valid = op->kind < CO_OP_COUNT && c->kind == op->kind;
+  if (!s->valid || op->kind != CO_OP_CALL || !r)
+    return; /* a CALL of no such entry: ENOSYS */
+  s->r = r;
+  s->e = r->e;
+  s->ad = r->adapter;
+  s->binds = r->binds;
+  s->nmodes = r->nmodes;
+  s->valid = op->obj < CO_OBJS &&
+             op->dst < (s->binds == 2 ? CO_SLOTS : CO_OBJS) &&
+             (!s->nmodes || op->flags < s->nmodes);
+}
+
+enum co_sit co__call_sit(const struct co_model *m, const struct co__step *s);
+/* The operands' situations (coverage, in the transition id; the events
+ * read them), of a valid step. */
+static inline void co__step_sit(const struct co_model *m, struct co__step *s) {
+  const struct co_op *op = s->op;
+  const struct co_opdesc *d = &co_opdesc[op->kind];
+  s->sa = s->sb = CO_SIT_NEG;
+  if (op->kind == CO_OP_CALL)
+    s->sa = co__call_sit(m, s);
+  else if (d->nrefs >= 1)
+    s->sa = co__sit(m, op->a);
+  if (d->nrefs >= 2)
+    s->sb = co__sit(m, op->b);
+}
 static inline void co__fail(struct co_outcome *o, int err) {
   o->ret = -1;
   o->err = err;
@@ -366,8 +437,12 @@ static inline uint8_t co__mode_does(const struct co_mode *md) {
 void co__as_run_step(struct co_model *m, struct co__callctx *x,
                      struct co_outcome *pred, struct co_aftermath *t);
 int co__call_hits_os(const struct co_entry *e, const struct objent *o);
-int co__operand_layer(const struct co__step *s);
-enum co_sit co__call_sit(const struct co_model *m, const struct co__step *s);
+int co__wrapped_layer(const struct co__step *s);
+/* The first entry id of the layer whose objects the step's entry takes:
+ * its own, or a wrapper's the wrapped layer's. */
+static inline int co__operand_layer(const struct co__step *s) {
+  return s->e->effect != CO_EFF_WRAP ? s->r->first : co__wrapped_layer(s);
+}
 int co__call_touches_foreign(const struct co_model *m,
                              const struct co__step *s);
 /* The one object constructor: a fresh live object in o holding num. */
@@ -402,6 +477,26 @@ void co__pager_step(struct co_model *m, struct co__callctx *x,
                     struct co_outcome *pred, struct co_aftermath *t);
 
 /* ---- events.c ---- */
-int co__events(const struct co_model *m, const struct co__step *s,
-               struct co_event *ev, int *lost);
+int co__op_events(const struct co_model *m, const struct co__step *s,
+                  struct co_event *ev, int *lost);
+int co__call_events(const struct co_model *m, const struct co__step *s,
+                    struct co_event *ev, int *lost);
+/* The events of a valid step (co__step_init, co__step_sit), and how many
+ * did not fit (*lost): a layer call's by the shape of its entry, a
+ * built-in operation's by its kind (none for one without an operand). */
+static inline int co__events(const struct co_model *m, const struct co__step *s,
+                             struct co_event *ev, int *lost) {
+  *lost = 0;
+  if (s->op->kind == CO_OP_CALL)
+    return s->e ? co__call_events(m, s, ev, lost) : 0;
+  if (!co_opdesc[s->op->kind].nrefs)
+    return 0;
+  /* With no object made, no number has an owner but the client: a
+   * built-in operation's only events are then its operands' situations,
+   * a stale or reused first one, a reused second (events.c). */
+  if (!m->made && s->sa != CO_SIT_STALE && s->sa != CO_SIT_REUSED &&
+      s->sb != CO_SIT_REUSED)
+    return 0;
+  return co__op_events(m, s, ev, lost);
+}
 #endif

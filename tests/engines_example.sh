@@ -19,16 +19,8 @@ example=$src/examples/bytesink
 work=$bin/engines-test-$mode
 prog=bytesink-closeonce
 
-skip() {
-  echo "engines test skipped: $*"
-  exit 77
-}
-fail() {
-  echo "engines test FAILED: $*"
-  exit 1
-}
-now() { date +%s.%N; }
-since() { echo "$(now) $1" | awk '{printf "%.1f", $1 - $2}'; }
+what="engines test"
+. "$(dirname "$0")/script_lib.sh"
 # run LOG CMD...: run CMD with its output in LOG; fail with LOG's tail.
 run() {
   log=$1

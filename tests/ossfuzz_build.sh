@@ -24,16 +24,8 @@ shift 5
 clean=$* # (the engine's variables take "$@" below)
 w=$bin/ossfuzz-test-$engine
 
-skip() {
-  echo "ossfuzz build test skipped: $*"
-  exit 77
-}
-fail() {
-  echo "ossfuzz build test ($engine) FAILED: $*"
-  exit 1
-}
-now() { date +%s.%N; }
-since() { echo "$(now) $1" | awk '{printf "%.1f", $1 - $2}'; }
+what="ossfuzz build test ($engine)"
+. "$(dirname "$0")/script_lib.sh"
 
 # OSS-Fuzz's flags (its base-builder's defaults for AddressSanitizer).
 san="-O1 -fno-omit-frame-pointer -gline-tables-only -fsanitize=address -fsanitize-address-use-after-scope"

@@ -43,6 +43,36 @@ enum co_err {
 const char *co_err_name(int err);
 /* A one-line description. */
 const char *co_err_str(int err);
+/*
+ * How reports name handles and errors on a platform (enum co_platform,
+ * closeonce/model.h: 0 POSIX, 1 Win32). POSIX speaks of descriptors and
+ * errno; Win32 of HANDLE values, in hex, and of the Win32 error a HANDLE
+ * call's GetLastError gives (ERROR_INVALID_HANDLE). The C runtime's
+ * descriptors are descriptors on both, and its calls report errno. The
+ * verdict names are the same on both.
+ */
+struct co_words {
+  const char *handle;  /* "descriptor", "HANDLE" */
+  const char *handles; /* "descriptors", "HANDLEs" */
+  const char *close;   /* the close call: "close", "CloseHandle" */
+  const char *code;    /* what a raw code is: "errno", "GetLastError" */
+  int win32;
+};
+const struct co_words *co_words(int platform);
+/* "descriptor 4", "HANDLE 0x1c" (value alone: co_words_value). Returns
+ * buf. */
+const char *co_words_num(const struct co_words *w, long long v, char *buf,
+                         unsigned cap);
+const char *co_words_value(const struct co_words *w, long long v, char *buf,
+                           unsigned cap);
+/* A normalized error as the platform's own handle calls report it:
+ * "EBADF" on POSIX, "ERROR_INVALID_HANDLE" on Win32 (co_err_name where
+ * Win32 has no single code). */
+const char *co_words_err(const struct co_words *w, int err);
+/* On Win32, the name of a GetLastError code (ERROR_INVALID_HANDLE for 6),
+ * NULL for one closeonce does not meet; always NULL on POSIX. */
+const char *co_words_raw(const struct co_words *w, int raw);
+
 /* The normalized name of a C errno value (0 is CO_OK; unknown values are
  * CO_OTHER). For adapters' glue. */
 int co_err_from_errno(int e);

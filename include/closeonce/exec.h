@@ -61,8 +61,13 @@ struct co_verdict {
    * replaced or leaked a descriptor against its contract (an ownership
    * violation by that layer, kind CO_V_OWNERSHIP or CO_V_LEAK), or raised
    * an ownership event that is not the client's move; else NULL. */
-  const char *layer;             /* its contract's layer name */
-  const struct co_entry *entry;  /* the entry that did it */
+  const char *layer;            /* its contract's layer name */
+  const struct co_entry *entry; /* the entry that did it */
+  /* What was compared or broken, in a short stable word ("closed",
+   * "left-open", "offset", "fails"...: no numbers), set where the verdict
+   * is made; bug names use it. NULL: an ownership event's (cause says
+   * which rule) or a verdict made outside the executor. */
+  const char *rule;
   struct co_outcome model, real; /* when has_outcomes */
   char what[512];                /* what differed, in words */
 };
@@ -160,6 +165,9 @@ struct co_step_info {
 void co_exec_set_hook(struct co_exec *ex,
                       void (*fn)(void *env, const struct co_step_info *s),
                       void *env);
+
+/* How reports name this executor's handles (closeonce/error.h). */
+const struct co_words *co_exec_words(const struct co_exec *ex);
 
 /* The model (read-only use between steps). */
 const struct co_model *co_exec_model(const struct co_exec *ex);

@@ -147,14 +147,16 @@ enum co_evwhy {
                          (vput): the lending rule */
 };
 struct co_event {
-  uint8_t kind;   /* enum co_evkind */
-  uint8_t why;    /* enum co_evwhy */
-  int8_t actor;   /* CO_PARTY_CLIENT or the object slot */
-  int8_t owner;   /* the party owning num now, CO_PARTY_NONE if nobody */
-  int8_t client;  /* 1: the client's move caused it (contract mode skips) */
-  int64_t num;    /* the descriptor concerned, -1 if none */
-  int8_t slot;    /* the slot or object operand named, -1 if none */
-  int8_t objslot; /* 1: slot names an object operand oK, not a slot sK */
+  uint8_t kind;    /* enum co_evkind */
+  uint8_t why;     /* enum co_evwhy */
+  int8_t actor;    /* CO_PARTY_CLIENT or the object slot */
+  int8_t owner;    /* the party owning num now, CO_PARTY_NONE if nobody */
+  int8_t client;   /* 1: the client's move caused it (contract mode skips) */
+  int64_t num;     /* the descriptor concerned, -1 if none */
+  int8_t slot;     /* the slot or object operand named, -1 if none */
+  int8_t objslot;  /* 1: slot names an object operand oK, not a slot sK */
+  int8_t platform; /* enum co_platform of the model that raised it: how
+                      co_event_format names num (closeonce/error.h) */
 };
 /* One line describing an event: "client closes descriptor 5 (s1), owned by
  * o0". */

@@ -663,7 +663,8 @@ static int op_c(FILE *o, const struct co_op *op, size_t step, const char *text,
   return -1;
 }
 /* The client's own move, where that is the finding (the model's words). */
-static void client_move_c(FILE *b, size_t i, const struct co_verdict *v) {
+static void client_move_c(FILE *b, size_t i, const struct co_verdict *v,
+                          const char *note) {
   const char *p;
   if (i != v->step || !v->client)
     return;
@@ -673,7 +674,7 @@ static void client_move_c(FILE *b, size_t i, const struct co_verdict *v) {
           i);
   for (p = v->what; *p; p++)
     fputs(*p == '"' ? "\\\"" : *p == '\\' ? "\\\\" : (char[]){*p, 0}, b);
-  fprintf(b, "\");\n  return 1;\n");
+  fprintf(b, "%s\");\n  return 1;\n", note);
 }
 
 /* The step's checks against the contract: its result, the descriptors it
@@ -717,7 +718,7 @@ static void checks_c(FILE *b, const struct rec *r, const struct co_trace *t,
           "    return 1;\n",
           i, r->live[i], r->cloexec[i], r->off_k[i],
           r->off_k[i] >= 0 ? (long long)r->off[i] : -1ll);
-  client_move_c(b, i, v);
+  client_move_c(b, i, v, "");
 }
 
 /* The Win32 program's steps (repro_w32.inc). */

@@ -10,6 +10,8 @@
  * layer's entries are written by their adapter's templates (co_entry.c,
  * co_contract.repro: closeonce/contract.h), so nothing here knows a
  * library. The template language is below ("the layers' entry points").
+ * A Win32 target gets a Win32 program (repro_w32.inc, included below):
+ * HANDLE values bound from the calls, C-runtime numbers as the k-th free.
  */
 #include "closeonce/repro.h"
 

@@ -16,6 +16,7 @@
 #   contract says);
 # - the classic client bug and the reverse exercise (win32-crt) fail at the
 #   client's move; they have no fixed variant (the fix is another trace);
+# - -o onto an existing file replaces it;
 # - a trace with a step no Win32 program can express (a free-number
 #   reference: a HANDLE value nobody returned) is refused naming the step,
 #   exit 2, and no file is written.
@@ -124,6 +125,19 @@ for f in "$src"/tests/win32/repro/*.trace; do
 done
 check win32-crt corpus/win32-crt/classic-double-owner.trace 2 0
 check win32-crt corpus/win32-crt/reverse-get-osfhandle.trace 3 0
+# -o onto an existing file replaces it whole (Windows' rename does not
+# replace: closeonce uses MoveFileEx there).
+f=$work/win32-crt-classic-double-owner.c
+if [ -s "$f" ] && printf 'old\n' >"$f" &&
+    repro "$f" "$work/again.err" --target win32-crt \
+      "$src/corpus/win32-crt/classic-double-owner.trace" &&
+    grep -q '^int main' "$f"; then
+  echo "ok   -o onto an existing file: replaced"
+  n=$((n + 1))
+else
+  echo "FAIL -o onto an existing file: $(cat "$work/again.err")"
+  bad=$((bad + 1))
+fi
 # Bad input: a step a Win32 program cannot express.
 t=corpus/regress/vfd-dup-shares-window/vfd-dup-shares-window.trace
 repro "$work/none.c" "$work/none.err" --target vfd-dup-shares-window "$src/$t"

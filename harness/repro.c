@@ -10,10 +10,19 @@
  * layer's entries are written by their adapter's templates (co_entry.c,
  * co_contract.repro: closeonce/contract.h), so nothing here knows a
  * library. The template language is below ("the layers' entry points").
+ * A Win32 target gets a Win32 program (repro_w32.inc, included below):
+ * HANDLE values bound from the calls, C-runtime numbers as the k-th free.
  */
 #include "closeonce/repro.h"
 
 #include "portable.h"
+
+#ifdef _WIN32
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+#endif
 
 #include <errno.h>
 #include <inttypes.h>
@@ -37,7 +46,32 @@ struct rec {
   uint8_t refused[MAXSTEPS];  /* the model refused the step: never issued */
   struct co_exec *ex;
   int64_t freenum[64];
+  /* Win32 (HANDLE values are not predictable: checked through the slots
+   * that hold them): each slot's value after the step, and bit j of
+   * wcheck: slot j's handle is checked (a live one, or one the model
+   * says closed; not a value given to another handle since), wlive:
+   * valid then, winh: and inheritable. */
+  int win32;
+  int64_t slotv[MAXSTEPS][CO_SLOTS];
+  uint16_t wcheck[MAXSTEPS], wlive[MAXSTEPS], winh[MAXSTEPS];
+  /* bit n: C-runtime descriptor n open after the step (the objects'
+   * numbers and paged-in windows; lowest-free, so predicted) */
+  uint64_t copen[MAXSTEPS];
+  /* the C-runtime numbers free when the trace started, ascending (-1
+   * after the last): bit k of copen and the programs' crtfree(k) are
+   * cfree[k] (the program's own start differs: closeonce holds more) */
+  int cfree[64];
 };
+
+/* Win32: the index of C-runtime number n among those free at the start,
+ * or -1. */
+static int cfree_index(const struct rec *r, int64_t n) {
+  int k;
+  for (k = 0; k < 64 && r->cfree[k] >= 0; k++)
+    if (r->cfree[k] == n)
+      return k;
+  return -1;
+}
 
 static int free_index(const struct rec *r, int64_t num) {
   int k;
@@ -71,6 +105,99 @@ static void record_offset(struct rec *r, const struct co_model *m,
     r->off[s->step] = fs.offset;
 }
 
+/* Win32: who holds each live handle, named by what the program has (a
+ * slot, an object's own handle, a C-runtime descriptor), never by its
+ * value; and the slots' states to check. */
+static void hook_win32(struct rec *r, const struct co_model *m, size_t step,
+                       char *buf, size_t cap) {
+  size_t len = 0;
+  int64_t num;
+  unsigned j, k;
+  r->wcheck[step] = r->wlive[step] = r->winh[step] = 0;
+  for (j = 0; j < CO_SLOTS; j++) {
+    struct co_ref ref = {CO_REF_SLOT, (uint8_t)j};
+    enum co_sit sit = co_model_sit(m, ref);
+    struct co_fdstate fs;
+    r->slotv[step][j] = co_model_slot(m, j);
+    if (sit != CO_SIT_LIVE && sit != CO_SIT_STALE)
+      continue; /* unset, or its value now another handle's */
+    co_model_fd(m, r->slotv[step][j], &fs);
+    r->wcheck[step] |= (uint16_t)(1u << j);
+    if (sit == CO_SIT_LIVE && fs.live)
+      r->wlive[step] |= (uint16_t)(1u << j);
+    if (sit == CO_SIT_LIVE && fs.live && !fs.cloexec)
+      r->winh[step] |= (uint16_t)(1u << j);
+  }
+  r->off_k[step] = -1;
+  r->copen[step] = 0;
+  for (k = 0; k < CO_OBJS; k++) {
+    struct co_objstate os;
+    int c;
+    co_model_obj(m, k, &os);
+    if (os.live && (c = cfree_index(r, os.number)) >= 0)
+      r->copen[step] |= 1ull << c;
+    if (os.live && (c = cfree_index(r, os.window_number)) >= 0)
+      r->copen[step] |= 1ull << c;
+  }
+  for (num = co_model_next_live(m, -1); num >= 0 && len < cap - 96;
+       num = co_model_next_live(m, num)) {
+    int w = co_model_owner(m, num), named = 0;
+    for (j = 0; j < CO_SLOTS && !named; j++)
+      if ((r->wlive[step] >> j) & 1 && r->slotv[step][j] == num) {
+        len += (size_t)snprintf(buf + len, cap - len, " s%u's", j);
+        named = 1;
+      }
+    for (k = 0; k < CO_OBJS && !named; k++) {
+      struct co_objstate os;
+      co_model_obj(m, k, &os);
+      if (os.live && os.num == num && cfree_index(r, os.number) >= 0)
+        len += (size_t)snprintf(buf + len, cap - len,
+                                " o%u's (C-runtime descriptor c%d)", k,
+                                cfree_index(r, os.number));
+      else if (os.live && os.num == num)
+        len += (size_t)snprintf(buf + len, cap - len, " o%u's", k);
+      named = os.live && os.num == num;
+    }
+    if (!named)
+      len += (size_t)snprintf(buf + len, cap - len, " a handle");
+    if (len < cap && w >= 0)
+      len += (size_t)snprintf(buf + len, cap - len, " (owned by o%d)", w);
+    else if (len < cap)
+      len += (size_t)snprintf(buf + len, cap - len, " (owned by the client)");
+  }
+}
+
+/* Win32: the offset a write leaves, where the program can name the
+ * handle: the client's write through a slot (off_k = 64 + the slot), a
+ * paged layer's through its window (off_k = the window's C-runtime
+ * number, predicted). */
+static void offset_win32(struct rec *r, const struct co_model *m,
+                         const struct co_step_info *s) {
+  const struct co_entry_ref *ref =
+      s->op->kind == CO_OP_CALL ? co_entry_ref(s->op->entry) : NULL;
+  struct co_fdstate fs;
+  int64_t num = -1;
+  int k = -1;
+  if (s->model->err != CO_OK)
+    return;
+  if (s->op->kind == CO_OP_WRITE && s->op->a.type == CO_REF_SLOT &&
+      ((r->wlive[s->step] >> s->op->a.idx) & 1)) {
+    num = s->call->a;
+    k = 64 + s->op->a.idx;
+  } else if (ref && ref->e->effect == CO_EFF_USE &&
+             co_adapter_paged(ref->adapter)) {
+    struct co_objstate os;
+    co_model_obj(m, s->op->obj, &os);
+    num = os.window;
+    k = cfree_index(r, os.window_number);
+  }
+  co_model_fd(m, num, &fs);
+  if (k >= 0 && num >= 0 && fs.live && fs.offset >= 0) {
+    r->off_k[s->step] = k;
+    r->off[s->step] = fs.offset;
+  }
+}
+
 static void hook(void *env, const struct co_step_info *s) {
   struct rec *r = env;
   const struct co_model *m = co_exec_model(r->ex);
@@ -84,8 +211,15 @@ static void hook(void *env, const struct co_step_info *s) {
   r->model[s->step] = *s->model;
   r->refused[s->step] = s->real->err == CO_REFUSED;
   r->live[s->step] = r->cloexec[s->step] = 0;
-  record_offset(r, m, s);
   buf[0] = 0;
+  if (r->win32) {
+    hook_win32(r, m, s->step, buf, cap);
+    offset_win32(r, m, s);
+    r->owners[s->step] = buf;
+    r->n = s->step + 1;
+    return;
+  }
+  record_offset(r, m, s);
   /* (No stream: nothing may open a descriptor while the trace runs.) */
   for (num = co_model_next_live(m, -1); num >= 0 && len < cap - 64;
        num = co_model_next_live(m, num)) {
@@ -429,9 +563,15 @@ struct layers {
   const struct co_adapter *a[CO_OBJS + 8];
   size_t n;
   unsigned used; /* the placeholders the steps used */
+  int win32;     /* the program is a Win32 one */
   /* the placeholders' values that hold for the whole program */
   char variant[16], window[16], watermark[24];
 };
+
+/* The program's variant macro: VARIANT; on Win32 REPRO_VARIANT, as
+ * <windows.h> (oleauto.h) declares a type VARIANT and a -DVARIANT=0 on the
+ * command line would break every source of the build line. */
+#define VARIANT_NAME(ls) ((ls)->win32 ? "REPRO_VARIANT" : "VARIANT")
 
 static void layers_add(struct layers *ls, const struct co_adapter *a) {
   size_t i;
@@ -499,16 +639,16 @@ static int entry_c(FILE *o, const struct co_op *op, size_t step,
   val[CO__PH_N] = n;
   val[CO__PH_BUF] = "buf";
   val[CO__PH_PATH] = "path";
-  val[CO__PH_VARIANT] = "VARIANT";
+  val[CO__PH_VARIANT] = VARIANT_NAME(ls);
   val[CO__PH_WINDOW] = ls->window;
   val[CO__PH_WATERMARK] = ls->watermark;
   if (strstr(ref->e->c, "$path"))
     fprintf(o, "  snprintf(path, sizeof path, \"%%s/f%zu\", dir);\n", step);
-  fprintf(o, "  errno = 0;\n  {\n");
+  fprintf(o, "%s  errno = 0;\n  {\n", ls->win32 ? "  iph_at = iph_fired;\n" : "");
   tpl_put(o, ref->e->c, val, "    ", &ls->used);
   fprintf(o, "  }\n");
   if (co_call_binds(op) == 2)
-    fprintf(o, "  s[%u] = (int)r;\n", op->dst);
+    fprintf(o, ls->win32 ? "  s[%u] = r;\n" : "  s[%u] = (int)r;\n", op->dst);
   if (f == CO_EFF_CLOSE || f == CO_EFF_DETACH)
     fprintf(o, "  o[%u] = NULL;\n", op->obj);
   return 0;
@@ -524,6 +664,21 @@ static int op_c(FILE *o, const struct co_op *op, size_t step, const char *text,
   snprintf(err, errcap, "step %zu (%s) has no C template", step, text);
   return -1;
 }
+/* The client's own move, where that is the finding (the model's words). */
+static void client_move_c(FILE *b, size_t i, const struct co_verdict *v,
+                          const char *note) {
+  const char *p;
+  if (i != v->step || !v->client)
+    return;
+  fprintf(b,
+          "  /* The client's own move broke the ownership rule here. */\n"
+          "  printf(\"FAILS at step %zu: %%s\\n\", \"",
+          i);
+  for (p = v->what; *p; p++)
+    fputs(*p == '"' ? "\\\"" : *p == '\\' ? "\\\\" : (char[]){*p, 0}, b);
+  fprintf(b, "%s\");\n  return 1;\n", note);
+}
+
 /* The step's checks against the contract: its result, the descriptors it
  * closed, and the client's own move where that is the finding. */
 static void checks_c(FILE *b, const struct rec *r, const struct co_trace *t,
@@ -565,17 +720,15 @@ static void checks_c(FILE *b, const struct rec *r, const struct co_trace *t,
           "    return 1;\n",
           i, r->live[i], r->cloexec[i], r->off_k[i],
           r->off_k[i] >= 0 ? (long long)r->off[i] : -1ll);
-  if (i == v->step && v->client) {
-    const char *p;
-    fprintf(b,
-            "  /* The client's own move broke the ownership rule here. */\n"
-            "  printf(\"FAILS at step %zu: %%s\\n\", \"",
-            i);
-    for (p = v->what; *p; p++)
-      fputs(*p == '"' ? "\\\"" : *p == '\\' ? "\\\\" : (char[]){*p, 0}, b);
-    fprintf(b, "\");\n  return 1;\n");
-  }
+  client_move_c(b, i, v, "");
 }
+
+/* The Win32 program's steps (repro_w32.inc). */
+static int op_w32(FILE *o, const struct co_op *op, size_t step,
+                  const char *text, struct layers *ls, char *err,
+                  size_t errcap);
+static void checks_w32(FILE *b, const struct rec *r, const struct co_trace *t,
+                       size_t i, const struct co_verdict *v);
 
 /* The steps of main into b; the layers they call into ls. Returns 0, or
  * -1 with a message in err (an operation without C). */
@@ -594,12 +747,25 @@ static int steps_c(FILE *b, const struct rec *r, const struct co_trace *t,
       continue;
     }
     fprintf(b, "\n  /* step %zu: %s */\n", i, text);
-    if (op_c(b, &t->ops[i], i, text, ls, err, errcap) < 0)
+    if ((r->win32 ? op_w32(b, &t->ops[i], i, text, ls, err, errcap)
+                  : op_c(b, &t->ops[i], i, text, ls, err, errcap)) < 0)
       return -1;
-    fprintf(b, "  report(%zu, \"%s\", r);\n", i, text);
-    fprintf(b, "  /* owners now:%s */\n",
+    if (r->win32)
+      fprintf(b, "  report(%zuu, \"%s\", r, %d);\n", i, text,
+              (t->ops[i].kind == CO_OP_CALL ? 0 : 1) |
+                  ((t->ops[i].kind == CO_OP_CALL
+                        ? co_call_binds(&t->ops[i]) == 2
+                        : co_opdesc[t->ops[i].kind].binds)
+                       ? 2
+                       : 0));
+    else
+      fprintf(b, "  report(%zu, \"%s\", r);\n", i, text);
+    fprintf(b, "  /* %s now:%s */\n", r->win32 ? "handles" : "owners",
             r->owners[i] && *r->owners[i] ? r->owners[i] : " none");
-    checks_c(b, r, t, i, v);
+    if (r->win32)
+      checks_w32(b, r, t, i, v);
+    else
+      checks_c(b, r, t, i, v);
   }
   return 0;
 }
@@ -663,7 +829,7 @@ static const char helpers_c[] =
 static void layer_tpl(FILE *out, const char *tpl, struct layers *ls,
                       const char *indent) {
   const char *val[CO__PH_COUNT] = {0};
-  val[CO__PH_VARIANT] = "VARIANT";
+  val[CO__PH_VARIANT] = VARIANT_NAME(ls);
   val[CO__PH_WINDOW] = ls->window;
   tpl_put(out, tpl, val, indent, &ls->used);
 }
@@ -672,12 +838,50 @@ static const struct co_contract_c *repro_of(const struct co_adapter *a) {
   return a->contract->repro;
 }
 
+/* 1 if the program uses $variant: the steps, the heads or the inits. */
+static int uses_variant(const struct layers *ls) {
+  unsigned used = ls->used;
+  size_t i;
+  for (i = 0; i < ls->n; i++)
+    if (repro_of(ls->a[i])) {
+      const struct co_contract_c *rc = repro_of(ls->a[i]);
+      unsigned u;
+      char why[8];
+      if (rc->head && ph_scan(rc->head, &u, why, sizeof why) == 0)
+        used |= u;
+      if (rc->init && ph_scan(rc->init, &u, why, sizeof why) == 0)
+        used |= u;
+    }
+  return (used & CO__PH(CO__PH_VARIANT)) != 0;
+}
+
+/* Every layer's head (init 0: at file scope, each after its name) or
+ * init (1: at the start of main). */
+static void layer_parts(FILE *out, struct layers *ls, int init) {
+  size_t i;
+  for (i = 0; i < ls->n; i++) {
+    const struct co_contract_c *rc = repro_of(ls->a[i]);
+    const char *tpl = !rc ? NULL : init ? rc->init : rc->head;
+    if (!tpl)
+      continue;
+    if (init)
+      fprintf(out, "  /* %s: its set-up */\n", ls->a[i]->contract->layer);
+    else
+      fprintf(out, "/* ---- %s ---- */\n", ls->a[i]->contract->layer);
+    layer_tpl(out, tpl, ls, init ? "  " : "");
+    if (!init)
+      fputc('\n', out);
+  }
+}
+#define heads_c(out, ls) layer_parts(out, ls, 0)
+#define inits_c(out, ls) layer_parts(out, ls, 1)
+
 /* The program's head: what it reproduces, how to build it, the helpers
  * every step uses and the layers' own heads. */
 static void prelude_c(FILE *out, const struct co_target *tg,
                       const struct co_verdict *v, struct layers *ls) {
   size_t i;
-  unsigned before = ls->used;
+  int variant = uses_variant(ls);
   fprintf(out,
           "/*\n * closeonce reproducer: %s in target %s.\n * %s\n *\n"
           " * Only the platform's and the libraries' own calls; each step "
@@ -689,18 +893,7 @@ static void prelude_c(FILE *out, const struct co_target *tg,
     if (repro_of(ls->a[i]) && repro_of(ls->a[i])->build)
       fprintf(out, " %s", repro_of(ls->a[i])->build);
   fprintf(out, " -o repro && ./repro\n");
-  /* the heads' and inits' use of $variant counts too: a dry run */
-  for (i = 0; i < ls->n; i++)
-    if (repro_of(ls->a[i])) {
-      const struct co_contract_c *rc = repro_of(ls->a[i]);
-      unsigned used;
-      char why[8];
-      if (rc->head && ph_scan(rc->head, &used, why, sizeof why) == 0)
-        before |= used;
-      if (rc->init && ph_scan(rc->init, &used, why, sizeof why) == 0)
-        before |= used;
-    }
-  if ((before & CO__PH(CO__PH_VARIANT)) && tg->variant)
+  if (variant && tg->variant)
     fprintf(out, " *\n * -DVARIANT=0: the library without its planted "
                  "bugs.\n");
   fprintf(out, " */\n#define _GNU_SOURCE\n#include <errno.h>\n"
@@ -708,7 +901,7 @@ static void prelude_c(FILE *out, const struct co_target *tg,
                "#include <stdlib.h>\n#include <string.h>\n"
                "#include <sys/resource.h>\n#include <sys/syscall.h>\n"
                "#include <unistd.h>\n\n");
-  if (before & CO__PH(CO__PH_VARIANT))
+  if (variant)
     fprintf(out,
             "#ifndef VARIANT\n#define VARIANT %uu /* the planted bugs; 0: "
             "fixed */\n#endif\n\n",
@@ -718,17 +911,11 @@ static void prelude_c(FILE *out, const struct co_target *tg,
     fputs("/* The layers' own: a program need not call every helper. */\n"
           "#pragma GCC diagnostic ignored \"-Wunused-function\"\n\n",
           out);
-  for (i = 0; i < ls->n; i++)
-    if (repro_of(ls->a[i]) && repro_of(ls->a[i])->head) {
-      fprintf(out, "/* ---- %s ---- */\n", ls->a[i]->contract->layer);
-      layer_tpl(out, repro_of(ls->a[i])->head, ls, "");
-      fputc('\n', out);
-    }
+  heads_c(out, ls);
 }
 
 /* main up to the first step: the layers' set-up, then the start state. */
 static void main_c(FILE *out, struct layers *ls) {
-  size_t i;
   fprintf(out,
           "int main(void) {\n  int s[%d];\n  void *o[%d] = {0};\n"
           "  long r;\n  int i;\n  (void)o;\n  (void)r;\n"
@@ -738,22 +925,22 @@ static void main_c(FILE *out, struct layers *ls) {
           "  if (!mkdtemp(dir))\n    return 2;\n"
           "  atexit(cleanup);\n",
           CO_SLOTS, CO_OBJS, CO_SLOTS);
-  for (i = 0; i < ls->n; i++)
-    if (repro_of(ls->a[i]) && repro_of(ls->a[i])->init) {
-      fprintf(out, "  /* %s: its set-up */\n", ls->a[i]->contract->layer);
-      layer_tpl(out, repro_of(ls->a[i])->init, ls, "  ");
-    }
+  inits_c(out, ls);
   fprintf(out, "  for (i = 0; i < 4096; i++)\n"
                "    start_open[i] = fcntl(i, F_GETFD) >= 0;\n");
 }
 
+#include "repro_w32.inc"
+
 /* Run t twice on ex: the first run fixes the free numbers, the second
  * records every step into r. Fills *v. */
-static void record(struct rec *r, struct co_exec *ex, const struct co_trace *t,
-                   struct co_verdict *v) {
+static void record(struct rec *r, struct co_exec *ex, const struct co_target *tg,
+                   const struct co_trace *t, struct co_verdict *v) {
   unsigned k;
   r->ex = ex;
   co_exec_run(ex, t, v);
+  if (r->win32)
+    crt_free_numbers(r, tg);
   for (k = 0; k < 64; k++)
     r->freenum[k] = co_model_free_number(co_exec_model(ex), k);
   co_exec_set_hook(ex, hook, r);
@@ -767,9 +954,13 @@ static void layers_init(struct layers *ls, const struct rec *r,
   int64_t wm = co_model_watermark(co_exec_model(ex));
   int k = free_index(r, wm);
   memset(ls, 0, sizeof *ls);
+  ls->win32 = r->win32;
   snprintf(ls->window, sizeof ls->window, "%uu", co_exec_window(ex));
+  if (r->win32)
+    k = cfree_index(r, wm);
   if (k >= 0)
-    snprintf(ls->watermark, sizeof ls->watermark, "freenum(%d)", k);
+    snprintf(ls->watermark, sizeof ls->watermark,
+             r->win32 ? "crtfree(%d)" : "freenum(%d)", k);
   else
     snprintf(ls->watermark, sizeof ls->watermark, "%lld", (long long)wm);
 }
@@ -789,15 +980,21 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
     free(r);
     return -1;
   }
-  if (tg->backend->version >= 3 && tg->backend->platform != CO_PLATFORM_POSIX) {
-    snprintf(err, errcap,
-             "standalone C reproducers are written for POSIX targets only; "
-             "replay the trace with closeonce replay --target %s",
-             tg->name);
+  r->win32 = tg->backend->version >= 3 &&
+             tg->backend->platform == CO_PLATFORM_WIN32;
+  if ((tg->backend->version >= 3 && !r->win32 &&
+       tg->backend->platform != CO_PLATFORM_POSIX) ||
+      (r->win32 && w32_expressible(t, err, errcap) < 0)) {
+    if (!r->win32)
+      snprintf(err, errcap,
+               "standalone C reproducers are written for POSIX and Win32 "
+               "targets only; replay the trace with closeonce replay "
+               "--target %s",
+               tg->name);
     free(r);
     return -1;
   }
-  record(r, ex, t, &v);
+  record(r, ex, tg, t, &v);
   layers_init(&ls, r, ex);
   if (v.kind == CO_V_OK) {
     snprintf(err, errcap, "no finding in this trace for target %s", tg->name);
@@ -805,7 +1002,11 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
     snprintf(err, errcap, "out of memory");
   } else {
     int bad = steps_c(bm.f, r, t, &v, &ls, err, errcap);
-    if (co__mem_close(&bm) == 0 && !bad) {
+    bad = co__mem_close(&bm) != 0 || bad;
+    if (!bad && r->win32) {
+      program_w32(out, tg, &v, &ls, co_exec_quirks(ex), bm.buf);
+      rc = 0;
+    } else if (!bad) {
       prelude_c(out, tg, &v, &ls);
       main_c(out, &ls);
       fprintf(out, "%s", bm.buf);
@@ -834,7 +1035,16 @@ static int write_whole(const char *path, const char *buf, size_t len, char *err,
     bad = fwrite(buf, 1, len, f) != len;
     bad = fclose(f) != 0 || bad; /* closed whatever the write said */
   }
+#ifdef _WIN32
+  /* rename does not replace a file there; MoveFileEx does, at once */
+  if (!bad && !MoveFileExA(tmp, path, MOVEFILE_REPLACE_EXISTING)) {
+    errno = EEXIST;
+    bad = 1;
+  }
+  if (bad) {
+#else
   if (bad || rename(tmp, path) != 0) {
+#endif
     snprintf(err, errcap, "%s: cannot write: %s", path, strerror(errno));
     remove(tmp);
     return -1;

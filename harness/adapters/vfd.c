@@ -58,6 +58,41 @@ static const struct co_mode adopt_modes[] = {
 
 enum { E_OPEN, E_ADOPT, E_DUP, E_CLOSE, E_GET, E_PUT, E_WRITE, E_OUT, E_IN };
 
+/* The entries' C where Win32 differs (closeonce/contract.h): the file
+ * delete-on-close (_O_TEMPORARY), the handle argument a HANDLE, vget's
+ * window descriptor lent as its HANDLE (the trace's slots hold handles),
+ * the own flags append and text. */
+#ifdef _WIN32
+#define VFD_OPEN_FLAGS "_O_CREAT | _O_TEMPORARY,\n                0"
+#define VFD_UNLINK ""
+#define VFD_GET_C                                                              \
+  "$r = vfd_get(vfd_pg, VFD($o));\n"                                           \
+  "if ($r >= 0)\n"                                                             \
+  "  $r = _get_osfhandle((int)$r);"
+#define VFD_ADOPT_ARG "(vfd_native)$fd"
+#define VFD_FLAGS_H                                                            \
+  "  return !strcmp(mode, \"append\") ? VFD_APPEND\n"                          \
+  "         : !strcmp(mode, \"text\") ? VFD_TEXT\n"                            \
+  "                                  : 0;\n"
+#else
+#define VFD_OPEN_FLAGS "O_CREAT | O_TRUNC,\n                0600"
+#define VFD_UNLINK "  if ($r >= 0)\n    unlink($path);\n"
+#define VFD_GET_C "$r = vfd_get(vfd_pg, VFD($o));"
+#define VFD_ADOPT_ARG "$fd"
+#define VFD_FLAGS_H "  return strcmp(mode, \"cloexec\") ? 0 : VFD_CLOEXEC;\n"
+#endif
+#define VFD_OPEN_C                                                             \
+  "if (vfd_pager_up($watermark) < 0) {\n"                                      \
+  "  $o = NULL;\n"                                                             \
+  "  $r = -1;\n"                                                               \
+  "} else {\n"                                                                 \
+  "  $r = vfd_open(vfd_pg, $path,\n"                                           \
+  "                (strcmp($mode, \"ro\") ? O_RDWR : O_RDONLY) | "              \
+  VFD_OPEN_FLAGS ", vfd_flags($mode));\n" VFD_UNLINK                          \
+  "  $o = vfd_made((int)$r);\n"                                                \
+  "  $r = $o ? 0 : -1;\n"                                                      \
+  "}"
+
 #define SRC "pager/vfd.h: "
 static const struct co_entry entries[] = {
     {.name = "vopen",
@@ -66,19 +101,7 @@ static const struct co_entry entries[] = {
      .modes = open_modes,
      .source = SRC "vfd_open: a new virtual descriptor, paged out; its "
                    "flags apply to every window copy",
-     .c = "if (vfd_pager_up($watermark) < 0) {\n"
-          "  $o = NULL;\n"
-          "  $r = -1;\n"
-          "} else {\n"
-          "  $r = vfd_open(vfd_pg, $path,\n"
-          "                (strcmp($mode, \"ro\") ? O_RDWR : O_RDONLY) | "
-          "O_CREAT | O_TRUNC,\n"
-          "                0600, vfd_flags($mode));\n"
-          "  if ($r >= 0)\n"
-          "    unlink($path);\n"
-          "  $o = vfd_made((int)$r);\n"
-          "  $r = $o ? 0 : -1;\n"
-          "}"},
+     .c = VFD_OPEN_C},
     {.name = "vadopt",
      .effect = CO_EFF_ADOPT_ON_SUCCESS,
      .checks = CO_CHK_VALID,
@@ -91,7 +114,8 @@ static const struct co_entry entries[] = {
           "  $o = NULL;\n"
           "  $r = -1;\n"
           "} else {\n"
-          "  $o = vfd_made(vfd_adopt(vfd_pg, $fd, vfd_flags($mode)));\n"
+          "  $o = vfd_made(vfd_adopt(vfd_pg, " VFD_ADOPT_ARG ", "
+          "vfd_flags($mode)));\n"
           "  $r = $o ? 0 : -1;\n"
           "}"},
     {.name = "vdup",
@@ -111,7 +135,7 @@ static const struct co_entry entries[] = {
      .sets_errno = 1,
      .source = SRC "vfd_get: lends the window descriptor, pinned until "
                    "vfd_put",
-     .c = "$r = vfd_get(vfd_pg, VFD($o));"},
+     .c = VFD_GET_C},
     {.name = "vput",
      .effect = CO_EFF_UNPIN,
      .sets_errno = 1,
@@ -182,8 +206,7 @@ static const struct co_contract_c repro = {
                     "}\n"
                     "\n"
                     "static inline unsigned vfd_flags(const char *mode) {\n"
-                    "  return strcmp(mode, \"cloexec\") ? 0 : VFD_CLOEXEC;\n"
-                    "}",
+                    VFD_FLAGS_H "}",
     .build = "-I pager " VFD_REPRO_C};
 
 static const struct co_contract contract = {.layer = "vfd",

@@ -138,39 +138,59 @@ static const struct co_entry entries[] = {
      "UCRT lowio/osfinfo.cpp: the lowest free descriptor; GetFileType "
      "failure -> -1, errno from GetLastError (EBADF), the handle stays the "
      "caller's",
-     NULL, NULL},
+     NULL,
+     "int fd = _open_osfhandle($fd, _O_RDWR | crt_mode_flags[$modeno]);\n"
+     "$o = CRT_OBJ(fd);\n$r = fd >= 0 ? 0 : -1;"},
     {"_get_osfhandle", CO_EFF_LEND, 0, CO_IO_EXACT, 1, NULL,
      "docs/crt.md#get-osfhandle: returns the stored handle; the descriptor "
      "still "
      "owns it",
-     NULL, NULL},
+     NULL,
+     "$r = _get_osfhandle(CRT_FD($o));"},
     {"_write", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL,
      "docs/crt.md#write, UCRT lowio/write.cpp: _O_APPEND seeks to the "
      "end first; "
      "text mode writes each newline as CR LF and returns n",
-     NULL, NULL},
+     NULL,
+     "$r = _write(CRT_FD($o), crt_nl, (unsigned)$n);"},
     {"_close", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL,
      "UCRT lowio/close.cpp: CloseHandle, the slot is freed even when it "
      "fails; then -1 with errno mapped (EBADF)",
-     NULL, NULL},
+     NULL,
+     "$r = _close(CRT_FD($o));"},
     {"_dup", CO_EFF_DUP_OBJ, 0, CO_IO_EXACT, 1, NULL,
      "UCRT lowio/dup.cpp: the lowest free descriptor over "
      "DuplicateHandle(inherit, DUPLICATE_SAME_ACCESS); the slot is released "
      "if that fails (EBADF)",
-     NULL, NULL},
+     NULL,
+     "int fd = _dup(CRT_FD($src));\n$o = CRT_OBJ(fd);\n$r = fd >= 0 ? 0 : -1;"},
     {"_dup2", CO_EFF_DUP2_OBJ, 0, CO_IO_EXACT, 1, NULL,
      "UCRT lowio/dup2.cpp, docs/crt.md#dup2: duplicate first (the target "
      "untouched "
      "on failure), then the target is closed ignoring errors and takes the "
      "duplicate; returns 0; s == t changes nothing",
-     NULL, NULL},
+     NULL,
+     "$r = _dup2(CRT_FD($src), CRT_FD($o));"},
 };
+
+/* The reproducer's C (closeonce/contract.h): a descriptor object is its
+ * number + 1, as in the glue; _write writes newlines (text mode shows). */
+static const struct co_contract_c repro = {
+    .head = "#define CRT_FD(obj) ((int)((intptr_t)(obj)-1))\n"
+            "#define CRT_OBJ(fd) ((fd) >= 0 ? (void *)(intptr_t)((fd) + 1) "
+            ": NULL)\n"
+            "static const int crt_mode_flags[] = {_O_BINARY, _O_APPEND | "
+            "_O_BINARY, _O_TEXT,\n"
+            "                                     _O_NOINHERIT | _O_BINARY};\n"
+            "static char crt_nl[256];",
+    .init = "memset(crt_nl, '\\n', sizeof crt_nl);"};
 
 static const struct co_contract contract = {.layer = "crt",
                                             .entries = entries,
                                             .nentries = sizeof entries /
                                                         sizeof *entries,
-                                            .numbered = 1};
+                                            .numbered = 1,
+                                            .repro = &repro};
 
 /* The object is the descriptor number + 1 (never NULL). */
 static int fd_of(void *obj) {
@@ -276,21 +296,33 @@ static const struct co_entry stdio_entries[] = {
      "UCRT stdio/fdopen.cpp: a stream over the descriptor, the mode not "
      "checked against the handle's access, the descriptor never closed; a "
      "bad mode -> invalid-parameter handler, EINVAL",
-     "crt", NULL},
+     "crt",
+     "$o = _fdopen(CRT_FD($src), $mode);\nif ($o)\n  setvbuf($o, NULL, _IONBF, 0);\n"
+     "$r = $o ? 0 : -1;"},
     {"_fileno", CO_EFF_NUMBER, 0, CO_IO_EXACT, 1, NULL,
-     "docs/crt.md#fileno: the stream's descriptor, unchecked", NULL, NULL},
+     "docs/crt.md#fileno: the stream's descriptor, unchecked", NULL,
+     "$r = _fileno($o);"},
     {"fwrite", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL,
-     "fwrite of n bytes on an unbuffered stream: one _write", NULL, NULL},
+     "fwrite of n bytes on an unbuffered stream: one _write", NULL,
+     "$r = fwrite(crt_stdio_nl, 1, (size_t)$n, $o) == (size_t)$n ? $n : -1;\n"
+     "if ($r < 0)\n  clearerr($o);"},
     {"fclose", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL,
      "UCRT stdio/fclose.cpp: flush, _close(the descriptor), free the "
      "stream; EOF if the close failed",
-     NULL, NULL},
+     NULL,
+     "$r = fclose($o) == 0 ? 0 : -1;"},
 };
+
+/* The reproducer's C: unbuffered streams, fwrite writing newlines. */
+static const struct co_contract_c stdio_repro = {
+    .head = "static char crt_stdio_nl[256];",
+    .init = "memset(crt_stdio_nl, '\\n', sizeof crt_stdio_nl);"};
 
 static const struct co_contract stdio_contract = {
     .layer = "crt-stdio",
     .entries = stdio_entries,
-    .nentries = sizeof stdio_entries / sizeof *stdio_entries};
+    .nentries = sizeof stdio_entries / sizeof *stdio_entries,
+    .repro = &stdio_repro};
 
 static void stdio_call(const struct co_glue_env *env, unsigned e, unsigned mode,
                        void **obj, int64_t h, int32_t n,

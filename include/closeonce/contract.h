@@ -232,7 +232,12 @@ struct co_entry {
  * Registration checks every template: an unknown placeholder, one the
  * entry's effect has no value for, or a template that does not set $r (or
  * $o, for an entry that makes an object) is an error naming the entry and
- * the field. Reproducers are written for POSIX targets only (for now).
+ * the field.
+ * Win32 targets get a Win32 program (Win32 and the C runtime only): there
+ * $r is an intptr_t (a HANDLE value fits), the slots $fd names hold HANDLE
+ * values (intptr_t), $variant is REPRO_VARIANT (<windows.h> declares a type
+ * VARIANT), $watermark a C-runtime number, and an adapter whose templates
+ * differ there selects them with #ifdef _WIN32 (harness/adapters/vfd.c).
  */
 /* What a program calling a layer's C needs besides the entries' templates
  * (co_contract.repro, version 5); each NULL if nothing. */

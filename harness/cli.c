@@ -525,11 +525,11 @@ struct fuzz {
   struct co_campaign_config cfg;
   struct co_campaign_result res;
   struct progress_env pe;
-  struct co_exec *sx;      /* for shrinking and reports */
-  struct co_fresh *fresh;  /* confirms findings; NULL: not available */
+  struct co_exec *sx;     /* for shrinking and reports */
+  struct co_fresh *fresh; /* confirms findings; NULL: not available */
   char fresh_err[200];
-  struct bug_out *bo;      /* one per res.bugs */
-  size_t nstable, nunstable;
+  struct bug_out *bo; /* one per res.bugs */
+  size_t nstable, nunstable, nunchecked;
 };
 
 /* The campaign's configuration from the options; prints the header. */
@@ -575,8 +575,7 @@ static int fuzz_configure(struct fuzz *fz) {
          ", at most %" PRIu64 " ops a trace, ",
          CO_VERSION, cfg->target->name,
          co_mode_name(a->mode >= 0 ? a->mode : cfg->target->mode),
-         a->naive ? ", naive engine" : "",
-         a->keep_going ? ", keep going" : "",
+         a->naive ? ", naive engine" : "", a->keep_going ? ", keep going" : "",
          a->isolate ? ", each trace in its own process" : "", a->seed,
          a->max_ops);
   if (a->runs && (a->given & OPT(O_SECONDS)))
@@ -619,8 +618,7 @@ static void fuzz_confirm(struct fuzz *fz, struct bug_out *o,
   }
   if (o->shrunk && unshrunk) {
     struct co_verdict uv;
-    if (co_fresh_run(fz->fresh, unshrunk, mode, 0, &uv, err, sizeof err) ==
-            0 &&
+    if (co_fresh_run(fz->fresh, unshrunk, mode, 0, &uv, err, sizeof err) == 0 &&
         uv.kind == b->verdict.kind) {
       co_bug_name(unshrunk, &uv, got, sizeof got);
       if (!strcmp(got, b->name) || !strcmp(got, want)) {
@@ -656,14 +654,14 @@ static void fuzz_save(struct fuzz *fz, struct bug_out *o) {
   snprintf(header, sizeof header,
            "closeonce %s: %s in target %s (%s mode)\n%s\nbug: %s (%" PRIu64
            " hit%s, first in run %" PRIu64 " after %s)\n%s\nfound by: "
-           "%s fuzz --target %s --mode %s --seed %" PRIu64
-           " --max-ops %" PRIu64 "%s",
+           "%s fuzz --target %s --mode %s --seed %" PRIu64 " --max-ops %" PRIu64
+           "%s",
            CO_VERSION, co_verdict_name(b->verdict.kind), name,
            co_mode_name(fz->res.mode), b->verdict.what, b->name, b->hits,
            b->hits == 1 ? "" : "s", b->first_run,
-           since(b->first_seconds, t, sizeof t), o->note,
-           fz->cli->argv0, name, co_mode_name(fz->res.mode), fz->a.seed,
-           fz->a.max_ops, fz->a.isolate ? " --isolate" : "");
+           since(b->first_seconds, t, sizeof t), o->note, fz->cli->argv0, name,
+           co_mode_name(fz->res.mode), fz->a.seed, fz->a.max_ops,
+           fz->a.isolate ? " --isolate" : "");
   o->saved = -1;
   if (co_mkdir_p(fz->a.out) == 0) {
     snprintf(o->path, sizeof o->path, "%s/%s-%s%s.trace", fz->a.out, name,
@@ -725,8 +723,10 @@ static void fuzz_keep_bugs(struct fuzz *fz) {
       fuzz_confirm(fz, o, &orig);
     if (o->unstable)
       fz->nunstable++;
-    else
+    else if (!strcmp(o->info.confirmed, "fresh-process"))
       fz->nstable++;
+    else
+      fz->nunchecked++;
     if (b->trace.len)
       fuzz_save(fz, o);
     else
@@ -742,8 +742,8 @@ static void fuzz_reports(struct fuzz *fz, int argc, char **argv) {
   size_t n = res->nbugs, i, k = 0;
   struct co_finding *f = calloc(n ? n : 1, sizeof *f);
   struct co_junit_case *jc = calloc(n ? n : 1, sizeof *jc);
-  char (*names)[CO_BUG_NAME_MAX + 64] = calloc(n ? n : 1, sizeof *names);
-  char (*sources)[200] = calloc(n ? n : 1, sizeof *sources);
+  char(*names)[CO_BUG_NAME_MAX + 64] = calloc(n ? n : 1, sizeof *names);
+  char(*sources)[200] = calloc(n ? n : 1, sizeof *sources);
   int bad = !f || !jc || !names || !sources;
   for (i = 0; !bad && i < n; i++) {
     struct bug_out *o = &fz->bo[i];
@@ -770,8 +770,7 @@ static void fuzz_reports(struct fuzz *fz, int argc, char **argv) {
     jc[i].failure = &f[i];
     /* the Markdown runs the trace again: not one that kills the process */
     bad = b->trace.len &&
-          co_report_files(dir, names[i],
-                          o->killed ? NULL : fz->sx, &f[i]) < 0;
+          co_report_files(dir, names[i], o->killed ? NULL : fz->sx, &f[i]) < 0;
     k++;
   }
   if (!n && jc) { /* a clean campaign: one passing case */
@@ -780,8 +779,8 @@ static void fuzz_reports(struct fuzz *fz, int argc, char **argv) {
     jc[0].seconds = res->status.elapsed;
     k = 1;
   }
-  if (bad || write_run_reports(dir, "closeonce fuzz", fz->cli->argv0, argc, argv,
-                           jc, k) < 0)
+  if (bad || write_run_reports(dir, "closeonce fuzz", fz->cli->argv0, argc,
+                               argv, jc, k) < 0)
     fprintf(stderr, "%s fuzz: cannot write reports in %s: %s\n", prog, dir,
             strerror(errno));
   else if (n)
@@ -810,8 +809,7 @@ static void fuzz_print_bug(struct fuzz *fz, size_t i) {
          since(b->first_seconds, t, sizeof t));
   printf("finding in run %" PRIu64 " (seed %" PRIu64 "): ", b->first_run,
          fz->a.seed);
-  co_report_text(stdout, tname, &b->trace, &b->verdict, b->events,
-                 b->nevents);
+  co_report_text(stdout, tname, &b->trace, &b->verdict, b->events, b->nevents);
   printf("%s\n", o->note);
   if (o->saved == 0)
     printf("reproducer: %s (%zu operations)\nreplay it:  %s replay "
@@ -838,11 +836,15 @@ static int fuzz_result(struct fuzz *fz) {
   for (i = 0; i < res->nbugs && fz->bo; i++)
     fuzz_print_bug(fz, i);
   if (res->nbugs) {
-    printf("\n%zu distinct bug%s (%zu confirmed, %zu unstable) in %" PRIu64
+    char unchecked[48] = "";
+    if (fz->nunchecked)
+      snprintf(unchecked, sizeof unchecked, ", %zu not checked",
+               fz->nunchecked);
+    printf("\n%zu distinct bug%s (%zu confirmed, %zu unstable%s) in %" PRIu64
            " finding trace%s of %" PRIu64 "; the first after %s (run "
            "%" PRIu64 ")\n",
            res->nbugs, res->nbugs == 1 ? "" : "s", fz->nstable, fz->nunstable,
-           res->hits, res->hits == 1 ? "" : "s", res->status.runs,
+           unchecked, res->hits, res->hits == 1 ? "" : "s", res->status.runs,
            since(res->bugs[0].first_seconds, t, sizeof t),
            res->bugs[0].first_run);
     for (i = 0; i < res->nbugs && fz->bo; i++)
@@ -879,8 +881,8 @@ static int cmd_fuzz(const struct cli *cli, int argc, char **argv) {
     show_help(fuzz_help, FUZZ_OPTS, 0);
   else if (!rc && !(rc = fuzz_configure(&fz))) {
     /* the fresh process, forked before the campaign runs anything */
-    if (!(fz.fresh = co_fresh_start(fz.cfg.target, fz.fresh_err,
-                                    sizeof fz.fresh_err)))
+    if (!(fz.fresh =
+              co_fresh_start(fz.cfg.target, fz.fresh_err, sizeof fz.fresh_err)))
       fz.fresh_err[sizeof fz.fresh_err - 1] = 0;
     if (co_campaign_run(&fz.cfg, &fz.res, err, sizeof err) < 0) {
       fprintf(stderr, "%s fuzz: %s\n", prog, err);
@@ -1115,8 +1117,7 @@ static void replay_reports(struct replay_ctx *rc, int argc, char **argv) {
       rc->cases[k].failure = &rc->findings[k];
     }
   if (write_run_reports(rc->report_dir, "closeonce replay", rc->cli->argv0,
-                        argc, argv,
-                        rc->cases, rc->ncases) < 0)
+                        argc, argv, rc->cases, rc->ncases) < 0)
     fprintf(stderr,
             "%s replay: cannot write %s/junit.xml and closeonce.sarif: %s\n",
             prog, rc->report_dir, strerror(errno));
@@ -1545,8 +1546,7 @@ static int cmd_shrink(const struct cli *cli, int argc, char **argv) {
            "closeonce %s: %s in target %s (%s mode), %s\n%s\nbug: %s\n"
            "shrunk from %s",
            CO_VERSION, co_verdict_name(f.v.kind), f.tg->name,
-           co_mode_name(f.mode), co_shrink_checked(&st), f.v.what, bug,
-           f.path);
+           co_mode_name(f.mode), co_shrink_checked(&st), f.v.what, bug, f.path);
   if (f.out) {
     if (co_trace_save(f.out, header, &f.t) < 0) {
       fprintf(stderr, "%s: cannot write: %s\n", f.out, strerror(errno));

@@ -848,17 +848,22 @@ static int classify(struct co_exec *ex, const struct co_step *st,
     *rule = "ebadf";
     return CO_V_INVALID_HANDLE;
   }
-  if (pred->err == CO_OK && real->err == CO_OK && st->binds == 2 &&
-      real->ret >= 0) {
+  if (real->err == CO_OK && st->binds == 2 && real->ret >= 0) {
     /* A descriptor handed to the client that an object still owns (a
-     * lend is meant to be shared; anything else makes two owners). */
+     * lend is meant to be shared; anything else makes two owners), a
+     * layer call's own doing. On Win32 the model then cannot bind the
+     * value as a new handle, so its prediction is a failure. */
     int owner = co_model_owner(ex->model, real->ret);
     if (owner >= 0 && !(st->call && st->call->e->effect == CO_EFF_LEND)) {
       snprintf(what, cap,
                "`%s` returned %s %s, which o%d owns: the caller and "
-               "o%d now both own it (the model says %s)",
-               text, ex->words->handle, r, owner, owner, m);
+               "o%d now both own it (%s%s)",
+               text, ex->words->handle, r, owner, owner,
+               pred->err == CO_OK ? "the model says " : "a new one was due",
+               pred->err == CO_OK ? m : "");
       *rule = "two-owners";
+      if (st->call)
+        ex->blame = st->call;
       return CO_V_OWNERSHIP;
     }
   }

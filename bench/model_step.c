@@ -55,8 +55,8 @@ static uint64_t digest(uint64_t h, const struct co_outcome *p,
  * that nothing is optimised away), and with dig, the digest of every
  * prediction (to compare two builds' models). */
 static unsigned run_all(struct co_model *m, const struct co_model_config *cfg,
-                        const struct co_trace *t, int ntr,
-                        unsigned long *steps, uint64_t *dig) {
+                        const struct co_trace *t, int ntr, unsigned long *steps,
+                        uint64_t *dig) {
   unsigned sum = 0;
   int i;
   size_t k;

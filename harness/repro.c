@@ -644,7 +644,8 @@ static int entry_c(FILE *o, const struct co_op *op, size_t step,
   val[CO__PH_WATERMARK] = ls->watermark;
   if (strstr(ref->e->c, "$path"))
     fprintf(o, "  snprintf(path, sizeof path, \"%%s/f%zu\", dir);\n", step);
-  fprintf(o, "%s  errno = 0;\n  {\n", ls->win32 ? "  iph_at = iph_fired;\n" : "");
+  fprintf(o, "%s  errno = 0;\n  {\n",
+          ls->win32 ? "  iph_at = iph_fired;\n" : "");
   tpl_put(o, ref->e->c, val, "    ", &ls->used);
   fprintf(o, "  }\n");
   if (co_call_binds(op) == 2)
@@ -751,13 +752,13 @@ static int steps_c(FILE *b, const struct rec *r, const struct co_trace *t,
                   : op_c(b, &t->ops[i], i, text, ls, err, errcap)) < 0)
       return -1;
     if (r->win32)
-      fprintf(b, "  report(%zuu, \"%s\", r, %d);\n", i, text,
-              (t->ops[i].kind == CO_OP_CALL ? 0 : 1) |
-                  ((t->ops[i].kind == CO_OP_CALL
-                        ? co_call_binds(&t->ops[i]) == 2
-                        : co_opdesc[t->ops[i].kind].binds)
-                       ? 2
-                       : 0));
+      fprintf(
+          b, "  report(%zuu, \"%s\", r, %d);\n", i, text,
+          (t->ops[i].kind == CO_OP_CALL ? 0 : 1) |
+              ((t->ops[i].kind == CO_OP_CALL ? co_call_binds(&t->ops[i]) == 2
+                                             : co_opdesc[t->ops[i].kind].binds)
+                   ? 2
+                   : 0));
     else
       fprintf(b, "  report(%zu, \"%s\", r);\n", i, text);
     fprintf(b, "  /* %s now:%s */\n", r->win32 ? "handles" : "owners",
@@ -934,8 +935,9 @@ static void main_c(FILE *out, struct layers *ls) {
 
 /* Run t twice on ex: the first run fixes the free numbers, the second
  * records every step into r. Fills *v. */
-static void record(struct rec *r, struct co_exec *ex, const struct co_target *tg,
-                   const struct co_trace *t, struct co_verdict *v) {
+static void record(struct rec *r, struct co_exec *ex,
+                   const struct co_target *tg, const struct co_trace *t,
+                   struct co_verdict *v) {
   unsigned k;
   r->ex = ex;
   co_exec_run(ex, t, v);
@@ -980,8 +982,8 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
     free(r);
     return -1;
   }
-  r->win32 = tg->backend->version >= 3 &&
-             tg->backend->platform == CO_PLATFORM_WIN32;
+  r->win32 =
+      tg->backend->version >= 3 && tg->backend->platform == CO_PLATFORM_WIN32;
   if ((tg->backend->version >= 3 && !r->win32 &&
        tg->backend->platform != CO_PLATFORM_POSIX) ||
       (r->win32 && w32_expressible(t, err, errcap) < 0)) {

@@ -87,7 +87,8 @@ HANDLE hlib_export(const struct hlib *f) {
   (void)self;
   d = handle(f); /* the lent handle itself: two owners */
 #else
-  if (!DuplicateHandle(self, handle(f), self, &d, 0, TRUE, DUPLICATE_SAME_ACCESS)) {
+  if (!DuplicateHandle(self, handle(f), self, &d, 0, TRUE,
+                       DUPLICATE_SAME_ACCESS)) {
     win_fail();
     return INVALID_HANDLE_VALUE;
   }

@@ -17,12 +17,13 @@
 
 /* demo_open in C: on Windows demolib makes the file delete-on-close. */
 #ifdef _WIN32
-#define DEMO_OPEN_C "$o = demo_open_planted($path, $variant);\n$r = $o ? 0 : -1;"
+#define DEMO_OPEN_C                                                            \
+  "$o = demo_open_planted($path, $variant);\n$r = $o ? 0 : -1;"
 #else
 #define DEMO_OPEN_C                                                            \
-  "$o = demo_open_planted($path, $variant);\n"                                  \
-  "if ($o)\n"                                                                   \
-  "  unlink($path);\n"                                                          \
+  "$o = demo_open_planted($path, $variant);\n"                                 \
+  "if ($o)\n"                                                                  \
+  "  unlink($path);\n"                                                         \
   "$r = $o ? 0 : -1;"
 #endif
 
@@ -33,8 +34,7 @@ enum { E_OPEN, E_ADOPT, E_FD, E_EXPORT, E_DETACH, E_WRITE, E_CLOSE };
 
 static const struct co_entry entries[] = {
     {"demo_open", CO_EFF_OPEN, 0, CO_IO_EXACT, 1, rw,
-     "demolib.h: makes a file and owns its descriptor", NULL,
-     DEMO_OPEN_C},
+     "demolib.h: makes a file and owns its descriptor", NULL, DEMO_OPEN_C},
     {"demo_adopt", CO_EFF_ADOPT_ON_SUCCESS, CO_CHK_VALID, CO_IO_EXACT, 1, rw,
      "demolib.h: takes ownership on success; EBADF and the caller keeps it "
      "when it is not open",

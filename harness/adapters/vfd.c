@@ -87,8 +87,8 @@ enum { E_OPEN, E_ADOPT, E_DUP, E_CLOSE, E_GET, E_PUT, E_WRITE, E_OUT, E_IN };
   "  $r = -1;\n"                                                               \
   "} else {\n"                                                                 \
   "  $r = vfd_open(vfd_pg, $path,\n"                                           \
-  "                (strcmp($mode, \"ro\") ? O_RDWR : O_RDONLY) | "              \
-  VFD_OPEN_FLAGS ", vfd_flags($mode));\n" VFD_UNLINK                          \
+  "                (strcmp($mode, \"ro\") ? O_RDWR : O_RDONLY) "               \
+  "| " VFD_OPEN_FLAGS ", vfd_flags($mode));\n" VFD_UNLINK                      \
   "  $o = vfd_made((int)$r);\n"                                                \
   "  $r = $o ? 0 : -1;\n"                                                      \
   "}"
@@ -173,40 +173,39 @@ static const struct co_entry entries[] = {
 #define VFD_REPRO_C "pager/vfd.c"
 #endif
 static const struct co_contract_c repro = {
-    .head =
-        VFD_REPRO_H "\n"
-                    "#define VFD(obj) ((int)((intptr_t)(obj)-1))\n"
-                    "static struct vfd_pager *vfd_pg;\n"
-                    "static unsigned vfd_nlive;\n"
-                    "static char vfd_nl[256];\n"
-                    "\n"
-                    "static inline int vfd_pager_up(int watermark) {\n"
-                    "  struct vfd_config cfg;\n"
-                    "  if (vfd_pg)\n"
-                    "    return 0;\n"
-                    "  cfg.window = $window;\n"
-                    "  cfg.watermark = watermark;\n"
-                    "  memset(vfd_nl, '\\n', sizeof vfd_nl);\n"
-                    "  vfd_pg = " VFD_REPRO_NEW ";\n"
-                    "  return vfd_pg ? 0 : -1;\n"
-                    "}\n"
-                    "\n"
-                    "static inline void *vfd_made(int v) {\n"
-                    "  if (v < 0)\n"
-                    "    return NULL;\n"
-                    "  vfd_nlive++;\n"
-                    "  return (void *)(intptr_t)(v + 1);\n"
-                    "}\n"
-                    "\n"
-                    "static inline void vfd_closed(void) {\n"
-                    "  if (--vfd_nlive == 0) {\n"
-                    "    vfd_pager_free(vfd_pg);\n"
-                    "    vfd_pg = NULL;\n"
-                    "  }\n"
-                    "}\n"
-                    "\n"
-                    "static inline unsigned vfd_flags(const char *mode) {\n"
-                    VFD_FLAGS_H "}",
+    .head = VFD_REPRO_H
+    "\n"
+    "#define VFD(obj) ((int)((intptr_t)(obj)-1))\n"
+    "static struct vfd_pager *vfd_pg;\n"
+    "static unsigned vfd_nlive;\n"
+    "static char vfd_nl[256];\n"
+    "\n"
+    "static inline int vfd_pager_up(int watermark) {\n"
+    "  struct vfd_config cfg;\n"
+    "  if (vfd_pg)\n"
+    "    return 0;\n"
+    "  cfg.window = $window;\n"
+    "  cfg.watermark = watermark;\n"
+    "  memset(vfd_nl, '\\n', sizeof vfd_nl);\n"
+    "  vfd_pg = " VFD_REPRO_NEW ";\n"
+    "  return vfd_pg ? 0 : -1;\n"
+    "}\n"
+    "\n"
+    "static inline void *vfd_made(int v) {\n"
+    "  if (v < 0)\n"
+    "    return NULL;\n"
+    "  vfd_nlive++;\n"
+    "  return (void *)(intptr_t)(v + 1);\n"
+    "}\n"
+    "\n"
+    "static inline void vfd_closed(void) {\n"
+    "  if (--vfd_nlive == 0) {\n"
+    "    vfd_pager_free(vfd_pg);\n"
+    "    vfd_pg = NULL;\n"
+    "  }\n"
+    "}\n"
+    "\n"
+    "static inline unsigned vfd_flags(const char *mode) {\n" VFD_FLAGS_H "}",
     .build = "-I pager " VFD_REPRO_C};
 
 static const struct co_contract contract = {.layer = "vfd",

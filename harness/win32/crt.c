@@ -57,11 +57,11 @@
 #ifdef _UCRT
 /* ucrtbase.dll exports it; mingw-w64's headers do not declare it. */
 _CRTIMP
-    _invalid_parameter_handler __cdecl _set_thread_local_invalid_parameter_handler(
-        _invalid_parameter_handler h);
+_invalid_parameter_handler __cdecl _set_thread_local_invalid_parameter_handler(
+    _invalid_parameter_handler h);
 _CRTIMP
-    _invalid_parameter_handler __cdecl _get_thread_local_invalid_parameter_handler(
-        void);
+_invalid_parameter_handler __cdecl _get_thread_local_invalid_parameter_handler(
+    void);
 #define iph_get _get_thread_local_invalid_parameter_handler
 #define iph_set _set_thread_local_invalid_parameter_handler
 #else
@@ -145,19 +145,16 @@ static const struct co_entry entries[] = {
      "docs/crt.md#get-osfhandle: returns the stored handle; the descriptor "
      "still "
      "owns it",
-     NULL,
-     "$r = _get_osfhandle(CRT_FD($o));"},
+     NULL, "$r = _get_osfhandle(CRT_FD($o));"},
     {"_write", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL,
      "docs/crt.md#write, UCRT lowio/write.cpp: _O_APPEND seeks to the "
      "end first; "
      "text mode writes each newline as CR LF and returns n",
-     NULL,
-     "$r = _write(CRT_FD($o), crt_nl, (unsigned)$n);"},
+     NULL, "$r = _write(CRT_FD($o), crt_nl, (unsigned)$n);"},
     {"_close", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL,
      "UCRT lowio/close.cpp: CloseHandle, the slot is freed even when it "
      "fails; then -1 with errno mapped (EBADF)",
-     NULL,
-     "$r = _close(CRT_FD($o));"},
+     NULL, "$r = _close(CRT_FD($o));"},
     {"_dup", CO_EFF_DUP_OBJ, 0, CO_IO_EXACT, 1, NULL,
      "UCRT lowio/dup.cpp: the lowest free descriptor over "
      "DuplicateHandle(inherit, DUPLICATE_SAME_ACCESS); the slot is released "
@@ -169,8 +166,7 @@ static const struct co_entry entries[] = {
      "untouched "
      "on failure), then the target is closed ignoring errors and takes the "
      "duplicate; returns 0; s == t changes nothing",
-     NULL,
-     "$r = _dup2(CRT_FD($src), CRT_FD($o));"},
+     NULL, "$r = _dup2(CRT_FD($src), CRT_FD($o));"},
 };
 
 /* The reproducer's C (closeonce/contract.h): a descriptor object is its
@@ -297,7 +293,8 @@ static const struct co_entry stdio_entries[] = {
      "checked against the handle's access, the descriptor never closed; a "
      "bad mode -> invalid-parameter handler, EINVAL",
      "crt",
-     "$o = _fdopen(CRT_FD($src), $mode);\nif ($o)\n  setvbuf($o, NULL, _IONBF, 0);\n"
+     "$o = _fdopen(CRT_FD($src), $mode);\nif ($o)\n  setvbuf($o, NULL, _IONBF, "
+     "0);\n"
      "$r = $o ? 0 : -1;"},
     {"_fileno", CO_EFF_NUMBER, 0, CO_IO_EXACT, 1, NULL,
      "docs/crt.md#fileno: the stream's descriptor, unchecked", NULL,
@@ -309,8 +306,7 @@ static const struct co_entry stdio_entries[] = {
     {"fclose", CO_EFF_CLOSE, 0, CO_IO_EXACT, 1, NULL,
      "UCRT stdio/fclose.cpp: flush, _close(the descriptor), free the "
      "stream; EOF if the close failed",
-     NULL,
-     "$r = fclose($o) == 0 ? 0 : -1;"},
+     NULL, "$r = fclose($o) == 0 ? 0 : -1;"},
 };
 
 /* The reproducer's C: unbuffered streams, fwrite writing newlines. */

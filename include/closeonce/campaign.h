@@ -71,12 +71,12 @@ struct co_bug {
  * VERDICT.PARTY.RULE.STEP, e.g. ownership-violation.mlib.owned.mlib_adopt.
  * PARTY: "client" for the client's own move, else the library at fault
  * (co_verdict.layer) or the layer of the entry called at the step,
- * "platform" for a built-in operation, "end" for the end-of-trace checks; RULE: the ownership rule broken (the model's event:
- * owned, adopt, stale, ...) or what was compared (closed-early, left-open,
- * cloexec, offset, fails, succeeds, errno, value, ...); STEP: the entry's
- * name or the operation's ("close", "dup2"), "end" at the end. Numbers,
- * slots and the seed are not in it: the same bug found from any seed gets
- * the same name. Only [A-Za-z0-9_.-]. */
+ * "platform" for a built-in operation, "end" for the end-of-trace checks; RULE:
+ * the ownership rule broken (the model's event: owned, adopt, stale, ...) or
+ * what was compared (closed-early, left-open, cloexec, offset, fails, succeeds,
+ * errno, value, ...); STEP: the entry's name or the operation's ("close",
+ * "dup2"), "end" at the end. Numbers, slots and the seed are not in it: the
+ * same bug found from any seed gets the same name. Only [A-Za-z0-9_.-]. */
 void co_bug_name(const struct co_trace *t, const struct co_verdict *v,
                  char *buf, size_t cap);
 

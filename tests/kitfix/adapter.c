@@ -31,17 +31,31 @@ enum flavour { BUGS, GLOBAL, RESET, CRASH };
 
 #define KF_ENTRIES(p, src)                                                     \
   {                                                                            \
-    [TAKE] = {.name = p "_take", .effect = CO_EFF_ADOPT_ON_SUCCESS,            \
-              .checks = CO_CHK_VALID, .sets_errno = 1, .source = src},         \
-    [BORROW] = {.name = p "_borrow", .effect = CO_EFF_BORROW,                  \
-                .checks = CO_CHK_VALID, .sets_errno = 1, .source = src},       \
-    [FD] = {.name = p "_fd", .effect = CO_EFF_LEND, .sets_errno = 1,           \
-            .source = src},                                                    \
-    [EXPORT] = {.name = p "_export", .effect = CO_EFF_DUP, .sets_errno = 1,    \
+    [TAKE] = {.name = p "_take",                                               \
+              .effect = CO_EFF_ADOPT_ON_SUCCESS,                               \
+              .checks = CO_CHK_VALID,                                          \
+              .sets_errno = 1,                                                 \
+              .source = src},                                                  \
+    [BORROW] = {.name = p "_borrow",                                           \
+                .effect = CO_EFF_BORROW,                                       \
+                .checks = CO_CHK_VALID,                                        \
+                .sets_errno = 1,                                               \
                 .source = src},                                                \
-    [PUT] = {.name = p "_put", .effect = CO_EFF_USE, .sets_errno = 1,          \
+    [FD] = {.name = p "_fd",                                                   \
+            .effect = CO_EFF_LEND,                                             \
+            .sets_errno = 1,                                                   \
+            .source = src},                                                    \
+    [EXPORT] = {.name = p "_export",                                           \
+                .effect = CO_EFF_DUP,                                          \
+                .sets_errno = 1,                                               \
+                .source = src},                                                \
+    [PUT] = {.name = p "_put",                                                 \
+             .effect = CO_EFF_USE,                                             \
+             .sets_errno = 1,                                                  \
              .source = src},                                                   \
-    [FREE] = {.name = p "_free", .effect = CO_EFF_CLOSE, .sets_errno = 1,      \
+    [FREE] = {.name = p "_free",                                               \
+              .effect = CO_EFF_CLOSE,                                          \
+              .sets_errno = 1,                                                 \
               .source = src},                                                  \
   }
 
@@ -50,8 +64,8 @@ static const struct co_entry global_entries[] = KF_ENTRIES("kg", "kfixlib.h");
 static const struct co_entry reset_entries[] = KF_ENTRIES("kr", "kfixlib.h");
 static const struct co_entry crash_entries[] = KF_ENTRIES("kc", "kfixlib.h");
 
-static void glue(enum flavour fl, unsigned e, void **obj, int64_t fd,
-                 int32_t n, struct co_outcome *out) {
+static void glue(enum flavour fl, unsigned e, void **obj, int64_t fd, int32_t n,
+                 struct co_outcome *out) {
   static const char buf[256];
   unsigned bugs =
       fl == BUGS ? KF_BUG_EXPORT_NODUP | KF_BUG_PUT_CLOSES | KF_BUG_FREE_LEAKS
@@ -86,8 +100,8 @@ static void glue(enum flavour fl, unsigned e, void **obj, int64_t fd,
 }
 
 #define KF_GLUE(fn, fl)                                                        \
-  static void fn(const struct co_glue_env *env, unsigned e, unsigned mode,    \
-                 void **obj, int64_t fd, int32_t n, struct co_outcome *out) { \
+  static void fn(const struct co_glue_env *env, unsigned e, unsigned mode,     \
+                 void **obj, int64_t fd, int32_t n, struct co_outcome *out) {  \
     (void)env;                                                                 \
     (void)mode;                                                                \
     glue(fl, e, obj, fd, n, out);                                              \
@@ -116,14 +130,23 @@ static const struct co_contract contracts[] = {
 };
 
 static const struct co_adapter adapters[] = {
-    {.version = CO_ADAPTER_VERSION, .contract = &contracts[0],
-     .call = glue_bugs, .handle_of = handle_of},
-    {.version = CO_ADAPTER_VERSION, .contract = &contracts[1],
-     .call = glue_global, .handle_of = handle_of},
-    {.version = CO_ADAPTER_VERSION, .contract = &contracts[2],
-     .call = glue_reset, .handle_of = handle_of, .reset = reset},
-    {.version = CO_ADAPTER_VERSION, .contract = &contracts[3],
-     .call = glue_crash, .handle_of = handle_of},
+    {.version = CO_ADAPTER_VERSION,
+     .contract = &contracts[0],
+     .call = glue_bugs,
+     .handle_of = handle_of},
+    {.version = CO_ADAPTER_VERSION,
+     .contract = &contracts[1],
+     .call = glue_global,
+     .handle_of = handle_of},
+    {.version = CO_ADAPTER_VERSION,
+     .contract = &contracts[2],
+     .call = glue_reset,
+     .handle_of = handle_of,
+     .reset = reset},
+    {.version = CO_ADAPTER_VERSION,
+     .contract = &contracts[3],
+     .call = glue_crash,
+     .handle_of = handle_of},
 };
 
 static const char *const summaries[] = {

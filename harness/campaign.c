@@ -95,11 +95,10 @@ void co_bug_name(const struct co_trace *t, const struct co_verdict *v,
   char rule[48];
   if (v->step < t->len) {
     const struct co_op *op = &t->ops[v->step];
-    const struct co_adapter *ad = NULL;
-    const struct co_entry *e =
-        op->kind == CO_OP_CALL ? co_entry_get(op->entry, &ad, NULL) : NULL;
-    at = e ? e->name : co_opdesc[op->kind % CO_OP_COUNT].name;
-    party = ad ? ad->contract->layer : "platform";
+    struct co_step st;
+    co_step_of(&st, op);
+    at = st.call ? st.call->e->name : co_opdesc[op->kind % CO_OP_COUNT].name;
+    party = st.call ? st.call->adapter->contract->layer : "platform";
   }
   if (v->layer) /* the library at fault at its own step */
     party = v->layer;

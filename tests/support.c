@@ -60,16 +60,22 @@ struct co_adapter *sup_adapter_copy(const struct co_adapter *a,
   return wa;
 }
 
-void sup_target_register(const char *layer, const char *summary) {
-  struct co_target *t = calloc(1, sizeof *t);
-  char err[256];
-  cr_assert(t);
-  t->name = layer;
-  t->summary = summary;
+void sup_target_fill(struct co_target *t, const char *name, const char *layer) {
+  memset(t, 0, sizeof *t);
+  t->name = name;
+  t->summary = name;
   t->backend = &co_backend_posix;
   t->kinds = co_client_ops;
   t->nkinds = co_client_nops;
   t->layers[0] = layer;
   t->mode = CO_MODE_CONTRACT;
+}
+
+void sup_target_register(const char *layer, const char *summary) {
+  struct co_target *t = calloc(1, sizeof *t);
+  char err[256];
+  cr_assert(t);
+  sup_target_fill(t, layer, layer);
+  t->summary = summary;
   cr_assert_eq(co_target_register(t, err, sizeof err), 0, "%s", err);
 }

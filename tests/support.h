@@ -26,8 +26,10 @@ int sup_lowest_free(void);
 struct co_adapter *sup_adapter_copy(const struct co_adapter *a,
                                     const char *layer, const char *prefix,
                                     struct co_entry **entries);
-/* Register a contract-mode target named layer over that layer alone, with
- * a client's descriptor calls (the adapter registered first). */
+/* A contract-mode target name over layer alone, with a client's descriptor
+ * calls (summary: name), not registered. */
+void sup_target_fill(struct co_target *t, const char *name, const char *layer);
+/* Register such a target named layer (the adapter registered first). */
 void sup_target_register(const char *layer, const char *summary);
 
 #endif

@@ -31,25 +31,13 @@ Test(targets, lookup_changes_nothing) {
   cr_assert_null(co_target_find("no-such-target"));
 }
 
-/* A contract-mode target over layer, with the client's calls. */
-static void fill(struct co_target *t, const char *name, const char *layer) {
-  memset(t, 0, sizeof *t);
-  t->name = name;
-  t->summary = name;
-  t->backend = &co_backend_posix;
-  t->kinds = co_client_ops;
-  t->nkinds = co_client_nops;
-  t->layers[0] = layer;
-  t->mode = CO_MODE_CONTRACT;
-}
-
 /* Before the freeze a program's own target joins, ready to use; after it,
  * a registration fails with a message and the table stays as it was. */
 Test(targets, register_then_freeze) {
   static struct co_target user, late;
   char err[200] = "";
-  fill(&user, "user-posix-stdio", "stdio");
-  fill(&late, "late", "stdio");
+  sup_target_fill(&user, "user-posix-stdio", "stdio");
+  sup_target_fill(&late, "late", "stdio");
   cr_assert_eq(co_target_register(&user, err, sizeof err), 0, "%s", err);
   cr_assert_eq(co_target_find("user-posix-stdio"), &user);
   cr_assert_gt(user.ops.nentries, 0);
@@ -65,8 +53,8 @@ Test(targets, register_then_freeze) {
 Test(targets, register_refuses_taken_name_and_unknown_layer) {
   static struct co_target dup, nolayer;
   char err[200] = "";
-  fill(&dup, "posix", "stdio");
-  fill(&nolayer, "nolayer", "no-such-layer");
+  sup_target_fill(&dup, "posix", "stdio");
+  sup_target_fill(&nolayer, "nolayer", "no-such-layer");
   cr_assert_eq(co_target_register(&dup, err, sizeof err), -1);
   cr_assert(strstr(err, "taken"), "message: %s", err);
   cr_assert_eq(co_target_register(&nolayer, err, sizeof err), -1);

@@ -143,8 +143,9 @@ extern const struct co_opdesc co_opdesc[CO_OP_COUNT];
  * this down: the model's prediction (co_model_prepare, co_model_apply),
  * the library call, the comparison and the step hook all read it, and none
  * looks the entry up again. The printer, the parser and the generator
- * resolve through the same function. Operations stay plain data that the generator
- * and the shrinker edit in place; a step is made from one as it is. */
+ * resolve through the same function. Operations stay plain data that the
+ * generator and the shrinker edit in place; a step is made from one as it is.
+ */
 struct co_entry_ref;
 struct co_mode;
 struct co_step {

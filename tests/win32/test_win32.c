@@ -265,8 +265,8 @@ static void crt_iph_per_thread(void) {
   CHECK(firing.iph == IPH_CALLS, "UCRT: %ld of %d _close calls fired it",
         firing.iph, IPH_CALLS);
 #else
-  CHECK(firing.iph == 0, "msvcrt: %ld of %d _close calls fired it",
-        firing.iph, IPH_CALLS);
+  CHECK(firing.iph == 0, "msvcrt: %ld of %d _close calls fired it", firing.iph,
+        IPH_CALLS);
 #endif
   CHECK(quiet.iph == 0,
         "%ld of %d _write(1, 0 bytes) calls reported the other thread's "

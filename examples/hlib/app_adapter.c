@@ -36,21 +36,35 @@ static const struct co_entry entries[] = {
                 .modes = crt_fd_modes,
                 .source = "app.h: a C-runtime descriptor over a copy of the "
                           "HANDLE, which stays its owner's; EBADF if it is "
-                          "not open"},
+                          "not open",
+                .c = "int fd = app_crt_fd((HANDLE)$fd);\n"
+                     "$o = fd >= 0 ? APP_OBJ(fd) : NULL;\n"
+                     "$r = $o ? 0 : -1;"},
     [WRITE] = {.name = "app_write",
                .effect = CO_EFF_USE,
                .sets_errno = 1,
-               .source = "app.h: one _write"},
+               .source = "app.h: one _write",
+               .c = "$r = app_write(APP_FD($o), $buf, (unsigned)$n);"},
     [CLOSE] = {.name = "app_crt_close",
                .effect = CO_EFF_CLOSE,
                .sets_errno = 1,
                .source = "app.h: closes the descriptor, never the caller's "
-                         "HANDLE"},
+                         "HANDLE",
+               .c = "$r = app_crt_close(APP_FD($o));"},
 };
+
+/* What `hlib-closeonce.exe repro` needs for this layer's steps: app.h,
+ * objects as descriptor numbers (+1, so that none is NULL), app.c. */
+static const struct co_contract_c repro = {
+    .head = "#include \"app.h\"\n"
+            "#define APP_OBJ(fd) ((void *)(intptr_t)((fd) + 1))\n"
+            "#define APP_FD(o) ((int)((intptr_t)(o)-1))\n",
+    .build = "-I . app.c"};
 static const struct co_contract contract = {.layer = "app",
                                             .entries = entries,
                                             .nentries = 3,
                                             .numbered = 1,
+                                            .repro = &repro,
                                             .over = CO_OVER_WIN32_HANDLE};
 
 /* An object: one C-runtime descriptor. */

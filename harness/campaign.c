@@ -615,6 +615,10 @@ static int runner_start(struct camp *c, char *err, size_t errcap) {
   }
   if (!(c->r.ex = co_exec_new_target(cfg->target, err, errcap)))
     return -1;
+  if (cfg->free_std && co_exec_set_free_std(c->r.ex, 1) < 0) {
+    snprintf(err, errcap, "--free-std is not available on this platform");
+    return -1;
+  }
   c->res->mode = cfg->mode_set ? cfg->mode : cfg->target->mode;
   co_exec_set_mode(c->r.ex, c->res->mode, 1);
 #ifndef _WIN32
@@ -743,7 +747,7 @@ int co_campaign_run(const struct co_campaign_config *cfg,
 #ifndef _WIN32
 /* A request and its answer, in memory shared with the fresh process. */
 struct fresh_shared {
-  int mode, skip;
+  int mode, skip, free_std;
   size_t len;
   struct co_op ops[CO_MAX_OPS];
   int done;
@@ -771,6 +775,8 @@ static void fresh_child(const struct co_target *tg, struct fresh_shared *sh) {
     _exit(3);
   co_exec_set_mode(ex, sh->mode, sh->skip);
   co_exec_set_full_check(ex, 1);
+  if (sh->free_std && co_exec_set_free_std(ex, 1) < 0)
+    _exit(3);
   t.ops = sh->ops;
   t.len = t.cap = sh->len;
   run_steps(ex, &t, &sh->v, &sh->step, NULL);
@@ -873,6 +879,11 @@ int co_fresh_run(struct co_fresh *f, const struct co_trace *t, int mode,
   return 0;
 }
 
+void co_fresh_set_free_std(struct co_fresh *f, int on) {
+  if (f)
+    f->sh->free_std = on != 0;
+}
+
 void co_fresh_stop(struct co_fresh *f) {
   int st;
   if (!f)
@@ -893,6 +904,11 @@ struct co_fresh *co_fresh_start(const struct co_target *t, char *err,
   (void)t;
   snprintf(err, cap, "a fresh process is not available on Windows (no fork)");
   return NULL;
+}
+
+void co_fresh_set_free_std(struct co_fresh *f, int on) {
+  (void)f;
+  (void)on;
 }
 
 int co_fresh_run(struct co_fresh *f, const struct co_trace *t, int mode,

@@ -83,7 +83,7 @@ enum opt_kind {
 struct args {
   const char *target, *out, *output, *report_dir, *dict;
   uint64_t seconds, runs, seed, max_ops, max_findings;
-  int quiet, naive, allow_empty, help, mode, keep_going, isolate;
+  int quiet, naive, allow_empty, help, mode, keep_going, isolate, free_std;
   enum co_format fmt;
   unsigned given; /* 1 << OPT index: the options on the command line */
   char **pos;     /* the operands, in order */
@@ -108,6 +108,7 @@ enum {
   O_KEEP_GOING,
   O_MAX_FINDINGS,
   O_ISOLATE,
+  O_FREE_STD,
   O_HELP,
   O_COUNT
 };
@@ -166,6 +167,10 @@ static const struct opt opts[O_COUNT] = {
     [O_ISOLATE] = {"isolate", 0, OPT_FLAG, ARG(isolate), 0, 0, NULL,
                    "run every trace in a child process (POSIX), so that "
                    "nothing a library keeps in the process carries over"},
+    [O_FREE_STD] = {"free-std", 0, OPT_FLAG, ARG(free_std), 0, 0, NULL,
+                    "descriptors 0, 1 and 2 are the traces': the harness "
+                    "moves its own standard streams out of the way for each "
+                    "trace (f0 is then 0)"},
     [O_HELP] = {"help", 'h', OPT_FLAG, ARG(help), 0, 0, NULL, "this help"},
 };
 
@@ -460,7 +465,7 @@ static const char fuzz_help[] =
   (OPT(O_TARGET) | OPT(O_SECONDS) | OPT(O_RUNS) | OPT(O_SEED) |                \
    OPT(O_MAX_OPS) | OPT(O_OUT) | OPT(O_QUIET) | OPT(O_MODE) |                  \
    OPT(O_REPORT_DIR) | OPT(O_NAIVE) | OPT(O_KEEP_GOING) |                      \
-   OPT(O_MAX_FINDINGS) | OPT(O_ISOLATE))
+   OPT(O_MAX_FINDINGS) | OPT(O_ISOLATE) | OPT(O_FREE_STD))
 
 struct progress_env {
   int tty;
@@ -591,6 +596,7 @@ static int fuzz_configure(struct fuzz *fz) {
   cfg->keep_going = 1; /* bugs in res.bugs; without --keep-going, one */
   cfg->max_findings = a->keep_going ? a->max_findings : 1;
   cfg->isolate = a->isolate;
+  cfg->free_std = a->free_std;
   fz->pe.tty = isatty(2);
   if (!a->quiet) {
     cfg->progress = on_progress;
@@ -681,13 +687,14 @@ static void fuzz_save(struct fuzz *fz, struct bug_out *o) {
            "closeonce %s: %s in target %s (%s mode)\n%s\nbug: %s (%" PRIu64
            " hit%s, first in run %" PRIu64 " after %s)\n%s\nfound by: "
            "%s fuzz --target %s --mode %s --seed %" PRIu64 " --max-ops %" PRIu64
-           "%s",
+           "%s%s",
            CO_VERSION, co_verdict_name(b->verdict.kind), name,
            co_mode_name(fz->res.mode), b->verdict.what, b->name, b->hits,
            b->hits == 1 ? "" : "s", b->first_run,
            since(b->first_seconds, t, sizeof t), o->note, fz->cli->argv0, name,
            co_mode_name(fz->res.mode), fz->a.seed, fz->a.max_ops,
-           fz->a.isolate ? " --isolate" : "");
+           fz->a.isolate ? " --isolate" : "",
+           fz->a.free_std ? " --free-std" : "");
   o->saved = -1;
   if (co_mkdir_p(fz->a.out) == 0) {
     snprintf(o->path, sizeof o->path, "%s/%s-%s%s.trace", fz->a.out, name,
@@ -839,9 +846,10 @@ static void fuzz_print_bug(struct fuzz *fz, size_t i) {
   printf("%s\n", o->note);
   if (o->saved == 0)
     printf("reproducer: %s (%zu operations)\nreplay it:  %s replay "
-           "--target %s --mode %s %s\n",
+           "--target %s --mode %s%s %s\n",
            o->path, b->trace.len, fz->cli->argv0, tname,
-           co_mode_name(fz->res.mode), o->path);
+           co_mode_name(fz->res.mode), fz->a.free_std ? " --free-std" : "",
+           o->path);
   else if (b->trace.len)
     fprintf(stderr, "%s fuzz: cannot save the trace under %s: %s\n", prog,
             fz->a.out, strerror(o->save_errno));
@@ -910,6 +918,7 @@ static int cmd_fuzz(const struct cli *cli, int argc, char **argv) {
     if (!(fz.fresh =
               co_fresh_start(fz.cfg.target, fz.fresh_err, sizeof fz.fresh_err)))
       fz.fresh_err[sizeof fz.fresh_err - 1] = 0;
+    co_fresh_set_free_std(fz.fresh, fz.a.free_std);
     if (co_campaign_run(&fz.cfg, &fz.res, err, sizeof err) < 0) {
       fprintf(stderr, "%s fuzz: %s\n", prog, err);
       rc = EXIT_USAGE;
@@ -926,6 +935,7 @@ static int cmd_fuzz(const struct cli *cli, int argc, char **argv) {
   if ((fz.sx = co_exec_new_target(fz.cfg.target, err, sizeof err)) != NULL) {
     co_exec_set_mode(fz.sx, fz.res.mode, 0);
     co_exec_set_full_check(fz.sx, 1);
+    (void)co_exec_set_free_std(fz.sx, fz.a.free_std); /* the campaign's did */
   }
   fuzz_keep_bugs(&fz);
   co_fresh_stop(fz.fresh);
@@ -959,7 +969,7 @@ static const char replay_help[] =
     "are still run)\n";
 #define REPLAY_OPTS                                                            \
   (OPT(O_TARGET) | OPT(O_FORMAT) | OPT(O_MAX_OPS) | OPT(O_QUIET) |             \
-   OPT(O_MODE) | OPT(O_REPORT_DIR) | OPT(O_ALLOW_EMPTY))
+   OPT(O_MODE) | OPT(O_REPORT_DIR) | OPT(O_ALLOW_EMPTY) | OPT(O_FREE_STD))
 
 struct replay_ctx {
   const struct cli *cli;
@@ -1170,6 +1180,8 @@ static int replay_setup(const struct cli *cli, const struct args *a,
     fprintf(stderr, "%s replay: %s\n", prog, err);
     return EXIT_USAGE;
   }
+  if (co_exec_set_free_std(rc->ex, a->free_std) < 0)
+    return usage_error(cli, "--free-std is not available on this platform");
   rc->fmt = a->fmt;
   rc->quiet = a->quiet;
   rc->report_dir = a->report_dir;
@@ -1475,8 +1487,9 @@ static const char shrink_help[] =
 struct one_file {
   const struct cli *cli;
   const char *help;
-  const char *def_target; /* when neither --target nor a kit gives one */
-  int load_only;          /* load FILE, do not run it or require a finding */
+  const char *def_target;  /* when neither --target nor a kit gives one */
+  int load_only;           /* load FILE, do not run it or require a finding */
+  const char *no_free_std; /* why the command refuses --free-std, or NULL */
   const char *out, *path;
   const struct co_target *tg;
   int mode;
@@ -1485,7 +1498,8 @@ struct one_file {
   struct co_verdict v;
 };
 #define ONE_FILE_OPTS                                                          \
-  (OPT(O_TARGET) | OPT(O_MODE) | OPT(O_FORMAT) | OPT(O_OUTPUT))
+  (OPT(O_TARGET) | OPT(O_MODE) | OPT(O_FORMAT) | OPT(O_OUTPUT) |               \
+   OPT(O_FREE_STD))
 
 /* The options, the target and the executor. Returns -1 when the command
  * goes on, else its exit code. */
@@ -1503,6 +1517,10 @@ static int one_file_options(struct one_file *f, int argc, char **argv,
   else if (!rc && !(f->ex = co_exec_new_target(f->tg, err, sizeof err))) {
     fprintf(stderr, "%s %s: %s\n", prog, f->cli->cmd, err);
     rc = EXIT_USAGE;
+  } else if (!rc && a.free_std && f->no_free_std) {
+    rc = usage_error(f->cli, "--free-std: %s", f->no_free_std);
+  } else if (!rc && co_exec_set_free_std(f->ex, a.free_std) < 0) {
+    rc = usage_error(f->cli, "--free-std is not available on this platform");
   } else if (!rc) {
     f->mode = a.mode >= 0 ? a.mode : f->tg->mode;
     f->out = a.output;
@@ -1616,7 +1634,12 @@ static const char repro_help[] =
     "who owns what, a check per step; it exits 1 where the finding shows.\n";
 
 static int cmd_repro(const struct cli *cli, int argc, char **argv) {
-  struct one_file f = {.cli = cli, .help = repro_help};
+  struct one_file f = {
+      .cli = cli,
+      .help = repro_help,
+      .no_free_std = "a reproducer whose trace owns descriptors 0-2 is not "
+                     "written (the program would first have to move its own "
+                     "output out of the way); no file written"};
   char err[512];
   int rc = one_file_begin(&f, argc, argv);
   if (rc >= 0)

@@ -78,6 +78,12 @@ struct co_exec {
   const struct co_step *cur;
   int cur_failed;
   const struct co_entry_ref *blame; /* the next verdict's layer at fault */
+  /* co_exec_set_free_std: on, and while a trace runs, where the process's
+   * 0-2 are (parked: 1) */
+  int free_std, parked;
+  int64_t std_saved[3];
+  int64_t *outside; /* the foreign set before parking: restored after */
+  size_t noutside;
 };
 
 /* num as the platform names it: "descriptor 4", "HANDLE 0x1c". */
@@ -119,11 +125,9 @@ static int open_set(struct co_exec *ex, int64_t **v, size_t *n) {
   return 0;
 }
 
-static int take_foreign(struct co_exec *ex) {
-  int64_t *v;
-  size_t n;
-  if (open_set(ex, &v, &n) < 0)
-    return -1;
+/* Make v (n numbers, ascending, malloc'd: the executor keeps it) the
+ * foreign set. */
+static int set_foreign(struct co_exec *ex, int64_t *v, size_t n) {
   free(ex->foreign);
   ex->foreign = v;
   ex->nforeign = n;
@@ -139,6 +143,14 @@ static int take_foreign(struct co_exec *ex) {
       e[i] = i + 1 < n && v[i + 1] == v[i] + ex->stride ? e[i + 1] : i + 1;
   }
   return 0;
+}
+
+static int take_foreign(struct co_exec *ex) {
+  int64_t *v;
+  size_t n;
+  if (open_set(ex, &v, &n) < 0)
+    return -1;
+  return set_foreign(ex, v, n);
 }
 
 /* The env of adapter ad's glue: its layer's, made on first use (a layer
@@ -317,9 +329,40 @@ int co_exec_skipped(const struct co_exec *ex, size_t step) {
   return step < CO_MAX_OPS && ex->skipped[step];
 }
 
+/* The process's 0-2 back where they were; the foreign set describes the
+ * process outside a trace again (co_exec_check_process): on POSIX the set
+ * from before parking (the same numbers are back); on Windows a new scan
+ * (_dup2 gives the standard handles new values). */
+static void std_restore(struct co_exec *ex) {
+  if (!ex->parked)
+    return;
+  ex->be->std_restore(ex->self, ex->std_saved);
+  ex->parked = 0;
+  if (ex->platform == CO_PLATFORM_WIN32 || !ex->outside) {
+    free(ex->outside);
+    if (take_foreign(ex) < 0)
+      ex->nforeign = 0; /* (the next begin takes it again) */
+  } else if (set_foreign(ex, ex->outside, ex->noutside) < 0) {
+    ex->nforeign = 0; /* (set_foreign kept the array; no room for runs) */
+  }
+  ex->outside = NULL;
+}
+
+int co_exec_set_free_std(struct co_exec *ex, int on) {
+  if (on && (ex->be->version < 4 || !ex->be->std_park))
+    return -1;
+  ex->free_std = on != 0;
+  return 0;
+}
+
+int co_exec_free_std(const struct co_exec *ex) {
+  return ex->free_std;
+}
+
 void co_exec_free(struct co_exec *ex) {
   if (!ex)
     return;
+  std_restore(ex);
   free_layer_states(ex);
   if (ex->self)
     ex->be->destroy(ex->self);
@@ -480,6 +523,26 @@ int co_exec_begin(struct co_exec *ex, struct co_verdict *v) {
   for (k = 0; k < ex->nlayers; k++) /* the adapters' per-trace reset */
     if (ex->lad[k]->version >= 5 && ex->lad[k]->reset)
       ex->lad[k]->reset(&ex->lenv[k]);
+  if (ex->free_std && !ex->parked) {
+    /* 0-2 free for the trace: the process's own, parked above them, are
+     * foreign numbers like any other it holds */
+    size_t sz = ex->nforeign * sizeof *ex->foreign;
+    if (!(ex->outside = malloc(sz ? sz : 1)))
+      return set_verdict(ex, v, CO_V_HARNESS, "oom", "out of memory");
+    memcpy(ex->outside, ex->foreign, sz);
+    ex->noutside = ex->nforeign;
+    if (ex->be->std_park(ex->self, ex->std_saved) < 0) {
+      free(ex->outside);
+      ex->outside = NULL;
+      return set_verdict(ex, v, CO_V_HARNESS, "std",
+                         "cannot move the standard descriptors out of the "
+                         "way (out of descriptors?)");
+    }
+    ex->parked = 1;
+    if (take_foreign(ex) < 0)
+      return set_verdict(ex, v, CO_V_HARNESS, "list",
+                         "cannot list the open descriptors");
+  }
   for (tries = 0; tries < 2; tries++) {
     if (begin_model(ex) < 0)
       return set_verdict(ex, v, CO_V_HARNESS, "oom", "out of memory");
@@ -1304,6 +1367,7 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
       ex->first.periodic = ex->full_every > 1;
     }
   }
+  std_restore(ex); /* the process's 0-2 back, after the teardown */
   /* The earliest finding: in contract mode an ownership event counts. */
   if (ex->ev_verdict.kind != CO_V_OK &&
       (ex->first.kind == CO_V_OK || ex->ev_verdict.step <= ex->first.step))

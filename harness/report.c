@@ -263,9 +263,18 @@ static void explain_hook(void *env, const struct co_step_info *s) {
 void co_report_explain(FILE *out, struct co_exec *ex, const struct co_trace *t,
                        struct co_verdict *v) {
   struct explain_env env = {out, ex, 0};
+  struct co__mem mem = {NULL, NULL, 0};
+  /* With 0-2 the trace's, nothing may reach them while it runs: the steps
+   * go to memory (opened before the trace: a number of the process's),
+   * then out. */
+  if (co_exec_free_std(ex) && !(env.out = co__mem_open(&mem)))
+    env.out = out; /* (no memory: as it goes, at the trace's risk) */
   co_exec_set_hook(ex, explain_hook, &env);
   co_exec_run(ex, t, v);
   co_exec_set_hook(ex, NULL, NULL);
+  if (mem.f && co__mem_close(&mem) == 0)
+    fwrite(mem.buf, 1, mem.len, out);
+  free(mem.buf);
   if (v->kind == CO_V_OK && env.refused)
     fprintf(out,
             "verdict: ok (model and platform agreed at every step that ran; "

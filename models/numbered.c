@@ -51,6 +51,18 @@ int co__wrapper_of(const struct co_model *m, int k) {
   return -1;
 }
 
+/* Descriptor 1 or 2 holding the handle value the other of them holds: its
+ * _close frees the number and leaves the handle open, returning 0 (UCRT
+ * close.cpp, Wine dlls/msvcrt/file.c _close; docs/crt.md#close). Only
+ * a trace that owns 0-2 (co_exec_set_free_std) gets there. */
+static int shares_std_handle(const struct co_model *m, const struct objent *k) {
+  int o;
+  if (k->nb.n != 1 && k->nb.n != 2)
+    return 0;
+  o = co__onum_holder(m, 3 - k->nb.n);
+  return o >= 0 && m->obj[o].hold.num == k->hold.num;
+}
+
 /* _close of numbered object k (directly, or by its stream's fclose): the
  * number is freed whatever happens (UCRT close.cpp: "the slot is always
  * freed"); CloseHandle of what it owns, failing on a closed or protected
@@ -59,6 +71,11 @@ static void close_numbered(struct co_model *m, struct objent *k,
                            struct co_outcome *pred, struct co_aftermath *t,
                            int errs) {
   int err;
+  if (shares_std_handle(m, k)) {
+    m->onum_used[k->nb.n] = 0;
+    co__touch(t, k->hold.num);
+    return;
+  }
   m->onum_used[k->nb.n] = 0;
   if ((err = co__obj_close_fd(m, k, k->hold.owns, t)) != CO_OK)
     co__fail(pred, errs ? err : CO_OTHER);

@@ -347,6 +347,47 @@ static int posix_private_dir(void *self, const char **path) {
   return be->dirfd;
 }
 
+/* The process's 0-2 moved above them (close-on-exec) and closed; the
+ * C library's streams flushed first (docs/posix.md#free-std). */
+static int posix_std_park(void *self, int64_t saved[3]) {
+  int i, k;
+  (void)self;
+  fflush(stdout);
+  fflush(stderr);
+  for (i = 0; i < 3; i++) {
+    saved[i] = -1;
+    if (fcntl(i, F_GETFD) < 0)
+      continue;
+    if ((saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 3)) < 0) {
+      for (k = 0; k < i; k++)
+        if (saved[k] >= 0) {
+          dup2((int)saved[k], k);
+          close((int)saved[k]);
+        }
+      return -1;
+    }
+  }
+  for (i = 0; i < 3; i++)
+    if (saved[i] >= 0)
+      close(i);
+  return 0;
+}
+
+static void posix_std_restore(void *self, const int64_t saved[3]) {
+  int i;
+  (void)self;
+  for (i = 0; i < 3; i++) {
+    if (saved[i] < 0) {
+      close(i); /* it was not open before the trace */
+      continue;
+    }
+    dup2((int)saved[i], i); /* (clears close-on-exec on i) */
+    close((int)saved[i]);
+  }
+  clearerr(stdout);
+  clearerr(stderr);
+}
+
 const struct co_backend co_backend_posix = {
     .version = CO_BACKEND_VERSION,
     .name = "posix",
@@ -361,6 +402,8 @@ const struct co_backend co_backend_posix = {
     .object_key = posix_object_key,
     .valid_many = posix_valid_many,
     .private_dir = posix_private_dir,
+    .std_park = posix_std_park,
+    .std_restore = posix_std_restore,
 };
 
 const char *co_posix_tmpdir(void *self) {

@@ -31,6 +31,7 @@
 #endif
 #include <windows.h>
 
+#include <io.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,6 +355,45 @@ static int win32_private_dir(void *self, const char **path) {
   return -1;
 }
 
+/* The C runtime's 0-2 (and so the process's standard handles: _close of
+ * 0-2 clears them, _dup2 onto 0-2 sets them, UCRT close.cpp and
+ * osfinfo.cpp) moved above them with _dup and closed; the streams flushed
+ * first (docs/crt.md#free-std). */
+static int win32_std_park(void *self, int64_t saved[3]) {
+  int i, k;
+  (void)self;
+  fflush(stdout);
+  fflush(stderr);
+  for (i = 0; i < 3; i++) {
+    saved[i] = -1;
+    if (co_crt_peek_osfhandle(i) == -1)
+      continue;
+    if ((saved[i] = _dup(i)) < 0) {
+      for (k = 0; k < i; k++)
+        if (saved[k] >= 0)
+          _close((int)saved[k]);
+      return -1;
+    }
+  }
+  for (i = 0; i < 3; i++)
+    if (saved[i] >= 0)
+      _close(i);
+  return 0;
+}
+
+static void win32_std_restore(void *self, const int64_t saved[3]) {
+  int i;
+  (void)self;
+  for (i = 0; i < 3; i++) {
+    if (saved[i] < 0)
+      continue;
+    _dup2((int)saved[i], i);
+    _close((int)saved[i]);
+  }
+  clearerr(stdout);
+  clearerr(stderr);
+}
+
 const struct co_backend co_backend_win32 = {
     .version = CO_BACKEND_VERSION,
     .name = "win32",
@@ -370,6 +410,8 @@ const struct co_backend co_backend_win32 = {
     .private_dir = win32_private_dir,
     .platform = CO_PLATFORM_WIN32,
     .quirks = win32_quirks,
+    .std_park = win32_std_park,
+    .std_restore = win32_std_restore,
 };
 
 int co_win32_dir_entries(void *self) {

@@ -15,7 +15,7 @@
 
 #include "closeonce/model.h"
 
-#define CO_BACKEND_VERSION 3
+#define CO_BACKEND_VERSION 4
 
 /* What one query of a number sees. */
 struct co_obs {
@@ -71,6 +71,16 @@ struct co_backend {
   /* The documented deviations (CO_QUIRK_*) of what it runs on; may be
    * NULL (none). */
   unsigned (*quirks)(void *self);
+
+  /* Version 4, optional (NULL: the platform cannot). The standard
+   * descriptors for a trace (co_exec_set_free_std): std_park moves the
+   * process's 0, 1 and 2 out of the way, flushing the C library's
+   * streams first, so that the numbers are free: each open one is
+   * duplicated to a number above them (saved[i], -1 if i was not open) and
+   * closed. std_restore puts them back after the trace (whatever the trace
+   * left at 0-2 is closed first). 0, or -1 with nothing changed. */
+  int (*std_park)(void *self, int64_t saved[3]);
+  void (*std_restore)(void *self, const int64_t saved[3]);
 };
 
 /* The POSIX (Linux) backend. */

@@ -52,6 +52,9 @@ struct co_campaign_config {
    * process cannot carry over from one trace to the next. A child killed
    * by a signal is a finding (harness-error naming the signal). */
   int isolate;
+  /* 1: descriptors 0-2 are the traces' (co_exec_set_free_std) in every
+   * executor of the campaign; an error if the platform cannot. */
+  int free_std;
 };
 
 /* One distinct bug of a campaign. */
@@ -135,6 +138,8 @@ struct co_fresh *co_fresh_start(const struct co_target *t, char *err,
 int co_fresh_run(struct co_fresh *f, const struct co_trace *t, int mode,
                  int skip, struct co_verdict *v, char *err, size_t cap);
 void co_fresh_stop(struct co_fresh *f);
+/* Its executors with descriptors 0-2 the traces' (co_exec_set_free_std). */
+void co_fresh_set_free_std(struct co_fresh *f, int on);
 /* 1 if the platform can run traces in other processes (fork). */
 int co_fresh_available(void);
 

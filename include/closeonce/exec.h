@@ -136,6 +136,16 @@ size_t co_exec_events(const struct co_exec *ex,
 /* 1 if step was skipped (contract mode) in the current or last trace. */
 int co_exec_skipped(const struct co_exec *ex, size_t step);
 void co_exec_set_observe(struct co_exec *ex, unsigned observe);
+/* Standard descriptors for the traces (on: 1): before each trace the
+ * executor moves the process's 0, 1 and 2 out of the way (the backend's
+ * std_park: duplicated above them, closed; the C library's streams
+ * flushed), so that they are free numbers a trace can own, close, reuse
+ * and dup2 onto, and the lowest free ones (f0 is 0); after the trace it
+ * puts them back. Nothing may write to them meanwhile: the trace's files
+ * would get it (a report written during a trace goes to memory first).
+ * Returns 0, or -1 if the backend cannot (the setting is unchanged). */
+int co_exec_set_free_std(struct co_exec *ex, int on);
+int co_exec_free_std(const struct co_exec *ex);
 
 /* Run a whole trace; fills *v. Returns v->kind. */
 int co_exec_run(struct co_exec *ex, const struct co_trace *t,

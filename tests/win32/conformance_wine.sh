@@ -20,7 +20,7 @@ if [ "${1:-}" = --free-std ]; then
   std=--free-std
   shift
 fi
-[ $# -ge 3 ] || { echo "usage: conformance_wine.sh [--free-std] TARGET DIR CLOSEONCE..."; exit 2; }
+[ $# -ge 3 ] || { echo "usage: conformance_wine.sh [--free-std] TARGET DIR CLOSEONCE..." >&2; exit 2; }
 target=$1 dir=$2
 shift 2
 [ -d "$dir" ] || { echo "no directory $dir"; exit 2; }

@@ -1026,7 +1026,7 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
     int bad = steps_c(bm.f, r, t, &v, &ls, err, errcap);
     bad = co__mem_close(&bm) != 0 || bad;
     if (!bad && r->win32) {
-      program_w32(out, tg, &v, &ls, co_exec_quirks(ex), bm.buf);
+      program_w32(out, tg, &v, &ls, co_exec_quirks(ex), r, t, bm.buf);
       rc = 0;
     } else if (!bad) {
       prelude_c(out, tg, &v, &ls);

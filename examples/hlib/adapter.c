@@ -95,9 +95,8 @@ static const struct co_entry entries[] = {
 #if HLIB_PLANTED_BUG
 #define HLIB_PLANTED_WORD "-DHLIB_PLANTED_BUG=" HLIB_STR(HLIB_PLANTED_BUG) " "
 #define HLIB_PLANTED_NOTE                                                      \
-  "/* hlib.c built with its planted bugs (HLIB_PLANTED_BUG=" HLIB_STR(          \
-      HLIB_PLANTED_BUG) ", hlib.h): without\n"                                  \
-  " * " HLIB_PLANTED_WORD "on the build line, the fixed library. */\n"
+  "/* hlib.c with its planted bugs (hlib.h): without " HLIB_PLANTED_WORD       \
+  "on\n * the build line, the fixed library. */\n"
 #else
 #define HLIB_PLANTED_WORD ""
 #define HLIB_PLANTED_NOTE ""

@@ -41,8 +41,8 @@ if(FUZZ)
   file(GLOB found ${WORK}/found/*.trace)
   list(LENGTH found nfound)
   if(NOT fz_rc EQUAL 1 OR NOT nfound EQUAL 1)
-    message(FATAL_ERROR "fuzz: exit ${fz_rc}, ${nfound} traces saved; expected 1 and one "
-         "finding:\n${fz_out}")
+    message(FATAL_ERROR "fuzz: exit ${fz_rc}, ${nfound} traces saved; "
+            "expected 1 and one finding:\n${fz_out}")
   endif()
   set(TRACE ${found})
 endif()
@@ -77,50 +77,51 @@ endif()
 set(line "${CMAKE_MATCH_1}")
 separate_arguments(args UNIX_COMMAND "${line}")
 
-# build(exe args...), in this directory, as the program says
-function(build exe)
+# build_run(exe rc regex what args...): built in this directory with args,
+# as the program says, and run; it exits rc and its output matches regex;
+# the output in run_out.
+function(build_run exe want regex what)
   run(cc ${CC} ${cflags} -std=c11 -Wall -Wextra -Werror ${c} ${ARGN}
       -o ${exe} ${ldflags})
   if(NOT cc_rc EQUAL 0)
     message(FATAL_ERROR "${c} (${ARGN}): does not compile:\n${cc_out}")
   endif()
+  run(x ${EMU} ${exe})
+  if(NOT x_rc EQUAL want OR NOT x_out MATCHES "${regex}")
+    message(FATAL_ERROR "${TRACE}: ${what}: the program exits ${x_rc}, "
+            "expected ${want} and '${regex}':\n${x_out}")
+  endif()
+  set(run_out "${x_out}" PARENT_SCOPE)
 endfunction()
-build(${WORK}/repro.exe ${args})
-run(x ${EMU} ${WORK}/repro.exe)
-if(NOT x_rc EQUAL 1 OR NOT x_out MATCHES "\nFAILS at step ${step}:")
-  message(FATAL_ERROR "${TRACE}: the program exits ${x_rc}, expected 1 with FAILS at "
-       "step ${step} (${verdict}):\n${x_out}")
+build_run(${WORK}/repro.exe 1 "\nFAILS at step ${step}:" ${verdict} ${args})
+if(NOT run_out MATCHES "^invalid-parameter handler installed")
+  message(FATAL_ERROR "${TRACE}: the program does not report the handler:\n"
+          "${run_out}")
 endif()
-if(NOT x_out MATCHES "^invalid-parameter handler installed")
-  message(FATAL_ERROR "${TRACE}: the program does not report the handler:\n${x_out}")
-endif()
-string(REGEX MATCH "FAILS at step [^\n]*" fails "${x_out}")
+string(REGEX MATCH "FAILS at step [^\n]*" fails "${run_out}")
 message(STATUS "${TRACE}: ${verdict} at step ${step}; its program: ${fails}")
 
 # 3. the other way
 if(line MATCHES " -DHLIB_PLANTED_BUG=[0-9]+")
   string(REGEX REPLACE " -DHLIB_PLANTED_BUG=[0-9]+" "" fixed "${line}")
   separate_arguments(fixedargs UNIX_COMMAND "${fixed}")
-  build(${WORK}/fixed.exe ${fixedargs})
-  run(y ${EMU} ${WORK}/fixed.exe)
-  if(NOT y_rc EQUAL 0 OR NOT y_out MATCHES "\nno failure")
-    message(FATAL_ERROR "${TRACE}: with the fixed library (${fixed}) the program exits "
-         "${y_rc}, expected 0 and no failure:\n${y_out}")
-  endif()
+  build_run(${WORK}/fixed.exe 0 "\nno failure" "the fixed library (${fixed})"
+            ${fixedargs})
   message(STATUS "the fixed library (repro.c${fixed}): no failure")
 elseif(FIXED)
   run(f ${EMU} ${PROG} replay --target hlib ${FIXED})
   if(NOT f_rc EQUAL 0 OR NOT f_out MATCHES "1 ok, 0 findings")
-    message(FATAL_ERROR "the fix ${FIXED}: exit ${f_rc}, expected a clean replay:\n${f_out}")
+    message(FATAL_ERROR "the fix ${FIXED}: exit ${f_rc}, expected a clean "
+            "replay:\n${f_out}")
   endif()
   write_repro(${FIXED} ${WORK}/fixed.c)
   if(NOT w_rc EQUAL 2 OR EXISTS ${WORK}/fixed.c OR
      NOT w_out MATCHES "no finding")
-    message(FATAL_ERROR "repro of the fix ${FIXED}: exit ${w_rc}, expected 2, no finding, "
-         "no file:\n${w_out}")
+    message(FATAL_ERROR "repro of the fix ${FIXED}: exit ${w_rc}, expected 2, "
+            "no finding, no file:\n${w_out}")
   endif()
   message(STATUS "the fix ${FIXED}: clean, no program to write")
 else()
-  message(FATAL_ERROR "${TRACE}: neither a planted library nor a FIXED trace to run the "
-       "other way")
+  message(FATAL_ERROR "${TRACE}: neither a planted library nor a FIXED trace "
+          "to run the other way")
 endif()

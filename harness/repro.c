@@ -54,6 +54,7 @@ struct rec {
   int win32;
   int64_t slotv[MAXSTEPS][CO_SLOTS];
   uint16_t wcheck[MAXSTEPS], wlive[MAXSTEPS], winh[MAXSTEPS];
+  uint8_t wnew[MAXSTEPS]; /* a new handle was due, one open came back */
   /* bit n: C-runtime descriptor n open after the step (the objects'
    * numbers and paged-in windows; lowest-free, so predicted) */
   uint64_t copen[MAXSTEPS];
@@ -198,6 +199,22 @@ static void offset_win32(struct rec *r, const struct co_model *m,
   }
 }
 
+/* Win32: the step was due a new HANDLE and returned one the model has
+ * open (w32_alloc binds only a value not open; that is its EMFILE, a full
+ * handle table being out of reach): the program checks that its value is
+ * new against the values open before the step (snap_open). */
+static int new_due_w32(const struct co_model *m, const struct co_step_info *s) {
+  const struct co_op *op = s->op;
+  struct co_fdstate fs;
+  int binds = op->kind == CO_OP_CALL ? co_call_binds(op) == 2
+                                     : co_opdesc[op->kind].binds;
+  if (!binds || s->model->err != CO_EMFILE || s->real->err != CO_OK ||
+      s->real->ret <= 0)
+    return 0;
+  co_model_fd(m, s->real->ret, &fs);
+  return fs.live;
+}
+
 static void hook(void *env, const struct co_step_info *s) {
   struct rec *r = env;
   const struct co_model *m = co_exec_model(r->ex);
@@ -213,6 +230,7 @@ static void hook(void *env, const struct co_step_info *s) {
   r->live[s->step] = r->cloexec[s->step] = 0;
   buf[0] = 0;
   if (r->win32) {
+    r->wnew[s->step] = new_due_w32(m, s);
     hook_win32(r, m, s->step, buf, cap);
     offset_win32(r, m, s);
     r->owners[s->step] = buf;
@@ -744,6 +762,8 @@ static int steps_c(FILE *b, const struct rec *r, const struct co_trace *t,
       continue;
     }
     fprintf(b, "\n  /* step %zu: %s */\n", i, text);
+    if (r->win32 && r->wnew[i])
+      fputs("  snap_open(); /* the handle values open before the step */\n", b);
     if ((r->win32 ? op_w32(b, &t->ops[i], i, text, ls, err, errcap)
                   : op_c(b, &t->ops[i], i, text, ls, err, errcap)) < 0)
       return -1;
@@ -1002,7 +1022,7 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
     int bad = steps_c(bm.f, r, t, &v, &ls, err, errcap);
     bad = co__mem_close(&bm) != 0 || bad;
     if (!bad && r->win32) {
-      program_w32(out, tg, &v, &ls, co_exec_quirks(ex), bm.buf);
+      program_w32(out, tg, &v, &ls, co_exec_quirks(ex), r, t, bm.buf);
       rc = 0;
     } else if (!bad) {
       prelude_c(out, tg, &v, &ls);

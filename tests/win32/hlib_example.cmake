@@ -43,6 +43,7 @@ run(${CMAKE_COMMAND} --build ${work}/find)
 run(${CMAKE_CTEST_COMMAND} --test-dir ${work}/find --output-on-failure)
 if(NOT last_output MATCHES "hlib-closeonce/fuzz" OR
    NOT last_output MATCHES "hlib-closeonce/replay" OR
+   NOT last_output MATCHES "hlib-repro/reverse-get-osfhandle" OR
    NOT last_output MATCHES "100% tests passed")
   message(FATAL_ERROR "find_package build: the adapter's tests did not run:\n"
           "${last_output}")
@@ -60,6 +61,10 @@ run_expect(0 "9 ok, 0 findings" ${EMULATOR} ${prog} replay ${example}/corpus)
 run(${CMAKE_COMMAND} -S ${example} -B ${work}/planted
     -DCMAKE_PREFIX_PATH=${prefix} -DHLIB_PLANTED_BUG=1 ${common})
 run(${CMAKE_COMMAND} --build ${work}/planted)
+# its findings' Win32 reproducers, both ways (examples/hlib/repro_test.cmake)
+run_expect(0 "hlib-repro/planted-fuzz-finding .*Passed.*100% tests passed, 0 tests failed out of 2"
+           ${CMAKE_CTEST_COMMAND} --test-dir ${work}/planted -R hlib-repro
+           --output-on-failure)
 run_expect(1 "ownership-violation.hlib.two-owners.hlib_export.*>   1  s0 = hlib_export o0.*reproducer: .*hlib-ownership-violation.hlib.two-owners.hlib_export.trace .2 operations"
            ${CMAKE_COMMAND} -E chdir ${work}/planted ${EMULATOR}
            ${work}/planted/hlib-closeonce.exe fuzz --runs 3000 --seed 1)
@@ -104,7 +109,7 @@ run(${CMAKE_COMMAND} -S ${example} -B ${work}/sub -DCLOSEONCE_SOURCE_DIR=${SRC}
     -DCO_TESTS=OFF -DCO_BENCH=OFF ${common})
 run(${CMAKE_COMMAND} --build ${work}/sub -j 2 --target hlib-closeonce)
 run(${CMAKE_CTEST_COMMAND} --test-dir ${work}/sub --output-on-failure)
-if(NOT last_output MATCHES "100% tests passed, 0 tests failed out of 2")
+if(NOT last_output MATCHES "100% tests passed, 0 tests failed out of 4")
   message(FATAL_ERROR "add_subdirectory build:\n${last_output}")
 endif()
 message(STATUS "add_subdirectory: ${last_output}")

@@ -54,7 +54,9 @@ struct rec {
   int win32;
   int64_t slotv[MAXSTEPS][CO_SLOTS];
   uint16_t wcheck[MAXSTEPS], wlive[MAXSTEPS], winh[MAXSTEPS];
-  uint8_t wnew[MAXSTEPS]; /* a new handle was due, one open came back */
+  /* a new handle was due and one open came back (1: returned; 2: held by
+   * the object the step made, new_due_w32) */
+  uint8_t wnew[MAXSTEPS];
   /* bit n: C-runtime descriptor n open after the step (the objects'
    * numbers and paged-in windows; lowest-free, so predicted) */
   uint64_t copen[MAXSTEPS];
@@ -202,14 +204,23 @@ static void offset_win32(struct rec *r, const struct co_model *m,
 /* Win32: the step was due a new HANDLE and returned one the model has
  * open (w32_alloc binds only a value not open; that is its EMFILE, a full
  * handle table being out of reach): the program checks that its value is
- * new against the values open before the step (snap_open). */
+ * new against the values open before the step (snap_open). 2: the step
+ * made an object that was due a handle of its own (an open or adopt-dup
+ * entry) and holds one that was open: the program checks that a value not
+ * open before the step is open after it. */
 static int new_due_w32(const struct co_model *m, const struct co_step_info *s) {
   const struct co_op *op = s->op;
   struct co_fdstate fs;
   int binds = op->kind == CO_OP_CALL ? co_call_binds(op) == 2
                                      : co_opdesc[op->kind].binds;
-  if (!binds || s->model->err != CO_EMFILE || s->real->err != CO_OK ||
-      s->real->ret <= 0)
+  int obj = op->kind == CO_OP_CALL && co_call_binds(op) == 1 &&
+            (co_entry_ref(op->entry)->e->effect == CO_EFF_OPEN ||
+             co_entry_ref(op->entry)->e->effect == CO_EFF_ADOPT_DUP);
+  if ((!binds && !obj) || s->model->err != CO_EMFILE || s->real->err != CO_OK)
+    return 0;
+  if (obj)
+    return 2;
+  if (s->real->ret <= 0)
     return 0;
   co_model_fd(m, s->real->ret, &fs);
   return fs.live;

@@ -102,8 +102,8 @@ string(REGEX MATCH "FAILS at step [^\n]*" fails "${run_out}")
 message(STATUS "${TRACE}: ${verdict} at step ${step}; its program: ${fails}")
 
 # 3. the other way
-if(line MATCHES " -DHLIB_PLANTED_BUG=[0-9]+")
-  string(REGEX REPLACE " -DHLIB_PLANTED_BUG=[0-9]+" "" fixed "${line}")
+if(line MATCHES " -D(HLIB|APP)_PLANTED_BUG=[0-9]+")
+  string(REGEX REPLACE " -D(HLIB|APP)_PLANTED_BUG=[0-9]+" "" fixed "${line}")
   separate_arguments(fixedargs UNIX_COMMAND "${fixed}")
   build_run(${WORK}/fixed.exe 0 "\nno failure" "the fixed library (${fixed})"
             ${fixedargs})

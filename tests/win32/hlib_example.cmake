@@ -87,6 +87,12 @@ message(STATUS "app planted, fuzz: ${last_output}")
 run_expect(1 "app-bridge-duplicate.trace: ownership-violation by layer app at step 2 of 7.*8 ok, 1 finding"
            ${EMULATOR} ${work}/app-planted/hlib-closeonce.exe replay
            ${example}/corpus)
+# its reproducer (examples/hlib/repro_test.cmake): exit 1 at the step with
+# the planted bridge, no failure built without -DAPP_PLANTED_BUG=1
+run_expect(0 "100% tests passed, 0 tests failed out of 1"
+           ${CMAKE_CTEST_COMMAND} --test-dir ${work}/app-planted -R hlib-repro
+           --output-on-failure)
+message(STATUS "app planted, reproducer: ${last_output}")
 
 # Both planted bugs in one run: keep-going names each, the leak blamed on
 # hlib at its own step; a fresh process is not available on Windows.

@@ -1180,8 +1180,11 @@ static int replay_setup(const struct cli *cli, const struct args *a,
     fprintf(stderr, "%s replay: %s\n", prog, err);
     return EXIT_USAGE;
   }
-  if (co_exec_set_free_std(rc->ex, a->free_std) < 0)
+  if (co_exec_set_free_std(rc->ex, a->free_std) < 0) {
+    co_exec_free(rc->ex);
+    rc->ex = NULL;
     return usage_error(cli, "--free-std is not available on this platform");
+  }
   rc->fmt = a->fmt;
   rc->quiet = a->quiet;
   rc->report_dir = a->report_dir;
@@ -1514,12 +1517,14 @@ static int one_file_options(struct one_file *f, int argc, char **argv,
     rc = EXIT_USAGE;
   else if (!rc && a.npos != 1)
     rc = usage_error(f->cli, "expects exactly one FILE");
+  else if (!rc && a.free_std && f->no_free_std)
+    rc = usage_error(f->cli, "--free-std: %s", f->no_free_std);
   else if (!rc && !(f->ex = co_exec_new_target(f->tg, err, sizeof err))) {
     fprintf(stderr, "%s %s: %s\n", prog, f->cli->cmd, err);
     rc = EXIT_USAGE;
-  } else if (!rc && a.free_std && f->no_free_std) {
-    rc = usage_error(f->cli, "--free-std: %s", f->no_free_std);
   } else if (!rc && co_exec_set_free_std(f->ex, a.free_std) < 0) {
+    co_exec_free(f->ex);
+    f->ex = NULL;
     rc = usage_error(f->cli, "--free-std is not available on this platform");
   } else if (!rc) {
     f->mode = a.mode >= 0 ? a.mode : f->tg->mode;

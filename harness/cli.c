@@ -327,9 +327,35 @@ static int parse_args(const struct cli *cli, unsigned takes, int argc,
   return 0;
 }
 
+/* The program's name as invoked, without its directory (a kit program's
+ * own: "hlib-closeonce.exe"). */
+static const char *prog_name(const struct cli *cli) {
+  const char *p = cli->argv0, *q;
+  for (q = p; *q; q++)
+    if (*q == '/' || *q == '\\')
+      p = q + 1;
+  return *p ? p : prog;
+}
+
+/* A help text with the program's own name where it says how to run it
+ * ("usage: closeonce ...", "'closeonce COMMAND --help'"). */
+static void put_help(const struct cli *cli, const char *text, FILE *f) {
+  const char *at;
+  size_t n = strlen(prog);
+  while ((at = strstr(text, prog)) != NULL) {
+    int named = (at - text >= 7 && !strncmp(at - 7, "usage: ", 7)) ||
+                (at > text && at[-1] == '\'');
+    fwrite(text, 1, (size_t)(at - text), f);
+    fputs(named ? prog_name(cli) : prog, f);
+    text = at + n;
+  }
+  fputs(text, f);
+}
+
 /* The command's help: its text, then its options from the table. */
-static int show_help(const char *text, unsigned takes, int formats) {
-  fputs(text, stdout);
+static int show_help(const struct cli *cli, const char *text, unsigned takes,
+                     int formats) {
+  put_help(cli, text, stdout);
   printf("\noptions:\n");
   print_options(takes | OPT(O_HELP), stdout);
   if (formats)
@@ -878,7 +904,7 @@ static int cmd_fuzz(const struct cli *cli, int argc, char **argv) {
   fz.cli = cli;
   rc = parse_args(cli, FUZZ_OPTS, argc, argv, &fz.a);
   if (!rc && fz.a.help)
-    show_help(fuzz_help, FUZZ_OPTS, 0);
+    show_help(cli, fuzz_help, FUZZ_OPTS, 0);
   else if (!rc && !(rc = fuzz_configure(&fz))) {
     /* the fresh process, forked before the campaign runs anything */
     if (!(fz.fresh =
@@ -1165,7 +1191,7 @@ static int cmd_replay(const struct cli *cli, int argc, char **argv) {
   memset(&rc, 0, sizeof rc);
   rc.cli = cli;
   if ((code = parse_args(cli, REPLAY_OPTS, argc, argv, &a)) != 0 ||
-      (a.help && !show_help(replay_help, REPLAY_OPTS, 1)) ||
+      (a.help && !show_help(cli, replay_help, REPLAY_OPTS, 1)) ||
       (code = replay_setup(cli, &a, &rc)) != 0) {
     free(a.pos);
     return code;
@@ -1215,7 +1241,7 @@ static int cmd_print(const struct cli *cli, int argc, char **argv) {
   char err[512];
   int rc = parse_args(cli, PRINT_OPTS, argc, argv, &a);
   if (!rc && a.help)
-    show_help(print_help, PRINT_OPTS, 1);
+    show_help(cli, print_help, PRINT_OPTS, 1);
   else if (!rc && a.npos != 1)
     rc = usage_error(cli, "expects exactly one FILE");
   else if (!rc && !(tg = target_of(cli, &a, "posix")))
@@ -1351,7 +1377,7 @@ static int cmd_encode(const struct cli *cli, int argc, char **argv) {
   struct args a;
   int i, bad = 0, rc = parse_args(cli, ENCODE_OPTS, argc, argv, &a);
   if (!rc && a.help)
-    show_help(encode_help, ENCODE_OPTS, 0);
+    show_help(cli, encode_help, ENCODE_OPTS, 0);
   else if (!rc && !(tg = target_of(cli, &a, NULL)))
     rc = EXIT_USAGE;
   else if (!rc && !a.npos)
@@ -1469,7 +1495,7 @@ static int one_file_options(struct one_file *f, int argc, char **argv,
   char err[512];
   int rc = parse_args(f->cli, ONE_FILE_OPTS, argc, argv, &a);
   if (!rc && a.help)
-    show_help(f->help, ONE_FILE_OPTS, 1);
+    show_help(f->cli, f->help, ONE_FILE_OPTS, 1);
   else if (!rc && !(f->tg = target_of(f->cli, &a, f->def_target)))
     rc = EXIT_USAGE;
   else if (!rc && a.npos != 1)
@@ -1630,7 +1656,8 @@ static int cmd_targets(const struct cli *cli, int argc, char **argv) {
   size_t i;
   int w = 0, rc = parse_args(cli, 0, argc, argv, &a);
   if (!rc && a.help)
-    show_help("usage: closeonce targets\n\nList the targets: name, mode, "
+    show_help(cli,
+              "usage: closeonce targets\n\nList the targets: name, mode, "
               "what each is.\n",
               0, 0);
   else if (!rc && a.npos)
@@ -1661,12 +1688,12 @@ int co_cli_run(int argc, char **argv, const char *default_target) {
                     argc > 0 && argv[0] && *argv[0] ? argv[0] : prog};
   size_t i;
   if (argc < 2) {
-    fputs(main_help, stderr);
+    put_help(&cli, main_help, stderr);
     return EXIT_USAGE;
   }
   if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
       !strcmp(argv[1], "help")) {
-    fputs(main_help, stdout);
+    put_help(&cli, main_help, stdout);
     return 0;
   }
   if (!strcmp(argv[1], "--version")) {

@@ -39,10 +39,11 @@ static unsigned nentries;
 static atomic_int frozen;
 
 static const char *const effect_names[CO_EFF_COUNT] = {
-    "open",   "adopt",      "adopt-on-success", "borrow",
-    "lend",   "dup",        "detach",           "close",
-    "use",    "dup-object", "dup-onto",         "wrap",
-    "number", "unpin",      "page-out",         "page-in"};
+    "open",     "adopt",      "adopt-on-success", "borrow",
+    "lend",     "dup",        "detach",           "close",
+    "use",      "dup-object", "dup-onto",         "wrap",
+    "number",   "unpin",      "page-out",         "page-in",
+    "adopt-dup"};
 
 /* Entries whose glue takes two objects (call2). */
 static int takes_two(enum co_effect f) {
@@ -54,8 +55,7 @@ static int takes_two(enum co_effect f) {
 static void entry_resolve(struct co_entry_ref *r, const struct co_adapter *a,
                           unsigned i) {
   const struct co_entry *e = &a->contract->entries[i];
-  int ref = e->effect == CO_EFF_ADOPT || e->effect == CO_EFF_ADOPT_ON_SUCCESS ||
-            e->effect == CO_EFF_BORROW;
+  int ref = co_effect_takes_fd(e->effect);
   r->e = e;
   r->adapter = a;
   r->index = i;
@@ -65,6 +65,7 @@ static void entry_resolve(struct co_entry_ref *r, const struct co_adapter *a,
   case CO_EFF_ADOPT:
   case CO_EFF_ADOPT_ON_SUCCESS:
   case CO_EFF_BORROW:
+  case CO_EFF_ADOPT_DUP:
   case CO_EFF_DUP_OBJ:
   case CO_EFF_WRAP:
     r->binds = 1;
@@ -110,10 +111,17 @@ static int entry_find(const char *name, size_t len) {
   (CO_NEED_READ | CO_NEED_WRITE | CO_THEN_READ | CO_THEN_WRITE)
 #define KNOWN_OWN (CO_OWN_APPEND | CO_OWN_TEXT | CO_OWN_CLOEXEC)
 
-static int takes_fd(enum co_effect f) {
+int co_effect_takes_fd(enum co_effect f) {
   return f == CO_EFF_ADOPT || f == CO_EFF_ADOPT_ON_SUCCESS ||
-         f == CO_EFF_BORROW;
+         f == CO_EFF_BORROW || f == CO_EFF_ADOPT_DUP;
 }
+#define takes_fd co_effect_takes_fd
+/* Windows chooses HANDLE values: the model binds them from the platform. */
+#ifdef _WIN32
+#define HANDLES_FROM_OS 1
+#else
+#define HANDLES_FROM_OS 0
+#endif
 
 /* What in an entry's modes contradicts itself, or NULL (field in *field). */
 static const char *mode_contradiction(const struct co_entry *e,
@@ -125,7 +133,7 @@ static const char *mode_contradiction(const struct co_entry *e,
   if (!takes_fd(e->effect) && e->effect != CO_EFF_OPEN &&
       e->effect != CO_EFF_WRAP)
     return "only an entry that makes an object (open, adopt, "
-           "adopt-on-success, borrow, wrap) takes a mode word";
+           "adopt-on-success, borrow, adopt-dup, wrap) takes a mode word";
   for (md = e->modes; md->name; md++) {
     if (md->needs & ~KNOWN_NEEDS)
       return "a mode's needs has bits that are not CO_NEED_* or CO_THEN_*";
@@ -159,6 +167,9 @@ static const char *entry_contradiction(const struct co_adapter *a,
              "CO_IO_OPAQUE, CO_IO_STICKY and CO_IO_SILENT predict it";
     if (c->numbered || (a->version >= 3 && c->paged))
       return "CO_IO_AS_RUN is not for numbered or paged layers";
+    if (e->effect == CO_EFF_ADOPT_DUP)
+      return "CO_IO_AS_RUN is not for adopt-dup entries (the model makes "
+             "the duplicate as the platform would)";
     if (e->effect == CO_EFF_OPEN && !a->handle_of)
       return "an ownership-first OPEN needs the adapter's handle_of (the "
              "model takes the descriptor it made from there)";
@@ -270,6 +281,15 @@ static int do_register(const struct co_adapter *a, char *err, size_t cap) {
                "adapter %s: %s pages: only a paged layer (version 3, "
                "contract.paged) has it",
                c->layer, e->name);
+      return -1;
+    }
+    if (e->effect == CO_EFF_ADOPT_DUP &&
+        ((a->version >= 3 && c->paged) || (HANDLES_FROM_OS && !a->handle_of))) {
+      snprintf(err, cap, "adapter %s: %s makes a duplicate: %s", c->layer,
+               e->name,
+               c->paged ? "not in a paged layer"
+                        : "on Windows it needs handle_of (the model takes the "
+                          "duplicate's HANDLE value from there)");
       return -1;
     }
     if (co_entry_nmodes(e) > CO_MODES_MAX) {

@@ -15,6 +15,9 @@
 
 #include "closeonce/fuzz.h"
 #include "closeonce/target.h"
+#ifdef _WIN32
+#include "win32/win32.h"
+#endif
 
 #ifdef _WIN32
 /* The client's HANDLE calls around a user's library: CreateFile,
@@ -36,6 +39,10 @@ static const char *const kit_layers[] = {"crt", "crt-stdio"};
 int co_kit_crt_fd(const void *crt_object) {
   return (int)co_adapter_crt.number_of((void *)(uintptr_t)crt_object);
 }
+
+int64_t co_kit_crt_osfhandle(int fd) {
+  return co_crt_peek_osfhandle(fd);
+}
 #else
 #define kit_ops co_client_ops
 #define KIT_NOPS co_client_nops
@@ -44,27 +51,38 @@ static const char *const kit_layers[] = {"stdio"};
 #endif
 #define KIT_NLAYERS (sizeof kit_layers / sizeof *kit_layers)
 
-int co_kit_register(const struct co_adapter *a, const char *summary, char *err,
-                    size_t cap) {
+int co_kit_register_layers(const struct co_adapter *const *a, size_t na,
+                           const char *summary, char *err, size_t cap) {
   struct co_target *t;
-  size_t i, n = 1;
-  if (co_adapter_register(a, err, cap) < 0)
+  size_t i, k, n = 0;
+  const size_t max = sizeof t->layers / sizeof *t->layers;
+  if (na < 1 || na + KIT_NLAYERS > max) {
+    snprintf(err, cap, "a kit target has 1 to %zu layers of its own, not %zu",
+             max - KIT_NLAYERS, na);
     return -1;
-  if (co_target_find(a->contract->layer))
+  }
+  for (i = 0; i < na; i++)
+    if (co_adapter_register(a[i], err, cap) < 0)
+      return -1;
+  if (co_target_find(a[0]->contract->layer))
     return 0; /* registered already */
   if (!(t = calloc(1, sizeof *t))) {
     snprintf(err, cap, "out of memory");
     return -1;
   }
-  t->name = a->contract->layer;
+  t->name = a[0]->contract->layer;
   t->summary = summary;
   t->backend = &KIT_BACKEND;
   t->kinds = kit_ops;
   t->nkinds = KIT_NOPS;
-  t->layers[0] = a->contract->layer;
-  for (i = 0; i < KIT_NLAYERS; i++)
-    if (strcmp(kit_layers[i], a->contract->layer))
-      t->layers[n++] = kit_layers[i];
+  for (i = 0; i < na; i++)
+    t->layers[n++] = a[i]->contract->layer;
+  for (k = 0; k < KIT_NLAYERS; k++) {
+    for (i = 0; i < na && strcmp(kit_layers[k], a[i]->contract->layer); i++)
+      ;
+    if (i == na)
+      t->layers[n++] = kit_layers[k];
+  }
   t->mode = CO_MODE_CONTRACT;
   if (co_target_register(t, err, cap) < 0) {
     free(t);
@@ -73,26 +91,41 @@ int co_kit_register(const struct co_adapter *a, const char *summary, char *err,
   return 0;
 }
 
-int co_kit_main(int argc, char **argv, const struct co_adapter *a,
-                const char *summary) {
+int co_kit_register(const struct co_adapter *a, const char *summary, char *err,
+                    size_t cap) {
+  return co_kit_register_layers(&a, 1, summary, err, cap);
+}
+
+int co_kit_main_layers(int argc, char **argv, const struct co_adapter *const *a,
+                       size_t n, const char *summary) {
   char err[256];
-  if (co_kit_register(a, summary, err, sizeof err) < 0) {
+  if (co_kit_register_layers(a, n, summary, err, sizeof err) < 0) {
     fprintf(stderr, "closeonce kit: %s\n", err);
     return 2;
   }
   co_targets_freeze();
-  return co_cli_run(argc, argv, a->contract->layer);
+  return co_cli_run(argc, argv, a[0]->contract->layer);
 }
 
-struct co_fuzz *co_kit_fuzz_start(const struct co_adapter *a,
-                                  const char *summary) {
+int co_kit_main(int argc, char **argv, const struct co_adapter *a,
+                const char *summary) {
+  return co_kit_main_layers(argc, argv, &a, 1, summary);
+}
+
+struct co_fuzz *co_kit_fuzz_start_layers(const struct co_adapter *const *a,
+                                         size_t n, const char *summary) {
   char err[256];
-  if (co_kit_register(a, summary, err, sizeof err) < 0) {
+  if (co_kit_register_layers(a, n, summary, err, sizeof err) < 0) {
     fprintf(stderr, "closeonce kit: %s\n", err);
     exit(2);
   }
   co_targets_freeze();
-  return co_fuzz_start(a->contract->layer);
+  return co_fuzz_start(a[0]->contract->layer);
+}
+
+struct co_fuzz *co_kit_fuzz_start(const struct co_adapter *a,
+                                  const char *summary) {
+  return co_kit_fuzz_start_layers(&a, 1, summary);
 }
 
 int co_kit_fuzz_one(struct co_fuzz *fz, const uint8_t *data, size_t size) {

@@ -440,15 +440,11 @@ static int ph_scan(const char *tpl, unsigned *used, char *why, size_t cap) {
 }
 
 static int makes_object(enum co_effect f) {
-  return f == CO_EFF_OPEN || f == CO_EFF_ADOPT ||
-         f == CO_EFF_ADOPT_ON_SUCCESS || f == CO_EFF_BORROW ||
-         f == CO_EFF_DUP_OBJ || f == CO_EFF_WRAP;
+  return f == CO_EFF_OPEN || co_effect_takes_fd(f) || f == CO_EFF_DUP_OBJ ||
+         f == CO_EFF_WRAP;
 }
 
-static int takes_fd(enum co_effect f) {
-  return f == CO_EFF_ADOPT || f == CO_EFF_ADOPT_ON_SUCCESS ||
-         f == CO_EFF_BORROW;
-}
+#define takes_fd co_effect_takes_fd
 
 #define PH_ANYWHERE (CO__PH(CO__PH_VARIANT) | CO__PH(CO__PH_WINDOW))
 

@@ -130,7 +130,7 @@ int co_mode_parse(const char *name, int *mode) {
 /* Fill t->ops: its kinds, then every entry of its layers. */
 static int prepare(struct co_target *t, char *err, size_t cap) {
   size_t i, n = 0;
-  for (i = 0; i < 4 && t->layers[i]; i++) {
+  for (i = 0; i < sizeof t->layers / sizeof *t->layers && t->layers[i]; i++) {
     const struct co_adapter *a = co_adapter_find(t->layers[i]);
     int first;
     size_t k;

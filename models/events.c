@@ -242,11 +242,14 @@ static int ev_take_overwrite(struct evctx *x, int n) {
 /* Handing over a stale number, one that is not open, or one that another
  * party owns (two owners). A borrowing entry only cares if it reads the
  * descriptor's state once: over one not open that state is undefined
- * (GLib: uninitialised flags). */
+ * (GLib: uninitialised flags). An adopt-dup entry takes a copy: as a
+ * borrow, its own check (CO_CHK_VALID) or the duplicate's failure says
+ * EBADF. */
 static int ev_take(struct evctx *x, int n) {
   const struct co_entry *e = x->e;
   int64_t a = x->c->a;
-  int before = n, w, borrow = e->effect == CO_EFF_BORROW;
+  int before = n, w,
+      borrow = e->effect == CO_EFF_BORROW || e->effect == CO_EFF_ADOPT_DUP;
   if (!x->r->nrefs || (n = stale_ev(x, n, x->sa, x->op->a, a)) != before)
     return n;
   if ((!borrow || (e->io & CO_IO_ACCESS_ONCE)) && !co__is_open(x->m, a))

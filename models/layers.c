@@ -180,7 +180,29 @@ static int take_check(const struct co_model *m, const struct co__callctx *x,
   return CO_OK;
 }
 
-/* ADOPT, ADOPT_ON_SUCCESS, BORROW: a new object over descriptor a. */
+/* ADOPT_DUP: the duplicate of a the new object will own, made as dup(2) /
+ * DuplicateHandle make one (docs/posix.md#dup, docs/win32.md#values: the
+ * OS's value), inheritable unless the mode says CO_OWN_CLOEXEC. Returns
+ * it, or -1 with *pred failed (EBADF: a not open; EMFILE). */
+static int64_t take_dup(struct co_model *m, const struct co__callctx *x,
+                        int64_t a, struct co_outcome *pred,
+                        struct co_aftermath *t) {
+  int64_t n;
+  if (!co__is_live(m, a)) {
+    lfail(pred, x, CO_EBADF);
+    return -1;
+  }
+  if ((n = m->plat->alloc(m, 0)) < 0) {
+    lfail(pred, x, CO_EMFILE);
+    return -1;
+  }
+  co__dup_new(m, n, a, (x->md->own & CO_OWN_CLOEXEC) != 0, pred, t);
+  pred->ret = 0;
+  return n;
+}
+
+/* ADOPT, ADOPT_ON_SUCCESS, BORROW, ADOPT_DUP: a new object over
+ * descriptor a (ADOPT_DUP: over a duplicate of it). */
 static void eff_take(struct co_model *m, struct co__callctx *x,
                      struct co_outcome *pred, struct co_aftermath *t) {
   const struct co_entry *e = x->e;
@@ -196,6 +218,8 @@ static void eff_take(struct co_model *m, struct co__callctx *x,
       (void)co__fd_close(m, a);
     return;
   }
+  if (e->effect == CO_EFF_ADOPT_DUP && (a = take_dup(m, x, a, pred, t)) < 0)
+    return;
   co__obj_make(m, o, x->numbered, x->base, a, e->effect != CO_EFF_BORROW);
   o->own = md->own;
   o->needs = co__mode_does(md);
@@ -337,6 +361,7 @@ static eff_fn *const effects[CO_EFF_COUNT] = {
     [CO_EFF_DUP2_OBJ] = co__numbered_dup2,
     [CO_EFF_WRAP] = co__numbered_wrap,
     [CO_EFF_NUMBER] = eff_number,
+    [CO_EFF_ADOPT_DUP] = eff_take,
 };
 
 /* A mode index the entry does not have is a mode it rejects. */

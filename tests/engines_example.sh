@@ -89,7 +89,7 @@ if [ "$mode" = cmake ]; then
     tr -s ' \n' '  ' <"$work/bad.log" | grep -q "$what" ||
       fail "configure $*: no '$what' in $(cat "$work/bad.log")"
   }
-  configure_says "ENGINES needs CO_KIT_MAIN(adapter, summary) in place of main()" \
+  configure_says "ENGINES needs CO_KIT_MAIN(adapter, summary) or CO_KIT_MAIN_LAYERS in place of" \
     -S "$work/nomain" -B "$work/nomain-build"
   configure_says "unknown engine 'honggfuzz' (expected libfuzzer, afl)" \
     -S "$example" -B "$work/bad-engine" -DBYTESINK_ENGINES=honggfuzz

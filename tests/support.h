@@ -9,6 +9,16 @@
 
 #include "record.h"
 
+/* A campaign's size in a test: a sanitizer build (CO_TEST_SANITIZED) runs
+ * a fifth of it. That build is there to catch memory and undefined-
+ * behaviour errors on every path, and a fifth still reaches every model
+ * transition the full size does in the plain builds, which run it whole. */
+#ifdef CO_TEST_SANITIZED
+#define CO_TEST_RUNS(n) ((n) / 5)
+#else
+#define CO_TEST_RUNS(n) (n)
+#endif
+
 /* An executor on the POSIX backend; fails the test if it cannot start. */
 struct co_exec *sup_exec(void);
 /* Parse text (fails the test on a parse error), run it, record each step.

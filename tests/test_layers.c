@@ -389,15 +389,15 @@ static void contract_campaign(const char *target, uint64_t runs) {
 }
 
 Test(layers, contract_mode_never_blames_the_client_demo, .timeout = 120) {
-  contract_campaign("demo", 100000);
+  contract_campaign("demo", CO_TEST_RUNS(100000));
 }
 
 Test(layers, contract_mode_never_blames_the_client_stdio, .timeout = 120) {
-  contract_campaign("posix-stdio", 100000);
+  contract_campaign("posix-stdio", CO_TEST_RUNS(100000));
 }
 
 Test(layers, contract_mode_never_blames_the_client_zlib, .timeout = 120) {
-  contract_campaign("zlib", 100000);
+  contract_campaign("zlib", CO_TEST_RUNS(100000));
 }
 
 Test(layers, the_planted_bugs_are_found_by_the_campaign) {
@@ -469,7 +469,7 @@ static int campaign(const struct co_target *t, unsigned seed,
   memset(&cfg, 0, sizeof cfg);
   cfg.target = t;
   cfg.seed = seed;
-  cfg.runs = 20000;
+  cfg.runs = CO_TEST_RUNS(20000);
   cfg.max_ops = 32;
   cr_assert_eq(co_campaign_run(&cfg, &res[0], err, sizeof err), 0, "%s", err);
   return res->found;

@@ -62,7 +62,7 @@ Test(decode, total_on_random_and_adversarial_bytes) {
   co_trace_init(&t);
   co_trace_init(&u);
   srand(12345);
-  for (iter = 0; iter < 20000; iter++) {
+  for (iter = 0; iter < CO_TEST_RUNS(20000); iter++) {
     size_t n = (size_t)rand() % sizeof buf;
     int style = iter % 4;
     char *text;

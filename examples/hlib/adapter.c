@@ -18,6 +18,7 @@
 #include <closeonce/error.h>
 #include <closeonce/kit.h>
 
+#include "app_adapter.h"
 #include "hlib.h"
 
 enum { OPEN, ADOPT, FDOPEN, HANDLE_OF, EXPORT, WRITE, CLOSE };
@@ -156,13 +157,17 @@ static int64_t handle_of(void *obj) {
   return (int64_t)(intptr_t)hlib_handle(obj);
 }
 
-static const struct co_adapter adapter = {.version = CO_ADAPTER_VERSION,
-                                          .contract = &contract,
-                                          .call = glue,
-                                          .handle_of = handle_of,
-                                          .call2 = glue2,
-                                          .state_new = state_new,
-                                          .state_free = state_free};
+const struct co_adapter hlib_adapter = {.version = CO_ADAPTER_VERSION,
+                                        .contract = &contract,
+                                        .call = glue,
+                                        .handle_of = handle_of,
+                                        .call2 = glue2,
+                                        .state_new = state_new,
+                                        .state_free = state_free};
 
-CO_KIT_MAIN(adapter, "hlib (a HANDLE-owning Windows I/O library) with the "
-                     "C runtime's descriptors and streams")
+/* One program, one target named hlib: hlib's layer, the client's bridge
+ * over it (app_adapter.c), the C runtime's. */
+static const struct co_adapter *const layers[] = {&hlib_adapter, &app_adapter};
+CO_KIT_MAIN_LAYERS(layers, "hlib (a HANDLE-owning Windows I/O library) and "
+                           "the client's bridge to the C runtime (app), with "
+                           "the C runtime's descriptors and streams")

@@ -82,9 +82,23 @@ enum co_effect {
   CO_EFF_PAGE_OUT,
   /* Pages in (no pin). Trace: NAME oK */
   CO_EFF_PAGE_IN,
+  /* A new object over a duplicate of the descriptor argument, which it
+   * makes itself and owns; the caller keeps the argument (fdopen(dup(fd)),
+   * _open_osfhandle of a DuplicateHandle copy: examples/hlib/app.c). The
+   * duplicate is made as dup(2) / DuplicateHandle would (POSIX: the lowest
+   * free number, close-on-exec clear; Windows: the value the adapter's
+   * handle_of reports, which it needs), over the same open file
+   * description. An object that holds the argument itself, not a copy, is
+   * a second owner of it: an ownership violation by the layer at this
+   * step. Not for paged layers or ownership-first entries. Trace:
+   * oD = NAME R [mode] */
+  CO_EFF_ADOPT_DUP,
   CO_EFF_COUNT
 };
 const char *co_effect_name(enum co_effect e);
+/* 1 if an entry with effect f takes a descriptor argument (adopt,
+ * adopt-on-success, borrow, adopt-dup). */
+int co_effect_takes_fd(enum co_effect f);
 
 /* Checks an adopting entry makes before taking the descriptor. */
 #define CO_CHK_VALID 0x1 /* not open -> fails with EBADF */

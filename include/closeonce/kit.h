@@ -58,11 +58,27 @@ int co_kit_main(int argc, char **argv, const struct co_adapter *a,
 int co_kit_register(const struct co_adapter *a, const char *summary, char *err,
                     size_t cap);
 
+/* Several layers of your own in one target, named after the first: your
+ * library's and your code's over it (a bridge from the library's handle to
+ * the C runtime: examples/hlib/app.c), each an adapter; the platform's
+ * layers come after them. At most 4 on Windows, 5 on POSIX. As
+ * co_kit_main, co_kit_register and co_kit_fuzz_start; CO_KIT_MAIN_LAYERS
+ * below. */
+int co_kit_main_layers(int argc, char **argv, const struct co_adapter *const *a,
+                       size_t n, const char *summary);
+int co_kit_register_layers(const struct co_adapter *const *a, size_t n,
+                           const char *summary, char *err, size_t cap);
+
 #ifdef _WIN32
 /* Windows: the C-runtime descriptor number of an object of the "crt" layer
  * (the source object a CO_EFF_WRAP entry with inner "crt" gets in call2:
  * a layer over C-runtime descriptors, CO_OVER_CRT_FD). */
 int co_kit_crt_fd(const void *crt_object);
+/* Windows: the HANDLE value C-runtime descriptor fd holds, or -1 if it is
+ * not open; an observation (no invalid-parameter report): for the
+ * number_open of a numbered layer of your own, whose objects are
+ * C-runtime descriptors (examples/hlib/app_adapter.c). */
+int64_t co_kit_crt_osfhandle(int fd);
 #endif
 
 /* For an engine program (CO_KIT_MAIN with CO_KIT_ENGINE): register a and
@@ -72,6 +88,8 @@ int co_kit_crt_fd(const void *crt_object);
  * first input. */
 struct co_fuzz *co_kit_fuzz_start(const struct co_adapter *a,
                                   const char *summary);
+struct co_fuzz *co_kit_fuzz_start_layers(const struct co_adapter *const *a,
+                                         size_t n, const char *summary);
 /* Run one engine input (a binary trace) for fz's target. Returns 0; on a
  * finding prints the report and aborts. */
 int co_kit_fuzz_one(struct co_fuzz *fz, const uint8_t *data, size_t size);
@@ -79,19 +97,30 @@ int co_kit_fuzz_one(struct co_fuzz *fz, const uint8_t *data, size_t size);
  * holds the descriptors it started with, or abort. */
 void co_kit_fuzz_exit(struct co_fuzz *fz);
 
+/* CO_KIT_MAIN_LAYERS(adapters, summary): the same for several layers,
+ * adapters an array of adapter pointers (co_kit_main_layers):
+ *
+ *   static const struct co_adapter *const layers[] = {&lib, &bridge};
+ *   CO_KIT_MAIN_LAYERS(layers, "my library and my bridge over it")
+ */
+#define CO_KIT_MAIN(adapter, summary)                                          \
+  static const struct co_adapter *const co__kit_one[] = {&(adapter)};          \
+  CO_KIT_MAIN_LAYERS(co__kit_one, summary)
+#define CO__KIT_N(adapters) (sizeof(adapters) / sizeof *(adapters))
 #ifdef CO_KIT_ENGINE
 /* The engine's entry points take no context: the program's state is the
  * one pointer here, in the program. It is made at the engine's start-up
  * (LLVMFuzzerInitialize, before the engine opens any input), or by the
  * first input under a driver that does not call it. */
-#define CO_KIT_MAIN(adapter, summary)                                          \
+#define CO_KIT_MAIN_LAYERS(adapters, summary)                                  \
   static struct co_fuzz *co__kit_fuzz;                                         \
   static void co__kit_at_exit(void) {                                          \
     co_kit_fuzz_exit(co__kit_fuzz);                                            \
   }                                                                            \
   static void co__kit_start(void) {                                            \
     if (!co__kit_fuzz) {                                                       \
-      co__kit_fuzz = co_kit_fuzz_start(&(adapter), (summary));                 \
+      co__kit_fuzz = co_kit_fuzz_start_layers((adapters), CO__KIT_N(adapters), \
+                                              (summary));                      \
       atexit(co__kit_at_exit);                                                 \
     }                                                                          \
   }                                                                            \
@@ -108,9 +137,10 @@ void co_kit_fuzz_exit(struct co_fuzz *fz);
     return co_kit_fuzz_one(co__kit_fuzz, data, size);                          \
   }
 #else
-#define CO_KIT_MAIN(adapter, summary)                                          \
+#define CO_KIT_MAIN_LAYERS(adapters, summary)                                  \
   int main(int argc, char **argv) {                                            \
-    return co_kit_main(argc, argv, &(adapter), (summary));                     \
+    return co_kit_main_layers(argc, argv, (adapters), CO__KIT_N(adapters),     \
+                              (summary));                                      \
   }
 #endif
 

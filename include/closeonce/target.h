@@ -27,7 +27,7 @@ struct co_target {
   const struct co_backend *backend;
   const uint8_t *kinds; /* built-in operations */
   size_t nkinds;
-  const char *layers[4]; /* adapter layer names; NULL after the last */
+  const char *layers[6]; /* adapter layer names; NULL after the last */
   unsigned variant;      /* passed to the adapters' glue */
   int mode;              /* default enum co_mode_kind */
   /* Filled when the target joins the registry (at program start for the

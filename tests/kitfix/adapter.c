@@ -15,6 +15,10 @@
  *   kfreset   the same library, with the adapter's reset hook
  *             (co_adapter.reset) forgetting the count before every trace
  *   kfcrash   a write of 3 bytes kills the process (SIGSEGV)
+ *   kfcopy    kf_copy_of, an adopt-dup entry (CO_EFF_ADOPT_DUP): the
+ *             object owns a dup(2) of the caller's descriptor
+ *   kfcopybug the same with kf_copy_of taking the descriptor itself (a
+ *             second owner of it)
  */
 #include <errno.h>
 
@@ -121,12 +125,72 @@ static void reset(const struct co_glue_env *env) {
   kf_reset();
 }
 
+/* kf_copy_of's layers: the object owns a duplicate of the argument. */
+enum { C_COPY, C_FD, C_PUT, C_FREE, C_NENTRIES };
+#define KC_ENTRIES(p)                                                          \
+  {                                                                            \
+    [C_COPY] = {.name = p "_copy",                                             \
+                .effect = CO_EFF_ADOPT_DUP,                                    \
+                .checks = CO_CHK_VALID,                                        \
+                .sets_errno = 1,                                               \
+                .source = "kfixlib.h: kf_copy_of owns a dup(2) of fd"},        \
+    [C_FD] = {.name = p "_fd",                                                 \
+              .effect = CO_EFF_LEND,                                           \
+              .sets_errno = 1,                                                 \
+              .source = "kfixlib.h"},                                          \
+    [C_PUT] = {.name = p "_put",                                               \
+               .effect = CO_EFF_USE,                                           \
+               .sets_errno = 1,                                                \
+               .source = "kfixlib.h"},                                         \
+    [C_FREE] = {.name = p "_free",                                             \
+                .effect = CO_EFF_CLOSE,                                        \
+                .sets_errno = 1,                                               \
+                .source = "kfixlib.h"},                                        \
+  }
+static const struct co_entry copy_entries[] = KC_ENTRIES("kcp");
+static const struct co_entry copybug_entries[] = KC_ENTRIES("kcb");
+
+static void glue_copy(unsigned bugs, unsigned e, void **obj, int64_t fd,
+                      int32_t n, struct co_outcome *out) {
+  static const char buf[256];
+  long r;
+  errno = 0;
+  switch (e) {
+  case C_COPY:
+    *obj = kf_copy_of((int)fd, bugs);
+    r = *obj ? 0 : -1;
+    break;
+  case C_FD:
+    r = kf_fd(*obj);
+    break;
+  case C_PUT:
+    r = kf_put(*obj, buf, (size_t)n);
+    break;
+  default:
+    r = kf_free(*obj);
+    *obj = NULL;
+  }
+  co_outcome_from_c(out, r, errno);
+}
+
+#define KC_GLUE(fn, bugs)                                                      \
+  static void fn(const struct co_glue_env *env, unsigned e, unsigned mode,     \
+                 void **obj, int64_t fd, int32_t n, struct co_outcome *out) {  \
+    (void)env;                                                                 \
+    (void)mode;                                                                \
+    glue_copy(bugs, e, obj, fd, n, out);                                       \
+  }
+KC_GLUE(glue_copy_fixed, 0)
+KC_GLUE(glue_copy_bug, KF_BUG_COPY_NODUP)
+
 static const struct co_contract contracts[] = {
     /* without kf_borrow (the last entry) */
     {.layer = "kfbug", .entries = bug_entries, .nentries = NENTRIES - 1},
     {.layer = "kfglobal", .entries = global_entries, .nentries = NENTRIES},
     {.layer = "kfreset", .entries = reset_entries, .nentries = NENTRIES},
     {.layer = "kfcrash", .entries = crash_entries, .nentries = NENTRIES},
+    {.layer = "kfcopy", .entries = copy_entries, .nentries = C_NENTRIES},
+    {.layer = "kfcopybug", .entries = copybug_entries, .nentries = C_NENTRIES},
 };
 
 static const struct co_adapter adapters[] = {
@@ -147,13 +211,23 @@ static const struct co_adapter adapters[] = {
      .contract = &contracts[3],
      .call = glue_crash,
      .handle_of = handle_of},
+    {.version = CO_ADAPTER_VERSION,
+     .contract = &contracts[4],
+     .call = glue_copy_fixed,
+     .handle_of = handle_of},
+    {.version = CO_ADAPTER_VERSION,
+     .contract = &contracts[5],
+     .call = glue_copy_bug,
+     .handle_of = handle_of},
 };
 
 static const char *const summaries[] = {
     "kfixlib with three planted ownership bugs",
     "kfixlib's counted take: process-global state, no reset",
     "kfixlib's counted take, reset before every trace (co_adapter.reset)",
-    "kfixlib whose 3-byte write kills the process"};
+    "kfixlib whose 3-byte write kills the process",
+    "kfixlib's kf_copy_of: an object over a dup(2) of the caller's descriptor",
+    "kfixlib's kf_copy_of taking the descriptor itself (planted)"};
 
 int main(int argc, char **argv) {
   char err[256];

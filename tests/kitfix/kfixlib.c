@@ -35,6 +35,19 @@ struct kf *kf_from_fd(int fd, int owns, unsigned bugs) {
   return k;
 }
 
+struct kf *kf_copy_of(int fd, unsigned bugs) {
+  int d = bugs & KF_BUG_COPY_NODUP ? fd : dup(fd);
+  struct kf *k;
+  if (d < 0 && d != fd)
+    return NULL; /* dup's EBADF or EMFILE */
+  if (!(k = kf_from_fd(d, 1, bugs)) && d != fd) {
+    int e = errno;
+    close(d);
+    errno = e;
+  }
+  return k;
+}
+
 int kf_fd(const struct kf *k) {
   return k->fd;
 }

@@ -6,6 +6,8 @@
  *   kf_from_fd(fd, owns, bugs)  an object over fd (fails with EBADF if fd
  *                               is not open; the caller keeps fd)
  *   kf_fd      the object's descriptor (lent)
+ *   kf_copy_of(fd, bugs)  an object over a dup(2) of fd, which it owns;
+ *                         the caller keeps fd (fdopen(dup(fd)))
  *   kf_export  a duplicate the caller owns
  *   kf_put     one write(2)
  *   kf_free    frees the object; closes fd if it owns it
@@ -15,7 +17,8 @@
  * Planted bugs (bugs argument, bits): KF_BUG_EXPORT_NODUP (kf_export
  * returns the object's own descriptor), KF_BUG_PUT_CLOSES (kf_put that wrote
  * 4 bytes or more closes the descriptor), KF_BUG_FREE_LEAKS
- * (kf_free never closes an owned descriptor).
+ * (kf_free never closes an owned descriptor), KF_BUG_COPY_NODUP (kf_copy_of
+ * takes fd itself, not a duplicate).
  *
  * kf_take_counted is kf_from_fd(fd, 1, 0) with process-global state, on
  * purpose (the state a real library keeps in a pool or a cache): the 5th
@@ -30,9 +33,11 @@
 #define KF_BUG_EXPORT_NODUP 0x1
 #define KF_BUG_PUT_CLOSES 0x2
 #define KF_BUG_FREE_LEAKS 0x4
+#define KF_BUG_COPY_NODUP 0x8
 
 struct kf;
 struct kf *kf_from_fd(int fd, int owns, unsigned bugs);
+struct kf *kf_copy_of(int fd, unsigned bugs);
 int kf_fd(const struct kf *k);
 int kf_export(struct kf *k);
 long kf_put(struct kf *k, const void *buf, size_t n);

@@ -57,7 +57,7 @@ set(prog ${work}/find/hlib-closeonce.exe)
 # reverse (_get_osfhandle's HANDLE adopted by hlib).
 run_expect(1 "lent-handle-to-open-osfhandle.trace: ownership-violation at step 2 of 5.*reverse-get-osfhandle.trace: ownership-violation at step 3 of 6.*0 ok, 2 findings"
            ${EMULATOR} ${prog} replay ${example}/mistakes)
-run_expect(0 "8 ok, 0 findings" ${EMULATOR} ${prog} replay ${example}/corpus)
+run_expect(0 "9 ok, 0 findings" ${EMULATOR} ${prog} replay ${example}/corpus)
 
 # The story's bug planted in the library, found by fuzzing and shrunk.
 run(${CMAKE_COMMAND} -S ${example} -B ${work}/planted
@@ -69,6 +69,21 @@ run_expect(1 "ownership-violation.hlib.two-owners.hlib_export.*>   1  s0 = hlib_
 message(STATUS "planted, fuzz: ${last_output}")
 run_expect(1 "export-to-open-osfhandle.trace: ownership-violation by layer hlib at step 1 of 7"
            ${EMULATOR} ${work}/planted/hlib-closeonce.exe replay
+           ${example}/corpus)
+
+# The story's bug in the client's own code (app.c: _open_osfhandle of the
+# HANDLE hlib lends), a layer of the same program (CO_KIT_MAIN_LAYERS):
+# found by fuzzing at app_crt_fd's own step, shrunk; the fixed bridge
+# (DuplicateHandle first) is the find_package build's campaign above.
+run(${CMAKE_COMMAND} -S ${example} -B ${work}/app-planted
+    -DCMAKE_PREFIX_PATH=${prefix} -DAPP_PLANTED_BUG=1 ${common})
+run(${CMAKE_COMMAND} --build ${work}/app-planted)
+run_expect(1 "app_crt_fd .layer app. made o0 over HANDLE 0x[0-9a-f]+ itself, not a duplicate.*>   1  o0 = app_crt_fd s0 rw.*reproducer: .*hlib-ownership-violation.app.two-owners.app_crt_fd.trace .2 operations"
+           ${CMAKE_COMMAND} -E chdir ${work}/app-planted ${EMULATOR}
+           ${work}/app-planted/hlib-closeonce.exe fuzz --runs 3000 --seed 1)
+message(STATUS "app planted, fuzz: ${last_output}")
+run_expect(1 "app-bridge-duplicate.trace: ownership-violation by layer app at step 2 of 7.*8 ok, 1 finding"
+           ${EMULATOR} ${work}/app-planted/hlib-closeonce.exe replay
            ${example}/corpus)
 
 # Both planted bugs in one run: keep-going names each, the leak blamed on
@@ -101,8 +116,9 @@ message(STATUS "add_subdirectory: ${last_output}")
 # file's: the C runtime, the target), warnings are errors
 file(MAKE_DIRECTORY ${work}/cc)
 run(${CC} -std=c11 ${ccflags} -Wall -Wextra -Werror
-    -o ${work}/cc/hlib-closeonce.exe ${example}/adapter.c ${example}/hlib.c
+    -o ${work}/cc/hlib-closeonce.exe ${example}/adapter.c ${example}/app_adapter.c
+    ${example}/hlib.c ${example}/app.c
     -I${example} -I${prefix}/include -L${prefix}/lib -lcloseonce -lvfd)
-run_expect(0 "8 ok, 0 findings" ${EMULATOR} ${work}/cc/hlib-closeonce.exe
+run_expect(0 "9 ok, 0 findings" ${EMULATOR} ${work}/cc/hlib-closeonce.exe
            replay ${example}/corpus)
 message(STATUS "one compiler command: ${last_output}")

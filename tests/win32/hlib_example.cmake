@@ -10,11 +10,14 @@
 # planted library (hlib_export handing out the HANDLE it lends) is found
 # by fuzzing and shrunk.
 # cmake -DSRC=<sources> -DBIN=<this build> -DCRT=<msvcrt|ucrt>
-#       -DCC=<mingw gcc> -DEMULATOR=<wine> -P hlib_example.cmake
+#       -DTOOLCHAIN=<this build's toolchain file> -DCC=<its compiler>
+#       -DCCFLAGS=<its C and link flags> -DEMULATOR=<wine>
+#       -P hlib_example.cmake
 set(work ${BIN}/hlib-example)
 set(prefix ${work}/prefix)
 set(example ${SRC}/examples/hlib)
-set(toolchain ${SRC}/cmake/mingw-w64.cmake)
+set(toolchain ${TOOLCHAIN})
+separate_arguments(ccflags UNIX_COMMAND "${CCFLAGS}")
 file(REMOVE_RECURSE ${work})
 include(${SRC}/tests/run_step.cmake)
 
@@ -120,13 +123,10 @@ if(NOT last_output MATCHES "100% tests passed, 0 tests failed out of 4")
 endif()
 message(STATUS "add_subdirectory: ${last_output}")
 
-# 3. one compiler command
-set(crtflags)
-if(CRT STREQUAL "ucrt")
-  set(crtflags -D_UCRT -specs=${BIN}/ucrt.specs)
-endif()
+# 3. one compiler command: the build's compiler and flags (the toolchain
+# file's: the C runtime, the target), warnings are errors
 file(MAKE_DIRECTORY ${work}/cc)
-run(${CC} -std=c11 ${crtflags} -D__USE_MINGW_ANSI_STDIO=1 -static-libgcc
+run(${CC} -std=c11 ${ccflags} -Wall -Wextra -Werror
     -o ${work}/cc/hlib-closeonce.exe ${example}/adapter.c ${example}/app_adapter.c
     ${example}/hlib.c ${example}/app.c
     -I${example} -I${prefix}/include -L${prefix}/lib -lcloseonce -lvfd)

@@ -36,7 +36,7 @@ static void shim_call(void *self, const struct co_call *c,
   int hit = fault != F_NONE && c->kind == fault_kind &&
             (--fault_countdown == 0 || (fault_sticky && fault_countdown < 0));
   if (hit && fault == F_SKIP_CLOSE) {
-    *out = (struct co_outcome){0, CO_OK, 0};
+    *out = (struct co_outcome){0, CO_OK, 0, 0, 0};
     return;
   }
   if (hit && fault == F_UNSHARE) {

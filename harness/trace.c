@@ -66,7 +66,10 @@ const struct co_opdesc co_opdesc[CO_OP_COUNT] = {
 void co_step_of(struct co_step *s, const struct co_op *op) {
   const struct co_entry_ref *r =
       op->kind == CO_OP_CALL ? co_entry_ref(op->entry) : NULL;
-  const struct co_opdesc *d = &co_opdesc[op->kind % CO_OP_COUNT];
+  /* canonical kinds are in range: the modulo (not a power of two) only
+   * for a guard */
+  const struct co_opdesc *d =
+      &co_opdesc[op->kind < CO_OP_COUNT ? op->kind : op->kind % CO_OP_COUNT];
   s->op = op;
   s->call = r;
   s->mode = r && op->flags < r->nmodes ? &r->e->modes[op->flags] : NULL;

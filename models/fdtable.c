@@ -171,11 +171,12 @@ int64_t co__lowest_free(struct co_model *m, int64_t from) {
  * grows, its new entries empty. */
 static int content_new(struct co_model *m, size_t file) {
   size_t old = m->contentcap;
-  if (co__grow((void **)&m->content, &m->contentcap, file + 1,
-               sizeof *m->content) < 0)
-    return -1;
-  if (m->contentcap > old)
+  if (file >= old) {
+    if (co__grow((void **)&m->content, &m->contentcap, file + 1,
+                 sizeof *m->content) < 0)
+      return -1;
     memset(m->content + old, 0, (m->contentcap - old) * sizeof *m->content);
+  }
   m->content[file].gap = m->content[file].lost = 0;
   return 0;
 }

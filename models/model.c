@@ -208,7 +208,7 @@ unsigned co_model_apply(struct co_model *m, const struct co_model_prep *p,
                         struct co_outcome *pred, struct co_aftermath *t) {
   const struct co_op *op = p->step->op;
   const struct co_call *c = p->call;
-  unsigned kind = op->kind % CO_OP_COUNT;
+  unsigned kind = op->kind < CO_OP_COUNT ? op->kind : op->kind % CO_OP_COUNT;
   int binds = co_opdesc[kind].binds;
   co__rule *rule;
 

@@ -336,6 +336,39 @@ static void write_c(FILE *o, const struct co_op *op) {
   fprintf(o, ", buf, %d);\n", (int)op->n);
 }
 
+static void setfl_c(FILE *o, const struct co_op *op) {
+  call_c(o, op, "fcntl", 0, 1);
+  fprintf(o, ", F_SETFL, %s%s%s%s);\n", op->flags & CO_F_BIT0 ? "O_APPEND" : "",
+          op->flags & CO_F_BIT0 && op->flags & (CO_F_BIT1 | CO_F_BIT2) ? " | "
+                                                                      : "",
+          op->flags & CO_F_BIT1 ? (op->flags & CO_F_BIT2 ? "O_NONBLOCK | "
+                                                          "O_NDELAY"
+                                                        : "O_NONBLOCK")
+          : op->flags & CO_F_BIT2 ? "O_NDELAY"
+                                  : "",
+          op->flags & (CO_F_BIT0 | CO_F_BIT1 | CO_F_BIT2) ? "" : "0");
+}
+
+/* read checks the count (the bytes are checked by closeonce, not here) */
+static void read_c(FILE *o, const struct co_op *op) {
+  call_c(o, op, "read", 0, 1);
+  fprintf(o, ", rbuf, %d);\n", (int)op->n);
+}
+
+static void fstat_c(FILE *o, const struct co_op *op) {
+  call_c(o, op, "fstat", 0, 1);
+  fprintf(o, ", &st);\n");
+}
+
+static void lseek_ext_c(FILE *o, const struct co_op *op) {
+  unsigned w = op->flags & CO_F_XWHENCE_MASK;
+  call_c(o, op, "lseek", 0, 1);
+  fprintf(o, ", %d, %s);\n", (int)op->n,
+          w == CO_F_XWHENCE_DATA   ? "SEEK_DATA"
+          : w == CO_F_XWHENCE_HOLE ? "SEEK_HOLE"
+                                   : "SEEK_HOLE + 1 /* invalid */");
+}
+
 static void lseek_c(FILE *o, const struct co_op *op) {
   call_c(o, op, "lseek", 0, 1);
   fprintf(o, ", %d, %s);\n", (int)op->n,
@@ -357,7 +390,6 @@ static const struct simple_tpl {
                      "    r &= FD_CLOEXEC;\n"},
     [CO_OP_SETFD] = {"fcntl", 0, 1, ", F_SETFD, ", "FD_CLOEXEC", "0", ");\n"},
     [CO_OP_GETFL] = {"getfl", 0, 1, "", NULL, NULL, ");\n"},
-    [CO_OP_SETFL] = {"fcntl", 0, 1, ", F_SETFL, ", "O_APPEND", "0", ");\n"},
     [CO_OP_CLOSE] = {"close", 0, 1, "", NULL, NULL, ");\n"},
 };
 
@@ -367,6 +399,8 @@ static void (*const builtin_c[CO_OP_COUNT])(FILE *, const struct co_op *) = {
     [CO_OP_OPEN] = open_c,   [CO_OP_DUP3] = dup3_c,
     [CO_OP_DUPFD] = dupfd_c, [CO_OP_CLOSE_RANGE] = close_range_c,
     [CO_OP_WRITE] = write_c, [CO_OP_LSEEK] = lseek_c,
+    [CO_OP_SETFL] = setfl_c, [CO_OP_READ] = read_c,
+    [CO_OP_FSTAT] = fstat_c, [CO_OP_LSEEK_EXT] = lseek_ext_c,
 };
 
 static int builtin_op_c(FILE *o, const struct co_op *op) {
@@ -771,6 +805,7 @@ static int steps_c(FILE *b, const struct rec *r, const struct co_trace *t,
 static const char helpers_c[] =
     "static char dir[] = \"/tmp/closeonce-repro-XXXXXX\";\n"
     "static char path[4200];\nstatic const char buf[256];\n"
+    "static char rbuf[256];\nstatic struct stat st;\n"
     "static int start_open[4096];\n\n"
     "/* The k-th descriptor number that was free when main started. */\n"
     "static int freenum(int k) {\n  int n;\n"
@@ -787,7 +822,8 @@ static const char helpers_c[] =
     "static long getfl(int fd) {\n  long f = fcntl(fd, F_GETFL);\n"
     "  if (f < 0)\n    return f;\n"
     "  return ((f & O_ACCMODE) == O_RDONLY ? 1 : (f & O_ACCMODE) == "
-    "O_WRONLY ? 2 : 0) |\n         (f & O_APPEND ? 8 : 0);\n}\n\n"
+    "O_WRONLY ? 2 : 0) |\n         (f & O_APPEND ? 8 : 0) | "
+    "(f & O_NONBLOCK ? 16 : 0);\n}\n\n"
     "static void report(size_t step, const char *op, long r) {\n"
     "  printf(\"step %zu: %-28s -> %ld%s%s\\n\", step, op, r,\n"
     "         r < 0 ? \" \" : \"\", r < 0 ? strerror(errno) : \"\");\n}\n\n"
@@ -896,8 +932,8 @@ static void prelude_c(FILE *out, const struct co_target *tg,
   fprintf(out, " */\n#define _GNU_SOURCE\n#include <errno.h>\n"
                "#include <fcntl.h>\n#include <stdint.h>\n#include <stdio.h>\n"
                "#include <stdlib.h>\n#include <string.h>\n"
-               "#include <sys/resource.h>\n#include <sys/syscall.h>\n"
-               "#include <unistd.h>\n\n");
+               "#include <sys/resource.h>\n#include <sys/stat.h>\n"
+               "#include <sys/syscall.h>\n#include <unistd.h>\n\n");
   if (variant)
     fprintf(out,
             "#ifndef VARIANT\n#define VARIANT %uu /* the planted bugs; 0: "

@@ -830,9 +830,11 @@ static void issue(struct co_exec *ex, const struct co_step *st,
 static int outcome_match(const struct co_outcome *pred,
                          const struct co_outcome *real) {
   /* An offset the model cannot know (after opaque layer I/O): any offset,
-   * or EINVAL when the seek went below 0. */
+   * or EINVAL when the seek went below 0, or ENXIO when SEEK_DATA or
+   * SEEK_HOLE was at or past an end it does not know. */
   if (pred->ret == CO_RET_ANY)
-    return (real->err == CO_OK && real->ret >= 0) || real->err == CO_EINVAL;
+    return (real->err == CO_OK && real->ret >= 0) || real->err == CO_EINVAL ||
+           real->err == CO_ENXIO;
   /* read's bytes, fstat's fields: the bits the model knows */
   return pred->ret == real->ret && pred->err == real->err &&
          ((pred->data ^ real->data) & pred->dmask) == 0;
@@ -846,6 +848,13 @@ static int data_differs(const struct co_outcome *pred,
   uint64_t m = pred->data, r = real->data;
   if (pred->ret != real->ret || pred->err != real->err)
     return 0;
+  if (kind == CO_OP_GETFL) {
+    snprintf(what, cap, "`%s` returned %" PRId64 " with O_NONBLOCK %s; the "
+             "model says O_NONBLOCK is %s", text, real->ret,
+             r & CO_GETFL_NONBLOCK ? "set" : "clear",
+             m & CO_GETFL_NONBLOCK ? "set" : "clear");
+    return 1;
+  }
   if (kind == CO_OP_READ) {
     snprintf(what, cap,
              "`%s` returned %" PRId64 " bytes, but not the bytes the model "
@@ -881,7 +890,9 @@ static int classify(struct co_exec *ex, const struct co_step *st,
   fmt_outcome(real, r, sizeof r, 1, w, hw);
   co_op_format(st->op, text, sizeof text);
   if (data_differs(pred, real, text, st->op->kind, what, cap)) {
-    *rule = st->op->kind == CO_OP_READ ? "content" : "stat";
+    *rule = st->op->kind == CO_OP_READ    ? "content"
+            : st->op->kind == CO_OP_GETFL ? "nonblock"
+                                          : "stat";
     return CO_V_DIVERGENCE;
   }
   if (real->err == CO_IPH) {

@@ -230,6 +230,11 @@ static void explain_data(const struct co_model *m, const struct co_step_info *s,
   buf[0] = 0;
   if (s->real->err != CO_OK || s->real->ret < 0)
     return;
+  if (s->op->kind == CO_OP_GETFL) {
+    if (d & CO_GETFL_NONBLOCK)
+      snprintf(buf, cap, " (O_NONBLOCK)");
+    return;
+  }
   if (s->op->kind == CO_OP_FSTAT) {
     snprintf(buf, cap, " (st_mode %06llo, st_nlink %llu, st_size %llu)",
              (unsigned long long)((d & 07777) |

@@ -351,13 +351,15 @@ static void setfl_c(FILE *o, const struct co_op *op) {
 
 /* read checks the count (the bytes are checked by closeonce, not here) */
 static void read_c(FILE *o, const struct co_op *op) {
+  fprintf(o, "  {\n    static char rb[256];\n  ");
   call_c(o, op, "read", 0, 1);
-  fprintf(o, ", rbuf, %d);\n", (int)op->n);
+  fprintf(o, ", rb, %d);\n  }\n", (int)op->n);
 }
 
 static void fstat_c(FILE *o, const struct co_op *op) {
+  fprintf(o, "  {\n    struct stat st;\n  ");
   call_c(o, op, "fstat", 0, 1);
-  fprintf(o, ", &st);\n");
+  fprintf(o, ", &st);\n  }\n");
 }
 
 static void lseek_ext_c(FILE *o, const struct co_op *op) {
@@ -805,7 +807,6 @@ static int steps_c(FILE *b, const struct rec *r, const struct co_trace *t,
 static const char helpers_c[] =
     "static char dir[] = \"/tmp/closeonce-repro-XXXXXX\";\n"
     "static char path[4200];\nstatic const char buf[256];\n"
-    "static char rbuf[256];\nstatic struct stat st;\n"
     "static int start_open[4096];\n\n"
     "/* The k-th descriptor number that was free when main started. */\n"
     "static int freenum(int k) {\n  int n;\n"
@@ -822,8 +823,7 @@ static const char helpers_c[] =
     "static long getfl(int fd) {\n  long f = fcntl(fd, F_GETFL);\n"
     "  if (f < 0)\n    return f;\n"
     "  return ((f & O_ACCMODE) == O_RDONLY ? 1 : (f & O_ACCMODE) == "
-    "O_WRONLY ? 2 : 0) |\n         (f & O_APPEND ? 8 : 0) | "
-    "(f & O_NONBLOCK ? 16 : 0);\n}\n\n"
+    "O_WRONLY ? 2 : 0) |\n         (f & O_APPEND ? 8 : 0);\n}\n\n"
     "static void report(size_t step, const char *op, long r) {\n"
     "  printf(\"step %zu: %-28s -> %ld%s%s\\n\", step, op, r,\n"
     "         r < 0 ? \" \" : \"\", r < 0 ? strerror(errno) : \"\");\n}\n\n"

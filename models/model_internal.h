@@ -42,7 +42,8 @@ struct ofdent {
   int64_t off; /* -1: unknown (after a layer's opaque I/O) */
   int32_t file, refs;
   uint8_t acc, append;
-  uint8_t nonblock; /* O_NONBLOCK (F_SETFL) */
+  uint8_t nonblock; /* O_NONBLOCK (F_SETFL); 2: unknown (a layer's object
+                       held it: libraries set it, libuv does) */
 };
 
 /* What a file holds, for read (docs/posix.md#read): its bytes up to its

@@ -130,8 +130,8 @@ void co__rule_setfd(struct co_model *m, const struct co_call *c,
 }
 
 /* man fcntl: F_GETFL reads the open file description's flags; the value
- * is normalized to CO_F_ACC_* | CO_F_APPEND | CO_F_NONBLOCK by the
- * backend. */
+ * is normalized to CO_F_ACC_* | CO_F_APPEND by the backend, O_NONBLOCK in
+ * its data (unknown once a layer's object held the description). */
 void co__rule_getfl(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t) {
   const struct ofdent *o;
@@ -141,8 +141,11 @@ void co__rule_getfl(struct co_model *m, const struct co_call *c,
     return;
   }
   o = co__ofd_of(m, c->a);
-  pred->ret = o->acc | (o->append ? CO_F_APPEND : 0) |
-              (o->nonblock ? CO_F_NONBLOCK : 0);
+  pred->ret = o->acc | (o->append ? CO_F_APPEND : 0);
+  if (o->nonblock < 2) {
+    pred->data = o->nonblock ? CO_GETFL_NONBLOCK : 0;
+    pred->dmask = CO_GETFL_NONBLOCK;
+  }
 }
 
 /* man fcntl: F_SETFL sets O_APPEND and O_NONBLOCK (O_NDELAY is the same

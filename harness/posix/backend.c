@@ -249,6 +249,14 @@ static int posix_open(struct posix_be *be, unsigned flags) {
   return fd;
 }
 
+/* F_GETFL's flags as closeonce has them: the access mode and O_APPEND */
+static long posix_fl(long r) {
+  return ((r & O_ACCMODE) == O_RDONLY   ? CO_F_ACC_RDONLY
+          : (r & O_ACCMODE) == O_WRONLY ? CO_F_ACC_WRONLY
+                                        : CO_F_ACC_RDWR) |
+         (r & O_APPEND ? CO_F_APPEND : 0);
+}
+
 /* read (the bytes' digest) and fstat (its fields) */
 static void posix_read_stat(struct posix_be *be, const struct co_call *c,
                             struct co_outcome *out) {
@@ -303,13 +311,10 @@ static void posix_call(void *self, const struct co_call *c,
     break;
   case CO_OP_GETFL:
     r = fcntl(a, F_GETFL);
-    if (r >= 0)
-      r = ((r & O_ACCMODE) == O_RDONLY   ? CO_F_ACC_RDONLY
-           : (r & O_ACCMODE) == O_WRONLY ? CO_F_ACC_WRONLY
-                                         : CO_F_ACC_RDWR) |
-          (r & O_APPEND ? CO_F_APPEND : 0) |
-          (r & O_NONBLOCK ? CO_F_NONBLOCK : 0);
-    break;
+    co_outcome_from_c(out, r < 0 ? r : posix_fl(r), errno);
+    if (r >= 0 && (r & O_NONBLOCK))
+      out->data = CO_GETFL_NONBLOCK;
+    return;
   case CO_OP_SETFL:
     r = fcntl(a, F_SETFL,
               (c->flags & CO_F_BIT0 ? O_APPEND : 0) |

@@ -120,8 +120,8 @@ struct co_outcome {
   int err;     /* enum co_err; CO_OK on success */
   int raw;     /* the platform's code (errno); the model leaves it 0 */
   /* What a call returned besides ret: read, the digest of the bytes
-   * (co_bytes_digest); fstat, its fields packed (CO_STAT_*). 0 for every
-   * other call. dmask: in a prediction, the bits of data the model knows
+   * (co_bytes_digest); fstat, its fields packed (CO_STAT_*); getfl,
+   * CO_GETFL_NONBLOCK if O_NONBLOCK is set. 0 for every other call. dmask: in a prediction, the bits of data the model knows
    * (the executor compares those); 0 compares nothing. */
   uint64_t data, dmask;
 };
@@ -142,6 +142,8 @@ static inline uint64_t co_bytes_digest(const uint8_t *p, size_t n) {
   }
   return h;
 }
+/* getfl's data: the description has O_NONBLOCK (docs/posix.md#nonblock) */
+#define CO_GETFL_NONBLOCK 0x1
 /* fstat's fields as data: st_mode's permission bits (07777), its type
  * (st_mode >> 12: 8 a regular file), st_nlink (capped at 255), st_size
  * (capped at 2^40 - 1). docs/posix.md#fstat. */

@@ -96,8 +96,8 @@ enum co_opkind {
 #define CO_F_WHENCE_MASK 0x3 /* lseek: 0 set, 1 cur, 2 end */
 /* setfl: bit 0 O_APPEND, bit 1 O_NONBLOCK, bit 2 O_NDELAY (on Linux the
  * same bit as O_NONBLOCK: docs/posix.md#nonblock). getfl's normalized
- * result: CO_F_ACC_* | CO_F_APPEND | CO_F_NONBLOCK. */
-#define CO_F_NONBLOCK 0x10
+ * result is CO_F_ACC_* | CO_F_APPEND; O_NONBLOCK is in the outcome's data
+ * (CO_GETFL_NONBLOCK, closeonce/model.h). */
 /* lseek_ext: the whence values lseek does not take: 0 SEEK_DATA, 1
  * SEEK_HOLE, 2 an invalid whence (SEEK_HOLE + 1); docs/posix.md#seek-data */
 #define CO_F_XWHENCE_MASK 0x3

@@ -849,9 +849,10 @@ static int data_differs(const struct co_outcome *pred,
   if (pred->ret != real->ret || pred->err != real->err)
     return 0;
   if (kind == CO_OP_GETFL) {
-    snprintf(what, cap, "`%s` returned %" PRId64 " with O_NONBLOCK %s; the "
-             "model says O_NONBLOCK is %s", text, real->ret,
-             r & CO_GETFL_NONBLOCK ? "set" : "clear",
+    snprintf(what, cap,
+             "`%s` returned %" PRId64 " with O_NONBLOCK %s; the "
+             "model says O_NONBLOCK is %s",
+             text, real->ret, r & CO_GETFL_NONBLOCK ? "set" : "clear",
              m & CO_GETFL_NONBLOCK ? "set" : "clear");
     return 1;
   }

@@ -340,10 +340,10 @@ static void setfl_c(FILE *o, const struct co_op *op) {
   call_c(o, op, "fcntl", 0, 1);
   fprintf(o, ", F_SETFL, %s%s%s%s);\n", op->flags & CO_F_BIT0 ? "O_APPEND" : "",
           op->flags & CO_F_BIT0 && op->flags & (CO_F_BIT1 | CO_F_BIT2) ? " | "
-                                                                      : "",
-          op->flags & CO_F_BIT1 ? (op->flags & CO_F_BIT2 ? "O_NONBLOCK | "
-                                                          "O_NDELAY"
-                                                        : "O_NONBLOCK")
+                                                                       : "",
+          op->flags & CO_F_BIT1   ? (op->flags & CO_F_BIT2 ? "O_NONBLOCK | "
+                                                             "O_NDELAY"
+                                                           : "O_NONBLOCK")
           : op->flags & CO_F_BIT2 ? "O_NDELAY"
                                   : "",
           op->flags & (CO_F_BIT0 | CO_F_BIT1 | CO_F_BIT2) ? "" : "0");

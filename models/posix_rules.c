@@ -194,20 +194,31 @@ void co__rule_close_range(struct co_model *m, const struct co_call *c,
 /* man write: EBADF if not open for writing (ro_err: what the platform
  * says for a description without write access); a count of 0 returns 0
  * and changes nothing; O_APPEND moves the offset to the end first. */
-void co__write_with(struct co_model *m, const struct co_call *c,
-                    struct co_outcome *pred, struct co_aftermath *t,
-                    int ro_err) {
+/* The description a read or write goes through: EBADF if not open; err
+ * if its access mode is deny (the one without the access it needs). */
+static struct ofdent *io_ofd(struct co_model *m, const struct co_call *c,
+                             struct co_outcome *pred, struct co_aftermath *t,
+                             int deny, int err) {
   struct ofdent *o;
   co__touch(t, c->a);
   if (!co__is_live(m, c->a)) {
     co__fail(pred, CO_EBADF);
-    return;
+    return NULL;
   }
   o = co__ofd_of(m, c->a);
-  if (o->acc == CO_F_ACC_RDONLY) {
-    co__fail(pred, ro_err);
-    return;
+  if (o->acc == deny) {
+    co__fail(pred, err);
+    return NULL;
   }
+  return o;
+}
+
+void co__write_with(struct co_model *m, const struct co_call *c,
+                    struct co_outcome *pred, struct co_aftermath *t,
+                    int ro_err) {
+  struct ofdent *o = io_ofd(m, c, pred, t, CO_F_ACC_RDONLY, ro_err);
+  if (!o)
+    return;
   pred->ret = c->n;
   /* the bytes are the POSIX backend's pattern (CO_WRITE_BYTE) */
   co__ofd_write_as(m, o, c->n, m->platform == CO_PLATFORM_POSIX);
@@ -268,19 +279,11 @@ void co__rule_lseek(struct co_model *m, const struct co_call *c,
  * gap). O_NONBLOCK changes nothing on a regular file. */
 void co__rule_read(struct co_model *m, const struct co_call *c,
                    struct co_outcome *pred, struct co_aftermath *t) {
-  struct ofdent *o;
+  struct ofdent *o = io_ofd(m, c, pred, t, CO_F_ACC_WRONLY, CO_EBADF);
   const struct co__content *f;
   int64_t size, k;
-  co__touch(t, c->a);
-  if (!co__is_live(m, c->a)) {
-    co__fail(pred, CO_EBADF);
+  if (!o)
     return;
-  }
-  o = co__ofd_of(m, c->a);
-  if (o->acc == CO_F_ACC_WRONLY) {
-    co__fail(pred, CO_EBADF);
-    return;
-  }
   size = m->fsize[o->file];
   if (o->off < 0 || size < 0) {
     /* after a layer's opaque I/O: the platform tells */
@@ -314,8 +317,8 @@ void co__rule_fstat(struct co_model *m, const struct co_call *c,
   }
   size = m->fsize[co__ofd_of(m, c->a)->file];
   pred->data = co_stat_pack(0100600, 0, size < 0 ? 0 : (uint64_t)size);
-  pred->dmask = size < 0 ? ((uint64_t)1 << CO_STAT_SIZE_SHIFT) - 1
-                         : ~(uint64_t)0;
+  pred->dmask =
+      size < 0 ? ((uint64_t)1 << CO_STAT_SIZE_SHIFT) - 1 : ~(uint64_t)0;
   if ((other = co__same_file_other(m, c->a)) >= 0) {
     t->same_a = c->a;
     t->same_b = other;

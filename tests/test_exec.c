@@ -13,16 +13,16 @@
 
 enum fault {
   F_NONE,
-  F_SKIP_CLOSE,   /* close returns 0 but leaves the descriptor open */
-  F_EXTRA_DUP,    /* open also dups its result somewhere */
-  F_FLIP_CLOEXEC, /* setfd stores the opposite bit */
-  F_UNSHARE,      /* dup opens a new file instead of sharing */
-  F_OFFSET,       /* write moves the offset one byte too far */
-  F_STASH,        /* an open with wronly+cloexec+append keeps a private copy
-                     far above (a library stashing a descriptor) */
-  F_READ_SKIP,    /* read starts one byte late (the offset after is right) */
+  F_SKIP_CLOSE,    /* close returns 0 but leaves the descriptor open */
+  F_EXTRA_DUP,     /* open also dups its result somewhere */
+  F_FLIP_CLOEXEC,  /* setfd stores the opposite bit */
+  F_UNSHARE,       /* dup opens a new file instead of sharing */
+  F_OFFSET,        /* write moves the offset one byte too far */
+  F_STASH,         /* an open with wronly+cloexec+append keeps a private copy
+                      far above (a library stashing a descriptor) */
+  F_READ_SKIP,     /* read starts one byte late (the offset after is right) */
   F_DROP_NONBLOCK, /* setfl loses O_NONBLOCK */
-  F_OTHER_FILE,   /* fstat: the descriptor seems to be on another inode */
+  F_OTHER_FILE,    /* fstat: the descriptor seems to be on another inode */
 };
 
 static enum fault fault;
@@ -70,7 +70,7 @@ static void shim_call(void *self, const struct co_call *c,
   }
   if (hit && fault == F_DROP_NONBLOCK) {
     struct co_call f = *c;
-    f.flags &= (uint8_t)~(CO_F_BIT1 | CO_F_BIT2);
+    f.flags &= (uint8_t) ~(CO_F_BIT1 | CO_F_BIT2);
     co_backend_posix.call(self, &f, out);
     return;
   }
@@ -174,8 +174,8 @@ Test(exec, a_lost_nonblock_flag_is_seen_through_a_dup) {
 
 Test(exec, fstat_of_a_dup_must_be_the_same_file) {
   expect_verdict(F_OTHER_FILE, CO_OP_FSTAT, 1,
-                 "s0 = open rdwr\ns1 = dup s0\nfstat s1\n", CO_V_DIVERGENCE,
-                 2, "should be on one file (st_dev, st_ino)");
+                 "s0 = open rdwr\ns1 = dup s0\nfstat s1\n", CO_V_DIVERGENCE, 2,
+                 "should be on one file (st_dev, st_ino)");
 }
 
 Test(exec, identity_is_checked_at_the_end_when_not_per_step) {

@@ -7,8 +7,9 @@
  * by unlink. Either way nothing is left in the directory, which destroy()
  * removes. write writes the pattern CO_WRITE_BYTE; read and fstat report
  * what they returned besides the count as the outcome's data (the bytes'
- * digest, the fields packed). Observations: F_GETFD, lseek, kcmp(KCMP_FILE) (fstat inode when
- * kcmp is unavailable), poll() for validity of many numbers at once.
+ * digest, the fields packed). Observations: F_GETFD, lseek, kcmp(KCMP_FILE)
+ * (fstat inode when kcmp is unavailable), poll() for validity of many numbers
+ * at once.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -58,7 +59,7 @@ struct posix_be {
   pid_t pid;
   char dir[4096];
   struct pollfd pfd[POLL_CHUNK];
-  char buf[256];  /* what write writes: CO_WRITE_BYTE */
+  char buf[256];     /* what write writes: CO_WRITE_BYTE */
   uint8_t rbuf[256]; /* what read reads into */
 };
 
@@ -343,9 +344,10 @@ static void posix_call(void *self, const struct co_call *c,
     return;
   case CO_OP_LSEEK_EXT:
     r = lseek(a, c->n,
-              (c->flags & CO_F_XWHENCE_MASK) == CO_F_XWHENCE_DATA   ? SEEK_DATA
-              : (c->flags & CO_F_XWHENCE_MASK) == CO_F_XWHENCE_HOLE ? SEEK_HOLE
-                                                                    : SEEK_HOLE + 1);
+              (c->flags & CO_F_XWHENCE_MASK) == CO_F_XWHENCE_DATA ? SEEK_DATA
+              : (c->flags & CO_F_XWHENCE_MASK) == CO_F_XWHENCE_HOLE
+                  ? SEEK_HOLE
+                  : SEEK_HOLE + 1);
     break;
   default:
     r = -1;

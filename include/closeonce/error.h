@@ -31,7 +31,7 @@
   X(REFUSED, "not issued: the model refused it (a foreign descriptor, a "      \
              "freed object, a live one it would lose, an operation out of "    \
              "range); never a platform's code")                                \
-  X(ENXIO, "no such device or address (lseek SEEK_DATA/SEEK_HOLE past the "   \
+  X(ENXIO, "no such device or address (lseek SEEK_DATA/SEEK_HOLE past the "    \
            "end)")
 
 enum co_err {

@@ -121,8 +121,9 @@ struct co_outcome {
   int raw;     /* the platform's code (errno); the model leaves it 0 */
   /* What a call returned besides ret: read, the digest of the bytes
    * (co_bytes_digest); fstat, its fields packed (CO_STAT_*); getfl,
-   * CO_GETFL_NONBLOCK if O_NONBLOCK is set. 0 for every other call. dmask: in a prediction, the bits of data the model knows
-   * (the executor compares those); 0 compares nothing. */
+   * CO_GETFL_NONBLOCK if O_NONBLOCK is set. 0 for every other call. dmask: in a
+   * prediction, the bits of data the model knows (the executor compares those);
+   * 0 compares nothing. */
   uint64_t data, dmask;
 };
 
@@ -228,8 +229,8 @@ struct co_aftermath {
   /* same_a and same_b must be the same file (st_dev and st_ino: fstat),
    * not the same description */
   int same_file;
-  int actor;              /* CO_PARTY_CLIENT or the object acted through */
-  int obj;                /* the object whose handle to observe, -1 none */
+  int actor; /* CO_PARTY_CLIENT or the object acted through */
+  int obj;   /* the object whose handle to observe, -1 none */
   int nev;
   struct co_event ev[CO_EVENTS_MAX];
 };

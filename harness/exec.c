@@ -771,6 +771,22 @@ static int check_number(struct co_exec *ex, struct co_verdict *v, int64_t num,
   return CO_V_OK;
 }
 
+/* fstat: a and b name the same file (st_dev, st_ino). */
+static int check_same_file(struct co_exec *ex, struct co_verdict *v, int64_t a,
+                           int64_t b) {
+  uint64_t ka, kb;
+  char ha[24], hb[24];
+  if (ex->be->object_key(ex->self, a, &ka) == 0 &&
+      ex->be->object_key(ex->self, b, &kb) == 0 && ka != kb)
+    return set_verdict(ex, v, CO_V_DIVERGENCE, "same-file",
+                       "%s %s and %s should be on one file (st_dev, st_ino) "
+                       "but are not",
+                       ex->words->handles,
+                       co_words_value(ex->words, a, ha, sizeof ha),
+                       co_words_value(ex->words, b, hb, sizeof hb));
+  return CO_V_OK;
+}
+
 static int check_same(struct co_exec *ex, struct co_verdict *v, int64_t a,
                       int64_t b) {
   int r = ex->be->same(ex->self, a, b);
@@ -829,7 +845,7 @@ static void call_layer(struct co_exec *ex, const struct co_step *st,
   unsigned k = binds == 1 ? dst : obj;
   void **objp = &ex->robj[k];
   struct co_objstate os;
-  *real = (struct co_outcome){-1, CO_REFUSED, 0};
+  *real = (struct co_outcome){-1, CO_REFUSED, 0, 0, 0};
   if (!e || ((binds != 1 || two) && !ex->robj[obj]) ||
       (binds != 1 && ex->robj_ad[obj] != ad) ||
       (target && (!ex->robj[dst] || ex->robj_ad[dst] != ad)))
@@ -877,10 +893,50 @@ static void issue(struct co_exec *ex, const struct co_step *st,
 static int outcome_match(const struct co_outcome *pred,
                          const struct co_outcome *real) {
   /* An offset the model cannot know (after opaque layer I/O): any offset,
-   * or EINVAL when the seek went below 0. */
+   * or EINVAL when the seek went below 0, or ENXIO when SEEK_DATA or
+   * SEEK_HOLE was at or past an end it does not know. */
   if (pred->ret == CO_RET_ANY)
-    return (real->err == CO_OK && real->ret >= 0) || real->err == CO_EINVAL;
-  return pred->ret == real->ret && pred->err == real->err;
+    return (real->err == CO_OK && real->ret >= 0) || real->err == CO_EINVAL ||
+           real->err == CO_ENXIO;
+  /* read's bytes, fstat's fields: the bits the model knows */
+  return pred->ret == real->ret && pred->err == real->err &&
+         ((pred->data ^ real->data) & pred->dmask) == 0;
+}
+
+/* What a read's bytes or fstat's fields that differ from the model's
+ * are, in words; 0 if ret and err differ instead. */
+static int data_differs(const struct co_outcome *pred,
+                        const struct co_outcome *real, const char *text,
+                        int kind, char *what, size_t cap) {
+  uint64_t m = pred->data, r = real->data;
+  if (pred->ret != real->ret || pred->err != real->err)
+    return 0;
+  if (kind == CO_OP_GETFL) {
+    snprintf(what, cap,
+             "`%s` returned %" PRId64 " with O_NONBLOCK %s; the "
+             "model says O_NONBLOCK is %s",
+             text, real->ret, r & CO_GETFL_NONBLOCK ? "set" : "clear",
+             m & CO_GETFL_NONBLOCK ? "set" : "clear");
+    return 1;
+  }
+  if (kind == CO_OP_READ) {
+    snprintf(what, cap,
+             "`%s` returned %" PRId64 " bytes, but not the bytes the model "
+             "says the writes put there (digest %016" PRIx64
+             ", the model's %016" PRIx64 ")",
+             text, real->ret, r, m);
+    return 1;
+  }
+  snprintf(what, cap,
+           "`%s`: st_mode %06" PRIo64 " st_nlink %" PRIu64 " st_size %" PRIu64
+           "; the model says st_mode %06" PRIo64 " st_nlink %" PRIu64
+           " st_size %" PRIu64 "%s",
+           text, (r & 07777) | ((r >> CO_STAT_TYPE_SHIFT) & 0xf) << 12,
+           (r >> CO_STAT_NLINK_SHIFT) & 0xff, r >> CO_STAT_SIZE_SHIFT,
+           (m & 07777) | ((m >> CO_STAT_TYPE_SHIFT) & 0xf) << 12,
+           (m >> CO_STAT_NLINK_SHIFT) & 0xff, m >> CO_STAT_SIZE_SHIFT,
+           pred->dmask >> CO_STAT_SIZE_SHIFT ? "" : " (size unknown)");
+  return 1;
 }
 
 /* What kind of disagreement a wrong result is. */
@@ -897,6 +953,12 @@ static int classify(struct co_exec *ex, const struct co_step *st,
   fmt_outcome(pred, m, sizeof m, 0, w, hw);
   fmt_outcome(real, r, sizeof r, 1, w, hw);
   co_op_format(st->op, text, sizeof text);
+  if (data_differs(pred, real, text, st->op->kind, what, cap)) {
+    *rule = st->op->kind == CO_OP_READ    ? "content"
+            : st->op->kind == CO_OP_GETFL ? "nonblock"
+                                          : "stat";
+    return CO_V_DIVERGENCE;
+  }
   if (real->err == CO_IPH) {
     snprintf(what, cap,
              "`%s` fired the C runtime's invalid-parameter handler (errno "
@@ -1084,7 +1146,9 @@ static int observe(struct co_exec *ex, struct co_verdict *v,
       return v->kind;
   }
   if ((ex->observe & CO_OBSERVE_IDENTITY) && eff->same_a >= 0 &&
-      pred->err == CO_OK && check_same(ex, v, eff->same_a, eff->same_b))
+      pred->err == CO_OK &&
+      (eff->same_file ? check_same_file : check_same)(ex, v, eff->same_a,
+                                                      eff->same_b))
     return v->kind;
   return CO_V_OK;
 }

@@ -218,6 +218,44 @@ static void print_state(FILE *out, const struct co_model *m,
   }
 }
 
+/* What a read returned (the bytes, as the model has them: the executor
+ * compared their digest) or fstat (its fields), for explain. */
+static void explain_data(const struct co_model *m, const struct co_step_info *s,
+                         char *buf, size_t cap) {
+  uint8_t b[256];
+  struct co_fdstate fs;
+  long n, i;
+  size_t len = 0;
+  uint64_t d = s->real->data;
+  buf[0] = 0;
+  if (s->real->err != CO_OK || s->real->ret < 0)
+    return;
+  if (s->op->kind == CO_OP_GETFL) {
+    if (d & CO_GETFL_NONBLOCK)
+      snprintf(buf, cap, " (O_NONBLOCK)");
+    return;
+  }
+  if (s->op->kind == CO_OP_FSTAT) {
+    snprintf(buf, cap, " (st_mode %06llo, st_nlink %llu, st_size %llu)",
+             (unsigned long long)((d & 07777) |
+                                  ((d >> CO_STAT_TYPE_SHIFT) & 0xf) << 12),
+             (unsigned long long)((d >> CO_STAT_NLINK_SHIFT) & 0xff),
+             (unsigned long long)(d >> CO_STAT_SIZE_SHIFT));
+    return;
+  }
+  if (s->op->kind != CO_OP_READ || s->real->ret == 0)
+    return;
+  co_model_fd(m, s->call->a, &fs); /* the read moved the offset past them */
+  if ((n = co_model_file_bytes(m, s->call->a, fs.offset - s->real->ret, b,
+                               (size_t)s->real->ret)) < 0)
+    return;
+  len = (size_t)snprintf(buf, cap, " \"");
+  for (i = 0; i < n && len + 6 < cap; i++)
+    len += (size_t)snprintf(buf + len, cap - len, b[i] ? "%c" : "\\0", b[i]);
+  if (len + 2 < cap)
+    snprintf(buf + len, cap - len, "\"");
+}
+
 static void explain_hook(void *env, const struct co_step_info *s) {
   struct explain_env *e = env;
   const struct co_event_rec *ev;
@@ -227,8 +265,9 @@ static void explain_hook(void *env, const struct co_step_info *s) {
   const struct co_words *w =
       s->resolved->call ? co_words(CO_PLATFORM_POSIX) : co_exec_words(e->ex);
   const char *raw = co_words_raw(w, s->real->raw);
-  char text[128], r[64], v[24];
+  char text[128], r[64], v[24], data[300];
   co_op_format(s->op, text, sizeof text);
+  explain_data(co_exec_model(e->ex), s, data, sizeof data);
   if (s->real->err == CO_OK)
     snprintf(r, sizeof r, "%s", /* a returned handle as the platform's */
              co_words_value(s->resolved->binds == 2
@@ -243,8 +282,10 @@ static void explain_hook(void *env, const struct co_step_info *s) {
     snprintf(r, sizeof r, "-1 %s", raw);
   else
     snprintf(r, sizeof r, "-1 %s", co_err_name(s->real->err));
-  fprintf(e->out, "  %3zu  %-32s -> %s%s\n", s->step, text, r,
-          s->model->ret == s->real->ret && s->model->err == s->real->err
+  fprintf(e->out, "  %3zu  %-32s -> %s%s%s\n", s->step, text, r, data,
+          (s->model->ret == s->real->ret || s->model->ret == CO_RET_ANY) &&
+                  s->model->err == s->real->err &&
+                  !((s->model->data ^ s->real->data) & s->model->dmask)
               ? ""
               : "   (the model differs)");
   nev = co_exec_events(e->ex, &ev);

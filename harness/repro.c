@@ -365,6 +365,41 @@ static void write_c(FILE *o, const struct co_op *op) {
   fprintf(o, ", buf, %d);\n", (int)op->n);
 }
 
+static void setfl_c(FILE *o, const struct co_op *op) {
+  call_c(o, op, "fcntl", 0, 1);
+  fprintf(o, ", F_SETFL, %s%s%s%s);\n", op->flags & CO_F_BIT0 ? "O_APPEND" : "",
+          op->flags & CO_F_BIT0 && op->flags & (CO_F_BIT1 | CO_F_BIT2) ? " | "
+                                                                       : "",
+          op->flags & CO_F_BIT1   ? (op->flags & CO_F_BIT2 ? "O_NONBLOCK | "
+                                                             "O_NDELAY"
+                                                           : "O_NONBLOCK")
+          : op->flags & CO_F_BIT2 ? "O_NDELAY"
+                                  : "",
+          op->flags & (CO_F_BIT0 | CO_F_BIT1 | CO_F_BIT2) ? "" : "0");
+}
+
+/* read checks the count (the bytes are checked by closeonce, not here) */
+static void read_c(FILE *o, const struct co_op *op) {
+  fprintf(o, "  {\n    static char rb[256];\n  ");
+  call_c(o, op, "read", 0, 1);
+  fprintf(o, ", rb, %d);\n  }\n", (int)op->n);
+}
+
+static void fstat_c(FILE *o, const struct co_op *op) {
+  fprintf(o, "  {\n    struct stat st;\n  ");
+  call_c(o, op, "fstat", 0, 1);
+  fprintf(o, ", &st);\n  }\n");
+}
+
+static void lseek_ext_c(FILE *o, const struct co_op *op) {
+  unsigned w = op->flags & CO_F_XWHENCE_MASK;
+  call_c(o, op, "lseek", 0, 1);
+  fprintf(o, ", %d, %s);\n", (int)op->n,
+          w == CO_F_XWHENCE_DATA   ? "SEEK_DATA"
+          : w == CO_F_XWHENCE_HOLE ? "SEEK_HOLE"
+                                   : "SEEK_HOLE + 1 /* invalid */");
+}
+
 static void lseek_c(FILE *o, const struct co_op *op) {
   call_c(o, op, "lseek", 0, 1);
   fprintf(o, ", %d, %s);\n", (int)op->n,
@@ -386,7 +421,6 @@ static const struct simple_tpl {
                      "    r &= FD_CLOEXEC;\n"},
     [CO_OP_SETFD] = {"fcntl", 0, 1, ", F_SETFD, ", "FD_CLOEXEC", "0", ");\n"},
     [CO_OP_GETFL] = {"getfl", 0, 1, "", NULL, NULL, ");\n"},
-    [CO_OP_SETFL] = {"fcntl", 0, 1, ", F_SETFL, ", "O_APPEND", "0", ");\n"},
     [CO_OP_CLOSE] = {"close", 0, 1, "", NULL, NULL, ");\n"},
 };
 
@@ -396,6 +430,8 @@ static void (*const builtin_c[CO_OP_COUNT])(FILE *, const struct co_op *) = {
     [CO_OP_OPEN] = open_c,   [CO_OP_DUP3] = dup3_c,
     [CO_OP_DUPFD] = dupfd_c, [CO_OP_CLOSE_RANGE] = close_range_c,
     [CO_OP_WRITE] = write_c, [CO_OP_LSEEK] = lseek_c,
+    [CO_OP_SETFL] = setfl_c, [CO_OP_READ] = read_c,
+    [CO_OP_FSTAT] = fstat_c, [CO_OP_LSEEK_EXT] = lseek_ext_c,
 };
 
 static int builtin_op_c(FILE *o, const struct co_op *op) {
@@ -927,8 +963,8 @@ static void prelude_c(FILE *out, const struct co_target *tg,
   fprintf(out, " */\n#define _GNU_SOURCE\n#include <errno.h>\n"
                "#include <fcntl.h>\n#include <stdint.h>\n#include <stdio.h>\n"
                "#include <stdlib.h>\n#include <string.h>\n"
-               "#include <sys/resource.h>\n#include <sys/syscall.h>\n"
-               "#include <unistd.h>\n\n");
+               "#include <sys/resource.h>\n#include <sys/stat.h>\n"
+               "#include <sys/syscall.h>\n#include <unistd.h>\n\n");
   if (variant)
     fprintf(out,
             "#ifndef VARIANT\n#define VARIANT %uu /* the planted bugs; 0: "

@@ -33,8 +33,16 @@ static const struct co__word words_dup3[] = {{CO_F_BIT0, CO_F_BIT0, "cloexec"},
                                              {0, 0, NULL}};
 static const struct co__word words_cloexec[] = {
     {CO_F_BIT0, CO_F_BIT0, "cloexec"}, {0, 0, NULL}};
-static const struct co__word words_append[] = {{CO_F_BIT0, CO_F_BIT0, "append"},
-                                               {0, 0, NULL}};
+static const struct co__word words_setfl[] = {
+    {CO_F_BIT0, CO_F_BIT0, "append"},
+    {CO_F_BIT1, CO_F_BIT1, "nonblock"},
+    {CO_F_BIT2, CO_F_BIT2, "ndelay"},
+    {0, 0, NULL}};
+static const struct co__word words_seekext[] = {
+    {CO_F_XWHENCE_MASK, CO_F_XWHENCE_DATA, "data"},
+    {CO_F_XWHENCE_MASK, CO_F_XWHENCE_HOLE, "hole"},
+    {CO_F_XWHENCE_MASK, CO_F_XWHENCE_BAD, "badwhence"},
+    {0, 0, NULL}};
 static const struct co__word words_protect[] = {
     {CO_F_BIT0, CO_F_BIT0, "protect"}, {0, 0, NULL}};
 static const struct co__word words_whence[] = {{CO_F_WHENCE_MASK, 0, "set"},
@@ -58,7 +66,10 @@ const struct co_opdesc co_opdesc[CO_OP_COUNT] = {
 void co_step_of(struct co_step *s, const struct co_op *op) {
   const struct co_entry_ref *r =
       op->kind == CO_OP_CALL ? co_entry_ref(op->entry) : NULL;
-  const struct co_opdesc *d = &co_opdesc[op->kind % CO_OP_COUNT];
+  /* canonical kinds are in range: the modulo (not a power of two) only
+   * for a guard */
+  const struct co_opdesc *d =
+      &co_opdesc[op->kind < CO_OP_COUNT ? op->kind : op->kind % CO_OP_COUNT];
   s->op = op;
   s->call = r;
   s->mode = r && op->flags < r->nmodes ? &r->e->modes[op->flags] : NULL;

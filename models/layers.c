@@ -92,6 +92,8 @@ void co__obj_make(struct co_model *m, struct objent *o, int numbered,
   o->hold.owns = (uint8_t)(owns != 0);
   o->hold.num = num;
   o->hold.gen = co__is_live(m, num) ? m->fd[num].gen : 0;
+  if (o->hold.gen) /* a library may set O_NONBLOCK on what it holds */
+    co__ofd_of(m, num)->nonblock = 2;
   o->wrap.inner = -1;
   o->nb.n = -1;
   o->nb.on = (uint8_t)(numbered != 0);

@@ -26,7 +26,12 @@ const char *co_sit_name(enum co_sit s) {
 }
 
 struct co_model *co_model_new(void) {
-  return calloc(1, sizeof(struct co_model));
+  struct co_model *m = calloc(1, sizeof(struct co_model));
+  unsigned i;
+  if (m)
+    for (i = 0; i < sizeof m->pattern; i++)
+      m->pattern[i] = CO_WRITE_BYTE(i);
+  return m;
 }
 
 void co_model_free(struct co_model *m) {
@@ -35,6 +40,12 @@ void co_model_free(struct co_model *m) {
   free(m->fd);
   free(m->ofd);
   free(m->fsize);
+  if (m->content) {
+    size_t i;
+    for (i = 0; i < m->contentcap; i++)
+      free(m->content[i].b);
+    free(m->content);
+  }
   free(m->foreign);
   free(m->frun);
   free(m);
@@ -165,6 +176,7 @@ void co_model_prepare(const struct co_model *m, const struct co_step *st,
     co__step_sit(m, &s);
   t->n = t->sweep = t->refused = t->overflow = 0;
   t->same_a = t->same_b = -1;
+  t->same_file = 0;
   t->offset_num = -1;
   t->actor = CO_PARTY_CLIENT;
   t->obj = -1;
@@ -196,13 +208,14 @@ unsigned co_model_apply(struct co_model *m, const struct co_model_prep *p,
                         struct co_outcome *pred, struct co_aftermath *t) {
   const struct co_op *op = p->step->op;
   const struct co_call *c = p->call;
-  unsigned kind = op->kind % CO_OP_COUNT;
+  unsigned kind = op->kind < CO_OP_COUNT ? op->kind : op->kind % CO_OP_COUNT;
   int binds = co_opdesc[kind].binds;
   co__rule *rule;
 
   pred->ret = 0;
   pred->err = CO_OK;
   pred->raw = 0;
+  pred->data = pred->dmask = 0;
   m->hint = c->hint;
   if (t->refused) {
     co__fail(pred, CO_REFUSED);

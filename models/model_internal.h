@@ -42,6 +42,19 @@ struct ofdent {
   int64_t off; /* -1: unknown (after a layer's opaque I/O) */
   int32_t file, refs;
   uint8_t acc, append;
+  uint8_t nonblock; /* O_NONBLOCK (F_SETFL); 2: unknown (a layer's object
+                       held it: libraries set it, libuv does) */
+};
+
+/* What a file holds, for read (docs/posix.md#read): its bytes up to its
+ * size (m->fsize), the gaps that writes past the end left as zeros.
+ * Buffers are kept from trace to trace (by file index). */
+#define CO__CONTENT_MAX (1 << 20) /* past it, the bytes are not kept */
+struct co__content {
+  uint8_t *b;
+  size_t cap;
+  uint8_t gap;  /* a write began past the end: the file may have holes */
+  uint8_t lost; /* bytes not kept (past CO__CONTENT_MAX, or ENOMEM) */
 };
 
 /* Ownership: the descriptor an object holds. */
@@ -120,7 +133,7 @@ extern const struct co__platform co__posix_platform, co__win32_platform;
 co__rule co__rule_open, co__rule_dup, co__rule_dup2, co__rule_dup3,
     co__rule_dupfd, co__rule_getfd, co__rule_setfd, co__rule_getfl,
     co__rule_setfl, co__rule_close, co__rule_close_range, co__rule_write,
-    co__rule_lseek;
+    co__rule_lseek, co__rule_read, co__rule_fstat, co__rule_lseek_ext;
 void co__write_with(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t,
                     int ro_err);
@@ -155,6 +168,9 @@ struct co_model {
   size_t nofd, ofdcap;
   int64_t *fsize; /* file sizes; -1: unknown */
   size_t nfile, filecap;
+  struct co__content *content; /* by file, contentcap of them */
+  size_t contentcap;
+  uint8_t pattern[256]; /* what a write of i bytes writes: CO_WRITE_BYTE */
   struct slotent slot[CO_SLOTS];
   struct objent obj[CO_OBJS];
   int64_t *foreign;
@@ -193,7 +209,10 @@ int co__is_foreign_list(const struct co_model *m, int64_t num);
 int64_t co__lowest_free(struct co_model *m, int64_t from);
 int32_t co__new_ofd(struct co_model *m, int acc, int append);
 void co__ofd_write(struct co_model *m, struct ofdent *o, int64_t n);
+void co__ofd_write_as(struct co_model *m, struct ofdent *o, int64_t n,
+                      int pattern);
 void co__ofd_unknown(struct co_model *m, struct ofdent *o);
+int64_t co__same_file_other(const struct co_model *m, int64_t num);
 void co__dup_onto(struct co_model *m, int64_t o, int64_t n, int cloexec,
                   struct co_outcome *pred, struct co_aftermath *t);
 void co__dup_new(struct co_model *m, int64_t n, int64_t num, int cloexec,

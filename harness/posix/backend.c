@@ -5,8 +5,11 @@
  * Every "open" makes a fresh file: O_TMPFILE where the file system has it
  * (one call, no name ever exists), otherwise a named create followed at once
  * by unlink. Either way nothing is left in the directory, which destroy()
- * removes. Observations: F_GETFD, lseek, kcmp(KCMP_FILE) (fstat inode when
- * kcmp is unavailable), poll() for validity of many numbers at once.
+ * removes. write writes the pattern CO_WRITE_BYTE; read and fstat report
+ * what they returned besides the count as the outcome's data (the bytes'
+ * digest, the fields packed). Observations: F_GETFD, lseek, kcmp(KCMP_FILE)
+ * (fstat inode when kcmp is unavailable), poll() for validity of many numbers
+ * at once.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -39,6 +42,12 @@
 #define SYS_kcmp 312
 #endif
 #define KCMP_FILE_ 0
+#ifndef SEEK_DATA
+#define SEEK_DATA 3
+#endif
+#ifndef SEEK_HOLE
+#define SEEK_HOLE 4
+#endif
 
 #define POLL_CHUNK 256
 
@@ -50,7 +59,8 @@ struct posix_be {
   pid_t pid;
   char dir[4096];
   struct pollfd pfd[POLL_CHUNK];
-  char buf[256];
+  char buf[256];     /* what write writes: CO_WRITE_BYTE */
+  uint8_t rbuf[256]; /* what read reads into */
 };
 
 /* Where the private directory goes: $TMPDIR if set; otherwise /dev/shm
@@ -104,7 +114,8 @@ static void *posix_create(char *err, size_t errcap) {
   be->limit = posix_limit(NULL);
   be->kcmp_ok = syscall(SYS_kcmp, be->pid, be->pid, KCMP_FILE_, be->dirfd,
                         be->dirfd) == 0;
-  memset(be->buf, 'x', sizeof be->buf);
+  for (fd = 0; fd < (int)sizeof be->buf; fd++)
+    be->buf[fd] = (char)CO_WRITE_BYTE(fd);
   return be;
 }
 
@@ -239,6 +250,34 @@ static int posix_open(struct posix_be *be, unsigned flags) {
   return fd;
 }
 
+/* F_GETFL's flags as closeonce has them: the access mode and O_APPEND */
+static long posix_fl(long r) {
+  return ((r & O_ACCMODE) == O_RDONLY   ? CO_F_ACC_RDONLY
+          : (r & O_ACCMODE) == O_WRONLY ? CO_F_ACC_WRONLY
+                                        : CO_F_ACC_RDWR) |
+         (r & O_APPEND ? CO_F_APPEND : 0);
+}
+
+/* read (the bytes' digest) and fstat (its fields) */
+static void posix_read_stat(struct posix_be *be, const struct co_call *c,
+                            struct co_outcome *out) {
+  struct stat st;
+  long r;
+  errno = 0;
+  if (c->kind == CO_OP_READ) {
+    r = (long)read((int)c->a, be->rbuf, (size_t)c->n);
+    co_outcome_from_c(out, r, errno);
+    if (r >= 0)
+      out->data = co_bytes_digest(be->rbuf, (size_t)r);
+    return;
+  }
+  r = fstat((int)c->a, &st);
+  co_outcome_from_c(out, r, errno);
+  if (r == 0)
+    out->data = co_stat_pack((unsigned)st.st_mode, (uint64_t)st.st_nlink,
+                             st.st_size < 0 ? 0 : (uint64_t)st.st_size);
+}
+
 static void posix_call(void *self, const struct co_call *c,
                        struct co_outcome *out) {
   struct posix_be *be = self;
@@ -273,14 +312,15 @@ static void posix_call(void *self, const struct co_call *c,
     break;
   case CO_OP_GETFL:
     r = fcntl(a, F_GETFL);
-    if (r >= 0)
-      r = ((r & O_ACCMODE) == O_RDONLY   ? CO_F_ACC_RDONLY
-           : (r & O_ACCMODE) == O_WRONLY ? CO_F_ACC_WRONLY
-                                         : CO_F_ACC_RDWR) |
-          (r & O_APPEND ? CO_F_APPEND : 0);
-    break;
+    co_outcome_from_c(out, r < 0 ? r : posix_fl(r), errno);
+    if (r >= 0 && (r & O_NONBLOCK))
+      out->data = CO_GETFL_NONBLOCK;
+    return;
   case CO_OP_SETFL:
-    r = fcntl(a, F_SETFL, c->flags & CO_F_BIT0 ? O_APPEND : 0);
+    r = fcntl(a, F_SETFL,
+              (c->flags & CO_F_BIT0 ? O_APPEND : 0) |
+                  (c->flags & CO_F_BIT1 ? O_NONBLOCK : 0) |
+                  (c->flags & CO_F_BIT2 ? O_NDELAY : 0));
     break;
   case CO_OP_CLOSE:
     r = close(a);
@@ -297,6 +337,17 @@ static void posix_call(void *self, const struct co_call *c,
               (c->flags & CO_F_WHENCE_MASK) == 0   ? SEEK_SET
               : (c->flags & CO_F_WHENCE_MASK) == 1 ? SEEK_CUR
                                                    : SEEK_END);
+    break;
+  case CO_OP_READ:
+  case CO_OP_FSTAT:
+    posix_read_stat(be, c, out);
+    return;
+  case CO_OP_LSEEK_EXT:
+    r = lseek(a, c->n,
+              (c->flags & CO_F_XWHENCE_MASK) == CO_F_XWHENCE_DATA ? SEEK_DATA
+              : (c->flags & CO_F_XWHENCE_MASK) == CO_F_XWHENCE_HOLE
+                  ? SEEK_HOLE
+                  : SEEK_HOLE + 1);
     break;
   default:
     r = -1;

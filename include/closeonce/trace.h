@@ -64,13 +64,16 @@ enum co_argkind {
   X(GETFD, "getfd", 0, 1, CO_ARG_NONE, none)                                   \
   X(SETFD, "setfd", 0, 1, CO_ARG_NONE, cloexec)                                \
   X(GETFL, "getfl", 0, 1, CO_ARG_NONE, none)                                   \
-  X(SETFL, "setfl", 0, 1, CO_ARG_NONE, append)                                 \
+  X(SETFL, "setfl", 0, 1, CO_ARG_NONE, setfl)                                  \
   X(CLOSE, "close", 0, 1, CO_ARG_NONE, none)                                   \
   X(CLOSE_RANGE, "close_range", 0, 2, CO_ARG_NONE, cloexec)                    \
   X(WRITE, "write", 0, 1, CO_ARG_COUNT, none)                                  \
   X(LSEEK, "lseek", 0, 1, CO_ARG_OFFSET, whence)                               \
   X(DUP_CLOSE, "dup_close", 1, 1, CO_ARG_NONE, none)                           \
   X(SETPROTECT, "setprotect", 0, 1, CO_ARG_NONE, protect)                      \
+  X(READ, "read", 0, 1, CO_ARG_COUNT, none)                                    \
+  X(FSTAT, "fstat", 0, 1, CO_ARG_NONE, none)                                   \
+  X(LSEEK_EXT, "lseek_ext", 0, 1, CO_ARG_OFFSET, seekext)                      \
   X(CALL, "call", 0, 0, CO_ARG_NONE, none)
 
 enum co_opkind {
@@ -89,7 +92,18 @@ enum co_opkind {
 #define CO_F_APPEND 0x8  /* open; setfl: bit 0 */
 #define CO_F_BIT0 0x1
 #define CO_F_BIT1 0x2
+#define CO_F_BIT2 0x4
 #define CO_F_WHENCE_MASK 0x3 /* lseek: 0 set, 1 cur, 2 end */
+/* setfl: bit 0 O_APPEND, bit 1 O_NONBLOCK, bit 2 O_NDELAY (on Linux the
+ * same bit as O_NONBLOCK: docs/posix.md#nonblock). getfl's normalized
+ * result is CO_F_ACC_* | CO_F_APPEND; O_NONBLOCK is in the outcome's data
+ * (CO_GETFL_NONBLOCK, closeonce/model.h). */
+/* lseek_ext: the whence values lseek does not take: 0 SEEK_DATA, 1
+ * SEEK_HOLE, 2 an invalid whence (SEEK_HOLE + 1); docs/posix.md#seek-data */
+#define CO_F_XWHENCE_MASK 0x3
+#define CO_F_XWHENCE_DATA 0x0
+#define CO_F_XWHENCE_HOLE 0x1
+#define CO_F_XWHENCE_BAD 0x2
 /* setprotect: bit 0 (HANDLE_FLAG_PROTECT_FROM_CLOSE). dup_close is
  * DuplicateHandle with DUPLICATE_CLOSE_SOURCE: Win32 only. */
 

@@ -15,7 +15,7 @@
 
 #include "closeonce/model.h"
 
-#define CO_BACKEND_VERSION 3
+#define CO_BACKEND_VERSION 4
 
 /* What one query of a number sees. */
 struct co_obs {
@@ -71,6 +71,13 @@ struct co_backend {
   /* The documented deviations (CO_QUIRK_*) of what it runs on; may be
    * NULL (none). */
   unsigned (*quirks)(void *self);
+
+  /* Version 4. The hard descriptor limit (RLIMIT_NOFILE hard), the most
+   * the soft one can be raised to (setlimit, and the executor's raise for
+   * traces that name high numbers); NULL: the platform has no such limit
+   * to set. A backend whose call() issues CO_OP_SETLIMIT keeps the limit()
+   * it reports current. */
+  int64_t (*hard_limit)(void *self);
 };
 
 /* The POSIX (Linux) backend. */

@@ -122,7 +122,7 @@ void co_gen_op(struct co_rng *r, const struct co_opset *set, uint32_t bound,
   /* Where the opset sets the limit (the whole POSIX set), numbers at the
    * boundaries f>=63 .. f>=8192 too, one operand in 32 (other opsets draw
    * as they always did: their campaigns stay reproducible). */
-  if (has_kind(set, CO_OP_SETLIMIT) && co_rng_below(r, 32) == 0) {
+  if (has_kind(set, CO_OP_SETLIMIT) && co_rng_below(r, 128) == 0) {
     struct co_ref *at = co_rng_below(r, 2) ? &op->a : &op->b;
     *at = (struct co_ref){CO_REF_AT, (uint8_t)co_rng_below(r, CO_AT_REFS)};
   }

@@ -334,8 +334,7 @@ static void close_range_c(FILE *o, const struct co_op *op) {
   if (op->flags & CO_F_BIT2)
     fprintf(o, ", ~0u /* invalid flags */);\n");
   else
-    fprintf(o, ", %s%s);\n",
-            op->flags & CO_F_BIT0 ? "4u /* CLOEXEC */" : "0u",
+    fprintf(o, ", %s%s);\n", op->flags & CO_F_BIT0 ? "4u /* CLOEXEC */" : "0u",
             op->flags & CO_F_BIT1 ? " | 2u /* UNSHARE */" : "");
 }
 
@@ -378,9 +377,9 @@ static const struct simple_tpl {
 /* The others, indexed by enum co_opkind; NULL: no C template (CO_OP_CALL:
  * below). */
 static void (*const builtin_c[CO_OP_COUNT])(FILE *, const struct co_op *) = {
-    [CO_OP_OPEN] = open_c,   [CO_OP_DUP3] = dup3_c,
-    [CO_OP_DUPFD] = dupfd_c, [CO_OP_CLOSE_RANGE] = close_range_c,
-    [CO_OP_WRITE] = write_c, [CO_OP_LSEEK] = lseek_c,
+    [CO_OP_OPEN] = open_c,         [CO_OP_DUP3] = dup3_c,
+    [CO_OP_DUPFD] = dupfd_c,       [CO_OP_CLOSE_RANGE] = close_range_c,
+    [CO_OP_WRITE] = write_c,       [CO_OP_LSEEK] = lseek_c,
     [CO_OP_SETLIMIT] = setlimit_c,
 };
 

@@ -143,18 +143,18 @@ Test(limits, setlimit_is_emfile_einval_and_ebadf_at_the_new_limit) {
   struct co_exec *ex = sup_exec();
   rlim_t before = soft();
   sup_run_ok(ex,
-             "s0 = open rdwr\n"    /* 0 */
-             "setlimit f2\n"       /* 1: f0 and f1 only */
-             "s1 = dup s0\n"       /* 2: f1 */
-             "s2 = dup s0\n"       /* 3: EMFILE */
-             "s2 = open rdwr\n"    /* 4: EMFILE */
-             "s2 = dupfd s0 f0\n"  /* 5: EMFILE */
-             "s2 = dupfd s0 f2\n"  /* 6: EINVAL */
-             "s2 = dup2 s0 f2\n"   /* 7: EBADF */
-             "s2 = dup3 s0 f2 \n"  /* 8: EBADF */
-             "setlimit -1\n"       /* 9: above the hard limit: EINVAL */
-             "setlimit f3\n"       /* 10 */
-             "s2 = dup s0\n",      /* 11: f2 */
+             "s0 = open rdwr\n"   /* 0 */
+             "setlimit f2\n"      /* 1: f0 and f1 only */
+             "s1 = dup s0\n"      /* 2: f1 */
+             "s2 = dup s0\n"      /* 3: EMFILE */
+             "s2 = open rdwr\n"   /* 4: EMFILE */
+             "s2 = dupfd s0 f0\n" /* 5: EMFILE */
+             "s2 = dupfd s0 f2\n" /* 6: EINVAL */
+             "s2 = dup2 s0 f2\n"  /* 7: EBADF */
+             "s2 = dup3 s0 f2 \n" /* 8: EBADF */
+             "setlimit -1\n"      /* 9: above the hard limit: EINVAL */
+             "setlimit f3\n"      /* 10 */
+             "s2 = dup s0\n",     /* 11: f2 */
              &r);
   REAL_OK(1, 0);
   /* f1: between f0 (s0) and f2 (step 6's minimum) */
@@ -222,8 +222,7 @@ Test(limits, high_numbers_raise_the_soft_limit_within_the_hard_one) {
   cr_assert_eq(r.call[4].b, 16384, "the limit was %lld",
                (long long)r.call[4].b);
   REAL_ERR(4, EBADF);
-  cr_assert_eq(soft(), 1024, "not restored: %llu",
-               (unsigned long long)soft());
+  cr_assert_eq(soft(), 1024, "not restored: %llu", (unsigned long long)soft());
   co_exec_free(ex);
 }
 
@@ -252,17 +251,17 @@ Test(limits, a_hard_limit_below_the_numbers_names_the_step) {
 Test(limits, close_range_flags_unshare_cloexec_and_invalid) {
   struct co_exec *ex = sup_exec();
   sup_run_ok(ex,
-             "s0 = open rdwr\n"                        /* 0 */
-             "s1 = open rdwr\n"                        /* 1 */
-             "close_range s1 s1 unshare cloexec\n"     /* 2 */
-             "getfd s1\n"                              /* 3: 1 */
-             "close_range s0 -1 badflags\n"            /* 4: EINVAL */
-             "close_range s1 s0 unshare badflags\n"    /* 5: EINVAL */
-             "getfd s0\n"                              /* 6: open */
-             "close_range s1 -1 unshare\n"             /* 7 */
-             "getfd s1\n"                              /* 8: EBADF */
-             "getfd s0\n"                              /* 9: 0 */
-             "close_range s1 s0 unshare\n",            /* 10: EINVAL */
+             "s0 = open rdwr\n"                     /* 0 */
+             "s1 = open rdwr\n"                     /* 1 */
+             "close_range s1 s1 unshare cloexec\n"  /* 2 */
+             "getfd s1\n"                           /* 3: 1 */
+             "close_range s0 -1 badflags\n"         /* 4: EINVAL */
+             "close_range s1 s0 unshare badflags\n" /* 5: EINVAL */
+             "getfd s0\n"                           /* 6: open */
+             "close_range s1 -1 unshare\n"          /* 7 */
+             "getfd s1\n"                           /* 8: EBADF */
+             "getfd s0\n"                           /* 9: 0 */
+             "close_range s1 s0 unshare\n",         /* 10: EINVAL */
              &r);
   REAL_OK(2, 0);
   REAL_OK(3, 1);

@@ -11,8 +11,8 @@
  * Operands that name a number are references (struct co_ref): a slot's
  * current number, the k-th number that was free when the trace started
  * ("fk"), the first number free at the start at or above a boundary
- * ("f>=1024", CO_REF_AT), -1, or the descriptor limit. No reference can name a descriptor
- * that the harness or the fuzz engine owns.
+ * ("f>=1024", CO_REF_AT), -1, or the descriptor limit. No reference can name a
+ * descriptor that the harness or the fuzz engine owns.
  *
  * Two forms, one meaning:
  *  - binary (fuzzer input): 4 bytes an operation; total (every byte string

@@ -73,7 +73,7 @@ enum co_argkind {
   X(DUP_CLOSE, "dup_close", 1, 1, CO_ARG_NONE, none)                           \
   X(SETPROTECT, "setprotect", 0, 1, CO_ARG_NONE, protect)                      \
   X(CALL, "call", 0, 0, CO_ARG_NONE, none)                                     \
-  X(SETLIMIT, "setlimit", 0, 1, CO_ARG_NONE, none)
+  X(SETLIMIT, "setlimit", 0, 1, CO_ARG_NONE, none) /* soft RLIMIT_NOFILE */
 
 enum co_opkind {
 #define CO__OP_ENUM(id, name, binds, nrefs, arg, words) CO_OP_##id,
@@ -115,7 +115,8 @@ struct co_ref {
 
 /* The boundaries a CO_REF_AT reference names (docs/posix.md#boundaries):
  * 64-bit words of a descriptor bitmap, FD_SETSIZE, the C runtimes' table
- * limits, and F_DUPFD's minimum of 100 in LTP's fcntl tests. */
+ * limits, and 100 (LTP fcntl02's F_DUPFD minimum, close_range02's dup2
+ * target). */
 #define CO_AT_REFS 9
 #define CO_AT_LIST 63, 64, 100, 1023, 1024, 2047, 2048, 8191, 8192
 extern const int32_t co_ref_at[CO_AT_REFS];

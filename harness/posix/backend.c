@@ -131,13 +131,19 @@ static void posix_destroy(void *self) {
   free(be);
 }
 
-static int64_t posix_limit(void *self) {
+/* RLIMIT_NOFILE, the soft limit or the hard one; INT32_MAX for none. */
+static int64_t nofile(int hard) {
   struct rlimit rl;
-  (void)self;
-  if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
-      rl.rlim_cur > INT32_MAX)
+  rlim_t v;
+  if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
     return INT32_MAX;
-  return (int64_t)rl.rlim_cur;
+  v = hard ? rl.rlim_max : rl.rlim_cur;
+  return v == RLIM_INFINITY || v > INT32_MAX ? INT32_MAX : (int64_t)v;
+}
+
+static int64_t posix_limit(void *self) {
+  (void)self;
+  return nofile(0);
 }
 
 static int posix_valid_many(void *self, const int64_t *nums, size_t n,
@@ -247,12 +253,8 @@ static int posix_setlimit(struct posix_be *be, int64_t v) {
 }
 
 static int64_t posix_hard_limit(void *self) {
-  struct rlimit rl;
   (void)self;
-  if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_max == RLIM_INFINITY ||
-      rl.rlim_max > INT32_MAX)
-    return INT32_MAX;
-  return (int64_t)rl.rlim_max;
+  return nofile(1);
 }
 
 static int posix_open(struct posix_be *be, unsigned flags) {

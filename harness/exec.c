@@ -366,7 +366,10 @@ static int64_t at_high(const struct co_exec *ex, const struct co_trace *t,
   size_t i;
   for (i = 0; i < t->len; i++) {
     const struct co_op *op = &t->ops[i];
-    int k, nr = co_op_nrefs(op);
+    int k, nr;
+    if (op->a.type != CO_REF_AT && op->b.type != CO_REF_AT)
+      continue; /* most operations: no resolving */
+    nr = co_op_nrefs(op);
     for (k = 0; k < nr; k++) {
       struct co_ref r = k ? op->b : op->a;
       int64_t num;

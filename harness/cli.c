@@ -1105,6 +1105,32 @@ static void replay_run(struct replay_ctx *rc, const char *path) {
     replay_report_finding(rc, path, &v, ev, nev);
 }
 
+/* A trace that names a number (f>=B) the hard descriptor limit does not
+ * reach cannot run as written: said, naming the step (exit 2). */
+static int replay_fits(struct replay_ctx *rc, const char *path) {
+  struct co_limit_need need;
+  char text[96];
+  if (co_exec_fit_limit(rc->ex, &rc->t, &need) == 0)
+    return 0;
+  co_op_format(&rc->t.ops[need.step], text, sizeof text);
+  if (need.hard < 0)
+    fprintf(stderr,
+            "%s: step %zu `%s` names descriptor %" PRId64
+            ", at or above the descriptor limit, which this platform "
+            "cannot raise\n",
+            path, need.step, text, need.num);
+  else
+    fprintf(stderr,
+            "%s: step %zu `%s` names descriptor %" PRId64
+            ", which the hard descriptor limit %" PRId64
+            " (RLIMIT_NOFILE) does not allow; raise it (ulimit -Hn, "
+            "prlimit) or run the trace elsewhere\n",
+            path, need.step, text, need.num, need.hard);
+  printf("ERROR %s\n", path);
+  rc->bad++;
+  return -1;
+}
+
 static void replay_path(struct replay_ctx *rc, const char *path, int top) {
   struct stat st;
   char err[512];
@@ -1133,6 +1159,8 @@ static void replay_path(struct replay_ctx *rc, const char *path, int top) {
    * move runs. */
   co_exec_set_mode(rc->ex, rc->mode,
                    file_format(path, rc->fmt) == CO_FMT_BINARY);
+  if (replay_fits(rc, path) < 0)
+    return;
   if (rc->report_dir)
     replay_keep_case(rc, path);
   replay_run(rc, path);

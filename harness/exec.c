@@ -32,7 +32,12 @@ struct co_exec {
   struct co_model *model;
   int64_t *foreign;
   size_t nforeign;
+  /* The descriptor limit; during a trace that raised it (setlimit, or
+   * co_exec_fit_limit), the highest it was: numbers below it are reached. */
   int64_t limit;
+  int64_t hard;    /* the hard limit (0: the backend sets none) */
+  int64_t limit0;  /* the soft limit before the trace moved it, */
+  int limit_moved; /* restored at co_exec_end */
   unsigned observe;
 
   /* per trace */
@@ -132,6 +137,9 @@ static int set_foreign(struct co_exec *ex, int64_t *v, size_t n) {
   ex->foreign = v;
   ex->nforeign = n;
   ex->limit = ex->be->limit(ex->self);
+  ex->hard = ex->be->version >= 4 && ex->be->hard_limit
+                 ? ex->be->hard_limit(ex->self)
+                 : 0;
   /* For each foreign number, the index just past its run of consecutive
    * ones: the sweeps skip a run at once. */
   {
@@ -359,10 +367,100 @@ int co_exec_free_std(const struct co_exec *ex) {
   return ex->free_std;
 }
 
+/* The backend can set the limit (version 4, hard_limit). */
+static int can_set_limit(const struct co_exec *ex) {
+  return ex->be->version >= 4 && ex->be->hard_limit;
+}
+
+/* Before the trace moves the soft limit: keep the one to restore. */
+static void keep_limit(struct co_exec *ex) {
+  if (!ex->limit_moved && can_set_limit(ex)) {
+    ex->limit0 = ex->be->limit(ex->self);
+    ex->limit_moved = 1;
+  }
+}
+
+/* After a move: numbers below the highest limit of the trace are reached. */
+static void moved_limit(struct co_exec *ex) {
+  int64_t cur = ex->be->limit(ex->self);
+  if (cur > ex->limit)
+    ex->limit = cur;
+}
+
+/* The soft limit back to what it was before the trace, whatever the trace
+ * did (docs/posix.md#setlimit). */
+static void restore_limit(struct co_exec *ex) {
+  struct co_call c = {CO_OP_SETLIMIT, 0, 0, 0, 0, -1, NULL};
+  struct co_outcome r;
+  if (!ex->limit_moved)
+    return;
+  c.a = ex->limit0;
+  ex->be->call(ex->self, &c, &r);
+  ex->limit = ex->be->limit(ex->self);
+  ex->limit_moved = 0;
+}
+
+/* The highest number the f>=B references of t name, with the step that
+ * names it first; -1 if none. */
+static int64_t at_high(const struct co_exec *ex, const struct co_trace *t,
+                       size_t *step) {
+  int64_t high = -1;
+  size_t i;
+  for (i = 0; i < t->len; i++) {
+    const struct co_op *op = &t->ops[i];
+    int k, nr;
+    if (op->a.type != CO_REF_AT && op->b.type != CO_REF_AT)
+      continue; /* most operations: no resolving */
+    nr = co_op_nrefs(op);
+    for (k = 0; k < nr; k++) {
+      struct co_ref r = k ? op->b : op->a;
+      int64_t num;
+      size_t f;
+      if (r.type != CO_REF_AT)
+        continue;
+      num = (co_ref_at[r.idx % CO_AT_REFS] + ex->stride - 1) / ex->stride *
+            ex->stride;
+      for (f = 0; f < ex->nforeign && ex->foreign[f] <= num; f++)
+        if (ex->foreign[f] == num)
+          num += ex->stride;
+      if (num > high) {
+        high = num;
+        *step = i;
+      }
+    }
+  }
+  return high;
+}
+
+int co_exec_fit_limit(struct co_exec *ex, const struct co_trace *t,
+                      struct co_limit_need *need) {
+  struct co_call c = {CO_OP_SETLIMIT, 0, 0, 0, 0, -1, NULL};
+  struct co_outcome r;
+  int64_t target;
+  memset(need, 0, sizeof *need);
+  need->num = at_high(ex, t, &need->step);
+  need->hard = can_set_limit(ex) ? ex->hard : -1;
+  if (need->num < ex->limit)
+    return 0;
+  if (need->hard <= need->num)
+    return -1;
+  /* the next power of two above it, within the hard limit */
+  for (target = 64; target <= need->num; target *= 2)
+    ;
+  if (target > need->hard)
+    target = need->hard;
+  keep_limit(ex);
+  c.a = target;
+  ex->be->call(ex->self, &c, &r);
+  ex->limit = ex->be->limit(ex->self);
+  return r.err == CO_OK ? 0 : -1;
+}
+
 void co_exec_free(struct co_exec *ex) {
   if (!ex)
     return;
   std_restore(ex);
+  restore_limit(ex);
   free_layer_states(ex);
   if (ex->self)
     ex->be->destroy(ex->self);
@@ -496,6 +594,7 @@ static int begin_model(struct co_exec *ex) {
   cfg.foreign = ex->foreign;
   cfg.nforeign = ex->nforeign;
   cfg.limit = ex->limit;
+  cfg.hard_limit = ex->hard;
   cfg.platform = ex->platform;
   cfg.quirks = ex->quirks;
   cfg.window = ex->window;
@@ -599,8 +698,10 @@ static void split_close_range(struct co_exec *ex, const struct co_call *c,
   real->ret = 0;
   real->err = CO_OK;
   real->raw = 0;
-  if (lo > hi) {
-    ex->be->call(ex->self, c, real); /* EINVAL: closes nothing */
+  if (lo > hi || (c->flags & CO_F_BIT2)) {
+    /* EINVAL before the table is looked at (fs/file.c close_range: the
+     * flags, then the range): closes nothing, one call */
+    ex->be->call(ex->self, c, real);
     return;
   }
   for (f = 0; f <= ex->nforeign; f++) {
@@ -1214,7 +1315,11 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
     ex->stats.syscalls_refused++;
     real = pred;
   } else if (!issued) {
+    if (op->kind == CO_OP_SETLIMIT)
+      keep_limit(ex);
     issue(ex, st, &call, &real);
+    if (op->kind == CO_OP_SETLIMIT)
+      moved_limit(ex);
   }
   if (ex->first.kind != CO_V_OK) { /* the harness failed during the call */
     *v = ex->first;
@@ -1411,6 +1516,9 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
   } else if (ex->first.kind == CO_V_OK) {
     set_verdict(ex, &tv, CO_V_HARNESS, "oom", "teardown failed: out of memory");
   }
+  /* Everything the trace reached is closed: the limit goes back before
+   * the harness needs descriptors of its own again. */
+  restore_limit(ex);
   /* Reading the whole open set costs O(descriptors): with thousands open
    * before the run, check proportionally less often, so that its cost per
    * trace stays what it is with a few. */
@@ -1444,8 +1552,16 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
 int co_exec_run(struct co_exec *ex, const struct co_trace *t,
                 struct co_verdict *v) {
   size_t i;
-  if (co_exec_begin(ex, v) != CO_V_OK)
+  struct co_limit_need need;
+  /* Numbers named by f>=B must be below the limit: raise it within the
+   * hard one. If the hard one is too low the trace runs with the limit it
+   * has (the model predicts the calls there fail); `closeonce replay`
+   * refuses such a trace first (co_exec_fit_limit). */
+  (void)co_exec_fit_limit(ex, t, &need);
+  if (co_exec_begin(ex, v) != CO_V_OK) {
+    restore_limit(ex);
     return v->kind;
+  }
   for (i = 0; i < t->len; i++)
     if (co_exec_step(ex, &t->ops[i], v) != CO_V_OK)
       break;

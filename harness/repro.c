@@ -299,6 +299,9 @@ static void ref_str(char *buf, size_t cap, struct co_ref r) {
   case CO_REF_NEG:
     snprintf(buf, cap, "-1");
     break;
+  case CO_REF_AT:
+    snprintf(buf, cap, "free_at(%d)", (int)co_ref_at[r.idx % CO_AT_REFS]);
+    break;
   default:
     snprintf(buf, cap, "limit()");
   }
@@ -357,7 +360,17 @@ static void close_range_c(FILE *o, const struct co_op *op) {
   ref_c(o, op->a);
   fprintf(o, ", (unsigned)");
   ref_c(o, op->b);
-  fprintf(o, ", %s);\n", op->flags & CO_F_BIT0 ? "4u /* CLOEXEC */" : "0u");
+  if (op->flags & CO_F_BIT2)
+    fprintf(o, ", ~0u /* invalid flags */);\n");
+  else
+    fprintf(o, ", %s%s);\n", op->flags & CO_F_BIT0 ? "4u /* CLOEXEC */" : "0u",
+            op->flags & CO_F_BIT1 ? " | 2u /* UNSHARE */" : "");
+}
+
+static void setlimit_c(FILE *o, const struct co_op *op) {
+  fprintf(o, "  r = setlimit(");
+  ref_c(o, op->a);
+  fprintf(o, ");\n");
 }
 
 static void write_c(FILE *o, const struct co_op *op) {
@@ -427,11 +440,12 @@ static const struct simple_tpl {
 /* The others, indexed by enum co_opkind; NULL: no C template (CO_OP_CALL:
  * below). */
 static void (*const builtin_c[CO_OP_COUNT])(FILE *, const struct co_op *) = {
-    [CO_OP_OPEN] = open_c,   [CO_OP_DUP3] = dup3_c,
-    [CO_OP_DUPFD] = dupfd_c, [CO_OP_CLOSE_RANGE] = close_range_c,
-    [CO_OP_WRITE] = write_c, [CO_OP_LSEEK] = lseek_c,
-    [CO_OP_SETFL] = setfl_c, [CO_OP_READ] = read_c,
-    [CO_OP_FSTAT] = fstat_c, [CO_OP_LSEEK_EXT] = lseek_ext_c,
+    [CO_OP_OPEN] = open_c,         [CO_OP_DUP3] = dup3_c,
+    [CO_OP_DUPFD] = dupfd_c,       [CO_OP_CLOSE_RANGE] = close_range_c,
+    [CO_OP_WRITE] = write_c,       [CO_OP_LSEEK] = lseek_c,
+    [CO_OP_SETFL] = setfl_c,       [CO_OP_READ] = read_c,
+    [CO_OP_FSTAT] = fstat_c,       [CO_OP_LSEEK_EXT] = lseek_ext_c,
+    [CO_OP_SETLIMIT] = setlimit_c,
 };
 
 static int builtin_op_c(FILE *o, const struct co_op *op) {
@@ -846,6 +860,14 @@ static const char helpers_c[] =
     "  return -1;\n}\n\n"
     "static int limit(void) {\n  struct rlimit rl;\n"
     "  getrlimit(RLIMIT_NOFILE, &rl);\n  return (int)rl.rlim_cur;\n}\n\n"
+    "/* The first number at or above b that was free when main started. */\n"
+    "static int free_at(int b) {\n"
+    "  while (b < 4096 && start_open[b])\n    b++;\n  return b;\n}\n\n"
+    "/* The soft descriptor limit to v (-1: RLIM_INFINITY). */\n"
+    "static int setlimit(long v) {\n  struct rlimit rl;\n"
+    "  getrlimit(RLIMIT_NOFILE, &rl);\n"
+    "  rl.rlim_cur = v < 0 ? RLIM_INFINITY : (rlim_t)v;\n"
+    "  return setrlimit(RLIMIT_NOFILE, &rl);\n}\n\n"
     "/* A fresh file, its name removed at once. */\n"
     "static int fresh(int flags) {\n  int fd;\n"
     "  snprintf(path, sizeof path, \"%s/f\", dir);\n"
@@ -984,6 +1006,7 @@ static void main_c(FILE *out, struct layers *ls) {
           "int main(void) {\n  int s[%d];\n  void *o[%d] = {0};\n"
           "  long r;\n  int i;\n  (void)o;\n  (void)r;\n"
           "  (void)buf;\n  (void)limit;\n  (void)getfl;\n"
+          "  (void)free_at;\n  (void)setlimit;\n"
           "  (void)fresh;\n  (void)s;\n"
           "  for (i = 0; i < %d; i++)\n    s[i] = -1;\n"
           "  if (!mkdtemp(dir))\n    return 2;\n"

@@ -271,6 +271,7 @@ static int ev_first(struct evctx *x, int n) {
   int64_t a = x->c->a;
   int before = n, w, kind = x->c->kind;
   if (co_opdesc[kind].nrefs < 1 || kind == CO_OP_CLOSE_RANGE ||
+      kind == CO_OP_SETLIMIT || /* its operand is a value */
       (n = stale_ev(x, n, x->sa, x->op->a, a)) != before)
     return n;
   if (kind != CO_OP_CLOSE && kind != CO_OP_DUP_CLOSE && !m->window)

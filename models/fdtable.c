@@ -108,6 +108,13 @@ static int set_foreign(struct co_model *m, const struct co_model_config *cfg) {
   for (i = 0; i < m->nforeign; i++)
     if (m->foreign[i] >= 0 && (size_t)m->foreign[i] < m->cap)
       m->fd[m->foreign[i]].foreign = 1;
+  /* f>=B: B rounded up to the stride, past any run of foreign numbers
+   * there; above the limit too (a call there fails as the platform says).
+   * They depend on the foreign set only: computed when it changes. */
+  for (i = 0; i < CO_AT_REFS; i++) {
+    int64_t b = (co_ref_at[i] + m->stride - 1) / m->stride * m->stride;
+    m->atnum[i] = co__past_foreign(m, b);
+  }
   return 0;
 }
 

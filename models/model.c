@@ -78,6 +78,7 @@ int co_model_begin(struct co_model *m, const struct co_model_config *cfg) {
                                                : &co__posix_platform;
   m->stride = m->plat->stride;
   m->limit = cfg->limit;
+  m->hard = cfg->hard_limit > 0 ? cfg->hard_limit : INT64_MAX;
   m->quirks = cfg->quirks;
   co__hooks_init(&m->hook, cfg->quirks);
   m->hint = -1;
@@ -110,6 +111,8 @@ static inline int64_t ref_value(const struct co_model *m, struct co_ref r) {
     return m->slot[r.idx % CO_SLOTS].num;
   case CO_REF_FREE:
     return m->freenum[r.idx % CO_FREE_REFS];
+  case CO_REF_AT:
+    return m->atnum[r.idx % CO_AT_REFS];
   case CO_REF_NEG:
     return -1;
   default:
@@ -149,7 +152,7 @@ static inline int refuses(const struct co_model *m, const struct co__step *s,
    * target at or above the limit is refused by the kernel before it
    * touches anything: EBADF, man dup.) */
   return (d->nrefs >= 1 && c->kind != CO_OP_CLOSE_RANGE &&
-          co__is_foreign(m, c->a)) ||
+          c->kind != CO_OP_SETLIMIT && co__is_foreign(m, c->a)) ||
          (c->kind == CO_OP_CALL && co__call_touches_foreign(m, s)) ||
          ((c->kind == CO_OP_DUP2 || c->kind == CO_OP_DUP3) &&
           (uint32_t)c->b < (uint64_t)m->limit && co__is_foreign(m, c->b));

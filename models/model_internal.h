@@ -133,7 +133,8 @@ extern const struct co__platform co__posix_platform, co__win32_platform;
 co__rule co__rule_open, co__rule_dup, co__rule_dup2, co__rule_dup3,
     co__rule_dupfd, co__rule_getfd, co__rule_setfd, co__rule_getfl,
     co__rule_setfl, co__rule_close, co__rule_close_range, co__rule_write,
-    co__rule_lseek, co__rule_read, co__rule_fstat, co__rule_lseek_ext;
+    co__rule_lseek, co__rule_read, co__rule_fstat, co__rule_lseek_ext,
+    co__rule_setlimit;
 void co__write_with(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t,
                     int ro_err);
@@ -181,6 +182,8 @@ struct co_model {
   int64_t fstride; /* the stride frun was computed with */
   int64_t freenum[CO_FREE_REFS];
   int64_t limit, high;
+  int64_t atnum[CO_AT_REFS]; /* f>=B: the first number >= B free at start */
+  int64_t hard;              /* the hard limit (setlimit's bound) */
   int64_t base; /* every number below it is foreign (open all trace long) */
   uint32_t gen;
   int platform; /* enum co_platform */
@@ -369,6 +372,9 @@ static inline enum co_sit co__sit(const struct co_model *m, struct co_ref r) {
   case CO_REF_FREE:
     return co__is_live(m, m->freenum[r.idx % CO_FREE_REFS]) ? CO_SIT_FREE_LIVE
                                                             : CO_SIT_FREE;
+  case CO_REF_AT:
+    return co__is_live(m, m->atnum[r.idx % CO_AT_REFS]) ? CO_SIT_FREE_LIVE
+                                                        : CO_SIT_FREE;
   case CO_REF_NEG:
     return CO_SIT_NEG;
   default:

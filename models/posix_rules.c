@@ -177,14 +177,17 @@ void co__rule_close(struct co_model *m, const struct co_call *c,
     co__fail(pred, err);
 }
 
-/* man close_range: first > last (unsigned) -> EINVAL; otherwise every open
- * number in the range is closed (or marked cloexec), errors ignored.
- * Foreign numbers are outside any trace: the executor splits the call
- * around them. */
+/* man close_range; fs/file.c close_range: a flag other than
+ * CLOSE_RANGE_UNSHARE and CLOSE_RANGE_CLOEXEC -> EINVAL, then first > last
+ * (unsigned) -> EINVAL; otherwise every open number in the range is closed
+ * (or marked cloexec), errors ignored. CLOSE_RANGE_UNSHARE gives the
+ * calling thread a table of its own first: the trace's numbers are the
+ * same after it (docs/posix.md#close-range-flags). Foreign numbers are
+ * outside any trace: the executor splits the call around them. */
 void co__rule_close_range(struct co_model *m, const struct co_call *c,
                           struct co_outcome *pred, struct co_aftermath *t) {
   t->sweep = 1;
-  if (UA(c) > UB(c)) {
+  if ((c->flags & CO_F_BIT2) || UA(c) > UB(c)) {
     co__fail(pred, CO_EINVAL);
     return;
   }
@@ -360,6 +363,21 @@ void co__rule_lseek_ext(struct co_model *m, const struct co_call *c,
   pred->ret = o->off;
 }
 
+/* setrlimit(RLIMIT_NOFILE) of the soft limit to the operand's number, the
+ * hard one kept (docs/posix.md#setlimit): above the hard limit (-1 is
+ * RLIM_INFINITY) EINVAL and nothing changes; otherwise every later
+ * allocation, dup2/dup3 target and F_DUPFD minimum is checked against the
+ * new limit, and descriptors open at or above it stay open. */
+void co__rule_setlimit(struct co_model *m, const struct co_call *c,
+                       struct co_outcome *pred, struct co_aftermath *t) {
+  (void)t;
+  if ((uint64_t)c->a > (uint64_t)m->hard) {
+    co__fail(pred, CO_EINVAL);
+    return;
+  }
+  m->limit = c->a;
+}
+
 /* Linux: every number is a candidate, the lowest free wins; f0 and above
  * are the trace's. */
 static int64_t posix_watermark(const struct co_model *m) {
@@ -370,7 +388,8 @@ const struct co__platform co__posix_platform = {
     .stride = 1,
     .rule = {CO__SHARED_RULES, [CO_OP_WRITE] = co__rule_write,
              [CO_OP_READ] = co__rule_read, [CO_OP_FSTAT] = co__rule_fstat,
-             [CO_OP_LSEEK_EXT] = co__rule_lseek_ext},
+             [CO_OP_LSEEK_EXT] = co__rule_lseek_ext,
+             [CO_OP_SETLIMIT] = co__rule_setlimit},
     .alloc = co__lowest_free,
     .lowest_free = 1,
     .watermark = posix_watermark,

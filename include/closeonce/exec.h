@@ -147,6 +147,21 @@ void co_exec_set_observe(struct co_exec *ex, unsigned observe);
 int co_exec_set_free_std(struct co_exec *ex, int on);
 int co_exec_free_std(const struct co_exec *ex);
 
+/* What co_exec_fit_limit found: the highest number the trace's f>=B
+ * references name (-1: none), the step naming it, the hard limit (-1: the
+ * backend cannot set a limit). */
+struct co_limit_need {
+  int64_t num, hard;
+  size_t step;
+};
+/* Make the soft descriptor limit allow every number t names with f>=B:
+ * raised, within the hard limit, to the power of two above the highest
+ * (the executor restores it at co_exec_end). Returns 0 (nothing needed or
+ * raised), or -1 if the hard limit is too low (*need says why).
+ * co_exec_run calls it first. */
+int co_exec_fit_limit(struct co_exec *ex, const struct co_trace *t,
+                      struct co_limit_need *need /* OUT */);
+
 /* Run a whole trace; fills *v. Returns v->kind. */
 int co_exec_run(struct co_exec *ex, const struct co_trace *t,
                 struct co_verdict *v /* OUT */);

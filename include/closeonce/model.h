@@ -84,6 +84,9 @@ struct co_model_config {
    * trace can fill the window range. */
   unsigned window;
   int64_t watermark;
+  /* The hard descriptor limit (RLIMIT_NOFILE hard), setlimit's bound;
+   * 0: none known (any soft limit is accepted). */
+  int64_t hard_limit;
 };
 
 /* Where traces put a pager's watermark by default (see above). On Win32

@@ -120,7 +120,7 @@ static const char *by_layer(const struct co_verdict *v, char *buf, size_t cap) {
 void co_report_text(FILE *out, const char *target, const struct co_trace *t,
                     const struct co_verdict *v, const struct co_event_rec *ev,
                     size_t nev) {
-  char line[128], by[64];
+  char line[200], by[64];
   size_t i;
   if (v->step < t->len)
     fprintf(out, "%s%s at step %zu of %zu (target %s)\n",
@@ -131,6 +131,8 @@ void co_report_text(FILE *out, const char *target, const struct co_trace *t,
             co_verdict_name(v->kind), t->len, target);
   fprintf(out, "  what:    %s\n", v->what);
   fprintf(out, "  meaning: %s\n", co_verdict_explain(v->kind));
+  if (co_verdict_not_run(v, line, sizeof line))
+    fprintf(out, "  not run: %s\n", line);
   if (nev) {
     fprintf(out, "  ownership events:\n");
     co_report_events(out, ev, nev);

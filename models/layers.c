@@ -375,6 +375,9 @@ void co__call_step(struct co_model *m, const struct co__step *s,
   x.errs = x.e->sets_errno;
   x.o = &m->obj[(s->r->has_obj ? op->obj : op->dst) % CO_OBJS];
   x.d = &m->obj[op->dst % CO_OBJS];
+  if (s->binds == 1 && !x.d->live)
+    x.d->nb.n = -1; /* its result variable is written (NULL on failure): a
+                       closed descriptor's number is not kept there */
   t->actor = s->r->has_obj ? op->obj % CO_OBJS : CO_PARTY_CLIENT;
   if ((x.e->io & CO_IO_AS_RUN) && x.c->real) {
     co__as_run_step(m, &x, pred, t);

@@ -798,8 +798,8 @@ static void call_layer(struct co_exec *ex, const struct co_step *st,
     stale = ex->rstale[obj];
     objp = &stale;
   } else if (!e || ((binds != 1 || two) && !ex->robj[obj]) ||
-      (binds != 1 && ex->robj_ad[obj] != ad) ||
-      (target && (!ex->robj[dst] || ex->robj_ad[dst] != ad)))
+             (binds != 1 && ex->robj_ad[obj] != ad) ||
+             (target && (!ex->robj[dst] || ex->robj_ad[dst] != ad)))
     return; /* no such entry, no real object, or another layer's object:
                never passed to the library; shows as a divergence */
   if (!(env = glue_env(ex, ad)))
@@ -1053,19 +1053,21 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
   ex->refused_step = ex->step;
   co_op_format(st->op, text, sizeof text);
   if (e && ev && ev->why == CO_WHY_DEAD_OBJ)
-    n = snprintf(w, cap, "%s of a freed %s object o%d", e->name, layer, ev->slot);
+    n = snprintf(w, cap, "%s of a freed %s object o%d", e->name, layer,
+                 ev->slot);
   else if (e && ev && ev->why == CO_WHY_OVERWRITE)
-    n = snprintf(w, cap, "%s into o%d, which is live (it would be lost)", e->name,
-             ev->slot);
+    n = snprintf(w, cap, "%s into o%d, which is live (it would be lost)",
+                 e->name, ev->slot);
   else if (e && ev && ev->why == CO_WHY_WRONG_LAYER)
     n = snprintf(w, cap, "%s on o%d, an object of another layer", e->name,
-             ev->slot);
+                 ev->slot);
   else if (e && ev && ev->why == CO_WHY_LOST)
-    n = snprintf(w, cap, "%s through C-runtime descriptor %lld, closed under it",
-             e->name, (long long)ev->num);
+    n = snprintf(w, cap,
+                 "%s through C-runtime descriptor %lld, closed under it",
+                 e->name, (long long)ev->num);
   else
     n = snprintf(w, cap, "`%s` on a %s the trace does not own", text,
-             ex->words->handle);
+                 ex->words->handle);
   if (n < 0) /* (truncated words are fine) */
     w[0] = '\0';
 }

@@ -986,6 +986,7 @@ struct replay_ctx {
   size_t max_ops;
   int quiet;
   unsigned files, clean, found, bad;
+  size_t not_run, not_run_files; /* steps that did not run, and in how many */
   struct co_trace t;
 };
 
@@ -1043,6 +1044,7 @@ static void replay_keep_case(struct replay_ctx *rc, const char *path) {
   rc->cases[k].name = strdup(path);
   rc->cases[k].seconds = 0;
   rc->cases[k].failure = NULL;
+  rc->cases[k].verdict = NULL;
 }
 
 /* --report-dir: the finding's files, NAME-HASH.md and .json. */
@@ -1079,7 +1081,12 @@ static void replay_run(struct replay_ctx *rc, const char *path) {
   struct co_verdict v;
   size_t nev;
   int kind = co_exec_run(rc->ex, &rc->t, &v);
+  char nr[200];
   nev = co_exec_events(rc->ex, &ev);
+  rc->not_run += v.not_run;
+  rc->not_run_files += v.not_run != 0;
+  if (rc->report_dir) /* the JUnit case's verdict (steps not run) */
+    rc->verdicts[rc->ncases - 1] = v;
   if (kind == CO_V_OK) {
     rc->clean++;
     if (!rc->quiet) {
@@ -1093,6 +1100,8 @@ static void replay_run(struct replay_ctx *rc, const char *path) {
       if (nref)
         printf(", %zu on refused step%s (predicted, not run)", nref,
                nref == 1 ? "" : "s");
+      if (co_verdict_not_run(&v, nr, sizeof nr))
+        printf("; %s", nr);
       printf(")\n");
       co_report_events(stdout, ev, nev);
     }
@@ -1172,6 +1181,8 @@ static void replay_reports(struct replay_ctx *rc, int argc, char **argv) {
   size_t k;
   /* The arrays have moved since; point the failures at their final
    * places. */
+  for (k = 0; k < rc->ncases; k++)
+    rc->cases[k].verdict = &rc->verdicts[k];
   for (k = 0; k < rc->ncases; k++)
     if (rc->cases[k].failure) {
       rc->findings[k].trace = &rc->traces[k];
@@ -1261,6 +1272,10 @@ static int cmd_replay(const struct cli *cli, int argc, char **argv) {
          "malformed\n",
          rc.files, rc.files == 1 ? "" : "s", rc.clean, rc.found,
          rc.found == 1 ? "" : "s", rc.bad);
+  if (rc.not_run) /* never agreement over a step that did not run */
+    printf("not run: %zu step%s in %zu file%s (nothing compared there)\n",
+           rc.not_run, rc.not_run == 1 ? "" : "s", rc.not_run_files,
+           rc.not_run_files == 1 ? "" : "s");
   co_trace_free(&rc.t);
   co_exec_free(rc.ex);
   free(a.pos);

@@ -68,6 +68,13 @@ struct co_exec {
   unsigned nlayers;
   void *robj[CO_OBJS]; /* the real objects behind o0..o7 */
   const struct co_adapter *robj_ad[CO_OBJS];
+  /* A numbered layer's object after its close: the number it was, which a
+   * later call may pass stale (the model decides: events.c ev_dead). */
+  void *rstale[CO_OBJS];
+  const struct co_adapter *rstale_ad[CO_OBJS];
+  /* steps refused in this trace, and the first one's words */
+  size_t nrefused, refused_step;
+  char refused_what[112];
   struct co_event_rec events[CO_EVENTS_KEPT];
   size_t nevents;
   struct co_verdict ev_verdict;   /* contract mode: the first event */
@@ -616,6 +623,8 @@ int co_exec_begin(struct co_exec *ex, struct co_verdict *v) {
   memset(&ex->first, 0, sizeof ex->first);
   memset(&ex->ev_verdict, 0, sizeof ex->ev_verdict);
   ex->nevents = 0;
+  ex->nrefused = 0;
+  memset(ex->rstale_ad, 0, sizeof ex->rstale_ad);
   ex->step = 0;
   ex->real_high = -1;
   ex->active = 1;
@@ -930,6 +939,24 @@ static int sweep(struct co_exec *ex, struct co_verdict *v, int64_t hi,
   return CO_V_OK;
 }
 
+/* Before object k of adapter ad is closed: a numbered layer's object is a
+ * number, kept for a later call with it stale. */
+static void keep_stale(struct co_exec *ex, unsigned k,
+                       const struct co_adapter *ad) {
+  ex->rstale_ad[k] = NULL;
+  if (ad && ad->contract->numbered && ex->robj[k]) {
+    ex->rstale[k] = ex->robj[k];
+    ex->rstale_ad[k] = ad;
+  }
+}
+
+/* A stale number that is open for real (the model has it free): never
+ * passed; the outcome shows the divergence. */
+static int stale_open(const struct co_adapter *ad, void *obj) {
+  return !ad->number_of || !ad->number_open ||
+         ad->number_open(ad->number_of(obj));
+}
+
 /* Call a layer's entry point on the real library. */
 static void call_layer(struct co_exec *ex, const struct co_step *st,
                        const struct co_call *c, struct co_outcome *real) {
@@ -944,17 +971,26 @@ static void call_layer(struct co_exec *ex, const struct co_step *st,
   unsigned obj = op->obj % CO_OBJS, dst = op->dst % CO_OBJS; /* the model
                                                   refuses others: a guard */
   unsigned k = binds == 1 ? dst : obj;
-  void **objp = &ex->robj[k];
+  void **objp = &ex->robj[k], *stale = NULL;
   struct co_objstate os;
   *real = (struct co_outcome){-1, CO_REFUSED, 0, 0, 0};
-  if (!e || ((binds != 1 || two) && !ex->robj[obj]) ||
-      (binds != 1 && ex->robj_ad[obj] != ad) ||
-      (target && (!ex->robj[dst] || ex->robj_ad[dst] != ad)))
+  if (e && binds != 1 && !two && !target && !ex->robj[obj] &&
+      ex->rstale_ad[obj] == ad && ad && !stale_open(ad, ex->rstale[obj])) {
+    /* a closed descriptor's number, which the model runs */
+    stale = ex->rstale[obj];
+    objp = &stale;
+  } else if (!e || ((binds != 1 || two) && !ex->robj[obj]) ||
+             (binds != 1 && ex->robj_ad[obj] != ad) ||
+             (target && (!ex->robj[dst] || ex->robj_ad[dst] != ad)))
     return; /* no such entry, no real object, or another layer's object:
                never passed to the library; shows as a divergence */
   if (!(env = glue_env(ex, ad)))
     return; /* its state could not be made: the trace's verdict says so */
   co_model_obj(ex->model, obj, &os); /* before the step */
+  if (e->effect == CO_EFF_CLOSE && !stale)
+    keep_stale(ex, k, ad);
+  if (binds == 1)
+    ex->rstale_ad[dst] = NULL; /* a new object there */
   if (two)
     ad->call2(env, idx, op->flags, ex->robj[obj], &ex->robj[dst], real);
   else
@@ -974,6 +1010,7 @@ static void call_layer(struct co_exec *ex, const struct co_step *st,
     ex->robj_ad[k] = NULL;
     if (e->effect == CO_EFF_CLOSE && os.inner >= 0 && !os.lost) {
       /* a stream's close closed its descriptor too */
+      keep_stale(ex, (unsigned)os.inner, ex->robj_ad[os.inner]);
       ex->robj[os.inner] = NULL;
       ex->robj_ad[os.inner] = NULL;
     }
@@ -1260,6 +1297,47 @@ _Static_assert(offsetof(struct co_verdict, what) +
                    sizeof(struct co_verdict),
                "struct co_verdict: what is not the last field");
 
+/* The first refused step of the trace, in words (once per trace). */
+static void note_refused(struct co_exec *ex, const struct co_step *st,
+                         const struct co_aftermath *eff) {
+  const struct co_entry *e = st->call ? st->call->e : NULL;
+  const char *layer = e ? st->call->adapter->contract->layer : "";
+  const struct co_event *ev = eff->nev ? &eff->ev[0] : NULL;
+  char *w = ex->refused_what, text[96];
+  int n;
+  size_t cap = sizeof ex->refused_what;
+  ex->refused_step = ex->step;
+  co_op_format(st->op, text, sizeof text);
+  if (e && ev && ev->why == CO_WHY_DEAD_OBJ)
+    n = snprintf(w, cap, "%s of a freed %s object o%d", e->name, layer,
+                 ev->slot);
+  else if (e && ev && ev->why == CO_WHY_OVERWRITE)
+    n = snprintf(w, cap, "%s into o%d, which is live (it would be lost)",
+                 e->name, ev->slot);
+  else if (e && ev && ev->why == CO_WHY_WRONG_LAYER)
+    n = snprintf(w, cap, "%s on o%d, an object of another layer", e->name,
+                 ev->slot);
+  else if (e && ev && ev->why == CO_WHY_LOST)
+    n = snprintf(w, cap,
+                 "%s through C-runtime descriptor %lld, closed under it",
+                 e->name, (long long)ev->num);
+  else
+    n = snprintf(w, cap, "`%s` on a %s the trace does not own", text,
+                 ex->words->handle);
+  if (n < 0) /* (truncated words are fine) */
+    w[0] = '\0';
+}
+
+size_t co_verdict_not_run(const struct co_verdict *v, char *buf, size_t cap) {
+  if (!v->not_run)
+    snprintf(buf, cap, "%s", "");
+  else
+    snprintf(buf, cap, "%zu step%s not run (%sstep %zu: %s)", v->not_run,
+             v->not_run == 1 ? "" : "s", v->not_run == 1 ? "" : "the first, ",
+             v->not_run_step, v->not_run_what);
+  return v->not_run;
+}
+
 /* One step, resolved once where it entered (co_exec_step, co_exec_run):
  * everything below reads st, never the registry. */
 static int exec_step(struct co_exec *ex, const struct co_step *st,
@@ -1313,6 +1391,8 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
 
   if (eff.refused) {
     ex->stats.syscalls_refused++;
+    if (!ex->nrefused++)
+      note_refused(ex, st, &eff);
     real = pred;
   } else if (!issued) {
     if (op->kind == CO_OP_SETLIMIT)
@@ -1546,6 +1626,10 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
     *v = ex->ev_verdict;
   else
     *v = ex->first;
+  v->not_run = ex->nrefused;
+  v->not_run_step = ex->nrefused ? ex->refused_step : 0;
+  snprintf(v->not_run_what, sizeof v->not_run_what, "%s",
+           ex->nrefused ? ex->refused_what : "");
   return v->kind;
 }
 

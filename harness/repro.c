@@ -725,7 +725,10 @@ static int entry_c(FILE *o, const struct co_op *op, size_t step,
   fprintf(o, "  }\n");
   if (co_call_binds(op) == 2)
     fprintf(o, ls->win32 ? "  s[%u] = r;\n" : "  s[%u] = (int)r;\n", op->dst);
-  if (f == CO_EFF_CLOSE || f == CO_EFF_DETACH)
+  /* a C-runtime descriptor stays its number once closed: a later call
+   * passes it stale, as closeonce did */
+  if ((f == CO_EFF_CLOSE || f == CO_EFF_DETACH) &&
+      !ref->adapter->contract->numbered)
     fprintf(o, "  o[%u] = NULL;\n", op->obj);
   return 0;
 }

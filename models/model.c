@@ -144,8 +144,11 @@ static inline int refuses(const struct co_model *m, const struct co__step *s,
                           const struct co_event *ev, int nev) {
   const struct co_call *c = s->c;
   const struct co_opdesc *d = &co_opdesc[c->kind];
-  /* Never run: it would use freed memory or lose a live object. */
-  if (nev && (ev[0].why == CO_WHY_DEAD_OBJ || ev[0].why == CO_WHY_OVERWRITE ||
+  /* Never run: it would use freed memory or lose a live object. (A closed
+   * C-runtime descriptor is a number, not memory: its event names the
+   * number when the call on it runs, events.c ev_dead.) */
+  if (nev && ((ev[0].why == CO_WHY_DEAD_OBJ && ev[0].num < 0) ||
+              ev[0].why == CO_WHY_OVERWRITE ||
               ev[0].why == CO_WHY_WRONG_LAYER || ev[0].why == CO_WHY_LOST))
     return 1;
   /* Guard: never act on a descriptor the trace does not reach. (A dup2

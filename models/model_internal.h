@@ -157,6 +157,8 @@ struct co__hooks {
   void (*empty_write)(struct co_model *m, struct ofdent *o);
   /* a C-runtime parameter check failed with err: what the call returns */
   int (*param_err)(int err);
+  /* _get_osfhandle of a descriptor that is not open: what it returns */
+  int (*lend_err)(int err);
   /* _dup2(fd, fd): 1 if it duplicates anyway, 0 if it changes nothing */
   int (*dup2_same)(void);
 };
@@ -316,6 +318,15 @@ static inline int64_t co__obj_number(const struct co_model *m,
   if (o->nb.on)
     return o->nb.n;
   return o->wrap.inner >= 0 ? o->wrap.n : -1;
+}
+
+/* A closed numbered object whose number is free now (not given out
+ * again): a call on it passes a stale C-runtime descriptor, which is well
+ * defined (docs/crt.md#close). */
+static inline int co__stale_number(const struct co_model *m,
+                                   const struct objent *o) {
+  return !o->live && o->nb.on && o->nb.n >= 0 && o->nb.n < CO_OBJNUMS &&
+         m->onum_used[o->nb.n] == 0;
 }
 
 /* co_model_is_foreign, the common cases inline: a number with an entry,

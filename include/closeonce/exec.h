@@ -69,8 +69,17 @@ struct co_verdict {
    * which rule) or a verdict made outside the executor. */
   const char *rule;
   struct co_outcome model, real; /* when has_outcomes */
-  char what[512];                /* what differed, in words */
+  /* Steps the executor did not run (the model refused them: a freed
+   * object, a descriptor the trace does not own): nothing was compared
+   * there, so no verdict is agreement over them. Set by co_exec_end. */
+  size_t not_run;
+  size_t not_run_step;    /* the first of them */
+  char not_run_what[112]; /* what it was, in words */
+  char what[512];         /* what differed, in words */
 };
+/* "1 step not run (step 4: fclose of a freed crt-stdio object o1)" into
+ * buf; "" when every step ran. Returns v->not_run. */
+size_t co_verdict_not_run(const struct co_verdict *v, char *buf, size_t cap);
 
 /* Observation depth. */
 #define CO_OBSERVE_RESULT 0x1   /* result and error (always) */

@@ -59,7 +59,13 @@ enum co_platform {
   X(WINE_DUP2_SAME_REDUPS, 0x8, "wine",                                        \
     "_dup2(fd, fd) duplicates the handle and closes the old one, so fd holds " \
     "a new handle value; UCRT returns 0 and changes nothing (Wine "            \
-    "dlls/msvcrt/file.c _dup2; UCRT lowio/dup2.cpp; docs/wine.md#dup2-same)")
+    "dlls/msvcrt/file.c _dup2; UCRT lowio/dup2.cpp; docs/wine.md#dup2-same)")  \
+  X(WINE_GET_OSFHANDLE_NO_IPH, 0x10, "wine",                                   \
+    "_get_osfhandle of a descriptor that is not open returns -1 with EBADF "   \
+    "without calling the invalid-parameter handler, under msvcrt.dll and "     \
+    "ucrtbase.dll; UCRT calls it (Wine dlls/msvcrt/file.c _get_osfhandle; "    \
+    "UCRT lowio/osfinfo.cpp; docs/wine.md#iph; "                               \
+    "corpus/win32-crt/refused-get-osfhandle-closed.trace)")
 enum co_quirk {
 #define CO__Q_ENUM(id, bit, profile, text) CO_QUIRK_##id = bit,
   CO_QUIRK_LIST(CO__Q_ENUM)

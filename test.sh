@@ -3,16 +3,19 @@
 # whole test suite four times: gcc (warnings are errors); clang with
 # AddressSanitizer + UndefinedBehaviorSanitizer (warnings are errors); and
 # the Windows build (mingw-w64) with msvcrt.dll and with UCRT, run under
-# Wine. Ends with one line: "tests: N passed, M failed".
+# Wine. Then the Windows build with a second compiler, clang for
+# x86_64-w64-windows-gnu, both runtimes: all of it built (warnings are
+# errors), the tests labelled second-compiler run under Wine. Ends with
+# one line: "tests: N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")"
 source scripts/deps.sh
 co_ensure_packages cmake make gcc clang pkg-config libcriterion-dev zlib1g-dev \
   $CO_LIB_PACKAGES valgrind python3-jsonschema python3-sarif-python-om \
-  libclang-rt-14-dev afl++ zip unzip gcc-mingw-w64-x86-64 wine wine64 || exit 1
+  libclang-rt-14-dev afl++ zip unzip gcc-mingw-w64-x86-64 wine wine64 lld || exit 1
 
 passed=0 failed=0 status=0
-run_suite() { # name, cmake args...
+run_suite() { # name, cmake args... (CTEST_ARGS: more ctest arguments)
   local name=$1 dir=build/$1 log
   shift
   echo "== $name: configure and build"
@@ -30,7 +33,7 @@ run_suite() { # name, cmake args...
   fi
   echo "== $name: ctest"
   log=$(cd "$dir" && ${CTEST_WRAP:-} ctest -j"${CTEST_JOBS:-$(nproc)}" \
-    --output-on-failure 2>&1)
+    --output-on-failure ${CTEST_ARGS:-} 2>&1)
   local rc=$?
   printf '%s\n' "$log" | grep -vE '^ *(Start|[0-9]+/[0-9]+ Test) ' || true
   local line
@@ -70,6 +73,16 @@ wine reg add 'HKLM\Software\Microsoft\Windows NT\CurrentVersion\AeDebug' \
 for crt in msvcrt ucrt; do
   CTEST_WRAP="taskset -c 0" CTEST_JOBS=1 run_suite "win32-$crt" \
     -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64.cmake -DCO_CRT=$crt
+done
+# The second compiler (cmake/clang-mingw-w64.cmake): examples/hlib's
+# builds and campaign (find_package, add_subdirectory) with msvcrt only,
+# the rest of the label with both.
+for crt in msvcrt ucrt; do
+  args="-L second-compiler"
+  [ $crt = ucrt ] && args="$args -E ^win32/kit/hlib_example$"
+  CTEST_ARGS=$args CTEST_WRAP="taskset -c 0" CTEST_JOBS=1 \
+    run_suite "win32-clang-$crt" \
+    -DCMAKE_TOOLCHAIN_FILE=cmake/clang-mingw-w64.cmake -DCO_CRT=$crt
 done
 
 echo "tests: $passed passed, $failed failed"

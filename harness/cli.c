@@ -986,6 +986,7 @@ struct replay_ctx {
   size_t max_ops;
   int quiet;
   unsigned files, clean, found, bad;
+  size_t not_run, not_run_files; /* steps that did not run, and in how many */
   struct co_trace t;
 };
 
@@ -1043,6 +1044,7 @@ static void replay_keep_case(struct replay_ctx *rc, const char *path) {
   rc->cases[k].name = strdup(path);
   rc->cases[k].seconds = 0;
   rc->cases[k].failure = NULL;
+  rc->cases[k].verdict = NULL;
 }
 
 /* --report-dir: the finding's files, NAME-HASH.md and .json. */
@@ -1079,7 +1081,12 @@ static void replay_run(struct replay_ctx *rc, const char *path) {
   struct co_verdict v;
   size_t nev;
   int kind = co_exec_run(rc->ex, &rc->t, &v);
+  char nr[200];
   nev = co_exec_events(rc->ex, &ev);
+  rc->not_run += v.not_run;
+  rc->not_run_files += v.not_run != 0;
+  if (rc->report_dir) /* the JUnit case's verdict (steps not run) */
+    rc->verdicts[rc->ncases - 1] = v;
   if (kind == CO_V_OK) {
     rc->clean++;
     if (!rc->quiet) {
@@ -1093,6 +1100,8 @@ static void replay_run(struct replay_ctx *rc, const char *path) {
       if (nref)
         printf(", %zu on refused step%s (predicted, not run)", nref,
                nref == 1 ? "" : "s");
+      if (co_verdict_not_run(&v, nr, sizeof nr))
+        printf("; %s", nr);
       printf(")\n");
       co_report_events(stdout, ev, nev);
     }
@@ -1103,6 +1112,32 @@ static void replay_run(struct replay_ctx *rc, const char *path) {
   co_report_text(stdout, rc->target->name, &rc->t, &v, ev, nev);
   if (rc->report_dir)
     replay_report_finding(rc, path, &v, ev, nev);
+}
+
+/* A trace that names a number (f>=B) the hard descriptor limit does not
+ * reach cannot run as written: said, naming the step (exit 2). */
+static int replay_fits(struct replay_ctx *rc, const char *path) {
+  struct co_limit_need need;
+  char text[96];
+  if (co_exec_fit_limit(rc->ex, &rc->t, &need) == 0)
+    return 0;
+  co_op_format(&rc->t.ops[need.step], text, sizeof text);
+  if (need.hard < 0)
+    fprintf(stderr,
+            "%s: step %zu `%s` names descriptor %" PRId64
+            ", at or above the descriptor limit, which this platform "
+            "cannot raise\n",
+            path, need.step, text, need.num);
+  else
+    fprintf(stderr,
+            "%s: step %zu `%s` names descriptor %" PRId64
+            ", which the hard descriptor limit %" PRId64
+            " (RLIMIT_NOFILE) does not allow; raise it (ulimit -Hn, "
+            "prlimit) or run the trace elsewhere\n",
+            path, need.step, text, need.num, need.hard);
+  printf("ERROR %s\n", path);
+  rc->bad++;
+  return -1;
 }
 
 static void replay_path(struct replay_ctx *rc, const char *path, int top) {
@@ -1133,6 +1168,8 @@ static void replay_path(struct replay_ctx *rc, const char *path, int top) {
    * move runs. */
   co_exec_set_mode(rc->ex, rc->mode,
                    file_format(path, rc->fmt) == CO_FMT_BINARY);
+  if (replay_fits(rc, path) < 0)
+    return;
   if (rc->report_dir)
     replay_keep_case(rc, path);
   replay_run(rc, path);
@@ -1144,6 +1181,8 @@ static void replay_reports(struct replay_ctx *rc, int argc, char **argv) {
   size_t k;
   /* The arrays have moved since; point the failures at their final
    * places. */
+  for (k = 0; k < rc->ncases; k++)
+    rc->cases[k].verdict = &rc->verdicts[k];
   for (k = 0; k < rc->ncases; k++)
     if (rc->cases[k].failure) {
       rc->findings[k].trace = &rc->traces[k];
@@ -1180,8 +1219,11 @@ static int replay_setup(const struct cli *cli, const struct args *a,
     fprintf(stderr, "%s replay: %s\n", prog, err);
     return EXIT_USAGE;
   }
-  if (co_exec_set_free_std(rc->ex, a->free_std) < 0)
+  if (co_exec_set_free_std(rc->ex, a->free_std) < 0) {
+    co_exec_free(rc->ex);
+    rc->ex = NULL;
     return usage_error(cli, "--free-std is not available on this platform");
+  }
   rc->fmt = a->fmt;
   rc->quiet = a->quiet;
   rc->report_dir = a->report_dir;
@@ -1230,6 +1272,10 @@ static int cmd_replay(const struct cli *cli, int argc, char **argv) {
          "malformed\n",
          rc.files, rc.files == 1 ? "" : "s", rc.clean, rc.found,
          rc.found == 1 ? "" : "s", rc.bad);
+  if (rc.not_run) /* never agreement over a step that did not run */
+    printf("not run: %zu step%s in %zu file%s (nothing compared there)\n",
+           rc.not_run, rc.not_run == 1 ? "" : "s", rc.not_run_files,
+           rc.not_run_files == 1 ? "" : "s");
   co_trace_free(&rc.t);
   co_exec_free(rc.ex);
   free(a.pos);
@@ -1514,12 +1560,14 @@ static int one_file_options(struct one_file *f, int argc, char **argv,
     rc = EXIT_USAGE;
   else if (!rc && a.npos != 1)
     rc = usage_error(f->cli, "expects exactly one FILE");
+  else if (!rc && a.free_std && f->no_free_std)
+    rc = usage_error(f->cli, "--free-std: %s", f->no_free_std);
   else if (!rc && !(f->ex = co_exec_new_target(f->tg, err, sizeof err))) {
     fprintf(stderr, "%s %s: %s\n", prog, f->cli->cmd, err);
     rc = EXIT_USAGE;
-  } else if (!rc && a.free_std && f->no_free_std) {
-    rc = usage_error(f->cli, "--free-std: %s", f->no_free_std);
   } else if (!rc && co_exec_set_free_std(f->ex, a.free_std) < 0) {
+    co_exec_free(f->ex);
+    f->ex = NULL;
     rc = usage_error(f->cli, "--free-std is not available on this platform");
   } else if (!rc) {
     f->mode = a.mode >= 0 ? a.mode : f->tg->mode;

@@ -458,6 +458,7 @@ void co_outcome_from_c(struct co_outcome *out, long r, int e) {
   out->ret = r < 0 ? -1 : r;
   out->raw = r < 0 ? e : 0;
   out->err = co_err_from_errno(out->raw);
+  out->data = out->dmask = 0;
 }
 
 void co_outcome_failed_if(struct co_outcome *out, long r, int raw) {

@@ -57,6 +57,8 @@ int co_err_from_errno(int e) {
     return CO_EOVERFLOW;
   case ENOSYS:
     return CO_ENOSYS;
+  case ENXIO:
+    return CO_ENXIO;
   default:
     return CO_OTHER;
   }

@@ -32,7 +32,12 @@ struct co_exec {
   struct co_model *model;
   int64_t *foreign;
   size_t nforeign;
+  /* The descriptor limit; during a trace that raised it (setlimit, or
+   * co_exec_fit_limit), the highest it was: numbers below it are reached. */
   int64_t limit;
+  int64_t hard;    /* the hard limit (0: the backend sets none) */
+  int64_t limit0;  /* the soft limit before the trace moved it, */
+  int limit_moved; /* restored at co_exec_end */
   unsigned observe;
 
   /* per trace */
@@ -63,6 +68,13 @@ struct co_exec {
   unsigned nlayers;
   void *robj[CO_OBJS]; /* the real objects behind o0..o7 */
   const struct co_adapter *robj_ad[CO_OBJS];
+  /* A numbered layer's object after its close: the number it was, which a
+   * later call may pass stale (the model decides: events.c ev_dead). */
+  void *rstale[CO_OBJS];
+  const struct co_adapter *rstale_ad[CO_OBJS];
+  /* steps refused in this trace, and the first one's words */
+  size_t nrefused, refused_step;
+  char refused_what[112];
   struct co_event_rec events[CO_EVENTS_KEPT];
   size_t nevents;
   struct co_verdict ev_verdict;   /* contract mode: the first event */
@@ -132,6 +144,9 @@ static int set_foreign(struct co_exec *ex, int64_t *v, size_t n) {
   ex->foreign = v;
   ex->nforeign = n;
   ex->limit = ex->be->limit(ex->self);
+  ex->hard = ex->be->version >= 4 && ex->be->hard_limit
+                 ? ex->be->hard_limit(ex->self)
+                 : 0;
   /* For each foreign number, the index just past its run of consecutive
    * ones: the sweeps skip a run at once. */
   {
@@ -359,10 +374,100 @@ int co_exec_free_std(const struct co_exec *ex) {
   return ex->free_std;
 }
 
+/* The backend can set the limit (version 4, hard_limit). */
+static int can_set_limit(const struct co_exec *ex) {
+  return ex->be->version >= 4 && ex->be->hard_limit;
+}
+
+/* Before the trace moves the soft limit: keep the one to restore. */
+static void keep_limit(struct co_exec *ex) {
+  if (!ex->limit_moved && can_set_limit(ex)) {
+    ex->limit0 = ex->be->limit(ex->self);
+    ex->limit_moved = 1;
+  }
+}
+
+/* After a move: numbers below the highest limit of the trace are reached. */
+static void moved_limit(struct co_exec *ex) {
+  int64_t cur = ex->be->limit(ex->self);
+  if (cur > ex->limit)
+    ex->limit = cur;
+}
+
+/* The soft limit back to what it was before the trace, whatever the trace
+ * did (docs/posix.md#setlimit). */
+static void restore_limit(struct co_exec *ex) {
+  struct co_call c = {CO_OP_SETLIMIT, 0, 0, 0, 0, -1, NULL};
+  struct co_outcome r;
+  if (!ex->limit_moved)
+    return;
+  c.a = ex->limit0;
+  ex->be->call(ex->self, &c, &r);
+  ex->limit = ex->be->limit(ex->self);
+  ex->limit_moved = 0;
+}
+
+/* The highest number the f>=B references of t name, with the step that
+ * names it first; -1 if none. */
+static int64_t at_high(const struct co_exec *ex, const struct co_trace *t,
+                       size_t *step) {
+  int64_t high = -1;
+  size_t i;
+  for (i = 0; i < t->len; i++) {
+    const struct co_op *op = &t->ops[i];
+    int k, nr;
+    if (op->a.type != CO_REF_AT && op->b.type != CO_REF_AT)
+      continue; /* most operations: no resolving */
+    nr = co_op_nrefs(op);
+    for (k = 0; k < nr; k++) {
+      struct co_ref r = k ? op->b : op->a;
+      int64_t num;
+      size_t f;
+      if (r.type != CO_REF_AT)
+        continue;
+      num = (co_ref_at[r.idx % CO_AT_REFS] + ex->stride - 1) / ex->stride *
+            ex->stride;
+      for (f = 0; f < ex->nforeign && ex->foreign[f] <= num; f++)
+        if (ex->foreign[f] == num)
+          num += ex->stride;
+      if (num > high) {
+        high = num;
+        *step = i;
+      }
+    }
+  }
+  return high;
+}
+
+int co_exec_fit_limit(struct co_exec *ex, const struct co_trace *t,
+                      struct co_limit_need *need) {
+  struct co_call c = {CO_OP_SETLIMIT, 0, 0, 0, 0, -1, NULL};
+  struct co_outcome r;
+  int64_t target;
+  memset(need, 0, sizeof *need);
+  need->num = at_high(ex, t, &need->step);
+  need->hard = can_set_limit(ex) ? ex->hard : -1;
+  if (need->num < ex->limit)
+    return 0;
+  if (need->hard <= need->num)
+    return -1;
+  /* the next power of two above it, within the hard limit */
+  for (target = 64; target <= need->num; target *= 2)
+    ;
+  if (target > need->hard)
+    target = need->hard;
+  keep_limit(ex);
+  c.a = target;
+  ex->be->call(ex->self, &c, &r);
+  ex->limit = ex->be->limit(ex->self);
+  return r.err == CO_OK ? 0 : -1;
+}
+
 void co_exec_free(struct co_exec *ex) {
   if (!ex)
     return;
   std_restore(ex);
+  restore_limit(ex);
   free_layer_states(ex);
   if (ex->self)
     ex->be->destroy(ex->self);
@@ -496,6 +601,7 @@ static int begin_model(struct co_exec *ex) {
   cfg.foreign = ex->foreign;
   cfg.nforeign = ex->nforeign;
   cfg.limit = ex->limit;
+  cfg.hard_limit = ex->hard;
   cfg.platform = ex->platform;
   cfg.quirks = ex->quirks;
   cfg.window = ex->window;
@@ -517,6 +623,8 @@ int co_exec_begin(struct co_exec *ex, struct co_verdict *v) {
   memset(&ex->first, 0, sizeof ex->first);
   memset(&ex->ev_verdict, 0, sizeof ex->ev_verdict);
   ex->nevents = 0;
+  ex->nrefused = 0;
+  memset(ex->rstale_ad, 0, sizeof ex->rstale_ad);
   ex->step = 0;
   ex->real_high = -1;
   ex->active = 1;
@@ -599,8 +707,10 @@ static void split_close_range(struct co_exec *ex, const struct co_call *c,
   real->ret = 0;
   real->err = CO_OK;
   real->raw = 0;
-  if (lo > hi) {
-    ex->be->call(ex->self, c, real); /* EINVAL: closes nothing */
+  if (lo > hi || (c->flags & CO_F_BIT2)) {
+    /* EINVAL before the table is looked at (fs/file.c close_range: the
+     * flags, then the range): closes nothing, one call */
+    ex->be->call(ex->self, c, real);
     return;
   }
   for (f = 0; f <= ex->nforeign; f++) {
@@ -771,6 +881,22 @@ static int check_number(struct co_exec *ex, struct co_verdict *v, int64_t num,
   return CO_V_OK;
 }
 
+/* fstat: a and b name the same file (st_dev, st_ino). */
+static int check_same_file(struct co_exec *ex, struct co_verdict *v, int64_t a,
+                           int64_t b) {
+  uint64_t ka, kb;
+  char ha[24], hb[24];
+  if (ex->be->object_key(ex->self, a, &ka) == 0 &&
+      ex->be->object_key(ex->self, b, &kb) == 0 && ka != kb)
+    return set_verdict(ex, v, CO_V_DIVERGENCE, "same-file",
+                       "%s %s and %s should be on one file (st_dev, st_ino) "
+                       "but are not",
+                       ex->words->handles,
+                       co_words_value(ex->words, a, ha, sizeof ha),
+                       co_words_value(ex->words, b, hb, sizeof hb));
+  return CO_V_OK;
+}
+
 static int check_same(struct co_exec *ex, struct co_verdict *v, int64_t a,
                       int64_t b) {
   int r = ex->be->same(ex->self, a, b);
@@ -813,6 +939,24 @@ static int sweep(struct co_exec *ex, struct co_verdict *v, int64_t hi,
   return CO_V_OK;
 }
 
+/* Before object k of adapter ad is closed: a numbered layer's object is a
+ * number, kept for a later call with it stale. */
+static void keep_stale(struct co_exec *ex, unsigned k,
+                       const struct co_adapter *ad) {
+  ex->rstale_ad[k] = NULL;
+  if (ad && ad->contract->numbered && ex->robj[k]) {
+    ex->rstale[k] = ex->robj[k];
+    ex->rstale_ad[k] = ad;
+  }
+}
+
+/* A stale number that is open for real (the model has it free): never
+ * passed; the outcome shows the divergence. */
+static int stale_open(const struct co_adapter *ad, void *obj) {
+  return !ad->number_of || !ad->number_open ||
+         ad->number_open(ad->number_of(obj));
+}
+
 /* Call a layer's entry point on the real library. */
 static void call_layer(struct co_exec *ex, const struct co_step *st,
                        const struct co_call *c, struct co_outcome *real) {
@@ -827,17 +971,26 @@ static void call_layer(struct co_exec *ex, const struct co_step *st,
   unsigned obj = op->obj % CO_OBJS, dst = op->dst % CO_OBJS; /* the model
                                                   refuses others: a guard */
   unsigned k = binds == 1 ? dst : obj;
-  void **objp = &ex->robj[k];
+  void **objp = &ex->robj[k], *stale = NULL;
   struct co_objstate os;
-  *real = (struct co_outcome){-1, CO_REFUSED, 0};
-  if (!e || ((binds != 1 || two) && !ex->robj[obj]) ||
-      (binds != 1 && ex->robj_ad[obj] != ad) ||
-      (target && (!ex->robj[dst] || ex->robj_ad[dst] != ad)))
+  *real = (struct co_outcome){-1, CO_REFUSED, 0, 0, 0};
+  if (e && binds != 1 && !two && !target && !ex->robj[obj] &&
+      ex->rstale_ad[obj] == ad && ad && !stale_open(ad, ex->rstale[obj])) {
+    /* a closed descriptor's number, which the model runs */
+    stale = ex->rstale[obj];
+    objp = &stale;
+  } else if (!e || ((binds != 1 || two) && !ex->robj[obj]) ||
+             (binds != 1 && ex->robj_ad[obj] != ad) ||
+             (target && (!ex->robj[dst] || ex->robj_ad[dst] != ad)))
     return; /* no such entry, no real object, or another layer's object:
                never passed to the library; shows as a divergence */
   if (!(env = glue_env(ex, ad)))
     return; /* its state could not be made: the trace's verdict says so */
   co_model_obj(ex->model, obj, &os); /* before the step */
+  if (e->effect == CO_EFF_CLOSE && !stale)
+    keep_stale(ex, k, ad);
+  if (binds == 1)
+    ex->rstale_ad[dst] = NULL; /* a new object there */
   if (two)
     ad->call2(env, idx, op->flags, ex->robj[obj], &ex->robj[dst], real);
   else
@@ -857,6 +1010,7 @@ static void call_layer(struct co_exec *ex, const struct co_step *st,
     ex->robj_ad[k] = NULL;
     if (e->effect == CO_EFF_CLOSE && os.inner >= 0 && !os.lost) {
       /* a stream's close closed its descriptor too */
+      keep_stale(ex, (unsigned)os.inner, ex->robj_ad[os.inner]);
       ex->robj[os.inner] = NULL;
       ex->robj_ad[os.inner] = NULL;
     }
@@ -877,10 +1031,50 @@ static void issue(struct co_exec *ex, const struct co_step *st,
 static int outcome_match(const struct co_outcome *pred,
                          const struct co_outcome *real) {
   /* An offset the model cannot know (after opaque layer I/O): any offset,
-   * or EINVAL when the seek went below 0. */
+   * or EINVAL when the seek went below 0, or ENXIO when SEEK_DATA or
+   * SEEK_HOLE was at or past an end it does not know. */
   if (pred->ret == CO_RET_ANY)
-    return (real->err == CO_OK && real->ret >= 0) || real->err == CO_EINVAL;
-  return pred->ret == real->ret && pred->err == real->err;
+    return (real->err == CO_OK && real->ret >= 0) || real->err == CO_EINVAL ||
+           real->err == CO_ENXIO;
+  /* read's bytes, fstat's fields: the bits the model knows */
+  return pred->ret == real->ret && pred->err == real->err &&
+         ((pred->data ^ real->data) & pred->dmask) == 0;
+}
+
+/* What a read's bytes or fstat's fields that differ from the model's
+ * are, in words; 0 if ret and err differ instead. */
+static int data_differs(const struct co_outcome *pred,
+                        const struct co_outcome *real, const char *text,
+                        int kind, char *what, size_t cap) {
+  uint64_t m = pred->data, r = real->data;
+  if (pred->ret != real->ret || pred->err != real->err)
+    return 0;
+  if (kind == CO_OP_GETFL) {
+    snprintf(what, cap,
+             "`%s` returned %" PRId64 " with O_NONBLOCK %s; the "
+             "model says O_NONBLOCK is %s",
+             text, real->ret, r & CO_GETFL_NONBLOCK ? "set" : "clear",
+             m & CO_GETFL_NONBLOCK ? "set" : "clear");
+    return 1;
+  }
+  if (kind == CO_OP_READ) {
+    snprintf(what, cap,
+             "`%s` returned %" PRId64 " bytes, but not the bytes the model "
+             "says the writes put there (digest %016" PRIx64
+             ", the model's %016" PRIx64 ")",
+             text, real->ret, r, m);
+    return 1;
+  }
+  snprintf(what, cap,
+           "`%s`: st_mode %06" PRIo64 " st_nlink %" PRIu64 " st_size %" PRIu64
+           "; the model says st_mode %06" PRIo64 " st_nlink %" PRIu64
+           " st_size %" PRIu64 "%s",
+           text, (r & 07777) | ((r >> CO_STAT_TYPE_SHIFT) & 0xf) << 12,
+           (r >> CO_STAT_NLINK_SHIFT) & 0xff, r >> CO_STAT_SIZE_SHIFT,
+           (m & 07777) | ((m >> CO_STAT_TYPE_SHIFT) & 0xf) << 12,
+           (m >> CO_STAT_NLINK_SHIFT) & 0xff, m >> CO_STAT_SIZE_SHIFT,
+           pred->dmask >> CO_STAT_SIZE_SHIFT ? "" : " (size unknown)");
+  return 1;
 }
 
 /* What kind of disagreement a wrong result is. */
@@ -897,6 +1091,12 @@ static int classify(struct co_exec *ex, const struct co_step *st,
   fmt_outcome(pred, m, sizeof m, 0, w, hw);
   fmt_outcome(real, r, sizeof r, 1, w, hw);
   co_op_format(st->op, text, sizeof text);
+  if (data_differs(pred, real, text, st->op->kind, what, cap)) {
+    *rule = st->op->kind == CO_OP_READ    ? "content"
+            : st->op->kind == CO_OP_GETFL ? "nonblock"
+                                          : "stat";
+    return CO_V_DIVERGENCE;
+  }
   if (real->err == CO_IPH) {
     snprintf(what, cap,
              "`%s` fired the C runtime's invalid-parameter handler (errno "
@@ -1084,7 +1284,9 @@ static int observe(struct co_exec *ex, struct co_verdict *v,
       return v->kind;
   }
   if ((ex->observe & CO_OBSERVE_IDENTITY) && eff->same_a >= 0 &&
-      pred->err == CO_OK && check_same(ex, v, eff->same_a, eff->same_b))
+      pred->err == CO_OK &&
+      (eff->same_file ? check_same_file : check_same)(ex, v, eff->same_a,
+                                                      eff->same_b))
     return v->kind;
   return CO_V_OK;
 }
@@ -1094,6 +1296,47 @@ _Static_assert(offsetof(struct co_verdict, what) +
                        sizeof(((struct co_verdict *)0)->what) ==
                    sizeof(struct co_verdict),
                "struct co_verdict: what is not the last field");
+
+/* The first refused step of the trace, in words (once per trace). */
+static void note_refused(struct co_exec *ex, const struct co_step *st,
+                         const struct co_aftermath *eff) {
+  const struct co_entry *e = st->call ? st->call->e : NULL;
+  const char *layer = e ? st->call->adapter->contract->layer : "";
+  const struct co_event *ev = eff->nev ? &eff->ev[0] : NULL;
+  char *w = ex->refused_what, text[96];
+  int n;
+  size_t cap = sizeof ex->refused_what;
+  ex->refused_step = ex->step;
+  co_op_format(st->op, text, sizeof text);
+  if (e && ev && ev->why == CO_WHY_DEAD_OBJ)
+    n = snprintf(w, cap, "%s of a freed %s object o%d", e->name, layer,
+                 ev->slot);
+  else if (e && ev && ev->why == CO_WHY_OVERWRITE)
+    n = snprintf(w, cap, "%s into o%d, which is live (it would be lost)",
+                 e->name, ev->slot);
+  else if (e && ev && ev->why == CO_WHY_WRONG_LAYER)
+    n = snprintf(w, cap, "%s on o%d, an object of another layer", e->name,
+                 ev->slot);
+  else if (e && ev && ev->why == CO_WHY_LOST)
+    n = snprintf(w, cap,
+                 "%s through C-runtime descriptor %lld, closed under it",
+                 e->name, (long long)ev->num);
+  else
+    n = snprintf(w, cap, "`%s` on a %s the trace does not own", text,
+                 ex->words->handle);
+  if (n < 0) /* (truncated words are fine) */
+    w[0] = '\0';
+}
+
+size_t co_verdict_not_run(const struct co_verdict *v, char *buf, size_t cap) {
+  if (!v->not_run)
+    snprintf(buf, cap, "%s", "");
+  else
+    snprintf(buf, cap, "%zu step%s not run (%sstep %zu: %s)", v->not_run,
+             v->not_run == 1 ? "" : "s", v->not_run == 1 ? "" : "the first, ",
+             v->not_run_step, v->not_run_what);
+  return v->not_run;
+}
 
 /* One step, resolved once where it entered (co_exec_step, co_exec_run):
  * everything below reads st, never the registry. */
@@ -1148,9 +1391,15 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
 
   if (eff.refused) {
     ex->stats.syscalls_refused++;
+    if (!ex->nrefused++)
+      note_refused(ex, st, &eff);
     real = pred;
   } else if (!issued) {
+    if (op->kind == CO_OP_SETLIMIT)
+      keep_limit(ex);
     issue(ex, st, &call, &real);
+    if (op->kind == CO_OP_SETLIMIT)
+      moved_limit(ex);
   }
   if (ex->first.kind != CO_V_OK) { /* the harness failed during the call */
     *v = ex->first;
@@ -1347,6 +1596,9 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
   } else if (ex->first.kind == CO_V_OK) {
     set_verdict(ex, &tv, CO_V_HARNESS, "oom", "teardown failed: out of memory");
   }
+  /* Everything the trace reached is closed: the limit goes back before
+   * the harness needs descriptors of its own again. */
+  restore_limit(ex);
   /* Reading the whole open set costs O(descriptors): with thousands open
    * before the run, check proportionally less often, so that its cost per
    * trace stays what it is with a few. */
@@ -1374,14 +1626,26 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
     *v = ex->ev_verdict;
   else
     *v = ex->first;
+  v->not_run = ex->nrefused;
+  v->not_run_step = ex->nrefused ? ex->refused_step : 0;
+  snprintf(v->not_run_what, sizeof v->not_run_what, "%s",
+           ex->nrefused ? ex->refused_what : "");
   return v->kind;
 }
 
 int co_exec_run(struct co_exec *ex, const struct co_trace *t,
                 struct co_verdict *v) {
   size_t i;
-  if (co_exec_begin(ex, v) != CO_V_OK)
+  struct co_limit_need need;
+  /* Numbers named by f>=B must be below the limit: raise it within the
+   * hard one. If the hard one is too low the trace runs with the limit it
+   * has (the model predicts the calls there fail); `closeonce replay`
+   * refuses such a trace first (co_exec_fit_limit). */
+  (void)co_exec_fit_limit(ex, t, &need);
+  if (co_exec_begin(ex, v) != CO_V_OK) {
+    restore_limit(ex);
     return v->kind;
+  }
   for (i = 0; i < t->len; i++)
     if (co_exec_step(ex, &t->ops[i], v) != CO_V_OK)
       break;

@@ -119,6 +119,17 @@ void co_gen_op(struct co_rng *r, const struct co_opset *set, uint32_t bound,
   op->b = gen_ref(r, bound);
   if (op->kind == CO_OP_CLOSE_RANGE && co_rng_below(r, 3) == 0)
     op->b = (struct co_ref){CO_REF_NEG, 0};
+  /* Where the opset sets the limit (the whole POSIX set), numbers at the
+   * boundaries f>=63 .. f>=8192 too, one operand in 32 (other opsets draw
+   * as they always did: their campaigns stay reproducible). */
+  if (has_kind(set, CO_OP_SETLIMIT) && co_rng_below(r, 128) == 0) {
+    struct co_ref *at = co_rng_below(r, 2) ? &op->a : &op->b;
+    *at = (struct co_ref){CO_REF_AT, (uint8_t)co_rng_below(r, CO_AT_REFS)};
+  }
+  /* invalid close_range flags (EINVAL) one time in eight, not in half */
+  if (op->kind == CO_OP_CLOSE_RANGE && (op->flags & CO_F_BIT2) &&
+      co_rng_below(r, 4))
+    op->flags &= (uint8_t)~CO_F_BIT2;
   switch (co_opdesc[op->kind].arg) {
   case CO_ARG_COUNT:
     op->n = co_rng_below(r, 10) == 0 ? 0 : (int32_t)(1 + co_rng_below(r, 32));

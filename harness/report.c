@@ -120,7 +120,7 @@ static const char *by_layer(const struct co_verdict *v, char *buf, size_t cap) {
 void co_report_text(FILE *out, const char *target, const struct co_trace *t,
                     const struct co_verdict *v, const struct co_event_rec *ev,
                     size_t nev) {
-  char line[128], by[64];
+  char line[200], by[64];
   size_t i;
   if (v->step < t->len)
     fprintf(out, "%s%s at step %zu of %zu (target %s)\n",
@@ -131,6 +131,8 @@ void co_report_text(FILE *out, const char *target, const struct co_trace *t,
             co_verdict_name(v->kind), t->len, target);
   fprintf(out, "  what:    %s\n", v->what);
   fprintf(out, "  meaning: %s\n", co_verdict_explain(v->kind));
+  if (co_verdict_not_run(v, line, sizeof line))
+    fprintf(out, "  not run: %s\n", line);
   if (nev) {
     fprintf(out, "  ownership events:\n");
     co_report_events(out, ev, nev);
@@ -169,7 +171,6 @@ int co_trace_save(const char *path, const char *header,
 struct explain_env {
   FILE *out;
   struct co_exec *ex;
-  size_t refused; /* steps refused (not run): nothing compared there */
 };
 
 static void print_state(FILE *out, const struct co_model *m,
@@ -218,6 +219,44 @@ static void print_state(FILE *out, const struct co_model *m,
   }
 }
 
+/* What a read returned (the bytes, as the model has them: the executor
+ * compared their digest) or fstat (its fields), for explain. */
+static void explain_data(const struct co_model *m, const struct co_step_info *s,
+                         char *buf, size_t cap) {
+  uint8_t b[256];
+  struct co_fdstate fs;
+  long n, i;
+  size_t len = 0;
+  uint64_t d = s->real->data;
+  buf[0] = 0;
+  if (s->real->err != CO_OK || s->real->ret < 0)
+    return;
+  if (s->op->kind == CO_OP_GETFL) {
+    if (d & CO_GETFL_NONBLOCK)
+      snprintf(buf, cap, " (O_NONBLOCK)");
+    return;
+  }
+  if (s->op->kind == CO_OP_FSTAT) {
+    snprintf(buf, cap, " (st_mode %06llo, st_nlink %llu, st_size %llu)",
+             (unsigned long long)((d & 07777) |
+                                  ((d >> CO_STAT_TYPE_SHIFT) & 0xf) << 12),
+             (unsigned long long)((d >> CO_STAT_NLINK_SHIFT) & 0xff),
+             (unsigned long long)(d >> CO_STAT_SIZE_SHIFT));
+    return;
+  }
+  if (s->op->kind != CO_OP_READ || s->real->ret == 0)
+    return;
+  co_model_fd(m, s->call->a, &fs); /* the read moved the offset past them */
+  if ((n = co_model_file_bytes(m, s->call->a, fs.offset - s->real->ret, b,
+                               (size_t)s->real->ret)) < 0)
+    return;
+  len = (size_t)snprintf(buf, cap, " \"");
+  for (i = 0; i < n && len + 6 < cap; i++)
+    len += (size_t)snprintf(buf + len, cap - len, b[i] ? "%c" : "\\0", b[i]);
+  if (len + 2 < cap)
+    snprintf(buf + len, cap - len, "\"");
+}
+
 static void explain_hook(void *env, const struct co_step_info *s) {
   struct explain_env *e = env;
   const struct co_event_rec *ev;
@@ -227,8 +266,9 @@ static void explain_hook(void *env, const struct co_step_info *s) {
   const struct co_words *w =
       s->resolved->call ? co_words(CO_PLATFORM_POSIX) : co_exec_words(e->ex);
   const char *raw = co_words_raw(w, s->real->raw);
-  char text[128], r[64], v[24];
+  char text[128], r[64], v[24], data[300];
   co_op_format(s->op, text, sizeof text);
+  explain_data(co_exec_model(e->ex), s, data, sizeof data);
   if (s->real->err == CO_OK)
     snprintf(r, sizeof r, "%s", /* a returned handle as the platform's */
              co_words_value(s->resolved->binds == 2
@@ -236,15 +276,17 @@ static void explain_hook(void *env, const struct co_step_info *s) {
                                 : co_words(CO_PLATFORM_POSIX),
                             s->real->ret, v, sizeof v));
   else if (s->real->err == CO_REFUSED)
-    snprintf(r, sizeof r, "refused (not run)"), e->refused++;
+    snprintf(r, sizeof r, "refused (not run)");
   else if (s->real->err == CO_IPH)
     snprintf(r, sizeof r, "-1 (the invalid-parameter handler fired)");
   else if (raw)
     snprintf(r, sizeof r, "-1 %s", raw);
   else
     snprintf(r, sizeof r, "-1 %s", co_err_name(s->real->err));
-  fprintf(e->out, "  %3zu  %-32s -> %s%s\n", s->step, text, r,
-          s->model->ret == s->real->ret && s->model->err == s->real->err
+  fprintf(e->out, "  %3zu  %-32s -> %s%s%s\n", s->step, text, r, data,
+          (s->model->ret == s->real->ret || s->model->ret == CO_RET_ANY) &&
+                  s->model->err == s->real->err &&
+                  !((s->model->data ^ s->real->data) & s->model->dmask)
               ? ""
               : "   (the model differs)");
   nev = co_exec_events(e->ex, &ev);
@@ -262,8 +304,9 @@ static void explain_hook(void *env, const struct co_step_info *s) {
 
 void co_report_explain(FILE *out, struct co_exec *ex, const struct co_trace *t,
                        struct co_verdict *v) {
-  struct explain_env env = {out, ex, 0};
+  struct explain_env env = {out, ex};
   struct co__mem mem = {NULL, NULL, 0};
+  char nr[200];
   /* With 0-2 the trace's, nothing may reach them while it runs: the steps
    * go to memory (opened before the trace: a number of the process's),
    * then out. */
@@ -275,11 +318,11 @@ void co_report_explain(FILE *out, struct co_exec *ex, const struct co_trace *t,
   if (mem.f && co__mem_close(&mem) == 0)
     fwrite(mem.buf, 1, mem.len, out);
   free(mem.buf);
-  if (v->kind == CO_V_OK && env.refused)
+  if (co_verdict_not_run(v, nr, sizeof nr) && v->kind == CO_V_OK)
     fprintf(out,
-            "verdict: ok (model and platform agreed at every step that ran; "
-            "%zu refused, not run)\n",
-            env.refused);
+            "verdict: ok, %s: model and platform agreed at every step that "
+            "ran; nothing was compared at %s\n",
+            nr, v->not_run == 1 ? "that one" : "those");
   else if (v->kind == CO_V_OK)
     fprintf(out, "verdict: ok (model and platform agreed at every step)\n");
   else if (v->step < t->len) {
@@ -289,6 +332,8 @@ void co_report_explain(FILE *out, struct co_exec *ex, const struct co_trace *t,
   } else
     fprintf(out, "verdict: %s at the end of the trace: %s\n",
             co_verdict_name(v->kind), v->what);
+  if (v->kind != CO_V_OK && v->not_run)
+    fprintf(out, "also: %s\n", nr);
 }
 
 /* ---- report files ---- */
@@ -334,6 +379,11 @@ int co_report_markdown(FILE *out, struct co_exec *ex,
     fprintf(out, "| where | the end of the trace (%zu operations) |\n",
             f->trace->len);
   fprintf(out, "| mode | %s |\n", mode_names[f->mode != 0]);
+  {
+    char nr[200];
+    if (co_verdict_not_run(v, nr, sizeof nr))
+      fprintf(out, "| not run | %s: nothing compared there |\n", nr);
+  }
   fprintf(out, "| found by | %s |\n", f->source);
   if (f->bug) {
     fprintf(out, "| bug | `%s` |\n", f->bug->name);
@@ -477,6 +527,13 @@ int co_report_json(FILE *out, const struct co_finding *f) {
   json_str(out, v->what);
   fprintf(out, ",\n    \"meaning\": ");
   json_str(out, co_verdict_explain(v->kind));
+  /* steps that did not run: nothing was compared there */
+  fprintf(out, ",\n    \"not_run\": {\"steps\": %zu", v->not_run);
+  if (v->not_run) {
+    fprintf(out, ", \"first_step\": %zu, \"what\": ", v->not_run_step);
+    json_str(out, v->not_run_what);
+  }
+  fputc('}', out);
   fprintf(out, ",\n    \"client\": %s", v->client ? "true" : "false");
   fprintf(out, ",\n    \"layer\": ");
   if (v->layer)
@@ -548,6 +605,8 @@ int co_report_junit(FILE *out, const char *suite,
                     const struct co_junit_case *cases, size_t n) {
   size_t i, failures = 0;
   double total = 0;
+  const struct co_verdict *vd;
+  char nr[200];
   for (i = 0; i < n; i++) {
     failures += cases[i].failure != NULL;
     total += cases[i].seconds;
@@ -567,14 +626,27 @@ int co_report_junit(FILE *out, const char *suite,
     fprintf(out, "\" name=\"");
     xml_str(out, c->name);
     fprintf(out, "\" time=\"%.3f\"", c->seconds);
-    if (!c->failure) {
+    vd = c->failure ? c->failure->v : c->verdict;
+    if (!vd || !co_verdict_not_run(vd, nr, sizeof nr))
+      nr[0] = '\0';
+    if (!c->failure && !nr[0]) {
       fprintf(out, "/>\n");
+      continue;
+    }
+    if (!c->failure) { /* passed, with steps that did not run */
+      fprintf(out, ">\n      <system-out>ok, ");
+      xml_str(out, nr);
+      fprintf(out, "</system-out>\n    </testcase>\n");
       continue;
     }
     fprintf(out, ">\n      <failure type=\"");
     xml_str(out, co_verdict_name(c->failure->v->kind));
     fprintf(out, "\" message=\"");
     xml_str(out, c->failure->v->what);
+    if (nr[0]) {
+      xml_str(out, "; ");
+      xml_str(out, nr);
+    }
     fprintf(out, "\">");
     {
       char line[256];
@@ -739,6 +811,12 @@ static void sarif_result(FILE *out, const struct co_finding *f) {
   } else {
     snprintf(msg, sizeof msg, "%s at the end of the trace: %s",
              co_verdict_name(v->kind), v->what);
+  }
+  if (v->not_run) {
+    char nr[200];
+    size_t l = strlen(msg);
+    co_verdict_not_run(v, nr, sizeof nr);
+    snprintf(msg + l, sizeof msg - l, "; %s", nr);
   }
   fprintf(out, "        {\n          \"ruleId\": ");
   json_str(out, co_verdict_name(v->kind));

@@ -54,6 +54,9 @@ struct rec {
   int win32;
   int64_t slotv[MAXSTEPS][CO_SLOTS];
   uint16_t wcheck[MAXSTEPS], wlive[MAXSTEPS], winh[MAXSTEPS];
+  /* a new handle was due and one open came back (1: returned; 2: held by
+   * the object the step made, new_due_w32) */
+  uint8_t wnew[MAXSTEPS];
   /* bit n: C-runtime descriptor n open after the step (the objects'
    * numbers and paged-in windows; lowest-free, so predicted) */
   uint64_t copen[MAXSTEPS];
@@ -198,6 +201,31 @@ static void offset_win32(struct rec *r, const struct co_model *m,
   }
 }
 
+/* Win32: the step was due a new HANDLE and returned one the model has
+ * open (w32_alloc binds only a value not open; that is its EMFILE, a full
+ * handle table being out of reach): the program checks that its value is
+ * new against the values open before the step (snap_open). 2: the step
+ * made an object that was due a handle of its own (an open or adopt-dup
+ * entry) and holds one that was open: the program checks that a value not
+ * open before the step is open after it. */
+static int new_due_w32(const struct co_model *m, const struct co_step_info *s) {
+  const struct co_op *op = s->op;
+  struct co_fdstate fs;
+  int binds = op->kind == CO_OP_CALL ? co_call_binds(op) == 2
+                                     : co_opdesc[op->kind].binds;
+  int obj = op->kind == CO_OP_CALL && co_call_binds(op) == 1 &&
+            (co_entry_ref(op->entry)->e->effect == CO_EFF_OPEN ||
+             co_entry_ref(op->entry)->e->effect == CO_EFF_ADOPT_DUP);
+  if ((!binds && !obj) || s->model->err != CO_EMFILE || s->real->err != CO_OK)
+    return 0;
+  if (obj)
+    return 2;
+  if (s->real->ret <= 0)
+    return 0;
+  co_model_fd(m, s->real->ret, &fs);
+  return fs.live;
+}
+
 static void hook(void *env, const struct co_step_info *s) {
   struct rec *r = env;
   const struct co_model *m = co_exec_model(r->ex);
@@ -213,6 +241,7 @@ static void hook(void *env, const struct co_step_info *s) {
   r->live[s->step] = r->cloexec[s->step] = 0;
   buf[0] = 0;
   if (r->win32) {
+    r->wnew[s->step] = new_due_w32(m, s);
     hook_win32(r, m, s->step, buf, cap);
     offset_win32(r, m, s);
     r->owners[s->step] = buf;
@@ -269,6 +298,9 @@ static void ref_str(char *buf, size_t cap, struct co_ref r) {
     break;
   case CO_REF_NEG:
     snprintf(buf, cap, "-1");
+    break;
+  case CO_REF_AT:
+    snprintf(buf, cap, "free_at(%d)", (int)co_ref_at[r.idx % CO_AT_REFS]);
     break;
   default:
     snprintf(buf, cap, "limit()");
@@ -328,12 +360,57 @@ static void close_range_c(FILE *o, const struct co_op *op) {
   ref_c(o, op->a);
   fprintf(o, ", (unsigned)");
   ref_c(o, op->b);
-  fprintf(o, ", %s);\n", op->flags & CO_F_BIT0 ? "4u /* CLOEXEC */" : "0u");
+  if (op->flags & CO_F_BIT2)
+    fprintf(o, ", ~0u /* invalid flags */);\n");
+  else
+    fprintf(o, ", %s%s);\n", op->flags & CO_F_BIT0 ? "4u /* CLOEXEC */" : "0u",
+            op->flags & CO_F_BIT1 ? " | 2u /* UNSHARE */" : "");
+}
+
+static void setlimit_c(FILE *o, const struct co_op *op) {
+  fprintf(o, "  r = setlimit(");
+  ref_c(o, op->a);
+  fprintf(o, ");\n");
 }
 
 static void write_c(FILE *o, const struct co_op *op) {
   call_c(o, op, "write", 0, 1);
   fprintf(o, ", buf, %d);\n", (int)op->n);
+}
+
+static void setfl_c(FILE *o, const struct co_op *op) {
+  call_c(o, op, "fcntl", 0, 1);
+  fprintf(o, ", F_SETFL, %s%s%s%s);\n", op->flags & CO_F_BIT0 ? "O_APPEND" : "",
+          op->flags & CO_F_BIT0 && op->flags & (CO_F_BIT1 | CO_F_BIT2) ? " | "
+                                                                       : "",
+          op->flags & CO_F_BIT1   ? (op->flags & CO_F_BIT2 ? "O_NONBLOCK | "
+                                                             "O_NDELAY"
+                                                           : "O_NONBLOCK")
+          : op->flags & CO_F_BIT2 ? "O_NDELAY"
+                                  : "",
+          op->flags & (CO_F_BIT0 | CO_F_BIT1 | CO_F_BIT2) ? "" : "0");
+}
+
+/* read checks the count (the bytes are checked by closeonce, not here) */
+static void read_c(FILE *o, const struct co_op *op) {
+  fprintf(o, "  {\n    static char rb[256];\n  ");
+  call_c(o, op, "read", 0, 1);
+  fprintf(o, ", rb, %d);\n  }\n", (int)op->n);
+}
+
+static void fstat_c(FILE *o, const struct co_op *op) {
+  fprintf(o, "  {\n    struct stat st;\n  ");
+  call_c(o, op, "fstat", 0, 1);
+  fprintf(o, ", &st);\n  }\n");
+}
+
+static void lseek_ext_c(FILE *o, const struct co_op *op) {
+  unsigned w = op->flags & CO_F_XWHENCE_MASK;
+  call_c(o, op, "lseek", 0, 1);
+  fprintf(o, ", %d, %s);\n", (int)op->n,
+          w == CO_F_XWHENCE_DATA   ? "SEEK_DATA"
+          : w == CO_F_XWHENCE_HOLE ? "SEEK_HOLE"
+                                   : "SEEK_HOLE + 1 /* invalid */");
 }
 
 static void lseek_c(FILE *o, const struct co_op *op) {
@@ -357,16 +434,18 @@ static const struct simple_tpl {
                      "    r &= FD_CLOEXEC;\n"},
     [CO_OP_SETFD] = {"fcntl", 0, 1, ", F_SETFD, ", "FD_CLOEXEC", "0", ");\n"},
     [CO_OP_GETFL] = {"getfl", 0, 1, "", NULL, NULL, ");\n"},
-    [CO_OP_SETFL] = {"fcntl", 0, 1, ", F_SETFL, ", "O_APPEND", "0", ");\n"},
     [CO_OP_CLOSE] = {"close", 0, 1, "", NULL, NULL, ");\n"},
 };
 
 /* The others, indexed by enum co_opkind; NULL: no C template (CO_OP_CALL:
  * below). */
 static void (*const builtin_c[CO_OP_COUNT])(FILE *, const struct co_op *) = {
-    [CO_OP_OPEN] = open_c,   [CO_OP_DUP3] = dup3_c,
-    [CO_OP_DUPFD] = dupfd_c, [CO_OP_CLOSE_RANGE] = close_range_c,
-    [CO_OP_WRITE] = write_c, [CO_OP_LSEEK] = lseek_c,
+    [CO_OP_OPEN] = open_c,         [CO_OP_DUP3] = dup3_c,
+    [CO_OP_DUPFD] = dupfd_c,       [CO_OP_CLOSE_RANGE] = close_range_c,
+    [CO_OP_WRITE] = write_c,       [CO_OP_LSEEK] = lseek_c,
+    [CO_OP_SETFL] = setfl_c,       [CO_OP_READ] = read_c,
+    [CO_OP_FSTAT] = fstat_c,       [CO_OP_LSEEK_EXT] = lseek_ext_c,
+    [CO_OP_SETLIMIT] = setlimit_c,
 };
 
 static int builtin_op_c(FILE *o, const struct co_op *op) {
@@ -646,7 +725,10 @@ static int entry_c(FILE *o, const struct co_op *op, size_t step,
   fprintf(o, "  }\n");
   if (co_call_binds(op) == 2)
     fprintf(o, ls->win32 ? "  s[%u] = r;\n" : "  s[%u] = (int)r;\n", op->dst);
-  if (f == CO_EFF_CLOSE || f == CO_EFF_DETACH)
+  /* a C-runtime descriptor stays its number once closed: a later call
+   * passes it stale, as closeonce did */
+  if ((f == CO_EFF_CLOSE || f == CO_EFF_DETACH) &&
+      !ref->adapter->contract->numbered)
     fprintf(o, "  o[%u] = NULL;\n", op->obj);
   return 0;
 }
@@ -744,6 +826,8 @@ static int steps_c(FILE *b, const struct rec *r, const struct co_trace *t,
       continue;
     }
     fprintf(b, "\n  /* step %zu: %s */\n", i, text);
+    if (r->win32 && r->wnew[i])
+      fputs("  snap_open(); /* the handle values open before the step */\n", b);
     if ((r->win32 ? op_w32(b, &t->ops[i], i, text, ls, err, errcap)
                   : op_c(b, &t->ops[i], i, text, ls, err, errcap)) < 0)
       return -1;
@@ -779,6 +863,14 @@ static const char helpers_c[] =
     "  return -1;\n}\n\n"
     "static int limit(void) {\n  struct rlimit rl;\n"
     "  getrlimit(RLIMIT_NOFILE, &rl);\n  return (int)rl.rlim_cur;\n}\n\n"
+    "/* The first number at or above b that was free when main started. */\n"
+    "static int free_at(int b) {\n"
+    "  while (b < 4096 && start_open[b])\n    b++;\n  return b;\n}\n\n"
+    "/* The soft descriptor limit to v (-1: RLIM_INFINITY). */\n"
+    "static int setlimit(long v) {\n  struct rlimit rl;\n"
+    "  getrlimit(RLIMIT_NOFILE, &rl);\n"
+    "  rl.rlim_cur = v < 0 ? RLIM_INFINITY : (rlim_t)v;\n"
+    "  return setrlimit(RLIMIT_NOFILE, &rl);\n}\n\n"
     "/* A fresh file, its name removed at once. */\n"
     "static int fresh(int flags) {\n  int fd;\n"
     "  snprintf(path, sizeof path, \"%s/f\", dir);\n"
@@ -896,8 +988,8 @@ static void prelude_c(FILE *out, const struct co_target *tg,
   fprintf(out, " */\n#define _GNU_SOURCE\n#include <errno.h>\n"
                "#include <fcntl.h>\n#include <stdint.h>\n#include <stdio.h>\n"
                "#include <stdlib.h>\n#include <string.h>\n"
-               "#include <sys/resource.h>\n#include <sys/syscall.h>\n"
-               "#include <unistd.h>\n\n");
+               "#include <sys/resource.h>\n#include <sys/stat.h>\n"
+               "#include <sys/syscall.h>\n#include <unistd.h>\n\n");
   if (variant)
     fprintf(out,
             "#ifndef VARIANT\n#define VARIANT %uu /* the planted bugs; 0: "
@@ -917,6 +1009,7 @@ static void main_c(FILE *out, struct layers *ls) {
           "int main(void) {\n  int s[%d];\n  void *o[%d] = {0};\n"
           "  long r;\n  int i;\n  (void)o;\n  (void)r;\n"
           "  (void)buf;\n  (void)limit;\n  (void)getfl;\n"
+          "  (void)free_at;\n  (void)setlimit;\n"
           "  (void)fresh;\n  (void)s;\n"
           "  for (i = 0; i < %d; i++)\n    s[i] = -1;\n"
           "  if (!mkdtemp(dir))\n    return 2;\n"
@@ -1002,7 +1095,7 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
     int bad = steps_c(bm.f, r, t, &v, &ls, err, errcap);
     bad = co__mem_close(&bm) != 0 || bad;
     if (!bad && r->win32) {
-      program_w32(out, tg, &v, &ls, co_exec_quirks(ex), bm.buf);
+      program_w32(out, tg, &v, &ls, co_exec_quirks(ex), r, t, bm.buf);
       rc = 0;
     } else if (!bad) {
       prelude_c(out, tg, &v, &ls);

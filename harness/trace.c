@@ -33,8 +33,23 @@ static const struct co__word words_dup3[] = {{CO_F_BIT0, CO_F_BIT0, "cloexec"},
                                              {0, 0, NULL}};
 static const struct co__word words_cloexec[] = {
     {CO_F_BIT0, CO_F_BIT0, "cloexec"}, {0, 0, NULL}};
-static const struct co__word words_append[] = {{CO_F_BIT0, CO_F_BIT0, "append"},
-                                               {0, 0, NULL}};
+static const struct co__word words_setfl[] = {
+    {CO_F_BIT0, CO_F_BIT0, "append"},
+    {CO_F_BIT1, CO_F_BIT1, "nonblock"},
+    {CO_F_BIT2, CO_F_BIT2, "ndelay"},
+    {0, 0, NULL}};
+static const struct co__word words_seekext[] = {
+    {CO_F_XWHENCE_MASK, CO_F_XWHENCE_DATA, "data"},
+    {CO_F_XWHENCE_MASK, CO_F_XWHENCE_HOLE, "hole"},
+    {CO_F_XWHENCE_MASK, CO_F_XWHENCE_BAD, "badwhence"},
+    {0, 0, NULL}};
+/* close_range: CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, and a bit the
+ * kernel does not define (docs/posix.md#close-range-flags). */
+static const struct co__word words_crange[] = {
+    {CO_F_BIT0, CO_F_BIT0, "cloexec"},
+    {CO_F_BIT1, CO_F_BIT1, "unshare"},
+    {CO_F_BIT2, CO_F_BIT2, "badflags"},
+    {0, 0, NULL}};
 static const struct co__word words_protect[] = {
     {CO_F_BIT0, CO_F_BIT0, "protect"}, {0, 0, NULL}};
 static const struct co__word words_whence[] = {{CO_F_WHENCE_MASK, 0, "set"},
@@ -48,6 +63,8 @@ static const struct co__word *const op_words[CO_OP_COUNT] = {
 #undef CO__OP_WORDS
 };
 
+const int32_t co_ref_at[CO_AT_REFS] = {CO_AT_LIST};
+
 const struct co_opdesc co_opdesc[CO_OP_COUNT] = {
 #define CO__OP_DESC(id, name, binds, nrefs, arg, words)                        \
   {name, binds, nrefs, arg},
@@ -58,7 +75,10 @@ const struct co_opdesc co_opdesc[CO_OP_COUNT] = {
 void co_step_of(struct co_step *s, const struct co_op *op) {
   const struct co_entry_ref *r =
       op->kind == CO_OP_CALL ? co_entry_ref(op->entry) : NULL;
-  const struct co_opdesc *d = &co_opdesc[op->kind % CO_OP_COUNT];
+  /* canonical kinds are in range: the modulo (not a power of two) only
+   * for a guard */
+  const struct co_opdesc *d =
+      &co_opdesc[op->kind < CO_OP_COUNT ? op->kind : op->kind % CO_OP_COUNT];
   s->op = op;
   s->call = r;
   s->mode = r && op->flags < r->nmodes ? &r->e->modes[op->flags] : NULL;
@@ -146,6 +166,9 @@ static void ref_canon(struct co_ref *r) {
     break;
   case CO_REF_FREE:
     r->idx %= CO_FREE_REFS;
+    break;
+  case CO_REF_AT:
+    r->idx %= CO_AT_REFS;
     break;
   case CO_REF_NEG:
   case CO_REF_LIMIT:
@@ -245,14 +268,19 @@ void co_op_canon(struct co_op *op) {
   }
 }
 
-/* Reference byte: 0..15 slot, 16..47 free number, 48 -1, 49 limit; taken
- * modulo 50 so that every byte means something. */
+/* Reference byte: 0..15 slot, 16..47 free number, 48 -1, 49 limit, 50..58
+ * the boundaries (f>=63 .. f>=8192); taken modulo 59 so that every byte
+ * means something. */
+#define REF_AT_BYTE (CO_SLOTS + CO_FREE_REFS + 2)
+#define REF_BYTES (REF_AT_BYTE + CO_AT_REFS)
 static struct co_ref ref_decode(uint8_t b) {
-  unsigned v = b % 50u;
+  unsigned v = b % (unsigned)REF_BYTES;
   if (v < CO_SLOTS)
     return (struct co_ref){CO_REF_SLOT, (uint8_t)v};
   if (v < CO_SLOTS + CO_FREE_REFS)
     return (struct co_ref){CO_REF_FREE, (uint8_t)(v - CO_SLOTS)};
+  if (v >= REF_AT_BYTE)
+    return (struct co_ref){CO_REF_AT, (uint8_t)(v - REF_AT_BYTE)};
   return (struct co_ref){v == 48 ? CO_REF_NEG : CO_REF_LIMIT, 0};
 }
 
@@ -264,6 +292,8 @@ static uint8_t ref_encode(struct co_ref r) {
     return 48;
   case CO_REF_LIMIT:
     return 49;
+  case CO_REF_AT:
+    return (uint8_t)(REF_AT_BYTE + r.idx % CO_AT_REFS);
   default:
     return (uint8_t)(r.idx % CO_SLOTS);
   }
@@ -420,6 +450,8 @@ int co_ref_format(struct co_ref r, char *buf, size_t cap) {
     return snprintf(buf, cap, "f%u", r.idx);
   case CO_REF_NEG:
     return snprintf(buf, cap, "-1");
+  case CO_REF_AT:
+    return snprintf(buf, cap, "f>=%d", (int)co_ref_at[r.idx % CO_AT_REFS]);
   default:
     return snprintf(buf, cap, "limit");
   }
@@ -545,7 +577,9 @@ static size_t next_token(struct lexer *lx, const char **tstart) {
     lx->p = p + 1;
     return 1;
   }
-  while (p < lx->end && !isspace((unsigned char)*p) && *p != '#' && *p != '=')
+  /* '=' ends a token, except in ">=" (a boundary reference, f>=B) */
+  while (p < lx->end && !isspace((unsigned char)*p) && *p != '#' &&
+         (*p != '=' || (p > *tstart && p[-1] == '>')))
     p++;
   lx->p = p;
   return (size_t)(p - *tstart);
@@ -599,6 +633,18 @@ static int parse_ref(const char *t, size_t n, struct co_ref *r) {
       v < CO_FREE_REFS) {
     *r = (struct co_ref){CO_REF_FREE, (uint8_t)v};
     return 0;
+  }
+  if (n >= 4 && n <= 7 && t[0] == 'f' && t[1] == '>' && t[2] == '=' &&
+      t[3] != '0') {
+    unsigned k, x = 0;
+    size_t i;
+    for (i = 3; i < n && t[i] >= '0' && t[i] <= '9'; i++)
+      x = x * 10 + (unsigned)(t[i] - '0');
+    for (k = 0; i == n && k < CO_AT_REFS; k++)
+      if (x == (unsigned)co_ref_at[k]) {
+        *r = (struct co_ref){CO_REF_AT, (uint8_t)k};
+        return 0;
+      }
   }
   return -1;
 }
@@ -734,10 +780,10 @@ static int parse_line(struct lexer *lx, struct co_trace *out) {
       lx->p = save;
     }
   }
-  for (k = 0; k < CO_OP_CALL; k++)
-    if (tok_is(t, n, co_opdesc[k].name))
+  for (k = 0; k < CO_OP_COUNT; k++)
+    if (k != CO_OP_CALL && tok_is(t, n, co_opdesc[k].name))
       break;
-  if (k == CO_OP_CALL) {
+  if (k == CO_OP_COUNT) {
     int entry = co_entry_find(t, n);
     if (entry < 0)
       return lex_fail(lx, t, "expected an operation name, found '%.*s'", (int)n,
@@ -765,12 +811,13 @@ static int parse_line(struct lexer *lx, struct co_trace *out) {
     if (n == 0)
       return lex_fail(lx, t,
                       "'%s' expects %d operand%s: a slot sN, a free "
-                      "number fN, -1 or limit",
+                      "number fN or f>=B, -1 or limit",
                       d->name, d->nrefs, d->nrefs > 1 ? "s" : "");
     if (parse_ref(t, n, r) < 0)
       return lex_fail(lx, t,
-                      "expected a slot s0..s%d, a free number f0..f%d, -1 or "
-                      "limit, found '%.*s'",
+                      "expected a slot s0..s%d, a free number f0..f%d, a "
+                      "boundary f>=B (B one of 63 64 100 1023 1024 2047 2048 "
+                      "8191 8192), -1 or limit, found '%.*s'",
                       CO_SLOTS - 1, CO_FREE_REFS - 1, (int)n, t);
   }
   if (d->arg != CO_ARG_NONE) {

@@ -101,7 +101,19 @@ static inline int stale_ev(struct evctx *x, int n, enum co_sit sit,
 /* The objects named must exist, be of the entry's layer, and a new one
  * must not overwrite a live one (never run: freed memory, a lost object). */
 static int ev_dead(struct evctx *x, int n) {
-  return x->o->live ? n : client_ev(x, n, CO_WHY_DEAD_OBJ, x->obj);
+  int r;
+  if (x->o->live)
+    return n;
+  r = client_ev(x, n, CO_WHY_DEAD_OBJ, x->obj);
+  /* A closed C-runtime descriptor is a number: its own layer's _close and
+   * _get_osfhandle of it are well defined (docs/crt.md#close,
+   * #get-osfhandle) and run.
+   * The event carries the number; num -1 means not run. */
+  if (r > n && co__stale_number(x->m, x->o) &&
+      (int)x->o->entry_base == x->layer &&
+      (x->e->effect == CO_EFF_CLOSE || x->e->effect == CO_EFF_LEND))
+    x->ev[n].num = x->o->nb.n;
+  return r;
 }
 static int ev_layer(struct evctx *x, int n) {
   return (int)x->o->entry_base == x->layer
@@ -271,6 +283,7 @@ static int ev_first(struct evctx *x, int n) {
   int64_t a = x->c->a;
   int before = n, w, kind = x->c->kind;
   if (co_opdesc[kind].nrefs < 1 || kind == CO_OP_CLOSE_RANGE ||
+      kind == CO_OP_SETLIMIT || /* its operand is a value */
       (n = stale_ev(x, n, x->sa, x->op->a, a)) != before)
     return n;
   if (kind != CO_OP_CLOSE && kind != CO_OP_DUP_CLOSE && !m->window)
@@ -494,6 +507,11 @@ int co_event_format(const struct co_event *ev, char *buf, size_t cap) {
                     "layer that takes it or reads its state",
                     actor, h, at);
   case CO_WHY_DEAD_OBJ:
+    if (ev->num >= 0)
+      return snprintf(buf, cap,
+                      "%s uses o%d's C-runtime descriptor %lld after "
+                      "closing it",
+                      actor, ev->slot, (long long)ev->num);
     return snprintf(buf, cap,
                     "%s uses o%d, which was freed or never made "
                     "(not run)",

@@ -108,6 +108,13 @@ static int set_foreign(struct co_model *m, const struct co_model_config *cfg) {
   for (i = 0; i < m->nforeign; i++)
     if (m->foreign[i] >= 0 && (size_t)m->foreign[i] < m->cap)
       m->fd[m->foreign[i]].foreign = 1;
+  /* f>=B: B rounded up to the stride, past any run of foreign numbers
+   * there; above the limit too (a call there fails as the platform says).
+   * They depend on the foreign set only: computed when it changes. */
+  for (i = 0; i < CO_AT_REFS; i++) {
+    int64_t b = (co_ref_at[i] + m->stride - 1) / m->stride * m->stride;
+    m->atnum[i] = co__past_foreign(m, b);
+  }
   return 0;
 }
 
@@ -167,13 +174,28 @@ int64_t co__lowest_free(struct co_model *m, int64_t from) {
   }
 }
 
+/* The content record of a new file: buffers are kept, so the array only
+ * grows, its new entries empty. */
+static int content_new(struct co_model *m, size_t file) {
+  size_t old = m->contentcap;
+  if (file >= old) {
+    if (co__grow((void **)&m->content, &m->contentcap, file + 1,
+                 sizeof *m->content) < 0)
+      return -1;
+    memset(m->content + old, 0, (m->contentcap - old) * sizeof *m->content);
+  }
+  m->content[file].gap = m->content[file].lost = 0;
+  return 0;
+}
+
 /* A new file and a new open file description on it. Returns the description
  * id, or -1 on ENOMEM. */
 int32_t co__new_ofd(struct co_model *m, int acc, int append) {
   struct ofdent *d;
   if (co__grow((void **)&m->ofd, &m->ofdcap, m->nofd + 1, sizeof *m->ofd) < 0 ||
       co__grow((void **)&m->fsize, &m->filecap, m->nfile + 1,
-               sizeof *m->fsize) < 0)
+               sizeof *m->fsize) < 0 ||
+      content_new(m, m->nfile) < 0)
     return -1;
   m->fsize[m->nfile] = 0;
   d = &m->ofd[m->nofd];
@@ -182,13 +204,49 @@ int32_t co__new_ofd(struct co_model *m, int acc, int append) {
   d->refs = 0;
   d->acc = (uint8_t)acc;
   d->append = (uint8_t)(append != 0);
+  d->nonblock = 0;
   return (int32_t)m->nofd++;
+}
+
+/* n bytes of the write pattern at start of file, whose size was size: a
+ * start past the end leaves a gap of zeros (man lseek: "reads of the
+ * bytes in the gap return null bytes"). */
+static void content_write(struct co_model *m, int32_t file, int64_t start,
+                          int64_t n, int64_t size) {
+  struct co__content *c = &m->content[file];
+  size_t need = (size_t)(start + n);
+  if (c->lost)
+    return;
+  if (start + n > CO__CONTENT_MAX) {
+    c->lost = 1;
+    return;
+  }
+  if (need > c->cap) {
+    size_t cap = c->cap ? c->cap : 256;
+    uint8_t *b;
+    while (cap < need)
+      cap *= 2;
+    if (!(b = realloc(c->b, cap))) {
+      c->lost = 1;
+      return;
+    }
+    c->b = b;
+    c->cap = cap;
+  }
+  if (start > size) {
+    memset(c->b + size, 0, (size_t)(start - size));
+    c->gap = 1;
+  }
+  memcpy(c->b + start, m->pattern, (size_t)n);
 }
 
 /* n bytes written through description o: O_APPEND moves the offset to the
  * end first (man write); a count of 0 changes nothing (unless a quirk says
- * otherwise). Unknown offsets and sizes stay unknown. */
-void co__ofd_write(struct co_model *m, struct ofdent *o, int64_t n) {
+ * otherwise). Unknown offsets and sizes stay unknown. pattern: the bytes
+ * are the write pattern (a built-in write on POSIX: the model keeps them);
+ * else a layer's (co__ofd_write): not kept. */
+void co__ofd_write_as(struct co_model *m, struct ofdent *o, int64_t n,
+                      int pattern) {
   int64_t *size = &m->fsize[o->file];
   if (n == 0) {
     m->hook.empty_write(m, o);
@@ -200,9 +258,31 @@ void co__ofd_write(struct co_model *m, struct ofdent *o, int64_t n) {
     *size = -1;
     return;
   }
+  if (pattern && *size >= 0 && n <= (int64_t)sizeof m->pattern)
+    content_write(m, o->file, o->off, n, *size);
+  else
+    m->content[o->file].lost = 1;
   o->off += n;
   if (*size >= 0 && o->off > *size)
     *size = o->off;
+}
+
+void co__ofd_write(struct co_model *m, struct ofdent *o, int64_t n) {
+  co__ofd_write_as(m, o, n, 0);
+}
+
+/* Another live number on num's file than num, or -1 (each open makes its
+ * own file, so that is a number on its description). */
+int64_t co__same_file_other(const struct co_model *m, int64_t num) {
+  int64_t i;
+  int32_t f = co__ofd_of(m, num)->file;
+  for (i = m->base; i <= m->high; i++) {
+    if (m->fd[i].foreign)
+      i = co__past_foreign(m, i) - 1;
+    else if (i != num && m->fd[i].ofd >= 0 && m->ofd[m->fd[i].ofd].file == f)
+      return i;
+  }
+  return -1;
 }
 
 /* After a layer's opaque I/O through description o. */
@@ -281,6 +361,26 @@ void co_model_fd(const struct co_model *m, int64_t num,
   out->acc = m->ofd[out->ofd].acc;
   out->append = m->ofd[out->ofd].append;
   out->protect = m->fd[num].protect;
+}
+
+long co_model_file_bytes(const struct co_model *m, int64_t num, int64_t off,
+                         uint8_t *buf, size_t n) {
+  const struct ofdent *o;
+  const struct co__content *f;
+  int64_t size;
+  if (!co__is_live(m, num) || off < 0)
+    return -1;
+  o = co__ofd_of(m, num);
+  f = &m->content[o->file];
+  size = m->fsize[o->file];
+  if (size < 0 || f->lost)
+    return -1;
+  if (off >= size)
+    return 0;
+  if ((int64_t)n > size - off)
+    n = (size_t)(size - off);
+  memcpy(buf, f->b + off, n);
+  return (long)n;
 }
 
 int64_t co_model_rep(const struct co_model *m, int64_t num) {

@@ -58,6 +58,12 @@ int co__call_touches_foreign(const struct co_model *m,
   const struct objent *o = &m->obj[s->op->obj % CO_OBJS];
   if (!e)
     return 0;
+  /* _open_osfhandle(INVALID_HANDLE_VALUE): the C runtime only asks
+   * GetFileType, which fails, and adopts nothing (docs/crt.md#open-osfhandle);
+   * -1 is no handle of anyone's there. */
+  if (s->r->nrefs && s->c->a == -1 && s->ad->contract->numbered &&
+      e->effect == CO_EFF_ADOPT_ON_SUCCESS && (e->checks & CO_CHK_VALID))
+    return 0;
   if (s->r->nrefs)
     return co__is_foreign(m, s->c->a);
   return s->r->has_obj && o->live && co__is_foreign(m, o->hold.num);
@@ -92,6 +98,8 @@ void co__obj_make(struct co_model *m, struct objent *o, int numbered,
   o->hold.owns = (uint8_t)(owns != 0);
   o->hold.num = num;
   o->hold.gen = co__is_live(m, num) ? m->fd[num].gen : 0;
+  if (o->hold.gen) /* a library may set O_NONBLOCK on what it holds */
+    co__ofd_of(m, num)->nonblock = 2;
   o->wrap.inner = -1;
   o->nb.n = -1;
   o->nb.on = (uint8_t)(numbered != 0);
@@ -243,7 +251,10 @@ static void eff_take(struct co_model *m, struct co__callctx *x,
 /* LEND: the object's descriptor, still the object's. */
 static void eff_lend(struct co_model *m, struct co__callctx *x,
                      struct co_outcome *pred, struct co_aftermath *t) {
-  (void)m;
+  if (!x->o->live) { /* a closed descriptor (docs/crt.md#get-osfhandle) */
+    co__fail(pred, m->hook.lend_err(CO_EBADF));
+    return;
+  }
   pred->ret = x->o->hold.num;
   t->obj = x->op->obj % CO_OBJS;
 }
@@ -391,6 +402,9 @@ void co__call_step(struct co_model *m, const struct co__step *s,
   x.errs = x.e->sets_errno;
   x.o = &m->obj[(s->r->has_obj ? op->obj : op->dst) % CO_OBJS];
   x.d = &m->obj[op->dst % CO_OBJS];
+  if (s->binds == 1 && !x.d->live)
+    x.d->nb.n = -1; /* its result variable is written (NULL on failure): a
+                       closed descriptor's number is not kept there */
   t->actor = s->r->has_obj ? op->obj % CO_OBJS : CO_PARTY_CLIENT;
   if ((x.e->io & CO_IO_AS_RUN) && x.c->real) {
     co__as_run_step(m, &x, pred, t);

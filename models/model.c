@@ -26,7 +26,12 @@ const char *co_sit_name(enum co_sit s) {
 }
 
 struct co_model *co_model_new(void) {
-  return calloc(1, sizeof(struct co_model));
+  struct co_model *m = calloc(1, sizeof(struct co_model));
+  unsigned i;
+  if (m)
+    for (i = 0; i < sizeof m->pattern; i++)
+      m->pattern[i] = CO_WRITE_BYTE(i);
+  return m;
 }
 
 void co_model_free(struct co_model *m) {
@@ -35,6 +40,12 @@ void co_model_free(struct co_model *m) {
   free(m->fd);
   free(m->ofd);
   free(m->fsize);
+  if (m->content) {
+    size_t i;
+    for (i = 0; i < m->contentcap; i++)
+      free(m->content[i].b);
+    free(m->content);
+  }
   free(m->foreign);
   free(m->frun);
   free(m);
@@ -67,6 +78,7 @@ int co_model_begin(struct co_model *m, const struct co_model_config *cfg) {
                                                : &co__posix_platform;
   m->stride = m->plat->stride;
   m->limit = cfg->limit;
+  m->hard = cfg->hard_limit > 0 ? cfg->hard_limit : INT64_MAX;
   m->quirks = cfg->quirks;
   co__hooks_init(&m->hook, cfg->quirks);
   m->hint = -1;
@@ -99,6 +111,8 @@ static inline int64_t ref_value(const struct co_model *m, struct co_ref r) {
     return m->slot[r.idx % CO_SLOTS].num;
   case CO_REF_FREE:
     return m->freenum[r.idx % CO_FREE_REFS];
+  case CO_REF_AT:
+    return m->atnum[r.idx % CO_AT_REFS];
   case CO_REF_NEG:
     return -1;
   default:
@@ -130,15 +144,18 @@ static inline int refuses(const struct co_model *m, const struct co__step *s,
                           const struct co_event *ev, int nev) {
   const struct co_call *c = s->c;
   const struct co_opdesc *d = &co_opdesc[c->kind];
-  /* Never run: it would use freed memory or lose a live object. */
-  if (nev && (ev[0].why == CO_WHY_DEAD_OBJ || ev[0].why == CO_WHY_OVERWRITE ||
+  /* Never run: it would use freed memory or lose a live object. (A closed
+   * C-runtime descriptor is a number, not memory: its event names the
+   * number when the call on it runs, events.c ev_dead.) */
+  if (nev && ((ev[0].why == CO_WHY_DEAD_OBJ && ev[0].num < 0) ||
+              ev[0].why == CO_WHY_OVERWRITE ||
               ev[0].why == CO_WHY_WRONG_LAYER || ev[0].why == CO_WHY_LOST))
     return 1;
   /* Guard: never act on a descriptor the trace does not reach. (A dup2
    * target at or above the limit is refused by the kernel before it
    * touches anything: EBADF, man dup.) */
   return (d->nrefs >= 1 && c->kind != CO_OP_CLOSE_RANGE &&
-          co__is_foreign(m, c->a)) ||
+          c->kind != CO_OP_SETLIMIT && co__is_foreign(m, c->a)) ||
          (c->kind == CO_OP_CALL && co__call_touches_foreign(m, s)) ||
          ((c->kind == CO_OP_DUP2 || c->kind == CO_OP_DUP3) &&
           (uint32_t)c->b < (uint64_t)m->limit && co__is_foreign(m, c->b));
@@ -165,6 +182,7 @@ void co_model_prepare(const struct co_model *m, const struct co_step *st,
     co__step_sit(m, &s);
   t->n = t->sweep = t->refused = t->overflow = 0;
   t->same_a = t->same_b = -1;
+  t->same_file = 0;
   t->offset_num = -1;
   t->actor = CO_PARTY_CLIENT;
   t->obj = -1;
@@ -196,13 +214,14 @@ unsigned co_model_apply(struct co_model *m, const struct co_model_prep *p,
                         struct co_outcome *pred, struct co_aftermath *t) {
   const struct co_op *op = p->step->op;
   const struct co_call *c = p->call;
-  unsigned kind = op->kind % CO_OP_COUNT;
+  unsigned kind = op->kind < CO_OP_COUNT ? op->kind : op->kind % CO_OP_COUNT;
   int binds = co_opdesc[kind].binds;
   co__rule *rule;
 
   pred->ret = 0;
   pred->err = CO_OK;
   pred->raw = 0;
+  pred->data = pred->dmask = 0;
   m->hint = c->hint;
   if (t->refused) {
     co__fail(pred, CO_REFUSED);

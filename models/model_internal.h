@@ -42,6 +42,19 @@ struct ofdent {
   int64_t off; /* -1: unknown (after a layer's opaque I/O) */
   int32_t file, refs;
   uint8_t acc, append;
+  uint8_t nonblock; /* O_NONBLOCK (F_SETFL); 2: unknown (a layer's object
+                       held it: libraries set it, libuv does) */
+};
+
+/* What a file holds, for read (docs/posix.md#read): its bytes up to its
+ * size (m->fsize), the gaps that writes past the end left as zeros.
+ * Buffers are kept from trace to trace (by file index). */
+#define CO__CONTENT_MAX (1 << 20) /* past it, the bytes are not kept */
+struct co__content {
+  uint8_t *b;
+  size_t cap;
+  uint8_t gap;  /* a write began past the end: the file may have holes */
+  uint8_t lost; /* bytes not kept (past CO__CONTENT_MAX, or ENOMEM) */
 };
 
 /* Ownership: the descriptor an object holds. */
@@ -120,7 +133,8 @@ extern const struct co__platform co__posix_platform, co__win32_platform;
 co__rule co__rule_open, co__rule_dup, co__rule_dup2, co__rule_dup3,
     co__rule_dupfd, co__rule_getfd, co__rule_setfd, co__rule_getfl,
     co__rule_setfl, co__rule_close, co__rule_close_range, co__rule_write,
-    co__rule_lseek;
+    co__rule_lseek, co__rule_read, co__rule_fstat, co__rule_lseek_ext,
+    co__rule_setlimit;
 void co__write_with(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t,
                     int ro_err);
@@ -143,6 +157,8 @@ struct co__hooks {
   void (*empty_write)(struct co_model *m, struct ofdent *o);
   /* a C-runtime parameter check failed with err: what the call returns */
   int (*param_err)(int err);
+  /* _get_osfhandle of a descriptor that is not open: what it returns */
+  int (*lend_err)(int err);
   /* _dup2(fd, fd): 1 if it duplicates anyway, 0 if it changes nothing */
   int (*dup2_same)(void);
 };
@@ -155,6 +171,9 @@ struct co_model {
   size_t nofd, ofdcap;
   int64_t *fsize; /* file sizes; -1: unknown */
   size_t nfile, filecap;
+  struct co__content *content; /* by file, contentcap of them */
+  size_t contentcap;
+  uint8_t pattern[256]; /* what a write of i bytes writes: CO_WRITE_BYTE */
   struct slotent slot[CO_SLOTS];
   struct objent obj[CO_OBJS];
   int64_t *foreign;
@@ -165,6 +184,8 @@ struct co_model {
   int64_t fstride; /* the stride frun was computed with */
   int64_t freenum[CO_FREE_REFS];
   int64_t limit, high;
+  int64_t atnum[CO_AT_REFS]; /* f>=B: the first number >= B free at start */
+  int64_t hard;              /* the hard limit (setlimit's bound) */
   int64_t base; /* every number below it is foreign (open all trace long) */
   uint32_t gen;
   int platform; /* enum co_platform */
@@ -193,7 +214,10 @@ int co__is_foreign_list(const struct co_model *m, int64_t num);
 int64_t co__lowest_free(struct co_model *m, int64_t from);
 int32_t co__new_ofd(struct co_model *m, int acc, int append);
 void co__ofd_write(struct co_model *m, struct ofdent *o, int64_t n);
+void co__ofd_write_as(struct co_model *m, struct ofdent *o, int64_t n,
+                      int pattern);
 void co__ofd_unknown(struct co_model *m, struct ofdent *o);
+int64_t co__same_file_other(const struct co_model *m, int64_t num);
 void co__dup_onto(struct co_model *m, int64_t o, int64_t n, int cloexec,
                   struct co_outcome *pred, struct co_aftermath *t);
 void co__dup_new(struct co_model *m, int64_t n, int64_t num, int cloexec,
@@ -296,6 +320,15 @@ static inline int64_t co__obj_number(const struct co_model *m,
   return o->wrap.inner >= 0 ? o->wrap.n : -1;
 }
 
+/* A closed numbered object whose number is free now (not given out
+ * again): a call on it passes a stale C-runtime descriptor, which is well
+ * defined (docs/crt.md#close). */
+static inline int co__stale_number(const struct co_model *m,
+                                   const struct objent *o) {
+  return !o->live && o->nb.on && o->nb.n >= 0 && o->nb.n < CO_OBJNUMS &&
+         m->onum_used[o->nb.n] == 0;
+}
+
 /* co_model_is_foreign, the common cases inline: a number with an entry,
  * and a negative one where negatives name nothing (the foreign set is
  * sorted: none of it is negative if its first is not). */
@@ -350,6 +383,9 @@ static inline enum co_sit co__sit(const struct co_model *m, struct co_ref r) {
   case CO_REF_FREE:
     return co__is_live(m, m->freenum[r.idx % CO_FREE_REFS]) ? CO_SIT_FREE_LIVE
                                                             : CO_SIT_FREE;
+  case CO_REF_AT:
+    return co__is_live(m, m->atnum[r.idx % CO_AT_REFS]) ? CO_SIT_FREE_LIVE
+                                                        : CO_SIT_FREE;
   case CO_REF_NEG:
     return CO_SIT_NEG;
   default:

@@ -137,7 +137,11 @@ void co__numbered_dup2(struct co_model *m, struct co__callctx *x,
     return;
   if ((n = co__obj_dup(m, o, 0, x->errs, pred, t)) < 0)
     return;
-  if (d->hold.owns && co__fd_close(m, old) == CO_OK) {
+  /* (its old handle closed as _close does: not when it is 1 or 2 and
+   * shares it with the other, Wine _dup2 calls _close, UCRT dup2.cpp
+   * _close_nolock) */
+  if (d->hold.owns && !shares_std_handle(m, d) &&
+      co__fd_close(m, old) == CO_OK) {
     /* the source's handle was the target's too; or the target's value
      * was stale and the duplicate got it (Wine reuses the lowest free
      * value, docs/wine.md#handle-values): CloseHandle closes the

@@ -130,7 +130,8 @@ void co__rule_setfd(struct co_model *m, const struct co_call *c,
 }
 
 /* man fcntl: F_GETFL reads the open file description's flags; the value
- * is normalized to CO_F_ACC_* | CO_F_APPEND by the backend. */
+ * is normalized to CO_F_ACC_* | CO_F_APPEND by the backend, O_NONBLOCK in
+ * its data (unknown once a layer's object held the description). */
 void co__rule_getfl(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t) {
   const struct ofdent *o;
@@ -141,17 +142,27 @@ void co__rule_getfl(struct co_model *m, const struct co_call *c,
   }
   o = co__ofd_of(m, c->a);
   pred->ret = o->acc | (o->append ? CO_F_APPEND : 0);
+  if (o->nonblock < 2) {
+    pred->data = o->nonblock ? CO_GETFL_NONBLOCK : 0;
+    pred->dmask = CO_GETFL_NONBLOCK;
+  }
 }
 
-/* man fcntl: F_SETFL changes O_APPEND on the description: every
- * descriptor on it sees the change (docs/posix.md#fcntl-flags). */
+/* man fcntl: F_SETFL sets O_APPEND and O_NONBLOCK (O_NDELAY is the same
+ * bit on Linux) on the description, clearing what the argument leaves
+ * out: every descriptor on it sees the change (docs/posix.md#fcntl-flags,
+ * docs/posix.md#nonblock). */
 void co__rule_setfl(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t) {
+  struct ofdent *o;
   co__touch(t, c->a);
-  if (!co__is_live(m, c->a))
+  if (!co__is_live(m, c->a)) {
     co__fail(pred, CO_EBADF);
-  else
-    co__ofd_of(m, c->a)->append = (uint8_t)(c->flags & CO_F_BIT0);
+    return;
+  }
+  o = co__ofd_of(m, c->a);
+  o->append = (uint8_t)(c->flags & CO_F_BIT0);
+  o->nonblock = (uint8_t)((c->flags & (CO_F_BIT1 | CO_F_BIT2)) != 0);
 }
 
 /* man close: not open -> EBADF; otherwise freed, even on error.
@@ -166,14 +177,17 @@ void co__rule_close(struct co_model *m, const struct co_call *c,
     co__fail(pred, err);
 }
 
-/* man close_range: first > last (unsigned) -> EINVAL; otherwise every open
- * number in the range is closed (or marked cloexec), errors ignored.
- * Foreign numbers are outside any trace: the executor splits the call
- * around them. */
+/* man close_range; fs/file.c close_range: a flag other than
+ * CLOSE_RANGE_UNSHARE and CLOSE_RANGE_CLOEXEC -> EINVAL, then first > last
+ * (unsigned) -> EINVAL; otherwise every open number in the range is closed
+ * (or marked cloexec), errors ignored. CLOSE_RANGE_UNSHARE gives the
+ * calling thread a table of its own first: the trace's numbers are the
+ * same after it (docs/posix.md#close-range-flags). Foreign numbers are
+ * outside any trace: the executor splits the call around them. */
 void co__rule_close_range(struct co_model *m, const struct co_call *c,
                           struct co_outcome *pred, struct co_aftermath *t) {
   t->sweep = 1;
-  if (UA(c) > UB(c)) {
+  if ((c->flags & CO_F_BIT2) || UA(c) > UB(c)) {
     co__fail(pred, CO_EINVAL);
     return;
   }
@@ -183,22 +197,34 @@ void co__rule_close_range(struct co_model *m, const struct co_call *c,
 /* man write: EBADF if not open for writing (ro_err: what the platform
  * says for a description without write access); a count of 0 returns 0
  * and changes nothing; O_APPEND moves the offset to the end first. */
-void co__write_with(struct co_model *m, const struct co_call *c,
-                    struct co_outcome *pred, struct co_aftermath *t,
-                    int ro_err) {
+/* The description a read or write goes through: EBADF if not open; err
+ * if its access mode is deny (the one without the access it needs). */
+static struct ofdent *io_ofd(struct co_model *m, const struct co_call *c,
+                             struct co_outcome *pred, struct co_aftermath *t,
+                             int deny, int err) {
   struct ofdent *o;
   co__touch(t, c->a);
   if (!co__is_live(m, c->a)) {
     co__fail(pred, CO_EBADF);
-    return;
+    return NULL;
   }
   o = co__ofd_of(m, c->a);
-  if (o->acc == CO_F_ACC_RDONLY) {
-    co__fail(pred, ro_err);
-    return;
+  if (o->acc == deny) {
+    co__fail(pred, err);
+    return NULL;
   }
+  return o;
+}
+
+void co__write_with(struct co_model *m, const struct co_call *c,
+                    struct co_outcome *pred, struct co_aftermath *t,
+                    int ro_err) {
+  struct ofdent *o = io_ofd(m, c, pred, t, CO_F_ACC_RDONLY, ro_err);
+  if (!o)
+    return;
   pred->ret = c->n;
-  co__ofd_write(m, o, c->n);
+  /* the bytes are the POSIX backend's pattern (CO_WRITE_BYTE) */
+  co__ofd_write_as(m, o, c->n, m->platform == CO_PLATFORM_POSIX);
   t->offset_num = c->a;
 }
 
@@ -249,6 +275,109 @@ void co__rule_lseek(struct co_model *m, const struct co_call *c,
   pred->ret = pos;
 }
 
+/* docs/posix.md#read: EBADF if not open or not open for reading (checked
+ * before the count: a read of 0 bytes on a write-only descriptor is
+ * EBADF too); min(n, size - offset) bytes, 0 at or past the end; the
+ * offset moves by what was read; the bytes are the writes' (zeros in a
+ * gap). O_NONBLOCK changes nothing on a regular file. */
+void co__rule_read(struct co_model *m, const struct co_call *c,
+                   struct co_outcome *pred, struct co_aftermath *t) {
+  struct ofdent *o = io_ofd(m, c, pred, t, CO_F_ACC_WRONLY, CO_EBADF);
+  const struct co__content *f;
+  int64_t size, k;
+  if (!o)
+    return;
+  size = m->fsize[o->file];
+  if (o->off < 0 || size < 0) {
+    /* after a layer's opaque I/O: the platform tells */
+    pred->ret = CO_RET_ANY;
+    o->off = -1;
+    return;
+  }
+  k = size - o->off;
+  k = k < 0 ? 0 : k > c->n ? c->n : k;
+  f = &m->content[o->file];
+  if (!f->lost) {
+    pred->data = co_bytes_digest(k ? f->b + o->off : f->b, (size_t)k);
+    pred->dmask = ~(uint64_t)0;
+  }
+  pred->ret = k;
+  o->off += k;
+  t->offset_num = c->a;
+}
+
+/* docs/posix.md#fstat: EBADF if not open; a trace's file is a regular
+ * file, mode 0600 (the backend creates it so), unlinked (st_nlink 0), of
+ * the size the writes made; another descriptor on it is the same file
+ * (st_dev, st_ino). */
+void co__rule_fstat(struct co_model *m, const struct co_call *c,
+                    struct co_outcome *pred, struct co_aftermath *t) {
+  int64_t size, other;
+  co__touch(t, c->a);
+  if (!co__is_live(m, c->a)) {
+    co__fail(pred, CO_EBADF);
+    return;
+  }
+  size = m->fsize[co__ofd_of(m, c->a)->file];
+  pred->data = co_stat_pack(0100600, 0, size < 0 ? 0 : (uint64_t)size);
+  pred->dmask =
+      size < 0 ? ((uint64_t)1 << CO_STAT_SIZE_SHIFT) - 1 : ~(uint64_t)0;
+  if ((other = co__same_file_other(m, c->a)) >= 0) {
+    t->same_a = c->a;
+    t->same_b = other;
+    t->same_file = 1;
+  }
+}
+
+/* docs/posix.md#seek-data: the descriptor first (EBADF), then a whence
+ * past SEEK_HOLE is EINVAL; SEEK_DATA and SEEK_HOLE at an offset < 0 or
+ * >= the size are ENXIO; in a file without holes SEEK_DATA returns the
+ * offset and SEEK_HOLE the size, and the offset moves there. Where a file
+ * with a gap has its holes is the file system's choice: any offset. */
+void co__rule_lseek_ext(struct co_model *m, const struct co_call *c,
+                        struct co_outcome *pred, struct co_aftermath *t) {
+  struct ofdent *o;
+  int64_t size;
+  unsigned wh = c->flags & CO_F_XWHENCE_MASK;
+  co__touch(t, c->a);
+  if (!co__is_live(m, c->a)) {
+    co__fail(pred, CO_EBADF);
+    return;
+  }
+  if (wh == CO_F_XWHENCE_BAD) {
+    co__fail(pred, CO_EINVAL);
+    return;
+  }
+  o = co__ofd_of(m, c->a);
+  size = m->fsize[o->file];
+  if (size >= 0 && (c->n < 0 || c->n >= size)) {
+    co__fail(pred, CO_ENXIO);
+    return;
+  }
+  if (size < 0 || m->content[o->file].gap || m->content[o->file].lost) {
+    pred->ret = CO_RET_ANY;
+    o->off = -1;
+    return;
+  }
+  o->off = wh == CO_F_XWHENCE_DATA ? c->n : size;
+  pred->ret = o->off;
+}
+
+/* setrlimit(RLIMIT_NOFILE) of the soft limit to the operand's number, the
+ * hard one kept (docs/posix.md#setlimit): above the hard limit (-1 is
+ * RLIM_INFINITY) EINVAL and nothing changes; otherwise every later
+ * allocation, dup2/dup3 target and F_DUPFD minimum is checked against the
+ * new limit, and descriptors open at or above it stay open. */
+void co__rule_setlimit(struct co_model *m, const struct co_call *c,
+                       struct co_outcome *pred, struct co_aftermath *t) {
+  (void)t;
+  if ((uint64_t)c->a > (uint64_t)m->hard) {
+    co__fail(pred, CO_EINVAL);
+    return;
+  }
+  m->limit = c->a;
+}
+
 /* Linux: every number is a candidate, the lowest free wins; f0 and above
  * are the trace's. */
 static int64_t posix_watermark(const struct co_model *m) {
@@ -257,7 +386,10 @@ static int64_t posix_watermark(const struct co_model *m) {
 
 const struct co__platform co__posix_platform = {
     .stride = 1,
-    .rule = {CO__SHARED_RULES, [CO_OP_WRITE] = co__rule_write},
+    .rule = {CO__SHARED_RULES, [CO_OP_WRITE] = co__rule_write,
+             [CO_OP_READ] = co__rule_read, [CO_OP_FSTAT] = co__rule_fstat,
+             [CO_OP_LSEEK_EXT] = co__rule_lseek_ext,
+             [CO_OP_SETLIMIT] = co__rule_setlimit},
     .alloc = co__lowest_free,
     .lowest_free = 1,
     .watermark = posix_watermark,

@@ -62,6 +62,12 @@ static void q_empty_write(struct co__hooks *h) {
 }
 static void q_param(struct co__hooks *h) {
   h->param_err = msvcrt_param_err;
+  h->lend_err = msvcrt_param_err;
+}
+/* WINE_GET_OSFHANDLE_NO_IPH: Wine's _get_osfhandle returns -1, EBADF,
+ * without the handler, under both runtimes. */
+static void q_lend(struct co__hooks *h) {
+  h->lend_err = msvcrt_param_err;
 }
 static void q_dup2(struct co__hooks *h) {
   h->dup2_same = wine_dup2_same;
@@ -75,6 +81,7 @@ static const struct {
     {CO_QUIRK_WINE_EMPTY_APPEND_WRITE_MOVES, q_empty_write},
     {CO_QUIRK_MSVCRT_NO_IPH, q_param},
     {CO_QUIRK_WINE_DUP2_SAME_REDUPS, q_dup2},
+    {CO_QUIRK_WINE_GET_OSFHANDLE_NO_IPH, q_lend},
 };
 
 void co__hooks_init(struct co__hooks *h, unsigned quirks) {
@@ -82,6 +89,7 @@ void co__hooks_init(struct co__hooks *h, unsigned quirks) {
   h->seek_early = ref_seek_early;
   h->empty_write = ref_empty_write;
   h->param_err = ref_param_err;
+  h->lend_err = ref_param_err; /* UCRT osfinfo.cpp _get_osfhandle */
   h->dup2_same = ref_dup2_same;
   for (i = 0; i < sizeof quirk_hooks / sizeof quirk_hooks[0]; i++)
     if (quirks & quirk_hooks[i].bit)

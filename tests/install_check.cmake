@@ -6,7 +6,15 @@
 #   - no installed library defines a planting symbol (the planted pager,
 #     demolib's and wiolib's bug switches, their adapters) or holds a
 #     FIXTURE target of the target list.
-# cmake [-DBIN=<build dir>] -DPREFIX=<dir> -DNM=<nm> -P install_check.cmake
+# With PKG_CONFIG (a cross build: the Windows one), pkg-config's view of
+# the prefix alone (PKG_CONFIG_LIBDIR, no host package) resolves closeonce
+# with everything it requires, and one compiler command with its
+# --cflags --libs builds PROGRAM (C files; their directory on the include
+# path) with CC and CCFLAGS, warnings as errors; the program runs
+# (EMULATOR PROGRAM targets, exit 0).
+# cmake [-DBIN=<build dir>] -DPREFIX=<dir> -DNM=<nm>
+#       [-DPKG_CONFIG=<pkg-config> -DCC=<compiler> -DCCFLAGS=<its flags>
+#        -DPROGRAM=<a.c;b.c> -DEMULATOR=<wine>] -P install_check.cmake
 include(${CMAKE_CURRENT_LIST_DIR}/check_fail.cmake)
 
 if(BIN)
@@ -65,6 +73,41 @@ endforeach()
 
 if(bad)
   message(FATAL_ERROR "install: the installed package holds test fixtures")
+endif()
+
+if(DEFINED PKG_CONFIG)
+  if(NOT PKG_CONFIG)
+    message(FATAL_ERROR "install: no pkg-config (PKG_CONFIG: '${PKG_CONFIG}'; "
+            "Debian: pkg-config)")
+  endif()
+  set(ENV{PKG_CONFIG_LIBDIR} ${PREFIX}/lib/pkgconfig)
+  unset(ENV{PKG_CONFIG_PATH})
+  execute_process(COMMAND ${PKG_CONFIG} --cflags --libs closeonce
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE pc ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "install: PKG_CONFIG_LIBDIR=${PREFIX}/lib/pkgconfig "
+            "${PKG_CONFIG} --cflags --libs closeonce: exit ${rc}\n${err}")
+  endif()
+  string(STRIP "${pc}" pc)
+  separate_arguments(pcflags UNIX_COMMAND "${pc}")
+  separate_arguments(ccflags UNIX_COMMAND "${CCFLAGS}")
+  list(GET PROGRAM 0 first)
+  get_filename_component(pdir ${first} DIRECTORY)
+  set(exe ${PREFIX}-pc/program.exe)
+  file(MAKE_DIRECTORY ${PREFIX}-pc)
+  execute_process(COMMAND ${CC} -std=c11 ${ccflags} -Wall -Wextra -Werror
+                          -I${pdir} -o ${exe} ${PROGRAM} ${pcflags}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "install: ${CC} ... ${pc}: exit ${rc}\n${out}")
+  endif()
+  execute_process(COMMAND ${EMULATOR} ${exe} targets
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "install: ${exe} targets: exit ${rc}\n${out}")
+  endif()
+  message(STATUS "install: pkg-config --cflags --libs closeonce: ${pc}; "
+          "one compiler command builds and runs a program")
 endif()
 list(LENGTH headers nh)
 list(LENGTH libs nl)

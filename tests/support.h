@@ -19,6 +19,15 @@
 #define CO_TEST_RUNS(n) (n)
 #endif
 
+/* Step i of the struct rec r in scope returned v without an error. */
+#define REAL_OK(i, v)                                                          \
+  do {                                                                         \
+    cr_assert_eq(r.real[i].err, CO_OK, "step %d: %s (raw %d)", i,              \
+                 co_err_name(r.real[i].err), r.real[i].raw);                   \
+    cr_assert_eq(r.real[i].ret, (v), "step %d returned %lld, want %lld", i,    \
+                 (long long)r.real[i].ret, (long long)(v));                    \
+  } while (0)
+
 /* An executor on the POSIX backend; fails the test if it cannot start. */
 struct co_exec *sup_exec(void);
 /* Parse text (fails the test on a parse error), run it, record each step.

@@ -13,19 +13,31 @@
 
 enum fault {
   F_NONE,
-  F_SKIP_CLOSE,   /* close returns 0 but leaves the descriptor open */
-  F_EXTRA_DUP,    /* open also dups its result somewhere */
-  F_FLIP_CLOEXEC, /* setfd stores the opposite bit */
-  F_UNSHARE,      /* dup opens a new file instead of sharing */
-  F_OFFSET,       /* write moves the offset one byte too far */
-  F_STASH,        /* an open with wronly+cloexec+append keeps a private copy
-                     far above (a library stashing a descriptor) */
+  F_SKIP_CLOSE,    /* close returns 0 but leaves the descriptor open */
+  F_EXTRA_DUP,     /* open also dups its result somewhere */
+  F_FLIP_CLOEXEC,  /* setfd stores the opposite bit */
+  F_UNSHARE,       /* dup opens a new file instead of sharing */
+  F_OFFSET,        /* write moves the offset one byte too far */
+  F_STASH,         /* an open with wronly+cloexec+append keeps a private copy
+                      far above (a library stashing a descriptor) */
+  F_READ_SKIP,     /* read starts one byte late (the offset after is right) */
+  F_DROP_NONBLOCK, /* setfl loses O_NONBLOCK */
+  F_OTHER_FILE,    /* fstat: the descriptor seems to be on another inode */
 };
 
 static enum fault fault;
 static int fault_kind; /* which operation kind the fault hits */
 static int fault_countdown;
 static int fault_sticky; /* keep faulting after the n-th call */
+
+static int key_lie; /* F_OTHER_FILE hit: object_key differs by number */
+
+static int shim_object_key(void *self, int64_t num, uint64_t *key) {
+  int r = co_backend_posix.object_key(self, num, key);
+  if (r == 0 && key_lie)
+    *key ^= (uint64_t)num << 1;
+  return r;
+}
 
 static void *shim_create(char *err, size_t cap) {
   return co_backend_posix.create(err, cap);
@@ -36,7 +48,7 @@ static void shim_call(void *self, const struct co_call *c,
   int hit = fault != F_NONE && c->kind == fault_kind &&
             (--fault_countdown == 0 || (fault_sticky && fault_countdown < 0));
   if (hit && fault == F_SKIP_CLOSE) {
-    *out = (struct co_outcome){0, CO_OK, 0};
+    *out = (struct co_outcome){0, CO_OK, 0, 0, 0};
     return;
   }
   if (hit && fault == F_UNSHARE) {
@@ -50,6 +62,19 @@ static void shim_call(void *self, const struct co_call *c,
     co_backend_posix.call(self, &f, out);
     return;
   }
+  if (hit && fault == F_READ_SKIP) {
+    (void)lseek((int)c->a, 1, SEEK_CUR);
+    co_backend_posix.call(self, c, out);
+    (void)lseek((int)c->a, -1, SEEK_CUR);
+    return;
+  }
+  if (hit && fault == F_DROP_NONBLOCK) {
+    struct co_call f = *c;
+    f.flags &= (uint8_t) ~(CO_F_BIT1 | CO_F_BIT2);
+    co_backend_posix.call(self, &f, out);
+    return;
+  }
+  key_lie = hit && fault == F_OTHER_FILE;
   co_backend_posix.call(self, c, out);
   if (fault == F_STASH && c->kind == CO_OP_OPEN && out->ret >= 0 &&
       c->flags == (CO_F_ACC_WRONLY | CO_F_CLOEXEC | CO_F_APPEND))
@@ -69,6 +94,8 @@ static struct co_exec *shim_exec(enum fault f, int kind, int nth) {
   shim.name = "posix-fault";
   shim.create = shim_create;
   shim.call = shim_call;
+  shim.object_key = shim_object_key;
+  key_lie = 0;
   fault = f;
   fault_kind = kind;
   fault_countdown = nth;
@@ -128,6 +155,27 @@ Test(exec, a_wrong_offset_is_seen_after_write) {
   expect_verdict(F_OFFSET, CO_OP_WRITE, 2,
                  "s0 = open rdwr\nwrite s0 4\nwrite s0 4\nwrite s0 4\n",
                  CO_V_DIVERGENCE, 2, "offset is 9, the model says 8");
+}
+
+/* issue 19: read's bytes, O_NONBLOCK, fstat's identity */
+Test(exec, a_read_of_the_wrong_bytes_is_a_content_divergence) {
+  expect_verdict(F_READ_SKIP, CO_OP_READ, 1,
+                 "s0 = open rdwr\nwrite s0 10\ns1 = dup s0\nlseek s1 0 set\n"
+                 "read s0 4\n",
+                 CO_V_DIVERGENCE, 4, "not the bytes the model says");
+}
+
+Test(exec, a_lost_nonblock_flag_is_seen_through_a_dup) {
+  expect_verdict(F_DROP_NONBLOCK, CO_OP_SETFL, 1,
+                 "s0 = open rdwr\ns1 = dup s0\nsetfl s0 nonblock\ngetfl s1\n",
+                 CO_V_DIVERGENCE, 3,
+                 "with O_NONBLOCK clear; the model says O_NONBLOCK is set");
+}
+
+Test(exec, fstat_of_a_dup_must_be_the_same_file) {
+  expect_verdict(F_OTHER_FILE, CO_OP_FSTAT, 1,
+                 "s0 = open rdwr\ns1 = dup s0\nfstat s1\n", CO_V_DIVERGENCE, 2,
+                 "should be on one file (st_dev, st_ino)");
 }
 
 Test(exec, identity_is_checked_at_the_end_when_not_per_step) {

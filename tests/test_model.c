@@ -24,13 +24,6 @@ static void teardown(void) {
 
 TestSuite(model, .init = setup, .fini = teardown);
 
-#define REAL_OK(i, v)                                                          \
-  do {                                                                         \
-    cr_assert_eq(r.real[i].err, CO_OK, "step %d: %s (raw %d)", i,              \
-                 co_err_name(r.real[i].err), r.real[i].raw);                   \
-    cr_assert_eq(r.real[i].ret, (v), "step %d returned %lld, want %lld", i,    \
-                 (long long)r.real[i].ret, (long long)(v));                    \
-  } while (0)
 #define REAL_ERR(i, e, rawe)                                                   \
   do {                                                                         \
     cr_assert_eq(r.real[i].ret, -1, "step %d returned %lld, want -1", i,       \

@@ -181,6 +181,17 @@ static void keep(struct result *r, const struct co_exec *ex,
   }
 }
 
+/* The descriptor limit is the process's, whatever thread sets it
+ * (setrlimit has no per-thread form): a job's setlimit would change the
+ * other job's EMFILE. The jobs' traces leave it out. */
+static void drop_setlimit(struct co_trace *t) {
+  size_t i, k = 0;
+  for (i = 0; i < t->len; i++)
+    if (t->ops[i].kind != CO_OP_SETLIMIT)
+      t->ops[k++] = t->ops[i];
+  t->len = k;
+}
+
 static void *run_job(void *arg) {
   struct job *j = arg;
   struct co_exec *ex;
@@ -217,6 +228,7 @@ static void *run_job(void *arg) {
       snprintf(j->err, sizeof j->err, "out of memory");
       break;
     }
+    drop_setlimit(&tr);
     memset(r, 0, sizeof *r);
     he.r = r;
     co_exec_run(ex, &tr, &v);

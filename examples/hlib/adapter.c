@@ -9,6 +9,10 @@
  * inner "crt"), its number from co_kit_crt_fd. Built with
  * closeonce_add_adapter() in a mingw-w64 build (CMakeLists.txt) it is a
  * program: `wine hlib-closeonce.exe fuzz --seconds 60`, `... replay corpus`.
+ * Each entry's C (co_entry.c) and the contract's repro are what
+ * `hlib-closeonce.exe repro` writes a finding with: a Win32 program of
+ * Win32, the C runtime and hlib's calls (closeonce/contract.h,
+ * "Reproducer templates").
  */
 #include <errno.h>
 #include <stdint.h>
@@ -35,41 +39,91 @@ static const struct co_entry entries[] = {
               .effect = CO_EFF_OPEN,
               .sets_errno = 1,
               .modes = open_modes,
-              .source = "hlib.h: CreateFileW; the file owns its HANDLE"},
+              .source = "hlib.h: CreateFileW; the file owns its HANDLE",
+              .c = "$o = hlib_open_at($path);\n$r = $o ? 0 : -1;"},
     [ADOPT] = {.name = "hlib_adopt",
                .effect = CO_EFF_ADOPT_ON_SUCCESS,
                .checks = CO_CHK_VALID,
                .sets_errno = 1,
                .source = "hlib.h: owns the HANDLE on success; EBADF and the "
-                         "caller keeps it if it is not open"},
+                         "caller keeps it if it is not open",
+               .c = "$o = hlib_adopt((HANDLE)$fd);\n$r = $o ? 0 : -1;"},
     /* over a C-runtime descriptor: o1 = hlib_fdopen o0, o0 of layer crt */
     [FDOPEN] = {.name = "hlib_fdopen",
                 .effect = CO_EFF_WRAP,
                 .sets_errno = 1,
                 .source = "hlib.h: owns the C-runtime descriptor; hlib_close "
                           "_closes it",
-                .inner = "crt"},
+                .inner = "crt",
+                /* CRT_FD: the crt layer's own C (a descriptor object is
+                 * its number + 1), as co_kit_crt_fd is the glue's */
+                .c = "$o = hlib_fdopen(CRT_FD($src));\n$r = $o ? 0 : -1;"},
     [HANDLE_OF] = {.name = "hlib_handle",
                    .effect = CO_EFF_LEND,
                    .sets_errno = 1,
                    .source = "hlib.h: the borrow accessor; hlib still owns "
-                             "the HANDLE"},
+                             "the HANDLE",
+                   .c = "$r = (intptr_t)hlib_handle($o);"},
     [EXPORT] = {.name = "hlib_export",
                 .effect = CO_EFF_DUP,
                 .sets_errno = 1,
-                .source = "hlib.h: DuplicateHandle; the caller owns the copy"},
+                .source = "hlib.h: DuplicateHandle; the caller owns the copy",
+                .c = "HANDLE d = hlib_export($o);\n"
+                     "$r = d == INVALID_HANDLE_VALUE ? -1 : (intptr_t)d;"},
     [WRITE] = {.name = "hlib_write",
                .effect = CO_EFF_USE,
                .sets_errno = 1,
-               .source = "hlib.h: one WriteFile"},
+               .source = "hlib.h: one WriteFile",
+               .c = "$r = hlib_write($o, hlib_nl, (size_t)$n);"},
     [CLOSE] = {.name = "hlib_close",
                .effect = CO_EFF_CLOSE,
                .sets_errno = 1,
-               .source = "hlib.h: closes what the object owns, frees it"},
+               .source = "hlib.h: closes what the object owns, frees it",
+               .c = "$r = hlib_close($o);"},
 };
+
+/* The reproducer's C: hlib.h, a helper that makes the step's file (as
+ * open_new does, the path given in wide characters) and the newlines the
+ * glue writes; built with hlib.c from this directory. The planted bugs
+ * are hlib.c's, compiled in (HLIB_PLANTED_BUG): a program recorded with
+ * them builds hlib.c with them, and without that word it builds the fixed
+ * library. */
+#ifndef HLIB_PLANTED_BUG
+#define HLIB_PLANTED_BUG 0
+#endif
+#define HLIB_STR_(x) #x
+#define HLIB_STR(x) HLIB_STR_(x)
+#if HLIB_PLANTED_BUG
+#define HLIB_PLANTED_WORD "-DHLIB_PLANTED_BUG=" HLIB_STR(HLIB_PLANTED_BUG) " "
+#define HLIB_PLANTED_NOTE                                                      \
+  "/* hlib.c with its planted bugs (hlib.h): without " HLIB_PLANTED_WORD       \
+  "on\n * the build line, the fixed library. */\n"
+#else
+#define HLIB_PLANTED_WORD ""
+#define HLIB_PLANTED_NOTE ""
+#endif
+static const struct co_contract_c repro = {
+    .head = HLIB_PLANTED_NOTE
+    "#include \"hlib.h\"\n"
+    "\n"
+    "static char hlib_nl[256]; /* what hlib_write writes: newlines */\n"
+    "\n"
+    "/* hlib_open on a new file at path (a step's own). */\n"
+    "static struct hlib *hlib_open_at(const char *path) {\n"
+    "  wchar_t w[MAX_PATH + 64];\n"
+    "  if (!MultiByteToWideChar(CP_ACP, 0, path, -1, w, MAX_PATH + 64)) {\n"
+    "    errno = ENAMETOOLONG;\n"
+    "    return NULL;\n"
+    "  }\n"
+    "  return hlib_open(w);\n"
+    "}",
+    .init = "memset(hlib_nl, '\\n', sizeof hlib_nl);",
+    .build = "-I . " HLIB_PLANTED_WORD "hlib.c"};
+
 static const struct co_contract contract = {.layer = "hlib",
                                             .entries = entries,
                                             .nentries = 7,
+                                            .repro = &repro,
                                             .over = CO_OVER_WIN32_HANDLE};
 
 /* One executor's glue state: the serial of the files hlib_open makes. */

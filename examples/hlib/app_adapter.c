@@ -53,13 +53,30 @@ static const struct co_entry entries[] = {
                .c = "$r = app_crt_close(APP_FD($o));"},
 };
 
+/* The planted bug is app.c's, compiled in (APP_PLANTED_BUG): a program
+ * recorded with it builds app.c with it, and without that word it builds
+ * the fixed bridge. */
+#ifndef APP_PLANTED_BUG
+#define APP_PLANTED_BUG 0
+#endif
+#if APP_PLANTED_BUG
+#define APP_PLANTED_WORD "-DAPP_PLANTED_BUG=1 "
+#define APP_PLANTED_NOTE                                                       \
+  "/* app.c with the story's bug (app.h): without " APP_PLANTED_WORD           \
+  "on\n * the build line, the fixed bridge. */\n"
+#else
+#define APP_PLANTED_WORD ""
+#define APP_PLANTED_NOTE ""
+#endif
+
 /* What `hlib-closeonce.exe repro` needs for this layer's steps: app.h,
  * objects as descriptor numbers (+1, so that none is NULL), app.c. */
 static const struct co_contract_c repro = {
-    .head = "#include \"app.h\"\n"
-            "#define APP_OBJ(fd) ((void *)(intptr_t)((fd) + 1))\n"
-            "#define APP_FD(o) ((int)((intptr_t)(o)-1))\n",
-    .build = "-I . app.c"};
+    .head =
+        APP_PLANTED_NOTE "#include \"app.h\"\n"
+                         "#define APP_OBJ(fd) ((void *)(intptr_t)((fd) + 1))\n"
+                         "#define APP_FD(o) ((int)((intptr_t)(o)-1))\n",
+    .build = "-I . " APP_PLANTED_WORD "app.c"};
 static const struct co_contract contract = {.layer = "app",
                                             .entries = entries,
                                             .nentries = 3,

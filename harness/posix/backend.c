@@ -5,8 +5,11 @@
  * Every "open" makes a fresh file: O_TMPFILE where the file system has it
  * (one call, no name ever exists), otherwise a named create followed at once
  * by unlink. Either way nothing is left in the directory, which destroy()
- * removes. Observations: F_GETFD, lseek, kcmp(KCMP_FILE) (fstat inode when
- * kcmp is unavailable), poll() for validity of many numbers at once.
+ * removes. write writes the pattern CO_WRITE_BYTE; read and fstat report
+ * what they returned besides the count as the outcome's data (the bytes'
+ * digest, the fields packed). Observations: F_GETFD, lseek, kcmp(KCMP_FILE)
+ * (fstat inode when kcmp is unavailable), poll() for validity of many numbers
+ * at once.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -35,10 +38,19 @@
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#endif
 #ifndef SYS_kcmp
 #define SYS_kcmp 312
 #endif
 #define KCMP_FILE_ 0
+#ifndef SEEK_DATA
+#define SEEK_DATA 3
+#endif
+#ifndef SEEK_HOLE
+#define SEEK_HOLE 4
+#endif
 
 #define POLL_CHUNK 256
 
@@ -50,7 +62,8 @@ struct posix_be {
   pid_t pid;
   char dir[4096];
   struct pollfd pfd[POLL_CHUNK];
-  char buf[256];
+  char buf[256];     /* what write writes: CO_WRITE_BYTE */
+  uint8_t rbuf[256]; /* what read reads into */
 };
 
 /* Where the private directory goes: $TMPDIR if set; otherwise /dev/shm
@@ -104,7 +117,8 @@ static void *posix_create(char *err, size_t errcap) {
   be->limit = posix_limit(NULL);
   be->kcmp_ok = syscall(SYS_kcmp, be->pid, be->pid, KCMP_FILE_, be->dirfd,
                         be->dirfd) == 0;
-  memset(be->buf, 'x', sizeof be->buf);
+  for (fd = 0; fd < (int)sizeof be->buf; fd++)
+    be->buf[fd] = (char)CO_WRITE_BYTE(fd);
   return be;
 }
 
@@ -128,13 +142,19 @@ static void posix_destroy(void *self) {
   free(be);
 }
 
-static int64_t posix_limit(void *self) {
+/* RLIMIT_NOFILE, the soft limit or the hard one; INT32_MAX for none. */
+static int64_t nofile(int hard) {
   struct rlimit rl;
-  (void)self;
-  if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
-      rl.rlim_cur > INT32_MAX)
+  rlim_t v;
+  if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
     return INT32_MAX;
-  return (int64_t)rl.rlim_cur;
+  v = hard ? rl.rlim_max : rl.rlim_cur;
+  return v == RLIM_INFINITY || v > INT32_MAX ? INT32_MAX : (int64_t)v;
+}
+
+static int64_t posix_limit(void *self) {
+  (void)self;
+  return nofile(0);
 }
 
 static int posix_valid_many(void *self, const int64_t *nums, size_t n,
@@ -151,8 +171,15 @@ static int posix_valid_many(void *self, const int64_t *nums, size_t n,
       be->pfd[k].events = 0;
       be->pfd[k].revents = 0;
     }
-    if (poll(be->pfd, m, 0) < 0)
-      return -1;
+    if (poll(be->pfd, m, 0) < 0) {
+      /* a trace set the limit below m (even to 0: setlimit): poll()
+       * refuses more entries than it; one F_GETFD each */
+      if (errno != EINVAL)
+        return -1;
+      for (k = 0; k < m; k++)
+        out[i + k] = nums[i + k] >= 0 && fcntl((int)nums[i + k], F_GETFD) >= 0;
+      continue;
+    }
     for (k = 0; k < m; k++)
       out[i + k] = nums[i + k] >= 0 && !(be->pfd[k].revents & POLLNVAL);
   }
@@ -223,6 +250,24 @@ static int posix_open_set(void *self, int64_t **out, size_t *n) {
   return 0;
 }
 
+/* setrlimit(RLIMIT_NOFILE): the soft limit to v (-1: RLIM_INFINITY), the
+ * hard one kept; poll() chunks follow the new limit. */
+static int posix_setlimit(struct posix_be *be, int64_t v) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+    return -1;
+  rl.rlim_cur = v < 0 ? RLIM_INFINITY : (rlim_t)v;
+  if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+    return -1;
+  be->limit = posix_limit(be);
+  return 0;
+}
+
+static int64_t posix_hard_limit(void *self) {
+  (void)self;
+  return nofile(1);
+}
+
 static int posix_open(struct posix_be *be, unsigned flags) {
   int acc = (flags & CO_F_ACC_MASK) == CO_F_ACC_RDONLY   ? O_RDONLY
             : (flags & CO_F_ACC_MASK) == CO_F_ACC_WRONLY ? O_WRONLY
@@ -237,6 +282,34 @@ static int posix_open(struct posix_be *be, unsigned flags) {
   unlinkat(be->dirfd, "f", 0);
   errno = e;
   return fd;
+}
+
+/* F_GETFL's flags as closeonce has them: the access mode and O_APPEND */
+static long posix_fl(long r) {
+  return ((r & O_ACCMODE) == O_RDONLY   ? CO_F_ACC_RDONLY
+          : (r & O_ACCMODE) == O_WRONLY ? CO_F_ACC_WRONLY
+                                        : CO_F_ACC_RDWR) |
+         (r & O_APPEND ? CO_F_APPEND : 0);
+}
+
+/* read (the bytes' digest) and fstat (its fields) */
+static void posix_read_stat(struct posix_be *be, const struct co_call *c,
+                            struct co_outcome *out) {
+  struct stat st;
+  long r;
+  errno = 0;
+  if (c->kind == CO_OP_READ) {
+    r = (long)read((int)c->a, be->rbuf, (size_t)c->n);
+    co_outcome_from_c(out, r, errno);
+    if (r >= 0)
+      out->data = co_bytes_digest(be->rbuf, (size_t)r);
+    return;
+  }
+  r = fstat((int)c->a, &st);
+  co_outcome_from_c(out, r, errno);
+  if (r == 0)
+    out->data = co_stat_pack((unsigned)st.st_mode, (uint64_t)st.st_nlink,
+                             st.st_size < 0 ? 0 : (uint64_t)st.st_size);
 }
 
 static void posix_call(void *self, const struct co_call *c,
@@ -273,21 +346,29 @@ static void posix_call(void *self, const struct co_call *c,
     break;
   case CO_OP_GETFL:
     r = fcntl(a, F_GETFL);
-    if (r >= 0)
-      r = ((r & O_ACCMODE) == O_RDONLY   ? CO_F_ACC_RDONLY
-           : (r & O_ACCMODE) == O_WRONLY ? CO_F_ACC_WRONLY
-                                         : CO_F_ACC_RDWR) |
-          (r & O_APPEND ? CO_F_APPEND : 0);
-    break;
+    co_outcome_from_c(out, r < 0 ? r : posix_fl(r), errno);
+    if (r >= 0 && (r & O_NONBLOCK))
+      out->data = CO_GETFL_NONBLOCK;
+    return;
   case CO_OP_SETFL:
-    r = fcntl(a, F_SETFL, c->flags & CO_F_BIT0 ? O_APPEND : 0);
+    r = fcntl(a, F_SETFL,
+              (c->flags & CO_F_BIT0 ? O_APPEND : 0) |
+                  (c->flags & CO_F_BIT1 ? O_NONBLOCK : 0) |
+                  (c->flags & CO_F_BIT2 ? O_NDELAY : 0));
     break;
   case CO_OP_CLOSE:
     r = close(a);
     break;
   case CO_OP_CLOSE_RANGE:
+    /* badflags: every bit, as LTP close_range02 passes (~0U) */
     r = syscall(SYS_close_range, (unsigned)c->a, (unsigned)c->b,
-                c->flags & CO_F_BIT0 ? CLOSE_RANGE_CLOEXEC : 0u);
+                c->flags & CO_F_BIT2
+                    ? ~0u
+                    : (c->flags & CO_F_BIT0 ? CLOSE_RANGE_CLOEXEC : 0u) |
+                          (c->flags & CO_F_BIT1 ? CLOSE_RANGE_UNSHARE : 0u));
+    break;
+  case CO_OP_SETLIMIT:
+    r = posix_setlimit(be, c->a);
     break;
   case CO_OP_WRITE:
     r = write(a, be->buf, (size_t)c->n);
@@ -297,6 +378,17 @@ static void posix_call(void *self, const struct co_call *c,
               (c->flags & CO_F_WHENCE_MASK) == 0   ? SEEK_SET
               : (c->flags & CO_F_WHENCE_MASK) == 1 ? SEEK_CUR
                                                    : SEEK_END);
+    break;
+  case CO_OP_READ:
+  case CO_OP_FSTAT:
+    posix_read_stat(be, c, out);
+    return;
+  case CO_OP_LSEEK_EXT:
+    r = lseek(a, c->n,
+              (c->flags & CO_F_XWHENCE_MASK) == CO_F_XWHENCE_DATA ? SEEK_DATA
+              : (c->flags & CO_F_XWHENCE_MASK) == CO_F_XWHENCE_HOLE
+                  ? SEEK_HOLE
+                  : SEEK_HOLE + 1);
     break;
   default:
     r = -1;
@@ -404,6 +496,8 @@ const struct co_backend co_backend_posix = {
     .private_dir = posix_private_dir,
     .std_park = posix_std_park,
     .std_restore = posix_std_restore,
+    .platform = CO_PLATFORM_POSIX,
+    .hard_limit = posix_hard_limit,
 };
 
 const char *co_posix_tmpdir(void *self) {

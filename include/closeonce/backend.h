@@ -81,6 +81,13 @@ struct co_backend {
    * left at 0-2 is closed first). 0, or -1 with nothing changed. */
   int (*std_park)(void *self, int64_t saved[3]);
   void (*std_restore)(void *self, const int64_t saved[3]);
+
+  /* Version 4. The hard descriptor limit (RLIMIT_NOFILE hard), the most
+   * the soft one can be raised to (setlimit, and the executor's raise for
+   * traces that name high numbers); NULL: the platform has no such limit
+   * to set. A backend whose call() issues CO_OP_SETLIMIT keeps the limit()
+   * it reports current. */
+  int64_t (*hard_limit)(void *self);
 };
 
 /* The POSIX (Linux) backend. */

@@ -30,7 +30,9 @@
   X(IPH, "the C runtime's invalid-parameter handler fired")                    \
   X(REFUSED, "not issued: the model refused it (a foreign descriptor, a "      \
              "freed object, a live one it would lose, an operation out of "    \
-             "range); never a platform's code")
+             "range); never a platform's code")                                \
+  X(ENXIO, "no such device or address (lseek SEEK_DATA/SEEK_HOLE past the "    \
+           "end)")
 
 enum co_err {
 #define CO__ERR_ENUM(name, desc) CO_##name,

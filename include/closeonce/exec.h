@@ -69,8 +69,17 @@ struct co_verdict {
    * which rule) or a verdict made outside the executor. */
   const char *rule;
   struct co_outcome model, real; /* when has_outcomes */
-  char what[512];                /* what differed, in words */
+  /* Steps the executor did not run (the model refused them: a freed
+   * object, a descriptor the trace does not own): nothing was compared
+   * there, so no verdict is agreement over them. Set by co_exec_end. */
+  size_t not_run;
+  size_t not_run_step;    /* the first of them */
+  char not_run_what[112]; /* what it was, in words */
+  char what[512];         /* what differed, in words */
 };
+/* "1 step not run (step 4: fclose of a freed crt-stdio object o1)" into
+ * buf; "" when every step ran. Returns v->not_run. */
+size_t co_verdict_not_run(const struct co_verdict *v, char *buf, size_t cap);
 
 /* Observation depth. */
 #define CO_OBSERVE_RESULT 0x1   /* result and error (always) */
@@ -146,6 +155,21 @@ void co_exec_set_observe(struct co_exec *ex, unsigned observe);
  * Returns 0, or -1 if the backend cannot (the setting is unchanged). */
 int co_exec_set_free_std(struct co_exec *ex, int on);
 int co_exec_free_std(const struct co_exec *ex);
+
+/* What co_exec_fit_limit found: the highest number the trace's f>=B
+ * references name (-1: none), the step naming it, the hard limit (-1: the
+ * backend cannot set a limit). */
+struct co_limit_need {
+  int64_t num, hard;
+  size_t step;
+};
+/* Make the soft descriptor limit allow every number t names with f>=B:
+ * raised, within the hard limit, to the power of two above the highest
+ * (the executor restores it at co_exec_end). Returns 0 (nothing needed or
+ * raised), or -1 if the hard limit is too low (*need says why).
+ * co_exec_run calls it first. */
+int co_exec_fit_limit(struct co_exec *ex, const struct co_trace *t,
+                      struct co_limit_need *need /* OUT */);
 
 /* Run a whole trace; fills *v. Returns v->kind. */
 int co_exec_run(struct co_exec *ex, const struct co_trace *t,

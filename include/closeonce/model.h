@@ -59,7 +59,13 @@ enum co_platform {
   X(WINE_DUP2_SAME_REDUPS, 0x8, "wine",                                        \
     "_dup2(fd, fd) duplicates the handle and closes the old one, so fd holds " \
     "a new handle value; UCRT returns 0 and changes nothing (Wine "            \
-    "dlls/msvcrt/file.c _dup2; UCRT lowio/dup2.cpp; docs/wine.md#dup2-same)")
+    "dlls/msvcrt/file.c _dup2; UCRT lowio/dup2.cpp; docs/wine.md#dup2-same)")  \
+  X(WINE_GET_OSFHANDLE_NO_IPH, 0x10, "wine",                                   \
+    "_get_osfhandle of a descriptor that is not open returns -1 with EBADF "   \
+    "without calling the invalid-parameter handler, under msvcrt.dll and "     \
+    "ucrtbase.dll; UCRT calls it (Wine dlls/msvcrt/file.c _get_osfhandle; "    \
+    "UCRT lowio/osfinfo.cpp; docs/wine.md#iph; "                               \
+    "corpus/win32-crt/refused-get-osfhandle-closed.trace)")
 enum co_quirk {
 #define CO__Q_ENUM(id, bit, profile, text) CO_QUIRK_##id = bit,
   CO_QUIRK_LIST(CO__Q_ENUM)
@@ -84,6 +90,9 @@ struct co_model_config {
    * trace can fill the window range. */
   unsigned window;
   int64_t watermark;
+  /* The hard descriptor limit (RLIMIT_NOFILE hard), setlimit's bound;
+   * 0: none known (any soft limit is accepted). */
+  int64_t hard_limit;
 };
 
 /* Where traces put a pager's watermark by default (see above). On Win32
@@ -119,7 +128,48 @@ struct co_outcome {
   int64_t ret; /* return value; -1 on failure for every POSIX call */
   int err;     /* enum co_err; CO_OK on success */
   int raw;     /* the platform's code (errno); the model leaves it 0 */
+  /* What a call returned besides ret: read, the digest of the bytes
+   * (co_bytes_digest); fstat, its fields packed (CO_STAT_*); getfl,
+   * CO_GETFL_NONBLOCK if O_NONBLOCK is set. 0 for every other call. dmask: in a
+   * prediction, the bits of data the model knows (the executor compares those);
+   * 0 compares nothing. */
+  uint64_t data, dmask;
 };
+
+/* The bytes a built-in write puts in a file: byte i of every write is
+ * CO_WRITE_BYTE(i) ("abc...z" repeated), so a read shows which write put
+ * its bytes there and at what offset in it. The POSIX backend writes them;
+ * the model predicts reads from them. */
+#define CO_WRITE_BYTE(i) ((uint8_t)('a' + (i) % 26))
+/* The digest of the bytes a read returned (64-bit FNV-1a), which the
+ * backend reports and the model predicts (data of a read). */
+static inline uint64_t co_bytes_digest(const uint8_t *p, size_t n) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  size_t i;
+  for (i = 0; i < n; i++) {
+    h ^= p[i];
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+/* getfl's data: the description has O_NONBLOCK (docs/posix.md#nonblock) */
+#define CO_GETFL_NONBLOCK 0x1
+/* fstat's fields as data: st_mode's permission bits (07777), its type
+ * (st_mode >> 12: 8 a regular file), st_nlink (capped at 255), st_size
+ * (capped at 2^40 - 1). docs/posix.md#fstat. */
+#define CO_STAT_PERM_SHIFT 0
+#define CO_STAT_TYPE_SHIFT 12
+#define CO_STAT_NLINK_SHIFT 16
+#define CO_STAT_SIZE_SHIFT 24
+#define CO_STAT_SIZE_MASK (((uint64_t)1 << 40) - 1)
+static inline uint64_t co_stat_pack(unsigned mode, uint64_t nlink,
+                                    uint64_t size) {
+  return (uint64_t)(mode & 07777) << CO_STAT_PERM_SHIFT |
+         (uint64_t)((mode >> 12) & 0xf) << CO_STAT_TYPE_SHIFT |
+         (uint64_t)(nlink > 255 ? 255 : nlink) << CO_STAT_NLINK_SHIFT |
+         (size > CO_STAT_SIZE_MASK ? CO_STAT_SIZE_MASK : size)
+             << CO_STAT_SIZE_SHIFT;
+}
 
 /* A predicted ret that the model cannot know (an offset after a layer's
  * opaque I/O): any value >= 0 matches. */
@@ -185,8 +235,11 @@ struct co_aftermath {
   /* pairs that must name the same open file description after the step */
   int64_t same_a, same_b; /* -1 when none */
   int64_t offset_num;     /* a number whose offset to observe, -1 none */
-  int actor;              /* CO_PARTY_CLIENT or the object acted through */
-  int obj;                /* the object whose handle to observe, -1 none */
+  /* same_a and same_b must be the same file (st_dev and st_ino: fstat),
+   * not the same description */
+  int same_file;
+  int actor; /* CO_PARTY_CLIENT or the object acted through */
+  int obj;   /* the object whose handle to observe, -1 none */
   int nev;
   struct co_event ev[CO_EVENTS_MAX];
 };
@@ -318,6 +371,12 @@ int co_model_is_foreign(const struct co_model *m, int64_t num);
 /* The situation of a reference now. */
 enum co_sit co_model_sit(const struct co_model *m, struct co_ref r);
 const char *co_sit_name(enum co_sit s);
+/* The bytes at offset off of the file live number num is on, as the model
+ * has them (what writes put there): at most n into buf. Returns how many
+ * (0 past the end), or -1 if num is not live or the model does not know
+ * them. */
+long co_model_file_bytes(const struct co_model *m, int64_t num, int64_t off,
+                         uint8_t *buf /* OUT */, size_t n);
 /* Current number of a slot, -1 if unset. */
 int64_t co_model_slot(const struct co_model *m, unsigned slot);
 

@@ -94,6 +94,8 @@ struct co_junit_case {
   const char *classname, *name;
   double seconds;
   const struct co_finding *failure; /* NULL: passed */
+  /* passed: its verdict, for the steps that did not run (may be NULL) */
+  const struct co_verdict *verdict;
 };
 int co_report_junit(FILE *out, const char *suite,
                     const struct co_junit_case *cases, size_t n);

@@ -10,8 +10,9 @@
  *
  * Operands that name a number are references (struct co_ref): a slot's
  * current number, the k-th number that was free when the trace started
- * ("#k"), -1, or the descriptor limit. No reference can name a descriptor
- * that the harness or the fuzz engine owns.
+ * ("fk"), the first number free at the start at or above a boundary
+ * ("f>=1024", CO_REF_AT), -1, or the descriptor limit. No reference can name a
+ * descriptor that the harness or the fuzz engine owns.
  *
  * Two forms, one meaning:
  *  - binary (fuzzer input): 4 bytes an operation; total (every byte string
@@ -64,14 +65,18 @@ enum co_argkind {
   X(GETFD, "getfd", 0, 1, CO_ARG_NONE, none)                                   \
   X(SETFD, "setfd", 0, 1, CO_ARG_NONE, cloexec)                                \
   X(GETFL, "getfl", 0, 1, CO_ARG_NONE, none)                                   \
-  X(SETFL, "setfl", 0, 1, CO_ARG_NONE, append)                                 \
+  X(SETFL, "setfl", 0, 1, CO_ARG_NONE, setfl)                                  \
   X(CLOSE, "close", 0, 1, CO_ARG_NONE, none)                                   \
-  X(CLOSE_RANGE, "close_range", 0, 2, CO_ARG_NONE, cloexec)                    \
+  X(CLOSE_RANGE, "close_range", 0, 2, CO_ARG_NONE, crange)                     \
   X(WRITE, "write", 0, 1, CO_ARG_COUNT, none)                                  \
   X(LSEEK, "lseek", 0, 1, CO_ARG_OFFSET, whence)                               \
   X(DUP_CLOSE, "dup_close", 1, 1, CO_ARG_NONE, none)                           \
   X(SETPROTECT, "setprotect", 0, 1, CO_ARG_NONE, protect)                      \
-  X(CALL, "call", 0, 0, CO_ARG_NONE, none)
+  X(READ, "read", 0, 1, CO_ARG_COUNT, none)                                    \
+  X(FSTAT, "fstat", 0, 1, CO_ARG_NONE, none)                                   \
+  X(LSEEK_EXT, "lseek_ext", 0, 1, CO_ARG_OFFSET, seekext)                      \
+  X(CALL, "call", 0, 0, CO_ARG_NONE, none)                                     \
+  X(SETLIMIT, "setlimit", 0, 1, CO_ARG_NONE, none) /* soft RLIMIT_NOFILE */
 
 enum co_opkind {
 #define CO__OP_ENUM(id, name, binds, nrefs, arg, words) CO_OP_##id,
@@ -89,7 +94,21 @@ enum co_opkind {
 #define CO_F_APPEND 0x8  /* open; setfl: bit 0 */
 #define CO_F_BIT0 0x1
 #define CO_F_BIT1 0x2
+#define CO_F_BIT2 0x4
 #define CO_F_WHENCE_MASK 0x3 /* lseek: 0 set, 1 cur, 2 end */
+/* setfl: bit 0 O_APPEND, bit 1 O_NONBLOCK, bit 2 O_NDELAY (on Linux the
+ * same bit as O_NONBLOCK: docs/posix.md#nonblock). getfl's normalized
+ * result is CO_F_ACC_* | CO_F_APPEND; O_NONBLOCK is in the outcome's data
+ * (CO_GETFL_NONBLOCK, closeonce/model.h). */
+/* lseek_ext: the whence values lseek does not take: 0 SEEK_DATA, 1
+ * SEEK_HOLE, 2 an invalid whence (SEEK_HOLE + 1); docs/posix.md#seek-data */
+#define CO_F_XWHENCE_MASK 0x3
+#define CO_F_XWHENCE_DATA 0x0
+#define CO_F_XWHENCE_HOLE 0x1
+#define CO_F_XWHENCE_BAD 0x2
+/* close_range: bit 0 cloexec, bit 1 CLOSE_RANGE_UNSHARE, bit 2 a flag the
+ * kernel does not define (EINVAL) */
+#define CO_F_BIT2 0x4
 /* setprotect: bit 0 (HANDLE_FLAG_PROTECT_FROM_CLOSE). dup_close is
  * DuplicateHandle with DUPLICATE_CLOSE_SOURCE: Win32 only. */
 
@@ -98,13 +117,23 @@ enum co_reftype {
   CO_REF_FREE,  /* the idx-th number free when the trace started */
   CO_REF_NEG,   /* -1 */
   CO_REF_LIMIT, /* the descriptor limit (RLIMIT_NOFILE soft) */
+  CO_REF_AT,    /* the first number at or above co_ref_at[idx] that was
+                   free when the trace started ("f>=1024") */
   CO_REF_COUNT
 };
 
 struct co_ref {
   uint8_t type; /* enum co_reftype */
-  uint8_t idx;  /* slot or free index; 0 for the others */
+  uint8_t idx;  /* slot, free or boundary index; 0 for the others */
 };
+
+/* The boundaries a CO_REF_AT reference names (docs/posix.md#boundaries):
+ * 64-bit words of a descriptor bitmap, FD_SETSIZE, the C runtimes' table
+ * limits, and 100 (LTP fcntl02's F_DUPFD minimum, close_range02's dup2
+ * target). */
+#define CO_AT_REFS 9
+#define CO_AT_LIST 63, 64, 100, 1023, 1024, 2047, 2048, 8191, 8192
+extern const int32_t co_ref_at[CO_AT_REFS];
 
 struct co_op {
   uint8_t kind;  /* enum co_opkind */

@@ -124,6 +124,16 @@ for f in "$src"/tests/win32/repro/*.trace; do
     $(($(grep -vc '^#' "$f") - 1)) 0 "$m"
 done
 check win32-crt corpus/win32-crt/classic-double-owner.trace 2 0
+# Handle reuse (docs/win32.md#values): recorded under Wine, the program says
+# which reuse order it expects, as the quirk profiles are printed.
+t=corpus/win32/stale-close-reuse-order.trace
+check win32 $t 5 0 contract
+if grep -q '^expects (wine): step 4 (s2 = open rdwr) gets back the HANDLE value s0 had, as Wine gives a new handle the lowest free entry; Windows gives back the entry freed last' \
+    "$work/win32-stale-close-reuse-order.log"; then
+  echo "ok   $t: the reuse order it expects is printed"; n=$((n + 1))
+else
+  echo "FAIL $t: no reuse expectation printed"; bad=$((bad + 1))
+fi
 check win32-crt corpus/win32-crt/reverse-get-osfhandle.trace 3 0
 # -o onto an existing file replaces it whole (Windows' rename does not
 # replace: closeonce uses MoveFileEx there).

@@ -59,7 +59,13 @@ enum co_platform {
   X(WINE_DUP2_SAME_REDUPS, 0x8, "wine",                                        \
     "_dup2(fd, fd) duplicates the handle and closes the old one, so fd holds " \
     "a new handle value; UCRT returns 0 and changes nothing (Wine "            \
-    "dlls/msvcrt/file.c _dup2; UCRT lowio/dup2.cpp; docs/wine.md#dup2-same)")
+    "dlls/msvcrt/file.c _dup2; UCRT lowio/dup2.cpp; docs/wine.md#dup2-same)") \
+  X(WINE_SAMEATTR_IGNORED, 0x10, "wine",                                      \
+    "DuplicateHandle ignores DUPLICATE_SAME_ATTRIBUTES: the new handle's "     \
+    "inherit flag follows bInheritHandle and it is not protected; Windows "    \
+    "copies both flags from the source (Wine dlls/kernel32/tests/process.c "   \
+    "test_DuplicateHandle; observed under Wine 8.0, "                          \
+    "corpus/win32/wine-sameattr-ignored.trace; docs/wine.md#sameattr)")
 enum co_quirk {
 #define CO__Q_ENUM(id, bit, profile, text) CO_QUIRK_##id = bit,
   CO_QUIRK_LIST(CO__Q_ENUM)

@@ -69,8 +69,9 @@ enum co_argkind {
   X(CLOSE_RANGE, "close_range", 0, 2, CO_ARG_NONE, cloexec)                    \
   X(WRITE, "write", 0, 1, CO_ARG_COUNT, none)                                  \
   X(LSEEK, "lseek", 0, 1, CO_ARG_OFFSET, whence)                               \
-  X(DUP_CLOSE, "dup_close", 1, 1, CO_ARG_NONE, none)                           \
+  X(DUP_CLOSE, "dup_close", 1, 1, CO_ARG_NONE, duph)                           \
   X(SETPROTECT, "setprotect", 0, 1, CO_ARG_NONE, protect)                      \
+  X(DUPH, "duphandle", 1, 1, CO_ARG_NONE, duph)                                \
   X(CALL, "call", 0, 0, CO_ARG_NONE, none)
 
 enum co_opkind {
@@ -91,7 +92,11 @@ enum co_opkind {
 #define CO_F_BIT1 0x2
 #define CO_F_WHENCE_MASK 0x3 /* lseek: 0 set, 1 cur, 2 end */
 /* setprotect: bit 0 (HANDLE_FLAG_PROTECT_FROM_CLOSE). dup_close is
- * DuplicateHandle with DUPLICATE_CLOSE_SOURCE: Win32 only. */
+ * DuplicateHandle with DUPLICATE_CLOSE_SOURCE, duphandle the same without
+ * it: Win32 only, both with DUPLICATE_SAME_ACCESS and bInheritHandle TRUE
+ * unless a word says otherwise. */
+#define CO_F_NOINHERIT 0x1 /* dup_close, duphandle: bInheritHandle FALSE */
+#define CO_F_SAMEATTR 0x2  /* dup_close, duphandle: DUPLICATE_SAME_ATTRIBUTES */
 
 enum co_reftype {
   CO_REF_SLOT,  /* the number currently held by slot idx (-1 if never set) */

@@ -52,6 +52,10 @@ static const struct co__word words_crange[] = {
     {0, 0, NULL}};
 static const struct co__word words_protect[] = {
     {CO_F_BIT0, CO_F_BIT0, "protect"}, {0, 0, NULL}};
+static const struct co__word words_duph[] = {
+    {CO_F_NOINHERIT, CO_F_NOINHERIT, "noinherit"},
+    {CO_F_SAMEATTR, CO_F_SAMEATTR, "sameattr"},
+    {0, 0, NULL}};
 static const struct co__word words_whence[] = {{CO_F_WHENCE_MASK, 0, "set"},
                                                {CO_F_WHENCE_MASK, 1, "cur"},
                                                {CO_F_WHENCE_MASK, 2, "end"},

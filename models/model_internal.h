@@ -161,6 +161,9 @@ struct co__hooks {
   int (*lend_err)(int err);
   /* _dup2(fd, fd): 1 if it duplicates anyway, 0 if it changes nothing */
   int (*dup2_same)(void);
+  /* DuplicateHandle: 1 if DUPLICATE_SAME_ATTRIBUTES copies the source's
+   * flags, 0 if it is ignored */
+  int (*sameattr)(void);
 };
 void co__hooks_init(struct co__hooks *h, unsigned quirks);
 

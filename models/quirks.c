@@ -29,6 +29,10 @@ static int ref_dup2_same(void) {
   return 0; /* UCRT dup2.cpp: _dup2(fd, fd) returns 0, changes nothing */
 }
 
+static int ref_sameattr(void) {
+  return 1; /* DUPLICATE_SAME_ATTRIBUTES copies the source's flags */
+}
+
 /* ---- the quirks ---- */
 
 /* WINE_SEEK_BEFORE_HANDLE: FILE_BEGIN with a negative offset fails
@@ -54,6 +58,11 @@ static int wine_dup2_same(void) {
   return 1;
 }
 
+/* WINE_SAMEATTR_IGNORED: DUPLICATE_SAME_ATTRIBUTES changes nothing. */
+static int wine_sameattr(void) {
+  return 0;
+}
+
 static void q_seek(struct co__hooks *h) {
   h->seek_early = wine_seek_early;
 }
@@ -73,6 +82,10 @@ static void q_dup2(struct co__hooks *h) {
   h->dup2_same = wine_dup2_same;
 }
 
+static void q_sameattr(struct co__hooks *h) {
+  h->sameattr = wine_sameattr;
+}
+
 static const struct {
   unsigned bit;
   void (*apply)(struct co__hooks *h);
@@ -82,6 +95,7 @@ static const struct {
     {CO_QUIRK_MSVCRT_NO_IPH, q_param},
     {CO_QUIRK_WINE_DUP2_SAME_REDUPS, q_dup2},
     {CO_QUIRK_WINE_GET_OSFHANDLE_NO_IPH, q_lend},
+    {CO_QUIRK_WINE_SAMEATTR_IGNORED, q_sameattr},
 };
 
 void co__hooks_init(struct co__hooks *h, unsigned quirks) {
@@ -91,6 +105,7 @@ void co__hooks_init(struct co__hooks *h, unsigned quirks) {
   h->param_err = ref_param_err;
   h->lend_err = ref_param_err; /* UCRT osfinfo.cpp _get_osfhandle */
   h->dup2_same = ref_dup2_same;
+  h->sameattr = ref_sameattr;
   for (i = 0; i < sizeof quirk_hooks / sizeof quirk_hooks[0]; i++)
     if (quirks & quirk_hooks[i].bit)
       quirk_hooks[i].apply(h);

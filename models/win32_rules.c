@@ -3,7 +3,7 @@
  * are multiples of 4 chosen by the OS (not lowest-first), so a new
  * handle binds to the value the platform returned (the call's hint);
  * handles carry inherit and protect-from-close flags; DuplicateHandle can
- * close its source. Every other operation follows posix_rules.c.
+ * close its source, clear the inherit flag or copy the source's flags. Every other operation follows posix_rules.c.
  */
 #include "model_internal.h"
 
@@ -24,21 +24,53 @@ static int64_t w32_alloc(struct co_model *m, int64_t from) {
   return n;
 }
 
-/* DuplicateHandle(..., DUPLICATE_CLOSE_SOURCE | SAME_ACCESS, bInheritHandle
- * TRUE) within one process (docs/win32.md#duplicatehandle): an
- * unprotected source is closed and the new handle comes back with the
- * source's value, its flags reset; an invalid source fails and a protected
- * one stays open, the copy getting a new value: as dup. */
+/* The flags of a handle DuplicateHandle makes from source a
+ * (docs/win32.md#duplicatehandle): DUPLICATE_SAME_ATTRIBUTES copies the
+ * source's inherit and protect flags and bInheritHandle is ignored; else
+ * the handle is inherited as bInheritHandle says and not protected. */
+static void w32_dup_flags(struct co_model *m, const struct co_call *c,
+                          int64_t n, uint8_t cloexec, uint8_t protect) {
+  if ((c->flags & CO_F_SAMEATTR) && m->hook.sameattr()) {
+    m->fd[n].cloexec = cloexec;
+    m->fd[n].protect = protect;
+  } else {
+    m->fd[n].cloexec = (c->flags & CO_F_NOINHERIT) != 0;
+    m->fd[n].protect = 0;
+  }
+}
+
+/* DuplicateHandle(..., DUPLICATE_SAME_ACCESS) within one process: a new
+ * handle value on the source's object, or ERROR_INVALID_HANDLE. */
+static void w32_duph(struct co_model *m, const struct co_call *c,
+                     struct co_outcome *pred, struct co_aftermath *t) {
+  uint8_t cloexec, protect;
+  if (!co__is_live(m, c->a)) {
+    co__fail(pred, CO_EBADF);
+    return;
+  }
+  cloexec = m->fd[c->a].cloexec;
+  protect = m->fd[c->a].protect;
+  co__rule_dup(m, c, pred, t);
+  if (pred->ret >= 0)
+    w32_dup_flags(m, c, pred->ret, cloexec, protect);
+}
+
+/* The same with DUPLICATE_CLOSE_SOURCE (docs/win32.md#duplicatehandle):
+ * an unprotected source is closed and the new handle comes back with the
+ * source's value, its flags set as above; an invalid source fails and a
+ * protected one stays open, the copy getting a new value: as duphandle. */
 static void w32_dup_close(struct co_model *m, const struct co_call *c,
                           struct co_outcome *pred, struct co_aftermath *t) {
   int32_t ofd = co__is_live(m, c->a) ? m->fd[c->a].ofd : -1;
+  uint8_t cloexec = ofd >= 0 ? m->fd[c->a].cloexec : 0;
   if (ofd >= 0 && co__fd_close(m, c->a) == CO_OK) {
     co__install(m, c->a, ofd, 0); /* a new handle that has the old value */
+    w32_dup_flags(m, c, c->a, cloexec, 0);
     pred->ret = c->a;
     co__touch(t, c->a);
     return;
   }
-  co__rule_dup(m, c, pred, t);
+  w32_duph(m, c, pred, t);
 }
 
 /* SetHandleInformation(h, HANDLE_FLAG_PROTECT_FROM_CLOSE, ...): the flag is
@@ -74,7 +106,7 @@ const struct co__platform co__win32_platform = {
     .stride = W32_STRIDE,
     .rule = {CO__SHARED_RULES, [CO_OP_WRITE] = w32_write,
              [CO_OP_DUP_CLOSE] = w32_dup_close,
-             [CO_OP_SETPROTECT] = w32_setprotect},
+             [CO_OP_DUPH] = w32_duph, [CO_OP_SETPROTECT] = w32_setprotect},
     .alloc = w32_alloc,
     .neg_foreign = 1,
     .pager_keeps = 1,

@@ -9,7 +9,9 @@
  *        FILE_APPEND_DATA instead of write for append; share all;
  *        bInheritHandle = !cloexec; CREATE_NEW, FILE_FLAG_DELETE_ON_CLOSE)
  *   dup  DuplicateHandle(self, h, self, &n, 0, TRUE, DUPLICATE_SAME_ACCESS)
- *   dup_close  the same with DUPLICATE_CLOSE_SOURCE
+ *   duphandle [noinherit] [sameattr]  the same, bInheritHandle FALSE with
+ *        noinherit, | DUPLICATE_SAME_ATTRIBUTES with sameattr
+ *   dup_close [noinherit] [sameattr]  the same with DUPLICATE_CLOSE_SOURCE
  *   close      CloseHandle
  *   getfd/setfd  Get/SetHandleInformation(HANDLE_FLAG_INHERIT): cloexec is
  *        "not inherited by a child", as on POSIX
@@ -39,6 +41,13 @@
 #include "closeonce/backend.h"
 #include "closeonce/error.h"
 #include "win32.h"
+
+/* DuplicateHandle's option that copies the source's flags: winnt.h in
+ * mingw-w64 lacks it; its value is NtDuplicateObject's (docs/win32.md,
+ * ZwDuplicateObject), which kernel32 passes through. */
+#ifndef DUPLICATE_SAME_ATTRIBUTES
+#define DUPLICATE_SAME_ATTRIBUTES 0x00000004
+#endif
 
 /* GetLastError -> normalized error (the CRT's own mapping sends
  * ERROR_INVALID_HANDLE to EBADF, TOO_MANY_OPEN_FILES to EMFILE:
@@ -234,10 +243,16 @@ static void win32_call(void *self, const struct co_call *c,
     ret = (int64_t)(intptr_t)n;
     break;
   case CO_OP_DUP:
+    ok = DuplicateHandle(self_proc, h, self_proc, &n, 0, TRUE,
+                         DUPLICATE_SAME_ACCESS);
+    ret = (int64_t)(intptr_t)n;
+    break;
+  case CO_OP_DUPH:
   case CO_OP_DUP_CLOSE:
     ok = DuplicateHandle(
-        self_proc, h, self_proc, &n, 0, TRUE,
+        self_proc, h, self_proc, &n, 0, !(c->flags & CO_F_NOINHERIT),
         DUPLICATE_SAME_ACCESS |
+            (c->flags & CO_F_SAMEATTR ? DUPLICATE_SAME_ATTRIBUTES : 0) |
             (c->kind == CO_OP_DUP_CLOSE ? DUPLICATE_CLOSE_SOURCE : 0));
     ret = (int64_t)(intptr_t)n;
     break;
@@ -333,6 +348,25 @@ static int win32_valid_many(void *self, const int64_t *nums, size_t n,
   return 0;
 }
 
+/* Is DUPLICATE_SAME_ATTRIBUTES ignored (Wine 8.0, docs/wine.md#sameattr;
+ * Windows copies the source's flags)? Asked of the system, not of a version
+ * number: an inheritable handle on this process is duplicated with
+ * bInheritHandle FALSE. */
+static int sameattr_ignored(void) {
+  HANDLE self = GetCurrentProcess(), a = NULL, b = NULL;
+  DWORD fl = 0;
+  int drops = 0;
+  if (!DuplicateHandle(self, self, self, &a, 0, TRUE, DUPLICATE_SAME_ACCESS))
+    return 0;
+  if (DuplicateHandle(self, a, self, &b, 0, FALSE,
+                      DUPLICATE_SAME_ACCESS | DUPLICATE_SAME_ATTRIBUTES)) {
+    drops = GetHandleInformation(b, &fl) && !(fl & HANDLE_FLAG_INHERIT);
+    CloseHandle(b);
+  }
+  CloseHandle(a);
+  return drops;
+}
+
 /* Under Wine, Wine's documented deviations (ntdll exports wine_get_version
  * there and nowhere else). */
 static unsigned win32_quirks(void *self) {
@@ -342,6 +376,8 @@ static unsigned win32_quirks(void *self) {
     q |= CO_QUIRK_WINE_SEEK_BEFORE_HANDLE |
          CO_QUIRK_WINE_EMPTY_APPEND_WRITE_MOVES |
          CO_QUIRK_WINE_DUP2_SAME_REDUPS | CO_QUIRK_WINE_GET_OSFHANDLE_NO_IPH;
+  if (sameattr_ignored())
+    q |= CO_QUIRK_WINE_SAMEATTR_IGNORED;
 #ifndef _UCRT
   /* linked against msvcrt.dll, not UCRT */
   q |= CO_QUIRK_MSVCRT_NO_IPH;

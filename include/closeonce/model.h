@@ -65,7 +65,13 @@ enum co_platform {
     "without calling the invalid-parameter handler, under msvcrt.dll and "     \
     "ucrtbase.dll; UCRT calls it (Wine dlls/msvcrt/file.c _get_osfhandle; "    \
     "UCRT lowio/osfinfo.cpp; docs/wine.md#iph; "                               \
-    "corpus/win32-crt/refused-get-osfhandle-closed.trace)")
+    "corpus/win32-crt/refused-get-osfhandle-closed.trace)")                    \
+  X(WINE_SAMEATTR_IGNORED, 0x20, "wine",                                      \
+    "DuplicateHandle ignores DUPLICATE_SAME_ATTRIBUTES: the new handle's "     \
+    "inherit flag follows bInheritHandle and it is not protected; Windows "    \
+    "copies both flags from the source (Wine dlls/kernel32/tests/process.c "   \
+    "test_DuplicateHandle; observed under Wine 8.0, "                          \
+    "corpus/win32/wine-sameattr-ignored.trace; docs/wine.md#sameattr)")
 enum co_quirk {
 #define CO__Q_ENUM(id, bit, profile, text) CO_QUIRK_##id = bit,
   CO_QUIRK_LIST(CO__Q_ENUM)

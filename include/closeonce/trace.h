@@ -70,8 +70,9 @@ enum co_argkind {
   X(CLOSE_RANGE, "close_range", 0, 2, CO_ARG_NONE, crange)                     \
   X(WRITE, "write", 0, 1, CO_ARG_COUNT, none)                                  \
   X(LSEEK, "lseek", 0, 1, CO_ARG_OFFSET, whence)                               \
-  X(DUP_CLOSE, "dup_close", 1, 1, CO_ARG_NONE, none)                           \
+  X(DUP_CLOSE, "dup_close", 1, 1, CO_ARG_NONE, duph)                           \
   X(SETPROTECT, "setprotect", 0, 1, CO_ARG_NONE, protect)                      \
+  X(DUPH, "duphandle", 1, 1, CO_ARG_NONE, duph)                                \
   X(READ, "read", 0, 1, CO_ARG_COUNT, none)                                    \
   X(FSTAT, "fstat", 0, 1, CO_ARG_NONE, none)                                   \
   X(LSEEK_EXT, "lseek_ext", 0, 1, CO_ARG_OFFSET, seekext)                      \
@@ -110,7 +111,11 @@ enum co_opkind {
  * kernel does not define (EINVAL) */
 #define CO_F_BIT2 0x4
 /* setprotect: bit 0 (HANDLE_FLAG_PROTECT_FROM_CLOSE). dup_close is
- * DuplicateHandle with DUPLICATE_CLOSE_SOURCE: Win32 only. */
+ * DuplicateHandle with DUPLICATE_CLOSE_SOURCE, duphandle the same without
+ * it: Win32 only, both with DUPLICATE_SAME_ACCESS and bInheritHandle TRUE
+ * unless a word says otherwise. */
+#define CO_F_NOINHERIT 0x1 /* dup_close, duphandle: bInheritHandle FALSE */
+#define CO_F_SAMEATTR 0x2  /* dup_close, duphandle: DUPLICATE_SAME_ATTRIBUTES */
 
 enum co_reftype {
   CO_REF_SLOT,  /* the number currently held by slot idx (-1 if never set) */

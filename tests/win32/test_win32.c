@@ -101,6 +101,43 @@ static void close_source_rules(void) {
   co_exec_free(ex);
 }
 
+/* DuplicateHandle's options (docs/win32.md#duplicatehandle): bInheritHandle
+ * FALSE gives a handle that is not inherited, with DUPLICATE_CLOSE_SOURCE
+ * on the source's own value; DUPLICATE_SAME_ATTRIBUTES copies an
+ * inheritable, protected source's flags, unless the platform ignores it
+ * (Wine 8.0: the WINE_SAMEATTR_IGNORED quirk, docs/wine.md#sameattr). */
+static void duplicate_options(void) {
+  struct co_exec *ex = exec_for("win32", CO_MODE_CONFORMANCE);
+  int ignored = (co_exec_quirks(ex) & CO_QUIRK_WINE_SAMEATTR_IGNORED) != 0;
+  struct rec r;
+  run_ok(ex,
+         "s0 = open rdwr\ns1 = duphandle s0 noinherit\ngetfd s1\n"
+         "s2 = dup_close s0 noinherit\ngetfd s2\nsetfd s2\n"
+         "setprotect s2 protect\ns3 = duphandle s2 noinherit sameattr\n"
+         "getfd s3\nsetprotect s2\nsetprotect s3\nclose s1\nclose s2\n"
+         "close s3\n",
+         &r);
+  CHECK(r.real[2].err == CO_OK && r.real[2].ret == 1,
+        "duphandle noinherit: getfd %lld", (long long)r.real[2].ret);
+  CHECK(r.real[3].ret == r.real[0].ret && r.real[4].ret == 1,
+        "dup_close noinherit: %lld from %lld, getfd %lld",
+        (long long)r.real[3].ret, (long long)r.real[0].ret,
+        (long long)r.real[4].ret);
+  CHECK(r.real[7].err == CO_OK && r.real[8].ret == (ignored ? 1 : 0),
+        "sameattr over bInheritHandle FALSE: getfd %lld (quirk %d)",
+        (long long)r.real[8].ret, ignored);
+  /* the protect flag: CloseHandle of a protected handle fails */
+  run_ok(ex,
+         "s0 = open rdwr\nsetprotect s0 protect\n"
+         "s1 = duphandle s0 sameattr\nsetprotect s0\nclose s1\n"
+         "setprotect s1\nclose s1\nclose s0\n",
+         &r);
+  CHECK(r.real[4].err == (ignored ? CO_OK : CO_EBADF),
+        "close of a sameattr copy of a protected handle: %s (quirk %d)",
+        co_err_name(r.real[4].err), ignored);
+  co_exec_free(ex);
+}
+
 /* CloseHandle: twice -> FALSE, ERROR_INVALID_HANDLE; protected -> FALSE,
  * GLE 6, still open (docs/win32.md#protect). */
 static void close_rules(void) {
@@ -477,6 +514,7 @@ static const struct {
     {"dup_shares_position", dup_shares_position},
     {"close_source_rules", close_source_rules},
     {"close_rules", close_rules},
+    {"duplicate_options", duplicate_options},
     {"inherit_per_handle", inherit_per_handle},
     {"crt_classic_bug", crt_classic_bug},
     {"crt_duplicatehandle_fix", crt_duplicatehandle_fix},

@@ -1,5 +1,6 @@
 #!/bin/sh
-# usage: conformance_wine.sh [--free-std] TARGET DIR CLOSEONCE...
+# usage: conformance_wine.sh [--free-std] [--crt msvcrt|ucrt] TARGET DIR
+#                            CLOSEONCE...
 # Wine's own conformance tests, as corpus traces (corpus/conformance/wine,
 # docs/conformance-wine.md): every trace in DIR is explained on TARGET in
 # conformance mode, and each value its comments say Wine's test asserts
@@ -17,16 +18,28 @@
 #                                and the verdict be ok (the model, with the
 #                                quirk, agreed); a value that differs is
 #                                counted as a quirk, not as checked
+#   # expect-msvcrt N: ...       the same, only when --crt says this build's
+#   # expect-ucrt N: ...         C runtime is that one (Wine's msvcrt tests
+#                                assert msvcrt.dll's value; UCRT's differs
+#                                where docs/crt.md says so); ignored for the
+#                                other, an error without --crt
 # --free-std explains with --free-std: the traces own the C runtime's 0-2
 # (corpus/conformance/wine/crt-std, docs/crt.md#free-std).
 # Fails when a verdict is not ok, an expectation is not met, a step is not
 # run without an expect-refused line, or a trace has no expectation.
-std=
-if [ "${1:-}" = --free-std ]; then
-  std=--free-std
-  shift
-fi
-[ $# -ge 3 ] || { echo "usage: conformance_wine.sh [--free-std] TARGET DIR CLOSEONCE..." >&2; exit 2; }
+std= crt=
+while :; do
+  case "${1:-}" in
+  --free-std) std=--free-std; shift ;;
+  --crt)
+    case "${2:-}" in msvcrt | ucrt) crt=$2 ;;
+    *) echo "conformance_wine.sh: --crt expects msvcrt or ucrt, got '${2:-}'" >&2; exit 2 ;;
+    esac
+    shift 2 ;;
+  *) break ;;
+  esac
+done
+[ $# -ge 3 ] || { echo "usage: conformance_wine.sh [--free-std] [--crt msvcrt|ucrt] TARGET DIR CLOSEONCE..." >&2; exit 2; }
 target=$1 dir=$2
 shift 2
 [ -d "$dir" ] || { echo "no directory $dir"; exit 2; }
@@ -37,7 +50,7 @@ for trace in $(find "$dir" -name '*.trace' | sort); do
   files=$((files + 1))
   "$@" explain --target "$target" --mode conformance $std "$trace" >"$out" 2>&1
   rc=$?
-  res=$(awk -v trace="$trace" -v rc="$rc" -f - "$out" <<'EOF'
+  res=$(awk -v trace="$trace" -v rc="$rc" -v crt="$crt" -f - "$out" <<'EOF'
 function fail(msg) { printf "FAIL %s: %s\n", trace, msg; bad++ }
 { sub(/\r$/, "") } # the Windows program's line ends
 # step lines: "   N  text  -> result"; the block runs to the next step line
@@ -57,6 +70,11 @@ END {
   if (rc != 0) fail("explain exited " rc)
   if (verdict !~ /^verdict: ok/) fail("verdict is not ok: " verdict)
   while ((getline line < trace) > 0) {
+    if (line ~ /^# expect-(msvcrt|ucrt) [0-9]+: /) {
+      if (crt == "") { fail("needs --crt: " line); continue }
+      if (line !~ ("^# expect-" crt " ")) continue /* the other runtime's */
+      sub(/^# expect-(msvcrt|ucrt) /, "# expect ", line)
+    }
     if (line !~ /^# expect(-refused)? [0-9]+: / &&
         line !~ /^# expect-quirk [0-9]+ [A-Z0-9_]+: /) continue
     allow = (line ~ /^# expect-refused/)

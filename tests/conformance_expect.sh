@@ -2,8 +2,10 @@
 # conformance_expect.sh: checks a directory of conformance traces against
 # the values their source test suite asserts.
 #
-# usage: conformance_expect.sh CLOSEONCE TARGET DIR
+# usage: conformance_expect.sh [--free-std] CLOSEONCE TARGET DIR
 #
+# --free-std replays and explains with --free-std: the traces own 0-2
+# (corpus/conformance/ltp-std, docs/posix.md#free-std).
 # Every step line of a trace in DIR may end with an annotation, the value
 # the suite asserts for that step, and the suite's assertion ids:
 #   close s0              # want: EBADF [close02.2]
@@ -29,8 +31,13 @@
 # fails (exit 1) on any divergence, refused step, mismatch, or a trace with
 # no annotation; bad usage or an unreadable DIR is exit 2.
 set -u
+std=
+if [ $# -ge 1 ] && [ "$1" = --free-std ]; then
+  std=--free-std
+  shift
+fi
 if [ $# -ne 3 ]; then
-  echo "usage: conformance_expect.sh CLOSEONCE TARGET DIR" >&2
+  echo "usage: conformance_expect.sh [--free-std] CLOSEONCE TARGET DIR" >&2
   exit 2
 fi
 co=$1 target=$2 dir=$3
@@ -38,7 +45,7 @@ if [ ! -d "$dir" ] || [ ! -r "$dir" ]; then
   echo "conformance_expect.sh: $dir: not a readable directory" >&2
   exit 2
 fi
-out=$("$co" replay --target "$target" "$dir" 2>&1)
+out=$("$co" replay --target "$target" $std "$dir" 2>&1)
 rc=$?
 printf '%s\n' "$out"
 if [ $rc -ne 0 ] || ! printf '%s\n' "$out" | grep -Eq ' 0 findings, 0 unreadable'; then
@@ -154,7 +161,7 @@ files=0 values=0 ids=0 bad=0
 for f in "$dir"/*.trace; do
   [ -e "$f" ] || continue
   files=$((files + 1))
-  ex=$("$co" explain --target "$target" "$f" 2>&1)
+  ex=$("$co" explain --target "$target" $std "$f" 2>&1)
   rc=$?
   if [ $rc -ne 0 ] || ! printf '%s\n' "$ex" | grep -q '^verdict: ok'; then
     printf '%s\nFAIL: %s: explain exit %s, verdict not ok\n' "$ex" "$f" "$rc"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# usage: conformance_wine.sh TARGET DIR CLOSEONCE...
+# usage: conformance_wine.sh [--free-std] TARGET DIR CLOSEONCE...
 # Wine's own conformance tests, as corpus traces (corpus/conformance/wine,
 # docs/conformance-wine.md): every trace in DIR is explained on TARGET in
 # conformance mode, and each value its comments say Wine's test asserts
@@ -11,8 +11,16 @@
 #   # expect N: has TEXT         step N ran and its block shows TEXT
 #   # expect-refused N: ...      the same, but closeonce may refuse the
 #                                step today ("not run"): counted, reported
+# --free-std explains with --free-std: the traces own the C runtime's 0-2
+# (corpus/conformance/wine/crt-std, docs/crt.md#free-std).
 # Fails when a verdict is not ok, an expectation is not met, a step is not
 # run without an expect-refused line, or a trace has no expectation.
+std=
+if [ "${1:-}" = --free-std ]; then
+  std=--free-std
+  shift
+fi
+[ $# -ge 3 ] || { echo "usage: conformance_wine.sh [--free-std] TARGET DIR CLOSEONCE..." >&2; exit 2; }
 target=$1 dir=$2
 shift 2
 [ -d "$dir" ] || { echo "no directory $dir"; exit 2; }
@@ -21,7 +29,7 @@ out=$(mktemp) || exit 2
 trap 'rm -f "$out"' EXIT
 for trace in $(find "$dir" -name '*.trace' | sort); do
   files=$((files + 1))
-  "$@" explain --target "$target" --mode conformance "$trace" >"$out" 2>&1
+  "$@" explain --target "$target" --mode conformance $std "$trace" >"$out" 2>&1
   rc=$?
   res=$(awk -v trace="$trace" -v rc="$rc" -f - "$out" <<'EOF'
 function fail(msg) { printf "FAIL %s: %s\n", trace, msg; bad++ }

@@ -16,6 +16,15 @@
 #   >0                 the step returns a positive value
 #   =sK                the step returns the number slot sK held before it
 #   >=sK               the step returns at least that number
+#   >=N                the step returns at least the integer N
+#   "BYTES"            a read returned exactly these bytes, as explain
+#                      prints them (\0 for a zero byte): its count is
+#                      their number
+#   N(O_NONBLOCK)      getfl returned N with O_NONBLOCK set (a plain N on
+#                      getfl means O_NONBLOCK is clear)
+#   st_mode=OCTAL      fstat returned 0 with that st_mode (type and bits)
+#   st_mode=sK         fstat returned 0 with the st_mode that the last
+#                      fstat of slot sK before it showed
 # The script replays DIR (`closeonce replay`: model and platform must agree
 # at every step, no step refused), then runs `closeonce explain` on each
 # trace and compares each annotated step's result with its annotation. It
@@ -50,6 +59,7 @@ fi
 # explain's step lines ("   N  OP  -> RESULT") come in CO_EXPLAIN;
 # the trace file is the input.
 prog=$(cat <<'AWK'
+function stmode(x) { sub(/^0 \(st_mode /, "", x); sub(/,.*/, "", x); return x }
 BEGIN {
   n = split(ENVIRON["CO_EXPLAIN"], L, "\n")
   for (i = 1; i <= n; i++) {
@@ -90,7 +100,26 @@ BEGIN {
     } else if (w ~ /^-?[0-9]+$/) ok = num && r + 0 == w + 0
     else if (w == "fd") ok = num && r + 0 >= 0
     else if (w == ">0") ok = num && r + 0 > 0
-    else if (w ~ /^>?=s[0-9]+$/) {
+    else if (w ~ /^>=-?[0-9]+$/) ok = num && r + 0 >= substr(w, 3) + 0
+    else if (w ~ /^"[^"]*"$/) {
+      b = substr(w, 2, length(w) - 2)
+      nb = length(b) - gsub(/\\0/, "&", b)
+      ok = (r == nb " " w)
+    } else if (w ~ /^-?[0-9]+\(O_NONBLOCK\)$/) {
+      v = w; sub(/\(.*/, "", v)
+      ok = (r == v " (O_NONBLOCK)")
+    } else if (w ~ /^st_mode=[0-7]+$/) {
+      ok = (r ~ /^0 \(st_mode /) && stmode(r) == substr(w, 9)
+    } else if (w ~ /^st_mode=s[0-9]+$/) {
+      sl = substr(w, 10)
+      if (!(sl in MODE)) {
+        printf "FAIL: %s:%d: want %s, but s%s has no fstat before it\n", f, FNR, w, sl
+        fails++
+      } else {
+        ok = (r ~ /^0 \(st_mode /) && stmode(r) == MODE[sl]
+        got = r " (s" sl "'s st_mode was " MODE[sl] ")"
+      }
+    } else if (w ~ /^>?=s[0-9]+$/) {
       sl = w; sub(/^>?=s/, "", sl)
       if (!(sl in SLOT)) {
         printf "FAIL: %s:%d: want %s, but s%s holds no number yet\n", f, FNR, w, sl
@@ -106,6 +135,10 @@ BEGIN {
       printf "FAIL: %s:%d: step %d '%s' gave %s, the suite asserts %s\n", f, FNR, step, OPS[step], got, w
       fails++
     }
+  }
+  if (OPS[step] ~ /^fstat s[0-9]+$/ && r ~ /^0 \(st_mode /) {
+    d = OPS[step]; sub(/^fstat s/, "", d)
+    MODE[d] = stmode(r)
   }
   if (OPS[step] ~ /^s[0-9]+ = /) {
     d = OPS[step]; sub(/^s/, "", d); sub(/ .*/, "", d)

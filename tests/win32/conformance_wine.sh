@@ -72,7 +72,7 @@ END {
   while ((getline line < trace) > 0) {
     if (line ~ /^# expect-(msvcrt|ucrt) [0-9]+: /) {
       if (crt == "") { fail("needs --crt: " line); continue }
-      if (line !~ ("^# expect-" crt " ")) continue /* the other runtime's */
+      if (line !~ ("^# expect-" crt " ")) continue # the other runtime's
       sub(/^# expect-(msvcrt|ucrt) /, "# expect ", line)
     }
     if (line !~ /^# expect(-refused)? [0-9]+: / &&

@@ -161,6 +161,8 @@ struct co__hooks {
   int (*lend_err)(int err);
   /* _dup2(fd, fd): 1 if it duplicates anyway, 0 if it changes nothing */
   int (*dup2_same)(void);
+  /* _lseek of a descriptor that is not open: what it returns */
+  int (*seek_badfd_err)(int err);
 };
 void co__hooks_init(struct co__hooks *h, unsigned quirks);
 

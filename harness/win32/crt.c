@@ -161,6 +161,16 @@ static const int open_flags[] = {_O_RDONLY | _O_BINARY,
                                  _O_RDWR | _O_NOINHERIT | _O_BINARY};
 #define OPEN_NEW (_O_CREAT | _O_EXCL | _O_TEMPORARY)
 
+/* _lseek's origins (CO_WHENCE_*); "bad" is 42, which no origin is (Wine's
+ * test_lseek passes 42). */
+static const struct co_mode whence_modes[] = {
+    {"set", 1, 0, 0, CO_WHENCE_SET, 0},
+    {"cur", 1, 0, 0, CO_WHENCE_CUR, 0},
+    {"end", 1, 0, 0, CO_WHENCE_END, 0},
+    {"bad", 0, 0, 0, 0, 0},
+    {NULL, 0, 0, 0, 0, 0}};
+static const int whence_of[] = {SEEK_SET, SEEK_CUR, SEEK_END, 42};
+
 enum {
   E_OPEN_OSFHANDLE,
   E_GET_OSFHANDLE,
@@ -169,7 +179,8 @@ enum {
   E_DUP,
   E_DUP2,
   E_OPEN,
-  E_SOPEN
+  E_SOPEN,
+  E_LSEEK
 };
 
 static const struct co_entry entries[] = {
@@ -225,6 +236,14 @@ static const struct co_entry entries[] = {
      "int fd = _sopen($path, _O_CREAT | _O_EXCL | _O_TEMPORARY | "
      "crt_open_flags[$modeno], _SH_DENYNO, _S_IREAD | _S_IWRITE);\n"
      "$o = CRT_OBJ(fd);\n$r = fd >= 0 ? 0 : -1;"},
+    {"_lseek", CO_EFF_SEEK, 0, CO_IO_EXACT, 1, whence_modes,
+     "docs/crt.md#lseek, UCRT lowio/lseek.cpp, Wine dlls/msvcrt/file.c "
+     "_lseeki64: SetFilePointerEx of the descriptor's handle; a bad origin "
+     "or a result before the start -> -1 EINVAL, the offset kept; returns "
+     "the new offset",
+     NULL,
+     "static const int crt_whence[] = {SEEK_SET, SEEK_CUR, SEEK_END, 42};\n"
+     "$r = _lseek(CRT_FD($o), $n, crt_whence[$modeno]);"},
 };
 
 /* The reproducer's C (closeonce/contract.h): a descriptor object is its
@@ -318,6 +337,9 @@ static void crt_call(const struct co_glue_env *env, unsigned e, unsigned mode,
   case E_CLOSE:
     r = _close(fd_of(*obj));
     *obj = NULL;
+    break;
+  case E_LSEEK:
+    r = _lseek(fd_of(*obj), n, whence_of[mode]);
     break;
   default:
     r = -1;

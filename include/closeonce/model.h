@@ -65,7 +65,13 @@ enum co_platform {
     "without calling the invalid-parameter handler, under msvcrt.dll and "     \
     "ucrtbase.dll; UCRT calls it (Wine dlls/msvcrt/file.c _get_osfhandle; "    \
     "UCRT lowio/osfinfo.cpp; docs/wine.md#iph; "                               \
-    "corpus/win32-crt/refused-get-osfhandle-closed.trace)")
+    "corpus/win32-crt/refused-get-osfhandle-closed.trace)")                    \
+  X(WINE_LSEEK_NO_IPH, 0x20, "wine",                                           \
+    "_lseek of a descriptor that is not open returns -1 with EBADF without "   \
+    "calling the invalid-parameter handler, under msvcrt.dll and "             \
+    "ucrtbase.dll; UCRT calls it (Wine dlls/msvcrt/file.c _lseeki64; UCRT "    \
+    "lowio/lseek.cpp; docs/crt.md#lseek; "                                     \
+    "corpus/win32-crt/lseek-closed-descriptor.trace)")
 enum co_quirk {
 #define CO__Q_ENUM(id, bit, profile, text) CO_QUIRK_##id = bit,
   CO_QUIRK_LIST(CO__Q_ENUM)

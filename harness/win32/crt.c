@@ -138,13 +138,16 @@ static const char *newlines(void) {
 /* _open's and _sopen's modes: the access, and the C runtime's own flags
  * (docs/crt.md#open). Always _O_BINARY or _O_TEXT, never the _fmode
  * default; the glue adds _O_CREAT | _O_EXCL | _O_TEMPORARY (a new file,
- * deleted on its last close). */
+ * deleted on its last close). _write checks no access of its own (the
+ * handle's, whatever it is by then, decides: CO_THEN_*), so a descriptor
+ * of _O_RDONLY whose handle value was reused writes. */
+#define ANY_IO (CO_THEN_READ | CO_THEN_WRITE)
 static const struct co_mode open_modes[] = {
-    {"rdonly", 1, CO_NEED_READ, 0, 0, 0},
-    {"wronly", 1, CO_NEED_WRITE, 0, 0, 0},
+    {"rdonly", 1, CO_NEED_READ | ANY_IO, 0, 0, 0},
+    {"wronly", 1, CO_NEED_WRITE | ANY_IO, 0, 0, 0},
     {"rdwr", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0, 0},
     {"append", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0, CO_OWN_APPEND},
-    {"wappend", 1, CO_NEED_WRITE, 0, 0, CO_OWN_APPEND},
+    {"wappend", 1, CO_NEED_WRITE | ANY_IO, 0, 0, CO_OWN_APPEND},
     {"text", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0, CO_OWN_TEXT},
     {"noinherit", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0, CO_OWN_CLOEXEC},
     {NULL, 0, 0, 0, 0, 0}};

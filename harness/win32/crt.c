@@ -229,6 +229,7 @@ static const struct co_entry entries[] = {
      "inheritable unless _O_NOINHERIT), owned by it; _O_APPEND and _O_TEXT "
      "are the descriptor's own flags",
      NULL,
+     "static const int crt_open_flags[] = " OPEN_FLAGS_C ";\n"
      "int fd = _open($path, _O_CREAT | _O_EXCL | _O_TEMPORARY | "
      "crt_open_flags[$modeno], _S_IREAD | _S_IWRITE);\n"
      "$o = CRT_OBJ(fd);\n$r = fd >= 0 ? 0 : -1;"},
@@ -236,6 +237,7 @@ static const struct co_entry entries[] = {
      "docs/crt.md#open, UCRT lowio/open.cpp: _open with a share flag "
      "(_SH_DENYNO here), which matters only to a second open of the file",
      NULL,
+     "static const int crt_open_flags[] = " OPEN_FLAGS_C ";\n"
      "int fd = _sopen($path, _O_CREAT | _O_EXCL | _O_TEMPORARY | "
      "crt_open_flags[$modeno], _SH_DENYNO, _S_IREAD | _S_IWRITE);\n"
      "$o = CRT_OBJ(fd);\n$r = fd >= 0 ? 0 : -1;"},
@@ -259,7 +261,6 @@ static const struct co_contract_c repro = {
             "static const int crt_mode_flags[] = {_O_BINARY, _O_APPEND | "
             "_O_BINARY, _O_TEXT,\n"
             "                                     _O_NOINHERIT | _O_BINARY};\n"
-            "static const int crt_open_flags[] = " OPEN_FLAGS_C ";\n"
             "static char crt_nl[256];",
     .init = "memset(crt_nl, '\\n', sizeof crt_nl);"};
 

@@ -43,7 +43,7 @@ static const char *const effect_names[CO_EFF_COUNT] = {
     "lend",     "dup",        "detach",           "close",
     "use",      "dup-object", "dup-onto",         "wrap",
     "number",   "unpin",      "page-out",         "page-in",
-    "adopt-dup"};
+    "adopt-dup", "seek"};
 
 /* Entries whose glue takes two objects (call2). */
 static int takes_two(enum co_effect f) {
@@ -131,14 +131,17 @@ static const char *mode_contradiction(const struct co_entry *e,
     return NULL;
   *field = "modes";
   if (!takes_fd(e->effect) && e->effect != CO_EFF_OPEN &&
-      e->effect != CO_EFF_WRAP)
+      e->effect != CO_EFF_WRAP && e->effect != CO_EFF_SEEK)
     return "only an entry that makes an object (open, adopt, "
-           "adopt-on-success, borrow, adopt-dup, wrap) takes a mode word";
+           "adopt-on-success, borrow, adopt-dup, wrap) or seeks takes a "
+           "mode word";
   for (md = e->modes; md->name; md++) {
     if (md->needs & ~KNOWN_NEEDS)
       return "a mode's needs has bits that are not CO_NEED_* or CO_THEN_*";
     if (md->seeks_end > CO_SEEK_IF_SET_APPEND)
-      return "a mode's seeks_end is not a CO_SEEK_* value";
+      return e->effect == CO_EFF_SEEK
+                 ? "a seek mode's seeks_end is not a CO_WHENCE_* value"
+                 : "a mode's seeks_end is not a CO_SEEK_* value";
     if (md->own & ~KNOWN_OWN)
       return "a mode's own has bits that are not CO_OWN_*";
     if (!*md->name)

@@ -239,7 +239,9 @@ static void call_canon(struct co_op *op) {
   op->obj = st.has_obj ? op->obj % CO_OBJS : 0;
   /* USE writes 1..255 bytes: a zero-byte write touches nothing in most
    * layers (stdio does not even flush), so it would observe nothing. */
-  op->n = e->effect == CO_EFF_USE ? ((op->n & 0xff) ? op->n & 0xff : 1) : 0;
+  op->n = e->effect == CO_EFF_USE    ? ((op->n & 0xff) ? op->n & 0xff : 1)
+          : e->effect == CO_EFF_SEEK ? (int8_t)(op->n & 0xff) /* -128..127 */
+                                     : 0;
 }
 
 void co_op_canon(struct co_op *op) {
@@ -403,8 +405,9 @@ size_t co_trace_encode(const struct co_trace *t, const struct co_opset *set,
         continue;
       r[0] = entry_record(set, k, &page);
       r[1] = (uint8_t)((op->dst & 0xf) | (op->flags << 4));
-      r[2] =
-          st.call->e->effect == CO_EFF_USE ? (uint8_t)op->n : ref_encode(op->a);
+      r[2] = st.call->e->effect == CO_EFF_USE || st.call->e->effect == CO_EFF_SEEK
+                 ? (uint8_t)op->n
+                 : ref_encode(op->a);
       r[3] = (uint8_t)(page | (op->obj & ((1u << PAGE_SHIFT) - 1)));
       if (need + 4 <= cap)
         memcpy(buf + need, r, 4);
@@ -499,7 +502,7 @@ static int call_format(const struct co_op *op, char *buf, size_t cap) {
     appendf(buf, cap, &len, " o%u", op->obj);
   if (st.target)
     appendf(buf, cap, &len, " o%u", op->dst);
-  if (e->effect == CO_EFF_USE)
+  if (e->effect == CO_EFF_USE || e->effect == CO_EFF_SEEK)
     appendf(buf, cap, &len, " %d", (int)op->n);
   if (st.call->nmodes)
     appendf(buf, cap, &len, " %s",
@@ -726,6 +729,12 @@ static int parse_call(struct lexer *lx, struct co_op *op, int entry,
     n = next_token(lx, &t);
     if (n == 0 || parse_int(t, n, 1, 255, &op->n) < 0)
       return lex_fail(lx, t, "expected a byte count 1..255, found '%.*s'",
+                      (int)n, t);
+  }
+  if (e->effect == CO_EFF_SEEK) {
+    n = next_token(lx, &t);
+    if (n == 0 || parse_int(t, n, -128, 127, &op->n) < 0)
+      return lex_fail(lx, t, "expected an offset -128..127, found '%.*s'",
                       (int)n, t);
   }
   if (nm) {

@@ -266,6 +266,8 @@ static const char *ownership(const struct co_entry *e) {
   case CO_EFF_USE:
     return e->io & CO_IO_SILENT ? "writes (buffered; no error reported)"
                                 : "writes through it";
+  case CO_EFF_SEEK:
+    return "moves its offset";
   case CO_EFF_CLOSE:
     if (e->io & CO_IO_CLOSES_ANY)
       return "closes it, owned or borrowed";

@@ -21,6 +21,7 @@ int co__call_hits_os(const struct co_entry *e, const struct objent *o) {
   return (e->effect == CO_EFF_CLOSE &&
           (o->hold.owns || (e->io & CO_IO_CLOSES_ANY))) ||
          (e->effect == CO_EFF_USE && !o->failed) || e->effect == CO_EFF_DUP ||
+         e->effect == CO_EFF_SEEK ||
          e->effect == CO_EFF_DUP_OBJ || e->effect == CO_EFF_DUP2_OBJ;
 }
 
@@ -347,6 +348,39 @@ static void eff_use(struct co_model *m, struct co__callctx *x,
   pred->ret = n;
 }
 
+/* SEEK: _lseek (docs/crt.md#lseek). An origin the entry rejects is EINVAL
+ * before the handle is used (Wine's _lseeki64 checks it first; UCRT's
+ * SetFilePointerEx fails ERROR_INVALID_PARAMETER on a live handle); then
+ * the handle's own seek, the platform's lseek rule (SetFilePointerEx: not
+ * open, EBADF; before the start, EINVAL and the offset stays; Wine's
+ * negative FILE_BEGIN quirk, docs/wine.md). */
+static void eff_seek(struct co_model *m, struct co__callctx *x,
+                     struct co_outcome *pred, struct co_aftermath *t) {
+  struct co_call c;
+  int64_t num = x->o->hold.num;
+  t->obj = x->op->obj % CO_OBJS;
+  if (!x->o->live) { /* a closed descriptor, its number free: UCRT's
+                        handler, then EBADF (docs/crt.md#lseek) */
+    co__fail(pred, m->hook.seek_badfd_err(x->errs ? CO_EBADF : CO_OTHER));
+    return;
+  }
+  if (!x->md->valid) {
+    lfail(pred, x, CO_EINVAL);
+    return;
+  }
+  memset(&c, 0, sizeof c);
+  c.kind = CO_OP_LSEEK;
+  c.flags = (uint8_t)(x->md->seeks_end & CO_F_WHENCE_MASK);
+  c.a = num;
+  c.n = x->c->n;
+  c.hint = -1;
+  co__rule_lseek(m, &c, pred, t);
+  if (pred->ret == -1 && !x->errs)
+    pred->err = CO_OTHER;
+  if (co__is_live(m, num))
+    t->offset_num = num;
+}
+
 /* NUMBER: _fileno, the stored number, unchecked (docs/crt.md#fileno). */
 static void eff_number(struct co_model *m, struct co__callctx *x,
                        struct co_outcome *pred, struct co_aftermath *t) {
@@ -373,6 +407,7 @@ static eff_fn *const effects[CO_EFF_COUNT] = {
     [CO_EFF_WRAP] = co__numbered_wrap,
     [CO_EFF_NUMBER] = eff_number,
     [CO_EFF_ADOPT_DUP] = eff_take,
+    [CO_EFF_SEEK] = eff_seek,
 };
 
 /* A mode index the entry does not have is a mode it rejects. */

@@ -164,6 +164,8 @@ struct co__hooks {
   /* DuplicateHandle: 1 if DUPLICATE_SAME_ATTRIBUTES copies the source's
    * flags, 0 if it is ignored */
   int (*sameattr)(void);
+  /* _lseek of a descriptor that is not open: what it returns */
+  int (*seek_badfd_err)(int err);
 };
 void co__hooks_init(struct co__hooks *h, unsigned quirks);
 

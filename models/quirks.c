@@ -72,11 +72,17 @@ static void q_empty_write(struct co__hooks *h) {
 static void q_param(struct co__hooks *h) {
   h->param_err = msvcrt_param_err;
   h->lend_err = msvcrt_param_err;
+  h->seek_badfd_err = msvcrt_param_err;
 }
 /* WINE_GET_OSFHANDLE_NO_IPH: Wine's _get_osfhandle returns -1, EBADF,
  * without the handler, under both runtimes. */
 static void q_lend(struct co__hooks *h) {
   h->lend_err = msvcrt_param_err;
+}
+/* WINE_LSEEK_NO_IPH: Wine's _lseeki64 returns -1, EBADF, without the
+ * handler, under both runtimes. */
+static void q_lseek(struct co__hooks *h) {
+  h->seek_badfd_err = msvcrt_param_err;
 }
 static void q_dup2(struct co__hooks *h) {
   h->dup2_same = wine_dup2_same;
@@ -96,6 +102,7 @@ static const struct {
     {CO_QUIRK_WINE_DUP2_SAME_REDUPS, q_dup2},
     {CO_QUIRK_WINE_GET_OSFHANDLE_NO_IPH, q_lend},
     {CO_QUIRK_WINE_SAMEATTR_IGNORED, q_sameattr},
+    {CO_QUIRK_WINE_LSEEK_NO_IPH, q_lseek},
 };
 
 void co__hooks_init(struct co__hooks *h, unsigned quirks) {
@@ -106,6 +113,7 @@ void co__hooks_init(struct co__hooks *h, unsigned quirks) {
   h->lend_err = ref_param_err; /* UCRT osfinfo.cpp _get_osfhandle */
   h->dup2_same = ref_dup2_same;
   h->sameattr = ref_sameattr;
+  h->seek_badfd_err = ref_param_err; /* UCRT lowio/lseek.cpp */
   for (i = 0; i < sizeof quirk_hooks / sizeof quirk_hooks[0]; i++)
     if (quirks & quirk_hooks[i].bit)
       quirk_hooks[i].apply(h);

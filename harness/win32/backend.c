@@ -375,7 +375,8 @@ static unsigned win32_quirks(void *self) {
   if (GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "wine_get_version"))
     q |= CO_QUIRK_WINE_SEEK_BEFORE_HANDLE |
          CO_QUIRK_WINE_EMPTY_APPEND_WRITE_MOVES |
-         CO_QUIRK_WINE_DUP2_SAME_REDUPS | CO_QUIRK_WINE_GET_OSFHANDLE_NO_IPH;
+         CO_QUIRK_WINE_DUP2_SAME_REDUPS | CO_QUIRK_WINE_GET_OSFHANDLE_NO_IPH |
+         CO_QUIRK_WINE_LSEEK_NO_IPH;
   if (sameattr_ignored())
     q |= CO_QUIRK_WINE_SAMEATTR_IGNORED;
 #ifndef _UCRT

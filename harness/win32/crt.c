@@ -19,6 +19,11 @@
  *    access) of the handle; _dup2(s, t) duplicates first, then closes t's
  *    old handle ignoring errors, returns 0; _dup2(s, s) changes nothing in
  *    UCRT and re-duplicates in Wine (quirk WINE_DUP2_SAME_REDUPS).
+ *  - _open/_sopen: a new file in the executor's private directory
+ *    (_O_CREAT | _O_EXCL | _O_TEMPORARY), the lowest free descriptor,
+ *    which owns the new HANDLE (inheritable unless _O_NOINHERIT);
+ *    _sopen's share flag only matters to a second open of the same file,
+ *    which a trace never makes (docs/crt.md#open).
  * The C runtime's streams over descriptors are a second adapter, crt-stdio:
  *  - _fdopen wraps a descriptor without checking the mode against the
  *    handle's access and never closes it (UCRT stdio/fdopen.cpp); a bad
@@ -50,6 +55,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <share.h>
+#include <sys/stat.h>
 
 #include "closeonce/contract.h"
 #include "closeonce/error.h"
@@ -128,7 +135,56 @@ static const char *newlines(void) {
   return lines;
 }
 
-enum { E_OPEN_OSFHANDLE, E_GET_OSFHANDLE, E_WRITE, E_CLOSE, E_DUP, E_DUP2 };
+/* _open's and _sopen's modes: the access, and the C runtime's own flags
+ * (docs/crt.md#open). Always _O_BINARY or _O_TEXT, never the _fmode
+ * default; the glue adds _O_CREAT | _O_EXCL | _O_TEMPORARY (a new file,
+ * deleted on its last close). _write checks no access of its own (the
+ * handle's, whatever it is by then, decides: CO_THEN_*), so a descriptor
+ * of _O_RDONLY whose handle value was reused writes. */
+#define ANY_IO (CO_THEN_READ | CO_THEN_WRITE)
+static const struct co_mode open_modes[] = {
+    {"rdonly", 1, CO_NEED_READ | ANY_IO, 0, 0, 0},
+    {"wronly", 1, CO_NEED_WRITE | ANY_IO, 0, 0, 0},
+    {"rdwr", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0, 0},
+    {"append", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0, CO_OWN_APPEND},
+    {"wappend", 1, CO_NEED_WRITE | ANY_IO, 0, 0, CO_OWN_APPEND},
+    {"text", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0, CO_OWN_TEXT},
+    {"noinherit", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0, CO_OWN_CLOEXEC},
+    {NULL, 0, 0, 0, 0, 0}};
+#define OPEN_FLAGS_C                                                           \
+  "{_O_RDONLY | _O_BINARY, _O_WRONLY | _O_BINARY, _O_RDWR | _O_BINARY,\n"     \
+  " _O_RDWR | _O_APPEND | _O_BINARY, _O_WRONLY | _O_APPEND | _O_BINARY,\n"    \
+  " _O_RDWR | _O_TEXT, _O_RDWR | _O_NOINHERIT | _O_BINARY}"
+static const int open_flags[] = {_O_RDONLY | _O_BINARY,
+                                 _O_WRONLY | _O_BINARY,
+                                 _O_RDWR | _O_BINARY,
+                                 _O_RDWR | _O_APPEND | _O_BINARY,
+                                 _O_WRONLY | _O_APPEND | _O_BINARY,
+                                 _O_RDWR | _O_TEXT,
+                                 _O_RDWR | _O_NOINHERIT | _O_BINARY};
+#define OPEN_NEW (_O_CREAT | _O_EXCL | _O_TEMPORARY)
+
+/* _lseek's origins (CO_WHENCE_*); "bad" is 42, which no origin is (Wine's
+ * test_lseek passes 42). */
+static const struct co_mode whence_modes[] = {
+    {"set", 1, 0, 0, CO_WHENCE_SET, 0},
+    {"cur", 1, 0, 0, CO_WHENCE_CUR, 0},
+    {"end", 1, 0, 0, CO_WHENCE_END, 0},
+    {"bad", 0, 0, 0, 0, 0},
+    {NULL, 0, 0, 0, 0, 0}};
+static const int whence_of[] = {SEEK_SET, SEEK_CUR, SEEK_END, 42};
+
+enum {
+  E_OPEN_OSFHANDLE,
+  E_GET_OSFHANDLE,
+  E_WRITE,
+  E_CLOSE,
+  E_DUP,
+  E_DUP2,
+  E_OPEN,
+  E_SOPEN,
+  E_LSEEK
+};
 
 static const struct co_entry entries[] = {
     {"_open_osfhandle", CO_EFF_ADOPT_ON_SUCCESS, CO_CHK_VALID, CO_IO_EXACT, 1,
@@ -167,12 +223,39 @@ static const struct co_entry entries[] = {
      "on failure), then the target is closed ignoring errors and takes the "
      "duplicate; returns 0; s == t changes nothing",
      NULL, "$r = _dup2(CRT_FD($src), CRT_FD($o));"},
+    {"_open", CO_EFF_OPEN, 0, CO_IO_EXACT, 1, open_modes,
+     "docs/crt.md#open, UCRT lowio/open.cpp: the lowest free descriptor "
+     "over CreateFileW(a new file, the access of _O_RDONLY/_O_WRONLY/_O_RDWR, "
+     "inheritable unless _O_NOINHERIT), owned by it; _O_APPEND and _O_TEXT "
+     "are the descriptor's own flags",
+     NULL,
+     "static const int crt_open_flags[] = " OPEN_FLAGS_C ";\n"
+     "int fd = _open($path, _O_CREAT | _O_EXCL | _O_TEMPORARY | "
+     "crt_open_flags[$modeno], _S_IREAD | _S_IWRITE);\n"
+     "$o = CRT_OBJ(fd);\n$r = fd >= 0 ? 0 : -1;"},
+    {"_sopen", CO_EFF_OPEN, 0, CO_IO_EXACT, 1, open_modes,
+     "docs/crt.md#open, UCRT lowio/open.cpp: _open with a share flag "
+     "(_SH_DENYNO here), which matters only to a second open of the file",
+     NULL,
+     "static const int crt_open_flags[] = " OPEN_FLAGS_C ";\n"
+     "int fd = _sopen($path, _O_CREAT | _O_EXCL | _O_TEMPORARY | "
+     "crt_open_flags[$modeno], _SH_DENYNO, _S_IREAD | _S_IWRITE);\n"
+     "$o = CRT_OBJ(fd);\n$r = fd >= 0 ? 0 : -1;"},
+    {"_lseek", CO_EFF_SEEK, 0, CO_IO_EXACT, 1, whence_modes,
+     "docs/crt.md#lseek, UCRT lowio/lseek.cpp, Wine dlls/msvcrt/file.c "
+     "_lseeki64: SetFilePointerEx of the descriptor's handle; a bad origin "
+     "or a result before the start -> -1 EINVAL, the offset kept; returns "
+     "the new offset",
+     NULL,
+     "static const int crt_whence[] = {SEEK_SET, SEEK_CUR, SEEK_END, 42};\n"
+     "$r = _lseek(CRT_FD($o), $n, crt_whence[$modeno]);"},
 };
 
 /* The reproducer's C (closeonce/contract.h): a descriptor object is its
  * number + 1, as in the glue; _write writes newlines (text mode shows). */
 static const struct co_contract_c repro = {
-    .head = "#define CRT_FD(obj) ((int)((intptr_t)(obj)-1))\n"
+    .head = "#include <share.h>\n#include <sys/stat.h>\n"
+            "#define CRT_FD(obj) ((int)((intptr_t)(obj)-1))\n"
             "#define CRT_OBJ(fd) ((fd) >= 0 ? (void *)(intptr_t)((fd) + 1) "
             ": NULL)\n"
             "static const int crt_mode_flags[] = {_O_BINARY, _O_APPEND | "
@@ -197,11 +280,52 @@ static void *obj_of(int fd) {
   return fd >= 0 ? (void *)(intptr_t)(fd + 1) : NULL;
 }
 
+/* One executor's glue state: the serial of the files _open makes. */
+struct crt_glue {
+  unsigned serial;
+};
+
+static int crt_state_new(const struct co_glue_env *env, void **state,
+                         char *err, size_t cap) {
+  (void)env;
+  if (!(*state = calloc(1, sizeof(struct crt_glue)))) {
+    snprintf(err, cap, "crt glue: out of memory");
+    return -1;
+  }
+  return 0;
+}
+
+static void crt_state_free(void *state) {
+  free(state);
+}
+
+/* _open or _sopen of a new file in the executor's private directory
+ * (deleted when its last handle closes: _O_TEMPORARY). */
+static int open_new(const struct co_glue_env *env, unsigned e, unsigned mode) {
+  struct crt_glue *g = env->state;
+  char path[1100];
+  int flags = OPEN_NEW | open_flags[mode];
+  if (!g || snprintf(path, sizeof path, "%s\\crt-%u", env->dir,
+                     g->serial++) >= (int)sizeof path) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  if (e == E_SOPEN)
+    return _sopen(path, flags, _SH_DENYNO, _S_IREAD | _S_IWRITE);
+  return _open(path, flags, _S_IREAD | _S_IWRITE);
+}
+
 static void crt_call(const struct co_glue_env *env, unsigned e, unsigned mode,
                      void **obj, int64_t h, int32_t n, struct co_outcome *out) {
   long before = iph_begin(), r = 0;
-  (void)env;
   switch (e) {
+  case E_OPEN:
+  case E_SOPEN: {
+    int fd = open_new(env, e, mode);
+    *obj = obj_of(fd);
+    r = fd >= 0 ? 0 : -1;
+    break;
+  }
   case E_OPEN_OSFHANDLE: {
     int fd = _open_osfhandle((intptr_t)h, _O_RDWR | mode_flags[mode]);
     *obj = obj_of(fd);
@@ -217,6 +341,9 @@ static void crt_call(const struct co_glue_env *env, unsigned e, unsigned mode,
   case E_CLOSE:
     r = _close(fd_of(*obj));
     *obj = NULL;
+    break;
+  case E_LSEEK:
+    r = _lseek(fd_of(*obj), n, whence_of[mode]);
     break;
   default:
     r = -1;
@@ -275,7 +402,9 @@ const struct co_adapter co_adapter_crt = {.version = CO_ADAPTER_VERSION,
                                           .handle_of = crt_handle_of,
                                           .call2 = crt_call2,
                                           .number_of = crt_number_of,
-                                          .number_open = crt_number_open};
+                                          .number_open = crt_number_open,
+                                          .state_new = crt_state_new,
+                                          .state_free = crt_state_free};
 
 /* ---- crt-stdio: FILE streams over C-runtime descriptors ---- */
 

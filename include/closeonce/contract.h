@@ -93,6 +93,14 @@ enum co_effect {
    * step. Not for paged layers or ownership-first entries. Trace:
    * oD = NAME R [mode] */
   CO_EFF_ADOPT_DUP,
+  /* Moves the object's descriptor's offset by N (-128..127) from the
+   * origin its mode word names (the C runtime's _lseek): a mode's
+   * seeks_end holds the origin (CO_WHENCE_*); a mode that is not valid is
+   * an origin the entry rejects: EINVAL before the descriptor is used. A
+   * result before the start is EINVAL and leaves the offset; the handle
+   * not open is EBADF. Returns the new offset. An unpaged layer's entry.
+   * Trace: NAME oK N WHENCE */
+  CO_EFF_SEEK,
   CO_EFF_COUNT
 };
 const char *co_effect_name(enum co_effect e);
@@ -196,6 +204,10 @@ struct co_mode {
 #define CO_SEEK_NEVER 0
 #define CO_SEEK_ALWAYS 1
 #define CO_SEEK_IF_SET_APPEND 2 /* only when it turned O_APPEND on itself */
+/* A SEEK entry's modes: the origin, in seeks_end. */
+#define CO_WHENCE_SET 0
+#define CO_WHENCE_CUR 1
+#define CO_WHENCE_END 2
 
 #define CO_MODES_MAX 16
 
@@ -234,7 +246,7 @@ struct co_entry {
  *   $fd       ADOPT, ADOPT_ON_SUCCESS, BORROW: the descriptor argument (int)
  *   $mode     entries with modes: the mode's name, a C string ("w")
  *   $modeno   entries with modes: its index in the entry's modes (unsigned)
- *   $n        USE: the byte count (an int)
+ *   $n        USE: the byte count (an int); SEEK: the offset (an int)
  *   $buf      256 bytes of zeros (const char *) to write from
  *   $path     a new path in the program's private directory (char *, one
  *             per step), for entries that make files (unlink it once open)

@@ -71,7 +71,13 @@ enum co_platform {
     "inherit flag follows bInheritHandle and it is not protected; Windows "    \
     "copies both flags from the source (Wine dlls/kernel32/tests/process.c "   \
     "test_DuplicateHandle; observed under Wine 8.0, "                          \
-    "corpus/win32/wine-sameattr-ignored.trace; docs/wine.md#sameattr)")
+    "corpus/win32/wine-sameattr-ignored.trace; docs/wine.md#sameattr)")        \
+  X(WINE_LSEEK_NO_IPH, 0x40, "wine",                                           \
+    "_lseek of a descriptor that is not open returns -1 with EBADF without "   \
+    "calling the invalid-parameter handler, under msvcrt.dll and "             \
+    "ucrtbase.dll; UCRT calls it (Wine dlls/msvcrt/file.c _lseeki64; UCRT "    \
+    "lowio/lseek.cpp; docs/crt.md#lseek; "                                     \
+    "corpus/win32-crt/lseek-closed-descriptor.trace)")
 enum co_quirk {
 #define CO__Q_ENUM(id, bit, profile, text) CO_QUIRK_##id = bit,
   CO_QUIRK_LIST(CO__Q_ENUM)

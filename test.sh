@@ -4,7 +4,7 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer (warnings are errors); and
 # the Windows build (mingw-w64) with msvcrt.dll and with UCRT, run under
 # Wine. Then the Windows build with a second compiler, clang for
-# x86_64-w64-windows-gnu, both runtimes: all of it built (warnings are
+# x86_64-w64-windows-gnu, with msvcrt.dll: all of it built (warnings are
 # errors), the tests labelled second-compiler run under Wine. Ends with
 # one line: "tests: N passed, M failed".
 set -uo pipefail
@@ -74,16 +74,13 @@ for crt in msvcrt ucrt; do
   CTEST_WRAP="taskset -c 0" CTEST_JOBS=1 run_suite "win32-$crt" \
     -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64.cmake -DCO_CRT=$crt
 done
-# The second compiler (cmake/clang-mingw-w64.cmake): examples/hlib's
-# builds and campaign (find_package, add_subdirectory) with msvcrt only,
-# the rest of the label with both.
-for crt in msvcrt ucrt; do
-  args="-L second-compiler"
-  [ $crt = ucrt ] && args="$args -E ^win32/kit/hlib_example$"
-  CTEST_ARGS=$args CTEST_WRAP="taskset -c 0" CTEST_JOBS=1 \
-    run_suite "win32-clang-$crt" \
-    -DCMAKE_TOOLCHAIN_FILE=cmake/clang-mingw-w64.cmake -DCO_CRT=$crt
-done
+# The second compiler (cmake/clang-mingw-w64.cmake), with msvcrt.dll: the
+# tests labelled second-compiler (what a compiler changes: the programs,
+# the reproducers it compiles, examples/hlib and the package). With UCRT
+# the same toolchain file works (checked by hand; CI time keeps it out).
+CTEST_ARGS="-L second-compiler" CTEST_WRAP="taskset -c 0" CTEST_JOBS=1 \
+  run_suite win32-clang-msvcrt \
+  -DCMAKE_TOOLCHAIN_FILE=cmake/clang-mingw-w64.cmake -DCO_CRT=msvcrt
 
 echo "tests: $passed passed, $failed failed"
 exit $status

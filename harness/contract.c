@@ -39,10 +39,10 @@ static unsigned nentries;
 static atomic_int frozen;
 
 static const char *const effect_names[CO_EFF_COUNT] = {
-    "open",     "adopt",      "adopt-on-success", "borrow",
-    "lend",     "dup",        "detach",           "close",
-    "use",      "dup-object", "dup-onto",         "wrap",
-    "number",   "unpin",      "page-out",         "page-in",
+    "open",      "adopt",      "adopt-on-success", "borrow",
+    "lend",      "dup",        "detach",           "close",
+    "use",       "dup-object", "dup-onto",         "wrap",
+    "number",    "unpin",      "page-out",         "page-in",
     "adopt-dup", "seek"};
 
 /* Entries whose glue takes two objects (call2). */

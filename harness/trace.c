@@ -405,9 +405,10 @@ size_t co_trace_encode(const struct co_trace *t, const struct co_opset *set,
         continue;
       r[0] = entry_record(set, k, &page);
       r[1] = (uint8_t)((op->dst & 0xf) | (op->flags << 4));
-      r[2] = st.call->e->effect == CO_EFF_USE || st.call->e->effect == CO_EFF_SEEK
-                 ? (uint8_t)op->n
-                 : ref_encode(op->a);
+      r[2] =
+          st.call->e->effect == CO_EFF_USE || st.call->e->effect == CO_EFF_SEEK
+              ? (uint8_t)op->n
+              : ref_encode(op->a);
       r[3] = (uint8_t)(page | (op->obj & ((1u << PAGE_SHIFT) - 1)));
       if (need + 4 <= cap)
         memcpy(buf + need, r, 4);

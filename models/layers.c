@@ -21,8 +21,8 @@ int co__call_hits_os(const struct co_entry *e, const struct objent *o) {
   return (e->effect == CO_EFF_CLOSE &&
           (o->hold.owns || (e->io & CO_IO_CLOSES_ANY))) ||
          (e->effect == CO_EFF_USE && !o->failed) || e->effect == CO_EFF_DUP ||
-         e->effect == CO_EFF_SEEK ||
-         e->effect == CO_EFF_DUP_OBJ || e->effect == CO_EFF_DUP2_OBJ;
+         e->effect == CO_EFF_SEEK || e->effect == CO_EFF_DUP_OBJ ||
+         e->effect == CO_EFF_DUP2_OBJ;
 }
 
 /* The first entry id of the layer a wrapper's entry wraps

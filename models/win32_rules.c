@@ -3,7 +3,8 @@
  * are multiples of 4 chosen by the OS (not lowest-first), so a new
  * handle binds to the value the platform returned (the call's hint);
  * handles carry inherit and protect-from-close flags; DuplicateHandle can
- * close its source, clear the inherit flag or copy the source's flags. Every other operation follows posix_rules.c.
+ * close its source, clear the inherit flag or copy the source's flags. Every
+ * other operation follows posix_rules.c.
  */
 #include "model_internal.h"
 
@@ -105,8 +106,8 @@ static int64_t w32_watermark(const struct co_model *m) {
 const struct co__platform co__win32_platform = {
     .stride = W32_STRIDE,
     .rule = {CO__SHARED_RULES, [CO_OP_WRITE] = w32_write,
-             [CO_OP_DUP_CLOSE] = w32_dup_close,
-             [CO_OP_DUPH] = w32_duph, [CO_OP_SETPROTECT] = w32_setprotect},
+             [CO_OP_DUP_CLOSE] = w32_dup_close, [CO_OP_DUPH] = w32_duph,
+             [CO_OP_SETPROTECT] = w32_setprotect},
     .alloc = w32_alloc,
     .neg_foreign = 1,
     .pager_keeps = 1,

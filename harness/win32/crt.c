@@ -152,8 +152,8 @@ static const struct co_mode open_modes[] = {
     {"noinherit", 1, CO_NEED_READ | CO_NEED_WRITE, 0, 0, CO_OWN_CLOEXEC},
     {NULL, 0, 0, 0, 0, 0}};
 #define OPEN_FLAGS_C                                                           \
-  "{_O_RDONLY | _O_BINARY, _O_WRONLY | _O_BINARY, _O_RDWR | _O_BINARY,\n"     \
-  " _O_RDWR | _O_APPEND | _O_BINARY, _O_WRONLY | _O_APPEND | _O_BINARY,\n"    \
+  "{_O_RDONLY | _O_BINARY, _O_WRONLY | _O_BINARY, _O_RDWR | _O_BINARY,\n"      \
+  " _O_RDWR | _O_APPEND | _O_BINARY, _O_WRONLY | _O_APPEND | _O_BINARY,\n"     \
   " _O_RDWR | _O_TEXT, _O_RDWR | _O_NOINHERIT | _O_BINARY}"
 static const int open_flags[] = {_O_RDONLY | _O_BINARY,
                                  _O_WRONLY | _O_BINARY,
@@ -285,8 +285,8 @@ struct crt_glue {
   unsigned serial;
 };
 
-static int crt_state_new(const struct co_glue_env *env, void **state,
-                         char *err, size_t cap) {
+static int crt_state_new(const struct co_glue_env *env, void **state, char *err,
+                         size_t cap) {
   (void)env;
   if (!(*state = calloc(1, sizeof(struct crt_glue)))) {
     snprintf(err, cap, "crt glue: out of memory");
@@ -305,8 +305,8 @@ static int open_new(const struct co_glue_env *env, unsigned e, unsigned mode) {
   struct crt_glue *g = env->state;
   char path[1100];
   int flags = OPEN_NEW | open_flags[mode];
-  if (!g || snprintf(path, sizeof path, "%s\\crt-%u", env->dir,
-                     g->serial++) >= (int)sizeof path) {
+  if (!g || snprintf(path, sizeof path, "%s\\crt-%u", env->dir, g->serial++) >=
+                (int)sizeof path) {
     errno = ENAMETOOLONG;
     return -1;
   }

@@ -66,7 +66,7 @@ enum co_platform {
     "ucrtbase.dll; UCRT calls it (Wine dlls/msvcrt/file.c _get_osfhandle; "    \
     "UCRT lowio/osfinfo.cpp; docs/wine.md#iph; "                               \
     "corpus/win32-crt/refused-get-osfhandle-closed.trace)")                    \
-  X(WINE_SAMEATTR_IGNORED, 0x20, "wine",                                      \
+  X(WINE_SAMEATTR_IGNORED, 0x20, "wine",                                       \
     "DuplicateHandle ignores DUPLICATE_SAME_ATTRIBUTES: the new handle's "     \
     "inherit flag follows bInheritHandle and it is not protected; Windows "    \
     "copies both flags from the source (Wine dlls/kernel32/tests/process.c "   \

@@ -115,7 +115,8 @@ enum co_opkind {
  * it: Win32 only, both with DUPLICATE_SAME_ACCESS and bInheritHandle TRUE
  * unless a word says otherwise. */
 #define CO_F_NOINHERIT 0x1 /* dup_close, duphandle: bInheritHandle FALSE */
-#define CO_F_SAMEATTR 0x2  /* dup_close, duphandle: DUPLICATE_SAME_ATTRIBUTES */
+#define CO_F_SAMEATTR 0x2  /* dup_close, duphandle: DUPLICATE_SAME_ATTRIBUTES  \
+                            */
 
 enum co_reftype {
   CO_REF_SLOT,  /* the number currently held by slot idx (-1 if never set) */

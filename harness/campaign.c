@@ -209,6 +209,8 @@ static void child_died(struct co_verdict *v, size_t step, size_t len, int sig,
 static int run_steps(struct co_exec *ex, const struct co_trace *t,
                      struct co_verdict *v, size_t *at, struct iso_shared *sh) {
   size_t i;
+  struct co_limit_need need;
+  (void)co_exec_fit_limit(ex, t, &need); /* f>=B numbers, as co_exec_run */
   if (co_exec_begin(ex, v) != CO_V_OK)
     return v->kind;
   for (i = 0; i < t->len; i++) {

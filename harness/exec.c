@@ -446,6 +446,10 @@ int co_exec_fit_limit(struct co_exec *ex, const struct co_trace *t,
   int64_t target;
   memset(need, 0, sizeof *need);
   need->num = at_high(ex, t, &need->step);
+  /* --free-std parks 0-2 above them before the trace: up to 3 numbers
+   * more below the trace's (the f>=B numbers are taken after it) */
+  if (need->num >= 0 && ex->free_std && !ex->parked)
+    need->num += 3;
   need->hard = can_set_limit(ex) ? ex->hard : -1;
   if (need->num < ex->limit)
     return 0;
@@ -466,8 +470,8 @@ int co_exec_fit_limit(struct co_exec *ex, const struct co_trace *t,
 void co_exec_free(struct co_exec *ex) {
   if (!ex)
     return;
+  restore_limit(ex); /* as co_exec_end: the limit, then 0-2 */
   std_restore(ex);
-  restore_limit(ex);
   free_layer_states(ex);
   if (ex->self)
     ex->be->destroy(ex->self);
@@ -615,7 +619,20 @@ static int begin_model(struct co_exec *ex) {
 
 #define FOREIGN_CHECK 64
 
+static int begin_trace(struct co_exec *ex, struct co_verdict *v);
+
 int co_exec_begin(struct co_exec *ex, struct co_verdict *v) {
+  int kind = begin_trace(ex, v);
+  if (kind != CO_V_OK) {
+    /* no trace runs: the limit (co_exec_fit_limit's raise) and the
+     * process's 0-2 back at once */
+    restore_limit(ex);
+    std_restore(ex);
+  }
+  return kind;
+}
+
+static int begin_trace(struct co_exec *ex, struct co_verdict *v) {
   int64_t nums[CO_FREE_REFS + FOREIGN_CHECK];
   uint8_t ok[CO_FREE_REFS + FOREIGN_CHECK];
   size_t k, n = 0, nfree;

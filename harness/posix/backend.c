@@ -473,8 +473,10 @@ static void posix_std_restore(void *self, const int64_t saved[3]) {
       close(i); /* it was not open before the trace */
       continue;
     }
-    dup2((int)saved[i], i); /* (clears close-on-exec on i) */
-    close((int)saved[i]);
+    /* (dup2 clears close-on-exec on i); should it fail, the saved copy
+     * stays open rather than the descriptor being lost */
+    if (dup2((int)saved[i], i) == i)
+      close((int)saved[i]);
   }
   clearerr(stdout);
   clearerr(stderr);

@@ -105,7 +105,7 @@ static int entry_find(const char *name, size_t len) {
 
 #define KNOWN_IO                                                               \
   (CO_IO_OPAQUE | CO_IO_STICKY | CO_IO_SILENT | CO_IO_READS |                  \
-   CO_IO_CLOSES_ANY | CO_IO_ACCESS_ONCE | CO_IO_AS_RUN)
+   CO_IO_CLOSES_ANY | CO_IO_ACCESS_ONCE | CO_IO_AS_RUN | CO_IO_KEEPS_STD)
 #define KNOWN_CHK (CO_CHK_VALID | CO_CHK_ACCESS | CO_CHK_ANY)
 #define KNOWN_NEEDS                                                            \
   (CO_NEED_READ | CO_NEED_WRITE | CO_THEN_READ | CO_THEN_WRITE)
@@ -160,6 +160,8 @@ static const char *entry_contradiction(const struct co_adapter *a,
   *field = "io";
   if (e->io & ~KNOWN_IO)
     return "unknown CO_IO_* bits";
+  if ((e->io & CO_IO_KEEPS_STD) && e->effect != CO_EFF_CLOSE)
+    return "CO_IO_KEEPS_STD is a close entry's";
   if ((e->io & CO_IO_CLOSES_ANY) && e->effect != CO_EFF_CLOSE)
     return "CO_IO_CLOSES_ANY is a close entry's: this entry does not free "
            "its object (a borrow that closes is a CLOSE entry with "

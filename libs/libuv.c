@@ -20,8 +20,9 @@
  *    without a system call (CO_IO_ACCESS_ONCE).
  *  - uv_close closes the descriptor at once, not in the close callback,
  *    and its result is not reported (void: CO_IO_SILENT). It never closes
- *    0, 1 or 2 (uv__stream_close: "Don't close stdio file descriptors"),
- *    which traces do not reach: they are open before the trace starts.
+ *    0, 1 or 2 (uv__stream_close: "Don't close stdio file descriptors"):
+ *    CO_IO_KEEPS_STD, seen only by traces that own 0-2 (--free-std; a
+ *    campaign so found it); the descriptor is the client's again.
  * libuv returns negative errno values; EPIPE for a read-only handle where
  * write(2) would say EBADF, so failures compare as "failed". Regular
  * files stand in for pipes: uv_pipe_open accepts any descriptor, and
@@ -65,7 +66,7 @@ static const struct co_entry entries[] = {
                        "}"},
     [CLOSE] = {.name = "uv_close",
                .effect = CO_EFF_CLOSE,
-               .io = CO_IO_SILENT,
+               .io = CO_IO_SILENT | CO_IO_KEEPS_STD,
                .source = UVDOC "uv_close; unix/stream.c uv__stream_close "
                                "closes fd (not 0-2), void",
                .c = "uv_close($o, libuv_freed);\n"

@@ -298,7 +298,11 @@ static void eff_close(struct co_model *m, struct co__callctx *x,
     else
       co__ofd_unknown(m, co__ofd_of(m, o->hold.num));
   }
-  err = co__obj_close_fd(m, o, o->hold.owns || (e->io & CO_IO_CLOSES_ANY), t);
+  err = co__obj_close_fd(
+      m, o,
+      (o->hold.owns || (e->io & CO_IO_CLOSES_ANY)) &&
+          !((e->io & CO_IO_KEEPS_STD) && o->hold.num >= 0 && o->hold.num <= 2),
+      t);
   if (err != CO_OK) {
     if (!(e->io & CO_IO_SILENT))
       lfail(pred, x, err); /* a protected handle: docs/win32.md#protect */

@@ -163,6 +163,11 @@ int co_effect_takes_fd(enum co_effect f);
  * with CO_IO_OPAQUE, CO_IO_STICKY or CO_IO_SILENT (they predict what this
  * takes as it ran). An OPEN entry needs the adapter's handle_of. */
 #define CO_IO_AS_RUN 64
+/* CLOSE leaves a descriptor 0, 1 or 2 open, even one the object owns
+ * (libuv's uv__stream_close: "Don't close stdio file descriptors"); it
+ * closes any other as usual. Only a trace that owns 0-2 (--free-std) gets
+ * there; the descriptor is then the client's again. POSIX descriptors. */
+#define CO_IO_KEEPS_STD 128
 
 #define CO_NEED_READ 0x1
 #define CO_NEED_WRITE 0x2

@@ -115,7 +115,6 @@ int co_effect_takes_fd(enum co_effect f) {
   return f == CO_EFF_ADOPT || f == CO_EFF_ADOPT_ON_SUCCESS ||
          f == CO_EFF_BORROW || f == CO_EFF_ADOPT_DUP;
 }
-#define takes_fd co_effect_takes_fd
 /* Windows chooses HANDLE values: the model binds them from the platform. */
 #ifdef _WIN32
 #define HANDLES_FROM_OS 1
@@ -130,7 +129,7 @@ static const char *mode_contradiction(const struct co_entry *e,
   if (!e->modes)
     return NULL;
   *field = "modes";
-  if (!takes_fd(e->effect) && e->effect != CO_EFF_OPEN &&
+  if (!co_effect_takes_fd(e->effect) && e->effect != CO_EFF_OPEN &&
       e->effect != CO_EFF_WRAP && e->effect != CO_EFF_SEEK)
     return "only an entry that makes an object (open, adopt, "
            "adopt-on-success, borrow, adopt-dup, wrap) or seeks takes a "
@@ -178,7 +177,7 @@ static const char *entry_contradiction(const struct co_adapter *a,
     if (e->effect == CO_EFF_OPEN && !a->handle_of)
       return "an ownership-first OPEN needs the adapter's handle_of (the "
              "model takes the descriptor it made from there)";
-    if (!takes_fd(e->effect) && e->effect != CO_EFF_OPEN &&
+    if (!co_effect_takes_fd(e->effect) && e->effect != CO_EFF_OPEN &&
         e->effect != CO_EFF_LEND && e->effect != CO_EFF_DUP &&
         e->effect != CO_EFF_DETACH && e->effect != CO_EFF_CLOSE &&
         e->effect != CO_EFF_USE)
@@ -188,7 +187,7 @@ static const char *entry_contradiction(const struct co_adapter *a,
   *field = "checks";
   if (e->checks & ~KNOWN_CHK)
     return "unknown CO_CHK_* bits";
-  if (e->checks && !takes_fd(e->effect))
+  if (e->checks && !co_effect_takes_fd(e->effect))
     return "checks are made by an entry that takes a descriptor (adopt, "
            "adopt-on-success, borrow)";
   if ((e->checks & CO_CHK_ANY) && (e->checks & CO_CHK_VALID))

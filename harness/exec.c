@@ -805,6 +805,16 @@ static const char *kept_open_because(const struct co_entry *e, int owner,
  * model (the contract) keeps open: that layer broke its contract at its
  * own step. An ownership violation by it, not a disagreement with the
  * platform. */
+/* A party as reports name it: "o2", or "the client" (any party that is
+ * not an object). */
+static const char *party_name(int w, char buf[24]) {
+  if (w >= 0)
+    snprintf(buf, 24, "o%d", w);
+  else
+    snprintf(buf, 24, "the client");
+  return buf;
+}
+
 static int closed_by_layer(struct co_exec *ex, struct co_verdict *v,
                            int64_t num) {
   const struct co_entry_ref *r = ex->cur->call;
@@ -815,15 +825,12 @@ static int closed_by_layer(struct co_exec *ex, struct co_verdict *v,
     co_model_obj(ex->model, (unsigned)ex->actor, &os);
     borrowed = !os.owns && os.num == num;
   }
-  if (w >= 0)
-    snprintf(owner, sizeof owner, "o%d", w);
-  else
-    snprintf(owner, sizeof owner, "the client");
   char h[HNAME];
   ex->blame = r;
   set_verdict(ex, v, CO_V_OWNERSHIP, "closed",
               "%s (layer %s) closed %s, which %s owns (%s)", r->e->name,
-              r->adapter->contract->layer, hname(ex, num, h), owner,
+              r->adapter->contract->layer, hname(ex, num, h),
+              party_name(w, owner),
               kept_open_because(r->e, w, ex->actor, ex->cur_failed, borrowed));
   return v->kind;
 }
@@ -857,14 +864,10 @@ static int check_number(struct co_exec *ex, struct co_verdict *v, int64_t num,
   if (ms.live && !ro.valid) {
     int w = co_model_owner(ex->model, num);
     if (w >= 0 && w != ex->actor) {
-      char who[16];
-      if (ex->actor == CO_PARTY_CLIENT)
-        snprintf(who, sizeof who, "the client");
-      else
-        snprintf(who, sizeof who, "o%d", ex->actor);
+      char who[24];
       return set_verdict(ex, v, CO_V_OWNERSHIP, "closed-owned",
                          "%s, owned by o%d, was closed by %s",
-                         hname(ex, num, h), w, who);
+                         hname(ex, num, h), w, party_name(ex->actor, who));
     }
   }
   if (ms.live != ro.valid)
@@ -1243,16 +1246,12 @@ static int kept_argument(struct co_exec *ex, const struct co_step *st,
       ad->handle_of(ex->robj[k]) != c->a)
     return 0;
   w = co_model_owner(ex->model, c->a);
-  if (w >= 0)
-    snprintf(owner, sizeof owner, "o%d", w);
-  else
-    snprintf(owner, sizeof owner, "the client");
   ex->blame = st->call;
   set_verdict(ex, v, CO_V_OWNERSHIP, "two-owners",
               "%s (layer %s) made o%u over %s itself, not a duplicate: %s "
               "and o%u now both own it, and each will close it",
               st->call->e->name, ad->contract->layer, k, hname(ex, c->a, h),
-              owner, k);
+              party_name(w, owner), k);
   return 1;
 }
 

@@ -523,8 +523,6 @@ static int makes_object(enum co_effect f) {
          f == CO_EFF_WRAP;
 }
 
-#define takes_fd co_effect_takes_fd
-
 #define PH_ANYWHERE (CO__PH(CO__PH_VARIANT) | CO__PH(CO__PH_WINDOW))
 
 /* The placeholders entry e's template has values for. */
@@ -535,7 +533,7 @@ static unsigned entry_allowed(const struct co_entry *e) {
   if (e->effect == CO_EFF_DUP_OBJ || e->effect == CO_EFF_DUP2_OBJ ||
       e->effect == CO_EFF_WRAP)
     m |= CO__PH(CO__PH_SRC);
-  if (takes_fd(e->effect))
+  if (co_effect_takes_fd(e->effect))
     m |= CO__PH(CO__PH_FD);
   if (co_entry_nmodes(e))
     m |= CO__PH(CO__PH_MODE) | CO__PH(CO__PH_MODENO);

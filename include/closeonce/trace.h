@@ -114,9 +114,10 @@ enum co_opkind {
  * DuplicateHandle with DUPLICATE_CLOSE_SOURCE, duphandle the same without
  * it: Win32 only, both with DUPLICATE_SAME_ACCESS and bInheritHandle TRUE
  * unless a word says otherwise. */
-#define CO_F_NOINHERIT 0x1 /* dup_close, duphandle: bInheritHandle FALSE */
-#define CO_F_SAMEATTR 0x2  /* dup_close, duphandle: DUPLICATE_SAME_ATTRIBUTES  \
-                            */
+/* dup_close, duphandle: bit 0 bInheritHandle FALSE, bit 1
+ * DUPLICATE_SAME_ATTRIBUTES */
+#define CO_F_NOINHERIT 0x1
+#define CO_F_SAMEATTR 0x2
 
 enum co_reftype {
   CO_REF_SLOT,  /* the number currently held by slot idx (-1 if never set) */

@@ -43,15 +43,37 @@ static int shrink_report(struct co_exec *ex, struct co_trace *t,
                          struct co_verdict *v, FILE *out,
                          struct co_shrink_stats *st);
 
+/* The program's name as invoked, without its directory (a kit program's
+ * own: "hlib-closeonce.exe"). */
+static const char *prog_name(const struct cli *cli) {
+  const char *p = cli->argv0, *q;
+  for (q = p; *q; q++)
+    if (*q == '/' || *q == '\\')
+      p = q + 1;
+  return *p ? p : prog;
+}
+
+/* The length of prog_name's name without a ".exe" ending: the name error
+ * messages start with ("hlib-closeonce fuzz: ..."; "closeonce" under Wine
+ * as on Linux). PROG(cli) gives it to a "%.*s". */
+static int prog_len(const struct cli *cli) {
+  const char *p = prog_name(cli);
+  size_t n = strlen(p);
+  if (n > 4 && (!strcmp(p + n - 4, ".exe") || !strcmp(p + n - 4, ".EXE")))
+    n -= 4;
+  return (int)n;
+}
+#define PROG(cli) prog_len(cli), prog_name(cli)
+
 static int usage_error(const struct cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static int usage_error(const struct cli *cli, const char *fmt, ...) {
   va_list ap;
-  fprintf(stderr, "%s %s: ", prog, cli->cmd);
+  fprintf(stderr, "%.*s %s: ", PROG(cli), cli->cmd);
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);
   va_end(ap);
-  fprintf(stderr, "\n(see '%s %s --help')\n", prog, cli->cmd);
+  fprintf(stderr, "\n(see '%s %s --help')\n", prog_name(cli), cli->cmd);
   return EXIT_USAGE;
 }
 
@@ -332,16 +354,6 @@ static int parse_args(const struct cli *cli, unsigned takes, int argc,
   return 0;
 }
 
-/* The program's name as invoked, without its directory (a kit program's
- * own: "hlib-closeonce.exe"). */
-static const char *prog_name(const struct cli *cli) {
-  const char *p = cli->argv0, *q;
-  for (q = p; *q; q++)
-    if (*q == '/' || *q == '\\')
-      p = q + 1;
-  return *p ? p : prog;
-}
-
 /* A help text with the program's own name where it says how to run it
  * ("usage: closeonce ...", "'closeonce COMMAND --help'"). */
 static void put_help(const struct cli *cli, const char *text, FILE *f) {
@@ -373,7 +385,7 @@ static const struct co_target *target_arg(const struct cli *cli,
   const struct co_target *t = co_target_find(name);
   size_t i;
   if (!t) {
-    fprintf(stderr, "%s %s: unknown target '%s'; targets:", prog, cli->cmd,
+    fprintf(stderr, "%.*s %s: unknown target '%s'; targets:", PROG(cli), cli->cmd,
             name);
     for (i = 0; co_targets[i]; i++)
       fprintf(stderr, " %s", co_targets[i]->name);
@@ -814,7 +826,7 @@ static void fuzz_reports(struct fuzz *fz, int argc, char **argv) {
   }
   if (bad || write_run_reports(dir, "closeonce fuzz", fz->cli->argv0, argc,
                                argv, jc, k) < 0)
-    fprintf(stderr, "%s fuzz: cannot write reports in %s: %s\n", prog, dir,
+    fprintf(stderr, "%.*s fuzz: cannot write reports in %s: %s\n", PROG(fz->cli), dir,
             strerror(errno));
   else if (n)
     printf("reports: %s/%s-BUG.md and .json for each of the %zu bugs, "
@@ -851,7 +863,7 @@ static void fuzz_print_bug(struct fuzz *fz, size_t i) {
            co_mode_name(fz->res.mode), fz->a.free_std ? " --free-std" : "",
            o->path);
   else if (b->trace.len)
-    fprintf(stderr, "%s fuzz: cannot save the trace under %s: %s\n", prog,
+    fprintf(stderr, "%.*s fuzz: cannot save the trace under %s: %s\n", PROG(fz->cli),
             fz->a.out, strerror(o->save_errno));
 }
 
@@ -920,7 +932,7 @@ static int cmd_fuzz(const struct cli *cli, int argc, char **argv) {
       fz.fresh_err[sizeof fz.fresh_err - 1] = 0;
     co_fresh_set_free_std(fz.fresh, fz.a.free_std);
     if (co_campaign_run(&fz.cfg, &fz.res, err, sizeof err) < 0) {
-      fprintf(stderr, "%s fuzz: %s\n", prog, err);
+      fprintf(stderr, "%.*s fuzz: %s\n", PROG(fz.cli), err);
       rc = EXIT_USAGE;
     }
   }
@@ -1071,7 +1083,7 @@ static void replay_report_finding(struct replay_ctx *rc, const char *path,
   snprintf(name, sizeof name, "%s-%016" PRIx64, base ? base + 1 : path,
            co_trace_hash(&rc->t));
   if (co_report_files(rc->report_dir, name, rc->ex, f) < 0)
-    fprintf(stderr, "%s replay: cannot write reports in %s: %s\n", prog,
+    fprintf(stderr, "%.*s replay: cannot write reports in %s: %s\n", PROG(rc->cli),
             rc->report_dir, strerror(errno));
 }
 
@@ -1194,8 +1206,8 @@ static void replay_reports(struct replay_ctx *rc, int argc, char **argv) {
   if (write_run_reports(rc->report_dir, "closeonce replay", rc->cli->argv0,
                         argc, argv, rc->cases, rc->ncases) < 0)
     fprintf(stderr,
-            "%s replay: cannot write %s/junit.xml and closeonce.sarif: %s\n",
-            prog, rc->report_dir, strerror(errno));
+            "%.*s replay: cannot write %s/junit.xml and closeonce.sarif: %s\n",
+            PROG(rc->cli), rc->report_dir, strerror(errno));
   for (k = 0; k < rc->ncases; k++) {
     free((char *)rc->cases[k].name);
     co_trace_free(&rc->traces[k]);
@@ -1216,7 +1228,7 @@ static int replay_setup(const struct cli *cli, const struct args *a,
   if (!a->npos)
     return usage_error(cli, "no trace file or directory given");
   if (!(rc->ex = co_exec_new_target(rc->target, err, sizeof err))) {
-    fprintf(stderr, "%s replay: %s\n", prog, err);
+    fprintf(stderr, "%.*s replay: %s\n", PROG(rc->cli), err);
     return EXIT_USAGE;
   }
   if (co_exec_set_free_std(rc->ex, a->free_std) < 0) {
@@ -1257,8 +1269,8 @@ static int cmd_replay(const struct cli *cli, int argc, char **argv) {
     /* a directory that holds no trace replays nothing: not a pass */
     if (rc.files == before && !a.allow_empty && stat(a.pos[i], &st) == 0 &&
         S_ISDIR(st.st_mode)) {
-      fprintf(stderr, "%s replay: no traces in %s (--allow-empty accepts it)\n",
-              prog, a.pos[i]);
+      fprintf(stderr, "%.*s replay: no traces in %s (--allow-empty accepts it)\n",
+              PROG(rc.cli), a.pos[i]);
       rc.bad++;
     }
   }
@@ -1563,7 +1575,7 @@ static int one_file_options(struct one_file *f, int argc, char **argv,
   else if (!rc && a.free_std && f->no_free_std)
     rc = usage_error(f->cli, "--free-std: %s", f->no_free_std);
   else if (!rc && !(f->ex = co_exec_new_target(f->tg, err, sizeof err))) {
-    fprintf(stderr, "%s %s: %s\n", prog, f->cli->cmd, err);
+    fprintf(stderr, "%.*s %s: %s\n", PROG(f->cli), f->cli->cmd, err);
     rc = EXIT_USAGE;
   } else if (!rc && co_exec_set_free_std(f->ex, a.free_std) < 0) {
     co_exec_free(f->ex);
@@ -1776,8 +1788,8 @@ int co_cli_run(int argc, char **argv, const char *default_target) {
       cli.cmd = commands[i].name;
       return commands[i].run(&cli, argc - 1, argv + 1);
     }
-  fprintf(stderr, "%s: unknown command '%s' (see '%s --help')\n", prog, argv[1],
-          prog);
+  fprintf(stderr, "%.*s: unknown command '%s' (see '%s --help')\n",
+          PROG(&cli), argv[1], prog_name(&cli));
   return EXIT_USAGE;
 }
 

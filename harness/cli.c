@@ -385,8 +385,8 @@ static const struct co_target *target_arg(const struct cli *cli,
   const struct co_target *t = co_target_find(name);
   size_t i;
   if (!t) {
-    fprintf(stderr, "%.*s %s: unknown target '%s'; targets:", PROG(cli), cli->cmd,
-            name);
+    fprintf(stderr, "%.*s %s: unknown target '%s'; targets:", PROG(cli),
+            cli->cmd, name);
     for (i = 0; co_targets[i]; i++)
       fprintf(stderr, " %s", co_targets[i]->name);
     fprintf(stderr, "\n");
@@ -826,8 +826,8 @@ static void fuzz_reports(struct fuzz *fz, int argc, char **argv) {
   }
   if (bad || write_run_reports(dir, "closeonce fuzz", fz->cli->argv0, argc,
                                argv, jc, k) < 0)
-    fprintf(stderr, "%.*s fuzz: cannot write reports in %s: %s\n", PROG(fz->cli), dir,
-            strerror(errno));
+    fprintf(stderr, "%.*s fuzz: cannot write reports in %s: %s\n",
+            PROG(fz->cli), dir, strerror(errno));
   else if (n)
     printf("reports: %s/%s-BUG.md and .json for each of the %zu bugs, "
            "junit.xml and closeonce.sarif\n",
@@ -863,8 +863,8 @@ static void fuzz_print_bug(struct fuzz *fz, size_t i) {
            co_mode_name(fz->res.mode), fz->a.free_std ? " --free-std" : "",
            o->path);
   else if (b->trace.len)
-    fprintf(stderr, "%.*s fuzz: cannot save the trace under %s: %s\n", PROG(fz->cli),
-            fz->a.out, strerror(o->save_errno));
+    fprintf(stderr, "%.*s fuzz: cannot save the trace under %s: %s\n",
+            PROG(fz->cli), fz->a.out, strerror(o->save_errno));
 }
 
 /* The last lines: every bug once, or what was covered. Returns the exit
@@ -1083,8 +1083,8 @@ static void replay_report_finding(struct replay_ctx *rc, const char *path,
   snprintf(name, sizeof name, "%s-%016" PRIx64, base ? base + 1 : path,
            co_trace_hash(&rc->t));
   if (co_report_files(rc->report_dir, name, rc->ex, f) < 0)
-    fprintf(stderr, "%.*s replay: cannot write reports in %s: %s\n", PROG(rc->cli),
-            rc->report_dir, strerror(errno));
+    fprintf(stderr, "%.*s replay: cannot write reports in %s: %s\n",
+            PROG(rc->cli), rc->report_dir, strerror(errno));
 }
 
 /* Run one loaded file and print its verdict. */
@@ -1269,7 +1269,8 @@ static int cmd_replay(const struct cli *cli, int argc, char **argv) {
     /* a directory that holds no trace replays nothing: not a pass */
     if (rc.files == before && !a.allow_empty && stat(a.pos[i], &st) == 0 &&
         S_ISDIR(st.st_mode)) {
-      fprintf(stderr, "%.*s replay: no traces in %s (--allow-empty accepts it)\n",
+      fprintf(stderr,
+              "%.*s replay: no traces in %s (--allow-empty accepts it)\n",
               PROG(rc.cli), a.pos[i]);
       rc.bad++;
     }
@@ -1788,8 +1789,8 @@ int co_cli_run(int argc, char **argv, const char *default_target) {
       cli.cmd = commands[i].name;
       return commands[i].run(&cli, argc - 1, argv + 1);
     }
-  fprintf(stderr, "%.*s: unknown command '%s' (see '%s --help')\n",
-          PROG(&cli), argv[1], prog_name(&cli));
+  fprintf(stderr, "%.*s: unknown command '%s' (see '%s --help')\n", PROG(&cli),
+          argv[1], prog_name(&cli));
   return EXIT_USAGE;
 }
 

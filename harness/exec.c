@@ -36,6 +36,9 @@ struct co_exec {
    * co_exec_fit_limit), the highest it was: numbers below it are reached. */
   int64_t limit;
   int64_t hard;    /* the hard limit (0: the backend sets none) */
+  int64_t block;   /* the trace's files: block and holes (backend.h
+                      blocks; block 0: not known) */
+  int holes;
   int64_t limit0;  /* the soft limit before the trace moved it, */
   int limit_moved; /* restored at co_exec_end */
   unsigned observe;
@@ -274,6 +277,9 @@ struct co_exec *co_exec_new(const struct co_backend *be, char *err,
     ex->genv.dirfd = be->private_dir(ex->self, &ex->genv.dir);
   if (be->version >= 3 && be->quirks)
     ex->quirks = be->quirks(ex->self);
+  ex->holes = -1;
+  if (be->version >= 5 && be->blocks)
+    be->blocks(ex->self, &ex->block, &ex->holes);
   if (take_foreign(ex) < 0) {
     snprintf(err, errcap, "cannot list the open descriptors");
     goto fail;
@@ -586,6 +592,11 @@ unsigned co_exec_quirks(const struct co_exec *ex) {
   return ex->quirks;
 }
 
+void co_exec_blocks(const struct co_exec *ex, int64_t *block, int *holes) {
+  *block = ex->block;
+  *holes = ex->holes;
+}
+
 static int begin_model(struct co_exec *ex) {
   struct co_model_config cfg;
   size_t n = 0, nfree;
@@ -609,6 +620,8 @@ static int begin_model(struct co_exec *ex) {
   cfg.platform = ex->platform;
   cfg.quirks = ex->quirks;
   cfg.window = ex->window;
+  cfg.block = ex->block;
+  cfg.holes = ex->holes;
   if (co_model_begin(ex->model, &cfg) < 0)
     return -1;
   ex->genv.window = ex->window;

@@ -42,6 +42,8 @@ static const struct co__word words_seekext[] = {
     {CO_F_XWHENCE_MASK, CO_F_XWHENCE_DATA, "data"},
     {CO_F_XWHENCE_MASK, CO_F_XWHENCE_HOLE, "hole"},
     {CO_F_XWHENCE_MASK, CO_F_XWHENCE_BAD, "badwhence"},
+    {CO_F_XWHENCE_MASK, CO_F_XWHENCE_BAD7, "badwhence7"},
+    {CO_F_XWHENCE_MASK, CO_F_XWHENCE_BADNEG, "badwhence-1"},
     {0, 0, NULL}};
 /* close_range: CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, and a bit the
  * kernel does not define (docs/posix.md#close-range-flags). */
@@ -256,6 +258,12 @@ void co_op_canon(struct co_op *op) {
   d = &co_opdesc[op->kind];
   op->dst = d->binds ? op->dst % CO_SLOTS : 0;
   op->flags = flags_canon(op_words[op->kind], op->flags & 0xf);
+  /* whole blocks: an offset's only; an invalid whence has no offset */
+  op->blk = d->arg == CO_ARG_OFFSET &&
+                    !(op->kind == CO_OP_LSEEK_EXT &&
+                      (op->flags & CO_F_XWHENCE_MASK) >= CO_F_XWHENCE_BAD)
+                ? op->blk % (CO_BLK_MAX + 1)
+                : 0;
   if (d->nrefs < 1)
     op->a = (struct co_ref){0, 0};
   if (d->nrefs < 2)
@@ -375,6 +383,12 @@ int co_trace_decode(const uint8_t *data, size_t size,
     op.kind = set->kinds[k];
     op.dst = r[1] & 0xf;
     op.flags = r[1] >> 4;
+    if (co_opdesc[op.kind].arg == CO_ARG_OFFSET) {
+      /* no slot to bind: the low nibble and the top bit are whole blocks */
+      op.blk = (uint8_t)((r[1] & 0xf) | (r[1] >> 7) << 4);
+      op.flags &= 0x7;
+      op.dst = 0;
+    }
     op.a = ref_decode(r[2]);
     if (co_opdesc[op.kind].nrefs >= 2) {
       op.b = ref_decode(r[3]);
@@ -421,6 +435,9 @@ size_t co_trace_encode(const struct co_trace *t, const struct co_opset *set,
       continue;
     r[0] = (uint8_t)(k + 1);
     r[1] = (uint8_t)((op->dst & 0xf) | (op->flags << 4));
+    if (co_opdesc[op->kind].arg == CO_ARG_OFFSET)
+      r[1] = (uint8_t)((op->blk & 0xf) | (op->flags & 0x7) << 4 |
+                       (op->blk >> 4 & 1) << 7);
     r[2] = ref_encode(op->a);
     r[3] = co_opdesc[op->kind].nrefs >= 2 ? ref_encode(op->b)
                                           : (uint8_t)(op->n & 0xff);
@@ -436,7 +453,8 @@ uint64_t co_trace_hash(const struct co_trace *t) {
   size_t i;
   for (i = 0; i < t->len; i++) {
     const struct co_op *op = &t->ops[i];
-    uint8_t r[10] = {op->kind,  op->dst,    op->flags, op->a.type,
+    /* (dst is 0 where blk is used: old traces keep their hashes) */
+    uint8_t r[10] = {op->kind,  (uint8_t)(op->dst + op->blk), op->flags, op->a.type,
                      op->a.idx, op->b.type, op->b.idx, (uint8_t)op->n,
                      op->entry, op->obj};
     size_t k;
@@ -531,7 +549,9 @@ int co_op_format(const struct co_op *op, char *buf, size_t cap) {
     co_ref_format(op->b, ref, sizeof ref);
     appendf(buf, cap, &len, " %s", ref);
   }
-  if (d->arg != CO_ARG_NONE)
+  if (d->arg == CO_ARG_OFFSET && op->blk)
+    appendf(buf, cap, &len, op->n ? " %ub%+d" : " %ub", op->blk, (int)op->n);
+  else if (d->arg != CO_ARG_NONE)
     appendf(buf, cap, &len, " %d", (int)op->n);
   for (w = op_words[op->kind]; w->word; w++) {
     int group = (w->mask & (w->mask - 1)) != 0;
@@ -670,6 +690,24 @@ static int parse_int(const char *t, size_t n, long lo, long hi, int32_t *out) {
   if (errno || *end || v < lo || v > hi)
     return -1;
   *out = (int32_t)v;
+  return 0;
+}
+
+/* An offset of whole blocks: "Kb", "Kb+N" or "Kb-N" (K 1..CO_BLK_MAX, N
+ * -128..127) into op->blk and op->n. */
+static int parse_blocks(const char *t, size_t n, struct co_op *op) {
+  size_t i;
+  unsigned k;
+  for (i = 0; i < n && t[i] != 'b'; i++)
+    ;
+  if (i == n || small_uint(t, i, &k) < 0 || k < 1 || k > CO_BLK_MAX)
+    return -1;
+  if (i + 1 == n)
+    op->n = 0;
+  else if ((t[i + 1] != '+' && t[i + 1] != '-') ||
+           parse_int(t + i + 1, n - i - 1, -128, 127, &op->n) < 0)
+    return -1;
+  op->blk = (uint8_t)k;
   return 0;
 }
 
@@ -838,9 +876,15 @@ static int parse_line(struct lexer *lx, struct co_trace *out) {
     long lo = d->arg == CO_ARG_COUNT ? 0 : -128;
     long hi = d->arg == CO_ARG_COUNT ? 255 : 127;
     n = next_token(lx, &t);
-    if (n == 0 || parse_int(t, n, lo, hi, &op.n) < 0)
-      return lex_fail(lx, t, "expected an integer %ld..%ld, found '%.*s'", lo,
-                      hi, (int)n, t);
+    if (d->arg == CO_ARG_OFFSET && parse_blocks(t, n, &op) == 0)
+      ;
+    else if (n == 0 || parse_int(t, n, lo, hi, &op.n) < 0)
+      return lex_fail(lx, t,
+                      d->arg == CO_ARG_OFFSET
+                          ? "expected an integer %ld..%ld or whole blocks "
+                            "KbN (K 1..31, N -128..127: 10b-1), found '%.*s'"
+                          : "expected an integer %ld..%ld, found '%.*s'",
+                      lo, hi, (int)n, t);
   }
   while ((n = next_token(lx, &t)) != 0) {
     for (w = op_words[op.kind]; w->word; w++)

@@ -185,6 +185,9 @@ static int content_new(struct co_model *m, size_t file) {
     memset(m->content + old, 0, (m->contentcap - old) * sizeof *m->content);
   }
   m->content[file].gap = m->content[file].lost = 0;
+  if (m->content[file].data) /* no block holds data yet (holes.c) */
+    memset(m->content[file].data, 0,
+           m->content[file].datacap * sizeof *m->content[file].data);
   return 0;
 }
 
@@ -211,15 +214,15 @@ int32_t co__new_ofd(struct co_model *m, int acc, int append) {
 /* n bytes of the write pattern at start of file, whose size was size: a
  * start past the end leaves a gap of zeros (man lseek: "reads of the
  * bytes in the gap return null bytes"). */
-static void content_write(struct co_model *m, int32_t file, int64_t start,
-                          int64_t n, int64_t size) {
-  struct co__content *c = &m->content[file];
-  size_t need = (size_t)(start + n);
+/* Room for end bytes in c: 0, or -1 with the bytes lost (past
+ * CO__CONTENT_MAX, or ENOMEM). */
+static int content_reserve(struct co__content *c, int64_t end) {
+  size_t need = (size_t)end;
   if (c->lost)
-    return;
-  if (start + n > CO__CONTENT_MAX) {
+    return -1;
+  if (end > CO__CONTENT_MAX) {
     c->lost = 1;
-    return;
+    return -1;
   }
   if (need > c->cap) {
     size_t cap = c->cap ? c->cap : 256;
@@ -228,16 +231,25 @@ static void content_write(struct co_model *m, int32_t file, int64_t start,
       cap *= 2;
     if (!(b = realloc(c->b, cap))) {
       c->lost = 1;
-      return;
+      return -1;
     }
     c->b = b;
     c->cap = cap;
   }
+  return 0;
+}
+
+static void content_write(struct co_model *m, int32_t file, int64_t start,
+                          int64_t n, int64_t size) {
+  struct co__content *c = &m->content[file];
+  if (content_reserve(c, start + n) < 0)
+    return;
   if (start > size) {
     memset(c->b + size, 0, (size_t)(start - size));
     c->gap = 1;
   }
   memcpy(c->b + start, m->pattern, (size_t)n);
+  co__data_write(m, file, start, n);
 }
 
 /* n bytes written through description o: O_APPEND moves the offset to the
@@ -265,6 +277,17 @@ void co__ofd_write_as(struct co_model *m, struct ofdent *o, int64_t n,
   o->off += n;
   if (*size >= 0 && o->off > *size)
     *size = o->off;
+}
+
+/* ftruncate of file, of size size (>= 0), to len: growing adds zeros (a
+ * gap: the file may have holes), shrinking drops the bytes past len. */
+void co__content_truncate(struct co_model *m, int32_t file, int64_t size,
+                          int64_t len) {
+  struct co__content *c = &m->content[file];
+  if (len > size && content_reserve(c, len) == 0) {
+    memset(c->b + size, 0, (size_t)(len - size));
+    c->gap = 1;
+  }
 }
 
 void co__ofd_write(struct co_model *m, struct ofdent *o, int64_t n) {

@@ -55,6 +55,10 @@ struct co__content {
   size_t cap;
   uint8_t gap;  /* a write began past the end: the file may have holes */
   uint8_t lost; /* bytes not kept (past CO__CONTENT_MAX, or ENOMEM) */
+  /* holes.c: which blocks (m->block) hold data, one bit each, up to
+   * CO__CONTENT_MAX; kept from trace to trace like b */
+  uint64_t *data;
+  size_t datacap; /* words */
 };
 
 /* Ownership: the descriptor an object holds. */
@@ -134,7 +138,11 @@ co__rule co__rule_open, co__rule_dup, co__rule_dup2, co__rule_dup3,
     co__rule_dupfd, co__rule_getfd, co__rule_setfd, co__rule_getfl,
     co__rule_setfl, co__rule_close, co__rule_close_range, co__rule_write,
     co__rule_lseek, co__rule_read, co__rule_fstat, co__rule_lseek_ext,
-    co__rule_setlimit;
+    co__rule_setlimit, co__rule_ftruncate;
+/* ---- holes.c: data blocks of the trace's files ---- */
+/* Bytes [start, start + n) of file were written: their blocks are data. */
+void co__data_write(struct co_model *m, int32_t file, int64_t start,
+                    int64_t n);
 void co__write_with(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t,
                     int ro_err);
@@ -191,6 +199,9 @@ struct co_model {
   int64_t limit, high;
   int64_t atnum[CO_AT_REFS]; /* f>=B: the first number >= B free at start */
   int64_t hard;              /* the hard limit (setlimit's bound) */
+  int64_t block; /* an offset's block; holes: 1 in blocks of it, 0 none,
+                    -1 not known (co_model_config) */
+  int holes;
   int64_t base; /* every number below it is foreign (open all trace long) */
   uint32_t gen;
   int platform; /* enum co_platform */
@@ -222,6 +233,8 @@ void co__ofd_write(struct co_model *m, struct ofdent *o, int64_t n);
 void co__ofd_write_as(struct co_model *m, struct ofdent *o, int64_t n,
                       int pattern);
 void co__ofd_unknown(struct co_model *m, struct ofdent *o);
+void co__content_truncate(struct co_model *m, int32_t file, int64_t size,
+                          int64_t len);
 int64_t co__same_file_other(const struct co_model *m, int64_t num);
 void co__dup_onto(struct co_model *m, int64_t o, int64_t n, int cloexec,
                   struct co_outcome *pred, struct co_aftermath *t);

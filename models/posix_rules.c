@@ -329,40 +329,6 @@ void co__rule_fstat(struct co_model *m, const struct co_call *c,
   }
 }
 
-/* docs/posix.md#seek-data: the descriptor first (EBADF), then a whence
- * past SEEK_HOLE is EINVAL; SEEK_DATA and SEEK_HOLE at an offset < 0 or
- * >= the size are ENXIO; in a file without holes SEEK_DATA returns the
- * offset and SEEK_HOLE the size, and the offset moves there. Where a file
- * with a gap has its holes is the file system's choice: any offset. */
-void co__rule_lseek_ext(struct co_model *m, const struct co_call *c,
-                        struct co_outcome *pred, struct co_aftermath *t) {
-  struct ofdent *o;
-  int64_t size;
-  unsigned wh = c->flags & CO_F_XWHENCE_MASK;
-  co__touch(t, c->a);
-  if (!co__is_live(m, c->a)) {
-    co__fail(pred, CO_EBADF);
-    return;
-  }
-  if (wh == CO_F_XWHENCE_BAD) {
-    co__fail(pred, CO_EINVAL);
-    return;
-  }
-  o = co__ofd_of(m, c->a);
-  size = m->fsize[o->file];
-  if (size >= 0 && (c->n < 0 || c->n >= size)) {
-    co__fail(pred, CO_ENXIO);
-    return;
-  }
-  if (size < 0 || m->content[o->file].gap || m->content[o->file].lost) {
-    pred->ret = CO_RET_ANY;
-    o->off = -1;
-    return;
-  }
-  o->off = wh == CO_F_XWHENCE_DATA ? c->n : size;
-  pred->ret = o->off;
-}
-
 /* setrlimit(RLIMIT_NOFILE) of the soft limit to the operand's number, the
  * hard one kept (docs/posix.md#setlimit): above the hard limit (-1 is
  * RLIM_INFINITY) EINVAL and nothing changes; otherwise every later
@@ -389,7 +355,8 @@ const struct co__platform co__posix_platform = {
     .rule = {CO__SHARED_RULES, [CO_OP_WRITE] = co__rule_write,
              [CO_OP_READ] = co__rule_read, [CO_OP_FSTAT] = co__rule_fstat,
              [CO_OP_LSEEK_EXT] = co__rule_lseek_ext,
-             [CO_OP_SETLIMIT] = co__rule_setlimit},
+             [CO_OP_SETLIMIT] = co__rule_setlimit,
+             [CO_OP_FTRUNCATE] = co__rule_ftruncate},
     .alloc = co__lowest_free,
     .lowest_free = 1,
     .watermark = posix_watermark,

@@ -17,7 +17,8 @@ static const struct co_opset *posix_ops(void) {
 static int op_eq(const struct co_op *x, const struct co_op *y) {
   return x->kind == y->kind && x->dst == y->dst && x->flags == y->flags &&
          x->a.type == y->a.type && x->a.idx == y->a.idx &&
-         x->b.type == y->b.type && x->b.idx == y->b.idx && x->n == y->n;
+         x->b.type == y->b.type && x->b.idx == y->b.idx && x->n == y->n &&
+         x->blk == y->blk;
 }
 
 static int trace_eq(const struct co_trace *x, const struct co_trace *y) {

@@ -15,7 +15,7 @@
 
 #include "closeonce/model.h"
 
-#define CO_BACKEND_VERSION 4
+#define CO_BACKEND_VERSION 5
 
 /* What one query of a number sees. */
 struct co_obs {
@@ -88,6 +88,13 @@ struct co_backend {
    * to set. A backend whose call() issues CO_OP_SETLIMIT keeps the limit()
    * it reports current. */
   int64_t (*hard_limit)(void *self);
+
+  /* Version 5, optional (NULL: not known). The trace's files, as the
+   * backend probed them where it makes them (docs/posix.md#blocks): the
+   * block (> 0), the unit of an offset's whole blocks, and holes: 1 if
+   * the file system makes holes in blocks of exactly that size, 0 if it
+   * makes none (a file is data up to its end), -1 if neither was seen. */
+  void (*blocks)(void *self, int64_t *block /* OUT */, int *holes /* OUT */);
 };
 
 /* The POSIX (Linux) backend. */

@@ -105,7 +105,16 @@ struct co_model_config {
   /* The hard descriptor limit (RLIMIT_NOFILE hard), setlimit's bound;
    * 0: none known (any soft limit is accepted). */
   int64_t hard_limit;
+  /* The trace's files (docs/posix.md#blocks): block, the unit of an
+   * offset's whole blocks (co_op.blk), and where the file system puts
+   * holes: holes 1, in blocks of exactly that size (written blocks are
+   * data, the others holes); 0, none (the file is data up to its end);
+   * -1, not known (SEEK_DATA/SEEK_HOLE on a file with a gap: any offset).
+   * block 0: CO_BLOCK_DEFAULT, holes not known. */
+  int64_t block;
+  int holes;
 };
+#define CO_BLOCK_DEFAULT 4096
 
 /* Where traces put a pager's watermark by default (see above). On Win32
  * the C-runtime numbers are taken by objects only (8 slots), so the range

@@ -142,6 +142,10 @@ void co_gen_op(struct co_rng *r, const struct co_opset *set, uint32_t bound,
       op->blk = (uint8_t)(co_rng_below(r, 4) ? 1 + co_rng_below(r, 3)
                                              : co_rng_below(r, CO_BLK_MAX + 1));
     break;
+  case CO_ARG_MODE: /* LTP's modes mostly, at times any */
+    op->n = co_rng_below(r, 4) ? (int32_t)(0111 * co_rng_below(r, 8))
+                               : (int32_t)co_rng_below(r, 01000);
+    break;
   default:
     op->n = 0;
   }

@@ -423,6 +423,11 @@ static void lseek_ext_c(FILE *o, const struct co_op *op) {
   fprintf(o, ", %s);\n", wh[w < 5 ? w : 0]);
 }
 
+static void fchmod_c(FILE *o, const struct co_op *op) {
+  call_c(o, op, "fchmod", 0, 1);
+  fprintf(o, ", 0%03o);\n", (unsigned)op->n);
+}
+
 static void ftruncate_c(FILE *o, const struct co_op *op) {
   call_c(o, op, "ftruncate", 0, 1);
   offset_c(o, op);
@@ -463,6 +468,7 @@ static void (*const builtin_c[CO_OP_COUNT])(FILE *, const struct co_op *) = {
     [CO_OP_SETFL] = setfl_c,       [CO_OP_READ] = read_c,
     [CO_OP_FSTAT] = fstat_c,       [CO_OP_LSEEK_EXT] = lseek_ext_c,
     [CO_OP_SETLIMIT] = setlimit_c, [CO_OP_FTRUNCATE] = ftruncate_c,
+    [CO_OP_FCHMOD] = fchmod_c,
 };
 
 static int builtin_op_c(FILE *o, const struct co_op *op) {

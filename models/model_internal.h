@@ -59,6 +59,7 @@ struct co__content {
    * CO__CONTENT_MAX; kept from trace to trace like b */
   uint64_t *data;
   size_t datacap; /* words */
+  uint16_t mode;  /* permission bits: 0600 as made, then fchmod's */
 };
 
 /* Ownership: the descriptor an object holds. */
@@ -138,7 +139,7 @@ co__rule co__rule_open, co__rule_dup, co__rule_dup2, co__rule_dup3,
     co__rule_dupfd, co__rule_getfd, co__rule_setfd, co__rule_getfl,
     co__rule_setfl, co__rule_close, co__rule_close_range, co__rule_write,
     co__rule_lseek, co__rule_read, co__rule_fstat, co__rule_lseek_ext,
-    co__rule_setlimit, co__rule_ftruncate;
+    co__rule_setlimit, co__rule_ftruncate, co__rule_fchmod;
 /* ---- holes.c: data blocks of the trace's files ---- */
 /* Bytes [start, start + n) of file were written: their blocks are data. */
 void co__data_write(struct co_model *m, int32_t file, int64_t start,

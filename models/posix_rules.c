@@ -307,7 +307,8 @@ void co__rule_read(struct co_model *m, const struct co_call *c,
 }
 
 /* docs/posix.md#fstat: EBADF if not open; a trace's file is a regular
- * file, mode 0600 (the backend creates it so), unlinked (st_nlink 0), of
+ * file, mode 0600 (the backend creates it so) or what fchmod made it,
+ * unlinked (st_nlink 0), of
  * the size the writes made; another descriptor on it is the same file
  * (st_dev, st_ino). */
 void co__rule_fstat(struct co_model *m, const struct co_call *c,
@@ -319,7 +320,9 @@ void co__rule_fstat(struct co_model *m, const struct co_call *c,
     return;
   }
   size = m->fsize[co__ofd_of(m, c->a)->file];
-  pred->data = co_stat_pack(0100600, 0, size < 0 ? 0 : (uint64_t)size);
+  pred->data =
+      co_stat_pack(0100000 | m->content[co__ofd_of(m, c->a)->file].mode, 0,
+                   size < 0 ? 0 : (uint64_t)size);
   pred->dmask =
       size < 0 ? ((uint64_t)1 << CO_STAT_SIZE_SHIFT) - 1 : ~(uint64_t)0;
   if ((other = co__same_file_other(m, c->a)) >= 0) {
@@ -327,6 +330,20 @@ void co__rule_fstat(struct co_model *m, const struct co_call *c,
     t->same_b = other;
     t->same_file = 1;
   }
+}
+
+/* docs/posix.md#fchmod; fs/open.c fchmod: EBADF if not open; otherwise
+ * the file's permission bits are the mode, whatever the descriptor's
+ * access: every descriptor on the file sees them (the caller owns the
+ * file: the backend made it). */
+void co__rule_fchmod(struct co_model *m, const struct co_call *c,
+                     struct co_outcome *pred, struct co_aftermath *t) {
+  co__touch(t, c->a);
+  if (!co__is_live(m, c->a)) {
+    co__fail(pred, CO_EBADF);
+    return;
+  }
+  m->content[co__ofd_of(m, c->a)->file].mode = (uint16_t)(c->n & 0777);
 }
 
 /* setrlimit(RLIMIT_NOFILE) of the soft limit to the operand's number, the
@@ -356,7 +373,8 @@ const struct co__platform co__posix_platform = {
              [CO_OP_READ] = co__rule_read, [CO_OP_FSTAT] = co__rule_fstat,
              [CO_OP_LSEEK_EXT] = co__rule_lseek_ext,
              [CO_OP_SETLIMIT] = co__rule_setlimit,
-             [CO_OP_FTRUNCATE] = co__rule_ftruncate},
+             [CO_OP_FTRUNCATE] = co__rule_ftruncate,
+             [CO_OP_FCHMOD] = co__rule_fchmod},
     .alloc = co__lowest_free,
     .lowest_free = 1,
     .watermark = posix_watermark,

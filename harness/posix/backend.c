@@ -436,6 +436,9 @@ static void posix_call(void *self, const struct co_call *c,
   case CO_OP_FTRUNCATE:
     r = ftruncate(a, c->n);
     break;
+  case CO_OP_FCHMOD:
+    r = fchmod(a, (mode_t)(c->n & 0777));
+    break;
   default:
     r = -1;
     errno = ENOSYS;

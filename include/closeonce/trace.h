@@ -46,7 +46,9 @@
 enum co_argkind {
   CO_ARG_NONE,
   CO_ARG_COUNT, /* 0..255: a byte count */
-  CO_ARG_OFFSET /* -128..127: a signed offset, plus op.blk whole blocks */
+  CO_ARG_OFFSET, /* -128..127: a signed offset, plus op.blk whole blocks */
+  CO_ARG_MODE    /* 0..0777: permission bits, octal in text ("0444"); in
+                    binary the fourth byte and bit 0 of the flags (0400) */
 };
 
 /* Whole blocks in an offset (lseek, lseek_ext, ftruncate): the offset is
@@ -84,7 +86,8 @@ enum co_argkind {
   X(LSEEK_EXT, "lseek_ext", 0, 1, CO_ARG_OFFSET, seekext)                      \
   X(CALL, "call", 0, 0, CO_ARG_NONE, none)                                     \
   X(SETLIMIT, "setlimit", 0, 1, CO_ARG_NONE, none) /* soft RLIMIT_NOFILE */ \
-  X(FTRUNCATE, "ftruncate", 0, 1, CO_ARG_OFFSET, none)
+  X(FTRUNCATE, "ftruncate", 0, 1, CO_ARG_OFFSET, none)                        \
+  X(FCHMOD, "fchmod", 0, 1, CO_ARG_MODE, none)
 
 enum co_opkind {
 #define CO__OP_ENUM(id, name, binds, nrefs, arg, words) CO_OP_##id,

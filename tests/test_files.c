@@ -1,5 +1,6 @@
 /*
- * Files with holes (docs/posix.md#blocks, #seek-data, #ftruncate): the
+ * The trace's files: their mode (fchmod, docs/posix.md#fchmod) and their
+ * holes (docs/posix.md#blocks, #seek-data, #ftruncate): the
  * block the backend probes, ftruncate, offsets of whole blocks and
  * SEEK_DATA/SEEK_HOLE, against the real kernel in lockstep (the executor
  * compares every step with the model) with the kernel's own values
@@ -23,7 +24,7 @@ static void teardown(void) {
   co_exec_free(ex);
 }
 
-TestSuite(holes, .init = setup, .fini = teardown);
+TestSuite(files, .init = setup, .fini = teardown);
 
 #define REAL_ERR(i, e)                                                         \
   do {                                                                         \
@@ -40,7 +41,7 @@ static int64_t block(int *holes) {
   return b;
 }
 
-Test(holes, ftruncate_rules) {
+Test(files, ftruncate_rules) {
   int holes;
   int64_t b = block(&holes);
   sup_run_ok(ex,
@@ -98,7 +99,7 @@ static const char lseek11[] = "s0 = open rdwr\n"
                               "lseek_ext s0 1 badwhence7\n"
                               "lseek_ext s0 1 badwhence-1\n";
 
-Test(holes, seek_data_and_hole_land_where_the_file_system_puts_them) {
+Test(files, seek_data_and_hole_land_where_the_file_system_puts_them) {
   int holes;
   int64_t b = block(&holes);
   sup_run_ok(ex, lseek11, &r);
@@ -159,7 +160,7 @@ static int64_t model_step(int holes, size_t at, int *err) {
   return pred.ret;
 }
 
-Test(holes, the_model_follows_its_profile) {
+Test(files, the_model_follows_its_profile) {
   int err;
   /* holes in blocks of 4096 */
   cr_assert_eq(model_step(1, 10, &err), 4096);
@@ -174,4 +175,28 @@ Test(holes, the_model_follows_its_profile) {
   /* not known: any offset on a file with a gap */
   cr_assert_eq(model_step(-1, 10, &err), CO_RET_ANY);
   cr_assert_eq(model_step(-1, 0, &err), 3); /* lowest free above 0-2 */
+}
+
+Test(files, fchmod_sets_the_mode_of_the_file_every_descriptor_sees) {
+  sup_run_ok(ex,
+             "s0 = open wronly\n"
+             "fstat s0\n"
+             "fchmod s0 0444\n"
+             "s1 = dup s0\n"
+             "s2 = open rdonly\n"
+             "fchmod s2 0777\n" /* a read-only descriptor: allowed */
+             "fchmod s1 0222\n"
+             "fstat s0\n"
+             "fstat s2\n"
+             "close s1\n"
+             "fchmod s1 0666\n"
+             "fchmod -1 0666\n",
+             &r);
+  cr_assert_eq(r.real[1].data >> CO_STAT_PERM_SHIFT & 07777, 0600);
+  REAL_OK(2, 0);
+  REAL_OK(5, 0);
+  cr_assert_eq(r.real[7].data >> CO_STAT_PERM_SHIFT & 07777, 0222);
+  cr_assert_eq(r.real[8].data >> CO_STAT_PERM_SHIFT & 07777, 0777);
+  REAL_ERR(10, CO_EBADF);
+  REAL_ERR(11, CO_EBADF);
 }

@@ -36,9 +36,7 @@ struct co_exec {
    * co_exec_fit_limit), the highest it was: numbers below it are reached. */
   int64_t limit;
   int64_t hard;    /* the hard limit (0: the backend sets none) */
-  int64_t block;   /* the trace's files: block and holes (backend.h
-                      blocks; block 0: not known) */
-  int holes;
+  struct co_files files; /* the trace's files (backend.h files) */
   int64_t limit0;  /* the soft limit before the trace moved it, */
   int limit_moved; /* restored at co_exec_end */
   unsigned observe;
@@ -277,9 +275,9 @@ struct co_exec *co_exec_new(const struct co_backend *be, char *err,
     ex->genv.dirfd = be->private_dir(ex->self, &ex->genv.dir);
   if (be->version >= 3 && be->quirks)
     ex->quirks = be->quirks(ex->self);
-  ex->holes = -1;
-  if (be->version >= 5 && be->blocks)
-    be->blocks(ex->self, &ex->block, &ex->holes);
+  ex->files.holes = -1;
+  if (be->version >= 5 && be->files)
+    be->files(ex->self, &ex->files);
   if (take_foreign(ex) < 0) {
     snprintf(err, errcap, "cannot list the open descriptors");
     goto fail;
@@ -592,9 +590,8 @@ unsigned co_exec_quirks(const struct co_exec *ex) {
   return ex->quirks;
 }
 
-void co_exec_blocks(const struct co_exec *ex, int64_t *block, int *holes) {
-  *block = ex->block;
-  *holes = ex->holes;
+const struct co_files *co_exec_files(const struct co_exec *ex) {
+  return &ex->files;
 }
 
 static int begin_model(struct co_exec *ex) {
@@ -620,8 +617,7 @@ static int begin_model(struct co_exec *ex) {
   cfg.platform = ex->platform;
   cfg.quirks = ex->quirks;
   cfg.window = ex->window;
-  cfg.block = ex->block;
-  cfg.holes = ex->holes;
+  cfg.files = ex->files;
   if (co_model_begin(ex->model, &cfg) < 0)
     return -1;
   ex->genv.window = ex->window;
@@ -1491,10 +1487,24 @@ static int cmp_u64(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* a and b, on separate descriptions of one file in the model (a reopen),
+ * are on distinct files. */
+static int file_differs(struct co_exec *ex, struct co_verdict *v, int64_t a,
+                        int64_t b) {
+  char ha[24], hb[24];
+  return set_verdict(ex, v, CO_V_DIVERGENCE, "file",
+                     "%s %s and %s name distinct files; the model has them "
+                     "on one file (opened again by name)",
+                     ex->words->handles,
+                     co_words_value(ex->words, a, ha, sizeof ha),
+                     co_words_value(ex->words, b, hb, sizeof hb));
+}
+
 /* The end-of-trace comparison of every live number. */
 static int final_compare(struct co_exec *ex, struct co_verdict *v, int64_t hi) {
   uint64_t keys[64];
   int64_t keynum[64];
+  int32_t keyfile[64];
   size_t nk = 0, i;
   int64_t num;
   unsigned k;
@@ -1512,10 +1522,20 @@ static int final_compare(struct co_exec *ex, struct co_verdict *v, int64_t hi) {
       if (check_same(ex, v, num, rep))
         return v->kind;
     } else if (nk < 64 && ex->be->object_key(ex->self, num, &keys[nk]) == 0) {
+      int32_t f = co_model_file_of(ex->model, num);
+      for (i = 0; i < nk && keyfile[i] != f; i++)
+        ;
+      if (i < nk) { /* a reopen of a file: the same file, another OFD */
+        if (keys[i] != keys[nk])
+          return file_differs(ex, v, keynum[i], num);
+        continue;
+      }
+      keyfile[nk] = f;
       keynum[nk++] = num;
     }
   }
-  /* Distinct descriptions must be distinct files (each open makes one). */
+  /* Distinct files in the model must be distinct files (each open makes
+   * one). */
   if (nk > 1) {
     uint64_t sorted[64];
     memcpy(sorted, keys, nk * sizeof *keys);

@@ -423,6 +423,21 @@ static void lseek_ext_c(FILE *o, const struct co_op *op) {
   fprintf(o, ", %s);\n", wh[w < 5 ? w : 0]);
 }
 
+/* the file, opened again by its /proc name (docs/posix.md#reopen) */
+static void reopen_c(FILE *o, const struct co_op *op) {
+  fprintf(o, "  {\n    char p[64];\n    snprintf(p, sizeof p, "
+             "\"/proc/thread-self/fd/%%d\", ");
+  ref_c(o, op->a);
+  fprintf(o, ");\n    r = s[%u] = open(p, %s%s%s);\n  }\n", op->dst,
+          acc_c(op->flags), op->flags & CO_F_CLOEXEC ? " | O_CLOEXEC" : "",
+          op->flags & CO_F_APPEND ? " | O_APPEND" : "");
+}
+
+static void created_query_c(FILE *o, const struct co_op *op) {
+  call_c(o, op, "fcntl", 0, 1);
+  fprintf(o, ", 1028 /* F_CREATED_QUERY */, 0);\n");
+}
+
 static void fchmod_c(FILE *o, const struct co_op *op) {
   call_c(o, op, "fchmod", 0, 1);
   fprintf(o, ", 0%03o);\n", (unsigned)op->n);
@@ -468,7 +483,8 @@ static void (*const builtin_c[CO_OP_COUNT])(FILE *, const struct co_op *) = {
     [CO_OP_SETFL] = setfl_c,       [CO_OP_READ] = read_c,
     [CO_OP_FSTAT] = fstat_c,       [CO_OP_LSEEK_EXT] = lseek_ext_c,
     [CO_OP_SETLIMIT] = setlimit_c, [CO_OP_FTRUNCATE] = ftruncate_c,
-    [CO_OP_FCHMOD] = fchmod_c,
+    [CO_OP_FCHMOD] = fchmod_c,     [CO_OP_REOPEN] = reopen_c,
+    [CO_OP_CREATED_QUERY] = created_query_c,
 };
 
 static int builtin_op_c(FILE *o, const struct co_op *op) {
@@ -1119,16 +1135,13 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
       program_w32(out, tg, &v, &ls, co_exec_quirks(ex), r, t, bm.buf);
       rc = 0;
     } else if (!bad) {
-      int64_t block;
-      int holes;
+      int64_t block = co_exec_files(ex)->block;
       prelude_c(out, tg, &v, &ls);
-      co_exec_blocks(ex, &block, &holes);
       fprintf(out,
               "/* whole blocks of an offset: the hole block closeonce "
               "probed in its\n * files' directory "
               "(docs/posix.md#blocks) */\n#define BLOCK %lld\n\n",
               (long long)(block > 0 ? block : CO_BLOCK_DEFAULT));
-      (void)holes;
       main_c(out, &ls);
       fprintf(out, "%s", bm.buf);
       fprintf(out, "\n  printf(\"no failure: every step as the contract "

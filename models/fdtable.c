@@ -195,20 +195,26 @@ static int content_new(struct co_model *m, size_t file) {
 /* A new file and a new open file description on it. Returns the description
  * id, or -1 on ENOMEM. */
 int32_t co__new_ofd(struct co_model *m, int acc, int append) {
-  struct ofdent *d;
-  if (co__grow((void **)&m->ofd, &m->ofdcap, m->nofd + 1, sizeof *m->ofd) < 0 ||
-      co__grow((void **)&m->fsize, &m->filecap, m->nfile + 1,
+  if (co__grow((void **)&m->fsize, &m->filecap, m->nfile + 1,
                sizeof *m->fsize) < 0 ||
       content_new(m, m->nfile) < 0)
     return -1;
   m->fsize[m->nfile] = 0;
+  return co__new_ofd_on(m, (int32_t)m->nfile++, acc, append);
+}
+
+int32_t co__new_ofd_on(struct co_model *m, int32_t file, int acc, int append) {
+  struct ofdent *d;
+  if (co__grow((void **)&m->ofd, &m->ofdcap, m->nofd + 1, sizeof *m->ofd) < 0)
+    return -1;
   d = &m->ofd[m->nofd];
   d->off = 0;
-  d->file = (int32_t)m->nfile++;
+  d->file = file;
   d->refs = 0;
   d->acc = (uint8_t)acc;
   d->append = (uint8_t)(append != 0);
   d->nonblock = 0;
+  d->created = 2;
   return (int32_t)m->nofd++;
 }
 
@@ -418,6 +424,10 @@ int64_t co_model_rep(const struct co_model *m, int64_t num) {
       return i;
   }
   return -1;
+}
+
+int32_t co_model_file_of(const struct co_model *m, int64_t num) {
+  return co__is_live(m, num) ? co__ofd_of(m, num)->file : -1;
 }
 
 int64_t co_model_next_live(const struct co_model *m, int64_t after) {

@@ -81,8 +81,11 @@ int co_model_begin(struct co_model *m, const struct co_model_config *cfg) {
   m->stride = m->plat->stride;
   m->limit = cfg->limit;
   m->hard = cfg->hard_limit > 0 ? cfg->hard_limit : INT64_MAX;
-  m->block = cfg->block > 0 ? cfg->block : CO_BLOCK_DEFAULT;
-  m->holes = cfg->block > 0 ? cfg->holes : -1;
+  m->files = cfg->files;
+  if (m->files.block <= 0) {
+    m->files.block = CO_BLOCK_DEFAULT;
+    m->files.holes = -1;
+  }
   m->quirks = cfg->quirks;
   co__hooks_init(&m->hook, cfg->quirks);
   m->hint = -1;
@@ -132,7 +135,7 @@ void co_model_resolve(const struct co_model *m, const struct co_op *op,
   out->b = ref_value(m, op->b);
   out->n = op->n;
   if (op->blk) /* whole blocks of the trace's files (co_op.blk) */
-    out->n = (int32_t)(op->n + (int64_t)op->blk * m->block);
+    out->n = (int32_t)(op->n + (int64_t)op->blk * m->files.block);
   out->hint = -1;
   out->real = NULL;
 }

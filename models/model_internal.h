@@ -44,6 +44,8 @@ struct ofdent {
   uint8_t acc, append;
   uint8_t nonblock; /* O_NONBLOCK (F_SETFL); 2: unknown (a layer's object
                        held it: libraries set it, libuv does) */
+  uint8_t created;  /* F_CREATED_QUERY: the open created the file by name;
+                       2: unknown (a layer's open) */
 };
 
 /* What a file holds, for read (docs/posix.md#read): its bytes up to its
@@ -55,7 +57,7 @@ struct co__content {
   size_t cap;
   uint8_t gap;  /* a write began past the end: the file may have holes */
   uint8_t lost; /* bytes not kept (past CO__CONTENT_MAX, or ENOMEM) */
-  /* holes.c: which blocks (m->block) hold data, one bit each, up to
+  /* files.c: which blocks (m->block) hold data, one bit each, up to
    * CO__CONTENT_MAX; kept from trace to trace like b */
   uint64_t *data;
   size_t datacap; /* words */
@@ -139,8 +141,9 @@ co__rule co__rule_open, co__rule_dup, co__rule_dup2, co__rule_dup3,
     co__rule_dupfd, co__rule_getfd, co__rule_setfd, co__rule_getfl,
     co__rule_setfl, co__rule_close, co__rule_close_range, co__rule_write,
     co__rule_lseek, co__rule_read, co__rule_fstat, co__rule_lseek_ext,
-    co__rule_setlimit, co__rule_ftruncate, co__rule_fchmod;
-/* ---- holes.c: data blocks of the trace's files ---- */
+    co__rule_setlimit, co__rule_ftruncate, co__rule_fchmod, co__rule_reopen,
+    co__rule_created_query;
+/* ---- files.c: data blocks of the trace's files ---- */
 /* Bytes [start, start + n) of file were written: their blocks are data. */
 void co__data_write(struct co_model *m, int32_t file, int64_t start,
                     int64_t n);
@@ -200,9 +203,7 @@ struct co_model {
   int64_t limit, high;
   int64_t atnum[CO_AT_REFS]; /* f>=B: the first number >= B free at start */
   int64_t hard;              /* the hard limit (setlimit's bound) */
-  int64_t block; /* an offset's block; holes: 1 in blocks of it, 0 none,
-                    -1 not known (co_model_config) */
-  int holes;
+  struct co_files files; /* the trace's files (co_model_config) */
   int64_t base; /* every number below it is foreign (open all trace long) */
   uint32_t gen;
   int platform; /* enum co_platform */
@@ -230,6 +231,8 @@ int64_t co__past_foreign(const struct co_model *m, int64_t num);
 int co__is_foreign_list(const struct co_model *m, int64_t num);
 int64_t co__lowest_free(struct co_model *m, int64_t from);
 int32_t co__new_ofd(struct co_model *m, int acc, int append);
+/* A new open file description on file, an open of it again by name. */
+int32_t co__new_ofd_on(struct co_model *m, int32_t file, int acc, int append);
 void co__ofd_write(struct co_model *m, struct ofdent *o, int64_t n);
 void co__ofd_write_as(struct co_model *m, struct ofdent *o, int64_t n,
                       int pattern);

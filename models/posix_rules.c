@@ -31,6 +31,11 @@ void co__rule_open(struct co_model *m, const struct co_call *c,
     return;
   }
   co__install(m, n, ofd, c->flags & CO_F_CLOEXEC);
+  /* the backend creates a file by name (O_CREAT) unless it can make it
+   * unnamed (O_TMPFILE, write access only): docs/posix.md#reopen */
+  m->ofd[ofd].created = (uint8_t)((c->flags & CO_F_ACC_MASK) ==
+                                      CO_F_ACC_RDONLY ||
+                                  !m->files.tmpfile);
   pred->ret = n;
   co__touch(t, n);
 }
@@ -374,7 +379,8 @@ const struct co__platform co__posix_platform = {
              [CO_OP_LSEEK_EXT] = co__rule_lseek_ext,
              [CO_OP_SETLIMIT] = co__rule_setlimit,
              [CO_OP_FTRUNCATE] = co__rule_ftruncate,
-             [CO_OP_FCHMOD] = co__rule_fchmod},
+             [CO_OP_FCHMOD] = co__rule_fchmod, [CO_OP_REOPEN] = co__rule_reopen,
+             [CO_OP_CREATED_QUERY] = co__rule_created_query},
     .alloc = co__lowest_free,
     .lowest_free = 1,
     .watermark = posix_watermark,

@@ -35,10 +35,10 @@ TestSuite(files, .init = setup, .fini = teardown);
   } while (0)
 
 static int64_t block(int *holes) {
-  int64_t b;
-  co_exec_blocks(ex, &b, holes);
-  cr_assert_gt(b, 0, "the POSIX backend probes its files' block");
-  return b;
+  const struct co_files *f = co_exec_files(ex);
+  cr_assert_gt(f->block, 0, "the POSIX backend probes its files' block");
+  *holes = f->holes;
+  return f->block;
 }
 
 Test(files, ftruncate_rules) {
@@ -143,8 +143,8 @@ static int64_t model_step(int holes, size_t at, int *err) {
   cfg.nforeign = 3;
   cfg.limit = 1024;
   cfg.platform = CO_PLATFORM_POSIX;
-  cfg.block = 4096;
-  cfg.holes = holes;
+  cfg.files.block = 4096;
+  cfg.files.holes = holes;
   cr_assert_eq(co_model_begin(m, &cfg), 0);
   co_trace_init(&t);
   cr_assert_eq(co_trace_parse(lseek11, strlen(lseek11), &t, &pe), 0, "%s",
@@ -199,4 +199,92 @@ Test(files, fchmod_sets_the_mode_of_the_file_every_descriptor_sees) {
   cr_assert_eq(r.real[8].data >> CO_STAT_PERM_SHIFT & 07777, 0777);
   REAL_ERR(10, CO_EBADF);
   REAL_ERR(11, CO_EBADF);
+}
+
+Test(files, reopen_and_created_query) {
+  const struct co_files *f = co_exec_files(ex);
+  cr_assert(f->reopen, "/proc/thread-self/fd opens again on this machine");
+  sup_run_ok(ex,
+             "s0 = open rdonly\n"   /* by name: O_CREAT created it */
+             "created_query s0\n"
+             "s1 = dup s0\n"        /* the same description */
+             "created_query s1\n"
+             "s2 = reopen s0 rdwr\n" /* the same file, a new description */
+             "created_query s2\n"
+             "write s2 4\n"
+             "fstat s0\n"           /* one file: the size the write made */
+             "lseek s0 0 cur\n"     /* its own offset */
+             "close s1\n"
+             "s3 = reopen s1 rdonly\n" /* no such name: ENOENT */
+             "created_query s1\n",
+             &r);
+  if (f->created_query) {
+    REAL_OK(1, 1);
+    REAL_OK(3, 1);
+    REAL_OK(5, 0);
+  }
+  cr_assert_eq(r.real[7].data >> CO_STAT_SIZE_SHIFT, 4);
+  REAL_OK(8, 0);
+  REAL_ERR(10, CO_ENOENT);
+  REAL_ERR(11, CO_EBADF);
+}
+
+/* The model alone under a profile: the result of the last step of text. */
+static struct co_outcome model_last(const struct co_files *files,
+                                    const char *text) {
+  static const int64_t foreign[] = {0, 1, 2};
+  struct co_model *m = co_model_new();
+  struct co_model_config cfg;
+  struct co_trace t;
+  struct co_parse_error pe;
+  struct co_outcome pred;
+  struct co_aftermath eff;
+  size_t i;
+  cr_assert_not_null(m);
+  memset(&cfg, 0, sizeof cfg);
+  cfg.foreign = foreign;
+  cfg.nforeign = 3;
+  cfg.limit = 1024;
+  cfg.platform = CO_PLATFORM_POSIX;
+  cfg.files = *files;
+  cr_assert_eq(co_model_begin(m, &cfg), 0);
+  co_trace_init(&t);
+  cr_assert_eq(co_trace_parse(text, strlen(text), &t, &pe), 0, "%s",
+               pe.message);
+  for (i = 0; i < t.len; i++) {
+    struct co_call c;
+    co_model_resolve(m, &t.ops[i], &c);
+    co_model_step(m, &t.ops[i], &c, &pred, &eff);
+  }
+  co_trace_free(&t);
+  co_model_free(m);
+  return pred;
+}
+
+Test(files, reopen_and_created_query_follow_the_profile) {
+  struct co_files f = {4096, 1, 1, 1, 1, 0};
+  /* an owner without CAP_DAC_OVERRIDE: the mode decides */
+  cr_assert_eq(model_last(&f, "s0 = open rdwr\nfchmod s0 0200\n"
+                              "s1 = reopen s0 rdonly\n")
+                   .err,
+               CO_EACCES);
+  cr_assert_eq(model_last(&f, "s0 = open rdwr\nfchmod s0 0400\n"
+                              "s1 = reopen s0 rdonly\n")
+                   .ret,
+               4);
+  f.dac_override = 1;
+  cr_assert_eq(model_last(&f, "s0 = open rdwr\nfchmod s0 0000\n"
+                              "s1 = reopen s0 rdwr\n")
+                   .ret,
+               4);
+  /* O_TMPFILE: not created by name; without it, every open is */
+  cr_assert_eq(model_last(&f, "s0 = open rdwr\ncreated_query s0\n").ret, 0);
+  f.tmpfile = 0;
+  cr_assert_eq(model_last(&f, "s0 = open rdwr\ncreated_query s0\n").ret, 1);
+  f.created_query = 0; /* a kernel before 6.12 */
+  cr_assert_eq(model_last(&f, "s0 = open rdwr\ncreated_query s0\n").err,
+               CO_EINVAL);
+  f.reopen = 0; /* no /proc */
+  cr_assert_eq(model_last(&f, "s0 = open rdwr\ns1 = reopen s0 rdwr\n").err,
+               CO_ENOSYS);
 }

@@ -45,6 +45,9 @@
 #define SYS_kcmp 312
 #endif
 #define KCMP_FILE_ 0
+#ifndef F_CREATED_QUERY
+#define F_CREATED_QUERY (1024 + 4) /* F_LINUX_SPECIFIC_BASE + 4, Linux 6.12 */
+#endif
 #ifndef SEEK_DATA
 #define SEEK_DATA 3
 #endif
@@ -59,8 +62,7 @@ struct posix_be {
   int tmpfile_ok; /* O_TMPFILE works in dir */
   int kcmp_ok;
   int64_t limit; /* RLIMIT_NOFILE when created, as the executor takes it */
-  int64_t block; /* the files' block and holes, probed (probe_holes) */
-  int holes;
+  struct co_files files; /* the files, probed (probe_files) */
   pid_t pid;
   char dir[4096];
   struct pollfd pfd[POLL_CHUNK];
@@ -85,6 +87,7 @@ static const char *tmp_root(void) {
 
 static int64_t posix_limit(void *self);
 static int posix_open(struct posix_be *be, unsigned flags);
+static int posix_reopen(int fd, unsigned flags);
 
 /* Where the file system of dir puts holes (docs/posix.md#blocks): in a
  * file of 8 MiB whose first byte alone was written, SEEK_HOLE from 0 finds
@@ -94,35 +97,52 @@ static int posix_open(struct posix_be *be, unsigned flags);
  * size (generic_file_llseek) makes no holes, and st_blksize is its block.
  * Anything else: not known. */
 #define PROBE_SIZE (8 << 20)
-static void probe_holes(struct posix_be *be) {
-  int fd = posix_open(be, CO_F_ACC_RDWR | CO_F_CLOEXEC);
+static void probe_holes(struct posix_be *be, int fd) {
   struct stat st;
   off_t h;
-  be->block = 4096;
-  be->holes = -1;
-  if (fd < 0)
-    return;
+  be->files.block = 4096;
+  be->files.holes = -1;
   if (fstat(fd, &st) == 0 && st.st_blksize > 0 && st.st_blksize <= 1 << 24)
-    be->block = st.st_blksize;
+    be->files.block = st.st_blksize;
   if (pwrite(fd, "a", 1, 0) == 1 && ftruncate(fd, PROBE_SIZE) == 0 &&
       (h = lseek(fd, 0, SEEK_HOLE)) > 0) {
     if (h == PROBE_SIZE)
-      be->holes = 0;
+      be->files.holes = 0;
     else if (h <= 1 << 24 && (h & (h - 1)) == 0 &&
              pwrite(fd, "a", 1, 2 * h) == 1 && lseek(fd, h, SEEK_DATA) == 2 * h &&
              lseek(fd, 2 * h, SEEK_HOLE) == 3 * h &&
              lseek(fd, 0, SEEK_HOLE) == h) {
-      be->block = h;
-      be->holes = 1;
+      be->files.block = h;
+      be->files.holes = 1;
+    }
+  }
+}
+
+/* What else the model needs of the files (docs/posix.md#reopen): whether
+ * an open makes them unnamed (O_TMPFILE), F_CREATED_QUERY, opening one
+ * again by its /proc name, and whether its mode binds the caller (a file
+ * of mode 0 opened again for reading: CAP_DAC_OVERRIDE lets it). */
+static void probe_files(struct posix_be *be) {
+  int fd = posix_open(be, CO_F_ACC_RDWR | CO_F_CLOEXEC), r;
+  be->files.tmpfile = be->tmpfile_ok;
+  probe_holes(be, fd);
+  if (fd < 0)
+    return;
+  be->files.created_query = fcntl(fd, F_CREATED_QUERY, 0) >= 0;
+  if ((r = posix_reopen(fd, CO_F_ACC_RDONLY | CO_F_CLOEXEC)) >= 0) {
+    be->files.reopen = 1;
+    close(r);
+    if (fchmod(fd, 0) == 0 &&
+        (r = posix_reopen(fd, CO_F_ACC_RDONLY | CO_F_CLOEXEC)) >= 0) {
+      be->files.dac_override = 1;
+      close(r);
     }
   }
   close(fd);
 }
 
-static void posix_blocks(void *self, int64_t *block, int *holes) {
-  struct posix_be *be = self;
-  *block = be->block;
-  *holes = be->holes;
+static void posix_files(void *self, struct co_files *out) {
+  *out = ((struct posix_be *)self)->files;
 }
 
 static void *posix_create(char *err, size_t errcap) {
@@ -161,7 +181,7 @@ static void *posix_create(char *err, size_t errcap) {
                         be->dirfd) == 0;
   for (fd = 0; fd < (int)sizeof be->buf; fd++)
     be->buf[fd] = (char)CO_WRITE_BYTE(fd);
-  probe_holes(be);
+  probe_files(be);
   return be;
 }
 
@@ -327,6 +347,18 @@ static int posix_open(struct posix_be *be, unsigned flags) {
   return fd;
 }
 
+/* open(2) of the file fd is on, by its name in /proc (docs/posix.md#reopen):
+ * the access and flags of an open. */
+static int posix_reopen(int fd, unsigned flags) {
+  char path[64];
+  int acc = (flags & CO_F_ACC_MASK) == CO_F_ACC_RDONLY   ? O_RDONLY
+            : (flags & CO_F_ACC_MASK) == CO_F_ACC_WRONLY ? O_WRONLY
+                                                         : O_RDWR;
+  snprintf(path, sizeof path, "/proc/thread-self/fd/%d", fd);
+  return open(path, acc | (flags & CO_F_CLOEXEC ? O_CLOEXEC : 0) |
+                        (flags & CO_F_APPEND ? O_APPEND : 0));
+}
+
 /* F_GETFL's flags as closeonce has them: the access mode and O_APPEND */
 static long posix_fl(long r) {
   return ((r & O_ACCMODE) == O_RDONLY   ? CO_F_ACC_RDONLY
@@ -439,6 +471,17 @@ static void posix_call(void *self, const struct co_call *c,
   case CO_OP_FCHMOD:
     r = fchmod(a, (mode_t)(c->n & 0777));
     break;
+  case CO_OP_REOPEN:
+    if (!be->files.reopen) {
+      r = -1;
+      errno = ENOSYS;
+    } else {
+      r = posix_reopen(a, c->flags);
+    }
+    break;
+  case CO_OP_CREATED_QUERY:
+    r = fcntl(a, F_CREATED_QUERY, 0);
+    break;
   default:
     r = -1;
     errno = ENOSYS;
@@ -549,7 +592,7 @@ const struct co_backend co_backend_posix = {
     .std_restore = posix_std_restore,
     .platform = CO_PLATFORM_POSIX,
     .hard_limit = posix_hard_limit,
-    .blocks = posix_blocks,
+    .files = posix_files,
 };
 
 const char *co_posix_tmpdir(void *self) {

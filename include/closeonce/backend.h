@@ -90,11 +90,9 @@ struct co_backend {
   int64_t (*hard_limit)(void *self);
 
   /* Version 5, optional (NULL: not known). The trace's files, as the
-   * backend probed them where it makes them (docs/posix.md#blocks): the
-   * block (> 0), the unit of an offset's whole blocks, and holes: 1 if
-   * the file system makes holes in blocks of exactly that size, 0 if it
-   * makes none (a file is data up to its end), -1 if neither was seen. */
-  void (*blocks)(void *self, int64_t *block /* OUT */, int *holes /* OUT */);
+   * backend probed them where it makes them (struct co_files in
+   * closeonce/model.h; docs/posix.md#blocks, #reopen). */
+  void (*files)(void *self, struct co_files *out /* OUT */);
 };
 
 /* The POSIX (Linux) backend. */

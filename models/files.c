@@ -1,7 +1,8 @@
 /*
- * Files with holes: which blocks of a trace's file hold data, and the
- * rules that depend on it, ftruncate and lseek's SEEK_DATA/SEEK_HOLE
- * (docs/posix.md#blocks, docs/posix.md#seek-data). The block and whether
+ * The trace's files: which blocks of a file hold data, and the rules that
+ * depend on it, ftruncate and lseek's SEEK_DATA/SEEK_HOLE
+ * (docs/posix.md#blocks, docs/posix.md#seek-data); opening a file again by
+ * name and F_CREATED_QUERY (docs/posix.md#reopen). The block and whether
  * the file system makes holes at all are the profile's (co_model_config:
  * the backend probes them where it makes its files); a written block is
  * data, one never written (or cut off by ftruncate) a hole.
@@ -22,9 +23,9 @@ void co__data_write(struct co_model *m, int32_t file, int64_t start,
   struct co__content *c = &m->content[file];
   int64_t k, last;
   size_t words;
-  if (m->holes != 1 || n <= 0 || c->lost)
+  if (m->files.holes != 1 || n <= 0 || c->lost)
     return;
-  last = (start + n - 1) / m->block;
+  last = (start + n - 1) / m->files.block;
   words = (size_t)last / 64 + 1;
   if (words > c->datacap) {
     size_t cap = c->datacap ? c->datacap : 4;
@@ -39,7 +40,7 @@ void co__data_write(struct co_model *m, int32_t file, int64_t start,
     c->data = d;
     c->datacap = cap;
   }
-  for (k = start / m->block; k <= last; k++)
+  for (k = start / m->files.block; k <= last; k++)
     c->data[k / 64] |= (uint64_t)1 << (k % 64);
 }
 
@@ -79,7 +80,7 @@ void co__rule_ftruncate(struct co_model *m, const struct co_call *c,
   else
     co__content_truncate(m, o->file, *size, c->n);
   if (m->content[o->file].data)
-    data_truncate(&m->content[o->file], m->block, c->n);
+    data_truncate(&m->content[o->file], m->files.block, c->n);
   *size = c->n;
 }
 
@@ -128,13 +129,13 @@ void co__rule_lseek_ext(struct co_model *m, const struct co_call *c,
     co__fail(pred, CO_ENXIO);
     return;
   }
-  if (size < 0 || f->lost || (f->gap && m->holes < 0)) {
+  if (size < 0 || f->lost || (f->gap && m->files.holes < 0)) {
     pred->ret = CO_RET_ANY;
     o->off = -1;
     return;
   }
-  if (m->holes == 1)
-    pos = seek_map(f, m->block, size, c->n, wh == CO_F_XWHENCE_HOLE);
+  if (m->files.holes == 1)
+    pos = seek_map(f, m->files.block, size, c->n, wh == CO_F_XWHENCE_HOLE);
   else
     pos = wh == CO_F_XWHENCE_DATA ? c->n : size;
   if (pos < 0) {
@@ -143,4 +144,64 @@ void co__rule_lseek_ext(struct co_model *m, const struct co_call *c,
   }
   o->off = pos;
   pred->ret = pos;
+}
+
+/* docs/posix.md#reopen: open(2) of /proc/thread-self/fd/N, the file
+ * descriptor N is on, by its name: a number is taken first (EMFILE);
+ * then no such name (N not open) is ENOENT; then the file's mode must
+ * grant the access to its owner, unless the caller overrides it
+ * (CAP_DAC_OVERRIDE): EACCES. A new open file description on the same
+ * file, at offset 0, that did not create it. */
+void co__rule_reopen(struct co_model *m, const struct co_call *c,
+                     struct co_outcome *pred, struct co_aftermath *t) {
+  static const uint16_t need[4] = {0600, 0400, 0200, 0600};
+  int64_t n;
+  int32_t file, ofd;
+  if (!m->files.reopen) {
+    co__fail(pred, CO_ENOSYS);
+    return;
+  }
+  if ((n = m->plat->alloc(m, 0)) < 0) {
+    co__fail(pred, CO_EMFILE);
+    return;
+  }
+  if (!co__is_live(m, c->a)) {
+    co__fail(pred, CO_ENOENT);
+    return;
+  }
+  file = co__ofd_of(m, c->a)->file;
+  if (!m->files.dac_override &&
+      (m->content[file].mode & need[c->flags & CO_F_ACC_MASK]) !=
+          need[c->flags & CO_F_ACC_MASK]) {
+    co__fail(pred, CO_EACCES);
+    return;
+  }
+  if ((ofd = co__new_ofd_on(m, file, c->flags & CO_F_ACC_MASK,
+                            c->flags & CO_F_APPEND)) < 0) {
+    co__fail(pred, CO_OTHER);
+    return;
+  }
+  co__install(m, n, ofd, c->flags & CO_F_CLOEXEC);
+  m->ofd[ofd].created = 0;
+  pred->ret = n;
+  co__touch(t, n);
+}
+
+/* fcntl(fd, F_CREATED_QUERY) (Linux 6.12; docs/posix.md#reopen): EBADF if
+ * not open, EINVAL on a kernel without it; 1 if the open that made the
+ * description created the file, else 0 (a dup shares the description). */
+void co__rule_created_query(struct co_model *m, const struct co_call *c,
+                            struct co_outcome *pred, struct co_aftermath *t) {
+  const struct ofdent *o;
+  co__touch(t, c->a);
+  if (!co__is_live(m, c->a)) {
+    co__fail(pred, CO_EBADF);
+    return;
+  }
+  if (!m->files.created_query) {
+    co__fail(pred, CO_EINVAL);
+    return;
+  }
+  o = co__ofd_of(m, c->a);
+  pred->ret = o->created < 2 ? o->created : CO_RET_ANY;
 }

@@ -630,11 +630,19 @@ static int begin_model(struct co_exec *ex) {
 
 static int begin_trace(struct co_exec *ex, struct co_verdict *v);
 
+/* Whatever the trace started beyond its calls ends (backend.h
+ * trace_end: the second party's thread). */
+static void trace_end(struct co_exec *ex) {
+  if (ex->be->version >= 5 && ex->be->trace_end)
+    ex->be->trace_end(ex->self);
+}
+
 int co_exec_begin(struct co_exec *ex, struct co_verdict *v) {
   int kind = begin_trace(ex, v);
   if (kind != CO_V_OK) {
     /* no trace runs: the limit (co_exec_fit_limit's raise) and the
      * process's 0-2 back at once */
+    trace_end(ex);
     restore_limit(ex);
     std_restore(ex);
   }
@@ -1623,9 +1631,11 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
   hi += CO_SWEEP_MARGIN;
   if (ex->first.kind == CO_V_OK)
     final_compare(ex, &tv, hi);
-  /* Teardown: free every object the trace left (its layer's close), then
-   * close every reachable number that is open, whatever the model thinks,
-   * and check that none is left. */
+  /* Teardown: the second party ends (its own table with it), every
+   * object the trace left is freed (its layer's close), then every
+   * reachable number that is open is closed, whatever the model thinks,
+   * and none may be left. */
+  trace_end(ex);
   teardown_objects(ex);
   n = reachable(ex, hi);
   if (n != (size_t)-1 &&

@@ -50,6 +50,7 @@ void co_model_free(struct co_model *m) {
   }
   free(m->foreign);
   free(m->frun);
+  co__party_free(m);
   free(m);
 }
 
@@ -89,6 +90,7 @@ int co_model_begin(struct co_model *m, const struct co_model_config *cfg) {
   m->quirks = cfg->quirks;
   co__hooks_init(&m->hook, cfg->quirks);
   m->hint = -1;
+  co__party_begin(m);
   if (co__fd_begin(m, cfg) < 0)
     return -1;
   reset_parties(m, cfg);
@@ -224,7 +226,7 @@ unsigned co_model_apply(struct co_model *m, const struct co_model_prep *p,
   const struct co_op *op = p->step->op;
   const struct co_call *c = p->call;
   unsigned kind = op->kind < CO_OP_COUNT ? op->kind : op->kind % CO_OP_COUNT;
-  int binds = co_opdesc[kind].binds;
+  int binds = co_opdesc[kind].binds, swapped = 0;
   co__rule *rule;
 
   pred->ret = 0;
@@ -232,6 +234,10 @@ unsigned co_model_apply(struct co_model *m, const struct co_model_prep *p,
   pred->raw = 0;
   pred->data = pred->dmask = 0;
   m->hint = c->hint;
+  if (!t->refused && (swapped = co__party_enter(m, c)) < 0) {
+    co__fail(pred, CO_OTHER);
+    return 0;
+  }
   if (t->refused) {
     co__fail(pred, CO_REFUSED);
   } else if (kind == CO_OP_CALL) {
@@ -253,6 +259,7 @@ unsigned co_model_apply(struct co_model *m, const struct co_model_prep *p,
     s->num = pred->ret;
     s->gen = co__is_live(m, pred->ret) ? m->fd[pred->ret].gen : 0;
   }
+  co__party_leave(m, swapped, t);
   return ((((kind + (kind == CO_OP_CALL ? op->entry : 0u)) * CO_SIT_COUNT +
             (unsigned)p->sa) *
                CO_SIT_COUNT +

@@ -142,7 +142,14 @@ co__rule co__rule_open, co__rule_dup, co__rule_dup2, co__rule_dup3,
     co__rule_setfl, co__rule_close, co__rule_close_range, co__rule_write,
     co__rule_lseek, co__rule_read, co__rule_fstat, co__rule_lseek_ext,
     co__rule_setlimit, co__rule_ftruncate, co__rule_fchmod, co__rule_reopen,
-    co__rule_created_query;
+    co__rule_created_query, co__rule_thread;
+/* ---- party.c ---- */
+void co__party_begin(struct co_model *m);
+void co__party_free(struct co_model *m);
+/* Before a step's rule: unshare the table if c does, and swap in the
+ * child's own table for its step (1). 0: nothing swapped; -1: ENOMEM. */
+int co__party_enter(struct co_model *m, const struct co_call *c);
+void co__party_leave(struct co_model *m, int swapped, struct co_aftermath *t);
 /* ---- files.c: data blocks of the trace's files ---- */
 /* Bytes [start, start + n) of file were written: their blocks are data. */
 void co__data_write(struct co_model *m, int32_t file, int64_t start,
@@ -181,6 +188,16 @@ struct co__hooks {
 };
 void co__hooks_init(struct co__hooks *h, unsigned quirks);
 
+/* party.c: a second party sharing the table (a second thread) */
+struct co__party {
+  uint8_t child;    /* the built-in operations run in the second thread */
+  uint8_t started;  /* it exists: the table is shared */
+  uint8_t unshared; /* it has its own table, fd/cap/high */
+  struct fdent *fd;
+  size_t cap, fdcap;
+  int64_t high;
+};
+
 struct co_model {
   struct fdent *fd;
   size_t cap; /* numbers 0..cap-1 have entries; above, all are free */
@@ -204,6 +221,7 @@ struct co_model {
   int64_t atnum[CO_AT_REFS]; /* f>=B: the first number >= B free at start */
   int64_t hard;              /* the hard limit (setlimit's bound) */
   struct co_files files; /* the trace's files (co_model_config) */
+  struct co__party party;
   int64_t base; /* every number below it is foreign (open all trace long) */
   uint32_t gen;
   int platform; /* enum co_platform */

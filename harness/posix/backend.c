@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,12 +58,28 @@
 
 #define POLL_CHUNK 256
 
+/* The second party (docs/posix.md#party): a thread of the harness, which
+ * shares the descriptor table, and runs the calls the trace gives it one
+ * at a time while the caller waits. */
+struct party {
+  pthread_t th;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int running; /* the thread exists */
+  int state;   /* PARTY_IDLE, PARTY_CALL (c, out set), PARTY_EXIT */
+  const struct co_call *c;
+  struct co_outcome *out;
+};
+enum { PARTY_IDLE, PARTY_CALL, PARTY_EXIT };
+
 struct posix_be {
   int dirfd;
   int tmpfile_ok; /* O_TMPFILE works in dir */
   int kcmp_ok;
   int64_t limit; /* RLIMIT_NOFILE when created, as the executor takes it */
   struct co_files files; /* the files, probed (probe_files) */
+  int child;             /* calls go to the second party ("thread child") */
+  struct party party;
   pid_t pid;
   char dir[4096];
   struct pollfd pfd[POLL_CHUNK];
@@ -88,6 +105,7 @@ static const char *tmp_root(void) {
 static int64_t posix_limit(void *self);
 static int posix_open(struct posix_be *be, unsigned flags);
 static int posix_reopen(int fd, unsigned flags);
+static void posix_trace_end(void *self);
 
 /* Where the file system of dir puts holes (docs/posix.md#blocks): in a
  * file of 8 MiB whose first byte alone was written, SEEK_HOLE from 0 finds
@@ -181,6 +199,8 @@ static void *posix_create(char *err, size_t errcap) {
                         be->dirfd) == 0;
   for (fd = 0; fd < (int)sizeof be->buf; fd++)
     be->buf[fd] = (char)CO_WRITE_BYTE(fd);
+  pthread_mutex_init(&be->party.mu, NULL);
+  pthread_cond_init(&be->party.cv, NULL);
   probe_files(be);
   return be;
 }
@@ -191,6 +211,9 @@ static void posix_destroy(void *self) {
   struct dirent *e;
   if (!be)
     return;
+  posix_trace_end(be);
+  pthread_mutex_destroy(&be->party.mu);
+  pthread_cond_destroy(&be->party.cv);
   /* Nothing should be left; remove anything a crash in between left. */
   d = fdopendir(be->dirfd);
   if (d) {
@@ -387,9 +410,90 @@ static void posix_read_stat(struct posix_be *be, const struct co_call *c,
                              st.st_size < 0 ? 0 : (uint64_t)st.st_size);
 }
 
+static void posix_call_here(struct posix_be *be, const struct co_call *c,
+                            struct co_outcome *out);
+
+static void *party_main(void *arg) {
+  struct posix_be *be = arg;
+  struct party *p = &be->party;
+  pthread_mutex_lock(&p->mu);
+  for (;;) {
+    while (p->state == PARTY_IDLE)
+      pthread_cond_wait(&p->cv, &p->mu);
+    if (p->state == PARTY_EXIT)
+      break;
+    pthread_mutex_unlock(&p->mu);
+    posix_call_here(be, p->c, p->out);
+    pthread_mutex_lock(&p->mu);
+    p->state = PARTY_IDLE;
+    pthread_cond_broadcast(&p->cv);
+  }
+  pthread_mutex_unlock(&p->mu);
+  return NULL; /* its own table, if it unshared one, goes with it */
+}
+
+/* "thread main|child": the second party's thread is made at its first
+ * call; 0, or -1 with errno. */
+static int party_switch(struct posix_be *be, int child) {
+  struct party *p = &be->party;
+  int e;
+  if (child && !p->running) {
+    p->state = PARTY_IDLE;
+    if ((e = pthread_create(&p->th, NULL, party_main, be)) != 0) {
+      errno = e;
+      return -1;
+    }
+    p->running = 1;
+  }
+  be->child = child;
+  return 0;
+}
+
+static void party_call(struct posix_be *be, const struct co_call *c,
+                       struct co_outcome *out) {
+  struct party *p = &be->party;
+  pthread_mutex_lock(&p->mu);
+  p->c = c;
+  p->out = out;
+  p->state = PARTY_CALL;
+  pthread_cond_broadcast(&p->cv);
+  while (p->state == PARTY_CALL)
+    pthread_cond_wait(&p->cv, &p->mu);
+  pthread_mutex_unlock(&p->mu);
+}
+
+/* The trace is over: the second party's thread ends (and its table). */
+static void posix_trace_end(void *self) {
+  struct posix_be *be = self;
+  struct party *p = &be->party;
+  be->child = 0;
+  if (!p->running)
+    return;
+  pthread_mutex_lock(&p->mu);
+  p->state = PARTY_EXIT;
+  pthread_cond_broadcast(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+  pthread_join(p->th, NULL);
+  p->running = 0;
+}
+
 static void posix_call(void *self, const struct co_call *c,
                        struct co_outcome *out) {
   struct posix_be *be = self;
+  if (c->kind == CO_OP_THREAD) {
+    errno = 0;
+    co_outcome_from_c(out, party_switch(be, c->flags & CO_F_BIT0), errno);
+    return;
+  }
+  if (be->child)
+    party_call(be, c, out);
+  else
+    posix_call_here(be, c, out);
+}
+
+/* One call in the calling thread. */
+static void posix_call_here(struct posix_be *be, const struct co_call *c,
+                            struct co_outcome *out) {
   int a = (int)c->a, b = (int)c->b;
   long r;
   errno = 0;
@@ -593,6 +697,7 @@ const struct co_backend co_backend_posix = {
     .platform = CO_PLATFORM_POSIX,
     .hard_limit = posix_hard_limit,
     .files = posix_files,
+    .trace_end = posix_trace_end,
 };
 
 const char *co_posix_tmpdir(void *self) {

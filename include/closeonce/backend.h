@@ -93,6 +93,10 @@ struct co_backend {
    * backend probed them where it makes them (struct co_files in
    * closeonce/model.h; docs/posix.md#blocks, #reopen). */
   void (*files)(void *self, struct co_files *out /* OUT */);
+  /* Version 5, optional (NULL: nothing to do). The trace is over (or
+   * never began): whatever it started beyond the calls' own effects ends,
+   * the second party's thread (docs/posix.md#party) with its table. */
+  void (*trace_end)(void *self);
 };
 
 /* The POSIX (Linux) backend. */

@@ -89,7 +89,8 @@ enum co_argkind {
   X(FTRUNCATE, "ftruncate", 0, 1, CO_ARG_OFFSET, none)                        \
   X(FCHMOD, "fchmod", 0, 1, CO_ARG_MODE, none)                                \
   X(REOPEN, "reopen", 1, 1, CO_ARG_NONE, open) /* the file, by name */       \
-  X(CREATED_QUERY, "created_query", 0, 1, CO_ARG_NONE, none)
+  X(CREATED_QUERY, "created_query", 0, 1, CO_ARG_NONE, none)                  \
+  X(THREAD, "thread", 0, 0, CO_ARG_NONE, party) /* who runs what follows */
 
 enum co_opkind {
 #define CO__OP_ENUM(id, name, binds, nrefs, arg, words) CO_OP_##id,

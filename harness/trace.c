@@ -59,9 +59,11 @@ static const struct co__word words_duph[] = {
     {CO_F_SAMEATTR, CO_F_SAMEATTR, "sameattr"},
     {0, 0, NULL}};
 /* thread: the harness's main thread (the client) or its second one, which
- * shares the descriptor table (docs/posix.md#party) */
+ * shares the descriptor table; end: the second one exits, with its table
+ * (docs/posix.md#party) */
 static const struct co__word words_party[] = {{0x3, 0, "main"},
                                               {0x3, 1, "child"},
+                                              {0x3, 2, "end"},
                                               {0, 0, NULL}};
 static const struct co__word words_whence[] = {{CO_F_WHENCE_MASK, 0, "set"},
                                                {CO_F_WHENCE_MASK, 1, "cur"},

@@ -23,11 +23,17 @@ void co__party_free(struct co_model *m) {
   free(m->party.fd);
 }
 
-/* "thread main|child": the operations that follow run in that thread */
+/* "thread main|child|end": the operations that follow run in that
+ * thread; end: the second thread exits (its own table, if it has one, is
+ * closed with it) and the main thread runs what follows */
 void co__rule_thread(struct co_model *m, const struct co_call *c,
                      struct co_outcome *pred, struct co_aftermath *t) {
   (void)pred;
   (void)t;
+  if (c->flags & CO_F_BIT1) {
+    co__party_begin(m);
+    return;
+  }
   m->party.child = (uint8_t)(c->flags & CO_F_BIT0);
   if (m->party.child)
     m->party.started = 1;
@@ -59,7 +65,6 @@ static int range_issued(const struct co_model *m, const struct co_call *c) {
  * dup_fd). -1 on ENOMEM. */
 static int unshare(struct co_model *m) {
   struct co__party *p = &m->party;
-  size_t i;
   if (p->fdcap < m->cap) {
     struct fdent *fd = realloc(p->fd, m->cap * sizeof *fd);
     if (!fd)
@@ -70,9 +75,6 @@ static int unshare(struct co_model *m) {
   memcpy(p->fd, m->fd, m->cap * sizeof *m->fd);
   p->cap = m->cap;
   p->high = m->high;
-  for (i = 0; i < m->cap; i++)
-    if (m->fd[i].ofd >= 0)
-      m->ofd[m->fd[i].ofd].refs++;
   p->unshared = 1;
   return 0;
 }

@@ -482,6 +482,11 @@ static void posix_call(void *self, const struct co_call *c,
   struct posix_be *be = self;
   if (c->kind == CO_OP_THREAD) {
     errno = 0;
+    if (c->flags & CO_F_BIT1) { /* end: the thread exits */
+      posix_trace_end(be);
+      co_outcome_from_c(out, 0, 0);
+      return;
+    }
     co_outcome_from_c(out, party_switch(be, c->flags & CO_F_BIT0), errno);
     return;
   }

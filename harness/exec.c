@@ -1495,19 +1495,6 @@ static int cmp_u64(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* a and b, on separate descriptions of one file in the model (a reopen),
- * are on distinct files. */
-static int file_differs(struct co_exec *ex, struct co_verdict *v, int64_t a,
-                        int64_t b) {
-  char ha[24], hb[24];
-  return set_verdict(ex, v, CO_V_DIVERGENCE, "file",
-                     "%s %s and %s name distinct files; the model has them "
-                     "on one file (opened again by name)",
-                     ex->words->handles,
-                     co_words_value(ex->words, a, ha, sizeof ha),
-                     co_words_value(ex->words, b, hb, sizeof hb));
-}
-
 /* The end-of-trace comparison of every live number. */
 static int final_compare(struct co_exec *ex, struct co_verdict *v, int64_t hi) {
   uint64_t keys[64];
@@ -1535,7 +1522,7 @@ static int final_compare(struct co_exec *ex, struct co_verdict *v, int64_t hi) {
         ;
       if (i < nk) { /* a reopen of a file: the same file, another OFD */
         if (keys[i] != keys[nk])
-          return file_differs(ex, v, keynum[i], num);
+          return check_same_file(ex, v, keynum[i], num);
         continue;
       }
       keyfile[nk] = f;

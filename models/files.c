@@ -60,20 +60,13 @@ void co__rule_ftruncate(struct co_model *m, const struct co_call *c,
                         struct co_outcome *pred, struct co_aftermath *t) {
   struct ofdent *o;
   int64_t *size;
-  co__touch(t, c->a);
   if (c->n < 0) {
+    co__touch(t, c->a);
     co__fail(pred, CO_EINVAL);
     return;
   }
-  if (!co__is_live(m, c->a)) {
-    co__fail(pred, CO_EBADF);
+  if (!(o = co__io_ofd(m, c, pred, t, CO_F_ACC_RDONLY, CO_EINVAL)))
     return;
-  }
-  o = co__ofd_of(m, c->a);
-  if (o->acc == CO_F_ACC_RDONLY) {
-    co__fail(pred, CO_EINVAL);
-    return;
-  }
   size = &m->fsize[o->file];
   if (*size < 0) /* after a layer's opaque I/O: its bytes are not known */
     m->content[o->file].lost = 1;
@@ -138,12 +131,7 @@ void co__rule_lseek_ext(struct co_model *m, const struct co_call *c,
     pos = seek_map(f, m->files.block, size, c->n, wh == CO_F_XWHENCE_HOLE);
   else
     pos = wh == CO_F_XWHENCE_DATA ? c->n : size;
-  if (pos < 0) {
-    co__fail(pred, CO_ENXIO);
-    return;
-  }
-  o->off = pos;
-  pred->ret = pos;
+  co__seek_to(o, pred, pos, CO_ENXIO);
 }
 
 /* docs/posix.md#reopen: open(2) of /proc/thread-self/fd/N, the file
@@ -192,16 +180,12 @@ void co__rule_reopen(struct co_model *m, const struct co_call *c,
  * description created the file, else 0 (a dup shares the description). */
 void co__rule_created_query(struct co_model *m, const struct co_call *c,
                             struct co_outcome *pred, struct co_aftermath *t) {
-  const struct ofdent *o;
-  co__touch(t, c->a);
-  if (!co__is_live(m, c->a)) {
-    co__fail(pred, CO_EBADF);
+  const struct ofdent *o = co__io_ofd(m, c, pred, t, -1, CO_OK);
+  if (!o)
     return;
-  }
   if (!m->files.created_query) {
     co__fail(pred, CO_EINVAL);
     return;
   }
-  o = co__ofd_of(m, c->a);
   pred->ret = o->created < 2 ? o->created : CO_RET_ANY;
 }

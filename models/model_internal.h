@@ -154,6 +154,12 @@ void co__party_leave(struct co_model *m, int swapped, struct co_aftermath *t);
 /* Bytes [start, start + n) of file were written: their blocks are data. */
 void co__data_write(struct co_model *m, int32_t file, int64_t start,
                     int64_t n);
+/* The description a read, write or ftruncate goes through: EBADF if not
+ * open; err if its access mode is deny (the one without the access it
+ * needs; -1: any will do); NULL then. */
+struct ofdent *co__io_ofd(struct co_model *m, const struct co_call *c,
+                          struct co_outcome *pred, struct co_aftermath *t,
+                          int deny, int err);
 void co__write_with(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t,
                     int ro_err);
@@ -475,6 +481,17 @@ static inline void co__step_sit(const struct co_model *m, struct co__step *s) {
 static inline void co__fail(struct co_outcome *o, int err) {
   o->ret = -1;
   o->err = err;
+}
+/* A seek's result: the offset moves to pos, which it returns; a negative
+ * pos fails with err and leaves the offset. */
+static inline void co__seek_to(struct ofdent *o, struct co_outcome *pred,
+                               int64_t pos, int err) {
+  if (pos < 0) {
+    co__fail(pred, err);
+    return;
+  }
+  o->off = pos;
+  pred->ret = pos;
 }
 /* Record that num's validity or flags may have changed. The array holds
  * what any operation can touch (CO_TOUCH_MAX); an overflow is flagged,

@@ -202,11 +202,10 @@ void co__rule_close_range(struct co_model *m, const struct co_call *c,
 /* man write: EBADF if not open for writing (ro_err: what the platform
  * says for a description without write access); a count of 0 returns 0
  * and changes nothing; O_APPEND moves the offset to the end first. */
-/* The description a read or write goes through: EBADF if not open; err
- * if its access mode is deny (the one without the access it needs). */
-static struct ofdent *io_ofd(struct co_model *m, const struct co_call *c,
-                             struct co_outcome *pred, struct co_aftermath *t,
-                             int deny, int err) {
+/* (co__io_ofd: model_internal.h) */
+struct ofdent *co__io_ofd(struct co_model *m, const struct co_call *c,
+                          struct co_outcome *pred, struct co_aftermath *t,
+                          int deny, int err) {
   struct ofdent *o;
   co__touch(t, c->a);
   if (!co__is_live(m, c->a)) {
@@ -224,7 +223,7 @@ static struct ofdent *io_ofd(struct co_model *m, const struct co_call *c,
 void co__write_with(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t,
                     int ro_err) {
-  struct ofdent *o = io_ofd(m, c, pred, t, CO_F_ACC_RDONLY, ro_err);
+  struct ofdent *o = co__io_ofd(m, c, pred, t, CO_F_ACC_RDONLY, ro_err);
   if (!o)
     return;
   pred->ret = c->n;
@@ -272,12 +271,7 @@ void co__rule_lseek(struct co_model *m, const struct co_call *c,
     return;
   }
   pos = base + c->n;
-  if (pos < 0) {
-    co__fail(pred, CO_EINVAL);
-    return;
-  }
-  o->off = pos;
-  pred->ret = pos;
+  co__seek_to(o, pred, pos, CO_EINVAL);
 }
 
 /* docs/posix.md#read: EBADF if not open or not open for reading (checked
@@ -287,7 +281,7 @@ void co__rule_lseek(struct co_model *m, const struct co_call *c,
  * gap). O_NONBLOCK changes nothing on a regular file. */
 void co__rule_read(struct co_model *m, const struct co_call *c,
                    struct co_outcome *pred, struct co_aftermath *t) {
-  struct ofdent *o = io_ofd(m, c, pred, t, CO_F_ACC_WRONLY, CO_EBADF);
+  struct ofdent *o = co__io_ofd(m, c, pred, t, CO_F_ACC_WRONLY, CO_EBADF);
   const struct co__content *f;
   int64_t size, k;
   if (!o)

@@ -400,6 +400,7 @@ int co_trace_decode(const uint8_t *data, size_t size,
       op.dst = 0;
     }
     if (co_opdesc[op.kind].arg == CO_ARG_MODE) { /* 9 bits: 0400 a flag */
+      op.a = ref_decode(r[2]);
       op.n = r[3] | (op.flags & 1) << 8;
       op.flags = 0;
       co_op_canon(&op);

@@ -36,6 +36,7 @@ struct co_exec {
    * co_exec_fit_limit), the highest it was: numbers below it are reached. */
   int64_t limit;
   int64_t hard;    /* the hard limit (0: the backend sets none) */
+  struct co_files files; /* the trace's files (backend.h files) */
   int64_t limit0;  /* the soft limit before the trace moved it, */
   int limit_moved; /* restored at co_exec_end */
   unsigned observe;
@@ -274,6 +275,9 @@ struct co_exec *co_exec_new(const struct co_backend *be, char *err,
     ex->genv.dirfd = be->private_dir(ex->self, &ex->genv.dir);
   if (be->version >= 3 && be->quirks)
     ex->quirks = be->quirks(ex->self);
+  ex->files.holes = -1;
+  if (be->version >= 5 && be->files)
+    be->files(ex->self, &ex->files);
   if (take_foreign(ex) < 0) {
     snprintf(err, errcap, "cannot list the open descriptors");
     goto fail;
@@ -586,6 +590,10 @@ unsigned co_exec_quirks(const struct co_exec *ex) {
   return ex->quirks;
 }
 
+const struct co_files *co_exec_files(const struct co_exec *ex) {
+  return &ex->files;
+}
+
 static int begin_model(struct co_exec *ex) {
   struct co_model_config cfg;
   size_t n = 0, nfree;
@@ -609,6 +617,7 @@ static int begin_model(struct co_exec *ex) {
   cfg.platform = ex->platform;
   cfg.quirks = ex->quirks;
   cfg.window = ex->window;
+  cfg.files = ex->files;
   if (co_model_begin(ex->model, &cfg) < 0)
     return -1;
   ex->genv.window = ex->window;
@@ -621,11 +630,19 @@ static int begin_model(struct co_exec *ex) {
 
 static int begin_trace(struct co_exec *ex, struct co_verdict *v);
 
+/* Whatever the trace started beyond its calls ends (backend.h
+ * trace_end: the second party's thread). */
+static void trace_end(struct co_exec *ex) {
+  if (ex->be->version >= 5 && ex->be->trace_end)
+    ex->be->trace_end(ex->self);
+}
+
 int co_exec_begin(struct co_exec *ex, struct co_verdict *v) {
   int kind = begin_trace(ex, v);
   if (kind != CO_V_OK) {
     /* no trace runs: the limit (co_exec_fit_limit's raise) and the
      * process's 0-2 back at once */
+    trace_end(ex);
     restore_limit(ex);
     std_restore(ex);
   }
@@ -1482,6 +1499,7 @@ static int cmp_u64(const void *a, const void *b) {
 static int final_compare(struct co_exec *ex, struct co_verdict *v, int64_t hi) {
   uint64_t keys[64];
   int64_t keynum[64];
+  int32_t keyfile[64];
   size_t nk = 0, i;
   int64_t num;
   unsigned k;
@@ -1499,10 +1517,20 @@ static int final_compare(struct co_exec *ex, struct co_verdict *v, int64_t hi) {
       if (check_same(ex, v, num, rep))
         return v->kind;
     } else if (nk < 64 && ex->be->object_key(ex->self, num, &keys[nk]) == 0) {
+      int32_t f = co_model_file_of(ex->model, num);
+      for (i = 0; i < nk && keyfile[i] != f; i++)
+        ;
+      if (i < nk) { /* a reopen of a file: the same file, another OFD */
+        if (keys[i] != keys[nk])
+          return check_same_file(ex, v, keynum[i], num);
+        continue;
+      }
+      keyfile[nk] = f;
       keynum[nk++] = num;
     }
   }
-  /* Distinct descriptions must be distinct files (each open makes one). */
+  /* Distinct files in the model must be distinct files (each open makes
+   * one). */
   if (nk > 1) {
     uint64_t sorted[64];
     memcpy(sorted, keys, nk * sizeof *keys);
@@ -1590,9 +1618,11 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
   hi += CO_SWEEP_MARGIN;
   if (ex->first.kind == CO_V_OK)
     final_compare(ex, &tv, hi);
-  /* Teardown: free every object the trace left (its layer's close), then
-   * close every reachable number that is open, whatever the model thinks,
-   * and check that none is left. */
+  /* Teardown: the second party ends (its own table with it), every
+   * object the trace left is freed (its layer's close), then every
+   * reachable number that is open is closed, whatever the model thinks,
+   * and none may be left. */
+  trace_end(ex);
   teardown_objects(ex);
   n = reachable(ex, hi);
   if (n != (size_t)-1 &&

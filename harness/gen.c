@@ -136,6 +136,15 @@ void co_gen_op(struct co_rng *r, const struct co_opset *set, uint32_t bound,
     break;
   case CO_ARG_OFFSET:
     op->n = (int32_t)co_rng_below(r, 48) - 8;
+    /* whole blocks (files with holes) where the opset has ftruncate, one
+     * offset in four: mostly the first few blocks, at times any */
+    if (has_kind(set, CO_OP_FTRUNCATE) && co_rng_below(r, 4) == 0)
+      op->blk = (uint8_t)(co_rng_below(r, 4) ? 1 + co_rng_below(r, 3)
+                                             : co_rng_below(r, CO_BLK_MAX + 1));
+    break;
+  case CO_ARG_MODE: /* LTP's modes mostly, at times any */
+    op->n = co_rng_below(r, 4) ? (int32_t)(0111 * co_rng_below(r, 8))
+                               : (int32_t)co_rng_below(r, 01000);
     break;
   default:
     op->n = 0;
@@ -239,8 +248,10 @@ int co_gen_mutate(struct co_rng *r, const struct co_opset *set, size_t max_ops,
         break;
       co_gen_op(r, set, bound, &op);
       t->ops[i].flags = (uint8_t)co_rng_below(r, 16);
-      if (op.kind == t->ops[i].kind)
+      if (op.kind == t->ops[i].kind) {
         t->ops[i].n = op.n;
+        t->ops[i].blk = op.blk;
+      }
       else
         t->ops[i].n += (int32_t)co_rng_below(r, 9) - 4;
       co_op_canon(&t->ops[i]);

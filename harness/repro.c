@@ -404,18 +404,55 @@ static void fstat_c(FILE *o, const struct co_op *op) {
   fprintf(o, ", &st);\n  }\n");
 }
 
+/* An offset: whole blocks (BLOCK, the hole block closeonce probed) and
+ * bytes. */
+static void offset_c(FILE *o, const struct co_op *op) {
+  if (op->blk)
+    fprintf(o, ", %u * BLOCK + %d", op->blk, (int)op->n);
+  else
+    fprintf(o, ", %d", (int)op->n);
+}
+
 static void lseek_ext_c(FILE *o, const struct co_op *op) {
+  static const char *const wh[] = {"SEEK_DATA", "SEEK_HOLE",
+                                   "SEEK_HOLE + 1 /* invalid */",
+                                   "7 /* invalid */", "-1 /* invalid */"};
   unsigned w = op->flags & CO_F_XWHENCE_MASK;
   call_c(o, op, "lseek", 0, 1);
-  fprintf(o, ", %d, %s);\n", (int)op->n,
-          w == CO_F_XWHENCE_DATA   ? "SEEK_DATA"
-          : w == CO_F_XWHENCE_HOLE ? "SEEK_HOLE"
-                                   : "SEEK_HOLE + 1 /* invalid */");
+  offset_c(o, op);
+  fprintf(o, ", %s);\n", wh[w < 5 ? w : 0]);
+}
+
+/* the file, opened again by its /proc name (docs/posix.md#reopen) */
+static void reopen_c(FILE *o, const struct co_op *op) {
+  fprintf(o, "  {\n    char p[64];\n    snprintf(p, sizeof p, "
+             "\"/proc/thread-self/fd/%%d\", ");
+  ref_c(o, op->a);
+  fprintf(o, ");\n    r = s[%u] = open(p, %s%s%s);\n  }\n", op->dst,
+          acc_c(op->flags), op->flags & CO_F_CLOEXEC ? " | O_CLOEXEC" : "",
+          op->flags & CO_F_APPEND ? " | O_APPEND" : "");
+}
+
+static void created_query_c(FILE *o, const struct co_op *op) {
+  call_c(o, op, "fcntl", 0, 1);
+  fprintf(o, ", 1028 /* F_CREATED_QUERY */, 0);\n");
+}
+
+static void fchmod_c(FILE *o, const struct co_op *op) {
+  call_c(o, op, "fchmod", 0, 1);
+  fprintf(o, ", 0%03o);\n", (unsigned)op->n);
+}
+
+static void ftruncate_c(FILE *o, const struct co_op *op) {
+  call_c(o, op, "ftruncate", 0, 1);
+  offset_c(o, op);
+  fprintf(o, ");\n");
 }
 
 static void lseek_c(FILE *o, const struct co_op *op) {
   call_c(o, op, "lseek", 0, 1);
-  fprintf(o, ", %d, %s);\n", (int)op->n,
+  offset_c(o, op);
+  fprintf(o, ", %s);\n",
           (op->flags & CO_F_WHENCE_MASK) == 0   ? "SEEK_SET"
           : (op->flags & CO_F_WHENCE_MASK) == 1 ? "SEEK_CUR"
                                                 : "SEEK_END");
@@ -445,7 +482,9 @@ static void (*const builtin_c[CO_OP_COUNT])(FILE *, const struct co_op *) = {
     [CO_OP_WRITE] = write_c,       [CO_OP_LSEEK] = lseek_c,
     [CO_OP_SETFL] = setfl_c,       [CO_OP_READ] = read_c,
     [CO_OP_FSTAT] = fstat_c,       [CO_OP_LSEEK_EXT] = lseek_ext_c,
-    [CO_OP_SETLIMIT] = setlimit_c,
+    [CO_OP_SETLIMIT] = setlimit_c, [CO_OP_FTRUNCATE] = ftruncate_c,
+    [CO_OP_FCHMOD] = fchmod_c,     [CO_OP_REOPEN] = reopen_c,
+    [CO_OP_CREATED_QUERY] = created_query_c,
 };
 
 static int builtin_op_c(FILE *o, const struct co_op *op) {
@@ -1096,7 +1135,13 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
       program_w32(out, tg, &v, &ls, co_exec_quirks(ex), r, t, bm.buf);
       rc = 0;
     } else if (!bad) {
+      int64_t block = co_exec_files(ex)->block;
       prelude_c(out, tg, &v, &ls);
+      fprintf(out,
+              "/* whole blocks of an offset: the hole block closeonce "
+              "probed in its\n * files' directory "
+              "(docs/posix.md#blocks) */\n#define BLOCK %lld\n\n",
+              (long long)(block > 0 ? block : CO_BLOCK_DEFAULT));
       main_c(out, &ls);
       fprintf(out, "%s", bm.buf);
       fprintf(out, "\n  printf(\"no failure: every step as the contract "

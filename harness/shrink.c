@@ -182,6 +182,11 @@ static int simplify_pass(struct ctx *c, struct co_trace *t) {
       progress |= try_op(c, t, i, &o);
       o = t->ops[i];
     }
+    if (o.blk) { /* whole blocks: fewer, then none */
+      o.blk = o.blk > 1 ? 1 : 0;
+      progress |= try_op(c, t, i, &o);
+      o = t->ops[i];
+    }
     if (simpler_ref(&o.a)) {
       progress |= try_op(c, t, i, &o);
       o = t->ops[i];

@@ -42,6 +42,8 @@ static const struct co__word words_seekext[] = {
     {CO_F_XWHENCE_MASK, CO_F_XWHENCE_DATA, "data"},
     {CO_F_XWHENCE_MASK, CO_F_XWHENCE_HOLE, "hole"},
     {CO_F_XWHENCE_MASK, CO_F_XWHENCE_BAD, "badwhence"},
+    {CO_F_XWHENCE_MASK, CO_F_XWHENCE_BAD7, "badwhence7"},
+    {CO_F_XWHENCE_MASK, CO_F_XWHENCE_BADNEG, "badwhence-1"},
     {0, 0, NULL}};
 /* close_range: CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, and a bit the
  * kernel does not define (docs/posix.md#close-range-flags). */
@@ -56,6 +58,13 @@ static const struct co__word words_duph[] = {
     {CO_F_NOINHERIT, CO_F_NOINHERIT, "noinherit"},
     {CO_F_SAMEATTR, CO_F_SAMEATTR, "sameattr"},
     {0, 0, NULL}};
+/* thread: the harness's main thread (the client) or its second one, which
+ * shares the descriptor table; end: the second one exits, with its table
+ * (docs/posix.md#party) */
+static const struct co__word words_party[] = {{0x3, 0, "main"},
+                                              {0x3, 1, "child"},
+                                              {0x3, 2, "end"},
+                                              {0, 0, NULL}};
 static const struct co__word words_whence[] = {{CO_F_WHENCE_MASK, 0, "set"},
                                                {CO_F_WHENCE_MASK, 1, "cur"},
                                                {CO_F_WHENCE_MASK, 2, "end"},
@@ -256,6 +265,12 @@ void co_op_canon(struct co_op *op) {
   d = &co_opdesc[op->kind];
   op->dst = d->binds ? op->dst % CO_SLOTS : 0;
   op->flags = flags_canon(op_words[op->kind], op->flags & 0xf);
+  /* whole blocks: an offset's only; an invalid whence has no offset */
+  op->blk = d->arg == CO_ARG_OFFSET &&
+                    !(op->kind == CO_OP_LSEEK_EXT &&
+                      (op->flags & CO_F_XWHENCE_MASK) >= CO_F_XWHENCE_BAD)
+                ? op->blk % (CO_BLK_MAX + 1)
+                : 0;
   if (d->nrefs < 1)
     op->a = (struct co_ref){0, 0};
   if (d->nrefs < 2)
@@ -268,6 +283,9 @@ void co_op_canon(struct co_op *op) {
     break;
   case CO_ARG_OFFSET:
     op->n = (int8_t)(uint8_t)op->n;
+    break;
+  case CO_ARG_MODE:
+    op->n &= 0777;
     break;
   default:
     op->n = 0;
@@ -375,6 +393,21 @@ int co_trace_decode(const uint8_t *data, size_t size,
     op.kind = set->kinds[k];
     op.dst = r[1] & 0xf;
     op.flags = r[1] >> 4;
+    if (co_opdesc[op.kind].arg == CO_ARG_OFFSET) {
+      /* no slot to bind: the low nibble and the top bit are whole blocks */
+      op.blk = (uint8_t)((r[1] & 0xf) | (r[1] >> 7) << 4);
+      op.flags &= 0x7;
+      op.dst = 0;
+    }
+    if (co_opdesc[op.kind].arg == CO_ARG_MODE) { /* 9 bits: 0400 a flag */
+      op.a = ref_decode(r[2]);
+      op.n = r[3] | (op.flags & 1) << 8;
+      op.flags = 0;
+      co_op_canon(&op);
+      if (co_trace_push(out, &op) < 0)
+        return -1;
+      continue;
+    }
     op.a = ref_decode(r[2]);
     if (co_opdesc[op.kind].nrefs >= 2) {
       op.b = ref_decode(r[3]);
@@ -421,6 +454,11 @@ size_t co_trace_encode(const struct co_trace *t, const struct co_opset *set,
       continue;
     r[0] = (uint8_t)(k + 1);
     r[1] = (uint8_t)((op->dst & 0xf) | (op->flags << 4));
+    if (co_opdesc[op->kind].arg == CO_ARG_OFFSET)
+      r[1] = (uint8_t)((op->blk & 0xf) | (op->flags & 0x7) << 4 |
+                       (op->blk >> 4 & 1) << 7);
+    if (co_opdesc[op->kind].arg == CO_ARG_MODE)
+      r[1] = (uint8_t)((op->n >> 8 & 1) << 4);
     r[2] = ref_encode(op->a);
     r[3] = co_opdesc[op->kind].nrefs >= 2 ? ref_encode(op->b)
                                           : (uint8_t)(op->n & 0xff);
@@ -436,7 +474,13 @@ uint64_t co_trace_hash(const struct co_trace *t) {
   size_t i;
   for (i = 0; i < t->len; i++) {
     const struct co_op *op = &t->ops[i];
-    uint8_t r[10] = {op->kind,  op->dst,    op->flags, op->a.type,
+    /* (dst is 0 where blk is used: old traces keep their hashes) */
+    /* (a mode's 0400 beside the flags, which a mode's operation has none
+     * of) */
+    uint8_t hi = co_opdesc[op->kind % CO_OP_COUNT].arg == CO_ARG_MODE
+                     ? (uint8_t)(op->n >> 8 & 1) << 4
+                     : 0;
+    uint8_t r[10] = {op->kind,  (uint8_t)(op->dst + op->blk), (uint8_t)(op->flags | hi), op->a.type,
                      op->a.idx, op->b.type, op->b.idx, (uint8_t)op->n,
                      op->entry, op->obj};
     size_t k;
@@ -531,7 +575,11 @@ int co_op_format(const struct co_op *op, char *buf, size_t cap) {
     co_ref_format(op->b, ref, sizeof ref);
     appendf(buf, cap, &len, " %s", ref);
   }
-  if (d->arg != CO_ARG_NONE)
+  if (d->arg == CO_ARG_OFFSET && op->blk)
+    appendf(buf, cap, &len, op->n ? " %ub%+d" : " %ub", op->blk, (int)op->n);
+  else if (d->arg == CO_ARG_MODE)
+    appendf(buf, cap, &len, " 0%03o", (unsigned)op->n);
+  else if (d->arg != CO_ARG_NONE)
     appendf(buf, cap, &len, " %d", (int)op->n);
   for (w = op_words[op->kind]; w->word; w++) {
     int group = (w->mask & (w->mask - 1)) != 0;
@@ -673,6 +721,39 @@ static int parse_int(const char *t, size_t n, long lo, long hi, int32_t *out) {
   return 0;
 }
 
+/* An offset of whole blocks: "Kb", "Kb+N" or "Kb-N" (K 1..CO_BLK_MAX, N
+ * -128..127) into op->blk and op->n. */
+static int parse_blocks(const char *t, size_t n, struct co_op *op) {
+  size_t i;
+  unsigned k;
+  for (i = 0; i < n && t[i] != 'b'; i++)
+    ;
+  if (i == n || small_uint(t, i, &k) < 0 || k < 1 || k > CO_BLK_MAX)
+    return -1;
+  if (i + 1 == n)
+    op->n = 0;
+  else if ((t[i + 1] != '+' && t[i + 1] != '-') ||
+           parse_int(t + i + 1, n - i - 1, -128, 127, &op->n) < 0)
+    return -1;
+  op->blk = (uint8_t)k;
+  return 0;
+}
+
+/* A mode: '0' and up to three more octal digits, at most 0777. */
+static int parse_mode(const char *t, size_t n, int32_t *mode) {
+  size_t i;
+  int32_t v = 0;
+  if (n < 1 || n > 4 || t[0] != '0')
+    return -1;
+  for (i = 1; i < n; i++) {
+    if (t[i] < '0' || t[i] > '7')
+      return -1;
+    v = v * 8 + (t[i] - '0');
+  }
+  *mode = v;
+  return 0;
+}
+
 static int parse_obj(const char *t, size_t n, uint8_t *obj) {
   unsigned v;
   if (n < 2 || t[0] != 'o' || small_uint(t + 1, n - 1, &v) < 0 || v >= CO_OBJS)
@@ -763,6 +844,34 @@ static int parse_call(struct lexer *lx, struct co_op *op, int entry,
   return 0;
 }
 
+/* The integer argument of a built-in operation: a count, an offset (with
+ * whole blocks) or a mode. */
+static int parse_arg(struct lexer *lx, const struct co_opdesc *d,
+                     struct co_op *op) {
+  long lo = d->arg == CO_ARG_COUNT ? 0 : -128;
+  long hi = d->arg == CO_ARG_COUNT ? 255 : 127;
+  const char *t;
+  size_t n = next_token(lx, &t);
+  if (d->arg == CO_ARG_MODE) {
+    if (parse_mode(t, n, &op->n) < 0)
+      return lex_fail(lx, t,
+                      "expected a mode in octal 0000..0777 (0444), found "
+                      "'%.*s'",
+                      (int)n, t);
+    return 0;
+  }
+  if (d->arg == CO_ARG_OFFSET && parse_blocks(t, n, op) == 0)
+    return 0;
+  if (n == 0 || parse_int(t, n, lo, hi, &op->n) < 0)
+    return lex_fail(lx, t,
+                    d->arg == CO_ARG_OFFSET
+                        ? "expected an integer %ld..%ld or whole blocks "
+                          "KbN (K 1..31, N -128..127: 10b-1), found '%.*s'"
+                        : "expected an integer %ld..%ld, found '%.*s'",
+                    lo, hi, (int)n, t);
+  return 0;
+}
+
 static int parse_line(struct lexer *lx, struct co_trace *out) {
   const char *t, *t2;
   size_t n, n2;
@@ -834,14 +943,8 @@ static int parse_line(struct lexer *lx, struct co_trace *out) {
                       "8191 8192), -1 or limit, found '%.*s'",
                       CO_SLOTS - 1, CO_FREE_REFS - 1, (int)n, t);
   }
-  if (d->arg != CO_ARG_NONE) {
-    long lo = d->arg == CO_ARG_COUNT ? 0 : -128;
-    long hi = d->arg == CO_ARG_COUNT ? 255 : 127;
-    n = next_token(lx, &t);
-    if (n == 0 || parse_int(t, n, lo, hi, &op.n) < 0)
-      return lex_fail(lx, t, "expected an integer %ld..%ld, found '%.*s'", lo,
-                      hi, (int)n, t);
-  }
+  if (d->arg != CO_ARG_NONE && parse_arg(lx, d, &op) < 0)
+    return -1;
   while ((n = next_token(lx, &t)) != 0) {
     for (w = op_words[op.kind]; w->word; w++)
       if (tok_is(t, n, w->word))

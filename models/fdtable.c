@@ -185,41 +185,51 @@ static int content_new(struct co_model *m, size_t file) {
     memset(m->content + old, 0, (m->contentcap - old) * sizeof *m->content);
   }
   m->content[file].gap = m->content[file].lost = 0;
+  m->content[file].mode = 0600; /* as the backend makes it */
+  if (m->content[file].data) /* no block holds data yet (holes.c) */
+    memset(m->content[file].data, 0,
+           m->content[file].datacap * sizeof *m->content[file].data);
   return 0;
 }
 
 /* A new file and a new open file description on it. Returns the description
  * id, or -1 on ENOMEM. */
 int32_t co__new_ofd(struct co_model *m, int acc, int append) {
-  struct ofdent *d;
-  if (co__grow((void **)&m->ofd, &m->ofdcap, m->nofd + 1, sizeof *m->ofd) < 0 ||
-      co__grow((void **)&m->fsize, &m->filecap, m->nfile + 1,
+  if (co__grow((void **)&m->fsize, &m->filecap, m->nfile + 1,
                sizeof *m->fsize) < 0 ||
       content_new(m, m->nfile) < 0)
     return -1;
   m->fsize[m->nfile] = 0;
+  return co__new_ofd_on(m, (int32_t)m->nfile++, acc, append);
+}
+
+int32_t co__new_ofd_on(struct co_model *m, int32_t file, int acc, int append) {
+  struct ofdent *d;
+  if (co__grow((void **)&m->ofd, &m->ofdcap, m->nofd + 1, sizeof *m->ofd) < 0)
+    return -1;
   d = &m->ofd[m->nofd];
   d->off = 0;
-  d->file = (int32_t)m->nfile++;
+  d->file = file;
   d->refs = 0;
   d->acc = (uint8_t)acc;
   d->append = (uint8_t)(append != 0);
   d->nonblock = 0;
+  d->created = 2;
   return (int32_t)m->nofd++;
 }
 
 /* n bytes of the write pattern at start of file, whose size was size: a
  * start past the end leaves a gap of zeros (man lseek: "reads of the
  * bytes in the gap return null bytes"). */
-static void content_write(struct co_model *m, int32_t file, int64_t start,
-                          int64_t n, int64_t size) {
-  struct co__content *c = &m->content[file];
-  size_t need = (size_t)(start + n);
+/* Room for end bytes in c: 0, or -1 with the bytes lost (past
+ * CO__CONTENT_MAX, or ENOMEM). */
+static int content_reserve(struct co__content *c, int64_t end) {
+  size_t need = (size_t)end;
   if (c->lost)
-    return;
-  if (start + n > CO__CONTENT_MAX) {
+    return -1;
+  if (end > CO__CONTENT_MAX) {
     c->lost = 1;
-    return;
+    return -1;
   }
   if (need > c->cap) {
     size_t cap = c->cap ? c->cap : 256;
@@ -228,16 +238,25 @@ static void content_write(struct co_model *m, int32_t file, int64_t start,
       cap *= 2;
     if (!(b = realloc(c->b, cap))) {
       c->lost = 1;
-      return;
+      return -1;
     }
     c->b = b;
     c->cap = cap;
   }
+  return 0;
+}
+
+static void content_write(struct co_model *m, int32_t file, int64_t start,
+                          int64_t n, int64_t size) {
+  struct co__content *c = &m->content[file];
+  if (content_reserve(c, start + n) < 0)
+    return;
   if (start > size) {
     memset(c->b + size, 0, (size_t)(start - size));
     c->gap = 1;
   }
   memcpy(c->b + start, m->pattern, (size_t)n);
+  co__data_write(m, file, start, n);
 }
 
 /* n bytes written through description o: O_APPEND moves the offset to the
@@ -265,6 +284,17 @@ void co__ofd_write_as(struct co_model *m, struct ofdent *o, int64_t n,
   o->off += n;
   if (*size >= 0 && o->off > *size)
     *size = o->off;
+}
+
+/* ftruncate of file, of size size (>= 0), to len: growing adds zeros (a
+ * gap: the file may have holes), shrinking drops the bytes past len. */
+void co__content_truncate(struct co_model *m, int32_t file, int64_t size,
+                          int64_t len) {
+  struct co__content *c = &m->content[file];
+  if (len > size && content_reserve(c, len) == 0) {
+    memset(c->b + size, 0, (size_t)(len - size));
+    c->gap = 1;
+  }
 }
 
 void co__ofd_write(struct co_model *m, struct ofdent *o, int64_t n) {
@@ -394,6 +424,10 @@ int64_t co_model_rep(const struct co_model *m, int64_t num) {
       return i;
   }
   return -1;
+}
+
+int32_t co_model_file_of(const struct co_model *m, int64_t num) {
+  return co__is_live(m, num) ? co__ofd_of(m, num)->file : -1;
 }
 
 int64_t co_model_next_live(const struct co_model *m, int64_t after) {

@@ -42,12 +42,15 @@ void co_model_free(struct co_model *m) {
   free(m->fsize);
   if (m->content) {
     size_t i;
-    for (i = 0; i < m->contentcap; i++)
+    for (i = 0; i < m->contentcap; i++) {
       free(m->content[i].b);
+      free(m->content[i].data);
+    }
     free(m->content);
   }
   free(m->foreign);
   free(m->frun);
+  co__party_free(m);
   free(m);
 }
 
@@ -79,9 +82,15 @@ int co_model_begin(struct co_model *m, const struct co_model_config *cfg) {
   m->stride = m->plat->stride;
   m->limit = cfg->limit;
   m->hard = cfg->hard_limit > 0 ? cfg->hard_limit : INT64_MAX;
+  m->files = cfg->files;
+  if (m->files.block <= 0) {
+    m->files.block = CO_BLOCK_DEFAULT;
+    m->files.holes = -1;
+  }
   m->quirks = cfg->quirks;
   co__hooks_init(&m->hook, cfg->quirks);
   m->hint = -1;
+  co__party_begin(m);
   if (co__fd_begin(m, cfg) < 0)
     return -1;
   reset_parties(m, cfg);
@@ -127,6 +136,8 @@ void co_model_resolve(const struct co_model *m, const struct co_op *op,
   out->a = ref_value(m, op->a);
   out->b = ref_value(m, op->b);
   out->n = op->n;
+  if (op->blk) /* whole blocks of the trace's files (co_op.blk) */
+    out->n = (int32_t)(op->n + (int64_t)op->blk * m->files.block);
   out->hint = -1;
   out->real = NULL;
 }
@@ -215,7 +226,7 @@ unsigned co_model_apply(struct co_model *m, const struct co_model_prep *p,
   const struct co_op *op = p->step->op;
   const struct co_call *c = p->call;
   unsigned kind = op->kind < CO_OP_COUNT ? op->kind : op->kind % CO_OP_COUNT;
-  int binds = co_opdesc[kind].binds;
+  int binds = co_opdesc[kind].binds, swapped = 0;
   co__rule *rule;
 
   pred->ret = 0;
@@ -223,6 +234,10 @@ unsigned co_model_apply(struct co_model *m, const struct co_model_prep *p,
   pred->raw = 0;
   pred->data = pred->dmask = 0;
   m->hint = c->hint;
+  if (!t->refused && (swapped = co__party_enter(m, c)) < 0) {
+    co__fail(pred, CO_OTHER);
+    return 0;
+  }
   if (t->refused) {
     co__fail(pred, CO_REFUSED);
   } else if (kind == CO_OP_CALL) {
@@ -244,6 +259,7 @@ unsigned co_model_apply(struct co_model *m, const struct co_model_prep *p,
     s->num = pred->ret;
     s->gen = co__is_live(m, pred->ret) ? m->fd[pred->ret].gen : 0;
   }
+  co__party_leave(m, swapped, t);
   return ((((kind + (kind == CO_OP_CALL ? op->entry : 0u)) * CO_SIT_COUNT +
             (unsigned)p->sa) *
                CO_SIT_COUNT +

@@ -44,6 +44,8 @@ struct ofdent {
   uint8_t acc, append;
   uint8_t nonblock; /* O_NONBLOCK (F_SETFL); 2: unknown (a layer's object
                        held it: libraries set it, libuv does) */
+  uint8_t created;  /* F_CREATED_QUERY: the open created the file by name;
+                       2: unknown (a layer's open) */
 };
 
 /* What a file holds, for read (docs/posix.md#read): its bytes up to its
@@ -55,6 +57,11 @@ struct co__content {
   size_t cap;
   uint8_t gap;  /* a write began past the end: the file may have holes */
   uint8_t lost; /* bytes not kept (past CO__CONTENT_MAX, or ENOMEM) */
+  /* files.c: which blocks (m->block) hold data, one bit each, up to
+   * CO__CONTENT_MAX; kept from trace to trace like b */
+  uint64_t *data;
+  size_t datacap; /* words */
+  uint16_t mode;  /* permission bits: 0600 as made, then fchmod's */
 };
 
 /* Ownership: the descriptor an object holds. */
@@ -134,7 +141,25 @@ co__rule co__rule_open, co__rule_dup, co__rule_dup2, co__rule_dup3,
     co__rule_dupfd, co__rule_getfd, co__rule_setfd, co__rule_getfl,
     co__rule_setfl, co__rule_close, co__rule_close_range, co__rule_write,
     co__rule_lseek, co__rule_read, co__rule_fstat, co__rule_lseek_ext,
-    co__rule_setlimit;
+    co__rule_setlimit, co__rule_ftruncate, co__rule_fchmod, co__rule_reopen,
+    co__rule_created_query, co__rule_thread;
+/* ---- party.c ---- */
+void co__party_begin(struct co_model *m);
+void co__party_free(struct co_model *m);
+/* Before a step's rule: unshare the table if c does, and swap in the
+ * child's own table for its step (1). 0: nothing swapped; -1: ENOMEM. */
+int co__party_enter(struct co_model *m, const struct co_call *c);
+void co__party_leave(struct co_model *m, int swapped, struct co_aftermath *t);
+/* ---- files.c: data blocks of the trace's files ---- */
+/* Bytes [start, start + n) of file were written: their blocks are data. */
+void co__data_write(struct co_model *m, int32_t file, int64_t start,
+                    int64_t n);
+/* The description a read, write or ftruncate goes through: EBADF if not
+ * open; err if its access mode is deny (the one without the access it
+ * needs; -1: any will do); NULL then. */
+struct ofdent *co__io_ofd(struct co_model *m, const struct co_call *c,
+                          struct co_outcome *pred, struct co_aftermath *t,
+                          int deny, int err);
 void co__write_with(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t,
                     int ro_err);
@@ -169,6 +194,16 @@ struct co__hooks {
 };
 void co__hooks_init(struct co__hooks *h, unsigned quirks);
 
+/* party.c: a second party sharing the table (a second thread) */
+struct co__party {
+  uint8_t child;    /* the built-in operations run in the second thread */
+  uint8_t started;  /* it exists: the table is shared */
+  uint8_t unshared; /* it has its own table, fd/cap/high */
+  struct fdent *fd;
+  size_t cap, fdcap;
+  int64_t high;
+};
+
 struct co_model {
   struct fdent *fd;
   size_t cap; /* numbers 0..cap-1 have entries; above, all are free */
@@ -191,6 +226,8 @@ struct co_model {
   int64_t limit, high;
   int64_t atnum[CO_AT_REFS]; /* f>=B: the first number >= B free at start */
   int64_t hard;              /* the hard limit (setlimit's bound) */
+  struct co_files files; /* the trace's files (co_model_config) */
+  struct co__party party;
   int64_t base; /* every number below it is foreign (open all trace long) */
   uint32_t gen;
   int platform; /* enum co_platform */
@@ -218,10 +255,14 @@ int64_t co__past_foreign(const struct co_model *m, int64_t num);
 int co__is_foreign_list(const struct co_model *m, int64_t num);
 int64_t co__lowest_free(struct co_model *m, int64_t from);
 int32_t co__new_ofd(struct co_model *m, int acc, int append);
+/* A new open file description on file, an open of it again by name. */
+int32_t co__new_ofd_on(struct co_model *m, int32_t file, int acc, int append);
 void co__ofd_write(struct co_model *m, struct ofdent *o, int64_t n);
 void co__ofd_write_as(struct co_model *m, struct ofdent *o, int64_t n,
                       int pattern);
 void co__ofd_unknown(struct co_model *m, struct ofdent *o);
+void co__content_truncate(struct co_model *m, int32_t file, int64_t size,
+                          int64_t len);
 int64_t co__same_file_other(const struct co_model *m, int64_t num);
 void co__dup_onto(struct co_model *m, int64_t o, int64_t n, int cloexec,
                   struct co_outcome *pred, struct co_aftermath *t);
@@ -440,6 +481,17 @@ static inline void co__step_sit(const struct co_model *m, struct co__step *s) {
 static inline void co__fail(struct co_outcome *o, int err) {
   o->ret = -1;
   o->err = err;
+}
+/* A seek's result: the offset moves to pos, which it returns; a negative
+ * pos fails with err and leaves the offset. */
+static inline void co__seek_to(struct ofdent *o, struct co_outcome *pred,
+                               int64_t pos, int err) {
+  if (pos < 0) {
+    co__fail(pred, err);
+    return;
+  }
+  o->off = pos;
+  pred->ret = pos;
 }
 /* Record that num's validity or flags may have changed. The array holds
  * what any operation can touch (CO_TOUCH_MAX); an overflow is flagged,

@@ -31,6 +31,11 @@ void co__rule_open(struct co_model *m, const struct co_call *c,
     return;
   }
   co__install(m, n, ofd, c->flags & CO_F_CLOEXEC);
+  /* the backend creates a file by name (O_CREAT) unless it can make it
+   * unnamed (O_TMPFILE, write access only): docs/posix.md#reopen */
+  m->ofd[ofd].created = (uint8_t)((c->flags & CO_F_ACC_MASK) ==
+                                      CO_F_ACC_RDONLY ||
+                                  !m->files.tmpfile);
   pred->ret = n;
   co__touch(t, n);
 }
@@ -197,11 +202,10 @@ void co__rule_close_range(struct co_model *m, const struct co_call *c,
 /* man write: EBADF if not open for writing (ro_err: what the platform
  * says for a description without write access); a count of 0 returns 0
  * and changes nothing; O_APPEND moves the offset to the end first. */
-/* The description a read or write goes through: EBADF if not open; err
- * if its access mode is deny (the one without the access it needs). */
-static struct ofdent *io_ofd(struct co_model *m, const struct co_call *c,
-                             struct co_outcome *pred, struct co_aftermath *t,
-                             int deny, int err) {
+/* (co__io_ofd: model_internal.h) */
+struct ofdent *co__io_ofd(struct co_model *m, const struct co_call *c,
+                          struct co_outcome *pred, struct co_aftermath *t,
+                          int deny, int err) {
   struct ofdent *o;
   co__touch(t, c->a);
   if (!co__is_live(m, c->a)) {
@@ -219,7 +223,7 @@ static struct ofdent *io_ofd(struct co_model *m, const struct co_call *c,
 void co__write_with(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t,
                     int ro_err) {
-  struct ofdent *o = io_ofd(m, c, pred, t, CO_F_ACC_RDONLY, ro_err);
+  struct ofdent *o = co__io_ofd(m, c, pred, t, CO_F_ACC_RDONLY, ro_err);
   if (!o)
     return;
   pred->ret = c->n;
@@ -267,12 +271,7 @@ void co__rule_lseek(struct co_model *m, const struct co_call *c,
     return;
   }
   pos = base + c->n;
-  if (pos < 0) {
-    co__fail(pred, CO_EINVAL);
-    return;
-  }
-  o->off = pos;
-  pred->ret = pos;
+  co__seek_to(o, pred, pos, CO_EINVAL);
 }
 
 /* docs/posix.md#read: EBADF if not open or not open for reading (checked
@@ -282,7 +281,7 @@ void co__rule_lseek(struct co_model *m, const struct co_call *c,
  * gap). O_NONBLOCK changes nothing on a regular file. */
 void co__rule_read(struct co_model *m, const struct co_call *c,
                    struct co_outcome *pred, struct co_aftermath *t) {
-  struct ofdent *o = io_ofd(m, c, pred, t, CO_F_ACC_WRONLY, CO_EBADF);
+  struct ofdent *o = co__io_ofd(m, c, pred, t, CO_F_ACC_WRONLY, CO_EBADF);
   const struct co__content *f;
   int64_t size, k;
   if (!o)
@@ -307,7 +306,8 @@ void co__rule_read(struct co_model *m, const struct co_call *c,
 }
 
 /* docs/posix.md#fstat: EBADF if not open; a trace's file is a regular
- * file, mode 0600 (the backend creates it so), unlinked (st_nlink 0), of
+ * file, mode 0600 (the backend creates it so) or what fchmod made it,
+ * unlinked (st_nlink 0), of
  * the size the writes made; another descriptor on it is the same file
  * (st_dev, st_ino). */
 void co__rule_fstat(struct co_model *m, const struct co_call *c,
@@ -319,7 +319,9 @@ void co__rule_fstat(struct co_model *m, const struct co_call *c,
     return;
   }
   size = m->fsize[co__ofd_of(m, c->a)->file];
-  pred->data = co_stat_pack(0100600, 0, size < 0 ? 0 : (uint64_t)size);
+  pred->data =
+      co_stat_pack(0100000 | m->content[co__ofd_of(m, c->a)->file].mode, 0,
+                   size < 0 ? 0 : (uint64_t)size);
   pred->dmask =
       size < 0 ? ((uint64_t)1 << CO_STAT_SIZE_SHIFT) - 1 : ~(uint64_t)0;
   if ((other = co__same_file_other(m, c->a)) >= 0) {
@@ -329,38 +331,18 @@ void co__rule_fstat(struct co_model *m, const struct co_call *c,
   }
 }
 
-/* docs/posix.md#seek-data: the descriptor first (EBADF), then a whence
- * past SEEK_HOLE is EINVAL; SEEK_DATA and SEEK_HOLE at an offset < 0 or
- * >= the size are ENXIO; in a file without holes SEEK_DATA returns the
- * offset and SEEK_HOLE the size, and the offset moves there. Where a file
- * with a gap has its holes is the file system's choice: any offset. */
-void co__rule_lseek_ext(struct co_model *m, const struct co_call *c,
-                        struct co_outcome *pred, struct co_aftermath *t) {
-  struct ofdent *o;
-  int64_t size;
-  unsigned wh = c->flags & CO_F_XWHENCE_MASK;
+/* docs/posix.md#fchmod; fs/open.c fchmod: EBADF if not open; otherwise
+ * the file's permission bits are the mode, whatever the descriptor's
+ * access: every descriptor on the file sees them (the caller owns the
+ * file: the backend made it). */
+void co__rule_fchmod(struct co_model *m, const struct co_call *c,
+                     struct co_outcome *pred, struct co_aftermath *t) {
   co__touch(t, c->a);
   if (!co__is_live(m, c->a)) {
     co__fail(pred, CO_EBADF);
     return;
   }
-  if (wh == CO_F_XWHENCE_BAD) {
-    co__fail(pred, CO_EINVAL);
-    return;
-  }
-  o = co__ofd_of(m, c->a);
-  size = m->fsize[o->file];
-  if (size >= 0 && (c->n < 0 || c->n >= size)) {
-    co__fail(pred, CO_ENXIO);
-    return;
-  }
-  if (size < 0 || m->content[o->file].gap || m->content[o->file].lost) {
-    pred->ret = CO_RET_ANY;
-    o->off = -1;
-    return;
-  }
-  o->off = wh == CO_F_XWHENCE_DATA ? c->n : size;
-  pred->ret = o->off;
+  m->content[co__ofd_of(m, c->a)->file].mode = (uint16_t)(c->n & 0777);
 }
 
 /* setrlimit(RLIMIT_NOFILE) of the soft limit to the operand's number, the
@@ -389,7 +371,11 @@ const struct co__platform co__posix_platform = {
     .rule = {CO__SHARED_RULES, [CO_OP_WRITE] = co__rule_write,
              [CO_OP_READ] = co__rule_read, [CO_OP_FSTAT] = co__rule_fstat,
              [CO_OP_LSEEK_EXT] = co__rule_lseek_ext,
-             [CO_OP_SETLIMIT] = co__rule_setlimit},
+             [CO_OP_SETLIMIT] = co__rule_setlimit,
+             [CO_OP_FTRUNCATE] = co__rule_ftruncate,
+             [CO_OP_FCHMOD] = co__rule_fchmod, [CO_OP_REOPEN] = co__rule_reopen,
+             [CO_OP_CREATED_QUERY] = co__rule_created_query,
+             [CO_OP_THREAD] = co__rule_thread},
     .alloc = co__lowest_free,
     .lowest_free = 1,
     .watermark = posix_watermark,

@@ -28,6 +28,16 @@
                  (long long)r.real[i].ret, (long long)(v));                    \
   } while (0)
 
+/* Step i of the struct rec r in scope failed (-1) with closeonce's error
+ * e (whatever the raw code). */
+#define REAL_FAIL(i, e)                                                        \
+  do {                                                                         \
+    cr_assert_eq(r.real[i].ret, -1, "step %d returned %lld, want -1", i,       \
+                 (long long)r.real[i].ret);                                    \
+    cr_assert_eq(r.real[i].err, (e), "step %d: %s, want %s", i,                \
+                 co_err_name(r.real[i].err), co_err_name(e));                  \
+  } while (0)
+
 /* An executor on the POSIX backend; fails the test if it cannot start. */
 struct co_exec *sup_exec(void);
 /* Parse text (fails the test on a parse error), run it, record each step.

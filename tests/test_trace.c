@@ -17,7 +17,8 @@ static const struct co_opset *posix_ops(void) {
 static int op_eq(const struct co_op *x, const struct co_op *y) {
   return x->kind == y->kind && x->dst == y->dst && x->flags == y->flags &&
          x->a.type == y->a.type && x->a.idx == y->a.idx &&
-         x->b.type == y->b.type && x->b.idx == y->b.idx && x->n == y->n;
+         x->b.type == y->b.type && x->b.idx == y->b.idx && x->n == y->n &&
+         x->blk == y->blk;
 }
 
 static int trace_eq(const struct co_trace *x, const struct co_trace *y) {
@@ -445,4 +446,39 @@ Test(load, auto_format_keeps_text_text) {
                0);
   cr_assert_eq(t.len, 2);
   co_trace_free(&t);
+}
+
+/* Whole blocks of an offset (docs/posix.md#blocks) ride in the bits an
+ * offset's operation had no use for: an old operation's bytes are what
+ * they were, and "10b-1" round-trips through text and binary. */
+Test(decode, block_offsets_keep_the_old_encoding) {
+  const char *src = "lseek s0 -3 end\nlseek_ext s1 10b-1 data\n"
+                    "ftruncate s2 31b+127\nfchmod s3 0755\n";
+  struct co_trace t, u;
+  struct co_parse_error pe;
+  uint8_t buf[64];
+  size_t n, lseek_k;
+  char *out;
+  co_trace_init(&t);
+  co_trace_init(&u);
+  cr_assert_eq(co_trace_parse(src, strlen(src), &t, &pe), 0, "%s",
+               pe.message);
+  cr_assert_eq(t.ops[1].blk, 10);
+  cr_assert_eq(t.ops[1].n, -1);
+  n = co_trace_encode(&t, posix_ops(), buf, sizeof buf);
+  cr_assert_eq(n, 16);
+  for (lseek_k = 0; posix_ops()->kinds[lseek_k] != CO_OP_LSEEK; lseek_k++)
+    ;
+  cr_assert_eq(buf[0], lseek_k + 1);
+  cr_assert_eq(buf[1], 2 << 4); /* whence end, nothing else */
+  cr_assert_eq(buf[3], 0xfd);   /* -3 */
+  cr_assert_eq(buf[5], 10);     /* blocks in the low nibble, data 0 */
+  cr_assert_eq(buf[9], 0xf | 1 << 7); /* 31: the top bit is block 16 */
+  co_trace_decode(buf, n, posix_ops(), 0, &u);
+  cr_assert(trace_eq(&t, &u));
+  out = print_str(&u);
+  cr_assert_str_eq(out, src);
+  free(out);
+  co_trace_free(&t);
+  co_trace_free(&u);
 }

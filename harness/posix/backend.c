@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,9 @@
 #define SYS_kcmp 312
 #endif
 #define KCMP_FILE_ 0
+#ifndef F_CREATED_QUERY
+#define F_CREATED_QUERY (1024 + 4) /* F_LINUX_SPECIFIC_BASE + 4, Linux 6.12 */
+#endif
 #ifndef SEEK_DATA
 #define SEEK_DATA 3
 #endif
@@ -54,11 +58,28 @@
 
 #define POLL_CHUNK 256
 
+/* The second party (docs/posix.md#party): a thread of the harness, which
+ * shares the descriptor table, and runs the calls the trace gives it one
+ * at a time while the caller waits. */
+struct party {
+  pthread_t th;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int running; /* the thread exists */
+  int state;   /* PARTY_IDLE, PARTY_CALL (c, out set), PARTY_EXIT */
+  const struct co_call *c;
+  struct co_outcome *out;
+};
+enum { PARTY_IDLE, PARTY_CALL, PARTY_EXIT };
+
 struct posix_be {
   int dirfd;
   int tmpfile_ok; /* O_TMPFILE works in dir */
   int kcmp_ok;
   int64_t limit; /* RLIMIT_NOFILE when created, as the executor takes it */
+  struct co_files files; /* the files, probed (probe_files) */
+  int child;             /* calls go to the second party ("thread child") */
+  struct party party;
   pid_t pid;
   char dir[4096];
   struct pollfd pfd[POLL_CHUNK];
@@ -82,6 +103,65 @@ static const char *tmp_root(void) {
 }
 
 static int64_t posix_limit(void *self);
+static int posix_open(struct posix_be *be, unsigned flags);
+static int posix_reopen(int fd, unsigned flags);
+static void posix_trace_end(void *self);
+
+/* Where the file system of dir puts holes (docs/posix.md#blocks): in a
+ * file of 8 MiB whose first byte alone was written, SEEK_HOLE from 0 finds
+ * the end of the first data block. That is the hole block if a byte
+ * written at twice it is found again by SEEK_DATA from it, and a hole
+ * begins right after its block; a file system whose SEEK_HOLE gives the
+ * size (generic_file_llseek) makes no holes, and st_blksize is its block.
+ * Anything else: not known. */
+#define PROBE_SIZE (8 << 20)
+static void probe_holes(struct posix_be *be, int fd) {
+  struct stat st;
+  off_t h;
+  be->files.block = 4096;
+  be->files.holes = -1;
+  if (fstat(fd, &st) == 0 && st.st_blksize > 0 && st.st_blksize <= 1 << 24)
+    be->files.block = st.st_blksize;
+  if (pwrite(fd, "a", 1, 0) == 1 && ftruncate(fd, PROBE_SIZE) == 0 &&
+      (h = lseek(fd, 0, SEEK_HOLE)) > 0) {
+    if (h == PROBE_SIZE)
+      be->files.holes = 0;
+    else if (h <= 1 << 24 && (h & (h - 1)) == 0 &&
+             pwrite(fd, "a", 1, 2 * h) == 1 && lseek(fd, h, SEEK_DATA) == 2 * h &&
+             lseek(fd, 2 * h, SEEK_HOLE) == 3 * h &&
+             lseek(fd, 0, SEEK_HOLE) == h) {
+      be->files.block = h;
+      be->files.holes = 1;
+    }
+  }
+}
+
+/* What else the model needs of the files (docs/posix.md#reopen): whether
+ * an open makes them unnamed (O_TMPFILE), F_CREATED_QUERY, opening one
+ * again by its /proc name, and whether its mode binds the caller (a file
+ * of mode 0 opened again for reading: CAP_DAC_OVERRIDE lets it). */
+static void probe_files(struct posix_be *be) {
+  int fd = posix_open(be, CO_F_ACC_RDWR | CO_F_CLOEXEC), r;
+  be->files.tmpfile = be->tmpfile_ok;
+  probe_holes(be, fd);
+  if (fd < 0)
+    return;
+  be->files.created_query = fcntl(fd, F_CREATED_QUERY, 0) >= 0;
+  if ((r = posix_reopen(fd, CO_F_ACC_RDONLY | CO_F_CLOEXEC)) >= 0) {
+    be->files.reopen = 1;
+    close(r);
+    if (fchmod(fd, 0) == 0 &&
+        (r = posix_reopen(fd, CO_F_ACC_RDONLY | CO_F_CLOEXEC)) >= 0) {
+      be->files.dac_override = 1;
+      close(r);
+    }
+  }
+  close(fd);
+}
+
+static void posix_files(void *self, struct co_files *out) {
+  *out = ((struct posix_be *)self)->files;
+}
 
 static void *posix_create(char *err, size_t errcap) {
   struct posix_be *be = calloc(1, sizeof *be);
@@ -119,6 +199,9 @@ static void *posix_create(char *err, size_t errcap) {
                         be->dirfd) == 0;
   for (fd = 0; fd < (int)sizeof be->buf; fd++)
     be->buf[fd] = (char)CO_WRITE_BYTE(fd);
+  pthread_mutex_init(&be->party.mu, NULL);
+  pthread_cond_init(&be->party.cv, NULL);
+  probe_files(be);
   return be;
 }
 
@@ -128,6 +211,9 @@ static void posix_destroy(void *self) {
   struct dirent *e;
   if (!be)
     return;
+  posix_trace_end(be);
+  pthread_mutex_destroy(&be->party.mu);
+  pthread_cond_destroy(&be->party.cv);
   /* Nothing should be left; remove anything a crash in between left. */
   d = fdopendir(be->dirfd);
   if (d) {
@@ -284,6 +370,18 @@ static int posix_open(struct posix_be *be, unsigned flags) {
   return fd;
 }
 
+/* open(2) of the file fd is on, by its name in /proc (docs/posix.md#reopen):
+ * the access and flags of an open. */
+static int posix_reopen(int fd, unsigned flags) {
+  char path[64];
+  int acc = (flags & CO_F_ACC_MASK) == CO_F_ACC_RDONLY   ? O_RDONLY
+            : (flags & CO_F_ACC_MASK) == CO_F_ACC_WRONLY ? O_WRONLY
+                                                         : O_RDWR;
+  snprintf(path, sizeof path, "/proc/thread-self/fd/%d", fd);
+  return open(path, acc | (flags & CO_F_CLOEXEC ? O_CLOEXEC : 0) |
+                        (flags & CO_F_APPEND ? O_APPEND : 0));
+}
+
 /* F_GETFL's flags as closeonce has them: the access mode and O_APPEND */
 static long posix_fl(long r) {
   return ((r & O_ACCMODE) == O_RDONLY   ? CO_F_ACC_RDONLY
@@ -312,9 +410,95 @@ static void posix_read_stat(struct posix_be *be, const struct co_call *c,
                              st.st_size < 0 ? 0 : (uint64_t)st.st_size);
 }
 
+static void posix_call_here(struct posix_be *be, const struct co_call *c,
+                            struct co_outcome *out);
+
+static void *party_main(void *arg) {
+  struct posix_be *be = arg;
+  struct party *p = &be->party;
+  pthread_mutex_lock(&p->mu);
+  for (;;) {
+    while (p->state == PARTY_IDLE)
+      pthread_cond_wait(&p->cv, &p->mu);
+    if (p->state == PARTY_EXIT)
+      break;
+    pthread_mutex_unlock(&p->mu);
+    posix_call_here(be, p->c, p->out);
+    pthread_mutex_lock(&p->mu);
+    p->state = PARTY_IDLE;
+    pthread_cond_broadcast(&p->cv);
+  }
+  pthread_mutex_unlock(&p->mu);
+  return NULL; /* its own table, if it unshared one, goes with it */
+}
+
+/* "thread main|child": the second party's thread is made at its first
+ * call; 0, or -1 with errno. */
+static int party_switch(struct posix_be *be, int child) {
+  struct party *p = &be->party;
+  int e;
+  if (child && !p->running) {
+    p->state = PARTY_IDLE;
+    if ((e = pthread_create(&p->th, NULL, party_main, be)) != 0) {
+      errno = e;
+      return -1;
+    }
+    p->running = 1;
+  }
+  be->child = child;
+  return 0;
+}
+
+static void party_call(struct posix_be *be, const struct co_call *c,
+                       struct co_outcome *out) {
+  struct party *p = &be->party;
+  pthread_mutex_lock(&p->mu);
+  p->c = c;
+  p->out = out;
+  p->state = PARTY_CALL;
+  pthread_cond_broadcast(&p->cv);
+  while (p->state == PARTY_CALL)
+    pthread_cond_wait(&p->cv, &p->mu);
+  pthread_mutex_unlock(&p->mu);
+}
+
+/* The trace is over: the second party's thread ends (and its table). */
+static void posix_trace_end(void *self) {
+  struct posix_be *be = self;
+  struct party *p = &be->party;
+  be->child = 0;
+  if (!p->running)
+    return;
+  pthread_mutex_lock(&p->mu);
+  p->state = PARTY_EXIT;
+  pthread_cond_broadcast(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+  pthread_join(p->th, NULL);
+  p->running = 0;
+}
+
 static void posix_call(void *self, const struct co_call *c,
                        struct co_outcome *out) {
   struct posix_be *be = self;
+  if (c->kind == CO_OP_THREAD) {
+    errno = 0;
+    if (c->flags & CO_F_BIT1) { /* end: the thread exits */
+      posix_trace_end(be);
+      co_outcome_from_c(out, 0, 0);
+      return;
+    }
+    co_outcome_from_c(out, party_switch(be, c->flags & CO_F_BIT0), errno);
+    return;
+  }
+  if (be->child)
+    party_call(be, c, out);
+  else
+    posix_call_here(be, c, out);
+}
+
+/* One call in the calling thread. */
+static void posix_call_here(struct posix_be *be, const struct co_call *c,
+                            struct co_outcome *out) {
   int a = (int)c->a, b = (int)c->b;
   long r;
   errno = 0;
@@ -383,12 +567,29 @@ static void posix_call(void *self, const struct co_call *c,
   case CO_OP_FSTAT:
     posix_read_stat(be, c, out);
     return;
-  case CO_OP_LSEEK_EXT:
-    r = lseek(a, c->n,
-              (c->flags & CO_F_XWHENCE_MASK) == CO_F_XWHENCE_DATA ? SEEK_DATA
-              : (c->flags & CO_F_XWHENCE_MASK) == CO_F_XWHENCE_HOLE
-                  ? SEEK_HOLE
-                  : SEEK_HOLE + 1);
+  case CO_OP_LSEEK_EXT: {
+    /* the invalid ones: SEEK_HOLE + 1, 7 and -1 (LTP lseek02) */
+    static const int wh[] = {SEEK_DATA, SEEK_HOLE, SEEK_HOLE + 1, 7, -1};
+    unsigned w = c->flags & CO_F_XWHENCE_MASK;
+    r = lseek(a, c->n, wh[w < 5 ? w : 0]);
+    break;
+  }
+  case CO_OP_FTRUNCATE:
+    r = ftruncate(a, c->n);
+    break;
+  case CO_OP_FCHMOD:
+    r = fchmod(a, (mode_t)(c->n & 0777));
+    break;
+  case CO_OP_REOPEN:
+    if (!be->files.reopen) {
+      r = -1;
+      errno = ENOSYS;
+    } else {
+      r = posix_reopen(a, c->flags);
+    }
+    break;
+  case CO_OP_CREATED_QUERY:
+    r = fcntl(a, F_CREATED_QUERY, 0);
     break;
   default:
     r = -1;
@@ -500,6 +701,8 @@ const struct co_backend co_backend_posix = {
     .std_restore = posix_std_restore,
     .platform = CO_PLATFORM_POSIX,
     .hard_limit = posix_hard_limit,
+    .files = posix_files,
+    .trace_end = posix_trace_end,
 };
 
 const char *co_posix_tmpdir(void *self) {

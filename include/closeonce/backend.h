@@ -15,7 +15,7 @@
 
 #include "closeonce/model.h"
 
-#define CO_BACKEND_VERSION 4
+#define CO_BACKEND_VERSION 5
 
 /* What one query of a number sees. */
 struct co_obs {
@@ -88,6 +88,15 @@ struct co_backend {
    * to set. A backend whose call() issues CO_OP_SETLIMIT keeps the limit()
    * it reports current. */
   int64_t (*hard_limit)(void *self);
+
+  /* Version 5, optional (NULL: not known). The trace's files, as the
+   * backend probed them where it makes them (struct co_files in
+   * closeonce/model.h; docs/posix.md#blocks, #reopen). */
+  void (*files)(void *self, struct co_files *out /* OUT */);
+  /* Version 5, optional (NULL: nothing to do). The trace is over (or
+   * never began): whatever it started beyond the calls' own effects ends,
+   * the second party's thread (docs/posix.md#party) with its table. */
+  void (*trace_end)(void *self);
 };
 
 /* The POSIX (Linux) backend. */

@@ -232,6 +232,9 @@ int co_exec_check_process(struct co_exec *ex, char *msg, size_t cap);
 /* The documented deviations (CO_QUIRK_*) the model applies for this
  * backend (its profile). */
 unsigned co_exec_quirks(const struct co_exec *ex);
+/* The trace's files as the backend probed them (backend.h files): block
+ * 0 and holes -1 if it did not. */
+const struct co_files *co_exec_files(const struct co_exec *ex);
 
 /* The backend's state, for tests and the raw benchmark. */
 void *co_exec_backend_self(struct co_exec *ex);

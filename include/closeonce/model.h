@@ -86,6 +86,27 @@ enum co_quirk {
 /* Print the quirks in mask, one "  - profile: text" line each. */
 void co_quirks_print(unsigned mask, FILE *out);
 
+/* The trace's files, as the backend probed them where it makes them (its
+ * files(); all zero: not known, holes -1). */
+struct co_files {
+  /* docs/posix.md#blocks: block, the unit of an offset's whole blocks
+   * (co_op.blk), and where the file system puts holes: holes 1, in blocks
+   * of exactly that size (written blocks are data, the others holes); 0,
+   * none (the file is data up to its end); -1, not known (SEEK_DATA and
+   * SEEK_HOLE on a file with a gap: any offset). block 0:
+   * CO_BLOCK_DEFAULT, holes not known. */
+  int64_t block;
+  int holes;
+  /* docs/posix.md#reopen: tmpfile 1 if an open with write access makes
+   * an unnamed file (O_TMPFILE: F_CREATED_QUERY 0; otherwise a named
+   * create, 1); created_query 1 if the kernel has F_CREATED_QUERY (else
+   * EINVAL); reopen 1 if a file can be opened again by its /proc name
+   * (else ENOSYS); dac_override 1 if the caller may open a file whatever
+   * its mode says (CAP_DAC_OVERRIDE; else the owner's bits decide) */
+  int tmpfile, created_query, reopen, dac_override;
+};
+#define CO_BLOCK_DEFAULT 4096
+
 struct co_model_config {
   const int64_t *foreign; /* sorted ascending, no duplicates */
   size_t nforeign;
@@ -105,6 +126,8 @@ struct co_model_config {
   /* The hard descriptor limit (RLIMIT_NOFILE hard), setlimit's bound;
    * 0: none known (any soft limit is accepted). */
   int64_t hard_limit;
+  /* The trace's files, as the backend found them (struct co_files). */
+  struct co_files files;
 };
 
 /* Where traces put a pager's watermark by default (see above). On Win32
@@ -371,6 +394,9 @@ void co_model_fd(const struct co_model *m, int64_t num,
 /* The lowest live number on the same open file description as num (num
  * itself if it is the lowest), or -1 if num is not live. O(numbers). */
 int64_t co_model_rep(const struct co_model *m, int64_t num);
+/* The file live number num is on (an index stable within a trace: a
+ * reopen is on its original's file), or -1 if num is not live. */
+int32_t co_model_file_of(const struct co_model *m, int64_t num);
 /* The lowest live number > after, or -1. */
 int64_t co_model_next_live(const struct co_model *m, int64_t after);
 /* The highest number that was live at any point of this trace, or -1. */

@@ -46,8 +46,16 @@
 enum co_argkind {
   CO_ARG_NONE,
   CO_ARG_COUNT, /* 0..255: a byte count */
-  CO_ARG_OFFSET /* -128..127: a signed offset */
+  CO_ARG_OFFSET, /* -128..127: a signed offset, plus op.blk whole blocks */
+  CO_ARG_MODE    /* 0..0777: permission bits, octal in text ("0444"); in
+                    binary the fourth byte and bit 0 of the flags (0400) */
 };
+
+/* Whole blocks in an offset (lseek, lseek_ext, ftruncate): the offset is
+ * blk * the block of the trace's files + n, blk 0..CO_BLK_MAX. The block
+ * is the file system's hole granularity, probed where the backend makes
+ * its files (docs/posix.md#blocks); text "10b-1" is blk 10, n -1. */
+#define CO_BLK_MAX 31
 
 /*
  * X(ID, text name, binds a slot, number of references, argument kind,
@@ -77,7 +85,12 @@ enum co_argkind {
   X(FSTAT, "fstat", 0, 1, CO_ARG_NONE, none)                                   \
   X(LSEEK_EXT, "lseek_ext", 0, 1, CO_ARG_OFFSET, seekext)                      \
   X(CALL, "call", 0, 0, CO_ARG_NONE, none)                                     \
-  X(SETLIMIT, "setlimit", 0, 1, CO_ARG_NONE, none) /* soft RLIMIT_NOFILE */
+  X(SETLIMIT, "setlimit", 0, 1, CO_ARG_NONE, none) /* soft RLIMIT_NOFILE */ \
+  X(FTRUNCATE, "ftruncate", 0, 1, CO_ARG_OFFSET, none)                        \
+  X(FCHMOD, "fchmod", 0, 1, CO_ARG_MODE, none)                                \
+  X(REOPEN, "reopen", 1, 1, CO_ARG_NONE, open) /* the file, by name */       \
+  X(CREATED_QUERY, "created_query", 0, 1, CO_ARG_NONE, none)                  \
+  X(THREAD, "thread", 0, 0, CO_ARG_NONE, party) /* who runs what follows */
 
 enum co_opkind {
 #define CO__OP_ENUM(id, name, binds, nrefs, arg, words) CO_OP_##id,
@@ -102,11 +115,14 @@ enum co_opkind {
  * result is CO_F_ACC_* | CO_F_APPEND; O_NONBLOCK is in the outcome's data
  * (CO_GETFL_NONBLOCK, closeonce/model.h). */
 /* lseek_ext: the whence values lseek does not take: 0 SEEK_DATA, 1
- * SEEK_HOLE, 2 an invalid whence (SEEK_HOLE + 1); docs/posix.md#seek-data */
-#define CO_F_XWHENCE_MASK 0x3
+ * SEEK_HOLE, 2 an invalid whence (SEEK_HOLE + 1), 3 whence 7, 4 whence -1
+ * (LTP lseek02's); docs/posix.md#seek-data. Its bit 3 is blk's bit 4. */
+#define CO_F_XWHENCE_MASK 0x7
 #define CO_F_XWHENCE_DATA 0x0
 #define CO_F_XWHENCE_HOLE 0x1
 #define CO_F_XWHENCE_BAD 0x2
+#define CO_F_XWHENCE_BAD7 0x3
+#define CO_F_XWHENCE_BADNEG 0x4
 /* close_range: bit 0 cloexec, bit 1 CLOSE_RANGE_UNSHARE, bit 2 a flag the
  * kernel does not define (EINVAL) */
 #define CO_F_BIT2 0x4
@@ -150,6 +166,7 @@ struct co_op {
   int32_t n;     /* the integer argument, if any */
   uint8_t entry; /* CALL: the entry id (closeonce/contract.h) */
   uint8_t obj;   /* CALL: the object operand o0..o7 */
+  uint8_t blk;   /* CO_ARG_OFFSET: whole blocks added to n (CO_BLK_MAX) */
 };
 
 struct co_trace {

@@ -52,6 +52,8 @@ static const struct co__word words_crange[] = {
     {0, 0, NULL}};
 static const struct co__word words_protect[] = {
     {CO_F_BIT0, CO_F_BIT0, "protect"}, {0, 0, NULL}};
+static const struct co__word words_noinherit[] = {
+    {CO_F_NOINHERIT, CO_F_NOINHERIT, "noinherit"}, {0, 0, NULL}};
 static const struct co__word words_duph[] = {
     {CO_F_NOINHERIT, CO_F_NOINHERIT, "noinherit"},
     {CO_F_SAMEATTR, CO_F_SAMEATTR, "sameattr"},
@@ -68,6 +70,22 @@ static const struct co__word *const op_words[CO_OP_COUNT] = {
 };
 
 const int32_t co_ref_at[CO_AT_REFS] = {CO_AT_LIST};
+
+/* The access argument's names (CO_ARG_ACCESS), in the order they print:
+ * the generic rights, then the file-specific ones (Wine's test_file_access
+ * writes them so). */
+static const struct {
+  uint8_t bit;
+  const char *name;
+} access_names[] = {{CO_ACC_GENERIC_READ, "GENERIC_READ"},
+                    {CO_ACC_GENERIC_WRITE, "GENERIC_WRITE"},
+                    {CO_ACC_READ_DATA, "FILE_READ_DATA"},
+                    {CO_ACC_WRITE_DATA, "FILE_WRITE_DATA"},
+                    {CO_ACC_APPEND_DATA, "FILE_APPEND_DATA"}};
+#define ACCESS_NAMES (sizeof access_names / sizeof access_names[0])
+
+static void access_format(char *buf, size_t cap, int *len, int32_t n);
+static int parse_access(const char *t, size_t n, int32_t *out);
 
 const struct co_opdesc co_opdesc[CO_OP_COUNT] = {
 #define CO__OP_DESC(id, name, binds, nrefs, arg, words)                        \
@@ -268,6 +286,9 @@ void co_op_canon(struct co_op *op) {
     break;
   case CO_ARG_OFFSET:
     op->n = (int8_t)(uint8_t)op->n;
+    break;
+  case CO_ARG_ACCESS:
+    op->n = op->n & CO_ACC_MASK;
     break;
   default:
     op->n = 0;
@@ -531,7 +552,9 @@ int co_op_format(const struct co_op *op, char *buf, size_t cap) {
     co_ref_format(op->b, ref, sizeof ref);
     appendf(buf, cap, &len, " %s", ref);
   }
-  if (d->arg != CO_ARG_NONE)
+  if (d->arg == CO_ARG_ACCESS)
+    access_format(buf, cap, &len, op->n);
+  else if (d->arg != CO_ARG_NONE)
     appendf(buf, cap, &len, " %d", (int)op->n);
   for (w = op_words[op->kind]; w->word; w++) {
     int group = (w->mask & (w->mask - 1)) != 0;
@@ -670,6 +693,46 @@ static int parse_int(const char *t, size_t n, long lo, long hi, int32_t *out) {
   if (errno || *end || v < lo || v > hi)
     return -1;
   *out = (int32_t)v;
+  return 0;
+}
+
+/* An access argument: " 0", or its names joined by '|'. */
+static void access_format(char *buf, size_t cap, int *len, int32_t n) {
+  size_t i;
+  const char *sep = " ";
+  if (!(n & CO_ACC_MASK))
+    appendf(buf, cap, len, " 0");
+  for (i = 0; i < ACCESS_NAMES; i++)
+    if (n & access_names[i].bit) {
+      appendf(buf, cap, len, "%s%s", sep, access_names[i].name);
+      sep = "|";
+    }
+}
+
+/* "0", or names joined by '|', each at most once. */
+static int parse_access(const char *t, size_t n, int32_t *out) {
+  const char *end = t + n;
+  uint8_t v = 0;
+  if (tok_is(t, n, "0")) {
+    *out = 0;
+    return 0;
+  }
+  while (t < end) {
+    const char *bar = memchr(t, '|', (size_t)(end - t));
+    size_t len = (size_t)((bar ? bar : end) - t), i;
+    for (i = 0; i < ACCESS_NAMES; i++)
+      if (tok_is(t, len, access_names[i].name))
+        break;
+    if (i == ACCESS_NAMES || (v & access_names[i].bit))
+      return -1;
+    v |= access_names[i].bit;
+    if (!bar)
+      break;
+    t = bar + 1;
+    if (t == end)
+      return -1; /* a trailing '|' */
+  }
+  *out = v;
   return 0;
 }
 
@@ -834,7 +897,15 @@ static int parse_line(struct lexer *lx, struct co_trace *out) {
                       "8191 8192), -1 or limit, found '%.*s'",
                       CO_SLOTS - 1, CO_FREE_REFS - 1, (int)n, t);
   }
-  if (d->arg != CO_ARG_NONE) {
+  if (d->arg == CO_ARG_ACCESS) {
+    n = next_token(lx, &t);
+    if (n == 0 || parse_access(t, n, &op.n) < 0)
+      return lex_fail(lx, t,
+                      "expected an access mask: 0, or names joined by '|' "
+                      "(GENERIC_READ, GENERIC_WRITE, FILE_READ_DATA, "
+                      "FILE_WRITE_DATA, FILE_APPEND_DATA), found '%.*s'",
+                      (int)n, t);
+  } else if (d->arg != CO_ARG_NONE) {
     long lo = d->arg == CO_ARG_COUNT ? 0 : -128;
     long hi = d->arg == CO_ARG_COUNT ? 255 : 127;
     n = next_token(lx, &t);

@@ -46,7 +46,8 @@
 enum co_argkind {
   CO_ARG_NONE,
   CO_ARG_COUNT, /* 0..255: a byte count */
-  CO_ARG_OFFSET /* -128..127: a signed offset */
+  CO_ARG_OFFSET, /* -128..127: a signed offset */
+  CO_ARG_ACCESS  /* 0..31: a Win32 access mask, CO_ACC_* bits */
 };
 
 /*
@@ -77,7 +78,9 @@ enum co_argkind {
   X(FSTAT, "fstat", 0, 1, CO_ARG_NONE, none)                                   \
   X(LSEEK_EXT, "lseek_ext", 0, 1, CO_ARG_OFFSET, seekext)                      \
   X(CALL, "call", 0, 0, CO_ARG_NONE, none)                                     \
-  X(SETLIMIT, "setlimit", 0, 1, CO_ARG_NONE, none) /* soft RLIMIT_NOFILE */
+  X(SETLIMIT, "setlimit", 0, 1, CO_ARG_NONE, none) /* soft RLIMIT_NOFILE */ \
+  X(OPEN_ACCESS, "open_access", 1, 0, CO_ARG_ACCESS, noinherit)                \
+  X(DUPH_ACCESS, "duphandle_access", 1, 1, CO_ARG_ACCESS, duph)
 
 enum co_opkind {
 #define CO__OP_ENUM(id, name, binds, nrefs, arg, words) CO_OP_##id,
@@ -118,6 +121,26 @@ enum co_opkind {
  * DUPLICATE_SAME_ATTRIBUTES */
 #define CO_F_NOINHERIT 0x1
 #define CO_F_SAMEATTR 0x2
+
+/*
+ * open_access and duphandle_access (Win32 only): CreateFileW and
+ * DuplicateHandle with an explicit access mask, the argument (the fourth
+ * byte of the binary record, its low 5 bits; the top 3 are ignored, so
+ * every byte decodes). Its text is the Win32 names joined by '|', in this
+ * order, or 0 for no access at all:
+ *   s0 = open_access FILE_READ_DATA|FILE_APPEND_DATA
+ *   s1 = duphandle_access s0 GENERIC_READ noinherit
+ *   s2 = open_access 0
+ * open_access takes noinherit (bInheritHandle FALSE; the file is new, as
+ * open's); duphandle_access takes duphandle's words and never
+ * DUPLICATE_SAME_ACCESS. docs/win32.md#access has the rules.
+ */
+#define CO_ACC_READ_DATA 0x01     /* FILE_READ_DATA */
+#define CO_ACC_WRITE_DATA 0x02    /* FILE_WRITE_DATA */
+#define CO_ACC_APPEND_DATA 0x04   /* FILE_APPEND_DATA */
+#define CO_ACC_GENERIC_READ 0x08  /* GENERIC_READ */
+#define CO_ACC_GENERIC_WRITE 0x10 /* GENERIC_WRITE */
+#define CO_ACC_MASK 0x1f
 
 enum co_reftype {
   CO_REF_SLOT,  /* the number currently held by slot idx (-1 if never set) */

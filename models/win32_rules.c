@@ -90,10 +90,12 @@ static void w32_open_access(struct co_model *m, const struct co_call *c,
     co__fail(pred, CO_EMFILE);
     return;
   }
+  /* the object's own mode: writable iff its creator had a write right
+   * (what Wine opens its Unix descriptor with, w32_write) */
   ofd = co__new_ofd(m,
-                    !(acc & CO__W_RD)                    ? CO_F_ACC_WRONLY
-                    : acc & (CO__W_WD | CO__W_AD) ? CO_F_ACC_RDWR
-                                                         : CO_F_ACC_RDONLY,
+                    !(acc & (CO__W_WD | CO__W_AD)) ? CO_F_ACC_RDONLY
+                    : acc & CO__W_RD               ? CO_F_ACC_RDWR
+                                                   : CO_F_ACC_WRONLY,
                     0);
   if (ofd < 0) {
     co__fail(pred, CO_OTHER);
@@ -164,7 +166,12 @@ static int w32_io_fails(struct co_model *m, const struct co_call *c,
 /* WriteFile needs FILE_WRITE_DATA or FILE_APPEND_DATA; with the second
  * only, every write goes to the end of the file: append is the handle's
  * access, not the file object's (ReactOS ntoskrnl/io/iomgr/iofunc.c
- * NtWriteFile, Wine dlls/ntdll/unix/file.c NtWriteFile). */
+ * NtWriteFile, Wine dlls/ntdll/unix/file.c NtWriteFile). Where the
+ * profile lets a duplicate have more access than its source (quirk
+ * WINE_DUP_ACCESS_UNCHECKED), the write goes through the Unix descriptor
+ * Wine opened for the file's creator, read-only if it had no write right:
+ * ERROR_INVALID_HANDLE, 0 bytes (Wine server/fd.c open_fd;
+ * docs/wine.md#dup-access). */
 static void w32_write(struct co_model *m, const struct co_call *c,
                       struct co_outcome *pred, struct co_aftermath *t) {
   struct ofdent *o;
@@ -172,6 +179,11 @@ static void w32_write(struct co_model *m, const struct co_call *c,
   if (w32_io_fails(m, c, pred, t, CO__W_WD | CO__W_AD))
     return;
   o = co__ofd_of(m, c->a);
+  if (o->acc == CO_F_ACC_RDONLY && m->hook.dup_access_unchecked()) {
+    co__fail(pred, CO_EBADF);
+    pred->dmask = ~(uint64_t)0; /* 0 bytes written */
+    return;
+  }
   append = o->append;
   o->append = !(m->fd[c->a].acc & CO__W_WD);
   pred->ret = c->n;

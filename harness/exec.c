@@ -1119,8 +1119,8 @@ static int classify(struct co_exec *ex, const struct co_step *st,
   fmt_outcome(real, r, sizeof r, 1, w, hw);
   co_op_format(st->op, text, sizeof text);
   if (data_differs(pred, real, text, st->op->kind, what, cap)) {
-    *rule = real->err != CO_OK                ? "byte-count"
-            : st->op->kind == CO_OP_READ    ? "content"
+    *rule = real->err != CO_OK            ? "byte-count"
+            : st->op->kind == CO_OP_READ  ? "content"
             : st->op->kind == CO_OP_GETFL ? "nonblock"
                                           : "stat";
     return CO_V_DIVERGENCE;

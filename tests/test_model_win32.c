@@ -51,8 +51,8 @@ static const struct {
     {W_FILE_APPEND_DATA, "FILE_APPEND_DATA", 1, 0},
     {W_FILE_READ_DATA | W_FILE_APPEND_DATA, "FILE_READ_DATA|FILE_APPEND_DATA",
      1, 1},
-    {W_FILE_WRITE_DATA | W_FILE_APPEND_DATA,
-     "FILE_WRITE_DATA|FILE_APPEND_DATA", 1, 0},
+    {W_FILE_WRITE_DATA | W_FILE_APPEND_DATA, "FILE_WRITE_DATA|FILE_APPEND_DATA",
+     1, 0},
     {0, "0", 0, 0},
 };
 #define NROWS (sizeof row / sizeof row[0])
@@ -87,8 +87,8 @@ static struct co_outcome step(const char *text, int64_t hint) {
   struct co_outcome pred;
   struct co_aftermath eff;
   co_trace_init(&t);
-  cr_assert_eq(co_trace_parse(text, strlen(text), &t, &perr), 0, "%s: %s",
-               text, perr.message);
+  cr_assert_eq(co_trace_parse(text, strlen(text), &t, &perr), 0, "%s: %s", text,
+               perr.message);
   cr_assert_eq(t.len, 1);
   co_model_resolve(m, &t.ops[0], &c);
   c.hint = hint;

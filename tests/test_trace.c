@@ -478,8 +478,8 @@ Test(text, access_masks_round_trip_and_bad_ones_are_errors) {
     struct co_op op = {.kind = CO_OP_DUPH_ACCESS, .dst = 1, .n = k};
     co_op_canon(&op);
     co_op_format(&op, line, sizeof line);
-    cr_assert_eq(co_trace_parse(line, strlen(line), &u, &pe), 0, "%s: %s",
-                 line, pe.message);
+    cr_assert_eq(co_trace_parse(line, strlen(line), &u, &pe), 0, "%s: %s", line,
+                 pe.message);
     cr_assert(op_eq(&op, &u.ops[0]), "%s round-tripped to %d", line,
               (int)u.ops[0].n);
     co_trace_clear(&t);
@@ -502,6 +502,7 @@ Test(text, access_masks_round_trip_and_bad_ones_are_errors) {
   expect_error("s0 = open_access GENERIC_READ|GENERIC_READ\n", 1, 18,
                "access mask");
   expect_error("s0 = open_access 0|GENERIC_READ\n", 1, 18, "access mask");
-  expect_error("s0 = open_access 0 sameattr\n", 1, 20, "(its flags: noinherit)");
+  expect_error("s0 = open_access 0 sameattr\n", 1, 20,
+               "(its flags: noinherit)");
   expect_error("s1 = duphandle_access s0 3\n", 1, 26, "access mask");
 }

@@ -257,9 +257,8 @@ static BOOL win32_read(struct win32_be *be, HANDLE h, DWORD n,
                        struct co_outcome *out) {
   DWORD got = 0xdeadbeef; /* as Wine's test: the call must set it */
   BOOL ok = ReadFile(h, be->rbuf, n, &got, NULL);
-  out->data = ok ? co_bytes_digest((const uint8_t *)be->rbuf,
-                                   got <= n ? got : n)
-                 : got;
+  out->data =
+      ok ? co_bytes_digest((const uint8_t *)be->rbuf, got <= n ? got : n) : got;
   out->ret = got;
   return ok;
 }
@@ -311,16 +310,15 @@ static void win32_call(void *self, const struct co_call *c,
         c->flags & CO_F_BIT0 ? HANDLE_FLAG_PROTECT_FROM_CLOSE : 0);
     break;
   case CO_OP_OPEN_ACCESS:
-    n = win32_create_file(be, win32_access(c->n),
-                          !(c->flags & CO_F_NOINHERIT));
+    n = win32_create_file(be, win32_access(c->n), !(c->flags & CO_F_NOINHERIT));
     ok = n != INVALID_HANDLE_VALUE;
     ret = (int64_t)(intptr_t)n;
     break;
   case CO_OP_DUPH_ACCESS:
-    ok = DuplicateHandle(
-        self_proc, h, self_proc, &n, win32_access(c->n),
-        !(c->flags & CO_F_NOINHERIT),
-        c->flags & CO_F_SAMEATTR ? DUPLICATE_SAME_ATTRIBUTES : 0);
+    ok = DuplicateHandle(self_proc, h, self_proc, &n, win32_access(c->n),
+                         !(c->flags & CO_F_NOINHERIT),
+                         c->flags & CO_F_SAMEATTR ? DUPLICATE_SAME_ATTRIBUTES
+                                                  : 0);
     ret = (int64_t)(intptr_t)n;
     break;
   case CO_OP_WRITE:

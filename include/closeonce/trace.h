@@ -45,7 +45,7 @@
 /* Kinds of the integer argument of an operation. */
 enum co_argkind {
   CO_ARG_NONE,
-  CO_ARG_COUNT, /* 0..255: a byte count */
+  CO_ARG_COUNT,  /* 0..255: a byte count */
   CO_ARG_OFFSET, /* -128..127: a signed offset */
   CO_ARG_ACCESS  /* 0..31: a Win32 access mask, CO_ACC_* bits */
 };
@@ -78,7 +78,7 @@ enum co_argkind {
   X(FSTAT, "fstat", 0, 1, CO_ARG_NONE, none)                                   \
   X(LSEEK_EXT, "lseek_ext", 0, 1, CO_ARG_OFFSET, seekext)                      \
   X(CALL, "call", 0, 0, CO_ARG_NONE, none)                                     \
-  X(SETLIMIT, "setlimit", 0, 1, CO_ARG_NONE, none) /* soft RLIMIT_NOFILE */ \
+  X(SETLIMIT, "setlimit", 0, 1, CO_ARG_NONE, none) /* soft RLIMIT_NOFILE */    \
   X(OPEN_ACCESS, "open_access", 1, 0, CO_ARG_ACCESS, noinherit)                \
   X(DUPH_ACCESS, "duphandle_access", 1, 1, CO_ARG_ACCESS, duph)
 

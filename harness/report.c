@@ -173,6 +173,16 @@ struct explain_env {
   struct co_exec *ex;
 };
 
+/* 1 if a Win32 handle's access (co_fdstate.access) is one `open` gives:
+ * GENERIC_READ, GENERIC_WRITE or FILE_APPEND_DATA for write
+ * (harness/win32/backend.c win32_open). */
+static int open_access(int a) {
+  const int gr = CO_ACC_GENERIC_READ | CO_ACC_READ_DATA;
+  const int gw = CO_ACC_GENERIC_WRITE | CO_ACC_WRITE_DATA | CO_ACC_APPEND_DATA;
+  return a == (gr | gw) || a == gr || a == gw || a == CO_ACC_APPEND_DATA ||
+         a == (gr | CO_ACC_APPEND_DATA);
+}
+
 static void print_state(FILE *out, const struct co_model *m,
                         const struct co_words *w) {
   int64_t num;
@@ -194,6 +204,18 @@ static void print_state(FILE *out, const struct co_model *m,
       fprintf(out, w->win32 ? ",not inheritable" : ",cloexec");
     if (fs.protect)
       fprintf(out, ",protected");
+    if (w->win32 && !open_access(fs.access)) {
+      /* an access no `open` gives (open_access, duphandle_access): as
+       * the trace writes it */
+      char acc[96];
+      int a = fs.access;
+      if (a & CO_ACC_GENERIC_READ)
+        a &= ~CO_ACC_READ_DATA;
+      if (a & CO_ACC_GENERIC_WRITE)
+        a &= ~(CO_ACC_WRITE_DATA | CO_ACC_APPEND_DATA);
+      co_access_format(a, acc, sizeof acc);
+      fprintf(out, ",access %s", acc);
+    }
     if (fs.offset >= 0)
       fprintf(out, ",off %lld", (long long)fs.offset);
     fprintf(out, ")");

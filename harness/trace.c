@@ -84,7 +84,6 @@ static const struct {
                     {CO_ACC_APPEND_DATA, "FILE_APPEND_DATA"}};
 #define ACCESS_NAMES (sizeof access_names / sizeof access_names[0])
 
-static void access_format(char *buf, size_t cap, int *len, int32_t n);
 static int parse_access(const char *t, size_t n, int32_t *out);
 
 const struct co_opdesc co_opdesc[CO_OP_COUNT] = {
@@ -552,9 +551,11 @@ int co_op_format(const struct co_op *op, char *buf, size_t cap) {
     co_ref_format(op->b, ref, sizeof ref);
     appendf(buf, cap, &len, " %s", ref);
   }
-  if (d->arg == CO_ARG_ACCESS)
-    access_format(buf, cap, &len, op->n);
-  else if (d->arg != CO_ARG_NONE)
+  if (d->arg == CO_ARG_ACCESS) {
+    char acc[96];
+    co_access_format(op->n, acc, sizeof acc);
+    appendf(buf, cap, &len, " %s", acc);
+  } else if (d->arg != CO_ARG_NONE)
     appendf(buf, cap, &len, " %d", (int)op->n);
   for (w = op_words[op->kind]; w->word; w++) {
     int group = (w->mask & (w->mask - 1)) != 0;
@@ -696,17 +697,17 @@ static int parse_int(const char *t, size_t n, long lo, long hi, int32_t *out) {
   return 0;
 }
 
-/* An access argument: " 0", or its names joined by '|'. */
-static void access_format(char *buf, size_t cap, int *len, int32_t n) {
+int co_access_format(int32_t n, char *buf, size_t cap) {
   size_t i;
-  const char *sep = " ";
+  int len = 0;
+  if (cap)
+    buf[0] = 0;
   if (!(n & CO_ACC_MASK))
-    appendf(buf, cap, len, " 0");
+    appendf(buf, cap, &len, "0");
   for (i = 0; i < ACCESS_NAMES; i++)
-    if (n & access_names[i].bit) {
-      appendf(buf, cap, len, "%s%s", sep, access_names[i].name);
-      sep = "|";
-    }
+    if (n & access_names[i].bit)
+      appendf(buf, cap, &len, "%s%s", len ? "|" : "", access_names[i].name);
+  return len;
 }
 
 /* "0", or names joined by '|', each at most once. */

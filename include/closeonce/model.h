@@ -277,6 +277,10 @@ struct co_fdstate {
   int acc;        /* CO_F_ACC_* */
   int append;     /* O_APPEND on the description */
   int protect;    /* Win32 HANDLE_FLAG_PROTECT_FROM_CLOSE */
+  /* Win32: the handle's granted access, CO_ACC_* bits with the generic
+   * rights mapped (GENERIC_READ also sets CO_ACC_READ_DATA, GENERIC_WRITE
+   * CO_ACC_WRITE_DATA and CO_ACC_APPEND_DATA; docs/win32.md#access) */
+  int access;
 };
 
 /* Situations an operand can be in; part of a model transition. */

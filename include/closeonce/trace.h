@@ -305,6 +305,8 @@ int co_trace_line_of(const char *text, size_t len, size_t step);
  * have been written (snprintf style). */
 int co_op_format(const struct co_op *op, char *buf, size_t cap);
 int co_ref_format(struct co_ref r, char *buf, size_t cap);
+/* An access argument's text (CO_ACC_* names joined by '|', or "0"). */
+int co_access_format(int32_t n, char *buf, size_t cap);
 /* The whole trace, one operation a line. Returns 0 or -1 on write error. */
 int co_trace_print(const struct co_trace *t, FILE *out);
 

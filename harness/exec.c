@@ -1094,6 +1094,13 @@ static int data_differs(const struct co_outcome *pred,
              m & CO_GETFL_NONBLOCK ? "set" : "clear");
     return 1;
   }
+  if ((kind == CO_OP_READ || kind == CO_OP_WRITE) && real->err != CO_OK) {
+    snprintf(what, cap,
+             "`%s` failed, leaving its byte count at %" PRIu64
+             "; the model says %" PRIu64 " (docs/win32.md#access)",
+             text, r, m);
+    return 1;
+  }
   if (kind == CO_OP_READ) {
     snprintf(what, cap,
              "`%s` returned %" PRId64 " bytes, but not the bytes the model "
@@ -1123,13 +1130,14 @@ static int classify(struct co_exec *ex, const struct co_step *st,
    * operation's is the platform's own call's */
   const struct co_words *w = st->call ? co_words(CO_PLATFORM_POSIX) : ex->words;
   const char *raw = co_words_raw(w, real->raw);
-  char m[64], r[64], text[96];
+  char m[64], r[64], text[128];
   const struct co_words *hw = st->binds == 2 ? ex->words : NULL;
   fmt_outcome(pred, m, sizeof m, 0, w, hw);
   fmt_outcome(real, r, sizeof r, 1, w, hw);
   co_op_format(st->op, text, sizeof text);
   if (data_differs(pred, real, text, st->op->kind, what, cap)) {
-    *rule = st->op->kind == CO_OP_READ    ? "content"
+    *rule = real->err != CO_OK            ? "byte-count"
+            : st->op->kind == CO_OP_READ  ? "content"
             : st->op->kind == CO_OP_GETFL ? "nonblock"
                                           : "stat";
     return CO_V_DIVERGENCE;

@@ -146,6 +146,9 @@ void co_gen_op(struct co_rng *r, const struct co_opset *set, uint32_t bound,
     op->n = co_rng_below(r, 4) ? (int32_t)(0111 * co_rng_below(r, 8))
                                : (int32_t)co_rng_below(r, 01000);
     break;
+  case CO_ARG_ACCESS: /* every mask of the 5 rights */
+    op->n = (int32_t)co_rng_below(r, CO_ACC_MASK + 1);
+    break;
   default:
     op->n = 0;
   }

@@ -173,6 +173,16 @@ struct explain_env {
   struct co_exec *ex;
 };
 
+/* 1 if a Win32 handle's access (co_fdstate.access) is one `open` gives:
+ * GENERIC_READ, GENERIC_WRITE or FILE_APPEND_DATA for write
+ * (harness/win32/backend.c win32_open). */
+static int open_access(int a) {
+  const int gr = CO_ACC_GENERIC_READ | CO_ACC_READ_DATA;
+  const int gw = CO_ACC_GENERIC_WRITE | CO_ACC_WRITE_DATA | CO_ACC_APPEND_DATA;
+  return a == (gr | gw) || a == gr || a == gw || a == CO_ACC_APPEND_DATA ||
+         a == (gr | CO_ACC_APPEND_DATA);
+}
+
 static void print_state(FILE *out, const struct co_model *m,
                         const struct co_words *w) {
   int64_t num;
@@ -194,6 +204,18 @@ static void print_state(FILE *out, const struct co_model *m,
       fprintf(out, w->win32 ? ",not inheritable" : ",cloexec");
     if (fs.protect)
       fprintf(out, ",protected");
+    if (w->win32 && !open_access(fs.access)) {
+      /* an access no `open` gives (open_access, duphandle_access): as
+       * the trace writes it */
+      char acc[96];
+      int a = fs.access;
+      if (a & CO_ACC_GENERIC_READ)
+        a &= ~CO_ACC_READ_DATA;
+      if (a & CO_ACC_GENERIC_WRITE)
+        a &= ~(CO_ACC_WRITE_DATA | CO_ACC_APPEND_DATA);
+      co_access_format(a, acc, sizeof acc);
+      fprintf(out, ",access %s", acc);
+    }
     if (fs.offset >= 0)
       fprintf(out, ",off %lld", (long long)fs.offset);
     fprintf(out, ")");
@@ -222,13 +244,21 @@ static void print_state(FILE *out, const struct co_model *m,
 /* What a read returned (the bytes, as the model has them: the executor
  * compared their digest) or fstat (its fields), for explain. */
 static void explain_data(const struct co_model *m, const struct co_step_info *s,
-                         char *buf, size_t cap) {
+                         int win32, char *buf, size_t cap) {
   uint8_t b[256];
   struct co_fdstate fs;
   long n, i;
   size_t len = 0;
   uint64_t d = s->real->data;
   buf[0] = 0;
+  if (win32 && s->real->err != CO_OK && s->real->err != CO_REFUSED &&
+      (s->op->kind == CO_OP_WRITE || s->op->kind == CO_OP_READ)) {
+    /* the byte count a failed ReadFile or WriteFile left
+     * (docs/win32.md#access) */
+    snprintf(buf, cap, " (%llu bytes %s)", (unsigned long long)d,
+             s->op->kind == CO_OP_WRITE ? "written" : "read");
+    return;
+  }
   if (s->real->err != CO_OK || s->real->ret < 0)
     return;
   if (s->op->kind == CO_OP_GETFL) {
@@ -268,7 +298,8 @@ static void explain_hook(void *env, const struct co_step_info *s) {
   const char *raw = co_words_raw(w, s->real->raw);
   char text[128], r[64], v[24], data[300];
   co_op_format(s->op, text, sizeof text);
-  explain_data(co_exec_model(e->ex), s, data, sizeof data);
+  explain_data(co_exec_model(e->ex), s, co_exec_words(e->ex)->win32, data,
+               sizeof data);
   if (s->real->err == CO_OK)
     snprintf(r, sizeof r, "%s", /* a returned handle as the platform's */
              co_words_value(s->resolved->binds == 2

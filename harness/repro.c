@@ -282,6 +282,8 @@ static const char *errno_name(int err) {
     return "EMFILE";
   case CO_EPERM:
     return "EPERM";
+  case CO_EACCES: /* Win32: ERROR_ACCESS_DENIED (err_of) */
+    return "EACCES";
   default:
     return NULL;
   }

@@ -30,10 +30,12 @@
 #endif
 
 #ifdef _WIN32
-/* Win32: the HANDLE calls (harness/win32/backend.c maps each one). */
+/* Win32: the HANDLE calls (harness/win32/backend.c maps each one); the
+ * last three appended, so that the others decode as they did. */
 static const uint8_t win32_ops[] = {
-    CO_OP_OPEN,  CO_OP_DUP,        CO_OP_DUP_CLOSE, CO_OP_CLOSE, CO_OP_GETFD,
-    CO_OP_SETFD, CO_OP_SETPROTECT, CO_OP_WRITE,     CO_OP_LSEEK, CO_OP_DUPH};
+    CO_OP_OPEN,  CO_OP_DUP,         CO_OP_DUP_CLOSE,  CO_OP_CLOSE, CO_OP_GETFD,
+    CO_OP_SETFD, CO_OP_SETPROTECT,  CO_OP_WRITE,      CO_OP_LSEEK, CO_OP_DUPH,
+    CO_OP_READ,  CO_OP_OPEN_ACCESS, CO_OP_DUPH_ACCESS};
 /* The client's HANDLE calls around a library. */
 const uint8_t co_client_ops[] = {CO_OP_OPEN,  CO_OP_DUP,   CO_OP_CLOSE,
                                  CO_OP_WRITE, CO_OP_LSEEK, CO_OP_GETFD};

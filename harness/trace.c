@@ -54,6 +54,8 @@ static const struct co__word words_crange[] = {
     {0, 0, NULL}};
 static const struct co__word words_protect[] = {
     {CO_F_BIT0, CO_F_BIT0, "protect"}, {0, 0, NULL}};
+static const struct co__word words_noinherit[] = {
+    {CO_F_NOINHERIT, CO_F_NOINHERIT, "noinherit"}, {0, 0, NULL}};
 static const struct co__word words_duph[] = {
     {CO_F_NOINHERIT, CO_F_NOINHERIT, "noinherit"},
     {CO_F_SAMEATTR, CO_F_SAMEATTR, "sameattr"},
@@ -77,6 +79,21 @@ static const struct co__word *const op_words[CO_OP_COUNT] = {
 };
 
 const int32_t co_ref_at[CO_AT_REFS] = {CO_AT_LIST};
+
+/* The access argument's names (CO_ARG_ACCESS), in the order they print:
+ * the generic rights, then the file-specific ones (Wine's test_file_access
+ * writes them so). */
+static const struct {
+  uint8_t bit;
+  const char *name;
+} access_names[] = {{CO_ACC_GENERIC_READ, "GENERIC_READ"},
+                    {CO_ACC_GENERIC_WRITE, "GENERIC_WRITE"},
+                    {CO_ACC_READ_DATA, "FILE_READ_DATA"},
+                    {CO_ACC_WRITE_DATA, "FILE_WRITE_DATA"},
+                    {CO_ACC_APPEND_DATA, "FILE_APPEND_DATA"}};
+#define ACCESS_NAMES (sizeof access_names / sizeof access_names[0])
+
+static int parse_access(const char *t, size_t n, int32_t *out);
 
 const struct co_opdesc co_opdesc[CO_OP_COUNT] = {
 #define CO__OP_DESC(id, name, binds, nrefs, arg, words)                        \
@@ -286,6 +303,9 @@ void co_op_canon(struct co_op *op) {
     break;
   case CO_ARG_MODE:
     op->n &= 0777;
+    break;
+  case CO_ARG_ACCESS:
+    op->n = op->n & CO_ACC_MASK;
     break;
   default:
     op->n = 0;
@@ -579,7 +599,11 @@ int co_op_format(const struct co_op *op, char *buf, size_t cap) {
     appendf(buf, cap, &len, op->n ? " %ub%+d" : " %ub", op->blk, (int)op->n);
   else if (d->arg == CO_ARG_MODE)
     appendf(buf, cap, &len, " 0%03o", (unsigned)op->n);
-  else if (d->arg != CO_ARG_NONE)
+  else if (d->arg == CO_ARG_ACCESS) {
+    char acc[96];
+    co_access_format(op->n, acc, sizeof acc);
+    appendf(buf, cap, &len, " %s", acc);
+  } else if (d->arg != CO_ARG_NONE)
     appendf(buf, cap, &len, " %d", (int)op->n);
   for (w = op_words[op->kind]; w->word; w++) {
     int group = (w->mask & (w->mask - 1)) != 0;
@@ -754,6 +778,46 @@ static int parse_mode(const char *t, size_t n, int32_t *mode) {
   return 0;
 }
 
+int co_access_format(int32_t n, char *buf, size_t cap) {
+  size_t i;
+  int len = 0;
+  if (cap)
+    buf[0] = 0;
+  if (!(n & CO_ACC_MASK))
+    appendf(buf, cap, &len, "0");
+  for (i = 0; i < ACCESS_NAMES; i++)
+    if (n & access_names[i].bit)
+      appendf(buf, cap, &len, "%s%s", len ? "|" : "", access_names[i].name);
+  return len;
+}
+
+/* "0", or names joined by '|', each at most once. */
+static int parse_access(const char *t, size_t n, int32_t *out) {
+  const char *end = t + n;
+  uint8_t v = 0;
+  if (tok_is(t, n, "0")) {
+    *out = 0;
+    return 0;
+  }
+  while (t < end) {
+    const char *bar = memchr(t, '|', (size_t)(end - t));
+    size_t len = (size_t)((bar ? bar : end) - t), i;
+    for (i = 0; i < ACCESS_NAMES; i++)
+      if (tok_is(t, len, access_names[i].name))
+        break;
+    if (i == ACCESS_NAMES || (v & access_names[i].bit))
+      return -1;
+    v |= access_names[i].bit;
+    if (!bar)
+      break;
+    t = bar + 1;
+    if (t == end)
+      return -1; /* a trailing '|' */
+  }
+  *out = v;
+  return 0;
+}
+
 static int parse_obj(const char *t, size_t n, uint8_t *obj) {
   unsigned v;
   if (n < 2 || t[0] != 'o' || small_uint(t + 1, n - 1, &v) < 0 || v >= CO_OBJS)
@@ -857,6 +921,15 @@ static int parse_arg(struct lexer *lx, const struct co_opdesc *d,
       return lex_fail(lx, t,
                       "expected a mode in octal 0000..0777 (0444), found "
                       "'%.*s'",
+                      (int)n, t);
+    return 0;
+  }
+  if (d->arg == CO_ARG_ACCESS) {
+    if (n == 0 || parse_access(t, n, &op->n) < 0)
+      return lex_fail(lx, t,
+                      "expected an access mask: 0, or names joined by '|' "
+                      "(GENERIC_READ, GENERIC_WRITE, FILE_READ_DATA, "
+                      "FILE_WRITE_DATA, FILE_APPEND_DATA), found '%.*s'",
                       (int)n, t);
     return 0;
   }

@@ -58,6 +58,7 @@ int co__ensure(struct co_model *m, int64_t num) {
     fd[i].cloexec = 0;
     fd[i].foreign = 0;
     fd[i].protect = 0;
+    fd[i].acc = 0;
   }
   m->fd = fd;
   for (i = 0; i < m->nforeign; i++)
@@ -333,6 +334,7 @@ void co__dup_onto(struct co_model *m, int64_t o, int64_t n, int cloexec,
   }
   (void)co__fd_close(m, n);
   co__install(m, n, ofd, cloexec);
+  m->fd[n].acc = m->fd[o].acc;
   pred->ret = n;
   t->same_a = n;
   t->same_b = o;
@@ -344,6 +346,7 @@ void co__dup_onto(struct co_model *m, int64_t o, int64_t n, int cloexec,
 void co__dup_new(struct co_model *m, int64_t n, int64_t num, int cloexec,
                  struct co_outcome *pred, struct co_aftermath *t) {
   co__install(m, n, m->fd[num].ofd, cloexec);
+  m->fd[n].acc = m->fd[num].acc; /* DUPLICATE_SAME_ACCESS */
   pred->ret = n;
   t->same_a = n;
   t->same_b = num;
@@ -391,6 +394,7 @@ void co_model_fd(const struct co_model *m, int64_t num,
   out->acc = m->ofd[out->ofd].acc;
   out->append = m->ofd[out->ofd].append;
   out->protect = m->fd[num].protect;
+  out->access = m->fd[num].acc;
 }
 
 long co_model_file_bytes(const struct co_model *m, int64_t num, int64_t off,

@@ -36,7 +36,31 @@ struct fdent {
   uint32_t gen;
   uint8_t cloexec, foreign;
   uint8_t protect; /* Win32 HANDLE_FLAG_PROTECT_FROM_CLOSE */
+  uint8_t acc;     /* Win32: the handle's granted access, mapped (CO__W_*) */
 };
+
+/* A Win32 handle's granted access, as DuplicateHandle compares it
+ * (docs/win32.md#access): the generic rights mapped to the file rights
+ * (File Security and Access Rights; Wine server/file.c file_map_access).
+ * FILE_GENERIC_READ is FILE_READ_DATA and rights no other bit of the
+ * argument grants (FILE_READ_EA, FILE_READ_ATTRIBUTES, READ_CONTROL,
+ * SYNCHRONIZE): CO__W_GR stands for those; FILE_GENERIC_WRITE is
+ * FILE_WRITE_DATA, FILE_APPEND_DATA and CO__W_GW (FILE_WRITE_EA,
+ * FILE_WRITE_ATTRIBUTES and the standard rights). One bit each, so "the
+ * access asked is contained in the handle's" is a mask test. */
+#define CO__W_RD CO_ACC_READ_DATA
+#define CO__W_WD CO_ACC_WRITE_DATA
+#define CO__W_AD CO_ACC_APPEND_DATA
+#define CO__W_GR CO_ACC_GENERIC_READ
+#define CO__W_GW CO_ACC_GENERIC_WRITE
+static inline uint8_t co__w32_map(unsigned access) {
+  unsigned a = access & CO_ACC_MASK;
+  if (a & CO_ACC_GENERIC_READ)
+    a |= CO__W_RD;
+  if (a & CO_ACC_GENERIC_WRITE)
+    a |= CO__W_WD | CO__W_AD;
+  return (uint8_t)a;
+}
 
 struct ofdent {
   int64_t off; /* -1: unknown (after a layer's opaque I/O) */
@@ -163,6 +187,9 @@ struct ofdent *co__io_ofd(struct co_model *m, const struct co_call *c,
 void co__write_with(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t,
                     int ro_err);
+void co__read_from(struct co_model *m, const struct co_call *c,
+                   struct ofdent *o, struct co_outcome *pred,
+                   struct co_aftermath *t);
 /* The rules every platform table shares (each adds its own write, and
  * Win32 its DuplicateHandle and protect-from-close). */
 #define CO__SHARED_RULES                                                       \
@@ -191,6 +218,9 @@ struct co__hooks {
   int (*sameattr)(void);
   /* _lseek of a descriptor that is not open: what it returns */
   int (*seek_badfd_err)(int err);
+  /* DuplicateHandle with an explicit access the source does not have: 1
+   * if it succeeds anyway, 0 if it fails ERROR_ACCESS_DENIED */
+  int (*dup_access_unchecked)(void);
 };
 void co__hooks_init(struct co__hooks *h, unsigned quirks);
 
@@ -282,9 +312,21 @@ static inline int co__is_live(const struct co_model *m, int64_t num) {
 static inline void co__install(struct co_model *m, int64_t num, int32_t ofd,
                                int cloexec) {
   struct fdent *e = &m->fd[num];
+  /* the access open gives (harness/win32/backend.c win32_open): read
+   * GENERIC_READ, write GENERIC_WRITE, or FILE_APPEND_DATA for append;
+   * a duplicate copies its source's (co__dup_new) */
+  static const uint8_t by_mode[8] = {
+      [CO_F_ACC_RDWR] = CO__W_RD | CO__W_GR | CO__W_WD | CO__W_AD | CO__W_GW,
+      [CO_F_ACC_RDONLY] = CO__W_RD | CO__W_GR,
+      [CO_F_ACC_WRONLY] = CO__W_WD | CO__W_AD | CO__W_GW,
+      [4 | CO_F_ACC_RDWR] = CO__W_RD | CO__W_GR | CO__W_AD,
+      [4 | CO_F_ACC_RDONLY] = CO__W_RD | CO__W_GR,
+      [4 | CO_F_ACC_WRONLY] = CO__W_AD};
+  const struct ofdent *d = &m->ofd[ofd];
   e->ofd = ofd;
   e->cloexec = (uint8_t)(cloexec != 0);
   e->protect = 0;
+  e->acc = by_mode[(d->acc & 3) | (d->append ? 4 : 0)];
   e->gen = ++m->gen;
   m->ofd[ofd].refs++;
   if (num > m->high)

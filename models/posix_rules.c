@@ -227,8 +227,8 @@ void co__write_with(struct co_model *m, const struct co_call *c,
   if (!o)
     return;
   pred->ret = c->n;
-  /* the bytes are the POSIX backend's pattern (CO_WRITE_BYTE) */
-  co__ofd_write_as(m, o, c->n, m->platform == CO_PLATFORM_POSIX);
+  /* the bytes are the backends' pattern (CO_WRITE_BYTE) */
+  co__ofd_write_as(m, o, c->n, 1);
   t->offset_num = c->a;
 }
 
@@ -276,16 +276,23 @@ void co__rule_lseek(struct co_model *m, const struct co_call *c,
 
 /* docs/posix.md#read: EBADF if not open or not open for reading (checked
  * before the count: a read of 0 bytes on a write-only descriptor is
- * EBADF too); min(n, size - offset) bytes, 0 at or past the end; the
- * offset moves by what was read; the bytes are the writes' (zeros in a
- * gap). O_NONBLOCK changes nothing on a regular file. */
+ * EBADF too); then co__read_from. */
 void co__rule_read(struct co_model *m, const struct co_call *c,
                    struct co_outcome *pred, struct co_aftermath *t) {
   struct ofdent *o = co__io_ofd(m, c, pred, t, CO_F_ACC_WRONLY, CO_EBADF);
+  if (o)
+    co__read_from(m, c, o, pred, t);
+}
+
+/* A read through description o that may read: min(n, size - offset)
+ * bytes, 0 at or past the end; the offset moves by what was read; the
+ * bytes are the writes' (zeros in a gap). O_NONBLOCK changes nothing on a
+ * regular file. */
+void co__read_from(struct co_model *m, const struct co_call *c,
+                   struct ofdent *o, struct co_outcome *pred,
+                   struct co_aftermath *t) {
   const struct co__content *f;
   int64_t size, k;
-  if (!o)
-    return;
   size = m->fsize[o->file];
   if (o->off < 0 || size < 0) {
     /* after a layer's opaque I/O: the platform tells */

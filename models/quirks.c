@@ -33,6 +33,11 @@ static int ref_sameattr(void) {
   return 1; /* DUPLICATE_SAME_ATTRIBUTES copies the source's flags */
 }
 
+static int ref_dup_access(void) {
+  return 0; /* DuplicateHandle gives a file handle no more access than its
+               source has (docs/win32.md#access) */
+}
+
 /* ---- the quirks ---- */
 
 /* WINE_SEEK_BEFORE_HANDLE: FILE_BEGIN with a negative offset fails
@@ -92,6 +97,15 @@ static void q_sameattr(struct co__hooks *h) {
   h->sameattr = wine_sameattr;
 }
 
+/* WINE_DUP_ACCESS_UNCHECKED: Wine's server grants a duplicate the access
+ * it asks for when the file's own security allows it. */
+static int wine_dup_access(void) {
+  return 1;
+}
+static void q_dup_access(struct co__hooks *h) {
+  h->dup_access_unchecked = wine_dup_access;
+}
+
 static const struct {
   unsigned bit;
   void (*apply)(struct co__hooks *h);
@@ -103,6 +117,7 @@ static const struct {
     {CO_QUIRK_WINE_GET_OSFHANDLE_NO_IPH, q_lend},
     {CO_QUIRK_WINE_SAMEATTR_IGNORED, q_sameattr},
     {CO_QUIRK_WINE_LSEEK_NO_IPH, q_lseek},
+    {CO_QUIRK_WINE_DUP_ACCESS_UNCHECKED, q_dup_access},
 };
 
 void co__hooks_init(struct co__hooks *h, unsigned quirks) {
@@ -114,6 +129,7 @@ void co__hooks_init(struct co__hooks *h, unsigned quirks) {
   h->dup2_same = ref_dup2_same;
   h->sameattr = ref_sameattr;
   h->seek_badfd_err = ref_param_err; /* UCRT lowio/lseek.cpp */
+  h->dup_access_unchecked = ref_dup_access;
   for (i = 0; i < sizeof quirk_hooks / sizeof quirk_hooks[0]; i++)
     if (quirks & quirk_hooks[i].bit)
       quirk_hooks[i].apply(h);

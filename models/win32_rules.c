@@ -2,9 +2,11 @@
  * The Win32 HANDLE rules: what differs from the POSIX table. Handle values
  * are multiples of 4 chosen by the OS (not lowest-first), so a new
  * handle binds to the value the platform returned (the call's hint);
- * handles carry inherit and protect-from-close flags; DuplicateHandle can
- * close its source, clear the inherit flag or copy the source's flags. Every
- * other operation follows posix_rules.c.
+ * handles carry inherit and protect-from-close flags and their own granted
+ * access; DuplicateHandle can close its source, clear the inherit flag,
+ * copy the source's flags or ask for an access of its own; WriteFile and
+ * ReadFile follow the handle's access. Every other operation follows
+ * posix_rules.c.
  */
 #include "model_internal.h"
 
@@ -64,14 +66,67 @@ static void w32_dup_close(struct co_model *m, const struct co_call *c,
                           struct co_outcome *pred, struct co_aftermath *t) {
   int32_t ofd = co__is_live(m, c->a) ? m->fd[c->a].ofd : -1;
   uint8_t cloexec = ofd >= 0 ? m->fd[c->a].cloexec : 0;
+  uint8_t acc = ofd >= 0 ? m->fd[c->a].acc : 0;
   if (ofd >= 0 && co__fd_close(m, c->a) == CO_OK) {
     co__install(m, c->a, ofd, 0); /* a new handle that has the old value */
+    m->fd[c->a].acc = acc;        /* DUPLICATE_SAME_ACCESS */
     w32_dup_flags(m, c, c->a, cloexec, 0);
     pred->ret = c->a;
     co__touch(t, c->a);
     return;
   }
   w32_duph(m, c, pred, t);
+}
+
+/* CreateFileW with the trace's access mask on a new file
+ * (docs/win32.md#access): the handle is granted that access, the generic
+ * rights mapped; access 0 opens too. noinherit: bInheritHandle FALSE. */
+static void w32_open_access(struct co_model *m, const struct co_call *c,
+                            struct co_outcome *pred, struct co_aftermath *t) {
+  uint8_t acc = co__w32_map((unsigned)c->n);
+  int32_t ofd;
+  int64_t n = m->plat->alloc(m, 0);
+  if (n < 0) {
+    co__fail(pred, CO_EMFILE);
+    return;
+  }
+  /* the object's own mode: writable iff its creator had a write right
+   * (what Wine opens its Unix descriptor with, w32_write) */
+  ofd = co__new_ofd(m,
+                    !(acc & (CO__W_WD | CO__W_AD)) ? CO_F_ACC_RDONLY
+                    : acc & CO__W_RD               ? CO_F_ACC_RDWR
+                                                   : CO_F_ACC_WRONLY,
+                    0);
+  if (ofd < 0) {
+    co__fail(pred, CO_OTHER);
+    return;
+  }
+  co__install(m, n, ofd, c->flags & CO_F_NOINHERIT);
+  m->fd[n].acc = acc;
+  pred->ret = n;
+  co__touch(t, n);
+}
+
+/* DuplicateHandle with an explicit access (no DUPLICATE_SAME_ACCESS,
+ * docs/win32.md#access): an invalid source fails ERROR_INVALID_HANDLE;
+ * an access the source's does not contain (both mapped) fails
+ * ERROR_ACCESS_DENIED and makes nothing (unless the profile's quirk says
+ * the server grants it); else a new handle on the source's object with
+ * that access, its flags as duphandle's. */
+static void w32_duph_access(struct co_model *m, const struct co_call *c,
+                            struct co_outcome *pred, struct co_aftermath *t) {
+  uint8_t want = co__w32_map((unsigned)c->n);
+  if (!co__is_live(m, c->a)) {
+    co__fail(pred, CO_EBADF);
+    return;
+  }
+  if ((want & ~m->fd[c->a].acc) && !m->hook.dup_access_unchecked()) {
+    co__fail(pred, CO_EACCES);
+    return;
+  }
+  w32_duph(m, c, pred, t);
+  if (pred->ret >= 0)
+    m->fd[pred->ret].acc = want;
 }
 
 /* SetHandleInformation(h, HANDLE_FLAG_PROTECT_FROM_CLOSE, ...): the flag is
@@ -85,11 +140,63 @@ static void w32_setprotect(struct co_model *m, const struct co_call *c,
     m->fd[c->a].protect = (uint8_t)(c->flags & CO_F_BIT0);
 }
 
-/* WriteFile on a handle without write access: ERROR_ACCESS_DENIED
- * (docs/win32.md#access). */
+/* ReadFile and WriteFile on Win32 (docs/win32.md#access): the byte count
+ * they return is set to 0 before anything is checked (Microsoft's ReadFile
+ * and WriteFile pages), so every failure reports 0 bytes (the outcome's
+ * data). An invalid handle fails ERROR_INVALID_HANDLE; a handle whose
+ * granted access lacks the right ERROR_ACCESS_DENIED. */
+static int w32_io_fails(struct co_model *m, const struct co_call *c,
+                        struct co_outcome *pred, struct co_aftermath *t,
+                        uint8_t rights) {
+  co__touch(t, c->a);
+  pred->data = 0;
+  pred->dmask = ~(uint64_t)0;
+  if (!co__is_live(m, c->a)) {
+    co__fail(pred, CO_EBADF);
+    return 1;
+  }
+  if (!(m->fd[c->a].acc & rights)) {
+    co__fail(pred, CO_EACCES);
+    return 1;
+  }
+  pred->dmask = 0;
+  return 0;
+}
+
+/* WriteFile needs FILE_WRITE_DATA or FILE_APPEND_DATA; with the second
+ * only, every write goes to the end of the file: append is the handle's
+ * access, not the file object's (ReactOS ntoskrnl/io/iomgr/iofunc.c
+ * NtWriteFile, Wine dlls/ntdll/unix/file.c NtWriteFile). Where the
+ * profile lets a duplicate have more access than its source (quirk
+ * WINE_DUP_ACCESS_UNCHECKED), the write goes through the Unix descriptor
+ * Wine opened for the file's creator, read-only if it had no write right:
+ * ERROR_INVALID_HANDLE, 0 bytes (Wine server/fd.c open_fd;
+ * docs/wine.md#dup-access). */
 static void w32_write(struct co_model *m, const struct co_call *c,
                       struct co_outcome *pred, struct co_aftermath *t) {
-  co__write_with(m, c, pred, t, CO_EACCES);
+  struct ofdent *o;
+  uint8_t append;
+  if (w32_io_fails(m, c, pred, t, CO__W_WD | CO__W_AD))
+    return;
+  o = co__ofd_of(m, c->a);
+  if (o->acc == CO_F_ACC_RDONLY && m->hook.dup_access_unchecked()) {
+    co__fail(pred, CO_EBADF);
+    pred->dmask = ~(uint64_t)0; /* 0 bytes written */
+    return;
+  }
+  append = o->append;
+  o->append = !(m->fd[c->a].acc & CO__W_WD);
+  pred->ret = c->n;
+  co__ofd_write_as(m, o, c->n, 1); /* the backend's CO_WRITE_BYTE bytes */
+  o->append = append;
+  t->offset_num = c->a;
+}
+
+/* ReadFile needs FILE_READ_DATA; then as read (posix_rules.c). */
+static void w32_read(struct co_model *m, const struct co_call *c,
+                     struct co_outcome *pred, struct co_aftermath *t) {
+  if (!w32_io_fails(m, c, pred, t, CO__W_RD))
+    co__read_from(m, c, co__ofd_of(m, c->a), pred, t);
 }
 
 /* The C-runtime numbers are taken by objects only (8 slots): the
@@ -107,7 +214,9 @@ const struct co__platform co__win32_platform = {
     .stride = W32_STRIDE,
     .rule = {CO__SHARED_RULES, [CO_OP_WRITE] = w32_write,
              [CO_OP_DUP_CLOSE] = w32_dup_close, [CO_OP_DUPH] = w32_duph,
-             [CO_OP_SETPROTECT] = w32_setprotect},
+             [CO_OP_SETPROTECT] = w32_setprotect, [CO_OP_READ] = w32_read,
+             [CO_OP_OPEN_ACCESS] = w32_open_access,
+             [CO_OP_DUPH_ACCESS] = w32_duph_access},
     .alloc = w32_alloc,
     .neg_foreign = 1,
     .pager_keeps = 1,

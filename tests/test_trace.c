@@ -482,3 +482,63 @@ Test(decode, block_offsets_keep_the_old_encoding) {
   co_trace_free(&t);
   co_trace_free(&u);
 }
+
+/* open_access and duphandle_access (Win32): the access argument's text is
+ * the mask's names joined by '|' or 0; every mask of the 5 rights round
+ * trips through text and binary; the fourth byte's top 3 bits are ignored
+ * (every byte decodes); a bad mask is an error at its column. */
+Test(text, access_masks_round_trip_and_bad_ones_are_errors) {
+  static const uint8_t kinds[] = {CO_OP_OPEN_ACCESS, CO_OP_DUPH_ACCESS,
+                                  CO_OP_READ};
+  const struct co_opset set = {kinds, sizeof kinds, NULL, 0};
+  const char *src = "s0 = open_access GENERIC_READ|GENERIC_WRITE noinherit\n"
+                    "s1 = duphandle_access s0 FILE_READ_DATA|FILE_APPEND_DATA "
+                    "noinherit sameattr\n"
+                    "s2 = open_access 0\n"
+                    "s3 = duphandle_access s2 0\n"
+                    "read s1 16\n";
+  struct co_trace t, u;
+  struct co_parse_error pe;
+  uint8_t buf[4 * 64], rec[4] = {2, 0x10, 0, 0xe0 | CO_ACC_WRITE_DATA};
+  char line[128], *out;
+  int32_t k;
+  co_trace_init(&t);
+  co_trace_init(&u);
+  cr_assert_eq(co_trace_parse(src, strlen(src), &t, &pe), 0, "%d:%d %s",
+               pe.line, pe.col, pe.message);
+  out = print_str(&t);
+  cr_assert_str_eq(out, src);
+  free(out);
+  cr_assert_eq(t.ops[1].n, CO_ACC_READ_DATA | CO_ACC_APPEND_DATA);
+  for (k = 0; k <= CO_ACC_MASK; k++) {
+    struct co_op op = {.kind = CO_OP_DUPH_ACCESS, .dst = 1, .n = k};
+    co_op_canon(&op);
+    co_op_format(&op, line, sizeof line);
+    cr_assert_eq(co_trace_parse(line, strlen(line), &u, &pe), 0, "%s: %s", line,
+                 pe.message);
+    cr_assert(op_eq(&op, &u.ops[0]), "%s round-tripped to %d", line,
+              (int)u.ops[0].n);
+    co_trace_clear(&t);
+    co_trace_push(&t, &op);
+    cr_assert_eq(co_trace_encode(&t, &set, buf, sizeof buf), 4);
+    cr_assert_eq(buf[3], k);
+    co_trace_decode(buf, 4, &set, 0, &u);
+    cr_assert(trace_eq(&t, &u));
+  }
+  co_trace_decode(rec, 4, &set, 0, &u); /* duphandle_access, n 0xe2 */
+  cr_assert_eq(u.len, 1);
+  cr_assert_eq(u.ops[0].kind, CO_OP_DUPH_ACCESS);
+  cr_assert_eq(u.ops[0].n, CO_ACC_WRITE_DATA);
+  cr_assert_eq(u.ops[0].flags, CO_F_NOINHERIT);
+  co_trace_free(&t);
+  co_trace_free(&u);
+  expect_error("s0 = open_access\n", 1, 17, "expected an access mask");
+  expect_error("s0 = open_access READ\n", 1, 18, "GENERIC_READ, GENERIC_WRITE");
+  expect_error("s0 = open_access GENERIC_READ|\n", 1, 18, "access mask");
+  expect_error("s0 = open_access GENERIC_READ|GENERIC_READ\n", 1, 18,
+               "access mask");
+  expect_error("s0 = open_access 0|GENERIC_READ\n", 1, 18, "access mask");
+  expect_error("s0 = open_access 0 sameattr\n", 1, 20,
+               "(its flags: noinherit)");
+  expect_error("s1 = duphandle_access s0 3\n", 1, 26, "access mask");
+}

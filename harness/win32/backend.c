@@ -16,8 +16,16 @@
  *   getfd/setfd  Get/SetHandleInformation(HANDLE_FLAG_INHERIT): cloexec is
  *        "not inherited by a child", as on POSIX
  *   setprotect   SetHandleInformation(HANDLE_FLAG_PROTECT_FROM_CLOSE)
- *   write n      WriteFile(h, n bytes)
+ *   open_access MASK [noinherit]  CreateFileW as open, with dwDesiredAccess
+ *        MASK (GENERIC_READ, GENERIC_WRITE, FILE_READ_DATA,
+ *        FILE_WRITE_DATA, FILE_APPEND_DATA, or 0)
+ *   duphandle_access h MASK [noinherit] [sameattr]  DuplicateHandle with
+ *        dwDesiredAccess MASK instead of DUPLICATE_SAME_ACCESS
+ *   write n      WriteFile(h, n bytes of CO_WRITE_BYTE)
+ *   read n       ReadFile(h, n bytes): the count, the bytes' digest
  *   lseek n whence  SetFilePointerEx
+ * A failed ReadFile or WriteFile reports its byte count (0 if the
+ * platform zeroed it, as documented) as the outcome's data.
  * Observations: GetHandleInformation (validity, inherit, protect),
  * SetFilePointerEx(0, FILE_CURRENT), CompareObjectHandles (kernelbase,
  * Windows 10+ and Wine; else file identity), and the process's handle list
@@ -111,7 +119,8 @@ struct win32_be {
   compare_fn compare;
   void *buf; /* for the handle list */
   ULONG buflen;
-  char data[256];
+  char data[256]; /* what write writes: CO_WRITE_BYTE */
+  char rbuf[256]; /* what read reads */
 };
 
 static void *win32_create(char *err, size_t errcap) {
@@ -149,7 +158,8 @@ static void *win32_create(char *err, size_t errcap) {
                       NULL);
   be->buflen = 1 << 16;
   be->buf = malloc(be->buflen);
-  memset(be->data, 'x', sizeof be->data);
+  for (i = 0; i < sizeof be->data; i++)
+    be->data[i] = (char)CO_WRITE_BYTE(i);
   if (!be->query || !be->buf) {
     snprintf(err, errcap,
              "NtQuerySystemInformation is missing: cannot list the "
@@ -212,19 +222,45 @@ static HANDLE H(int64_t v) {
   return (HANDLE)(intptr_t)v;
 }
 
-static HANDLE win32_open(struct win32_be *be, unsigned flags) {
+/* The trace's access argument (CO_ACC_*) as dwDesiredAccess. */
+static DWORD win32_access(int32_t n) {
+  return (n & CO_ACC_READ_DATA ? FILE_READ_DATA : 0) |
+         (n & CO_ACC_WRITE_DATA ? FILE_WRITE_DATA : 0) |
+         (n & CO_ACC_APPEND_DATA ? FILE_APPEND_DATA : 0) |
+         (n & CO_ACC_GENERIC_READ ? GENERIC_READ : 0) |
+         (n & CO_ACC_GENERIC_WRITE ? GENERIC_WRITE : 0);
+}
+
+/* A new file in the private directory, delete-on-close, shared. */
+static HANDLE win32_create_file(struct win32_be *be, DWORD acc, BOOL inherit) {
   wchar_t path[MAX_PATH + 40];
-  SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, !(flags & CO_F_CLOEXEC)};
+  SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, inherit};
+  _snwprintf(path, MAX_PATH + 40, L"%ls\\f%lu", be->dir, be->serial++);
+  return CreateFileW(path, acc,
+                     FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                     &sa, CREATE_NEW, FILE_FLAG_DELETE_ON_CLOSE, NULL);
+}
+
+static HANDLE win32_open(struct win32_be *be, unsigned flags) {
   DWORD acc = 0;
   unsigned a = flags & CO_F_ACC_MASK;
   if (a != CO_F_ACC_WRONLY)
     acc |= GENERIC_READ;
   if (a != CO_F_ACC_RDONLY)
     acc |= flags & CO_F_APPEND ? FILE_APPEND_DATA : GENERIC_WRITE;
-  _snwprintf(path, MAX_PATH + 40, L"%ls\\f%lu", be->dir, be->serial++);
-  return CreateFileW(path, acc,
-                     FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                     &sa, CREATE_NEW, FILE_FLAG_DELETE_ON_CLOSE, NULL);
+  return win32_create_file(be, acc, !(flags & CO_F_CLOEXEC));
+}
+
+/* ReadFile into be->rbuf: the count, and the bytes' digest as data; a
+ * failure's count as data (docs/win32.md#access). */
+static BOOL win32_read(struct win32_be *be, HANDLE h, DWORD n,
+                       struct co_outcome *out) {
+  DWORD got = 0xdeadbeef; /* as Wine's test: the call must set it */
+  BOOL ok = ReadFile(h, be->rbuf, n, &got, NULL);
+  out->data =
+      ok ? co_bytes_digest((const uint8_t *)be->rbuf, got <= n ? got : n) : got;
+  out->ret = got;
+  return ok;
 }
 
 static void win32_call(void *self, const struct co_call *c,
@@ -235,6 +271,7 @@ static void win32_call(void *self, const struct co_call *c,
   LARGE_INTEGER off, pos;
   BOOL ok;
   int64_t ret = 0;
+  out->data = out->dmask = 0;
   SetLastError(0);
   switch ((enum co_opkind)c->kind) {
   case CO_OP_OPEN:
@@ -272,9 +309,27 @@ static void win32_call(void *self, const struct co_call *c,
         h, HANDLE_FLAG_PROTECT_FROM_CLOSE,
         c->flags & CO_F_BIT0 ? HANDLE_FLAG_PROTECT_FROM_CLOSE : 0);
     break;
+  case CO_OP_OPEN_ACCESS:
+    n = win32_create_file(be, win32_access(c->n), !(c->flags & CO_F_NOINHERIT));
+    ok = n != INVALID_HANDLE_VALUE;
+    ret = (int64_t)(intptr_t)n;
+    break;
+  case CO_OP_DUPH_ACCESS:
+    ok = DuplicateHandle(self_proc, h, self_proc, &n, win32_access(c->n),
+                         !(c->flags & CO_F_NOINHERIT),
+                         c->flags & CO_F_SAMEATTR ? DUPLICATE_SAME_ATTRIBUTES
+                                                  : 0);
+    ret = (int64_t)(intptr_t)n;
+    break;
   case CO_OP_WRITE:
+    done = 0xdeadbeef; /* as Wine's test: the call must set it */
     ok = WriteFile(h, be->data, (DWORD)c->n, &done, NULL);
+    out->data = ok ? 0 : done;
     ret = done;
+    break;
+  case CO_OP_READ:
+    ok = win32_read(be, h, (DWORD)c->n, out);
+    ret = out->ret;
     break;
   case CO_OP_LSEEK:
     off.QuadPart = c->n;
@@ -367,6 +422,32 @@ static int sameattr_ignored(void) {
   return drops;
 }
 
+/* Does DuplicateHandle grant a file handle more access than its source
+ * has (Wine 8.0, docs/wine.md#dup-access; Windows fails
+ * ERROR_ACCESS_DENIED)? Asked of the system: a new file opened with
+ * FILE_READ_DATA is duplicated asking for FILE_WRITE_DATA. */
+static int dup_access_unchecked(void) {
+  HANDLE self = GetCurrentProcess(), f, d = NULL;
+  wchar_t tmp[MAX_PATH], path[MAX_PATH + 64];
+  DWORD n = GetTempPathW(MAX_PATH, tmp);
+  int grants = 0;
+  if (!n || n > MAX_PATH - 40)
+    return 0;
+  _snwprintf(path, MAX_PATH + 64, L"%lscloseonce-probe-%lu-%lu", tmp,
+             GetCurrentProcessId(), GetTickCount());
+  f = CreateFileW(path, FILE_READ_DATA,
+                  FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                  CREATE_NEW, FILE_FLAG_DELETE_ON_CLOSE, NULL);
+  if (f == INVALID_HANDLE_VALUE)
+    return 0;
+  if (DuplicateHandle(self, f, self, &d, FILE_WRITE_DATA, FALSE, 0)) {
+    grants = 1;
+    CloseHandle(d);
+  }
+  CloseHandle(f);
+  return grants;
+}
+
 /* Under Wine, Wine's documented deviations (ntdll exports wine_get_version
  * there and nowhere else). */
 static unsigned win32_quirks(void *self) {
@@ -379,6 +460,8 @@ static unsigned win32_quirks(void *self) {
          CO_QUIRK_WINE_LSEEK_NO_IPH;
   if (sameattr_ignored())
     q |= CO_QUIRK_WINE_SAMEATTR_IGNORED;
+  if (dup_access_unchecked())
+    q |= CO_QUIRK_WINE_DUP_ACCESS_UNCHECKED;
 #ifndef _UCRT
   /* linked against msvcrt.dll, not UCRT */
   q |= CO_QUIRK_MSVCRT_NO_IPH;

@@ -77,7 +77,18 @@ enum co_platform {
     "calling the invalid-parameter handler, under msvcrt.dll and "             \
     "ucrtbase.dll; UCRT calls it (Wine dlls/msvcrt/file.c _lseeki64; UCRT "    \
     "lowio/lseek.cpp; docs/crt.md#lseek; "                                     \
-    "corpus/win32-crt/lseek-closed-descriptor.trace)")
+    "corpus/win32-crt/lseek-closed-descriptor.trace)")                         \
+  X(WINE_DUP_ACCESS_UNCHECKED, 0x80, "wine",                                   \
+    "DuplicateHandle of a file handle with an access the source does not "     \
+    "have succeeds, the new handle having the access asked for (the "          \
+    "server checks it against the file's security only), and its writes go "   \
+    "through the Unix descriptor opened for the file's creator: "              \
+    "ERROR_INVALID_HANDLE if that had no write right; Windows fails the "      \
+    "duplicate ERROR_ACCESS_DENIED (Wine dlls/kernel32/tests/file.c "          \
+    "test_file_access, todo_wine; server/fd.c open_fd; "                       \
+    "server/handle.c duplicate_handle; observed under Wine 8.0, "              \
+    "corpus/conformance/wine/win32/file-access-duplicate-*.trace; "            \
+    "docs/wine.md#dup-access)")
 enum co_quirk {
 #define CO__Q_ENUM(id, bit, profile, text) CO_QUIRK_##id = bit,
   CO_QUIRK_LIST(CO__Q_ENUM)
@@ -289,6 +300,10 @@ struct co_fdstate {
   int acc;        /* CO_F_ACC_* */
   int append;     /* O_APPEND on the description */
   int protect;    /* Win32 HANDLE_FLAG_PROTECT_FROM_CLOSE */
+  /* Win32: the handle's granted access, CO_ACC_* bits with the generic
+   * rights mapped (GENERIC_READ also sets CO_ACC_READ_DATA, GENERIC_WRITE
+   * CO_ACC_WRITE_DATA and CO_ACC_APPEND_DATA; docs/win32.md#access) */
+  int access;
 };
 
 /* Situations an operand can be in; part of a model transition. */

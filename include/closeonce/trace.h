@@ -45,10 +45,11 @@
 /* Kinds of the integer argument of an operation. */
 enum co_argkind {
   CO_ARG_NONE,
-  CO_ARG_COUNT, /* 0..255: a byte count */
+  CO_ARG_COUNT,  /* 0..255: a byte count */
   CO_ARG_OFFSET, /* -128..127: a signed offset, plus op.blk whole blocks */
-  CO_ARG_MODE    /* 0..0777: permission bits, octal in text ("0444"); in
+  CO_ARG_MODE,   /* 0..0777: permission bits, octal in text ("0444"); in
                     binary the fourth byte and bit 0 of the flags (0400) */
+  CO_ARG_ACCESS  /* 0..31: a Win32 access mask, CO_ACC_* bits */
 };
 
 /* Whole blocks in an offset (lseek, lseek_ext, ftruncate): the offset is
@@ -90,7 +91,9 @@ enum co_argkind {
   X(FCHMOD, "fchmod", 0, 1, CO_ARG_MODE, none)                                \
   X(REOPEN, "reopen", 1, 1, CO_ARG_NONE, open) /* the file, by name */       \
   X(CREATED_QUERY, "created_query", 0, 1, CO_ARG_NONE, none)                  \
-  X(THREAD, "thread", 0, 0, CO_ARG_NONE, party) /* who runs what follows */
+  X(THREAD, "thread", 0, 0, CO_ARG_NONE, party) /* who runs what follows */  \
+  X(OPEN_ACCESS, "open_access", 1, 0, CO_ARG_ACCESS, noinherit)                \
+  X(DUPH_ACCESS, "duphandle_access", 1, 1, CO_ARG_ACCESS, duph)
 
 enum co_opkind {
 #define CO__OP_ENUM(id, name, binds, nrefs, arg, words) CO_OP_##id,
@@ -134,6 +137,26 @@ enum co_opkind {
  * DUPLICATE_SAME_ATTRIBUTES */
 #define CO_F_NOINHERIT 0x1
 #define CO_F_SAMEATTR 0x2
+
+/*
+ * open_access and duphandle_access (Win32 only): CreateFileW and
+ * DuplicateHandle with an explicit access mask, the argument (the fourth
+ * byte of the binary record, its low 5 bits; the top 3 are ignored, so
+ * every byte decodes). Its text is the Win32 names joined by '|', in this
+ * order, or 0 for no access at all:
+ *   s0 = open_access FILE_READ_DATA|FILE_APPEND_DATA
+ *   s1 = duphandle_access s0 GENERIC_READ noinherit
+ *   s2 = open_access 0
+ * open_access takes noinherit (bInheritHandle FALSE; the file is new, as
+ * open's); duphandle_access takes duphandle's words and never
+ * DUPLICATE_SAME_ACCESS. docs/win32.md#access has the rules.
+ */
+#define CO_ACC_READ_DATA 0x01     /* FILE_READ_DATA */
+#define CO_ACC_WRITE_DATA 0x02    /* FILE_WRITE_DATA */
+#define CO_ACC_APPEND_DATA 0x04   /* FILE_APPEND_DATA */
+#define CO_ACC_GENERIC_READ 0x08  /* GENERIC_READ */
+#define CO_ACC_GENERIC_WRITE 0x10 /* GENERIC_WRITE */
+#define CO_ACC_MASK 0x1f
 
 enum co_reftype {
   CO_REF_SLOT,  /* the number currently held by slot idx (-1 if never set) */
@@ -299,6 +322,8 @@ int co_trace_line_of(const char *text, size_t len, size_t step);
  * have been written (snprintf style). */
 int co_op_format(const struct co_op *op, char *buf, size_t cap);
 int co_ref_format(struct co_ref r, char *buf, size_t cap);
+/* An access argument's text (CO_ACC_* names joined by '|', or "0"). */
+int co_access_format(int32_t n, char *buf, size_t cap);
 /* The whole trace, one operation a line. Returns 0 or -1 on write error. */
 int co_trace_print(const struct co_trace *t, FILE *out);
 

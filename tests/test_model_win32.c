@@ -1,0 +1,174 @@
+/*
+ * The model's Win32 per-HANDLE access rules (docs/win32.md#access),
+ * through its public API, on any host: the model is pure C, so its Win32
+ * table runs here with the values a Win32 platform would return (handle
+ * values given as hints). Wine's test_file_access table of ten access
+ * masks: DuplicateHandle with row j's mask from a handle of row i succeeds
+ * iff j's access, generic rights mapped to the file rights, is contained in
+ * i's, computed here from the rights' real Win32 values (winnt.h), not the
+ * model's; with the quirk WINE_DUP_ACCESS_UNCHECKED every pair succeeds.
+ * WriteFile and ReadFile follow the handle's access, 0 bytes on failure.
+ */
+#include <string.h>
+
+#include "closeonce/error.h"
+#include "closeonce/model.h"
+#include "support.h"
+
+static struct co_model *m;
+
+static void setup(void) {
+  m = co_model_new();
+  cr_assert_not_null(m);
+}
+static void teardown(void) {
+  co_model_free(m);
+}
+
+TestSuite(model_win32, .init = setup, .fini = teardown);
+
+/* winnt.h's values */
+#define W_GENERIC_READ 0x80000000u
+#define W_GENERIC_WRITE 0x40000000u
+#define W_FILE_READ_DATA 0x1u
+#define W_FILE_WRITE_DATA 0x2u
+#define W_FILE_APPEND_DATA 0x4u
+#define W_FILE_GENERIC_READ 0x120089u
+#define W_FILE_GENERIC_WRITE 0x120116u
+
+static const struct {
+  unsigned win32;   /* the row's access, as Wine's test has it */
+  const char *text; /* and as the trace writes it */
+  int writes, reads;
+} row[] = {
+    {W_GENERIC_READ | W_GENERIC_WRITE, "GENERIC_READ|GENERIC_WRITE", 1, 1},
+    {W_GENERIC_WRITE, "GENERIC_WRITE", 1, 0},
+    {W_GENERIC_READ, "GENERIC_READ", 0, 1},
+    {W_FILE_READ_DATA | W_FILE_WRITE_DATA, "FILE_READ_DATA|FILE_WRITE_DATA", 1,
+     1},
+    {W_FILE_WRITE_DATA, "FILE_WRITE_DATA", 1, 0},
+    {W_FILE_READ_DATA, "FILE_READ_DATA", 0, 1},
+    {W_FILE_APPEND_DATA, "FILE_APPEND_DATA", 1, 0},
+    {W_FILE_READ_DATA | W_FILE_APPEND_DATA, "FILE_READ_DATA|FILE_APPEND_DATA",
+     1, 1},
+    {W_FILE_WRITE_DATA | W_FILE_APPEND_DATA, "FILE_WRITE_DATA|FILE_APPEND_DATA",
+     1, 0},
+    {0, "0", 0, 0},
+};
+#define NROWS (sizeof row / sizeof row[0])
+
+/* Wine's is_access_compatible, on the real values. */
+static unsigned map(unsigned a) {
+  if (a & W_GENERIC_READ)
+    a |= W_FILE_GENERIC_READ;
+  if (a & W_GENERIC_WRITE)
+    a |= W_FILE_GENERIC_WRITE;
+  return a & ~(W_GENERIC_READ | W_GENERIC_WRITE);
+}
+static int compatible(unsigned have, unsigned want) {
+  return (map(have) & map(want)) == map(want);
+}
+
+static void begin(unsigned quirks) {
+  struct co_model_config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.limit = (int64_t)1 << 24;
+  cfg.platform = CO_PLATFORM_WIN32;
+  cfg.quirks = quirks;
+  cr_assert_eq(co_model_begin(m, &cfg), 0);
+}
+
+/* One operation from text, stepped with hint as the platform's new handle
+ * value. */
+static struct co_outcome step(const char *text, int64_t hint) {
+  struct co_trace t;
+  struct co_parse_error perr;
+  struct co_call c;
+  struct co_outcome pred;
+  struct co_aftermath eff;
+  co_trace_init(&t);
+  cr_assert_eq(co_trace_parse(text, strlen(text), &t, &perr), 0, "%s: %s", text,
+               perr.message);
+  cr_assert_eq(t.len, 1);
+  co_model_resolve(m, &t.ops[0], &c);
+  c.hint = hint;
+  co_model_step(m, &t.ops[0], &c, &pred, &eff);
+  co_trace_free(&t);
+  return pred;
+}
+
+static void table(unsigned quirks) {
+  size_t i, j;
+  char text[128];
+  for (i = 0; i < NROWS; i++) {
+    struct co_outcome o;
+    begin(quirks);
+    snprintf(text, sizeof text, "s0 = open_access %s noinherit", row[i].text);
+    o = step(text, 4);
+    cr_assert_eq(o.err, CO_OK, "row %zu: open %s", i, co_err_name(o.err));
+    for (j = 0; j < NROWS; j++) {
+      int want = quirks || compatible(row[i].win32, row[j].win32);
+      snprintf(text, sizeof text, "s1 = duphandle_access s0 %s noinherit",
+               row[j].text);
+      o = step(text, (int64_t)(8 + 4 * j));
+      cr_assert_eq(o.err, want ? CO_OK : CO_EACCES,
+                   "DuplicateHandle(%#x => %#x): %s, want %s", row[i].win32,
+                   row[j].win32, co_err_name(o.err),
+                   want ? "success" : "EACCES (ERROR_ACCESS_DENIED)");
+      if (want)
+        cr_assert_eq(o.ret, (int64_t)(8 + 4 * j));
+    }
+  }
+}
+
+Test(model_win32, duplicate_access_is_contained_in_the_sources_on_windows) {
+  table(0);
+}
+
+Test(model_win32, wine_grants_every_duplicate_under_its_quirk) {
+  table(CO_QUIRK_WINE_DUP_ACCESS_UNCHECKED);
+}
+
+Test(model_win32, write_and_read_follow_the_handles_access) {
+  size_t i;
+  char text[128];
+  for (i = 0; i < NROWS; i++) {
+    struct co_outcome w, r;
+    begin(0);
+    snprintf(text, sizeof text, "s0 = open_access %s", row[i].text);
+    step(text, 4);
+    w = step("write s0 2", -1);
+    step("lseek s0 0 set", -1);
+    r = step("read s0 16", -1);
+    if (row[i].writes)
+      cr_assert(w.err == CO_OK && w.ret == 2, "row %zu: write %s", i,
+                co_err_name(w.err));
+    else
+      cr_assert(w.err == CO_EACCES && w.data == 0 && w.dmask == ~0ull,
+                "row %zu: write %s, want EACCES and 0 bytes", i,
+                co_err_name(w.err));
+    if (!row[i].reads)
+      cr_assert(r.err == CO_EACCES && r.data == 0 && r.dmask == ~0ull,
+                "row %zu: read %s, want EACCES and 0 bytes", i,
+                co_err_name(r.err));
+    else
+      cr_assert(r.err == CO_OK && r.ret == (row[i].writes ? 2 : 0),
+                "row %zu: read %s %lld", i, co_err_name(r.err),
+                (long long)r.ret);
+  }
+}
+
+Test(model_win32, append_is_the_handles_access_not_the_files) {
+  begin(0);
+  step("s0 = open_access GENERIC_READ|GENERIC_WRITE", 4);
+  step("s1 = duphandle_access s0 FILE_APPEND_DATA", 8);
+  step("write s0 5", -1);
+  step("lseek s0 1 set", -1);
+  /* through the append-only duplicate: at the end, whatever the pointer */
+  cr_assert_eq(step("write s1 2", -1).ret, 2);
+  cr_assert_eq(step("lseek s0 0 cur", -1).ret, 7);
+  /* through the source, at the pointer */
+  step("lseek s0 1 set", -1);
+  step("write s0 1", -1);
+  cr_assert_eq(step("lseek s0 0 cur", -1).ret, 2);
+}

@@ -104,15 +104,21 @@ static int ev_dead(struct evctx *x, int n) {
   int r;
   if (x->o->live)
     return n;
+  if (!co__stale_number(x->m, x->o) || (int)x->o->entry_base != x->layer)
+    return client_ev(x, n, CO_WHY_DEAD_OBJ, x->obj);
+  /* A closed C-runtime descriptor is a number: every call of its own layer
+   * on it (_close, _get_osfhandle, _lseek, _write, _dup, _dup2 of it) and
+   * _fdopen of it are well defined (docs/crt.md#stale) and run. A new
+   * object over a live one, and a _dup2 onto another layer's object, are
+   * refused by the rules after this one (ev_overwrite, ev_layer_dst), in
+   * their words; a _dup2 onto a closed target whose number was given out
+   * again is not run either. The event carries the number; num -1 means
+   * not run. */
+  if ((x->binds == 1 && x->d->live) ||
+      (x->two && (int)x->d->entry_base != x->layer))
+    return n;
   r = client_ev(x, n, CO_WHY_DEAD_OBJ, x->obj);
-  /* A closed C-runtime descriptor is a number: its own layer's _close,
-   * _get_osfhandle and _lseek of it are well defined (docs/crt.md#close,
-   * #get-osfhandle, #lseek) and run.
-   * The event carries the number; num -1 means not run. */
-  if (r > n && co__stale_number(x->m, x->o) &&
-      (int)x->o->entry_base == x->layer &&
-      (x->e->effect == CO_EFF_CLOSE || x->e->effect == CO_EFF_LEND ||
-       x->e->effect == CO_EFF_SEEK))
+  if (r > n && (!x->two || x->d->live || co__stale_number(x->m, x->d)))
     x->ev[n].num = x->o->nb.n;
   return r;
 }
@@ -126,7 +132,16 @@ static int ev_overwrite(struct evctx *x, int n) {
                                      : n;
 }
 static int ev_dead_dst(struct evctx *x, int n) {
-  return x->two && !x->d->live ? client_ev(x, n, CO_WHY_DEAD_OBJ, x->dst) : n;
+  int r;
+  if (!x->two || x->d->live)
+    return n;
+  r = client_ev(x, n, CO_WHY_DEAD_OBJ, x->dst);
+  /* _dup2 onto a closed descriptor whose number is free: well defined,
+   * the number is opened again (docs/crt.md#dup2) */
+  if (r > n && co__stale_number(x->m, x->d) &&
+      (int)x->d->entry_base == x->layer)
+    x->ev[n].num = x->d->nb.n;
+  return r;
 }
 static int ev_layer_dst(struct evctx *x, int n) {
   return x->two && (int)x->d->entry_base != x->layer

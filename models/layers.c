@@ -324,6 +324,10 @@ static void eff_use(struct co_model *m, struct co__callctx *x,
   struct ofdent *d = reaches ? co__ofd_of(m, o->hold.num) : NULL;
   int32_t n = x->c->n;
   t->obj = x->op->obj % CO_OBJS;
+  if (!o->live) { /* _write of a closed descriptor, its number free */
+    co__fail(pred, m->hook.badfd_err(x->errs ? CO_EBADF : CO_OTHER));
+    return;
+  }
   if (reaches && (own & CO_OWN_APPEND)) {
     /* UCRT write.cpp: seek to the end first, even when the write then
      * fails (observed on a read-only handle, msvcrt and UCRT under Wine) */

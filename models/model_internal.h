@@ -166,6 +166,9 @@ struct co__hooks {
   int (*sameattr)(void);
   /* _lseek of a descriptor that is not open: what it returns */
   int (*seek_badfd_err)(int err);
+  /* _write, _dup, _dup2 (its source) and _fdopen of a descriptor that is
+   * not open: what they return */
+  int (*badfd_err)(int err);
 };
 void co__hooks_init(struct co__hooks *h, unsigned quirks);
 

@@ -113,6 +113,10 @@ void co__numbered_dup(struct co_model *m, struct co__callctx *x,
   int64_t n;
   t->actor = x->op->obj % CO_OBJS;
   t->obj = x->op->dst % CO_OBJS;
+  if (!o->live) { /* a closed descriptor, its number free */
+    co__fail(pred, m->hook.badfd_err(x->errs ? CO_EBADF : CO_OTHER));
+    return;
+  }
   n = co__obj_dup(m, o, o->nb.on && !co__onum_left(m), x->errs, pred, t);
   if (n < 0)
     return;
@@ -120,6 +124,18 @@ void co__numbered_dup(struct co_model *m, struct co__callctx *x,
   d->needs = o->needs;
   d->own = o->own; /* the flags but FNOINHERIT (UCRT dup.cpp) */
   pred->ret = 0;
+}
+
+/* A closed descriptor's free number opened again over handle num (_dup2
+ * onto it): the object is live again, a new generation of its number. */
+static void reopen_number(struct co_model *m, struct objent *d, int64_t num) {
+  int n = (int)d->nb.n;
+  d->live = 1;
+  d->failed = 0;
+  d->hold = (struct obj_hold){1, num, m->fd[num].gen};
+  m->onum_used[n] = 2;
+  d->nb.gen = m->onum_gen[n] = ++m->ogen;
+  m->made++;
 }
 
 /* _dup2 (docs/crt.md#dup2, docs/wine.md#dup2-same): the duplicate is
@@ -133,10 +149,21 @@ void co__numbered_dup2(struct co_model *m, struct co__callctx *x,
   int64_t old = d->hold.num, n;
   int w, dst = x->op->dst % CO_OBJS;
   t->obj = dst;
+  if (!o->live) { /* a closed source: the target untouched */
+    co__fail(pred, m->hook.badfd_err(x->errs ? CO_EBADF : CO_OTHER));
+    return;
+  }
   if (d == o && !m->hook.dup2_same())
     return;
   if ((n = co__obj_dup(m, o, 0, x->errs, pred, t)) < 0)
     return;
+  if (!d->live) {
+    reopen_number(m, d, n);
+    d->needs = o->needs;
+    d->own = o->own;
+    pred->ret = 0;
+    return;
+  }
   /* (its old handle closed as _close does: not when it is 1 or 2 and
    * shares it with the other, Wine _dup2 calls _close, UCRT dup2.cpp
    * _close_nolock) */
@@ -172,6 +199,12 @@ void co__numbered_wrap(struct co_model *m, struct co__callctx *x,
   t->obj = x->op->dst % CO_OBJS;
   if (!x->md->valid) {
     co__fail(pred, m->hook.param_err(CO_EINVAL));
+    return;
+  }
+  if (!o->live) { /* a closed descriptor, its number free: checked after
+                     the mode (Wine _wfdopen; UCRT's handler fires for
+                     either) */
+    co__fail(pred, m->hook.badfd_err(CO_EBADF));
     return;
   }
   co__obj_make(m, d, 0, x->base, o->hold.num, 1);

@@ -73,6 +73,7 @@ static void q_param(struct co__hooks *h) {
   h->param_err = msvcrt_param_err;
   h->lend_err = msvcrt_param_err;
   h->seek_badfd_err = msvcrt_param_err;
+  h->badfd_err = msvcrt_param_err;
 }
 /* WINE_GET_OSFHANDLE_NO_IPH: Wine's _get_osfhandle returns -1, EBADF,
  * without the handler, under both runtimes. */
@@ -83,6 +84,12 @@ static void q_lend(struct co__hooks *h) {
  * handler, under both runtimes. */
 static void q_lseek(struct co__hooks *h) {
   h->seek_badfd_err = msvcrt_param_err;
+}
+/* WINE_BADFD_NO_IPH: Wine's _write, _dup, _dup2 and _fdopen (its
+ * msvcrt_init_fp) return -1 or NULL with EBADF for a descriptor that is
+ * not open, without the handler, under both runtimes. */
+static void q_badfd(struct co__hooks *h) {
+  h->badfd_err = msvcrt_param_err;
 }
 static void q_dup2(struct co__hooks *h) {
   h->dup2_same = wine_dup2_same;
@@ -103,6 +110,7 @@ static const struct {
     {CO_QUIRK_WINE_GET_OSFHANDLE_NO_IPH, q_lend},
     {CO_QUIRK_WINE_SAMEATTR_IGNORED, q_sameattr},
     {CO_QUIRK_WINE_LSEEK_NO_IPH, q_lseek},
+    {CO_QUIRK_WINE_BADFD_NO_IPH, q_badfd},
 };
 
 void co__hooks_init(struct co__hooks *h, unsigned quirks) {
@@ -114,6 +122,8 @@ void co__hooks_init(struct co__hooks *h, unsigned quirks) {
   h->dup2_same = ref_dup2_same;
   h->sameattr = ref_sameattr;
   h->seek_badfd_err = ref_param_err; /* UCRT lowio/lseek.cpp */
+  /* UCRT write.cpp, dup.cpp, dup2.cpp, fdopen.cpp: _VALIDATE_*(FOPEN) */
+  h->badfd_err = ref_param_err;
   for (i = 0; i < sizeof quirk_hooks / sizeof quirk_hooks[0]; i++)
     if (quirks & quirk_hooks[i].bit)
       quirk_hooks[i].apply(h);

@@ -379,6 +379,8 @@ static unsigned win32_quirks(void *self) {
          CO_QUIRK_WINE_LSEEK_NO_IPH;
   if (sameattr_ignored())
     q |= CO_QUIRK_WINE_SAMEATTR_IGNORED;
+  if (co_crt_badfd_no_iph())
+    q |= CO_QUIRK_WINE_BADFD_NO_IPH;
 #ifndef _UCRT
   /* linked against msvcrt.dll, not UCRT */
   q |= CO_QUIRK_MSVCRT_NO_IPH;

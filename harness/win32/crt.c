@@ -383,6 +383,30 @@ int64_t co_crt_peek_osfhandle(int fd) {
   return (int64_t)h;
 }
 
+/* ---- crtmisc (issue 19): a closed descriptor's number ---- */
+
+/* Quirk WINE_BADFD_NO_IPH, asked of the runtime: -1 is no descriptor, so
+ * each call fails; UCRT's validation fires the handler for each
+ * (write.cpp, dup.cpp, dup2.cpp, fdopen.cpp), Wine's returns EBADF
+ * (dlls/msvcrt/file.c _write, _dup2, msvcrt_init_fp). */
+int co_crt_badfd_no_iph(void) {
+  long before = iph_begin();
+  FILE *f;
+  int quiet = _write(-1, "", 0) == -1 && errno == EBADF;
+  errno = 0;
+  quiet &= _dup(-1) == -1 && errno == EBADF;
+  errno = 0;
+  quiet &= _dup2(-1, -1) == -1 && errno == EBADF;
+  errno = 0;
+  f = _fdopen(-1, "r");
+  quiet &= !f && errno == EBADF;
+  if (f) /* never: -1 is not open */
+    fclose(f);
+  quiet &= iph_fired == before;
+  iph_fired = before;
+  return quiet;
+}
+
 /* The handle a descriptor stores (no validation: a stale value shows). */
 static int64_t crt_handle_of(void *obj) {
   return co_crt_peek_osfhandle(fd_of(obj));

@@ -77,7 +77,14 @@ enum co_platform {
     "calling the invalid-parameter handler, under msvcrt.dll and "             \
     "ucrtbase.dll; UCRT calls it (Wine dlls/msvcrt/file.c _lseeki64; UCRT "    \
     "lowio/lseek.cpp; docs/crt.md#lseek; "                                     \
-    "corpus/win32-crt/lseek-closed-descriptor.trace)")
+    "corpus/win32-crt/lseek-closed-descriptor.trace)")                         \
+  X(WINE_BADFD_NO_IPH, 0x800, "wine",                                          \
+    "_write, _dup, _dup2 (of its source) and _fdopen of a descriptor that is " \
+    "not open return -1 (NULL) with EBADF without calling the "               \
+    "invalid-parameter handler, under msvcrt.dll and ucrtbase.dll; UCRT "      \
+    "calls it (Wine dlls/msvcrt/file.c _write, _dup2, msvcrt_init_fp; UCRT "   \
+    "lowio/write.cpp, dup.cpp, dup2.cpp, stdio/fdopen.cpp; docs/wine.md#iph; " \
+    "corpus/win32-crt/stale-descriptor-calls.trace)")
 enum co_quirk {
 #define CO__Q_ENUM(id, bit, profile, text) CO_QUIRK_##id = bit,
   CO_QUIRK_LIST(CO__Q_ENUM)

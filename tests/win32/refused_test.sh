@@ -31,6 +31,17 @@ name=refused-get-osfhandle-closed want='^ +3  s1 = _get_osfhandle o0 +-> -1 EBAD
 name=refused-get-osfhandle-closed want='^verdict: ok \(model and platform agreed at every step\)$' check "$@"
 name=refused-open-osfhandle-invalid want='^ +0  o0 = _open_osfhandle -1 rw +-> -1 EBADF$' check "$@"
 name=refused-open-osfhandle-invalid want='^verdict: ok \(model and platform agreed at every step\)$' check "$@"
+# every call on a closed descriptor's free number runs, with the runtime's
+# result (Wine's: EBADF, no handler, quirk WINE_BADFD_NO_IPH); _dup2 onto
+# it opens the number again
+name=stale-descriptor-calls
+for w in '^ +5  _write o0 3 +-> -1 EBADF$' '^ +6  o2 = _dup o0 +-> -1 EBADF$' \
+         '^ +7  o3 = _fdopen o0 w +-> -1 EBADF$' '^ +8  _dup2 o0 o1 +-> -1 EBADF$' \
+         '^ +9  _dup2 o1 o0 +-> 0$' '^ +10  _write o0 3 +-> 3$' \
+         '^ +12  _close o0 +-> 0$' "^ +13  _close o0 +$stale_close" \
+         '^verdict: ok \(model and platform agreed at every step\)$'; do
+  want=$w check "$@"
+done
 name=refused-fclose-twice want='^ +4  fclose o1 +-> refused \(not run\)$' check "$@"
 name=refused-fclose-twice want='^verdict: ok, 1 step not run \(step 4: fclose of a freed crt-stdio object o1\): model and platform agreed at every step that ran' check "$@"
 # never agreement over a step that did not run, in any of the four

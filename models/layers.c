@@ -21,7 +21,9 @@ int co__call_hits_os(const struct co_entry *e, const struct objent *o) {
   return (e->effect == CO_EFF_CLOSE &&
           (o->hold.owns || (e->io & CO_IO_CLOSES_ANY))) ||
          (e->effect == CO_EFF_USE && !o->failed) || e->effect == CO_EFF_DUP ||
-         e->effect == CO_EFF_SEEK || e->effect == CO_EFF_DUP_OBJ ||
+         e->effect == CO_EFF_SEEK || e->effect == CO_EFF_STAT ||
+         e->effect == CO_EFF_SIZE || e->effect == CO_EFF_RESIZE ||
+         e->effect == CO_EFF_DUP_OBJ ||
          e->effect == CO_EFF_DUP2_OBJ;
 }
 
@@ -416,6 +418,9 @@ static eff_fn *const effects[CO_EFF_COUNT] = {
     [CO_EFF_NUMBER] = eff_number,
     [CO_EFF_ADOPT_DUP] = eff_take,
     [CO_EFF_SEEK] = eff_seek,
+    [CO_EFF_STAT] = co__numbered_file,
+    [CO_EFF_SIZE] = co__numbered_file,
+    [CO_EFF_RESIZE] = co__numbered_file,
 };
 
 /* A mode index the entry does not have is a mode it rejects. */

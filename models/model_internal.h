@@ -169,6 +169,15 @@ struct co__hooks {
   /* _write, _dup, _dup2 (its source) and _fdopen of a descriptor that is
    * not open: what they return */
   int (*badfd_err)(int err);
+  /* _fstat and _chsize of a descriptor that is not open: the error
+   * (CO_OK: _fstat fails setting no errno, _chsize succeeds) */
+  int (*stat_badfd_err)(int err);
+  int (*resize_badfd_err)(int err);
+  /* _chsize on a handle without write access, same: the size is the
+   * file's already: the error, or CO_OK */
+  int (*resize_rdonly_err)(int same);
+  /* _fstat of a descriptor whose handle is not open */
+  int (*stat_gone_err)(void);
 };
 void co__hooks_init(struct co__hooks *h, unsigned quirks);
 
@@ -469,6 +478,9 @@ struct co__callctx {
   struct objent *o; /* the object operand (or the one it makes) */
   struct objent *d; /* the second object operand (dst), masked */
 };
+/* numbered.c: _fstat, _filelength, _chsize (CO_EFF_STAT, SIZE, RESIZE) */
+void co__numbered_file(struct co_model *m, struct co__callctx *x,
+                       struct co_outcome *pred, struct co_aftermath *t);
 void co__call_step(struct co_model *m, const struct co__step *s,
                    struct co_outcome *pred, struct co_aftermath *t);
 /* The access an object's later I/O uses (CO_THEN_*, else CO_NEED_*). */

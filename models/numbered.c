@@ -215,3 +215,62 @@ void co__numbered_wrap(struct co_model *m, struct co__callctx *x,
   d->wrap.gen = o->nb.gen;
   pred->ret = 0;
 }
+
+/* ---- crtmisc (issue 19): _fstat, _filelength, _chsize ---- */
+
+/* A closed descriptor, its number free: what each call gives
+ * (docs/crt.md#fstat): UCRT's validation fires the handler; Wine's
+ * _filelength is its _lseeki64's, its _fstat sets no errno, its _chsize
+ * succeeds (quirks). */
+static void file_badfd(struct co_model *m, enum co_effect f,
+                       struct co_outcome *pred) {
+  int err = f == CO_EFF_STAT   ? m->hook.stat_badfd_err(CO_EBADF)
+            : f == CO_EFF_SIZE ? m->hook.seek_badfd_err(CO_EBADF)
+                               : m->hook.resize_badfd_err(CO_EBADF);
+  if (err == CO_OK && f == CO_EFF_STAT)
+    pred->ret = -1; /* no errno */
+  else if (err != CO_OK)
+    co__fail(pred, err);
+}
+
+/* _fstat (STAT), _filelength (SIZE), _chsize and _chsize_s (RESIZE) of
+ * the file of object o's handle (docs/crt.md#fstat, #chsize): the handle
+ * not open, EBADF; a size below 0, EINVAL after the handler (checked
+ * first: Wine's _chsize_s; UCRT's handler fires either way); the offset
+ * never moves. */
+void co__numbered_file(struct co_model *m, struct co__callctx *x,
+                       struct co_outcome *pred, struct co_aftermath *t) {
+  enum co_effect f = x->e->effect;
+  int64_t num = x->o->hold.num, *size;
+  int err;
+  t->obj = x->op->obj % CO_OBJS;
+  if (f == CO_EFF_RESIZE && x->c->n < 0) {
+    co__fail(pred, m->hook.param_err(CO_EINVAL));
+    return;
+  }
+  if (!x->o->live) {
+    file_badfd(m, f, pred);
+    return;
+  }
+  co__touch(t, num);
+  if (!co__is_live(m, num)) {
+    co__fail(pred, f == CO_EFF_STAT ? m->hook.stat_gone_err() : CO_EBADF);
+    return;
+  }
+  size = &m->fsize[co__ofd_of(m, num)->file];
+  if (f == CO_EFF_STAT) {
+    pred->data = co_stat_pack(0100666, 1, *size < 0 ? 0 : (uint64_t)*size);
+    pred->dmask =
+        *size < 0 ? ((uint64_t)1 << CO_STAT_SIZE_SHIFT) - 1 : ~(uint64_t)0;
+  } else if (f == CO_EFF_SIZE) {
+    pred->ret = *size < 0 ? CO_RET_ANY : *size;
+  } else if (co__ofd_of(m, num)->acc == CO_F_ACC_RDONLY &&
+             (err = m->hook.resize_rdonly_err(x->c->n == *size)) != CO_OK) {
+    co__fail(pred, x->errs ? err : CO_OTHER);
+  } else if (co__ofd_of(m, num)->acc != CO_F_ACC_RDONLY) {
+    /* the bytes are not kept past a resize (the zeros past the old end,
+     * what a shrink cut off): a read's bytes are then not predicted */
+    m->content[co__ofd_of(m, num)->file].lost = 1;
+    *size = x->c->n;
+  }
+}

@@ -16,5 +16,9 @@ int64_t co_crt_peek_osfhandle(int fd);
  * return EBADF without the invalid-parameter handler (quirk
  * WINE_BADFD_NO_IPH): a probe with -1, which no descriptor is. */
 int co_crt_badfd_no_iph(void);
+/* 1 if _fstat of a descriptor that is not open sets no errno and
+ * _chsize_s of one returns errno as it was (quirk WINE_FSTAT_CHSIZE_ERRNO);
+ * probed with -1. */
+int co_crt_fstat_chsize_errno(void);
 
 #endif

@@ -42,6 +42,17 @@ for w in '^ +5  _write o0 3 +-> -1 EBADF$' '^ +6  o2 = _dup o0 +-> -1 EBADF$' \
          '^verdict: ok \(model and platform agreed at every step\)$'; do
   want=$w check "$@"
 done
+# _fstat, _filelength and _chsize of a gone handle, a read-only one and a
+# closed descriptor's free number run, with Wine's results (quirk
+# WINE_FSTAT_CHSIZE_ERRNO: UCRT's source gives EBADF, EACCES, the handler)
+name=file-calls-closed-descriptor
+for w in '^ +3  _fstat o0 +-> -1 EINVAL$' '^ +7  _chsize o1 1 +-> -1 EBADF$' \
+         '^ +9  _fstat o1 +-> 0 \(st_mode 100666, st_nlink 1, st_size 0\)$' \
+         '^ +11  _fstat o1 +-> -1$' '^ +12  _filelength o1 +-> -1 EBADF$' \
+         '^ +13  _chsize o1 4 +-> 0$' \
+         '^verdict: ok \(model and platform agreed at every step\)$'; do
+  want=$w check "$@"
+done
 name=refused-fclose-twice want='^ +4  fclose o1 +-> refused \(not run\)$' check "$@"
 name=refused-fclose-twice want='^verdict: ok, 1 step not run \(step 4: fclose of a freed crt-stdio object o1\): model and platform agreed at every step that ran' check "$@"
 # never agreement over a step that did not run, in any of the four

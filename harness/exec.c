@@ -985,6 +985,21 @@ static int is_stale(const struct co_exec *ex, unsigned k,
   return ad && ex->rstale_ad[k] == ad && !stale_open(ad, ex->rstale[k]);
 }
 
+/* The slot of the live real object of layer ad that has the number the
+ * closed object in slot k had (given out again), or -1: a call through
+ * k's number then acts on it, a number the trace owns. */
+static int reused_by(const struct co_exec *ex, unsigned k,
+                     const struct co_adapter *ad) {
+  unsigned j;
+  if (!ad || ex->rstale_ad[k] != ad || !ad->number_of)
+    return -1;
+  for (j = 0; j < CO_OBJS; j++)
+    if (j != k && ex->robj[j] && ex->robj_ad[j] == ad &&
+        ad->number_of(ex->robj[j]) == ad->number_of(ex->rstale[k]))
+      return (int)j;
+  return -1;
+}
+
 /* Call a layer's entry point on the real library. */
 static void call_layer(struct co_exec *ex, const struct co_step *st,
                        const struct co_call *c, struct co_outcome *real) {
@@ -1001,13 +1016,20 @@ static void call_layer(struct co_exec *ex, const struct co_step *st,
   unsigned k = binds == 1 ? dst : obj;
   void **objp = &ex->robj[k], *stale = NULL, *src, *tgt = NULL;
   void **dstp = &ex->robj[dst];
+  int holder = -1;
   struct co_objstate os;
   *real = (struct co_outcome){-1, CO_REFUSED, 0, 0, 0};
   if (!e)
     return;
   src = ex->robj[obj];
-  if ((binds != 1 || two) && !src &&
-      is_stale(ex, obj, e->inner ? co_adapter_find(e->inner) : ad)) {
+  if ((binds != 1 || two) && !src && !e->inner &&
+      (holder = reused_by(ex, obj, ad)) >= 0) {
+    /* its number given out again, to the trace's object holder */
+    src = stale = ex->rstale[obj];
+    if (!two)
+      objp = &stale;
+  } else if ((binds != 1 || two) && !src &&
+             is_stale(ex, obj, e->inner ? co_adapter_find(e->inner) : ad)) {
     /* a closed descriptor's number, which the model runs */
     src = stale = ex->rstale[obj];
     if (!two)
@@ -1032,6 +1054,12 @@ static void call_layer(struct co_exec *ex, const struct co_step *st,
     ad->call2(env, idx, op->flags, src, dstp, real);
   else
     ad->call(env, idx, op->flags, objp, c->a, op->n, real);
+  if (holder >= 0 && e->effect == CO_EFF_CLOSE) {
+    /* the holder's descriptor is the one that closed */
+    keep_stale(ex, (unsigned)holder, ad);
+    ex->robj[holder] = NULL;
+    ex->robj_ad[holder] = NULL;
+  }
   if (tgt && real->err == CO_OK) { /* the number is open again */
     ex->robj[dst] = tgt;
     ex->robj_ad[dst] = ad;

@@ -101,9 +101,20 @@ static inline int stale_ev(struct evctx *x, int n, enum co_sit sit,
 /* The objects named must exist, be of the entry's layer, and a new one
  * must not overwrite a live one (never run: freed memory, a lost object). */
 static int ev_dead(struct evctx *x, int n) {
-  int r;
+  int r, h;
   if (x->o->live)
     return n;
+  if ((h = co__reused_holder(x->m, x->o, x->layer, x->e->effect)) >= 0 &&
+      (x->binds != 1 || !x->d->live)) {
+    /* its number given out again: the call acts on the holder's
+     * descriptor, as the C runtime does (it sees a number) */
+    r = client_ev(x, n, CO_WHY_DEAD_OBJ, x->obj);
+    if (r > n) {
+      x->ev[n].num = x->o->nb.n;
+      x->ev[n].owner = (int8_t)h;
+    }
+    return r;
+  }
   if (!co__stale_number(x->m, x->o) || (int)x->o->entry_base != x->layer)
     return client_ev(x, n, CO_WHY_DEAD_OBJ, x->obj);
   /* A closed C-runtime descriptor is a number: every call of its own layer
@@ -526,8 +537,10 @@ int co_event_format(const struct co_event *ev, char *buf, size_t cap) {
     if (ev->num >= 0)
       return snprintf(buf, cap,
                       "%s uses o%d's C-runtime descriptor %lld after "
-                      "closing it",
-                      actor, ev->slot, (long long)ev->num);
+                      "closing it%s%s",
+                      actor, ev->slot, (long long)ev->num,
+                      ev->owner >= 0 ? ": the number now belongs to " : "",
+                      ev->owner >= 0 ? owner : "");
     return snprintf(buf, cap,
                     "%s uses o%d, which was freed or never made "
                     "(not run)",

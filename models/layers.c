@@ -450,6 +450,14 @@ void co__call_step(struct co_model *m, const struct co__step *s,
   x.errs = x.e->sets_errno;
   x.o = &m->obj[(s->r->has_obj ? op->obj : op->dst) % CO_OBJS];
   x.d = &m->obj[op->dst % CO_OBJS];
+  if (!x.o->live && x.numbered && s->r->has_obj) {
+    /* a closed descriptor's number held by another object now: the call
+     * acts on that one (events.c ev_dead decided that it runs; before
+     * the result variable is cleared: it may be the operand) */
+    int h = co__reused_holder(m, x.o, (int)x.base, x.e->effect);
+    if (h >= 0)
+      x.o = &m->obj[h];
+  }
   if (s->binds == 1 && !x.d->live)
     x.d->nb.n = -1; /* its result variable is written (NULL on failure): a
                        closed descriptor's number is not kept there */

@@ -514,6 +514,13 @@ int co__mode_acc(const struct co_mode *md);
 
 /* ---- numbered.c: the C runtime's descriptors ---- */
 int co__onum_holder(const struct co_model *m, int64_t n);
+/* A closed numbered object o of layer `layer` whose number was given to
+ * another live object of that layer since: that object's slot, when a
+ * call with effect f through o's number runs on it (docs/crt.md#stale:
+ * _close, _get_osfhandle, _write, _lseek, _dup, _fstat, _filelength,
+ * _chsize); else -1. */
+int co__reused_holder(const struct co_model *m, const struct objent *o,
+                      int layer, enum co_effect f);
 int co__onum_take(struct co_model *m, struct objent *o);
 int co__onum_left(const struct co_model *m);
 int co__onum_lowest_free(const struct co_model *m);

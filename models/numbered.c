@@ -17,6 +17,20 @@ int co__onum_holder(const struct co_model *m, int64_t n) {
   return -1;
 }
 
+int co__reused_holder(const struct co_model *m, const struct objent *o,
+                      int layer, enum co_effect f) {
+  int h;
+  if (o->live || !o->nb.on || (int)o->entry_base != layer ||
+      (f != CO_EFF_CLOSE && f != CO_EFF_LEND && f != CO_EFF_USE &&
+       f != CO_EFF_SEEK && f != CO_EFF_DUP_OBJ && f != CO_EFF_STAT &&
+       f != CO_EFF_SIZE && f != CO_EFF_RESIZE))
+    return -1;
+  h = co__onum_holder(m, o->nb.n);
+  return h >= 0 && m->obj[h].nb.on && (int)m->obj[h].entry_base == layer
+             ? h
+             : -1;
+}
+
 /* The lowest free number (UCRT osfinfo.cpp: a linear scan for the lowest
  * free slot; docs/crt.md#allocation), or -1. */
 int co__onum_lowest_free(const struct co_model *m) {

@@ -42,6 +42,16 @@ for w in '^ +5  _write o0 3 +-> -1 EBADF$' '^ +6  o2 = _dup o0 +-> -1 EBADF$' \
          '^verdict: ok \(model and platform agreed at every step\)$'; do
   want=$w check "$@"
 done
+# calls through a closed descriptor's number given out again act on the
+# descriptor that has it now
+name=reused-number-calls
+for w in '^ +3  _write o0 4 +-> 4$' '^ +4  _lseek o0 0 cur +-> 4$' \
+         '^ +9  o2 = _dup o0 +-> 0$' '^ +10  _close o0 +-> 0$' \
+         '^ +11  _write o1 3 +-> -1 EBADF$' "^ +12  _close o1 +$stale_close" \
+         '^ +16  o4 = _dup o4 +-> 0$' \
+         '^verdict: ok \(model and platform agreed at every step\)$'; do
+  want=$w check "$@"
+done
 # _fstat, _filelength and _chsize of a gone handle, a read-only one and a
 # closed descriptor's free number run, with Wine's results (quirk
 # WINE_FSTAT_CHSIZE_ERRNO: UCRT's source gives EBADF, EACCES, the handler)

@@ -24,6 +24,13 @@
  *    which owns the new HANDLE (inheritable unless _O_NOINHERIT);
  *    _sopen's share flag only matters to a second open of the same file,
  *    which a trace never makes (docs/crt.md#open).
+ *  - _fstat, _filelength, _chsize, _chsize_s (docs/crt.md#fstat, #chsize):
+ *    the descriptor's file's status and size; the offset never moves.
+ *  - a closed descriptor is a number (docs/crt.md#stale): every call with
+ *    it runs; still free, it fails EBADF (UCRT's handler first; Wine's
+ *    differences are quirks WINE_BADFD_NO_IPH, WINE_FSTAT_CHSIZE_ERRNO,
+ *    probed at start-up: co_crt_badfd_no_iph, co_crt_fstat_chsize_errno);
+ *    given out again, the call acts on the descriptor that has it now.
  * The C runtime's streams over descriptors are a second adapter, crt-stdio:
  *  - _fdopen wraps a descriptor without checking the mode against the
  *    handle's access and never closes it (UCRT stdio/fdopen.cpp); a bad

@@ -43,7 +43,7 @@ static const char *const effect_names[CO_EFF_COUNT] = {
     "lend",      "dup",        "detach",           "close",
     "use",       "dup-object", "dup-onto",         "wrap",
     "number",    "unpin",      "page-out",         "page-in",
-    "adopt-dup", "seek"};
+    "adopt-dup", "seek", "stat", "size", "resize"};
 
 /* Entries whose glue takes two objects (call2). */
 static int takes_two(enum co_effect f) {

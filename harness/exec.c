@@ -994,6 +994,29 @@ static int stale_open(const struct co_adapter *ad, void *obj) {
          ad->number_open(ad->number_of(obj));
 }
 
+/* Object slot k holds the number of a closed descriptor of layer ad
+ * that is free for real too (the model decides whether the call runs:
+ * events.c ev_dead); a number open for real is never passed. */
+static int is_stale(const struct co_exec *ex, unsigned k,
+                    const struct co_adapter *ad) {
+  return ad && ex->rstale_ad[k] == ad && !stale_open(ad, ex->rstale[k]);
+}
+
+/* The slot of the live real object of layer ad that has the number the
+ * closed object in slot k had (given out again), or -1: a call through
+ * k's number then acts on it, a number the trace owns. */
+static int reused_by(const struct co_exec *ex, unsigned k,
+                     const struct co_adapter *ad) {
+  unsigned j;
+  if (!ad || ex->rstale_ad[k] != ad || !ad->number_of)
+    return -1;
+  for (j = 0; j < CO_OBJS; j++)
+    if (j != k && ex->robj[j] && ex->robj_ad[j] == ad &&
+        ad->number_of(ex->robj[j]) == ad->number_of(ex->rstale[k]))
+      return (int)j;
+  return -1;
+}
+
 /* Call a layer's entry point on the real library. */
 static void call_layer(struct co_exec *ex, const struct co_step *st,
                        const struct co_call *c, struct co_outcome *real) {
@@ -1008,19 +1031,35 @@ static void call_layer(struct co_exec *ex, const struct co_step *st,
   unsigned obj = op->obj % CO_OBJS, dst = op->dst % CO_OBJS; /* the model
                                                   refuses others: a guard */
   unsigned k = binds == 1 ? dst : obj;
-  void **objp = &ex->robj[k], *stale = NULL;
+  void **objp = &ex->robj[k], *stale = NULL, *src, *tgt = NULL;
+  void **dstp = &ex->robj[dst];
+  int holder = -1;
   struct co_objstate os;
   *real = (struct co_outcome){-1, CO_REFUSED, 0, 0, 0};
-  if (e && binds != 1 && !two && !target && !ex->robj[obj] &&
-      ex->rstale_ad[obj] == ad && ad && !stale_open(ad, ex->rstale[obj])) {
+  if (!e)
+    return;
+  src = ex->robj[obj];
+  if ((binds != 1 || two) && !src && !e->inner &&
+      (holder = reused_by(ex, obj, ad)) >= 0) {
+    /* its number given out again, to the trace's object holder */
+    src = stale = ex->rstale[obj];
+    if (!two)
+      objp = &stale;
+  } else if ((binds != 1 || two) && !src &&
+             is_stale(ex, obj, e->inner ? co_adapter_find(e->inner) : ad)) {
     /* a closed descriptor's number, which the model runs */
-    stale = ex->rstale[obj];
-    objp = &stale;
-  } else if (!e || ((binds != 1 || two) && !ex->robj[obj]) ||
-             (binds != 1 && ex->robj_ad[obj] != ad) ||
-             (target && (!ex->robj[dst] || ex->robj_ad[dst] != ad)))
-    return; /* no such entry, no real object, or another layer's object:
-               never passed to the library; shows as a divergence */
+    src = stale = ex->rstale[obj];
+    if (!two)
+      objp = &stale;
+  } else if (((binds != 1 || two) && !src) ||
+             (binds != 1 && ex->robj_ad[obj] != ad))
+    return; /* no real object, or another layer's object: never passed to
+               the library; shows as a divergence */
+  if (target && !ex->robj[dst] && is_stale(ex, dst, ad)) {
+    tgt = ex->rstale[dst]; /* _dup2 onto a closed descriptor's number */
+    dstp = &tgt;
+  } else if (target && (!ex->robj[dst] || ex->robj_ad[dst] != ad))
+    return;
   if (!(env = glue_env(ex, ad)))
     return; /* its state could not be made: the trace's verdict says so */
   co_model_obj(ex->model, obj, &os); /* before the step */
@@ -1029,9 +1068,20 @@ static void call_layer(struct co_exec *ex, const struct co_step *st,
   if (binds == 1)
     ex->rstale_ad[dst] = NULL; /* a new object there */
   if (two)
-    ad->call2(env, idx, op->flags, ex->robj[obj], &ex->robj[dst], real);
+    ad->call2(env, idx, op->flags, src, dstp, real);
   else
     ad->call(env, idx, op->flags, objp, c->a, op->n, real);
+  if (holder >= 0 && e->effect == CO_EFF_CLOSE) {
+    /* the holder's descriptor is the one that closed */
+    keep_stale(ex, (unsigned)holder, ad);
+    ex->robj[holder] = NULL;
+    ex->robj_ad[holder] = NULL;
+  }
+  if (tgt && real->err == CO_OK) { /* the number is open again */
+    ex->robj[dst] = tgt;
+    ex->robj_ad[dst] = ad;
+    ex->rstale_ad[dst] = NULL;
+  }
   if (two && binds == 1)
     k = dst;
   if (binds == 1) {

@@ -266,7 +266,9 @@ static void explain_data(const struct co_model *m, const struct co_step_info *s,
       snprintf(buf, cap, " (O_NONBLOCK)");
     return;
   }
-  if (s->op->kind == CO_OP_FSTAT) {
+  if (s->op->kind == CO_OP_FSTAT ||
+      (s->resolved && s->resolved->call &&
+       s->resolved->call->e->effect == CO_EFF_STAT)) {
     snprintf(buf, cap, " (st_mode %06llo, st_nlink %llu, st_size %llu)",
              (unsigned long long)((d & 07777) |
                                   ((d >> CO_STAT_TYPE_SHIFT) & 0xf) << 12),

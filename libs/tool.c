@@ -273,6 +273,12 @@ static const char *ownership(const struct co_entry *e) {
                                 : "writes through it";
   case CO_EFF_SEEK:
     return "moves its offset";
+  case CO_EFF_STAT:
+    return "reads its file's status";
+  case CO_EFF_SIZE:
+    return "reads its file's size";
+  case CO_EFF_RESIZE:
+    return "sets its file's size";
   case CO_EFF_CLOSE:
     if (e->io & CO_IO_CLOSES_ANY)
       return "closes it, owned or borrowed";

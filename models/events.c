@@ -101,18 +101,35 @@ static inline int stale_ev(struct evctx *x, int n, enum co_sit sit,
 /* The objects named must exist, be of the entry's layer, and a new one
  * must not overwrite a live one (never run: freed memory, a lost object). */
 static int ev_dead(struct evctx *x, int n) {
-  int r;
+  int r, h;
   if (x->o->live)
     return n;
+  if ((h = co__reused_holder(x->m, x->o, x->layer, x->e->effect)) >= 0 &&
+      (x->binds != 1 || !x->d->live)) {
+    /* its number given out again: the call acts on the holder's
+     * descriptor, as the C runtime does (it sees a number) */
+    r = client_ev(x, n, CO_WHY_DEAD_OBJ, x->obj);
+    if (r > n) {
+      x->ev[n].num = x->o->nb.n;
+      x->ev[n].owner = (int8_t)h;
+    }
+    return r;
+  }
+  if (!co__stale_number(x->m, x->o) || (int)x->o->entry_base != x->layer)
+    return client_ev(x, n, CO_WHY_DEAD_OBJ, x->obj);
+  /* A closed C-runtime descriptor is a number: every call of its own layer
+   * on it (_close, _get_osfhandle, _lseek, _write, _dup, _dup2 of it) and
+   * _fdopen of it are well defined (docs/crt.md#stale) and run. A new
+   * object over a live one, and a _dup2 onto another layer's object, are
+   * refused by the rules after this one (ev_overwrite, ev_layer_dst), in
+   * their words; a _dup2 onto a closed target whose number was given out
+   * again is not run either. The event carries the number; num -1 means
+   * not run. */
+  if ((x->binds == 1 && x->d->live) ||
+      (x->two && (int)x->d->entry_base != x->layer))
+    return n;
   r = client_ev(x, n, CO_WHY_DEAD_OBJ, x->obj);
-  /* A closed C-runtime descriptor is a number: its own layer's _close,
-   * _get_osfhandle and _lseek of it are well defined (docs/crt.md#close,
-   * #get-osfhandle, #lseek) and run.
-   * The event carries the number; num -1 means not run. */
-  if (r > n && co__stale_number(x->m, x->o) &&
-      (int)x->o->entry_base == x->layer &&
-      (x->e->effect == CO_EFF_CLOSE || x->e->effect == CO_EFF_LEND ||
-       x->e->effect == CO_EFF_SEEK))
+  if (r > n && (!x->two || x->d->live || co__stale_number(x->m, x->d)))
     x->ev[n].num = x->o->nb.n;
   return r;
 }
@@ -126,7 +143,16 @@ static int ev_overwrite(struct evctx *x, int n) {
                                      : n;
 }
 static int ev_dead_dst(struct evctx *x, int n) {
-  return x->two && !x->d->live ? client_ev(x, n, CO_WHY_DEAD_OBJ, x->dst) : n;
+  int r;
+  if (!x->two || x->d->live)
+    return n;
+  r = client_ev(x, n, CO_WHY_DEAD_OBJ, x->dst);
+  /* _dup2 onto a closed descriptor whose number is free: well defined,
+   * the number is opened again (docs/crt.md#dup2) */
+  if (r > n && co__stale_number(x->m, x->d) &&
+      (int)x->d->entry_base == x->layer)
+    x->ev[n].num = x->d->nb.n;
+  return r;
 }
 static int ev_layer_dst(struct evctx *x, int n) {
   return x->two && (int)x->d->entry_base != x->layer
@@ -511,8 +537,10 @@ int co_event_format(const struct co_event *ev, char *buf, size_t cap) {
     if (ev->num >= 0)
       return snprintf(buf, cap,
                       "%s uses o%d's C-runtime descriptor %lld after "
-                      "closing it",
-                      actor, ev->slot, (long long)ev->num);
+                      "closing it%s%s",
+                      actor, ev->slot, (long long)ev->num,
+                      ev->owner >= 0 ? ": the number now belongs to " : "",
+                      ev->owner >= 0 ? owner : "");
     return snprintf(buf, cap,
                     "%s uses o%d, which was freed or never made "
                     "(not run)",

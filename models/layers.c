@@ -21,7 +21,9 @@ int co__call_hits_os(const struct co_entry *e, const struct objent *o) {
   return (e->effect == CO_EFF_CLOSE &&
           (o->hold.owns || (e->io & CO_IO_CLOSES_ANY))) ||
          (e->effect == CO_EFF_USE && !o->failed) || e->effect == CO_EFF_DUP ||
-         e->effect == CO_EFF_SEEK || e->effect == CO_EFF_DUP_OBJ ||
+         e->effect == CO_EFF_SEEK || e->effect == CO_EFF_STAT ||
+         e->effect == CO_EFF_SIZE || e->effect == CO_EFF_RESIZE ||
+         e->effect == CO_EFF_DUP_OBJ ||
          e->effect == CO_EFF_DUP2_OBJ;
 }
 
@@ -324,6 +326,10 @@ static void eff_use(struct co_model *m, struct co__callctx *x,
   struct ofdent *d = reaches ? co__ofd_of(m, o->hold.num) : NULL;
   int32_t n = x->c->n;
   t->obj = x->op->obj % CO_OBJS;
+  if (!o->live) { /* _write of a closed descriptor, its number free */
+    co__fail(pred, m->hook.badfd_err(x->errs ? CO_EBADF : CO_OTHER));
+    return;
+  }
   if (reaches && (own & CO_OWN_APPEND)) {
     /* UCRT write.cpp: seek to the end first, even when the write then
      * fails (observed on a read-only handle, msvcrt and UCRT under Wine) */
@@ -412,6 +418,9 @@ static eff_fn *const effects[CO_EFF_COUNT] = {
     [CO_EFF_NUMBER] = eff_number,
     [CO_EFF_ADOPT_DUP] = eff_take,
     [CO_EFF_SEEK] = eff_seek,
+    [CO_EFF_STAT] = co__numbered_file,
+    [CO_EFF_SIZE] = co__numbered_file,
+    [CO_EFF_RESIZE] = co__numbered_file,
 };
 
 /* A mode index the entry does not have is a mode it rejects. */
@@ -441,6 +450,14 @@ void co__call_step(struct co_model *m, const struct co__step *s,
   x.errs = x.e->sets_errno;
   x.o = &m->obj[(s->r->has_obj ? op->obj : op->dst) % CO_OBJS];
   x.d = &m->obj[op->dst % CO_OBJS];
+  if (!x.o->live && x.numbered && s->r->has_obj) {
+    /* a closed descriptor's number held by another object now: the call
+     * acts on that one (events.c ev_dead decided that it runs; before
+     * the result variable is cleared: it may be the operand) */
+    int h = co__reused_holder(m, x.o, (int)x.base, x.e->effect);
+    if (h >= 0)
+      x.o = &m->obj[h];
+  }
   if (s->binds == 1 && !x.d->live)
     x.d->nb.n = -1; /* its result variable is written (NULL on failure): a
                        closed descriptor's number is not kept there */

@@ -221,6 +221,18 @@ struct co__hooks {
   /* DuplicateHandle with an explicit access the source does not have: 1
    * if it succeeds anyway, 0 if it fails ERROR_ACCESS_DENIED */
   int (*dup_access_unchecked)(void);
+  /* _write, _dup, _dup2 (its source) and _fdopen of a descriptor that is
+   * not open: what they return */
+  int (*badfd_err)(int err);
+  /* _fstat and _chsize of a descriptor that is not open: the error
+   * (CO_OK: _fstat fails setting no errno, _chsize succeeds) */
+  int (*stat_badfd_err)(int err);
+  int (*resize_badfd_err)(int err);
+  /* _chsize on a handle without write access, same: the size is the
+   * file's already: the error, or CO_OK */
+  int (*resize_rdonly_err)(int same);
+  /* _fstat of a descriptor whose handle is not open */
+  int (*stat_gone_err)(void);
 };
 void co__hooks_init(struct co__hooks *h, unsigned quirks);
 
@@ -560,6 +572,9 @@ struct co__callctx {
   struct objent *o; /* the object operand (or the one it makes) */
   struct objent *d; /* the second object operand (dst), masked */
 };
+/* numbered.c: _fstat, _filelength, _chsize (CO_EFF_STAT, SIZE, RESIZE) */
+void co__numbered_file(struct co_model *m, struct co__callctx *x,
+                       struct co_outcome *pred, struct co_aftermath *t);
 void co__call_step(struct co_model *m, const struct co__step *s,
                    struct co_outcome *pred, struct co_aftermath *t);
 /* The access an object's later I/O uses (CO_THEN_*, else CO_NEED_*). */
@@ -593,6 +608,13 @@ int co__mode_acc(const struct co_mode *md);
 
 /* ---- numbered.c: the C runtime's descriptors ---- */
 int co__onum_holder(const struct co_model *m, int64_t n);
+/* A closed numbered object o of layer `layer` whose number was given to
+ * another live object of that layer since: that object's slot, when a
+ * call with effect f through o's number runs on it (docs/crt.md#stale:
+ * _close, _get_osfhandle, _write, _lseek, _dup, _fstat, _filelength,
+ * _chsize); else -1. */
+int co__reused_holder(const struct co_model *m, const struct objent *o,
+                      int layer, enum co_effect f);
 int co__onum_take(struct co_model *m, struct objent *o);
 int co__onum_left(const struct co_model *m);
 int co__onum_lowest_free(const struct co_model *m);

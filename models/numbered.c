@@ -17,6 +17,20 @@ int co__onum_holder(const struct co_model *m, int64_t n) {
   return -1;
 }
 
+int co__reused_holder(const struct co_model *m, const struct objent *o,
+                      int layer, enum co_effect f) {
+  int h;
+  if (o->live || !o->nb.on || (int)o->entry_base != layer ||
+      (f != CO_EFF_CLOSE && f != CO_EFF_LEND && f != CO_EFF_USE &&
+       f != CO_EFF_SEEK && f != CO_EFF_DUP_OBJ && f != CO_EFF_STAT &&
+       f != CO_EFF_SIZE && f != CO_EFF_RESIZE))
+    return -1;
+  h = co__onum_holder(m, o->nb.n);
+  return h >= 0 && m->obj[h].nb.on && (int)m->obj[h].entry_base == layer
+             ? h
+             : -1;
+}
+
 /* The lowest free number (UCRT osfinfo.cpp: a linear scan for the lowest
  * free slot; docs/crt.md#allocation), or -1. */
 int co__onum_lowest_free(const struct co_model *m) {
@@ -113,6 +127,10 @@ void co__numbered_dup(struct co_model *m, struct co__callctx *x,
   int64_t n;
   t->actor = x->op->obj % CO_OBJS;
   t->obj = x->op->dst % CO_OBJS;
+  if (!o->live) { /* a closed descriptor, its number free */
+    co__fail(pred, m->hook.badfd_err(x->errs ? CO_EBADF : CO_OTHER));
+    return;
+  }
   n = co__obj_dup(m, o, o->nb.on && !co__onum_left(m), x->errs, pred, t);
   if (n < 0)
     return;
@@ -120,6 +138,18 @@ void co__numbered_dup(struct co_model *m, struct co__callctx *x,
   d->needs = o->needs;
   d->own = o->own; /* the flags but FNOINHERIT (UCRT dup.cpp) */
   pred->ret = 0;
+}
+
+/* A closed descriptor's free number opened again over handle num (_dup2
+ * onto it): the object is live again, a new generation of its number. */
+static void reopen_number(struct co_model *m, struct objent *d, int64_t num) {
+  int n = (int)d->nb.n;
+  d->live = 1;
+  d->failed = 0;
+  d->hold = (struct obj_hold){1, num, m->fd[num].gen};
+  m->onum_used[n] = 2;
+  d->nb.gen = m->onum_gen[n] = ++m->ogen;
+  m->made++;
 }
 
 /* _dup2 (docs/crt.md#dup2, docs/wine.md#dup2-same): the duplicate is
@@ -133,10 +163,21 @@ void co__numbered_dup2(struct co_model *m, struct co__callctx *x,
   int64_t old = d->hold.num, n;
   int w, dst = x->op->dst % CO_OBJS;
   t->obj = dst;
+  if (!o->live) { /* a closed source: the target untouched */
+    co__fail(pred, m->hook.badfd_err(x->errs ? CO_EBADF : CO_OTHER));
+    return;
+  }
   if (d == o && !m->hook.dup2_same())
     return;
   if ((n = co__obj_dup(m, o, 0, x->errs, pred, t)) < 0)
     return;
+  if (!d->live) {
+    reopen_number(m, d, n);
+    d->needs = o->needs;
+    d->own = o->own;
+    pred->ret = 0;
+    return;
+  }
   /* (its old handle closed as _close does: not when it is 1 or 2 and
    * shares it with the other, Wine _dup2 calls _close, UCRT dup2.cpp
    * _close_nolock) */
@@ -174,6 +215,12 @@ void co__numbered_wrap(struct co_model *m, struct co__callctx *x,
     co__fail(pred, m->hook.param_err(CO_EINVAL));
     return;
   }
+  if (!o->live) { /* a closed descriptor, its number free: checked after
+                     the mode (Wine _wfdopen; UCRT's handler fires for
+                     either) */
+    co__fail(pred, m->hook.badfd_err(CO_EBADF));
+    return;
+  }
   co__obj_make(m, d, 0, x->base, o->hold.num, 1);
   d->needs = co__mode_does(x->md);
   d->hold.gen = o->hold.gen;
@@ -181,4 +228,63 @@ void co__numbered_wrap(struct co_model *m, struct co__callctx *x,
   d->wrap.n = o->nb.n;
   d->wrap.gen = o->nb.gen;
   pred->ret = 0;
+}
+
+/* ---- crtmisc (issue 19): _fstat, _filelength, _chsize ---- */
+
+/* A closed descriptor, its number free: what each call gives
+ * (docs/crt.md#fstat): UCRT's validation fires the handler; Wine's
+ * _filelength is its _lseeki64's, its _fstat sets no errno, its _chsize
+ * succeeds (quirks). */
+static void file_badfd(struct co_model *m, enum co_effect f,
+                       struct co_outcome *pred) {
+  int err = f == CO_EFF_STAT   ? m->hook.stat_badfd_err(CO_EBADF)
+            : f == CO_EFF_SIZE ? m->hook.seek_badfd_err(CO_EBADF)
+                               : m->hook.resize_badfd_err(CO_EBADF);
+  if (err == CO_OK && f == CO_EFF_STAT)
+    pred->ret = -1; /* no errno */
+  else if (err != CO_OK)
+    co__fail(pred, err);
+}
+
+/* _fstat (STAT), _filelength (SIZE), _chsize and _chsize_s (RESIZE) of
+ * the file of object o's handle (docs/crt.md#fstat, #chsize): the handle
+ * not open, EBADF; a size below 0, EINVAL after the handler (checked
+ * first: Wine's _chsize_s; UCRT's handler fires either way); the offset
+ * never moves. */
+void co__numbered_file(struct co_model *m, struct co__callctx *x,
+                       struct co_outcome *pred, struct co_aftermath *t) {
+  enum co_effect f = x->e->effect;
+  int64_t num = x->o->hold.num, *size;
+  int err;
+  t->obj = x->op->obj % CO_OBJS;
+  if (f == CO_EFF_RESIZE && x->c->n < 0) {
+    co__fail(pred, m->hook.param_err(CO_EINVAL));
+    return;
+  }
+  if (!x->o->live) {
+    file_badfd(m, f, pred);
+    return;
+  }
+  co__touch(t, num);
+  if (!co__is_live(m, num)) {
+    co__fail(pred, f == CO_EFF_STAT ? m->hook.stat_gone_err() : CO_EBADF);
+    return;
+  }
+  size = &m->fsize[co__ofd_of(m, num)->file];
+  if (f == CO_EFF_STAT) {
+    pred->data = co_stat_pack(0100666, 1, *size < 0 ? 0 : (uint64_t)*size);
+    pred->dmask =
+        *size < 0 ? ((uint64_t)1 << CO_STAT_SIZE_SHIFT) - 1 : ~(uint64_t)0;
+  } else if (f == CO_EFF_SIZE) {
+    pred->ret = *size < 0 ? CO_RET_ANY : *size;
+  } else if (co__ofd_of(m, num)->acc == CO_F_ACC_RDONLY &&
+             (err = m->hook.resize_rdonly_err(x->c->n == *size)) != CO_OK) {
+    co__fail(pred, x->errs ? err : CO_OTHER);
+  } else if (co__ofd_of(m, num)->acc != CO_F_ACC_RDONLY) {
+    /* the bytes are not kept past a resize (the zeros past the old end,
+     * what a shrink cut off): a read's bytes are then not predicted */
+    m->content[co__ofd_of(m, num)->file].lost = 1;
+    *size = x->c->n;
+  }
 }

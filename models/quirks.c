@@ -25,6 +25,17 @@ static int ref_param_err(int err) {
   return CO_IPH;
 }
 
+static int ref_resize_rdonly(int same) {
+  /* UCRT chsize.cpp: growing writes zeros (_write: ERROR_ACCESS_DENIED,
+   * then EACCES), shrinking is SetEndOfFile (EACCES); the same size
+   * calls neither */
+  return same ? CO_OK : CO_EACCES;
+}
+
+static int ref_stat_gone(void) {
+  return CO_EBADF; /* UCRT stat.cpp: GetFileType says FILE_TYPE_UNKNOWN */
+}
+
 static int ref_dup2_same(void) {
   return 0; /* UCRT dup2.cpp: _dup2(fd, fd) returns 0, changes nothing */
 }
@@ -78,6 +89,9 @@ static void q_param(struct co__hooks *h) {
   h->param_err = msvcrt_param_err;
   h->lend_err = msvcrt_param_err;
   h->seek_badfd_err = msvcrt_param_err;
+  h->badfd_err = msvcrt_param_err;
+  h->stat_badfd_err = msvcrt_param_err;
+  h->resize_badfd_err = msvcrt_param_err;
 }
 /* WINE_GET_OSFHANDLE_NO_IPH: Wine's _get_osfhandle returns -1, EBADF,
  * without the handler, under both runtimes. */
@@ -88,6 +102,36 @@ static void q_lend(struct co__hooks *h) {
  * handler, under both runtimes. */
 static void q_lseek(struct co__hooks *h) {
   h->seek_badfd_err = msvcrt_param_err;
+}
+/* WINE_BADFD_NO_IPH: Wine's _write, _dup, _dup2 and _fdopen (its
+ * msvcrt_init_fp) return -1 or NULL with EBADF for a descriptor that is
+ * not open, without the handler, under both runtimes. */
+static void q_badfd(struct co__hooks *h) {
+  h->badfd_err = msvcrt_param_err;
+}
+/* WINE_FSTAT_CHSIZE_ERRNO: Wine's _fstat64 of a descriptor that is not
+ * open returns -1 and sets no errno; its _chsize_s returns errno as it
+ * was (0 here: success, and _chsize 0). */
+static int wine_no_errno(int err) {
+  (void)err;
+  return CO_OK;
+}
+/* ... and on a handle without write access it calls SetEndOfFile
+ * whatever the size, which fails with EBADF (observed under Wine 8.0) */
+static int wine_resize_rdonly(int same) {
+  (void)same;
+  return CO_EBADF;
+}
+/* ... and its _fstat64 of a descriptor whose handle was closed fails
+ * with EINVAL (its query of the file fails: ERROR_INVALID_PARAMETER) */
+static int wine_stat_gone(void) {
+  return CO_EINVAL;
+}
+static void q_keeps_errno(struct co__hooks *h) {
+  h->stat_gone_err = wine_stat_gone;
+  h->stat_badfd_err = wine_no_errno;
+  h->resize_badfd_err = wine_no_errno;
+  h->resize_rdonly_err = wine_resize_rdonly;
 }
 static void q_dup2(struct co__hooks *h) {
   h->dup2_same = wine_dup2_same;
@@ -118,6 +162,8 @@ static const struct {
     {CO_QUIRK_WINE_SAMEATTR_IGNORED, q_sameattr},
     {CO_QUIRK_WINE_LSEEK_NO_IPH, q_lseek},
     {CO_QUIRK_WINE_DUP_ACCESS_UNCHECKED, q_dup_access},
+    {CO_QUIRK_WINE_BADFD_NO_IPH, q_badfd},
+    {CO_QUIRK_WINE_FSTAT_CHSIZE_ERRNO, q_keeps_errno},
 };
 
 void co__hooks_init(struct co__hooks *h, unsigned quirks) {
@@ -130,6 +176,12 @@ void co__hooks_init(struct co__hooks *h, unsigned quirks) {
   h->sameattr = ref_sameattr;
   h->seek_badfd_err = ref_param_err; /* UCRT lowio/lseek.cpp */
   h->dup_access_unchecked = ref_dup_access;
+  /* UCRT write.cpp, dup.cpp, dup2.cpp, fdopen.cpp: _VALIDATE_*(FOPEN) */
+  h->badfd_err = ref_param_err;
+  h->stat_badfd_err = ref_param_err;   /* UCRT stat.cpp _fstat64 */
+  h->resize_badfd_err = ref_param_err; /* UCRT lowio/chsize.cpp */
+  h->resize_rdonly_err = ref_resize_rdonly;
+  h->stat_gone_err = ref_stat_gone;
   for (i = 0; i < sizeof quirk_hooks / sizeof quirk_hooks[0]; i++)
     if (quirks & quirk_hooks[i].bit)
       quirk_hooks[i].apply(h);

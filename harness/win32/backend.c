@@ -462,6 +462,10 @@ static unsigned win32_quirks(void *self) {
     q |= CO_QUIRK_WINE_SAMEATTR_IGNORED;
   if (dup_access_unchecked())
     q |= CO_QUIRK_WINE_DUP_ACCESS_UNCHECKED;
+  if (co_crt_badfd_no_iph())
+    q |= CO_QUIRK_WINE_BADFD_NO_IPH;
+  if (co_crt_fstat_chsize_errno())
+    q |= CO_QUIRK_WINE_FSTAT_CHSIZE_ERRNO;
 #ifndef _UCRT
   /* linked against msvcrt.dll, not UCRT */
   q |= CO_QUIRK_MSVCRT_NO_IPH;

@@ -24,6 +24,13 @@
  *    which owns the new HANDLE (inheritable unless _O_NOINHERIT);
  *    _sopen's share flag only matters to a second open of the same file,
  *    which a trace never makes (docs/crt.md#open).
+ *  - _fstat, _filelength, _chsize, _chsize_s (docs/crt.md#fstat, #chsize):
+ *    the descriptor's file's status and size; the offset never moves.
+ *  - a closed descriptor is a number (docs/crt.md#stale): every call with
+ *    it runs; still free, it fails EBADF (UCRT's handler first; Wine's
+ *    differences are quirks WINE_BADFD_NO_IPH, WINE_FSTAT_CHSIZE_ERRNO,
+ *    probed at start-up: co_crt_badfd_no_iph, co_crt_fstat_chsize_errno);
+ *    given out again, the call acts on the descriptor that has it now.
  * The C runtime's streams over descriptors are a second adapter, crt-stdio:
  *  - _fdopen wraps a descriptor without checking the mode against the
  *    handle's access and never closes it (UCRT stdio/fdopen.cpp); a bad
@@ -183,7 +190,12 @@ enum {
   E_DUP2,
   E_OPEN,
   E_SOPEN,
-  E_LSEEK
+  E_LSEEK,
+  /* crtmisc (issue 19) */
+  E_FSTAT,
+  E_FILELENGTH,
+  E_CHSIZE,
+  E_CHSIZE_S
 };
 
 static const struct co_entry entries[] = {
@@ -249,6 +261,26 @@ static const struct co_entry entries[] = {
      NULL,
      "static const int crt_whence[] = {SEEK_SET, SEEK_CUR, SEEK_END, 42};\n"
      "$r = _lseek(CRT_FD($o), $n, crt_whence[$modeno]);"},
+    /* crtmisc (issue 19): the descriptor's file (docs/crt.md#fstat) */
+    {"_fstat", CO_EFF_STAT, 0, CO_IO_EXACT, 1, NULL,
+     "docs/crt.md#fstat, UCRT filesystem/stat.cpp, Wine dlls/msvcrt/file.c "
+     "_fstat64: a disk file is _S_IFREG with mode 0666 (0444 if read-only), "
+     "one link, its size; returns 0",
+     NULL, "struct _stat64 crt_st;\n$r = _fstat64(CRT_FD($o), &crt_st);"},
+    {"_filelength", CO_EFF_SIZE, 0, CO_IO_EXACT, 1, NULL,
+     "docs/crt.md#chsize, UCRT lowio/filelength.cpp: the size, by seeks "
+     "that put the offset back",
+     NULL, "$r = _filelength(CRT_FD($o));"},
+    {"_chsize", CO_EFF_RESIZE, 0, CO_IO_EXACT, 1, NULL,
+     "docs/crt.md#chsize, UCRT lowio/chsize.cpp: SetEndOfFile at the size, "
+     "zeros past the old end, the offset put back; a negative size EINVAL "
+     "after the invalid-parameter handler",
+     NULL, "$r = _chsize(CRT_FD($o), $n);"},
+    {"_chsize_s", CO_EFF_RESIZE, 0, CO_IO_EXACT, 1, NULL,
+     "docs/crt.md#chsize: _chsize returning the errno value, not -1",
+     NULL,
+     "errno_t crt_e = _chsize_s(CRT_FD($o), $n);\n"
+     "if (crt_e)\n  errno = crt_e;\n$r = crt_e ? -1 : 0;"},
 };
 
 /* The reproducer's C (closeonce/contract.h): a descriptor object is its
@@ -315,6 +347,30 @@ static int open_new(const struct co_glue_env *env, unsigned e, unsigned mode) {
   return _open(path, flags, _S_IREAD | _S_IWRITE);
 }
 
+/* crtmisc (issue 19): _fstat (its fields in out->data), _filelength,
+ * _chsize and _chsize_s (its errno value made -1 and errno). */
+static void file_call(unsigned e, int fd, int32_t n, long before,
+                      struct co_outcome *out) {
+  struct _stat64 st;
+  long r;
+  if (e == E_FSTAT) {
+    r = _fstat64(fd, &st);
+  } else if (e == E_FILELENGTH) {
+    r = _filelength(fd);
+  } else if (e == E_CHSIZE) {
+    r = _chsize(fd, n);
+  } else {
+    errno_t err = _chsize_s(fd, n);
+    if (err)
+      errno = err;
+    r = err ? -1 : 0;
+  }
+  iph_end(before, r, out);
+  if (e == E_FSTAT && out->err == CO_OK && r == 0)
+    out->data =
+        co_stat_pack(st.st_mode, st.st_nlink, (uint64_t)st.st_size);
+}
+
 static void crt_call(const struct co_glue_env *env, unsigned e, unsigned mode,
                      void **obj, int64_t h, int32_t n, struct co_outcome *out) {
   long before = iph_begin(), r = 0;
@@ -345,6 +401,12 @@ static void crt_call(const struct co_glue_env *env, unsigned e, unsigned mode,
   case E_LSEEK:
     r = _lseek(fd_of(*obj), n, whence_of[mode]);
     break;
+  case E_FSTAT:
+  case E_FILELENGTH:
+  case E_CHSIZE:
+  case E_CHSIZE_S:
+    file_call(e, fd_of(*obj), n, before, out);
+    return;
   default:
     r = -1;
     errno = ENOSYS;
@@ -381,6 +443,45 @@ int64_t co_crt_peek_osfhandle(int fd) {
   intptr_t h = _get_osfhandle(fd);
   iph_fired = before;
   return (int64_t)h;
+}
+
+/* ---- crtmisc (issue 19): a closed descriptor's number ---- */
+
+/* Quirk WINE_BADFD_NO_IPH, asked of the runtime: -1 is no descriptor, so
+ * each call fails; UCRT's validation fires the handler for each
+ * (write.cpp, dup.cpp, dup2.cpp, fdopen.cpp), Wine's returns EBADF
+ * (dlls/msvcrt/file.c _write, _dup2, msvcrt_init_fp). */
+int co_crt_badfd_no_iph(void) {
+  long before = iph_begin();
+  FILE *f;
+  int quiet = _write(-1, "", 0) == -1 && errno == EBADF;
+  errno = 0;
+  quiet &= _dup(-1) == -1 && errno == EBADF;
+  errno = 0;
+  quiet &= _dup2(-1, -1) == -1 && errno == EBADF;
+  errno = 0;
+  f = _fdopen(-1, "r");
+  quiet &= !f && errno == EBADF;
+  if (f) /* never: -1 is not open */
+    fclose(f);
+  quiet &= iph_fired == before;
+  iph_fired = before;
+  return quiet;
+}
+
+/* Quirk WINE_FSTAT_CHSIZE_ERRNO, asked of the runtime: _fstat64 and
+ * _chsize_s of -1 (no descriptor) with errno 0. UCRT fires the handler
+ * and sets EBADF (stat.cpp, chsize.cpp); Wine's _fstat64 returns -1 and
+ * its _chsize_s the errno it finds, setting none (dlls/msvcrt/file.c). */
+int co_crt_fstat_chsize_errno(void) {
+  long before = iph_begin();
+  struct _stat64 st;
+  int keeps = _fstat64(-1, &st) == -1 && errno == 0;
+  errno = 0;
+  keeps &= _chsize_s(-1, 0) == 0 && errno == 0;
+  keeps &= iph_fired == before;
+  iph_fired = before;
+  return keeps;
 }
 
 /* The handle a descriptor stores (no validation: a stale value shows). */

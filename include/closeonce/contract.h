@@ -101,6 +101,21 @@ enum co_effect {
    * not open is EBADF. Returns the new offset. An unpaged layer's entry.
    * Trace: NAME oK N WHENCE */
   CO_EFF_SEEK,
+  /* crtmisc (issue 19): the C runtime's queries of a descriptor's file
+   * and its resize (_fstat, _filelength, _chsize; docs/crt.md#fstat).
+   * Unpaged, numbered layers' entries; the object's handle not open:
+   * EBADF; a closed object whose number is free: the runtime's answer
+   * for a descriptor that is not open (the profile's). */
+  /* The file's fstat fields, in the outcome's data (closeonce/model.h
+   * CO_STAT_*): a regular file, mode 0666, one link, its size. Returns
+   * 0. Trace: NAME oK */
+  CO_EFF_STAT,
+  /* Returns the file's size; the offset does not move. Trace: NAME oK */
+  CO_EFF_SIZE,
+  /* Sets the file's size to N (-128..127: below 0, EINVAL after the
+   * invalid-parameter handler), zeros past the old end; the offset does
+   * not move; returns 0. Trace: NAME oK N */
+  CO_EFF_RESIZE,
   CO_EFF_COUNT
 };
 const char *co_effect_name(enum co_effect e);

@@ -88,7 +88,25 @@ enum co_platform {
     "test_file_access, todo_wine; server/fd.c open_fd; "                       \
     "server/handle.c duplicate_handle; observed under Wine 8.0, "              \
     "corpus/conformance/wine/win32/file-access-duplicate-*.trace; "            \
-    "docs/wine.md#dup-access)")
+    "docs/wine.md#dup-access)")                                         \
+  X(WINE_BADFD_NO_IPH, 0x800, "wine",                                          \
+    "_write, _dup, _dup2 (of its source) and _fdopen of a descriptor that is " \
+    "not open return -1 (NULL) with EBADF without calling the "               \
+    "invalid-parameter handler, under msvcrt.dll and ucrtbase.dll; UCRT "      \
+    "calls it (Wine dlls/msvcrt/file.c _write, _dup2, msvcrt_init_fp; UCRT "   \
+    "lowio/write.cpp, dup.cpp, dup2.cpp, stdio/fdopen.cpp; docs/wine.md#iph; " \
+    "corpus/win32-crt/stale-descriptor-calls.trace)")                         \
+  X(WINE_FSTAT_CHSIZE_ERRNO, 0x1000, "wine",                                    \
+    "_fstat of a descriptor that is not open returns -1 and sets no errno; "  \
+    "_chsize_s of one returns errno as it was and sets none, so with errno "   \
+    "0 it and _chsize report success; UCRT fails both with EBADF after the "   \
+    "invalid-parameter handler. _fstat of a descriptor whose handle was "     \
+    "closed fails with EINVAL; UCRT's with EBADF. And _chsize on a handle "    \
+    "without write "                                                           \
+    "access fails with EBADF whatever the size; UCRT gives EACCES, or 0 when " \
+    "the size is the file's already (Wine dlls/msvcrt/file.c _fstat64, "      \
+    "_chsize_s; UCRT lowio/chsize.cpp, filesystem/stat.cpp; docs/wine.md; "     \
+    "corpus/win32-crt/file-calls-closed-descriptor.trace)")
 enum co_quirk {
 #define CO__Q_ENUM(id, bit, profile, text) CO_QUIRK_##id = bit,
   CO_QUIRK_LIST(CO__Q_ENUM)

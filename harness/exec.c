@@ -609,6 +609,7 @@ static int begin_model(struct co_exec *ex) {
   cfg.platform = ex->platform;
   cfg.quirks = ex->quirks;
   cfg.window = ex->window;
+  cfg.own_std = ex->parked;
   if (co_model_begin(ex->model, &cfg) < 0)
     return -1;
   ex->genv.window = ex->window;
@@ -1337,6 +1338,12 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
     n = snprintf(w, cap,
                  "%s through C-runtime descriptor %lld, closed under it",
                  e->name, (long long)ev->num);
+  else if (st->op->kind == CO_OP_GETSTD || st->op->kind == CO_OP_SETSTD ||
+           st->op->kind == CO_OP_CLOSESTD)
+    n = snprintf(w, cap,
+                 "`%s`: the standard handles are the harness's (a trace "
+                 "owns them with --free-std)",
+                 text);
   else
     n = snprintf(w, cap, "`%s` on a %s the trace does not own", text,
                  ex->words->handle);

@@ -205,6 +205,7 @@ int32_t co__new_ofd(struct co_model *m, int acc, int append) {
   d->acc = (uint8_t)acc;
   d->append = (uint8_t)(append != 0);
   d->nonblock = 0;
+  d->proc = 0;
   return (int32_t)m->nofd++;
 }
 

@@ -104,8 +104,8 @@ void co__obj_make(struct co_model *m, struct objent *o, int numbered,
   o->wrap.inner = -1;
   o->nb.n = -1;
   o->nb.on = (uint8_t)(numbered != 0);
-  if (numbered)
-    co__onum_take(m, o);
+  if (numbered && co__onum_take(m, o) == 0)
+    co__std_follow(m, o->nb.n, num); /* 0-2 set the standard handles */
   o->pg.win = o->pg.wnum = -1;
 }
 

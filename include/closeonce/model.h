@@ -105,6 +105,10 @@ struct co_model_config {
   /* The hard descriptor limit (RLIMIT_NOFILE hard), setlimit's bound;
    * 0: none known (any soft limit is accepted). */
   int64_t hard_limit;
+  /* The trace owns the process's standard descriptors 0-2 and (Win32) its
+   * standard handles, which start NULL (--free-std: the executor parked
+   * them): getstd, setstd and closestd run only then. */
+  int own_std;
 };
 
 /* Where traces put a pager's watermark by default (see above). On Win32

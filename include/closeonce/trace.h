@@ -77,7 +77,10 @@ enum co_argkind {
   X(FSTAT, "fstat", 0, 1, CO_ARG_NONE, none)                                   \
   X(LSEEK_EXT, "lseek_ext", 0, 1, CO_ARG_OFFSET, seekext)                      \
   X(CALL, "call", 0, 0, CO_ARG_NONE, none)                                     \
-  X(SETLIMIT, "setlimit", 0, 1, CO_ARG_NONE, none) /* soft RLIMIT_NOFILE */
+  X(SETLIMIT, "setlimit", 0, 1, CO_ARG_NONE, none) /* soft RLIMIT_NOFILE */ \
+  X(GETSTD, "getstd", 0, 0, CO_ARG_NONE, std)                                  \
+  X(SETSTD, "setstd", 0, 1, CO_ARG_NONE, std)                                  \
+  X(CLOSESTD, "closestd", 0, 0, CO_ARG_NONE, std)
 
 enum co_opkind {
 #define CO__OP_ENUM(id, name, binds, nrefs, arg, words) CO_OP_##id,
@@ -118,6 +121,12 @@ enum co_opkind {
  * DUPLICATE_SAME_ATTRIBUTES */
 #define CO_F_NOINHERIT 0x1
 #define CO_F_SAMEATTR 0x2
+/* getstd, setstd, closestd (Win32 only: GetStdHandle, SetStdHandle,
+ * CloseHandle((HANDLE)STD_x_HANDLE); docs/win32.md#std): bits 0-1 the
+ * standard handle, 0 in (STD_INPUT_HANDLE), 1 out, 2 err, 3 a value that
+ * names none (ERROR_INVALID_HANDLE) */
+#define CO_F_STD_MASK 0x3
+#define CO_F_STD_BAD 0x3
 
 enum co_reftype {
   CO_REF_SLOT,  /* the number currently held by slot idx (-1 if never set) */

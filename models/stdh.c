@@ -98,6 +98,7 @@ static void rule_dup_pseudo(struct co_model *m, const struct co_call *c,
  * predicted here. */
 int co__w32_pre(struct co_model *m, const struct co_call *c,
                 struct co_outcome *pred, struct co_aftermath *t) {
+  int err;
   switch (c->kind) {
   case CO_OP_GETSTD:
     rule_getstd(m, c, pred);
@@ -124,7 +125,12 @@ int co__w32_pre(struct co_model *m, const struct co_call *c,
     if (!co__is_live(m, c->a) || !co__ofd_of(m, c->a)->proc)
       return 0;
     co__touch(t, c->a);
-    co__fail(pred, CO_EBADF);
+    /* (an lseek error found before the handle is looked up comes first,
+     * as for a file: docs/wine.md#negative-seek) */
+    if (c->kind == CO_OP_LSEEK && (err = m->hook.seek_early(c)) != CO_OK)
+      co__fail(pred, err);
+    else
+      co__fail(pred, CO_EBADF);
     return 1;
   default:
     return 0;

@@ -36,7 +36,7 @@ static const uint8_t win32_ops[] = {
     CO_OP_SETFD, CO_OP_SETPROTECT, CO_OP_WRITE,     CO_OP_LSEEK, CO_OP_DUPH,
     /* the standard handles (docs/win32.md#std), appended: the binary
      * records of the operations before them decode as they did */
-    CO_OP_GETSTD, CO_OP_SETSTD, CO_OP_CLOSESTD};
+    CO_OP_GETSTD, CO_OP_SETSTD, CO_OP_CLOSESTD, CO_OP_EXITCODE};
 /* The client's HANDLE calls around a library (with the standard handles,
  * which a program's C runtime sets as it binds 0-2). */
 const uint8_t co_client_ops[] = {CO_OP_OPEN,   CO_OP_DUP,    CO_OP_CLOSE,

@@ -1,6 +1,7 @@
 /*
  * Win32 standard handles and the current-process pseudo-handle
- * (docs/win32.md#std, docs/win32.md#pseudo): the process's three
+ * (docs/win32.md#std, docs/win32.md#pseudo), and GetExitCodeProcess of
+ * handle values with their upper half changed (#values): the process's three
  * standard handle slots (GetStdHandle, SetStdHandle, CloseHandle of a
  * STD_x_HANDLE value), the C runtime's 0-2 setting them as they are
  * bound and freed, and GetCurrentProcess() (-1) as CloseHandle's and
@@ -94,6 +95,29 @@ static void rule_dup_pseudo(struct co_model *m, const struct co_call *c,
   co__touch(t, n);
 }
 
+/* GetExitCodeProcess: STILL_ACTIVE (259) for this process, through -1 or
+ * a duplicate of it; any other value fails ERROR_INVALID_HANDLE: a file
+ * handle (not a process), a closed one, one with bits above the low 32
+ * set, and -1 cut to its low 32 bits (0xffffffff); the low two bits are
+ * ignored (docs/win32.md#values). */
+#define W32_STILL_ACTIVE 259
+static void rule_exitcode(struct co_model *m, const struct co_call *c,
+                          struct co_outcome *pred, struct co_aftermath *t) {
+  int64_t v = c->flags & CO_F_LOW32 ? (int64_t)(uint32_t)c->a : c->a;
+  if (c->flags & CO_F_HI32)
+    v = -1; /* (never a handle) */
+  if (v >= 0)
+    v &= ~(int64_t)3;
+  if (v >= 0)
+    co__touch(t, v);
+  if (c->a == -1 && !(c->flags & CO_F_LOW32) && !(c->flags & CO_F_HI32))
+    pred->ret = W32_STILL_ACTIVE;
+  else if (v >= 0 && co__is_live(m, v) && co__ofd_of(m, v)->proc)
+    pred->ret = W32_STILL_ACTIVE;
+  else
+    co__fail(pred, CO_EBADF);
+}
+
 /* Steps the Win32 table's rules do not take (co__platform pre): 1 if
  * predicted here. */
 int co__w32_pre(struct co_model *m, const struct co_call *c,
@@ -108,6 +132,9 @@ int co__w32_pre(struct co_model *m, const struct co_call *c,
     return 1;
   case CO_OP_CLOSESTD:
     rule_closestd(m, c, pred, t);
+    return 1;
+  case CO_OP_EXITCODE:
+    rule_exitcode(m, c, pred, t);
     return 1;
   case CO_OP_CLOSE: /* the pseudo close: TRUE, nothing changes
                        (GetCurrentProcess, Microsoft Learn) */
@@ -158,5 +185,6 @@ int co__w32_std_refused(const struct co_model *m, const struct co_call *c) {
 int co__w32_pseudo_ok(const struct co_model *m, const struct co_call *c) {
   return m->platform == CO_PLATFORM_WIN32 && c->a == -1 &&
          (c->kind == CO_OP_CLOSE || c->kind == CO_OP_DUPH ||
-          c->kind == CO_OP_DUP_CLOSE || c->kind == CO_OP_SETSTD);
+          c->kind == CO_OP_DUP_CLOSE || c->kind == CO_OP_SETSTD ||
+          c->kind == CO_OP_EXITCODE);
 }

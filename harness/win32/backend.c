@@ -21,6 +21,8 @@
  *   getstd in|out|err   GetStdHandle(STD_INPUT_HANDLE ...); setstd K h
  *        SetStdHandle(K, h); closestd K  CloseHandle((HANDLE)STD_K_HANDLE);
  *        badstd: a value naming no standard handle (docs/win32.md#std)
+ *   exitcode h [low32] [hi32]  GetExitCodeProcess of h, of its low 32
+ *        bits, or plus 1 << 32 (docs/win32.md#values)
  *   -1   GetCurrentProcess() (and INVALID_HANDLE_VALUE), as it is
  * Observations: GetHandleInformation (validity, inherit, protect),
  * SetFilePointerEx(0, FILE_CURRENT), CompareObjectHandles (kernelbase,
@@ -313,6 +315,13 @@ static void win32_call(void *self, const struct co_call *c,
   case CO_OP_SETSTD:
   case CO_OP_CLOSESTD:
     ok = win32_std_call(c, &ret);
+    break;
+  case CO_OP_EXITCODE: /* the value with its upper half changed */
+    ok = GetExitCodeProcess(
+        H((c->flags & CO_F_LOW32 ? (int64_t)(uint32_t)c->a : c->a) +
+          (c->flags & CO_F_HI32 ? (int64_t)1 << 32 : 0)),
+        &fl);
+    ret = fl;
     break;
   default:
     ok = FALSE;

@@ -80,7 +80,8 @@ enum co_argkind {
   X(SETLIMIT, "setlimit", 0, 1, CO_ARG_NONE, none) /* soft RLIMIT_NOFILE */ \
   X(GETSTD, "getstd", 0, 0, CO_ARG_NONE, std)                                  \
   X(SETSTD, "setstd", 0, 1, CO_ARG_NONE, std)                                  \
-  X(CLOSESTD, "closestd", 0, 0, CO_ARG_NONE, std)
+  X(CLOSESTD, "closestd", 0, 0, CO_ARG_NONE, std)                              \
+  X(EXITCODE, "exitcode", 0, 1, CO_ARG_NONE, hval)
 
 enum co_opkind {
 #define CO__OP_ENUM(id, name, binds, nrefs, arg, words) CO_OP_##id,
@@ -127,6 +128,11 @@ enum co_opkind {
  * names none (ERROR_INVALID_HANDLE) */
 #define CO_F_STD_MASK 0x3
 #define CO_F_STD_BAD 0x3
+/* exitcode (Win32 only: GetExitCodeProcess; docs/win32.md#values): the
+ * value passed is the reference's with bit 0 "low32" its low 32 bits
+ * only (zero-extended), bit 1 "hi32" plus 1 << 32 */
+#define CO_F_LOW32 0x1
+#define CO_F_HI32 0x2
 
 enum co_reftype {
   CO_REF_SLOT,  /* the number currently held by slot idx (-1 if never set) */

@@ -362,6 +362,7 @@ void co_model_fd(const struct co_model *m, int64_t num,
   out->acc = m->ofd[out->ofd].acc;
   out->append = m->ofd[out->ofd].append;
   out->protect = m->fd[num].protect;
+  out->process = m->ofd[out->ofd].proc;
 }
 
 long co_model_file_bytes(const struct co_model *m, int64_t num, int64_t off,

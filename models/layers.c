@@ -65,6 +65,10 @@ int co__call_touches_foreign(const struct co_model *m,
   if (s->r->nrefs && s->c->a == -1 && s->ad->contract->numbered &&
       e->effect == CO_EFF_ADOPT_ON_SUCCESS && (e->checks & CO_CHK_VALID))
     return 0;
+  /* a handle on the process (docs/win32.md#pseudo): the layers are
+   * modelled over files only, so it is not handed to one */
+  if (s->r->nrefs && co__is_live(m, s->c->a) && co__ofd_of(m, s->c->a)->proc)
+    return 1;
   if (s->r->nrefs)
     return co__is_foreign(m, s->c->a);
   return s->r->has_obj && o->live && co__is_foreign(m, o->hold.num);

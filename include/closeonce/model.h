@@ -270,6 +270,8 @@ struct co_fdstate {
   int acc;        /* CO_F_ACC_* */
   int append;     /* O_APPEND on the description */
   int protect;    /* Win32 HANDLE_FLAG_PROTECT_FROM_CLOSE */
+  int process;    /* Win32: a handle on the process (a duplicate of
+                     GetCurrentProcess()), not a file */
 };
 
 /* Situations an operand can be in; part of a model transition. */

@@ -32,8 +32,8 @@
 #ifdef _WIN32
 /* Win32: the HANDLE calls (harness/win32/backend.c maps each one). */
 static const uint8_t win32_ops[] = {
-    CO_OP_OPEN,  CO_OP_DUP,        CO_OP_DUP_CLOSE, CO_OP_CLOSE, CO_OP_GETFD,
-    CO_OP_SETFD, CO_OP_SETPROTECT, CO_OP_WRITE,     CO_OP_LSEEK, CO_OP_DUPH,
+    CO_OP_OPEN, CO_OP_DUP, CO_OP_DUP_CLOSE, CO_OP_CLOSE, CO_OP_GETFD,
+    CO_OP_SETFD, CO_OP_SETPROTECT, CO_OP_WRITE, CO_OP_LSEEK, CO_OP_DUPH,
     /* the standard handles (docs/win32.md#std), appended: the binary
      * records of the operations before them decode as they did */
     CO_OP_GETSTD, CO_OP_SETSTD, CO_OP_CLOSESTD, CO_OP_EXITCODE};

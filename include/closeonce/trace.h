@@ -77,7 +77,7 @@ enum co_argkind {
   X(FSTAT, "fstat", 0, 1, CO_ARG_NONE, none)                                   \
   X(LSEEK_EXT, "lseek_ext", 0, 1, CO_ARG_OFFSET, seekext)                      \
   X(CALL, "call", 0, 0, CO_ARG_NONE, none)                                     \
-  X(SETLIMIT, "setlimit", 0, 1, CO_ARG_NONE, none) /* soft RLIMIT_NOFILE */ \
+  X(SETLIMIT, "setlimit", 0, 1, CO_ARG_NONE, none) /* soft RLIMIT_NOFILE */    \
   X(GETSTD, "getstd", 0, 0, CO_ARG_NONE, std)                                  \
   X(SETSTD, "setstd", 0, 1, CO_ARG_NONE, std)                                  \
   X(CLOSESTD, "closestd", 0, 0, CO_ARG_NONE, std)                              \

@@ -87,7 +87,7 @@ run_expect(1 "app_crt_fd .layer app. made o0 over HANDLE 0x[0-9a-f]+ itself, not
            ${CMAKE_COMMAND} -E chdir ${work}/app-planted ${EMULATOR}
            ${work}/app-planted/hlib-closeonce.exe fuzz --runs 3000 --seed 1)
 message(STATUS "app planted, fuzz: ${last_output}")
-run_expect(1 "app-bridge-duplicate.trace: ownership-violation by layer app at step 2 of 7.*8 ok, 1 finding"
+run_expect(1 "app-bridge-duplicate.trace: ownership-violation by layer app at step 2 of 7.*9 ok, 1 finding"
            ${EMULATOR} ${work}/app-planted/hlib-closeonce.exe replay
            ${example}/corpus)
 # its reproducer (examples/hlib/repro_test.cmake): exit 1 at the step with

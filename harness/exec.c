@@ -618,6 +618,7 @@ static int begin_model(struct co_exec *ex) {
   cfg.quirks = ex->quirks;
   cfg.window = ex->window;
   cfg.files = ex->files;
+  cfg.own_std = ex->parked;
   if (co_model_begin(ex->model, &cfg) < 0)
     return -1;
   ex->genv.window = ex->window;
@@ -1388,6 +1389,16 @@ _Static_assert(offsetof(struct co_verdict, what) +
                    sizeof(struct co_verdict),
                "struct co_verdict: what is not the last field");
 
+/* A layer call whose number operand is a handle on the process (a
+ * duplicate of GetCurrentProcess(), docs/win32.md#pseudo). */
+static int is_process_handle(const struct co_exec *ex, const struct co_op *op) {
+  struct co_call c;
+  struct co_fdstate fs;
+  co_model_resolve(ex->model, op, &c);
+  co_model_fd(ex->model, c.a, &fs);
+  return fs.process;
+}
+
 /* The first refused step of the trace, in words (once per trace). */
 static void note_refused(struct co_exec *ex, const struct co_step *st,
                          const struct co_aftermath *eff) {
@@ -1412,6 +1423,17 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
     n = snprintf(w, cap,
                  "%s through C-runtime descriptor %lld, closed under it",
                  e->name, (long long)ev->num);
+  else if (e && is_process_handle(ex, st->op))
+    n = snprintf(w, cap,
+                 "%s of a process handle (a duplicate of GetCurrentProcess(); "
+                 "the layers are modelled over files only)",
+                 e->name);
+  else if (st->op->kind == CO_OP_GETSTD || st->op->kind == CO_OP_SETSTD ||
+           st->op->kind == CO_OP_CLOSESTD)
+    n = snprintf(w, cap,
+                 "`%s`: the standard handles are the harness's (a trace "
+                 "owns them with --free-std)",
+                 text);
   else
     n = snprintf(w, cap, "`%s` on a %s the trace does not own", text,
                  ex->words->handle);

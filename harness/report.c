@@ -304,7 +304,8 @@ static void explain_hook(void *env, const struct co_step_info *s) {
                sizeof data);
   if (s->real->err == CO_OK)
     snprintf(r, sizeof r, "%s", /* a returned handle as the platform's */
-             co_words_value(s->resolved->binds == 2
+             co_words_value(s->resolved->binds == 2 ||
+                                    s->op->kind == CO_OP_GETSTD /* a HANDLE */
                                 ? co_exec_words(e->ex)
                                 : co_words(CO_PLATFORM_POSIX),
                             s->real->ret, v, sizeof v));

@@ -31,14 +31,19 @@
 
 #ifdef _WIN32
 /* Win32: the HANDLE calls (harness/win32/backend.c maps each one); the
- * last three appended, so that the others decode as they did. */
+ * later ones appended, so that the others decode as they did. */
 static const uint8_t win32_ops[] = {
     CO_OP_OPEN,  CO_OP_DUP,         CO_OP_DUP_CLOSE,  CO_OP_CLOSE, CO_OP_GETFD,
     CO_OP_SETFD, CO_OP_SETPROTECT,  CO_OP_WRITE,      CO_OP_LSEEK, CO_OP_DUPH,
-    CO_OP_READ,  CO_OP_OPEN_ACCESS, CO_OP_DUPH_ACCESS};
-/* The client's HANDLE calls around a library. */
-const uint8_t co_client_ops[] = {CO_OP_OPEN,  CO_OP_DUP,   CO_OP_CLOSE,
-                                 CO_OP_WRITE, CO_OP_LSEEK, CO_OP_GETFD};
+    CO_OP_READ,  CO_OP_OPEN_ACCESS, CO_OP_DUPH_ACCESS,
+    /* the standard handles (docs/win32.md#std), appended: the binary
+     * records of the operations before them decode as they did */
+    CO_OP_GETSTD, CO_OP_SETSTD, CO_OP_CLOSESTD, CO_OP_EXITCODE};
+/* The client's HANDLE calls around a library (with the standard handles,
+ * which a program's C runtime sets as it binds 0-2). */
+const uint8_t co_client_ops[] = {CO_OP_OPEN,   CO_OP_DUP,    CO_OP_CLOSE,
+                                 CO_OP_WRITE,  CO_OP_LSEEK,  CO_OP_GETFD,
+                                 CO_OP_GETSTD, CO_OP_SETSTD, CO_OP_CLOSESTD};
 #define CO_OPS_WIN32_ALL win32_ops
 #define CO_BACKEND_OS co_backend_win32
 #define CO_LAYER_CRT "crt"

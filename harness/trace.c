@@ -72,6 +72,18 @@ static const struct co__word words_whence[] = {{CO_F_WHENCE_MASK, 0, "set"},
                                                {CO_F_WHENCE_MASK, 2, "end"},
                                                {0, 0, NULL}};
 
+/* getstd, setstd, closestd: which standard handle (docs/win32.md#std). */
+static const struct co__word words_std[] = {{CO_F_STD_MASK, 0, "in"},
+                                            {CO_F_STD_MASK, 1, "out"},
+                                            {CO_F_STD_MASK, 2, "err"},
+                                            {CO_F_STD_MASK, 3, "badstd"},
+                                            {0, 0, NULL}};
+
+/* exitcode: the handle value's upper half (docs/win32.md#values). */
+static const struct co__word words_hval[] = {{CO_F_LOW32, CO_F_LOW32, "low32"},
+                                             {CO_F_HI32, CO_F_HI32, "hi32"},
+                                             {0, 0, NULL}};
+
 static const struct co__word *const op_words[CO_OP_COUNT] = {
 #define CO__OP_WORDS(id, name, binds, nrefs, arg, words) words_##words,
     CO_OP_LIST(CO__OP_WORDS)

@@ -216,6 +216,7 @@ int32_t co__new_ofd_on(struct co_model *m, int32_t file, int acc, int append) {
   d->append = (uint8_t)(append != 0);
   d->nonblock = 0;
   d->created = 2;
+  d->proc = 0;
   return (int32_t)m->nofd++;
 }
 
@@ -395,6 +396,7 @@ void co_model_fd(const struct co_model *m, int64_t num,
   out->append = m->ofd[out->ofd].append;
   out->protect = m->fd[num].protect;
   out->access = m->fd[num].acc;
+  out->process = m->ofd[out->ofd].proc;
 }
 
 long co_model_file_bytes(const struct co_model *m, int64_t num, int64_t off,

@@ -67,6 +67,10 @@ int co__call_touches_foreign(const struct co_model *m,
   if (s->r->nrefs && s->c->a == -1 && s->ad->contract->numbered &&
       e->effect == CO_EFF_ADOPT_ON_SUCCESS && (e->checks & CO_CHK_VALID))
     return 0;
+  /* a handle on the process (docs/win32.md#pseudo): the layers are
+   * modelled over files only, so it is not handed to one */
+  if (s->r->nrefs && co__is_live(m, s->c->a) && co__ofd_of(m, s->c->a)->proc)
+    return 1;
   if (s->r->nrefs)
     return co__is_foreign(m, s->c->a);
   return s->r->has_obj && o->live && co__is_foreign(m, o->hold.num);
@@ -106,8 +110,8 @@ void co__obj_make(struct co_model *m, struct objent *o, int numbered,
   o->wrap.inner = -1;
   o->nb.n = -1;
   o->nb.on = (uint8_t)(numbered != 0);
-  if (numbered)
-    co__onum_take(m, o);
+  if (numbered && co__onum_take(m, o) == 0)
+    co__std_follow(m, o->nb.n, num); /* 0-2 set the standard handles */
   o->pg.win = o->pg.wnum = -1;
 }
 

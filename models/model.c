@@ -91,6 +91,8 @@ int co_model_begin(struct co_model *m, const struct co_model_config *cfg) {
   co__hooks_init(&m->hook, cfg->quirks);
   m->hint = -1;
   co__party_begin(m);
+  m->own_std = cfg->own_std != 0;
+  m->stdh[0] = m->stdh[1] = m->stdh[2] = 0;
   if (co__fd_begin(m, cfg) < 0)
     return -1;
   reset_parties(m, cfg);
@@ -166,7 +168,9 @@ static inline int refuses(const struct co_model *m, const struct co__step *s,
    * target at or above the limit is refused by the kernel before it
    * touches anything: EBADF, man dup.) */
   return (d->nrefs >= 1 && c->kind != CO_OP_CLOSE_RANGE &&
-          c->kind != CO_OP_SETLIMIT && co__is_foreign(m, c->a)) ||
+          c->kind != CO_OP_SETLIMIT && co__is_foreign(m, c->a) &&
+          !co__w32_pseudo_ok(m, c)) ||
+         (m->plat->pre && co__w32_std_refused(m, c)) ||
          (c->kind == CO_OP_CALL && co__call_touches_foreign(m, s)) ||
          ((c->kind == CO_OP_DUP2 || c->kind == CO_OP_DUP3) &&
           (uint32_t)c->b < (uint64_t)m->limit && co__is_foreign(m, c->b));
@@ -247,6 +251,8 @@ unsigned co_model_apply(struct co_model *m, const struct co_model_prep *p,
     s.sb = p->sb;
     co__call_step(m, &s, pred, t);
     binds = s.binds == 2;
+  } else if (m->plat->pre && m->plat->pre(m, c, pred, t)) {
+    /* predicted before the table (Win32 standard handles, -1) */
   } else if ((rule = m->plat->rule[kind]) != NULL) {
     rule(m, c, pred, t);
   } else {

@@ -70,6 +70,7 @@ struct ofdent {
                        held it: libraries set it, libuv does) */
   uint8_t created;  /* F_CREATED_QUERY: the open created the file by name;
                        2: unknown (a layer's open) */
+  uint8_t proc;     /* Win32: a process, not a file (models/stdh.c) */
 };
 
 /* What a file holds, for read (docs/posix.md#read): its bytes up to its
@@ -157,8 +158,19 @@ struct co__platform {
   uint8_t window_numbered; /* window copies take a C-runtime number too */
   /* The pager's default watermark (cfg.watermark 0). */
   int64_t (*watermark)(const struct co_model *m);
+  /* Steps predicted before the table (Win32: models/stdh.c); 1 if it
+   * predicted the step. NULL: none. */
+  int (*pre)(struct co_model *m, const struct co_call *c,
+             struct co_outcome *pred, struct co_aftermath *t);
 };
 extern const struct co__platform co__posix_platform, co__win32_platform;
+
+/* ---- stdh.c: Win32 standard handles and the pseudo-handle ---- */
+int co__w32_pre(struct co_model *m, const struct co_call *c,
+                struct co_outcome *pred, struct co_aftermath *t);
+void co__std_follow(struct co_model *m, int64_t k, int64_t h);
+int co__w32_std_refused(const struct co_model *m, const struct co_call *c);
+int co__w32_pseudo_ok(const struct co_model *m, const struct co_call *c);
 
 /* ---- posix_rules.c: the reference rules, by operation ---- */
 co__rule co__rule_open, co__rule_dup, co__rule_dup2, co__rule_dup3,
@@ -278,6 +290,9 @@ struct co_model {
   struct co__hooks hook;
   int64_t stride; /* numbers are multiples of it (Win32: 4) */
   int64_t hint;   /* Win32: the value the platform gave the new handle */
+  /* Win32 standard handle slots (models/stdh.c), the trace's with own_std */
+  int64_t stdh[3];
+  uint8_t own_std;
   /* numbered layers' numbers: 0 free, 1 in use at the start, 2 an object's */
   unsigned made; /* objects made in this trace (0: none is live, so every
                    live number is the client's) */

@@ -85,6 +85,7 @@ static void close_numbered(struct co_model *m, struct objent *k,
                            struct co_outcome *pred, struct co_aftermath *t,
                            int errs) {
   int err;
+  co__std_follow(m, k->nb.n, 0); /* freed: 0-2 clear their standard handle */
   if (shares_std_handle(m, k)) {
     m->onum_used[k->nb.n] = 0;
     co__touch(t, k->hold.num);
@@ -197,6 +198,8 @@ void co__numbered_dup2(struct co_model *m, struct co__callctx *x,
   d->own = o->own;
   d->hold.num = n;
   d->hold.gen = m->fd[n].gen;
+  if (d->nb.on)
+    co__std_follow(m, d->nb.n, n); /* _dup2 onto 0-2 sets it (dup2.cpp) */
   for (w = 0; w < CO_OBJS; w++)
     if (m->obj[w].live && co__inner_of(m, &m->obj[w]) == dst)
       m->obj[w].hold = (struct obj_hold){m->obj[w].hold.owns, n, d->hold.gen};

@@ -45,8 +45,10 @@ static int win_close(struct co_model *m, struct objent *o,
   int err;
   co__touch(t, o->pg.win);
   err = co__fd_close(m, o->pg.win);
-  if (m->plat->window_numbered && co__onum_is(m, o->pg.wnum, o->pg.wngen))
+  if (m->plat->window_numbered && co__onum_is(m, o->pg.wnum, o->pg.wngen)) {
     m->onum_used[o->pg.wnum] = 0;
+    co__std_follow(m, o->pg.wnum, 0);
+  }
   o->pg.resident = 0;
   o->pg.win = o->pg.wnum = -1;
   return err;
@@ -68,6 +70,7 @@ static void win_make(struct co_model *m, struct objent *o, int64_t n, int k,
   o->pg.wnum = n;
   if (k >= 0) {
     m->onum_used[k] = 2;
+    co__std_follow(m, k, n);
     o->pg.wnum = k;
     o->pg.wngen = m->onum_gen[k] = ++m->ogen;
   }

@@ -222,4 +222,5 @@ const struct co__platform co__win32_platform = {
     .pager_keeps = 1,
     .window_numbered = 1,
     .watermark = w32_watermark,
+    .pre = co__w32_pre, /* standard handles, GetCurrentProcess(): stdh.c */
 };

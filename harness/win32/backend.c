@@ -26,6 +26,12 @@
  *   lseek n whence  SetFilePointerEx
  * A failed ReadFile or WriteFile reports its byte count (0 if the
  * platform zeroed it, as documented) as the outcome's data.
+ *   getstd in|out|err   GetStdHandle(STD_INPUT_HANDLE ...); setstd K h
+ *        SetStdHandle(K, h); closestd K  CloseHandle((HANDLE)STD_K_HANDLE);
+ *        badstd: a value naming no standard handle (docs/win32.md#std)
+ *   exitcode h [low32] [hi32]  GetExitCodeProcess of h, of its low 32
+ *        bits, or plus 1 << 32 (docs/win32.md#values)
+ *   -1   GetCurrentProcess() (and INVALID_HANDLE_VALUE), as it is
  * Observations: GetHandleInformation (validity, inherit, protect),
  * SetFilePointerEx(0, FILE_CURRENT), CompareObjectHandles (kernelbase,
  * Windows 10+ and Wine; else file identity), and the process's handle list
@@ -121,6 +127,8 @@ struct win32_be {
   ULONG buflen;
   char data[256]; /* what write writes: CO_WRITE_BYTE */
   char rbuf[256]; /* what read reads */
+  char data[256];
+  HANDLE std_out[3]; /* the standard handles std_park found */
 };
 
 static void *win32_create(char *err, size_t errcap) {
@@ -263,6 +271,26 @@ static BOOL win32_read(struct win32_be *be, HANDLE h, DWORD n,
   return ok;
 }
 
+/* The standard handle calls (docs/win32.md#std). The STD_x_HANDLE
+ * values are DWORDs; cast to HANDLE on Win64 they are zero-extended, as
+ * Wine's test_Handles passes them to CloseHandle. */
+static BOOL win32_std_call(const struct co_call *c, int64_t *ret) {
+  static const DWORD which[4] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE,
+                                 STD_ERROR_HANDLE, (DWORD)-13};
+  DWORD k = which[c->flags & CO_F_STD_MASK];
+  HANDLE h;
+  switch ((enum co_opkind)c->kind) {
+  case CO_OP_GETSTD:
+    h = GetStdHandle(k);
+    *ret = (int64_t)(intptr_t)h;
+    return h != INVALID_HANDLE_VALUE || GetLastError() == 0;
+  case CO_OP_SETSTD:
+    return SetStdHandle(k, H(c->a));
+  default:
+    return CloseHandle((HANDLE)(ULONG_PTR)k);
+  }
+}
+
 static void win32_call(void *self, const struct co_call *c,
                        struct co_outcome *out) {
   struct win32_be *be = self;
@@ -338,6 +366,18 @@ static void win32_call(void *self, const struct co_call *c,
                           : (c->flags & CO_F_WHENCE_MASK) == 1 ? FILE_CURRENT
                                                                : FILE_END);
     ret = pos.QuadPart;
+    break;
+  case CO_OP_GETSTD:
+  case CO_OP_SETSTD:
+  case CO_OP_CLOSESTD:
+    ok = win32_std_call(c, &ret);
+    break;
+  case CO_OP_EXITCODE: /* the value with its upper half changed */
+    ok = GetExitCodeProcess(
+        H((c->flags & CO_F_LOW32 ? (int64_t)(uint32_t)c->a : c->a) +
+          (c->flags & CO_F_HI32 ? (int64_t)1 << 32 : 0)),
+        &fl);
+    ret = fl;
     break;
   default:
     ok = FALSE;
@@ -482,10 +522,15 @@ static int win32_private_dir(void *self, const char **path) {
 /* The C runtime's 0-2 (and so the process's standard handles: _close of
  * 0-2 clears them, _dup2 onto 0-2 sets them, UCRT close.cpp and
  * osfinfo.cpp) moved above them with _dup and closed; the streams flushed
- * first (docs/crt.md#free-std). */
+ * first (docs/crt.md#free-std). The standard handles are then all NULL
+ * (set so, for those the C runtime did not hold), the trace's to set. */
 static int win32_std_park(void *self, int64_t saved[3]) {
+  static const DWORD which[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE,
+                                 STD_ERROR_HANDLE};
+  struct win32_be *be = self;
   int i, k;
-  (void)self;
+  for (i = 0; i < 3; i++)
+    be->std_out[i] = GetStdHandle(which[i]);
   fflush(stdout);
   fflush(stderr);
   for (i = 0; i < 3; i++) {
@@ -499,18 +544,26 @@ static int win32_std_park(void *self, int64_t saved[3]) {
       return -1;
     }
   }
-  for (i = 0; i < 3; i++)
+  for (i = 0; i < 3; i++) {
     if (saved[i] >= 0)
       _close(i);
+    SetStdHandle(which[i], NULL);
+  }
   return 0;
 }
 
+/* 0-2 back (_dup2 sets the standard handle of each to its new value);
+ * a standard handle the C runtime did not hold gets what park found. */
 static void win32_std_restore(void *self, const int64_t saved[3]) {
+  static const DWORD which[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE,
+                                 STD_ERROR_HANDLE};
+  struct win32_be *be = self;
   int i;
-  (void)self;
   for (i = 0; i < 3; i++) {
-    if (saved[i] < 0)
+    if (saved[i] < 0) {
+      SetStdHandle(which[i], be->std_out[i]);
       continue;
+    }
     _dup2((int)saved[i], i);
     _close((int)saved[i]);
   }

@@ -157,6 +157,10 @@ struct co_model_config {
   int64_t hard_limit;
   /* The trace's files, as the backend found them (struct co_files). */
   struct co_files files;
+  /* The trace owns the process's standard descriptors 0-2 and (Win32) its
+   * standard handles, which start NULL (--free-std: the executor parked
+   * them): getstd, setstd and closestd run only then. */
+  int own_std;
 };
 
 /* Where traces put a pager's watermark by default (see above). On Win32
@@ -322,6 +326,8 @@ struct co_fdstate {
    * rights mapped (GENERIC_READ also sets CO_ACC_READ_DATA, GENERIC_WRITE
    * CO_ACC_WRITE_DATA and CO_ACC_APPEND_DATA; docs/win32.md#access) */
   int access;
+  int process;    /* Win32: a handle on the process (a duplicate of
+                     GetCurrentProcess()), not a file */
 };
 
 /* Situations an operand can be in; part of a model transition. */

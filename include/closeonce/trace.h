@@ -93,7 +93,11 @@ enum co_argkind {
   X(CREATED_QUERY, "created_query", 0, 1, CO_ARG_NONE, none)                  \
   X(THREAD, "thread", 0, 0, CO_ARG_NONE, party) /* who runs what follows */  \
   X(OPEN_ACCESS, "open_access", 1, 0, CO_ARG_ACCESS, noinherit)                \
-  X(DUPH_ACCESS, "duphandle_access", 1, 1, CO_ARG_ACCESS, duph)
+  X(DUPH_ACCESS, "duphandle_access", 1, 1, CO_ARG_ACCESS, duph) \
+  X(GETSTD, "getstd", 0, 0, CO_ARG_NONE, std)                                  \
+  X(SETSTD, "setstd", 0, 1, CO_ARG_NONE, std)                                  \
+  X(CLOSESTD, "closestd", 0, 0, CO_ARG_NONE, std)                              \
+  X(EXITCODE, "exitcode", 0, 1, CO_ARG_NONE, hval)
 
 enum co_opkind {
 #define CO__OP_ENUM(id, name, binds, nrefs, arg, words) CO_OP_##id,
@@ -137,6 +141,17 @@ enum co_opkind {
  * DUPLICATE_SAME_ATTRIBUTES */
 #define CO_F_NOINHERIT 0x1
 #define CO_F_SAMEATTR 0x2
+/* getstd, setstd, closestd (Win32 only: GetStdHandle, SetStdHandle,
+ * CloseHandle((HANDLE)STD_x_HANDLE); docs/win32.md#std): bits 0-1 the
+ * standard handle, 0 in (STD_INPUT_HANDLE), 1 out, 2 err, 3 a value that
+ * names none (ERROR_INVALID_HANDLE) */
+#define CO_F_STD_MASK 0x3
+#define CO_F_STD_BAD 0x3
+/* exitcode (Win32 only: GetExitCodeProcess; docs/win32.md#values): the
+ * value passed is the reference's with bit 0 "low32" its low 32 bits
+ * only (zero-extended), bit 1 "hi32" plus 1 << 32 */
+#define CO_F_LOW32 0x1
+#define CO_F_HI32 0x2
 
 /*
  * open_access and duphandle_access (Win32 only): CreateFileW and

@@ -9,6 +9,7 @@
 #   # expect N: = VALUE          step N ran and returned VALUE exactly
 #   # expect N: same as K        step N returned what step K returned
 #   # expect N: differs from K   step N returned something else
+#   # expect N: != VALUE         step N ran and returned anything but VALUE
 #   # expect N: has TEXT         step N ran and its block shows TEXT
 #   # expect-refused N: ...      the same, but closeonce may refuse the
 #                                step today ("not run"): counted, reported
@@ -93,6 +94,7 @@ END {
     }
     okk = 0
     if (spec ~ /^= /) okk = (result[n] == substr(spec, 3))
+    else if (spec ~ /^!= /) okk = (result[n] != substr(spec, 4))
     else if (spec ~ /^same as [0-9]+$/) okk = (result[n] == result[substr(spec, 9) + 0])
     else if (spec ~ /^differs from [0-9]+$/) okk = (result[n] != result[substr(spec, 14) + 0])
     else if (spec ~ /^has /) okk = (index(block[n], substr(spec, 5)) > 0)

@@ -58,7 +58,7 @@ set(prog ${work}/find/hlib-closeonce.exe)
 # reverse (_get_osfhandle's HANDLE adopted by hlib).
 run_expect(1 "lent-handle-to-open-osfhandle.trace: ownership-violation at step 2 of 5.*reverse-get-osfhandle.trace: ownership-violation at step 3 of 6.*0 ok, 2 findings"
            ${EMULATOR} ${prog} replay ${example}/mistakes)
-run_expect(0 "9 ok, 0 findings" ${EMULATOR} ${prog} replay ${example}/corpus)
+run_expect(0 "10 ok, 0 findings" ${EMULATOR} ${prog} replay ${example}/corpus)
 
 # The story's bug planted in the library, found by fuzzing and shrunk.
 run(${CMAKE_COMMAND} -S ${example} -B ${work}/planted
@@ -87,7 +87,7 @@ run_expect(1 "app_crt_fd .layer app. made o0 over HANDLE 0x[0-9a-f]+ itself, not
            ${CMAKE_COMMAND} -E chdir ${work}/app-planted ${EMULATOR}
            ${work}/app-planted/hlib-closeonce.exe fuzz --runs 3000 --seed 1)
 message(STATUS "app planted, fuzz: ${last_output}")
-run_expect(1 "app-bridge-duplicate.trace: ownership-violation by layer app at step 2 of 7.*8 ok, 1 finding"
+run_expect(1 "app-bridge-duplicate.trace: ownership-violation by layer app at step 2 of 7.*9 ok, 1 finding"
            ${EMULATOR} ${work}/app-planted/hlib-closeonce.exe replay
            ${example}/corpus)
 # its reproducer (examples/hlib/repro_test.cmake): exit 1 at the step with
@@ -119,7 +119,7 @@ run(${CMAKE_COMMAND} -S ${example} -B ${work}/sub -DCLOSEONCE_SOURCE_DIR=${SRC}
 run(${CMAKE_COMMAND} --build ${work}/sub -j 2 --target hlib-closeonce)
 # (its ctest tests are the find_package build's, run above: here the
 # program built this way, on the corpus)
-run_expect(0 "9 ok, 0 findings" ${EMULATOR} ${work}/sub/hlib-closeonce.exe
+run_expect(0 "10 ok, 0 findings" ${EMULATOR} ${work}/sub/hlib-closeonce.exe
            replay ${example}/corpus)
 message(STATUS "add_subdirectory: ${last_output}")
 
@@ -130,6 +130,6 @@ run(${CC} -std=c11 ${ccflags} -Wall -Wextra -Werror
     -o ${work}/cc/hlib-closeonce.exe ${example}/adapter.c ${example}/app_adapter.c
     ${example}/hlib.c ${example}/app.c
     -I${example} -I${prefix}/include -L${prefix}/lib -lcloseonce -lvfd)
-run_expect(0 "9 ok, 0 findings" ${EMULATOR} ${work}/cc/hlib-closeonce.exe
+run_expect(0 "10 ok, 0 findings" ${EMULATOR} ${work}/cc/hlib-closeonce.exe
            replay ${example}/corpus)
 message(STATUS "one compiler command: ${last_output}")

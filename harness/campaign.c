@@ -448,7 +448,8 @@ static void status(const struct co_exec_stats *st, uint64_t runs,
 
 /* The next trace of the campaign into t: random bytes decoded (naive), a
  * corpus trace mutated, or a new one. Returns 0 or -1 (out of memory). */
-static int next_trace(const struct co_campaign_config *cfg, struct co_rng *rng,
+static int next_trace(const struct co_campaign_config *cfg,
+                      const struct co_opset *gen, struct co_rng *rng,
                       const struct co_trace *corpus, size_t ncorpus,
                       uint8_t *naive_buf, size_t naive_cap,
                       struct co_trace *t) {
@@ -467,9 +468,30 @@ static int next_trace(const struct co_campaign_config *cfg, struct co_rng *rng,
     const struct co_trace *src = &corpus[co_rng_below(rng, (uint32_t)ncorpus)];
     if (co_trace_copy(t, src) < 0)
       return -1;
-    return co_gen_mutate(rng, &cfg->target->ops, cfg->max_ops, t) < 0 ? -1 : 0;
+    return co_gen_mutate(rng, gen, cfg->max_ops, t) < 0 ? -1 : 0;
   }
-  return co_gen_trace(rng, &cfg->target->ops, cfg->max_ops, t) < 0 ? -1 : 0;
+  return co_gen_trace(rng, gen, cfg->max_ops, t) < 0 ? -1 : 0;
+}
+
+/* The kinds the generator draws: the target's, less the standard-handle
+ * calls when the traces do not own 0-2 (without --free-std the model
+ * refuses every one of them, docs/win32.md#std: drawing them would only
+ * thin out the moves that run). Decoding keeps the target's own set. */
+static void gen_opset(const struct co_campaign_config *cfg, uint8_t *kinds,
+                      struct co_opset *out) {
+  const struct co_opset *t = &cfg->target->ops;
+  size_t i, n = 0;
+  *out = *t;
+  if (cfg->free_std || t->n > CO_OP_COUNT)
+    return;
+  for (i = 0; i < t->n; i++)
+    if (t->kinds[i] != CO_OP_GETSTD && t->kinds[i] != CO_OP_SETSTD &&
+        t->kinds[i] != CO_OP_CLOSESTD)
+      kinds[n++] = t->kinds[i];
+  if (n == t->n || (!n && !t->nentries))
+    return;
+  out->kinds = kinds;
+  out->n = n;
 }
 
 /* One campaign: its configuration, how it runs traces, what it keeps. */
@@ -484,6 +506,8 @@ struct camp {
   struct co_rng rng;
   double start;
   uint8_t naive_buf[4 * CO_MAX_OPS];
+  struct co_opset gen; /* what the generator draws (gen_opset) */
+  uint8_t gen_kinds[CO_OP_COUNT];
 };
 
 /* A new bug b (its first hit, trace run, at seconds since the start). */
@@ -665,8 +689,8 @@ static int campaign_loop(struct camp *c, uint64_t *runs) {
       t_now = now();
     if (cfg->seconds > 0 && t_now - c->start >= cfg->seconds)
       break;
-    if (next_trace(cfg, &c->rng, c->corpus, c->ncorpus, c->naive_buf,
-                   sizeof c->naive_buf, &c->t) < 0 ||
+    if (next_trace(cfg, &c->gen, &c->rng, c->corpus, c->ncorpus,
+                   c->naive_buf, sizeof c->naive_buf, &c->t) < 0 ||
         (r = one_trace(c, &run)) < 0) {
       *runs = run;
       return -1;
@@ -716,6 +740,7 @@ int co_campaign_run(const struct co_campaign_config *cfg,
   for (i = 0; i < RING; i++)
     co_trace_init(&c->ring[i]);
   co_rng_seed(&c->rng, cfg->seed);
+  gen_opset(cfg, c->gen_kinds, &c->gen);
   if (campaign_loop(c, &run) < 0) {
     snprintf(err, errcap, "out of memory");
     rc = -1;

@@ -1428,6 +1428,10 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
                  "%s of a process handle (a duplicate of GetCurrentProcess(); "
                  "the layers are modelled over files only)",
                  e->name);
+  else if (st->op->kind == CO_OP_DUPH_ACCESS && is_process_handle(ex, st->op))
+    n = snprintf(w, cap,
+                 "`%s`: a process handle's access is not modelled",
+                 text);
   else if (st->op->kind == CO_OP_GETSTD || st->op->kind == CO_OP_SETSTD ||
            st->op->kind == CO_OP_CLOSESTD)
     n = snprintf(w, cap,

@@ -146,6 +146,7 @@ int co__w32_pre(struct co_model *m, const struct co_call *c,
     rule_dup_pseudo(m, c, pred, t);
     return 1;
   case CO_OP_WRITE:
+  case CO_OP_READ:
   case CO_OP_LSEEK:
     /* on a process handle: ERROR_INVALID_HANDLE (Wine: the object is no
      * file; docs/win32.md#pseudo) */

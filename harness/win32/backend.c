@@ -127,7 +127,6 @@ struct win32_be {
   ULONG buflen;
   char data[256]; /* what write writes: CO_WRITE_BYTE */
   char rbuf[256]; /* what read reads */
-  char data[256];
   HANDLE std_out[3]; /* the standard handles std_park found */
 };
 

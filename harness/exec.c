@@ -1077,6 +1077,19 @@ static int data_differs(const struct co_outcome *pred,
              m & CO_GETFL_NONBLOCK ? "set" : "clear");
     return 1;
   }
+  if (kind == CO_OP_CALL) { /* a C-runtime read's bytes, or _doserrno */
+    if (real->err != CO_OK)
+      snprintf(what, cap,
+               "`%s` failed with _doserrno %" PRIu64 "; the model says %" PRIu64,
+               text, r, m);
+    else
+      snprintf(what, cap,
+               "`%s` returned %" PRId64 " bytes, but not the bytes the model "
+               "says the writes put there (digest %016" PRIx64
+               ", the model's %016" PRIx64 ")",
+               text, real->ret, r, m);
+    return 1;
+  }
   if (kind == CO_OP_READ) {
     snprintf(what, cap,
              "`%s` returned %" PRId64 " bytes, but not the bytes the model "
@@ -1112,7 +1125,8 @@ static int classify(struct co_exec *ex, const struct co_step *st,
   fmt_outcome(real, r, sizeof r, 1, w, hw);
   co_op_format(st->op, text, sizeof text);
   if (data_differs(pred, real, text, st->op->kind, what, cap)) {
-    *rule = st->op->kind == CO_OP_READ    ? "content"
+    *rule = st->op->kind == CO_OP_READ || st->op->kind == CO_OP_CALL
+                ? "content"
             : st->op->kind == CO_OP_GETFL ? "nonblock"
                                           : "stat";
     return CO_V_DIVERGENCE;

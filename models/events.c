@@ -106,13 +106,13 @@ static int ev_dead(struct evctx *x, int n) {
     return n;
   r = client_ev(x, n, CO_WHY_DEAD_OBJ, x->obj);
   /* A closed C-runtime descriptor is a number: its own layer's _close,
-   * _get_osfhandle and _lseek of it are well defined (docs/crt.md#close,
-   * #get-osfhandle, #lseek) and run.
+   * _get_osfhandle, _lseek and _setmode of it are well defined
+   * (docs/crt.md#close, #get-osfhandle, #lseek, #setmode) and run.
    * The event carries the number; num -1 means not run. */
   if (r > n && co__stale_number(x->m, x->o) &&
       (int)x->o->entry_base == x->layer &&
       (x->e->effect == CO_EFF_CLOSE || x->e->effect == CO_EFF_LEND ||
-       x->e->effect == CO_EFF_SEEK))
+       x->e->effect == CO_EFF_SEEK || x->e->effect == CO_EFF_SETMODE))
     x->ev[n].num = x->o->nb.n;
   return r;
 }

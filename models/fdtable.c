@@ -212,7 +212,7 @@ int32_t co__new_ofd(struct co_model *m, int acc, int append) {
  * start past the end leaves a gap of zeros (man lseek: "reads of the
  * bytes in the gap return null bytes"). */
 static void content_write(struct co_model *m, int32_t file, int64_t start,
-                          int64_t n, int64_t size) {
+                          const uint8_t *src, int64_t n, int64_t size) {
   struct co__content *c = &m->content[file];
   size_t need = (size_t)(start + n);
   if (c->lost)
@@ -237,7 +237,7 @@ static void content_write(struct co_model *m, int32_t file, int64_t start,
     memset(c->b + size, 0, (size_t)(start - size));
     c->gap = 1;
   }
-  memcpy(c->b + start, m->pattern, (size_t)n);
+  memcpy(c->b + start, src, (size_t)n);
 }
 
 /* n bytes written through description o: O_APPEND moves the offset to the
@@ -245,8 +245,8 @@ static void content_write(struct co_model *m, int32_t file, int64_t start,
  * otherwise). Unknown offsets and sizes stay unknown. pattern: the bytes
  * are the write pattern (a built-in write on POSIX: the model keeps them);
  * else a layer's (co__ofd_write): not kept. */
-void co__ofd_write_as(struct co_model *m, struct ofdent *o, int64_t n,
-                      int pattern) {
+static void ofd_write_src(struct co_model *m, struct ofdent *o,
+                          const uint8_t *src, int64_t n) {
   int64_t *size = &m->fsize[o->file];
   if (n == 0) {
     m->hook.empty_write(m, o);
@@ -258,8 +258,8 @@ void co__ofd_write_as(struct co_model *m, struct ofdent *o, int64_t n,
     *size = -1;
     return;
   }
-  if (pattern && *size >= 0 && n <= (int64_t)sizeof m->pattern)
-    content_write(m, o->file, o->off, n, *size);
+  if (src && *size >= 0)
+    content_write(m, o->file, o->off, src, n, *size);
   else
     m->content[o->file].lost = 1;
   o->off += n;
@@ -267,8 +267,21 @@ void co__ofd_write_as(struct co_model *m, struct ofdent *o, int64_t n,
     *size = o->off;
 }
 
+void co__ofd_write_as(struct co_model *m, struct ofdent *o, int64_t n,
+                      int pattern) {
+  ofd_write_src(
+      m, o, pattern && n <= (int64_t)sizeof m->pattern ? m->pattern : NULL, n);
+}
+
 void co__ofd_write(struct co_model *m, struct ofdent *o, int64_t n) {
   co__ofd_write_as(m, o, n, 0);
+}
+
+/* n bytes of src written through o (the C runtime's glue: the bytes it
+ * stores, docs/crt.md#write), kept for reads. */
+void co__ofd_write_bytes(struct co_model *m, struct ofdent *o,
+                         const uint8_t *src, int64_t n) {
+  ofd_write_src(m, o, src, n);
 }
 
 /* Another live number on num's file than num, or -1 (each open makes its

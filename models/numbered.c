@@ -77,6 +77,8 @@ static void close_numbered(struct co_model *m, struct objent *k,
     return;
   }
   m->onum_used[k->nb.n] = 0;
+  k->own &= (uint8_t) ~(CO_OWN_TEXT | CO_OWN_UTF16 | CO_OWN_UTF8); /* the */
+  k->eof = 0; /* freed slot's flags are cleared (crtio.c, _setmode) */
   if ((err = co__obj_close_fd(m, k, k->hold.owns, t)) != CO_OK)
     co__fail(pred, errs ? err : CO_OTHER);
 }

@@ -73,6 +73,7 @@ static void q_param(struct co__hooks *h) {
   h->param_err = msvcrt_param_err;
   h->lend_err = msvcrt_param_err;
   h->seek_badfd_err = msvcrt_param_err;
+  h->text_param_err = msvcrt_param_err;
 }
 /* WINE_GET_OSFHANDLE_NO_IPH: Wine's _get_osfhandle returns -1, EBADF,
  * without the handler, under both runtimes. */
@@ -92,6 +93,19 @@ static void q_sameattr(struct co__hooks *h) {
   h->sameattr = wine_sameattr;
 }
 
+/* WINE_TEXT_MODES: Wine's text-mode checks call no handler, _O_BINARY
+ * resets the Unicode kind, a previous _O_U8TEXT is reported as _O_WTEXT. */
+static void q_text_modes(struct co__hooks *h) {
+  h->text_param_err = msvcrt_param_err;
+  h->binary_keeps_unicode = 0;
+  h->u8_as_wtext = 1;
+  h->setmode_closed_slot = 1;
+}
+/* WINE_READ_EOF_STICKY: a _read of 0 bytes sets the end-of-file flag. */
+static void q_eof_sticky(struct co__hooks *h) {
+  h->eof_sticky = 1;
+}
+
 static const struct {
   unsigned bit;
   void (*apply)(struct co__hooks *h);
@@ -103,6 +117,8 @@ static const struct {
     {CO_QUIRK_WINE_GET_OSFHANDLE_NO_IPH, q_lend},
     {CO_QUIRK_WINE_SAMEATTR_IGNORED, q_sameattr},
     {CO_QUIRK_WINE_LSEEK_NO_IPH, q_lseek},
+    {CO_QUIRK_WINE_TEXT_MODES, q_text_modes},
+    {CO_QUIRK_WINE_READ_EOF_STICKY, q_eof_sticky},
 };
 
 void co__hooks_init(struct co__hooks *h, unsigned quirks) {
@@ -114,6 +130,11 @@ void co__hooks_init(struct co__hooks *h, unsigned quirks) {
   h->dup2_same = ref_dup2_same;
   h->sameattr = ref_sameattr;
   h->seek_badfd_err = ref_param_err; /* UCRT lowio/lseek.cpp */
+  h->text_param_err = ref_param_err; /* UCRT setmode.cpp, read.cpp, write.cpp */
+  h->binary_keeps_unicode = 1;       /* UCRT setmode.cpp: FTEXT cleared only */
+  h->u8_as_wtext = 0;                /* UCRT setmode.cpp: _O_U8TEXT */
+  h->setmode_closed_slot = 0;        /* UCRT setmode.cpp: FOPEN checked */
+  h->eof_sticky = 0;                 /* UCRT read.cpp: FEOFLAG at Ctrl+Z */
   for (i = 0; i < sizeof quirk_hooks / sizeof quirk_hooks[0]; i++)
     if (quirks & quirk_hooks[i].bit)
       quirk_hooks[i].apply(h);

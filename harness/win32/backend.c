@@ -379,6 +379,7 @@ static unsigned win32_quirks(void *self) {
          CO_QUIRK_WINE_LSEEK_NO_IPH;
   if (sameattr_ignored())
     q |= CO_QUIRK_WINE_SAMEATTR_IGNORED;
+  q |= co_crt_quirks(); /* the C runtime's, probed (crt.c) */
 #ifndef _UCRT
   /* linked against msvcrt.dll, not UCRT */
   q |= CO_QUIRK_MSVCRT_NO_IPH;

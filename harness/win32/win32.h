@@ -12,5 +12,7 @@ int co_win32_dir_entries(void *self);
  * observation: the invalid-parameter handler is not counted). */
 #include <stdint.h>
 int64_t co_crt_peek_osfhandle(int fd);
+/* The C runtime's quirks found by start-up probes (crt.c). */
+unsigned co_crt_quirks(void);
 
 #endif

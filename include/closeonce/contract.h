@@ -101,12 +101,28 @@ enum co_effect {
    * not open is EBADF. Returns the new offset. An unpaged layer's entry.
    * Trace: NAME oK N WHENCE */
   CO_EFF_SEEK,
+  /* Reads up to N bytes (0..255) through the object's descriptor (the C
+   * runtime's _read, fread over an unbuffered stream): returns the count,
+   * the bytes' digest as data (co_bytes_digest); the object's translation
+   * flags (CO_OWN_TEXT, CO_OWN_UTF16, CO_OWN_UTF8) apply as in
+   * docs/crt.md#read. A READ of a wrapper (a stream) repeats the read
+   * until N bytes came or one returned 0. Numbered layers and their
+   * wrappers only. Trace: NAME oK N */
+  CO_EFF_READ,
+  /* Sets the object's translation flags to its mode word's own
+   * (CO_OWN_TEXT, CO_OWN_UTF16, CO_OWN_UTF8: _setmode); a mode that is not
+   * valid is rejected (EINVAL, before the descriptor is looked up).
+   * Returns the index of the first valid mode whose flags were the
+   * object's. Numbered layers only. Trace: NAME oK MODE */
+  CO_EFF_SETMODE,
   CO_EFF_COUNT
 };
 const char *co_effect_name(enum co_effect e);
 /* 1 if an entry with effect f takes a descriptor argument (adopt,
  * adopt-on-success, borrow, adopt-dup). */
 int co_effect_takes_fd(enum co_effect f);
+/* 1 if an entry with effect f takes an integer N (use, seek, read). */
+int co_effect_takes_n(enum co_effect f);
 
 /* Checks an adopting entry makes before taking the descriptor. */
 #define CO_CHK_VALID 0x1 /* not open -> fails with EBADF */
@@ -206,6 +222,11 @@ struct co_mode {
  * most Windows libraries make them); without it the model has it
  * inheritable. */
 #define CO_OWN_CLOEXEC 0x4
+/* With CO_OWN_TEXT, the C runtime's Unicode text modes (docs/crt.md#setmode):
+ * UTF16 (_O_WTEXT, _O_U16TEXT) translates 2-byte units, UTF8 (_O_U8TEXT)
+ * converts UTF-16 to UTF-8 on write; both take even counts only. */
+#define CO_OWN_UTF16 0x8
+#define CO_OWN_UTF8 0x10
 #define CO_SEEK_NEVER 0
 #define CO_SEEK_ALWAYS 1
 #define CO_SEEK_IF_SET_APPEND 2 /* only when it turned O_APPEND on itself */

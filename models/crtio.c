@@ -51,6 +51,16 @@ int co__crt_write(struct co_model *m, struct ofdent *d, unsigned own,
   return 0;
 }
 
+/* What _dup and _dup2 copy of the translation flags besides the text and
+ * append flags (UCRT dup.cpp copies _osfile, FEOFLAG with it, and
+ * _textmode; Wine's copy loses the Unicode kind). */
+void co__crt_dup_flags(const struct co_model *m, const struct objent *o,
+                       struct objent *d) {
+  d->eof = o->eof;
+  if (!m->hook.dup_keeps_unicode)
+    d->own &= (uint8_t)~UNICODE;
+}
+
 /* One unit (1 byte, or 2 little-endian in UTF-16) at p. */
 static unsigned unit_at(const uint8_t *p, int u) {
   return u == 2 ? (unsigned)p[0] | (unsigned)p[1] << 8 : p[0];

@@ -178,6 +178,8 @@ struct co__hooks {
   /* _setmode of a closed descriptor: EBADF (UCRT), or Wine's: the freed
    * slot takes the mode, its flags cleared at the close */
   uint8_t setmode_closed_slot;
+  /* _dup and _dup2 copy the Unicode kind (UCRT dup.cpp) or not (Wine) */
+  uint8_t dup_keeps_unicode;
   /* docs/wine.md#read-eof: a _read of 0 bytes at the end of the file sets
    * the descriptor's end-of-file flag (Wine; Windows sets it at Ctrl+Z
    * only) */
@@ -539,6 +541,8 @@ void co__crt_setmode(struct co_model *m, struct co__callctx *x,
                      struct co_outcome *pred, struct co_aftermath *t);
 int co__crt_write(struct co_model *m, struct ofdent *d, unsigned own,
                   int32_t n, struct co_outcome *pred);
+void co__crt_dup_flags(const struct co_model *m, const struct objent *o,
+                       struct objent *d);
 /* _doserrno after a failed ReadFile or WriteFile (docs/crt.md#doserrno) */
 #define CO__ERROR_ACCESS_DENIED 5
 #define CO__ERROR_INVALID_HANDLE 6

@@ -121,6 +121,7 @@ void co__numbered_dup(struct co_model *m, struct co__callctx *x,
   co__obj_make(m, d, o->nb.on, o->entry_base, n, 1);
   d->needs = o->needs;
   d->own = o->own; /* the flags but FNOINHERIT (UCRT dup.cpp) */
+  co__crt_dup_flags(m, o, d);
   pred->ret = 0;
 }
 
@@ -156,6 +157,7 @@ void co__numbered_dup2(struct co_model *m, struct co__callctx *x,
   d->failed = 0;
   d->needs = o->needs;
   d->own = o->own;
+  co__crt_dup_flags(m, o, d);
   d->hold.num = n;
   d->hold.gen = m->fd[n].gen;
   for (w = 0; w < CO_OBJS; w++)

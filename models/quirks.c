@@ -100,6 +100,7 @@ static void q_text_modes(struct co__hooks *h) {
   h->binary_keeps_unicode = 0;
   h->u8_as_wtext = 1;
   h->setmode_closed_slot = 1;
+  h->dup_keeps_unicode = 0;
 }
 /* WINE_READ_EOF_STICKY: a _read of 0 bytes sets the end-of-file flag. */
 static void q_eof_sticky(struct co__hooks *h) {
@@ -134,6 +135,7 @@ void co__hooks_init(struct co__hooks *h, unsigned quirks) {
   h->binary_keeps_unicode = 1;       /* UCRT setmode.cpp: FTEXT cleared only */
   h->u8_as_wtext = 0;                /* UCRT setmode.cpp: _O_U8TEXT */
   h->setmode_closed_slot = 0;        /* UCRT setmode.cpp: FOPEN checked */
+  h->dup_keeps_unicode = 1;          /* UCRT dup.cpp, dup2.cpp: _textmode */
   h->eof_sticky = 0;                 /* UCRT read.cpp: FEOFLAG at Ctrl+Z */
   for (i = 0; i < sizeof quirk_hooks / sizeof quirk_hooks[0]; i++)
     if (quirks & quirk_hooks[i].bit)

@@ -515,6 +515,9 @@ unsigned co_crt_quirks(void) {
               _setmode(fd2, _O_TEXT) == _O_WTEXT;
     int resets = _setmode(fd2, _O_WTEXT) != -1 &&
                  _setmode(fd2, _O_BINARY) != -1 && _write(fd2, "x", 1) == 1;
+    /* a duplicate of a UTF-16 descriptor: does it take an odd count? */
+    int fd3 = _setmode(fd, _O_U16TEXT) != -1 ? _dup(fd) : -1;
+    int dupdrops = fd3 >= 0 && _write(fd3, "x", 1) == 1;
     long fired = iph_fired;
     int noiph = _setmode(fd2, 0) == -1 && iph_fired == fired, slot;
     _close(fd2);
@@ -524,7 +527,9 @@ unsigned co_crt_quirks(void) {
       _setmode(fd2, _O_BINARY);
     if (sticky)
       q |= CO_QUIRK_WINE_READ_EOF_STICKY;
-    if (u8w && resets && noiph && slot)
+    if (fd3 >= 0)
+      _close(fd3);
+    if (u8w && resets && noiph && slot && dupdrops)
       q |= CO_QUIRK_WINE_TEXT_MODES;
   }
   if (fd >= 0)

@@ -83,8 +83,9 @@ enum co_platform {
     "and ucrtbase.dll: a bad mode and an odd count in a Unicode mode fail "    \
     "without the invalid-parameter handler, a closed descriptor's freed "      \
     "slot takes the mode (UCRT: EBADF), _O_BINARY "                            \
-    "resets the Unicode mode, a previous _O_U8TEXT is reported as _O_WTEXT; "  \
-    "UCRT calls the handler, keeps the Unicode mode and reports _O_U8TEXT "    \
+    "resets the Unicode mode, _dup and _dup2 do not copy it, a previous "      \
+    "_O_U8TEXT is reported as _O_WTEXT; UCRT calls the handler, keeps and "    \
+    "copies the Unicode mode and reports _O_U8TEXT "                           \
     "(Wine dlls/msvcrt/file.c _setmode; UCRT lowio/setmode.cpp; found by a "   \
     "start-up probe; docs/wine.md#text-modes)")                                \
   X(WINE_READ_EOF_STICKY, 0x400, "wine",                                       \

@@ -202,6 +202,10 @@ void co__crt_read(struct co_model *m, struct co__callctx *x,
       return;
     }
     k = &m->obj[in];
+    if (k->own & UNICODE) { /* fread's own Unicode handling: not predicted */
+      pred->ret = CO_RET_ANY;
+      return;
+    }
   }
   do {
     r = read_once(m, k, n - (int32_t)got, stream ? 1 : x->errs, out + got,

@@ -171,7 +171,7 @@ struct co__hooks {
   /* the C runtime's text-mode checks (_setmode's mode and descriptor, an
    * odd count in a Unicode mode) failed with err: what the call returns */
   int (*text_param_err)(int err);
-  /* docs/crt.md#setmode, docs/wine.md#setmode: _O_BINARY keeps the
+  /* docs/crt.md#setmode, docs/wine.md#text-modes: _O_BINARY keeps the
    * Unicode kind (UCRT) or resets it; a previous _O_U8TEXT is reported as
    * _O_U8TEXT (UCRT) or _O_WTEXT */
   uint8_t binary_keeps_unicode, u8_as_wtext;

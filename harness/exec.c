@@ -1080,7 +1080,8 @@ static int data_differs(const struct co_outcome *pred,
   if (kind == CO_OP_CALL) { /* a C-runtime read's bytes, or _doserrno */
     if (real->err != CO_OK)
       snprintf(what, cap,
-               "`%s` failed with _doserrno %" PRIu64 "; the model says %" PRIu64,
+               "`%s` failed with _doserrno %" PRIu64
+               "; the model says %" PRIu64,
                text, r, m);
     else
       snprintf(what, cap,
@@ -1125,8 +1126,7 @@ static int classify(struct co_exec *ex, const struct co_step *st,
   fmt_outcome(real, r, sizeof r, 1, w, hw);
   co_op_format(st->op, text, sizeof text);
   if (data_differs(pred, real, text, st->op->kind, what, cap)) {
-    *rule = st->op->kind == CO_OP_READ || st->op->kind == CO_OP_CALL
-                ? "content"
+    *rule = st->op->kind == CO_OP_READ || st->op->kind == CO_OP_CALL ? "content"
             : st->op->kind == CO_OP_GETFL ? "nonblock"
                                           : "stat";
     return CO_V_DIVERGENCE;

@@ -241,10 +241,10 @@ static void explain_call_data(const struct co_model *m,
   len = (size_t)snprintf(buf, cap, " \"");
   for (i = 0; i < n && len + 6 < cap; i++)
     len += (size_t)snprintf(buf + len, cap - len,
-                            b[i] == '\n'   ? "\\n"
-                            : b[i] == '\r' ? "\\r"
+                            b[i] == '\n'                  ? "\\n"
+                            : b[i] == '\r'                ? "\\r"
                             : b[i] >= 0x20 && b[i] < 0x7f ? "%c"
-                                                         : "\\x%02x",
+                                                          : "\\x%02x",
                             b[i]);
   if (len + 2 < cap)
     snprintf(buf + len, cap - len, "\"");

@@ -241,7 +241,7 @@ static void call_canon(struct co_op *op) {
    * layers (stdio does not even flush), so it would observe nothing. */
   op->n = e->effect == CO_EFF_USE    ? ((op->n & 0xff) ? op->n & 0xff : 1)
           : e->effect == CO_EFF_SEEK ? (int8_t)(op->n & 0xff) /* -128..127 */
-          : e->effect == CO_EFF_READ ? op->n & 0xff /* 0..255 */
+          : e->effect == CO_EFF_READ ? op->n & 0xff           /* 0..255 */
                                      : 0;
 }
 

@@ -43,8 +43,8 @@ static int64_t crt_stored(unsigned own, int32_t n, uint8_t *buf) {
 
 /* _write's effect on the description once it reaches WriteFile (UCRT
  * write.cpp): the stored bytes at the offset; returns n (0 here). */
-int co__crt_write(struct co_model *m, struct ofdent *d, unsigned own,
-                  int32_t n, struct co_outcome *pred) {
+int co__crt_write(struct co_model *m, struct ofdent *d, unsigned own, int32_t n,
+                  struct co_outcome *pred) {
   uint8_t buf[3 * 256];
   (void)pred;
   co__ofd_write_bytes(m, d, buf, crt_stored(own, n, buf));
@@ -173,8 +173,8 @@ static int64_t read_once(struct co_model *m, struct objent *k, int32_t n,
     memcpy(out, raw, (size_t)avail);
     return avail;
   }
-  r = translate(f->b, size, &o->off, raw, avail,
-                k->own & CO_OWN_UTF16 ? 2 : 1, out, &k->eof);
+  r = translate(f->b, size, &o->off, raw, avail, k->own & CO_OWN_UTF16 ? 2 : 1,
+                out, &k->eof);
   if (r < 0)
     o->off = -1;
   return r < 0 ? -2 : r;
@@ -208,8 +208,8 @@ void co__crt_read(struct co_model *m, struct co__callctx *x,
     }
   }
   do {
-    r = read_once(m, k, n - (int32_t)got, stream ? 1 : x->errs, out + got,
-                  pred, t);
+    r = read_once(m, k, n - (int32_t)got, stream ? 1 : x->errs, out + got, pred,
+                  t);
     if (r == -2 || r == -3) {
       if (r == -2 || stream)
         pred->ret = CO_RET_ANY;
@@ -245,9 +245,9 @@ long co_model_last_read(const struct co_model *m, uint8_t *buf, size_t cap) {
 
 /* SETMODE: _setmode (UCRT setmode.cpp; Wine _setmode). The mode is
  * checked first (EINVAL), then the descriptor (EBADF: a closed one, its
- * number free; under Wine the freed slot takes the mode); returns the index of the first valid mode word with the
- * descriptor's flags: binary when not in text mode, else its kind (UTF-16
- * for _O_WTEXT and _O_U16TEXT alike). */
+ * number free; under Wine the freed slot takes the mode); returns the index of
+ * the first valid mode word with the descriptor's flags: binary when not in
+ * text mode, else its kind (UTF-16 for _O_WTEXT and _O_U16TEXT alike). */
 void co__crt_setmode(struct co_model *m, struct co__callctx *x,
                      struct co_outcome *pred, struct co_aftermath *t) {
   struct objent *o = x->o;

@@ -22,9 +22,8 @@ int co__call_hits_os(const struct co_entry *e, const struct objent *o) {
           (o->hold.owns || (e->io & CO_IO_CLOSES_ANY))) ||
          ((e->effect == CO_EFF_USE || e->effect == CO_EFF_READ) &&
           !o->failed) ||
-         e->effect == CO_EFF_DUP ||
-         e->effect == CO_EFF_SEEK || e->effect == CO_EFF_DUP_OBJ ||
-         e->effect == CO_EFF_DUP2_OBJ;
+         e->effect == CO_EFF_DUP || e->effect == CO_EFF_SEEK ||
+         e->effect == CO_EFF_DUP_OBJ || e->effect == CO_EFF_DUP2_OBJ;
 }
 
 /* The first entry id of the layer a wrapper's entry wraps
@@ -349,9 +348,8 @@ static void eff_use(struct co_model *m, struct co__callctx *x,
       o->failed = 1;
     if (in >= 0 || o->nb.on) { /* the C runtime's _doserrno */
       pred->data = d ? CO__ERROR_ACCESS_DENIED : CO__ERROR_INVALID_HANDLE;
-      pred->dmask = d || ((o->needs & CO_NEED_WRITE) && !o->failed)
-                        ? ~(uint64_t)0
-                        : 0;
+      pred->dmask =
+          d || ((o->needs & CO_NEED_WRITE) && !o->failed) ? ~(uint64_t)0 : 0;
     }
     return;
   }

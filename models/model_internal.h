@@ -196,7 +196,7 @@ struct co_model {
   size_t nfile, filecap;
   struct co__content *content; /* by file, contentcap of them */
   size_t contentcap;
-  uint8_t pattern[256]; /* what a write of i bytes writes: CO_WRITE_BYTE */
+  uint8_t pattern[256];  /* what a write of i bytes writes: CO_WRITE_BYTE */
   uint8_t lastread[256]; /* the last layer read's bytes (crtio.c), */
   int16_t lastread_n;    /* their count, -1 if not known */
   struct slotent slot[CO_SLOTS];
@@ -539,8 +539,8 @@ void co__crt_read(struct co_model *m, struct co__callctx *x,
                   struct co_outcome *pred, struct co_aftermath *t);
 void co__crt_setmode(struct co_model *m, struct co__callctx *x,
                      struct co_outcome *pred, struct co_aftermath *t);
-int co__crt_write(struct co_model *m, struct ofdent *d, unsigned own,
-                  int32_t n, struct co_outcome *pred);
+int co__crt_write(struct co_model *m, struct ofdent *d, unsigned own, int32_t n,
+                  struct co_outcome *pred);
 void co__crt_dup_flags(const struct co_model *m, const struct objent *o,
                        struct objent *d);
 /* _doserrno after a failed ReadFile or WriteFile (docs/crt.md#doserrno) */

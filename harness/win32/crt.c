@@ -387,9 +387,8 @@ static void io_end(long before, long r, const char *buf,
 
 /* _read (its bytes' digest as data) and _setmode (the previous mode as
  * the index of its value in setmode_vals, docs/crt.md#setmode). */
-static void crt_read_or_setmode(unsigned e, unsigned mode, void *obj,
-                                int32_t n, long before,
-                                struct co_outcome *out) {
+static void crt_read_or_setmode(unsigned e, unsigned mode, void *obj, int32_t n,
+                                long before, struct co_outcome *out) {
   char buf[256];
   long r;
   unsigned k;
@@ -501,9 +500,9 @@ unsigned co_crt_quirks(void) {
   char b[2], *path = _tempnam(NULL, "coq");
   long before = iph_begin();
   unsigned q = 0;
-  int fd = path ? _open(path, OPEN_NEW | _O_RDWR | _O_BINARY,
-                        _S_IREAD | _S_IWRITE)
-                : -1;
+  int fd =
+      path ? _open(path, OPEN_NEW | _O_RDWR | _O_BINARY, _S_IREAD | _S_IWRITE)
+           : -1;
   int fd2 = fd >= 0 ? _dup(fd) : -1;
   free(path);
   if (fd2 >= 0) {
@@ -511,8 +510,8 @@ unsigned co_crt_quirks(void) {
      * Windows reads the byte, Wine's flag says the end (docs/wine.md) */
     int sticky = _read(fd, b, 1) == 0 && _write(fd2, "x", 1) == 1 &&
                  _lseek(fd2, 0, SEEK_SET) == 0 && _read(fd, b, 1) == 0;
-    int u8w = _setmode(fd2, _O_U8TEXT) != -1 &&
-              _setmode(fd2, _O_TEXT) == _O_WTEXT;
+    int u8w =
+        _setmode(fd2, _O_U8TEXT) != -1 && _setmode(fd2, _O_TEXT) == _O_WTEXT;
     int resets = _setmode(fd2, _O_WTEXT) != -1 &&
                  _setmode(fd2, _O_BINARY) != -1 && _write(fd2, "x", 1) == 1;
     /* a duplicate of a UTF-16 descriptor: does it take an odd count? */

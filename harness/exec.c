@@ -1077,21 +1077,13 @@ static int data_differs(const struct co_outcome *pred,
              m & CO_GETFL_NONBLOCK ? "set" : "clear");
     return 1;
   }
-  if (kind == CO_OP_CALL) { /* a C-runtime read's bytes, or _doserrno */
-    if (real->err != CO_OK)
-      snprintf(what, cap,
-               "`%s` failed with _doserrno %" PRIu64
-               "; the model says %" PRIu64,
-               text, r, m);
-    else
-      snprintf(what, cap,
-               "`%s` returned %" PRId64 " bytes, but not the bytes the model "
-               "says the writes put there (digest %016" PRIx64
-               ", the model's %016" PRIx64 ")",
-               text, real->ret, r, m);
+  if (kind == CO_OP_CALL && real->err != CO_OK) { /* C runtime: _doserrno */
+    snprintf(what, cap,
+             "`%s` failed with _doserrno %" PRIu64 "; the model says %" PRIu64,
+             text, r, m);
     return 1;
   }
-  if (kind == CO_OP_READ) {
+  if (kind == CO_OP_READ || kind == CO_OP_CALL) { /* a C-runtime read too */
     snprintf(what, cap,
              "`%s` returned %" PRId64 " bytes, but not the bytes the model "
              "says the writes put there (digest %016" PRIx64

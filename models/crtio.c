@@ -180,10 +180,36 @@ static int64_t read_once(struct co_model *m, struct objent *k, int32_t n,
   return r < 0 ? -2 : r;
 }
 
+/* fread through a stream whose descriptor is in a Unicode mode: its first
+ * _read is of the even part of the count (UCRT fread.cpp reads what is a
+ * multiple of the stream's 2-byte buffer directly; Wine the same, as
+ * observed): its failure or its 0 is fread's result; after bytes, and for
+ * a count of 1 (the stream's buffer), not predicted (docs/crt.md#fread). */
+static void unicode_fread(struct co_model *m, struct objent *k, int32_t n,
+                          int errs, struct co_outcome *pred,
+                          struct co_aftermath *t) {
+  uint8_t out[256];
+  int64_t r = n < 2 ? 1 : read_once(m, k, n & ~1, errs, out, pred, t);
+  if (r == -1) {
+    pred->data = pred->dmask = 0;
+    return;
+  }
+  if (r == 0) {
+    pred->ret = 0;
+    pred->data = co_bytes_digest(out, 0);
+    pred->dmask = ~(uint64_t)0;
+    return;
+  }
+  if (co__is_live(m, k->hold.num))
+    co__ofd_of(m, k->hold.num)->off = -1;
+  pred->ret = CO_RET_ANY;
+  pred->data = pred->dmask = 0;
+}
+
 /* READ: _read of N bytes; a stream's fread repeats it until N came or one
  * returned 0 or failed (an unbuffered stream reads through _read, UCRT
- * stdio/fread.cpp); fread's failure before any byte is its own (no errno
- * of its own: the entry's). The bytes' digest is the data. */
+ * stdio/fread.cpp); a failure before any byte is fread's, with its
+ * _read's errno. The bytes' digest is the data. */
 void co__crt_read(struct co_model *m, struct co__callctx *x,
                   struct co_outcome *pred, struct co_aftermath *t) {
   struct objent *o = x->o, *k = o;
@@ -202,8 +228,8 @@ void co__crt_read(struct co_model *m, struct co__callctx *x,
       return;
     }
     k = &m->obj[in];
-    if (k->own & UNICODE) { /* fread's own Unicode handling: not predicted */
-      pred->ret = CO_RET_ANY;
+    if (k->own & UNICODE) {
+      unicode_fread(m, k, n, x->errs, pred, t);
       return;
     }
   }
@@ -219,10 +245,8 @@ void co__crt_read(struct co_model *m, struct co__callctx *x,
     if (r < 0) {
       if (stream && got) /* fread returns what it had */
         break;
-      if (stream) {
-        pred->err = CO_OTHER;
+      if (stream) /* its _read's errno; _doserrno not predicted */
         pred->data = pred->dmask = 0;
-      }
       return;
     }
     got += r;

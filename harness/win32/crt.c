@@ -578,10 +578,10 @@ static const struct co_entry stdio_entries[] = {
      "stream; EOF if the close failed",
      NULL, "$r = fclose($o) == 0 ? 0 : -1;"},
     /* crtread: fread (docs/crt.md#fread) */
-    {"fread", CO_EFF_READ, 0, CO_IO_EXACT, 0, NULL,
+    {"fread", CO_EFF_READ, 0, CO_IO_EXACT, 1, NULL,
      "docs/crt.md#fread, UCRT stdio/fread.cpp: an unbuffered stream reads "
-     "through _read until n bytes or the end; -1 here if it read nothing "
-     "and its error flag is set",
+     "through _read until n bytes or the end; -1 here (errno its _read's) "
+     "if it read nothing and its error flag is set",
      NULL,
      "static char crt_frb[256];\n"
      "size_t crt_got = fread(crt_frb, 1, (size_t)$n, $o);\n"
@@ -623,9 +623,7 @@ static void stdio_call(const struct co_glue_env *env, unsigned e, unsigned mode,
     size_t got = fread(buf, 1, (size_t)n, f);
     r = got == 0 && ferror(f) ? -1 : (long)got;
     clearerr(f);
-    io_end(before, r, buf, out);
-    if (out->err != CO_OK && out->err != CO_IPH)
-      out->err = CO_OTHER; /* fread sets no errno of its own */
+    io_end(before, r, buf, out); /* errno: its _read's */
     return;
   }
   case S_FCLOSE:

@@ -64,6 +64,7 @@
 #include <string.h>
 #include <share.h>
 #include <sys/stat.h>
+#include <windows.h>
 
 #include "closeonce/contract.h"
 #include "closeonce/error.h"
@@ -496,15 +497,27 @@ static int crt_number_open(int64_t n) {
  * CO_QUIRK_WINE_TEXT_MODES, CO_QUIRK_WINE_READ_EOF_STICKY), on a temporary
  * file; the recording handler is installed for them and what it counts is
  * put back. Returns the quirk bits found. */
+/* A new temporary file for the probes: a name of this process and thread
+ * (processes probing at once never share one), a few tries; -1 if none. */
+static int probe_open(void) {
+  char dir[MAX_PATH], path[MAX_PATH + 64];
+  DWORD n = GetTempPathA(sizeof dir, dir);
+  unsigned i;
+  int fd = -1;
+  for (i = 0; fd < 0 && n && n < sizeof dir && i < 8; i++)
+    if (snprintf(path, sizeof path, "%scoq-%lu-%lu-%u", dir,
+                 (unsigned long)GetCurrentProcessId(),
+                 (unsigned long)GetCurrentThreadId(), i) < (int)sizeof path)
+      fd = _open(path, OPEN_NEW | _O_RDWR | _O_BINARY, _S_IREAD | _S_IWRITE);
+  return fd;
+}
+
 unsigned co_crt_quirks(void) {
-  char b[2], *path = _tempnam(NULL, "coq");
+  char b[2];
   long before = iph_begin();
   unsigned q = 0;
-  int fd =
-      path ? _open(path, OPEN_NEW | _O_RDWR | _O_BINARY, _S_IREAD | _S_IWRITE)
-           : -1;
+  int fd = probe_open();
   int fd2 = fd >= 0 ? _dup(fd) : -1;
-  free(path);
   if (fd2 >= 0) {
     /* a read at the end, a write through the duplicate, its seek back:
      * Windows reads the byte, Wine's flag says the end (docs/wine.md) */

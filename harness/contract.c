@@ -107,7 +107,8 @@ static int entry_find(const char *name, size_t len) {
 
 #define KNOWN_IO                                                               \
   (CO_IO_OPAQUE | CO_IO_STICKY | CO_IO_SILENT | CO_IO_READS |                  \
-   CO_IO_CLOSES_ANY | CO_IO_ACCESS_ONCE | CO_IO_AS_RUN | CO_IO_KEEPS_STD)
+   CO_IO_CLOSES_ANY | CO_IO_ACCESS_ONCE | CO_IO_AS_RUN | CO_IO_KEEPS_STD |     \
+   CO_IO_DOSERRNO)
 #define KNOWN_CHK (CO_CHK_VALID | CO_CHK_ACCESS | CO_CHK_ANY)
 #define KNOWN_NEEDS                                                            \
   (CO_NEED_READ | CO_NEED_WRITE | CO_THEN_READ | CO_THEN_WRITE)

@@ -121,8 +121,8 @@ static int64_t translate(const uint8_t *b, int64_t size, int64_t *off,
  * _read_nolock). Returns the count (the bytes in out), -1 with *pred
  * failed, or -2 when the model cannot know (pred->ret CO_RET_ANY). */
 static int64_t read_once(struct co_model *m, struct objent *k, int32_t n,
-                         int errs, uint8_t *out, struct co_outcome *pred,
-                         struct co_aftermath *t) {
+                         int errs, int doserrno, uint8_t *out,
+                         struct co_outcome *pred, struct co_aftermath *t) {
   struct ofdent *o;
   const struct co__content *f;
   int64_t size, avail, r;
@@ -140,7 +140,7 @@ static int64_t read_once(struct co_model *m, struct objent *k, int32_t n,
     int live = co__is_live(m, k->hold.num);
     co__fail(pred, errs ? CO_EBADF : CO_OTHER);
     pred->data = live ? CO__ERROR_ACCESS_DENIED : CO__ERROR_INVALID_HANDLE;
-    pred->dmask = ~(uint64_t)0;
+    pred->dmask = doserrno ? ~(uint64_t)0 : 0;
     return -1;
   }
   o = co__ofd_of(m, k->hold.num);
@@ -189,7 +189,7 @@ static void unicode_fread(struct co_model *m, struct objent *k, int32_t n,
                           int errs, struct co_outcome *pred,
                           struct co_aftermath *t) {
   uint8_t out[256];
-  int64_t r = n < 2 ? 1 : read_once(m, k, n & ~1, errs, out, pred, t);
+  int64_t r = n < 2 ? 1 : read_once(m, k, n & ~1, errs, 0, out, pred, t);
   if (r == -1) {
     pred->data = pred->dmask = 0;
     return;
@@ -234,8 +234,8 @@ void co__crt_read(struct co_model *m, struct co__callctx *x,
     }
   }
   do {
-    r = read_once(m, k, n - (int32_t)got, stream ? 1 : x->errs, out + got, pred,
-                  t);
+    r = read_once(m, k, n - (int32_t)got, x->errs,
+                  !stream && (x->e->io & CO_IO_DOSERRNO), out + got, pred, t);
     if (r == -2 || r == -3) {
       if (r == -2 || stream)
         pred->ret = CO_RET_ANY;

@@ -346,7 +346,7 @@ static void eff_use(struct co_model *m, struct co__callctx *x,
     lfail(pred, x, CO_EBADF);
     if (e->io & CO_IO_STICKY)
       o->failed = 1;
-    if (in >= 0 || o->nb.on) { /* the C runtime's _doserrno */
+    if (e->io & CO_IO_DOSERRNO) { /* the C runtime's _doserrno */
       pred->data = d ? CO__ERROR_ACCESS_DENIED : CO__ERROR_INVALID_HANDLE;
       pred->dmask =
           d || ((o->needs & CO_NEED_WRITE) && !o->failed) ? ~(uint64_t)0 : 0;

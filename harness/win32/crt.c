@@ -242,7 +242,7 @@ static const struct co_entry entries[] = {
      "still "
      "owns it",
      NULL, "$r = _get_osfhandle(CRT_FD($o));"},
-    {"_write", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL,
+    {"_write", CO_EFF_USE, 0, CO_IO_DOSERRNO, 1, NULL,
      "docs/crt.md#write, UCRT lowio/write.cpp: _O_APPEND seeks to the "
      "end first; "
      "text mode writes each newline as CR LF and returns n",
@@ -290,7 +290,7 @@ static const struct co_entry entries[] = {
      "static const int crt_whence[] = {SEEK_SET, SEEK_CUR, SEEK_END, 42};\n"
      "$r = _lseek(CRT_FD($o), $n, crt_whence[$modeno]);"},
     /* crtread: _read and _setmode (docs/crt.md#read, #setmode) */
-    {"_read", CO_EFF_READ, 0, CO_IO_EXACT, 1, NULL,
+    {"_read", CO_EFF_READ, 0, CO_IO_DOSERRNO, 1, NULL,
      "docs/crt.md#read, UCRT lowio/read.cpp, Wine dlls/msvcrt/file.c "
      "read_i: ReadFile of the descriptor's handle; text mode reads CR LF as "
      "LF and stops at Ctrl+Z; ERROR_ACCESS_DENIED -> EBADF, _doserrno kept",
@@ -582,7 +582,7 @@ static const struct co_entry stdio_entries[] = {
     {"_fileno", CO_EFF_NUMBER, 0, CO_IO_EXACT, 1, NULL,
      "docs/crt.md#fileno: the stream's descriptor, unchecked", NULL,
      "$r = _fileno($o);"},
-    {"fwrite", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL,
+    {"fwrite", CO_EFF_USE, 0, CO_IO_DOSERRNO, 1, NULL,
      "fwrite of n bytes on an unbuffered stream: one _write", NULL,
      "$r = fwrite(crt_stdio_nl, 1, (size_t)$n, $o) == (size_t)$n ? $n : -1;\n"
      "if ($r < 0)\n  clearerr($o);"},
@@ -591,7 +591,7 @@ static const struct co_entry stdio_entries[] = {
      "stream; EOF if the close failed",
      NULL, "$r = fclose($o) == 0 ? 0 : -1;"},
     /* crtread: fread (docs/crt.md#fread) */
-    {"fread", CO_EFF_READ, 0, CO_IO_EXACT, 1, NULL,
+    {"fread", CO_EFF_READ, 0, CO_IO_DOSERRNO, 1, NULL,
      "docs/crt.md#fread, UCRT stdio/fread.cpp: an unbuffered stream reads "
      "through _read until n bytes or the end; -1 here (errno its _read's) "
      "if it read nothing and its error flag is set",

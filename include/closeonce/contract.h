@@ -184,6 +184,10 @@ int co_effect_takes_n(enum co_effect f);
  * closes any other as usual. Only a trace that owns 0-2 (--free-std) gets
  * there; the descriptor is then the client's again. POSIX descriptors. */
 #define CO_IO_KEEPS_STD 128
+/* A failed USE or READ reports the C runtime's _doserrno as its outcome's
+ * data (docs/crt.md#doserrno): the model predicts it where ReadFile or
+ * WriteFile failed. */
+#define CO_IO_DOSERRNO 256
 
 #define CO_NEED_READ 0x1
 #define CO_NEED_WRITE 0x2

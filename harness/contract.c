@@ -43,7 +43,8 @@ static const char *const effect_names[CO_EFF_COUNT] = {
     "lend",      "dup",        "detach",           "close",
     "use",       "dup-object", "dup-onto",         "wrap",
     "number",    "unpin",      "page-out",         "page-in",
-    "adopt-dup", "seek", "stat", "size", "resize"};
+    "adopt-dup", "seek",       "stat",             "size",
+    "resize",    "read",       "setmode"};
 
 /* Entries whose glue takes two objects (call2). */
 static int takes_two(enum co_effect f) {
@@ -105,15 +106,21 @@ static int entry_find(const char *name, size_t len) {
 
 #define KNOWN_IO                                                               \
   (CO_IO_OPAQUE | CO_IO_STICKY | CO_IO_SILENT | CO_IO_READS |                  \
-   CO_IO_CLOSES_ANY | CO_IO_ACCESS_ONCE | CO_IO_AS_RUN | CO_IO_KEEPS_STD)
+   CO_IO_CLOSES_ANY | CO_IO_ACCESS_ONCE | CO_IO_AS_RUN | CO_IO_KEEPS_STD |     \
+   CO_IO_DOSERRNO)
 #define KNOWN_CHK (CO_CHK_VALID | CO_CHK_ACCESS | CO_CHK_ANY)
 #define KNOWN_NEEDS                                                            \
   (CO_NEED_READ | CO_NEED_WRITE | CO_THEN_READ | CO_THEN_WRITE)
-#define KNOWN_OWN (CO_OWN_APPEND | CO_OWN_TEXT | CO_OWN_CLOEXEC)
+#define KNOWN_OWN                                                              \
+  (CO_OWN_APPEND | CO_OWN_TEXT | CO_OWN_CLOEXEC | CO_OWN_UTF16 | CO_OWN_UTF8)
 
 int co_effect_takes_fd(enum co_effect f) {
   return f == CO_EFF_ADOPT || f == CO_EFF_ADOPT_ON_SUCCESS ||
          f == CO_EFF_BORROW || f == CO_EFF_ADOPT_DUP;
+}
+int co_effect_takes_n(enum co_effect f) {
+  return f == CO_EFF_USE || f == CO_EFF_SEEK || f == CO_EFF_RESIZE ||
+         f == CO_EFF_READ;
 }
 /* Windows chooses HANDLE values: the model binds them from the platform. */
 #ifdef _WIN32
@@ -130,10 +137,11 @@ static const char *mode_contradiction(const struct co_entry *e,
     return NULL;
   *field = "modes";
   if (!co_effect_takes_fd(e->effect) && e->effect != CO_EFF_OPEN &&
-      e->effect != CO_EFF_WRAP && e->effect != CO_EFF_SEEK)
+      e->effect != CO_EFF_WRAP && e->effect != CO_EFF_SEEK &&
+      e->effect != CO_EFF_SETMODE)
     return "only an entry that makes an object (open, adopt, "
-           "adopt-on-success, borrow, adopt-dup, wrap) or seeks takes a "
-           "mode word";
+           "adopt-on-success, borrow, adopt-dup, wrap), seeks or sets a "
+           "mode takes a mode word";
   for (md = e->modes; md->name; md++) {
     if (md->needs & ~KNOWN_NEEDS)
       return "a mode's needs has bits that are not CO_NEED_* or CO_THEN_*";
@@ -156,6 +164,9 @@ static const char *entry_contradiction(const struct co_adapter *a,
                                        const struct co_entry *e,
                                        const char **field) {
   const struct co_contract *c = a->contract;
+  *field = "effect";
+  if (e->effect == CO_EFF_SETMODE && !c->numbered)
+    return "setmode is a numbered layer's entry (its descriptors' mode)";
   *field = "io";
   if (e->io & ~KNOWN_IO)
     return "unknown CO_IO_* bits";

@@ -1152,7 +1152,13 @@ static int data_differs(const struct co_outcome *pred,
              text, r, m);
     return 1;
   }
-  if (kind == CO_OP_READ) {
+  if (kind == CO_OP_CALL && real->err != CO_OK) { /* C runtime: _doserrno */
+    snprintf(what, cap,
+             "`%s` failed with _doserrno %" PRIu64 "; the model says %" PRIu64,
+             text, r, m);
+    return 1;
+  }
+  if (kind == CO_OP_READ || kind == CO_OP_CALL) { /* a C-runtime read too */
     snprintf(what, cap,
              "`%s` returned %" PRId64 " bytes, but not the bytes the model "
              "says the writes put there (digest %016" PRIx64
@@ -1183,12 +1189,15 @@ static int classify(struct co_exec *ex, const struct co_step *st,
   const char *raw = co_words_raw(w, real->raw);
   char m[64], r[64], text[128];
   const struct co_words *hw = st->binds == 2 ? ex->words : NULL;
+  /* what the outcome's data holds: a layer's _fstat has fstat's fields */
+  int dk = st->call && st->call->e->effect == CO_EFF_STAT ? CO_OP_FSTAT
+                                                          : st->op->kind;
   fmt_outcome(pred, m, sizeof m, 0, w, hw);
   fmt_outcome(real, r, sizeof r, 1, w, hw);
   co_op_format(st->op, text, sizeof text);
-  if (data_differs(pred, real, text, st->op->kind, what, cap)) {
-    *rule = real->err != CO_OK            ? "byte-count"
-            : st->op->kind == CO_OP_READ  ? "content"
+  if (data_differs(pred, real, text, dk, what, cap)) {
+    *rule = real->err != CO_OK && dk != CO_OP_CALL ? "byte-count"
+            : dk == CO_OP_READ || dk == CO_OP_CALL      ? "content"
             : st->op->kind == CO_OP_GETFL ? "nonblock"
                                           : "stat";
     return CO_V_DIVERGENCE;

@@ -241,6 +241,37 @@ static void print_state(FILE *out, const struct co_model *m,
   }
 }
 
+/* A layer call's data, for explain: a C-runtime read's bytes (as the
+ * model has them: the executor compared their digest; CR and LF escaped),
+ * a failed C-runtime I/O call's _doserrno (docs/crt.md#doserrno). */
+static void explain_call_data(const struct co_model *m,
+                              const struct co_step_info *s, char *buf,
+                              size_t cap) {
+  uint8_t b[256];
+  long n, i;
+  size_t len;
+  const struct co_entry *e = s->resolved->call ? s->resolved->call->e : NULL;
+  if (s->real->err != CO_OK) {
+    if (s->real->data && s->real->err != CO_REFUSED)
+      snprintf(buf, cap, " (_doserrno %llu)",
+               (unsigned long long)s->real->data);
+    return;
+  }
+  if (!e || e->effect != CO_EFF_READ || s->real->ret <= 0 ||
+      (n = co_model_last_read(m, b, sizeof b)) != s->real->ret)
+    return;
+  len = (size_t)snprintf(buf, cap, " \"");
+  for (i = 0; i < n && len + 6 < cap; i++)
+    len += (size_t)snprintf(buf + len, cap - len,
+                            b[i] == '\n'                  ? "\\n"
+                            : b[i] == '\r'                ? "\\r"
+                            : b[i] >= 0x20 && b[i] < 0x7f ? "%c"
+                                                          : "\\x%02x",
+                            b[i]);
+  if (len + 2 < cap)
+    snprintf(buf + len, cap - len, "\"");
+}
+
 /* What a read returned (the bytes, as the model has them: the executor
  * compared their digest) or fstat (its fields), for explain. */
 static void explain_data(const struct co_model *m, const struct co_step_info *s,
@@ -257,6 +288,12 @@ static void explain_data(const struct co_model *m, const struct co_step_info *s,
      * (docs/win32.md#access) */
     snprintf(buf, cap, " (%llu bytes %s)", (unsigned long long)d,
              s->op->kind == CO_OP_WRITE ? "written" : "read");
+    return;
+  }
+  if (s->op->kind == CO_OP_CALL &&
+      !(s->resolved && s->resolved->call &&
+        s->resolved->call->e->effect == CO_EFF_STAT)) {
+    explain_call_data(m, s, buf, cap);
     return;
   }
   if (s->real->err != CO_OK || s->real->ret < 0)

@@ -578,8 +578,7 @@ static unsigned entry_allowed(const struct co_entry *e) {
     m |= CO__PH(CO__PH_FD);
   if (co_entry_nmodes(e))
     m |= CO__PH(CO__PH_MODE) | CO__PH(CO__PH_MODENO);
-  if (e->effect == CO_EFF_USE || e->effect == CO_EFF_SEEK ||
-      e->effect == CO_EFF_RESIZE)
+  if (co_effect_takes_n(e->effect))
     m |= CO__PH(CO__PH_N);
   return m;
 }

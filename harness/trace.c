@@ -280,6 +280,7 @@ static void call_canon(struct co_op *op) {
   op->n = e->effect == CO_EFF_USE    ? ((op->n & 0xff) ? op->n & 0xff : 1)
           : e->effect == CO_EFF_SEEK || e->effect == CO_EFF_RESIZE
               ? (int8_t)(op->n & 0xff) /* -128..127 */
+          : e->effect == CO_EFF_READ ? op->n & 0xff /* 0..255 */
                                      : 0;
 }
 
@@ -471,12 +472,8 @@ size_t co_trace_encode(const struct co_trace *t, const struct co_opset *set,
         continue;
       r[0] = entry_record(set, k, &page);
       r[1] = (uint8_t)((op->dst & 0xf) | (op->flags << 4));
-      r[2] =
-          st.call->e->effect == CO_EFF_USE ||
-                  st.call->e->effect == CO_EFF_SEEK ||
-                  st.call->e->effect == CO_EFF_RESIZE
-              ? (uint8_t)op->n
-              : ref_encode(op->a);
+      r[2] = co_effect_takes_n(st.call->e->effect) ? (uint8_t)op->n
+                                                   : ref_encode(op->a);
       r[3] = (uint8_t)(page | (op->obj & ((1u << PAGE_SHIFT) - 1)));
       if (need + 4 <= cap)
         memcpy(buf + need, r, 4);
@@ -582,8 +579,7 @@ static int call_format(const struct co_op *op, char *buf, size_t cap) {
     appendf(buf, cap, &len, " o%u", op->obj);
   if (st.target)
     appendf(buf, cap, &len, " o%u", op->dst);
-  if (e->effect == CO_EFF_USE || e->effect == CO_EFF_SEEK ||
-      e->effect == CO_EFF_RESIZE)
+  if (co_effect_takes_n(e->effect))
     appendf(buf, cap, &len, " %d", (int)op->n);
   if (st.call->nmodes)
     appendf(buf, cap, &len, " %s",
@@ -898,6 +894,12 @@ static int parse_call(struct lexer *lx, struct co_op *op, int entry,
     if (n == 0 || parse_int(t, n, -128, 127, &op->n) < 0)
       return lex_fail(lx, t, "expected %s -128..127, found '%.*s'",
                       e->effect == CO_EFF_SEEK ? "an offset" : "a size",
+                      (int)n, t);
+  }
+  if (e->effect == CO_EFF_READ) {
+    n = next_token(lx, &t);
+    if (n == 0 || parse_int(t, n, 0, 255, &op->n) < 0)
+      return lex_fail(lx, t, "expected a byte count 0..255, found '%.*s'",
                       (int)n, t);
   }
   if (nm) {

@@ -279,6 +279,10 @@ static const char *ownership(const struct co_entry *e) {
     return "reads its file's size";
   case CO_EFF_RESIZE:
     return "sets its file's size";
+  case CO_EFF_READ:
+    return "reads through it";
+  case CO_EFF_SETMODE:
+    return "sets its translation mode";
   case CO_EFF_CLOSE:
     if (e->io & CO_IO_CLOSES_ANY)
       return "closes it, owned or borrowed";

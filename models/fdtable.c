@@ -249,7 +249,7 @@ static int content_reserve(struct co__content *c, int64_t end) {
 }
 
 static void content_write(struct co_model *m, int32_t file, int64_t start,
-                          int64_t n, int64_t size) {
+                          const uint8_t *src, int64_t n, int64_t size) {
   struct co__content *c = &m->content[file];
   if (content_reserve(c, start + n) < 0)
     return;
@@ -257,7 +257,7 @@ static void content_write(struct co_model *m, int32_t file, int64_t start,
     memset(c->b + size, 0, (size_t)(start - size));
     c->gap = 1;
   }
-  memcpy(c->b + start, m->pattern, (size_t)n);
+  memcpy(c->b + start, src, (size_t)n);
   co__data_write(m, file, start, n);
 }
 
@@ -266,8 +266,8 @@ static void content_write(struct co_model *m, int32_t file, int64_t start,
  * otherwise). Unknown offsets and sizes stay unknown. pattern: the bytes
  * are the write pattern (a built-in write on POSIX: the model keeps them);
  * else a layer's (co__ofd_write): not kept. */
-void co__ofd_write_as(struct co_model *m, struct ofdent *o, int64_t n,
-                      int pattern) {
+static void ofd_write_src(struct co_model *m, struct ofdent *o,
+                          const uint8_t *src, int64_t n) {
   int64_t *size = &m->fsize[o->file];
   if (n == 0) {
     m->hook.empty_write(m, o);
@@ -279,8 +279,8 @@ void co__ofd_write_as(struct co_model *m, struct ofdent *o, int64_t n,
     *size = -1;
     return;
   }
-  if (pattern && *size >= 0 && n <= (int64_t)sizeof m->pattern)
-    content_write(m, o->file, o->off, n, *size);
+  if (src && *size >= 0)
+    content_write(m, o->file, o->off, src, n, *size);
   else
     m->content[o->file].lost = 1;
   o->off += n;
@@ -299,8 +299,21 @@ void co__content_truncate(struct co_model *m, int32_t file, int64_t size,
   }
 }
 
+void co__ofd_write_as(struct co_model *m, struct ofdent *o, int64_t n,
+                      int pattern) {
+  ofd_write_src(
+      m, o, pattern && n <= (int64_t)sizeof m->pattern ? m->pattern : NULL, n);
+}
+
 void co__ofd_write(struct co_model *m, struct ofdent *o, int64_t n) {
   co__ofd_write_as(m, o, n, 0);
+}
+
+/* n bytes of src written through o (the C runtime's glue: the bytes it
+ * stores, docs/crt.md#write), kept for reads. */
+void co__ofd_write_bytes(struct co_model *m, struct ofdent *o,
+                         const uint8_t *src, int64_t n) {
+  ofd_write_src(m, o, src, n);
 }
 
 /* Another live number on num's file than num, or -1 (each open makes its

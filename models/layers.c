@@ -20,10 +20,11 @@ int co__call_hits_os(const struct co_entry *e, const struct objent *o) {
              e->effect == CO_EFF_PAGE_IN));
   return (e->effect == CO_EFF_CLOSE &&
           (o->hold.owns || (e->io & CO_IO_CLOSES_ANY))) ||
-         (e->effect == CO_EFF_USE && !o->failed) || e->effect == CO_EFF_DUP ||
-         e->effect == CO_EFF_SEEK || e->effect == CO_EFF_STAT ||
-         e->effect == CO_EFF_SIZE || e->effect == CO_EFF_RESIZE ||
-         e->effect == CO_EFF_DUP_OBJ ||
+         ((e->effect == CO_EFF_USE || e->effect == CO_EFF_READ) &&
+          !o->failed) ||
+         e->effect == CO_EFF_DUP || e->effect == CO_EFF_SEEK ||
+         e->effect == CO_EFF_STAT || e->effect == CO_EFF_SIZE ||
+         e->effect == CO_EFF_RESIZE || e->effect == CO_EFF_DUP_OBJ ||
          e->effect == CO_EFF_DUP2_OBJ;
 }
 
@@ -334,6 +335,12 @@ static void eff_use(struct co_model *m, struct co__callctx *x,
     co__fail(pred, m->hook.badfd_err(x->errs ? CO_EBADF : CO_OTHER));
     return;
   }
+  /* (UCRT write.cpp: the descriptor is checked first, then the count) */
+  if ((in >= 0 || o->nb.on) && (own & (CO_OWN_UTF16 | CO_OWN_UTF8)) &&
+      (n & 1)) { /* UCRT write.cpp: a Unicode mode takes even counts */
+    co__fail(pred, m->hook.text_param_err(x->errs ? CO_EINVAL : CO_OTHER));
+    return;
+  }
   if (reaches && (own & CO_OWN_APPEND)) {
     /* UCRT write.cpp: seek to the end first, even when the write then
      * fails (observed on a read-only handle, msvcrt and UCRT under Wine) */
@@ -350,13 +357,22 @@ static void eff_use(struct co_model *m, struct co__callctx *x,
     lfail(pred, x, CO_EBADF);
     if (e->io & CO_IO_STICKY)
       o->failed = 1;
+    if (e->io & CO_IO_DOSERRNO) { /* the C runtime's _doserrno */
+      pred->data = d ? CO__ERROR_ACCESS_DENIED : CO__ERROR_INVALID_HANDLE;
+      pred->dmask =
+          d || ((o->needs & CO_NEED_WRITE) && !o->failed) ? ~(uint64_t)0 : 0;
+    }
     return;
   }
   if (e->io & CO_IO_OPAQUE) {
     co__ofd_unknown(m, d);
     t->offset_num = -1;
+  } else if (in >= 0 || o->nb.on) {
+    if (co__crt_write(m, d, own, n, pred) < 0)
+      return;
+    t->offset_num = o->hold.num;
   } else {
-    co__ofd_write(m, d, (own & CO_OWN_TEXT) ? 2 * (int64_t)n : n);
+    co__ofd_write(m, d, n);
     t->offset_num = o->hold.num;
   }
   pred->ret = n;
@@ -391,6 +407,8 @@ static void eff_seek(struct co_model *m, struct co__callctx *x,
   co__rule_lseek(m, &c, pred, t);
   if (pred->ret == -1 && !x->errs)
     pred->err = CO_OTHER;
+  if (pred->ret != -1)
+    x->o->eof = 0; /* UCRT lseek.cpp: "Clear the Ctrl-Z flag" */
   if (co__is_live(m, num))
     t->offset_num = num;
 }
@@ -425,6 +443,8 @@ static eff_fn *const effects[CO_EFF_COUNT] = {
     [CO_EFF_STAT] = co__numbered_file,
     [CO_EFF_SIZE] = co__numbered_file,
     [CO_EFF_RESIZE] = co__numbered_file,
+    [CO_EFF_READ] = co__crt_read,
+    [CO_EFF_SETMODE] = co__crt_setmode,
 };
 
 /* A mode index the entry does not have is a mode it rejects. */

@@ -125,6 +125,8 @@ struct objent {
   uint8_t failed; /* a sticky I/O error (CO_IO_STICKY) */
   uint8_t needs;  /* CO_NEED_* of the mode it was made with */
   uint8_t own;    /* CO_OWN_*: the object's own append and text flags */
+  uint8_t eof;    /* the C runtime's end-of-file flag (docs/crt.md#read):
+                     its _read returns 0 until a _lseek */
   unsigned entry_base;
   struct obj_hold hold;
   struct obj_number nb;
@@ -245,6 +247,22 @@ struct co__hooks {
   int (*resize_rdonly_err)(int same);
   /* _fstat of a descriptor whose handle is not open */
   int (*stat_gone_err)(void);
+  /* the C runtime's text-mode checks (_setmode's mode and descriptor, an
+   * odd count in a Unicode mode) failed with err: what the call returns */
+  int (*text_param_err)(int err);
+  /* docs/crt.md#setmode, docs/wine.md#text-modes: _O_BINARY keeps the
+   * Unicode kind (UCRT) or resets it; a previous _O_U8TEXT is reported as
+   * _O_U8TEXT (UCRT) or _O_WTEXT */
+  uint8_t binary_keeps_unicode, u8_as_wtext;
+  /* _setmode of a closed descriptor: EBADF (UCRT), or Wine's: the freed
+   * slot takes the mode, its flags cleared at the close */
+  uint8_t setmode_closed_slot;
+  /* _dup and _dup2 copy the Unicode kind (UCRT dup.cpp) or not (Wine) */
+  uint8_t dup_keeps_unicode;
+  /* docs/wine.md#read-eof: a _read of 0 bytes at the end of the file sets
+   * the descriptor's end-of-file flag (Wine; Windows sets it at Ctrl+Z
+   * only) */
+  uint8_t eof_sticky;
 };
 void co__hooks_init(struct co__hooks *h, unsigned quirks);
 
@@ -267,7 +285,9 @@ struct co_model {
   size_t nfile, filecap;
   struct co__content *content; /* by file, contentcap of them */
   size_t contentcap;
-  uint8_t pattern[256]; /* what a write of i bytes writes: CO_WRITE_BYTE */
+  uint8_t pattern[256];  /* what a write of i bytes writes: CO_WRITE_BYTE */
+  uint8_t lastread[256]; /* the last layer read's bytes (crtio.c), */
+  int16_t lastread_n;    /* their count, -1 if not known */
   struct slotent slot[CO_SLOTS];
   struct objent obj[CO_OBJS];
   int64_t *foreign;
@@ -315,6 +335,8 @@ int32_t co__new_ofd(struct co_model *m, int acc, int append);
 /* A new open file description on file, an open of it again by name. */
 int32_t co__new_ofd_on(struct co_model *m, int32_t file, int acc, int append);
 void co__ofd_write(struct co_model *m, struct ofdent *o, int64_t n);
+void co__ofd_write_bytes(struct co_model *m, struct ofdent *o,
+                         const uint8_t *src, int64_t n);
 void co__ofd_write_as(struct co_model *m, struct ofdent *o, int64_t n,
                       int pattern);
 void co__ofd_unknown(struct co_model *m, struct ofdent *o);
@@ -642,6 +664,19 @@ void co__numbered_dup2(struct co_model *m, struct co__callctx *x,
                        struct co_outcome *pred, struct co_aftermath *t);
 void co__numbered_wrap(struct co_model *m, struct co__callctx *x,
                        struct co_outcome *pred, struct co_aftermath *t);
+
+/* ---- crtio.c: the C runtime's reads, writes and text modes ---- */
+void co__crt_read(struct co_model *m, struct co__callctx *x,
+                  struct co_outcome *pred, struct co_aftermath *t);
+void co__crt_setmode(struct co_model *m, struct co__callctx *x,
+                     struct co_outcome *pred, struct co_aftermath *t);
+int co__crt_write(struct co_model *m, struct ofdent *d, unsigned own, int32_t n,
+                  struct co_outcome *pred);
+void co__crt_dup_flags(const struct co_model *m, const struct objent *o,
+                       struct objent *d);
+/* _doserrno after a failed ReadFile or WriteFile (docs/crt.md#doserrno) */
+#define CO__ERROR_ACCESS_DENIED 5
+#define CO__ERROR_INVALID_HANDLE 6
 
 /* ---- paged.c: the descriptor pager ---- */
 int co__pager_evicts(const struct co_model *m, const struct objent *o);

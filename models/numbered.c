@@ -92,6 +92,8 @@ static void close_numbered(struct co_model *m, struct objent *k,
     return;
   }
   m->onum_used[k->nb.n] = 0;
+  k->own &= (uint8_t) ~(CO_OWN_TEXT | CO_OWN_UTF16 | CO_OWN_UTF8); /* the */
+  k->eof = 0; /* freed slot's flags are cleared (crtio.c, _setmode) */
   if ((err = co__obj_close_fd(m, k, k->hold.owns, t)) != CO_OK)
     co__fail(pred, errs ? err : CO_OTHER);
 }
@@ -138,6 +140,7 @@ void co__numbered_dup(struct co_model *m, struct co__callctx *x,
   co__obj_make(m, d, o->nb.on, o->entry_base, n, 1);
   d->needs = o->needs;
   d->own = o->own; /* the flags but FNOINHERIT (UCRT dup.cpp) */
+  co__crt_dup_flags(m, o, d);
   pred->ret = 0;
 }
 
@@ -196,6 +199,7 @@ void co__numbered_dup2(struct co_model *m, struct co__callctx *x,
   d->failed = 0;
   d->needs = o->needs;
   d->own = o->own;
+  co__crt_dup_flags(m, o, d);
   d->hold.num = n;
   d->hold.gen = m->fd[n].gen;
   if (d->nb.on)

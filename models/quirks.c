@@ -92,6 +92,7 @@ static void q_param(struct co__hooks *h) {
   h->badfd_err = msvcrt_param_err;
   h->stat_badfd_err = msvcrt_param_err;
   h->resize_badfd_err = msvcrt_param_err;
+  h->text_param_err = msvcrt_param_err;
 }
 /* WINE_GET_OSFHANDLE_NO_IPH: Wine's _get_osfhandle returns -1, EBADF,
  * without the handler, under both runtimes. */
@@ -149,6 +150,19 @@ static int wine_dup_access(void) {
 static void q_dup_access(struct co__hooks *h) {
   h->dup_access_unchecked = wine_dup_access;
 }
+/* WINE_TEXT_MODES: Wine's text-mode checks call no handler, _O_BINARY
+ * resets the Unicode kind, a previous _O_U8TEXT is reported as _O_WTEXT. */
+static void q_text_modes(struct co__hooks *h) {
+  h->text_param_err = msvcrt_param_err;
+  h->binary_keeps_unicode = 0;
+  h->u8_as_wtext = 1;
+  h->setmode_closed_slot = 1;
+  h->dup_keeps_unicode = 0;
+}
+/* WINE_READ_EOF_STICKY: a _read of 0 bytes sets the end-of-file flag. */
+static void q_eof_sticky(struct co__hooks *h) {
+  h->eof_sticky = 1;
+}
 
 static const struct {
   unsigned bit;
@@ -164,6 +178,8 @@ static const struct {
     {CO_QUIRK_WINE_DUP_ACCESS_UNCHECKED, q_dup_access},
     {CO_QUIRK_WINE_BADFD_NO_IPH, q_badfd},
     {CO_QUIRK_WINE_FSTAT_CHSIZE_ERRNO, q_keeps_errno},
+    {CO_QUIRK_WINE_TEXT_MODES, q_text_modes},
+    {CO_QUIRK_WINE_READ_EOF_STICKY, q_eof_sticky},
 };
 
 void co__hooks_init(struct co__hooks *h, unsigned quirks) {
@@ -182,6 +198,12 @@ void co__hooks_init(struct co__hooks *h, unsigned quirks) {
   h->resize_badfd_err = ref_param_err; /* UCRT lowio/chsize.cpp */
   h->resize_rdonly_err = ref_resize_rdonly;
   h->stat_gone_err = ref_stat_gone;
+  h->text_param_err = ref_param_err; /* UCRT setmode.cpp, read.cpp, write.cpp */
+  h->binary_keeps_unicode = 1;       /* UCRT setmode.cpp: FTEXT cleared only */
+  h->u8_as_wtext = 0;                /* UCRT setmode.cpp: _O_U8TEXT */
+  h->setmode_closed_slot = 0;        /* UCRT setmode.cpp: FOPEN checked */
+  h->dup_keeps_unicode = 1;          /* UCRT dup.cpp, dup2.cpp: _textmode */
+  h->eof_sticky = 0;                 /* UCRT read.cpp: FEOFLAG at Ctrl+Z */
   for (i = 0; i < sizeof quirk_hooks / sizeof quirk_hooks[0]; i++)
     if (quirks & quirk_hooks[i].bit)
       quirk_hooks[i].apply(h);

@@ -505,6 +505,7 @@ static unsigned win32_quirks(void *self) {
     q |= CO_QUIRK_WINE_BADFD_NO_IPH;
   if (co_crt_fstat_chsize_errno())
     q |= CO_QUIRK_WINE_FSTAT_CHSIZE_ERRNO;
+  q |= co_crt_quirks(); /* the C runtime's, probed (crt.c) */
 #ifndef _UCRT
   /* linked against msvcrt.dll, not UCRT */
   q |= CO_QUIRK_MSVCRT_NO_IPH;

@@ -39,6 +39,13 @@
  *  - _fileno returns the stored number, unchecked.
  *  - the glue makes streams unbuffered (setvbuf _IONBF) so fwrite is one
  *    _write and nothing is left for fclose.
+ *  - _read (docs/crt.md#read): the descriptor's translation mode applies
+ *    (CR LF read as LF, Ctrl+Z ends the file, a Unicode mode takes even
+ *    counts); _setmode (docs/crt.md#setmode) returns the previous mode as
+ *    the index of its word in the entry's mode list; fread over an
+ *    unbuffered stream reads through _read. A failing _read, _write,
+ *    fread or fwrite reports _doserrno as the outcome's data
+ *    (docs/crt.md#doserrno); a successful read the digest of its bytes.
  * The _setmaxstdio/_getmaxstdio limits and the descriptor table's capacity
  * (2048 msvcrt, 8192 UCRT) are checked against the real CRT in the Windows
  * suite; with 8 objects a trace never reaches them.
@@ -64,6 +71,7 @@
 #include <string.h>
 #include <share.h>
 #include <sys/stat.h>
+#include <windows.h>
 
 #include "closeonce/contract.h"
 #include "closeonce/error.h"
@@ -105,6 +113,7 @@ static long iph_begin(void) {
   if (iph_get() != record_iph)
     iph_set(record_iph);
   errno = 0;
+  _doserrno = 0;
   return iph_fired;
 }
 
@@ -181,6 +190,35 @@ static const struct co_mode whence_modes[] = {
     {NULL, 0, 0, 0, 0, 0}};
 static const int whence_of[] = {SEEK_SET, SEEK_CUR, SEEK_END, 42};
 
+/* _setmode's modes (docs/crt.md#setmode): the five it takes, then four it
+ * rejects (Wine's test_setmode passes 0, -1, _O_BINARY | _O_TEXT and
+ * _O_WTEXT | _O_U16TEXT). */
+#define TXT CO_OWN_TEXT
+static const struct co_mode setmode_modes[] = {
+    {"binary", 1, 0, 0, 0, 0},
+    {"text", 1, 0, 0, 0, TXT},
+    {"wtext", 1, 0, 0, 0, TXT | CO_OWN_UTF16},
+    {"u8text", 1, 0, 0, 0, TXT | CO_OWN_UTF8},
+    {"u16text", 1, 0, 0, 0, TXT | CO_OWN_UTF16},
+    {"zero", 0, 0, 0, 0, 0},
+    {"all", 0, 0, 0, 0, 0},
+    {"bintext", 0, 0, 0, 0, 0},
+    {"wu16", 0, 0, 0, 0, 0},
+    {NULL, 0, 0, 0, 0, 0}};
+#undef TXT
+#define SETMODE_VALS_C                                                         \
+  "{_O_BINARY, _O_TEXT, _O_WTEXT, _O_U8TEXT, _O_U16TEXT, 0, -1,\n"             \
+  " _O_BINARY | _O_TEXT, _O_WTEXT | _O_U16TEXT}"
+static const int setmode_vals[] = {_O_BINARY,
+                                   _O_TEXT,
+                                   _O_WTEXT,
+                                   _O_U8TEXT,
+                                   _O_U16TEXT,
+                                   0,
+                                   -1,
+                                   _O_BINARY | _O_TEXT,
+                                   _O_WTEXT | _O_U16TEXT};
+
 enum {
   E_OPEN_OSFHANDLE,
   E_GET_OSFHANDLE,
@@ -195,7 +233,9 @@ enum {
   E_FSTAT,
   E_FILELENGTH,
   E_CHSIZE,
-  E_CHSIZE_S
+  E_CHSIZE_S,
+  E_READ,
+  E_SETMODE
 };
 
 static const struct co_entry entries[] = {
@@ -214,7 +254,7 @@ static const struct co_entry entries[] = {
      "still "
      "owns it",
      NULL, "$r = _get_osfhandle(CRT_FD($o));"},
-    {"_write", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL,
+    {"_write", CO_EFF_USE, 0, CO_IO_DOSERRNO, 1, NULL,
      "docs/crt.md#write, UCRT lowio/write.cpp: _O_APPEND seeks to the "
      "end first; "
      "text mode writes each newline as CR LF and returns n",
@@ -281,6 +321,25 @@ static const struct co_entry entries[] = {
      NULL,
      "errno_t crt_e = _chsize_s(CRT_FD($o), $n);\n"
      "if (crt_e)\n  errno = crt_e;\n$r = crt_e ? -1 : 0;"},
+    /* crtread: _read and _setmode (docs/crt.md#read, #setmode) */
+    {"_read", CO_EFF_READ, 0, CO_IO_DOSERRNO, 1, NULL,
+     "docs/crt.md#read, UCRT lowio/read.cpp, Wine dlls/msvcrt/file.c "
+     "read_i: ReadFile of the descriptor's handle; text mode reads CR LF as "
+     "LF and stops at Ctrl+Z; ERROR_ACCESS_DENIED -> EBADF, _doserrno kept",
+     NULL,
+     "static char crt_rb[256];\n"
+     "$r = _read(CRT_FD($o), crt_rb, (unsigned)$n);"},
+    {"_setmode", CO_EFF_SETMODE, 0, CO_IO_EXACT, 1, setmode_modes,
+     "docs/crt.md#setmode, UCRT lowio/setmode.cpp, Wine _setmode: the mode "
+     "checked first (EINVAL), then the descriptor (EBADF); returns the "
+     "previous mode (here its index in the mode list)",
+     NULL,
+     "static const int crt_sm[] = " SETMODE_VALS_C ";\n"
+     "int crt_k, crt_p = _setmode(CRT_FD($o), crt_sm[$modeno]);\n"
+     "$r = crt_p;\n"
+     "for (crt_k = 0; crt_p != -1 && crt_k < 5; crt_k++)\n"
+     "  if (crt_p == crt_sm[crt_k])\n"
+     "    $r = crt_k;"},
 };
 
 /* The reproducer's C (closeonce/contract.h): a descriptor object is its
@@ -371,6 +430,39 @@ static void file_call(unsigned e, int fd, int32_t n, long before,
         co_stat_pack(st.st_mode, st.st_nlink, (uint64_t)st.st_size);
 }
 
+/* crtread: the outcome of a read (n bytes of buf: their digest) or of a
+ * failed I/O call (_doserrno), docs/crt.md#doserrno. */
+static void io_end(long before, long r, const char *buf,
+                   struct co_outcome *out) {
+  unsigned long dos = (unsigned long)_doserrno;
+  iph_end(before, r, out);
+  if (out->err != CO_OK)
+    out->data = dos;
+  else if (buf)
+    out->data = co_bytes_digest((const uint8_t *)buf, (size_t)r);
+}
+
+/* _read (its bytes' digest as data) and _setmode (the previous mode as
+ * the index of its value in setmode_vals, docs/crt.md#setmode). */
+static void crt_read_or_setmode(unsigned e, unsigned mode, void *obj, int32_t n,
+                                long before, struct co_outcome *out) {
+  char buf[256];
+  long r;
+  unsigned k;
+  if (e == E_READ) {
+    r = _read(fd_of(obj), buf, (unsigned)n);
+    io_end(before, r, buf, out);
+    return;
+  }
+  r = _setmode(fd_of(obj), setmode_vals[mode]);
+  for (k = 0; r != -1 && k < 5; k++)
+    if (r == setmode_vals[k]) {
+      r = (long)k;
+      break;
+    }
+  iph_end(before, r, out);
+}
+
 static void crt_call(const struct co_glue_env *env, unsigned e, unsigned mode,
                      void **obj, int64_t h, int32_t n, struct co_outcome *out) {
   long before = iph_begin(), r = 0;
@@ -393,7 +485,8 @@ static void crt_call(const struct co_glue_env *env, unsigned e, unsigned mode,
     break;
   case E_WRITE:
     r = _write(fd_of(*obj), newlines(), (unsigned)n);
-    break;
+    io_end(before, r, NULL, out);
+    return;
   case E_CLOSE:
     r = _close(fd_of(*obj));
     *obj = NULL;
@@ -406,6 +499,10 @@ static void crt_call(const struct co_glue_env *env, unsigned e, unsigned mode,
   case E_CHSIZE:
   case E_CHSIZE_S:
     file_call(e, fd_of(*obj), n, before, out);
+    return;
+  case E_READ:
+  case E_SETMODE:
+    crt_read_or_setmode(e, mode, *obj, n, before, out);
     return;
   default:
     r = -1;
@@ -497,6 +594,63 @@ static int crt_number_open(int64_t n) {
   return co_crt_peek_osfhandle((int)n) != -1;
 }
 
+/* crtread: the start-up probes of the C runtime's quirks (model.h
+ * CO_QUIRK_WINE_TEXT_MODES, CO_QUIRK_WINE_READ_EOF_STICKY), on a temporary
+ * file; the recording handler is installed for them and what it counts is
+ * put back. Returns the quirk bits found. */
+/* A new temporary file for the probes: a name of this process and thread
+ * (processes probing at once never share one), a few tries; -1 if none. */
+static int probe_open(void) {
+  char dir[MAX_PATH], path[MAX_PATH + 64];
+  DWORD n = GetTempPathA(sizeof dir, dir);
+  unsigned i;
+  int fd = -1;
+  for (i = 0; fd < 0 && n && n < sizeof dir && i < 8; i++)
+    if (snprintf(path, sizeof path, "%scoq-%lu-%lu-%u", dir,
+                 (unsigned long)GetCurrentProcessId(),
+                 (unsigned long)GetCurrentThreadId(), i) < (int)sizeof path)
+      fd = _open(path, OPEN_NEW | _O_RDWR | _O_BINARY, _S_IREAD | _S_IWRITE);
+  return fd;
+}
+
+unsigned co_crt_quirks(void) {
+  char b[2];
+  long before = iph_begin();
+  unsigned q = 0;
+  int fd = probe_open();
+  int fd2 = fd >= 0 ? _dup(fd) : -1;
+  if (fd2 >= 0) {
+    /* a read at the end, a write through the duplicate, its seek back:
+     * Windows reads the byte, Wine's flag says the end (docs/wine.md) */
+    int sticky = _read(fd, b, 1) == 0 && _write(fd2, "x", 1) == 1 &&
+                 _lseek(fd2, 0, SEEK_SET) == 0 && _read(fd, b, 1) == 0;
+    int u8w =
+        _setmode(fd2, _O_U8TEXT) != -1 && _setmode(fd2, _O_TEXT) == _O_WTEXT;
+    int resets = _setmode(fd2, _O_WTEXT) != -1 &&
+                 _setmode(fd2, _O_BINARY) != -1 && _write(fd2, "x", 1) == 1;
+    /* a duplicate of a UTF-16 descriptor: does it take an odd count? */
+    int fd3 = _setmode(fd, _O_U16TEXT) != -1 ? _dup(fd) : -1;
+    int dupdrops = fd3 >= 0 && _write(fd3, "x", 1) == 1;
+    long fired = iph_fired;
+    int noiph = _setmode(fd2, 0) == -1 && iph_fired == fired, slot;
+    _close(fd2);
+    /* the freed slot: Windows EBADF, Wine takes the mode (then put back) */
+    slot = _setmode(fd2, _O_TEXT) == _O_BINARY;
+    if (slot)
+      _setmode(fd2, _O_BINARY);
+    if (sticky)
+      q |= CO_QUIRK_WINE_READ_EOF_STICKY;
+    if (fd3 >= 0)
+      _close(fd3);
+    if (u8w && resets && noiph && slot && dupdrops)
+      q |= CO_QUIRK_WINE_TEXT_MODES;
+  }
+  if (fd >= 0)
+    _close(fd);
+  iph_fired = before;
+  return q;
+}
+
 const struct co_adapter co_adapter_crt = {.version = CO_ADAPTER_VERSION,
                                           .contract = &contract,
                                           .call = crt_call,
@@ -515,7 +669,7 @@ static const struct co_mode fdopen_modes[] = {
     {"q", 0, 0, 0, 0, 0}, /* not a mode: the invalid-parameter handler */
     {NULL, 0, 0, 0, 0, 0}};
 
-enum { S_FDOPEN, S_FILENO, S_FWRITE, S_FCLOSE };
+enum { S_FDOPEN, S_FILENO, S_FWRITE, S_FCLOSE, S_FREAD };
 
 static const struct co_entry stdio_entries[] = {
     {"_fdopen", CO_EFF_WRAP, 0, CO_IO_EXACT, 1, fdopen_modes,
@@ -529,7 +683,7 @@ static const struct co_entry stdio_entries[] = {
     {"_fileno", CO_EFF_NUMBER, 0, CO_IO_EXACT, 1, NULL,
      "docs/crt.md#fileno: the stream's descriptor, unchecked", NULL,
      "$r = _fileno($o);"},
-    {"fwrite", CO_EFF_USE, 0, CO_IO_EXACT, 1, NULL,
+    {"fwrite", CO_EFF_USE, 0, CO_IO_DOSERRNO, 1, NULL,
      "fwrite of n bytes on an unbuffered stream: one _write", NULL,
      "$r = fwrite(crt_stdio_nl, 1, (size_t)$n, $o) == (size_t)$n ? $n : -1;\n"
      "if ($r < 0)\n  clearerr($o);"},
@@ -537,6 +691,16 @@ static const struct co_entry stdio_entries[] = {
      "UCRT stdio/fclose.cpp: flush, _close(the descriptor), free the "
      "stream; EOF if the close failed",
      NULL, "$r = fclose($o) == 0 ? 0 : -1;"},
+    /* crtread: fread (docs/crt.md#fread) */
+    {"fread", CO_EFF_READ, 0, CO_IO_DOSERRNO, 1, NULL,
+     "docs/crt.md#fread, UCRT stdio/fread.cpp: an unbuffered stream reads "
+     "through _read until n bytes or the end; -1 here (errno its _read's) "
+     "if it read nothing and its error flag is set",
+     NULL,
+     "static char crt_frb[256];\n"
+     "size_t crt_got = fread(crt_frb, 1, (size_t)$n, $o);\n"
+     "$r = crt_got == 0 && ferror($o) ? -1 : (long)crt_got;\n"
+     "clearerr($o);"},
 };
 
 /* The reproducer's C: unbuffered streams, fwrite writing newlines. */
@@ -566,7 +730,16 @@ static void stdio_call(const struct co_glue_env *env, unsigned e, unsigned mode,
     r = fwrite(newlines(), 1, (size_t)n, f) == (size_t)n ? n : -1;
     if (r < 0)
       clearerr(f);
-    break;
+    io_end(before, r, NULL, out);
+    return;
+  case S_FREAD: {
+    char buf[256];
+    size_t got = fread(buf, 1, (size_t)n, f);
+    r = got == 0 && ferror(f) ? -1 : (long)got;
+    clearerr(f);
+    io_end(before, r, buf, out); /* errno: its _read's */
+    return;
+  }
   case S_FCLOSE:
     r = fclose(f) == 0 ? 0 : -1;
     *obj = NULL;

@@ -20,5 +20,7 @@ int co_crt_badfd_no_iph(void);
  * _chsize_s of one returns errno as it was (quirk WINE_FSTAT_CHSIZE_ERRNO);
  * probed with -1. */
 int co_crt_fstat_chsize_errno(void);
+/* The C runtime's quirks found by start-up probes (crt.c). */
+unsigned co_crt_quirks(void);
 
 #endif

@@ -116,12 +116,28 @@ enum co_effect {
    * invalid-parameter handler), zeros past the old end; the offset does
    * not move; returns 0. Trace: NAME oK N */
   CO_EFF_RESIZE,
+  /* Reads up to N bytes (0..255) through the object's descriptor (the C
+   * runtime's _read, fread over an unbuffered stream): returns the count,
+   * the bytes' digest as data (co_bytes_digest); the object's translation
+   * flags (CO_OWN_TEXT, CO_OWN_UTF16, CO_OWN_UTF8) apply as in
+   * docs/crt.md#read. A READ of a wrapper (a stream) repeats the read
+   * until N bytes came or one returned 0. Numbered layers and their
+   * wrappers only. Trace: NAME oK N */
+  CO_EFF_READ,
+  /* Sets the object's translation flags to its mode word's own
+   * (CO_OWN_TEXT, CO_OWN_UTF16, CO_OWN_UTF8: _setmode); a mode that is not
+   * valid is rejected (EINVAL, before the descriptor is looked up).
+   * Returns the index of the first valid mode whose flags were the
+   * object's. Numbered layers only. Trace: NAME oK MODE */
+  CO_EFF_SETMODE,
   CO_EFF_COUNT
 };
 const char *co_effect_name(enum co_effect e);
 /* 1 if an entry with effect f takes a descriptor argument (adopt,
  * adopt-on-success, borrow, adopt-dup). */
 int co_effect_takes_fd(enum co_effect f);
+/* 1 if an entry with effect f takes an integer N (use, seek, read). */
+int co_effect_takes_n(enum co_effect f);
 
 /* Checks an adopting entry makes before taking the descriptor. */
 #define CO_CHK_VALID 0x1 /* not open -> fails with EBADF */
@@ -183,6 +199,10 @@ int co_effect_takes_fd(enum co_effect f);
  * closes any other as usual. Only a trace that owns 0-2 (--free-std) gets
  * there; the descriptor is then the client's again. POSIX descriptors. */
 #define CO_IO_KEEPS_STD 128
+/* A failed USE or READ reports the C runtime's _doserrno as its outcome's
+ * data (docs/crt.md#doserrno): the model predicts it where ReadFile or
+ * WriteFile failed. */
+#define CO_IO_DOSERRNO 256
 
 #define CO_NEED_READ 0x1
 #define CO_NEED_WRITE 0x2
@@ -221,6 +241,11 @@ struct co_mode {
  * most Windows libraries make them); without it the model has it
  * inheritable. */
 #define CO_OWN_CLOEXEC 0x4
+/* With CO_OWN_TEXT, the C runtime's Unicode text modes (docs/crt.md#setmode):
+ * UTF16 (_O_WTEXT, _O_U16TEXT) translates 2-byte units, UTF8 (_O_U8TEXT)
+ * converts UTF-16 to UTF-8 on write; both take even counts only. */
+#define CO_OWN_UTF16 0x8
+#define CO_OWN_UTF8 0x10
 #define CO_SEEK_NEVER 0
 #define CO_SEEK_ALWAYS 1
 #define CO_SEEK_IF_SET_APPEND 2 /* only when it turned O_APPEND on itself */

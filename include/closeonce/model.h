@@ -106,7 +106,23 @@ enum co_platform {
     "access fails with EBADF whatever the size; UCRT gives EACCES, or 0 when " \
     "the size is the file's already (Wine dlls/msvcrt/file.c _fstat64, "      \
     "_chsize_s; UCRT lowio/chsize.cpp, filesystem/stat.cpp; docs/wine.md; "     \
-    "corpus/win32-crt/file-calls-closed-descriptor.trace)")
+    "corpus/win32-crt/file-calls-closed-descriptor.trace)") \
+  X(WINE_TEXT_MODES, 0x200, "wine",                                            \
+    "_setmode and the Unicode text modes as Wine has them under msvcrt.dll "   \
+    "and ucrtbase.dll: a bad mode and an odd count in a Unicode mode fail "    \
+    "without the invalid-parameter handler, a closed descriptor's freed "      \
+    "slot takes the mode (UCRT: EBADF), _O_BINARY "                            \
+    "resets the Unicode mode, _dup and _dup2 do not copy it, a previous "      \
+    "_O_U8TEXT is reported as _O_WTEXT; UCRT calls the handler, keeps and "    \
+    "copies the Unicode mode and reports _O_U8TEXT "                           \
+    "(Wine dlls/msvcrt/file.c _setmode; UCRT lowio/setmode.cpp; found by a "   \
+    "start-up probe; docs/wine.md#text-modes)")                                \
+  X(WINE_READ_EOF_STICKY, 0x400, "wine",                                       \
+    "a _read that gets 0 bytes at the end of a file sets the descriptor's "    \
+    "end-of-file flag, and its later _read calls return 0 without reading "    \
+    "until a _lseek; Windows sets that flag at a Ctrl+Z in text mode only "    \
+    "(Wine dlls/msvcrt/file.c read_i; UCRT lowio/read.cpp; found by a "        \
+    "start-up probe; docs/wine.md#read-eof)")
 enum co_quirk {
 #define CO__Q_ENUM(id, bit, profile, text) CO_QUIRK_##id = bit,
   CO_QUIRK_LIST(CO__Q_ENUM)
@@ -454,6 +470,10 @@ const char *co_sit_name(enum co_sit s);
  * them. */
 long co_model_file_bytes(const struct co_model *m, int64_t num, int64_t off,
                          uint8_t *buf /* OUT */, size_t n);
+/* The bytes the last layer read (a C-runtime _read or fread) returned, as
+ * the model has them (the executor compared their digest): copies at most
+ * cap into buf; returns their count, -1 if the model does not know them. */
+long co_model_last_read(const struct co_model *m, uint8_t *buf, size_t cap);
 /* Current number of a slot, -1 if unset. */
 int64_t co_model_slot(const struct co_model *m, unsigned slot);
 

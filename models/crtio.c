@@ -219,6 +219,20 @@ void co__crt_read(struct co_model *m, struct co__callctx *x,
   int stream = !o->nb.on;
   t->obj = x->op->obj % CO_OBJS;
   m->lastread_n = -1;
+  if (!stream && !o->live) {
+    /* a closed descriptor, its number free (docs/crt.md#stale): UCRT
+     * read.cpp validates FOPEN first, EBADF after the handler, _doserrno
+     * cleared; Wine's read_i returns 0 for a count of 0 before it looks at
+     * the descriptor, then EBADF (docs/wine.md#badfd-no-iph) */
+    if (n == 0 && m->hook.read0_before_fd) {
+      pred->ret = 0;
+      return;
+    }
+    co__fail(pred, m->hook.badfd_err(x->errs ? CO_EBADF : CO_OTHER));
+    pred->data = 0;
+    pred->dmask = x->e->io & CO_IO_DOSERRNO ? ~(uint64_t)0 : 0;
+    return;
+  }
   if (stream) {
     int in = co__inner_of(m, o);
     if (in < 0 || !(o->needs & CO_NEED_READ)) {

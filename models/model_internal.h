@@ -238,6 +238,9 @@ struct co__hooks {
   /* _write, _dup, _dup2 (its source) and _fdopen of a descriptor that is
    * not open: what they return */
   int (*badfd_err)(int err);
+  /* _read of 0 bytes of a descriptor that is not open returns 0 (Wine's
+   * read_i checks the count first; UCRT the descriptor: EBADF) */
+  uint8_t read0_before_fd;
   /* _fstat and _chsize of a descriptor that is not open: the error
    * (CO_OK: _fstat fails setting no errno, _chsize succeeds) */
   int (*stat_badfd_err)(int err);

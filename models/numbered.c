@@ -279,6 +279,12 @@ void co__numbered_file(struct co_model *m, struct co__callctx *x,
     return;
   }
   size = &m->fsize[co__ofd_of(m, num)->file];
+  /* _filelength and _chsize seek (and put the offset back), and a seek
+   * clears the end-of-file flag (UCRT lowio/filelength.cpp, chsize.cpp,
+   * lseek.cpp; Wine _filelength, _chsize_s through _lseeki64;
+   * docs/crt.md#read) */
+  if (f != CO_EFF_STAT)
+    x->o->eof = 0;
   if (f == CO_EFF_STAT) {
     pred->data = co_stat_pack(0100666, 1, *size < 0 ? 0 : (uint64_t)*size);
     pred->dmask =

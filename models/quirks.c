@@ -109,6 +109,7 @@ static void q_lseek(struct co__hooks *h) {
  * not open, without the handler, under both runtimes. */
 static void q_badfd(struct co__hooks *h) {
   h->badfd_err = msvcrt_param_err;
+  h->read0_before_fd = 1;
 }
 /* WINE_FSTAT_CHSIZE_ERRNO: Wine's _fstat64 of a descriptor that is not
  * open returns -1 and sets no errno; its _chsize_s returns errno as it
@@ -194,6 +195,7 @@ void co__hooks_init(struct co__hooks *h, unsigned quirks) {
   h->dup_access_unchecked = ref_dup_access;
   /* UCRT write.cpp, dup.cpp, dup2.cpp, fdopen.cpp: _VALIDATE_*(FOPEN) */
   h->badfd_err = ref_param_err;
+  h->read0_before_fd = 0; /* UCRT read.cpp: FOPEN validated first */
   h->stat_badfd_err = ref_param_err;   /* UCRT stat.cpp _fstat64 */
   h->resize_badfd_err = ref_param_err; /* UCRT lowio/chsize.cpp */
   h->resize_rdonly_err = ref_resize_rdonly;

@@ -551,8 +551,10 @@ int64_t co_crt_peek_osfhandle(int fd) {
 int co_crt_badfd_no_iph(void) {
   long before = iph_begin();
   FILE *f;
+  char b[1];
   int quiet = _write(-1, "", 0) == -1 && errno == EBADF;
   errno = 0;
+  quiet &= _read(-1, b, 0) == 0 && errno == 0;
   quiet &= _dup(-1) == -1 && errno == EBADF;
   errno = 0;
   quiet &= _dup2(-1, -1) == -1 && errno == EBADF;

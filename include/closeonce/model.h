@@ -92,8 +92,9 @@ enum co_platform {
   X(WINE_BADFD_NO_IPH, 0x800, "wine",                                          \
     "_write, _dup, _dup2 (of its source) and _fdopen of a descriptor that is " \
     "not open return -1 (NULL) with EBADF without calling the "               \
-    "invalid-parameter handler, under msvcrt.dll and ucrtbase.dll; UCRT "      \
-    "calls it (Wine dlls/msvcrt/file.c _write, _dup2, msvcrt_init_fp; UCRT "   \
+    "invalid-parameter handler, under msvcrt.dll and ucrtbase.dll, and "       \
+    "_read of 0 bytes of one returns 0; UCRT calls the handler "                \
+    "(Wine dlls/msvcrt/file.c _write, _dup2, read_i, msvcrt_init_fp; UCRT "    \
     "lowio/write.cpp, dup.cpp, dup2.cpp, stdio/fdopen.cpp; docs/wine.md#iph; " \
     "corpus/win32-crt/stale-descriptor-calls.trace)")                         \
   X(WINE_FSTAT_CHSIZE_ERRNO, 0x1000, "wine",                                    \

@@ -56,6 +56,13 @@ static const struct co__word words_duph[] = {
     {CO_F_NOINHERIT, CO_F_NOINHERIT, "noinherit"},
     {CO_F_SAMEATTR, CO_F_SAMEATTR, "sameattr"},
     {0, 0, NULL}};
+static const struct co__word words_reopen[] = {
+    {CO_F_ACC_MASK, CO_F_ACC_RDWR, "rdwr"},
+    {CO_F_ACC_MASK, CO_F_ACC_RDONLY, "rdonly"},
+    {CO_F_ACC_MASK, CO_F_ACC_WRONLY, "wronly"},
+    {CO_F_DENYW, CO_F_DENYW, "denyw"},
+    {CO_F_DENYR, CO_F_DENYR, "denyr"},
+    {0, 0, NULL}};
 static const struct co__word words_whence[] = {{CO_F_WHENCE_MASK, 0, "set"},
                                                {CO_F_WHENCE_MASK, 1, "cur"},
                                                {CO_F_WHENCE_MASK, 2, "end"},
@@ -68,6 +75,17 @@ static const struct co__word *const op_words[CO_OP_COUNT] = {
 };
 
 const int32_t co_ref_at[CO_AT_REFS] = {CO_AT_LIST};
+
+/* reopen's dwFlags by index (the values of winnt.h/winbase.h, written out
+ * so that the POSIX build has them): none; the eight file attributes
+ * Wine's test_ReOpenFile passes (ARCHIVE, ENCRYPTED, HIDDEN, NORMAL,
+ * OFFLINE, READONLY, SYSTEM, TEMPORARY); four of the flags it passes
+ * (BACKUP_SEMANTICS, RANDOM_ACCESS, SEQUENTIAL_SCAN, WRITE_THROUGH: not
+ * NO_BUFFERING or OVERLAPPED, which change what a later WriteFile does). */
+const uint32_t co_reopen_flags[CO_REOPEN_FLAGS] = {
+    0,          0x20,       0x4000,    0x2,      0x80,     0x1000,     0x1,
+    0x4,        0x100,      0x02000000u, 0x10000000u, 0x08000000u,
+    0x80000000u};
 
 const struct co_opdesc co_opdesc[CO_OP_COUNT] = {
 #define CO__OP_DESC(id, name, binds, nrefs, arg, words)                        \
@@ -265,6 +283,8 @@ void co_op_canon(struct co_op *op) {
   switch (d->arg) {
   case CO_ARG_COUNT:
     op->n = op->n & 0xff;
+    if (op->kind == CO_OP_REOPEN) /* an index into co_reopen_flags */
+      op->n %= CO_REOPEN_FLAGS;
     break;
   case CO_ARG_OFFSET:
     op->n = (int8_t)(uint8_t)op->n;

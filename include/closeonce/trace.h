@@ -77,7 +77,10 @@ enum co_argkind {
   X(FSTAT, "fstat", 0, 1, CO_ARG_NONE, none)                                   \
   X(LSEEK_EXT, "lseek_ext", 0, 1, CO_ARG_OFFSET, seekext)                      \
   X(CALL, "call", 0, 0, CO_ARG_NONE, none)                                     \
-  X(SETLIMIT, "setlimit", 0, 1, CO_ARG_NONE, none) /* soft RLIMIT_NOFILE */
+  X(SETLIMIT, "setlimit", 0, 1, CO_ARG_NONE, none) /* soft RLIMIT_NOFILE */ \
+  X(REOPEN, "reopen", 1, 1, CO_ARG_COUNT, reopen)                              \
+  X(SETVALID, "setvaliddata", 0, 1, CO_ARG_OFFSET, none)                       \
+  X(FILETYPE, "filetype", 0, 1, CO_ARG_NONE, none)
 
 enum co_opkind {
 #define CO__OP_ENUM(id, name, binds, nrefs, arg, words) CO_OP_##id,
@@ -118,6 +121,26 @@ enum co_opkind {
  * DUPLICATE_SAME_ATTRIBUTES */
 #define CO_F_NOINHERIT 0x1
 #define CO_F_SAMEATTR 0x2
+/* reopen sK [rdwr|rdonly|wronly] [denyw] [denyr] N: open the file sK's
+ * number refers to once more, a new open file description with its own
+ * position and the access the words say (docs/win32.md#reopen,
+ * docs/posix.md#reopen). Win32: ReOpenFile(h, access, share, dwFlags), the
+ * share mode FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE less
+ * FILE_SHARE_WRITE with denyw and FILE_SHARE_READ with denyr; N picks
+ * dwFlags from co_reopen_flags (0: none; 1-8 a FILE_ATTRIBUTE_*, which
+ * ReOpenFile refuses; 9-12 a FILE_FLAG_* it takes). Linux: open of the
+ * same file again (/proc/self/fd/K) with O_RDWR/O_RDONLY/O_WRONLY; Linux
+ * has no share modes and no such flags, so denyw, denyr and N change
+ * nothing there. The access bits are CO_F_ACC_*. */
+#define CO_F_DENYW 0x4
+#define CO_F_DENYR 0x8
+#define CO_REOPEN_FLAGS 13
+extern const uint32_t co_reopen_flags[CO_REOPEN_FLAGS];
+/* Win32 only: setvaliddata sK N:
+ * SetFileValidData(h, N) (docs/win32.md#setvaliddata). filetype sK:
+ * GetFileType(h): 1 FILE_TYPE_DISK, 2 FILE_TYPE_CHAR, 3 FILE_TYPE_PIPE;
+ * an invalid handle is FILE_TYPE_UNKNOWN, -1 here with the error
+ * (docs/win32.md#filetype). */
 
 enum co_reftype {
   CO_REF_SLOT,  /* the number currently held by slot idx (-1 if never set) */

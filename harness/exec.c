@@ -1473,16 +1473,11 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
 
 static int full_check(struct co_exec *ex, char *msg, size_t cap);
 
-static int cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return (x > y) - (x < y);
-}
-
 /* The end-of-trace comparison of every live number. */
 static int final_compare(struct co_exec *ex, struct co_verdict *v, int64_t hi) {
   uint64_t keys[64];
   int64_t keynum[64];
-  size_t nk = 0, i;
+  size_t nk = 0, i, j;
   int64_t num;
   unsigned k;
   for (k = 0; k < CO_OBJS; k++)
@@ -1502,29 +1497,25 @@ static int final_compare(struct co_exec *ex, struct co_verdict *v, int64_t hi) {
       keynum[nk++] = num;
     }
   }
-  /* Distinct descriptions must be distinct files (each open makes one). */
-  if (nk > 1) {
-    uint64_t sorted[64];
-    memcpy(sorted, keys, nk * sizeof *keys);
-    qsort(sorted, nk, sizeof *sorted, cmp_u64);
-    for (i = 1; i < nk; i++)
-      if (sorted[i] == sorted[i - 1]) {
-        size_t x, y;
-        for (x = 0; x < nk && keys[x] != sorted[i]; x++)
-          ;
-        for (y = x + 1; y < nk && keys[y] != sorted[i]; y++)
-          ;
-        char ha[24], hb[24];
-        return set_verdict(
-            ex, v, CO_V_DIVERGENCE, "file",
-            "%s %s and %s name one file; the model has them on separate "
-            "open file %s",
-            ex->words->handles,
-            co_words_value(ex->words, keynum[x], ha, sizeof ha),
-            co_words_value(ex->words, keynum[y < nk ? y : x], hb, sizeof hb),
-            ex->words->win32 ? "objects" : "descriptions");
-      }
-  }
+  /* Distinct descriptions are on one file exactly when the model has them
+   * there: each open makes a file, a reopen opens one again. */
+  for (i = 0; i < nk; i++)
+    for (j = i + 1; j < nk; j++) {
+      int one = co_model_file(ex->model, keynum[i]) ==
+                co_model_file(ex->model, keynum[j]);
+      char ha[24], hb[24];
+      if ((keys[i] == keys[j]) == one)
+        continue;
+      return set_verdict(
+          ex, v, CO_V_DIVERGENCE, "file",
+          "%s %s and %s name %s; the model has them on %s", ex->words->handles,
+          co_words_value(ex->words, keynum[i], ha, sizeof ha),
+          co_words_value(ex->words, keynum[j], hb, sizeof hb),
+          one ? "different files" : "one file",
+          one                ? "one file"
+          : ex->words->win32 ? "separate open file objects"
+                             : "separate open file descriptions");
+    }
   return CO_V_OK;
 }
 

@@ -341,6 +341,15 @@ static void open_c(FILE *o, const struct co_op *op) {
           op->flags & CO_F_APPEND ? " | O_APPEND" : "");
 }
 
+/* reopen: the same file again through /proc/self/fd (docs/posix.md#reopen) */
+static void reopen_c(FILE *o, const struct co_op *op) {
+  fprintf(o, "  {\n    char p[40];\n    snprintf(p, sizeof p, "
+             "\"/proc/self/fd/%%d\", (int)");
+  ref_c(o, op->a);
+  fprintf(o, ");\n    r = s[%u] = open(p, %s);\n  }\n", op->dst,
+          acc_c(op->flags));
+}
+
 static void dup3_c(FILE *o, const struct co_op *op) {
   call_c(o, op, "dup3", 1, 2);
   fprintf(o, ", %s%s);\n", op->flags & CO_F_BIT0 ? "O_CLOEXEC" : "0",
@@ -445,7 +454,7 @@ static void (*const builtin_c[CO_OP_COUNT])(FILE *, const struct co_op *) = {
     [CO_OP_WRITE] = write_c,       [CO_OP_LSEEK] = lseek_c,
     [CO_OP_SETFL] = setfl_c,       [CO_OP_READ] = read_c,
     [CO_OP_FSTAT] = fstat_c,       [CO_OP_LSEEK_EXT] = lseek_ext_c,
-    [CO_OP_SETLIMIT] = setlimit_c,
+    [CO_OP_SETLIMIT] = setlimit_c, [CO_OP_REOPEN] = reopen_c,
 };
 
 static int builtin_op_c(FILE *o, const struct co_op *op) {

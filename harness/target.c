@@ -33,10 +33,13 @@
 /* Win32: the HANDLE calls (harness/win32/backend.c maps each one). */
 static const uint8_t win32_ops[] = {
     CO_OP_OPEN,  CO_OP_DUP,        CO_OP_DUP_CLOSE, CO_OP_CLOSE, CO_OP_GETFD,
-    CO_OP_SETFD, CO_OP_SETPROTECT, CO_OP_WRITE,     CO_OP_LSEEK, CO_OP_DUPH};
+    CO_OP_SETFD, CO_OP_SETPROTECT, CO_OP_WRITE,     CO_OP_LSEEK, CO_OP_DUPH,
+    /* names: a second open of one file, and calls on a handle */
+    CO_OP_REOPEN, CO_OP_SETVALID, CO_OP_FILETYPE};
 /* The client's HANDLE calls around a library. */
 const uint8_t co_client_ops[] = {CO_OP_OPEN,  CO_OP_DUP,   CO_OP_CLOSE,
-                                 CO_OP_WRITE, CO_OP_LSEEK, CO_OP_GETFD};
+                                 CO_OP_WRITE, CO_OP_LSEEK, CO_OP_GETFD,
+                                 CO_OP_REOPEN /* names */};
 #define CO_OPS_WIN32_ALL win32_ops
 #define CO_BACKEND_OS co_backend_win32
 #define CO_LAYER_CRT "crt"
@@ -47,7 +50,8 @@ static const uint8_t posix_ops[] = {
     CO_OP_OPEN,        CO_OP_DUP,     CO_OP_DUP2,  CO_OP_DUP3,  CO_OP_DUPFD,
     CO_OP_GETFD,       CO_OP_SETFD,   CO_OP_GETFL, CO_OP_SETFL, CO_OP_CLOSE,
     CO_OP_CLOSE_RANGE, CO_OP_WRITE,   CO_OP_LSEEK, CO_OP_READ,  CO_OP_FSTAT,
-    CO_OP_LSEEK_EXT,   CO_OP_SETLIMIT};
+    CO_OP_LSEEK_EXT,   CO_OP_SETLIMIT,
+    CO_OP_REOPEN /* names: a second open of one file */};
 /* Client operations of the layered targets: the descriptor calls a program
  * makes around its libraries. */
 const uint8_t co_client_ops[] = {CO_OP_OPEN,  CO_OP_DUP,   CO_OP_DUP2,

@@ -205,6 +205,24 @@ int32_t co__new_ofd(struct co_model *m, int acc, int append) {
   d->acc = (uint8_t)acc;
   d->append = (uint8_t)(append != 0);
   d->nonblock = 0;
+  d->deny = 0;
+  return (int32_t)m->nofd++;
+}
+
+/* A second open of file (reopen, docs/posix.md#reopen): a new description
+ * at offset 0 on the same file, its size and bytes shared. */
+int32_t co__reopen_ofd(struct co_model *m, int32_t file, int acc, int deny) {
+  struct ofdent *d;
+  if (co__grow((void **)&m->ofd, &m->ofdcap, m->nofd + 1, sizeof *m->ofd) < 0)
+    return -1;
+  d = &m->ofd[m->nofd];
+  d->off = 0;
+  d->file = file;
+  d->refs = 0;
+  d->acc = (uint8_t)acc;
+  d->append = 0;
+  d->nonblock = 0;
+  d->deny = (uint8_t)deny;
   return (int32_t)m->nofd++;
 }
 
@@ -394,6 +412,10 @@ int64_t co_model_rep(const struct co_model *m, int64_t num) {
       return i;
   }
   return -1;
+}
+
+int64_t co_model_file(const struct co_model *m, int64_t num) {
+  return co__is_live(m, num) ? m->ofd[m->fd[num].ofd].file : -1;
 }
 
 int64_t co_model_next_live(const struct co_model *m, int64_t after) {

@@ -44,6 +44,7 @@ struct ofdent {
   uint8_t acc, append;
   uint8_t nonblock; /* O_NONBLOCK (F_SETFL); 2: unknown (a layer's object
                        held it: libraries set it, libuv does) */
+  uint8_t deny;     /* Win32 share mode of its open: CO_F_DENYW/DENYR */
 };
 
 /* What a file holds, for read (docs/posix.md#read): its bytes up to its
@@ -134,7 +135,7 @@ co__rule co__rule_open, co__rule_dup, co__rule_dup2, co__rule_dup3,
     co__rule_dupfd, co__rule_getfd, co__rule_setfd, co__rule_getfl,
     co__rule_setfl, co__rule_close, co__rule_close_range, co__rule_write,
     co__rule_lseek, co__rule_read, co__rule_fstat, co__rule_lseek_ext,
-    co__rule_setlimit;
+    co__rule_setlimit, co__rule_reopen;
 void co__write_with(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t,
                     int ro_err);
@@ -166,6 +167,8 @@ struct co__hooks {
   int (*sameattr)(void);
   /* _lseek of a descriptor that is not open: what it returns */
   int (*seek_badfd_err)(int err);
+  /* SetFileValidData(h, n) with write access, the file's size known */
+  int (*valid_data)(int64_t size, int32_t n);
 };
 void co__hooks_init(struct co__hooks *h, unsigned quirks);
 
@@ -218,6 +221,7 @@ int64_t co__past_foreign(const struct co_model *m, int64_t num);
 int co__is_foreign_list(const struct co_model *m, int64_t num);
 int64_t co__lowest_free(struct co_model *m, int64_t from);
 int32_t co__new_ofd(struct co_model *m, int acc, int append);
+int32_t co__reopen_ofd(struct co_model *m, int32_t file, int acc, int deny);
 void co__ofd_write(struct co_model *m, struct ofdent *o, int64_t n);
 void co__ofd_write_as(struct co_model *m, struct ofdent *o, int64_t n,
                       int pattern);

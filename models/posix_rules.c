@@ -378,6 +378,34 @@ void co__rule_setlimit(struct co_model *m, const struct co_call *c,
   m->limit = c->a;
 }
 
+/* reopen on Linux (docs/posix.md#reopen): open("/proc/self/fd/N") with the
+ * access asked; the number is taken before the path is looked up (EMFILE
+ * first), a number that is not open has no such entry (ENOENT); the new
+ * description starts at 0, shares the file, and has no O_CLOEXEC. Share
+ * modes and ReOpenFile's flags are Windows': nothing here. */
+void co__rule_reopen(struct co_model *m, const struct co_call *c,
+                     struct co_outcome *pred, struct co_aftermath *t) {
+  int32_t ofd;
+  int64_t n = m->plat->alloc(m, 0);
+  if (n < 0) {
+    co__fail(pred, CO_EMFILE);
+    return;
+  }
+  if (!co__is_live(m, c->a)) {
+    co__fail(pred, CO_ENOENT);
+    return;
+  }
+  ofd = co__reopen_ofd(m, m->ofd[m->fd[c->a].ofd].file,
+                       c->flags & CO_F_ACC_MASK, 0);
+  if (ofd < 0) {
+    co__fail(pred, CO_OTHER);
+    return;
+  }
+  co__install(m, n, ofd, 0);
+  pred->ret = n;
+  co__touch(t, n);
+}
+
 /* Linux: every number is a candidate, the lowest free wins; f0 and above
  * are the trace's. */
 static int64_t posix_watermark(const struct co_model *m) {
@@ -389,7 +417,8 @@ const struct co__platform co__posix_platform = {
     .rule = {CO__SHARED_RULES, [CO_OP_WRITE] = co__rule_write,
              [CO_OP_READ] = co__rule_read, [CO_OP_FSTAT] = co__rule_fstat,
              [CO_OP_LSEEK_EXT] = co__rule_lseek_ext,
-             [CO_OP_SETLIMIT] = co__rule_setlimit},
+             [CO_OP_SETLIMIT] = co__rule_setlimit,
+             [CO_OP_REOPEN] = co__rule_reopen},
     .alloc = co__lowest_free,
     .lowest_free = 1,
     .watermark = posix_watermark,

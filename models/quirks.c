@@ -33,7 +33,26 @@ static int ref_sameattr(void) {
   return 1; /* DUPLICATE_SAME_ATTRIBUTES copies the source's flags */
 }
 
+/* SetFileValidData with write access: Windows asks for the
+ * SE_MANAGE_VOLUME_NAME privilege first, which the harness never enables
+ * (docs/win32.md#setvaliddata). */
+static int ref_valid_data(int64_t size, int32_t n) {
+  (void)size;
+  (void)n;
+  return CO_EPERM;
+}
+
 /* ---- the quirks ---- */
+
+/* WINE_VALIDDATA_NO_PRIVILEGE: no privilege is asked; a length of 0 or
+ * less, or past the file's size, is ERROR_INVALID_PARAMETER, any other
+ * succeeds. */
+static int wine_valid_data(int64_t size, int32_t n) {
+  return n <= 0 || size < 0 || n > size ? CO_EINVAL : CO_OK;
+}
+static void q_valid_data(struct co__hooks *h) {
+  h->valid_data = wine_valid_data;
+}
 
 /* WINE_SEEK_BEFORE_HANDLE: FILE_BEGIN with a negative offset fails
  * ERROR_NEGATIVE_SEEK before the handle is looked up. */
@@ -103,6 +122,7 @@ static const struct {
     {CO_QUIRK_WINE_GET_OSFHANDLE_NO_IPH, q_lend},
     {CO_QUIRK_WINE_SAMEATTR_IGNORED, q_sameattr},
     {CO_QUIRK_WINE_LSEEK_NO_IPH, q_lseek},
+    {CO_QUIRK_WINE_VALIDDATA_NO_PRIVILEGE, q_valid_data},
 };
 
 void co__hooks_init(struct co__hooks *h, unsigned quirks) {
@@ -114,6 +134,7 @@ void co__hooks_init(struct co__hooks *h, unsigned quirks) {
   h->dup2_same = ref_dup2_same;
   h->sameattr = ref_sameattr;
   h->seek_badfd_err = ref_param_err; /* UCRT lowio/lseek.cpp */
+  h->valid_data = ref_valid_data;
   for (i = 0; i < sizeof quirk_hooks / sizeof quirk_hooks[0]; i++)
     if (quirks & quirk_hooks[i].bit)
       quirk_hooks[i].apply(h);

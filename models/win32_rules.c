@@ -92,6 +92,96 @@ static void w32_write(struct co_model *m, const struct co_call *c,
   co__write_with(m, c, pred, t, CO_EACCES);
 }
 
+/* ---- reopen, SetFileValidData, GetFileType (docs/win32.md#reopen) ---- */
+
+/* Does an open with access acc and share mode deny conflict with an open
+ * of the same file that is still open (docs/win32.md#share-modes)? Each
+ * side's read or write access must be one the other's share mode allows. */
+static int w32_share_conflict(const struct co_model *m, int32_t file, int acc,
+                              int deny) {
+  size_t i;
+  int rd = acc != CO_F_ACC_WRONLY, wr = acc != CO_F_ACC_RDONLY;
+  for (i = 0; i < m->nofd; i++) {
+    const struct ofdent *o = &m->ofd[i];
+    int ord = o->acc != CO_F_ACC_WRONLY, owr = o->acc != CO_F_ACC_RDONLY;
+    if (o->file != file || o->refs <= 0)
+      continue;
+    if ((rd && (o->deny & CO_F_DENYR)) || (wr && (o->deny & CO_F_DENYW)) ||
+        (ord && (deny & CO_F_DENYR)) || (owr && (deny & CO_F_DENYW)))
+      return 1;
+  }
+  return 0;
+}
+
+/* ReOpenFile(h, access, share, dwFlags): dwFlags with a FILE_ATTRIBUTE_*
+ * fails ERROR_INVALID_PARAMETER; an invalid handle ERROR_INVALID_HANDLE; a
+ * share conflict ERROR_SHARING_VIOLATION (EACCES, as the C runtime maps
+ * it); else a new handle, not inheritable (ReOpenFile takes no security
+ * attributes), on a new open of the same file at offset 0. */
+static void w32_reopen(struct co_model *m, const struct co_call *c,
+                       struct co_outcome *pred, struct co_aftermath *t) {
+  int acc = c->flags & CO_F_ACC_MASK,
+      deny = c->flags & (CO_F_DENYW | CO_F_DENYR);
+  int32_t ofd, file;
+  int64_t n;
+  if (c->n >= 1 && c->n <= 8) {
+    co__fail(pred, CO_EINVAL);
+    return;
+  }
+  if (!co__is_live(m, c->a)) {
+    co__fail(pred, CO_EBADF);
+    return;
+  }
+  file = m->ofd[m->fd[c->a].ofd].file;
+  if (w32_share_conflict(m, file, acc, deny)) {
+    co__fail(pred, CO_EACCES);
+    return;
+  }
+  if ((n = m->plat->alloc(m, 0)) < 0 ||
+      (ofd = co__reopen_ofd(m, file, acc, deny)) < 0) {
+    co__fail(pred, n < 0 ? CO_EMFILE : CO_OTHER);
+    return;
+  }
+  co__install(m, n, ofd, 1);
+  pred->ret = n;
+  co__touch(t, n);
+}
+
+/* SetFileValidData(h, n): an invalid handle ERROR_INVALID_HANDLE; without
+ * FILE_WRITE_DATA access ERROR_ACCESS_DENIED; with it, Windows wants the
+ * SE_MANAGE_VOLUME_NAME privilege enabled, which the harness never
+ * enables: ERROR_PRIVILEGE_NOT_HELD (EPERM). Under Wine 8.0 the privilege
+ * is not asked (CO_QUIRK_WINE_VALIDDATA_NO_PRIVILEGE, docs/wine.md). */
+static void w32_setvalid(struct co_model *m, const struct co_call *c,
+                         struct co_outcome *pred, struct co_aftermath *t) {
+  const struct ofdent *o;
+  int e;
+  (void)t;
+  if (!co__is_live(m, c->a)) {
+    co__fail(pred, CO_EBADF);
+    return;
+  }
+  o = &m->ofd[m->fd[c->a].ofd];
+  /* FILE_WRITE_DATA: an append-only handle (FILE_APPEND_DATA) lacks it */
+  e = o->acc == CO_F_ACC_RDONLY || o->append
+          ? CO_EACCES
+          : m->hook.valid_data(m->fsize[o->file], c->n);
+  if (e != CO_OK)
+    co__fail(pred, e);
+}
+
+/* GetFileType: every handle a trace opens is a file on disk,
+ * FILE_TYPE_DISK (1); an invalid one FILE_TYPE_UNKNOWN with
+ * ERROR_INVALID_HANDLE. */
+static void w32_filetype(struct co_model *m, const struct co_call *c,
+                         struct co_outcome *pred, struct co_aftermath *t) {
+  (void)t;
+  if (!co__is_live(m, c->a))
+    co__fail(pred, CO_EBADF);
+  else
+    pred->ret = 1;
+}
+
 /* The C-runtime numbers are taken by objects only (8 slots): the
  * CO_PAGER_LOW_WIN32-th one free at the start, for a trace to fill the
  * window range. */
@@ -107,7 +197,8 @@ const struct co__platform co__win32_platform = {
     .stride = W32_STRIDE,
     .rule = {CO__SHARED_RULES, [CO_OP_WRITE] = w32_write,
              [CO_OP_DUP_CLOSE] = w32_dup_close, [CO_OP_DUPH] = w32_duph,
-             [CO_OP_SETPROTECT] = w32_setprotect},
+             [CO_OP_SETPROTECT] = w32_setprotect, [CO_OP_REOPEN] = w32_reopen,
+             [CO_OP_SETVALID] = w32_setvalid, [CO_OP_FILETYPE] = w32_filetype},
     .alloc = w32_alloc,
     .neg_foreign = 1,
     .pager_keeps = 1,

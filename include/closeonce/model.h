@@ -77,7 +77,14 @@ enum co_platform {
     "calling the invalid-parameter handler, under msvcrt.dll and "             \
     "ucrtbase.dll; UCRT calls it (Wine dlls/msvcrt/file.c _lseeki64; UCRT "    \
     "lowio/lseek.cpp; docs/crt.md#lseek; "                                     \
-    "corpus/win32-crt/lseek-closed-descriptor.trace)")
+    "corpus/win32-crt/lseek-closed-descriptor.trace)")                         \
+  X(WINE_VALIDDATA_NO_PRIVILEGE, 0x8000, "wine",                               \
+    "SetFileValidData on a handle with write access does not ask for the "     \
+    "SE_MANAGE_VOLUME_NAME privilege: a length of 0 or less, or past the "     \
+    "file's size, fails ERROR_INVALID_PARAMETER and any other succeeds; "      \
+    "Windows fails ERROR_PRIVILEGE_NOT_HELD (Wine dlls/kernel32/tests/"        \
+    "file.c test_SetFileValidData, todo_wine; docs/wine.md#validdata; "        \
+    "corpus/conformance/wine/win32/setfilevaliddata-access.trace)")
 enum co_quirk {
 #define CO__Q_ENUM(id, bit, profile, text) CO_QUIRK_##id = bit,
   CO_QUIRK_LIST(CO__Q_ENUM)
@@ -371,6 +378,10 @@ void co_model_fd(const struct co_model *m, int64_t num,
 /* The lowest live number on the same open file description as num (num
  * itself if it is the lowest), or -1 if num is not live. O(numbers). */
 int64_t co_model_rep(const struct co_model *m, int64_t num);
+/* The file live number num's description is on (an index: two numbers
+ * name one file if it is the same; a reopen adds a description to a
+ * file), or -1 if num is not live. */
+int64_t co_model_file(const struct co_model *m, int64_t num);
 /* The lowest live number > after, or -1. */
 int64_t co_model_next_live(const struct co_model *m, int64_t after);
 /* The highest number that was live at any point of this trace, or -1. */

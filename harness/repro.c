@@ -341,10 +341,11 @@ static void open_c(FILE *o, const struct co_op *op) {
           op->flags & CO_F_APPEND ? " | O_APPEND" : "");
 }
 
-/* reopen: the same file again through /proc/self/fd (docs/posix.md#reopen) */
+/* reopen: the same file again through /proc/thread-self/fd
+ * (docs/posix.md#reopen) */
 static void reopen_c(FILE *o, const struct co_op *op) {
   fprintf(o, "  {\n    char p[40];\n    snprintf(p, sizeof p, "
-             "\"/proc/self/fd/%%d\", (int)");
+             "\"/proc/thread-self/fd/%%d\", (int)");
   ref_c(o, op->a);
   fprintf(o, ");\n    r = s[%u] = open(p, %s);\n  }\n", op->dst,
           acc_c(op->flags));

@@ -378,8 +378,8 @@ void co__rule_setlimit(struct co_model *m, const struct co_call *c,
   m->limit = c->a;
 }
 
-/* reopen on Linux (docs/posix.md#reopen): open("/proc/self/fd/N") with the
- * access asked; the number is taken before the path is looked up (EMFILE
+/* reopen on Linux (docs/posix.md#reopen): open("/proc/thread-self/fd/N") with
+ * the access asked; the number is taken before the path is looked up (EMFILE
  * first), a number that is not open has no such entry (ENOENT); the new
  * description starts at 0, shares the file, and has no O_CLOEXEC. Share
  * modes and ReOpenFile's flags are Windows': nothing here. */

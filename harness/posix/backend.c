@@ -384,9 +384,11 @@ static void posix_call(void *self, const struct co_call *c,
     posix_read_stat(be, c, out);
     return;
   case CO_OP_REOPEN: {
-    /* the same file again, by the name Linux gives it (docs/posix.md#reopen) */
+    /* the same file again, by the name Linux gives it (docs/posix.md#reopen):
+     * thread-self, since an executor's thread may have a descriptor table
+     * of its own (unshare(CLONE_FILES)), which /proc/self does not show */
     char path[40];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", a);
+    snprintf(path, sizeof path, "/proc/thread-self/fd/%d", a);
     r = open(path, (c->flags & CO_F_ACC_MASK) == CO_F_ACC_RDONLY   ? O_RDONLY
                    : (c->flags & CO_F_ACC_MASK) == CO_F_ACC_WRONLY ? O_WRONLY
                                                                    : O_RDWR);

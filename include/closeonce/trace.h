@@ -129,7 +129,7 @@ enum co_opkind {
  * FILE_SHARE_WRITE with denyw and FILE_SHARE_READ with denyr; N picks
  * dwFlags from co_reopen_flags (0: none; 1-8 a FILE_ATTRIBUTE_*, which
  * ReOpenFile refuses; 9-12 a FILE_FLAG_* it takes). Linux: open of the
- * same file again (/proc/self/fd/K) with O_RDWR/O_RDONLY/O_WRONLY; Linux
+ * same file again (/proc/thread-self/fd/K) with O_RDWR/O_RDONLY/O_WRONLY; Linux
  * has no share modes and no such flags, so denyw, denyr and N change
  * nothing there. The access bits are CO_F_ACC_*. */
 #define CO_F_DENYW 0x4

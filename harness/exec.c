@@ -1337,6 +1337,11 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
     n = snprintf(w, cap,
                  "%s through C-runtime descriptor %lld, closed under it",
                  e->name, (long long)ev->num);
+  else if (st->op->kind == CO_OP_REOPEN && ex->words->win32)
+    n = snprintf(w, cap,
+                 "`%s`: its file's delete-on-close handle is closed, where "
+                 "Windows and Wine part",
+                 text);
   else
     n = snprintf(w, cap, "`%s` on a %s the trace does not own", text,
                  ex->words->handle);

@@ -222,6 +222,9 @@ int co__is_foreign_list(const struct co_model *m, int64_t num);
 int64_t co__lowest_free(struct co_model *m, int64_t from);
 int32_t co__new_ofd(struct co_model *m, int acc, int append);
 int32_t co__reopen_ofd(struct co_model *m, int32_t file, int acc, int deny);
+/* Win32: a reopen of a file whose delete-on-close handle is closed, where
+ * Windows and Wine part (docs/win32.md#reopen): never run. */
+int co__reopen_unsure(const struct co_model *m, const struct co_call *c);
 void co__ofd_write(struct co_model *m, struct ofdent *o, int64_t n);
 void co__ofd_write_as(struct co_model *m, struct ofdent *o, int64_t n,
                       int pattern);

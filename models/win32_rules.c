@@ -113,6 +113,21 @@ static int w32_share_conflict(const struct co_model *m, int32_t file, int acc,
   return 0;
 }
 
+/* The open that made a file (its first description: a reopen's come
+ * later) holds FILE_FLAG_DELETE_ON_CLOSE. Once it is closed, Windows has
+ * the file delete-pending, and Wine 8.0 still opens it: not run. */
+int co__reopen_unsure(const struct co_model *m, const struct co_call *c) {
+  size_t i;
+  int32_t file;
+  if (m->plat != &co__win32_platform || !co__is_live(m, c->a))
+    return 0;
+  file = m->ofd[m->fd[c->a].ofd].file;
+  for (i = 0; i < m->nofd; i++)
+    if (m->ofd[i].file == file)
+      return m->ofd[i].refs <= 0;
+  return 0;
+}
+
 /* ReOpenFile(h, access, share, dwFlags): dwFlags with a FILE_ATTRIBUTE_*
  * fails ERROR_INVALID_PARAMETER; an invalid handle ERROR_INVALID_HANDLE; a
  * share conflict ERROR_SHARING_VIOLATION (EACCES, as the C runtime maps

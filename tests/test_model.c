@@ -331,3 +331,28 @@ Test(model, emfile_at_the_descriptor_limit) {
   REAL_OK(8, r.real[1].ret);
   co_exec_free(small);
 }
+
+/* names (issue 19): reopen opens the file again through /proc/thread-self
+ * (docs/posix.md#reopen): a new description at 0 on the same file (its
+ * bytes and size shared, its offset its own), with the access asked; a
+ * number that is not open has no entry there (ENOENT). */
+Test(model, reopen_is_a_new_description_on_the_same_file) {
+  sup_run_ok(ex,
+             "s0 = open wronly\n"
+             "write s0 5\n"
+             "s1 = reopen s0 0 rdonly\n"
+             "lseek s1 0 cur\n"
+             "lseek s1 0 end\n"
+             "write s1 1\n"
+             "read s1 8\n"
+             "close s1\n"
+             "s2 = reopen s1 0\n"
+             "close s0\n",
+             &r);
+  cr_assert_gt(r.real[2].ret, r.real[0].ret);
+  REAL_OK(3, 0); /* its own offset */
+  REAL_OK(4, 5); /* s0's bytes */
+  REAL_ERR(5, CO_EBADF, EBADF); /* opened O_RDONLY */
+  REAL_OK(6, 0);                /* at the end: nothing to read */
+  REAL_ERR(8, CO_ENOENT, ENOENT);
+}

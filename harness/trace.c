@@ -76,11 +76,11 @@ static const struct co__word *const op_words[CO_OP_COUNT] = {
 
 const int32_t co_ref_at[CO_AT_REFS] = {CO_AT_LIST};
 
-/* reopen's dwFlags by index (the values of winnt.h/winbase.h, written out
+/* reopen's dwFlags by index (the Windows SDK's values, written out
  * so that the POSIX build has them): none; the eight file attributes
  * Wine's test_ReOpenFile passes (ARCHIVE, ENCRYPTED, HIDDEN, NORMAL,
  * OFFLINE, READONLY, SYSTEM, TEMPORARY); four of the flags it passes
- * (BACKUP_SEMANTICS, RANDOM_ACCESS, SEQUENTIAL_SCAN, WRITE_THROUGH: not
+ * (backup semantics, RANDOM_ACCESS, SEQUENTIAL_SCAN, WRITE_THROUGH: not
  * NO_BUFFERING or OVERLAPPED, which change what a later WriteFile does). */
 const uint32_t co_reopen_flags[CO_REOPEN_FLAGS] = {
     0,          0x20,       0x4000,    0x2,      0x80,     0x1000,     0x1,

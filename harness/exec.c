@@ -1315,6 +1315,7 @@ _Static_assert(offsetof(struct co_verdict, what) +
 
 /* The first refused step of the trace, in words (once per trace). */
 static void note_refused(struct co_exec *ex, const struct co_step *st,
+                         const struct co_call *call,
                          const struct co_aftermath *eff) {
   const struct co_entry *e = st->call ? st->call->e : NULL;
   const char *layer = e ? st->call->adapter->contract->layer : "";
@@ -1337,6 +1338,11 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
     n = snprintf(w, cap,
                  "%s through C-runtime descriptor %lld, closed under it",
                  e->name, (long long)ev->num);
+  else if (ex->words->win32 && co_model_is_device(ex->model, call->a))
+    n = snprintf(w, cap,
+                 "`%s` on a device handle, whose I/O the model does not "
+                 "follow",
+                 text);
   else if (st->op->kind == CO_OP_REOPEN && ex->words->win32)
     n = snprintf(w, cap,
                  "`%s`: its file's delete-on-close handle is closed, where "
@@ -1413,7 +1419,7 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
   if (eff.refused) {
     ex->stats.syscalls_refused++;
     if (!ex->nrefused++)
-      note_refused(ex, st, &eff);
+      note_refused(ex, st, &call, &eff);
     real = pred;
   } else if (!issued) {
     if (op->kind == CO_OP_SETLIMIT)

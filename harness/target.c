@@ -35,7 +35,7 @@ static const uint8_t win32_ops[] = {
     CO_OP_OPEN,  CO_OP_DUP,        CO_OP_DUP_CLOSE, CO_OP_CLOSE, CO_OP_GETFD,
     CO_OP_SETFD, CO_OP_SETPROTECT, CO_OP_WRITE,     CO_OP_LSEEK, CO_OP_DUPH,
     /* names: a second open of one file, and calls on a handle */
-    CO_OP_REOPEN, CO_OP_SETVALID, CO_OP_FILETYPE};
+    CO_OP_REOPEN, CO_OP_SETVALID, CO_OP_FILETYPE, CO_OP_OPENDEV};
 /* The client's HANDLE calls around a library. */
 const uint8_t co_client_ops[] = {CO_OP_OPEN,  CO_OP_DUP,   CO_OP_CLOSE,
                                  CO_OP_WRITE, CO_OP_LSEEK, CO_OP_GETFD,

@@ -63,6 +63,10 @@ static const struct co__word words_reopen[] = {
     {CO_F_DENYW, CO_F_DENYW, "denyw"},
     {CO_F_DENYR, CO_F_DENYR, "denyr"},
     {0, 0, NULL}};
+static const struct co__word words_dev[] = {
+    {CO_F_DEV_MASK, CO_F_DEV_NUL, "nul"},
+    {CO_F_CLOEXEC, CO_F_CLOEXEC, "cloexec"},
+    {0, 0, NULL}};
 static const struct co__word words_whence[] = {{CO_F_WHENCE_MASK, 0, "set"},
                                                {CO_F_WHENCE_MASK, 1, "cur"},
                                                {CO_F_WHENCE_MASK, 2, "end"},
@@ -83,9 +87,8 @@ const int32_t co_ref_at[CO_AT_REFS] = {CO_AT_LIST};
  * (backup semantics, RANDOM_ACCESS, SEQUENTIAL_SCAN, WRITE_THROUGH: not
  * NO_BUFFERING or OVERLAPPED, which change what a later WriteFile does). */
 const uint32_t co_reopen_flags[CO_REOPEN_FLAGS] = {
-    0,          0x20,       0x4000,    0x2,      0x80,     0x1000,     0x1,
-    0x4,        0x100,      0x02000000u, 0x10000000u, 0x08000000u,
-    0x80000000u};
+    0,   0x20,  0x4000,      0x2,         0x80,        0x1000,     0x1,
+    0x4, 0x100, 0x02000000u, 0x10000000u, 0x08000000u, 0x80000000u};
 
 const struct co_opdesc co_opdesc[CO_OP_COUNT] = {
 #define CO__OP_DESC(id, name, binds, nrefs, arg, words)                        \

@@ -206,6 +206,7 @@ int32_t co__new_ofd(struct co_model *m, int acc, int append) {
   d->append = (uint8_t)(append != 0);
   d->nonblock = 0;
   d->deny = 0;
+  d->dev = 0;
   return (int32_t)m->nofd++;
 }
 
@@ -223,6 +224,7 @@ int32_t co__reopen_ofd(struct co_model *m, int32_t file, int acc, int deny) {
   d->append = 0;
   d->nonblock = 0;
   d->deny = (uint8_t)deny;
+  d->dev = 0;
   return (int32_t)m->nofd++;
 }
 
@@ -416,6 +418,10 @@ int64_t co_model_rep(const struct co_model *m, int64_t num) {
 
 int64_t co_model_file(const struct co_model *m, int64_t num) {
   return co__is_live(m, num) ? m->ofd[m->fd[num].ofd].file : -1;
+}
+
+int co_model_is_device(const struct co_model *m, int64_t num) {
+  return co__is_live(m, num) && m->ofd[m->fd[num].ofd].dev;
 }
 
 int64_t co_model_next_live(const struct co_model *m, int64_t after) {

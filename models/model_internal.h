@@ -45,6 +45,7 @@ struct ofdent {
   uint8_t nonblock; /* O_NONBLOCK (F_SETFL); 2: unknown (a layer's object
                        held it: libraries set it, libuv does) */
   uint8_t deny;     /* Win32 share mode of its open: CO_F_DENYW/DENYR */
+  uint8_t dev;      /* Win32: a character device (opendev), not a file */
 };
 
 /* What a file holds, for read (docs/posix.md#read): its bytes up to its
@@ -225,6 +226,9 @@ int32_t co__reopen_ofd(struct co_model *m, int32_t file, int acc, int deny);
 /* Win32: a reopen of a file whose delete-on-close handle is closed, where
  * Windows and Wine part (docs/win32.md#reopen): never run. */
 int co__reopen_unsure(const struct co_model *m, const struct co_call *c);
+/* Win32: I/O on a device handle (opendev), which the model does not
+ * follow (docs/win32.md#devices): never run. */
+int co__dev_io(const struct co_model *m, const struct co_call *c);
 void co__ofd_write(struct co_model *m, struct ofdent *o, int64_t n);
 void co__ofd_write_as(struct co_model *m, struct ofdent *o, int64_t n,
                       int pattern);

@@ -128,6 +128,32 @@ int co__reopen_unsure(const struct co_model *m, const struct co_call *c) {
   return 0;
 }
 
+int co__dev_io(const struct co_model *m, const struct co_call *c) {
+  if (c->kind != CO_OP_WRITE && c->kind != CO_OP_LSEEK &&
+      c->kind != CO_OP_REOPEN && c->kind != CO_OP_SETVALID)
+    return 0;
+  return co__is_live(m, c->a) && m->ofd[m->fd[c->a].ofd].dev;
+}
+
+/* opendev nul: CreateFileW("NUL"), a new handle on a new open of the NUL
+ * device, inheritable unless cloexec (docs/win32.md#devices). Its offset
+ * and size are not a file's: unknown to the model, never compared. */
+static void w32_opendev(struct co_model *m, const struct co_call *c,
+                        struct co_outcome *pred, struct co_aftermath *t) {
+  int32_t ofd;
+  int64_t n = m->plat->alloc(m, 0);
+  if (n < 0 || (ofd = co__new_ofd(m, CO_F_ACC_RDWR, 0)) < 0) {
+    co__fail(pred, n < 0 ? CO_EMFILE : CO_OTHER);
+    return;
+  }
+  m->ofd[ofd].dev = 1;
+  m->ofd[ofd].off = -1;
+  m->fsize[m->ofd[ofd].file] = -1;
+  co__install(m, n, ofd, c->flags & CO_F_CLOEXEC);
+  pred->ret = n;
+  co__touch(t, n);
+}
+
 /* ReOpenFile(h, access, share, dwFlags): dwFlags with a FILE_ATTRIBUTE_*
  * fails ERROR_INVALID_PARAMETER; an invalid handle ERROR_INVALID_HANDLE; a
  * share conflict ERROR_SHARING_VIOLATION (EACCES, as the C runtime maps
@@ -185,8 +211,8 @@ static void w32_setvalid(struct co_model *m, const struct co_call *c,
     co__fail(pred, e);
 }
 
-/* GetFileType: every handle a trace opens is a file on disk,
- * FILE_TYPE_DISK (1); an invalid one FILE_TYPE_UNKNOWN with
+/* GetFileType: a file on disk is FILE_TYPE_DISK (1), the NUL device
+ * FILE_TYPE_CHAR (2); an invalid handle FILE_TYPE_UNKNOWN with
  * ERROR_INVALID_HANDLE. */
 static void w32_filetype(struct co_model *m, const struct co_call *c,
                          struct co_outcome *pred, struct co_aftermath *t) {
@@ -194,7 +220,7 @@ static void w32_filetype(struct co_model *m, const struct co_call *c,
   if (!co__is_live(m, c->a))
     co__fail(pred, CO_EBADF);
   else
-    pred->ret = 1;
+    pred->ret = m->ofd[m->fd[c->a].ofd].dev ? 2 : 1;
 }
 
 /* The C-runtime numbers are taken by objects only (8 slots): the
@@ -213,7 +239,8 @@ const struct co__platform co__win32_platform = {
     .rule = {CO__SHARED_RULES, [CO_OP_WRITE] = w32_write,
              [CO_OP_DUP_CLOSE] = w32_dup_close, [CO_OP_DUPH] = w32_duph,
              [CO_OP_SETPROTECT] = w32_setprotect, [CO_OP_REOPEN] = w32_reopen,
-             [CO_OP_SETVALID] = w32_setvalid, [CO_OP_FILETYPE] = w32_filetype},
+             [CO_OP_SETVALID] = w32_setvalid, [CO_OP_FILETYPE] = w32_filetype,
+             [CO_OP_OPENDEV] = w32_opendev},
     .alloc = w32_alloc,
     .neg_foreign = 1,
     .pager_keeps = 1,

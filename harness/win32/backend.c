@@ -22,6 +22,8 @@
  *        share all less write/read, co_reopen_flags[N])
  *   setvaliddata n  SetFileValidData(h, n)
  *   filetype     GetFileType (FILE_TYPE_UNKNOWN with an error: -1)
+ *   opendev nul [cloexec]  CreateFileW("NUL", read and write, share read
+ *        and write, bInheritHandle = !cloexec, OPEN_EXISTING)
  * Observations: GetHandleInformation (validity, inherit, protect),
  * SetFilePointerEx(0, FILE_CURRENT), CompareObjectHandles (kernelbase,
  * Windows 10+ and Wine; else file identity), and the process's handle list
@@ -255,6 +257,14 @@ static BOOL win32_names_call(const struct co_call *c, int64_t *ret) {
     return n != INVALID_HANDLE_VALUE;
   case CO_OP_SETVALID:
     return SetFileValidData(h, c->n);
+  case CO_OP_OPENDEV: {
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, !(c->flags & CO_F_CLOEXEC)};
+    n = CreateFileW(L"NUL", GENERIC_READ | GENERIC_WRITE,
+                    FILE_SHARE_READ | FILE_SHARE_WRITE, &sa, OPEN_EXISTING, 0,
+                    NULL);
+    *ret = (int64_t)(intptr_t)n;
+    return n != INVALID_HANDLE_VALUE;
+  }
   case CO_OP_FILETYPE:
     *ret = GetFileType(h);
     return *ret != FILE_TYPE_UNKNOWN || GetLastError() == NO_ERROR;

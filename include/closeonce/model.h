@@ -382,6 +382,8 @@ int64_t co_model_rep(const struct co_model *m, int64_t num);
  * name one file if it is the same; a reopen adds a description to a
  * file), or -1 if num is not live. */
 int64_t co_model_file(const struct co_model *m, int64_t num);
+/* 1 if live number num is on a device (Win32 opendev), not a file. */
+int co_model_is_device(const struct co_model *m, int64_t num);
 /* The lowest live number > after, or -1. */
 int64_t co_model_next_live(const struct co_model *m, int64_t after);
 /* The highest number that was live at any point of this trace, or -1. */

@@ -77,10 +77,11 @@ enum co_argkind {
   X(FSTAT, "fstat", 0, 1, CO_ARG_NONE, none)                                   \
   X(LSEEK_EXT, "lseek_ext", 0, 1, CO_ARG_OFFSET, seekext)                      \
   X(CALL, "call", 0, 0, CO_ARG_NONE, none)                                     \
-  X(SETLIMIT, "setlimit", 0, 1, CO_ARG_NONE, none) /* soft RLIMIT_NOFILE */ \
+  X(SETLIMIT, "setlimit", 0, 1, CO_ARG_NONE, none) /* soft RLIMIT_NOFILE */    \
   X(REOPEN, "reopen", 1, 1, CO_ARG_COUNT, reopen)                              \
   X(SETVALID, "setvaliddata", 0, 1, CO_ARG_OFFSET, none)                       \
-  X(FILETYPE, "filetype", 0, 1, CO_ARG_NONE, none)
+  X(FILETYPE, "filetype", 0, 1, CO_ARG_NONE, none)                             \
+  X(OPENDEV, "opendev", 1, 0, CO_ARG_NONE, dev)
 
 enum co_opkind {
 #define CO__OP_ENUM(id, name, binds, nrefs, arg, words) CO_OP_##id,
@@ -135,8 +136,12 @@ enum co_opkind {
 #define CO_F_DENYW 0x4
 #define CO_F_DENYR 0x8
 #define CO_REOPEN_FLAGS 13
+#define CO_F_DEV_MASK 0x3 /* opendev: 0 NUL (the one device so far) */
+#define CO_F_DEV_NUL 0x0
 extern const uint32_t co_reopen_flags[CO_REOPEN_FLAGS];
-/* Win32 only: setvaliddata sK N:
+/* Win32 only: opendev nul [cloexec]: CreateFileW("NUL", GENERIC_READ |
+ * GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, OPEN_EXISTING), a
+ * character device (docs/win32.md#devices). setvaliddata sK N:
  * SetFileValidData(h, N) (docs/win32.md#setvaliddata). filetype sK:
  * GetFileType(h): 1 FILE_TYPE_DISK, 2 FILE_TYPE_CHAR, 3 FILE_TYPE_PIPE;
  * an invalid handle is FILE_TYPE_UNKNOWN, -1 here with the error

@@ -21,10 +21,15 @@ struct co__word {
 };
 
 static const struct co__word words_none[] = {{0, 0, NULL}};
+/* the access words of open and reopen */
+/* clang-format off */
+#define ACC_WORDS                                                              \
+  {CO_F_ACC_MASK, CO_F_ACC_RDWR, "rdwr"},                                      \
+  {CO_F_ACC_MASK, CO_F_ACC_RDONLY, "rdonly"},                                  \
+  {CO_F_ACC_MASK, CO_F_ACC_WRONLY, "wronly"}
+/* clang-format on */
 static const struct co__word words_open[] = {
-    {CO_F_ACC_MASK, CO_F_ACC_RDWR, "rdwr"},
-    {CO_F_ACC_MASK, CO_F_ACC_RDONLY, "rdonly"},
-    {CO_F_ACC_MASK, CO_F_ACC_WRONLY, "wronly"},
+    ACC_WORDS,
     {CO_F_CLOEXEC, CO_F_CLOEXEC, "cloexec"},
     {CO_F_APPEND, CO_F_APPEND, "append"},
     {0, 0, NULL}};
@@ -57,9 +62,7 @@ static const struct co__word words_duph[] = {
     {CO_F_SAMEATTR, CO_F_SAMEATTR, "sameattr"},
     {0, 0, NULL}};
 static const struct co__word words_reopen[] = {
-    {CO_F_ACC_MASK, CO_F_ACC_RDWR, "rdwr"},
-    {CO_F_ACC_MASK, CO_F_ACC_RDONLY, "rdonly"},
-    {CO_F_ACC_MASK, CO_F_ACC_WRONLY, "wronly"},
+    ACC_WORDS,
     {CO_F_DENYW, CO_F_DENYW, "denyw"},
     {CO_F_DENYR, CO_F_DENYR, "denyr"},
     {0, 0, NULL}};

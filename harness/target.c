@@ -30,15 +30,18 @@
 #endif
 
 #ifdef _WIN32
-/* Win32: the HANDLE calls (harness/win32/backend.c maps each one); the
- * last three appended, so that the others decode as they did. */
+/* Win32: the HANDLE calls (harness/win32/backend.c maps each one); later
+ * ones appended, so that the others decode as they did. */
 static const uint8_t win32_ops[] = {
     CO_OP_OPEN,  CO_OP_DUP,         CO_OP_DUP_CLOSE,  CO_OP_CLOSE, CO_OP_GETFD,
     CO_OP_SETFD, CO_OP_SETPROTECT,  CO_OP_WRITE,      CO_OP_LSEEK, CO_OP_DUPH,
-    CO_OP_READ,  CO_OP_OPEN_ACCESS, CO_OP_DUPH_ACCESS};
+    CO_OP_READ,  CO_OP_OPEN_ACCESS, CO_OP_DUPH_ACCESS,
+    /* names: a second open of one file, and calls on a handle */
+    CO_OP_REOPENFILE, CO_OP_SETVALID, CO_OP_FILETYPE, CO_OP_OPENDEV};
 /* The client's HANDLE calls around a library. */
 const uint8_t co_client_ops[] = {CO_OP_OPEN,  CO_OP_DUP,   CO_OP_CLOSE,
-                                 CO_OP_WRITE, CO_OP_LSEEK, CO_OP_GETFD};
+                                 CO_OP_WRITE, CO_OP_LSEEK, CO_OP_GETFD,
+                                 CO_OP_REOPENFILE /* names */};
 #define CO_OPS_WIN32_ALL win32_ops
 #define CO_BACKEND_OS co_backend_win32
 #define CO_LAYER_CRT "crt"

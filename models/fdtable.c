@@ -216,6 +216,8 @@ int32_t co__new_ofd_on(struct co_model *m, int32_t file, int acc, int append) {
   d->append = (uint8_t)(append != 0);
   d->nonblock = 0;
   d->created = 2;
+  d->deny = 0;
+  d->dev = 0;
   return (int32_t)m->nofd++;
 }
 
@@ -432,6 +434,10 @@ int64_t co_model_rep(const struct co_model *m, int64_t num) {
 
 int32_t co_model_file_of(const struct co_model *m, int64_t num) {
   return co__is_live(m, num) ? co__ofd_of(m, num)->file : -1;
+}
+
+int co_model_is_device(const struct co_model *m, int64_t num) {
+  return co__is_live(m, num) && co__ofd_of(m, num)->dev;
 }
 
 int64_t co_model_next_live(const struct co_model *m, int64_t after) {

@@ -167,6 +167,8 @@ static inline int refuses(const struct co_model *m, const struct co__step *s,
    * touches anything: EBADF, man dup.) */
   return (d->nrefs >= 1 && c->kind != CO_OP_CLOSE_RANGE &&
           c->kind != CO_OP_SETLIMIT && co__is_foreign(m, c->a)) ||
+         (c->kind == CO_OP_REOPENFILE && co__reopen_unsure(m, c)) ||
+         co__dev_io(m, c) ||
          (c->kind == CO_OP_CALL && co__call_touches_foreign(m, s)) ||
          ((c->kind == CO_OP_DUP2 || c->kind == CO_OP_DUP3) &&
           (uint32_t)c->b < (uint64_t)m->limit && co__is_foreign(m, c->b));

@@ -70,6 +70,8 @@ struct ofdent {
                        held it: libraries set it, libuv does) */
   uint8_t created;  /* F_CREATED_QUERY: the open created the file by name;
                        2: unknown (a layer's open) */
+  uint8_t deny;     /* Win32 share mode of its open: CO_F_DENYW/DENYR */
+  uint8_t dev;      /* Win32: a character device (opendev), not a file */
 };
 
 /* What a file holds, for read (docs/posix.md#read): its bytes up to its
@@ -233,6 +235,8 @@ struct co__hooks {
   int (*resize_rdonly_err)(int same);
   /* _fstat of a descriptor whose handle is not open */
   int (*stat_gone_err)(void);
+  /* SetFileValidData(h, n) with write access, the file's size known */
+  int (*valid_data)(int64_t size, int32_t n);
 };
 void co__hooks_init(struct co__hooks *h, unsigned quirks);
 
@@ -299,6 +303,12 @@ int64_t co__lowest_free(struct co_model *m, int64_t from);
 int32_t co__new_ofd(struct co_model *m, int acc, int append);
 /* A new open file description on file, an open of it again by name. */
 int32_t co__new_ofd_on(struct co_model *m, int32_t file, int acc, int append);
+/* Win32: a reopen of a file whose delete-on-close handle is closed, where
+ * Windows and Wine part (docs/win32.md#reopen): never run. */
+int co__reopen_unsure(const struct co_model *m, const struct co_call *c);
+/* Win32: I/O on a device handle (opendev), which the model does not
+ * follow (docs/win32.md#devices): never run. */
+int co__dev_io(const struct co_model *m, const struct co_call *c);
 void co__ofd_write(struct co_model *m, struct ofdent *o, int64_t n);
 void co__ofd_write_as(struct co_model *m, struct ofdent *o, int64_t n,
                       int pattern);

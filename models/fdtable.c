@@ -218,6 +218,7 @@ int32_t co__new_ofd_on(struct co_model *m, int32_t file, int acc, int append) {
   d->created = 2;
   d->deny = 0;
   d->dev = 0;
+  d->nodata = 0;
   return (int32_t)m->nofd++;
 }
 

@@ -72,6 +72,8 @@ struct ofdent {
                        2: unknown (a layer's open) */
   uint8_t deny;     /* Win32 share mode of its open: CO_F_DENYW/DENYR */
   uint8_t dev;      /* Win32: a character device (opendev), not a file */
+  uint8_t nodata;   /* Win32: its open has no read or write data access
+                       (open_access 0): no part in share checks */
 };
 
 /* What a file holds, for read (docs/posix.md#read): its bytes up to its

@@ -101,6 +101,7 @@ static void w32_open_access(struct co_model *m, const struct co_call *c,
     co__fail(pred, CO_OTHER);
     return;
   }
+  m->ofd[ofd].nodata = !(acc & (CO__W_RD | CO__W_WD | CO__W_AD));
   co__install(m, n, ofd, c->flags & CO_F_NOINHERIT);
   m->fd[n].acc = acc;
   pred->ret = n;
@@ -203,7 +204,9 @@ static void w32_read(struct co_model *m, const struct co_call *c,
 
 /* Does an open with access acc and share mode deny conflict with an open
  * of the same file that is still open (docs/win32.md#share-modes)? Each
- * side's read or write access must be one the other's share mode allows. */
+ * side's read or write access must be one the other's share mode allows;
+ * an open with no data access (open_access 0) takes no part (Wine
+ * server/fd.c check_sharing). */
 static int w32_share_conflict(const struct co_model *m, int32_t file, int acc,
                               int deny) {
   size_t i;
@@ -211,7 +214,7 @@ static int w32_share_conflict(const struct co_model *m, int32_t file, int acc,
   for (i = 0; i < m->nofd; i++) {
     const struct ofdent *o = &m->ofd[i];
     int ord = o->acc != CO_F_ACC_WRONLY, owr = o->acc != CO_F_ACC_RDONLY;
-    if (o->file != file || o->refs <= 0)
+    if (o->file != file || o->refs <= 0 || o->nodata)
       continue;
     if ((rd && (o->deny & CO_F_DENYR)) || (wr && (o->deny & CO_F_DENYW)) ||
         (ord && (deny & CO_F_DENYR)) || (owr && (deny & CO_F_DENYW)))

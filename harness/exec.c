@@ -1410,6 +1410,7 @@ static int is_process_handle(const struct co_exec *ex, const struct co_op *op) {
 
 /* The first refused step of the trace, in words (once per trace). */
 static void note_refused(struct co_exec *ex, const struct co_step *st,
+                         const struct co_call *call,
                          const struct co_aftermath *eff) {
   const struct co_entry *e = st->call ? st->call->e : NULL;
   const char *layer = e ? st->call->adapter->contract->layer : "";
@@ -1446,6 +1447,16 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
     n = snprintf(w, cap,
                  "`%s`: the standard handles are the harness's (a trace "
                  "owns them with --free-std)",
+                 text);
+  else if (ex->words->win32 && co_model_is_device(ex->model, call->a))
+    n = snprintf(w, cap,
+                 "`%s` on a device handle, whose I/O the model does not "
+                 "follow",
+                 text);
+  else if (st->op->kind == CO_OP_REOPENFILE)
+    n = snprintf(w, cap,
+                 "`%s`: its file's delete-on-close handle is closed, where "
+                 "Windows and Wine part",
                  text);
   else
     n = snprintf(w, cap, "`%s` on a %s the trace does not own", text,
@@ -1518,7 +1529,7 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
   if (eff.refused) {
     ex->stats.syscalls_refused++;
     if (!ex->nrefused++)
-      note_refused(ex, st, &eff);
+      note_refused(ex, st, &call, &eff);
     real = pred;
   } else if (!issued) {
     if (op->kind == CO_OP_SETLIMIT)
@@ -1583,17 +1594,12 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
 
 static int full_check(struct co_exec *ex, char *msg, size_t cap);
 
-static int cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return (x > y) - (x < y);
-}
-
 /* The end-of-trace comparison of every live number. */
 static int final_compare(struct co_exec *ex, struct co_verdict *v, int64_t hi) {
   uint64_t keys[64];
   int64_t keynum[64];
   int32_t keyfile[64];
-  size_t nk = 0, i;
+  size_t nk = 0, i, j;
   int64_t num;
   unsigned k;
   for (k = 0; k < CO_OBJS; k++)
@@ -1610,42 +1616,29 @@ static int final_compare(struct co_exec *ex, struct co_verdict *v, int64_t hi) {
       if (check_same(ex, v, num, rep))
         return v->kind;
     } else if (nk < 64 && ex->be->object_key(ex->self, num, &keys[nk]) == 0) {
-      int32_t f = co_model_file_of(ex->model, num);
-      for (i = 0; i < nk && keyfile[i] != f; i++)
-        ;
-      if (i < nk) { /* a reopen of a file: the same file, another OFD */
-        if (keys[i] != keys[nk])
-          return check_same_file(ex, v, keynum[i], num);
-        continue;
-      }
-      keyfile[nk] = f;
+      keyfile[nk] = co_model_file_of(ex->model, num);
       keynum[nk++] = num;
     }
   }
-  /* Distinct files in the model must be distinct files (each open makes
-   * one). */
-  if (nk > 1) {
-    uint64_t sorted[64];
-    memcpy(sorted, keys, nk * sizeof *keys);
-    qsort(sorted, nk, sizeof *sorted, cmp_u64);
-    for (i = 1; i < nk; i++)
-      if (sorted[i] == sorted[i - 1]) {
-        size_t x, y;
-        for (x = 0; x < nk && keys[x] != sorted[i]; x++)
-          ;
-        for (y = x + 1; y < nk && keys[y] != sorted[i]; y++)
-          ;
-        char ha[24], hb[24];
-        return set_verdict(
-            ex, v, CO_V_DIVERGENCE, "file",
-            "%s %s and %s name one file; the model has them on separate "
-            "open file %s",
-            ex->words->handles,
-            co_words_value(ex->words, keynum[x], ha, sizeof ha),
-            co_words_value(ex->words, keynum[y < nk ? y : x], hb, sizeof hb),
-            ex->words->win32 ? "objects" : "descriptions");
-      }
-  }
+  /* Distinct descriptions are on one file exactly when the model has them
+   * there: each open makes a file, a reopen (Linux) or reopenfile (Win32)
+   * opens one again. */
+  for (i = 0; i < nk; i++)
+    for (j = i + 1; j < nk; j++) {
+      int one = keyfile[i] == keyfile[j];
+      char ha[24], hb[24];
+      if ((keys[i] == keys[j]) == one)
+        continue;
+      return set_verdict(
+          ex, v, CO_V_DIVERGENCE, "file",
+          "%s %s and %s name %s; the model has them on %s", ex->words->handles,
+          co_words_value(ex->words, keynum[i], ha, sizeof ha),
+          co_words_value(ex->words, keynum[j], hb, sizeof hb),
+          one ? "different files" : "one file",
+          one                ? "one file"
+          : ex->words->win32 ? "separate open file objects"
+                             : "separate open file descriptions");
+    }
   return CO_V_OK;
 }
 

@@ -21,10 +21,15 @@ struct co__word {
 };
 
 static const struct co__word words_none[] = {{0, 0, NULL}};
+/* the access words of open, reopen and reopenfile */
+/* clang-format off */
+#define ACC_WORDS                                                              \
+  {CO_F_ACC_MASK, CO_F_ACC_RDWR, "rdwr"},                                      \
+  {CO_F_ACC_MASK, CO_F_ACC_RDONLY, "rdonly"},                                  \
+  {CO_F_ACC_MASK, CO_F_ACC_WRONLY, "wronly"}
+/* clang-format on */
 static const struct co__word words_open[] = {
-    {CO_F_ACC_MASK, CO_F_ACC_RDWR, "rdwr"},
-    {CO_F_ACC_MASK, CO_F_ACC_RDONLY, "rdonly"},
-    {CO_F_ACC_MASK, CO_F_ACC_WRONLY, "wronly"},
+    ACC_WORDS,
     {CO_F_CLOEXEC, CO_F_CLOEXEC, "cloexec"},
     {CO_F_APPEND, CO_F_APPEND, "append"},
     {0, 0, NULL}};
@@ -67,6 +72,15 @@ static const struct co__word words_party[] = {{0x3, 0, "main"},
                                               {0x3, 1, "child"},
                                               {0x3, 2, "end"},
                                               {0, 0, NULL}};
+static const struct co__word words_reopenfile[] = {
+    ACC_WORDS,
+    {CO_F_DENYW, CO_F_DENYW, "denyw"},
+    {CO_F_DENYR, CO_F_DENYR, "denyr"},
+    {0, 0, NULL}};
+static const struct co__word words_dev[] = {
+    {CO_F_DEV_MASK, CO_F_DEV_NUL, "nul"},
+    {CO_F_CLOEXEC, CO_F_CLOEXEC, "cloexec"},
+    {0, 0, NULL}};
 static const struct co__word words_whence[] = {{CO_F_WHENCE_MASK, 0, "set"},
                                                {CO_F_WHENCE_MASK, 1, "cur"},
                                                {CO_F_WHENCE_MASK, 2, "end"},
@@ -106,6 +120,15 @@ static const struct {
 #define ACCESS_NAMES (sizeof access_names / sizeof access_names[0])
 
 static int parse_access(const char *t, size_t n, int32_t *out);
+/* reopenfile's dwFlags by index (the Windows SDK's values, written out
+ * so that the POSIX build has them): none; the eight file attributes
+ * Wine's test_ReOpenFile passes (ARCHIVE, ENCRYPTED, HIDDEN, NORMAL,
+ * OFFLINE, READONLY, SYSTEM, TEMPORARY); four of the flags it passes
+ * (backup semantics, RANDOM_ACCESS, SEQUENTIAL_SCAN, WRITE_THROUGH: not
+ * NO_BUFFERING or OVERLAPPED, which change what a later WriteFile does). */
+const uint32_t co_reopen_flags[CO_REOPEN_FLAGS] = {
+    0,   0x20,  0x4000,      0x2,         0x80,        0x1000,     0x1,
+    0x4, 0x100, 0x02000000u, 0x10000000u, 0x08000000u, 0x80000000u};
 
 const struct co_opdesc co_opdesc[CO_OP_COUNT] = {
 #define CO__OP_DESC(id, name, binds, nrefs, arg, words)                        \
@@ -311,6 +334,8 @@ void co_op_canon(struct co_op *op) {
   switch (d->arg) {
   case CO_ARG_COUNT:
     op->n = op->n & 0xff;
+    if (op->kind == CO_OP_REOPENFILE) /* an index into co_reopen_flags */
+      op->n %= CO_REOPEN_FLAGS;
     break;
   case CO_ARG_OFFSET:
     op->n = (int8_t)(uint8_t)op->n;

@@ -217,6 +217,9 @@ int32_t co__new_ofd_on(struct co_model *m, int32_t file, int acc, int append) {
   d->nonblock = 0;
   d->created = 2;
   d->proc = 0;
+  d->deny = 0;
+  d->dev = 0;
+  d->nodata = 0;
   return (int32_t)m->nofd++;
 }
 
@@ -447,6 +450,10 @@ int64_t co_model_rep(const struct co_model *m, int64_t num) {
 
 int32_t co_model_file_of(const struct co_model *m, int64_t num) {
   return co__is_live(m, num) ? co__ofd_of(m, num)->file : -1;
+}
+
+int co_model_is_device(const struct co_model *m, int64_t num) {
+  return co__is_live(m, num) && co__ofd_of(m, num)->dev;
 }
 
 int64_t co_model_next_live(const struct co_model *m, int64_t after) {

@@ -175,6 +175,8 @@ static inline int refuses(const struct co_model *m, const struct co__step *s,
           * file's (docs/win32.md#access) */
          (c->kind == CO_OP_DUPH_ACCESS && co__is_live(m, c->a) &&
           co__ofd_of(m, c->a)->proc) ||
+         (c->kind == CO_OP_REOPENFILE && co__reopen_unsure(m, c)) ||
+         co__dev_io(m, c) ||
          (c->kind == CO_OP_CALL && co__call_touches_foreign(m, s)) ||
          ((c->kind == CO_OP_DUP2 || c->kind == CO_OP_DUP3) &&
           (uint32_t)c->b < (uint64_t)m->limit && co__is_foreign(m, c->b));

@@ -71,6 +71,10 @@ struct ofdent {
   uint8_t created;  /* F_CREATED_QUERY: the open created the file by name;
                        2: unknown (a layer's open) */
   uint8_t proc;     /* Win32: a process, not a file (models/stdh.c) */
+  uint8_t deny;     /* Win32 share mode of its open: CO_F_DENYW/DENYR */
+  uint8_t dev;      /* Win32: a character device (opendev), not a file */
+  uint8_t nodata;   /* Win32: its open has no read or write data access
+                       (open_access 0): no part in share checks */
 };
 
 /* What a file holds, for read (docs/posix.md#read): its bytes up to its
@@ -266,6 +270,8 @@ struct co__hooks {
    * the descriptor's end-of-file flag (Wine; Windows sets it at Ctrl+Z
    * only) */
   uint8_t eof_sticky;
+  /* SetFileValidData(h, n) with write access, the file's size known */
+  int (*valid_data)(int64_t size, int32_t n);
 };
 void co__hooks_init(struct co__hooks *h, unsigned quirks);
 
@@ -337,6 +343,12 @@ int64_t co__lowest_free(struct co_model *m, int64_t from);
 int32_t co__new_ofd(struct co_model *m, int acc, int append);
 /* A new open file description on file, an open of it again by name. */
 int32_t co__new_ofd_on(struct co_model *m, int32_t file, int acc, int append);
+/* Win32: a reopen of a file whose delete-on-close handle is closed, where
+ * Windows and Wine part (docs/win32.md#reopen): never run. */
+int co__reopen_unsure(const struct co_model *m, const struct co_call *c);
+/* Win32: I/O on a device handle (opendev), which the model does not
+ * follow (docs/win32.md#devices): never run. */
+int co__dev_io(const struct co_model *m, const struct co_call *c);
 void co__ofd_write(struct co_model *m, struct ofdent *o, int64_t n);
 void co__ofd_write_bytes(struct co_model *m, struct ofdent *o,
                          const uint8_t *src, int64_t n);

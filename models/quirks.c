@@ -49,7 +49,26 @@ static int ref_dup_access(void) {
                source has (docs/win32.md#access) */
 }
 
+/* SetFileValidData with write access: Windows asks for the
+ * SE_MANAGE_VOLUME_NAME privilege first, which the harness never enables
+ * (docs/win32.md#setvaliddata). */
+static int ref_valid_data(int64_t size, int32_t n) {
+  (void)size;
+  (void)n;
+  return CO_EPERM;
+}
+
 /* ---- the quirks ---- */
+
+/* WINE_VALIDDATA_NO_PRIVILEGE: no privilege is asked; a length of 0 or
+ * less, or past the file's size, is ERROR_INVALID_PARAMETER, any other
+ * succeeds. */
+static int wine_valid_data(int64_t size, int32_t n) {
+  return n <= 0 || size < 0 || n > size ? CO_EINVAL : CO_OK;
+}
+static void q_valid_data(struct co__hooks *h) {
+  h->valid_data = wine_valid_data;
+}
 
 /* WINE_SEEK_BEFORE_HANDLE: FILE_BEGIN with a negative offset fails
  * ERROR_NEGATIVE_SEEK before the handle is looked up. */
@@ -181,6 +200,7 @@ static const struct {
     {CO_QUIRK_WINE_FSTAT_CHSIZE_ERRNO, q_keeps_errno},
     {CO_QUIRK_WINE_TEXT_MODES, q_text_modes},
     {CO_QUIRK_WINE_READ_EOF_STICKY, q_eof_sticky},
+    {CO_QUIRK_WINE_VALIDDATA_NO_PRIVILEGE, q_valid_data},
 };
 
 void co__hooks_init(struct co__hooks *h, unsigned quirks) {
@@ -206,6 +226,7 @@ void co__hooks_init(struct co__hooks *h, unsigned quirks) {
   h->setmode_closed_slot = 0;        /* UCRT setmode.cpp: FOPEN checked */
   h->dup_keeps_unicode = 1;          /* UCRT dup.cpp, dup2.cpp: _textmode */
   h->eof_sticky = 0;                 /* UCRT read.cpp: FEOFLAG at Ctrl+Z */
+  h->valid_data = ref_valid_data;
   for (i = 0; i < sizeof quirk_hooks / sizeof quirk_hooks[0]; i++)
     if (quirks & quirk_hooks[i].bit)
       quirk_hooks[i].apply(h);

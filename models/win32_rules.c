@@ -101,6 +101,7 @@ static void w32_open_access(struct co_model *m, const struct co_call *c,
     co__fail(pred, CO_OTHER);
     return;
   }
+  m->ofd[ofd].nodata = !(acc & (CO__W_RD | CO__W_WD | CO__W_AD));
   co__install(m, n, ofd, c->flags & CO_F_NOINHERIT);
   m->fd[n].acc = acc;
   pred->ret = n;
@@ -199,6 +200,140 @@ static void w32_read(struct co_model *m, const struct co_call *c,
     co__read_from(m, c, co__ofd_of(m, c->a), pred, t);
 }
 
+/* ---- reopenfile, SetFileValidData, GetFileType (docs/win32.md#reopen) ---- */
+
+/* Does an open with access acc and share mode deny conflict with an open
+ * of the same file that is still open (docs/win32.md#share-modes)? Each
+ * side's read or write access must be one the other's share mode allows;
+ * an open with no data access (open_access 0) takes no part (Wine
+ * server/fd.c check_sharing). */
+static int w32_share_conflict(const struct co_model *m, int32_t file, int acc,
+                              int deny) {
+  size_t i;
+  int rd = acc != CO_F_ACC_WRONLY, wr = acc != CO_F_ACC_RDONLY;
+  for (i = 0; i < m->nofd; i++) {
+    const struct ofdent *o = &m->ofd[i];
+    int ord = o->acc != CO_F_ACC_WRONLY, owr = o->acc != CO_F_ACC_RDONLY;
+    if (o->file != file || o->refs <= 0 || o->nodata)
+      continue;
+    if ((rd && (o->deny & CO_F_DENYR)) || (wr && (o->deny & CO_F_DENYW)) ||
+        (ord && (deny & CO_F_DENYR)) || (owr && (deny & CO_F_DENYW)))
+      return 1;
+  }
+  return 0;
+}
+
+/* The open that made a file (its first description: a reopen's come
+ * later) holds FILE_FLAG_DELETE_ON_CLOSE. Once it is closed, Windows has
+ * the file delete-pending, and Wine 8.0 still opens it: not run. */
+int co__reopen_unsure(const struct co_model *m, const struct co_call *c) {
+  size_t i;
+  int32_t file;
+  if (m->plat != &co__win32_platform || !co__is_live(m, c->a))
+    return 0;
+  file = m->ofd[m->fd[c->a].ofd].file;
+  for (i = 0; i < m->nofd; i++)
+    if (m->ofd[i].file == file)
+      return m->ofd[i].refs <= 0;
+  return 0;
+}
+
+int co__dev_io(const struct co_model *m, const struct co_call *c) {
+  if (c->kind != CO_OP_WRITE && c->kind != CO_OP_LSEEK &&
+      c->kind != CO_OP_REOPENFILE && c->kind != CO_OP_SETVALID)
+    return 0;
+  return co__is_live(m, c->a) && m->ofd[m->fd[c->a].ofd].dev;
+}
+
+/* opendev nul: CreateFileW("NUL"), a new handle on a new open of the NUL
+ * device, inheritable unless cloexec (docs/win32.md#devices). Its offset
+ * and size are not a file's: unknown to the model, never compared. */
+static void w32_opendev(struct co_model *m, const struct co_call *c,
+                        struct co_outcome *pred, struct co_aftermath *t) {
+  int32_t ofd;
+  int64_t n = m->plat->alloc(m, 0);
+  if (n < 0 || (ofd = co__new_ofd(m, CO_F_ACC_RDWR, 0)) < 0) {
+    co__fail(pred, n < 0 ? CO_EMFILE : CO_OTHER);
+    return;
+  }
+  m->ofd[ofd].dev = 1;
+  m->ofd[ofd].off = -1;
+  m->fsize[m->ofd[ofd].file] = -1;
+  co__install(m, n, ofd, c->flags & CO_F_CLOEXEC);
+  pred->ret = n;
+  co__touch(t, n);
+}
+
+/* ReOpenFile(h, access, share, dwFlags): dwFlags with a FILE_ATTRIBUTE_*
+ * fails ERROR_INVALID_PARAMETER; an invalid handle ERROR_INVALID_HANDLE; a
+ * share conflict ERROR_SHARING_VIOLATION (EACCES, as the C runtime maps
+ * it); else a new handle, not inheritable (ReOpenFile takes no security
+ * attributes), on a new open of the same file at offset 0. */
+static void w32_reopenfile(struct co_model *m, const struct co_call *c,
+                           struct co_outcome *pred, struct co_aftermath *t) {
+  int acc = c->flags & CO_F_ACC_MASK,
+      deny = c->flags & (CO_F_DENYW | CO_F_DENYR);
+  int32_t ofd, file;
+  int64_t n;
+  if (c->n >= 1 && c->n <= 8) {
+    co__fail(pred, CO_EINVAL);
+    return;
+  }
+  if (!co__is_live(m, c->a)) {
+    co__fail(pred, CO_EBADF);
+    return;
+  }
+  file = m->ofd[m->fd[c->a].ofd].file;
+  if (w32_share_conflict(m, file, acc, deny)) {
+    co__fail(pred, CO_EACCES);
+    return;
+  }
+  if ((n = m->plat->alloc(m, 0)) < 0 ||
+      (ofd = co__new_ofd_on(m, file, acc, 0)) < 0) {
+    co__fail(pred, n < 0 ? CO_EMFILE : CO_OTHER);
+    return;
+  }
+  m->ofd[ofd].deny = (uint8_t)deny;
+  co__install(m, n, ofd, 1); /* GENERIC_READ and/or GENERIC_WRITE */
+  pred->ret = n;
+  co__touch(t, n);
+}
+
+/* SetFileValidData(h, n): an invalid handle ERROR_INVALID_HANDLE; without
+ * FILE_WRITE_DATA access ERROR_ACCESS_DENIED; with it, Windows wants the
+ * SE_MANAGE_VOLUME_NAME privilege enabled, which the harness never
+ * enables: ERROR_PRIVILEGE_NOT_HELD (EPERM). Under Wine 8.0 the privilege
+ * is not asked (CO_QUIRK_WINE_VALIDDATA_NO_PRIVILEGE, docs/wine.md). */
+static void w32_setvalid(struct co_model *m, const struct co_call *c,
+                         struct co_outcome *pred, struct co_aftermath *t) {
+  const struct ofdent *o;
+  int e;
+  (void)t;
+  if (!co__is_live(m, c->a)) {
+    co__fail(pred, CO_EBADF);
+    return;
+  }
+  o = co__ofd_of(m, c->a);
+  /* FILE_WRITE_DATA, the handle's own (an append-only handle lacks it) */
+  e = !(m->fd[c->a].acc & CO__W_WD)
+          ? CO_EACCES
+          : m->hook.valid_data(m->fsize[o->file], c->n);
+  if (e != CO_OK)
+    co__fail(pred, e);
+}
+
+/* GetFileType: a file on disk is FILE_TYPE_DISK (1), the NUL device
+ * FILE_TYPE_CHAR (2); an invalid handle FILE_TYPE_UNKNOWN with
+ * ERROR_INVALID_HANDLE. */
+static void w32_filetype(struct co_model *m, const struct co_call *c,
+                         struct co_outcome *pred, struct co_aftermath *t) {
+  (void)t;
+  if (!co__is_live(m, c->a))
+    co__fail(pred, CO_EBADF);
+  else
+    pred->ret = m->ofd[m->fd[c->a].ofd].dev ? 2 : 1;
+}
+
 /* The C-runtime numbers are taken by objects only (8 slots): the
  * CO_PAGER_LOW_WIN32-th one free at the start, for a trace to fill the
  * window range. */
@@ -216,7 +351,10 @@ const struct co__platform co__win32_platform = {
              [CO_OP_DUP_CLOSE] = w32_dup_close, [CO_OP_DUPH] = w32_duph,
              [CO_OP_SETPROTECT] = w32_setprotect, [CO_OP_READ] = w32_read,
              [CO_OP_OPEN_ACCESS] = w32_open_access,
-             [CO_OP_DUPH_ACCESS] = w32_duph_access},
+             [CO_OP_DUPH_ACCESS] = w32_duph_access,
+             [CO_OP_REOPENFILE] = w32_reopenfile,
+             [CO_OP_SETVALID] = w32_setvalid, [CO_OP_FILETYPE] = w32_filetype,
+             [CO_OP_OPENDEV] = w32_opendev},
     .alloc = w32_alloc,
     .neg_foreign = 1,
     .pager_keeps = 1,

@@ -172,3 +172,39 @@ Test(model_win32, append_is_the_handles_access_not_the_files) {
   step("write s0 1", -1);
   cr_assert_eq(step("lseek s0 0 cur", -1).ret, 2);
 }
+
+/* namesmerge: reopenfile's share check and setvaliddata's access meet the
+ * per-HANDLE access of open_access (docs/win32.md#share-modes,
+ * #setvaliddata). Only an open's read data (FILE_READ_DATA, FILE_EXECUTE)
+ * and write data (FILE_WRITE_DATA, FILE_APPEND_DATA) take part in the
+ * share check (Wine server/fd.c check_sharing): a reopenfile that denies
+ * reading fails ERROR_SHARING_VIOLATION iff the row's open reads, one that
+ * denies writing iff it writes; an access-0 open restricts nothing.
+ * SetFileValidData needs FILE_WRITE_DATA itself: ERROR_ACCESS_DENIED
+ * without it, else (Windows, no privilege) ERROR_PRIVILEGE_NOT_HELD. */
+#define W_FILE_EXECUTE 0x20u
+Test(model_win32, reopenfile_shares_and_setvaliddata_follow_the_access) {
+  size_t i;
+  char text[128];
+  for (i = 0; i < NROWS; i++) {
+    unsigned a = map(row[i].win32);
+    int rd = (a & (W_FILE_READ_DATA | W_FILE_EXECUTE)) != 0;
+    int wr = (a & (W_FILE_WRITE_DATA | W_FILE_APPEND_DATA)) != 0;
+    struct co_outcome o;
+    begin(0);
+    snprintf(text, sizeof text, "s0 = open_access %s", row[i].text);
+    cr_assert_eq(step(text, 4).err, CO_OK);
+    o = step("s1 = reopenfile s0 0 rdonly denyr", 8);
+    cr_assert_eq(o.err, rd ? CO_EACCES : CO_OK, "row %zu (%s): denyr %s", i,
+                 row[i].text, co_err_name(o.err));
+    if (!rd)
+      step("close s1", -1);
+    o = step("s1 = reopenfile s0 0 wronly denyw", 8);
+    cr_assert_eq(o.err, wr ? CO_EACCES : CO_OK, "row %zu (%s): denyw %s", i,
+                 row[i].text, co_err_name(o.err));
+    o = step("setvaliddata s0 1", -1);
+    cr_assert_eq(o.err, a & W_FILE_WRITE_DATA ? CO_EPERM : CO_EACCES,
+                 "row %zu (%s): SetFileValidData %s", i, row[i].text,
+                 co_err_name(o.err));
+  }
+}

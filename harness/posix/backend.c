@@ -628,7 +628,8 @@ static int posix_same(void *self, int64_t a, int64_t b) {
     if (r >= 0)
       return r == 0 ? 0 : 1;
   }
-  /* Every open makes a fresh file, so the inode names the description. */
+  /* Without kcmp: the inode, which names the description unless a reopen
+   * opened its file again (then "same" is all this can say). */
   if (posix_object_key(self, a, &ka) < 0 || posix_object_key(self, b, &kb) < 0)
     return -1;
   return ka == kb ? 0 : 1;

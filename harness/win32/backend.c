@@ -32,6 +32,12 @@
  *   exitcode h [low32] [hi32]  GetExitCodeProcess of h, of its low 32
  *        bits, or plus 1 << 32 (docs/win32.md#values)
  *   -1   GetCurrentProcess() (and INVALID_HANDLE_VALUE), as it is
+ *   reopenfile N [rdonly|wronly|rdwr] [denyw] [denyr]  ReOpenFile(h, access,
+ *        share all less write/read, co_reopen_flags[N])
+ *   setvaliddata n  SetFileValidData(h, n)
+ *   filetype     GetFileType (FILE_TYPE_UNKNOWN with an error: -1)
+ *   opendev nul [cloexec]  CreateFileW("NUL", read and write, share read
+ *        and write, bInheritHandle = !cloexec, OPEN_EXISTING)
  * Observations: GetHandleInformation (validity, inherit, protect),
  * SetFilePointerEx(0, FILE_CURRENT), CompareObjectHandles (kernelbase,
  * Windows 10+ and Wine; else file identity), and the process's handle list
@@ -78,6 +84,8 @@
   X(ERROR_DISK_FULL, ENOSPC)                                                   \
   X(ERROR_HANDLE_DISK_FULL, ENOSPC)                                            \
   X(ERROR_NOT_SUPPORTED, ENOSYS)                                               \
+  X(ERROR_SHARING_VIOLATION, EACCES)                                           \
+  X(ERROR_PRIVILEGE_NOT_HELD, EPERM)                                           \
   X(ERROR_CALL_NOT_IMPLEMENTED, ENOSYS)
 
 int co_err_from_win32(unsigned long code) {
@@ -290,6 +298,45 @@ static BOOL win32_std_call(const struct co_call *c, int64_t *ret) {
   }
 }
 
+/* The calls of the names part: a second open of one file (ReOpenFile),
+ * SetFileValidData, GetFileType (docs/win32.md#reopen). */
+static BOOL win32_names_call(const struct co_call *c, int64_t *ret) {
+  HANDLE h = H(c->a), n;
+  DWORD acc = 0, share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+  unsigned a = c->flags & CO_F_ACC_MASK;
+  switch ((enum co_opkind)c->kind) {
+  case CO_OP_REOPENFILE:
+    if (a != CO_F_ACC_WRONLY)
+      acc |= GENERIC_READ;
+    if (a != CO_F_ACC_RDONLY)
+      acc |= GENERIC_WRITE;
+    if (c->flags & CO_F_DENYW)
+      share &= ~(DWORD)FILE_SHARE_WRITE;
+    if (c->flags & CO_F_DENYR)
+      share &= ~(DWORD)FILE_SHARE_READ;
+    n = ReOpenFile(h, acc, share,
+                   co_reopen_flags[(uint32_t)c->n % CO_REOPEN_FLAGS]);
+    *ret = (int64_t)(intptr_t)n;
+    return n != INVALID_HANDLE_VALUE;
+  case CO_OP_SETVALID:
+    return SetFileValidData(h, c->n);
+  case CO_OP_OPENDEV: {
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, !(c->flags & CO_F_CLOEXEC)};
+    n = CreateFileW(L"NUL", GENERIC_READ | GENERIC_WRITE,
+                    FILE_SHARE_READ | FILE_SHARE_WRITE, &sa, OPEN_EXISTING, 0,
+                    NULL);
+    *ret = (int64_t)(intptr_t)n;
+    return n != INVALID_HANDLE_VALUE;
+  }
+  case CO_OP_FILETYPE:
+    *ret = GetFileType(h);
+    return *ret != FILE_TYPE_UNKNOWN || GetLastError() == NO_ERROR;
+  default:
+    SetLastError(ERROR_CALL_NOT_IMPLEMENTED);
+    return FALSE;
+  }
+}
+
 static void win32_call(void *self, const struct co_call *c,
                        struct co_outcome *out) {
   struct win32_be *be = self;
@@ -379,8 +426,7 @@ static void win32_call(void *self, const struct co_call *c,
     ret = fl;
     break;
   default:
-    ok = FALSE;
-    SetLastError(ERROR_CALL_NOT_IMPLEMENTED);
+    ok = win32_names_call(c, &ret);
   }
   if (ok) {
     out->ret = ret;
@@ -426,7 +472,8 @@ static int win32_same(void *self, int64_t a, int64_t b) {
   uint64_t ka, kb;
   if (be->compare)
     return be->compare(H(a), H(b)) ? 0 : 1;
-  /* Every open makes a fresh file, so the file names the object. */
+  /* Without CompareObjectHandles: the file, which names the object unless
+   * a reopen opened it again (then "same" is all this can say). */
   if (win32_object_key(self, a, &ka) < 0 || win32_object_key(self, b, &kb) < 0)
     return -1;
   return ka == kb ? 0 : 1;
@@ -487,6 +534,28 @@ static int dup_access_unchecked(void) {
   return grants;
 }
 
+/* Does SetFileValidData on a writable handle skip the privilege check
+ * (Wine 8.0, docs/wine.md#validdata; Windows fails
+ * ERROR_PRIVILEGE_NOT_HELD unless SE_MANAGE_VOLUME_NAME is enabled, which
+ * the harness never does)? Asked of the system on a new empty file in
+ * the temporary directory (quirks() may be called without a backend). */
+static int validdata_no_privilege(void) {
+  wchar_t dir[MAX_PATH], path[MAX_PATH];
+  HANDLE h;
+  int skips;
+  if (!GetTempPathW(MAX_PATH, dir) || !GetTempFileNameW(dir, L"co", 0, path))
+    return 0;
+  h = CreateFileW(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS,
+                  FILE_FLAG_DELETE_ON_CLOSE, NULL);
+  if (h == INVALID_HANDLE_VALUE) {
+    DeleteFileW(path);
+    return 0;
+  }
+  skips = !SetFileValidData(h, 0) && GetLastError() != ERROR_PRIVILEGE_NOT_HELD;
+  CloseHandle(h);
+  return skips;
+}
+
 /* Under Wine, Wine's documented deviations (ntdll exports wine_get_version
  * there and nowhere else). */
 static unsigned win32_quirks(void *self) {
@@ -506,6 +575,8 @@ static unsigned win32_quirks(void *self) {
   if (co_crt_fstat_chsize_errno())
     q |= CO_QUIRK_WINE_FSTAT_CHSIZE_ERRNO;
   q |= co_crt_quirks(); /* the C runtime's, probed (crt.c) */
+  if (validdata_no_privilege())
+    q |= CO_QUIRK_WINE_VALIDDATA_NO_PRIVILEGE;
 #ifndef _UCRT
   /* linked against msvcrt.dll, not UCRT */
   q |= CO_QUIRK_MSVCRT_NO_IPH;

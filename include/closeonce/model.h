@@ -123,7 +123,14 @@ enum co_platform {
     "end-of-file flag, and its later _read calls return 0 without reading "    \
     "until a _lseek; Windows sets that flag at a Ctrl+Z in text mode only "    \
     "(Wine dlls/msvcrt/file.c read_i; UCRT lowio/read.cpp; found by a "        \
-    "start-up probe; docs/wine.md#read-eof)")
+    "start-up probe; docs/wine.md#read-eof)") \
+  X(WINE_VALIDDATA_NO_PRIVILEGE, 0x8000, "wine",                               \
+    "SetFileValidData on a handle with write access does not ask for the "     \
+    "SE_MANAGE_VOLUME_NAME privilege: a length of 0 or less, or past the "     \
+    "file's size, fails ERROR_INVALID_PARAMETER and any other succeeds; "      \
+    "Windows fails ERROR_PRIVILEGE_NOT_HELD (Wine dlls/kernel32/tests/"        \
+    "file.c test_SetFileValidData, todo_wine; docs/wine.md#validdata; "        \
+    "corpus/conformance/wine/win32/setfilevaliddata-access.trace)")
 enum co_quirk {
 #define CO__Q_ENUM(id, bit, profile, text) CO_QUIRK_##id = bit,
   CO_QUIRK_LIST(CO__Q_ENUM)
@@ -450,9 +457,12 @@ void co_model_fd(const struct co_model *m, int64_t num,
 /* The lowest live number on the same open file description as num (num
  * itself if it is the lowest), or -1 if num is not live. O(numbers). */
 int64_t co_model_rep(const struct co_model *m, int64_t num);
-/* The file live number num is on (an index stable within a trace: a
- * reopen is on its original's file), or -1 if num is not live. */
+/* The file live number num is on (an index stable within a trace: two
+ * numbers name one file exactly when it is the same; a reopen or a Win32
+ * reopenfile is on its original's file), or -1 if num is not live. */
 int32_t co_model_file_of(const struct co_model *m, int64_t num);
+/* 1 if live number num is on a device (Win32 opendev), not a file. */
+int co_model_is_device(const struct co_model *m, int64_t num);
 /* The lowest live number > after, or -1. */
 int64_t co_model_next_live(const struct co_model *m, int64_t after);
 /* The highest number that was live at any point of this trace, or -1. */

@@ -97,7 +97,11 @@ enum co_argkind {
   X(GETSTD, "getstd", 0, 0, CO_ARG_NONE, std)                                  \
   X(SETSTD, "setstd", 0, 1, CO_ARG_NONE, std)                                  \
   X(CLOSESTD, "closestd", 0, 0, CO_ARG_NONE, std)                              \
-  X(EXITCODE, "exitcode", 0, 1, CO_ARG_NONE, hval)
+  X(EXITCODE, "exitcode", 0, 1, CO_ARG_NONE, hval) \
+  X(REOPENFILE, "reopenfile", 1, 1, CO_ARG_COUNT, reopenfile) /* Win32 */      \
+  X(SETVALID, "setvaliddata", 0, 1, CO_ARG_OFFSET, none)                       \
+  X(FILETYPE, "filetype", 0, 1, CO_ARG_NONE, none)                             \
+  X(OPENDEV, "opendev", 1, 0, CO_ARG_NONE, dev)
 
 enum co_opkind {
 #define CO__OP_ENUM(id, name, binds, nrefs, arg, words) CO_OP_##id,
@@ -152,6 +156,28 @@ enum co_opkind {
  * only (zero-extended), bit 1 "hi32" plus 1 << 32 */
 #define CO_F_LOW32 0x1
 #define CO_F_HI32 0x2
+/* reopenfile sK N [rdwr|rdonly|wronly] [denyw] [denyr] (Win32 only): open
+ * the file sK's handle refers to once more, a new open file object with its
+ * own position and the access the words say (docs/win32.md#reopen):
+ * ReOpenFile(h, access, share, dwFlags), the share mode FILE_SHARE_READ |
+ * FILE_SHARE_WRITE | FILE_SHARE_DELETE less FILE_SHARE_WRITE with denyw and
+ * FILE_SHARE_READ with denyr; N picks dwFlags from co_reopen_flags (0: none;
+ * 1-8 a FILE_ATTRIBUTE_*, which ReOpenFile refuses; 9-12 a FILE_FLAG_* it
+ * takes). The access bits are CO_F_ACC_*. Linux's open of the same file
+ * again is reopen (open's words, docs/posix.md#reopen). */
+#define CO_F_DENYW 0x4
+#define CO_F_DENYR 0x8
+#define CO_REOPEN_FLAGS 13
+#define CO_F_DEV_MASK 0x3 /* opendev: 0 NUL (the one device so far) */
+#define CO_F_DEV_NUL 0x0
+extern const uint32_t co_reopen_flags[CO_REOPEN_FLAGS];
+/* Win32 only: opendev nul [cloexec]: CreateFileW("NUL", GENERIC_READ |
+ * GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, OPEN_EXISTING), a
+ * character device (docs/win32.md#devices). setvaliddata sK N:
+ * SetFileValidData(h, N) (docs/win32.md#setvaliddata). filetype sK:
+ * GetFileType(h): 1 FILE_TYPE_DISK, 2 FILE_TYPE_CHAR, 3 FILE_TYPE_PIPE;
+ * an invalid handle is FILE_TYPE_UNKNOWN, -1 here with the error
+ * (docs/win32.md#filetype). */
 
 /*
  * open_access and duphandle_access (Win32 only): CreateFileW and

@@ -127,8 +127,10 @@ static int64_t read_once(struct co_model *m, struct objent *k, int32_t n,
   const struct co__content *f;
   int64_t size, avail, r;
   uint8_t raw[256];
-  if (n == 0 || k->eof)
+  if (n == 0 || k->eof == 1)
     return 0;
+  if (k->eof) /* 2: not known, after a read the model did not follow */
+    return -2;
   if ((k->own & UNICODE) && (n & 1)) {
     co__fail(pred, m->hook.text_param_err(errs ? CO_EINVAL : CO_OTHER));
     return -1;
@@ -150,6 +152,8 @@ static int64_t read_once(struct co_model *m, struct objent *k, int32_t n,
   if (o->off < 0 || size < 0 ||
       (k->own & (CO_OWN_TEXT | CO_OWN_UTF8)) == (CO_OWN_TEXT | CO_OWN_UTF8)) {
     o->off = -1; /* unknown, or UTF-8 text: not predicted */
+    if (m->hook.eof_sticky) /* (it may have met the end: Wine's flag) */
+      k->eof = 2;
     return -2;
   }
   avail = size - o->off;

@@ -130,7 +130,8 @@ struct objent {
   uint8_t needs;  /* CO_NEED_* of the mode it was made with */
   uint8_t own;    /* CO_OWN_*: the object's own append and text flags */
   uint8_t eof;    /* the C runtime's end-of-file flag (docs/crt.md#read):
-                     its _read returns 0 until a _lseek */
+                     its _read returns 0 until a _lseek; 2: not known
+                     (after a read the model did not follow, under Wine) */
   unsigned entry_base;
   struct obj_hold hold;
   struct obj_number nb;

@@ -148,9 +148,14 @@ int co__w32_pre(struct co_model *m, const struct co_call *c,
   case CO_OP_WRITE:
   case CO_OP_READ:
   case CO_OP_LSEEK:
+  case CO_OP_REOPENFILE:
+  case CO_OP_SETVALID:
+  case CO_OP_FILETYPE:
     /* on a process handle: ERROR_INVALID_HANDLE (Wine: the object is no
-     * file; docs/win32.md#pseudo) */
-    if (!co__is_live(m, c->a) || !co__ofd_of(m, c->a)->proc)
+     * file; docs/win32.md#pseudo); ReOpenFile checks its flags first
+     * (docs/win32.md#reopen) */
+    if (!co__is_live(m, c->a) || !co__ofd_of(m, c->a)->proc ||
+        (c->kind == CO_OP_REOPENFILE && c->n >= 1 && c->n <= 8))
       return 0;
     co__touch(t, c->a);
     /* (an lseek error found before the handle is looked up comes first,

@@ -689,8 +689,8 @@ static int campaign_loop(struct camp *c, uint64_t *runs) {
       t_now = now();
     if (cfg->seconds > 0 && t_now - c->start >= cfg->seconds)
       break;
-    if (next_trace(cfg, &c->gen, &c->rng, c->corpus, c->ncorpus,
-                   c->naive_buf, sizeof c->naive_buf, &c->t) < 0 ||
+    if (next_trace(cfg, &c->gen, &c->rng, c->corpus, c->ncorpus, c->naive_buf,
+                   sizeof c->naive_buf, &c->t) < 0 ||
         (r = one_trace(c, &run)) < 0) {
       *runs = run;
       return -1;

@@ -39,12 +39,14 @@ static unsigned nentries;
 static atomic_int frozen;
 
 static const char *const effect_names[CO_EFF_COUNT] = {
-    "open",      "adopt",      "adopt-on-success", "borrow",
-    "lend",      "dup",        "detach",           "close",
-    "use",       "dup-object", "dup-onto",         "wrap",
-    "number",    "unpin",      "page-out",         "page-in",
-    "adopt-dup", "seek",       "stat",             "size",
-    "resize",    "read",       "setmode"};
+    "open",       "adopt",     "adopt-on-success",
+    "borrow",     "lend",      "dup",
+    "detach",     "close",     "use",
+    "dup-object", "dup-onto",  "wrap",
+    "number",     "unpin",     "page-out",
+    "page-in",    "adopt-dup", "seek",
+    "stat",       "size",      "resize",
+    "read",       "setmode"};
 
 /* Entries whose glue takes two objects (call2). */
 static int takes_two(enum co_effect f) {

@@ -110,11 +110,14 @@ const char *co_words_raw(const struct co_words *w, int raw) {
     int code;
     const char *name;
   } codes[] = {
-      {2, "ERROR_FILE_NOT_FOUND"},      {3, "ERROR_PATH_NOT_FOUND"},
-      {4, "ERROR_TOO_MANY_OPEN_FILES"}, {5, "ERROR_ACCESS_DENIED"},
-      {6, "ERROR_INVALID_HANDLE"},      {87, "ERROR_INVALID_PARAMETER"},
+      {2, "ERROR_FILE_NOT_FOUND"},
+      {3, "ERROR_PATH_NOT_FOUND"},
+      {4, "ERROR_TOO_MANY_OPEN_FILES"},
+      {5, "ERROR_ACCESS_DENIED"},
+      {6, "ERROR_INVALID_HANDLE"},
+      {87, "ERROR_INVALID_PARAMETER"},
       {131, "ERROR_NEGATIVE_SEEK"},
-      {32, "ERROR_SHARING_VIOLATION"},   /* names: ReOpenFile */
+      {32, "ERROR_SHARING_VIOLATION"}, /* names: ReOpenFile */
       {1314, "ERROR_PRIVILEGE_NOT_HELD"} /* names: SetFileValidData */};
   size_t i;
   if (!w->win32)

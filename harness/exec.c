@@ -35,10 +35,10 @@ struct co_exec {
   /* The descriptor limit; during a trace that raised it (setlimit, or
    * co_exec_fit_limit), the highest it was: numbers below it are reached. */
   int64_t limit;
-  int64_t hard;    /* the hard limit (0: the backend sets none) */
+  int64_t hard;          /* the hard limit (0: the backend sets none) */
   struct co_files files; /* the trace's files (backend.h files) */
-  int64_t limit0;  /* the soft limit before the trace moved it, */
-  int limit_moved; /* restored at co_exec_end */
+  int64_t limit0;        /* the soft limit before the trace moved it, */
+  int limit_moved;       /* restored at co_exec_end */
   unsigned observe;
 
   /* per trace */
@@ -1197,9 +1197,9 @@ static int classify(struct co_exec *ex, const struct co_step *st,
   co_op_format(st->op, text, sizeof text);
   if (data_differs(pred, real, text, dk, what, cap)) {
     *rule = real->err != CO_OK && dk != CO_OP_CALL ? "byte-count"
-            : dk == CO_OP_READ || dk == CO_OP_CALL      ? "content"
-            : st->op->kind == CO_OP_GETFL ? "nonblock"
-                                          : "stat";
+            : dk == CO_OP_READ || dk == CO_OP_CALL ? "content"
+            : st->op->kind == CO_OP_GETFL          ? "nonblock"
+                                                   : "stat";
     return CO_V_DIVERGENCE;
   }
   if (real->err == CO_IPH) {
@@ -1439,8 +1439,7 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
                  "the layers are modelled over files only)",
                  e->name);
   else if (st->op->kind == CO_OP_DUPH_ACCESS && is_process_handle(ex, st->op))
-    n = snprintf(w, cap,
-                 "`%s`: a process handle's access is not modelled",
+    n = snprintf(w, cap, "`%s`: a process handle's access is not modelled",
                  text);
   else if (st->op->kind == CO_OP_GETSTD || st->op->kind == CO_OP_SETSTD ||
            st->op->kind == CO_OP_CLOSESTD)

@@ -254,8 +254,7 @@ int co_gen_mutate(struct co_rng *r, const struct co_opset *set, size_t max_ops,
       if (op.kind == t->ops[i].kind) {
         t->ops[i].n = op.n;
         t->ops[i].blk = op.blk;
-      }
-      else
+      } else
         t->ops[i].n += (int32_t)co_rng_below(r, 9) - 4;
       co_op_canon(&t->ops[i]);
     }

@@ -479,13 +479,20 @@ static const struct simple_tpl {
 /* The others, indexed by enum co_opkind; NULL: no C template (CO_OP_CALL:
  * below). */
 static void (*const builtin_c[CO_OP_COUNT])(FILE *, const struct co_op *) = {
-    [CO_OP_OPEN] = open_c,         [CO_OP_DUP3] = dup3_c,
-    [CO_OP_DUPFD] = dupfd_c,       [CO_OP_CLOSE_RANGE] = close_range_c,
-    [CO_OP_WRITE] = write_c,       [CO_OP_LSEEK] = lseek_c,
-    [CO_OP_SETFL] = setfl_c,       [CO_OP_READ] = read_c,
-    [CO_OP_FSTAT] = fstat_c,       [CO_OP_LSEEK_EXT] = lseek_ext_c,
-    [CO_OP_SETLIMIT] = setlimit_c, [CO_OP_FTRUNCATE] = ftruncate_c,
-    [CO_OP_FCHMOD] = fchmod_c,     [CO_OP_REOPEN] = reopen_c,
+    [CO_OP_OPEN] = open_c,
+    [CO_OP_DUP3] = dup3_c,
+    [CO_OP_DUPFD] = dupfd_c,
+    [CO_OP_CLOSE_RANGE] = close_range_c,
+    [CO_OP_WRITE] = write_c,
+    [CO_OP_LSEEK] = lseek_c,
+    [CO_OP_SETFL] = setfl_c,
+    [CO_OP_READ] = read_c,
+    [CO_OP_FSTAT] = fstat_c,
+    [CO_OP_LSEEK_EXT] = lseek_ext_c,
+    [CO_OP_SETLIMIT] = setlimit_c,
+    [CO_OP_FTRUNCATE] = ftruncate_c,
+    [CO_OP_FCHMOD] = fchmod_c,
+    [CO_OP_REOPEN] = reopen_c,
     [CO_OP_CREATED_QUERY] = created_query_c,
 };
 

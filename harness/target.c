@@ -33,9 +33,9 @@
 /* Win32: the HANDLE calls (harness/win32/backend.c maps each one); the
  * later ones appended, so that the others decode as they did. */
 static const uint8_t win32_ops[] = {
-    CO_OP_OPEN,  CO_OP_DUP,         CO_OP_DUP_CLOSE,  CO_OP_CLOSE, CO_OP_GETFD,
-    CO_OP_SETFD, CO_OP_SETPROTECT,  CO_OP_WRITE,      CO_OP_LSEEK, CO_OP_DUPH,
-    CO_OP_READ,  CO_OP_OPEN_ACCESS, CO_OP_DUPH_ACCESS,
+    CO_OP_OPEN, CO_OP_DUP, CO_OP_DUP_CLOSE, CO_OP_CLOSE, CO_OP_GETFD,
+    CO_OP_SETFD, CO_OP_SETPROTECT, CO_OP_WRITE, CO_OP_LSEEK, CO_OP_DUPH,
+    CO_OP_READ, CO_OP_OPEN_ACCESS, CO_OP_DUPH_ACCESS,
     /* the standard handles (docs/win32.md#std), appended: the binary
      * records of the operations before them decode as they did */
     CO_OP_GETSTD, CO_OP_SETSTD, CO_OP_CLOSESTD, CO_OP_EXITCODE,
@@ -45,8 +45,8 @@ static const uint8_t win32_ops[] = {
  * which a program's C runtime sets as it binds 0-2, and a second open of
  * one file). */
 const uint8_t co_client_ops[] = {
-    CO_OP_OPEN,   CO_OP_DUP,    CO_OP_CLOSE,    CO_OP_WRITE,     CO_OP_LSEEK,
-    CO_OP_GETFD,  CO_OP_GETSTD, CO_OP_SETSTD,   CO_OP_CLOSESTD, CO_OP_REOPENFILE};
+    CO_OP_OPEN,  CO_OP_DUP,    CO_OP_CLOSE,  CO_OP_WRITE,    CO_OP_LSEEK,
+    CO_OP_GETFD, CO_OP_GETSTD, CO_OP_SETSTD, CO_OP_CLOSESTD, CO_OP_REOPENFILE};
 #define CO_OPS_WIN32_ALL win32_ops
 #define CO_BACKEND_OS co_backend_win32
 #define CO_LAYER_CRT "crt"
@@ -54,11 +54,12 @@ const uint8_t co_client_ops[] = {
 #define CO_ON_POSIX(...)
 #else
 static const uint8_t posix_ops[] = {
-    CO_OP_OPEN,        CO_OP_DUP,     CO_OP_DUP2,  CO_OP_DUP3,  CO_OP_DUPFD,
-    CO_OP_GETFD,       CO_OP_SETFD,   CO_OP_GETFL, CO_OP_SETFL, CO_OP_CLOSE,
-    CO_OP_CLOSE_RANGE, CO_OP_WRITE,   CO_OP_LSEEK, CO_OP_READ,  CO_OP_FSTAT,
-    CO_OP_LSEEK_EXT,   CO_OP_SETLIMIT, CO_OP_FTRUNCATE, CO_OP_FCHMOD,
-    CO_OP_REOPEN,      CO_OP_CREATED_QUERY, CO_OP_THREAD};
+    CO_OP_OPEN,          CO_OP_DUP,       CO_OP_DUP2,        CO_OP_DUP3,
+    CO_OP_DUPFD,         CO_OP_GETFD,     CO_OP_SETFD,       CO_OP_GETFL,
+    CO_OP_SETFL,         CO_OP_CLOSE,     CO_OP_CLOSE_RANGE, CO_OP_WRITE,
+    CO_OP_LSEEK,         CO_OP_READ,      CO_OP_FSTAT,       CO_OP_LSEEK_EXT,
+    CO_OP_SETLIMIT,      CO_OP_FTRUNCATE, CO_OP_FCHMOD,      CO_OP_REOPEN,
+    CO_OP_CREATED_QUERY, CO_OP_THREAD};
 /* Client operations of the layered targets: the descriptor calls a program
  * makes around its libraries. */
 const uint8_t co_client_ops[] = {CO_OP_OPEN,  CO_OP_DUP,   CO_OP_DUP2,

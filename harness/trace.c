@@ -68,10 +68,8 @@ static const struct co__word words_duph[] = {
 /* thread: the harness's main thread (the client) or its second one, which
  * shares the descriptor table; end: the second one exits, with its table
  * (docs/posix.md#party) */
-static const struct co__word words_party[] = {{0x3, 0, "main"},
-                                              {0x3, 1, "child"},
-                                              {0x3, 2, "end"},
-                                              {0, 0, NULL}};
+static const struct co__word words_party[] = {
+    {0x3, 0, "main"}, {0x3, 1, "child"}, {0x3, 2, "end"}, {0, 0, NULL}};
 static const struct co__word words_reopenfile[] = {
     ACC_WORDS,
     {CO_F_DENYW, CO_F_DENYW, "denyw"},
@@ -300,9 +298,9 @@ static void call_canon(struct co_op *op) {
   op->obj = st.has_obj ? op->obj % CO_OBJS : 0;
   /* USE writes 1..255 bytes: a zero-byte write touches nothing in most
    * layers (stdio does not even flush), so it would observe nothing. */
-  op->n = e->effect == CO_EFF_USE    ? ((op->n & 0xff) ? op->n & 0xff : 1)
+  op->n = e->effect == CO_EFF_USE ? ((op->n & 0xff) ? op->n & 0xff : 1)
           : e->effect == CO_EFF_SEEK || e->effect == CO_EFF_RESIZE
-              ? (int8_t)(op->n & 0xff) /* -128..127 */
+              ? (int8_t)(op->n & 0xff)              /* -128..127 */
           : e->effect == CO_EFF_READ ? op->n & 0xff /* 0..255 */
                                      : 0;
 }
@@ -537,9 +535,16 @@ uint64_t co_trace_hash(const struct co_trace *t) {
     uint8_t hi = co_opdesc[op->kind % CO_OP_COUNT].arg == CO_ARG_MODE
                      ? (uint8_t)(op->n >> 8 & 1) << 4
                      : 0;
-    uint8_t r[10] = {op->kind,  (uint8_t)(op->dst + op->blk), (uint8_t)(op->flags | hi), op->a.type,
-                     op->a.idx, op->b.type, op->b.idx, (uint8_t)op->n,
-                     op->entry, op->obj};
+    uint8_t r[10] = {op->kind,
+                     (uint8_t)(op->dst + op->blk),
+                     (uint8_t)(op->flags | hi),
+                     op->a.type,
+                     op->a.idx,
+                     op->b.type,
+                     op->b.idx,
+                     (uint8_t)op->n,
+                     op->entry,
+                     op->obj};
     size_t k;
     for (k = 0; k < sizeof r; k++) {
       h ^= r[k];
@@ -918,8 +923,8 @@ static int parse_call(struct lexer *lx, struct co_op *op, int entry,
     n = next_token(lx, &t);
     if (n == 0 || parse_int(t, n, -128, 127, &op->n) < 0)
       return lex_fail(lx, t, "expected %s -128..127, found '%.*s'",
-                      e->effect == CO_EFF_SEEK ? "an offset" : "a size",
-                      (int)n, t);
+                      e->effect == CO_EFF_SEEK ? "an offset" : "a size", (int)n,
+                      t);
   }
   if (e->effect == CO_EFF_READ) {
     n = next_token(lx, &t);

@@ -151,7 +151,7 @@ static int64_t read_once(struct co_model *m, struct objent *k, int32_t n,
   f = &m->content[o->file];
   if (o->off < 0 || size < 0 ||
       (k->own & (CO_OWN_TEXT | CO_OWN_UTF8)) == (CO_OWN_TEXT | CO_OWN_UTF8)) {
-    o->off = -1; /* unknown, or UTF-8 text: not predicted */
+    o->off = -1;            /* unknown, or UTF-8 text: not predicted */
     if (m->hook.eof_sticky) /* (it may have met the end: Wine's flag) */
       k->eof = 2;
     return -2;

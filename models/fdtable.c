@@ -187,7 +187,7 @@ static int content_new(struct co_model *m, size_t file) {
   }
   m->content[file].gap = m->content[file].lost = 0;
   m->content[file].mode = 0600; /* as the backend makes it */
-  if (m->content[file].data) /* no block holds data yet (holes.c) */
+  if (m->content[file].data)    /* no block holds data yet (holes.c) */
     memset(m->content[file].data, 0,
            m->content[file].datacap * sizeof *m->content[file].data);
   return 0;

@@ -195,8 +195,7 @@ int co__party_enter(struct co_model *m, const struct co_call *c);
 void co__party_leave(struct co_model *m, int swapped, struct co_aftermath *t);
 /* ---- files.c: data blocks of the trace's files ---- */
 /* Bytes [start, start + n) of file were written: their blocks are data. */
-void co__data_write(struct co_model *m, int32_t file, int64_t start,
-                    int64_t n);
+void co__data_write(struct co_model *m, int32_t file, int64_t start, int64_t n);
 /* The description a read, write or ftruncate goes through: EBADF if not
  * open; err if its access mode is deny (the one without the access it
  * needs; -1: any will do); NULL then. */
@@ -310,7 +309,7 @@ struct co_model {
   int64_t limit, high;
   int64_t atnum[CO_AT_REFS]; /* f>=B: the first number >= B free at start */
   int64_t hard;              /* the hard limit (setlimit's bound) */
-  struct co_files files; /* the trace's files (co_model_config) */
+  struct co_files files;     /* the trace's files (co_model_config) */
   struct co__party party;
   int64_t base; /* every number below it is foreign (open all trace long) */
   uint32_t gen;

@@ -26,9 +26,8 @@ int co__reused_holder(const struct co_model *m, const struct objent *o,
        f != CO_EFF_SIZE && f != CO_EFF_RESIZE))
     return -1;
   h = co__onum_holder(m, o->nb.n);
-  return h >= 0 && m->obj[h].nb.on && (int)m->obj[h].entry_base == layer
-             ? h
-             : -1;
+  return h >= 0 && m->obj[h].nb.on && (int)m->obj[h].entry_base == layer ? h
+                                                                         : -1;
 }
 
 /* The lowest free number (UCRT osfinfo.cpp: a linear scan for the lowest

@@ -33,9 +33,9 @@ void co__rule_open(struct co_model *m, const struct co_call *c,
   co__install(m, n, ofd, c->flags & CO_F_CLOEXEC);
   /* the backend creates a file by name (O_CREAT) unless it can make it
    * unnamed (O_TMPFILE, write access only): docs/posix.md#reopen */
-  m->ofd[ofd].created = (uint8_t)((c->flags & CO_F_ACC_MASK) ==
-                                      CO_F_ACC_RDONLY ||
-                                  !m->files.tmpfile);
+  m->ofd[ofd].created =
+      (uint8_t)((c->flags & CO_F_ACC_MASK) == CO_F_ACC_RDONLY ||
+                !m->files.tmpfile);
   pred->ret = n;
   co__touch(t, n);
 }

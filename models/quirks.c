@@ -215,8 +215,8 @@ void co__hooks_init(struct co__hooks *h, unsigned quirks) {
   h->dup_access_unchecked = ref_dup_access;
   /* UCRT write.cpp, dup.cpp, dup2.cpp, fdopen.cpp: _VALIDATE_*(FOPEN) */
   h->badfd_err = ref_param_err;
-  h->read0_before_fd = 0; /* UCRT read.cpp: FOPEN validated first */
-  h->stat_badfd_err = ref_param_err;   /* UCRT stat.cpp _fstat64 */
+  h->read0_before_fd = 0;            /* UCRT read.cpp: FOPEN validated first */
+  h->stat_badfd_err = ref_param_err; /* UCRT stat.cpp _fstat64 */
   h->resize_badfd_err = ref_param_err; /* UCRT lowio/chsize.cpp */
   h->resize_rdonly_err = ref_resize_rdonly;
   h->stat_gone_err = ref_stat_gone;

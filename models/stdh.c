@@ -172,7 +172,9 @@ int co__w32_pre(struct co_model *m, const struct co_call *c,
 
 /* The guard's exceptions (co_model_refuses): the standard slots are
  * refused unless the trace owns 0-2; -1 may be passed to CloseHandle,
- * DuplicateHandle (as the source) and SetStdHandle (as the value). */
+ * DuplicateHandle (as the source), SetStdHandle (as the value),
+ * GetExitCodeProcess and SetFileValidData (no file: ERROR_INVALID_HANDLE,
+ * docs/win32.md#setvaliddata). */
 int co__w32_std_refused(const struct co_model *m, const struct co_call *c) {
   int k;
   if ((c->kind != CO_OP_GETSTD && c->kind != CO_OP_SETSTD &&
@@ -192,5 +194,5 @@ int co__w32_pseudo_ok(const struct co_model *m, const struct co_call *c) {
   return m->platform == CO_PLATFORM_WIN32 && c->a == -1 &&
          (c->kind == CO_OP_CLOSE || c->kind == CO_OP_DUPH ||
           c->kind == CO_OP_DUP_CLOSE || c->kind == CO_OP_SETSTD ||
-          c->kind == CO_OP_EXITCODE);
+          c->kind == CO_OP_EXITCODE || c->kind == CO_OP_SETVALID);
 }

@@ -347,14 +347,14 @@ static int64_t w32_watermark(const struct co_model *m) {
 
 const struct co__platform co__win32_platform = {
     .stride = W32_STRIDE,
-    .rule = {CO__SHARED_RULES, [CO_OP_WRITE] = w32_write,
-             [CO_OP_DUP_CLOSE] = w32_dup_close, [CO_OP_DUPH] = w32_duph,
-             [CO_OP_SETPROTECT] = w32_setprotect, [CO_OP_READ] = w32_read,
-             [CO_OP_OPEN_ACCESS] = w32_open_access,
-             [CO_OP_DUPH_ACCESS] = w32_duph_access,
-             [CO_OP_REOPENFILE] = w32_reopenfile,
-             [CO_OP_SETVALID] = w32_setvalid, [CO_OP_FILETYPE] = w32_filetype,
-             [CO_OP_OPENDEV] = w32_opendev},
+    .rule =
+        {CO__SHARED_RULES, [CO_OP_WRITE] = w32_write,
+         [CO_OP_DUP_CLOSE] = w32_dup_close, [CO_OP_DUPH] = w32_duph,
+         [CO_OP_SETPROTECT] = w32_setprotect, [CO_OP_READ] = w32_read,
+         [CO_OP_OPEN_ACCESS] = w32_open_access,
+         [CO_OP_DUPH_ACCESS] = w32_duph_access,
+         [CO_OP_REOPENFILE] = w32_reopenfile, [CO_OP_SETVALID] = w32_setvalid,
+         [CO_OP_FILETYPE] = w32_filetype, [CO_OP_OPENDEV] = w32_opendev},
     .alloc = w32_alloc,
     .neg_foreign = 1,
     .pager_keeps = 1,

@@ -38,13 +38,13 @@ Test(files, ftruncate_rules) {
   int64_t b = block(&holes);
   sup_run_ok(ex,
              "s0 = open rdwr\n"
-             "ftruncate s0 -1\n"   /* EINVAL, before the descriptor */
-             "ftruncate -1 -1\n"   /* EINVAL too */
-             "ftruncate -1 5\n"    /* EBADF */
-             "s1 = open rdonly\n"  /* no write access: EINVAL */
+             "ftruncate s0 -1\n"  /* EINVAL, before the descriptor */
+             "ftruncate -1 -1\n"  /* EINVAL too */
+             "ftruncate -1 5\n"   /* EBADF */
+             "s1 = open rdonly\n" /* no write access: EINVAL */
              "ftruncate s1 5\n"
              "write s0 10\n"
-             "ftruncate s0 4\n"    /* shrink: offset stays at 10 */
+             "ftruncate s0 4\n" /* shrink: offset stays at 10 */
              "lseek s0 0 cur\n"
              "lseek s0 0 end\n"
              "ftruncate s0 2b+3\n" /* grow: zeros */
@@ -65,31 +65,32 @@ Test(files, ftruncate_rules) {
 
 /* LTP lseek11's file: data at blocks 0, 10, 20 and 128 bytes before the
  * end of 30 blocks. */
-static const char lseek11[] = "s0 = open rdwr\n"
-                              "ftruncate s0 30b\n"
-                              "write s0 12\n"
-                              "lseek s0 10b set\n"
-                              "write s0 12\n"
-                              "lseek s0 20b set\n"
-                              "write s0 12\n"
-                              "lseek s0 -128 end\n"
-                              "write s0 12\n"
-                              "lseek_ext s0 0 data\n"      /* 9 */
-                              "lseek_ext s0 4 hole\n"      /* 10 */
-                              "lseek_ext s0 1b+127 hole\n" /* 11 */
-                              "lseek_ext s0 1b data\n"     /* 12 */
-                              "lseek_ext s0 10b-1 data\n"  /* 13 */
-                              "lseek_ext s0 10b+4 hole\n"  /* 14 */
-                              "lseek_ext s0 11b+127 data\n" /* 15 */
-                              "lseek_ext s0 30b-128 hole\n" /* 16 */
-                              "lseek_ext s0 30b-1 data\n"  /* 17 */
-                              "ftruncate s0 1b+5\n"
-                              "lseek_ext s0 1b data\n" /* 19: a hole at the end */
-                              "lseek_ext s0 0 hole\n"  /* 20 */
-                              "lseek_ext s0 1b+5 hole\n" /* 21: at the end */
-                              "lseek_ext s0 1 badwhence\n"
-                              "lseek_ext s0 1 badwhence7\n"
-                              "lseek_ext s0 1 badwhence-1\n";
+static const char lseek11[] =
+    "s0 = open rdwr\n"
+    "ftruncate s0 30b\n"
+    "write s0 12\n"
+    "lseek s0 10b set\n"
+    "write s0 12\n"
+    "lseek s0 20b set\n"
+    "write s0 12\n"
+    "lseek s0 -128 end\n"
+    "write s0 12\n"
+    "lseek_ext s0 0 data\n"       /* 9 */
+    "lseek_ext s0 4 hole\n"       /* 10 */
+    "lseek_ext s0 1b+127 hole\n"  /* 11 */
+    "lseek_ext s0 1b data\n"      /* 12 */
+    "lseek_ext s0 10b-1 data\n"   /* 13 */
+    "lseek_ext s0 10b+4 hole\n"   /* 14 */
+    "lseek_ext s0 11b+127 data\n" /* 15 */
+    "lseek_ext s0 30b-128 hole\n" /* 16 */
+    "lseek_ext s0 30b-1 data\n"   /* 17 */
+    "ftruncate s0 1b+5\n"
+    "lseek_ext s0 1b data\n"   /* 19: a hole at the end */
+    "lseek_ext s0 0 hole\n"    /* 20 */
+    "lseek_ext s0 1b+5 hole\n" /* 21: at the end */
+    "lseek_ext s0 1 badwhence\n"
+    "lseek_ext s0 1 badwhence7\n"
+    "lseek_ext s0 1 badwhence-1\n";
 
 Test(files, seek_data_and_hole_land_where_the_file_system_puts_them) {
   int holes;
@@ -205,15 +206,15 @@ Test(files, reopen_and_created_query) {
   const struct co_files *f = co_exec_files(ex);
   cr_assert(f->reopen, "/proc/thread-self/fd opens again on this machine");
   sup_run_ok(ex,
-             "s0 = open rdonly\n"   /* by name: O_CREAT created it */
+             "s0 = open rdonly\n" /* by name: O_CREAT created it */
              "created_query s0\n"
-             "s1 = dup s0\n"        /* the same description */
+             "s1 = dup s0\n" /* the same description */
              "created_query s1\n"
              "s2 = reopen s0 rdwr\n" /* the same file, a new description */
              "created_query s2\n"
              "write s2 4\n"
-             "fstat s0\n"           /* one file: the size the write made */
-             "lseek s0 0 cur\n"     /* its own offset */
+             "fstat s0\n"       /* one file: the size the write made */
+             "lseek s0 0 cur\n" /* its own offset */
              "close s1\n"
              "s3 = reopen s1 rdonly\n" /* no such name: ENOENT */
              "created_query s1\n",

@@ -331,4 +331,3 @@ Test(model, emfile_at_the_descriptor_limit) {
   REAL_OK(8, r.real[1].ret);
   co_exec_free(small);
 }
-

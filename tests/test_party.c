@@ -26,13 +26,13 @@ Test(party, the_child_acts_on_the_shared_table) {
   sup_run_ok(ex,
              "s0 = open rdwr\n"
              "thread child\n"
-             "s1 = dup s0\n"     /* in the one table */
+             "s1 = dup s0\n" /* in the one table */
              "setfd s0 cloexec\n"
              "thread main\n"
-             "getfd s0\n"        /* the child's mark */
-             "close s1\n"        /* the child's dup */
+             "getfd s0\n" /* the child's mark */
+             "close s1\n" /* the child's dup */
              "thread child\n"
-             "getfd s1\n",       /* closed for the child too */
+             "getfd s1\n", /* closed for the child too */
              &r);
   REAL_OK(5, 1);
   REAL_OK(6, 0);
@@ -50,9 +50,9 @@ Test(party, unshare_gives_the_caller_a_copy_that_ends_with_the_thread) {
              "getfd s0\n"       /* the parent's s0, still open */
              "s2 = open rdwr\n" /* the parent's next number */
              "thread child\n"
-             "getfd s2\n"       /* not in the child's table */
+             "getfd s2\n" /* not in the child's table */
              "getfd s1\n"
-             "thread end\n"     /* its table closes with it */
+             "thread end\n" /* its table closes with it */
              "close s0\n"
              "close s2\n",
              &r);

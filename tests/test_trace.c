@@ -461,8 +461,7 @@ Test(decode, block_offsets_keep_the_old_encoding) {
   char *out;
   co_trace_init(&t);
   co_trace_init(&u);
-  cr_assert_eq(co_trace_parse(src, strlen(src), &t, &pe), 0, "%s",
-               pe.message);
+  cr_assert_eq(co_trace_parse(src, strlen(src), &t, &pe), 0, "%s", pe.message);
   cr_assert_eq(t.ops[1].blk, 10);
   cr_assert_eq(t.ops[1].n, -1);
   n = co_trace_encode(&t, posix_ops(), buf, sizeof buf);
@@ -470,9 +469,9 @@ Test(decode, block_offsets_keep_the_old_encoding) {
   for (lseek_k = 0; posix_ops()->kinds[lseek_k] != CO_OP_LSEEK; lseek_k++)
     ;
   cr_assert_eq(buf[0], lseek_k + 1);
-  cr_assert_eq(buf[1], 2 << 4); /* whence end, nothing else */
-  cr_assert_eq(buf[3], 0xfd);   /* -3 */
-  cr_assert_eq(buf[5], 10);     /* blocks in the low nibble, data 0 */
+  cr_assert_eq(buf[1], 2 << 4);       /* whence end, nothing else */
+  cr_assert_eq(buf[3], 0xfd);         /* -3 */
+  cr_assert_eq(buf[5], 10);           /* blocks in the low nibble, data 0 */
   cr_assert_eq(buf[9], 0xf | 1 << 7); /* 31: the top bit is block 16 */
   co_trace_decode(buf, n, posix_ops(), 0, &u);
   cr_assert(trace_eq(&t, &u));

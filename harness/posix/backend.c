@@ -127,7 +127,8 @@ static void probe_holes(struct posix_be *be, int fd) {
     if (h == PROBE_SIZE)
       be->files.holes = 0;
     else if (h <= 1 << 24 && (h & (h - 1)) == 0 &&
-             pwrite(fd, "a", 1, 2 * h) == 1 && lseek(fd, h, SEEK_DATA) == 2 * h &&
+             pwrite(fd, "a", 1, 2 * h) == 1 &&
+             lseek(fd, h, SEEK_DATA) == 2 * h &&
              lseek(fd, 2 * h, SEEK_HOLE) == 3 * h &&
              lseek(fd, 0, SEEK_HOLE) == h) {
       be->files.block = h;

@@ -133,8 +133,8 @@ struct win32_be {
   compare_fn compare;
   void *buf; /* for the handle list */
   ULONG buflen;
-  char data[256]; /* what write writes: CO_WRITE_BYTE */
-  char rbuf[256]; /* what read reads */
+  char data[256];    /* what write writes: CO_WRITE_BYTE */
+  char rbuf[256];    /* what read reads */
   HANDLE std_out[3]; /* the standard handles std_park found */
 };
 

@@ -317,8 +317,7 @@ static const struct co_entry entries[] = {
      "after the invalid-parameter handler",
      NULL, "$r = _chsize(CRT_FD($o), $n);"},
     {"_chsize_s", CO_EFF_RESIZE, 0, CO_IO_EXACT, 1, NULL,
-     "docs/crt.md#chsize: _chsize returning the errno value, not -1",
-     NULL,
+     "docs/crt.md#chsize: _chsize returning the errno value, not -1", NULL,
      "errno_t crt_e = _chsize_s(CRT_FD($o), $n);\n"
      "if (crt_e)\n  errno = crt_e;\n$r = crt_e ? -1 : 0;"},
     /* crtread: _read and _setmode (docs/crt.md#read, #setmode) */
@@ -426,8 +425,7 @@ static void file_call(unsigned e, int fd, int32_t n, long before,
   }
   iph_end(before, r, out);
   if (e == E_FSTAT && out->err == CO_OK && r == 0)
-    out->data =
-        co_stat_pack(st.st_mode, st.st_nlink, (uint64_t)st.st_size);
+    out->data = co_stat_pack(st.st_mode, st.st_nlink, (uint64_t)st.st_size);
 }
 
 /* crtread: the outcome of a read (n bytes of buf: their digest) or of a

@@ -88,26 +88,26 @@ enum co_platform {
     "test_file_access, todo_wine; server/fd.c open_fd; "                       \
     "server/handle.c duplicate_handle; observed under Wine 8.0, "              \
     "corpus/conformance/wine/win32/file-access-duplicate-*.trace; "            \
-    "docs/wine.md#dup-access)")                                         \
+    "docs/wine.md#dup-access)")                                                \
   X(WINE_BADFD_NO_IPH, 0x800, "wine",                                          \
     "_write, _dup, _dup2 (of its source) and _fdopen of a descriptor that is " \
-    "not open return -1 (NULL) with EBADF without calling the "               \
+    "not open return -1 (NULL) with EBADF without calling the "                \
     "invalid-parameter handler, under msvcrt.dll and ucrtbase.dll, and "       \
-    "_read of 0 bytes of one returns 0; UCRT calls the handler "                \
+    "_read of 0 bytes of one returns 0; UCRT calls the handler "               \
     "(Wine dlls/msvcrt/file.c _write, _dup2, read_i, msvcrt_init_fp; UCRT "    \
     "lowio/write.cpp, dup.cpp, dup2.cpp, stdio/fdopen.cpp; docs/wine.md#iph; " \
-    "corpus/win32-crt/stale-descriptor-calls.trace)")                         \
-  X(WINE_FSTAT_CHSIZE_ERRNO, 0x1000, "wine",                                    \
-    "_fstat of a descriptor that is not open returns -1 and sets no errno; "  \
+    "corpus/win32-crt/stale-descriptor-calls.trace)")                          \
+  X(WINE_FSTAT_CHSIZE_ERRNO, 0x1000, "wine",                                   \
+    "_fstat of a descriptor that is not open returns -1 and sets no errno; "   \
     "_chsize_s of one returns errno as it was and sets none, so with errno "   \
     "0 it and _chsize report success; UCRT fails both with EBADF after the "   \
-    "invalid-parameter handler. _fstat of a descriptor whose handle was "     \
+    "invalid-parameter handler. _fstat of a descriptor whose handle was "      \
     "closed fails with EINVAL; UCRT's with EBADF. And _chsize on a handle "    \
     "without write "                                                           \
     "access fails with EBADF whatever the size; UCRT gives EACCES, or 0 when " \
-    "the size is the file's already (Wine dlls/msvcrt/file.c _fstat64, "      \
-    "_chsize_s; UCRT lowio/chsize.cpp, filesystem/stat.cpp; docs/wine.md; "     \
-    "corpus/win32-crt/file-calls-closed-descriptor.trace)") \
+    "the size is the file's already (Wine dlls/msvcrt/file.c _fstat64, "       \
+    "_chsize_s; UCRT lowio/chsize.cpp, filesystem/stat.cpp; docs/wine.md; "    \
+    "corpus/win32-crt/file-calls-closed-descriptor.trace)")                    \
   X(WINE_TEXT_MODES, 0x200, "wine",                                            \
     "_setmode and the Unicode text modes as Wine has them under msvcrt.dll "   \
     "and ucrtbase.dll: a bad mode and an odd count in a Unicode mode fail "    \
@@ -123,7 +123,7 @@ enum co_platform {
     "end-of-file flag, and its later _read calls return 0 without reading "    \
     "until a _lseek; Windows sets that flag at a Ctrl+Z in text mode only "    \
     "(Wine dlls/msvcrt/file.c read_i; UCRT lowio/read.cpp; found by a "        \
-    "start-up probe; docs/wine.md#read-eof)") \
+    "start-up probe; docs/wine.md#read-eof)")                                  \
   X(WINE_VALIDDATA_NO_PRIVILEGE, 0x8000, "wine",                               \
     "SetFileValidData on a handle with write access does not ask for the "     \
     "SE_MANAGE_VOLUME_NAME privilege: a length of 0 or less, or past the "     \
@@ -350,8 +350,8 @@ struct co_fdstate {
    * rights mapped (GENERIC_READ also sets CO_ACC_READ_DATA, GENERIC_WRITE
    * CO_ACC_WRITE_DATA and CO_ACC_APPEND_DATA; docs/win32.md#access) */
   int access;
-  int process;    /* Win32: a handle on the process (a duplicate of
-                     GetCurrentProcess()), not a file */
+  int process; /* Win32: a handle on the process (a duplicate of
+                  GetCurrentProcess()), not a file */
 };
 
 /* Situations an operand can be in; part of a model transition. */

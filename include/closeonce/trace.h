@@ -86,18 +86,18 @@ enum co_argkind {
   X(FSTAT, "fstat", 0, 1, CO_ARG_NONE, none)                                   \
   X(LSEEK_EXT, "lseek_ext", 0, 1, CO_ARG_OFFSET, seekext)                      \
   X(CALL, "call", 0, 0, CO_ARG_NONE, none)                                     \
-  X(SETLIMIT, "setlimit", 0, 1, CO_ARG_NONE, none) /* soft RLIMIT_NOFILE */ \
-  X(FTRUNCATE, "ftruncate", 0, 1, CO_ARG_OFFSET, none)                        \
-  X(FCHMOD, "fchmod", 0, 1, CO_ARG_MODE, none)                                \
-  X(REOPEN, "reopen", 1, 1, CO_ARG_NONE, open) /* the file, by name */       \
-  X(CREATED_QUERY, "created_query", 0, 1, CO_ARG_NONE, none)                  \
-  X(THREAD, "thread", 0, 0, CO_ARG_NONE, party) /* who runs what follows */  \
+  X(SETLIMIT, "setlimit", 0, 1, CO_ARG_NONE, none) /* soft RLIMIT_NOFILE */    \
+  X(FTRUNCATE, "ftruncate", 0, 1, CO_ARG_OFFSET, none)                         \
+  X(FCHMOD, "fchmod", 0, 1, CO_ARG_MODE, none)                                 \
+  X(REOPEN, "reopen", 1, 1, CO_ARG_NONE, open) /* the file, by name */         \
+  X(CREATED_QUERY, "created_query", 0, 1, CO_ARG_NONE, none)                   \
+  X(THREAD, "thread", 0, 0, CO_ARG_NONE, party) /* who runs what follows */    \
   X(OPEN_ACCESS, "open_access", 1, 0, CO_ARG_ACCESS, noinherit)                \
-  X(DUPH_ACCESS, "duphandle_access", 1, 1, CO_ARG_ACCESS, duph) \
+  X(DUPH_ACCESS, "duphandle_access", 1, 1, CO_ARG_ACCESS, duph)                \
   X(GETSTD, "getstd", 0, 0, CO_ARG_NONE, std)                                  \
   X(SETSTD, "setstd", 0, 1, CO_ARG_NONE, std)                                  \
   X(CLOSESTD, "closestd", 0, 0, CO_ARG_NONE, std)                              \
-  X(EXITCODE, "exitcode", 0, 1, CO_ARG_NONE, hval) \
+  X(EXITCODE, "exitcode", 0, 1, CO_ARG_NONE, hval)                             \
   X(REOPENFILE, "reopenfile", 1, 1, CO_ARG_COUNT, reopenfile) /* Win32 */      \
   X(SETVALID, "setvaliddata", 0, 1, CO_ARG_OFFSET, none)                       \
   X(FILETYPE, "filetype", 0, 1, CO_ARG_NONE, none)                             \

@@ -40,6 +40,18 @@
 
 /* An executor on the POSIX backend; fails the test if it cannot start. */
 struct co_exec *sup_exec(void);
+/* A suite whose every test has a fresh executor over the posix target
+ * (ex, from sup_exec, freed after the test) and a recorder (r). */
+#define SUP_EXEC_SUITE(name)                                                   \
+  static struct co_exec *ex;                                                   \
+  static struct rec r;                                                         \
+  static void setup(void) {                                                    \
+    ex = sup_exec();                                                           \
+  }                                                                            \
+  static void teardown(void) {                                                 \
+    co_exec_free(ex);                                                          \
+  }                                                                            \
+  TestSuite(name, .init = setup, .fini = teardown)
 /* Parse text (fails the test on a parse error), run it, record each step.
  * Returns the verdict kind. */
 int sup_run(struct co_exec *ex, const char *text, struct rec *r,

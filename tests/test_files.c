@@ -14,17 +14,7 @@
 #include "closeonce/model.h"
 #include "support.h"
 
-static struct co_exec *ex;
-static struct rec r;
-
-static void setup(void) {
-  ex = sup_exec();
-}
-static void teardown(void) {
-  co_exec_free(ex);
-}
-
-TestSuite(files, .init = setup, .fini = teardown);
+SUP_EXEC_SUITE(files);
 
 static int64_t block(int *holes) {
   const struct co_files *f = co_exec_files(ex);

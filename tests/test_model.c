@@ -12,17 +12,7 @@
 
 #include "support.h"
 
-static struct co_exec *ex;
-static struct rec r;
-
-static void setup(void) {
-  ex = sup_exec();
-}
-static void teardown(void) {
-  co_exec_free(ex);
-}
-
-TestSuite(model, .init = setup, .fini = teardown);
+SUP_EXEC_SUITE(model);
 
 #define REAL_ERR(i, e, rawe)                                                   \
   do {                                                                         \

@@ -10,17 +10,7 @@
 
 #include "support.h"
 
-static struct co_exec *ex;
-static struct rec r;
-
-static void setup(void) {
-  ex = sup_exec();
-}
-static void teardown(void) {
-  co_exec_free(ex);
-}
-
-TestSuite(party, .init = setup, .fini = teardown);
+SUP_EXEC_SUITE(party);
 
 Test(party, the_child_acts_on_the_shared_table) {
   sup_run_ok(ex,

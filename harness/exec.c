@@ -1408,6 +1408,15 @@ static int is_process_handle(const struct co_exec *ex, const struct co_op *op) {
   return fs.process;
 }
 
+/* Whether the model has num open as one of the trace's own. */
+static int fd_live(const struct co_exec *ex, int64_t num) {
+  struct co_fdstate fs;
+  if (num < 0)
+    return 0;
+  co_model_fd(ex->model, num, &fs);
+  return fs.live;
+}
+
 /* The first refused step of the trace, in words (once per trace). */
 static void note_refused(struct co_exec *ex, const struct co_step *st,
                          const struct co_call *call,
@@ -1452,7 +1461,7 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
                  "`%s` on a device handle, whose I/O the model does not "
                  "follow",
                  text);
-  else if (st->op->kind == CO_OP_REOPENFILE)
+  else if (st->op->kind == CO_OP_REOPENFILE && fd_live(ex, call->a))
     n = snprintf(w, cap,
                  "`%s`: its file's delete-on-close handle is closed, where "
                  "Windows and Wine part",

@@ -53,10 +53,12 @@ int co__crt_write(struct co_model *m, struct ofdent *d, unsigned own, int32_t n,
 
 /* What _dup and _dup2 copy of the translation flags besides the text and
  * append flags (UCRT dup.cpp copies _osfile, FEOFLAG with it, and
- * _textmode; Wine's copy loses the Unicode kind). */
+ * _textmode; Wine's msvcrt_set_fd keeps only the open, inherit, append,
+ * text, pipe and tty bits, so its copy loses the end-of-file flag and the
+ * Unicode kind: docs/wine.md#text-modes). */
 void co__crt_dup_flags(const struct co_model *m, const struct objent *o,
                        struct objent *d) {
-  d->eof = o->eof;
+  d->eof = m->hook.dup_keeps_unicode ? o->eof : 0;
   if (!m->hook.dup_keeps_unicode)
     d->own &= (uint8_t)~UNICODE;
 }

@@ -178,6 +178,9 @@ void co__numbered_dup2(struct co_model *m, struct co__callctx *x,
     reopen_number(m, d, n);
     d->needs = o->needs;
     d->own = o->own;
+    co__crt_dup_flags(m, o, d);
+    if (d->nb.on)
+      co__std_follow(m, d->nb.n, n); /* onto 0-2 sets it, as below */
     pred->ret = 0;
     return;
   }

@@ -964,13 +964,22 @@ static int sweep(struct co_exec *ex, struct co_verdict *v, int64_t hi,
     if (ms.live != ex->valid[i] && ex->cur)
       return ms.live ? closed_by_layer(ex, v, ex->nums[i])
                      : leaked_by_layer(ex, v, ex->nums[i]);
-    if (ms.live != ex->valid[i])
-      return set_verdict(
+    if (ms.live != ex->valid[i]) {
+      int r = set_verdict(
           ex, v, ms.live ? CO_V_DIVERGENCE : CO_V_LEAK,
           ms.live ? "closed-early" : "left-open",
           "%s is %s but the model has it %s%s", hname(ex, ex->nums[i], h),
           ex->valid[i] ? "open" : "closed", ms.live ? "open" : "closed",
           ms.live ? "" : " (no slot or description owns it)");
+      /* A number no slot owns may be an earlier trace's stray, which the
+       * periodic whole-process check has not looked for yet (a trace that
+       * reaches f>=1024 sweeps far above its own): the campaign runs the
+       * traces since that check again to find the one that made it. */
+      if (!ms.live && ex->first.kind == CO_V_LEAK &&
+          ex->first.step == v->step && ex->first.rule == v->rule)
+        ex->first.periodic = v->periodic = ex->full_every > 1;
+      return r;
+    }
     if (with_flags && ms.live && check_number(ex, v, ex->nums[i], 0))
       return ex->first.kind;
   }

@@ -286,8 +286,8 @@ Test(campaign, a_leak_far_from_the_trace_is_pinned_to_the_trace_that_made_it) {
       co_trace_print(&res.trace, f);
       fclose(f);
     }
-    cr_assert_fail("the reported trace makes no stashing open:\n%s",
-                   text ? text : "");
+    cr_assert_fail("the reported trace makes no stashing open (%s: %s):\n%s",
+                   res.verdict.rule, res.verdict.what, text ? text : "");
   }
   /* Alone, the reported trace leaks again. */
   ex = shim_exec(F_STASH, 0, 0);

@@ -570,10 +570,6 @@ static unsigned win32_quirks(void *self) {
     q |= CO_QUIRK_WINE_SAMEATTR_IGNORED;
   if (dup_access_unchecked())
     q |= CO_QUIRK_WINE_DUP_ACCESS_UNCHECKED;
-  if (co_crt_badfd_no_iph())
-    q |= CO_QUIRK_WINE_BADFD_NO_IPH;
-  if (co_crt_fstat_chsize_errno())
-    q |= CO_QUIRK_WINE_FSTAT_CHSIZE_ERRNO;
   q |= co_crt_quirks(); /* the C runtime's, probed (crt.c) */
   if (validdata_no_privilege())
     q |= CO_QUIRK_WINE_VALIDDATA_NO_PRIVILEGE;

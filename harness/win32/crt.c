@@ -546,7 +546,7 @@ int64_t co_crt_peek_osfhandle(int fd) {
  * each call fails; UCRT's validation fires the handler for each
  * (write.cpp, dup.cpp, dup2.cpp, fdopen.cpp), Wine's returns EBADF
  * (dlls/msvcrt/file.c _write, _dup2, msvcrt_init_fp). */
-int co_crt_badfd_no_iph(void) {
+static int badfd_no_iph(void) {
   long before = iph_begin();
   FILE *f;
   char b[1];
@@ -570,7 +570,7 @@ int co_crt_badfd_no_iph(void) {
  * _chsize_s of -1 (no descriptor) with errno 0. UCRT fires the handler
  * and sets EBADF (stat.cpp, chsize.cpp); Wine's _fstat64 returns -1 and
  * its _chsize_s the errno it finds, setting none (dlls/msvcrt/file.c). */
-int co_crt_fstat_chsize_errno(void) {
+static int fstat_chsize_errno(void) {
   long before = iph_begin();
   struct _stat64 st;
   int keeps = _fstat64(-1, &st) == -1 && errno == 0;
@@ -648,6 +648,10 @@ unsigned co_crt_quirks(void) {
   if (fd >= 0)
     _close(fd);
   iph_fired = before;
+  if (badfd_no_iph())
+    q |= CO_QUIRK_WINE_BADFD_NO_IPH;
+  if (fstat_chsize_errno())
+    q |= CO_QUIRK_WINE_FSTAT_CHSIZE_ERRNO;
   return q;
 }
 

@@ -12,15 +12,8 @@ int co_win32_dir_entries(void *self);
  * observation: the invalid-parameter handler is not counted). */
 #include <stdint.h>
 int64_t co_crt_peek_osfhandle(int fd);
-/* 1 if _write, _dup, _dup2 and _fdopen of a descriptor that is not open
- * return EBADF without the invalid-parameter handler (quirk
- * WINE_BADFD_NO_IPH): a probe with -1, which no descriptor is. */
-int co_crt_badfd_no_iph(void);
-/* 1 if _fstat of a descriptor that is not open sets no errno and
- * _chsize_s of one returns errno as it was (quirk WINE_FSTAT_CHSIZE_ERRNO);
- * probed with -1. */
-int co_crt_fstat_chsize_errno(void);
-/* The C runtime's quirks found by start-up probes (crt.c). */
+/* The C runtime's quirks found by start-up probes (crt.c): the text
+ * modes, the end-of-file flag, calls on a descriptor that is not open. */
 unsigned co_crt_quirks(void);
 
 #endif

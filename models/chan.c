@@ -81,7 +81,8 @@ void co__chan_put(struct co__chan *ch, const uint8_t *src, size_t n,
     ch->lost = 1;
     return;
   }
-  memcpy(ch->b + ch->head + ch->len, src, n);
+  if (n) /* (an empty datagram: no bytes, maybe no buffer yet) */
+    memcpy(ch->b + ch->head + ch->len, src, n);
   ch->len += n;
   if (merge && ch->nseg)
     ch->seg[ch->shead + ch->nseg - 1] += (uint32_t)n;
@@ -98,8 +99,8 @@ size_t co__chan_take(struct co__chan *ch, size_t n, uint8_t *out,
   if (ch->dgram && ch->nseg) {
     size_t len = ch->seg[ch->shead];
     k = n < len ? n : len;
-    *digest = co_bytes_digest(ch->b + ch->head, k);
-    if (out)
+    *digest = co_bytes_digest(k ? ch->b + ch->head : NULL, k);
+    if (out && k)
       memcpy(out, ch->b + ch->head, k);
     ch->head += len;
     ch->len -= len;
@@ -107,8 +108,8 @@ size_t co__chan_take(struct co__chan *ch, size_t n, uint8_t *out,
     ch->nseg--;
   } else {
     k = n < ch->len ? n : ch->len;
-    *digest = co_bytes_digest(ch->b + ch->head, k);
-    if (out)
+    *digest = co_bytes_digest(k ? ch->b + ch->head : NULL, k);
+    if (out && k)
       memcpy(out, ch->b + ch->head, k);
     ch->head += k;
     ch->len -= k;

@@ -12,6 +12,8 @@
  *   numbered.c      numbered layers: the C runtime's descriptors
  *   paged.c         paged layers: the descriptor pager
  *   events.c        ownership events, with their precedence table
+ *   chan.c          kinds with bytes in flight: pipes, channels, blocking
+ *   sock.c          sockets: socketpair, shutdown, their reads and writes
  *
  * Object state is grouped by capability (struct objent): what every object
  * has, the descriptor it holds, its number, what it wraps, its window. A

@@ -130,7 +130,23 @@ enum co_platform {
     "file's size, fails ERROR_INVALID_PARAMETER and any other succeeds; "      \
     "Windows fails ERROR_PRIVILEGE_NOT_HELD (Wine dlls/kernel32/tests/"        \
     "file.c test_SetFileValidData, todo_wine; docs/wine.md#validdata; "        \
-    "corpus/conformance/wine/win32/setfilevaliddata-access.trace)")
+    "corpus/conformance/wine/win32/setfilevaliddata-access.trace)")           \
+  /* issue 20, Win32 SOCKETs (docs/wine.md#closesocket-list) */              \
+  X(WINE_CLOSESOCKET_LIST, 0x10000, "wine",                                    \
+    "closesocket looks the value up in ws2_32's own list of the sockets it "   \
+    "made, not in the handle table: after CloseHandle (or the C runtime's "    \
+    "_close) closed a socket's handle, closesocket of the value returns 0, "   \
+    "closing whatever handle the value names by then; Windows fails it "       \
+    "WSAENOTSOCK (Wine dlls/ws2_32/socket.c closesocket, socket_list_remove; " \
+    "found by a start-up probe, corpus/win32-sock/closehandle-on-socket."     \
+    "trace)")                                                                  \
+  X(WINE_DUPHANDLE_NOT_SOCKET, 0x20000, "wine",                                \
+    "a DuplicateHandle copy of a SOCKET is not a socket to ws2_32: send and "  \
+    "closesocket of it fail WSAENOTSOCK (it is not in ws2_32's list), though " \
+    "it names the same socket and CloseHandle of it closes that; Microsoft "   \
+    "documents only that winsock may not recognize it (Wine "                  \
+    "dlls/ws2_32/socket.c WSASendTo, socket_list_find; found by a start-up "   \
+    "probe, corpus/win32-sock/duphandle-on-socket.trace)")
 enum co_quirk {
 #define CO__Q_ENUM(id, bit, profile, text) CO_QUIRK_##id = bit,
   CO_QUIRK_LIST(CO__Q_ENUM)

@@ -75,7 +75,16 @@ struct ofdent {
   uint8_t dev;      /* Win32: a character device (opendev), not a file */
   uint8_t nodata;   /* Win32: its open has no read or write data access
                        (open_access 0): no part in share checks */
+  /* Win32 SOCKETs (wsock.c): what it is (CO__WS_*), its connection's
+   * other end, the bytes queued for it to read; wseen: a reset from its
+   * peer has been reported */
+  uint8_t wsock, wseen;
+  int32_t wpeer, wrx;
 };
+#define CO__WS_NONE 0    /* not a socket */
+#define CO__WS_UNCONN 1  /* socket(): not connected */
+#define CO__WS_CONN 2    /* an end of a connection */
+#define CO__WS_PENDING 3 /* the listener's end, not accepted yet */
 
 /* What a file holds, for read (docs/posix.md#read): its bytes up to its
  * size (m->fsize), the gaps that writes past the end left as zeros.
@@ -186,6 +195,18 @@ co__rule co__rule_open, co__rule_dup, co__rule_dup2, co__rule_dup3,
     co__rule_lseek, co__rule_read, co__rule_fstat, co__rule_lseek_ext,
     co__rule_setlimit, co__rule_ftruncate, co__rule_fchmod, co__rule_reopen,
     co__rule_created_query, co__rule_thread;
+/* ---- wsock.c: Win32 SOCKETs (docs/win32.md#sockets) ---- */
+#define CO__WSLIST 64 /* values ws2_32's list holds, at most */
+#define CO__WSPEND 8  /* connections waiting on the listener, at most */
+#define CO__WSQ_MAX 65536 /* bytes queued at one end, at most */
+co__rule co__rule_tcp_connect, co__rule_tcp_accept, co__rule_socket,
+    co__rule_closesocket, co__rule_send, co__rule_recv, co__rule_wsadup;
+void co__wsock_begin(struct co_model *m);
+/* A socket call the model does not follow, or one that would block: never
+ * issued (the reason: co_model_refusal_why). */
+struct co__step;
+int co__wsock_refused(const struct co_model *m, const struct co__step *s);
+static inline int co__is_sock(const struct co_model *m, int64_t num);
 /* ---- party.c ---- */
 void co__party_begin(struct co_model *m);
 void co__party_free(struct co_model *m);
@@ -331,6 +352,12 @@ struct co_model {
   unsigned window;
   int64_t watermark;
   uint32_t tick;
+  /* wsock.c: ws2_32's own list of the values it made sockets at (Wine's
+   * closesocket and send look a value up there; a multiset), and the
+   * connections waiting on the backend's listener, oldest first */
+  int64_t wslist[CO__WSLIST];
+  int32_t wpend[CO__WSPEND];
+  uint8_t nwslist, nwpend;
 };
 
 /* ---- fdtable.c: the descriptor table and open file descriptions ---- */
@@ -403,6 +430,11 @@ static inline void co__install(struct co_model *m, int64_t num, int32_t ofd,
  * EBADF; a handle protected from close fails with EBADF and stays open
  * (see the close rule in posix_rules.c); otherwise the entry is freed and its
  * description loses a reference (man close: freed even on error). */
+/* A live handle on a SOCKET (wsock.c). */
+static inline int co__is_sock(const struct co_model *m, int64_t num) {
+  return co__is_live(m, num) && m->ofd[m->fd[num].ofd].wsock != CO__WS_NONE;
+}
+
 static inline int co__fd_close(struct co_model *m, int64_t num) {
   struct fdent *e;
   if (!co__is_live(m, num))
@@ -717,7 +749,7 @@ static inline int co__events(const struct co_model *m, const struct co__step *s,
    * built-in operation's only events are then its operands' situations,
    * a stale or reused first one, a reused second (events.c). */
   if (!m->made && s->sa != CO_SIT_STALE && s->sa != CO_SIT_REUSED &&
-      s->sb != CO_SIT_REUSED)
+      s->sb != CO_SIT_REUSED && !(m->plat->pre && co__is_sock(m, s->c->a)))
     return 0;
   return co__op_events(m, s, ev, lost);
 }

@@ -78,11 +78,32 @@ void co_w32sock_fini(struct co_w32sock *s) {
   s->started = 0;
 }
 
-/* The connections nobody accepted: accepted and closed. */
+/* The trace is over (before the executor's teardown closes what it
+ * left): the connections nobody accepted are accepted and closed, and
+ * ws2_32's list forgets the values the trace made sockets at. Wine keeps
+ * a value there until closesocket of it, whatever closed its handle
+ * (docs/wine.md#closesocket-list), and a later trace's closesocket of the
+ * value would find it; so each is closed with closesocket until the list
+ * has it no more (a handle it still names is the trace's, which the
+ * teardown would close anyway). */
 void co_w32sock_drain(struct co_w32sock *s) {
   SOCKET a;
+  unsigned i, k;
   while ((a = accept((SOCKET)s->listener, NULL, NULL)) != INVALID_SOCKET)
     closesocket(a);
+  for (i = 0; i < s->nmade; i++)
+    for (k = 0; k < 64 && closesocket((SOCKET)s->made[i]) == 0; k++)
+      ;
+  s->nmade = 0;
+}
+
+static void made(struct co_w32sock *s, SOCKET k) {
+  unsigned i;
+  for (i = 0; i < s->nmade; i++)
+    if (s->made[i] == (uintptr_t)k)
+      return;
+  if (s->nmade < sizeof s->made / sizeof s->made[0])
+    s->made[s->nmade++] = (uintptr_t)k;
 }
 
 static int set_nonblocking(SOCKET k) {
@@ -196,7 +217,10 @@ int co_w32sock_call(struct co_w32sock *s, const struct co_call *c,
     return -1;
   }
   *ret = (int64_t)(uintptr_t)n;
-  return n != INVALID_SOCKET;
+  if (n == INVALID_SOCKET)
+    return 0;
+  made(s, n);
+  return 1;
 }
 
 /* ---- start-up probes (docs/wine.md) ---- */
@@ -240,6 +264,14 @@ static int probe_duphandle_not_socket(struct co_w32sock *s) {
 
 static unsigned probe_quirks(struct co_w32sock *s) {
   unsigned q = 0;
+  SOCKET u = new_socket(0);
+  if (u != INVALID_SOCKET) {
+    /* send on a socket never connected: WSAENOTCONN on Windows */
+    if (send(u, "x", 1, 0) == SOCKET_ERROR &&
+        WSAGetLastError() == WSAECONNRESET)
+      q |= CO_QUIRK_WINE_SEND_UNCONNECTED_RESET;
+    closesocket(u);
+  }
   if (probe_closesocket_list())
     q |= CO_QUIRK_WINE_CLOSESOCKET_LIST;
   if (probe_duphandle_not_socket(s))

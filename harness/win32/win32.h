@@ -26,6 +26,10 @@ struct co_w32sock {
   unsigned short port;
   int started; /* WSAStartup succeeded: WSACleanup at the end */
   unsigned quirks;
+  /* the values the trace's calls made sockets at (co_w32sock_drain
+   * empties ws2_32's list of them) */
+  uintptr_t made[64];
+  unsigned nmade;
 };
 int co_w32sock_init(struct co_w32sock *s, char *err, size_t errcap);
 void co_w32sock_fini(struct co_w32sock *s);

@@ -331,7 +331,7 @@ static void w32_filetype(struct co_model *m, const struct co_call *c,
   if (!co__is_live(m, c->a))
     co__fail(pred, CO_EBADF);
   else
-    pred->ret = m->ofd[m->fd[c->a].ofd].wsock ? 3
+    pred->ret = m->ofd[m->fd[c->a].ofd].kind != CO__KIND_FILE ? 3
                 : m->ofd[m->fd[c->a].ofd].dev     ? 2
                                                   : 1;
 }

@@ -2,10 +2,15 @@
  * Win32 SOCKETs (winsock): the rules of tcp_connect, tcp_accept, socket,
  * closesocket, send, recv and wsadup (docs/win32.md#sockets), and which
  * socket calls are never issued. A SOCKET is a HANDLE value on an open
- * file description whose wsock says what it is; a connection is two
- * descriptions, each the other's wpeer, each with the bytes queued for it
- * (wrx). The handle rules (close, duphandle, getfd...) are win32_rules.c's;
- * the misuses they make of a socket are events (events.c).
+ * file description of the socket kind (CO__KIND_SOCKET, docs/posix.md#kinds)
+ * whose socket end (struct co__sockend, m->sock[kobj]) has no peer until
+ * it is connected; a connection is two ends, each the other's peer, each
+ * reading its own channel (chan.c: the bytes queued, with their digest).
+ * An end is closed at the last close of its description (co__kind_release);
+ * its err records that a reset from the peer has been reported (the
+ * connection reset once). The handle rules (close, duphandle, getfd...) are
+ * win32_rules.c's; the misuses they make of a socket are events
+ * (events.c).
  *
  * ws2_32 keeps a list of the values it made sockets at (wslist): under
  * Wine, closesocket and send look a value up there, not in the handle
@@ -15,6 +20,8 @@
  * empties Wine's list of a trace's values before the next trace's first
  * socket call (harness/win32/sock.c), so the list starts empty here.
  */
+#include <string.h>
+
 #include "model_internal.h"
 
 void co__wsock_begin(struct co_model *m) {
@@ -43,14 +50,27 @@ static int quirk(const struct co_model *m, unsigned q) {
   return (m->quirks & q) != 0;
 }
 
-/* A new description of socket kind ws (no file data, no offset). */
-static int32_t ws_new(struct co_model *m, uint8_t ws) {
-  int32_t d = co__new_ofd(m, CO_F_ACC_RDWR, 0);
-  if (d >= 0) {
-    m->ofd[d].wsock = ws;
-    m->ofd[d].off = -1;
-  }
+/* A new description of the socket kind, its end unconnected, its channel
+ * empty (no file data, no offset); -1 on ENOMEM. */
+static int32_t ws_new(struct co_model *m) {
+  int32_t d = co__new_ofd(m, CO_F_ACC_RDWR, 0), rx;
+  struct co__sockend *e;
+  if (d < 0 || (rx = co__chan_new(m, 0, 0)) < 0 ||
+      co__grow((void **)&m->sock, &m->sockcap, m->nsock + 1,
+               sizeof *m->sock) < 0)
+    return -1;
+  e = &m->sock[m->nsock];
+  memset(e, 0, sizeof *e);
+  e->rx = rx;
+  e->peer = -1;
+  m->ofd[d].kind = CO__KIND_SOCKET;
+  m->ofd[d].kobj = (int32_t)m->nsock++;
+  m->ofd[d].off = -1;
   return d;
+}
+
+static struct co__sockend *end_of(struct co_model *m, int64_t num) {
+  return &m->sock[co__ofd_of(m, num)->kobj];
 }
 
 /* The socket's handle at the value the platform returned. */
@@ -69,13 +89,12 @@ void co__rule_tcp_connect(struct co_model *m, const struct co_call *c,
   int64_t n = m->plat->alloc(m, 0);
   int32_t a, b;
   (void)c;
-  if (n < 0 || (a = ws_new(m, CO__WS_CONN)) < 0 ||
-      (b = ws_new(m, CO__WS_PENDING)) < 0) {
+  if (n < 0 || (a = ws_new(m)) < 0 || (b = ws_new(m)) < 0) {
     co__fail(pred, n < 0 ? CO_EMFILE : CO_OTHER);
     return;
   }
-  m->ofd[a].wpeer = b;
-  m->ofd[b].wpeer = a;
+  m->sock[m->ofd[a].kobj].peer = m->ofd[b].kobj;
+  m->sock[m->ofd[b].kobj].peer = m->ofd[a].kobj;
   m->wpend[m->nwpend++] = b; /* refused when full: co__wsock_refused */
   ws_bind(m, n, a, 0, pred, t);
 }
@@ -100,7 +119,6 @@ void co__rule_tcp_accept(struct co_model *m, const struct co_call *c,
   for (i = 1; i < m->nwpend; i++)
     m->wpend[i - 1] = m->wpend[i];
   m->nwpend--;
-  m->ofd[b].wsock = CO__WS_CONN;
   ws_bind(m, n, b, 0, pred, t);
 }
 
@@ -109,7 +127,7 @@ void co__rule_socket(struct co_model *m, const struct co_call *c,
                      struct co_outcome *pred, struct co_aftermath *t) {
   int64_t n = m->plat->alloc(m, 0);
   int32_t d;
-  if (n < 0 || (d = ws_new(m, CO__WS_UNCONN)) < 0) {
+  if (n < 0 || (d = ws_new(m)) < 0) {
     co__fail(pred, n < 0 ? CO_EMFILE : CO_OTHER);
     return;
   }
@@ -168,14 +186,13 @@ void co__rule_closesocket(struct co_model *m, const struct co_call *c,
 
 /* The peer of a connected end is gone: its last handle closed (a
  * connection still waiting to be accepted is alive). */
-static int peer_gone(const struct co_model *m, const struct ofdent *o) {
-  const struct ofdent *p = &m->ofd[o->wpeer];
-  return p->refs <= 0 && p->wsock != CO__WS_PENDING;
+static int peer_gone(const struct co_model *m, const struct co__sockend *e) {
+  return m->sock[e->peer].closed;
 }
 
 /* It closed with bytes it had not read: the connection was reset. */
-static int peer_reset(const struct co_model *m, const struct ofdent *o) {
-  return peer_gone(m, o) && m->ofd[o->wpeer].wrx > 0;
+static int peer_reset(const struct co_model *m, const struct co__sockend *e) {
+  return peer_gone(m, e) && m->chan[m->sock[e->peer].rx].len > 0;
 }
 
 /* send of n bytes through a socket that send accepts (refusals first:
@@ -184,7 +201,7 @@ static int peer_reset(const struct co_model *m, const struct ofdent *o) {
  * that closed with unread bytes reset the connection: WSAECONNRESET. */
 void co__rule_send(struct co_model *m, const struct co_call *c,
                    struct co_outcome *pred, struct co_aftermath *t) {
-  struct ofdent *o;
+  struct co__sockend *e;
   co__touch(t, c->a);
   if (!co__is_sock(m, c->a) ||
       (quirk(m, CO_QUIRK_WINE_DUPHANDLE_NOT_SOCKET) &&
@@ -192,19 +209,20 @@ void co__rule_send(struct co_model *m, const struct co_call *c,
     co__fail(pred, CO_ENOTSOCK);
     return;
   }
-  o = co__ofd_of(m, c->a);
-  if (o->wsock == CO__WS_UNCONN) {
+  e = end_of(m, c->a);
+  if (e->peer < 0) {
     co__fail(pred, quirk(m, CO_QUIRK_WINE_SEND_UNCONNECTED_RESET)
                        ? CO_ECONNRESET
                        : CO_ENOTCONN);
     return;
   }
-  if (peer_reset(m, o)) {
-    o->wseen = 1;
+  if (peer_reset(m, e)) {
+    e->err = CO_ECONNRESET; /* reported */
     co__fail(pred, CO_ECONNRESET);
     return;
   }
-  m->ofd[o->wpeer].wrx += c->n;
+  if (c->n > 0)
+    co__chan_put(&m->chan[m->sock[e->peer].rx], m->pattern, (size_t)c->n, 1);
   pred->ret = c->n;
 }
 
@@ -213,28 +231,30 @@ void co__rule_send(struct co_model *m, const struct co_call *c,
  * 0 returns 0 when bytes or the end are there, else WSAEWOULDBLOCK. */
 void co__rule_recv(struct co_model *m, const struct co_call *c,
                    struct co_outcome *pred, struct co_aftermath *t) {
-  struct ofdent *o;
-  int32_t k;
+  struct co__sockend *e;
+  struct co__chan *ch;
+  uint64_t digest;
   co__touch(t, c->a);
   if (!co__is_sock(m, c->a)) {
     co__fail(pred, CO_ENOTSOCK);
     return;
   }
-  o = co__ofd_of(m, c->a);
-  if (o->wsock == CO__WS_UNCONN) {
+  e = end_of(m, c->a);
+  if (e->peer < 0) {
     co__fail(pred, CO_ENOTCONN);
     return;
   }
-  if (!o->wrx && !peer_gone(m, o)) {
+  ch = &m->chan[e->rx];
+  if (!ch->len && !peer_gone(m, e)) {
     co__fail(pred, CO_EAGAIN);
     return;
   }
-  k = c->n < o->wrx ? c->n : o->wrx;
-  o->wrx -= k;
-  pred->ret = k;
-  /* the bytes are the backend's CO_WRITE_BYTE pattern from where the
-   * sender's count stood: not followed, only the count is compared */
-  pred->dmask = 0;
+  if (c->n <= 0)
+    return; /* 0 */
+  /* each send is the pattern from its start: the digest of what is read */
+  pred->ret = (int64_t)co__chan_take(ch, (size_t)c->n, NULL, &digest);
+  pred->data = digest;
+  pred->dmask = ~(uint64_t)0;
 }
 
 /* Not followed, never issued (docs/win32.md#sockets):
@@ -252,7 +272,7 @@ void co__rule_recv(struct co_model *m, const struct co_call *c,
  *    through send and recv only. */
 int co__wsock_refused(const struct co_model *m, const struct co__step *s) {
   const struct co_call *c = s->c;
-  const struct ofdent *o;
+  const struct co__sockend *e;
   int sock = co__is_sock(m, c->a), listed;
   switch (c->kind) {
   case CO_OP_TCP_CONNECT:
@@ -281,18 +301,17 @@ int co__wsock_refused(const struct co_model *m, const struct co__step *s) {
   if (!listed && (c->kind == CO_OP_WSADUP ||
                   !quirk(m, CO_QUIRK_WINE_DUPHANDLE_NOT_SOCKET)))
     return 1; /* a DuplicateHandle copy */
-  o = &m->ofd[m->fd[c->a].ofd];
-  if (o->wsock != CO__WS_CONN || c->kind == CO_OP_CLOSESOCKET ||
-      c->kind == CO_OP_WSADUP)
+  e = &m->sock[m->ofd[m->fd[c->a].ofd].kobj];
+  if (e->peer < 0 || c->kind == CO_OP_CLOSESOCKET || c->kind == CO_OP_WSADUP)
     return 0;
   if (c->kind == CO_OP_SEND && !listed)
     return 0; /* WSAENOTSOCK under Wine */
-  if ((o->wseen && (c->kind == CO_OP_SEND || o->wrx)) ||
-      (!o->wseen && peer_gone(m, o) && c->kind == CO_OP_SEND &&
-       !peer_reset(m, o)))
+  if ((e->err && (c->kind == CO_OP_SEND || m->chan[e->rx].len)) ||
+      (!e->err && peer_gone(m, e) && c->kind == CO_OP_SEND &&
+       !peer_reset(m, e)))
     return 1;
-  if (c->kind == CO_OP_RECV && peer_reset(m, o) && !o->wseen)
+  if (c->kind == CO_OP_RECV && peer_reset(m, e) && !e->err)
     return 1; /* the reset not reported yet: its order with the bytes */
   return c->kind == CO_OP_SEND &&
-         m->ofd[o->wpeer].wrx + c->n > CO__WSQ_MAX;
+         m->chan[m->sock[e->peer].rx].len + (size_t)c->n > CO__WSQ_MAX;
 }

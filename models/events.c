@@ -313,11 +313,13 @@ static int ev_first(struct evctx *x, int n) {
       kind == CO_OP_SETLIMIT || /* its operand is a value */
       (n = stale_ev(x, n, x->sa, x->op->a, a)) != before)
     return n;
-  if (kind != CO_OP_CLOSE && kind != CO_OP_DUP_CLOSE && !m->window)
+  if (kind != CO_OP_CLOSE && kind != CO_OP_DUP_CLOSE &&
+      kind != CO_OP_CLOSESOCKET && !m->window)
     return n; /* only a pager (a window) lends */
   if ((w = co__owner(m, a)) < 0)
     return n;
-  if (kind == CO_OP_CLOSE || kind == CO_OP_DUP_CLOSE)
+  if (kind == CO_OP_CLOSE || kind == CO_OP_DUP_CLOSE ||
+      kind == CO_OP_CLOSESOCKET)
     return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_OWNED, CO_PARTY_CLIENT, w, 1, a,
                   ref_slot(x->op->a));
   if (m->obj[w].pg.on && m->obj[w].pg.win == a && !m->obj[w].pg.pins)

@@ -67,14 +67,22 @@ static void w32_dup_close(struct co_model *m, const struct co_call *c,
   int32_t ofd = co__is_live(m, c->a) ? m->fd[c->a].ofd : -1;
   uint8_t cloexec = ofd >= 0 ? m->fd[c->a].cloexec : 0;
   uint8_t acc = ofd >= 0 ? m->fd[c->a].acc : 0;
+  int hold = ofd >= 0 && !m->fd[c->a].protect;
+  /* the object stays open across the close and the new handle: it is not
+   * released (its socket end is not closed, docs/win32.md#sockets) */
+  if (hold)
+    m->ofd[ofd].refs++;
   if (ofd >= 0 && co__fd_close(m, c->a) == CO_OK) {
     co__install(m, c->a, ofd, 0); /* a new handle that has the old value */
+    m->ofd[ofd].refs--;
     m->fd[c->a].acc = acc;        /* DUPLICATE_SAME_ACCESS */
     w32_dup_flags(m, c, c->a, cloexec, 0);
     pred->ret = c->a;
     co__touch(t, c->a);
     return;
   }
+  if (hold)
+    m->ofd[ofd].refs--;
   w32_duph(m, c, pred, t);
 }
 

@@ -259,7 +259,8 @@ void co__rule_recv(struct co_model *m, const struct co_call *c,
 
 /* Not followed, never issued (docs/win32.md#sockets):
  *  - a connect past CO__WSPEND waiting connections, a send past
- *    CO__WSQ_MAX bytes queued at the peer: it could block;
+ *    CO__WSQ_MAX bytes queued at the peer: it could block; a new socket
+ *    when the model's copy of ws2_32's list is full (CO__WSLIST);
  *  - send to a peer that closed cleanly: whether it fails depends on when
  *    the reset comes back; after a reset was reported, send and recv
  *    until the end (recv: the end of file, under Wine 0);
@@ -276,7 +277,10 @@ int co__wsock_refused(const struct co_model *m, const struct co__step *s) {
   int sock = co__is_sock(m, c->a), listed;
   switch (c->kind) {
   case CO_OP_TCP_CONNECT:
-    return m->nwpend >= CO__WSPEND;
+    return m->nwpend >= CO__WSPEND || m->nwslist >= CO__WSLIST;
+  case CO_OP_TCP_ACCEPT:
+  case CO_OP_SOCKET:
+    return m->nwslist >= CO__WSLIST; /* the model's copy of the list */
   case CO_OP_WRITE:
   case CO_OP_READ:
   case CO_OP_LSEEK:
@@ -298,6 +302,8 @@ int co__wsock_refused(const struct co_model *m, const struct co__step *s) {
             (quirk(m, CO_QUIRK_WINE_CLOSESOCKET_LIST) && listed &&
              c->kind != CO_OP_CLOSESOCKET) ||
             (c->kind == CO_OP_RECV && quirk(m, CO_QUIRK_WINE_CLOSESOCKET_LIST)));
+  if (c->kind == CO_OP_WSADUP && m->nwslist >= CO__WSLIST)
+    return 1;
   if (!listed && (c->kind == CO_OP_WSADUP ||
                   !quirk(m, CO_QUIRK_WINE_DUPHANDLE_NOT_SOCKET)))
     return 1; /* a DuplicateHandle copy */

@@ -111,6 +111,18 @@ static int set_nonblocking(SOCKET k) {
   return ioctlsocket(k, FIONBIO, &nb) == 0;
 }
 
+/* k made non-blocking; if that fails, k closed and INVALID_SOCKET with
+ * the error kept. */
+static SOCKET nonblocking_or_close(SOCKET k) {
+  int e;
+  if (k == INVALID_SOCKET || set_nonblocking(k))
+    return k;
+  e = WSAGetLastError();
+  closesocket(k);
+  WSASetLastError(e);
+  return INVALID_SOCKET;
+}
+
 /* socket(), non-blocking, connected to the listener; the wait for the
  * connection is bounded (select). On failure nothing is left open. */
 static SOCKET tcp_connect(struct co_w32sock *s) {
@@ -146,14 +158,7 @@ fail:
 }
 
 static SOCKET tcp_accept(struct co_w32sock *s) {
-  SOCKET k = accept((SOCKET)s->listener, NULL, NULL);
-  int e;
-  if (k == INVALID_SOCKET || set_nonblocking(k))
-    return k;
-  e = WSAGetLastError();
-  closesocket(k);
-  WSASetLastError(e);
-  return INVALID_SOCKET;
+  return nonblocking_or_close(accept((SOCKET)s->listener, NULL, NULL));
 }
 
 /* WSADuplicateSocketW into this process, then the socket it describes. */
@@ -166,17 +171,10 @@ static SOCKET wsadup(SOCKET k) {
 }
 
 static SOCKET new_socket(unsigned flags) {
-  SOCKET k = flags & CO_F_NOINHERIT
-                 ? WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL, 0,
-                              WSA_FLAG_NO_HANDLE_INHERIT)
-                 : socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-  int e;
-  if (k == INVALID_SOCKET || set_nonblocking(k))
-    return k;
-  e = WSAGetLastError();
-  closesocket(k);
-  WSASetLastError(e);
-  return INVALID_SOCKET;
+  return nonblocking_or_close(
+      flags & CO_F_NOINHERIT ? WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP,
+                                          NULL, 0, WSA_FLAG_NO_HANDLE_INHERIT)
+                             : socket(AF_INET, SOCK_STREAM, IPPROTO_TCP));
 }
 
 /* One socket operation. Returns 1 and sets *ret on success, 0 with the

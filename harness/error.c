@@ -130,7 +130,16 @@ const char *co_words_raw(const struct co_words *w, int raw) {
       {87, "ERROR_INVALID_PARAMETER"},
       {131, "ERROR_NEGATIVE_SEEK"},
       {32, "ERROR_SHARING_VIOLATION"}, /* names: ReOpenFile */
-      {1314, "ERROR_PRIVILEGE_NOT_HELD"} /* names: SetFileValidData */};
+      {1314, "ERROR_PRIVILEGE_NOT_HELD"}, /* names: SetFileValidData */
+      /* winsock (docs/win32.md#sockets): WSAGetLastError's codes */
+      {10022, "WSAEINVAL"},
+      {10035, "WSAEWOULDBLOCK"},
+      {10038, "WSAENOTSOCK"},
+      {10053, "WSAECONNABORTED"},
+      {10054, "WSAECONNRESET"},
+      {10057, "WSAENOTCONN"},
+      {10058, "WSAESHUTDOWN"},
+      {10093, "WSANOTINITIALISED"}};
   size_t i;
   if (!w->win32)
     return NULL;

@@ -40,13 +40,19 @@ static const uint8_t win32_ops[] = {
      * records of the operations before them decode as they did */
     CO_OP_GETSTD, CO_OP_SETSTD, CO_OP_CLOSESTD, CO_OP_EXITCODE,
     /* names: a second open of one file, and calls on a handle */
-    CO_OP_REOPENFILE, CO_OP_SETVALID, CO_OP_FILETYPE, CO_OP_OPENDEV};
+    CO_OP_REOPENFILE, CO_OP_SETVALID, CO_OP_FILETYPE, CO_OP_OPENDEV,
+    /* issue 20: SOCKETs (docs/win32.md#sockets) */
+    CO_OP_TCP_CONNECT, CO_OP_TCP_ACCEPT, CO_OP_SOCKET, CO_OP_CLOSESOCKET,
+    CO_OP_SEND, CO_OP_RECV, CO_OP_WSADUP};
 /* The client's HANDLE calls around a library (with the standard handles,
  * which a program's C runtime sets as it binds 0-2, and a second open of
  * one file). */
 const uint8_t co_client_ops[] = {
     CO_OP_OPEN,  CO_OP_DUP,    CO_OP_CLOSE,  CO_OP_WRITE,    CO_OP_LSEEK,
-    CO_OP_GETFD, CO_OP_GETSTD, CO_OP_SETSTD, CO_OP_CLOSESTD, CO_OP_REOPENFILE};
+    CO_OP_GETFD, CO_OP_GETSTD, CO_OP_SETSTD, CO_OP_CLOSESTD, CO_OP_REOPENFILE,
+    /* issue 20: SOCKETs a program hands to its libraries */
+    CO_OP_TCP_CONNECT, CO_OP_TCP_ACCEPT, CO_OP_CLOSESOCKET, CO_OP_SEND,
+    CO_OP_RECV};
 #define CO_OPS_WIN32_ALL win32_ops
 #define CO_BACKEND_OS co_backend_win32
 #define CO_LAYER_CRT "crt"

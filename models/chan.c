@@ -326,7 +326,10 @@ void co__kind_release(struct co_model *m, int32_t ofd) {
       m->chan[o->kobj].writers--;
     break;
   case CO__KIND_SOCKET:
-    co__sock_release(m, o);
+    if (m->plat == &co__win32_platform) /* wsock.c reads its peer's state */
+      m->sock[o->kobj].closed = 1;
+    else
+      co__sock_release(m, o);
     break;
   default:
     break;

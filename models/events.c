@@ -313,17 +313,50 @@ static int ev_first(struct evctx *x, int n) {
       kind == CO_OP_SETLIMIT || /* its operand is a value */
       (n = stale_ev(x, n, x->sa, x->op->a, a)) != before)
     return n;
-  if (kind != CO_OP_CLOSE && kind != CO_OP_DUP_CLOSE && !m->window)
+  if (kind != CO_OP_CLOSE && kind != CO_OP_DUP_CLOSE &&
+      kind != CO_OP_CLOSESOCKET && !m->window)
     return n; /* only a pager (a window) lends */
   if ((w = co__owner(m, a)) < 0)
     return n;
-  if (kind == CO_OP_CLOSE || kind == CO_OP_DUP_CLOSE)
+  if (kind == CO_OP_CLOSE || kind == CO_OP_DUP_CLOSE ||
+      kind == CO_OP_CLOSESOCKET)
     return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_OWNED, CO_PARTY_CLIENT, w, 1, a,
                   ref_slot(x->op->a));
   if (m->obj[w].pg.on && m->obj[w].pg.win == a && !m->obj[w].pg.pins)
     return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_RETURNED, CO_PARTY_CLIENT, w, 1,
                   a, ref_slot(x->op->a));
   return n;
+}
+
+/* Win32: a HANDLE call on a live SOCKET (docs/win32.md#socket-misuse):
+ * CloseHandle (Microsoft's CloseHandle page: use closesocket), and
+ * DuplicateHandle (its page: winsock may not recognize the copy; use
+ * WSADuplicateSocket). */
+static int ev_socket(struct evctx *x, int n) {
+  int kind = x->c->kind, why;
+  if (!x->m->plat->pre || !co__is_sock(x->m, x->c->a))
+    return n;
+  if (kind == CO_OP_CLOSE)
+    why = CO_WHY_SOCK_CLOSEHANDLE;
+  else if (kind == CO_OP_DUP || kind == CO_OP_DUPH ||
+           kind == CO_OP_DUP_CLOSE || kind == CO_OP_DUPH_ACCESS)
+    why = CO_WHY_SOCK_DUPHANDLE;
+  else
+    return n;
+  return add_ev(x, n, CO_EV_VIOLATION, why, CO_PARTY_CLIENT, CO_PARTY_NONE, 1,
+                x->c->a, ref_slot(x->op->a));
+}
+
+/* A SOCKET handed to the C runtime, which adopts it: its _close will
+ * close the socket with CloseHandle (docs/win32.md#socket-misuse). */
+static int ev_take_socket(struct evctx *x, int n) {
+  const struct co_entry *e = x->e;
+  if (!x->r->nrefs || !x->m->plat->pre || !x->r->adapter->contract->numbered ||
+      (e->effect != CO_EFF_ADOPT && e->effect != CO_EFF_ADOPT_ON_SUCCESS) ||
+      !co__is_sock(x->m, x->c->a))
+    return n;
+  return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_SOCK_CRT, CO_PARTY_CLIENT,
+                CO_PARTY_NONE, 1, x->c->a, ref_slot(x->op->a));
 }
 
 /* dup2/dup3's target: a reused number, or another party's descriptor. */
@@ -393,6 +426,7 @@ static const struct evrule obj_rules[] = {
 static const struct evrule take_rules[] = {
     {ev_take_overwrite, STOP},
     {ev_take, STOP},
+    {ev_take_socket, STOP},
 };
 /* A built-in operation has no table: its rules all add up (none stops
  * the search), so co__op_events calls the ones its kind can fire, in this
@@ -462,6 +496,7 @@ int co__op_events(const struct co_model *m, const struct co__step *s,
     n = ev_first(&x, 0);
     if (kind == CO_OP_DUP2 || kind == CO_OP_DUP3)
       n = ev_dup2(&x, n);
+    n = ev_socket(&x, n);
   }
   *lost = x.lost;
   return n;
@@ -565,6 +600,24 @@ int co_event_format(const struct co_event *ev, char *buf, size_t cap) {
                     "%s uses %s%s after returning it to %s "
                     "(vput): any page operation may close it",
                     actor, h, at, owner);
+  case CO_WHY_SOCK_CLOSEHANDLE:
+    return snprintf(buf, cap,
+                    "%s closes %s%s, a SOCKET, with CloseHandle: a socket is "
+                    "closed with closesocket (Microsoft: CloseHandle, "
+                    "closesocket)",
+                    actor, h, at);
+  case CO_WHY_SOCK_DUPHANDLE:
+    return snprintf(buf, cap,
+                    "%s duplicates %s%s, a SOCKET, with DuplicateHandle: winsock "
+                    "may not recognize the copy, WSADuplicateSocket makes one "
+                    "(Microsoft: DuplicateHandle)",
+                    actor, h, at);
+  case CO_WHY_SOCK_CRT:
+    return snprintf(buf, cap,
+                    "%s hands %s%s, a SOCKET, to the C runtime (_open_osfhandle): "
+                    "its _close closes the socket with CloseHandle, behind "
+                    "winsock's back",
+                    actor, h, at);
   case CO_WHY_LOST:
     return snprintf(buf, cap,
                     "%s acts through C-runtime descriptor %lld, which was "

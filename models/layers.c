@@ -74,6 +74,11 @@ int co__call_touches_foreign(const struct co_model *m,
     return 1;
   if (s->r->nrefs)
     return co__is_foreign(m, s->c->a);
+  /* a layer's I/O through a SOCKET (docs/win32.md#socket-misuse): the
+   * model follows a socket's bytes through send and recv only */
+  if (s->r->has_obj && o->live && co__is_sock(m, o->hold.num) &&
+      e->effect != CO_EFF_CLOSE && e->effect != CO_EFF_LEND)
+    return 1;
   return s->r->has_obj && o->live && co__is_foreign(m, o->hold.num);
 }
 

@@ -91,6 +91,7 @@ int co_model_begin(struct co_model *m, const struct co_model_config *cfg) {
   m->quirks = cfg->quirks;
   co__hooks_init(&m->hook, cfg->quirks);
   m->hint = -1;
+  co__wsock_begin(m);
   co__party_begin(m);
   m->own_std = cfg->own_std != 0;
   m->stdh[0] = m->stdh[1] = m->stdh[2] = 0;
@@ -172,6 +173,7 @@ static inline int refuses(const struct co_model *m, const struct co__step *s,
           c->kind != CO_OP_SETLIMIT && co__is_foreign(m, c->a) &&
           !co__w32_pseudo_ok(m, c)) ||
          (m->plat->pre && co__w32_std_refused(m, c)) ||
+         (m->plat->pre && co__wsock_refused(m, s)) || /* SOCKETs */
          /* a process handle's access rights are not modelled: only a
           * file's (docs/win32.md#access) */
          (c->kind == CO_OP_DUPH_ACCESS && co__is_live(m, c->a) &&

@@ -280,6 +280,18 @@ void co__sock_release(struct co_model *m, struct ofdent *o);
 /* 1: a read or write through a socket would wait; 2: whether a write
  * fits is past what the model knows (docs/posix.md#socket-capacity) */
 int co__sock_would_block(const struct co_model *m, const struct co_call *c);
+/* ---- wsock.c: Win32 SOCKETs (docs/win32.md#sockets) ---- */
+#define CO__WSLIST 64 /* values ws2_32's list holds, at most */
+#define CO__WSPEND 8  /* connections waiting on the listener, at most */
+#define CO__WSQ_MAX 65536 /* bytes queued at one end, at most */
+co__rule co__rule_tcp_connect, co__rule_tcp_accept, co__rule_socket,
+    co__rule_closesocket, co__rule_send, co__rule_recv, co__rule_wsadup;
+void co__wsock_begin(struct co_model *m);
+/* A socket call the model does not follow, or one that would block: never
+ * issued (the reason: co_model_refusal_why). */
+struct co__step;
+int co__wsock_refused(const struct co_model *m, const struct co__step *s);
+static inline int co__is_sock(const struct co_model *m, int64_t num);
 /* ---- party.c ---- */
 void co__party_begin(struct co_model *m);
 void co__party_free(struct co_model *m);
@@ -431,6 +443,12 @@ struct co_model {
   size_t nchan, chancap;
   struct co__sockend *sock; /* chan.c: socket ends */
   size_t nsock, sockcap;
+  /* wsock.c: ws2_32's own list of the values it made sockets at (Wine's
+   * closesocket and send look a value up there; a multiset), and the
+   * connections waiting on the backend's listener, oldest first */
+  int64_t wslist[CO__WSLIST];
+  int32_t wpend[CO__WSPEND];
+  uint8_t nwslist, nwpend;
 };
 
 /* ---- fdtable.c: the descriptor table and open file descriptions ---- */
@@ -505,6 +523,12 @@ static inline void co__install(struct co_model *m, int64_t num, int32_t ofd,
  * (see the close rule in posix_rules.c); otherwise the entry is freed and its
  * description loses a reference (man close: freed even on error). */
 void co__kind_release(struct co_model *m, int32_t ofd);
+/* A live number on a socket (Win32: a SOCKET, wsock.c). */
+static inline int co__is_sock(const struct co_model *m, int64_t num) {
+  return co__is_live(m, num) &&
+         m->ofd[m->fd[num].ofd].kind == CO__KIND_SOCKET;
+}
+
 static inline int co__fd_close(struct co_model *m, int64_t num) {
   struct fdent *e;
   struct ofdent *o;
@@ -824,7 +848,7 @@ static inline int co__events(const struct co_model *m, const struct co__step *s,
    * built-in operation's only events are then its operands' situations,
    * a stale or reused first one, a reused second (events.c). */
   if (!m->made && s->sa != CO_SIT_STALE && s->sa != CO_SIT_REUSED &&
-      s->sb != CO_SIT_REUSED)
+      s->sb != CO_SIT_REUSED && !(m->plat->pre && co__is_sock(m, s->c->a)))
     return 0;
   return co__op_events(m, s, ev, lost);
 }

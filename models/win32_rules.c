@@ -67,14 +67,22 @@ static void w32_dup_close(struct co_model *m, const struct co_call *c,
   int32_t ofd = co__is_live(m, c->a) ? m->fd[c->a].ofd : -1;
   uint8_t cloexec = ofd >= 0 ? m->fd[c->a].cloexec : 0;
   uint8_t acc = ofd >= 0 ? m->fd[c->a].acc : 0;
+  int hold = ofd >= 0 && !m->fd[c->a].protect;
+  /* the object stays open across the close and the new handle: it is not
+   * released (its socket end is not closed, docs/win32.md#sockets) */
+  if (hold)
+    m->ofd[ofd].refs++;
   if (ofd >= 0 && co__fd_close(m, c->a) == CO_OK) {
     co__install(m, c->a, ofd, 0); /* a new handle that has the old value */
+    m->ofd[ofd].refs--;
     m->fd[c->a].acc = acc;        /* DUPLICATE_SAME_ACCESS */
     w32_dup_flags(m, c, c->a, cloexec, 0);
     pred->ret = c->a;
     co__touch(t, c->a);
     return;
   }
+  if (hold)
+    m->ofd[ofd].refs--;
   w32_duph(m, c, pred, t);
 }
 
@@ -323,15 +331,17 @@ static void w32_setvalid(struct co_model *m, const struct co_call *c,
 }
 
 /* GetFileType: a file on disk is FILE_TYPE_DISK (1), the NUL device
- * FILE_TYPE_CHAR (2); an invalid handle FILE_TYPE_UNKNOWN with
- * ERROR_INVALID_HANDLE. */
+ * FILE_TYPE_CHAR (2), a SOCKET FILE_TYPE_PIPE (3: docs/win32.md#sockets);
+ * an invalid handle FILE_TYPE_UNKNOWN with ERROR_INVALID_HANDLE. */
 static void w32_filetype(struct co_model *m, const struct co_call *c,
                          struct co_outcome *pred, struct co_aftermath *t) {
   (void)t;
   if (!co__is_live(m, c->a))
     co__fail(pred, CO_EBADF);
   else
-    pred->ret = m->ofd[m->fd[c->a].ofd].dev ? 2 : 1;
+    pred->ret = m->ofd[m->fd[c->a].ofd].kind != CO__KIND_FILE ? 3
+                : m->ofd[m->fd[c->a].ofd].dev     ? 2
+                                                  : 1;
 }
 
 /* The C-runtime numbers are taken by objects only (8 slots): the
@@ -354,7 +364,14 @@ const struct co__platform co__win32_platform = {
          [CO_OP_OPEN_ACCESS] = w32_open_access,
          [CO_OP_DUPH_ACCESS] = w32_duph_access,
          [CO_OP_REOPENFILE] = w32_reopenfile, [CO_OP_SETVALID] = w32_setvalid,
-         [CO_OP_FILETYPE] = w32_filetype, [CO_OP_OPENDEV] = w32_opendev},
+         [CO_OP_FILETYPE] = w32_filetype, [CO_OP_OPENDEV] = w32_opendev,
+         /* SOCKETs: wsock.c */
+         [CO_OP_TCP_CONNECT] = co__rule_tcp_connect,
+         [CO_OP_TCP_ACCEPT] = co__rule_tcp_accept,
+         [CO_OP_SOCKET] = co__rule_socket,
+         [CO_OP_CLOSESOCKET] = co__rule_closesocket,
+         [CO_OP_SEND] = co__rule_send, [CO_OP_RECV] = co__rule_recv,
+         [CO_OP_WSADUP] = co__rule_wsadup},
     .alloc = w32_alloc,
     .neg_foreign = 1,
     .pager_keeps = 1,

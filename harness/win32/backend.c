@@ -38,6 +38,10 @@
  *   filetype     GetFileType (FILE_TYPE_UNKNOWN with an error: -1)
  *   opendev nul [cloexec]  CreateFileW("NUL", read and write, share read
  *        and write, bInheritHandle = !cloexec, OPEN_EXISTING)
+ *   tcp_connect, tcp_accept, socket [noinherit], closesocket, send n,
+ *        recv n, wsadup   winsock (harness/win32/sock.c: socket, connect to
+ *        the backend's loopback listener, accept, closesocket, send, recv,
+ *        WSADuplicateSocketW then WSASocketW; all non-blocking)
  * Observations: GetHandleInformation (validity, inherit, protect),
  * SetFilePointerEx(0, FILE_CURRENT), CompareObjectHandles (kernelbase,
  * Windows 10+ and Wine; else file identity), and the process's handle list
@@ -86,7 +90,16 @@
   X(ERROR_NOT_SUPPORTED, ENOSYS)                                               \
   X(ERROR_SHARING_VIOLATION, EACCES)                                           \
   X(ERROR_PRIVILEGE_NOT_HELD, EPERM)                                           \
-  X(ERROR_CALL_NOT_IMPLEMENTED, ENOSYS)
+  X(ERROR_CALL_NOT_IMPLEMENTED, ENOSYS)                                        \
+  /* winsock's (WSAGetLastError is GetLastError; docs/win32.md#sockets) */    \
+  X(WSAEWOULDBLOCK, EAGAIN)                                                    \
+  X(WSAENOTSOCK, ENOTSOCK)                                                     \
+  X(WSAECONNRESET, ECONNRESET)                                                 \
+  X(WSAECONNABORTED, ECONNRESET)                                               \
+  X(WSAENOTCONN, ENOTCONN)                                                     \
+  X(WSAESHUTDOWN, EPIPE)                                                       \
+  X(WSAEINVAL, EINVAL)                                                         \
+  X(WSAEMFILE, EMFILE)
 
 int co_err_from_win32(unsigned long code) {
   switch (code) {
@@ -136,6 +149,7 @@ struct win32_be {
   char data[256];    /* what write writes: CO_WRITE_BYTE */
   char rbuf[256];    /* what read reads */
   HANDLE std_out[3]; /* the standard handles std_park found */
+  struct co_w32sock sock; /* winsock: WSAStartup, the listener (sock.c) */
 };
 
 static void *win32_create(char *err, size_t errcap) {
@@ -175,10 +189,11 @@ static void *win32_create(char *err, size_t errcap) {
   be->buf = malloc(be->buflen);
   for (i = 0; i < sizeof be->data; i++)
     be->data[i] = (char)CO_WRITE_BYTE(i);
-  if (!be->query || !be->buf) {
-    snprintf(err, errcap,
-             "NtQuerySystemInformation is missing: cannot list the "
-             "process's handles");
+  if (!be->query || !be->buf || co_w32sock_init(&be->sock, err, errcap)) {
+    if (!be->query || !be->buf)
+      snprintf(err, errcap,
+               "NtQuerySystemInformation is missing: cannot list the "
+               "process's handles");
     RemoveDirectoryW(be->dir);
     free(be->buf);
     free(be);
@@ -194,6 +209,7 @@ static void win32_destroy(void *self) {
   /* Every file is delete-on-close; the directory is empty once the last
    * handle on them is closed. */
   RemoveDirectoryW(be->dir);
+  co_w32sock_fini(&be->sock);
   free(be->buf);
   free(be);
 }
@@ -344,6 +360,7 @@ static void win32_call(void *self, const struct co_call *c,
   DWORD fl = 0, done = 0;
   LARGE_INTEGER off, pos;
   BOOL ok;
+  int r;
   int64_t ret = 0;
   out->data = out->dmask = 0;
   SetLastError(0);
@@ -426,7 +443,11 @@ static void win32_call(void *self, const struct co_call *c,
     ret = fl;
     break;
   default:
-    ok = win32_names_call(c, &ret);
+    if ((r = co_w32sock_call(&be->sock, c, be->data, be->rbuf, &ret,
+                             &out->data)) >= 0)
+      ok = r;
+    else
+      ok = win32_names_call(c, &ret);
   }
   if (ok) {
     out->ret = ret;
@@ -559,8 +580,18 @@ static int validdata_no_privilege(void) {
 /* Under Wine, Wine's documented deviations (ntdll exports wine_get_version
  * there and nowhere else). */
 static unsigned win32_quirks(void *self) {
+  struct win32_be *be = self;
+  struct co_w32sock tmp;
+  char err[128];
   unsigned q = 0;
-  (void)self;
+  /* winsock's, probed as the backend starts (sock.c); without a backend,
+   * by a winsock state of its own */
+  if (be)
+    q = be->sock.quirks;
+  else if (co_w32sock_init(&tmp, err, sizeof err) == 0) {
+    q = tmp.quirks;
+    co_w32sock_fini(&tmp);
+  }
   if (GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "wine_get_version"))
     q |= CO_QUIRK_WINE_SEEK_BEFORE_HANDLE |
          CO_QUIRK_WINE_EMPTY_APPEND_WRITE_MOVES |
@@ -578,6 +609,12 @@ static unsigned win32_quirks(void *self) {
   q |= CO_QUIRK_MSVCRT_NO_IPH;
 #endif
   return q;
+}
+
+/* The trace is over: the connections it left unaccepted go (sock.c). */
+static void win32_trace_end(void *self) {
+  struct win32_be *be = self;
+  co_w32sock_drain(&be->sock);
 }
 
 static int win32_private_dir(void *self, const char **path) {
@@ -656,6 +693,7 @@ const struct co_backend co_backend_win32 = {
     .quirks = win32_quirks,
     .std_park = win32_std_park,
     .std_restore = win32_std_restore,
+    .trace_end = win32_trace_end,
 };
 
 int co_win32_dir_entries(void *self) {

@@ -130,7 +130,29 @@ enum co_platform {
     "file's size, fails ERROR_INVALID_PARAMETER and any other succeeds; "      \
     "Windows fails ERROR_PRIVILEGE_NOT_HELD (Wine dlls/kernel32/tests/"        \
     "file.c test_SetFileValidData, todo_wine; docs/wine.md#validdata; "        \
-    "corpus/conformance/wine/win32/setfilevaliddata-access.trace)")
+    "corpus/conformance/wine/win32/setfilevaliddata-access.trace)")           \
+  /* issue 20, Win32 SOCKETs (docs/wine.md#closesocket-list) */              \
+  X(WINE_CLOSESOCKET_LIST, 0x10000, "wine",                                    \
+    "closesocket looks the value up in ws2_32's own list of the sockets it "   \
+    "made, not in the handle table: after CloseHandle (or the C runtime's "    \
+    "_close) closed a socket's handle, closesocket of the value returns 0, "   \
+    "closing whatever handle the value names by then; Windows fails it "       \
+    "WSAENOTSOCK (Wine dlls/ws2_32/socket.c closesocket, socket_list_remove; " \
+    "found by a start-up probe, corpus/win32-sock/closehandle-on-socket."     \
+    "trace)")                                                                  \
+  X(WINE_DUPHANDLE_NOT_SOCKET, 0x20000, "wine",                                \
+    "a DuplicateHandle copy of a SOCKET is not a socket to ws2_32: send and "  \
+    "closesocket of it fail WSAENOTSOCK (it is not in ws2_32's list), though " \
+    "it names the same socket and CloseHandle of it closes that; Microsoft "   \
+    "documents only that winsock may not recognize it (Wine "                  \
+    "dlls/ws2_32/socket.c WSASendTo, socket_list_find; found by a start-up "   \
+    "probe, corpus/win32-sock/duphandle-on-socket.trace)")                   \
+  X(WINE_SEND_UNCONNECTED_RESET, 0x40000, "wine",                              \
+    "send on a socket that was never connected fails WSAECONNRESET; "          \
+    "Microsoft's send page gives WSAENOTCONN (recv gives WSAENOTCONN under "   \
+    "Wine too; found by a start-up probe, "                                    \
+    "corpus/win32-sock/unconnected-socket.trace; "                             \
+    "docs/wine.md#send-unconnected)")
 enum co_quirk {
 #define CO__Q_ENUM(id, bit, profile, text) CO_QUIRK_##id = bit,
   CO_QUIRK_LIST(CO__Q_ENUM)
@@ -292,8 +314,16 @@ enum co_evwhy {
   CO_WHY_GONE,        /* its own handle was closed by someone else: EBADF */
   CO_WHY_LOST,        /* acts through a numbered object's number, freed or
                          given to another object under it (not run) */
-  CO_WHY_RETURNED     /* uses a pager's window descriptor after returning it
+  CO_WHY_RETURNED,    /* uses a pager's window descriptor after returning it
                          (vput): the lending rule */
+  /* Win32 SOCKETs (docs/win32.md#socket-misuse): a HANDLE call on one */
+  CO_WHY_SOCK_CLOSEHANDLE, /* closes a SOCKET with CloseHandle, not
+                              closesocket */
+  CO_WHY_SOCK_DUPHANDLE,   /* duplicates a SOCKET with DuplicateHandle, not
+                              WSADuplicateSocket */
+  CO_WHY_SOCK_CRT          /* hands a SOCKET to the C runtime
+                              (_open_osfhandle), whose _close closes it
+                              with CloseHandle */
 };
 struct co_event {
   uint8_t kind;    /* enum co_evkind */

@@ -106,7 +106,15 @@ enum co_argkind {
   X(PIPE, "pipe", 2, 0, CO_ARG_NONE, none)                                     \
   X(PIPE2, "pipe2", 2, 0, CO_ARG_NONE, pipe2)                                  \
   X(SOCKETPAIR, "socketpair", 2, 0, CO_ARG_NONE, sockpair)                     \
-  X(SHUTDOWN, "shutdown", 0, 1, CO_ARG_NONE, shut)
+  X(SHUTDOWN, "shutdown", 0, 1, CO_ARG_NONE, shut)                              \
+  /* issue 20, Win32 SOCKETs (winsock; docs/win32.md#sockets) */              \
+  X(TCP_CONNECT, "tcp_connect", 1, 0, CO_ARG_NONE, none)                       \
+  X(TCP_ACCEPT, "tcp_accept", 1, 0, CO_ARG_NONE, none)                         \
+  X(SOCKET, "socket", 1, 0, CO_ARG_NONE, noinherit)                            \
+  X(CLOSESOCKET, "closesocket", 0, 1, CO_ARG_NONE, none)                       \
+  X(SEND, "send", 0, 1, CO_ARG_COUNT, none)                                    \
+  X(RECV, "recv", 0, 1, CO_ARG_COUNT, none)                                    \
+  X(WSADUP, "wsadup", 1, 1, CO_ARG_NONE, none)
 
 /*
  * pipe and pipe2 bind two slots, the read end and then the write end, as
@@ -143,6 +151,24 @@ enum co_argkind {
 #define CO_F_SOCK_NONBLOCK 0x4
 #define CO_F_SOCK_CLOEXEC 0x8
 #define CO_F_SHUT_MASK 0x3 /* 0 SHUT_RD, 1 SHUT_WR, 2 SHUT_RDWR, 3 bad */
+
+/*
+ * Win32 SOCKETs (docs/win32.md#sockets). The backend owns a listener on
+ * 127.0.0.1, port 0 (made with the backend, never named by a trace):
+ *   s0 = tcp_connect   socket(AF_INET, SOCK_STREAM), non-blocking
+ *                      (ioctlsocket FIONBIO), connect to the listener
+ *   s1 = tcp_accept    accept on the listener (WSAEWOULDBLOCK, EAGAIN, if
+ *                      no connection waits), made non-blocking
+ *   s2 = socket [noinherit]  socket(), or WSASocketW with
+ *                      WSA_FLAG_NO_HANDLE_INHERIT; unconnected
+ *   closesocket s0
+ *   send s0 N, recv s1 N    N bytes (CO_WRITE_BYTE), non-blocking
+ *   s3 = wsadup s0     WSADuplicateSocketW into this process, then
+ *                      WSASocketW(FROM_PROTOCOL_INFO, ...,
+ *                      WSA_FLAG_NO_HANDLE_INHERIT): the documented copy
+ * A SOCKET is a HANDLE value: close, duphandle and the C runtime's
+ * _open_osfhandle take one too, and the model flags them (the misuses).
+ */
 
 enum co_opkind {
 #define CO__OP_ENUM(id, name, binds, nrefs, arg, words) CO_OP_##id,

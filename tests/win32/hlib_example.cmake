@@ -5,7 +5,7 @@
 #   1. find_package(closeonce) with the toolchain file, and its ctest (the
 #      adapter's campaign and corpus replay, under Wine);
 #   2. add_subdirectory() of the closeonce sources, and its ctest;
-#   3. one compiler command (the library, its headers, -lcloseonce -lvfd).
+#   3. one compiler command (the library, its headers, -lcloseonce -lvfd -lws2_32).
 # Then the story: the client's mistakes (mistakes/) are reported; the
 # planted library (hlib_export handing out the HANDLE it lends) is found
 # by fuzzing and shrunk.
@@ -129,7 +129,7 @@ file(MAKE_DIRECTORY ${work}/cc)
 run(${CC} -std=c11 ${ccflags} -Wall -Wextra -Werror
     -o ${work}/cc/hlib-closeonce.exe ${example}/adapter.c ${example}/app_adapter.c
     ${example}/hlib.c ${example}/app.c
-    -I${example} -I${prefix}/include -L${prefix}/lib -lcloseonce -lvfd)
+    -I${example} -I${prefix}/include -L${prefix}/lib -lcloseonce -lvfd -lws2_32)
 run_expect(0 "10 ok, 0 findings" ${EMULATOR} ${work}/cc/hlib-closeonce.exe
            replay ${example}/corpus)
 message(STATUS "one compiler command: ${last_output}")

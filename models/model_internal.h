@@ -272,6 +272,10 @@ struct co__hooks {
   uint8_t eof_sticky;
   /* SetFileValidData(h, n) with write access, the file's size known */
   int (*valid_data)(int64_t size, int32_t n);
+  /* docs/win32.md#pipes: SetFilePointerEx on a pipe end fails (Wine:
+   * ERROR_BAD_DEV_TYPE or ERROR_INVALID_FUNCTION, EINVAL); 0: what it
+   * does is not documented, the step is not run */
+  uint8_t pipe_seek_fails;
 };
 void co__hooks_init(struct co__hooks *h, unsigned quirks);
 

@@ -130,7 +130,19 @@ enum co_platform {
     "file's size, fails ERROR_INVALID_PARAMETER and any other succeeds; "      \
     "Windows fails ERROR_PRIVILEGE_NOT_HELD (Wine dlls/kernel32/tests/"        \
     "file.c test_SetFileValidData, todo_wine; docs/wine.md#validdata; "        \
-    "corpus/conformance/wine/win32/setfilevaliddata-access.trace)")
+    "corpus/conformance/wine/win32/setfilevaliddata-access.trace)")          \
+  /* issue 20, Windows anonymous pipes (docs/wine.md#pipe-seek) */           \
+  X(WINE_PIPE_SEEK_FAILS, 0x100000, "wine",                                    \
+    "SetFilePointerEx on an end of an anonymous pipe fails: "                  \
+    "ERROR_BAD_DEV_TYPE for FILE_BEGIN, ERROR_INVALID_FUNCTION for "           \
+    "FILE_CURRENT and FILE_END (EINVAL, as the C runtime maps both; a "       \
+    "negative FILE_BEGIN is ERROR_NEGATIVE_SEEK first), and _lseek over one " \
+    "with them; Microsoft says the call is not for a pipe, and on Windows "   \
+    "it succeeds there (gnulib lib/lseek.c: \"mingw lseek mistakenly "        \
+    "succeeds on pipes\"), a result the model does not predict (Wine "        \
+    "dlls/kernelbase/file.c SetFilePointerEx; found by a start-up probe; "    \
+    "docs/wine.md#pipe-seek; "                                                 \
+    "corpus/conformance/wine/pipe/pipe-seek-fails.trace)")
 enum co_quirk {
 #define CO__Q_ENUM(id, bit, profile, text) CO_QUIRK_##id = bit,
   CO_QUIRK_LIST(CO__Q_ENUM)

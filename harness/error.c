@@ -128,7 +128,12 @@ const char *co_words_raw(const struct co_words *w, int raw) {
       {87, "ERROR_INVALID_PARAMETER"},
       {131, "ERROR_NEGATIVE_SEEK"},
       {32, "ERROR_SHARING_VIOLATION"}, /* names: ReOpenFile */
-      {1314, "ERROR_PRIVILEGE_NOT_HELD"} /* names: SetFileValidData */};
+      {1314, "ERROR_PRIVILEGE_NOT_HELD"}, /* names: SetFileValidData */
+      /* issue 20, pipes (docs/win32.md#pipes) */
+      {1, "ERROR_INVALID_FUNCTION"},
+      {66, "ERROR_BAD_DEV_TYPE"},
+      {109, "ERROR_BROKEN_PIPE"},
+      {232, "ERROR_NO_DATA"}};
   size_t i;
   if (!w->win32)
     return NULL;

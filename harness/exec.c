@@ -401,7 +401,7 @@ static void moved_limit(struct co_exec *ex) {
 /* The soft limit back to what it was before the trace, whatever the trace
  * did (docs/posix.md#setlimit). */
 static void restore_limit(struct co_exec *ex) {
-  struct co_call c = {CO_OP_SETLIMIT, 0, 0, 0, 0, -1, NULL};
+  struct co_call c = {CO_OP_SETLIMIT, 0, 0, 0, 0, -1, NULL, -1};
   struct co_outcome r;
   if (!ex->limit_moved)
     return;
@@ -445,7 +445,7 @@ static int64_t at_high(const struct co_exec *ex, const struct co_trace *t,
 
 int co_exec_fit_limit(struct co_exec *ex, const struct co_trace *t,
                       struct co_limit_need *need) {
-  struct co_call c = {CO_OP_SETLIMIT, 0, 0, 0, 0, -1, NULL};
+  struct co_call c = {CO_OP_SETLIMIT, 0, 0, 0, 0, -1, NULL, -1};
   struct co_outcome r;
   int64_t target;
   memset(need, 0, sizeof *need);
@@ -1372,8 +1372,11 @@ static void issue_first(struct co_exec *ex, const struct co_step *st,
      * when the write fails */
     if (ex->robj[obj])
       c->hint = pad->window_of(ex->robj[obj]);
-  } else if (real->err == CO_OK && binds == 2)
+  } else if (real->err == CO_OK && binds == 2) {
     c->hint = real->ret; /* it returned a number */
+    if (st->binds2) /* and a second (a pipe's write end) */
+      c->hint2 = (int64_t)real->data;
+  }
   else if (real->err == CO_OK && r && (binds == 1 || r->target) &&
            ex->robj[dst] && ex->robj_ad[dst]->handle_of)
     /* an object that opened or duplicated a handle of its own */
@@ -1681,7 +1684,7 @@ static int final_compare(struct co_exec *ex, struct co_verdict *v, int64_t hi) {
 /* Close num whatever its flags (a Win32 handle protected from close is
  * unprotected first). */
 static void force_close(struct co_exec *ex, int64_t num) {
-  struct co_call c = {CO_OP_SETPROTECT, 0, num, 0, 0, -1, NULL};
+  struct co_call c = {CO_OP_SETPROTECT, 0, num, 0, 0, -1, NULL, -1};
   struct co_outcome r;
   if (ex->platform == CO_PLATFORM_WIN32)
     ex->be->call(ex->self, &c, &r);

@@ -40,7 +40,9 @@ static const uint8_t win32_ops[] = {
      * records of the operations before them decode as they did */
     CO_OP_GETSTD, CO_OP_SETSTD, CO_OP_CLOSESTD, CO_OP_EXITCODE,
     /* names: a second open of one file, and calls on a handle */
-    CO_OP_REOPENFILE, CO_OP_SETVALID, CO_OP_FILETYPE, CO_OP_OPENDEV};
+    CO_OP_REOPENFILE, CO_OP_SETVALID, CO_OP_FILETYPE, CO_OP_OPENDEV,
+    /* issue 20, anonymous pipes (docs/win32.md#pipes), appended */
+    CO_OP_PIPE, CO_OP_CREATEPIPE};
 /* The client's HANDLE calls around a library (with the standard handles,
  * which a program's C runtime sets as it binds 0-2, and a second open of
  * one file). */

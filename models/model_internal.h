@@ -177,6 +177,7 @@ struct co__chan {
   uint8_t dgram;            /* messages keep their boundaries */
   uint8_t lost;             /* a layer's bytes went through: not known */
   uint32_t bufs;            /* a pipe: its buffers (F_GETPIPE_SZ / page) */
+  uint32_t quota; /* Win32: a pipe's buffer, bytes (docs/win32.md#pipes) */
 };
 /* A socket end (socketpair): its receive channel, its peer's end. */
 struct co__sockend {
@@ -243,6 +244,11 @@ int32_t co__pipe_reopen(struct co_model *m, const struct ofdent *o, int acc);
 /* A read or write c through a pipe end would wait (docs/posix.md#blocking):
  * never issued. */
 int co__pipe_would_block(const struct co_model *m, const struct co_call *c);
+/* win32_rules.c: the same for Win32's pipes; a new end on a channel. */
+int co__w32_pipe_would_block(const struct co_model *m,
+                             const struct co_call *c);
+int32_t co__pipe_end(struct co_model *m, int32_t file, int32_t chan, int acc,
+                     int nonblock);
 /* A layer's I/O went through description o of a kind with bytes: its
  * channel's bytes are not known from then on. */
 void co__kind_unknown(struct co_model *m, struct ofdent *o);

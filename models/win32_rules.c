@@ -258,19 +258,6 @@ static void w32_pipe_read(struct co_model *m, const struct co_call *c,
   pred->dmask = ~(uint64_t)0;
 }
 
-/* SetFilePointerEx on a pipe end: Wine fails it (quirk
- * WINE_PIPE_SEEK_FAILS: EINVAL whatever the origin); without the quirk
- * the step is not run (co__dev_io). Any other handle: as lseek. */
-static void w32_lseek(struct co_model *m, const struct co_call *c,
-                      struct co_outcome *pred, struct co_aftermath *t) {
-  if (co__is_live(m, c->a) && co__ofd_of(m, c->a)->kind == CO__KIND_PIPE) {
-    co__touch(t, c->a);
-    co__fail(pred, CO_EINVAL);
-    return;
-  }
-  co__rule_lseek(m, c, pred, t);
-}
-
 /* ReadFile and WriteFile on Win32 (docs/win32.md#access): the byte count
  * they return is set to 0 before anything is checked (Microsoft's ReadFile
  * and WriteFile pages), so every failure reports 0 bytes (the outcome's
@@ -506,7 +493,7 @@ const struct co__platform co__win32_platform = {
          [CO_OP_REOPENFILE] = w32_reopenfile, [CO_OP_SETVALID] = w32_setvalid,
          [CO_OP_FILETYPE] = w32_filetype, [CO_OP_OPENDEV] = w32_opendev,
          /* issue 20, anonymous pipes (docs/win32.md#pipes) */
-         [CO_OP_LSEEK] = w32_lseek, [CO_OP_PIPE] = w32_pipe,
+         [CO_OP_PIPE] = w32_pipe,
          [CO_OP_CREATEPIPE] = w32_pipe},
     .alloc = w32_alloc,
     .neg_foreign = 1,

@@ -173,6 +173,9 @@ struct co_files {
    * and the page a buffer holds, as the backend found them; 0: the Linux
    * defaults (16 of 4096 bytes) */
   int pipe_bufs, pipe_page;
+  /* docs/win32.md#pipes: the buffer of a pipe CreatePipe makes with nSize
+   * 0, in bytes, as the backend found it; 0: 4096 */
+  int pipe_default;
 };
 #define CO_BLOCK_DEFAULT 4096
 
@@ -229,6 +232,8 @@ struct co_call {
   /* an ownership-first entry, issued before the model steps: what the
    * library returned (the model follows that path); else NULL */
   const struct co_outcome *real;
+  int64_t hint2; /* Win32: a second new handle's value (a pipe's write end,
+                    docs/win32.md#pipes), -1 if none */
 };
 
 /* The observable result of one call. */

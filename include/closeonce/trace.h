@@ -104,7 +104,9 @@ enum co_argkind {
   X(OPENDEV, "opendev", 1, 0, CO_ARG_NONE, dev)                                \
   /* issue 20, pipes and socketpairs (docs/posix.md#pipes): two slots */       \
   X(PIPE, "pipe", 2, 0, CO_ARG_NONE, none)                                     \
-  X(PIPE2, "pipe2", 2, 0, CO_ARG_NONE, pipe2)
+  X(PIPE2, "pipe2", 2, 0, CO_ARG_NONE, pipe2)                                  \
+  /* issue 20, Windows anonymous pipes (docs/win32.md#pipes): CreatePipe */   \
+  X(CREATEPIPE, "createpipe", 2, 0, CO_ARG_COUNT, noinherit)
 
 /*
  * pipe and pipe2 bind two slots, the read end and then the write end, as

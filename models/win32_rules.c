@@ -68,7 +68,10 @@ static void w32_dup_close(struct co_model *m, const struct co_call *c,
   int32_t ofd = co__is_live(m, c->a) ? m->fd[c->a].ofd : -1;
   uint8_t cloexec = ofd >= 0 ? m->fd[c->a].cloexec : 0;
   uint8_t acc = ofd >= 0 ? m->fd[c->a].acc : 0;
+  if (ofd >= 0)
+    m->ofd[ofd].refs++; /* the object lives on in the copy: not released */
   if (ofd >= 0 && co__fd_close(m, c->a) == CO_OK) {
+    m->ofd[ofd].refs--;
     co__install(m, c->a, ofd, 0); /* a new handle that has the old value */
     m->fd[c->a].acc = acc;        /* DUPLICATE_SAME_ACCESS */
     w32_dup_flags(m, c, c->a, cloexec, 0);
@@ -76,6 +79,8 @@ static void w32_dup_close(struct co_model *m, const struct co_call *c,
     co__touch(t, c->a);
     return;
   }
+  if (ofd >= 0)
+    m->ofd[ofd].refs--; /* a protected source: it stayed open */
   w32_duph(m, c, pred, t);
 }
 

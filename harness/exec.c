@@ -1470,6 +1470,10 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
   else if (st->op->kind == CO_OP_DUPH_ACCESS && is_process_handle(ex, st->op))
     n = snprintf(w, cap, "`%s`: a process handle's access is not modelled",
                  text);
+  else if (eff->blocks && ex->words->win32) /* docs/win32.md#pipes */
+    n = snprintf(w, cap,
+                 "`%s` would block (docs/win32.md#pipes)",
+                 text);
   else if (eff->blocks)
     n = snprintf(w, cap,
                  eff->blocks == 1
@@ -1484,6 +1488,11 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
     n = snprintf(w, cap,
                  "`%s`: the standard handles are the harness's (a trace "
                  "owns them with --free-std)",
+                 text);
+  else if (ex->words->win32 && co_model_is_pipe(ex->model, call->a))
+    n = snprintf(w, cap,
+                 "`%s` on a pipe end, where Windows does what Microsoft does "
+                 "not document (docs/win32.md#pipes)",
                  text);
   else if (ex->words->win32 && co_model_is_device(ex->model, call->a))
     n = snprintf(w, cap,

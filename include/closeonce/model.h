@@ -489,6 +489,8 @@ int64_t co_model_rep(const struct co_model *m, int64_t num);
 int32_t co_model_file_of(const struct co_model *m, int64_t num);
 /* 1 if live number num is on a device (Win32 opendev), not a file. */
 int co_model_is_device(const struct co_model *m, int64_t num);
+/* num is live and an end of a pipe (docs/win32.md#pipes). */
+int co_model_is_pipe(const struct co_model *m, int64_t num);
 /* The lowest live number > after, or -1. */
 int64_t co_model_next_live(const struct co_model *m, int64_t after);
 /* The highest number that was live at any point of this trace, or -1. */

@@ -379,7 +379,8 @@ int co__dev_io(const struct co_model *m, const struct co_call *c) {
   if (!co__is_live(m, c->a))
     return 0;
   o = co__ofd_of(m, c->a);
-  if (o->kind == CO__KIND_PIPE) /* docs/win32.md#pipes */
+  if (o->kind == CO__KIND_PIPE && m->plat == &co__win32_platform)
+    /* docs/win32.md#pipes: Win32 only (Linux: docs/posix.md#pipes) */
     return c->kind == CO_OP_LSEEK ? !m->hook.pipe_seek_fails
                                   : c->kind != CO_OP_WRITE;
   return c->kind != CO_OP_DUPH_ACCESS && o->dev;

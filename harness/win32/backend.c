@@ -619,6 +619,21 @@ static int pipe_seek_fails(void) {
   return fails;
 }
 
+/* Does the first WriteFile to a pipe without a reader fail ERROR_NO_DATA
+ * (Wine 8.0, docs/wine.md#pipes; Windows: ERROR_BROKEN_PIPE, then
+ * ERROR_NO_DATA)? Asked of the system on a new pipe. */
+static int pipe_no_data_first(void) {
+  HANDLE r, w;
+  DWORD n = 0;
+  int no_data;
+  if (!CreatePipe(&r, &w, NULL, 0))
+    return 0;
+  CloseHandle(r);
+  no_data = !WriteFile(w, "x", 1, &n, NULL) && GetLastError() == ERROR_NO_DATA;
+  CloseHandle(w);
+  return no_data;
+}
+
 /* Under Wine, Wine's documented deviations (ntdll exports wine_get_version
  * there and nowhere else). */
 static unsigned win32_quirks(void *self) {
@@ -638,6 +653,8 @@ static unsigned win32_quirks(void *self) {
     q |= CO_QUIRK_WINE_VALIDDATA_NO_PRIVILEGE;
   if (pipe_seek_fails())
     q |= CO_QUIRK_WINE_PIPE_SEEK_FAILS;
+  if (pipe_no_data_first())
+    q |= CO_QUIRK_WINE_PIPE_NO_DATA_FIRST;
 #ifndef _UCRT
   /* linked against msvcrt.dll, not UCRT */
   q |= CO_QUIRK_MSVCRT_NO_IPH;

@@ -142,7 +142,15 @@ enum co_platform {
     "succeeds on pipes\"), a result the model does not predict (Wine "        \
     "dlls/kernelbase/file.c SetFilePointerEx; found by a start-up probe; "    \
     "docs/wine.md#pipe-seek; "                                                 \
-    "corpus/conformance/wine/pipe/pipe-seek-fails.trace)")
+    "corpus/conformance/wine/pipe/pipe-seek-fails.trace)")                     \
+  X(WINE_PIPE_NO_DATA_FIRST, 0x200000, "wine",                                 \
+    "WriteFile to an anonymous pipe whose read end is closed fails "           \
+    "ERROR_NO_DATA the first time too; Windows gives ERROR_BROKEN_PIPE to "    \
+    "the first such write and ERROR_NO_DATA after it (git/git commit "         \
+    "b2f5e268, write_or_die.c; Wine server/named_pipe.c pipe_end_write). "     \
+    "Both are EPIPE to the model, which predicts the same on both; the raw "   \
+    "code differs (found by a start-up probe; docs/wine.md#pipes; "           \
+    "corpus/conformance/wine/pipe/closehandle-other-end.trace)")
 enum co_quirk {
 #define CO__Q_ENUM(id, bit, profile, text) CO_QUIRK_##id = bit,
   CO_QUIRK_LIST(CO__Q_ENUM)

@@ -212,7 +212,7 @@ void co_model_prepare(const struct co_model *m, const struct co_step *st,
   t->overflow = lost > 0;
   /* a read or write that would wait is never issued (docs/posix.md#blocking) */
   t->blocks = s.valid && (c->kind == CO_OP_READ || c->kind == CO_OP_WRITE) &&
-              m->nchan ? co__pipe_would_block(m, c)
+              m->nchan ? co__would_block(m, c)
                        : 0;
   /* not issued: the outcome is the model's own, never an errno */
   t->refused = !s.valid || t->blocks || refuses(m, &s, t->ev, t->nev);

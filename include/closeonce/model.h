@@ -184,6 +184,9 @@ struct co_files {
   /* docs/win32.md#pipes: the buffer of a pipe CreatePipe makes with nSize
    * 0, in bytes, as the backend found it; 0: 4096 */
   int pipe_default;
+  /* docs/posix.md#socket-capacity: a new AF_UNIX socket's send buffer
+   * (SO_SNDBUF), as the backend found it; 0: the Linux default, 212992 */
+  int sock_sndbuf;
 };
 #define CO_BLOCK_DEFAULT 4096
 

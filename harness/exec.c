@@ -1716,7 +1716,7 @@ static void close_valid(struct co_exec *ex, size_t n) {
     }
   if (open >= 3 && ex->platform == CO_PLATFORM_POSIX) {
     struct co_call c = {CO_OP_CLOSE_RANGE, 0, ex->nums[first], ex->nums[last],
-                        0, -1, NULL};
+                        0, -1, NULL, -1};
     struct co_outcome r;
     split_close_range(ex, &c, &r);
     if (r.err == CO_OK)

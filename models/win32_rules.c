@@ -247,7 +247,6 @@ static void w32_pipe_write(struct co_model *m, const struct co_call *c,
 static void w32_pipe_read(struct co_model *m, const struct co_call *c,
                           struct ofdent *o, struct co_outcome *pred) {
   struct co__chan *ch = &m->chan[o->kobj];
-  uint64_t digest;
   if (ch->lost) { /* a layer's bytes went through: not known */
     pred->ret = CO_RET_ANY;
     return;
@@ -257,10 +256,7 @@ static void w32_pipe_read(struct co_model *m, const struct co_call *c,
     pred->dmask = ~(uint64_t)0; /* 0 bytes read */
     return;
   }
-  pred->ret = (int64_t)co__chan_take(ch, (size_t)c->n, m->lastread, &digest);
-  m->lastread_n = (int16_t)pred->ret;
-  pred->data = digest;
-  pred->dmask = ~(uint64_t)0;
+  co__chan_read(m, ch, c->n, pred);
 }
 
 /* ReadFile and WriteFile on Win32 (docs/win32.md#access): the byte count

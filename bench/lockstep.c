@@ -78,7 +78,7 @@ static void run_raw(const struct co_backend *be, void *self,
     slot[k] = -1;
   for (i = 0; i < t->len; i++) {
     const struct co_op *op = &t->ops[i];
-    struct co_call c = {op->kind, op->flags, 0, 0, op->n, -1, NULL};
+    struct co_call c = {op->kind, op->flags, 0, 0, op->n, -1, NULL, -1};
     struct co_outcome o;
     const struct co_ref *r[2] = {&op->a, &op->b};
     int64_t *v[2] = {&c.a, &c.b};
@@ -86,7 +86,9 @@ static void run_raw(const struct co_backend *be, void *self,
       *v[k] = r[k]->type == CO_REF_SLOT   ? slot[r[k]->idx]
               : r[k]->type == CO_REF_FREE ? f0 + r[k]->idx
               : r[k]->type == CO_REF_NEG  ? -1
-                                          : limit;
+              : r[k]->type == CO_REF_AT /* f>=B: B, all above f0 free */
+                  ? (co_ref_at[r[k]->idx] > f0 ? co_ref_at[r[k]->idx] : f0)
+                  : limit;
     if (op->kind == CO_OP_CALL) {
       const struct co_adapter *ad;
       unsigned idx;
@@ -131,6 +133,9 @@ static void run_raw(const struct co_backend *be, void *self,
           break;
         }
     }
+  /* the second party's thread ends, as the executor ends it */
+  if (be->trace_end)
+    be->trace_end(self);
   syscall(SYS_close_range, (unsigned)f0, ~0u, 0u);
   /* a setlimit of the trace's, undone as the executor undoes it */
   if (setrlimit(RLIMIT_NOFILE, lim) < 0)

@@ -139,7 +139,12 @@ const char *co_words_raw(const struct co_words *w, int raw) {
       {10054, "WSAECONNRESET"},
       {10057, "WSAENOTCONN"},
       {10058, "WSAESHUTDOWN"},
-      {10093, "WSANOTINITIALISED"}};
+      {10093, "WSANOTINITIALISED"},
+      /* issue 20, pipes (docs/win32.md#pipes) */
+      {1, "ERROR_INVALID_FUNCTION"},
+      {66, "ERROR_BAD_DEV_TYPE"},
+      {109, "ERROR_BROKEN_PIPE"},
+      {232, "ERROR_NO_DATA"}};
   size_t i;
   if (!w->win32)
     return NULL;

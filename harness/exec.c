@@ -401,7 +401,7 @@ static void moved_limit(struct co_exec *ex) {
 /* The soft limit back to what it was before the trace, whatever the trace
  * did (docs/posix.md#setlimit). */
 static void restore_limit(struct co_exec *ex) {
-  struct co_call c = {CO_OP_SETLIMIT, 0, 0, 0, 0, -1, NULL};
+  struct co_call c = {CO_OP_SETLIMIT, 0, 0, 0, 0, -1, NULL, -1};
   struct co_outcome r;
   if (!ex->limit_moved)
     return;
@@ -445,7 +445,7 @@ static int64_t at_high(const struct co_exec *ex, const struct co_trace *t,
 
 int co_exec_fit_limit(struct co_exec *ex, const struct co_trace *t,
                       struct co_limit_need *need) {
-  struct co_call c = {CO_OP_SETLIMIT, 0, 0, 0, 0, -1, NULL};
+  struct co_call c = {CO_OP_SETLIMIT, 0, 0, 0, 0, -1, NULL, -1};
   struct co_outcome r;
   int64_t target;
   memset(need, 0, sizeof *need);
@@ -1372,8 +1372,11 @@ static void issue_first(struct co_exec *ex, const struct co_step *st,
      * when the write fails */
     if (ex->robj[obj])
       c->hint = pad->window_of(ex->robj[obj]);
-  } else if (real->err == CO_OK && binds == 2)
+  } else if (real->err == CO_OK && binds == 2) {
     c->hint = real->ret; /* it returned a number */
+    if (st->binds2) /* and a second (a pipe's write end) */
+      c->hint2 = (int64_t)real->data;
+  }
   else if (real->err == CO_OK && r && (binds == 1 || r->target) &&
            ex->robj[dst] && ex->robj_ad[dst]->handle_of)
     /* an object that opened or duplicated a handle of its own */
@@ -1467,6 +1470,10 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
   else if (st->op->kind == CO_OP_DUPH_ACCESS && is_process_handle(ex, st->op))
     n = snprintf(w, cap, "`%s`: a process handle's access is not modelled",
                  text);
+  else if (eff->blocks && ex->words->win32) /* docs/win32.md#pipes */
+    n = snprintf(w, cap,
+                 "`%s` would block (docs/win32.md#pipes)",
+                 text);
   else if (eff->blocks)
     n = snprintf(w, cap,
                  eff->blocks == 1
@@ -1481,6 +1488,11 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
     n = snprintf(w, cap,
                  "`%s`: the standard handles are the harness's (a trace "
                  "owns them with --free-std)",
+                 text);
+  else if (ex->words->win32 && co_model_is_pipe(ex->model, call->a))
+    n = snprintf(w, cap,
+                 "`%s` on a pipe end, where Windows does what Microsoft does "
+                 "not document (docs/win32.md#pipes)",
                  text);
   else if (ex->words->win32 && co_model_is_device(ex->model, call->a))
     n = snprintf(w, cap,
@@ -1681,7 +1693,7 @@ static int final_compare(struct co_exec *ex, struct co_verdict *v, int64_t hi) {
 /* Close num whatever its flags (a Win32 handle protected from close is
  * unprotected first). */
 static void force_close(struct co_exec *ex, int64_t num) {
-  struct co_call c = {CO_OP_SETPROTECT, 0, num, 0, 0, -1, NULL};
+  struct co_call c = {CO_OP_SETPROTECT, 0, num, 0, 0, -1, NULL, -1};
   struct co_outcome r;
   if (ex->platform == CO_PLATFORM_WIN32)
     ex->be->call(ex->self, &c, &r);
@@ -1704,7 +1716,7 @@ static void close_valid(struct co_exec *ex, size_t n) {
     }
   if (open >= 3 && ex->platform == CO_PLATFORM_POSIX) {
     struct co_call c = {CO_OP_CLOSE_RANGE, 0, ex->nums[first], ex->nums[last],
-                        0, -1, NULL};
+                        0, -1, NULL, -1};
     struct co_outcome r;
     split_close_range(ex, &c, &r);
     if (r.err == CO_OK)

@@ -343,9 +343,13 @@ static void explain_hook(void *env, const struct co_step_info *s) {
   co_op_format(s->op, text, sizeof text);
   explain_data(co_exec_model(e->ex), s, co_exec_words(e->ex)->win32, data,
                sizeof data);
-  if (s->real->err == CO_OK && s->resolved->binds2) /* pipe: both ends */
-    snprintf(r, sizeof r, "%lld %lld", (long long)s->real->ret,
-             (long long)s->real->data);
+  if (s->real->err == CO_OK && s->resolved->binds2) { /* pipe: both ends */
+    char v2[24]; /* as the platform writes them (Win32: 0x34) */
+    snprintf(r, sizeof r, "%s %s",
+             co_words_value(co_exec_words(e->ex), s->real->ret, v, sizeof v),
+             co_words_value(co_exec_words(e->ex), (int64_t)s->real->data, v2,
+                            sizeof v2));
+  }
   else if (s->real->err == CO_OK)
     snprintf(r, sizeof r, "%s", /* a returned handle as the platform's */
              co_words_value(s->resolved->binds == 2 ||

@@ -43,7 +43,9 @@ static const uint8_t win32_ops[] = {
     CO_OP_REOPENFILE, CO_OP_SETVALID, CO_OP_FILETYPE, CO_OP_OPENDEV,
     /* issue 20: SOCKETs (docs/win32.md#sockets) */
     CO_OP_TCP_CONNECT, CO_OP_TCP_ACCEPT, CO_OP_SOCKET, CO_OP_CLOSESOCKET,
-    CO_OP_SEND, CO_OP_RECV, CO_OP_WSADUP};
+    CO_OP_SEND, CO_OP_RECV, CO_OP_WSADUP,
+    /* issue 20, anonymous pipes (docs/win32.md#pipes), appended */
+    CO_OP_PIPE, CO_OP_CREATEPIPE};
 /* The client's HANDLE calls around a library (with the standard handles,
  * which a program's C runtime sets as it binds 0-2, and a second open of
  * one file). */

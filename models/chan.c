@@ -151,6 +151,8 @@ static int may_wait(const struct ofdent *o) {
 int co__pipe_would_block(const struct co_model *m, const struct co_call *c) {
   const struct ofdent *o;
   const struct co__chan *ch;
+  if (m->plat == &co__win32_platform) /* Win32's rule (win32_rules.c) */
+    return co__w32_pipe_would_block(m, c);
   if (!co__is_live(m, c->a) || c->n <= 0)
     return 0;
   o = co__ofd_of(m, c->a);
@@ -233,9 +235,10 @@ void co__chan_read(struct co_model *m, struct co__chan *ch, int32_t n,
   pred->dmask = ~(uint64_t)0;
 }
 
-/* A new end of pipe chan on file: a description of access acc. */
-static int32_t pipe_end(struct co_model *m, int32_t file, int32_t chan,
-                        int acc, int nonblock) {
+/* A new end of pipe chan on file: a description of access acc (Linux
+ * here, Win32 in win32_rules.c). */
+int32_t co__pipe_end(struct co_model *m, int32_t file, int32_t chan, int acc,
+                     int nonblock) {
   int32_t ofd = co__kind_ofd(m, file, acc, CO__KIND_PIPE, chan, nonblock);
   if (ofd < 0)
     return -1;
@@ -251,7 +254,7 @@ static int32_t pipe_end(struct co_model *m, int32_t file, int32_t chan,
  * writer or both as its access says; a pipe's open never waits for a
  * partner (that is a named FIFO's). -1 on ENOMEM. */
 int32_t co__pipe_reopen(struct co_model *m, const struct ofdent *o, int acc) {
-  return pipe_end(m, o->file, o->kobj, acc, 0);
+  return co__pipe_end(m, o->file, o->kobj, acc, 0);
 }
 
 /* man pipe2; fs/pipe.c __do_pipe_flags (docs/posix.md#pipes): a flag
@@ -276,8 +279,8 @@ void co__rule_pipe(struct co_model *m, const struct co_call *c,
   }
   if ((file = co__new_file(m)) < 0 ||
       (chan = co__chan_new(m, bufs_of(m), 0)) < 0 ||
-      (ofr = pipe_end(m, file, chan, CO_F_ACC_RDONLY, nb)) < 0 ||
-      (ofw = pipe_end(m, file, chan, CO_F_ACC_WRONLY, nb)) < 0) {
+      (ofr = co__pipe_end(m, file, chan, CO_F_ACC_RDONLY, nb)) < 0 ||
+      (ofw = co__pipe_end(m, file, chan, CO_F_ACC_WRONLY, nb)) < 0) {
     co__fail(pred, CO_OTHER);
     return;
   }

@@ -473,6 +473,10 @@ int co_model_is_device(const struct co_model *m, int64_t num) {
   return co__is_live(m, num) && co__ofd_of(m, num)->dev;
 }
 
+int co_model_is_pipe(const struct co_model *m, int64_t num) {
+  return co__is_live(m, num) && co__ofd_of(m, num)->kind == CO__KIND_PIPE;
+}
+
 int64_t co_model_next_live(const struct co_model *m, int64_t after) {
   int64_t i = after < 0 ? 0 : after + 1;
   if (i < m->base)

@@ -408,7 +408,7 @@ static void eff_seek(struct co_model *m, struct co__callctx *x,
   c.flags = (uint8_t)(x->md->seeks_end & CO_F_WHENCE_MASK);
   c.a = num;
   c.n = x->c->n;
-  c.hint = -1;
+  c.hint = c.hint2 = -1;
   co__rule_lseek(m, &c, pred, t);
   if (pred->ret == -1 && !x->errs)
     pred->err = CO_OTHER;

@@ -142,7 +142,7 @@ void co_model_resolve(const struct co_model *m, const struct co_op *op,
   out->n = op->n;
   if (op->blk) /* whole blocks of the trace's files (co_op.blk) */
     out->n = (int32_t)(op->n + (int64_t)op->blk * m->files.block);
-  out->hint = -1;
+  out->hint = out->hint2 = -1;
   out->real = NULL;
 }
 

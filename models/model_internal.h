@@ -179,6 +179,7 @@ struct co__chan {
   uint8_t dgram;            /* messages keep their boundaries */
   uint8_t lost;             /* a layer's bytes went through: not known */
   uint32_t bufs;            /* a pipe: its buffers (F_GETPIPE_SZ / page) */
+  uint32_t quota; /* Win32: a pipe's buffer, bytes (docs/win32.md#pipes) */
 };
 /* sock.c: a socket (docs/posix.md#sockets): its protocol, its receive
  * channel, its peer (socketpair's other end) and its state. Helpers adding
@@ -265,6 +266,11 @@ int32_t co__pipe_reopen(struct co_model *m, const struct ofdent *o, int acc);
 /* A read or write c through a pipe end would wait (docs/posix.md#blocking):
  * never issued. */
 int co__pipe_would_block(const struct co_model *m, const struct co_call *c);
+/* win32_rules.c: the same for Win32's pipes; a new end on a channel. */
+int co__w32_pipe_would_block(const struct co_model *m,
+                             const struct co_call *c);
+int32_t co__pipe_end(struct co_model *m, int32_t file, int32_t chan, int acc,
+                     int nonblock);
 /* The same for any kind: 0, or the aftermath's blocks (model.h). */
 int co__would_block(const struct co_model *m, const struct co_call *c);
 /* A layer's I/O went through description o of a kind with bytes: its
@@ -378,6 +384,10 @@ struct co__hooks {
   uint8_t eof_sticky;
   /* SetFileValidData(h, n) with write access, the file's size known */
   int (*valid_data)(int64_t size, int32_t n);
+  /* docs/win32.md#pipes: SetFilePointerEx on a pipe end fails (Wine:
+   * ERROR_BAD_DEV_TYPE or ERROR_INVALID_FUNCTION, EINVAL); 0: what it
+   * does is not documented, the step is not run */
+  uint8_t pipe_seek_fails;
 };
 void co__hooks_init(struct co__hooks *h, unsigned quirks);
 

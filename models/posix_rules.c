@@ -276,7 +276,9 @@ void co__rule_lseek(struct co_model *m, const struct co_call *c,
   }
   o = co__ofd_of(m, c->a);
   if (o->kind != CO__KIND_FILE) { /* docs/posix.md#pipes: no offset */
-    co__fail(pred, CO_ESPIPE);
+    /* Win32: SetFilePointerEx on a pipe end, run only where it fails
+     * (quirk WINE_PIPE_SEEK_FAILS, docs/win32.md#pipes): EINVAL */
+    co__fail(pred, m->plat == &co__win32_platform ? CO_EINVAL : CO_ESPIPE);
     return;
   }
   switch (c->flags & CO_F_WHENCE_MASK) {

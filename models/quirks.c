@@ -184,6 +184,11 @@ static void q_eof_sticky(struct co__hooks *h) {
   h->eof_sticky = 1;
 }
 
+/* WINE_PIPE_SEEK_FAILS: SetFilePointerEx on a pipe end fails. */
+static void q_pipe_seek(struct co__hooks *h) {
+  h->pipe_seek_fails = 1;
+}
+
 static const struct {
   unsigned bit;
   void (*apply)(struct co__hooks *h);
@@ -201,6 +206,7 @@ static const struct {
     {CO_QUIRK_WINE_TEXT_MODES, q_text_modes},
     {CO_QUIRK_WINE_READ_EOF_STICKY, q_eof_sticky},
     {CO_QUIRK_WINE_VALIDDATA_NO_PRIVILEGE, q_valid_data},
+    {CO_QUIRK_WINE_PIPE_SEEK_FAILS, q_pipe_seek},
 };
 
 void co__hooks_init(struct co__hooks *h, unsigned quirks) {
@@ -227,6 +233,7 @@ void co__hooks_init(struct co__hooks *h, unsigned quirks) {
   h->dup_keeps_unicode = 1;          /* UCRT dup.cpp, dup2.cpp: _textmode */
   h->eof_sticky = 0;                 /* UCRT read.cpp: FEOFLAG at Ctrl+Z */
   h->valid_data = ref_valid_data;
+  h->pipe_seek_fails = 0; /* Microsoft: not for a pipe; result undefined */
   for (i = 0; i < sizeof quirk_hooks / sizeof quirk_hooks[0]; i++)
     if (quirks & quirk_hooks[i].bit)
       quirk_hooks[i].apply(h);

@@ -5,8 +5,9 @@
  * handles carry inherit and protect-from-close flags and their own granted
  * access; DuplicateHandle can close its source, clear the inherit flag,
  * copy the source's flags or ask for an access of its own; WriteFile and
- * ReadFile follow the handle's access. Every other operation follows
- * posix_rules.c.
+ * ReadFile follow the handle's access; CreatePipe makes two handles on
+ * one pipe, whose bytes the channel core holds (chan.c). Every other
+ * operation follows posix_rules.c.
  */
 #include "model_internal.h"
 
@@ -149,6 +150,118 @@ static void w32_setprotect(struct co_model *m, const struct co_call *c,
     m->fd[c->a].protect = (uint8_t)(c->flags & CO_F_BIT0);
 }
 
+/* ---- anonymous pipes (docs/win32.md#pipes) ---- */
+
+/* The buffer of a pipe CreatePipe makes with nSize 0, as the backend found
+ * it (GetNamedPipeInfo); Wine's kernelbase CreatePipe takes 4096. */
+static uint32_t w32_pipe_default(const struct co_model *m) {
+  return m->files.pipe_default > 0 ? (uint32_t)m->files.pipe_default : 4096u;
+}
+
+/* The value the platform gave the second new handle of a call (a pipe's
+ * write end, the call's hint2): taken if it is a handle value not open in
+ * the model and not the first's; else -1. */
+static int64_t w32_take(struct co_model *m, int64_t n, int64_t first) {
+  if (n <= 0 || n == first || n % m->stride || n >= m->limit ||
+      co__is_open(m, n) || co__ensure(m, n) < 0)
+    return -1;
+  return n;
+}
+
+/* CreatePipe(&r, &w, sa, nSize) (`pipe`: inheritable, nSize 0;
+ * `createpipe N [noinherit]`): two new handles on one pipe, the read end
+ * with FILE_READ_DATA and the write end with FILE_WRITE_DATA (Microsoft's
+ * Anonymous Pipe Operations: read-only and write-only access; Wine's
+ * kernel32 pipe.c test_CreatePipe), both inheritable as sa says; its
+ * buffer nSize bytes, or the default for 0 (Wine kernelbase CreatePipe).
+ * The read end is the result, the write end the data. */
+static void w32_pipe(struct co_model *m, const struct co_call *c,
+                     struct co_outcome *pred, struct co_aftermath *t) {
+  int nsize = c->kind == CO_OP_CREATEPIPE ? c->n : 0;
+  int noinherit = c->kind == CO_OP_CREATEPIPE && (c->flags & CO_F_NOINHERIT);
+  int64_t r = m->plat->alloc(m, 0), w;
+  int32_t file, chan, ofr, ofw;
+  if (r < 0 || (w = w32_take(m, c->hint2, r)) < 0) {
+    co__fail(pred, CO_EMFILE);
+    return;
+  }
+  if ((file = co__new_file(m)) < 0 || (chan = co__chan_new(m, 0, 0)) < 0 ||
+      (ofr = co__pipe_end(m, file, chan, CO_F_ACC_RDONLY, 0)) < 0 ||
+      (ofw = co__pipe_end(m, file, chan, CO_F_ACC_WRONLY, 0)) < 0) {
+    co__fail(pred, CO_OTHER);
+    return;
+  }
+  m->chan[chan].quota = nsize > 0 ? (uint32_t)nsize : w32_pipe_default(m);
+  co__install(m, r, ofr, (uint8_t)noinherit);
+  m->fd[r].acc = CO__W_RD;
+  co__install(m, w, ofw, (uint8_t)noinherit);
+  m->fd[w].acc = CO__W_WD | CO__W_AD;
+  pred->ret = r;
+  pred->data = (uint64_t)w;
+  pred->dmask = ~(uint64_t)0;
+  co__touch(t, r);
+  co__touch(t, w);
+}
+
+/* A ReadFile or WriteFile c through a pipe end would wait, and is never
+ * issued (docs/win32.md#pipes; anonymous pipes have no non-blocking mode):
+ * a read (of any count, 0 too) of an empty pipe whose write end is open
+ * somewhere; a write of n > 0 bytes, a reader left, that does not fit in
+ * the buffer beside what is queued (Wine server/named_pipe.c
+ * reselect_write_queue: a write completes once the bytes queued up to its
+ * end fit; Microsoft's CreatePipe: WriteFile does not return until all
+ * bytes are written). A handle without the access fails first. */
+int co__w32_pipe_would_block(const struct co_model *m,
+                             const struct co_call *c) {
+  const struct ofdent *o;
+  const struct co__chan *ch;
+  if (!co__is_live(m, c->a) || (o = co__ofd_of(m, c->a))->kind != CO__KIND_PIPE)
+    return 0;
+  ch = &m->chan[o->kobj];
+  if (c->kind == CO_OP_READ)
+    return (m->fd[c->a].acc & CO__W_RD) && (ch->lost || !ch->len) &&
+           ch->writers > 0;
+  return (m->fd[c->a].acc & (CO__W_WD | CO__W_AD)) && c->n > 0 &&
+         ch->readers > 0 && (ch->lost || ch->len + (size_t)c->n > ch->quota);
+}
+
+/* WriteFile through a pipe's write end: no reader left, ERROR_NO_DATA
+ * (normalized EPIPE), whatever the count (Wine's pipe.c test_CloseHandle;
+ * server/named_pipe.c pipe_end_write); 0 bytes change nothing; else the
+ * bytes are queued (the rest would block: refused before). */
+static void w32_pipe_write(struct co_model *m, const struct co_call *c,
+                           struct ofdent *o, struct co_outcome *pred) {
+  struct co__chan *ch = &m->chan[o->kobj];
+  if (!ch->readers) {
+    co__fail(pred, CO_EPIPE);
+    pred->dmask = ~(uint64_t)0; /* 0 bytes written */
+    return;
+  }
+  if (c->n > 0)
+    co__chan_put(ch, m->pattern, (size_t)c->n, 0);
+  pred->ret = c->n;
+}
+
+/* ReadFile through a pipe's read end: what is queued, up to the count (a
+ * count of 0 returns 0 while bytes are queued); nothing queued and no
+ * write end left: ERROR_BROKEN_PIPE (normalized EPIPE), 0 bytes, even
+ * for a count of 0 (Microsoft's ReadFile, "Pipes"; Wine's pipe.c
+ * test_CreatePipe, test_CloseHandle). */
+static void w32_pipe_read(struct co_model *m, const struct co_call *c,
+                          struct ofdent *o, struct co_outcome *pred) {
+  struct co__chan *ch = &m->chan[o->kobj];
+  if (ch->lost) { /* a layer's bytes went through: not known */
+    pred->ret = CO_RET_ANY;
+    return;
+  }
+  if (!ch->len) {
+    co__fail(pred, CO_EPIPE);
+    pred->dmask = ~(uint64_t)0; /* 0 bytes read */
+    return;
+  }
+  co__chan_read(m, ch, c->n, pred);
+}
+
 /* ReadFile and WriteFile on Win32 (docs/win32.md#access): the byte count
  * they return is set to 0 before anything is checked (Microsoft's ReadFile
  * and WriteFile pages), so every failure reports 0 bytes (the outcome's
@@ -188,6 +301,10 @@ static void w32_write(struct co_model *m, const struct co_call *c,
   if (w32_io_fails(m, c, pred, t, CO__W_WD | CO__W_AD))
     return;
   o = co__ofd_of(m, c->a);
+  if (o->kind == CO__KIND_PIPE) {
+    w32_pipe_write(m, c, o, pred);
+    return;
+  }
   if (o->acc == CO_F_ACC_RDONLY && m->hook.dup_access_unchecked()) {
     co__fail(pred, CO_EBADF);
     pred->dmask = ~(uint64_t)0; /* 0 bytes written */
@@ -204,8 +321,14 @@ static void w32_write(struct co_model *m, const struct co_call *c,
 /* ReadFile needs FILE_READ_DATA; then as read (posix_rules.c). */
 static void w32_read(struct co_model *m, const struct co_call *c,
                      struct co_outcome *pred, struct co_aftermath *t) {
-  if (!w32_io_fails(m, c, pred, t, CO__W_RD))
-    co__read_from(m, c, co__ofd_of(m, c->a), pred, t);
+  struct ofdent *o;
+  if (w32_io_fails(m, c, pred, t, CO__W_RD))
+    return;
+  o = co__ofd_of(m, c->a);
+  if (o->kind == CO__KIND_PIPE)
+    w32_pipe_read(m, c, o, pred);
+  else
+    co__read_from(m, c, o, pred, t);
 }
 
 /* ---- reopenfile, SetFileValidData, GetFileType (docs/win32.md#reopen) ---- */
@@ -247,10 +370,19 @@ int co__reopen_unsure(const struct co_model *m, const struct co_call *c) {
 }
 
 int co__dev_io(const struct co_model *m, const struct co_call *c) {
+  const struct ofdent *o;
   if (c->kind != CO_OP_WRITE && c->kind != CO_OP_LSEEK &&
-      c->kind != CO_OP_REOPENFILE && c->kind != CO_OP_SETVALID)
+      c->kind != CO_OP_REOPENFILE && c->kind != CO_OP_SETVALID &&
+      c->kind != CO_OP_DUPH_ACCESS)
     return 0;
-  return co__is_live(m, c->a) && m->ofd[m->fd[c->a].ofd].dev;
+  if (!co__is_live(m, c->a))
+    return 0;
+  o = co__ofd_of(m, c->a);
+  if (o->kind == CO__KIND_PIPE && m->plat == &co__win32_platform)
+    /* docs/win32.md#pipes: Win32 only (Linux: docs/posix.md#pipes) */
+    return c->kind == CO_OP_LSEEK ? !m->hook.pipe_seek_fails
+                                  : c->kind != CO_OP_WRITE;
+  return c->kind != CO_OP_DUPH_ACCESS && o->dev;
 }
 
 /* opendev nul: CreateFileW("NUL"), a new handle on a new open of the NUL
@@ -331,13 +463,16 @@ static void w32_setvalid(struct co_model *m, const struct co_call *c,
 }
 
 /* GetFileType: a file on disk is FILE_TYPE_DISK (1), the NUL device
- * FILE_TYPE_CHAR (2), a SOCKET FILE_TYPE_PIPE (3: docs/win32.md#sockets);
+ * FILE_TYPE_CHAR (2), a pipe end or a SOCKET FILE_TYPE_PIPE (3:
+ * docs/win32.md#pipes, #sockets);
  * an invalid handle FILE_TYPE_UNKNOWN with ERROR_INVALID_HANDLE. */
 static void w32_filetype(struct co_model *m, const struct co_call *c,
                          struct co_outcome *pred, struct co_aftermath *t) {
   (void)t;
   if (!co__is_live(m, c->a))
     co__fail(pred, CO_EBADF);
+  else if (co__ofd_of(m, c->a)->kind == CO__KIND_PIPE)
+    pred->ret = 3; /* FILE_TYPE_PIPE (docs/win32.md#pipes) */
   else
     pred->ret = m->ofd[m->fd[c->a].ofd].kind != CO__KIND_FILE ? 3
                 : m->ofd[m->fd[c->a].ofd].dev     ? 2
@@ -371,7 +506,9 @@ const struct co__platform co__win32_platform = {
          [CO_OP_SOCKET] = co__rule_socket,
          [CO_OP_CLOSESOCKET] = co__rule_closesocket,
          [CO_OP_SEND] = co__rule_send, [CO_OP_RECV] = co__rule_recv,
-         [CO_OP_WSADUP] = co__rule_wsadup},
+         [CO_OP_WSADUP] = co__rule_wsadup,
+         /* issue 20, anonymous pipes (docs/win32.md#pipes) */
+         [CO_OP_PIPE] = w32_pipe, [CO_OP_CREATEPIPE] = w32_pipe},
     .alloc = w32_alloc,
     .neg_foreign = 1,
     .pager_keeps = 1,

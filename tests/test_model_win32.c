@@ -78,9 +78,12 @@ static void begin(unsigned quirks) {
   cr_assert_eq(co_model_begin(m, &cfg), 0);
 }
 
-/* One operation from text, stepped with hint as the platform's new handle
- * value. */
-static struct co_outcome step(const char *text, int64_t hint) {
+/* One operation from text, with the platform's values for the handles it
+ * makes (hint2: a pipe's write end). With refused, it says whether the
+ * model refuses the step, which is then not applied; without, the step is
+ * applied. */
+static struct co_outcome step_with(const char *text, int64_t hint,
+                                   int64_t hint2, int *refused) {
   struct co_trace t;
   struct co_parse_error perr;
   struct co_call c;
@@ -92,9 +95,20 @@ static struct co_outcome step(const char *text, int64_t hint) {
   cr_assert_eq(t.len, 1);
   co_model_resolve(m, &t.ops[0], &c);
   c.hint = hint;
-  co_model_step(m, &t.ops[0], &c, &pred, &eff);
+  c.hint2 = hint2;
+  memset(&pred, 0, sizeof pred);
+  if (refused)
+    *refused = co_model_refuses(m, &t.ops[0], &c);
+  if (!refused || !*refused)
+    co_model_step(m, &t.ops[0], &c, &pred, &eff);
   co_trace_free(&t);
   return pred;
+}
+
+/* One operation from text, stepped with hint as the platform's new handle
+ * value. */
+static struct co_outcome step(const char *text, int64_t hint) {
+  return step_with(text, hint, -1, NULL);
 }
 
 static void table(unsigned quirks) {
@@ -207,4 +221,54 @@ Test(model_win32, reopenfile_shares_and_setvaliddata_follow_the_access) {
                  "row %zu (%s): SetFileValidData %s", i, row[i].text,
                  co_err_name(o.err));
   }
+}
+
+/* ---- anonymous pipes (docs/win32.md#pipes) ---- */
+
+/* SetFilePointerEx on a pipe end succeeds on Windows with a value the model
+ * does not predict: not run; under Wine's quirk it fails, EINVAL. */
+Test(model_win32, pipe_seek_runs_only_under_its_quirk) {
+  int refused;
+  struct co_outcome o;
+  begin(0);
+  o = step_with("s0 s1 = pipe", 4, 8, &refused);
+  cr_assert(!refused && o.err == CO_OK && o.ret == 4 && o.data == 8);
+  step_with("lseek s0 0 cur", -1, -1, &refused);
+  cr_assert(refused, "a seek on a pipe end is run without the quirk");
+  begin(CO_QUIRK_WINE_PIPE_SEEK_FAILS);
+  step_with("s0 s1 = pipe", 4, 8, &refused);
+  o = step_with("lseek s1 3 set", -1, -1, &refused);
+  cr_assert(!refused && o.ret == -1 && o.err == CO_EINVAL, "%s",
+            co_err_name(o.err));
+}
+
+/* A write fits while the bytes queued, its own included, fit nSize; the
+ * next byte would wait (refused); a read makes room; without a reader a
+ * write fails EPIPE (ERROR_NO_DATA), without a writer a read EPIPE
+ * (ERROR_BROKEN_PIPE) once the bytes are read. */
+Test(model_win32, pipe_buffer_and_broken_ends) {
+  int refused;
+  struct co_outcome o;
+  begin(0);
+  step_with("s0 s1 = createpipe 16", 4, 8, &refused);
+  o = step_with("write s1 16", -1, -1, &refused);
+  cr_assert(!refused && o.ret == 16);
+  step_with("write s1 1", -1, -1, &refused);
+  cr_assert(refused, "a write past the buffer is issued");
+  o = step_with("read s0 4", -1, -1, &refused);
+  cr_assert(!refused && o.ret == 4);
+  o = step_with("write s1 4", -1, -1, &refused);
+  cr_assert(!refused && o.ret == 4);
+  step_with("close s1", -1, -1, &refused);
+  o = step_with("read s0 255", -1, -1, &refused);
+  cr_assert(!refused && o.ret == 16);
+  o = step_with("read s0 0", -1, -1, &refused);
+  cr_assert(!refused && o.ret == -1 && o.err == CO_EPIPE);
+  begin(0);
+  step_with("s0 s1 = pipe", 4, 8, &refused);
+  step_with("read s0 0", -1, -1, &refused);
+  cr_assert(refused, "a read of an empty pipe with a writer is issued");
+  step_with("close s0", -1, -1, &refused);
+  o = step_with("write s1 0", -1, -1, &refused);
+  cr_assert(!refused && o.ret == -1 && o.err == CO_EPIPE);
 }

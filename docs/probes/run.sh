@@ -39,6 +39,9 @@ if command -v $cc >/dev/null 2>&1 && command -v wine >/dev/null 2>&1; then
   $cc -D_UCRT -specs="$work/ucrt.specs" -O1 -Wall \
       -o "$work/handles-ucrt.exe" "$here/win32-handles.c"
   $cc -O1 -Wall -o "$work/details.exe" "$here/win32-details.c"
+  $cc -O1 -Wall -o "$work/pipes-msvcrt.exe" "$here/win32-pipes.c"
+  $cc -D_UCRT -specs="$work/ucrt.specs" -O1 -Wall \
+      -o "$work/pipes-ucrt.exe" "$here/win32-pipes.c"
   wineserver -p </dev/null >/dev/null 2>&1 || true
   run() { # name exe args...: output to $out/name.out, CRs dropped
     name=$1; exe=$2; shift 2
@@ -53,6 +56,8 @@ if command -v $cc >/dev/null 2>&1 && command -v wine >/dev/null 2>&1; then
     run win32-handles-$crt-nohandler handles-$crt.exe x y
   done
   run win32-details details.exe
+  run win32-pipes-msvcrt pipes-msvcrt.exe
+  run win32-pipes-ucrt pipes-ucrt.exe
 else
   echo "win32 probes: skipped (no $cc or no wine)"
 fi

@@ -42,6 +42,10 @@
  *        recv n, wsadup   winsock (harness/win32/sock.c: socket, connect to
  *        the backend's loopback listener, accept, closesocket, send, recv,
  *        WSADuplicateSocketW then WSASocketW; all non-blocking)
+ *   sR sW = pipe  CreatePipe(&r, &w, bInheritHandle TRUE, nSize 0)
+ *   sR sW = createpipe N [noinherit]  CreatePipe with nSize N (0: the
+ *        default), bInheritHandle FALSE with noinherit; the read end is
+ *        the result, the write end the outcome's data (docs/win32.md#pipes)
  * Observations: GetHandleInformation (validity, inherit, protect),
  * SetFilePointerEx(0, FILE_CURRENT), CompareObjectHandles (kernelbase,
  * Windows 10+ and Wine; else file identity), and the process's handle list
@@ -99,7 +103,12 @@
   X(WSAENOTCONN, ENOTCONN)                                                     \
   X(WSAESHUTDOWN, EPIPE)                                                       \
   X(WSAEINVAL, EINVAL)                                                         \
-  X(WSAEMFILE, EMFILE)
+  X(WSAEMFILE, EMFILE)                                                    \
+  /* docs/win32.md#pipes: a pipe without its other end; a seek on one */     \
+  X(ERROR_BROKEN_PIPE, EPIPE)                                                  \
+  X(ERROR_NO_DATA, EPIPE)                                                      \
+  X(ERROR_INVALID_FUNCTION, EINVAL)                                            \
+  X(ERROR_BAD_DEV_TYPE, EINVAL)
 
 int co_err_from_win32(unsigned long code) {
   switch (code) {
@@ -150,7 +159,22 @@ struct win32_be {
   char rbuf[256];    /* what read reads */
   HANDLE std_out[3]; /* the standard handles std_park found */
   struct co_w32sock sock; /* winsock: WSAStartup, the listener (sock.c) */
+  int pipe_default;  /* CreatePipe's buffer for nSize 0 (GetNamedPipeInfo) */
 };
+
+/* The buffer CreatePipe gives a pipe with nSize 0: the read end's input
+ * buffer (docs/win32.md#pipes); 0 if it cannot be asked. */
+static int pipe_default_size(void) {
+  HANDLE r, w;
+  DWORD in = 0;
+  if (!CreatePipe(&r, &w, NULL, 0))
+    return 0;
+  if (!GetNamedPipeInfo(r, NULL, NULL, &in, NULL))
+    in = 0;
+  CloseHandle(r);
+  CloseHandle(w);
+  return (int)in;
+}
 
 static void *win32_create(char *err, size_t errcap) {
   struct win32_be *be = calloc(1, sizeof *be);
@@ -187,6 +211,7 @@ static void *win32_create(char *err, size_t errcap) {
                       NULL);
   be->buflen = 1 << 16;
   be->buf = malloc(be->buflen);
+  be->pipe_default = pipe_default_size();
   for (i = 0; i < sizeof be->data; i++)
     be->data[i] = (char)CO_WRITE_BYTE(i);
   if (!be->query || !be->buf || co_w32sock_init(&be->sock, err, errcap)) {
@@ -353,6 +378,24 @@ static BOOL win32_names_call(const struct co_call *c, int64_t *ret) {
   }
 }
 
+/* CreatePipe (docs/win32.md#pipes): the read end is the result, the
+ * write end the data. */
+static BOOL win32_pipe(const struct co_call *c, int64_t *ret,
+                       struct co_outcome *out) {
+  SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+  HANDLE r = NULL, w = NULL;
+  DWORD nsize = 0;
+  BOOL ok;
+  if (c->kind == CO_OP_CREATEPIPE) {
+    sa.bInheritHandle = !(c->flags & CO_F_NOINHERIT);
+    nsize = (DWORD)c->n;
+  }
+  ok = CreatePipe(&r, &w, &sa, nsize);
+  *ret = (int64_t)(intptr_t)r;
+  out->data = ok ? (uint64_t)(uintptr_t)w : 0;
+  return ok;
+}
+
 static void win32_call(void *self, const struct co_call *c,
                        struct co_outcome *out) {
   struct win32_be *be = self;
@@ -441,6 +484,10 @@ static void win32_call(void *self, const struct co_call *c,
           (c->flags & CO_F_HI32 ? (int64_t)1 << 32 : 0)),
         &fl);
     ret = fl;
+    break;
+  case CO_OP_PIPE:
+  case CO_OP_CREATEPIPE:
+    ok = win32_pipe(c, &ret, out);
     break;
   default:
     if ((r = co_w32sock_call(&be->sock, c, be->data, be->rbuf, &ret,
@@ -577,6 +624,37 @@ static int validdata_no_privilege(void) {
   return skips;
 }
 
+/* Does SetFilePointerEx fail on an end of an anonymous pipe (Wine 8.0,
+ * docs/wine.md#pipe-seek; on Windows it succeeds)? Asked of the system:
+ * a new pipe's read end, moved by 0 from FILE_CURRENT. */
+static int pipe_seek_fails(void) {
+  HANDLE r, w;
+  LARGE_INTEGER z, p;
+  int fails;
+  z.QuadPart = 0;
+  if (!CreatePipe(&r, &w, NULL, 0))
+    return 0;
+  fails = !SetFilePointerEx(r, z, &p, FILE_CURRENT);
+  CloseHandle(r);
+  CloseHandle(w);
+  return fails;
+}
+
+/* Does the first WriteFile to a pipe without a reader fail ERROR_NO_DATA
+ * (Wine 8.0, docs/wine.md#pipes; Windows: ERROR_BROKEN_PIPE, then
+ * ERROR_NO_DATA)? Asked of the system on a new pipe. */
+static int pipe_no_data_first(void) {
+  HANDLE r, w;
+  DWORD n = 0;
+  int no_data;
+  if (!CreatePipe(&r, &w, NULL, 0))
+    return 0;
+  CloseHandle(r);
+  no_data = !WriteFile(w, "x", 1, &n, NULL) && GetLastError() == ERROR_NO_DATA;
+  CloseHandle(w);
+  return no_data;
+}
+
 /* Under Wine, Wine's documented deviations (ntdll exports wine_get_version
  * there and nowhere else). */
 static unsigned win32_quirks(void *self) {
@@ -604,6 +682,10 @@ static unsigned win32_quirks(void *self) {
   q |= co_crt_quirks(); /* the C runtime's, probed (crt.c) */
   if (validdata_no_privilege())
     q |= CO_QUIRK_WINE_VALIDDATA_NO_PRIVILEGE;
+  if (pipe_seek_fails())
+    q |= CO_QUIRK_WINE_PIPE_SEEK_FAILS;
+  if (pipe_no_data_first())
+    q |= CO_QUIRK_WINE_PIPE_NO_DATA_FIRST;
 #ifndef _UCRT
   /* linked against msvcrt.dll, not UCRT */
   q |= CO_QUIRK_MSVCRT_NO_IPH;
@@ -615,6 +697,12 @@ static unsigned win32_quirks(void *self) {
 static void win32_trace_end(void *self) {
   struct win32_be *be = self;
   co_w32sock_drain(&be->sock);
+}
+
+/* The trace's files as the backend found them: here only a new pipe's
+ * default buffer (the other fields keep the executor's defaults). */
+static void win32_files(void *self, struct co_files *out) {
+  out->pipe_default = ((struct win32_be *)self)->pipe_default;
 }
 
 static int win32_private_dir(void *self, const char **path) {
@@ -694,6 +782,7 @@ const struct co_backend co_backend_win32 = {
     .std_park = win32_std_park,
     .std_restore = win32_std_restore,
     .trace_end = win32_trace_end,
+    .files = win32_files,
 };
 
 int co_win32_dir_entries(void *self) {

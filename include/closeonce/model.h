@@ -152,7 +152,27 @@ enum co_platform {
     "Microsoft's send page gives WSAENOTCONN (recv gives WSAENOTCONN under "   \
     "Wine too; found by a start-up probe, "                                    \
     "corpus/win32-sock/unconnected-socket.trace; "                             \
-    "docs/wine.md#send-unconnected)")
+    "docs/wine.md#send-unconnected)") \
+  /* issue 20, Windows anonymous pipes (docs/wine.md#pipe-seek) */           \
+  X(WINE_PIPE_SEEK_FAILS, 0x100000, "wine",                                    \
+    "SetFilePointerEx on an end of an anonymous pipe fails: "                  \
+    "ERROR_BAD_DEV_TYPE for FILE_BEGIN, ERROR_INVALID_FUNCTION for "           \
+    "FILE_CURRENT and FILE_END (EINVAL, as the C runtime maps both; a "       \
+    "negative FILE_BEGIN is ERROR_NEGATIVE_SEEK first), and _lseek over one " \
+    "with them; Microsoft says the call is not for a pipe, and on Windows "   \
+    "it succeeds there (gnulib lib/lseek.c: \"mingw lseek mistakenly "        \
+    "succeeds on pipes\"), a result the model does not predict (Wine "        \
+    "dlls/kernelbase/file.c SetFilePointerEx; found by a start-up probe; "    \
+    "docs/wine.md#pipe-seek; "                                                 \
+    "corpus/conformance/wine/pipe/pipe-seek-fails.trace)")                     \
+  X(WINE_PIPE_NO_DATA_FIRST, 0x200000, "wine",                                 \
+    "WriteFile to an anonymous pipe whose read end is closed fails "           \
+    "ERROR_NO_DATA the first time too; Windows gives ERROR_BROKEN_PIPE to "    \
+    "the first such write and ERROR_NO_DATA after it (git/git commit "         \
+    "b2f5e268, write_or_die.c; Wine server/named_pipe.c pipe_end_write). "     \
+    "Both are EPIPE to the model, which predicts the same on both; the raw "   \
+    "code differs (found by a start-up probe; docs/wine.md#pipes; "           \
+    "corpus/conformance/wine/pipe/closehandle-other-end.trace)")
 enum co_quirk {
 #define CO__Q_ENUM(id, bit, profile, text) CO_QUIRK_##id = bit,
   CO_QUIRK_LIST(CO__Q_ENUM)
@@ -183,6 +203,9 @@ struct co_files {
    * and the page a buffer holds, as the backend found them; 0: the Linux
    * defaults (16 of 4096 bytes) */
   int pipe_bufs, pipe_page;
+  /* docs/win32.md#pipes: the buffer of a pipe CreatePipe makes with nSize
+   * 0, in bytes, as the backend found it; 0: 4096 */
+  int pipe_default;
   /* docs/posix.md#socket-capacity: a new AF_UNIX socket's send buffer
    * (SO_SNDBUF), as the backend found it; 0: the Linux default, 212992 */
   int sock_sndbuf;
@@ -242,6 +265,8 @@ struct co_call {
   /* an ownership-first entry, issued before the model steps: what the
    * library returned (the model follows that path); else NULL */
   const struct co_outcome *real;
+  int64_t hint2; /* Win32: a second new handle's value (a pipe's write end,
+                    docs/win32.md#pipes), -1 if none */
 };
 
 /* The observable result of one call. */
@@ -505,6 +530,8 @@ int64_t co_model_rep(const struct co_model *m, int64_t num);
 int32_t co_model_file_of(const struct co_model *m, int64_t num);
 /* 1 if live number num is on a device (Win32 opendev), not a file. */
 int co_model_is_device(const struct co_model *m, int64_t num);
+/* num is live and an end of a pipe (docs/win32.md#pipes). */
+int co_model_is_pipe(const struct co_model *m, int64_t num);
 /* The lowest live number > after, or -1. */
 int64_t co_model_next_live(const struct co_model *m, int64_t after);
 /* The highest number that was live at any point of this trace, or -1. */

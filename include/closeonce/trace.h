@@ -114,7 +114,9 @@ enum co_argkind {
   X(CLOSESOCKET, "closesocket", 0, 1, CO_ARG_NONE, none)                       \
   X(SEND, "send", 0, 1, CO_ARG_COUNT, none)                                    \
   X(RECV, "recv", 0, 1, CO_ARG_COUNT, none)                                    \
-  X(WSADUP, "wsadup", 1, 1, CO_ARG_NONE, none)
+  X(WSADUP, "wsadup", 1, 1, CO_ARG_NONE, none) \
+  /* issue 20, Windows anonymous pipes (docs/win32.md#pipes): CreatePipe */   \
+  X(CREATEPIPE, "createpipe", 2, 0, CO_ARG_COUNT, noinherit)
 
 /*
  * pipe and pipe2 bind two slots, the read end and then the write end, as
@@ -134,6 +136,14 @@ enum co_argkind {
 #define CO_F_PIPE_NONBLOCK 0x1
 #define CO_F_PIPE_CLOEXEC 0x2
 #define CO_F_PIPE_BAD 0x4
+/*
+ * Win32 (docs/win32.md#pipes): `pipe` is CreatePipe with bInheritHandle
+ * TRUE and nSize 0, and pipe2 is not in the win32 opset;
+ *   s0 s1 = createpipe N [noinherit]
+ * is CreatePipe with nSize N (the count argument, 0-255; 0: the default)
+ * and bInheritHandle FALSE with noinherit. Both bind as pipe does; the
+ * binary form is pipe's, with N in the fourth byte.
+ */
 /*
  * socketpair binds two slots as pipe does, the two ends of an AF_UNIX
  * pair (sv[0], sv[1]), each reading what the other writes:

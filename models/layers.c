@@ -76,6 +76,13 @@ int co__call_touches_foreign(const struct co_model *m,
     return co__is_foreign(m, s->c->a);
   /* a layer's I/O through a SOCKET (docs/win32.md#socket-misuse): the
    * model follows a socket's bytes through send and recv only */
+  if (s->r->has_obj && !o->live && s->ad->contract->numbered) {
+    /* a closed descriptor's number that another object holds now: the
+     * call acts on that one (co__call_step), so the same rule */
+    int h = co__reused_holder(m, o, s->r->first, e->effect);
+    if (h >= 0)
+      o = &m->obj[h];
+  }
   if (s->r->has_obj && o->live && co__is_sock(m, o->hold.num) &&
       e->effect != CO_EFF_CLOSE && e->effect != CO_EFF_LEND)
     return 1;

@@ -59,6 +59,16 @@ int co_err_from_errno(int e) {
     return CO_ENOSYS;
   case ENXIO:
     return CO_ENXIO;
+  case EAGAIN:
+    return CO_EAGAIN;
+  case EPIPE:
+    return CO_EPIPE;
+  case ENOTSOCK:
+    return CO_ENOTSOCK;
+  case ENOTCONN:
+    return CO_ENOTCONN;
+  case ECONNRESET:
+    return CO_ECONNRESET;
   default:
     return CO_OTHER;
   }

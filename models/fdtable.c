@@ -142,6 +142,7 @@ int co__fd_begin(struct co_model *m, const struct co_model_config *cfg) {
   }
   m->high = -1;
   m->nofd = m->nfile = 0;
+  m->nsock = 0; /* tcp.c */
   num = m->stride > 1 ? m->stride : 0; /* Win32: NULL is never a handle */
   for (i = 0, j = 0; i < CO_FREE_REFS; i++) {
     /* co__past_foreign(m, num), the numbers rising: one walk of the
@@ -220,6 +221,7 @@ int32_t co__new_ofd_on(struct co_model *m, int32_t file, int acc, int append) {
   d->deny = 0;
   d->dev = 0;
   d->nodata = 0;
+  d->sock = -1;
   return (int32_t)m->nofd++;
 }
 
@@ -407,7 +409,8 @@ void co_model_fd(const struct co_model *m, int64_t num,
   out->live = 1;
   out->cloexec = m->fd[num].cloexec;
   out->ofd = m->fd[num].ofd;
-  out->offset = m->ofd[out->ofd].off;
+  /* a socket has no offset (lseek: ESPIPE; docs/posix.md#tcp-files) */
+  out->offset = m->ofd[out->ofd].sock >= 0 ? -1 : m->ofd[out->ofd].off;
   out->acc = m->ofd[out->ofd].acc;
   out->append = m->ofd[out->ofd].append;
   out->protect = m->fd[num].protect;

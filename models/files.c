@@ -67,6 +67,10 @@ void co__rule_ftruncate(struct co_model *m, const struct co_call *c,
   }
   if (!(o = co__io_ofd(m, c, pred, t, CO_F_ACC_RDONLY, CO_EINVAL)))
     return;
+  if (o->sock >= 0) { /* not a regular file: docs/posix.md#tcp-files */
+    co__fail(pred, CO_EINVAL);
+    return;
+  }
   size = &m->fsize[o->file];
   if (*size < 0) /* after a layer's opaque I/O: its bytes are not known */
     m->content[o->file].lost = 1;
@@ -116,6 +120,10 @@ void co__rule_lseek_ext(struct co_model *m, const struct co_call *c,
     return;
   }
   o = co__ofd_of(m, c->a);
+  if (o->sock >= 0) { /* docs/posix.md#tcp-files */
+    co__fail(pred, CO_ESPIPE);
+    return;
+  }
   size = m->fsize[o->file];
   f = &m->content[o->file];
   if (size >= 0 && (c->n < 0 || c->n >= size)) {

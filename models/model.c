@@ -50,6 +50,12 @@ void co_model_free(struct co_model *m) {
   }
   free(m->foreign);
   free(m->frun);
+  if (m->sock) {
+    size_t i;
+    for (i = 0; i < m->sockcap; i++)
+      free(m->sock[i].rq);
+    free(m->sock);
+  }
   co__party_free(m);
   free(m);
 }
@@ -176,7 +182,7 @@ static inline int refuses(const struct co_model *m, const struct co__step *s,
          (c->kind == CO_OP_DUPH_ACCESS && co__is_live(m, c->a) &&
           co__ofd_of(m, c->a)->proc) ||
          (c->kind == CO_OP_REOPENFILE && co__reopen_unsure(m, c)) ||
-         co__dev_io(m, c) ||
+         co__dev_io(m, c) || (m->nsock && co__tcp_refused(m, c)) ||
          (c->kind == CO_OP_CALL && co__call_touches_foreign(m, s)) ||
          ((c->kind == CO_OP_DUP2 || c->kind == CO_OP_DUP3) &&
           (uint32_t)c->b < (uint64_t)m->limit && co__is_foreign(m, c->b));

@@ -75,6 +75,29 @@ struct ofdent {
   uint8_t dev;      /* Win32: a character device (opendev), not a file */
   uint8_t nodata;   /* Win32: its open has no read or write data access
                        (open_access 0): no part in share checks */
+  int32_t sock;     /* a loopback TCP socket (tcp.c: m->sock), -1: a file */
+};
+
+/* tcp.c: one loopback TCP socket (docs/posix.md#tcp). A listener holds
+ * its pending connections (established, not yet accepted: the server
+ * ends, which no descriptor names yet) in a FIFO; a connected socket its
+ * peer and the bytes it received and has not read. The buffers are kept
+ * from trace to trace, by index. */
+#define CO__TCP_QUEUE_MAX 65536 /* unread bytes a write may leave, past
+                                   which it is refused (docs/posix.md#tcp) */
+struct co__sock {
+  int32_t peer;         /* the other end, -1: none (a listener) */
+  int32_t next;         /* in a listener's queue: the next pending one */
+  int32_t qhead, qtail; /* a listener's pending connections, -1: none */
+  uint16_t qlen, backlog;
+  uint8_t listening;
+  uint8_t fin;  /* the peer's FIN came: reads give 0 after the data */
+  uint8_t err;  /* a pending error (enum co_err), reported once */
+  uint8_t down; /* reset: reads give 0, writes EPIPE */
+  uint8_t gone; /* its last descriptor was closed (or, pending, its
+                   listener's) */
+  uint8_t *rq;  /* received, unread: rq[rhead .. rhead + rlen) */
+  uint32_t rcap, rhead, rlen;
 };
 
 /* What a file holds, for read (docs/posix.md#read): its bytes up to its
@@ -186,6 +209,18 @@ co__rule co__rule_open, co__rule_dup, co__rule_dup2, co__rule_dup3,
     co__rule_lseek, co__rule_read, co__rule_fstat, co__rule_lseek_ext,
     co__rule_setlimit, co__rule_ftruncate, co__rule_fchmod, co__rule_reopen,
     co__rule_created_query, co__rule_thread;
+/* ---- tcp.c: loopback TCP (docs/posix.md#tcp) ---- */
+co__rule co__rule_listen, co__rule_connect, co__rule_accept;
+/* read and write through description o, a socket's */
+void co__tcp_read(struct co_model *m, const struct co_call *c,
+                  struct ofdent *o, struct co_outcome *pred);
+void co__tcp_write(struct co_model *m, const struct co_call *c,
+                   struct ofdent *o, struct co_outcome *pred);
+/* The last descriptor on socket k was closed: FIN or RST to its peer. */
+void co__tcp_released(struct co_model *m, int32_t k);
+/* Why call c on a socket is not issued (enum co__tcp_why), 0 if it may
+ * be: it would block, or its outcome is not predicted. */
+int co__tcp_refused(const struct co_model *m, const struct co_call *c);
 /* ---- party.c ---- */
 void co__party_begin(struct co_model *m);
 void co__party_free(struct co_model *m);
@@ -327,6 +362,9 @@ struct co_model {
                    live number is the client's) */
   uint8_t onum_used[CO_OBJNUMS];
   uint32_t onum_gen[CO_OBJNUMS], ogen;
+  /* loopback TCP sockets of this trace (tcp.c), nsock of sockcap */
+  struct co__sock *sock;
+  size_t nsock, sockcap;
   /* the pager (paged layers): window size, watermark, LRU clock */
   unsigned window;
   int64_t watermark;
@@ -410,7 +448,8 @@ static inline int co__fd_close(struct co_model *m, int64_t num) {
   e = &m->fd[num];
   if (e->protect)
     return CO_EBADF;
-  m->ofd[e->ofd].refs--;
+  if (--m->ofd[e->ofd].refs == 0 && m->ofd[e->ofd].sock >= 0)
+    co__tcp_released(m, m->ofd[e->ofd].sock);
   e->ofd = -1;
   return CO_OK;
 }

@@ -226,6 +226,10 @@ void co__write_with(struct co_model *m, const struct co_call *c,
   struct ofdent *o = co__io_ofd(m, c, pred, t, CO_F_ACC_RDONLY, ro_err);
   if (!o)
     return;
+  if (o->sock >= 0) { /* docs/posix.md#tcp-write */
+    co__tcp_write(m, c, o, pred);
+    return;
+  }
   pred->ret = c->n;
   /* the bytes are the backends' pattern (CO_WRITE_BYTE) */
   co__ofd_write_as(m, o, c->n, 1);
@@ -254,6 +258,10 @@ void co__rule_lseek(struct co_model *m, const struct co_call *c,
     return;
   }
   o = co__ofd_of(m, c->a);
+  if (o->sock >= 0) { /* docs/posix.md#tcp-files */
+    co__fail(pred, CO_ESPIPE);
+    return;
+  }
   switch (c->flags & CO_F_WHENCE_MASK) {
   case 0:
     base = 0;
@@ -280,7 +288,9 @@ void co__rule_lseek(struct co_model *m, const struct co_call *c,
 void co__rule_read(struct co_model *m, const struct co_call *c,
                    struct co_outcome *pred, struct co_aftermath *t) {
   struct ofdent *o = co__io_ofd(m, c, pred, t, CO_F_ACC_WRONLY, CO_EBADF);
-  if (o)
+  if (o && o->sock >= 0) /* docs/posix.md#tcp-read */
+    co__tcp_read(m, c, o, pred);
+  else if (o)
     co__read_from(m, c, o, pred, t);
 }
 
@@ -320,15 +330,19 @@ void co__read_from(struct co_model *m, const struct co_call *c,
 void co__rule_fstat(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t) {
   int64_t size, other;
+  int sock;
   co__touch(t, c->a);
   if (!co__is_live(m, c->a)) {
     co__fail(pred, CO_EBADF);
     return;
   }
   size = m->fsize[co__ofd_of(m, c->a)->file];
-  pred->data =
-      co_stat_pack(0100000 | m->content[co__ofd_of(m, c->a)->file].mode, 0,
-                   size < 0 ? 0 : (uint64_t)size);
+  /* a socket: its inode, of mode 0777 until fchmod, one link, size 0
+   * (docs/posix.md#tcp-files) */
+  sock = co__ofd_of(m, c->a)->sock >= 0;
+  pred->data = co_stat_pack((sock ? 0140000 : 0100000) |
+                                m->content[co__ofd_of(m, c->a)->file].mode,
+                            (uint64_t)sock, size < 0 ? 0 : (uint64_t)size);
   pred->dmask =
       size < 0 ? ((uint64_t)1 << CO_STAT_SIZE_SHIFT) - 1 : ~(uint64_t)0;
   if ((other = co__same_file_other(m, c->a)) >= 0) {
@@ -382,7 +396,11 @@ const struct co__platform co__posix_platform = {
              [CO_OP_FTRUNCATE] = co__rule_ftruncate,
              [CO_OP_FCHMOD] = co__rule_fchmod, [CO_OP_REOPEN] = co__rule_reopen,
              [CO_OP_CREATED_QUERY] = co__rule_created_query,
-             [CO_OP_THREAD] = co__rule_thread},
+             [CO_OP_THREAD] = co__rule_thread,
+             [CO_OP_LISTEN] = co__rule_listen,
+             [CO_OP_CONNECT] = co__rule_connect,
+             [CO_OP_ACCEPT] = co__rule_accept,
+             [CO_OP_ACCEPT4] = co__rule_accept},
     .alloc = co__lowest_free,
     .lowest_free = 1,
     .watermark = posix_watermark,

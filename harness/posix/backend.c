@@ -14,16 +14,21 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -85,6 +90,11 @@ struct posix_be {
   struct pollfd pfd[POLL_CHUNK];
   char buf[256];     /* what write writes: CO_WRITE_BYTE */
   uint8_t rbuf[256]; /* what read reads into */
+  /* SIGPIPE's disposition before the trace's first socket (restored at
+   * the trace's end): a write on a connection shut for writing fails
+   * EPIPE instead of killing the harness (docs/posix.md#tcp) */
+  int pipe_saved;
+  struct sigaction pipe_old;
 };
 
 /* Where the private directory goes: $TMPDIR if set; otherwise /dev/shm
@@ -463,9 +473,8 @@ static void party_call(struct posix_be *be, const struct co_call *c,
   pthread_mutex_unlock(&p->mu);
 }
 
-/* The trace is over: the second party's thread ends (and its table). */
-static void posix_trace_end(void *self) {
-  struct posix_be *be = self;
+/* The second party's thread ends (and its table). */
+static void party_end(struct posix_be *be) {
   struct party *p = &be->party;
   be->child = 0;
   if (!p->running)
@@ -478,13 +487,23 @@ static void posix_trace_end(void *self) {
   p->running = 0;
 }
 
+/* The trace is over: the second party ends, and SIGPIPE is as it was. */
+static void posix_trace_end(void *self) {
+  struct posix_be *be = self;
+  party_end(be);
+  if (be->pipe_saved) {
+    sigaction(SIGPIPE, &be->pipe_old, NULL);
+    be->pipe_saved = 0;
+  }
+}
+
 static void posix_call(void *self, const struct co_call *c,
                        struct co_outcome *out) {
   struct posix_be *be = self;
   if (c->kind == CO_OP_THREAD) {
     errno = 0;
     if (c->flags & CO_F_BIT1) { /* end: the thread exits */
-      posix_trace_end(be);
+      party_end(be);
       co_outcome_from_c(out, 0, 0);
       return;
     }
@@ -495,6 +514,96 @@ static void posix_call(void *self, const struct co_call *c,
     party_call(be, c, out);
   else
     posix_call_here(be, c, out);
+}
+
+/* ---- loopback TCP (docs/posix.md#tcp) ---- */
+
+/* SIGPIPE ignored from the trace's first socket to its end. */
+static void tcp_sigpipe(struct posix_be *be) {
+  struct sigaction ign;
+  if (be->pipe_saved)
+    return;
+  memset(&ign, 0, sizeof ign);
+  ign.sa_handler = SIG_IGN;
+  sigemptyset(&ign.sa_mask);
+  if (sigaction(SIGPIPE, &ign, &be->pipe_old) == 0)
+    be->pipe_saved = 1;
+}
+
+/* A bound on any call on a trace's socket that would block, which the
+ * model never issues (it refuses them): a model mistake then fails with
+ * EAGAIN after this long instead of hanging the trace. */
+static void tcp_bound(int s) {
+  struct timeval tv = {2, 0};
+  (void)setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  (void)setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+static int sock_flags(unsigned f) {
+  return (f & CO_F_SOCK_NONBLOCK ? SOCK_NONBLOCK : 0) |
+         (f & CO_F_SOCK_CLOEXEC ? SOCK_CLOEXEC : 0);
+}
+
+/* listen N: a TCP socket bound to 127.0.0.1, port 0 (the kernel picks
+ * one), listening with backlog N. */
+static long tcp_listen(struct posix_be *be, const struct co_call *c) {
+  struct sockaddr_in a;
+  int s, e;
+  tcp_sigpipe(be);
+  if ((s = socket(AF_INET, SOCK_STREAM | sock_flags(c->flags), 0)) < 0)
+    return -1;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, c->n) < 0) {
+    e = errno;
+    close(s);
+    errno = e;
+    return -1;
+  }
+  tcp_bound(s);
+  return s;
+}
+
+/* connect sL: the address is sL's own (getsockname: EBADF, ENOTSOCK
+ * first), and only a listening IPv4 socket on 127.0.0.1 is connected
+ * to, whatever the model said: anything else fails EINVAL unconnected.
+ * Then a new socket, bounded, connected. */
+static long tcp_connect(struct posix_be *be, const struct co_call *c) {
+  struct sockaddr_in a;
+  socklen_t n = sizeof a, ln = sizeof(int);
+  int on = 0, s, e;
+  if (getsockname((int)c->a, (struct sockaddr *)&a, &n) < 0)
+    return -1;
+  if (n != sizeof a || a.sin_family != AF_INET ||
+      a.sin_addr.s_addr != htonl(INADDR_LOOPBACK) || a.sin_port == 0 ||
+      getsockopt((int)c->a, SOL_SOCKET, SO_ACCEPTCONN, &on, &ln) < 0 || !on) {
+    errno = EINVAL;
+    return -1;
+  }
+  tcp_sigpipe(be);
+  if ((s = socket(AF_INET, SOCK_STREAM | sock_flags(c->flags), 0)) < 0)
+    return -1;
+  tcp_bound(s);
+  if (connect(s, (struct sockaddr *)&a, n) < 0) {
+    e = errno;
+    close(s);
+    errno = e;
+    return -1;
+  }
+  return s;
+}
+
+/* accept, accept4: badflags is O_APPEND, which accept4 does not take. */
+static long tcp_accept(struct posix_be *be, const struct co_call *c) {
+  int f = 0, s;
+  if (c->kind == CO_OP_ACCEPT4)
+    f = sock_flags(c->flags) | (c->flags & CO_F_SOCK_BAD ? O_APPEND : 0);
+  if ((s = accept4((int)c->a, NULL, NULL, f)) >= 0) {
+    tcp_sigpipe(be);
+    tcp_bound(s);
+  }
+  return s;
 }
 
 /* One call in the calling thread. */
@@ -591,6 +700,16 @@ static void posix_call_here(struct posix_be *be, const struct co_call *c,
     break;
   case CO_OP_CREATED_QUERY:
     r = fcntl(a, F_CREATED_QUERY, 0);
+    break;
+  case CO_OP_LISTEN:
+    r = tcp_listen(be, c);
+    break;
+  case CO_OP_CONNECT:
+    r = tcp_connect(be, c);
+    break;
+  case CO_OP_ACCEPT:
+  case CO_OP_ACCEPT4:
+    r = tcp_accept(be, c);
     break;
   default:
     r = -1;

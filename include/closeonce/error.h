@@ -32,7 +32,13 @@
              "freed object, a live one it would lose, an operation out of "    \
              "range); never a platform's code")                                \
   X(ENXIO, "no such device or address (lseek SEEK_DATA/SEEK_HOLE past the "    \
-           "end)")
+           "end)")                                                             \
+  /* issue 20, loopback TCP (docs/posix.md#tcp) */                             \
+  X(EAGAIN, "resource temporarily unavailable (would block)")                  \
+  X(EPIPE, "broken pipe (the connection is shut for writing)")                 \
+  X(ENOTSOCK, "not a socket")                                                  \
+  X(ENOTCONN, "the socket is not connected")                                   \
+  X(ECONNRESET, "connection reset by peer")
 
 enum co_err {
 #define CO__ERR_ENUM(name, desc) CO_##name,

@@ -101,7 +101,33 @@ enum co_argkind {
   X(REOPENFILE, "reopenfile", 1, 1, CO_ARG_COUNT, reopenfile) /* Win32 */      \
   X(SETVALID, "setvaliddata", 0, 1, CO_ARG_OFFSET, none)                       \
   X(FILETYPE, "filetype", 0, 1, CO_ARG_NONE, none)                             \
-  X(OPENDEV, "opendev", 1, 0, CO_ARG_NONE, dev)
+  X(OPENDEV, "opendev", 1, 0, CO_ARG_NONE, dev)                                \
+  /* issue 20, loopback TCP (docs/posix.md#tcp) */                             \
+  X(LISTEN, "listen", 1, 0, CO_ARG_COUNT, sock)                                \
+  X(CONNECT, "connect", 1, 1, CO_ARG_NONE, connect)                            \
+  X(ACCEPT, "accept", 1, 1, CO_ARG_NONE, none)                                 \
+  X(ACCEPT4, "accept4", 1, 1, CO_ARG_NONE, accept4)
+
+/*
+ * Loopback TCP (Linux; docs/posix.md#tcp). A trace never names an address
+ * or a port: the backend binds every listener to 127.0.0.1 port 0 (the
+ * kernel picks the port), and connect takes its address from the listener
+ * the trace holds (getsockname), so no trace reaches another address.
+ *   s0 = listen 2 nonblock cloexec   socket(AF_INET, SOCK_STREAM | flags),
+ *                                    bind 127.0.0.1:0, listen(s, 2)
+ *   s1 = connect s0 cloexec          a new socket connected to s0's address
+ *   s2 = accept s0                   accept(s0, NULL, NULL)
+ *   s3 = accept4 s0 nonblock cloexec accept4 with SOCK_NONBLOCK, SOCK_CLOEXEC
+ * listen's backlog is 0..7 (the argument, folded). Flags: bit 0
+ * SOCK_NONBLOCK ("nonblock"; not connect's: a blocking connect to a
+ * loopback listener with room returns at once), bit 1 SOCK_CLOEXEC
+ * ("cloexec"), bit 2 a flag accept4 does not take ("badflags": O_APPEND,
+ * EINVAL). read and write take the connected sockets.
+ */
+#define CO_F_SOCK_NONBLOCK 0x1
+#define CO_F_SOCK_CLOEXEC 0x2
+#define CO_F_SOCK_BAD 0x4
+#define CO_TCP_BACKLOG_MAX 7
 
 enum co_opkind {
 #define CO__OP_ENUM(id, name, binds, nrefs, arg, words) CO_OP_##id,

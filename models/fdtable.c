@@ -423,9 +423,13 @@ long co_model_file_bytes(const struct co_model *m, int64_t num, int64_t off,
   const struct ofdent *o;
   const struct co__content *f;
   int64_t size;
-  if (!co__is_live(m, num) || off < 0)
+  if (!co__is_live(m, num))
     return -1;
   o = co__ofd_of(m, num);
+  if (o->sock >= 0) /* a socket: the n bytes it read last (tcp.c) */
+    return co__tcp_last_bytes(m, o->sock, buf, n);
+  if (off < 0)
+    return -1;
   f = &m->content[o->file];
   size = m->fsize[o->file];
   if (size < 0 || f->lost)

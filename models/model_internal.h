@@ -216,6 +216,8 @@ void co__tcp_read(struct co_model *m, const struct co_call *c,
                   struct ofdent *o, struct co_outcome *pred);
 void co__tcp_write(struct co_model *m, const struct co_call *c,
                    struct ofdent *o, struct co_outcome *pred);
+long co__tcp_last_bytes(const struct co_model *m, int32_t k, uint8_t *buf,
+                        size_t n);
 /* The last descriptor on socket k was closed: FIN or RST to its peer. */
 void co__tcp_released(struct co_model *m, int32_t k);
 /* Why call c on a socket is not issued (enum co__tcp_why), 0 if it may

@@ -30,19 +30,14 @@ enum co__tcp_why {
 
 static const char *const why_text[CO__TCP_WHY_COUNT] = {
     NULL,
-    "it does not name a listening socket: connect's address comes only from "
-    "a listener the trace holds (docs/posix.md#tcp-connect)",
-    "it would block: the listener's queue is full (backlog + 1 "
-    "connections), so the kernel drops the SYN and connect waits for its "
-    "retransmission (docs/posix.md#tcp-connect)",
-    "it would block: no connection is pending on a blocking listener "
-    "(docs/posix.md#tcp-accept)",
-    "it would block: nothing to read on a blocking socket whose peer is "
-    "open (docs/posix.md#tcp-read)",
-    "the peer's unread bytes would pass 64 KiB, where the kernel's buffer "
-    "accounting decides (docs/posix.md#tcp-write)",
-    "a file's call on a socket, whose outcome is not modelled "
-    "(docs/posix.md#tcp)"};
+    "not a listener: connect's address is only a listener's "
+    "(posix.md#tcp-connect)",
+    "would block: the queue is full, the SYN waits to be resent "
+    "(posix.md#tcp-connect)",
+    "would block: nothing pending, a blocking listener (posix.md#tcp-accept)",
+    "would block: nothing to read, the peer open (posix.md#tcp-read)",
+    "would leave over 64 KiB unread at the peer (posix.md#tcp-write)",
+    "a file's call on a socket, not modelled (posix.md#tcp)"};
 
 const char *co_model_refusal(const struct co_model *m,
                              const struct co_call *c) {
@@ -277,10 +272,9 @@ void co__tcp_read(struct co_model *m, const struct co_call *c,
     pred->data = co_bytes_digest(k->rq + k->rhead, got);
     pred->dmask = ~(uint64_t)0;
     pred->ret = got;
-    k->rhead += got;
+    k->rhead += got; /* the bytes stay below rhead until a write moves
+                        them (co_model_file_bytes: explain shows them) */
     k->rlen -= got;
-    if (!k->rlen)
-      k->rhead = 0;
     return;
   }
   if (k->fin || (k->down && k->err == CO_OK))
@@ -383,4 +377,15 @@ void co__tcp_released(struct co_model *m, int32_t kk) {
     reset(p);
   else if (!p->gone && !p->down)
     p->fin = 1;
+}
+
+/* The last n bytes socket k read (below rhead), for explain; -1 if they
+ * are not there any more. */
+long co__tcp_last_bytes(const struct co_model *m, int32_t k, uint8_t *buf,
+                        size_t n) {
+  const struct co__sock *p = &m->sock[k];
+  if (n > p->rhead)
+    return -1;
+  memcpy(buf, p->rq + p->rhead - n, n);
+  return (long)n;
 }

@@ -68,6 +68,16 @@ const uint8_t co_client_ops[] = {CO_OP_OPEN,  CO_OP_DUP,   CO_OP_DUP2,
                                  CO_OP_CLOSE, CO_OP_WRITE, CO_OP_LSEEK,
                                  CO_OP_GETFD, CO_OP_GETFL};
 #define CO_OPS_POSIX_ALL posix_ops
+/* Loopback TCP (docs/posix.md#tcp): the sockets' calls, and the
+ * descriptor calls that share, close and reuse them (no open: the
+ * generator would fill the slots with files; the posix target mixes
+ * both). Reads and writes twice, so that bytes flow. */
+static const uint8_t tcp_ops[] = {
+    CO_OP_LISTEN, CO_OP_CONNECT, CO_OP_ACCEPT, CO_OP_ACCEPT4, CO_OP_READ,
+    CO_OP_WRITE,  CO_OP_CLOSE,   CO_OP_DUP,    CO_OP_DUP2,    CO_OP_SETFL,
+    CO_OP_GETFL,  CO_OP_FSTAT,   CO_OP_LSEEK,  CO_OP_READ,    CO_OP_WRITE,
+    CO_OP_CONNECT, CO_OP_ACCEPT4};
+#define CO_OPS_TCP tcp_ops
 #define CO_BACKEND_OS co_backend_posix
 #define CO_LAYER_CRT NULL
 #define CO_ON_WIN32(...)

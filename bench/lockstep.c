@@ -8,9 +8,16 @@
  * checks and teardown). Rounds alternate; the medians are reported with
  * raw/lockstep (1.0 = free; the goal is >= 0.5).
  *
+ * A socket target (its opset has listen: posix-tcp, docs/posix.md#tcp):
+ * the steps the model refuses (an accept or read that would block, a
+ * connect to a full queue) are taken out of each trace first, as a
+ * program would not make them, so that the raw run never waits;
+ * SIGPIPE is ignored for the whole run, as a server would.
+ *
  * usage: bench_lockstep [traces-per-round] [rounds] [ops-per-trace]
  */
 #define _GNU_SOURCE
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,7 +127,56 @@ static void run_raw(const struct co_backend *be, void *self,
           break;
         }
     }
+  /* the second party's thread ends with the trace (its own table with
+   * it), as the executor ends it: its calls would otherwise go on in the
+   * next traces, on what its table kept */
+  if (be->version >= 5 && be->trace_end)
+    be->trace_end(self);
   syscall(SYS_close_range, (unsigned)f0, ~0u, 0u);
+  /* the soft limit back, as the executor puts it back after a trace: a
+   * setlimit's lower limit would otherwise stay for the next traces */
+  for (i = 0; i < t->len; i++)
+    if (t->ops[i].kind == CO_OP_SETLIMIT) {
+      struct co_call c = {CO_OP_SETLIMIT, 0, limit, 0, 0, -1, NULL};
+      struct co_outcome o;
+      be->call(self, &c, &o);
+      break;
+    }
+}
+
+/* A socket target's trace without its refused steps (see above): the
+ * executor runs it once, a hook marks what was not issued. */
+struct refused_marks {
+  uint8_t not_run[CO_MAX_OPS];
+};
+static void mark_refused(void *env, const struct co_step_info *s) {
+  struct refused_marks *m = env;
+  if (s->step < CO_MAX_OPS)
+    m->not_run[s->step] = s->real->err == CO_REFUSED;
+}
+static void drop_refused(struct co_exec *ex, struct co_trace *t) {
+  struct refused_marks m;
+  struct co_verdict v;
+  struct co_trace kept;
+  size_t k;
+  memset(&m, 0, sizeof m);
+  co_exec_set_hook(ex, mark_refused, &m);
+  co_exec_run(ex, t, &v);
+  co_exec_set_hook(ex, NULL, NULL);
+  co_trace_init(&kept);
+  for (k = 0; k < t->len; k++)
+    if (!m.not_run[k])
+      co_trace_push(&kept, &t->ops[k]);
+  co_trace_copy(t, &kept);
+  co_trace_free(&kept);
+}
+
+static int has_listen(const struct co_opset *set) {
+  size_t k;
+  for (k = 0; k < set->n; k++)
+    if (set->kinds[k] == CO_OP_LISTEN)
+      return 1;
+  return 0;
 }
 
 static int cmp_i64(const void *a, const void *b) {
@@ -136,7 +192,7 @@ int main(int argc, char **argv) {
   const struct co_target *tg = co_target_find(tname);
   struct co_glue_env env = {.dirfd = -1, .dir = ""};
   struct raw_envs envs = {{0}, {{0}}, 0};
-  int layered;
+  int layered, sockets;
   struct co_trace *traces;
   struct co_exec *ex, *ex_res;
   struct co_rng rng;
@@ -152,6 +208,9 @@ int main(int argc, char **argv) {
     return 2;
   }
   layered = tg->ops.nentries > 0;
+  sockets = has_listen(&tg->ops);
+  if (sockets)
+    signal(SIGPIPE, SIG_IGN);
   /* Start from stdio only, so that the harness holds 0..f0-1. */
   syscall(SYS_close_range, 3u, ~0u, 0u);
   ex = co_exec_new_target(tg, err, sizeof err);
@@ -226,6 +285,8 @@ int main(int argc, char **argv) {
       co_gen_op(&rng, &tg->ops, bound, &op);
       co_trace_push(&traces[i], &op);
     }
+    if (sockets)
+      drop_refused(ex, &traces[i]);
   }
 
   for (r = 0; r < rounds; r++) {
@@ -239,6 +300,7 @@ int main(int argc, char **argv) {
       if (co_exec_run(ex, &traces[i], &v) != CO_V_OK) {
         fprintf(stderr, "bench: trace %d: %s: %s\n", i, co_verdict_name(v.kind),
                 v.what);
+        co_trace_print(&traces[i], stderr);
         return 1;
       }
     t2 = now();

@@ -77,50 +77,64 @@ static int sock_ofd(struct co_model *m, int32_t k, int nonblock) {
   return ofd;
 }
 
-/* The socket live number num names, or NULL. */
-static const struct co__sock *sock_at(const struct co_model *m, int64_t num) {
-  int32_t k;
-  if (!co__is_live(m, num))
-    return NULL;
-  k = co__ofd_of(m, num)->sock;
-  return k >= 0 ? &m->sock[k] : NULL;
+/* The table the step runs on: before the step (co__tcp_refused runs
+ * first) the second party's own is not swapped in yet (party.c). */
+struct table {
+  const struct fdent *fd;
+  size_t cap;
+};
+static struct table table_of(const struct co_model *m) {
+  struct table t = {m->fd, m->cap};
+  if (m->party.child && m->party.unshared) {
+    t.fd = m->party.fd;
+    t.cap = m->party.cap;
+  }
+  return t;
 }
 
-/* A number is free below the limit (what alloc would find). */
-static int has_free(const struct co_model *m) {
+/* The description live number num names in t, or NULL. */
+static const struct ofdent *ofd_at(const struct co_model *m, struct table t,
+                                   int64_t num) {
+  if (num < 0 || (uint64_t)num >= t.cap || t.fd[num].ofd < 0)
+    return NULL;
+  return &m->ofd[t.fd[num].ofd];
+}
+
+/* A number is free below the limit in t (what alloc would find). */
+static int has_free(const struct co_model *m, struct table t) {
   int64_t n;
   for (n = m->base; n < m->limit; n++) {
-    if ((uint64_t)n >= m->cap || !co__is_open(m, n))
+    if ((uint64_t)n >= t.cap || (t.fd[n].ofd < 0 && !t.fd[n].foreign))
       return 1;
-    if (m->fd[n].foreign)
+    if (t.fd[n].foreign)
       n = co__past_foreign(m, n) - 1;
   }
   return 0;
 }
 
 int co__tcp_refused(const struct co_model *m, const struct co_call *c) {
-  const struct co__sock *k = sock_at(m, c->a), *p;
+  struct table t = table_of(m);
+  const struct ofdent *o = ofd_at(m, t, c->a);
+  const struct co__sock *k = o && o->sock >= 0 ? &m->sock[o->sock] : NULL, *p;
   if (!k)
     return CO__TCP_OK;
   switch (c->kind) {
   case CO_OP_CONNECT:
     if (!k->listening)
       return CO__TCP_NOT_LISTENER;
-    return k->qlen > k->backlog && has_free(m) ? CO__TCP_QUEUE_FULL
-                                               : CO__TCP_OK;
+    return k->qlen > k->backlog && has_free(m, t) ? CO__TCP_QUEUE_FULL
+                                                  : CO__TCP_OK;
   case CO_OP_ACCEPT4:
     if (c->flags & CO_F_SOCK_BAD)
       return CO__TCP_OK;
     /* fall through */
   case CO_OP_ACCEPT:
-    return k->listening && !k->qlen && co__ofd_of(m, c->a)->nonblock != 1 &&
-                   has_free(m)
+    return k->listening && !k->qlen && o->nonblock != 1 && has_free(m, t)
                ? CO__TCP_ACCEPT_BLOCKS
                : CO__TCP_OK;
   case CO_OP_READ:
     return !k->listening && c->n > 0 && !k->rlen && !k->fin &&
-                   k->err == CO_OK && !k->down &&
-                   co__ofd_of(m, c->a)->nonblock != 1
+                   k->err == CO_OK && !k->down && o->nonblock != 1
                ? CO__TCP_READ_BLOCKS
                : CO__TCP_OK;
   case CO_OP_WRITE:

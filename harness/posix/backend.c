@@ -51,6 +51,7 @@
 #define SYS_kcmp 312
 #endif
 #define KCMP_FILE_ 0
+#define KCMP_FILES_ 2
 #ifndef F_CREATED_QUERY
 #define F_CREATED_QUERY (1024 + 4) /* F_LINUX_SPECIFIC_BASE + 4, Linux 6.12 */
 #endif
@@ -71,6 +72,7 @@ struct party {
   pthread_mutex_t mu;
   pthread_cond_t cv;
   int running; /* the thread exists */
+  pid_t owner; /* the thread that made it (its table, kcmp) */
   int state;   /* PARTY_IDLE, PARTY_CALL (c, out set), PARTY_EXIT */
   const struct co_call *c;
   struct co_outcome *out;
@@ -440,7 +442,18 @@ static void *party_main(void *arg) {
     pthread_cond_broadcast(&p->cv);
   }
   pthread_mutex_unlock(&p->mu);
-  return NULL; /* its own table, if it unshared one, goes with it */
+  /* A table of its own (a close_range with CLOSE_RANGE_UNSHARE, by either
+   * thread, parted them: kcmp KCMP_FILES) is closed here, before the
+   * thread ends: the kernel would release it on the way out after the
+   * joiner may already run (do_exit wakes it in exit_mm, before
+   * exit_files), so that a socket's last close, its FIN, would come at
+   * no fixed step (docs/posix.md#party). In the thread's own table only:
+   * the harness's are copies. */
+  if (be->kcmp_ok &&
+      syscall(SYS_kcmp, p->owner, (pid_t)syscall(SYS_gettid), KCMP_FILES_,
+              0ul, 0ul) != 0)
+    (void)syscall(SYS_close_range, 0u, ~0u, 0u);
+  return NULL;
 }
 
 /* "thread main|child": the second party's thread is made at its first
@@ -450,6 +463,7 @@ static int party_switch(struct posix_be *be, int child) {
   int e;
   if (child && !p->running) {
     p->state = PARTY_IDLE;
+    p->owner = (pid_t)syscall(SYS_gettid);
     if ((e = pthread_create(&p->th, NULL, party_main, be)) != 0) {
       errno = e;
       return -1;

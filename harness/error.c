@@ -59,16 +59,20 @@ int co_err_from_errno(int e) {
     return CO_ENOSYS;
   case ENXIO:
     return CO_ENXIO;
-  case EAGAIN:
-    return CO_EAGAIN;
   case EPIPE:
     return CO_EPIPE;
-  case ENOTSOCK:
-    return CO_ENOTSOCK;
-  case ENOTCONN:
-    return CO_ENOTCONN;
+  case EAGAIN:
+    return CO_EAGAIN;
   case ECONNRESET:
     return CO_ECONNRESET;
+  case ENOTCONN:
+    return CO_ENOTCONN;
+  case ENOTSOCK:
+    return CO_ENOTSOCK;
+  case ECONNREFUSED:
+    return CO_ECONNREFUSED;
+  case EOPNOTSUPP:
+    return CO_EOPNOTSUPP;
   default:
     return CO_OTHER;
   }

@@ -142,7 +142,7 @@ int co__fd_begin(struct co_model *m, const struct co_model_config *cfg) {
   }
   m->high = -1;
   m->nofd = m->nfile = 0;
-  m->nsock = 0; /* tcp.c */
+  m->nchan = m->nsock = m->ntcp = 0; /* chan.c, sock.c, tcp.c */
   num = m->stride > 1 ? m->stride : 0; /* Win32: NULL is never a handle */
   for (i = 0, j = 0; i < CO_FREE_REFS; i++) {
     /* co__past_foreign(m, num), the numbers rising: one walk of the
@@ -197,12 +197,19 @@ static int content_new(struct co_model *m, size_t file) {
 /* A new file and a new open file description on it. Returns the description
  * id, or -1 on ENOMEM. */
 int32_t co__new_ofd(struct co_model *m, int acc, int append) {
+  int32_t file = co__new_file(m);
+  return file < 0 ? -1 : co__new_ofd_on(m, file, acc, append);
+}
+
+/* A new file (an inode: a pipe's too), of size 0 and mode 0600; its
+ * index, or -1 on ENOMEM. */
+int32_t co__new_file(struct co_model *m) {
   if (co__grow((void **)&m->fsize, &m->filecap, m->nfile + 1,
                sizeof *m->fsize) < 0 ||
       content_new(m, m->nfile) < 0)
     return -1;
   m->fsize[m->nfile] = 0;
-  return co__new_ofd_on(m, (int32_t)m->nfile++, acc, append);
+  return (int32_t)m->nfile++;
 }
 
 int32_t co__new_ofd_on(struct co_model *m, int32_t file, int acc, int append) {
@@ -221,7 +228,8 @@ int32_t co__new_ofd_on(struct co_model *m, int32_t file, int acc, int append) {
   d->deny = 0;
   d->dev = 0;
   d->nodata = 0;
-  d->sock = -1;
+  d->kind = CO__KIND_FILE;
+  d->kobj = -1;
   return (int32_t)m->nofd++;
 }
 
@@ -274,6 +282,10 @@ static void content_write(struct co_model *m, int32_t file, int64_t start,
 static void ofd_write_src(struct co_model *m, struct ofdent *o,
                           const uint8_t *src, int64_t n) {
   int64_t *size = &m->fsize[o->file];
+  if (o->kind != CO__KIND_FILE) { /* a layer's bytes into a channel */
+    co__ofd_unknown(m, o);
+    return;
+  }
   if (n == 0) {
     m->hook.empty_write(m, o);
     return;
@@ -338,7 +350,10 @@ int64_t co__same_file_other(const struct co_model *m, int64_t num) {
 /* After a layer's opaque I/O through description o. */
 void co__ofd_unknown(struct co_model *m, struct ofdent *o) {
   o->off = -1;
-  m->fsize[o->file] = -1;
+  if (o->kind == CO__KIND_FILE)
+    m->fsize[o->file] = -1;
+  else
+    co__kind_unknown(m, o);
 }
 
 /* dup2/dup3 after validation: close the target silently, then install
@@ -409,8 +424,7 @@ void co_model_fd(const struct co_model *m, int64_t num,
   out->live = 1;
   out->cloexec = m->fd[num].cloexec;
   out->ofd = m->fd[num].ofd;
-  /* a socket has no offset (lseek: ESPIPE; docs/posix.md#tcp-files) */
-  out->offset = m->ofd[out->ofd].sock >= 0 ? -1 : m->ofd[out->ofd].off;
+  out->offset = m->ofd[out->ofd].off;
   out->acc = m->ofd[out->ofd].acc;
   out->append = m->ofd[out->ofd].append;
   out->protect = m->fd[num].protect;
@@ -423,13 +437,9 @@ long co_model_file_bytes(const struct co_model *m, int64_t num, int64_t off,
   const struct ofdent *o;
   const struct co__content *f;
   int64_t size;
-  if (!co__is_live(m, num))
+  if (!co__is_live(m, num) || off < 0)
     return -1;
   o = co__ofd_of(m, num);
-  if (o->sock >= 0) /* a socket: the n bytes it read last (tcp.c) */
-    return co__tcp_last_bytes(m, o->sock, buf, n);
-  if (off < 0)
-    return -1;
   f = &m->content[o->file];
   size = m->fsize[o->file];
   if (size < 0 || f->lost)

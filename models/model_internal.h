@@ -62,9 +62,28 @@ static inline uint8_t co__w32_map(unsigned access) {
   return (uint8_t)a;
 }
 
+/* What kind of object an open file description is on (docs/posix.md#kinds).
+ * Every rule that depends on it asks ofdent.kind; a kind with state of
+ * its own keeps it in its module, indexed by ofdent.kobj. Helpers adding a
+ * kind append its value here (before CO__KIND_COUNT) and its release to
+ * co__kind_release (chan.c). */
+enum co__kind {
+  CO__KIND_FILE,   /* a regular file (open, reopen of one) */
+  CO__KIND_PIPE,   /* an end of a pipe (pipe, pipe2; a reopen of one):
+                      its acc says which (O_RDONLY the read end, O_WRONLY
+                      the write end, O_RDWR both: a reopen by name) */
+  CO__KIND_SOCKET, /* an AF_UNIX socket (socketpair) */
+  /* issue 20's other helpers append theirs: directory, eventfd, epoll */
+  CO__KIND_COUNT
+};
+
 struct ofdent {
-  int64_t off; /* -1: unknown (after a layer's opaque I/O) */
+  int64_t off; /* -1: unknown (after a layer's opaque I/O); a pipe's or a
+                  socket's: -1 (no offset: ESPIPE) */
   int32_t file, refs;
+  uint8_t kind;  /* enum co__kind */
+  int32_t kobj;  /* the kind's object: a pipe's channel (chan.c), a
+                    socket end's (sock.c); -1 for a file */
   uint8_t acc, append;
   uint8_t nonblock; /* O_NONBLOCK (F_SETFL); 2: unknown (a layer's object
                        held it: libraries set it, libuv does) */
@@ -75,29 +94,6 @@ struct ofdent {
   uint8_t dev;      /* Win32: a character device (opendev), not a file */
   uint8_t nodata;   /* Win32: its open has no read or write data access
                        (open_access 0): no part in share checks */
-  int32_t sock;     /* a loopback TCP socket (tcp.c: m->sock), -1: a file */
-};
-
-/* tcp.c: one loopback TCP socket (docs/posix.md#tcp). A listener holds
- * its pending connections (established, not yet accepted: the server
- * ends, which no descriptor names yet) in a FIFO; a connected socket its
- * peer and the bytes it received and has not read. The buffers are kept
- * from trace to trace, by index. */
-#define CO__TCP_QUEUE_MAX 65536 /* unread bytes a write may leave, past
-                                   which it is refused (docs/posix.md#tcp) */
-struct co__sock {
-  int32_t peer;         /* the other end, -1: none (a listener) */
-  int32_t next;         /* in a listener's queue: the next pending one */
-  int32_t qhead, qtail; /* a listener's pending connections, -1: none */
-  uint16_t qlen, backlog;
-  uint8_t listening;
-  uint8_t fin;  /* the peer's FIN came: reads give 0 after the data */
-  uint8_t err;  /* a pending error (enum co_err), reported once */
-  uint8_t down; /* reset: reads give 0, writes EPIPE */
-  uint8_t gone; /* its last descriptor was closed (or, pending, its
-                   listener's) */
-  uint8_t *rq;  /* received, unread: rq[rhead .. rhead + rlen) */
-  uint32_t rcap, rhead, rlen;
 };
 
 /* What a file holds, for read (docs/posix.md#read): its bytes up to its
@@ -167,6 +163,62 @@ struct slotent {
   uint32_t gen;
 };
 
+/* chan.c: what a pipe holds, or one direction of a socket pair
+ * (docs/posix.md#pipes): the bytes queued, in segments (a pipe's page
+ * buffers, fs/pipe.c; a socket's messages), and who can still read and
+ * write. Buffers are kept from trace to trace. */
+struct co__chan {
+  uint8_t *b; /* the bytes queued: b[head .. head + len) */
+  size_t cap, head, len;
+  uint32_t *seg; /* the segments' lengths: seg[shead .. shead + nseg) */
+  size_t segcap, shead, nseg;
+  uint32_t first_off; /* a pipe: the first buffer's bytes read already */
+  int32_t readers, writers; /* open file descriptions that read, write */
+  uint8_t dgram;            /* messages keep their boundaries */
+  uint8_t lost;             /* a layer's bytes went through: not known */
+  uint32_t bufs;            /* a pipe: its buffers (F_GETPIPE_SZ / page) */
+};
+/* sock.c: a socket (docs/posix.md#sockets): its protocol, its receive
+ * channel, its peer (socketpair's other end) and its state. Helpers adding
+ * a protocol (TCP) append it to enum co__proto and its calls to sock.c's
+ * dispatch. */
+enum co__proto {
+  CO__PROTO_UNIX_STREAM, /* AF_UNIX SOCK_STREAM */
+  CO__PROTO_UNIX_DGRAM,  /* AF_UNIX SOCK_DGRAM */
+  CO__PROTO_TCP,         /* AF_INET SOCK_STREAM on loopback (tcp.c) */
+  CO__PROTO_COUNT
+};
+struct co__sockend {
+  int32_t rx, peer; /* channel it reads; the other end (-1: none) */
+  uint8_t proto;    /* enum co__proto */
+  uint8_t dgram;    /* messages keep their boundaries */
+  uint8_t shut_rd, shut_wr; /* RCV_SHUTDOWN, SEND_SHUTDOWN */
+  uint8_t closed;    /* released: its last descriptor closed (SOCK_DEAD) */
+  uint8_t connected; /* a datagram socket still has its peer */
+  uint8_t err;       /* a pending error (sk_err: ECONNRESET), co_err; 0 */
+  int32_t tcp;       /* CO__PROTO_TCP: its state in m->tcp (tcp.c) */
+};
+/* tcp.c: a loopback TCP socket's state beside its end (docs/posix.md#tcp):
+ * a listener holds its pending connections (established, not yet
+ * accepted: server ends no descriptor names yet) in a FIFO; a connected
+ * socket its peer's state as it reached it. */
+#define CO__TCP_QUEUE_MAX 65536 /* unread bytes a write may leave, past
+                                   which it is refused (docs/posix.md#tcp) */
+struct co__tcp {
+  int32_t end;          /* its socket end (m->sock) */
+  int32_t peer;         /* the other end's m->tcp index, -1: a listener */
+  int32_t next;         /* in a listener's queue: the next pending one */
+  int32_t qhead, qtail; /* a listener's pending connections, -1: none */
+  uint16_t qlen, backlog;
+  uint8_t listening;
+  uint8_t fin;    /* the peer's FIN came: reads give 0 after the data */
+  uint8_t err;    /* a pending error (enum co_err), reported once */
+  uint8_t down;   /* reset: reads give 0, writes EPIPE */
+  uint8_t shutwr; /* shut for writing (its FIN sent): writes EPIPE */
+  uint8_t gone;   /* its last descriptor was closed (or, pending, its
+                     listener's) */
+};
+
 struct co_model;
 typedef void co__rule(struct co_model *m, const struct co_call *c,
                       struct co_outcome *pred, struct co_aftermath *t);
@@ -209,19 +261,51 @@ co__rule co__rule_open, co__rule_dup, co__rule_dup2, co__rule_dup3,
     co__rule_lseek, co__rule_read, co__rule_fstat, co__rule_lseek_ext,
     co__rule_setlimit, co__rule_ftruncate, co__rule_fchmod, co__rule_reopen,
     co__rule_created_query, co__rule_thread;
+/* ---- chan.c: pipes (and socket pairs' directions) ---- */
+int32_t co__chan_new(struct co_model *m, uint32_t bufs, int dgram);
+void co__chan_free_all(struct co_model *m);
+void co__chan_put(struct co__chan *ch, const uint8_t *src, size_t n,
+                  int merge);
+size_t co__chan_take(struct co__chan *ch, size_t n, uint8_t *out,
+                     uint64_t *digest);
+co__rule co__rule_pipe;
+void co__pipe_read(struct co_model *m, const struct co_call *c,
+                   struct ofdent *o, struct co_outcome *pred);
+void co__pipe_write(struct co_model *m, const struct co_call *c,
+                    struct ofdent *o, struct co_outcome *pred);
+int32_t co__pipe_reopen(struct co_model *m, const struct ofdent *o, int acc);
+/* A read or write c through a pipe end would wait (docs/posix.md#blocking):
+ * never issued. */
+int co__pipe_would_block(const struct co_model *m, const struct co_call *c);
+/* The same for any kind: 0, or the aftermath's blocks (model.h). */
+int co__would_block(const struct co_model *m, const struct co_call *c);
+/* A layer's I/O went through description o of a kind with bytes: its
+ * channel's bytes are not known from then on. */
+void co__kind_unknown(struct co_model *m, struct ofdent *o);
+/* ---- sock.c: sockets (socketpair, shutdown; their reads and writes) ---- */
+co__rule co__rule_socketpair, co__rule_shutdown;
+void co__sock_read(struct co_model *m, const struct co_call *c,
+                   struct ofdent *o, struct co_outcome *pred);
+void co__sock_write(struct co_model *m, const struct co_call *c,
+                    struct ofdent *o, struct co_outcome *pred);
+void co__sock_release(struct co_model *m, struct ofdent *o);
+/* 1: a read or write through a socket would wait; 2: whether a write
+ * fits is past what the model knows (docs/posix.md#socket-capacity) */
+int co__sock_would_block(const struct co_model *m, const struct co_call *c);
 /* ---- tcp.c: loopback TCP (docs/posix.md#tcp) ---- */
 co__rule co__rule_listen, co__rule_connect, co__rule_accept;
-/* read and write through description o, a socket's */
+/* read and write through o, a TCP socket's description (sock.c) */
 void co__tcp_read(struct co_model *m, const struct co_call *c,
                   struct ofdent *o, struct co_outcome *pred);
 void co__tcp_write(struct co_model *m, const struct co_call *c,
                    struct ofdent *o, struct co_outcome *pred);
-long co__tcp_last_bytes(const struct co_model *m, int32_t k, uint8_t *buf,
-                        size_t n);
-/* The last descriptor on socket k was closed: FIN or RST to its peer. */
+/* shutdown(how) of TCP socket k, after sock.c's checks */
+void co__tcp_shutdown(struct co_model *m, int32_t k, unsigned how,
+                      struct co_outcome *pred);
+/* The last descriptor on TCP socket k was closed: FIN or RST to its peer. */
 void co__tcp_released(struct co_model *m, int32_t k);
-/* Why call c on a socket is not issued (enum co__tcp_why), 0 if it may
- * be: it would block, or its outcome is not predicted. */
+/* Why call c on a TCP socket is not issued (enum co__tcp_why), 0 if it
+ * may be: it would block, or its outcome is not predicted. */
 int co__tcp_refused(const struct co_model *m, const struct co_call *c);
 /* ---- party.c ---- */
 void co__party_begin(struct co_model *m);
@@ -364,13 +448,18 @@ struct co_model {
                    live number is the client's) */
   uint8_t onum_used[CO_OBJNUMS];
   uint32_t onum_gen[CO_OBJNUMS], ogen;
-  /* loopback TCP sockets of this trace (tcp.c), nsock of sockcap */
-  struct co__sock *sock;
-  size_t nsock, sockcap;
   /* the pager (paged layers): window size, watermark, LRU clock */
   unsigned window;
   int64_t watermark;
   uint32_t tick;
+  /* chan.c: the channels of the trace's pipes and sockets (kept from
+   * trace to trace, their buffers reused) */
+  struct co__chan *chan;
+  size_t nchan, chancap;
+  struct co__sockend *sock; /* chan.c: socket ends */
+  size_t nsock, sockcap;
+  struct co__tcp *tcp; /* tcp.c: TCP sockets' state */
+  size_t ntcp, tcpcap;
 };
 
 /* ---- fdtable.c: the descriptor table and open file descriptions ---- */
@@ -383,6 +472,7 @@ int64_t co__lowest_free(struct co_model *m, int64_t from);
 int32_t co__new_ofd(struct co_model *m, int acc, int append);
 /* A new open file description on file, an open of it again by name. */
 int32_t co__new_ofd_on(struct co_model *m, int32_t file, int acc, int append);
+int32_t co__new_file(struct co_model *m);
 /* Win32: a reopen of a file whose delete-on-close handle is closed, where
  * Windows and Wine part (docs/win32.md#reopen): never run. */
 int co__reopen_unsure(const struct co_model *m, const struct co_call *c);
@@ -443,15 +533,20 @@ static inline void co__install(struct co_model *m, int64_t num, int32_t ofd,
  * EBADF; a handle protected from close fails with EBADF and stays open
  * (see the close rule in posix_rules.c); otherwise the entry is freed and its
  * description loses a reference (man close: freed even on error). */
+void co__kind_release(struct co_model *m, int32_t ofd);
 static inline int co__fd_close(struct co_model *m, int64_t num) {
   struct fdent *e;
+  struct ofdent *o;
   if (!co__is_live(m, num))
     return CO_EBADF;
   e = &m->fd[num];
   if (e->protect)
     return CO_EBADF;
-  if (--m->ofd[e->ofd].refs == 0 && m->ofd[e->ofd].sock >= 0)
-    co__tcp_released(m, m->ofd[e->ofd].sock);
+  o = &m->ofd[e->ofd];
+  /* the last reference: the description is released (a pipe's last
+   * reader or writer gone: chan.c) */
+  if (--o->refs == 0 && o->kind != CO__KIND_FILE)
+    co__kind_release(m, e->ofd);
   e->ofd = -1;
   return CO_OK;
 }

@@ -23,17 +23,17 @@ void co__party_free(struct co_model *m) {
   free(m->party.fd);
 }
 
-/* The child's own table goes with its thread: each description it held
- * loses that reference (a socket's last one: tcp.c). */
+/* The second thread's own table ends with it (fs/file.c put_files_struct):
+ * each of its descriptors lets go of its description, the last one
+ * releases it (a pipe's reader or writer: chan.c). */
 static void drop_table(struct co_model *m) {
   size_t i;
   if (!m->party.unshared)
     return;
   for (i = 0; i < m->party.cap; i++) {
-    int32_t o = m->party.fd[i].ofd;
-    if (o >= 0 && !m->party.fd[i].foreign && --m->ofd[o].refs == 0 &&
-        m->ofd[o].sock >= 0)
-      co__tcp_released(m, m->ofd[o].sock);
+    int32_t d = m->party.fd[i].ofd;
+    if (d >= 0 && --m->ofd[d].refs == 0 && m->ofd[d].kind != CO__KIND_FILE)
+      co__kind_release(m, d);
   }
 }
 
@@ -89,10 +89,8 @@ static int unshare(struct co_model *m) {
     p->fdcap = m->cap;
   }
   memcpy(p->fd, m->fd, m->cap * sizeof *m->fd);
-  /* each copy holds its description, as the kernel's copy holds its file
-   * (a last close is then the last of both tables': tcp.c) */
-  for (i = 0; i < m->cap; i++)
-    if (p->fd[i].ofd >= 0 && !p->fd[i].foreign)
+  for (i = 0; i < m->cap; i++) /* dup_fd: each copy holds its description */
+    if (p->fd[i].ofd >= 0)
       m->ofd[p->fd[i].ofd].refs++;
   p->cap = m->cap;
   p->high = m->high;

@@ -226,10 +226,6 @@ void co__write_with(struct co_model *m, const struct co_call *c,
   struct ofdent *o = co__io_ofd(m, c, pred, t, CO_F_ACC_RDONLY, ro_err);
   if (!o)
     return;
-  if (o->sock >= 0) { /* docs/posix.md#tcp-write */
-    co__tcp_write(m, c, o, pred);
-    return;
-  }
   pred->ret = c->n;
   /* the bytes are the backends' pattern (CO_WRITE_BYTE) */
   co__ofd_write_as(m, o, c->n, 1);
@@ -238,7 +234,19 @@ void co__write_with(struct co_model *m, const struct co_call *c,
 
 void co__rule_write(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t) {
-  co__write_with(m, c, pred, t, CO_EBADF);
+  struct ofdent *o;
+  if (!co__is_live(m, c->a) || co__ofd_of(m, c->a)->kind == CO__KIND_FILE) {
+    co__write_with(m, c, pred, t, CO_EBADF);
+    return;
+  }
+  /* a pipe's write end or a socket (docs/posix.md#pipes, #sockets): no
+   * offset to observe */
+  if ((o = co__io_ofd(m, c, pred, t, CO_F_ACC_RDONLY, CO_EBADF)) == NULL)
+    return;
+  if (o->kind == CO__KIND_SOCKET)
+    co__sock_write(m, c, o, pred);
+  else
+    co__pipe_write(m, c, o, pred);
 }
 
 /* man lseek: the offset of the description; a negative result is EINVAL
@@ -258,7 +266,7 @@ void co__rule_lseek(struct co_model *m, const struct co_call *c,
     return;
   }
   o = co__ofd_of(m, c->a);
-  if (o->sock >= 0) { /* docs/posix.md#tcp-files */
+  if (o->kind != CO__KIND_FILE) { /* docs/posix.md#pipes: no offset */
     co__fail(pred, CO_ESPIPE);
     return;
   }
@@ -288,8 +296,10 @@ void co__rule_lseek(struct co_model *m, const struct co_call *c,
 void co__rule_read(struct co_model *m, const struct co_call *c,
                    struct co_outcome *pred, struct co_aftermath *t) {
   struct ofdent *o = co__io_ofd(m, c, pred, t, CO_F_ACC_WRONLY, CO_EBADF);
-  if (o && o->sock >= 0) /* docs/posix.md#tcp-read */
-    co__tcp_read(m, c, o, pred);
+  if (o && o->kind == CO__KIND_SOCKET)
+    co__sock_read(m, c, o, pred); /* docs/posix.md#sockets */
+  else if (o && o->kind != CO__KIND_FILE)
+    co__pipe_read(m, c, o, pred); /* docs/posix.md#pipes */
   else if (o)
     co__read_from(m, c, o, pred, t);
 }
@@ -329,20 +339,23 @@ void co__read_from(struct co_model *m, const struct co_call *c,
  * (st_dev, st_ino). */
 void co__rule_fstat(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t) {
+  /* a kind's st_mode type (docs/posix.md#kinds): a pipe is a FIFO, of
+   * one link and size 0 (fs/pipe.c get_pipe_inode) */
+  static const unsigned type[CO__KIND_COUNT] = {
+      [CO__KIND_FILE] = 0100000, [CO__KIND_PIPE] = 0010000,
+      [CO__KIND_SOCKET] = 0140000};
+  const struct ofdent *o;
   int64_t size, other;
-  int sock;
   co__touch(t, c->a);
   if (!co__is_live(m, c->a)) {
     co__fail(pred, CO_EBADF);
     return;
   }
-  size = m->fsize[co__ofd_of(m, c->a)->file];
-  /* a socket: its inode, of mode 0777 until fchmod, one link, size 0
-   * (docs/posix.md#tcp-files) */
-  sock = co__ofd_of(m, c->a)->sock >= 0;
-  pred->data = co_stat_pack((sock ? 0140000 : 0100000) |
-                                m->content[co__ofd_of(m, c->a)->file].mode,
-                            (uint64_t)sock, size < 0 ? 0 : (uint64_t)size);
+  o = co__ofd_of(m, c->a);
+  size = m->fsize[o->file];
+  pred->data = co_stat_pack(type[o->kind] | m->content[o->file].mode,
+                            o->kind != CO__KIND_FILE,
+                            size < 0 ? 0 : (uint64_t)size);
   pred->dmask =
       size < 0 ? ((uint64_t)1 << CO_STAT_SIZE_SHIFT) - 1 : ~(uint64_t)0;
   if ((other = co__same_file_other(m, c->a)) >= 0) {
@@ -396,7 +409,10 @@ const struct co__platform co__posix_platform = {
              [CO_OP_FTRUNCATE] = co__rule_ftruncate,
              [CO_OP_FCHMOD] = co__rule_fchmod, [CO_OP_REOPEN] = co__rule_reopen,
              [CO_OP_CREATED_QUERY] = co__rule_created_query,
-             [CO_OP_THREAD] = co__rule_thread,
+             [CO_OP_THREAD] = co__rule_thread, [CO_OP_PIPE] = co__rule_pipe,
+             [CO_OP_PIPE2] = co__rule_pipe,
+             [CO_OP_SOCKETPAIR] = co__rule_socketpair,
+             [CO_OP_SHUTDOWN] = co__rule_shutdown,
              [CO_OP_LISTEN] = co__rule_listen,
              [CO_OP_CONNECT] = co__rule_connect,
              [CO_OP_ACCEPT] = co__rule_accept,

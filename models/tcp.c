@@ -1,11 +1,12 @@
 /*
- * Loopback TCP (Linux): listen, connect, accept and accept4, and read and
- * write on the connected sockets, as docs/posix.md#tcp states them. A
- * socket is an open file description whose sock field names its entry in
- * m->sock (struct co__sock, model_internal.h). A connect makes both ends
- * at once: the client's, which its new descriptor names, and the
- * server's, pending in the listener's queue until an accept gives it a
- * descriptor. On loopback a segment is delivered before the call that
+ * Loopback TCP (Linux): listen, connect, accept and accept4, and read,
+ * write and shutdown on the connected sockets, as docs/posix.md#tcp
+ * states them. A TCP socket is a socket end of protocol CO__PROTO_TCP
+ * (sock.c, which hands its reads, writes, shutdowns and release here),
+ * whose received bytes are its channel's (chan.c), with its TCP state in
+ * m->tcp (struct co__tcp, model_internal.h). A connect makes both ends at
+ * once: the client's, which its new descriptor names, and the server's,
+ * pending in the listener's queue until an accept gives it a descriptor. On loopback a segment is delivered before the call that
  * sent it returns (docs/posix.md#tcp-timing), so a write's bytes are in
  * the peer's queue, and a close's FIN or RST at the peer, at the next
  * step. What would block, or what the kernel decides by its own timing,
@@ -24,7 +25,7 @@ enum co__tcp_why {
   CO__TCP_ACCEPT_BLOCKS,
   CO__TCP_READ_BLOCKS,
   CO__TCP_WRITE_FULL,
-  CO__TCP_NOT_FILE, /* reopen, created_query: a file's calls */
+  CO__TCP_SHUT_RD, /* shutdown with SHUT_RD: not modelled */
   CO__TCP_WHY_COUNT
 };
 
@@ -37,44 +38,63 @@ static const char *const why_text[CO__TCP_WHY_COUNT] = {
     "would block: nothing pending, a blocking listener (posix.md#tcp-accept)",
     "would block: nothing to read, the peer open (posix.md#tcp-read)",
     "would leave over 64 KiB unread at the peer (posix.md#tcp-write)",
-    "a file's call on a socket, not modelled (posix.md#tcp)"};
+    "SHUT_RD of a TCP socket, not modelled (posix.md#tcp-shutdown)"};
 
 const char *co_model_refusal(const struct co_model *m,
                              const struct co_call *c) {
-  int w = m->nsock ? co__tcp_refused(m, c) : 0;
+  int w = m->ntcp ? co__tcp_refused(m, c) : 0;
   return w > 0 && w < CO__TCP_WHY_COUNT ? why_text[w] : NULL;
 }
 
-/* A new socket entry, -1 on ENOMEM. */
-static int32_t sock_new(struct co_model *m) {
-  struct co__sock *k;
-  size_t old = m->sockcap;
-  if (m->nsock >= m->sockcap) {
-    if (co__grow((void **)&m->sock, &m->sockcap, m->nsock + 1,
-                 sizeof *m->sock) < 0)
-      return -1;
-    memset(m->sock + old, 0, (m->sockcap - old) * sizeof *m->sock);
-  }
-  k = &m->sock[m->nsock];
+/* A new TCP socket: its end (reading a new channel) and its state; the
+ * state's index, or -1 on ENOMEM. */
+static int32_t tcp_new(struct co_model *m) {
+  struct co__tcp *k;
+  struct co__sockend *e;
+  int32_t rx = co__chan_new(m, 0, 0);
+  if (rx < 0 ||
+      co__grow((void **)&m->sock, &m->sockcap, m->nsock + 1, sizeof *m->sock) <
+          0 ||
+      co__grow((void **)&m->tcp, &m->tcpcap, m->ntcp + 1, sizeof *m->tcp) < 0)
+    return -1;
+  e = &m->sock[m->nsock];
+  memset(e, 0, sizeof *e);
+  e->rx = rx;
+  e->peer = -1;
+  e->proto = CO__PROTO_TCP;
+  e->tcp = (int32_t)m->ntcp;
+  k = &m->tcp[m->ntcp];
+  memset(k, 0, sizeof *k);
+  k->end = (int32_t)m->nsock++;
   k->peer = k->next = k->qhead = k->qtail = -1;
-  k->qlen = k->backlog = 0;
-  k->listening = k->fin = k->down = k->gone = 0;
   k->err = CO_OK;
-  k->rhead = k->rlen = 0; /* rq and rcap are kept */
-  return (int32_t)m->nsock++;
+  return (int32_t)m->ntcp++;
 }
 
-/* A new description for socket k, with its new number n. */
-static int sock_ofd(struct co_model *m, int32_t k, int nonblock) {
-  int32_t ofd = co__new_ofd(m, CO_F_ACC_RDWR, 0);
-  if (ofd < 0)
+/* A new description for TCP socket k: its own inode, mode 0777 until
+ * fchmod (docs/posix.md#tcp-files), O_RDWR, no offset. -1 on ENOMEM. */
+static int32_t tcp_ofd(struct co_model *m, int32_t k, int nonblock) {
+  int32_t file = co__new_file(m), ofd;
+  struct ofdent *d;
+  if (file < 0 || (ofd = co__new_ofd_on(m, file, CO_F_ACC_RDWR, 0)) < 0)
     return -1;
-  m->ofd[ofd].sock = k;
-  m->ofd[ofd].nonblock = (uint8_t)(nonblock != 0);
-  m->ofd[ofd].created = 0;
-  /* a socket's inode: mode 0777 until fchmod (docs/posix.md#tcp-files) */
-  m->content[m->ofd[ofd].file].mode = 0777;
+  m->content[file].mode = 0777;
+  d = &m->ofd[ofd];
+  d->kind = CO__KIND_SOCKET;
+  d->kobj = m->tcp[k].end;
+  d->off = -1;
+  d->nonblock = (uint8_t)(nonblock != 0);
+  d->created = 0;
   return ofd;
+}
+
+static struct co__tcp *tcp_of(const struct co_model *m,
+                              const struct ofdent *o) {
+  return &m->tcp[m->sock[o->kobj].tcp];
+}
+static struct co__chan *rx_of(const struct co_model *m,
+                              const struct co__tcp *k) {
+  return &m->chan[m->sock[k->end].rx];
 }
 
 /* The table the step runs on: before the step (co__tcp_refused runs
@@ -115,9 +135,11 @@ static int has_free(const struct co_model *m, struct table t) {
 int co__tcp_refused(const struct co_model *m, const struct co_call *c) {
   struct table t = table_of(m);
   const struct ofdent *o = ofd_at(m, t, c->a);
-  const struct co__sock *k = o && o->sock >= 0 ? &m->sock[o->sock] : NULL, *p;
-  if (!k)
+  const struct co__tcp *k, *p;
+  if (!o || o->kind != CO__KIND_SOCKET ||
+      m->sock[o->kobj].proto != CO__PROTO_TCP)
     return CO__TCP_OK;
+  k = tcp_of(m, o);
   switch (c->kind) {
   case CO_OP_CONNECT:
     if (!k->listening)
@@ -125,7 +147,7 @@ int co__tcp_refused(const struct co_model *m, const struct co_call *c) {
     return k->qlen > k->backlog && has_free(m, t) ? CO__TCP_QUEUE_FULL
                                                   : CO__TCP_OK;
   case CO_OP_ACCEPT4:
-    if (c->flags & CO_F_SOCK_BAD)
+    if (c->flags & CO_F_TCP_BAD)
       return CO__TCP_OK;
     /* fall through */
   case CO_OP_ACCEPT:
@@ -133,20 +155,23 @@ int co__tcp_refused(const struct co_model *m, const struct co_call *c) {
                ? CO__TCP_ACCEPT_BLOCKS
                : CO__TCP_OK;
   case CO_OP_READ:
-    return !k->listening && c->n > 0 && !k->rlen && !k->fin &&
-                   k->err == CO_OK && !k->down && o->nonblock != 1
+    return !k->listening && c->n > 0 && !rx_of(m, k)->len &&
+                   !rx_of(m, k)->lost && !k->fin && k->err == CO_OK &&
+                   !k->down && o->nonblock != 1
                ? CO__TCP_READ_BLOCKS
                : CO__TCP_OK;
   case CO_OP_WRITE:
-    if (k->listening || k->err != CO_OK || k->down || c->n <= 0)
+    if (k->listening || k->err != CO_OK || k->down || k->shutwr || c->n <= 0)
       return CO__TCP_OK;
-    p = &m->sock[k->peer];
-    return !p->gone && p->rlen + (uint32_t)c->n > CO__TCP_QUEUE_MAX
+    p = &m->tcp[k->peer];
+    return !p->gone && rx_of(m, p)->len + (size_t)c->n > CO__TCP_QUEUE_MAX
                ? CO__TCP_WRITE_FULL
                : CO__TCP_OK;
-  case CO_OP_REOPEN:
-  case CO_OP_CREATED_QUERY:
-    return CO__TCP_NOT_FILE;
+  case CO_OP_SHUTDOWN:
+    return (c->flags & CO_F_SHUT_MASK) == 0 ||
+                   (c->flags & CO_F_SHUT_MASK) == 2
+               ? CO__TCP_SHUT_RD
+               : CO__TCP_OK;
   default:
     return CO__TCP_OK;
   }
@@ -162,16 +187,33 @@ void co__rule_listen(struct co_model *m, const struct co_call *c,
     co__fail(pred, CO_EMFILE);
     return;
   }
-  if ((k = sock_new(m)) < 0 ||
-      (ofd = sock_ofd(m, k, c->flags & CO_F_SOCK_NONBLOCK)) < 0) {
+  if ((k = tcp_new(m)) < 0 ||
+      (ofd = tcp_ofd(m, k, c->flags & CO_F_TCP_NONBLOCK)) < 0) {
     co__fail(pred, CO_OTHER);
     return;
   }
-  m->sock[k].listening = 1;
-  m->sock[k].backlog = (uint16_t)c->n;
-  co__install(m, n, ofd, c->flags & CO_F_SOCK_CLOEXEC);
+  m->tcp[k].listening = 1;
+  m->tcp[k].backlog = (uint16_t)c->n;
+  co__install(m, n, ofd, c->flags & CO_F_TCP_CLOEXEC);
   pred->ret = n;
   co__touch(t, n);
+}
+
+/* The TCP state of live number num, or NULL: a file ENOTSOCK, an AF_UNIX
+ * stream socket err_stream, a datagram one err_dgram. */
+static struct co__tcp *tcp_at(struct co_model *m, int64_t num,
+                              struct co_outcome *pred, int err_stream,
+                              int err_dgram) {
+  const struct ofdent *o = co__ofd_of(m, num);
+  if (o->kind != CO__KIND_SOCKET) {
+    co__fail(pred, CO_ENOTSOCK);
+    return NULL;
+  }
+  if (m->sock[o->kobj].proto != CO__PROTO_TCP) {
+    co__fail(pred, m->sock[o->kobj].dgram ? err_dgram : err_stream);
+    return NULL;
+  }
+  return tcp_of(m, o);
 }
 
 /* docs/posix.md#tcp-connect: the listener is looked up first (EBADF, a
@@ -181,35 +223,38 @@ void co__rule_connect(struct co_model *m, const struct co_call *c,
                       struct co_outcome *pred, struct co_aftermath *t) {
   int64_t n;
   int32_t lk, ck, sk, ofd;
-  struct co__sock *l;
+  struct co__tcp *l;
   co__touch(t, c->a);
   if (!co__is_live(m, c->a)) {
     co__fail(pred, CO_EBADF);
     return;
   }
-  if ((lk = co__ofd_of(m, c->a)->sock) < 0) {
-    co__fail(pred, CO_ENOTSOCK);
+  /* an AF_UNIX socket's getsockname is not an IPv4 listener's: the
+   * backend refuses it (EINVAL) */
+  if (!(l = tcp_at(m, c->a, pred, CO_EINVAL, CO_EINVAL)))
     return;
-  }
+  lk = (int32_t)(l - m->tcp);
   if ((n = m->plat->alloc(m, 0)) < 0) {
     co__fail(pred, CO_EMFILE);
     return;
   }
-  if ((ck = sock_new(m)) < 0 || (sk = sock_new(m)) < 0 ||
-      (ofd = sock_ofd(m, ck, 0)) < 0) {
+  if ((ck = tcp_new(m)) < 0 || (sk = tcp_new(m)) < 0 ||
+      (ofd = tcp_ofd(m, ck, 0)) < 0) {
     co__fail(pred, CO_OTHER);
     return;
   }
-  m->sock[ck].peer = sk;
-  m->sock[sk].peer = ck;
-  l = &m->sock[lk]; /* (sock_new may have moved the array) */
+  m->tcp[ck].peer = sk;
+  m->tcp[sk].peer = ck;
+  m->sock[m->tcp[ck].end].peer = m->tcp[sk].end;
+  m->sock[m->tcp[sk].end].peer = m->tcp[ck].end;
+  l = &m->tcp[lk]; /* (tcp_new may have moved the array) */
   if (l->qtail >= 0)
-    m->sock[l->qtail].next = sk;
+    m->tcp[l->qtail].next = sk;
   else
     l->qhead = sk;
   l->qtail = sk;
   l->qlen++;
-  co__install(m, n, ofd, c->flags & CO_F_SOCK_CLOEXEC);
+  co__install(m, n, ofd, c->flags & CO_F_TCP_CLOEXEC);
   pred->ret = n;
   co__touch(t, n);
 }
@@ -221,17 +266,16 @@ void co__rule_connect(struct co_model *m, const struct co_call *c,
  * flags only (not inherited). */
 void co__rule_accept(struct co_model *m, const struct co_call *c,
                      struct co_outcome *pred, struct co_aftermath *t) {
-  int accept4 = c->kind == CO_OP_ACCEPT4;
-  unsigned f = accept4 ? c->flags : 0;
+  unsigned f = c->kind == CO_OP_ACCEPT4 ? c->flags : 0;
   int64_t n;
-  int32_t lk, k, ofd;
-  struct co__sock *l;
+  int32_t k, ofd;
+  struct co__tcp *l;
   co__touch(t, c->a);
   if (!co__is_live(m, c->a)) {
     co__fail(pred, CO_EBADF);
     return;
   }
-  if (f & CO_F_SOCK_BAD) {
+  if (f & CO_F_TCP_BAD) {
     co__fail(pred, CO_EINVAL);
     return;
   }
@@ -239,11 +283,11 @@ void co__rule_accept(struct co_model *m, const struct co_call *c,
     co__fail(pred, CO_EMFILE);
     return;
   }
-  if ((lk = co__ofd_of(m, c->a)->sock) < 0) {
-    co__fail(pred, CO_ENOTSOCK);
+  /* an AF_UNIX pair's end: a stream one is connected, not listening
+   * (EINVAL); a datagram one cannot accept (net/unix/af_unix.c
+   * unix_accept: EOPNOTSUPP) */
+  if (!(l = tcp_at(m, c->a, pred, CO_EINVAL, CO_EOPNOTSUPP)))
     return;
-  }
-  l = &m->sock[lk];
   if (!l->listening) {
     co__fail(pred, CO_EINVAL);
     return;
@@ -252,17 +296,17 @@ void co__rule_accept(struct co_model *m, const struct co_call *c,
     co__fail(pred, CO_EAGAIN);
     return;
   }
-  if ((ofd = sock_ofd(m, l->qhead, f & CO_F_SOCK_NONBLOCK)) < 0) {
+  k = l->qhead;
+  if ((ofd = tcp_ofd(m, k, f & CO_F_TCP_NONBLOCK)) < 0) {
     co__fail(pred, CO_OTHER);
     return;
   }
-  k = l->qhead;
-  l->qhead = m->sock[k].next;
+  l->qhead = m->tcp[k].next;
   if (l->qhead < 0)
     l->qtail = -1;
   l->qlen--;
-  m->sock[k].next = -1;
-  co__install(m, n, ofd, f & CO_F_SOCK_CLOEXEC);
+  m->tcp[k].next = -1;
+  co__install(m, n, ofd, f & CO_F_TCP_CLOEXEC);
   pred->ret = n;
   co__touch(t, n);
 }
@@ -273,22 +317,24 @@ void co__rule_accept(struct co_model *m, const struct co_call *c,
  * blocking socket is refused before: co__tcp_refused). */
 void co__tcp_read(struct co_model *m, const struct co_call *c,
                   struct ofdent *o, struct co_outcome *pred) {
-  struct co__sock *k = &m->sock[o->sock];
-  uint32_t got;
+  struct co__tcp *k = tcp_of(m, o);
+  struct co__chan *rx = rx_of(m, k);
+  uint64_t digest;
   if (c->n <= 0)
     return; /* ret 0 */
   if (k->listening) {
     co__fail(pred, CO_ENOTCONN);
     return;
   }
-  if (k->rlen) {
-    got = k->rlen < (uint32_t)c->n ? k->rlen : (uint32_t)c->n;
-    pred->data = co_bytes_digest(k->rq + k->rhead, got);
+  if (rx->lost) {
+    pred->ret = CO_RET_ANY;
+    return;
+  }
+  if (rx->len) {
+    pred->ret = (int64_t)co__chan_take(rx, (size_t)c->n, m->lastread, &digest);
+    m->lastread_n = (int16_t)pred->ret;
+    pred->data = digest;
     pred->dmask = ~(uint64_t)0;
-    pred->ret = got;
-    k->rhead += got; /* the bytes stay below rhead until a write moves
-                        them (co_model_file_bytes: explain shows them) */
-    k->rlen -= got;
     return;
   }
   if (k->fin || (k->down && k->err == CO_OK))
@@ -301,34 +347,14 @@ void co__tcp_read(struct co_model *m, const struct co_call *c,
   co__fail(pred, CO_EAGAIN);
 }
 
-/* Room for n more bytes in k's queue: 0, or -1 (ENOMEM). */
-static int rq_room(struct co__sock *k, uint32_t n) {
-  uint32_t need = k->rhead + k->rlen + n, cap;
-  uint8_t *b;
-  if (k->rhead && need > k->rcap) { /* move the unread bytes down */
-    memmove(k->rq, k->rq + k->rhead, k->rlen);
-    k->rhead = 0;
-    need = k->rlen + n;
-  }
-  if (need <= k->rcap)
-    return 0;
-  for (cap = k->rcap ? k->rcap : 1024; cap < need; cap *= 2)
-    ;
-  if (!(b = realloc(k->rq, cap)))
-    return -1;
-  k->rq = b;
-  k->rcap = cap;
-  return 0;
-}
-
 /* docs/posix.md#tcp-write: a listener EPIPE; a pending error (once),
- * then a reset EPIPE, whatever the count; then a count of 0 returns 0;
- * else all n bytes go to the peer's queue. A peer whose descriptors are
- * all closed answers them with a reset: this socket's next call sees
- * EPIPE (it had the peer's FIN). */
+ * then a reset or a shutdown for writing EPIPE, whatever the count; then
+ * a count of 0 returns 0; else all n bytes go to the peer's queue. A
+ * peer whose descriptors are all closed answers them with a reset: this
+ * socket's next call sees EPIPE (it had the peer's FIN). */
 void co__tcp_write(struct co_model *m, const struct co_call *c,
                    struct ofdent *o, struct co_outcome *pred) {
-  struct co__sock *k = &m->sock[o->sock], *p;
+  struct co__tcp *k = tcp_of(m, o), *p;
   if (k->listening) {
     co__fail(pred, CO_EPIPE);
     return;
@@ -338,68 +364,83 @@ void co__tcp_write(struct co_model *m, const struct co_call *c,
     k->err = CO_OK;
     return;
   }
-  if (k->down) {
+  if (k->down || k->shutwr) {
     co__fail(pred, CO_EPIPE);
     return;
   }
   pred->ret = c->n;
   if (c->n <= 0)
     return;
-  p = &m->sock[k->peer];
+  p = &m->tcp[k->peer];
   if (p->gone) {
     k->err = (uint8_t)(k->fin ? CO_EPIPE : CO_ECONNRESET);
     k->down = 1;
     return;
   }
-  if (rq_room(p, (uint32_t)c->n) < 0) {
-    co__fail(pred, CO_OTHER);
-    return;
-  }
-  memcpy(p->rq + p->rhead + p->rlen, m->pattern, (size_t)c->n);
-  p->rlen += (uint32_t)c->n;
+  co__chan_put(rx_of(m, p), m->pattern, (size_t)c->n, 1);
 }
 
 /* A reset reaches socket k (tcp_reset): its error is EPIPE if it had its
  * peer's FIN, else ECONNRESET; it is down. */
-static void reset(struct co__sock *k) {
+static void reset(struct co__tcp *k) {
   if (k->gone || k->down)
     return;
   k->err = (uint8_t)(k->fin ? CO_EPIPE : CO_ECONNRESET);
   k->down = 1;
 }
 
+/* A FIN from k reaches its peer. */
+static void fin(struct co_model *m, struct co__tcp *k) {
+  struct co__tcp *p = &m->tcp[k->peer];
+  if (!p->gone && !p->down)
+    p->fin = 1;
+}
+
+/* docs/posix.md#tcp-shutdown, after sock.c's checks (EBADF, ENOTSOCK,
+ * EINVAL): a socket that is not connected (reset, or its FIN and its
+ * peer's both sent) ENOTCONN; a
+ * listener's SHUT_WR changes nothing; a connected socket's sends its FIN
+ * once and shuts it for writing. SHUT_RD is refused before. */
+void co__tcp_shutdown(struct co_model *m, int32_t kk, unsigned how,
+                      struct co_outcome *pred) {
+  struct co__tcp *k = &m->tcp[kk];
+  (void)how; /* SHUT_WR: the others were refused (co__tcp_refused) */
+  /* reset, or both FINs went (each end is then TCP_CLOSE: tcp_done,
+   * tcp_time_wait): not connected */
+  if (k->down || (k->fin && k->shutwr)) {
+    co__fail(pred, CO_ENOTCONN);
+    return;
+  }
+  if (k->listening || k->shutwr)
+    return;
+  k->shutwr = 1;
+  fin(m, k);
+}
+
 /* docs/posix.md#tcp-close: a listener's pending connections are reset
  * (their clients see ECONNRESET); a connected socket with unread bytes
- * resets its peer, else sends it a FIN. */
+ * resets its peer, else sends it a FIN (unless it sent one already). */
 void co__tcp_released(struct co_model *m, int32_t kk) {
-  struct co__sock *k = &m->sock[kk], *p;
+  struct co__tcp *k = &m->tcp[kk];
+  struct co__chan *rx = rx_of(m, k);
   int32_t q;
   k->gone = 1;
+  m->sock[k->end].closed = 1;
   if (k->listening) {
-    for (q = k->qhead; q >= 0; q = m->sock[q].next) {
-      m->sock[q].gone = 1;
-      reset(&m->sock[m->sock[q].peer]);
+    for (q = k->qhead; q >= 0; q = m->tcp[q].next) {
+      m->tcp[q].gone = 1;
+      reset(&m->tcp[m->tcp[q].peer]);
     }
     k->qhead = k->qtail = -1;
     k->qlen = 0;
     return;
   }
-  if (k->down)
-    return;
-  p = &m->sock[k->peer];
-  if (k->rlen)
-    reset(p);
-  else if (!p->gone && !p->down)
-    p->fin = 1;
-}
-
-/* The last n bytes socket k read (below rhead), for explain; -1 if they
- * are not there any more. */
-long co__tcp_last_bytes(const struct co_model *m, int32_t k, uint8_t *buf,
-                        size_t n) {
-  const struct co__sock *p = &m->sock[k];
-  if (n > p->rhead)
-    return -1;
-  memcpy(buf, p->rq + p->rhead - n, n);
-  return (long)n;
+  if (!k->down) {
+    if (rx->len) /* (a layer's bytes, lost, never reach a TCP socket:
+                    no target has both) */
+      reset(&m->tcp[k->peer]);
+    else if (!k->shutwr)
+      fin(m, k);
+  }
+  rx->head = rx->len = rx->shead = rx->nseg = rx->first_off = 0;
 }

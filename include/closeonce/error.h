@@ -33,12 +33,14 @@
              "range); never a platform's code")                                \
   X(ENXIO, "no such device or address (lseek SEEK_DATA/SEEK_HOLE past the "    \
            "end)")                                                             \
-  /* issue 20, loopback TCP (docs/posix.md#tcp) */                             \
-  X(EAGAIN, "resource temporarily unavailable (would block)")                  \
-  X(EPIPE, "broken pipe (the connection is shut for writing)")                 \
-  X(ENOTSOCK, "not a socket")                                                  \
-  X(ENOTCONN, "the socket is not connected")                                   \
-  X(ECONNRESET, "connection reset by peer")
+  /* issue 20: pipes and sockets (docs/posix.md#pipes, #sockets) */            \
+  X(EPIPE, "broken pipe: no reader left, or the socket was shut down")         \
+  X(EAGAIN, "would block (O_NONBLOCK)")                                        \
+  X(ECONNRESET, "connection reset by peer")                                    \
+  X(ENOTCONN, "socket not connected")                                          \
+  X(ENOTSOCK, "not a socket")                                                 \
+  X(ECONNREFUSED, "connection refused (a datagram socket's peer is gone)")      \
+  X(EOPNOTSUPP, "operation not supported (accept on a datagram socket)")
 
 enum co_err {
 #define CO__ERR_ENUM(name, desc) CO_##name,

@@ -496,7 +496,7 @@ const char *co_sit_name(enum co_sit s);
 /* The bytes at offset off of the file live number num is on, as the model
  * has them (what writes put there): at most n into buf. Returns how many
  * (0 past the end), or -1 if num is not live or the model does not know
- * them. On a socket (no offset): the n bytes its last read returned. */
+ * them. */
 long co_model_file_bytes(const struct co_model *m, int64_t num, int64_t off,
                          uint8_t *buf /* OUT */, size_t n);
 /* The bytes the last layer read (a C-runtime _read or fread), or the last

@@ -289,6 +289,11 @@ void co__sock_read(struct co_model *m, const struct co_call *c,
 void co__sock_write(struct co_model *m, const struct co_call *c,
                     struct ofdent *o, struct co_outcome *pred);
 void co__sock_release(struct co_model *m, struct ofdent *o);
+/* A new socket end of protocol proto reading channel rx, and a new
+ * description for end k (its own inode, mode 0777, O_RDWR, no offset);
+ * their indexes, or -1 on ENOMEM. */
+int32_t co__sock_new(struct co_model *m, int proto, int32_t rx);
+int32_t co__sock_ofd(struct co_model *m, int32_t k, int nonblock);
 /* 1: a read or write through a socket would wait; 2: whether a write
  * fits is past what the model knows (docs/posix.md#socket-capacity) */
 int co__sock_would_block(const struct co_model *m, const struct co_call *c);

@@ -28,7 +28,7 @@ static struct co__sockend *end_of(const struct co_model *m,
 
 /* A new socket end of protocol proto reading channel rx; its index, or
  * -1 on ENOMEM. */
-static int32_t sock_new(struct co_model *m, int proto, int32_t rx) {
+int32_t co__sock_new(struct co_model *m, int proto, int32_t rx) {
   struct co__sockend *e;
   if (co__grow((void **)&m->sock, &m->sockcap, m->nsock + 1, sizeof *m->sock) <
       0)
@@ -44,7 +44,7 @@ static int32_t sock_new(struct co_model *m, int proto, int32_t rx) {
 
 /* The description of socket end k: its own inode (mode 0777, as
  * observed: docs/posix.md#sockets), O_RDWR. -1 on ENOMEM. */
-static int32_t sock_ofd(struct co_model *m, int32_t k, int nonblock) {
+int32_t co__sock_ofd(struct co_model *m, int32_t k, int nonblock) {
   int32_t file = co__new_file(m), ofd;
   struct ofdent *d;
   if (file < 0 || (ofd = co__new_ofd_on(m, file, CO_F_ACC_RDWR, 0)) < 0)
@@ -78,8 +78,9 @@ void co__rule_socketpair(struct co_model *m, const struct co_call *c,
   }
   if ((ra = co__chan_new(m, 0, proto == CO__PROTO_UNIX_DGRAM)) < 0 ||
       (rb = co__chan_new(m, 0, proto == CO__PROTO_UNIX_DGRAM)) < 0 ||
-      (ka = sock_new(m, proto, ra)) < 0 || (kb = sock_new(m, proto, rb)) < 0 ||
-      (oa = sock_ofd(m, ka, nb)) < 0 || (ob = sock_ofd(m, kb, nb)) < 0) {
+      (ka = co__sock_new(m, proto, ra)) < 0 ||
+      (kb = co__sock_new(m, proto, rb)) < 0 ||
+      (oa = co__sock_ofd(m, ka, nb)) < 0 || (ob = co__sock_ofd(m, kb, nb)) < 0) {
     co__fail(pred, CO_OTHER);
     return;
   }

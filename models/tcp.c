@@ -46,46 +46,26 @@ const char *co_model_refusal(const struct co_model *m,
   return w > 0 && w < CO__TCP_WHY_COUNT ? why_text[w] : NULL;
 }
 
-/* A new TCP socket: its end (reading a new channel) and its state; the
- * state's index, or -1 on ENOMEM. */
+/* A new TCP socket: its end (reading a new channel; sock.c) and its
+ * state; the state's index, or -1 on ENOMEM. */
 static int32_t tcp_new(struct co_model *m) {
   struct co__tcp *k;
-  struct co__sockend *e;
-  int32_t rx = co__chan_new(m, 0, 0);
-  if (rx < 0 ||
-      co__grow((void **)&m->sock, &m->sockcap, m->nsock + 1, sizeof *m->sock) <
-          0 ||
+  int32_t rx = co__chan_new(m, 0, 0), e;
+  if (rx < 0 || (e = co__sock_new(m, CO__PROTO_TCP, rx)) < 0 ||
       co__grow((void **)&m->tcp, &m->tcpcap, m->ntcp + 1, sizeof *m->tcp) < 0)
     return -1;
-  e = &m->sock[m->nsock];
-  memset(e, 0, sizeof *e);
-  e->rx = rx;
-  e->peer = -1;
-  e->proto = CO__PROTO_TCP;
-  e->tcp = (int32_t)m->ntcp;
+  m->sock[e].tcp = (int32_t)m->ntcp;
   k = &m->tcp[m->ntcp];
   memset(k, 0, sizeof *k);
-  k->end = (int32_t)m->nsock++;
+  k->end = e;
   k->peer = k->next = k->qhead = k->qtail = -1;
   k->err = CO_OK;
   return (int32_t)m->ntcp++;
 }
 
-/* A new description for TCP socket k: its own inode, mode 0777 until
- * fchmod (docs/posix.md#tcp-files), O_RDWR, no offset. -1 on ENOMEM. */
+/* A new description for TCP socket k (docs/posix.md#tcp-files). */
 static int32_t tcp_ofd(struct co_model *m, int32_t k, int nonblock) {
-  int32_t file = co__new_file(m), ofd;
-  struct ofdent *d;
-  if (file < 0 || (ofd = co__new_ofd_on(m, file, CO_F_ACC_RDWR, 0)) < 0)
-    return -1;
-  m->content[file].mode = 0777;
-  d = &m->ofd[ofd];
-  d->kind = CO__KIND_SOCKET;
-  d->kobj = m->tcp[k].end;
-  d->off = -1;
-  d->nonblock = (uint8_t)(nonblock != 0);
-  d->created = 0;
-  return ofd;
+  return co__sock_ofd(m, m->tcp[k].end, nonblock);
 }
 
 static struct co__tcp *tcp_of(const struct co_model *m,

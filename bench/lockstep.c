@@ -12,11 +12,13 @@
  * O_NONBLOCK: it would block; docs/posix.md#blocking) is never issued by
  * the executor; the traces are made without such steps, so that the raw
  * run never waits. A workload draws from the calls of one kind only:
- * pipe (pipe, pipe2, read, write, dup, close, getfl, setfl, fstat) or
- * socket (socketpair, shutdown and the same calls).
+ * pipe (pipe, pipe2, read, write, dup, close, getfl, setfl, fstat),
+ * socket (socketpair, shutdown and the same calls) or tcp (listen,
+ * connect, accept, accept4, shutdown and the same calls; loopback,
+ * docs/posix.md#tcp). The posix-tcp target draws its own calls.
  *
  * usage: bench_lockstep [traces-per-round] [rounds] [ops-per-trace]
- *                       [target] [pipe|socket]
+ *                       [target] [pipe|socket|tcp]
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -133,8 +135,10 @@ static void run_raw(const struct co_backend *be, void *self,
           break;
         }
     }
-  /* the second party's thread ends, as the executor ends it */
-  if (be->trace_end)
+  /* the second party's thread ends with the trace (its own table with
+   * it), as the executor ends it: its calls would otherwise go on in the
+   * next traces, on what its table kept */
+  if (be->version >= 5 && be->trace_end)
     be->trace_end(self);
   syscall(SYS_close_range, (unsigned)f0, ~0u, 0u);
   /* a setlimit of the trace's, undone as the executor undoes it */
@@ -176,6 +180,11 @@ static const uint8_t pipe_kinds[] = {CO_OP_PIPE,  CO_OP_PIPE2, CO_OP_READ,
 static const uint8_t socket_kinds[] = {
     CO_OP_SOCKETPAIR, CO_OP_READ,  CO_OP_WRITE, CO_OP_DUP,  CO_OP_CLOSE,
     CO_OP_SHUTDOWN,   CO_OP_GETFL, CO_OP_SETFL, CO_OP_FSTAT};
+/* loopback TCP (docs/posix.md#tcp) */
+static const uint8_t tcp_kinds[] = {
+    CO_OP_LISTEN, CO_OP_CONNECT,  CO_OP_ACCEPT, CO_OP_ACCEPT4, CO_OP_READ,
+    CO_OP_WRITE,  CO_OP_DUP,      CO_OP_CLOSE,  CO_OP_SHUTDOWN, CO_OP_GETFL,
+    CO_OP_SETFL,  CO_OP_FSTAT};
 
 static int cmp_i64(const void *a, const void *b) {
   int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -204,18 +213,21 @@ int main(int argc, char **argv) {
   struct rlimit rl;
 
   if (ntr < 1 || rounds < 1 || rounds > 64 || nops < 1 || !tg ||
-      (work && strcmp(work, "pipe") && strcmp(work, "socket"))) {
+      (work && strcmp(work, "pipe") && strcmp(work, "socket") &&
+       strcmp(work, "tcp"))) {
     fprintf(stderr,
             "usage: %s [traces>=1] [rounds 1..64] [ops>=1] [target] "
-            "[pipe|socket]\n",
+            "[pipe|socket|tcp]\n",
             argv[0]);
     return 2;
   }
   gen = tg->ops;
   if (work) { /* the workload's calls, of a target that has them */
-    int pipes = !strcmp(work, "pipe");
-    gen.kinds = pipes ? pipe_kinds : socket_kinds;
-    gen.n = pipes ? sizeof pipe_kinds : sizeof socket_kinds;
+    int pipes = !strcmp(work, "pipe"), tcp = !strcmp(work, "tcp");
+    gen.kinds = pipes ? pipe_kinds : tcp ? tcp_kinds : socket_kinds;
+    gen.n = pipes ? sizeof pipe_kinds
+            : tcp ? sizeof tcp_kinds
+                  : sizeof socket_kinds;
     gen.nentries = 0;
   }
   layered = tg->ops.nentries > 0;

@@ -43,7 +43,7 @@ else
 fi
 echo "== 1. lockstep" >&2
 : >"$out/lockstep.txt"
-for t in posix posix-stdio demo zlib vfd wio; do
+for t in posix posix-stdio demo zlib vfd wio posix-tcp; do
   # shellcheck disable=SC2086
   taskset -c 1 build/bench-builtin/bench/bench_lockstep $lk 32 "$t" >>"$out/lockstep.txt"
 done

@@ -71,6 +71,8 @@ int co_err_from_errno(int e) {
     return CO_ENOTSOCK;
   case ECONNREFUSED:
     return CO_ECONNREFUSED;
+  case EOPNOTSUPP:
+    return CO_EOPNOTSUPP;
   default:
     return CO_OTHER;
   }

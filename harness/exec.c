@@ -1445,6 +1445,7 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
   const char *layer = e ? st->call->adapter->contract->layer : "";
   const struct co_event *ev = eff->nev ? &eff->ev[0] : NULL;
   char *w = ex->refused_what, text[96];
+  const char *why;
   int n;
   size_t cap = sizeof ex->refused_what;
   ex->refused_step = ex->step;
@@ -1504,6 +1505,8 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
                  "`%s`: its file's delete-on-close handle is closed, where "
                  "Windows and Wine part",
                  text);
+  else if ((why = co_model_refusal(ex->model, call)) != NULL)
+    n = snprintf(w, cap, "`%s`: %s", text, why);
   else
     n = snprintf(w, cap, "`%s` on a %s the trace does not own", text,
                  ex->words->handle);

@@ -110,6 +110,11 @@ void co_gen_op(struct co_rng *r, const struct co_opset *set, uint32_t bound,
                                                            : nbound < 4 ? 15u
                                                                         : 5u))
     op->kind = CO_OP_OPEN;
+  /* an opset of sockets without open (posix-tcp): listen so, the
+   * listeners for connect and accept (docs/posix.md#tcp) */
+  else if (!has_kind(set, CO_OP_OPEN) && has_kind(set, CO_OP_LISTEN) &&
+           co_rng_below(r, 100) < (nbound < 2 ? 50u : nbound < 4 ? 15u : 5u))
+    op->kind = CO_OP_LISTEN;
   else
     op->kind = set->kinds[co_rng_below(r, (uint32_t)set->n)];
   op->dst = (uint8_t)(co_rng_below(r, 100) < 75 ? co_rng_below(r, 6)

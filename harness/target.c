@@ -69,13 +69,26 @@ static const uint8_t posix_ops[] = {
     CO_OP_SETLIMIT,      CO_OP_FTRUNCATE, CO_OP_FCHMOD,      CO_OP_REOPEN,
     CO_OP_CREATED_QUERY, CO_OP_THREAD,
     /* issue 20, pipes and socketpairs (docs/posix.md#pipes), appended */
-    CO_OP_PIPE, CO_OP_PIPE2, CO_OP_SOCKETPAIR, CO_OP_SHUTDOWN};
+    CO_OP_PIPE, CO_OP_PIPE2, CO_OP_SOCKETPAIR, CO_OP_SHUTDOWN,
+    /* issue 20, loopback TCP (docs/posix.md#tcp), appended */
+    CO_OP_LISTEN,        CO_OP_CONNECT,   CO_OP_ACCEPT,      CO_OP_ACCEPT4};
 /* Client operations of the layered targets: the descriptor calls a program
  * makes around its libraries. */
 const uint8_t co_client_ops[] = {CO_OP_OPEN,  CO_OP_DUP,   CO_OP_DUP2,
                                  CO_OP_CLOSE, CO_OP_WRITE, CO_OP_LSEEK,
                                  CO_OP_GETFD, CO_OP_GETFL};
 #define CO_OPS_POSIX_ALL posix_ops
+/* Loopback TCP (docs/posix.md#tcp): the sockets' calls, and the
+ * descriptor calls that share, close and reuse them (no open: the
+ * generator would fill the slots with files; the posix target mixes
+ * both). Reads and writes twice, so that bytes flow; shutdown, SHUT_WR
+ * run, SHUT_RD refused (docs/posix.md#tcp-shutdown). */
+static const uint8_t tcp_ops[] = {
+    CO_OP_LISTEN, CO_OP_CONNECT, CO_OP_ACCEPT, CO_OP_ACCEPT4, CO_OP_READ,
+    CO_OP_WRITE,  CO_OP_CLOSE,   CO_OP_DUP,    CO_OP_DUP2,    CO_OP_SETFL,
+    CO_OP_GETFL,  CO_OP_FSTAT,   CO_OP_LSEEK,  CO_OP_READ,    CO_OP_WRITE,
+    CO_OP_CONNECT, CO_OP_ACCEPT4, CO_OP_SHUTDOWN};
+#define CO_OPS_TCP tcp_ops
 #define CO_BACKEND_OS co_backend_posix
 #define CO_LAYER_CRT NULL
 #define CO_ON_WIN32(...)

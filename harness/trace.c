@@ -97,6 +97,18 @@ static const struct co__word words_shut[] = {{CO_F_SHUT_MASK, 0, "rd"},
                                              {CO_F_SHUT_MASK, 2, "rdwr"},
                                              {CO_F_SHUT_MASK, 3, "badhow"},
                                              {0, 0, NULL}};
+/* loopback TCP (docs/posix.md#tcp): listen, connect, accept4 */
+static const struct co__word words_listen[] = {
+    {CO_F_TCP_NONBLOCK, CO_F_TCP_NONBLOCK, "nonblock"},
+    {CO_F_TCP_CLOEXEC, CO_F_TCP_CLOEXEC, "cloexec"},
+    {0, 0, NULL}};
+static const struct co__word words_connect[] = {
+    {CO_F_TCP_CLOEXEC, CO_F_TCP_CLOEXEC, "cloexec"}, {0, 0, NULL}};
+static const struct co__word words_accept4[] = {
+    {CO_F_TCP_NONBLOCK, CO_F_TCP_NONBLOCK, "nonblock"},
+    {CO_F_TCP_CLOEXEC, CO_F_TCP_CLOEXEC, "cloexec"},
+    {CO_F_TCP_BAD, CO_F_TCP_BAD, "badflags"},
+    {0, 0, NULL}};
 static const struct co__word words_whence[] = {{CO_F_WHENCE_MASK, 0, "set"},
                                                {CO_F_WHENCE_MASK, 1, "cur"},
                                                {CO_F_WHENCE_MASK, 2, "end"},
@@ -355,6 +367,8 @@ void co_op_canon(struct co_op *op) {
     op->n = op->n & 0xff;
     if (op->kind == CO_OP_REOPENFILE) /* an index into co_reopen_flags */
       op->n %= CO_REOPEN_FLAGS;
+    if (op->kind == CO_OP_LISTEN) /* a small backlog */
+      op->n &= CO_TCP_BACKLOG_MAX;
     break;
   case CO_ARG_OFFSET:
     op->n = (int8_t)(uint8_t)op->n;

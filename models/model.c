@@ -51,6 +51,7 @@ void co_model_free(struct co_model *m) {
   free(m->foreign);
   free(m->frun);
   co__chan_free_all(m);
+  free(m->tcp);
   co__party_free(m);
   free(m);
 }
@@ -179,7 +180,7 @@ static inline int refuses(const struct co_model *m, const struct co__step *s,
          (c->kind == CO_OP_DUPH_ACCESS && co__is_live(m, c->a) &&
           co__ofd_of(m, c->a)->proc) ||
          (c->kind == CO_OP_REOPENFILE && co__reopen_unsure(m, c)) ||
-         co__dev_io(m, c) ||
+         co__dev_io(m, c) || (m->nsock && co__tcp_refused(m, c)) ||
          (c->kind == CO_OP_CALL && co__call_touches_foreign(m, s)) ||
          ((c->kind == CO_OP_DUP2 || c->kind == CO_OP_DUP3) &&
           (uint32_t)c->b < (uint64_t)m->limit && co__is_foreign(m, c->b));
@@ -212,10 +213,23 @@ void co_model_prepare(const struct co_model *m, const struct co_step *st,
   t->obj = -1;
   t->nev = s.valid ? co__events(m, &s, t->ev, &lost) : 0;
   t->overflow = lost > 0;
-  /* a read or write that would wait is never issued (docs/posix.md#blocking) */
-  t->blocks = s.valid && (c->kind == CO_OP_READ || c->kind == CO_OP_WRITE) &&
-              m->nchan ? co__would_block(m, c)
-                       : 0;
+  /* a read or write that would wait is never issued (docs/posix.md#blocking),
+   * looked up in the table the step runs on: the second thread's own,
+   * which co__party_enter swaps in only after this (party.c) */
+  t->blocks = 0;
+  if (s.valid && (c->kind == CO_OP_READ || c->kind == CO_OP_WRITE) &&
+      m->nchan) {
+    struct co_model view;
+    const struct co_model *on = m;
+    if (m->party.child && m->party.unshared) {
+      view = *m;
+      view.fd = m->party.fd;
+      view.cap = m->party.cap;
+      view.high = m->party.high;
+      on = &view;
+    }
+    t->blocks = co__would_block(on, c);
+  }
   /* not issued: the outcome is the model's own, never an errno */
   t->refused = !s.valid || t->blocks || refuses(m, &s, t->ev, t->nev);
   p->step = st;

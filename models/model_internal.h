@@ -188,6 +188,7 @@ struct co__chan {
 enum co__proto {
   CO__PROTO_UNIX_STREAM, /* AF_UNIX SOCK_STREAM */
   CO__PROTO_UNIX_DGRAM,  /* AF_UNIX SOCK_DGRAM */
+  CO__PROTO_TCP,         /* AF_INET SOCK_STREAM on loopback (tcp.c) */
   CO__PROTO_COUNT
 };
 struct co__sockend {
@@ -198,6 +199,27 @@ struct co__sockend {
   uint8_t closed;    /* released: its last descriptor closed (SOCK_DEAD) */
   uint8_t connected; /* a datagram socket still has its peer */
   uint8_t err;       /* a pending error (sk_err: ECONNRESET), co_err; 0 */
+  int32_t tcp;       /* CO__PROTO_TCP: its state in m->tcp (tcp.c) */
+};
+/* tcp.c: a loopback TCP socket's state beside its end (docs/posix.md#tcp):
+ * a listener holds its pending connections (established, not yet
+ * accepted: server ends no descriptor names yet) in a FIFO; a connected
+ * socket its peer's state as it reached it. */
+#define CO__TCP_QUEUE_MAX 65536 /* unread bytes a write may leave, past
+                                   which it is refused (docs/posix.md#tcp) */
+struct co__tcp {
+  int32_t end;          /* its socket end (m->sock) */
+  int32_t peer;         /* the other end's m->tcp index, -1: a listener */
+  int32_t next;         /* in a listener's queue: the next pending one */
+  int32_t qhead, qtail; /* a listener's pending connections, -1: none */
+  uint16_t qlen, backlog;
+  uint8_t listening;
+  uint8_t fin;    /* the peer's FIN came: reads give 0 after the data */
+  uint8_t err;    /* a pending error (enum co_err), reported once */
+  uint8_t down;   /* reset: reads give 0, writes EPIPE */
+  uint8_t shutwr; /* shut for writing (its FIN sent): writes EPIPE */
+  uint8_t gone;   /* its last descriptor was closed (or, pending, its
+                     listener's) */
 };
 
 struct co_model;
@@ -283,6 +305,11 @@ void co__sock_read(struct co_model *m, const struct co_call *c,
 void co__sock_write(struct co_model *m, const struct co_call *c,
                     struct ofdent *o, struct co_outcome *pred);
 void co__sock_release(struct co_model *m, struct ofdent *o);
+/* A new socket end of protocol proto reading channel rx, and a new
+ * description for end k (its own inode, mode 0777, O_RDWR, no offset);
+ * their indexes, or -1 on ENOMEM. */
+int32_t co__sock_new(struct co_model *m, int proto, int32_t rx);
+int32_t co__sock_ofd(struct co_model *m, int32_t k, int nonblock);
 /* 1: a read or write through a socket would wait; 2: whether a write
  * fits is past what the model knows (docs/posix.md#socket-capacity) */
 int co__sock_would_block(const struct co_model *m, const struct co_call *c);
@@ -298,6 +325,21 @@ void co__wsock_begin(struct co_model *m);
 struct co__step;
 int co__wsock_refused(const struct co_model *m, const struct co__step *s);
 static inline int co__is_sock(const struct co_model *m, int64_t num);
+/* ---- tcp.c: loopback TCP (docs/posix.md#tcp) ---- */
+co__rule co__rule_listen, co__rule_connect, co__rule_accept;
+/* read and write through o, a TCP socket's description (sock.c) */
+void co__tcp_read(struct co_model *m, const struct co_call *c,
+                  struct ofdent *o, struct co_outcome *pred);
+void co__tcp_write(struct co_model *m, const struct co_call *c,
+                   struct ofdent *o, struct co_outcome *pred);
+/* shutdown(how) of TCP socket k, after sock.c's checks */
+void co__tcp_shutdown(struct co_model *m, int32_t k, unsigned how,
+                      struct co_outcome *pred);
+/* The last descriptor on TCP socket k was closed: FIN or RST to its peer. */
+void co__tcp_released(struct co_model *m, int32_t k);
+/* Why call c on a TCP socket is not issued (enum co__tcp_why), 0 if it
+ * may be: it would block, or its outcome is not predicted. */
+int co__tcp_refused(const struct co_model *m, const struct co_call *c);
 /* ---- party.c ---- */
 void co__party_begin(struct co_model *m);
 void co__party_free(struct co_model *m);
@@ -459,6 +501,8 @@ struct co_model {
   int64_t wslist[CO__WSLIST];
   int32_t wpend[CO__WSPEND];
   uint8_t nwslist, nwpend;
+  struct co__tcp *tcp; /* tcp.c: TCP sockets' state */
+  size_t ntcp, tcpcap;
 };
 
 /* ---- fdtable.c: the descriptor table and open file descriptions ---- */

@@ -28,7 +28,7 @@ static struct co__sockend *end_of(const struct co_model *m,
 
 /* A new socket end of protocol proto reading channel rx; its index, or
  * -1 on ENOMEM. */
-static int32_t sock_new(struct co_model *m, int proto, int32_t rx) {
+int32_t co__sock_new(struct co_model *m, int proto, int32_t rx) {
   struct co__sockend *e;
   if (co__grow((void **)&m->sock, &m->sockcap, m->nsock + 1, sizeof *m->sock) <
       0)
@@ -44,7 +44,7 @@ static int32_t sock_new(struct co_model *m, int proto, int32_t rx) {
 
 /* The description of socket end k: its own inode (mode 0777, as
  * observed: docs/posix.md#sockets), O_RDWR. -1 on ENOMEM. */
-static int32_t sock_ofd(struct co_model *m, int32_t k, int nonblock) {
+int32_t co__sock_ofd(struct co_model *m, int32_t k, int nonblock) {
   int32_t file = co__new_file(m);
   if (file < 0)
     return -1;
@@ -71,8 +71,9 @@ void co__rule_socketpair(struct co_model *m, const struct co_call *c,
   }
   if ((ra = co__chan_new(m, 0, proto == CO__PROTO_UNIX_DGRAM)) < 0 ||
       (rb = co__chan_new(m, 0, proto == CO__PROTO_UNIX_DGRAM)) < 0 ||
-      (ka = sock_new(m, proto, ra)) < 0 || (kb = sock_new(m, proto, rb)) < 0 ||
-      (oa = sock_ofd(m, ka, nb)) < 0 || (ob = sock_ofd(m, kb, nb)) < 0) {
+      (ka = co__sock_new(m, proto, ra)) < 0 ||
+      (kb = co__sock_new(m, proto, rb)) < 0 ||
+      (oa = co__sock_ofd(m, ka, nb)) < 0 || (ob = co__sock_ofd(m, kb, nb)) < 0) {
     co__fail(pred, CO_OTHER);
     return;
   }
@@ -112,6 +113,10 @@ void co__rule_shutdown(struct co_model *m, const struct co_call *c,
     return;
   }
   e = end_of(m, o);
+  if (e->proto == CO__PROTO_TCP) { /* tcp.c */
+    co__tcp_shutdown(m, e->tcp, how, pred);
+    return;
+  }
   e->shut_rd |= how != 1;
   e->shut_wr |= how != 0;
   if (!e->dgram && e->peer >= 0) { /* unix_shutdown's peer_mode */
@@ -128,6 +133,10 @@ void co__rule_shutdown(struct co_model *m, const struct co_call *c,
 void co__sock_release(struct co_model *m, struct ofdent *o) {
   struct co__sockend *e = end_of(m, o);
   struct co__chan *rx = &m->chan[e->rx];
+  if (e->proto == CO__PROTO_TCP) { /* tcp.c */
+    co__tcp_released(m, e->tcp);
+    return;
+  }
   e->closed = e->shut_rd = e->shut_wr = 1;
   if (!e->dgram && e->peer >= 0 && !m->sock[e->peer].closed) {
     struct co__sockend *p = &m->sock[e->peer];
@@ -148,6 +157,8 @@ int co__sock_would_block(const struct co_model *m, const struct co_call *c) {
   if (o->kind != CO__KIND_SOCKET)
     return 0;
   e = end_of(m, o);
+  if (e->proto == CO__PROTO_TCP) /* tcp.c refuses, with its reasons */
+    return 0;
   if (c->kind == CO_OP_READ) { /* sock_read_iter: 0 bytes never wait */
     rx = &m->chan[e->rx];
     if (c->n <= 0 || rx->nseg || rx->lost || o->nonblock == 1)
@@ -171,6 +182,10 @@ void co__sock_read(struct co_model *m, const struct co_call *c,
                    struct ofdent *o, struct co_outcome *pred) {
   struct co__sockend *e = end_of(m, o);
   struct co__chan *rx = &m->chan[e->rx];
+  if (e->proto == CO__PROTO_TCP) { /* tcp.c */
+    co__tcp_read(m, c, o, pred);
+    return;
+  }
   if (c->n <= 0)
     return;
   if (rx->lost) {
@@ -198,6 +213,10 @@ void co__sock_read(struct co_model *m, const struct co_call *c,
 void co__sock_write(struct co_model *m, const struct co_call *c,
                     struct ofdent *o, struct co_outcome *pred) {
   struct co__sockend *e = end_of(m, o), *p;
+  if (e->proto == CO__PROTO_TCP) { /* tcp.c */
+    co__tcp_write(m, c, o, pred);
+    return;
+  }
   if (e->shut_wr) {
     co__fail(pred, CO_EPIPE);
     return;

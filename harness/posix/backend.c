@@ -14,9 +14,11 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -26,6 +28,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -48,6 +51,7 @@
 #define SYS_kcmp 312
 #endif
 #define KCMP_FILE_ 0
+#define KCMP_FILES_ 2
 #ifndef F_CREATED_QUERY
 #define F_CREATED_QUERY (1024 + 4) /* F_LINUX_SPECIFIC_BASE + 4, Linux 6.12 */
 #endif
@@ -68,6 +72,7 @@ struct party {
   pthread_mutex_t mu;
   pthread_cond_t cv;
   int running; /* the thread exists */
+  pid_t owner; /* the thread that made it (its table, kcmp) */
   int state;   /* PARTY_IDLE, PARTY_CALL (c, out set), PARTY_EXIT */
   const struct co_call *c;
   struct co_outcome *out;
@@ -468,7 +473,18 @@ static void *party_main(void *arg) {
     pthread_cond_broadcast(&p->cv);
   }
   pthread_mutex_unlock(&p->mu);
-  return NULL; /* its own table, if it unshared one, goes with it */
+  /* A table of its own (a close_range with CLOSE_RANGE_UNSHARE, by either
+   * thread, parted them: kcmp KCMP_FILES) is closed here, before the
+   * thread ends: the kernel would release it on the way out after the
+   * joiner may already run (do_exit wakes it in exit_mm, before
+   * exit_files), so that a socket's last close, its FIN, would come at
+   * no fixed step (docs/posix.md#party). In the thread's own table only:
+   * the harness's are copies. */
+  if (be->kcmp_ok &&
+      syscall(SYS_kcmp, p->owner, (pid_t)syscall(SYS_gettid), KCMP_FILES_,
+              0ul, 0ul) != 0)
+    (void)syscall(SYS_close_range, 0u, ~0u, 0u);
+  return NULL;
 }
 
 /* "thread main|child": the second party's thread is made at its first
@@ -478,6 +494,7 @@ static int party_switch(struct posix_be *be, int child) {
   int e;
   if (child && !p->running) {
     p->state = PARTY_IDLE;
+    p->owner = (pid_t)syscall(SYS_gettid);
     if ((e = pthread_create(&p->th, NULL, party_main, be)) != 0) {
       errno = e;
       return -1;
@@ -532,7 +549,7 @@ static void sigpipe_release(struct posix_be *be) {
   be->sigpipe_held = 0;
 }
 
-/* The second party's thread ends (and its table): "thread end". */
+/* The second party's thread ends (and its table). */
 static void party_end(struct posix_be *be) {
   struct party *p = &be->party;
   be->child = 0;
@@ -546,8 +563,8 @@ static void party_end(struct posix_be *be) {
   p->running = 0;
 }
 
-/* The trace is over: the second party ends, SIGPIPE is the thread's own
- * again. */
+/* The trace is over: the second party ends, and SIGPIPE is as it was
+ * (not at a "thread end" within the trace: its pipes and sockets stay) */
 static void posix_trace_end(void *self) {
   struct posix_be *be = self;
   party_end(be);
@@ -568,12 +585,87 @@ static void posix_call(void *self, const struct co_call *c,
     return;
   }
   if (c->kind == CO_OP_PIPE || c->kind == CO_OP_PIPE2 ||
-      c->kind == CO_OP_SOCKETPAIR)
+      c->kind == CO_OP_SOCKETPAIR || c->kind == CO_OP_LISTEN ||
+      c->kind == CO_OP_CONNECT)
     sigpipe_hold(be); /* before the pipe exists: docs/posix.md#sigpipe */
   if (be->child)
     party_call(be, c, out);
   else
     posix_call_here(be, c, out);
+}
+
+/* ---- loopback TCP (docs/posix.md#tcp) ---- */
+
+/* A bound on any call on a trace's socket that would block, which the
+ * model never issues (it refuses them): a model mistake then fails with
+ * EAGAIN after this long instead of hanging the trace. */
+static void tcp_bound(int s) {
+  struct timeval tv = {2, 0};
+  (void)setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  (void)setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+static int sock_flags(unsigned f) {
+  return (f & CO_F_TCP_NONBLOCK ? SOCK_NONBLOCK : 0) |
+         (f & CO_F_TCP_CLOEXEC ? SOCK_CLOEXEC : 0);
+}
+
+/* listen N: a TCP socket bound to 127.0.0.1, port 0 (the kernel picks
+ * one), listening with backlog N. */
+static long tcp_listen(const struct co_call *c) {
+  struct sockaddr_in a;
+  int s, e;
+  if ((s = socket(AF_INET, SOCK_STREAM | sock_flags(c->flags), 0)) < 0)
+    return -1;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, c->n) < 0) {
+    e = errno;
+    close(s);
+    errno = e;
+    return -1;
+  }
+  tcp_bound(s);
+  return s;
+}
+
+/* connect sL: the address is sL's own (getsockname: EBADF, ENOTSOCK
+ * first), and only a listening IPv4 socket on 127.0.0.1 is connected
+ * to, whatever the model said: anything else fails EINVAL unconnected.
+ * Then a new socket, bounded, connected. */
+static long tcp_connect(const struct co_call *c) {
+  struct sockaddr_in a;
+  socklen_t n = sizeof a, ln = sizeof(int);
+  int on = 0, s, e;
+  if (getsockname((int)c->a, (struct sockaddr *)&a, &n) < 0)
+    return -1;
+  if (n != sizeof a || a.sin_family != AF_INET ||
+      a.sin_addr.s_addr != htonl(INADDR_LOOPBACK) || a.sin_port == 0 ||
+      getsockopt((int)c->a, SOL_SOCKET, SO_ACCEPTCONN, &on, &ln) < 0 || !on) {
+    errno = EINVAL;
+    return -1;
+  }
+  if ((s = socket(AF_INET, SOCK_STREAM | sock_flags(c->flags), 0)) < 0)
+    return -1;
+  tcp_bound(s);
+  if (connect(s, (struct sockaddr *)&a, n) < 0) {
+    e = errno;
+    close(s);
+    errno = e;
+    return -1;
+  }
+  return s;
+}
+
+/* accept, accept4: badflags is O_APPEND, which accept4 does not take. */
+static long tcp_accept(const struct co_call *c) {
+  int f = 0, s;
+  if (c->kind == CO_OP_ACCEPT4)
+    f = sock_flags(c->flags) | (c->flags & CO_F_TCP_BAD ? O_APPEND : 0);
+  if ((s = accept4((int)c->a, NULL, NULL, f)) >= 0)
+    tcp_bound(s);
+  return s;
 }
 
 /* pipe, pipe2 (docs/posix.md#pipes): the read end is the result, the
@@ -708,6 +800,16 @@ static void posix_call_here(struct posix_be *be, const struct co_call *c,
     break;
   case CO_OP_CREATED_QUERY:
     r = fcntl(a, F_CREATED_QUERY, 0);
+    break;
+  case CO_OP_LISTEN:
+    r = tcp_listen(c);
+    break;
+  case CO_OP_CONNECT:
+    r = tcp_connect(c);
+    break;
+  case CO_OP_ACCEPT:
+  case CO_OP_ACCEPT4:
+    r = tcp_accept(c);
     break;
   case CO_OP_PIPE:
   case CO_OP_PIPE2:

@@ -39,7 +39,8 @@
   X(ECONNRESET, "connection reset by peer")                                    \
   X(ENOTCONN, "socket not connected")                                          \
   X(ENOTSOCK, "not a socket")                                                 \
-  X(ECONNREFUSED, "connection refused (a datagram socket's peer is gone)")
+  X(ECONNREFUSED, "connection refused (a datagram socket's peer is gone)")      \
+  X(EOPNOTSUPP, "operation not supported (accept on a datagram socket)")
 
 enum co_err {
 #define CO__ERR_ENUM(name, desc) CO_##name,

@@ -464,6 +464,12 @@ struct co_objstate {
 void co_model_obj(const struct co_model *m, unsigned k,
                   struct co_objstate *out /* OUT */);
 
+/* Why the model refuses call c on a loopback TCP socket, in words (it
+ * would block, or its outcome is the kernel's timing's), or NULL when
+ * that is not why (docs/posix.md#tcp). */
+const char *co_model_refusal(const struct co_model *m,
+                             const struct co_call *c);
+
 /* Allocate a model; NULL on ENOMEM. */
 struct co_model *co_model_new(void);
 void co_model_free(struct co_model *m);

@@ -116,7 +116,12 @@ enum co_argkind {
   X(RECV, "recv", 0, 1, CO_ARG_COUNT, none)                                    \
   X(WSADUP, "wsadup", 1, 1, CO_ARG_NONE, none) \
   /* issue 20, Windows anonymous pipes (docs/win32.md#pipes): CreatePipe */   \
-  X(CREATEPIPE, "createpipe", 2, 0, CO_ARG_COUNT, noinherit)
+  X(CREATEPIPE, "createpipe", 2, 0, CO_ARG_COUNT, noinherit) \
+  /* issue 20, loopback TCP (docs/posix.md#tcp) */                             \
+  X(LISTEN, "listen", 1, 0, CO_ARG_COUNT, listen)                              \
+  X(CONNECT, "connect", 1, 1, CO_ARG_NONE, connect)                            \
+  X(ACCEPT, "accept", 1, 1, CO_ARG_NONE, none)                                 \
+  X(ACCEPT4, "accept4", 1, 1, CO_ARG_NONE, accept4)
 
 /*
  * pipe and pipe2 bind two slots, the read end and then the write end, as
@@ -161,6 +166,27 @@ enum co_argkind {
 #define CO_F_SOCK_NONBLOCK 0x4
 #define CO_F_SOCK_CLOEXEC 0x8
 #define CO_F_SHUT_MASK 0x3 /* 0 SHUT_RD, 1 SHUT_WR, 2 SHUT_RDWR, 3 bad */
+/*
+ * Loopback TCP (Linux; docs/posix.md#tcp). A trace never names an address
+ * or a port: the backend binds every listener to 127.0.0.1 port 0 (the
+ * kernel picks the port), and connect takes its address from the listener
+ * the trace holds (getsockname), so no trace reaches another address.
+ *   s0 = listen 2 nonblock cloexec   socket(AF_INET, SOCK_STREAM | flags),
+ *                                    bind 127.0.0.1:0, listen(s, 2)
+ *   s1 = connect s0 cloexec          a new socket connected to s0's address
+ *   s2 = accept s0                   accept(s0, NULL, NULL)
+ *   s3 = accept4 s0 nonblock cloexec accept4 with SOCK_NONBLOCK, SOCK_CLOEXEC
+ * listen's backlog is 0..7 (the argument, folded). Flags: bit 0
+ * SOCK_NONBLOCK ("nonblock"; not connect's: a blocking connect to a
+ * loopback listener with room returns at once), bit 1 SOCK_CLOEXEC
+ * ("cloexec"), bit 2 a flag accept4 does not take ("badflags": O_APPEND,
+ * EINVAL). read, write and shutdown (SHUT_WR; docs/posix.md#tcp-shutdown)
+ * take the connected sockets.
+ */
+#define CO_F_TCP_NONBLOCK 0x1
+#define CO_F_TCP_CLOEXEC 0x2
+#define CO_F_TCP_BAD 0x4
+#define CO_TCP_BACKLOG_MAX 7
 
 /*
  * Win32 SOCKETs (docs/win32.md#sockets). The backend owns a listener on

@@ -8,6 +8,8 @@
 # or the verdict says otherwise). Expectation lines, in a trace's comments:
 #   # expect N: = VALUE          step N ran and returned VALUE exactly
 #   # expect N: same as K        step N returned what step K returned
+#   # expect N: same as K.J      ... what step K, which binds two slots
+#                                (pipe), returned as its J-th value (1, 2)
 #   # expect N: differs from K   step N returned something else
 #   # expect N: != VALUE         step N ran and returned anything but VALUE
 #   # expect N: has TEXT         step N ran and its block shows TEXT
@@ -96,6 +98,11 @@ END {
     if (spec ~ /^= /) okk = (result[n] == substr(spec, 3))
     else if (spec ~ /^!= /) okk = (result[n] != substr(spec, 4))
     else if (spec ~ /^same as [0-9]+$/) okk = (result[n] == result[substr(spec, 9) + 0])
+    else if (spec ~ /^same as [0-9]+\.[12]$/) {
+      split(substr(spec, 9), kj, ".")
+      split(result[kj[1] + 0], two, " ")
+      okk = (result[n] == two[kj[2] + 0])
+    }
     else if (spec ~ /^differs from [0-9]+$/) okk = (result[n] != result[substr(spec, 14) + 0])
     else if (spec ~ /^has /) okk = (index(block[n], substr(spec, 5)) > 0)
     else { fail("bad expectation line: " line); continue }

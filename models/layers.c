@@ -77,6 +77,36 @@ int co__call_touches_foreign(const struct co_model *m,
   return s->r->has_obj && o->live && co__is_foreign(m, o->hold.num);
 }
 
+/* What kind num's description is, for the kind checks. Every description
+ * of a trace is a regular file until the kinds of issue 20 (a Win32
+ * process or device handle is another kind). */
+int co__kind_class(const struct co_model *m, int64_t num) {
+  const struct ofdent *d;
+  if (!co__is_live(m, num))
+    return CO__KC_NONE;
+  d = co__ofd_of(m, num);
+  return d->proc || d->dev ? CO__KC_OTHER : CO__KC_FILE;
+}
+
+/* Whether entry e accepts num's kind (a number that is not open: yes,
+ * the other checks say what happens to it). */
+int co__kind_accepted(const struct co_model *m, const struct co_entry *e,
+                      int64_t num) {
+  int k = co__kind_class(m, num);
+  if (k == CO__KC_NONE)
+    return 1;
+  if ((e->checks & CO_CHK_SOCKET) && k != CO__KC_SOCKET)
+    return 0;
+  return !((e->checks & CO_CHK_NO_PIPE) && k == CO__KC_PIPE);
+}
+
+/* Kinds epoll_ctl refuses (EPERM): regular files and directories
+ * (docs/posix.md#layer-kinds). */
+static int kind_unpollable(const struct co_model *m, int64_t num) {
+  int k = co__kind_class(m, num);
+  return k == CO__KC_FILE || k == CO__KC_DIR;
+}
+
 static int access_ok(int acc, int needs) {
   if ((needs & CO_NEED_READ) && acc == CO_F_ACC_WRONLY)
     return 0;
@@ -186,8 +216,11 @@ static int take_check(const struct co_model *m, const struct co__callctx *x,
     return CO_EINVAL;
   if (a < 0 && !(e->checks & CO_CHK_ANY))
     return CO_EBADF; /* docs/posix.md#fdopen; gzdopen(-1): NULL */
-  if ((e->checks & CO_CHK_VALID) && !co__is_open(m, a))
+  if ((e->checks & (CO_CHK_VALID | CO_CHK_SOCKET)) && !co__is_open(m, a))
     return CO_EBADF;
+  if ((e->checks & CO_CHK_SOCKET) &&
+      co__kind_class(m, a) != CO__KC_SOCKET)
+    return CO_OTHER; /* ENOTSOCK, reported as a GError (contract.h) */
   if ((e->checks & CO_CHK_ACCESS) && co__is_live(m, a) &&
       !access_ok(co__ofd_of(m, a)->acc, x->md->needs))
     return CO_EINVAL;
@@ -227,6 +260,8 @@ static void eff_take(struct co_model *m, struct co__callctx *x,
   int64_t a = x->c->a;
   int err = take_check(m, x, a);
   co__touch(t, a);
+  if ((e->io & CO_IO_NONBLOCK) && co__is_live(m, a))
+    co__ofd_of(m, a)->nonblock = 1; /* before its checks (contract.h) */
   if (err != CO_OK) {
     lfail(pred, x, err);
     /* adopts even on failure: closes it on the error path */
@@ -237,6 +272,8 @@ static void eff_take(struct co_model *m, struct co__callctx *x,
   if (e->effect == CO_EFF_ADOPT_DUP && (a = take_dup(m, x, a, pred, t)) < 0)
     return;
   co__obj_make(m, o, x->numbered, x->base, a, e->effect != CO_EFF_BORROW);
+  if ((e->io & CO_IO_NONBLOCK) && co__is_live(m, a))
+    co__ofd_of(m, a)->nonblock = 1; /* known, not a library's guess */
   o->own = md->own;
   o->needs = co__mode_does(md);
   if (co__is_live(m, a)) {
@@ -253,6 +290,8 @@ static void eff_take(struct co_model *m, struct co__callctx *x,
   if ((e->io & CO_IO_ACCESS_ONCE) &&
       (!co__is_live(m, a) || co__ofd_of(m, a)->acc == CO_F_ACC_RDONLY))
     o->failed = 1; /* never writes: no system call */
+  if ((e->checks & CO_CHK_POLL) && kind_unpollable(m, a))
+    o->failed = 1; /* epoll refuses it: its writes never run */
   t->obj = x->op->dst % CO_OBJS;
 }
 

@@ -202,3 +202,28 @@ Test(libs, libuv_close_declared_borrowing_is_caught_at_uv_close) {
             "x_uv_close o0\nclose s0\n",
             3, "closed descriptor");
 }
+
+/* issue 20 (libs): the kind checks. GLib's GSocket asks for a socket
+ * (CO_CHK_SOCKET): without the check the model would have
+ * g_socket_new_from_fd take a regular file; GLib refuses it. */
+Test(libs, gsocket_without_socket_check_is_caught_at_new) {
+  caught_at(&co_lib_gsocket, "gsocket-wrong-kind",
+            (struct wrong){"g_socket_new_from_fd", NO_EFFECT, CO_CHK_SOCKET, 0,
+                           0},
+            "s0 = open rdwr\no0 = x_g_socket_new_from_fd s0\n", 1,
+            "returned -1");
+  clean("gsocket", "s0 = open rdwr\no0 = g_socket_new_from_fd s0\n");
+}
+
+/* The documented contract (adopt on success: "On failure, the caller must
+ * close fd themselves") is contradicted by GLib at the failed call: it
+ * closes the descriptor
+ * (reports/findings/glib-socket-new-from-fd-fail-closes.md). */
+Test(libs, gsocket_new_declared_as_documented_is_caught_at_new) {
+  caught_at(&co_lib_gsocket, "gsocket-wrong-adopt",
+            (struct wrong){"g_socket_new_from_fd", CO_EFF_ADOPT_ON_SUCCESS, 0,
+                           0, 0},
+            "s0 = open rdwr\no0 = x_g_socket_new_from_fd s0\nclose s0\n", 1,
+            "closed descriptor");
+  clean("gsocket", "s0 = open rdwr\no0 = g_socket_new_from_fd s0\nclose s0\n");
+}

@@ -285,8 +285,11 @@ enum co_evwhy {
   CO_WHY_GONE,        /* its own handle was closed by someone else: EBADF */
   CO_WHY_LOST,        /* acts through a numbered object's number, freed or
                          given to another object under it (not run) */
-  CO_WHY_RETURNED     /* uses a pager's window descriptor after returning it
+  CO_WHY_RETURNED,    /* uses a pager's window descriptor after returning it
                          (vput): the lending rule */
+  /* libs (issue 20): hands a layer a descriptor of a kind its entry does
+   * not accept (contract.h CO_CHK_SOCKET, CO_CHK_NO_PIPE) */
+  CO_WHY_KIND
 };
 struct co_event {
   uint8_t kind;    /* enum co_evkind */

@@ -290,8 +290,7 @@ static void eff_take(struct co_model *m, struct co__callctx *x,
   if ((e->io & CO_IO_ACCESS_ONCE) &&
       (!co__is_live(m, a) || co__ofd_of(m, a)->acc == CO_F_ACC_RDONLY))
     o->failed = 1; /* never writes: no system call */
-  if ((e->checks & CO_CHK_POLL) && kind_unpollable(m, a))
-    o->failed = 1; /* epoll refuses it: its writes never run */
+  o->polls = (e->checks & CO_CHK_POLL) != 0;
   t->obj = x->op->dst % CO_OBJS;
 }
 
@@ -386,6 +385,12 @@ static void eff_use(struct co_model *m, struct co__callctx *x,
     d->off = m->fsize[d->file];
     t->offset_num = o->hold.num;
   }
+  if (reaches && o->polls && kind_unpollable(m, o->hold.num)) {
+    /* epoll refuses its kind (CO_CHK_POLL): the write waits for an event
+     * that cannot be registered, with no system call on it; not sticky */
+    lfail(pred, x, CO_EBADF);
+    return;
+  }
   if ((e->io & CO_IO_SILENT) && (o->needs & CO_NEED_WRITE) && !o->failed &&
       (!reaches || d->acc == CO_F_ACC_RDONLY)) {
     pred->ret = n; /* buffered: the failure shows later, if ever */
@@ -394,7 +399,9 @@ static void eff_use(struct co_model *m, struct co__callctx *x,
   }
   if (!reaches || d->acc == CO_F_ACC_RDONLY) {
     lfail(pred, x, CO_EBADF);
-    if (e->io & CO_IO_STICKY)
+    /* (sticky after a failed write(2); an object that polls first never
+     * issued one: epoll_ctl refused the number, no error event) */
+    if ((e->io & CO_IO_STICKY) && !o->polls)
       o->failed = 1;
     if (e->io & CO_IO_DOSERRNO) { /* the C runtime's _doserrno */
       pred->data = d ? CO__ERROR_ACCESS_DENIED : CO__ERROR_INVALID_HANDLE;

@@ -129,6 +129,7 @@ struct objent {
   uint8_t failed; /* a sticky I/O error (CO_IO_STICKY) */
   uint8_t needs;  /* CO_NEED_* of the mode it was made with */
   uint8_t own;    /* CO_OWN_*: the object's own append and text flags */
+  uint8_t polls;  /* libs: its writes wait on epoll (CO_CHK_POLL) */
   uint8_t eof;    /* the C runtime's end-of-file flag (docs/crt.md#read):
                      its _read returns 0 until a _lseek; 2: not known
                      (after a read the model did not follow, under Wine) */

@@ -179,15 +179,6 @@ Test(libs, libevent_close_on_free_declared_borrowing_is_caught_at_free) {
                     "bufferevent_write o0 4\nbufferevent_free o0\n");
 }
 
-Test(libs, libevent_write_declared_not_sticky_is_caught) {
-  caught_at(&co_lib_libevent, "libevent-wrong-sticky",
-            (struct wrong){"bufferevent_write", NO_EFFECT, 0, CO_IO_STICKY, 0},
-            "s0 = open rdonly\no0 = x_bufferevent_socket_new s0\n"
-            "x_bufferevent_write o0 3\nclose s0\ns1 = open rdwr\n"
-            "x_bufferevent_write o0 3\nx_bufferevent_free o0\nclose s1\n",
-            5, "returned -1");
-}
-
 Test(libs, libuv_without_validity_check_is_caught_at_pipe_open) {
   caught_at(&co_lib_libuv, "libuv-wrong-valid",
             (struct wrong){"uv_pipe_open", NO_EFFECT, CO_CHK_VALID, 0, 0},
@@ -226,4 +217,43 @@ Test(libs, gsocket_new_declared_as_documented_is_caught_at_new) {
             "s0 = open rdwr\no0 = x_g_socket_new_from_fd s0\nclose s0\n", 1,
             "closed descriptor");
   clean("gsocket", "s0 = open rdwr\no0 = g_socket_new_from_fd s0\nclose s0\n");
+}
+
+/* GLib sets O_NONBLOCK before it finds that the descriptor is not a socket
+ * (CO_IO_NONBLOCK): a duplicate's description shows it after the failed
+ * call. */
+Test(libs, gsocket_without_nonblock_is_caught_by_getfl) {
+  caught_at(&co_lib_gsocket, "gsocket-wrong-nonblock",
+            (struct wrong){"g_socket_new_from_fd", NO_EFFECT, 0,
+                           CO_IO_NONBLOCK, 0},
+            "s0 = open rdwr\ns1 = dup s0\no0 = x_g_socket_new_from_fd s1\n"
+            "getfl s0\n",
+            3, "O_NONBLOCK set");
+  clean("gsocket",
+        "s0 = open rdwr\ns1 = dup s0\no0 = g_socket_new_from_fd s1\n"
+        "getfl s0\nclose s0\n");
+}
+
+/* libevent on its default epoll backend (CO_CHK_POLL): a bufferevent over
+ * a regular file is made, but its write never goes out (epoll_ctl EPERM). */
+Test(libs, libevent_without_poll_check_is_caught_at_write) {
+  caught_at(&co_lib_libevent, "libevent-wrong-poll",
+            (struct wrong){"bufferevent_socket_new", NO_EFFECT, CO_CHK_POLL, 0,
+                           0},
+            "s0 = open rdwr\no0 = x_bufferevent_socket_new s0\n"
+            "x_bufferevent_write o0 3\nx_bufferevent_free o0\nclose s0\n",
+            2, "returned -1");
+  clean("libevent", "s0 = open rdwr\no0 = bufferevent_socket_new s0\n"
+                    "bufferevent_write o0 3\nbufferevent_write o0 2\n"
+                    "bufferevent_free o0\nlseek s0 0 cur\nclose s0\n");
+}
+
+/* libuv's uv_tcp_open checks that the descriptor is open (uv__nonblock's
+ * EBADF) and takes any kind: a regular file works. */
+Test(libs, libuv_tcp_open_without_validity_check_is_caught) {
+  caught_at(&co_lib_libuv, "libuv-wrong-tcp-valid",
+            (struct wrong){"uv_tcp_open", NO_EFFECT, CO_CHK_VALID, 0, 0},
+            "o0 = x_uv_tcp_open f0\n", 0, "returned -1");
+  clean("libuv", "o0 = uv_tcp_open f0\ns0 = open rdonly\no1 = uv_tcp_open s0\n"
+                 "uv_try_write o1 3\nuv_close o1\n");
 }

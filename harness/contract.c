@@ -112,7 +112,7 @@ static int entry_find(const char *name, size_t len) {
    CO_IO_DOSERRNO | CO_IO_NONBLOCK)
 #define KNOWN_CHK                                                              \
   (CO_CHK_VALID | CO_CHK_ACCESS | CO_CHK_ANY | CO_CHK_SOCKET | CO_CHK_POLL |    \
-   CO_CHK_NO_PIPE)
+   CO_CHK_WANTS_SOCKET)
 #define KNOWN_NEEDS                                                            \
   (CO_NEED_READ | CO_NEED_WRITE | CO_THEN_READ | CO_THEN_WRITE)
 #define KNOWN_OWN                                                              \
@@ -218,9 +218,9 @@ static const char *entry_contradiction(const struct co_adapter *a,
     return "CO_CHK_SOCKET fails with ENOTSOCK, which the error list does "
            "not name: an entry that checks for a socket reports only "
            "\"failed\" (sets_errno 0)";
-  if ((e->checks & CO_CHK_SOCKET) && (e->checks & CO_CHK_NO_PIPE))
+  if ((e->checks & CO_CHK_SOCKET) && (e->checks & CO_CHK_WANTS_SOCKET))
     return "CO_CHK_SOCKET refuses every kind but a socket already: "
-           "CO_CHK_NO_PIPE says nothing more";
+           "CO_CHK_WANTS_SOCKET says nothing more";
   return mode_contradiction(e, field);
 }
 

@@ -36,8 +36,8 @@
  * cannot be registered: each bufferevent_write fails with no system call
  * on the descriptor, and no error callback (CO_CHK_POLL). The glue drops
  * what a write left in the output buffer, so that each write is one
- * attempt. "This file descriptor is not allowed to be a pipe(2)": handing
- * one is the client's mistake (CO_CHK_NO_PIPE); over one it works as over
+ * attempt. It is made "over an existing socket", and "This file
+ * descriptor is not allowed to be a pipe(2)"; over a pipe it works as over
  * a socket (writev). libevent's warnings (the refused epoll_ctl) are kept
  * quiet while the target runs. libevent reports errors through the event
  * callback and errno (EVUTIL_SOCKET_ERROR): failures compare as "failed".
@@ -66,16 +66,16 @@ enum { NEW_CLOSE, NEW_KEEP, GETFD, WRITE, FREE };
 static const struct co_entry entries[] = {
     [NEW_CLOSE] = {.name = "bufferevent_socket_new_close",
                    .effect = CO_EFF_ADOPT_ON_SUCCESS,
-                   .checks = CO_CHK_ANY | CO_CHK_POLL | CO_CHK_NO_PIPE,
+                   .checks = CO_CHK_ANY | CO_CHK_POLL,
                    .source = BEVH "BEV_OPT_CLOSE_ON_FREE: closes fd when "
-                                  "freed; fd -1 allowed; not a pipe",
+                                  "freed; fd -1 allowed",
                    .c = "$o = libevent_new($fd, BEV_OPT_CLOSE_ON_FREE);\n"
                         "$r = $o ? 0 : -1;"},
     [NEW_KEEP] = {.name = "bufferevent_socket_new",
                   .effect = CO_EFF_BORROW,
-                  .checks = CO_CHK_ANY | CO_CHK_POLL | CO_CHK_NO_PIPE,
+                  .checks = CO_CHK_ANY | CO_CHK_POLL,
                   .source = BEVH "without BEV_OPT_CLOSE_ON_FREE the caller "
-                                 "keeps fd; not a pipe",
+                                 "keeps fd",
                   .c = "$o = libevent_new($fd, 0);\n$r = $o ? 0 : -1;"},
     [GETFD] = {.name = "bufferevent_getfd",
                .effect = CO_EFF_LEND,

@@ -24,7 +24,10 @@
  *    CO_IO_KEEPS_STD, seen only by traces that own 0-2 (--free-std; a
  *    campaign so found it); the descriptor is the client's again.
  *  - uv_tcp_open(handle, sock): "Open an existing file descriptor or
- *    SOCKET as a TCP handle." (docs/src/tcp.rst). unix/tcp.c: it sets the
+ *    SOCKET as a TCP handle." (docs/src/tcp.rst: "The passed file
+ *    descriptor or SOCKET is not checked for its type, but it's required
+ *    that it represents a valid stream socket": another kind is the
+ *    client's mistake, CO_CHK_WANTS_SOCKET). unix/tcp.c: it sets the
  *    descriptor non-blocking first (uv__nonblock: EBADF for one that is not
  *    open, which it leaves) and takes it readable and writable whatever
  *    its access mode or kind: a uv_try_write then is write(2)'s own answer
@@ -82,7 +85,7 @@ static const struct co_entry entries[] = {
                     "$r = 0;"},
     [TCP_OPEN] = {.name = "uv_tcp_open",
                   .effect = CO_EFF_ADOPT_ON_SUCCESS,
-                  .checks = CO_CHK_VALID,
+                  .checks = CO_CHK_VALID | CO_CHK_WANTS_SOCKET,
                   .io = CO_IO_NONBLOCK,
                   .source = UVDOC "uv_tcp_open: an existing descriptor as a "
                                   "TCP handle, closed by uv_close; "

@@ -301,12 +301,12 @@ static int ev_take(struct evctx *x, int n) {
 }
 
 /* Handing a descriptor of a kind the entry does not accept (a socket
- * entry given a file, a pipe where the documentation forbids one): the
- * client's mistake; if it runs, the model predicts the library's answer
- * (layers.c). */
+ * entry given a file or a pipe): the client's mistake; if it runs, the
+ * model predicts the library's answer (layers.c). */
 static int ev_kind(struct evctx *x, int n) {
   int64_t a = x->c->a;
-  if (!x->r->nrefs || !(x->e->checks & (CO_CHK_SOCKET | CO_CHK_NO_PIPE)) ||
+  if (!x->r->nrefs ||
+      !(x->e->checks & (CO_CHK_SOCKET | CO_CHK_WANTS_SOCKET)) ||
       co__kind_accepted(x->m, x->e, a))
     return n;
   return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_KIND, CO_PARTY_CLIENT,
@@ -588,9 +588,8 @@ int co_event_format(const struct co_event *ev, char *buf, size_t cap) {
                     ev->owner >= 0 ? owner : "");
   case CO_WHY_KIND:
     return snprintf(buf, cap,
-                    "%s hands %s%s to an entry that does not accept its "
-                    "kind (the library asks for a socket, or forbids a "
-                    "pipe)",
+                    "%s hands %s%s, not a socket, to an entry whose "
+                    "library asks for a socket",
                     actor, h, at);
   }
   return snprintf(buf, cap, "?");

@@ -95,9 +95,8 @@ int co__kind_accepted(const struct co_model *m, const struct co_entry *e,
   int k = co__kind_class(m, num);
   if (k == CO__KC_NONE)
     return 1;
-  if ((e->checks & CO_CHK_SOCKET) && k != CO__KC_SOCKET)
-    return 0;
-  return !((e->checks & CO_CHK_NO_PIPE) && k == CO__KC_PIPE);
+  return !(e->checks & (CO_CHK_SOCKET | CO_CHK_WANTS_SOCKET)) ||
+         k == CO__KC_SOCKET;
 }
 
 /* Kinds epoll_ctl refuses (EPERM): regular files and directories

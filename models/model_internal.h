@@ -640,8 +640,8 @@ static inline uint8_t co__mode_does(const struct co_mode *md) {
 void co__as_run_step(struct co_model *m, struct co__callctx *x,
                      struct co_outcome *pred, struct co_aftermath *t);
 int co__call_hits_os(const struct co_entry *e, const struct objent *o);
-/* The kind checks (contract.h CO_CHK_SOCKET, CO_CHK_POLL, CO_CHK_NO_PIPE):
- * what kind num's description is, as they see it (CO__KC_NONE: not
+/* The kind checks (contract.h CO_CHK_SOCKET, CO_CHK_POLL,
+ * CO_CHK_WANTS_SOCKET): what kind num's description is, as they see it (CO__KC_NONE: not
  * open), and whether entry e accepts it (0: the client's mistake). */
 enum { CO__KC_NONE, CO__KC_FILE, CO__KC_DIR, CO__KC_PIPE, CO__KC_SOCKET,
        CO__KC_OTHER };

@@ -313,9 +313,9 @@ static void socket_with_errno(struct co_entry *e, struct co_mode *md) {
   e->checks = CO_CHK_SOCKET;
   e->sets_errno = 1;
 }
-static void socket_and_no_pipe(struct co_entry *e, struct co_mode *md) {
+static void socket_and_wants(struct co_entry *e, struct co_mode *md) {
   (void)md;
-  e->checks = CO_CHK_SOCKET | CO_CHK_NO_PIPE;
+  e->checks = CO_CHK_SOCKET | CO_CHK_WANTS_SOCKET;
   e->sets_errno = 0;
 }
 static void kind_on_a_lend(struct co_entry *e, struct co_mode *md) {
@@ -358,7 +358,7 @@ Test(layers, a_contract_that_contradicts_itself_is_refused_naming_the_field) {
   cr_assert(strstr(register_changed("bad9", 1, socket_with_errno),
                    "entry bad9_demo_adopt: field checks: CO_CHK_SOCKET fails "
                    "with ENOTSOCK"));
-  cr_assert(strstr(register_changed("bad10", 1, socket_and_no_pipe),
+  cr_assert(strstr(register_changed("bad10", 1, socket_and_wants),
                    "entry bad10_demo_adopt: field checks: CO_CHK_SOCKET "
                    "refuses every kind but a socket already"));
   cr_assert(strstr(register_changed("bad11", 2, kind_on_a_lend),

@@ -168,12 +168,14 @@ int co_effect_takes_n(enum co_effect f);
  * epoll_ctl EPERM) the entry succeeds, but the object's writes never
  * reach the descriptor: every USE fails, with no system call on it. */
 #define CO_CHK_POLL 0x10
-/* The library's documentation forbids a pipe (libevent's
- * bufferevent_socket_new: "This file descriptor is not allowed to be a
- * pipe(2)"): handing one is the client's mistake, an event (contract mode
- * does not draw it); if it runs, the model predicts what the library does
- * over it as over any stream. */
-#define CO_CHK_NO_PIPE 0x20
+/* The library's documentation asks for a socket and the library does not
+ * check (libevent's bufferevent_socket_new: "over an existing socket ...
+ * This file descriptor is not allowed to be a pipe(2)"; libuv's
+ * uv_tcp_open: "not type checked, but it's required that it represents a
+ * valid stream socket"): handing another kind is the client's mistake, an
+ * event (contract mode does not draw it); if it runs, the model predicts
+ * what the library does over it, as over any stream. */
+#define CO_CHK_WANTS_SOCKET 0x20
 
 /* How the layer's own I/O moves the description's offset. */
 #define CO_IO_EXACT 0 /* USE writes exactly n bytes; CLOSE writes nothing */

@@ -288,7 +288,7 @@ enum co_evwhy {
   CO_WHY_RETURNED,    /* uses a pager's window descriptor after returning it
                          (vput): the lending rule */
   /* libs (issue 20): hands a layer a descriptor of a kind its entry does
-   * not accept (contract.h CO_CHK_SOCKET, CO_CHK_NO_PIPE) */
+   * not accept (contract.h CO_CHK_SOCKET, CO_CHK_WANTS_SOCKET) */
   CO_WHY_KIND
 };
 struct co_event {

@@ -32,7 +32,9 @@
  *    last reference.
  *  - g_object_unref: the last reference closes the socket
  *    (g_socket_finalize), whose result nobody sees (void: CO_IO_SILENT).
- * GLib's errors are GErrors: failures compare as "failed".
+ * GLib's errors are GErrors: failures compare as "failed". GLib's
+ * warnings ("Error setting socket nonblocking" over a descriptor that is
+ * not open) are kept quiet as for the other GLib layers (libs/glib.c).
  */
 #include <errno.h>
 #include <gio/gio.h>
@@ -106,26 +108,6 @@ static const struct co_contract_c repro = {
 static const struct co_contract contract = {
     .layer = "gsocket", .entries = entries, .nentries = 5, .repro = &repro};
 
-static void quiet(const gchar *domain, GLogLevelFlags level, const gchar *msg,
-                  gpointer data) {
-  (void)domain;
-  (void)level;
-  (void)msg;
-  (void)data;
-}
-
-/* GLib's warnings ("Error setting socket nonblocking" over a descriptor
- * that is not open) are kept quiet from the moment the target starts. */
-static int start(const struct co_glue_env *env, void **state, char *err,
-                 size_t cap) {
-  (void)env;
-  (void)err;
-  (void)cap;
-  g_log_set_default_handler(quiet, NULL);
-  *state = NULL;
-  return 0;
-}
-
 static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
                  void **obj, int64_t fd, int32_t n, struct co_outcome *out) {
   static const char buf[256];
@@ -166,4 +148,4 @@ const struct co_adapter co_lib_gsocket = {.version = CO_ADAPTER_VERSION,
                                           .contract = &contract,
                                           .call = glue,
                                           .handle_of = handle_of,
-                                          .state_new = start};
+                                          .state_new = co_lib_glib_start};

@@ -59,7 +59,7 @@ static const struct co_entry entries[] = {
               .io = CO_IO_ACCESS_ONCE | CO_IO_NONBLOCK,
               .source = UVDOC "uv_pipe_open: an existing descriptor as a "
                               "pipe, closed by uv_close; UV_EBADF leaves it",
-              .c = "$o = libuv_open($fd, &$r);"},
+              .c = "$o = libuv_open($fd, &$r, 0);"},
     [FILENO] = {.name = "uv_fileno",
                 .effect = CO_EFF_LEND,
                 .source = UVDOC "uv_fileno: libuv stays in control of it",
@@ -90,7 +90,7 @@ static const struct co_entry entries[] = {
                   .source = UVDOC "uv_tcp_open: an existing descriptor as a "
                                   "TCP handle, closed by uv_close; "
                                   "unix/tcp.c: uv__nonblock first",
-                  .c = "$o = libuv_tcp_open($fd, &$r);"},
+                  .c = "$o = libuv_open($fd, &$r, 1);"},
 };
 
 /* The reproducer's C (closeonce/contract.h): the glue's calls, with its
@@ -105,37 +105,22 @@ static const struct co_contract_c repro = {
             "  free(h);\n"
             "}\n"
             "\n"
-            "/* uv_pipe_init + uv_pipe_open; a failure closes the handle */\n"
-            "static inline void *libuv_open(int fd, long *r) {\n"
-            "  uv_pipe_t *p = malloc(sizeof *p);\n"
+            "/* uv_pipe_init + uv_pipe_open (tcp: uv_tcp_init + uv_tcp_open);\n"
+            " * a failure closes the handle */\n"
+            "static inline void *libuv_open(int fd, long *r, int tcp) {\n"
+            "  union {\n"
+            "    uv_pipe_t pipe;\n"
+            "    uv_tcp_t tcp;\n"
+            "  } *p = malloc(sizeof *p);\n"
             "  *r = -1;\n"
             "  if (!p)\n"
             "    return NULL;\n"
-            "  if ((*r = uv_pipe_init(&libuv_loop, p, 0)) < 0) {\n"
+            "  if ((*r = tcp ? uv_tcp_init(&libuv_loop, &p->tcp)\n"
+            "                : uv_pipe_init(&libuv_loop, &p->pipe, 0)) < 0) {\n"
             "    free(p);\n"
             "    p = NULL;\n"
-            "  } else if ((*r = uv_pipe_open(p, fd)) < 0) {\n"
-            "    uv_close((uv_handle_t *)p, libuv_freed);\n"
-            "    uv_run(&libuv_loop, UV_RUN_NOWAIT);\n"
-            "    p = NULL;\n"
-            "  }\n"
-            "  if (*r < 0) {\n"
-            "    errno = (int)-*r;\n"
-            "    *r = -1;\n"
-            "  }\n"
-            "  return p;\n"
-            "}\n"
-            "\n"
-            "/* uv_tcp_init + uv_tcp_open; a failure closes the handle */\n"
-            "static inline void *libuv_tcp_open(int fd, long *r) {\n"
-            "  uv_tcp_t *p = malloc(sizeof *p);\n"
-            "  *r = -1;\n"
-            "  if (!p)\n"
-            "    return NULL;\n"
-            "  if ((*r = uv_tcp_init(&libuv_loop, p)) < 0) {\n"
-            "    free(p);\n"
-            "    p = NULL;\n"
-            "  } else if ((*r = uv_tcp_open(p, fd)) < 0) {\n"
+            "  } else if ((*r = tcp ? uv_tcp_open(&p->tcp, fd)\n"
+            "                       : uv_pipe_open(&p->pipe, fd)) < 0) {\n"
             "    uv_close((uv_handle_t *)p, libuv_freed);\n"
             "    uv_run(&libuv_loop, UV_RUN_NOWAIT);\n"
             "    p = NULL;\n"

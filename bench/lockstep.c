@@ -8,12 +8,20 @@
  * checks and teardown). Rounds alternate; the medians are reported with
  * raw/lockstep (1.0 = free; the goal is >= 0.5).
  *
+ * A step the model refuses (a read of an empty pipe with a writer, without
+ * O_NONBLOCK: it would block; docs/posix.md#blocking) is never issued by
+ * the executor; the traces are made without such steps, so that the raw
+ * run never waits. A workload (pipe) draws from the calls of that kind
+ * only: pipe, pipe2, read, write, dup, close, getfl, setfl, fstat.
+ *
  * usage: bench_lockstep [traces-per-round] [rounds] [ops-per-trace]
+ *                       [target] [workload]
  */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,7 +67,7 @@ static const struct co_glue_env *env_of(const struct raw_envs *r,
  * the objects left and close everything from the first free number up. */
 static void run_raw(const struct co_backend *be, void *self,
                     const struct raw_envs *envs, const struct co_trace *t,
-                    int64_t f0, int64_t limit) {
+                    int64_t f0, int64_t limit, const struct rlimit *lim) {
   int64_t slot[CO_SLOTS];
   void *obj[CO_OBJS] = {0};
   const struct co_adapter *oad[CO_OBJS] = {0};
@@ -108,6 +116,8 @@ static void run_raw(const struct co_backend *be, void *self,
     be->call(self, &c, &o);
     if (co_opdesc[op->kind].binds)
       slot[op->dst] = o.ret;
+    if (co_opdesc[op->kind].binds == 2) /* a pipe's write end */
+      slot[op->dst2] = o.err == CO_OK ? (int64_t)o.data : -1;
   }
   for (k = 0; k < CO_OBJS; k++)
     if (obj[k]) {
@@ -121,7 +131,41 @@ static void run_raw(const struct co_backend *be, void *self,
         }
     }
   syscall(SYS_close_range, (unsigned)f0, ~0u, 0u);
+  /* a setlimit of the trace's, undone as the executor undoes it */
+  if (setrlimit(RLIMIT_NOFILE, lim) < 0)
+    perror("bench: setrlimit");
 }
+
+/* The steps of a trace the model refuses (hook): never issued. */
+struct refused {
+  uint8_t step[CO_MAX_OPS];
+};
+static void note_refused(void *env, const struct co_step_info *si) {
+  struct refused *r = env;
+  if (si->step < CO_MAX_OPS)
+    r->step[si->step] = si->real->err == CO_REFUSED;
+}
+
+/* t without the steps ex's model refuses (each one a step neither side
+ * runs: dropping it changes nothing else). */
+static void drop_refused(struct co_exec *ex, struct co_trace *t) {
+  struct refused r;
+  struct co_verdict v;
+  size_t i, k = 0;
+  memset(&r, 0, sizeof r);
+  co_exec_set_hook(ex, note_refused, &r);
+  co_exec_run(ex, t, &v);
+  co_exec_set_hook(ex, NULL, NULL);
+  for (i = 0; i < t->len; i++)
+    if (!r.step[i])
+      t->ops[k++] = t->ops[i];
+  t->len = k;
+}
+
+/* The calls of a workload: pipes (docs/posix.md#pipes). */
+static const uint8_t pipe_kinds[] = {CO_OP_PIPE,  CO_OP_PIPE2, CO_OP_READ,
+                                     CO_OP_WRITE, CO_OP_DUP,   CO_OP_CLOSE,
+                                     CO_OP_GETFL, CO_OP_SETFL, CO_OP_FSTAT};
 
 static int cmp_i64(const void *a, const void *b) {
   int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -133,7 +177,9 @@ int main(int argc, char **argv) {
   int rounds = argc > 2 ? atoi(argv[2]) : 7;
   int nops = argc > 3 ? atoi(argv[3]) : 32;
   const char *tname = argc > 4 ? argv[4] : "posix";
+  const char *work = argc > 5 ? argv[5] : NULL;
   const struct co_target *tg = co_target_find(tname);
+  struct co_opset gen;
   struct co_glue_env env = {.dirfd = -1, .dir = ""};
   struct raw_envs envs = {{0}, {{0}}, 0};
   int layered;
@@ -145,11 +191,21 @@ int main(int argc, char **argv) {
   int i, r;
   int64_t f0, limit, *open_now;
   size_t nopen;
+  struct rlimit rl;
 
-  if (ntr < 1 || rounds < 1 || rounds > 64 || nops < 1 || !tg) {
-    fprintf(stderr, "usage: %s [traces>=1] [rounds 1..64] [ops>=1] [target]\n",
+  if (ntr < 1 || rounds < 1 || rounds > 64 || nops < 1 || !tg ||
+      (work && strcmp(work, "pipe"))) {
+    fprintf(stderr,
+            "usage: %s [traces>=1] [rounds 1..64] [ops>=1] [target] "
+            "[pipe]\n",
             argv[0]);
     return 2;
+  }
+  gen = tg->ops;
+  if (work) { /* the workload's calls, of a target that has them */
+    gen.kinds = pipe_kinds;
+    gen.n = sizeof pipe_kinds;
+    gen.nentries = 0;
   }
   layered = tg->ops.nentries > 0;
   /* Start from stdio only, so that the harness holds 0..f0-1. */
@@ -172,6 +228,7 @@ int main(int argc, char **argv) {
     }
   free(open_now);
   limit = tg->backend->limit(NULL);
+  getrlimit(RLIMIT_NOFILE, &rl);
 
   traces = calloc((size_t)ntr, sizeof *traces);
   co_rng_seed(&rng, 1);
@@ -220,11 +277,17 @@ int main(int argc, char **argv) {
       struct co_op op;
       uint32_t bound = 0;
       size_t k;
-      for (k = 0; k < traces[i].len; k++)
-        if (co_opdesc[traces[i].ops[k].kind].binds)
-          bound |= 1u << traces[i].ops[k].dst;
-      co_gen_op(&rng, &tg->ops, bound, &op);
+      for (k = 0; k < traces[i].len; k++) {
+        const struct co_op *p = &traces[i].ops[k];
+        if (co_opdesc[p->kind].binds)
+          bound |= 1u << p->dst;
+        if (co_opdesc[p->kind].binds == 2)
+          bound |= 1u << p->dst2;
+      }
+      co_gen_op(&rng, &gen, bound, &op);
       co_trace_push(&traces[i], &op);
+      if ((int)traces[i].len == nops)
+        drop_refused(ex, &traces[i]);
     }
   }
 
@@ -233,7 +296,7 @@ int main(int argc, char **argv) {
     struct co_verdict v;
     for (i = 0; i < ntr; i++)
       run_raw(tg->backend, co_exec_backend_self(ex), &envs, &traces[i], f0,
-              limit);
+              limit, &rl);
     t1 = now();
     for (i = 0; i < ntr; i++)
       if (co_exec_run(ex, &traces[i], &v) != CO_V_OK) {
@@ -252,9 +315,10 @@ int main(int argc, char **argv) {
   {
     double mr = median(raw, rounds), ml = median(lock, rounds),
            mo = median(lres, rounds);
-    printf("closeonce bench, target %s: %d traces x %d ops, %d rounds, "
+    printf("closeonce bench, target %s%s%s: %d traces x %d ops, %d rounds, "
            "medians\n",
-           tg->name, ntr, nops, rounds);
+           tg->name, work ? ", workload " : "", work ? work : "", ntr, nops,
+           rounds);
     printf("  raw system calls         %7.2f us/trace  %8.0f traces/s\n",
            mr * 1e6, 1 / mr);
     printf("  lockstep, full observe   %7.2f us/trace  %8.0f exec/s   "

@@ -59,6 +59,16 @@ int co_err_from_errno(int e) {
     return CO_ENOSYS;
   case ENXIO:
     return CO_ENXIO;
+  case EPIPE:
+    return CO_EPIPE;
+  case EAGAIN:
+    return CO_EAGAIN;
+  case ECONNRESET:
+    return CO_ECONNRESET;
+  case ENOTCONN:
+    return CO_ENOTCONN;
+  case ENOTSOCK:
+    return CO_ENOTSOCK;
   default:
     return CO_OTHER;
   }

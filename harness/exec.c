@@ -1146,6 +1146,13 @@ static int data_differs(const struct co_outcome *pred,
   uint64_t m = pred->data, r = real->data;
   if (pred->ret != real->ret || pred->err != real->err)
     return 0;
+  if (kind < CO_OP_COUNT && co_opdesc[kind].binds == 2) { /* pipe */
+    snprintf(what, cap,
+             "`%s` returned descriptors %" PRId64 " and %" PRIu64
+             "; the model says %" PRId64 " and %" PRIu64,
+             text, real->ret, r, pred->ret, m);
+    return 1;
+  }
   if (kind == CO_OP_GETFL) {
     snprintf(what, cap,
              "`%s` returned %" PRId64 " with O_NONBLOCK %s; the "
@@ -1205,7 +1212,8 @@ static int classify(struct co_exec *ex, const struct co_step *st,
   fmt_outcome(real, r, sizeof r, 1, w, hw);
   co_op_format(st->op, text, sizeof text);
   if (data_differs(pred, real, text, dk, what, cap)) {
-    *rule = real->err != CO_OK && dk != CO_OP_CALL ? "byte-count"
+    *rule = st->binds2                               ? "value"
+            : real->err != CO_OK && dk != CO_OP_CALL ? "byte-count"
             : dk == CO_OP_READ || dk == CO_OP_CALL ? "content"
             : st->op->kind == CO_OP_GETFL          ? "nonblock"
                                                    : "stat";
@@ -1459,6 +1467,15 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
   else if (st->op->kind == CO_OP_DUPH_ACCESS && is_process_handle(ex, st->op))
     n = snprintf(w, cap, "`%s`: a process handle's access is not modelled",
                  text);
+  else if (eff->blocks)
+    n = snprintf(w, cap,
+                 eff->blocks == 1
+                     ? "`%s` would block (nothing to read with a writer "
+                       "left, or no room, without O_NONBLOCK: "
+                       "docs/posix.md#blocking)"
+                     : "`%s`: whether it fits in the socket's buffer is "
+                       "past what the model knows (docs/posix.md#blocking)",
+                 text);
   else if (st->op->kind == CO_OP_GETSTD || st->op->kind == CO_OP_SETSTD ||
            st->op->kind == CO_OP_CLOSESTD)
     n = snprintf(w, cap,
@@ -1561,6 +1578,8 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
   }
   if (st->binds == 2 && real.err == CO_OK && real.ret > ex->real_high)
     ex->real_high = real.ret;
+  if (st->binds2 && real.err == CO_OK && (int64_t)real.data > ex->real_high)
+    ex->real_high = (int64_t)real.data; /* a pipe's write end */
   if (ex->hook) {
     struct co_step_info si = {ex->step, op,      &call, &pred, &real,
                               prep.sa,  prep.sb, tid,   st};

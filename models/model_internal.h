@@ -62,9 +62,28 @@ static inline uint8_t co__w32_map(unsigned access) {
   return (uint8_t)a;
 }
 
+/* What kind of object an open file description is on (docs/posix.md#kinds).
+ * Every rule that depends on it asks ofdent.kind; a kind with state of
+ * its own keeps it in its module, indexed by ofdent.kobj. Helpers adding a
+ * kind append its value here (before CO__KIND_COUNT) and its release to
+ * co__kind_release (chan.c). */
+enum co__kind {
+  CO__KIND_FILE,   /* a regular file (open, reopen of one) */
+  CO__KIND_PIPE,   /* an end of a pipe (pipe, pipe2; a reopen of one):
+                      its acc says which (O_RDONLY the read end, O_WRONLY
+                      the write end, O_RDWR both: a reopen by name) */
+  CO__KIND_SOCKET, /* an AF_UNIX socket (socketpair) */
+  /* issue 20's other helpers append theirs: directory, eventfd, epoll */
+  CO__KIND_COUNT
+};
+
 struct ofdent {
-  int64_t off; /* -1: unknown (after a layer's opaque I/O) */
+  int64_t off; /* -1: unknown (after a layer's opaque I/O); a pipe's or a
+                  socket's: -1 (no offset: ESPIPE) */
   int32_t file, refs;
+  uint8_t kind;  /* enum co__kind */
+  int32_t kobj;  /* the kind's object: a pipe's channel (chan.c), a
+                    socket end's (sock.c); -1 for a file */
   uint8_t acc, append;
   uint8_t nonblock; /* O_NONBLOCK (F_SETFL); 2: unknown (a layer's object
                        held it: libraries set it, libuv does) */
@@ -145,6 +164,28 @@ struct slotent {
   uint32_t gen;
 };
 
+/* chan.c: what a pipe holds, or one direction of a socket pair
+ * (docs/posix.md#pipes): the bytes queued, in segments (a pipe's page
+ * buffers, fs/pipe.c; a socket's messages), and who can still read and
+ * write. Buffers are kept from trace to trace. */
+struct co__chan {
+  uint8_t *b; /* the bytes queued: b[head .. head + len) */
+  size_t cap, head, len;
+  uint32_t *seg; /* the segments' lengths: seg[shead .. shead + nseg) */
+  size_t segcap, shead, nseg;
+  uint32_t first_off; /* a pipe: the first buffer's bytes read already */
+  int32_t readers, writers; /* open file descriptions that read, write */
+  uint8_t dgram;            /* messages keep their boundaries */
+  uint8_t lost;             /* a layer's bytes went through: not known */
+  uint32_t bufs;            /* a pipe: its buffers (F_GETPIPE_SZ / page) */
+};
+/* A socket end (socketpair): its receive channel, its peer's end. */
+struct co__sockend {
+  int32_t rx, peer; /* channel it reads; the other end (-1: none) */
+  uint8_t dgram, shut_rd, shut_wr, closed;
+  uint8_t err; /* a pending error (ECONNRESET), co_err; 0 none */
+};
+
 struct co_model;
 typedef void co__rule(struct co_model *m, const struct co_call *c,
                       struct co_outcome *pred, struct co_aftermath *t);
@@ -187,6 +228,25 @@ co__rule co__rule_open, co__rule_dup, co__rule_dup2, co__rule_dup3,
     co__rule_lseek, co__rule_read, co__rule_fstat, co__rule_lseek_ext,
     co__rule_setlimit, co__rule_ftruncate, co__rule_fchmod, co__rule_reopen,
     co__rule_created_query, co__rule_thread;
+/* ---- chan.c: pipes (and socket pairs' directions) ---- */
+int32_t co__chan_new(struct co_model *m, uint32_t bufs, int dgram);
+void co__chan_free_all(struct co_model *m);
+void co__chan_put(struct co__chan *ch, const uint8_t *src, size_t n,
+                  int merge);
+size_t co__chan_take(struct co__chan *ch, size_t n, uint8_t *out,
+                     uint64_t *digest);
+co__rule co__rule_pipe;
+void co__pipe_read(struct co_model *m, const struct co_call *c,
+                   struct ofdent *o, struct co_outcome *pred);
+void co__pipe_write(struct co_model *m, const struct co_call *c,
+                    struct ofdent *o, struct co_outcome *pred);
+int32_t co__pipe_reopen(struct co_model *m, const struct ofdent *o, int acc);
+/* A read or write c through a pipe end would wait (docs/posix.md#blocking):
+ * never issued. */
+int co__pipe_would_block(const struct co_model *m, const struct co_call *c);
+/* A layer's I/O went through description o of a kind with bytes: its
+ * channel's bytes are not known from then on. */
+void co__kind_unknown(struct co_model *m, struct ofdent *o);
 /* ---- party.c ---- */
 void co__party_begin(struct co_model *m);
 void co__party_free(struct co_model *m);
@@ -332,6 +392,12 @@ struct co_model {
   unsigned window;
   int64_t watermark;
   uint32_t tick;
+  /* chan.c: the channels of the trace's pipes and sockets (kept from
+   * trace to trace, their buffers reused) */
+  struct co__chan *chan;
+  size_t nchan, chancap;
+  struct co__sockend *sock; /* chan.c: socket ends */
+  size_t nsock, sockcap;
 };
 
 /* ---- fdtable.c: the descriptor table and open file descriptions ---- */
@@ -344,6 +410,7 @@ int64_t co__lowest_free(struct co_model *m, int64_t from);
 int32_t co__new_ofd(struct co_model *m, int acc, int append);
 /* A new open file description on file, an open of it again by name. */
 int32_t co__new_ofd_on(struct co_model *m, int32_t file, int acc, int append);
+int32_t co__new_file(struct co_model *m);
 /* Win32: a reopen of a file whose delete-on-close handle is closed, where
  * Windows and Wine part (docs/win32.md#reopen): never run. */
 int co__reopen_unsure(const struct co_model *m, const struct co_call *c);
@@ -404,14 +471,20 @@ static inline void co__install(struct co_model *m, int64_t num, int32_t ofd,
  * EBADF; a handle protected from close fails with EBADF and stays open
  * (see the close rule in posix_rules.c); otherwise the entry is freed and its
  * description loses a reference (man close: freed even on error). */
+void co__kind_release(struct co_model *m, int32_t ofd);
 static inline int co__fd_close(struct co_model *m, int64_t num) {
   struct fdent *e;
+  struct ofdent *o;
   if (!co__is_live(m, num))
     return CO_EBADF;
   e = &m->fd[num];
   if (e->protect)
     return CO_EBADF;
-  m->ofd[e->ofd].refs--;
+  o = &m->ofd[e->ofd];
+  /* the last reference: the description is released (a pipe's last
+   * reader or writer gone: chan.c) */
+  if (--o->refs == 0 && o->kind != CO__KIND_FILE)
+    co__kind_release(m, e->ofd);
   e->ofd = -1;
   return CO_OK;
 }

@@ -32,7 +32,13 @@
              "freed object, a live one it would lose, an operation out of "    \
              "range); never a platform's code")                                \
   X(ENXIO, "no such device or address (lseek SEEK_DATA/SEEK_HOLE past the "    \
-           "end)")
+           "end)")                                                             \
+  /* issue 20: pipes and sockets (docs/posix.md#pipes, #sockets) */            \
+  X(EPIPE, "broken pipe: no reader left, or the socket was shut down")         \
+  X(EAGAIN, "would block (O_NONBLOCK)")                                        \
+  X(ECONNRESET, "connection reset by peer")                                    \
+  X(ENOTCONN, "socket not connected")                                          \
+  X(ENOTSOCK, "not a socket")
 
 enum co_err {
 #define CO__ERR_ENUM(name, desc) CO_##name,

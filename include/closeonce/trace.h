@@ -59,8 +59,8 @@ enum co_argkind {
 #define CO_BLK_MAX 31
 
 /*
- * X(ID, text name, binds a slot, number of references, argument kind,
- *   flag vocabulary)
+ * X(ID, text name, binds a slot (2: two slots), number of references,
+ *   argument kind, flag vocabulary)
  *
  * The flag vocabularies are defined in harness/trace.c; each word is a
  * (mask, value) pair on the operation's 4-bit flags field.
@@ -101,7 +101,29 @@ enum co_argkind {
   X(REOPENFILE, "reopenfile", 1, 1, CO_ARG_COUNT, reopenfile) /* Win32 */      \
   X(SETVALID, "setvaliddata", 0, 1, CO_ARG_OFFSET, none)                       \
   X(FILETYPE, "filetype", 0, 1, CO_ARG_NONE, none)                             \
-  X(OPENDEV, "opendev", 1, 0, CO_ARG_NONE, dev)
+  X(OPENDEV, "opendev", 1, 0, CO_ARG_NONE, dev)                                \
+  /* issue 20, pipes and socketpairs (docs/posix.md#pipes): two slots */       \
+  X(PIPE, "pipe", 2, 0, CO_ARG_NONE, none)                                     \
+  X(PIPE2, "pipe2", 2, 0, CO_ARG_NONE, pipe2)
+
+/*
+ * pipe and pipe2 bind two slots, the read end and then the write end, as
+ * `int fd[2]; pipe2(fd, flags)` fills fd[0] and fd[1]:
+ *   s0 s1 = pipe
+ *   s2 s3 = pipe2 nonblock cloexec
+ * The first slot is op.dst, the second op.dst2 (the same slot twice is
+ * legal: it ends holding the write end, the read end unheld). On failure
+ * both slots take -1. The outcome's ret is the read end's number and its
+ * data the write end's (the model predicts both). Binary form: the first
+ * byte the kind, the second the first slot (low 4 bits) and the flags
+ * (high 4), the third the second slot (low 4 bits; the high ones are
+ * ignored), the fourth ignored. pipe2's flags: bit 0 O_NONBLOCK ("nonblock"),
+ * bit 1 O_CLOEXEC ("cloexec"), bit 2 a flag pipe2 does not take
+ * ("badflags": O_APPEND, EINVAL). docs/posix.md#pipes.
+ */
+#define CO_F_PIPE_NONBLOCK 0x1
+#define CO_F_PIPE_CLOEXEC 0x2
+#define CO_F_PIPE_BAD 0x4
 
 enum co_opkind {
 #define CO__OP_ENUM(id, name, binds, nrefs, arg, words) CO_OP_##id,
@@ -231,6 +253,7 @@ struct co_op {
   uint8_t entry; /* CALL: the entry id (closeonce/contract.h) */
   uint8_t obj;   /* CALL: the object operand o0..o7 */
   uint8_t blk;   /* CO_ARG_OFFSET: whole blocks added to n (CO_BLK_MAX) */
+  uint8_t dst2;  /* an operation that binds two slots (pipe): the second */
 };
 
 struct co_trace {
@@ -280,6 +303,7 @@ struct co_step {
   uint8_t nrefs;   /* number references used (0..2) */
   uint8_t has_obj; /* names an object operand */
   uint8_t target;  /* names a target object in dst without binding it */
+  uint8_t binds2;  /* binds a second descriptor slot, dst2 (pipe) */
 };
 void co_step_of(struct co_step *s /* OUT */, const struct co_op *op);
 

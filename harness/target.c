@@ -48,6 +48,7 @@ const uint8_t co_client_ops[] = {
     CO_OP_OPEN,  CO_OP_DUP,    CO_OP_CLOSE,  CO_OP_WRITE,    CO_OP_LSEEK,
     CO_OP_GETFD, CO_OP_GETSTD, CO_OP_SETSTD, CO_OP_CLOSESTD, CO_OP_REOPENFILE};
 #define CO_OPS_WIN32_ALL win32_ops
+#define CO_OPS_CLIENT_KINDS co_client_ops /* (the POSIX kinds' opset) */
 #define CO_BACKEND_OS co_backend_win32
 #define CO_LAYER_CRT "crt"
 #define CO_ON_WIN32(...) __VA_ARGS__
@@ -67,6 +68,17 @@ static const uint8_t posix_ops[] = {
 const uint8_t co_client_ops[] = {CO_OP_OPEN,  CO_OP_DUP,   CO_OP_DUP2,
                                  CO_OP_CLOSE, CO_OP_WRITE, CO_OP_LSEEK,
                                  CO_OP_GETFD, CO_OP_GETFL};
+/* libs (issue 20): the client's calls around a library made for streams,
+ * with the kinds it is made for (pipes, socketpairs) and the reads that
+ * see what went through them; the client's operations first, so that
+ * their records decode as the CLIENT opset's. */
+#ifdef CO_FIXTURES /* (only the LIBS rows use it) */
+static const uint8_t client_kind_ops[] = {
+    CO_OP_OPEN,  CO_OP_DUP,  CO_OP_DUP2,  CO_OP_CLOSE, CO_OP_WRITE,
+    CO_OP_LSEEK, CO_OP_GETFD, CO_OP_GETFL, CO_OP_READ, CO_OP_PIPE,
+    CO_OP_PIPE2};
+#endif
+#define CO_OPS_CLIENT_KINDS client_kind_ops
 #define CO_OPS_POSIX_ALL posix_ops
 #define CO_BACKEND_OS co_backend_posix
 #define CO_LAYER_CRT NULL

@@ -77,15 +77,82 @@ int co__call_touches_foreign(const struct co_model *m,
   return s->r->has_obj && o->live && co__is_foreign(m, o->hold.num);
 }
 
-/* What kind num's description is, for the kind checks. Every description
- * of a trace is a regular file until the kinds of issue 20 (a Win32
- * process or device handle is another kind). */
+/* What kind num's description is, for the kind checks (its kind,
+ * model_internal.h enum co__kind; a Win32 process or device handle is
+ * another kind than a file). */
 int co__kind_class(const struct co_model *m, int64_t num) {
   const struct ofdent *d;
   if (!co__is_live(m, num))
     return CO__KC_NONE;
   d = co__ofd_of(m, num);
-  return d->proc || d->dev ? CO__KC_OTHER : CO__KC_FILE;
+  if (d->proc || d->dev)
+    return CO__KC_OTHER;
+  switch (d->kind) {
+  case CO__KIND_FILE:
+    return CO__KC_FILE;
+  case CO__KIND_PIPE:
+    return CO__KC_PIPE;
+  case CO__KIND_SOCKET:
+    return CO__KC_SOCKET;
+  default:
+    return CO__KC_OTHER;
+  }
+}
+
+/* The write(2) a layer's USE of n bytes makes through object o's
+ * descriptor, as a built-in write: the call the kind's write rule takes. */
+static void use_as_write(const struct objent *o, int32_t n, struct co_call *c) {
+  memset(c, 0, sizeof *c);
+  c->kind = CO_OP_WRITE;
+  c->a = o->hold.num;
+  c->n = n;
+  c->hint = -1;
+}
+
+/* 1 if a layer call would wait in the kernel: an exact USE through a pipe
+ * that is full, its description not known to be non-blocking (the same
+ * rule as a built-in write's, docs/posix.md#blocking): never issued. */
+int co__call_would_block(const struct co_model *m, const struct co__step *s) {
+  const struct objent *o = &m->obj[s->op->obj % CO_OBJS];
+  struct co_call c;
+  if (!s->e || s->e->effect != CO_EFF_USE || !s->r->has_obj || !o->live ||
+      o->failed || o->pg.on || o->nb.on || (s->e->io & CO_IO_OPAQUE) ||
+      !(o->needs & CO_NEED_WRITE) || !co__obj_num_valid(m, o))
+    return 0;
+  use_as_write(o, s->c->n, &c);
+  return co__pipe_would_block(m, &c);
+}
+
+/* The channel a write through description d queues into (a pipe's), or
+ * NULL. */
+static struct co__chan *chan_written(struct co_model *m,
+                                     const struct ofdent *d) {
+  return d->kind == CO__KIND_PIPE ? &m->chan[d->kobj] : NULL;
+}
+
+/* A layer's exact write through a pipe's end: the kind's write rule says
+ * what happens (EPIPE with no reader, EAGAIN when full and non-blocking,
+ * else all n bytes queued). The bytes are the library's: zeros, as USE
+ * writes (contract.h), where the built-in write queued its pattern. */
+static void use_channel(struct co_model *m, struct co__callctx *x,
+                        struct ofdent *d, struct co_outcome *pred,
+                        struct co_aftermath *t) {
+  struct co__chan *ch = chan_written(m, d);
+  size_t n = (size_t)x->c->n;
+  struct co_call c;
+  use_as_write(x->o, x->c->n, &c);
+  co__rule_write(m, &c, pred, t);
+  if (pred->err != CO_OK) {
+    if (!x->errs)
+      pred->err = CO_OTHER;
+    if ((x->e->io & CO_IO_STICKY) && !x->o->failed)
+      x->o->failed = 1; /* an error event: libevent stops writing */
+    return;
+  }
+  if (!ch)
+    co__kind_unknown(m, d); /* a kind whose bytes the model does not keep */
+  else if (!ch->lost && ch->len >= n)
+    memset(ch->b + ch->head + ch->len - n, 0, n);
 }
 
 /* Whether entry e accepts num's kind (a number that is not open: yes,
@@ -280,8 +347,9 @@ static void eff_take(struct co_model *m, struct co__callctx *x,
     int had_append = d->append;
     if (md->sets_append)
       d->append = 1;
-    if (md->seeks_end == CO_SEEK_ALWAYS ||
-        (md->seeks_end == CO_SEEK_IF_SET_APPEND && !had_append))
+    if ((md->seeks_end == CO_SEEK_ALWAYS ||
+         (md->seeks_end == CO_SEEK_IF_SET_APPEND && !had_append)) &&
+        d->kind == CO__KIND_FILE) /* (a pipe has no offset: ESPIPE) */
       d->off = m->fsize[d->file];
     if (e->io & CO_IO_READS)
       co__ofd_unknown(m, d);
@@ -412,6 +480,9 @@ static void eff_use(struct co_model *m, struct co__callctx *x,
   if (e->io & CO_IO_OPAQUE) {
     co__ofd_unknown(m, d);
     t->offset_num = -1;
+  } else if (d->kind != CO__KIND_FILE) {
+    use_channel(m, x, d, pred, t);
+    return;
   } else if (in >= 0 || o->nb.on) {
     if (co__crt_write(m, d, own, n, pred) < 0)
       return;

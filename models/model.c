@@ -214,6 +214,8 @@ void co_model_prepare(const struct co_model *m, const struct co_step *st,
   t->blocks = s.valid && (c->kind == CO_OP_READ || c->kind == CO_OP_WRITE) &&
               m->nchan ? co__pipe_would_block(m, c)
                        : 0;
+  if (s.valid && c->kind == CO_OP_CALL && m->nchan && !t->blocks)
+    t->blocks = co__call_would_block(m, &s); /* libs: a layer's write */
   /* not issued: the outcome is the model's own, never an errno */
   t->refused = !s.valid || t->blocks || refuses(m, &s, t->ev, t->nev);
   p->step = st;

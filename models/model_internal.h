@@ -721,6 +721,9 @@ enum { CO__KC_NONE, CO__KC_FILE, CO__KC_DIR, CO__KC_PIPE, CO__KC_SOCKET,
 int co__kind_class(const struct co_model *m, int64_t num);
 int co__kind_accepted(const struct co_model *m, const struct co_entry *e,
                       int64_t num);
+/* A layer call that would wait in the kernel (a USE through a full pipe):
+ * never issued, as a built-in write that would wait. */
+int co__call_would_block(const struct co_model *m, const struct co__step *s);
 int co__wrapped_layer(const struct co__step *s);
 /* The first entry id of the layer whose objects the step's entry takes:
  * its own, or a wrapper's the wrapped layer's. */

@@ -257,3 +257,14 @@ Test(libs, libuv_tcp_open_without_validity_check_is_caught) {
   clean("libuv", "o0 = uv_tcp_open f0\ns0 = open rdonly\no1 = uv_tcp_open s0\n"
                  "uv_try_write o1 3\nuv_close o1\n");
 }
+
+/* A layer's write through a pipe is the pipe's write (issue 20): the
+ * reader sees its bytes (zeros), a reader gone is EPIPE, a full
+ * non-blocking pipe EAGAIN; and a mode that seeks to the end does not
+ * move a pipe's offset, which it has not. */
+Test(libs, layer_writes_through_a_pipe_are_the_pipes_writes) {
+  clean("libuv", "s0 s1 = pipe\no0 = uv_pipe_open s1\nuv_try_write o0 6\n"
+                 "read s0 9\nclose s0\nuv_try_write o0 2\nuv_close o0\n");
+  clean("openssl", "s0 s1 = pipe\no0 = fdopen s1 a\nfwrite o0 7\nread s0 7\n"
+                   "fclose o0\nread s0 1\nclose s0\n");
+}

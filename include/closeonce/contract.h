@@ -47,7 +47,9 @@ enum co_effect {
   /* Frees the object and closes the descriptor it owns (not a borrowed one).
    * Trace: NAME oK */
   CO_EFF_CLOSE,
-  /* Writes n bytes through the object's descriptor. Trace: NAME oK N */
+  /* Writes n bytes through the object's descriptor. Trace: NAME oK N
+   * Through a pipe the bytes are taken to be zeros, as the built-in glue
+   * writes them ($buf below): a reader of the pipe compares them. */
   CO_EFF_USE,
   /* A new object of the same layer over a duplicate of oK's descriptor,
    * owned by the new object (the C runtime's _dup). Trace: oD = NAME oK */

@@ -214,10 +214,6 @@ static const char *entry_contradiction(const struct co_adapter *a,
   if ((e->checks & CO_CHK_ANY) && (e->checks & CO_CHK_SOCKET))
     return "CO_CHK_ANY (takes any int without looking) contradicts "
            "CO_CHK_SOCKET (asks the descriptor whether it is a socket)";
-  if ((e->checks & CO_CHK_SOCKET) && e->sets_errno)
-    return "CO_CHK_SOCKET fails with ENOTSOCK, which the error list does "
-           "not name: an entry that checks for a socket reports only "
-           "\"failed\" (sets_errno 0)";
   if ((e->checks & CO_CHK_SOCKET) && (e->checks & CO_CHK_WANTS_SOCKET))
     return "CO_CHK_SOCKET refuses every kind but a socket already: "
            "CO_CHK_WANTS_SOCKET says nothing more";

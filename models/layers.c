@@ -286,7 +286,7 @@ static int take_check(const struct co_model *m, const struct co__callctx *x,
     return CO_EBADF;
   if ((e->checks & CO_CHK_SOCKET) &&
       co__kind_class(m, a) != CO__KC_SOCKET)
-    return CO_OTHER; /* ENOTSOCK, reported as a GError (contract.h) */
+    return CO_ENOTSOCK; /* getsockopt SO_TYPE's */
   if ((e->checks & CO_CHK_ACCESS) && co__is_live(m, a) &&
       !access_ok(co__ofd_of(m, a)->acc, x->md->needs))
     return CO_EINVAL;

@@ -308,11 +308,6 @@ static void any_and_socket(struct co_entry *e, struct co_mode *md) {
   (void)md;
   e->checks = CO_CHK_ANY | CO_CHK_SOCKET;
 }
-static void socket_with_errno(struct co_entry *e, struct co_mode *md) {
-  (void)md;
-  e->checks = CO_CHK_SOCKET;
-  e->sets_errno = 1;
-}
 static void socket_and_wants(struct co_entry *e, struct co_mode *md) {
   (void)md;
   e->checks = CO_CHK_SOCKET | CO_CHK_WANTS_SOCKET;
@@ -355,9 +350,6 @@ Test(layers, a_contract_that_contradicts_itself_is_refused_naming_the_field) {
   cr_assert(strstr(register_changed("bad8", 1, any_and_socket),
                    "entry bad8_demo_adopt: field checks: CO_CHK_ANY (takes "
                    "any int without looking) contradicts CO_CHK_SOCKET"));
-  cr_assert(strstr(register_changed("bad9", 1, socket_with_errno),
-                   "entry bad9_demo_adopt: field checks: CO_CHK_SOCKET fails "
-                   "with ENOTSOCK"));
   cr_assert(strstr(register_changed("bad10", 1, socket_and_wants),
                    "entry bad10_demo_adopt: field checks: CO_CHK_SOCKET "
                    "refuses every kind but a socket already"));

@@ -160,8 +160,8 @@ int co_effect_takes_n(enum co_effect f);
 /* Sockets only: the entry asks the descriptor for its socket type first
  * (getsockopt SO_TYPE: GLib's g_socket_new_from_fd). A descriptor that is
  * not open fails it as CO_CHK_VALID does; any other kind than a socket
- * fails it too (ENOTSOCK, reported as "failed": the entries that check
- * report a GError, not errno). The library asks for a socket: handing it
+ * fails it too (ENOTSOCK; "failed" for an entry that does not set
+ * errno, as GLib's, which reports a GError). The library asks for a socket: handing it
  * another kind is the client's mistake, an event (contract mode does not
  * draw it), and the model still predicts the library's answer. */
 #define CO_CHK_SOCKET 0x8

@@ -404,11 +404,15 @@ static void eff_close(struct co_model *m, struct co__callctx *x,
   }
   o->live = 0;
   if ((e->io & CO_IO_OPAQUE) && (o->needs & CO_NEED_WRITE)) {
-    if (!co__is_live(m, o->hold.num) ||
-        co__ofd_of(m, o->hold.num)->acc == CO_F_ACC_RDONLY)
+    struct ofdent *d =
+        co__is_live(m, o->hold.num) ? co__ofd_of(m, o->hold.num) : NULL;
+    const struct co__chan *ch = d ? chan_written(m, d) : NULL;
+    if (!d || d->acc == CO_F_ACC_RDONLY)
       flush = CO_EBADF;
+    else if (ch && !ch->readers)
+      flush = CO_EPIPE; /* what it writes at close: nobody reads the pipe */
     else
-      co__ofd_unknown(m, co__ofd_of(m, o->hold.num));
+      co__ofd_unknown(m, d);
   }
   err = co__obj_close_fd(
       m, o,
@@ -475,6 +479,15 @@ static void eff_use(struct co_model *m, struct co__callctx *x,
       pred->dmask =
           d || ((o->needs & CO_NEED_WRITE) && !o->failed) ? ~(uint64_t)0 : 0;
     }
+    return;
+  }
+  if ((e->io & CO_IO_OPAQUE) && chan_written(m, d) &&
+      !chan_written(m, d)->readers) {
+    /* what it writes (its buffers, a header, a flush) meets a pipe that
+     * nobody reads: EPIPE, as at its close */
+    lfail(pred, x, CO_EPIPE);
+    if (e->io & CO_IO_STICKY)
+      o->failed = 1;
     return;
   }
   if (e->io & CO_IO_OPAQUE) {

@@ -268,3 +268,12 @@ Test(libs, layer_writes_through_a_pipe_are_the_pipes_writes) {
   clean("openssl", "s0 s1 = pipe\no0 = fdopen s1 a\nfwrite o0 7\nread s0 7\n"
                    "fclose o0\nread s0 1\nclose s0\n");
 }
+
+/* An opaque layer's writes (zlib: gzwrite's flush, gzclose's trailer) into
+ * a pipe nobody reads fail with EPIPE, and the teardown's close of a
+ * stream left open writes under the trace's SIGPIPE guard. */
+Test(libs, opaque_writes_into_a_pipe_without_reader_fail) {
+  clean("zlib", "s0 s1 = pipe\no0 = gzdopen s1 w\nclose s0\ngzwrite o0 3\n"
+                "gzclose o0\n");
+  clean("zlib", "s0 s1 = pipe\no0 = gzdopen s1 w\nclose s0\n");
+}

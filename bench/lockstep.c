@@ -11,11 +11,12 @@
  * A step the model refuses (a read of an empty pipe with a writer, without
  * O_NONBLOCK: it would block; docs/posix.md#blocking) is never issued by
  * the executor; the traces are made without such steps, so that the raw
- * run never waits. A workload (pipe) draws from the calls of that kind
- * only: pipe, pipe2, read, write, dup, close, getfl, setfl, fstat.
+ * run never waits. A workload draws from the calls of one kind only:
+ * pipe (pipe, pipe2, read, write, dup, close, getfl, setfl, fstat) or
+ * socket (socketpair, shutdown and the same calls).
  *
  * usage: bench_lockstep [traces-per-round] [rounds] [ops-per-trace]
- *                       [target] [workload]
+ *                       [target] [pipe|socket]
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -162,10 +163,14 @@ static void drop_refused(struct co_exec *ex, struct co_trace *t) {
   t->len = k;
 }
 
-/* The calls of a workload: pipes (docs/posix.md#pipes). */
+/* The calls of a workload: pipes (docs/posix.md#pipes), socket pairs
+ * (docs/posix.md#sockets). */
 static const uint8_t pipe_kinds[] = {CO_OP_PIPE,  CO_OP_PIPE2, CO_OP_READ,
                                      CO_OP_WRITE, CO_OP_DUP,   CO_OP_CLOSE,
                                      CO_OP_GETFL, CO_OP_SETFL, CO_OP_FSTAT};
+static const uint8_t socket_kinds[] = {
+    CO_OP_SOCKETPAIR, CO_OP_READ,  CO_OP_WRITE, CO_OP_DUP,  CO_OP_CLOSE,
+    CO_OP_SHUTDOWN,   CO_OP_GETFL, CO_OP_SETFL, CO_OP_FSTAT};
 
 static int cmp_i64(const void *a, const void *b) {
   int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -194,17 +199,18 @@ int main(int argc, char **argv) {
   struct rlimit rl;
 
   if (ntr < 1 || rounds < 1 || rounds > 64 || nops < 1 || !tg ||
-      (work && strcmp(work, "pipe"))) {
+      (work && strcmp(work, "pipe") && strcmp(work, "socket"))) {
     fprintf(stderr,
             "usage: %s [traces>=1] [rounds 1..64] [ops>=1] [target] "
-            "[pipe]\n",
+            "[pipe|socket]\n",
             argv[0]);
     return 2;
   }
   gen = tg->ops;
   if (work) { /* the workload's calls, of a target that has them */
-    gen.kinds = pipe_kinds;
-    gen.n = sizeof pipe_kinds;
+    int pipes = !strcmp(work, "pipe");
+    gen.kinds = pipes ? pipe_kinds : socket_kinds;
+    gen.n = pipes ? sizeof pipe_kinds : sizeof socket_kinds;
     gen.nentries = 0;
   }
   layered = tg->ops.nentries > 0;

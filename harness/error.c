@@ -69,6 +69,8 @@ int co_err_from_errno(int e) {
     return CO_ENOTCONN;
   case ENOTSOCK:
     return CO_ENOTSOCK;
+  case ECONNREFUSED:
+    return CO_ECONNREFUSED;
   default:
     return CO_OTHER;
   }

@@ -291,6 +291,14 @@ static const char *errno_name(int err) {
     return "EAGAIN";
   case CO_ESPIPE:
     return "ESPIPE";
+  case CO_ENOTSOCK:
+    return "ENOTSOCK";
+  case CO_ENOTCONN:
+    return "ENOTCONN";
+  case CO_ECONNRESET:
+    return "ECONNRESET";
+  case CO_ECONNREFUSED:
+    return "ECONNREFUSED";
   default:
     return NULL;
   }
@@ -366,6 +374,25 @@ static void pipe_c(FILE *o, const struct co_op *op) {
           "  s[%u] = r < 0 ? -1 : p[0];\n  s[%u] = r < 0 ? -1 : p[1];\n"
           "  r = s[%u];\n",
           op->dst, op->dst2, op->dst);
+}
+
+/* socketpair: as pipe (sv[0] is r), SIGPIPE ignored first. */
+static void socketpair_c(FILE *o, const struct co_op *op) {
+  fprintf(o,
+          "  signal(SIGPIPE, SIG_IGN);\n"
+          "  r = socketpair(AF_UNIX, %s%s%s, 0, p);\n"
+          "  s[%u] = r < 0 ? -1 : p[0];\n  s[%u] = r < 0 ? -1 : p[1];\n"
+          "  r = s[%u];\n",
+          (op->flags & CO_F_SOCK_TYPE_MASK) == CO_F_SOCK_DGRAM ? "SOCK_DGRAM"
+                                                               : "SOCK_STREAM",
+          op->flags & CO_F_SOCK_NONBLOCK ? " | SOCK_NONBLOCK" : "",
+          op->flags & CO_F_SOCK_CLOEXEC ? " | SOCK_CLOEXEC" : "", op->dst,
+          op->dst2, op->dst);
+}
+
+static void shutdown_c(FILE *o, const struct co_op *op) {
+  call_c(o, op, "shutdown", 0, 1);
+  fprintf(o, ", %u);\n", op->flags & CO_F_SHUT_MASK);
 }
 
 static void dup3_c(FILE *o, const struct co_op *op) {
@@ -521,6 +548,8 @@ static void (*const builtin_c[CO_OP_COUNT])(FILE *, const struct co_op *) = {
     [CO_OP_CREATED_QUERY] = created_query_c,
     [CO_OP_PIPE] = pipe_c,
     [CO_OP_PIPE2] = pipe_c,
+    [CO_OP_SOCKETPAIR] = socketpair_c,
+    [CO_OP_SHUTDOWN] = shutdown_c,
 };
 
 static int builtin_op_c(FILE *o, const struct co_op *op) {
@@ -1062,7 +1091,8 @@ static void prelude_c(FILE *out, const struct co_target *tg,
                "#include <fcntl.h>\n#include <stdint.h>\n#include <stdio.h>\n"
                "#include <stdlib.h>\n#include <string.h>\n"
                "#include <signal.h>\n"
-               "#include <sys/resource.h>\n#include <sys/stat.h>\n"
+               "#include <sys/resource.h>\n#include <sys/socket.h>\n"
+               "#include <sys/stat.h>\n"
                "#include <sys/syscall.h>\n#include <unistd.h>\n\n");
   if (variant)
     fprintf(out,

@@ -62,7 +62,7 @@ static const uint8_t posix_ops[] = {
     CO_OP_SETLIMIT,      CO_OP_FTRUNCATE, CO_OP_FCHMOD,      CO_OP_REOPEN,
     CO_OP_CREATED_QUERY, CO_OP_THREAD,
     /* issue 20, pipes and socketpairs (docs/posix.md#pipes), appended */
-    CO_OP_PIPE, CO_OP_PIPE2};
+    CO_OP_PIPE, CO_OP_PIPE2, CO_OP_SOCKETPAIR, CO_OP_SHUTDOWN};
 /* Client operations of the layered targets: the descriptor calls a program
  * makes around its libraries. */
 const uint8_t co_client_ops[] = {CO_OP_OPEN,  CO_OP_DUP,   CO_OP_DUP2,

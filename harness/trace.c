@@ -85,6 +85,18 @@ static const struct co__word words_pipe2[] = {
     {CO_F_PIPE_CLOEXEC, CO_F_PIPE_CLOEXEC, "cloexec"},
     {CO_F_PIPE_BAD, CO_F_PIPE_BAD, "badflags"},
     {0, 0, NULL}};
+/* socketpair and shutdown (docs/posix.md#sockets) */
+static const struct co__word words_sockpair[] = {
+    {CO_F_SOCK_TYPE_MASK, CO_F_SOCK_STREAM, "stream"},
+    {CO_F_SOCK_TYPE_MASK, CO_F_SOCK_DGRAM, "dgram"},
+    {CO_F_SOCK_NONBLOCK, CO_F_SOCK_NONBLOCK, "nonblock"},
+    {CO_F_SOCK_CLOEXEC, CO_F_SOCK_CLOEXEC, "cloexec"},
+    {0, 0, NULL}};
+static const struct co__word words_shut[] = {{CO_F_SHUT_MASK, 0, "rd"},
+                                             {CO_F_SHUT_MASK, 1, "wr"},
+                                             {CO_F_SHUT_MASK, 2, "rdwr"},
+                                             {CO_F_SHUT_MASK, 3, "badhow"},
+                                             {0, 0, NULL}};
 static const struct co__word words_whence[] = {{CO_F_WHENCE_MASK, 0, "set"},
                                                {CO_F_WHENCE_MASK, 1, "cur"},
                                                {CO_F_WHENCE_MASK, 2, "end"},

@@ -279,6 +279,25 @@ void co__rule_pipe(struct co_model *m, const struct co_call *c,
 void co__kind_unknown(struct co_model *m, struct ofdent *o) {
   if (o->kind == CO__KIND_PIPE)
     m->chan[o->kobj].lost = 1;
+  if (o->kind == CO__KIND_SOCKET) { /* what it reads and what it wrote */
+    const struct co__sockend *e = &m->sock[o->kobj];
+    m->chan[e->rx].lost = 1;
+    if (e->peer >= 0)
+      m->chan[m->sock[e->peer].rx].lost = 1;
+  }
+}
+
+int co__would_block(const struct co_model *m, const struct co_call *c) {
+  if (!co__is_live(m, c->a))
+    return 0;
+  switch (co__ofd_of(m, c->a)->kind) {
+  case CO__KIND_PIPE:
+    return co__pipe_would_block(m, c);
+  case CO__KIND_SOCKET:
+    return co__sock_would_block(m, c);
+  default:
+    return 0;
+  }
 }
 
 /* A description's last reference is gone (co__fd_close): a pipe loses a
@@ -291,6 +310,9 @@ void co__kind_release(struct co_model *m, int32_t ofd) {
       m->chan[o->kobj].readers--;
     if (o->acc != CO_F_ACC_RDONLY)
       m->chan[o->kobj].writers--;
+    break;
+  case CO__KIND_SOCKET:
+    co__sock_release(m, o);
     break;
   default:
     break;

@@ -174,7 +174,7 @@ void co__rule_reopen(struct co_model *m, const struct co_call *c,
     co__fail(pred, CO_EACCES);
     return;
   }
-  if (o->kind == CO__KIND_SOCKET) { /* after the mode: sock_no_open */
+  if (o->kind == CO__KIND_SOCKET) { /* after the mode: #reopen-pipe */
     co__fail(pred, CO_ENXIO);
     return;
   }

@@ -212,7 +212,7 @@ void co_model_prepare(const struct co_model *m, const struct co_step *st,
   t->overflow = lost > 0;
   /* a read or write that would wait is never issued (docs/posix.md#blocking) */
   t->blocks = s.valid && (c->kind == CO_OP_READ || c->kind == CO_OP_WRITE) &&
-              m->nchan ? co__pipe_would_block(m, c)
+              m->nchan ? co__would_block(m, c)
                        : 0;
   if (s.valid && c->kind == CO_OP_CALL && m->nchan && !t->blocks)
     t->blocks = co__call_would_block(m, &s); /* libs: a layer's write */

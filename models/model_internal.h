@@ -179,11 +179,23 @@ struct co__chan {
   uint8_t lost;             /* a layer's bytes went through: not known */
   uint32_t bufs;            /* a pipe: its buffers (F_GETPIPE_SZ / page) */
 };
-/* A socket end (socketpair): its receive channel, its peer's end. */
+/* sock.c: a socket (docs/posix.md#sockets): its protocol, its receive
+ * channel, its peer (socketpair's other end) and its state. Helpers adding
+ * a protocol (TCP) append it to enum co__proto and its calls to sock.c's
+ * dispatch. */
+enum co__proto {
+  CO__PROTO_UNIX_STREAM, /* AF_UNIX SOCK_STREAM */
+  CO__PROTO_UNIX_DGRAM,  /* AF_UNIX SOCK_DGRAM */
+  CO__PROTO_COUNT
+};
 struct co__sockend {
   int32_t rx, peer; /* channel it reads; the other end (-1: none) */
-  uint8_t dgram, shut_rd, shut_wr, closed;
-  uint8_t err; /* a pending error (ECONNRESET), co_err; 0 none */
+  uint8_t proto;    /* enum co__proto */
+  uint8_t dgram;    /* messages keep their boundaries */
+  uint8_t shut_rd, shut_wr; /* RCV_SHUTDOWN, SEND_SHUTDOWN */
+  uint8_t closed;    /* released: its last descriptor closed (SOCK_DEAD) */
+  uint8_t connected; /* a datagram socket still has its peer */
+  uint8_t err;       /* a pending error (sk_err: ECONNRESET), co_err; 0 */
 };
 
 struct co_model;
@@ -244,9 +256,21 @@ int32_t co__pipe_reopen(struct co_model *m, const struct ofdent *o, int acc);
 /* A read or write c through a pipe end would wait (docs/posix.md#blocking):
  * never issued. */
 int co__pipe_would_block(const struct co_model *m, const struct co_call *c);
+/* The same for any kind: 0, or the aftermath's blocks (model.h). */
+int co__would_block(const struct co_model *m, const struct co_call *c);
 /* A layer's I/O went through description o of a kind with bytes: its
  * channel's bytes are not known from then on. */
 void co__kind_unknown(struct co_model *m, struct ofdent *o);
+/* ---- sock.c: sockets (socketpair, shutdown; their reads and writes) ---- */
+co__rule co__rule_socketpair, co__rule_shutdown;
+void co__sock_read(struct co_model *m, const struct co_call *c,
+                   struct ofdent *o, struct co_outcome *pred);
+void co__sock_write(struct co_model *m, const struct co_call *c,
+                    struct ofdent *o, struct co_outcome *pred);
+void co__sock_release(struct co_model *m, struct ofdent *o);
+/* 1: a read or write through a socket would wait; 2: whether a write
+ * fits is past what the model knows (docs/posix.md#socket-capacity) */
+int co__sock_would_block(const struct co_model *m, const struct co_call *c);
 /* ---- party.c ---- */
 void co__party_begin(struct co_model *m);
 void co__party_free(struct co_model *m);

@@ -239,8 +239,13 @@ void co__rule_write(struct co_model *m, const struct co_call *c,
     co__write_with(m, c, pred, t, CO_EBADF);
     return;
   }
-  /* a pipe's write end (docs/posix.md#pipes): no offset to observe */
-  if ((o = co__io_ofd(m, c, pred, t, CO_F_ACC_RDONLY, CO_EBADF)) != NULL)
+  /* a pipe's write end or a socket (docs/posix.md#pipes, #sockets): no
+   * offset to observe */
+  if ((o = co__io_ofd(m, c, pred, t, CO_F_ACC_RDONLY, CO_EBADF)) == NULL)
+    return;
+  if (o->kind == CO__KIND_SOCKET)
+    co__sock_write(m, c, o, pred);
+  else
     co__pipe_write(m, c, o, pred);
 }
 
@@ -291,7 +296,9 @@ void co__rule_lseek(struct co_model *m, const struct co_call *c,
 void co__rule_read(struct co_model *m, const struct co_call *c,
                    struct co_outcome *pred, struct co_aftermath *t) {
   struct ofdent *o = co__io_ofd(m, c, pred, t, CO_F_ACC_WRONLY, CO_EBADF);
-  if (o && o->kind != CO__KIND_FILE)
+  if (o && o->kind == CO__KIND_SOCKET)
+    co__sock_read(m, c, o, pred); /* docs/posix.md#sockets */
+  else if (o && o->kind != CO__KIND_FILE)
     co__pipe_read(m, c, o, pred); /* docs/posix.md#pipes */
   else if (o)
     co__read_from(m, c, o, pred, t);
@@ -403,7 +410,9 @@ const struct co__platform co__posix_platform = {
              [CO_OP_FCHMOD] = co__rule_fchmod, [CO_OP_REOPEN] = co__rule_reopen,
              [CO_OP_CREATED_QUERY] = co__rule_created_query,
              [CO_OP_THREAD] = co__rule_thread, [CO_OP_PIPE] = co__rule_pipe,
-             [CO_OP_PIPE2] = co__rule_pipe},
+             [CO_OP_PIPE2] = co__rule_pipe,
+             [CO_OP_SOCKETPAIR] = co__rule_socketpair,
+             [CO_OP_SHUTDOWN] = co__rule_shutdown},
     .alloc = co__lowest_free,
     .lowest_free = 1,
     .watermark = posix_watermark,

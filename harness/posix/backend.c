@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -179,6 +180,15 @@ static void probe_pipes(struct posix_be *be) {
   }
   close(p[0]);
   close(p[1]);
+  /* an AF_UNIX socket's send buffer (docs/posix.md#socket-capacity) */
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) == 0) {
+    int v = 0;
+    socklen_t len = sizeof v;
+    if (getsockopt(p[0], SOL_SOCKET, SO_SNDBUF, &v, &len) == 0 && v > 0)
+      be->files.sock_sndbuf = v;
+    close(p[0]);
+    close(p[1]);
+  }
 }
 
 static void posix_files(void *self, struct co_files *out) {
@@ -551,7 +561,8 @@ static void posix_call(void *self, const struct co_call *c,
     co_outcome_from_c(out, party_switch(be, c->flags & CO_F_BIT0), errno);
     return;
   }
-  if (c->kind == CO_OP_PIPE || c->kind == CO_OP_PIPE2)
+  if (c->kind == CO_OP_PIPE || c->kind == CO_OP_PIPE2 ||
+      c->kind == CO_OP_SOCKETPAIR)
     sigpipe_hold(be); /* before the pipe exists: docs/posix.md#sigpipe */
   if (be->child)
     party_call(be, c, out);
@@ -579,6 +590,22 @@ static void posix_pipe(struct posix_be *be, const struct co_call *c,
   if (be->files.pipe_bufs > 0 &&
       fcntl(p[0], F_GETPIPE_SZ) != be->files.pipe_bufs * be->files.pipe_page)
     (void)fcntl(p[0], F_SETPIPE_SZ, be->files.pipe_bufs * be->files.pipe_page);
+}
+
+/* socketpair(AF_UNIX) (docs/posix.md#sockets): sv[0] is the result, sv[1]
+ * the data. */
+static void posix_socketpair(const struct co_call *c, struct co_outcome *out) {
+  int sv[2], r;
+  int type = (c->flags & CO_F_SOCK_TYPE_MASK) == CO_F_SOCK_DGRAM ? SOCK_DGRAM
+                                                                 : SOCK_STREAM;
+  errno = 0;
+  r = socketpair(AF_UNIX,
+                 type | (c->flags & CO_F_SOCK_NONBLOCK ? SOCK_NONBLOCK : 0) |
+                     (c->flags & CO_F_SOCK_CLOEXEC ? SOCK_CLOEXEC : 0),
+                 0, sv);
+  co_outcome_from_c(out, r < 0 ? -1 : sv[0], errno);
+  if (r == 0)
+    out->data = (uint64_t)sv[1];
 }
 
 /* One call in the calling thread. */
@@ -680,6 +707,12 @@ static void posix_call_here(struct posix_be *be, const struct co_call *c,
   case CO_OP_PIPE2:
     posix_pipe(be, c, out);
     return;
+  case CO_OP_SOCKETPAIR:
+    posix_socketpair(c, out);
+    return;
+  case CO_OP_SHUTDOWN: /* how 3 names none: EINVAL (docs/posix.md#shutdown) */
+    r = shutdown(a, (int)(c->flags & CO_F_SHUT_MASK));
+    break;
   default:
     r = -1;
     errno = ENOSYS;

@@ -38,7 +38,8 @@
   X(EAGAIN, "would block (O_NONBLOCK)")                                        \
   X(ECONNRESET, "connection reset by peer")                                    \
   X(ENOTCONN, "socket not connected")                                          \
-  X(ENOTSOCK, "not a socket")
+  X(ENOTSOCK, "not a socket")                                                 \
+  X(ECONNREFUSED, "connection refused (a datagram socket's peer is gone)")
 
 enum co_err {
 #define CO__ERR_ENUM(name, desc) CO_##name,

@@ -161,6 +161,9 @@ struct co_files {
    * and the page a buffer holds, as the backend found them; 0: the Linux
    * defaults (16 of 4096 bytes) */
   int pipe_bufs, pipe_page;
+  /* docs/posix.md#socket-capacity: a new AF_UNIX socket's send buffer
+   * (SO_SNDBUF), as the backend found it; 0: the Linux default, 212992 */
+  int sock_sndbuf;
 };
 #define CO_BLOCK_DEFAULT 4096
 

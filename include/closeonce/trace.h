@@ -104,7 +104,9 @@ enum co_argkind {
   X(OPENDEV, "opendev", 1, 0, CO_ARG_NONE, dev)                                \
   /* issue 20, pipes and socketpairs (docs/posix.md#pipes): two slots */       \
   X(PIPE, "pipe", 2, 0, CO_ARG_NONE, none)                                     \
-  X(PIPE2, "pipe2", 2, 0, CO_ARG_NONE, pipe2)
+  X(PIPE2, "pipe2", 2, 0, CO_ARG_NONE, pipe2)                                  \
+  X(SOCKETPAIR, "socketpair", 2, 0, CO_ARG_NONE, sockpair)                     \
+  X(SHUTDOWN, "shutdown", 0, 1, CO_ARG_NONE, shut)
 
 /*
  * pipe and pipe2 bind two slots, the read end and then the write end, as
@@ -124,6 +126,23 @@ enum co_argkind {
 #define CO_F_PIPE_NONBLOCK 0x1
 #define CO_F_PIPE_CLOEXEC 0x2
 #define CO_F_PIPE_BAD 0x4
+/*
+ * socketpair binds two slots as pipe does, the two ends of an AF_UNIX
+ * pair (sv[0], sv[1]), each reading what the other writes:
+ *   s0 s1 = socketpair stream nonblock cloexec
+ *   s2 s3 = socketpair dgram
+ * Its flags: bits 0-1 the type ("stream" SOCK_STREAM, "dgram" SOCK_DGRAM),
+ * bit 2 SOCK_NONBLOCK ("nonblock"), bit 3 SOCK_CLOEXEC ("cloexec").
+ * shutdown sK rd|wr|rdwr|badhow: shutdown(2) with SHUT_RD, SHUT_WR,
+ * SHUT_RDWR, or 3, which no SHUT_ names (EINVAL); over every socket kind.
+ * docs/posix.md#sockets.
+ */
+#define CO_F_SOCK_TYPE_MASK 0x3
+#define CO_F_SOCK_STREAM 0x0
+#define CO_F_SOCK_DGRAM 0x1
+#define CO_F_SOCK_NONBLOCK 0x4
+#define CO_F_SOCK_CLOEXEC 0x8
+#define CO_F_SHUT_MASK 0x3 /* 0 SHUT_RD, 1 SHUT_WR, 2 SHUT_RDWR, 3 bad */
 
 enum co_opkind {
 #define CO__OP_ENUM(id, name, binds, nrefs, arg, words) CO_OP_##id,

@@ -1473,8 +1473,11 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
                      ? "`%s` would block (nothing to read with a writer "
                        "left, or no room, without O_NONBLOCK: "
                        "docs/posix.md#blocking)"
-                     : "`%s`: whether it fits in the socket's buffer is "
-                       "past what the model knows (docs/posix.md#blocking)",
+                 : eff->blocks == 2
+                     ? "`%s`: whether it fits in the socket's buffer is "
+                       "past what the model knows (docs/posix.md#blocking)"
+                     : "`%s`: how many bytes a library wrote into it is not "
+                       "known (docs/posix.md#layer-kinds)",
                  text);
   else if (st->op->kind == CO_OP_GETSTD || st->op->kind == CO_OP_SETSTD ||
            st->op->kind == CO_OP_CLOSESTD)

@@ -69,13 +69,13 @@ const uint8_t co_client_ops[] = {CO_OP_OPEN,  CO_OP_DUP,   CO_OP_DUP2,
                                  CO_OP_CLOSE, CO_OP_WRITE, CO_OP_LSEEK,
                                  CO_OP_GETFD, CO_OP_GETFL};
 /* libs (issue 20): the client's calls around a library made for streams,
- * with the kinds it is made for (pipes, socketpairs) and the reads that
- * see what went through them; the client's operations first, so that
+ * with the kinds it is made for (pipes, socketpairs, shutdown) and the
+ * reads that see what went through them; the client's operations first, so that
  * their records decode as the CLIENT opset's. */
 static const uint8_t client_kind_ops[] = {
     CO_OP_OPEN,  CO_OP_DUP,  CO_OP_DUP2,  CO_OP_CLOSE, CO_OP_WRITE,
     CO_OP_LSEEK, CO_OP_GETFD, CO_OP_GETFL, CO_OP_READ, CO_OP_PIPE,
-    CO_OP_PIPE2};
+    CO_OP_PIPE2, CO_OP_SOCKETPAIR, CO_OP_SHUTDOWN};
 #define CO_OPS_CLIENT_KINDS client_kind_ops
 #define CO_OPS_POSIX_ALL posix_ops
 #define CO_BACKEND_OS co_backend_posix

@@ -37,8 +37,9 @@
  * on the descriptor, and no error callback (CO_CHK_POLL). The glue drops
  * what a write left in the output buffer, so that each write is one
  * attempt. It is made "over an existing socket", and "This file
- * descriptor is not allowed to be a pipe(2)"; over a pipe it works as over
- * a socket (writev). libevent's warnings (the refused epoll_ctl) are kept
+ * descriptor is not allowed to be a pipe(2)": handing another kind is the
+ * client's mistake (CO_CHK_WANTS_SOCKET); over a pipe it works as over a
+ * socket (writev). libevent's warnings (the refused epoll_ctl) are kept
  * quiet while the target runs. libevent reports errors through the event
  * callback and errno (EVUTIL_SOCKET_ERROR): failures compare as "failed".
  */
@@ -66,14 +67,14 @@ enum { NEW_CLOSE, NEW_KEEP, GETFD, WRITE, FREE };
 static const struct co_entry entries[] = {
     [NEW_CLOSE] = {.name = "bufferevent_socket_new_close",
                    .effect = CO_EFF_ADOPT_ON_SUCCESS,
-                   .checks = CO_CHK_ANY | CO_CHK_POLL,
+                   .checks = CO_CHK_ANY | CO_CHK_POLL | CO_CHK_WANTS_SOCKET,
                    .source = BEVH "BEV_OPT_CLOSE_ON_FREE: closes fd when "
                                   "freed; fd -1 allowed",
                    .c = "$o = libevent_new($fd, BEV_OPT_CLOSE_ON_FREE);\n"
                         "$r = $o ? 0 : -1;"},
     [NEW_KEEP] = {.name = "bufferevent_socket_new",
                   .effect = CO_EFF_BORROW,
-                  .checks = CO_CHK_ANY | CO_CHK_POLL,
+                  .checks = CO_CHK_ANY | CO_CHK_POLL | CO_CHK_WANTS_SOCKET,
                   .source = BEVH "without BEV_OPT_CLOSE_ON_FREE the caller "
                                  "keeps fd",
                   .c = "$o = libevent_new($fd, 0);\n$r = $o ? 0 : -1;"},
@@ -157,9 +158,12 @@ static const struct co_contract_c repro = {
         "    event_base_loop(libevent_base, EVLOOP_NONBLOCK | EVLOOP_ONCE);\n"
         "  if (!evbuffer_get_length(bufferevent_get_output(o->b)))\n"
         "    return n;\n"
-        "  /* one attempt: what did not go out is dropped */\n"
+        "  /* one attempt: what did not go out is dropped (the front is\n"
+        "   * frozen for the user) */\n"
+        "  evbuffer_unfreeze(bufferevent_get_output(o->b), 1);\n"
         "  evbuffer_drain(bufferevent_get_output(o->b),\n"
         "                 evbuffer_get_length(bufferevent_get_output(o->b)));\n"
+        "  evbuffer_freeze(bufferevent_get_output(o->b), 1);\n"
         "  if (o->error)\n"
         "    errno = o->err;\n"
         "  return -1;\n"
@@ -191,6 +195,15 @@ static void on_event(struct bufferevent *b, short what, void *arg) {
     o->error = 1;
     o->err = EVUTIL_SOCKET_ERROR();
   }
+}
+
+/* One attempt: what a write did not get out is dropped (the output's
+ * front is frozen for the user, bufferevent_socket_new: thawed for it). */
+static void drop_output(struct bufferevent *b) {
+  struct evbuffer *out = bufferevent_get_output(b);
+  evbuffer_unfreeze(out, 1);
+  evbuffer_drain(out, evbuffer_get_length(out));
+  evbuffer_freeze(out, 1);
 }
 
 static void quiet(int severity, const char *msg) {
@@ -274,9 +287,7 @@ static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
       r = n;
       break;
     }
-    /* one attempt: what did not go out is dropped */
-    evbuffer_drain(bufferevent_get_output(o->b),
-                   evbuffer_get_length(bufferevent_get_output(o->b)));
+    drop_output(o->b);
     if (o->error)
       errno = o->err;
     break;

@@ -109,9 +109,10 @@ static void use_as_write(const struct objent *o, int32_t n, struct co_call *c) {
   c->hint = -1;
 }
 
-/* 1 if a layer call would wait in the kernel: an exact USE through a pipe
- * that is full, its description not known to be non-blocking (the same
- * rule as a built-in write's, docs/posix.md#blocking): never issued. */
+/* Non-zero if a layer call would wait in the kernel: an exact USE through
+ * a full pipe or socket, its description not known to be non-blocking (the
+ * same rule as a built-in write's, docs/posix.md#blocking): never
+ * issued. */
 int co__call_would_block(const struct co_model *m, const struct co__step *s) {
   const struct objent *o = &m->obj[s->op->obj % CO_OBJS];
   struct co_call c;
@@ -120,20 +121,55 @@ int co__call_would_block(const struct co_model *m, const struct co__step *s) {
       !(o->needs & CO_NEED_WRITE) || !co__obj_num_valid(m, o))
     return 0;
   use_as_write(o, s->c->n, &c);
-  return co__pipe_would_block(m, &c);
+  return co__would_block(m, &c);
 }
 
-/* The channel a write through description d queues into (a pipe's), or
- * NULL. */
+/* The channel a write through description d queues into (a pipe's; a
+ * socket's peer's receive channel), or NULL. */
 static struct co__chan *chan_written(struct co_model *m,
                                      const struct ofdent *d) {
-  return d->kind == CO__KIND_PIPE ? &m->chan[d->kobj] : NULL;
+  const struct co__sockend *e;
+  if (d->kind == CO__KIND_PIPE)
+    return &m->chan[d->kobj];
+  if (d->kind != CO__KIND_SOCKET)
+    return NULL;
+  e = &m->sock[d->kobj];
+  return e->peer >= 0 ? &m->chan[m->sock[e->peer].rx] : NULL;
 }
 
-/* A layer's exact write through a pipe's end: the kind's write rule says
- * what happens (EPIPE with no reader, EAGAIN when full and non-blocking,
- * else all n bytes queued). The bytes are the library's: zeros, as USE
- * writes (contract.h), where the built-in write queued its pattern. */
+int co__read_unknown(const struct co_model *m, const struct co_call *c) {
+  const struct ofdent *d;
+  if (c->n <= 0 || !co__is_live(m, c->a))
+    return 0;
+  d = co__ofd_of(m, c->a);
+  if (d->kind == CO__KIND_PIPE)
+    return m->chan[d->kobj].lost;
+  return d->kind == CO__KIND_SOCKET && m->chan[m->sock[d->kobj].rx].lost;
+}
+
+/* An opaque layer's write through a pipe's or a socket's end (its
+ * buffers, a header, a flush: contract.h CO_IO_OPAQUE writes at least one
+ * byte there), as the kind's write rule takes a write: its error (EPIPE
+ * with nobody reading, ECONNREFUSED...), or CO_OK, what the channel holds
+ * then not known. */
+static int opaque_channel_write(struct co_model *m, const struct objent *o,
+                                struct ofdent *d, struct co_aftermath *t) {
+  struct co_outcome w;
+  struct co_call c;
+  memset(&w, 0, sizeof w);
+  use_as_write(o, 1, &c);
+  co__rule_write(m, &c, &w, t);
+  if (w.err != CO_OK)
+    return w.err;
+  co__kind_unknown(m, d);
+  return CO_OK;
+}
+
+/* A layer's exact write through a pipe's or a socket's end: the kind's
+ * write rule says what happens (EPIPE with no reader, EAGAIN when full and
+ * non-blocking, else all n bytes queued). The bytes are the library's:
+ * zeros, as USE writes (contract.h), where the built-in write queued its
+ * pattern. */
 static void use_channel(struct co_model *m, struct co__callctx *x,
                         struct ofdent *d, struct co_outcome *pred,
                         struct co_aftermath *t) {
@@ -202,8 +238,7 @@ void co__obj_make(struct co_model *m, struct objent *o, int numbered,
   o->hold.owns = (uint8_t)(owns != 0);
   o->hold.num = num;
   o->hold.gen = co__is_live(m, num) ? m->fd[num].gen : 0;
-  if (o->hold.gen) /* a library may set O_NONBLOCK on what it holds */
-    co__ofd_of(m, num)->nonblock = 2;
+  /* (O_NONBLOCK: a library that sets it says so, CO_IO_NONBLOCK) */
   o->wrap.inner = -1;
   o->nb.n = -1;
   o->nb.on = (uint8_t)(numbered != 0);
@@ -358,6 +393,7 @@ static void eff_take(struct co_model *m, struct co__callctx *x,
       (!co__is_live(m, a) || co__ofd_of(m, a)->acc == CO_F_ACC_RDONLY))
     o->failed = 1; /* never writes: no system call */
   o->polls = (e->checks & CO_CHK_POLL) != 0;
+  o->sends = (e->checks & CO_CHK_SOCKET) != 0;
   t->obj = x->op->dst % CO_OBJS;
 }
 
@@ -406,11 +442,10 @@ static void eff_close(struct co_model *m, struct co__callctx *x,
   if ((e->io & CO_IO_OPAQUE) && (o->needs & CO_NEED_WRITE)) {
     struct ofdent *d =
         co__is_live(m, o->hold.num) ? co__ofd_of(m, o->hold.num) : NULL;
-    const struct co__chan *ch = d ? chan_written(m, d) : NULL;
     if (!d || d->acc == CO_F_ACC_RDONLY)
       flush = CO_EBADF;
-    else if (ch && !ch->readers)
-      flush = CO_EPIPE; /* what it writes at close: nobody reads the pipe */
+    else if (d->kind != CO__KIND_FILE)
+      flush = opaque_channel_write(m, o, d, t); /* what it writes at close */
     else
       co__ofd_unknown(m, d);
   }
@@ -456,6 +491,12 @@ static void eff_use(struct co_model *m, struct co__callctx *x,
     d->off = m->fsize[d->file];
     t->offset_num = o->hold.num;
   }
+  if (reaches && o->sends && co__kind_class(m, o->hold.num) != CO__KC_SOCKET) {
+    /* send(2) on a number that no longer names a socket (CO_CHK_SOCKET's
+     * object, its descriptor closed and the number reused): ENOTSOCK */
+    lfail(pred, x, CO_ENOTSOCK);
+    return;
+  }
   if (reaches && o->polls && kind_unpollable(m, o->hold.num)) {
     /* epoll refuses its kind (CO_CHK_POLL): the write waits for an event
      * that cannot be registered, with no system call on it; not sticky */
@@ -481,13 +522,16 @@ static void eff_use(struct co_model *m, struct co__callctx *x,
     }
     return;
   }
-  if ((e->io & CO_IO_OPAQUE) && chan_written(m, d) &&
-      !chan_written(m, d)->readers) {
-    /* what it writes (its buffers, a header, a flush) meets a pipe that
-     * nobody reads: EPIPE, as at its close */
-    lfail(pred, x, CO_EPIPE);
-    if (e->io & CO_IO_STICKY)
-      o->failed = 1;
+  if ((e->io & CO_IO_OPAQUE) && d->kind != CO__KIND_FILE) {
+    int err = opaque_channel_write(m, o, d, t);
+    if (err != CO_OK) {
+      lfail(pred, x, err);
+      if (e->io & CO_IO_STICKY)
+        o->failed = 1;
+      return;
+    }
+    t->offset_num = -1;
+    pred->ret = n;
     return;
   }
   if (e->io & CO_IO_OPAQUE) {

@@ -214,8 +214,10 @@ void co_model_prepare(const struct co_model *m, const struct co_step *st,
   t->blocks = s.valid && (c->kind == CO_OP_READ || c->kind == CO_OP_WRITE) &&
               m->nchan ? co__would_block(m, c)
                        : 0;
-  if (s.valid && c->kind == CO_OP_CALL && m->nchan && !t->blocks)
-    t->blocks = co__call_would_block(m, &s); /* libs: a layer's write */
+  if (s.valid && m->nchan && !t->blocks) /* libs: a layer's bytes */
+    t->blocks = c->kind == CO_OP_CALL   ? co__call_would_block(m, &s)
+                : c->kind == CO_OP_READ ? 3 * co__read_unknown(m, c)
+                                        : 0;
   /* not issued: the outcome is the model's own, never an errno */
   t->refused = !s.valid || t->blocks || refuses(m, &s, t->ev, t->nev);
   p->step = st;

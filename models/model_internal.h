@@ -149,6 +149,7 @@ struct objent {
   uint8_t needs;  /* CO_NEED_* of the mode it was made with */
   uint8_t own;    /* CO_OWN_*: the object's own append and text flags */
   uint8_t polls;  /* libs: its writes wait on epoll (CO_CHK_POLL) */
+  uint8_t sends;  /* libs: it writes with send(2) (CO_CHK_SOCKET) */
   uint8_t eof;    /* the C runtime's end-of-file flag (docs/crt.md#read):
                      its _read returns 0 until a _lseek; 2: not known
                      (after a read the model did not follow, under Wine) */
@@ -748,6 +749,9 @@ int co__kind_accepted(const struct co_model *m, const struct co_entry *e,
 /* A layer call that would wait in the kernel (a USE through a full pipe):
  * never issued, as a built-in write that would wait. */
 int co__call_would_block(const struct co_model *m, const struct co__step *s);
+/* A read of a pipe or socket whose bytes an opaque layer wrote (how many
+ * is not known): never issued (co_aftermath.blocks 3). */
+int co__read_unknown(const struct co_model *m, const struct co_call *c);
 int co__wrapped_layer(const struct co__step *s);
 /* The first entry id of the layer whose objects the step's entry takes:
  * its own, or a wrapper's the wrapped layer's. */

@@ -277,3 +277,17 @@ Test(libs, opaque_writes_into_a_pipe_without_reader_fail) {
                 "gzclose o0\n");
   clean("zlib", "s0 s1 = pipe\no0 = gzdopen s1 w\nclose s0\n");
 }
+
+/* After a failed writev (EPIPE: the peer is gone) libevent stops writing
+ * (CO_IO_STICKY): when the number later names a socket whose peer reads,
+ * the bufferevent still writes nothing. Without the flag the model would
+ * have it write. */
+Test(libs, libevent_write_declared_not_sticky_is_caught) {
+  caught_at(&co_lib_libevent, "libevent-wrong-sticky",
+            (struct wrong){"bufferevent_write", NO_EFFECT, 0, CO_IO_STICKY, 0},
+            "s0 s1 = socketpair stream\no0 = x_bufferevent_socket_new s0\n"
+            "close s1\nx_bufferevent_write o0 3\nclose s0\n"
+            "s2 s3 = socketpair stream nonblock\nx_bufferevent_write o0 2\n"
+            "read s3 8\nx_bufferevent_free o0\n",
+            6, "returned -1");
+}

@@ -336,7 +336,9 @@ struct co_aftermath {
   /* refused because the call would block: 1 it would wait (a read of an
    * empty pipe or socket with a writer, a write that does not fit, on a
    * description without O_NONBLOCK); 2 whether it fits is past what the
-   * model knows (a socket's buffer, docs/posix.md#blocking) */
+   * model knows (a socket's buffer, docs/posix.md#blocking); 3 a read of
+   * bytes an opaque layer wrote, how many not known (libs,
+   * docs/posix.md#layer-kinds) */
   int blocks;
   int64_t num[CO_TOUCH_MAX];
   /* pairs that must name the same open file description after the step */

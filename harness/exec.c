@@ -1692,6 +1692,32 @@ static void force_close(struct co_exec *ex, int64_t num) {
   ex->be->call(ex->self, &c, &r);
 }
 
+/* Close every number of ex->nums[0..n) that ex->valid says is open. On
+ * POSIX, three or more of them in one close_range split around the
+ * foreign numbers (the same numbers: every other one in the span is
+ * closed already, and the split never reaches a foreign one), one close
+ * each where the backend has no close_range. */
+static void close_valid(struct co_exec *ex, size_t n) {
+  size_t i, first = n, last = 0, open = 0;
+  for (i = 0; i < n; i++)
+    if (ex->valid[i]) {
+      first = first < n ? first : i;
+      last = i;
+      open++;
+    }
+  if (open >= 3 && ex->platform == CO_PLATFORM_POSIX) {
+    struct co_call c = {CO_OP_CLOSE_RANGE, 0, ex->nums[first], ex->nums[last],
+                        0, -1, NULL};
+    struct co_outcome r;
+    split_close_range(ex, &c, &r);
+    if (r.err == CO_OK)
+      return;
+  }
+  for (i = 0; i < n; i++)
+    if (ex->valid[i])
+      force_close(ex, ex->nums[i]);
+}
+
 static void teardown_objects(struct co_exec *ex) {
   unsigned k, i, pass;
   const struct co_glue_env *env;
@@ -1753,9 +1779,7 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
   n = reachable(ex, hi);
   if (n != (size_t)-1 &&
       ex->be->valid_many(ex->self, ex->nums, n, ex->valid) == 0) {
-    for (i = 0; i < n; i++)
-      if (ex->valid[i])
-        force_close(ex, ex->nums[i]);
+    close_valid(ex, n);
     if (ex->be->valid_many(ex->self, ex->nums, n, ex->valid) == 0)
       for (i = 0; i < n; i++)
         if (ex->valid[i]) {

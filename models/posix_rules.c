@@ -232,21 +232,30 @@ void co__write_with(struct co_model *m, const struct co_call *c,
   t->offset_num = c->a;
 }
 
+/* A live description of a kind with no offset (a pipe end, a socket)
+ * that c reads or writes, or NULL (a file, or not open: the file rules).
+ * Nothing to observe after it: a read or write changes no number's
+ * validity or flags, and there is no offset (docs/posix.md#pipes). */
+static struct ofdent *chan_ofd(const struct co_model *m,
+                               const struct co_call *c) {
+  struct ofdent *o;
+  if (!co__is_live(m, c->a))
+    return NULL;
+  o = co__ofd_of(m, c->a);
+  return o->kind == CO__KIND_FILE ? NULL : o;
+}
+
 void co__rule_write(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t) {
-  struct ofdent *o;
-  if (!co__is_live(m, c->a) || co__ofd_of(m, c->a)->kind == CO__KIND_FILE) {
+  struct ofdent *o = chan_ofd(m, c);
+  if (!o)
     co__write_with(m, c, pred, t, CO_EBADF);
-    return;
-  }
-  /* a pipe's write end or a socket (docs/posix.md#pipes, #sockets): no
-   * offset to observe */
-  if ((o = co__io_ofd(m, c, pred, t, CO_F_ACC_RDONLY, CO_EBADF)) == NULL)
-    return;
-  if (o->kind == CO__KIND_SOCKET)
-    co__sock_write(m, c, o, pred);
+  else if (o->acc == CO_F_ACC_RDONLY) /* a pipe's read end */
+    co__fail(pred, CO_EBADF);
+  else if (o->kind == CO__KIND_SOCKET)
+    co__sock_write(m, c, o, pred); /* docs/posix.md#sockets */
   else
-    co__pipe_write(m, c, o, pred);
+    co__pipe_write(m, c, o, pred); /* docs/posix.md#pipes */
 }
 
 /* man lseek: the offset of the description; a negative result is EINVAL
@@ -295,12 +304,14 @@ void co__rule_lseek(struct co_model *m, const struct co_call *c,
  * EBADF too); then co__read_from. */
 void co__rule_read(struct co_model *m, const struct co_call *c,
                    struct co_outcome *pred, struct co_aftermath *t) {
-  struct ofdent *o = co__io_ofd(m, c, pred, t, CO_F_ACC_WRONLY, CO_EBADF);
-  if (o && o->kind == CO__KIND_SOCKET)
+  struct ofdent *o = chan_ofd(m, c);
+  if (o && o->acc == CO_F_ACC_WRONLY) /* a pipe's write end */
+    co__fail(pred, CO_EBADF);
+  else if (o && o->kind == CO__KIND_SOCKET)
     co__sock_read(m, c, o, pred); /* docs/posix.md#sockets */
-  else if (o && o->kind != CO__KIND_FILE)
-    co__pipe_read(m, c, o, pred); /* docs/posix.md#pipes */
   else if (o)
+    co__pipe_read(m, c, o, pred); /* docs/posix.md#pipes */
+  else if ((o = co__io_ofd(m, c, pred, t, CO_F_ACC_WRONLY, CO_EBADF)))
     co__read_from(m, c, o, pred, t);
 }
 

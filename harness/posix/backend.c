@@ -532,12 +532,10 @@ static void sigpipe_release(struct posix_be *be) {
   be->sigpipe_held = 0;
 }
 
-/* The trace is over: the second party's thread ends (and its table). */
-static void posix_trace_end(void *self) {
-  struct posix_be *be = self;
+/* The second party's thread ends (and its table): "thread end". */
+static void party_end(struct posix_be *be) {
   struct party *p = &be->party;
   be->child = 0;
-  sigpipe_release(be);
   if (!p->running)
     return;
   pthread_mutex_lock(&p->mu);
@@ -548,13 +546,21 @@ static void posix_trace_end(void *self) {
   p->running = 0;
 }
 
+/* The trace is over: the second party ends, SIGPIPE is the thread's own
+ * again. */
+static void posix_trace_end(void *self) {
+  struct posix_be *be = self;
+  party_end(be);
+  sigpipe_release(be);
+}
+
 static void posix_call(void *self, const struct co_call *c,
                        struct co_outcome *out) {
   struct posix_be *be = self;
   if (c->kind == CO_OP_THREAD) {
     errno = 0;
     if (c->flags & CO_F_BIT1) { /* end: the thread exits */
-      posix_trace_end(be);
+      party_end(be);
       co_outcome_from_c(out, 0, 0);
       return;
     }

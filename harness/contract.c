@@ -111,7 +111,7 @@ static int entry_find(const char *name, size_t len) {
    CO_IO_CLOSES_ANY | CO_IO_ACCESS_ONCE | CO_IO_AS_RUN | CO_IO_KEEPS_STD |     \
    CO_IO_DOSERRNO | CO_IO_NONBLOCK)
 #define KNOWN_CHK                                                              \
-  (CO_CHK_VALID | CO_CHK_ACCESS | CO_CHK_ANY | CO_CHK_SOCKET | CO_CHK_POLL |    \
+  (CO_CHK_VALID | CO_CHK_ACCESS | CO_CHK_ANY | CO_CHK_SOCKET | CO_CHK_POLL |   \
    CO_CHK_WANTS_SOCKET)
 #define KNOWN_NEEDS                                                            \
   (CO_NEED_READ | CO_NEED_WRITE | CO_THEN_READ | CO_THEN_WRITE)

@@ -140,8 +140,8 @@ static const char *case_trace(int c, unsigned needs, const char **arg,
  * 0, or -1 if the trace language cannot express case c (then it is
  * observed only). */
 static int documented(const struct co_entry *e, const char *mode,
-                      const char *close_name, int c, unsigned needs,
-                      int *fails, int *after_call, int *after_free) {
+                      const char *close_name, int c, unsigned needs, int *fails,
+                      int *after_call, int *after_free) {
   static struct co_model *m;
   struct co_model_config cfg;
   struct co_trace t;
@@ -248,8 +248,8 @@ static int run(FILE *out) {
           if (fd == -2)
             continue;
           known = documented(e, nm ? e->modes[m].name : "",
-                             k->entries[close_e].name, c, needs, &dfail,
-                             &dcall, &dfree) == 0;
+                             k->entries[close_e].name, c, needs, &dfail, &dcall,
+                             &dfree) == 0;
           memset(&o, 0, sizeof o);
           a->call(&env, i, m, &obj, fd, 0, &o);
           ofail = o.ret < 0 || !obj;
@@ -267,18 +267,18 @@ static int run(FILE *out) {
             same = -1;
           else
             diffs += !same;
-          fprintf(
-              out, "| %s | `%s` | %s | %s | %s, %s / %s | %s, %s / %s | %s |\n",
-              co_libs[l].library, e->name, nm ? e->modes[m].name : "",
-              c == C_ACCESS ? access_name(needs) : case_name[c],
-              !known  ? "(not modelled)"
-              : dfail ? "fails"
-                      : "succeeds",
-              !known ? "" : yn(dcall, c), !known ? "" : yn(dfree, c),
-              ofail ? "fails" : "succeeds", yn(ocall, c), yn(ofree, c),
-              same < 0 ? ""
-              : same   ? "same"
-                       : "**differs**");
+          fprintf(out,
+                  "| %s | `%s` | %s | %s | %s, %s / %s | %s, %s / %s | %s |\n",
+                  co_libs[l].library, e->name, nm ? e->modes[m].name : "",
+                  c == C_ACCESS ? access_name(needs) : case_name[c],
+                  !known  ? "(not modelled)"
+                  : dfail ? "fails"
+                          : "succeeds",
+                  !known ? "" : yn(dcall, c), !known ? "" : yn(dfree, c),
+                  ofail ? "fails" : "succeeds", yn(ocall, c), yn(ofree, c),
+                  same < 0 ? ""
+                  : same   ? "same"
+                           : "**differs**");
           if (is_open(fd))
             close(fd);
           if (spare >= 0)

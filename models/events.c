@@ -305,8 +305,7 @@ static int ev_take(struct evctx *x, int n) {
  * model predicts the library's answer (layers.c). */
 static int ev_kind(struct evctx *x, int n) {
   int64_t a = x->c->a;
-  if (!x->r->nrefs ||
-      !(x->e->checks & (CO_CHK_SOCKET | CO_CHK_WANTS_SOCKET)) ||
+  if (!x->r->nrefs || !(x->e->checks & (CO_CHK_SOCKET | CO_CHK_WANTS_SOCKET)) ||
       co__kind_accepted(x->m, x->e, a))
     return n;
   return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_KIND, CO_PARTY_CLIENT,

@@ -319,8 +319,7 @@ static int take_check(const struct co_model *m, const struct co__callctx *x,
     return CO_EBADF; /* docs/posix.md#fdopen; gzdopen(-1): NULL */
   if ((e->checks & (CO_CHK_VALID | CO_CHK_SOCKET)) && !co__is_open(m, a))
     return CO_EBADF;
-  if ((e->checks & CO_CHK_SOCKET) &&
-      co__kind_class(m, a) != CO__KC_SOCKET)
+  if ((e->checks & CO_CHK_SOCKET) && co__kind_class(m, a) != CO__KC_SOCKET)
     return CO_ENOTSOCK; /* getsockopt SO_TYPE's */
   if ((e->checks & CO_CHK_ACCESS) && co__is_live(m, a) &&
       !access_ok(co__ofd_of(m, a)->acc, x->md->needs))

@@ -198,11 +198,10 @@ Test(libs, libuv_close_declared_borrowing_is_caught_at_uv_close) {
  * (CO_CHK_SOCKET): without the check the model would have
  * g_socket_new_from_fd take a regular file; GLib refuses it. */
 Test(libs, gsocket_without_socket_check_is_caught_at_new) {
-  caught_at(&co_lib_gsocket, "gsocket-wrong-kind",
-            (struct wrong){"g_socket_new_from_fd", NO_EFFECT, CO_CHK_SOCKET, 0,
-                           0},
-            "s0 = open rdwr\no0 = x_g_socket_new_from_fd s0\n", 1,
-            "returned -1");
+  caught_at(
+      &co_lib_gsocket, "gsocket-wrong-kind",
+      (struct wrong){"g_socket_new_from_fd", NO_EFFECT, CO_CHK_SOCKET, 0, 0},
+      "s0 = open rdwr\no0 = x_g_socket_new_from_fd s0\n", 1, "returned -1");
   clean("gsocket", "s0 = open rdwr\no0 = g_socket_new_from_fd s0\n");
 }
 
@@ -211,11 +210,11 @@ Test(libs, gsocket_without_socket_check_is_caught_at_new) {
  * closes the descriptor
  * (reports/findings/glib-socket-new-from-fd-fail-closes.md). */
 Test(libs, gsocket_new_declared_as_documented_is_caught_at_new) {
-  caught_at(&co_lib_gsocket, "gsocket-wrong-adopt",
-            (struct wrong){"g_socket_new_from_fd", CO_EFF_ADOPT_ON_SUCCESS, 0,
-                           0, 0},
-            "s0 = open rdwr\no0 = x_g_socket_new_from_fd s0\nclose s0\n", 1,
-            "closed descriptor");
+  caught_at(
+      &co_lib_gsocket, "gsocket-wrong-adopt",
+      (struct wrong){"g_socket_new_from_fd", CO_EFF_ADOPT_ON_SUCCESS, 0, 0, 0},
+      "s0 = open rdwr\no0 = x_g_socket_new_from_fd s0\nclose s0\n", 1,
+      "closed descriptor");
   clean("gsocket", "s0 = open rdwr\no0 = g_socket_new_from_fd s0\nclose s0\n");
 }
 
@@ -223,26 +222,25 @@ Test(libs, gsocket_new_declared_as_documented_is_caught_at_new) {
  * (CO_IO_NONBLOCK): a duplicate's description shows it after the failed
  * call. */
 Test(libs, gsocket_without_nonblock_is_caught_by_getfl) {
-  caught_at(&co_lib_gsocket, "gsocket-wrong-nonblock",
-            (struct wrong){"g_socket_new_from_fd", NO_EFFECT, 0,
-                           CO_IO_NONBLOCK, 0},
-            "s0 = open rdwr\ns1 = dup s0\no0 = x_g_socket_new_from_fd s1\n"
-            "getfl s0\n",
-            3, "O_NONBLOCK set");
-  clean("gsocket",
-        "s0 = open rdwr\ns1 = dup s0\no0 = g_socket_new_from_fd s1\n"
-        "getfl s0\nclose s0\n");
+  caught_at(
+      &co_lib_gsocket, "gsocket-wrong-nonblock",
+      (struct wrong){"g_socket_new_from_fd", NO_EFFECT, 0, CO_IO_NONBLOCK, 0},
+      "s0 = open rdwr\ns1 = dup s0\no0 = x_g_socket_new_from_fd s1\n"
+      "getfl s0\n",
+      3, "O_NONBLOCK set");
+  clean("gsocket", "s0 = open rdwr\ns1 = dup s0\no0 = g_socket_new_from_fd s1\n"
+                   "getfl s0\nclose s0\n");
 }
 
 /* libevent on its default epoll backend (CO_CHK_POLL): a bufferevent over
  * a regular file is made, but its write never goes out (epoll_ctl EPERM). */
 Test(libs, libevent_without_poll_check_is_caught_at_write) {
-  caught_at(&co_lib_libevent, "libevent-wrong-poll",
-            (struct wrong){"bufferevent_socket_new", NO_EFFECT, CO_CHK_POLL, 0,
-                           0},
-            "s0 = open rdwr\no0 = x_bufferevent_socket_new s0\n"
-            "x_bufferevent_write o0 3\nx_bufferevent_free o0\nclose s0\n",
-            2, "returned -1");
+  caught_at(
+      &co_lib_libevent, "libevent-wrong-poll",
+      (struct wrong){"bufferevent_socket_new", NO_EFFECT, CO_CHK_POLL, 0, 0},
+      "s0 = open rdwr\no0 = x_bufferevent_socket_new s0\n"
+      "x_bufferevent_write o0 3\nx_bufferevent_free o0\nclose s0\n",
+      2, "returned -1");
   clean("libevent", "s0 = open rdwr\no0 = bufferevent_socket_new s0\n"
                     "bufferevent_write o0 3\nbufferevent_write o0 2\n"
                     "bufferevent_free o0\nlseek s0 0 cur\nclose s0\n");

@@ -161,9 +161,9 @@ int co_effect_takes_n(enum co_effect f);
  * (getsockopt SO_TYPE: GLib's g_socket_new_from_fd). A descriptor that is
  * not open fails it as CO_CHK_VALID does; any other kind than a socket
  * fails it too (ENOTSOCK; "failed" for an entry that does not set
- * errno, as GLib's, which reports a GError). The library asks for a socket: handing it
- * another kind is the client's mistake, an event (contract mode does not
- * draw it), and the model still predicts the library's answer. */
+ * errno, as GLib's, which reports a GError). The library asks for a socket:
+ * handing it another kind is the client's mistake, an event (contract mode does
+ * not draw it), and the model still predicts the library's answer. */
 #define CO_CHK_SOCKET 0x8
 /* The object waits for its descriptor with epoll (libevent's default
  * backend): over a kind epoll refuses (a regular file, a directory:

@@ -86,7 +86,9 @@ static void run_raw(const struct co_backend *be, void *self,
       *v[k] = r[k]->type == CO_REF_SLOT   ? slot[r[k]->idx]
               : r[k]->type == CO_REF_FREE ? f0 + r[k]->idx
               : r[k]->type == CO_REF_NEG  ? -1
-                                          : limit;
+              : r[k]->type == CO_REF_AT /* f>=B: B, all above f0 free */
+                  ? (co_ref_at[r[k]->idx] > f0 ? co_ref_at[r[k]->idx] : f0)
+                  : limit;
     if (op->kind == CO_OP_CALL) {
       const struct co_adapter *ad;
       unsigned idx;
@@ -131,6 +133,9 @@ static void run_raw(const struct co_backend *be, void *self,
           break;
         }
     }
+  /* the second party's thread ends, as the executor ends it */
+  if (be->trace_end)
+    be->trace_end(self);
   syscall(SYS_close_range, (unsigned)f0, ~0u, 0u);
   /* a setlimit of the trace's, undone as the executor undoes it */
   if (setrlimit(RLIMIT_NOFILE, lim) < 0)

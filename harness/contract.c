@@ -109,8 +109,10 @@ static int entry_find(const char *name, size_t len) {
 #define KNOWN_IO                                                               \
   (CO_IO_OPAQUE | CO_IO_STICKY | CO_IO_SILENT | CO_IO_READS |                  \
    CO_IO_CLOSES_ANY | CO_IO_ACCESS_ONCE | CO_IO_AS_RUN | CO_IO_KEEPS_STD |     \
-   CO_IO_DOSERRNO)
-#define KNOWN_CHK (CO_CHK_VALID | CO_CHK_ACCESS | CO_CHK_ANY)
+   CO_IO_DOSERRNO | CO_IO_NONBLOCK)
+#define KNOWN_CHK                                                              \
+  (CO_CHK_VALID | CO_CHK_ACCESS | CO_CHK_ANY | CO_CHK_SOCKET | CO_CHK_POLL |   \
+   CO_CHK_WANTS_SOCKET)
 #define KNOWN_NEEDS                                                            \
   (CO_NEED_READ | CO_NEED_WRITE | CO_THEN_READ | CO_THEN_WRITE)
 #define KNOWN_OWN                                                              \
@@ -172,6 +174,9 @@ static const char *entry_contradiction(const struct co_adapter *a,
   *field = "io";
   if (e->io & ~KNOWN_IO)
     return "unknown CO_IO_* bits";
+  if ((e->io & CO_IO_NONBLOCK) && !co_effect_takes_fd(e->effect))
+    return "CO_IO_NONBLOCK is an entry's that takes a descriptor (adopt, "
+           "adopt-on-success, borrow, adopt-dup)";
   if ((e->io & CO_IO_KEEPS_STD) && e->effect != CO_EFF_CLOSE)
     return "CO_IO_KEEPS_STD is a close entry's";
   if ((e->io & CO_IO_CLOSES_ANY) && e->effect != CO_EFF_CLOSE)
@@ -206,6 +211,12 @@ static const char *entry_contradiction(const struct co_adapter *a,
   if ((e->checks & CO_CHK_ANY) && (e->checks & CO_CHK_VALID))
     return "CO_CHK_ANY (takes any int without looking) contradicts "
            "CO_CHK_VALID (fails on a descriptor that is not open)";
+  if ((e->checks & CO_CHK_ANY) && (e->checks & CO_CHK_SOCKET))
+    return "CO_CHK_ANY (takes any int without looking) contradicts "
+           "CO_CHK_SOCKET (asks the descriptor whether it is a socket)";
+  if ((e->checks & CO_CHK_SOCKET) && (e->checks & CO_CHK_WANTS_SOCKET))
+    return "CO_CHK_SOCKET refuses every kind but a socket already: "
+           "CO_CHK_WANTS_SOCKET says nothing more";
   return mode_contradiction(e, field);
 }
 

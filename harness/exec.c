@@ -1481,8 +1481,11 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
                      ? "`%s` would block (nothing to read with a writer "
                        "left, or no room, without O_NONBLOCK: "
                        "docs/posix.md#blocking)"
-                     : "`%s`: whether it fits in the socket's buffer is "
-                       "past what the model knows (docs/posix.md#blocking)",
+                 : eff->blocks == 2
+                     ? "`%s`: whether it fits in the socket's buffer is "
+                       "past what the model knows (docs/posix.md#blocking)"
+                     : "`%s`: how many bytes a library wrote into it is not "
+                       "known (docs/posix.md#layer-kinds)",
                  text);
   else if (st->op->kind == CO_OP_GETSTD || st->op->kind == CO_OP_SETSTD ||
            st->op->kind == CO_OP_CLOSESTD)
@@ -1781,12 +1784,13 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
   hi += CO_SWEEP_MARGIN;
   if (ex->first.kind == CO_V_OK)
     final_compare(ex, &tv, hi);
-  /* Teardown: the second party ends (its own table with it), every
-   * object the trace left is freed (its layer's close), then every
-   * reachable number that is open is closed, whatever the model thinks,
-   * and none may be left. */
-  trace_end(ex);
+  /* Teardown: every object the trace left is freed (its layer's close,
+   * while the trace's SIGPIPE guard holds: a stream's close may write to a
+   * pipe nobody reads), the second party ends (its own table with it),
+   * then every reachable number that is open is closed, whatever the
+   * model thinks, and none may be left. */
   teardown_objects(ex);
+  trace_end(ex);
   n = reachable(ex, hi);
   if (n != (size_t)-1 &&
       ex->be->valid_many(ex->self, ex->nums, n, ex->valid) == 0) {

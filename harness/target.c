@@ -56,6 +56,7 @@ const uint8_t co_client_ops[] = {
     CO_OP_TCP_CONNECT, CO_OP_TCP_ACCEPT, CO_OP_CLOSESOCKET, CO_OP_SEND,
     CO_OP_RECV};
 #define CO_OPS_WIN32_ALL win32_ops
+#define CO_OPS_CLIENT_KINDS co_client_ops /* (the POSIX kinds' opset) */
 #define CO_BACKEND_OS co_backend_win32
 #define CO_LAYER_CRT "crt"
 #define CO_ON_WIN32(...) __VA_ARGS__
@@ -77,6 +78,15 @@ static const uint8_t posix_ops[] = {
 const uint8_t co_client_ops[] = {CO_OP_OPEN,  CO_OP_DUP,   CO_OP_DUP2,
                                  CO_OP_CLOSE, CO_OP_WRITE, CO_OP_LSEEK,
                                  CO_OP_GETFD, CO_OP_GETFL};
+/* libs (issue 20): the client's calls around a library made for streams,
+ * with the kinds it is made for (pipes, socketpairs, shutdown) and the
+ * reads that see what went through them; the client's operations first, so that
+ * their records decode as the CLIENT opset's. */
+static const uint8_t client_kind_ops[] = {
+    CO_OP_OPEN,  CO_OP_DUP,  CO_OP_DUP2,  CO_OP_CLOSE, CO_OP_WRITE,
+    CO_OP_LSEEK, CO_OP_GETFD, CO_OP_GETFL, CO_OP_READ, CO_OP_PIPE,
+    CO_OP_PIPE2, CO_OP_SOCKETPAIR, CO_OP_SHUTDOWN};
+#define CO_OPS_CLIENT_KINDS client_kind_ops
 #define CO_OPS_POSIX_ALL posix_ops
 /* Loopback TCP (docs/posix.md#tcp): the sockets' calls, and the
  * descriptor calls that share, close and reuse them (no open: the

@@ -198,8 +198,8 @@ static void quiet(const gchar *domain, GLogLevelFlags level, const gchar *msg,
 /* GLib's warnings (g_critical on a bad descriptor) are the library's own
  * report of what the model predicts; they are kept quiet from the moment a
  * target with a GLib layer starts (co_adapter.start). */
-static int start(const struct co_glue_env *env, void **state, char *err,
-                 size_t cap) {
+int co_lib_glib_start(const struct co_glue_env *env, void **state, char *err,
+                      size_t cap) {
   (void)env;
   (void)err;
   (void)cap;
@@ -291,9 +291,9 @@ const struct co_adapter co_lib_gio = {.version = CO_ADAPTER_VERSION,
                                       .contract = &stream_contract,
                                       .call = stream_glue,
                                       .handle_of = stream_fd,
-                                      .state_new = start};
+                                      .state_new = co_lib_glib_start};
 const struct co_adapter co_lib_glib = {.version = CO_ADAPTER_VERSION,
                                        .contract = &channel_contract,
                                        .call = channel_glue,
                                        .handle_of = channel_fd,
-                                       .state_new = start};
+                                       .state_new = co_lib_glib_start};

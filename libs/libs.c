@@ -37,6 +37,10 @@ static void v_gio(char *buf, size_t cap) {
   snprintf(buf, cap, "GLib (GIO) %u.%u.%u", glib_major_version,
            glib_minor_version, glib_micro_version);
 }
+static void v_gsocket(char *buf, size_t cap) {
+  snprintf(buf, cap, "GLib (GSocket) %u.%u.%u", glib_major_version,
+           glib_minor_version, glib_micro_version);
+}
 static void v_libevent(char *buf, size_t cap) {
   snprintf(buf, cap, "libevent %s", event_get_version());
 }
@@ -52,6 +56,7 @@ const struct co_lib co_libs[] = {
     {&co_lib_glib, "GLib", v_glib},
     {&co_lib_libevent, "libevent", v_libevent},
     {&co_lib_libuv, "libuv", v_libuv},
+    {&co_lib_gsocket, "GLib (GSocket)", v_gsocket},
 };
 const size_t co_nlibs = sizeof co_libs / sizeof *co_libs;
 

@@ -19,6 +19,7 @@ extern const struct co_adapter co_lib_bzip2;
 extern const struct co_adapter co_lib_libarchive;
 extern const struct co_adapter co_lib_libevent;
 extern const struct co_adapter co_lib_libuv;
+extern const struct co_adapter co_lib_gsocket;
 
 /* One validated library: its adapter (its target is a LIBS row of the
  * target list, harness/targets.def). */
@@ -35,6 +36,11 @@ extern const size_t co_nlibs;
  * (reports/findings/): replayed, not fuzzed. */
 /* libevent-free-now: bufferevent_free without the loop turn after it. */
 #define CO_LIB_LIBEVENT_FREE_NOW 0x1
+
+/* GLib's adapters' state_new (libs/glib.c): GLib's warnings kept quiet
+ * from the moment a target with a GLib layer starts; no state. */
+int co_lib_glib_start(const struct co_glue_env *env, void **state, char *err,
+                      size_t cap);
 
 /* Register every adapter and the target list's LIBS rows. Idempotent.
  * Returns 0, or -1 with a message in err. */

@@ -23,10 +23,21 @@
  *    0, 1 or 2 (uv__stream_close: "Don't close stdio file descriptors"):
  *    CO_IO_KEEPS_STD, seen only by traces that own 0-2 (--free-std; a
  *    campaign so found it); the descriptor is the client's again.
- * libuv returns negative errno values; EPIPE for a read-only handle where
- * write(2) would say EBADF, so failures compare as "failed". Regular
- * files stand in for pipes: uv_pipe_open accepts any descriptor, and
- * uv_try_write never needs the loop's poller.
+ *  - uv_tcp_open(handle, sock): "Open an existing file descriptor or
+ *    SOCKET as a TCP handle." (docs/src/tcp.rst: "The passed file
+ *    descriptor or SOCKET is not checked for its type, but it's required
+ *    that it represents a valid stream socket": another kind is the
+ *    client's mistake, CO_CHK_WANTS_SOCKET). unix/tcp.c: it sets the
+ *    descriptor non-blocking first (uv__nonblock: EBADF for one that is not
+ *    open, which it leaves) and takes it readable and writable whatever
+ *    its access mode or kind: a uv_try_write then is write(2)'s own answer
+ *    (EBADF on a read-only descriptor). Closed by uv_close as a pipe is.
+ * Both set O_NONBLOCK on the description (CO_IO_NONBLOCK), shared with its
+ * duplicates. libuv returns negative errno values; EPIPE for a read-only
+ * pipe handle where write(2) would say EBADF, so failures compare as
+ * "failed". Neither checks the kind (unix/pipe.c uv_pipe_open asks only
+ * F_GETFL): a regular file works, and uv_try_write never needs the loop's
+ * poller.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,17 +49,17 @@
 
 #include "libs.h"
 
-enum { OPEN, FILENO, TRY_WRITE, CLOSE };
+enum { OPEN, FILENO, TRY_WRITE, CLOSE, TCP_OPEN };
 
 #define UVDOC "libuv 1.44 docs: "
 static const struct co_entry entries[] = {
     [OPEN] = {.name = "uv_pipe_open",
               .effect = CO_EFF_ADOPT_ON_SUCCESS,
               .checks = CO_CHK_VALID,
-              .io = CO_IO_ACCESS_ONCE,
+              .io = CO_IO_ACCESS_ONCE | CO_IO_NONBLOCK,
               .source = UVDOC "uv_pipe_open: an existing descriptor as a "
                               "pipe, closed by uv_close; UV_EBADF leaves it",
-              .c = "$o = libuv_open($fd, &$r);"},
+              .c = "$o = libuv_open($fd, &$r, 0);"},
     [FILENO] = {.name = "uv_fileno",
                 .effect = CO_EFF_LEND,
                 .source = UVDOC "uv_fileno: libuv stays in control of it",
@@ -72,6 +83,14 @@ static const struct co_entry entries[] = {
                .c = "uv_close($o, libuv_freed);\n"
                     "uv_run(&libuv_loop, UV_RUN_NOWAIT);\n"
                     "$r = 0;"},
+    [TCP_OPEN] = {.name = "uv_tcp_open",
+                  .effect = CO_EFF_ADOPT_ON_SUCCESS,
+                  .checks = CO_CHK_VALID | CO_CHK_WANTS_SOCKET,
+                  .io = CO_IO_NONBLOCK,
+                  .source = UVDOC "uv_tcp_open: an existing descriptor as a "
+                                  "TCP handle, closed by uv_close; "
+                                  "unix/tcp.c: uv__nonblock first",
+                  .c = "$o = libuv_open($fd, &$r, 1);"},
 };
 
 /* The reproducer's C (closeonce/contract.h): the glue's calls, with its
@@ -86,16 +105,22 @@ static const struct co_contract_c repro = {
             "  free(h);\n"
             "}\n"
             "\n"
-            "/* uv_pipe_init + uv_pipe_open; a failure closes the handle */\n"
-            "static inline void *libuv_open(int fd, long *r) {\n"
-            "  uv_pipe_t *p = malloc(sizeof *p);\n"
+            "/* uv_pipe_init + uv_pipe_open (tcp: uv_tcp_init + uv_tcp_open);\n"
+            " * a failure closes the handle */\n"
+            "static inline void *libuv_open(int fd, long *r, int tcp) {\n"
+            "  union {\n"
+            "    uv_pipe_t pipe;\n"
+            "    uv_tcp_t tcp;\n"
+            "  } *p = malloc(sizeof *p);\n"
             "  *r = -1;\n"
             "  if (!p)\n"
             "    return NULL;\n"
-            "  if ((*r = uv_pipe_init(&libuv_loop, p, 0)) < 0) {\n"
+            "  if ((*r = tcp ? uv_tcp_init(&libuv_loop, &p->tcp)\n"
+            "                : uv_pipe_init(&libuv_loop, &p->pipe, 0)) < 0) {\n"
             "    free(p);\n"
             "    p = NULL;\n"
-            "  } else if ((*r = uv_pipe_open(p, fd)) < 0) {\n"
+            "  } else if ((*r = tcp ? uv_tcp_open(&p->tcp, fd)\n"
+            "                       : uv_pipe_open(&p->pipe, fd)) < 0) {\n"
             "    uv_close((uv_handle_t *)p, libuv_freed);\n"
             "    uv_run(&libuv_loop, UV_RUN_NOWAIT);\n"
             "    p = NULL;\n"
@@ -117,7 +142,7 @@ static const struct co_contract_c repro = {
     .build = "$(pkg-config --cflags --libs libuv)"};
 
 static const struct co_contract contract = {
-    .layer = "libuv", .entries = entries, .nentries = 4, .repro = &repro};
+    .layer = "libuv", .entries = entries, .nentries = 5, .repro = &repro};
 
 /* The loop, one per executor (co_adapter.start): uv_loop_init opens
  * descriptors of its own (epoll, the signal pipes), and so does the first
@@ -169,47 +194,63 @@ static void freed(uv_handle_t *h) {
   free(h);
 }
 
-static void close_handle(uv_pipe_t *p) {
-  uv_loop_t *loop = p->loop;
-  uv_close((uv_handle_t *)p, freed);
+static void close_handle(uv_handle_t *h) {
+  uv_loop_t *loop = h->loop;
+  uv_close(h, freed);
   uv_run(loop, UV_RUN_NOWAIT); /* the close callback frees it */
+}
+
+/* A pipe or TCP handle over fd: uv_pipe_open or uv_tcp_open (e). Returns
+ * the handle, or NULL with *r libuv's error (the handle closed). */
+static void *open_handle(struct loop *l, unsigned e, int64_t fd, long *r) {
+  union {
+    uv_pipe_t pipe;
+    uv_tcp_t tcp;
+  } *u = malloc(sizeof *u);
+  *r = UV_ENOMEM;
+  if (!l || !u) {
+    free(u);
+    return NULL;
+  }
+  *r = e == TCP_OPEN ? uv_tcp_init(&l->loop, &u->tcp)
+                     : uv_pipe_init(&l->loop, &u->pipe, 0);
+  if (*r < 0) {
+    free(u);
+    return NULL;
+  }
+  *r = e == TCP_OPEN ? uv_tcp_open(&u->tcp, (uv_os_sock_t)fd)
+                     : uv_pipe_open(&u->pipe, (uv_file)fd);
+  if (*r < 0) {
+    close_handle((uv_handle_t *)u);
+    return NULL;
+  }
+  return u;
 }
 
 static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
                  void **obj, int64_t fd, int32_t n, struct co_outcome *out) {
   static const char buf[256]; /* read only: uv_buf_t takes char * */
-  uv_pipe_t *p = *obj;
+  void *h = *obj;
   uv_os_fd_t f;
   uv_buf_t b;
-  struct loop *l = env->state;
   long r = -1;
   (void)mode;
   switch (e) {
   case OPEN:
-    *obj = NULL;
-    if (!l || !(p = malloc(sizeof *p)))
-      break;
-    if ((r = uv_pipe_init(&l->loop, p, 0)) < 0) {
-      free(p);
-      break;
-    }
-    if ((r = uv_pipe_open(p, (uv_file)fd)) < 0) {
-      close_handle(p);
-      break;
-    }
-    *obj = p;
+  case TCP_OPEN:
+    *obj = open_handle(env->state, e, fd, &r);
     break;
   case FILENO:
-    r = uv_fileno((uv_handle_t *)p, &f);
+    r = uv_fileno(h, &f);
     if (r == 0)
       r = f;
     break;
   case TRY_WRITE:
     b = uv_buf_init((char *)buf, (unsigned)n);
-    r = uv_try_write((uv_stream_t *)p, &b, 1);
+    r = uv_try_write(h, &b, 1);
     break;
   case CLOSE:
-    close_handle(p);
+    close_handle(h);
     *obj = NULL;
     r = 0;
     break;

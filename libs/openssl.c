@@ -18,6 +18,12 @@
  *    at close(2)'s result (bss_fd.c): BIO_free returns 1 even when the close
  *    fails. Declared CO_IO_SILENT; see
  * reports/findings/openssl-bio-free-hides-close-error.md.
+ * And its socket BIO, from BIO_s_socket(3): "BIO_new_socket() returns a
+ * socket BIO using sock and close_flag", with BIO_get_fd, BIO_write and
+ * BIO_free as for a descriptor BIO (bss_sock.c: sock_new/sock_ctrl store
+ * the int unchecked; sock_write is one writesocket(), write(2) on Unix, so
+ * any kind works; sock_free closes with BIO_closesocket when BIO_CLOSE is
+ * set and ignores its result). BIO_new_socket takes every kind.
  */
 #include <errno.h>
 #include <openssl/bio.h>
@@ -27,7 +33,7 @@
 
 #include "libs.h"
 
-enum { NEW_CLOSE, NEW_NOCLOSE, GET_FD, WRITE, FREE };
+enum { NEW_CLOSE, NEW_NOCLOSE, GET_FD, WRITE, FREE, SOCK_CLOSE, SOCK_NOCLOSE };
 
 static const struct co_entry entries[] = {
     [NEW_CLOSE] = {.name = "BIO_new_fd_close",
@@ -66,6 +72,23 @@ static const struct co_entry entries[] = {
               .source = "BIO_free(3), bss_fd.c fd_free: closes fd if "
                         "BIO_CLOSE; close(2)'s result is ignored, returns 1",
               .c = "$r = BIO_free($o) == 1 ? 0 : -1;"},
+    [SOCK_CLOSE] = {.name = "BIO_new_socket_close",
+                    .effect = CO_EFF_ADOPT_ON_SUCCESS,
+                    .checks = CO_CHK_ANY,
+                    .sets_errno = 1,
+                    .source = "BIO_s_socket(3), BIO_set_close(3): "
+                              "BIO_new_socket(sock, BIO_CLOSE) owns sock; "
+                              "bss_sock.c: not checked",
+                    .c = "$o = BIO_new_socket($fd, BIO_CLOSE);\n"
+                         "$r = $o ? 0 : -1;"},
+    [SOCK_NOCLOSE] = {.name = "BIO_new_socket_noclose",
+                      .effect = CO_EFF_BORROW,
+                      .checks = CO_CHK_ANY,
+                      .sets_errno = 1,
+                      .source = "BIO_s_socket(3): BIO_new_socket(sock, "
+                                "BIO_NOCLOSE) leaves sock with the caller",
+                      .c = "$o = BIO_new_socket($fd, BIO_NOCLOSE);\n"
+                           "$r = $o ? 0 : -1;"},
 };
 
 /* The reproducer's C (closeonce/contract.h): the glue's calls. */
@@ -74,7 +97,7 @@ static const struct co_contract_c repro = {
     .build = "$(pkg-config --cflags --libs libcrypto)"};
 
 static const struct co_contract contract = {
-    .layer = "openssl", .entries = entries, .nentries = 5, .repro = &repro};
+    .layer = "openssl", .entries = entries, .nentries = 7, .repro = &repro};
 
 static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
                  void **obj, int64_t fd, int32_t n, struct co_outcome *out) {
@@ -88,6 +111,12 @@ static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
   case NEW_CLOSE:
   case NEW_NOCLOSE:
     b = BIO_new_fd((int)fd, e == NEW_CLOSE ? BIO_CLOSE : BIO_NOCLOSE);
+    *obj = b;
+    r = b ? 0 : -1;
+    break;
+  case SOCK_CLOSE:
+  case SOCK_NOCLOSE:
+    b = BIO_new_socket((int)fd, e == SOCK_CLOSE ? BIO_CLOSE : BIO_NOCLOSE);
     *obj = b;
     r = b ? 0 : -1;
     break;

@@ -300,6 +300,18 @@ static int ev_take(struct evctx *x, int n) {
   return n;
 }
 
+/* Handing a descriptor of a kind the entry does not accept (a socket
+ * entry given a file or a pipe): the client's mistake; if it runs, the
+ * model predicts the library's answer (layers.c). */
+static int ev_kind(struct evctx *x, int n) {
+  int64_t a = x->c->a;
+  if (!x->r->nrefs || !(x->e->checks & (CO_CHK_SOCKET | CO_CHK_WANTS_SOCKET)) ||
+      co__kind_accepted(x->m, x->e, a))
+    return n;
+  return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_KIND, CO_PARTY_CLIENT,
+                CO_PARTY_NONE, 1, a, ref_slot(x->op->a));
+}
+
 /* ---- a built-in operation ---- */
 
 /* Its first operand: stale, or closing another party's descriptor, or
@@ -427,6 +439,7 @@ static const struct evrule take_rules[] = {
     {ev_take_overwrite, STOP},
     {ev_take, STOP},
     {ev_take_socket, STOP},
+    {ev_kind, STOP},
 };
 /* A built-in operation has no table: its rules all add up (none stops
  * the search), so co__op_events calls the ones its kind can fire, in this
@@ -625,6 +638,11 @@ int co_event_format(const struct co_event *ev, char *buf, size_t cap) {
                     actor, (long long)ev->num,
                     ev->owner >= 0 ? " and now belongs to " : "",
                     ev->owner >= 0 ? owner : "");
+  case CO_WHY_KIND:
+    return snprintf(buf, cap,
+                    "%s hands %s%s, not a socket, to an entry whose "
+                    "library asks for a socket",
+                    actor, h, at);
   }
   return snprintf(buf, cap, "?");
 }

@@ -89,6 +89,138 @@ int co__call_touches_foreign(const struct co_model *m,
   return s->r->has_obj && o->live && co__is_foreign(m, o->hold.num);
 }
 
+/* What kind num's description is, for the kind checks (its kind,
+ * model_internal.h enum co__kind; a Win32 process or device handle is
+ * another kind than a file). */
+int co__kind_class(const struct co_model *m, int64_t num) {
+  const struct ofdent *d;
+  if (!co__is_live(m, num))
+    return CO__KC_NONE;
+  d = co__ofd_of(m, num);
+  if (d->proc || d->dev)
+    return CO__KC_OTHER;
+  switch (d->kind) {
+  case CO__KIND_FILE:
+    return CO__KC_FILE;
+  case CO__KIND_PIPE:
+    return CO__KC_PIPE;
+  case CO__KIND_SOCKET:
+    return CO__KC_SOCKET;
+  default:
+    return CO__KC_OTHER;
+  }
+}
+
+/* The write(2) a layer's USE of n bytes makes through object o's
+ * descriptor, as a built-in write: the call the kind's write rule takes. */
+static void use_as_write(const struct objent *o, int32_t n, struct co_call *c) {
+  memset(c, 0, sizeof *c);
+  c->kind = CO_OP_WRITE;
+  c->a = o->hold.num;
+  c->n = n;
+  c->hint = -1;
+}
+
+/* Non-zero if a layer call would wait in the kernel: an exact USE through
+ * a full pipe or socket, its description not known to be non-blocking (the
+ * same rule as a built-in write's, docs/posix.md#blocking): never
+ * issued. */
+int co__call_would_block(const struct co_model *m, const struct co__step *s) {
+  const struct objent *o = &m->obj[s->op->obj % CO_OBJS];
+  struct co_call c;
+  if (!s->e || s->e->effect != CO_EFF_USE || !s->r->has_obj || !o->live ||
+      o->failed || o->pg.on || o->nb.on || (s->e->io & CO_IO_OPAQUE) ||
+      !(o->needs & CO_NEED_WRITE) || !co__obj_num_valid(m, o))
+    return 0;
+  use_as_write(o, s->c->n, &c);
+  return co__would_block(m, &c);
+}
+
+/* The channel a write through description d queues into (a pipe's; a
+ * socket's peer's receive channel), or NULL. */
+static struct co__chan *chan_written(struct co_model *m,
+                                     const struct ofdent *d) {
+  const struct co__sockend *e;
+  if (d->kind == CO__KIND_PIPE)
+    return &m->chan[d->kobj];
+  if (d->kind != CO__KIND_SOCKET)
+    return NULL;
+  e = &m->sock[d->kobj];
+  return e->peer >= 0 ? &m->chan[m->sock[e->peer].rx] : NULL;
+}
+
+int co__read_unknown(const struct co_model *m, const struct co_call *c) {
+  const struct ofdent *d;
+  if (c->n <= 0 || !co__is_live(m, c->a))
+    return 0;
+  d = co__ofd_of(m, c->a);
+  if (d->kind == CO__KIND_PIPE)
+    return m->chan[d->kobj].lost;
+  return d->kind == CO__KIND_SOCKET && m->chan[m->sock[d->kobj].rx].lost;
+}
+
+/* An opaque layer's write through a pipe's or a socket's end (its
+ * buffers, a header, a flush: contract.h CO_IO_OPAQUE writes at least one
+ * byte there), as the kind's write rule takes a write: its error (EPIPE
+ * with nobody reading, ECONNREFUSED...), or CO_OK, what the channel holds
+ * then not known. */
+static int opaque_channel_write(struct co_model *m, const struct objent *o,
+                                struct ofdent *d, struct co_aftermath *t) {
+  struct co_outcome w;
+  struct co_call c;
+  memset(&w, 0, sizeof w);
+  use_as_write(o, 1, &c);
+  co__rule_write(m, &c, &w, t);
+  if (w.err != CO_OK)
+    return w.err;
+  co__kind_unknown(m, d);
+  return CO_OK;
+}
+
+/* A layer's exact write through a pipe's or a socket's end: the kind's
+ * write rule says what happens (EPIPE with no reader, EAGAIN when full and
+ * non-blocking, else all n bytes queued). The bytes are the library's:
+ * zeros, as USE writes (contract.h), where the built-in write queued its
+ * pattern. */
+static void use_channel(struct co_model *m, struct co__callctx *x,
+                        struct ofdent *d, struct co_outcome *pred,
+                        struct co_aftermath *t) {
+  struct co__chan *ch = chan_written(m, d);
+  size_t n = (size_t)x->c->n;
+  struct co_call c;
+  use_as_write(x->o, x->c->n, &c);
+  co__rule_write(m, &c, pred, t);
+  if (pred->err != CO_OK) {
+    if (!x->errs)
+      pred->err = CO_OTHER;
+    if ((x->e->io & CO_IO_STICKY) && !x->o->failed)
+      x->o->failed = 1; /* an error event: libevent stops writing */
+    return;
+  }
+  if (!ch)
+    co__kind_unknown(m, d); /* a kind whose bytes the model does not keep */
+  else if (!ch->lost && ch->len >= n)
+    memset(ch->b + ch->head + ch->len - n, 0, n);
+}
+
+/* Whether entry e accepts num's kind (a number that is not open: yes,
+ * the other checks say what happens to it). */
+int co__kind_accepted(const struct co_model *m, const struct co_entry *e,
+                      int64_t num) {
+  int k = co__kind_class(m, num);
+  if (k == CO__KC_NONE)
+    return 1;
+  return !(e->checks & (CO_CHK_SOCKET | CO_CHK_WANTS_SOCKET)) ||
+         k == CO__KC_SOCKET;
+}
+
+/* Kinds epoll_ctl refuses (EPERM): regular files and directories
+ * (docs/posix.md#layer-kinds). */
+static int kind_unpollable(const struct co_model *m, int64_t num) {
+  int k = co__kind_class(m, num);
+  return k == CO__KC_FILE || k == CO__KC_DIR;
+}
+
 static int access_ok(int acc, int needs) {
   if ((needs & CO_NEED_READ) && acc == CO_F_ACC_WRONLY)
     return 0;
@@ -118,8 +250,7 @@ void co__obj_make(struct co_model *m, struct objent *o, int numbered,
   o->hold.owns = (uint8_t)(owns != 0);
   o->hold.num = num;
   o->hold.gen = co__is_live(m, num) ? m->fd[num].gen : 0;
-  if (o->hold.gen) /* a library may set O_NONBLOCK on what it holds */
-    co__ofd_of(m, num)->nonblock = 2;
+  /* (O_NONBLOCK: a library that sets it says so, CO_IO_NONBLOCK) */
   o->wrap.inner = -1;
   o->nb.n = -1;
   o->nb.on = (uint8_t)(numbered != 0);
@@ -198,8 +329,10 @@ static int take_check(const struct co_model *m, const struct co__callctx *x,
     return CO_EINVAL;
   if (a < 0 && !(e->checks & CO_CHK_ANY))
     return CO_EBADF; /* docs/posix.md#fdopen; gzdopen(-1): NULL */
-  if ((e->checks & CO_CHK_VALID) && !co__is_open(m, a))
+  if ((e->checks & (CO_CHK_VALID | CO_CHK_SOCKET)) && !co__is_open(m, a))
     return CO_EBADF;
+  if ((e->checks & CO_CHK_SOCKET) && co__kind_class(m, a) != CO__KC_SOCKET)
+    return CO_ENOTSOCK; /* getsockopt SO_TYPE's */
   if ((e->checks & CO_CHK_ACCESS) && co__is_live(m, a) &&
       !access_ok(co__ofd_of(m, a)->acc, x->md->needs))
     return CO_EINVAL;
@@ -239,6 +372,8 @@ static void eff_take(struct co_model *m, struct co__callctx *x,
   int64_t a = x->c->a;
   int err = take_check(m, x, a);
   co__touch(t, a);
+  if ((e->io & CO_IO_NONBLOCK) && co__is_live(m, a))
+    co__ofd_of(m, a)->nonblock = 1; /* before its checks (contract.h) */
   if (err != CO_OK) {
     lfail(pred, x, err);
     /* adopts even on failure: closes it on the error path */
@@ -249,6 +384,8 @@ static void eff_take(struct co_model *m, struct co__callctx *x,
   if (e->effect == CO_EFF_ADOPT_DUP && (a = take_dup(m, x, a, pred, t)) < 0)
     return;
   co__obj_make(m, o, x->numbered, x->base, a, e->effect != CO_EFF_BORROW);
+  if ((e->io & CO_IO_NONBLOCK) && co__is_live(m, a))
+    co__ofd_of(m, a)->nonblock = 1; /* known, not a library's guess */
   o->own = md->own;
   o->needs = co__mode_does(md);
   if (co__is_live(m, a)) {
@@ -256,8 +393,9 @@ static void eff_take(struct co_model *m, struct co__callctx *x,
     int had_append = d->append;
     if (md->sets_append)
       d->append = 1;
-    if (md->seeks_end == CO_SEEK_ALWAYS ||
-        (md->seeks_end == CO_SEEK_IF_SET_APPEND && !had_append))
+    if ((md->seeks_end == CO_SEEK_ALWAYS ||
+         (md->seeks_end == CO_SEEK_IF_SET_APPEND && !had_append)) &&
+        d->kind == CO__KIND_FILE) /* (a pipe has no offset: ESPIPE) */
       d->off = m->fsize[d->file];
     if (e->io & CO_IO_READS)
       co__ofd_unknown(m, d);
@@ -265,6 +403,8 @@ static void eff_take(struct co_model *m, struct co__callctx *x,
   if ((e->io & CO_IO_ACCESS_ONCE) &&
       (!co__is_live(m, a) || co__ofd_of(m, a)->acc == CO_F_ACC_RDONLY))
     o->failed = 1; /* never writes: no system call */
+  o->polls = (e->checks & CO_CHK_POLL) != 0;
+  o->sends = (e->checks & CO_CHK_SOCKET) != 0;
   t->obj = x->op->dst % CO_OBJS;
 }
 
@@ -311,11 +451,14 @@ static void eff_close(struct co_model *m, struct co__callctx *x,
   }
   o->live = 0;
   if ((e->io & CO_IO_OPAQUE) && (o->needs & CO_NEED_WRITE)) {
-    if (!co__is_live(m, o->hold.num) ||
-        co__ofd_of(m, o->hold.num)->acc == CO_F_ACC_RDONLY)
+    struct ofdent *d =
+        co__is_live(m, o->hold.num) ? co__ofd_of(m, o->hold.num) : NULL;
+    if (!d || d->acc == CO_F_ACC_RDONLY)
       flush = CO_EBADF;
+    else if (d->kind != CO__KIND_FILE)
+      flush = opaque_channel_write(m, o, d, t); /* what it writes at close */
     else
-      co__ofd_unknown(m, co__ofd_of(m, o->hold.num));
+      co__ofd_unknown(m, d);
   }
   err = co__obj_close_fd(
       m, o,
@@ -359,6 +502,18 @@ static void eff_use(struct co_model *m, struct co__callctx *x,
     d->off = m->fsize[d->file];
     t->offset_num = o->hold.num;
   }
+  if (reaches && o->sends && co__kind_class(m, o->hold.num) != CO__KC_SOCKET) {
+    /* send(2) on a number that no longer names a socket (CO_CHK_SOCKET's
+     * object, its descriptor closed and the number reused): ENOTSOCK */
+    lfail(pred, x, CO_ENOTSOCK);
+    return;
+  }
+  if (reaches && o->polls && kind_unpollable(m, o->hold.num)) {
+    /* epoll refuses its kind (CO_CHK_POLL): the write waits for an event
+     * that cannot be registered, with no system call on it; not sticky */
+    lfail(pred, x, CO_EBADF);
+    return;
+  }
   if ((e->io & CO_IO_SILENT) && (o->needs & CO_NEED_WRITE) && !o->failed &&
       (!reaches || d->acc == CO_F_ACC_RDONLY)) {
     pred->ret = n; /* buffered: the failure shows later, if ever */
@@ -367,7 +522,9 @@ static void eff_use(struct co_model *m, struct co__callctx *x,
   }
   if (!reaches || d->acc == CO_F_ACC_RDONLY) {
     lfail(pred, x, CO_EBADF);
-    if (e->io & CO_IO_STICKY)
+    /* (sticky after a failed write(2); an object that polls first never
+     * issued one: epoll_ctl refused the number, no error event) */
+    if ((e->io & CO_IO_STICKY) && !o->polls)
       o->failed = 1;
     if (e->io & CO_IO_DOSERRNO) { /* the C runtime's _doserrno */
       pred->data = d ? CO__ERROR_ACCESS_DENIED : CO__ERROR_INVALID_HANDLE;
@@ -376,9 +533,24 @@ static void eff_use(struct co_model *m, struct co__callctx *x,
     }
     return;
   }
+  if ((e->io & CO_IO_OPAQUE) && d->kind != CO__KIND_FILE) {
+    int err = opaque_channel_write(m, o, d, t);
+    if (err != CO_OK) {
+      lfail(pred, x, err);
+      if (e->io & CO_IO_STICKY)
+        o->failed = 1;
+      return;
+    }
+    t->offset_num = -1;
+    pred->ret = n;
+    return;
+  }
   if (e->io & CO_IO_OPAQUE) {
     co__ofd_unknown(m, d);
     t->offset_num = -1;
+  } else if (d->kind != CO__KIND_FILE) {
+    use_channel(m, x, d, pred, t);
+    return;
   } else if (in >= 0 || o->nb.on) {
     if (co__crt_write(m, d, own, n, pred) < 0)
       return;

@@ -230,6 +230,10 @@ void co_model_prepare(const struct co_model *m, const struct co_step *st,
     }
     t->blocks = co__would_block(on, c);
   }
+  if (s.valid && m->nchan && !t->blocks) /* libs: a layer's bytes */
+    t->blocks = c->kind == CO_OP_CALL   ? co__call_would_block(m, &s)
+                : c->kind == CO_OP_READ ? 3 * co__read_unknown(m, c)
+                                        : 0;
   /* not issued: the outcome is the model's own, never an errno */
   t->refused = !s.valid || t->blocks || refuses(m, &s, t->ev, t->nev);
   p->step = st;

@@ -150,6 +150,8 @@ struct objent {
   uint8_t failed; /* a sticky I/O error (CO_IO_STICKY) */
   uint8_t needs;  /* CO_NEED_* of the mode it was made with */
   uint8_t own;    /* CO_OWN_*: the object's own append and text flags */
+  uint8_t polls;  /* libs: its writes wait on epoll (CO_CHK_POLL) */
+  uint8_t sends;  /* libs: it writes with send(2) (CO_CHK_SOCKET) */
   uint8_t eof;    /* the C runtime's end-of-file flag (docs/crt.md#read):
                      its _read returns 0 until a _lseek; 2: not known
                      (after a read the model did not follow, under Wine) */
@@ -824,6 +826,20 @@ static inline uint8_t co__mode_does(const struct co_mode *md) {
 void co__as_run_step(struct co_model *m, struct co__callctx *x,
                      struct co_outcome *pred, struct co_aftermath *t);
 int co__call_hits_os(const struct co_entry *e, const struct objent *o);
+/* The kind checks (contract.h CO_CHK_SOCKET, CO_CHK_POLL,
+ * CO_CHK_WANTS_SOCKET): what kind num's description is, as they see it (CO__KC_NONE: not
+ * open), and whether entry e accepts it (0: the client's mistake). */
+enum { CO__KC_NONE, CO__KC_FILE, CO__KC_DIR, CO__KC_PIPE, CO__KC_SOCKET,
+       CO__KC_OTHER };
+int co__kind_class(const struct co_model *m, int64_t num);
+int co__kind_accepted(const struct co_model *m, const struct co_entry *e,
+                      int64_t num);
+/* A layer call that would wait in the kernel (a USE through a full pipe):
+ * never issued, as a built-in write that would wait. */
+int co__call_would_block(const struct co_model *m, const struct co__step *s);
+/* A read of a pipe or socket whose bytes an opaque layer wrote (how many
+ * is not known): never issued (co_aftermath.blocks 3). */
+int co__read_unknown(const struct co_model *m, const struct co_call *c);
 int co__wrapped_layer(const struct co__step *s);
 /* The first entry id of the layer whose objects the step's entry takes:
  * its own, or a wrapper's the wrapped layer's. */

@@ -303,6 +303,20 @@ static void as_run_and_silent(struct co_entry *e, struct co_mode *md) {
   (void)md;
   e->io = CO_IO_AS_RUN | CO_IO_SILENT;
 }
+/* issue 20 (libs): the kind checks' contradictions */
+static void any_and_socket(struct co_entry *e, struct co_mode *md) {
+  (void)md;
+  e->checks = CO_CHK_ANY | CO_CHK_SOCKET;
+}
+static void socket_and_wants(struct co_entry *e, struct co_mode *md) {
+  (void)md;
+  e->checks = CO_CHK_SOCKET | CO_CHK_WANTS_SOCKET;
+  e->sets_errno = 0;
+}
+static void kind_on_a_lend(struct co_entry *e, struct co_mode *md) {
+  (void)md;
+  e->checks = CO_CHK_POLL;
+}
 static void unknown_io(struct co_entry *e, struct co_mode *md) {
   (void)md;
   e->io = 0x4000;
@@ -332,6 +346,16 @@ Test(layers, a_contract_that_contradicts_itself_is_refused_naming_the_field) {
                    "outcome as the library ran"));
   cr_assert(strstr(register_changed("bad7", 6, unknown_io),
                    "entry bad7_demo_close: field io: unknown CO_IO_* bits"));
+  /* the kind checks (issue 20, libs) */
+  cr_assert(strstr(register_changed("bad8", 1, any_and_socket),
+                   "entry bad8_demo_adopt: field checks: CO_CHK_ANY (takes "
+                   "any int without looking) contradicts CO_CHK_SOCKET"));
+  cr_assert(strstr(register_changed("bad10", 1, socket_and_wants),
+                   "entry bad10_demo_adopt: field checks: CO_CHK_SOCKET "
+                   "refuses every kind but a socket already"));
+  cr_assert(strstr(register_changed("bad11", 2, kind_on_a_lend),
+                   "entry bad11_demo_fd: field checks: checks are made by an "
+                   "entry that takes a descriptor"));
   /* nothing of a refused adapter was registered */
   cr_assert_eq(co_entry_find("bad1_demo_open", 14), -1);
 }

@@ -179,15 +179,6 @@ Test(libs, libevent_close_on_free_declared_borrowing_is_caught_at_free) {
                     "bufferevent_write o0 4\nbufferevent_free o0\n");
 }
 
-Test(libs, libevent_write_declared_not_sticky_is_caught) {
-  caught_at(&co_lib_libevent, "libevent-wrong-sticky",
-            (struct wrong){"bufferevent_write", NO_EFFECT, 0, CO_IO_STICKY, 0},
-            "s0 = open rdonly\no0 = x_bufferevent_socket_new s0\n"
-            "x_bufferevent_write o0 3\nclose s0\ns1 = open rdwr\n"
-            "x_bufferevent_write o0 3\nx_bufferevent_free o0\nclose s1\n",
-            5, "returned -1");
-}
-
 Test(libs, libuv_without_validity_check_is_caught_at_pipe_open) {
   caught_at(&co_lib_libuv, "libuv-wrong-valid",
             (struct wrong){"uv_pipe_open", NO_EFFECT, CO_CHK_VALID, 0, 0},
@@ -201,4 +192,100 @@ Test(libs, libuv_close_declared_borrowing_is_caught_at_uv_close) {
             "s0 = open rdwr\no0 = x_uv_pipe_open s0\nx_uv_try_write o0 2\n"
             "x_uv_close o0\nclose s0\n",
             3, "closed descriptor");
+}
+
+/* issue 20 (libs): the kind checks. GLib's GSocket asks for a socket
+ * (CO_CHK_SOCKET): without the check the model would have
+ * g_socket_new_from_fd take a regular file; GLib refuses it. */
+Test(libs, gsocket_without_socket_check_is_caught_at_new) {
+  caught_at(
+      &co_lib_gsocket, "gsocket-wrong-kind",
+      (struct wrong){"g_socket_new_from_fd", NO_EFFECT, CO_CHK_SOCKET, 0, 0},
+      "s0 = open rdwr\no0 = x_g_socket_new_from_fd s0\n", 1, "returned -1");
+  clean("gsocket", "s0 = open rdwr\no0 = g_socket_new_from_fd s0\n");
+}
+
+/* The documented contract (adopt on success: "On failure, the caller must
+ * close fd themselves") is contradicted by GLib at the failed call: it
+ * closes the descriptor
+ * (reports/findings/glib-socket-new-from-fd-fail-closes.md). */
+Test(libs, gsocket_new_declared_as_documented_is_caught_at_new) {
+  caught_at(
+      &co_lib_gsocket, "gsocket-wrong-adopt",
+      (struct wrong){"g_socket_new_from_fd", CO_EFF_ADOPT_ON_SUCCESS, 0, 0, 0},
+      "s0 = open rdwr\no0 = x_g_socket_new_from_fd s0\nclose s0\n", 1,
+      "closed descriptor");
+  clean("gsocket", "s0 = open rdwr\no0 = g_socket_new_from_fd s0\nclose s0\n");
+}
+
+/* GLib sets O_NONBLOCK before it finds that the descriptor is not a socket
+ * (CO_IO_NONBLOCK): a duplicate's description shows it after the failed
+ * call. */
+Test(libs, gsocket_without_nonblock_is_caught_by_getfl) {
+  caught_at(
+      &co_lib_gsocket, "gsocket-wrong-nonblock",
+      (struct wrong){"g_socket_new_from_fd", NO_EFFECT, 0, CO_IO_NONBLOCK, 0},
+      "s0 = open rdwr\ns1 = dup s0\no0 = x_g_socket_new_from_fd s1\n"
+      "getfl s0\n",
+      3, "O_NONBLOCK set");
+  clean("gsocket", "s0 = open rdwr\ns1 = dup s0\no0 = g_socket_new_from_fd s1\n"
+                   "getfl s0\nclose s0\n");
+}
+
+/* libevent on its default epoll backend (CO_CHK_POLL): a bufferevent over
+ * a regular file is made, but its write never goes out (epoll_ctl EPERM). */
+Test(libs, libevent_without_poll_check_is_caught_at_write) {
+  caught_at(
+      &co_lib_libevent, "libevent-wrong-poll",
+      (struct wrong){"bufferevent_socket_new", NO_EFFECT, CO_CHK_POLL, 0, 0},
+      "s0 = open rdwr\no0 = x_bufferevent_socket_new s0\n"
+      "x_bufferevent_write o0 3\nx_bufferevent_free o0\nclose s0\n",
+      2, "returned -1");
+  clean("libevent", "s0 = open rdwr\no0 = bufferevent_socket_new s0\n"
+                    "bufferevent_write o0 3\nbufferevent_write o0 2\n"
+                    "bufferevent_free o0\nlseek s0 0 cur\nclose s0\n");
+}
+
+/* libuv's uv_tcp_open checks that the descriptor is open (uv__nonblock's
+ * EBADF) and takes any kind: a regular file works. */
+Test(libs, libuv_tcp_open_without_validity_check_is_caught) {
+  caught_at(&co_lib_libuv, "libuv-wrong-tcp-valid",
+            (struct wrong){"uv_tcp_open", NO_EFFECT, CO_CHK_VALID, 0, 0},
+            "o0 = x_uv_tcp_open f0\n", 0, "returned -1");
+  clean("libuv", "o0 = uv_tcp_open f0\ns0 = open rdonly\no1 = uv_tcp_open s0\n"
+                 "uv_try_write o1 3\nuv_close o1\n");
+}
+
+/* A layer's write through a pipe is the pipe's write (issue 20): the
+ * reader sees its bytes (zeros), a reader gone is EPIPE, a full
+ * non-blocking pipe EAGAIN; and a mode that seeks to the end does not
+ * move a pipe's offset, which it has not. */
+Test(libs, layer_writes_through_a_pipe_are_the_pipes_writes) {
+  clean("libuv", "s0 s1 = pipe\no0 = uv_pipe_open s1\nuv_try_write o0 6\n"
+                 "read s0 9\nclose s0\nuv_try_write o0 2\nuv_close o0\n");
+  clean("openssl", "s0 s1 = pipe\no0 = fdopen s1 a\nfwrite o0 7\nread s0 7\n"
+                   "fclose o0\nread s0 1\nclose s0\n");
+}
+
+/* An opaque layer's writes (zlib: gzwrite's flush, gzclose's trailer) into
+ * a pipe nobody reads fail with EPIPE, and the teardown's close of a
+ * stream left open writes under the trace's SIGPIPE guard. */
+Test(libs, opaque_writes_into_a_pipe_without_reader_fail) {
+  clean("zlib", "s0 s1 = pipe\no0 = gzdopen s1 w\nclose s0\ngzwrite o0 3\n"
+                "gzclose o0\n");
+  clean("zlib", "s0 s1 = pipe\no0 = gzdopen s1 w\nclose s0\n");
+}
+
+/* After a failed writev (EPIPE: the peer is gone) libevent stops writing
+ * (CO_IO_STICKY): when the number later names a socket whose peer reads,
+ * the bufferevent still writes nothing. Without the flag the model would
+ * have it write. */
+Test(libs, libevent_write_declared_not_sticky_is_caught) {
+  caught_at(&co_lib_libevent, "libevent-wrong-sticky",
+            (struct wrong){"bufferevent_write", NO_EFFECT, 0, CO_IO_STICKY, 0},
+            "s0 s1 = socketpair stream\no0 = x_bufferevent_socket_new s0\n"
+            "close s1\nx_bufferevent_write o0 3\nclose s0\n"
+            "s2 s3 = socketpair stream nonblock\nx_bufferevent_write o0 2\n"
+            "read s3 8\nx_bufferevent_free o0\n",
+            6, "returned -1");
 }

@@ -47,7 +47,9 @@ enum co_effect {
   /* Frees the object and closes the descriptor it owns (not a borrowed one).
    * Trace: NAME oK */
   CO_EFF_CLOSE,
-  /* Writes n bytes through the object's descriptor. Trace: NAME oK N */
+  /* Writes n bytes through the object's descriptor. Trace: NAME oK N
+   * Through a pipe the bytes are taken to be zeros, as the built-in glue
+   * writes them ($buf below): a reader of the pipe compares them. */
   CO_EFF_USE,
   /* A new object of the same layer over a duplicate of oK's descriptor,
    * owned by the new object (the C runtime's _dup). Trace: oD = NAME oK */
@@ -148,6 +150,34 @@ int co_effect_takes_n(enum co_effect f);
  * it and fails only when it uses it (OpenSSL's BIO_new_fd). Without it a
  * negative descriptor fails the entry (EBADF). */
 #define CO_CHK_ANY 0x4
+/*
+ * Kind checks (issue 20): which kinds of open file description an adopting
+ * or borrowing entry accepts (docs/posix.md#layer-kinds). An entry with
+ * none of these bits accepts every kind: stdio's fdopen and zlib's
+ * gzdopen take any stream (a file, a pipe, a socket), and what their I/O
+ * then does is the kind's own rule.
+ */
+/* Sockets only: the entry asks the descriptor for its socket type first
+ * (getsockopt SO_TYPE: GLib's g_socket_new_from_fd). A descriptor that is
+ * not open fails it as CO_CHK_VALID does; any other kind than a socket
+ * fails it too (ENOTSOCK; "failed" for an entry that does not set
+ * errno, as GLib's, which reports a GError). The library asks for a socket:
+ * handing it another kind is the client's mistake, an event (contract mode does
+ * not draw it), and the model still predicts the library's answer. */
+#define CO_CHK_SOCKET 0x8
+/* The object waits for its descriptor with epoll (libevent's default
+ * backend): over a kind epoll refuses (a regular file, a directory:
+ * epoll_ctl EPERM) the entry succeeds, but the object's writes never
+ * reach the descriptor: every USE fails, with no system call on it. */
+#define CO_CHK_POLL 0x10
+/* The library's documentation asks for a socket and the library does not
+ * check (libevent's bufferevent_socket_new: "over an existing socket ...
+ * This file descriptor is not allowed to be a pipe(2)"; libuv's
+ * uv_tcp_open: "not type checked, but it's required that it represents a
+ * valid stream socket"): handing another kind is the client's mistake, an
+ * event (contract mode does not draw it); if it runs, the model predicts
+ * what the library does over it, as over any stream. */
+#define CO_CHK_WANTS_SOCKET 0x20
 
 /* How the layer's own I/O moves the description's offset. */
 #define CO_IO_EXACT 0 /* USE writes exactly n bytes; CLOSE writes nothing */
@@ -203,6 +233,14 @@ int co_effect_takes_n(enum co_effect f);
  * data (docs/crt.md#doserrno): the model predicts it where ReadFile or
  * WriteFile failed. */
 #define CO_IO_DOSERRNO 256
+/* libs (issue 20): making the object sets O_NONBLOCK on the descriptor's
+ * open file description, shared by its duplicates, whenever the
+ * descriptor is open, even when the entry then fails (GLib's
+ * g_socket_new_from_fd: "the file descriptor will be set to non-blocking
+ * mode"; libuv's uv_pipe_open and uv_tcp_open: uv__nonblock). Without it
+ * an object's description has O_NONBLOCK unknown while the object holds
+ * it (a library may set it). An adopting or borrowing entry's. */
+#define CO_IO_NONBLOCK 512
 
 #define CO_NEED_READ 0x1
 #define CO_NEED_WRITE 0x2

@@ -346,9 +346,12 @@ enum co_evwhy {
                               closesocket */
   CO_WHY_SOCK_DUPHANDLE,   /* duplicates a SOCKET with DuplicateHandle, not
                               WSADuplicateSocket */
-  CO_WHY_SOCK_CRT          /* hands a SOCKET to the C runtime
+  CO_WHY_SOCK_CRT,         /* hands a SOCKET to the C runtime
                               (_open_osfhandle), whose _close closes it
                               with CloseHandle */
+  /* libs (issue 20): hands a layer a descriptor of a kind its entry does
+   * not accept (contract.h CO_CHK_SOCKET, CO_CHK_WANTS_SOCKET) */
+  CO_WHY_KIND
 };
 struct co_event {
   uint8_t kind;    /* enum co_evkind */
@@ -388,7 +391,9 @@ struct co_aftermath {
   /* refused because the call would block: 1 it would wait (a read of an
    * empty pipe or socket with a writer, a write that does not fit, on a
    * description without O_NONBLOCK); 2 whether it fits is past what the
-   * model knows (a socket's buffer, docs/posix.md#blocking) */
+   * model knows (a socket's buffer, docs/posix.md#blocking); 3 a read of
+   * bytes an opaque layer wrote, how many not known (libs,
+   * docs/posix.md#layer-kinds) */
   int blocks;
   int64_t num[CO_TOUCH_MAX];
   /* pairs that must name the same open file description after the step */

@@ -75,17 +75,21 @@ int co__call_touches_foreign(const struct co_model *m,
   if (s->r->nrefs)
     return co__is_foreign(m, s->c->a);
   /* a layer's I/O through a SOCKET (docs/win32.md#socket-misuse): the
-   * model follows a socket's bytes through send and recv only */
-  if (s->r->has_obj && !o->live && s->ad->contract->numbered) {
+   * model follows a socket's bytes through send and recv only (Win32;
+   * on Linux a layer's I/O through a socket is the socket's) */
+  if (m->plat->pre && s->r->has_obj && e->effect != CO_EFF_CLOSE &&
+      e->effect != CO_EFF_LEND) {
+    const struct objent *on = o;
     /* a closed descriptor's number that another object holds now: the
      * call acts on that one (co__call_step), so the same rule */
-    int h = co__reused_holder(m, o, s->r->first, e->effect);
+    int h = !o->live && s->ad->contract->numbered
+                ? co__reused_holder(m, o, s->r->first, e->effect)
+                : -1;
     if (h >= 0)
-      o = &m->obj[h];
+      on = &m->obj[h];
+    if (on->live && co__is_sock(m, on->hold.num))
+      return 1;
   }
-  if (s->r->has_obj && o->live && co__is_sock(m, o->hold.num) &&
-      e->effect != CO_EFF_CLOSE && e->effect != CO_EFF_LEND)
-    return 1;
   return s->r->has_obj && o->live && co__is_foreign(m, o->hold.num);
 }
 

@@ -36,8 +36,8 @@ static const char *const why_names[] = {
     [CO_WHY_NOT_OPEN] = "not-open",   [CO_WHY_DEAD_OBJ] = "dead-object",
     [CO_WHY_OVERWRITE] = "overwrite", [CO_WHY_WRONG_LAYER] = "wrong-layer",
     [CO_WHY_GONE] = "gone",           [CO_WHY_LOST] = "lost",
-    [CO_WHY_RETURNED] = "returned"};
-_Static_assert(sizeof why_names / sizeof *why_names == CO_WHY_RETURNED + 1,
+    [CO_WHY_RETURNED] = "returned", [CO_WHY_EPOLL_STALE] = "epoll-stale"};
+_Static_assert(sizeof why_names / sizeof *why_names == CO_WHY_EPOLL_STALE + 1,
                "a name for every enum co_evwhy");
 
 /* The rule of a verdict made outside the executor (which names its own:

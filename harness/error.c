@@ -59,6 +59,18 @@ int co_err_from_errno(int e) {
     return CO_ENOSYS;
   case ENXIO:
     return CO_ENXIO;
+  case EISDIR: /* evdir */
+    return CO_EISDIR;
+  case EAGAIN:
+    return CO_EAGAIN;
+  case EEXIST:
+    return CO_EEXIST;
+#ifdef ELOOP
+  case ELOOP:
+    return CO_ELOOP;
+#endif
+  case ENOTDIR:
+    return CO_ENOTDIR;
   default:
     return CO_OTHER;
   }

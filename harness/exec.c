@@ -1475,6 +1475,9 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
                  "`%s`: its file's delete-on-close handle is closed, where "
                  "Windows and Wine part",
                  text);
+  else if (!e && co_model_kind_refusal(ex->model, call))
+    n = snprintf(w, cap, "`%s`: %s", text,
+                 co_model_kind_refusal(ex->model, call));
   else
     n = snprintf(w, cap, "`%s` on a %s the trace does not own", text,
                  ex->words->handle);

@@ -59,7 +59,10 @@ static const uint8_t posix_ops[] = {
     CO_OP_SETFL,         CO_OP_CLOSE,     CO_OP_CLOSE_RANGE, CO_OP_WRITE,
     CO_OP_LSEEK,         CO_OP_READ,      CO_OP_FSTAT,       CO_OP_LSEEK_EXT,
     CO_OP_SETLIMIT,      CO_OP_FTRUNCATE, CO_OP_FCHMOD,      CO_OP_REOPEN,
-    CO_OP_CREATED_QUERY, CO_OP_THREAD};
+    CO_OP_CREATED_QUERY, CO_OP_THREAD,
+    /* evdir (issue 20): directories, eventfd, epoll */
+    CO_OP_OPENDIR,       CO_OP_EVENTFD,   CO_OP_EPOLL_CREATE, CO_OP_EPOLL_CTL,
+    CO_OP_EPOLL_WAIT};
 /* Client operations of the layered targets: the descriptor calls a program
  * makes around its libraries. */
 const uint8_t co_client_ops[] = {CO_OP_OPEN,  CO_OP_DUP,   CO_OP_DUP2,

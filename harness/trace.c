@@ -79,6 +79,18 @@ static const struct co__word words_dev[] = {
     {CO_F_DEV_MASK, CO_F_DEV_NUL, "nul"},
     {CO_F_CLOEXEC, CO_F_CLOEXEC, "cloexec"},
     {0, 0, NULL}};
+/* evdir: eventfd's EFD_* and epoll_ctl's operation and events */
+static const struct co__word words_eventfd[] = {
+    {CO_F_EFD_NONBLOCK, CO_F_EFD_NONBLOCK, "nonblock"},
+    {CO_F_EFD_SEMAPHORE, CO_F_EFD_SEMAPHORE, "semaphore"},
+    {CO_F_EFD_CLOEXEC, CO_F_EFD_CLOEXEC, "cloexec"},
+    {0, 0, NULL}};
+static const struct co__word words_epctl[] = {
+    {CO_F_EPCTL_OP, 0, "add"},
+    {CO_F_EPCTL_OP, CO_F_EPCTL_DEL, "del"},
+    {CO_F_EPCTL_IN, CO_F_EPCTL_IN, "in"},
+    {CO_F_EPCTL_OUT, CO_F_EPCTL_OUT, "out"},
+    {0, 0, NULL}};
 static const struct co__word words_whence[] = {{CO_F_WHENCE_MASK, 0, "set"},
                                                {CO_F_WHENCE_MASK, 1, "cur"},
                                                {CO_F_WHENCE_MASK, 2, "end"},

@@ -450,6 +450,19 @@ static void ctx_init(struct evctx *x, const struct co_model *m,
   x->lost = 0;
 }
 
+/* evdir (docs/posix.md#epoll-stale): epoll_wait reports an event whose
+ * data, the number registered, is closed or names another description
+ * now: the registration outlived the client's number (its description is
+ * still open through a duplicate). The client's move; one event at most. */
+static int ev_epoll_stale(struct evctx *x, int n) {
+  int64_t num = co__epoll_stale(x->m, x->c);
+  if (num < 0)
+    return n;
+  return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_EPOLL_STALE, CO_PARTY_CLIENT,
+                co__is_live(x->m, num) ? co__owner(x->m, num) : CO_PARTY_NONE,
+                1, num, -1);
+}
+
 /* A built-in operation's events, by kind (the order above). */
 int co__op_events(const struct co_model *m, const struct co__step *s,
                   struct co_event *ev, int *lost) {
@@ -462,6 +475,8 @@ int co__op_events(const struct co_model *m, const struct co__step *s,
     n = ev_first(&x, 0);
     if (kind == CO_OP_DUP2 || kind == CO_OP_DUP3)
       n = ev_dup2(&x, n);
+    if (kind == CO_OP_EPOLL_WAIT)
+      n = ev_epoll_stale(&x, n);
   }
   *lost = x.lost;
   return n;
@@ -565,6 +580,16 @@ int co_event_format(const struct co_event *ev, char *buf, size_t cap) {
                     "%s uses %s%s after returning it to %s "
                     "(vput): any page operation may close it",
                     actor, h, at, owner);
+  case CO_WHY_EPOLL_STALE:
+    return snprintf(buf, cap,
+                    "%s's epoll_wait reports an event for %s, registered "
+                    "through that number, which %s: the registration lives "
+                    "while its open file description does (a duplicate "
+                    "holds it); delete it before closing the number",
+                    actor, h,
+                    ev->owner == CO_PARTY_NONE ? "is closed"
+                                               : "now holds another open "
+                                                 "file description");
   case CO_WHY_LOST:
     return snprintf(buf, cap,
                     "%s acts through C-runtime descriptor %lld, which was "

@@ -220,6 +220,9 @@ int32_t co__new_ofd_on(struct co_model *m, int32_t file, int acc, int append) {
   d->deny = 0;
   d->dev = 0;
   d->nodata = 0;
+  d->kind = CO__K_FILE;
+  d->sem = 0;
+  d->count = 0;
   return (int32_t)m->nofd++;
 }
 

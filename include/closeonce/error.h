@@ -32,7 +32,13 @@
              "freed object, a live one it would lose, an operation out of "    \
              "range); never a platform's code")                                \
   X(ENXIO, "no such device or address (lseek SEEK_DATA/SEEK_HOLE past the "    \
-           "end)")
+           "end)")                                                             \
+  /* evdir (issue 20): directories, eventfd, epoll */                          \
+  X(EISDIR, "is a directory")                                                  \
+  X(EAGAIN, "resource temporarily unavailable (would block)")                  \
+  X(EEXIST, "already exists (epoll_ctl ADD of a registered key)")             \
+  X(ELOOP, "a loop of epoll instances")                                        \
+  X(ENOTDIR, "not a directory")
 
 enum co_err {
 #define CO__ERR_ENUM(name, desc) CO_##name,

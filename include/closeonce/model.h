@@ -157,6 +157,12 @@ struct co_files {
    * (else ENOSYS); dac_override 1 if the caller may open a file whatever
    * its mode says (CAP_DAC_OVERRIDE; else the owner's bits decide) */
   int tmpfile, created_query, reopen, dac_override;
+  /* evdir (docs/posix.md#eventfd-write): efd_exact 1 if an eventfd's
+   * write takes exactly 8 bytes (Linux 6.9 on; before, 8 or more), as a
+   * start-up probe found; dir_mode the permission bits of the private
+   * directory (opendir's fstat) */
+  int efd_exact;
+  unsigned dir_mode;
 };
 #define CO_BLOCK_DEFAULT 4096
 
@@ -267,6 +273,16 @@ static inline uint64_t co_stat_pack(unsigned mode, uint64_t nlink,
  * opaque I/O): any value >= 0 matches. */
 #define CO_RET_ANY INT64_MIN
 
+/* epoll_wait's data (evdir, docs/posix.md#epoll-wait): each event as
+ * (the number its data holds) << 32 | its CO_EPOLL_* bits, the keys sorted
+ * (the kernel's order is its ready list's), then digested. The backend
+ * and the model both call this; it sorts keys in place. */
+#define CO_EPOLL_IN 0x1
+#define CO_EPOLL_OUT 0x2
+#define CO_EPOLL_ERR 0x4
+#define CO_EPOLL_HUP 0x8
+uint64_t co_epoll_digest(uint64_t *keys, size_t n);
+
 /* Who acts, or owns: the client (the trace's own code) or object oK. */
 #define CO_PARTY_CLIENT (-1)
 #define CO_PARTY_NONE (-2)
@@ -285,8 +301,12 @@ enum co_evwhy {
   CO_WHY_GONE,        /* its own handle was closed by someone else: EBADF */
   CO_WHY_LOST,        /* acts through a numbered object's number, freed or
                          given to another object under it (not run) */
-  CO_WHY_RETURNED     /* uses a pager's window descriptor after returning it
+  CO_WHY_RETURNED,    /* uses a pager's window descriptor after returning it
                          (vput): the lending rule */
+  CO_WHY_EPOLL_STALE  /* evdir: epoll_wait reports an event whose data names
+                         a number that is closed or holds another open file
+                         description now: the registration outlived the
+                         number (docs/posix.md#epoll-stale) */
 };
 struct co_event {
   uint8_t kind;    /* enum co_evkind */
@@ -463,6 +483,11 @@ int64_t co_model_rep(const struct co_model *m, int64_t num);
 int32_t co_model_file_of(const struct co_model *m, int64_t num);
 /* 1 if live number num is on a device (Win32 opendev), not a file. */
 int co_model_is_device(const struct co_model *m, int64_t num);
+/* evdir: why the model does not issue call c, a built-in operation on a
+ * directory, an eventfd or an epoll descriptor ("would block: ..."), or
+ * NULL if that is not why (docs/posix.md#evdir-refused). */
+const char *co_model_kind_refusal(const struct co_model *m,
+                                  const struct co_call *c);
 /* The lowest live number > after, or -1. */
 int64_t co_model_next_live(const struct co_model *m, int64_t after);
 /* The highest number that was live at any point of this trace, or -1. */

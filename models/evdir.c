@@ -267,7 +267,8 @@ static unsigned ready_keys(const struct co_model *m, int32_t ep, uint64_t *keys,
 }
 
 /* docs/posix.md#epoll-wait: maxevents <= 0 is EINVAL before the descriptor
- * is looked up (EBADF), then one that is not an epoll is EINVAL; the
+ * is looked up (EBADF), or after it where the kernel looks it up first
+ * (files.epwait_fd_first), then one that is not an epoll is EINVAL; the
  * timeout is 0: it returns the ready registrations at once (level
  * triggered: nothing changes), at most N. Their set is predicted when all
  * of them fit; the kernel's ready list picks which when they do not. */
@@ -276,7 +277,7 @@ void co__rule_epoll_wait(struct co_model *m, const struct co_call *c,
   uint64_t keys[CO__EPREG_MAX];
   unsigned n;
   co__touch(t, c->a);
-  if (c->n <= 0) {
+  if (c->n <= 0 && !(m->files.epwait_fd_first && !co__is_live(m, c->a))) {
     co__fail(pred, CO_EINVAL);
     return;
   }

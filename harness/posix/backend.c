@@ -162,13 +162,16 @@ static void probe_files(struct posix_be *be) {
   close(fd);
 }
 
-/* evdir (docs/posix.md#eventfd-write): whether an eventfd's write takes
- * exactly 8 bytes (a write of 9 is EINVAL), and the private directory's
- * permission bits (opendir's fstat). */
+/* evdir (docs/posix.md#eventfd-write, #epoll-wait): whether an eventfd's
+ * write takes exactly 8 bytes (a write of 9 is EINVAL), whether
+ * epoll_wait checks its descriptor before maxevents, and the private
+ * directory's permission bits (opendir's fstat). */
 static void probe_evdir(struct posix_be *be) {
   uint64_t b[2] = {1, 0};
   struct stat st;
+  struct epoll_event ev;
   int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  be->files.epwait_fd_first = epoll_wait(-1, &ev, 0, 0) < 0 && errno == EBADF;
   if (fd >= 0) {
     be->files.efd_exact = write(fd, b, 9) < 0 && errno == EINVAL;
     close(fd);

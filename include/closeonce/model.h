@@ -160,8 +160,10 @@ struct co_files {
   /* evdir (docs/posix.md#eventfd-write): efd_exact 1 if an eventfd's
    * write takes exactly 8 bytes (Linux 6.9 on; before, 8 or more), as a
    * start-up probe found; dir_mode the permission bits of the private
-   * directory (opendir's fstat) */
-  int efd_exact;
+   * directory (opendir's fstat); epwait_fd_first 1 if epoll_wait looks
+   * the descriptor up before it checks maxevents (EBADF before EINVAL:
+   * Linux 6.15 on, docs/posix.md#epoll-wait) */
+  int efd_exact, epwait_fd_first;
   unsigned dir_mode;
 };
 #define CO_BLOCK_DEFAULT 4096

@@ -68,6 +68,14 @@ static const uint8_t posix_ops[] = {
 const uint8_t co_client_ops[] = {CO_OP_OPEN,  CO_OP_DUP,   CO_OP_DUP2,
                                  CO_OP_CLOSE, CO_OP_WRITE, CO_OP_LSEEK,
                                  CO_OP_GETFD, CO_OP_GETFL};
+/* evdir (issue 20): a program's descriptor calls with directories, eventfd
+ * and epoll (the posix-ev target) */
+static const uint8_t evdir_ops[] = {
+    CO_OP_OPEN,    CO_OP_DUP,          CO_OP_DUP2,      CO_OP_CLOSE,
+    CO_OP_WRITE,   CO_OP_READ,         CO_OP_LSEEK,     CO_OP_GETFD,
+    CO_OP_GETFL,   CO_OP_SETFL,        CO_OP_FSTAT,     CO_OP_OPENDIR,
+    CO_OP_EVENTFD, CO_OP_EPOLL_CREATE, CO_OP_EPOLL_CTL, CO_OP_EPOLL_WAIT};
+#define CO_OPS_EVDIR evdir_ops
 #define CO_OPS_POSIX_ALL posix_ops
 #define CO_BACKEND_OS co_backend_posix
 #define CO_LAYER_CRT NULL

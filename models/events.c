@@ -582,14 +582,14 @@ int co_event_format(const struct co_event *ev, char *buf, size_t cap) {
                     actor, h, at, owner);
   case CO_WHY_EPOLL_STALE:
     return snprintf(buf, cap,
-                    "%s's epoll_wait reports an event for %s, registered "
-                    "through that number, which %s: the registration lives "
-                    "while its open file description does (a duplicate "
-                    "holds it); delete it before closing the number",
+                    "%s's epoll_wait reports an event for %s, a number it "
+                    "closed without EPOLL_CTL_DEL%s (a duplicate keeps the "
+                    "registration alive)",
                     actor, h,
-                    ev->owner == CO_PARTY_NONE ? "is closed"
-                                               : "now holds another open "
-                                                 "file description");
+                    ev->owner == CO_PARTY_NONE
+                        ? ""
+                        : " and that now names another open file "
+                          "description");
   case CO_WHY_LOST:
     return snprintf(buf, cap,
                     "%s acts through C-runtime descriptor %lld, which was "

@@ -148,6 +148,11 @@ int co_effect_takes_n(enum co_effect f);
  * it and fails only when it uses it (OpenSSL's BIO_new_fd). Without it a
  * negative descriptor fails the entry (EBADF). */
 #define CO_CHK_ANY 0x4
+/* evdir: takes a directory only (glibc's fdopendir fstats it): a
+ * descriptor open on anything else fails with ENOTDIR, after CO_CHK_VALID.
+ * The model knows the descriptions its built-in operations made (opendir:
+ * docs/posix.md#dirs); one a layer made is a regular file to it. */
+#define CO_CHK_DIR 0x8
 
 /* How the layer's own I/O moves the description's offset. */
 #define CO_IO_EXACT 0 /* USE writes exactly n bytes; CLOSE writes nothing */
@@ -203,6 +208,9 @@ int co_effect_takes_n(enum co_effect f);
  * data (docs/crt.md#doserrno): the model predicts it where ReadFile or
  * WriteFile failed. */
 #define CO_IO_DOSERRNO 256
+/* evdir: making the object sets FD_CLOEXEC on the descriptor it takes,
+ * whatever it was (glibc's fdopendir: __alloc_dir). */
+#define CO_IO_SETS_CLOEXEC 512
 
 #define CO_NEED_READ 0x1
 #define CO_NEED_WRITE 0x2
@@ -524,6 +532,9 @@ int co_adapter_first_entry(const struct co_adapter *a);
  * harness/adapters/fixtures.h: not in the installed library). */
 extern const struct co_adapter co_adapter_stdio;
 extern const struct co_adapter co_adapter_zlib;
+/* Linux builds (evdir): glibc's directory streams over a directory
+ * descriptor (fdopendir, dirfd, closedir). */
+extern const struct co_adapter co_adapter_dirent;
 /* Windows builds: the C runtime's descriptors over HANDLEs, and its
  * streams over those descriptors. */
 extern const struct co_adapter co_adapter_crt;

@@ -19,6 +19,34 @@ int co__kind_of(const struct co_model *m, int64_t num) {
   return co__is_live(m, num) ? co__ofd_of(m, num)->kind : CO__K_FILE;
 }
 
+/* The descriptor table a step runs in: the client's, or the second
+ * party's own once it unshared it (models/party.c swaps it in only while
+ * the rule runs; the refusal and the events are decided before). */
+struct tbl {
+  const struct fdent *fd;
+  size_t cap;
+};
+static struct tbl step_table(const struct co_model *m) {
+  struct tbl t = {m->fd, m->cap};
+  if (m->party.child && m->party.unshared) {
+    t.fd = m->party.fd;
+    t.cap = m->party.cap;
+  }
+  return t;
+}
+static struct tbl rule_table(const struct co_model *m) {
+  struct tbl t = {m->fd, m->cap};
+  return t;
+}
+/* The description live number num names in t, or -1. */
+static int32_t ofd_in(struct tbl t, int64_t num) {
+  return num >= 0 && (uint64_t)num < t.cap ? t.fd[num].ofd : -1;
+}
+static int kind_in(const struct co_model *m, struct tbl t, int64_t num) {
+  int32_t o = ofd_in(t, num);
+  return o >= 0 ? m->ofd[o].kind : CO__K_FILE;
+}
+
 void co__evdir_begin(struct co_model *m) {
   m->nepreg = 0;
   m->kfile[0] = m->kfile[1] = m->kfile[2] = m->kfile[3] = -1;
@@ -176,17 +204,19 @@ static int reaches(const struct co_model *m, int32_t from, int32_t to,
 
 /* The error epoll_ctl gives before the interest list is looked at
  * (docs/posix.md#epoll-ctl: fs/eventpoll.c do_epoll_ctl), or CO_OK. */
-static int ctl_early(const struct co_model *m, const struct co_call *c) {
+static int ctl_early(const struct co_model *m, struct tbl t,
+                     const struct co_call *c) {
   int tk;
-  if (!co__is_live(m, c->a) || !co__is_live(m, c->b))
+  int32_t ep = ofd_in(t, c->a), ofd = ofd_in(t, c->b);
+  if (ep < 0 || ofd < 0)
     return CO_EBADF;
-  tk = co__kind_of(m, c->b);
+  tk = m->ofd[ofd].kind;
   if (tk == CO__K_FILE || tk == CO__K_DIR)
     return CO_EPERM; /* no poll: a regular file, a directory */
-  if (m->fd[c->a].ofd == m->fd[c->b].ofd || co__kind_of(m, c->a) != CO__K_EPOLL)
+  if (ep == ofd || m->ofd[ep].kind != CO__K_EPOLL)
     return CO_EINVAL;
   if (!(c->flags & CO_F_EPCTL_DEL) && tk == CO__K_EPOLL &&
-      reaches(m, m->fd[c->b].ofd, m->fd[c->a].ofd, 0))
+      reaches(m, ofd, ep, 0))
     return CO_ELOOP;
   return CO_OK;
 }
@@ -196,7 +226,7 @@ static int ctl_early(const struct co_model *m, const struct co_call *c) {
  * is registered; EPOLL_CTL_DEL removes it, ENOENT if it is not. */
 void co__rule_epoll_ctl(struct co_model *m, const struct co_call *c,
                         struct co_outcome *pred, struct co_aftermath *t) {
-  int err = ctl_early(m, c), k;
+  int err = ctl_early(m, rule_table(m), c), k;
   int32_t ep, ofd;
   unsigned i;
   (void)t;
@@ -298,19 +328,19 @@ void co__rule_epoll_wait(struct co_model *m, const struct co_call *c,
 }
 
 int64_t co__epoll_stale(const struct co_model *m, const struct co_call *c) {
+  struct tbl tb = step_table(m);
   unsigned i, n = 0;
   int32_t ep;
   int64_t stale = -1;
-  if (c->n <= 0 || co__kind_of(m, c->a) != CO__K_EPOLL)
+  if (c->n <= 0 || kind_in(m, tb, c->a) != CO__K_EPOLL)
     return -1;
-  ep = m->fd[c->a].ofd;
+  ep = ofd_in(tb, c->a);
   for (i = 0; i < m->nepreg; i++) {
     const struct co__epreg *r = &m->epreg[i];
     if (r->ep != ep || !reg_events(m, r, 0))
       continue;
     n++;
-    if (stale < 0 &&
-        (!co__is_live(m, r->num) || m->fd[r->num].ofd != r->ofd))
+    if (stale < 0 && ofd_in(tb, r->num) != r->ofd)
       stale = r->num;
   }
   /* reported for certain only when every ready one fits */
@@ -473,11 +503,12 @@ void co__rule_ftruncate_k(struct co_model *m, const struct co_call *c,
 /* ---- what is not issued (docs/posix.md#evdir-refused) ---- */
 
 static const char *refusal(const struct co_model *m, const struct co_call *c) {
+  struct tbl tb = step_table(m);
   const struct ofdent *o;
   unsigned wh;
   if (c->kind == CO_OP_EPOLL_CTL) {
-    if (ctl_early(m, c) != CO_OK || (c->flags & CO_F_EPCTL_DEL) ||
-        reg_find(m, m->fd[c->a].ofd, m->fd[c->b].ofd, c->b) >= 0)
+    if (ctl_early(m, tb, c) != CO_OK || (c->flags & CO_F_EPCTL_DEL) ||
+        reg_find(m, ofd_in(tb, c->a), ofd_in(tb, c->b), c->b) >= 0)
       return NULL;
     if (m->nepreg >= CO__EPREG_MAX) {
       unsigned i;
@@ -486,15 +517,16 @@ static const char *refusal(const struct co_model *m, const struct co_call *c) {
       if (i == m->nepreg)
         return "the model follows at most 64 epoll registrations";
     }
-    if (co__kind_of(m, c->b) == CO__K_EPOLL &&
-        nest_above(m, m->fd[c->a].ofd, 0) + 1 +
-                nest_below(m, m->fd[c->b].ofd, 0) >
+    if (kind_in(m, tb, c->b) == CO__K_EPOLL &&
+        nest_above(m, ofd_in(tb, c->a), 0) + 1 +
+                nest_below(m, ofd_in(tb, c->b), 0) >
             1)
       return "epoll nested more than one deep, where the kernel's path "
              "limits apply, is not modelled";
     return NULL;
   }
-  if (!co__is_live(m, c->a) || (o = co__ofd_of(m, c->a))->kind == CO__K_FILE)
+  if (ofd_in(tb, c->a) < 0 ||
+      (o = &m->ofd[ofd_in(tb, c->a)])->kind == CO__K_FILE)
     return NULL;
   switch (c->kind) {
   case CO_OP_READ:

@@ -8,7 +8,15 @@
  * checks and teardown). Rounds alternate; the medians are reported with
  * raw/lockstep (1.0 = free; the goal is >= 0.5).
  *
+ * A step the model refuses (a read of an empty pipe with a writer, without
+ * O_NONBLOCK: it would block; docs/posix.md#blocking) is never issued by
+ * the executor; the traces are made without such steps, so that the raw
+ * run never waits. A workload draws from the calls of one kind only:
+ * pipe (pipe, pipe2, read, write, dup, close, getfl, setfl, fstat) or
+ * socket (socketpair, shutdown and the same calls).
+ *
  * usage: bench_lockstep [traces-per-round] [rounds] [ops-per-trace]
+ *                       [target] [pipe|socket]
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -60,21 +68,14 @@ static const struct co_glue_env *env_of(const struct raw_envs *r,
  * the objects left and close everything from the first free number up. */
 static void run_raw(const struct co_backend *be, void *self,
                     const struct raw_envs *envs, const struct co_trace *t,
-                    int64_t f0, int64_t limit) {
+                    int64_t f0, int64_t limit, const struct rlimit *lim) {
   int64_t slot[CO_SLOTS];
   void *obj[CO_OBJS] = {0};
   const struct co_adapter *oad[CO_OBJS] = {0};
   size_t i;
-  int k, moved = 0;
-  struct rlimit lim;
+  int k;
   for (k = 0; k < CO_SLOTS; k++)
     slot[k] = -1;
-  /* a trace's setlimit moves the soft limit: put it back after (the
-   * executor does so for its own runs) */
-  for (i = 0; i < t->len; i++)
-    moved |= t->ops[i].kind == CO_OP_SETLIMIT;
-  if (moved && getrlimit(RLIMIT_NOFILE, &lim) < 0)
-    moved = 0;
   for (i = 0; i < t->len; i++) {
     const struct co_op *op = &t->ops[i];
     struct co_call c = {op->kind, op->flags, 0, 0, op->n, -1, NULL};
@@ -116,6 +117,8 @@ static void run_raw(const struct co_backend *be, void *self,
     be->call(self, &c, &o);
     if (co_opdesc[op->kind].binds)
       slot[op->dst] = o.ret;
+    if (co_opdesc[op->kind].binds == 2) /* a pipe's write end */
+      slot[op->dst2] = o.err == CO_OK ? (int64_t)o.data : -1;
   }
   for (k = 0; k < CO_OBJS; k++)
     if (obj[k]) {
@@ -129,32 +132,45 @@ static void run_raw(const struct co_backend *be, void *self,
         }
     }
   syscall(SYS_close_range, (unsigned)f0, ~0u, 0u);
-  if (moved)
-    setrlimit(RLIMIT_NOFILE, &lim);
+  /* a setlimit of the trace's, undone as the executor undoes it */
+  if (setrlimit(RLIMIT_NOFILE, lim) < 0)
+    perror("bench: setrlimit");
 }
 
-/* t without the steps the model refuses (never issued in lockstep: a read
- * that would block, docs/posix.md#evdir-refused), which the raw run would
- * issue; stepped through ex, which is left between traces. */
-static void drop_refused(struct co_exec *ex, struct co_trace *t) {
-  struct co_trace kept;
-  struct co_verdict v;
-  size_t k;
-  co_trace_init(&kept);
-  co_exec_begin(ex, &v);
-  for (k = 0; k < t->len; k++) {
-    struct co_call c;
-    co_model_resolve(co_exec_model(ex), &t->ops[k], &c);
-    if (co_model_refuses(co_exec_model(ex), &t->ops[k], &c))
-      continue;
-    co_trace_push(&kept, &t->ops[k]);
-    if (co_exec_step(ex, &t->ops[k], &v) != CO_V_OK)
-      break;
-  }
-  co_exec_end(ex, &v);
-  co_trace_free(t);
-  *t = kept;
+/* The steps of a trace the model refuses (hook): never issued. */
+struct refused {
+  uint8_t step[CO_MAX_OPS];
+};
+static void note_refused(void *env, const struct co_step_info *si) {
+  struct refused *r = env;
+  if (si->step < CO_MAX_OPS)
+    r->step[si->step] = si->real->err == CO_REFUSED;
 }
+
+/* t without the steps ex's model refuses (each one a step neither side
+ * runs: dropping it changes nothing else). */
+static void drop_refused(struct co_exec *ex, struct co_trace *t) {
+  struct refused r;
+  struct co_verdict v;
+  size_t i, k = 0;
+  memset(&r, 0, sizeof r);
+  co_exec_set_hook(ex, note_refused, &r);
+  co_exec_run(ex, t, &v);
+  co_exec_set_hook(ex, NULL, NULL);
+  for (i = 0; i < t->len; i++)
+    if (!r.step[i])
+      t->ops[k++] = t->ops[i];
+  t->len = k;
+}
+
+/* The calls of a workload: pipes (docs/posix.md#pipes), socket pairs
+ * (docs/posix.md#sockets). */
+static const uint8_t pipe_kinds[] = {CO_OP_PIPE,  CO_OP_PIPE2, CO_OP_READ,
+                                     CO_OP_WRITE, CO_OP_DUP,   CO_OP_CLOSE,
+                                     CO_OP_GETFL, CO_OP_SETFL, CO_OP_FSTAT};
+static const uint8_t socket_kinds[] = {
+    CO_OP_SOCKETPAIR, CO_OP_READ,  CO_OP_WRITE, CO_OP_DUP,  CO_OP_CLOSE,
+    CO_OP_SHUTDOWN,   CO_OP_GETFL, CO_OP_SETFL, CO_OP_FSTAT};
 
 static int cmp_i64(const void *a, const void *b) {
   int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -166,7 +182,9 @@ int main(int argc, char **argv) {
   int rounds = argc > 2 ? atoi(argv[2]) : 7;
   int nops = argc > 3 ? atoi(argv[3]) : 32;
   const char *tname = argc > 4 ? argv[4] : "posix";
+  const char *work = argc > 5 ? argv[5] : NULL;
   const struct co_target *tg = co_target_find(tname);
+  struct co_opset gen;
   struct co_glue_env env = {.dirfd = -1, .dir = ""};
   struct raw_envs envs = {{0}, {{0}}, 0};
   int layered;
@@ -176,26 +194,26 @@ int main(int argc, char **argv) {
   double raw[64], lock[64], lres[64];
   char err[256];
   int i, r;
-  uint8_t kinds[CO_OP_COUNT];
-  struct co_opset gen;
-  size_t nk;
   int64_t f0, limit, *open_now;
   size_t nopen;
+  struct rlimit rl;
 
-  if (ntr < 1 || rounds < 1 || rounds > 64 || nops < 1 || !tg) {
-    fprintf(stderr, "usage: %s [traces>=1] [rounds 1..64] [ops>=1] [target]\n",
+  if (ntr < 1 || rounds < 1 || rounds > 64 || nops < 1 || !tg ||
+      (work && strcmp(work, "pipe") && strcmp(work, "socket"))) {
+    fprintf(stderr,
+            "usage: %s [traces>=1] [rounds 1..64] [ops>=1] [target] "
+            "[pipe|socket]\n",
             argv[0]);
     return 2;
   }
-  layered = tg->ops.nentries > 0;
-  /* The generator's set without thread, as the built-in generator draws
-   * (harness/campaign.c gen_opset): the raw run has no second party. */
   gen = tg->ops;
-  for (i = 0, nk = 0; i < (int)tg->ops.n && nk < sizeof kinds; i++)
-    if (tg->ops.kinds[i] != CO_OP_THREAD)
-      kinds[nk++] = tg->ops.kinds[i];
-  gen.kinds = kinds;
-  gen.n = nk;
+  if (work) { /* the workload's calls, of a target that has them */
+    int pipes = !strcmp(work, "pipe");
+    gen.kinds = pipes ? pipe_kinds : socket_kinds;
+    gen.n = pipes ? sizeof pipe_kinds : sizeof socket_kinds;
+    gen.nentries = 0;
+  }
+  layered = tg->ops.nentries > 0;
   /* Start from stdio only, so that the harness holds 0..f0-1. */
   syscall(SYS_close_range, 3u, ~0u, 0u);
   ex = co_exec_new_target(tg, err, sizeof err);
@@ -216,6 +234,7 @@ int main(int argc, char **argv) {
     }
   free(open_now);
   limit = tg->backend->limit(NULL);
+  getrlimit(RLIMIT_NOFILE, &rl);
 
   traces = calloc((size_t)ntr, sizeof *traces);
   co_rng_seed(&rng, 1);
@@ -230,14 +249,13 @@ int main(int argc, char **argv) {
     co_trace_init(&traces[i]);
     while ((int)traces[i].len < nops / 2) {
       co_trace_clear(&traces[i]);
-      co_gen_trace(&rng, &gen, (size_t)nops, &g);
+      co_gen_trace(&rng, &tg->ops, (size_t)nops, &g);
       co_exec_set_mode(ex, CO_MODE_CONTRACT, 1);
       if (co_exec_run(ex, &g, &v) != CO_V_OK)
         continue;
       for (k = 0; k < g.len; k++)
         if (!co_exec_skipped(ex, k))
           co_trace_push(&traces[i], &g.ops[k]);
-      drop_refused(ex, &traces[i]);
     }
     co_trace_free(&g);
   }
@@ -265,13 +283,18 @@ int main(int argc, char **argv) {
       struct co_op op;
       uint32_t bound = 0;
       size_t k;
-      for (k = 0; k < traces[i].len; k++)
-        if (co_opdesc[traces[i].ops[k].kind].binds)
-          bound |= 1u << traces[i].ops[k].dst;
+      for (k = 0; k < traces[i].len; k++) {
+        const struct co_op *p = &traces[i].ops[k];
+        if (co_opdesc[p->kind].binds)
+          bound |= 1u << p->dst;
+        if (co_opdesc[p->kind].binds == 2)
+          bound |= 1u << p->dst2;
+      }
       co_gen_op(&rng, &gen, bound, &op);
       co_trace_push(&traces[i], &op);
+      if ((int)traces[i].len == nops)
+        drop_refused(ex, &traces[i]);
     }
-    drop_refused(ex, &traces[i]);
   }
 
   for (r = 0; r < rounds; r++) {
@@ -279,7 +302,7 @@ int main(int argc, char **argv) {
     struct co_verdict v;
     for (i = 0; i < ntr; i++)
       run_raw(tg->backend, co_exec_backend_self(ex), &envs, &traces[i], f0,
-              limit);
+              limit, &rl);
     t1 = now();
     for (i = 0; i < ntr; i++)
       if (co_exec_run(ex, &traces[i], &v) != CO_V_OK) {
@@ -298,9 +321,10 @@ int main(int argc, char **argv) {
   {
     double mr = median(raw, rounds), ml = median(lock, rounds),
            mo = median(lres, rounds);
-    printf("closeonce bench, target %s: %d traces x %d ops, %d rounds, "
+    printf("closeonce bench, target %s%s%s: %d traces x %d ops, %d rounds, "
            "medians\n",
-           tg->name, ntr, nops, rounds);
+           tg->name, work ? ", workload " : "", work ? work : "", ntr, nops,
+           rounds);
     printf("  raw system calls         %7.2f us/trace  %8.0f traces/s\n",
            mr * 1e6, 1 / mr);
     printf("  lockstep, full observe   %7.2f us/trace  %8.0f exec/s   "

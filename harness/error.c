@@ -59,10 +59,20 @@ int co_err_from_errno(int e) {
     return CO_ENOSYS;
   case ENXIO:
     return CO_ENXIO;
-  case EISDIR: /* evdir */
-    return CO_EISDIR;
+  case EPIPE:
+    return CO_EPIPE;
   case EAGAIN:
     return CO_EAGAIN;
+  case ECONNRESET:
+    return CO_ECONNRESET;
+  case ENOTCONN:
+    return CO_ENOTCONN;
+  case ENOTSOCK:
+    return CO_ENOTSOCK;
+  case ECONNREFUSED:
+    return CO_ECONNREFUSED;
+  case EISDIR: /* evdir */
+    return CO_EISDIR;
   case EEXIST:
     return CO_EEXIST;
 #ifdef ELOOP

@@ -1146,6 +1146,13 @@ static int data_differs(const struct co_outcome *pred,
   uint64_t m = pred->data, r = real->data;
   if (pred->ret != real->ret || pred->err != real->err)
     return 0;
+  if (kind < CO_OP_COUNT && co_opdesc[kind].binds == 2) { /* pipe */
+    snprintf(what, cap,
+             "`%s` returned descriptors %" PRId64 " and %" PRIu64
+             "; the model says %" PRId64 " and %" PRIu64,
+             text, real->ret, r, pred->ret, m);
+    return 1;
+  }
   if (kind == CO_OP_GETFL) {
     snprintf(what, cap,
              "`%s` returned %" PRId64 " with O_NONBLOCK %s; the "
@@ -1205,7 +1212,8 @@ static int classify(struct co_exec *ex, const struct co_step *st,
   fmt_outcome(real, r, sizeof r, 1, w, hw);
   co_op_format(st->op, text, sizeof text);
   if (data_differs(pred, real, text, dk, what, cap)) {
-    *rule = real->err != CO_OK && dk != CO_OP_CALL ? "byte-count"
+    *rule = st->binds2                               ? "value"
+            : real->err != CO_OK && dk != CO_OP_CALL ? "byte-count"
             : dk == CO_OP_READ || dk == CO_OP_CALL ? "content"
             : st->op->kind == CO_OP_GETFL          ? "nonblock"
                                                    : "stat";
@@ -1459,6 +1467,15 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
   else if (st->op->kind == CO_OP_DUPH_ACCESS && is_process_handle(ex, st->op))
     n = snprintf(w, cap, "`%s`: a process handle's access is not modelled",
                  text);
+  else if (eff->blocks)
+    n = snprintf(w, cap,
+                 eff->blocks == 1
+                     ? "`%s` would block (nothing to read with a writer "
+                       "left, or no room, without O_NONBLOCK: "
+                       "docs/posix.md#blocking)"
+                     : "`%s`: whether it fits in the socket's buffer is "
+                       "past what the model knows (docs/posix.md#blocking)",
+                 text);
   else if (st->op->kind == CO_OP_GETSTD || st->op->kind == CO_OP_SETSTD ||
            st->op->kind == CO_OP_CLOSESTD)
     n = snprintf(w, cap,
@@ -1564,6 +1581,8 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
   }
   if (st->binds == 2 && real.err == CO_OK && real.ret > ex->real_high)
     ex->real_high = real.ret;
+  if (st->binds2 && real.err == CO_OK && (int64_t)real.data > ex->real_high)
+    ex->real_high = (int64_t)real.data; /* a pipe's write end */
   if (ex->hook) {
     struct co_step_info si = {ex->step, op,      &call, &pred, &real,
                               prep.sa,  prep.sb, tid,   st};
@@ -1673,6 +1692,32 @@ static void force_close(struct co_exec *ex, int64_t num) {
   ex->be->call(ex->self, &c, &r);
 }
 
+/* Close every number of ex->nums[0..n) that ex->valid says is open. On
+ * POSIX, three or more of them in one close_range split around the
+ * foreign numbers (the same numbers: every other one in the span is
+ * closed already, and the split never reaches a foreign one), one close
+ * each where the backend has no close_range. */
+static void close_valid(struct co_exec *ex, size_t n) {
+  size_t i, first = n, last = 0, open = 0;
+  for (i = 0; i < n; i++)
+    if (ex->valid[i]) {
+      first = first < n ? first : i;
+      last = i;
+      open++;
+    }
+  if (open >= 3 && ex->platform == CO_PLATFORM_POSIX) {
+    struct co_call c = {CO_OP_CLOSE_RANGE, 0, ex->nums[first], ex->nums[last],
+                        0, -1, NULL};
+    struct co_outcome r;
+    split_close_range(ex, &c, &r);
+    if (r.err == CO_OK)
+      return;
+  }
+  for (i = 0; i < n; i++)
+    if (ex->valid[i])
+      force_close(ex, ex->nums[i]);
+}
+
 static void teardown_objects(struct co_exec *ex) {
   unsigned k, i, pass;
   const struct co_glue_env *env;
@@ -1733,9 +1778,7 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
   n = reachable(ex, hi);
   if (n != (size_t)-1 &&
       ex->be->valid_many(ex->self, ex->nums, n, ex->valid) == 0) {
-    for (i = 0; i < n; i++)
-      if (ex->valid[i])
-        force_close(ex, ex->nums[i]);
+    close_valid(ex, n);
     if (ex->be->valid_many(ex->self, ex->nums, n, ex->valid) == 0)
       for (i = 0; i < n; i++)
         if (ex->valid[i]) {

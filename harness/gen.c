@@ -114,6 +114,10 @@ void co_gen_op(struct co_rng *r, const struct co_opset *set, uint32_t bound,
     op->kind = set->kinds[co_rng_below(r, (uint32_t)set->n)];
   op->dst = (uint8_t)(co_rng_below(r, 100) < 75 ? co_rng_below(r, 6)
                                                 : co_rng_below(r, CO_SLOTS));
+  if (co_opdesc[op->kind].binds == 2) /* two slots (pipe): mostly two */
+    op->dst2 = (uint8_t)((op->dst + 1 + co_rng_below(r, 100) / 90 *
+                                            co_rng_below(r, CO_SLOTS)) %
+                         CO_SLOTS);
   op->flags = (uint8_t)co_rng_below(r, 16);
   op->a = gen_ref(r, bound);
   op->b = gen_ref(r, bound);
@@ -165,7 +169,7 @@ static uint32_t binds_mask(const struct co_op *op) {
   struct co_step st;
   co_step_of(&st, op);
   return st.binds == 1   ? 1u << (16 + op->dst)
-         : st.binds == 2 ? 1u << op->dst
+         : st.binds == 2 ? 1u << op->dst | (st.binds2 ? 1u << op->dst2 : 0)
                          : 0;
 }
 

@@ -316,8 +316,12 @@ static void explain_data(const struct co_model *m, const struct co_step_info *s,
   if (s->op->kind != CO_OP_READ || s->real->ret == 0)
     return;
   co_model_fd(m, s->call->a, &fs); /* the read moved the offset past them */
-  if ((n = co_model_file_bytes(m, s->call->a, fs.offset - s->real->ret, b,
-                               (size_t)s->real->ret)) < 0)
+  if (fs.live && fs.offset < 0) /* a pipe's bytes, gone from it */
+    n = co_model_last_read(m, b, sizeof b);
+  else
+    n = co_model_file_bytes(m, s->call->a, fs.offset - s->real->ret, b,
+                            (size_t)s->real->ret);
+  if (n < 0)
     return;
   len = (size_t)snprintf(buf, cap, " \"");
   for (i = 0; i < n && len + 6 < cap; i++)
@@ -339,7 +343,10 @@ static void explain_hook(void *env, const struct co_step_info *s) {
   co_op_format(s->op, text, sizeof text);
   explain_data(co_exec_model(e->ex), s, co_exec_words(e->ex)->win32, data,
                sizeof data);
-  if (s->real->err == CO_OK)
+  if (s->real->err == CO_OK && s->resolved->binds2) /* pipe: both ends */
+    snprintf(r, sizeof r, "%lld %lld", (long long)s->real->ret,
+             (long long)s->real->data);
+  else if (s->real->err == CO_OK)
     snprintf(r, sizeof r, "%s", /* a returned handle as the platform's */
              co_words_value(s->resolved->binds == 2 ||
                                     s->op->kind == CO_OP_GETSTD /* a HANDLE */

@@ -104,7 +104,8 @@ static void record_offset(struct rec *r, const struct co_model *m,
     num = os.window;
   }
   co_model_fd(m, num, &fs);
-  if (num >= 0 && fs.live && (r->off_k[s->step] = free_index(r, num)) >= 0)
+  if (num >= 0 && fs.live && fs.offset >= 0 && /* a pipe has none */
+      (r->off_k[s->step] = free_index(r, num)) >= 0)
     r->off[s->step] = fs.offset;
 }
 
@@ -284,6 +285,20 @@ static const char *errno_name(int err) {
     return "EPERM";
   case CO_EACCES: /* Win32: ERROR_ACCESS_DENIED (err_of) */
     return "EACCES";
+  case CO_EPIPE:
+    return "EPIPE";
+  case CO_EAGAIN:
+    return "EAGAIN";
+  case CO_ESPIPE:
+    return "ESPIPE";
+  case CO_ENOTSOCK:
+    return "ENOTSOCK";
+  case CO_ENOTCONN:
+    return "ENOTCONN";
+  case CO_ECONNRESET:
+    return "ECONNRESET";
+  case CO_ECONNREFUSED:
+    return "ECONNREFUSED";
   default:
     return NULL;
   }
@@ -341,6 +356,43 @@ static void open_c(FILE *o, const struct co_op *op) {
   fprintf(o, "  r = s[%u] = fresh(%s%s%s);\n", op->dst, acc_c(op->flags),
           op->flags & CO_F_CLOEXEC ? " | O_CLOEXEC" : "",
           op->flags & CO_F_APPEND ? " | O_APPEND" : "");
+}
+
+/* pipe, pipe2: the read end is r, as the model's outcome has it; both
+ * slots -1 on failure. SIGPIPE ignored first: a write with no reader
+ * fails with EPIPE (docs/posix.md#sigpipe). */
+static void pipe_c(FILE *o, const struct co_op *op) {
+  fprintf(o, "  signal(SIGPIPE, SIG_IGN);\n");
+  if (op->kind == CO_OP_PIPE)
+    fprintf(o, "  r = pipe(p);\n");
+  else
+    fprintf(o, "  r = pipe2(p, 0%s%s%s);\n",
+            op->flags & CO_F_PIPE_NONBLOCK ? " | O_NONBLOCK" : "",
+            op->flags & CO_F_PIPE_CLOEXEC ? " | O_CLOEXEC" : "",
+            op->flags & CO_F_PIPE_BAD ? " | O_APPEND" : "");
+  fprintf(o,
+          "  s[%u] = r < 0 ? -1 : p[0];\n  s[%u] = r < 0 ? -1 : p[1];\n"
+          "  r = s[%u];\n",
+          op->dst, op->dst2, op->dst);
+}
+
+/* socketpair: as pipe (sv[0] is r), SIGPIPE ignored first. */
+static void socketpair_c(FILE *o, const struct co_op *op) {
+  fprintf(o,
+          "  signal(SIGPIPE, SIG_IGN);\n"
+          "  r = socketpair(AF_UNIX, %s%s%s, 0, p);\n"
+          "  s[%u] = r < 0 ? -1 : p[0];\n  s[%u] = r < 0 ? -1 : p[1];\n"
+          "  r = s[%u];\n",
+          (op->flags & CO_F_SOCK_TYPE_MASK) == CO_F_SOCK_DGRAM ? "SOCK_DGRAM"
+                                                               : "SOCK_STREAM",
+          op->flags & CO_F_SOCK_NONBLOCK ? " | SOCK_NONBLOCK" : "",
+          op->flags & CO_F_SOCK_CLOEXEC ? " | SOCK_CLOEXEC" : "", op->dst,
+          op->dst2, op->dst);
+}
+
+static void shutdown_c(FILE *o, const struct co_op *op) {
+  call_c(o, op, "shutdown", 0, 1);
+  fprintf(o, ", %u);\n", op->flags & CO_F_SHUT_MASK);
 }
 
 static void dup3_c(FILE *o, const struct co_op *op) {
@@ -494,6 +546,10 @@ static void (*const builtin_c[CO_OP_COUNT])(FILE *, const struct co_op *) = {
     [CO_OP_FCHMOD] = fchmod_c,
     [CO_OP_REOPEN] = reopen_c,
     [CO_OP_CREATED_QUERY] = created_query_c,
+    [CO_OP_PIPE] = pipe_c,
+    [CO_OP_PIPE2] = pipe_c,
+    [CO_OP_SOCKETPAIR] = socketpair_c,
+    [CO_OP_SHUTDOWN] = shutdown_c,
 };
 
 static int builtin_op_c(FILE *o, const struct co_op *op) {
@@ -1034,7 +1090,9 @@ static void prelude_c(FILE *out, const struct co_target *tg,
   fprintf(out, " */\n#define _GNU_SOURCE\n#include <errno.h>\n"
                "#include <fcntl.h>\n#include <stdint.h>\n#include <stdio.h>\n"
                "#include <stdlib.h>\n#include <string.h>\n"
-               "#include <sys/resource.h>\n#include <sys/stat.h>\n"
+               "#include <signal.h>\n"
+               "#include <sys/resource.h>\n#include <sys/socket.h>\n"
+               "#include <sys/stat.h>\n"
                "#include <sys/syscall.h>\n#include <unistd.h>\n\n");
   if (variant)
     fprintf(out,
@@ -1052,8 +1110,8 @@ static void prelude_c(FILE *out, const struct co_target *tg,
 /* main up to the first step: the layers' set-up, then the start state. */
 static void main_c(FILE *out, struct layers *ls) {
   fprintf(out,
-          "int main(void) {\n  int s[%d];\n  void *o[%d] = {0};\n"
-          "  long r;\n  int i;\n  (void)o;\n  (void)r;\n"
+          "int main(void) {\n  int s[%d], p[2];\n  void *o[%d] = {0};\n"
+          "  long r;\n  int i;\n  (void)o;\n  (void)r;\n  (void)p;\n"
           "  (void)buf;\n  (void)limit;\n  (void)getfl;\n"
           "  (void)free_at;\n  (void)setlimit;\n"
           "  (void)fresh;\n  (void)s;\n"

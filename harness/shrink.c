@@ -153,6 +153,8 @@ static int slot_for_free(struct ctx *c, struct co_trace *t, size_t i,
     if (p->kind == CO_OP_CALL ? co_call_binds(p) == 2
                               : co_opdesc[p->kind].binds)
       bound |= 1u << (p->dst % CO_SLOTS);
+    if (p->kind != CO_OP_CALL && co_opdesc[p->kind].binds == 2)
+      bound |= 1u << (p->dst2 % CO_SLOTS); /* two slots (pipe) */
   }
   for (s = CO_SLOTS - 1; s >= 0; s--)
     if ((bound >> s) & 1) {
@@ -231,6 +233,11 @@ static int renumber_pass(struct ctx *c, struct co_trace *t) {
       if (smap[o->dst] < 0)
         smap[o->dst] = ns++;
       o->dst = (uint8_t)smap[o->dst];
+      if (o->kind != CO_OP_CALL && co_opdesc[o->kind].binds == 2) {
+        if (smap[o->dst2] < 0)
+          smap[o->dst2] = ns++;
+        o->dst2 = (uint8_t)smap[o->dst2];
+      }
     } else if (b == 1 || co_call_target(o)) {
       if (omap[o->dst] < 0)
         omap[o->dst] = no++;

@@ -60,6 +60,8 @@ static const uint8_t posix_ops[] = {
     CO_OP_LSEEK,         CO_OP_READ,      CO_OP_FSTAT,       CO_OP_LSEEK_EXT,
     CO_OP_SETLIMIT,      CO_OP_FTRUNCATE, CO_OP_FCHMOD,      CO_OP_REOPEN,
     CO_OP_CREATED_QUERY, CO_OP_THREAD,
+    /* issue 20, pipes and socketpairs (docs/posix.md#pipes), appended */
+    CO_OP_PIPE, CO_OP_PIPE2, CO_OP_SOCKETPAIR, CO_OP_SHUTDOWN,
     /* evdir (issue 20): directories, eventfd, epoll */
     CO_OP_OPENDIR,       CO_OP_EVENTFD,   CO_OP_EPOLL_CREATE, CO_OP_EPOLL_CTL,
     CO_OP_EPOLL_WAIT};
@@ -74,7 +76,8 @@ static const uint8_t evdir_ops[] = {
     CO_OP_OPEN,    CO_OP_DUP,          CO_OP_DUP2,      CO_OP_CLOSE,
     CO_OP_WRITE,   CO_OP_READ,         CO_OP_LSEEK,     CO_OP_GETFD,
     CO_OP_GETFL,   CO_OP_SETFL,        CO_OP_FSTAT,     CO_OP_OPENDIR,
-    CO_OP_EVENTFD, CO_OP_EPOLL_CREATE, CO_OP_EPOLL_CTL, CO_OP_EPOLL_WAIT};
+    CO_OP_EVENTFD, CO_OP_EPOLL_CREATE, CO_OP_EPOLL_CTL, CO_OP_EPOLL_WAIT,
+    CO_OP_PIPE2};
 #define CO_OPS_EVDIR evdir_ops
 #define CO_OPS_POSIX_ALL posix_ops
 #define CO_BACKEND_OS co_backend_posix

@@ -79,6 +79,24 @@ static const struct co__word words_dev[] = {
     {CO_F_DEV_MASK, CO_F_DEV_NUL, "nul"},
     {CO_F_CLOEXEC, CO_F_CLOEXEC, "cloexec"},
     {0, 0, NULL}};
+/* pipe2 (docs/posix.md#pipes) */
+static const struct co__word words_pipe2[] = {
+    {CO_F_PIPE_NONBLOCK, CO_F_PIPE_NONBLOCK, "nonblock"},
+    {CO_F_PIPE_CLOEXEC, CO_F_PIPE_CLOEXEC, "cloexec"},
+    {CO_F_PIPE_BAD, CO_F_PIPE_BAD, "badflags"},
+    {0, 0, NULL}};
+/* socketpair and shutdown (docs/posix.md#sockets) */
+static const struct co__word words_sockpair[] = {
+    {CO_F_SOCK_TYPE_MASK, CO_F_SOCK_STREAM, "stream"},
+    {CO_F_SOCK_TYPE_MASK, CO_F_SOCK_DGRAM, "dgram"},
+    {CO_F_SOCK_NONBLOCK, CO_F_SOCK_NONBLOCK, "nonblock"},
+    {CO_F_SOCK_CLOEXEC, CO_F_SOCK_CLOEXEC, "cloexec"},
+    {0, 0, NULL}};
+static const struct co__word words_shut[] = {{CO_F_SHUT_MASK, 0, "rd"},
+                                             {CO_F_SHUT_MASK, 1, "wr"},
+                                             {CO_F_SHUT_MASK, 2, "rdwr"},
+                                             {CO_F_SHUT_MASK, 3, "badhow"},
+                                             {0, 0, NULL}};
 /* evdir: eventfd's EFD_* and epoll_ctl's operation and events */
 static const struct co__word words_eventfd[] = {
     {CO_F_EFD_NONBLOCK, CO_F_EFD_NONBLOCK, "nonblock"},
@@ -167,6 +185,7 @@ void co_step_of(struct co_step *s, const struct co_op *op) {
     s->nrefs = op->kind != CO_OP_CALL ? d->nrefs : 0;
     s->has_obj = s->target = 0;
   }
+  s->binds2 = !r && op->kind != CO_OP_CALL && d->binds == 2;
 }
 
 int co_call_binds(const struct co_op *op) {
@@ -281,6 +300,7 @@ static void call_canon(struct co_op *op) {
   struct co_step st;
   const struct co_entry *e;
   unsigned nm;
+  op->dst2 = 0;
   co_step_of(&st, op);
   if (!st.call) { /* an unknown entry: keep it, printing and running reject it
                    */
@@ -328,6 +348,7 @@ void co_op_canon(struct co_op *op) {
   op->entry = op->obj = 0;
   d = &co_opdesc[op->kind];
   op->dst = d->binds ? op->dst % CO_SLOTS : 0;
+  op->dst2 = d->binds == 2 ? op->dst2 % CO_SLOTS : 0;
   op->flags = flags_canon(op_words[op->kind], op->flags & 0xf);
   /* whole blocks: an offset's only; an invalid whence has no offset */
   op->blk = d->arg == CO_ARG_OFFSET &&
@@ -478,6 +499,7 @@ int co_trace_decode(const uint8_t *data, size_t size,
       continue;
     }
     op.a = ref_decode(r[2]);
+    op.dst2 = r[2] & 0xf; /* two slots (pipe): the second; else dropped */
     if (co_opdesc[op.kind].nrefs >= 2) {
       op.b = ref_decode(r[3]);
       op.n = 0;
@@ -526,7 +548,8 @@ size_t co_trace_encode(const struct co_trace *t, const struct co_opset *set,
                        (op->blk >> 4 & 1) << 7);
     if (co_opdesc[op->kind].arg == CO_ARG_MODE)
       r[1] = (uint8_t)((op->n >> 8 & 1) << 4);
-    r[2] = ref_encode(op->a);
+    r[2] = co_opdesc[op->kind].binds == 2 ? (uint8_t)(op->dst2 & 0xf)
+                                          : ref_encode(op->a);
     r[3] = co_opdesc[op->kind].nrefs >= 2 ? ref_encode(op->b)
                                           : (uint8_t)(op->n & 0xff);
     if (need + 4 <= cap)
@@ -556,7 +579,8 @@ uint64_t co_trace_hash(const struct co_trace *t) {
                      op->b.idx,
                      (uint8_t)op->n,
                      op->entry,
-                     op->obj};
+                     /* (obj is a call's, dst2 a pipe's: never both) */
+                     (uint8_t)(op->obj | op->dst2)};
     size_t k;
     for (k = 0; k < sizeof r; k++) {
       h ^= r[k];
@@ -638,7 +662,9 @@ int co_op_format(const struct co_op *op, char *buf, size_t cap) {
     buf[0] = 0;
   if (op->kind == CO_OP_CALL)
     return call_format(op, buf, cap);
-  if (d->binds)
+  if (d->binds == 2)
+    appendf(buf, cap, &len, "s%u s%u = ", op->dst, op->dst2);
+  else if (d->binds)
     appendf(buf, cap, &len, "s%u = ", op->dst);
   appendf(buf, cap, &len, "%s", d->name);
   if (d->nrefs >= 1) {
@@ -1012,17 +1038,31 @@ static int parse_line(struct lexer *lx, struct co_trace *out) {
   struct co_op op;
   const struct co_opdesc *d;
   const struct co__word *w;
-  uint8_t seen = 0, dst = 0;
-  int have_dst = 0, k;
+  uint8_t seen = 0, dst = 0, dst2 = 0;
+  int have_dst = 0, two = 0, k;
 
   memset(&op, 0, sizeof op);
   n = next_token(lx, &t);
   if (n == 0)
     return 0; /* blank or comment */
-  /* optional "sN =" or "oN =" */
+  /* optional "sN =", "sN sM =" (two slots: pipe) or "oN =" */
   if ((t[0] == 's' || t[0] == 'o') && n >= 2 && isdigit((unsigned char)t[1])) {
     const char *save = lx->p;
     n2 = next_token(lx, &t2);
+    if (t[0] == 's' && n2 >= 2 && t2[0] == 's' &&
+        isdigit((unsigned char)t2[1])) {
+      const char *t3, *save2 = lx->p;
+      if (next_token(lx, &t3) == 1 && *t3 == '=') {
+        if (parse_slot(t2, n2, &dst2) < 0)
+          return lex_fail(lx, t2, "expected a slot s0..s%d, found '%.*s'",
+                          CO_SLOTS - 1, (int)n2, t2);
+        two = 1;
+        lx->p = save2;
+        n2 = next_token(lx, &t2); /* the '=' */
+      } else {
+        lx->p = save2;
+      }
+    }
     if (n2 == 1 && *t2 == '=') {
       if (t[0] == 's' ? parse_slot(t, n, &dst) < 0 : parse_obj(t, n, &dst) < 0)
         return lex_fail(lx, t,
@@ -1045,6 +1085,9 @@ static int parse_line(struct lexer *lx, struct co_trace *out) {
     if (entry < 0)
       return lex_fail(lx, t, "expected an operation name, found '%.*s'", (int)n,
                       t);
+    if (two)
+      return lex_fail(lx, lx->line_start, "'%.*s' binds at most one slot",
+                      (int)n, t);
     op.dst = dst;
     return parse_call(lx, &op, entry, have_dst, t, out);
   }
@@ -1055,6 +1098,14 @@ static int parse_line(struct lexer *lx, struct co_trace *out) {
                     (int)n, t);
   op.kind = (uint8_t)k;
   d = &co_opdesc[k];
+  if (d->binds == 2 && !two)
+    return lex_fail(lx, have_dst ? lx->line_start : t,
+                    "'%s' binds two slots: write 'sN sM = %s ...'", d->name,
+                    d->name);
+  if (d->binds == 1 && two)
+    return lex_fail(lx, lx->line_start,
+                    "'%s' binds one slot: write 'sN = %s ...'", d->name,
+                    d->name);
   if (d->binds && !have_dst)
     return lex_fail(lx, t, "'%s' binds its result: write 'sN = %s ...'",
                     d->name, d->name);
@@ -1062,6 +1113,7 @@ static int parse_line(struct lexer *lx, struct co_trace *out) {
     return lex_fail(lx, lx->line_start, "'%s' returns no handle to bind",
                     d->name);
   op.dst = dst;
+  op.dst2 = dst2;
   for (k = 0; k < d->nrefs; k++) {
     struct co_ref *r = k == 0 ? &op.a : &op.b;
     n = next_token(lx, &t);

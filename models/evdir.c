@@ -14,9 +14,16 @@
 #include "model_internal.h"
 
 #define EFD_MAX UINT64_MAX /* the counter never reaches it (man eventfd) */
+/* readiness the model does not know (a pipe a layer's bytes went through) */
+#define RDY_UNKNOWN 0x80u
+
+/* One of this module's kinds (pipes and sockets are chan.c's, sock.c's). */
+static int evdir_kind(unsigned k) {
+  return k == CO__KIND_DIR || k == CO__KIND_EVENTFD || k == CO__KIND_EPOLL;
+}
 
 int co__kind_of(const struct co_model *m, int64_t num) {
-  return co__is_live(m, num) ? co__ofd_of(m, num)->kind : CO__K_FILE;
+  return co__is_live(m, num) ? co__ofd_of(m, num)->kind : CO__KIND_FILE;
 }
 
 /* The descriptor table a step runs in: the client's, or the second
@@ -44,12 +51,14 @@ static int32_t ofd_in(struct tbl t, int64_t num) {
 }
 static int kind_in(const struct co_model *m, struct tbl t, int64_t num) {
   int32_t o = ofd_in(t, num);
-  return o >= 0 ? m->ofd[o].kind : CO__K_FILE;
+  return o >= 0 ? m->ofd[o].kind : CO__KIND_FILE;
 }
 
 void co__evdir_begin(struct co_model *m) {
   m->nepreg = 0;
-  m->kfile[0] = m->kfile[1] = m->kfile[2] = m->kfile[3] = -1;
+  unsigned k;
+  for (k = 0; k < CO__KIND_COUNT; k++)
+    m->kfile[k] = -1;
   m->nkind = 0;
 }
 
@@ -57,7 +66,7 @@ void co__evdir_begin(struct co_model *m) {
 static int64_t new_kind(struct co_model *m, int kind, int acc, int append,
                         int cloexec, struct co_outcome *pred,
                         struct co_aftermath *t) {
-  int32_t ofd, *file = &m->kfile[kind == CO__K_DIR ? CO__K_DIR : CO__K_EVENTFD];
+  int32_t ofd, *file = &m->kfile[kind == CO__KIND_DIR ? CO__KIND_DIR : CO__KIND_EVENTFD];
   int64_t n = m->plat->alloc(m, 0);
   if (n < 0) {
     co__fail(pred, CO_EMFILE);
@@ -91,7 +100,7 @@ void co__rule_opendir(struct co_model *m, const struct co_call *c,
       co__fail(pred, CO_EISDIR);
     return;
   }
-  new_kind(m, CO__K_DIR, CO_F_ACC_RDONLY, c->flags & CO_F_APPEND,
+  new_kind(m, CO__KIND_DIR, CO_F_ACC_RDONLY, c->flags & CO_F_APPEND,
            c->flags & CO_F_CLOEXEC, pred, t);
 }
 
@@ -99,7 +108,7 @@ void co__rule_opendir(struct co_model *m, const struct co_call *c,
  * write, its counter N; EFD_NONBLOCK is its O_NONBLOCK. */
 void co__rule_eventfd(struct co_model *m, const struct co_call *c,
                       struct co_outcome *pred, struct co_aftermath *t) {
-  int64_t n = new_kind(m, CO__K_EVENTFD, CO_F_ACC_RDWR, 0,
+  int64_t n = new_kind(m, CO__KIND_EVENTFD, CO_F_ACC_RDWR, 0,
                        c->flags & CO_F_EFD_CLOEXEC, pred, t);
   struct ofdent *o;
   if (n < 0)
@@ -114,7 +123,7 @@ void co__rule_eventfd(struct co_model *m, const struct co_call *c,
  * with an empty interest list. */
 void co__rule_epoll_create(struct co_model *m, const struct co_call *c,
                            struct co_outcome *pred, struct co_aftermath *t) {
-  new_kind(m, CO__K_EPOLL, CO_F_ACC_RDWR, 0, c->flags & CO_F_BIT0, pred, t);
+  new_kind(m, CO__KIND_EPOLL, CO_F_ACC_RDWR, 0, c->flags & CO_F_BIT0, pred, t);
 }
 
 /* ---- the interest lists ---- */
@@ -142,23 +151,46 @@ static unsigned ready_bits(const struct co_model *m, int32_t ofd,
                            unsigned depth);
 static unsigned reg_events(const struct co_model *m, const struct co__epreg *r,
                            unsigned depth) {
-  return reg_alive(m, r) ? ready_bits(m, r->ofd, depth) &
-                               (r->events | CO_EPOLL_ERR | CO_EPOLL_HUP)
-                         : 0;
+  unsigned b;
+  if (!reg_alive(m, r))
+    return 0;
+  b = ready_bits(m, r->ofd, depth);
+  return b & RDY_UNKNOWN
+             ? RDY_UNKNOWN
+             : b & (r->events | CO_EPOLL_ERR | CO_EPOLL_HUP);
+}
+/* A pipe end (fs/pipe.c pipe_poll): the read end readable while bytes
+ * are queued and hung up when no writer is left; the write end writable
+ * while a buffer is free and in error when no reader is left. A pipe a
+ * layer's bytes went through: not known (RDY_UNKNOWN). */
+static unsigned pipe_ready(const struct co_model *m, const struct ofdent *o) {
+  const struct co__chan *ch = &m->chan[o->kobj];
+  unsigned b = 0;
+  if (ch->lost)
+    return RDY_UNKNOWN;
+  if (o->acc != CO_F_ACC_WRONLY)
+    b |= (ch->len > 0 ? CO_EPOLL_IN : 0) | (ch->writers ? 0 : CO_EPOLL_HUP);
+  if (o->acc != CO_F_ACC_RDONLY)
+    b |= (ch->nseg < ch->bufs ? CO_EPOLL_OUT : 0) |
+         (ch->readers ? 0 : CO_EPOLL_ERR);
+  return b;
 }
 static unsigned ready_bits(const struct co_model *m, int32_t ofd,
                            unsigned depth) {
   const struct ofdent *o = &m->ofd[ofd];
-  unsigned i;
-  if (o->kind == CO__K_EVENTFD)
+  unsigned i, b, any = 0;
+  if (o->kind == CO__KIND_PIPE)
+    return pipe_ready(m, o);
+  if (o->kind == CO__KIND_EVENTFD)
     return (o->count > 0 ? CO_EPOLL_IN : 0) |
            (o->count < EFD_MAX - 1 ? CO_EPOLL_OUT : 0);
-  if (o->kind != CO__K_EPOLL || depth > 4)
+  if (o->kind != CO__KIND_EPOLL || depth > 4)
     return 0;
   for (i = 0; i < m->nepreg; i++)
-    if (m->epreg[i].ep == ofd && reg_events(m, &m->epreg[i], depth + 1))
-      return CO_EPOLL_IN;
-  return 0;
+    if (m->epreg[i].ep == ofd &&
+        (b = reg_events(m, &m->epreg[i], depth + 1)) != 0)
+      any |= b & RDY_UNKNOWN ? RDY_UNKNOWN : CO_EPOLL_IN;
+  return any & CO_EPOLL_IN ? CO_EPOLL_IN : any;
 }
 
 /* How many epolls deep below description ofd registrations go (0: none of
@@ -170,7 +202,7 @@ static unsigned nest_below(const struct co_model *m, int32_t ofd,
     return depth;
   for (i = 0; i < m->nepreg; i++)
     if (m->epreg[i].ep == ofd && reg_alive(m, &m->epreg[i]) &&
-        m->ofd[m->epreg[i].ofd].kind == CO__K_EPOLL &&
+        m->ofd[m->epreg[i].ofd].kind == CO__KIND_EPOLL &&
         (k = 1 + nest_below(m, m->epreg[i].ofd, depth + 1)) > d)
       d = k;
   return d;
@@ -196,7 +228,7 @@ static int reaches(const struct co_model *m, int32_t from, int32_t to,
     return 0;
   for (i = 0; i < m->nepreg; i++)
     if (m->epreg[i].ep == from && reg_alive(m, &m->epreg[i]) &&
-        m->ofd[m->epreg[i].ofd].kind == CO__K_EPOLL &&
+        m->ofd[m->epreg[i].ofd].kind == CO__KIND_EPOLL &&
         reaches(m, m->epreg[i].ofd, to, depth + 1))
       return 1;
   return 0;
@@ -211,11 +243,11 @@ static int ctl_early(const struct co_model *m, struct tbl t,
   if (ep < 0 || ofd < 0)
     return CO_EBADF;
   tk = m->ofd[ofd].kind;
-  if (tk == CO__K_FILE || tk == CO__K_DIR)
+  if (tk == CO__KIND_FILE || tk == CO__KIND_DIR)
     return CO_EPERM; /* no poll: a regular file, a directory */
-  if (ep == ofd || m->ofd[ep].kind != CO__K_EPOLL)
+  if (ep == ofd || m->ofd[ep].kind != CO__KIND_EPOLL)
     return CO_EINVAL;
-  if (!(c->flags & CO_F_EPCTL_DEL) && tk == CO__K_EPOLL &&
+  if (!(c->flags & CO_F_EPCTL_DEL) && tk == CO__KIND_EPOLL &&
       reaches(m, ofd, ep, 0))
     return CO_ELOOP;
   return CO_OK;
@@ -285,10 +317,12 @@ uint64_t co_epoll_digest(uint64_t *keys, size_t n) {
 /* The ready registrations of epoll description ep: their keys (up to
  * cap), and how many there are. */
 static unsigned ready_keys(const struct co_model *m, int32_t ep, uint64_t *keys,
-                           unsigned cap) {
+                           unsigned cap, int *unknown) {
   unsigned i, n = 0, ev;
+  *unknown = 0;
   for (i = 0; i < m->nepreg; i++)
     if (m->epreg[i].ep == ep && (ev = reg_events(m, &m->epreg[i], 0)) != 0) {
+      *unknown |= (ev & RDY_UNKNOWN) != 0;
       if (n < cap)
         keys[n] = (uint64_t)(uint32_t)m->epreg[i].num << 32 | ev;
       n++;
@@ -306,6 +340,7 @@ void co__rule_epoll_wait(struct co_model *m, const struct co_call *c,
                          struct co_outcome *pred, struct co_aftermath *t) {
   uint64_t keys[CO__EPREG_MAX];
   unsigned n;
+  int unknown;
   co__touch(t, c->a);
   if (c->n <= 0 && !(m->files.epwait_fd_first && !co__is_live(m, c->a))) {
     co__fail(pred, CO_EINVAL);
@@ -315,11 +350,15 @@ void co__rule_epoll_wait(struct co_model *m, const struct co_call *c,
     co__fail(pred, CO_EBADF);
     return;
   }
-  if (co__kind_of(m, c->a) != CO__K_EPOLL) {
+  if (co__kind_of(m, c->a) != CO__KIND_EPOLL) {
     co__fail(pred, CO_EINVAL);
     return;
   }
-  n = ready_keys(m, m->fd[c->a].ofd, keys, CO__EPREG_MAX);
+  n = ready_keys(m, m->fd[c->a].ofd, keys, CO__EPREG_MAX, &unknown);
+  if (unknown) { /* a pipe a layer's bytes went through */
+    pred->ret = CO_RET_ANY;
+    return;
+  }
   pred->ret = n < (unsigned)c->n ? (int64_t)n : (int64_t)c->n;
   if (n <= (unsigned)c->n) {
     pred->data = co_epoll_digest(keys, n);
@@ -332,13 +371,16 @@ int64_t co__epoll_stale(const struct co_model *m, const struct co_call *c) {
   unsigned i, n = 0;
   int32_t ep;
   int64_t stale = -1;
-  if (c->n <= 0 || kind_in(m, tb, c->a) != CO__K_EPOLL)
+  if (c->n <= 0 || kind_in(m, tb, c->a) != CO__KIND_EPOLL)
     return -1;
   ep = ofd_in(tb, c->a);
   for (i = 0; i < m->nepreg; i++) {
     const struct co__epreg *r = &m->epreg[i];
-    if (r->ep != ep || !reg_events(m, r, 0))
+    unsigned ev;
+    if (r->ep != ep || !(ev = reg_events(m, r, 0)))
       continue;
+    if (ev & RDY_UNKNOWN)
+      return -1; /* which are reported is not known */
     n++;
     if (stale < 0 && ofd_in(tb, r->num) != r->ofd)
       stale = r->num;
@@ -357,14 +399,14 @@ static uint64_t efd_value(const struct co_model *m) {
   return v;
 }
 
-/* The description of c's live first operand if it is not a file, else
- * NULL (the file rule applies). */
+/* The description of c's live first operand if it is of this module's
+ * kinds, else NULL (the rule of its own kind applies). */
 static struct ofdent *other_kind(struct co_model *m, const struct co_call *c) {
   struct ofdent *o;
   if (!co__is_live(m, c->a))
     return NULL;
   o = co__ofd_of(m, c->a);
-  return o->kind != CO__K_FILE ? o : NULL;
+  return evdir_kind(o->kind) ? o : NULL;
 }
 
 /* docs/posix.md#dirs, #eventfd-read, #epoll: a directory's read is EISDIR;
@@ -381,8 +423,8 @@ void co__rule_read_k(struct co_model *m, const struct co_call *c,
     return;
   }
   co__touch(t, c->a);
-  if (o->kind == CO__K_DIR || o->kind == CO__K_EPOLL || c->n < 8) {
-    co__fail(pred, o->kind == CO__K_DIR ? CO_EISDIR : CO_EINVAL);
+  if (o->kind == CO__KIND_DIR || o->kind == CO__KIND_EPOLL || c->n < 8) {
+    co__fail(pred, o->kind == CO__KIND_DIR ? CO_EISDIR : CO_EINVAL);
     return;
   }
   if (o->count == 0) { /* with O_NONBLOCK: co__kind_refuses */
@@ -410,12 +452,12 @@ void co__rule_write_k(struct co_model *m, const struct co_call *c,
                       struct co_outcome *pred, struct co_aftermath *t) {
   struct ofdent *o = other_kind(m, c);
   uint64_t v = efd_value(m);
-  if (!o || o->kind == CO__K_DIR) {
+  if (!o || o->kind == CO__KIND_DIR) {
     co__rule_write(m, c, pred, t); /* a directory: read-only, EBADF */
     return;
   }
   co__touch(t, c->a);
-  if (o->kind == CO__K_EPOLL || !efd_size_ok(m, c->n) || v == EFD_MAX) {
+  if (o->kind == CO__KIND_EPOLL || !efd_size_ok(m, c->n) || v == EFD_MAX) {
     co__fail(pred, CO_EINVAL);
     return;
   }
@@ -439,7 +481,7 @@ void co__rule_lseek_k(struct co_model *m, const struct co_call *c,
     return;
   }
   co__touch(t, c->a);
-  if (o->kind != CO__K_DIR) {
+  if (o->kind != CO__KIND_DIR) {
     pred->ret = 0;
     return;
   }
@@ -474,7 +516,7 @@ void co__rule_fstat_k(struct co_model *m, const struct co_call *c,
     return;
   }
   co__touch(t, c->a);
-  if (o->kind == CO__K_DIR) {
+  if (o->kind == CO__KIND_DIR) {
     pred->data = co_stat_pack(040000 | (m->files.dir_mode & 07777), 0, 0);
     pred->dmask = ((uint64_t)1 << CO_STAT_NLINK_SHIFT) - 1;
     if ((other = co__same_file_other(m, c->a)) >= 0) {
@@ -517,7 +559,12 @@ static const char *refusal(const struct co_model *m, const struct co_call *c) {
       if (i == m->nepreg)
         return "the model follows at most 64 epoll registrations";
     }
-    if (kind_in(m, tb, c->b) == CO__K_EPOLL &&
+    if (kind_in(m, tb, c->b) == CO__KIND_SOCKET)
+      return "a socket's epoll readiness is not modelled";
+    if (kind_in(m, tb, c->b) == CO__KIND_PIPE &&
+        m->ofd[ofd_in(tb, c->b)].reopened)
+      return "a reopened pipe end's epoll hang-up is not modelled";
+    if (kind_in(m, tb, c->b) == CO__KIND_EPOLL &&
         nest_above(m, ofd_in(tb, c->a), 0) + 1 +
                 nest_below(m, ofd_in(tb, c->b), 0) >
             1)
@@ -525,35 +572,34 @@ static const char *refusal(const struct co_model *m, const struct co_call *c) {
              "limits apply, is not modelled";
     return NULL;
   }
-  if (ofd_in(tb, c->a) < 0 ||
-      (o = &m->ofd[ofd_in(tb, c->a)])->kind == CO__K_FILE)
+  if (ofd_in(tb, c->a) < 0 || !evdir_kind((o = &m->ofd[ofd_in(tb, c->a)])->kind))
     return NULL;
   switch (c->kind) {
   case CO_OP_READ:
-    return o->kind == CO__K_EVENTFD && c->n >= 8 && o->count == 0 &&
+    return o->kind == CO__KIND_EVENTFD && c->n >= 8 && o->count == 0 &&
                    o->nonblock != 1
                ? "would block: a read of an eventfd whose counter is 0, "
                  "without O_NONBLOCK"
                : NULL;
   case CO_OP_WRITE:
-    return o->kind == CO__K_EVENTFD && efd_size_ok(m, c->n) &&
+    return o->kind == CO__KIND_EVENTFD && efd_size_ok(m, c->n) &&
                    efd_value(m) != EFD_MAX &&
                    EFD_MAX - o->count <= efd_value(m) && o->nonblock != 1
                ? "would block: a write that would take an eventfd's "
                  "counter to UINT64_MAX, without O_NONBLOCK"
                : NULL;
   case CO_OP_LSEEK:
-    return o->kind == CO__K_DIR && (c->flags & CO_F_WHENCE_MASK) >= 2
+    return o->kind == CO__KIND_DIR && (c->flags & CO_F_WHENCE_MASK) >= 2
                ? "SEEK_END on a directory depends on the file system"
                : NULL;
   case CO_OP_LSEEK_EXT:
     wh = c->flags & CO_F_XWHENCE_MASK;
-    return o->kind == CO__K_DIR && wh < CO_F_XWHENCE_BAD
+    return o->kind == CO__KIND_DIR && wh < CO_F_XWHENCE_BAD
                ? "SEEK_DATA and SEEK_HOLE on a directory depend on the "
                  "file system"
                : NULL;
   case CO_OP_FCHMOD:
-    return o->kind == CO__K_DIR
+    return o->kind == CO__KIND_DIR
                ? "fchmod of the private directory is not issued"
                : "fchmod of an anonymous inode (shared by every eventfd "
                  "and epoll in the system) is not issued";

@@ -142,6 +142,7 @@ int co__fd_begin(struct co_model *m, const struct co_model_config *cfg) {
   }
   m->high = -1;
   m->nofd = m->nfile = 0;
+  m->nchan = m->nsock = 0;
   num = m->stride > 1 ? m->stride : 0; /* Win32: NULL is never a handle */
   for (i = 0, j = 0; i < CO_FREE_REFS; i++) {
     /* co__past_foreign(m, num), the numbers rising: one walk of the
@@ -196,12 +197,19 @@ static int content_new(struct co_model *m, size_t file) {
 /* A new file and a new open file description on it. Returns the description
  * id, or -1 on ENOMEM. */
 int32_t co__new_ofd(struct co_model *m, int acc, int append) {
+  int32_t file = co__new_file(m);
+  return file < 0 ? -1 : co__new_ofd_on(m, file, acc, append);
+}
+
+/* A new file (an inode: a pipe's too), of size 0 and mode 0600; its
+ * index, or -1 on ENOMEM. */
+int32_t co__new_file(struct co_model *m) {
   if (co__grow((void **)&m->fsize, &m->filecap, m->nfile + 1,
                sizeof *m->fsize) < 0 ||
       content_new(m, m->nfile) < 0)
     return -1;
   m->fsize[m->nfile] = 0;
-  return co__new_ofd_on(m, (int32_t)m->nfile++, acc, append);
+  return (int32_t)m->nfile++;
 }
 
 int32_t co__new_ofd_on(struct co_model *m, int32_t file, int acc, int append) {
@@ -220,8 +228,10 @@ int32_t co__new_ofd_on(struct co_model *m, int32_t file, int acc, int append) {
   d->deny = 0;
   d->dev = 0;
   d->nodata = 0;
-  d->kind = CO__K_FILE;
+  d->kind = CO__KIND_FILE;
+  d->kobj = -1;
   d->sem = 0;
+  d->reopened = 0;
   d->count = 0;
   return (int32_t)m->nofd++;
 }
@@ -275,6 +285,10 @@ static void content_write(struct co_model *m, int32_t file, int64_t start,
 static void ofd_write_src(struct co_model *m, struct ofdent *o,
                           const uint8_t *src, int64_t n) {
   int64_t *size = &m->fsize[o->file];
+  if (o->kind != CO__KIND_FILE) { /* a layer's bytes into a channel */
+    co__ofd_unknown(m, o);
+    return;
+  }
   if (n == 0) {
     m->hook.empty_write(m, o);
     return;
@@ -339,7 +353,10 @@ int64_t co__same_file_other(const struct co_model *m, int64_t num) {
 /* After a layer's opaque I/O through description o. */
 void co__ofd_unknown(struct co_model *m, struct ofdent *o) {
   o->off = -1;
-  m->fsize[o->file] = -1;
+  if (o->kind == CO__KIND_FILE)
+    m->fsize[o->file] = -1;
+  else
+    co__kind_unknown(m, o);
 }
 
 /* dup2/dup3 after validation: close the target silently, then install

@@ -67,6 +67,10 @@ void co__rule_ftruncate(struct co_model *m, const struct co_call *c,
   }
   if (!(o = co__io_ofd(m, c, pred, t, CO_F_ACC_RDONLY, CO_EINVAL)))
     return;
+  if (o->kind != CO__KIND_FILE) { /* not a regular file: EINVAL */
+    co__fail(pred, CO_EINVAL);
+    return;
+  }
   size = &m->fsize[o->file];
   if (*size < 0) /* after a layer's opaque I/O: its bytes are not known */
     m->content[o->file].lost = 1;
@@ -116,6 +120,10 @@ void co__rule_lseek_ext(struct co_model *m, const struct co_call *c,
     return;
   }
   o = co__ofd_of(m, c->a);
+  if (o->kind != CO__KIND_FILE) { /* docs/posix.md#pipes: no offset */
+    co__fail(pred, CO_ESPIPE);
+    return;
+  }
   size = m->fsize[o->file];
   f = &m->content[o->file];
   if (size >= 0 && (c->n < 0 || c->n >= size)) {
@@ -143,6 +151,7 @@ void co__rule_lseek_ext(struct co_model *m, const struct co_call *c,
 void co__rule_reopen(struct co_model *m, const struct co_call *c,
                      struct co_outcome *pred, struct co_aftermath *t) {
   static const uint16_t need[4] = {0600, 0400, 0200, 0600};
+  const struct ofdent *o;
   int64_t n;
   int32_t file, ofd;
   if (!m->files.reopen) {
@@ -157,18 +166,28 @@ void co__rule_reopen(struct co_model *m, const struct co_call *c,
     co__fail(pred, CO_ENOENT);
     return;
   }
-  file = co__ofd_of(m, c->a)->file;
+  o = co__ofd_of(m, c->a);
+  file = o->file;
   if (!m->files.dac_override &&
       (m->content[file].mode & need[c->flags & CO_F_ACC_MASK]) !=
           need[c->flags & CO_F_ACC_MASK]) {
     co__fail(pred, CO_EACCES);
     return;
   }
-  if ((ofd = co__new_ofd_on(m, file, c->flags & CO_F_ACC_MASK,
-                            c->flags & CO_F_APPEND)) < 0) {
+  if (o->kind == CO__KIND_SOCKET) { /* after the mode: #reopen-pipe */
+    co__fail(pred, CO_ENXIO);
+    return;
+  }
+  /* a pipe end's name opens the pipe again (docs/posix.md#reopen-pipe) */
+  ofd = o->kind == CO__KIND_PIPE
+            ? co__pipe_reopen(m, o, c->flags & CO_F_ACC_MASK)
+            : co__new_ofd_on(m, file, c->flags & CO_F_ACC_MASK,
+                             c->flags & CO_F_APPEND);
+  if (ofd < 0) {
     co__fail(pred, CO_OTHER);
     return;
   }
+  m->ofd[ofd].append = (uint8_t)((c->flags & CO_F_APPEND) != 0);
   co__install(m, n, ofd, c->flags & CO_F_CLOEXEC);
   m->ofd[ofd].created = 0;
   pred->ret = n;

@@ -189,7 +189,7 @@ static int take_check(const struct co_model *m, const struct co__callctx *x,
   if ((e->checks & CO_CHK_VALID) && !co__is_open(m, a))
     return CO_EBADF;
   if ((e->checks & CO_CHK_DIR) && co__is_live(m, a) &&
-      co__kind_of(m, a) != CO__K_DIR)
+      co__kind_of(m, a) != CO__KIND_DIR)
     return CO_ENOTDIR; /* evdir: docs/posix.md#fdopendir */
   if ((e->checks & CO_CHK_ACCESS) && co__is_live(m, a) &&
       !access_ok(co__ofd_of(m, a)->acc, x->md->needs))

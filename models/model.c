@@ -50,6 +50,7 @@ void co_model_free(struct co_model *m) {
   }
   free(m->foreign);
   free(m->frun);
+  co__chan_free_all(m);
   co__party_free(m);
   free(m);
 }
@@ -210,8 +211,12 @@ void co_model_prepare(const struct co_model *m, const struct co_step *st,
   t->obj = -1;
   t->nev = s.valid ? co__events(m, &s, t->ev, &lost) : 0;
   t->overflow = lost > 0;
+  /* a read or write that would wait is never issued (docs/posix.md#blocking) */
+  t->blocks = s.valid && (c->kind == CO_OP_READ || c->kind == CO_OP_WRITE) &&
+              m->nchan ? co__would_block(m, c)
+                       : 0;
   /* not issued: the outcome is the model's own, never an errno */
-  t->refused = !s.valid || refuses(m, &s, t->ev, t->nev);
+  t->refused = !s.valid || t->blocks || refuses(m, &s, t->ev, t->nev);
   p->step = st;
   p->call = c;
   p->valid = s.valid;
@@ -271,6 +276,11 @@ unsigned co_model_apply(struct co_model *m, const struct co_model_prep *p,
     struct slotent *s = &m->slot[op->dst % CO_SLOTS];
     s->num = pred->ret;
     s->gen = co__is_live(m, pred->ret) ? m->fd[pred->ret].gen : 0;
+  }
+  if (!t->refused && binds == 2) { /* two slots: the second end (pipe) */
+    struct slotent *s = &m->slot[op->dst2 % CO_SLOTS];
+    s->num = pred->err == CO_OK ? (int64_t)pred->data : -1;
+    s->gen = co__is_live(m, s->num) ? m->fd[s->num].gen : 0;
   }
   co__party_leave(m, swapped, t);
   return ((((kind + (kind == CO_OP_CALL ? op->entry : 0u)) * CO_SIT_COUNT +

@@ -62,9 +62,32 @@ static inline uint8_t co__w32_map(unsigned access) {
   return (uint8_t)a;
 }
 
+/* What kind of object an open file description is on (docs/posix.md#kinds).
+ * Every rule that depends on it asks ofdent.kind; a kind with state of
+ * its own keeps it in its module, indexed by ofdent.kobj. Helpers adding a
+ * kind append its value here (before CO__KIND_COUNT) and its release to
+ * co__kind_release (chan.c). */
+enum co__kind {
+  CO__KIND_FILE,   /* a regular file (open, reopen of one) */
+  CO__KIND_PIPE,   /* an end of a pipe (pipe, pipe2; a reopen of one):
+                      its acc says which (O_RDONLY the read end, O_WRONLY
+                      the write end, O_RDWR both: a reopen by name) */
+  CO__KIND_SOCKET, /* an AF_UNIX socket (socketpair) */
+  /* issue 20's other helpers append theirs: directory, eventfd, epoll */
+  CO__KIND_DIR,     /* evdir: a directory (opendir; models/evdir.c) */
+  CO__KIND_EVENTFD, /* evdir: an eventfd (its counter: ofdent.count) */
+  CO__KIND_EPOLL,   /* evdir: an epoll instance (its interest list:
+                       co_model.epreg) */
+  CO__KIND_COUNT
+};
+
 struct ofdent {
-  int64_t off; /* -1: unknown (after a layer's opaque I/O) */
+  int64_t off; /* -1: unknown (after a layer's opaque I/O); a pipe's or a
+                  socket's: -1 (no offset: ESPIPE) */
   int32_t file, refs;
+  uint8_t kind;  /* enum co__kind */
+  int32_t kobj;  /* the kind's object: a pipe's channel (chan.c), a
+                    socket end's (sock.c); -1 for a file */
   uint8_t acc, append;
   uint8_t nonblock; /* O_NONBLOCK (F_SETFL); 2: unknown (a layer's object
                        held it: libraries set it, libuv does) */
@@ -75,13 +98,11 @@ struct ofdent {
   uint8_t dev;      /* Win32: a character device (opendev), not a file */
   uint8_t nodata;   /* Win32: its open has no read or write data access
                        (open_access 0): no part in share checks */
-  uint8_t kind;     /* evdir: CO__K_* (what the description is open on) */
   uint8_t sem;      /* evdir: an eventfd in EFD_SEMAPHORE mode */
+  uint8_t reopened; /* evdir: a pipe end opened again by name (its poll
+                       hang-up follows fifo_open's counter: not modelled) */
   uint64_t count;   /* evdir: an eventfd's counter */
 };
-/* evdir: what an open file description is open on (models/evdir.c). */
-enum { CO__K_FILE, CO__K_DIR, CO__K_EVENTFD, CO__K_EPOLL };
-
 /* evdir: at most this many live registrations in a trace (an ADD past
  * them is not issued: docs/posix.md#epoll-limits) */
 #define CO__EPREG_MAX 64
@@ -163,6 +184,40 @@ struct slotent {
   uint32_t gen;
 };
 
+/* chan.c: what a pipe holds, or one direction of a socket pair
+ * (docs/posix.md#pipes): the bytes queued, in segments (a pipe's page
+ * buffers, fs/pipe.c; a socket's messages), and who can still read and
+ * write. Buffers are kept from trace to trace. */
+struct co__chan {
+  uint8_t *b; /* the bytes queued: b[head .. head + len) */
+  size_t cap, head, len;
+  uint32_t *seg; /* the segments' lengths: seg[shead .. shead + nseg) */
+  size_t segcap, shead, nseg;
+  uint32_t first_off; /* a pipe: the first buffer's bytes read already */
+  int32_t readers, writers; /* open file descriptions that read, write */
+  uint8_t dgram;            /* messages keep their boundaries */
+  uint8_t lost;             /* a layer's bytes went through: not known */
+  uint32_t bufs;            /* a pipe: its buffers (F_GETPIPE_SZ / page) */
+};
+/* sock.c: a socket (docs/posix.md#sockets): its protocol, its receive
+ * channel, its peer (socketpair's other end) and its state. Helpers adding
+ * a protocol (TCP) append it to enum co__proto and its calls to sock.c's
+ * dispatch. */
+enum co__proto {
+  CO__PROTO_UNIX_STREAM, /* AF_UNIX SOCK_STREAM */
+  CO__PROTO_UNIX_DGRAM,  /* AF_UNIX SOCK_DGRAM */
+  CO__PROTO_COUNT
+};
+struct co__sockend {
+  int32_t rx, peer; /* channel it reads; the other end (-1: none) */
+  uint8_t proto;    /* enum co__proto */
+  uint8_t dgram;    /* messages keep their boundaries */
+  uint8_t shut_rd, shut_wr; /* RCV_SHUTDOWN, SEND_SHUTDOWN */
+  uint8_t closed;    /* released: its last descriptor closed (SOCK_DEAD) */
+  uint8_t connected; /* a datagram socket still has its peer */
+  uint8_t err;       /* a pending error (sk_err: ECONNRESET), co_err; 0 */
+};
+
 struct co_model;
 typedef void co__rule(struct co_model *m, const struct co_call *c,
                       struct co_outcome *pred, struct co_aftermath *t);
@@ -205,12 +260,44 @@ co__rule co__rule_open, co__rule_dup, co__rule_dup2, co__rule_dup3,
     co__rule_lseek, co__rule_read, co__rule_fstat, co__rule_lseek_ext,
     co__rule_setlimit, co__rule_ftruncate, co__rule_fchmod, co__rule_reopen,
     co__rule_created_query, co__rule_thread;
+/* ---- chan.c: pipes (and socket pairs' directions) ---- */
+int32_t co__chan_new(struct co_model *m, uint32_t bufs, int dgram);
+void co__chan_free_all(struct co_model *m);
+void co__chan_put(struct co__chan *ch, const uint8_t *src, size_t n,
+                  int merge);
+size_t co__chan_take(struct co__chan *ch, size_t n, uint8_t *out,
+                     uint64_t *digest);
+co__rule co__rule_pipe;
+void co__pipe_read(struct co_model *m, const struct co_call *c,
+                   struct ofdent *o, struct co_outcome *pred);
+void co__pipe_write(struct co_model *m, const struct co_call *c,
+                    struct ofdent *o, struct co_outcome *pred);
+int32_t co__pipe_reopen(struct co_model *m, const struct ofdent *o, int acc);
+/* A read or write c through a pipe end would wait (docs/posix.md#blocking):
+ * never issued. */
+int co__pipe_would_block(const struct co_model *m, const struct co_call *c);
+/* The same for any kind: 0, or the aftermath's blocks (model.h). */
+int co__would_block(const struct co_model *m, const struct co_call *c);
+/* A layer's I/O went through description o of a kind with bytes: its
+ * channel's bytes are not known from then on. */
+void co__kind_unknown(struct co_model *m, struct ofdent *o);
+/* ---- sock.c: sockets (socketpair, shutdown; their reads and writes) ---- */
+co__rule co__rule_socketpair, co__rule_shutdown;
+void co__sock_read(struct co_model *m, const struct co_call *c,
+                   struct ofdent *o, struct co_outcome *pred);
+void co__sock_write(struct co_model *m, const struct co_call *c,
+                    struct ofdent *o, struct co_outcome *pred);
+void co__sock_release(struct co_model *m, struct ofdent *o);
+/* 1: a read or write through a socket would wait; 2: whether a write
+ * fits is past what the model knows (docs/posix.md#socket-capacity) */
+int co__sock_would_block(const struct co_model *m, const struct co_call *c);
+
 /* ---- evdir.c: directories, eventfd, epoll (Linux) ---- */
 co__rule co__rule_opendir, co__rule_eventfd, co__rule_epoll_create,
     co__rule_epoll_ctl, co__rule_epoll_wait, co__rule_read_k,
     co__rule_write_k, co__rule_lseek_k, co__rule_lseek_ext_k,
     co__rule_fstat_k, co__rule_ftruncate_k, co__rule_created_query_k;
-/* The kind of live number num's description (CO__K_FILE if not live). */
+/* The kind of live number num's description (CO__KIND_FILE if not live). */
 int co__kind_of(const struct co_model *m, int64_t num);
 /* Call c on a description that is not a file, which is not issued (a call
  * that would block, or whose effect the model does not follow). */
@@ -366,13 +453,20 @@ struct co_model {
   unsigned window;
   int64_t watermark;
   uint32_t tick;
+  /* chan.c: the channels of the trace's pipes and sockets (kept from
+   * trace to trace, their buffers reused) */
+  struct co__chan *chan;
+  size_t nchan, chancap;
+  struct co__sockend *sock; /* chan.c: socket ends */
+  size_t nsock, sockcap;
   /* evdir (models/evdir.c): epoll interest lists, and the file index
    * the descriptions of a kind are on (-1 until one is made): every
    * opendir opens the private directory; every eventfd and epoll is on
    * the one anonymous inode (docs/posix.md#anon-inode) */
   struct co__epreg epreg[CO__EPREG_MAX];
   unsigned nepreg; /* entries used (dead ones are taken again) */
-  int32_t kfile[4]; /* by CO__K_*: CO__K_DIR, and CO__K_EVENTFD for both */
+  int32_t kfile[CO__KIND_COUNT]; /* CO__KIND_DIR; CO__KIND_EVENTFD for
+                                    both eventfd and epoll */
   uint32_t nkind; /* descriptions made in this trace that are not files */
 };
 
@@ -386,6 +480,7 @@ int64_t co__lowest_free(struct co_model *m, int64_t from);
 int32_t co__new_ofd(struct co_model *m, int acc, int append);
 /* A new open file description on file, an open of it again by name. */
 int32_t co__new_ofd_on(struct co_model *m, int32_t file, int acc, int append);
+int32_t co__new_file(struct co_model *m);
 /* Win32: a reopen of a file whose delete-on-close handle is closed, where
  * Windows and Wine part (docs/win32.md#reopen): never run. */
 int co__reopen_unsure(const struct co_model *m, const struct co_call *c);
@@ -446,14 +541,20 @@ static inline void co__install(struct co_model *m, int64_t num, int32_t ofd,
  * EBADF; a handle protected from close fails with EBADF and stays open
  * (see the close rule in posix_rules.c); otherwise the entry is freed and its
  * description loses a reference (man close: freed even on error). */
+void co__kind_release(struct co_model *m, int32_t ofd);
 static inline int co__fd_close(struct co_model *m, int64_t num) {
   struct fdent *e;
+  struct ofdent *o;
   if (!co__is_live(m, num))
     return CO_EBADF;
   e = &m->fd[num];
   if (e->protect)
     return CO_EBADF;
-  m->ofd[e->ofd].refs--;
+  o = &m->ofd[e->ofd];
+  /* the last reference: the description is released (a pipe's last
+   * reader or writer gone: chan.c) */
+  if (--o->refs == 0 && o->kind != CO__KIND_FILE)
+    co__kind_release(m, e->ofd);
   e->ofd = -1;
   return CO_OK;
 }

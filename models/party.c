@@ -23,6 +23,20 @@ void co__party_free(struct co_model *m) {
   free(m->party.fd);
 }
 
+/* The second thread's own table ends with it (fs/file.c put_files_struct):
+ * each of its descriptors lets go of its description, the last one
+ * releases it (a pipe's reader or writer: chan.c). */
+static void drop_table(struct co_model *m) {
+  size_t i;
+  if (!m->party.unshared)
+    return;
+  for (i = 0; i < m->party.cap; i++) {
+    int32_t d = m->party.fd[i].ofd;
+    if (d >= 0 && --m->ofd[d].refs == 0 && m->ofd[d].kind != CO__KIND_FILE)
+      co__kind_release(m, d);
+  }
+}
+
 /* "thread main|child|end": the operations that follow run in that
  * thread; end: the second thread exits (its own table, if it has one, is
  * closed with it) and the main thread runs what follows */
@@ -31,6 +45,7 @@ void co__rule_thread(struct co_model *m, const struct co_call *c,
   (void)pred;
   (void)t;
   if (c->flags & CO_F_BIT1) {
+    drop_table(m);
     co__party_begin(m);
     return;
   }
@@ -65,6 +80,7 @@ static int range_issued(const struct co_model *m, const struct co_call *c) {
  * dup_fd). -1 on ENOMEM. */
 static int unshare(struct co_model *m) {
   struct co__party *p = &m->party;
+  size_t i;
   if (p->fdcap < m->cap) {
     struct fdent *fd = realloc(p->fd, m->cap * sizeof *fd);
     if (!fd)
@@ -73,6 +89,9 @@ static int unshare(struct co_model *m) {
     p->fdcap = m->cap;
   }
   memcpy(p->fd, m->fd, m->cap * sizeof *m->fd);
+  for (i = 0; i < m->cap; i++) /* dup_fd: each copy holds its description */
+    if (p->fd[i].ofd >= 0)
+      m->ofd[p->fd[i].ofd].refs++;
   p->cap = m->cap;
   p->high = m->high;
   p->unshared = 1;

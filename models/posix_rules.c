@@ -232,9 +232,30 @@ void co__write_with(struct co_model *m, const struct co_call *c,
   t->offset_num = c->a;
 }
 
+/* A live description of a kind with no offset (a pipe end, a socket)
+ * that c reads or writes, or NULL (a file, or not open: the file rules).
+ * Nothing to observe after it: a read or write changes no number's
+ * validity or flags, and there is no offset (docs/posix.md#pipes). */
+static struct ofdent *chan_ofd(const struct co_model *m,
+                               const struct co_call *c) {
+  struct ofdent *o;
+  if (!co__is_live(m, c->a))
+    return NULL;
+  o = co__ofd_of(m, c->a);
+  return o->kind == CO__KIND_FILE ? NULL : o;
+}
+
 void co__rule_write(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t) {
-  co__write_with(m, c, pred, t, CO_EBADF);
+  struct ofdent *o = chan_ofd(m, c);
+  if (!o)
+    co__write_with(m, c, pred, t, CO_EBADF);
+  else if (o->acc == CO_F_ACC_RDONLY) /* a pipe's read end */
+    co__fail(pred, CO_EBADF);
+  else if (o->kind == CO__KIND_SOCKET)
+    co__sock_write(m, c, o, pred); /* docs/posix.md#sockets */
+  else
+    co__pipe_write(m, c, o, pred); /* docs/posix.md#pipes */
 }
 
 /* man lseek: the offset of the description; a negative result is EINVAL
@@ -254,6 +275,10 @@ void co__rule_lseek(struct co_model *m, const struct co_call *c,
     return;
   }
   o = co__ofd_of(m, c->a);
+  if (o->kind != CO__KIND_FILE) { /* docs/posix.md#pipes: no offset */
+    co__fail(pred, CO_ESPIPE);
+    return;
+  }
   switch (c->flags & CO_F_WHENCE_MASK) {
   case 0:
     base = 0;
@@ -279,8 +304,14 @@ void co__rule_lseek(struct co_model *m, const struct co_call *c,
  * EBADF too); then co__read_from. */
 void co__rule_read(struct co_model *m, const struct co_call *c,
                    struct co_outcome *pred, struct co_aftermath *t) {
-  struct ofdent *o = co__io_ofd(m, c, pred, t, CO_F_ACC_WRONLY, CO_EBADF);
-  if (o)
+  struct ofdent *o = chan_ofd(m, c);
+  if (o && o->acc == CO_F_ACC_WRONLY) /* a pipe's write end */
+    co__fail(pred, CO_EBADF);
+  else if (o && o->kind == CO__KIND_SOCKET)
+    co__sock_read(m, c, o, pred); /* docs/posix.md#sockets */
+  else if (o)
+    co__pipe_read(m, c, o, pred); /* docs/posix.md#pipes */
+  else if ((o = co__io_ofd(m, c, pred, t, CO_F_ACC_WRONLY, CO_EBADF)))
     co__read_from(m, c, o, pred, t);
 }
 
@@ -319,16 +350,23 @@ void co__read_from(struct co_model *m, const struct co_call *c,
  * (st_dev, st_ino). */
 void co__rule_fstat(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t) {
+  /* a kind's st_mode type (docs/posix.md#kinds): a pipe is a FIFO, of
+   * one link and size 0 (fs/pipe.c get_pipe_inode) */
+  static const unsigned type[CO__KIND_COUNT] = {
+      [CO__KIND_FILE] = 0100000, [CO__KIND_PIPE] = 0010000,
+      [CO__KIND_SOCKET] = 0140000};
+  const struct ofdent *o;
   int64_t size, other;
   co__touch(t, c->a);
   if (!co__is_live(m, c->a)) {
     co__fail(pred, CO_EBADF);
     return;
   }
-  size = m->fsize[co__ofd_of(m, c->a)->file];
-  pred->data =
-      co_stat_pack(0100000 | m->content[co__ofd_of(m, c->a)->file].mode, 0,
-                   size < 0 ? 0 : (uint64_t)size);
+  o = co__ofd_of(m, c->a);
+  size = m->fsize[o->file];
+  pred->data = co_stat_pack(type[o->kind] | m->content[o->file].mode,
+                            o->kind != CO__KIND_FILE,
+                            size < 0 ? 0 : (uint64_t)size);
   pred->dmask =
       size < 0 ? ((uint64_t)1 << CO_STAT_SIZE_SHIFT) - 1 : ~(uint64_t)0;
   if ((other = co__same_file_other(m, c->a)) >= 0) {
@@ -382,7 +420,10 @@ const struct co__platform co__posix_platform = {
              [CO_OP_FTRUNCATE] = co__rule_ftruncate_k,
              [CO_OP_FCHMOD] = co__rule_fchmod, [CO_OP_REOPEN] = co__rule_reopen,
              [CO_OP_CREATED_QUERY] = co__rule_created_query,
-             [CO_OP_THREAD] = co__rule_thread,
+             [CO_OP_THREAD] = co__rule_thread, [CO_OP_PIPE] = co__rule_pipe,
+             [CO_OP_PIPE2] = co__rule_pipe,
+             [CO_OP_SOCKETPAIR] = co__rule_socketpair,
+             [CO_OP_SHUTDOWN] = co__rule_shutdown,
              /* evdir: directories, eventfd, epoll (models/evdir.c) */
              [CO_OP_OPENDIR] = co__rule_opendir,
              [CO_OP_EVENTFD] = co__rule_eventfd,

@@ -13,6 +13,7 @@
 #   EXXX or EXXX|EYYY  the step fails (-1) with that errno (or one of them)
 #   N                  the step returns exactly N (an integer)
 #   fd                 the step returns a descriptor (>= 0)
+#   fds                a two-slot step (pipe) returns two descriptors
 #   >0                 the step returns a positive value
 #   =sK                the step returns the number slot sK held before it
 #   >=sK               the step returns at least that number
@@ -99,6 +100,7 @@ BEGIN {
       for (j = 1; j <= nn; j++) if (r == "-1 " ER[j]) ok = 1
     } else if (w ~ /^-?[0-9]+$/) ok = num && r + 0 == w + 0
     else if (w == "fd") ok = num && r + 0 >= 0
+    else if (w == "fds") ok = (r ~ /^[0-9]+ [0-9]+$/)
     else if (w == ">0") ok = num && r + 0 > 0
     else if (w ~ /^>=-?[0-9]+$/) ok = num && r + 0 >= substr(w, 3) + 0
     else if (w ~ /^"[^"]*"$/) {
@@ -140,7 +142,12 @@ BEGIN {
     d = OPS[step]; sub(/^fstat s/, "", d)
     MODE[d] = stmode(r)
   }
-  if (OPS[step] ~ /^s[0-9]+ = /) {
+  if (OPS[step] ~ /^s[0-9]+ s[0-9]+ = / && r ~ /^[0-9]+ [0-9]+$/) {
+    d = OPS[step]; sub(/^s/, "", d); d2 = d; sub(/ .*/, "", d)
+    sub(/^[0-9]+ s/, "", d2); sub(/ .*/, "", d2)
+    v = r; sub(/ .*/, "", v); v2 = r; sub(/.* /, "", v2)
+    SLOT[d] = v; SLOT[d2] = v2
+  } else if (OPS[step] ~ /^s[0-9]+ = /) {
     d = OPS[step]; sub(/^s/, "", d); sub(/ .*/, "", d)
     v = r; sub(/ .*/, "", v)
     SLOT[d] = v

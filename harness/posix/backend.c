@@ -19,12 +19,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -87,6 +89,10 @@ struct posix_be {
   struct pollfd pfd[POLL_CHUNK];
   char buf[256];     /* what write writes: CO_WRITE_BYTE */
   uint8_t rbuf[256]; /* what read reads into */
+  /* SIGPIPE blocked in the calling thread while a trace that made a pipe
+   * or a socket runs (docs/posix.md#sigpipe); its mask before */
+  int sigpipe_held;
+  sigset_t sigpipe_old;
 };
 
 /* Where the private directory goes: $TMPDIR if set; otherwise /dev/shm
@@ -162,6 +168,31 @@ static void probe_files(struct posix_be *be) {
   close(fd);
 }
 
+/* A new pipe's buffers and their page (docs/posix.md#pipes): F_GETPIPE_SZ
+ * of a pipe made now, over the page size. */
+static void probe_pipes(struct posix_be *be) {
+  int p[2];
+  long sz, page = sysconf(_SC_PAGESIZE);
+  if (page <= 0 || pipe2(p, O_CLOEXEC) < 0)
+    return;
+  sz = fcntl(p[0], F_GETPIPE_SZ);
+  if (sz > 0) {
+    be->files.pipe_page = (int)page;
+    be->files.pipe_bufs = (int)(sz / page);
+  }
+  close(p[0]);
+  close(p[1]);
+  /* an AF_UNIX socket's send buffer (docs/posix.md#socket-capacity) */
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) == 0) {
+    int v = 0;
+    socklen_t len = sizeof v;
+    if (getsockopt(p[0], SOL_SOCKET, SO_SNDBUF, &v, &len) == 0 && v > 0)
+      be->files.sock_sndbuf = v;
+    close(p[0]);
+    close(p[1]);
+  }
+}
+
 /* evdir (docs/posix.md#eventfd-write, #epoll-wait): whether an eventfd's
  * write takes exactly 8 bytes (a write of 9 is EINVAL), whether
  * epoll_wait checks its descriptor before maxevents, and the private
@@ -223,6 +254,7 @@ static void *posix_create(char *err, size_t errcap) {
   pthread_mutex_init(&be->party.mu, NULL);
   pthread_cond_init(&be->party.cv, NULL);
   probe_files(be);
+  probe_pipes(be);
   probe_evdir(be);
   return be;
 }
@@ -438,6 +470,12 @@ static void posix_call_here(struct posix_be *be, const struct co_call *c,
 static void *party_main(void *arg) {
   struct posix_be *be = arg;
   struct party *p = &be->party;
+  sigset_t pipe_sig;
+  /* the harness's own thread: SIGPIPE stays blocked all its life (a
+   * pending one goes with it; docs/posix.md#sigpipe) */
+  sigemptyset(&pipe_sig);
+  sigaddset(&pipe_sig, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_sig, NULL);
   pthread_mutex_lock(&p->mu);
   for (;;) {
     while (p->state == PARTY_IDLE)
@@ -484,9 +522,39 @@ static void party_call(struct posix_be *be, const struct co_call *c,
   pthread_mutex_unlock(&p->mu);
 }
 
-/* The trace is over: the second party's thread ends (and its table). */
-static void posix_trace_end(void *self) {
-  struct posix_be *be = self;
+/* docs/posix.md#sigpipe: a write to a pipe without a reader, or to a
+ * socket shut down, raises SIGPIPE in the writing thread, whose default
+ * action ends the process. While a trace that made a pipe or a socket
+ * runs, the calling thread blocks it (the write still fails with EPIPE);
+ * after it, the SIGPIPEs the trace raised are taken and the thread's mask
+ * is put back. A mask is the thread's own: no other thread, nor the
+ * process's disposition, is touched. */
+static void sigpipe_hold(struct posix_be *be) {
+  sigset_t one;
+  if (be->sigpipe_held)
+    return;
+  sigemptyset(&one);
+  sigaddset(&one, SIGPIPE);
+  if (pthread_sigmask(SIG_BLOCK, &one, &be->sigpipe_old) == 0)
+    be->sigpipe_held = 1;
+}
+
+static void sigpipe_release(struct posix_be *be) {
+  sigset_t one, pend;
+  struct timespec zero = {0, 0};
+  if (!be->sigpipe_held)
+    return;
+  sigemptyset(&one);
+  sigaddset(&one, SIGPIPE);
+  while (sigpending(&pend) == 0 && sigismember(&pend, SIGPIPE) &&
+         sigtimedwait(&one, NULL, &zero) == SIGPIPE)
+    ;
+  pthread_sigmask(SIG_SETMASK, &be->sigpipe_old, NULL);
+  be->sigpipe_held = 0;
+}
+
+/* The second party's thread ends (and its table): "thread end". */
+static void party_end(struct posix_be *be) {
   struct party *p = &be->party;
   be->child = 0;
   if (!p->running)
@@ -499,23 +567,72 @@ static void posix_trace_end(void *self) {
   p->running = 0;
 }
 
+/* The trace is over: the second party ends, SIGPIPE is the thread's own
+ * again. */
+static void posix_trace_end(void *self) {
+  struct posix_be *be = self;
+  party_end(be);
+  sigpipe_release(be);
+}
+
 static void posix_call(void *self, const struct co_call *c,
                        struct co_outcome *out) {
   struct posix_be *be = self;
   if (c->kind == CO_OP_THREAD) {
     errno = 0;
     if (c->flags & CO_F_BIT1) { /* end: the thread exits */
-      posix_trace_end(be);
+      party_end(be);
       co_outcome_from_c(out, 0, 0);
       return;
     }
     co_outcome_from_c(out, party_switch(be, c->flags & CO_F_BIT0), errno);
     return;
   }
+  if (c->kind == CO_OP_PIPE || c->kind == CO_OP_PIPE2 ||
+      c->kind == CO_OP_SOCKETPAIR)
+    sigpipe_hold(be); /* before the pipe exists: docs/posix.md#sigpipe */
   if (be->child)
     party_call(be, c, out);
   else
     posix_call_here(be, c, out);
+}
+
+/* pipe, pipe2 (docs/posix.md#pipes): the read end is the result, the
+ * write end the data. A pipe the kernel made smaller than the probed size
+ * (a user past fs.pipe-user-pages-soft gets 2 buffers) is given that size
+ * back (F_SETPIPE_SZ), which the model takes as every pipe's. */
+static void posix_pipe(struct posix_be *be, const struct co_call *c,
+                       struct co_outcome *out) {
+  int p[2], fl = 0, r;
+  if (c->kind == CO_OP_PIPE2)
+    fl = (c->flags & CO_F_PIPE_NONBLOCK ? O_NONBLOCK : 0) |
+         (c->flags & CO_F_PIPE_CLOEXEC ? O_CLOEXEC : 0) |
+         (c->flags & CO_F_PIPE_BAD ? O_APPEND : 0);
+  errno = 0;
+  r = c->kind == CO_OP_PIPE2 ? pipe2(p, fl) : pipe(p);
+  co_outcome_from_c(out, r < 0 ? -1 : p[0], errno);
+  if (r < 0)
+    return;
+  out->data = (uint64_t)p[1];
+  if (be->files.pipe_bufs > 0 &&
+      fcntl(p[0], F_GETPIPE_SZ) != be->files.pipe_bufs * be->files.pipe_page)
+    (void)fcntl(p[0], F_SETPIPE_SZ, be->files.pipe_bufs * be->files.pipe_page);
+}
+
+/* socketpair(AF_UNIX) (docs/posix.md#sockets): sv[0] is the result, sv[1]
+ * the data. */
+static void posix_socketpair(const struct co_call *c, struct co_outcome *out) {
+  int sv[2], r;
+  int type = (c->flags & CO_F_SOCK_TYPE_MASK) == CO_F_SOCK_DGRAM ? SOCK_DGRAM
+                                                                 : SOCK_STREAM;
+  errno = 0;
+  r = socketpair(AF_UNIX,
+                 type | (c->flags & CO_F_SOCK_NONBLOCK ? SOCK_NONBLOCK : 0) |
+                     (c->flags & CO_F_SOCK_CLOEXEC ? SOCK_CLOEXEC : 0),
+                 0, sv);
+  co_outcome_from_c(out, r < 0 ? -1 : sv[0], errno);
+  if (r == 0)
+    out->data = (uint64_t)sv[1];
 }
 
 /* evdir: epoll_ctl ADD or DEL, the event's data the target's number
@@ -655,6 +772,16 @@ static void posix_call_here(struct posix_be *be, const struct co_call *c,
     break;
   case CO_OP_CREATED_QUERY:
     r = fcntl(a, F_CREATED_QUERY, 0);
+    break;
+  case CO_OP_PIPE:
+  case CO_OP_PIPE2:
+    posix_pipe(be, c, out);
+    return;
+  case CO_OP_SOCKETPAIR:
+    posix_socketpair(c, out);
+    return;
+  case CO_OP_SHUTDOWN: /* how 3 names none: EINVAL (docs/posix.md#shutdown) */
+    r = shutdown(a, (int)(c->flags & CO_F_SHUT_MASK));
     break;
   case CO_OP_OPENDIR: /* evdir */
     r = posix_opendir(be, c->flags);

@@ -33,9 +33,15 @@
              "range); never a platform's code")                                \
   X(ENXIO, "no such device or address (lseek SEEK_DATA/SEEK_HOLE past the "    \
            "end)")                                                             \
+  /* issue 20: pipes and sockets (docs/posix.md#pipes, #sockets) */            \
+  X(EPIPE, "broken pipe: no reader left, or the socket was shut down")         \
+  X(EAGAIN, "would block (O_NONBLOCK)")                                        \
+  X(ECONNRESET, "connection reset by peer")                                    \
+  X(ENOTCONN, "socket not connected")                                          \
+  X(ENOTSOCK, "not a socket")                                                 \
+  X(ECONNREFUSED, "connection refused (a datagram socket's peer is gone)")     \
   /* evdir (issue 20): directories, eventfd, epoll */                          \
   X(EISDIR, "is a directory")                                                  \
-  X(EAGAIN, "resource temporarily unavailable (would block)")                  \
   X(EEXIST, "already exists (epoll_ctl ADD of a registered key)")             \
   X(ELOOP, "a loop of epoll instances")                                        \
   X(ENOTDIR, "not a directory")

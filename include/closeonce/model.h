@@ -157,6 +157,13 @@ struct co_files {
    * (else ENOSYS); dac_override 1 if the caller may open a file whatever
    * its mode says (CAP_DAC_OVERRIDE; else the owner's bits decide) */
   int tmpfile, created_query, reopen, dac_override;
+  /* docs/posix.md#pipes: a new pipe's buffers (F_GETPIPE_SZ / the page)
+   * and the page a buffer holds, as the backend found them; 0: the Linux
+   * defaults (16 of 4096 bytes) */
+  int pipe_bufs, pipe_page;
+  /* docs/posix.md#socket-capacity: a new AF_UNIX socket's send buffer
+   * (SO_SNDBUF), as the backend found it; 0: the Linux default, 212992 */
+  int sock_sndbuf;
   /* evdir (docs/posix.md#eventfd-write): efd_exact 1 if an eventfd's
    * write takes exactly 8 bytes (Linux 6.9 on; before, 8 or more), as a
    * start-up probe found; dir_mode the permission bits of the private
@@ -345,6 +352,11 @@ int co_event_format(const struct co_event *ev, char *buf, size_t cap);
 #define CO_EVENTS_MAX (2 * CO_OBJS)
 struct co_aftermath {
   int n, sweep, refused, overflow;
+  /* refused because the call would block: 1 it would wait (a read of an
+   * empty pipe or socket with a writer, a write that does not fit, on a
+   * description without O_NONBLOCK); 2 whether it fits is past what the
+   * model knows (a socket's buffer, docs/posix.md#blocking) */
+  int blocks;
   int64_t num[CO_TOUCH_MAX];
   /* pairs that must name the same open file description after the step */
   int64_t same_a, same_b; /* -1 when none */
@@ -508,7 +520,8 @@ const char *co_sit_name(enum co_sit s);
  * them. */
 long co_model_file_bytes(const struct co_model *m, int64_t num, int64_t off,
                          uint8_t *buf /* OUT */, size_t n);
-/* The bytes the last layer read (a C-runtime _read or fread) returned, as
+/* The bytes the last layer read (a C-runtime _read or fread), or the last
+ * read of a pipe or a socket (docs/posix.md#pipes), returned, as
  * the model has them (the executor compared their digest): copies at most
  * cap into buf; returns their count, -1 if the model does not know them. */
 long co_model_last_read(const struct co_model *m, uint8_t *buf, size_t cap);

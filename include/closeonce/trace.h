@@ -59,8 +59,8 @@ enum co_argkind {
 #define CO_BLK_MAX 31
 
 /*
- * X(ID, text name, binds a slot, number of references, argument kind,
- *   flag vocabulary)
+ * X(ID, text name, binds a slot (2: two slots), number of references,
+ *   argument kind, flag vocabulary)
  *
  * The flag vocabularies are defined in harness/trace.c; each word is a
  * (mask, value) pair on the operation's 4-bit flags field.
@@ -101,13 +101,54 @@ enum co_argkind {
   X(REOPENFILE, "reopenfile", 1, 1, CO_ARG_COUNT, reopenfile) /* Win32 */      \
   X(SETVALID, "setvaliddata", 0, 1, CO_ARG_OFFSET, none)                       \
   X(FILETYPE, "filetype", 0, 1, CO_ARG_NONE, none)                             \
-  X(OPENDEV, "opendev", 1, 0, CO_ARG_NONE, dev)                               \
+  X(OPENDEV, "opendev", 1, 0, CO_ARG_NONE, dev)                                \
+  /* issue 20, pipes and socketpairs (docs/posix.md#pipes): two slots */       \
+  X(PIPE, "pipe", 2, 0, CO_ARG_NONE, none)                                     \
+  X(PIPE2, "pipe2", 2, 0, CO_ARG_NONE, pipe2)                                  \
+  X(SOCKETPAIR, "socketpair", 2, 0, CO_ARG_NONE, sockpair)                     \
+  X(SHUTDOWN, "shutdown", 0, 1, CO_ARG_NONE, shut)                             \
   /* evdir (issue 20): directories, eventfd, epoll; Linux only */              \
   X(OPENDIR, "opendir", 1, 0, CO_ARG_NONE, open)                               \
   X(EVENTFD, "eventfd", 1, 0, CO_ARG_COUNT, eventfd)                           \
   X(EPOLL_CREATE, "epoll_create1", 1, 0, CO_ARG_NONE, cloexec)                 \
   X(EPOLL_CTL, "epoll_ctl", 0, 2, CO_ARG_NONE, epctl)                          \
   X(EPOLL_WAIT, "epoll_wait", 0, 1, CO_ARG_COUNT, none)
+
+/*
+ * pipe and pipe2 bind two slots, the read end and then the write end, as
+ * `int fd[2]; pipe2(fd, flags)` fills fd[0] and fd[1]:
+ *   s0 s1 = pipe
+ *   s2 s3 = pipe2 nonblock cloexec
+ * The first slot is op.dst, the second op.dst2 (the same slot twice is
+ * legal: it ends holding the write end, the read end unheld). On failure
+ * both slots take -1. The outcome's ret is the read end's number and its
+ * data the write end's (the model predicts both). Binary form: the first
+ * byte the kind, the second the first slot (low 4 bits) and the flags
+ * (high 4), the third the second slot (low 4 bits; the high ones are
+ * ignored), the fourth ignored. pipe2's flags: bit 0 O_NONBLOCK ("nonblock"),
+ * bit 1 O_CLOEXEC ("cloexec"), bit 2 a flag pipe2 does not take
+ * ("badflags": O_APPEND, EINVAL). docs/posix.md#pipes.
+ */
+#define CO_F_PIPE_NONBLOCK 0x1
+#define CO_F_PIPE_CLOEXEC 0x2
+#define CO_F_PIPE_BAD 0x4
+/*
+ * socketpair binds two slots as pipe does, the two ends of an AF_UNIX
+ * pair (sv[0], sv[1]), each reading what the other writes:
+ *   s0 s1 = socketpair stream nonblock cloexec
+ *   s2 s3 = socketpair dgram
+ * Its flags: bits 0-1 the type ("stream" SOCK_STREAM, "dgram" SOCK_DGRAM),
+ * bit 2 SOCK_NONBLOCK ("nonblock"), bit 3 SOCK_CLOEXEC ("cloexec").
+ * shutdown sK rd|wr|rdwr|badhow: shutdown(2) with SHUT_RD, SHUT_WR,
+ * SHUT_RDWR, or 3, which no SHUT_ names (EINVAL); over every socket kind.
+ * docs/posix.md#sockets.
+ */
+#define CO_F_SOCK_TYPE_MASK 0x3
+#define CO_F_SOCK_STREAM 0x0
+#define CO_F_SOCK_DGRAM 0x1
+#define CO_F_SOCK_NONBLOCK 0x4
+#define CO_F_SOCK_CLOEXEC 0x8
+#define CO_F_SHUT_MASK 0x3 /* 0 SHUT_RD, 1 SHUT_WR, 2 SHUT_RDWR, 3 bad */
 
 /* evdir (issue 20; docs/posix.md#dirs, #eventfd, #epoll), Linux only:
  *   sK = opendir [rdonly|rdwr|wronly] [cloexec] [append]
@@ -259,6 +300,7 @@ struct co_op {
   uint8_t entry; /* CALL: the entry id (closeonce/contract.h) */
   uint8_t obj;   /* CALL: the object operand o0..o7 */
   uint8_t blk;   /* CO_ARG_OFFSET: whole blocks added to n (CO_BLK_MAX) */
+  uint8_t dst2;  /* an operation that binds two slots (pipe): the second */
 };
 
 struct co_trace {
@@ -308,6 +350,7 @@ struct co_step {
   uint8_t nrefs;   /* number references used (0..2) */
   uint8_t has_obj; /* names an object operand */
   uint8_t target;  /* names a target object in dst without binding it */
+  uint8_t binds2;  /* binds a second descriptor slot, dst2 (pipe) */
 };
 void co_step_of(struct co_step *s /* OUT */, const struct co_op *op);
 

@@ -1032,51 +1032,68 @@ static int parse_arg(struct lexer *lx, const struct co_opdesc *d,
   return 0;
 }
 
+/* What a line binds: an optional "sN =", "sN sM =" (two slots: pipe) or
+ * "oN =" before the operation, whose name it leaves in *t (length *n).
+ * *have is 's', 'o' or 0; *two 1 for two slots. 0, or -1 (an error). */
+struct dsts {
+  uint8_t dst, dst2;
+  int have, two;
+};
+static int parse_dsts(struct lexer *lx, const char **t, size_t *n,
+                      struct dsts *b) {
+  const char *t2, *save = lx->p;
+  size_t n2;
+  if (!((*t)[0] == 's' || (*t)[0] == 'o') || *n < 2 ||
+      !isdigit((unsigned char)(*t)[1]))
+    return 0;
+  n2 = next_token(lx, &t2);
+  if ((*t)[0] == 's' && n2 >= 2 && t2[0] == 's' &&
+      isdigit((unsigned char)t2[1])) {
+    const char *t3, *save2 = lx->p;
+    if (next_token(lx, &t3) == 1 && *t3 == '=') {
+      if (parse_slot(t2, n2, &b->dst2) < 0)
+        return lex_fail(lx, t2, "expected a slot s0..s%d, found '%.*s'",
+                        CO_SLOTS - 1, (int)n2, t2);
+      b->two = 1;
+      lx->p = save2;
+      n2 = next_token(lx, &t2); /* the '=' */
+    } else {
+      lx->p = save2;
+    }
+  }
+  if (n2 != 1 || *t2 != '=') {
+    lx->p = save;
+    return 0;
+  }
+  if ((*t)[0] == 's' ? parse_slot(*t, *n, &b->dst) < 0
+                     : parse_obj(*t, *n, &b->dst) < 0)
+    return lex_fail(lx, *t,
+                    "expected a slot s0..s%d or an object o0..o%d, "
+                    "found '%.*s'",
+                    CO_SLOTS - 1, CO_OBJS - 1, (int)*n, *t);
+  b->have = (*t)[0];
+  *n = next_token(lx, t);
+  if (*n == 0)
+    return lex_fail(lx, *t, "expected an operation after '='");
+  return 0;
+}
+
 static int parse_line(struct lexer *lx, struct co_trace *out) {
-  const char *t, *t2;
-  size_t n, n2;
+  const char *t;
+  size_t n;
   struct co_op op;
   const struct co_opdesc *d;
   const struct co__word *w;
-  uint8_t seen = 0, dst = 0, dst2 = 0;
-  int have_dst = 0, two = 0, k;
+  struct dsts b = {0, 0, 0, 0};
+  uint8_t seen = 0;
+  int k;
 
   memset(&op, 0, sizeof op);
   n = next_token(lx, &t);
   if (n == 0)
     return 0; /* blank or comment */
-  /* optional "sN =", "sN sM =" (two slots: pipe) or "oN =" */
-  if ((t[0] == 's' || t[0] == 'o') && n >= 2 && isdigit((unsigned char)t[1])) {
-    const char *save = lx->p;
-    n2 = next_token(lx, &t2);
-    if (t[0] == 's' && n2 >= 2 && t2[0] == 's' &&
-        isdigit((unsigned char)t2[1])) {
-      const char *t3, *save2 = lx->p;
-      if (next_token(lx, &t3) == 1 && *t3 == '=') {
-        if (parse_slot(t2, n2, &dst2) < 0)
-          return lex_fail(lx, t2, "expected a slot s0..s%d, found '%.*s'",
-                          CO_SLOTS - 1, (int)n2, t2);
-        two = 1;
-        lx->p = save2;
-        n2 = next_token(lx, &t2); /* the '=' */
-      } else {
-        lx->p = save2;
-      }
-    }
-    if (n2 == 1 && *t2 == '=') {
-      if (t[0] == 's' ? parse_slot(t, n, &dst) < 0 : parse_obj(t, n, &dst) < 0)
-        return lex_fail(lx, t,
-                        "expected a slot s0..s%d or an object o0..o%d, "
-                        "found '%.*s'",
-                        CO_SLOTS - 1, CO_OBJS - 1, (int)n, t);
-      have_dst = t[0];
-      n = next_token(lx, &t);
-      if (n == 0)
-        return lex_fail(lx, t, "expected an operation after '='");
-    } else {
-      lx->p = save;
-    }
-  }
+  if (parse_dsts(lx, &t, &n, &b) < 0)
+    return -1;
   for (k = 0; k < CO_OP_COUNT; k++)
     if (k != CO_OP_CALL && tok_is(t, n, co_opdesc[k].name))
       break;
@@ -1085,35 +1102,35 @@ static int parse_line(struct lexer *lx, struct co_trace *out) {
     if (entry < 0)
       return lex_fail(lx, t, "expected an operation name, found '%.*s'", (int)n,
                       t);
-    if (two)
+    if (b.two)
       return lex_fail(lx, lx->line_start, "'%.*s' binds at most one slot",
                       (int)n, t);
-    op.dst = dst;
-    return parse_call(lx, &op, entry, have_dst, t, out);
+    op.dst = b.dst;
+    return parse_call(lx, &op, entry, b.have, t, out);
   }
-  if (have_dst == 'o')
+  if (b.have == 'o')
     return lex_fail(lx, lx->line_start,
                     "'%.*s' binds a descriptor slot sN, "
                     "not an object",
                     (int)n, t);
   op.kind = (uint8_t)k;
   d = &co_opdesc[k];
-  if (d->binds == 2 && !two)
-    return lex_fail(lx, have_dst ? lx->line_start : t,
+  if (d->binds == 2 && !b.two)
+    return lex_fail(lx, b.have ? lx->line_start : t,
                     "'%s' binds two slots: write 'sN sM = %s ...'", d->name,
                     d->name);
-  if (d->binds == 1 && two)
+  if (d->binds == 1 && b.two)
     return lex_fail(lx, lx->line_start,
                     "'%s' binds one slot: write 'sN = %s ...'", d->name,
                     d->name);
-  if (d->binds && !have_dst)
+  if (d->binds && !b.have)
     return lex_fail(lx, t, "'%s' binds its result: write 'sN = %s ...'",
                     d->name, d->name);
-  if (!d->binds && have_dst)
+  if (!d->binds && b.have)
     return lex_fail(lx, lx->line_start, "'%s' returns no handle to bind",
                     d->name);
-  op.dst = dst;
-  op.dst2 = dst2;
+  op.dst = b.dst;
+  op.dst2 = b.dst2;
   for (k = 0; k < d->nrefs; k++) {
     struct co_ref *r = k == 0 ? &op.a : &op.b;
     n = next_token(lx, &t);

@@ -81,7 +81,8 @@ void co__chan_put(struct co__chan *ch, const uint8_t *src, size_t n,
     ch->lost = 1;
     return;
   }
-  memcpy(ch->b + ch->head + ch->len, src, n);
+  if (n) /* (an empty datagram: no bytes, maybe no buffer yet) */
+    memcpy(ch->b + ch->head + ch->len, src, n);
   ch->len += n;
   if (merge && ch->nseg)
     ch->seg[ch->shead + ch->nseg - 1] += (uint32_t)n;
@@ -98,8 +99,8 @@ size_t co__chan_take(struct co__chan *ch, size_t n, uint8_t *out,
   if (ch->dgram && ch->nseg) {
     size_t len = ch->seg[ch->shead];
     k = n < len ? n : len;
-    *digest = co_bytes_digest(ch->b + ch->head, k);
-    if (out)
+    *digest = co_bytes_digest(k ? ch->b + ch->head : NULL, k);
+    if (out && k)
       memcpy(out, ch->b + ch->head, k);
     ch->head += len;
     ch->len -= len;
@@ -107,8 +108,8 @@ size_t co__chan_take(struct co__chan *ch, size_t n, uint8_t *out,
     ch->nseg--;
   } else {
     k = n < ch->len ? n : ch->len;
-    *digest = co_bytes_digest(ch->b + ch->head, k);
-    if (out)
+    *digest = co_bytes_digest(k ? ch->b + ch->head : NULL, k);
+    if (out && k)
       memcpy(out, ch->b + ch->head, k);
     ch->head += k;
     ch->len -= k;
@@ -170,7 +171,6 @@ int co__pipe_would_block(const struct co_model *m, const struct co_call *c) {
 void co__pipe_read(struct co_model *m, const struct co_call *c,
                    struct ofdent *o, struct co_outcome *pred) {
   struct co__chan *ch = &m->chan[o->kobj];
-  uint64_t digest;
   if (c->n <= 0)
     return;
   if (ch->lost) { /* a layer's bytes went through: not known */
@@ -182,11 +182,7 @@ void co__pipe_read(struct co_model *m, const struct co_call *c,
       co__fail(pred, CO_EAGAIN);
     return;
   }
-  /* the bytes kept for co_model_last_read (explain prints them) */
-  pred->ret = (int64_t)co__chan_take(ch, (size_t)c->n, m->lastread, &digest);
-  m->lastread_n = (int16_t)pred->ret;
-  pred->data = digest;
-  pred->dmask = ~(uint64_t)0;
+  co__chan_read(m, ch, c->n, pred);
 }
 
 /* docs/posix.md#pipes, fs/pipe.c pipe_write: a write of 0 bytes returns
@@ -212,19 +208,37 @@ void co__pipe_write(struct co_model *m, const struct co_call *c,
   pred->ret = c->n;
 }
 
-/* A new end of pipe chan on file: a description of access acc. */
-static int32_t pipe_end(struct co_model *m, int32_t file, int32_t chan,
-                        int acc, int nonblock) {
+int32_t co__kind_ofd(struct co_model *m, int32_t file, int acc, int kind,
+                     int32_t kobj, int nonblock) {
   int32_t ofd = co__new_ofd_on(m, file, acc, 0);
   struct ofdent *d;
   if (ofd < 0)
     return -1;
   d = &m->ofd[ofd];
-  d->kind = CO__KIND_PIPE;
-  d->kobj = chan;
+  d->kind = (uint8_t)kind;
+  d->kobj = kobj;
   d->off = -1;
   d->nonblock = (uint8_t)(nonblock != 0);
   d->created = 0;
+  return ofd;
+}
+
+void co__chan_read(struct co_model *m, struct co__chan *ch, int32_t n,
+                   struct co_outcome *pred) {
+  uint64_t digest;
+  /* the bytes kept for co_model_last_read (explain prints them) */
+  pred->ret = (int64_t)co__chan_take(ch, (size_t)n, m->lastread, &digest);
+  m->lastread_n = (int16_t)pred->ret;
+  pred->data = digest;
+  pred->dmask = ~(uint64_t)0;
+}
+
+/* A new end of pipe chan on file: a description of access acc. */
+static int32_t pipe_end(struct co_model *m, int32_t file, int32_t chan,
+                        int acc, int nonblock) {
+  int32_t ofd = co__kind_ofd(m, file, acc, CO__KIND_PIPE, chan, nonblock);
+  if (ofd < 0)
+    return -1;
   if (acc != CO_F_ACC_WRONLY)
     m->chan[chan].readers++;
   if (acc != CO_F_ACC_RDONLY)

@@ -12,6 +12,8 @@
  *   numbered.c      numbered layers: the C runtime's descriptors
  *   paged.c         paged layers: the descriptor pager
  *   events.c        ownership events, with their precedence table
+ *   chan.c          kinds with bytes in flight: pipes, channels, blocking
+ *   sock.c          sockets: socketpair, shutdown, their reads and writes
  *
  * Object state is grouped by capability (struct objent): what every object
  * has, the descriptor it holds, its number, what it wraps, its window. A
@@ -267,6 +269,14 @@ void co__chan_put(struct co__chan *ch, const uint8_t *src, size_t n,
                   int merge);
 size_t co__chan_take(struct co__chan *ch, size_t n, uint8_t *out,
                      uint64_t *digest);
+/* A read of up to n bytes from ch, queued ones: their count and digest
+ * the outcome, the bytes co_model_last_read's. */
+void co__chan_read(struct co_model *m, struct co__chan *ch, int32_t n,
+                   struct co_outcome *pred);
+/* A new description of a kind with no offset on file (a pipe end, a
+ * socket: its kobj), O_NONBLOCK as given; -1 on ENOMEM. */
+int32_t co__kind_ofd(struct co_model *m, int32_t file, int acc, int kind,
+                     int32_t kobj, int nonblock);
 co__rule co__rule_pipe;
 void co__pipe_read(struct co_model *m, const struct co_call *c,
                    struct ofdent *o, struct co_outcome *pred);

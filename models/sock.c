@@ -45,18 +45,11 @@ static int32_t sock_new(struct co_model *m, int proto, int32_t rx) {
 /* The description of socket end k: its own inode (mode 0777, as
  * observed: docs/posix.md#sockets), O_RDWR. -1 on ENOMEM. */
 static int32_t sock_ofd(struct co_model *m, int32_t k, int nonblock) {
-  int32_t file = co__new_file(m), ofd;
-  struct ofdent *d;
-  if (file < 0 || (ofd = co__new_ofd_on(m, file, CO_F_ACC_RDWR, 0)) < 0)
+  int32_t file = co__new_file(m);
+  if (file < 0)
     return -1;
   m->content[file].mode = 0777;
-  d = &m->ofd[ofd];
-  d->kind = CO__KIND_SOCKET;
-  d->kobj = k;
-  d->off = -1;
-  d->nonblock = (uint8_t)(nonblock != 0);
-  d->created = 0;
-  return ofd;
+  return co__kind_ofd(m, file, CO_F_ACC_RDWR, CO__KIND_SOCKET, k, nonblock);
 }
 
 /* man socketpair (docs/posix.md#sockets):
@@ -178,7 +171,6 @@ void co__sock_read(struct co_model *m, const struct co_call *c,
                    struct ofdent *o, struct co_outcome *pred) {
   struct co__sockend *e = end_of(m, o);
   struct co__chan *rx = &m->chan[e->rx];
-  uint64_t digest;
   if (c->n <= 0)
     return;
   if (rx->lost) {
@@ -186,10 +178,7 @@ void co__sock_read(struct co_model *m, const struct co_call *c,
     return;
   }
   if (rx->nseg) {
-    pred->ret = (int64_t)co__chan_take(rx, (size_t)c->n, m->lastread, &digest);
-    m->lastread_n = (int16_t)pred->ret;
-    pred->data = digest;
-    pred->dmask = ~(uint64_t)0;
+    co__chan_read(m, rx, c->n, pred);
     return;
   }
   if (!e->dgram && e->err) {

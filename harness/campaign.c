@@ -40,8 +40,9 @@ static const char *const why_names[] = {
     [CO_WHY_SOCK_CLOSEHANDLE] = "socket-closehandle",
     [CO_WHY_SOCK_DUPHANDLE] = "socket-duplicatehandle",
     [CO_WHY_SOCK_CRT] = "socket-crt",
-    [CO_WHY_KIND] = "wrong-kind"};
-_Static_assert(sizeof why_names / sizeof *why_names == CO_WHY_KIND + 1,
+    [CO_WHY_KIND] = "wrong-kind",
+    [CO_WHY_EPOLL_STALE] = "epoll-stale"};
+_Static_assert(sizeof why_names / sizeof *why_names == CO_WHY_EPOLL_STALE + 1,
                "a name for every enum co_evwhy");
 
 /* The rule of a verdict made outside the executor (which names its own:

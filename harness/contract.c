@@ -109,10 +109,10 @@ static int entry_find(const char *name, size_t len) {
 #define KNOWN_IO                                                               \
   (CO_IO_OPAQUE | CO_IO_STICKY | CO_IO_SILENT | CO_IO_READS |                  \
    CO_IO_CLOSES_ANY | CO_IO_ACCESS_ONCE | CO_IO_AS_RUN | CO_IO_KEEPS_STD |     \
-   CO_IO_DOSERRNO | CO_IO_NONBLOCK)
+   CO_IO_DOSERRNO | CO_IO_NONBLOCK | CO_IO_SETS_CLOEXEC)
 #define KNOWN_CHK                                                              \
   (CO_CHK_VALID | CO_CHK_ACCESS | CO_CHK_ANY | CO_CHK_SOCKET | CO_CHK_POLL |   \
-   CO_CHK_WANTS_SOCKET)
+   CO_CHK_WANTS_SOCKET | CO_CHK_DIR)
 #define KNOWN_NEEDS                                                            \
   (CO_NEED_READ | CO_NEED_WRITE | CO_THEN_READ | CO_THEN_WRITE)
 #define KNOWN_OWN                                                              \
@@ -377,6 +377,7 @@ static void register_builtins(void) {
 #else
   builtin(&co_adapter_stdio);
   builtin(&co_adapter_zlib);
+  builtin(&co_adapter_dirent);
 #endif
   builtin(&co_adapter_vfd);
 }

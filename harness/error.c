@@ -73,6 +73,16 @@ int co_err_from_errno(int e) {
     return CO_ECONNREFUSED;
   case EOPNOTSUPP:
     return CO_EOPNOTSUPP;
+  case EISDIR: /* evdir */
+    return CO_EISDIR;
+  case EEXIST:
+    return CO_EEXIST;
+#ifdef ELOOP
+  case ELOOP:
+    return CO_ELOOP;
+#endif
+  case ENOTDIR:
+    return CO_ENOTDIR;
   default:
     return CO_OTHER;
   }

@@ -1510,6 +1510,9 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
                  text);
   else if ((why = co_model_refusal(ex->model, call)) != NULL)
     n = snprintf(w, cap, "`%s`: %s", text, why);
+  else if (co_model_kind_refusal(ex->model, call))
+    n = snprintf(w, cap, "`%s`: %s", text,
+                 co_model_kind_refusal(ex->model, call));
   else
     n = snprintf(w, cap, "`%s` on a %s the trace does not own", text,
                  ex->words->handle);

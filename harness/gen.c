@@ -142,6 +142,11 @@ void co_gen_op(struct co_rng *r, const struct co_opset *set, uint32_t bound,
   switch (co_opdesc[op->kind].arg) {
   case CO_ARG_COUNT:
     op->n = co_rng_below(r, 10) == 0 ? 0 : (int32_t)(1 + co_rng_below(r, 32));
+    /* evdir: an eventfd takes exactly 8 bytes (docs/posix.md#eventfd-write):
+     * where the opset has eventfd, a count of 8 one time in four */
+    if (op->kind != CO_OP_EVENTFD && has_kind(set, CO_OP_EVENTFD) &&
+        co_rng_below(r, 4) == 0) /* (other opsets draw as they did) */
+      op->n = 8;
     break;
   case CO_ARG_OFFSET:
     op->n = (int32_t)co_rng_below(r, 48) - 8;

@@ -72,7 +72,10 @@ static const uint8_t posix_ops[] = {
     /* issue 20, pipes and socketpairs (docs/posix.md#pipes), appended */
     CO_OP_PIPE, CO_OP_PIPE2, CO_OP_SOCKETPAIR, CO_OP_SHUTDOWN,
     /* issue 20, loopback TCP (docs/posix.md#tcp), appended */
-    CO_OP_LISTEN,        CO_OP_CONNECT,   CO_OP_ACCEPT,      CO_OP_ACCEPT4};
+    CO_OP_LISTEN,        CO_OP_CONNECT,   CO_OP_ACCEPT,      CO_OP_ACCEPT4,
+    /* evdir (issue 20): directories, eventfd, epoll */
+    CO_OP_OPENDIR,       CO_OP_EVENTFD,   CO_OP_EPOLL_CREATE, CO_OP_EPOLL_CTL,
+    CO_OP_EPOLL_WAIT};
 /* Client operations of the layered targets: the descriptor calls a program
  * makes around its libraries. */
 const uint8_t co_client_ops[] = {CO_OP_OPEN,  CO_OP_DUP,   CO_OP_DUP2,
@@ -87,6 +90,15 @@ static const uint8_t client_kind_ops[] = {
     CO_OP_LSEEK, CO_OP_GETFD, CO_OP_GETFL, CO_OP_READ, CO_OP_PIPE,
     CO_OP_PIPE2, CO_OP_SOCKETPAIR, CO_OP_SHUTDOWN};
 #define CO_OPS_CLIENT_KINDS client_kind_ops
+/* evdir (issue 20): a program's descriptor calls with directories, eventfd
+ * and epoll (the posix-ev target) */
+static const uint8_t evdir_ops[] = {
+    CO_OP_OPEN,    CO_OP_DUP,          CO_OP_DUP2,      CO_OP_CLOSE,
+    CO_OP_WRITE,   CO_OP_READ,         CO_OP_LSEEK,     CO_OP_GETFD,
+    CO_OP_GETFL,   CO_OP_SETFL,        CO_OP_FSTAT,     CO_OP_OPENDIR,
+    CO_OP_EVENTFD, CO_OP_EPOLL_CREATE, CO_OP_EPOLL_CTL, CO_OP_EPOLL_WAIT,
+    CO_OP_PIPE2};
+#define CO_OPS_EVDIR evdir_ops
 #define CO_OPS_POSIX_ALL posix_ops
 /* Loopback TCP (docs/posix.md#tcp): the sockets' calls, and the
  * descriptor calls that share, close and reuse them (no open: the

@@ -108,6 +108,17 @@ static const struct co__word words_accept4[] = {
     {CO_F_TCP_NONBLOCK, CO_F_TCP_NONBLOCK, "nonblock"},
     {CO_F_TCP_CLOEXEC, CO_F_TCP_CLOEXEC, "cloexec"},
     {CO_F_TCP_BAD, CO_F_TCP_BAD, "badflags"},
+/* evdir: eventfd's EFD_* and epoll_ctl's operation and events */
+static const struct co__word words_eventfd[] = {
+    {CO_F_EFD_NONBLOCK, CO_F_EFD_NONBLOCK, "nonblock"},
+    {CO_F_EFD_SEMAPHORE, CO_F_EFD_SEMAPHORE, "semaphore"},
+    {CO_F_EFD_CLOEXEC, CO_F_EFD_CLOEXEC, "cloexec"},
+    {0, 0, NULL}};
+static const struct co__word words_epctl[] = {
+    {CO_F_EPCTL_OP, 0, "add"},
+    {CO_F_EPCTL_OP, CO_F_EPCTL_DEL, "del"},
+    {CO_F_EPCTL_IN, CO_F_EPCTL_IN, "in"},
+    {CO_F_EPCTL_OUT, CO_F_EPCTL_OUT, "out"},
     {0, 0, NULL}};
 static const struct co__word words_whence[] = {{CO_F_WHENCE_MASK, 0, "set"},
                                                {CO_F_WHENCE_MASK, 1, "cur"},

@@ -254,7 +254,10 @@ int32_t co__pipe_end(struct co_model *m, int32_t file, int32_t chan, int acc,
  * writer or both as its access says; a pipe's open never waits for a
  * partner (that is a named FIFO's). -1 on ENOMEM. */
 int32_t co__pipe_reopen(struct co_model *m, const struct ofdent *o, int acc) {
-  return co__pipe_end(m, o->file, o->kobj, acc, 0);
+  int32_t ofd = co__pipe_end(m, o->file, o->kobj, acc, 0);
+  if (ofd >= 0) /* evdir: its epoll hang-up is not modelled */
+    m->ofd[ofd].reopened = 1;
+  return ofd;
 }
 
 /* man pipe2; fs/pipe.c __do_pipe_flags (docs/posix.md#pipes): a flag

@@ -497,6 +497,19 @@ static void ctx_init(struct evctx *x, const struct co_model *m,
   x->lost = 0;
 }
 
+/* evdir (docs/posix.md#epoll-stale): epoll_wait reports an event whose
+ * data, the number registered, is closed or names another description
+ * now: the registration outlived the client's number (its description is
+ * still open through a duplicate). The client's move; one event at most. */
+static int ev_epoll_stale(struct evctx *x, int n) {
+  int64_t num = co__epoll_stale(x->m, x->c);
+  if (num < 0)
+    return n;
+  return add_ev(x, n, CO_EV_VIOLATION, CO_WHY_EPOLL_STALE, CO_PARTY_CLIENT,
+                co__is_live(x->m, num) ? co__owner(x->m, num) : CO_PARTY_NONE,
+                1, num, -1);
+}
+
 /* A built-in operation's events, by kind (the order above). */
 int co__op_events(const struct co_model *m, const struct co__step *s,
                   struct co_event *ev, int *lost) {
@@ -510,6 +523,8 @@ int co__op_events(const struct co_model *m, const struct co__step *s,
     if (kind == CO_OP_DUP2 || kind == CO_OP_DUP3)
       n = ev_dup2(&x, n);
     n = ev_socket(&x, n);
+    if (kind == CO_OP_EPOLL_WAIT)
+      n = ev_epoll_stale(&x, n);
   }
   *lost = x.lost;
   return n;
@@ -631,6 +646,16 @@ int co_event_format(const struct co_event *ev, char *buf, size_t cap) {
                     "its _close closes the socket with CloseHandle, behind "
                     "winsock's back",
                     actor, h, at);
+  case CO_WHY_EPOLL_STALE:
+    return snprintf(buf, cap,
+                    "%s's epoll_wait reports an event for %s, a number it "
+                    "closed without EPOLL_CTL_DEL%s (a duplicate keeps the "
+                    "registration alive)",
+                    actor, h,
+                    ev->owner == CO_PARTY_NONE
+                        ? ""
+                        : " and that now names another open file "
+                          "description");
   case CO_WHY_LOST:
     return snprintf(buf, cap,
                     "%s acts through C-runtime descriptor %lld, which was "

@@ -230,6 +230,9 @@ int32_t co__new_ofd_on(struct co_model *m, int32_t file, int acc, int append) {
   d->nodata = 0;
   d->kind = CO__KIND_FILE;
   d->kobj = -1;
+  d->sem = 0;
+  d->reopened = 0;
+  d->count = 0;
   return (int32_t)m->nofd++;
 }
 

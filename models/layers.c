@@ -337,6 +337,9 @@ static int take_check(const struct co_model *m, const struct co__callctx *x,
     return CO_EBADF;
   if ((e->checks & CO_CHK_SOCKET) && co__kind_class(m, a) != CO__KC_SOCKET)
     return CO_ENOTSOCK; /* getsockopt SO_TYPE's */
+  if ((e->checks & CO_CHK_DIR) && co__is_live(m, a) &&
+      co__kind_of(m, a) != CO__KIND_DIR)
+    return CO_ENOTDIR; /* evdir: docs/posix.md#fdopendir */
   if ((e->checks & CO_CHK_ACCESS) && co__is_live(m, a) &&
       !access_ok(co__ofd_of(m, a)->acc, x->md->needs))
     return CO_EINVAL;
@@ -403,6 +406,8 @@ static void eff_take(struct co_model *m, struct co__callctx *x,
       d->off = m->fsize[d->file];
     if (e->io & CO_IO_READS)
       co__ofd_unknown(m, d);
+    if (e->io & CO_IO_SETS_CLOEXEC) /* evdir: docs/posix.md#fdopendir */
+      m->fd[a].cloexec = 1;
   }
   if ((e->io & CO_IO_ACCESS_ONCE) &&
       (!co__is_live(m, a) || co__ofd_of(m, a)->acc == CO_F_ACC_RDONLY))

@@ -94,6 +94,7 @@ int co_model_begin(struct co_model *m, const struct co_model_config *cfg) {
   m->hint = -1;
   co__wsock_begin(m);
   co__party_begin(m);
+  co__evdir_begin(m);
   m->own_std = cfg->own_std != 0;
   m->stdh[0] = m->stdh[1] = m->stdh[2] = 0;
   if (co__fd_begin(m, cfg) < 0)
@@ -181,6 +182,7 @@ static inline int refuses(const struct co_model *m, const struct co__step *s,
           co__ofd_of(m, c->a)->proc) ||
          (c->kind == CO_OP_REOPENFILE && co__reopen_unsure(m, c)) ||
          co__dev_io(m, c) || (m->nsock && co__tcp_refused(m, c)) ||
+         (m->nkind && co__kind_refuses(m, c)) ||
          (c->kind == CO_OP_CALL && co__call_touches_foreign(m, s)) ||
          ((c->kind == CO_OP_DUP2 || c->kind == CO_OP_DUP3) &&
           (uint32_t)c->b < (uint64_t)m->limit && co__is_foreign(m, c->b));

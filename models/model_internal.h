@@ -76,6 +76,10 @@ enum co__kind {
                       the write end, O_RDWR both: a reopen by name) */
   CO__KIND_SOCKET, /* an AF_UNIX socket (socketpair) */
   /* issue 20's other helpers append theirs: directory, eventfd, epoll */
+  CO__KIND_DIR,     /* evdir: a directory (opendir; models/evdir.c) */
+  CO__KIND_EVENTFD, /* evdir: an eventfd (its counter: ofdent.count) */
+  CO__KIND_EPOLL,   /* evdir: an epoll instance (its interest list:
+                       co_model.epreg) */
   CO__KIND_COUNT
 };
 
@@ -96,6 +100,23 @@ struct ofdent {
   uint8_t dev;      /* Win32: a character device (opendev), not a file */
   uint8_t nodata;   /* Win32: its open has no read or write data access
                        (open_access 0): no part in share checks */
+  uint8_t sem;      /* evdir: an eventfd in EFD_SEMAPHORE mode */
+  uint8_t reopened; /* evdir: a pipe end opened again by name (its poll
+                       hang-up follows fifo_open's counter: not modelled) */
+  uint64_t count;   /* evdir: an eventfd's counter */
+};
+/* evdir: at most this many live registrations in a trace (an ADD past
+ * them is not issued: docs/posix.md#epoll-limits) */
+#define CO__EPREG_MAX 64
+/* evdir: one registration of an epoll interest list, keyed by the target's
+ * open file description and the number it was added through (fs/eventpoll.c
+ * struct epoll_filefd). It lives while it is not deleted, its epoll's
+ * description and its target's are open (refs > 0). */
+struct co__epreg {
+  int32_t ep, ofd; /* the epoll's description, the target's */
+  int64_t num;     /* the number it was added through: the event's data */
+  uint8_t events;  /* CO_EPOLL_IN | CO_EPOLL_OUT asked for */
+  uint8_t live;    /* not deleted */
 };
 
 /* What a file holds, for read (docs/posix.md#read): its bytes up to its
@@ -342,6 +363,22 @@ void co__tcp_released(struct co_model *m, int32_t k);
 /* Why call c on a TCP socket is not issued (enum co__tcp_why), 0 if it
  * may be: it would block, or its outcome is not predicted. */
 int co__tcp_refused(const struct co_model *m, const struct co_call *c);
+
+/* ---- evdir.c: directories, eventfd, epoll (Linux) ---- */
+co__rule co__rule_opendir, co__rule_eventfd, co__rule_epoll_create,
+    co__rule_epoll_ctl, co__rule_epoll_wait, co__rule_read_k,
+    co__rule_write_k, co__rule_lseek_k, co__rule_lseek_ext_k,
+    co__rule_fstat_k, co__rule_ftruncate_k, co__rule_created_query_k;
+/* The kind of live number num's description (CO__KIND_FILE if not live). */
+int co__kind_of(const struct co_model *m, int64_t num);
+/* Call c on a description that is not a file, which is not issued (a call
+ * that would block, or whose effect the model does not follow). */
+int co__kind_refuses(const struct co_model *m, const struct co_call *c);
+/* epoll_wait's events (co__epoll_stale): the first registration it reports
+ * whose number is closed or holds another description now, or -1. */
+int64_t co__epoll_stale(const struct co_model *m, const struct co_call *c);
+void co__evdir_begin(struct co_model *m);
+
 /* ---- party.c ---- */
 void co__party_begin(struct co_model *m);
 void co__party_free(struct co_model *m);
@@ -364,7 +401,8 @@ void co__write_with(struct co_model *m, const struct co_call *c,
 void co__read_from(struct co_model *m, const struct co_call *c,
                    struct ofdent *o, struct co_outcome *pred,
                    struct co_aftermath *t);
-/* The rules every platform table shares (each adds its own write, and
+/* The rules every platform table shares (lseek: evdir's, which is the
+ * file rule on a file) (each adds its own write, and
  * Win32 its DuplicateHandle and protect-from-close). */
 #define CO__SHARED_RULES                                                       \
   [CO_OP_OPEN] = co__rule_open, [CO_OP_DUP] = co__rule_dup,                    \
@@ -372,7 +410,7 @@ void co__read_from(struct co_model *m, const struct co_call *c,
   [CO_OP_DUPFD] = co__rule_dupfd, [CO_OP_GETFD] = co__rule_getfd,              \
   [CO_OP_SETFD] = co__rule_setfd, [CO_OP_GETFL] = co__rule_getfl,              \
   [CO_OP_SETFL] = co__rule_setfl, [CO_OP_CLOSE] = co__rule_close,              \
-  [CO_OP_CLOSE_RANGE] = co__rule_close_range, [CO_OP_LSEEK] = co__rule_lseek
+  [CO_OP_CLOSE_RANGE] = co__rule_close_range, [CO_OP_LSEEK] = co__rule_lseek_k
 
 /* The profile's hooks: where a documented quirk replaces the reference
  * rule (quirks.c builds them from the CO_QUIRK_* mask). */
@@ -505,6 +543,15 @@ struct co_model {
   uint8_t nwslist, nwpend;
   struct co__tcp *tcp; /* tcp.c: TCP sockets' state */
   size_t ntcp, tcpcap;
+  /* evdir (models/evdir.c): epoll interest lists, and the file index
+   * the descriptions of a kind are on (-1 until one is made): every
+   * opendir opens the private directory; every eventfd and epoll is on
+   * the one anonymous inode (docs/posix.md#anon-inode) */
+  struct co__epreg epreg[CO__EPREG_MAX];
+  unsigned nepreg; /* entries used (dead ones are taken again) */
+  int32_t kfile[CO__KIND_COUNT]; /* CO__KIND_DIR; CO__KIND_EVENTFD for
+                                    both eventfd and epoll */
+  uint32_t nkind; /* descriptions made in this trace that are not files */
 };
 
 /* ---- fdtable.c: the descriptor table and open file descriptions ---- */
@@ -914,6 +961,8 @@ static inline int co__events(const struct co_model *m, const struct co__step *s,
     return s->e ? co__call_events(m, s, ev, lost) : 0;
   if (!co_opdesc[s->op->kind].nrefs)
     return 0;
+  if (s->op->kind == CO_OP_EPOLL_WAIT) /* evdir: a stale registration */
+    return co__op_events(m, s, ev, lost);
   /* With no object made, no number has an owner but the client: a
    * built-in operation's only events are then its operands' situations,
    * a stale or reused first one, a reused second (events.c). */

@@ -145,7 +145,7 @@ static struct co_outcome model_run(const struct co_files *files,
 
 /* lseek11's step at, block 4096, holes as given: its value or error. */
 static int64_t model_step(int holes, size_t at, int *err) {
-  struct co_files f = {4096, holes, 0, 0, 0, 0, 0, 0, 0, 0};
+  struct co_files f = {.block = 4096, .holes = holes};
   struct co_outcome o = model_run(&f, lseek11, at);
   *err = o.err;
   return o.ret;
@@ -221,7 +221,8 @@ Test(files, reopen_and_created_query) {
 }
 
 Test(files, reopen_and_created_query_follow_the_profile) {
-  struct co_files f = {4096, 1, 1, 1, 1, 0, 0, 0, 0, 0};
+  struct co_files f = {.block = 4096, .holes = 1, .tmpfile = 1,
+                       .created_query = 1, .reopen = 1};
   /* an owner without CAP_DAC_OVERRIDE: the mode decides */
   cr_assert_eq(model_last(&f, "s0 = open rdwr\nfchmod s0 0200\n"
                               "s1 = reopen s0 rdonly\n")

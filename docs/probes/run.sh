@@ -24,6 +24,9 @@ if command -v gcc >/dev/null 2>&1; then
   gcc -O1 -Wall -o "$work/linux-tcp" "$here/linux-tcp.c"
   (cd "$work" && ./linux-tcp) >"$out/linux-tcp.out"
   echo "linux-tcp: $out/linux-tcp.out"
+  gcc -O1 -Wall -o "$work/linux-evdir" "$here/linux-evdir.c"
+  (cd "$work" && ./linux-evdir) >"$out/linux-evdir.out"
+  echo "linux-evdir: $out/linux-evdir.out"
   if gcc -o "$work/criterion-fds" "$here/criterion-fds.c" -lcriterion 2>/dev/null; then
     rc=0; "$work/criterion-fds" >"$out/criterion-fds.out" 2>&1 || rc=$?
     echo "exit status $rc" >>"$out/criterion-fds.out"

@@ -25,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -196,6 +198,24 @@ static void probe_pipes(struct posix_be *be) {
   }
 }
 
+/* evdir (docs/posix.md#eventfd-write, #epoll-wait): whether an eventfd's
+ * write takes exactly 8 bytes (a write of 9 is EINVAL), whether
+ * epoll_wait checks its descriptor before maxevents, and the private
+ * directory's permission bits (opendir's fstat). */
+static void probe_evdir(struct posix_be *be) {
+  uint64_t b[2] = {1, 0};
+  struct stat st;
+  struct epoll_event ev;
+  int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  be->files.epwait_fd_first = epoll_wait(-1, &ev, 0, 0) < 0 && errno == EBADF;
+  if (fd >= 0) {
+    be->files.efd_exact = write(fd, b, 9) < 0 && errno == EINVAL;
+    close(fd);
+  }
+  if (fstat(be->dirfd, &st) == 0)
+    be->files.dir_mode = (unsigned)st.st_mode & 07777;
+}
+
 static void posix_files(void *self, struct co_files *out) {
   *out = ((struct posix_be *)self)->files;
 }
@@ -240,6 +260,7 @@ static void *posix_create(char *err, size_t errcap) {
   pthread_cond_init(&be->party.cv, NULL);
   probe_files(be);
   probe_pipes(be);
+  probe_evdir(be);
   return be;
 }
 
@@ -706,6 +727,49 @@ static void posix_socketpair(const struct co_call *c, struct co_outcome *out) {
     out->data = (uint64_t)sv[1];
 }
 
+/* evdir: epoll_ctl ADD or DEL, the event's data the target's number
+ * (docs/posix.md#epoll-ctl) */
+static long posix_epoll_ctl(const struct co_call *c) {
+  struct epoll_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.events = (c->flags & CO_F_EPCTL_IN ? EPOLLIN : 0u) |
+              (c->flags & CO_F_EPCTL_OUT ? EPOLLOUT : 0u);
+  ev.data.u64 = (uint64_t)(uint32_t)c->b;
+  return epoll_ctl((int)c->a,
+                   c->flags & CO_F_EPCTL_DEL ? EPOLL_CTL_DEL : EPOLL_CTL_ADD,
+                   (int)c->b, &ev);
+}
+
+/* evdir: epoll_wait with timeout 0; the events' digest
+ * (co_epoll_digest) in the outcome's data. */
+static void posix_epoll_wait(const struct co_call *c, struct co_outcome *out) {
+  struct epoll_event ev[256];
+  uint64_t keys[256];
+  int r, i;
+  errno = 0;
+  r = epoll_wait((int)c->a, ev, c->n, 0);
+  co_outcome_from_c(out, r, errno);
+  if (r < 0)
+    return;
+  for (i = 0; i < r; i++)
+    keys[i] = ev[i].data.u64 << 32 |
+              (ev[i].events & EPOLLIN ? CO_EPOLL_IN : 0u) |
+              (ev[i].events & EPOLLOUT ? CO_EPOLL_OUT : 0u) |
+              (ev[i].events & EPOLLERR ? CO_EPOLL_ERR : 0u) |
+              (ev[i].events & EPOLLHUP ? CO_EPOLL_HUP : 0u);
+  out->data = co_epoll_digest(keys, (size_t)r);
+}
+
+/* evdir: open(2) of the private directory with O_DIRECTORY */
+static int posix_opendir(struct posix_be *be, unsigned flags) {
+  int acc = (flags & CO_F_ACC_MASK) == CO_F_ACC_RDONLY   ? O_RDONLY
+            : (flags & CO_F_ACC_MASK) == CO_F_ACC_WRONLY ? O_WRONLY
+                                                         : O_RDWR;
+  return openat(be->dirfd, ".",
+                O_DIRECTORY | acc | (flags & CO_F_CLOEXEC ? O_CLOEXEC : 0) |
+                    (flags & CO_F_APPEND ? O_APPEND : 0));
+}
+
 /* One call in the calling thread. */
 static void posix_call_here(struct posix_be *be, const struct co_call *c,
                             struct co_outcome *out) {
@@ -821,6 +885,24 @@ static void posix_call_here(struct posix_be *be, const struct co_call *c,
   case CO_OP_SHUTDOWN: /* how 3 names none: EINVAL (docs/posix.md#shutdown) */
     r = shutdown(a, (int)(c->flags & CO_F_SHUT_MASK));
     break;
+  case CO_OP_OPENDIR: /* evdir */
+    r = posix_opendir(be, c->flags);
+    break;
+  case CO_OP_EVENTFD:
+    r = eventfd((unsigned)c->n,
+                (c->flags & CO_F_EFD_NONBLOCK ? EFD_NONBLOCK : 0) |
+                    (c->flags & CO_F_EFD_SEMAPHORE ? EFD_SEMAPHORE : 0) |
+                    (c->flags & CO_F_EFD_CLOEXEC ? EFD_CLOEXEC : 0));
+    break;
+  case CO_OP_EPOLL_CREATE:
+    r = epoll_create1(c->flags & CO_F_BIT0 ? EPOLL_CLOEXEC : 0);
+    break;
+  case CO_OP_EPOLL_CTL:
+    r = posix_epoll_ctl(c);
+    break;
+  case CO_OP_EPOLL_WAIT:
+    posix_epoll_wait(c, out);
+    return;
   default:
     r = -1;
     errno = ENOSYS;

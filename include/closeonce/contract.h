@@ -178,6 +178,11 @@ int co_effect_takes_n(enum co_effect f);
  * event (contract mode does not draw it); if it runs, the model predicts
  * what the library does over it, as over any stream. */
 #define CO_CHK_WANTS_SOCKET 0x20
+/* evdir: takes a directory only (glibc's fdopendir fstats it): a
+ * descriptor open on anything else fails with ENOTDIR, after CO_CHK_VALID.
+ * The model knows the descriptions its built-in operations made (opendir:
+ * docs/posix.md#dirs); one a layer made is a regular file to it. */
+#define CO_CHK_DIR 0x40
 
 /* How the layer's own I/O moves the description's offset. */
 #define CO_IO_EXACT 0 /* USE writes exactly n bytes; CLOSE writes nothing */
@@ -241,6 +246,9 @@ int co_effect_takes_n(enum co_effect f);
  * an object's description has O_NONBLOCK unknown while the object holds
  * it (a library may set it). An adopting or borrowing entry's. */
 #define CO_IO_NONBLOCK 512
+/* evdir: making the object sets FD_CLOEXEC on the descriptor it takes,
+ * whatever it was (glibc's fdopendir: __alloc_dir). */
+#define CO_IO_SETS_CLOEXEC 1024
 
 #define CO_NEED_READ 0x1
 #define CO_NEED_WRITE 0x2
@@ -562,6 +570,9 @@ int co_adapter_first_entry(const struct co_adapter *a);
  * harness/adapters/fixtures.h: not in the installed library). */
 extern const struct co_adapter co_adapter_stdio;
 extern const struct co_adapter co_adapter_zlib;
+/* Linux builds (evdir): glibc's directory streams over a directory
+ * descriptor (fdopendir, dirfd, closedir). */
+extern const struct co_adapter co_adapter_dirent;
 /* Windows builds: the C runtime's descriptors over HANDLEs, and its
  * streams over those descriptors. */
 extern const struct co_adapter co_adapter_crt;

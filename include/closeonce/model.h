@@ -209,6 +209,14 @@ struct co_files {
   /* docs/posix.md#socket-capacity: a new AF_UNIX socket's send buffer
    * (SO_SNDBUF), as the backend found it; 0: the Linux default, 212992 */
   int sock_sndbuf;
+  /* evdir (docs/posix.md#eventfd-write): efd_exact 1 if an eventfd's
+   * write takes exactly 8 bytes (Linux 6.9 on; before, 8 or more), as a
+   * start-up probe found; dir_mode the permission bits of the private
+   * directory (opendir's fstat); epwait_fd_first 1 if epoll_wait looks
+   * the descriptor up before it checks maxevents (EBADF before EINVAL:
+   * Linux 6.15 on, docs/posix.md#epoll-wait) */
+  int efd_exact, epwait_fd_first;
+  unsigned dir_mode;
 };
 #define CO_BLOCK_DEFAULT 4096
 
@@ -321,6 +329,16 @@ static inline uint64_t co_stat_pack(unsigned mode, uint64_t nlink,
  * opaque I/O): any value >= 0 matches. */
 #define CO_RET_ANY INT64_MIN
 
+/* epoll_wait's data (evdir, docs/posix.md#epoll-wait): each event as
+ * (the number its data holds) << 32 | its CO_EPOLL_* bits, the keys sorted
+ * (the kernel's order is its ready list's), then digested. The backend
+ * and the model both call this; it sorts keys in place. */
+#define CO_EPOLL_IN 0x1
+#define CO_EPOLL_OUT 0x2
+#define CO_EPOLL_ERR 0x4
+#define CO_EPOLL_HUP 0x8
+uint64_t co_epoll_digest(uint64_t *keys, size_t n);
+
 /* Who acts, or owns: the client (the trace's own code) or object oK. */
 #define CO_PARTY_CLIENT (-1)
 #define CO_PARTY_NONE (-2)
@@ -351,7 +369,11 @@ enum co_evwhy {
                               with CloseHandle */
   /* libs (issue 20): hands a layer a descriptor of a kind its entry does
    * not accept (contract.h CO_CHK_SOCKET, CO_CHK_WANTS_SOCKET) */
-  CO_WHY_KIND
+  CO_WHY_KIND,
+  CO_WHY_EPOLL_STALE  /* evdir: epoll_wait reports an event whose data names
+                         a number that is closed or holds another open file
+                         description now: the registration outlived the
+                         number (docs/posix.md#epoll-stale) */
 };
 struct co_event {
   uint8_t kind;    /* enum co_evkind */
@@ -543,6 +565,11 @@ int32_t co_model_file_of(const struct co_model *m, int64_t num);
 int co_model_is_device(const struct co_model *m, int64_t num);
 /* num is live and an end of a pipe (docs/win32.md#pipes). */
 int co_model_is_pipe(const struct co_model *m, int64_t num);
+/* evdir: why the model does not issue call c, a built-in operation on a
+ * directory, an eventfd or an epoll descriptor ("would block: ..."), or
+ * NULL if that is not why (docs/posix.md#evdir-refused). */
+const char *co_model_kind_refusal(const struct co_model *m,
+                                  const struct co_call *c);
 /* The lowest live number > after, or -1. */
 int64_t co_model_next_live(const struct co_model *m, int64_t after);
 /* The highest number that was live at any point of this trace, or -1. */

@@ -121,7 +121,13 @@ enum co_argkind {
   X(LISTEN, "listen", 1, 0, CO_ARG_COUNT, listen)                              \
   X(CONNECT, "connect", 1, 1, CO_ARG_NONE, connect)                            \
   X(ACCEPT, "accept", 1, 1, CO_ARG_NONE, none)                                 \
-  X(ACCEPT4, "accept4", 1, 1, CO_ARG_NONE, accept4)
+  X(ACCEPT4, "accept4", 1, 1, CO_ARG_NONE, accept4) \
+  /* evdir (issue 20): directories, eventfd, epoll; Linux only */              \
+  X(OPENDIR, "opendir", 1, 0, CO_ARG_NONE, open)                               \
+  X(EVENTFD, "eventfd", 1, 0, CO_ARG_COUNT, eventfd)                           \
+  X(EPOLL_CREATE, "epoll_create1", 1, 0, CO_ARG_NONE, cloexec)                 \
+  X(EPOLL_CTL, "epoll_ctl", 0, 2, CO_ARG_NONE, epctl)                          \
+  X(EPOLL_WAIT, "epoll_wait", 0, 1, CO_ARG_COUNT, none)
 
 /*
  * pipe and pipe2 bind two slots, the read end and then the write end, as
@@ -205,6 +211,28 @@ enum co_argkind {
  * A SOCKET is a HANDLE value: close, duphandle and the C runtime's
  * _open_osfhandle take one too, and the model flags them (the misuses).
  */
+
+/* evdir (issue 20; docs/posix.md#dirs, #eventfd, #epoll), Linux only:
+ *   sK = opendir [rdonly|rdwr|wronly] [cloexec] [append]
+ *        open(2) of the backend's private directory with O_DIRECTORY and
+ *        open's words (the trace never names a path)
+ *   sK = eventfd N [nonblock] [semaphore] [cloexec]
+ *        eventfd(N, EFD_*): N (0..255) the counter's first value
+ *   sK = epoll_create1 [cloexec]
+ *   epoll_ctl sE sF add|del [in] [out]
+ *        EPOLL_CTL_ADD or EPOLL_CTL_DEL of sF in sE, events EPOLLIN and
+ *        EPOLLOUT as the words say, the event's data the number sF holds
+ *   epoll_wait sE N
+ *        epoll_wait(sE, events, N, 0): timeout 0, never blocks
+ * A write to an eventfd writes the write pattern's first 8 bytes (the
+ * counter grows by them read as a host-order uint64_t). */
+#define CO_F_EFD_NONBLOCK 0x1
+#define CO_F_EFD_SEMAPHORE 0x2
+#define CO_F_EFD_CLOEXEC 0x4
+#define CO_F_EPCTL_OP 0x9 /* a group: 0 add, 1 del (8, 9 fold to add) */
+#define CO_F_EPCTL_DEL 0x1
+#define CO_F_EPCTL_IN 0x2
+#define CO_F_EPCTL_OUT 0x4
 
 enum co_opkind {
 #define CO__OP_ENUM(id, name, binds, nrefs, arg, words) CO_OP_##id,

@@ -108,6 +108,7 @@ static const struct co__word words_accept4[] = {
     {CO_F_TCP_NONBLOCK, CO_F_TCP_NONBLOCK, "nonblock"},
     {CO_F_TCP_CLOEXEC, CO_F_TCP_CLOEXEC, "cloexec"},
     {CO_F_TCP_BAD, CO_F_TCP_BAD, "badflags"},
+    {0, 0, NULL}};
 /* evdir: eventfd's EFD_* and epoll_ctl's operation and events */
 static const struct co__word words_eventfd[] = {
     {CO_F_EFD_NONBLOCK, CO_F_EFD_NONBLOCK, "nonblock"},

@@ -78,6 +78,9 @@ static void run_raw(const struct co_backend *be, void *self,
   int k;
   for (k = 0; k < CO_SLOTS; k++)
     slot[k] = -1;
+  /* "limit" names the limit as it is now (a setlimit moves it), as the
+   * model resolves it: with the limit at start, a trace that lowered it
+   * would open here what the model says fails, and a read could wait */
   for (i = 0; i < t->len; i++) {
     const struct co_op *op = &t->ops[i];
     struct co_call c = {op->kind, op->flags, 0, 0, op->n, -1, NULL, -1};
@@ -119,6 +122,8 @@ static void run_raw(const struct co_backend *be, void *self,
         (uint32_t)c.a < (uint64_t)f0)
       c.a = f0;
     be->call(self, &c, &o);
+    if (c.kind == CO_OP_SETLIMIT && o.err == CO_OK)
+      limit = c.a;
     if (co_opdesc[op->kind].binds)
       slot[op->dst] = o.ret;
     if (co_opdesc[op->kind].binds == 2) /* a pipe's write end */
@@ -157,19 +162,27 @@ static void note_refused(void *env, const struct co_step_info *si) {
 }
 
 /* t without the steps ex's model refuses (each one a step neither side
- * runs: dropping it changes nothing else). */
+ * runs: dropping it changes nothing else), cut where the run stops (a
+ * finding: the steps after it were not looked at), until a run refuses
+ * none: the raw run must never issue what would block. */
 static void drop_refused(struct co_exec *ex, struct co_trace *t) {
   struct refused r;
   struct co_verdict v;
-  size_t i, k = 0;
-  memset(&r, 0, sizeof r);
-  co_exec_set_hook(ex, note_refused, &r);
-  co_exec_run(ex, t, &v);
-  co_exec_set_hook(ex, NULL, NULL);
-  for (i = 0; i < t->len; i++)
-    if (!r.step[i])
-      t->ops[k++] = t->ops[i];
-  t->len = k;
+  size_t i, k;
+  int round, dropped = 1;
+  for (round = 0; dropped && round < 16; round++) {
+    memset(&r, 0, sizeof r);
+    co_exec_set_hook(ex, note_refused, &r);
+    co_exec_run(ex, t, &v);
+    co_exec_set_hook(ex, NULL, NULL);
+    if (v.kind != CO_V_OK && v.step < t->len)
+      t->len = v.step;
+    for (i = k = 0; i < t->len; i++)
+      if (!r.step[i])
+        t->ops[k++] = t->ops[i];
+    dropped = k < t->len;
+    t->len = k;
+  }
 }
 
 /* The calls of a workload: pipes (docs/posix.md#pipes), socket pairs

@@ -195,9 +195,9 @@ static const uint8_t socket_kinds[] = {
     CO_OP_SHUTDOWN,   CO_OP_GETFL, CO_OP_SETFL, CO_OP_FSTAT};
 /* loopback TCP (docs/posix.md#tcp) */
 static const uint8_t tcp_kinds[] = {
-    CO_OP_LISTEN, CO_OP_CONNECT,  CO_OP_ACCEPT, CO_OP_ACCEPT4, CO_OP_READ,
-    CO_OP_WRITE,  CO_OP_DUP,      CO_OP_CLOSE,  CO_OP_SHUTDOWN, CO_OP_GETFL,
-    CO_OP_SETFL,  CO_OP_FSTAT};
+    CO_OP_LISTEN,   CO_OP_CONNECT, CO_OP_ACCEPT, CO_OP_ACCEPT4,
+    CO_OP_READ,     CO_OP_WRITE,   CO_OP_DUP,    CO_OP_CLOSE,
+    CO_OP_SHUTDOWN, CO_OP_GETFL,   CO_OP_SETFL,  CO_OP_FSTAT};
 
 static int cmp_i64(const void *a, const void *b) {
   int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;

@@ -31,11 +31,16 @@
 
 /* The ownership rule an event broke (enum co_evwhy, closeonce/model.h). */
 static const char *const why_names[] = {
-    [CO_WHY_STALE] = "stale",         [CO_WHY_REUSED] = "reused",
-    [CO_WHY_OWNED] = "owned",         [CO_WHY_ADOPT] = "adopt",
-    [CO_WHY_NOT_OPEN] = "not-open",   [CO_WHY_DEAD_OBJ] = "dead-object",
-    [CO_WHY_OVERWRITE] = "overwrite", [CO_WHY_WRONG_LAYER] = "wrong-layer",
-    [CO_WHY_GONE] = "gone",           [CO_WHY_LOST] = "lost",
+    [CO_WHY_STALE] = "stale",
+    [CO_WHY_REUSED] = "reused",
+    [CO_WHY_OWNED] = "owned",
+    [CO_WHY_ADOPT] = "adopt",
+    [CO_WHY_NOT_OPEN] = "not-open",
+    [CO_WHY_DEAD_OBJ] = "dead-object",
+    [CO_WHY_OVERWRITE] = "overwrite",
+    [CO_WHY_WRONG_LAYER] = "wrong-layer",
+    [CO_WHY_GONE] = "gone",
+    [CO_WHY_LOST] = "lost",
     [CO_WHY_RETURNED] = "returned",
     [CO_WHY_SOCK_CLOSEHANDLE] = "socket-closehandle",
     [CO_WHY_SOCK_DUPHANDLE] = "socket-duplicatehandle",

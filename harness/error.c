@@ -133,30 +133,29 @@ const char *co_words_raw(const struct co_words *w, int raw) {
   static const struct {
     int code;
     const char *name;
-  } codes[] = {
-      {2, "ERROR_FILE_NOT_FOUND"},
-      {3, "ERROR_PATH_NOT_FOUND"},
-      {4, "ERROR_TOO_MANY_OPEN_FILES"},
-      {5, "ERROR_ACCESS_DENIED"},
-      {6, "ERROR_INVALID_HANDLE"},
-      {87, "ERROR_INVALID_PARAMETER"},
-      {131, "ERROR_NEGATIVE_SEEK"},
-      {32, "ERROR_SHARING_VIOLATION"}, /* names: ReOpenFile */
-      {1314, "ERROR_PRIVILEGE_NOT_HELD"}, /* names: SetFileValidData */
-      /* winsock (docs/win32.md#sockets): WSAGetLastError's codes */
-      {10022, "WSAEINVAL"},
-      {10035, "WSAEWOULDBLOCK"},
-      {10038, "WSAENOTSOCK"},
-      {10053, "WSAECONNABORTED"},
-      {10054, "WSAECONNRESET"},
-      {10057, "WSAENOTCONN"},
-      {10058, "WSAESHUTDOWN"},
-      {10093, "WSANOTINITIALISED"},
-      /* issue 20, pipes (docs/win32.md#pipes) */
-      {1, "ERROR_INVALID_FUNCTION"},
-      {66, "ERROR_BAD_DEV_TYPE"},
-      {109, "ERROR_BROKEN_PIPE"},
-      {232, "ERROR_NO_DATA"}};
+  } codes[] = {{2, "ERROR_FILE_NOT_FOUND"},
+               {3, "ERROR_PATH_NOT_FOUND"},
+               {4, "ERROR_TOO_MANY_OPEN_FILES"},
+               {5, "ERROR_ACCESS_DENIED"},
+               {6, "ERROR_INVALID_HANDLE"},
+               {87, "ERROR_INVALID_PARAMETER"},
+               {131, "ERROR_NEGATIVE_SEEK"},
+               {32, "ERROR_SHARING_VIOLATION"},    /* names: ReOpenFile */
+               {1314, "ERROR_PRIVILEGE_NOT_HELD"}, /* names: SetFileValidData */
+               /* winsock (docs/win32.md#sockets): WSAGetLastError's codes */
+               {10022, "WSAEINVAL"},
+               {10035, "WSAEWOULDBLOCK"},
+               {10038, "WSAENOTSOCK"},
+               {10053, "WSAECONNABORTED"},
+               {10054, "WSAECONNRESET"},
+               {10057, "WSAENOTCONN"},
+               {10058, "WSAESHUTDOWN"},
+               {10093, "WSANOTINITIALISED"},
+               /* issue 20, pipes (docs/win32.md#pipes) */
+               {1, "ERROR_INVALID_FUNCTION"},
+               {66, "ERROR_BAD_DEV_TYPE"},
+               {109, "ERROR_BROKEN_PIPE"},
+               {232, "ERROR_NO_DATA"}};
   size_t i;
   if (!w->win32)
     return NULL;

@@ -1214,9 +1214,9 @@ static int classify(struct co_exec *ex, const struct co_step *st,
   if (data_differs(pred, real, text, dk, what, cap)) {
     *rule = st->binds2                               ? "value"
             : real->err != CO_OK && dk != CO_OP_CALL ? "byte-count"
-            : dk == CO_OP_READ || dk == CO_OP_CALL ? "content"
-            : st->op->kind == CO_OP_GETFL          ? "nonblock"
-                                                   : "stat";
+            : dk == CO_OP_READ || dk == CO_OP_CALL   ? "content"
+            : st->op->kind == CO_OP_GETFL            ? "nonblock"
+                                                     : "stat";
     return CO_V_DIVERGENCE;
   }
   if (real->err == CO_IPH) {
@@ -1374,11 +1374,10 @@ static void issue_first(struct co_exec *ex, const struct co_step *st,
       c->hint = pad->window_of(ex->robj[obj]);
   } else if (real->err == CO_OK && binds == 2) {
     c->hint = real->ret; /* it returned a number */
-    if (st->binds2) /* and a second (a pipe's write end) */
+    if (st->binds2)      /* and a second (a pipe's write end) */
       c->hint2 = (int64_t)real->data;
-  }
-  else if (real->err == CO_OK && r && (binds == 1 || r->target) &&
-           ex->robj[dst] && ex->robj_ad[dst]->handle_of)
+  } else if (real->err == CO_OK && r && (binds == 1 || r->target) &&
+             ex->robj[dst] && ex->robj_ad[dst]->handle_of)
     /* an object that opened or duplicated a handle of its own */
     c->hint = ex->robj_ad[dst]->handle_of(ex->robj[dst]);
 }
@@ -1472,9 +1471,7 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
     n = snprintf(w, cap, "`%s`: a process handle's access is not modelled",
                  text);
   else if (eff->blocks && ex->words->win32) /* docs/win32.md#pipes */
-    n = snprintf(w, cap,
-                 "`%s` would block (docs/win32.md#pipes)",
-                 text);
+    n = snprintf(w, cap, "`%s` would block (docs/win32.md#pipes)", text);
   else if (eff->blocks)
     n = snprintf(w, cap,
                  eff->blocks == 1
@@ -1724,8 +1721,8 @@ static void close_valid(struct co_exec *ex, size_t n) {
       open++;
     }
   if (open >= 3 && ex->platform == CO_PLATFORM_POSIX) {
-    struct co_call c = {CO_OP_CLOSE_RANGE, 0, ex->nums[first], ex->nums[last],
-                        0, -1, NULL, -1};
+    struct co_call c = {
+        CO_OP_CLOSE_RANGE, 0, ex->nums[first], ex->nums[last], 0, -1, NULL, -1};
     struct co_outcome r;
     split_close_range(ex, &c, &r);
     if (r.err == CO_OK)

@@ -113,16 +113,19 @@ void co_gen_op(struct co_rng *r, const struct co_opset *set, uint32_t bound,
   /* an opset of sockets without open (posix-tcp): listen so, the
    * listeners for connect and accept (docs/posix.md#tcp) */
   else if (!has_kind(set, CO_OP_OPEN) && has_kind(set, CO_OP_LISTEN) &&
-           co_rng_below(r, 100) < (nbound < 2 ? 50u : nbound < 4 ? 15u : 5u))
+           co_rng_below(r, 100) < (nbound < 2   ? 50u
+                                   : nbound < 4 ? 15u
+                                                : 5u))
     op->kind = CO_OP_LISTEN;
   else
     op->kind = set->kinds[co_rng_below(r, (uint32_t)set->n)];
   op->dst = (uint8_t)(co_rng_below(r, 100) < 75 ? co_rng_below(r, 6)
                                                 : co_rng_below(r, CO_SLOTS));
   if (co_opdesc[op->kind].binds == 2) /* two slots (pipe): mostly two */
-    op->dst2 = (uint8_t)((op->dst + 1 + co_rng_below(r, 100) / 90 *
-                                            co_rng_below(r, CO_SLOTS)) %
-                         CO_SLOTS);
+    op->dst2 =
+        (uint8_t)((op->dst + 1 +
+                   co_rng_below(r, 100) / 90 * co_rng_below(r, CO_SLOTS)) %
+                  CO_SLOTS);
   op->flags = (uint8_t)co_rng_below(r, 16);
   op->a = gen_ref(r, bound);
   op->b = gen_ref(r, bound);

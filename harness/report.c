@@ -316,7 +316,7 @@ static void explain_data(const struct co_model *m, const struct co_step_info *s,
   if (s->op->kind != CO_OP_READ || s->real->ret == 0)
     return;
   co_model_fd(m, s->call->a, &fs); /* the read moved the offset past them */
-  if (fs.live && fs.offset < 0) /* a pipe's bytes, gone from it */
+  if (fs.live && fs.offset < 0)    /* a pipe's bytes, gone from it */
     n = co_model_last_read(m, b, sizeof b);
   else
     n = co_model_file_bytes(m, s->call->a, fs.offset - s->real->ret, b,
@@ -349,8 +349,7 @@ static void explain_hook(void *env, const struct co_step_info *s) {
              co_words_value(co_exec_words(e->ex), s->real->ret, v, sizeof v),
              co_words_value(co_exec_words(e->ex), (int64_t)s->real->data, v2,
                             sizeof v2));
-  }
-  else if (s->real->err == CO_OK)
+  } else if (s->real->err == CO_OK)
     snprintf(r, sizeof r, "%s", /* a returned handle as the platform's */
              co_words_value(s->resolved->binds == 2 ||
                                     s->op->kind == CO_OP_GETSTD /* a HANDLE */

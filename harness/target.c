@@ -50,8 +50,8 @@ static const uint8_t win32_ops[] = {
  * which a program's C runtime sets as it binds 0-2, and a second open of
  * one file). */
 const uint8_t co_client_ops[] = {
-    CO_OP_OPEN,  CO_OP_DUP,    CO_OP_CLOSE,  CO_OP_WRITE,    CO_OP_LSEEK,
-    CO_OP_GETFD, CO_OP_GETSTD, CO_OP_SETSTD, CO_OP_CLOSESTD, CO_OP_REOPENFILE,
+    CO_OP_OPEN, CO_OP_DUP, CO_OP_CLOSE, CO_OP_WRITE, CO_OP_LSEEK, CO_OP_GETFD,
+    CO_OP_GETSTD, CO_OP_SETSTD, CO_OP_CLOSESTD, CO_OP_REOPENFILE,
     /* issue 20: SOCKETs a program hands to its libraries */
     CO_OP_TCP_CONNECT, CO_OP_TCP_ACCEPT, CO_OP_CLOSESOCKET, CO_OP_SEND,
     CO_OP_RECV};
@@ -63,18 +63,17 @@ const uint8_t co_client_ops[] = {
 #define CO_ON_POSIX(...)
 #else
 static const uint8_t posix_ops[] = {
-    CO_OP_OPEN,          CO_OP_DUP,       CO_OP_DUP2,        CO_OP_DUP3,
-    CO_OP_DUPFD,         CO_OP_GETFD,     CO_OP_SETFD,       CO_OP_GETFL,
-    CO_OP_SETFL,         CO_OP_CLOSE,     CO_OP_CLOSE_RANGE, CO_OP_WRITE,
-    CO_OP_LSEEK,         CO_OP_READ,      CO_OP_FSTAT,       CO_OP_LSEEK_EXT,
-    CO_OP_SETLIMIT,      CO_OP_FTRUNCATE, CO_OP_FCHMOD,      CO_OP_REOPEN,
+    CO_OP_OPEN, CO_OP_DUP, CO_OP_DUP2, CO_OP_DUP3, CO_OP_DUPFD, CO_OP_GETFD,
+    CO_OP_SETFD, CO_OP_GETFL, CO_OP_SETFL, CO_OP_CLOSE, CO_OP_CLOSE_RANGE,
+    CO_OP_WRITE, CO_OP_LSEEK, CO_OP_READ, CO_OP_FSTAT, CO_OP_LSEEK_EXT,
+    CO_OP_SETLIMIT, CO_OP_FTRUNCATE, CO_OP_FCHMOD, CO_OP_REOPEN,
     CO_OP_CREATED_QUERY, CO_OP_THREAD,
     /* issue 20, pipes and socketpairs (docs/posix.md#pipes), appended */
     CO_OP_PIPE, CO_OP_PIPE2, CO_OP_SOCKETPAIR, CO_OP_SHUTDOWN,
     /* issue 20, loopback TCP (docs/posix.md#tcp), appended */
-    CO_OP_LISTEN,        CO_OP_CONNECT,   CO_OP_ACCEPT,      CO_OP_ACCEPT4,
+    CO_OP_LISTEN, CO_OP_CONNECT, CO_OP_ACCEPT, CO_OP_ACCEPT4,
     /* evdir (issue 20): directories, eventfd, epoll */
-    CO_OP_OPENDIR,       CO_OP_EVENTFD,   CO_OP_EPOLL_CREATE, CO_OP_EPOLL_CTL,
+    CO_OP_OPENDIR, CO_OP_EVENTFD, CO_OP_EPOLL_CREATE, CO_OP_EPOLL_CTL,
     CO_OP_EPOLL_WAIT};
 /* Client operations of the layered targets: the descriptor calls a program
  * makes around its libraries. */
@@ -86,8 +85,8 @@ const uint8_t co_client_ops[] = {CO_OP_OPEN,  CO_OP_DUP,   CO_OP_DUP2,
  * reads that see what went through them; the client's operations first, so that
  * their records decode as the CLIENT opset's. */
 static const uint8_t client_kind_ops[] = {
-    CO_OP_OPEN,  CO_OP_DUP,  CO_OP_DUP2,  CO_OP_CLOSE, CO_OP_WRITE,
-    CO_OP_LSEEK, CO_OP_GETFD, CO_OP_GETFL, CO_OP_READ, CO_OP_PIPE,
+    CO_OP_OPEN,  CO_OP_DUP,        CO_OP_DUP2,    CO_OP_CLOSE, CO_OP_WRITE,
+    CO_OP_LSEEK, CO_OP_GETFD,      CO_OP_GETFL,   CO_OP_READ,  CO_OP_PIPE,
     CO_OP_PIPE2, CO_OP_SOCKETPAIR, CO_OP_SHUTDOWN};
 #define CO_OPS_CLIENT_KINDS client_kind_ops
 /* evdir (issue 20): a program's descriptor calls with directories, eventfd
@@ -106,9 +105,9 @@ static const uint8_t evdir_ops[] = {
  * both). Reads and writes twice, so that bytes flow; shutdown, SHUT_WR
  * run, SHUT_RD refused (docs/posix.md#tcp-shutdown). */
 static const uint8_t tcp_ops[] = {
-    CO_OP_LISTEN, CO_OP_CONNECT, CO_OP_ACCEPT, CO_OP_ACCEPT4, CO_OP_READ,
-    CO_OP_WRITE,  CO_OP_CLOSE,   CO_OP_DUP,    CO_OP_DUP2,    CO_OP_SETFL,
-    CO_OP_GETFL,  CO_OP_FSTAT,   CO_OP_LSEEK,  CO_OP_READ,    CO_OP_WRITE,
+    CO_OP_LISTEN,  CO_OP_CONNECT, CO_OP_ACCEPT,  CO_OP_ACCEPT4, CO_OP_READ,
+    CO_OP_WRITE,   CO_OP_CLOSE,   CO_OP_DUP,     CO_OP_DUP2,    CO_OP_SETFL,
+    CO_OP_GETFL,   CO_OP_FSTAT,   CO_OP_LSEEK,   CO_OP_READ,    CO_OP_WRITE,
     CO_OP_CONNECT, CO_OP_ACCEPT4, CO_OP_SHUTDOWN};
 #define CO_OPS_TCP tcp_ops
 #define CO_BACKEND_OS co_backend_posix

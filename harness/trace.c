@@ -584,15 +584,9 @@ uint64_t co_trace_hash(const struct co_trace *t) {
     uint8_t hi = co_opdesc[op->kind % CO_OP_COUNT].arg == CO_ARG_MODE
                      ? (uint8_t)(op->n >> 8 & 1) << 4
                      : 0;
-    uint8_t r[10] = {op->kind,
-                     (uint8_t)(op->dst + op->blk),
-                     (uint8_t)(op->flags | hi),
-                     op->a.type,
-                     op->a.idx,
-                     op->b.type,
-                     op->b.idx,
-                     (uint8_t)op->n,
-                     op->entry,
+    uint8_t r[10] = {op->kind, (uint8_t)(op->dst + op->blk),
+                     (uint8_t)(op->flags | hi), op->a.type, op->a.idx,
+                     op->b.type, op->b.idx, (uint8_t)op->n, op->entry,
                      /* (obj is a call's, dst2 a pipe's: never both) */
                      (uint8_t)(op->obj | op->dst2)};
     size_t k;

@@ -67,9 +67,8 @@ static int chan_reserve(struct co__chan *ch, size_t n) {
     memmove(ch->seg, ch->seg + ch->shead, ch->nseg * sizeof *ch->seg);
     ch->shead = 0;
   }
-  if (ch->nseg + 1 > ch->segcap &&
-      co__grow((void **)&ch->seg, &ch->segcap, ch->nseg + 1,
-               sizeof *ch->seg) < 0)
+  if (ch->nseg + 1 > ch->segcap && co__grow((void **)&ch->seg, &ch->segcap,
+                                            ch->nseg + 1, sizeof *ch->seg) < 0)
     return -1;
   return 0;
 }

@@ -66,7 +66,8 @@ void co__evdir_begin(struct co_model *m) {
 static int64_t new_kind(struct co_model *m, int kind, int acc, int append,
                         int cloexec, struct co_outcome *pred,
                         struct co_aftermath *t) {
-  int32_t ofd, *file = &m->kfile[kind == CO__KIND_DIR ? CO__KIND_DIR : CO__KIND_EVENTFD];
+  int32_t ofd,
+      *file = &m->kfile[kind == CO__KIND_DIR ? CO__KIND_DIR : CO__KIND_EVENTFD];
   int64_t n = m->plat->alloc(m, 0);
   if (n < 0) {
     co__fail(pred, CO_EMFILE);
@@ -155,9 +156,8 @@ static unsigned reg_events(const struct co_model *m, const struct co__epreg *r,
   if (!reg_alive(m, r))
     return 0;
   b = ready_bits(m, r->ofd, depth);
-  return b & RDY_UNKNOWN
-             ? RDY_UNKNOWN
-             : b & (r->events | CO_EPOLL_ERR | CO_EPOLL_HUP);
+  return b & RDY_UNKNOWN ? RDY_UNKNOWN
+                         : b & (r->events | CO_EPOLL_ERR | CO_EPOLL_HUP);
 }
 /* A pipe end (fs/pipe.c pipe_poll): the read end readable while bytes
  * are queued and hung up when no writer is left; the write end writable
@@ -572,7 +572,8 @@ static const char *refusal(const struct co_model *m, const struct co_call *c) {
              "limits apply, is not modelled";
     return NULL;
   }
-  if (ofd_in(tb, c->a) < 0 || !evdir_kind((o = &m->ofd[ofd_in(tb, c->a)])->kind))
+  if (ofd_in(tb, c->a) < 0 ||
+      !evdir_kind((o = &m->ofd[ofd_in(tb, c->a)])->kind))
     return NULL;
   switch (c->kind) {
   case CO_OP_READ:

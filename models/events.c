@@ -350,8 +350,8 @@ static int ev_socket(struct evctx *x, int n) {
     return n;
   if (kind == CO_OP_CLOSE)
     why = CO_WHY_SOCK_CLOSEHANDLE;
-  else if (kind == CO_OP_DUP || kind == CO_OP_DUPH ||
-           kind == CO_OP_DUP_CLOSE || kind == CO_OP_DUPH_ACCESS)
+  else if (kind == CO_OP_DUP || kind == CO_OP_DUPH || kind == CO_OP_DUP_CLOSE ||
+           kind == CO_OP_DUPH_ACCESS)
     why = CO_WHY_SOCK_DUPHANDLE;
   else
     return n;
@@ -635,17 +635,19 @@ int co_event_format(const struct co_event *ev, char *buf, size_t cap) {
                     "closesocket)",
                     actor, h, at);
   case CO_WHY_SOCK_DUPHANDLE:
-    return snprintf(buf, cap,
-                    "%s duplicates %s%s, a SOCKET, with DuplicateHandle: winsock "
-                    "may not recognize the copy, WSADuplicateSocket makes one "
-                    "(Microsoft: DuplicateHandle)",
-                    actor, h, at);
+    return snprintf(
+        buf, cap,
+        "%s duplicates %s%s, a SOCKET, with DuplicateHandle: winsock "
+        "may not recognize the copy, WSADuplicateSocket makes one "
+        "(Microsoft: DuplicateHandle)",
+        actor, h, at);
   case CO_WHY_SOCK_CRT:
-    return snprintf(buf, cap,
-                    "%s hands %s%s, a SOCKET, to the C runtime (_open_osfhandle): "
-                    "its _close closes the socket with CloseHandle, behind "
-                    "winsock's back",
-                    actor, h, at);
+    return snprintf(
+        buf, cap,
+        "%s hands %s%s, a SOCKET, to the C runtime (_open_osfhandle): "
+        "its _close closes the socket with CloseHandle, behind "
+        "winsock's back",
+        actor, h, at);
   case CO_WHY_EPOLL_STALE:
     return snprintf(buf, cap,
                     "%s's epoll_wait reports an event for %s, a number it "

@@ -142,7 +142,7 @@ int co__fd_begin(struct co_model *m, const struct co_model_config *cfg) {
   }
   m->high = -1;
   m->nofd = m->nfile = 0;
-  m->nchan = m->nsock = m->ntcp = 0; /* chan.c, sock.c, tcp.c */
+  m->nchan = m->nsock = m->ntcp = 0;   /* chan.c, sock.c, tcp.c */
   num = m->stride > 1 ? m->stride : 0; /* Win32: NULL is never a handle */
   for (i = 0, j = 0; i < CO_FREE_REFS; i++) {
     /* co__past_foreign(m, num), the numbers rising: one walk of the

@@ -87,9 +87,9 @@ struct ofdent {
   int64_t off; /* -1: unknown (after a layer's opaque I/O); a pipe's or a
                   socket's: -1 (no offset: ESPIPE) */
   int32_t file, refs;
-  uint8_t kind;  /* enum co__kind */
-  int32_t kobj;  /* the kind's object: a pipe's channel (chan.c), a
-                    socket end's (sock.c); -1 for a file */
+  uint8_t kind; /* enum co__kind */
+  int32_t kobj; /* the kind's object: a pipe's channel (chan.c), a
+                   socket end's (sock.c); -1 for a file */
   uint8_t acc, append;
   uint8_t nonblock; /* O_NONBLOCK (F_SETFL); 2: unknown (a layer's object
                        held it: libraries set it, libuv does) */
@@ -197,7 +197,7 @@ struct co__chan {
   size_t cap, head, len;
   uint32_t *seg; /* the segments' lengths: seg[shead .. shead + nseg) */
   size_t segcap, shead, nseg;
-  uint32_t first_off; /* a pipe: the first buffer's bytes read already */
+  uint32_t first_off;       /* a pipe: the first buffer's bytes read already */
   int32_t readers, writers; /* open file descriptions that read, write */
   uint8_t dgram;            /* messages keep their boundaries */
   uint8_t lost;             /* a layer's bytes went through: not known */
@@ -215,9 +215,9 @@ enum co__proto {
   CO__PROTO_COUNT
 };
 struct co__sockend {
-  int32_t rx, peer; /* channel it reads; the other end (-1: none) */
-  uint8_t proto;    /* enum co__proto */
-  uint8_t dgram;    /* messages keep their boundaries */
+  int32_t rx, peer;         /* channel it reads; the other end (-1: none) */
+  uint8_t proto;            /* enum co__proto */
+  uint8_t dgram;            /* messages keep their boundaries */
   uint8_t shut_rd, shut_wr; /* RCV_SHUTDOWN, SEND_SHUTDOWN */
   uint8_t closed;    /* released: its last descriptor closed (SOCK_DEAD) */
   uint8_t connected; /* a datagram socket still has its peer */
@@ -228,8 +228,9 @@ struct co__sockend {
  * a listener holds its pending connections (established, not yet
  * accepted: server ends no descriptor names yet) in a FIFO; a connected
  * socket its peer's state as it reached it. */
-#define CO__TCP_QUEUE_MAX 65536 /* unread bytes a write may leave, past
-                                   which it is refused (docs/posix.md#tcp) */
+#define CO__TCP_QUEUE_MAX                                                      \
+  65536 /* unread bytes a write may leave, past                                \
+           which it is refused (docs/posix.md#tcp) */
 struct co__tcp {
   int32_t end;          /* its socket end (m->sock) */
   int32_t peer;         /* the other end's m->tcp index, -1: a listener */
@@ -290,8 +291,7 @@ co__rule co__rule_open, co__rule_dup, co__rule_dup2, co__rule_dup3,
 /* ---- chan.c: pipes (and socket pairs' directions) ---- */
 int32_t co__chan_new(struct co_model *m, uint32_t bufs, int dgram);
 void co__chan_free_all(struct co_model *m);
-void co__chan_put(struct co__chan *ch, const uint8_t *src, size_t n,
-                  int merge);
+void co__chan_put(struct co__chan *ch, const uint8_t *src, size_t n, int merge);
 size_t co__chan_take(struct co__chan *ch, size_t n, uint8_t *out,
                      uint64_t *digest);
 /* A read of up to n bytes from ch, queued ones: their count and digest
@@ -312,8 +312,7 @@ int32_t co__pipe_reopen(struct co_model *m, const struct ofdent *o, int acc);
  * never issued. */
 int co__pipe_would_block(const struct co_model *m, const struct co_call *c);
 /* win32_rules.c: the same for Win32's pipes; a new end on a channel. */
-int co__w32_pipe_would_block(const struct co_model *m,
-                             const struct co_call *c);
+int co__w32_pipe_would_block(const struct co_model *m, const struct co_call *c);
 int32_t co__pipe_end(struct co_model *m, int32_t file, int32_t chan, int acc,
                      int nonblock);
 /* The same for any kind: 0, or the aftermath's blocks (model.h). */
@@ -337,8 +336,8 @@ int32_t co__sock_ofd(struct co_model *m, int32_t k, int nonblock);
  * fits is past what the model knows (docs/posix.md#socket-capacity) */
 int co__sock_would_block(const struct co_model *m, const struct co_call *c);
 /* ---- wsock.c: Win32 SOCKETs (docs/win32.md#sockets) ---- */
-#define CO__WSLIST 64 /* values ws2_32's list holds, at most */
-#define CO__WSPEND 8  /* connections waiting on the listener, at most */
+#define CO__WSLIST 64     /* values ws2_32's list holds, at most */
+#define CO__WSPEND 8      /* connections waiting on the listener, at most */
 #define CO__WSQ_MAX 65536 /* bytes queued at one end, at most */
 co__rule co__rule_tcp_connect, co__rule_tcp_accept, co__rule_socket,
     co__rule_closesocket, co__rule_send, co__rule_recv, co__rule_wsadup;
@@ -351,8 +350,8 @@ static inline int co__is_sock(const struct co_model *m, int64_t num);
 /* ---- tcp.c: loopback TCP (docs/posix.md#tcp) ---- */
 co__rule co__rule_listen, co__rule_connect, co__rule_accept;
 /* read and write through o, a TCP socket's description (sock.c) */
-void co__tcp_read(struct co_model *m, const struct co_call *c,
-                  struct ofdent *o, struct co_outcome *pred);
+void co__tcp_read(struct co_model *m, const struct co_call *c, struct ofdent *o,
+                  struct co_outcome *pred);
 void co__tcp_write(struct co_model *m, const struct co_call *c,
                    struct ofdent *o, struct co_outcome *pred);
 /* shutdown(how) of TCP socket k, after sock.c's checks */
@@ -366,9 +365,9 @@ int co__tcp_refused(const struct co_model *m, const struct co_call *c);
 
 /* ---- evdir.c: directories, eventfd, epoll (Linux) ---- */
 co__rule co__rule_opendir, co__rule_eventfd, co__rule_epoll_create,
-    co__rule_epoll_ctl, co__rule_epoll_wait, co__rule_read_k,
-    co__rule_write_k, co__rule_lseek_k, co__rule_lseek_ext_k,
-    co__rule_fstat_k, co__rule_ftruncate_k, co__rule_created_query_k;
+    co__rule_epoll_ctl, co__rule_epoll_wait, co__rule_read_k, co__rule_write_k,
+    co__rule_lseek_k, co__rule_lseek_ext_k, co__rule_fstat_k,
+    co__rule_ftruncate_k, co__rule_created_query_k;
 /* The kind of live number num's description (CO__KIND_FILE if not live). */
 int co__kind_of(const struct co_model *m, int64_t num);
 /* Call c on a description that is not a file, which is not issued (a call
@@ -548,7 +547,7 @@ struct co_model {
    * opendir opens the private directory; every eventfd and epoll is on
    * the one anonymous inode (docs/posix.md#anon-inode) */
   struct co__epreg epreg[CO__EPREG_MAX];
-  unsigned nepreg; /* entries used (dead ones are taken again) */
+  unsigned nepreg;               /* entries used (dead ones are taken again) */
   int32_t kfile[CO__KIND_COUNT]; /* CO__KIND_DIR; CO__KIND_EVENTFD for
                                     both eventfd and epoll */
   uint32_t nkind; /* descriptions made in this trace that are not files */
@@ -628,8 +627,7 @@ static inline void co__install(struct co_model *m, int64_t num, int32_t ofd,
 void co__kind_release(struct co_model *m, int32_t ofd);
 /* A live number on a socket (Win32: a SOCKET, wsock.c). */
 static inline int co__is_sock(const struct co_model *m, int64_t num) {
-  return co__is_live(m, num) &&
-         m->ofd[m->fd[num].ofd].kind == CO__KIND_SOCKET;
+  return co__is_live(m, num) && m->ofd[m->fd[num].ofd].kind == CO__KIND_SOCKET;
 }
 
 static inline int co__fd_close(struct co_model *m, int64_t num) {
@@ -874,10 +872,17 @@ void co__as_run_step(struct co_model *m, struct co__callctx *x,
                      struct co_outcome *pred, struct co_aftermath *t);
 int co__call_hits_os(const struct co_entry *e, const struct objent *o);
 /* The kind checks (contract.h CO_CHK_SOCKET, CO_CHK_POLL,
- * CO_CHK_WANTS_SOCKET): what kind num's description is, as they see it (CO__KC_NONE: not
- * open), and whether entry e accepts it (0: the client's mistake). */
-enum { CO__KC_NONE, CO__KC_FILE, CO__KC_DIR, CO__KC_PIPE, CO__KC_SOCKET,
-       CO__KC_OTHER };
+ * CO_CHK_WANTS_SOCKET): what kind num's description is, as they see it
+ * (CO__KC_NONE: not open), and whether entry e accepts it (0: the client's
+ * mistake). */
+enum {
+  CO__KC_NONE,
+  CO__KC_FILE,
+  CO__KC_DIR,
+  CO__KC_PIPE,
+  CO__KC_SOCKET,
+  CO__KC_OTHER
+};
 int co__kind_class(const struct co_model *m, int64_t num);
 int co__kind_accepted(const struct co_model *m, const struct co_entry *e,
                       int64_t num);

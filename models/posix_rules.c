@@ -354,9 +354,9 @@ void co__rule_fstat(struct co_model *m, const struct co_call *c,
                     struct co_outcome *pred, struct co_aftermath *t) {
   /* a kind's st_mode type (docs/posix.md#kinds): a pipe is a FIFO, of
    * one link and size 0 (fs/pipe.c get_pipe_inode) */
-  static const unsigned type[CO__KIND_COUNT] = {
-      [CO__KIND_FILE] = 0100000, [CO__KIND_PIPE] = 0010000,
-      [CO__KIND_SOCKET] = 0140000};
+  static const unsigned type[CO__KIND_COUNT] = {[CO__KIND_FILE] = 0100000,
+                                                [CO__KIND_PIPE] = 0010000,
+                                                [CO__KIND_SOCKET] = 0140000};
   const struct ofdent *o;
   int64_t size, other;
   co__touch(t, c->a);
@@ -366,9 +366,9 @@ void co__rule_fstat(struct co_model *m, const struct co_call *c,
   }
   o = co__ofd_of(m, c->a);
   size = m->fsize[o->file];
-  pred->data = co_stat_pack(type[o->kind] | m->content[o->file].mode,
-                            o->kind != CO__KIND_FILE,
-                            size < 0 ? 0 : (uint64_t)size);
+  pred->data =
+      co_stat_pack(type[o->kind] | m->content[o->file].mode,
+                   o->kind != CO__KIND_FILE, size < 0 ? 0 : (uint64_t)size);
   pred->dmask =
       size < 0 ? ((uint64_t)1 << CO_STAT_SIZE_SHIFT) - 1 : ~(uint64_t)0;
   if ((other = co__same_file_other(m, c->a)) >= 0) {
@@ -415,27 +415,25 @@ static int64_t posix_watermark(const struct co_model *m) {
 
 const struct co__platform co__posix_platform = {
     .stride = 1,
-    .rule = {CO__SHARED_RULES, [CO_OP_WRITE] = co__rule_write_k,
-             [CO_OP_READ] = co__rule_read_k, [CO_OP_FSTAT] = co__rule_fstat_k,
-             [CO_OP_LSEEK_EXT] = co__rule_lseek_ext_k,
-             [CO_OP_SETLIMIT] = co__rule_setlimit,
-             [CO_OP_FTRUNCATE] = co__rule_ftruncate_k,
-             [CO_OP_FCHMOD] = co__rule_fchmod, [CO_OP_REOPEN] = co__rule_reopen,
-             [CO_OP_CREATED_QUERY] = co__rule_created_query,
-             [CO_OP_THREAD] = co__rule_thread, [CO_OP_PIPE] = co__rule_pipe,
-             [CO_OP_PIPE2] = co__rule_pipe,
-             [CO_OP_SOCKETPAIR] = co__rule_socketpair,
-             [CO_OP_SHUTDOWN] = co__rule_shutdown,
-             [CO_OP_LISTEN] = co__rule_listen,
-             [CO_OP_CONNECT] = co__rule_connect,
-             [CO_OP_ACCEPT] = co__rule_accept,
-             [CO_OP_ACCEPT4] = co__rule_accept,
-             /* evdir: directories, eventfd, epoll (models/evdir.c) */
-             [CO_OP_OPENDIR] = co__rule_opendir,
-             [CO_OP_EVENTFD] = co__rule_eventfd,
-             [CO_OP_EPOLL_CREATE] = co__rule_epoll_create,
-             [CO_OP_EPOLL_CTL] = co__rule_epoll_ctl,
-             [CO_OP_EPOLL_WAIT] = co__rule_epoll_wait},
+    .rule =
+        {CO__SHARED_RULES, [CO_OP_WRITE] = co__rule_write_k,
+         [CO_OP_READ] = co__rule_read_k, [CO_OP_FSTAT] = co__rule_fstat_k,
+         [CO_OP_LSEEK_EXT] = co__rule_lseek_ext_k,
+         [CO_OP_SETLIMIT] = co__rule_setlimit,
+         [CO_OP_FTRUNCATE] = co__rule_ftruncate_k,
+         [CO_OP_FCHMOD] = co__rule_fchmod, [CO_OP_REOPEN] = co__rule_reopen,
+         [CO_OP_CREATED_QUERY] = co__rule_created_query,
+         [CO_OP_THREAD] = co__rule_thread, [CO_OP_PIPE] = co__rule_pipe,
+         [CO_OP_PIPE2] = co__rule_pipe,
+         [CO_OP_SOCKETPAIR] = co__rule_socketpair,
+         [CO_OP_SHUTDOWN] = co__rule_shutdown, [CO_OP_LISTEN] = co__rule_listen,
+         [CO_OP_CONNECT] = co__rule_connect, [CO_OP_ACCEPT] = co__rule_accept,
+         [CO_OP_ACCEPT4] = co__rule_accept,
+         /* evdir: directories, eventfd, epoll (models/evdir.c) */
+         [CO_OP_OPENDIR] = co__rule_opendir, [CO_OP_EVENTFD] = co__rule_eventfd,
+         [CO_OP_EPOLL_CREATE] = co__rule_epoll_create,
+         [CO_OP_EPOLL_CTL] = co__rule_epoll_ctl,
+         [CO_OP_EPOLL_WAIT] = co__rule_epoll_wait},
     .alloc = co__lowest_free,
     .lowest_free = 1,
     .watermark = posix_watermark,

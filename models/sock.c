@@ -73,7 +73,8 @@ void co__rule_socketpair(struct co_model *m, const struct co_call *c,
       (rb = co__chan_new(m, 0, proto == CO__PROTO_UNIX_DGRAM)) < 0 ||
       (ka = co__sock_new(m, proto, ra)) < 0 ||
       (kb = co__sock_new(m, proto, rb)) < 0 ||
-      (oa = co__sock_ofd(m, ka, nb)) < 0 || (ob = co__sock_ofd(m, kb, nb)) < 0) {
+      (oa = co__sock_ofd(m, ka, nb)) < 0 ||
+      (ob = co__sock_ofd(m, kb, nb)) < 0) {
     co__fail(pred, CO_OTHER);
     return;
   }
@@ -89,10 +90,10 @@ void co__rule_socketpair(struct co_model *m, const struct co_call *c,
   co__touch(t, b);
 }
 
-/* man shutdown; net/unix/af_unix.c unix_shutdown (docs/posix.md#shutdown): not open EBADF; not a socket
- * ENOTSOCK; a how past SHUT_RDWR EINVAL; else the socket stops receiving
- * (SHUT_RD), sending (SHUT_WR) or both, and a stream socket's peer stops
- * the other way. Not a close: the descriptor stays open. */
+/* man shutdown; net/unix/af_unix.c unix_shutdown (docs/posix.md#shutdown): not
+ * open EBADF; not a socket ENOTSOCK; a how past SHUT_RDWR EINVAL; else the
+ * socket stops receiving (SHUT_RD), sending (SHUT_WR) or both, and a stream
+ * socket's peer stops the other way. Not a close: the descriptor stays open. */
 void co__rule_shutdown(struct co_model *m, const struct co_call *c,
                        struct co_outcome *pred, struct co_aftermath *t) {
   const struct ofdent *o;

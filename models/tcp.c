@@ -6,11 +6,12 @@
  * whose received bytes are its channel's (chan.c), with its TCP state in
  * m->tcp (struct co__tcp, model_internal.h). A connect makes both ends at
  * once: the client's, which its new descriptor names, and the server's,
- * pending in the listener's queue until an accept gives it a descriptor. On loopback a segment is delivered before the call that
- * sent it returns (docs/posix.md#tcp-timing), so a write's bytes are in
- * the peer's queue, and a close's FIN or RST at the peer, at the next
- * step. What would block, or what the kernel decides by its own timing,
- * is refused (co__tcp_refused), never guessed.
+ * pending in the listener's queue until an accept gives it a descriptor. On
+ * loopback a segment is delivered before the call that sent it returns
+ * (docs/posix.md#tcp-timing), so a write's bytes are in the peer's queue, and a
+ * close's FIN or RST at the peer, at the next step. What would block, or what
+ * the kernel decides by its own timing, is refused (co__tcp_refused), never
+ * guessed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -148,8 +149,7 @@ int co__tcp_refused(const struct co_model *m, const struct co_call *c) {
                ? CO__TCP_WRITE_FULL
                : CO__TCP_OK;
   case CO_OP_SHUTDOWN:
-    return (c->flags & CO_F_SHUT_MASK) == 0 ||
-                   (c->flags & CO_F_SHUT_MASK) == 2
+    return (c->flags & CO_F_SHUT_MASK) == 0 || (c->flags & CO_F_SHUT_MASK) == 2
                ? CO__TCP_SHUT_RD
                : CO__TCP_OK;
   default:
@@ -295,8 +295,8 @@ void co__rule_accept(struct co_model *m, const struct co_call *c,
  * listener ENOTCONN; the bytes received first (up to n), then: the peer's
  * FIN 0, a pending error (reported once), a reset 0, else EAGAIN (a
  * blocking socket is refused before: co__tcp_refused). */
-void co__tcp_read(struct co_model *m, const struct co_call *c,
-                  struct ofdent *o, struct co_outcome *pred) {
+void co__tcp_read(struct co_model *m, const struct co_call *c, struct ofdent *o,
+                  struct co_outcome *pred) {
   struct co__tcp *k = tcp_of(m, o);
   struct co__chan *rx = rx_of(m, k);
   uint64_t digest;

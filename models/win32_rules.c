@@ -76,7 +76,7 @@ static void w32_dup_close(struct co_model *m, const struct co_call *c,
   if (ofd >= 0 && co__fd_close(m, c->a) == CO_OK) {
     co__install(m, c->a, ofd, 0); /* a new handle that has the old value */
     m->ofd[ofd].refs--;
-    m->fd[c->a].acc = acc;        /* DUPLICATE_SAME_ACCESS */
+    m->fd[c->a].acc = acc; /* DUPLICATE_SAME_ACCESS */
     w32_dup_flags(m, c, c->a, cloexec, 0);
     pred->ret = c->a;
     co__touch(t, c->a);
@@ -475,8 +475,8 @@ static void w32_filetype(struct co_model *m, const struct co_call *c,
     pred->ret = 3; /* FILE_TYPE_PIPE (docs/win32.md#pipes) */
   else
     pred->ret = m->ofd[m->fd[c->a].ofd].kind != CO__KIND_FILE ? 3
-                : m->ofd[m->fd[c->a].ofd].dev     ? 2
-                                                  : 1;
+                : m->ofd[m->fd[c->a].ofd].dev                 ? 2
+                                                              : 1;
 }
 
 /* The C-runtime numbers are taken by objects only (8 slots): the

@@ -56,8 +56,8 @@ static int32_t ws_new(struct co_model *m) {
   int32_t d = co__new_ofd(m, CO_F_ACC_RDWR, 0), rx;
   struct co__sockend *e;
   if (d < 0 || (rx = co__chan_new(m, 0, 0)) < 0 ||
-      co__grow((void **)&m->sock, &m->sockcap, m->nsock + 1,
-               sizeof *m->sock) < 0)
+      co__grow((void **)&m->sock, &m->sockcap, m->nsock + 1, sizeof *m->sock) <
+          0)
     return -1;
   e = &m->sock[m->nsock];
   memset(e, 0, sizeof *e);
@@ -203,9 +203,8 @@ void co__rule_send(struct co_model *m, const struct co_call *c,
                    struct co_outcome *pred, struct co_aftermath *t) {
   struct co__sockend *e;
   co__touch(t, c->a);
-  if (!co__is_sock(m, c->a) ||
-      (quirk(m, CO_QUIRK_WINE_DUPHANDLE_NOT_SOCKET) &&
-       wslist_find(m, c->a) < 0)) {
+  if (!co__is_sock(m, c->a) || (quirk(m, CO_QUIRK_WINE_DUPHANDLE_NOT_SOCKET) &&
+                                wslist_find(m, c->a) < 0)) {
     co__fail(pred, CO_ENOTSOCK);
     return;
   }
@@ -297,11 +296,11 @@ int co__wsock_refused(const struct co_model *m, const struct co__step *s) {
   }
   listed = wslist_find(m, c->a) >= 0;
   if (!sock) /* a file under a listed value (Wine), or a wsadup of a file */
-    return co__is_live(m, c->a) &&
-           (c->kind == CO_OP_WSADUP ||
-            (quirk(m, CO_QUIRK_WINE_CLOSESOCKET_LIST) && listed &&
-             c->kind != CO_OP_CLOSESOCKET) ||
-            (c->kind == CO_OP_RECV && quirk(m, CO_QUIRK_WINE_CLOSESOCKET_LIST)));
+    return co__is_live(m, c->a) && (c->kind == CO_OP_WSADUP ||
+                                    (quirk(m, CO_QUIRK_WINE_CLOSESOCKET_LIST) &&
+                                     listed && c->kind != CO_OP_CLOSESOCKET) ||
+                                    (c->kind == CO_OP_RECV &&
+                                     quirk(m, CO_QUIRK_WINE_CLOSESOCKET_LIST)));
   if (c->kind == CO_OP_WSADUP && m->nwslist >= CO__WSLIST)
     return 1;
   if (!listed && (c->kind == CO_OP_WSADUP ||

@@ -221,8 +221,8 @@ Test(files, reopen_and_created_query) {
 }
 
 Test(files, reopen_and_created_query_follow_the_profile) {
-  struct co_files f = {.block = 4096, .holes = 1, .tmpfile = 1,
-                       .created_query = 1, .reopen = 1};
+  struct co_files f = {
+      .block = 4096, .holes = 1, .tmpfile = 1, .created_query = 1, .reopen = 1};
   /* an owner without CAP_DAC_OVERRIDE: the mode decides */
   cr_assert_eq(model_last(&f, "s0 = open rdwr\nfchmod s0 0200\n"
                               "s1 = reopen s0 rdonly\n")

@@ -43,8 +43,8 @@ static void wait_all(int ep, int max) {
   printf("epoll_wait(ep %d, max %d, timeout 0) = %d%s%s\n", ep, max, n,
          n < 0 ? " " : "", n < 0 ? strerrorname_np(errno) : "");
   for (i = 0; i < n; i++)
-    printf("  event data %llu events 0x%x\n", (unsigned long long)ev[i].data.u64,
-           ev[i].events);
+    printf("  event data %llu events 0x%x\n",
+           (unsigned long long)ev[i].data.u64, ev[i].events);
 }
 
 static int add(int ep, int fd, unsigned events) {

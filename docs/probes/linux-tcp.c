@@ -28,7 +28,7 @@
     errno = 0;                                                                 \
     long r_ = (long)(expr);                                                    \
     int e_ = errno;                                                            \
-    printf("%-44s -> %ld %s\n", #expr, r_, r_ < 0 ? strerrorname_np(e_) : "");  \
+    printf("%-44s -> %ld %s\n", #expr, r_, r_ < 0 ? strerrorname_np(e_) : ""); \
   } while (0)
 
 static char buf[4096];

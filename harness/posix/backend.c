@@ -501,9 +501,8 @@ static void *party_main(void *arg) {
    * exit_files), so that a socket's last close, its FIN, would come at
    * no fixed step (docs/posix.md#party). In the thread's own table only:
    * the harness's are copies. */
-  if (be->kcmp_ok &&
-      syscall(SYS_kcmp, p->owner, (pid_t)syscall(SYS_gettid), KCMP_FILES_,
-              0ul, 0ul) != 0)
+  if (be->kcmp_ok && syscall(SYS_kcmp, p->owner, (pid_t)syscall(SYS_gettid),
+                             KCMP_FILES_, 0ul, 0ul) != 0)
     (void)syscall(SYS_close_range, 0u, ~0u, 0u);
   return NULL;
 }

@@ -95,7 +95,7 @@
   X(ERROR_SHARING_VIOLATION, EACCES)                                           \
   X(ERROR_PRIVILEGE_NOT_HELD, EPERM)                                           \
   X(ERROR_CALL_NOT_IMPLEMENTED, ENOSYS)                                        \
-  /* winsock's (WSAGetLastError is GetLastError; docs/win32.md#sockets) */    \
+  /* winsock's (WSAGetLastError is GetLastError; docs/win32.md#sockets) */     \
   X(WSAEWOULDBLOCK, EAGAIN)                                                    \
   X(WSAENOTSOCK, ENOTSOCK)                                                     \
   X(WSAECONNRESET, ECONNRESET)                                                 \
@@ -103,8 +103,8 @@
   X(WSAENOTCONN, ENOTCONN)                                                     \
   X(WSAESHUTDOWN, EPIPE)                                                       \
   X(WSAEINVAL, EINVAL)                                                         \
-  X(WSAEMFILE, EMFILE)                                                    \
-  /* docs/win32.md#pipes: a pipe without its other end; a seek on one */     \
+  X(WSAEMFILE, EMFILE)                                                         \
+  /* docs/win32.md#pipes: a pipe without its other end; a seek on one */       \
   X(ERROR_BROKEN_PIPE, EPIPE)                                                  \
   X(ERROR_NO_DATA, EPIPE)                                                      \
   X(ERROR_INVALID_FUNCTION, EINVAL)                                            \
@@ -155,11 +155,11 @@ struct win32_be {
   compare_fn compare;
   void *buf; /* for the handle list */
   ULONG buflen;
-  char data[256];    /* what write writes: CO_WRITE_BYTE */
-  char rbuf[256];    /* what read reads */
-  HANDLE std_out[3]; /* the standard handles std_park found */
+  char data[256];         /* what write writes: CO_WRITE_BYTE */
+  char rbuf[256];         /* what read reads */
+  HANDLE std_out[3];      /* the standard handles std_park found */
   struct co_w32sock sock; /* winsock: WSAStartup, the listener (sock.c) */
-  int pipe_default;  /* CreatePipe's buffer for nSize 0 (GetNamedPipeInfo) */
+  int pipe_default; /* CreatePipe's buffer for nSize 0 (GetNamedPipeInfo) */
 };
 
 /* The buffer CreatePipe gives a pipe with nSize 0: the read end's input

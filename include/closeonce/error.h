@@ -38,12 +38,12 @@
   X(EAGAIN, "would block (O_NONBLOCK)")                                        \
   X(ECONNRESET, "connection reset by peer")                                    \
   X(ENOTCONN, "socket not connected")                                          \
-  X(ENOTSOCK, "not a socket")                                                 \
-  X(ECONNREFUSED, "connection refused (a datagram socket's peer is gone)")      \
-  X(EOPNOTSUPP, "operation not supported (accept on a datagram socket)")                                                \
+  X(ENOTSOCK, "not a socket")                                                  \
+  X(ECONNREFUSED, "connection refused (a datagram socket's peer is gone)")     \
+  X(EOPNOTSUPP, "operation not supported (accept on a datagram socket)")       \
   /* evdir (issue 20): directories, eventfd, epoll */                          \
   X(EISDIR, "is a directory")                                                  \
-  X(EEXIST, "already exists (epoll_ctl ADD of a registered key)")             \
+  X(EEXIST, "already exists (epoll_ctl ADD of a registered key)")              \
   X(ELOOP, "a loop of epoll instances")                                        \
   X(ENOTDIR, "not a directory")
 

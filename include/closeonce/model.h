@@ -130,15 +130,15 @@ enum co_platform {
     "file's size, fails ERROR_INVALID_PARAMETER and any other succeeds; "      \
     "Windows fails ERROR_PRIVILEGE_NOT_HELD (Wine dlls/kernel32/tests/"        \
     "file.c test_SetFileValidData, todo_wine; docs/wine.md#validdata; "        \
-    "corpus/conformance/wine/win32/setfilevaliddata-access.trace)")           \
-  /* issue 20, Win32 SOCKETs (docs/wine.md#closesocket-list) */              \
+    "corpus/conformance/wine/win32/setfilevaliddata-access.trace)")            \
+  /* issue 20, Win32 SOCKETs (docs/wine.md#closesocket-list) */                \
   X(WINE_CLOSESOCKET_LIST, 0x10000, "wine",                                    \
     "closesocket looks the value up in ws2_32's own list of the sockets it "   \
     "made, not in the handle table: after CloseHandle (or the C runtime's "    \
     "_close) closed a socket's handle, closesocket of the value returns 0, "   \
     "closing whatever handle the value names by then; Windows fails it "       \
     "WSAENOTSOCK (Wine dlls/ws2_32/socket.c closesocket, socket_list_remove; " \
-    "found by a start-up probe, corpus/win32-sock/closehandle-on-socket."     \
+    "found by a start-up probe, corpus/win32-sock/closehandle-on-socket."      \
     "trace)")                                                                  \
   X(WINE_DUPHANDLE_NOT_SOCKET, 0x20000, "wine",                                \
     "a DuplicateHandle copy of a SOCKET is not a socket to ws2_32: send and "  \
@@ -146,23 +146,23 @@ enum co_platform {
     "it names the same socket and CloseHandle of it closes that; Microsoft "   \
     "documents only that winsock may not recognize it (Wine "                  \
     "dlls/ws2_32/socket.c WSASendTo, socket_list_find; found by a start-up "   \
-    "probe, corpus/win32-sock/duphandle-on-socket.trace)")                   \
+    "probe, corpus/win32-sock/duphandle-on-socket.trace)")                     \
   X(WINE_SEND_UNCONNECTED_RESET, 0x40000, "wine",                              \
     "send on a socket that was never connected fails WSAECONNRESET; "          \
     "Microsoft's send page gives WSAENOTCONN (recv gives WSAENOTCONN under "   \
     "Wine too; found by a start-up probe, "                                    \
     "corpus/win32-sock/unconnected-socket.trace; "                             \
-    "docs/wine.md#send-unconnected)") \
-  /* issue 20, Windows anonymous pipes (docs/wine.md#pipe-seek) */           \
+    "docs/wine.md#send-unconnected)")                                          \
+  /* issue 20, Windows anonymous pipes (docs/wine.md#pipe-seek) */             \
   X(WINE_PIPE_SEEK_FAILS, 0x100000, "wine",                                    \
     "SetFilePointerEx on an end of an anonymous pipe fails: "                  \
     "ERROR_BAD_DEV_TYPE for FILE_BEGIN, ERROR_INVALID_FUNCTION for "           \
-    "FILE_CURRENT and FILE_END (EINVAL, as the C runtime maps both; a "       \
-    "negative FILE_BEGIN is ERROR_NEGATIVE_SEEK first), and _lseek over one " \
-    "with them; Microsoft says the call is not for a pipe, and on Windows "   \
-    "it succeeds there (gnulib lib/lseek.c: \"mingw lseek mistakenly "        \
-    "succeeds on pipes\"), a result the model does not predict (Wine "        \
-    "dlls/kernelbase/file.c SetFilePointerEx; found by a start-up probe; "    \
+    "FILE_CURRENT and FILE_END (EINVAL, as the C runtime maps both; a "        \
+    "negative FILE_BEGIN is ERROR_NEGATIVE_SEEK first), and _lseek over one "  \
+    "with them; Microsoft says the call is not for a pipe, and on Windows "    \
+    "it succeeds there (gnulib lib/lseek.c: \"mingw lseek mistakenly "         \
+    "succeeds on pipes\"), a result the model does not predict (Wine "         \
+    "dlls/kernelbase/file.c SetFilePointerEx; found by a start-up probe; "     \
     "docs/wine.md#pipe-seek; "                                                 \
     "corpus/conformance/wine/pipe/pipe-seek-fails.trace)")                     \
   X(WINE_PIPE_NO_DATA_FIRST, 0x200000, "wine",                                 \
@@ -171,7 +171,7 @@ enum co_platform {
     "the first such write and ERROR_NO_DATA after it (git/git commit "         \
     "b2f5e268, write_or_die.c; Wine server/named_pipe.c pipe_end_write). "     \
     "Both are EPIPE to the model, which predicts the same on both; the raw "   \
-    "code differs (found by a start-up probe; docs/wine.md#pipes; "           \
+    "code differs (found by a start-up probe; docs/wine.md#pipes; "            \
     "corpus/conformance/wine/pipe/closehandle-other-end.trace)")
 enum co_quirk {
 #define CO__Q_ENUM(id, bit, profile, text) CO_QUIRK_##id = bit,
@@ -370,10 +370,10 @@ enum co_evwhy {
   /* libs (issue 20): hands a layer a descriptor of a kind its entry does
    * not accept (contract.h CO_CHK_SOCKET, CO_CHK_WANTS_SOCKET) */
   CO_WHY_KIND,
-  CO_WHY_EPOLL_STALE  /* evdir: epoll_wait reports an event whose data names
-                         a number that is closed or holds another open file
-                         description now: the registration outlived the
-                         number (docs/posix.md#epoll-stale) */
+  CO_WHY_EPOLL_STALE /* evdir: epoll_wait reports an event whose data names
+                        a number that is closed or holds another open file
+                        description now: the registration outlived the
+                        number (docs/posix.md#epoll-stale) */
 };
 struct co_event {
   uint8_t kind;    /* enum co_evkind */
@@ -494,8 +494,7 @@ void co_model_obj(const struct co_model *m, unsigned k,
 /* Why the model refuses call c on a loopback TCP socket, in words (it
  * would block, or its outcome is the kernel's timing's), or NULL when
  * that is not why (docs/posix.md#tcp). */
-const char *co_model_refusal(const struct co_model *m,
-                             const struct co_call *c);
+const char *co_model_refusal(const struct co_model *m, const struct co_call *c);
 
 /* Allocate a model; NULL on ENOMEM. */
 struct co_model *co_model_new(void);

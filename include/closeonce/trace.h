@@ -106,22 +106,22 @@ enum co_argkind {
   X(PIPE, "pipe", 2, 0, CO_ARG_NONE, none)                                     \
   X(PIPE2, "pipe2", 2, 0, CO_ARG_NONE, pipe2)                                  \
   X(SOCKETPAIR, "socketpair", 2, 0, CO_ARG_NONE, sockpair)                     \
-  X(SHUTDOWN, "shutdown", 0, 1, CO_ARG_NONE, shut)                              \
-  /* issue 20, Win32 SOCKETs (winsock; docs/win32.md#sockets) */              \
+  X(SHUTDOWN, "shutdown", 0, 1, CO_ARG_NONE, shut)                             \
+  /* issue 20, Win32 SOCKETs (winsock; docs/win32.md#sockets) */               \
   X(TCP_CONNECT, "tcp_connect", 1, 0, CO_ARG_NONE, none)                       \
   X(TCP_ACCEPT, "tcp_accept", 1, 0, CO_ARG_NONE, none)                         \
   X(SOCKET, "socket", 1, 0, CO_ARG_NONE, noinherit)                            \
   X(CLOSESOCKET, "closesocket", 0, 1, CO_ARG_NONE, none)                       \
   X(SEND, "send", 0, 1, CO_ARG_COUNT, none)                                    \
   X(RECV, "recv", 0, 1, CO_ARG_COUNT, none)                                    \
-  X(WSADUP, "wsadup", 1, 1, CO_ARG_NONE, none) \
-  /* issue 20, Windows anonymous pipes (docs/win32.md#pipes): CreatePipe */   \
-  X(CREATEPIPE, "createpipe", 2, 0, CO_ARG_COUNT, noinherit) \
+  X(WSADUP, "wsadup", 1, 1, CO_ARG_NONE, none)                                 \
+  /* issue 20, Windows anonymous pipes (docs/win32.md#pipes): CreatePipe */    \
+  X(CREATEPIPE, "createpipe", 2, 0, CO_ARG_COUNT, noinherit)                   \
   /* issue 20, loopback TCP (docs/posix.md#tcp) */                             \
   X(LISTEN, "listen", 1, 0, CO_ARG_COUNT, listen)                              \
   X(CONNECT, "connect", 1, 1, CO_ARG_NONE, connect)                            \
   X(ACCEPT, "accept", 1, 1, CO_ARG_NONE, none)                                 \
-  X(ACCEPT4, "accept4", 1, 1, CO_ARG_NONE, accept4) \
+  X(ACCEPT4, "accept4", 1, 1, CO_ARG_NONE, accept4)                            \
   /* evdir (issue 20): directories, eventfd, epoll; Linux only */              \
   X(OPENDIR, "opendir", 1, 0, CO_ARG_NONE, open)                               \
   X(EVENTFD, "eventfd", 1, 0, CO_ARG_COUNT, eventfd)                           \

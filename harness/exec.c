@@ -1733,9 +1733,36 @@ static void close_valid(struct co_exec *ex, size_t n) {
       force_close(ex, ex->nums[i]);
 }
 
+/* Before the layers' closes at teardown: each object's descriptor that is
+ * a pipe or a socket is made non-blocking (Linux), so that a close that
+ * writes (zlib's gzclose trailer into a full pipe) fails instead of
+ * waiting: nothing is compared after this, and the model refuses such a
+ * close inside a trace (docs/posix.md#blocking). */
+static void teardown_nonblock(struct co_exec *ex) {
+  unsigned k;
+  if (ex->platform != CO_PLATFORM_POSIX)
+    return;
+  for (k = 0; k < CO_OBJS; k++) {
+    struct co_objstate os;
+    struct co_call c;
+    struct co_outcome r;
+    co_model_obj(ex->model, k, &os);
+    if (!os.live || !os.num_valid || !co_model_is_channel(ex->model, os.num))
+      continue;
+    memset(&c, 0, sizeof c);
+    c.kind = CO_OP_SETFL;
+    c.flags = CO_F_BIT1; /* O_NONBLOCK */
+    c.a = os.num;
+    c.b = -1;
+    c.hint = -1;
+    ex->be->call(ex->self, &c, &r);
+  }
+}
+
 static void teardown_objects(struct co_exec *ex) {
   unsigned k, i, pass;
   const struct co_glue_env *env;
+  teardown_nonblock(ex);
   /* Streams first (their close closes the descriptor they wrap), then the
    * rest, then streams whose descriptor was closed under them (closing one
    * earlier could close whoever holds that number now). */

@@ -480,6 +480,11 @@ int co_model_is_pipe(const struct co_model *m, int64_t num) {
   return co__is_live(m, num) && co__ofd_of(m, num)->kind == CO__KIND_PIPE;
 }
 
+int co_model_is_channel(const struct co_model *m, int64_t num) {
+  return co__is_live(m, num) && (co__ofd_of(m, num)->kind == CO__KIND_PIPE ||
+                                 co__ofd_of(m, num)->kind == CO__KIND_SOCKET);
+}
+
 int64_t co_model_next_live(const struct co_model *m, int64_t after) {
   int64_t i = after < 0 ? 0 : after + 1;
   if (i < m->base)

@@ -110,6 +110,8 @@ int co__kind_class(const struct co_model *m, int64_t num) {
     return CO__KC_PIPE;
   case CO__KIND_SOCKET:
     return CO__KC_SOCKET;
+  case CO__KIND_DIR:
+    return CO__KC_DIR;
   default:
     return CO__KC_OTHER;
   }
@@ -125,24 +127,38 @@ static void use_as_write(const struct objent *o, int32_t n, struct co_call *c) {
   c->hint = -1;
 }
 
-/* Non-zero if a layer call would wait in the kernel: an exact USE through
- * a full pipe or socket, its description not known to be non-blocking (the
- * same rule as a built-in write's, docs/posix.md#blocking): never
- * issued. */
+static struct co__chan *chan_written(const struct co_model *m,
+                                     const struct ofdent *d);
+
+/* Non-zero if a layer call would wait in the kernel, its description not
+ * known to be non-blocking (the same rule as a built-in write's,
+ * docs/posix.md#blocking): never issued. An exact USE: through a full pipe
+ * or socket. An opaque one, or an opaque CLOSE (zlib's gzwrite flush, its
+ * gzclose trailer: how many bytes is not known): through a pipe or socket
+ * that holds anything, or whose bytes are not known. */
 int co__call_would_block(const struct co_model *m, const struct co__step *s) {
   const struct objent *o = &m->obj[s->op->obj % CO_OBJS];
+  const struct co__chan *ch;
+  const struct ofdent *d;
   struct co_call c;
-  if (!s->e || s->e->effect != CO_EFF_USE || !s->r->has_obj || !o->live ||
-      o->failed || o->pg.on || o->nb.on || (s->e->io & CO_IO_OPAQUE) ||
-      !(o->needs & CO_NEED_WRITE) || !co__obj_num_valid(m, o))
+  if (!s->e || !s->r->has_obj || !o->live || o->failed || o->pg.on ||
+      o->nb.on || !(o->needs & CO_NEED_WRITE) || !co__obj_num_valid(m, o))
     return 0;
-  use_as_write(o, s->c->n, &c);
-  return co__would_block(m, &c);
+  if (s->e->effect == CO_EFF_USE && !(s->e->io & CO_IO_OPAQUE)) {
+    use_as_write(o, s->c->n, &c);
+    return co__would_block(m, &c);
+  }
+  if ((s->e->effect != CO_EFF_USE && s->e->effect != CO_EFF_CLOSE) ||
+      !(s->e->io & CO_IO_OPAQUE))
+    return 0;
+  d = co__ofd_of(m, o->hold.num);
+  ch = chan_written(m, d);
+  return ch && d->nonblock != 1 && (ch->len || ch->lost);
 }
 
 /* The channel a write through description d queues into (a pipe's; a
  * socket's peer's receive channel), or NULL. */
-static struct co__chan *chan_written(struct co_model *m,
+static struct co__chan *chan_written(const struct co_model *m,
                                      const struct ofdent *d) {
   const struct co__sockend *e;
   if (d->kind == CO__KIND_PIPE)

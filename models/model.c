@@ -219,23 +219,25 @@ void co_model_prepare(const struct co_model *m, const struct co_step *st,
    * looked up in the table the step runs on: the second thread's own,
    * which co__party_enter swaps in only after this (party.c) */
   t->blocks = 0;
-  if (s.valid && (c->kind == CO_OP_READ || c->kind == CO_OP_WRITE) &&
-      m->nchan) {
+  if (s.valid && m->nchan) {
     struct co_model view;
     const struct co_model *on = m;
-    if (m->party.child && m->party.unshared) {
+    if (m->party.child && m->party.unshared &&
+        (c->kind == CO_OP_READ || c->kind == CO_OP_WRITE)) {
       view = *m;
       view.fd = m->party.fd;
       view.cap = m->party.cap;
       view.high = m->party.high;
       on = &view;
     }
-    t->blocks = co__would_block(on, c);
+    if (c->kind == CO_OP_READ || c->kind == CO_OP_WRITE)
+      t->blocks = co__would_block(on, c);
+    /* libs: a layer's bytes (its calls run in the client's table) */
+    if (!t->blocks)
+      t->blocks = c->kind == CO_OP_CALL   ? co__call_would_block(m, &s)
+                  : c->kind == CO_OP_READ ? 3 * co__read_unknown(on, c)
+                                          : 0;
   }
-  if (s.valid && m->nchan && !t->blocks) /* libs: a layer's bytes */
-    t->blocks = c->kind == CO_OP_CALL   ? co__call_would_block(m, &s)
-                : c->kind == CO_OP_READ ? 3 * co__read_unknown(m, c)
-                                        : 0;
   /* not issued: the outcome is the model's own, never an errno */
   t->refused = !s.valid || t->blocks || refuses(m, &s, t->ev, t->nev);
   p->step = st;

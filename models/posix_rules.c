@@ -242,7 +242,7 @@ static struct ofdent *chan_ofd(const struct co_model *m,
   if (!co__is_live(m, c->a))
     return NULL;
   o = co__ofd_of(m, c->a);
-  return o->kind == CO__KIND_FILE ? NULL : o;
+  return o->kind == CO__KIND_PIPE || o->kind == CO__KIND_SOCKET ? o : NULL;
 }
 
 void co__rule_write(struct co_model *m, const struct co_call *c,

@@ -133,11 +133,12 @@ void co__rule_shutdown(struct co_model *m, const struct co_call *c,
  * keeps its peer until its next write. */
 void co__sock_release(struct co_model *m, struct ofdent *o) {
   struct co__sockend *e = end_of(m, o);
-  struct co__chan *rx = &m->chan[e->rx];
+  struct co__chan *rx;
   if (e->proto == CO__PROTO_TCP) { /* tcp.c */
     co__tcp_released(m, e->tcp);
     return;
   }
+  rx = &m->chan[e->rx];
   e->closed = e->shut_rd = e->shut_wr = 1;
   if (!e->dgram && e->peer >= 0 && !m->sock[e->peer].closed) {
     struct co__sockend *p = &m->sock[e->peer];

@@ -722,8 +722,11 @@ static void posix_socketpair(const struct co_call *c, struct co_outcome *out) {
                      (c->flags & CO_F_SOCK_CLOEXEC ? SOCK_CLOEXEC : 0),
                  0, sv);
   co_outcome_from_c(out, r < 0 ? -1 : sv[0], errno);
-  if (r == 0)
+  if (r == 0) {
     out->data = (uint64_t)sv[1];
+    tcp_bound(sv[0]); /* as a TCP socket's: a model mistake fails, never */
+    tcp_bound(sv[1]); /* hangs (docs/posix.md#blocking) */
+  }
 }
 
 /* evdir: epoll_ctl ADD or DEL, the event's data the target's number

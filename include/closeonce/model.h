@@ -564,6 +564,8 @@ int32_t co_model_file_of(const struct co_model *m, int64_t num);
 int co_model_is_device(const struct co_model *m, int64_t num);
 /* num is live and an end of a pipe (docs/win32.md#pipes). */
 int co_model_is_pipe(const struct co_model *m, int64_t num);
+/* num is live and an end of a pipe or a socket (bytes queue there). */
+int co_model_is_channel(const struct co_model *m, int64_t num);
 /* evdir: why the model does not issue call c, a built-in operation on a
  * directory, an eventfd or an epoll descriptor ("would block: ..."), or
  * NULL if that is not why (docs/posix.md#evdir-refused). */

@@ -325,7 +325,13 @@ static void explain_data(const struct co_model *m, const struct co_step_info *s,
     return;
   len = (size_t)snprintf(buf, cap, " \"");
   for (i = 0; i < n && len + 6 < cap; i++)
-    len += (size_t)snprintf(buf + len, cap - len, b[i] ? "%c" : "\\0", b[i]);
+    len += (size_t)snprintf(buf + len, cap - len,
+                            !b[i]                         ? "\\0"
+                            : b[i] == '\n'                ? "\\n"
+                            : b[i] == '\r'                ? "\\r"
+                            : b[i] >= 0x20 && b[i] < 0x7f ? "%c"
+                                                          : "\\x%02x",
+                            b[i]);
   if (len + 2 < cap)
     snprintf(buf + len, cap - len, "\"");
 }

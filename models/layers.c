@@ -141,8 +141,8 @@ int co__call_would_block(const struct co_model *m, const struct co__step *s) {
   const struct co__chan *ch;
   const struct ofdent *d;
   struct co_call c;
-  if (!s->e || !s->r->has_obj || !o->live || o->failed || o->pg.on ||
-      o->nb.on || !(o->needs & CO_NEED_WRITE) || !co__obj_num_valid(m, o))
+  if (!s->e || !s->r->has_obj || !o->live || o->failed || o->nb.on ||
+      !(o->needs & CO_NEED_WRITE) || !co__obj_num_valid(m, o))
     return 0;
   if (s->e->effect == CO_EFF_USE && !(s->e->io & CO_IO_OPAQUE)) {
     use_as_write(o, s->c->n, &c);
@@ -202,13 +202,15 @@ static int opaque_channel_write(struct co_model *m, const struct objent *o,
  * non-blocking, else all n bytes queued). The bytes are the library's:
  * zeros, as USE writes (contract.h), where the built-in write queued its
  * pattern. */
-static void use_channel(struct co_model *m, struct co__callctx *x,
-                        struct ofdent *d, struct co_outcome *pred,
-                        struct co_aftermath *t) {
+void co__use_channel(struct co_model *m, struct co__callctx *x, int64_t num,
+                     uint8_t fill, struct co_outcome *pred,
+                     struct co_aftermath *t) {
+  struct ofdent *d = co__ofd_of(m, num);
   struct co__chan *ch = chan_written(m, d);
   size_t n = (size_t)x->c->n;
   struct co_call c;
   use_as_write(x->o, x->c->n, &c);
+  c.a = num;
   co__rule_write(m, &c, pred, t);
   if (pred->err != CO_OK) {
     if (!x->errs)
@@ -220,7 +222,7 @@ static void use_channel(struct co_model *m, struct co__callctx *x,
   if (!ch)
     co__kind_unknown(m, d); /* a kind whose bytes the model does not keep */
   else if (!ch->lost && ch->len >= n)
-    memset(ch->b + ch->head + ch->len - n, 0, n);
+    memset(ch->b + ch->head + ch->len - n, fill, n);
 }
 
 /* Whether entry e accepts num's kind (a number that is not open: yes,
@@ -574,7 +576,7 @@ static void eff_use(struct co_model *m, struct co__callctx *x,
     co__ofd_unknown(m, d);
     t->offset_num = -1;
   } else if (d->kind != CO__KIND_FILE) {
-    use_channel(m, x, d, pred, t);
+    co__use_channel(m, x, o->hold.num, 0, pred, t);
     return;
   } else if (in >= 0 || o->nb.on) {
     if (co__crt_write(m, d, own, n, pred) < 0)

@@ -888,6 +888,14 @@ int co__kind_accepted(const struct co_model *m, const struct co_entry *e,
                       int64_t num);
 /* A layer call that would wait in the kernel (a USE through a full pipe):
  * never issued, as a built-in write that would wait. */
+/* A layer's exact write through live number num, a pipe's or a socket's
+ * end: the kind's write rule (layers.c; the pager's vwrite through its
+ * window), its n bytes all fill (a library's zeros, the pager's
+ * newlines). */
+struct co__callctx;
+void co__use_channel(struct co_model *m, struct co__callctx *x, int64_t num,
+                     uint8_t fill, struct co_outcome *pred,
+                     struct co_aftermath *t);
 int co__call_would_block(const struct co_model *m, const struct co__step *s);
 /* A read of a pipe or socket whose bytes an opaque layer wrote (how many
  * is not known): never issued (co_aftermath.blocks 3). */

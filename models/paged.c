@@ -220,6 +220,11 @@ static void pager_use(struct co_model *m, struct co__callctx *x,
     PFAIL(CO_EBADF);
     return;
   }
+  if (f->kind != CO__KIND_FILE) { /* a pipe's or a socket's: its rule */
+    t->offset_num = -1;
+    co__use_channel(m, x, o->pg.win, '\n', pred, t); /* vfd.c: newlines */
+    return;
+  }
   co__ofd_write(m, f, (o->own & CO_OWN_TEXT) ? 2 * (int64_t)n : n);
   pred->ret = n;
 }

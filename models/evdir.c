@@ -26,31 +26,12 @@ int co__kind_of(const struct co_model *m, int64_t num) {
   return co__is_live(m, num) ? co__ofd_of(m, num)->kind : CO__KIND_FILE;
 }
 
-/* The descriptor table a step runs in: the client's, or the second
- * party's own once it unshared it (models/party.c swaps it in only while
- * the rule runs; the refusal and the events are decided before). */
-struct tbl {
-  const struct fdent *fd;
-  size_t cap;
-};
-static struct tbl step_table(const struct co_model *m) {
-  struct tbl t = {m->fd, m->cap};
-  if (m->party.child && m->party.unshared) {
-    t.fd = m->party.fd;
-    t.cap = m->party.cap;
-  }
+static struct co__table rule_table(const struct co_model *m) {
+  struct co__table t = {m->fd, m->cap};
   return t;
 }
-static struct tbl rule_table(const struct co_model *m) {
-  struct tbl t = {m->fd, m->cap};
-  return t;
-}
-/* The description live number num names in t, or -1. */
-static int32_t ofd_in(struct tbl t, int64_t num) {
-  return num >= 0 && (uint64_t)num < t.cap ? t.fd[num].ofd : -1;
-}
-static int kind_in(const struct co_model *m, struct tbl t, int64_t num) {
-  int32_t o = ofd_in(t, num);
+static int kind_in(const struct co_model *m, struct co__table t, int64_t num) {
+  int32_t o = co__table_ofd(t, num);
   return o >= 0 ? m->ofd[o].kind : CO__KIND_FILE;
 }
 
@@ -236,10 +217,10 @@ static int reaches(const struct co_model *m, int32_t from, int32_t to,
 
 /* The error epoll_ctl gives before the interest list is looked at
  * (docs/posix.md#epoll-ctl: fs/eventpoll.c do_epoll_ctl), or CO_OK. */
-static int ctl_early(const struct co_model *m, struct tbl t,
+static int ctl_early(const struct co_model *m, struct co__table t,
                      const struct co_call *c) {
   int tk;
-  int32_t ep = ofd_in(t, c->a), ofd = ofd_in(t, c->b);
+  int32_t ep = co__table_ofd(t, c->a), ofd = co__table_ofd(t, c->b);
   if (ep < 0 || ofd < 0)
     return CO_EBADF;
   tk = m->ofd[ofd].kind;
@@ -367,13 +348,13 @@ void co__rule_epoll_wait(struct co_model *m, const struct co_call *c,
 }
 
 int64_t co__epoll_stale(const struct co_model *m, const struct co_call *c) {
-  struct tbl tb = step_table(m);
+  struct co__table tb = co__step_table(m);
   unsigned i, n = 0;
   int32_t ep;
   int64_t stale = -1;
   if (c->n <= 0 || kind_in(m, tb, c->a) != CO__KIND_EPOLL)
     return -1;
-  ep = ofd_in(tb, c->a);
+  ep = co__table_ofd(tb, c->a);
   for (i = 0; i < m->nepreg; i++) {
     const struct co__epreg *r = &m->epreg[i];
     unsigned ev;
@@ -382,7 +363,7 @@ int64_t co__epoll_stale(const struct co_model *m, const struct co_call *c) {
     if (ev & RDY_UNKNOWN)
       return -1; /* which are reported is not known */
     n++;
-    if (stale < 0 && ofd_in(tb, r->num) != r->ofd)
+    if (stale < 0 && co__table_ofd(tb, r->num) != r->ofd)
       stale = r->num;
   }
   /* reported for certain only when every ready one fits */
@@ -545,12 +526,13 @@ void co__rule_ftruncate_k(struct co_model *m, const struct co_call *c,
 /* ---- what is not issued (docs/posix.md#evdir-refused) ---- */
 
 static const char *refusal(const struct co_model *m, const struct co_call *c) {
-  struct tbl tb = step_table(m);
+  struct co__table tb = co__step_table(m);
   const struct ofdent *o;
   unsigned wh;
   if (c->kind == CO_OP_EPOLL_CTL) {
     if (ctl_early(m, tb, c) != CO_OK || (c->flags & CO_F_EPCTL_DEL) ||
-        reg_find(m, ofd_in(tb, c->a), ofd_in(tb, c->b), c->b) >= 0)
+        reg_find(m, co__table_ofd(tb, c->a), co__table_ofd(tb, c->b), c->b) >=
+            0)
       return NULL;
     if (m->nepreg >= CO__EPREG_MAX) {
       unsigned i;
@@ -562,18 +544,18 @@ static const char *refusal(const struct co_model *m, const struct co_call *c) {
     if (kind_in(m, tb, c->b) == CO__KIND_SOCKET)
       return "a socket's epoll readiness is not modelled";
     if (kind_in(m, tb, c->b) == CO__KIND_PIPE &&
-        m->ofd[ofd_in(tb, c->b)].reopened)
+        m->ofd[co__table_ofd(tb, c->b)].reopened)
       return "a reopened pipe end's epoll hang-up is not modelled";
     if (kind_in(m, tb, c->b) == CO__KIND_EPOLL &&
-        nest_above(m, ofd_in(tb, c->a), 0) + 1 +
-                nest_below(m, ofd_in(tb, c->b), 0) >
+        nest_above(m, co__table_ofd(tb, c->a), 0) + 1 +
+                nest_below(m, co__table_ofd(tb, c->b), 0) >
             1)
       return "epoll nested more than one deep, where the kernel's path "
              "limits apply, is not modelled";
     return NULL;
   }
-  if (ofd_in(tb, c->a) < 0 ||
-      !evdir_kind((o = &m->ofd[ofd_in(tb, c->a)])->kind))
+  if (co__table_ofd(tb, c->a) < 0 ||
+      !evdir_kind((o = &m->ofd[co__table_ofd(tb, c->a)])->kind))
     return NULL;
   switch (c->kind) {
   case CO_OP_READ:

@@ -630,6 +630,26 @@ static inline int co__is_sock(const struct co_model *m, int64_t num) {
   return co__is_live(m, num) && m->ofd[m->fd[num].ofd].kind == CO__KIND_SOCKET;
 }
 
+/* The descriptor table a step runs in: the client's, or the second
+ * party's own once it unshared it (party.c swaps that in only while the
+ * rule runs; refusals and events are decided before: tcp.c, evdir.c). */
+struct co__table {
+  const struct fdent *fd;
+  size_t cap;
+};
+static inline struct co__table co__step_table(const struct co_model *m) {
+  struct co__table t = {m->fd, m->cap};
+  if (m->party.child && m->party.unshared) {
+    t.fd = m->party.fd;
+    t.cap = m->party.cap;
+  }
+  return t;
+}
+/* The description live number num names in t, or -1. */
+static inline int32_t co__table_ofd(struct co__table t, int64_t num) {
+  return num >= 0 && (uint64_t)num < t.cap ? t.fd[num].ofd : -1;
+}
+
 static inline int co__fd_close(struct co_model *m, int64_t num) {
   struct fdent *e;
   struct ofdent *o;

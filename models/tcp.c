@@ -78,31 +78,15 @@ static struct co__chan *rx_of(const struct co_model *m,
   return &m->chan[m->sock[k->end].rx];
 }
 
-/* The table the step runs on: before the step (co__tcp_refused runs
- * first) the second party's own is not swapped in yet (party.c). */
-struct table {
-  const struct fdent *fd;
-  size_t cap;
-};
-static struct table table_of(const struct co_model *m) {
-  struct table t = {m->fd, m->cap};
-  if (m->party.child && m->party.unshared) {
-    t.fd = m->party.fd;
-    t.cap = m->party.cap;
-  }
-  return t;
-}
-
 /* The description live number num names in t, or NULL. */
-static const struct ofdent *ofd_at(const struct co_model *m, struct table t,
+static const struct ofdent *ofd_at(const struct co_model *m, struct co__table t,
                                    int64_t num) {
-  if (num < 0 || (uint64_t)num >= t.cap || t.fd[num].ofd < 0)
-    return NULL;
-  return &m->ofd[t.fd[num].ofd];
+  int32_t o = co__table_ofd(t, num);
+  return o >= 0 ? &m->ofd[o] : NULL;
 }
 
 /* A number is free below the limit in t (what alloc would find). */
-static int has_free(const struct co_model *m, struct table t) {
+static int has_free(const struct co_model *m, struct co__table t) {
   int64_t n;
   for (n = m->base; n < m->limit; n++) {
     if ((uint64_t)n >= t.cap || (t.fd[n].ofd < 0 && !t.fd[n].foreign))
@@ -114,7 +98,7 @@ static int has_free(const struct co_model *m, struct table t) {
 }
 
 int co__tcp_refused(const struct co_model *m, const struct co_call *c) {
-  struct table t = table_of(m);
+  struct co__table t = co__step_table(m);
   const struct ofdent *o = ofd_at(m, t, c->a);
   const struct co__tcp *k, *p;
   if (!o || o->kind != CO__KIND_SOCKET ||

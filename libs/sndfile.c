@@ -14,7 +14,7 @@
  *    caller's, whatever happens. What TRUE does on failure the page does
  *    not say; the library closes it on every failure path (sndfile.c: the
  *    early returns close it, psf_open_file's error exit goes through
- *    psf_close; made so in 1.0.30 for libsndfile issue #278, "a user can't
+ *    psf_close; made so in 1.0.31 for libsndfile issue #278, "a user can't
  *    know if they need to close fd on their own on error"): it takes the
  *    descriptor whatever happens (CO_EFF_ADOPT).
  *    In 1.2.0 a failed sf_open_fd closes the descriptor with close_desc
@@ -130,7 +130,7 @@ static const struct co_entry entries[] = {
                      .io = CO_IO_AS_RUN,
                      .source = "api.html (File Write Functions): n items, "
                                "2n bytes; file_io.c psf_fwrite: write(2)",
-                     .c = "$r = (long)sf_write_short($o, sndfile_zeros, $n);\n"
+                     .c = "$r = (long)sf_write_short($o, sndfile_zeros(), $n);\n"
                           "if ($r < $n)\n"
                           "  $r = -1;"},
     [WRITE_RAW] = {.name = "sf_write_raw",
@@ -154,7 +154,10 @@ static const struct co_contract_c repro = {
     .head = "#include <sndfile.h>\n"
             "#include <string.h>\n"
             "\n"
-            "static const short sndfile_zeros[256];\n"
+            "static inline const short *sndfile_zeros(void) {\n"
+            "  static const short zeros[256];\n"
+            "  return zeros;\n"
+            "}\n"
             "\n" SNDFILE_OPEN_C,
     .build = "$(pkg-config --cflags --libs sndfile)"};
 

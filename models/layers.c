@@ -147,8 +147,8 @@ static int reads_at_making_would_block(const struct co_model *m,
   if (d->nonblock == 1 || d->acc == CO_F_ACC_WRONLY)
     return 0;
   if (d->kind == CO__KIND_PIPE)
-    return m->chan[d->kobj].writers > 0 ? 2 : 0;
-  return d->kind == CO__KIND_SOCKET && !m->sock[d->kobj].shut_rd ? 2 : 0;
+    return m->chan[d->kobj].writers > 0;
+  return d->kind == CO__KIND_SOCKET && !m->sock[d->kobj].shut_rd;
 }
 
 /* Non-zero if a layer call would wait in the kernel, its description not

@@ -136,11 +136,14 @@ static const char *case_trace(int c, unsigned needs, const char **arg,
 
 /* What the contract says, as the model predicts it (the one model, fed
  * the same call in trace form): whether the call fails, and whether the
- * caller's descriptor is open after the call and after the free. Returns
- * 0, or -1 if the trace language cannot express case c (then it is
- * observed only). */
+ * caller's descriptor is open after the call and after the free. An
+ * ownership-first entry (CO_IO_AS_RUN) takes the call's result from ran,
+ * the glue's outcome, as the executor gives it: the contract then says
+ * what that path means for the descriptor. Returns 0, or -1 if the trace
+ * language cannot express case c (then it is observed only). */
 static int documented(const struct co_entry *e, const char *mode,
-                      const char *close_name, int c, unsigned needs, int *fails,
+                      const char *close_name, int c, unsigned needs,
+                      const struct co_outcome *ran, int *fails,
                       int *after_call, int *after_free) {
   static struct co_model *m;
   struct co_model_config cfg;
@@ -186,6 +189,9 @@ static int documented(const struct co_entry *e, const char *mode,
         !made)
       break; /* the object was not made: nothing to free */
     co_model_resolve(m, op, &call);
+    if (op->kind == CO_OP_CALL && (e->io & CO_IO_AS_RUN) &&
+        co_entry_get(op->entry, NULL, NULL) == e)
+      call.real = ran;
     co_model_step(m, op, &call, &pred, &aft);
     co_model_fd(m, co_model_slot(m, slot_of_arg < 0 ? 0 : slot_of_arg), &st);
     if (op->kind != CO_OP_CALL)
@@ -247,12 +253,12 @@ static int run(FILE *out) {
           struct co_outcome o;
           if (fd == -2)
             continue;
-          known = documented(e, nm ? e->modes[m].name : "",
-                             k->entries[close_e].name, c, needs, &dfail, &dcall,
-                             &dfree) == 0;
           memset(&o, 0, sizeof o);
           a->call(&env, i, m, &obj, fd, 0, &o);
           ofail = o.ret < 0 || !obj;
+          known = documented(e, nm ? e->modes[m].name : "",
+                             k->entries[close_e].name, c, needs, &o, &dfail,
+                             &dcall, &dfree) == 0;
           ocall = is_open(fd);
           if (obj) {
             struct co_outcome o2;

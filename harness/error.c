@@ -73,6 +73,8 @@ int co_err_from_errno(int e) {
     return CO_ECONNREFUSED;
   case EOPNOTSUPP:
     return CO_EOPNOTSUPP;
+  case ENOMEM: /* issue 21: an injected allocation failure */
+    return CO_ENOMEM;
   case EISDIR: /* evdir */
     return CO_EISDIR;
   case EEXIST:

@@ -432,7 +432,7 @@ struct co_glue_env {
   void *state;
 };
 
-#define CO_ADAPTER_VERSION 6
+#define CO_ADAPTER_VERSION 7
 
 /*
  * An adapter: a contract and the glue to the real library.
@@ -498,6 +498,16 @@ struct co_adapter {
    * trace then sees what the earlier ones left; `fuzz --isolate` runs each
    * trace in a fresh process instead). */
   void (*reset)(const struct co_glue_env *env);
+  /* Version 7, optional (issue 21, docs/faults.md): the library's code, to
+   * see inside it: the file names (prefixes: "libz.so.1") of the shared
+   * objects whose own descriptor calls are the library's, NULL-terminated.
+   * Their calls made while one of this layer's entry points runs are
+   * logged for the step (`explain` lists them), checked against what the
+   * model says each descriptor is (a close of the client's descriptor is
+   * named at that call: "BZ2_bzclose -> close(5)"), and can be failed by
+   * the trace (`fail CALL ERR N`). On Windows, DLL names ("hlib.dll").
+   * NULL: the library is seen from outside only. */
+  const char *const *objects;
 };
 /* For programs that call an adapter's glue themselves (the executor does
  * this for targets): make a's state into env->state (NULL if a has none).

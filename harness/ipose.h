@@ -1,0 +1,178 @@
+/*
+ * Inside the library (issue 21): the descriptor calls an adapted library
+ * makes while one of its entry points runs, logged for the step and
+ * attributed to the layer whose step it is, and the faults a trace arms
+ * (`fail CALL ERR [N]`) injected into them (docs/faults.md).
+ *
+ * The platform's interposer routes the library's own calls to wrappers:
+ * on Linux harness/posix/ipose_elf.c rewrites the global offset table of
+ * each shared object an adapter names (co_adapter.objects), so that only
+ * calls made from that object's code reach a wrapper; the harness's, the
+ * engine's and every other library's calls never do. A wrapper asks
+ * co_ipose_fault whether to fail, makes the real call (or not), and logs
+ * it with co_ipose_log.
+ *
+ * A wrapper has no context argument: the context of the step running is
+ * found through one thread-local pointer, which co_ipose_enter sets for the
+ * duration of one glue call and co_ipose_leave clears. Outside a glue call
+ * it is NULL and a wrapper is the real call and nothing else. That pointer
+ * is the only state outside a context; the patched tables are written once,
+ * when the registry freezes, and hold the same wrappers for every thread.
+ */
+#ifndef CO_IPOSE_H
+#define CO_IPOSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The families of calls a fault names (`fail CALL`). Append only: the
+ * binary form of `fail` holds the index. Each lists the functions the
+ * interposers send to it (docs/faults.md#calls). */
+#define CO_IFAM_LIST(X)                                                        \
+  X(CLOSE, "close")   /* close, fclose; CloseHandle, _close (Win32) */        \
+  X(OPEN, "open")     /* open, openat, creat, fopen; CreateFileW */           \
+  X(DUP, "dup")       /* dup, dup2, dup3, F_DUPFD; DuplicateHandle */         \
+  X(FCNTL, "fcntl")   /* fcntl other than F_DUPFD */                          \
+  X(READ, "read")     /* read, readv, recv, recvmsg */                        \
+  X(WRITE, "write")   /* write, writev, send, sendmsg; WriteFile */           \
+  X(LSEEK, "lseek")   /* lseek */                                              \
+  X(SOCKET, "socket") /* socket, socketpair */                                 \
+  X(ACCEPT, "accept") /* accept, accept4 */                                    \
+  X(PIPE, "pipe")     /* pipe, pipe2 */                                        \
+  X(ALLOC, "malloc")  /* malloc, calloc, realloc: ENOMEM only */              \
+  X(ADOPT, "osfhandle") /* _open_osfhandle (Win32) */
+
+enum co_ifam {
+#define CO__IFAM_ENUM(id, name) CO_IF_##id,
+  CO_IFAM_LIST(CO__IFAM_ENUM)
+#undef CO__IFAM_ENUM
+      CO_IF_COUNT
+};
+/* The text name of a family ("close"), or NULL. */
+const char *co_ifam_name(unsigned fam);
+/* The family named by n bytes of text, or -1. */
+int co_ifam_find(const char *t, size_t n);
+
+/* The errors a fault of a family may inject (enum co_err values, at most
+ * CO_IFAULT_ERRS, the first the default): close EINTR EIO; open, dup,
+ * socket, accept, pipe EMFILE ENFILE; write ENOSPC EIO EAGAIN; read EIO
+ * EAGAIN; fcntl and lseek EBADF; malloc ENOMEM (docs/faults.md#errors). */
+#define CO_IFAULT_ERRS 4
+unsigned co_ifam_errs(unsigned fam, const int **errs /* OUT */);
+
+/* The two answers to "is the descriptor still open after close failed with
+ * EINTR or EIO" (docs/faults.md#profiles). */
+enum co_close_profile {
+  /* Linux (man 2 close): the number is freed before the error is
+   * reported; a retry closes whatever now has it. */
+  CO_CLOSE_FREES,
+  /* HP-UX, and POSIX.1-2024 for EINTR: the descriptor stays open; the
+   * caller must close it again (or use posix_close). */
+  CO_CLOSE_KEEPS
+};
+
+/* One call a library made, as the wrapper saw it. */
+struct co_icall {
+  uint8_t fam;      /* enum co_ifam */
+  uint8_t fn;       /* the function (co_ipose_fn_name) */
+  uint8_t injected; /* CO_INJ_* */
+  int64_t a, b;     /* its descriptor operands, -1 if none: close(a),
+                       dup2(a, b), write(a), fcntl(a); a FILE's: fileno */
+  int64_t arg;      /* fcntl's command, write's count, open's flags */
+  int64_t ret;      /* what it returned: a descriptor, a count, 0 or -1 */
+  int64_t ret2;     /* pipe, socketpair: the second descriptor, else -1 */
+  int err;          /* enum co_err on failure, CO_OK on success */
+};
+/* co_icall.injected */
+#define CO_INJ_NONE 0
+#define CO_INJ_FAILED 1 /* the fault replaced the call: it was not made */
+#define CO_INJ_CLOSED                                                          \
+  2 /* close under CO_CLOSE_FREES: it was made (the number is free) and its \
+       result replaced by the fault's error */
+
+/* Function ids for co_icall.fn; the interposers of each platform use
+ * theirs, names by co_ipose_fn_name. Append only. */
+#define CO_IFN_LIST(X)                                                         \
+  X(CLOSE, "close") X(FCLOSE, "fclose") X(OPEN, "open") X(OPENAT, "openat")   \
+  X(CREAT, "creat") X(FOPEN, "fopen") X(FDOPEN, "fdopen") X(DUP, "dup")       \
+  X(DUP2, "dup2") X(DUP3, "dup3") X(FCNTL, "fcntl") X(READ, "read")           \
+  X(READV, "readv") X(RECV, "recv") X(RECVMSG, "recvmsg") X(WRITE, "write")   \
+  X(WRITEV, "writev") X(SEND, "send") X(SENDMSG, "sendmsg")                   \
+  X(LSEEK, "lseek") X(SOCKET, "socket") X(SOCKETPAIR, "socketpair")           \
+  X(ACCEPT, "accept") X(ACCEPT4, "accept4") X(PIPE, "pipe")                   \
+  X(PIPE2, "pipe2") X(CLOSE_RANGE, "close_range") X(MALLOC, "malloc")         \
+  X(CALLOC, "calloc") X(REALLOC, "realloc") X(CLOSEHANDLE, "CloseHandle")     \
+  X(DUPHANDLE, "DuplicateHandle") X(CREATEFILEW, "CreateFileW")               \
+  X(OSFHANDLE, "_open_osfhandle") X(CRT_CLOSE, "_close")                      \
+  X(WRITEFILE, "WriteFile")
+enum co_ifn {
+#define CO__IFN_ENUM(id, name) CO_IFN_##id,
+  CO_IFN_LIST(CO__IFN_ENUM)
+#undef CO__IFN_ENUM
+      CO_IFN_COUNT
+};
+const char *co_ipose_fn_name(unsigned fn);
+
+#define CO_ICALLS_MAX 64 /* calls logged per step; more are counted */
+#define CO_FAULTS_MAX 4  /* faults armed at once */
+
+/* The context of one executor. Plain data: the executor embeds it. */
+struct co_ipose {
+  struct co_icall log[CO_ICALLS_MAX];
+  unsigned n;    /* calls logged in this step */
+  unsigned lost; /* calls past CO_ICALLS_MAX in this step */
+  unsigned fired; /* faults that fired in this step */
+  struct {
+    uint8_t fam;
+    int err;        /* enum co_err */
+    unsigned count; /* calls of fam still to pass before it fires (0: the
+                       next one fails) */
+  } fault[CO_FAULTS_MAX];
+  unsigned nfault;
+  enum co_close_profile profile;
+  /* The executor's own descriptors (its private directory): a library's
+   * call on one of them is the harness's, never the library's; -1 none. */
+  int64_t own_fd;
+};
+
+void co_ipose_init(struct co_ipose *ip, enum co_close_profile profile);
+/* Arm: the (count+1)-th next call of family fam a library makes fails with
+ * err. Returns 0, or -1 if CO_FAULTS_MAX are armed already or err is not
+ * one of the family's (co_ifam_errs). */
+int co_ipose_arm(struct co_ipose *ip, unsigned fam, int err, unsigned count);
+/* Drop every armed fault (teardown: no fault outlives its trace). */
+void co_ipose_disarm(struct co_ipose *ip);
+/* 1 if a fault is armed. */
+static inline int co_ipose_armed(const struct co_ipose *ip) {
+  return ip->nfault != 0;
+}
+
+/* Around one glue call (an entry point, a state's set-up, a reset, a
+ * teardown's free): the step's log starts empty; this thread's wrappers see
+ * ip until leave. Not nested. */
+void co_ipose_enter(struct co_ipose *ip);
+void co_ipose_leave(struct co_ipose *ip);
+
+/* For the platform's wrappers. The context of the glue call running on
+ * this thread, or NULL (then do the real call only). */
+struct co_ipose *co_ipose_current(void);
+/* Before the real call of family fam: 1 if an armed fault fires now (it is
+ * consumed; *err is its enum co_err), else 0. */
+int co_ipose_fault(struct co_ipose *ip, unsigned fam, int *err);
+/* After it: append the call to the step's log. */
+void co_ipose_log(struct co_ipose *ip, const struct co_icall *c);
+
+/* One call in words, "close(5) = -1 EINTR (injected)", into buf. */
+int co_icall_format(const struct co_icall *c, char *buf, size_t cap);
+
+/* The platform's interposer (harness/posix/ipose_elf.c, harness/win32/):
+ * route the calls of every loaded shared object whose file name starts
+ * with one of names (a NULL-terminated list: "libz.so.1") to the wrappers.
+ * Idempotent and thread-safe; done once per object for the process.
+ * Returns the number of objects patched, or -1 with a message in err (an
+ * object not loaded is not an error: 0 patched for it). */
+int co_ipose_install(const char *const *names, char *err, size_t cap);
+/* Put every patched table back as it was (the benchmark's A/B); 0 or -1. */
+int co_ipose_uninstall(void);
+
+#endif

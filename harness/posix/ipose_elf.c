@@ -1,0 +1,603 @@
+/*
+ * The Linux interposer (harness/ipose.h): the global offset table of each
+ * shared object an adapter names is rewritten once, so that the object's
+ * own calls of the functions below go to the wrappers here. Only calls
+ * made from that object's code are routed (docs/faults.md#interposing):
+ * the harness, the engine, libc's internal calls and every other object
+ * keep their own tables. A wrapper outside a glue call (no context on its
+ * thread) is the real call only.
+ *
+ * The patched slots are the process's, kept in one list guarded by a
+ * mutex: written when the registry freezes (co_ipose_install), and put
+ * back by co_ipose_uninstall (the benchmark's A/B). Nothing else here is
+ * shared.
+ */
+#include "ipose.h"
+
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "closeonce/error.h"
+
+/* enum co_err -> the errno a wrapper sets for an injected fault */
+static int errno_of(int err) {
+  switch (err) {
+  case CO_EINTR:
+    return EINTR;
+  case CO_EIO:
+    return EIO;
+  case CO_EMFILE:
+    return EMFILE;
+  case CO_ENFILE:
+    return ENFILE;
+  case CO_ENOSPC:
+    return ENOSPC;
+  case CO_EAGAIN:
+    return EAGAIN;
+  case CO_EBADF:
+    return EBADF;
+  case CO_ENOMEM:
+    return ENOMEM;
+  default:
+    return EIO;
+  }
+}
+
+static void record(struct co_ipose *ip, unsigned fam, unsigned fn,
+                   int injected, int64_t a, int64_t b, int64_t arg,
+                   int64_t ret, int64_t ret2, int e) {
+  struct co_icall c = {(uint8_t)fam, (uint8_t)fn, (uint8_t)injected,
+                       a, b, arg, ret, ret2, ret < 0 ? co_err_from_errno(e)
+                                                     : CO_OK};
+  if (injected)
+    c.err = co_err_from_errno(e);
+  co_ipose_log(ip, &c);
+}
+
+/* The common shape: fault check, real call (unless injected), log. REAL is
+ * an expression of type long; A, B the descriptors it names. */
+#define WRAP_CALL(FAM, FN, A, B, ARG, REAL)                                    \
+  do {                                                                         \
+    struct co_ipose *ip_ = co_ipose_current();                                 \
+    long r_;                                                                   \
+    int e_, inj_ = 0;                                                          \
+    if (!ip_)                                                                  \
+      return REAL;                                                             \
+    if (co_ipose_fault(ip_, FAM, &e_)) {                                       \
+      e_ = errno_of(e_);                                                       \
+      inj_ = CO_INJ_FAILED;                                                    \
+      r_ = -1;                                                                 \
+    } else {                                                                   \
+      r_ = REAL;                                                               \
+      e_ = errno;                                                              \
+    }                                                                          \
+    record(ip_, FAM, FN, inj_, A, B, ARG, r_, -1, e_);                         \
+    errno = e_;                                                                \
+    return r_;                                                                 \
+  } while (0)
+
+/* close: under CO_CLOSE_FREES (Linux, man 2 close) an injected EINTR or
+ * EIO is reported after the number was freed; under CO_CLOSE_KEEPS it is
+ * still open. */
+static int w_close(int fd) {
+  struct co_ipose *ip = co_ipose_current();
+  int r, e, inj = 0;
+  if (!ip)
+    return close(fd);
+  if (co_ipose_fault(ip, CO_IF_CLOSE, &e)) {
+    e = errno_of(e);
+    inj = CO_INJ_FAILED;
+    if (ip->profile == CO_CLOSE_FREES) {
+      close(fd);
+      inj = CO_INJ_CLOSED;
+    }
+    r = -1;
+  } else {
+    r = close(fd);
+    e = errno;
+  }
+  record(ip, CO_IF_CLOSE, CO_IFN_CLOSE, inj, fd, -1, 0, r, -1, e);
+  errno = e;
+  return r;
+}
+
+/* fclose frees the stream whatever it returns (C11 7.21.5.1); under
+ * CO_CLOSE_KEEPS an injected failure leaves its descriptor open, as a
+ * close that kept it would. */
+static int w_fclose(FILE *f) {
+  struct co_ipose *ip = co_ipose_current();
+  int r, e, inj = 0, fd;
+  if (!ip)
+    return fclose(f);
+  fd = fileno(f);
+  if (co_ipose_fault(ip, CO_IF_CLOSE, &e)) {
+    e = errno_of(e);
+    inj = CO_INJ_CLOSED;
+    if (ip->profile == CO_CLOSE_KEEPS && fd >= 0) {
+      int keep = dup(fd);
+      fclose(f);
+      if (keep >= 0) {
+        dup2(keep, fd);
+        close(keep);
+      }
+      inj = CO_INJ_FAILED;
+    } else
+      fclose(f);
+    r = EOF;
+  } else {
+    r = fclose(f);
+    e = errno;
+  }
+  record(ip, CO_IF_CLOSE, CO_IFN_FCLOSE, inj, fd, -1, 0, r, -1, e);
+  errno = e;
+  return r;
+}
+
+static int open_mode(int flags, va_list ap) {
+  return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE
+             ? va_arg(ap, int)
+             : 0;
+}
+
+static int w_open(const char *path, int flags, ...) {
+  va_list ap;
+  int mode;
+  va_start(ap, flags);
+  mode = open_mode(flags, ap);
+  va_end(ap);
+  WRAP_CALL(CO_IF_OPEN, CO_IFN_OPEN, -1, -1, flags, open(path, flags, mode));
+}
+static int w_open_2(const char *path, int flags) {
+  WRAP_CALL(CO_IF_OPEN, CO_IFN_OPEN, -1, -1, flags, open(path, flags));
+}
+static int w_openat(int dfd, const char *path, int flags, ...) {
+  va_list ap;
+  int mode;
+  va_start(ap, flags);
+  mode = open_mode(flags, ap);
+  va_end(ap);
+  WRAP_CALL(CO_IF_OPEN, CO_IFN_OPENAT, dfd, -1, flags,
+            openat(dfd, path, flags, mode));
+}
+static int w_openat_2(int dfd, const char *path, int flags) {
+  WRAP_CALL(CO_IF_OPEN, CO_IFN_OPENAT, dfd, -1, flags,
+            openat(dfd, path, flags));
+}
+static int w_creat(const char *path, mode_t mode) {
+  WRAP_CALL(CO_IF_OPEN, CO_IFN_CREAT, -1, -1, 0, creat(path, mode));
+}
+
+static FILE *w_fopen(const char *path, const char *mode) {
+  struct co_ipose *ip = co_ipose_current();
+  FILE *f;
+  int e;
+  if (!ip)
+    return fopen(path, mode);
+  if (co_ipose_fault(ip, CO_IF_OPEN, &e)) {
+    record(ip, CO_IF_OPEN, CO_IFN_FOPEN, CO_INJ_FAILED, -1, -1, 0, -1, -1,
+           errno_of(e));
+    errno = errno_of(e);
+    return NULL;
+  }
+  f = fopen(path, mode);
+  e = errno;
+  record(ip, CO_IF_OPEN, CO_IFN_FOPEN, 0, -1, -1, 0, f ? fileno(f) : -1, -1,
+         e);
+  errno = e;
+  return f;
+}
+
+/* fdopen makes a stream over fd (it allocates: a fault of malloc) */
+static FILE *w_fdopen(int fd, const char *mode) {
+  struct co_ipose *ip = co_ipose_current();
+  FILE *f;
+  int e;
+  if (!ip)
+    return fdopen(fd, mode);
+  if (co_ipose_fault(ip, CO_IF_ALLOC, &e)) {
+    record(ip, CO_IF_ALLOC, CO_IFN_FDOPEN, CO_INJ_FAILED, fd, -1, 0, -1, -1,
+           errno_of(e));
+    errno = errno_of(e);
+    return NULL;
+  }
+  f = fdopen(fd, mode);
+  e = errno;
+  record(ip, CO_IF_ALLOC, CO_IFN_FDOPEN, 0, fd, -1, 0, f ? fd : -1, -1, e);
+  errno = e;
+  return f;
+}
+
+static int w_dup(int fd) {
+  WRAP_CALL(CO_IF_DUP, CO_IFN_DUP, fd, -1, 0, dup(fd));
+}
+static int w_dup2(int fd, int to) {
+  WRAP_CALL(CO_IF_DUP, CO_IFN_DUP2, fd, to, 0, dup2(fd, to));
+}
+static int w_dup3(int fd, int to, int fl) {
+  WRAP_CALL(CO_IF_DUP, CO_IFN_DUP3, fd, to, fl, dup3(fd, to, fl));
+}
+
+static int w_fcntl(int fd, int cmd, ...) {
+  va_list ap;
+  long arg;
+  int dupfd = cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC;
+  va_start(ap, cmd);
+  arg = va_arg(ap, long); /* every command's argument fits a long */
+  va_end(ap);
+  if (dupfd)
+    WRAP_CALL(CO_IF_DUP, CO_IFN_FCNTL, fd, -1, cmd, fcntl(fd, cmd, arg));
+  WRAP_CALL(CO_IF_FCNTL, CO_IFN_FCNTL, fd, -1, cmd, fcntl(fd, cmd, arg));
+}
+
+static ssize_t w_read(int fd, void *buf, size_t n) {
+  WRAP_CALL(CO_IF_READ, CO_IFN_READ, fd, -1, (int64_t)n, read(fd, buf, n));
+}
+static ssize_t w_read_chk(int fd, void *buf, size_t n, size_t cap) {
+  (void)cap;
+  WRAP_CALL(CO_IF_READ, CO_IFN_READ, fd, -1, (int64_t)n, read(fd, buf, n));
+}
+static ssize_t w_readv(int fd, const struct iovec *v, int k) {
+  WRAP_CALL(CO_IF_READ, CO_IFN_READV, fd, -1, k, readv(fd, v, k));
+}
+static ssize_t w_recv(int fd, void *buf, size_t n, int fl) {
+  WRAP_CALL(CO_IF_READ, CO_IFN_RECV, fd, -1, (int64_t)n,
+            recv(fd, buf, n, fl));
+}
+static ssize_t w_recvmsg(int fd, struct msghdr *m, int fl) {
+  WRAP_CALL(CO_IF_READ, CO_IFN_RECVMSG, fd, -1, 0, recvmsg(fd, m, fl));
+}
+static ssize_t w_write(int fd, const void *buf, size_t n) {
+  WRAP_CALL(CO_IF_WRITE, CO_IFN_WRITE, fd, -1, (int64_t)n,
+            write(fd, buf, n));
+}
+static ssize_t w_writev(int fd, const struct iovec *v, int k) {
+  WRAP_CALL(CO_IF_WRITE, CO_IFN_WRITEV, fd, -1, k, writev(fd, v, k));
+}
+static ssize_t w_send(int fd, const void *buf, size_t n, int fl) {
+  WRAP_CALL(CO_IF_WRITE, CO_IFN_SEND, fd, -1, (int64_t)n,
+            send(fd, buf, n, fl));
+}
+static ssize_t w_sendmsg(int fd, const struct msghdr *m, int fl) {
+  WRAP_CALL(CO_IF_WRITE, CO_IFN_SENDMSG, fd, -1, 0, sendmsg(fd, m, fl));
+}
+static off_t w_lseek(int fd, off_t off, int whence) {
+  WRAP_CALL(CO_IF_LSEEK, CO_IFN_LSEEK, fd, -1, whence,
+            lseek(fd, off, whence));
+}
+
+static int w_socket(int d, int t, int p) {
+  WRAP_CALL(CO_IF_SOCKET, CO_IFN_SOCKET, -1, -1, t, socket(d, t, p));
+}
+static int w_accept(int fd, struct sockaddr *sa, socklen_t *len) {
+  WRAP_CALL(CO_IF_ACCEPT, CO_IFN_ACCEPT, fd, -1, 0, accept(fd, sa, len));
+}
+static int w_accept4(int fd, struct sockaddr *sa, socklen_t *len, int fl) {
+  WRAP_CALL(CO_IF_ACCEPT, CO_IFN_ACCEPT4, fd, -1, fl,
+            accept4(fd, sa, len, fl));
+}
+
+/* Two descriptors made: both logged. */
+static int pair_call(unsigned fam, unsigned fn, int *sv, int r, int inj,
+                     int e) {
+  struct co_ipose *ip = co_ipose_current();
+  record(ip, fam, fn, inj, -1, -1, 0, r < 0 ? -1 : sv[0], r < 0 ? -1 : sv[1],
+         e);
+  errno = e;
+  return r;
+}
+#define PAIR_CALL(FAM, FN, SV, REAL)                                           \
+  do {                                                                         \
+    struct co_ipose *ip_ = co_ipose_current();                                 \
+    int e_, r_;                                                                \
+    if (!ip_)                                                                  \
+      return REAL;                                                             \
+    if (co_ipose_fault(ip_, FAM, &e_))                                         \
+      return pair_call(FAM, FN, SV, -1, CO_INJ_FAILED, errno_of(e_));          \
+    r_ = REAL;                                                                 \
+    return pair_call(FAM, FN, SV, r_, 0, errno);                               \
+  } while (0)
+static int w_pipe(int sv[2]) { PAIR_CALL(CO_IF_PIPE, CO_IFN_PIPE, sv, pipe(sv)); }
+static int w_pipe2(int sv[2], int fl) {
+  PAIR_CALL(CO_IF_PIPE, CO_IFN_PIPE2, sv, pipe2(sv, fl));
+}
+static int w_socketpair(int d, int t, int p, int sv[2]) {
+  PAIR_CALL(CO_IF_SOCKET, CO_IFN_SOCKETPAIR, sv, socketpair(d, t, p, sv));
+}
+
+/* close_range: logged, never failed (it documents no EINTR or EIO). */
+static int w_close_range(unsigned lo, unsigned hi, int fl) {
+  struct co_ipose *ip = co_ipose_current();
+  int r = close_range(lo, hi, fl), e = errno;
+  if (ip)
+    record(ip, CO_IF_CLOSE, CO_IFN_CLOSE_RANGE, 0, lo,
+           (int64_t)hi, fl, r, -1, e);
+  errno = e;
+  return r;
+}
+
+/* Allocations: only an armed fault of malloc makes them a logged call (a
+ * library allocates far more often than it touches a descriptor). */
+static int alloc_fails(unsigned fn, size_t n) {
+  struct co_ipose *ip = co_ipose_current();
+  int e;
+  unsigned i;
+  if (!ip)
+    return 0;
+  for (i = 0; i < ip->nfault && ip->fault[i].fam != CO_IF_ALLOC; i++)
+    ;
+  if (i == ip->nfault || !co_ipose_fault(ip, CO_IF_ALLOC, &e))
+    return 0;
+  record(ip, CO_IF_ALLOC, fn, CO_INJ_FAILED, -1, -1, (int64_t)n, -1, -1,
+         ENOMEM);
+  errno = ENOMEM;
+  return 1;
+}
+static void *w_malloc(size_t n) {
+  return alloc_fails(CO_IFN_MALLOC, n) ? NULL : malloc(n);
+}
+static void *w_calloc(size_t k, size_t n) {
+  return alloc_fails(CO_IFN_CALLOC, k * n) ? NULL : calloc(k, n);
+}
+static void *w_realloc(void *p, size_t n) {
+  return alloc_fails(CO_IFN_REALLOC, n) ? NULL : realloc(p, n);
+}
+
+/* The symbols a library's table may name for each wrapper (fortified and
+ * large-file names included: Debian builds with _FORTIFY_SOURCE=2). */
+static const struct sym {
+  const char *name;
+  void *fn;
+} syms[] = {
+    {"close", (void *)w_close},
+    {"fclose", (void *)w_fclose},
+    {"open", (void *)w_open},
+    {"open64", (void *)w_open},
+    {"__open_2", (void *)w_open_2},
+    {"__open64_2", (void *)w_open_2},
+    {"openat", (void *)w_openat},
+    {"openat64", (void *)w_openat},
+    {"__openat_2", (void *)w_openat_2},
+    {"__openat64_2", (void *)w_openat_2},
+    {"creat", (void *)w_creat},
+    {"creat64", (void *)w_creat},
+    {"fopen", (void *)w_fopen},
+    {"fopen64", (void *)w_fopen},
+    {"fdopen", (void *)w_fdopen},
+    {"dup", (void *)w_dup},
+    {"dup2", (void *)w_dup2},
+    {"dup3", (void *)w_dup3},
+    {"fcntl", (void *)w_fcntl},
+    {"fcntl64", (void *)w_fcntl},
+    {"read", (void *)w_read},
+    {"__read_chk", (void *)w_read_chk},
+    {"readv", (void *)w_readv},
+    {"recv", (void *)w_recv},
+    {"recvmsg", (void *)w_recvmsg},
+    {"write", (void *)w_write},
+    {"writev", (void *)w_writev},
+    {"send", (void *)w_send},
+    {"sendmsg", (void *)w_sendmsg},
+    {"lseek", (void *)w_lseek},
+    {"lseek64", (void *)w_lseek},
+    {"socket", (void *)w_socket},
+    {"socketpair", (void *)w_socketpair},
+    {"accept", (void *)w_accept},
+    {"accept4", (void *)w_accept4},
+    {"pipe", (void *)w_pipe},
+    {"pipe2", (void *)w_pipe2},
+    {"close_range", (void *)w_close_range},
+    {"malloc", (void *)w_malloc},
+    {"calloc", (void *)w_calloc},
+    {"realloc", (void *)w_realloc},
+};
+
+static void *wrapper_of(const char *name) {
+  size_t i;
+  for (i = 0; i < sizeof syms / sizeof syms[0]; i++)
+    if (strcmp(syms[i].name, name) == 0)
+      return syms[i].fn;
+  return NULL;
+}
+
+/* The process's patched slots (for uninstall) and objects (done once). */
+#define SLOTS_MAX 1024
+#define OBJECTS_MAX 32
+static struct patched {
+  pthread_mutex_t lock;
+  struct {
+    void **slot;
+    void *old;
+    int relro;
+  } slot[SLOTS_MAX];
+  size_t nslot;
+  ElfW(Addr) object[OBJECTS_MAX];
+  size_t nobject;
+} patched = {PTHREAD_MUTEX_INITIALIZER, {{0, 0, 0}}, 0, {0}, 0};
+
+struct walk {
+  uintptr_t relro_lo, relro_hi; /* the object's PT_GNU_RELRO, if any */
+  const char *const *names;
+  int count;
+  char *err;
+  size_t cap;
+  int failed;
+};
+
+static int wanted(const char *path, const char *const *names) {
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  for (; *names; names++)
+    if (**names && strncmp(base, *names, strlen(*names)) == 0)
+      return 1;
+  return 0;
+}
+
+/* A pointer of the dynamic section: glibc has relocated it already, except
+ * in objects it does not (the vDSO): then it is relative. */
+static uintptr_t dyn_ptr(ElfW(Addr) base, ElfW(Addr) p) {
+  return p < base ? base + p : p;
+}
+
+/* RELRO (ld -z relro): the part of the table in the object's
+ * PT_GNU_RELRO segment is read-only after relocation; it is made writable
+ * for the one store, and read-only again. */
+static int write_slot(void **slot, void *fn, int relro) {
+  long pg = sysconf(_SC_PAGESIZE);
+  uintptr_t page = (uintptr_t)slot & ~(uintptr_t)(pg - 1);
+  if (relro &&
+      mprotect((void *)page, (size_t)pg, PROT_READ | PROT_WRITE) < 0)
+    return -1;
+  __atomic_store_n(slot, fn, __ATOMIC_SEQ_CST);
+  if (relro && mprotect((void *)page, (size_t)pg, PROT_READ) < 0)
+    return -1;
+  return 0;
+}
+
+static int patch_relocs(ElfW(Addr) base, const ElfW(Rela) * r, size_t n,
+                        const ElfW(Sym) * symtab, const char *strtab,
+                        struct walk *w) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    unsigned long type = ELF64_R_TYPE(r[i].r_info);
+    const char *name;
+    void *fn, **slot;
+    int relro;
+    if (type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT)
+      continue;
+    name = strtab + symtab[ELF64_R_SYM(r[i].r_info)].st_name;
+    if (!(fn = wrapper_of(name)))
+      continue;
+    slot = (void **)(base + r[i].r_offset);
+    relro = (uintptr_t)slot >= w->relro_lo && (uintptr_t)slot < w->relro_hi;
+    if (patched.nslot >= SLOTS_MAX) {
+      snprintf(w->err, w->cap, "interposer: more than %d slots to patch",
+               SLOTS_MAX);
+      return -1;
+    }
+    patched.slot[patched.nslot].slot = slot;
+    patched.slot[patched.nslot].old = *slot;
+    patched.slot[patched.nslot].relro = relro;
+    if (write_slot(slot, fn, relro) < 0) {
+      snprintf(w->err, w->cap,
+               "interposer: cannot make the table of %s writable (%s)", name,
+               strerror(errno));
+      return -1;
+    }
+    patched.nslot++;
+  }
+  return 0;
+}
+
+static int patch_object(struct dl_phdr_info *info, struct walk *w) {
+  const ElfW(Dyn) *d = NULL;
+  const ElfW(Sym) *symtab = NULL;
+  const char *strtab = NULL;
+  const ElfW(Rela) *jmprel = NULL, *rela = NULL;
+  size_t njmp = 0, nrela = 0, i;
+  w->relro_lo = w->relro_hi = 0;
+  for (i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type == PT_DYNAMIC)
+      d = (const ElfW(Dyn) *)(info->dlpi_addr + ph->p_vaddr);
+    if (ph->p_type == PT_GNU_RELRO) {
+      w->relro_lo = info->dlpi_addr + ph->p_vaddr;
+      w->relro_hi = w->relro_lo + ph->p_memsz;
+    }
+  }
+  if (!d)
+    return 0;
+  for (; d->d_tag != DT_NULL; d++) {
+    uintptr_t p = dyn_ptr(info->dlpi_addr, d->d_un.d_ptr);
+    switch (d->d_tag) {
+    case DT_SYMTAB:
+      symtab = (const ElfW(Sym) *)p;
+      break;
+    case DT_STRTAB:
+      strtab = (const char *)p;
+      break;
+    case DT_JMPREL:
+      jmprel = (const ElfW(Rela) *)p;
+      break;
+    case DT_PLTRELSZ:
+      njmp = d->d_un.d_val / sizeof(ElfW(Rela));
+      break;
+    case DT_RELA:
+      rela = (const ElfW(Rela) *)p;
+      break;
+    case DT_RELASZ:
+      nrela = d->d_un.d_val / sizeof(ElfW(Rela));
+      break;
+    }
+  }
+  if (!symtab || !strtab)
+    return 0;
+  if ((jmprel && patch_relocs(info->dlpi_addr, jmprel, njmp, symtab, strtab,
+                              w) < 0) ||
+      (rela &&
+       patch_relocs(info->dlpi_addr, rela, nrela, symtab, strtab, w) < 0))
+    return -1;
+  return 1;
+}
+
+static int each_object(struct dl_phdr_info *info, size_t size, void *arg) {
+  struct walk *w = arg;
+  size_t i;
+  int r;
+  (void)size;
+  if (!info->dlpi_name || !*info->dlpi_name ||
+      !wanted(info->dlpi_name, w->names))
+    return 0;
+  for (i = 0; i < patched.nobject; i++)
+    if (patched.object[i] == info->dlpi_addr)
+      return 0; /* done before */
+  if (patched.nobject >= OBJECTS_MAX) {
+    snprintf(w->err, w->cap, "interposer: more than %d objects",
+             OBJECTS_MAX);
+    w->failed = 1;
+    return 1;
+  }
+  if ((r = patch_object(info, w)) < 0) {
+    w->failed = 1;
+    return 1;
+  }
+  patched.object[patched.nobject++] = info->dlpi_addr;
+  w->count += r;
+  return 0;
+}
+
+int co_ipose_install(const char *const *names, char *err, size_t cap) {
+  struct walk w = {0, 0, names, 0, err, cap, 0};
+  if (!names || !*names)
+    return 0;
+  pthread_mutex_lock(&patched.lock);
+  dl_iterate_phdr(each_object, &w);
+  pthread_mutex_unlock(&patched.lock);
+  return w.failed ? -1 : w.count;
+}
+
+int co_ipose_uninstall(void) {
+  int rc = 0;
+  pthread_mutex_lock(&patched.lock);
+  while (patched.nslot) {
+    patched.nslot--;
+    if (write_slot(patched.slot[patched.nslot].slot,
+                   patched.slot[patched.nslot].old,
+                   patched.slot[patched.nslot].relro) < 0)
+      rc = -1;
+  }
+  patched.nobject = 0;
+  pthread_mutex_unlock(&patched.lock);
+  return rc;
+}

@@ -199,5 +199,11 @@ static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
   co_outcome_failed_if(out, r, errno);
 }
 
-const struct co_adapter co_lib_sndfile = {
-    .version = CO_ADAPTER_VERSION, .contract = &contract, .call = glue};
+/* libsndfile's own descriptor calls (file_io.c: read, write, lseek, fstat,
+ * close) are made from its shared object (issue 21: the interposer's). */
+static const char *const objects[] = {"libsndfile.so.1", NULL};
+
+const struct co_adapter co_lib_sndfile = {.version = CO_ADAPTER_VERSION,
+                                          .contract = &contract,
+                                          .call = glue,
+                                          .objects = objects};

@@ -342,6 +342,17 @@ struct finding {
   char name[128], title[256], entries[512];
 };
 
+/* 1 if a bug of the campaign is entry e's (its verdict blames e), or is
+ * no entry's (then it may be any): e's contract is broken. */
+static int broken_at(const struct co_campaign_result *res,
+                     const struct co_entry *e) {
+  size_t b;
+  for (b = 0; b < res->nbugs; b++)
+    if (!res->bugs[b].verdict.entry || res->bugs[b].verdict.entry == e)
+      return 1;
+  return 0;
+}
+
 static size_t load_findings(const char *dir, struct finding *f, size_t cap) {
   DIR *d = opendir(dir);
   struct dirent *de;
@@ -403,19 +414,24 @@ static int table(const char *dir, uint64_t runs) {
     cfg.seed = 1;
     cfg.runs = runs;
     cfg.max_ops = 32;
+    /* every distinct bug, so that each row says whether it is its entry's */
+    cfg.keep_going = 1;
+    cfg.max_findings = 16;
     if (!cfg.target || co_campaign_run(&cfg, &res, err, sizeof err) < 0) {
       fprintf(stderr, "closeonce-libs: %s: %s\n", k->layer,
               cfg.target ? err : "no target");
       return 2;
     }
     if (res.found)
-      snprintf(observed, sizeof observed, "**%s at run %llu**",
-               co_verdict_name(res.verdict.kind), (unsigned long long)res.run);
+      snprintf(observed, sizeof observed,
+               "**%s at run %llu** (%zu distinct bug%s in %llu traces)",
+               co_verdict_name(res.verdict.kind), (unsigned long long)res.run,
+               res.nbugs, res.nbugs == 1 ? "" : "s",
+               (unsigned long long)res.status.runs);
     else
       snprintf(observed, sizeof observed,
                "as documented (%llu traces in lockstep)",
                (unsigned long long)res.status.runs);
-    co_trace_free(&res.trace);
     for (i = 0; i < k->nentries; i++) {
       const struct co_entry *e = &k->entries[i];
       char key[160], verdict[1024] = "", version[96] = "";
@@ -430,10 +446,11 @@ static int table(const char *dir, uint64_t runs) {
         co_libs[l].version(version, sizeof version);
       printf("| %s | `%s` | %s | %s | %s |\n", i ? "" : version, e->name,
              ownership(e), i ? "" : observed,
-             used        ? verdict
-             : res.found ? "**contract broken**"
-                         : "holds");
+             used                   ? verdict
+             : broken_at(&res, e) ? "**contract broken**"
+                                    : "holds");
     }
+    co_campaign_result_free(&res);
   }
   printf("\n%zu findings; contract-mode campaign of %llu traces per "
          "library, seed 1.\n",

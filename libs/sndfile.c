@@ -80,7 +80,7 @@ static const struct co_mode modes[] = {
 #define SNDFILE_OPEN_C                                                         \
   "static inline SNDFILE *sndfile_open(int fd, unsigned k, int close_desc) "   \
   "{\n"                                                                        \
-  "  static const int format[] = {\n"                                         \
+  "  static const int format[] = {\n"                                          \
   "      SF_FORMAT_AU | SF_FORMAT_PCM_16, SF_FORMAT_RAW | SF_FORMAT_PCM_16,\n" \
   "      SF_FORMAT_WAV | SF_FORMAT_PCM_16, 0, SF_FORMAT_RAW | "                \
   "SF_FORMAT_PCM_16};\n"                                                       \
@@ -89,7 +89,7 @@ static const struct co_mode modes[] = {
   "  info.format = format[k];\n"                                               \
   "  info.channels = 1;\n"                                                     \
   "  info.samplerate = 8000;\n"                                                \
-  "  return sf_open_fd(fd, k < 3 ? SFM_WRITE : SFM_READ, &info, "             \
+  "  return sf_open_fd(fd, k < 3 ? SFM_WRITE : SFM_READ, &info, "              \
   "close_desc);\n"                                                             \
   "}"
 
@@ -130,9 +130,10 @@ static const struct co_entry entries[] = {
                      .io = CO_IO_AS_RUN,
                      .source = "api.html (File Write Functions): n items, "
                                "2n bytes; file_io.c psf_fwrite: write(2)",
-                     .c = "$r = (long)sf_write_short($o, sndfile_zeros(), $n);\n"
-                          "if ($r < $n)\n"
-                          "  $r = -1;"},
+                     .c =
+                         "$r = (long)sf_write_short($o, sndfile_zeros(), $n);\n"
+                         "if ($r < $n)\n"
+                         "  $r = -1;"},
     [WRITE_RAW] = {.name = "sf_write_raw",
                    .effect = CO_EFF_USE,
                    .io = CO_IO_AS_RUN,

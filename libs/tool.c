@@ -143,8 +143,8 @@ static const char *case_trace(int c, unsigned needs, const char **arg,
  * language cannot express case c (then it is observed only). */
 static int documented(const struct co_entry *e, const char *mode,
                       const char *close_name, int c, unsigned needs,
-                      const struct co_outcome *ran, int *fails,
-                      int *after_call, int *after_free) {
+                      const struct co_outcome *ran, int *fails, int *after_call,
+                      int *after_free) {
   static struct co_model *m;
   struct co_model_config cfg;
   struct co_trace t;
@@ -446,9 +446,9 @@ static int table(const char *dir, uint64_t runs) {
         co_libs[l].version(version, sizeof version);
       printf("| %s | `%s` | %s | %s | %s |\n", i ? "" : version, e->name,
              ownership(e), i ? "" : observed,
-             used                   ? verdict
+             used                 ? verdict
              : broken_at(&res, e) ? "**contract broken**"
-                                    : "holds");
+                                  : "holds");
     }
     co_campaign_result_free(&res);
   }

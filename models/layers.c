@@ -140,8 +140,8 @@ static int reads_at_making_would_block(const struct co_model *m,
                                        const struct co__step *s) {
   const struct ofdent *d;
   if (!(s->e->io & CO_IO_READS) || !co__is_live(m, s->c->a) ||
-      (s->nmodes && !(s->e->modes[s->op->flags % s->nmodes].needs &
-                      CO_NEED_READ)))
+      (s->nmodes &&
+       !(s->e->modes[s->op->flags % s->nmodes].needs & CO_NEED_READ)))
     return 0;
   d = co__ofd_of(m, s->c->a);
   if (d->nonblock == 1 || d->acc == CO_F_ACC_WRONLY)

@@ -57,8 +57,8 @@ int main(void) {
   other = mkstemp(other_path);
   reused = other == fd && write(fd, "3,4\n", 4) == 4 &&
            fstat(other, &st) == 0 && st.st_size == 4;
-  printf("an unrelated open got %d; the caller's write(%d) went to %s\n",
-         other, fd, reused ? "that file" : "its own file");
+  printf("an unrelated open got %d; the caller's write(%d) went to %s\n", other,
+         fd, reused ? "that file" : "its own file");
   if (other >= 0)
     close(other);
   ro = open(path, O_RDONLY);

@@ -53,10 +53,11 @@
  * (sf_open_fd in write mode at a non-zero offset seeks to the end) and the
  * header rewrite at close are taken as they ran; what they mean for
  * ownership is checked at each step. Making an object in "r" reads a
- * header of a length the model does not know (CO_IO_READS): over a pipe or
- * socket that still has a writer the step is refused, as a read that would
- * wait. libsndfile's errors are its own codes (sf_error): failures compare
- * as "failed".
+ * header of a length the model does not know (CO_IO_READS): in a reading
+ * mode ("r", and "rraw" with it: the rule looks at the mode's access), over
+ * a pipe or socket that still has a writer, the step is refused as a read
+ * that would wait. libsndfile's errors are its own codes (sf_error):
+ * failures compare as "failed".
  */
 #include <errno.h>
 #include <sndfile.h>

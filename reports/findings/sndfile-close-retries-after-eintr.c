@@ -19,7 +19,9 @@
  *    $(pkg-config --cflags --libs sndfile)
  * Exit 0: the behaviour described in the .md is there; 1: it is not.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <sndfile.h>

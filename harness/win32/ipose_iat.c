@@ -447,7 +447,7 @@ static int done_before(HMODULE m) {
 }
 
 int co_ipose_install(const char *const *names, char *err, size_t cap) {
-  HMODULE mods[512];
+  HMODULE mods[512], self;
   DWORD need = 0, n, i;
   struct walk w = {err, cap};
   int count = 0, r;
@@ -456,6 +456,15 @@ int co_ipose_install(const char *const *names, char *err, size_t cap) {
   if (!K32EnumProcessModules(GetCurrentProcess(), mods, sizeof mods, &need)) {
     snprintf(err, cap, "interposer: cannot list the process's modules "
                        "(error %lu)",
+             (unsigned long)GetLastError());
+    return -1;
+  }
+  /* the module this code is in holds the wrappers, whose real calls go
+   * through its own table: its calls are the harness's, never patched */
+  if (!GetModuleHandleExA(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS |
+                              GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                          (LPCSTR)(void *)co_ipose_install, &self)) {
+    snprintf(err, cap, "interposer: cannot find its own module (error %lu)",
              (unsigned long)GetLastError());
     return -1;
   }
@@ -469,6 +478,15 @@ int co_ipose_install(const char *const *names, char *err, size_t cap) {
                                sizeof base) ||
         !wanted(base, names) || done_before(mods[i]))
       continue;
+    if (mods[i] == self) {
+      snprintf(err, cap,
+               "interposer: %s is the harness's own module (a library "
+               "linked into it statically is not a DLL: see "
+               "docs/faults.md#windows)",
+               base);
+      count = -1;
+      break;
+    }
     if (patched.nmodule >= MODULES_MAX) {
       snprintf(err, cap, "interposer: more than %d modules", MODULES_MAX);
       count = -1;

@@ -408,6 +408,29 @@ static void fault_crt(void) {
   co_ipose_uninstall();
 }
 
+/* The harness's own module (this program, where the wrappers are) named
+ * as a library's: refused, naming it; nothing patched, so its calls stay
+ * real (patching it would send the wrappers' real calls to themselves). */
+static void refuse_self(void) {
+  static const char *const self[] = {"test_ipose_win32", NULL};
+  struct co_ipose ip;
+  char err[200] = "";
+  HANDLE d;
+  int n = co_ipose_install(self, err, sizeof err);
+  CHECK(n == -1 && strstr(err, "test_ipose_win32.exe is the harness's own "
+                               "module"),
+        "install gave %d: %s", n, err);
+  co_ipose_init(&ip, CO_CLOSE_FREES);
+  CHECK(co_ipose_arm(&ip, CO_IF_CLOSE, CO_EINTR, 0) == 0, "arm");
+  co_ipose_enter(&ip);
+  DuplicateHandle(GetCurrentProcess(), GetCurrentProcess(),
+                  GetCurrentProcess(), &d, 0, FALSE, DUPLICATE_SAME_ACCESS);
+  CHECK(CloseHandle(d), "the harness's CloseHandle failed");
+  co_ipose_leave(&ip);
+  CHECK(ip.n == 0 && co_ipose_armed(&ip), "the harness's calls were routed");
+  co_ipose_uninstall();
+}
+
 /* The wrappers' cost: hlib_write's WriteFile n times, the real call, the
  * wrapper outside a glue call, and inside one (logged). */
 static void cost(void) {
@@ -456,6 +479,7 @@ static const struct {
              {"fault_writefile", fault_writefile},
              {"fault_open_dup", fault_open_dup},
              {"fault_crt", fault_crt},
+             {"refuse_self", refuse_self},
              {"cost", cost}};
 
 int main(int argc, char **argv) {

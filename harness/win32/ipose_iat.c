@@ -26,6 +26,7 @@
 #include <windows.h>
 
 #include <errno.h>
+#include <io.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,7 +43,7 @@ DWORD WINAPI K32GetModuleBaseNameA(HANDLE, HMODULE, LPSTR, DWORD);
 enum { CRT_MSVCRT, CRT_UCRT, CRT_N };
 
 typedef int(__cdecl *close_fn)(int);
-typedef intptr_t(__cdecl *osf_fn)(intptr_t, int);
+typedef int(__cdecl *osf_fn)(intptr_t, int);
 typedef int *(__cdecl *errno_fn)(void);
 
 /* The process's patched slots (for uninstall), the modules done, and each
@@ -227,28 +228,28 @@ static BOOL WINAPI w_WriteFile(HANDLE h, LPCVOID buf, DWORD n, LPDWORD done,
   return ok;
 }
 
-/* The C runtime's calls, one wrapper per flavour (each calls its own
- * runtime's function and sets its own errno). */
-static int crt_close(unsigned k, int fd) {
+/* The C runtime's calls: real is the runtime's own function, err its
+ * _errno (the IAT's wrappers, one per flavour, pass theirs). */
+static int crt_close(close_fn real, errno_fn err, int fd) {
   struct co_ipose *ip = co_ipose_current();
   int r, e, inj = 0, *ep;
   if (!ip)
-    return patched.crt[k].close(fd);
-  ep = patched.crt[k].err();
+    return real(fd);
+  ep = err();
   if (co_ipose_fault(ip, CO_IF_CLOSE, &e)) {
     /* the C runtime frees the descriptor even when its CloseHandle
      * fails (UCRT lowio/close.cpp, Wine dlls/msvcrt/file.c _close):
      * under CO_CLOSE_FREES the close is made and its result replaced */
     inj = CO_INJ_FAILED;
     if (ip->profile == CO_CLOSE_FREES) {
-      patched.crt[k].close(fd);
+      real(fd);
       inj = CO_INJ_CLOSED;
     }
     record(ip, CO_IF_CLOSE, CO_IFN_CRT_CLOSE, inj, fd, 0, -1, e);
     *ep = crt_errno_of(e);
     return -1;
   }
-  r = patched.crt[k].close(fd);
+  r = real(fd);
   e = *ep;
   record(ip, CO_IF_CLOSE, CO_IFN_CRT_CLOSE, 0, fd, 0, r,
          r < 0 ? co_err_from_errno(e) : CO_OK);
@@ -258,19 +259,19 @@ static int crt_close(unsigned k, int fd) {
 
 /* _open_osfhandle: an injected failure adopts nothing (the HANDLE stays
  * the caller's), -1 with EMFILE or ENFILE. */
-static intptr_t crt_osfhandle(unsigned k, intptr_t h, int flags) {
+static int crt_osfhandle(osf_fn real, errno_fn err, intptr_t h, int flags) {
   struct co_ipose *ip = co_ipose_current();
-  intptr_t r;
+  int r;
   int e, *ep;
   if (!ip)
-    return patched.crt[k].osfhandle(h, flags);
-  ep = patched.crt[k].err();
+    return real(h, flags);
+  ep = err();
   if (co_ipose_fault(ip, CO_IF_ADOPT, &e)) {
     record(ip, CO_IF_ADOPT, CO_IFN_OSFHANDLE, CO_INJ_FAILED, h, flags, -1, e);
     *ep = crt_errno_of(e);
     return -1;
   }
-  r = patched.crt[k].osfhandle(h, flags);
+  r = real(h, flags);
   e = *ep;
   record(ip, CO_IF_ADOPT, CO_IFN_OSFHANDLE, 0, h, flags, r,
          r < 0 ? co_err_from_errno(e) : CO_OK);
@@ -278,14 +279,37 @@ static intptr_t crt_osfhandle(unsigned k, intptr_t h, int flags) {
   return r;
 }
 
-static int __cdecl w_close_msvcrt(int fd) { return crt_close(CRT_MSVCRT, fd); }
-static int __cdecl w_close_ucrt(int fd) { return crt_close(CRT_UCRT, fd); }
-static intptr_t __cdecl w_osf_msvcrt(intptr_t h, int fl) {
-  return crt_osfhandle(CRT_MSVCRT, h, fl);
+#define CRT_WRAPPERS(K, k)                                                     \
+  static int __cdecl w_close_##k(int fd) {                                     \
+    return crt_close(patched.crt[K].close, patched.crt[K].err, fd);           \
+  }                                                                            \
+  static int __cdecl w_osf_##k(intptr_t h, int fl) {                           \
+    return crt_osfhandle(patched.crt[K].osfhandle, patched.crt[K].err, h, fl); \
+  }
+CRT_WRAPPERS(CRT_MSVCRT, msvcrt)
+CRT_WRAPPERS(CRT_UCRT, ucrt)
+#undef CRT_WRAPPERS
+
+/* A static library has no table of its own: its objects, linked once with
+ * `ld -r --wrap=__imp_CloseHandle ...` (docs/faults.md#windows), refer to
+ * __wrap___imp_CloseHandle instead of the program's import slot, and these
+ * are those slots, holding the wrappers. The library is built with this
+ * build's C runtime, so its _close is this program's. */
+static int __cdecl s_close(int fd) { return crt_close(_close, _errno, fd); }
+static int __cdecl s_osfhandle(intptr_t h, int fl) {
+  return crt_osfhandle(_open_osfhandle, _errno, h, fl);
 }
-static intptr_t __cdecl w_osf_ucrt(intptr_t h, int fl) {
-  return crt_osfhandle(CRT_UCRT, h, fl);
-}
+BOOL(WINAPI *const __wrap___imp_CloseHandle)(HANDLE) = w_CloseHandle;
+BOOL(WINAPI *const __wrap___imp_DuplicateHandle)(HANDLE, HANDLE, HANDLE,
+                                                 LPHANDLE, DWORD, BOOL,
+                                                 DWORD) = w_DuplicateHandle;
+HANDLE(WINAPI *const __wrap___imp_CreateFileW)(LPCWSTR, DWORD, DWORD,
+                                               LPSECURITY_ATTRIBUTES, DWORD,
+                                               DWORD, HANDLE) = w_CreateFileW;
+BOOL(WINAPI *const __wrap___imp_WriteFile)(HANDLE, LPCVOID, DWORD, LPDWORD,
+                                           LPOVERLAPPED) = w_WriteFile;
+int(__cdecl *const __wrap___imp__close)(int) = s_close;
+int(__cdecl *const __wrap___imp__open_osfhandle)(intptr_t, int) = s_osfhandle;
 
 /* What an import descriptor's DLL is: kernel32's functions (kernel32.dll,
  * kernelbase.dll, the api-ms-win-core-* sets), one of the C runtimes, or

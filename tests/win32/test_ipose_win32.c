@@ -441,43 +441,79 @@ static void refuse_self(void) {
   co_ipose_uninstall();
 }
 
-/* The wrappers' cost: hlib_write's WriteFile n times, the real call, the
- * wrapper outside a glue call, and inside one (logged). */
-static void cost(void) {
+/* The platform's codes the injected faults copy (docs/faults.md#windows-
+ * errors): the NTSTATUS of a full handle table, of too many open files, of
+ * a full disk and of a device error, as kernel32 reports them. */
+ULONG WINAPI RtlNtStatusToDosError(LONG status);
+static void platform_codes(void) {
+  static const struct {
+    unsigned long status;
+    ULONG code;
+  } m[] = {{0xC000009AUL, ERROR_NO_SYSTEM_RESOURCES}, /* INSUFFICIENT_RES. */
+           {0xC000011FUL, ERROR_TOO_MANY_OPEN_FILES}, /* TOO_MANY_OPENED_F. */
+           {0xC000007FUL, ERROR_DISK_FULL},           /* DISK_FULL */
+           {0xC0000185UL, ERROR_IO_DEVICE}};          /* IO_DEVICE_ERROR */
+  size_t i;
+  for (i = 0; i < sizeof m / sizeof m[0]; i++)
+    CHECK(RtlNtStatusToDosError((LONG)m[i].status) == m[i].code,
+          "0x%08lx gives %lu, expected %lu", m[i].status,
+          (unsigned long)RtlNtStatusToDosError((LONG)m[i].status),
+          (unsigned long)m[i].code);
+}
+
+/* The wrappers' cost: hlib_write's WriteFile N times, the real call, the
+ * wrapper outside a glue call, and inside one (logged); five rounds, the
+ * fastest of each. Linked in through --wrap there is no real call to
+ * compare with: the first is the wrapper outside a glue call too. */
+static double per_call(struct hlib *f, struct co_ipose *ip, int inside,
+                       int *ok) {
   enum { N = 20000 };
+  LARGE_INTEGER fq, t0, t1;
+  int i;
+  QueryPerformanceFrequency(&fq);
+  if (inside)
+    co_ipose_enter(ip);
+  QueryPerformanceCounter(&t0);
+  for (i = 0; i < N; i++)
+    *ok &= hlib_write(f, "a", 1) == 1;
+  QueryPerformanceCounter(&t1);
+  if (inside) {
+    co_ipose_leave(ip);
+    *ok &= ip->n + ip->lost == N;
+  }
+  return (double)(t1.QuadPart - t0.QuadPart) * 1e9 / (double)fq.QuadPart /
+         N;
+}
+
+static void cost(void) {
   struct co_ipose ip;
   struct hlib *f = hlib_open(path_new());
-  LARGE_INTEGER fq, t0, t1;
-  double ns[3];
-  int pass, i, ok = 1;
+  double best[3] = {1e18, 1e18, 1e18}, t;
+  int round, mode, ok = 1;
   char err[200];
   if (!f) {
     CHECK(0, "hlib_open failed");
     return;
   }
   co_ipose_init(&ip, CO_CLOSE_FREES);
-  QueryPerformanceFrequency(&fq);
-  for (pass = 0; pass < 3; pass++) {
-    if (pass == 1)
-      CHECK(co_ipose_install(dlls, err, sizeof err) == NMODULES, "install");
-    if (pass == 2)
-      co_ipose_enter(&ip);
-    QueryPerformanceCounter(&t0);
-    for (i = 0; i < N; i++)
-      ok &= hlib_write(f, "a", 1) == 1;
-    QueryPerformanceCounter(&t1);
-    if (pass == 2)
-      co_ipose_leave(&ip);
-    ns[pass] = (double)(t1.QuadPart - t0.QuadPart) * 1e9 /
-               (double)fq.QuadPart / N;
-  }
-  CHECK(ok, "a write failed");
-  CHECK(ip.n + ip.lost == N, "logged %u + %u of %d", ip.n, ip.lost, N);
-  printf("hlib_write (WriteFile) per call: %.0f ns real, %.0f ns installed "
-         "outside a glue call, %.0f ns inside one\n",
-         ns[0], ns[1], ns[2]);
+  for (round = 0; round < 5; round++)
+    for (mode = 0; mode < 3; mode++) {
+      if (mode == 1)
+        CHECK(co_ipose_install(dlls, err, sizeof err) == NMODULES,
+              "install");
+      t = per_call(f, &ip, mode == 2, &ok);
+      if (t < best[mode])
+        best[mode] = t;
+      if (mode == 2)
+        CHECK(co_ipose_uninstall() == 0, "uninstall");
+    }
+  CHECK(ok, "a write failed, or a call inside was not logged");
+  printf("hlib_write (one WriteFile) per call, fastest of 5 x 20000: "
+         "%.0f ns %s, %.0f ns installed outside a glue call, %.0f ns "
+         "inside one (logged)\n",
+         best[0], NMODULES ? "real" : "wrapped (linked in)", best[1],
+         best[2]);
   hlib_close(f);
-  co_ipose_uninstall();
 }
 
 static const struct {
@@ -490,6 +526,7 @@ static const struct {
              {"fault_open_dup", fault_open_dup},
              {"fault_crt", fault_crt},
              {"refuse_self", refuse_self},
+             {"platform_codes", platform_codes},
              {"cost", cost}};
 
 int main(int argc, char **argv) {

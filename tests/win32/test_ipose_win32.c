@@ -441,9 +441,9 @@ static void refuse_self(void) {
   co_ipose_uninstall();
 }
 
-/* The platform's codes the injected faults copy (docs/faults.md#windows-
- * errors): the NTSTATUS of a full handle table, of too many open files, of
- * a full disk and of a device error, as kernel32 reports them. */
+/* The platform's codes the injected faults copy: the NTSTATUS of a full
+ * handle table, of too many open files, of a full disk and of a device
+ * error, as kernel32 reports them (docs/faults.md#windows-errors). */
 ULONG WINAPI RtlNtStatusToDosError(LONG status);
 static void platform_codes(void) {
   static const struct {

@@ -516,10 +516,84 @@ static void cost(void) {
   hlib_close(f);
 }
 
+/* CO_IPOSE_CROSS: libapp.dll is built with msvcrt.dll and this program
+ * with UCRT (tests/win32/CMakeLists.txt): app's descriptors are in
+ * msvcrt.dll's table and its errno is msvcrt.dll's. The interposer calls
+ * app's own _open_osfhandle and _close and sets app's errno; this
+ * program's errno is untouched. msvcrt.dll's functions are asked of it
+ * (its _get_osfhandle of a closed descriptor is -1, no handler). */
+#ifdef CO_IPOSE_CROSS
+typedef int *(__cdecl *errno_fn)(void);
+typedef intptr_t(__cdecl *getosf_fn)(int);
+static FARPROC msvcrt_fn(const char *name) {
+  HMODULE m = GetModuleHandleA("msvcrt.dll");
+  FARPROC p = m ? GetProcAddress(m, name) : NULL;
+  CHECK(p != NULL, "msvcrt.dll is not loaded or has no %s", name);
+  return p;
+}
+static void cross_crt(void) {
+  struct co_ipose ip;
+  struct hlib *f;
+  errno_fn app_errno;
+  getosf_fn app_getosf;
+  HANDLE h;
+  int fd, r;
+  FARPROC p;
+  install();
+  p = msvcrt_fn("_errno");
+  memcpy(&app_errno, &p, sizeof p);
+  p = msvcrt_fn("_get_osfhandle");
+  memcpy(&app_getosf, &p, sizeof p);
+  if (!app_errno || !app_getosf)
+    return;
+  co_ipose_init(&ip, CO_CLOSE_FREES);
+  f = hlib_open(path_new());
+  if (!f) {
+    CHECK(0, "hlib_open failed");
+    return;
+  }
+  h = hlib_handle(f);
+  co_ipose_enter(&ip);
+  fd = app_crt_fd(h);
+  co_ipose_leave(&ip);
+  CHECK(fd >= 0 && ip.n == 2 && ip.log[1].fn == CO_IFN_OSFHANDLE &&
+            ip.log[1].ret == fd && app_getosf(fd) == ip.log[0].ret,
+        "app_crt_fd gave %d; %u logged", fd, ip.n);
+
+  CHECK(co_ipose_arm(&ip, CO_IF_ADOPT, CO_EMFILE, 0) == 0, "arm");
+  errno = 0;
+  *app_errno() = 0;
+  co_ipose_enter(&ip);
+  r = app_crt_fd(h);
+  co_ipose_leave(&ip);
+  CHECK(r == -1 && *app_errno() == EMFILE && errno == 0,
+        "app_crt_fd gave %d, app's errno %d, ours %d", r, *app_errno(),
+        errno);
+
+  CHECK(co_ipose_arm(&ip, CO_IF_CLOSE, CO_EIO, 0) == 0, "arm");
+  *app_errno() = 0;
+  co_ipose_enter(&ip);
+  r = app_crt_close(fd);
+  co_ipose_leave(&ip);
+  CHECK(r == -1 && *app_errno() == EIO && errno == 0,
+        "app_crt_close gave %d, app's errno %d, ours %d", r, *app_errno(),
+        errno);
+  CHECK(app_getosf(fd) == -1, "msvcrt.dll's descriptor %d is still open",
+        fd);
+  CHECK(handle_open(h), "hlib's HANDLE was closed");
+  hlib_close(f);
+  co_ipose_uninstall();
+}
+#endif
+
 static const struct {
   const char *name;
   void (*fn)(void);
-} cases[] = {{"log_hlib", log_hlib},
+} cases[] = {
+#ifdef CO_IPOSE_CROSS
+             {"cross_crt", cross_crt},
+#endif
+             {"log_hlib", log_hlib},
              {"log_app", log_app},
              {"fault_closehandle", fault_closehandle},
              {"fault_writefile", fault_writefile},

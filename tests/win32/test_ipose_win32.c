@@ -93,6 +93,18 @@ static int handle_open(HANDLE h) {
   return GetHandleInformation(h, &fl) != 0;
 }
 
+/* A case's start: a fresh context (profile CO_CLOSE_FREES), the
+ * interposer installed, and a file hlib_open made outside any glue call
+ * (NULL, a failed check, if it could not). */
+static struct hlib *start(struct co_ipose *ip) {
+  struct hlib *f;
+  co_ipose_init(ip, CO_CLOSE_FREES);
+  install();
+  f = hlib_open(path_new());
+  CHECK(f != NULL, "hlib_open failed (%lu)", (unsigned long)GetLastError());
+  return f;
+}
+
 /* Each hlib entry's own calls, with the HANDLE values they made and
  * closed; the harness's own calls (this program's) never logged, inside a
  * glue call or outside one. */
@@ -169,11 +181,7 @@ static void log_app(void) {
   struct hlib *f;
   HANDLE h;
   int fd;
-  co_ipose_init(&ip, CO_CLOSE_FREES);
-  install();
-  f = hlib_open(path_new());
-  CHECK(f != NULL, "hlib_open failed");
-  if (!f)
+  if (!(f = start(&ip)))
     return;
   h = hlib_handle(f);
   co_ipose_enter(&ip);
@@ -208,13 +216,8 @@ static void fault_closehandle(void) {
   struct hlib *f;
   HANDLE h, mine;
   int r;
-  co_ipose_init(&ip, CO_CLOSE_FREES);
-  install();
-  f = hlib_open(path_new());
-  if (!f) {
-    CHECK(0, "hlib_open failed");
+  if (!(f = start(&ip)))
     return;
-  }
   h = hlib_handle(f);
   CHECK(co_ipose_arm(&ip, CO_IF_CLOSE, CO_EINTR, 0) == 0, "arm failed");
   DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &mine, 0,
@@ -255,11 +258,7 @@ static void fault_writefile(void) {
   LARGE_INTEGER size;
   unsigned i;
   long w;
-  co_ipose_init(&ip, CO_CLOSE_FREES);
-  install();
-  f = hlib_open(path_new());
-  g = hlib_open(path_new());
-  if (!f || !g) {
+  if (!(f = start(&ip)) || !(g = hlib_open(path_new()))) {
     CHECK(0, "hlib_open failed");
     return;
   }
@@ -372,13 +371,8 @@ static void fault_crt(void) {
   struct hlib *f;
   HANDLE h;
   int fd, r, keeps;
-  co_ipose_init(&ip, CO_CLOSE_FREES);
-  install();
-  f = hlib_open(path_new());
-  if (!f) {
-    CHECK(0, "hlib_open failed");
+  if (!(f = start(&ip)))
     return;
-  }
   h = hlib_handle(f);
   CHECK(co_ipose_arm(&ip, CO_IF_ADOPT, CO_EMFILE, 0) == 0, "arm");
   co_ipose_enter(&ip);
@@ -539,19 +533,14 @@ static void cross_crt(void) {
   HANDLE h;
   int fd, r;
   FARPROC p;
-  install();
+  if (!(f = start(&ip)))
+    return;
   p = msvcrt_fn("_errno");
   memcpy(&app_errno, &p, sizeof p);
   p = msvcrt_fn("_get_osfhandle");
   memcpy(&app_getosf, &p, sizeof p);
   if (!app_errno || !app_getosf)
     return;
-  co_ipose_init(&ip, CO_CLOSE_FREES);
-  f = hlib_open(path_new());
-  if (!f) {
-    CHECK(0, "hlib_open failed");
-    return;
-  }
   h = hlib_handle(f);
   co_ipose_enter(&ip);
   fd = app_crt_fd(h);

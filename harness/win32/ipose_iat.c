@@ -98,6 +98,9 @@ static DWORD win32_error_of(unsigned fn, int err) {
   }
 }
 
+/* err: the call's normalized error; for an injected one the fault's, as
+ * the trace armed it (what the library was given is the function's own
+ * code for it: win32_error_of, crt_errno_of). */
 static void record(struct co_ipose *ip, unsigned fam, unsigned fn,
                    int injected, int64_t a, int64_t arg, int64_t ret,
                    int err) {
@@ -128,7 +131,7 @@ static BOOL WINAPI w_CloseHandle(HANDLE h) {
    * is that: not closed, whatever the profile. */
   if (co_ipose_fault(ip, CO_IF_CLOSE, &e)) {
     record(ip, CO_IF_CLOSE, CO_IFN_CLOSEHANDLE, CO_INJ_FAILED, hval(h), 0, -1,
-           co_err_from_win32(ERROR_INVALID_HANDLE));
+           e);
     SetLastError(ERROR_INVALID_HANDLE);
     return FALSE;
   }
@@ -143,7 +146,7 @@ static BOOL WINAPI w_DuplicateHandle(HANDLE sp, HANDLE src, HANDLE tp,
                                      DWORD options) {
   struct co_ipose *ip = co_ipose_current();
   BOOL ok;
-  int e, inj = 0;
+  int e = CO_OK, inj = 0;
   DWORD code = 0;
   if (!ip)
     return DuplicateHandle(sp, src, tp, out, access, inherit, options);
@@ -162,9 +165,10 @@ static BOOL WINAPI w_DuplicateHandle(HANDLE sp, HANDLE src, HANDLE tp,
   } else {
     ok = DuplicateHandle(sp, src, tp, out, access, inherit, options);
     code = ok ? 0 : GetLastError();
+    e = co_err_from_win32(code);
   }
   record(ip, CO_IF_DUP, CO_IFN_DUPHANDLE, inj, hval(src), options,
-         ok && out ? hval(*out) : -1, co_err_from_win32(code));
+         ok && out ? hval(*out) : -1, e);
   SetLastError(code);
   return ok;
 }
@@ -181,7 +185,7 @@ static HANDLE WINAPI w_CreateFileW(LPCWSTR path, DWORD access, DWORD share,
   if (co_ipose_fault(ip, CO_IF_OPEN, &e)) {
     code = win32_error_of(CO_IFN_CREATEFILEW, e);
     record(ip, CO_IF_OPEN, CO_IFN_CREATEFILEW, CO_INJ_FAILED, -1, disp, -1,
-           co_err_from_win32(code));
+           e);
     SetLastError(code);
     return INVALID_HANDLE_VALUE;
   }
@@ -210,13 +214,13 @@ static BOOL WINAPI w_WriteFile(HANDLE h, LPCVOID buf, DWORD n, LPDWORD done,
       *done = 0;
     if (e == CO_EAGAIN) {
       record(ip, CO_IF_WRITE, CO_IFN_WRITEFILE, CO_INJ_FAILED, hval(h), n, 0,
-             CO_OK);
+             e);
       SetLastError(0);
       return TRUE;
     }
     code = win32_error_of(CO_IFN_WRITEFILE, e);
     record(ip, CO_IF_WRITE, CO_IFN_WRITEFILE, CO_INJ_FAILED, hval(h), n, -1,
-           co_err_from_win32(code));
+           e);
     SetLastError(code);
     return FALSE;
   }

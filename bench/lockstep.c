@@ -83,7 +83,7 @@ static void run_raw(const struct co_backend *be, void *self,
    * would open here what the model says fails, and a read could wait */
   for (i = 0; i < t->len; i++) {
     const struct co_op *op = &t->ops[i];
-    struct co_call c = {op->kind, op->flags, 0, 0, op->n, -1, NULL, -1};
+    struct co_call c = {op->kind, op->flags, 0, 0, op->n, -1, NULL, -1, 0};
     struct co_outcome o;
     const struct co_ref *r[2] = {&op->a, &op->b};
     int64_t *v[2] = {&c.a, &c.b};

@@ -490,7 +490,8 @@ static int next_trace(const struct co_campaign_config *cfg,
  * party runs is a hand-over between two threads, which made a campaign
  * about 9 times slower (20,000 posix traces: 0.58 s before the operation,
  * 5.15 s with it; docs/posix.md#party). Its traces are in the corpus and
- * tests/test_party.c. Decoding keeps the target's own set. */
+ * tests/test_party.c. Less `fail` with --no-faults. Decoding keeps the
+ * target's own set. */
 static void gen_opset(const struct co_campaign_config *cfg, uint8_t *kinds,
                       struct co_opset *out) {
   const struct co_opset *t = &cfg->target->ops;
@@ -501,6 +502,7 @@ static void gen_opset(const struct co_campaign_config *cfg, uint8_t *kinds,
     return;
   for (i = 0; i < t->n; i++)
     if (t->kinds[i] != CO_OP_THREAD &&
+        !(cfg->no_faults && t->kinds[i] == CO_OP_FAIL) &&
         !(std && (t->kinds[i] == CO_OP_GETSTD || t->kinds[i] == CO_OP_SETSTD ||
                   t->kinds[i] == CO_OP_CLOSESTD)))
       kinds[n++] = t->kinds[i];

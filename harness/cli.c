@@ -106,6 +106,7 @@ struct args {
   const char *target, *out, *output, *report_dir, *dict;
   uint64_t seconds, runs, seed, max_ops, max_findings;
   int quiet, naive, allow_empty, help, mode, keep_going, isolate, free_std;
+  int no_faults;
   enum co_format fmt;
   unsigned given; /* 1 << OPT index: the options on the command line */
   char **pos;     /* the operands, in order */
@@ -131,6 +132,7 @@ enum {
   O_MAX_FINDINGS,
   O_ISOLATE,
   O_FREE_STD,
+  O_NO_FAULTS,
   O_HELP,
   O_COUNT
 };
@@ -193,6 +195,9 @@ static const struct opt opts[O_COUNT] = {
                     "descriptors 0, 1 and 2 are the traces': the harness "
                     "moves its own standard streams out of the way for each "
                     "trace (f0 is then 0)"},
+    [O_NO_FAULTS] = {"no-faults", 0, OPT_FLAG, ARG(no_faults), 0, 0, NULL,
+                     "draw no `fail` (docs/faults.md#fail): the library's "
+                     "calls all run as the platform answers them"},
     [O_HELP] = {"help", 'h', OPT_FLAG, ARG(help), 0, 0, NULL, "this help"},
 };
 
@@ -477,7 +482,7 @@ static const char fuzz_help[] =
   (OPT(O_TARGET) | OPT(O_SECONDS) | OPT(O_RUNS) | OPT(O_SEED) |                \
    OPT(O_MAX_OPS) | OPT(O_OUT) | OPT(O_QUIET) | OPT(O_MODE) |                  \
    OPT(O_REPORT_DIR) | OPT(O_NAIVE) | OPT(O_KEEP_GOING) |                      \
-   OPT(O_MAX_FINDINGS) | OPT(O_ISOLATE) | OPT(O_FREE_STD))
+   OPT(O_MAX_FINDINGS) | OPT(O_ISOLATE) | OPT(O_FREE_STD) | OPT(O_NO_FAULTS))
 
 struct progress_env {
   int tty;
@@ -609,6 +614,7 @@ static int fuzz_configure(struct fuzz *fz) {
   cfg->max_findings = a->keep_going ? a->max_findings : 1;
   cfg->isolate = a->isolate;
   cfg->free_std = a->free_std;
+  cfg->no_faults = a->no_faults;
   fz->pe.tty = isatty(2);
   if (!a->quiet) {
     cfg->progress = on_progress;
@@ -699,14 +705,15 @@ static void fuzz_save(struct fuzz *fz, struct bug_out *o) {
            "closeonce %s: %s in target %s (%s mode)\n%s\nbug: %s (%" PRIu64
            " hit%s, first in run %" PRIu64 " after %s)\n%s\nfound by: "
            "%s fuzz --target %s --mode %s --seed %" PRIu64 " --max-ops %" PRIu64
-           "%s%s",
+           "%s%s%s",
            CO_VERSION, co_verdict_name(b->verdict.kind), name,
            co_mode_name(fz->res.mode), b->verdict.what, b->name, b->hits,
            b->hits == 1 ? "" : "s", b->first_run,
            since(b->first_seconds, t, sizeof t), o->note, fz->cli->argv0, name,
            co_mode_name(fz->res.mode), fz->a.seed, fz->a.max_ops,
            fz->a.isolate ? " --isolate" : "",
-           fz->a.free_std ? " --free-std" : "");
+           fz->a.free_std ? " --free-std" : "",
+           fz->a.no_faults ? " --no-faults" : "");
   o->saved = -1;
   if (co_mkdir_p(fz->a.out) == 0) {
     snprintf(o->path, sizeof o->path, "%s/%s-%s%s.trace", fz->a.out, name,

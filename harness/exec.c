@@ -23,6 +23,9 @@
 #include "closeonce/contract.h"
 #include "closeonce/error.h"
 
+#include "attrib.h"
+#include "ipose.h"
+
 struct co_exec {
   const struct co_backend *be;
   void *self;
@@ -97,7 +100,17 @@ struct co_exec {
   int64_t std_saved[3];
   int64_t *outside; /* the foreign set before parking: restored after */
   size_t noutside;
+  /* issue 21: inside the library (harness/ipose.h): the calls of an
+   * interposed layer's library during its step, the faults the trace
+   * armed, and what the model said of the calls' numbers before the step */
+  struct co_ipose ipose;
+  struct co_attrib_snap snap;
 };
+
+/* A layer whose library's own calls are seen (co_adapter.objects). */
+static int interposed(const struct co_adapter *ad) {
+  return ad && ad->version >= 7 && ad->objects && ad->objects[0];
+}
 
 /* num as the platform names it: "descriptor 4", "HANDLE 0x1c". */
 #define HNAME 40
@@ -186,6 +199,9 @@ static struct co_glue_env *layer_env(struct co_exec *ex,
   }
   env = &ex->lenv[ex->nlayers];
   *env = ex->genv;
+  if (interposed(ad) &&
+      co_ipose_install(ad->objects, ad->nofault, err, cap) < 0)
+    return NULL;
   if (co_glue_start(env, ad, err, cap) < 0)
     return NULL;
   ex->lad[ex->nlayers++] = ad;
@@ -273,6 +289,8 @@ struct co_exec *co_exec_new(const struct co_backend *be, char *err,
   ex->genv.dir = "";
   if (be->version >= 2 && be->private_dir)
     ex->genv.dirfd = be->private_dir(ex->self, &ex->genv.dir);
+  co_ipose_init(&ex->ipose, CO_CLOSE_FREES);
+  ex->ipose.own_fd = ex->genv.dirfd;
   if (be->version >= 3 && be->quirks)
     ex->quirks = be->quirks(ex->self);
   ex->files.holes = -1;
@@ -401,7 +419,7 @@ static void moved_limit(struct co_exec *ex) {
 /* The soft limit back to what it was before the trace, whatever the trace
  * did (docs/posix.md#setlimit). */
 static void restore_limit(struct co_exec *ex) {
-  struct co_call c = {CO_OP_SETLIMIT, 0, 0, 0, 0, -1, NULL, -1};
+  struct co_call c = {CO_OP_SETLIMIT, 0, 0, 0, 0, -1, NULL, -1, 0};
   struct co_outcome r;
   if (!ex->limit_moved)
     return;
@@ -445,7 +463,7 @@ static int64_t at_high(const struct co_exec *ex, const struct co_trace *t,
 
 int co_exec_fit_limit(struct co_exec *ex, const struct co_trace *t,
                       struct co_limit_need *need) {
-  struct co_call c = {CO_OP_SETLIMIT, 0, 0, 0, 0, -1, NULL, -1};
+  struct co_call c = {CO_OP_SETLIMIT, 0, 0, 0, 0, -1, NULL, -1, 0};
   struct co_outcome r;
   int64_t target;
   memset(need, 0, sizeof *need);
@@ -659,6 +677,7 @@ static int begin_trace(struct co_exec *ex, struct co_verdict *v) {
   memset(&ex->ev_verdict, 0, sizeof ex->ev_verdict);
   ex->nevents = 0;
   ex->nrefused = 0;
+  co_ipose_disarm(&ex->ipose); /* a trace arms its own faults */
   memset(ex->rstale_ad, 0, sizeof ex->rstale_ad);
   ex->step = 0;
   ex->real_high = -1;
@@ -1077,10 +1096,14 @@ static void call_layer(struct co_exec *ex, const struct co_step *st,
     keep_stale(ex, k, ad);
   if (binds == 1)
     ex->rstale_ad[dst] = NULL; /* a new object there */
+  if (interposed(ad)) /* its own calls, logged for the step */
+    co_ipose_enter(&ex->ipose);
   if (two)
     ad->call2(env, idx, op->flags, src, dstp, real);
   else
     ad->call(env, idx, op->flags, objp, c->a, op->n, real);
+  if (interposed(ad))
+    co_ipose_leave(&ex->ipose);
   if (holder >= 0 && e->effect == CO_EFF_CLOSE) {
     /* the holder's descriptor is the one that closed */
     keep_stale(ex, (unsigned)holder, ad);
@@ -1114,6 +1137,23 @@ static void call_layer(struct co_exec *ex, const struct co_step *st,
   }
 }
 
+/* fail CALL ERR N: armed for the library's calls to come (harness/ipose.h);
+ * a fifth fault armed at once replaces the oldest. */
+static void arm_fault(struct co_exec *ex, const struct co_op *op,
+                      struct co_outcome *real) {
+  unsigned fam, count;
+  int err;
+  co_fault_of(op, &fam, &err, &count);
+  if (ex->ipose.nfault == CO_FAULTS_MAX) {
+    memmove(&ex->ipose.fault[0], &ex->ipose.fault[1],
+            (CO_FAULTS_MAX - 1) * sizeof ex->ipose.fault[0]);
+    ex->ipose.nfault--;
+  }
+  *real = (struct co_outcome){0, CO_OK, 0, 0, 0};
+  if (co_ipose_arm(&ex->ipose, fam, err, count) < 0)
+    *real = (struct co_outcome){-1, CO_OTHER, 0, 0, 0};
+}
+
 /* Issue one operation to the platform. */
 static void issue(struct co_exec *ex, const struct co_step *st,
                   const struct co_call *c, struct co_outcome *real) {
@@ -1121,6 +1161,8 @@ static void issue(struct co_exec *ex, const struct co_step *st,
     split_close_range(ex, c, real);
   else if (c->kind == CO_OP_CALL)
     call_layer(ex, st, c, real);
+  else if (c->kind == CO_OP_FAIL)
+    arm_fault(ex, st->op, real);
   else
     ex->be->call(ex->self, c, real);
 }
@@ -1357,6 +1399,52 @@ static int kept_argument(struct co_exec *ex, const struct co_step *st,
   return 1;
 }
 
+/* issue 21: the first call the library made at this step that it had no
+ * right to (harness/attrib.c), named at that call: the layer's ownership
+ * violation, as the observation would find it after the step, with the
+ * call that did it. 1 if so (*v set). */
+static int attributed(struct co_exec *ex, const struct co_step *st,
+                      const struct co_outcome *real, struct co_verdict *v) {
+  struct co_attrib_bad bad;
+  const struct co_entry_ref *r = st->call;
+  char call[96], h[HNAME], owner[24];
+  const char *why;
+  if (!co_attrib_check(ex->model, &ex->ipose, &ex->snap,
+                       ex->mode == CO_MODE_CONTRACT, &bad))
+    return 0;
+  co_icall_format(&ex->ipose.log[bad.call], call, sizeof call);
+  hname(ex, bad.num, h);
+  party_name(bad.owner, owner);
+  ex->blame = r;
+  why = strcmp(bad.rule, "closed-twice") == 0
+            ? "the library closed it earlier in this call (a second close "
+              "of a number that may be someone else's by now)"
+        : strcmp(bad.rule, "closed-stale") == 0
+            ? "it was not open: a close of a number nobody gave the library"
+        : strcmp(bad.rule, "closed-harness") == 0
+            ? "it is the harness's own"
+        : strcmp(bad.rule, "used-closed") == 0
+            ? "the library closed it earlier in this call"
+        : strcmp(bad.rule, "used") == 0 ? "its objects do not hold it"
+                                        : NULL;
+  if (!why) { /* closed: why the contract keeps it open, as observed */
+    int borrowed = 0;
+    if (ex->actor >= 0) {
+      struct co_objstate os;
+      co_model_obj(ex->model, (unsigned)ex->actor, &os);
+      borrowed = !os.owns && os.num == bad.num;
+    }
+    why = kept_open_because(r->e, bad.owner, ex->actor, real->err != CO_OK,
+                            borrowed);
+  }
+  set_verdict(ex, v, CO_V_OWNERSHIP, bad.rule,
+              "%s (layer %s) -> %s: %s %s, which %s owns (%s)", r->e->name,
+              r->adapter->contract->layer, call,
+              bad.rule[0] == 'u' ? "used" : "closed", h,
+              bad.owner == CO_PARTY_NONE ? "nobody" : owner, why);
+  return 1;
+}
+
 /* Win32: the OS chooses handle values, so the call is issued before the
  * model steps, and the model binds the value it returned (c->hint). */
 static void issue_first(struct co_exec *ex, const struct co_step *st,
@@ -1536,7 +1624,7 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
   struct co_model_prep prep;
   struct co_outcome pred, real;
   struct co_aftermath eff;
-  int issued, as_run;
+  int issued, as_run, inside;
   unsigned tid;
 
   if (ex->first.kind != CO_V_OK) {
@@ -1562,11 +1650,23 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
   /* Win32 picks handle values; an ownership-first entry's library says
    * which path it took: both are issued before the model steps */
   as_run = st->call && (st->call->e->io & CO_IO_AS_RUN);
-  issued = (ex->platform == CO_PLATFORM_WIN32 || as_run) && !eff.refused;
+  /* a library whose own calls are seen is issued first too: the calls are
+   * checked against the model's view before the step (attribution) */
+  inside = st->call && interposed(st->call->adapter);
+  issued = (ex->platform == CO_PLATFORM_WIN32 || as_run || inside) &&
+           !eff.refused;
   if (issued)
     issue_first(ex, st, &call, &real);
-  if (issued && as_run)
-    call.real = &real;
+  if (issued && (as_run || inside))
+    call.real = &real; /* (followed as run only where a fault fired) */
+  if (issued && inside) {
+    call.faulted = ex->ipose.fired != 0;
+    co_attrib_snap(ex->model, &ex->ipose, st->op->obj % CO_OBJS,
+                   st->binds == 1 || st->target ? st->op->dst % CO_OBJS
+                                                : st->op->obj % CO_OBJS,
+                   co_effect_takes_fd(st->call->e->effect) ? call.a : -1,
+                   &ex->snap);
+  }
   tid = co_model_apply(ex->model, &prep, &pred, &eff);
   ex->last_tid = tid;
   ex->actor = eff.actor;
@@ -1600,7 +1700,13 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
     ex->real_high = (int64_t)real.data; /* a pipe's write end */
   if (ex->hook) {
     struct co_step_info si = {ex->step, op,      &call, &pred, &real,
-                              prep.sa,  prep.sb, tid,   st};
+                              prep.sa,  prep.sb, tid,   st,    NULL,
+                              0,        0};
+    if (inside && issued) {
+      si.icalls = ex->ipose.log;
+      si.nicalls = ex->ipose.n;
+      si.icalls_lost = ex->ipose.lost;
+    }
     ex->hook(ex->hook_env, &si);
   }
 
@@ -1614,6 +1720,8 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
                 text);
     goto out;
   }
+  if (issued && inside && attributed(ex, st, &real, v))
+    goto out;
   if (st->call && st->call->e->effect == CO_EFF_ADOPT_DUP &&
       real.err == CO_OK && kept_argument(ex, st, &call, v))
     goto out;
@@ -1699,7 +1807,7 @@ static int final_compare(struct co_exec *ex, struct co_verdict *v, int64_t hi) {
 /* Close num whatever its flags (a Win32 handle protected from close is
  * unprotected first). */
 static void force_close(struct co_exec *ex, int64_t num) {
-  struct co_call c = {CO_OP_SETPROTECT, 0, num, 0, 0, -1, NULL, -1};
+  struct co_call c = {CO_OP_SETPROTECT, 0, num, 0, 0, -1, NULL, -1, 0};
   struct co_outcome r;
   if (ex->platform == CO_PLATFORM_WIN32)
     ex->be->call(ex->self, &c, &r);
@@ -1722,7 +1830,7 @@ static void close_valid(struct co_exec *ex, size_t n) {
     }
   if (open >= 3 && ex->platform == CO_PLATFORM_POSIX) {
     struct co_call c = {
-        CO_OP_CLOSE_RANGE, 0, ex->nums[first], ex->nums[last], 0, -1, NULL, -1};
+        CO_OP_CLOSE_RANGE, 0, ex->nums[first], ex->nums[last], 0, -1, NULL, -1, 0};
     struct co_outcome r;
     split_close_range(ex, &c, &r);
     if (r.err == CO_OK)
@@ -1802,6 +1910,7 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
   if (!ex->active)
     return v->kind;
   ex->active = 0;
+  co_ipose_disarm(&ex->ipose); /* no fault reaches the teardown */
   if (ex->real_high > hi)
     hi = ex->real_high;
   ex->actor = CO_PARTY_NONE;

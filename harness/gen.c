@@ -119,6 +119,10 @@ void co_gen_op(struct co_rng *r, const struct co_opset *set, uint32_t bound,
     op->kind = CO_OP_LISTEN;
   else
     op->kind = set->kinds[co_rng_below(r, (uint32_t)set->n)];
+  /* a fault (issue 21) a third as often as another kind: most traces
+   * should also show the library's paths that do not fail */
+  if (op->kind == CO_OP_FAIL && co_rng_below(r, 3))
+    op->kind = set->kinds[co_rng_below(r, (uint32_t)set->n)];
   op->dst = (uint8_t)(co_rng_below(r, 100) < 75 ? co_rng_below(r, 6)
                                                 : co_rng_below(r, CO_SLOTS));
   if (co_opdesc[op->kind].binds == 2) /* two slots (pipe): mostly two */
@@ -165,6 +169,11 @@ void co_gen_op(struct co_rng *r, const struct co_opset *set, uint32_t bound,
     break;
   case CO_ARG_ACCESS: /* every mask of the 5 rights */
     op->n = (int32_t)co_rng_below(r, CO_ACC_MASK + 1);
+    break;
+  case CO_ARG_FAULT: /* mostly the next call, at times one of the next 4;
+                        any of the family's errors */
+    op->n = (int32_t)((co_rng_below(r, 2) ? 0 : co_rng_below(r, 4)) |
+                      co_rng_below(r, 4) << 4);
     break;
   default:
     op->n = 0;

@@ -9,11 +9,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "closeonce/contract.h"
 #include "closeonce/error.h"
 
 /* The running glue call's context on this thread (ipose.h: the one state
  * outside a context, set only between co_ipose_enter and co_ipose_leave). */
 static _Thread_local struct co_ipose *current;
+
+_Static_assert(CO_NOFAULT_ALLOC == 1u << CO_IF_ALLOC,
+               "closeonce/contract.h CO_NOFAULT_ALLOC is the malloc family");
 
 static const char *const fam_names[CO_IF_COUNT] = {
 #define CO__IFAM_NAME(id, name) name,
@@ -100,7 +104,9 @@ int co_ipose_arm(struct co_ipose *ip, unsigned fam, int err, unsigned count) {
   return 0;
 }
 
-void co_ipose_disarm(struct co_ipose *ip) { ip->nfault = 0; }
+void co_ipose_disarm(struct co_ipose *ip) {
+  ip->nfault = 0;
+}
 
 void co_ipose_enter(struct co_ipose *ip) {
   ip->n = ip->lost = ip->fired = 0;
@@ -112,7 +118,9 @@ void co_ipose_leave(struct co_ipose *ip) {
   current = NULL;
 }
 
-struct co_ipose *co_ipose_current(void) { return current; }
+struct co_ipose *co_ipose_current(void) {
+  return current;
+}
 
 int co_ipose_fault(struct co_ipose *ip, unsigned fam, int *err) {
   unsigned i, fire = CO_FAULTS_MAX;
@@ -170,6 +178,8 @@ int co_icall_format(const struct co_icall *c, char *buf, size_t cap) {
                    (long long)c->b);
     break;
   case CO_IFN_WRITE:
+  case CO_IFN_FWRITE:
+  case CO_IFN_FREAD:
   case CO_IFN_READ:
   case CO_IFN_SEND:
   case CO_IFN_RECV:
@@ -187,14 +197,13 @@ int co_icall_format(const struct co_icall *c, char *buf, size_t cap) {
     len += snprintf(buf + len, cap - (size_t)len, " = %s",
                     c->err == 0 ? "ok" : "NULL");
   else if (c->err != 0)
-    len += snprintf(buf + len, cap - (size_t)len, " = -1 %s",
-                    co_err_name(c->err));
+    len +=
+        snprintf(buf + len, cap - (size_t)len, " = -1 %s", co_err_name(c->err));
   else if (c->ret2 >= 0)
     len += snprintf(buf + len, cap - (size_t)len, " = %lld, %lld",
                     (long long)c->ret, (long long)c->ret2);
   else
-    len += snprintf(buf + len, cap - (size_t)len, " = %lld",
-                    (long long)c->ret);
+    len += snprintf(buf + len, cap - (size_t)len, " = %lld", (long long)c->ret);
   if ((size_t)len < cap && c->injected)
     len += snprintf(buf + len, cap - (size_t)len, "%s",
                     c->injected == CO_INJ_CLOSED

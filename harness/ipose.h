@@ -29,17 +29,18 @@
  * binary form of `fail` holds the index. Each lists the functions the
  * interposers send to it (docs/faults.md#calls). */
 #define CO_IFAM_LIST(X)                                                        \
-  X(CLOSE, "close")   /* close, fclose; CloseHandle, _close (Win32) */        \
-  X(OPEN, "open")     /* open, openat, creat, fopen; CreateFileW */           \
-  X(DUP, "dup")       /* dup, dup2, dup3, F_DUPFD; DuplicateHandle */         \
-  X(FCNTL, "fcntl")   /* fcntl other than F_DUPFD */                          \
-  X(READ, "read")     /* read, readv, recv, recvmsg */                        \
-  X(WRITE, "write")   /* write, writev, send, sendmsg; WriteFile */           \
-  X(LSEEK, "lseek")   /* lseek */                                              \
-  X(SOCKET, "socket") /* socket, socketpair */                                 \
-  X(ACCEPT, "accept") /* accept, accept4 */                                    \
-  X(PIPE, "pipe")     /* pipe, pipe2 */                                        \
-  X(ALLOC, "malloc")  /* malloc, calloc, realloc: ENOMEM only */              \
+  X(CLOSE, "close")     /* close, fclose; CloseHandle, _close (Win32) */       \
+  X(OPEN, "open")       /* open, openat, creat, fopen; CreateFileW */          \
+  X(DUP, "dup")         /* dup, dup2, dup3, F_DUPFD; DuplicateHandle */        \
+  X(FCNTL, "fcntl")     /* fcntl other than F_DUPFD */                         \
+  X(READ, "read")       /* read, readv, recv, recvmsg, fread */                \
+  X(WRITE, "write")     /* write, writev, send, sendmsg, fwrite, fflush;       \
+                           WriteFile */                                        \
+  X(LSEEK, "lseek")     /* lseek */                                            \
+  X(SOCKET, "socket")   /* socket, socketpair */                               \
+  X(ACCEPT, "accept")   /* accept, accept4 */                                  \
+  X(PIPE, "pipe")       /* pipe, pipe2 */                                      \
+  X(ALLOC, "malloc")    /* malloc, calloc, realloc: ENOMEM only */             \
   X(ADOPT, "osfhandle") /* _open_osfhandle (Win32) */
 
 enum co_ifam {
@@ -66,8 +67,9 @@ enum co_close_profile {
   /* Linux (man 2 close): the number is freed before the error is
    * reported; a retry closes whatever now has it. */
   CO_CLOSE_FREES,
-  /* HP-UX, and POSIX.1-2024 for EINTR: the descriptor stays open; the
-   * caller must close it again (or use posix_close). */
+  /* HP-UX, and POSIX.1-2024 for EINTR: after EINTR the descriptor stays
+   * open and the caller must close it again (or use posix_close); after
+   * any other error (EIO) it is closed, as on Linux. */
   CO_CLOSE_KEEPS
 };
 
@@ -87,24 +89,36 @@ struct co_icall {
 #define CO_INJ_NONE 0
 #define CO_INJ_FAILED 1 /* the fault replaced the call: it was not made */
 #define CO_INJ_CLOSED                                                          \
-  2 /* close under CO_CLOSE_FREES: it was made (the number is free) and its \
+  2 /* close under CO_CLOSE_FREES: it was made (the number is free) and its    \
        result replaced by the fault's error */
 
 /* Function ids for co_icall.fn; the interposers of each platform use
  * theirs, names by co_ipose_fn_name. Append only. */
 #define CO_IFN_LIST(X)                                                         \
-  X(CLOSE, "close") X(FCLOSE, "fclose") X(OPEN, "open") X(OPENAT, "openat")   \
-  X(CREAT, "creat") X(FOPEN, "fopen") X(FDOPEN, "fdopen") X(DUP, "dup")       \
-  X(DUP2, "dup2") X(DUP3, "dup3") X(FCNTL, "fcntl") X(READ, "read")           \
-  X(READV, "readv") X(RECV, "recv") X(RECVMSG, "recvmsg") X(WRITE, "write")   \
-  X(WRITEV, "writev") X(SEND, "send") X(SENDMSG, "sendmsg")                   \
-  X(LSEEK, "lseek") X(SOCKET, "socket") X(SOCKETPAIR, "socketpair")           \
-  X(ACCEPT, "accept") X(ACCEPT4, "accept4") X(PIPE, "pipe")                   \
-  X(PIPE2, "pipe2") X(CLOSE_RANGE, "close_range") X(MALLOC, "malloc")         \
-  X(CALLOC, "calloc") X(REALLOC, "realloc") X(CLOSEHANDLE, "CloseHandle")     \
-  X(DUPHANDLE, "DuplicateHandle") X(CREATEFILEW, "CreateFileW")               \
-  X(OSFHANDLE, "_open_osfhandle") X(CRT_CLOSE, "_close")                      \
-  X(WRITEFILE, "WriteFile")
+  X(CLOSE, "close")                                                            \
+  X(FCLOSE, "fclose") X(OPEN, "open") X(OPENAT, "openat") X(CREAT, "creat") X( \
+      FOPEN, "fopen") X(FDOPEN, "fdopen") X(DUP, "dup") X(DUP2, "dup2")        \
+      X(DUP3, "dup3") X(FCNTL, "fcntl") X(READ, "read") X(READV, "readv") X(   \
+          RECV, "recv") X(RECVMSG, "recvmsg") X(WRITE, "write")                \
+          X(WRITEV, "writev") X(SEND, "send") X(SENDMSG, "sendmsg") X(         \
+              LSEEK, "lseek") X(SOCKET, "socket") X(SOCKETPAIR, "socketpair")  \
+              X(ACCEPT, "accept") X(ACCEPT4, "accept4") X(PIPE, "pipe")        \
+                  X(PIPE2, "pipe2") X(CLOSE_RANGE, "close_range") X(           \
+                      MALLOC, "malloc") X(CALLOC, "calloc")                    \
+                      X(REALLOC, "realloc") X(CLOSEHANDLE, "CloseHandle") X(   \
+                          DUPHANDLE, "DuplicateHandle") X(CREATEFILEW,         \
+                                                          "CreateFileW")       \
+                          X(OSFHANDLE, "_open_osfhandle") X(CRT_CLOSE,         \
+                                                            "_close")          \
+                              X(WRITEFILE, "WriteFile") X(EVENTFD, "eventfd")  \
+                                  X(EPOLL_CREATE, "epoll_create1")             \
+                                      X(TIMERFD, "timerfd_create")             \
+                                          X(SIGNALFD, "signalfd")              \
+                                              X(INOTIFY, "inotify_init1")      \
+                                                  X(MEMFD, "memfd_create")     \
+                                                      X(FWRITE, "fwrite") X(   \
+                                                          FFLUSH, "fflush")    \
+                                                          X(FREAD, "fread")
 enum co_ifn {
 #define CO__IFN_ENUM(id, name) CO_IFN_##id,
   CO_IFN_LIST(CO__IFN_ENUM)
@@ -119,8 +133,8 @@ const char *co_ipose_fn_name(unsigned fn);
 /* The context of one executor. Plain data: the executor embeds it. */
 struct co_ipose {
   struct co_icall log[CO_ICALLS_MAX];
-  unsigned n;    /* calls logged in this step */
-  unsigned lost; /* calls past CO_ICALLS_MAX in this step */
+  unsigned n;     /* calls logged in this step */
+  unsigned lost;  /* calls past CO_ICALLS_MAX in this step */
   unsigned fired; /* faults that fired in this step */
   struct {
     uint8_t fam;
@@ -168,10 +182,13 @@ int co_icall_format(const struct co_icall *c, char *buf, size_t cap);
 /* The platform's interposer (harness/posix/ipose_elf.c, harness/win32/):
  * route the calls of every loaded shared object whose file name starts
  * with one of names (a NULL-terminated list: "libz.so.1") to the wrappers.
- * Idempotent and thread-safe; done once per object for the process.
+ * nofault: families (1 << enum co_ifam) whose functions are left alone in
+ * those objects (co_adapter.nofault). Idempotent and thread-safe; done
+ * once per object for the process (the first install's nofault holds).
  * Returns the number of objects patched, or -1 with a message in err (an
  * object not loaded is not an error: 0 patched for it). */
-int co_ipose_install(const char *const *names, char *err, size_t cap);
+int co_ipose_install(const char *const *names, unsigned nofault, char *err,
+                     size_t cap);
 /* Put every patched table back as it was (the benchmark's A/B); 0 or -1. */
 int co_ipose_uninstall(void);
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ipose.h"
 #include "portable.h"
 
 #ifdef _WIN32
@@ -386,6 +387,20 @@ static void explain_hook(void *env, const struct co_step_info *s) {
                                                     : "ownership violation",
               line);
     }
+  if (s->icalls || s->icalls_lost) {
+    unsigned k;
+    fprintf(e->out, "        library calls:");
+    for (k = 0; k < s->nicalls; k++) {
+      char c[96];
+      co_icall_format(&s->icalls[k], c, sizeof c);
+      fprintf(e->out, "%s %s", k ? ";" : "", c);
+    }
+    if (!s->nicalls && !s->icalls_lost)
+      fprintf(e->out, " none");
+    if (s->icalls_lost)
+      fprintf(e->out, " (and %u more)", s->icalls_lost);
+    fprintf(e->out, "\n");
+  }
   print_state(e->out, co_exec_model(e->ex), co_exec_words(e->ex));
 }
 

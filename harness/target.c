@@ -184,6 +184,20 @@ int co_mode_parse(const char *name, int *mode) {
   return 0;
 }
 
+/* A target one of whose layers has its library's calls interposed
+ * (co_adapter.objects) and can be followed as run after a fault: not a
+ * numbered or paged layer (docs/faults.md#model). */
+static int faultable(const struct co_target *t) {
+  size_t i;
+  for (i = 0; i < sizeof t->layers / sizeof *t->layers && t->layers[i]; i++) {
+    const struct co_adapter *a = co_adapter_find(t->layers[i]);
+    if (a && a->version >= 7 && a->objects && a->objects[0] &&
+        !a->contract->numbered && !co_adapter_paged(a))
+      return 1;
+  }
+  return 0;
+}
+
 /* Fill t->ops: its kinds, then every entry of its layers. */
 static int prepare(struct co_target *t, char *err, size_t cap) {
   size_t i, n = 0;
@@ -202,6 +216,13 @@ static int prepare(struct co_target *t, char *err, size_t cap) {
   }
   t->ops.kinds = t->kinds;
   t->ops.n = t->nkinds;
+  if (faultable(t) && t->nkinds < sizeof t->fault_kinds) {
+    /* a library whose calls can be failed: `fail` after the kinds */
+    memcpy(t->fault_kinds, t->kinds, t->nkinds);
+    t->fault_kinds[t->nkinds] = CO_OP_FAIL;
+    t->ops.kinds = t->fault_kinds;
+    t->ops.n = t->nkinds + 1;
+  }
   t->ops.entries = t->entry_ids;
   t->ops.nentries = n;
   return 0;

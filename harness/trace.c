@@ -4,6 +4,9 @@
  */
 #include "closeonce/trace.h"
 
+#include "closeonce/error.h"
+#include "ipose.h"
+
 #include "closeonce/contract.h"
 
 #include <ctype.h>
@@ -286,6 +289,26 @@ static void ref_canon(struct co_ref *r) {
   }
 }
 
+/* fail: a family that exists, one of its errors, a count 0..15. */
+static void fault_canon(struct co_op *op) {
+  const int *errs;
+  unsigned fam = (op->flags & 0xf) % CO_IF_COUNT;
+  unsigned nerr = co_ifam_errs(fam, &errs);
+  unsigned e = ((unsigned)op->n >> 4 & 3) % (nerr ? nerr : 1);
+  op->flags = (uint8_t)fam;
+  op->n = (int32_t)(((unsigned)op->n & 0xf) | e << 4);
+}
+
+void co_fault_of(const struct co_op *op, unsigned *fam, int *err,
+                 unsigned *count) {
+  const int *errs;
+  unsigned nerr;
+  *fam = (op->flags & 0xf) % CO_IF_COUNT;
+  nerr = co_ifam_errs(*fam, &errs);
+  *err = nerr ? errs[((unsigned)op->n >> 4 & 3) % nerr] : 0;
+  *count = (unsigned)op->n & 0xf;
+}
+
 static uint8_t flags_canon(const struct co__word *w, uint8_t flags) {
   uint8_t allowed = 0, out;
   const struct co__word *p;
@@ -361,7 +384,8 @@ void co_op_canon(struct co_op *op) {
   d = &co_opdesc[op->kind];
   op->dst = d->binds ? op->dst % CO_SLOTS : 0;
   op->dst2 = d->binds == 2 ? op->dst2 % CO_SLOTS : 0;
-  op->flags = flags_canon(op_words[op->kind], op->flags & 0xf);
+  if (d->arg != CO_ARG_FAULT)
+    op->flags = flags_canon(op_words[op->kind], op->flags & 0xf);
   /* whole blocks: an offset's only; an invalid whence has no offset */
   op->blk = d->arg == CO_ARG_OFFSET &&
                     !(op->kind == CO_OP_LSEEK_EXT &&
@@ -390,6 +414,9 @@ void co_op_canon(struct co_op *op) {
     break;
   case CO_ARG_ACCESS:
     op->n = op->n & CO_ACC_MASK;
+    break;
+  case CO_ARG_FAULT:
+    fault_canon(op);
     break;
   default:
     op->n = 0;
@@ -691,6 +718,14 @@ int co_op_format(const struct co_op *op, char *buf, size_t cap) {
     char acc[96];
     co_access_format(op->n, acc, sizeof acc);
     appendf(buf, cap, &len, " %s", acc);
+  } else if (d->arg == CO_ARG_FAULT) {
+    unsigned fam, count;
+    int err;
+    co_fault_of(op, &fam, &err, &count);
+    appendf(buf, cap, &len, " %s %s", co_ifam_name(fam), co_err_name(err));
+    if (count)
+      appendf(buf, cap, &len, " %u", count + 1);
+    return len;
   } else if (d->arg != CO_ARG_NONE)
     appendf(buf, cap, &len, " %d", (int)op->n);
   for (w = op_words[op->kind]; w->word; w++) {
@@ -1003,6 +1038,48 @@ static int parse_call(struct lexer *lx, struct co_op *op, int entry,
   return 0;
 }
 
+/* fail CALL ERR [N]: t is CALL. */
+static int parse_fault(struct lexer *lx, const char *t, size_t n,
+                       struct co_op *op) {
+  const int *errs;
+  int fam = co_ifam_find(t, n);
+  unsigned nerr, i, count = 0;
+  char list[96] = "";
+  int len = 0;
+  if (fam < 0) {
+    for (i = 0; i < CO_IF_COUNT; i++)
+      appendf(list, sizeof list, &len, "%s%s", i ? ", " : "",
+              co_ifam_name(i));
+    return lex_fail(lx, t, "expected the call to fail (%s), found '%.*s'",
+                    list, (int)n, t);
+  }
+  nerr = co_ifam_errs((unsigned)fam, &errs);
+  for (i = 0; i < nerr; i++)
+    appendf(list, sizeof list, &len, "%s%s", i ? ", " : "",
+            co_err_name(errs[i]));
+  n = next_token(lx, &t);
+  for (i = 0; i < nerr && !tok_is(t, n, co_err_name(errs[i])); i++)
+    ;
+  if (i == nerr)
+    return lex_fail(lx, t,
+                    "expected the error %s fails with (%s), found '%.*s'",
+                    co_ifam_name((unsigned)fam), list, (int)n, t);
+  op->flags = (uint8_t)fam;
+  op->n = (int32_t)(i << 4);
+  {
+    const char *save = lx->p;
+    n = next_token(lx, &t);
+    if (n && small_uint(t, n, &count) == 0) {
+      if (count < 1 || count > 16)
+        return lex_fail(lx, t, "expected N 1..16 (the N-th next call), "
+                               "found '%.*s'", (int)n, t);
+      op->n |= (int32_t)(count - 1);
+    } else
+      lx->p = save; /* not a count: the flags loop reports it */
+  }
+  return 0;
+}
+
 /* The integer argument of a built-in operation: a count, an offset (with
  * whole blocks) or a mode. */
 static int parse_arg(struct lexer *lx, const struct co_opdesc *d,
@@ -1028,6 +1105,8 @@ static int parse_arg(struct lexer *lx, const struct co_opdesc *d,
                       (int)n, t);
     return 0;
   }
+  if (d->arg == CO_ARG_FAULT)
+    return parse_fault(lx, t, n, op);
   if (d->arg == CO_ARG_OFFSET && parse_blocks(t, n, op) == 0)
     return 0;
   if (n == 0 || parse_int(t, n, lo, hi, &op->n) < 0)

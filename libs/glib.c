@@ -287,12 +287,18 @@ static int64_t channel_fd(void *obj) {
   return g_io_channel_unix_get_fd(obj);
 }
 
-const struct co_adapter co_lib_gio = {.version = CO_ADAPTER_VERSION,
+/* The shared objects whose own calls are the library's (issue 21:
+ * attributed and faulted, docs/faults.md). */
+static const char *const lib_objects[] = {"libglib-2.0.so", "libgio-2.0.so", NULL};
+
+const struct co_adapter co_lib_gio = {.version = CO_ADAPTER_VERSION, .objects = lib_objects,
+    .nofault = CO_NOFAULT_ALLOC,
                                       .contract = &stream_contract,
                                       .call = stream_glue,
                                       .handle_of = stream_fd,
                                       .state_new = co_lib_glib_start};
-const struct co_adapter co_lib_glib = {.version = CO_ADAPTER_VERSION,
+const struct co_adapter co_lib_glib = {.version = CO_ADAPTER_VERSION, .objects = lib_objects,
+    .nofault = CO_NOFAULT_ALLOC,
                                        .contract = &channel_contract,
                                        .call = channel_glue,
                                        .handle_of = channel_fd,

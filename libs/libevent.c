@@ -309,7 +309,11 @@ static int64_t handle_of(void *obj) {
   return bufferevent_getfd(((struct bev *)obj)->b);
 }
 
-const struct co_adapter co_lib_libevent = {.version = CO_ADAPTER_VERSION,
+/* The shared objects whose own calls are the library's (issue 21:
+ * attributed and faulted, docs/faults.md). */
+static const char *const lib_objects[] = {"libevent_core-", "libevent-2", NULL};
+
+const struct co_adapter co_lib_libevent = {.version = CO_ADAPTER_VERSION, .objects = lib_objects,
                                            .contract = &contract,
                                            .call = glue,
                                            .handle_of = handle_of,

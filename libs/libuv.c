@@ -263,7 +263,11 @@ static int64_t handle_of(void *obj) {
   return uv_fileno(obj, &f) == 0 ? f : -1;
 }
 
-const struct co_adapter co_lib_libuv = {.version = CO_ADAPTER_VERSION,
+/* The shared objects whose own calls are the library's (issue 21:
+ * attributed and faulted, docs/faults.md). */
+static const char *const lib_objects[] = {"libuv.so", NULL};
+
+const struct co_adapter co_lib_libuv = {.version = CO_ADAPTER_VERSION, .objects = lib_objects,
                                         .contract = &contract,
                                         .call = glue,
                                         .handle_of = handle_of,

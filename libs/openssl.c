@@ -139,7 +139,11 @@ static int64_t handle_of(void *obj) {
   return BIO_get_fd((BIO *)obj, NULL);
 }
 
-const struct co_adapter co_lib_openssl = {.version = CO_ADAPTER_VERSION,
+/* The shared objects whose own calls are the library's (issue 21:
+ * attributed and faulted, docs/faults.md). */
+static const char *const lib_objects[] = {"libcrypto.so", "libssl.so", NULL};
+
+const struct co_adapter co_lib_openssl = {.version = CO_ADAPTER_VERSION, .objects = lib_objects,
                                           .contract = &contract,
                                           .call = glue,
                                           .handle_of = handle_of};

@@ -665,6 +665,24 @@ static const struct co_mode mode_bad = {"", 0, 0, 0, CO_SEEK_NEVER, 0};
 
 /* A layer call, after its events: the entry's effect on descriptors and
  * objects, from the contract alone (closeonce/contract.h). */
+/* Whether this call is followed as run after a fault (issue 21): one
+ * fired in it, or in an earlier call on its object; and the model can
+ * follow its effect so (asrun.c: not a numbered or paged layer's, not an
+ * adopt-dup, an OPEN only with handle_of). */
+static int after_fault(const struct co__callctx *x,
+                       const struct co_adapter *ad) {
+  enum co_effect f = x->e->effect;
+  if (!x->c->faulted && !(x->o && x->o->live && x->o->faulted &&
+                          f != CO_EFF_OPEN && !co_effect_takes_fd(f)))
+    return 0;
+  if (ad->contract->numbered || co_adapter_paged(ad) ||
+      f == CO_EFF_ADOPT_DUP || (f == CO_EFF_OPEN && !ad->handle_of))
+    return 0;
+  return f == CO_EFF_OPEN || co_effect_takes_fd(f) || f == CO_EFF_LEND ||
+         f == CO_EFF_DUP || f == CO_EFF_DETACH || f == CO_EFF_CLOSE ||
+         f == CO_EFF_USE;
+}
+
 void co__call_step(struct co_model *m, const struct co__step *s,
                    struct co_outcome *pred, struct co_aftermath *t) {
   const struct co_op *op = s->op;
@@ -699,6 +717,15 @@ void co__call_step(struct co_model *m, const struct co__step *s,
   t->actor = s->r->has_obj ? op->obj % CO_OBJS : CO_PARTY_CLIENT;
   if ((x.e->io & CO_IO_AS_RUN) && x.c->real) {
     co__as_run_step(m, &x, pred, t);
+    return;
+  }
+  if (x.c->real && after_fault(&x, ad)) {
+    /* a fault fired inside the library, now or at an earlier call on this
+     * object: what it did is its error path's, taken as it ran; what that
+     * path does to ownership is still checked (docs/faults.md#model) */
+    co__as_run_step(m, &x, pred, t);
+    if (x.o->live || x.e->effect == CO_EFF_OPEN)
+      x.o->faulted = 1;
     return;
   }
   if (m->window && co_adapter_paged(ad)) {
@@ -745,6 +772,16 @@ void co_model_obj(const struct co_model *m, unsigned k,
   out->number = co__obj_number(m, o);
   out->lost = o->live && co__obj_lost(m, o);
   out->window = o->live && o->pg.resident ? o->pg.win : -1;
+  out->window_valid = out->window >= 0 && co__is_live(m, out->window) &&
+                      m->fd[out->window].gen == o->pg.wingen;
   out->window_number = o->live && o->pg.resident ? o->pg.wnum : -1;
   out->pins = o->live ? o->pg.pins : 0;
+}
+
+void co__rule_fail(struct co_model *m, const struct co_call *c,
+                   struct co_outcome *pred, struct co_aftermath *t) {
+  (void)m;
+  (void)c;
+  (void)t;
+  pred->ret = 0;
 }

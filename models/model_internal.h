@@ -173,6 +173,9 @@ struct objent {
   uint8_t own;    /* CO_OWN_*: the object's own append and text flags */
   uint8_t polls;  /* libs: its writes wait on epoll (CO_CHK_POLL) */
   uint8_t sends;  /* libs: it writes with send(2) (CO_CHK_SOCKET) */
+  /* issue 21: a fault fired inside the library while it made or worked on
+   * this object: its later calls are followed as run (docs/faults.md#model) */
+  uint8_t faulted;
   uint8_t eof;    /* the C runtime's end-of-file flag (docs/crt.md#read):
                      its _read returns 0 until a _lseek; 2: not known
                      (after a read the model did not follow, under Wine) */
@@ -400,6 +403,10 @@ void co__write_with(struct co_model *m, const struct co_call *c,
 void co__read_from(struct co_model *m, const struct co_call *c,
                    struct ofdent *o, struct co_outcome *pred,
                    struct co_aftermath *t);
+/* fail (issue 21): arms a fault inside the library, which the executor
+ * holds (harness/ipose.h); nothing of the table changes. Returns 0. */
+void co__rule_fail(struct co_model *m, const struct co_call *c,
+                   struct co_outcome *pred, struct co_aftermath *t);
 /* The rules every platform table shares (lseek: evdir's, which is the
  * file rule on a file) (each adds its own write, and
  * Win32 its DuplicateHandle and protect-from-close). */
@@ -409,7 +416,8 @@ void co__read_from(struct co_model *m, const struct co_call *c,
   [CO_OP_DUPFD] = co__rule_dupfd, [CO_OP_GETFD] = co__rule_getfd,              \
   [CO_OP_SETFD] = co__rule_setfd, [CO_OP_GETFL] = co__rule_getfl,              \
   [CO_OP_SETFL] = co__rule_setfl, [CO_OP_CLOSE] = co__rule_close,              \
-  [CO_OP_CLOSE_RANGE] = co__rule_close_range, [CO_OP_LSEEK] = co__rule_lseek_k
+  [CO_OP_CLOSE_RANGE] = co__rule_close_range, [CO_OP_LSEEK] = co__rule_lseek_k, \
+  [CO_OP_FAIL] = co__rule_fail
 
 /* The profile's hooks: where a documented quirk replaces the reference
  * rule (quirks.c builds them from the CO_QUIRK_* mask). */

@@ -2,12 +2,13 @@
 # usage: planted_found.sh TARGET RUNS MAX_OPS OUTDIR CLOSEONCE...
 # (CLOSEONCE may be several words: wine closeonce.exe)
 # A planted bug must be found by the built-in generator within RUNS traces
-# (fixed seed), and its reproducer, shrunk by closeonce, must replay to the
+# (fixed seed: 1, or $CO_PLANTED_SEED), and its reproducer, shrunk by closeonce, must replay to the
 # same finding in at most MAX_OPS operations.
 target=$1 runs=$2 max=$3 out=$4
 shift 4
 rm -rf "$out" && mkdir -p "$out" || exit 1
-log=$("$@" fuzz --target "$target" --runs "$runs" --seed 1 --quiet \
+log=$("$@" fuzz --target "$target" --runs "$runs" \
+  --seed "${CO_PLANTED_SEED:-1}" --quiet \
   --out "$out" 2>&1)
 rc=$?
 if [ "$rc" -ne 1 ]; then

@@ -52,7 +52,7 @@ static void shim_call(void *self, const struct co_call *c,
     return;
   }
   if (hit && fault == F_UNSHARE) {
-    struct co_call o = {CO_OP_OPEN, 0, 0, 0, 0, -1, NULL, -1};
+    struct co_call o = {CO_OP_OPEN, 0, 0, 0, 0, -1, NULL, -1, 0};
     co_backend_posix.call(self, &o, out);
     return;
   }

@@ -89,7 +89,7 @@ Test(model_safety,
   struct co_outcome pred;
   struct co_aftermath eff;
   struct co_op op = op_of("s1 = open rdwr\n");
-  struct co_call c = {CO_OP_CLOSE, 0, 3, 0, 0, -1, NULL, -1};
+  struct co_call c = {CO_OP_CLOSE, 0, 3, 0, 0, -1, NULL, -1, 0};
   struct co_fdstate st;
   begin(0);
   run("s0 = open rdwr\n", &pred, &eff); /* the description table exists */

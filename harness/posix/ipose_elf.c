@@ -24,7 +24,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -55,12 +60,18 @@ static int errno_of(int err) {
   }
 }
 
-static void record(struct co_ipose *ip, unsigned fam, unsigned fn,
-                   int injected, int64_t a, int64_t b, int64_t arg,
-                   int64_t ret, int64_t ret2, int e) {
-  struct co_icall c = {(uint8_t)fam, (uint8_t)fn, (uint8_t)injected,
-                       a, b, arg, ret, ret2, ret < 0 ? co_err_from_errno(e)
-                                                     : CO_OK};
+static void record(struct co_ipose *ip, unsigned fam, unsigned fn, int injected,
+                   int64_t a, int64_t b, int64_t arg, int64_t ret, int64_t ret2,
+                   int e) {
+  struct co_icall c = {(uint8_t)fam,
+                       (uint8_t)fn,
+                       (uint8_t)injected,
+                       a,
+                       b,
+                       arg,
+                       ret,
+                       ret2,
+                       ret < 0 ? co_err_from_errno(e) : CO_OK};
   if (injected)
     c.err = co_err_from_errno(e);
   co_ipose_log(ip, &c);
@@ -89,17 +100,19 @@ static void record(struct co_ipose *ip, unsigned fam, unsigned fn,
   } while (0)
 
 /* close: under CO_CLOSE_FREES (Linux, man 2 close) an injected EINTR or
- * EIO is reported after the number was freed; under CO_CLOSE_KEEPS it is
- * still open. */
+ * EIO is reported after the number was freed; under CO_CLOSE_KEEPS an
+ * EINTR leaves it open (docs/faults.md#profiles). */
 static int w_close(int fd) {
   struct co_ipose *ip = co_ipose_current();
   int r, e, inj = 0;
   if (!ip)
     return close(fd);
   if (co_ipose_fault(ip, CO_IF_CLOSE, &e)) {
+    /* POSIX.1-2024 keeps it open after EINTR only; EIO closes it there too */
+    int keeps = ip->profile == CO_CLOSE_KEEPS && e == CO_EINTR;
     e = errno_of(e);
     inj = CO_INJ_FAILED;
-    if (ip->profile == CO_CLOSE_FREES) {
+    if (!keeps) {
       close(fd);
       inj = CO_INJ_CLOSED;
     }
@@ -123,9 +136,10 @@ static int w_fclose(FILE *f) {
     return fclose(f);
   fd = fileno(f);
   if (co_ipose_fault(ip, CO_IF_CLOSE, &e)) {
+    int keeps = ip->profile == CO_CLOSE_KEEPS && e == CO_EINTR;
     e = errno_of(e);
     inj = CO_INJ_CLOSED;
-    if (ip->profile == CO_CLOSE_KEEPS && fd >= 0) {
+    if (keeps && fd >= 0) {
       int keep = dup(fd);
       fclose(f);
       if (keep >= 0) {
@@ -146,9 +160,8 @@ static int w_fclose(FILE *f) {
 }
 
 static int open_mode(int flags, va_list ap) {
-  return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE
-             ? va_arg(ap, int)
-             : 0;
+  return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? va_arg(ap, int)
+                                                               : 0;
 }
 
 static int w_open(const char *path, int flags, ...) {
@@ -193,8 +206,7 @@ static FILE *w_fopen(const char *path, const char *mode) {
   }
   f = fopen(path, mode);
   e = errno;
-  record(ip, CO_IF_OPEN, CO_IFN_FOPEN, 0, -1, -1, 0, f ? fileno(f) : -1, -1,
-         e);
+  record(ip, CO_IF_OPEN, CO_IFN_FOPEN, 0, -1, -1, 0, f ? fileno(f) : -1, -1, e);
   errno = e;
   return f;
 }
@@ -252,29 +264,25 @@ static ssize_t w_readv(int fd, const struct iovec *v, int k) {
   WRAP_CALL(CO_IF_READ, CO_IFN_READV, fd, -1, k, readv(fd, v, k));
 }
 static ssize_t w_recv(int fd, void *buf, size_t n, int fl) {
-  WRAP_CALL(CO_IF_READ, CO_IFN_RECV, fd, -1, (int64_t)n,
-            recv(fd, buf, n, fl));
+  WRAP_CALL(CO_IF_READ, CO_IFN_RECV, fd, -1, (int64_t)n, recv(fd, buf, n, fl));
 }
 static ssize_t w_recvmsg(int fd, struct msghdr *m, int fl) {
   WRAP_CALL(CO_IF_READ, CO_IFN_RECVMSG, fd, -1, 0, recvmsg(fd, m, fl));
 }
 static ssize_t w_write(int fd, const void *buf, size_t n) {
-  WRAP_CALL(CO_IF_WRITE, CO_IFN_WRITE, fd, -1, (int64_t)n,
-            write(fd, buf, n));
+  WRAP_CALL(CO_IF_WRITE, CO_IFN_WRITE, fd, -1, (int64_t)n, write(fd, buf, n));
 }
 static ssize_t w_writev(int fd, const struct iovec *v, int k) {
   WRAP_CALL(CO_IF_WRITE, CO_IFN_WRITEV, fd, -1, k, writev(fd, v, k));
 }
 static ssize_t w_send(int fd, const void *buf, size_t n, int fl) {
-  WRAP_CALL(CO_IF_WRITE, CO_IFN_SEND, fd, -1, (int64_t)n,
-            send(fd, buf, n, fl));
+  WRAP_CALL(CO_IF_WRITE, CO_IFN_SEND, fd, -1, (int64_t)n, send(fd, buf, n, fl));
 }
 static ssize_t w_sendmsg(int fd, const struct msghdr *m, int fl) {
   WRAP_CALL(CO_IF_WRITE, CO_IFN_SENDMSG, fd, -1, 0, sendmsg(fd, m, fl));
 }
 static off_t w_lseek(int fd, off_t off, int whence) {
-  WRAP_CALL(CO_IF_LSEEK, CO_IFN_LSEEK, fd, -1, whence,
-            lseek(fd, off, whence));
+  WRAP_CALL(CO_IF_LSEEK, CO_IFN_LSEEK, fd, -1, whence, lseek(fd, off, whence));
 }
 
 static int w_socket(int d, int t, int p) {
@@ -284,8 +292,7 @@ static int w_accept(int fd, struct sockaddr *sa, socklen_t *len) {
   WRAP_CALL(CO_IF_ACCEPT, CO_IFN_ACCEPT, fd, -1, 0, accept(fd, sa, len));
 }
 static int w_accept4(int fd, struct sockaddr *sa, socklen_t *len, int fl) {
-  WRAP_CALL(CO_IF_ACCEPT, CO_IFN_ACCEPT4, fd, -1, fl,
-            accept4(fd, sa, len, fl));
+  WRAP_CALL(CO_IF_ACCEPT, CO_IFN_ACCEPT4, fd, -1, fl, accept4(fd, sa, len, fl));
 }
 
 /* Two descriptors made: both logged. */
@@ -308,7 +315,9 @@ static int pair_call(unsigned fam, unsigned fn, int *sv, int r, int inj,
     r_ = REAL;                                                                 \
     return pair_call(FAM, FN, SV, r_, 0, errno);                               \
   } while (0)
-static int w_pipe(int sv[2]) { PAIR_CALL(CO_IF_PIPE, CO_IFN_PIPE, sv, pipe(sv)); }
+static int w_pipe(int sv[2]) {
+  PAIR_CALL(CO_IF_PIPE, CO_IFN_PIPE, sv, pipe(sv));
+}
 static int w_pipe2(int sv[2], int fl) {
   PAIR_CALL(CO_IF_PIPE, CO_IFN_PIPE2, sv, pipe2(sv, fl));
 }
@@ -316,13 +325,97 @@ static int w_socketpair(int d, int t, int p, int sv[2]) {
   PAIR_CALL(CO_IF_SOCKET, CO_IFN_SOCKETPAIR, sv, socketpair(d, t, p, sv));
 }
 
+/* A stream's writes and reads, which libc makes without the library's
+ * table (bzip2 writes through a FILE): an injected failure makes nothing,
+ * sets the stream's error indicator, as a failed write(2) inside would
+ * (glibc's _IO_ERR_SEEN, bits/types/struct_FILE.h), and sets errno. */
+static int stream_fails(FILE *f, unsigned fam, unsigned fn, int64_t n) {
+  struct co_ipose *ip = co_ipose_current();
+  int e;
+  if (!ip || !co_ipose_fault(ip, fam, &e))
+    return 0;
+  e = errno_of(e);
+  record(ip, fam, fn, CO_INJ_FAILED, fileno(f), -1, n, -1, -1, e);
+  f->_flags |= _IO_ERR_SEEN;
+  errno = e;
+  return 1;
+}
+static void stream_log(FILE *f, unsigned fam, unsigned fn, int64_t n, long r,
+                       int bad) {
+  struct co_ipose *ip = co_ipose_current();
+  int e = errno;
+  if (ip)
+    record(ip, fam, fn, 0, fileno(f), -1, n, bad ? -1 : r, -1, bad ? e : 0);
+  errno = e;
+}
+static size_t w_fwrite(const void *p, size_t size, size_t k, FILE *f) {
+  size_t r;
+  if (stream_fails(f, CO_IF_WRITE, CO_IFN_FWRITE, (int64_t)(size * k)))
+    return 0;
+  r = fwrite(p, size, k, f);
+  stream_log(f, CO_IF_WRITE, CO_IFN_FWRITE, (int64_t)(size * k), (long)r,
+             r < k);
+  return r;
+}
+static int w_fflush(FILE *f) {
+  int r;
+  if (f && stream_fails(f, CO_IF_WRITE, CO_IFN_FFLUSH, 0))
+    return EOF;
+  r = fflush(f);
+  if (f)
+    stream_log(f, CO_IF_WRITE, CO_IFN_FFLUSH, 0, r, r != 0);
+  return r;
+}
+static size_t w_fread(void *p, size_t size, size_t k, FILE *f) {
+  size_t r;
+  if (stream_fails(f, CO_IF_READ, CO_IFN_FREAD, (int64_t)(size * k)))
+    return 0;
+  r = fread(p, size, k, f);
+  stream_log(f, CO_IF_READ, CO_IFN_FREAD, (int64_t)(size * k), (long)r,
+             r < k && ferror(f));
+  return r;
+}
+
+/* Descriptors of other kinds a library makes for itself (GLib's wakeup
+ * eventfd, libuv's and libevent's epoll): logged, so that their later
+ * close is known to be the library's; not failed (`fail open` is open's). */
+static int made(unsigned fn, int r, int64_t arg) {
+  struct co_ipose *ip = co_ipose_current();
+  int e = errno;
+  if (ip)
+    record(ip, CO_IF_OPEN, fn, 0, -1, -1, arg, r, -1, e);
+  errno = e;
+  return r;
+}
+static int w_eventfd(unsigned v, int fl) {
+  return made(CO_IFN_EVENTFD, eventfd(v, fl), fl);
+}
+static int w_epoll_create1(int fl) {
+  return made(CO_IFN_EPOLL_CREATE, epoll_create1(fl), fl);
+}
+static int w_epoll_create(int n) {
+  return made(CO_IFN_EPOLL_CREATE, epoll_create(n), 0);
+}
+static int w_timerfd_create(int clock, int fl) {
+  return made(CO_IFN_TIMERFD, timerfd_create(clock, fl), fl);
+}
+static int w_signalfd(int fd, const sigset_t *mask, int fl) {
+  return made(CO_IFN_SIGNALFD, signalfd(fd, mask, fl), fl);
+}
+static int w_inotify_init1(int fl) {
+  return made(CO_IFN_INOTIFY, inotify_init1(fl), fl);
+}
+static int w_memfd_create(const char *name, unsigned fl) {
+  return made(CO_IFN_MEMFD, memfd_create(name, fl), fl);
+}
+
 /* close_range: logged, never failed (it documents no EINTR or EIO). */
 static int w_close_range(unsigned lo, unsigned hi, int fl) {
   struct co_ipose *ip = co_ipose_current();
   int r = close_range(lo, hi, fl), e = errno;
   if (ip)
-    record(ip, CO_IF_CLOSE, CO_IFN_CLOSE_RANGE, 0, lo,
-           (int64_t)hi, fl, r, -1, e);
+    record(ip, CO_IF_CLOSE, CO_IFN_CLOSE_RANGE, 0, lo, (int64_t)hi, fl, r, -1,
+           e);
   errno = e;
   return r;
 }
@@ -398,13 +491,50 @@ static const struct sym {
     {"pipe", (void *)w_pipe},
     {"pipe2", (void *)w_pipe2},
     {"close_range", (void *)w_close_range},
+    {"fwrite", (void *)w_fwrite},
+    {"fflush", (void *)w_fflush},
+    {"fread", (void *)w_fread},
+    {"eventfd", (void *)w_eventfd},
+    {"epoll_create1", (void *)w_epoll_create1},
+    {"epoll_create", (void *)w_epoll_create},
+    {"timerfd_create", (void *)w_timerfd_create},
+    {"signalfd", (void *)w_signalfd},
+    {"inotify_init1", (void *)w_inotify_init1},
+    {"memfd_create", (void *)w_memfd_create},
     {"malloc", (void *)w_malloc},
     {"calloc", (void *)w_calloc},
     {"realloc", (void *)w_realloc},
 };
 
-static void *wrapper_of(const char *name) {
+/* The family whose fault a symbol's wrapper injects. */
+static unsigned sym_family(const char *name) {
+  static const struct {
+    const char *prefix;
+    unsigned fam;
+  } fams[] = {{"close", CO_IF_CLOSE},   {"fclose", CO_IF_CLOSE},
+              {"open", CO_IF_OPEN},     {"__open", CO_IF_OPEN},
+              {"creat", CO_IF_OPEN},    {"fopen", CO_IF_OPEN},
+              {"dup", CO_IF_DUP},       {"fcntl", CO_IF_FCNTL},
+              {"read", CO_IF_READ},     {"__read", CO_IF_READ},
+              {"recv", CO_IF_READ},     {"fread", CO_IF_READ},
+              {"write", CO_IF_WRITE},   {"send", CO_IF_WRITE},
+              {"fwrite", CO_IF_WRITE},  {"fflush", CO_IF_WRITE},
+              {"lseek", CO_IF_LSEEK},   {"socket", CO_IF_SOCKET},
+              {"accept", CO_IF_ACCEPT}, {"pipe", CO_IF_PIPE},
+              {"malloc", CO_IF_ALLOC},  {"calloc", CO_IF_ALLOC},
+              {"realloc", CO_IF_ALLOC}, {"fdopen", CO_IF_ALLOC}};
   size_t i;
+  for (i = 0; i < sizeof fams / sizeof fams[0]; i++)
+    if (strncmp(name, fams[i].prefix, strlen(fams[i].prefix)) == 0)
+      return fams[i].fam;
+  return CO_IF_COUNT; /* logged only, never failed */
+}
+
+static void *wrapper_of(const char *name, unsigned nofault) {
+  size_t i;
+  unsigned fam = sym_family(name);
+  if (fam < CO_IF_COUNT && (nofault >> fam & 1))
+    return NULL;
   for (i = 0; i < sizeof syms / sizeof syms[0]; i++)
     if (strcmp(syms[i].name, name) == 0)
       return syms[i].fn;
@@ -428,6 +558,7 @@ static struct patched {
 
 struct walk {
   uintptr_t relro_lo, relro_hi; /* the object's PT_GNU_RELRO, if any */
+  unsigned nofault;
   const char *const *names;
   int count;
   char *err;
@@ -456,8 +587,7 @@ static uintptr_t dyn_ptr(ElfW(Addr) base, ElfW(Addr) p) {
 static int write_slot(void **slot, void *fn, int relro) {
   long pg = sysconf(_SC_PAGESIZE);
   uintptr_t page = (uintptr_t)slot & ~(uintptr_t)(pg - 1);
-  if (relro &&
-      mprotect((void *)page, (size_t)pg, PROT_READ | PROT_WRITE) < 0)
+  if (relro && mprotect((void *)page, (size_t)pg, PROT_READ | PROT_WRITE) < 0)
     return -1;
   __atomic_store_n(slot, fn, __ATOMIC_SEQ_CST);
   if (relro && mprotect((void *)page, (size_t)pg, PROT_READ) < 0)
@@ -477,7 +607,7 @@ static int patch_relocs(ElfW(Addr) base, const ElfW(Rela) * r, size_t n,
     if (type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT)
       continue;
     name = strtab + symtab[ELF64_R_SYM(r[i].r_info)].st_name;
-    if (!(fn = wrapper_of(name)))
+    if (!(fn = wrapper_of(name, w->nofault)))
       continue;
     slot = (void **)(base + r[i].r_offset);
     relro = (uintptr_t)slot >= w->relro_lo && (uintptr_t)slot < w->relro_hi;
@@ -543,8 +673,8 @@ static int patch_object(struct dl_phdr_info *info, struct walk *w) {
   }
   if (!symtab || !strtab)
     return 0;
-  if ((jmprel && patch_relocs(info->dlpi_addr, jmprel, njmp, symtab, strtab,
-                              w) < 0) ||
+  if ((jmprel &&
+       patch_relocs(info->dlpi_addr, jmprel, njmp, symtab, strtab, w) < 0) ||
       (rela &&
        patch_relocs(info->dlpi_addr, rela, nrela, symtab, strtab, w) < 0))
     return -1;
@@ -563,8 +693,7 @@ static int each_object(struct dl_phdr_info *info, size_t size, void *arg) {
     if (patched.object[i] == info->dlpi_addr)
       return 0; /* done before */
   if (patched.nobject >= OBJECTS_MAX) {
-    snprintf(w->err, w->cap, "interposer: more than %d objects",
-             OBJECTS_MAX);
+    snprintf(w->err, w->cap, "interposer: more than %d objects", OBJECTS_MAX);
     w->failed = 1;
     return 1;
   }
@@ -577,8 +706,9 @@ static int each_object(struct dl_phdr_info *info, size_t size, void *arg) {
   return 0;
 }
 
-int co_ipose_install(const char *const *names, char *err, size_t cap) {
-  struct walk w = {0, 0, names, 0, err, cap, 0};
+int co_ipose_install(const char *const *names, unsigned nofault, char *err,
+                     size_t cap) {
+  struct walk w = {0, 0, nofault, names, 0, err, cap, 0};
   if (!names || !*names)
     return 0;
   pthread_mutex_lock(&patched.lock);

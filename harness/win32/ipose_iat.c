@@ -242,10 +242,11 @@ static int crt_close(close_fn real, errno_fn err, int fd) {
   ep = err();
   if (co_ipose_fault(ip, CO_IF_CLOSE, &e)) {
     /* the C runtime frees the descriptor even when its CloseHandle
-     * fails (UCRT lowio/close.cpp, Wine dlls/msvcrt/file.c _close):
-     * under CO_CLOSE_FREES the close is made and its result replaced */
+     * fails (UCRT lowio/close.cpp, Wine dlls/msvcrt/file.c _close): the
+     * close is made and its result replaced, except after an EINTR under
+     * CO_CLOSE_KEEPS (docs/faults.md#profiles) */
     inj = CO_INJ_FAILED;
-    if (ip->profile == CO_CLOSE_FREES) {
+    if (ip->profile != CO_CLOSE_KEEPS || e != CO_EINTR) {
       real(fd);
       inj = CO_INJ_CLOSED;
     }
@@ -332,25 +333,29 @@ static int dll_kind(const char *dll) {
   return -1;
 }
 
-static void *wrapper_of(int kind, const char *name) {
+/* The wrapper of an import, NULL if it is not one of the six, or if its
+ * family is one the adapter never fails (nofault: 1 << enum co_ifam). */
+static void *wrapper_of(int kind, const char *name, unsigned nofault) {
   static const struct {
     const char *name;
-    void *fn;
-  } k32[] = {{"CloseHandle", (void *)w_CloseHandle},
-             {"DuplicateHandle", (void *)w_DuplicateHandle},
-             {"CreateFileW", (void *)w_CreateFileW},
-             {"WriteFile", (void *)w_WriteFile}};
+    unsigned fam;
+    void *k32, *msvcrt, *ucrt;
+  } fns[] = {
+      {"CloseHandle", CO_IF_CLOSE, (void *)w_CloseHandle, NULL, NULL},
+      {"DuplicateHandle", CO_IF_DUP, (void *)w_DuplicateHandle, NULL, NULL},
+      {"CreateFileW", CO_IF_OPEN, (void *)w_CreateFileW, NULL, NULL},
+      {"WriteFile", CO_IF_WRITE, (void *)w_WriteFile, NULL, NULL},
+      {"_close", CO_IF_CLOSE, NULL, (void *)w_close_msvcrt,
+       (void *)w_close_ucrt},
+      {"_open_osfhandle", CO_IF_ADOPT, NULL, (void *)w_osf_msvcrt,
+       (void *)w_osf_ucrt}};
   size_t i;
-  if (kind == DLL_KERNEL) {
-    for (i = 0; i < sizeof k32 / sizeof k32[0]; i++)
-      if (strcmp(k32[i].name, name) == 0)
-        return k32[i].fn;
-    return NULL;
-  }
-  if (strcmp(name, "_close") == 0)
-    return kind == CRT_MSVCRT ? (void *)w_close_msvcrt : (void *)w_close_ucrt;
-  if (strcmp(name, "_open_osfhandle") == 0)
-    return kind == CRT_MSVCRT ? (void *)w_osf_msvcrt : (void *)w_osf_ucrt;
+  for (i = 0; i < sizeof fns / sizeof fns[0]; i++)
+    if (strcmp(fns[i].name, name) == 0)
+      return nofault >> fns[i].fam & 1 ? NULL
+             : kind == DLL_KERNEL      ? fns[i].k32
+             : kind == CRT_MSVCRT      ? fns[i].msvcrt
+                                       : fns[i].ucrt;
   return NULL;
 }
 
@@ -376,6 +381,7 @@ static int write_slot(void **slot, void *fn) {
 }
 
 struct walk {
+  unsigned nofault;
   char *err;
   size_t cap;
 };
@@ -448,7 +454,7 @@ static int patch_module(HMODULE m, struct walk *w) {
       if (IMAGE_SNAP_BY_ORDINAL(names[i].u1.Ordinal))
         continue;
       by = (const IMAGE_IMPORT_BY_NAME *)(base + names[i].u1.AddressOfData);
-      if ((fn = wrapper_of(kind, (const char *)by->Name)) &&
+      if ((fn = wrapper_of(kind, (const char *)by->Name, w->nofault)) &&
           patch_slot(kind, (const char *)by->Name,
                      (void **)&iat[i].u1.Function, fn, w) < 0)
         return -1;
@@ -474,10 +480,11 @@ static int done_before(HMODULE m) {
   return 0;
 }
 
-int co_ipose_install(const char *const *names, char *err, size_t cap) {
+int co_ipose_install(const char *const *names, unsigned nofault, char *err,
+                     size_t cap) {
   HMODULE mods[512], self;
   DWORD need = 0, n, i;
-  struct walk w = {err, cap};
+  struct walk w = {nofault, err, cap};
   int count = 0, r;
   if (!names || !*names)
     return 0;

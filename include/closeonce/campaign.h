@@ -55,6 +55,8 @@ struct co_campaign_config {
   /* 1: descriptors 0-2 are the traces' (co_exec_set_free_std) in every
    * executor of the campaign; an error if the platform cannot. */
   int free_std;
+  /* 1: the generator draws no `fail` (issue 21, docs/faults.md#fail). */
+  int no_faults;
 };
 
 /* One distinct bug of a campaign. */

@@ -508,7 +508,16 @@ struct co_adapter {
    * the trace (`fail CALL ERR N`). On Windows, DLL names ("hlib.dll").
    * NULL: the library is seen from outside only. */
   const char *const *objects;
+  /* Version 7, optional: the families of calls (harness/ipose.h: 1 << the
+   * family) whose failure the library does not report but dies of: never
+   * failed inside it. GLib's g_malloc aborts when an allocation fails
+   * ("the application is terminated"), libarchive exits: their
+   * allocations are not faulted. 0: every family. */
+  unsigned nofault;
 };
+/* co_adapter.nofault: the library's allocations (malloc, calloc, realloc,
+ * fdopen's), the family `fail malloc` names. */
+#define CO_NOFAULT_ALLOC (1u << 10)
 /* For programs that call an adapter's glue themselves (the executor does
  * this for targets): make a's state into env->state (NULL if a has none).
  * Returns 0, or -1 with state_new's reason in err (env->state NULL).

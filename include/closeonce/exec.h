@@ -184,6 +184,7 @@ int co_exec_step(struct co_exec *ex, const struct co_op *op,
 int co_exec_end(struct co_exec *ex, struct co_verdict *v /* IN/OUT */);
 
 /* What one step did, for observers (tests, explain). */
+struct co_icall;
 struct co_step_info {
   size_t step;
   const struct co_op *op;
@@ -193,6 +194,12 @@ struct co_step_info {
                                (a layer call: its operand's, in sit_a) */
   unsigned transition;
   const struct co_step *resolved; /* op as resolved (co_step_of) */
+  /* issue 21: a layer call of a library whose own calls are seen
+   * (co_adapter.objects): the descriptor calls it made in this step, in
+   * order (harness/ipose.h struct co_icall; co_icall_format words one),
+   * and how many did not fit; else NULL, 0, 0 */
+  const struct co_icall *icalls;
+  unsigned nicalls, icalls_lost;
 };
 /* Call fn after every step (before its observations are compared); NULL
  * removes it. */

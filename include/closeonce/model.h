@@ -275,6 +275,11 @@ struct co_call {
   const struct co_outcome *real;
   int64_t hint2; /* Win32: a second new handle's value (a pipe's write end,
                     docs/win32.md#pipes), -1 if none */
+  /* issue 21: a fault the trace armed fired inside the library during this
+   * layer call (harness/ipose.h); with real set, the model follows the
+   * path the library took, as for an ownership-first entry
+   * (docs/faults.md#model) */
+  uint8_t faulted;
 };
 
 /* The observable result of one call. */
@@ -487,6 +492,9 @@ struct co_objstate {
    * pins (lends not yet returned). */
   int64_t window, window_number;
   int pins;
+  /* issue 21: the window descriptor paged in is still the one the object
+   * made (not closed, or reused, under it since) */
+  int window_valid;
 };
 void co_model_obj(const struct co_model *m, unsigned k,
                   struct co_objstate *out /* OUT */);

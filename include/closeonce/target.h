@@ -34,6 +34,9 @@ struct co_target {
    * built-in ones, by co_target_register for the others): */
   struct co_opset ops;
   uint8_t entry_ids[CO_ENTRIES_MAX];
+  /* issue 21: kinds followed by `fail` (docs/faults.md#fail), the opset's
+   * kinds when a layer's library is interposed (co_adapter.objects) */
+  uint8_t fault_kinds[64];
 };
 /* A paged layer's window (co_exec_window): tiny by default, so that
  * nearly every step of a trace pages. */

@@ -49,7 +49,8 @@ enum co_argkind {
   CO_ARG_OFFSET, /* -128..127: a signed offset, plus op.blk whole blocks */
   CO_ARG_MODE,   /* 0..0777: permission bits, octal in text ("0444"); in
                     binary the fourth byte and bit 0 of the flags (0400) */
-  CO_ARG_ACCESS  /* 0..31: a Win32 access mask, CO_ACC_* bits */
+  CO_ARG_ACCESS, /* 0..31: a Win32 access mask, CO_ACC_* bits */
+  CO_ARG_FAULT   /* fail: the error and the count (co_fault_of) */
 };
 
 /* Whole blocks in an offset (lseek, lseek_ext, ftruncate): the offset is
@@ -127,7 +128,9 @@ enum co_argkind {
   X(EVENTFD, "eventfd", 1, 0, CO_ARG_COUNT, eventfd)                           \
   X(EPOLL_CREATE, "epoll_create1", 1, 0, CO_ARG_NONE, cloexec)                 \
   X(EPOLL_CTL, "epoll_ctl", 0, 2, CO_ARG_NONE, epctl)                          \
-  X(EPOLL_WAIT, "epoll_wait", 0, 1, CO_ARG_COUNT, none)
+  X(EPOLL_WAIT, "epoll_wait", 0, 1, CO_ARG_COUNT, none)                       \
+  /* issue 21: a fault inside the library (docs/faults.md#fail) */             \
+  X(FAIL, "fail", 0, 0, CO_ARG_FAULT, none)
 
 /*
  * pipe and pipe2 bind two slots, the read end and then the write end, as
@@ -364,6 +367,20 @@ struct co_op {
   uint8_t blk;   /* CO_ARG_OFFSET: whole blocks added to n (CO_BLK_MAX) */
   uint8_t dst2;  /* an operation that binds two slots (pipe): the second */
 };
+
+/*
+ * fail CALL ERR [N] (issue 21, docs/faults.md#fail): the N-th next call of
+ * family CALL (harness/ipose.h: close, open, dup, fcntl, read, write,
+ * lseek, socket, accept, pipe, malloc, osfhandle) that a library makes
+ * fails with ERR, one of the family's errors; N 1..16, 1 if not written.
+ *   fail close EINTR
+ *   fail write ENOSPC 3
+ * In an operation: flags the family, n = (N - 1) | error index << 4 (the
+ * index in the family's list, co_ifam_errs). Binary: the flags nibble of
+ * byte 1, and byte 3.
+ */
+void co_fault_of(const struct co_op *op, unsigned *fam, int *err,
+                 unsigned *count /* N - 1 */);
 
 struct co_trace {
   struct co_op *ops;

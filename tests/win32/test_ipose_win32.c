@@ -51,10 +51,10 @@ static const char *const dlls[] = {"libhlib.dll", "libapp.dll", NULL};
  * linked to this program, so loaded). Idempotent: again, 0 more. */
 static void install(void) {
   char err[200];
-  int n = co_ipose_install(dlls, err, sizeof err);
+  int n = co_ipose_install(dlls, 0, err, sizeof err);
   CHECK(n == NMODULES, "co_ipose_install patched %d modules (%s)", n,
         n < 0 ? err : "");
-  n = co_ipose_install(dlls, err, sizeof err);
+  n = co_ipose_install(dlls, 0, err, sizeof err);
   CHECK(n == 0, "a second install patched %d", n);
 }
 
@@ -364,14 +364,23 @@ static void fault_open_dup(void) {
 
 /* The C runtime's calls: _open_osfhandle EMFILE fails app_crt_fd (errno
  * EMFILE in the DLL's C runtime) and takes it into its error path, whose
- * CloseHandle of its copy is logged; _close EIO under CO_CLOSE_FREES frees
- * the descriptor and reports -1 EIO, under CO_CLOSE_KEEPS leaves it
- * open. */
+ * CloseHandle of its copy is logged; an injected _close fails -1 with the
+ * fault's errno and frees the descriptor, except EINTR under
+ * CO_CLOSE_KEEPS, which leaves it open. */
 static void fault_crt(void) {
+  /* POSIX.1-2024 (CO_CLOSE_KEEPS) keeps it after EINTR only */
+  static const struct {
+    enum co_close_profile profile;
+    int err, keeps;
+  } profiles[] = {{CO_CLOSE_FREES, CO_EIO, 0},
+                  {CO_CLOSE_FREES, CO_EINTR, 0},
+                  {CO_CLOSE_KEEPS, CO_EINTR, 1},
+                  {CO_CLOSE_KEEPS, CO_EIO, 0}};
   struct co_ipose ip;
   struct hlib *f;
   HANDLE h;
-  int fd, r, keeps;
+  int fd, r;
+  unsigned i;
   if (!(f = start(&ip)))
     return;
   h = hlib_handle(f);
@@ -389,23 +398,24 @@ static void fault_crt(void) {
             ip.log[2].ret == 0 && !handle_open((HANDLE)(intptr_t)ip.log[0].ret),
         "app's error path did not close its copy");
 
-  for (keeps = 0; keeps < 2; keeps++) {
-    co_ipose_init(&ip, keeps ? CO_CLOSE_KEEPS : CO_CLOSE_FREES);
+  for (i = 0; i < sizeof profiles / sizeof profiles[0]; i++) {
+    co_ipose_init(&ip, profiles[i].profile);
     fd = app_crt_fd(h);
     CHECK(fd >= 0, "app_crt_fd failed");
-    CHECK(co_ipose_arm(&ip, CO_IF_CLOSE, CO_EIO, 0) == 0, "arm");
+    CHECK(co_ipose_arm(&ip, CO_IF_CLOSE, profiles[i].err, 0) == 0, "arm");
     co_ipose_enter(&ip);
     r = app_crt_close(fd);
     co_ipose_leave(&ip);
-    CHECK(r == -1 && errno == EIO, "app_crt_close gave %d errno %d", r,
-          errno);
-    CHECK(ip.n == 1 && ip.log[0].injected ==
-                           (keeps ? CO_INJ_FAILED : CO_INJ_CLOSED),
+    CHECK(r == -1 && errno == (profiles[i].err == CO_EINTR ? EINTR : EIO),
+          "app_crt_close gave %d errno %d", r, errno);
+    CHECK(ip.n == 1 && ip.log[0].injected == (profiles[i].keeps
+                                                  ? CO_INJ_FAILED
+                                                  : CO_INJ_CLOSED),
           "%s", ip.n ? fmt(&ip.log[0]) : "nothing logged");
-    CHECK((co_crt_peek_osfhandle(fd) != -1) == keeps,
-          "profile %s: descriptor %d is %s", keeps ? "keeps" : "frees", fd,
+    CHECK((co_crt_peek_osfhandle(fd) != -1) == profiles[i].keeps,
+          "case %u: descriptor %d is %s", i, fd,
           co_crt_peek_osfhandle(fd) != -1 ? "open" : "closed");
-    if (keeps)
+    if (profiles[i].keeps)
       _close(fd);
   }
   CHECK(handle_open(h), "hlib's HANDLE was closed");
@@ -421,7 +431,7 @@ static void refuse_self(void) {
   struct co_ipose ip;
   char err[200] = "";
   HANDLE d;
-  int n = co_ipose_install(self, err, sizeof err);
+  int n = co_ipose_install(self, 0, err, sizeof err);
   CHECK(n == -1 && strncmp(err, "interposer: test_ipose_win32", 28) == 0 &&
             strstr(err, ".exe is the harness's own module"),
         "install gave %d: %s", n, err);
@@ -433,6 +443,28 @@ static void refuse_self(void) {
   CHECK(CloseHandle(d), "the harness's CloseHandle failed");
   co_ipose_leave(&ip);
   CHECK(ip.n == 0 && co_ipose_armed(&ip), "the harness's calls were routed");
+  co_ipose_uninstall();
+}
+
+/* co_adapter.nofault: a family the library dies of is left alone in its
+ * table: installed with close in nofault, hlib's CloseHandle is the real
+ * one, never logged and never failed; its CreateFileW is still routed. */
+static void nofault(void) {
+  struct co_ipose ip;
+  struct hlib *f;
+  char err[200];
+  int n = co_ipose_install(dlls, 1u << CO_IF_CLOSE, err, sizeof err);
+  CHECK(n == NMODULES, "install gave %d (%s)", n, n < 0 ? err : "");
+  co_ipose_init(&ip, CO_CLOSE_FREES);
+  CHECK(co_ipose_arm(&ip, CO_IF_CLOSE, CO_EINTR, 0) == 0, "arm");
+  co_ipose_enter(&ip);
+  f = hlib_open(path_new());
+  CHECK(f && hlib_close(f) == 0, "hlib_open or hlib_close failed");
+  co_ipose_leave(&ip);
+  CHECK(ip.n == 1 && ip.log[0].fn == CO_IFN_CREATEFILEW &&
+            co_ipose_armed(&ip),
+        "%u logged (%s), fault %s", ip.n, ip.n ? fmt(&ip.log[0]) : "",
+        co_ipose_armed(&ip) ? "armed" : "consumed");
   co_ipose_uninstall();
 }
 
@@ -494,7 +526,7 @@ static void cost(void) {
   for (round = 0; round < 5; round++)
     for (mode = 0; mode < 3; mode++) {
       if (mode == 1)
-        CHECK(co_ipose_install(dlls, err, sizeof err) == NMODULES,
+        CHECK(co_ipose_install(dlls, 0, err, sizeof err) == NMODULES,
               "install");
       t = per_call(f, &ip, mode == 2, &ok);
       if (t < best[mode])
@@ -591,6 +623,7 @@ static const struct {
              {"fault_crt", fault_crt},
              {"refuse_self", refuse_self},
              {"platform_codes", platform_codes},
+             {"nofault", nofault},
              {"cost", cost}};
 
 int main(int argc, char **argv) {

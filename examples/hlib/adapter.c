@@ -211,13 +211,21 @@ static int64_t handle_of(void *obj) {
   return (int64_t)(intptr_t)hlib_handle(obj);
 }
 
+/* hlib's own code, when it is a DLL (HLIB_SHARED in CMakeLists.txt):
+ * its calls of CloseHandle, DuplicateHandle, CreateFileW, WriteFile and
+ * the C runtime's _close are logged for each step and can be failed by a
+ * trace (closeonce's docs/faults.md#windows). Linked into the program it
+ * is no module of its own, and closeonce sees it from outside only. */
+static const char *const hlib_objects[] = {"libhlib.dll", NULL};
+
 const struct co_adapter hlib_adapter = {.version = CO_ADAPTER_VERSION,
                                         .contract = &contract,
                                         .call = glue,
                                         .handle_of = handle_of,
                                         .call2 = glue2,
                                         .state_new = state_new,
-                                        .state_free = state_free};
+                                        .state_free = state_free,
+                                        .objects = hlib_objects};
 
 /* One program, one target named hlib: hlib's layer, the client's bridge
  * over it (app_adapter.c), the C runtime's. */

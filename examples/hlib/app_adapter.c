@@ -140,9 +140,14 @@ static int number_open(int64_t n) {
   return co_kit_crt_osfhandle((int)n) != -1;
 }
 
+/* The bridge's own code, when it is a DLL (HLIB_SHARED): its
+ * DuplicateHandle, _open_osfhandle, CloseHandle and _close calls. */
+static const char *const app_objects[] = {"libapp.dll", NULL};
+
 const struct co_adapter app_adapter = {.version = CO_ADAPTER_VERSION,
                                        .contract = &contract,
                                        .call = glue,
                                        .handle_of = handle_of,
                                        .number_of = number_of,
-                                       .number_open = number_open};
+                                       .number_open = number_open,
+                                       .objects = app_objects};

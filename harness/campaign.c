@@ -659,6 +659,11 @@ static int runner_start(struct camp *c, char *err, size_t errcap) {
   }
   if (!(c->r.ex = co_exec_new_target(cfg->target, err, errcap)))
     return -1;
+  if (co_exec_set_close_profile(c->r.ex, cfg->close_profile) < 0) {
+    snprintf(err, errcap, "close profile %d is neither linux nor keeps-open",
+             cfg->close_profile);
+    return -1;
+  }
   if (cfg->free_std && co_exec_set_free_std(c->r.ex, 1) < 0) {
     snprintf(err, errcap, "--free-std is not available on this platform");
     return -1;
@@ -792,7 +797,7 @@ int co_campaign_run(const struct co_campaign_config *cfg,
 #ifndef _WIN32
 /* A request and its answer, in memory shared with the fresh process. */
 struct fresh_shared {
-  int mode, skip, free_std;
+  int mode, skip, free_std, close_profile;
   size_t len;
   struct co_op ops[CO_MAX_OPS];
   int done;
@@ -820,7 +825,8 @@ static void fresh_child(const struct co_target *tg, struct fresh_shared *sh) {
     _exit(3);
   co_exec_set_mode(ex, sh->mode, sh->skip);
   co_exec_set_full_check(ex, 1);
-  if (sh->free_std && co_exec_set_free_std(ex, 1) < 0)
+  if ((sh->free_std && co_exec_set_free_std(ex, 1) < 0) ||
+      co_exec_set_close_profile(ex, sh->close_profile) < 0)
     _exit(3);
   t.ops = sh->ops;
   t.len = t.cap = sh->len;
@@ -929,6 +935,11 @@ void co_fresh_set_free_std(struct co_fresh *f, int on) {
     f->sh->free_std = on != 0;
 }
 
+void co_fresh_set_close_profile(struct co_fresh *f, int profile) {
+  if (f)
+    f->sh->close_profile = profile;
+}
+
 void co_fresh_stop(struct co_fresh *f) {
   int st;
   if (!f)
@@ -954,6 +965,11 @@ struct co_fresh *co_fresh_start(const struct co_target *t, char *err,
 void co_fresh_set_free_std(struct co_fresh *f, int on) {
   (void)f;
   (void)on;
+}
+
+void co_fresh_set_close_profile(struct co_fresh *f, int profile) {
+  (void)f;
+  (void)profile;
 }
 
 int co_fresh_run(struct co_fresh *f, const struct co_trace *t, int mode,

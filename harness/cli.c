@@ -98,7 +98,8 @@ enum opt_kind {
   OPT_STRING, /* a const char * */
   OPT_UINT,   /* a uint64_t in lo..hi */
   OPT_MODE,   /* contract|conformance: an int, -1 when not given */
-  OPT_FORMAT  /* auto|text|binary: an enum co_format */
+  OPT_FORMAT, /* auto|text|binary: an enum co_format */
+  OPT_PROFILE /* linux|keeps-open: an int (co_close_profile_parse) */
 };
 
 /* The values of every option, each command reading those it takes. */
@@ -107,6 +108,7 @@ struct args {
   uint64_t seconds, runs, seed, max_ops, max_findings;
   int quiet, naive, allow_empty, help, mode, keep_going, isolate, free_std;
   int no_faults;
+  int close_profile; /* CO_CLOSE_LINUX unless --close-profile */
   enum co_format fmt;
   unsigned given; /* 1 << OPT index: the options on the command line */
   char **pos;     /* the operands, in order */
@@ -133,6 +135,7 @@ enum {
   O_ISOLATE,
   O_FREE_STD,
   O_NO_FAULTS,
+  O_CLOSE_PROFILE,
   O_HELP,
   O_COUNT
 };
@@ -198,6 +201,11 @@ static const struct opt opts[O_COUNT] = {
     [O_NO_FAULTS] = {"no-faults", 0, OPT_FLAG, ARG(no_faults), 0, 0, NULL,
                      "draw no `fail` (docs/faults.md#fail): the library's "
                      "calls all run as the platform answers them"},
+    [O_CLOSE_PROFILE] = {"close-profile", 0, OPT_PROFILE, ARG(close_profile),
+                         0, 0, "P",
+                         "linux (default) or keeps-open: is a descriptor "
+                         "still open after the library's close failed with "
+                         "an injected EINTR (docs/faults.md#profiles)"},
     [O_HELP] = {"help", 'h', OPT_FLAG, ARG(help), 0, 0, NULL, "this help"},
 };
 
@@ -258,6 +266,9 @@ static int bad_value(const struct cli *cli, const struct opt *o,
   if (o->kind == OPT_FORMAT)
     return usage_error(cli, "--%s expects auto, text or binary, got '%s'",
                        o->name, v);
+  if (o->kind == OPT_PROFILE)
+    return usage_error(cli, "--%s expects linux or keeps-open, got '%s'",
+                       o->name, v);
   if (o->hi == UINT64_MAX)
     return usage_error(cli, "--%s expects %s integer, got '%s'", o->name,
                        o->lo ? "a positive" : "an unsigned", v);
@@ -284,6 +295,9 @@ static int set_value(const struct cli *cli, const struct opt *o, const char *v,
     return 0;
   case OPT_MODE:
     return co_mode_parse(v, (int *)field) < 0 ? bad_value(cli, o, v) : 0;
+  case OPT_PROFILE:
+    return co_close_profile_parse(v, (int *)field) < 0 ? bad_value(cli, o, v)
+                                                       : 0;
   case OPT_FORMAT:
     if (!strcmp(v, "auto"))
       *(enum co_format *)field = CO_FMT_AUTO;
@@ -482,7 +496,8 @@ static const char fuzz_help[] =
   (OPT(O_TARGET) | OPT(O_SECONDS) | OPT(O_RUNS) | OPT(O_SEED) |                \
    OPT(O_MAX_OPS) | OPT(O_OUT) | OPT(O_QUIET) | OPT(O_MODE) |                  \
    OPT(O_REPORT_DIR) | OPT(O_NAIVE) | OPT(O_KEEP_GOING) |                      \
-   OPT(O_MAX_FINDINGS) | OPT(O_ISOLATE) | OPT(O_FREE_STD) | OPT(O_NO_FAULTS))
+   OPT(O_MAX_FINDINGS) | OPT(O_ISOLATE) | OPT(O_FREE_STD) | OPT(O_NO_FAULTS) |     \
+   OPT(O_CLOSE_PROFILE))
 
 struct progress_env {
   int tty;
@@ -615,6 +630,7 @@ static int fuzz_configure(struct fuzz *fz) {
   cfg->isolate = a->isolate;
   cfg->free_std = a->free_std;
   cfg->no_faults = a->no_faults;
+  cfg->close_profile = a->close_profile;
   fz->pe.tty = isatty(2);
   if (!a->quiet) {
     cfg->progress = on_progress;
@@ -705,7 +721,7 @@ static void fuzz_save(struct fuzz *fz, struct bug_out *o) {
            "closeonce %s: %s in target %s (%s mode)\n%s\nbug: %s (%" PRIu64
            " hit%s, first in run %" PRIu64 " after %s)\n%s\nfound by: "
            "%s fuzz --target %s --mode %s --seed %" PRIu64 " --max-ops %" PRIu64
-           "%s%s%s",
+           "%s%s%s --close-profile %s",
            CO_VERSION, co_verdict_name(b->verdict.kind), name,
            co_mode_name(fz->res.mode), b->verdict.what, b->name, b->hits,
            b->hits == 1 ? "" : "s", b->first_run,
@@ -713,7 +729,8 @@ static void fuzz_save(struct fuzz *fz, struct bug_out *o) {
            co_mode_name(fz->res.mode), fz->a.seed, fz->a.max_ops,
            fz->a.isolate ? " --isolate" : "",
            fz->a.free_std ? " --free-std" : "",
-           fz->a.no_faults ? " --no-faults" : "");
+           fz->a.no_faults ? " --no-faults" : "",
+           co_close_profile_name(fz->a.close_profile));
   o->saved = -1;
   if (co_mkdir_p(fz->a.out) == 0) {
     snprintf(o->path, sizeof o->path, "%s/%s-%s%s.trace", fz->a.out, name,
@@ -801,8 +818,10 @@ static void fuzz_reports(struct fuzz *fz, int argc, char **argv) {
     struct bug_out *o = &fz->bo[i];
     struct co_bug *b = o->b;
     snprintf(sources[i], sizeof sources[i],
-             "%s fuzz --target %s --seed %" PRIu64 " (run %" PRIu64 ")",
-             fz->cli->argv0, tname, fz->a.seed, b->first_run);
+             "%s fuzz --target %s --seed %" PRIu64
+             " --close-profile %s (run %" PRIu64 ")",
+             fz->cli->argv0, tname, fz->a.seed,
+             co_close_profile_name(fz->a.close_profile), b->first_run);
     f[i].target = tname;
     f[i].mode = res->mode;
     f[i].source = sources[i];
@@ -865,10 +884,10 @@ static void fuzz_print_bug(struct fuzz *fz, size_t i) {
   printf("%s\n", o->note);
   if (o->saved == 0)
     printf("reproducer: %s (%zu operations)\nreplay it:  %s replay "
-           "--target %s --mode %s%s %s\n",
+           "--target %s --mode %s%s%s %s\n",
            o->path, b->trace.len, fz->cli->argv0, tname,
            co_mode_name(fz->res.mode), fz->a.free_std ? " --free-std" : "",
-           o->path);
+           fz->a.close_profile ? " --close-profile keeps-open" : "", o->path);
   else if (b->trace.len)
     fprintf(stderr, "%.*s fuzz: cannot save the trace under %s: %s\n",
             PROG(fz->cli), fz->a.out, strerror(o->save_errno));
@@ -938,6 +957,7 @@ static int cmd_fuzz(const struct cli *cli, int argc, char **argv) {
               co_fresh_start(fz.cfg.target, fz.fresh_err, sizeof fz.fresh_err)))
       fz.fresh_err[sizeof fz.fresh_err - 1] = 0;
     co_fresh_set_free_std(fz.fresh, fz.a.free_std);
+    co_fresh_set_close_profile(fz.fresh, fz.a.close_profile);
     if (co_campaign_run(&fz.cfg, &fz.res, err, sizeof err) < 0) {
       fprintf(stderr, "%.*s fuzz: %s\n", PROG(fz.cli), err);
       rc = EXIT_USAGE;
@@ -955,6 +975,7 @@ static int cmd_fuzz(const struct cli *cli, int argc, char **argv) {
     co_exec_set_mode(fz.sx, fz.res.mode, 0);
     co_exec_set_full_check(fz.sx, 1);
     (void)co_exec_set_free_std(fz.sx, fz.a.free_std); /* the campaign's did */
+    (void)co_exec_set_close_profile(fz.sx, fz.a.close_profile);
   }
   fuzz_keep_bugs(&fz);
   co_fresh_stop(fz.fresh);
@@ -988,7 +1009,8 @@ static const char replay_help[] =
     "are still run)\n";
 #define REPLAY_OPTS                                                            \
   (OPT(O_TARGET) | OPT(O_FORMAT) | OPT(O_MAX_OPS) | OPT(O_QUIET) |             \
-   OPT(O_MODE) | OPT(O_REPORT_DIR) | OPT(O_ALLOW_EMPTY) | OPT(O_FREE_STD))
+   OPT(O_MODE) | OPT(O_REPORT_DIR) | OPT(O_ALLOW_EMPTY) | OPT(O_FREE_STD) |   \
+   OPT(O_CLOSE_PROFILE))
 
 struct replay_ctx {
   const struct cli *cli;
@@ -1243,6 +1265,7 @@ static int replay_setup(const struct cli *cli, const struct args *a,
     rc->ex = NULL;
     return usage_error(cli, "--free-std is not available on this platform");
   }
+  (void)co_exec_set_close_profile(rc->ex, a->close_profile);
   rc->fmt = a->fmt;
   rc->quiet = a->quiet;
   rc->report_dir = a->report_dir;
@@ -1565,7 +1588,7 @@ struct one_file {
 };
 #define ONE_FILE_OPTS                                                          \
   (OPT(O_TARGET) | OPT(O_MODE) | OPT(O_FORMAT) | OPT(O_OUTPUT) |               \
-   OPT(O_FREE_STD))
+   OPT(O_FREE_STD) | OPT(O_CLOSE_PROFILE))
 
 /* The options, the target and the executor. Returns -1 when the command
  * goes on, else its exit code. */
@@ -1590,6 +1613,7 @@ static int one_file_options(struct one_file *f, int argc, char **argv,
     f->ex = NULL;
     rc = usage_error(f->cli, "--free-std is not available on this platform");
   } else if (!rc) {
+    (void)co_exec_set_close_profile(f->ex, a.close_profile); /* parsed */
     f->mode = a.mode >= 0 ? a.mode : f->tg->mode;
     f->out = a.output;
     f->path = a.pos[0];

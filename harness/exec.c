@@ -396,6 +396,38 @@ int co_exec_free_std(const struct co_exec *ex) {
   return ex->free_std;
 }
 
+/* closeonce/exec.h's profiles are the interposer's (harness/ipose.h) */
+_Static_assert(CO_CLOSE_LINUX == (int)CO_CLOSE_FREES &&
+                   CO_CLOSE_KEEPS_OPEN == (int)CO_CLOSE_KEEPS,
+               "enum co_close_sem is enum co_close_profile");
+
+int co_exec_set_close_profile(struct co_exec *ex, int profile) {
+  if (profile != CO_CLOSE_LINUX && profile != CO_CLOSE_KEEPS_OPEN)
+    return -1;
+  ex->ipose.profile = (enum co_close_profile)profile;
+  return 0;
+}
+
+int co_exec_close_profile(const struct co_exec *ex) {
+  return (int)ex->ipose.profile;
+}
+
+const char *co_close_profile_name(int profile) {
+  return profile == CO_CLOSE_LINUX        ? "linux"
+         : profile == CO_CLOSE_KEEPS_OPEN ? "keeps-open"
+                                          : NULL;
+}
+
+int co_close_profile_parse(const char *s, int *profile) {
+  int p;
+  for (p = CO_CLOSE_LINUX; p <= CO_CLOSE_KEEPS_OPEN; p++)
+    if (s && strcmp(s, co_close_profile_name(p)) == 0) {
+      *profile = p;
+      return 0;
+    }
+  return -1;
+}
+
 /* The backend can set the limit (version 4, hard_limit). */
 static int can_set_limit(const struct co_exec *ex) {
   return ex->be->version >= 4 && ex->be->hard_limit;

@@ -31,6 +31,7 @@
 
 #include "closeonce/contract.h"
 #include "closeonce/error.h"
+#include "ipose.h"
 #include "repro_tpl.h"
 
 #define MAXSTEPS 512
@@ -64,6 +65,11 @@ struct rec {
    * after the last): bit k of copen and the programs' crtfree(k) are
    * cfree[k] (the program's own start differs: closeonce holds more) */
   int cfree[64];
+  /* `fail` (issue 21): the families the trace's faults name (1 << enum
+   * co_ifam; 0: no fault, the program interposes nothing), and the close
+   * profile it injects them under (CO_CLOSE_LINUX, CO_CLOSE_KEEPS_OPEN) */
+  unsigned fams;
+  int keeps;
 };
 
 /* Win32: the index of C-runtime number n among those free at the start,
@@ -741,6 +747,7 @@ struct layers {
   size_t n;
   unsigned used; /* the placeholders the steps used */
   int win32;     /* the program is a Win32 one */
+  int faults;    /* it injects faults itself (repro_fail.inc) */
   /* the placeholders' values that hold for the whole program */
   char variant[16], window[16], watermark[24];
 };
@@ -773,6 +780,8 @@ static void c_string(char *buf, size_t cap, const char *s) {
   buf[n++] = '"';
   buf[n] = 0;
 }
+
+#include "repro_fail.inc"
 
 /* A layer's entry as C: its template in a block of its own, then what
  * the program does with the result. Returns 0, or -1 if the entry has no
@@ -821,10 +830,12 @@ static int entry_c(FILE *o, const struct co_op *op, size_t step,
   val[CO__PH_WATERMARK] = ls->watermark;
   if (strstr(ref->e->c, "$path"))
     fprintf(o, "  snprintf(path, sizeof path, \"%%s/f%zu\", dir);\n", step);
-  fprintf(o, "%s  errno = 0;\n  {\n",
-          ls->win32 ? "  iph_at = iph_fired;\n" : "");
+  fprintf(o, "%s%s  errno = 0;\n  {\n",
+          ls->win32 ? "  iph_at = iph_fired;\n" : "",
+          ls->faults ? "  lib_enter(); /* the library's calls: faults */\n"
+                     : "");
   tpl_put(o, ref->e->c, val, "    ", &ls->used);
-  fprintf(o, "  }\n");
+  fprintf(o, "  }\n%s", ls->faults ? "  lib_leave();\n" : "");
   if (co_call_binds(op) == 2)
     fprintf(o, ls->win32 ? "  s[%u] = r;\n" : "  s[%u] = (int)r;\n", op->dst);
   /* a C-runtime descriptor stays its number once closed: a later call
@@ -840,6 +851,8 @@ static int op_c(FILE *o, const struct co_op *op, size_t step, const char *text,
                 struct layers *ls, char *err, size_t errcap) {
   if (op->kind == CO_OP_CALL)
     return entry_c(o, op, step, text, ls, err, errcap);
+  if (op->kind == CO_OP_FAIL && ls->faults && fail_op_c(o, op) == 0)
+    return 0;
   if (builtin_op_c(o, op) == 0)
     return 0;
   snprintf(err, errcap, "step %zu (%s) has no C template", step, text);
@@ -868,6 +881,9 @@ static void checks_c(FILE *b, const struct rec *r, const struct co_trace *t,
   const char *en = errno_name(m->err);
   uint64_t closed = (i ? r->live[i - 1] : 0) & ~r->live[i];
   unsigned k;
+  if (r->fams && t->ops[i].kind == CO_OP_CALL) /* the contract's "nothing
+                                                 closed twice" */
+    fprintf(b, "  if (closed_twice(%zu))\n    return 1;\n", i);
   if (m->ret == CO_RET_ANY) {
     /* an offset the model cannot know */
   } else if (m->err != CO_OK) {
@@ -1070,7 +1086,8 @@ static void layer_parts(FILE *out, struct layers *ls, int init) {
 /* The program's head: what it reproduces, how to build it, the helpers
  * every step uses and the layers' own heads. */
 static void prelude_c(FILE *out, const struct co_target *tg,
-                      const struct co_verdict *v, struct layers *ls) {
+                      const struct co_verdict *v, struct layers *ls,
+                      const struct rec *r) {
   size_t i;
   int variant = uses_variant(ls);
   fprintf(out,
@@ -1083,7 +1100,13 @@ static void prelude_c(FILE *out, const struct co_target *tg,
   for (i = 0; i < ls->n; i++)
     if (repro_of(ls->a[i]) && repro_of(ls->a[i])->build)
       fprintf(out, " %s", repro_of(ls->a[i])->build);
-  fprintf(out, " -o repro && ./repro\n");
+  fprintf(out, "%s -o repro && ./repro\n", r->fams ? " -ldl" : "");
+  if (r->fams)
+    fprintf(out,
+            " *\n * It injects the trace's faults (fail) itself: its own "
+            "definitions of\n * the library's calls come first (Linux, "
+            "glibc). Close profile: %s.\n",
+            co_close_profile_name(r->keeps));
   if (variant && tg->variant)
     fprintf(out, " *\n * -DVARIANT=0: the library without its planted "
                  "bugs.\n");
@@ -1100,6 +1123,8 @@ static void prelude_c(FILE *out, const struct co_target *tg,
             "fixed */\n#endif\n\n",
             tg->variant);
   fputs(helpers_c, out);
+  if (r->fams)
+    fail_prelude(out, r->fams, ls, r->keeps);
   if (ls->n)
     fputs("/* The layers' own: a program need not call every helper. */\n"
           "#pragma GCC diagnostic ignored \"-Wunused-function\"\n\n",
@@ -1119,6 +1144,8 @@ static void main_c(FILE *out, struct layers *ls) {
           "  if (!mkdtemp(dir))\n    return 2;\n"
           "  atexit(cleanup);\n",
           CO_SLOTS, CO_OBJS, CO_SLOTS);
+  if (ls->faults) /* where the library's code and ours are */
+    fprintf(out, "  dl_iterate_phdr(code_of, (void *)lib_objects);\n");
   inits_c(out, ls);
   fprintf(out, "  for (i = 0; i < 4096; i++)\n"
                "    start_open[i] = fcntl(i, F_GETFD) >= 0;\n");
@@ -1189,8 +1216,13 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
     free(r);
     return -1;
   }
+  if (fail_expressible(r, ex, t, err, errcap) < 0) {
+    free(r);
+    return -1;
+  }
   record(r, ex, tg, t, &v);
   layers_init(&ls, r, ex);
+  ls.faults = r->fams != 0;
   if (v.kind == CO_V_OK) {
     snprintf(err, errcap, "no finding in this trace for target %s", tg->name);
   } else if (!co__mem_open(&bm)) {
@@ -1203,7 +1235,7 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
       rc = 0;
     } else if (!bad) {
       int64_t block = co_exec_files(ex)->block;
-      prelude_c(out, tg, &v, &ls);
+      prelude_c(out, tg, &v, &ls, r);
       fprintf(out,
               "/* whole blocks of an offset: the hole block closeonce "
               "probed in its\n * files' directory "

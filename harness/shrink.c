@@ -166,11 +166,38 @@ static int slot_for_free(struct ctx *c, struct co_trace *t, size_t i,
   return 0;
 }
 
+/* fail CALL ERR N (issue 21; n packs N - 1 and the error's index in the
+ * family's list, closeonce/trace.h): a lower N, the lowest that keeps the
+ * finding, then the family's first error (its default). The family stays:
+ * another family's fault is another fault, not a simpler one. */
+static int simplify_fault(struct ctx *c, struct co_trace *t, size_t i) {
+  struct co_op o = t->ops[i];
+  unsigned count = (unsigned)o.n & 0xf, err = (unsigned)o.n >> 4, k;
+  int progress = 0;
+  for (k = 0; k < count; k++) {
+    o.n = (int32_t)(k | err << 4);
+    if (try_op(c, t, i, &o)) {
+      progress = 1;
+      count = k;
+      break;
+    }
+  }
+  if (err) {
+    o.n = (int32_t)count;
+    progress |= try_op(c, t, i, &o);
+  }
+  return progress;
+}
+
 static int simplify_pass(struct ctx *c, struct co_trace *t) {
   size_t i;
   int progress = 0;
   for (i = 0; i < t->len; i++) {
     struct co_op o;
+    if (t->ops[i].kind == CO_OP_FAIL) {
+      progress |= simplify_fault(c, t, i);
+      continue;
+    }
     progress |= slot_for_free(c, t, i, 0);
     progress |= slot_for_free(c, t, i, 1);
     o = t->ops[i];

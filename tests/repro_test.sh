@@ -15,7 +15,8 @@
 #   fixed, there is no buggy library to run it against, and closeonce must
 #   find nothing in it (the program is not written: "no finding"); a finding
 #   that reports no finding (its "# expect: 0") likewise;
-# - tests/repro/LAYER.trace, every entry of every adapter: the program
+# - tests/repro/LAYER.trace, every entry of every adapter (and fail-*.trace,
+#   faults the program injects itself, under their "# close-profile:"): the program
 #   must fail at the trace's last step, the client's double close (every
 #   earlier step, each entry's C, ran as the contract says);
 # - a target this build does not have (the libraries, without CO_LIBS):
@@ -32,9 +33,11 @@ build() { # file.c exe [cflags]
   args=$(sed -n 's/^ \*   cc -std=c11 repro\.c\(.*\) -o repro && \.\/repro$/\1/p' "$1")
   (cd "$src" && eval "$cc -std=c11 -Wall -Wextra -Werror $3 \"$1\" $args -o \"$2\"")
 }
-check() { # target trace expect-fixed(0/1) [mode [step the failure is at]]
+check() { # target trace expect-fixed(0/1) [mode [step the failure is at
+  # [close profile]]]
   out=$work/$1-$(basename "$2" .trace)
-  if ! "$co" repro --target "$1" ${4:+--mode "$4"} "$2" -o "$out.c" \
+  if ! "$co" repro --target "$1" ${4:+--mode "$4"} \
+      ${6:+--close-profile "$6"} "$2" -o "$out.c" \
       2>"$out.err"; then
     echo "FAIL $2: no reproducer: $(cat "$out.err")"; bad=$((bad + 1)); return
   fi
@@ -104,14 +107,18 @@ for f in "$src"/reports/findings/*.trace; do
 done
 # Every adapter's every entry (tests/repro/LAYER.trace, "# target:"): all
 # steps as the contract says in the program, until the client's double
-# close at the end, the finding.
+# close at the end, the finding. tests/repro/fail-*.trace (issue 21): the
+# program injects the trace's faults itself, under the trace's "#
+# close-profile:" (default linux), and fails at the last step (the
+# library's double close or leak, or the client's double close after
+# faults that kept to the contract).
 for f in "$src"/tests/repro/*.trace; do
-  t=$(sed -n 's/^# target: //p' "$f")
+  t=$(sed -n 's/^# target: //p' "$f") p=$(sed -n 's/^# close-profile: //p' "$f")
   last=$(($(grep -vc '^#' "$f") - 1))
   if [ -z "$(line_of "$t")" ]; then
     echo "skip $f: no target $t in this build"; skipped=$((skipped + 1))
   else
-    check "$t" "$f" 0 contract "$last:"
+    check "$t" "$f" 0 contract "$last:" "$p"
   fi
 done
 check demo "$src/corpus/demo/classic-double-owner.trace" 0

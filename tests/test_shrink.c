@@ -133,6 +133,71 @@ Test(shrink, a_padded_classic_bug_shrinks_to_its_three_operations) {
   co_exec_free(ex);
 }
 
+/* issue 21: faults shrink like any other operation. The write fault
+ * fires at the second write-out from where it is armed (o0's, after o1's);
+ * the close fault never fires. The minimum: the close fault removed, the
+ * write fault at N 1 (it then fires at the one write-out left) and the
+ * family's first error, ENOSPC. Before, N was never lowered (a fault's n
+ * was set to 1, which is N 2 and the first error), so o1's operations,
+ * which only made the count reach o0's write-out, stayed. */
+static const char faulted[] = "s0 = open rdwr\n"
+                              "o0 = buf_open_fd s0 w\n"
+                              "s1 = open rdwr\n"
+                              "o1 = buf_open_fd s1 w\n"
+                              "buf_write o1 5\n"
+                              "buf_write o0 5\n"
+                              "fail write EAGAIN 2\n"
+                              "fail close EIO 4\n"
+                              "buf_close o1\n"
+                              "buf_close o0\n";
+
+Test(shrink, a_fault_shrinks_to_its_lowest_count_and_first_error) {
+  static const char *const want[] = {"s0 = open rdwr", "o0 = buf_open_fd s0 w",
+                                     "buf_write o0 1", "fail write ENOSPC",
+                                     "buf_close o0"};
+  struct co_exec *ex = exec_for("buf-close-fail-leaks");
+  struct co_trace t;
+  struct co_verdict v;
+  struct co_shrink_stats st;
+  char out[64];
+  size_t i;
+  parse(faulted, &t);
+  cr_assert_eq(co_exec_run(ex, &t, &v), CO_V_LEAK, "%s", v.what);
+  cr_assert_eq(v.step, 9);
+  cr_assert_eq(co_shrink(ex, &t, &v, &st), 0);
+  cr_assert(st.confirmed);
+  cr_assert_eq(t.len, 5, "%zu operations", t.len);
+  for (i = 0; i < t.len; i++) {
+    co_op_format(&t.ops[i], out, sizeof out);
+    cr_assert_str_eq(out, want[i], "operation %zu", i);
+  }
+  cr_assert_eq(v.kind, CO_V_LEAK, "%s", v.what);
+  assert_one_minimal(ex, &t, &v);
+  co_trace_free(&t);
+  co_exec_free(ex);
+}
+
+/* ... and a fault at N 1 gets the family's first error when the finding
+ * keeps (before, n = 1 was tried, N 2 with the first error, which never
+ * fires here: EIO stayed). */
+Test(shrink, a_fault_takes_its_family_first_error) {
+  struct co_exec *ex = exec_for("buf-close-fail-leaks");
+  struct co_trace t;
+  struct co_verdict v;
+  struct co_shrink_stats st;
+  char out[64];
+  parse("s0 = open rdwr\no0 = buf_open_fd s0 w\nbuf_write o0 1\n"
+        "fail write EIO\nbuf_close o0\n",
+        &t);
+  cr_assert_eq(co_exec_run(ex, &t, &v), CO_V_LEAK, "%s", v.what);
+  cr_assert_eq(co_shrink(ex, &t, &v, &st), 0);
+  cr_assert_eq(t.len, 5, "%zu operations", t.len);
+  co_op_format(&t.ops[3], out, sizeof out);
+  cr_assert_str_eq(out, "fail write ENOSPC");
+  co_trace_free(&t);
+  co_exec_free(ex);
+}
+
 Test(shrink, is_deterministic) {
   struct co_exec *ex = exec_for("demo-close-leaks");
   struct co_trace a, b;

@@ -57,6 +57,9 @@ struct co_campaign_config {
   int free_std;
   /* 1: the generator draws no `fail` (issue 21, docs/faults.md#fail). */
   int no_faults;
+  /* the close semantics of every executor (co_exec_set_close_profile):
+   * CO_CLOSE_LINUX (0) or CO_CLOSE_KEEPS_OPEN */
+  int close_profile;
 };
 
 /* One distinct bug of a campaign. */
@@ -142,6 +145,8 @@ int co_fresh_run(struct co_fresh *f, const struct co_trace *t, int mode,
 void co_fresh_stop(struct co_fresh *f);
 /* Its executors with descriptors 0-2 the traces' (co_exec_set_free_std). */
 void co_fresh_set_free_std(struct co_fresh *f, int on);
+/* Its executors' close profile (co_exec_set_close_profile). */
+void co_fresh_set_close_profile(struct co_fresh *f, int profile);
 /* 1 if the platform can run traces in other processes (fork). */
 int co_fresh_available(void);
 

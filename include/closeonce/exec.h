@@ -156,6 +156,27 @@ void co_exec_set_observe(struct co_exec *ex, unsigned observe);
 int co_exec_set_free_std(struct co_exec *ex, int on);
 int co_exec_free_std(const struct co_exec *ex);
 
+/* The close semantics a contract is checked against (issue 21,
+ * docs/faults.md#profiles): is a descriptor still open after an injected
+ * `fail close EINTR`? The values are harness/ipose.h's enum
+ * co_close_profile (CO_CLOSE_FREES, CO_CLOSE_KEEPS). */
+enum co_close_sem {
+  /* Linux (close(2)): the number is freed before EINTR or EIO is
+   * reported; a library that retries closes it twice. The default. */
+  CO_CLOSE_LINUX = 0,
+  /* POSIX.1-2024 for EINTR, HP-UX: the descriptor stays open after EINTR
+   * (the caller must close it again); EIO closes it. */
+  CO_CLOSE_KEEPS_OPEN = 1
+};
+/* Select the profile for the traces to come (CO_CLOSE_LINUX when made).
+ * Returns 0, or -1 for a value that is neither. */
+int co_exec_set_close_profile(struct co_exec *ex, int profile);
+int co_exec_close_profile(const struct co_exec *ex);
+/* "linux", "keeps-open"; NULL for another value. */
+const char *co_close_profile_name(int profile);
+/* The profile named s: 0 and *profile set, or -1. */
+int co_close_profile_parse(const char *s, int *profile);
+
 /* What co_exec_fit_limit found: the highest number the trace's f>=B
  * references name (-1: none), the step naming it, the hard limit (-1: the
  * backend cannot set a limit). */

@@ -8,6 +8,7 @@
 #include <event2/event.h>
 #include <glib.h>
 #include <openssl/crypto.h>
+#include <sndfile.h>
 #include <uv.h>
 
 #include <errno.h>
@@ -47,6 +48,9 @@ static void v_libevent(char *buf, size_t cap) {
 static void v_libuv(char *buf, size_t cap) {
   snprintf(buf, cap, "libuv %s", uv_version_string());
 }
+static void v_sndfile(char *buf, size_t cap) {
+  snprintf(buf, cap, "%s", sf_version_string());
+}
 
 const struct co_lib co_libs[] = {
     {&co_lib_openssl, "OpenSSL", v_openssl},
@@ -57,6 +61,7 @@ const struct co_lib co_libs[] = {
     {&co_lib_libevent, "libevent", v_libevent},
     {&co_lib_libuv, "libuv", v_libuv},
     {&co_lib_gsocket, "GLib (GSocket)", v_gsocket},
+    {&co_lib_sndfile, "libsndfile", v_sndfile},
 };
 const size_t co_nlibs = sizeof co_libs / sizeof *co_libs;
 

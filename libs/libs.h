@@ -20,6 +20,7 @@ extern const struct co_adapter co_lib_libarchive;
 extern const struct co_adapter co_lib_libevent;
 extern const struct co_adapter co_lib_libuv;
 extern const struct co_adapter co_lib_gsocket;
+extern const struct co_adapter co_lib_sndfile;
 
 /* One validated library: its adapter (its target is a LIBS row of the
  * target list, harness/targets.def). */

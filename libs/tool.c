@@ -136,12 +136,15 @@ static const char *case_trace(int c, unsigned needs, const char **arg,
 
 /* What the contract says, as the model predicts it (the one model, fed
  * the same call in trace form): whether the call fails, and whether the
- * caller's descriptor is open after the call and after the free. Returns
- * 0, or -1 if the trace language cannot express case c (then it is
- * observed only). */
+ * caller's descriptor is open after the call and after the free. An
+ * ownership-first entry (CO_IO_AS_RUN) takes the call's result from ran,
+ * the glue's outcome, as the executor gives it: the contract then says
+ * what that path means for the descriptor. Returns 0, or -1 if the trace
+ * language cannot express case c (then it is observed only). */
 static int documented(const struct co_entry *e, const char *mode,
-                      const char *close_name, int c, unsigned needs, int *fails,
-                      int *after_call, int *after_free) {
+                      const char *close_name, int c, unsigned needs,
+                      const struct co_outcome *ran, int *fails, int *after_call,
+                      int *after_free) {
   static struct co_model *m;
   struct co_model_config cfg;
   struct co_trace t;
@@ -186,6 +189,9 @@ static int documented(const struct co_entry *e, const char *mode,
         !made)
       break; /* the object was not made: nothing to free */
     co_model_resolve(m, op, &call);
+    if (op->kind == CO_OP_CALL && (e->io & CO_IO_AS_RUN) &&
+        co_entry_get(op->entry, NULL, NULL) == e)
+      call.real = ran;
     co_model_step(m, op, &call, &pred, &aft);
     co_model_fd(m, co_model_slot(m, slot_of_arg < 0 ? 0 : slot_of_arg), &st);
     if (op->kind != CO_OP_CALL)
@@ -247,12 +253,12 @@ static int run(FILE *out) {
           struct co_outcome o;
           if (fd == -2)
             continue;
-          known = documented(e, nm ? e->modes[m].name : "",
-                             k->entries[close_e].name, c, needs, &dfail, &dcall,
-                             &dfree) == 0;
           memset(&o, 0, sizeof o);
           a->call(&env, i, m, &obj, fd, 0, &o);
           ofail = o.ret < 0 || !obj;
+          known = documented(e, nm ? e->modes[m].name : "",
+                             k->entries[close_e].name, c, needs, &o, &dfail,
+                             &dcall, &dfree) == 0;
           ocall = is_open(fd);
           if (obj) {
             struct co_outcome o2;
@@ -336,6 +342,17 @@ struct finding {
   char name[128], title[256], entries[512];
 };
 
+/* 1 if a bug of the campaign is entry e's (its verdict blames e), or is
+ * no entry's (then it may be any): e's contract is broken. */
+static int broken_at(const struct co_campaign_result *res,
+                     const struct co_entry *e) {
+  size_t b;
+  for (b = 0; b < res->nbugs; b++)
+    if (!res->bugs[b].verdict.entry || res->bugs[b].verdict.entry == e)
+      return 1;
+  return 0;
+}
+
 static size_t load_findings(const char *dir, struct finding *f, size_t cap) {
   DIR *d = opendir(dir);
   struct dirent *de;
@@ -397,19 +414,24 @@ static int table(const char *dir, uint64_t runs) {
     cfg.seed = 1;
     cfg.runs = runs;
     cfg.max_ops = 32;
+    /* every distinct bug, so that each row says whether it is its entry's */
+    cfg.keep_going = 1;
+    cfg.max_findings = 16;
     if (!cfg.target || co_campaign_run(&cfg, &res, err, sizeof err) < 0) {
       fprintf(stderr, "closeonce-libs: %s: %s\n", k->layer,
               cfg.target ? err : "no target");
       return 2;
     }
     if (res.found)
-      snprintf(observed, sizeof observed, "**%s at run %llu**",
-               co_verdict_name(res.verdict.kind), (unsigned long long)res.run);
+      snprintf(observed, sizeof observed,
+               "**%s at run %llu** (%zu distinct bug%s in %llu traces)",
+               co_verdict_name(res.verdict.kind), (unsigned long long)res.run,
+               res.nbugs, res.nbugs == 1 ? "" : "s",
+               (unsigned long long)res.status.runs);
     else
       snprintf(observed, sizeof observed,
                "as documented (%llu traces in lockstep)",
                (unsigned long long)res.status.runs);
-    co_trace_free(&res.trace);
     for (i = 0; i < k->nentries; i++) {
       const struct co_entry *e = &k->entries[i];
       char key[160], verdict[1024] = "", version[96] = "";
@@ -424,10 +446,11 @@ static int table(const char *dir, uint64_t runs) {
         co_libs[l].version(version, sizeof version);
       printf("| %s | `%s` | %s | %s | %s |\n", i ? "" : version, e->name,
              ownership(e), i ? "" : observed,
-             used        ? verdict
-             : res.found ? "**contract broken**"
-                         : "holds");
+             used                 ? verdict
+             : broken_at(&res, e) ? "**contract broken**"
+                                  : "holds");
     }
+    co_campaign_result_free(&res);
   }
   printf("\n%zu findings; contract-mode campaign of %llu traces per "
          "library, seed 1.\n",

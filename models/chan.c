@@ -299,10 +299,12 @@ void co__kind_unknown(struct co_model *m, struct ofdent *o) {
   if (o->kind == CO__KIND_PIPE)
     m->chan[o->kobj].lost = 1;
   if (o->kind == CO__KIND_SOCKET) { /* what it reads and what it wrote */
-    const struct co__sockend *e = &m->sock[o->kobj];
+    struct co__sockend *e = &m->sock[o->kobj];
     m->chan[e->rx].lost = 1;
     if (e->peer >= 0)
       m->chan[m->sock[e->peer].rx].lost = 1;
+    if (e->dgram && e->connected && e->peer >= 0 && m->sock[e->peer].closed)
+      e->wlost = 1; /* a write may have disconnected it (sock.c) */
   }
 }
 

@@ -130,17 +130,41 @@ static void use_as_write(const struct objent *o, int32_t n, struct co_call *c) {
 static struct co__chan *chan_written(const struct co_model *m,
                                      const struct ofdent *d);
 
+/* An entry that reads at making (CO_IO_READS: libsndfile's header
+ * detection), in a mode that reads, over a pipe or a socket: it reads
+ * until it has what it looks for, an amount the model does not know, so
+ * it may wait whatever the channel holds, unless no more can come (no
+ * writer left, the socket shut for reading) or the description is
+ * non-blocking. */
+static int reads_at_making_would_block(const struct co_model *m,
+                                       const struct co__step *s) {
+  const struct ofdent *d;
+  if (!(s->e->io & CO_IO_READS) || !co__is_live(m, s->c->a) ||
+      (s->nmodes &&
+       !(s->e->modes[s->op->flags % s->nmodes].needs & CO_NEED_READ)))
+    return 0;
+  d = co__ofd_of(m, s->c->a);
+  if (d->nonblock == 1 || d->acc == CO_F_ACC_WRONLY)
+    return 0;
+  if (d->kind == CO__KIND_PIPE)
+    return m->chan[d->kobj].writers > 0;
+  return d->kind == CO__KIND_SOCKET && !m->sock[d->kobj].shut_rd;
+}
+
 /* Non-zero if a layer call would wait in the kernel, its description not
  * known to be non-blocking (the same rule as a built-in write's,
  * docs/posix.md#blocking): never issued. An exact USE: through a full pipe
  * or socket. An opaque one, or an opaque CLOSE (zlib's gzwrite flush, its
  * gzclose trailer: how many bytes is not known): through a pipe or socket
- * that holds anything, or whose bytes are not known. */
+ * that holds anything, or whose bytes are not known. An entry that reads
+ * at making: reads_at_making_would_block. */
 int co__call_would_block(const struct co_model *m, const struct co__step *s) {
   const struct objent *o = &m->obj[s->op->obj % CO_OBJS];
   const struct co__chan *ch;
   const struct ofdent *d;
   struct co_call c;
+  if (s->e && co_effect_takes_fd(s->e->effect))
+    return reads_at_making_would_block(m, s);
   if (!s->e || !s->r->has_obj || !o->live || o->failed || o->nb.on ||
       !(o->needs & CO_NEED_WRITE) || !co__obj_num_valid(m, o))
     return 0;

@@ -225,7 +225,11 @@ struct co__sockend {
   uint8_t closed;    /* released: its last descriptor closed (SOCK_DEAD) */
   uint8_t connected; /* a datagram socket still has its peer */
   uint8_t err;       /* a pending error (sk_err: ECONNRESET), co_err; 0 */
-  int32_t tcp;       /* CO__PROTO_TCP: its state in m->tcp (tcp.c) */
+  /* a datagram end a layer may have written through (as run) after its
+   * peer was gone: whether that write disconnected it, so whether the next
+   * write fails with ECONNREFUSED or ENOTCONN, is not known */
+  uint8_t wlost;
+  int32_t tcp; /* CO__PROTO_TCP: its state in m->tcp (tcp.c) */
 };
 /* tcp.c: a loopback TCP socket's state beside its end (docs/posix.md#tcp):
  * a listener holds its pending connections (established, not yet

@@ -167,6 +167,9 @@ int co__sock_would_block(const struct co_model *m, const struct co_call *c) {
       return 0;
     return e->dgram ? !e->shut_rd : !e->err && !e->shut_rd;
   }
+  /* a layer's write may have disconnected it: the error is not known */
+  if (e->wlost)
+    return 3;
   /* a write that queues: where the send buffer fills is not known */
   if (e->shut_wr || (!e->dgram && c->n <= 0) || (e->dgram && !e->connected) ||
       e->peer < 0 || m->sock[e->peer].closed || m->sock[e->peer].shut_rd)

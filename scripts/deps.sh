@@ -4,7 +4,7 @@
 # The real libraries closeonce validates (libs/; CMake option CO_LIBS): the
 # closeonce command links their adapters.
 CO_LIB_PACKAGES="libssl-dev libglib2.0-dev libarchive-dev libevent-dev \
-libuv1-dev libbz2-dev"
+libuv1-dev libbz2-dev libsndfile1-dev"
 
 co_ensure_packages() {
   local missing=() p

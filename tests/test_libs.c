@@ -256,6 +256,31 @@ Test(libs, libuv_tcp_open_without_validity_check_is_caught) {
                  "uv_try_write o1 3\nuv_close o1\n");
 }
 
+/* libsndfile: sf_open_fd with close_desc TRUE closes the descriptor on
+ * its failure paths (CO_EFF_ADOPT); declared as taking it on success only,
+ * the failed open (AU over a read-only descriptor) is blamed at its step.
+ * And with close_desc FALSE, sf_close leaves it open (CO_EFF_BORROW):
+ * declared adopting, the close is blamed for leaving it. */
+Test(libs, sndfile_close_desc_true_declared_adopt_on_success_is_caught) {
+  caught_at(
+      &co_lib_sndfile, "sndfile-wrong-adopt",
+      (struct wrong){"sf_open_fd_close", CO_EFF_ADOPT_ON_SUCCESS, 0, 0, 0},
+      "s0 = open rdonly\no0 = x_sf_open_fd_close s0 wau\nclose s0\n", 1,
+      "sf_open_fd_close");
+  clean("sndfile", "s0 = open rdonly\no0 = sf_open_fd_close s0 wau\n");
+}
+
+Test(libs, sndfile_close_desc_false_declared_adopting_is_caught_at_close) {
+  caught_at(
+      &co_lib_sndfile, "sndfile-wrong-borrow",
+      (struct wrong){"sf_open_fd_noclose", CO_EFF_ADOPT_ON_SUCCESS, 0, 0, 0},
+      "s0 = open rdwr\no0 = x_sf_open_fd_noclose s0 wau\n"
+      "x_sf_close o0\n",
+      2, "sf_close");
+  clean("sndfile", "s0 = open rdwr\no0 = sf_open_fd_noclose s0 wau\n"
+                   "sf_write_short o0 4\nsf_close o0\nclose s0\n");
+}
+
 /* A layer's write through a pipe is the pipe's write (issue 20): the
  * reader sees its bytes (zeros), a reader gone is EPIPE, a full
  * non-blocking pipe EAGAIN; and a mode that seeks to the end does not

@@ -213,6 +213,21 @@ static int documented(const struct co_entry *e, const char *mode,
   return 0;
 }
 
+/* The entry the tables free an object with: the contract's first CLOSE. */
+static unsigned first_close(const struct co_contract *k) {
+  unsigned i;
+  for (i = 0; i < k->nentries; i++)
+    if (k->entries[i].effect == CO_EFF_CLOSE)
+      return i;
+  return 0;
+}
+
+/* An entry the tables probe: one that adopts or borrows a descriptor. */
+static int takes(const struct co_entry *e) {
+  return e->effect == CO_EFF_ADOPT || e->effect == CO_EFF_ADOPT_ON_SUCCESS ||
+         e->effect == CO_EFF_BORROW;
+}
+
 static const char *yn(int open_now, int c) {
   if (c == C_CLOSED || c == C_NEG)
     return "-";
@@ -231,22 +246,17 @@ static int run(FILE *out) {
   for (l = 0; l < co_nlibs; l++) {
     const struct co_adapter *a = co_libs[l].adapter;
     const struct co_contract *k = a->contract;
-    unsigned i, close_e = 0;
+    unsigned i, close_e;
     char why[256];
     if (co_glue_start(&env, a, why, sizeof why) < 0) {
       fprintf(stderr, "closeonce-libs: %s\n", why);
       return -1;
     }
-    for (i = 0; i < k->nentries; i++)
-      if (k->entries[i].effect == CO_EFF_CLOSE) {
-        close_e = i;
-        break;
-      }
+    close_e = first_close(k);
     for (i = 0; i < k->nentries; i++) {
       const struct co_entry *e = &k->entries[i];
       unsigned nm = co_entry_nmodes(e), m;
-      if (e->effect != CO_EFF_ADOPT && e->effect != CO_EFF_ADOPT_ON_SUCCESS &&
-          e->effect != CO_EFF_BORROW)
+      if (!takes(e))
         continue;
       for (m = 0; m < (nm ? nm : 1); m++) {
         unsigned needs =
@@ -463,7 +473,8 @@ static int faults(FILE *out) {
           "\n## Injected faults\n\n"
           "Each adopting or borrowing entry point over the first descriptor "
           "kind it accepts (a socket, a pipe's end, a file open for reading "
-          "and writing), with the first, second or third call of one family it makes failed "
+          "and writing), with the first, second or third call of one family it "
+          "makes failed "
           "inside it (`fail FAMILY ERR N`, the family's first error, "
           "docs/faults.md#errors; a close fails as on Linux: the descriptor "
           "is freed), then its object "
@@ -485,7 +496,7 @@ static int faults(FILE *out) {
   for (l = 0; l < co_nlibs; l++) {
     const struct co_adapter *a = co_libs[l].adapter;
     const struct co_contract *k = a->contract;
-    unsigned i, m, close_e = 0;
+    unsigned i, m, close_e;
     char why[256];
     if (!a->objects)
       continue;
@@ -494,16 +505,11 @@ static int faults(FILE *out) {
       fprintf(stderr, "closeonce-libs: %s\n", why);
       return -1;
     }
-    for (i = 0; i < k->nentries; i++)
-      if (k->entries[i].effect == CO_EFF_CLOSE) {
-        close_e = i;
-        break;
-      }
+    close_e = first_close(k);
     for (i = 0; i < k->nentries; i++) {
       const struct co_entry *e = &k->entries[i];
       unsigned nm = co_entry_nmodes(e);
-      if (e->effect != CO_EFF_ADOPT && e->effect != CO_EFF_ADOPT_ON_SUCCESS &&
-          e->effect != CO_EFF_BORROW)
+      if (!takes(e))
         continue;
       for (m = 0; m < (nm ? nm : 1); m++)
         if (fault_mode(e, m))

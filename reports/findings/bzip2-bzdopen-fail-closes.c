@@ -26,13 +26,11 @@
 extern void *__libc_malloc(size_t size);
 
 /* The injector's state: one process, one thread, only around one call. */
-static int armed;      /* 1 while BZ2_bzdopen runs */
-static int countdown;  /* allocations still to pass; 0: this one fails */
-static int allocs;     /* allocations seen while armed */
+static int armed;     /* 1 while BZ2_bzdopen runs */
+static int countdown; /* allocations still to pass; 0: this one fails */
 
 void *malloc(size_t size) {
   if (armed) {
-    allocs++;
     if (countdown-- == 0) {
       errno = ENOMEM;
       return NULL;
@@ -46,7 +44,7 @@ void *malloc(size_t size) {
 static int try_nth(int fd, const char *mode, int n) {
   BZFILE *b;
   int open_after;
-  armed = 1, countdown = n, allocs = 0;
+  armed = 1, countdown = n;
   b = BZ2_bzdopen(fd, mode);
   armed = 0;
   if (b) {

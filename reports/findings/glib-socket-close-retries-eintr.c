@@ -47,8 +47,9 @@ int close(int fd) {
            e == EINTR ? "EINTR" : "EIO");
   } else {
     printf("    close(%d) = %d%s\n", fd, r,
-           r == 0 ? (fd == other ? " (the other file's descriptor)" : "")
-                  : e == EBADF ? " EBADF" : " (error)");
+           r == 0       ? (fd == other ? " (the other file's descriptor)" : "")
+           : e == EBADF ? " EBADF"
+                        : " (error)");
   }
   return errno = e, r;
 }

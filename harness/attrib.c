@@ -178,6 +178,7 @@ static int bad_at(struct co_attrib_bad *bad, unsigned i, int64_t num,
   bad->rule = rule;
   bad->owner = owner;
   bad->earlier = 0;
+  bad->after = owner;
   return 1;
 }
 
@@ -224,8 +225,11 @@ int co_attrib_check(const struct co_model *m, const struct co_ipose *ip,
        * evicting a window, then paging another object in on it) */
       if (!mine && !foreign && owner != CO_PARTY_NONE &&
           co_model_owner(m, f.closes) != CO_PARTY_NONE &&
-          !(remade_later(ip, i, f.closes) && !still_held(m, owner, f.closes)))
-        return bad_at(bad, i, f.closes, "closed", owner);
+          !(remade_later(ip, i, f.closes) && !still_held(m, owner, f.closes))) {
+        bad_at(bad, i, f.closes, "closed", owner);
+        bad->after = co_model_owner(m, f.closes);
+        return 1;
+      }
       /* (a close that found nothing open closed nothing) */
       if (c->err != CO_EBADF || c->injected) {
         drop(w.made, &w.nmade, f.closes);

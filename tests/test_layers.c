@@ -143,7 +143,8 @@ Test(layers, a_library_handing_out_its_own_descriptor_is_a_violation) {
 
 /* demolib's library is interposed (libco_fixtures.so): its close of the
  * descriptor it hands over is named at that call, at the detach. */
-Test(layers, a_descriptor_closed_behind_the_callers_back_is_named_at_the_close) {
+Test(layers,
+     a_descriptor_closed_behind_the_callers_back_is_named_at_the_close) {
   struct co_exec *ex = exec_for("demo-detach-closes", CO_MODE_CONTRACT, 0);
   struct rec r;
   struct co_verdict v;
@@ -206,9 +207,17 @@ static const struct co_entry wrong_entries[] = {
 static const struct co_contract wrong_contract = {
     .layer = "demo-wrong", .entries = wrong_entries, .nentries = 7};
 static struct co_adapter wrong_adapter;
-static struct co_target wrong_target = {
-    "demo-wrong",         "test", &co_backend_posix, NULL, 0,
-    {"demo-wrong", NULL}, 0,      CO_MODE_CONTRACT,  {0},  {0}, {0}};
+static struct co_target wrong_target = {"demo-wrong",
+                                        "test",
+                                        &co_backend_posix,
+                                        NULL,
+                                        0,
+                                        {"demo-wrong", NULL},
+                                        0,
+                                        CO_MODE_CONTRACT,
+                                        {0},
+                                        {0},
+                                        {0}};
 static const uint8_t wrong_ops[] = {CO_OP_OPEN, CO_OP_CLOSE, CO_OP_WRITE};
 
 Test(layers, a_wrong_contract_is_caught_where_the_library_closes) {
@@ -471,8 +480,8 @@ Test(layers, the_planted_bugs_are_found_by_the_campaign) {
     cr_expect(res.verdict.kind == kinds[i], "%s: %s (%s)", planted[i],
               co_verdict_name(res.verdict.kind), res.verdict.what);
     if (i == 1) /* at demo_detach's own close(2) */
-      cr_expect(strstr(res.verdict.what, "demo_detach (layer demo) -> close(") !=
-                    NULL,
+      cr_expect(strstr(res.verdict.what,
+                       "demo_detach (layer demo) -> close(") != NULL,
                 "%s", res.verdict.what);
     co_trace_free(&res.trace);
   }
@@ -583,8 +592,7 @@ Test(layers, buflib_planted_bugs_are_blamed_on_the_library_at_its_step) {
     /* a write that fails only once 64 bytes are buffered: seeds 1..10
      * find it within 20,000 traces 6 times in 10 (with `fail` drawn), seed
      * 1 at 56,001; seed 5 at 19 */
-    cr_assert_eq(campaign(co_target_find(want[i].target), i == 3 ? 5 : 1,
-                          &res),
+    cr_assert_eq(campaign(co_target_find(want[i].target), i == 3 ? 5 : 1, &res),
                  1, "%s not found", want[i].target);
     cr_expect_eq(res.verdict.kind, want[i].kind, "%s: %s: %s", want[i].target,
                  co_verdict_name(res.verdict.kind), res.verdict.what);

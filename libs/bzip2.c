@@ -14,7 +14,10 @@
  *    glibc checks the descriptor (EBADF if not open, EINVAL if its access
  *    lacks the mode's), and on failure NULL is returned with the
  *    descriptor left with the caller. On success the BZFILE owns it
- *    through its FILE;
+ *    through its FILE. When an allocation after fdopen fails
+ *    (BZ2_bzWriteOpen's or BZ2_bzReadOpen's), bzip2 fclose()s that FILE:
+ *    NULL, with the caller's descriptor closed, against this contract
+ *    (reports/findings/bzip2-bzdopen-fail-closes.md);
  *  - BZ2_bzwrite compresses into memory: a small write makes no system
  *    call, and never reports the descriptor's state (CO_IO_SILENT);
  *    on a reading BZFILE it fails (BZ_SEQUENCE_ERROR) without touching

@@ -29,7 +29,10 @@
  *    G_IO_ERROR_WOULD_BLOCK instead of waiting: no trace can hang.
  *  - g_socket_close: "Closes the socket, shutting down any active
  *    connection"; it reports close(2)'s error. The glue then drops the
- *    last reference.
+ *    last reference. It retries close after EINTR, and after a failed
+ *    close the finalizer closes the number again: under Linux's close
+ *    semantics both are second closes
+ *    (reports/findings/glib-socket-close-retries-eintr.md).
  *  - g_object_unref: the last reference closes the socket
  *    (g_socket_finalize), whose result nobody sees (void: CO_IO_SILENT).
  * GLib's errors are GErrors: failures compare as "failed". GLib's

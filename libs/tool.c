@@ -18,9 +18,14 @@
  * others are observed only). For each: what the contract (the library's
  * documentation) says happens, and what happened: the call's result,
  * whether the caller's descriptor is still open after the call, and after
- * the object is freed. Markdown on stdout: reports/libraries/failure-paths.md
- * is its output, and ctest compares the two, so a library that changes
- * shows up.
+ * the object is freed. Then the injected faults: each of those entries
+ * over a descriptor it accepts, with the first call of each family it
+ * makes (close, open, dup, fcntl, read, write, lseek, socket, malloc)
+ * failed inside it (harness/ipose.h, docs/faults.md), the free made with
+ * no fault: what the library did, and what the contract says that result
+ * means for the descriptor. Markdown on stdout:
+ * reports/libraries/failure-paths.md is its output, and ctest compares the
+ * two, so a library that changes shows up.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -37,6 +42,7 @@
 #include <closeonce/model.h>
 #include <closeonce/trace.h>
 
+#include "../harness/ipose.h"
 #include "libs.h"
 
 enum { C_CLOSED, C_NEG, C_ACCESS, C_PIPE, C_SOCKET, C_DIR, C_COUNT };
@@ -207,6 +213,21 @@ static int documented(const struct co_entry *e, const char *mode,
   return 0;
 }
 
+/* The entry the tables free an object with: the contract's first CLOSE. */
+static unsigned first_close(const struct co_contract *k) {
+  unsigned i;
+  for (i = 0; i < k->nentries; i++)
+    if (k->entries[i].effect == CO_EFF_CLOSE)
+      return i;
+  return 0;
+}
+
+/* An entry the tables probe: one that adopts or borrows a descriptor. */
+static int takes(const struct co_entry *e) {
+  return e->effect == CO_EFF_ADOPT || e->effect == CO_EFF_ADOPT_ON_SUCCESS ||
+         e->effect == CO_EFF_BORROW;
+}
+
 static const char *yn(int open_now, int c) {
   if (c == C_CLOSED || c == C_NEG)
     return "-";
@@ -225,22 +246,17 @@ static int run(FILE *out) {
   for (l = 0; l < co_nlibs; l++) {
     const struct co_adapter *a = co_libs[l].adapter;
     const struct co_contract *k = a->contract;
-    unsigned i, close_e = 0;
+    unsigned i, close_e;
     char why[256];
     if (co_glue_start(&env, a, why, sizeof why) < 0) {
       fprintf(stderr, "closeonce-libs: %s\n", why);
       return -1;
     }
-    for (i = 0; i < k->nentries; i++)
-      if (k->entries[i].effect == CO_EFF_CLOSE) {
-        close_e = i;
-        break;
-      }
+    close_e = first_close(k);
     for (i = 0; i < k->nentries; i++) {
       const struct co_entry *e = &k->entries[i];
       unsigned nm = co_entry_nmodes(e), m;
-      if (e->effect != CO_EFF_ADOPT && e->effect != CO_EFF_ADOPT_ON_SUCCESS &&
-          e->effect != CO_EFF_BORROW)
+      if (!takes(e))
         continue;
       for (m = 0; m < (nm ? nm : 1); m++) {
         unsigned needs =
@@ -291,6 +307,213 @@ static int run(FILE *out) {
             close(spare);
         }
       }
+    }
+    co_glue_stop(&env, a);
+  }
+  return diffs;
+}
+
+/* ---- injected faults ---- */
+
+/* The kinds a fault case is tried over, in order: the first the entry
+ * accepts with no fault is the one its faults run over. */
+static const int fault_kinds[] = {C_SOCKET, C_PIPE, C_ACCESS};
+static const char *const fault_kind_name[] = {"socket", "pipe", "file"};
+
+/* A descriptor of kind k for a mode needing `needs`: make()'s, or for a
+ * file one open for reading and writing. */
+static int make_fault_fd(int k, unsigned needs, int *spare) {
+  char path[256];
+  if (fault_kinds[k] != C_ACCESS)
+    return make(fault_kinds[k], needs, spare);
+  *spare = -1;
+  snprintf(path, sizeof path, "%s/file", dir);
+  return open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+}
+
+/* The entry over fd, with the nth call (from 1) of family fam (-1: none)
+ * failed inside it; the object freed with close_e, no fault armed.
+ * *fired: the fault fired; *failed, *after_call, *after_free: what
+ * happened. */
+static void fault_case(struct co_glue_env *env, const struct co_adapter *a,
+                       unsigned i, unsigned m, unsigned close_e, int fd,
+                       int fam, unsigned nth, int *fired, int *failed,
+                       int *after_call, int *after_free) {
+  struct co_ipose ip;
+  struct co_outcome o;
+  void *obj = NULL;
+  const int *errs;
+  co_ipose_init(&ip, CO_CLOSE_FREES);
+  if (fam >= 0 && co_ifam_errs((unsigned)fam, &errs))
+    (void)co_ipose_arm(&ip, (unsigned)fam, errs[0], nth - 1);
+  memset(&o, 0, sizeof o);
+  co_ipose_enter(&ip);
+  a->call(env, i, m, &obj, fd, 0, &o);
+  co_ipose_leave(&ip);
+  co_ipose_disarm(&ip);
+  *fired = ip.fired != 0;
+  *failed = o.ret < 0 || !obj;
+  *after_call = is_open(fd);
+  if (obj) {
+    struct co_outcome o2;
+    a->call(env, close_e, 0, &obj, -1, 0, &o2);
+  }
+  *after_free = is_open(fd);
+}
+
+/* What the contract says the library's result means for the caller's
+ * descriptor, after the call and after the free (docs/faults.md#model). */
+static void fault_contract(enum co_effect f, int failed, int *after_call,
+                           int *after_free) {
+  if (f == CO_EFF_BORROW)
+    *after_call = *after_free = 1;
+  else if (failed)
+    *after_call = *after_free = f != CO_EFF_ADOPT;
+  else
+    *after_call = 1, *after_free = 0;
+}
+
+/* The modes a fault runs in: the first writing mode and the first that
+ * does not write (all of an entry without modes: one). */
+static int fault_mode(const struct co_entry *e, unsigned m) {
+  unsigned j, nm = co_entry_nmodes(e);
+  int w;
+  if (!nm)
+    return m == 0;
+  w = (e->modes[m].needs & CO_NEED_WRITE) != 0;
+  for (j = 0; j < m; j++)
+    if (((e->modes[j].needs & CO_NEED_WRITE) != 0) == w)
+      return 0;
+  return 1;
+}
+
+/* The calls of a family failed in turn: the first, second and third. */
+#define FAULT_NTH 3
+
+/* One entry's rows in one mode: over the first kind it accepts, each
+ * family's first, second and third call failed, where it made them; the
+ * families it did not call, in one row. */
+static int fault_rows(FILE *out, struct co_glue_env *env,
+                      const struct co_lib *lib, unsigned i, unsigned m,
+                      unsigned close_e) {
+  const struct co_adapter *a = lib->adapter;
+  const struct co_entry *e = &a->contract->entries[i];
+  unsigned nm = co_entry_nmodes(e);
+  unsigned needs = nm ? e->modes[m].needs : (CO_NEED_READ | CO_NEED_WRITE);
+  char uncalled[128] = "";
+  int k, fam, diffs = 0;
+  for (k = 0; k < (int)(sizeof fault_kinds / sizeof *fault_kinds); k++) {
+    int spare, fd = make_fault_fd(k, needs, &spare), fi, fl, oc, of;
+    if (fd < 0)
+      continue;
+    fault_case(env, a, i, m, close_e, fd, -1, 1, &fi, &fl, &oc, &of);
+    if (is_open(fd))
+      close(fd);
+    if (spare >= 0)
+      close(spare);
+    if (!fl)
+      break;
+  }
+  if (k == (int)(sizeof fault_kinds / sizeof *fault_kinds)) {
+    fprintf(out, "| %s | `%s` | %s | (none it accepts) | | | | |\n",
+            lib->library, e->name, nm ? e->modes[m].name : "");
+    return 0;
+  }
+  for (fam = 0; fam < CO_IF_COUNT; fam++) {
+    unsigned nth;
+    const int *errs;
+    if (!co_ifam_errs((unsigned)fam, &errs) || fam == CO_IF_ACCEPT ||
+        fam == CO_IF_PIPE || fam == CO_IF_ADOPT)
+      continue;
+    for (nth = 1; nth <= FAULT_NTH; nth++) {
+      int spare, fd, fired, failed, oc, of, dc, df, same;
+      if ((fd = make_fault_fd(k, needs, &spare)) < 0)
+        break;
+      fault_case(env, a, i, m, close_e, fd, fam, nth, &fired, &failed, &oc,
+                 &of);
+      if (is_open(fd))
+        close(fd);
+      if (spare >= 0)
+        close(spare);
+      if (!fired) {
+        if (nth == 1)
+          snprintf(uncalled + strlen(uncalled),
+                   sizeof uncalled - strlen(uncalled), "%s%s",
+                   uncalled[0] ? ", " : "", co_ifam_name((unsigned)fam));
+        break;
+      }
+      fault_contract(e->effect, failed, &dc, &df);
+      same = dc == oc && df == of;
+      diffs += !same;
+      fprintf(out,
+              "| %s | `%s` | %s | %s | %s %s %u | %s, %s / %s | %s / %s | "
+              "%s |\n",
+              lib->library, e->name, nm ? e->modes[m].name : "",
+              fault_kind_name[k], co_ifam_name((unsigned)fam),
+              co_err_name(errs[0]), nth, failed ? "fails" : "succeeds",
+              oc ? "open" : "closed", of ? "open" : "closed",
+              dc ? "open" : "closed", df ? "open" : "closed",
+              same ? "same" : "**differs**");
+    }
+  }
+  if (uncalled[0])
+    fprintf(out, "| %s | `%s` | %s | %s | not called: %s | | | |\n",
+            lib->library, e->name, nm ? e->modes[m].name : "",
+            fault_kind_name[k], uncalled);
+  return diffs;
+}
+
+/* The injected-fault table; the number of rows that differ, or -1. */
+static int faults(FILE *out) {
+  size_t l;
+  int diffs = 0;
+  struct co_glue_env env;
+  memset(&env, 0, sizeof env);
+  fprintf(out,
+          "\n## Injected faults\n\n"
+          "Each adopting or borrowing entry point over the first descriptor "
+          "kind it accepts (a socket, a pipe's end, a file open for reading "
+          "and writing), with the first, second or third call of one family it "
+          "makes failed "
+          "inside it (`fail FAMILY ERR N`, the family's first error, "
+          "docs/faults.md#errors; a close fails as on Linux: the descriptor "
+          "is freed), then its object "
+          "freed with no fault. **Library** is what it did; **contract** is "
+          "what the contract says that result means for the caller's "
+          "descriptor (a failed adopt-on-success or borrow leaves it open, "
+          "a failed adopt closes it; docs/faults.md#model). **differs** is the "
+          "library breaking it: bzip2's `BZ2_bzdopen` "
+          "([the finding](../findings/bzip2-bzdopen-fail-closes.md)) and "
+          "libsndfile's `sf_open_fd_noclose` "
+          "([the finding](../findings/sndfile-open-fd-fail-closes-borrowed.md)"
+          "). A close and a free are not in this table: what a fault inside "
+          "them does is checked by the fault campaigns "
+          "([glib-socket-close-retries-eintr](../findings/"
+          "glib-socket-close-retries-eintr.md)).\n\n"
+          "| library | entry point | mode | descriptor | fault | library: "
+          "result, fd after the call / after the free | contract | |\n"
+          "|---|---|---|---|---|---|---|---|\n");
+  for (l = 0; l < co_nlibs; l++) {
+    const struct co_adapter *a = co_libs[l].adapter;
+    const struct co_contract *k = a->contract;
+    unsigned i, m, close_e;
+    char why[256];
+    if (!a->objects)
+      continue;
+    if (co_ipose_install(a->objects, a->nofault, why, sizeof why) < 0 ||
+        co_glue_start(&env, a, why, sizeof why) < 0) {
+      fprintf(stderr, "closeonce-libs: %s\n", why);
+      return -1;
+    }
+    close_e = first_close(k);
+    for (i = 0; i < k->nentries; i++) {
+      const struct co_entry *e = &k->entries[i];
+      unsigned nm = co_entry_nmodes(e);
+      if (!takes(e))
+        continue;
+      for (m = 0; m < (nm ? nm : 1); m++)
+        if (fault_mode(e, m))
+          diffs += fault_rows(out, &env, &co_libs[l], i, m, close_e);
     }
     co_glue_stop(&env, a);
   }
@@ -489,6 +712,10 @@ static int failpaths(int argc, char **argv) {
   if (!mem)
     return 2;
   diffs = run(mem);
+  if (diffs >= 0) {
+    int fd = faults(mem);
+    diffs = fd < 0 ? -1 : diffs + fd;
+  }
   if (ferror(mem) | fclose(mem)) {
     fprintf(stderr, "closeonce-libs: cannot hold the probe's output\n");
     return 2;

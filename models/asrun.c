@@ -55,6 +55,11 @@ static void as_run_take(struct co_model *m, struct co__callctx *x,
   enum co_effect f = x->e->effect;
   int64_t a = x->c->a;
   unknown_offset(m, a, t); /* it may have read or seeked, even failing */
+  /* The library sets O_NONBLOCK before its checks (as eff_take); after a
+   * fault inside it, whether it got that far, or its F_SETFL was the call
+   * that failed, is its own: unknown. */
+  if ((x->e->io & CO_IO_NONBLOCK) && co__is_live(m, a))
+    co__ofd_of(m, a)->nonblock = x->c->faulted ? 2 : 1;
   if (pred->err != CO_OK) {
     /* ADOPT closes it on its failure path; the others leave it with the
      * caller, open */

@@ -5,6 +5,7 @@
 #                            [--seconds N | --runs N] [--jobs N]
 #                            [--targets "posix zlib ..."] [--out DIR]
 #                            [--report-dir DIR] [--isolate]
+#                            [--no-faults | --known-faults]
 #   scripts/fuzz-campaign.sh --list   (print the default targets)
 #
 # The default targets: the target list's rows tagged campaign
@@ -21,6 +22,10 @@
 #    one shrunk trace per distinct bug, TARGET-BUG.trace (a finding that
 #    depends on earlier traces is TARGET-BUG.unstable.trace: listed, not
 #    counted); --isolate runs each of its traces in a child process;
+#    --no-faults draws no `fail` step (docs/faults.md) in any target;
+#    --known-faults draws none in the targets that have a published fault
+#    finding (a reports/findings/*.trace with a `fail` step), and says so:
+#    the campaign then looks for what is not known yet;
 # 5. shrinks each finding and saves the minimal trace as
 #    DIR/regress/TARGET/BUG.trace, BUG its bug name (VERDICT.PARTY.RULE.STEP,
 #    the same from any seed or engine input: inputs that find the same bug
@@ -36,6 +41,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 engine=libfuzzer seconds= runs= jobs=1 out=fuzz-findings reports= isolate=
+faults=all
 # The first line of each row: CO_TARGET(KIND, PLATFORMS, "name", "corpus",
 # "tags", (POSIX rows: the campaign runs on Linux)
 listed() { # tag
@@ -49,7 +55,7 @@ targets=$(listed campaign | tr '\n' ' ')
 targets=${targets% }
 [ -n "$targets" ] || { echo "fuzz-campaign: no campaign targets in harness/targets.def" >&2; exit 2; }
 usage() {
-  sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 }
 die() {
@@ -66,6 +72,8 @@ while [ $# -gt 0 ]; do
   --out) out=${2:-}; shift 2 ;;
   --report-dir) reports=${2:-}; shift 2 ;;
   --isolate) isolate=--isolate; shift ;;
+  --no-faults) faults=none; shift ;;
+  --known-faults) faults=unknown; shift ;;
   --list) echo "$targets"; exit 0 ;;
   -h | --help) usage ;;
   *) die "unknown argument '$1' (see --help)" ;;
@@ -73,6 +81,16 @@ while [ $# -gt 0 ]; do
 done
 case "$engine" in libfuzzer | afl | builtin) ;; *) die "--engine expects libfuzzer, afl or builtin, got '$engine'" ;; esac
 [ -z "$isolate" ] || [ "$engine" = builtin ] || die "--isolate is for --engine builtin (an engine runs its inputs in one process)"
+[ "$faults" = all ] || [ "$engine" = builtin ] || die "--no-faults and --known-faults are for --engine builtin (an engine's inputs decode to any operation)"
+# The published fault findings of a target (their names), from
+# reports/findings/*.trace: those with a `fail` step.
+fault_findings() { # target
+  local f
+  for f in reports/findings/*.trace; do
+    [ -e "$f" ] && grep -q '^fail ' "$f" && grep -qx "# target: $1" "$f" &&
+      basename "$f" .trace
+  done
+}
 for v in seconds runs jobs; do
   val=${!v}
   [ -z "$val" ] || [[ "$val" =~ ^[1-9][0-9]*$ ]] || die "--$v expects a positive integer, got '$val'"
@@ -148,8 +166,15 @@ for t in $targets; do
   case "$engine" in
   builtin)
     if [ -n "$seconds" ]; then b=(--seconds "$seconds"); else b=(--runs "$runs"); fi
+    nf=()
+    [ "$faults" = none ] && nf=(--no-faults)
+    if [ "$faults" = unknown ]; then
+      known=$(fault_findings "$t" | tr '\n' ' ')
+      [ -n "$known" ] && nf=(--no-faults) &&
+        echo "   $t: --no-faults (published fault findings: ${known% })"
+    fi
     "$build/closeonce" fuzz --target "$t" "${b[@]}" --seed 1 --quiet \
-      --keep-going $isolate --out "$dir" >"$log" 2>&1
+      --keep-going $isolate "${nf[@]}" --out "$dir" >"$log" 2>&1
     rc=$?
     [ $rc -le 1 ] || { cat "$log"; die "closeonce fuzz failed"; }
     ;;

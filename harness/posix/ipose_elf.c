@@ -107,7 +107,9 @@ static int w_close(int fd) {
   int r, e, inj = 0;
   if (!ip)
     return close(fd);
-  if (co_ipose_fault(ip, CO_IF_CLOSE, &e)) {
+  /* a number that is not open fails EBADF before anything could fail */
+  if (co_ipose_armed(ip) && fcntl(fd, F_GETFD) != -1 &&
+      co_ipose_fault(ip, CO_IF_CLOSE, &e)) {
     /* POSIX.1-2024 keeps it open after EINTR only; EIO closes it there too */
     int keeps = ip->profile == CO_CLOSE_KEEPS && e == CO_EINTR;
     e = errno_of(e);

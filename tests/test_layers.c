@@ -10,6 +10,7 @@
 #include "adapters/demolib.h"
 #include "adapters/fixtures.h"
 #include "closeonce/campaign.h"
+#include "ipose.h"
 #include "support.h"
 
 static struct co_exec *exec_for(const char *target, int mode, int skip) {
@@ -140,15 +141,21 @@ Test(layers, a_library_handing_out_its_own_descriptor_is_a_violation) {
   co_exec_free(ex);
 }
 
+/* The detach's own close is the library's violation, named at that call
+ * (issue 21: attribution); observed from outside (the interposer off), the
+ * descriptor closed behind the caller's back is invalid at its next use. */
 Test(layers, a_descriptor_closed_behind_the_callers_back_is_invalid_handle) {
+  static const char text[] = "o0 = demo_open rw\ns0 = demo_detach o0\n"
+                             "write s0 3\nclose s0\n";
   struct co_exec *ex = exec_for("demo-detach-closes", CO_MODE_CONTRACT, 0);
   struct rec r;
   struct co_verdict v;
-  cr_assert_eq(sup_run(ex,
-                       "o0 = demo_open rw\ns0 = demo_detach o0\n"
-                       "write s0 3\nclose s0\n",
-                       &r, &v),
-               CO_V_INVALID_HANDLE, "%s", v.what);
+  cr_assert_eq(sup_run(ex, text, &r, &v), CO_V_OWNERSHIP, "%s", v.what);
+  cr_assert_eq(v.step, 1);
+  cr_assert(strstr(v.what, "demo_detach (layer demo) -> close(") == v.what,
+            "%s", v.what);
+  cr_assert_eq(co_ipose_uninstall(), 0);
+  cr_assert_eq(sup_run(ex, text, &r, &v), CO_V_INVALID_HANDLE, "%s", v.what);
   cr_assert_eq(v.step, 2);
   co_exec_free(ex);
 }
@@ -430,7 +437,8 @@ Test(layers, contract_mode_never_blames_the_client_zlib, .timeout = 120) {
 Test(layers, the_planted_bugs_are_found_by_the_campaign) {
   static const char *const planted[] = {
       "demo-export-nodup", "demo-detach-closes", "demo-close-leaks"};
-  static const int kinds[] = {CO_V_OWNERSHIP, CO_V_INVALID_HANDLE, CO_V_LEAK};
+  /* demo_detach's own close is attributed to it at the detach (issue 21) */
+  static const int kinds[] = {CO_V_OWNERSHIP, CO_V_OWNERSHIP, CO_V_LEAK};
   size_t i;
   for (i = 0; i < 3; i++) {
     struct co_campaign_config cfg;

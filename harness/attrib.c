@@ -156,6 +156,7 @@ static int handed_over(const struct co_model *m, int owner, int64_t num,
 
 struct seen {
   int64_t made[CO_ATTRIB_NUMS], closed[CO_ATTRIB_NUMS];
+  unsigned closed_at[CO_ATTRIB_NUMS]; /* the call that closed it */
   unsigned nmade, nclosed;
 };
 
@@ -165,12 +166,27 @@ static void drop(int64_t *v, unsigned *n, int64_t x) {
     v[i] = v[--*n];
 }
 
+static void drop_closed(struct seen *w, int64_t x) {
+  int i = find(w->closed, w->nclosed, x);
+  if (i >= 0) {
+    w->nclosed--;
+    w->closed[i] = w->closed[w->nclosed];
+    w->closed_at[i] = w->closed_at[w->nclosed];
+  }
+}
+
+static unsigned closed_at(const struct seen *w, int64_t x) {
+  int i = find(w->closed, w->nclosed, x);
+  return i >= 0 ? w->closed_at[i] : 0;
+}
+
 static int bad_at(struct co_attrib_bad *bad, unsigned i, int64_t num,
                   const char *rule, int owner) {
   bad->call = i;
   bad->num = num;
   bad->rule = rule;
   bad->owner = owner;
+  bad->earlier = 0;
   return 1;
 }
 
@@ -187,8 +203,11 @@ int co_attrib_check(const struct co_model *m, const struct co_ipose *ip,
     if (f.uses >= 0 && find(w.made, w.nmade, f.uses) < 0) {
       at = find(s->num, s->n, f.uses);
       owner = at >= 0 ? s->owner[at] : CO_PARTY_NONE;
-      if (find(w.closed, w.nclosed, f.uses) >= 0)
-        return bad_at(bad, i, f.uses, "used-closed", owner);
+      if (find(w.closed, w.nclosed, f.uses) >= 0) {
+        bad_at(bad, i, f.uses, "used-closed", owner);
+        bad->earlier = closed_at(&w, f.uses);
+        return 1;
+      }
       if (at >= 0 && !s->foreign[at] && owner != CO_PARTY_NONE &&
           find(s->held, s->nheld, f.uses) < 0 && f.uses != ip->own_fd)
         return bad_at(bad, i, f.uses, "used", owner);
@@ -198,8 +217,11 @@ int co_attrib_check(const struct co_model *m, const struct co_ipose *ip,
       at = find(s->num, s->n, f.closes);
       owner = at >= 0 ? s->owner[at] : CO_PARTY_NONE;
       foreign = at >= 0 && s->foreign[at];
-      if (!mine && find(w.closed, w.nclosed, f.closes) >= 0)
-        return bad_at(bad, i, f.closes, "closed-twice", owner);
+      if (!mine && find(w.closed, w.nclosed, f.closes) >= 0) {
+        bad_at(bad, i, f.closes, "closed-twice", owner);
+        bad->earlier = closed_at(&w, f.closes);
+        return 1;
+      }
       if (!mine && f.closes == ip->own_fd)
         return bad_at(bad, i, f.closes, "closed-harness", owner);
       if (strict && !mine && !foreign && owner == CO_PARTY_NONE &&
@@ -216,13 +238,15 @@ int co_attrib_check(const struct co_model *m, const struct co_ipose *ip,
       /* (a close that found nothing open closed nothing) */
       if (c->err != CO_EBADF || c->injected) {
         drop(w.made, &w.nmade, f.closes);
-        if (w.nclosed < CO_ATTRIB_NUMS)
+        if (w.nclosed < CO_ATTRIB_NUMS) {
+          w.closed_at[w.nclosed] = i;
           w.closed[w.nclosed++] = f.closes;
+        }
       }
     }
     for (k = 0; k < 2; k++)
       if (f.made[k] >= 0) {
-        drop(w.closed, &w.nclosed, f.made[k]);
+        drop_closed(&w, f.made[k]);
         if (w.nmade < CO_ATTRIB_NUMS && find(w.made, w.nmade, f.made[k]) < 0)
           w.made[w.nmade++] = f.made[k];
       }

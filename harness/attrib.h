@@ -39,8 +39,10 @@ void co_attrib_snap(const struct co_model *m, const struct co_ipose *ip,
 struct co_attrib_bad {
   unsigned call;    /* its index in the step's log */
   int64_t num;      /* the descriptor */
-  const char *rule; /* "closed", "closed-twice", "closed-stale", "used" */
+  const char *rule; /* "closed", "closed-twice", "closed-stale",
+                       "closed-harness", "used", "used-closed" */
   int owner;        /* the party owning num before the step */
+  unsigned earlier; /* closed-twice, used-closed: the call that closed it */
 };
 
 /* After the model stepped: the first call of ip's log the library had no

@@ -1407,42 +1407,55 @@ static int attributed(struct co_exec *ex, const struct co_step *st,
                       const struct co_outcome *real, struct co_verdict *v) {
   struct co_attrib_bad bad;
   const struct co_entry_ref *r = st->call;
-  char call[96], h[HNAME], owner[24];
-  const char *why;
+  char call[96], before[96], h[HNAME], owner[24], at[112];
+  const char *rule;
   if (!co_attrib_check(ex->model, &ex->ipose, &ex->snap,
                        ex->mode == CO_MODE_CONTRACT, &bad))
     return 0;
   co_icall_format(&ex->ipose.log[bad.call], call, sizeof call);
+  co_icall_format(&ex->ipose.log[bad.earlier], before, sizeof before);
   hname(ex, bad.num, h);
   party_name(bad.owner, owner);
+  snprintf(at, sizeof at, "%s (layer %s) -> %s", r->e->name,
+           r->adapter->contract->layer, call);
   ex->blame = r;
-  why = strcmp(bad.rule, "closed-twice") == 0
-            ? "the library closed it earlier in this call (a second close "
-              "of a number that may be someone else's by now)"
-        : strcmp(bad.rule, "closed-stale") == 0
-            ? "it was not open: a close of a number nobody gave the library"
-        : strcmp(bad.rule, "closed-harness") == 0
-            ? "it is the harness's own"
-        : strcmp(bad.rule, "used-closed") == 0
-            ? "the library closed it earlier in this call"
-        : strcmp(bad.rule, "used") == 0 ? "its objects do not hold it"
-                                        : NULL;
-  if (!why) { /* closed: why the contract keeps it open, as observed */
+  rule = bad.rule;
+  if (!strcmp(rule, "closed-twice"))
+    return set_verdict(ex, v, CO_V_OWNERSHIP, rule,
+                       "%s: closed %s a second time: its %s earlier in this "
+                       "call had freed the number (Linux frees it even when "
+                       "close fails), which may be someone else's by now",
+                       at, h, before) != CO_V_OK;
+  if (!strcmp(rule, "used-closed"))
+    return set_verdict(ex, v, CO_V_OWNERSHIP, rule,
+                       "%s: used %s after its %s earlier in this call", at, h,
+                       before) != CO_V_OK;
+  if (!strcmp(rule, "closed-stale"))
+    return set_verdict(ex, v, CO_V_OWNERSHIP, rule,
+                       "%s: closed %s, which was not open: nobody gave it to "
+                       "the library",
+                       at, h) != CO_V_OK;
+  if (!strcmp(rule, "closed-harness"))
+    return set_verdict(ex, v, CO_V_OWNERSHIP, rule,
+                       "%s: closed %s, the harness's own", at, h) != CO_V_OK;
+  if (!strcmp(rule, "used"))
+    return set_verdict(ex, v, CO_V_OWNERSHIP, rule,
+                       "%s: used %s, which %s owns: the step's objects do not "
+                       "hold it",
+                       at, h, owner) != CO_V_OK;
+  { /* closed: why the contract keeps it open, as the observation says */
     int borrowed = 0;
     if (ex->actor >= 0) {
       struct co_objstate os;
       co_model_obj(ex->model, (unsigned)ex->actor, &os);
       borrowed = !os.owns && os.num == bad.num;
     }
-    why = kept_open_because(r->e, bad.owner, ex->actor, real->err != CO_OK,
-                            borrowed);
+    return set_verdict(ex, v, CO_V_OWNERSHIP, rule,
+                       "%s: closed %s, which %s owns (%s)", at, h, owner,
+                       kept_open_because(r->e, bad.owner, ex->actor,
+                                         real->err != CO_OK, borrowed)) !=
+           CO_V_OK;
   }
-  set_verdict(ex, v, CO_V_OWNERSHIP, bad.rule,
-              "%s (layer %s) -> %s: %s %s, which %s owns (%s)", r->e->name,
-              r->adapter->contract->layer, call,
-              bad.rule[0] == 'u' ? "used" : "closed", h,
-              bad.owner == CO_PARTY_NONE ? "nobody" : owner, why);
-  return 1;
 }
 
 /* Win32: the OS chooses handle values, so the call is issued before the

@@ -331,6 +331,26 @@ int main(int argc, char **argv) {
     return 2;
   }
   co_exec_set_observe(ex_res, CO_OBSERVE_RESULT);
+  /* The raw run's layer states before f0 is taken: their own descriptors
+   * (libuv's and libevent's loops) lie below it, where the raw teardown's
+   * close_range leaves them alone. */
+  if (layered) {
+    env.dirfd = tg->backend->private_dir(co_exec_backend_self(ex), &env.dir);
+    env.variant = tg->variant;
+    env.window = co_exec_window(ex);
+    env.watermark = co_model_watermark(co_exec_model(ex));
+  }
+  for (i = 0; i < RAW_LAYERS && tg->layers[i]; i++) {
+    const struct co_adapter *a = co_adapter_find(tg->layers[i]);
+    envs.env[envs.n] = env;
+    if (a && co_glue_start(&envs.env[envs.n], a, err, sizeof err) < 0) {
+      fprintf(stderr, "bench: %s\n", err);
+      return 2;
+    }
+    envs.ad[envs.n++] = a;
+  }
+  if (!envs.n)
+    envs.env[envs.n++] = env;
   /* The raw runner assumes the harness holds exactly 0..f0-1. */
   tg->backend->open_set(NULL, &open_now, &nopen);
   qsort(open_now, nopen, sizeof *open_now, cmp_i64); /* any order */
@@ -371,24 +391,8 @@ int main(int argc, char **argv) {
     }
     co_trace_free(&g);
   }
-  if (layered) {
+  if (layered)
     co_exec_set_mode(ex, CO_MODE_CONTRACT, 0);
-    env.dirfd = tg->backend->private_dir(co_exec_backend_self(ex), &env.dir);
-    env.variant = tg->variant;
-    env.window = co_exec_window(ex);
-    env.watermark = co_model_watermark(co_exec_model(ex));
-  }
-  for (i = 0; i < RAW_LAYERS && tg->layers[i]; i++) {
-    const struct co_adapter *a = co_adapter_find(tg->layers[i]);
-    envs.env[envs.n] = env;
-    if (a && co_glue_start(&envs.env[envs.n], a, err, sizeof err) < 0) {
-      fprintf(stderr, "bench: %s\n", err);
-      return 2;
-    }
-    envs.ad[envs.n++] = a;
-  }
-  if (!envs.n)
-    envs.env[envs.n++] = env;
   for (i = 0; i < ntr && !layered; i++) {
     co_trace_init(&traces[i]);
     while ((int)traces[i].len < nops) {

@@ -158,7 +158,10 @@ Test(ipose, a_fault_armed_before_a_harness_call_is_not_consumed_by_it) {
   cr_assert_geq(c, 0);
   cr_assert_eq(ip.log[c].err, CO_EINTR);
   cr_assert_eq(ip.log[c].injected, CO_INJ_CLOSED);
-  cr_assert_eq(ip.log[logged(&ip, CO_IFN_WRITE, p[1])].err, CO_ENOSPC);
+  c = logged(&ip, CO_IFN_WRITE, p[1]);
+  cr_assert_geq(c, 0);
+  cr_assert_eq(ip.log[c].err, CO_ENOSPC);
+  cr_assert_eq(ip.log[c].injected, CO_INJ_FAILED);
   close(p[0]);
 }
 

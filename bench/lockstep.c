@@ -261,6 +261,52 @@ static int cmp_i64(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* Each round's times (seconds a trace): raw, lockstep (patched), results
+ * only, and the A/B's unpatched run; con, coff: the A/B pair's CPU time. */
+struct times {
+  double raw[64], lock[64], lres[64], loff[64], con[64], coff[64];
+};
+
+static void print_results(const struct co_target *tg, const char *work,
+                          int ntr, int nops, int rounds, int ipn,
+                          struct times *tm) {
+  double pair[64], cpair[64];
+  int r;
+  /* the A/B: each round's pair's ratio, then their median (a pair ran
+   * back to back, so the machine's drift between rounds cancels); before
+   * the medians below sort the times */
+  for (r = 0; r < rounds && ipn > 0; r++) {
+    pair[r] = tm->loff[r] / tm->lock[r];
+    cpair[r] = tm->coff[r] / tm->con[r];
+  }
+  {
+    double mr = median(tm->raw, rounds), ml = median(tm->lock, rounds),
+           mo = median(tm->lres, rounds);
+    printf("closeonce bench, target %s%s%s: %d traces x %d ops, %d rounds, "
+           "medians\n",
+           tg->name, work ? ", workload " : "", work ? work : "", ntr, nops,
+           rounds);
+    printf("  raw system calls         %7.2f us/trace  %8.0f traces/s\n",
+           mr * 1e6, 1 / mr);
+    printf("  lockstep, full observe   %7.2f us/trace  %8.0f exec/s   "
+           "raw/lockstep %.2f\n",
+           ml * 1e6, 1 / ml, mr / ml);
+    printf("  lockstep, results only   %7.2f us/trace  %8.0f exec/s   "
+           "raw/lockstep %.2f\n",
+           mo * 1e6, 1 / mo, mr / mo);
+    if (ipn > 0) {
+      double mf = median(tm->loff, rounds), mp = median(pair, rounds),
+             mc = median(cpair, rounds);
+      printf("  lockstep, unpatched      %7.2f us/trace  %8.0f exec/s\n",
+             mf * 1e6, 1 / mf);
+      printf("  interposition A/B        patched/unpatched traces/s %.3f "
+             "(wall), %.3f (CPU time): costs %.1f%% (CPU time)\n",
+             mp, mc, (1 / mc - 1) * 100);
+    } else
+      printf("  interposition: no layer of %s is interposed\n", tg->name);
+  }
+}
+
 int main(int argc, char **argv) {
   int ntr = argc > 1 ? atoi(argv[1]) : 2000;
   int rounds = argc > 2 ? atoi(argv[2]) : 7;
@@ -276,8 +322,8 @@ int main(int argc, char **argv) {
   struct co_trace *traces;
   struct co_exec *ex, *ex_res;
   struct co_rng rng;
-  double raw[64], lock[64], lres[64], loff[64], pair[64], cpair[64];
-  double clock_on[64], clock_off[64], cres;
+  struct times tm;
+  double cres;
   int ipn;
   char err[256];
   int i, r;
@@ -418,55 +464,23 @@ int main(int argc, char **argv) {
     for (i = 0; i < ntr; i++)
       run_raw(tg->backend, co_exec_backend_self(ex), &envs, &traces[i], f0,
               limit, &rl);
-    raw[r] = (now() - t0) / ntr;
+    tm.raw[r] = (now() - t0) / ntr;
     if (ipn > 0 && r % 2) { /* A/B: unpatched first in odd rounds */
       co_ipose_uninstall();
-      loff[r] = run_lock(ex, traces, ntr, 1, &clock_off[r]);
+      tm.loff[r] = run_lock(ex, traces, ntr, 1, &tm.coff[r]);
       if (interpose(tg, 1) < 0)
         return 2;
     }
-    lock[r] = run_lock(ex, traces, ntr, 1, &clock_on[r]);
+    tm.lock[r] = run_lock(ex, traces, ntr, 1, &tm.con[r]);
     if (ipn > 0 && !(r % 2)) {
       co_ipose_uninstall();
-      loff[r] = run_lock(ex, traces, ntr, 1, &clock_off[r]);
+      tm.loff[r] = run_lock(ex, traces, ntr, 1, &tm.coff[r]);
       if (interpose(tg, 1) < 0)
         return 2;
     }
-    lres[r] = run_lock(ex_res, traces, ntr, 0, &cres);
+    tm.lres[r] = run_lock(ex_res, traces, ntr, 0, &cres);
   }
-  /* the A/B: each round's pair's ratio, then their median (a pair ran
-   * back to back, so the machine's drift between rounds cancels); before
-   * the medians below sort the times */
-  for (r = 0; r < rounds && ipn > 0; r++) {
-    pair[r] = loff[r] / lock[r];
-    cpair[r] = clock_off[r] / clock_on[r];
-  }
-  {
-    double mr = median(raw, rounds), ml = median(lock, rounds),
-           mo = median(lres, rounds);
-    printf("closeonce bench, target %s%s%s: %d traces x %d ops, %d rounds, "
-           "medians\n",
-           tg->name, work ? ", workload " : "", work ? work : "", ntr, nops,
-           rounds);
-    printf("  raw system calls         %7.2f us/trace  %8.0f traces/s\n",
-           mr * 1e6, 1 / mr);
-    printf("  lockstep, full observe   %7.2f us/trace  %8.0f exec/s   "
-           "raw/lockstep %.2f\n",
-           ml * 1e6, 1 / ml, mr / ml);
-    printf("  lockstep, results only   %7.2f us/trace  %8.0f exec/s   "
-           "raw/lockstep %.2f\n",
-           mo * 1e6, 1 / mo, mr / mo);
-    if (ipn > 0) {
-      double mf = median(loff, rounds), mp = median(pair, rounds),
-             mc = median(cpair, rounds);
-      printf("  lockstep, unpatched      %7.2f us/trace  %8.0f exec/s\n",
-             mf * 1e6, 1 / mf);
-      printf("  interposition A/B        patched/unpatched traces/s %.3f "
-             "(wall), %.3f (CPU time): costs %.1f%% (CPU time)\n",
-             mp, mc, (1 / mc - 1) * 100);
-    } else
-      printf("  interposition: no layer of %s is interposed\n", tg->name);
-  }
+  print_results(tg, work, ntr, nops, rounds, ipn, &tm);
   for (i = 0; i < ntr; i++)
     co_trace_free(&traces[i]);
   free(traces);

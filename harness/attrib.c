@@ -3,8 +3,7 @@
  * against the model's view of the descriptor it names (docs/faults.md#
  * attribution). A close is the library's right when the descriptor is one
  * it made in this step, one the trace does not own (the library's own, made
- * outside a trace), or one the model says this step closes (a close of one
- * an object hands to the client in the step, a detach's, is not); a second close
+ * outside a trace), or one the model says this step closes; a second close
  * of a number the library closed in this step, with no new descriptor on it
  * in between, is a double close (after an EINTR under Linux's semantics,
  * the retry that closes someone else's file); a close of a number that was
@@ -135,23 +134,15 @@ static int still_held(const struct co_model *m, int owner, int64_t num) {
                      (os.window == num && os.window_valid));
 }
 
-/* An object that owned num before the step handed it to the client in the
- * step (a detach: the model has the client owning it, open, after the step),
- * and no later call of the step made num again (a library may close a
- * number and hand back a new descriptor on it): a close of num is the
- * client's descriptor closed under it. */
-static int handed_over(const struct co_model *m, int owner, int64_t num,
-                       const struct co_ipose *ip, unsigned from) {
-  unsigned i;
-  if (owner < 0 || still_held(m, owner, num) ||
-      co_model_owner(m, num) != CO_PARTY_CLIENT)
-    return 0;
-  for (i = from + 1; i < ip->n; i++) {
-    struct effect f = effect_of(&ip->log[i]);
+/* A call after call i makes a descriptor on num. */
+static int remade_later(const struct co_ipose *ip, unsigned i, int64_t num) {
+  unsigned j;
+  for (j = i + 1; j < ip->n; j++) {
+    struct effect f = effect_of(&ip->log[j]);
     if (f.made[0] == num || f.made[1] == num)
-      return 0;
+      return 1;
   }
-  return 1;
+  return 0;
 }
 
 struct seen {
@@ -187,6 +178,7 @@ static int bad_at(struct co_attrib_bad *bad, unsigned i, int64_t num,
   bad->rule = rule;
   bad->owner = owner;
   bad->earlier = 0;
+  bad->after = owner;
   return 1;
 }
 
@@ -228,13 +220,16 @@ int co_attrib_check(const struct co_model *m, const struct co_ipose *ip,
           c->err == CO_EBADF && !c->injected &&
           find(s->held, s->nheld, f.closes) < 0)
         return bad_at(bad, i, f.closes, "closed-stale", owner);
+      /* the model keeps it open after the step, and not as a descriptor
+       * the library made again on the number later in this step (a pager
+       * evicting a window, then paging another object in on it) */
       if (!mine && !foreign && owner != CO_PARTY_NONE &&
-          still_held(m, owner, f.closes) &&
-          co_model_owner(m, f.closes) != CO_PARTY_NONE)
-        return bad_at(bad, i, f.closes, "closed", owner);
-      if (!mine && !foreign && (c->err != CO_EBADF || c->injected) &&
-          handed_over(m, owner, f.closes, ip, i))
-        return bad_at(bad, i, f.closes, "closed", CO_PARTY_CLIENT);
+          co_model_owner(m, f.closes) != CO_PARTY_NONE &&
+          !(remade_later(ip, i, f.closes) && !still_held(m, owner, f.closes))) {
+        bad_at(bad, i, f.closes, "closed", owner);
+        bad->after = co_model_owner(m, f.closes);
+        return 1;
+      }
       /* (a close that found nothing open closed nothing) */
       if (c->err != CO_EBADF || c->injected) {
         drop(w.made, &w.nmade, f.closes);

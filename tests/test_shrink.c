@@ -80,11 +80,12 @@ static void planted(const char *target, int kind, size_t max_len) {
 
 /* Known minima: demo_open + demo_export (2; the shrinker may keep an
  * equivalent open + demo_adopt in place of demo_open: 3), demo_open +
- * demo_detach (2: the detach's own close is attributed to it, issue 21),
- * demo_open + demo_close (2). */
+ * demo_detach + a use (3), demo_open + demo_close (2). */
 Test(shrink, export_nodup_shrinks_to_its_minimum) {
   planted("demo-export-nodup", CO_V_OWNERSHIP, 3);
 }
+/* named at demolib's own close (docs/faults.md#attribution): the open and
+ * the detach */
 Test(shrink, detach_closes_shrinks_to_its_minimum) {
   planted("demo-detach-closes", CO_V_OWNERSHIP, 2);
 }
@@ -269,9 +270,7 @@ static void sabotage_hook(void *env, const struct co_step_info *s) {
 /* The confirming run (the last one) does not show the finding: the
  * shrinker says so and keeps the trace it was given. demolib's planted
  * detach closes the descriptor it hands over; the client's close of it
- * then fails (step 6), unless the number was opened again meanwhile. The
- * interposer is off (co_ipose_uninstall): with it the detach's own close
- * is the finding, at the detach, and interference cannot hide it. */
+ * then fails (step 6), unless the number was opened again meanwhile. */
 Test(shrink, an_unconfirmed_result_keeps_the_unshrunk_trace) {
   struct co_exec *ex;
   static const struct co_shrink_limits lim = {CO_SHRINK_ROUNDS,
@@ -288,6 +287,8 @@ Test(shrink, an_unconfirmed_result_keeps_the_unshrunk_trace) {
   sb.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
   cr_assert_geq(sb.spare, 0); /* open first: foreign to the executor */
   ex = exec_for("demo-detach-closes");
+  /* the bug as seen from outside (the interposer's tables put back): it
+   * shows at the caller's later use, after the steps this test needs */
   cr_assert_eq(co_ipose_uninstall(), 0);
   co_exec_set_hook(ex, sabotage_hook, &sb);
   for (round = 0; round < 2; round++) {
@@ -338,9 +339,7 @@ static void reproducer(struct sabotage *sb, struct co_campaign_result *res,
   sb->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
   cr_assert_geq(sb->spare, 0);
   cr_assert_not_null(ex = co_exec_new_target(tg, err, sizeof err), "%s", err);
-  /* observed at the client's close, as without the interposer (see
-   * an_unconfirmed_result_keeps_the_unshrunk_trace) */
-  cr_assert_eq(co_ipose_uninstall(), 0);
+  cr_assert_eq(co_ipose_uninstall(), 0);     /* seen from outside, as above */
   co_exec_set_mode(ex, CO_MODE_CONTRACT, 1); /* as the campaign runs */
   co_exec_set_full_check(ex, 1);
   co_exec_set_hook(ex, sabotage_hook, sb);

@@ -17,6 +17,16 @@
  * connect, accept, accept4, shutdown and the same calls; loopback,
  * docs/posix.md#tcp). The posix-tcp target draws its own calls.
  *
+ * Interposition A/B (issue 21, docs/faults.md#interposing): for a target
+ * with a layer whose library's own calls are seen (co_adapter.objects),
+ * each round also runs the lockstep traces with those objects' tables put
+ * back (co_ipose_uninstall), then patches them again: the same executor,
+ * the same traces, in one run; the rounds alternate which goes first. The
+ * ratio printed is traces/s patched over traces/s unpatched (1.00: free).
+ * The traces have no `fail` (the raw run has no faults to inject, and a
+ * fault sends the library down another path): what is measured is the
+ * wrappers, the per-step log and the attribution.
+ *
  * usage: bench_lockstep [traces-per-round] [rounds] [ops-per-trace]
  *                       [target] [pipe|socket|tcp]
  */
@@ -30,6 +40,10 @@
 #include <unistd.h>
 
 #include "closeonce/closeonce.h"
+#include "ipose.h"
+#ifdef CO_WITH_LIBS
+#include "libs.h"
+#endif
 
 static double now(void) {
   struct timespec ts;
@@ -151,6 +165,49 @@ static void run_raw(const struct co_backend *be, void *self,
     perror("bench: setrlimit");
 }
 
+/* The target's layers whose libraries are interposed: patched again after
+ * the A/B's unpatched run. Returns how many there are, or -1. */
+static int interpose(const struct co_target *tg, int install) {
+  int i, n = 0;
+  char err[256];
+  for (i = 0; i < RAW_LAYERS && tg->layers[i]; i++) {
+    const struct co_adapter *a = co_adapter_find(tg->layers[i]);
+    if (!a || a->version < 7 || !a->objects || !a->objects[0])
+      continue;
+    n++;
+    if (install && co_ipose_install(a->objects, a->nofault, err, sizeof err) < 0) {
+      fprintf(stderr, "bench: %s\n", err);
+      return -1;
+    }
+  }
+  return n;
+}
+
+/* This thread's CPU time: on a loaded machine the A/B's pairs are
+ * compared on it (time waiting to run is not the code's). */
+static double cpu_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Lockstep over every trace: seconds a trace (wall), and CPU seconds a
+ * trace into *cpu. */
+static double run_lock(struct co_exec *ex, struct co_trace *traces, int ntr,
+                       int check, double *cpu) {
+  struct co_verdict v;
+  double t0 = now(), c0 = cpu_now();
+  int i;
+  for (i = 0; i < ntr; i++)
+    if (co_exec_run(ex, &traces[i], &v) != CO_V_OK && check) {
+      fprintf(stderr, "bench: trace %d: %s: %s\n", i, co_verdict_name(v.kind),
+              v.what);
+      exit(1);
+    }
+  *cpu = (cpu_now() - c0) / ntr;
+  return (now() - t0) / ntr;
+}
+
 /* The steps of a trace the model refuses (hook): never issued. */
 struct refused {
   uint8_t step[CO_MAX_OPS];
@@ -204,13 +261,59 @@ static int cmp_i64(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* Each round's times (seconds a trace): raw, lockstep (patched), results
+ * only, and the A/B's unpatched run; con, coff: the A/B pair's CPU time. */
+struct times {
+  double raw[64], lock[64], lres[64], loff[64], con[64], coff[64];
+};
+
+static void print_results(const struct co_target *tg, const char *work,
+                          int ntr, int nops, int rounds, int ipn,
+                          struct times *tm) {
+  double pair[64], cpair[64];
+  int r;
+  /* the A/B: each round's pair's ratio, then their median (a pair ran
+   * back to back, so the machine's drift between rounds cancels); before
+   * the medians below sort the times */
+  for (r = 0; r < rounds && ipn > 0; r++) {
+    pair[r] = tm->loff[r] / tm->lock[r];
+    cpair[r] = tm->coff[r] / tm->con[r];
+  }
+  {
+    double mr = median(tm->raw, rounds), ml = median(tm->lock, rounds),
+           mo = median(tm->lres, rounds);
+    printf("closeonce bench, target %s%s%s: %d traces x %d ops, %d rounds, "
+           "medians\n",
+           tg->name, work ? ", workload " : "", work ? work : "", ntr, nops,
+           rounds);
+    printf("  raw system calls         %7.2f us/trace  %8.0f traces/s\n",
+           mr * 1e6, 1 / mr);
+    printf("  lockstep, full observe   %7.2f us/trace  %8.0f exec/s   "
+           "raw/lockstep %.2f\n",
+           ml * 1e6, 1 / ml, mr / ml);
+    printf("  lockstep, results only   %7.2f us/trace  %8.0f exec/s   "
+           "raw/lockstep %.2f\n",
+           mo * 1e6, 1 / mo, mr / mo);
+    if (ipn > 0) {
+      double mf = median(tm->loff, rounds), mp = median(pair, rounds),
+             mc = median(cpair, rounds);
+      printf("  lockstep, unpatched      %7.2f us/trace  %8.0f exec/s\n",
+             mf * 1e6, 1 / mf);
+      printf("  interposition A/B        patched/unpatched traces/s %.3f "
+             "(wall), %.3f (CPU time): costs %.1f%% (CPU time)\n",
+             mp, mc, (1 / mc - 1) * 100);
+    } else
+      printf("  interposition: no layer of %s is interposed\n", tg->name);
+  }
+}
+
 int main(int argc, char **argv) {
   int ntr = argc > 1 ? atoi(argv[1]) : 2000;
   int rounds = argc > 2 ? atoi(argv[2]) : 7;
   int nops = argc > 3 ? atoi(argv[3]) : 32;
   const char *tname = argc > 4 ? argv[4] : "posix";
   const char *work = argc > 5 ? argv[5] : NULL;
-  const struct co_target *tg = co_target_find(tname);
+  const struct co_target *tg;
   struct co_opset gen;
   uint8_t kinds[CO_OP_COUNT];
   struct co_glue_env env = {.dirfd = -1, .dir = ""};
@@ -219,13 +322,22 @@ int main(int argc, char **argv) {
   struct co_trace *traces;
   struct co_exec *ex, *ex_res;
   struct co_rng rng;
-  double raw[64], lock[64], lres[64];
+  struct times tm;
+  double cres;
+  int ipn;
   char err[256];
   int i, r;
   int64_t f0, limit, *open_now;
   size_t nopen;
   struct rlimit rl;
 
+#ifdef CO_WITH_LIBS
+  if (co_libs_register(err, sizeof err) < 0) {
+    fprintf(stderr, "bench: %s\n", err);
+    return 2;
+  }
+#endif
+  tg = co_target_find(tname);
   if (ntr < 1 || rounds < 1 || rounds > 64 || nops < 1 || !tg ||
       (work && strcmp(work, "pipe") && strcmp(work, "socket") &&
        strcmp(work, "tcp"))) {
@@ -245,15 +357,17 @@ int main(int argc, char **argv) {
     gen.nentries = 0;
   } else { /* without thread, as the built-in generator draws
               (harness/campaign.c gen_opset): the raw run has no second
-              party, and a thread child left the backend calling into it */
+              party, and a thread child left the backend calling into it;
+              without fail (--no-faults): nothing injects in the raw run */
     size_t k, nk = 0;
     for (k = 0; k < tg->ops.n && nk < sizeof kinds; k++)
-      if (tg->ops.kinds[k] != CO_OP_THREAD)
+      if (tg->ops.kinds[k] != CO_OP_THREAD && tg->ops.kinds[k] != CO_OP_FAIL)
         kinds[nk++] = tg->ops.kinds[k];
     gen.kinds = kinds;
     gen.n = nk;
   }
   layered = tg->ops.nentries > 0;
+  ipn = interpose(tg, 0);
   /* Start from stdio only, so that the harness holds 0..f0-1. */
   syscall(SYS_close_range, 3u, ~0u, 0u);
   ex = co_exec_new_target(tg, err, sizeof err);
@@ -263,6 +377,26 @@ int main(int argc, char **argv) {
     return 2;
   }
   co_exec_set_observe(ex_res, CO_OBSERVE_RESULT);
+  /* The raw run's layer states before f0 is taken: their own descriptors
+   * (libuv's and libevent's loops) lie below it, where the raw teardown's
+   * close_range leaves them alone. */
+  if (layered) {
+    env.dirfd = tg->backend->private_dir(co_exec_backend_self(ex), &env.dir);
+    env.variant = tg->variant;
+    env.window = co_exec_window(ex);
+    env.watermark = co_model_watermark(co_exec_model(ex));
+  }
+  for (i = 0; i < RAW_LAYERS && tg->layers[i]; i++) {
+    const struct co_adapter *a = co_adapter_find(tg->layers[i]);
+    envs.env[envs.n] = env;
+    if (a && co_glue_start(&envs.env[envs.n], a, err, sizeof err) < 0) {
+      fprintf(stderr, "bench: %s\n", err);
+      return 2;
+    }
+    envs.ad[envs.n++] = a;
+  }
+  if (!envs.n)
+    envs.env[envs.n++] = env;
   /* The raw runner assumes the harness holds exactly 0..f0-1. */
   tg->backend->open_set(NULL, &open_now, &nopen);
   qsort(open_now, nopen, sizeof *open_now, cmp_i64); /* any order */
@@ -303,24 +437,8 @@ int main(int argc, char **argv) {
     }
     co_trace_free(&g);
   }
-  if (layered) {
+  if (layered)
     co_exec_set_mode(ex, CO_MODE_CONTRACT, 0);
-    env.dirfd = tg->backend->private_dir(co_exec_backend_self(ex), &env.dir);
-    env.variant = tg->variant;
-    env.window = co_exec_window(ex);
-    env.watermark = co_model_watermark(co_exec_model(ex));
-  }
-  for (i = 0; i < RAW_LAYERS && tg->layers[i]; i++) {
-    const struct co_adapter *a = co_adapter_find(tg->layers[i]);
-    envs.env[envs.n] = env;
-    if (a && co_glue_start(&envs.env[envs.n], a, err, sizeof err) < 0) {
-      fprintf(stderr, "bench: %s\n", err);
-      return 2;
-    }
-    envs.ad[envs.n++] = a;
-  }
-  if (!envs.n)
-    envs.env[envs.n++] = env;
   for (i = 0; i < ntr && !layered; i++) {
     co_trace_init(&traces[i]);
     while ((int)traces[i].len < nops) {
@@ -342,42 +460,27 @@ int main(int argc, char **argv) {
   }
 
   for (r = 0; r < rounds; r++) {
-    double t0 = now(), t1, t2, t3;
-    struct co_verdict v;
+    double t0 = now();
     for (i = 0; i < ntr; i++)
       run_raw(tg->backend, co_exec_backend_self(ex), &envs, &traces[i], f0,
               limit, &rl);
-    t1 = now();
-    for (i = 0; i < ntr; i++)
-      if (co_exec_run(ex, &traces[i], &v) != CO_V_OK) {
-        fprintf(stderr, "bench: trace %d: %s: %s\n", i, co_verdict_name(v.kind),
-                v.what);
-        return 1;
-      }
-    t2 = now();
-    for (i = 0; i < ntr; i++)
-      co_exec_run(ex_res, &traces[i], &v);
-    t3 = now();
-    raw[r] = (t1 - t0) / ntr;
-    lock[r] = (t2 - t1) / ntr;
-    lres[r] = (t3 - t2) / ntr;
+    tm.raw[r] = (now() - t0) / ntr;
+    if (ipn > 0 && r % 2) { /* A/B: unpatched first in odd rounds */
+      co_ipose_uninstall();
+      tm.loff[r] = run_lock(ex, traces, ntr, 1, &tm.coff[r]);
+      if (interpose(tg, 1) < 0)
+        return 2;
+    }
+    tm.lock[r] = run_lock(ex, traces, ntr, 1, &tm.con[r]);
+    if (ipn > 0 && !(r % 2)) {
+      co_ipose_uninstall();
+      tm.loff[r] = run_lock(ex, traces, ntr, 1, &tm.coff[r]);
+      if (interpose(tg, 1) < 0)
+        return 2;
+    }
+    tm.lres[r] = run_lock(ex_res, traces, ntr, 0, &cres);
   }
-  {
-    double mr = median(raw, rounds), ml = median(lock, rounds),
-           mo = median(lres, rounds);
-    printf("closeonce bench, target %s%s%s: %d traces x %d ops, %d rounds, "
-           "medians\n",
-           tg->name, work ? ", workload " : "", work ? work : "", ntr, nops,
-           rounds);
-    printf("  raw system calls         %7.2f us/trace  %8.0f traces/s\n",
-           mr * 1e6, 1 / mr);
-    printf("  lockstep, full observe   %7.2f us/trace  %8.0f exec/s   "
-           "raw/lockstep %.2f\n",
-           ml * 1e6, 1 / ml, mr / ml);
-    printf("  lockstep, results only   %7.2f us/trace  %8.0f exec/s   "
-           "raw/lockstep %.2f\n",
-           mo * 1e6, 1 / mo, mr / mo);
-  }
+  print_results(tg, work, ntr, nops, rounds, ipn, &tm);
   for (i = 0; i < ntr; i++)
     co_trace_free(&traces[i]);
   free(traces);

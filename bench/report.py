@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench/report.py RESULTS_DIR: bench/results.md and the plots, from what
 bench/run.sh measured (detect.csv, execs.csv, scaling.csv, lockstep.txt,
-profile.txt, pager-scale-*.csv). Every figure in the table comes from those
+profile.txt, pager-scale-*.csv, interpose-ab.txt). Every figure in the table comes from those
 files; a missing file is reported as not measured."""
 import collections
 import csv
@@ -289,6 +289,58 @@ if pr:
               "the observation calls that check them (`fcntl`, `kcmp`, "
               "`poll`, `lseek`); section 1 puts a number on the observation: "
               "*results only* skips it.\n")
+else:
+    md.append("not measured\n")
+
+# 7. interposition A/B (issue 21)
+ab = text("interpose-ab.txt")
+md.append("## 7. Interposition: the libraries' calls seen, A/B in one run\n")
+if ab:
+    runs = collections.OrderedDict()
+    cur = None
+    for line in ab.splitlines():
+        if line.startswith("closeonce bench, target "):
+            cur = line.split("target ")[1].split(":")[0]
+            runs.setdefault(cur, []).append({})
+        elif cur and "full observe" in line:
+            runs[cur][-1]["on"] = int(line.split("exec/s")[0].split()[-1])
+        elif cur and "lockstep, unpatched" in line:
+            runs[cur][-1]["off"] = int(line.split("exec/s")[0].split()[-1])
+        elif cur and "interposition A/B" in line:
+            w = line.split("traces/s ")[1]
+            runs[cur][-1]["wall"] = float(w.split(" (wall)")[0])
+            runs[cur][-1]["cpu"] = float(w.split("(wall), ")[1].split(" ")[0])
+    md.append("Each library target's lockstep traces (1,000 of 32 operations, "
+              "no `fail`, 7 rounds, one core) run by the same executor with "
+              "the library's shared objects patched and with their tables put "
+              "back (`co_ipose_uninstall`), the order alternating by round; a "
+              "round's pair gives a ratio, the median of the rounds is "
+              "printed. Cells: patched/unpatched traces/s, one per run of "
+              "`bench_lockstep` (%d runs); *CPU time* compares the thread's "
+              "CPU time, which a loaded machine leaves alone (`bench/run.sh`: "
+              "`bench_lockstep 1000 7 32 T`):\n" % max(len(v) for v in runs.values()))
+    md.append("| target | patched, traces/s | unpatched, traces/s | "
+              "patched/unpatched (wall) | patched/unpatched (CPU time) | "
+              "cost, worst run (CPU time) |")
+    md.append("|---|---:|---:|---:|---:|---:|")
+    worst = None
+    for t, rs in runs.items():
+        on = statistics.median(r["on"] for r in rs)
+        if not all("cpu" in r for r in rs):
+            md.append("| `%s` | {:,.0f} | no interposed layer | | | |".format(on) % t)
+            continue
+        off = statistics.median(r["off"] for r in rs)
+        cost = max((1 / r["cpu"] - 1) * 100 for r in rs)
+        md.append("| `%s` | {:,.0f} | {:,.0f} | %s | %s | %.1f%% |".format(on, off)
+                  % (t, ", ".join("%.3f" % r["wall"] for r in rs),
+                     ", ".join("%.3f" % r["cpu"] for r in rs), cost))
+        if worst is None or cost > worst[1]:
+            worst = (t, cost)
+    md.append("")
+    if worst:
+        goals.append(("interposition costs at most 10% of lockstep traces/s, "
+                      "library targets", worst[1] <= 10,
+                      "worst %.1f%% (%s, CPU time)" % (worst[1], worst[0])))
 else:
     md.append("not measured\n")
 

@@ -2,6 +2,7 @@
 # All of closeonce's benchmarks, one command. Installs what is missing,
 # builds (Release; libFuzzer and AFL++ builds; the Windows builds), runs:
 #   1. lockstep against raw system calls (bench_lockstep, posix)
+#   7. interposition A/B: the libraries' calls seen or not (bench_lockstep)
 #   2. executions per second per target and engine, and under Wine
 #      (bench/execs.sh)
 #   3./4. time to first detection and shrink quality for the planted-bug
@@ -48,6 +49,13 @@ for t in posix posix-stdio demo zlib vfd wio posix-tcp; do
   taskset -c 1 build/bench-builtin/bench/bench_lockstep $lk 32 "$t" >>"$out/lockstep.txt"
 done
 cat "$out/lockstep.txt" >&2
+echo "== 7. interposition A/B" >&2
+: >"$out/interpose-ab.txt"
+for rep in 1 2 3; do
+  for t in zlib bzip2 openssl libevent libuv gsocket posix-stdio demo posix; do
+    taskset -c 1 build/bench-builtin/bench/bench_lockstep 1000 7 32 "$t" >>"$out/interpose-ab.txt"
+  done
+done
 echo "== 3./4. detection and shrinking" >&2
 bench/detect.sh --cap "$cap" --seeds "$seeds" --out "$out"
 echo "== 2. executions per second" >&2

@@ -33,6 +33,12 @@
  * overlapped (steps of B made while A was stepping) and that the planted
  * jobs found what they plant, so it cannot pass by running nothing.
  *
+ * Issue 21: a step's hash holds the calls its library made as the
+ * interposer logged them (harness/ipose.h: the context is found through a
+ * thread-local pointer, faults are armed in the executor's context): two
+ * interposed libraries side by side each log only their own calls, and a
+ * fault one job's trace arms fires only in that job.
+ *
  * Built two ways: a Criterion test (test_threads), and, with
  * -DCO_THREADS_STANDALONE, a plain program running one case per process
  * (test_threads_tsan CASE: Criterion's runner does not start under
@@ -52,6 +58,7 @@
 #include "closeonce/exec.h"
 #include "closeonce/gen.h"
 #include "adapters/fixtures.h"
+#include "ipose.h"
 
 #ifdef CO_THREADS_STANDALONE
 #define CHECK(cond, ...)                                                       \
@@ -104,6 +111,7 @@ struct job {
   int me;                    /* 0 or 1, with turns */
   unsigned long other_steps; /* steps of the other job during this one */
   unsigned long my_steps;
+  unsigned long icalls; /* library calls logged (issue 21) */
   int findings;
   char err[256];
 };
@@ -144,11 +152,20 @@ static void pass_turn(struct job *j, int finished) {
 static void on_step(void *env, const struct co_step_info *s) {
   struct hook_env *he = env;
   uint64_t h = he->r->steps;
+  unsigned i;
   h = mix(h, s->step);
   h = mix_outcome(h, s->model);
   h = mix_outcome(h, s->real);
   h = mix(h, s->transition);
   h = mix(h, (uint64_t)s->call->a);
+  for (i = 0; i < s->nicalls; i++) { /* the library's own calls */
+    const struct co_icall *c = &s->icalls[i];
+    h = mix(h, (uint64_t)c->fam << 16 | (uint64_t)c->fn << 8 | c->injected);
+    h = mix(mix(h, (uint64_t)c->a), (uint64_t)c->b);
+    h = mix(mix(h, (uint64_t)c->ret), (uint64_t)c->err);
+  }
+  h = mix(h, s->nicalls + s->icalls_lost);
+  he->j->icalls += s->nicalls;
   he->r->steps = h;
   he->r->nsteps++;
   he->j->my_steps++;
@@ -251,7 +268,7 @@ static void start_job(pthread_t *th, struct job *j, atomic_ulong *clock,
   j->start = start;
   j->turns = turns;
   j->res = res;
-  j->other_steps = j->my_steps = 0;
+  j->other_steps = j->my_steps = j->icalls = 0;
   j->findings = 0;
   j->err[0] = 0;
   CHECK(pthread_create(th, NULL, run_job, j) == 0);
@@ -325,7 +342,10 @@ static void at_once(struct job *a, struct job *b, struct turns *turns,
 }
 
 /* Run A and B alone, then together both ways; compare. planted_a/b: the
- * job's target plants a bug its traces must find. */
+ * job's target plants a bug its traces must find (PLANTED), its library's
+ * own calls are logged (LOGGED). */
+#define PLANTED 1
+#define LOGGED 2
 static void pair(const char *ta, uint64_t sa, int planted_a, const char *tb,
                  uint64_t sb, int planted_b) {
   struct job a = {.target = ta, .seed = sa, .me = 0};
@@ -347,10 +367,12 @@ static void pair(const char *ta, uint64_t sa, int planted_a, const char *tb,
   joined(&a, th);
   start_job(&th, &b, &clock, NULL, NULL, rb);
   joined(&b, th);
-  CHECK(a.findings ? planted_a : !planted_a, "%s alone: %d findings", ta,
-        a.findings);
-  CHECK(b.findings ? planted_b : !planted_b, "%s alone: %d findings", tb,
-        b.findings);
+  CHECK(a.findings ? planted_a & PLANTED : !(planted_a & PLANTED),
+        "%s alone: %d findings", ta, a.findings);
+  CHECK(b.findings ? planted_b & PLANTED : !(planted_b & PLANTED),
+        "%s alone: %d findings", tb, b.findings);
+  CHECK(!(planted_a & LOGGED) || a.icalls, "%s: no library call logged", ta);
+  CHECK(!(planted_b & LOGGED) || b.icalls, "%s: no library call logged", tb);
 
   at_once(&a, &b, &turns, ra, rb, ca, cb);
   at_once(&a, &b, NULL, ra, rb, ca, cb);
@@ -381,6 +403,13 @@ CASE(wio_beside_its_planted_bugs) {
 
 CASE(layered_targets_side_by_side) {
   pair("posix-stdio", 51, 0, "zlib", 52, 0);
+}
+
+/* Two interposed libraries (zlib's libz.so, wiolib's libco_fixtures.so),
+ * their traces with faults: each job's steps log only its library's calls,
+ * and its faults fire only in its own steps, as alone. */
+CASE(interposed_libraries_side_by_side) {
+  pair("zlib", 61, LOGGED, "wio-take-fail-closes", 62, PLANTED | LOGGED);
 }
 
 /* After the first executor the registry is read-only: a registration
@@ -416,6 +445,7 @@ static const struct {
     {"vfd_windows_beside_each_other", vfd_windows_beside_each_other},
     {"wio_beside_its_planted_bugs", wio_beside_its_planted_bugs},
     {"layered_targets_side_by_side", layered_targets_side_by_side},
+    {"interposed_libraries_side_by_side", interposed_libraries_side_by_side},
     {"the_registry_is_frozen_by_the_first_executor",
      the_registry_is_frozen_by_the_first_executor},
 };

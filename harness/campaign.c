@@ -247,6 +247,7 @@ static void stats_sub(struct co_exec_stats *d, const struct co_exec_stats *a,
   d->events = a->events - b->events;
   d->events_refused = a->events_refused - b->events_refused;
   d->skipped = a->skipped - b->skipped;
+  d->faults = a->faults - b->faults;
   d->transitions = 0;
 }
 
@@ -297,6 +298,7 @@ static int iso_run(struct runner *r, const struct co_trace *t,
     r->st.events += sh->delta.events;
     r->st.events_refused += sh->delta.events_refused;
     r->st.skipped += sh->delta.skipped;
+    r->st.faults += sh->delta.faults;
   } else {
     child_died(v, sh->step, t->len, WIFSIGNALED(st) ? WTERMSIG(st) : 0,
                WIFEXITED(st) ? WEXITSTATUS(st) : -1);
@@ -452,6 +454,7 @@ static void status(const struct co_exec_stats *st, uint64_t runs,
   s->events = st->events;
   s->events_refused = st->events_refused;
   s->skipped = st->skipped;
+  s->faults = st->faults;
   s->corpus = ncorpus;
   s->elapsed = elapsed;
 }

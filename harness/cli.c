@@ -938,6 +938,9 @@ static int fuzz_result(struct fuzz *fz) {
   if (res->mode != CO_MODE_CONTRACT && res->status.events_refused)
     printf(", %" PRIu64 " more on refused steps (predicted, not run)",
            res->status.events_refused);
+  if (res->status.faults)
+    printf("; %" PRIu64 " faults fired inside the library",
+           res->status.faults);
   printf("\n");
   return 0;
 }

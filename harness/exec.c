@@ -1717,6 +1717,7 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
     call.real = &real; /* (followed as run only where a fault fired) */
   if (issued && inside) {
     call.faulted = ex->ipose.fired != 0;
+    ex->stats.faults += ex->ipose.fired;
     co_attrib_snap(ex->model, &ex->ipose, st->op->obj % CO_OBJS,
                    st->binds == 1 || st->target ? st->op->dst % CO_OBJS
                                                 : st->op->obj % CO_OBJS,

@@ -23,6 +23,7 @@ struct co_campaign_status {
   uint64_t events; /* ownership events (conformance mode: reported only) */
   uint64_t events_refused; /* of them, on steps refused (not run) */
   uint64_t skipped;        /* operations a well-behaved client would not make */
+  uint64_t faults;         /* faults that fired inside a library (fail) */
   size_t corpus;
   double elapsed; /* seconds */
 };

@@ -70,6 +70,12 @@ struct rec {
    * profile it injects them under (CO_CLOSE_LINUX, CO_CLOSE_KEEPS_OPEN) */
   unsigned fams;
   int keeps;
+  /* the first run's predictions (faults only: after a fault the model
+   * follows the library as run, and a library may run differently the
+   * second time in one process), and its verdict */
+  struct co_outcome first[MAXSTEPS];
+  size_t nfirst;
+  struct co_verdict v1;
 };
 
 /* Win32: the index of C-runtime number n among those free at the start,
@@ -1161,6 +1167,15 @@ static void main_c(FILE *out, struct layers *ls) {
 
 #include "repro_w32.inc"
 
+/* The first run of a trace with faults: each step's prediction. */
+static void hook_first(void *env, const struct co_step_info *s) {
+  struct rec *r = env;
+  if (s->step < MAXSTEPS) {
+    r->first[s->step] = *s->model;
+    r->nfirst = s->step + 1;
+  }
+}
+
 /* Run t twice on ex: the first run fixes the free numbers, the second
  * records every step into r. Fills *v. */
 static void record(struct rec *r, struct co_exec *ex,
@@ -1168,7 +1183,11 @@ static void record(struct rec *r, struct co_exec *ex,
                    struct co_verdict *v) {
   unsigned k;
   r->ex = ex;
+  if (r->fams)
+    co_exec_set_hook(ex, hook_first, r);
   co_exec_run(ex, t, v);
+  co_exec_set_hook(ex, NULL, NULL);
+  r->v1 = *v;
   if (r->win32)
     crt_free_numbers(r, tg);
   for (k = 0; k < 64; k++)
@@ -1231,7 +1250,9 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
   record(r, ex, tg, t, &v);
   layers_init(&ls, r, ex);
   ls.faults = r->fams != 0;
-  if (v.kind == CO_V_OK) {
+  if (v.kind != CO_V_OK && fail_same_runs(r, &v, err, errcap) < 0) {
+    /* err says why */
+  } else if (v.kind == CO_V_OK) {
     snprintf(err, errcap, "no finding in this trace for target %s", tg->name);
   } else if (!co__mem_open(&bm)) {
     snprintf(err, errcap, "out of memory");

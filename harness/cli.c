@@ -1581,6 +1581,10 @@ struct one_file {
   const char *help;
   const char *def_target;  /* when neither --target nor a kit gives one */
   int load_only;           /* load FILE, do not run it or require a finding */
+  /* repro: a text trace with a fault is not run here, so that the
+   * reproducer's recording sees the library's first run in this process,
+   * as the program's will be (repro_fail.inc, fail_same_runs) */
+  int faults_unrun;
   const char *no_free_std; /* why the command refuses --free-std, or NULL */
   const char *out, *path;
   const struct co_target *tg;
@@ -1627,6 +1631,15 @@ static int one_file_options(struct one_file *f, int argc, char **argv,
   return rc;
 }
 
+/* 1 if t arms a fault (fail CALL ERR N). */
+static int has_fault(const struct co_trace *t) {
+  size_t i;
+  for (i = 0; i < t->len; i++)
+    if (t->ops[i].kind == CO_OP_FAIL)
+      return 1;
+  return 0;
+}
+
 /* Returns -1 when the command goes on (f->t and f->v hold the run), else
  * its exit code. */
 static int one_file_begin(struct one_file *f, int argc, char **argv) {
@@ -1637,6 +1650,14 @@ static int one_file_begin(struct one_file *f, int argc, char **argv) {
     return rc;
   co_exec_set_full_check(f->ex, 1);
   co_trace_init(&f->t);
+  if (f->faults_unrun && file_format(f->path, fmt) == CO_FMT_TEXT &&
+      co_trace_load(f->path, CO_FMT_TEXT, &f->tg->ops, 0, &f->t, err,
+                    sizeof err) == 0 &&
+      has_fault(&f->t)) {
+    co_exec_set_mode(f->ex, f->mode, 0);
+    return -1;
+  }
+  co_trace_clear(&f->t);
   if (f->load_only) {
     if (co_trace_load(f->path, fmt, &f->tg->ops, 0, &f->t, err, sizeof err) ==
         0)
@@ -1732,6 +1753,7 @@ static int cmd_repro(const struct cli *cli, int argc, char **argv) {
   struct one_file f = {
       .cli = cli,
       .help = repro_help,
+      .faults_unrun = 1,
       .no_free_std = "a reproducer whose trace owns descriptors 0-2 is not "
                      "written (the program would first have to move its own "
                      "output out of the way); no file written"};

@@ -70,6 +70,12 @@ struct rec {
    * profile it injects them under (CO_CLOSE_LINUX, CO_CLOSE_KEEPS_OPEN) */
   unsigned fams;
   int keeps;
+  /* the first run's predictions (faults only: after a fault the model
+   * follows the library as run, and a library may run differently the
+   * second time in one process), and its verdict */
+  struct co_outcome first[MAXSTEPS];
+  size_t nfirst;
+  struct co_verdict v1;
 };
 
 /* Win32: the index of C-runtime number n among those free at the start,
@@ -793,6 +799,7 @@ static int entry_c(FILE *o, const struct co_op *op, size_t step,
   const char *val[CO__PH_COUNT];
   char obj[16], src[16], fd[32], mode[64], modeno[16], n[16];
   enum co_effect f;
+  int gated;
   if (!ref || ref->adapter->version < CO__REPRO_VERSION || !ref->e->c) {
     char why[96] = "its co_entry.c is NULL";
     if (ref && ref->adapter->version < CO__REPRO_VERSION)
@@ -830,12 +837,15 @@ static int entry_c(FILE *o, const struct co_op *op, size_t step,
   val[CO__PH_WATERMARK] = ls->watermark;
   if (strstr(ref->e->c, "$path"))
     fprintf(o, "  snprintf(path, sizeof path, \"%%s/f%zu\", dir);\n", step);
-  fprintf(o, "%s%s  errno = 0;\n  {\n",
-          ls->win32 ? "  iph_at = iph_fired;\n" : "",
-          ls->faults ? "  lib_enter(); /* the library's calls: faults */\n"
-                     : "");
+  gated = ls->faults && fail_interposed(ref->adapter);
+  if (ls->win32)
+    fputs("  iph_at = iph_fired;\n", o);
+  if (gated) /* the library's calls, but its adapter's nofault families */
+    fprintf(o, "  lib_enter(0x%xu); /* the library's calls: faults */\n",
+            ref->adapter->nofault);
+  fprintf(o, "  errno = 0;\n  {\n");
   tpl_put(o, ref->e->c, val, "    ", &ls->used);
-  fprintf(o, "  }\n%s", ls->faults ? "  lib_leave();\n" : "");
+  fprintf(o, "  }\n%s", gated ? "  lib_leave();\n" : "");
   if (co_call_binds(op) == 2)
     fprintf(o, ls->win32 ? "  s[%u] = r;\n" : "  s[%u] = (int)r;\n", op->dst);
   /* a C-runtime descriptor stays its number once closed: a later call
@@ -941,6 +951,8 @@ static int steps_c(FILE *b, const struct rec *r, const struct co_trace *t,
        * neither does the program */
       fprintf(b, "\n  /* step %zu: %s: refused by the model, not run */\n", i,
               text);
+      if (!r->win32) /* a refused client move may be the finding */
+        client_move_c(b, i, v, "");
       continue;
     }
     fprintf(b, "\n  /* step %zu: %s */\n", i, text);
@@ -1145,13 +1157,24 @@ static void main_c(FILE *out, struct layers *ls) {
           "  atexit(cleanup);\n",
           CO_SLOTS, CO_OBJS, CO_SLOTS);
   if (ls->faults) /* where the library's code and ours are */
-    fprintf(out, "  dl_iterate_phdr(code_of, (void *)lib_objects);\n");
+    fprintf(out, "  (void)lib_enter;\n  (void)lib_leave;\n"
+                 "  (void)closed_twice;\n"
+                 "  dl_iterate_phdr(code_of, (void *)lib_objects);\n");
   inits_c(out, ls);
   fprintf(out, "  for (i = 0; i < 4096; i++)\n"
                "    start_open[i] = fcntl(i, F_GETFD) >= 0;\n");
 }
 
 #include "repro_w32.inc"
+
+/* The first run of a trace with faults: each step's prediction. */
+static void hook_first(void *env, const struct co_step_info *s) {
+  struct rec *r = env;
+  if (s->step < MAXSTEPS) {
+    r->first[s->step] = *s->model;
+    r->nfirst = s->step + 1;
+  }
+}
 
 /* Run t twice on ex: the first run fixes the free numbers, the second
  * records every step into r. Fills *v. */
@@ -1160,7 +1183,11 @@ static void record(struct rec *r, struct co_exec *ex,
                    struct co_verdict *v) {
   unsigned k;
   r->ex = ex;
+  if (r->fams)
+    co_exec_set_hook(ex, hook_first, r);
   co_exec_run(ex, t, v);
+  co_exec_set_hook(ex, NULL, NULL);
+  r->v1 = *v;
   if (r->win32)
     crt_free_numbers(r, tg);
   for (k = 0; k < 64; k++)
@@ -1223,7 +1250,9 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
   record(r, ex, tg, t, &v);
   layers_init(&ls, r, ex);
   ls.faults = r->fams != 0;
-  if (v.kind == CO_V_OK) {
+  if (v.kind != CO_V_OK && fail_same_runs(r, &v, err, errcap) < 0) {
+    /* err says why */
+  } else if (v.kind == CO_V_OK) {
     snprintf(err, errcap, "no finding in this trace for target %s", tg->name);
   } else if (!co__mem_open(&bm)) {
     snprintf(err, errcap, "out of memory");

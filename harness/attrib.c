@@ -134,6 +134,17 @@ static int still_held(const struct co_model *m, int owner, int64_t num) {
                      (os.window == num && os.window_valid));
 }
 
+/* A call after call i makes a descriptor on num. */
+static int remade_later(const struct co_ipose *ip, unsigned i, int64_t num) {
+  unsigned j;
+  for (j = i + 1; j < ip->n; j++) {
+    struct effect f = effect_of(&ip->log[j]);
+    if (f.made[0] == num || f.made[1] == num)
+      return 1;
+  }
+  return 0;
+}
+
 struct seen {
   int64_t made[CO_ATTRIB_NUMS], closed[CO_ATTRIB_NUMS];
   unsigned closed_at[CO_ATTRIB_NUMS]; /* the call that closed it */
@@ -167,6 +178,7 @@ static int bad_at(struct co_attrib_bad *bad, unsigned i, int64_t num,
   bad->rule = rule;
   bad->owner = owner;
   bad->earlier = 0;
+  bad->after = owner;
   return 1;
 }
 
@@ -208,10 +220,16 @@ int co_attrib_check(const struct co_model *m, const struct co_ipose *ip,
           c->err == CO_EBADF && !c->injected &&
           find(s->held, s->nheld, f.closes) < 0)
         return bad_at(bad, i, f.closes, "closed-stale", owner);
+      /* the model keeps it open after the step, and not as a descriptor
+       * the library made again on the number later in this step (a pager
+       * evicting a window, then paging another object in on it) */
       if (!mine && !foreign && owner != CO_PARTY_NONE &&
-          still_held(m, owner, f.closes) &&
-          co_model_owner(m, f.closes) != CO_PARTY_NONE)
-        return bad_at(bad, i, f.closes, "closed", owner);
+          co_model_owner(m, f.closes) != CO_PARTY_NONE &&
+          !(remade_later(ip, i, f.closes) && !still_held(m, owner, f.closes))) {
+        bad_at(bad, i, f.closes, "closed", owner);
+        bad->after = co_model_owner(m, f.closes);
+        return 1;
+      }
       /* (a close that found nothing open closed nothing) */
       if (c->err != CO_EBADF || c->injected) {
         drop(w.made, &w.nmade, f.closes);

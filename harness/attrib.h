@@ -43,6 +43,7 @@ struct co_attrib_bad {
                        "closed-harness", "used", "used-closed" */
   int owner;        /* the party owning num before the step */
   unsigned earlier; /* closed-twice, used-closed: the call that closed it */
+  int after;        /* closed: the party owning num after the step */
 };
 
 /* After the model stepped: the first call of ip's log the library had no

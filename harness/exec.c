@@ -833,6 +833,8 @@ static const char *kept_open_because(const struct co_entry *e, int owner,
     return "a borrowing entry leaves it with the caller";
   if (e->effect == CO_EFF_ADOPT_DUP)
     return "the entry takes a duplicate: the caller keeps its own";
+  if (e->effect == CO_EFF_DETACH)
+    return "a detach hands the descriptor to the caller, open";
   if (owner >= 0)
     return "its object still owns it: the contract's step leaves it open";
   return "the contract's step leaves it open";
@@ -1449,6 +1451,15 @@ static int attributed(struct co_exec *ex, const struct co_step *st,
       struct co_objstate os;
       co_model_obj(ex->model, (unsigned)ex->actor, &os);
       borrowed = !os.owns && os.num == bad.num;
+    }
+    if (bad.after != bad.owner) { /* a detach, a lend: the step's new owner */
+      party_name(bad.after, owner);
+      return set_verdict(ex, v, CO_V_OWNERSHIP, rule,
+                         "%s: closed %s, which the step hands to %s (%s)", at,
+                         h, owner,
+                         kept_open_because(r->e, bad.after, ex->actor,
+                                           real->err != CO_OK, borrowed)) !=
+             CO_V_OK;
     }
     return set_verdict(ex, v, CO_V_OWNERSHIP, rule,
                        "%s: closed %s, which %s owns (%s)", at, h, owner,

@@ -11,6 +11,7 @@
 
 #include "closeonce/campaign.h"
 #include "closeonce/shrink.h"
+#include "ipose.h"
 #include "support.h"
 
 static struct co_exec *exec_for(const char *target) {
@@ -83,8 +84,10 @@ static void planted(const char *target, int kind, size_t max_len) {
 Test(shrink, export_nodup_shrinks_to_its_minimum) {
   planted("demo-export-nodup", CO_V_OWNERSHIP, 3);
 }
+/* named at demolib's own close (docs/faults.md#attribution): the open and
+ * the detach */
 Test(shrink, detach_closes_shrinks_to_its_minimum) {
-  planted("demo-detach-closes", CO_V_INVALID_HANDLE, 3);
+  planted("demo-detach-closes", CO_V_OWNERSHIP, 2);
 }
 Test(shrink, close_leaks_shrinks_to_its_minimum) {
   planted("demo-close-leaks", CO_V_LEAK, 2);
@@ -284,6 +287,9 @@ Test(shrink, an_unconfirmed_result_keeps_the_unshrunk_trace) {
   sb.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
   cr_assert_geq(sb.spare, 0); /* open first: foreign to the executor */
   ex = exec_for("demo-detach-closes");
+  /* the bug as seen from outside (the interposer's tables put back): it
+   * shows at the caller's later use, after the steps this test needs */
+  cr_assert_eq(co_ipose_uninstall(), 0);
   co_exec_set_hook(ex, sabotage_hook, &sb);
   for (round = 0; round < 2; round++) {
     /* first count the runs, then interfere with the last one */
@@ -333,6 +339,7 @@ static void reproducer(struct sabotage *sb, struct co_campaign_result *res,
   sb->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
   cr_assert_geq(sb->spare, 0);
   cr_assert_not_null(ex = co_exec_new_target(tg, err, sizeof err), "%s", err);
+  cr_assert_eq(co_ipose_uninstall(), 0);     /* seen from outside, as above */
   co_exec_set_mode(ex, CO_MODE_CONTRACT, 1); /* as the campaign runs */
   co_exec_set_full_check(ex, 1);
   co_exec_set_hook(ex, sabotage_hook, sb);

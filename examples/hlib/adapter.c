@@ -215,8 +215,13 @@ static int64_t handle_of(void *obj) {
  * its calls of CloseHandle, DuplicateHandle, CreateFileW, WriteFile and
  * the C runtime's _close are logged for each step and can be failed by a
  * trace (closeonce's docs/faults.md#windows). Linked into the program it
- * is no module of its own, and closeonce sees it from outside only. */
+ * is no module of its own: no objects, and closeonce sees it from outside
+ * only (a layer with objects has `fail` steps in its traces). */
+#ifdef HLIB_SHARED
 static const char *const hlib_objects[] = {"libhlib.dll", NULL};
+#else
+#define hlib_objects NULL
+#endif
 
 const struct co_adapter hlib_adapter = {.version = CO_ADAPTER_VERSION,
                                         .contract = &contract,

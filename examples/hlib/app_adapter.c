@@ -142,7 +142,11 @@ static int number_open(int64_t n) {
 
 /* The bridge's own code, when it is a DLL (HLIB_SHARED): its
  * DuplicateHandle, _open_osfhandle, CloseHandle and _close calls. */
+#ifdef HLIB_SHARED
 static const char *const app_objects[] = {"libapp.dll", NULL};
+#else
+#define app_objects NULL
+#endif
 
 const struct co_adapter app_adapter = {.version = CO_ADAPTER_VERSION,
                                        .contract = &contract,

@@ -58,14 +58,18 @@ static void install(void) {
   CHECK(n == 0, "a second install patched %d", n);
 }
 
-/* A fresh path for hlib_open (CREATE_NEW, deleted on close). */
+/* A fresh path for hlib_open (CREATE_NEW, deleted on close): Wine reuses
+ * process ids soon, so the time is in the name too. */
 static const wchar_t *path_new(void) {
   static wchar_t p[MAX_PATH + 64];
   static unsigned serial;
   wchar_t dir[MAX_PATH];
+  LARGE_INTEGER t;
+  QueryPerformanceCounter(&t);
   GetTempPathW(MAX_PATH, dir);
-  swprintf(p, sizeof p / sizeof *p, L"%lsco-ipose-%lu-%u", dir,
-           (unsigned long)GetCurrentProcessId(), serial++);
+  swprintf(p, sizeof p / sizeof *p, L"%lsco-ipose-%lu-%llx-%u", dir,
+           (unsigned long)GetCurrentProcessId(), (unsigned long long)t.QuadPart,
+           serial++);
   return p;
 }
 

@@ -606,7 +606,11 @@ static int patch_relocs(ElfW(Addr) base, const ElfW(Rela) * r, size_t n,
     const char *name;
     void *fn, **slot;
     int relro;
-    if (type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT)
+    /* a call through the PLT, a function's address taken (GLOB_DAT), or
+     * one stored in the library's data with no addend (R_X86_64_64: libuv's
+     * allocator table, uv__allocator, holds malloc, realloc, calloc) */
+    if (type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT &&
+        !(type == R_X86_64_64 && r[i].r_addend == 0))
       continue;
     name = strtab + symtab[ELF64_R_SYM(r[i].r_info)].st_name;
     if (!(fn = wrapper_of(name, w->nofault)))

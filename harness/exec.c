@@ -105,11 +105,25 @@ struct co_exec {
    * armed, and what the model said of the calls' numbers before the step */
   struct co_ipose ipose;
   struct co_attrib_snap snap;
+  uint8_t lrouted[CO_EXEC_LAYERS]; /* layer k's library objects are loaded
+                                      and routed (co_ipose_install) */
 };
 
-/* A layer whose library's own calls are seen (co_adapter.objects). */
-static int interposed(const struct co_adapter *ad) {
+/* A layer that names its library's objects (co_adapter.objects). */
+static int names_objects(const struct co_adapter *ad) {
   return ad && ad->version >= 7 && ad->objects && ad->objects[0];
+}
+
+/* A layer whose library's own calls are seen: it names its objects and at
+ * least one is loaded (a library linked in statically is not). */
+static int interposed(const struct co_exec *ex, const struct co_adapter *ad) {
+  unsigned k;
+  if (!names_objects(ad))
+    return 0;
+  for (k = 0; k < ex->nlayers; k++)
+    if (ex->lad[k] == ad)
+      return ex->lrouted[k];
+  return 0;
 }
 
 /* num as the platform names it: "descriptor 4", "HANDLE 0x1c". */
@@ -190,6 +204,7 @@ static struct co_glue_env *layer_env(struct co_exec *ex,
                                      size_t cap) {
   unsigned i;
   struct co_glue_env *env;
+  int routed = 0;
   for (i = 0; i < ex->nlayers; i++)
     if (ex->lad[i] == ad)
       return &ex->lenv[i];
@@ -199,11 +214,12 @@ static struct co_glue_env *layer_env(struct co_exec *ex,
   }
   env = &ex->lenv[ex->nlayers];
   *env = ex->genv;
-  if (interposed(ad) &&
-      co_ipose_install(ad->objects, ad->nofault, err, cap) < 0)
+  if (names_objects(ad) &&
+      (routed = co_ipose_install(ad->objects, ad->nofault, err, cap)) < 0)
     return NULL;
   if (co_glue_start(env, ad, err, cap) < 0)
     return NULL;
+  ex->lrouted[ex->nlayers] = routed > 0;
   ex->lad[ex->nlayers++] = ad;
   return env;
 }
@@ -1130,13 +1146,13 @@ static void call_layer(struct co_exec *ex, const struct co_step *st,
     keep_stale(ex, k, ad);
   if (binds == 1)
     ex->rstale_ad[dst] = NULL; /* a new object there */
-  if (interposed(ad)) /* its own calls, logged for the step */
+  if (interposed(ex, ad))      /* its own calls, logged for the step */
     co_ipose_enter(&ex->ipose);
   if (two)
     ad->call2(env, idx, op->flags, src, dstp, real);
   else
     ad->call(env, idx, op->flags, objp, c->a, op->n, real);
-  if (interposed(ad))
+  if (interposed(ex, ad))
     co_ipose_leave(&ex->ipose);
   if (holder >= 0 && e->effect == CO_EFF_CLOSE) {
     /* the holder's descriptor is the one that closed */
@@ -1486,12 +1502,11 @@ static int attributed(struct co_exec *ex, const struct co_step *st,
     }
     if (bad.after != bad.owner) { /* a detach, a lend: the step's new owner */
       party_name(bad.after, owner);
-      return set_verdict(ex, v, CO_V_OWNERSHIP, rule,
-                         "%s: closed %s, which the step hands to %s (%s)", at,
-                         h, owner,
-                         kept_open_because(r->e, bad.after, ex->actor,
-                                           real->err != CO_OK, borrowed)) !=
-             CO_V_OK;
+      return set_verdict(
+                 ex, v, CO_V_OWNERSHIP, rule,
+                 "%s: closed %s, which the step hands to %s (%s)", at, h, owner,
+                 kept_open_because(r->e, bad.after, ex->actor,
+                                   real->err != CO_OK, borrowed)) != CO_V_OK;
     }
     return set_verdict(ex, v, CO_V_OWNERSHIP, rule,
                        "%s: closed %s, which %s owns (%s)", at, h, owner,
@@ -1708,9 +1723,9 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
   as_run = st->call && (st->call->e->io & CO_IO_AS_RUN);
   /* a library whose own calls are seen is issued first too: the calls are
    * checked against the model's view before the step (attribution) */
-  inside = st->call && interposed(st->call->adapter);
-  issued = (ex->platform == CO_PLATFORM_WIN32 || as_run || inside) &&
-           !eff.refused;
+  inside = st->call && interposed(ex, st->call->adapter);
+  issued =
+      (ex->platform == CO_PLATFORM_WIN32 || as_run || inside) && !eff.refused;
   if (issued)
     issue_first(ex, st, &call, &real);
   if (issued && (as_run || inside))
@@ -1756,9 +1771,8 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
   if (st->binds2 && real.err == CO_OK && (int64_t)real.data > ex->real_high)
     ex->real_high = (int64_t)real.data; /* a pipe's write end */
   if (ex->hook) {
-    struct co_step_info si = {ex->step, op,      &call, &pred, &real,
-                              prep.sa,  prep.sb, tid,   st,    NULL,
-                              0,        0};
+    struct co_step_info si = {ex->step, op,  &call, &pred, &real, prep.sa,
+                              prep.sb,  tid, st,    NULL,  0,     0};
     if (inside && issued) {
       si.icalls = ex->ipose.log;
       si.nicalls = ex->ipose.n;
@@ -1886,8 +1900,15 @@ static void close_valid(struct co_exec *ex, size_t n) {
       open++;
     }
   if (open >= 3 && ex->platform == CO_PLATFORM_POSIX) {
-    struct co_call c = {
-        CO_OP_CLOSE_RANGE, 0, ex->nums[first], ex->nums[last], 0, -1, NULL, -1, 0};
+    struct co_call c = {CO_OP_CLOSE_RANGE,
+                        0,
+                        ex->nums[first],
+                        ex->nums[last],
+                        0,
+                        -1,
+                        NULL,
+                        -1,
+                        0};
     struct co_outcome r;
     split_close_range(ex, &c, &r);
     if (r.err == CO_OK)

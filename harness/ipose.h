@@ -185,8 +185,9 @@ int co_icall_format(const struct co_icall *c, char *buf, size_t cap);
  * nofault: families (1 << enum co_ifam) whose functions are left alone in
  * those objects (co_adapter.nofault). Idempotent and thread-safe; done
  * once per object for the process (the first install's nofault holds).
- * Returns the number of objects patched, or -1 with a message in err (an
- * object not loaded is not an error: 0 patched for it). */
+ * Returns the number of loaded objects that match, patched now or before
+ * (0: none is loaded: the library is linked in statically, or not at
+ * all, and is seen from outside), or -1 with a message in err. */
 int co_ipose_install(const char *const *names, unsigned nofault, char *err,
                      size_t cap);
 /* Put every patched table back as it was (the benchmark's A/B); 0 or -1. */

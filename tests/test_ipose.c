@@ -34,7 +34,7 @@
 
 static const char *const libz[] = {"libz.so", NULL};
 
-/* Patch libz.so's table; 1: it was patched now (this process had not). */
+/* Patch libz.so's table; 1: the one object routed (patched now or before). */
 static int install_zlib(void) {
   char err[200];
   int n = co_ipose_install(libz, 0, err, sizeof err);

@@ -696,8 +696,10 @@ static int each_object(struct dl_phdr_info *info, size_t size, void *arg) {
       !wanted(info->dlpi_name, w->names))
     return 0;
   for (i = 0; i < patched.nobject; i++)
-    if (patched.object[i] == info->dlpi_addr)
-      return 0; /* done before */
+    if (patched.object[i] == info->dlpi_addr) {
+      w->count++; /* done before: routed */
+      return 0;
+    }
   if (patched.nobject >= OBJECTS_MAX) {
     snprintf(w->err, w->cap, "interposer: more than %d objects", OBJECTS_MAX);
     w->failed = 1;

@@ -101,17 +101,18 @@ static DWORD win32_error_of(unsigned fn, int err) {
 /* err: the call's normalized error; for an injected one the fault's, as
  * the trace armed it (what the library was given is the function's own
  * code for it: win32_error_of, crt_errno_of). */
-static void record(struct co_ipose *ip, unsigned fam, unsigned fn,
-                   int injected, int64_t a, int64_t arg, int64_t ret,
-                   int err) {
-  struct co_icall c = {(uint8_t)fam, (uint8_t)fn, (uint8_t)injected,
-                       a, -1, arg, ret, -1, err};
+static void record(struct co_ipose *ip, unsigned fam, unsigned fn, int injected,
+                   int64_t a, int64_t arg, int64_t ret, int err) {
+  struct co_icall c = {
+      (uint8_t)fam, (uint8_t)fn, (uint8_t)injected, a, -1, arg, ret, -1, err};
   co_ipose_log(ip, &c);
 }
 
 /* A HANDLE as the log's number (docs/win32.md#values: values, not
  * pointers). */
-static int64_t hval(HANDLE h) { return (int64_t)(intptr_t)h; }
+static int64_t hval(HANDLE h) {
+  return (int64_t)(intptr_t)h;
+}
 
 /* BOOL-returning kernel32 calls: the log's err from GetLastError, which
  * is left as the call set it. */
@@ -184,8 +185,7 @@ static HANDLE WINAPI w_CreateFileW(LPCWSTR path, DWORD access, DWORD share,
     return CreateFileW(path, access, share, sa, disp, flags, tmpl);
   if (co_ipose_fault(ip, CO_IF_OPEN, &e)) {
     code = win32_error_of(CO_IFN_CREATEFILEW, e);
-    record(ip, CO_IF_OPEN, CO_IFN_CREATEFILEW, CO_INJ_FAILED, -1, disp, -1,
-           e);
+    record(ip, CO_IF_OPEN, CO_IFN_CREATEFILEW, CO_INJ_FAILED, -1, disp, -1, e);
     SetLastError(code);
     return INVALID_HANDLE_VALUE;
   }
@@ -219,8 +219,7 @@ static BOOL WINAPI w_WriteFile(HANDLE h, LPCVOID buf, DWORD n, LPDWORD done,
       return TRUE;
     }
     code = win32_error_of(CO_IFN_WRITEFILE, e);
-    record(ip, CO_IF_WRITE, CO_IFN_WRITEFILE, CO_INJ_FAILED, hval(h), n, -1,
-           e);
+    record(ip, CO_IF_WRITE, CO_IFN_WRITEFILE, CO_INJ_FAILED, hval(h), n, -1, e);
     SetLastError(code);
     return FALSE;
   }
@@ -286,7 +285,7 @@ static int crt_osfhandle(osf_fn real, errno_fn err, intptr_t h, int flags) {
 
 #define CRT_WRAPPERS(K, k)                                                     \
   static int __cdecl w_close_##k(int fd) {                                     \
-    return crt_close(patched.crt[K].close, patched.crt[K].err, fd);           \
+    return crt_close(patched.crt[K].close, patched.crt[K].err, fd);            \
   }                                                                            \
   static int __cdecl w_osf_##k(intptr_t h, int fl) {                           \
     return crt_osfhandle(patched.crt[K].osfhandle, patched.crt[K].err, h, fl); \
@@ -300,19 +299,20 @@ CRT_WRAPPERS(CRT_UCRT, ucrt)
  * __wrap___imp_CloseHandle instead of the program's import slot, and these
  * are those slots, holding the wrappers. The library is built with this
  * build's C runtime, so its _close is this program's. */
-static int __cdecl s_close(int fd) { return crt_close(_close, _errno, fd); }
+static int __cdecl s_close(int fd) {
+  return crt_close(_close, _errno, fd);
+}
 static int __cdecl s_osfhandle(intptr_t h, int fl) {
   return crt_osfhandle(_open_osfhandle, _errno, h, fl);
 }
 BOOL(WINAPI *const __wrap___imp_CloseHandle)(HANDLE) = w_CloseHandle;
-BOOL(WINAPI *const __wrap___imp_DuplicateHandle)(HANDLE, HANDLE, HANDLE,
-                                                 LPHANDLE, DWORD, BOOL,
-                                                 DWORD) = w_DuplicateHandle;
-HANDLE(WINAPI *const __wrap___imp_CreateFileW)(LPCWSTR, DWORD, DWORD,
-                                               LPSECURITY_ATTRIBUTES, DWORD,
-                                               DWORD, HANDLE) = w_CreateFileW;
-BOOL(WINAPI *const __wrap___imp_WriteFile)(HANDLE, LPCVOID, DWORD, LPDWORD,
-                                           LPOVERLAPPED) = w_WriteFile;
+BOOL(WINAPI *const __wrap___imp_DuplicateHandle)
+(HANDLE, HANDLE, HANDLE, LPHANDLE, DWORD, BOOL, DWORD) = w_DuplicateHandle;
+HANDLE(WINAPI *const __wrap___imp_CreateFileW)
+(LPCWSTR, DWORD, DWORD, LPSECURITY_ATTRIBUTES, DWORD, DWORD,
+ HANDLE) = w_CreateFileW;
+BOOL(WINAPI *const __wrap___imp_WriteFile)
+(HANDLE, LPCVOID, DWORD, LPDWORD, LPOVERLAPPED) = w_WriteFile;
 int(__cdecl *const __wrap___imp__close)(int) = s_close;
 int(__cdecl *const __wrap___imp__open_osfhandle)(intptr_t, int) = s_osfhandle;
 
@@ -397,8 +397,8 @@ static int patch_slot(int kind, const char *name, void **slot, void *fn,
   }
   if (kind != DLL_KERNEL) {
     if (!patched.crt[kind].err && !(patched.crt[kind].err = crt_errno(kind))) {
-      snprintf(w->err, w->cap,
-               "interposer: no _errno in the C runtime of %s", name);
+      snprintf(w->err, w->cap, "interposer: no _errno in the C runtime of %s",
+               name);
       return -1;
     }
     if (strcmp(name, "_close") == 0 && !patched.crt[kind].close)
@@ -455,8 +455,8 @@ static int patch_module(HMODULE m, struct walk *w) {
         continue;
       by = (const IMAGE_IMPORT_BY_NAME *)(base + names[i].u1.AddressOfData);
       if ((fn = wrapper_of(kind, (const char *)by->Name, w->nofault)) &&
-          patch_slot(kind, (const char *)by->Name,
-                     (void **)&iat[i].u1.Function, fn, w) < 0)
+          patch_slot(kind, (const char *)by->Name, (void **)&iat[i].u1.Function,
+                     fn, w) < 0)
         return -1;
     }
   }
@@ -489,8 +489,9 @@ int co_ipose_install(const char *const *names, unsigned nofault, char *err,
   if (!names || !*names)
     return 0;
   if (!K32EnumProcessModules(GetCurrentProcess(), mods, sizeof mods, &need)) {
-    snprintf(err, cap, "interposer: cannot list the process's modules "
-                       "(error %lu)",
+    snprintf(err, cap,
+             "interposer: cannot list the process's modules "
+             "(error %lu)",
              (unsigned long)GetLastError());
     return -1;
   }
@@ -511,8 +512,12 @@ int co_ipose_install(const char *const *names, unsigned nofault, char *err,
     char base[MAX_PATH];
     if (!K32GetModuleBaseNameA(GetCurrentProcess(), mods[i], base,
                                sizeof base) ||
-        !wanted(base, names) || done_before(mods[i]))
+        !wanted(base, names))
       continue;
+    if (done_before(mods[i])) {
+      count++; /* routed already */
+      continue;
+    }
     if (mods[i] == self) {
       snprintf(err, cap,
                "interposer: %s is the harness's own module (a library "

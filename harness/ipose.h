@@ -190,6 +190,10 @@ int co_icall_format(const struct co_icall *c, char *buf, size_t cap);
  * all, and is seen from outside), or -1 with a message in err. */
 int co_ipose_install(const char *const *names, unsigned nofault, char *err,
                      size_t cap);
+/* 1 if a loaded shared object (a DLL) other than the program itself has a
+ * file name that starts with one of names: co_ipose_install would route
+ * it. A library linked into the program statically has none. */
+int co_ipose_loaded(const char *const *names);
 /* Put every patched table back as it was (the benchmark's A/B); 0 or -1. */
 int co_ipose_uninstall(void);
 

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ipose.h"
+
 #ifdef CO_FIXTURES
 #include "adapters/demolib.h"
 #include "adapters/fixtures.h"
@@ -192,7 +194,8 @@ static int faultable(const struct co_target *t) {
   for (i = 0; i < sizeof t->layers / sizeof *t->layers && t->layers[i]; i++) {
     const struct co_adapter *a = co_adapter_find(t->layers[i]);
     if (a && a->version >= 7 && a->objects && a->objects[0] &&
-        !a->contract->numbered && !co_adapter_paged(a))
+        !a->contract->numbered && !co_adapter_paged(a) &&
+        co_ipose_loaded(a->objects)) /* not linked in statically */
       return 1;
   }
   return 0;

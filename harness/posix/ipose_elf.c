@@ -714,6 +714,17 @@ static int each_object(struct dl_phdr_info *info, size_t size, void *arg) {
   return 0;
 }
 
+static int any_loaded(struct dl_phdr_info *info, size_t size, void *arg) {
+  (void)size;
+  return info->dlpi_name && *info->dlpi_name &&
+         wanted(info->dlpi_name, arg);
+}
+
+int co_ipose_loaded(const char *const *names) {
+  return names && *names &&
+         dl_iterate_phdr(any_loaded, (void *)(uintptr_t)names) != 0;
+}
+
 int co_ipose_install(const char *const *names, unsigned nofault, char *err,
                      size_t cap) {
   struct walk w = {0, 0, nofault, names, 0, err, cap, 0};

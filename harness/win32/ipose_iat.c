@@ -480,6 +480,29 @@ static int done_before(HMODULE m) {
   return 0;
 }
 
+int co_ipose_loaded(const char *const *names) {
+  HMODULE mods[512], self = NULL;
+  DWORD need = 0, n, i;
+  if (!names || !*names ||
+      !K32EnumProcessModules(GetCurrentProcess(), mods, sizeof mods, &need))
+    return 0;
+  GetModuleHandleExA(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS |
+                         GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                     (LPCSTR)(void *)co_ipose_loaded, &self);
+  n = need / sizeof mods[0];
+  if (n > sizeof mods / sizeof mods[0])
+    n = sizeof mods / sizeof mods[0];
+  for (i = 0; i < n; i++) {
+    char base[MAX_PATH];
+    if (mods[i] != self &&
+        K32GetModuleBaseNameA(GetCurrentProcess(), mods[i], base,
+                              sizeof base) &&
+        wanted(base, names))
+      return 1;
+  }
+  return 0;
+}
+
 int co_ipose_install(const char *const *names, unsigned nofault, char *err,
                      size_t cap) {
   HMODULE mods[512], self;

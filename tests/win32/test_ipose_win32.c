@@ -26,17 +26,7 @@
 #include "ipose.h"
 #include "win32/win32.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                       \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      printf("%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);          \
-      printf(__VA_ARGS__);                                                     \
-      printf("\n");                                                            \
-      failures++;                                                              \
-    }                                                                          \
-  } while (0)
+#include "check.h"
 
 static const char *const dlls[] = {"libhlib.dll", "libapp.dll", NULL};
 /* CO_IPOSE_WRAP: hlib and app are linked into this program through the

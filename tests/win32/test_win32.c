@@ -18,17 +18,7 @@
 #include "closeonce/contract.h"
 #include "record.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                       \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      printf("%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);          \
-      printf(__VA_ARGS__);                                                     \
-      printf("\n");                                                            \
-      failures++;                                                              \
-    }                                                                          \
-  } while (0)
+#include "check.h"
 
 static struct co_exec *exec_for(const char *target, int mode) {
   char err[256];

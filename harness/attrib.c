@@ -72,15 +72,22 @@ void co_attrib_snap(const struct co_model *m, const struct co_ipose *ip,
 }
 
 /* What one call does to descriptors. */
+/* What one call does to descriptors; for a call an injected fault
+ * replaced (not made), what it tried to do: its rights are checked all the
+ * same (a fault must not hide the bug it is there to expose), and it
+ * changes nothing (attempt). */
 struct effect {
   int64_t closes, uses, made[2];
+  int attempt;
 };
 
 static struct effect effect_of(const struct co_icall *c) {
-  struct effect f = {-1, -1, {-1, -1}};
+  struct effect f = {-1, -1, {-1, -1}, 0};
   int ok = c->err == 0;
-  if (c->injected == CO_INJ_FAILED)
-    return f; /* not made */
+  if (c->injected == CO_INJ_FAILED) {
+    f.attempt = 1;
+    ok = 1; /* as it would have run */
+  }
   switch (c->fam) {
   case CO_IF_CLOSE:
     if (c->fn != CO_IFN_CLOSE_RANGE)
@@ -139,7 +146,7 @@ static int remade_later(const struct co_ipose *ip, unsigned i, int64_t num) {
   unsigned j;
   for (j = i + 1; j < ip->n; j++) {
     struct effect f = effect_of(&ip->log[j]);
-    if (f.made[0] == num || f.made[1] == num)
+    if (!f.attempt && (f.made[0] == num || f.made[1] == num))
       return 1;
   }
   return 0;
@@ -230,8 +237,9 @@ int co_attrib_check(const struct co_model *m, const struct co_ipose *ip,
         bad->after = co_model_owner(m, f.closes);
         return 1;
       }
-      /* (a close that found nothing open closed nothing) */
-      if (c->err != CO_EBADF || c->injected) {
+      /* (a close that found nothing open closed nothing; an attempt
+       * closed nothing) */
+      if ((c->err != CO_EBADF || c->injected) && !f.attempt) {
         drop(w.made, &w.nmade, f.closes);
         if (w.nclosed < CO_ATTRIB_NUMS) {
           w.closed_at[w.nclosed] = i;
@@ -239,7 +247,7 @@ int co_attrib_check(const struct co_model *m, const struct co_ipose *ip,
         }
       }
     }
-    for (k = 0; k < 2; k++)
+    for (k = 0; k < 2 && !f.attempt; k++)
       if (f.made[k] >= 0) {
         drop_closed(&w, f.made[k]);
         if (w.nmade < CO_ATTRIB_NUMS && find(w.made, w.nmade, f.made[k]) < 0)

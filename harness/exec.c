@@ -1723,7 +1723,13 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
   as_run = st->call && (st->call->e->io & CO_IO_AS_RUN);
   /* a library whose own calls are seen is issued first too: the calls are
    * checked against the model's view before the step (attribution) */
+  /* (a layer an executor made by co_exec_new first calls now gets its
+   * state, and its objects routed, before it is asked) */
+  if (st->call && names_objects(st->call->adapter) && !eff.refused)
+    (void)glue_env(ex, st->call->adapter);
   inside = st->call && interposed(ex, st->call->adapter);
+  if (inside) /* this step's log only, never an earlier step's */
+    ex->ipose.n = ex->ipose.lost = ex->ipose.fired = 0;
   issued =
       (ex->platform == CO_PLATFORM_WIN32 || as_run || inside) && !eff.refused;
   if (issued)

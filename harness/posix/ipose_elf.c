@@ -36,6 +36,11 @@
 
 #include "closeonce/error.h"
 
+/* glibc's fortified entry points: their own checks stay theirs */
+extern void __chk_fail(void) __attribute__((noreturn));
+extern int __open_2(const char *path, int flags);
+extern int __openat_2(int dfd, const char *path, int flags);
+
 /* enum co_err -> the errno a wrapper sets for an injected fault */
 static int errno_of(int err) {
   switch (err) {
@@ -141,16 +146,15 @@ static int w_fclose(FILE *f) {
     int keeps = ip->profile == CO_CLOSE_KEEPS && e == CO_EINTR;
     e = errno_of(e);
     inj = CO_INJ_CLOSED;
-    if (keeps && fd >= 0) {
-      int keep = dup(fd);
+    int keep = keeps && fd >= 0 ? dup(fd) : -1;
+    if (keep >= 0) {
+      /* the stream closes a copy: fd never leaves the table (glibc's
+       * FILE._fileno, bits/types/struct_FILE.h) */
+      f->_fileno = keep;
       fclose(f);
-      if (keep >= 0) {
-        dup2(keep, fd);
-        close(keep);
-      }
       inj = CO_INJ_FAILED;
     } else
-      fclose(f);
+      fclose(f); /* (no copy to be had: closed, as Linux would) */
     r = EOF;
   } else {
     r = fclose(f);
@@ -175,7 +179,7 @@ static int w_open(const char *path, int flags, ...) {
   WRAP_CALL(CO_IF_OPEN, CO_IFN_OPEN, -1, -1, flags, open(path, flags, mode));
 }
 static int w_open_2(const char *path, int flags) {
-  WRAP_CALL(CO_IF_OPEN, CO_IFN_OPEN, -1, -1, flags, open(path, flags));
+  WRAP_CALL(CO_IF_OPEN, CO_IFN_OPEN, -1, -1, flags, __open_2(path, flags));
 }
 static int w_openat(int dfd, const char *path, int flags, ...) {
   va_list ap;
@@ -188,7 +192,7 @@ static int w_openat(int dfd, const char *path, int flags, ...) {
 }
 static int w_openat_2(int dfd, const char *path, int flags) {
   WRAP_CALL(CO_IF_OPEN, CO_IFN_OPENAT, dfd, -1, flags,
-            openat(dfd, path, flags));
+            __openat_2(dfd, path, flags));
 }
 static int w_creat(const char *path, mode_t mode) {
   WRAP_CALL(CO_IF_OPEN, CO_IFN_CREAT, -1, -1, 0, creat(path, mode));
@@ -259,7 +263,8 @@ static ssize_t w_read(int fd, void *buf, size_t n) {
   WRAP_CALL(CO_IF_READ, CO_IFN_READ, fd, -1, (int64_t)n, read(fd, buf, n));
 }
 static ssize_t w_read_chk(int fd, void *buf, size_t n, size_t cap) {
-  (void)cap;
+  if (n > cap)
+    __chk_fail(); /* as glibc's __read_chk: a read past the buffer */
   WRAP_CALL(CO_IF_READ, CO_IFN_READ, fd, -1, (int64_t)n, read(fd, buf, n));
 }
 static ssize_t w_readv(int fd, const struct iovec *v, int k) {
@@ -616,7 +621,11 @@ static int patch_relocs(ElfW(Addr) base, const ElfW(Rela) * r, size_t n,
     if (!(fn = wrapper_of(name, w->nofault)))
       continue;
     slot = (void **)(base + r[i].r_offset);
-    relro = (uintptr_t)slot >= w->relro_lo && (uintptr_t)slot < w->relro_hi;
+    /* (glibc makes read-only only the whole pages of the segment: a last
+     * partial page stays writable) */
+    relro = (uintptr_t)slot >= w->relro_lo &&
+            (uintptr_t)slot <
+                (w->relro_hi & ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1));
     if (patched.nslot >= SLOTS_MAX) {
       snprintf(w->err, w->cap, "interposer: more than %d slots to patch",
                SLOTS_MAX);
@@ -716,8 +725,7 @@ static int each_object(struct dl_phdr_info *info, size_t size, void *arg) {
 
 static int any_loaded(struct dl_phdr_info *info, size_t size, void *arg) {
   (void)size;
-  return info->dlpi_name && *info->dlpi_name &&
-         wanted(info->dlpi_name, arg);
+  return info->dlpi_name && *info->dlpi_name && wanted(info->dlpi_name, arg);
 }
 
 int co_ipose_loaded(const char *const *names) {

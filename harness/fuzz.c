@@ -29,16 +29,21 @@ struct co_fuzz {
   const struct co_target *target;
   struct co_exec *ex;
   struct co_trace t;
+  /* CLOSEONCE_NO_FAULTS=1: every `fail` is dropped after decoding, as
+   * `closeonce fuzz --no-faults` draws none (docs/faults.md#fail) */
+  int no_faults;
 };
 
 struct co_fuzz *co_fuzz_new(const char *name, char *err, size_t cap) {
   const char *mode = getenv("CLOSEONCE_MODE");
+  const char *nf = getenv("CLOSEONCE_NO_FAULTS");
   struct co_fuzz *fz = calloc(1, sizeof *fz);
   int m;
   if (!fz) {
     snprintf(err, cap, "out of memory");
     return NULL;
   }
+  fz->no_faults = nf && *nf && strcmp(nf, "0") != 0;
   co_trace_init(&fz->t);
   if (!(fz->target = co_target_find(name))) {
     snprintf(err, cap, "unknown target %s", name);
@@ -138,6 +143,13 @@ int co_fuzz_run(struct co_fuzz *fz, const uint8_t *data, size_t size) {
   if (co_trace_decode(data, size, &fz->target->ops, 0, &fz->t) < 0) {
     fprintf(stderr, "closeonce fuzz: out of memory\n");
     abort();
+  }
+  if (fz->no_faults) {
+    size_t i, n = 0;
+    for (i = 0; i < fz->t.len; i++)
+      if (fz->t.ops[i].kind != CO_OP_FAIL)
+        fz->t.ops[n++] = fz->t.ops[i];
+    fz->t.len = n;
   }
   if (co_exec_run(fz->ex, &fz->t, &v) == CO_V_OK)
     return 0;

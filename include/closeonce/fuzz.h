@@ -15,7 +15,9 @@
  *
  * Environment: CLOSEONCE_MODE=contract|conformance overrides the mode;
  * CLOSEONCE_HYGIENE=1 checks at exit that the process holds the descriptors
- * it started with and that the private directory is empty (aborts if not).
+ * it started with and that the private directory is empty (aborts if not);
+ * CLOSEONCE_NO_FAULTS=1 drops every `fail` from the decoded inputs, as
+ * `closeonce fuzz --no-faults` draws none (docs/faults.md#fail).
  * A target that cannot start (unknown, or a library's start-up failed)
  * exits 2 with the reason, before the first input.
  */

@@ -175,7 +175,8 @@ static int interpose(const struct co_target *tg, int install) {
     if (!a || a->version < 7 || !a->objects || !a->objects[0])
       continue;
     n++;
-    if (install && co_ipose_install(a->objects, a->nofault, err, sizeof err) < 0) {
+    if (install &&
+        co_ipose_install(a->objects, a->nofault, err, sizeof err) < 0) {
       fprintf(stderr, "bench: %s\n", err);
       return -1;
     }
@@ -267,9 +268,8 @@ struct times {
   double raw[64], lock[64], lres[64], loff[64], con[64], coff[64];
 };
 
-static void print_results(const struct co_target *tg, const char *work,
-                          int ntr, int nops, int rounds, int ipn,
-                          struct times *tm) {
+static void print_results(const struct co_target *tg, const char *work, int ntr,
+                          int nops, int rounds, int ipn, struct times *tm) {
   double pair[64], cpair[64];
   int r;
   /* the A/B: each round's pair's ratio, then their median (a pair ran

@@ -201,8 +201,8 @@ static const struct opt opts[O_COUNT] = {
     [O_NO_FAULTS] = {"no-faults", 0, OPT_FLAG, ARG(no_faults), 0, 0, NULL,
                      "draw no `fail` (docs/faults.md#fail): the library's "
                      "calls all run as the platform answers them"},
-    [O_CLOSE_PROFILE] = {"close-profile", 0, OPT_PROFILE, ARG(close_profile),
-                         0, 0, "P",
+    [O_CLOSE_PROFILE] = {"close-profile", 0, OPT_PROFILE, ARG(close_profile), 0,
+                         0, "P",
                          "linux (default) or keeps-open: is a descriptor "
                          "still open after the library's close failed with "
                          "an injected EINTR (docs/faults.md#profiles)"},
@@ -496,7 +496,7 @@ static const char fuzz_help[] =
   (OPT(O_TARGET) | OPT(O_SECONDS) | OPT(O_RUNS) | OPT(O_SEED) |                \
    OPT(O_MAX_OPS) | OPT(O_OUT) | OPT(O_QUIET) | OPT(O_MODE) |                  \
    OPT(O_REPORT_DIR) | OPT(O_NAIVE) | OPT(O_KEEP_GOING) |                      \
-   OPT(O_MAX_FINDINGS) | OPT(O_ISOLATE) | OPT(O_FREE_STD) | OPT(O_NO_FAULTS) |     \
+   OPT(O_MAX_FINDINGS) | OPT(O_ISOLATE) | OPT(O_FREE_STD) | OPT(O_NO_FAULTS) | \
    OPT(O_CLOSE_PROFILE))
 
 struct progress_env {
@@ -939,8 +939,7 @@ static int fuzz_result(struct fuzz *fz) {
     printf(", %" PRIu64 " more on refused steps (predicted, not run)",
            res->status.events_refused);
   if (res->status.faults)
-    printf("; %" PRIu64 " faults fired inside the library",
-           res->status.faults);
+    printf("; %" PRIu64 " faults fired inside the library", res->status.faults);
   printf("\n");
   return 0;
 }
@@ -1012,7 +1011,7 @@ static const char replay_help[] =
     "are still run)\n";
 #define REPLAY_OPTS                                                            \
   (OPT(O_TARGET) | OPT(O_FORMAT) | OPT(O_MAX_OPS) | OPT(O_QUIET) |             \
-   OPT(O_MODE) | OPT(O_REPORT_DIR) | OPT(O_ALLOW_EMPTY) | OPT(O_FREE_STD) |   \
+   OPT(O_MODE) | OPT(O_REPORT_DIR) | OPT(O_ALLOW_EMPTY) | OPT(O_FREE_STD) |    \
    OPT(O_CLOSE_PROFILE))
 
 struct replay_ctx {
@@ -1579,8 +1578,8 @@ static const char shrink_help[] =
 struct one_file {
   const struct cli *cli;
   const char *help;
-  const char *def_target;  /* when neither --target nor a kit gives one */
-  int load_only;           /* load FILE, do not run it or require a finding */
+  const char *def_target; /* when neither --target nor a kit gives one */
+  int load_only;          /* load FILE, do not run it or require a finding */
   /* repro: a text trace with a fault is not run here, so that the
    * reproducer's recording sees the library's first run in this process,
    * as the program's will be (repro_fail.inc, fail_same_runs) */

@@ -96,29 +96,50 @@ struct co_icall {
  * theirs, names by co_ipose_fn_name. Append only. */
 #define CO_IFN_LIST(X)                                                         \
   X(CLOSE, "close")                                                            \
-  X(FCLOSE, "fclose") X(OPEN, "open") X(OPENAT, "openat") X(CREAT, "creat") X( \
-      FOPEN, "fopen") X(FDOPEN, "fdopen") X(DUP, "dup") X(DUP2, "dup2")        \
-      X(DUP3, "dup3") X(FCNTL, "fcntl") X(READ, "read") X(READV, "readv") X(   \
-          RECV, "recv") X(RECVMSG, "recvmsg") X(WRITE, "write")                \
-          X(WRITEV, "writev") X(SEND, "send") X(SENDMSG, "sendmsg") X(         \
-              LSEEK, "lseek") X(SOCKET, "socket") X(SOCKETPAIR, "socketpair")  \
-              X(ACCEPT, "accept") X(ACCEPT4, "accept4") X(PIPE, "pipe")        \
-                  X(PIPE2, "pipe2") X(CLOSE_RANGE, "close_range") X(           \
-                      MALLOC, "malloc") X(CALLOC, "calloc")                    \
-                      X(REALLOC, "realloc") X(CLOSEHANDLE, "CloseHandle") X(   \
-                          DUPHANDLE, "DuplicateHandle") X(CREATEFILEW,         \
-                                                          "CreateFileW")       \
-                          X(OSFHANDLE, "_open_osfhandle") X(CRT_CLOSE,         \
-                                                            "_close")          \
-                              X(WRITEFILE, "WriteFile") X(EVENTFD, "eventfd")  \
-                                  X(EPOLL_CREATE, "epoll_create1")             \
-                                      X(TIMERFD, "timerfd_create")             \
-                                          X(SIGNALFD, "signalfd")              \
-                                              X(INOTIFY, "inotify_init1")      \
-                                                  X(MEMFD, "memfd_create")     \
-                                                      X(FWRITE, "fwrite") X(   \
-                                                          FFLUSH, "fflush")    \
-                                                          X(FREAD, "fread")
+  X(FCLOSE, "fclose")                                                          \
+  X(OPEN, "open")                                                              \
+  X(OPENAT, "openat")                                                          \
+  X(CREAT, "creat")                                                            \
+  X(FOPEN, "fopen")                                                            \
+  X(FDOPEN, "fdopen")                                                          \
+  X(DUP, "dup")                                                                \
+  X(DUP2, "dup2")                                                              \
+  X(DUP3, "dup3")                                                              \
+  X(FCNTL, "fcntl")                                                            \
+  X(READ, "read")                                                              \
+  X(READV, "readv")                                                            \
+  X(RECV, "recv")                                                              \
+  X(RECVMSG, "recvmsg")                                                        \
+  X(WRITE, "write")                                                            \
+  X(WRITEV, "writev")                                                          \
+  X(SEND, "send")                                                              \
+  X(SENDMSG, "sendmsg")                                                        \
+  X(LSEEK, "lseek")                                                            \
+  X(SOCKET, "socket")                                                          \
+  X(SOCKETPAIR, "socketpair")                                                  \
+  X(ACCEPT, "accept")                                                          \
+  X(ACCEPT4, "accept4")                                                        \
+  X(PIPE, "pipe")                                                              \
+  X(PIPE2, "pipe2")                                                            \
+  X(CLOSE_RANGE, "close_range")                                                \
+  X(MALLOC, "malloc")                                                          \
+  X(CALLOC, "calloc")                                                          \
+  X(REALLOC, "realloc")                                                        \
+  X(CLOSEHANDLE, "CloseHandle")                                                \
+  X(DUPHANDLE, "DuplicateHandle")                                              \
+  X(CREATEFILEW, "CreateFileW")                                                \
+  X(OSFHANDLE, "_open_osfhandle")                                              \
+  X(CRT_CLOSE, "_close")                                                       \
+  X(WRITEFILE, "WriteFile")                                                    \
+  X(EVENTFD, "eventfd")                                                        \
+  X(EPOLL_CREATE, "epoll_create1")                                             \
+  X(TIMERFD, "timerfd_create")                                                 \
+  X(SIGNALFD, "signalfd")                                                      \
+  X(INOTIFY, "inotify_init1")                                                  \
+  X(MEMFD, "memfd_create")                                                     \
+  X(FWRITE, "fwrite")                                                          \
+  X(FFLUSH, "fflush")                                                          \
+  X(FREAD, "fread")
 enum co_ifn {
 #define CO__IFN_ENUM(id, name) CO_IFN_##id,
   CO_IFN_LIST(CO__IFN_ENUM)

@@ -1048,10 +1048,9 @@ static int parse_fault(struct lexer *lx, const char *t, size_t n,
   int len = 0;
   if (fam < 0) {
     for (i = 0; i < CO_IF_COUNT; i++)
-      appendf(list, sizeof list, &len, "%s%s", i ? ", " : "",
-              co_ifam_name(i));
-    return lex_fail(lx, t, "expected the call to fail (%s), found '%.*s'",
-                    list, (int)n, t);
+      appendf(list, sizeof list, &len, "%s%s", i ? ", " : "", co_ifam_name(i));
+    return lex_fail(lx, t, "expected the call to fail (%s), found '%.*s'", list,
+                    (int)n, t);
   }
   nerr = co_ifam_errs((unsigned)fam, &errs);
   for (i = 0; i < nerr; i++)
@@ -1071,8 +1070,10 @@ static int parse_fault(struct lexer *lx, const char *t, size_t n,
     n = next_token(lx, &t);
     if (n && small_uint(t, n, &count) == 0) {
       if (count < 1 || count > 16)
-        return lex_fail(lx, t, "expected N 1..16 (the N-th next call), "
-                               "found '%.*s'", (int)n, t);
+        return lex_fail(lx, t,
+                        "expected N 1..16 (the N-th next call), "
+                        "found '%.*s'",
+                        (int)n, t);
       op->n |= (int32_t)(count - 1);
     } else
       lx->p = save; /* not a count: the flags loop reports it */

@@ -117,7 +117,8 @@ static const char *const lib_objects[] = {"libco_fixtures.so", NULL};
 #define lib_objects NULL
 #endif
 
-const struct co_adapter co_adapter_buf = {.version = CO_ADAPTER_VERSION, .objects = lib_objects,
+const struct co_adapter co_adapter_buf = {.version = CO_ADAPTER_VERSION,
+                                          .objects = lib_objects,
                                           .contract = &contract,
                                           .call = buf_call,
                                           .handle_of = buf_handle_of};

@@ -158,7 +158,8 @@ static const char *const lib_objects[] = {"libco_fixtures.so", NULL};
 #define lib_objects NULL
 #endif
 
-const struct co_adapter co_adapter_demo = {.version = CO_ADAPTER_VERSION, .objects = lib_objects,
+const struct co_adapter co_adapter_demo = {.version = CO_ADAPTER_VERSION,
+                                           .objects = lib_objects,
                                            .contract = &contract,
                                            .call = demo_call,
                                            .handle_of = demo_handle_of,

@@ -435,7 +435,8 @@ static const char *const lib_objects[] = {"libvfd_planted.so", NULL};
 #define lib_objects NULL
 #endif
 
-const struct co_adapter co_adapter_vfd = {.version = CO_ADAPTER_VERSION, .objects = lib_objects,
+const struct co_adapter co_adapter_vfd = {.version = CO_ADAPTER_VERSION,
+                                          .objects = lib_objects,
 #ifdef _WIN32
                                           .number_open = vfd_number_open,
 #endif

@@ -104,7 +104,8 @@ static const char *const lib_objects[] = {"libco_fixtures.so", NULL};
 #define lib_objects NULL
 #endif
 
-const struct co_adapter co_adapter_wio = {.version = CO_ADAPTER_VERSION, .objects = lib_objects,
+const struct co_adapter co_adapter_wio = {.version = CO_ADAPTER_VERSION,
+                                          .objects = lib_objects,
                                           .contract = &contract,
                                           .call = wio_call,
                                           .handle_of = wio_handle_of};

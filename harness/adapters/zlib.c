@@ -97,7 +97,8 @@ static void zlib_call(const struct co_glue_env *env, unsigned e, unsigned mode,
  * attributed and faulted, docs/faults.md). */
 static const char *const lib_objects[] = {"libz.so", NULL};
 
-const struct co_adapter co_adapter_zlib = {.version = CO_ADAPTER_VERSION, .objects = lib_objects,
+const struct co_adapter co_adapter_zlib = {.version = CO_ADAPTER_VERSION,
+                                           .objects = lib_objects,
                                            .contract = &contract,
                                            .call = zlib_call,
                                            .handle_of = NULL};

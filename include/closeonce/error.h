@@ -45,8 +45,8 @@
   X(EISDIR, "is a directory")                                                  \
   X(EEXIST, "already exists (epoll_ctl ADD of a registered key)")              \
   X(ELOOP, "a loop of epoll instances")                                        \
-  X(ENOTDIR, "not a directory")                                               \
-  /* issue 21: an allocation a fault failed (docs/faults.md#errors) */        \
+  X(ENOTDIR, "not a directory")                                                \
+  /* issue 21: an allocation a fault failed (docs/faults.md#errors) */         \
   X(ENOMEM, "out of memory")
 
 enum co_err {

@@ -455,96 +455,74 @@ static void *w_realloc(void *p, size_t n) {
 }
 
 /* The symbols a library's table may name for each wrapper (fortified and
- * large-file names included: Debian builds with _FORTIFY_SOURCE=2). */
+ * large-file names included: Debian builds with _FORTIFY_SOURCE=2), and
+ * the family whose fault the wrapper injects (CO_IF_COUNT: logged only,
+ * never failed; fcntl's F_DUPFD counts as dup where it runs). */
 static const struct sym {
   const char *name;
   void *fn;
+  unsigned fam;
 } syms[] = {
-    {"close", (void *)w_close},
-    {"fclose", (void *)w_fclose},
-    {"open", (void *)w_open},
-    {"open64", (void *)w_open},
-    {"__open_2", (void *)w_open_2},
-    {"__open64_2", (void *)w_open_2},
-    {"openat", (void *)w_openat},
-    {"openat64", (void *)w_openat},
-    {"__openat_2", (void *)w_openat_2},
-    {"__openat64_2", (void *)w_openat_2},
-    {"creat", (void *)w_creat},
-    {"creat64", (void *)w_creat},
-    {"fopen", (void *)w_fopen},
-    {"fopen64", (void *)w_fopen},
-    {"fdopen", (void *)w_fdopen},
-    {"dup", (void *)w_dup},
-    {"dup2", (void *)w_dup2},
-    {"dup3", (void *)w_dup3},
-    {"fcntl", (void *)w_fcntl},
-    {"fcntl64", (void *)w_fcntl},
-    {"read", (void *)w_read},
-    {"__read_chk", (void *)w_read_chk},
-    {"readv", (void *)w_readv},
-    {"recv", (void *)w_recv},
-    {"recvmsg", (void *)w_recvmsg},
-    {"write", (void *)w_write},
-    {"writev", (void *)w_writev},
-    {"send", (void *)w_send},
-    {"sendmsg", (void *)w_sendmsg},
-    {"lseek", (void *)w_lseek},
-    {"lseek64", (void *)w_lseek},
-    {"socket", (void *)w_socket},
-    {"socketpair", (void *)w_socketpair},
-    {"accept", (void *)w_accept},
-    {"accept4", (void *)w_accept4},
-    {"pipe", (void *)w_pipe},
-    {"pipe2", (void *)w_pipe2},
-    {"close_range", (void *)w_close_range},
-    {"fwrite", (void *)w_fwrite},
-    {"fflush", (void *)w_fflush},
-    {"fread", (void *)w_fread},
-    {"eventfd", (void *)w_eventfd},
-    {"epoll_create1", (void *)w_epoll_create1},
-    {"epoll_create", (void *)w_epoll_create},
-    {"timerfd_create", (void *)w_timerfd_create},
-    {"signalfd", (void *)w_signalfd},
-    {"inotify_init1", (void *)w_inotify_init1},
-    {"memfd_create", (void *)w_memfd_create},
-    {"malloc", (void *)w_malloc},
-    {"calloc", (void *)w_calloc},
-    {"realloc", (void *)w_realloc},
+    {"close", (void *)w_close, CO_IF_CLOSE},
+    {"fclose", (void *)w_fclose, CO_IF_CLOSE},
+    {"open", (void *)w_open, CO_IF_OPEN},
+    {"open64", (void *)w_open, CO_IF_OPEN},
+    {"__open_2", (void *)w_open_2, CO_IF_OPEN},
+    {"__open64_2", (void *)w_open_2, CO_IF_OPEN},
+    {"openat", (void *)w_openat, CO_IF_OPEN},
+    {"openat64", (void *)w_openat, CO_IF_OPEN},
+    {"__openat_2", (void *)w_openat_2, CO_IF_OPEN},
+    {"__openat64_2", (void *)w_openat_2, CO_IF_OPEN},
+    {"creat", (void *)w_creat, CO_IF_OPEN},
+    {"creat64", (void *)w_creat, CO_IF_OPEN},
+    {"fopen", (void *)w_fopen, CO_IF_OPEN},
+    {"fopen64", (void *)w_fopen, CO_IF_OPEN},
+    {"fdopen", (void *)w_fdopen, CO_IF_ALLOC},
+    {"dup", (void *)w_dup, CO_IF_DUP},
+    {"dup2", (void *)w_dup2, CO_IF_DUP},
+    {"dup3", (void *)w_dup3, CO_IF_DUP},
+    {"fcntl", (void *)w_fcntl, CO_IF_FCNTL},
+    {"fcntl64", (void *)w_fcntl, CO_IF_FCNTL},
+    {"read", (void *)w_read, CO_IF_READ},
+    {"__read_chk", (void *)w_read_chk, CO_IF_READ},
+    {"readv", (void *)w_readv, CO_IF_READ},
+    {"recv", (void *)w_recv, CO_IF_READ},
+    {"recvmsg", (void *)w_recvmsg, CO_IF_READ},
+    {"write", (void *)w_write, CO_IF_WRITE},
+    {"writev", (void *)w_writev, CO_IF_WRITE},
+    {"send", (void *)w_send, CO_IF_WRITE},
+    {"sendmsg", (void *)w_sendmsg, CO_IF_WRITE},
+    {"lseek", (void *)w_lseek, CO_IF_LSEEK},
+    {"lseek64", (void *)w_lseek, CO_IF_LSEEK},
+    {"socket", (void *)w_socket, CO_IF_SOCKET},
+    {"socketpair", (void *)w_socketpair, CO_IF_SOCKET},
+    {"accept", (void *)w_accept, CO_IF_ACCEPT},
+    {"accept4", (void *)w_accept4, CO_IF_ACCEPT},
+    {"pipe", (void *)w_pipe, CO_IF_PIPE},
+    {"pipe2", (void *)w_pipe2, CO_IF_PIPE},
+    {"close_range", (void *)w_close_range, CO_IF_COUNT},
+    {"fwrite", (void *)w_fwrite, CO_IF_WRITE},
+    {"fflush", (void *)w_fflush, CO_IF_WRITE},
+    {"fread", (void *)w_fread, CO_IF_READ},
+    {"eventfd", (void *)w_eventfd, CO_IF_COUNT},
+    {"epoll_create1", (void *)w_epoll_create1, CO_IF_COUNT},
+    {"epoll_create", (void *)w_epoll_create, CO_IF_COUNT},
+    {"timerfd_create", (void *)w_timerfd_create, CO_IF_COUNT},
+    {"signalfd", (void *)w_signalfd, CO_IF_COUNT},
+    {"inotify_init1", (void *)w_inotify_init1, CO_IF_COUNT},
+    {"memfd_create", (void *)w_memfd_create, CO_IF_COUNT},
+    {"malloc", (void *)w_malloc, CO_IF_ALLOC},
+    {"calloc", (void *)w_calloc, CO_IF_ALLOC},
+    {"realloc", (void *)w_realloc, CO_IF_ALLOC},
 };
-
-/* The family whose fault a symbol's wrapper injects. */
-static unsigned sym_family(const char *name) {
-  static const struct {
-    const char *prefix;
-    unsigned fam;
-  } fams[] = {{"close", CO_IF_CLOSE},   {"fclose", CO_IF_CLOSE},
-              {"open", CO_IF_OPEN},     {"__open", CO_IF_OPEN},
-              {"creat", CO_IF_OPEN},    {"fopen", CO_IF_OPEN},
-              {"dup", CO_IF_DUP},       {"fcntl", CO_IF_FCNTL},
-              {"read", CO_IF_READ},     {"__read", CO_IF_READ},
-              {"recv", CO_IF_READ},     {"fread", CO_IF_READ},
-              {"write", CO_IF_WRITE},   {"send", CO_IF_WRITE},
-              {"fwrite", CO_IF_WRITE},  {"fflush", CO_IF_WRITE},
-              {"lseek", CO_IF_LSEEK},   {"socket", CO_IF_SOCKET},
-              {"accept", CO_IF_ACCEPT}, {"pipe", CO_IF_PIPE},
-              {"malloc", CO_IF_ALLOC},  {"calloc", CO_IF_ALLOC},
-              {"realloc", CO_IF_ALLOC}, {"fdopen", CO_IF_ALLOC}};
-  size_t i;
-  for (i = 0; i < sizeof fams / sizeof fams[0]; i++)
-    if (strncmp(name, fams[i].prefix, strlen(fams[i].prefix)) == 0)
-      return fams[i].fam;
-  return CO_IF_COUNT; /* logged only, never failed */
-}
 
 static void *wrapper_of(const char *name, unsigned nofault) {
   size_t i;
-  unsigned fam = sym_family(name);
-  if (fam < CO_IF_COUNT && (nofault >> fam & 1))
-    return NULL;
   for (i = 0; i < sizeof syms / sizeof syms[0]; i++)
     if (strcmp(syms[i].name, name) == 0)
-      return syms[i].fn;
+      return syms[i].fam < CO_IF_COUNT && (nofault >> syms[i].fam & 1)
+                 ? NULL
+                 : syms[i].fn;
   return NULL;
 }
 

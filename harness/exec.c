@@ -1194,11 +1194,6 @@ static void arm_fault(struct co_exec *ex, const struct co_op *op,
   unsigned fam, count;
   int err;
   co_fault_of(op, &fam, &err, &count);
-  if (ex->ipose.nfault == CO_FAULTS_MAX) {
-    memmove(&ex->ipose.fault[0], &ex->ipose.fault[1],
-            (CO_FAULTS_MAX - 1) * sizeof ex->ipose.fault[0]);
-    ex->ipose.nfault--;
-  }
   *real = (struct co_outcome){0, CO_OK, 0, 0, 0};
   if (co_ipose_arm(&ex->ipose, fam, err, count) < 0)
     *real = (struct co_outcome){-1, CO_OTHER, 0, 0, 0};

@@ -95,8 +95,13 @@ int co_ipose_arm(struct co_ipose *ip, unsigned fam, int err, unsigned count) {
   unsigned i, n = co_ifam_errs(fam, &errs);
   for (i = 0; i < n && errs[i] != err; i++)
     ;
-  if (i == n || ip->nfault >= CO_FAULTS_MAX)
+  if (i == n)
     return -1;
+  if (ip->nfault == CO_FAULTS_MAX) { /* the oldest gives way */
+    memmove(&ip->fault[0], &ip->fault[1],
+            (CO_FAULTS_MAX - 1) * sizeof ip->fault[0]);
+    ip->nfault--;
+  }
   ip->fault[ip->nfault].fam = (uint8_t)fam;
   ip->fault[ip->nfault].err = err;
   ip->fault[ip->nfault].count = count;

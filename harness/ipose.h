@@ -172,8 +172,8 @@ struct co_ipose {
 
 void co_ipose_init(struct co_ipose *ip, enum co_close_profile profile);
 /* Arm: the (count+1)-th next call of family fam a library makes fails with
- * err. Returns 0, or -1 if CO_FAULTS_MAX are armed already or err is not
- * one of the family's (co_ifam_errs). */
+ * err; with CO_FAULTS_MAX armed already, the oldest is dropped. Returns 0,
+ * or -1 if err is not one of the family's (co_ifam_errs). */
 int co_ipose_arm(struct co_ipose *ip, unsigned fam, int err, unsigned count);
 /* Drop every armed fault (teardown: no fault outlives its trace). */
 void co_ipose_disarm(struct co_ipose *ip);

@@ -17,6 +17,9 @@
  *   close_blocked_write               close of a pipe's write end while a
  *                                     thread is blocked in write on it,
  *                                     the number reused by a regular file
+ *   close_racing_write                a thread writing to a number another
+ *                                     thread closes and reopens: where the
+ *                                     bytes land; 77 if not on both files
  *
  * It asserts only what it observed, and prints the counts. Not a model, not
  * part of the library; state lives in a context passed to each thread.
@@ -443,6 +446,73 @@ static int close_blocked_write(struct probe *p) {
   return pass ? 0 : 1;
 }
 
+static void *racing_writer(void *arg) {
+  struct probe *p = arg;
+  while (!atomic_load(&p->stop)) {
+    errno = 0;
+    if (write(p->number, "w", 1) == 1)
+      p->ok++;
+    else if (errno == EBADF)
+      p->ebadf++;
+    else
+      p->other_err++;
+  }
+  return NULL;
+}
+
+/*
+ * One thread writes 1 byte at a time to a number; the other closes it and
+ * opens another file, which gets the same number, again and again (two
+ * files, each opened O_APPEND in turn). Every byte written lands in the
+ * file the number named at that moment: the writes of a thread that never
+ * reopened anything land in the file opened later.
+ */
+static int close_racing_write(struct probe *p) {
+  p->number = lowest_free(p);
+  int fd = open(p->path, O_WRONLY | O_APPEND | O_TRUNC);
+  if (fd != p->number)
+    return 2;
+  pthread_t t;
+  if (pthread_create(&t, NULL, racing_writer, p) != 0)
+    return 2;
+  double start = now_s();
+  long rounds = 0, misnumbered = 0;
+  while (now_s() - start < 0.5) {
+    const char *next = rounds % 2 ? p->path : p->other;
+    close(fd);
+    fd = open(next, O_WRONLY | O_APPEND);
+    if (fd != p->number)
+      misnumbered++;
+    rounds++;
+  }
+  atomic_store(&p->stop, 1);
+  pthread_join(t, NULL);
+  close(fd);
+  struct stat a, b;
+  if (stat(p->path, &a) != 0 || stat(p->other, &b) != 0)
+    return 2;
+  printf("close_racing_write: %ld close+open rounds on number %d in 0.5 s "
+         "(%ld got another number); the writer: %ld writes of 1 byte "
+         "succeeded, %ld failed EBADF, %ld other errors; file A (open when "
+         "the writer started) holds %lld bytes, file B (only ever opened "
+         "by the other thread, under the same number) %lld\n",
+         rounds, p->number, misnumbered, p->ok, p->ebadf, p->other_err,
+         (long long)a.st_size, (long long)b.st_size);
+  if (p->other_err != 0 || misnumbered != 0 ||
+      (long long)a.st_size + b.st_size != p->ok) {
+    printf("close_racing_write: FAILED: the bytes do not add up to the "
+           "writes, or the number moved\n");
+    return 1;
+  }
+  if (a.st_size == 0 || b.st_size == 0) {
+    printf("close_racing_write: skipped: the writes did not reach both "
+           "files within the budget\n");
+    return SKIP;
+  }
+  printf("close_racing_write: passed\n");
+  return 0;
+}
+
 int main(int argc, char **argv) {
   static const struct {
     const char *name;
@@ -453,6 +523,7 @@ int main(int argc, char **argv) {
       {"dup2_no_ebusy_alone", dup2_no_ebusy_alone},
       {"close_blocked_read", close_blocked_read},
       {"close_blocked_write", close_blocked_write},
+      {"close_racing_write", close_racing_write},
   };
   if (argc != 2) {
     fprintf(stderr, "usage: probe_threads CASE\n");
@@ -471,6 +542,6 @@ int main(int argc, char **argv) {
   }
   fprintf(stderr, "probe_threads: no case '%s' (cases: dup2_ebusy_race "
                   "dup2_ebusy_fifo dup2_no_ebusy_alone close_blocked_read "
-                  "close_blocked_write)\n", argv[1]);
+                  "close_blocked_write close_racing_write)\n", argv[1]);
   return 2;
 }

@@ -341,26 +341,26 @@ static int close_blocked_read_one(struct probe *p, char how) {
     close(fds[1]);
   int back = returned_within(p, 2000);
   double waited = now_s() - t0;
+  if (!back) { /* still blocked: report, and end the process with it */
+    printf("close_blocked_read: FAILED: the read had not returned 2 s after "
+           "it was released\n");
+    exit(1);
+  }
+  pthread_join(t, NULL);
+  if (how == 'w')
+    close(fds[1]);
   printf("close_blocked_read (%s): reader %s in read(%d); close(%d) = %d; "
          "200 ms later the read had %s; the next open() got %d; %s; the "
-         "read then %s after %.1f ms: returned %ld%s%s\n",
+         "read then returned after %.1f ms: %ld%s%s\n",
          how == 'w' ? "released by a write" : "released by closing the write end",
          in == 1 ? "seen blocked" : "not seen blocked", p->number, p->number,
          c, woke ? "RETURNED" : "not returned", reuse,
          how == 'w' ? (wr == 1 ? "wrote 1 byte to the pipe" : "write failed")
                     : "closed the write end",
-         back ? "returned" : "had NOT returned", waited * 1000.0, p->ret,
+         waited * 1000.0, p->ret,
          p->ret < 0 ? ", " : (p->ret > 0 ? ", data '" : ""),
          p->ret < 0 ? strerror(p->err) : (p->ret > 0 ? "x'" : " (end of file)"));
-  if (!back) { /* never leave the thread blocked: a write ends it */
-    if (write(fds[1], "x", 1) < 0) {
-    }
-    returned_within(p, 2000);
-  }
-  pthread_join(t, NULL);
-  if (how == 'w')
-    close(fds[1]);
-  int pass = in == 1 && c == 0 && !woke && reuse == p->number && back &&
+  int pass = in == 1 && c == 0 && !woke && reuse == p->number &&
              (how == 'w' ? p->ret == 1 && p->buf[0] == 'x' : p->ret == 0);
   if (reuse >= 0)
     close(reuse);

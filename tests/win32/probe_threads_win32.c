@@ -254,32 +254,48 @@ static int wait_closed_value(void) {
 
 /* ---- _close while another thread is blocked on the descriptor ---- */
 
-/* A pipe of 4096 bytes nobody reads: a _write of 1 MiB blocks in it. */
+/* A pipe of 4096 bytes nobody reads, and a thread blocked in a _write of
+ * 1 MiB on its write end (w->fd): the thread's handle, or NULL when the
+ * pipe or the buffer cannot be had. */
+static HANDLE start_blocked_writer(int fds[2], struct call *w) {
+  if (_pipe(fds, 4096, _O_BINARY) != 0)
+    return NULL;
+  w->fd = fds[1];
+  w->len = 1u << 20;
+  w->buf = calloc(1, w->len);
+  if (!w->buf)
+    return NULL;
+  HANDLE t = start(writer, w);
+  wait_started(w);
+  return t;
+}
+
+/* Reads the pipe's read end until the blocked writer is done or the pipe
+ * ends; the bytes read. */
+static long long drain(int rfd, struct call *w) {
+  static const unsigned chunk = 65536;
+  char *sink = malloc(chunk);
+  long long total = 0;
+  int n;
+  while (sink && !get(&w->done) && (n = _read(rfd, sink, chunk)) > 0)
+    total += n;
+  free(sink);
+  return total;
+}
+
 static int crt_close_during_write(void) {
   int fds[2];
-  if (_pipe(fds, 4096, _O_BINARY) != 0)
-    return 2;
   struct call w = {0}, c = {0}, again = {0};
-  w.fd = c.fd = again.fd = fds[1];
-  w.len = 1u << 20;
-  w.buf = calloc(1, w.len);
-  if (!w.buf)
+  HANDLE tw = start_blocked_writer(fds, &w);
+  if (!tw)
     return 2;
-  HANDLE tw = start(writer, &w);
-  wait_started(&w);
+  c.fd = again.fd = w.fd;
   int wearly = done_within(&w, 200);
   HANDLE tc = start(closer, &c);
   wait_started(&c);
   int cearly = done_within(&c, 300); /* does _close wait for the write? */
-  char sink[65536];
-  long long drained = 0;
   ULONGLONG td = GetTickCount64();
-  while (!get(&w.done)) {
-    int n = _read(fds[0], sink, sizeof sink);
-    if (n <= 0)
-      break;
-    drained += n;
-  }
+  long long drained = drain(fds[0], &w);
   done_within(&w, 2000);
   done_within(&c, 2000);
   join(tw);
@@ -364,25 +380,18 @@ static int crt_close_during_read(void) {
  */
 static int crt_close_twice_during_write(void) {
   int fds[2];
-  if (_pipe(fds, 4096, _O_BINARY) != 0)
-    return 2;
   struct call w = {0}, c[2] = {{0}, {0}};
-  w.fd = c[0].fd = c[1].fd = fds[1];
-  w.len = 1u << 20;
-  w.buf = calloc(1, w.len);
-  if (!w.buf)
+  HANDLE tw = start_blocked_writer(fds, &w);
+  if (!tw)
     return 2;
-  HANDLE tw = start(writer, &w);
-  wait_started(&w);
+  c[0].fd = c[1].fd = w.fd;
   Sleep(200);
   HANDLE tc0 = start(closer, &c[0]);
   HANDLE tc1 = start(closer, &c[1]);
   wait_started(&c[0]);
   wait_started(&c[1]);
   int early = done_within(&c[0], 300) || done_within(&c[1], 1);
-  char sink[65536];
-  while (!get(&w.done) && _read(fds[0], sink, sizeof sink) > 0) {
-  }
+  drain(fds[0], &w);
   done_within(&c[0], 2000);
   done_within(&c[1], 2000);
   join(tw);

@@ -158,16 +158,26 @@ static const char *wait_name(long long r) {
 
 /* ---- CloseHandle of a handle another thread waits on ---- */
 
+/* Starts a thread waiting on c->h, lets it reach the wait (200 ms), then
+ * closes c->h: *closed is CloseHandle's result, *early whether the wait
+ * ended within 200 ms of the close. The waiter's thread handle. */
+static HANDLE wait_then_close(struct call *c, BOOL *closed, int *early) {
+  HANDLE t = start(waiter, c);
+  wait_started(c);
+  Sleep(200); /* the waiter is in WaitForSingleObject by now */
+  *closed = CloseHandle(c->h);
+  *early = done_within(c, 200);
+  return t;
+}
+
 static int close_waited_event(void) {
   struct call c = {0};
   c.h = CreateEventA(NULL, TRUE, FALSE, NULL);
   c.timeout = 1500;
-  HANDLE t = start(waiter, &c);
-  wait_started(&c);
-  Sleep(200); /* the waiter is in WaitForSingleObject by now */
   HANDLE old = c.h;
-  BOOL closed = CloseHandle(old);
-  int early = done_within(&c, 200);
+  BOOL closed;
+  int early;
+  HANDLE t = wait_then_close(&c, &closed, &early);
   HANDLE reuse = CreateEventA(NULL, TRUE, FALSE, NULL);
   BOOL set = SetEvent(reuse); /* the new object, under the old value */
   int woke = done_within(&c, 300);
@@ -196,11 +206,9 @@ static int close_waited_dup(void) {
   if (!DuplicateHandle(GetCurrentProcess(), c.h, GetCurrentProcess(), &dup, 0,
                        FALSE, DUPLICATE_SAME_ACCESS))
     return 2;
-  HANDLE t = start(waiter, &c);
-  wait_started(&c);
-  Sleep(200);
-  BOOL closed = CloseHandle(c.h);
-  int early = done_within(&c, 200);
+  BOOL closed;
+  int early;
+  HANDLE t = wait_then_close(&c, &closed, &early);
   ULONGLONG ts = GetTickCount64();
   BOOL set = SetEvent(dup); /* the same object, through the other handle */
   int woke = done_within(&c, 1000);

@@ -1860,6 +1860,18 @@ static void run_chain(void *env) {
     co_sched_pass(ex->sched, k, c->ops[c->i].thr, run_chain, c); /* last */
 }
 
+/* Each pool thread's first errand: what the backend makes once a thread
+ * (closeonce/backend.h thread_init). */
+static void thread_init(void *env) {
+  struct co_exec *ex = env;
+  if (ex->be->version >= 6 && ex->be->thread_init)
+    ex->be->thread_init(ex->self);
+}
+
+static struct co_sched *make_pool(struct co_exec *ex, char *err, size_t cap) {
+  return ex->sched = co_sched_new(CO_THREADS, thread_init, ex, err, cap);
+}
+
 /* Steps ops[0..n): the caller's own (thr 0) here, the threads' on them. */
 static int run_ops(struct co_exec *ex, const struct co_op *ops, size_t n,
                    struct co_verdict *v) {
@@ -1873,7 +1885,7 @@ static int run_ops(struct co_exec *ex, const struct co_op *ops, size_t n,
     }
     if (!ex->sched) {
       char err[128];
-      if (!(ex->sched = co_sched_new(CO_THREADS, err, sizeof err)))
+      if (!make_pool(ex, err, sizeof err))
         return set_verdict(ex, v, CO_V_HARNESS, NULL, "%s", err);
     }
     co_sched_run(ex->sched, ops[c.i].thr, run_chain, &c);
@@ -1891,7 +1903,7 @@ int co_exec_set_trace(struct co_exec *ex, const struct co_trace *t, char *err,
   size_t i;
   ex->parallel = co_trace_threads(t) > 0;
   if (ex->parallel) { /* the threads exist from the prefix on */
-    if (!ex->sched && !(ex->sched = co_sched_new(CO_THREADS, err, cap)))
+    if (!ex->sched && !make_pool(ex, err, cap))
       return -1;
     return 0;
   }

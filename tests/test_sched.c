@@ -222,6 +222,14 @@ Test(scheduled, a_stale_use_across_threads_replays_100_times) {
       first = v;
     cr_assert_eq(co_exec_events(ex, &ev), 1, "run %d", i);
     cr_assert_eq(ev[0].step, 3);
+    if (!i) { /* which threads did what to the number */
+      char line[256];
+      co_event_rec_format(&ev[0], 1, line, sizeof line);
+      cr_assert(strstr(line, "t2: the client acts on descriptor") &&
+                    strstr(line, "; t1 closed it at step 1, t3 reused it "
+                                 "at step 2"),
+                "%s", line);
+    }
     cr_assert_str_eq(v.what, first.what);
   }
   co_trace_free(&t);

@@ -1420,8 +1420,8 @@ static int check_obj(struct co_exec *ex, struct co_verdict *v, unsigned k) {
 /* A parallel trace's history of number n (NULL: not kept). */
 static struct numhist *hist_of(struct co_exec *ex, int64_t n) {
   int64_t k = ex->stride > 1 ? n / ex->stride : n;
-  return ex->parallel && n >= 0 && k < (int64_t)(sizeof ex->hist /
-                                                  sizeof *ex->hist)
+  return ex->parallel && n >= 0 &&
+                 k < (int64_t)(sizeof ex->hist / sizeof *ex->hist)
              ? &ex->hist[k]
              : NULL;
 }
@@ -1434,8 +1434,8 @@ static void note_history(struct co_exec *ex, const struct co_step *st,
   unsigned k = st->op->kind;
   if (r->err != CO_OK)
     return;
-  if ((k == CO_OP_CLOSE || ((k == CO_OP_DUP2 || k == CO_OP_DUP3) &&
-                            c->a != c->b)) &&
+  if ((k == CO_OP_CLOSE ||
+       ((k == CO_OP_DUP2 || k == CO_OP_DUP3) && c->a != c->b)) &&
       (h = hist_of(ex, k == CO_OP_CLOSE ? c->a : c->b))) {
     h->closed_at = (int32_t)ex->step + 1;
     h->closed_thr = st->op->thr;
@@ -1480,9 +1480,9 @@ static void record_events(struct co_exec *ex, const struct co_aftermath *eff,
     rec.refused = eff->refused != 0;
     rec.thr = op->thr;
     rec.closed_at = rec.opened_at = -1;
-    if (h && h->closed_at && (eff->ev[i].why == CO_WHY_STALE ||
-                              eff->ev[i].why == CO_WHY_REUSED ||
-                              eff->ev[i].why == CO_WHY_GONE)) {
+    if (h && h->closed_at &&
+        (eff->ev[i].why == CO_WHY_STALE || eff->ev[i].why == CO_WHY_REUSED ||
+         eff->ev[i].why == CO_WHY_GONE)) {
       rec.closed_at = h->closed_at - 1;
       rec.closed_thr = h->closed_thr;
       rec.opened_at = h->opened_at - 1;

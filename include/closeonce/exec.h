@@ -114,7 +114,7 @@ struct co_exec_stats {
   uint64_t events_refused; /* of them, on steps refused (not run) */
   uint64_t skipped;        /* operations skipped in contract mode */
   uint64_t transitions;    /* distinct model transitions seen */
-  uint64_t faults; /* issue 21: faults that fired inside a library */
+  uint64_t faults;         /* issue 21: faults that fired inside a library */
 };
 
 struct co_exec;

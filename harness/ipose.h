@@ -40,7 +40,8 @@
  * binary form of `fail` holds the index. Each lists the functions the
  * interposers send to it (docs/faults.md#calls). */
 #define CO_IFAM_LIST(X)                                                        \
-  X(CLOSE, "close")     /* close, fclose; CloseHandle, _close (Win32) */       \
+  X(CLOSE, "close")     /* close, fclose, syscall(SYS_close); CloseHandle,     \
+                           _close (Win32) */                                   \
   X(OPEN, "open")       /* open, openat, creat, fopen; CreateFileW */          \
   X(DUP, "dup")         /* dup, dup2, dup3, F_DUPFD; DuplicateHandle */        \
   X(FCNTL, "fcntl")     /* fcntl other than F_DUPFD */                         \
@@ -157,7 +158,8 @@ struct co_icall {
   X(MEMFD, "memfd_create")                                                     \
   X(FWRITE, "fwrite")                                                          \
   X(FFLUSH, "fflush")                                                          \
-  X(FREAD, "fread")
+  X(FREAD, "fread")                                                            \
+  X(SYS_CLOSE, "SYS_close")
 enum co_ifn {
 #define CO__IFN_ENUM(id, name) CO_IFN_##id,
   CO_IFN_LIST(CO__IFN_ENUM)

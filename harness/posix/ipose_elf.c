@@ -37,6 +37,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -138,12 +139,12 @@ static void record(struct co_ipose *ip, int other, unsigned fam, unsigned fn,
 /* close: under CO_CLOSE_FREES (Linux, man 2 close) an injected EINTR or
  * EIO is reported after the number was freed; under CO_CLOSE_KEEPS an
  * EINTR leaves it open (docs/faults.md#profiles). */
-static int w_close(int fd) {
+static int close_call(int fd, unsigned fn, int (*real)(int)) {
   int other;
   struct co_ipose *ip = reach(&other);
   int r, e, inj = 0;
   if (!ip)
-    return close(fd);
+    return real(fd);
   /* a number that is not open fails EBADF before anything could fail */
   if (co_ipose_armed(ip) && fcntl(fd, F_GETFD) != -1 &&
       co_ipose_fault(ip, CO_IF_CLOSE, &e)) {
@@ -152,17 +153,41 @@ static int w_close(int fd) {
     e = errno_of(e);
     inj = CO_INJ_FAILED;
     if (!keeps) {
-      close(fd);
+      real(fd);
       inj = CO_INJ_CLOSED;
     }
     r = -1;
   } else {
-    r = close(fd);
+    r = real(fd);
     e = errno;
   }
-  record(ip, other, CO_IF_CLOSE, CO_IFN_CLOSE, inj, fd, -1, 0, r, -1, e);
+  record(ip, other, CO_IF_CLOSE, fn, inj, fd, -1, 0, r, -1, e);
   errno = e;
   return r;
+}
+static int w_close(int fd) {
+  return close_call(fd, CO_IFN_CLOSE, close);
+}
+
+/* syscall(2): a library that closes with the system call itself (libuv's
+ * uv__close_nocancel on Linux: glibc's close is a cancellation point) is
+ * seen at SYS_close, as close; every other number is passed through. */
+static int sys_close(int fd) {
+  return (int)syscall(SYS_close, fd);
+}
+static long w_syscall(long nr, ...) {
+  va_list ap;
+  long a[6];
+  int i;
+  va_start(ap, nr);
+  /* (the kernel takes six words: glibc's syscall reads six, whatever the
+   * caller passed) */
+  for (i = 0; i < 6; i++)
+    a[i] = va_arg(ap, long);
+  va_end(ap);
+  if (nr == SYS_close)
+    return close_call((int)a[0], CO_IFN_SYS_CLOSE, sys_close);
+  return syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 /* fclose frees the stream whatever it returns (C11 7.21.5.1); under
@@ -595,6 +620,7 @@ static const struct sym {
     {"calloc", (void *)w_calloc, CO_IF_ALLOC},
     {"realloc", (void *)w_realloc, CO_IF_ALLOC},
     {"pthread_create", (void *)w_pthread_create, CO_IF_COUNT},
+    {"syscall", (void *)w_syscall, CO_IF_CLOSE},
 };
 
 static void *wrapper_of(const char *name, unsigned nofault) {

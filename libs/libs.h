@@ -19,6 +19,8 @@ extern const struct co_adapter co_lib_bzip2;
 extern const struct co_adapter co_lib_libarchive;
 extern const struct co_adapter co_lib_libevent;
 extern const struct co_adapter co_lib_libuv;
+/* libuv's uv_fs_* through its thread pool (issue 22): layer uvfs */
+extern const struct co_adapter co_lib_uvfs;
 extern const struct co_adapter co_lib_gsocket;
 extern const struct co_adapter co_lib_sndfile;
 

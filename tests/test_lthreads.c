@@ -14,7 +14,10 @@
  *   contract that says uv_fs_close hands the descriptor back (a planted
  *   mis-declaration) is caught at the pool thread's close, by attribution,
  *   naming the library thread.
+ * - libevent-threads: the base made after evthread_use_pthreads has its
+ *   notification eventfd (the plain target's has none), the library's own.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -294,4 +297,51 @@ Test(lthreads, uvfs_close_declared_detaching_is_caught_at_the_pool_close) {
   cr_assert(strstr(v.what, "x_uv_fs_close (layer xuvfs) -> SYS_close(") &&
                 strstr(v.what, "[a library thread]"),
             "%s", v.what);
+}
+
+/* The eventfds open in the process now. */
+static int eventfds(void) {
+  DIR *d = opendir("/proc/self/fd");
+  struct dirent *e;
+  int n = 0;
+  cr_assert_not_null(d);
+  while ((e = readdir(d))) {
+    char path[300], link[64];
+    ssize_t k;
+    snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
+    k = readlink(path, link, sizeof link - 1);
+    if (k > 0) {
+      link[k] = '\0';
+      n += !strcmp(link, "anon_inode:[eventfd]");
+    }
+  }
+  closedir(d);
+  return n;
+}
+
+static int eventfds_made_by(const char *target) {
+  struct co_exec *ex;
+  char err[256];
+  int before, after;
+  co_libs_init();
+  before = eventfds();
+  ex = co_exec_new_target(co_target_find(target), err, sizeof err);
+  cr_assert_not_null(ex, "%s", err);
+  after = eventfds();
+  cr_assert_eq(sup_run(ex, "s0 s1 = socketpair\no0 = "
+                           "bufferevent_socket_new_close s0\n"
+                           "bufferevent_write o0 5\nbufferevent_free o0\n"
+                           "close s1\n",
+                       &(struct rec){0}, &(struct co_verdict){0}),
+               CO_V_OK);
+  co_exec_free(ex);
+  return after - before;
+}
+
+Test(lthreads, libevent_threads_base_has_its_notification_eventfd) {
+  cr_assert_eq(eventfds_made_by("libevent-threads"), 1);
+}
+
+Test(lthreads, libevent_plain_base_has_none) {
+  cr_assert_eq(eventfds_made_by("libevent"), 0);
 }

@@ -25,6 +25,7 @@
 
 #include "attrib.h"
 #include "ipose.h"
+#include "baton.h"
 
 struct co_exec {
   const struct co_backend *be;
@@ -105,6 +106,11 @@ struct co_exec {
    * armed, and what the model said of the calls' numbers before the step */
   struct co_ipose ipose;
   struct co_attrib_snap snap;
+  /* issue 22: the threads of scheduled runs (harness/baton.h), made at the
+   * first parallel trace; the thread whose batch of steps runs now (0: the
+   * caller's) */
+  struct co_sched *sched;
+  unsigned on_thread;
   uint8_t lrouted[CO_EXEC_LAYERS]; /* layer k's library objects are loaded
                                       and routed (co_ipose_install) */
 };
@@ -544,6 +550,7 @@ void co_exec_free(struct co_exec *ex) {
   co_ipose_detach(&ex->ipose); /* no library thread reaches it any more */
   restore_limit(ex); /* as co_exec_end: the limit, then 0-2 */
   std_restore(ex);
+  co_sched_free(ex->sched);
   free_layer_states(ex);
   if (ex->self)
     ex->be->destroy(ex->self);
@@ -1822,11 +1829,53 @@ out:
   return v->kind;
 }
 
+/* Steps ops[0..n) of one thread on that thread (harness/baton.h): the
+ * baton's errand. */
+struct batch {
+  struct co_exec *ex;
+  const struct co_op *ops;
+  size_t n, ran;
+  struct co_verdict *v;
+  int rc;
+};
+
+static void run_batch(void *env) {
+  struct batch *b = env;
+  struct co_step st;
+  b->ex->on_thread = b->ops[0].thr;
+  for (b->ran = 0, b->rc = CO_V_OK; b->ran < b->n && b->rc == CO_V_OK;
+       b->ran++) {
+    co_step_of(&st, &b->ops[b->ran]);
+    b->rc = exec_step(b->ex, &st, b->v);
+  }
+  b->ex->on_thread = 0;
+}
+
+/* Steps ops[0..n), all of thread ops[0].thr, there; the caller's thread
+ * runs the prefix's (thr 0) itself. */
+static int step_on_thread(struct co_exec *ex, const struct co_op *ops, size_t n,
+                          struct co_verdict *v) {
+  struct batch b = {ex, ops, n, 0, v, CO_V_OK};
+  if (!ops[0].thr || ex->on_thread == ops[0].thr) {
+    run_batch(&b);
+    return b.rc;
+  }
+  if (!ex->sched) {
+    char err[128];
+    if (!(ex->sched = co_sched_new(CO_THREADS, err, sizeof err)))
+      return set_verdict(ex, v, CO_V_HARNESS, NULL, "%s", err);
+  }
+  co_sched_run(ex->sched, ops[0].thr, run_batch, &b);
+  return b.rc;
+}
+
 int co_exec_step(struct co_exec *ex, const struct co_op *op,
                  struct co_verdict *v) {
-  struct co_step st;
-  co_step_of(&st, op);
-  return exec_step(ex, &st, v);
+  return step_on_thread(ex, op, 1, v);
+}
+
+unsigned long long co_exec_handoffs(const struct co_exec *ex) {
+  return co_sched_handoffs(ex->sched);
 }
 
 static int full_check(struct co_exec *ex, char *msg, size_t cap);
@@ -2080,7 +2129,7 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
 
 int co_exec_run(struct co_exec *ex, const struct co_trace *t,
                 struct co_verdict *v) {
-  size_t i;
+  size_t i, j;
   struct co_limit_need need;
   /* Numbers named by f>=B must be below the limit: raise it within the
    * hard one. If the hard one is too low the trace runs with the limit it
@@ -2091,9 +2140,13 @@ int co_exec_run(struct co_exec *ex, const struct co_trace *t,
     restore_limit(ex);
     return v->kind;
   }
-  for (i = 0; i < t->len; i++)
-    if (co_exec_step(ex, &t->ops[i], v) != CO_V_OK)
+  /* each run of one thread's operations is one hand-over (baton.h) */
+  for (i = 0; i < t->len; i += j) {
+    for (j = 1; i + j < t->len && t->ops[i + j].thr == t->ops[i].thr; j++)
+      ;
+    if (step_on_thread(ex, &t->ops[i], j, v) != CO_V_OK)
       break;
+  }
   return co_exec_end(ex, v);
 }
 

@@ -374,6 +374,7 @@ static void call_canon(struct co_op *op) {
 
 void co_op_canon(struct co_op *op) {
   const struct co_opdesc *d;
+  op->thr = (uint8_t)(op->thr % (CO_THREADS + 1));
   if (op->kind >= CO_OP_COUNT)
     op->kind = (uint8_t)(op->kind % CO_OP_COUNT);
   if (op->kind == CO_OP_CALL) {
@@ -491,16 +492,42 @@ static uint8_t entry_record(const struct co_opset *set, size_t k,
   return (uint8_t)(set->n + k % per + 1);
 }
 
+/* A record's thread byte: modulo CO_THREADS + 1, and 0 after a thread's
+ * operation continues that thread (every prefix operation comes first). */
+static uint8_t record_thread(const struct co_trace *out, uint8_t b) {
+  uint8_t t = (uint8_t)(b % (CO_THREADS + 1));
+  if (!t && out->len)
+    t = out->ops[out->len - 1].thr;
+  return t;
+}
+
+unsigned co_trace_threads(const struct co_trace *t) {
+  unsigned hi = 0;
+  size_t i;
+  for (i = 0; i < t->len; i++)
+    if (t->ops[i].thr > hi)
+      hi = t->ops[i].thr;
+  return hi;
+}
+
+void co_trace_canon_threads(struct co_trace *t) {
+  size_t i;
+  for (i = 1; i < t->len; i++)
+    if (!t->ops[i].thr)
+      t->ops[i].thr = t->ops[i - 1].thr;
+}
+
 int co_trace_decode(const uint8_t *data, size_t size,
                     const struct co_opset *set, size_t max_ops,
                     struct co_trace *out) {
-  size_t i;
+  size_t i, rec;
   co_trace_clear(out);
   if (!max_ops || max_ops > CO_MAX_OPS)
     max_ops = CO_MAX_OPS;
   if (!set || !(set->n + set->nentries))
     return 0;
-  for (i = 0; i + 4 <= size && out->len < max_ops; i += 4) {
+  rec = set->threads ? CO_REC_THREADED : 4;
+  for (i = 0; i + rec <= size && out->len < max_ops; i += rec) {
     const uint8_t *r = data + i;
     struct co_op op;
     size_t k;
@@ -508,6 +535,8 @@ int co_trace_decode(const uint8_t *data, size_t size,
       continue;
     k = record_index(set, r);
     memset(&op, 0, sizeof op);
+    if (set->threads) /* 0 after a thread's continues it (canonical) */
+      op.thr = record_thread(out, r[4]);
     if (k >= set->n) {
       op.kind = CO_OP_CALL;
       op.entry = set->entries[k - set->n];
@@ -557,10 +586,10 @@ int co_trace_decode(const uint8_t *data, size_t size,
 
 size_t co_trace_encode(const struct co_trace *t, const struct co_opset *set,
                        uint8_t *buf, size_t cap) {
-  size_t need = 0, i, k;
+  size_t need = 0, i, k, rec = set->threads ? CO_REC_THREADED : 4;
   for (i = 0; i < t->len; i++) {
     const struct co_op *op = &t->ops[i];
-    uint8_t r[4], page;
+    uint8_t r[CO_REC_THREADED], page;
     if (op->kind == CO_OP_CALL) {
       struct co_step st;
       co_step_of(&st, op);
@@ -573,9 +602,10 @@ size_t co_trace_encode(const struct co_trace *t, const struct co_opset *set,
       r[2] = co_effect_takes_n(st.call->e->effect) ? (uint8_t)op->n
                                                    : ref_encode(op->a);
       r[3] = (uint8_t)(page | (op->obj & ((1u << PAGE_SHIFT) - 1)));
-      if (need + 4 <= cap)
-        memcpy(buf + need, r, 4);
-      need += 4;
+      r[4] = op->thr;
+      if (need + rec <= cap)
+        memcpy(buf + need, r, rec);
+      need += rec;
       continue;
     }
     for (k = 0; k < set->n && set->kinds[k] != op->kind; k++)
@@ -593,9 +623,10 @@ size_t co_trace_encode(const struct co_trace *t, const struct co_opset *set,
                                           : ref_encode(op->a);
     r[3] = co_opdesc[op->kind].nrefs >= 2 ? ref_encode(op->b)
                                           : (uint8_t)(op->n & 0xff);
-    if (need + 4 <= cap)
-      memcpy(buf + need, r, 4);
-    need += 4;
+    r[4] = op->thr;
+    if (need + rec <= cap)
+      memcpy(buf + need, r, rec);
+    need += rec;
   }
   return need;
 }
@@ -619,6 +650,10 @@ uint64_t co_trace_hash(const struct co_trace *t) {
     size_t k;
     for (k = 0; k < sizeof r; k++) {
       h ^= r[k];
+      h *= 0x100000001b3ull;
+    }
+    if (op->thr) { /* (a sequential trace keeps its hash) */
+      h ^= 0x100u | op->thr;
       h *= 0x100000001b3ull;
     }
   }
@@ -736,11 +771,21 @@ int co_op_format(const struct co_op *op, char *buf, size_t cap) {
   return len;
 }
 
+int co_op_format_thr(const struct co_op *op, char *buf, size_t cap) {
+  int len = 0;
+  if (cap)
+    buf[0] = 0;
+  if (op->thr)
+    appendf(buf, cap, &len, "t%u: ", op->thr);
+  return len + co_op_format(op, buf + (len < (int)cap ? len : (int)cap),
+                            len < (int)cap ? cap - (size_t)len : 0);
+}
+
 int co_trace_print(const struct co_trace *t, FILE *out) {
-  char line[128];
+  char line[136];
   size_t i;
   for (i = 0; i < t->len; i++) {
-    co_op_format(&t->ops[i], line, sizeof line);
+    co_op_format_thr(&t->ops[i], line, sizeof line);
     if (fprintf(out, "%s\n", line) < 0)
       return -1;
   }
@@ -751,6 +796,7 @@ struct lexer {
   const char *p, *end, *line_start;
   int line;
   struct co_parse_error *err;
+  uint8_t thr; /* the current line's thread ("t2:"), 0 for the prefix */
 };
 
 static int lex_fail(struct lexer *lx, const char *at, const char *fmt, ...) {
@@ -1166,6 +1212,32 @@ static int parse_dsts(struct lexer *lx, const char **t, size_t *n,
   return 0;
 }
 
+/* A thread prefix "tK:" (K 1..CO_THREADS) as the line's first token: sets
+ * lx->thr and returns the next token's length (in *t); otherwise the line
+ * is the prefix's (thr 0) and the token is returned as it is. A prefix
+ * line after a thread's, or a thread out of range, is an error. */
+static size_t parse_thread(struct lexer *lx, const char **t, size_t n) {
+  uint8_t prev = lx->thr;
+  if (n >= 3 && (*t)[0] == 't' && (*t)[n - 1] == ':') {
+    unsigned k;
+    if (small_uint(*t + 1, n - 2, &k) < 0 || k < 1 || k > CO_THREADS) {
+      lex_fail(lx, *t, "expected a thread t1..t%d, found '%.*s'", CO_THREADS,
+               (int)n, *t);
+      return (size_t)-1;
+    }
+    lx->thr = (uint8_t)k;
+    return next_token(lx, t);
+  }
+  if (prev) {
+    lex_fail(lx, *t,
+             "an operation of the sequential prefix after a thread's (t%u): "
+             "write its thread ('t%u: ...'), or move it before the threads",
+             prev, prev);
+    return (size_t)-1;
+  }
+  return n;
+}
+
 static int parse_line(struct lexer *lx, struct co_trace *out) {
   const char *t;
   size_t n;
@@ -1180,6 +1252,10 @@ static int parse_line(struct lexer *lx, struct co_trace *out) {
   n = next_token(lx, &t);
   if (n == 0)
     return 0; /* blank or comment */
+  if ((n = parse_thread(lx, &t, n)) == (size_t)-1)
+    return -1;
+  if (n == 0)
+    return lex_fail(lx, t, "expected an operation after 't%u:'", lx->thr);
   if (parse_dsts(lx, &t, &n, &b) < 0)
     return -1;
   for (k = 0; k < CO_OP_COUNT; k++)
@@ -1341,7 +1417,7 @@ int co_trace_looks_text(const char *name, const void *data, size_t size) {
 
 int co_trace_parse(const char *text, size_t len, struct co_trace *out,
                    struct co_parse_error *err) {
-  struct lexer lx = {text, text + len, text, 1, err};
+  struct lexer lx = {text, text + len, text, 1, err, 0};
   size_t ok = text_prefix((const unsigned char *)text, len);
   co_trace_clear(out);
   if (ok < len) {
@@ -1362,8 +1438,11 @@ int co_trace_parse(const char *text, size_t len, struct co_trace *out,
   }
   while (lx.p < lx.end) {
     const char *nl, *t;
+    size_t before = out->len;
     if (parse_line(&lx, out) < 0)
       return -1;
+    if (out->len > before)
+      out->ops[before].thr = lx.thr;
     if (next_token(&lx, &t) != 0)
       return lex_fail(&lx, t, "unexpected '%c'", *t);
     nl = memchr(lx.p, '\n', (size_t)(lx.end - lx.p));

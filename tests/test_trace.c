@@ -344,6 +344,7 @@ static void big_opset(struct co_opset *set, uint8_t *kinds, uint8_t *ents) {
     cr_assert_eq(co_adapter_register(&a, err, sizeof err), 0, "%s", err);
   }
   set->nentries = 0;
+  set->threads = 0;
   for (i = 0; co_entry_get((unsigned)i, NULL, NULL); i++)
     ents[set->nentries++] = (uint8_t)i;
   cr_assert_gt(set->nentries, 240);
@@ -489,7 +490,7 @@ Test(decode, block_offsets_keep_the_old_encoding) {
 Test(text, access_masks_round_trip_and_bad_ones_are_errors) {
   static const uint8_t kinds[] = {CO_OP_OPEN_ACCESS, CO_OP_DUPH_ACCESS,
                                   CO_OP_READ};
-  const struct co_opset set = {kinds, sizeof kinds, NULL, 0};
+  const struct co_opset set = {kinds, sizeof kinds, NULL, 0, 0};
   const char *src = "s0 = open_access GENERIC_READ|GENERIC_WRITE noinherit\n"
                     "s1 = duphandle_access s0 FILE_READ_DATA|FILE_APPEND_DATA "
                     "noinherit sameattr\n"

@@ -123,6 +123,12 @@ struct co_exec;
  * adapter registry (closeonce/contract.h).
  */
 
+/* Parallel traces (closeonce/trace.h, docs/threads.md#scheduled): each
+ * operation with a thread runs on that thread of the executor's pool, one
+ * at a time, in trace order; co_exec_run hands a run of one thread's
+ * operations over at once. The hand-overs made so far: */
+unsigned long long co_exec_handoffs(const struct co_exec *ex);
+
 /* Create an executor on a backend: creates the backend, takes the foreign
  * set. NULL with a message in err on failure. */
 struct co_exec *co_exec_new(const struct co_backend *be, char *err,

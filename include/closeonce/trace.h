@@ -41,6 +41,7 @@
 #define CO_OBJS 8       /* o0..o7: objects of owner layers */
 #define CO_FREE_REFS 32 /* #0..#31 */
 #define CO_MAX_OPS 4096 /* a longer trace is truncated by the decoders */
+#define CO_THREADS 4    /* t1..t4: the threads of a parallel trace */
 
 /* Kinds of the integer argument of an operation. */
 enum co_argkind {
@@ -366,6 +367,8 @@ struct co_op {
   uint8_t obj;   /* CALL: the object operand o0..o7 */
   uint8_t blk;   /* CO_ARG_OFFSET: whole blocks added to n (CO_BLK_MAX) */
   uint8_t dst2;  /* an operation that binds two slots (pipe): the second */
+  uint8_t thr;   /* the thread that runs it: 0 the sequential prefix,
+                    1..CO_THREADS a thread of a parallel trace (below) */
 };
 
 /*
@@ -382,10 +385,40 @@ struct co_op {
 void co_fault_of(const struct co_op *op, unsigned *fam, int *err,
                  unsigned *count /* N - 1 */);
 
+/*
+ * Parallel traces (issue 22, docs/threads.md). An operation's thr names
+ * the thread that runs it: 0 for the sequential prefix, run on the calling
+ * thread before any other starts, 1..CO_THREADS for the trace's threads,
+ * each running its own operations in trace order. Slots and objects are
+ * shared by every thread, as a program's variables are. The order of the
+ * operations is the schedule: a scheduled run (harness/baton.c) runs them
+ * in that order, each on its thread, one at a time, so the model predicts
+ * every step; a free run races the threads and checks that some
+ * interleaving explains what each saw. In canonical form every prefix
+ * operation comes before the first thread's.
+ *  - text: a thread's operation is written after "tK:"
+ *      s0 = open
+ *      t1: close s0
+ *      t2: s1 = open
+ *      t1: write s0 3
+ *    A prefix line after a thread's is an error at its line.
+ *  - binary: in a threaded opset (co_opset.threads), each record is 5
+ *    bytes, the 4 of the operation and then its thread, taken modulo
+ *    CO_THREADS + 1; a 0 after the first thread's record continues the
+ *    thread before it. All-zero input is still the empty trace, and one
+ *    byte changes one operation (its thread, or what it does).
+ */
+#define CO_REC_THREADED 5 /* bytes of a record in a threaded opset */
+
 struct co_trace {
   struct co_op *ops;
   size_t len, cap;
 };
+/* The number of the highest thread a trace names (0: sequential). */
+unsigned co_trace_threads(const struct co_trace *t);
+/* Bring a trace's threads to canonical form: a prefix operation after a
+ * thread's continues that thread (what the decoder does). */
+void co_trace_canon_threads(struct co_trace *t);
 
 /* The operations a target accepts, in decoding order: the built-in kinds,
  * then the layer entry points (entry ids). */
@@ -394,6 +427,9 @@ struct co_opset {
   size_t n;
   const uint8_t *entries;
   size_t nentries;
+  /* parallel traces: the binary form has a thread byte a record (0: the
+   * sequential form, 4 bytes a record) */
+  uint8_t threads;
 };
 
 /* Static description of one operation kind. */
@@ -515,6 +551,8 @@ int co_op_format(const struct co_op *op, char *buf, size_t cap);
 int co_ref_format(struct co_ref r, char *buf, size_t cap);
 /* An access argument's text (CO_ACC_* names joined by '|', or "0"). */
 int co_access_format(int32_t n, char *buf, size_t cap);
+/* One operation with its thread ("t2: close s0"; no prefix for thr 0). */
+int co_op_format_thr(const struct co_op *op, char *buf, size_t cap);
 /* The whole trace, one operation a line. Returns 0 or -1 on write error. */
 int co_trace_print(const struct co_trace *t, FILE *out);
 

@@ -1,0 +1,218 @@
+/*
+ * The threads of a scheduled run: a pool, and the baton that goes from
+ * the caller to one of them and back (harness/baton.h;
+ * docs/threads.md#scheduled).
+ *
+ * Each worker has two counters: go, the requests posted to it, and done,
+ * the requests it finished. Posting stores fn and env, then go + 1 with
+ * release order; the worker reads go with acquire order, runs fn, stores
+ * done with release order, which the caller reads with acquire order: so
+ * what either side wrote before its store is what the other reads after.
+ * Each side waits spinning a little first (a hand-over is then a few
+ * hundred nanoseconds while the other thread has a core), then on the
+ * worker's condition variable, checking its counter under the lock that
+ * the other side takes after storing, so no wake-up is lost.
+ */
+#include "baton.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "closeonce/trace.h"
+
+#ifdef _WIN32
+#include <windows.h>
+typedef HANDLE thread_t;
+typedef SRWLOCK lock_t;
+typedef CONDITION_VARIABLE cond_t;
+#define LOCK(l) AcquireSRWLockExclusive(l)
+#define UNLOCK(l) ReleaseSRWLockExclusive(l)
+#define WAIT(c, l) SleepConditionVariableSRW(c, l, INFINITE, 0)
+#define WAKE(c) WakeAllConditionVariable(c)
+#else
+#include <pthread.h>
+#include <signal.h>
+typedef pthread_t thread_t;
+typedef pthread_mutex_t lock_t;
+typedef pthread_cond_t cond_t;
+#define LOCK(l) pthread_mutex_lock(l)
+#define UNLOCK(l) pthread_mutex_unlock(l)
+#define WAIT(c, l) pthread_cond_wait(c, l)
+#define WAKE(c) pthread_cond_broadcast(c)
+#endif
+
+#if defined(__x86_64__) || defined(__i386__)
+#define RELAX() __builtin_ia32_pause()
+#else
+#define RELAX() ((void)0)
+#endif
+
+/* Spins before sleeping: about 2 microseconds of pause instructions,
+ * longer than most steps of a model and a system call. */
+#define SPINS 4000
+
+struct worker {
+  struct co_sched *s;
+  thread_t th;
+  int made;
+  lock_t mu;
+  cond_t cv;
+  atomic_uint go, done;
+  atomic_int quit;
+  void (*fn)(void *);
+  void *env;
+};
+
+struct co_sched {
+  unsigned n;
+  unsigned long long handoffs;
+  struct worker w[CO_THREADS];
+};
+
+/* Wait until *c differs from seen (or quit, for a worker); returns *c. */
+static unsigned wait_change(struct worker *w, atomic_uint *c, unsigned seen,
+                            int worker) {
+  unsigned v;
+  int i;
+  for (i = 0; i < SPINS; i++) {
+    if ((v = atomic_load_explicit(c, memory_order_acquire)) != seen ||
+        (worker && atomic_load_explicit(&w->quit, memory_order_acquire)))
+      return v;
+    RELAX();
+  }
+  LOCK(&w->mu);
+  while ((v = atomic_load_explicit(c, memory_order_acquire)) == seen &&
+         !(worker && atomic_load_explicit(&w->quit, memory_order_acquire)))
+    WAIT(&w->cv, &w->mu);
+  UNLOCK(&w->mu);
+  return v;
+}
+
+static void post(struct worker *w, atomic_uint *c, unsigned v) {
+  atomic_store_explicit(c, v, memory_order_release);
+  LOCK(&w->mu);
+  WAKE(&w->cv);
+  UNLOCK(&w->mu);
+}
+
+static void worker_loop(struct worker *w) {
+  unsigned seen = 0;
+  for (;;) {
+    unsigned go = wait_change(w, &w->go, seen, 1);
+    if (go == seen) /* quit */
+      return;
+    seen = go;
+    w->fn(w->env);
+    post(w, &w->done, go);
+  }
+}
+
+#ifdef _WIN32
+static DWORD WINAPI worker_main(LPVOID arg) {
+  worker_loop(arg);
+  return 0;
+}
+#else
+static void *worker_main(void *arg) {
+  sigset_t async;
+  /* a trace's asynchronous signals are the calling thread's to take
+   * (docs/posix.md#sigpipe): a worker never takes one */
+  sigemptyset(&async);
+  sigaddset(&async, SIGPIPE);
+  sigaddset(&async, SIGCHLD);
+  sigaddset(&async, SIGALRM);
+  sigaddset(&async, SIGINT);
+  sigaddset(&async, SIGTERM);
+  sigaddset(&async, SIGUSR1);
+  sigaddset(&async, SIGUSR2);
+  pthread_sigmask(SIG_BLOCK, &async, NULL);
+  worker_loop(arg);
+  return NULL;
+}
+#endif
+
+static int start(struct worker *w) {
+#ifdef _WIN32
+  InitializeSRWLock(&w->mu);
+  InitializeConditionVariable(&w->cv);
+  w->th = CreateThread(NULL, 0, worker_main, w, 0, NULL);
+  return w->th ? 0 : -1;
+#else
+  pthread_mutex_init(&w->mu, NULL);
+  pthread_cond_init(&w->cv, NULL);
+  return pthread_create(&w->th, NULL, worker_main, w) ? -1 : 0;
+#endif
+}
+
+static void stop(struct worker *w) {
+  atomic_store_explicit(&w->quit, 1, memory_order_release);
+  LOCK(&w->mu);
+  WAKE(&w->cv);
+  UNLOCK(&w->mu);
+#ifdef _WIN32
+  WaitForSingleObject(w->th, INFINITE);
+  CloseHandle(w->th);
+#else
+  pthread_join(w->th, NULL);
+  pthread_mutex_destroy(&w->mu);
+  pthread_cond_destroy(&w->cv);
+#endif
+}
+
+struct co_sched *co_sched_new(unsigned n, char *err, size_t cap) {
+  struct co_sched *s;
+  unsigned k;
+  if (n < 1 || n > CO_THREADS) {
+    snprintf(err, cap, "a scheduled run has 1 to %d threads, not %u",
+             CO_THREADS, n);
+    return NULL;
+  }
+  if (!(s = calloc(1, sizeof *s))) {
+    snprintf(err, cap, "out of memory");
+    return NULL;
+  }
+  s->n = n;
+  for (k = 0; k < n; k++) {
+    struct worker *w = &s->w[k];
+    w->s = s;
+    atomic_init(&w->go, 0);
+    atomic_init(&w->done, 0);
+    atomic_init(&w->quit, 0);
+    if (start(w) < 0) {
+      snprintf(err, cap, "cannot start thread t%u of a scheduled run", k + 1);
+      co_sched_free(s);
+      return NULL;
+    }
+    w->made = 1;
+  }
+  return s;
+}
+
+void co_sched_free(struct co_sched *s) {
+  unsigned k;
+  if (!s)
+    return;
+  for (k = 0; k < s->n; k++)
+    if (s->w[k].made)
+      stop(&s->w[k]);
+  free(s);
+}
+
+unsigned co_sched_threads(const struct co_sched *s) { return s ? s->n : 0; }
+
+void co_sched_run(struct co_sched *s, unsigned k, void (*fn)(void *env),
+                  void *env) {
+  struct worker *w = &s->w[k - 1];
+  unsigned seq = atomic_load_explicit(&w->go, memory_order_relaxed) + 1;
+  w->fn = fn;
+  w->env = env;
+  s->handoffs++;
+  post(w, &w->go, seq);
+  (void)wait_change(w, &w->done, seq - 1, 0);
+}
+
+unsigned long long co_sched_handoffs(const struct co_sched *s) {
+  return s ? s->handoffs : 0;
+}

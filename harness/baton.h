@@ -1,0 +1,41 @@
+/*
+ * The threads of a scheduled run (issue 22, docs/threads.md#scheduled).
+ *
+ * A parallel trace names, for each operation, the thread that runs it
+ * (struct co_op.thr). A scheduled run runs the operations in trace order,
+ * each on its own real thread, one at a time: the thread holding the baton
+ * runs its operations until the next one is another thread's, then hands
+ * the baton over and waits for it to come back. Nothing runs at the same
+ * time as anything else, so the executor and the model need no lock, the
+ * model predicts every step, and a trace replays the same way every time.
+ *
+ * struct co_sched is one executor's pool of threads t1..tN, made at its
+ * first parallel trace and kept until the executor is freed: a hand-over
+ * costs two wake-ups, not a thread's creation. A worker waits spinning a
+ * little, then on a condition variable (pthreads; on Windows CreateThread,
+ * an SRW lock and a condition variable). Workers block every signal a
+ * trace may raise asynchronously (SIGPIPE, as the POSIX backend's own
+ * threads do: docs/posix.md#sigpipe).
+ */
+#ifndef CLOSEONCE_BATON_H
+#define CLOSEONCE_BATON_H
+
+#include <stddef.h>
+
+struct co_sched;
+
+/* A pool of n threads (1..CO_THREADS). NULL with a message in err. */
+struct co_sched *co_sched_new(unsigned n, char *err, size_t cap);
+/* Ends and joins the threads. NULL is fine. */
+void co_sched_free(struct co_sched *s);
+unsigned co_sched_threads(const struct co_sched *s);
+
+/* Run fn(env) on thread k (1..n) and wait until it returns: the baton goes
+ * to k and comes back. What fn wrote is visible to the caller after. */
+void co_sched_run(struct co_sched *s, unsigned k, void (*fn)(void *env),
+                  void *env);
+
+/* Hand-overs made so far (for the benchmark and the stats). */
+unsigned long long co_sched_handoffs(const struct co_sched *s);
+
+#endif

@@ -280,12 +280,14 @@ const struct co_adapter co_lib_libuv = {.version = CO_ADAPTER_VERSION, .objects 
  * uvfs (issue 22): libuv's file operations, through its thread pool.
  *
  * Contract, from the libuv 1.44 documentation (docs/src/fs.rst):
- *  - "All file operations are run on the threadpool. ... All functions
- *    have a callback argument; if it is NULL the request is run
- *    synchronously." The *_sync entries below pass NULL (the call runs on
- *    the caller's thread); the others pass a callback, and the glue runs
- *    the loop (uv_run UV_RUN_ONCE) until it came: the pool thread's open,
- *    write, read or close happens inside the step (docs/threads.md).
+ *  - "All functions defined in this document take a callback, which is
+ *    allowed to be NULL. If the callback is NULL the request is completed
+ *    synchronously, otherwise it will be performed asynchronously. All file
+ *    operations are run on the threadpool." The *_sync entries below pass
+ *    NULL (the call runs on the caller's thread); the others pass a
+ *    callback, and the glue runs the loop (uv_run UV_RUN_ONCE) until it
+ *    came: the pool thread's open, write, read or close happens inside the
+ *    step (docs/threads.md#library-threads).
  *  - uv_fs_open(loop, req, path, flags, mode, cb): "Equivalent to
  *    open(2)"; req->result is the uv_file (a descriptor) or a negative
  *    error. unix/fs.c uv__fs_open opens with O_CLOEXEC added. The file is
@@ -296,9 +298,9 @@ const struct co_adapter co_lib_libuv = {.version = CO_ADAPTER_VERSION, .objects 
  *    a cancellation point) and reports EINTR and EINPROGRESS as success
  *    ("The close is in progress, not an error"): on Linux the number is
  *    free then (docs/faults.md#profiles).
- *  - uv_fs_write, uv_fs_read with offset -1: "Equivalent to
- *    pwritev(2)/preadv(2)" at the current position: unix/fs.c uses
- *    write(2)/read(2) when offset < 0, and retries EINTR.
+ *  - uv_fs_write, uv_fs_read with offset -1: "Equivalent to pwritev(2)"
+ *    and "preadv(2)"; "If the offset argument is -1, then the current file
+ *    offset is used and updated": unix/fs.c uses write(2)/read(2) then.
  * The object is the opened file: its descriptor is lent by uv_fs_file (the
  * adapter's accessor of req->result: the uv_file the caller then passes to
  * every uv_fs_* call). uv_fs_read is ownership first (CO_IO_AS_RUN): what

@@ -29,6 +29,7 @@
 #include <uv.h>
 
 #include "closeonce/error.h"
+#include "closeonce/gen.h"
 #include "closeonce/target.h"
 #include "ipose.h"
 #include "libs.h"
@@ -361,4 +362,67 @@ Test(lthreads, libevent_threads_base_has_its_notification_eventfd) {
 
 Test(lthreads, libevent_plain_base_has_none) {
   cr_assert_eq(eventfds_made_by("libevent"), 0);
+}
+
+/* Figures: N generated traces of a target in contract mode (the moves a
+ * well-behaved client would not make skipped, as `closeonce fuzz` does),
+ * every one clean; the library calls logged, and how many were made on a
+ * thread of the library's own. */
+struct tally {
+  unsigned long calls, other, late;
+};
+
+static void count(void *env, const struct co_step_info *s) {
+  struct tally *t = env;
+  size_t k;
+  for (k = 0; k < s->nicalls; k++) {
+    t->calls++;
+    t->other += s->icalls[k].thr == CO_ICALL_OTHER;
+    t->late += s->icalls[k].thr == CO_ICALL_LATE;
+  }
+}
+
+static struct tally generated(const char *target, unsigned n, uint64_t seed) {
+  const struct co_target *tg;
+  struct co_exec *ex;
+  struct co_trace tr;
+  struct co_rng rng;
+  struct tally t = {0, 0, 0};
+  char err[256];
+  unsigned i;
+  co_libs_init();
+  tg = co_target_find(target);
+  ex = co_exec_new_target(tg, err, sizeof err);
+  cr_assert_not_null(ex, "%s", err);
+  co_exec_set_mode(ex, CO_MODE_CONTRACT, 1);
+  co_exec_set_hook(ex, count, &t);
+  co_rng_seed(&rng, seed);
+  co_trace_init(&tr);
+  for (i = 0; i < n; i++) {
+    struct co_verdict v;
+    cr_assert_eq(co_gen_trace(&rng, &tg->ops, 32, &tr), 0);
+    if (co_exec_run(ex, &tr, &v) != CO_V_OK) {
+      co_trace_print(&tr, stderr);
+      cr_assert_fail("%s trace %u: %s", target, i, v.what);
+    }
+  }
+  co_trace_free(&tr);
+  co_exec_free(ex);
+  fprintf(stderr,
+          "%s: %u traces clean; %lu library calls logged, %lu on a thread of "
+          "the library's own during their step, %lu late\n",
+          target, n, t.calls, t.other, t.late);
+  return t;
+}
+
+Test(lthreads, uvfs_generated_traces_are_clean_and_the_pool_is_seen) {
+  struct tally t = generated("uvfs", 3000, 11);
+  cr_assert_gt(t.other, 1000, "%lu", t.other);
+  cr_assert_eq(t.late, 0); /* every request runs to completion in its step */
+}
+
+Test(lthreads, libevent_threads_generated_traces_are_clean) {
+  struct tally t = generated("libevent-threads", 3000, 12);
+  cr_assert_gt(t.calls, 0);
+  cr_assert_eq(t.other + t.late, 0); /* libevent makes no thread */
 }

@@ -236,13 +236,26 @@ void co_ipose_detach(struct co_ipose *ip) {
     sched_yield();
 }
 
+/* Entry i is attached to object, and the first such entry of its context
+ * (a context attached for two layers is one candidate). */
+static int candidate(unsigned i, const char *object) {
+  unsigned j;
+  if (!names_match(object, attached.at[i].names))
+    return 0;
+  for (j = 0; j < i; j++)
+    if (attached.at[j].ip == attached.at[i].ip &&
+        names_match(object, attached.at[j].names))
+      return 0;
+  return 1;
+}
+
 struct co_ipose *co_ipose_route(const char *object) {
   struct co_ipose *one = NULL, *open = NULL;
   unsigned i, nip = 0, nopen = 0;
   spin_lock(&attached.lock);
   for (i = 0; i < attached.n; i++) {
     struct co_ipose *ip = attached.at[i].ip;
-    if (ip == one || ip == open || !names_match(object, attached.at[i].names))
+    if (!candidate(i, object))
       continue;
     nip++;
     one = ip;
@@ -257,7 +270,7 @@ struct co_ipose *co_ipose_route(const char *object) {
     atomic_fetch_add_explicit(&one->inflight, 1, memory_order_relaxed);
   else if (nip > 1)
     for (i = 0; i < attached.n; i++)
-      if (names_match(object, attached.at[i].names))
+      if (candidate(i, object))
         attached.at[i].ip->total_ambiguous++;
   spin_unlock(&attached.lock);
   return one;

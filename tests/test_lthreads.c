@@ -1,14 +1,15 @@
 /*
- * Libraries with threads of their own (issue 22, docs/threads.md#library-
- * threads): the calls a routed library makes on a thread it made itself
- * (libuv's thread pool, doing the real open, write, read and close of
- * uv_fs_* with a callback) reach the step's context.
+ * Libraries with threads of their own (issue 22,
+ * docs/threads.md#library-threads): the calls a routed library makes on a
+ * thread it made itself (libuv's thread pool, doing the real open, write,
+ * read and close of uv_fs_* with a callback) reach the step's context.
  *
  * - ipose: with libuv's objects routed and a context attached, a pool
  *   thread's close during a step is logged in the step, marked as another
  *   thread's; a fault armed for the step fires there; a call the pool makes
  *   after the step returned is kept as late and heads the next step's log;
- *   a context detached is reached no more.
+ *   a context detached is reached no more; two contexts of one library
+ *   with steps running at once cannot tell whose a pool call is (counted).
  * - uvfs (the target, libs/libuv.c): the pool's calls are logged at their
  *   step; a fault fires in the pool and the model follows the result; a
  *   contract that says uv_fs_close hands the descriptor back (a planted
@@ -20,6 +21,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,6 +221,52 @@ Test(lthreads, a_detached_context_is_reached_no_more) {
   co_ipose_leave(&ip);
   cr_assert_eq(logged(&ip, CO_IFN_SYS_CLOSE, fd), -1);
   cr_assert_eq(ip.total_other + ip.total_late, 0);
+  stop(&ip, &loop);
+}
+
+/* Another executor's step of the same library, running on its own thread
+ * while the test's runs. */
+struct other_step {
+  struct co_ipose *ip;
+  pthread_barrier_t in, out;
+};
+static void *run_other_step(void *p) {
+  struct other_step *o = p;
+  co_ipose_enter(o->ip);
+  pthread_barrier_wait(&o->in);
+  pthread_barrier_wait(&o->out);
+  co_ipose_leave(o->ip);
+  return NULL;
+}
+
+Test(lthreads, two_steps_of_one_library_at_once_are_ambiguous) {
+  struct co_ipose ip, ip2;
+  struct other_step o;
+  pthread_t th;
+  uv_loop_t loop;
+  uv_fs_t req;
+  int done, fd;
+  char err[200];
+  start(&ip, &loop);
+  co_ipose_init(&ip2, CO_CLOSE_FREES);
+  o.ip = &ip2;
+  cr_assert_eq(co_ipose_attach(&ip2, libuv, err, sizeof err), 0, "%s", err);
+  pthread_barrier_init(&o.in, NULL, 2);
+  pthread_barrier_init(&o.out, NULL, 2);
+  cr_assert_eq(pthread_create(&th, NULL, run_other_step, &o), 0);
+  pthread_barrier_wait(&o.in);
+  fd = fresh_fd();
+  co_ipose_enter(&ip);
+  cr_assert_eq(pool_close(&loop, &req, &done, fd, 1), 0);
+  co_ipose_leave(&ip);
+  pthread_barrier_wait(&o.out);
+  pthread_join(th, NULL);
+  /* neither can tell the call was its own: neither logs it */
+  cr_assert_eq(logged(&ip, CO_IFN_SYS_CLOSE, fd), -1);
+  cr_assert_eq(logged(&ip2, CO_IFN_SYS_CLOSE, fd), -1);
+  cr_assert_geq(ip.total_ambiguous, 1);
+  cr_assert_geq(ip2.total_ambiguous, 1);
+  co_ipose_detach(&ip2);
   stop(&ip, &loop);
 }
 

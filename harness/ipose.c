@@ -6,7 +6,6 @@
  */
 #include "ipose.h"
 
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +27,15 @@ static struct {
   } at[ATTACH_MAX];
   unsigned n;
 } attached;
+
+/* Give the processor away while waiting for a library thread (detach). */
+#ifdef _WIN32
+__declspec(dllimport) int __stdcall SwitchToThread(void); /* kernel32 */
+#define yield_cpu() ((void)SwitchToThread())
+#else
+#include <sched.h>
+#define yield_cpu() ((void)sched_yield())
+#endif
 
 static void spin_lock(_Atomic int *l) {
   while (atomic_exchange_explicit(l, 1, memory_order_acquire))
@@ -233,7 +241,7 @@ void co_ipose_detach(struct co_ipose *ip) {
   spin_unlock(&attached.lock);
   /* a call that found ip before is still on its way: ip lives until then */
   while (atomic_load_explicit(&ip->inflight, memory_order_acquire))
-    sched_yield();
+    yield_cpu();
 }
 
 /* Entry i is attached to object, and the first such entry of its context

@@ -31,9 +31,12 @@ typedef CONDITION_VARIABLE cond_t;
 #define UNLOCK(l) ReleaseSRWLockExclusive(l)
 #define WAIT(c, l) SleepConditionVariableSRW(c, l, INFINITE, 0)
 #define WAKE(c) WakeAllConditionVariable(c)
+#define YIELD() SwitchToThread()
 #else
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#define YIELD() sched_yield()
 typedef pthread_t thread_t;
 typedef pthread_mutex_t lock_t;
 typedef pthread_cond_t cond_t;
@@ -215,4 +218,47 @@ void co_sched_run(struct co_sched *s, unsigned k, void (*fn)(void *env),
 
 unsigned long long co_sched_handoffs(const struct co_sched *s) {
   return s ? s->handoffs : 0;
+}
+
+/* co_sched_race's start barrier: each racer counts itself in, then waits
+ * (spinning, then yielding: there may be fewer cores than racers) until
+ * all have. */
+struct racer {
+  atomic_uint *in;
+  unsigned n;
+  void (*fn)(void *);
+  void *env;
+};
+
+static void race_entry(void *env) {
+  struct racer *r = env;
+  unsigned i = 0;
+  atomic_fetch_add_explicit(r->in, 1, memory_order_acq_rel);
+  while (atomic_load_explicit(r->in, memory_order_acquire) < r->n)
+    if (++i < SPINS)
+      RELAX();
+    else
+      YIELD();
+  r->fn(r->env);
+}
+
+void co_sched_race(struct co_sched *s, unsigned n, void (*fn)(void *env),
+                   void *const *envs) {
+  struct racer r[CO_THREADS];
+  atomic_uint in;
+  unsigned k, seq[CO_THREADS];
+  if (n > s->n)
+    n = s->n;
+  atomic_init(&in, 0);
+  for (k = 0; k < n; k++) {
+    struct worker *w = &s->w[k];
+    r[k] = (struct racer){&in, n, fn, envs[k]};
+    seq[k] = atomic_load_explicit(&w->go, memory_order_relaxed) + 1;
+    w->fn = race_entry;
+    w->env = &r[k];
+    s->handoffs++;
+    post(w, &w->go, seq[k]);
+  }
+  for (k = 0; k < n; k++)
+    (void)wait_change(&s->w[k], &s->w[k].done, seq[k] - 1, 0);
 }

@@ -605,4 +605,15 @@ long co_model_last_read(const struct co_model *m, uint8_t *buf, size_t cap);
 /* Current number of a slot, -1 if unset. */
 int64_t co_model_slot(const struct co_model *m, unsigned slot);
 
+/* A digest of everything in the model's state that a later step's
+ * prediction (outcome, events, refusal) depends on (issue 22: the free
+ * runs' checker prunes states it has explored, docs/threads.md#free): two
+ * states with equal digests predict the same for every trace that
+ * follows. Generations count only as the rules compare them (a slot's
+ * number still the one it took) while no object was made; the bounds of
+ * storage (the table's size, the highest number seen) not at all. Equal
+ * states of different histories may still differ (descriptions are
+ * numbered in the order they were made): too fine, never too coarse. */
+uint64_t co_model_digest(const struct co_model *m);
+
 #endif

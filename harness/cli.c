@@ -1001,6 +1001,7 @@ static int cmd_fuzz(const struct cli *cli, int argc, char **argv) {
 static const char replay_help[] =
     "usage: closeonce replay --target T [--format auto|text|binary]\n"
     "                        [--mode contract|conformance] [--max-ops K]\n"
+    "                        [--free N]\n"
     "                        [--quiet] [--report-dir DIR] [--allow-empty]\n"
     "                        FILE|DIR...\n"
     "\n"
@@ -1214,8 +1215,7 @@ static void replay_free(struct replay_ctx *rc, const char *path) {
   } else {
     rc->found++;
     printf("FOUND %s: ", path);
-    co_report_text(stdout, rc->target->name,
-                   st.order_kind ? &st.order : &rc->t, &v, NULL, 0);
+    co_report_text(stdout, rc->target->name, &rc->t, &v, NULL, 0);
     if (st.order_kind)
       printf("%s:\n",
              st.order_kind == CO_FREE_ORDER_REPRO
@@ -1231,10 +1231,11 @@ static void replay_free(struct replay_ctx *rc, const char *path) {
   if (!rc->quiet && st.runs)
     printf("      free runs: %" PRIu64 " (%.0f/s), %" PRIu64
            " explained (%" PRIu64 " by EBUSY), %" PRIu64
-           " not checked; search: %" PRIu64 " nodes, at most %" PRIu64
+           " not checked, %" PRIu64 " with operations overlapping; search: %" PRIu64 " nodes, at most %" PRIu64
            " a run, %.0f%% of the time\n",
            st.runs, st.seconds > 0 ? (double)st.runs / st.seconds : 0.0,
-           st.explained, st.ebusy, st.unchecked, st.nodes, st.nodes_max,
+           st.explained, st.ebusy, st.unchecked, st.overlapped, st.nodes,
+           st.nodes_max,
            st.seconds > 0 ? 100.0 * st.check_seconds / st.seconds : 0.0);
   co_trace_free(&st.order);
 }

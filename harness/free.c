@@ -107,6 +107,7 @@ struct free_run {
   size_t nprefix, n;
   struct co_lin_op *rec;  /* the threads' operations, in trace order */
   struct co_call *pre;    /* each resolved at the prefix's end */
+  uint64_t seed; /* the run's: each thread's pauses between operations */
   atomic_uint_fast64_t ticket;
   _Atomic int64_t slots[CO_SLOTS];
 };
@@ -131,9 +132,27 @@ static int guard(const struct free_run *fr, const struct co_call *c,
           c->b < fr->limit && co_model_is_foreign(fr->m0, c->b));
 }
 
+/* A pause before an operation, its length drawn from the run's seed: 0
+ * to about a microsecond of spinning, or (one in 16) a yield, so that
+ * runs interleave the threads differently where they share a core. */
+static void pause_before(uint64_t *x) {
+  volatile unsigned spin = 0;
+  unsigned k;
+  *x ^= *x << 13;
+  *x ^= *x >> 7;
+  *x ^= *x << 17;
+  if ((*x & 255) == 0) {
+    co__yield();
+    return;
+  }
+  for (k = (unsigned)(*x >> 40) & 255; k > 0; k--)
+    spin++;
+}
+
 static void race_thread(void *env) {
   struct racer_env *re = env;
   struct free_run *fr = re->fr;
+  uint64_t rnd = (fr->seed + re->thr) * 0x9e3779b97f4a7c15ull | 1;
   size_t i;
   for (i = 0; i < fr->n; i++) {
     struct co_lin_op *x = &fr->rec[i];
@@ -141,6 +160,7 @@ static void race_thread(void *env) {
     int nrefs = co_op_nrefs(&x->op), refused;
     if (x->op.thr != re->thr)
       continue;
+    pause_before(&rnd);
     x->inv = atomic_fetch_add(&fr->ticket, 1);
     c.a = live_ref(fr, x->op.a, c.a);
     c.b = live_ref(fr, x->op.b, c.b);
@@ -235,7 +255,12 @@ static void say_unexplained(const struct free_run *fr,
   n = strlen(v->what);
   fmt_out(&x->out, seen, sizeof seen);
   fmt_out(&r->pred, said, sizeof said);
-  if (r->why == CO_LIN_WHY_NUMBERS)
+  if (r->why == CO_LIN_WHY_NUMBERS && co_op_nrefs(&x->op) < 2)
+    snprintf(v->what + n, sizeof v->what - n,
+             "passed %" PRId64 "; there the model resolves its reference to "
+             "%" PRId64,
+             x->a, r->pa);
+  else if (r->why == CO_LIN_WHY_NUMBERS)
     snprintf(v->what + n, sizeof v->what - n,
              "passed %" PRId64 ", %" PRId64 "; there the model resolves "
              "its references to %" PRId64 ", %" PRId64,
@@ -339,6 +364,17 @@ static int conclude(struct free_run *fr, const struct co_trace *t,
   return CO_V_OK;
 }
 
+/* Two operations of different threads ran at the same time. */
+static int overlapped(const struct free_run *fr) {
+  size_t i, j;
+  for (i = 0; i < fr->n; i++)
+    for (j = i + 1; j < fr->n; j++)
+      if (fr->rec[i].op.thr != fr->rec[j].op.thr &&
+          fr->rec[i].inv < fr->rec[j].resp && fr->rec[j].inv < fr->rec[i].resp)
+        return 1;
+  return 0;
+}
+
 /* The race and its check; the trace is begun, its prefix run. */
 static int race_and_check(struct free_run *fr, const struct co_trace *t,
                           struct co_verdict *v, struct co_free_stats *st,
@@ -366,6 +402,7 @@ static int race_and_check(struct free_run *fr, const struct co_trace *t,
     if (co_opdesc[fr->rec[i].op.kind].binds && fr->rec[i].out.err == CO_OK &&
         fr->rec[i].out.ret > high)
       high = fr->rec[i].out.ret;
+  st->overlapped += overlapped(fr);
   co__exec_ran(fr->ex, t->len, high);
   h = (struct co_lin_hist){&cfg, prefix, np, fr->rec, fr->n};
   t1 = co__seconds();
@@ -408,6 +445,7 @@ static int free_once(struct co_exec *ex, const struct co_trace *t,
   fr.be = co__exec_backend(ex);
   fr.self = co_exec_backend_self(ex);
   fr.m0 = co_exec_model(ex);
+  fr.seed = st->runs;
   kind = race_and_check(&fr, t, v, st, r);
   free(fr.rec);
   free(fr.pre);

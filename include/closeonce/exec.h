@@ -170,6 +170,8 @@ struct co_free_stats {
   uint64_t runs, explained, unchecked;
   uint64_t nodes, nodes_max; /* explored in all, in the largest run */
   uint64_t ebusy;            /* runs explained by the EBUSY rule */
+  uint64_t overlapped; /* runs where two threads' operations overlapped in
+                          real time (the others ran one after the other) */
   double seconds, check_seconds; /* wall time in all, in the search */
   /* the prefix and the threads' operations in the order (thr kept), for
    * a finding; the caller co_trace_init()s and co_trace_free()s it */

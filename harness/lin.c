@@ -125,7 +125,14 @@ static uint64_t prog_key(const struct lin *L) {
 }
 
 static size_t memo_slot(const struct lin *L, uint64_t prog, uint64_t d) {
-  size_t i = (size_t)((prog * 0x9e3779b97f4a7c15ull) ^ d) & (L->mcap - 1);
+  uint64_t x = prog * 0x9e3779b97f4a7c15ull ^ d;
+  size_t i;
+  x ^= x >> 33; /* the finalizer of MurmurHash3: every bit reaches the low */
+  x *= 0xff51afd7ed558ccdull;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ull;
+  x ^= x >> 33;
+  i = (size_t)x & (L->mcap - 1);
   while (L->memo[i].prog &&
          (L->memo[i].prog != prog || L->memo[i].digest != d))
     i = (i + 1) & (L->mcap - 1);

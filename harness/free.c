@@ -286,20 +286,9 @@ static void say_unexplained(const struct free_run *fr,
  * an ownership event on the way. */
 static int follow_order(struct free_run *fr, const struct co_lin_hist *h,
                         const struct co_lin_result *r) {
-  struct co_model *m = co__exec_model_mut(fr->ex);
-  uint8_t placed[CO_LIN_MAX];
-  struct co_outcome pred;
-  struct co_aftermath eff;
-  int64_t pa, pb;
-  size_t i;
-  int why, events = 0;
-  memset(placed, 0, sizeof placed);
-  for (i = 0; i < r->norder; i++) {
-    (void)co_lin_place(m, h, r->order[i], placed, &why, &pa, &pb, &pred,
-                       &eff);
-    placed[r->order[i]] = 1;
-    events |= eff.nev > 0;
-  }
+  int events = 0;
+  if (co_lin_follow(co__exec_model_mut(fr->ex), h, r, &events) < 0)
+    return 0;
   return events;
 }
 
@@ -358,8 +347,9 @@ static int conclude(struct free_run *fr, const struct co_trace *t,
                          : CO_FREE_ORDER_NONE;
     return v->kind;
   }
-  /* an EBUSY is the race's, which no scheduled trace shows */
-  if (events && !r->ebusy && order_trace(fr, t, r, &st->order) == 0)
+  /* an EBUSY, or a slot read before another thread's store, is the
+   * race's: no scheduled trace shows it */
+  if (events && !r->ebusy && !r->weak && order_trace(fr, t, r, &st->order) == 0)
     return repro(fr, st, v);
   return CO_V_OK;
 }

@@ -9,7 +9,10 @@
  * invocation ticket comes first) and the sequential model, stepped in that
  * order from the prefix's end, resolves each operation's references to
  * the numbers it passed and predicts its outcome (the executor's own
- * comparison, co__outcome_match). One outcome no order explains is
+ * comparison, co__outcome_match). A slot reference may pass any value the
+ * slot held since the operation could have begun: its thread read the
+ * slot before the call, and a store into a slot follows its call's
+ * return (docs/threads.md#free-slots). One outcome no order explains is
  * accepted: dup2 or dup3 failing EBUSY, when an operation overlapping it
  * in real time, not yet placed, allocated the target number
  * (docs/threads.md#dup2-ebusy).
@@ -76,7 +79,11 @@ struct co_lin_result {
   int why;
   int64_t pa, pb;
   struct co_outcome pred;
-  int ebusy;      /* the order accepted an EBUSY (docs/threads.md#dup2-ebusy) */
+  int ebusy; /* the order accepted an EBUSY (docs/threads.md#dup2-ebusy) */
+  /* an operation of the order passed a value its slot held earlier in its
+   * window, not the one it holds where the order places it
+   * (docs/threads.md#free-slots) */
+  int weak;
   uint64_t nodes; /* search nodes explored */
 };
 
@@ -87,13 +94,10 @@ int co_lin_check(const struct co_lin_hist *h, uint64_t budget,
 
 /* Bring m to the prefix's end (co_model_begin, then the prefix). 0 or -1. */
 int co_lin_start(struct co_model *m, const struct co_lin_hist *h);
-/* Step m with operation k of h placed next after the operations
- * placed[] (placed[k] 1 for those), as the search does: 1 if it is
- * explained there (m stepped, *eff its aftermath), 0 if not (*why, and
- * the model's resolution and prediction; m stepped if why is
- * CO_LIN_WHY_OUTCOME). */
-int co_lin_place(struct co_model *m, const struct co_lin_hist *h, size_t k,
-                 const uint8_t *placed, int *why, int64_t *pa, int64_t *pb,
-                 struct co_outcome *pred, struct co_aftermath *eff);
+/* Bring m to the end of r's order (an order co_lin_check found for h),
+ * each operation stepped as the search stepped it; *events: the model
+ * raised an ownership event on the way. 0, or -1 (ENOMEM). */
+int co_lin_follow(struct co_model *m, const struct co_lin_hist *h,
+                  const struct co_lin_result *r, int *events);
 
 #endif

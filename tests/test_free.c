@@ -142,6 +142,30 @@ Test(free_check, real_time_order_binds) {
   co_trace_free(&x.t);
 }
 
+/* A thread reads a slot before its call, and a store into a slot follows
+ * its call: t2 read s1 (4) after t1's open had taken 5 but before t1
+ * stored it, and its dup skipped 5 (docs/threads.md#free-slots). */
+Test(free_check, a_slot_read_before_another_threads_store) {
+  static struct hist x;
+  struct co_lin_result r;
+  const char *text = "s0 = open\ns1 = open\nt1: s1 = open\n"
+                     "t2: s2 = dup s1\n";
+  struct did d[] = {{0, 0, 5, CO_OK, 0, 0, 10}, {4, 0, 6, CO_OK, 0, 2, 3}};
+  hist_of(&x, text, d);
+  cr_assert_eq(co_lin_check(&x.h, 0, &r), CO_LIN_OK);
+  cr_assert(r.weak);
+  cr_assert_eq(r.order[0], 0, "the open first");
+  co_trace_free(&x.t);
+  /* invoked after the open's store: it must pass 5 */
+  d[1].inv = 11;
+  d[1].resp = 12;
+  hist_of(&x, text, d);
+  cr_assert_eq(co_lin_check(&x.h, 0, &r), CO_LIN_NONE);
+  cr_assert_eq(r.why, CO_LIN_WHY_NUMBERS);
+  cr_assert_eq(r.pa, 5);
+  co_trace_free(&x.t);
+}
+
 Test(free_check, numbers_passed_must_be_the_models) {
   static struct hist x;
   struct co_lin_result r;

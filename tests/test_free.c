@@ -312,7 +312,7 @@ Test(free_check, limits) {
     double t0 = co__seconds(), dt;
     int got;
     race_of(&x, shapes[k][0], shapes[k][1], (int)shapes[k][2]);
-    got = co_lin_check(&x.h, CO_FREE_BUDGET, &r);
+    got = co_lin_check(&x.h, CO_TEST_RUNS(CO_FREE_BUDGET), &r);
     dt = co__seconds() - t0;
     cr_assert(got == CO_LIN_NONE || got == CO_LIN_UNCHECKED);
     if (shapes[k][2] == 0 && shapes[k][1] * shapes[k][0] <= 48)

@@ -109,7 +109,7 @@ struct args {
   int quiet, naive, allow_empty, help, mode, keep_going, isolate, free_std;
   int no_faults;
   uint64_t free_runs; /* replay --free N (issue 22, docs/threads.md#free) */
-  int close_profile; /* CO_CLOSE_LINUX unless --close-profile */
+  int close_profile;  /* CO_CLOSE_LINUX unless --close-profile */
   enum co_format fmt;
   unsigned given; /* 1 << OPT index: the options on the command line */
   char **pos;     /* the operands, in order */
@@ -1231,8 +1231,9 @@ static void replay_free(struct replay_ctx *rc, const char *path) {
   if (!rc->quiet && st.runs)
     printf("      free runs: %" PRIu64 " (%.0f/s), %" PRIu64
            " explained (%" PRIu64 " by EBUSY), %" PRIu64
-           " not checked, %" PRIu64 " with operations overlapping; search: %" PRIu64 " nodes, at most %" PRIu64
-           " a run, %.0f%% of the time\n",
+           " not checked, %" PRIu64
+           " with operations overlapping; search: %" PRIu64
+           " nodes, at most %" PRIu64 " a run, %.0f%% of the time\n",
            st.runs, st.seconds > 0 ? (double)st.runs / st.seconds : 0.0,
            st.explained, st.ebusy, st.unchecked, st.overlapped, st.nodes,
            st.nodes_max,

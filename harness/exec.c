@@ -2193,7 +2193,9 @@ void co_exec_set_full_check(struct co_exec *ex, unsigned every) {
 }
 
 /* ---- free runs (exec_internal.h; harness/free.c) ---- */
-struct co_model *co__exec_model_mut(struct co_exec *ex) { return ex->model; }
+struct co_model *co__exec_model_mut(struct co_exec *ex) {
+  return ex->model;
+}
 const struct co_backend *co__exec_backend(const struct co_exec *ex) {
   return ex->be;
 }

@@ -105,8 +105,8 @@ struct free_run {
                                 while the threads race) */
   int64_t limit;
   size_t nprefix, n;
-  struct co_lin_op *rec;  /* the threads' operations, in trace order */
-  struct co_call *pre;    /* each resolved at the prefix's end */
+  struct co_lin_op *rec; /* the threads' operations, in trace order */
+  struct co_call *pre;   /* each resolved at the prefix's end */
   uint64_t seed; /* the run's: each thread's pauses between operations */
   atomic_uint_fast64_t ticket;
   _Atomic int64_t slots[CO_SLOTS];
@@ -119,9 +119,8 @@ struct racer_env {
 /* The number a slot reference names now (its live value), else the one
  * resolved at the prefix's end. */
 static int64_t live_ref(struct free_run *fr, struct co_ref r, int64_t at0) {
-  return r.type == CO_REF_SLOT
-             ? atomic_load(&fr->slots[r.idx % CO_SLOTS])
-             : at0;
+  return r.type == CO_REF_SLOT ? atomic_load(&fr->slots[r.idx % CO_SLOTS])
+                               : at0;
 }
 
 /* The model's guard (models/model.c refuses): never a foreign number. */
@@ -272,8 +271,8 @@ static void say_unexplained(const struct free_run *fr,
              " (docs/threads.md#dup2-ebusy)",
              x->b);
   else
-    snprintf(v->what + n, sizeof v->what - n, "%s; the model says it %s",
-             seen, said);
+    snprintf(v->what + n, sizeof v->what - n, "%s; the model says it %s", seen,
+             said);
   v->kind = CO_V_DIVERGENCE;
   v->rule = r->why == CO_LIN_WHY_NUMBERS ? "numbers" : "not-linearizable";
   v->step = x->step;
@@ -334,7 +333,8 @@ static int conclude(struct free_run *fr, const struct co_trace *t,
                            : CO_FREE_ORDER_NONE;
     } else if (r->verdict == CO_LIN_ERROR) {
       v->kind = CO_V_HARNESS;
-      snprintf(v->what, sizeof v->what, "the free run's check ran out of memory");
+      snprintf(v->what, sizeof v->what,
+               "the free run's check ran out of memory");
     }
     return v->kind;
   }
@@ -378,7 +378,8 @@ static int race_and_check(struct free_run *fr, const struct co_trace *t,
   char err[160];
   co__exec_model_config(fr->ex, &cfg);
   fr->limit = cfg.limit;
-  if (race_setup(fr, t) < 0 || !(prefix = prefix_ops(fr->ex, t, fr->nprefix, &np)) ||
+  if (race_setup(fr, t) < 0 ||
+      !(prefix = prefix_ops(fr->ex, t, fr->nprefix, &np)) ||
       race(fr, t, err, sizeof err) < 0) {
     struct co_verdict end;
     (void)co_exec_end(fr->ex, &end);

@@ -275,8 +275,7 @@ static size_t memo_slot(const struct lin *L, uint64_t prog, uint64_t d) {
   x *= 0xc4ceb9fe1a85ec53ull;
   x ^= x >> 33;
   i = (size_t)x & (L->mcap - 1);
-  while (L->memo[i].prog &&
-         (L->memo[i].prog != prog || L->memo[i].digest != d))
+  while (L->memo[i].prog && (L->memo[i].prog != prog || L->memo[i].digest != d))
     i = (i + 1) & (L->mcap - 1);
   return i;
 }

@@ -22,17 +22,18 @@
 static void parse(const char *text, struct co_trace *t) {
   struct co_parse_error pe;
   co_trace_init(t);
-  cr_assert_eq(co_trace_parse(text, strlen(text), t, &pe), 0,
-               "parse: %d:%d %s", pe.line, pe.col, pe.message);
+  cr_assert_eq(co_trace_parse(text, strlen(text), t, &pe), 0, "parse: %d:%d %s",
+               pe.line, pe.col, pe.message);
 }
 
 /* ---- histories by hand ---- */
 
 /* The start the histories assume: 0-2 open, so f0 is 3, f1 4, f2 5. */
 static const int64_t foreign3[] = {0, 1, 2};
-static const struct co_model_config cfg3 = {
-    .foreign = foreign3, .nforeign = 3, .limit = 1024,
-    .platform = CO_PLATFORM_POSIX};
+static const struct co_model_config cfg3 = {.foreign = foreign3,
+                                            .nforeign = 3,
+                                            .limit = 1024,
+                                            .platform = CO_PLATFORM_POSIX};
 
 /* What one thread operation did: its numbers, outcome and tickets. */
 struct did {
@@ -71,13 +72,22 @@ static uint64_t digest_of(const char *s) {
   return co_bytes_digest((const uint8_t *)s, strlen(s));
 }
 
-Test(free_check, a_close_seen_to_succeed_twice_is_no_order) {
+/* text's history with d checked with no budget: r's verdict. */
+static int check(const char *text, const struct did *d,
+                 struct co_lin_result *r) {
   static struct hist x;
+  int v;
+  hist_of(&x, text, d);
+  v = co_lin_check(&x.h, 0, r);
+  co_trace_free(&x.t);
+  return v;
+}
+
+Test(free_check, a_close_seen_to_succeed_twice_is_no_order) {
   struct co_lin_result r;
-  const struct did d[] = {{3, 0, 0, CO_OK, 0, 0, 3},
-                          {3, 0, 0, CO_OK, 0, 1, 2}};
-  hist_of(&x, "s0 = open\nt1: close s0\nt2: close s0\n", d);
-  cr_assert_eq(co_lin_check(&x.h, 0, &r), CO_LIN_NONE);
+  const struct did d[] = {{3, 0, 0, CO_OK, 0, 0, 3}, {3, 0, 0, CO_OK, 0, 1, 2}};
+  cr_assert_eq(check("s0 = open\nt1: close s0\nt2: close s0\n", d, &r),
+               CO_LIN_NONE);
   /* the closest order: one close (the one invoked first); the other then
    * succeeded where the model says EBADF */
   cr_assert_eq(r.norder, 1);
@@ -85,138 +95,113 @@ Test(free_check, a_close_seen_to_succeed_twice_is_no_order) {
   cr_assert_eq(r.bad, 1);
   cr_assert_eq(r.why, CO_LIN_WHY_OUTCOME);
   cr_assert_eq(r.pred.err, CO_EBADF);
-  co_trace_free(&x.t);
   /* one of them failing EBADF: explained, in either order of invocation */
   {
     const struct did e[] = {{3, 0, -1, CO_EBADF, 0, 0, 3},
                             {3, 0, 0, CO_OK, 0, 1, 2}};
-    hist_of(&x, "s0 = open\nt1: close s0\nt2: close s0\n", e);
-    cr_assert_eq(co_lin_check(&x.h, 0, &r), CO_LIN_OK);
+    cr_assert_eq(check("s0 = open\nt1: close s0\nt2: close s0\n", e, &r),
+                 CO_LIN_OK);
     cr_assert_eq(r.norder, 2);
     cr_assert_eq(r.order[0], 1, "t2's close first");
-    co_trace_free(&x.t);
   }
 }
 
 Test(free_check, a_read_of_bytes_no_write_put_there_is_no_order) {
-  static struct hist x;
   struct co_lin_result r;
   const char *text = "s0 = open\nwrite s0 4\nlseek s0 0 set\n"
                      "t1: getfd s0\nt2: read s0 4\n";
   struct did d[] = {{3, 0, 0, CO_OK, 0, 0, 3}, {3, 0, 4, CO_OK, 0, 1, 2}};
   d[1].data = digest_of("wxyz");
-  hist_of(&x, text, d);
-  cr_assert_eq(co_lin_check(&x.h, 0, &r), CO_LIN_NONE);
+  cr_assert_eq(check(text, d, &r), CO_LIN_NONE);
   cr_assert_eq(r.norder, 1, "closest: getfd, then the read");
   cr_assert_eq(r.order[0], 0);
   cr_assert_eq(r.bad, 1);
   cr_assert_eq(r.why, CO_LIN_WHY_OUTCOME);
   cr_assert_eq(r.pred.ret, 4);
-  co_trace_free(&x.t);
   d[1].data = digest_of("abcd"); /* what the write put there */
-  hist_of(&x, text, d);
-  cr_assert_eq(co_lin_check(&x.h, 0, &r), CO_LIN_OK);
-  co_trace_free(&x.t);
+  cr_assert_eq(check(text, d, &r), CO_LIN_OK);
 }
 
 Test(free_check, real_time_order_binds) {
-  static struct hist x;
   struct co_lin_result r;
   const char *text = "s0 = open\nt1: close s0\nt2: getfd s0\n";
   /* the close responded (ticket 1) before getfd was invoked (2): getfd
    * comes after it, and then it cannot succeed */
   struct did d[] = {{3, 0, 0, CO_OK, 0, 0, 1}, {3, 0, 0, CO_OK, 0, 2, 3}};
-  hist_of(&x, text, d);
-  cr_assert_eq(co_lin_check(&x.h, 0, &r), CO_LIN_NONE);
+  cr_assert_eq(check(text, d, &r), CO_LIN_NONE);
   cr_assert_eq(r.norder, 1);
   cr_assert_eq(r.bad, 1);
   cr_assert_eq(r.pred.err, CO_EBADF);
-  co_trace_free(&x.t);
   /* overlapping: getfd before the close explains it */
   d[0].resp = 3;
   d[1].inv = 1;
   d[1].resp = 2;
-  hist_of(&x, text, d);
-  cr_assert_eq(co_lin_check(&x.h, 0, &r), CO_LIN_OK);
+  cr_assert_eq(check(text, d, &r), CO_LIN_OK);
   cr_assert_eq(r.order[0], 1);
-  co_trace_free(&x.t);
 }
 
 /* A thread reads a slot before its call, and a store into a slot follows
  * its call: t2 read s1 (4) after t1's open had taken 5 but before t1
  * stored it, and its dup skipped 5 (docs/threads.md#free-slots). */
 Test(free_check, a_slot_read_before_another_threads_store) {
-  static struct hist x;
   struct co_lin_result r;
   const char *text = "s0 = open\ns1 = open\nt1: s1 = open\n"
                      "t2: s2 = dup s1\n";
   struct did d[] = {{0, 0, 5, CO_OK, 0, 0, 10}, {4, 0, 6, CO_OK, 0, 2, 3}};
-  hist_of(&x, text, d);
-  cr_assert_eq(co_lin_check(&x.h, 0, &r), CO_LIN_OK);
+  cr_assert_eq(check(text, d, &r), CO_LIN_OK);
   cr_assert(r.weak);
   cr_assert_eq(r.order[0], 0, "the open first");
-  co_trace_free(&x.t);
   /* invoked after the open's store: it must pass 5 */
   d[1].inv = 11;
   d[1].resp = 12;
-  hist_of(&x, text, d);
-  cr_assert_eq(co_lin_check(&x.h, 0, &r), CO_LIN_NONE);
+  cr_assert_eq(check(text, d, &r), CO_LIN_NONE);
   cr_assert_eq(r.why, CO_LIN_WHY_NUMBERS);
   cr_assert_eq(r.pa, 5);
-  co_trace_free(&x.t);
 }
 
 Test(free_check, numbers_passed_must_be_the_models) {
-  static struct hist x;
   struct co_lin_result r;
   /* t2 passed 4 for s0, which holds 3 in every order */
   const struct did d[] = {{3, 0, 0, CO_OK, 0, 0, 3},
                           {4, 0, -1, CO_EBADF, 0, 1, 2}};
-  hist_of(&x, "s0 = open\nt1: getfd s0\nt2: getfd s0\n", d);
-  cr_assert_eq(co_lin_check(&x.h, 0, &r), CO_LIN_NONE);
+  cr_assert_eq(check("s0 = open\nt1: getfd s0\nt2: getfd s0\n", d, &r),
+               CO_LIN_NONE);
   cr_assert_eq(r.why, CO_LIN_WHY_NUMBERS);
   cr_assert_eq(r.bad, 1);
   cr_assert_eq(r.pa, 3);
-  co_trace_free(&x.t);
 }
 
 Test(free_check, ebusy_only_with_an_overlapping_allocation) {
-  static struct hist x;
   struct co_lin_result r;
   const char *text = "s0 = open\nt1: s1 = open\nt2: s2 = dup2 s0 f1\n";
   /* t1's open took 4 (f1) while t2's dup2 onto 4 ran: EBUSY */
   struct did d[] = {{0, 0, 4, CO_OK, 0, 0, 3}, {3, 4, -1, CO_EBUSY, 0, 1, 2}};
-  hist_of(&x, text, d);
-  cr_assert_eq(co_lin_check(&x.h, 0, &r), CO_LIN_OK);
+  cr_assert_eq(check(text, d, &r), CO_LIN_OK);
   cr_assert(r.ebusy);
   cr_assert_eq(r.order[0], 1, "the dup2 before the open");
-  co_trace_free(&x.t);
   /* the open had responded before the dup2 began: no EBUSY */
   d[0].resp = 1;
   d[1].inv = 2;
   d[1].resp = 3;
-  hist_of(&x, text, d);
-  cr_assert_eq(co_lin_check(&x.h, 0, &r), CO_LIN_NONE);
+  cr_assert_eq(check(text, d, &r), CO_LIN_NONE);
   cr_assert_eq(r.why, CO_LIN_WHY_EBUSY);
   cr_assert_eq(r.bad, 1);
-  co_trace_free(&x.t);
   /* overlapping, but the target is not what the open took */
   {
     const struct did e[] = {{0, 0, 4, CO_OK, 0, 0, 3},
                             {3, 5, -1, CO_EBUSY, 0, 1, 2}};
-    hist_of(&x, "s0 = open\nt1: s1 = open\nt2: s2 = dup2 s0 f2\n", e);
-    cr_assert_eq(co_lin_check(&x.h, 0, &r), CO_LIN_NONE);
+    cr_assert_eq(
+        check("s0 = open\nt1: s1 = open\nt2: s2 = dup2 s0 f2\n", e, &r),
+        CO_LIN_NONE);
     cr_assert_eq(r.why, CO_LIN_WHY_EBUSY);
-    co_trace_free(&x.t);
   }
   /* and EBUSY from anything else is never accepted */
   {
     const struct did e[] = {{0, 0, 4, CO_OK, 0, 0, 3},
                             {3, 0, -1, CO_EBUSY, 0, 1, 2}};
-    hist_of(&x, "s0 = open\nt1: s1 = open\nt2: s2 = dup s0\n", e);
-    cr_assert_eq(co_lin_check(&x.h, 0, &r), CO_LIN_NONE);
+    cr_assert_eq(check("s0 = open\nt1: s1 = open\nt2: s2 = dup s0\n", e, &r),
+                 CO_LIN_NONE);
     cr_assert_eq(r.why, CO_LIN_WHY_OUTCOME);
-    co_trace_free(&x.t);
   }
 }
 
@@ -249,7 +234,6 @@ static void flag_race(struct hist *x) {
  * open held, and then t1's read of 5 failed EBADF. No order explains it: a
  * real run of this kind is a finding (found by closeonce replay --free). */
 Test(free_check, a_number_taken_but_not_installed_is_no_order) {
-  static struct hist x;
   struct co_lin_result r;
   const char *text = "s0 = open\ns1 = open\ns2 = open\n"
                      "t1: s3 = dup s0\nt1: read s2 4\n"
@@ -258,16 +242,12 @@ Test(free_check, a_number_taken_but_not_installed_is_no_order) {
                     {5, 0, -1, CO_EBADF, 0, 5, 6}, /* t1 read s2 4 */
                     {5, 0, 0, CO_OK, 0, 0, 1},     /* t3 close s2 */
                     {0, 0, 5, CO_OK, 0, 2, 9}};    /* t3 s2 = open */
-  hist_of(&x, text, d);
-  cr_assert_eq(co_lin_check(&x.h, 0, &r), CO_LIN_NONE);
-  co_trace_free(&x.t);
+  cr_assert_eq(check(text, d, &r), CO_LIN_NONE);
   /* the read of the new, empty file: explained (open, dup, read) */
   d[1].ret = 0;
   d[1].err = CO_OK;
   d[1].data = digest_of("");
-  hist_of(&x, text, d);
-  cr_assert_eq(co_lin_check(&x.h, 0, &r), CO_LIN_OK);
-  co_trace_free(&x.t);
+  cr_assert_eq(check(text, d, &r), CO_LIN_OK);
 }
 
 /* T threads of K operations, all overlapping, no order explaining the
@@ -286,14 +266,13 @@ static void race_of(struct hist *x, unsigned T, unsigned K, int kind) {
       int set = i % 2 == 0;
       if (kind == 0)
         n += (size_t)snprintf(text + n, sizeof text - n, "t%zu: %s\n", t,
-                              set ? (t == 2 ? "setfd s0"
-                                            : "setfd s0 cloexec")
+                              set ? (t == 2 ? "setfd s0" : "setfd s0 cloexec")
                                   : "getfd s0");
       else
-        n += (size_t)snprintf(text + n, sizeof text - n,
-                              "t%zu: write s0 %u\n", t, c);
-      *e = (struct did){3, 0, kind ? c : 0, CO_OK, 0, (t - 1) * K + i,
-                        1000 + i};
+        n += (size_t)snprintf(text + n, sizeof text - n, "t%zu: write s0 %u\n",
+                              t, c);
+      *e =
+          (struct did){3, 0, kind ? c : 0, CO_OK, 0, (t - 1) * K + i, 1000 + i};
       if (kind == 0 && !set)
         e->ret = t == 2 ? 0 : 1;
     }
@@ -302,9 +281,9 @@ static void race_of(struct hist *x, unsigned T, unsigned K, int kind) {
 }
 
 Test(free_check, limits) {
-  static const unsigned shapes[][3] = {{2, 8, 0},  {3, 8, 0}, {4, 8, 0},
+  static const unsigned shapes[][3] = {{2, 8, 0},  {3, 8, 0},  {4, 8, 0},
                                        {3, 16, 0}, {4, 16, 0}, {2, 8, 1},
-                                       {3, 4, 1},  {3, 6, 1}, {3, 8, 1}};
+                                       {3, 4, 1},  {3, 6, 1},  {3, 8, 1}};
   static struct hist x;
   struct co_lin_result r;
   size_t k;
@@ -367,37 +346,36 @@ static uint64_t digest_after(const char *text) {
 }
 
 Test(free_digest, commuting_orders_meet_others_differ) {
+  /* after the prefix, a's operations or b's: equal digests or not */
+  static const struct {
+    const char *a, *b;
+    int same;
+  } pairs[] = {
+      /* commuting: a flag of one number, bytes of another file */
+      {"setfd s0 cloexec\nwrite s1 3\n", "write s1 3\nsetfd s0 cloexec\n", 1},
+      /* commuting closes (generations differ in value, not in what the
+       * rules compare) */
+      {"close s0\nclose s1\n", "close s1\nclose s0\n", 1},
+      /* a slot's number taken again: the same state, other generations */
+      {"s3 = dup s0\n", "s3 = dup s0\nclose s3\ns3 = dup s0\n", 1},
+      /* not commuting: a write and a seek of one description */
+      {"write s0 3\nlseek s0 0 set\n", "lseek s0 0 set\nwrite s0 3\n", 0},
+      /* a close and an open: the open takes the closed number or not */
+      {"close s0\ns3 = open\n", "s3 = open\nclose s0\n", 0},
+      /* writes of different sizes in either order: other bytes */
+      {"write s0 2\nwrite s2 3\n", "write s2 3\nwrite s0 2\n", 0},
+      /* a slot left stale, its number given to another slot */
+      {"s3 = dup s0\n", "s3 = dup s0\nclose s3\ns4 = dup s0\n", 0},
+  };
   const char *pre = "s0 = open\ns1 = open\ns2 = dup s0\n";
-  char a[256], b[256];
-  /* commuting: a flag of one number, bytes of another file */
-  snprintf(a, sizeof a, "%ssetfd s0 cloexec\nwrite s1 3\n", pre);
-  snprintf(b, sizeof b, "%swrite s1 3\nsetfd s0 cloexec\n", pre);
-  cr_assert_eq(digest_after(a), digest_after(b));
-  /* commuting closes (the generations they leave differ in value, not in
-   * what the rules compare) */
-  snprintf(a, sizeof a, "%sclose s0\nclose s1\n", pre);
-  snprintf(b, sizeof b, "%sclose s1\nclose s0\n", pre);
-  cr_assert_eq(digest_after(a), digest_after(b));
-  /* not commuting: a write and a seek of one description */
-  snprintf(a, sizeof a, "%swrite s0 3\nlseek s0 0 set\n", pre);
-  snprintf(b, sizeof b, "%slseek s0 0 set\nwrite s0 3\n", pre);
-  cr_assert_neq(digest_after(a), digest_after(b));
-  /* a close and an open: the open takes the closed number or not */
-  snprintf(a, sizeof a, "%sclose s0\ns3 = open\n", pre);
-  snprintf(b, sizeof b, "%ss3 = open\nclose s0\n", pre);
-  cr_assert_neq(digest_after(a), digest_after(b));
-  /* writes of different sizes in either order: other bytes */
-  snprintf(a, sizeof a, "%swrite s0 2\nwrite s2 3\n", pre);
-  snprintf(b, sizeof b, "%swrite s2 3\nwrite s0 2\n", pre);
-  cr_assert_neq(digest_after(a), digest_after(b));
-  /* a slot's number taken again: the same state with other generations */
-  snprintf(a, sizeof a, "%ss3 = dup s0\n", pre);
-  snprintf(b, sizeof b, "%ss3 = dup s0\nclose s3\ns3 = dup s0\n", pre);
-  cr_assert_eq(digest_after(a), digest_after(b),
-               "the same state, reached with other generations");
-  /* but a slot left stale, its number given to another, is not live */
-  snprintf(b, sizeof b, "%ss3 = dup s0\nclose s3\ns4 = dup s0\n", pre);
-  cr_assert_neq(digest_after(a), digest_after(b));
+  size_t i;
+  for (i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+    char a[256], b[256];
+    snprintf(a, sizeof a, "%s%s", pre, pairs[i].a);
+    snprintf(b, sizeof b, "%s%s", pre, pairs[i].b);
+    cr_assert_eq(digest_after(a) == digest_after(b), pairs[i].same,
+                 "pair %zu: `%s` and `%s`", i, pairs[i].a, pairs[i].b);
+  }
 }
 
 /* ---- real free runs ---- */
@@ -438,8 +416,8 @@ Test(free_run, three_threads_of_eight_are_explained) {
           "overlapping, check %.1f%% of the time, %llu nodes (at most %llu "
           "a run)\n",
           n, st.seconds, n / st.seconds, (unsigned long long)st.overlapped,
-          100 * st.check_seconds / st.seconds,
-          (unsigned long long)st.nodes, (unsigned long long)st.nodes_max);
+          100 * st.check_seconds / st.seconds, (unsigned long long)st.nodes,
+          (unsigned long long)st.nodes_max);
   co_trace_free(&st.order);
   co_trace_free(&t);
 }
@@ -482,8 +460,7 @@ Test(free_run, an_explained_order_with_an_event_gives_its_reproducer) {
   memset(&st, 0, sizeof st);
   co_trace_init(&st.order);
   kind = co_exec_free_run(ex, &t, 1, &v, &st);
-  cr_assert_eq(kind, CO_V_OWNERSHIP, "%s: %s", co_verdict_name(v.kind),
-               v.what);
+  cr_assert_eq(kind, CO_V_OWNERSHIP, "%s: %s", co_verdict_name(v.kind), v.what);
   cr_assert_eq(st.order_kind, CO_FREE_ORDER_REPRO);
   cr_assert_eq(st.order.len, 3);
   cr_assert_neq(st.order.ops[1].thr, st.order.ops[2].thr);

@@ -456,8 +456,7 @@ CASE(free_runs_race_the_backend) {
   ex = co_exec_new(&co_backend_posix, err, sizeof err);
   CHECK(ex != NULL, "%s", err);
   co_trace_init(&t);
-  CHECK(co_trace_parse(text, sizeof text - 1, &t, &pe) == 0, "%s",
-        pe.message);
+  CHECK(co_trace_parse(text, sizeof text - 1, &t, &pe) == 0, "%s", pe.message);
   memset(&st, 0, sizeof st);
   co_trace_init(&st.order);
   kind = co_exec_free_run(ex, &t, 200, &v, &st);

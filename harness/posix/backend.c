@@ -92,7 +92,7 @@ struct posix_be {
   pid_t pid;
   char dir[4096];
   struct pollfd pfd[POLL_CHUNK];
-  char buf[256];     /* what write writes: CO_WRITE_BYTE */
+  char buf[256]; /* what write writes: CO_WRITE_BYTE */
   /* SIGPIPE blocked in the calling thread while a trace that made a pipe
    * or a socket runs (docs/posix.md#sigpipe); its mask before */
   int sigpipe_held;

@@ -103,7 +103,7 @@ struct co_exec_stats {
   uint64_t events_refused; /* of them, on steps refused (not run) */
   uint64_t skipped;        /* operations skipped in contract mode */
   uint64_t transitions;    /* distinct model transitions seen */
-  uint64_t faults; /* issue 21: faults that fired inside a library */
+  uint64_t faults;         /* issue 21: faults that fired inside a library */
 };
 
 struct co_exec;
@@ -158,20 +158,20 @@ unsigned long long co_exec_handoffs(const struct co_exec *ex);
 /* What the order in co_free_stats.order is. */
 enum co_free_order {
   CO_FREE_ORDER_NONE,
-  CO_FREE_ORDER_REPRO,   /* the order found, a scheduled trace that replays
-                            to the finding (co_exec_run, checked twice) */
-  CO_FREE_ORDER_FOUND,   /* the order found (the end checks' finding) */
-  CO_FREE_ORDER_CLOSEST  /* no order explains the run: the longest
-                            consistent prefix, then the operation it could
-                            not explain */
+  CO_FREE_ORDER_REPRO,  /* the order found, a scheduled trace that replays
+                           to the finding (co_exec_run, checked twice) */
+  CO_FREE_ORDER_FOUND,  /* the order found (the end checks' finding) */
+  CO_FREE_ORDER_CLOSEST /* no order explains the run: the longest
+                           consistent prefix, then the operation it could
+                           not explain */
 };
 struct co_free_stats {
   uint64_t budget; /* IN: nodes a run's search may explore (0: default) */
   uint64_t runs, explained, unchecked;
   uint64_t nodes, nodes_max; /* explored in all, in the largest run */
   uint64_t ebusy;            /* runs explained by the EBUSY rule */
-  uint64_t overlapped; /* runs where two threads' operations overlapped in
-                          real time (the others ran one after the other) */
+  uint64_t overlapped;       /* runs where two threads' operations overlapped in
+                                real time (the others ran one after the other) */
   double seconds, check_seconds; /* wall time in all, in the search */
   /* the prefix and the threads' operations in the order (thr kept), for
    * a finding; the caller co_trace_init()s and co_trace_free()s it */

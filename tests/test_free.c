@@ -75,11 +75,13 @@ static uint64_t digest_of(const char *s) {
 /* text's history with d checked with no budget: r's verdict. */
 static int check(const char *text, const struct did *d,
                  struct co_lin_result *r) {
-  static struct hist x;
+  struct hist *x = calloc(1, sizeof *x);
   int v;
-  hist_of(&x, text, d);
-  v = co_lin_check(&x.h, 0, r);
-  co_trace_free(&x.t);
+  cr_assert_not_null(x);
+  hist_of(x, text, d);
+  v = co_lin_check(&x->h, 0, r);
+  co_trace_free(&x->t);
+  free(x);
   return v;
 }
 
@@ -205,29 +207,6 @@ Test(free_check, ebusy_only_with_an_overlapping_allocation) {
   }
 }
 
-/* 3 threads of 8 operations, all overlapping, on one descriptor's flag;
- * t3's last getfd returns what no order gives: the search must rule out
- * every order. */
-static void flag_race(struct hist *x) {
-  static char text[2048];
-  static struct did d[24];
-  size_t n = 0, t, i;
-  n += (size_t)snprintf(text + n, sizeof text - n, "s0 = open\n");
-  for (t = 1; t <= 3; t++)
-    for (i = 0; i < 8; i++) {
-      struct did *e = &d[(t - 1) * 8 + i];
-      int set = (i % 2 == 0);
-      n += (size_t)snprintf(text + n, sizeof text - n, "t%zu: %s\n", t,
-                            set ? (t == 2 ? "setfd s0" : "setfd s0 cloexec")
-                                : "getfd s0");
-      *e = (struct did){3, 0, 0, CO_OK, 0, (t - 1) * 8 + i, 100 + i};
-      if (!set)
-        e->ret = t == 2 ? 0 : 1;
-    }
-  d[23].ret = 5; /* FD_CLOEXEC is 1: never 5 */
-  hist_of(x, text, d);
-}
-
 /* The allocated-but-not-installed window of an open (Linux fs/open.c
  * do_sys_openat2: the number is taken, then the file opened, then
  * installed; docs/threads.md#free-alloc): t1's dup skipped 5, which t3's
@@ -255,8 +234,8 @@ Test(free_check, a_number_taken_but_not_installed_is_no_order) {
  * one descriptor's flag (few states); 1: writes of different sizes to one
  * description (a state per interleaving). */
 static void race_of(struct hist *x, unsigned T, unsigned K, int kind) {
-  static char text[8192];
-  static struct did d[CO_LIN_MAX];
+  char text[8192];
+  struct did d[CO_LIN_MAX];
   size_t n = 0, t, i;
   n += (size_t)snprintf(text + n, sizeof text - n, "s0 = open\n");
   for (t = 1; t <= T; t++)
@@ -284,14 +263,15 @@ Test(free_check, limits) {
   static const unsigned shapes[][3] = {{2, 8, 0},  {3, 8, 0},  {4, 8, 0},
                                        {3, 16, 0}, {4, 16, 0}, {2, 8, 1},
                                        {3, 4, 1},  {3, 6, 1},  {3, 8, 1}};
-  static struct hist x;
+  struct hist *x = calloc(1, sizeof *x);
   struct co_lin_result r;
   size_t k;
+  cr_assert_not_null(x);
   for (k = 0; k < sizeof shapes / sizeof *shapes; k++) {
     double t0 = co__seconds(), dt;
     int got;
-    race_of(&x, shapes[k][0], shapes[k][1], (int)shapes[k][2]);
-    got = co_lin_check(&x.h, CO_TEST_RUNS(CO_FREE_BUDGET), &r);
+    race_of(x, shapes[k][0], shapes[k][1], (int)shapes[k][2]);
+    got = co_lin_check(&x->h, CO_TEST_RUNS(CO_FREE_BUDGET), &r);
     dt = co__seconds() - t0;
     cr_assert(got == CO_LIN_NONE || got == CO_LIN_UNCHECKED);
     if (shapes[k][2] == 0 && shapes[k][1] * shapes[k][0] <= 48)
@@ -303,23 +283,26 @@ Test(free_check, limits) {
             got == CO_LIN_NONE ? "no order" : "not checked",
             (unsigned long long)r.nodes, dt * 1e3,
             r.nodes ? dt * 1e9 / (double)r.nodes : 0.0);
-    co_trace_free(&x.t);
+    co_trace_free(&x->t);
   }
+  free(x);
 }
 
 Test(free_check, the_node_budget_gives_not_checked) {
-  static struct hist x;
+  struct hist *x = calloc(1, sizeof *x);
   struct co_lin_result r;
   uint64_t all;
-  flag_race(&x);
-  cr_assert_eq(co_lin_check(&x.h, 0, &r), CO_LIN_NONE);
+  cr_assert_not_null(x);
+  race_of(x, 3, 8, 0); /* 3 threads of 8 on one flag, no order */
+  cr_assert_eq(co_lin_check(&x->h, 0, &r), CO_LIN_NONE);
   all = r.nodes;
   cr_assert_gt(all, 50, "the search explored %llu nodes",
                (unsigned long long)all);
-  cr_assert_eq(co_lin_check(&x.h, 50, &r), CO_LIN_UNCHECKED);
+  cr_assert_eq(co_lin_check(&x->h, 50, &r), CO_LIN_UNCHECKED);
   cr_assert_leq(r.nodes, 50);
-  cr_assert_eq(co_lin_check(&x.h, all, &r), CO_LIN_NONE);
-  co_trace_free(&x.t);
+  cr_assert_eq(co_lin_check(&x->h, all, &r), CO_LIN_NONE);
+  co_trace_free(&x->t);
+  free(x);
 }
 
 /* ---- the digest ---- */

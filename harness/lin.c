@@ -76,6 +76,13 @@ struct lin {
   int64_t slotv[CO_LIN_MAX + 1][CO_SLOTS];
   size_t best; /* the longest consistent prefix noted (+1; 0: none) */
   int dirty;   /* the model is not at order[0..depth)'s end */
+  /* copies of the model at the path's branching nodes (co_model_copy),
+   * snap_ok[d] when snap[d] is order[0..d)'s, its digest sdig[d]; nocopy:
+   * the model cannot be copied (the model re-run from the start) */
+  struct co_model *snap[CO_LIN_MAX + 1];
+  uint8_t snap_ok[CO_LIN_MAX + 1];
+  uint64_t sdig[CO_LIN_MAX + 1];
+  int nocopy;
   struct memo_ent *memo;
   size_t mcap, mlen;
 };
@@ -189,20 +196,17 @@ static int root(struct lin *L, struct co_model *m) {
   return 0;
 }
 
-/* m at the end of order[0..n) placed again from the root; *events: the
- * model raised an ownership event on the way. -1 if an operation is not
- * explained again (the model is deterministic: never) or ENOMEM. */
-static int replay(struct lin *L, struct co_model *m, const size_t *order,
-                  size_t n, int *events) {
+/* order[from..n) placed again after order[0..from), m at that's end;
+ * *events: the model raised an ownership event on the way. -1 if an
+ * operation is not explained again (the model is deterministic: never). */
+static int replace_from(struct lin *L, struct co_model *m, const size_t *order,
+                        size_t from, size_t n, int *events) {
   struct co_outcome pred;
   struct co_aftermath eff;
   int64_t pa, pb;
   size_t i;
   int why, weak;
-  *events = 0;
-  if (root(L, m) < 0)
-    return -1;
-  for (i = 0; i < n; i++) {
+  for (i = from; i < n; i++) {
     size_t k = order[i];
     if (!place(L, m, k, &why, &pa, &pb, &pred, &eff, &weak))
       return -1;
@@ -210,6 +214,52 @@ static int replay(struct lin *L, struct co_model *m, const size_t *order,
     push(L, m, k, weak);
   }
   return 0;
+}
+
+/* m at the end of order[0..n) placed again from the root. -1 as above or
+ * ENOMEM. */
+static int replay(struct lin *L, struct co_model *m, const size_t *order,
+                  size_t n, int *events) {
+  *events = 0;
+  if (root(L, m) < 0)
+    return -1;
+  return replace_from(L, m, order, 0, n, events);
+}
+
+/* Keep a copy of the model at this node (its digest d), to come back to. */
+static void snapshot(struct lin *L, uint64_t d) {
+  size_t k = L->depth;
+  L->snap_ok[k] = 0;
+  if (L->nocopy)
+    return;
+  if ((!L->snap[k] && !(L->snap[k] = co_model_new())) ||
+      co_model_copy(L->snap[k], L->m) < 0) {
+    L->nocopy = 1;
+    return;
+  }
+  L->snap_ok[k] = 1;
+  L->sdig[k] = d;
+}
+
+/* The model back at order[0..depth)'s end: from the nearest copy on the
+ * path, else from the start. A copy that does not give its digest back
+ * (never expected) is not used again. */
+static int restore(struct lin *L) {
+  size_t want = L->depth, from = want, path[CO_LIN_MAX];
+  int events = 0;
+  memcpy(path, L->order, want * sizeof *path);
+  while (from > 0 && !L->snap_ok[from])
+    from--;
+  if (L->snap_ok[from]) {
+    while (L->depth > from)
+      pop(L);
+    if (co_model_copy(L->m, L->snap[from]) == 0 &&
+        co_model_digest(L->m) == L->sdig[from])
+      return replace_from(L, L->m, path, from, want, &events);
+    L->nocopy = 1;
+    memset(L->snap_ok, 0, sizeof L->snap_ok);
+  }
+  return replay(L, L->m, path, want, &events);
 }
 
 static uint64_t prog_key(const struct lin *L) {
@@ -352,25 +402,28 @@ static size_t candidates(const struct lin *L, size_t *c) {
  * ENOMEM. The model is at order[0..depth)'s end when called. */
 static int dfs(struct lin *L) {
   size_t c[CO_THREADS], n, i;
-  int rc, events;
+  uint64_t d;
+  int rc;
   if (L->depth == L->h->n)
     return 1;
   if (L->budget && L->r->nodes >= L->budget)
     return -1;
   L->r->nodes++;
-  rc = memo_add(L, prog_key(L), co_model_digest(L->m) ^ window_key(L));
+  d = co_model_digest(L->m);
+  rc = memo_add(L, prog_key(L), d ^ window_key(L));
   if (rc != 0)
     return rc > 0 ? 0 : -2;
   n = candidates(L, c);
+  L->snap_ok[L->depth] = 0;
+  if (n > 1)
+    snapshot(L, d);
   for (i = 0; i < n; i++) {
     struct co_outcome pred;
     struct co_aftermath eff;
     int64_t pa, pb;
     int why, weak;
     if (L->dirty) {
-      size_t path[CO_LIN_MAX], d = L->depth;
-      memcpy(path, L->order, d * sizeof *path);
-      if (replay(L, L->m, path, d, &events) < 0)
+      if (restore(L) < 0)
         return -2;
       L->dirty = 0;
     }
@@ -422,6 +475,7 @@ static void found(struct lin *L, struct co_lin_result *r) {
 int co_lin_check(const struct co_lin_hist *h, uint64_t budget,
                  struct co_lin_result *r) {
   struct lin *L = calloc(1, sizeof *L);
+  size_t i;
   int rc = -2;
   memset(r, 0, sizeof *r);
   r->bad = -1;
@@ -441,6 +495,8 @@ int co_lin_check(const struct co_lin_hist *h, uint64_t budget,
                : rc == -1 ? CO_LIN_UNCHECKED
                           : CO_LIN_ERROR;
   co_model_free(L->m);
+  for (i = 0; i <= CO_LIN_MAX; i++)
+    co_model_free(L->snap[i]);
   free(L->memo);
   free(L);
   return r->verdict;

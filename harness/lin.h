@@ -19,7 +19,9 @@
  *
  * The search is depth-first, trying the operation invoked first first; it
  * prunes a (each thread's progress, co_model_digest) pair it explored
- * already, re-runs the model from the trace's start on backtracking, and
+ * already, comes back to a node from a copy of the model kept there
+ * (co_model_copy; where the model cannot be copied, it re-runs the model
+ * from the trace's start), and
  * stops past a node budget: the run is then not checked, neither
  * explained nor a finding.
  */

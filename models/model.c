@@ -473,3 +473,97 @@ uint64_t co_model_digest(const struct co_model *m) {
     h = digest_kinds(m, h);
   return digest_parties(m, h);
 }
+
+/* ---- a copy of the state (co_model_copy; issue 22, free runs) ---- */
+
+/* *p (*cap elements of size) made to hold n, src's n copied there. */
+static int copy_into(void **p, size_t *cap, const void *src, size_t n,
+                     size_t size) {
+  if (n > *cap) {
+    void *q = realloc(*p, n * size);
+    if (!q)
+      return -1;
+    *p = q;
+    *cap = n;
+  }
+  if (n)
+    memcpy(*p, src, n * size);
+  return 0;
+}
+
+/* The files' bytes (up to each size: past it a file's buffer is never
+ * read before a write or a truncate fills it, files.c), their data
+ * blocks, gaps and modes, into k's buffers. */
+static int copy_content(struct co_model *k, const struct co_model *s) {
+  size_t i, old = k->contentcap;
+  if (s->nfile > old) {
+    if (co__grow((void **)&k->content, &k->contentcap, s->nfile,
+                 sizeof *k->content) < 0)
+      return -1;
+    memset(k->content + old, 0, (k->contentcap - old) * sizeof *k->content);
+  }
+  for (i = 0; i < s->nfile; i++) {
+    const struct co__content *a = &s->content[i];
+    struct co__content *b = &k->content[i];
+    size_t n = s->fsize[i] > 0 ? (size_t)s->fsize[i] : 0, cap = b->cap;
+    size_t words = b->datacap;
+    if (n > a->cap)
+      n = a->cap;
+    if (copy_into((void **)&b->b, &cap, a->b, n, 1) < 0 ||
+        copy_into((void **)&b->data, &words, a->data, a->datacap,
+                  sizeof *a->data) < 0)
+      return -1;
+    b->cap = cap;
+    b->datacap = words;
+    if (words > a->datacap) /* no block past a's holds data */
+      memset(b->data + a->datacap, 0, (words - a->datacap) * sizeof *b->data);
+    b->gap = a->gap;
+    b->lost = a->lost;
+    b->mode = a->mode;
+  }
+  return 0;
+}
+
+int co_model_copy(struct co_model *d, const struct co_model *s) {
+  struct co_model k = *d; /* d's buffers, kept and reused */
+  size_t fdcap = k.cap;
+  int rc = -1;
+  if (s->nchan || s->nsock || s->ntcp || s->party.started ||
+      s->party.unshared || s->party.child)
+    return -1; /* channels, sockets, a second party: not copied */
+  if (copy_into((void **)&k.fd, &fdcap, s->fd, s->cap, sizeof *s->fd) == 0 &&
+      copy_into((void **)&k.ofd, &k.ofdcap, s->ofd, s->nofd, sizeof *s->ofd) ==
+          0 &&
+      copy_into((void **)&k.fsize, &k.filecap, s->fsize, s->nfile,
+                sizeof *s->fsize) == 0 &&
+      copy_into((void **)&k.foreign, &k.foreigncap, s->foreign, s->nforeign,
+                sizeof *s->foreign) == 0 &&
+      copy_into((void **)&k.frun, &k.fruncap, s->frun, s->nforeign,
+                sizeof *s->frun) == 0 &&
+      copy_content(&k, s) == 0) {
+    *d = *s;
+    rc = 0;
+  } else {
+    d->fstride = 0; /* co_model_begin marks its whole table again */
+  }
+  d->fd = k.fd;
+  d->ofd = k.ofd;
+  d->ofdcap = k.ofdcap;
+  d->fsize = k.fsize;
+  d->filecap = k.filecap;
+  d->content = k.content;
+  d->contentcap = k.contentcap;
+  d->foreign = k.foreign;
+  d->foreigncap = k.foreigncap;
+  d->frun = k.frun;
+  d->fruncap = k.fruncap;
+  d->chan = k.chan;
+  d->chancap = k.chancap;
+  d->sock = k.sock;
+  d->sockcap = k.sockcap;
+  d->tcp = k.tcp;
+  d->tcpcap = k.tcpcap;
+  d->party.fd = k.party.fd;
+  d->party.fdcap = k.party.fdcap;
+  return rc;
+}

@@ -361,6 +361,69 @@ Test(free_digest, commuting_orders_meet_others_differ) {
   }
 }
 
+/* m begun (cfg3) and stepped through text. */
+static void run_on(struct co_model *m, const char *text, int begin) {
+  struct co_trace t;
+  struct co_call c;
+  struct co_outcome pred;
+  struct co_aftermath eff;
+  size_t i;
+  parse(text, &t);
+  if (begin)
+    cr_assert_eq(co_model_begin(m, &cfg3), 0);
+  for (i = 0; i < t.len; i++) {
+    co_model_resolve(m, &t.ops[i], &c);
+    co_model_step(m, &t.ops[i], &c, &pred, &eff);
+  }
+  co_trace_free(&t);
+}
+
+/* The search's copies (co_model_copy): a copy predicts what its original
+ * does, into a model that held another state before (its buffers
+ * reused), and a state it cannot copy (a pipe) is refused. */
+Test(free_digest, a_copy_predicts_alike) {
+  static const char after[] =
+      "write s0 5\nread s2 3\ns4 = dup s1\nftruncate s1 3b\n"
+      "lseek s1 0 set\nread s4 20\nclose s0\ns5 = open\nfstat s5\n"
+      "getfl s2\nlseek_ext s1 0 hole\n";
+  struct co_model *a = co_model_new(), *b = co_model_new();
+  struct co_trace t;
+  size_t i;
+  cr_assert(a && b);
+  run_on(a,
+         "s0 = open\ns1 = open\ns2 = dup s0\nwrite s0 40\n"
+         "lseek s2 3 set\nlseek s1 2b+5 set\nwrite s1 200\nsetfd s2 cloexec\n",
+         1);
+  run_on(b,
+         "s0 = open\ns1 = open\ns2 = open\ns3 = open\nwrite s3 200\n"
+         "close s1\n",
+         1);
+  cr_assert_eq(co_model_copy(b, a), 0);
+  cr_assert_eq(co_model_digest(b), co_model_digest(a));
+  parse(after, &t);
+  for (i = 0; i < t.len; i++) {
+    struct co_call ca, cb;
+    struct co_outcome pa, pb;
+    struct co_aftermath ea, eb;
+    co_model_resolve(a, &t.ops[i], &ca);
+    co_model_resolve(b, &t.ops[i], &cb);
+    cr_assert_eq(ca.a, cb.a);
+    co_model_step(a, &t.ops[i], &ca, &pa, &ea);
+    co_model_step(b, &t.ops[i], &cb, &pb, &eb);
+    cr_assert(pa.ret == pb.ret && pa.err == pb.err && pa.data == pb.data &&
+                  pa.dmask == pb.dmask,
+              "step %zu", i);
+    cr_assert_eq(co_model_digest(b), co_model_digest(a), "step %zu", i);
+  }
+  co_trace_free(&t);
+  run_on(a, "s0 s1 = pipe\n", 1);
+  cr_assert_eq(co_model_copy(b, a), -1);
+  run_on(b, "s0 = open\n", 1); /* begun again, it works */
+  cr_assert_eq(co_model_slot(b, 0), 3);
+  co_model_free(a);
+  co_model_free(b);
+}
+
 /* ---- real free runs ---- */
 
 /* Three threads of eight operations that every interleaving keeps

@@ -615,5 +615,10 @@ int64_t co_model_slot(const struct co_model *m, unsigned slot);
  * states of different histories may still differ (descriptions are
  * numbered in the order they were made): too fine, never too coarse. */
 uint64_t co_model_digest(const struct co_model *m);
+/* dst becomes a copy of src's state (dst's buffers reused): stepped
+ * alike, the two predict alike. Returns 0, or -1 when src holds what is
+ * not copied (pipes, sockets, TCP, a second party) or on ENOMEM: dst is
+ * then to be begun again (co_model_begin). */
+int co_model_copy(struct co_model *dst, const struct co_model *src);
 
 #endif

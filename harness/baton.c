@@ -52,26 +52,32 @@ typedef pthread_cond_t cond_t;
 #define RELAX() ((void)0)
 #endif
 
-/* Spins before sleeping: about 2 microseconds of pause instructions,
+/* Spins before sleeping: a few microseconds of pause instructions,
  * longer than most steps of a model and a system call. */
-#define SPINS 4000
+#define SPINS 200
 
 struct worker {
   struct co_sched *s;
   thread_t th;
   int made;
+  int passed; /* the errand running here handed the baton on */
   lock_t mu;
   cond_t cv;
   atomic_uint go, done;
   atomic_int quit;
+  atomic_uint gone; /* Windows: 1 once the worker's loop has ended */
   void (*fn)(void *);
   void *env;
 };
 
 struct co_sched {
   unsigned n;
+  void (*init)(void *env); /* each thread's first errand */
+  void *init_env;
   unsigned long long handoffs;
   struct worker w[CO_THREADS];
+  /* the caller's side: errands ended (a chain of hand-overs ends once) */
+  struct worker back;
 };
 
 /* Wait until *c differs from seen (or quit, for a worker); returns *c. */
@@ -100,21 +106,36 @@ static void post(struct worker *w, atomic_uint *c, unsigned v) {
   UNLOCK(&w->mu);
 }
 
+/* A worker: wait for an errand, run it; unless it handed the baton to
+ * another worker (co_sched_pass), the chain ends here and the caller gets
+ * the baton back. After either hand-over it touches nothing shared. */
 static void worker_loop(struct worker *w) {
+  struct worker *back = &w->s->back;
   unsigned seen = 0;
+  if (w->s->init)
+    w->s->init(w->s->init_env);
+  /* started: co_sched_new waits for each thread before it makes the next */
+  post(back, &back->done,
+       atomic_load_explicit(&back->done, memory_order_relaxed) + 1);
   for (;;) {
     unsigned go = wait_change(w, &w->go, seen, 1);
     if (go == seen) /* quit */
       return;
     seen = go;
+    w->passed = 0;
     w->fn(w->env);
-    post(w, &w->done, go);
+    if (!w->passed)
+      post(back, &back->done,
+           atomic_load_explicit(&back->done, memory_order_relaxed) + 1);
   }
 }
 
 #ifdef _WIN32
 static DWORD WINAPI worker_main(LPVOID arg) {
-  worker_loop(arg);
+  struct worker *w = arg;
+  worker_loop(w);
+  /* the last touch of w: no lock after it (stop() may free w at once) */
+  atomic_store_explicit(&w->gone, 1, memory_order_release);
   return 0;
 }
 #else
@@ -138,10 +159,16 @@ static void *worker_main(void *arg) {
 
 static int start(struct worker *w) {
 #ifdef _WIN32
+  /* The thread's HANDLE is closed at once: a trace's handles are the
+   * process's, and the executor's end check would find it open; stop()
+   * waits for the loop's end through gone instead. */
   InitializeSRWLock(&w->mu);
   InitializeConditionVariable(&w->cv);
   w->th = CreateThread(NULL, 0, worker_main, w, 0, NULL);
-  return w->th ? 0 : -1;
+  if (!w->th)
+    return -1;
+  CloseHandle(w->th);
+  return 0;
 #else
   pthread_mutex_init(&w->mu, NULL);
   pthread_cond_init(&w->cv, NULL);
@@ -155,8 +182,8 @@ static void stop(struct worker *w) {
   WAKE(&w->cv);
   UNLOCK(&w->mu);
 #ifdef _WIN32
-  WaitForSingleObject(w->th, INFINITE);
-  CloseHandle(w->th);
+  while (!atomic_load_explicit(&w->gone, memory_order_acquire))
+    Sleep(1); /* once, when the executor is freed */
 #else
   pthread_join(w->th, NULL);
   pthread_mutex_destroy(&w->mu);
@@ -164,7 +191,8 @@ static void stop(struct worker *w) {
 #endif
 }
 
-struct co_sched *co_sched_new(unsigned n, char *err, size_t cap) {
+struct co_sched *co_sched_new(unsigned n, void (*init)(void *env), void *env,
+                              char *err, size_t cap) {
   struct co_sched *s;
   unsigned k;
   if (n < 1 || n > CO_THREADS) {
@@ -177,18 +205,32 @@ struct co_sched *co_sched_new(unsigned n, char *err, size_t cap) {
     return NULL;
   }
   s->n = n;
+  s->init = init;
+  s->init_env = env;
+  atomic_init(&s->back.go, 0);
+  atomic_init(&s->back.done, 0);
+  atomic_init(&s->back.quit, 0);
+#ifdef _WIN32
+  InitializeSRWLock(&s->back.mu);
+  InitializeConditionVariable(&s->back.cv);
+#else
+  pthread_mutex_init(&s->back.mu, NULL);
+  pthread_cond_init(&s->back.cv, NULL);
+#endif
   for (k = 0; k < n; k++) {
     struct worker *w = &s->w[k];
     w->s = s;
     atomic_init(&w->go, 0);
     atomic_init(&w->done, 0);
     atomic_init(&w->quit, 0);
+    atomic_init(&w->gone, 0);
     if (start(w) < 0) {
       snprintf(err, cap, "cannot start thread t%u of a scheduled run", k + 1);
       co_sched_free(s);
       return NULL;
     }
     w->made = 1;
+    (void)wait_change(&s->back, &s->back.done, k, 0); /* its init ran */
   }
   return s;
 }
@@ -200,20 +242,36 @@ void co_sched_free(struct co_sched *s) {
   for (k = 0; k < s->n; k++)
     if (s->w[k].made)
       stop(&s->w[k]);
+#ifndef _WIN32
+  pthread_mutex_destroy(&s->back.mu);
+  pthread_cond_destroy(&s->back.cv);
+#endif
   free(s);
 }
 
 unsigned co_sched_threads(const struct co_sched *s) { return s ? s->n : 0; }
 
-void co_sched_run(struct co_sched *s, unsigned k, void (*fn)(void *env),
-                  void *env) {
+/* Give thread k the errand fn(env). */
+static void give(struct co_sched *s, unsigned k, void (*fn)(void *env),
+                 void *env) {
   struct worker *w = &s->w[k - 1];
-  unsigned seq = atomic_load_explicit(&w->go, memory_order_relaxed) + 1;
   w->fn = fn;
   w->env = env;
   s->handoffs++;
-  post(w, &w->go, seq);
-  (void)wait_change(w, &w->done, seq - 1, 0);
+  post(w, &w->go, atomic_load_explicit(&w->go, memory_order_relaxed) + 1);
+}
+
+void co_sched_run(struct co_sched *s, unsigned k, void (*fn)(void *env),
+                  void *env) {
+  unsigned ended = atomic_load_explicit(&s->back.done, memory_order_relaxed);
+  give(s, k, fn, env);
+  (void)wait_change(&s->back, &s->back.done, ended, 0);
+}
+
+void co_sched_pass(struct co_sched *s, unsigned from, unsigned k,
+                   void (*fn)(void *env), void *env) {
+  s->w[from - 1].passed = 1;
+  give(s, k, fn, env);
 }
 
 unsigned long long co_sched_handoffs(const struct co_sched *s) {
@@ -222,9 +280,13 @@ unsigned long long co_sched_handoffs(const struct co_sched *s) {
 
 /* co_sched_race's start barrier: each racer counts itself in, then waits
  * (spinning, then yielding: there may be fewer cores than racers) until
- * all have. */
+ * all have. The last to finish ends the errand for all (one post of the
+ * caller's counter: concurrent posts would lose one); the others, as
+ * each after it, touch nothing shared once counted out. */
 struct racer {
-  atomic_uint *in;
+  struct co_sched *s;
+  struct worker *w;
+  atomic_uint *in, *out;
   unsigned n;
   void (*fn)(void *);
   void *env;
@@ -232,33 +294,36 @@ struct racer {
 
 static void race_entry(void *env) {
   struct racer *r = env;
-  unsigned i = 0;
+  struct worker *back = &r->s->back;
+  atomic_uint *out = r->out;
+  unsigned i = 0, n = r->n; /* r is the caller's: not read once counted out */
   atomic_fetch_add_explicit(r->in, 1, memory_order_acq_rel);
-  while (atomic_load_explicit(r->in, memory_order_acquire) < r->n)
+  while (atomic_load_explicit(r->in, memory_order_acquire) < n)
     if (++i < SPINS)
       RELAX();
     else
       YIELD();
   r->fn(r->env);
+  r->w->passed = 1; /* the loop does not end the errand: the last racer does */
+  if (atomic_fetch_add_explicit(out, 1, memory_order_acq_rel) + 1 == n)
+    post(back, &back->done,
+         atomic_load_explicit(&back->done, memory_order_relaxed) + 1);
 }
 
 void co_sched_race(struct co_sched *s, unsigned n, void (*fn)(void *env),
                    void *const *envs) {
   struct racer r[CO_THREADS];
-  atomic_uint in;
-  unsigned k, seq[CO_THREADS];
+  atomic_uint in, out;
+  unsigned k, ended = atomic_load_explicit(&s->back.done, memory_order_relaxed);
   if (n > s->n)
     n = s->n;
+  if (!n)
+    return;
   atomic_init(&in, 0);
+  atomic_init(&out, 0);
   for (k = 0; k < n; k++) {
-    struct worker *w = &s->w[k];
-    r[k] = (struct racer){&in, n, fn, envs[k]};
-    seq[k] = atomic_load_explicit(&w->go, memory_order_relaxed) + 1;
-    w->fn = race_entry;
-    w->env = &r[k];
-    s->handoffs++;
-    post(w, &w->go, seq[k]);
+    r[k] = (struct racer){s, &s->w[k], &in, &out, n, fn, envs[k]};
+    give(s, k + 1, race_entry, &r[k]);
   }
-  for (k = 0; k < n; k++)
-    (void)wait_change(&s->w[k], &s->w[k].done, seq[k] - 1, 0);
+  (void)wait_change(&s->back, &s->back.done, ended, 0);
 }

@@ -24,16 +24,25 @@
 
 struct co_sched;
 
-/* A pool of n threads (1..CO_THREADS). NULL with a message in err. */
-struct co_sched *co_sched_new(unsigned n, char *err, size_t cap);
+/* A pool of n threads (1..CO_THREADS), each of which first runs init(env)
+ * (NULL: none); returns when every init has returned. NULL with a message
+ * in err. */
+struct co_sched *co_sched_new(unsigned n, void (*init)(void *env), void *env,
+                              char *err, size_t cap);
 /* Ends and joins the threads. NULL is fine. */
 void co_sched_free(struct co_sched *s);
 unsigned co_sched_threads(const struct co_sched *s);
 
-/* Run fn(env) on thread k (1..n) and wait until it returns: the baton goes
- * to k and comes back. What fn wrote is visible to the caller after. */
+/* Run fn(env) on thread k (1..n) and wait: the baton goes to k, and comes
+ * back when an errand returns without handing it on. What the errands
+ * wrote is visible to the caller after. */
 void co_sched_run(struct co_sched *s, unsigned k, void (*fn)(void *env),
                   void *env);
+/* From an errand running on thread `from`: hand the baton straight to
+ * thread k (one wake-up, not two through the caller), which runs fn(env)
+ * next. The errand must return at once after, touching nothing shared. */
+void co_sched_pass(struct co_sched *s, unsigned from, unsigned k,
+                   void (*fn)(void *env), void *env);
 
 /* A free run's race (docs/threads.md#free): run fn(envs[k - 1]) on
  * threads 1..n at once and wait until every one has returned. Each waits

@@ -113,6 +113,14 @@ struct co_exec {
    * caller's) */
   struct co_sched *sched;
   unsigned on_thread;
+  int parallel; /* the trace is parallel (co_exec_set_trace) */
+  /* a parallel trace's numbers: the last step (+1; 0: none) and thread
+   * that closed each, and that opened it (numbers / stride below
+   * CO_NUMHIST) */
+  struct numhist {
+    int32_t closed_at, opened_at;
+    uint8_t closed_thr, opened_thr;
+  } hist[256];
   uint8_t lrouted[CO_EXEC_LAYERS]; /* layer k's library objects are loaded
                                       and routed (co_ipose_install) */
 };
@@ -707,6 +715,7 @@ void co__exec_model_config(const struct co_exec *ex,
   cfg->window = ex->window;
   cfg->files = ex->files;
   cfg->own_std = ex->parked;
+  cfg->threads_share = ex->parallel;
 }
 
 #define FOREIGN_CHECK 64
@@ -740,6 +749,8 @@ static int begin_trace(struct co_exec *ex, struct co_verdict *v) {
   memset(&ex->first, 0, sizeof ex->first);
   memset(&ex->ev_verdict, 0, sizeof ex->ev_verdict);
   ex->nevents = 0;
+  if (ex->parallel)
+    memset(ex->hist, 0, sizeof ex->hist);
   ex->nrefused = 0;
   co_ipose_disarm(&ex->ipose); /* a trace arms its own faults */
   memset(ex->rstale_ad, 0, sizeof ex->rstale_ad);
@@ -1313,7 +1324,7 @@ static int classify(struct co_exec *ex, const struct co_step *st,
                                                           : st->op->kind;
   fmt_outcome(pred, m, sizeof m, 0, w, hw);
   fmt_outcome(real, r, sizeof r, 1, w, hw);
-  co_op_format(st->op, text, sizeof text);
+  co_op_format_thr(st->op, text, sizeof text);
   if (data_differs(pred, real, text, dk, what, cap)) {
     *rule = st->binds2                               ? "value"
             : real->err != CO_OK && dk != CO_OP_CALL ? "byte-count"
@@ -1415,23 +1426,85 @@ static int check_obj(struct co_exec *ex, struct co_verdict *v, unsigned k) {
                      "o%u holds %s; the model says %s", k, hh, hm);
 }
 
-static void record_events(struct co_exec *ex, const struct co_aftermath *eff) {
+/* A parallel trace's history of number n (NULL: not kept). */
+static struct numhist *hist_of(struct co_exec *ex, int64_t n) {
+  int64_t k = ex->stride > 1 ? n / ex->stride : n;
+  return ex->parallel && n >= 0 && k < (int64_t)(sizeof ex->hist /
+                                                  sizeof *ex->hist)
+             ? &ex->hist[k]
+             : NULL;
+}
+
+/* After a step of a parallel trace: the numbers it closed (close, and a
+ * dup2's target that was open) and the one it opened. */
+static void note_history(struct co_exec *ex, const struct co_step *st,
+                         const struct co_call *c, const struct co_outcome *r) {
+  struct numhist *h;
+  unsigned k = st->op->kind;
+  if (r->err != CO_OK)
+    return;
+  if ((k == CO_OP_CLOSE || ((k == CO_OP_DUP2 || k == CO_OP_DUP3) &&
+                            c->a != c->b)) &&
+      (h = hist_of(ex, k == CO_OP_CLOSE ? c->a : c->b))) {
+    h->closed_at = (int32_t)ex->step + 1;
+    h->closed_thr = st->op->thr;
+  }
+  if (st->binds == 2 && (h = hist_of(ex, r->ret))) {
+    h->opened_at = (int32_t)ex->step + 1;
+    h->opened_thr = st->op->thr;
+  }
+}
+
+int co_event_rec_format(const struct co_event_rec *r, int parallel, char *buf,
+                        size_t cap) {
+  int n = r->thr && cap ? snprintf(buf, cap, "t%u: ", r->thr) : 0;
+  char by[16], re[16];
+  n += co_event_format(&r->ev, buf + ((size_t)n < cap ? (size_t)n : cap),
+                       (size_t)n < cap ? cap - (size_t)n : 0);
+  if (!parallel || r->closed_at < 0 || !cap)
+    return n;
+  snprintf(by, sizeof by, r->closed_thr ? "t%u" : "the prefix", r->closed_thr);
+  snprintf(re, sizeof re, r->opened_thr ? "t%u" : "the prefix", r->opened_thr);
+  size_t at = n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap;
+  int m = r->opened_at > r->closed_at
+              ? snprintf(buf + at, cap - at,
+                         "; %s closed it at step %d, %s reused it at step %d",
+                         by, r->closed_at, re, r->opened_at)
+              : snprintf(buf + at, cap - at, "; %s closed it at step %d", by,
+                         r->closed_at);
+  return n + (m > 0 ? m : 0);
+}
+
+static void record_events(struct co_exec *ex, const struct co_aftermath *eff,
+                          const struct co_op *op) {
   int i;
   for (i = 0; i < eff->nev; i++) {
+    struct co_event_rec rec;
+    const struct numhist *h = hist_of(ex, eff->ev[i].num);
     ex->stats.events++;
     ex->stats.events_refused += eff->refused != 0;
-    if (ex->nevents < CO_EVENTS_KEPT) {
-      ex->events[ex->nevents].step = ex->step;
-      ex->events[ex->nevents].ev = eff->ev[i];
-      ex->events[ex->nevents].refused = eff->refused != 0;
-      ex->nevents++;
+    memset(&rec, 0, sizeof rec);
+    rec.step = ex->step;
+    rec.ev = eff->ev[i];
+    rec.refused = eff->refused != 0;
+    rec.thr = op->thr;
+    rec.closed_at = rec.opened_at = -1;
+    if (h && h->closed_at && (eff->ev[i].why == CO_WHY_STALE ||
+                              eff->ev[i].why == CO_WHY_REUSED ||
+                              eff->ev[i].why == CO_WHY_GONE)) {
+      rec.closed_at = h->closed_at - 1;
+      rec.closed_thr = h->closed_thr;
+      rec.opened_at = h->opened_at - 1;
+      rec.opened_thr = h->opened_thr;
     }
+    if (ex->nevents < CO_EVENTS_KEPT)
+      ex->events[ex->nevents++] = rec;
     if (ex->mode == CO_MODE_CONTRACT && ex->ev_verdict.kind == CO_V_OK) {
       struct co_verdict *ev = &ex->ev_verdict;
       ev->kind = eff->ev[i].kind == CO_EV_INVALID_HANDLE ? CO_V_INVALID_HANDLE
                                                          : CO_V_OWNERSHIP;
       ev->step = ex->step;
-      co_event_format(&eff->ev[i], ev->what, sizeof ev->what);
+      co_event_rec_format(&rec, ex->parallel, ev->what, sizeof ev->what);
       ev->client = eff->ev[i].client;
       ev->cause = eff->ev[i].why + 1;
     }
@@ -1637,6 +1710,10 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
                  "%s of a process handle (a duplicate of GetCurrentProcess(); "
                  "the layers are modelled over files only)",
                  e->name);
+  else if (st->op->kind == CO_OP_CLOSE_RANGE && ex->parallel)
+    n = snprintf(w, cap, /* a table of its own: docs/threads.md#unshare */
+                 "close_range with unshare in a parallel trace (its thread "
+                 "would get a table of its own)");
   else if (st->op->kind == CO_OP_DUPH_ACCESS && is_process_handle(ex, st->op))
     n = snprintf(w, cap, "`%s`: a process handle's access is not modelled",
                  text);
@@ -1765,7 +1842,7 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
   }
   ex->stats.ops++;
   if (eff.nev)
-    record_events(ex, &eff);
+    record_events(ex, &eff, op);
 
   if (eff.refused) {
     ex->stats.syscalls_refused++;
@@ -1783,6 +1860,8 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
     *v = ex->first;
     goto out;
   }
+  if (ex->parallel && !eff.refused)
+    note_history(ex, st, &call, &real);
   if (st->binds == 2 && real.err == CO_OK && real.ret > ex->real_high)
     ex->real_high = real.ret;
   if (st->binds2 && real.err == CO_OK && (int64_t)real.data > ex->real_high)
@@ -1835,49 +1914,89 @@ out:
   return v->kind;
 }
 
-/* Steps ops[0..n) of one thread on that thread (harness/baton.h): the
- * baton's errand. */
-struct batch {
+/* A scheduled run of ops[i..n) (harness/baton.h): each thread's run of
+ * operations on that thread, which then hands the baton straight to the
+ * next operation's thread; the chain ends at the end, at a verdict, or at
+ * an operation of the caller's (thr 0). */
+struct chain {
   struct co_exec *ex;
   const struct co_op *ops;
-  size_t n, ran;
+  size_t i, n;
   struct co_verdict *v;
   int rc;
 };
 
-static void run_batch(void *env) {
-  struct batch *b = env;
+static void run_chain(void *env) {
+  struct chain *c = env;
+  struct co_exec *ex = c->ex;
+  unsigned k = c->ops[c->i].thr;
   struct co_step st;
-  b->ex->on_thread = b->ops[0].thr;
-  for (b->ran = 0, b->rc = CO_V_OK; b->ran < b->n && b->rc == CO_V_OK;
-       b->ran++) {
-    co_step_of(&st, &b->ops[b->ran]);
-    b->rc = exec_step(b->ex, &st, b->v);
-  }
-  b->ex->on_thread = 0;
+  ex->on_thread = k;
+  do {
+    co_step_of(&st, &c->ops[c->i]);
+    c->rc = exec_step(ex, &st, c->v);
+    c->i++;
+  } while (c->rc == CO_V_OK && c->i < c->n && c->ops[c->i].thr == k);
+  ex->on_thread = 0;
+  if (c->rc == CO_V_OK && c->i < c->n && c->ops[c->i].thr)
+    co_sched_pass(ex->sched, k, c->ops[c->i].thr, run_chain, c); /* last */
 }
 
-/* Steps ops[0..n), all of thread ops[0].thr, there; the caller's thread
- * runs the prefix's (thr 0) itself. */
-static int step_on_thread(struct co_exec *ex, const struct co_op *ops, size_t n,
-                          struct co_verdict *v) {
-  struct batch b = {ex, ops, n, 0, v, CO_V_OK};
-  if (!ops[0].thr || ex->on_thread == ops[0].thr) {
-    run_batch(&b);
-    return b.rc;
+/* Each pool thread's first errand: what the backend makes once a thread
+ * (closeonce/backend.h thread_init). */
+static void thread_init(void *env) {
+  struct co_exec *ex = env;
+  if (ex->be->version >= 6 && ex->be->thread_init)
+    ex->be->thread_init(ex->self);
+}
+
+static struct co_sched *make_pool(struct co_exec *ex, char *err, size_t cap) {
+  return ex->sched = co_sched_new(CO_THREADS, thread_init, ex, err, cap);
+}
+
+/* Steps ops[0..n): the caller's own (thr 0) here, the threads' on them. */
+static int run_ops(struct co_exec *ex, const struct co_op *ops, size_t n,
+                   struct co_verdict *v) {
+  struct chain c = {ex, ops, 0, n, v, CO_V_OK};
+  struct co_step st;
+  while (c.i < n && c.rc == CO_V_OK) {
+    if (!ops[c.i].thr || ex->on_thread == ops[c.i].thr) {
+      co_step_of(&st, &ops[c.i++]);
+      c.rc = exec_step(ex, &st, v);
+      continue;
+    }
+    if (!ex->sched) {
+      char err[128];
+      if (!make_pool(ex, err, sizeof err))
+        return set_verdict(ex, v, CO_V_HARNESS, NULL, "%s", err);
+    }
+    co_sched_run(ex->sched, ops[c.i].thr, run_chain, &c);
   }
-  if (!ex->sched) {
-    char err[128];
-    if (!(ex->sched = co_sched_new(CO_THREADS, err, sizeof err)))
-      return set_verdict(ex, v, CO_V_HARNESS, NULL, "%s", err);
-  }
-  co_sched_run(ex->sched, ops[0].thr, run_batch, &b);
-  return b.rc;
+  return c.rc;
 }
 
 int co_exec_step(struct co_exec *ex, const struct co_op *op,
                  struct co_verdict *v) {
-  return step_on_thread(ex, op, 1, v);
+  return run_ops(ex, op, 1, v);
+}
+
+int co_exec_set_trace(struct co_exec *ex, const struct co_trace *t, char *err,
+                      size_t cap) {
+  size_t i;
+  ex->parallel = co_trace_threads(t) > 0;
+  if (ex->parallel) { /* the threads exist from the prefix on */
+    if (!ex->sched && !make_pool(ex, err, cap))
+      return -1;
+    return 0;
+  }
+  /* a sequential trace's close_range: a table nobody shares, as the model
+   * has it (the pool's threads would share it) */
+  for (i = 0; i < t->len && ex->sched; i++)
+    if (t->ops[i].kind == CO_OP_CLOSE_RANGE) {
+      co_sched_free(ex->sched);
+      ex->sched = NULL;
+    }
+  return 0;
 }
 
 unsigned long long co_exec_handoffs(const struct co_exec *ex) {
@@ -2119,24 +2238,20 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
 
 int co_exec_run(struct co_exec *ex, const struct co_trace *t,
                 struct co_verdict *v) {
-  size_t i, j;
   struct co_limit_need need;
+  char err[128];
   /* Numbers named by f>=B must be below the limit: raise it within the
    * hard one. If the hard one is too low the trace runs with the limit it
    * has (the model predicts the calls there fail); `closeonce replay`
    * refuses such a trace first (co_exec_fit_limit). */
   (void)co_exec_fit_limit(ex, t, &need);
+  if (co_exec_set_trace(ex, t, err, sizeof err) < 0)
+    return set_verdict(ex, v, CO_V_HARNESS, NULL, "%s", err);
   if (co_exec_begin(ex, v) != CO_V_OK) {
     restore_limit(ex);
     return v->kind;
   }
-  /* each run of one thread's operations is one hand-over (baton.h) */
-  for (i = 0; i < t->len; i += j) {
-    for (j = 1; i + j < t->len && t->ops[i + j].thr == t->ops[i].thr; j++)
-      ;
-    if (step_on_thread(ex, &t->ops[i], j, v) != CO_V_OK)
-      break;
-  }
+  (void)run_ops(ex, t->ops, t->len, v); /* one hand-over a switch */
   return co_exec_end(ex, v);
 }
 
@@ -2205,7 +2320,5 @@ void co__exec_ran(struct co_exec *ex, size_t steps, int64_t high) {
     ex->real_high = high;
 }
 struct co_sched *co__exec_sched(struct co_exec *ex, char *err, size_t cap) {
-  if (!ex->sched)
-    ex->sched = co_sched_new(CO_THREADS, err, cap);
-  return ex->sched;
+  return ex->sched ? ex->sched : make_pool(ex, err, cap);
 }

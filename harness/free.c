@@ -423,6 +423,11 @@ static int free_once(struct co_exec *ex, const struct co_trace *t,
     return v->kind;
   }
   (void)co_exec_fit_limit(ex, t, &need);
+  if (co_exec_set_trace(ex, t, v->what, sizeof v->what) < 0) {
+    free(r);
+    v->kind = CO_V_HARNESS;
+    return v->kind;
+  }
   if (co_exec_begin(ex, v) != CO_V_OK) {
     free(r);
     return v->kind;

@@ -102,7 +102,7 @@ void co_report_events(FILE *out, const struct co_event_rec *ev, size_t nev) {
   char line[256];
   size_t i;
   for (i = 0; i < nev; i++) {
-    co_event_format(&ev[i].ev, line, sizeof line);
+    co_event_rec_format(&ev[i], 1, line, sizeof line);
     fprintf(out, "    step %zu: %s: %s\n", ev[i].step,
             ev[i].ev.kind == CO_EV_INVALID_HANDLE ? "invalid-handle"
                                                   : "ownership violation",
@@ -140,7 +140,7 @@ void co_report_text(FILE *out, const char *target, const struct co_trace *t,
   }
   fprintf(out, "  trace:\n");
   for (i = 0; i < t->len; i++) {
-    co_op_format(&t->ops[i], line, sizeof line);
+    co_op_format_thr(&t->ops[i], line, sizeof line);
     fprintf(out, "  %s %3zu  %s\n", i == v->step ? ">" : " ", i, line);
   }
 }
@@ -381,7 +381,7 @@ static void explain_hook(void *env, const struct co_step_info *s) {
   for (i = 0; i < nev; i++)
     if (ev[i].step == s->step) {
       char line[256];
-      co_event_format(&ev[i].ev, line, sizeof line);
+      co_event_rec_format(&ev[i], 1, line, sizeof line);
       fprintf(e->out, "        %s: %s\n",
               ev[i].ev.kind == CO_EV_INVALID_HANDLE ? "invalid-handle"
                                                     : "ownership violation",
@@ -528,7 +528,7 @@ int co_report_markdown(FILE *out, struct co_exec *ex,
     fprintf(out, "## Ownership events\n\n");
     for (i = 0; i < f->nev; i++) {
       char line[256];
-      co_event_format(&f->ev[i].ev, line, sizeof line);
+      co_event_rec_format(&f->ev[i], 1, line, sizeof line);
       fprintf(out, "- step %zu, %s: %s\n", f->ev[i].step,
               f->ev[i].ev.kind == CO_EV_INVALID_HANDLE ? "invalid-handle"
                                                        : "ownership violation",
@@ -655,7 +655,7 @@ int co_report_json(FILE *out, const struct co_finding *f) {
   }
   fprintf(out, "\n  },\n  \"events\": [");
   for (i = 0; i < f->nev; i++) {
-    co_event_format(&f->ev[i].ev, line, sizeof line);
+    co_event_rec_format(&f->ev[i], 1, line, sizeof line);
     fprintf(out, "%s\n    {\"step\": %zu, \"kind\": ", i ? "," : "",
             f->ev[i].step);
     json_str(out, f->ev[i].ev.kind == CO_EV_INVALID_HANDLE
@@ -674,7 +674,7 @@ int co_report_json(FILE *out, const struct co_finding *f) {
   }
   fprintf(out, "  \"trace\": [");
   for (i = 0; i < f->trace->len; i++) {
-    co_op_format(&f->trace->ops[i], line, sizeof line);
+    co_op_format_thr(&f->trace->ops[i], line, sizeof line);
     fprintf(out, "%s\n    ", i ? "," : "");
     json_str(out, line);
   }
@@ -754,7 +754,7 @@ int co_report_junit(FILE *out, const char *suite,
       char line[256];
       size_t k;
       for (k = 0; k < c->failure->trace->len; k++) {
-        co_op_format(&c->failure->trace->ops[k], line, sizeof line);
+        co_op_format_thr(&c->failure->trace->ops[k], line, sizeof line);
         fprintf(out, "%s %3zu  ", k == c->failure->v->step ? ">" : " ", k);
         xml_str(out, line);
         fputc('\n', out);
@@ -906,7 +906,7 @@ static void sarif_result(FILE *out, const struct co_finding *f) {
   size_t i;
   int at = lines && v->step < f->trace->len ? lines[v->step] : 0;
   if (v->step < f->trace->len) {
-    co_op_format(&f->trace->ops[v->step], line, sizeof line);
+    co_op_format_thr(&f->trace->ops[v->step], line, sizeof line);
     snprintf(msg, sizeof msg, "%s%s at step %zu (`%s`): %s",
              co_verdict_name(v->kind), by_layer(v, by, sizeof by), v->step,
              line, v->what);
@@ -945,7 +945,7 @@ static void sarif_result(FILE *out, const struct co_finding *f) {
   fprintf(out, "          \"codeFlows\": [{\"threadFlows\": [{\"locations\": "
                "[");
   for (i = 0; i < f->trace->len; i++) {
-    co_op_format(&f->trace->ops[i], line, sizeof line);
+    co_op_format_thr(&f->trace->ops[i], line, sizeof line);
     fprintf(out,
             "%s\n            {\"executionOrder\": %zu, \"importance\": "
             "\"%s\", \"location\": ",
@@ -972,7 +972,7 @@ static void sarif_result(FILE *out, const struct co_finding *f) {
   }
   fprintf(out, ", \"trace\": [");
   for (i = 0; i < f->trace->len; i++) {
-    co_op_format(&f->trace->ops[i], line, sizeof line);
+    co_op_format_thr(&f->trace->ops[i], line, sizeof line);
     fprintf(out, "%s", i ? ", " : "");
     json_str(out, line);
   }

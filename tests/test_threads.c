@@ -412,6 +412,53 @@ CASE(interposed_libraries_side_by_side) {
   pair("zlib", 61, LOGGED, "wio-take-fail-closes", 62, PLANTED | LOGGED);
 }
 
+/* Issue 22: scheduled parallel traces (harness/baton.c). The same
+ * generated parallel traces run on two executors, one after the other,
+ * give the same verdicts (a scheduled run replays the same), every step on
+ * its thread; under ThreadSanitizer the baton's hand-overs order every
+ * access of the executor, the model and the adapters, which move from
+ * thread to thread with it. */
+static void scheduled(const char *target, uint64_t seed, int planted) {
+  const struct co_target *t = co_target_find(target);
+  struct co_exec *ex[2];
+  struct co_opset set;
+  struct co_trace tr;
+  struct co_rng rng;
+  char err[256];
+  int i, k, findings = 0, n = TRACES / 3;
+  CHECK(t != NULL, "%s", target);
+  set = t->ops;
+  set.threads = 3;
+  for (k = 0; k < 2; k++)
+    CHECK((ex[k] = co_exec_new_target(t, err, sizeof err)) != NULL, "%s", err);
+  co_trace_init(&tr);
+  co_rng_seed(&rng, seed);
+  for (i = 0; i < n; i++) {
+    struct co_verdict v[2];
+    CHECK(co_gen_trace(&rng, &set, MAX_OPS, &tr) == 0);
+    for (k = 0; k < 2; k++)
+      co_exec_run(ex[k], &tr, &v[k]);
+    CHECK(v[0].kind != CO_V_HARNESS, "trace %d: %s", i, v[0].what);
+    CHECK(v[0].kind == v[1].kind && v[0].step == v[1].step &&
+              !strcmp(v[0].what, v[1].what),
+          "trace %d of %s: %s at %zu, then %s at %zu", i, target, v[0].what,
+          v[0].step, v[1].what, v[1].step);
+    findings += v[0].kind != CO_V_OK;
+  }
+  CHECK(co_exec_handoffs(ex[0]) > (unsigned long long)n,
+        "%llu hand-overs in %d traces", co_exec_handoffs(ex[0]), n);
+  CHECK(!planted || findings > 0, "%s: no finding in %d traces", target, n);
+  for (k = 0; k < 2; k++)
+    co_exec_free(ex[k]);
+  co_trace_free(&tr);
+}
+
+CASE(scheduled_parallel_traces) {
+  scheduled("posix", 71, 0);
+  scheduled("demo-export-nodup", 72, 1);
+  scheduled("wio", 73, 0);
+}
+
 /* After the first executor the registry is read-only: a registration
  * fails with a message, and re-registering a built-in changes nothing. */
 CASE(the_registry_is_frozen_by_the_first_executor) {
@@ -480,6 +527,7 @@ static const struct {
     {"interposed_libraries_side_by_side", interposed_libraries_side_by_side},
     {"the_registry_is_frozen_by_the_first_executor",
      the_registry_is_frozen_by_the_first_executor},
+    {"scheduled_parallel_traces", scheduled_parallel_traces},
     {"free_runs_race_the_backend", free_runs_race_the_backend},
 };
 

@@ -94,7 +94,18 @@ struct co_event_rec {
   struct co_event ev;
   int refused; /* 1: its step was refused (not run): predicted only, and
                   nothing on the platform was compared with it */
+  /* Issue 22, a parallel trace's (docs/threads.md#verdicts): the thread
+   * that acted (0: the prefix), and for a number acted on after a close
+   * (stale, reused, gone), the last step that closed it and the last that
+   * opened it again, with their threads (step -1: none in this trace) */
+  uint8_t thr, closed_thr, opened_thr;
+  int32_t closed_at, opened_at;
 };
+/* An event's line: co_event_format's, and in a parallel trace which
+ * threads closed and reopened its number ("...; t1 closed it at step 1,
+ * t3's open reused it at step 2"). Returns the length (snprintf). */
+int co_event_rec_format(const struct co_event_rec *r, int parallel, char *buf,
+                        size_t cap);
 #define CO_EVENTS_KEPT 64 /* events kept per trace */
 
 struct co_exec_stats {
@@ -128,6 +139,12 @@ struct co_exec;
  * at a time, in trace order; co_exec_run hands a run of one thread's
  * operations over at once. The hand-overs made so far: */
 unsigned long long co_exec_handoffs(const struct co_exec *ex);
+/* Before a trace that is stepped one operation at a time (co_exec_run does
+ * it itself): a parallel trace's threads are made before its prefix runs,
+ * and the model is told the table is shared (docs/threads.md#unshare). 0,
+ * or -1 with a message in err (the threads could not be made). */
+int co_exec_set_trace(struct co_exec *ex, const struct co_trace *t, char *err,
+                      size_t cap);
 
 /*
  * Free runs of a parallel trace (issue 22, docs/threads.md#free). The

@@ -249,7 +249,9 @@ void co_sched_free(struct co_sched *s) {
   free(s);
 }
 
-unsigned co_sched_threads(const struct co_sched *s) { return s ? s->n : 0; }
+unsigned co_sched_threads(const struct co_sched *s) {
+  return s ? s->n : 0;
+}
 
 /* Give thread k the errand fn(env). */
 static void give(struct co_sched *s, unsigned k, void (*fn)(void *env),

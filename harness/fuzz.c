@@ -145,11 +145,12 @@ static void report(struct co_fuzz *fz, struct co_verdict v) {
    * and the replay runner all take files); closeonce replay knows only
    * closeonce's own targets, not a kit program's. */
   if (fz->ops.threads)
-    fprintf(stderr, "==closeonce== reproduce: CLOSEONCE_THREADS=%u %s "
-                    "CRASH-FILE\n", fz->ops.threads, program_name());
+    fprintf(stderr,
+            "==closeonce== reproduce: CLOSEONCE_THREADS=%u %s "
+            "CRASH-FILE\n",
+            fz->ops.threads, program_name());
   else
-    fprintf(stderr, "==closeonce== reproduce: %s CRASH-FILE\n",
-            program_name());
+    fprintf(stderr, "==closeonce== reproduce: %s CRASH-FILE\n", program_name());
   fflush(stderr);
 }
 

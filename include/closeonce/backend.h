@@ -102,9 +102,9 @@ struct co_backend {
    * of a scheduled run's pool when it starts, before any trace runs there
    * (docs/threads.md#scheduled): what the platform makes once per thread
    * on a thread's first call of a kind (Wine's ws2_32 makes a thread's own
-   * event HANDLE at its first socket call: docs/threads.md#win32-thread-handles)
-   * is made here, so that it is open before a trace starts, never a leak
-   * of one. */
+   * event HANDLE at its first socket call:
+   * docs/threads.md#win32-thread-handles) is made here, so that it is open
+   * before a trace starts, never a leak of one. */
   void (*thread_init)(void *self);
 };
 

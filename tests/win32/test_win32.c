@@ -517,18 +517,17 @@ static void record_thread(void *env, const struct co_step_info *s) {
  * _write with EBADF (the stale number: docs/threads.md#crt-close-write);
  * each trace replays the same way 100 times. */
 static void scheduled_threads(void) {
-  static const char *const text[2] = {
-      "s0 = open\n"
-      "t1: s1 = duphandle s0\n"
-      "t2: write s1 3\n"
-      "t1: close s0\n"
-      "t2: write s1 2\n"
-      "t3: close s1\n",
-      "s0 = open\n"
-      "o0 = _open_osfhandle s0 rw\n"
-      "t1: _write o0 3\n"
-      "t2: _close o0\n"
-      "t1: _write o0 1\n"};
+  static const char *const text[2] = {"s0 = open\n"
+                                      "t1: s1 = duphandle s0\n"
+                                      "t2: write s1 3\n"
+                                      "t1: close s0\n"
+                                      "t2: write s1 2\n"
+                                      "t3: close s1\n",
+                                      "s0 = open\n"
+                                      "o0 = _open_osfhandle s0 rw\n"
+                                      "t1: _write o0 3\n"
+                                      "t2: _close o0\n"
+                                      "t1: _write o0 1\n"};
   static const char *const target[2] = {"win32", "win32-crt"};
   int k, i;
   for (k = 0; k < 2; k++) {

@@ -31,9 +31,12 @@ typedef CONDITION_VARIABLE cond_t;
 #define UNLOCK(l) ReleaseSRWLockExclusive(l)
 #define WAIT(c, l) SleepConditionVariableSRW(c, l, INFINITE, 0)
 #define WAKE(c) WakeAllConditionVariable(c)
+#define YIELD() SwitchToThread()
 #else
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#define YIELD() sched_yield()
 typedef pthread_t thread_t;
 typedef pthread_mutex_t lock_t;
 typedef pthread_cond_t cond_t;
@@ -275,4 +278,54 @@ void co_sched_pass(struct co_sched *s, unsigned from, unsigned k,
 
 unsigned long long co_sched_handoffs(const struct co_sched *s) {
   return s ? s->handoffs : 0;
+}
+
+/* co_sched_race's start barrier: each racer counts itself in, then waits
+ * (spinning, then yielding: there may be fewer cores than racers) until
+ * all have. The last to finish ends the errand for all (one post of the
+ * caller's counter: concurrent posts would lose one); the others, as
+ * each after it, touch nothing shared once counted out. */
+struct racer {
+  struct co_sched *s;
+  struct worker *w;
+  atomic_uint *in, *out;
+  unsigned n;
+  void (*fn)(void *);
+  void *env;
+};
+
+static void race_entry(void *env) {
+  struct racer *r = env;
+  struct worker *back = &r->s->back;
+  atomic_uint *out = r->out;
+  unsigned i = 0, n = r->n; /* r is the caller's: not read once counted out */
+  atomic_fetch_add_explicit(r->in, 1, memory_order_acq_rel);
+  while (atomic_load_explicit(r->in, memory_order_acquire) < n)
+    if (++i < SPINS)
+      RELAX();
+    else
+      YIELD();
+  r->fn(r->env);
+  r->w->passed = 1; /* the loop does not end the errand: the last racer does */
+  if (atomic_fetch_add_explicit(out, 1, memory_order_acq_rel) + 1 == n)
+    post(back, &back->done,
+         atomic_load_explicit(&back->done, memory_order_relaxed) + 1);
+}
+
+void co_sched_race(struct co_sched *s, unsigned n, void (*fn)(void *env),
+                   void *const *envs) {
+  struct racer r[CO_THREADS];
+  atomic_uint in, out;
+  unsigned k, ended = atomic_load_explicit(&s->back.done, memory_order_relaxed);
+  if (n > s->n)
+    n = s->n;
+  if (!n)
+    return;
+  atomic_init(&in, 0);
+  atomic_init(&out, 0);
+  for (k = 0; k < n; k++) {
+    r[k] = (struct racer){s, &s->w[k], &in, &out, n, fn, envs[k]};
+    give(s, k + 1, race_entry, &r[k]);
+  }
+  (void)wait_change(&s->back, &s->back.done, ended, 0);
 }

@@ -44,6 +44,14 @@ void co_sched_run(struct co_sched *s, unsigned k, void (*fn)(void *env),
 void co_sched_pass(struct co_sched *s, unsigned from, unsigned k,
                    void (*fn)(void *env), void *env);
 
+/* A free run's race (docs/threads.md#free): run fn(envs[k - 1]) on
+ * threads 1..n at once and wait until every one has returned. Each waits
+ * at a start barrier until all n are running, so that none is done before
+ * the last begins. Unlike co_sched_run, the n calls run at the same time:
+ * fn must take its own care of what they share. */
+void co_sched_race(struct co_sched *s, unsigned n, void (*fn)(void *env),
+                   void *const *envs);
+
 /* Hand-overs made so far (for the benchmark and the stats). */
 unsigned long long co_sched_handoffs(const struct co_sched *s);
 

@@ -108,8 +108,9 @@ struct args {
   uint64_t seconds, runs, seed, max_ops, max_findings;
   int quiet, naive, allow_empty, help, mode, keep_going, isolate, free_std;
   int no_faults;
-  uint64_t threads;  /* --threads N: parallel traces (0: sequential) */
-  int close_profile; /* CO_CLOSE_LINUX unless --close-profile */
+  uint64_t threads;   /* --threads N: parallel traces (0: sequential) */
+  uint64_t free_runs; /* replay --free N (issue 22, docs/threads.md#free) */
+  int close_profile;  /* CO_CLOSE_LINUX unless --close-profile */
   enum co_format fmt;
   unsigned given; /* 1 << OPT index: the options on the command line */
   char **pos;     /* the operands, in order */
@@ -138,6 +139,7 @@ enum {
   O_NO_FAULTS,
   O_CLOSE_PROFILE,
   O_THREADS,
+  O_FREE,
   O_HELP,
   O_COUNT
 };
@@ -213,6 +215,10 @@ static const struct opt opts[O_COUNT] = {
                    "fuzz draws them; the other commands read binary inputs "
                    "with a thread byte a record (a threaded fuzz program's "
                    "inputs: 4)"},
+    [O_FREE] = {"free", 0, OPT_UINT, ARG(free_runs), 1, 1000000, "N",
+                "run each parallel trace free N times: the threads race, "
+                "and some order the model explains must account for what "
+                "each saw (docs/threads.md#free)"},
     [O_HELP] = {"help", 'h', OPT_FLAG, ARG(help), 0, 0, NULL, "this help"},
 };
 
@@ -1014,6 +1020,7 @@ static int cmd_fuzz(const struct cli *cli, int argc, char **argv) {
 static const char replay_help[] =
     "usage: closeonce replay --target T [--format auto|text|binary]\n"
     "                        [--mode contract|conformance] [--max-ops K]\n"
+    "                        [--free N]\n"
     "                        [--quiet] [--report-dir DIR] [--allow-empty]\n"
     "                        FILE|DIR...\n"
     "\n"
@@ -1027,11 +1034,11 @@ static const char replay_help[] =
     "\n"
     "exit: 0 all clean, 1 a finding in any file, 2 a usage error, a target\n"
     "that cannot start, or an unreadable / malformed file (the other files\n"
-    "are still run)\n";
+    "are still run), 3 (--free) a file whose free runs were not all checked\n";
 #define REPLAY_OPTS                                                            \
   (OPT(O_TARGET) | OPT(O_FORMAT) | OPT(O_MAX_OPS) | OPT(O_QUIET) |             \
    OPT(O_MODE) | OPT(O_REPORT_DIR) | OPT(O_ALLOW_EMPTY) | OPT(O_FREE_STD) |    \
-   OPT(O_CLOSE_PROFILE) | OPT(O_THREADS))
+   OPT(O_CLOSE_PROFILE) | OPT(O_THREADS) | OPT(O_FREE))
 
 struct replay_ctx {
   const struct cli *cli;
@@ -1051,6 +1058,8 @@ struct replay_ctx {
   unsigned files, clean, found, bad;
   size_t not_run, not_run_files; /* steps that did not run, and in how many */
   struct co_trace t;
+  uint64_t free_runs; /* --free N */
+  unsigned unchecked; /* files whose free runs were not all checked */
 };
 
 static int cmp_str(const void *a, const void *b) {
@@ -1177,6 +1186,81 @@ static void replay_run(struct replay_ctx *rc, const char *path) {
     replay_report_finding(rc, path, &v, ev, nev);
 }
 
+/* ---- replay --free N (issue 22, docs/threads.md#free) ---- */
+
+/* The 1-based line of step in a text trace file, 0 if not known. */
+static int free_line_of(const char *path, size_t step) {
+  FILE *f = fopen(path, "rb");
+  char *buf;
+  long n;
+  int line = 0;
+  if (!f)
+    return 0;
+  if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
+      fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n)) != NULL) {
+    if (fread(buf, 1, (size_t)n, f) == (size_t)n &&
+        co_trace_looks_text(path, buf, (size_t)n))
+      line = co_trace_line_of(buf, (size_t)n, step);
+    free(buf);
+  }
+  fclose(f);
+  return line;
+}
+
+/* N free runs of the loaded trace: its verdict, and the runs' figures. */
+static void replay_free(struct replay_ctx *rc, const char *path) {
+  struct co_free_stats st;
+  struct co_verdict v;
+  int kind;
+  memset(&st, 0, sizeof st);
+  co_trace_init(&st.order);
+  kind = co_exec_free_run(rc->ex, &rc->t, (unsigned)rc->free_runs, &v, &st);
+  if (kind == CO_FREE_REFUSED) {
+    long step = co_exec_free_refuses(rc->ex, &rc->t, v.what, sizeof v.what);
+    int line = step >= 0 ? free_line_of(path, (size_t)step) : 0;
+    if (line)
+      fprintf(stderr, "%s:%d: %s\n", path, line, v.what);
+    else
+      fprintf(stderr, "%s: %s\n", path, v.what);
+    printf("ERROR %s\n", path);
+    rc->bad++;
+  } else if (kind == CO_V_OK || kind == CO_FREE_UNCHECKED) {
+    rc->clean += kind == CO_V_OK;
+    rc->unchecked += kind != CO_V_OK;
+    if (kind != CO_V_OK)
+      printf("NOT CHECKED %s: %s\n", path, v.what);
+    else if (!rc->quiet)
+      printf("ok    %s (free: %" PRIu64 " runs, every one explained)\n", path,
+             st.runs);
+  } else {
+    rc->found++;
+    printf("FOUND %s: ", path);
+    co_report_text(stdout, rc->target->name, &rc->t, &v, NULL, 0);
+    if (st.order_kind)
+      printf("%s:\n",
+             st.order_kind == CO_FREE_ORDER_REPRO
+                 ? "scheduled reproducer (the order found; it replays to "
+                   "this verdict)"
+             : st.order_kind == CO_FREE_ORDER_FOUND
+                 ? "the order found"
+                 : "closest order (the operations it explains, then the "
+                   "first it cannot)");
+    if (st.order_kind)
+      co_trace_print(&st.order, stdout);
+  }
+  if (!rc->quiet && st.runs)
+    printf("      free runs: %" PRIu64 " (%.0f/s), %" PRIu64
+           " explained (%" PRIu64 " by EBUSY), %" PRIu64
+           " not checked, %" PRIu64
+           " with operations overlapping; search: %" PRIu64
+           " nodes, at most %" PRIu64 " a run, %.0f%% of the time\n",
+           st.runs, st.seconds > 0 ? (double)st.runs / st.seconds : 0.0,
+           st.explained, st.ebusy, st.unchecked, st.overlapped, st.nodes,
+           st.nodes_max,
+           st.seconds > 0 ? 100.0 * st.check_seconds / st.seconds : 0.0);
+  co_trace_free(&st.order);
+}
+
 /* A trace that names a number (f>=B) the hard descriptor limit does not
  * reach cannot run as written: said, naming the step (exit 2). */
 static int replay_fits(struct replay_ctx *rc, const char *path) {
@@ -1233,6 +1317,10 @@ static void replay_path(struct replay_ctx *rc, const char *path, int top) {
                    file_format(path, rc->fmt) == CO_FMT_BINARY);
   if (replay_fits(rc, path) < 0)
     return;
+  if (rc->free_runs) {
+    replay_free(rc, path);
+    return;
+  }
   if (rc->report_dir)
     replay_keep_case(rc, path);
   replay_run(rc, path);
@@ -1294,6 +1382,7 @@ static int replay_setup(const struct cli *cli, const struct args *a,
   rc->report_dir = a->report_dir;
   rc->max_ops = (size_t)a->max_ops; /* 0: not given, no limit */
   rc->mode = a->mode >= 0 ? a->mode : rc->target->mode;
+  rc->free_runs = a->free_runs;
   if (!rc->quiet)
     print_profile(rc->target);
   co_exec_set_mode(rc->ex, rc->mode, 0);
@@ -1345,7 +1434,11 @@ static int cmd_replay(const struct cli *cli, int argc, char **argv) {
   co_trace_free(&rc.t);
   co_exec_free(rc.ex);
   free(a.pos);
-  return rc.found ? EXIT_FOUND : rc.bad ? EXIT_USAGE : 0;
+  if (rc.unchecked)
+    printf("not checked: %u file%s (--free: the search's node budget ran "
+           "out; neither ok nor a finding)\n",
+           rc.unchecked, rc.unchecked == 1 ? "" : "s");
+  return rc.found ? EXIT_FOUND : rc.bad ? EXIT_USAGE : rc.unchecked ? 3 : 0;
 }
 
 /* ---- print ---- */

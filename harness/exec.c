@@ -26,6 +26,7 @@
 #include "attrib.h"
 #include "ipose.h"
 #include "baton.h"
+#include "exec_internal.h"
 
 struct co_exec {
   const struct co_backend *be;
@@ -87,6 +88,7 @@ struct co_exec {
   unsigned window;                /* a paged layer's window, 0 if none */
   size_t *frunend; /* past foreign[i]'s run of consecutive numbers */
   int64_t objforeign[CO_OBJNUMS]; /* its numbers in use at the start */
+  size_t nobjforeign;
   uint8_t skipped[CO_MAX_OPS];
   int actor;                    /* the party acting in the current step */
   const struct co_words *words; /* how the platform names handles */
@@ -691,24 +693,31 @@ static int begin_model(struct co_exec *ex) {
       else
         nfree++;
     }
-  cfg.objforeign = ex->objforeign;
-  cfg.nobjforeign = n;
-  cfg.foreign = ex->foreign;
-  cfg.nforeign = ex->nforeign;
-  cfg.limit = ex->limit;
-  cfg.hard_limit = ex->hard;
-  cfg.platform = ex->platform;
-  cfg.quirks = ex->quirks;
-  cfg.window = ex->window;
-  cfg.files = ex->files;
-  cfg.own_std = ex->parked;
-  cfg.threads_share = ex->parallel;
+  ex->nobjforeign = n;
+  co__exec_model_config(ex, &cfg);
   if (co_model_begin(ex->model, &cfg) < 0)
     return -1;
   ex->genv.window = ex->window;
   ex->genv.watermark = co_model_watermark(ex->model);
   sync_layer_envs(ex);
   return 0;
+}
+
+void co__exec_model_config(const struct co_exec *ex,
+                           struct co_model_config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  cfg->objforeign = ex->objforeign;
+  cfg->nobjforeign = ex->nobjforeign;
+  cfg->foreign = ex->foreign;
+  cfg->nforeign = ex->nforeign;
+  cfg->limit = ex->limit;
+  cfg->hard_limit = ex->hard;
+  cfg->platform = ex->platform;
+  cfg->quirks = ex->quirks;
+  cfg->window = ex->window;
+  cfg->files = ex->files;
+  cfg->own_std = ex->parked;
+  cfg->threads_share = ex->parallel;
 }
 
 #define FOREIGN_CHECK 64
@@ -1233,8 +1242,8 @@ static void issue(struct co_exec *ex, const struct co_step *st,
     ex->be->call(ex->self, c, real);
 }
 
-static int outcome_match(const struct co_outcome *pred,
-                         const struct co_outcome *real) {
+int co__outcome_match(const struct co_outcome *pred,
+                      const struct co_outcome *real) {
   /* An offset the model cannot know (after opaque layer I/O): any offset,
    * or EINVAL when the seek went below 0, or ENXIO when SEEK_DATA or
    * SEEK_HOLE was at or past an end it does not know. */
@@ -1886,7 +1895,7 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
   if (st->call && st->call->e->effect == CO_EFF_ADOPT_DUP &&
       real.err == CO_OK && kept_argument(ex, st, &call, v))
     goto out;
-  if (!outcome_match(&pred, &real)) {
+  if (!co__outcome_match(&pred, &real)) {
     char what[sizeof v->what];
     const char *rule;
     int kind = classify(ex, st, &pred, &real, what, sizeof what, &rule);
@@ -2315,4 +2324,20 @@ int co_exec_check_process(struct co_exec *ex, char *msg, size_t cap) {
 void co_exec_set_full_check(struct co_exec *ex, unsigned every) {
   ex->full_every = every;
   ex->since_full = 0;
+}
+
+/* ---- free runs (exec_internal.h; harness/free.c) ---- */
+struct co_model *co__exec_model_mut(struct co_exec *ex) {
+  return ex->model;
+}
+const struct co_backend *co__exec_backend(const struct co_exec *ex) {
+  return ex->be;
+}
+void co__exec_ran(struct co_exec *ex, size_t steps, int64_t high) {
+  ex->step = steps;
+  if (high > ex->real_high)
+    ex->real_high = high;
+}
+struct co_sched *co__exec_sched(struct co_exec *ex, char *err, size_t cap) {
+  return ex->sched ? ex->sched : make_pool(ex, err, cap);
 }

@@ -5,6 +5,9 @@
 
 #include <stdlib.h>
 #include <time.h>
+#ifndef _WIN32
+#include <sched.h>
+#endif
 
 #ifdef _WIN32
 #include <windows.h>
@@ -22,6 +25,14 @@ double co__seconds(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+#endif
+}
+
+void co__yield(void) {
+#ifdef _WIN32
+  SwitchToThread();
+#else
+  sched_yield();
 #endif
 }
 

@@ -26,6 +26,8 @@ int co__mem_close(struct co__mem *m);
 /* Seconds on a monotonic clock (CLOCK_MONOTONIC; QueryPerformanceCounter
  * on Windows). */
 double co__seconds(void);
+/* Give the processor to another thread (sched_yield; SwitchToThread). */
+void co__yield(void);
 /* Some bits from the wall clock and the process, for a default seed. */
 unsigned long long co__entropy(void);
 

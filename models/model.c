@@ -317,3 +317,257 @@ unsigned co_model_apply(struct co_model *m, const struct co_model_prep *p,
               CO_ERR_COUNT +
           (unsigned)pred->err);
 }
+
+/* ---- the state's digest (co_model_digest; issue 22, free runs) ---- */
+
+static inline uint64_t dmix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  return h * 0xff51afd7ed558ccdull;
+}
+static uint64_t dbytes(uint64_t h, const void *p, size_t n) {
+  const uint8_t *b = p;
+  size_t i;
+  uint64_t w;
+  for (i = 0; i + 8 <= n; i += 8) {
+    memcpy(&w, b + i, 8);
+    h = (h ^ w) * 0x100000001b3ull;
+  }
+  for (; i < n; i++)
+    h = (h ^ b[i]) * 0x100000001b3ull;
+  return dmix(h, n);
+}
+
+/* The live descriptors and the slots: generations only as the rules
+ * compare them (a slot's number still the one it took), unless an object
+ * was made, whose generations are then taken as they are. */
+static uint64_t digest_table(const struct co_model *m, uint64_t h) {
+  size_t i, top = m->high < 0 ? 0 : (size_t)m->high + 1;
+  if (top > m->cap)
+    top = m->cap;
+  for (i = 0; i < top; i++) {
+    const struct fdent *e = &m->fd[i];
+    if (e->ofd < 0)
+      continue;
+    h = dmix(h, (uint64_t)i << 32 | (uint32_t)e->ofd);
+    h = dmix(h, (uint64_t)e->cloexec | (uint64_t)e->protect << 8 |
+                    (uint64_t)e->acc << 16 |
+                    (m->made ? (uint64_t)e->gen << 32 : 0));
+  }
+  for (i = 0; i < CO_SLOTS; i++) {
+    const struct slotent *s = &m->slot[i];
+    int same = co__is_live(m, s->num) && m->fd[s->num].gen == s->gen;
+    h = dmix(h, (uint64_t)s->num);
+    h = dmix(h, m->made ? s->gen : (uint64_t)same);
+  }
+  return dmix(h, m->made ? m->gen : 0);
+}
+
+/* The open file descriptions and the files' sizes, modes and bytes. */
+static uint64_t digest_files(const struct co_model *m, uint64_t h) {
+  size_t i;
+  for (i = 0; i < m->nofd; i++) {
+    const struct ofdent *o = &m->ofd[i];
+    h = dmix(h, (uint64_t)o->off);
+    h = dmix(h, (uint64_t)(uint32_t)o->file << 32 | (uint32_t)o->refs);
+    h = dmix(h, (uint64_t)o->kind | (uint64_t)o->acc << 8 |
+                    (uint64_t)o->append << 16 | (uint64_t)o->nonblock << 24 |
+                    (uint64_t)o->created << 32 | (uint64_t)o->proc << 40 |
+                    (uint64_t)o->deny << 48 | (uint64_t)o->dev << 56);
+    h = dmix(h, (uint64_t)(uint32_t)o->kobj << 32 | (uint64_t)o->nodata |
+                    (uint64_t)o->sem << 8 | (uint64_t)o->reopened << 16);
+    h = dmix(h, o->count);
+  }
+  for (i = 0; i < m->nfile; i++) {
+    int64_t size = m->fsize[i];
+    h = dmix(h, (uint64_t)size);
+    if (i < m->contentcap) {
+      const struct co__content *c = &m->content[i];
+      size_t n = size > 0 ? (size_t)size : 0, words;
+      if (n > c->cap)
+        n = c->cap;
+      h = dmix(h, (uint64_t)c->gap | (uint64_t)c->lost << 8 |
+                      (uint64_t)c->mode << 16);
+      if (c->b)
+        h = dbytes(h, c->b, n);
+      words = m->files.block > 0 ? (n / (size_t)m->files.block) / 64 + 1 : 0;
+      if (c->data)
+        h = dbytes(h, c->data,
+                   (words < c->datacap ? words : c->datacap) * sizeof *c->data);
+    }
+  }
+  return h;
+}
+
+/* Pipes', sockets', TCP's and epoll's state (none in most traces). */
+static uint64_t digest_kinds(const struct co_model *m, uint64_t h) {
+  size_t i;
+  for (i = 0; i < m->nchan; i++) {
+    const struct co__chan *c = &m->chan[i];
+    if (c->len)
+      h = dbytes(h, c->b + c->head, c->len);
+    if (c->nseg)
+      h = dbytes(h, c->seg + c->shead, c->nseg * sizeof *c->seg);
+    h = dmix(h, (uint64_t)c->first_off << 32 | c->bufs);
+    h = dmix(h, (uint64_t)(uint32_t)c->readers << 32 | (uint32_t)c->writers);
+    h = dmix(h, (uint64_t)c->dgram | (uint64_t)c->lost << 8 |
+                    (uint64_t)c->quota << 16);
+  }
+  for (i = 0; i < m->nsock; i++) {
+    const struct co__sockend *s = &m->sock[i];
+    h = dmix(h, (uint64_t)(uint32_t)s->rx << 32 | (uint32_t)s->peer);
+    h = dmix(h, (uint64_t)s->proto | (uint64_t)s->dgram << 8 |
+                    (uint64_t)s->shut_rd << 16 | (uint64_t)s->shut_wr << 24 |
+                    (uint64_t)s->closed << 32 | (uint64_t)s->connected << 40 |
+                    (uint64_t)s->err << 48 | (uint64_t)s->wlost << 56);
+    h = dmix(h, (uint64_t)(uint32_t)s->tcp);
+  }
+  for (i = 0; i < m->ntcp; i++) {
+    const struct co__tcp *t = &m->tcp[i];
+    h = dmix(h, (uint64_t)(uint32_t)t->end << 32 | (uint32_t)t->peer);
+    h = dmix(h, (uint64_t)(uint32_t)t->next << 32 | (uint32_t)t->qhead);
+    h = dmix(h, (uint64_t)(uint32_t)t->qtail << 32 | (uint64_t)t->qlen << 16 |
+                    t->backlog);
+    h = dmix(h, (uint64_t)t->listening | (uint64_t)t->fin << 8 |
+                    (uint64_t)t->err << 16 | (uint64_t)t->down << 24 |
+                    (uint64_t)t->shutwr << 32 | (uint64_t)t->gone << 40);
+  }
+  for (i = 0; i < m->nepreg; i++) {
+    const struct co__epreg *r = &m->epreg[i];
+    h = dmix(h, (uint64_t)(uint32_t)r->ep << 32 | (uint32_t)r->ofd);
+    h = dmix(h, (uint64_t)r->num);
+    h = dmix(h, (uint64_t)r->events | (uint64_t)r->live << 8);
+  }
+  for (i = 0; i < CO__KIND_COUNT; i++)
+    h = dmix(h, (uint64_t)(uint32_t)m->kfile[i]);
+  h = dmix(h, (uint64_t)m->nkind << 8 | m->nwslist);
+  h = dbytes(h, m->wslist, m->nwslist * sizeof *m->wslist);
+  return dbytes(h, m->wpend, m->nwpend * sizeof *m->wpend);
+}
+
+/* Objects, the C runtime's numbers, the pager, the second party, the
+ * standard handles, the limit and the last read. */
+static uint64_t digest_parties(const struct co_model *m, uint64_t h) {
+  h = dmix(h, m->made);
+  if (m->made) { /* taken whole: too fine only prunes less */
+    h = dbytes(h, m->obj, sizeof m->obj);
+    h = dbytes(h, m->onum_used, sizeof m->onum_used);
+    h = dbytes(h, m->onum_gen, sizeof m->onum_gen);
+    h = dmix(h, m->ogen);
+  }
+  if (m->window)
+    h = dmix(h, (uint64_t)m->tick << 32 | (uint64_t)m->watermark);
+  h = dmix(h, (uint64_t)m->party.child | (uint64_t)m->party.started << 8 |
+                  (uint64_t)m->party.unshared << 16);
+  if (m->party.unshared && m->party.fd)
+    h = dbytes(h, m->party.fd, m->party.cap * sizeof *m->party.fd);
+  h = dbytes(h, m->stdh, sizeof m->stdh);
+  h = dmix(h, (uint64_t)m->limit);
+  h = dmix(h, (uint64_t)m->lastread_n);
+  if (m->lastread_n > 0)
+    h = dbytes(h, m->lastread, (size_t)m->lastread_n);
+  return h;
+}
+
+uint64_t co_model_digest(const struct co_model *m) {
+  uint64_t h = 0x2545f4914f6cdd1dull;
+  h = digest_table(m, h);
+  h = digest_files(m, h);
+  if (m->nchan || m->nsock || m->ntcp || m->nepreg || m->nkind || m->nwslist ||
+      m->nwpend)
+    h = digest_kinds(m, h);
+  return digest_parties(m, h);
+}
+
+/* ---- a copy of the state (co_model_copy; issue 22, free runs) ---- */
+
+/* *p (*cap elements of size) made to hold n, src's n copied there. */
+static int copy_into(void **p, size_t *cap, const void *src, size_t n,
+                     size_t size) {
+  if (n > *cap) {
+    void *q = realloc(*p, n * size);
+    if (!q)
+      return -1;
+    *p = q;
+    *cap = n;
+  }
+  if (n)
+    memcpy(*p, src, n * size);
+  return 0;
+}
+
+/* The files' bytes (up to each size: past it a file's buffer is never
+ * read before a write or a truncate fills it, files.c), their data
+ * blocks, gaps and modes, into k's buffers. */
+static int copy_content(struct co_model *k, const struct co_model *s) {
+  size_t i, old = k->contentcap;
+  if (s->nfile > old) {
+    if (co__grow((void **)&k->content, &k->contentcap, s->nfile,
+                 sizeof *k->content) < 0)
+      return -1;
+    memset(k->content + old, 0, (k->contentcap - old) * sizeof *k->content);
+  }
+  for (i = 0; i < s->nfile; i++) {
+    const struct co__content *a = &s->content[i];
+    struct co__content *b = &k->content[i];
+    size_t n = s->fsize[i] > 0 ? (size_t)s->fsize[i] : 0, cap = b->cap;
+    size_t words = b->datacap;
+    if (n > a->cap)
+      n = a->cap;
+    if (copy_into((void **)&b->b, &cap, a->b, n, 1) < 0 ||
+        copy_into((void **)&b->data, &words, a->data, a->datacap,
+                  sizeof *a->data) < 0)
+      return -1;
+    b->cap = cap;
+    b->datacap = words;
+    if (words > a->datacap) /* no block past a's holds data */
+      memset(b->data + a->datacap, 0, (words - a->datacap) * sizeof *b->data);
+    b->gap = a->gap;
+    b->lost = a->lost;
+    b->mode = a->mode;
+  }
+  return 0;
+}
+
+int co_model_copy(struct co_model *d, const struct co_model *s) {
+  struct co_model k = *d; /* d's buffers, kept and reused */
+  size_t fdcap = k.cap;
+  int rc = -1;
+  if (s->nchan || s->nsock || s->ntcp || s->party.started ||
+      s->party.unshared || s->party.child)
+    return -1; /* channels, sockets, a second party: not copied */
+  if (copy_into((void **)&k.fd, &fdcap, s->fd, s->cap, sizeof *s->fd) == 0 &&
+      copy_into((void **)&k.ofd, &k.ofdcap, s->ofd, s->nofd, sizeof *s->ofd) ==
+          0 &&
+      copy_into((void **)&k.fsize, &k.filecap, s->fsize, s->nfile,
+                sizeof *s->fsize) == 0 &&
+      copy_into((void **)&k.foreign, &k.foreigncap, s->foreign, s->nforeign,
+                sizeof *s->foreign) == 0 &&
+      copy_into((void **)&k.frun, &k.fruncap, s->frun, s->nforeign,
+                sizeof *s->frun) == 0 &&
+      copy_content(&k, s) == 0) {
+    *d = *s;
+    rc = 0;
+  } else {
+    d->fstride = 0; /* co_model_begin marks its whole table again */
+  }
+  d->fd = k.fd;
+  d->ofd = k.ofd;
+  d->ofdcap = k.ofdcap;
+  d->fsize = k.fsize;
+  d->filecap = k.filecap;
+  d->content = k.content;
+  d->contentcap = k.contentcap;
+  d->foreign = k.foreign;
+  d->foreigncap = k.foreigncap;
+  d->frun = k.frun;
+  d->fruncap = k.fruncap;
+  d->chan = k.chan;
+  d->chancap = k.chancap;
+  d->sock = k.sock;
+  d->sockcap = k.sockcap;
+  d->tcp = k.tcp;
+  d->tcpcap = k.tcpcap;
+  d->party.fd = k.party.fd;
+  d->party.fdcap = k.party.fdcap;
+  return rc;
+}

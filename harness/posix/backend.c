@@ -92,8 +92,7 @@ struct posix_be {
   pid_t pid;
   char dir[4096];
   struct pollfd pfd[POLL_CHUNK];
-  char buf[256];     /* what write writes: CO_WRITE_BYTE */
-  uint8_t rbuf[256]; /* what read reads into */
+  char buf[256]; /* what write writes: CO_WRITE_BYTE */
   /* SIGPIPE blocked in the calling thread while a trace that made a pipe
    * or a socket runs (docs/posix.md#sigpipe); its mask before */
   int sigpipe_held;
@@ -420,11 +419,13 @@ static int posix_open(struct posix_be *be, unsigned flags) {
   int of = acc | (flags & CO_F_CLOEXEC ? O_CLOEXEC : 0) |
            (flags & CO_F_APPEND ? O_APPEND : 0);
   int fd, e;
+  char name[32]; /* the thread's own: free runs open from threads at once */
   if (be->tmpfile_ok && acc != O_RDONLY)
     return openat(be->dirfd, ".", O_TMPFILE | of, 0600);
-  fd = openat(be->dirfd, "f", O_CREAT | O_EXCL | of, 0600);
+  snprintf(name, sizeof name, "f%ld", (long)syscall(SYS_gettid));
+  fd = openat(be->dirfd, name, O_CREAT | O_EXCL | of, 0600);
   e = errno;
-  unlinkat(be->dirfd, "f", 0);
+  unlinkat(be->dirfd, name, 0);
   errno = e;
   return fd;
 }
@@ -453,13 +454,15 @@ static long posix_fl(long r) {
 static void posix_read_stat(struct posix_be *be, const struct co_call *c,
                             struct co_outcome *out) {
   struct stat st;
+  uint8_t rbuf[256]; /* the call's own: free runs read from threads at once */
   long r;
+  (void)be;
   errno = 0;
   if (c->kind == CO_OP_READ) {
-    r = (long)read((int)c->a, be->rbuf, (size_t)c->n);
+    r = (long)read((int)c->a, rbuf, (size_t)c->n & 0xff);
     co_outcome_from_c(out, r, errno);
     if (r >= 0)
-      out->data = co_bytes_digest(be->rbuf, (size_t)r);
+      out->data = co_bytes_digest(rbuf, (size_t)r);
     return;
   }
   r = fstat((int)c->a, &st);

@@ -146,6 +146,64 @@ unsigned long long co_exec_handoffs(const struct co_exec *ex);
 int co_exec_set_trace(struct co_exec *ex, const struct co_trace *t, char *err,
                       size_t cap);
 
+/*
+ * Free runs of a parallel trace (issue 22, docs/threads.md#free). The
+ * prefix runs as co_exec_run runs it; then the threads race, each issuing
+ * its operations straight to the backend, all started at once, and each
+ * records what it passed and what it got; then a search looks for an
+ * order of the operations, keeping each thread's order and the real-time
+ * order, that the model explains (harness/lin.h). An explained run ends
+ * with the executor's end checks against the model stepped in that order.
+ * Only the posix target, and only operations whose real call cannot block
+ * and that need nothing of the model to be made (regular files and the
+ * dup family): co_exec_free_refuses says which step is not.
+ *
+ * co_exec_free_run runs t `repeats` times (stopping at the first
+ * finding). It returns v->kind for a finding (CO_V_DIVERGENCE: no order
+ * explains the run, v->what names the closest order's first unexplained
+ * operation; or what the end checks or the order's scheduled trace
+ * found); CO_V_OK when every run was explained; CO_FREE_UNCHECKED when
+ * none was a finding but the search's node budget ran out on some (v->kind
+ * is then CO_V_OK and v->what says how many: those runs were neither
+ * explained nor found wrong); CO_FREE_REFUSED when the trace is not one a
+ * free run takes (v->kind CO_V_HARNESS, v->what why).
+ */
+#define CO_FREE_UNCHECKED (CO_V_COUNT + 1)
+#define CO_FREE_REFUSED (CO_V_COUNT + 2)
+/* The search's default node budget a run (co_free_stats.budget 0). */
+#define CO_FREE_BUDGET 200000
+/* What the order in co_free_stats.order is. */
+enum co_free_order {
+  CO_FREE_ORDER_NONE,
+  CO_FREE_ORDER_REPRO,  /* the order found, a scheduled trace that replays
+                           to the finding (co_exec_run, checked twice) */
+  CO_FREE_ORDER_FOUND,  /* the order found (the end checks' finding) */
+  CO_FREE_ORDER_CLOSEST /* no order explains the run: the longest
+                           consistent prefix, then the operation it could
+                           not explain */
+};
+struct co_free_stats {
+  uint64_t budget; /* IN: nodes a run's search may explore (0: default) */
+  uint64_t runs, explained, unchecked;
+  uint64_t nodes, nodes_max; /* explored in all, in the largest run */
+  uint64_t ebusy;            /* runs explained by the EBUSY rule */
+  uint64_t overlapped;       /* runs where two threads' operations overlapped in
+                                real time (the others ran one after the other) */
+  double seconds, check_seconds; /* wall time in all, in the search */
+  /* the prefix and the threads' operations in the order (thr kept), for
+   * a finding; the caller co_trace_init()s and co_trace_free()s it */
+  struct co_trace order;
+  int order_kind; /* enum co_free_order */
+};
+/* The first step of t that a free run does not take, with why in msg;
+ * (long)t->len if the trace or the executor as a whole is not one (no
+ * thread, not the posix target); -1 if t can run free. */
+long co_exec_free_refuses(const struct co_exec *ex, const struct co_trace *t,
+                          char *msg, size_t cap);
+int co_exec_free_run(struct co_exec *ex, const struct co_trace *t,
+                     unsigned repeats, struct co_verdict *v /* OUT */,
+                     struct co_free_stats *st /* IN/OUT */);
+
 /* Create an executor on a backend: creates the backend, takes the foreign
  * set. NULL with a message in err on failure. */
 struct co_exec *co_exec_new(const struct co_backend *be, char *err,

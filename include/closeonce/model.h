@@ -610,4 +610,20 @@ long co_model_last_read(const struct co_model *m, uint8_t *buf, size_t cap);
 /* Current number of a slot, -1 if unset. */
 int64_t co_model_slot(const struct co_model *m, unsigned slot);
 
+/* A digest of everything in the model's state that a later step's
+ * prediction (outcome, events, refusal) depends on (issue 22: the free
+ * runs' checker prunes states it has explored, docs/threads.md#free): two
+ * states with equal digests predict the same for every trace that
+ * follows. Generations count only as the rules compare them (a slot's
+ * number still the one it took) while no object was made; the bounds of
+ * storage (the table's size, the highest number seen) not at all. Equal
+ * states of different histories may still differ (descriptions are
+ * numbered in the order they were made): too fine, never too coarse. */
+uint64_t co_model_digest(const struct co_model *m);
+/* dst becomes a copy of src's state (dst's buffers reused): stepped
+ * alike, the two predict alike. Returns 0, or -1 when src holds what is
+ * not copied (pipes, sockets, TCP, a second party) or on ENOMEM: dst is
+ * then to be begun again (co_model_begin). */
+int co_model_copy(struct co_model *dst, const struct co_model *src);
+
 #endif

@@ -127,6 +127,14 @@ int main(int argc, char **argv) {
            bad_p);
     printf("results only scheduled/sequential %.2f (goal >= 0.3)\n", ms / mp);
   }
+  for (i = 0; i < ntr; i++) {
+    co_trace_free(&seq[i]);
+    co_trace_free(&par[i]);
+  }
+  free(seq);
+  free(par);
+  free(ts);
+  free(tp);
   co_exec_free(a);
   co_exec_free(b);
   return 0;

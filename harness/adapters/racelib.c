@@ -42,6 +42,7 @@ struct rl_req {
 struct rl {
   struct rl_lib *lib;
   int live;
+  int closing;           /* rl_close has begun: no call may start on it */
   int fd;
   pthread_t home;        /* the thread that made it */
   unsigned busy;         /* calls inside a write on fd now */
@@ -278,7 +279,7 @@ void rl_lib_reset(struct rl_lib *l) {
   pthread_mutex_lock(&l->mu);
   memset(l->thr, 0, sizeof l->thr);
   for (i = 0; i < RL_OBJS; i++)
-    l->objs[i].live = 0;
+    l->objs[i].live = l->objs[i].closing = 0;
   pthread_mutex_unlock(&l->mu);
 }
 
@@ -306,6 +307,7 @@ static struct rl *take_slot(struct rl_lib *l, int fd) {
     if (o->live)
       continue;
     o->live = 1;
+    o->closing = 0;
     o->fd = fd;
     o->home = pthread_self();
     o->busy = 0;
@@ -350,6 +352,12 @@ long rl_write(struct rl *o, const void *buf, size_t n) {
   int fd, e;
   pthread_mutex_lock(&l->mu);
   t = enter(l);
+  if (!o->live || o->closing) { /* its number is not the object's now */
+    leave(l);
+    pthread_mutex_unlock(&l->mu);
+    errno = EBADF;
+    return -1;
+  }
   fd = t && t->last == o ? t->last_fd : o->fd;
   if (t) {
     t->last = o;
@@ -374,6 +382,12 @@ long rl_post(struct rl *o, const void *buf, size_t n) {
   size_t k = n < RL_PEND ? n : RL_PEND;
   pthread_mutex_lock(&l->mu);
   t = enter(l);
+  if (!o->live || o->closing) {
+    leave(l);
+    pthread_mutex_unlock(&l->mu);
+    errno = EBADF;
+    return -1;
+  }
   if ((l->bugs & RL_BUG_POST_AFTER_CLOSE) && t) {
     struct rl_batched *b;
     if (t->nbatch == RL_BATCH)
@@ -403,7 +417,7 @@ static int close_foreign(struct rl_lib *l, struct rl *o) {
   struct rl_thr *home = rec_of(l, o->home, 1);
   int fd = o->fd, r, e;
   write_all(fd, o->pend, o->npend, -1, 0);
-  o->live = 0;
+  o->live = o->closing = 0;
   pthread_mutex_unlock(&l->mu);
   r = close(fd);
   e = errno;
@@ -427,6 +441,13 @@ int rl_close(struct rl *o) {
   size_t i;
   pthread_mutex_lock(&l->mu);
   t = enter(l);
+  if (!o->live || o->closing) { /* closed, or closing, by another call */
+    leave(l);
+    pthread_mutex_unlock(&l->mu);
+    errno = EBADF;
+    return -1;
+  }
+  o->closing = 1;
   /* rl_write's fast path forgets the object: in every thread's record */
   for (i = 0; i < RL_THREADS; i++)
     if (l->thr[i].last == o &&
@@ -457,7 +478,7 @@ int rl_close(struct rl *o) {
   rq.preclose = 0;
   rq.close = 1;
   closer_run(l, &rq);
-  o->live = 0;
+  o->live = o->closing = 0;
   leave(l);
   pthread_mutex_unlock(&l->mu);
   errno = rq.err;

@@ -29,7 +29,8 @@
  * that another thread is inside a call on (dup2 of a dead descriptor over
  * it, the technique of OpenJDK's preClose0: the number stays taken, the
  * calls fail) and closes it when the last such call has left; a scheduled
- * run never has one.
+ * run never has one. rl_write, rl_post and rl_close of an object closed
+ * already fail with EBADF (until its table slot is reused).
  *
  * Planted races, for closeonce's own tests (RL_BUG_..., the library's
  * bugs: every object of a library made with them has them). Each shows

@@ -49,14 +49,15 @@ typedef pthread_cond_t cond_t;
 #define RELAX() ((void)0)
 #endif
 
-/* Spins before sleeping: about 2 microseconds of pause instructions,
+/* Spins before sleeping: a few microseconds of pause instructions,
  * longer than most steps of a model and a system call. */
-#define SPINS 4000
+#define SPINS 200
 
 struct worker {
   struct co_sched *s;
   thread_t th;
   int made;
+  int passed; /* the errand running here handed the baton on */
   lock_t mu;
   cond_t cv;
   atomic_uint go, done;
@@ -69,6 +70,8 @@ struct co_sched {
   unsigned n;
   unsigned long long handoffs;
   struct worker w[CO_THREADS];
+  /* the caller's side: errands ended (a chain of hand-overs ends once) */
+  struct worker back;
 };
 
 /* Wait until *c differs from seen (or quit, for a worker); returns *c. */
@@ -97,15 +100,22 @@ static void post(struct worker *w, atomic_uint *c, unsigned v) {
   UNLOCK(&w->mu);
 }
 
+/* A worker: wait for an errand, run it; unless it handed the baton to
+ * another worker (co_sched_pass), the chain ends here and the caller gets
+ * the baton back. After either hand-over it touches nothing shared. */
 static void worker_loop(struct worker *w) {
+  struct worker *back = &w->s->back;
   unsigned seen = 0;
   for (;;) {
     unsigned go = wait_change(w, &w->go, seen, 1);
     if (go == seen) /* quit */
       return;
     seen = go;
+    w->passed = 0;
     w->fn(w->env);
-    post(w, &w->done, go);
+    if (!w->passed)
+      post(back, &back->done,
+           atomic_load_explicit(&back->done, memory_order_relaxed) + 1);
   }
 }
 
@@ -174,6 +184,16 @@ struct co_sched *co_sched_new(unsigned n, char *err, size_t cap) {
     return NULL;
   }
   s->n = n;
+  atomic_init(&s->back.go, 0);
+  atomic_init(&s->back.done, 0);
+  atomic_init(&s->back.quit, 0);
+#ifdef _WIN32
+  InitializeSRWLock(&s->back.mu);
+  InitializeConditionVariable(&s->back.cv);
+#else
+  pthread_mutex_init(&s->back.mu, NULL);
+  pthread_cond_init(&s->back.cv, NULL);
+#endif
   for (k = 0; k < n; k++) {
     struct worker *w = &s->w[k];
     w->s = s;
@@ -197,20 +217,36 @@ void co_sched_free(struct co_sched *s) {
   for (k = 0; k < s->n; k++)
     if (s->w[k].made)
       stop(&s->w[k]);
+#ifndef _WIN32
+  pthread_mutex_destroy(&s->back.mu);
+  pthread_cond_destroy(&s->back.cv);
+#endif
   free(s);
 }
 
 unsigned co_sched_threads(const struct co_sched *s) { return s ? s->n : 0; }
 
-void co_sched_run(struct co_sched *s, unsigned k, void (*fn)(void *env),
-                  void *env) {
+/* Give thread k the errand fn(env). */
+static void give(struct co_sched *s, unsigned k, void (*fn)(void *env),
+                 void *env) {
   struct worker *w = &s->w[k - 1];
-  unsigned seq = atomic_load_explicit(&w->go, memory_order_relaxed) + 1;
   w->fn = fn;
   w->env = env;
   s->handoffs++;
-  post(w, &w->go, seq);
-  (void)wait_change(w, &w->done, seq - 1, 0);
+  post(w, &w->go, atomic_load_explicit(&w->go, memory_order_relaxed) + 1);
+}
+
+void co_sched_run(struct co_sched *s, unsigned k, void (*fn)(void *env),
+                  void *env) {
+  unsigned ended = atomic_load_explicit(&s->back.done, memory_order_relaxed);
+  give(s, k, fn, env);
+  (void)wait_change(&s->back, &s->back.done, ended, 0);
+}
+
+void co_sched_pass(struct co_sched *s, unsigned from, unsigned k,
+                   void (*fn)(void *env), void *env) {
+  s->w[from - 1].passed = 1;
+  give(s, k, fn, env);
 }
 
 unsigned long long co_sched_handoffs(const struct co_sched *s) {

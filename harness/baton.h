@@ -30,10 +30,16 @@ struct co_sched *co_sched_new(unsigned n, char *err, size_t cap);
 void co_sched_free(struct co_sched *s);
 unsigned co_sched_threads(const struct co_sched *s);
 
-/* Run fn(env) on thread k (1..n) and wait until it returns: the baton goes
- * to k and comes back. What fn wrote is visible to the caller after. */
+/* Run fn(env) on thread k (1..n) and wait: the baton goes to k, and comes
+ * back when an errand returns without handing it on. What the errands
+ * wrote is visible to the caller after. */
 void co_sched_run(struct co_sched *s, unsigned k, void (*fn)(void *env),
                   void *env);
+/* From an errand running on thread `from`: hand the baton straight to
+ * thread k (one wake-up, not two through the caller), which runs fn(env)
+ * next. The errand must return at once after, touching nothing shared. */
+void co_sched_pass(struct co_sched *s, unsigned from, unsigned k,
+                   void (*fn)(void *env), void *env);
 
 /* Hand-overs made so far (for the benchmark and the stats). */
 unsigned long long co_sched_handoffs(const struct co_sched *s);

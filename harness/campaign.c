@@ -221,6 +221,14 @@ static int run_steps(struct co_exec *ex, const struct co_trace *t,
   size_t i;
   struct co_limit_need need;
   (void)co_exec_fit_limit(ex, t, &need); /* f>=B numbers, as co_exec_run */
+  if (co_exec_set_trace(ex, t, v->what, sizeof v->what) < 0) {
+    char err[sizeof v->what];
+    memcpy(err, v->what, sizeof err);
+    memset(v, 0, sizeof *v);
+    memcpy(v->what, err, sizeof err);
+    v->kind = CO_V_HARNESS;
+    return v->kind;
+  }
   if (co_exec_begin(ex, v) != CO_V_OK)
     return v->kind;
   for (i = 0; i < t->len; i++) {
@@ -467,15 +475,15 @@ static int next_trace(const struct co_campaign_config *cfg,
                       uint8_t *naive_buf, size_t naive_cap,
                       struct co_trace *t) {
   if (cfg->naive) {
-    size_t nb = 1 + co_rng_below(rng, (uint32_t)(4 * cfg->max_ops)), b;
+    size_t rec = cfg->threads ? CO_REC_THREADED : 4;
+    size_t nb = 1 + co_rng_below(rng, (uint32_t)(rec * cfg->max_ops)), b;
     if (nb > naive_cap)
       nb = naive_cap;
     for (b = 0; b < nb; b++)
       naive_buf[b] = (uint8_t)co_rng_next(rng);
-    return co_trace_decode(naive_buf, nb, &cfg->target->ops, cfg->max_ops, t) <
-                   0
-               ? -1
-               : 0;
+    struct co_opset set = cfg->target->ops;
+    set.threads = (uint8_t)cfg->threads; /* a thread byte a record */
+    return co_trace_decode(naive_buf, nb, &set, cfg->max_ops, t) < 0 ? -1 : 0;
   }
   if (ncorpus && co_rng_below(rng, 2)) {
     const struct co_trace *src = &corpus[co_rng_below(rng, (uint32_t)ncorpus)];
@@ -501,6 +509,7 @@ static void gen_opset(const struct co_campaign_config *cfg, uint8_t *kinds,
   size_t i, n = 0;
   int std = !cfg->free_std;
   *out = *t;
+  out->threads = (uint8_t)cfg->threads;
   if (t->n > CO_OP_COUNT)
     return;
   for (i = 0; i < t->n; i++)
@@ -526,7 +535,7 @@ struct camp {
   struct co_trace t;
   struct co_rng rng;
   double start;
-  uint8_t naive_buf[4 * CO_MAX_OPS];
+  uint8_t naive_buf[CO_REC_THREADED * CO_MAX_OPS];
   struct co_opset gen; /* what the generator draws (gen_opset) */
   uint8_t gen_kinds[CO_OP_COUNT];
 };

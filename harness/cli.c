@@ -108,6 +108,7 @@ struct args {
   uint64_t seconds, runs, seed, max_ops, max_findings;
   int quiet, naive, allow_empty, help, mode, keep_going, isolate, free_std;
   int no_faults;
+  uint64_t threads;  /* --threads N: parallel traces (0: sequential) */
   int close_profile; /* CO_CLOSE_LINUX unless --close-profile */
   enum co_format fmt;
   unsigned given; /* 1 << OPT index: the options on the command line */
@@ -136,6 +137,7 @@ enum {
   O_FREE_STD,
   O_NO_FAULTS,
   O_CLOSE_PROFILE,
+  O_THREADS,
   O_HELP,
   O_COUNT
 };
@@ -206,6 +208,11 @@ static const struct opt opts[O_COUNT] = {
                          "linux (default) or keeps-open: is a descriptor "
                          "still open after the library's close failed with "
                          "an injected EINTR (docs/faults.md#profiles)"},
+    [O_THREADS] = {"threads", 0, OPT_UINT, ARG(threads), 1, CO_THREADS, "N",
+                   "parallel traces of up to N threads (docs/threads.md): "
+                   "fuzz draws them; the other commands read binary inputs "
+                   "with a thread byte a record (a threaded fuzz program's "
+                   "inputs: 4)"},
     [O_HELP] = {"help", 'h', OPT_FLAG, ARG(help), 0, 0, NULL, "this help"},
 };
 
@@ -426,6 +433,15 @@ target_of(const struct cli *cli, const struct args *a, const char *fallback) {
   return target_arg(cli, name);
 }
 
+/* The target's operations as the command decodes them: with --threads N,
+ * binary inputs carry a thread byte a record (closeonce/trace.h). */
+static struct co_opset opset_of(const struct co_target *tg,
+                                const struct args *a) {
+  struct co_opset ops = tg->ops;
+  ops.threads = (uint8_t)a->threads;
+  return ops;
+}
+
 /* The form FILE is read in: fmt, or for auto the one co_trace_load picks
  * (closeonce/trace.h, co_trace_looks_text: by name, then by its first
  * bytes). */
@@ -497,7 +513,7 @@ static const char fuzz_help[] =
    OPT(O_MAX_OPS) | OPT(O_OUT) | OPT(O_QUIET) | OPT(O_MODE) |                  \
    OPT(O_REPORT_DIR) | OPT(O_NAIVE) | OPT(O_KEEP_GOING) |                      \
    OPT(O_MAX_FINDINGS) | OPT(O_ISOLATE) | OPT(O_FREE_STD) | OPT(O_NO_FAULTS) | \
-   OPT(O_CLOSE_PROFILE))
+   OPT(O_CLOSE_PROFILE) | OPT(O_THREADS))
 
 struct progress_env {
   int tty;
@@ -630,6 +646,7 @@ static int fuzz_configure(struct fuzz *fz) {
   cfg->isolate = a->isolate;
   cfg->free_std = a->free_std;
   cfg->no_faults = a->no_faults;
+  cfg->threads = (unsigned)a->threads;
   cfg->close_profile = a->close_profile;
   fz->pe.tty = isatty(2);
   if (!a->quiet) {
@@ -716,12 +733,14 @@ static void fuzz_confirm(struct fuzz *fz, struct bug_out *o,
 static void fuzz_save(struct fuzz *fz, struct bug_out *o) {
   const char *name = fz->cfg.target->name;
   struct co_bug *b = o->b;
-  char header[1600], t[32];
+  char header[1600], t[32], thr[24] = "";
+  if (fz->a.threads)
+    snprintf(thr, sizeof thr, " --threads %u", (unsigned)fz->a.threads);
   snprintf(header, sizeof header,
            "closeonce %s: %s in target %s (%s mode)\n%s\nbug: %s (%" PRIu64
            " hit%s, first in run %" PRIu64 " after %s)\n%s\nfound by: "
            "%s fuzz --target %s --mode %s --seed %" PRIu64 " --max-ops %" PRIu64
-           "%s%s%s --close-profile %s",
+           "%s%s%s%s --close-profile %s",
            CO_VERSION, co_verdict_name(b->verdict.kind), name,
            co_mode_name(fz->res.mode), b->verdict.what, b->name, b->hits,
            b->hits == 1 ? "" : "s", b->first_run,
@@ -729,7 +748,7 @@ static void fuzz_save(struct fuzz *fz, struct bug_out *o) {
            co_mode_name(fz->res.mode), fz->a.seed, fz->a.max_ops,
            fz->a.isolate ? " --isolate" : "",
            fz->a.free_std ? " --free-std" : "",
-           fz->a.no_faults ? " --no-faults" : "",
+           fz->a.no_faults ? " --no-faults" : "", thr,
            co_close_profile_name(fz->a.close_profile));
   o->saved = -1;
   if (co_mkdir_p(fz->a.out) == 0) {
@@ -1012,11 +1031,12 @@ static const char replay_help[] =
 #define REPLAY_OPTS                                                            \
   (OPT(O_TARGET) | OPT(O_FORMAT) | OPT(O_MAX_OPS) | OPT(O_QUIET) |             \
    OPT(O_MODE) | OPT(O_REPORT_DIR) | OPT(O_ALLOW_EMPTY) | OPT(O_FREE_STD) |    \
-   OPT(O_CLOSE_PROFILE))
+   OPT(O_CLOSE_PROFILE) | OPT(O_THREADS))
 
 struct replay_ctx {
   const struct cli *cli;
   const struct co_target *target;
+  struct co_opset ops; /* the target's, with --threads */
   struct co_exec *ex;
   int mode;
   const char *report_dir;
@@ -1198,7 +1218,7 @@ static void replay_path(struct replay_ctx *rc, const char *path, int top) {
   if (!top && !S_ISREG(st.st_mode))
     return;
   rc->files++;
-  if (co_trace_load(path, rc->fmt, &rc->target->ops, rc->max_ops, &rc->t, err,
+  if (co_trace_load(path, rc->fmt, &rc->ops, rc->max_ops, &rc->t, err,
                     sizeof err) < 0) {
     fprintf(stderr, "%s\n", err);
     printf("ERROR %s\n", path);
@@ -1256,6 +1276,7 @@ static int replay_setup(const struct cli *cli, const struct args *a,
   char err[256];
   if (!(rc->target = target_of(cli, a, NULL)))
     return EXIT_USAGE;
+  rc->ops = opset_of(rc->target, a);
   if (!a->npos)
     return usage_error(cli, "no trace file or directory given");
   if (!(rc->ex = co_exec_new_target(rc->target, err, sizeof err))) {
@@ -1335,7 +1356,7 @@ static const char print_help[] =
     "Print a trace as canonical text: binary fuzz inputs are decoded for\n"
     "target T (default posix), text traces are normalized.\n";
 
-#define PRINT_OPTS (OPT(O_TARGET) | OPT(O_FORMAT))
+#define PRINT_OPTS (OPT(O_TARGET) | OPT(O_FORMAT) | OPT(O_THREADS))
 
 static int cmd_print(const struct cli *cli, int argc, char **argv) {
   const struct co_target *tg;
@@ -1350,8 +1371,9 @@ static int cmd_print(const struct cli *cli, int argc, char **argv) {
   else if (!rc && !(tg = target_of(cli, &a, "posix")))
     rc = EXIT_USAGE;
   else if (!rc) {
+    struct co_opset ops = opset_of(tg, &a);
     co_trace_init(&t);
-    if (co_trace_load(a.pos[0], a.fmt, &tg->ops, 0, &t, err, sizeof err) < 0) {
+    if (co_trace_load(a.pos[0], a.fmt, &ops, 0, &t, err, sizeof err) < 0) {
       fprintf(stderr, "%s\n", err);
       rc = EXIT_USAGE;
     } else {
@@ -1409,9 +1431,10 @@ static int dict_write(const struct dict *d, const char *path,
 static int encode_one(struct dict *d, const struct co_target *tg,
                       const char *in, const char *out) {
   struct co_trace t;
+  struct co_opset ops;
   char err[512];
   uint8_t *buf;
-  size_t n;
+  size_t n, rec;
   FILE *f;
   co_trace_init(&t);
   if (co_trace_load(in, CO_FMT_TEXT, &tg->ops, 0, &t, err, sizeof err) < 0) {
@@ -1419,19 +1442,25 @@ static int encode_one(struct dict *d, const struct co_target *tg,
     co_trace_free(&t);
     return -1;
   }
-  n = co_trace_encode(&t, &tg->ops, NULL, 0);
+  /* a parallel trace: 5-byte records, as a threaded fuzz program reads
+   * them (closeonce/trace.h; replay them with --threads 4) */
+  ops = tg->ops;
+  ops.threads = co_trace_threads(&t) ? CO_THREADS : 0;
+  rec = ops.threads ? CO_REC_THREADED : 4;
+  n = co_trace_encode(&t, &ops, NULL, 0);
   buf = malloc(n ? n : 1);
   if (!buf) {
     co_trace_free(&t);
     return -1;
   }
-  co_trace_encode(&t, &tg->ops, buf, n);
-  dict_add(d, buf, n);
-  if (n < t.len * 4)
+  co_trace_encode(&t, &ops, buf, n);
+  if (!ops.threads) /* the dictionary's records are 4 bytes */
+    dict_add(d, buf, n);
+  if (n < t.len * rec)
     fprintf(stderr,
             "%s: %zu operations are not in target %s and were "
             "left out\n",
-            in, t.len - n / 4, tg->name);
+            in, t.len - n / rec, tg->name);
   f = out ? fopen(out, "wb") : stdout;
   if (!f || fwrite(buf, 1, n, f) != n || (out && fclose(f) != 0)) {
     fprintf(stderr, "%s: cannot write: %s\n", out ? out : "stdout",
@@ -1518,12 +1547,12 @@ static int cmd_encode(const struct cli *cli, int argc, char **argv) {
  * the engine skipped are dropped first, as it dropped them). On return *t
  * holds the operations that ran and *v the verdict. Returns 0, or
  * EXIT_USAGE after saying why. */
-static int load_and_run(const char *path, const struct co_target *tg, int mode,
+static int load_and_run(const char *path, const struct co_opset *ops, int mode,
                         enum co_format fmt, struct co_exec *ex,
                         struct co_trace *t, struct co_verdict *v) {
   char err[512];
   fmt = file_format(path, fmt);
-  if (co_trace_load(path, fmt, &tg->ops, 0, t, err, sizeof err) < 0) {
+  if (co_trace_load(path, fmt, ops, 0, t, err, sizeof err) < 0) {
     fprintf(stderr, "%s\n", err);
     return EXIT_USAGE;
   }
@@ -1587,6 +1616,7 @@ struct one_file {
   const char *no_free_std; /* why the command refuses --free-std, or NULL */
   const char *out, *path;
   const struct co_target *tg;
+  struct co_opset ops; /* the target's, with --threads */
   int mode;
   struct co_exec *ex;
   struct co_trace t;
@@ -1594,7 +1624,7 @@ struct one_file {
 };
 #define ONE_FILE_OPTS                                                          \
   (OPT(O_TARGET) | OPT(O_MODE) | OPT(O_FORMAT) | OPT(O_OUTPUT) |               \
-   OPT(O_FREE_STD) | OPT(O_CLOSE_PROFILE))
+   OPT(O_FREE_STD) | OPT(O_CLOSE_PROFILE) | OPT(O_THREADS))
 
 /* The options, the target and the executor. Returns -1 when the command
  * goes on, else its exit code. */
@@ -1620,6 +1650,7 @@ static int one_file_options(struct one_file *f, int argc, char **argv,
     rc = usage_error(f->cli, "--free-std is not available on this platform");
   } else if (!rc) {
     (void)co_exec_set_close_profile(f->ex, a.close_profile); /* parsed */
+    f->ops = opset_of(f->tg, &a);
     f->mode = a.mode >= 0 ? a.mode : f->tg->mode;
     f->out = a.output;
     f->path = a.pos[0];
@@ -1650,7 +1681,7 @@ static int one_file_begin(struct one_file *f, int argc, char **argv) {
   co_exec_set_full_check(f->ex, 1);
   co_trace_init(&f->t);
   if (f->faults_unrun && file_format(f->path, fmt) == CO_FMT_TEXT &&
-      co_trace_load(f->path, CO_FMT_TEXT, &f->tg->ops, 0, &f->t, err,
+      co_trace_load(f->path, CO_FMT_TEXT, &f->ops, 0, &f->t, err,
                     sizeof err) == 0 &&
       has_fault(&f->t)) {
     co_exec_set_mode(f->ex, f->mode, 0);
@@ -1658,13 +1689,13 @@ static int one_file_begin(struct one_file *f, int argc, char **argv) {
   }
   co_trace_clear(&f->t);
   if (f->load_only) {
-    if (co_trace_load(f->path, fmt, &f->tg->ops, 0, &f->t, err, sizeof err) ==
+    if (co_trace_load(f->path, fmt, &f->ops, 0, &f->t, err, sizeof err) ==
         0)
       return -1;
     fprintf(stderr, "%s\n", err);
     rc = EXIT_USAGE;
   } else {
-    rc = load_and_run(f->path, f->tg, f->mode, fmt, f->ex, &f->t, &f->v);
+    rc = load_and_run(f->path, &f->ops, f->mode, fmt, f->ex, &f->t, &f->v);
     if (rc == 0 && f->v.kind == CO_V_OK) {
       fprintf(stderr, "%s: no finding in target %s (%s mode): nothing to %s\n",
               f->path, f->tg->name, co_mode_name(f->mode), f->cli->cmd);

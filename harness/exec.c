@@ -111,6 +111,7 @@ struct co_exec {
    * caller's) */
   struct co_sched *sched;
   unsigned on_thread;
+  int parallel; /* the trace is parallel (co_exec_set_trace) */
   uint8_t lrouted[CO_EXEC_LAYERS]; /* layer k's library objects are loaded
                                       and routed (co_ipose_install) */
 };
@@ -692,6 +693,7 @@ static int begin_model(struct co_exec *ex) {
   cfg.window = ex->window;
   cfg.files = ex->files;
   cfg.own_std = ex->parked;
+  cfg.threads_share = ex->parallel;
   if (co_model_begin(ex->model, &cfg) < 0)
     return -1;
   ex->genv.window = ex->window;
@@ -1304,7 +1306,7 @@ static int classify(struct co_exec *ex, const struct co_step *st,
                                                           : st->op->kind;
   fmt_outcome(pred, m, sizeof m, 0, w, hw);
   fmt_outcome(real, r, sizeof r, 1, w, hw);
-  co_op_format(st->op, text, sizeof text);
+  co_op_format_thr(st->op, text, sizeof text);
   if (data_differs(pred, real, text, dk, what, cap)) {
     *rule = st->binds2                               ? "value"
             : real->err != CO_OK && dk != CO_OP_CALL ? "byte-count"
@@ -1628,6 +1630,10 @@ static void note_refused(struct co_exec *ex, const struct co_step *st,
                  "%s of a process handle (a duplicate of GetCurrentProcess(); "
                  "the layers are modelled over files only)",
                  e->name);
+  else if (st->op->kind == CO_OP_CLOSE_RANGE && ex->parallel)
+    n = snprintf(w, cap, /* a table of its own: docs/threads.md#unshare */
+                 "close_range with unshare in a parallel trace (its thread "
+                 "would get a table of its own)");
   else if (st->op->kind == CO_OP_DUPH_ACCESS && is_process_handle(ex, st->op))
     n = snprintf(w, cap, "`%s`: a process handle's access is not modelled",
                  text);
@@ -1826,49 +1832,77 @@ out:
   return v->kind;
 }
 
-/* Steps ops[0..n) of one thread on that thread (harness/baton.h): the
- * baton's errand. */
-struct batch {
+/* A scheduled run of ops[i..n) (harness/baton.h): each thread's run of
+ * operations on that thread, which then hands the baton straight to the
+ * next operation's thread; the chain ends at the end, at a verdict, or at
+ * an operation of the caller's (thr 0). */
+struct chain {
   struct co_exec *ex;
   const struct co_op *ops;
-  size_t n, ran;
+  size_t i, n;
   struct co_verdict *v;
   int rc;
 };
 
-static void run_batch(void *env) {
-  struct batch *b = env;
+static void run_chain(void *env) {
+  struct chain *c = env;
+  struct co_exec *ex = c->ex;
+  unsigned k = c->ops[c->i].thr;
   struct co_step st;
-  b->ex->on_thread = b->ops[0].thr;
-  for (b->ran = 0, b->rc = CO_V_OK; b->ran < b->n && b->rc == CO_V_OK;
-       b->ran++) {
-    co_step_of(&st, &b->ops[b->ran]);
-    b->rc = exec_step(b->ex, &st, b->v);
-  }
-  b->ex->on_thread = 0;
+  ex->on_thread = k;
+  do {
+    co_step_of(&st, &c->ops[c->i]);
+    c->rc = exec_step(ex, &st, c->v);
+    c->i++;
+  } while (c->rc == CO_V_OK && c->i < c->n && c->ops[c->i].thr == k);
+  ex->on_thread = 0;
+  if (c->rc == CO_V_OK && c->i < c->n && c->ops[c->i].thr)
+    co_sched_pass(ex->sched, k, c->ops[c->i].thr, run_chain, c); /* last */
 }
 
-/* Steps ops[0..n), all of thread ops[0].thr, there; the caller's thread
- * runs the prefix's (thr 0) itself. */
-static int step_on_thread(struct co_exec *ex, const struct co_op *ops, size_t n,
-                          struct co_verdict *v) {
-  struct batch b = {ex, ops, n, 0, v, CO_V_OK};
-  if (!ops[0].thr || ex->on_thread == ops[0].thr) {
-    run_batch(&b);
-    return b.rc;
+/* Steps ops[0..n): the caller's own (thr 0) here, the threads' on them. */
+static int run_ops(struct co_exec *ex, const struct co_op *ops, size_t n,
+                   struct co_verdict *v) {
+  struct chain c = {ex, ops, 0, n, v, CO_V_OK};
+  struct co_step st;
+  while (c.i < n && c.rc == CO_V_OK) {
+    if (!ops[c.i].thr || ex->on_thread == ops[c.i].thr) {
+      co_step_of(&st, &ops[c.i++]);
+      c.rc = exec_step(ex, &st, v);
+      continue;
+    }
+    if (!ex->sched) {
+      char err[128];
+      if (!(ex->sched = co_sched_new(CO_THREADS, err, sizeof err)))
+        return set_verdict(ex, v, CO_V_HARNESS, NULL, "%s", err);
+    }
+    co_sched_run(ex->sched, ops[c.i].thr, run_chain, &c);
   }
-  if (!ex->sched) {
-    char err[128];
-    if (!(ex->sched = co_sched_new(CO_THREADS, err, sizeof err)))
-      return set_verdict(ex, v, CO_V_HARNESS, NULL, "%s", err);
-  }
-  co_sched_run(ex->sched, ops[0].thr, run_batch, &b);
-  return b.rc;
+  return c.rc;
 }
 
 int co_exec_step(struct co_exec *ex, const struct co_op *op,
                  struct co_verdict *v) {
-  return step_on_thread(ex, op, 1, v);
+  return run_ops(ex, op, 1, v);
+}
+
+int co_exec_set_trace(struct co_exec *ex, const struct co_trace *t, char *err,
+                      size_t cap) {
+  size_t i;
+  ex->parallel = co_trace_threads(t) > 0;
+  if (ex->parallel) { /* the threads exist from the prefix on */
+    if (!ex->sched && !(ex->sched = co_sched_new(CO_THREADS, err, cap)))
+      return -1;
+    return 0;
+  }
+  /* a sequential trace's close_range: a table nobody shares, as the model
+   * has it (the pool's threads would share it) */
+  for (i = 0; i < t->len && ex->sched; i++)
+    if (t->ops[i].kind == CO_OP_CLOSE_RANGE) {
+      co_sched_free(ex->sched);
+      ex->sched = NULL;
+    }
+  return 0;
 }
 
 unsigned long long co_exec_handoffs(const struct co_exec *ex) {
@@ -2110,24 +2144,20 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
 
 int co_exec_run(struct co_exec *ex, const struct co_trace *t,
                 struct co_verdict *v) {
-  size_t i, j;
   struct co_limit_need need;
+  char err[128];
   /* Numbers named by f>=B must be below the limit: raise it within the
    * hard one. If the hard one is too low the trace runs with the limit it
    * has (the model predicts the calls there fail); `closeonce replay`
    * refuses such a trace first (co_exec_fit_limit). */
   (void)co_exec_fit_limit(ex, t, &need);
+  if (co_exec_set_trace(ex, t, err, sizeof err) < 0)
+    return set_verdict(ex, v, CO_V_HARNESS, NULL, "%s", err);
   if (co_exec_begin(ex, v) != CO_V_OK) {
     restore_limit(ex);
     return v->kind;
   }
-  /* each run of one thread's operations is one hand-over (baton.h) */
-  for (i = 0; i < t->len; i += j) {
-    for (j = 1; i + j < t->len && t->ops[i + j].thr == t->ops[i].thr; j++)
-      ;
-    if (step_on_thread(ex, &t->ops[i], j, v) != CO_V_OK)
-      break;
-  }
+  (void)run_ops(ex, t->ops, t->len, v); /* one hand-over a switch */
   return co_exec_end(ex, v);
 }
 

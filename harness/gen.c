@@ -198,6 +198,31 @@ static uint32_t bound_mask(const struct co_trace *t) {
   return m;
 }
 
+/* Parallel traces (set->threads): a prefix of up to a third of the
+ * operations, then the threads' operations in an order with few switches
+ * (each next operation stays on its thread two times in three), so that a
+ * schedule is short to read and cheap to run (one hand-over a switch:
+ * harness/baton.h). Every thread is drawn, so that one of them is not
+ * lost to chance in short traces. */
+static void gen_threads(struct co_rng *r, unsigned threads,
+                        struct co_trace *t) {
+  size_t pre, i;
+  unsigned cur;
+  if (!threads || t->len < 2)
+    return;
+  pre = co_rng_below(r, (uint32_t)(t->len / 3 + 1));
+  cur = 1 + co_rng_below(r, threads);
+  for (i = 0; i < t->len; i++) {
+    if (i < pre) {
+      t->ops[i].thr = 0;
+      continue;
+    }
+    if (i > pre && threads > 1 && !co_rng_below(r, 3))
+      cur = 1 + (cur + co_rng_below(r, threads - 1)) % threads;
+    t->ops[i].thr = (uint8_t)cur;
+  }
+}
+
 int co_gen_trace(struct co_rng *r, const struct co_opset *set, size_t max_ops,
                  struct co_trace *out) {
   size_t len, i;
@@ -213,6 +238,7 @@ int co_gen_trace(struct co_rng *r, const struct co_opset *set, size_t max_ops,
     if (co_trace_push(out, &op) < 0)
       return -1;
   }
+  gen_threads(r, set->threads, out);
   return 0;
 }
 
@@ -223,7 +249,11 @@ int co_gen_mutate(struct co_rng *r, const struct co_opset *set, size_t max_ops,
     uint32_t bound = bound_mask(t);
     size_t i = t->len ? co_rng_below(r, (uint32_t)t->len) : 0, j;
     struct co_op op;
-    switch (co_rng_below(r, 7)) {
+    switch (co_rng_below(r, set->threads ? 8 : 7)) {
+    case 7: /* move an operation to another thread (or to the prefix) */
+      if (t->len)
+        t->ops[i].thr = (uint8_t)co_rng_below(r, set->threads + 1u);
+      break;
     case 0: /* insert */
       if (t->len >= max_ops)
         break;
@@ -239,9 +269,12 @@ int co_gen_mutate(struct co_rng *r, const struct co_opset *set, size_t max_ops,
       memmove(&t->ops[i], &t->ops[i + 1], (t->len - 1 - i) * sizeof op);
       t->len--;
       break;
-    case 2: /* replace */
-      if (t->len)
+    case 2: /* replace (on the same thread) */
+      if (t->len) {
+        uint8_t thr = t->ops[i].thr;
         co_gen_op(r, set, bound, &t->ops[i]);
+        t->ops[i].thr = thr;
+      }
       break;
     case 3: /* duplicate to a later place */
       if (!t->len || t->len >= max_ops)
@@ -290,5 +323,6 @@ int co_gen_mutate(struct co_rng *r, const struct co_opset *set, size_t max_ops,
     co_gen_op(r, set, 0, &op);
     return co_trace_push(t, &op);
   }
+  co_trace_canon_threads(t); /* an inserted or moved prefix operation */
   return 0;
 }

@@ -140,7 +140,7 @@ void co_report_text(FILE *out, const char *target, const struct co_trace *t,
   }
   fprintf(out, "  trace:\n");
   for (i = 0; i < t->len; i++) {
-    co_op_format(&t->ops[i], line, sizeof line);
+    co_op_format_thr(&t->ops[i], line, sizeof line);
     fprintf(out, "  %s %3zu  %s\n", i == v->step ? ">" : " ", i, line);
   }
 }
@@ -674,7 +674,7 @@ int co_report_json(FILE *out, const struct co_finding *f) {
   }
   fprintf(out, "  \"trace\": [");
   for (i = 0; i < f->trace->len; i++) {
-    co_op_format(&f->trace->ops[i], line, sizeof line);
+    co_op_format_thr(&f->trace->ops[i], line, sizeof line);
     fprintf(out, "%s\n    ", i ? "," : "");
     json_str(out, line);
   }
@@ -754,7 +754,7 @@ int co_report_junit(FILE *out, const char *suite,
       char line[256];
       size_t k;
       for (k = 0; k < c->failure->trace->len; k++) {
-        co_op_format(&c->failure->trace->ops[k], line, sizeof line);
+        co_op_format_thr(&c->failure->trace->ops[k], line, sizeof line);
         fprintf(out, "%s %3zu  ", k == c->failure->v->step ? ">" : " ", k);
         xml_str(out, line);
         fputc('\n', out);
@@ -906,7 +906,7 @@ static void sarif_result(FILE *out, const struct co_finding *f) {
   size_t i;
   int at = lines && v->step < f->trace->len ? lines[v->step] : 0;
   if (v->step < f->trace->len) {
-    co_op_format(&f->trace->ops[v->step], line, sizeof line);
+    co_op_format_thr(&f->trace->ops[v->step], line, sizeof line);
     snprintf(msg, sizeof msg, "%s%s at step %zu (`%s`): %s",
              co_verdict_name(v->kind), by_layer(v, by, sizeof by), v->step,
              line, v->what);
@@ -945,7 +945,7 @@ static void sarif_result(FILE *out, const struct co_finding *f) {
   fprintf(out, "          \"codeFlows\": [{\"threadFlows\": [{\"locations\": "
                "[");
   for (i = 0; i < f->trace->len; i++) {
-    co_op_format(&f->trace->ops[i], line, sizeof line);
+    co_op_format_thr(&f->trace->ops[i], line, sizeof line);
     fprintf(out,
             "%s\n            {\"executionOrder\": %zu, \"importance\": "
             "\"%s\", \"location\": ",
@@ -972,7 +972,7 @@ static void sarif_result(FILE *out, const struct co_finding *f) {
   }
   fprintf(out, ", \"trace\": [");
   for (i = 0; i < f->trace->len; i++) {
-    co_op_format(&f->trace->ops[i], line, sizeof line);
+    co_op_format_thr(&f->trace->ops[i], line, sizeof line);
     fprintf(out, "%s", i ? ", " : "");
     json_str(out, line);
   }

@@ -278,6 +278,125 @@ static int renumber_pass(struct ctx *c, struct co_trace *t) {
   return co_trace_copy(t, &c->cand) == 0;
 }
 
+/* ---- parallel traces (docs/threads.md#shrink) ---- */
+
+/* Schedule switches: neighbouring thread operations of two threads. */
+static size_t switches(const struct co_trace *t) {
+  size_t i, n = 0;
+  for (i = 1; i < t->len; i++)
+    n += t->ops[i - 1].thr && t->ops[i].thr != t->ops[i - 1].thr;
+  return n;
+}
+
+/* Keep c->cand if it still shows the finding. */
+static int keep_cand(struct ctx *c, struct co_trace *t) {
+  co_trace_canon_threads(&c->cand);
+  if (!memcmp(c->cand.ops, t->ops, t->len * sizeof *t->ops) ||
+      !same(c, &c->cand))
+    return 0;
+  if (co_trace_copy(t, &c->cand) < 0)
+    return c->oom = 1, 0;
+  return 1;
+}
+
+/* Fewer threads: every operation of thread k goes to thread j (j < k; 0,
+ * the prefix, when all of k's come before any other thread's). */
+static int thread_pass(struct ctx *c, struct co_trace *t) {
+  unsigned k, j;
+  size_t i;
+  int progress = 0;
+  for (k = co_trace_threads(t); k >= 1; k--)
+    for (j = 0; j < k; j++) {
+      if (co_trace_copy(&c->cand, t) < 0)
+        return c->oom = 1, progress;
+      for (i = 0; i < c->cand.len; i++)
+        if (c->cand.ops[i].thr == k)
+          c->cand.ops[i].thr = (uint8_t)j;
+      if (keep_cand(c, t)) {
+        progress = 1;
+        break;
+      }
+    }
+  return progress;
+}
+
+/* The run of thread operations of one thread that starts at i: its end. */
+static size_t block_end(const struct co_trace *t, size_t i) {
+  size_t e = i + 1;
+  while (e < t->len && t->ops[e].thr == t->ops[i].thr)
+    e++;
+  return e;
+}
+
+/* Fewer switches: for blocks X Y X' (X and X' of one thread), try X X' Y
+ * and then X' moved before Y (Y X X'): each keeps every thread's own
+ * order. */
+static int switch_pass(struct ctx *c, struct co_trace *t) {
+  size_t a, b, d, e;
+  int progress = 0, side;
+  for (a = 0; a < t->len; a = b) {
+    b = block_end(t, a);
+    if (!t->ops[a].thr || b >= t->len)
+      continue;
+    for (d = b; d < t->len && t->ops[d].thr != t->ops[a].thr; d = e)
+      e = block_end(t, d);
+    if (d >= t->len)
+      continue;
+    e = block_end(t, d); /* X = [a,b), Y = [b,d), X' = [d,e) */
+    for (side = 0; side < 2; side++) {
+      size_t k, n = 0;
+      if (co_trace_copy(&c->cand, t) < 0)
+        return c->oom = 1, progress;
+      if (side == 0) { /* X X' Y */
+        for (k = d; k < e; k++)
+          c->cand.ops[b + n++] = t->ops[k];
+        for (k = b; k < d; k++)
+          c->cand.ops[b + n++] = t->ops[k];
+      } else { /* Y X X' */
+        for (k = b; k < d; k++)
+          c->cand.ops[a + n++] = t->ops[k];
+        for (k = a; k < b; k++)
+          c->cand.ops[a + n++] = t->ops[k];
+      }
+      if (switches(&c->cand) < switches(t) && keep_cand(c, t)) {
+        progress = 1;
+        b = a; /* look at the merged block again */
+        break;
+      }
+    }
+    if (b == a)
+      b = block_end(t, a);
+  }
+  return progress;
+}
+
+/* Threads numbered in the order they first run (t1 first); the schedule
+ * is the same. */
+static int thread_renumber_pass(struct ctx *c, struct co_trace *t) {
+  uint8_t map[CO_THREADS + 1] = {0};
+  uint8_t next = 1;
+  size_t i;
+  if (co_trace_copy(&c->cand, t) < 0)
+    return c->oom = 1, 0;
+  for (i = 0; i < c->cand.len; i++) {
+    uint8_t k = c->cand.ops[i].thr;
+    if (k && !map[k])
+      map[k] = next++;
+    c->cand.ops[i].thr = map[k];
+  }
+  return keep_cand(c, t);
+}
+
+static int threads_pass(struct ctx *c, struct co_trace *t) {
+  int p;
+  if (!co_trace_threads(t))
+    return 0;
+  p = thread_pass(c, t);
+  p |= switch_pass(c, t);
+  p |= thread_renumber_pass(c, t);
+  return p;
+}
+
 /* Rounds of passes until none makes progress or the limit; records in
  * *st what the last round verified. */
 static void rounds(struct ctx *c, struct co_trace *t,
@@ -292,6 +411,7 @@ static void rounds(struct ctx *c, struct co_trace *t,
     p = remove_pass(c, t);
     p |= simplify_pass(c, t);
     p |= renumber_pass(c, t);
+    p |= threads_pass(c, t);
     if (!p && pairs)
       p = pair_pass(c, t);
     if (!p) {
@@ -331,6 +451,8 @@ int co_shrink_limited(struct co_exec *ex, struct co_trace *t,
   co_trace_init(&c.cand);
   co_trace_init(&orig);
   st->before = t->len;
+  st->threads_before = co_trace_threads(t);
+  st->switches_before = switches(t);
   if (!same(&c, t) || co_trace_copy(&orig, t) < 0) {
     co_trace_free(&c.cand);
     co_trace_free(&orig);
@@ -356,6 +478,8 @@ int co_shrink_limited(struct co_exec *ex, struct co_trace *t,
     st->singles_checked = st->pairs_checked = st->pairs_skipped = 0;
   }
   st->after = t->len;
+  st->threads_after = co_trace_threads(t);
+  st->switches_after = switches(t);
   st->tried = c.tried;
   st->seconds = co__seconds() - t0;
   co_trace_free(&c.cand);
@@ -373,7 +497,7 @@ const char *co_shrink_checked(const struct co_shrink_stats *st) {
 
 int co_shrink_describe(const struct co_shrink_stats *st, char *buf,
                        size_t cap) {
-  char what[160];
+  char what[160], sched[96] = "";
   if (!st->confirmed)
     return snprintf(buf, cap,
                     "shrinking did not hold: the shrunk trace did not show "
@@ -400,9 +524,16 @@ int co_shrink_describe(const struct co_shrink_stats *st, char *buf,
   else
     snprintf(what, sizeof what,
              "not checked for 1-minimality: out of memory building candidates");
+  if (st->threads_before)
+    snprintf(sched, sizeof sched,
+             ", %u thread%s and %zu switch%s (from %u and %zu)",
+             st->threads_after, st->threads_after == 1 ? "" : "s",
+             st->switches_after, st->switches_after == 1 ? "" : "es",
+             st->threads_before, st->switches_before);
   return snprintf(buf, cap,
-                  "shrunk from %zu to %zu operation%s (%" PRIu64
+                  "shrunk from %zu to %zu operation%s%s (%" PRIu64
                   " candidate traces, %u round%s, %.2f s); %s",
-                  st->before, st->after, st->after == 1 ? "" : "s", st->tried,
-                  st->rounds, st->rounds == 1 ? "" : "s", st->seconds, what);
+                  st->before, st->after, st->after == 1 ? "" : "s", sched,
+                  st->tried, st->rounds, st->rounds == 1 ? "" : "s",
+                  st->seconds, what);
 }

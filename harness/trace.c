@@ -492,10 +492,11 @@ static uint8_t entry_record(const struct co_opset *set, size_t k,
   return (uint8_t)(set->n + k % per + 1);
 }
 
-/* A record's thread byte: modulo CO_THREADS + 1, and 0 after a thread's
+/* A record's thread byte: modulo the opset's threads + 1, and 0 after a thread's
  * operation continues that thread (every prefix operation comes first). */
-static uint8_t record_thread(const struct co_trace *out, uint8_t b) {
-  uint8_t t = (uint8_t)(b % (CO_THREADS + 1));
+static uint8_t record_thread(const struct co_trace *out, uint8_t b,
+                             unsigned threads) {
+  uint8_t t = (uint8_t)(b % ((threads > CO_THREADS ? CO_THREADS : threads) + 1));
   if (!t && out->len)
     t = out->ops[out->len - 1].thr;
   return t;
@@ -536,7 +537,7 @@ int co_trace_decode(const uint8_t *data, size_t size,
     k = record_index(set, r);
     memset(&op, 0, sizeof op);
     if (set->threads) /* 0 after a thread's continues it (canonical) */
-      op.thr = record_thread(out, r[4]);
+      op.thr = record_thread(out, r[4], set->threads);
     if (k >= set->n) {
       op.kind = CO_OP_CALL;
       op.entry = set->entries[k - set->n];

@@ -82,6 +82,7 @@ int co_model_begin(struct co_model *m, const struct co_model_config *cfg) {
   m->plat = cfg->platform == CO_PLATFORM_WIN32 ? &co__win32_platform
                                                : &co__posix_platform;
   m->stride = m->plat->stride;
+  m->threads_share = cfg->threads_share != 0;
   m->limit = cfg->limit;
   m->hard = cfg->hard_limit > 0 ? cfg->hard_limit : INT64_MAX;
   m->files = cfg->files;
@@ -184,6 +185,9 @@ static inline int refuses(const struct co_model *m, const struct co__step *s,
          co__dev_io(m, c) || (m->nsock && co__tcp_refused(m, c)) ||
          (m->nkind && co__kind_refuses(m, c)) ||
          (c->kind == CO_OP_CALL && co__call_touches_foreign(m, s)) ||
+         /* a table shared by threads: unshare is not followed */
+         (c->kind == CO_OP_CLOSE_RANGE && (c->flags & CO_F_BIT1) &&
+          m->threads_share) ||
          ((c->kind == CO_OP_DUP2 || c->kind == CO_OP_DUP3) &&
           (uint32_t)c->b < (uint64_t)m->limit && co__is_foreign(m, c->b));
 }

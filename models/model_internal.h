@@ -532,6 +532,7 @@ struct co_model {
   int64_t stdh[3];
   uint8_t own_std;
   /* numbered layers' numbers: 0 free, 1 in use at the start, 2 an object's */
+  uint8_t threads_share; /* co_model_config.threads_share */
   unsigned made; /* objects made in this trace (0: none is live, so every
                    live number is the client's) */
   uint8_t onum_used[CO_OBJNUMS];

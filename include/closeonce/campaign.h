@@ -58,6 +58,10 @@ struct co_campaign_config {
   int free_std;
   /* 1: the generator draws no `fail` (issue 21, docs/faults.md#fail). */
   int no_faults;
+  /* issue 22: parallel traces of up to this many threads (1..CO_THREADS;
+   * 0: sequential), drawn by the generator and decoded by the naive
+   * baseline (docs/threads.md#scheduled) */
+  unsigned threads;
   /* the close semantics of every executor (co_exec_set_close_profile):
    * CO_CLOSE_LINUX (0) or CO_CLOSE_KEEPS_OPEN */
   int close_profile;

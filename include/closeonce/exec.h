@@ -128,6 +128,12 @@ struct co_exec;
  * at a time, in trace order; co_exec_run hands a run of one thread's
  * operations over at once. The hand-overs made so far: */
 unsigned long long co_exec_handoffs(const struct co_exec *ex);
+/* Before a trace that is stepped one operation at a time (co_exec_run does
+ * it itself): a parallel trace's threads are made before its prefix runs,
+ * and the model is told the table is shared (docs/threads.md#unshare). 0,
+ * or -1 with a message in err (the threads could not be made). */
+int co_exec_set_trace(struct co_exec *ex, const struct co_trace *t, char *err,
+                      size_t cap);
 
 /* Create an executor on a backend: creates the backend, takes the foreign
  * set. NULL with a message in err on failure. */

@@ -245,6 +245,11 @@ struct co_model_config {
    * standard handles, which start NULL (--free-std: the executor parked
    * them): getstd, setstd and closestd run only then. */
   int own_std;
+  /* Issue 22: the descriptor table is shared by other threads of the
+   * process (a parallel trace's, docs/threads.md#unshare). A close_range
+   * with CLOSE_RANGE_UNSHARE would then give its caller a table of its
+   * own, which the model does not follow: it is refused (not run). */
+  int threads_share;
 };
 
 /* Where traces put a pager's watermark by default (see above). On Win32

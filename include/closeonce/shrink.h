@@ -52,6 +52,10 @@ struct co_shrink_stats {
   int confirmed;       /* 1: the final run of the result showed the
                           finding; 0: it did not, and the trace and verdict
                           are the unshrunk ones given */
+  /* parallel traces: threads named and schedule switches (neighbouring
+   * operations of two threads), before and after */
+  unsigned threads_before, threads_after;
+  size_t switches_before, switches_after;
 };
 
 /* Shrink t in place with the default limits. ex runs every candidate as a

@@ -402,9 +402,9 @@ void co_fault_of(const struct co_op *op, unsigned *fam, int *err,
  *      t2: s1 = open
  *      t1: write s0 3
  *    A prefix line after a thread's is an error at its line.
- *  - binary: in a threaded opset (co_opset.threads), each record is 5
- *    bytes, the 4 of the operation and then its thread, taken modulo
- *    CO_THREADS + 1; a 0 after the first thread's record continues the
+ *  - binary: in a threaded opset (co_opset.threads, 1..CO_THREADS), each
+ *    record is 5 bytes, the 4 of the operation and then its thread, taken
+ *    modulo threads + 1; a 0 after the first thread's record continues the
  *    thread before it. All-zero input is still the empty trace, and one
  *    byte changes one operation (its thread, or what it does).
  */
@@ -427,8 +427,9 @@ struct co_opset {
   size_t n;
   const uint8_t *entries;
   size_t nentries;
-  /* parallel traces: the binary form has a thread byte a record (0: the
-   * sequential form, 4 bytes a record) */
+  /* parallel traces: how many threads (1..CO_THREADS) the binary form's
+   * thread byte names and the generator draws (0: sequential, 4 bytes a
+   * record) */
   uint8_t threads;
 };
 

@@ -4,7 +4,8 @@
 # engine and each seed, one `closeonce fuzz` campaign that stops at its
 # first finding; a Markdown table row per race and engine: how many seeds
 # found it, the median and the largest number of traces and time to the
-# first finding among those that did.
+# first finding among those that did, and the lengths of the shrunk
+# reproducers.
 #
 #   sh scripts/race-detection.sh CLOSEONCE [SEEDS [RUNS]]
 #
@@ -26,12 +27,13 @@ trap 'rm -rf "$tmp"' EXIT
 # median and maximum of the numbers on stdin, one a line
 stats() { sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%s / %s", v[int((NR + 1) / 2)], v[NR]; else printf "-" }'; }
 
-echo "| race | engine | found (seeds) | traces to detection, median / max | ms to detection, median / max |"
-echo "|---|---|---|---|---|"
+echo "| race | engine | found (seeds) | traces to detection, median / max | ms to detection, median / max | shrunk to (operations) |"
+echo "|---|---|---|---|---|---|"
 for t in $races; do
   for eng in "--threads 2" "--threads 3" "--threads 4" "" "--naive" "--naive --threads 2"; do
     : > "$tmp/n"
     : > "$tmp/ms"
+    : > "$tmp/len"
     found=0
     s=1
     while [ "$s" -le "$seeds" ]; do
@@ -43,14 +45,18 @@ for t in $races; do
         echo "race-detection: $t $eng: $(printf '%s\n' "$out" | tail -n 1)" >&2
         break
       fi
-      line=$(printf '%s\n' "$out" | grep -oE 'first in run [0-9]+ after [0-9.]+ ms' | head -n 1)
+      line=$(printf '%s\n' "$out" | grep -oE 'first in run [0-9]+ after [0-9.]+ m?s' | head -n 1)
       if [ "$rc" -eq 1 ] && [ -n "$line" ]; then
         found=$((found + 1))
-        echo "$line" | awk '{ print $4 + 1 }' >> "$tmp/n" # runs count from 0
-        echo "$line" | awk '{ print $6 }' >> "$tmp/ms"
+        # runs count from 0; the time is in ms or s
+        echo "$line" | awk '{ print $4 + 1 }' >> "$tmp/n"
+        echo "$line" | awk '{ print $7 == "s" ? $6 * 1000 : $6 }' >> "$tmp/ms"
+        printf '%s\n' "$out" | sed -n 's/^reproducer: .*(\([0-9]*\) operations)$/\1/p' |
+          head -n 1 >> "$tmp/len"
       fi
       s=$((s + 1))
     done
-    echo "| $t | ${eng:-no threads} | $found of $seeds | $(stats < "$tmp/n") | $(stats < "$tmp/ms") |"
+    lens=$(sort -n "$tmp/len" | uniq -c | awk '{ printf "%s%s x%s", NR > 1 ? ", " : "", $2, $1 }')
+    echo "| $t | ${eng:-no threads} | $found of $seeds | $(stats < "$tmp/n") | $(stats < "$tmp/ms") | ${lens:--} |"
   done
 done

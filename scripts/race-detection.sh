@@ -7,17 +7,19 @@
 # first finding among those that did, and the lengths of the shrunk
 # reproducers.
 #
-#   sh scripts/race-detection.sh CLOSEONCE [SEEDS [RUNS]]
+#   sh scripts/race-detection.sh CLOSEONCE [SEEDS [RUNS [threaded]]]
 #
 # SEEDS: 1..SEEDS (default 5); RUNS: each campaign's budget of traces
 # (default 200000). The engines: the generator drawing parallel traces of
 # 2, 3 and 4 threads (--threads N), the generator without threads, and
-# --naive (random bytes decoded), with and without --threads 2.
+# --naive (random bytes decoded), with and without --threads 2; with
+# "threaded", only the engines that draw parallel traces.
 # Exit 0, or 2 on bad usage.
 set -u
 co=${1:?usage: race-detection.sh CLOSEONCE [SEEDS [RUNS]]}
 seeds=${2:-5}
 runs=${3:-200000}
+only=${4:-}
 case $seeds$runs in *[!0-9]*) echo "race-detection: SEEDS and RUNS are numbers" >&2; exit 2 ;; esac
 races="race-close-reuse race-tls-cache race-post-after-close race-preclose-late"
 tmp=${TMPDIR:-/tmp}/race-detection.$$
@@ -31,6 +33,7 @@ echo "| race | engine | found (seeds) | traces to detection, median / max | ms t
 echo "|---|---|---|---|---|---|"
 for t in $races; do
   for eng in "--threads 2" "--threads 3" "--threads 4" "" "--naive" "--naive --threads 2"; do
+    case $only/$eng in threaded/*--threads*) ;; threaded/*) continue ;; esac
     : > "$tmp/n"
     : > "$tmp/ms"
     : > "$tmp/len"
@@ -56,7 +59,7 @@ for t in $races; do
       fi
       s=$((s + 1))
     done
-    lens=$(sort -n "$tmp/len" | uniq -c | awk '{ printf "%s%s x%s", NR > 1 ? ", " : "", $2, $1 }')
+    lens=$(sort -n "$tmp/len" | uniq -c | awk '{ printf "%s%s x%s", (NR > 1 ? ", " : ""), $2, $1 }')
     echo "| $t | ${eng:-no threads} | $found of $seeds | $(stats < "$tmp/n") | $(stats < "$tmp/ms") | ${lens:--} |"
   done
 done

@@ -418,9 +418,9 @@ CASE(interposed_libraries_side_by_side) {
 }
 
 /* Issue 22: racelib (harness/adapters/racelib.h), a library with a closer
- * thread of its own, in scheduled runs: generated traces with their
- * operations dealt to threads t1..t3 run clean on the library without
- * races, and each planted race's catalog trace (corpus/catalog) is found
+ * thread of its own, in scheduled runs: generated parallel traces of 3
+ * threads run clean on the library without races, and each planted
+ * race's catalog trace (corpus/catalog) is found
  * at every run. The pool's threads, the closer and the executor hand the
  * baton around: under ThreadSanitizer, any access not ordered by it is a
  * report. */
@@ -436,28 +436,21 @@ static struct co_exec *race_exec(const char *target) {
   return ex;
 }
 
-/* The operations after the first two of a generated trace, dealt to
- * t1..t3 in turn (a scheduled trace: slots are shared). */
-static void deal_threads(struct co_trace *tr) {
-  size_t i;
-  for (i = 0; i < tr->len; i++)
-    tr->ops[i].thr = i < 2 ? 0 : (uint8_t)(1 + i % 3);
-}
-
 static void race_scheduled_clean(uint64_t seed) {
   struct co_exec *ex = race_exec("race");
   const struct co_target *t = co_target_find("race");
+  struct co_opset set = t->ops;
   struct co_rng rng;
   struct co_trace tr;
   size_t i;
+  set.threads = 3; /* the generator draws parallel traces of 3 threads */
   co_exec_set_mode(ex, CO_MODE_CONTRACT, 1);
   co_rng_seed(&rng, seed);
   co_trace_init(&tr);
   for (i = 0; i < RACE_TRACES; i++) {
     struct co_verdict v;
-    CHECK(co_gen_trace(&rng, &t->ops, MAX_OPS, &tr) == 0, "out of memory");
+    CHECK(co_gen_trace(&rng, &set, MAX_OPS, &tr) == 0, "out of memory");
     drop_setlimit(&tr);
-    deal_threads(&tr);
     CHECK(co_exec_run(ex, &tr, &v) == CO_V_OK,
           "race, trace %zu of seed %llu: %s at step %zu: %s", i,
           (unsigned long long)seed, co_verdict_name(v.kind), v.step, v.what);
@@ -596,6 +589,51 @@ CASE(racelib_real_races) {
          "shared object before its close; every close 0, no descriptor "
          "left\n",
          RACE_STRESS, RACE_ROUNDS, shared_ok);
+/* Issue 22: scheduled parallel traces (harness/baton.c). The same
+ * generated parallel traces run on two executors, one after the other,
+ * give the same verdicts (a scheduled run replays the same), every step on
+ * its thread; under ThreadSanitizer the baton's hand-overs order every
+ * access of the executor, the model and the adapters, which move from
+ * thread to thread with it. */
+static void scheduled(const char *target, uint64_t seed, int planted) {
+  const struct co_target *t = co_target_find(target);
+  struct co_exec *ex[2];
+  struct co_opset set;
+  struct co_trace tr;
+  struct co_rng rng;
+  char err[256];
+  int i, k, findings = 0, n = TRACES / 3;
+  CHECK(t != NULL, "%s", target);
+  set = t->ops;
+  set.threads = 3;
+  for (k = 0; k < 2; k++)
+    CHECK((ex[k] = co_exec_new_target(t, err, sizeof err)) != NULL, "%s", err);
+  co_trace_init(&tr);
+  co_rng_seed(&rng, seed);
+  for (i = 0; i < n; i++) {
+    struct co_verdict v[2];
+    CHECK(co_gen_trace(&rng, &set, MAX_OPS, &tr) == 0);
+    for (k = 0; k < 2; k++)
+      co_exec_run(ex[k], &tr, &v[k]);
+    CHECK(v[0].kind != CO_V_HARNESS, "trace %d: %s", i, v[0].what);
+    CHECK(v[0].kind == v[1].kind && v[0].step == v[1].step &&
+              !strcmp(v[0].what, v[1].what),
+          "trace %d of %s: %s at %zu, then %s at %zu", i, target, v[0].what,
+          v[0].step, v[1].what, v[1].step);
+    findings += v[0].kind != CO_V_OK;
+  }
+  CHECK(co_exec_handoffs(ex[0]) > (unsigned long long)n,
+        "%llu hand-overs in %d traces", co_exec_handoffs(ex[0]), n);
+  CHECK(!planted || findings > 0, "%s: no finding in %d traces", target, n);
+  for (k = 0; k < 2; k++)
+    co_exec_free(ex[k]);
+  co_trace_free(&tr);
+}
+
+CASE(scheduled_parallel_traces) {
+  scheduled("posix", 71, 0);
+  scheduled("demo-export-nodup", 72, 1);
+  scheduled("wio", 73, 0);
 }
 
 /* After the first executor the registry is read-only: a registration
@@ -636,6 +674,7 @@ static const struct {
      the_registry_is_frozen_by_the_first_executor},
     {"racelib_scheduled_runs", racelib_scheduled_runs},
     {"racelib_real_races", racelib_real_races},
+    {"scheduled_parallel_traces", scheduled_parallel_traces},
 };
 
 /* test_threads_tsan CASE: one case (the registry case needs a fresh

@@ -589,6 +589,8 @@ CASE(racelib_real_races) {
          "shared object before its close; every close 0, no descriptor "
          "left\n",
          RACE_STRESS, RACE_ROUNDS, shared_ok);
+}
+
 /* Issue 22: scheduled parallel traces (harness/baton.c). The same
  * generated parallel traces run on two executors, one after the other,
  * give the same verdicts (a scheduled run replays the same), every step on

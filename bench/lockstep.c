@@ -43,6 +43,7 @@
 #include "ipose.h"
 #ifdef CO_WITH_LIBS
 #include "libs.h"
+#include "median.h"
 #endif
 
 static double now(void) {
@@ -51,15 +52,6 @@ static double now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_d);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* The raw run's glue envs: one per layer of the target, each with its
  * adapter's per-run state (co_glue_start), as the executor gives its glue. */

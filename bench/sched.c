@@ -29,16 +29,8 @@
 #include "closeonce/gen.h"
 #include "closeonce/target.h"
 #include "portable.h"
+#include "median.h"
 
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_d);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* The generator's thread policy (harness/gen.c gen_threads). */
 static void give_threads(struct co_rng *r, unsigned threads,
@@ -79,8 +71,10 @@ int main(int argc, char **argv) {
   size_t switches = 0;
   if (!tg || ntr < 1 || rounds < 1 || !ops || threads < 1 ||
       threads > CO_THREADS) {
-    fprintf(stderr, "usage: bench_sched [traces] [rounds] [ops] [threads 1-%d] "
-                    "[target]\n", CO_THREADS);
+    fprintf(stderr,
+            "usage: bench_sched [traces] [rounds] [ops] [threads 1-%d] "
+            "[target]\n",
+            CO_THREADS);
     return 2;
   }
   if (!(a = co_exec_new_target(tg, err, sizeof err)) ||
@@ -108,7 +102,8 @@ int main(int argc, char **argv) {
     co_trace_copy(&par[i], &seq[i]);
     give_threads(&r, threads, &par[i]);
     for (j = 1; j < par[i].len; j++)
-      switches += par[i].ops[j - 1].thr && par[i].ops[j].thr != par[i].ops[j - 1].thr;
+      switches +=
+          par[i].ops[j - 1].thr && par[i].ops[j].thr != par[i].ops[j - 1].thr;
   }
   for (k = 0; k < rounds; k++) {
     if (k % 2) {

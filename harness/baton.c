@@ -62,12 +62,15 @@ struct worker {
   cond_t cv;
   atomic_uint go, done;
   atomic_int quit;
+  atomic_uint gone; /* Windows: 1 once the worker's loop has ended */
   void (*fn)(void *);
   void *env;
 };
 
 struct co_sched {
   unsigned n;
+  void (*init)(void *env); /* each thread's first errand */
+  void *init_env;
   unsigned long long handoffs;
   struct worker w[CO_THREADS];
   /* the caller's side: errands ended (a chain of hand-overs ends once) */
@@ -106,6 +109,11 @@ static void post(struct worker *w, atomic_uint *c, unsigned v) {
 static void worker_loop(struct worker *w) {
   struct worker *back = &w->s->back;
   unsigned seen = 0;
+  if (w->s->init)
+    w->s->init(w->s->init_env);
+  /* started: co_sched_new waits for each thread before it makes the next */
+  post(back, &back->done,
+       atomic_load_explicit(&back->done, memory_order_relaxed) + 1);
   for (;;) {
     unsigned go = wait_change(w, &w->go, seen, 1);
     if (go == seen) /* quit */
@@ -121,7 +129,10 @@ static void worker_loop(struct worker *w) {
 
 #ifdef _WIN32
 static DWORD WINAPI worker_main(LPVOID arg) {
-  worker_loop(arg);
+  struct worker *w = arg;
+  worker_loop(w);
+  /* the last touch of w: no lock after it (stop() may free w at once) */
+  atomic_store_explicit(&w->gone, 1, memory_order_release);
   return 0;
 }
 #else
@@ -145,10 +156,16 @@ static void *worker_main(void *arg) {
 
 static int start(struct worker *w) {
 #ifdef _WIN32
+  /* The thread's HANDLE is closed at once: a trace's handles are the
+   * process's, and the executor's end check would find it open; stop()
+   * waits for the loop's end through gone instead. */
   InitializeSRWLock(&w->mu);
   InitializeConditionVariable(&w->cv);
   w->th = CreateThread(NULL, 0, worker_main, w, 0, NULL);
-  return w->th ? 0 : -1;
+  if (!w->th)
+    return -1;
+  CloseHandle(w->th);
+  return 0;
 #else
   pthread_mutex_init(&w->mu, NULL);
   pthread_cond_init(&w->cv, NULL);
@@ -162,8 +179,8 @@ static void stop(struct worker *w) {
   WAKE(&w->cv);
   UNLOCK(&w->mu);
 #ifdef _WIN32
-  WaitForSingleObject(w->th, INFINITE);
-  CloseHandle(w->th);
+  while (!atomic_load_explicit(&w->gone, memory_order_acquire))
+    Sleep(1); /* once, when the executor is freed */
 #else
   pthread_join(w->th, NULL);
   pthread_mutex_destroy(&w->mu);
@@ -171,7 +188,8 @@ static void stop(struct worker *w) {
 #endif
 }
 
-struct co_sched *co_sched_new(unsigned n, char *err, size_t cap) {
+struct co_sched *co_sched_new(unsigned n, void (*init)(void *env), void *env,
+                              char *err, size_t cap) {
   struct co_sched *s;
   unsigned k;
   if (n < 1 || n > CO_THREADS) {
@@ -184,6 +202,8 @@ struct co_sched *co_sched_new(unsigned n, char *err, size_t cap) {
     return NULL;
   }
   s->n = n;
+  s->init = init;
+  s->init_env = env;
   atomic_init(&s->back.go, 0);
   atomic_init(&s->back.done, 0);
   atomic_init(&s->back.quit, 0);
@@ -200,12 +220,14 @@ struct co_sched *co_sched_new(unsigned n, char *err, size_t cap) {
     atomic_init(&w->go, 0);
     atomic_init(&w->done, 0);
     atomic_init(&w->quit, 0);
+    atomic_init(&w->gone, 0);
     if (start(w) < 0) {
       snprintf(err, cap, "cannot start thread t%u of a scheduled run", k + 1);
       co_sched_free(s);
       return NULL;
     }
     w->made = 1;
+    (void)wait_change(&s->back, &s->back.done, k, 0); /* its init ran */
   }
   return s;
 }
@@ -224,7 +246,9 @@ void co_sched_free(struct co_sched *s) {
   free(s);
 }
 
-unsigned co_sched_threads(const struct co_sched *s) { return s ? s->n : 0; }
+unsigned co_sched_threads(const struct co_sched *s) {
+  return s ? s->n : 0;
+}
 
 /* Give thread k the errand fn(env). */
 static void give(struct co_sched *s, unsigned k, void (*fn)(void *env),

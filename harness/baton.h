@@ -24,8 +24,11 @@
 
 struct co_sched;
 
-/* A pool of n threads (1..CO_THREADS). NULL with a message in err. */
-struct co_sched *co_sched_new(unsigned n, char *err, size_t cap);
+/* A pool of n threads (1..CO_THREADS), each of which first runs init(env)
+ * (NULL: none); returns when every init has returned. NULL with a message
+ * in err. */
+struct co_sched *co_sched_new(unsigned n, void (*init)(void *env), void *env,
+                              char *err, size_t cap);
 /* Ends and joins the threads. NULL is fine. */
 void co_sched_free(struct co_sched *s);
 unsigned co_sched_threads(const struct co_sched *s);

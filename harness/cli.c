@@ -1681,16 +1681,15 @@ static int one_file_begin(struct one_file *f, int argc, char **argv) {
   co_exec_set_full_check(f->ex, 1);
   co_trace_init(&f->t);
   if (f->faults_unrun && file_format(f->path, fmt) == CO_FMT_TEXT &&
-      co_trace_load(f->path, CO_FMT_TEXT, &f->ops, 0, &f->t, err,
-                    sizeof err) == 0 &&
+      co_trace_load(f->path, CO_FMT_TEXT, &f->ops, 0, &f->t, err, sizeof err) ==
+          0 &&
       has_fault(&f->t)) {
     co_exec_set_mode(f->ex, f->mode, 0);
     return -1;
   }
   co_trace_clear(&f->t);
   if (f->load_only) {
-    if (co_trace_load(f->path, fmt, &f->ops, 0, &f->t, err, sizeof err) ==
-        0)
+    if (co_trace_load(f->path, fmt, &f->ops, 0, &f->t, err, sizeof err) == 0)
       return -1;
     fprintf(stderr, "%s\n", err);
     rc = EXIT_USAGE;

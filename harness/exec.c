@@ -112,6 +112,13 @@ struct co_exec {
   struct co_sched *sched;
   unsigned on_thread;
   int parallel; /* the trace is parallel (co_exec_set_trace) */
+  /* a parallel trace's numbers: the last step (+1; 0: none) and thread
+   * that closed each, and that opened it (numbers / stride below
+   * CO_NUMHIST) */
+  struct numhist {
+    int32_t closed_at, opened_at;
+    uint8_t closed_thr, opened_thr;
+  } hist[256];
   uint8_t lrouted[CO_EXEC_LAYERS]; /* layer k's library objects are loaded
                                       and routed (co_ipose_install) */
 };
@@ -733,6 +740,8 @@ static int begin_trace(struct co_exec *ex, struct co_verdict *v) {
   memset(&ex->first, 0, sizeof ex->first);
   memset(&ex->ev_verdict, 0, sizeof ex->ev_verdict);
   ex->nevents = 0;
+  if (ex->parallel)
+    memset(ex->hist, 0, sizeof ex->hist);
   ex->nrefused = 0;
   co_ipose_disarm(&ex->ipose); /* a trace arms its own faults */
   memset(ex->rstale_ad, 0, sizeof ex->rstale_ad);
@@ -1408,23 +1417,85 @@ static int check_obj(struct co_exec *ex, struct co_verdict *v, unsigned k) {
                      "o%u holds %s; the model says %s", k, hh, hm);
 }
 
-static void record_events(struct co_exec *ex, const struct co_aftermath *eff) {
+/* A parallel trace's history of number n (NULL: not kept). */
+static struct numhist *hist_of(struct co_exec *ex, int64_t n) {
+  int64_t k = ex->stride > 1 ? n / ex->stride : n;
+  return ex->parallel && n >= 0 &&
+                 k < (int64_t)(sizeof ex->hist / sizeof *ex->hist)
+             ? &ex->hist[k]
+             : NULL;
+}
+
+/* After a step of a parallel trace: the numbers it closed (close, and a
+ * dup2's target that was open) and the one it opened. */
+static void note_history(struct co_exec *ex, const struct co_step *st,
+                         const struct co_call *c, const struct co_outcome *r) {
+  struct numhist *h;
+  unsigned k = st->op->kind;
+  if (r->err != CO_OK)
+    return;
+  if ((k == CO_OP_CLOSE ||
+       ((k == CO_OP_DUP2 || k == CO_OP_DUP3) && c->a != c->b)) &&
+      (h = hist_of(ex, k == CO_OP_CLOSE ? c->a : c->b))) {
+    h->closed_at = (int32_t)ex->step + 1;
+    h->closed_thr = st->op->thr;
+  }
+  if (st->binds == 2 && (h = hist_of(ex, r->ret))) {
+    h->opened_at = (int32_t)ex->step + 1;
+    h->opened_thr = st->op->thr;
+  }
+}
+
+int co_event_rec_format(const struct co_event_rec *r, int parallel, char *buf,
+                        size_t cap) {
+  int n = r->thr && cap ? snprintf(buf, cap, "t%u: ", r->thr) : 0;
+  char by[16], re[16];
+  n += co_event_format(&r->ev, buf + ((size_t)n < cap ? (size_t)n : cap),
+                       (size_t)n < cap ? cap - (size_t)n : 0);
+  if (!parallel || r->closed_at < 0 || !cap)
+    return n;
+  snprintf(by, sizeof by, r->closed_thr ? "t%u" : "the prefix", r->closed_thr);
+  snprintf(re, sizeof re, r->opened_thr ? "t%u" : "the prefix", r->opened_thr);
+  size_t at = n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap;
+  int m = r->opened_at > r->closed_at
+              ? snprintf(buf + at, cap - at,
+                         "; %s closed it at step %d, %s reused it at step %d",
+                         by, r->closed_at, re, r->opened_at)
+              : snprintf(buf + at, cap - at, "; %s closed it at step %d", by,
+                         r->closed_at);
+  return n + (m > 0 ? m : 0);
+}
+
+static void record_events(struct co_exec *ex, const struct co_aftermath *eff,
+                          const struct co_op *op) {
   int i;
   for (i = 0; i < eff->nev; i++) {
+    struct co_event_rec rec;
+    const struct numhist *h = hist_of(ex, eff->ev[i].num);
     ex->stats.events++;
     ex->stats.events_refused += eff->refused != 0;
-    if (ex->nevents < CO_EVENTS_KEPT) {
-      ex->events[ex->nevents].step = ex->step;
-      ex->events[ex->nevents].ev = eff->ev[i];
-      ex->events[ex->nevents].refused = eff->refused != 0;
-      ex->nevents++;
+    memset(&rec, 0, sizeof rec);
+    rec.step = ex->step;
+    rec.ev = eff->ev[i];
+    rec.refused = eff->refused != 0;
+    rec.thr = op->thr;
+    rec.closed_at = rec.opened_at = -1;
+    if (h && h->closed_at &&
+        (eff->ev[i].why == CO_WHY_STALE || eff->ev[i].why == CO_WHY_REUSED ||
+         eff->ev[i].why == CO_WHY_GONE)) {
+      rec.closed_at = h->closed_at - 1;
+      rec.closed_thr = h->closed_thr;
+      rec.opened_at = h->opened_at - 1;
+      rec.opened_thr = h->opened_thr;
     }
+    if (ex->nevents < CO_EVENTS_KEPT)
+      ex->events[ex->nevents++] = rec;
     if (ex->mode == CO_MODE_CONTRACT && ex->ev_verdict.kind == CO_V_OK) {
       struct co_verdict *ev = &ex->ev_verdict;
       ev->kind = eff->ev[i].kind == CO_EV_INVALID_HANDLE ? CO_V_INVALID_HANDLE
                                                          : CO_V_OWNERSHIP;
       ev->step = ex->step;
-      co_event_format(&eff->ev[i], ev->what, sizeof ev->what);
+      co_event_rec_format(&rec, ex->parallel, ev->what, sizeof ev->what);
       ev->client = eff->ev[i].client;
       ev->cause = eff->ev[i].why + 1;
     }
@@ -1762,7 +1833,7 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
   }
   ex->stats.ops++;
   if (eff.nev)
-    record_events(ex, &eff);
+    record_events(ex, &eff, op);
 
   if (eff.refused) {
     ex->stats.syscalls_refused++;
@@ -1780,6 +1851,8 @@ static int exec_step(struct co_exec *ex, const struct co_step *st,
     *v = ex->first;
     goto out;
   }
+  if (ex->parallel && !eff.refused)
+    note_history(ex, st, &call, &real);
   if (st->binds == 2 && real.err == CO_OK && real.ret > ex->real_high)
     ex->real_high = real.ret;
   if (st->binds2 && real.err == CO_OK && (int64_t)real.data > ex->real_high)
@@ -1860,6 +1933,18 @@ static void run_chain(void *env) {
     co_sched_pass(ex->sched, k, c->ops[c->i].thr, run_chain, c); /* last */
 }
 
+/* Each pool thread's first errand: what the backend makes once a thread
+ * (closeonce/backend.h thread_init). */
+static void thread_init(void *env) {
+  struct co_exec *ex = env;
+  if (ex->be->version >= 6 && ex->be->thread_init)
+    ex->be->thread_init(ex->self);
+}
+
+static struct co_sched *make_pool(struct co_exec *ex, char *err, size_t cap) {
+  return ex->sched = co_sched_new(CO_THREADS, thread_init, ex, err, cap);
+}
+
 /* Steps ops[0..n): the caller's own (thr 0) here, the threads' on them. */
 static int run_ops(struct co_exec *ex, const struct co_op *ops, size_t n,
                    struct co_verdict *v) {
@@ -1873,7 +1958,7 @@ static int run_ops(struct co_exec *ex, const struct co_op *ops, size_t n,
     }
     if (!ex->sched) {
       char err[128];
-      if (!(ex->sched = co_sched_new(CO_THREADS, err, sizeof err)))
+      if (!make_pool(ex, err, sizeof err))
         return set_verdict(ex, v, CO_V_HARNESS, NULL, "%s", err);
     }
     co_sched_run(ex->sched, ops[c.i].thr, run_chain, &c);
@@ -1891,7 +1976,7 @@ int co_exec_set_trace(struct co_exec *ex, const struct co_trace *t, char *err,
   size_t i;
   ex->parallel = co_trace_threads(t) > 0;
   if (ex->parallel) { /* the threads exist from the prefix on */
-    if (!ex->sched && !(ex->sched = co_sched_new(CO_THREADS, err, cap)))
+    if (!ex->sched && !make_pool(ex, err, cap))
       return -1;
     return 0;
   }

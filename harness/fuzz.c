@@ -32,11 +32,15 @@ struct co_fuzz {
   /* CLOSEONCE_NO_FAULTS=1: every `fail` is dropped after decoding, as
    * `closeonce fuzz --no-faults` draws none (docs/faults.md#fail) */
   int no_faults;
+  /* CLOSEONCE_THREADS=N (1..CO_THREADS): inputs are parallel traces, a
+   * thread byte a record (closeonce/trace.h; docs/threads.md#fuzzing) */
+  struct co_opset ops;
 };
 
 struct co_fuzz *co_fuzz_new(const char *name, char *err, size_t cap) {
   const char *mode = getenv("CLOSEONCE_MODE");
   const char *nf = getenv("CLOSEONCE_NO_FAULTS");
+  const char *th = getenv("CLOSEONCE_THREADS");
   struct co_fuzz *fz = calloc(1, sizeof *fz);
   int m;
   if (!fz) {
@@ -52,7 +56,13 @@ struct co_fuzz *co_fuzz_new(const char *name, char *err, size_t cap) {
   } else if (mode && *mode && co_mode_parse(mode, &m) < 0) {
     snprintf(err, cap, "CLOSEONCE_MODE=%s: expected contract or conformance",
              mode);
+  } else if (th && *th &&
+             (strlen(th) != 1 || *th < '0' || *th > '0' + CO_THREADS)) {
+    snprintf(err, cap, "CLOSEONCE_THREADS=%s: expected 0 to %d", th,
+             CO_THREADS);
   } else {
+    fz->ops = fz->target->ops;
+    fz->ops.threads = (uint8_t)(th && *th ? *th - '0' : 0);
     if (mode && *mode)
       co_exec_set_mode(fz->ex, m, 1);
     return fz;
@@ -134,13 +144,19 @@ static void report(struct co_fuzz *fz, struct co_verdict v) {
   /* This program runs the crash file again (libFuzzer's, AFL++'s driver
    * and the replay runner all take files); closeonce replay knows only
    * closeonce's own targets, not a kit program's. */
-  fprintf(stderr, "==closeonce== reproduce: %s CRASH-FILE\n", program_name());
+  if (fz->ops.threads)
+    fprintf(stderr,
+            "==closeonce== reproduce: CLOSEONCE_THREADS=%u %s "
+            "CRASH-FILE\n",
+            fz->ops.threads, program_name());
+  else
+    fprintf(stderr, "==closeonce== reproduce: %s CRASH-FILE\n", program_name());
   fflush(stderr);
 }
 
 int co_fuzz_run(struct co_fuzz *fz, const uint8_t *data, size_t size) {
   struct co_verdict v;
-  if (co_trace_decode(data, size, &fz->target->ops, 0, &fz->t) < 0) {
+  if (co_trace_decode(data, size, &fz->ops, 0, &fz->t) < 0) {
     fprintf(stderr, "closeonce fuzz: out of memory\n");
     abort();
   }

@@ -1229,6 +1229,15 @@ int co_repro_c(FILE *out, struct co_exec *ex, const struct co_target *tg,
     free(r);
     return -1;
   }
+  if (co_trace_threads(t)) { /* docs/threads.md#scheduled */
+    snprintf(err, errcap,
+             "a parallel trace has no standalone C reproducer yet: its "
+             "trace is the reproducer (closeonce replay --target %s runs it "
+             "scheduled, the same way every time)",
+             tg->name);
+    free(r);
+    return -1;
+  }
   r->win32 =
       tg->backend->version >= 3 && tg->backend->platform == CO_PLATFORM_WIN32;
   if ((tg->backend->version >= 3 && !r->win32 &&

@@ -492,11 +492,13 @@ static uint8_t entry_record(const struct co_opset *set, size_t k,
   return (uint8_t)(set->n + k % per + 1);
 }
 
-/* A record's thread byte: modulo the opset's threads + 1, and 0 after a thread's
- * operation continues that thread (every prefix operation comes first). */
+/* A record's thread byte: modulo the opset's threads + 1, and 0 after a
+ * thread's operation continues that thread (every prefix operation comes
+ * first). */
 static uint8_t record_thread(const struct co_trace *out, uint8_t b,
                              unsigned threads) {
-  uint8_t t = (uint8_t)(b % ((threads > CO_THREADS ? CO_THREADS : threads) + 1));
+  uint8_t t =
+      (uint8_t)(b % ((threads > CO_THREADS ? CO_THREADS : threads) + 1));
   if (!t && out->len)
     t = out->ops[out->len - 1].thr;
   return t;

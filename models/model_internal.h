@@ -176,9 +176,9 @@ struct objent {
   /* issue 21: a fault fired inside the library while it made or worked on
    * this object: its later calls are followed as run (docs/faults.md#model) */
   uint8_t faulted;
-  uint8_t eof;    /* the C runtime's end-of-file flag (docs/crt.md#read):
-                     its _read returns 0 until a _lseek; 2: not known
-                     (after a read the model did not follow, under Wine) */
+  uint8_t eof; /* the C runtime's end-of-file flag (docs/crt.md#read):
+                  its _read returns 0 until a _lseek; 2: not known
+                  (after a read the model did not follow, under Wine) */
   unsigned entry_base;
   struct obj_hold hold;
   struct obj_number nb;
@@ -420,8 +420,8 @@ void co__rule_fail(struct co_model *m, const struct co_call *c,
   [CO_OP_DUPFD] = co__rule_dupfd, [CO_OP_GETFD] = co__rule_getfd,              \
   [CO_OP_SETFD] = co__rule_setfd, [CO_OP_GETFL] = co__rule_getfl,              \
   [CO_OP_SETFL] = co__rule_setfl, [CO_OP_CLOSE] = co__rule_close,              \
-  [CO_OP_CLOSE_RANGE] = co__rule_close_range, [CO_OP_LSEEK] = co__rule_lseek_k, \
-  [CO_OP_FAIL] = co__rule_fail
+  [CO_OP_CLOSE_RANGE] = co__rule_close_range,                                  \
+  [CO_OP_LSEEK] = co__rule_lseek_k, [CO_OP_FAIL] = co__rule_fail
 
 /* The profile's hooks: where a documented quirk replaces the reference
  * rule (quirks.c builds them from the CO_QUIRK_* mask). */

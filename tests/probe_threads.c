@@ -123,8 +123,7 @@ static int wait_in_syscall(long tid, long nr, double seconds) {
       return -1;
     int got = fgets(line, sizeof line, f) != NULL;
     fclose(f);
-    if (got && line[0] >= '0' && line[0] <= '9' &&
-        strtol(line, NULL, 10) == nr)
+    if (got && line[0] >= '0' && line[0] <= '9' && strtol(line, NULL, 10) == nr)
       return 1;
     sleep_ms(1);
   }
@@ -246,12 +245,11 @@ static int dup2_ebusy_fifo(struct probe *p) {
          "  dup2(%d, %d) = %d (%s)\n  close(%d) = %d (%s)\n"
          "  fcntl(%d, F_GETFD) = %d (%s)\n  a second open() got %d\n"
          "  after a writer opened, the opener's open() returned %ld\n",
-         p->number, src, p->number, d, d < 0 ? strerror(derr) : "ok",
-         p->number, c, c < 0 ? strerror(cerr) : "ok", p->number, g,
+         p->number, src, p->number, d, d < 0 ? strerror(derr) : "ok", p->number,
+         c, c < 0 ? strerror(cerr) : "ok", p->number, g,
          g < 0 ? strerror(gerr) : "ok", o, p->ret);
-  int pass = d == -1 && derr == EBUSY && c == -1 && cerr == EBADF &&
-             g == -1 && gerr == EBADF && o != p->number &&
-             p->ret == p->number;
+  int pass = d == -1 && derr == EBUSY && c == -1 && cerr == EBADF && g == -1 &&
+             gerr == EBADF && o != p->number && p->ret == p->number;
   close(src);
   if (o >= 0)
     close(o);
@@ -349,17 +347,18 @@ static int close_blocked_read_one(struct probe *p, char how) {
   pthread_join(t, NULL);
   if (how == 'w')
     close(fds[1]);
-  printf("close_blocked_read (%s): reader %s in read(%d); close(%d) = %d; "
-         "200 ms later the read had %s; the next open() got %d; %s; the "
-         "read then returned after %.1f ms: %ld%s%s\n",
-         how == 'w' ? "released by a write" : "released by closing the write end",
-         in == 1 ? "seen blocked" : "not seen blocked", p->number, p->number,
-         c, woke ? "RETURNED" : "not returned", reuse,
-         how == 'w' ? (wr == 1 ? "wrote 1 byte to the pipe" : "write failed")
-                    : "closed the write end",
-         waited * 1000.0, p->ret,
-         p->ret < 0 ? ", " : (p->ret > 0 ? ", data '" : ""),
-         p->ret < 0 ? strerror(p->err) : (p->ret > 0 ? "x'" : " (end of file)"));
+  printf(
+      "close_blocked_read (%s): reader %s in read(%d); close(%d) = %d; "
+      "200 ms later the read had %s; the next open() got %d; %s; the "
+      "read then returned after %.1f ms: %ld%s%s\n",
+      how == 'w' ? "released by a write" : "released by closing the write end",
+      in == 1 ? "seen blocked" : "not seen blocked", p->number, p->number, c,
+      woke ? "RETURNED" : "not returned", reuse,
+      how == 'w' ? (wr == 1 ? "wrote 1 byte to the pipe" : "write failed")
+                 : "closed the write end",
+      waited * 1000.0, p->ret,
+      p->ret < 0 ? ", " : (p->ret > 0 ? ", data '" : ""),
+      p->ret < 0 ? strerror(p->err) : (p->ret > 0 ? "x'" : " (end of file)"));
   int pass = in == 1 && c == 0 && !woke && reuse == p->number &&
              (how == 'w' ? p->ret == 1 && p->buf[0] == 'x' : p->ret == 0);
   if (reuse >= 0)
@@ -432,8 +431,7 @@ static int close_blocked_write(struct probe *p) {
          "%ld bytes\n",
          filled, in == 1 ? "seen blocked" : "not seen blocked", p->number,
          p->number, c, woke ? "RETURNED" : "not returned", reuse, drained,
-         p->ret,
-         p->ret < 0 ? ", " : "", p->ret < 0 ? strerror(p->err) : "",
+         p->ret, p->ret < 0 ? ", " : "", p->ret < 0 ? strerror(p->err) : "",
          p->number, p->ret2, p->ret2 < 0 ? strerror(p->err2) : "ok",
          other_size);
   int pass = in == 1 && c == 0 && !woke && reuse == p->number &&
@@ -540,8 +538,10 @@ int main(int argc, char **argv) {
     free(p);
     return rc;
   }
-  fprintf(stderr, "probe_threads: no case '%s' (cases: dup2_ebusy_race "
-                  "dup2_ebusy_fifo dup2_no_ebusy_alone close_blocked_read "
-                  "close_blocked_write close_racing_write)\n", argv[1]);
+  fprintf(stderr,
+          "probe_threads: no case '%s' (cases: dup2_ebusy_race "
+          "dup2_ebusy_fifo dup2_no_ebusy_alone close_blocked_read "
+          "close_blocked_write close_racing_write)\n",
+          argv[1]);
   return 2;
 }

@@ -132,8 +132,9 @@ Test(parallel, binary_is_total_and_one_byte_changes_one_operation) {
       if (t.ops[j].thr)
         seen_thread = 1;
       else
-        cr_assert(!seen_thread, "trace %d: a prefix operation at %zu after "
-                                "a thread's",
+        cr_assert(!seen_thread,
+                  "trace %d: a prefix operation at %zu after "
+                  "a thread's",
                   i, j);
     }
     k = co_rng_below(&r, sizeof buf);
@@ -147,8 +148,8 @@ Test(parallel, binary_is_total_and_one_byte_changes_one_operation) {
     /* a thread byte of 0 continues the thread before it: changing the one
      * it continues changes that operation and those continuing it */
     if (k % 5 != 4)
-      cr_assert_leq(diff, 1, "trace %d: byte %zu changed %zu operations", i,
-                    k, diff);
+      cr_assert_leq(diff, 1, "trace %d: byte %zu changed %zu operations", i, k,
+                    diff);
   }
   co_trace_free(&t);
   co_trace_free(&u);
@@ -168,8 +169,12 @@ static void record_thread(void *env, const struct co_step_info *s) {
 }
 
 static struct co_exec *ex;
-static void setup(void) { ex = sup_exec(); }
-static void teardown(void) { co_exec_free(ex); }
+static void setup(void) {
+  ex = sup_exec();
+}
+static void teardown(void) {
+  co_exec_free(ex);
+}
 TestSuite(scheduled, .init = setup, .fini = teardown);
 
 Test(scheduled, each_thread_runs_on_a_real_thread_of_its_own) {
@@ -222,6 +227,14 @@ Test(scheduled, a_stale_use_across_threads_replays_100_times) {
       first = v;
     cr_assert_eq(co_exec_events(ex, &ev), 1, "run %d", i);
     cr_assert_eq(ev[0].step, 3);
+    if (!i) { /* which threads did what to the number */
+      char line[256];
+      co_event_rec_format(&ev[0], 1, line, sizeof line);
+      cr_assert(strstr(line, "t2: the client acts on descriptor") &&
+                    strstr(line, "; t1 closed it at step 1, t3 reused it "
+                                 "at step 2"),
+                "%s", line);
+    }
     cr_assert_str_eq(v.what, first.what);
   }
   co_trace_free(&t);

@@ -693,6 +693,12 @@ static unsigned win32_quirks(void *self) {
   return q;
 }
 
+/* A scheduled run's new thread (backend.h thread_init; sock.c). */
+static void win32_thread_init(void *self) {
+  struct win32_be *be = self;
+  co_w32sock_thread_init(&be->sock);
+}
+
 /* The trace is over: the connections it left unaccepted go (sock.c). */
 static void win32_trace_end(void *self) {
   struct win32_be *be = self;
@@ -783,6 +789,7 @@ const struct co_backend co_backend_win32 = {
     .std_restore = win32_std_restore,
     .trace_end = win32_trace_end,
     .files = win32_files,
+    .thread_init = win32_thread_init,
 };
 
 int co_win32_dir_entries(void *self) {

@@ -86,6 +86,14 @@ void co_w32sock_fini(struct co_w32sock *s) {
  * value would find it; so each is closed with closesocket until the list
  * has it no more (a handle it still names is the trace's, which the
  * teardown would close anyway). */
+void co_w32sock_thread_init(struct co_w32sock *s) {
+  SOCKET k = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  if (k != INVALID_SOCKET)
+    closesocket(k);
+  if ((SOCKET)s->listener != INVALID_SOCKET) /* non-blocking: fails at once */
+    (void)accept((SOCKET)s->listener, NULL, NULL);
+}
+
 void co_w32sock_drain(struct co_w32sock *s) {
   SOCKET a;
   unsigned i, k;

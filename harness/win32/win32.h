@@ -34,6 +34,10 @@ struct co_w32sock {
 int co_w32sock_init(struct co_w32sock *s, char *err, size_t errcap);
 void co_w32sock_fini(struct co_w32sock *s);
 void co_w32sock_drain(struct co_w32sock *s);
+/* On a new thread of a scheduled run (backend.h thread_init): the calls
+ * after which ws2_32 holds the thread's own HANDLEs, made once here
+ * (docs/threads.md#win32-thread-handles). */
+void co_w32sock_thread_init(struct co_w32sock *s);
 int co_w32sock_call(struct co_w32sock *s, const struct co_call *c,
                     const char *data, char *rbuf, int64_t *ret,
                     uint64_t *digest);

@@ -15,7 +15,7 @@
 
 #include "closeonce/model.h"
 
-#define CO_BACKEND_VERSION 5
+#define CO_BACKEND_VERSION 6
 
 /* What one query of a number sees. */
 struct co_obs {
@@ -97,6 +97,15 @@ struct co_backend {
    * never began): whatever it started beyond the calls' own effects ends,
    * the second party's thread (docs/posix.md#party) with its table. */
   void (*trace_end)(void *self);
+
+  /* Version 6, optional (NULL: nothing to do). Called once on each thread
+   * of a scheduled run's pool when it starts, before any trace runs there
+   * (docs/threads.md#scheduled): what the platform makes once per thread
+   * on a thread's first call of a kind (Wine's ws2_32 makes a thread's own
+   * event HANDLE at its first socket call:
+   * docs/threads.md#win32-thread-handles) is made here, so that it is open
+   * before a trace starts, never a leak of one. */
+  void (*thread_init)(void *self);
 };
 
 /* The POSIX (Linux) backend. */

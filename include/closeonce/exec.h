@@ -94,7 +94,18 @@ struct co_event_rec {
   struct co_event ev;
   int refused; /* 1: its step was refused (not run): predicted only, and
                   nothing on the platform was compared with it */
+  /* Issue 22, a parallel trace's (docs/threads.md#verdicts): the thread
+   * that acted (0: the prefix), and for a number acted on after a close
+   * (stale, reused, gone), the last step that closed it and the last that
+   * opened it again, with their threads (step -1: none in this trace) */
+  uint8_t thr, closed_thr, opened_thr;
+  int32_t closed_at, opened_at;
 };
+/* An event's line: co_event_format's, and in a parallel trace which
+ * threads closed and reopened its number ("...; t1 closed it at step 1,
+ * t3's open reused it at step 2"). Returns the length (snprintf). */
+int co_event_rec_format(const struct co_event_rec *r, int parallel, char *buf,
+                        size_t cap);
 #define CO_EVENTS_KEPT 64 /* events kept per trace */
 
 struct co_exec_stats {
@@ -103,7 +114,7 @@ struct co_exec_stats {
   uint64_t events_refused; /* of them, on steps refused (not run) */
   uint64_t skipped;        /* operations skipped in contract mode */
   uint64_t transitions;    /* distinct model transitions seen */
-  uint64_t faults; /* issue 21: faults that fired inside a library */
+  uint64_t faults;         /* issue 21: faults that fired inside a library */
 };
 
 struct co_exec;

@@ -17,7 +17,10 @@
  * CLOSEONCE_HYGIENE=1 checks at exit that the process holds the descriptors
  * it started with and that the private directory is empty (aborts if not);
  * CLOSEONCE_NO_FAULTS=1 drops every `fail` from the decoded inputs, as
- * `closeonce fuzz --no-faults` draws none (docs/faults.md#fail).
+ * `closeonce fuzz --no-faults` draws none (docs/faults.md#fail);
+ * CLOSEONCE_THREADS=N (1..4) reads each input as a parallel trace of up to
+ * N threads, 5 bytes a record (closeonce/trace.h, docs/threads.md#fuzzing;
+ * `closeonce replay --threads N` reads its crash files).
  * A target that cannot start (unknown, or a library's start-up failed)
  * exits 2 with the reason, before the first input.
  */

@@ -129,7 +129,7 @@ enum co_argkind {
   X(EVENTFD, "eventfd", 1, 0, CO_ARG_COUNT, eventfd)                           \
   X(EPOLL_CREATE, "epoll_create1", 1, 0, CO_ARG_NONE, cloexec)                 \
   X(EPOLL_CTL, "epoll_ctl", 0, 2, CO_ARG_NONE, epctl)                          \
-  X(EPOLL_WAIT, "epoll_wait", 0, 1, CO_ARG_COUNT, none)                       \
+  X(EPOLL_WAIT, "epoll_wait", 0, 1, CO_ARG_COUNT, none)                        \
   /* issue 21: a fault inside the library (docs/faults.md#fail) */             \
   X(FAIL, "fail", 0, 0, CO_ARG_FAULT, none)
 

@@ -66,11 +66,11 @@ static void __cdecl count_iph(const wchar_t *expr, const wchar_t *func,
 
 /* One blocked call made by a thread of its own, and what it returned. */
 struct call {
-  HANDLE h;         /* the handle it waits on (the wait cases) */
-  int fd;           /* the descriptor (the CRT cases) */
-  DWORD timeout;    /* the wait's timeout, ms */
-  char *buf;        /* the buffer of a _write or _read */
-  unsigned len;     /* its size */
+  HANDLE h;      /* the handle it waits on (the wait cases) */
+  int fd;        /* the descriptor (the CRT cases) */
+  DWORD timeout; /* the wait's timeout, ms */
+  char *buf;     /* the buffer of a _write or _read */
+  unsigned len;  /* its size */
   volatile LONG started, done;
   long long ret;    /* the result ... */
   DWORD gle;        /* GetLastError after it */
@@ -79,7 +79,9 @@ struct call {
   ULONGLONG t0, t1; /* GetTickCount64 at the start and the end */
 };
 
-static LONG get(volatile LONG *v) { return InterlockedCompareExchange(v, 0, 0); }
+static LONG get(volatile LONG *v) {
+  return InterlockedCompareExchange(v, 0, 0);
+}
 
 /* Waits up to ms for c->done; 1 if it is set. */
 static int done_within(struct call *c, DWORD ms) {
@@ -125,9 +127,15 @@ static DWORD WINAPI crt_call(void *arg, int which) {
   InterlockedExchange(&c->done, 1);
   return 0;
 }
-static DWORD WINAPI writer(void *arg) { return crt_call(arg, 'w'); }
-static DWORD WINAPI reader(void *arg) { return crt_call(arg, 'r'); }
-static DWORD WINAPI closer(void *arg) { return crt_call(arg, 'c'); }
+static DWORD WINAPI writer(void *arg) {
+  return crt_call(arg, 'w');
+}
+static DWORD WINAPI reader(void *arg) {
+  return crt_call(arg, 'r');
+}
+static DWORD WINAPI closer(void *arg) {
+  return crt_call(arg, 'c');
+}
 
 static HANDLE start(LPTHREAD_START_ROUTINE fn, struct call *c) {
   HANDLE t = CreateThread(NULL, 0, fn, c, 0, NULL);
@@ -250,12 +258,11 @@ static int wait_closed_value(void) {
   printf("wait_closed_value: WaitForSingleObject(closed %p) = %s (%lu), "
          "GLE %lu; a new event got %p (%s value); a wait on the stale value "
          "%s until SetEvent(new event), then returned %s\n",
-         e, wait_name(r1), r1, g1, reuse,
-         reuse == e ? "the same" : "another",
+         e, wait_name(r1), r1, g1, reuse, reuse == e ? "the same" : "another",
          early ? "RETURNED" : "blocked", wait_name(c.ret));
   CloseHandle(reuse);
-  int pass = r1 == WAIT_FAILED && g1 == ERROR_INVALID_HANDLE &&
-             reuse == e && !early && woke && c.ret == WAIT_OBJECT_0;
+  int pass = r1 == WAIT_FAILED && g1 == ERROR_INVALID_HANDLE && reuse == e &&
+             !early && woke && c.ret == WAIT_OBJECT_0;
   printf("wait_closed_value: %s\n", pass ? "passed" : "FAILED");
   return pass ? 0 : 1;
 }
@@ -322,9 +329,8 @@ static int crt_close_during_write(void) {
          "next _dup got %d\n",
          RUNTIME, w.fd, wearly ? "RETURNED" : "not returned", c.fd,
          cearly ? "RETURNED" : "not returned", drained, w.ret, w.err, w.iph,
-         c.ret, c.err, c.iph, c.t1 - td,
-         c.t1 >= w.t1 ? "not before" : "BEFORE", again.fd, again.ret,
-         again.err, again.iph, reopened);
+         c.ret, c.err, c.iph, c.t1 - td, c.t1 >= w.t1 ? "not before" : "BEFORE",
+         again.fd, again.ret, again.err, again.iph, reopened);
   int pass = !wearly && !cearly && w.ret == (long long)w.len && c.ret == 0 &&
              c.iph == 0 && c.t1 >= w.t1 && again.ret == -1 &&
              again.err == EBADF && again.iph == 0 && reopened == fds[1];
@@ -371,8 +377,7 @@ static int crt_close_during_read(void) {
          r.t1 - tw, cback ? "returned" : "had NOT returned", c.ret, c.err,
          c.iph, c.t1 >= r.t1 ? "not before" : "BEFORE");
   int pass = !rearly && !cearly && wr == 1 && rback && r.ret == 1 &&
-             buf[0] == 'x' && cback && c.ret == 0 && c.iph == 0 &&
-             c.t1 >= r.t1;
+             buf[0] == 'x' && cback && c.ret == 0 && c.iph == 0 && c.t1 >= r.t1;
   if (rback)
     _close(fds[1]);
   printf("crt_close_during_read: %s\n", pass ? "passed" : "FAILED");
@@ -411,8 +416,8 @@ static int crt_close_twice_during_write(void) {
          "1 MiB); two threads _close(%d): 300 ms later %s; after the write "
          "returned %lld, one _close returned %lld (errno %d, handler %ld), "
          "the other %lld (errno %d, handler %ld)\n",
-         RUNTIME, w.fd, w.fd, early ? "one had RETURNED" : "neither had",
-         w.ret, ok->ret, ok->err, ok->iph, late->ret, late->err, late->iph);
+         RUNTIME, w.fd, w.fd, early ? "one had RETURNED" : "neither had", w.ret,
+         ok->ret, ok->err, ok->iph, late->ret, late->err, late->iph);
 #ifdef _UCRT
   long want_iph = 1; /* Wine's ucrtbase.dll: lock first, then the check */
 #else

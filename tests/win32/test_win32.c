@@ -497,10 +497,86 @@ static void private_dir_cleaned(void) {
         dir);
 }
 
+/* What OS thread ran each step (the step hook runs on it). */
+struct who {
+  DWORD id[32];
+  size_t n;
+};
+
+static void record_thread(void *env, const struct co_step_info *s) {
+  struct who *w = env;
+  (void)s;
+  if (w->n < 32)
+    w->id[w->n++] = GetCurrentThreadId();
+}
+
+/* Issue 22 (docs/threads.md#scheduled): parallel traces under Wine, on
+ * threads made with CreateThread. Each thread's steps run on a thread of
+ * its own; a HANDLE duplicated in one thread and closed in another is as
+ * the model says; a C-runtime descriptor closed by t2 fails t1's next
+ * _write with EBADF (the stale number: docs/threads.md#crt-close-write);
+ * each trace replays the same way 100 times. */
+static void scheduled_threads(void) {
+  static const char *const text[2] = {"s0 = open\n"
+                                      "t1: s1 = duphandle s0\n"
+                                      "t2: write s1 3\n"
+                                      "t1: close s0\n"
+                                      "t2: write s1 2\n"
+                                      "t3: close s1\n",
+                                      "s0 = open\n"
+                                      "o0 = _open_osfhandle s0 rw\n"
+                                      "t1: _write o0 3\n"
+                                      "t2: _close o0\n"
+                                      "t1: _write o0 1\n"};
+  static const char *const target[2] = {"win32", "win32-crt"};
+  int k, i;
+  for (k = 0; k < 2; k++) {
+    struct co_exec *ex = exec_for(target[k], CO_MODE_CONFORMANCE);
+    struct co_verdict v, first;
+    struct who w = {{0}, 0};
+    struct rec r;
+    run_ok(ex, text[k], &r);
+    if (k == 0) {
+      CHECK(r.real[1].err == CO_OK, "duphandle in t1: %s",
+            co_err_name(r.real[1].err));
+      CHECK(r.real[4].ret == 2, "t2's write through t1's duplicate: %lld",
+            (long long)r.real[4].ret);
+    } else {
+      CHECK(r.real[3].err == CO_OK, "_close in t2: %s",
+            co_err_name(r.real[3].err));
+      CHECK(r.real[4].err == CO_EBADF || r.real[4].err == CO_IPH,
+            "t1's _write after t2's _close: %s", co_err_name(r.real[4].err));
+    }
+    for (i = 0; i < 100; i++) {
+      struct co_trace t;
+      struct co_parse_error pe;
+      co_trace_init(&t);
+      CHECK(co_trace_parse(text[k], strlen(text[k]), &t, &pe) == 0, "%s",
+            pe.message);
+      if (i == 0)
+        co_exec_set_hook(ex, record_thread, &w);
+      CHECK(co_exec_run(ex, &t, &v) == CO_V_OK, "run %d: %s", i, v.what);
+      if (i == 0) {
+        co_exec_set_hook(ex, NULL, NULL);
+        first = v;
+        CHECK(w.n == t.len, "%zu steps hooked of %zu", w.n, t.len);
+        CHECK(w.id[0] == GetCurrentThreadId(), "the prefix: the caller");
+        CHECK(w.id[t.len - 1] != GetCurrentThreadId() &&
+                  w.id[t.len - 2] != w.id[t.len - 1],
+              "the threads' steps: threads of their own");
+      }
+      CHECK(!strcmp(v.what, first.what), "run %d: %s", i, v.what);
+      co_trace_free(&t);
+    }
+    co_exec_free(ex);
+  }
+}
+
 static const struct {
   const char *name;
   void (*fn)(void);
 } cases[] = {
+    {"scheduled_threads", scheduled_threads},
     {"dup_shares_position", dup_shares_position},
     {"close_source_rules", close_source_rules},
     {"close_rules", close_rules},

@@ -479,8 +479,8 @@ static void race_catalog_found(const char *target, unsigned runs) {
   co_exec_set_mode(ex, CO_MODE_CONTRACT, 0);
   for (i = 0; i < runs; i++) {
     struct co_verdict v;
-    CHECK(co_exec_run(ex, &tr, &v) != CO_V_OK,
-          "%s, run %u of %u: no finding", target, i + 1, runs);
+    CHECK(co_exec_run(ex, &tr, &v) != CO_V_OK, "%s, run %u of %u: no finding",
+          target, i + 1, runs);
   }
   co_trace_free(&tr);
   co_exec_free(ex);
@@ -583,8 +583,8 @@ CASE(racelib_real_races) {
   pthread_barrier_destroy(&go);
   CHECK(bad == 0, "%d calls failed", bad);
   CHECK(shared_ok > 0, "no write reached the shared object");
-  CHECK(open_count() == before, "%d descriptors open, %d before",
-        open_count(), before);
+  CHECK(open_count() == before, "%d descriptors open, %d before", open_count(),
+        before);
   printf("racelib_real_races: %d threads x %d objects, %ld writes to the "
          "shared object before its close; every close 0, no descriptor "
          "left\n",

@@ -109,8 +109,8 @@ static void race_reset(const struct co_glue_env *env) {
     rl_lib_reset(g->lib);
 }
 
-static void race_call(const struct co_glue_env *env, unsigned e,
-                      unsigned mode, void **obj, int64_t fd, int32_t n,
+static void race_call(const struct co_glue_env *env, unsigned e, unsigned mode,
+                      void **obj, int64_t fd, int32_t n,
                       struct co_outcome *out) {
   static const char buf[256];
   struct race_glue *g = env->state;

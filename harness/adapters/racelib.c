@@ -42,11 +42,11 @@ struct rl_req {
 struct rl {
   struct rl_lib *lib;
   int live;
-  int closing;           /* rl_close has begun: no call may start on it */
+  int closing; /* rl_close has begun: no call may start on it */
   int fd;
-  pthread_t home;        /* the thread that made it */
-  unsigned busy;         /* calls inside a write on fd now */
-  size_t npend;          /* posted bytes not written out yet */
+  pthread_t home; /* the thread that made it */
+  unsigned busy;  /* calls inside a write on fd now */
+  size_t npend;   /* posted bytes not written out yet */
   unsigned char pend[RL_PEND];
 };
 
@@ -425,7 +425,7 @@ static int close_foreign(struct rl_lib *l, struct rl *o) {
   if (home && home->nposts < RL_POSTS) {
     struct rl_posted *p = &home->posts[home->nposts++];
     p->fd = fd;
-    p->close = (l->bugs & RL_BUG_CLOSE_REUSE) != 0;   /* the disposal */
+    p->close = (l->bugs & RL_BUG_CLOSE_REUSE) != 0;      /* the disposal */
     p->preclose = (l->bugs & RL_BUG_PRECLOSE_LATE) != 0; /* the wake-up */
   }
   leave(l);

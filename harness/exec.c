@@ -229,7 +229,8 @@ static struct co_glue_env *layer_env(struct co_exec *ex,
   env = &ex->lenv[ex->nlayers];
   *env = ex->genv;
   if (names_objects(ad) &&
-      (routed = co_ipose_install(ad->objects, ad->nofault, err, cap)) < 0)
+      ((routed = co_ipose_install(ad->objects, ad->nofault, err, cap)) < 0 ||
+       (routed && co_ipose_attach(&ex->ipose, ad->objects, err, cap) < 0)))
     return NULL;
   if (co_glue_start(env, ad, err, cap) < 0)
     return NULL;
@@ -554,6 +555,7 @@ int co_exec_fit_limit(struct co_exec *ex, const struct co_trace *t,
 void co_exec_free(struct co_exec *ex) {
   if (!ex)
     return;
+  co_ipose_detach(&ex->ipose); /* no library thread reaches it any more */
   restore_limit(ex); /* as co_exec_end: the limit, then 0-2 */
   std_restore(ex);
   co_sched_free(ex->sched);
@@ -744,6 +746,7 @@ static int begin_trace(struct co_exec *ex, struct co_verdict *v) {
     memset(ex->hist, 0, sizeof ex->hist);
   ex->nrefused = 0;
   co_ipose_disarm(&ex->ipose); /* a trace arms its own faults */
+  co_ipose_drop_late(&ex->ipose); /* (the last teardown's library threads) */
   memset(ex->rstale_ad, 0, sizeof ex->rstale_ad);
   ex->step = 0;
   ex->real_high = -1;
@@ -2150,6 +2153,20 @@ static void teardown_objects(struct co_exec *ex) {
     }
 }
 
+/* Calls a thread of a library's own made after the trace's last step
+ * returned, that no step of the trace took (docs/threads.md#late). */
+static void late_verdict(struct co_exec *ex, struct co_verdict *v) {
+  struct co_icall c;
+  char call[96];
+  unsigned n = co_ipose_late(&ex->ipose, &c);
+  if (n && co_icall_format(&c, call, sizeof call) >= 0)
+    set_verdict(ex, v, CO_V_DIVERGENCE, "after-last-step",
+                "a thread of the library's own made %u call%s after the "
+                "trace's last step had returned (the first: %s): no step "
+                "accounts for %s",
+                n, n > 1 ? "s" : "", call, n > 1 ? "them" : "it");
+}
+
 int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
   int64_t hi = co_model_high(ex->model);
   size_t n, i;
@@ -2167,6 +2184,8 @@ int co_exec_end(struct co_exec *ex, struct co_verdict *v) {
   hi += CO_SWEEP_MARGIN;
   if (ex->first.kind == CO_V_OK)
     final_compare(ex, &tv, hi);
+  if (ex->first.kind == CO_V_OK) /* a library thread after the last step */
+    late_verdict(ex, &tv);
   /* Teardown: every object the trace left is freed (its layer's close,
    * while the trace's SIGPIPE guard holds: a stream's close may write to a
    * pipe nobody reads), the second party ends (its own table with it),

@@ -15,13 +15,24 @@
  * A wrapper has no context argument: the context of the step running is
  * found through one thread-local pointer, which co_ipose_enter sets for the
  * duration of one glue call and co_ipose_leave clears. Outside a glue call
- * it is NULL and a wrapper is the real call and nothing else. That pointer
- * is the only state outside a context; the patched tables are written once,
- * when the registry freezes, and hold the same wrappers for every thread.
+ * it is NULL and a wrapper is the real call and nothing else. The patched
+ * tables are written once, when the registry freezes, and hold the same
+ * wrappers for every thread.
+ *
+ * Issue 22, a library's own threads (docs/threads.md#library-threads): a
+ * thread the routed library made itself (libuv's pool) has no pointer of
+ * its own. Its calls reach the context the executor attached to that
+ * library's objects (co_ipose_attach: the process's list of attached
+ * contexts, beside the patched tables, is the one other shared state):
+ * during a step of that context they are the step's (logged, checked,
+ * faulted: CO_ICALL_OTHER); between its steps they are kept, and head the
+ * log of its next step (CO_ICALL_LATE). A context's log, faults and late
+ * calls are guarded by its own lock.
  */
 #ifndef CO_IPOSE_H
 #define CO_IPOSE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,7 +40,8 @@
  * binary form of `fail` holds the index. Each lists the functions the
  * interposers send to it (docs/faults.md#calls). */
 #define CO_IFAM_LIST(X)                                                        \
-  X(CLOSE, "close")     /* close, fclose; CloseHandle, _close (Win32) */       \
+  X(CLOSE, "close")     /* close, fclose, syscall(SYS_close); CloseHandle,     \
+                           _close (Win32) */                                   \
   X(OPEN, "open")       /* open, openat, creat, fopen; CreateFileW */          \
   X(DUP, "dup")         /* dup, dup2, dup3, F_DUPFD; DuplicateHandle */        \
   X(FCNTL, "fcntl")     /* fcntl other than F_DUPFD */                         \
@@ -84,7 +96,14 @@ struct co_icall {
   int64_t ret;      /* what it returned: a descriptor, a count, 0 or -1 */
   int64_t ret2;     /* pipe, socketpair: the second descriptor, else -1 */
   int err;          /* enum co_err on failure, CO_OK on success */
+  uint8_t thr;      /* CO_ICALL_*: the thread that made it */
 };
+/* co_icall.thr */
+#define CO_ICALL_STEP 0  /* the thread running the step */
+#define CO_ICALL_OTHER 1 /* a thread of the library's own, during the step */
+#define CO_ICALL_LATE                                                          \
+  2 /* a thread of the library's own, after the context's last step                \
+       returned: logged at the head of its next step */
 /* co_icall.injected */
 #define CO_INJ_NONE 0
 #define CO_INJ_FAILED 1 /* the fault replaced the call: it was not made */
@@ -139,7 +158,8 @@ struct co_icall {
   X(MEMFD, "memfd_create")                                                     \
   X(FWRITE, "fwrite")                                                          \
   X(FFLUSH, "fflush")                                                          \
-  X(FREAD, "fread")
+  X(FREAD, "fread")                                                            \
+  X(SYS_CLOSE, "SYS_close")
 enum co_ifn {
 #define CO__IFN_ENUM(id, name) CO_IFN_##id,
   CO_IFN_LIST(CO__IFN_ENUM)
@@ -150,24 +170,42 @@ const char *co_ipose_fn_name(unsigned fn);
 
 #define CO_ICALLS_MAX 64 /* calls logged per step; more are counted */
 #define CO_FAULTS_MAX 4  /* faults armed at once */
+#define CO_ILATE_MAX 8   /* late calls kept between two steps */
 
-/* The context of one executor. Plain data: the executor embeds it. */
+/* The context of one executor. Plain data: the executor embeds it. While a
+ * library's thread may reach it (it is attached), the log, the counters
+ * and the faults are written under lock only; the executor reads them
+ * between its steps (after co_ipose_leave: no library thread writes them
+ * then) and arms faults between steps. */
 struct co_ipose {
   struct co_icall log[CO_ICALLS_MAX];
   unsigned n;     /* calls logged in this step */
   unsigned lost;  /* calls past CO_ICALLS_MAX in this step */
   unsigned fired; /* faults that fired in this step */
+  unsigned other; /* calls in the log made on another thread (OTHER, LATE) */
   struct {
     uint8_t fam;
     int err;        /* enum co_err */
     unsigned count; /* calls of fam still to pass before it fires (0: the
                        next one fails) */
   } fault[CO_FAULTS_MAX];
-  unsigned nfault;
+  _Atomic unsigned nfault;
   enum co_close_profile profile;
   /* The executor's own descriptors (its private directory): a library's
    * call on one of them is the harness's, never the library's; -1 none. */
   int64_t own_fd;
+  /* issue 22 (docs/threads.md#library-threads) */
+  _Atomic int lock;          /* a spin lock: held for a few stores */
+  _Atomic int open;          /* a step runs: between enter and leave */
+  _Atomic unsigned inflight; /* library-thread calls on their way here */
+  struct co_icall late[CO_ILATE_MAX]; /* since the last step, in order */
+  unsigned nlate, late_lost;
+  /* Since co_ipose_init, for the figures: calls of the library's threads
+   * logged in a step (OTHER), kept for the next step (LATE), dropped
+   * (co_ipose_drop_late: made outside any trace's steps), and calls that
+   * could have been this context's or another one's (two contexts attached
+   * to the same library with steps running: neither logs it). */
+  _Atomic uint64_t total_other, total_late, total_dropped, total_ambiguous;
 };
 
 void co_ipose_init(struct co_ipose *ip, enum co_close_profile profile);
@@ -179,14 +217,38 @@ int co_ipose_arm(struct co_ipose *ip, unsigned fam, int err, unsigned count);
 void co_ipose_disarm(struct co_ipose *ip);
 /* 1 if a fault is armed. */
 static inline int co_ipose_armed(const struct co_ipose *ip) {
-  return ip->nfault != 0;
+  return atomic_load_explicit(&ip->nfault, memory_order_relaxed) != 0;
 }
 
 /* Around one glue call (an entry point, a state's set-up, a reset, a
- * teardown's free): the step's log starts empty; this thread's wrappers see
- * ip until leave. Not nested. */
+ * teardown's free): the step's log starts with the late calls kept since
+ * the last step (CO_ICALL_LATE), else empty; this thread's wrappers see ip
+ * until leave, and the library's own threads do too. Not nested. */
 void co_ipose_enter(struct co_ipose *ip);
 void co_ipose_leave(struct co_ipose *ip);
+/* The late calls kept now (made since the last step), and how many more
+ * were counted; *first (if not NULL) the first kept. Between steps. */
+unsigned co_ipose_late(struct co_ipose *ip, struct co_icall *first);
+/* Drop the late calls kept (a trace starts: what the library's threads did
+ * before it, in the last trace's teardown, is no step's); counted in
+ * total_dropped. Returns how many were dropped. */
+unsigned co_ipose_drop_late(struct co_ipose *ip);
+
+/* Library threads (issue 22): make ip the context that the calls of the
+ * threads made by the objects names matches (the co_ipose_install list)
+ * reach. Several names lists may be attached to one context (one per
+ * layer). Returns 0, or -1 with a message in err (too many). Thread-safe. */
+int co_ipose_attach(struct co_ipose *ip, const char *const *names, char *err,
+                    size_t cap);
+/* Before ip's memory goes: no library thread reaches it any more (waits
+ * for the calls on their way to it). Thread-safe; idempotent. */
+void co_ipose_detach(struct co_ipose *ip);
+/* For the platform's wrappers, on a thread the library object named
+ * object (its file name) made: the context attached to it, or NULL (none,
+ * or more than one with a step running or none running: counted in each
+ * as total_ambiguous). A context returned is held until co_ipose_done. */
+struct co_ipose *co_ipose_route(const char *object);
+void co_ipose_done(struct co_ipose *ip);
 
 /* For the platform's wrappers. The context of the glue call running on
  * this thread, or NULL (then do the real call only). */
@@ -194,7 +256,8 @@ struct co_ipose *co_ipose_current(void);
 /* Before the real call of family fam: 1 if an armed fault fires now (it is
  * consumed; *err is its enum co_err), else 0. */
 int co_ipose_fault(struct co_ipose *ip, unsigned fam, int *err);
-/* After it: append the call to the step's log. */
+/* After it: append the call to the step's log; a call of the library's own
+ * thread (c->thr CO_ICALL_OTHER) made when no step runs is kept as late. */
 void co_ipose_log(struct co_ipose *ip, const struct co_icall *c);
 
 /* One call in words, "close(5) = -1 EINTR (injected)", into buf. */

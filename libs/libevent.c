@@ -42,11 +42,27 @@
  * socket (writev). libevent's warnings (the refused epoll_ctl) are kept
  * quiet while the target runs. libevent reports errors through the event
  * callback and errno (EVUTIL_SOCKET_ERROR): failures compare as "failed".
+ *
+ * Threads (issue 22, the libevent-threads target: CO_LIB_LIBEVENT_THREADS):
+ * evthread_use_pthreads() (event2/thread.h: "call this function before
+ * any other libevent function", process-wide) before the base is made.
+ * event_base_new then gives the base a lock and makes it notifiable
+ * (event.c event_base_new_with_config: evthread_make_base_notifiable):
+ * an eventfd of the base's own (evutil_make_internal_pipe_), registered in
+ * its epoll, that another thread writes to wake the loop. Like the epoll
+ * descriptor and the signal pipe it is the library's object, made with the
+ * executor's state before the executor takes stock of the descriptors,
+ * never the trace's, and closed by event_base_free. The bufferevents are
+ * made with BEV_OPT_THREADSAFE ("make the bufferevent safe to use from
+ * multiple threads": a lock of their own). Nothing else in the contract
+ * changes: the locks are uncontended (a step runs on one thread at a
+ * time), and the base's loop runs on the thread of the step that runs it.
  */
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <event2/thread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +78,7 @@ enum { NEW_CLOSE, NEW_KEEP, GETFD, WRITE, FREE };
 #define LIBEVENT_STR(x) LIBEVENT_STR_(x)
 /* CO_LIB_LIBEVENT_FREE_NOW as C text, for the reproducer */
 #define LIBEVENT_FREE_NOW LIBEVENT_STR(CO_LIB_LIBEVENT_FREE_NOW) "u"
+#define LIBEVENT_THREADS LIBEVENT_STR(CO_LIB_LIBEVENT_THREADS) "u"
 
 #define BEVH "event2/bufferevent.h (2.1.12): "
 static const struct co_entry entries[] = {
@@ -70,14 +87,16 @@ static const struct co_entry entries[] = {
                    .checks = CO_CHK_ANY | CO_CHK_POLL | CO_CHK_WANTS_SOCKET,
                    .source = BEVH "BEV_OPT_CLOSE_ON_FREE: closes fd when "
                                   "freed; fd -1 allowed",
-                   .c = "$o = libevent_new($fd, BEV_OPT_CLOSE_ON_FREE);\n"
+                   .c = "$o = libevent_new($fd, BEV_OPT_CLOSE_ON_FREE, "
+                        "$variant);\n"
                         "$r = $o ? 0 : -1;"},
     [NEW_KEEP] = {.name = "bufferevent_socket_new",
                   .effect = CO_EFF_BORROW,
                   .checks = CO_CHK_ANY | CO_CHK_POLL | CO_CHK_WANTS_SOCKET,
                   .source = BEVH "without BEV_OPT_CLOSE_ON_FREE the caller "
                                  "keeps fd",
-                  .c = "$o = libevent_new($fd, 0);\n$r = $o ? 0 : -1;"},
+                  .c = "$o = libevent_new($fd, 0, $variant);\n"
+                       "$r = $o ? 0 : -1;"},
     [GETFD] = {.name = "bufferevent_getfd",
                .effect = CO_EFF_LEND,
                .source = BEVH "bufferevent_getfd: the associated fd or -1",
@@ -113,6 +132,7 @@ static const struct co_contract_c repro = {
         "#include <event2/buffer.h>\n"
         "#include <event2/bufferevent.h>\n"
         "#include <event2/event.h>\n"
+        "#include <event2/thread.h>\n"
         "\n"
         "static struct event_base *libevent_base;\n"
         "struct libevent_bev {\n"
@@ -131,8 +151,10 @@ static const struct co_contract_c repro = {
         "  }\n"
         "}\n"
         "\n"
-        "static inline void *libevent_new(int fd, int opts) {\n"
+        "static inline void *libevent_new(int fd, int opts, unsigned v) {\n"
         "  struct libevent_bev *o = calloc(1, sizeof *o);\n"
+        "  if (v & " LIBEVENT_THREADS ")\n"
+        "    opts |= BEV_OPT_THREADSAFE;\n"
         "  if (!o || !(o->b = bufferevent_socket_new(libevent_base, fd, "
         "opts))) {\n"
         "    free(o);\n"
@@ -174,10 +196,12 @@ static const struct co_contract_c repro = {
         "  (void)msg;\n"
         "}",
     .init = "event_set_log_callback(libevent_quiet);\n"
+            "if (($variant & " LIBEVENT_THREADS ") && evthread_use_pthreads() < 0)\n"
+            "  return 2;\n"
             "libevent_base = event_base_new();\n"
             "if (!libevent_base)\n"
             "  return 2;",
-    .build = "$(pkg-config --cflags --libs libevent)"};
+    .build = "$(pkg-config --cflags --libs libevent libevent_pthreads)"};
 
 static const struct co_contract contract = {
     .layer = "libevent", .entries = entries, .nentries = 5, .repro = &repro};
@@ -224,10 +248,18 @@ static int start(const struct co_glue_env *env, void **state, char *err,
                  size_t cap) {
   struct event_base *base;
   int e;
-  (void)env;
-  if (co_libs_need_fds(3, "libevent: event_base_new (epoll, its signal pipe)",
+  int threads = env->variant & CO_LIB_LIBEVENT_THREADS;
+  if (co_libs_need_fds(threads ? 4 : 3,
+                       threads ? "libevent: event_base_new (epoll, its signal "
+                                 "pipe, its notification eventfd)"
+                               : "libevent: event_base_new (epoll, its signal "
+                                 "pipe)",
                        err, cap) < 0)
     return -1;
+  if (threads && evthread_use_pthreads() < 0) {
+    snprintf(err, cap, "libevent: evthread_use_pthreads failed");
+    return -1;
+  }
   event_set_log_callback(quiet);
   errno = 0;
   base = event_base_new();
@@ -262,8 +294,10 @@ static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
     *obj = NULL;
     if (!base || !(o = calloc(1, sizeof *o)))
       break;
-    o->b = bufferevent_socket_new(base, (evutil_socket_t)fd,
-                                  e == NEW_CLOSE ? BEV_OPT_CLOSE_ON_FREE : 0);
+    o->b = bufferevent_socket_new(
+        base, (evutil_socket_t)fd,
+        (e == NEW_CLOSE ? BEV_OPT_CLOSE_ON_FREE : 0) |
+            (env->variant & CO_LIB_LIBEVENT_THREADS ? BEV_OPT_THREADSAFE : 0));
     if (!o->b) {
       free(o);
       break;

@@ -60,6 +60,7 @@ const struct co_lib co_libs[] = {
     {&co_lib_glib, "GLib", v_glib},
     {&co_lib_libevent, "libevent", v_libevent},
     {&co_lib_libuv, "libuv", v_libuv},
+    {&co_lib_uvfs, "libuv", v_libuv},
     {&co_lib_gsocket, "GLib (GSocket)", v_gsocket},
     {&co_lib_sndfile, "libsndfile", v_sndfile},
 };

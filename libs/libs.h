@@ -19,6 +19,8 @@ extern const struct co_adapter co_lib_bzip2;
 extern const struct co_adapter co_lib_libarchive;
 extern const struct co_adapter co_lib_libevent;
 extern const struct co_adapter co_lib_libuv;
+/* libuv's uv_fs_* through its thread pool (issue 22): layer uvfs */
+extern const struct co_adapter co_lib_uvfs;
 extern const struct co_adapter co_lib_gsocket;
 extern const struct co_adapter co_lib_sndfile;
 
@@ -37,6 +39,10 @@ extern const size_t co_nlibs;
  * (reports/findings/): replayed, not fuzzed. */
 /* libevent-free-now: bufferevent_free without the loop turn after it. */
 #define CO_LIB_LIBEVENT_FREE_NOW 0x1
+/* libevent-threads (issue 22): evthread_use_pthreads() before the base is
+ * made (a base with its lock and its notification eventfd), bufferevents
+ * with BEV_OPT_THREADSAFE. Not a finding's: fuzzed like libevent. */
+#define CO_LIB_LIBEVENT_THREADS 0x2
 
 /* GLib's adapters' state_new (libs/glib.c): GLib's warnings kept quiet
  * from the moment a target with a GLib layer starts; no state. */

@@ -11,6 +11,12 @@
  * mutex: written when the registry freezes (co_ipose_install), and put
  * back by co_ipose_uninstall (the benchmark's A/B). Nothing else here is
  * shared.
+ *
+ * A library's own threads (issue 22, docs/threads.md#library-threads): a
+ * routed object's pthread_create is routed too, and the thread it makes
+ * knows, in a thread-local, which object made it. Its calls reach the
+ * context attached to that object (co_ipose_route), marked as another
+ * thread's (CO_ICALL_OTHER).
  */
 #include "ipose.h"
 
@@ -31,6 +37,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -65,9 +72,31 @@ static int errno_of(int err) {
   }
 }
 
-static void record(struct co_ipose *ip, unsigned fam, unsigned fn, int injected,
-                   int64_t a, int64_t b, int64_t arg, int64_t ret, int64_t ret2,
-                   int e) {
+/* On a thread a routed object made (pthread_create below): that object's
+ * file name; NULL on every other thread. */
+static _Thread_local const char *lib_object;
+
+/* The context a wrapper's call reaches: this thread's step's; on a thread
+ * of the library's own, the one attached to its object (*other set: the
+ * caller ends with record or release). NULL: the real call only. */
+static struct co_ipose *reach(int *other) {
+  struct co_ipose *ip = co_ipose_current();
+  *other = 0;
+  if (ip || !lib_object)
+    return ip;
+  if ((ip = co_ipose_route(lib_object)))
+    *other = 1;
+  return ip;
+}
+static void release(struct co_ipose *ip, int other) {
+  if (other)
+    co_ipose_done(ip);
+}
+
+/* Log the call; reach's context is released. */
+static void record(struct co_ipose *ip, int other, unsigned fam, unsigned fn,
+                   int injected, int64_t a, int64_t b, int64_t arg,
+                   int64_t ret, int64_t ret2, int e) {
   struct co_icall c = {(uint8_t)fam,
                        (uint8_t)fn,
                        (uint8_t)injected,
@@ -76,22 +105,45 @@ static void record(struct co_ipose *ip, unsigned fam, unsigned fn, int injected,
                        arg,
                        ret,
                        ret2,
-                       ret < 0 ? co_err_from_errno(e) : CO_OK};
+                       ret < 0 ? co_err_from_errno(e) : CO_OK,
+                       other ? CO_ICALL_OTHER : CO_ICALL_STEP};
   if (injected)
     c.err = co_err_from_errno(e);
   co_ipose_log(ip, &c);
+  release(ip, other);
+}
+
+/* An eventfd's read and write fail with EAGAIN or EINVAL only (eventfd(2)),
+ * never with the EIO or ENOSPC a fault injects, and libraries take such a
+ * failure of their wake-up descriptor for a broken process (libuv's
+ * unix/async.c aborts): a read or write of an eventfd is never failed, and
+ * does not count for an armed fault (docs/faults.md#eventfd). Asked only
+ * while a fault is armed. */
+static int faultless(struct co_ipose *ip, unsigned fam, int64_t fd) {
+  char path[40], link[32];
+  ssize_t n;
+  if ((fam != CO_IF_READ && fam != CO_IF_WRITE) || fd < 0 ||
+      !co_ipose_armed(ip))
+    return 0;
+  snprintf(path, sizeof path, "/proc/self/fd/%d", (int)fd);
+  n = readlink(path, link, sizeof link - 1);
+  if (n <= 0)
+    return 0;
+  link[n] = '\0';
+  return strcmp(link, "anon_inode:[eventfd]") == 0;
 }
 
 /* The common shape: fault check, real call (unless injected), log. REAL is
  * an expression of type long; A, B the descriptors it names. */
 #define WRAP_CALL(FAM, FN, A, B, ARG, REAL)                                    \
   do {                                                                         \
-    struct co_ipose *ip_ = co_ipose_current();                                 \
+    int o_;                                                                    \
+    struct co_ipose *ip_ = reach(&o_);                                         \
     long r_;                                                                   \
     int e_, inj_ = 0;                                                          \
     if (!ip_)                                                                  \
       return REAL;                                                             \
-    if (co_ipose_fault(ip_, FAM, &e_)) {                                       \
+    if (!faultless(ip_, FAM, A) && co_ipose_fault(ip_, FAM, &e_)) {           \
       e_ = errno_of(e_);                                                       \
       inj_ = CO_INJ_FAILED;                                                    \
       r_ = -1;                                                                 \
@@ -99,7 +151,7 @@ static void record(struct co_ipose *ip, unsigned fam, unsigned fn, int injected,
       r_ = REAL;                                                               \
       e_ = errno;                                                              \
     }                                                                          \
-    record(ip_, FAM, FN, inj_, A, B, ARG, r_, -1, e_);                         \
+    record(ip_, o_, FAM, FN, inj_, A, B, ARG, r_, -1, e_);                     \
     errno = e_;                                                                \
     return r_;                                                                 \
   } while (0)
@@ -107,11 +159,12 @@ static void record(struct co_ipose *ip, unsigned fam, unsigned fn, int injected,
 /* close: under CO_CLOSE_FREES (Linux, man 2 close) an injected EINTR or
  * EIO is reported after the number was freed; under CO_CLOSE_KEEPS an
  * EINTR leaves it open (docs/faults.md#profiles). */
-static int w_close(int fd) {
-  struct co_ipose *ip = co_ipose_current();
+static int close_call(int fd, unsigned fn, int (*real)(int)) {
+  int other;
+  struct co_ipose *ip = reach(&other);
   int r, e, inj = 0;
   if (!ip)
-    return close(fd);
+    return real(fd);
   /* a number that is not open fails EBADF before anything could fail */
   if (co_ipose_armed(ip) && fcntl(fd, F_GETFD) != -1 &&
       co_ipose_fault(ip, CO_IF_CLOSE, &e)) {
@@ -120,24 +173,49 @@ static int w_close(int fd) {
     e = errno_of(e);
     inj = CO_INJ_FAILED;
     if (!keeps) {
-      close(fd);
+      real(fd);
       inj = CO_INJ_CLOSED;
     }
     r = -1;
   } else {
-    r = close(fd);
+    r = real(fd);
     e = errno;
   }
-  record(ip, CO_IF_CLOSE, CO_IFN_CLOSE, inj, fd, -1, 0, r, -1, e);
+  record(ip, other, CO_IF_CLOSE, fn, inj, fd, -1, 0, r, -1, e);
   errno = e;
   return r;
+}
+static int w_close(int fd) {
+  return close_call(fd, CO_IFN_CLOSE, close);
+}
+
+/* syscall(2): a library that closes with the system call itself (libuv's
+ * uv__close_nocancel on Linux: glibc's close is a cancellation point) is
+ * seen at SYS_close, as close; every other number is passed through. */
+static int sys_close(int fd) {
+  return (int)syscall(SYS_close, fd);
+}
+static long w_syscall(long nr, ...) {
+  va_list ap;
+  long a[6];
+  int i;
+  va_start(ap, nr);
+  /* (the kernel takes six words: glibc's syscall reads six, whatever the
+   * caller passed) */
+  for (i = 0; i < 6; i++)
+    a[i] = va_arg(ap, long);
+  va_end(ap);
+  if (nr == SYS_close)
+    return close_call((int)a[0], CO_IFN_SYS_CLOSE, sys_close);
+  return syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 /* fclose frees the stream whatever it returns (C11 7.21.5.1); under
  * CO_CLOSE_KEEPS an injected failure leaves its descriptor open, as a
  * close that kept it would. */
 static int w_fclose(FILE *f) {
-  struct co_ipose *ip = co_ipose_current();
+  int other;
+  struct co_ipose *ip = reach(&other);
   int r, e, inj = 0, fd;
   if (!ip)
     return fclose(f);
@@ -160,7 +238,7 @@ static int w_fclose(FILE *f) {
     r = fclose(f);
     e = errno;
   }
-  record(ip, CO_IF_CLOSE, CO_IFN_FCLOSE, inj, fd, -1, 0, r, -1, e);
+  record(ip, other, CO_IF_CLOSE, CO_IFN_FCLOSE, inj, fd, -1, 0, r, -1, e);
   errno = e;
   return r;
 }
@@ -199,40 +277,44 @@ static int w_creat(const char *path, mode_t mode) {
 }
 
 static FILE *w_fopen(const char *path, const char *mode) {
-  struct co_ipose *ip = co_ipose_current();
+  int other;
+  struct co_ipose *ip = reach(&other);
   FILE *f;
   int e;
   if (!ip)
     return fopen(path, mode);
   if (co_ipose_fault(ip, CO_IF_OPEN, &e)) {
-    record(ip, CO_IF_OPEN, CO_IFN_FOPEN, CO_INJ_FAILED, -1, -1, 0, -1, -1,
-           errno_of(e));
+    record(ip, other, CO_IF_OPEN, CO_IFN_FOPEN, CO_INJ_FAILED, -1, -1, 0, -1,
+           -1, errno_of(e));
     errno = errno_of(e);
     return NULL;
   }
   f = fopen(path, mode);
   e = errno;
-  record(ip, CO_IF_OPEN, CO_IFN_FOPEN, 0, -1, -1, 0, f ? fileno(f) : -1, -1, e);
+  record(ip, other, CO_IF_OPEN, CO_IFN_FOPEN, 0, -1, -1, 0, f ? fileno(f) : -1,
+         -1, e);
   errno = e;
   return f;
 }
 
 /* fdopen makes a stream over fd (it allocates: a fault of malloc) */
 static FILE *w_fdopen(int fd, const char *mode) {
-  struct co_ipose *ip = co_ipose_current();
+  int other;
+  struct co_ipose *ip = reach(&other);
   FILE *f;
   int e;
   if (!ip)
     return fdopen(fd, mode);
   if (co_ipose_fault(ip, CO_IF_ALLOC, &e)) {
-    record(ip, CO_IF_ALLOC, CO_IFN_FDOPEN, CO_INJ_FAILED, fd, -1, 0, -1, -1,
-           errno_of(e));
+    record(ip, other, CO_IF_ALLOC, CO_IFN_FDOPEN, CO_INJ_FAILED, fd, -1, 0, -1,
+           -1, errno_of(e));
     errno = errno_of(e);
     return NULL;
   }
   f = fdopen(fd, mode);
   e = errno;
-  record(ip, CO_IF_ALLOC, CO_IFN_FDOPEN, 0, fd, -1, 0, f ? fd : -1, -1, e);
+  record(ip, other, CO_IF_ALLOC, CO_IFN_FDOPEN, 0, fd, -1, 0, f ? fd : -1, -1,
+         e);
   errno = e;
   return f;
 }
@@ -303,24 +385,25 @@ static int w_accept4(int fd, struct sockaddr *sa, socklen_t *len, int fl) {
 }
 
 /* Two descriptors made: both logged. */
-static int pair_call(unsigned fam, unsigned fn, int *sv, int r, int inj,
-                     int e) {
-  struct co_ipose *ip = co_ipose_current();
-  record(ip, fam, fn, inj, -1, -1, 0, r < 0 ? -1 : sv[0], r < 0 ? -1 : sv[1],
-         e);
+static int pair_call(struct co_ipose *ip, int other, unsigned fam, unsigned fn,
+                     int *sv, int r, int inj, int e) {
+  record(ip, other, fam, fn, inj, -1, -1, 0, r < 0 ? -1 : sv[0],
+         r < 0 ? -1 : sv[1], e);
   errno = e;
   return r;
 }
 #define PAIR_CALL(FAM, FN, SV, REAL)                                           \
   do {                                                                         \
-    struct co_ipose *ip_ = co_ipose_current();                                 \
+    int o_;                                                                    \
+    struct co_ipose *ip_ = reach(&o_);                                         \
     int e_, r_;                                                                \
     if (!ip_)                                                                  \
       return REAL;                                                             \
     if (co_ipose_fault(ip_, FAM, &e_))                                         \
-      return pair_call(FAM, FN, SV, -1, CO_INJ_FAILED, errno_of(e_));          \
+      return pair_call(ip_, o_, FAM, FN, SV, -1, CO_INJ_FAILED,                \
+                       errno_of(e_));                                          \
     r_ = REAL;                                                                 \
-    return pair_call(FAM, FN, SV, r_, 0, errno);                               \
+    return pair_call(ip_, o_, FAM, FN, SV, r_, 0, errno);                      \
   } while (0)
 static int w_pipe(int sv[2]) {
   PAIR_CALL(CO_IF_PIPE, CO_IFN_PIPE, sv, pipe(sv));
@@ -337,22 +420,29 @@ static int w_socketpair(int d, int t, int p, int sv[2]) {
  * sets the stream's error indicator, as a failed write(2) inside would
  * (glibc's _IO_ERR_SEEN, bits/types/struct_FILE.h), and sets errno. */
 static int stream_fails(FILE *f, unsigned fam, unsigned fn, int64_t n) {
-  struct co_ipose *ip = co_ipose_current();
+  int other;
+  struct co_ipose *ip = reach(&other);
   int e;
-  if (!ip || !co_ipose_fault(ip, fam, &e))
+  if (!ip)
     return 0;
+  if (!co_ipose_fault(ip, fam, &e)) {
+    release(ip, other);
+    return 0;
+  }
   e = errno_of(e);
-  record(ip, fam, fn, CO_INJ_FAILED, fileno(f), -1, n, -1, -1, e);
+  record(ip, other, fam, fn, CO_INJ_FAILED, fileno(f), -1, n, -1, -1, e);
   f->_flags |= _IO_ERR_SEEN;
   errno = e;
   return 1;
 }
 static void stream_log(FILE *f, unsigned fam, unsigned fn, int64_t n, long r,
                        int bad) {
-  struct co_ipose *ip = co_ipose_current();
+  int other;
+  struct co_ipose *ip = reach(&other);
   int e = errno;
   if (ip)
-    record(ip, fam, fn, 0, fileno(f), -1, n, bad ? -1 : r, -1, bad ? e : 0);
+    record(ip, other, fam, fn, 0, fileno(f), -1, n, bad ? -1 : r, -1,
+           bad ? e : 0);
   errno = e;
 }
 static size_t w_fwrite(const void *p, size_t size, size_t k, FILE *f) {
@@ -387,10 +477,11 @@ static size_t w_fread(void *p, size_t size, size_t k, FILE *f) {
  * eventfd, libuv's and libevent's epoll): logged, so that their later
  * close is known to be the library's; not failed (`fail open` is open's). */
 static int made(unsigned fn, int r, int64_t arg) {
-  struct co_ipose *ip = co_ipose_current();
+  int other;
+  struct co_ipose *ip = reach(&other);
   int e = errno;
   if (ip)
-    record(ip, CO_IF_OPEN, fn, 0, -1, -1, arg, r, -1, e);
+    record(ip, other, CO_IF_OPEN, fn, 0, -1, -1, arg, r, -1, e);
   errno = e;
   return r;
 }
@@ -418,11 +509,12 @@ static int w_memfd_create(const char *name, unsigned fl) {
 
 /* close_range: logged, never failed (it documents no EINTR or EIO). */
 static int w_close_range(unsigned lo, unsigned hi, int fl) {
-  struct co_ipose *ip = co_ipose_current();
+  int other;
+  struct co_ipose *ip = reach(&other);
   int r = close_range(lo, hi, fl), e = errno;
   if (ip)
-    record(ip, CO_IF_CLOSE, CO_IFN_CLOSE_RANGE, 0, lo, (int64_t)hi, fl, r, -1,
-           e);
+    record(ip, other, CO_IF_CLOSE, CO_IFN_CLOSE_RANGE, 0, lo, (int64_t)hi, fl,
+           r, -1, e);
   errno = e;
   return r;
 }
@@ -430,16 +522,18 @@ static int w_close_range(unsigned lo, unsigned hi, int fl) {
 /* Allocations: only an armed fault of malloc makes them a logged call (a
  * library allocates far more often than it touches a descriptor). */
 static int alloc_fails(unsigned fn, size_t n) {
-  struct co_ipose *ip = co_ipose_current();
+  int other;
+  struct co_ipose *ip;
   int e;
-  unsigned i;
-  if (!ip)
+  if (!lib_object && !((ip = co_ipose_current()) && co_ipose_armed(ip)))
+    return 0; /* (the common case: no lookup, no lock) */
+  if (!(ip = reach(&other)))
     return 0;
-  for (i = 0; i < ip->nfault && ip->fault[i].fam != CO_IF_ALLOC; i++)
-    ;
-  if (i == ip->nfault || !co_ipose_fault(ip, CO_IF_ALLOC, &e))
+  if (!co_ipose_fault(ip, CO_IF_ALLOC, &e)) {
+    release(ip, other);
     return 0;
-  record(ip, CO_IF_ALLOC, fn, CO_INJ_FAILED, -1, -1, (int64_t)n, -1, -1,
+  }
+  record(ip, other, CO_IF_ALLOC, fn, CO_INJ_FAILED, -1, -1, (int64_t)n, -1, -1,
          ENOMEM);
   errno = ENOMEM;
   return 1;
@@ -452,6 +546,37 @@ static void *w_calloc(size_t k, size_t n) {
 }
 static void *w_realloc(void *p, size_t n) {
   return alloc_fails(CO_IFN_REALLOC, n) ? NULL : realloc(p, n);
+}
+
+/* A thread the library makes (libuv's pool: uv_thread_create) starts
+ * knowing which object made it, so that its calls reach that object's
+ * context (reach). Not logged: a thread is no descriptor. */
+struct start {
+  void *(*fn)(void *);
+  void *arg;
+  const char *object;
+};
+static void *lib_thread(void *p) {
+  struct start st = *(struct start *)p;
+  free(p);
+  lib_object = st.object;
+  return st.fn(st.arg);
+}
+static int w_pthread_create(pthread_t *th, const pthread_attr_t *attr,
+                            void *(*fn)(void *), void *arg) {
+  Dl_info di;
+  struct start *st;
+  int r;
+  /* the caller's object: the library's code called through its table */
+  if (!dladdr(__builtin_return_address(0), &di) || !di.dli_fname ||
+      !(st = malloc(sizeof *st)))
+    return pthread_create(th, attr, fn, arg);
+  st->fn = fn;
+  st->arg = arg;
+  st->object = di.dli_fname; /* (the loader's: lives while it is loaded) */
+  if ((r = pthread_create(th, attr, lib_thread, st)) != 0)
+    free(st);
+  return r;
 }
 
 /* The symbols a library's table may name for each wrapper (fortified and
@@ -514,6 +639,8 @@ static const struct sym {
     {"malloc", (void *)w_malloc, CO_IF_ALLOC},
     {"calloc", (void *)w_calloc, CO_IF_ALLOC},
     {"realloc", (void *)w_realloc, CO_IF_ALLOC},
+    {"pthread_create", (void *)w_pthread_create, CO_IF_COUNT},
+    {"syscall", (void *)w_syscall, CO_IF_CLOSE},
 };
 
 static void *wrapper_of(const char *name, unsigned nofault) {

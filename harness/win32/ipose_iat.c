@@ -103,8 +103,11 @@ static DWORD win32_error_of(unsigned fn, int err) {
  * code for it: win32_error_of, crt_errno_of). */
 static void record(struct co_ipose *ip, unsigned fam, unsigned fn, int injected,
                    int64_t a, int64_t arg, int64_t ret, int err) {
-  struct co_icall c = {
-      (uint8_t)fam, (uint8_t)fn, (uint8_t)injected, a, -1, arg, ret, -1, err};
+  /* (a library's own threads are not routed on Windows: docs/threads.md) */
+  struct co_icall c = {(uint8_t)fam, (uint8_t)fn, (uint8_t)injected,
+                       a,            -1,          arg,
+                       ret,          -1,          err,
+                       CO_ICALL_STEP};
   co_ipose_log(ip, &c);
 }
 

@@ -395,6 +395,8 @@ long rl_post(struct rl *o, const void *buf, size_t n) {
     b = &t->batch[t->nbatch++];
     b->fd = o->fd;
     b->off = lseek(o->fd, 0, SEEK_CUR);
+    if (b->off < 0)
+      b->off = 0; /* positional all the same */
     b->n = k;
     memcpy(b->bytes, buf, k);
   } else {

@@ -27,6 +27,7 @@
 #include "vfd_planted.h"
 #ifndef _WIN32
 #include "adapters/buflib.h"
+#include "adapters/racelib.h"
 #include "adapters/wiolib.h"
 #endif
 #endif
@@ -255,6 +256,7 @@ registry_init(void) {
 #ifndef _WIN32
   must(co_adapter_register(&co_adapter_wio, err, sizeof err), err);
   must(co_adapter_register(&co_adapter_buf, err, sizeof err), err);
+  must(co_adapter_register(&co_adapter_race, err, sizeof err), err);
 #endif
 #endif
   for (i = 0; i < NBUILTIN; i++) {

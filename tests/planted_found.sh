@@ -2,12 +2,14 @@
 # usage: planted_found.sh TARGET RUNS MAX_OPS OUTDIR CLOSEONCE...
 # (CLOSEONCE may be several words: wine closeonce.exe)
 # A planted bug must be found by the built-in generator within RUNS traces
-# (fixed seed: 1, or $CO_PLANTED_SEED), and its reproducer, shrunk by closeonce, must replay to the
-# same finding in at most MAX_OPS operations.
+# (fixed seed: 1, or $CO_PLANTED_SEED; more fuzz options in
+# $CO_PLANTED_FUZZ_ARGS), and its reproducer, shrunk by closeonce, must
+# replay to the same finding in at most MAX_OPS operations.
 target=$1 runs=$2 max=$3 out=$4
 shift 4
 rm -rf "$out" && mkdir -p "$out" || exit 1
-log=$("$@" fuzz --target "$target" --runs "$runs" \
+# shellcheck disable=SC2086 # $CO_PLANTED_FUZZ_ARGS: more fuzz options, words
+log=$("$@" fuzz --target "$target" ${CO_PLANTED_FUZZ_ARGS:-} --runs "$runs" \
   --seed "${CO_PLANTED_SEED:-1}" --quiet \
   --out "$out" 2>&1)
 rc=$?

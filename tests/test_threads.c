@@ -55,9 +55,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "closeonce/exec.h"
 #include "closeonce/gen.h"
+#include "closeonce/target.h"
 #include "adapters/fixtures.h"
+#include "adapters/racelib.h"
 #include "ipose.h"
 
 #ifdef CO_THREADS_STANDALONE
@@ -412,6 +417,180 @@ CASE(interposed_libraries_side_by_side) {
   pair("zlib", 61, LOGGED, "wio-take-fail-closes", 62, PLANTED | LOGGED);
 }
 
+/* Issue 22: racelib (harness/adapters/racelib.h), a library with a closer
+ * thread of its own, in scheduled runs: generated parallel traces of 3
+ * threads run clean on the library without races, and each planted
+ * race's catalog trace (corpus/catalog) is found
+ * at every run. The pool's threads, the closer and the executor hand the
+ * baton around: under ThreadSanitizer, any access not ordered by it is a
+ * report. */
+#define RACE_TRACES 1500
+
+static struct co_exec *race_exec(const char *target) {
+  const struct co_target *t = co_target_find(target);
+  char err[256] = "";
+  struct co_exec *ex;
+  CHECK(t != NULL, "no target %s", target);
+  ex = co_exec_new_target(t, err, sizeof err);
+  CHECK(ex != NULL, "%s: %s", target, err);
+  return ex;
+}
+
+static void race_scheduled_clean(uint64_t seed) {
+  struct co_exec *ex = race_exec("race");
+  const struct co_target *t = co_target_find("race");
+  struct co_opset set = t->ops;
+  struct co_rng rng;
+  struct co_trace tr;
+  size_t i;
+  set.threads = 3; /* the generator draws parallel traces of 3 threads */
+  co_exec_set_mode(ex, CO_MODE_CONTRACT, 1);
+  co_rng_seed(&rng, seed);
+  co_trace_init(&tr);
+  for (i = 0; i < RACE_TRACES; i++) {
+    struct co_verdict v;
+    CHECK(co_gen_trace(&rng, &set, MAX_OPS, &tr) == 0, "out of memory");
+    drop_setlimit(&tr);
+    CHECK(co_exec_run(ex, &tr, &v) == CO_V_OK,
+          "race, trace %zu of seed %llu: %s at step %zu: %s", i,
+          (unsigned long long)seed, co_verdict_name(v.kind), v.step, v.what);
+  }
+  CHECK(co_exec_handoffs(ex) > RACE_TRACES, "%llu hand-overs",
+        co_exec_handoffs(ex));
+  co_trace_free(&tr);
+  co_exec_free(ex);
+}
+
+static void race_catalog_found(const char *target, unsigned runs) {
+  char path[512], text[4096];
+  struct co_parse_error pe;
+  struct co_trace tr;
+  struct co_exec *ex = race_exec(target);
+  FILE *f;
+  size_t len;
+  unsigned i;
+  snprintf(path, sizeof path, "%s/%s.trace", CO_CATALOG_DIR, target);
+  CHECK((f = fopen(path, "r")) != NULL, "%s: cannot open", path);
+  len = fread(text, 1, sizeof text, f);
+  fclose(f);
+  co_trace_init(&tr);
+  CHECK(co_trace_parse(text, len, &tr, &pe) == 0, "%s: %s", path, pe.message);
+  CHECK(co_trace_threads(&tr) >= 2, "%s: fewer than two threads", path);
+  co_exec_set_mode(ex, CO_MODE_CONTRACT, 0);
+  for (i = 0; i < runs; i++) {
+    struct co_verdict v;
+    CHECK(co_exec_run(ex, &tr, &v) != CO_V_OK, "%s, run %u of %u: no finding",
+          target, i + 1, runs);
+  }
+  co_trace_free(&tr);
+  co_exec_free(ex);
+}
+
+CASE(racelib_scheduled_runs) {
+  static const char *const races[] = {"race-close-reuse", "race-tls-cache",
+                                      "race-post-after-close",
+                                      "race-preclose-late"};
+  size_t i;
+  race_scheduled_clean(91);
+  for (i = 0; i < sizeof races / sizeof *races; i++)
+    race_catalog_found(races[i], 100);
+  printf("racelib_scheduled_runs: %d threaded traces clean, %zu races found "
+         "100 times of 100\n",
+         RACE_TRACES, sizeof races / sizeof *races);
+}
+
+/* racelib's entry points from four threads at once, truly racing: each
+ * thread makes, writes, posts to and closes objects of its own and writes
+ * to one shared object, which one of them closes while the others may be
+ * inside a write on it (the closer's pre-close path: their later calls
+ * fail with EBADF). Every close but the shared one's returns 0, and the
+ * library leaves no descriptor open. */
+#define RACE_STRESS 4
+#define RACE_ROUNDS 400
+
+struct race_stress {
+  struct rl_lib *l;
+  struct rl *shared;
+  pthread_barrier_t *go;
+  const char *dir;
+  int id, bad;
+  long shared_ok;
+};
+
+static void *race_stress_thread(void *arg) {
+  static const char buf[64];
+  struct race_stress *s = arg;
+  char path[600];
+  int i, shared_on = 1;
+  pthread_barrier_wait(s->go);
+  for (i = 0; i < RACE_ROUNDS; i++) {
+    struct rl *o;
+    snprintf(path, sizeof path, "%s/stress-%d-%d", s->dir, s->id, i);
+    o = rl_open(s->l, path);
+    unlink(path);
+    if (!o) {
+      s->bad++;
+      continue;
+    }
+    s->bad += rl_write(o, buf, 7) != 7;
+    s->bad += rl_post(o, buf, 9) != 9;
+    if (shared_on && rl_write(s->shared, buf, 1) == 1)
+      s->shared_ok++;
+    else
+      shared_on = 0; /* closed under it */
+    if (s->id == 0 && i == RACE_ROUNDS / 2)
+      rl_close(s->shared);
+    s->bad += rl_close(o) != 0;
+  }
+  return NULL;
+}
+
+static int open_count(void) {
+  int n = 0, fd;
+  for (fd = 0; fd < 1024; fd++)
+    n += fcntl(fd, F_GETFD) >= 0;
+  return n;
+}
+
+CASE(racelib_real_races) {
+  struct race_stress s[RACE_STRESS];
+  pthread_t th[RACE_STRESS];
+  pthread_barrier_t go;
+  char dir[] = "/tmp/closeonce-racelib-XXXXXX", path[600];
+  struct rl_lib *l;
+  int before, i, bad = 0;
+  long shared_ok = 0;
+  CHECK(mkdtemp(dir) != NULL);
+  before = open_count();
+  CHECK((l = rl_lib_new(0)) != NULL);
+  snprintf(path, sizeof path, "%s/shared", dir);
+  CHECK(pthread_barrier_init(&go, NULL, RACE_STRESS) == 0);
+  for (i = 0; i < RACE_STRESS; i++) {
+    s[i] = (struct race_stress){l, NULL, &go, dir, i, 0, 0};
+    if (i == 0)
+      CHECK((s[0].shared = rl_open(l, path)) != NULL);
+    s[i].shared = s[0].shared;
+    CHECK(pthread_create(&th[i], NULL, race_stress_thread, &s[i]) == 0);
+  }
+  for (i = 0; i < RACE_STRESS; i++) {
+    CHECK(pthread_join(th[i], NULL) == 0);
+    bad += s[i].bad;
+    shared_ok += s[i].shared_ok;
+  }
+  unlink(path);
+  rmdir(dir);
+  rl_lib_free(l);
+  pthread_barrier_destroy(&go);
+  CHECK(bad == 0, "%d calls failed", bad);
+  CHECK(shared_ok > 0, "no write reached the shared object");
+  CHECK(open_count() == before, "%d descriptors open, %d before", open_count(),
+        before);
+  printf("racelib_real_races: %d threads x %d objects, %ld writes to the "
+         "shared object before its close; every close 0, no descriptor "
+         "left\n",
+         RACE_STRESS, RACE_ROUNDS, shared_ok);
+}
+
 /* Issue 22: scheduled parallel traces (harness/baton.c). The same
  * generated parallel traces run on two executors, one after the other,
  * give the same verdicts (a scheduled run replays the same), every step on
@@ -527,6 +706,8 @@ static const struct {
     {"interposed_libraries_side_by_side", interposed_libraries_side_by_side},
     {"the_registry_is_frozen_by_the_first_executor",
      the_registry_is_frozen_by_the_first_executor},
+    {"racelib_scheduled_runs", racelib_scheduled_runs},
+    {"racelib_real_races", racelib_real_races},
     {"scheduled_parallel_traces", scheduled_parallel_traces},
     {"free_runs_race_the_backend", free_runs_race_the_backend},
 };

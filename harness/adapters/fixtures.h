@@ -1,6 +1,7 @@
 /*
  * The test fixtures' adapters: demolib (demo.c), and on POSIX wiolib
- * (wio.c) and buflib (buf.c, an ownership-first contract).
+ * (wio.c), buflib (buf.c, an ownership-first contract) and racelib
+ * (race.c, a library with a closer thread: issue 22).
  * Built into this tree's programs (the closeonce command, tests,
  * benchmarks), not into the installed library; the target registry
  * registers them at program start (harness/target.c).
@@ -14,6 +15,7 @@ extern const struct co_adapter co_adapter_demo;
 #ifndef _WIN32
 extern const struct co_adapter co_adapter_wio;
 extern const struct co_adapter co_adapter_buf;
+extern const struct co_adapter co_adapter_race;
 #endif
 
 #endif

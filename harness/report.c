@@ -347,7 +347,7 @@ static void explain_hook(void *env, const struct co_step_info *s) {
       s->resolved->call ? co_words(CO_PLATFORM_POSIX) : co_exec_words(e->ex);
   const char *raw = co_words_raw(w, s->real->raw);
   char text[128], r[64], v[24], data[300];
-  co_op_format(s->op, text, sizeof text);
+  co_op_format_thr(s->op, text, sizeof text);
   explain_data(co_exec_model(e->ex), s, co_exec_words(e->ex)->win32, data,
                sizeof data);
   if (s->real->err == CO_OK && s->resolved->binds2) { /* pipe: both ends */

@@ -36,6 +36,7 @@ typedef CONDITION_VARIABLE cond_t;
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <unistd.h>
 #define YIELD() sched_yield()
 typedef pthread_t thread_t;
 typedef pthread_mutex_t lock_t;
@@ -72,6 +73,7 @@ struct worker {
 
 struct co_sched {
   unsigned n;
+  long pid; /* the process that made the threads (POSIX) */
   void (*init)(void *env); /* each thread's first errand */
   void *init_env;
   unsigned long long handoffs;
@@ -205,6 +207,9 @@ struct co_sched *co_sched_new(unsigned n, void (*init)(void *env), void *env,
     return NULL;
   }
   s->n = n;
+#ifndef _WIN32
+  s->pid = (long)getpid();
+#endif
   s->init = init;
   s->init_env = env;
   atomic_init(&s->back.go, 0);
@@ -252,6 +257,17 @@ void co_sched_free(struct co_sched *s) {
 unsigned co_sched_threads(const struct co_sched *s) {
   return s ? s->n : 0;
 }
+
+int co_sched_owned(const struct co_sched *s) {
+#ifdef _WIN32
+  (void)s;
+  return 1;
+#else
+  return s->pid == (long)getpid();
+#endif
+}
+
+void co_sched_forget(struct co_sched *s) { free(s); }
 
 /* Give thread k the errand fn(env). */
 static void give(struct co_sched *s, unsigned k, void (*fn)(void *env),

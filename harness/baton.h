@@ -32,6 +32,11 @@ struct co_sched *co_sched_new(unsigned n, void (*init)(void *env), void *env,
 /* Ends and joins the threads. NULL is fine. */
 void co_sched_free(struct co_sched *s);
 unsigned co_sched_threads(const struct co_sched *s);
+/* 0 in a child of the process that made the pool (fork keeps the memory,
+ * not the threads): the child drops it with co_sched_forget (frees the
+ * memory, joins nothing) and makes its own. Always 1 on Windows. */
+int co_sched_owned(const struct co_sched *s);
+void co_sched_forget(struct co_sched *s);
 
 /* Run fn(env) on thread k (1..n) and wait: the baton goes to k, and comes
  * back when an errand returns without handing it on. What the errands

@@ -243,6 +243,7 @@ static struct co_glue_env *layer_env(struct co_exec *ex,
 
 static int set_verdict(struct co_exec *ex, struct co_verdict *v, int kind,
                        const char *rule, const char *fmt, ...);
+static void drop_pool(struct co_exec *ex);
 
 /* The env for a call of ad's glue (step and teardown), or NULL: a layer
  * the target does not list (an executor made by co_exec_new) gets its
@@ -560,7 +561,7 @@ void co_exec_free(struct co_exec *ex) {
   co_ipose_detach(&ex->ipose); /* no library thread reaches it any more */
   restore_limit(ex); /* as co_exec_end: the limit, then 0-2 */
   std_restore(ex);
-  co_sched_free(ex->sched);
+  drop_pool(ex);
   free_layer_states(ex);
   if (ex->self)
     ex->be->destroy(ex->self);
@@ -1953,7 +1954,23 @@ static void thread_init(void *env) {
     ex->be->thread_init(ex->self);
 }
 
+/* End the pool's threads (only forget it in a forked child: they are the
+ * parent's). */
+static void drop_pool(struct co_exec *ex) {
+  if (ex->sched && co_sched_owned(ex->sched))
+    co_sched_free(ex->sched);
+  else
+    co_sched_forget(ex->sched);
+  ex->sched = NULL;
+}
+
+/* The executor's pool, made if it has none, or if it was made in the
+ * process this one was forked from (whose threads are not here: the
+ * isolated and shrinking children, harness/campaign.c). */
 static struct co_sched *make_pool(struct co_exec *ex, char *err, size_t cap) {
+  if (ex->sched && co_sched_owned(ex->sched))
+    return ex->sched;
+  co_sched_forget(ex->sched);
   return ex->sched = co_sched_new(CO_THREADS, thread_init, ex, err, cap);
 }
 
@@ -1968,7 +1985,7 @@ static int run_ops(struct co_exec *ex, const struct co_op *ops, size_t n,
       c.rc = exec_step(ex, &st, v);
       continue;
     }
-    if (!ex->sched) {
+    if (!ex->sched || !co_sched_owned(ex->sched)) {
       char err[128];
       if (!make_pool(ex, err, sizeof err))
         return set_verdict(ex, v, CO_V_HARNESS, NULL, "%s", err);
@@ -1988,17 +2005,15 @@ int co_exec_set_trace(struct co_exec *ex, const struct co_trace *t, char *err,
   size_t i;
   ex->parallel = co_trace_threads(t) > 0;
   if (ex->parallel) { /* the threads exist from the prefix on */
-    if (!ex->sched && !make_pool(ex, err, cap))
+    if (!make_pool(ex, err, cap))
       return -1;
     return 0;
   }
   /* a sequential trace's close_range: a table nobody shares, as the model
    * has it (the pool's threads would share it) */
   for (i = 0; i < t->len && ex->sched; i++)
-    if (t->ops[i].kind == CO_OP_CLOSE_RANGE) {
-      co_sched_free(ex->sched);
-      ex->sched = NULL;
-    }
+    if (t->ops[i].kind == CO_OP_CLOSE_RANGE)
+      drop_pool(ex);
   return 0;
 }
 
@@ -2339,5 +2354,5 @@ void co__exec_ran(struct co_exec *ex, size_t steps, int64_t high) {
     ex->real_high = high;
 }
 struct co_sched *co__exec_sched(struct co_exec *ex, char *err, size_t cap) {
-  return ex->sched ? ex->sched : make_pool(ex, err, cap);
+  return make_pool(ex, err, cap);
 }

@@ -9,6 +9,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "closeonce/exec.h"
 #include "closeonce/gen.h"
@@ -237,6 +239,31 @@ Test(scheduled, a_stale_use_across_threads_replays_100_times) {
     }
     cr_assert_str_eq(v.what, first.what);
   }
+  co_trace_free(&t);
+}
+
+/* A child forked after a parallel trace keeps the executor's memory but
+ * not its threads (the isolated and shrinking children of a campaign):
+ * its own parallel trace makes threads of its own, and ends. */
+Test(scheduled, a_forked_child_makes_threads_of_its_own) {
+  struct co_trace t;
+  struct co_verdict v;
+  pid_t pid;
+  int st = 0;
+  co_trace_init(&t);
+  parse_ok("s0 = open\nt1: s1 = dup s0\nt2: close s0\nt1: close s1\n", &t);
+  cr_assert_eq(co_exec_run(ex, &t, &v), CO_V_OK, "%s", v.what);
+  if ((pid = fork()) == 0) {
+    alarm(20); /* a hang is a failure, not a stuck suite */
+    _exit(co_exec_run(ex, &t, &v) == CO_V_OK && co_exec_run(ex, &t, &v) == 0
+              ? 0
+              : 1);
+  }
+  cr_assert_gt(pid, 0);
+  cr_assert_eq(waitpid(pid, &st, 0), pid);
+  cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+            "the child's parallel traces: status %#x", st);
+  cr_assert_eq(co_exec_run(ex, &t, &v), CO_V_OK, "the parent's: %s", v.what);
   co_trace_free(&t);
 }
 

@@ -52,7 +52,6 @@ static double now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-
 /* The raw run's glue envs: one per layer of the target, each with its
  * adapter's per-run state (co_glue_start), as the executor gives its glue. */
 #define RAW_LAYERS 4

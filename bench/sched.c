@@ -31,7 +31,6 @@
 #include "portable.h"
 #include "median.h"
 
-
 /* The generator's thread policy (harness/gen.c gen_threads). */
 static void give_threads(struct co_rng *r, unsigned threads,
                          struct co_trace *t) {

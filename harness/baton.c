@@ -73,7 +73,7 @@ struct worker {
 
 struct co_sched {
   unsigned n;
-  long pid; /* the process that made the threads (POSIX) */
+  long pid;                /* the process that made the threads (POSIX) */
   void (*init)(void *env); /* each thread's first errand */
   void *init_env;
   unsigned long long handoffs;
@@ -267,7 +267,9 @@ int co_sched_owned(const struct co_sched *s) {
 #endif
 }
 
-void co_sched_forget(struct co_sched *s) { free(s); }
+void co_sched_forget(struct co_sched *s) {
+  free(s);
+}
 
 /* Give thread k the errand fn(env). */
 static void give(struct co_sched *s, unsigned k, void (*fn)(void *env),

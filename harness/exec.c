@@ -559,7 +559,7 @@ void co_exec_free(struct co_exec *ex) {
   if (!ex)
     return;
   co_ipose_detach(&ex->ipose); /* no library thread reaches it any more */
-  restore_limit(ex); /* as co_exec_end: the limit, then 0-2 */
+  restore_limit(ex);           /* as co_exec_end: the limit, then 0-2 */
   std_restore(ex);
   drop_pool(ex);
   free_layer_states(ex);
@@ -755,7 +755,7 @@ static int begin_trace(struct co_exec *ex, struct co_verdict *v) {
   if (ex->parallel)
     memset(ex->hist, 0, sizeof ex->hist);
   ex->nrefused = 0;
-  co_ipose_disarm(&ex->ipose); /* a trace arms its own faults */
+  co_ipose_disarm(&ex->ipose);    /* a trace arms its own faults */
   co_ipose_drop_late(&ex->ipose); /* (the last teardown's library threads) */
   memset(ex->rstale_ad, 0, sizeof ex->rstale_ad);
   ex->step = 0;

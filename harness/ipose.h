@@ -102,7 +102,7 @@ struct co_icall {
 #define CO_ICALL_STEP 0  /* the thread running the step */
 #define CO_ICALL_OTHER 1 /* a thread of the library's own, during the step */
 #define CO_ICALL_LATE                                                          \
-  2 /* a thread of the library's own, after the context's last step                \
+  2 /* a thread of the library's own, after the context's last step            \
        returned: logged at the head of its next step */
 /* co_icall.injected */
 #define CO_INJ_NONE 0

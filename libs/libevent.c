@@ -196,7 +196,8 @@ static const struct co_contract_c repro = {
         "  (void)msg;\n"
         "}",
     .init = "event_set_log_callback(libevent_quiet);\n"
-            "if (($variant & " LIBEVENT_THREADS ") && evthread_use_pthreads() < 0)\n"
+            "if (($variant & " LIBEVENT_THREADS
+            ") && evthread_use_pthreads() < 0)\n"
             "  return 2;\n"
             "libevent_base = event_base_new();\n"
             "if (!libevent_base)\n"
@@ -347,7 +348,8 @@ static int64_t handle_of(void *obj) {
  * attributed and faulted, docs/faults.md). */
 static const char *const lib_objects[] = {"libevent_core-", "libevent-2", NULL};
 
-const struct co_adapter co_lib_libevent = {.version = CO_ADAPTER_VERSION, .objects = lib_objects,
+const struct co_adapter co_lib_libevent = {.version = CO_ADAPTER_VERSION,
+                                           .objects = lib_objects,
                                            .contract = &contract,
                                            .call = glue,
                                            .handle_of = handle_of,

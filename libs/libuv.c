@@ -269,7 +269,8 @@ static int64_t handle_of(void *obj) {
  * attributed and faulted, docs/faults.md). */
 static const char *const lib_objects[] = {"libuv.so", NULL};
 
-const struct co_adapter co_lib_libuv = {.version = CO_ADAPTER_VERSION, .objects = lib_objects,
+const struct co_adapter co_lib_libuv = {.version = CO_ADAPTER_VERSION,
+                                        .objects = lib_objects,
                                         .contract = &contract,
                                         .call = glue,
                                         .handle_of = handle_of,
@@ -306,8 +307,16 @@ const struct co_adapter co_lib_libuv = {.version = CO_ADAPTER_VERSION, .objects 
  * every uv_fs_* call). uv_fs_read is ownership first (CO_IO_AS_RUN): what
  * it read is taken as it ran; it uses the descriptor and keeps it open.
  */
-enum { FS_OPEN, FS_OPEN_SYNC, FS_FILE, FS_WRITE, FS_WRITE_SYNC, FS_READ,
-       FS_CLOSE, FS_CLOSE_SYNC };
+enum {
+  FS_OPEN,
+  FS_OPEN_SYNC,
+  FS_FILE,
+  FS_WRITE,
+  FS_WRITE_SYNC,
+  FS_READ,
+  FS_CLOSE,
+  FS_CLOSE_SYNC
+};
 
 #define FSDOC "libuv 1.44 docs/src/fs.rst: "
 static const struct co_mode fs_modes[] = {
@@ -442,12 +451,12 @@ static const struct co_contract_c fs_repro = {
             "  return 2;",
     .build = "$(pkg-config --cflags --libs libuv)"};
 
-static const struct co_contract fs_contract = {
-    .layer = "uvfs",
-    .entries = fs_entries,
-    .nentries = sizeof fs_entries / sizeof *fs_entries,
-    .repro = &fs_repro,
-    .over = CO_OVER_POSIX_FD};
+static const struct co_contract fs_contract = {.layer = "uvfs",
+                                               .entries = fs_entries,
+                                               .nentries = sizeof fs_entries /
+                                                           sizeof *fs_entries,
+                                               .repro = &fs_repro,
+                                               .over = CO_OVER_POSIX_FD};
 
 /* The state: a loop of the executor's (its epoll, its signal pipe and the
  * threadpool's wake-up eventfd made before the executor takes stock), and
@@ -466,8 +475,9 @@ static int fs_start(const struct co_glue_env *env, void **state, char *err,
   struct fsloop *l;
   int r = UV_ENOMEM;
   (void)env;
-  if (co_libs_need_fds(6, "uvfs: uv_loop_init (epoll, signal pipes, the "
-                          "pool's wake-up)",
+  if (co_libs_need_fds(6,
+                       "uvfs: uv_loop_init (epoll, signal pipes, the "
+                       "pool's wake-up)",
                        err, cap) < 0)
     return -1;
   if ((l = calloc(1, sizeof *l)) && (r = uv_loop_init(&l->loop)) == 0) {
@@ -492,8 +502,7 @@ static void fs_done(uv_fs_t *req) {
 
 /* A request's result: submitted with a callback (pool), the loop runs
  * until the callback came. */
-static long fs_wait(uv_loop_t *loop, uv_fs_t *req, int r, int pool,
-                    int *done) {
+static long fs_wait(uv_loop_t *loop, uv_fs_t *req, int r, int pool, int *done) {
   if (pool && r == 0)
     while (!*done)
       uv_run(loop, UV_RUN_ONCE);
@@ -515,8 +524,8 @@ static long fs_open(const struct co_glue_env *env, int pool, void **obj) {
   snprintf(path, sizeof path, "%s/uvfs-%u", env->dir, l->serial++);
   req.data = &done;
   r = fs_wait(&l->loop, &req,
-              uv_fs_open(&l->loop, &req, path, O_RDWR | O_CREAT | O_TRUNC,
-                         0600, pool ? fs_done : NULL),
+              uv_fs_open(&l->loop, &req, path, O_RDWR | O_CREAT | O_TRUNC, 0600,
+                         pool ? fs_done : NULL),
               pool, &done);
   unlink(path);
   if (r >= 0 && !(f = malloc(sizeof *f))) {
@@ -533,8 +542,7 @@ static long fs_open(const struct co_glue_env *env, int pool, void **obj) {
 }
 
 static void fs_glue(const struct co_glue_env *env, unsigned e, unsigned mode,
-                    void **obj, int64_t fd, int32_t n,
-                    struct co_outcome *out) {
+                    void **obj, int64_t fd, int32_t n, struct co_outcome *out) {
   static char wbuf[256]; /* zeros: uv_buf_t takes char *; never written */
   char rbuf[256];
   struct fsloop *l = env->state;
@@ -559,10 +567,10 @@ static void fs_glue(const struct co_glue_env *env, unsigned e, unsigned mode,
     pool = 0; /* fall through */
   case FS_WRITE:
     b = uv_buf_init(wbuf, (unsigned)n);
-    r = fs_wait(&l->loop, &req,
-                uv_fs_write(&l->loop, &req, f->fd, &b, 1, -1,
-                            pool ? fs_done : NULL),
-                pool, &done);
+    r = fs_wait(
+        &l->loop, &req,
+        uv_fs_write(&l->loop, &req, f->fd, &b, 1, -1, pool ? fs_done : NULL),
+        pool, &done);
     break;
   case FS_READ:
     b = uv_buf_init(rbuf, (unsigned)n);
@@ -574,8 +582,8 @@ static void fs_glue(const struct co_glue_env *env, unsigned e, unsigned mode,
     pool = 0; /* fall through */
   case FS_CLOSE:
     r = fs_wait(&l->loop, &req,
-                uv_fs_close(&l->loop, &req, f->fd, pool ? fs_done : NULL),
-                pool, &done);
+                uv_fs_close(&l->loop, &req, f->fd, pool ? fs_done : NULL), pool,
+                &done);
     free(f);
     *obj = NULL;
     break;

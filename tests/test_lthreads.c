@@ -315,8 +315,8 @@ Test(lthreads, uvfs_pool_calls_are_logged_at_their_step) {
   struct seen w;
   struct co_verdict v;
   cr_assert_eq(run("uvfs",
-                   "o0 = uv_fs_open rw\nuv_fs_write o0 9\nuv_fs_close o0\n",
-                   &w, &v),
+                   "o0 = uv_fs_open rw\nuv_fs_write o0 9\nuv_fs_close o0\n", &w,
+                   &v),
                CO_V_OK, "%s", v.what);
   cr_assert(strstr(w.calls[0], "open() = ") &&
                 strstr(w.calls[0], "[a library thread]"),
@@ -394,10 +394,11 @@ static int eventfds_made_by(const char *target) {
   ex = co_exec_new_target(co_target_find(target), err, sizeof err);
   cr_assert_not_null(ex, "%s", err);
   after = eventfds();
-  cr_assert_eq(sup_run(ex, "s0 s1 = socketpair\no0 = "
-                           "bufferevent_socket_new_close s0\n"
-                           "bufferevent_write o0 5\nbufferevent_free o0\n"
-                           "close s1\n",
+  cr_assert_eq(sup_run(ex,
+                       "s0 s1 = socketpair\no0 = "
+                       "bufferevent_socket_new_close s0\n"
+                       "bufferevent_write o0 5\nbufferevent_free o0\n"
+                       "close s1\n",
                        &(struct rec){0}, &(struct co_verdict){0}),
                CO_V_OK);
   co_exec_free(ex);

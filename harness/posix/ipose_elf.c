@@ -95,8 +95,8 @@ static void release(struct co_ipose *ip, int other) {
 
 /* Log the call; reach's context is released. */
 static void record(struct co_ipose *ip, int other, unsigned fam, unsigned fn,
-                   int injected, int64_t a, int64_t b, int64_t arg,
-                   int64_t ret, int64_t ret2, int e) {
+                   int injected, int64_t a, int64_t b, int64_t arg, int64_t ret,
+                   int64_t ret2, int e) {
   struct co_icall c = {(uint8_t)fam,
                        (uint8_t)fn,
                        (uint8_t)injected,
@@ -143,7 +143,7 @@ static int faultless(struct co_ipose *ip, unsigned fam, int64_t fd) {
     int e_, inj_ = 0;                                                          \
     if (!ip_)                                                                  \
       return REAL;                                                             \
-    if (!faultless(ip_, FAM, A) && co_ipose_fault(ip_, FAM, &e_)) {           \
+    if (!faultless(ip_, FAM, A) && co_ipose_fault(ip_, FAM, &e_)) {            \
       e_ = errno_of(e_);                                                       \
       inj_ = CO_INJ_FAILED;                                                    \
       r_ = -1;                                                                 \
@@ -400,8 +400,7 @@ static int pair_call(struct co_ipose *ip, int other, unsigned fam, unsigned fn,
     if (!ip_)                                                                  \
       return REAL;                                                             \
     if (co_ipose_fault(ip_, FAM, &e_))                                         \
-      return pair_call(ip_, o_, FAM, FN, SV, -1, CO_INJ_FAILED,                \
-                       errno_of(e_));                                          \
+      return pair_call(ip_, o_, FAM, FN, SV, -1, CO_INJ_FAILED, errno_of(e_)); \
     r_ = REAL;                                                                 \
     return pair_call(ip_, o_, FAM, FN, SV, r_, 0, errno);                      \
   } while (0)

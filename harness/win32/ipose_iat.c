@@ -104,10 +104,9 @@ static DWORD win32_error_of(unsigned fn, int err) {
 static void record(struct co_ipose *ip, unsigned fam, unsigned fn, int injected,
                    int64_t a, int64_t arg, int64_t ret, int err) {
   /* (a library's own threads are not routed on Windows: docs/threads.md) */
-  struct co_icall c = {(uint8_t)fam, (uint8_t)fn, (uint8_t)injected,
-                       a,            -1,          arg,
-                       ret,          -1,          err,
-                       CO_ICALL_STEP};
+  struct co_icall c = {
+      (uint8_t)fam, (uint8_t)fn, (uint8_t)injected, a, -1, arg, ret,
+      -1,           err,         CO_ICALL_STEP};
   co_ipose_log(ip, &c);
 }
 

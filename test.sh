@@ -61,19 +61,51 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 # The tests and wineserver share one CPU: each handle call is a round trip
 # to wineserver, ~3x faster so (README, Win32).
 export WINEDEBUG=-all WINEPREFIX=${WINEPREFIX:-$HOME/.wine}
-if [ ! -f "$WINEPREFIX/system.reg" ]; then
-  echo "== wine: creating the prefix $WINEPREFIX (once)"
-  wineboot --init </dev/null >/dev/null 2>&1
+wine_start() { # prefix cpu: the prefix (made once), its wineserver on cpu
+  if [ ! -f "$1/system.reg" ]; then
+    echo "== wine: creating the prefix $1 (once)"
+    WINEPREFIX=$1 wineboot --init </dev/null >/dev/null 2>&1
+  fi
+  WINEPREFIX=$1 wineserver -k </dev/null >/dev/null 2>&1
+  WINEPREFIX=$1 taskset -c "$2" wineserver -p </dev/null >/dev/null 2>&1
+  WINEPREFIX=$1 wine reg add \
+    'HKLM\Software\Microsoft\Windows NT\CurrentVersion\AeDebug' \
+    /v Debugger /d '' /f </dev/null >/dev/null 2>&1
+}
+win32_suite() { # crt cpu
+  CTEST_WRAP="taskset -c $2" CTEST_JOBS=1 run_suite "win32-$1" \
+    -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64.cmake -DCO_CRT=$1
+}
+wine_start "$WINEPREFIX" 0
+# With two CPUs the UCRT suite runs beside the msvcrt.dll one: its own
+# prefix (build/wine-ucrt) and wineserver, its tests and that wineserver
+# on the second CPU, so each suite keeps its round trips on one CPU.
+ucrt_prefix=$PWD/build/wine-ucrt
+if [ "$(nproc)" -ge 2 ]; then
+  wine_start "$ucrt_prefix" 1
+  trap 'wineserver -k </dev/null >/dev/null 2>&1
+        WINEPREFIX=$ucrt_prefix wineserver -k </dev/null >/dev/null 2>&1' EXIT
+  (passed=0 failed=0 status=0
+   export WINEPREFIX=$ucrt_prefix
+   win32_suite ucrt 1
+   echo "$passed $failed $status" >build/win32-ucrt.counts
+  ) >build/win32-ucrt.out 2>&1 &
+  ucrt_job=$!
+  win32_suite msvcrt 0
+  wait "$ucrt_job"
+  cat build/win32-ucrt.out
+  if read -r p f s <build/win32-ucrt.counts 2>/dev/null; then
+    passed=$((passed + p)) failed=$((failed + f))
+    [ "$s" = 0 ] || status=1
+  else
+    echo "== win32-ucrt: no result"
+    status=1 failed=$((failed + 1))
+  fi
+else
+  trap 'wineserver -k </dev/null >/dev/null 2>&1' EXIT
+  win32_suite msvcrt 0
+  win32_suite ucrt 0
 fi
-wineserver -k </dev/null >/dev/null 2>&1
-taskset -c 0 wineserver -p </dev/null >/dev/null 2>&1
-trap 'wineserver -k </dev/null >/dev/null 2>&1' EXIT
-wine reg add 'HKLM\Software\Microsoft\Windows NT\CurrentVersion\AeDebug' \
-  /v Debugger /d '' /f </dev/null >/dev/null 2>&1
-for crt in msvcrt ucrt; do
-  CTEST_WRAP="taskset -c 0" CTEST_JOBS=1 run_suite "win32-$crt" \
-    -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64.cmake -DCO_CRT=$crt
-done
 # The second compiler (cmake/clang-mingw-w64.cmake), with msvcrt.dll: the
 # tests labelled second-compiler (what a compiler changes: the programs,
 # the reproducers it compiles, examples/hlib and the package). With UCRT

@@ -332,7 +332,7 @@ static int crt_close_during_write(void) {
          c.ret, c.err, c.iph, c.t1 - td, c.t1 >= w.t1 ? "not before" : "BEFORE",
          again.fd, again.ret, again.err, again.iph, reopened);
   int pass = !wearly && !cearly && w.ret == (long long)w.len && c.ret == 0 &&
-             c.iph == 0 && c.t1 >= w.t1 && again.ret == -1 &&
+             c.iph == 0 && c.t1 >= td && again.ret == -1 && /* (as below) */
              again.err == EBADF && again.iph == 0 && reopened == fds[1];
   _close(fds[0]);
   if (reopened >= 0)
@@ -377,7 +377,10 @@ static int crt_close_during_read(void) {
          r.t1 - tw, cback ? "returned" : "had NOT returned", c.ret, c.err,
          c.iph, c.t1 >= r.t1 ? "not before" : "BEFORE");
   int pass = !rearly && !cearly && wr == 1 && rback && r.ret == 1 &&
-             buf[0] == 'x' && cback && c.ret == 0 && c.iph == 0 && c.t1 >= r.t1;
+             buf[0] == 'x' && cback && c.ret == 0 && c.iph == 0 &&
+             c.t1 >= tw; /* after the write released the read: which of the
+                            two threads then notes its time first is the
+                            scheduler's (it varied in CI, one CPU) */
   if (rback)
     _close(fds[1]);
   printf("crt_close_during_read: %s\n", pass ? "passed" : "FAILED");

@@ -104,5 +104,7 @@ static void glue(const struct co_glue_env *env, unsigned e, unsigned mode,
  * attributed and faulted, docs/faults.md). */
 static const char *const lib_objects[] = {"libbz2.so", NULL};
 
-const struct co_adapter co_lib_bzip2 = {
-    .version = CO_ADAPTER_VERSION, .objects = lib_objects, .contract = &contract, .call = glue};
+const struct co_adapter co_lib_bzip2 = {.version = CO_ADAPTER_VERSION,
+                                        .objects = lib_objects,
+                                        .contract = &contract,
+                                        .call = glue};

@@ -149,10 +149,12 @@ static int64_t handle_of(void *obj) {
 
 /* The shared objects whose own calls are the library's (issue 21:
  * attributed and faulted, docs/faults.md). */
-static const char *const lib_objects[] = {"libglib-2.0.so", "libgio-2.0.so", NULL};
+static const char *const lib_objects[] = {"libglib-2.0.so", "libgio-2.0.so",
+                                          NULL};
 
-const struct co_adapter co_lib_gsocket = {.version = CO_ADAPTER_VERSION, .objects = lib_objects,
-    .nofault = CO_NOFAULT_ALLOC,
+const struct co_adapter co_lib_gsocket = {.version = CO_ADAPTER_VERSION,
+                                          .objects = lib_objects,
+                                          .nofault = CO_NOFAULT_ALLOC,
                                           .contract = &contract,
                                           .call = glue,
                                           .handle_of = handle_of,

@@ -699,8 +699,8 @@ static int after_fault(const struct co__callctx *x,
   if (!x->c->faulted && !(x->o && x->o->live && x->o->faulted &&
                           f != CO_EFF_OPEN && !co_effect_takes_fd(f)))
     return 0;
-  if (ad->contract->numbered || co_adapter_paged(ad) ||
-      f == CO_EFF_ADOPT_DUP || (f == CO_EFF_OPEN && !ad->handle_of))
+  if (ad->contract->numbered || co_adapter_paged(ad) || f == CO_EFF_ADOPT_DUP ||
+      (f == CO_EFF_OPEN && !ad->handle_of))
     return 0;
   return f == CO_EFF_OPEN || co_effect_takes_fd(f) || f == CO_EFF_LEND ||
          f == CO_EFF_DUP || f == CO_EFF_DETACH || f == CO_EFF_CLOSE ||

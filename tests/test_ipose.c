@@ -278,8 +278,8 @@ static int run_text(struct co_exec *ex, const char *text, struct rec *r,
  * gzclose is not failed by it. */
 Test(faults, an_unused_fault_is_gone_at_the_next_trace) {
   char err[256];
-  struct co_exec *ex = co_exec_new_target(co_target_find("zlib"), err,
-                                          sizeof err);
+  struct co_exec *ex =
+      co_exec_new_target(co_target_find("zlib"), err, sizeof err);
   struct rec r;
   struct seen_calls sc;
   struct co_verdict v;
@@ -288,8 +288,7 @@ Test(faults, an_unused_fault_is_gone_at_the_next_trace) {
                         &r, &sc, &v),
                CO_V_OK, "%s", v.what);
   REAL_OK(2, 0); /* the client's close */
-  cr_assert_eq(run_text(ex,
-                        "s0 = open wronly\no0 = gzdopen s0 w\ngzclose o0\n",
+  cr_assert_eq(run_text(ex, "s0 = open wronly\no0 = gzdopen s0 w\ngzclose o0\n",
                         &r, &sc, &v),
                CO_V_OK, "%s", v.what);
   REAL_OK(2, 0);
@@ -457,10 +456,10 @@ static int attributed(const struct closer *c, const char *entry,
           number or offset or result the model did not expect */
     PCHECK(o.kind == CO_V_INVALID_HANDLE || o.kind == CO_V_DIVERGENCE ||
                o.kind == CO_V_OWNERSHIP,
-           "attributed: %s; observed: %s: %s", v.what,
-           co_verdict_name(o.kind), o.what);
-  printf("%s\n  attributed: step %zu: %s\n  observed:   step %zu: %s%s\n",
-         path, v.step, v.what, o.step, o.what,
+           "attributed: %s; observed: %s: %s", v.what, co_verdict_name(o.kind),
+           o.what);
+  printf("%s\n  attributed: step %zu: %s\n  observed:   step %zu: %s%s\n", path,
+         v.step, v.what, o.step, o.what,
          o.layer ? " (the same layer and descriptor)" : " (no layer blamed)");
   co_exec_free(ex);
   co_trace_free(&tr);
@@ -517,8 +516,7 @@ Test(planted, every_close_it_does_not_own_is_named_at_the_call) {
       bad |= check_closer(&closers[i], &same) < 0;
     /* (wio's and buf's closes are seen by both) */
     if (same < 7) {
-      printf("FAIL: the observation blamed the same layer in %u files\n",
-             same);
+      printf("FAIL: the observation blamed the same layer in %u files\n", same);
       bad = 1;
     }
     fflush(stdout);

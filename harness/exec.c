@@ -1459,13 +1459,12 @@ static void note_history(struct co_exec *ex, const struct co_step *st,
   }
 }
 
-int co_event_rec_format(const struct co_event_rec *r, int parallel, char *buf,
-                        size_t cap) {
+int co_event_rec_format(const struct co_event_rec *r, char *buf, size_t cap) {
   int n = r->thr && cap ? snprintf(buf, cap, "t%u: ", r->thr) : 0;
   char by[16], re[16];
   n += co_event_format(&r->ev, buf + ((size_t)n < cap ? (size_t)n : cap),
                        (size_t)n < cap ? cap - (size_t)n : 0);
-  if (!parallel || r->closed_at < 0 || !cap)
+  if (r->closed_at < 0 || !cap) /* none kept: not a parallel trace's */
     return n;
   snprintf(by, sizeof by, r->closed_thr ? "t%u" : "the prefix", r->closed_thr);
   snprintf(re, sizeof re, r->opened_thr ? "t%u" : "the prefix", r->opened_thr);
@@ -1508,7 +1507,7 @@ static void record_events(struct co_exec *ex, const struct co_aftermath *eff,
       ev->kind = eff->ev[i].kind == CO_EV_INVALID_HANDLE ? CO_V_INVALID_HANDLE
                                                          : CO_V_OWNERSHIP;
       ev->step = ex->step;
-      co_event_rec_format(&rec, ex->parallel, ev->what, sizeof ev->what);
+      co_event_rec_format(&rec, ev->what, sizeof ev->what);
       ev->client = eff->ev[i].client;
       ev->cause = eff->ev[i].why + 1;
     }

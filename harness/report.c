@@ -102,7 +102,7 @@ void co_report_events(FILE *out, const struct co_event_rec *ev, size_t nev) {
   char line[256];
   size_t i;
   for (i = 0; i < nev; i++) {
-    co_event_rec_format(&ev[i], 1, line, sizeof line);
+    co_event_rec_format(&ev[i], line, sizeof line);
     fprintf(out, "    step %zu: %s: %s\n", ev[i].step,
             ev[i].ev.kind == CO_EV_INVALID_HANDLE ? "invalid-handle"
                                                   : "ownership violation",
@@ -381,7 +381,7 @@ static void explain_hook(void *env, const struct co_step_info *s) {
   for (i = 0; i < nev; i++)
     if (ev[i].step == s->step) {
       char line[256];
-      co_event_rec_format(&ev[i], 1, line, sizeof line);
+      co_event_rec_format(&ev[i], line, sizeof line);
       fprintf(e->out, "        %s: %s\n",
               ev[i].ev.kind == CO_EV_INVALID_HANDLE ? "invalid-handle"
                                                     : "ownership violation",
@@ -528,7 +528,7 @@ int co_report_markdown(FILE *out, struct co_exec *ex,
     fprintf(out, "## Ownership events\n\n");
     for (i = 0; i < f->nev; i++) {
       char line[256];
-      co_event_rec_format(&f->ev[i], 1, line, sizeof line);
+      co_event_rec_format(&f->ev[i], line, sizeof line);
       fprintf(out, "- step %zu, %s: %s\n", f->ev[i].step,
               f->ev[i].ev.kind == CO_EV_INVALID_HANDLE ? "invalid-handle"
                                                        : "ownership violation",
@@ -655,7 +655,7 @@ int co_report_json(FILE *out, const struct co_finding *f) {
   }
   fprintf(out, "\n  },\n  \"events\": [");
   for (i = 0; i < f->nev; i++) {
-    co_event_rec_format(&f->ev[i], 1, line, sizeof line);
+    co_event_rec_format(&f->ev[i], line, sizeof line);
     fprintf(out, "%s\n    {\"step\": %zu, \"kind\": ", i ? "," : "",
             f->ev[i].step);
     json_str(out, f->ev[i].ev.kind == CO_EV_INVALID_HANDLE

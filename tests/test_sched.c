@@ -231,7 +231,7 @@ Test(scheduled, a_stale_use_across_threads_replays_100_times) {
     cr_assert_eq(ev[0].step, 3);
     if (!i) { /* which threads did what to the number */
       char line[256];
-      co_event_rec_format(&ev[0], 1, line, sizeof line);
+      co_event_rec_format(&ev[0], line, sizeof line);
       cr_assert(strstr(line, "t2: the client acts on descriptor") &&
                     strstr(line, "; t1 closed it at step 1, t3 reused it "
                                  "at step 2"),

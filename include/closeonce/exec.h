@@ -103,9 +103,9 @@ struct co_event_rec {
 };
 /* An event's line: co_event_format's, and in a parallel trace which
  * threads closed and reopened its number ("...; t1 closed it at step 1,
- * t3's open reused it at step 2"). Returns the length (snprintf). */
-int co_event_rec_format(const struct co_event_rec *r, int parallel, char *buf,
-                        size_t cap);
+ * t3 reused it at step 2"; the rec's closed_at is -1 outside one).
+ * Returns the length (snprintf). */
+int co_event_rec_format(const struct co_event_rec *r, char *buf, size_t cap);
 #define CO_EVENTS_KEPT 64 /* events kept per trace */
 
 struct co_exec_stats {
